@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   - install, create the SQLite database, seed a demo population, serve the API
+#   make test  - install the test dependencies and run the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PEOPLE ?= 2000
+EMPLOYERS ?= 100
+
+.PHONY: run test test-slow lint install bench clean
+
+$(BIN)/sibook: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/sibook
+
+run: install
+	$(BIN)/sibook db upgrade
+	$(BIN)/sibook seed --people $(PEOPLE) --employers $(EMPLOYERS) --seed 1 --if-empty
+	$(BIN)/sibook serve
+
+lint: install
+	$(BIN)/ruff check sibook tests bench
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest
+
+test-slow: install
+	$(BIN)/pytest -m slow
+
+bench: install
+	$(BIN)/python bench/seed.py
+
+clean:
+	rm -rf $(VENV) sibook.db sibook.db-wal sibook.db-shm .pytest_cache .mypy_cache .ruff_cache

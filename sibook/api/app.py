@@ -1,0 +1,50 @@
+"""Application factory. Routers live beside their part of the domain; this file only mounts them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import sibook
+from sibook.api import rules
+from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.registry import api as registry_api
+
+API_PREFIX = "/api/v1"
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="sibook",
+        version=sibook.__version__,
+        summary="Electronic Social Insurance Book and the National Database on Insurance",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+    )
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": sibook.__version__}
+
+    v1 = APIRouter(prefix=API_PREFIX)
+    v1.include_router(registry_api.router)
+    v1.include_router(rules.router)
+    app.include_router(v1)
+    _map_errors(app)
+    return app
+
+
+def _map_errors(app: FastAPI) -> None:
+    @app.exception_handler(ValidationError)
+    async def invalid(_: Request, exc: ValidationError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422, content={"errors": [p.as_dict() for p in exc.problems]}
+        )
+
+    @app.exception_handler(NotFoundError)
+    async def missing(_: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"errors": [{"reason": str(exc)}]})
+
+    @app.exception_handler(ConflictError)
+    async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"errors": [{"reason": str(exc)}]})

@@ -1,0 +1,19 @@
+"""`sibook db ...`: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from sibook.cli.output import console
+from sibook.core import migrate
+from sibook.core.db import default_engine
+
+app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Create or migrate the database named by SIBOOK_DATABASE_URL (SQLite file by default)."""
+    engine = default_engine()
+    migrate.upgrade(engine, revision)
+    console.print(f"database at {engine.url.render_as_string()} is at revision {revision}")

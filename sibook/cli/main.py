@@ -1,0 +1,26 @@
+"""The ``sibook`` command: mounts each command group."""
+
+from __future__ import annotations
+
+import typer
+
+from sibook.cli import db, ids, keys, registry, rules, seed, serve
+
+app = typer.Typer(
+    name="sibook",
+    help="Electronic Social Insurance Book and the National Database on Insurance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(ids.app, name="ids")
+app.add_typer(rules.app, name="rules")
+app.add_typer(registry.persons_app, name="persons")
+app.add_typer(registry.employers_app, name="employers")
+app.add_typer(keys.keys_app, name="keys")
+app.add_typer(keys.trust_list_app, name="trust-list")
+app.command("seed")(seed.seed)
+app.command("serve")(serve.serve)
+
+if __name__ == "__main__":
+    app()

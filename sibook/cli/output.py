@@ -1,0 +1,52 @@
+"""How every command answers: one JSON object with ``--json``, readable text otherwise.
+
+Exit codes follow the public contract: 0 success/valid, 1 well-formed but invalid or refused,
+2 usage error (Typer's own code for bad flags).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from sibook.core.errors import Problem
+
+console = Console()
+err_console = Console(stderr=True)
+
+JsonFlag = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+def emit(data: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
+    """Answer with ``data``: as JSON, or through ``render`` for people."""
+    if as_json:
+        print_json(data)
+    else:
+        render(data)
+
+
+def refuse(reasons: list[Problem] | str, as_json: bool, extra: dict[str, Any] | None = None,
+           ) -> NoReturn:
+    """Refuse well-formed but invalid input: exit 1, with the reasons on stderr or in the JSON."""
+    problems = [Problem(field="input", reason=reasons)] if isinstance(reasons, str) else reasons
+    if as_json:
+        print_json({**(extra or {}), "errors": [p.as_dict() for p in problems]})
+    else:
+        for p in problems:
+            err_console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+def usage_error(message: str) -> NoReturn:
+    """A bad flag value that Typer could not catch by type: exit 2 like any usage error."""
+    err_console.print(f"usage error: {message}", markup=False, highlight=False)
+    raise typer.Exit(2)

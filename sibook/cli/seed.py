@@ -1,0 +1,38 @@
+"""`sibook seed`: fill the database with a synthetic national population."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from sibook.cli.context import ready_engine
+from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.core.errors import ConflictError, ValidationError
+from sibook.seed.service import seed as run_seed
+
+
+def seed(
+    people: int = typer.Option(10_000, "--people", min=0, max=100_000_000, help="Persons."),
+    employers: int = typer.Option(500, "--employers", min=1, max=10_000_000, help="Employers."),
+    seed_value: int = typer.Option(1, "--seed", help="Same seed, same population."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if persons exist."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Seed a deterministic synthetic population: households, careers since 1995, HI cards."""
+    engine = ready_engine()
+    columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=as_json, transient=False) as bar:
+        task = bar.add_task("seeding persons", total=people)
+        try:
+            report = run_seed(engine=engine, people=people, employers=employers, seed=seed_value,
+                              if_empty=if_empty, progress=lambda n: bar.advance(task, n))
+        except (ValidationError, ConflictError) as exc:
+            bar.stop()
+            refuse(str(exc), as_json)
+    data = {"people": report.people, "employers": report.employers, "rows": report.rows,
+            "skipped": report.skipped}
+    emit(data, as_json, lambda d: console.print(
+        "database already populated; nothing seeded" if report.skipped else
+        f"seeded {report.people:,} persons, {report.employers:,} employers, {report.rows:,} rows"))
+
+

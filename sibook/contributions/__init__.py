@@ -1,0 +1,1 @@
+"""Contributions: participation periods (SI, UI), declarations, the ledger and payments."""

@@ -1,0 +1,1 @@
+"""Shared plumbing: settings, database engine and unit of work, errors, Period, money."""

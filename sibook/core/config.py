@@ -1,0 +1,27 @@
+"""Typed settings read from the environment (prefix ``SIBOOK_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIBOOK_", extra="ignore")
+
+    # SQLite file in the working directory is the embedded default; PostgreSQL in production
+    # (e.g. postgresql+psycopg://user@host:5432/sibook).
+    database_url: str = "sqlite:///sibook.db"
+    # Where the agency's signing keys and certificates live (never inside the repository).
+    keys_dir: str = "keys"
+    # Passphrase that encrypts the private keys at rest (PKCS#8). Unset: `sibook keys init`
+    # generates one into keys_dir/passphrase (mode 0600) for the embedded default.
+    key_passphrase: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,52 @@
+"""Errors that cross layers. Each names what is wrong and why, so the edge can report it as is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Problem:
+    """One reason an input was refused: where (row, field) and why."""
+
+    field: str
+    reason: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, " if self.row is not None else ""
+        return f"{where}{self.field}: {self.reason}"
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"field": self.field, "reason": self.reason}
+        if self.row is not None:
+            out["row"] = self.row
+        return out
+
+
+class SibookError(Exception):
+    """Base of the errors the edges (CLI exit 1, HTTP 4xx) turn into answers."""
+
+
+@dataclass
+class ValidationError(SibookError):
+    """Well-formed input that the rules refuse. Carries every problem found, not just the first."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __init__(self, problems: list[Problem] | Problem | None = None, *,
+                 field: str | None = None, reason: str | None = None, row: int | None = None):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems or [])
+        if field is not None and reason is not None:
+            self.problems.append(Problem(field=field, reason=reason, row=row))
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class NotFoundError(SibookError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class ConflictError(SibookError):
+    """The request contradicts what is stored (e.g. registering a person twice)."""

@@ -1,0 +1,74 @@
+"""A calendar month (kỳ), the unit of contributions and of the book's sheets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import overload
+
+_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Period:
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"month must be 1..12, got {self.month}")
+        if not 1 <= self.year <= 9999:
+            raise ValueError(f"year must be 1..9999, got {self.year}")
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Parse ``YYYY-MM``; raises ValueError with the reason."""
+        m = _PATTERN.match(text.strip())
+        if not m:
+            raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, d: date) -> Period:
+        return cls(d.year, d.month)
+
+    @classmethod
+    def from_index(cls, index: int) -> Period:
+        """Inverse of :attr:`index` (months since year 0)."""
+        return cls(index // 12, index % 12 + 1)
+
+    @property
+    def index(self) -> int:
+        """Months since year 0: lets periods be stored as one integer and subtracted."""
+        return self.year * 12 + self.month - 1
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        nxt = self + 1
+        return date.fromordinal(nxt.first_day.toordinal() - 1)
+
+    def __add__(self, months: int) -> Period:
+        return Period.from_index(self.index + months)
+
+    @overload
+    def __sub__(self, other: Period) -> int: ...
+    @overload
+    def __sub__(self, other: int) -> Period: ...
+    def __sub__(self, other: Period | int) -> int | Period:
+        """Months between two periods, or the period ``other`` months earlier."""
+        if isinstance(other, Period):
+            return self.index - other.index
+        return Period.from_index(self.index - other)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def months_between(start: Period, end: Period) -> int:
+    """Number of months in the closed range start..end (0 when end < start)."""
+    return max(0, end - start + 1)

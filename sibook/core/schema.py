@@ -1,0 +1,9 @@
+"""The whole schema in one MetaData, for migrations and tests: imports every part's tables."""
+
+from __future__ import annotations
+
+import sibook.contributions.store
+import sibook.registry.store  # noqa: F401
+from sibook.core.db import Base
+
+metadata = Base.metadata

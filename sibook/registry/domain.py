@@ -1,0 +1,120 @@
+"""Pure values of the registry and the checks a registration must pass before it is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sibook.core.errors import Problem
+from sibook.ids import (
+    check_consistency,
+    is_valid_id_prefix,
+    is_valid_province_code,
+    unit_code_problems,
+)
+
+REALMS = ("civil", "defence", "public_security")
+RELATIONS = ("father", "mother", "spouse", "legal_representative")
+REGIONS = ("I", "II", "III", "IV")
+
+
+@dataclass(frozen=True)
+class RelatedPerson:
+    """Father, mother, spouse or legal representative, by reference or by name and ID number."""
+
+    relation: str
+    full_name: str
+    personal_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """What registering a person needs (TK1-TS fields [01]-[09], Decree 164 group 1-2)."""
+
+    personal_id: str
+    full_name: str
+    birth_date: date
+    sex: str
+    birth_registration_place: str
+    ethnicity: str = "Kinh"
+    nationality: str = "VN"
+    legacy_si_code: str | None = None
+    hometown: str | None = None
+    permanent_residence: str | None = None
+    realm: str = "civil"
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    relations: tuple[RelatedPerson, ...] = ()
+
+
+@dataclass(frozen=True)
+class HouseholdMemberIn:
+    personal_id: str
+    relation_to_head: str
+
+
+@dataclass(frozen=True)
+class NewHousehold:
+    code: str
+    address: str
+    province_code: str
+    members: tuple[HouseholdMemberIn, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class NewEmployer:
+    code: str
+    name: str
+    province_code: str
+    region: str
+    address: str | None = None
+    business_type: str | None = None
+
+
+def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> list[Problem]:
+    """Everything wrong with ``p`` on its own (uniqueness is the store's to check)."""
+    problems: list[Problem] = []
+
+    def bad(field_name: str, reason: str) -> None:
+        problems.append(Problem(field=field_name, reason=reason, row=row))
+
+    if not p.full_name.strip():
+        bad("full_name", "must not be empty")
+    if p.sex not in ("male", "female"):
+        bad("sex", f"must be male or female, got {p.sex!r}")
+    if p.birth_date > today:
+        bad("birth_date", f"{p.birth_date.isoformat()} is in the future")
+    elif p.birth_date.year < 1900:
+        bad("birth_date", f"{p.birth_date.isoformat()} is before 1900")
+    if p.realm not in REALMS:
+        bad("realm", f"must be one of {', '.join(REALMS)}, got {p.realm!r}")
+    if not is_valid_id_prefix(p.birth_registration_place):
+        bad(
+            "birth_registration_place",
+            f"unknown province or country code {p.birth_registration_place!r}",
+        )
+    if p.sex in ("male", "female") and p.birth_date <= today:
+        for problem in check_consistency(p.personal_id, p.birth_date, p.sex):
+            problems.append(Problem(field=problem.field, reason=problem.reason, row=row))
+    if p.legacy_si_code is not None and not (
+        len(p.legacy_si_code) == 10 and p.legacy_si_code.isascii() and p.legacy_si_code.isdigit()
+    ):
+        bad("legacy_si_code", "must be 10 digits")
+    for rel in p.relations:
+        if rel.relation not in RELATIONS:
+            bad("relations", f"unknown relation {rel.relation!r}; use {', '.join(RELATIONS)}")
+    return problems
+
+
+def employer_problems(e: NewEmployer) -> list[Problem]:
+    problems = [Problem(field="code", reason=p.reason) for p in unit_code_problems(e.code)]
+    if not e.name.strip():
+        problems.append(Problem(field="name", reason="must not be empty"))
+    if e.region not in REGIONS:
+        problems.append(Problem(field="region", reason=f"must be I, II, III or IV, got {e.region!r}"))
+    if not is_valid_province_code(e.province_code):
+        problems.append(
+            Problem(field="province_code", reason=f"unknown province code {e.province_code!r}")
+        )
+    return problems

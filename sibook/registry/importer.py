@@ -1,0 +1,33 @@
+"""Registry files (JSON) into validated batches; problems name the section, row and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pydantic
+from pydantic_core import ErrorDetails
+
+from sibook.core.errors import Problem, ValidationError
+from sibook.registry.schemas import RegistryBatch
+
+
+def parse_registry_file(path: Path) -> RegistryBatch:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(field="file", reason=f"{path.name} is not UTF-8 JSON: {exc}") from exc
+    try:
+        return RegistryBatch.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise ValidationError([_problem(e) for e in exc.errors()]) from exc
+
+
+def _problem(error: ErrorDetails) -> Problem:
+    loc = list(error["loc"])
+    row = None
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        row = loc[1] + 1  # people count rows from 1
+        loc = [loc[0], *loc[2:]]
+    return Problem(field=".".join(str(p) for p in loc), reason=error["msg"], row=row)
+

@@ -1,0 +1,87 @@
+"""Pydantic schemas at the registry's edges (HTTP bodies and registry files)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from sibook.registry.domain import (
+    HouseholdMemberIn,
+    NewEmployer,
+    NewHousehold,
+    NewPerson,
+    RelatedPerson,
+)
+
+
+class RelatedIn(BaseModel):
+    relation: Literal["father", "mother", "spouse", "legal_representative"]
+    full_name: str = Field(min_length=1, max_length=120)
+    personal_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+
+
+class PersonIn(BaseModel):
+    personal_id: str = Field(pattern=r"^\d{12}$")
+    full_name: str = Field(min_length=1, max_length=120)
+    birth_date: date
+    sex: Literal["male", "female"]
+    birth_registration_place: str = Field(pattern=r"^\d{3}$")
+    ethnicity: str = Field(default="Kinh", max_length=40)
+    nationality: str = Field(default="VN", pattern=r"^[A-Z]{2}$")
+    legacy_si_code: str | None = Field(default=None, pattern=r"^\d{10}$")
+    hometown: str | None = Field(default=None, max_length=200)
+    permanent_residence: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=120)
+    address: str | None = Field(default=None, max_length=200)
+    relations: list[RelatedIn] = Field(default_factory=list, max_length=4)
+
+    def to_domain(self) -> NewPerson:
+        data = self.model_dump(exclude={"relations"})
+        return NewPerson(
+            **data, relations=tuple(RelatedPerson(**r.model_dump()) for r in self.relations)
+        )
+
+
+class MemberIn(BaseModel):
+    personal_id: str = Field(pattern=r"^\d{12}$")
+    relation_to_head: str = Field(min_length=1, max_length=30)
+
+
+class HouseholdIn(BaseModel):
+    code: str = Field(min_length=1, max_length=20)
+    address: str = Field(min_length=1, max_length=200)
+    province_code: str = Field(pattern=r"^\d{2}$")
+    members: list[MemberIn] = Field(min_length=1, max_length=50)
+
+    def to_domain(self) -> NewHousehold:
+        return NewHousehold(
+            code=self.code, address=self.address, province_code=self.province_code,
+            members=tuple(HouseholdMemberIn(**m.model_dump()) for m in self.members),
+        )
+
+
+class EmployerIn(BaseModel):
+    code: str = Field(min_length=7, max_length=13)
+    name: str = Field(min_length=1, max_length=200)
+    province_code: str = Field(pattern=r"^\d{2}$")
+    region: Literal["I", "II", "III", "IV"]
+    address: str | None = Field(default=None, max_length=200)
+    business_type: str | None = Field(default=None, max_length=60)
+
+    def to_domain(self) -> NewEmployer:
+        return NewEmployer(**self.model_dump())
+
+
+class Created(BaseModel):
+    id: int
+
+
+class RegistryBatch(BaseModel):
+    """A registry file: employers, then persons, then households, applied in one transaction."""
+
+    employers: list[EmployerIn] = Field(default_factory=list)
+    persons: list[PersonIn] = Field(default_factory=list)
+    households: list[HouseholdIn] = Field(default_factory=list)

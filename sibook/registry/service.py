@@ -1,0 +1,199 @@
+"""Use cases of the registry. Keyword-only functions taking the session of a unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sibook.contributions import service as contributions
+from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.registry.domain import (
+    NewEmployer,
+    NewHousehold,
+    NewPerson,
+    employer_problems,
+    person_problems,
+)
+from sibook.registry.schemas import RegistryBatch
+from sibook.registry.store import (
+    Contact,
+    Employer,
+    Household,
+    HouseholdMember,
+    Person,
+    PersonRelation,
+)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    personal_id: str
+    full_name: str
+    birth_date: date
+    employer: str | None
+
+
+@dataclass(frozen=True)
+class EmployerRow:
+    code: str
+    name: str
+    province_code: str
+    region: str
+
+
+def register_person(*, session: Session, person: NewPerson, today: date | None = None) -> int:
+    """Store a new person with contact and relations; returns the internal person_id."""
+    problems = person_problems(person, today=today or date.today())
+    if problems:
+        raise ValidationError(problems)
+    exists = session.scalar(select(Person.person_id).where(Person.personal_id == person.personal_id))
+    if exists is not None:
+        raise ConflictError(f"personal_id: {person.personal_id} is already registered")
+    if person.legacy_si_code and session.scalar(
+        select(Person.person_id).where(Person.legacy_si_code == person.legacy_si_code)
+    ):
+        raise ConflictError(f"legacy_si_code: {person.legacy_si_code} belongs to another person")
+    row = Person(
+        personal_id=person.personal_id,
+        legacy_si_code=person.legacy_si_code,
+        full_name=person.full_name.strip(),
+        birth_date=person.birth_date,
+        sex=person.sex,
+        ethnicity=person.ethnicity,
+        nationality=person.nationality,
+        birth_registration_place=person.birth_registration_place,
+        hometown=person.hometown,
+        permanent_residence=person.permanent_residence,
+        realm=person.realm,
+    )
+    session.add(row)
+    session.flush()
+    if person.phone or person.email or person.address:
+        session.add(Contact(person_id=row.person_id, phone=person.phone, email=person.email,
+                            address=person.address))
+    for rel in person.relations:
+        related = None
+        if rel.personal_id:
+            related = person_id_of(session=session, personal_id=rel.personal_id)
+        session.add(PersonRelation(person_id=row.person_id, relation=rel.relation,
+                                   related_person_id=related, full_name=rel.full_name,
+                                   identity_number=rel.personal_id))
+    session.flush()
+    return row.person_id
+
+
+def add_household(*, session: Session, household: NewHousehold) -> int:
+    """Store a household and its members; every member must already be registered."""
+    problems: list[Problem] = []
+    member_ids: list[tuple[int, str]] = []
+    for i, m in enumerate(household.members, start=1):
+        pid = session.scalar(select(Person.person_id).where(Person.personal_id == m.personal_id))
+        if pid is None:
+            problems.append(Problem(field=f"members[{i}].personal_id",
+                                    reason=f"no registered person has personal ID {m.personal_id}"))
+        else:
+            member_ids.append((pid, m.relation_to_head))
+    if session.scalar(select(Household.household_id).where(Household.code == household.code)):
+        problems.append(Problem(field="code", reason=f"household {household.code} already exists"))
+    if problems:
+        raise ValidationError(problems)
+    row = Household(code=household.code, address=household.address,
+                    province_code=household.province_code)
+    session.add(row)
+    session.flush()
+    for pid, relation in member_ids:
+        session.merge(HouseholdMember(person_id=pid, household_id=row.household_id,
+                                      relation_to_head=relation))
+    session.flush()
+    return row.household_id
+
+
+def add_employer(*, session: Session, employer: NewEmployer) -> int:
+    problems = employer_problems(employer)
+    if problems:
+        raise ValidationError(problems)
+    if session.scalar(select(Employer.employer_id).where(Employer.code == employer.code)):
+        raise ConflictError(f"code: employer {employer.code} is already registered")
+    row = Employer(code=employer.code, name=employer.name.strip(),
+                   province_code=employer.province_code, region=employer.region,
+                   address=employer.address, business_type=employer.business_type)
+    session.add(row)
+    session.flush()
+    return row.employer_id
+
+
+def person_id_of(*, session: Session, personal_id: str, realm: str = "civil") -> int:
+    """Internal id of a person visible in ``realm``; unknown and hidden look the same."""
+    pid = session.scalar(
+        select(Person.person_id).where(Person.personal_id == personal_id, Person.realm == realm)
+    )
+    if pid is None:
+        raise ValidationError(field="personal_id", reason=f"no registered person {personal_id}")
+    return pid
+
+
+def list_persons(*, session: Session, limit: int = 100, employer_code: str | None = None,
+                 realm: str = "civil") -> list[PersonRow]:
+    """Persons of ``realm`` in personal-ID order, with their current employer's code."""
+    query = select(Person.person_id, Person.personal_id, Person.full_name, Person.birth_date).where(
+        Person.realm == realm
+    )
+    if employer_code is not None:
+        employer_id = session.scalar(select(Employer.employer_id).where(Employer.code == employer_code))
+        if employer_id is None:
+            raise ValidationError(field="employer", reason=f"no employer with code {employer_code}")
+        workers = contributions.current_worker_ids(employer_id=employer_id)
+        query = query.where(Person.person_id.in_(workers))
+    rows = session.execute(query.order_by(Person.personal_id).limit(limit)).all()
+    employer_of = contributions.current_employer_ids(
+        session=session, person_ids=[r.person_id for r in rows]
+    )
+    codes = dict(
+        session.execute(
+            select(Employer.employer_id, Employer.code).where(
+                Employer.employer_id.in_(set(employer_of.values()))
+            )
+        ).tuples().all()
+    )
+    return [
+        PersonRow(r.personal_id, r.full_name, r.birth_date,
+                  codes.get(employer_of[r.person_id]) if r.person_id in employer_of else None)
+        for r in rows
+    ]
+
+
+def list_employers(*, session: Session, limit: int = 100) -> list[EmployerRow]:
+    rows = session.execute(
+        select(Employer.code, Employer.name, Employer.province_code, Employer.region)
+        .order_by(Employer.code).limit(limit)
+    ).all()
+    return [EmployerRow(r.code, r.name, r.province_code, r.region) for r in rows]
+
+
+def import_batch(*, session: Session, batch: RegistryBatch) -> dict[str, int]:
+    """Employers, persons, then households of one file; any problem rolls back the whole file."""
+    problems: list[Problem] = []
+    for section, items, add in (
+        ("employers", batch.employers,
+         lambda x: add_employer(session=session, employer=x.to_domain())),
+        ("persons", batch.persons,
+         lambda x: register_person(session=session, person=x.to_domain())),
+        ("households", batch.households,
+         lambda x: add_household(session=session, household=x.to_domain())),
+    ):
+        for row, item in enumerate(items, start=1):
+            try:
+                with session.begin_nested():
+                    add(item)
+            except ValidationError as exc:
+                problems += [Problem(field=f"{section}.{p.field}", reason=p.reason, row=row)
+                             for p in exc.problems]
+            except ConflictError as exc:
+                problems.append(Problem(field=section, reason=str(exc), row=row))
+    if problems:
+        raise ValidationError(problems)
+    return {"employers": len(batch.employers), "persons": len(batch.persons),
+            "households": len(batch.households)}

@@ -1,0 +1,1 @@
+"""The synthetic national population: deterministic, realistic, streamed in batches."""

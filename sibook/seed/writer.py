@@ -1,0 +1,35 @@
+"""The bulk path of the store: COPY on PostgreSQL, executemany on SQLite, inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+
+def write(conn: Connection, table: str, columns: Sequence[str],
+          rows: Sequence[Sequence[object]]) -> None:
+    if not rows:
+        return
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def advance_sequences(conn: Connection, tables: dict[str, str]) -> None:
+    """After COPY with explicit ids, move PostgreSQL's sequences past them (SQLite needs not)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table, column in tables.items():
+        conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+            f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
+        ))

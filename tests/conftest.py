@@ -1,0 +1,75 @@
+"""Shared fixtures: a migrated database on SQLite and, when reachable, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from sibook.core import migrate
+from sibook.core.db import make_engine
+
+# The PostgreSQL server tests use; .ci/run starts it. Each test session makes its own database.
+PG_ADMIN_URL = os.environ.get(
+    "SIBOOK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_available() -> bool:
+    try:
+        eng = create_engine(PG_ADMIN_URL)
+        with eng.connect():
+            pass
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session; its URL."""
+    if not _postgres_available():
+        if os.environ.get("SIBOOK_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required but unreachable at {PG_ADMIN_URL}")
+        pytest.skip("PostgreSQL not reachable")
+    name = f"sibook_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _fresh_postgres(base_url: str) -> Iterator[Engine]:
+    """Each test gets its own schema in the session database, migrated from scratch."""
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    setup = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with setup.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(base_url, connect_args={"options": f"-csearch_path={schema}"})
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    with setup.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    setup.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'sibook.db'}")
+        migrate.upgrade(eng)
+        yield eng
+        eng.dispose()
+    else:
+        yield from _fresh_postgres(request.getfixturevalue("pg_server"))

@@ -1,0 +1,129 @@
+"""Registering persons, households and employers: bad input is named and nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError, ValidationError
+from sibook.ids import make_enterprise_code, make_personal_id
+from sibook.registry import service
+from sibook.registry.domain import (
+    HouseholdMemberIn,
+    NewEmployer,
+    NewHousehold,
+    NewPerson,
+    RelatedPerson,
+)
+from sibook.registry.importer import parse_registry_file
+from sibook.registry.store import (
+    Contact,
+    HouseholdMember,
+    Person,
+    PersonRelation,
+)
+
+BIRTH = date(1989, 3, 2)
+AN = make_personal_id("001", BIRTH, "male", 12345)
+BINH = make_personal_id("079", date(1991, 7, 9), "female", 222)
+
+
+def an(**changes: object) -> NewPerson:
+    base = dict(personal_id=AN, full_name="Nguyễn Văn An", birth_date=BIRTH, sex="male",
+                birth_registration_place="001", phone="0912345678", address="Hà Nội")
+    return NewPerson(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def binh() -> NewPerson:
+    return NewPerson(personal_id=BINH, full_name="Trần Thị Bình", birth_date=date(1991, 7, 9),
+                     sex="female", birth_registration_place="079",
+                     relations=(RelatedPerson("spouse", "Nguyễn Văn An", AN),))
+
+
+def test_a_registered_person_round_trips_with_contact_and_relations(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+        service.register_person(session=s, person=binh())
+    with unit_of_work(engine) as s:
+        person = s.scalars(select(Person).where(Person.personal_id == BINH)).one()
+        rel = s.scalars(select(PersonRelation).where(PersonRelation.person_id == person.person_id)).one()
+        an_row = s.scalars(select(Person).where(Person.personal_id == AN)).one()
+        contact = s.get(Contact, an_row.person_id)
+    assert person.full_name == "Trần Thị Bình" and person.realm == "civil"
+    assert rel.relation == "spouse" and rel.related_person_id == an_row.person_id
+    assert contact is not None and contact.phone == "0912345678"
+
+
+def test_registering_the_same_person_twice_is_a_conflict(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+    with pytest.raises(ConflictError, match="already registered"), unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+
+
+def test_an_id_that_contradicts_the_birth_date_and_sex_names_the_fields(engine: Engine) -> None:
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.register_person(session=s, person=an(sex="female", birth_date=date(1990, 1, 1)))
+    reasons = {p.field: p.reason for p in err.value.problems}
+    assert set(reasons) == {"birth_date", "sex"}
+    assert "born in 1989" in reasons["birth_date"] and "male" in reasons["sex"]
+
+
+def test_future_birth_dates_and_unknown_places_are_refused(engine: Engine) -> None:
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.register_person(session=s, person=an(birth_date=date(2999, 1, 1),
+                                                      birth_registration_place="003"))
+    fields = {p.field for p in err.value.problems}
+    assert {"birth_date", "birth_registration_place"} <= fields
+
+
+def test_a_household_member_who_is_not_registered_leaves_nothing_behind(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+    household = NewHousehold(code="HGD1", address="Hà Nội", province_code="01", members=(
+        HouseholdMemberIn(AN, "chủ hộ"), HouseholdMemberIn(BINH, "vợ")))
+    with pytest.raises(ValidationError, match=f"members\\[2\\].personal_id.*{BINH}"), \
+            unit_of_work(engine) as s:
+        service.add_household(session=s, household=household)
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(HouseholdMember)) == 0
+
+
+def test_employers_need_a_valid_code_region_and_province(engine: Engine) -> None:
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code="0100000001", name="X", province_code="99", region="V"))
+    assert {p.field for p in err.value.problems} == {"code", "region", "province_code"}
+
+
+def test_a_registry_file_with_one_bad_row_imports_nothing(engine: Engine, tmp_path: Path) -> None:
+    good = {"personal_id": AN, "full_name": "Nguyễn Văn An", "birth_date": "1989-03-02",
+            "sex": "male", "birth_registration_place": "001"}
+    bad = {**good, "personal_id": BINH}  # BINH encodes a woman born 1991
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({
+        "employers": [{"code": make_enterprise_code(5), "name": "Công ty A",
+                       "province_code": "01", "region": "I"}],
+        "persons": [good, bad],
+    }), encoding="utf-8")
+    batch = parse_registry_file(path)
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.import_batch(session=s, batch=batch)
+    assert all(p.row == 2 and p.field.startswith("persons.") for p in err.value.problems)
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0
+        assert service.list_employers(session=s) == []
+
+
+def test_a_malformed_registry_file_names_row_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"persons": [{"personal_id": "12"}]}), encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        parse_registry_file(path)
+    assert any(p.row == 1 and p.field == "persons.personal_id" for p in err.value.problems)
+    assert any(p.field == "persons.full_name" for p in err.value.problems)

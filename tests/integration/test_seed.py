@@ -1,0 +1,102 @@
+"""The synthetic population fills all seven groups, identically on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from sibook.contributions.store import SIPeriod
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError
+from sibook.core.period import Period
+from sibook.ids import check_consistency, is_valid_hi_card, make_enterprise_code
+from sibook.registry import service
+from sibook.registry.store import Employer, Person
+from sibook.seed.service import seed
+from sibook.seed.wages import floor_table
+
+TODAY = date(2026, 11, 1)
+TABLES = ("persons", "person_relations", "contacts", "households", "household_members",
+          "si_profiles", "hi_cards", "si_periods", "ui_periods", "employers")
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def test_seed_fills_every_information_group(engine: Engine) -> None:
+    report = seed(engine=engine, people=400, employers=20, seed=7, today=TODAY)
+    counts = _counts(engine)
+    assert report.people == counts["persons"] == 400
+    assert counts["employers"] == 20
+    for table in TABLES:
+        assert counts[table] > 0, table
+    assert counts["si_periods"] < 400 * 40  # periods, not person-months
+
+
+def test_seed_is_deterministic_across_backends(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from sibook.core import migrate
+    from sibook.core.db import make_engine
+
+    other = make_engine(f"sqlite:///{tmp_path_factory.mktemp('again') / 'again.db'}")
+    migrate.upgrade(other)
+    seed(engine=engine, people=120, employers=5, seed=3, today=TODAY)
+    seed(engine=other, people=120, employers=5, seed=3, today=TODAY)
+    query = "SELECT personal_id, full_name, birth_date FROM persons ORDER BY person_id"
+    with engine.connect() as a, other.connect() as b:
+        assert [tuple(map(str, r)) for r in a.execute(text(query))] == [
+            tuple(map(str, r)) for r in b.execute(text(query))
+        ]
+
+
+def test_seeded_people_have_consistent_ids_and_cards(engine: Engine) -> None:
+    seed(engine=engine, people=200, employers=10, seed=11, today=TODAY)
+    with unit_of_work(engine) as s:
+        people = s.execute(select(Person.personal_id, Person.birth_date, Person.sex)).all()
+        cards = s.execute(text("SELECT card_number FROM hi_cards")).scalars().all()
+    assert all(check_consistency(p.personal_id, p.birth_date, p.sex) == [] for p in people)  # type: ignore[arg-type]
+    assert all(is_valid_hi_card(c) for c in cards)
+
+
+def test_every_salary_is_at_or_above_the_regional_minimum_of_its_months(engine: Engine) -> None:
+    seed(engine=engine, people=300, employers=15, seed=5, today=TODAY)
+    floors = floor_table(Period(1995, 1), Period.of(TODAY))
+    with unit_of_work(engine) as s:
+        rows = s.execute(
+            select(SIPeriod.from_month, SIPeriod.to_month, SIPeriod.salary_basis, Employer.region)
+            .join(Employer, Employer.employer_id == SIPeriod.employer_id)
+        ).all()
+    assert rows
+    for r in rows:
+        last = r.to_month if r.to_month is not None else Period.of(TODAY).index
+        assert r.salary_basis >= floors[(r.region, last)]
+
+
+def test_seeding_a_populated_database_is_refused_or_skipped(engine: Engine) -> None:
+    seed(engine=engine, people=10, employers=2, seed=1, today=TODAY)
+    with pytest.raises(ConflictError, match="already holds 10 persons"):
+        seed(engine=engine, people=10, employers=2, seed=1, today=TODAY)
+    assert seed(engine=engine, people=10, employers=2, seed=1, today=TODAY, if_empty=True).skipped
+
+
+def test_defence_and_public_security_people_are_absent_from_the_civil_list(engine: Engine) -> None:
+    seed(engine=engine, people=600, employers=10, seed=2, today=TODAY)
+    with unit_of_work(engine) as s:
+        hidden = s.scalar(select(func.count()).select_from(Person).where(Person.realm != "civil"))
+        listed = service.list_persons(session=s, limit=10_000)
+    assert hidden and hidden > 0
+    assert len(listed) == 600 - hidden
+
+
+def test_ids_continue_after_seeding(engine: Engine) -> None:
+    """New registrations after a bulk seed must not collide with the seeded ids."""
+    seed(engine=engine, people=20, employers=2, seed=1, today=TODAY)
+    from sibook.registry.domain import NewEmployer
+
+    with unit_of_work(engine) as s:
+        new_id = service.add_employer(session=s, employer=NewEmployer(
+            code=make_enterprise_code(90_000, "79"), name="Công ty Mới", province_code="79", region="I"))
+    assert new_id == 3
