@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sibook.cli import db, ids, keys, registry, rules, seed, serve
+from sibook.cli import audit, db, ids, keys, registry, rules, seed, serve
 
 app = typer.Typer(
     name="sibook",
@@ -19,6 +19,7 @@ app.add_typer(registry.persons_app, name="persons")
 app.add_typer(registry.employers_app, name="employers")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(keys.trust_list_app, name="trust-list")
+app.add_typer(audit.app, name="audit")
 app.command("seed")(seed.seed)
 app.command("serve")(serve.serve)
 
