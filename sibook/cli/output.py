@@ -34,8 +34,11 @@ def emit(data: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]],
         render(data)
 
 
-def refuse(reasons: list[Problem] | str, as_json: bool, extra: dict[str, Any] | None = None,
-           ) -> NoReturn:
+def refuse(
+    reasons: list[Problem] | str,
+    as_json: bool,
+    extra: dict[str, Any] | None = None,
+) -> NoReturn:
     """Refuse well-formed but invalid input: exit 1, with the reasons on stderr or in the JSON."""
     problems = [Problem(field="input", reason=reasons)] if isinstance(reasons, str) else reasons
     if as_json:

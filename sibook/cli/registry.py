@@ -35,8 +35,12 @@ def persons_list(
         refuse(exc.problems, as_json, {"persons": []})
     data = {
         "persons": [
-            {"personal_id": r.personal_id, "full_name": r.full_name,
-             "birth_date": r.birth_date.isoformat(), "employer": r.employer}
+            {
+                "personal_id": r.personal_id,
+                "full_name": r.full_name,
+                "birth_date": r.birth_date.isoformat(),
+                "employer": r.employer,
+            }
             for r in rows
         ]
     }
@@ -57,8 +61,11 @@ def persons_import(
         refuse(exc.problems, as_json, {"imported": False})
     except ConflictError as exc:
         refuse([Problem(field="input", reason=str(exc))], as_json, {"imported": False})
-    emit({"imported": True, **counts}, as_json,
-         lambda d: console.print(f"imported {counts}", highlight=False))
+    emit(
+        {"imported": True, **counts},
+        as_json,
+        lambda d: console.print(f"imported {counts}", highlight=False),
+    )
 
 
 @employers_app.command("list")
@@ -80,4 +87,3 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     console.print(table)
-

@@ -24,15 +24,30 @@ def seed(
     with Progress(*columns, console=console, disable=as_json, transient=False) as bar:
         task = bar.add_task("seeding persons", total=people)
         try:
-            report = run_seed(engine=engine, people=people, employers=employers, seed=seed_value,
-                              if_empty=if_empty, progress=lambda n: bar.advance(task, n))
+            report = run_seed(
+                engine=engine,
+                people=people,
+                employers=employers,
+                seed=seed_value,
+                if_empty=if_empty,
+                progress=lambda n: bar.advance(task, n),
+            )
         except (ValidationError, ConflictError) as exc:
             bar.stop()
             refuse(str(exc), as_json)
-    data = {"people": report.people, "employers": report.employers, "rows": report.rows,
-            "skipped": report.skipped}
-    emit(data, as_json, lambda d: console.print(
-        "database already populated; nothing seeded" if report.skipped else
-        f"seeded {report.people:,} persons, {report.employers:,} employers, {report.rows:,} rows"))
-
-
+    data = {
+        "people": report.people,
+        "employers": report.employers,
+        "rows": report.rows,
+        "skipped": report.skipped,
+    }
+    emit(
+        data,
+        as_json,
+        lambda d: console.print(
+            "database already populated; nothing seeded"
+            if report.skipped
+            else f"seeded {report.people:,} persons, {report.employers:,} employers, "
+            f"{report.rows:,} rows"
+        ),
+    )

@@ -16,5 +16,9 @@ def serve(
     """Serve the API; docs at /docs, OpenAPI at /api/v1/openapi.json."""
     settings = get_settings()
     ready_engine()
-    uvicorn.run("sibook.api.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port)
+    uvicorn.run(
+        "sibook.api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+    )

@@ -34,8 +34,14 @@ class ValidationError(SibookError):
 
     problems: list[Problem] = field(default_factory=list)
 
-    def __init__(self, problems: list[Problem] | Problem | None = None, *,
-                 field: str | None = None, reason: str | None = None, row: int | None = None):
+    def __init__(
+        self,
+        problems: list[Problem] | Problem | None = None,
+        *,
+        field: str | None = None,
+        reason: str | None = None,
+        row: int | None = None,
+    ):
         if isinstance(problems, Problem):
             problems = [problems]
         self.problems = list(problems or [])

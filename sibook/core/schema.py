@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sibook.access.store
 import sibook.contributions.store
 import sibook.registry.store  # noqa: F401
 from sibook.core.db import Base

@@ -1,1 +1,4 @@
-"""The registry: persons, relations, contacts, households, employers, HI cards (groups 1-3, 5, 7)."""
+"""The registry: persons, relations, contacts, households, employers, HI cards.
+
+Groups 1-3, 5 and 7 of the National Database on Insurance.
+"""

@@ -40,7 +40,9 @@ class EmployerList(BaseModel):
 
 
 @router.get("/persons", response_model=PersonList)
-def list_persons(session: SessionDep, limit: Limit = 100, employer: str | None = None) -> PersonList:
+def list_persons(
+    session: SessionDep, limit: Limit = 100, employer: str | None = None
+) -> PersonList:
     rows = service.list_persons(session=session, limit=limit, employer_code=employer)
     return PersonList(persons=[PersonOut(**r.__dict__) for r in rows])
 

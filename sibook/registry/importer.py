@@ -30,4 +30,3 @@ def _problem(error: ErrorDetails) -> Problem:
         row = loc[1] + 1  # people count rows from 1
         loc = [loc[0], *loc[2:]]
     return Problem(field=".".join(str(p) for p in loc), reason=error["msg"], row=row)
-

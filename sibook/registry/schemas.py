@@ -58,7 +58,9 @@ class HouseholdIn(BaseModel):
 
     def to_domain(self) -> NewHousehold:
         return NewHousehold(
-            code=self.code, address=self.address, province_code=self.province_code,
+            code=self.code,
+            address=self.address,
+            province_code=self.province_code,
             members=tuple(HouseholdMemberIn(**m.model_dump()) for m in self.members),
         )
 

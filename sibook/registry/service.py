@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +51,9 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
     problems = person_problems(person, today=today or date.today())
     if problems:
         raise ValidationError(problems)
-    exists = session.scalar(select(Person.person_id).where(Person.personal_id == person.personal_id))
+    exists = session.scalar(
+        select(Person.person_id).where(Person.personal_id == person.personal_id)
+    )
     if exists is not None:
         raise ConflictError(f"personal_id: {person.personal_id} is already registered")
     if person.legacy_si_code and session.scalar(
@@ -72,15 +76,27 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
     session.add(row)
     session.flush()
     if person.phone or person.email or person.address:
-        session.add(Contact(person_id=row.person_id, phone=person.phone, email=person.email,
-                            address=person.address))
+        session.add(
+            Contact(
+                person_id=row.person_id,
+                phone=person.phone,
+                email=person.email,
+                address=person.address,
+            )
+        )
     for rel in person.relations:
         related = None
         if rel.personal_id:
             related = person_id_of(session=session, personal_id=rel.personal_id)
-        session.add(PersonRelation(person_id=row.person_id, relation=rel.relation,
-                                   related_person_id=related, full_name=rel.full_name,
-                                   identity_number=rel.personal_id))
+        session.add(
+            PersonRelation(
+                person_id=row.person_id,
+                relation=rel.relation,
+                related_person_id=related,
+                full_name=rel.full_name,
+                identity_number=rel.personal_id,
+            )
+        )
     session.flush()
     return row.person_id
 
@@ -92,21 +108,27 @@ def add_household(*, session: Session, household: NewHousehold) -> int:
     for i, m in enumerate(household.members, start=1):
         pid = session.scalar(select(Person.person_id).where(Person.personal_id == m.personal_id))
         if pid is None:
-            problems.append(Problem(field=f"members[{i}].personal_id",
-                                    reason=f"no registered person has personal ID {m.personal_id}"))
+            problems.append(
+                Problem(
+                    field=f"members[{i}].personal_id",
+                    reason=f"no registered person has personal ID {m.personal_id}",
+                )
+            )
         else:
             member_ids.append((pid, m.relation_to_head))
     if session.scalar(select(Household.household_id).where(Household.code == household.code)):
         problems.append(Problem(field="code", reason=f"household {household.code} already exists"))
     if problems:
         raise ValidationError(problems)
-    row = Household(code=household.code, address=household.address,
-                    province_code=household.province_code)
+    row = Household(
+        code=household.code, address=household.address, province_code=household.province_code
+    )
     session.add(row)
     session.flush()
     for pid, relation in member_ids:
-        session.merge(HouseholdMember(person_id=pid, household_id=row.household_id,
-                                      relation_to_head=relation))
+        session.merge(
+            HouseholdMember(person_id=pid, household_id=row.household_id, relation_to_head=relation)
+        )
     session.flush()
     return row.household_id
 
@@ -117,9 +139,14 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
         raise ValidationError(problems)
     if session.scalar(select(Employer.employer_id).where(Employer.code == employer.code)):
         raise ConflictError(f"code: employer {employer.code} is already registered")
-    row = Employer(code=employer.code, name=employer.name.strip(),
-                   province_code=employer.province_code, region=employer.region,
-                   address=employer.address, business_type=employer.business_type)
+    row = Employer(
+        code=employer.code,
+        name=employer.name.strip(),
+        province_code=employer.province_code,
+        region=employer.region,
+        address=employer.address,
+        business_type=employer.business_type,
+    )
     session.add(row)
     session.flush()
     return row.employer_id
@@ -135,14 +162,17 @@ def person_id_of(*, session: Session, personal_id: str, realm: str = "civil") ->
     return pid
 
 
-def list_persons(*, session: Session, limit: int = 100, employer_code: str | None = None,
-                 realm: str = "civil") -> list[PersonRow]:
+def list_persons(
+    *, session: Session, limit: int = 100, employer_code: str | None = None, realm: str = "civil"
+) -> list[PersonRow]:
     """Persons of ``realm`` in personal-ID order, with their current employer's code."""
     query = select(Person.person_id, Person.personal_id, Person.full_name, Person.birth_date).where(
         Person.realm == realm
     )
     if employer_code is not None:
-        employer_id = session.scalar(select(Employer.employer_id).where(Employer.code == employer_code))
+        employer_id = session.scalar(
+            select(Employer.employer_id).where(Employer.code == employer_code)
+        )
         if employer_id is None:
             raise ValidationError(field="employer", reason=f"no employer with code {employer_code}")
         workers = contributions.current_worker_ids(employer_id=employer_id)
@@ -156,11 +186,17 @@ def list_persons(*, session: Session, limit: int = 100, employer_code: str | Non
             select(Employer.employer_id, Employer.code).where(
                 Employer.employer_id.in_(set(employer_of.values()))
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     return [
-        PersonRow(r.personal_id, r.full_name, r.birth_date,
-                  codes.get(employer_of[r.person_id]) if r.person_id in employer_of else None)
+        PersonRow(
+            r.personal_id,
+            r.full_name,
+            r.birth_date,
+            codes.get(employer_of[r.person_id]) if r.person_id in employer_of else None,
+        )
         for r in rows
     ]
 
@@ -168,7 +204,8 @@ def list_persons(*, session: Session, limit: int = 100, employer_code: str | Non
 def list_employers(*, session: Session, limit: int = 100) -> list[EmployerRow]:
     rows = session.execute(
         select(Employer.code, Employer.name, Employer.province_code, Employer.region)
-        .order_by(Employer.code).limit(limit)
+        .order_by(Employer.code)
+        .limit(limit)
     ).all()
     return [EmployerRow(r.code, r.name, r.province_code, r.region) for r in rows]
 
@@ -176,24 +213,35 @@ def list_employers(*, session: Session, limit: int = 100) -> list[EmployerRow]:
 def import_batch(*, session: Session, batch: RegistryBatch) -> dict[str, int]:
     """Employers, persons, then households of one file; any problem rolls back the whole file."""
     problems: list[Problem] = []
-    for section, items, add in (
-        ("employers", batch.employers,
-         lambda x: add_employer(session=session, employer=x.to_domain())),
-        ("persons", batch.persons,
-         lambda x: register_person(session=session, person=x.to_domain())),
-        ("households", batch.households,
-         lambda x: add_household(session=session, household=x.to_domain())),
-    ):
-        for row, item in enumerate(items, start=1):
-            try:
-                with session.begin_nested():
-                    add(item)
-            except ValidationError as exc:
-                problems += [Problem(field=f"{section}.{p.field}", reason=p.reason, row=row)
-                             for p in exc.problems]
-            except ConflictError as exc:
-                problems.append(Problem(field=section, reason=str(exc), row=row))
+
+    def apply(section: str, row: int, step: Callable[[], object]) -> None:
+        try:
+            with session.begin_nested():
+                step()
+        except ValidationError as exc:
+            problems.extend(
+                Problem(field=f"{section}.{p.field}", reason=p.reason, row=row)
+                for p in exc.problems
+            )
+        except ConflictError as exc:
+            problems.append(Problem(field=section, reason=str(exc), row=row))
+
+    for row, employer in enumerate(batch.employers, start=1):
+        apply(
+            "employers", row, partial(add_employer, session=session, employer=employer.to_domain())
+        )
+    for row, person in enumerate(batch.persons, start=1):
+        apply("persons", row, partial(register_person, session=session, person=person.to_domain()))
+    for row, household in enumerate(batch.households, start=1):
+        apply(
+            "households",
+            row,
+            partial(add_household, session=session, household=household.to_domain()),
+        )
     if problems:
         raise ValidationError(problems)
-    return {"employers": len(batch.employers), "persons": len(batch.persons),
-            "households": len(batch.households)}
+    return {
+        "employers": len(batch.employers),
+        "persons": len(batch.persons),
+        "households": len(batch.households),
+    }

@@ -68,8 +68,21 @@ def career_rows(c: Career) -> tuple[list[Row], list[Row], str | None]:
             voluntary_done = True
             last = min(end, t + rng.randint(12, 60) - 1)
             income = rng.randint(30, 100) * 50_000
-            si.append((c.person_id, len(si) + 1, t.index, last.index, "voluntary", None, None,
-                       income, 0, 0, rng.choice(SUPPORT_GROUPS)))
+            si.append(
+                (
+                    c.person_id,
+                    len(si) + 1,
+                    t.index,
+                    last.index,
+                    "voluntary",
+                    None,
+                    None,
+                    income,
+                    0,
+                    0,
+                    rng.choice(SUPPORT_GROUPS),
+                )
+            )
             kind = "voluntary"
         else:
             employer = rng.choice(c.employers)
@@ -82,12 +95,32 @@ def career_rows(c: Career) -> tuple[list[Row], list[Row], str | None]:
                 floor = floors[(employer.region, row_end.index)]
                 salary = _round_up(max(floor, floor * skill * 1.02**years))
                 allowances = _round_up(salary * 0.07) if rng.random() < 0.2 else 0
-                si.append((c.person_id, len(si) + 1, row_start.index, row_end.index, "compulsory",
-                           employer.employer_id, job, salary, allowances,
-                           employer.occupational_rate_bp, None))
+                si.append(
+                    (
+                        c.person_id,
+                        len(si) + 1,
+                        row_start.index,
+                        row_end.index,
+                        "compulsory",
+                        employer.employer_id,
+                        job,
+                        salary,
+                        allowances,
+                        employer.occupational_rate_bp,
+                        None,
+                    )
+                )
                 if row_end >= UI_START:
-                    ui.append((c.person_id, len(ui) + 1, max(row_start, UI_START).index,
-                               row_end.index, employer.employer_id, salary + allowances))
+                    ui.append(
+                        (
+                            c.person_id,
+                            len(ui) + 1,
+                            max(row_start, UI_START).index,
+                            row_end.index,
+                            employer.employer_id,
+                            salary + allowances,
+                        )
+                    )
                 row_start = row_end + 1
             kind = "compulsory"
         t = last + 1 + (0 if rng.random() < 0.6 else rng.randint(1, 24))
@@ -100,4 +133,3 @@ def career_rows(c: Career) -> tuple[list[Row], list[Row], str | None]:
 
 def _round_up(amount: float) -> int:
     return math.ceil(amount / 1_000) * 1_000
-

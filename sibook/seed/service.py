@@ -26,13 +26,21 @@ class SeedReport:
     skipped: bool = False
 
 
-def seed(*, engine: Engine, people: int, employers: int, seed: int = 1,
-         today: date | None = None, if_empty: bool = False,
-         progress: Callable[[int], None] | None = None) -> SeedReport:
+def seed(
+    *,
+    engine: Engine,
+    people: int,
+    employers: int,
+    seed: int = 1,
+    today: date | None = None,
+    if_empty: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> SeedReport:
     """Add ``people`` persons (in households, with careers) and ``employers`` units."""
     if people < 0 or employers < 1:
-        raise ValidationError(field="--people/--employers",
-                              reason="need people >= 0 and at least 1 employer")
+        raise ValidationError(
+            field="--people/--employers", reason="need people >= 0 and at least 1 employer"
+        )
     with engine.begin() as conn:
         existing = conn.execute(select(func.count()).select_from(Person)).scalar_one()
         if existing:
@@ -57,6 +65,7 @@ def seed(*, engine: Engine, people: int, employers: int, seed: int = 1,
             done += made
             if progress:
                 progress(made)
-        advance_sequences(conn, {"persons": "person_id", "households": "household_id",
-                                 "employers": "employer_id"})
+        advance_sequences(
+            conn, {"persons": "person_id", "households": "household_id", "employers": "employer_id"}
+        )
     return SeedReport(people=done, employers=employers, rows=rows_written)

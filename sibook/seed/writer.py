@@ -8,15 +8,17 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 
-def write(conn: Connection, table: str, columns: Sequence[str],
-          rows: Sequence[Sequence[object]]) -> None:
+def write(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
     if not rows:
         return
     raw: Any = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
     else:
@@ -29,7 +31,9 @@ def advance_sequences(conn: Connection, tables: dict[str, str]) -> None:
     if conn.dialect.name != "postgresql":
         return
     for table, column in tables.items():
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-            f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
-        ))
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
+            )
+        )

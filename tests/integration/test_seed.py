@@ -18,8 +18,18 @@ from sibook.seed.service import seed
 from sibook.seed.wages import floor_table
 
 TODAY = date(2026, 11, 1)
-TABLES = ("persons", "person_relations", "contacts", "households", "household_members",
-          "si_profiles", "hi_cards", "si_periods", "ui_periods", "employers")
+TABLES = (
+    "persons",
+    "person_relations",
+    "contacts",
+    "households",
+    "household_members",
+    "si_profiles",
+    "hi_cards",
+    "si_periods",
+    "ui_periods",
+    "employers",
+)
 
 
 def _counts(engine: Engine) -> dict[str, int]:
@@ -37,7 +47,9 @@ def test_seed_fills_every_information_group(engine: Engine) -> None:
     assert counts["si_periods"] < 400 * 40  # periods, not person-months
 
 
-def test_seed_is_deterministic_across_backends(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_seed_is_deterministic_across_backends(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     from sibook.core import migrate
     from sibook.core.db import make_engine
 
@@ -66,8 +78,9 @@ def test_every_salary_is_at_or_above_the_regional_minimum_of_its_months(engine: 
     floors = floor_table(Period(1995, 1), Period.of(TODAY))
     with unit_of_work(engine) as s:
         rows = s.execute(
-            select(SIPeriod.from_month, SIPeriod.to_month, SIPeriod.salary_basis, Employer.region)
-            .join(Employer, Employer.employer_id == SIPeriod.employer_id)
+            select(
+                SIPeriod.from_month, SIPeriod.to_month, SIPeriod.salary_basis, Employer.region
+            ).join(Employer, Employer.employer_id == SIPeriod.employer_id)
         ).all()
     assert rows
     for r in rows:
@@ -97,6 +110,13 @@ def test_ids_continue_after_seeding(engine: Engine) -> None:
     from sibook.registry.domain import NewEmployer
 
     with unit_of_work(engine) as s:
-        new_id = service.add_employer(session=s, employer=NewEmployer(
-            code=make_enterprise_code(90_000, "79"), name="Công ty Mới", province_code="79", region="I"))
+        new_id = service.add_employer(
+            session=s,
+            employer=NewEmployer(
+                code=make_enterprise_code(90_000, "79"),
+                name="Công ty Mới",
+                province_code="79",
+                region="I",
+            ),
+        )
     assert new_id == 3
