@@ -1,0 +1,62 @@
+"""What an identifier is and whether it is valid: the answer of ``sibook ids inspect``.
+
+The shape decides the kind: 12 digits a personal ID, 10 digits a legacy SI code, 2 letters and
+13 digits a legacy HI card number. Surrounding whitespace is ignored (copy-paste leaves it) and
+HI group letters may be lower case; spaces inside, or digits outside 0-9, make a value of no
+known shape, with a reason that says so.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sibook.core.errors import Problem
+from sibook.ids._shape import is_ascii_digits
+from sibook.ids.hi_card import HI_CARD_LENGTH, has_hi_card_shape, hi_card_problems
+from sibook.ids.personal_id import PERSONAL_ID_LENGTH, decode_personal_id, personal_id_problems
+from sibook.ids.si_code import SI_CODE_LENGTH, si_code_problems
+
+
+def inspect(value: str, *, today: date | None = None) -> dict[str, Any]:
+    """The contract's JSON object for ``value`` (see CONTRACT.md, "Identifiers")."""
+    text = value.strip()
+    if is_ascii_digits(text) and len(text) == PERSONAL_ID_LENGTH:
+        return _personal_id(value, text, today)
+    if is_ascii_digits(text) and len(text) == SI_CODE_LENGTH:
+        return _answer(value, "si_code", si_code_problems(text))
+    if has_hi_card_shape(text):
+        return _hi_card(value, text)
+    return {"value": value, "kind": None, "valid": False, "errors": [_shape_reason(text)]}
+
+
+def _answer(value: str, kind: str, problems: list[Problem]) -> dict[str, Any]:
+    return {"value": value, "kind": kind, "valid": not problems,
+            "errors": [p.reason for p in problems]}
+
+
+def _personal_id(value: str, text: str, today: date | None) -> dict[str, Any]:
+    answer = _answer(value, "personal_id", personal_id_problems(text, today=today))
+    decoded = decode_personal_id(text)
+    return {**answer, "province_code": decoded.prefix, "sex": decoded.sex,
+            "birth_year": decoded.birth_year}
+
+
+def _hi_card(value: str, text: str) -> dict[str, Any]:
+    answer = _answer(value, "hi_card", hi_card_problems(text))
+    return {**answer, "group_code": text[:2].upper(), "benefit_level": int(text[2]),
+            "province_code": text[3:5], "si_code": text[5:]}
+
+
+def _shape_reason(text: str) -> str:
+    expected = (f"expected a {PERSONAL_ID_LENGTH}-digit personal ID, a {SI_CODE_LENGTH}-digit "
+                f"SI code or a {HI_CARD_LENGTH}-character HI card number")
+    if not text:
+        return f"the value is empty; {expected}"
+    if any(ch.isspace() for ch in text):
+        return f"the value contains spaces; write it without spaces ({expected})"
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        return f"the value contains digits outside 0-9, such as full-width digits; {expected}"
+    if is_ascii_digits(text):
+        return f"the value has {len(text)} digits; {expected}"
+    return f"the value is not an identifier of a known shape; {expected}"
