@@ -1,5 +1,172 @@
-"""Placeholder: filled in by the rules work."""
+"""``POST /api/v1/rules/...``: the same answers as ``sibook rules ...``, as JSON bodies.
+
+Requests use the CLI's flag names as keys (``--average-salary`` -> ``average_salary``); responses
+carry the contract's keys plus ``explain``, ``sources`` and ``provisional``. Input the rules
+refuse raises ValidationError, which the app answers with 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from sibook.rules import answers
 
 router = APIRouter(prefix="/rules", tags=["rules"])
+
+MONTH = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM", examples=["2026-01"])
+OPTIONAL_MONTH = Field(default=None, pattern=r"^\d{4}-\d{2}$",
+                       description="YYYY-MM whose rules apply; default the current month")
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Answer(BaseModel):
+    explain: list[str] = []
+    sources: list[str] = []
+    provisional: bool = False
+
+
+class ContributionRequest(_Request):
+    month: str = MONTH
+    salary: int
+    region: str | None = None
+    voluntary: bool = False
+    foreign: bool = False
+    support: str | None = None
+    months_supported: int = 0
+    oa_rate: str = "standard"
+
+
+class FundShares(BaseModel):
+    retirement_survivorship: int
+    sickness_maternity: int
+    occupational: int
+    health: int
+    unemployment: int
+    total: int
+
+
+class ContributionAnswer(_Answer):
+    month: str
+    employer: FundShares
+    employee: FundShares
+    state_support: int
+    total: int
+
+
+class PensionRequest(_Request):
+    sex: str
+    contribution_months: int
+    months_early: int = 0
+    average_salary: int | None = None
+    month: str | None = OPTIONAL_MONTH
+
+
+class PensionAnswer(_Answer):
+    rate_percent: float
+    monthly_pension: int | None
+    extra_lump_sum: int | None
+    month: str
+
+
+class LumpSumRequest(_Request):
+    months_before_2014: int
+    months_from_2014: int
+    average_salary: int
+    month: str | None = OPTIONAL_MONTH
+
+
+class AmountAnswer(_Answer):
+    amount: int
+    month: str
+
+
+class UnemploymentRequest(_Request):
+    average_salary: int
+    contribution_months: int
+    region: str
+    termination: date
+
+
+class UnemploymentAnswer(_Answer):
+    monthly_benefit: int
+    duration_months: int
+
+
+class SicknessRequest(_Request):
+    salary: int
+    days: float
+    years_contributed: int
+    heavy: bool = False
+    month: str | None = OPTIONAL_MONTH
+
+
+class SicknessAnswer(_Answer):
+    amount: int
+    max_days_per_year: int
+    days_paid: float
+    month: str
+
+
+class MaternityAllowanceRequest(_Request):
+    month: str = MONTH
+    children: int
+    voluntary: bool = False
+
+
+class LateInterestRequest(_Request):
+    amount: int
+    days_late: int
+    month: str | None = OPTIONAL_MONTH
+
+
+class LateInterestAnswer(_Answer):
+    interest: int
+    evasion: bool
+    evasion_from_day: int
+    month: str
+
+
+def _month(value: str | None) -> str:
+    return value if value is not None else f"{date.today():%Y-%m}"
+
+
+@router.post("/contribution", response_model=ContributionAnswer)
+def contribution(body: ContributionRequest) -> dict[str, Any]:
+    return answers.contribution_answer(**body.model_dump())
+
+
+@router.post("/pension", response_model=PensionAnswer)
+def pension(body: PensionRequest) -> dict[str, Any]:
+    return answers.pension_answer(**{**body.model_dump(), "month": _month(body.month)})
+
+
+@router.post("/lump-sum", response_model=AmountAnswer)
+def lump_sum(body: LumpSumRequest) -> dict[str, Any]:
+    return answers.lump_sum_answer(**{**body.model_dump(), "month": _month(body.month)})
+
+
+@router.post("/unemployment", response_model=UnemploymentAnswer)
+def unemployment(body: UnemploymentRequest) -> dict[str, Any]:
+    return answers.unemployment_answer(**body.model_dump())
+
+
+@router.post("/sickness", response_model=SicknessAnswer)
+def sickness(body: SicknessRequest) -> dict[str, Any]:
+    return answers.sickness_answer(**{**body.model_dump(), "month": _month(body.month)})
+
+
+@router.post("/maternity-allowance", response_model=AmountAnswer)
+def maternity_allowance(body: MaternityAllowanceRequest) -> dict[str, Any]:
+    return answers.maternity_allowance_answer(**body.model_dump())
+
+
+@router.post("/late-interest", response_model=LateInterestAnswer)
+def late_interest(body: LateInterestRequest) -> dict[str, Any]:
+    return answers.late_interest_answer(**{**body.model_dump(), "month": _month(body.month)})

@@ -1,5 +1,186 @@
-"""Placeholder: filled in by the rules work."""
+"""``sibook rules``: dues and benefits under the law in force (thin over sibook.rules.answers).
+
+Commands without a month in the contract take ``--month`` (default: the current month, which the
+answer states in ``month`` and in its explanation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
-app = typer.Typer(help="rules", no_args_is_help=True)
+from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.core.errors import Problem, ValidationError
+from sibook.core.period import Period
+from sibook.rules import answers
+
+app = typer.Typer(help="Law as data: contributions and benefits under the rules in force.",
+                  no_args_is_help=True)
+
+
+def _check_month(value: str | None) -> str | None:
+    """A month that is not YYYY-MM is a usage error (exit 2), like any mistyped flag."""
+    if value is not None:
+        try:
+            Period.parse(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+MonthOpt = Annotated[str | None, typer.Option(
+    "--month", callback=_check_month,
+    help="YYYY-MM whose rules apply (default: the current month).")]
+RequiredMonth = Annotated[str, typer.Option("--month", callback=_check_month, help="YYYY-MM.")]
+SalaryOpt = Annotated[int, typer.Option("--salary", help="Monthly salary or income, VND.")]
+AverageOpt = Annotated[int, typer.Option("--average-salary", help="Average monthly salary, VND.")]
+RegionOpt = Annotated[str, typer.Option("--region", help="Minimum-wage region: I, II, III or IV.")]
+
+
+def _answer(as_json: bool, compute: Callable[[], dict[str, Any]], title: str) -> None:
+    """Run ``compute``; print its answer, or refuse (exit 1) naming the flag at fault."""
+    try:
+        answer = compute()
+    except ValidationError as exc:
+        refuse([_as_flag(p) for p in exc.problems], as_json)
+    emit(answer, as_json, lambda data: _render(title, data))
+
+
+def _as_flag(problem: Problem) -> Problem:
+    flag = "--" + problem.field.replace("_", "-")
+    return Problem(field=flag, reason=problem.reason, row=problem.row)
+
+
+def _month(text: str | None) -> str:
+    return text if text is not None else f"{date.today():%Y-%m}"
+
+
+def _render(title: str, data: dict[str, Any]) -> None:
+    table = Table(title=title, show_header=False)
+    for key, value in data.items():
+        if key in ("explain", "sources", "provisional"):
+            continue
+        if isinstance(value, dict):
+            for fund, amount in value.items():
+                table.add_row(f"{key} · {fund}", f"{amount:,}")
+        else:
+            table.add_row(key, f"{value:,}" if isinstance(value, int)
+                          and not isinstance(value, bool) else str(value))
+    console.print(table)
+    console.print("[bold]How it was computed[/bold]")
+    for number, step in enumerate(data["explain"], 1):
+        console.print(f"  {number}. {step}", markup=False, highlight=False)
+    console.print("[bold]Sources[/bold]" + (" (some provisional)" if data["provisional"] else ""))
+    for source in data["sources"]:
+        console.print(f"  - {source}", markup=False, highlight=False)
+
+
+@app.command("contribution")
+def contribution(
+    month: RequiredMonth,
+    salary: SalaryOpt,
+    region: Annotated[str | None, typer.Option(
+        "--region", help="Minimum-wage region I..IV (employees).")] = None,
+    voluntary: Annotated[bool, typer.Option("--voluntary", help="Voluntary SI.")] = False,
+    foreign: Annotated[bool, typer.Option("--foreign", help="A foreign employee.")] = False,
+    support: Annotated[str | None, typer.Option(
+        "--support", help="Voluntary support group: poor, near_poor, ethnic_minority, island, "
+                          "other.")] = None,
+    months_supported: Annotated[int, typer.Option(
+        "--months-supported", help="Months of voluntary support already received.")] = 0,
+    oa_rate: Annotated[str, typer.Option(
+        "--oa-rate", help="OA/OD rate: standard or reduced (Decree 58/2020 Art 5).")] = "standard",
+    as_json: bool = JsonFlag,
+) -> None:
+    """Dues for a month per fund and payer."""
+    _answer(as_json, lambda: answers.contribution_answer(
+        month=month, salary=salary, region=region, voluntary=voluntary, foreign=foreign,
+        support=support, months_supported=months_supported, oa_rate=oa_rate),
+        f"Contributions {month}")
+
+
+@app.command("pension")
+def pension(
+    sex: Annotated[str, typer.Option("--sex", help="male or female.")],
+    contribution_months: Annotated[int, typer.Option("--contribution-months")],
+    months_early: Annotated[int, typer.Option("--months-early")] = 0,
+    average_salary: Annotated[int | None, typer.Option("--average-salary")] = None,
+    month: MonthOpt = None,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Pension rate, and with --average-salary the monthly pension and extra lump sum."""
+    _answer(as_json, lambda: answers.pension_answer(
+        sex=sex, contribution_months=contribution_months, months_early=months_early,
+        average_salary=average_salary, month=_month(month)), "Pension")
+
+
+@app.command("lump-sum")
+def lump_sum(
+    months_before_2014: Annotated[int, typer.Option("--months-before-2014")],
+    months_from_2014: Annotated[int, typer.Option("--months-from-2014")],
+    average_salary: AverageOpt,
+    month: MonthOpt = None,
+    as_json: bool = JsonFlag,
+) -> None:
+    """One-time SI withdrawal."""
+    _answer(as_json, lambda: answers.lump_sum_answer(
+        months_before_2014=months_before_2014, months_from_2014=months_from_2014,
+        average_salary=average_salary, month=_month(month)), "One-time withdrawal")
+
+
+@app.command("unemployment")
+def unemployment(
+    average_salary: AverageOpt,
+    contribution_months: Annotated[int, typer.Option("--contribution-months")],
+    region: RegionOpt,
+    termination: Annotated[datetime, typer.Option(
+        "--termination", formats=["%Y-%m-%d"], help="Date the contract ended, YYYY-MM-DD.")],
+    as_json: bool = JsonFlag,
+) -> None:
+    """Monthly unemployment benefit and its duration."""
+    _answer(as_json, lambda: answers.unemployment_answer(
+        average_salary=average_salary, contribution_months=contribution_months, region=region,
+        termination=termination.date()), "Unemployment benefit")
+
+
+@app.command("sickness")
+def sickness(
+    salary: SalaryOpt,
+    days: Annotated[float, typer.Option("--days", help="Working days off (halves allowed).")],
+    years_contributed: Annotated[int, typer.Option("--years-contributed")],
+    heavy: Annotated[bool, typer.Option("--heavy", help="Heavy/hazardous work.")] = False,
+    month: MonthOpt = None,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Sickness benefit for days off."""
+    _answer(as_json, lambda: answers.sickness_answer(
+        salary=salary, days=days, years_contributed=years_contributed, heavy=heavy,
+        month=_month(month)), "Sickness benefit")
+
+
+@app.command("maternity-allowance")
+def maternity_allowance(
+    month: RequiredMonth,
+    children: Annotated[int, typer.Option("--children")],
+    voluntary: Annotated[bool, typer.Option("--voluntary", help="Voluntary SI mother.")] = False,
+    as_json: bool = JsonFlag,
+) -> None:
+    """One-time childbirth or adoption allowance."""
+    _answer(as_json, lambda: answers.maternity_allowance_answer(
+        month=month, children=children, voluntary=voluntary), "Childbirth allowance")
+
+
+@app.command("late-interest")
+def late_interest(
+    amount: Annotated[int, typer.Option("--amount", help="Amount paid late, VND.")],
+    days_late: Annotated[int, typer.Option("--days-late")],
+    month: MonthOpt = None,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Interest on late contributions and whether it is evasion."""
+    _answer(as_json, lambda: answers.late_interest_answer(
+        amount=amount, days_late=days_late, month=_month(month)), "Late payment")

@@ -1,0 +1,184 @@
+"""Typed questions to the law tables: "what was X in force in month M?", answered with the row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib.resources import files
+from typing import Generic, TypeVar
+
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.law.tables import LawDataError, LawRow, LawTable, NoRuleInForce, parse_table
+from sibook.law.terms import (
+    FUNDS,
+    REGIONS,
+    SUPPORT_GROUPS,
+    Fund,
+    Kind,
+    OaRate,
+    Region,
+    Sex,
+    SupportGroup,
+    parse_choice,
+)
+
+T = TypeVar("T")
+
+TABLES = ("fund_rates", "reference_level", "regional_minimum", "parameters", "voluntary_support",
+          "household_hi", "pension_rates", "averaging_windows", "revaluation", "retirement_age",
+          "sickness_days")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact(Generic[T]):
+    """A value of the law and the row it came from."""
+
+    value: T
+    row: LawRow
+
+
+@dataclass(frozen=True, slots=True)
+class FundRate:
+    fund: Fund
+    employer: Decimal
+    employee: Decimal
+    row: LawRow
+
+
+@dataclass(frozen=True, slots=True)
+class FundRates:
+    """The percentages a participant kind pays into each fund in a month (only funds it joins)."""
+
+    kind: Kind
+    on: Period
+    rates: tuple[FundRate, ...]
+
+    def of(self, fund: Fund) -> FundRate | None:
+        return next((r for r in self.rates if r.fund == fund), None)
+
+
+class LawBook:
+    """All law tables, loaded and validated once."""
+
+    def __init__(self, tables: Mapping[str, LawTable]) -> None:
+        missing = [t for t in TABLES if t not in tables]
+        if missing:
+            raise LawDataError(f"missing law tables: {missing}")
+        self._tables = dict(tables)
+
+    def table(self, name: str) -> LawTable:
+        return self._tables[name]
+
+    @property
+    def tables(self) -> Mapping[str, LawTable]:
+        return dict(self._tables)
+
+    def fund_rates(self, kind: Kind, on: Period, oa_rate: OaRate = "standard") -> FundRates:
+        table = self._tables["fund_rates"]
+        rates: list[FundRate] = []
+        for fund in FUNDS:
+            key = f"{kind}:{fund}"
+            if fund == "occupational" and oa_rate == "reduced":
+                key = f"{kind}:occupational_reduced"
+            if not table.has(key):
+                continue  # this kind does not pay into this fund
+            row = table.at(key, on)
+            rates.append(FundRate(fund=fund, employer=row.value("employer"),
+                                  employee=row.value("employee"), row=row))
+        if not rates:
+            raise NoRuleInForce(table="fund_rates", key=kind, on=on, first=None)
+        return FundRates(kind=kind, on=on, rates=tuple(rates))
+
+    def reference_level(self, on: Period) -> Fact[int]:
+        row = self._tables["reference_level"].at("reference_level", on)
+        return Fact(int(row.value("amount")), row)
+
+    def regional_minimum(self, region: str, on: Period) -> Fact[int]:
+        checked: Region = parse_choice(region, REGIONS, field="region")
+        row = self._tables["regional_minimum"].at(checked, on)
+        return Fact(int(row.value("monthly")), row)
+
+    def parameter(self, name: str, on: Period) -> Fact[Decimal]:
+        row = self._tables["parameters"].at(name, on)
+        return Fact(row.value("value"), row)
+
+    def voluntary_support(self, group: str, on: Period) -> Fact[Decimal]:
+        checked: SupportGroup = parse_choice(group, SUPPORT_GROUPS, field="support")
+        row = self._tables["voluntary_support"].at(checked, on)
+        return Fact(row.value("percent"), row)
+
+    def household_hi_share(self, member: int, on: Period) -> Fact[Decimal]:
+        """Percent of the first member's amount paid by the ``member``-th member (1-based)."""
+        if member < 1:
+            raise ValidationError(field="member", reason=f"must be 1 or more, got {member}")
+        table = self._tables["household_hi"]
+        last = max(int(k) for k in table.keys)
+        row = table.at(str(min(member, last)), on)
+        return Fact(row.value("percent"), row)
+
+    def pension_band(self, sex: Sex, years: int, on: Period) -> LawRow:
+        """The rate row for ``sex`` and whole ``years`` paid (eligibility counts whole years)."""
+        table = self._tables["pension_rates"]
+        rows = [table.at(k, on) for k in table.keys if k.split("_")[0] == sex]
+        for row in sorted(rows, key=lambda r: r.value("from_years")):
+            upper = row.values.get("to_years")
+            if row.value("from_years") <= years and (upper is None or years < upper):
+                return row
+        least = min(int(r.value("from_years")) for r in rows)
+        raise ValidationError(
+            field="contribution_months",
+            reason=f"a {sex} pension needs at least {least} years ({least * 12} months) "
+                   f"of contributions, got {years} whole years")
+
+    def averaging_window(self, start_year: int, on: Period) -> Fact[int | None]:
+        """Years of salary averaged for a person who started SI in ``start_year`` (None: all)."""
+        table = self._tables["averaging_windows"]
+        for row in table.all_at(on):
+            if row.value("from_year") <= start_year <= row.value("to_year"):
+                years = row.values.get("years")
+                return Fact(int(years) if years is not None else None, row)
+        raise NoRuleInForce(table="averaging_windows", key=str(start_year), on=on,
+                            first=table.first_month())
+
+    def revaluation(self, paid_year: int, settlement: Period) -> Fact[Decimal]:
+        table = self._tables["revaluation"]
+        first_year = min(int(k) for k in table.keys)
+        row = table.at(str(max(paid_year, first_year)), settlement)
+        return Fact(row.value("coefficient"), row)
+
+    def retirement_age(self, sex: Sex, born: Period) -> Fact[int]:
+        """Statutory age in months for someone born in month ``born`` (normal conditions)."""
+        table = self._tables["retirement_age"]
+        rule = table.at(sex, table.first_month(sex) or born)
+        base_year = int(rule.value("base_year"))
+        base, step = int(rule.value("base_months")), int(rule.value("step_months"))
+        top = int(rule.value("max_months"))
+        if (born + base).year < base_year:
+            raise NoRuleInForce(table="retirement_age", key=sex, on=born + base,
+                                first=Period(base_year, 1), field_name="born")
+        year = base_year
+        while True:
+            age = min(base + step * (year - base_year), top)
+            reaches = born + age
+            if reaches.year <= year or age == top:
+                return Fact(age, rule)
+            year += 1
+
+    def sickness_band(self, years: int, on: Period) -> LawRow:
+        table = self._tables["sickness_days"]
+        for row in table.all_at(on):
+            upper = row.values.get("to_years")
+            if row.value("from_years") <= years and (upper is None or years < upper):
+                return row
+        raise NoRuleInForce(table="sickness_days", key=f"{years} years", on=on,
+                            first=table.first_month())
+
+
+def load_book() -> LawBook:
+    """Read every table shipped in ``sibook/law/data`` and validate it."""
+    data = files("sibook.law").joinpath("data")
+    tables = {name: parse_table(name, data.joinpath(f"{name}.csv").read_text(encoding="utf-8"))
+              for name in TABLES}
+    return LawBook(tables)

@@ -1,0 +1,177 @@
+"""Effective-dated law tables: one CSV file per table, one row per value and validity window.
+
+Every row names its legal source and says whether it is provisional (not yet checked against
+the official text). Rows are validated when the file is read; a bad file stops the load with the
+file name and line, so a wrong correction never reaches a calculation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+
+from sibook.core.errors import Problem, ValidationError
+from sibook.core.period import Period
+
+META_COLUMNS = ("key", "valid_from", "valid_to", "source", "provisional", "note")
+
+
+class LawDataError(Exception):
+    """A law data file is malformed: names the file, line and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class LawRow:
+    """One value (or set of values) of the law, in force from ``valid_from`` to ``valid_to``."""
+
+    table: str
+    key: str
+    values: Mapping[str, Decimal]
+    valid_from: Period
+    valid_to: Period | None
+    source: str
+    provisional: bool
+    note: str = ""
+    line: int = 0
+
+    def value(self, column: str) -> Decimal:
+        try:
+            return self.values[column]
+        except KeyError:
+            where = f"{self.table}.csv line {self.line}"
+            raise LawDataError(f"{where}: no value for {column!r}") from None
+
+    def in_force(self, on: Period) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+    @property
+    def cite(self) -> str:
+        """How a step of an explanation names this row."""
+        mark = ", provisional" if self.provisional else ""
+        return f"{self.table}[{self.key}] {self.valid_from}.. ({self.source}{mark})"
+
+
+class NoRuleInForce(ValidationError):
+    """No row of a table is in force for the month asked about."""
+
+    def __init__(self, *, table: str, key: str, on: Period, first: Period | None,
+                 field_name: str = "month") -> None:
+        if first is None:
+            reason = f"the law table {table!r} has no entry {key!r}"
+        elif on < first:
+            reason = (f"no {table} rule for {key!r} is known for {on}; "
+                      f"the first known month is {first}")
+        else:
+            reason = f"no {table} rule for {key!r} is in force in {on} (first known month {first})"
+        self.table, self.key, self.on, self.first = table, key, on, first
+        super().__init__(Problem(field=field_name, reason=reason))
+
+
+@dataclass(frozen=True)
+class LawTable:
+    """All rows of one table, grouped by key and sorted by ``valid_from``."""
+
+    name: str
+    rows: tuple[LawRow, ...]
+    _by_key: Mapping[str, tuple[LawRow, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        grouped: dict[str, list[LawRow]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.key, []).append(row)
+        by_key = {k: tuple(sorted(v, key=lambda r: r.valid_from)) for k, v in grouped.items()}
+        object.__setattr__(self, "_by_key", MappingProxyType(by_key))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self._by_key)
+
+    def has(self, key: str) -> bool:
+        return key in self._by_key
+
+    def first_month(self, key: str | None = None) -> Period | None:
+        rows = self._by_key.get(key, ()) if key is not None else self.rows
+        return min((r.valid_from for r in rows), default=None)
+
+    def at(self, key: str, on: Period) -> LawRow:
+        """The row for ``key`` in force in month ``on``; raises :class:`NoRuleInForce`."""
+        for row in self._by_key.get(key, ()):
+            if row.in_force(on):
+                return row
+        raise NoRuleInForce(table=self.name, key=key, on=on, first=self.first_month(key))
+
+    def all_at(self, on: Period) -> tuple[LawRow, ...]:
+        return tuple(r for r in self.rows if r.in_force(on))
+
+
+def parse_table(name: str, text: str) -> LawTable:
+    """Parse and validate one table's CSV text (``#`` lines are comments)."""
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1)
+                if line.strip() and not line.lstrip().startswith("#")]
+    if not numbered:
+        raise LawDataError(f"{name}.csv: empty table")
+    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in numbered)))
+    columns = reader.fieldnames or []
+    missing = [c for c in META_COLUMNS if c not in columns]
+    if missing:
+        raise LawDataError(f"{name}.csv: missing columns {missing}")
+    value_columns = [c for c in columns if c not in META_COLUMNS]
+    if not value_columns:
+        raise LawDataError(f"{name}.csv: no value column")
+    lines = [n for n, _ in numbered[1:]]
+    rows = tuple(_parse_row(name, line, raw, value_columns) for line, raw in zip(lines, reader,
+                                                                                 strict=True))
+    _check_no_overlap(name, rows)
+    return LawTable(name=name, rows=rows)
+
+
+def _parse_row(table: str, line: int, raw: Mapping[str, str | None], value_columns: Iterable[str],
+               ) -> LawRow:
+    where = f"{table}.csv line {line}"
+
+    def cell(column: str) -> str:
+        return (raw.get(column) or "").strip()
+
+    key, source = cell("key"), cell("source")
+    if not key:
+        raise LawDataError(f"{where}: empty key")
+    if not source:
+        raise LawDataError(f"{where}: every row needs its legal source")
+    if cell("provisional") not in ("true", "false"):
+        raise LawDataError(f"{where}: provisional must be true or false")
+    values: dict[str, Decimal] = {}
+    for column in value_columns:
+        if cell(column):
+            try:
+                values[column] = Decimal(cell(column))
+            except InvalidOperation:
+                raise LawDataError(f"{where}: {column}={cell(column)!r} is not a number") from None
+    if not values:
+        raise LawDataError(f"{where}: no value")
+    try:
+        valid_from = Period.parse(cell("valid_from"))
+        valid_to = Period.parse(cell("valid_to")) if cell("valid_to") else None
+    except ValueError as exc:
+        raise LawDataError(f"{where}: {exc}") from None
+    if valid_to is not None and valid_to < valid_from:
+        raise LawDataError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}")
+    return LawRow(table=table, key=key, values=MappingProxyType(values), valid_from=valid_from,
+                  valid_to=valid_to, source=source, provisional=cell("provisional") == "true",
+                  note=cell("note"), line=line)
+
+
+def _check_no_overlap(table: str, rows: tuple[LawRow, ...]) -> None:
+    by_key: dict[str, list[LawRow]] = {}
+    for row in rows:
+        by_key.setdefault(row.key, []).append(row)
+    for key, group in by_key.items():
+        group.sort(key=lambda r: r.valid_from)
+        for before, after in zip(group, group[1:], strict=False):
+            if before.valid_to is None or before.valid_to >= after.valid_from:
+                raise LawDataError(
+                    f"{table}.csv lines {before.line} and {after.line}: rows for {key!r} overlap "
+                    f"({before.valid_from}..{before.valid_to or 'open'} and {after.valid_from}..)")

@@ -1,0 +1,121 @@
+"""The answers of ``sibook rules ...`` and ``POST /api/v1/rules/...``: one function per command.
+
+Both edges call these with plain values, so the CLI's JSON and the API's bodies cannot drift.
+Each answer holds the contract's keys plus ``month`` (the rules used), ``explain`` (the steps),
+``sources`` and ``provisional``. Refusals are ValidationErrors whose ``field`` is the parameter
+name (``months_early``); the CLI shows it as the flag (``--months-early``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.rules import (
+    childbirth_allowance,
+    compulsory_dues,
+    late_interest,
+    one_time_withdrawal,
+    pension,
+    sickness_benefit,
+    unemployment_benefit,
+    voluntary_dues,
+)
+from sibook.rules.explain import Explanation
+
+Answer = dict[str, Any]
+
+
+def parse_month(text: str, field: str = "month") -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise ValidationError(field=field, reason=str(exc)) from None
+
+
+def contribution_answer(*, month: str, salary: int, region: str | None = None,
+                        voluntary: bool = False, foreign: bool = False, support: str | None = None,
+                        months_supported: int = 0, oa_rate: str = "standard") -> Answer:
+    _check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
+                              support=support, months_supported=months_supported,
+                              oa_rate=oa_rate)
+    on = parse_month(month)
+    if voluntary:
+        result = voluntary_dues(month=on, salary=salary, support=support,
+                                months_supported=months_supported)
+    else:
+        assert region is not None  # checked above
+        result = compulsory_dues(month=on, salary=salary, region=region, oa_rate=oa_rate,
+                                 kind="foreign" if foreign else "compulsory")
+    return _with(result.as_dict(), result.explanation)
+
+
+def _check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bool,
+                              support: str | None, months_supported: int, oa_rate: str) -> None:
+    if voluntary and foreign:
+        raise ValidationError(field="voluntary", reason=(
+            "cannot be combined with foreign: choose compulsory (default), foreign or voluntary"))
+    if not voluntary:
+        if support is not None:
+            raise ValidationError(field="support", reason="only applies with voluntary")
+        if months_supported:
+            raise ValidationError(field="months_supported", reason="only applies with voluntary")
+        if region is None:
+            raise ValidationError(field="region", reason=(
+                "required for an employee (compulsory or foreign); valid: I, II, III, IV"))
+    elif oa_rate != "standard":
+        raise ValidationError(field="oa_rate", reason="voluntary SI has no OA/OD fund")
+
+
+def pension_answer(*, sex: str, contribution_months: int, month: str, months_early: int = 0,
+                   average_salary: int | None = None) -> Answer:
+    on = parse_month(month)
+    result = pension(sex=sex, contribution_months=contribution_months, on=on,
+                     months_early=months_early, average_salary=average_salary)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+
+
+def lump_sum_answer(*, months_before_2014: int, months_from_2014: int, average_salary: int,
+                    month: str) -> Answer:
+    on = parse_month(month)
+    result = one_time_withdrawal(months_before_2014=months_before_2014,
+                                 months_from_2014=months_from_2014,
+                                 average_salary=average_salary, on=on)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+
+
+def unemployment_answer(*, average_salary: int, contribution_months: int, region: str,
+                        termination: date) -> Answer:
+    result = unemployment_benefit(average_salary=average_salary,
+                                  contribution_months=contribution_months, region=region,
+                                  termination=termination)
+    return _with(result.as_dict(), result.explanation)
+
+
+def sickness_answer(*, salary: int, days: float | Decimal, years_contributed: int, month: str,
+                    heavy: bool = False) -> Answer:
+    on = parse_month(month)
+    result = sickness_benefit(salary=salary, days=Decimal(str(days)),
+                              years_contributed=years_contributed, on=on, heavy=heavy)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+
+
+def maternity_allowance_answer(*, month: str, children: int, voluntary: bool = False) -> Answer:
+    on = parse_month(month)
+    result = childbirth_allowance(month=on, children=children, voluntary=voluntary)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+
+
+def late_interest_answer(*, amount: int, days_late: int, month: str) -> Answer:
+    on = parse_month(month)
+    result = late_interest(amount=amount, days_late=days_late, on=on)
+    return _with({**result.as_dict(), "evasion_from_day": result.evasion_from_day,
+                  "month": str(on)}, result.explanation)
+
+
+def _with(data: Answer, explanation: Explanation) -> Answer:
+    return {**data, "sources": explanation.sources, "provisional": explanation.provisional,
+            "explain": list(explanation.steps)}

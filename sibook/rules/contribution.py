@@ -1,0 +1,208 @@
+"""Monthly contributions (mức đóng) to the SI, HI and UI funds, split by payer and fund.
+
+Rounding: each payer's amount (employer, employee) is its exact share of the capped bases,
+rounded half up once; its per-fund lines are apportioned by largest remainder so they add up to
+it (see :mod:`sibook.rules.rounding`). State support is rounded once. ``total`` is the sum of the
+payers, so employer + employee + state support == total always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Literal
+
+from sibook.core.errors import ValidationError
+from sibook.core.money import percent_of, round_vnd
+from sibook.core.period import Period
+from sibook.law import FUNDS, Fund, FundRates, Kind, OaRate, book, parse_choice
+from sibook.law.terms import OA_RATES, REGIONS, SUPPORT_GROUPS
+from sibook.rules.explain import Explanation, Trail, pct, vnd
+from sibook.rules.inputs import check_money, check_months
+from sibook.rules.rounding import apportion
+
+
+@dataclass(frozen=True)
+class Share:
+    """What one payer owes each fund in a month, in VND."""
+
+    retirement_survivorship: int = 0
+    sickness_maternity: int = 0
+    occupational: int = 0
+    health: int = 0
+    unemployment: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, f.name) for f in fields(self))
+
+    def of(self, fund: Fund) -> int:
+        return int(getattr(self, fund))
+
+    def as_dict(self) -> dict[str, int]:
+        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "total": self.total}
+
+
+@dataclass(frozen=True)
+class ContributionResult:
+    """Dues of one participant for one month."""
+
+    month: Period
+    kind: Kind
+    employer: Share
+    employee: Share
+    state_support: int
+    explanation: Explanation
+
+    @property
+    def total(self) -> int:
+        return self.employer.total + self.employee.total + self.state_support
+
+    def by_fund(self) -> dict[Fund, tuple[int, int]]:
+        """Per fund: (employer, employee) amounts; state support is in ``state_support``."""
+        return {f: (self.employer.of(f), self.employee.of(f)) for f in FUNDS}
+
+    def as_dict(self) -> dict[str, object]:
+        return {"month": str(self.month), "employer": self.employer.as_dict(),
+                "employee": self.employee.as_dict(), "state_support": self.state_support,
+                "total": self.total, "sources": self.explanation.sources}
+
+
+Worker = Literal["compulsory", "foreign"]
+
+
+def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "standard",
+                    kind: Worker = "compulsory") -> ContributionResult:
+    """Dues of an employee on a labour contract (``kind="foreign"``: a foreign employee)."""
+    checked_region = parse_choice(region, REGIONS, field="region")
+    checked_oa: OaRate = parse_choice(oa_rate, OA_RATES, field="oa_rate")
+    check_money(salary, "salary")
+    law = book()
+    trail = Trail({"month": str(month), "salary": vnd(salary), "region": checked_region,
+                   "oa_rate": checked_oa, "kind": kind})
+    minimum = trail.fact(law.regional_minimum(checked_region, month))
+    if salary < minimum:
+        raise ValidationError(field="salary", reason=(
+            f"below the regional minimum wage {vnd(minimum)} for region {checked_region} in "
+            f"{month}; valid: {vnd(minimum)} or more"))
+    reference = trail.fact(law.reference_level(month))
+    si_cap = int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
+    ui_cap = int(trail.fact(law.parameter("ui_cap_multiplier", month)) * minimum)
+    si_basis, ui_basis = min(salary, si_cap), min(salary, ui_cap)
+    trail.step(f"SI/HI basis = min(salary {vnd(salary)}, cap {vnd(si_cap)} = {si_cap // reference}"
+               f" x reference level {vnd(reference)}) = {vnd(si_basis)}")
+    trail.step(f"UI basis = min(salary {vnd(salary)}, cap {vnd(ui_cap)} = {ui_cap // minimum} x "
+               f"region {checked_region} minimum {vnd(minimum)}) = {vnd(ui_basis)}")
+    rates = law.fund_rates(kind, month, checked_oa)
+    bases = {f: (ui_basis if f == "unemployment" else si_basis) for f in FUNDS}
+    employer, employee = _split(rates, bases, trail)
+    return ContributionResult(month=month, kind=kind, employer=employer, employee=employee,
+                              state_support=0, explanation=trail.done())
+
+
+def voluntary_dues(*, month: Period, salary: int, support: str | None = None,
+                   months_supported: int = 0) -> ContributionResult:
+    """Voluntary SI on the declared monthly income, with the state's support for ``support``."""
+    check_money(salary, "salary")
+    check_months(months_supported, "months_supported")
+    law = book()
+    trail = Trail({"month": str(month), "salary": vnd(salary), "support": support or "none",
+                   "months_supported": str(months_supported)})
+    floor = int(trail.fact(law.parameter("rural_poverty_line", month)))
+    reference = trail.fact(law.reference_level(month))
+    cap = int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
+    if not floor <= salary <= cap:
+        raise ValidationError(field="salary", reason=(
+            f"voluntary SI income must be between the rural poverty line {vnd(floor)} and "
+            f"{vnd(cap)} (20 x reference level {vnd(reference)}) in {month}, got {vnd(salary)}"))
+    rates = law.fund_rates("voluntary", month)
+    _, own = _split(rates, dict.fromkeys(FUNDS, salary), trail)
+    aid = _state_support(month, floor, rates, support, months_supported, trail)
+    trail.step(f"participant pays {vnd(own.total)} - state support {vnd(aid)} "
+               f"= {vnd(own.total - aid)}")
+    payable = Share(**{**_lines(own), "retirement_survivorship": own.retirement_survivorship - aid})
+    return ContributionResult(month=month, kind="voluntary", employer=Share(), employee=payable,
+                              state_support=aid, explanation=trail.done())
+
+
+def self_chosen_dues(*, month: Period, salary: int) -> ContributionResult:
+    """Participants who choose their own salary basis (e.g. household-business owners)."""
+    check_money(salary, "salary")
+    law = book()
+    trail = Trail({"month": str(month), "salary": vnd(salary)})
+    reference = trail.fact(law.reference_level(month))
+    floor = int(trail.fact(law.parameter("self_chosen_floor_multiplier", month)) * reference)
+    cap = int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
+    if not floor <= salary <= cap:
+        raise ValidationError(field="salary", reason=(
+            f"a self-chosen basis must be between {vnd(floor)} and {vnd(cap)} in {month}, "
+            f"got {vnd(salary)}"))
+    _, own = _split(law.fund_rates("self_chosen", month), dict.fromkeys(FUNDS, salary), trail)
+    return ContributionResult(month=month, kind="self_chosen", employer=Share(), employee=own,
+                              state_support=0, explanation=trail.done())
+
+
+@dataclass(frozen=True)
+class HouseholdHiResult:
+    """HI dues of the ``member``-th member of a household (BHYT hộ gia đình) for one month."""
+
+    month: Period
+    member: int
+    amount: int
+    explanation: Explanation
+
+
+def household_hi_dues(*, month: Period, member: int) -> HouseholdHiResult:
+    law = book()
+    trail = Trail({"month": str(month), "member": str(member)})
+    share = trail.fact(law.household_hi_share(member, month))
+    rate = trail.fact(law.parameter("household_hi_rate", month))
+    reference = trail.fact(law.reference_level(month))
+    amount = round_vnd(percent_of(reference, rate) * share / 100)
+    trail.step(f"member {member}: {pct(share)} of ({pct(rate)} x reference level "
+               f"{vnd(reference)}) = {vnd(amount)} (rounded once)")
+    return HouseholdHiResult(month=month, member=member, amount=amount,
+                             explanation=trail.done())
+
+
+def _split(rates: FundRates, bases: dict[Fund, int], trail: Trail) -> tuple[Share, Share]:
+    exact_employer: dict[Fund, Decimal] = {}
+    exact_employee: dict[Fund, Decimal] = {}
+    for rate in rates.rates:
+        trail.use(rate.row)
+        basis = bases[rate.fund]
+        exact_employer[rate.fund] = percent_of(basis, rate.employer)
+        exact_employee[rate.fund] = percent_of(basis, rate.employee)
+        trail.step(f"{rate.fund}: employer {pct(rate.employer)} x {vnd(basis)} = "
+                   f"{vnd(exact_employer[rate.fund])}; employee {pct(rate.employee)} x "
+                   f"{vnd(basis)} = {vnd(exact_employee[rate.fund])} [{rate.row.source}]")
+    employer, employee = Share(**apportion(exact_employer)), Share(**apportion(exact_employee))
+    trail.step(f"employer total {vnd(employer.total)}, employee total {vnd(employee.total)} "
+               "(each rounded once; fund lines apportioned by largest remainder)")
+    return employer, employee
+
+
+def _state_support(month: Period, poverty_line: int, rates: FundRates, group: str | None,
+                   months_supported: int, trail: Trail) -> int:
+    if group is None:
+        trail.step("no support group given: no state support")
+        return 0
+    checked = parse_choice(group, SUPPORT_GROUPS, field="support")
+    law = book()
+    limit = int(trail.fact(law.parameter("voluntary_support_months", month)))
+    if months_supported >= limit:
+        trail.step(f"support already received for {months_supported} months (limit {limit}): "
+                   "no further state support")
+        return 0
+    percent = trail.fact(law.voluntary_support(checked, month))
+    retirement = rates.of("retirement_survivorship")
+    if retirement is None:
+        raise ValidationError(field="support", reason=f"no voluntary retirement rate in {month}")
+    aid = round_vnd(percent_of(poverty_line, retirement.employee) * percent / 100)
+    trail.step(f"state support ({checked}) = {pct(percent)} x {pct(retirement.employee)} x rural "
+               f"poverty line {vnd(poverty_line)} = {vnd(aid)}")
+    return aid
+
+
+def _lines(share: Share) -> dict[str, int]:
+    return {f: share.of(f) for f in FUNDS}

@@ -1,0 +1,43 @@
+"""Checks on raw inputs shared by the calculators: a refusal names the field and the valid range."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from sibook.core.errors import ValidationError
+from sibook.law import NoRuleInForce
+
+# Not a law value: a sanity bound that catches a salary typed with extra zeros (10 billion VND a
+# month is far above any real SI basis; the law's caps apply after this check).
+PLAUSIBLE_MAX_VND = 10_000_000_000
+PLAUSIBLE_MAX_MONTHS = 12 * 80
+PLAUSIBLE_MAX_DAYS = 3_650
+
+
+def check_range(value: int | Decimal, field: str, *, low: int, high: int,
+                unit: str = "") -> None:
+    """Refuse ``value`` outside ``low..high`` (inclusive), naming the field and the range."""
+    if not low <= value <= high:
+        suffix = f" {unit}" if unit else ""
+        raise ValidationError(
+            field=field, reason=f"must be between {low:,} and {high:,}{suffix}, got {value:,}")
+
+
+def check_money(value: int, field: str, *, low: int = 1) -> None:
+    check_range(value, field, low=low, high=PLAUSIBLE_MAX_VND, unit="VND")
+
+
+def check_months(value: int, field: str, *, low: int = 0) -> None:
+    check_range(value, field, low=low, high=PLAUSIBLE_MAX_MONTHS, unit="months")
+
+
+@contextmanager
+def as_field(field: str) -> Iterator[None]:
+    """Report a law-table gap against the input that picked the month (e.g. ``termination``)."""
+    try:
+        yield
+    except NoRuleInForce as gap:
+        raise NoRuleInForce(table=gap.table, key=gap.key, on=gap.on, first=gap.first,
+                            field_name=field) from None

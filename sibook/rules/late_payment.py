@@ -1,0 +1,43 @@
+"""Late payment interest (tiền chậm đóng) and when late payment becomes evasion (trốn đóng)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sibook.core.money import percent_of, round_vnd
+from sibook.core.period import Period
+from sibook.law import book
+from sibook.rules.explain import Explanation, Trail, pct, vnd
+from sibook.rules.inputs import PLAUSIBLE_MAX_DAYS, check_money, check_range
+
+
+@dataclass(frozen=True)
+class LateInterestResult:
+    interest: int
+    evasion: bool
+    evasion_from_day: int
+    explanation: Explanation
+
+    def as_dict(self) -> dict[str, object]:
+        return {"interest": self.interest, "evasion": self.evasion}
+
+
+def late_interest(*, amount: int, days_late: int, on: Period) -> LateInterestResult:
+    """Interest on ``amount`` paid ``days_late`` days after the deadline, rules in force ``on``.
+
+    Rounded once: amount x daily rate x days, half up to whole dong.
+    """
+    check_money(amount, "amount")
+    check_range(days_late, "days_late", low=0, high=PLAUSIBLE_MAX_DAYS, unit="days")
+    law = book()
+    trail = Trail({"amount": vnd(amount), "days_late": str(days_late), "month": str(on)})
+    rate = trail.fact(law.parameter("late_interest_daily_percent", on))
+    first_evasion_day = int(trail.fact(law.parameter("evasion_from_day", on)))
+    interest = round_vnd(percent_of(amount, rate) * days_late)
+    trail.step(f"interest = {vnd(amount)} x {pct(rate)} per day x {days_late} days "
+               f"= {vnd(interest)} (rounded once)")
+    evasion = days_late >= first_evasion_day
+    trail.step(f"day {first_evasion_day} after the deadline is the first day of evasion: "
+               f"{days_late} days late is {'evasion' if evasion else 'late payment only'}")
+    return LateInterestResult(interest=interest, evasion=evasion,
+                              evasion_from_day=first_evasion_day, explanation=trail.done())

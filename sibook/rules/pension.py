@@ -1,0 +1,114 @@
+"""Monthly pension (lương hưu): rate, amount, the extra lump sum, and the average salary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sibook.core.errors import ValidationError
+from sibook.core.money import round_vnd
+from sibook.core.period import Period
+from sibook.law import SEXES, book, parse_choice
+from sibook.rules.explain import Explanation, Trail, pct, vnd
+from sibook.rules.inputs import check_money, check_months, check_range
+
+
+@dataclass(frozen=True)
+class PensionResult:
+    rate_percent: Decimal
+    monthly_pension: int | None
+    extra_lump_sum: int | None
+    explanation: Explanation
+
+    def as_dict(self) -> dict[str, object]:
+        return {"rate_percent": float(self.rate_percent), "monthly_pension": self.monthly_pension,
+                "extra_lump_sum": self.extra_lump_sum}
+
+
+def benefit_years(months: int, on: Period, trail: Trail) -> Decimal:
+    """Years counted for a benefit: odd months up to the limit count half a year, more a year."""
+    half_upto = int(trail.fact(book().parameter("odd_months_half_year_upto", on)))
+    whole, odd = divmod(months, 12)
+    extra = Decimal(0) if odd == 0 else Decimal("0.5") if odd <= half_upto else Decimal(1)
+    years = whole + extra
+    trail.step(f"{months} months = {whole} years and {odd} odd months -> {years} years "
+               f"(1..{half_upto} odd months count half a year, more count a year)")
+    return years
+
+
+def pension(*, sex: str, contribution_months: int, on: Period, months_early: int = 0,
+            average_salary: int | None = None) -> PensionResult:
+    """Pension for a retirement in month ``on``; amounts need the average salary."""
+    checked_sex = parse_choice(sex, SEXES, field="sex")
+    check_months(contribution_months, "contribution_months")
+    law = book()
+    trail = Trail({"sex": checked_sex, "contribution_months": str(contribution_months),
+                   "months_early": str(months_early), "month": str(on),
+                   "average_salary": vnd(average_salary) if average_salary else "none"})
+    max_early = int(trail.fact(law.parameter("max_early_months", on)))
+    check_range(months_early, "months_early", low=0, high=max_early, unit="months")
+    band = trail.use(law.pension_band(checked_sex, contribution_months // 12, on))
+    years = benefit_years(contribution_months, on, trail)
+    base, step = band.value("base_percent"), band.value("step_percent")
+    start, top = band.value("from_years"), band.value("max_percent")
+    rate = min(base + step * (years - start), top)
+    trail.step(f"rate = {pct(base)} at {start} years + {pct(step)} x ({years} - {start}) years, "
+               f"at most {pct(top)} = {pct(rate)}")
+    rate -= _early_cut(months_early, on, trail)
+    if average_salary is None:
+        trail.step("no average salary given: amounts not computed")
+        return PensionResult(rate, None, None, trail.done())
+    check_money(average_salary, "average_salary")
+    monthly = round_vnd(average_salary * rate / 100)
+    trail.step(f"monthly pension = {pct(rate)} x {vnd(average_salary)} = {vnd(monthly)}")
+    full_years = start + (top - base) / step
+    extra_years = max(years - full_years, Decimal(0))
+    per_year = trail.fact(law.parameter("extra_lump_sum_per_year", on))
+    extra = round_vnd(average_salary * per_year * extra_years)
+    trail.step(f"extra lump sum = {per_year} x {vnd(average_salary)} x {extra_years} years above "
+               f"{full_years} = {vnd(extra)}")
+    return PensionResult(rate, monthly, extra, trail.done())
+
+
+def _early_cut(months_early: int, on: Period, trail: Trail) -> Decimal:
+    if months_early == 0:
+        return Decimal(0)
+    law = book()
+    per_year = trail.fact(law.parameter("early_cut_percent_per_year", on))
+    half = trail.fact(law.parameter("early_cut_percent_half_year", on))
+    from_odd = int(trail.fact(law.parameter("early_cut_from_odd_months", on)))
+    years, odd = divmod(months_early, 12)
+    cut = per_year * years + (half if odd >= from_odd else 0)
+    trail.step(f"early by {months_early} months: -{pct(per_year)} x {years} years"
+               f" - {pct(half) if odd >= from_odd else '0%'} for {odd} odd months = -{pct(cut)}")
+    return cut
+
+
+@dataclass(frozen=True)
+class AverageSalaryResult:
+    average: int
+    months_used: int
+    explanation: Explanation
+
+
+def average_salary(*, history: Sequence[tuple[Period, int]], started: int,
+                   settlement: Period) -> AverageSalaryResult:
+    """Average of the revalued monthly salaries over the window for the year SI ``started``."""
+    if not history:
+        raise ValidationError(field="history", reason="needs at least one month of salary")
+    law = book()
+    trail = Trail({"months": str(len(history)), "started": str(started),
+                   "settlement": str(settlement)})
+    window = trail.fact(law.averaging_window(started, settlement))
+    ordered = sorted(history)
+    used = ordered if window is None else ordered[-window * 12:]
+    trail.step(f"SI started in {started}: average over "
+               f"{'the whole period' if window is None else f'the last {window} years'} "
+               f"({len(used)} months)")
+    total = Decimal(0)
+    for month, salary in used:
+        total += salary * trail.fact(law.revaluation(month.year, settlement))
+    average = round_vnd(total / len(used))
+    trail.step(f"sum of revalued salaries {vnd(total)} / {len(used)} months = {vnd(average)}")
+    return AverageSalaryResult(average=average, months_used=len(used), explanation=trail.done())

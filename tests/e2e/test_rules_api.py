@@ -1,0 +1,111 @@
+"""``POST /api/v1/rules/...``: the CLI's answers over HTTP; refusals are 422 naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+
+from sibook.core.errors import ValidationError
+
+
+def _app() -> FastAPI:
+    try:
+        from sibook.api.app import create_app
+
+        return create_app()
+    except ImportError:  # another part of the app is half-built: mount the rules router alone
+        from sibook.api.rules import router
+
+        app = FastAPI()
+        v1 = APIRouter(prefix="/api/v1")
+        v1.include_router(router)
+        app.include_router(v1)
+
+        @app.exception_handler(ValidationError)
+        async def invalid(_: Request, exc: ValidationError) -> JSONResponse:
+            return JSONResponse(status_code=422,
+                                content={"errors": [p.as_dict() for p in exc.problems]})
+
+        return app
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(_app())
+
+
+def post(client: TestClient, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    response = client.post(f"/api/v1/rules/{path}", json=body)
+    return response.status_code, response.json()
+
+
+def test_contribution(client: TestClient) -> None:
+    status, out = post(client, "contribution",
+                       {"month": "2026-01", "salary": 10_000_000, "region": "I"})
+    assert status == 200
+    assert out["employee"]["total"] == 1_050_000 and out["total"] == 3_200_000
+    assert out["explain"] and "Decree 293/2025/ND-CP Art 3" in out["sources"]
+
+
+def test_contribution_with_salary_below_minimum_is_422_naming_salary(client: TestClient) -> None:
+    status, out = post(client, "contribution",
+                       {"month": "2026-01", "salary": 1_000_000, "region": "I"})
+    assert status == 422 and out["errors"][0]["field"] == "salary"
+
+
+def test_contradictory_kinds_are_422(client: TestClient) -> None:
+    status, out = post(client, "contribution", {"month": "2026-01", "salary": 5_000_000,
+                                                "voluntary": True, "foreign": True})
+    assert status == 422 and out["errors"][0]["field"] == "voluntary"
+
+
+def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
+    status, out = post(client, "contribution", {"month": "Jan", "salary": 1, "region": "I"})
+    assert status == 422 and "month" in str(out)
+
+
+def test_pension(client: TestClient) -> None:
+    status, out = post(client, "pension", {"sex": "female", "contribution_months": 360,
+                                           "average_salary": 8_000_000, "month": "2026-01"})
+    # 30 years: 75%; 8,000,000 x 75% = 6,000,000
+    assert status == 200 and out["rate_percent"] == 75.0 and out["monthly_pension"] == 6_000_000
+
+
+def test_lump_sum(client: TestClient) -> None:
+    status, out = post(client, "lump-sum", {"months_before_2014": 0, "months_from_2014": 24,
+                                            "average_salary": 5_000_000, "month": "2026-01"})
+    assert status == 200 and out["amount"] == 20_000_000  # 2 x 2 years x 5,000,000
+
+
+def test_unemployment(client: TestClient) -> None:
+    status, out = post(client, "unemployment", {"average_salary": 10_000_000,
+                                                "contribution_months": 48, "region": "III",
+                                                "termination": "2026-01-31"})
+    # 60% x 10,000,000 = 6,000,000; 48 months: 3 + 1 = 4
+    assert status == 200 and out == {**out, "monthly_benefit": 6_000_000, "duration_months": 4}
+
+
+def test_sickness(client: TestClient) -> None:
+    status, out = post(client, "sickness", {"salary": 4_800_000, "days": 2,
+                                            "years_contributed": 5, "month": "2026-01"})
+    assert status == 200 and out["amount"] == 300_000  # 4,800,000 x 75% / 24 x 2
+
+
+def test_maternity_allowance(client: TestClient) -> None:
+    status, out = post(client, "maternity-allowance", {"month": "2026-01", "children": 3})
+    assert status == 200 and out["amount"] == 14_040_000  # 2 x 2,340,000 x 3
+
+
+def test_late_interest(client: TestClient) -> None:
+    status, out = post(client, "late-interest", {"amount": 50_000_000, "days_late": 10,
+                                                 "month": "2026-01"})
+    assert status == 200 and out["interest"] == 150_000 and out["evasion"] is False
+
+
+def test_unknown_key_is_422(client: TestClient) -> None:
+    status, _ = post(client, "late-interest", {"amount": 1, "days_late": 1, "bogus": 1})
+    assert status == 422

@@ -1,0 +1,133 @@
+"""``sibook rules ...`` answers per the contract: JSON keys and exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sibook.cli.rules import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, dict[str, Any]]:
+    result = runner.invoke(app, [*args, "--json"])
+    return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def test_contribution_json_has_the_contract_keys() -> None:
+    code, out = run("contribution", "--month", "2026-01", "--salary", "10000000",
+                    "--region", "I")
+    assert code == 0
+    assert {"month", "employer", "employee", "state_support", "total", "sources",
+            "explain"} <= out.keys()
+    funds = {"retirement_survivorship", "sickness_maternity", "occupational", "health",
+             "unemployment", "total"}
+    assert out["employer"].keys() == funds and out["employee"].keys() == funds
+    assert out["employee"]["total"] == 1_050_000  # 10,000,000 x 10.5%
+    assert out["total"] == 3_200_000  # 10,000,000 x 32%
+
+
+def test_voluntary_contribution_puts_the_state_share_in_state_support() -> None:
+    code, out = run("contribution", "--month", "2026-01", "--salary", "1500000", "--voluntary",
+                    "--support", "near_poor")
+    # 22% x 1,500,000 = 330,000; support 40% of it = 132,000
+    assert code == 0 and out["state_support"] == 132_000 and out["employee"]["total"] == 198_000
+
+
+def test_readable_output_shows_the_explanation() -> None:
+    result = runner.invoke(app, ["contribution", "--month", "2026-01", "--salary", "10000000",
+                                 "--region", "I"])
+    assert result.exit_code == 0 and "How it was computed" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (["--month", "2019-01", "--salary", "5000000", "--region", "I"], "--month"),
+    (["--month", "2026-01", "--salary", "-1", "--region", "I"], "--salary"),
+    (["--month", "2026-01", "--salary", "5000000", "--region", "V"], "--region"),
+    (["--month", "2026-01", "--salary", "5000000"], "--region"),
+    (["--month", "2026-01", "--salary", "5000000", "--foreign", "--voluntary"], "--voluntary"),
+    (["--month", "2026-01", "--salary", "5000000", "--region", "I", "--support", "poor"],
+     "--support"),
+    (["--month", "2026-01", "--salary", "100", "--voluntary"], "--salary"),
+])
+def test_bad_contribution_input_exits_1_naming_the_flag(args: list[str], flag: str) -> None:
+    code, out = run("contribution", *args)
+    assert code == 1
+    assert out["errors"][0]["field"] == flag
+
+
+def test_month_before_first_table_names_the_first_known_month() -> None:
+    _, out = run("contribution", "--month", "2019-01", "--salary", "5000000", "--region", "I")
+    assert "2020-01" in out["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize("args", [
+    ["contribution", "--month", "2026-01", "--salary", "abc", "--region", "I"],
+    ["contribution", "--month", "January", "--salary", "1", "--region", "I"],
+    ["contribution", "--month", "2026-01", "--salary", "1", "--bogus"],
+    ["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "I",
+     "--termination", "2026-13-01"],
+])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert runner.invoke(app, args).exit_code == 2
+
+
+def test_pension_with_average_salary() -> None:
+    code, out = run("pension", "--sex", "male", "--contribution-months", "247",
+                    "--average-salary", "10000000", "--month", "2026-01")
+    # 21 benefit years: 45% + 2% = 47%; 10,000,000 x 47% = 4,700,000
+    assert code == 0
+    assert out["rate_percent"] == 47.0 and out["monthly_pension"] == 4_700_000
+    assert out["extra_lump_sum"] == 0
+
+
+def test_pension_without_average_salary_gives_nulls() -> None:
+    code, out = run("pension", "--sex", "female", "--contribution-months", "180")
+    assert code == 0 and out["rate_percent"] == 45.0
+    assert out["monthly_pension"] is None and out["extra_lump_sum"] is None
+
+
+def test_pension_with_unknown_sex_exits_1() -> None:
+    code, out = run("pension", "--sex", "other", "--contribution-months", "180")
+    assert code == 1 and out["errors"][0]["field"] == "--sex"
+
+
+def test_lump_sum() -> None:
+    code, out = run("lump-sum", "--months-before-2014", "24", "--months-from-2014", "36",
+                    "--average-salary", "5000000", "--month", "2026-01")
+    # 5,000,000 x (1.5 x 2 + 2 x 3) = 45,000,000
+    assert code == 0 and out["amount"] == 45_000_000
+
+
+def test_unemployment() -> None:
+    code, out = run("unemployment", "--average-salary", "10000000", "--contribution-months",
+                    "30", "--region", "II", "--termination", "2026-02-10")
+    assert code == 0 and out["monthly_benefit"] == 6_000_000 and out["duration_months"] == 3
+
+
+def test_sickness() -> None:
+    code, out = run("sickness", "--salary", "7200000", "--days", "4", "--years-contributed",
+                    "20", "--heavy", "--month", "2026-01")
+    # 7,200,000 x 75% / 24 x 4 = 900,000; heavy, 15..30 years: 50 days
+    assert code == 0 and out["amount"] == 900_000 and out["max_days_per_year"] == 50
+
+
+def test_maternity_allowance() -> None:
+    code, out = run("maternity-allowance", "--month", "2026-01", "--children", "1")
+    assert code == 0 and out["amount"] == 4_680_000  # 2 x 2,340,000
+
+
+def test_maternity_allowance_with_zero_children_exits_1() -> None:
+    code, out = run("maternity-allowance", "--month", "2026-01", "--children", "0")
+    assert code == 1 and out["errors"][0]["field"] == "--children"
+
+
+def test_late_interest() -> None:
+    code, out = run("late-interest", "--amount", "10000000", "--days-late", "90",
+                    "--month", "2026-01")
+    # 10,000,000 x 0.03% x 90 = 270,000; day 90 >= 61 -> evasion
+    assert code == 0 and out["interest"] == 270_000 and out["evasion"] is True

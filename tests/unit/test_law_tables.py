@@ -1,0 +1,126 @@
+"""The shipped law tables load, validate, and answer by month with their sources."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from sibook import law
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.law import LawDataError, NoRuleInForce, parse_table
+
+JAN_2026 = Period(2026, 1)
+HEADER = "key,value,valid_from,valid_to,source,provisional,note\n"
+
+
+def test_every_shipped_row_names_its_source() -> None:
+    for table in law.book().tables.values():
+        for row in table.rows:
+            assert row.source.strip(), f"{table.name} line {row.line}"
+
+
+def test_tables_load_once() -> None:
+    assert law.book() is law.book()
+
+
+def test_regional_minimum_region_ii_in_2026_is_4_730_000() -> None:
+    fact = law.regional_minimum("II", on=JAN_2026)
+    assert fact.value == 4_730_000
+    assert fact.row.source == "Decree 293/2025/ND-CP Art 3"
+
+
+def test_regional_minimum_region_i_in_december_2025_is_the_2024_decree() -> None:
+    assert law.regional_minimum("I", on=Period(2025, 12)).value == 4_960_000
+
+
+def test_reference_level_history() -> None:
+    assert law.reference_level(Period(2019, 7)).value == 1_490_000
+    assert law.reference_level(Period(2023, 7)).value == 1_800_000
+    assert law.reference_level(Period(2024, 7)).value == 2_340_000
+
+
+def test_compulsory_rates_in_2026_add_up_to_32_percent() -> None:
+    rates = law.fund_rates("compulsory", on=JAN_2026)
+    # employer 14 + 3 + 0.5 + 3 + 1 = 21.5; employee 8 + 1.5 + 1 = 10.5
+    assert sum(r.employer for r in rates.rates) == Decimal("21.5")
+    assert sum(r.employee for r in rates.rates) == Decimal("10.5")
+
+
+def test_reduced_oa_rate_is_0_3_percent() -> None:
+    rates = law.fund_rates("compulsory", on=JAN_2026, oa_rate="reduced")
+    occupational = rates.of("occupational")
+    assert occupational is not None and occupational.employer == Decimal("0.3")
+
+
+def test_foreign_employees_pay_no_unemployment_insurance() -> None:
+    ui = law.fund_rates("foreign", on=JAN_2026).of("unemployment")
+    assert ui is not None and ui.employer == ui.employee == 0
+
+
+def test_voluntary_participants_pay_only_retirement_survivorship() -> None:
+    rates = law.fund_rates("voluntary", on=JAN_2026)
+    assert [r.fund for r in rates.rates] == ["retirement_survivorship"]
+
+
+def test_asking_before_the_first_table_names_the_month_and_first_known_month() -> None:
+    with pytest.raises(NoRuleInForce) as caught:
+        law.regional_minimum("I", on=Period(2019, 6))
+    assert "2019-06" in str(caught.value) and "2020-01" in str(caught.value)
+
+
+def test_unknown_region_names_the_valid_regions() -> None:
+    with pytest.raises(ValidationError, match="valid: I, II, III, IV"):
+        law.regional_minimum("V", on=JAN_2026)
+
+
+def test_man_born_october_1961_retires_at_60_years_6_months() -> None:
+    # 2021: 60y3m -> 1961-10 + 723 months = 2022-01, not in 2021; 2022: 60y6m -> 2022-04
+    assert law.book().retirement_age("male", Period(1961, 10)).value == 60 * 12 + 6
+
+
+def test_woman_born_january_1970_retires_at_57_years_4_months() -> None:
+    assert law.book().retirement_age("female", Period(1970, 1)).value == 57 * 12 + 4
+
+
+def test_revaluation_of_2010_salary_settled_in_2025_is_1_90() -> None:
+    assert law.book().revaluation(2010, Period(2025, 6)).value == Decimal("1.90")
+
+
+def test_overlapping_rows_are_refused() -> None:
+    text = HEADER + "a,1,2020-01,2020-12,Decree X,false,\na,2,2020-06,,Decree Y,false,\n"
+    with pytest.raises(LawDataError, match="overlap"):
+        parse_table("t", text)
+
+
+def test_open_ended_row_followed_by_another_is_an_overlap() -> None:
+    text = HEADER + "a,1,2020-01,,Decree X Art 1,false,\na,2,2021-01,,Decree Y Art 1,false,\n"
+    with pytest.raises(LawDataError, match="overlap"):
+        parse_table("t", text)
+
+
+def test_row_without_source_is_refused() -> None:
+    with pytest.raises(LawDataError, match="legal source"):
+        parse_table("t", HEADER + "a,1,2020-01,,,false,\n")
+
+
+def test_row_with_bad_provisional_flag_is_refused() -> None:
+    with pytest.raises(LawDataError, match="provisional"):
+        parse_table("t", HEADER + "a,1,2020-01,,Decree X,maybe,\n")
+
+
+def test_row_ending_before_it_starts_is_refused() -> None:
+    with pytest.raises(LawDataError, match="before valid_from"):
+        parse_table("t", HEADER + "a,1,2020-05,2020-01,Decree X,false,\n")
+
+
+def test_comment_lines_are_skipped_and_line_numbers_kept() -> None:
+    table = parse_table("t", "# a comment\n" + HEADER + "a,1,2020-01,,Decree X,true,\n")
+    assert table.rows[0].line == 3 and table.rows[0].provisional
+
+
+def test_gap_between_rows_is_reported() -> None:
+    text = HEADER + "a,1,2020-01,2020-06,Decree X,false,\na,2,2021-01,,Decree Y,false,\n"
+    with pytest.raises(NoRuleInForce, match="in force in 2020-09"):
+        parse_table("t", text).at("a", Period(2020, 9))

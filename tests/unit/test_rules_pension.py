@@ -1,0 +1,108 @@
+"""Pension rate, amount, extra lump sum and average salary: worked examples and properties."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.rules import average_salary, pension
+
+JAN_2026 = Period(2026, 1)
+
+
+def test_woman_with_15_years_gets_45_percent() -> None:
+    assert pension(sex="female", contribution_months=180, on=JAN_2026).rate_percent == 45
+
+
+def test_man_with_18_years_gets_43_percent() -> None:
+    # 40% at 15 years + 1% x 3 years = 43%
+    assert pension(sex="male", contribution_months=18 * 12, on=JAN_2026).rate_percent == 43
+
+
+def test_man_with_20_years_and_7_odd_months_gets_47_percent() -> None:
+    # 7 odd months count as a year: 21 years -> 45% + 2% x 1 = 47%
+    assert pension(sex="male", contribution_months=247, on=JAN_2026).rate_percent == 47
+
+
+def test_woman_with_15_years_3_months_gets_46_percent() -> None:
+    # 3 odd months count as half a year: 45% + 2% x 0.5 = 46%
+    assert pension(sex="female", contribution_months=183, on=JAN_2026).rate_percent == 46
+
+
+def test_rate_stops_at_75_percent() -> None:
+    assert pension(sex="male", contribution_months=40 * 12, on=JAN_2026).rate_percent == 75
+
+
+def test_early_retirement_of_18_months_cuts_3_points() -> None:
+    # 1 year early -2%, 6 odd months -1%: 55% - 3% = 52%
+    result = pension(sex="female", contribution_months=20 * 12, months_early=18, on=JAN_2026)
+    assert result.rate_percent == 52
+
+
+def test_five_months_early_is_not_cut() -> None:
+    result = pension(sex="female", contribution_months=20 * 12, months_early=5, on=JAN_2026)
+    assert result.rate_percent == 55
+
+
+def test_amount_and_extra_lump_sum_for_a_woman_with_32_and_a_half_years() -> None:
+    result = pension(sex="female", contribution_months=32 * 12 + 3, on=JAN_2026,
+                     average_salary=10_000_000)
+    # rate 75%: 10,000,000 x 75% = 7,500,000; extra 2.5 years above 30 x 0.5 x 10,000,000
+    assert result.monthly_pension == 7_500_000
+    assert result.extra_lump_sum == 12_500_000
+
+
+def test_without_average_salary_amounts_are_none() -> None:
+    result = pension(sex="male", contribution_months=300, on=JAN_2026)
+    assert result.monthly_pension is None and result.extra_lump_sum is None
+
+
+def test_fewer_than_15_years_is_refused_naming_the_minimum() -> None:
+    with pytest.raises(ValidationError, match="180 months"):
+        pension(sex="female", contribution_months=170, on=JAN_2026)
+
+
+def test_unknown_sex_is_refused() -> None:
+    with pytest.raises(ValidationError, match="valid: male, female"):
+        pension(sex="x", contribution_months=200, on=JAN_2026)
+
+
+def test_more_than_10_years_early_is_refused() -> None:
+    with pytest.raises(ValidationError, match="months_early: must be between 0 and 120"):
+        pension(sex="male", contribution_months=300, months_early=121, on=JAN_2026)
+
+
+def test_pension_before_the_2024_law_is_refused_with_first_month() -> None:
+    with pytest.raises(ValidationError, match="2025-07"):
+        pension(sex="male", contribution_months=300, on=Period(2024, 1))
+
+
+def test_average_salary_revalues_each_year() -> None:
+    history = [(Period(2023, m), 5_000_000) for m in range(1, 13)]
+    result = average_salary(history=history, started=2023, settlement=Period(2025, 8))
+    # 5,000,000 x 1.04 (2023 coefficient, settled in 2025) = 5,200,000
+    assert result.average == 5_200_000
+
+
+def test_average_salary_uses_the_window_for_the_start_year() -> None:
+    history = [(Period(1990 + i // 12, i % 12 + 1), 1_000_000) for i in range(12 * 30)]
+    result = average_salary(history=history, started=1990, settlement=Period(2025, 8))
+    assert result.months_used == 5 * 12  # started before 1995: last 5 years
+
+
+@given(st.sampled_from(["male", "female"]), st.integers(min_value=180, max_value=12 * 60))
+def test_rate_is_within_40_and_75(sex: str, months: int) -> None:
+    rate = pension(sex=sex, contribution_months=months, on=JAN_2026).rate_percent
+    assert Decimal(40) <= rate <= Decimal(75)
+
+
+@given(st.sampled_from(["male", "female"]), st.integers(min_value=180, max_value=12 * 60))
+def test_rate_is_monotone_in_months(sex: str, months: int) -> None:
+    now = pension(sex=sex, contribution_months=months, on=JAN_2026).rate_percent
+    later = pension(sex=sex, contribution_months=months + 1, on=JAN_2026).rate_percent
+    assert now <= later
