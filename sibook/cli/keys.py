@@ -1,6 +1,105 @@
-"""Placeholder: filled in by the signing work."""
+"""``sibook keys ...`` and ``sibook trust-list ...``: the agency's signing keys and trust list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-keys_app = typer.Typer(help="Signing keys", no_args_is_help=True)
-trust_list_app = typer.Typer(help="Trust list", no_args_is_help=True)
+from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.core.config import get_settings
+from sibook.core.errors import SibookError
+from sibook.signing import keys
+from sibook.signing.certs import REALMS, CertInfo
+from sibook.signing.trust_list import TrustList
+
+keys_app = typer.Typer(help="The agency's signing keys and certificates.", no_args_is_help=True)
+trust_list_app = typer.Typer(help="The public certificates verification trusts.",
+                             no_args_is_help=True)
+
+
+def _keys_dir() -> Path:
+    return Path(get_settings().keys_dir)
+
+
+def _show_certs(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        mark = "*" if row["current"] else " "
+        console.print(f"{mark} {row['role']:<16} gen {row['generation']:<3} {row['key_id']}  "
+                      f"{row['subject']}  until {row['not_after'][:10]}",
+                      markup=False, highlight=False)
+
+
+def _as_dicts(infos: list[CertInfo]) -> list[dict[str, Any]]:
+    return [i.as_dict() for i in infos]
+
+
+@keys_app.command("init")
+def init(
+    force: Annotated[bool, typer.Option("--force", help="Replace existing keys.")] = False,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Create the agency root CA and an issuing certificate for each realm."""
+    keys_dir = _keys_dir()
+    if keys.has_keys(keys_dir) and not force:
+        refuse(f"keys already exist in {keys_dir}; pass --force to replace them", as_json)
+    try:
+        passphrase, generated = keys.ensure_passphrase(keys_dir, get_settings().key_passphrase)
+        infos = keys.init_keys(keys_dir, passphrase, force=force)
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    data = {"keys_dir": str(keys_dir), "certificates": _as_dicts(infos),
+            "passphrase_file": str(keys_dir / keys.PASSPHRASE_FILE) if generated else None}
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"keys created in {d['keys_dir']}", markup=False)
+        _show_certs(d["certificates"])
+        if d["passphrase_file"]:
+            console.print(f"generated a random key passphrase into {d['passphrase_file']} "
+                          "(mode 0600); in production set SIBOOK_KEY_PASSPHRASE instead",
+                          markup=False)
+
+    emit(data, as_json, render)
+
+
+@keys_app.command("rotate")
+def rotate(
+    realm: Annotated[str, typer.Option("--realm", help=f"One of: {', '.join(REALMS)}.")],
+    as_json: bool = JsonFlag,
+) -> None:
+    """Make a new issuing certificate for REALM; older ones stay trusted for old books."""
+    keys_dir = _keys_dir()
+    try:
+        passphrase = keys.resolve_passphrase(keys_dir, get_settings().key_passphrase)
+        info = keys.rotate(keys_dir, realm, passphrase)
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    emit({"rotated": info.as_dict()}, as_json, lambda d: _show_certs([d["rotated"]]))
+
+
+@keys_app.command("list")
+def list_keys(as_json: bool = JsonFlag) -> None:
+    """Every certificate: the root and each realm's issuing generations (* = signs now)."""
+    try:
+        infos = keys.list_certs(_keys_dir())
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    emit({"certificates": _as_dicts(infos)}, as_json, lambda d: _show_certs(d["certificates"]))
+
+
+@trust_list_app.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="Where to write the PEM trust list.")],
+    as_json: bool = JsonFlag,
+) -> None:
+    """Write the root and every issuing certificate (PEM) that verification trusts."""
+    try:
+        trust = TrustList.from_keys_dir(_keys_dir())
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    trust.export(out)
+    data = {"path": str(out), "roots": len(trust.roots), "issuers": len(trust.issuers)}
+    emit(data, as_json, lambda d: console.print(
+        f"wrote {d['roots']} root and {d['issuers']} issuing certificates to {d['path']}",
+        markup=False))

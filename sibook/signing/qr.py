@@ -1,0 +1,214 @@
+"""The signed QR payload of a book: CWT claims → COSE_Sign1 (ES256) → zlib → base45, ``SIB1:``.
+
+The design of the EU Digital COVID Certificate (HCERT), with our own prefix and claim:
+- claims: iss (1) the issuing certificate's CN, sub (2) the personal ID, iat (6) the issue
+  time, and the book payload under the private-use claim -65537 (RFC 8392 §9.1 reserves
+  integers below -65536 for private use). No exp: a book stays valid until revoked or replaced.
+- the protected header carries alg ES256 (-7) and kid (first 8 bytes of SHA-256 of the
+  issuing certificate's SubjectPublicKeyInfo), so neither can be swapped without breaking the
+  signature; verifiers refuse any other algorithm.
+- decompression is capped (``MAX_PAYLOAD``) so a crafted QR cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import cbor2
+import segno
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cwt import COSE, COSEKey, CWTError
+from cwt.cose_key_interface import COSEKeyInterface
+
+from sibook.signing import certs
+from sibook.signing._base45 import b45decode, b45encode
+from sibook.signing.keys import Signer
+from sibook.signing.status import RevocationStatus
+from sibook.signing.trust_list import TrustList, validity_problem
+
+PREFIX = "SIB1:"
+ES256 = -7
+ISS, SUB, IAT = 1, 2, 6
+BOOK_CLAIM = -65537
+HEADER_ALG, HEADER_KID = 1, 4
+MAX_PAYLOAD = 64 * 1024
+_COSE = COSE.new()
+
+
+@dataclass
+class QrResult:
+    valid: bool
+    payload: dict[str, Any] = field(default_factory=dict)
+    signer: str | None = None
+    key_id: str | None = None
+    issued_at: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+class _SignerKey(COSEKeyInterface):
+    """Lets cwt build the COSE_Sign1 while the private key stays behind our ``Signer``."""
+
+    def __init__(self, signer: Signer) -> None:
+        super().__init__({1: 2, 2: signer.key_id, 3: ES256, 4: [1]})  # kty EC2, key_ops sign
+        self.signer = signer
+        self.issuer = certs.common_name(signer.certificate)
+        self.protected = {HEADER_ALG: ES256, HEADER_KID: signer.key_id}
+
+    def sign(self, msg: bytes) -> bytes:
+        # COSE wants r || s, each 32 bytes for P-256 (RFC 9053 §2.1), not DER.
+        r, s = decode_dss_signature(self.signer.sign(msg))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def sign_qr(payload: Mapping[str, Any], signer: Signer, *,
+            issued_at: datetime | None = None) -> str:
+    """Sign ``payload`` (JSON-like: str, int, list, dict) into the QR text."""
+    at = issued_at or datetime.now(UTC)
+    key = _signer_key(signer)
+    claims = {
+        ISS: key.issuer,
+        SUB: str(payload.get("personal_id", "")),
+        IAT: int(at.timestamp()),
+        BOOK_CLAIM: dict(payload),
+    }
+    sign1 = _COSE.encode_and_sign(cbor2.dumps(claims), key, protected=key.protected,
+                                  unprotected={})
+    assert isinstance(sign1, bytes)  # cwt returns bytes unless asked for a CBORTag
+    return PREFIX + b45encode(zlib.compress(sign1, 9)).decode("ascii")
+
+
+_last_key: list[_SignerKey] = []
+
+
+def _signer_key(signer: Signer) -> _SignerKey:
+    """The adapter of the signer used last: issuing many books must not rebuild it each time."""
+    cached = _last_key[0] if _last_key else None
+    if cached is None or cached.signer is not signer:
+        cached = _SignerKey(signer)  # a local, so a concurrent swap cannot hand back another's
+        _last_key[:] = [cached]
+    return cached
+
+
+def verify_qr(text: str, trust_list: TrustList, *,
+              status: RevocationStatus | None = None) -> QrResult:
+    """Check a QR text offline: encoding, signature, certificate at issue time, revocation."""
+    try:
+        sign1 = _unwrap(text)
+        protected, kid = _headers(sign1)
+    except _Refused as refused:
+        return QrResult(valid=False, errors=[str(refused)])
+    result = QrResult(valid=False, key_id=kid.hex())
+    if protected.get(HEADER_ALG) != ES256:
+        result.errors.append(f"unsupported algorithm {protected.get(HEADER_ALG)!r}: "
+                             "only ES256 (-7) is accepted")
+        return result
+    cert = trust_list.issuer(kid)
+    if cert is None:
+        result.errors.append(f"unknown key id {kid.hex()}: not in the trust list")
+        return result
+    result.signer = certs.common_name(cert)
+    try:
+        claims = cbor2.loads(_COSE.decode(sign1, _cose_key(_spki(cert), kid)))
+    except (CWTError, ValueError, cbor2.CBORDecodeError):
+        result.errors.append("bad signature: the QR was not signed by key "
+                             f"{kid.hex()} or was altered after signing")
+        return result
+    _check_claims(claims, (cert, trust_list.root_of(kid)), status, result)
+    result.valid = not result.errors
+    return result
+
+
+def qr_png(text: str, *, scale: int = 4) -> bytes:
+    """The QR code image (PNG). Alphanumeric mode fits base45; error correction M."""
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+class _Refused(Exception):
+    pass
+
+
+def _unwrap(text: str) -> bytes:
+    text = text.strip()
+    if not text.startswith(PREFIX):
+        raise _Refused(f"bad prefix: a book QR starts with {PREFIX!r}")
+    try:
+        compressed = b45decode(text[len(PREFIX):])
+    except ValueError as exc:
+        raise _Refused("not base45: the QR text has characters outside RFC 9285") from exc
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(compressed, MAX_PAYLOAD)
+    except zlib.error as exc:
+        raise _Refused(f"decompress failed: {exc}") from exc
+    if inflater.unconsumed_tail:
+        raise _Refused(f"decompress failed: payload larger than {MAX_PAYLOAD} bytes")
+    if not inflater.eof:
+        raise _Refused("decompress failed: truncated zlib stream")
+    return raw
+
+
+def _headers(sign1: bytes) -> tuple[dict[Any, Any], bytes]:
+    try:
+        message = cbor2.loads(sign1)
+        body = message.value if isinstance(message, cbor2.CBORTag) else message
+        if not (isinstance(body, list) and len(body) == 4 and isinstance(body[0], bytes)):
+            raise _Refused("not a COSE_Sign1 message")
+        protected = cbor2.loads(body[0]) if body[0] else {}
+    except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
+        raise _Refused(f"not a COSE_Sign1 message: {exc}") from exc
+    unprotected = body[1] if isinstance(body[1], dict) else {}
+    kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID)) \
+        if isinstance(protected, dict) else None
+    if not isinstance(kid, bytes):
+        raise _Refused("no key id (kid) in the COSE header")
+    return protected, kid
+
+
+def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate | None],
+                  status: RevocationStatus | None, result: QrResult) -> None:
+    if not isinstance(claims, dict) or not isinstance(claims.get(BOOK_CLAIM), dict):
+        result.errors.append("signed claims carry no book payload")
+        return
+    result.payload = claims[BOOK_CLAIM]
+    iat = claims.get(IAT)
+    if not isinstance(iat, int):
+        result.errors.append("signed claims carry no issue time (iat)")
+        return
+    result.issued_at = datetime.fromtimestamp(iat, UTC)
+    for checked in (c for c in chain if c is not None):
+        problem = validity_problem(checked, result.issued_at)
+        if problem:
+            result.errors.append(problem)
+    if status is not None:
+        reason = revoked(status, result.payload)
+        if reason:
+            result.errors.append(reason)
+
+
+def revoked(status: RevocationStatus, payload: Mapping[str, Any]) -> str | None:
+    """The "revoked: ..." error for a book payload, or None when it stands."""
+    personal_id, version = payload.get("personal_id"), payload.get("version")
+    if not isinstance(personal_id, str) or not isinstance(version, int):
+        return "payload names no personal_id/version, so revocation cannot be checked"
+    reason = status.is_revoked(personal_id, version)
+    return f"revoked: version {version} of book {personal_id}: {reason}" if reason else None
+
+
+def _spki(cert: x509.Certificate) -> bytes:
+    return bytes(cert.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+@lru_cache(maxsize=256)
+def _cose_key(spki_pem: bytes, kid: bytes) -> COSEKeyInterface:
+    return COSEKey.from_pem(spki_pem, alg="ES256", kid=kid)

@@ -1,0 +1,70 @@
+"""``sibook keys init|rotate|list`` and ``sibook trust-list export``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from sibook.cli import keys as keys_cli
+from sibook.core.config import get_settings
+from sibook.signing.trust_list import TrustList
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
+    get_settings.cache_clear()
+    app = typer.Typer()
+    app.add_typer(keys_cli.keys_app, name="keys")
+    app.add_typer(keys_cli.trust_list_app, name="trust-list")
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(app, list(args))
+    get_settings.cache_clear()
+
+
+def test_init_generates_a_passphrase_file_and_says_so(run: Run, tmp_path: Path) -> None:
+    result = run("keys", "init", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["passphrase_file"] == str(tmp_path / "keys" / "passphrase")
+    assert len(data["certificates"]) == 4
+
+
+def test_init_twice_is_refused_without_force(run: Run) -> None:
+    run("keys", "init")
+    again = run("keys", "init", "--json")
+    assert again.exit_code == 1 and "--force" in again.stdout
+    assert run("keys", "init", "--force").exit_code == 0
+
+
+def test_rotate_then_list_marks_the_new_generation_current(run: Run) -> None:
+    run("keys", "init")
+    assert run("keys", "rotate", "--realm", "civil").exit_code == 0
+    rows = json.loads(run("keys", "list", "--json").stdout)["certificates"]
+    civil = [(r["generation"], r["current"]) for r in rows if r["role"] == "civil"]
+    assert civil == [(1, False), (2, True)]
+
+
+def test_rotate_unknown_realm_exits_1(run: Run) -> None:
+    run("keys", "init")
+    assert run("keys", "rotate", "--realm", "navy").exit_code == 1
+
+
+def test_list_without_keys_exits_1(run: Run) -> None:
+    assert run("keys", "list").exit_code == 1
+
+
+def test_trust_list_export_writes_pem_that_loads_alone(run: Run, tmp_path: Path) -> None:
+    run("keys", "init")
+    out = tmp_path / "trust.pem"
+    assert run("trust-list", "export", str(out)).exit_code == 0
+    trust = TrustList.load(out)
+    assert len(trust.roots) == 1 and len(trust.issuers) == 3

@@ -1,0 +1,103 @@
+"""Keys and certificates: created once, encrypted at rest, rotated without losing the old."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from sibook.core.errors import ConflictError, NotFoundError
+from sibook.signing import keys
+from sibook.signing.certs import key_id
+from sibook.signing.trust_list import TrustList
+from tests.unit.test_signing_support import PASSPHRASE, make_agency
+
+
+def test_init_creates_a_root_and_one_issuer_per_realm(tmp_path: Path) -> None:
+    infos = keys.init_keys(tmp_path, PASSPHRASE)
+    assert [(i.role, i.generation) for i in infos] == [
+        ("root", 0), ("civil", 1), ("defence", 1), ("public_security", 1)]
+
+
+def test_private_keys_are_encrypted_pkcs8_readable_by_owner_only(tmp_path: Path) -> None:
+    keys.init_keys(tmp_path, PASSPHRASE)
+    key_file = tmp_path / "civil.1.key.pem"
+    assert key_file.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    with pytest.raises(TypeError):
+        serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+
+
+def test_wrong_passphrase_is_refused(tmp_path: Path) -> None:
+    keys.init_keys(tmp_path, PASSPHRASE)
+    with pytest.raises(ConflictError, match="wrong passphrase"):
+        keys.load_signer(tmp_path, "civil", b"not it")
+
+
+def test_init_refuses_to_overwrite_existing_keys(tmp_path: Path) -> None:
+    keys.init_keys(tmp_path, PASSPHRASE)
+    with pytest.raises(ConflictError, match="--force"):
+        keys.init_keys(tmp_path, PASSPHRASE)
+
+
+def test_init_with_force_replaces_the_root(tmp_path: Path) -> None:
+    keys.init_keys(tmp_path, PASSPHRASE)
+    old_root = keys.read_root(tmp_path)
+    keys.init_keys(tmp_path, PASSPHRASE, force=True)
+    assert keys.read_root(tmp_path) != old_root
+
+
+def test_generated_passphrase_file_is_owner_only_and_reused(tmp_path: Path) -> None:
+    phrase, generated = keys.ensure_passphrase(tmp_path, None)
+    again, generated_again = keys.ensure_passphrase(tmp_path, None)
+    assert generated and not generated_again and phrase == again and len(phrase) >= 40
+    assert stat.S_IMODE((tmp_path / "passphrase").stat().st_mode) == 0o600
+
+
+def test_configured_passphrase_wins_over_the_file(tmp_path: Path) -> None:
+    keys.ensure_passphrase(tmp_path, None)
+    assert keys.resolve_passphrase(tmp_path, "from-env") == b"from-env"
+
+
+def test_missing_passphrase_says_how_to_get_one(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="SIBOOK_KEY_PASSPHRASE"):
+        keys.resolve_passphrase(tmp_path, None)
+
+
+def test_key_id_is_the_first_8_bytes_of_sha256_of_the_public_key_info(tmp_path: Path) -> None:
+    signer = make_agency(tmp_path).signer
+    spki = signer.certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert signer.key_id == hashlib.sha256(spki).digest()[:8] == key_id(signer.certificate)
+
+
+def test_issuing_certificate_signs_documents_and_nothing_else(tmp_path: Path) -> None:
+    cert = make_agency(tmp_path).signer.certificate
+    ext = cert.extensions
+    assert ext.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    usage = ext.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
+    root_ski = keys.read_root(tmp_path).extensions.get_extension_for_class(
+        x509.SubjectKeyIdentifier).value.digest
+    assert ext.get_extension_for_class(
+        x509.AuthorityKeyIdentifier).value.key_identifier == root_ski
+
+
+def test_rotation_signs_with_the_new_key_and_keeps_the_old_trusted(tmp_path: Path) -> None:
+    old = make_agency(tmp_path).signer
+    info = keys.rotate(tmp_path, "civil", PASSPHRASE)
+    new = keys.load_signer(tmp_path, "civil", PASSPHRASE)
+    assert (info.generation, info.current) == (2, True)
+    assert new.key_id != old.key_id and new.key_id.hex() == info.key_id
+    trust = TrustList.from_keys_dir(tmp_path)
+    assert trust.issuer(old.key_id) is not None and trust.issuer(new.key_id) is not None
+
+
+def test_rotating_an_unknown_realm_is_refused(tmp_path: Path) -> None:
+    keys.init_keys(tmp_path, PASSPHRASE)
+    with pytest.raises(NotFoundError, match="unknown realm 'navy'"):
+        keys.rotate(tmp_path, "navy", PASSPHRASE)

@@ -1,0 +1,102 @@
+"""PAdES: book PDFs signed with pyHanko and validated with only the exported trust list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from sibook.signing.pades import pdf_book_metadata, sign_pdf, validate_pdf
+from sibook.signing.trust_list import TrustList
+from tests.unit.test_signing_support import Agency, book_payload, make_agency, tiny_pdf
+
+
+@pytest.fixture(scope="module")
+def agency(tmp_path_factory: pytest.TempPathFactory) -> Agency:
+    return make_agency(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="module")
+def signed(agency: Agency) -> bytes:
+    return sign_pdf(tiny_pdf(), agency.signer, book=book_payload())
+
+
+def test_pyhanko_alone_with_the_exported_trust_list_reports_valid_and_unmodified(
+        agency: Agency, signed: bytes, tmp_path: Path) -> None:
+    agency.trust_list.export(tmp_path / "trust.pem")
+    trusted = list(load_certs_from_pemder_data((tmp_path / "trust.pem").read_bytes()))
+    context = ValidationContext(trust_roots=trusted, allow_fetching=False)
+    (embedded,) = PdfFileReader(BytesIO(signed)).embedded_signatures
+    status = validate_pdf_signature(embedded, context)
+    assert status.bottom_line and status.intact and status.valid and status.trusted
+    assert status.docmdp_ok is not False
+
+
+def test_signed_pdf_validates_against_the_trust_list(agency: Agency, signed: bytes) -> None:
+    result = validate_pdf(signed, TrustList.from_pem(agency.trust_list.to_pem()))
+    assert result.valid and result.intact, result.errors
+    assert result.signer == "Vietnam Social Security civil issuer 1"
+
+
+def test_book_metadata_is_carried_under_the_signature(signed: bytes) -> None:
+    assert pdf_book_metadata(signed) == book_payload()
+
+
+def test_one_flipped_byte_in_the_signed_content_makes_it_invalid(agency: Agency,
+                                                                 signed: bytes) -> None:
+    tampered = bytearray(signed)
+    tampered[signed.index(b"social insurance")] ^= 0x01
+    result = validate_pdf(bytes(tampered), agency.trust_list)
+    assert not result.valid and not result.intact
+    assert result.errors == ["the document does not match its signature: altered after signing"]
+
+
+def test_content_appended_after_signing_makes_it_invalid(agency: Agency, signed: bytes) -> None:
+    result = validate_pdf(signed + b"\n% appended\n", agency.trust_list)
+    assert not result.valid
+    assert "the PDF was changed after signing" in result.errors[0]
+
+
+def test_pdf_signed_by_another_agency_is_untrusted(agency: Agency, tmp_path: Path) -> None:
+    impostor = make_agency(tmp_path)
+    result = validate_pdf(sign_pdf(tiny_pdf(), impostor.signer, book=book_payload()),
+                          agency.trust_list)
+    assert result.intact and not result.valid
+    assert "does not chain to a trust-list root" in result.errors[0]
+
+
+def test_pdf_signed_with_an_expired_certificate_is_refused(tmp_path: Path) -> None:
+    old = make_agency(tmp_path, now=datetime(2020, 1, 1, tzinfo=UTC), issuer_days=30)
+    result = validate_pdf(sign_pdf(tiny_pdf(), old.signer, book=book_payload()), old.trust_list)
+    assert not result.valid
+    assert "does not chain to a trust-list root" in result.errors[0]
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "not a PDF"),
+    (b"\x00\xff garbage", "not a PDF"),
+    (b"%PDF-1.7\nnot really", "not a readable PDF"),
+])
+def test_garbage_is_refused_with_a_reason_not_an_exception(agency: Agency, data: bytes,
+                                                           reason: str) -> None:
+    result = validate_pdf(data, agency.trust_list)
+    assert not result.valid and result.errors[0].startswith(reason)
+
+
+def test_unsigned_pdf_is_refused(agency: Agency) -> None:
+    assert validate_pdf(tiny_pdf(), agency.trust_list).errors == ["the PDF carries no signature"]
+
+
+def test_a_truncated_signed_pdf_never_raises(agency: Agency, signed: bytes) -> None:
+    for cut in (len(signed) // 3, len(signed) // 2, len(signed) - 40):
+        assert not validate_pdf(signed[:cut], agency.trust_list).valid
+
+
+def test_metadata_of_garbage_is_none() -> None:
+    assert pdf_book_metadata(b"not a pdf") is None

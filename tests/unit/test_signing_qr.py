@@ -1,0 +1,141 @@
+"""Signed QR: CWT claims in COSE_Sign1 (ES256), zlib, base45, ``SIB1:`` — verified offline."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cbor2
+import pytest
+
+from sibook.signing import keys
+from sibook.signing._base45 import b45decode, b45encode
+from sibook.signing.qr import PREFIX, qr_png, sign_qr, verify_qr
+from sibook.signing.status import RevocationList
+from sibook.signing.trust_list import TrustList
+from tests.unit.test_signing_support import PASSPHRASE, Agency, book_payload, make_agency
+
+
+@pytest.fixture
+def agency(tmp_path: Path) -> Agency:
+    return make_agency(tmp_path / "keys")
+
+
+def _exported(agency: Agency) -> TrustList:
+    """The trust list as a verifier gets it: PEM text, nothing else."""
+    return TrustList.from_pem(agency.trust_list.to_pem())
+
+
+def test_round_trip_gives_back_the_payload_signer_and_key_id(agency: Agency) -> None:
+    text = sign_qr(book_payload(), agency.signer)
+    result = verify_qr(text, _exported(agency))
+    assert result.valid, result.errors
+    assert result.payload == book_payload()
+    assert result.signer == "Vietnam Social Security civil issuer 1"
+    assert result.key_id == agency.signer.key_id.hex()
+    assert text.startswith(PREFIX) and len(text) < 600
+
+
+def test_qr_signed_by_another_agency_is_refused_as_unknown_key(agency: Agency,
+                                                                tmp_path: Path) -> None:
+    impostor = make_agency(tmp_path / "impostor")
+    result = verify_qr(sign_qr(book_payload(), impostor.signer), _exported(agency))
+    assert not result.valid
+    assert result.errors == [f"unknown key id {impostor.signer.key_id.hex()}: "
+                             "not in the trust list"]
+
+
+def test_payload_swapped_under_a_genuine_signature_fails_the_signature(agency: Agency) -> None:
+    text = sign_qr(book_payload(), agency.signer)
+    tag = cbor2.loads(zlib.decompress(b45decode(text[len(PREFIX):])))
+    claims = cbor2.loads(tag.value[2])
+    claims[-65537]["totals"]["si_months"] = 400
+    tag.value[2] = cbor2.dumps(claims)
+    forged = PREFIX + b45encode(zlib.compress(cbor2.dumps(tag))).decode()
+    result = verify_qr(forged, _exported(agency))
+    assert not result.valid and result.errors[0].startswith("bad signature")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("HC1:NCFOXN", "bad prefix"),
+    ("SIB1:abc~~", "not base45"),
+    ("SIB1:" + b45encode(b"not zlib at all").decode(), "decompress failed"),
+    ("SIB1:" + b45encode(zlib.compress(b"\x01\x02")).decode(), "not a COSE_Sign1 message"),
+    ("", "bad prefix"),
+])
+def test_malformed_text_is_refused_with_the_exact_reason(agency: Agency, text: str,
+                                                          reason: str) -> None:
+    result = verify_qr(text, agency.trust_list)
+    assert not result.valid and result.errors[0].startswith(reason)
+
+
+def test_a_decompression_bomb_is_refused(agency: Agency) -> None:
+    bomb = PREFIX + b45encode(zlib.compress(b"\0" * 10_000_000)).decode()
+    assert verify_qr(bomb, agency.trust_list).errors[0].startswith("decompress failed")
+
+
+def test_certificate_expired_at_issue_time_is_refused(tmp_path: Path) -> None:
+    old = make_agency(tmp_path, now=datetime(2020, 1, 1, tzinfo=UTC), issuer_days=30)
+    result = verify_qr(sign_qr(book_payload(), old.signer), old.trust_list)
+    assert not result.valid
+    assert "had expired at issue time" in result.errors[0]
+
+
+def test_certificate_not_yet_valid_at_issue_time_is_refused(agency: Agency) -> None:
+    backdated = datetime.now(UTC) - timedelta(days=1)
+    result = verify_qr(sign_qr(book_payload(), agency.signer, issued_at=backdated),
+                       agency.trust_list)
+    assert any("was not yet valid at issue time" in e for e in result.errors)
+
+
+def test_book_signed_before_its_certificate_expired_still_verifies(tmp_path: Path) -> None:
+    old = make_agency(tmp_path, now=datetime(2020, 1, 1, tzinfo=UTC), issuer_days=30)
+    text = sign_qr(book_payload(), old.signer, issued_at=datetime(2020, 1, 15, tzinfo=UTC))
+    assert verify_qr(text, old.trust_list).valid
+
+
+def test_revoked_version_is_refused_with_its_reason(agency: Agency) -> None:
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "suspected fraud: duplicate employer declarations")
+    result = verify_qr(sign_qr(book_payload(), agency.signer), agency.trust_list,
+                       status=revocations)
+    assert result.errors == ["revoked: version 3 of book 001090001234: "
+                             "suspected fraud: duplicate employer declarations"]
+
+
+def test_other_versions_of_a_revoked_book_stay_valid(agency: Agency) -> None:
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "suspected fraud")
+    text = sign_qr(book_payload(version=4), agency.signer)
+    assert verify_qr(text, agency.trust_list, status=revocations).valid
+
+
+def test_books_signed_before_rotation_still_verify_after_it(agency: Agency) -> None:
+    before = sign_qr(book_payload(), agency.signer)
+    keys.rotate(agency.keys_dir, "civil", PASSPHRASE)
+    new_signer = keys.load_signer(agency.keys_dir, "civil", PASSPHRASE)
+    after = sign_qr(book_payload(version=4), new_signer)
+    trust = TrustList.from_keys_dir(agency.keys_dir)
+    assert verify_qr(before, trust).valid and verify_qr(after, trust).valid
+    assert verify_qr(after, trust).signer == "Vietnam Social Security civil issuer 2"
+
+
+def test_qr_png_is_a_png_image(agency: Agency) -> None:
+    png = qr_png(sign_qr(book_payload(), agency.signer))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 255, 1000])
+def test_our_base45_encoder_matches_the_reference_package(size: int) -> None:
+    import base45  # type: ignore[import-untyped]  # reference implementation
+
+    data = bytes((i * 7919 + 13) % 256 for i in range(size))
+    assert b45encode(data) == base45.b45encode(data)
+    assert b45decode(b45encode(data).decode()) == data
+
+
+def test_rfc_9285_examples_encode_as_published() -> None:
+    assert b45encode(b"AB") == b"BB8"
+    assert b45encode(b"Hello!!") == b"%69 VD92EX0"
+    assert b45encode(b"base-45") == b"UJCLQE7W581"

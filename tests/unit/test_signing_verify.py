@@ -1,0 +1,135 @@
+"""``verify``: one answer in the contract's shape for a book PDF or QR text, never an exception."""
+
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from sibook.core.errors import ValidationError
+from sibook.signing.pades import sign_pdf
+from sibook.signing.qr import sign_qr
+from sibook.signing.status import REVOCATIONS_FILE, RevocationList
+from sibook.signing.verify import verify
+from tests.unit.test_signing_support import Agency, book_payload, make_agency, tiny_pdf
+
+
+@pytest.fixture(scope="module")
+def agency(tmp_path_factory: pytest.TempPathFactory) -> Agency:
+    return make_agency(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(agency: Agency) -> bytes:
+    return sign_pdf(tiny_pdf(), agency.signer, book=book_payload())
+
+
+def test_valid_pdf_answers_in_the_contract_shape(agency: Agency, signed_pdf: bytes) -> None:
+    result = verify(signed_pdf, trust_list=agency.trust_list, status=RevocationList())
+    assert result.as_dict() == {
+        "valid": True, "personal_id": "001090001234", "version": 3,
+        "signer": "Vietnam Social Security civil issuer 1", "errors": []}
+
+
+def test_valid_qr_text_file_answers_in_the_contract_shape(agency: Agency) -> None:
+    data = (sign_qr(book_payload(), agency.signer) + "\n").encode()
+    result = verify(data, trust_list=agency.trust_list)
+    assert (result.valid, result.kind, result.personal_id, result.version) == (
+        True, "qr", "001090001234", 3)
+
+
+def test_revoked_pdf_version_is_invalid_with_revoked_reason(agency: Agency,
+                                                            signed_pdf: bytes) -> None:
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "suspected fraud")
+    result = verify(signed_pdf, trust_list=agency.trust_list, status=revocations)
+    assert not result.valid
+    assert result.errors == ["revoked: version 3 of book 001090001234: suspected fraud"]
+
+
+def test_signed_pdf_without_book_metadata_is_not_a_book(agency: Agency) -> None:
+    result = verify(sign_pdf(tiny_pdf(), agency.signer), trust_list=agency.trust_list)
+    assert result.errors == ["the PDF carries no /SIBook metadata: not a book"]
+
+
+def test_flipped_byte_in_the_signature_value_is_invalid(agency: Agency,
+                                                        signed_pdf: bytes) -> None:
+    (embedded,) = PdfFileReader(BytesIO(signed_pdf)).embedded_signatures
+    value = embedded.signer_info["signature"].native.hex().encode()
+    start = signed_pdf.lower().index(value) + len(value) // 2
+    tampered = bytearray(signed_pdf)
+    tampered[start] = ord("0") if tampered[start] != ord("0") else ord("1")
+    result = verify(bytes(tampered), trust_list=agency.trust_list)
+    assert result.errors == ["bad signature: the signature value does not verify"]
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"\xff\xfe\x00garbage", "not a PDF and not QR text"),
+    (b"hello world", "bad prefix"),
+    (b"", "bad prefix"),
+    (b"%PDF-", "not a readable PDF"),
+])
+def test_garbage_gives_errors_not_exceptions(agency: Agency, data: bytes, reason: str) -> None:
+    result = verify(data, trust_list=agency.trust_list)
+    assert result.as_dict()["valid"] is False and result.errors[0].startswith(reason)
+
+
+def test_revocation_list_round_trips_through_its_signed_file(agency: Agency) -> None:
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "nghi ngờ gian lận (suspected fraud)")
+    path = agency.keys_dir / REVOCATIONS_FILE
+    revocations.save(path, agency.signer)
+    loaded = RevocationList.load(path, agency.trust_list)
+    assert loaded.is_revoked("001090001234", 3) == "nghi ngờ gian lận (suspected fraud)"
+    assert loaded.is_revoked("001090001234", 4) is None
+
+
+def test_edited_revocation_file_is_refused(agency: Agency, tmp_path: Path) -> None:
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "suspected fraud")
+    path = tmp_path / REVOCATIONS_FILE
+    revocations.save(path, agency.signer)
+    signed = json.loads(path.read_text(encoding="utf-8"))
+    signed["entries"] = []
+    path.write_text(json.dumps(signed), encoding="utf-8")
+    with pytest.raises(ValidationError, match="bad signature"):
+        RevocationList.load(path, agency.trust_list)
+
+
+def test_lifting_a_temporary_revocation_makes_the_version_valid_again(
+        agency: Agency, signed_pdf: bytes) -> None:
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "suspected fraud")
+    assert revocations.reinstate("001090001234", 3)
+    assert verify(signed_pdf, trust_list=agency.trust_list, status=revocations).valid
+
+
+def test_missing_revocation_file_means_nothing_is_revoked(agency: Agency,
+                                                          tmp_path: Path) -> None:
+    assert RevocationList.load(tmp_path / "none.json", agency.trust_list).entries == []
+
+
+class _RemoteSigner:
+    """Stands in for an HSM: holds no key object the libraries could reach, only ``sign``."""
+
+    def __init__(self, inner: Agency) -> None:
+        self._inner = inner.signer
+        self.certificate = inner.signer.certificate
+        self.chain = inner.signer.chain
+        self.key_id = inner.signer.key_id
+        self.calls = 0
+
+    def sign(self, data: bytes) -> bytes:
+        self.calls += 1
+        return self._inner.sign(data)
+
+
+def test_any_signer_protocol_implementation_signs_qr_and_pdf(agency: Agency) -> None:
+    remote = _RemoteSigner(agency)
+    qr_ok = verify(sign_qr(book_payload(), remote).encode(), trust_list=agency.trust_list)
+    pdf_ok = verify(sign_pdf(tiny_pdf(), remote, book=book_payload()),
+                    trust_list=agency.trust_list)
+    assert qr_ok.valid and pdf_ok.valid and remote.calls == 2
