@@ -6,7 +6,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import sibook
+from sibook.access import api as access_api
 from sibook.api import rules
+from sibook.book import api as book_api
+from sibook.contributions import api as contributions_api
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.registry import api as registry_api
 
@@ -29,6 +32,9 @@ def create_app() -> FastAPI:
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(registry_api.router)
     v1.include_router(rules.router)
+    v1.include_router(access_api.router)
+    v1.include_router(contributions_api.router)
+    v1.include_router(book_api.router)
     app.include_router(v1)
     _map_errors(app)
     return app

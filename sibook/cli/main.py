@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from sibook.cli import audit, db, ids, keys, registry, rules, seed, serve
+from sibook.cli import (
+    audit,
+    book,
+    contributions,
+    db,
+    ids,
+    keys,
+    registry,
+    rules,
+    seed,
+    serve,
+)
 
 app = typer.Typer(
     name="sibook",
@@ -20,6 +31,10 @@ app.add_typer(registry.employers_app, name="employers")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(keys.trust_list_app, name="trust-list")
 app.add_typer(audit.app, name="audit")
+app.add_typer(book.app, name="book")
+app.add_typer(contributions.payments_app, name="payments")
+app.add_typer(contributions.ledger_app, name="ledger")
+app.command("declare")(contributions.declare)
 app.command("seed")(seed.seed)
 app.command("serve")(serve.serve)
 

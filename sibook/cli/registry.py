@@ -8,12 +8,21 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from sibook.cli.context import ready_engine
+from sibook.cli.context import population_registry, ready_engine
+from sibook.cli.contributions import parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.registry import service
+from sibook.registry.domain import NewEmployer, NewPerson
 from sibook.registry.importer import parse_registry_file
+from sibook.registry.registration import (
+    EmploymentStart,
+    PopulationServiceDown,
+    VoluntaryStart,
+    register,
+)
 
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
@@ -87,3 +96,151 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     console.print(table)
+
+
+@employers_app.command("add")
+def employers_add(
+    code: str = typer.Option(..., "--code", help="Unit code (10-digit enterprise code, ...)."),
+    name: str = typer.Option(..., "--name", help="Registered name."),
+    province: str = typer.Option(..., "--province", help="2-digit province code (34 from 2025)."),
+    region: str = typer.Option(..., "--region", help="Minimum-wage region: I, II, III or IV."),
+    address: str | None = typer.Option(None, "--address"),
+    business_type: str | None = typer.Option(None, "--business-type"),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Register an employer (unit)."""
+    employer = NewEmployer(
+        code=code.strip(),
+        name=name,
+        province_code=province.strip(),
+        region=region.strip().upper(),
+        address=address,
+        business_type=business_type,
+    )
+    try:
+        with unit_of_work(ready_engine()) as session:
+            service.add_employer(session=session, employer=employer)
+    except ValidationError as exc:
+        refuse(
+            [Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
+            as_json,
+            {"registered": False},
+        )
+    except ConflictError as exc:
+        refuse([Problem(field="--code", reason=str(exc))], as_json, {"registered": False})
+    data = {
+        "registered": True,
+        "code": employer.code,
+        "name": employer.name,
+        "province_code": employer.province_code,
+        "region": employer.region,
+    }
+    emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
+
+
+_FLAGS = {
+    "province_code": "province",
+    "birth_registration_place": "birth-place",
+    "full_name": "name",
+    "code": "code",
+    "legacy_si_code": "si-code",
+}
+
+
+def _flag(field: str) -> str:
+    return _FLAGS.get(field, field.replace("_", "-"))
+
+
+@persons_app.command("register")
+def persons_register(
+    personal_id: str = typer.Option(..., "--personal-id", help="12-digit personal ID."),
+    name: str = typer.Option(..., "--name", help="Full name, with diacritics."),
+    birth_date: str = typer.Option(..., "--birth-date", help="YYYY-MM-DD."),
+    sex: str = typer.Option(..., "--sex", help="male or female."),
+    birth_place: str | None = typer.Option(
+        None, "--birth-place", help="3-digit birth-registration code (default: the ID's own)."
+    ),
+    nationality: str = typer.Option("VN", "--nationality"),
+    ethnicity: str = typer.Option("Kinh", "--ethnicity"),
+    phone: str | None = typer.Option(None, "--phone"),
+    address: str | None = typer.Option(None, "--address"),
+    employer: str | None = typer.Option(None, "--employer", help="Registering employer's code."),
+    salary: int | None = typer.Option(None, "--salary", help="Monthly salary basis (VND)."),
+    allowances: int = typer.Option(0, "--allowances", help="Allowances counted in the basis."),
+    job: str | None = typer.Option(None, "--job", help="Job title."),
+    start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
+    voluntary: bool = typer.Option(False, "--voluntary", help="Voluntary SI on --income."),
+    income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income."),
+    support: str | None = typer.Option(None, "--support", help="Voluntary state-support group."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Register a person (TK1-TS) and issue their e-SI book, by an employer or voluntarily."""
+    born = parse_date(birth_date, "--birth-date")
+    first = parse_month(start, "--from") if start else None
+    problems = _registration_flag_problems(employer, salary, voluntary, income, support)
+    if problems:
+        refuse(problems, as_json, {"registered": False})
+    person = NewPerson(
+        personal_id=personal_id.strip(),
+        full_name=name,
+        birth_date=born,
+        sex=sex.strip().lower(),
+        birth_registration_place=(birth_place or personal_id.strip()[:3]),
+        nationality=nationality,
+        ethnicity=ethnicity,
+        phone=phone,
+        address=address,
+    )
+    job_start = EmploymentStart(employer, salary or 0, allowances, job, first) if employer else None
+    vol = VoluntaryStart(income or 0, support, first) if voluntary else None
+    settings = get_settings()
+    try:
+        with unit_of_work(ready_engine()) as session:
+            result = register(
+                session=session,
+                person=person,
+                population=population_registry(session, settings.population_url),
+                require_match=settings.require_population_match,
+                employment=job_start,
+                voluntary=vol,
+            )
+    except ValidationError as exc:
+        refuse(
+            [
+                Problem(field=f"--{_flag(p.field)}", reason=p.reason, row=p.row)
+                for p in exc.problems
+            ],
+            as_json,
+            {"registered": False},
+        )
+    except (ConflictError, PopulationServiceDown) as exc:
+        refuse([Problem(field="--personal-id", reason=str(exc))], as_json, {"registered": False})
+    emit(
+        {"registered": True, **result},
+        as_json,
+        lambda d: console.print(
+            f"registered {d['personal_id']}; e-SI book {d['book_number']} ({d['book_status']}, "
+            f"version {d['book_version']})"
+        ),
+    )
+
+
+def _registration_flag_problems(
+    employer: str | None,
+    salary: int | None,
+    voluntary: bool,
+    income: int | None,
+    support: str | None,
+) -> list[Problem]:
+    problems = []
+    if employer and voluntary:
+        problems.append(Problem(field="--voluntary", reason="cannot be used with --employer"))
+    if employer and salary is None:
+        problems.append(Problem(field="--salary", reason="required with --employer"))
+    if salary is not None and not employer:
+        problems.append(Problem(field="--salary", reason="only with --employer"))
+    if voluntary and income is None:
+        problems.append(Problem(field="--income", reason="required with --voluntary"))
+    if (income is not None or support) and not voluntary:
+        problems.append(Problem(field="--income/--support", reason="only with --voluntary"))
+    return problems

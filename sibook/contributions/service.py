@@ -1,11 +1,20 @@
-"""Use cases over participation periods."""
+"""Use cases over participation periods and the ledger, for other parts (registry, book, api)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from sibook.contributions.store import SIPeriod
+from sibook.contributions.statement import EmployerMonth, Status, employer_months
+from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.law.tables import NoRuleInForce
+from sibook.rules import compulsory_dues, voluntary_dues
 
 
 def current_worker_ids(*, employer_id: int) -> Select[tuple[int]]:
@@ -27,3 +36,188 @@ def current_employer_ids(*, session: Session, person_ids: list[int]) -> dict[int
         )
     ).all()
     return {r.person_id: r.employer_id for r in rows if r.employer_id is not None}
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    """One unchanged stretch of SI participation, as a row of the book's sheets."""
+
+    kind: str  # compulsory | foreign | voluntary
+    from_month: Period
+    to_month: Period | None  # None: still open
+    employer_id: int | None
+    job_title: str | None
+    salary_basis: int
+    allowances: int
+    occupational_rate_bp: int
+    support_group: str | None
+
+
+@dataclass(frozen=True)
+class UIRow:
+    from_month: Period
+    to_month: Period | None
+    employer_id: int
+    salary_basis: int
+
+
+def si_periods_of(*, session: Session, person_id: int) -> list[ParticipationRow]:
+    rows = session.scalars(
+        select(SIPeriod).where(SIPeriod.person_id == person_id).order_by(SIPeriod.from_month)
+    )
+    return [
+        ParticipationRow(
+            r.kind,
+            Period.from_index(r.from_month),
+            None if r.to_month is None else Period.from_index(r.to_month),
+            r.employer_id,
+            r.job_title,
+            r.salary_basis,
+            r.allowances,
+            r.occupational_rate_bp,
+            r.support_group,
+        )
+        for r in rows
+    ]
+
+
+def ui_periods_of(*, session: Session, person_id: int) -> list[UIRow]:
+    rows = session.scalars(
+        select(UIPeriod).where(UIPeriod.person_id == person_id).order_by(UIPeriod.from_month)
+    )
+    return [
+        UIRow(
+            Period.from_index(r.from_month),
+            None if r.to_month is None else Period.from_index(r.to_month),
+            r.employer_id,
+            r.salary_basis,
+        )
+        for r in rows
+    ]
+
+
+def ui_reserved_months(*, session: Session, person_id: int) -> int:
+    row = session.get(UIReserve, person_id)
+    return row.reserved_months if row else 0
+
+
+@dataclass(frozen=True)
+class PersonMonth:
+    """One month of a person's compulsory participation, as the ledger knows it."""
+
+    month: Period
+    employer_id: int
+    basis: int  # salary + allowances
+    employer_share: dict[str, int] | None  # None: no law tables for that month
+    employee_share: dict[str, int] | None
+    status: Status  # reported: the employer's month has not been assessed in the ledger
+    employer_due: int | None
+    employer_paid: int | None
+
+    @property
+    def deducted_not_remitted(self) -> bool:
+        """The worker's share was withheld from pay but the employer has not paid the month."""
+        return self.status in ("unpaid", "partly_paid")
+
+
+def person_months(
+    *, session: Session, person_id: int, regions: dict[int, str], as_of: date
+) -> list[PersonMonth]:
+    """Every month of the person's compulsory periods up to ``as_of``, with its ledger status.
+
+    ``regions`` maps employer ids to their minimum-wage region (from the registry).
+    """
+    conn = session.connection()
+    last = Period.of(as_of)
+    statements: dict[int, dict[int, EmployerMonth]] = {}
+    out: list[PersonMonth] = []
+    for row in si_periods_of(session=session, person_id=person_id):
+        if row.employer_id is None or row.kind == "voluntary":
+            continue
+        if row.employer_id not in statements:
+            statements[row.employer_id] = {
+                m.month.index: m for m in employer_months(conn, row.employer_id, as_of)
+            }
+        ledger = statements[row.employer_id]
+        month, end = row.from_month, min(row.to_month or last, last)
+        basis = row.salary_basis + row.allowances
+        while month <= end:
+            shares = _worker_shares(
+                month, basis, regions.get(row.employer_id, "I"), row.occupational_rate_bp, row.kind
+            )
+            em = ledger.get(month.index)
+            out.append(
+                PersonMonth(
+                    month,
+                    row.employer_id,
+                    basis,
+                    shares[0] if shares else None,
+                    shares[1] if shares else None,
+                    em.status if em else "reported",
+                    em.due if em else None,
+                    em.paid if em else None,
+                )
+            )
+            month = month + 1
+    return out
+
+
+@lru_cache(maxsize=65_536)
+def _worker_shares(
+    month: Period, basis: int, region: str, oa_bp: int, kind: str
+) -> tuple[dict[str, int], dict[str, int]] | None:
+    try:
+        result = compulsory_dues(
+            month=month,
+            salary=max(basis, 1),
+            region=region,
+            oa_rate="reduced" if oa_bp == 30 else "standard",
+            kind="foreign" if kind == "foreign" else "compulsory",
+            check_minimum=False,
+        )
+    except NoRuleInForce:
+        return None
+    return result.employer.as_dict(), result.employee.as_dict()
+
+
+def open_voluntary_period(
+    *, session: Session, person_id: int, month: Period, income: int, support_group: str | None
+) -> dict[str, object]:
+    """Start voluntary SI on ``income`` from ``month``; the person must have no open period."""
+    dues = voluntary_dues(month=month, salary=income, support=support_group)  # checks the range
+    open_row = session.scalars(
+        select(SIPeriod).where(SIPeriod.person_id == person_id, SIPeriod.to_month.is_(None))
+    ).first()
+    if open_row is not None:
+        raise ValidationError(
+            field="voluntary",
+            reason=(
+                f"the person already participates ({open_row.kind}) since "
+                f"{Period.from_index(open_row.from_month)}"
+            ),
+        )
+    last_seq = (
+        session.scalar(select(func.max(SIPeriod.seq)).where(SIPeriod.person_id == person_id)) or 0
+    )
+    session.add(
+        SIPeriod(
+            person_id=person_id,
+            seq=last_seq + 1,
+            from_month=month.index,
+            to_month=None,
+            kind="voluntary",
+            employer_id=None,
+            job_title=None,
+            salary_basis=income,
+            allowances=0,
+            occupational_rate_bp=0,
+            support_group=support_group,
+        )
+    )
+    session.flush()
+    return {
+        "from_month": str(month),
+        "income": income,
+        "monthly_payable": dues.employee.total,
+        "state_support": dues.state_support,
+    }

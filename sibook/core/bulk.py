@@ -1,4 +1,4 @@
-"""The bulk path of the store: COPY on PostgreSQL, executemany on SQLite, inside one transaction."""
+"""The bulk path of the store: COPY on PostgreSQL, executemany on SQLite, in one transaction."""
 
 from __future__ import annotations
 

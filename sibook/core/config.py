@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     # Passphrase that encrypts the private keys at rest (PKCS#8). Unset: `sibook keys init`
     # generates one into keys_dir/passphrase (mode 0600) for the embedded default.
     key_passphrase: str | None = None
+    # The National Population Database service; unset: the store's population_citizens table.
+    population_url: str | None = None
+    # Refuse registrations of personal IDs the population database does not know. Off in the
+    # embedded default, where only seeded citizens are on record.
+    require_population_match: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sibook.access.store
+import sibook.book.store
+import sibook.contributions.ledger_store
 import sibook.contributions.store
 import sibook.registry.store  # noqa: F401
 from sibook.core.db import Base

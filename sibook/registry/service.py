@@ -10,6 +10,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.registry.domain import (
@@ -23,6 +24,7 @@ from sibook.registry.schemas import RegistryBatch
 from sibook.registry.store import (
     Contact,
     Employer,
+    HICard,
     Household,
     HouseholdMember,
     Person,
@@ -75,6 +77,7 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
     )
     session.add(row)
     session.flush()
+    book.issue_book(session=session, person_id=row.person_id, personal_id=row.personal_id)
     if person.phone or person.email or person.address:
         session.add(
             Contact(
@@ -245,3 +248,105 @@ def import_batch(*, session: Session, batch: RegistryBatch) -> dict[str, int]:
         "persons": len(batch.persons),
         "households": len(batch.households),
     }
+
+
+@dataclass(frozen=True)
+class EmployerRef:
+    employer_id: int
+    code: str
+    name: str
+    province_code: str
+    region: str
+    occupational_rate_bp: int
+
+
+def employer_by_code(*, session: Session, code: str, lock: bool = False) -> EmployerRef:
+    """The employer with unit code ``code``; ``lock`` serialises its filings and payments."""
+    query = select(Employer).where(Employer.code == code)
+    row = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if row is None:
+        raise ValidationError(field="employer", reason=f"no employer with code {code}")
+    return EmployerRef(
+        row.employer_id, row.code, row.name, row.province_code, row.region, row.occupational_rate_bp
+    )
+
+
+def employer_codes(*, session: Session, employer_ids: set[int]) -> dict[int, str]:
+    if not employer_ids:
+        return {}
+    rows = session.execute(
+        select(Employer.employer_id, Employer.code).where(Employer.employer_id.in_(employer_ids))
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def employer_refs(*, session: Session, employer_ids: set[int]) -> dict[int, EmployerRef]:
+    if not employer_ids:
+        return {}
+    rows = session.scalars(select(Employer).where(Employer.employer_id.in_(employer_ids)))
+    return {
+        r.employer_id: EmployerRef(
+            r.employer_id, r.code, r.name, r.province_code, r.region, r.occupational_rate_bp
+        )
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the book's header shows of a person (group 1)."""
+
+    person_id: int
+    personal_id: str
+    legacy_si_code: str | None
+    full_name: str
+    birth_date: date
+    sex: str
+    nationality: str
+    realm: str
+
+
+@dataclass(frozen=True)
+class HICardRow:
+    card_number: str
+    group_code: str
+    benefit_level: int
+    province_code: str
+    initial_kcb_place: str
+    valid_from: date
+    valid_to: date
+
+
+def person_facts(*, session: Session, person_id: int) -> PersonFacts:
+    row = session.get(Person, person_id)
+    if row is None:
+        raise ValidationError(field="person_id", reason=f"no registered person {person_id}")
+    return PersonFacts(
+        row.person_id,
+        row.personal_id,
+        row.legacy_si_code,
+        row.full_name,
+        row.birth_date,
+        row.sex,
+        row.nationality,
+        row.realm,
+    )
+
+
+def hi_cards_of(*, session: Session, person_id: int) -> list[HICardRow]:
+    """The person's HI card validity intervals, oldest first."""
+    rows = session.scalars(
+        select(HICard).where(HICard.person_id == person_id).order_by(HICard.valid_from, HICard.seq)
+    )
+    return [
+        HICardRow(
+            r.card_number,
+            r.group_code,
+            r.benefit_level,
+            r.province_code,
+            r.initial_kcb_place,
+            r.valid_from,
+            r.valid_to,
+        )
+        for r in rows
+    ]

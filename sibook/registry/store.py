@@ -37,7 +37,19 @@ class Person(Base):
         CheckConstraint("sex IN ('male','female')", name="sex"),
     )
 
-    person_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Deferred reference to the person's own book: a person without a book cannot commit.
+    person_id: Mapped[int] = mapped_column(
+        BigId,
+        ForeignKey(
+            "si_books.person_id",
+            use_alter=True,
+            deferrable=True,
+            initially="DEFERRED",
+            name="fk_persons_person_id_si_books",
+        ),
+        primary_key=True,
+        autoincrement=True,
+    )
     personal_id: Mapped[str] = mapped_column(String(12), unique=True)  # số định danh cá nhân
     legacy_si_code: Mapped[str | None] = mapped_column(String(10), unique=True)  # mã số BHXH
     full_name: Mapped[str] = mapped_column(String(120))
@@ -157,3 +169,18 @@ class HICard(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     five_years_from: Mapped[date | None] = mapped_column(Date)  # 5 consecutive years reached
+
+
+class PopulationCitizen(Base):
+    """The embedded stand-in for the National Population Database (CSDL quốc gia về dân cư).
+
+    The real database is queried through the HTTP adapter of ``PopulationRegistry``; this table
+    backs the local adapter so the embedded default checks identities against seeded citizens.
+    """
+
+    __tablename__ = "population_citizens"
+
+    personal_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(6))

@@ -72,8 +72,13 @@ Worker = Literal["compulsory", "foreign"]
 
 
 def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "standard",
-                    kind: Worker = "compulsory") -> ContributionResult:
-    """Dues of an employee on a labour contract (``kind="foreign"``: a foreign employee)."""
+                    kind: Worker = "compulsory", check_minimum: bool = True
+                    ) -> ContributionResult:
+    """Dues of an employee on a labour contract (``kind="foreign"``: a foreign employee).
+
+    ``check_minimum=False`` computes the dues of a basis already on record (the book shows what
+    was declared, even where it fell below a later-corrected minimum).
+    """
     checked_region = parse_choice(region, REGIONS, field="region")
     checked_oa: OaRate = parse_choice(oa_rate, OA_RATES, field="oa_rate")
     check_money(salary, "salary")
@@ -81,7 +86,7 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
     trail = Trail({"month": str(month), "salary": vnd(salary), "region": checked_region,
                    "oa_rate": checked_oa, "kind": kind})
     minimum = trail.fact(law.regional_minimum(checked_region, month))
-    if salary < minimum:
+    if check_minimum and salary < minimum:
         raise ValidationError(field="salary", reason=(
             f"below the regional minimum wage {vnd(minimum)} for region {checked_region} in "
             f"{month}; valid: {vnd(minimum)} or more"))

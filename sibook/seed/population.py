@@ -19,6 +19,7 @@ from sibook.seed.careers import Career, EmployerRef, career_rows
 
 FIRST_MONTH = Period(1995, 1)  # careers are recorded from the 1995 SI system onwards
 RELATION_HEAD = "chủ hộ"
+UNREGISTERED_SHARE = 0.05  # households with a citizen on record who has no SI book yet
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Rows:
     si_periods: list[tuple[object, ...]] = field(default_factory=list)
     ui_periods: list[tuple[object, ...]] = field(default_factory=list)
     ui_reserves: list[tuple[object, ...]] = field(default_factory=list)
+    si_books: list[tuple[object, ...]] = field(default_factory=list)
+    population_citizens: list[tuple[object, ...]] = field(default_factory=list)
 
     def count(self) -> int:
         return sum(len(v) for v in vars(self).values())
@@ -99,6 +102,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "ui_periods": ("person_id", "seq", "from_month", "to_month", "employer_id", "salary_basis"),
     "ui_reserves": ("person_id", "reserved_months"),
+    "si_books": ("person_id", "book_number", "status", "version"),
+    "population_citizens": ("personal_id", "full_name", "birth_date", "sex"),
 }
 
 _PROVINCES = historical_provinces()
@@ -191,7 +196,26 @@ class Population:
                 self._relate(rows, child, father, "father")
                 self._relate(rows, child, mother, "mother")
                 members.append(child)
+        if rng.random() < UNREGISTERED_SHARE:
+            self._unregistered_citizen(rows)
         return len(members)
+
+    def _unregistered_citizen(self, rows: Rows) -> None:
+        """Someone in the population database who has never joined SI: registrable in the demo."""
+        rng = self.rng
+        sex = rng.choice(("male", "female"))
+        birth = self._birth(rng.randint(1975, 2006))
+        prefix = rng.choices(_PROVINCES, _PROVINCE_WEIGHTS)[0].id_prefix
+        male = sex == "male"
+        name = " ".join(
+            (
+                rng.choices(_SURNAMES, _SURNAME_WEIGHTS)[0],
+                rng.choice(names.MIDDLE_MALE if male else names.MIDDLE_FEMALE),
+                rng.choice(names.GIVEN_MALE if male else names.GIVEN_FEMALE),
+            )
+        )
+        personal_id = make_personal_id(prefix, birth, sex, self._serial(prefix, birth, sex))
+        rows.population_citizens.append((personal_id, name, birth, sex))
 
     def _birth(self, year: int) -> date:
         year = min(year, self.today.year - 1)
@@ -239,6 +263,8 @@ class Population:
                 realm,
             )
         )
+        rows.si_books.append((pid, personal_id, "active", 1))
+        rows.population_citizens.append((personal_id, full_name, birth, sex))
         rows.contacts.append(
             (
                 pid,

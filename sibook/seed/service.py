@@ -9,11 +9,11 @@ from datetime import date
 
 from sqlalchemy import Engine, func, select
 
+from sibook.core.bulk import advance_sequences, write
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry.store import Person
 from sibook.seed import employers as employer_gen
 from sibook.seed.population import COLUMNS, Population
-from sibook.seed.writer import advance_sequences, write
 
 BATCH_PEOPLE = 5_000  # memory stays flat: one batch of rows is alive at a time
 

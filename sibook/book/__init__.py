@@ -1,0 +1,1 @@
+"""The e-SI book (sổ BHXH điện tử): issued at registration, assembled from the database, signed."""

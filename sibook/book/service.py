@@ -1,0 +1,96 @@
+"""Use cases of the book register: issue at registration, assemble, keep versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sibook.book import versions
+from sibook.book.assemble import BookInputs, Header, HISpan, assemble
+from sibook.book.sheets import EmployerInfo, MonthStatus, arrears_of, lines_of, ui_spans
+from sibook.book.store import SIBook
+from sibook.contributions import service as contributions
+from sibook.contributions.statement import employer_months
+from sibook.core.period import Period
+from sibook.registry import service as registry
+
+
+def issue_book(*, session: Session, person_id: int, personal_id: str) -> SIBook:
+    """Issue the e-SI book of a person being registered, in the caller's transaction."""
+    book = SIBook(person_id=person_id, book_number=personal_id, status="active", version=1)
+    session.add(book)
+    session.flush()
+    return book
+
+
+def book_of(*, session: Session, person_id: int) -> SIBook | None:
+    return session.get(SIBook, person_id)
+
+
+def assemble_book(
+    *, session: Session, personal_id: str, as_of: date, realm: str = "civil"
+) -> dict[str, Any]:
+    """The book of the person holding ``personal_id`` in ``realm``, as of ``as_of``."""
+    person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
+    return assemble_person(session=session, person_id=person_id, as_of=as_of)
+
+
+def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[str, Any]:
+    facts = registry.person_facts(session=session, person_id=person_id)
+    periods = contributions.si_periods_of(session=session, person_id=person_id)
+    ui_rows = contributions.ui_periods_of(session=session, person_id=person_id)
+    ids = {p.employer_id for p in periods if p.employer_id is not None}
+    ids |= {u.employer_id for u in ui_rows}
+    employers = {
+        eid: EmployerInfo(r.code, r.name, r.region)
+        for eid, r in registry.employer_refs(session=session, employer_ids=ids).items()
+    }
+    last = Period.of(as_of)
+    lines = lines_of(periods, employers, last)
+    statuses = {eid: _unpaid_months(session, eid, as_of) for eid in ids}
+    cards = registry.hi_cards_of(session=session, person_id=person_id)
+    return assemble(
+        BookInputs(
+            header=Header(
+                facts.personal_id,
+                facts.legacy_si_code,
+                facts.full_name,
+                facts.birth_date,
+                facts.sex,
+                facts.nationality,
+                facts.realm,
+            ),
+            lines=lines,
+            ui=ui_spans(ui_rows, employers, last),
+            hi=[
+                HISpan(
+                    c.card_number, c.benefit_level, c.valid_from, c.valid_to, c.initial_kcb_place
+                )
+                for c in cards
+            ],
+            arrears=arrears_of(lines, employers, statuses),
+            ui_reserved_months=contributions.ui_reserved_months(
+                session=session, person_id=person_id
+            ),
+        )
+    )
+
+
+def current_version(
+    *, session: Session, person_id: int, as_of: date, now: datetime | None = None
+) -> tuple[versions.Version, bool]:
+    """Assemble the book and record it as a new version when its content changed."""
+    payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
+    return versions.record(session=session, person_id=person_id, payload=payload, now=now)
+
+
+def _unpaid_months(session: Session, employer_id: int, as_of: date) -> dict[int, MonthStatus]:
+    # The employer's statement, not contributions.person_months: that one recomputes the
+    # worker's dues month by month (~40 ms a person); the sheets compute them per law epoch.
+    return {
+        m.month.index: MonthStatus(m.status, m.due, m.paid)
+        for m in employer_months(session.connection(), employer_id, as_of)
+        if m.status != "paid"
+    }

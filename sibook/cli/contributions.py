@@ -1,0 +1,227 @@
+"""`sibook declare`, `sibook payments ...`, `sibook ledger ...`: filings and the ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sibook.cli.context import ready_engine
+from sibook.cli.output import JsonFlag, console, emit, err_console, refuse, usage_error
+from sibook.contributions import queries
+from sibook.contributions.declare import declare as file_declaration
+from sibook.contributions.payments import post_payment
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.period import Period
+from sibook.registry import service as registry
+
+payments_app = typer.Typer(help="Employers' payments (remittances).", no_args_is_help=True)
+ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
+
+
+def parse_month(value: str, flag: str) -> Period:
+    try:
+        return Period.parse(value)
+    except ValueError:
+        usage_error(f"{flag} must be a month as YYYY-MM, got {value!r}")
+
+
+def parse_date(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        usage_error(f"{flag} must be a date as YYYY-MM-DD, got {value!r}")
+
+
+def declare(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSON."),
+    employer: str = typer.Option(..., "--employer", help="Unit code of the filing employer."),
+    month: str = typer.Option(..., "--month", help="Declared month, YYYY-MM."),
+    batch: int = typer.Option(1, "--batch", min=1, max=99, help="Batch (đợt) within the month."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """File a monthly list of increases, decreases and adjustments (D02-LT)."""
+    period = parse_month(month, "--month")
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} lines"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, disable=as_json, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def progress(stage: str, lines: int) -> None:
+            bar.update(task, description=stage, completed=lines)
+
+        try:
+            with unit_of_work(ready_engine()) as session:
+                result = file_declaration(
+                    session=session,
+                    data=file.read_bytes(),
+                    file_name=file.name,
+                    employer_code=employer,
+                    month=period,
+                    batch_no=batch,
+                    progress=progress,
+                )
+        except ValidationError as exc:
+            bar.stop()
+            _report(exc.problems, as_json)
+        except ConflictError as exc:
+            bar.stop()
+            refuse([Problem(field="--batch", reason=str(exc))], as_json, {"accepted": False})
+    emit({"accepted": True, **result}, as_json, _show_declaration)
+
+
+def _report(problems: list[Problem], as_json: bool) -> NoReturn:
+    if as_json:
+        refuse(problems, as_json, {"accepted": False})
+    table = Table(title="Declaration refused: nothing was changed", title_style="red")
+    for col in ("row", "column", "reason"):
+        table.add_column(col)
+    for p in problems:
+        table.add_row("" if p.row is None else str(p.row), p.field, p.reason)
+    err_console.print(table)
+    raise typer.Exit(1)
+
+
+def _show_declaration(d: dict[str, Any]) -> None:
+    head = "already filed; nothing changed" if d["replayed"] else "accepted"
+    console.print(
+        f"declaration {d['declaration_id']} of {d['employer']} for {d['month']} "
+        f"(batch {d['batch']}): {head}"
+    )
+    console.print(
+        f"{d['lines']:,} lines {d['case_codes']}; periods opened "
+        f"{d['periods_opened']:,}, closed {d['periods_closed']:,}"
+    )
+    for month, amount in d["dues"].items():
+        console.print(f"  dues {month}: {amount:+,} VND")
+
+
+@payments_app.command("post")
+def payments_post(
+    employer: str = typer.Option(..., "--employer", help="Unit code of the paying employer."),
+    amount: int = typer.Option(..., "--amount", help="Amount in VND."),
+    reference: str = typer.Option(..., "--reference", help="The bank's transaction reference."),
+    paid_on: str = typer.Option(None, "--date", help="Value date YYYY-MM-DD (default today)."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Post a remittance; it pays the oldest dues first. Re-posting a reference changes nothing."""
+    day = parse_date(paid_on, "--date") if paid_on else date.today()
+    try:
+        with unit_of_work(ready_engine()) as session:
+            result = post_payment(
+                session=session,
+                employer_code=employer,
+                amount=amount,
+                bank_reference=reference,
+                paid_on=day,
+            )
+    except ValidationError as exc:
+        refuse(exc.problems, as_json, {"posted": False})
+    except ConflictError as exc:
+        refuse([Problem(field="--reference", reason=str(exc))], as_json, {"posted": False})
+    emit(
+        {"posted": True, **result},
+        as_json,
+        lambda d: console.print(
+            f"payment {d['payment_id']} of {d['amount']:,} VND "
+            + (
+                "already posted"
+                if d["replayed"]
+                else "allocated to "
+                + (
+                    ", ".join(f"{a['month']} ({a['amount']:,})" for a in d["allocated"])
+                    or "nothing yet (credit)"
+                )
+            )
+        ),
+    )
+
+
+@ledger_app.command("show")
+def ledger_show(
+    personal_id: str = typer.Argument(..., help="12-digit personal ID."),
+    since: str = typer.Option(None, "--from", help="First month shown, YYYY-MM."),
+    as_of: str = typer.Option(None, "--as-of", help="Status on this date (default today)."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Per month: employer, basis, amounts per fund, and paid / partly paid / unpaid."""
+    day = parse_date(as_of, "--as-of") if as_of else date.today()
+    first = parse_month(since, "--from") if since else None
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id)
+            data = queries.person_ledger(
+                session=session,
+                person_id=person_id,
+                personal_id=personal_id,
+                as_of=day,
+                since=first,
+            )
+    except ValidationError as exc:
+        refuse(exc.problems, as_json)
+    emit(data, as_json, _show_person)
+
+
+def _show_person(d: dict[str, Any]) -> None:
+    table = Table(title=f"Contribution months of {d['personal_id']}")
+    for col in ("month", "employer", "basis", "employee", "employer share", "status"):
+        table.add_column(col)
+    for m in d["months"]:
+        status = m["status"] + (" (deducted, not remitted)" if m["deducted_not_remitted"] else "")
+        table.add_row(
+            m["month"],
+            m["employer"],
+            f"{m['basis']:,}",
+            _amount(m["employee_share"]),
+            _amount(m["employer_share"]),
+            status,
+        )
+    console.print(table)
+    console.print(d["summary"])
+
+
+def _amount(share: dict[str, int] | None) -> str:
+    return "-" if share is None else f"{share['total']:,}"
+
+
+@ledger_app.command("employer")
+def ledger_employer(
+    code: str = typer.Argument(..., help="Unit code."),
+    as_of: str = typer.Option(None, "--as-of", help="Status on this date (default today)."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """An employer's months: dues, payments, late interest and evasion."""
+    day = parse_date(as_of, "--as-of") if as_of else date.today()
+    try:
+        with unit_of_work(ready_engine()) as session:
+            data = queries.employer_ledger(session=session, code=code, as_of=day)
+    except ValidationError as exc:
+        refuse(exc.problems, as_json)
+    emit(data, as_json, _show_employer)
+
+
+def _show_employer(d: dict[str, Any]) -> None:
+    table = Table(title=f"Ledger of {d['employer']}")
+    for col in ("month", "due", "paid", "outstanding", "interest", "status"):
+        table.add_column(col)
+    for m in d["months"]:
+        flag = " EVASION" if m["evasion"] else ""
+        table.add_row(
+            m["month"],
+            f"{m['due']:,}",
+            f"{m['paid']:,}",
+            f"{m['outstanding']:,}",
+            f"{m['interest']:,}",
+            m["status"] + flag,
+        )
+    console.print(table)
+    console.print(d["totals"])

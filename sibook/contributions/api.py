@@ -1,0 +1,127 @@
+"""HTTP adapter of contributions: declarations (multipart), payments, ledgers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field
+
+from sibook.access.deps import require
+from sibook.access.policy import Action, Guard
+from sibook.contributions import jobs, queries, staging
+from sibook.contributions.declare import declare
+from sibook.contributions.payments import post_payment
+from sibook.core.errors import NotFoundError
+from sibook.core.period import Period
+
+router = APIRouter(tags=["contributions"])
+Declarer = Annotated[Guard, Depends(require(Action.CONTRIBUTION_DECLARE))]
+Reader = Annotated[Guard, Depends(require(Action.CONTRIBUTION_READ))]
+MonthForm = Annotated[str, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+ASYNC_BYTES = 2_000_000  # larger uploads are answered 202 and processed in the background
+
+
+class PaymentIn(BaseModel):
+    amount: int = Field(gt=0, description="VND")
+    reference: str = Field(min_length=1, max_length=40, description="Bank transaction reference")
+    paid_on: date
+
+
+@router.post(
+    "/employers/{code}/declarations",
+    status_code=status.HTTP_201_CREATED,
+    responses={202: {"description": "Large file accepted for processing"}},
+)
+async def file_declaration(
+    code: str,
+    g: Declarer,
+    response: Response,
+    month: MonthForm,
+    file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
+    batch: Annotated[int, Form(ge=1, le=99)] = 1,
+) -> dict[str, Any]:
+    """File a monthly D02-LT list; idempotent by content, employer, month and batch."""
+    g.employer(code)
+    data = await file.read()
+    name = file.filename or "declaration.csv"
+    period = Period.parse(month)
+    if len(data) > ASYNC_BYTES:
+        job = jobs.start(
+            data=data, file_name=name, employer_code=code, month=period, batch_no=batch
+        )
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = f"/api/v1/employers/{code}/declaration-jobs/{job.job_id}"
+        return job.as_dict()
+    result = declare(
+        session=g.session,
+        data=data,
+        file_name=name,
+        employer_code=code,
+        month=period,
+        batch_no=batch,
+    )
+    if not result["replayed"]:
+        g.logged(staging.person_ids(g.session.connection()))
+    return {"accepted": True, **result}
+
+
+@router.get("/employers/{code}/declaration-jobs/{job_id}")
+def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
+    """Progress and result of a large filing."""
+    g.employer(code)
+    job = jobs.get(job_id)
+    if job is None or job.employer != code:
+        raise NotFoundError("no such declaration job")
+    return job.as_dict()
+
+
+@router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED)
+def post_employer_payment(code: str, body: PaymentIn, g: Declarer) -> dict[str, Any]:
+    """Post a remittance; it pays the oldest dues first; the same reference twice is one payment."""
+    g.employer(code)
+    return {
+        "posted": True,
+        **post_payment(
+            session=g.session,
+            employer_code=code,
+            amount=body.amount,
+            bank_reference=body.reference,
+            paid_on=body.paid_on,
+        ),
+    }
+
+
+@router.get("/employers/{code}/ledger")
+def employer_ledger(code: str, g: Reader, as_of: date | None = None) -> dict[str, Any]:
+    """Dues, payments, late interest and evasion per month."""
+    g.employer(code)
+    return queries.employer_ledger(session=g.session, code=code, as_of=as_of or date.today())
+
+
+@router.get("/persons/{personal_id}/ledger")
+def person_ledger(
+    personal_id: str,
+    g: Reader,
+    as_of: date | None = None,
+    since: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
+) -> dict[str, Any]:
+    """A person's months: paid, partly paid, unpaid (employers see their own months only)."""
+    person_id = g.person(personal_id)
+    data = queries.person_ledger(
+        session=g.session,
+        person_id=person_id,
+        personal_id=personal_id,
+        as_of=as_of or date.today(),
+        since=Period.parse(since) if since else None,
+    )
+    ranges = g.months(person_id)
+    if ranges is not None:
+        data["months"] = [m for m in data["months"] if _within(m["month"], ranges)]
+    return data
+
+
+def _within(month: str, ranges: list[tuple[int, int | None]]) -> bool:
+    index = Period.parse(month).index
+    return any(lo <= index and (hi is None or index <= hi) for lo, hi in ranges)

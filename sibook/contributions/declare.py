@@ -1,0 +1,187 @@
+"""Filing a monthly declaration: parse, check, apply, assess, all in one transaction.
+
+Idempotent: the key is the file's content hash with employer, month and batch; filing the same
+content again answers the first result and changes nothing. A refused filing changes nothing
+either: every check runs before the first change, and the transaction is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.orm import Session
+
+from sibook import law
+from sibook.contributions import ledger, staging
+from sibook.contributions.domain import DeclarationMeta, content_hash
+from sibook.contributions.ledger_store import Declaration, LedgerEntry
+from sibook.contributions.parsers import detect_format, read_frames
+from sibook.contributions.validate import check_frame
+from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.period import Period
+from sibook.law.tables import NoRuleInForce
+from sibook.registry import service as registry
+
+Progress = Callable[[str, int], None]
+# Registrations (TK1-TS) file their start line in batch 0, keyed by content alone, so they never
+# take a batch number the employer's own D02-LT filings of the month will use.
+REGISTRATION_BATCH = 0
+MAX_PROBLEMS = 1_000  # a report longer than this is cut; the count says how many there were
+
+
+def declare(
+    *,
+    session: Session,
+    data: bytes,
+    file_name: str,
+    employer_code: str,
+    month: Period,
+    batch_no: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """File ``data`` (CSV, XLSX or JSON by ``file_name``) for ``employer_code`` and ``month``."""
+    say = progress or (lambda _stage, _n: None)
+    meta = DeclarationMeta(
+        employer_code, month, batch_no, content_hash(data), detect_format(file_name)
+    )
+    employer = registry.employer_by_code(session=session, code=employer_code, lock=True)
+    conn = session.connection()
+    earlier = _earlier(conn, employer.employer_id, meta)
+    if earlier is not None:
+        return {**json.loads(earlier), "replayed": True}
+    staging.create(conn)
+    problems: list[Problem] = []
+    lines = 0
+    for frame in read_frames(data, meta.file_format):
+        typed, found = check_frame(frame, month)
+        problems += found
+        bad_rows = {p.row for p in found}
+        staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))))
+        lines += frame.height
+        say("checked", lines)
+    if lines == 0:
+        raise ValidationError(field="file", reason="the declaration has no lines")
+    problems += _set_minimums(conn, employer.region)
+    staging.look_up(conn)
+    codes = registry.employer_codes(session=session, employer_ids=staging.open_employers(conn))
+    problems += staging.problems(conn, employer.employer_id, employer.region, codes)
+    if problems:
+        raise _refusal(problems)
+    changed = staging.apply(conn, employer.employer_id, employer.occupational_rate_bp)
+    say("applied", lines)
+    months = _months_to_assess(conn, employer.employer_id, month)
+    entries = [e for m in months for e in ledger.assess(conn, m, [employer.employer_id])]
+    result = {
+        "employer": employer.code,
+        "month": str(month),
+        "batch": batch_no,
+        "lines": lines,
+        "format": meta.file_format,
+        "content_hash": meta.content_hash,
+        "case_codes": staging.counts_by_code(conn),
+        **changed,
+        "dues": {str(Period.from_index(e["period"])): e["total"] for e in entries},
+    }
+    declaration_id = _record(conn, employer.employer_id, meta, lines, result)
+    ledger.post(conn, entries, declaration_id)
+    ledger.allocate(conn, employer.employer_id)
+    say("posted", lines)
+    return {"declaration_id": declaration_id, **result, "replayed": False}
+
+
+def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta) -> str | None:
+    """The stored result of this very filing, if made before; a clash is refused."""
+    rows = conn.execute(
+        select(Declaration.declaration_id, Declaration.content_hash, Declaration.result).where(
+            Declaration.employer_id == employer_id,
+            Declaration.period == meta.month.index,
+            Declaration.batch_no == meta.batch_no,
+        )
+    ).all()
+    for declaration_id, digest, result in rows:
+        if digest == meta.content_hash:
+            return json.dumps({"declaration_id": declaration_id, **json.loads(result)})
+    if rows and meta.batch_no != REGISTRATION_BATCH:
+        raise ConflictError(
+            f"batch {meta.batch_no} of {meta.month} was already filed by {meta.employer_code} "
+            f"with different content; file the changes as batch "
+            f"{next_batch(conn, employer_id, meta.month)}"
+        )
+    return None
+
+
+def next_batch(conn: Connection, employer_id: int, month: Period) -> int:
+    last = conn.execute(
+        select(func.max(Declaration.batch_no)).where(
+            Declaration.employer_id == employer_id, Declaration.period == month.index
+        )
+    ).scalar()
+    return int(last or 0) + 1
+
+
+def _set_minimums(conn: Connection, region: str) -> list[Problem]:
+    minimums: dict[Period, int] = {}
+    unknown: dict[int, str] = {}
+    for m in staging.months_declared(conn):
+        try:
+            minimums[m] = law.regional_minimum(region, m).value
+        except NoRuleInForce as exc:
+            unknown[m.index] = exc.problems[0].reason
+    staging.set_minimums(conn, minimums)
+    if not unknown:
+        return []
+    return [
+        Problem(field="from_month", reason=unknown[month], row=row)
+        for row, month in staging.rows_in_months(conn, list(unknown))
+    ]
+
+
+def _months_to_assess(conn: Connection, employer_id: int, month: Period) -> list[Period]:
+    """From the earliest month the filing changed (or the month after the last one assessed,
+    so months without changes still fall due) up to the declared month."""
+    earliest = min(staging.months_declared(conn))
+    last = conn.execute(
+        select(func.max(LedgerEntry.period)).where(
+            LedgerEntry.employer_id == employer_id, LedgerEntry.period < month.index
+        )
+    ).scalar()
+    first = min(earliest, Period.from_index(int(last) + 1)) if last is not None else earliest
+    return list(ledger.months_to_assess(first, month))
+
+
+def _record(
+    conn: Connection, employer_id: int, meta: DeclarationMeta, lines: int, result: dict[str, Any]
+) -> int:
+    inserted = conn.execute(
+        insert(Declaration)
+        .values(
+            employer_id=employer_id,
+            period=meta.month.index,
+            batch_no=meta.batch_no,
+            content_hash=meta.content_hash,
+            idempotency_key=meta.idempotency_key,
+            file_format=meta.file_format,
+            lines=lines,
+            result=json.dumps(result, ensure_ascii=False),
+        )
+        .returning(Declaration.declaration_id)
+    )
+    return int(inserted.scalar_one())
+
+
+def _refusal(problems: list[Problem]) -> ValidationError:
+    shown = sorted(problems, key=lambda p: p.row or 0)[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(
+            Problem(
+                field="file",
+                reason=(
+                    f"{len(problems) - MAX_PROBLEMS} more problems not shown "
+                    f"({len(problems)} in all)"
+                ),
+            )
+        )
+    return ValidationError(shown)

@@ -1,0 +1,68 @@
+"""Pure values of the monthly declaration (danh sách D02-LT) and its case codes (phương án)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sibook.core.period import Period
+
+# FACTS §6.3: the case codes seen on D02-LT. Increases open a period, DC replaces the open one
+# with new pay, decreases close it from the given month.
+INCREASES = {
+    "TM": "new increase",
+    "TD": "increase, has a book, moving within the province",
+    "TC": "increase, has a book, moving from another province",
+    "TT": "additional increase",
+}
+ADJUSTMENTS = {"DC": "salary adjustment"}
+DECREASES = {
+    "GH": "permanent decrease",
+    "KL": "unpaid leave",
+    "OF": "sick leave",
+    "TS": "maternity",
+}
+CASE_CODES = {**INCREASES, **ADJUSTMENTS, **DECREASES}
+
+# The canonical columns every format is read into; aliases are the Vietnamese column names
+# employers' payroll software exports (without diacritics, as in D02-LT XML tags).
+COLUMNS = (
+    "personal_id",
+    "full_name",
+    "case_code",
+    "job_title",
+    "salary",
+    "allowances",
+    "from_month",
+)
+REQUIRED = ("personal_id", "case_code")
+ALIASES = {
+    "so_dinh_danh": "personal_id",
+    "ma_so_bhxh": "personal_id",
+    "ho_ten": "full_name",
+    "phuong_an": "case_code",
+    "chuc_vu": "job_title",
+    "muc_luong": "salary",
+    "phu_cap": "allowances",
+    "tu_thang": "from_month",
+}
+MAX_SALARY = 10_000_000_000  # input sanity bound (10 billion VND a month), not a law value
+
+
+@dataclass(frozen=True)
+class DeclarationMeta:
+    """What identifies a filing: employer, month, batch (đợt) and the file's content."""
+
+    employer_code: str
+    month: Period
+    batch_no: int
+    content_hash: str
+    file_format: str
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.employer_code}:{self.month}:{self.batch_no}:{self.content_hash}"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

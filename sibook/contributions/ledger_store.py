@@ -1,0 +1,115 @@
+"""The contribution ledger: declarations, dues, payments and their allocation. Append-only.
+
+Dues and payments are kept per employer and month (the per-worker breakdown is derivable from
+the participation periods), so a national month is a few hundred thousand rows. Keys lead with
+the month (``period`` = Period.index) so the tables can be range-partitioned by month on
+PostgreSQL. Corrections are new entries with negative amounts; migration 0003 installs triggers
+that refuse UPDATE and DELETE on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sibook.core.db import Base, BigId
+
+FUNDS = (
+    "retirement_survivorship",
+    "sickness_maternity",
+    "occupational",
+    "health",
+    "unemployment",
+)
+APPEND_ONLY = ("ledger_entries", "payments", "payment_allocations", "declarations")
+
+
+class Declaration(Base):
+    """One filed monthly list (D02-LT), kept with its idempotency key and its result."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (Index("ix_declarations_employer_period", "employer_id", "period"),)
+
+    declaration_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(BigId, ForeignKey("employers.employer_id"))
+    period: Mapped[int] = mapped_column(Integer)
+    batch_no: Mapped[int] = mapped_column(SmallInteger)  # đợt: batch within the month
+    content_hash: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    file_format: Mapped[str] = mapped_column(String(8))
+    lines: Mapped[int] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(Text)  # the JSON answered the first time
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class LedgerEntry(Base):
+    """Dues of an employer for a month, or a correction to them (a signed delta)."""
+
+    __tablename__ = "ledger_entries"
+
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("employers.employer_id"), primary_key=True
+    )
+    entry_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("declarations.declaration_id")
+    )
+    workers: Mapped[int] = mapped_column(Integer)  # change in the number of workers assessed
+    er_retirement_survivorship: Mapped[int] = mapped_column(BigInteger)
+    er_sickness_maternity: Mapped[int] = mapped_column(BigInteger)
+    er_occupational: Mapped[int] = mapped_column(BigInteger)
+    er_health: Mapped[int] = mapped_column(BigInteger)
+    er_unemployment: Mapped[int] = mapped_column(BigInteger)
+    ee_retirement_survivorship: Mapped[int] = mapped_column(BigInteger)
+    ee_sickness_maternity: Mapped[int] = mapped_column(BigInteger)
+    ee_occupational: Mapped[int] = mapped_column(BigInteger)
+    ee_health: Mapped[int] = mapped_column(BigInteger)
+    ee_unemployment: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Payment(Base):
+    """A remittance from an employer, with the bank's reference."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_employer", "employer_id"),)
+
+    payment_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(BigId, ForeignKey("employers.employer_id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    bank_reference: Mapped[str] = mapped_column(String(40))
+    paid_on: Mapped[date] = mapped_column(Date)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PaymentAllocation(Base):
+    """Part of a payment applied to an employer's dues of one month (oldest first)."""
+
+    __tablename__ = "payment_allocations"
+
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("employers.employer_id"), primary_key=True
+    )
+    allocation_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(BigId, ForeignKey("payments.payment_id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)

@@ -1,0 +1,84 @@
+"""Posting an employer's remittance (with its bank reference) and allocating it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from sibook.contributions import ledger
+from sibook.contributions.ledger_store import Payment
+from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.period import Period
+from sibook.registry import service as registry
+
+MAX_PAYMENT = 1_000_000_000_000  # input sanity bound (1,000 billion VND), not a law value
+
+
+def post_payment(
+    *,
+    session: Session,
+    employer_code: str,
+    amount: int,
+    bank_reference: str,
+    paid_on: date,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Post a payment once: the same bank reference again answers the first result."""
+    if not 0 < amount <= MAX_PAYMENT:
+        raise ValidationError(field="amount", reason=f"must be 1..{MAX_PAYMENT:,} VND")
+    reference = bank_reference.strip()
+    if not reference or len(reference) > 40:
+        raise ValidationError(
+            field="reference", reason="the bank reference must be 1-40 characters"
+        )
+    if paid_on > (today or date.today()):
+        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is in the future")
+    employer = registry.employer_by_code(session=session, code=employer_code, lock=True)
+    conn = session.connection()
+    key = f"{employer.code}:{reference}"
+    earlier = conn.execute(select(Payment).where(Payment.idempotency_key == key)).first()
+    if earlier is not None:
+        if earlier.amount != amount or earlier.paid_on != paid_on:
+            raise ConflictError(
+                f"bank reference {reference} was already posted for {employer.code} with "
+                f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"
+            )
+        return {
+            "payment_id": earlier.payment_id,
+            "employer": employer.code,
+            "amount": amount,
+            "reference": reference,
+            "paid_on": paid_on.isoformat(),
+            "allocated": [],
+            "replayed": True,
+        }
+    payment_id = int(
+        conn.execute(
+            insert(Payment)
+            .values(
+                employer_id=employer.employer_id,
+                amount=amount,
+                bank_reference=reference,
+                paid_on=paid_on,
+                idempotency_key=key,
+            )
+            .returning(Payment.payment_id)
+        ).scalar_one()
+    )
+    allocations = ledger.allocate(conn, employer.employer_id)
+    return {
+        "payment_id": payment_id,
+        "employer": employer.code,
+        "amount": amount,
+        "reference": reference,
+        "paid_on": paid_on.isoformat(),
+        "allocated": [
+            {"month": str(Period.from_index(a.period)), "amount": a.amount}
+            for a in allocations
+            if a.payment_id == payment_id
+        ],
+        "replayed": False,
+    }

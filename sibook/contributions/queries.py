@@ -1,0 +1,88 @@
+"""Read models of the ledger, as the CLI and the API answer them (JSON-ready dicts)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sibook.contributions.service import person_months, si_periods_of
+from sibook.contributions.statement import employer_months
+from sibook.core.period import Period
+from sibook.registry import service as registry
+
+
+def person_ledger(
+    *, session: Session, person_id: int, personal_id: str, as_of: date, since: Period | None = None
+) -> dict[str, Any]:
+    employer_ids = {
+        r.employer_id
+        for r in si_periods_of(session=session, person_id=person_id)
+        if r.employer_id is not None
+    }
+    employers = registry.employer_refs(session=session, employer_ids=employer_ids)
+    months = person_months(
+        session=session,
+        person_id=person_id,
+        as_of=as_of,
+        regions={i: e.region for i, e in employers.items()},
+    )
+    shown = [m for m in months if since is None or m.month >= since]
+    counts = {
+        s: sum(1 for m in months if m.status == s)
+        for s in ("paid", "partly_paid", "unpaid", "reported")
+    }
+    return {
+        "personal_id": personal_id,
+        "as_of": as_of.isoformat(),
+        "months": [
+            {
+                "month": str(m.month),
+                "employer": employers[m.employer_id].code,
+                "basis": m.basis,
+                "employer_share": m.employer_share,
+                "employee_share": m.employee_share,
+                "status": m.status,
+                "deducted_not_remitted": m.deducted_not_remitted,
+                "employer_month_due": m.employer_due,
+                "employer_month_paid": m.employer_paid,
+            }
+            for m in shown
+        ],
+        "summary": {
+            "months": len(months),
+            **counts,
+            "months_deducted_not_remitted": sum(m.deducted_not_remitted for m in months),
+        },
+    }
+
+
+def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, Any]:
+    employer = registry.employer_by_code(session=session, code=code)
+    months = employer_months(session.connection(), employer.employer_id, as_of)
+    return {
+        "employer": employer.code,
+        "as_of": as_of.isoformat(),
+        "months": [
+            {
+                "month": str(m.month),
+                "due": m.due,
+                "paid": m.paid,
+                "outstanding": m.outstanding,
+                "deadline": m.deadline.isoformat(),
+                "days_late": m.days_late,
+                "interest": m.interest,
+                "evasion": m.evasion,
+                "status": m.status,
+            }
+            for m in months
+        ],
+        "totals": {
+            "due": sum(m.due for m in months),
+            "paid": sum(m.paid for m in months),
+            "outstanding": sum(m.outstanding for m in months),
+            "interest": sum(m.interest for m in months),
+            "months_in_evasion": sum(m.evasion for m in months),
+        },
+    }

@@ -1,0 +1,285 @@
+"""Set-based checks and changes of a declaration, on temporary tables in its transaction.
+
+The file's lines are staged (COPY/executemany), looked up against persons and their periods
+with one join, checked with a handful of queries, and applied with UPDATE ... FROM and
+INSERT ... SELECT: no query per line, so a 100,000-line filing costs a few statements.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import Connection, bindparam, text
+
+from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
+from sibook.core.bulk import write
+from sibook.core.errors import Problem
+from sibook.core.period import Period
+
+STAGING_COLUMNS = (
+    "row",
+    "personal_id",
+    "case_code",
+    "job_title",
+    "salary",
+    "allowances",
+    "from_month",
+)
+
+
+def _sql_set(codes: set[str]) -> str:
+    """A constant SQL list of case codes (our own constants, never user input)."""
+    return "(" + ", ".join(f"'{c}'" for c in sorted(codes)) + ")"
+
+
+OPENS = _sql_set({*INCREASES, *ADJUSTMENTS})
+CLOSES = _sql_set({*ADJUSTMENTS, *DECREASES})
+INCREASE = _sql_set(set(INCREASES))
+DECREASE = _sql_set(set(DECREASES))
+ADJUST = _sql_set(set(ADJUSTMENTS))
+# An adjustment from the open period's own first month rewrites that period's pay in place
+# (the period is the current record; the ledger keeps the history as correcting entries).
+_IN_PLACE = f"s.case_code IN {ADJUST} AND s.from_month = l.open_from"
+_SPLITS = f"NOT ({_IN_PLACE})"
+
+
+def create(conn: Connection) -> None:
+    on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    for table in ("decl_staging", "decl_lookup", "decl_minimum"):
+        conn.execute(text(f"DROP TABLE IF EXISTS {_temp(conn)}{table}"))
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE decl_staging (row BIGINT PRIMARY KEY, personal_id VARCHAR(12), "
+            "case_code VARCHAR(2), job_title VARCHAR(120), salary BIGINT, allowances BIGINT, "
+            f"from_month INTEGER){on_commit}"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE decl_lookup (row BIGINT PRIMARY KEY, person_id BIGINT, "
+            "nationality VARCHAR(2), open_seq INTEGER, open_from INTEGER, open_employer BIGINT, "
+            "open_job VARCHAR(120), max_seq INTEGER, last_to INTEGER, ui_open_seq INTEGER, "
+            f"ui_max_seq INTEGER){on_commit}"
+        )
+    )
+    conn.execute(
+        text(
+            f"CREATE TEMPORARY TABLE decl_minimum (from_month INTEGER PRIMARY KEY, minimum BIGINT)"
+            f"{on_commit}"
+        )
+    )
+
+
+def _temp(conn: Connection) -> str:
+    return "temp." if conn.dialect.name == "sqlite" else ""
+
+
+def stage(conn: Connection, frame: pl.DataFrame) -> None:
+    write(conn, "decl_staging", STAGING_COLUMNS, frame.select(STAGING_COLUMNS).rows())
+
+
+def months_declared(conn: Connection) -> list[Period]:
+    rows = conn.execute(text("SELECT DISTINCT from_month FROM decl_staging"))
+    return sorted(Period.from_index(r[0]) for r in rows)
+
+
+def set_minimums(conn: Connection, minimums: dict[Period, int]) -> None:
+    write(
+        conn, "decl_minimum", ("from_month", "minimum"), [(m.index, v) for m, v in minimums.items()]
+    )
+
+
+def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]:
+    rows = conn.execute(
+        text("SELECT row, from_month FROM decl_staging WHERE from_month IN :m").bindparams(
+            bindparam("m", expanding=True)
+        ),
+        {"m": months},
+    )
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def open_employers(conn: Connection) -> set[int]:
+    rows = conn.execute(
+        text("SELECT DISTINCT open_employer FROM decl_lookup WHERE open_employer IS NOT NULL")
+    )
+    return {int(r[0]) for r in rows}
+
+
+def look_up(conn: Connection) -> None:
+    """One row per staged line: the person and their open and last SI/UI periods."""
+    conn.execute(
+        text("""
+        INSERT INTO decl_lookup (row, person_id, nationality, open_seq, open_from,
+                                 open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq)
+        SELECT s.row, p.person_id, p.nationality, o.seq, o.from_month, o.employer_id,
+               o.job_title,
+               (SELECT max(x.seq) FROM si_periods x WHERE x.person_id = p.person_id),
+               (SELECT max(x.to_month) FROM si_periods x WHERE x.person_id = p.person_id),
+               (SELECT max(u.seq) FROM ui_periods u
+                 WHERE u.person_id = p.person_id AND u.to_month IS NULL),
+               (SELECT max(u.seq) FROM ui_periods u WHERE u.person_id = p.person_id)
+        FROM decl_staging s
+        JOIN persons p ON p.personal_id = s.personal_id AND p.realm = 'civil'
+        LEFT JOIN si_periods o ON o.person_id = p.person_id AND o.to_month IS NULL
+    """)
+    )
+
+
+def problems(
+    conn: Connection, employer_id: int, region: str, codes: dict[int, str]
+) -> list[Problem]:
+    """Every line the database refuses, with the reason, in row order."""
+    found: list[Problem] = []
+
+    def check(field: str, sql: str, reason: str) -> None:
+        for r in conn.execute(text(sql), {"e": employer_id}).mappings():
+            values = {
+                k: (_month(v) if k.endswith("month") and v is not None else v) for k, v in r.items()
+            }
+            if "employer" in values:
+                values["employer"] = codes.get(int(values["employer"]), values["employer"])
+            found.append(Problem(field=field, reason=reason.format(**values), row=int(r["row"])))
+
+    check(
+        "personal_id",
+        """
+        SELECT s.row, s.personal_id FROM decl_staging s
+        LEFT JOIN decl_lookup l ON l.row = s.row WHERE l.row IS NULL""",
+        "no registered person has personal ID {personal_id}",
+    )
+    check(
+        "personal_id",
+        """
+        SELECT s.row, f.first_row FROM decl_staging s
+        JOIN (SELECT personal_id, min(row) AS first_row FROM decl_staging
+              GROUP BY personal_id HAVING count(*) > 1) f ON f.personal_id = s.personal_id
+        WHERE s.row > f.first_row""",
+        "the same person is already on row {first_row}",
+    )
+    check(
+        "salary",
+        f"""
+        SELECT s.row, s.salary, m.minimum, s.from_month FROM decl_staging s
+        JOIN decl_minimum m ON m.from_month = s.from_month
+        WHERE s.case_code IN {OPENS} AND s.salary < m.minimum""",
+        "{salary:,} is below the regional minimum wage {minimum:,} for region "
+        + region
+        + " in {from_month}",
+    )
+    check(
+        "case_code",
+        f"""
+        SELECT s.row, l.open_employer AS employer, l.open_from AS open_month FROM decl_staging s
+        JOIN decl_lookup l ON l.row = s.row
+        WHERE s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL""",
+        "overlapping periods: this person already has an open period with employer "
+        "{employer} since {open_month}; a decrease must be filed first",
+    )
+    check(
+        "from_month",
+        f"""
+        SELECT s.row, l.last_to AS last_month FROM decl_staging s
+        JOIN decl_lookup l ON l.row = s.row
+        WHERE s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to""",
+        "overlapping periods: this person's last period runs until {last_month}",
+    )
+    check(
+        "case_code",
+        f"""
+        SELECT s.row FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+        WHERE s.case_code IN {CLOSES}
+          AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)""",
+        "decrease or adjustment without a prior increase: this person has no open period "
+        "with this employer",
+    )
+    check(
+        "from_month",
+        f"""
+        SELECT s.row, l.open_from AS open_month FROM decl_staging s
+        JOIN decl_lookup l ON l.row = s.row
+        WHERE s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month <= l.open_from""",
+        "a decrease must start after the first month of the open period ({open_month})",
+    )
+    check(
+        "from_month",
+        f"""
+        SELECT s.row, l.open_from AS open_month FROM decl_staging s
+        JOIN decl_lookup l ON l.row = s.row
+        WHERE s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from""",
+        "an adjustment cannot start before the open period does ({open_month})",
+    )
+    return sorted(found, key=lambda p: (p.row or 0, p.field))
+
+
+def _month(index: int) -> str:
+    return str(Period.from_index(int(index)))
+
+
+def apply(conn: Connection, employer_id: int, occupational_rate_bp: int) -> dict[str, int]:
+    """Close the periods that decreases and adjustments end; open the new ones."""
+    conn.execute(
+        text(f"""
+        UPDATE si_periods SET salary_basis = c.salary, allowances = c.allowances,
+                              job_title = COALESCE(c.job_title, si_periods.job_title)
+        FROM (SELECT l.person_id, l.open_seq, s.salary, COALESCE(s.allowances, 0) AS allowances,
+                     s.job_title
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row WHERE {_IN_PLACE}) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq""")
+    )
+    conn.execute(
+        text(f"""
+        UPDATE ui_periods SET salary_basis = c.basis
+        FROM (SELECT l.person_id, l.ui_open_seq, s.salary + COALESCE(s.allowances, 0) AS basis
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+              WHERE {_IN_PLACE} AND l.ui_open_seq IS NOT NULL) c
+        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq""")
+    )
+    closed = conn.execute(
+        text(f"""
+        UPDATE si_periods SET to_month = c.to_month
+        FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+              WHERE s.case_code IN {CLOSES} AND {_SPLITS}) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq""")
+    ).rowcount
+    conn.execute(
+        text(f"""
+        UPDATE ui_periods SET to_month = c.to_month
+        FROM (SELECT l.person_id, l.ui_open_seq, s.from_month - 1 AS to_month
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+              WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND l.ui_open_seq IS NOT NULL) c
+        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq""")
+    )
+    opened = conn.execute(
+        text(f"""
+        INSERT INTO si_periods (person_id, seq, from_month, to_month, kind, employer_id,
+                                job_title, salary_basis, allowances, occupational_rate_bp)
+        SELECT l.person_id, COALESCE(l.max_seq, 0) + 1, s.from_month, NULL,
+               CASE WHEN l.nationality = 'VN' THEN 'compulsory' ELSE 'foreign' END, :e,
+               COALESCE(s.job_title, l.open_job), s.salary, COALESCE(s.allowances, 0), :oa
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+        WHERE s.case_code IN {OPENS} AND {_SPLITS}"""),
+        {"e": employer_id, "oa": occupational_rate_bp},
+    ).rowcount
+    conn.execute(
+        text(f"""
+        INSERT INTO ui_periods (person_id, seq, from_month, to_month, employer_id, salary_basis)
+        SELECT l.person_id, COALESCE(l.ui_max_seq, 0) + 1, s.from_month, NULL, :e,
+               s.salary + COALESCE(s.allowances, 0)
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+        WHERE s.case_code IN {OPENS} AND {_SPLITS} AND l.nationality = 'VN'"""),
+        {"e": employer_id},
+    )
+    return {"periods_closed": closed, "periods_opened": opened}
+
+
+def counts_by_code(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(
+        text("SELECT case_code, count(*) FROM decl_staging GROUP BY case_code ORDER BY case_code")
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def person_ids(conn: Connection) -> list[int]:
+    """The persons a just-applied filing changed (for the access log)."""
+    return [int(r[0]) for r in conn.execute(text("SELECT person_id FROM decl_lookup"))]

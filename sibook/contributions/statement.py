@@ -1,0 +1,95 @@
+"""Reading the ledger: an employer's months (due, paid, late interest, evasion) and a person's.
+
+Late interest is computed when read, from the allocation history: each stretch of days an
+amount stayed outstanding after the deadline accrues at the daily rate in force on the day the
+statement is made (Law 41/2024 Art 40 [S]; FACTS §3.7). The deadline is the last day of the
+month ``payment_deadline_months_after`` months after the contribution month (law data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import Connection, select
+
+from sibook import law
+from sibook.contributions.ledger import dues_by_month
+from sibook.contributions.ledger_store import PaymentAllocation
+from sibook.core.period import Period
+from sibook.rules import late_interest
+
+Status = Literal["paid", "partly_paid", "unpaid", "reported"]
+
+
+@dataclass(frozen=True)
+class EmployerMonth:
+    month: Period
+    due: int
+    paid: int
+    deadline: date
+    days_late: int  # days the month is (or was, until fully paid) past its deadline
+    interest: int
+    evasion: bool
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.due - self.paid, 0)
+
+    @property
+    def status(self) -> Status:
+        if self.due <= 0 or self.paid >= self.due:
+            return "paid"
+        return "partly_paid" if self.paid > 0 else "unpaid"
+
+
+def deadline_of(month: Period) -> date:
+    months_after = int(law.parameter("payment_deadline_months_after", month).value)
+    return (month + months_after).last_day
+
+
+def employer_months(conn: Connection, employer_id: int, as_of: date) -> list[EmployerMonth]:
+    due = dues_by_month(conn, employer_id)
+    allocations: dict[int, list[tuple[date, int]]] = {}
+    for period, paid_on, amount in conn.execute(
+        select(PaymentAllocation.period, PaymentAllocation.paid_on, PaymentAllocation.amount)
+        .where(PaymentAllocation.employer_id == employer_id)
+        .order_by(PaymentAllocation.paid_on)
+    ):
+        allocations.setdefault(period, []).append((paid_on, int(amount)))
+    rules_month = Period.of(as_of)
+    return [
+        _month(Period.from_index(p), amount, allocations.get(p, []), as_of, rules_month)
+        for p, amount in sorted(due.items())
+    ]
+
+
+def _month(
+    month: Period, due: int, paid: list[tuple[date, int]], as_of: date, rules_month: Period
+) -> EmployerMonth:
+    deadline = deadline_of(month)
+    outstanding = due - sum(a for d, a in paid if d <= deadline)
+    interest, cursor, settled_on = 0, deadline, None
+    for paid_on, amount in paid:
+        if paid_on <= deadline or paid_on > as_of:
+            continue
+        if outstanding > 0:
+            interest += late_interest(
+                amount=outstanding, days_late=(paid_on - cursor).days, on=rules_month
+            ).interest
+        cursor = paid_on
+        outstanding -= amount
+        if outstanding <= 0 and settled_on is None:
+            settled_on = paid_on
+    if outstanding > 0 and as_of > cursor:
+        interest += late_interest(
+            amount=outstanding, days_late=(as_of - cursor).days, on=rules_month
+        ).interest
+    total_paid = sum(a for d, a in paid if d <= as_of)
+    end = settled_on or (as_of if outstanding > 0 else deadline)
+    days_late = max((end - deadline).days, 0)
+    evasion = outstanding > 0 and days_late >= int(
+        law.parameter("evasion_from_day", rules_month).value
+    )
+    return EmployerMonth(month, due, total_paid, deadline, days_late, interest, evasion)

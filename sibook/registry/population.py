@@ -1,0 +1,97 @@
+"""The National Population Database port: identities are checked against it at registration.
+
+Two adapters pass the same contract tests: ``LocalPopulationRegistry`` (the store's
+``population_citizens`` table, for the embedded default) and ``HttpPopulationRegistry`` (a real
+population service at ``SIBOOK_POPULATION_URL`` answering ``GET /citizens/{personal_id}``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sibook.core.errors import Problem
+from sibook.registry.store import PopulationCitizen
+
+
+@dataclass(frozen=True)
+class Citizen:
+    personal_id: str
+    full_name: str
+    birth_date: date
+    sex: str
+
+
+class PopulationUnavailable(Exception):
+    """The population service could not answer (network, 5xx): retry later, never guess."""
+
+
+class PopulationRegistry(Protocol):
+    def lookup(self, personal_id: str) -> Citizen | None: ...
+
+
+class LocalPopulationRegistry:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lookup(self, personal_id: str) -> Citizen | None:
+        row = self.session.scalars(
+            select(PopulationCitizen).where(PopulationCitizen.personal_id == personal_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        return Citizen(row.personal_id, row.full_name, row.birth_date, row.sex)
+
+
+class HttpPopulationRegistry:
+    def __init__(
+        self, base_url: str, *, timeout: float = 5.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.client = httpx.Client(
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+        )
+
+    def lookup(self, personal_id: str) -> Citizen | None:
+        try:
+            response = self.client.get(f"/citizens/{personal_id}")
+        except httpx.HTTPError as exc:
+            raise PopulationUnavailable(f"population service unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise PopulationUnavailable(f"population service answered {response.status_code}")
+        body = response.json()
+        return Citizen(
+            body["personal_id"],
+            body["full_name"],
+            date.fromisoformat(body["birth_date"]),
+            body["sex"],
+        )
+
+
+def _same_name(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", s).casefold().split())
+
+    return norm(a) == norm(b)
+
+
+def identity_problems(
+    citizen: Citizen, *, full_name: str, birth_date: date, sex: str
+) -> list[Problem]:
+    """Where the declared identity differs from the population record."""
+    source = "the National Population Database"
+    problems = []
+    if not _same_name(citizen.full_name, full_name):
+        problems.append(Problem(field="full_name", reason=f"does not match {source}"))
+    if citizen.birth_date != birth_date:
+        problems.append(Problem(field="birth_date", reason=f"does not match {source}"))
+    if citizen.sex != sex:
+        problems.append(Problem(field="sex", reason=f"does not match {source}"))
+    return problems

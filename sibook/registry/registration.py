@@ -1,0 +1,136 @@
+"""Registration (TK1-TS): identity checked against the population database, book issued.
+
+A worker is registered by their employer (the registration files a one-line TM declaration for
+the start month, so dues fall due at once) or registers themself for voluntary SI.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sibook.book import service as book
+from sibook.contributions import service as contributions
+from sibook.contributions.declare import REGISTRATION_BATCH, declare
+from sibook.core.errors import SibookError, ValidationError
+from sibook.core.period import Period
+from sibook.registry import service
+from sibook.registry.domain import NewPerson
+from sibook.registry.population import (
+    PopulationRegistry,
+    PopulationUnavailable,
+    identity_problems,
+)
+from sibook.registry.store import SIProfile
+
+
+@dataclass(frozen=True)
+class EmploymentStart:
+    employer_code: str
+    salary: int
+    allowances: int = 0
+    job_title: str | None = None
+    from_month: Period | None = None
+
+
+@dataclass(frozen=True)
+class VoluntaryStart:
+    income: int
+    support_group: str | None = None
+    from_month: Period | None = None
+
+
+class PopulationServiceDown(SibookError):
+    """The population database could not be asked; nothing was registered."""
+
+
+def register(
+    *,
+    session: Session,
+    person: NewPerson,
+    population: PopulationRegistry,
+    require_match: bool,
+    employment: EmploymentStart | None = None,
+    voluntary: VoluntaryStart | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    if employment and voluntary:
+        raise ValidationError(
+            field="--voluntary",
+            reason="a person is registered by an employer or voluntarily, not both",
+        )
+    today = today or date.today()
+    verified = _check_identity(population, person, require_match)
+    person_id = service.register_person(session=session, person=person, today=today)
+    month = Period.of(today)
+    kind = "compulsory" if employment else "voluntary" if voluntary else "registered"
+    session.add(SIProfile(person_id=person_id, participant_type=kind, payment_method="monthly"))
+    answer: dict[str, Any] = {}
+    if voluntary:
+        answer["voluntary"] = contributions.open_voluntary_period(
+            session=session,
+            person_id=person_id,
+            month=voluntary.from_month or month,
+            income=voluntary.income,
+            support_group=voluntary.support_group,
+        )
+    if employment:
+        answer["declaration"] = _declare_start(session, person, employment, month)
+    issued = book.book_of(session=session, person_id=person_id)
+    assert issued is not None  # issued by register_person in this transaction
+    return {
+        "personal_id": person.personal_id,
+        "book_number": issued.book_number,
+        "book_status": issued.status,
+        "book_version": issued.version,
+        "participant_type": kind,
+        "identity_verified": verified,
+        **answer,
+    }
+
+
+def _check_identity(population: PopulationRegistry, person: NewPerson, require: bool) -> bool:
+    try:
+        citizen = population.lookup(person.personal_id)
+    except PopulationUnavailable as exc:
+        raise PopulationServiceDown(f"{exc}; nothing was registered, try again") from exc
+    if citizen is None:
+        if require:
+            raise ValidationError(
+                field="personal_id",
+                reason=(f"{person.personal_id} is not in the National Population Database"),
+            )
+        return False
+    problems = identity_problems(
+        citizen, full_name=person.full_name, birth_date=person.birth_date, sex=person.sex
+    )
+    if problems:
+        raise ValidationError(problems)
+    return True
+
+
+def _declare_start(
+    session: Session, person: NewPerson, job: EmploymentStart, month: Period
+) -> dict[str, Any]:
+    start = job.from_month or month
+    line = {
+        "personal_id": person.personal_id,
+        "full_name": person.full_name,
+        "case_code": "TM",
+        "salary": job.salary,
+        "allowances": job.allowances,
+        "job_title": job.job_title,
+        "from_month": str(start),
+    }
+    return declare(
+        session=session,
+        data=json.dumps({"lines": [line]}).encode(),
+        file_name="tk1-ts.json",
+        employer_code=job.employer_code,
+        month=month,
+        batch_no=REGISTRATION_BATCH,
+    )

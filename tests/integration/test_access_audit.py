@@ -1,0 +1,158 @@
+"""The access log on SQLite and PostgreSQL: append-only, hash-chained, tamper-evident."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from sibook.access import audit, credentials
+from sibook.core.db import unit_of_work
+
+
+def _access(n: int) -> audit.Access:
+    return audit.Access(actor_kind="officer", actor_id="hn-clerk", action="person.read",
+                        route="GET /api/v1/persons/{personal_id}", purpose=f"case {n}",
+                        person_id=n)
+
+
+def _fill(engine: Engine, count: int = 5) -> None:
+    for n in range(1, count + 1):
+        with unit_of_work(engine) as s:
+            audit.append(session=s, access=_access(n))
+
+
+def _verify(engine: Engine) -> audit.ChainReport:
+    with unit_of_work(engine) as s:
+        return audit.verify(session=s)
+
+
+def _tamper(engine: Engine, sql: str) -> None:
+    """What a DBA with full rights could do: drop the append-only guard, then edit."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER access_log_append_only ON access_log"))
+        else:
+            conn.execute(text("DROP TRIGGER access_log_no_update"))
+            conn.execute(text("DROP TRIGGER access_log_no_delete"))
+        conn.execute(text(sql))
+
+
+def test_an_untouched_chain_verifies(engine: Engine) -> None:
+    _fill(engine)
+    assert _verify(engine) == audit.ChainReport(entries=5)
+
+
+def test_the_database_refuses_to_edit_or_delete_log_rows(engine: Engine) -> None:
+    _fill(engine, 1)
+    for sql in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+
+
+def test_one_edited_row_is_found_by_its_seq(engine: Engine) -> None:
+    _fill(engine)
+    _tamper(engine, "UPDATE access_log SET purpose = 'nothing to see' WHERE seq = 3")
+    report = _verify(engine)
+    assert report.first_bad_seq == 3 and "edited" in (report.reason or "")
+
+
+def test_a_deleted_row_is_found(engine: Engine) -> None:
+    _fill(engine)
+    _tamper(engine, "DELETE FROM access_log WHERE seq = 2")
+    assert _verify(engine).first_bad_seq == 2
+
+
+def test_a_deleted_tail_is_found_by_the_chain_head(engine: Engine) -> None:
+    _fill(engine)
+    _tamper(engine, "DELETE FROM access_log WHERE seq = 5")
+    report = _verify(engine)
+    assert report.first_bad_seq == 5 and "deleted" in (report.reason or "")
+
+
+def test_two_rows_swapped_are_found(engine: Engine) -> None:
+    _fill(engine)
+    _tamper(engine, "UPDATE access_log SET person_id = CASE seq WHEN 2 THEN 4 ELSE 2 END "
+                    "WHERE seq IN (2, 4)")
+    assert _verify(engine).first_bad_seq == 2
+
+
+def test_many_appends_in_one_call_chain_in_order(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        entries = audit.append_many(session=s, accesses=[_access(n) for n in range(1, 4)])
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert entries[1].prev_hash == entries[0].hash
+    assert _verify(engine).entries == 3
+
+
+@pytest.mark.postgres
+def test_concurrent_appenders_never_fork_the_chain(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        try:
+            for n in range(10):
+                with unit_of_work(engine) as s:
+                    audit.append(session=s, access=_access(k * 100 + n))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert _verify(engine) == audit.ChainReport(entries=40)
+
+
+def test_a_citizen_sees_only_the_entries_that_name_them(engine: Engine) -> None:
+    _fill(engine)
+    with unit_of_work(engine) as s:
+        mine = audit.entries_for_person(session=s, person_id=3)
+    assert [e.person_id for e in mine] == [3]
+
+
+def test_five_wrong_secrets_lock_a_client_until_the_lock_expires(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        secret = credentials.create_client(
+            session=s, client=credentials.NewClient("acme", "employer", unit_code="0100000155"))
+    start = datetime.now(UTC)
+    for i in range(5):
+        with unit_of_work(engine) as s:
+            assert credentials.authenticate_client(session=s, client_id="acme", secret="wrong",
+                                                   now=start + timedelta(seconds=i)) is None
+    with unit_of_work(engine) as s:
+        locked = credentials.authenticate_client(session=s, client_id="acme", secret=secret,
+                                                 now=start + timedelta(minutes=1))
+    with unit_of_work(engine) as s:
+        later = credentials.authenticate_client(session=s, client_id="acme", secret=secret,
+                                                now=start + timedelta(minutes=16))
+    assert locked is None and later is not None and later.unit_code == "0100000155"
+
+
+def test_an_officer_can_lift_a_lock_early(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        secret = credentials.create_client(
+            session=s, client=credentials.NewClient("h1", "hospital"))
+    for _ in range(5):
+        with unit_of_work(engine) as s:
+            credentials.authenticate_client(session=s, client_id="h1", secret="wrong")
+    with unit_of_work(engine) as s:
+        credentials.unlock(session=s, client_id="h1")
+    with unit_of_work(engine) as s:
+        assert credentials.authenticate_client(session=s, client_id="h1", secret=secret)
+
+
+def test_secrets_are_stored_only_as_argon2id_hashes(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        secret = credentials.create_client(
+            session=s, client=credentials.NewClient("h2", "hospital"))
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT secret_hash FROM access_credentials")).scalar_one()
+    assert stored.startswith("$argon2id$") and secret not in stored

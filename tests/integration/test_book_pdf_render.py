@@ -1,0 +1,42 @@
+"""The book PDF shows Vietnamese text: page 1 rendered to an image is not blank."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sibook.book.render_pdf import FONT, render_pdf
+from sibook.signing.qr import qr_png
+
+pdfium = pytest.importorskip("pypdfium2", reason="pip install '.[test]' brings pypdfium2")
+
+BOOK = {
+    "header": {"personal_id": "001089012345", "legacy_si_code": "0101234567",
+               "full_name": "Nguyễn Thị Hồng", "birth_date": "1989-03-02", "sex": "female",
+               "nationality": "VN", "realm": "civil"},
+    "sheets": [{"from": "2020-01", "to": None, "months": 83, "kind": "compulsory",
+                "employer_code": "0100000116", "employer_name": "Công ty Cổ phần Đồng Á",
+                "job_title": "Kế toán viên", "salary_basis": 10_000_000, "allowances": 0,
+                "employer": {"retirement_survivorship": 1_400_000, "sickness_maternity": 300_000,
+                             "occupational": 50_000, "health": 300_000, "unemployment": 100_000,
+                             "total": 2_150_000},
+                "employee": {"retirement_survivorship": 800_000, "sickness_maternity": 0,
+                             "occupational": 0, "health": 150_000, "unemployment": 100_000,
+                             "total": 1_050_000}}],
+    "ui_periods": [], "hi_periods": [], "arrears": [], "benefits": [],
+    "totals": {"si_months": 83, "si_years": 6, "si_remaining_months": 11, "unpaid_months": 0,
+               "ui_months": 0, "ui_reserved_months": 0},
+}
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_page_one_renders_to_a_non_blank_image(tmp_path: object) -> None:
+    pdf = render_pdf(BOOK, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+                     issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(),
+                     qr_png=qr_png("SIB1:TEST"))
+    page = pdfium.PdfDocument(pdf)[0]
+    image = page.render(scale=1).to_pil().convert("L")
+    dark = sum(image.histogram()[:128])
+    assert dark > 0.01 * image.width * image.height  # text and the QR, not an empty page
+    assert "NGUYỄN THỊ HỒNG" in page.get_textpage().get_text_range()

@@ -1,0 +1,129 @@
+"""Books assembled from a seeded database, signed, verified, revoked and versioned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import Engine, insert, select, update
+
+from sibook.book import issuing, service, versions
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from sibook.core.period import Period
+from sibook.core.schema import metadata
+from sibook.seed.service import seed
+from sibook.signing.trust_list import TrustList
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def agency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[issuing.Agency]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("SIBOOK_KEY_PASSPHRASE", "test passphrase")
+    get_settings.cache_clear()
+    yield issuing.agency()  # a fresh machine: the keys are made on first use
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def worker(engine: Engine) -> int:
+    """A civil person of a seeded database with an open participation period."""
+    seed(engine=engine, people=40, employers=5, today=TODAY)
+    persons, periods = metadata.tables["persons"], metadata.tables["si_periods"]
+    with engine.connect() as conn:
+        person_id = conn.execute(
+            select(persons.c.person_id).join(periods, periods.c.person_id == persons.c.person_id)
+            .where(persons.c.realm == "civil", periods.c.to_month.is_(None),
+                   periods.c.kind == "compulsory").limit(1)).scalar_one()
+    return int(person_id)
+
+
+def current(engine: Engine, person_id: int) -> versions.Version:
+    with unit_of_work(engine) as s:
+        return service.current_version(session=s, person_id=person_id, as_of=TODAY)[0]
+
+
+def test_exported_pdf_is_valid_for_pyhanko_with_only_the_trust_list(
+        engine: Engine, worker: int, agency: issuing.Agency, tmp_path: Path) -> None:
+    pdf = issuing.book_pdf(current(engine, worker), agency)
+    agency.trust_list().export(tmp_path / "trust.pem")
+    roots = list(load_certs_from_pemder_data((tmp_path / "trust.pem").read_bytes()))
+    (signature,) = PdfFileReader(BytesIO(pdf)).embedded_signatures
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots,
+                                                                 allow_fetching=False))
+    assert status.bottom_line and status.intact and status.trusted
+
+
+def test_pdf_and_qr_verify_with_person_and_version(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    v = current(engine, worker)
+    trust = TrustList.from_pem(agency.trust_list().to_pem())
+    for data in (issuing.book_pdf(v, agency),
+                 issuing.issue_qr(v, agency.signer("civil")).encode()):
+        result = issuing.check(data, trust, agency.revocations())
+        assert result.valid, result.errors
+        assert (result.personal_id, result.version) == (v.payload["header"]["personal_id"], 1)
+
+
+def test_flipping_one_byte_makes_the_pdf_invalid(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    pdf = bytearray(issuing.book_pdf(current(engine, worker), agency))
+    at = pdf.index(b"/Producer") + 12  # inside the signed document information
+    pdf[at] ^= 0x01
+    result = issuing.check(bytes(pdf), agency.trust_list(), agency.revocations())
+    assert not result.valid and result.errors
+
+
+def test_a_revoked_version_verifies_as_revoked(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    v = current(engine, worker)
+    personal_id = v.payload["header"]["personal_id"]
+    issuing.revoke(agency, personal_id=personal_id, version=1, reason="suspected fraud",
+                   realm="civil")
+    result = issuing.check(issuing.issue_qr(v, agency.signer("civil")).encode(),
+                           agency.trust_list(), agency.revocations())
+    assert not result.valid
+    assert result.errors == [f"revoked: version 1 of book {personal_id}: suspected fraud"]
+
+
+def test_unchanged_facts_keep_the_version(engine: Engine, worker: int) -> None:
+    assert current(engine, worker).version == current(engine, worker).version == 1
+
+
+def test_a_pay_rise_makes_version_2_chained_to_version_1(engine: Engine, worker: int) -> None:
+    first = current(engine, worker)
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:  # the declaration of a raise: close the row, open another
+        seq = s.execute(select(periods.c.seq, periods.c.salary_basis).where(
+            periods.c.person_id == worker, periods.c.to_month.is_(None))).one()
+        s.execute(update(periods).where(periods.c.person_id == worker,
+                                        periods.c.seq == seq.seq)
+                  .values(to_month=Period(2026, 9).index))
+        s.execute(insert(periods).values(
+            person_id=worker, seq=99, from_month=Period(2026, 10).index, to_month=None,
+            kind="compulsory", employer_id=None, salary_basis=seq.salary_basis + 1_000_000,
+            allowances=0, occupational_rate_bp=50))
+    second = current(engine, worker)
+    assert second.version == 2 and second.prev_hash == first.content_hash
+    with unit_of_work(engine) as s:
+        chain = versions.history(session=s, person_id=worker)
+        assert [v.version for v in chain] == [1, 2] and versions.chain_problems(chain) == []
+        book = metadata.tables["si_books"]
+        assert s.execute(select(book.c.version).where(book.c.person_id == worker)
+                         ).scalar_one() == 2
+
+
+def test_an_old_version_stays_readable(engine: Engine, worker: int) -> None:
+    first = current(engine, worker)
+    with unit_of_work(engine) as s:
+        again = versions.get(session=s, person_id=worker, version=1)
+    assert again is not None and again.payload == first.payload

@@ -1,0 +1,138 @@
+"""Killing `sibook declare` in the middle of its transaction leaves nothing of the filing.
+
+The process is the real command line; it is killed with SIGKILL while its transaction has
+already changed participation periods. PostgreSQL: the test holds a lock on the ledger so the
+import stops right after it rewrote the periods. SQLite: the test watches the write-ahead log
+and kills the import as soon as its first page is written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from sibook.seed.service import seed
+from tests.integration.ledger_fixtures import snapshot
+
+TODAY = date(2026, 11, 1)
+
+
+def _declaration(engine: Engine, path: Path) -> str:
+    """A file adjusting the pay of every open worker of employer 1; returns its code."""
+    with engine.connect() as conn:
+        code = conn.execute(text("SELECT code FROM employers WHERE employer_id = 1")).scalar_one()
+        ids = (
+            conn.execute(
+                text(
+                    "SELECT p.personal_id FROM persons p "
+                    "JOIN si_periods s ON s.person_id = p.person_id "
+                    "WHERE s.employer_id = 1 AND s.to_month IS NULL AND p.realm = 'civil' "
+                    "AND s.from_month < :m"
+                ),
+                {"m": 2026 * 12 + 10},
+            )
+            .scalars()
+            .all()
+        )
+    lines = ["personal_id,case_code,salary,from_month"]
+    lines += [f"{pid},DC,{30_000_000 + n},2026-11" for n, pid in enumerate(ids)]
+    path.write_text("\n".join(lines) + "\n")
+    assert len(ids) > 500
+    return str(code)
+
+
+def _start(url: str, path: Path, code: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SIBOOK_DATABASE_URL": url}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sibook.cli.main",
+            "declare",
+            str(path),
+            "--employer",
+            code,
+            "--month",
+            "2026-11",
+            "--json",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def test_an_import_killed_midway_on_postgresql_leaves_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    if engine.dialect.name != "postgresql":
+        return _sqlite_case(engine, tmp_path)
+    seed(engine=engine, people=1500, employers=1, seed=3, today=TODAY)
+    path = tmp_path / "d02.csv"
+    code = _declaration(engine, path)
+    before = snapshot(engine)
+    with engine.connect() as conn:  # each test has its own schema: the import must use it
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE"))
+        proc = _start(url.render_as_string(hide_password=False), path, code)
+        _wait_until_blocked(engine, proc)
+        _kill(proc)
+        blocker.rollback()
+    assert snapshot(engine) == before
+
+
+def _wait_until_blocked(engine: Engine, proc: subprocess.Popen[bytes]) -> None:
+    """Until the import waits on the test's lock, i.e. it has already rewritten the periods."""
+    deadline = time.monotonic() + 60
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                out, err = proc.communicate()
+                raise AssertionError(f"the import ended early: {out!r} {err!r}")
+            waiting = watch.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE '%ledger_entries%'"
+                )
+            ).scalar_one()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the import never reached the ledger")
+
+
+def _sqlite_case(engine: Engine, tmp_path: Path) -> None:
+    seed(engine=engine, people=3000, employers=1, seed=3, today=TODAY)
+    path = tmp_path / "d02.csv"
+    code = _declaration(engine, path)
+    before = snapshot(engine)
+    database = Path(str(engine.url.database))
+    wal = database.with_name(database.name + "-wal")
+    engine.dispose()
+    with database.open("rb"):  # make sure the file exists before watching its log
+        pass
+    start_size = wal.stat().st_size if wal.exists() else 0
+    proc = _start(engine.url.render_as_string(hide_password=False), path, code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if wal.exists() and wal.stat().st_size > start_size:
+            break
+        time.sleep(0.001)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    _kill(proc)
+    assert snapshot(engine) == before

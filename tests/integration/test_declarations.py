@@ -1,0 +1,140 @@
+"""Monthly declarations: the system computes dues, nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import Engine, text
+
+from sibook.contributions.declare import declare
+from sibook.contributions.parsers import read_frames
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.period import Period
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
+
+JAN = Period(2026, 1)
+
+
+def file(
+    engine: Engine, data: bytes, name: str = "d02.csv", month: Period = JAN, batch: int = 1
+) -> dict[str, object]:
+    with unit_of_work(engine) as s:
+        return declare(
+            session=s,
+            data=data,
+            file_name=name,
+            employer_code=EMPLOYER,
+            month=month,
+            batch_no=batch,
+        )
+
+
+def test_a_new_worker_makes_the_employer_owe_32_percent_of_the_basis(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    result = file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    # 10,000,000 x (14+3+0.5+3+1)% employer + (8+1.5+1)% employee = 2,150,000 + 1,050,000
+    assert result["dues"] == {"2026-01": 3_200_000}
+    assert result["periods_opened"] == 1 and result["replayed"] is False
+
+
+def test_filing_the_same_file_again_changes_nothing(engine: Engine) -> None:
+    ids = setup_workers(engine, 3)
+    data = csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in ids])
+    first = file(engine, data)
+    before = snapshot(engine)
+    again = file(engine, data)
+    assert again["replayed"] is True and again["declaration_id"] == first["declaration_id"]
+    assert again["dues"] == first["dues"]
+    assert snapshot(engine) == before
+
+
+def test_other_content_in_a_filed_batch_is_refused_naming_the_next_batch(engine: Engine) -> None:
+    a, b = setup_workers(engine, 2)
+    file(engine, csv_of([(a, "TM", 8_000_000, "2026-01")]))
+    with pytest.raises(ConflictError, match="as batch 2"):
+        file(engine, csv_of([(b, "TM", 8_000_000, "2026-01")]))
+
+
+def test_a_malformed_file_is_refused_row_by_row_and_changes_nothing(engine: Engine) -> None:
+    a, b, c = setup_workers(engine, 3)
+    file(engine, csv_of([(a, "TM", 8_000_000, "2026-01")]))
+    before = snapshot(engine)
+    bad = csv_of(
+        [
+            (b, "TM", 4_000_000, "2026-02"),  # row 2: below region I minimum 5,310,000
+            ("001090999999", "TM", 8_000_000, "2026-02"),  # row 3: nobody has this ID
+            (a, "TM", 9_000_000, "2026-02"),  # row 4: already has an open period
+            (c, "GH", None, "2026-02"),  # row 5: decrease without a prior increase
+            (b, "XX", 8_000_000, "2026-13"),  # row 6: bad code and month
+        ]
+    )
+    with pytest.raises(ValidationError) as err:
+        file(engine, bad, month=Period(2026, 2))
+    found = {(p.row, p.field) for p in err.value.problems}
+    assert {
+        (2, "salary"),
+        (3, "personal_id"),
+        (4, "case_code"),
+        (5, "case_code"),
+        (6, "case_code"),
+        (6, "from_month"),
+    } <= found
+    reasons = " ".join(p.reason for p in err.value.problems)
+    assert "5,310,000 for region I in 2026-02" in reasons
+    assert "without a prior increase" in reasons
+    assert snapshot(engine) == before
+
+
+def test_csv_xlsx_and_json_of_the_same_lines_read_the_same(engine: Engine) -> None:
+    ids = setup_workers(engine, 3)
+    rows = [(pid, "TM", 7_000_000 + n * 1_000_000, "2026-01") for n, pid in enumerate(ids)]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["personal_id", "case_code", "salary", "from_month"])
+    for r in rows:
+        sheet.append(list(r))
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    as_json = json.dumps(
+        [{"personal_id": p, "case_code": c, "salary": s, "from_month": m} for p, c, s, m in rows]
+    ).encode()
+    from_csv = next(read_frames(csv_of(rows), "csv")).drop("row")
+    assert next(read_frames(xlsx.getvalue(), "xlsx")).drop("row").equals(from_csv)
+    assert next(read_frames(as_json, "json")).drop("row").equals(from_csv)
+    # 7 + 8 + 9 = 24,000,000 of payroll x 32% = 7,680,000
+    assert file(engine, xlsx.getvalue(), "d02.xlsx")["dues"] == {"2026-01": 7_680_000}
+
+
+def test_a_salary_adjustment_posts_a_correcting_entry_not_an_update(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    # Lowered pay from January, filed in February: January is corrected by a negative entry.
+    result = file(engine, csv_of([(an, "DC", 8_000_000, "2026-01")]), month=Period(2026, 2))
+    # January: 32% x 8,000,000 = 2,560,000, so -640,000; February: 2,560,000.
+    assert result["dues"] == {"2026-01": -640_000, "2026-02": 2_560_000}
+    with engine.connect() as conn:
+        entries = conn.execute(
+            text("SELECT period, entry_no, total FROM ledger_entries ORDER BY period, entry_no")
+        ).all()
+    assert [tuple(e) for e in entries] == [
+        (JAN.index, 1, 3_200_000),
+        (JAN.index, 2, -640_000),
+        (JAN.index + 1, 1, 2_560_000),
+    ]
+
+
+def test_ledger_rows_cannot_be_updated_or_deleted(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    for sql in (
+        "UPDATE ledger_entries SET total = 0",
+        "DELETE FROM ledger_entries",
+        "DELETE FROM declarations",
+    ):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))

@@ -1,0 +1,105 @@
+"""Payments pay the oldest dues first; what is left unpaid accrues interest and turns evasion."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+
+from sibook.contributions import queries
+from sibook.contributions.declare import declare
+from sibook.contributions.payments import post_payment
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError
+from sibook.core.period import Period
+from sibook.registry import service as registry
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+
+
+def three_months_owed(engine: Engine) -> str:
+    """One worker on 10,000,000 from January; filed for March: Jan-Mar owe 3,200,000 each."""
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        declare(
+            session=s,
+            data=csv_of([(an, "TM", 10_000_000, "2026-01")]),
+            file_name="d.csv",
+            employer_code=EMPLOYER,
+            month=Period(2026, 3),
+        )
+    return an
+
+
+def pay(engine: Engine, amount: int, ref: str, on: date) -> dict[str, object]:
+    with unit_of_work(engine) as s:
+        return post_payment(
+            session=s,
+            employer_code=EMPLOYER,
+            amount=amount,
+            bank_reference=ref,
+            paid_on=on,
+            today=date(2026, 12, 31),
+        )
+
+
+def statement(engine: Engine, as_of: date) -> dict[str, object]:
+    with unit_of_work(engine) as s:
+        return queries.employer_ledger(session=s, code=EMPLOYER, as_of=as_of)
+
+
+def test_a_payment_goes_to_the_oldest_months_first(engine: Engine) -> None:
+    three_months_owed(engine)
+    result = pay(engine, 5_000_000, "VCB-1", date(2026, 3, 20))
+    assert result["allocated"] == [
+        {"month": "2026-01", "amount": 3_200_000},
+        {"month": "2026-02", "amount": 1_800_000},
+    ]
+    months = statement(engine, date(2026, 3, 20))["months"]
+    assert [m["status"] for m in months] == ["paid", "partly_paid", "unpaid"]  # type: ignore[index]
+
+
+def test_the_same_bank_reference_is_one_payment(engine: Engine) -> None:
+    three_months_owed(engine)
+    first = pay(engine, 5_000_000, "VCB-1", date(2026, 3, 20))
+    again = pay(engine, 5_000_000, "VCB-1", date(2026, 3, 20))
+    assert again["replayed"] is True and again["payment_id"] == first["payment_id"]
+    assert statement(engine, date(2026, 3, 20))["totals"]["paid"] == 5_000_000  # type: ignore[index]
+    with pytest.raises(ConflictError, match="already posted"):
+        pay(engine, 6_000_000, "VCB-1", date(2026, 3, 20))
+
+
+def test_unpaid_dues_accrue_interest_and_become_evasion_from_day_61(engine: Engine) -> None:
+    three_months_owed(engine)
+    # January's deadline is 2026-01-31; on 2026-04-01 it is 60 days late, on 04-02 61.
+    jan_60 = statement(engine, date(2026, 4, 1))["months"][0]  # type: ignore[index]
+    jan_61 = statement(engine, date(2026, 4, 2))["months"][0]  # type: ignore[index]
+    assert (jan_60["days_late"], jan_60["evasion"]) == (60, False)
+    assert (jan_61["days_late"], jan_61["evasion"]) == (61, True)
+    # 3,200,000 x 0.03% x 61 days = 58,560
+    assert jan_61["interest"] == 58_560
+
+
+def test_interest_stops_when_the_month_is_paid(engine: Engine) -> None:
+    three_months_owed(engine)
+    pay(engine, 3_200_000, "VCB-2", date(2026, 2, 10))  # January paid 10 days late
+    jan = statement(engine, date(2026, 6, 1))["months"][0]  # type: ignore[index]
+    # 3,200,000 x 0.03% x 10 days = 9,600
+    assert (jan["status"], jan["interest"], jan["evasion"]) == ("paid", 9_600, False)
+
+
+def test_a_worker_sees_months_deducted_but_not_remitted(engine: Engine) -> None:
+    an = three_months_owed(engine)
+    pay(engine, 3_200_000, "VCB-3", date(2026, 1, 31))
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=an)
+        ledger = queries.person_ledger(
+            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 3, 31)
+        )
+    months = {m["month"]: m for m in ledger["months"]}
+    assert months["2026-01"]["status"] == "paid"
+    assert months["2026-02"]["status"] == "unpaid"
+    assert months["2026-02"]["deducted_not_remitted"] is True
+    # the worker's own share: 8% + 1.5% + 1% of 10,000,000
+    assert months["2026-02"]["employee_share"]["total"] == 1_050_000
+    assert ledger["summary"]["months_deducted_not_remitted"] == 2
