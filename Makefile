@@ -20,7 +20,7 @@ install: $(BIN)/sibook
 run: install
 	$(BIN)/sibook db upgrade
 	$(BIN)/sibook seed --people $(PEOPLE) --employers $(EMPLOYERS) --seed 1 --if-empty
-	$(BIN)/sibook serve
+	SIBOOK_DEV_IDP=1 SIBOOK_COOKIE_SECURE=false $(BIN)/sibook serve
 
 lint: install
 	$(BIN)/ruff check sibook tests bench

@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse
 
 import sibook
 from sibook.access import api as access_api
+from sibook.access.dev_idp import create_dev_idp
+from sibook.access.settings import get_access_settings
 from sibook.api import rules
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
@@ -36,6 +38,8 @@ def create_app() -> FastAPI:
     v1.include_router(contributions_api.router)
     v1.include_router(book_api.router)
     app.include_router(v1)
+    if get_access_settings().dev_idp:  # the development e-identity provider; never in production
+        app.mount("/dev-idp", create_dev_idp())
     _map_errors(app)
     return app
 

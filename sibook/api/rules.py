@@ -10,12 +10,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from sibook.access.deps import require
+from sibook.access.policy import Action
 from sibook.rules import answers
 
-router = APIRouter(prefix="/rules", tags=["rules"])
+# Law tables hold no personal data: public, but still declared to the policy like every route.
+router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Depends(require(Action.PUBLIC))])
 
 MONTH = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM", examples=["2026-01"])
 OPTIONAL_MONTH = Field(default=None, pattern=r"^\d{4}-\d{2}$",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sibook.cli import (
+    access,
     audit,
     book,
     contributions,
@@ -31,6 +32,7 @@ app.add_typer(registry.employers_app, name="employers")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(keys.trust_list_app, name="trust-list")
 app.add_typer(audit.app, name="audit")
+app.add_typer(access.app, name="access")
 app.add_typer(book.app, name="book")
 app.add_typer(contributions.payments_app, name="payments")
 app.add_typer(contributions.ledger_app, name="ledger")

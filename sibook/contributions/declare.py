@@ -18,7 +18,7 @@ from sibook import law
 from sibook.contributions import ledger, staging
 from sibook.contributions.domain import DeclarationMeta, content_hash
 from sibook.contributions.ledger_store import Declaration, LedgerEntry
-from sibook.contributions.parsers import detect_format, read_frames
+from sibook.contributions.parsers import Source, detect_format, read_frames
 from sibook.contributions.validate import check_frame
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
@@ -35,14 +35,15 @@ MAX_PROBLEMS = 1_000  # a report longer than this is cut; the count says how man
 def declare(
     *,
     session: Session,
-    data: bytes,
+    data: Source,
     file_name: str,
     employer_code: str,
     month: Period,
     batch_no: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """File ``data`` (CSV, XLSX or JSON by ``file_name``) for ``employer_code`` and ``month``."""
+    """File ``data`` (CSV, XLSX or JSON by ``file_name``; bytes, or a path to stream from) for
+    ``employer_code`` and ``month``."""
     say = progress or (lambda _stage, _n: None)
     meta = DeclarationMeta(
         employer_code, month, batch_no, content_hash(data), detect_format(file_name)
@@ -64,6 +65,7 @@ def declare(
         say("checked", lines)
     if lines == 0:
         raise ValidationError(field="file", reason="the declaration has no lines")
+    staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region)
     staging.look_up(conn)
     codes = registry.employer_codes(session=session, employer_ids=staging.open_employers(conn))

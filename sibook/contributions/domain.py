@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from sibook.core.period import Period
 
@@ -64,5 +65,12 @@ class DeclarationMeta:
         return f"{self.employer_code}:{self.month}:{self.batch_no}:{self.content_hash}"
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def content_hash(source: bytes | Path) -> str:
+    """SHA-256 of the file's bytes, read in blocks so a large file is never held in memory."""
+    if not isinstance(source, Path):
+        return hashlib.sha256(source).hexdigest()
+    digest = hashlib.sha256()
+    with source.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sibook.contributions.declare import declare
@@ -61,8 +62,15 @@ def get(job_id: str) -> Job | None:
         return _jobs.get(job_id)
 
 
-def _run(job: Job, data: bytes, file_name: str, month: Period, batch_no: int) -> None:
+def _run(job: Job, path: Path, file_name: str, month: Period, batch_no: int) -> None:
     job.status = "running"
+    try:
+        _file(job, path, file_name, month, batch_no)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _file(job: Job, data: Path, file_name: str, month: Period, batch_no: int) -> None:
 
     def progress(_stage: str, lines: int) -> None:
         job.lines_done = lines

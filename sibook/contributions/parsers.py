@@ -30,14 +30,21 @@ def detect_format(name: str) -> str:
     return suffix
 
 
-def read_frames(data: bytes, fmt: str) -> Iterator[pl.DataFrame]:
-    """Frames of at most CHUNK_ROWS rows with columns ``row`` + COLUMNS (all strings)."""
+Source = bytes | Path
+
+
+def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
+    """Frames of at most CHUNK_ROWS rows with columns ``row`` + COLUMNS (all strings).
+
+    A CSV or XLSX file given as a path is streamed: memory stays flat in the file's size.
+    A JSON filing is read whole (it is meant for short lists; large ones come as CSV).
+    """
     if fmt == "csv":
-        yield from _csv(data)
+        yield from _csv(source)
     elif fmt == "xlsx":
-        yield from _xlsx(data)
+        yield from _xlsx(source)
     elif fmt == "json":
-        yield _canonical(_json(data), first_row=1)
+        yield _canonical(_json(_bytes(source)), first_row=1)
     else:
         raise ValidationError(field="file", reason=f"unknown format {fmt!r}; use csv, xlsx or json")
 
@@ -67,24 +74,36 @@ def _canonical(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
     )
 
 
-def _csv(data: bytes) -> Iterator[pl.DataFrame]:
-    text = data.decode("utf-8-sig", errors="strict") if data[:3] == b"\xef\xbb\xbf" else None
-    source = io.BytesIO(text.encode() if text is not None else data)
+def _bytes(source: Source) -> bytes:
+    return source.read_bytes() if isinstance(source, Path) else source
+
+
+def _csv(source: Source) -> Iterator[pl.DataFrame]:
+    scan = pl.scan_csv(
+        source if isinstance(source, Path) else io.BytesIO(source),
+        infer_schema=False,
+        encoding="utf8",
+    )
+    first = 2  # the header is row 1
     try:
-        frames = pl.read_csv(
-            source, infer_schema=False, encoding="utf8", truncate_ragged_lines=False
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, UnicodeDecodeError) as exc:
+        for frame in scan.collect_batches(chunk_size=CHUNK_ROWS):
+            yield _canonical(frame, first_row=first)
+            first += frame.height
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise ValidationError(field="file", reason=f"not a readable UTF-8 CSV: {exc}") from exc
-    for offset in range(0, max(frames.height, 1), CHUNK_ROWS):
-        yield _canonical(frames.slice(offset, CHUNK_ROWS), first_row=offset + 2)
+    if first == 2:
+        raise ValidationError(field="file", reason="the CSV has no lines under its header")
 
 
-def _xlsx(data: bytes) -> Iterator[pl.DataFrame]:
+def _xlsx(source: Source) -> Iterator[pl.DataFrame]:
     from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs shipped
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(
+            source if isinstance(source, Path) else io.BytesIO(source),
+            read_only=True,
+            data_only=True,
+        )
     except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
         raise ValidationError(field="file", reason=f"not a readable XLSX workbook: {exc}") from exc
     rows = book.worksheets[0].iter_rows(values_only=True)

@@ -11,7 +11,7 @@ import polars as pl
 from sqlalchemy import Connection, bindparam, text
 
 from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
-from sibook.core.bulk import write
+from sibook.core.bulk import write, write_frame
 from sibook.core.errors import Problem
 from sibook.core.period import Period
 
@@ -74,7 +74,13 @@ def _temp(conn: Connection) -> str:
 
 
 def stage(conn: Connection, frame: pl.DataFrame) -> None:
-    write(conn, "decl_staging", STAGING_COLUMNS, frame.select(STAGING_COLUMNS).rows())
+    write_frame(conn, "decl_staging", frame.select(STAGING_COLUMNS))
+
+
+def analyze(conn: Connection, table: str) -> None:
+    """Give PostgreSQL's planner the size of a temporary table (autovacuum never does)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {table}"))
 
 
 def months_declared(conn: Connection) -> list[Period]:
@@ -106,23 +112,33 @@ def open_employers(conn: Connection) -> set[int]:
 
 
 def look_up(conn: Connection) -> None:
-    """One row per staged line: the person and their open and last SI/UI periods."""
+    """One row per staged line: the person and their open and last SI/UI periods.
+
+    Aggregates are grouped over the staged persons once (hash joins), not asked per line.
+    """
     conn.execute(
         text("""
         INSERT INTO decl_lookup (row, person_id, nationality, open_seq, open_from,
                                  open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq)
-        SELECT s.row, p.person_id, p.nationality, o.seq, o.from_month, o.employer_id,
-               o.job_title,
-               (SELECT max(x.seq) FROM si_periods x WHERE x.person_id = p.person_id),
-               (SELECT max(x.to_month) FROM si_periods x WHERE x.person_id = p.person_id),
-               (SELECT max(u.seq) FROM ui_periods u
-                 WHERE u.person_id = p.person_id AND u.to_month IS NULL),
-               (SELECT max(u.seq) FROM ui_periods u WHERE u.person_id = p.person_id)
-        FROM decl_staging s
-        JOIN persons p ON p.personal_id = s.personal_id AND p.realm = 'civil'
-        LEFT JOIN si_periods o ON o.person_id = p.person_id AND o.to_month IS NULL
+        WITH staged AS (
+            SELECT s.row, p.person_id, p.nationality FROM decl_staging s
+            JOIN persons p ON p.personal_id = s.personal_id AND p.realm = 'civil'),
+        si AS (
+            SELECT x.person_id, max(x.seq) AS max_seq, max(x.to_month) AS last_to
+            FROM si_periods x JOIN staged t ON t.person_id = x.person_id GROUP BY x.person_id),
+        ui AS (
+            SELECT u.person_id, max(u.seq) AS ui_max_seq,
+                   max(CASE WHEN u.to_month IS NULL THEN u.seq END) AS ui_open_seq
+            FROM ui_periods u JOIN staged t ON t.person_id = u.person_id GROUP BY u.person_id)
+        SELECT t.row, t.person_id, t.nationality, o.seq, o.from_month, o.employer_id,
+               o.job_title, si.max_seq, si.last_to, ui.ui_open_seq, ui.ui_max_seq
+        FROM staged t
+        LEFT JOIN si_periods o ON o.person_id = t.person_id AND o.to_month IS NULL
+        LEFT JOIN si ON si.person_id = t.person_id
+        LEFT JOIN ui ON ui.person_id = t.person_id
     """)
     )
+    analyze(conn, "decl_lookup")
 
 
 def problems(

@@ -4,6 +4,12 @@ One row per unchanged stretch (from-month, to-month, employer, job, salary basis
 rates), never one row per person-month: 20 M people x 30 years stays in the hundreds of
 millions of rows. Months are stored as ``Period.index`` integers so ranges compare and subtract
 cheaply on both backends. Keys lead with ``person_id`` for hash distribution by person.
+
+The period tables carry no foreign keys to ``persons`` or ``employers``: PostgreSQL checks a
+foreign key row by row (a query and a parent-row lock each), which made bulk filings more than
+twice slower (bench/RESULTS.md). Every write path resolves both set-based first (a filing joins
+its lines to ``persons`` and locks its employer's row; the seeder writes its own ids), and
+neither persons nor employers are ever deleted, so the references cannot dangle.
 """
 
 from __future__ import annotations
@@ -27,14 +33,12 @@ class SIPeriod(Base):
         Index("ix_si_periods_employer_open", "employer_id", "to_month"),
     )
 
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("persons.person_id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     seq: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     from_month: Mapped[int] = mapped_column(Integer)  # Period.index
     to_month: Mapped[int | None] = mapped_column(Integer)  # None: still open
     kind: Mapped[str] = mapped_column(String(12))
-    employer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("employers.employer_id"))
+    employer_id: Mapped[int | None] = mapped_column(BigId)
     job_title: Mapped[str | None] = mapped_column(String(120))
     salary_basis: Mapped[int] = mapped_column()  # VND/month (declared income if voluntary)
     allowances: Mapped[int] = mapped_column(default=0)  # VND/month counted in the basis
@@ -48,13 +52,11 @@ class UIPeriod(Base):
     __tablename__ = "ui_periods"
     __table_args__ = (CheckConstraint("to_month IS NULL OR to_month >= from_month", name="range"),)
 
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("persons.person_id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     seq: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     from_month: Mapped[int] = mapped_column(Integer)
     to_month: Mapped[int | None] = mapped_column(Integer)
-    employer_id: Mapped[int] = mapped_column(BigId, ForeignKey("employers.employer_id"))
+    employer_id: Mapped[int] = mapped_column(BigId)
     salary_basis: Mapped[int] = mapped_column()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, text
 
 
@@ -37,3 +38,19 @@ def advance_sequences(conn: Connection, tables: dict[str, str]) -> None:
                 f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
             )
         )
+
+
+def write_frame(conn: Connection, table: str, frame: pl.DataFrame) -> None:
+    """Write a Polars frame whose columns are named as the table's: COPY in CSV on PostgreSQL
+    (no Python per row), executemany on SQLite."""
+    if frame.height == 0:
+        return
+    if conn.dialect.name != "postgresql":
+        write(conn, table, frame.columns, frame.rows())
+        return
+    raw: Any = conn.connection.driver_connection
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        copy.write(frame.write_csv(include_header=False))

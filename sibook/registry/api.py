@@ -1,20 +1,34 @@
-"""HTTP adapter of the registry: persons, households and employers under /api/v1."""
+"""HTTP adapter of the registry: persons, households and employers under /api/v1.
+
+Every route declares its action; the access policy decides and logs (sibook.access.policy).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
+from sqlalchemy import select
 
-from sibook.api.deps import SessionDep
+from sibook.access.deps import require
+from sibook.access.policy import Action, Guard
+from sibook.access.principals import EmployerUnit
+from sibook.contributions import service as contributions
+from sibook.core.errors import ValidationError
 from sibook.registry import service
 from sibook.registry.schemas import Created, EmployerIn, HouseholdIn, PersonIn
+from sibook.registry.store import Employer, Person
 
 router = APIRouter(tags=["registry"])
 
 Limit = Annotated[int, Query(ge=1, le=10_000)]
+
+
+def guard(action: Action) -> object:
+    return Depends(require(action))
 
 
 class PersonOut(BaseModel):
@@ -39,30 +53,83 @@ class EmployerList(BaseModel):
     employers: list[EmployerOut]
 
 
+def _persons(g: Guard, limit: int, employer_code: str | None, personal_id: str | None = None,
+             log: bool = True) -> list[PersonOut]:
+    """Persons visible to the caller (policy predicate), with their current employer's code.
+
+    An employer sees a worker's current employer only when it is itself: where a former
+    worker works now is not the former employer's business.
+    """
+    s = g.session
+    query = select(Person.person_id, Person.personal_id, Person.full_name,
+                   Person.birth_date).where(g.visible())
+    if personal_id is not None:
+        query = query.where(Person.personal_id == personal_id)
+    if employer_code is not None:
+        employer_id = s.scalar(select(Employer.employer_id).where(Employer.code == employer_code))
+        if employer_id is None:
+            raise ValidationError(field="employer", reason=f"no employer with code {employer_code}")
+        query = query.where(Person.person_id.in_(
+            contributions.current_worker_ids(employer_id=employer_id)))
+    rows = s.execute(query.order_by(Person.personal_id).limit(limit)).all()
+    employer_of = contributions.current_employer_ids(session=s,
+                                                     person_ids=[r.person_id for r in rows])
+    codes = dict(s.execute(select(Employer.employer_id, Employer.code).where(
+        Employer.employer_id.in_(set(employer_of.values())))).tuples().all())
+    own = g.principal.unit_code if isinstance(g.principal, EmployerUnit) else None
+    if log:
+        g.logged([r.person_id for r in rows])
+    out = []
+    for r in rows:
+        code = codes.get(employer_of.get(r.person_id, -1))
+        out.append(PersonOut(personal_id=r.personal_id, full_name=r.full_name,
+                             birth_date=r.birth_date,
+                             employer=code if own is None or code == own else None))
+    return out
+
+
 @router.get("/persons", response_model=PersonList)
-def list_persons(
-    session: SessionDep, limit: Limit = 100, employer: str | None = None
-) -> PersonList:
-    rows = service.list_persons(session=session, limit=limit, employer_code=employer)
-    return PersonList(persons=[PersonOut(**r.__dict__) for r in rows])
+def list_persons(g: Annotated[Guard, guard(Action.PERSON_LIST)], limit: Limit = 100,
+                 employer: str | None = None) -> PersonList:
+    if employer is not None:
+        g.employer(employer)
+    return PersonList(persons=_persons(g, limit, employer))
+
+
+@router.get("/persons/{personal_id}", response_model=PersonOut)
+def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: str) -> PersonOut:
+    g.person(personal_id)  # 404 unless visible; logged
+    return _persons(g, 1, None, personal_id, log=False)[0]
 
 
 @router.post("/persons", response_model=Created, status_code=status.HTTP_201_CREATED)
-def register_person(session: SessionDep, body: PersonIn) -> Created:
-    return Created(id=service.register_person(session=session, person=body.to_domain()))
+def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)], body: PersonIn,
+                    ) -> Created:
+    # An officer registers into their own realm: a civil clerk cannot create a hidden person.
+    realm = getattr(g.principal, "realm", "civil")
+    person = dataclasses.replace(body.to_domain(), realm=realm)
+    person_id = service.register_person(session=g.session, person=person)
+    g.logged([person_id])
+    return Created(id=person_id)
 
 
 @router.post("/households", response_model=Created, status_code=status.HTTP_201_CREATED)
-def add_household(session: SessionDep, body: HouseholdIn) -> Created:
-    return Created(id=service.add_household(session=session, household=body.to_domain()))
+def add_household(g: Annotated[Guard, guard(Action.HOUSEHOLD_ADD)], body: HouseholdIn,
+                  ) -> Created:
+    for member in body.members:
+        g.person(member.personal_id, placing_in=body.province_code)
+    return Created(id=service.add_household(session=g.session, household=body.to_domain()))
 
 
 @router.get("/employers", response_model=EmployerList)
-def list_employers(session: SessionDep, limit: Limit = 100) -> EmployerList:
-    rows = service.list_employers(session=session, limit=limit)
+def list_employers(g: Annotated[Guard, guard(Action.EMPLOYER_LIST)], limit: Limit = 100,
+                   ) -> EmployerList:
+    rows = service.list_employers(session=g.session, limit=limit)
     return EmployerList(employers=[EmployerOut(**r.__dict__) for r in rows])
 
 
 @router.post("/employers", response_model=Created, status_code=status.HTTP_201_CREATED)
-def add_employer(session: SessionDep, body: EmployerIn) -> Created:
-    return Created(id=service.add_employer(session=session, employer=body.to_domain()))
+def add_employer(g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)], body: EmployerIn,
+                 ) -> Created:
+    g.province(body.province_code)
+    return Created(id=service.add_employer(session=g.session, employer=body.to_domain()))

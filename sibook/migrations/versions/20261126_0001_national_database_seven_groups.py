@@ -152,8 +152,6 @@ def upgrade() -> None:
     sa.CheckConstraint("kind IN ('compulsory','voluntary','foreign')", name=op.f('ck_si_periods_kind')),
     sa.CheckConstraint('salary_basis > 0 AND allowances >= 0', name=op.f('ck_si_periods_amounts')),
     sa.CheckConstraint('to_month IS NULL OR to_month >= from_month', name=op.f('ck_si_periods_range')),
-    sa.ForeignKeyConstraint(['employer_id'], ['employers.employer_id'], name=op.f('fk_si_periods_employer_id_employers')),
-    sa.ForeignKeyConstraint(['person_id'], ['persons.person_id'], name=op.f('fk_si_periods_person_id_persons'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', 'seq', name=op.f('pk_si_periods'))
     )
     with op.batch_alter_table('si_periods', schema=None) as batch_op:
@@ -176,8 +174,6 @@ def upgrade() -> None:
     sa.Column('employer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('salary_basis', sa.Integer(), nullable=False),
     sa.CheckConstraint('to_month IS NULL OR to_month >= from_month', name=op.f('ck_ui_periods_range')),
-    sa.ForeignKeyConstraint(['employer_id'], ['employers.employer_id'], name=op.f('fk_ui_periods_employer_id_employers')),
-    sa.ForeignKeyConstraint(['person_id'], ['persons.person_id'], name=op.f('fk_ui_periods_person_id_persons'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', 'seq', name=op.f('pk_ui_periods'))
     )
     op.create_table('ui_reserves',

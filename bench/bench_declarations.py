@@ -1,0 +1,129 @@
+"""Declaration benchmark: lines/s end to end (parse, validate, compute, write) on PostgreSQL,
+beside a raw COPY of the same rows into a table as wide as the declaration, in the same run.
+
+It builds its own synthetic data: N registered workers with no open period and employers in
+region I, then files TM (new increase) declarations for them.
+
+  python bench/bench_declarations.py --workers 100000                 # one big filing
+  python bench/bench_declarations.py --workers 1000000 --employers 50  # a share of a national month
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import time
+import uuid
+from datetime import date
+
+from sqlalchemy import Engine, create_engine, text
+
+from sibook.contributions.declare import declare
+from sibook.core import migrate
+from sibook.core.bulk import write
+from sibook.core.db import make_engine, unit_of_work
+from sibook.core.period import Period
+from sibook.ids import make_enterprise_code, make_personal_id
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+MONTH = Period(2026, 1)
+COLUMNS = "personal_id,full_name,case_code,job_title,salary,allowances,from_month"
+
+
+def fresh() -> tuple[Engine, str]:
+    name = f"sibook_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+    migrate.upgrade(engine)
+    return engine, name
+
+
+def drop(name: str) -> None:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def personal_id(n: int) -> str:
+    year = 1970 + n % 35
+    return make_personal_id("001", date(year, 1, 1), "male" if n % 2 else "female",
+                            n // 70 % 1_000_000)
+
+
+def populate(engine: Engine, workers: int, employers: int) -> list[str]:
+    codes = [make_enterprise_code(i, "01") for i in range(employers)]
+    with engine.begin() as conn:
+        write(conn, "employers", ("employer_id", "code", "name", "province_code", "region",
+                                  "occupational_rate_bp"),
+              [(i + 1, c, f"Công ty {i}", "01", "I", 50) for i, c in enumerate(codes)])
+        for start in range(0, workers, 100_000):
+            ids = range(start, min(workers, start + 100_000))
+            write(conn, "persons", ("person_id", "personal_id", "full_name", "birth_date", "sex",
+                                    "ethnicity", "nationality", "birth_registration_place",
+                                    "realm"),
+                  [(n + 1, personal_id(n), f"Nguyễn Văn {n}", date(1970 + n % 35, 1, 1),
+                    "male" if n % 2 else "female", "Kinh", "VN", "001", "civil") for n in ids])
+            write(conn, "si_books", ("person_id", "book_number", "status", "version"),
+                  [(n + 1, personal_id(n), "active", 1) for n in ids])
+    return codes
+
+
+def csv_for(first: int, count: int) -> bytes:
+    out = io.StringIO()
+    out.write(COLUMNS + "\n")
+    for n in range(first, first + count):
+        out.write(f"{personal_id(n)},Nguyễn Văn {n},TM,Công nhân,{6_000_000 + n % 9_000_000},"
+                  f"{n % 3 * 100_000},2026-01\n")
+    return out.getvalue().encode()
+
+
+def raw_copy(engine: Engine, data: bytes) -> float:
+    """Seconds to COPY the same CSV into an unindexed table of the declaration's width."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TEMPORARY TABLE raw_lines (personal_id varchar(12), "
+                          "full_name varchar(120), case_code varchar(2), job_title varchar(120), "
+                          "salary bigint, allowances bigint, from_month varchar(7))"))
+        raw = conn.connection.driver_connection
+        start = time.perf_counter()
+        with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+                "COPY raw_lines FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            copy.write(data)
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=100_000)
+    parser.add_argument("--employers", type=int, default=1)
+    args = parser.parse_args()
+    engine, name = fresh()
+    try:
+        codes = populate(engine, args.workers, args.employers)
+        per = args.workers // args.employers
+        files = [csv_for(i * per, per) for i in range(args.employers)]
+        raw_seconds = sum(raw_copy(engine, f) for f in files)
+        start = time.perf_counter()
+        for code, data in zip(codes, files, strict=True):
+            with unit_of_work(engine) as session:
+                declare(session=session, data=data, file_name="d02.csv", employer_code=code,
+                        month=MONTH)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    finally:
+        engine.dispose()
+        drop(name)
+    lines = per * args.employers
+    print(f"lines              {lines:,} in {args.employers} declaration(s)")
+    print(f"end to end         {seconds:,.1f} s  {lines / seconds:,.0f} lines/s")
+    print(f"raw COPY baseline  {raw_seconds:,.2f} s  {lines / raw_seconds:,.0f} rows/s")
+    print(f"declare / COPY     {raw_seconds / seconds:.1%}")
+    print(f"peak RSS           {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

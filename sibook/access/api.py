@@ -1,0 +1,125 @@
+"""HTTP adapter of access: the client-credentials token endpoint, ``/me`` and its access log."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from sibook.access import audit, credentials, oidc_client, ratelimit, scope, tokens
+from sibook.access.deps import require
+from sibook.access.policy import Action, Guard
+from sibook.access.principals import Citizen, Forbidden
+from sibook.access.settings import get_access_settings
+
+router = APIRouter(tags=["access"])
+router.include_router(oidc_client.router)
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+
+
+class MeOut(BaseModel):
+    personal_id: str
+    full_name: str
+    birth_date: date
+    sex: str
+    assurance_level: int
+
+
+class AccessOut(BaseModel):
+    at: datetime
+    actor_kind: str
+    actor: str
+    action: str
+    route: str
+    purpose: str
+    outcome: str
+
+
+class AccessLogOut(BaseModel):
+    entries: list[AccessOut]
+
+
+def _oauth_error(status: int, error: str) -> JSONResponse:
+    headers = dict(NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="sibook"'
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user, secret
+
+
+@router.post("/auth/token", summary="Client-credentials token for employers, hospitals, officers")
+def token(request: Request, guard: Annotated[Guard, Depends(require(Action.PUBLIC))],
+          grant_type: Annotated[str, Form()], client_id: Annotated[str, Form()] = "",
+          client_secret: Annotated[str, Form()] = "") -> JSONResponse:
+    ratelimit.limit(request, "token")
+    if grant_type != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type")
+    client_id, client_secret = _basic(request) or (client_id, client_secret)
+    session = guard.session
+    row = credentials.authenticate_client(session=session, client_id=client_id[:64],
+                                          secret=client_secret[:200])
+    if row is None:
+        session.commit()  # the failure counts even though the request is refused
+        return _oauth_error(401, "invalid_client")  # one answer: unknown, wrong, or locked
+    principal = credentials.principal_of(row)
+    claims: dict[str, object] = {"sub": row.client_id, "kind": row.kind}
+    if row.kind == "employer":
+        claims["unit_code"] = row.unit_code
+    if row.kind == "officer":
+        claims.update(realm=row.realm, province_code=row.province_code,
+                      roles=sorted(getattr(principal, "roles", ())))
+    access_token = tokens.issue(claims)
+    return JSONResponse({"access_token": access_token, "token_type": "Bearer",
+                         "expires_in": get_access_settings().access_token_ttl},
+                        headers=NO_STORE)
+
+
+def _citizen(guard: Guard) -> Citizen:
+    if not isinstance(guard.principal, Citizen):  # unreachable past the policy; kept explicit
+        raise Forbidden("only a signed-in citizen has a /me")
+    return guard.principal
+
+
+@router.get("/me", response_model=MeOut)
+def me(guard: Annotated[Guard, Depends(require(Action.ME_READ))]) -> MeOut:
+    citizen = _citizen(guard)
+    person_id = guard.person(citizen.personal_id)
+    p = scope.persons()
+    row = guard.session.execute(
+        select(p.c.personal_id, p.c.full_name, p.c.birth_date, p.c.sex)
+        .where(p.c.person_id == person_id)
+    ).one()
+    return MeOut(personal_id=row.personal_id, full_name=row.full_name,
+                 birth_date=row.birth_date, sex=row.sex, assurance_level=citizen.level)
+
+
+@router.get("/me/access-log", response_model=AccessLogOut)
+def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))],
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> AccessLogOut:
+    """Who looked at my data: every read, change and refused attempt that named me."""
+    citizen = _citizen(guard)
+    person_id = guard.person(citizen.personal_id)
+    rows = audit.entries_for_person(session=guard.session, person_id=person_id, limit=limit)
+    return AccessLogOut(entries=[
+        AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
+                  actor="you" if r.actor_id == citizen.personal_id else r.actor_id,
+                  action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome)
+        for r in rows
+    ])

@@ -1,0 +1,134 @@
+"""The append-only, hash-chained access log (nhật ký truy cập): append, read, verify.
+
+Each entry's hash is SHA-256 over its canonical JSON (every field but ``hash``, keys sorted,
+compact separators, UTF-8) which includes ``prev_hash``: editing, deleting or reordering any row
+breaks the chain from that row on, and the head row catches a deleted tail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sibook.access.store import GENESIS_HASH, AccessLogEntry, AccessLogHead
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one entry says: who, which person, what, through which route, why, and the outcome."""
+
+    actor_kind: str
+    actor_id: str
+    action: str
+    route: str
+    purpose: str
+    outcome: str = "allowed"
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_bad_seq is None
+
+
+def as_utc(at: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def canonical(entry: AccessLogEntry) -> bytes:
+    """The bytes that are hashed: stable across backends and Python versions."""
+    fields = {
+        "seq": entry.seq, "at": as_utc(entry.at).isoformat(timespec="microseconds"),
+        "actor_kind": entry.actor_kind, "actor_id": entry.actor_id,
+        "person_id": entry.person_id, "action": entry.action, "route": entry.route,
+        "purpose": entry.purpose, "outcome": entry.outcome, "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(entry: AccessLogEntry) -> str:
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def append(*, session: Session, access: Access, at: datetime | None = None) -> AccessLogEntry:
+    """Append one entry in the caller's transaction."""
+    return append_many(session=session, accesses=[access], at=at)[0]
+
+
+def append_many(*, session: Session, accesses: list[Access], at: datetime | None = None,
+                ) -> list[AccessLogEntry]:
+    """Append entries in order, in the caller's transaction, under one lock of the chain head.
+
+    Concurrency: the UPDATE of the single head row comes first. On PostgreSQL it takes the row
+    lock, so concurrent appenders queue until the holder commits and then see its seq and hash
+    (READ COMMITTED re-reads the updated row). On SQLite the UPDATE takes the database write
+    lock. Either way no two entries can share a seq or a prev_hash.
+    """
+    if not accesses:
+        return []
+    session.execute(update(AccessLogHead).where(AccessLogHead.id == 1)
+                    .values(last_seq=AccessLogHead.last_seq + len(accesses)))
+    last_seq, prev = session.execute(
+        select(AccessLogHead.last_seq, AccessLogHead.last_hash).where(AccessLogHead.id == 1)
+    ).one()
+    # Microsecond precision is what both backends keep, so the hash survives a round trip.
+    when = as_utc(at or datetime.now(UTC))
+    entries = []
+    for seq, access in enumerate(accesses, start=last_seq - len(accesses) + 1):
+        entry = AccessLogEntry(seq=seq, at=when, prev_hash=prev, **access.__dict__)
+        entry.hash = prev = entry_hash(entry)
+        entries.append(entry)
+    session.add_all(entries)
+    session.execute(update(AccessLogHead).where(AccessLogHead.id == 1).values(last_hash=prev))
+    session.flush()
+    return entries
+
+
+def entries_for_person(*, session: Session, person_id: int, limit: int = 100,
+                       ) -> list[AccessLogEntry]:
+    """The entries that name ``person_id``, newest first."""
+    return list(session.scalars(
+        select(AccessLogEntry).where(AccessLogEntry.person_id == person_id)
+        .order_by(AccessLogEntry.seq.desc()).limit(limit)
+    ))
+
+
+def _rows(session: Session) -> Iterator[AccessLogEntry]:
+    yield from session.scalars(
+        select(AccessLogEntry).order_by(AccessLogEntry.seq).execution_options(yield_per=1000)
+    )
+
+
+def verify(*, session: Session) -> ChainReport:
+    """Walk the chain from the genesis; report the first seq whose row does not fit."""
+    expected_seq, prev, count = 1, GENESIS_HASH, 0
+    for row in _rows(session):
+        count += 1
+        if row.seq != expected_seq:
+            return ChainReport(count, expected_seq, f"entry {expected_seq} is missing")
+        if row.prev_hash != prev:
+            return ChainReport(count, row.seq, "prev_hash does not match the entry before it")
+        if entry_hash(row) != row.hash:
+            return ChainReport(count, row.seq, "content does not match its hash (edited)")
+        prev, expected_seq = row.hash, expected_seq + 1
+    head = session.execute(
+        select(AccessLogHead.last_seq, AccessLogHead.last_hash).where(AccessLogHead.id == 1)
+    ).one()
+    if head.last_seq != count or head.last_hash != prev:
+        return ChainReport(count, count + 1,
+                           f"the chain head says {head.last_seq} entries, {count} found "
+                           "(entries deleted from the end)")
+    return ChainReport(count)

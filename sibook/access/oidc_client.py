@@ -1,0 +1,97 @@
+"""The project as an OpenID Connect client of the national e-identity (VNeID level 2).
+
+Authorization code flow with PKCE (S256) through Authlib. Security choices:
+- ``state`` (CSRF), ``nonce`` (ID-token replay) and the PKCE ``code_verifier`` travel in one
+  short-lived (10 min) cookie signed by our key: HttpOnly, SameSite=Lax, path-scoped to the
+  auth routes, Secure unless turned off for loopback development. It is signed, not encrypted:
+  it only ever sits in the signing-in user's own browser, and PKCE guards against another app
+  intercepting the code, which never sees the cookie.
+- The ID token is verified against the issuer's JWKS (signature, iss, aud, exp) and its nonce;
+  then the personal-ID claim is required and ``acr`` gives the assurance level. Level 1 still
+  signs in but the policy refuses it every personal-data action (FACTS §1.2, §5.5).
+- The answer is the project's own short-lived citizen token; the issuer's tokens stay here.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from authlib.common.security import generate_token  # type: ignore[import-untyped]
+from authlib.integrations.base_client import OAuthError  # type: ignore[import-untyped]
+from authlib.integrations.httpx_client import OAuth2Client  # type: ignore[import-untyped]
+from fastapi import APIRouter, Cookie, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from httpx import HTTPError
+
+from sibook.access import jwks, ratelimit, tokens
+from sibook.access.deps import require
+from sibook.access.policy import Action, Guard
+from sibook.access.principals import Unauthenticated
+from sibook.access.settings import AccessSettings, get_access_settings
+
+router = APIRouter(tags=["access"])
+
+COOKIE, COOKIE_PATH, LOGIN_AUDIENCE, LOGIN_TTL = "sibook_login", "/api/v1/auth", "sibook-login", 600
+LOGIN_FAILED = "sign-in failed; start again at /api/v1/auth/login"
+PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
+
+
+def _client(s: AccessSettings) -> Any:
+    return OAuth2Client(client_id=s.oidc_client_id, client_secret=s.oidc_client_secret,
+                        scope=s.oidc_scope, redirect_uri=s.oidc_redirect_uri,
+                        code_challenge_method="S256", timeout=10.0)
+
+
+@router.get("/auth/login", summary="Sign in with the national e-identity (OIDC + PKCE)")
+def login(request: Request, _: PublicGuard) -> RedirectResponse:
+    ratelimit.limit(request, "login")
+    s = get_access_settings()
+    meta = jwks.issuer_metadata(s.oidc_issuer)
+    verifier, nonce = generate_token(64), generate_token(32)
+    with _client(s) as client:
+        url, state = client.create_authorization_url(
+            meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
+    pending = tokens.issue({"state": state, "nonce": nonce, "verifier": verifier}, s,
+                           audience=LOGIN_AUDIENCE, ttl=LOGIN_TTL)
+    response = RedirectResponse(url, status_code=302)
+    response.set_cookie(COOKIE, pending, max_age=LOGIN_TTL, path=COOKIE_PATH, httponly=True,
+                        secure=s.cookie_secure, samesite="lax")
+    return response
+
+
+def _exchange(s: AccessSettings, code: str, verifier: str) -> dict[str, Any]:
+    meta = jwks.issuer_metadata(s.oidc_issuer)
+    try:
+        with _client(s) as client:
+            token: dict[str, Any] = client.fetch_token(
+                meta["token_endpoint"], grant_type="authorization_code", code=code,
+                code_verifier=verifier)
+    except (OAuthError, HTTPError, ValueError) as exc:
+        raise Unauthenticated(LOGIN_FAILED) from exc
+    return token
+
+
+@router.get("/auth/callback", summary="Where the e-identity provider returns the browser")
+def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
+             sibook_login: Annotated[str | None, Cookie()] = None) -> JSONResponse:
+    ratelimit.limit(request, "login")
+    s = get_access_settings()
+    if not sibook_login or not code:
+        raise Unauthenticated(LOGIN_FAILED)
+    pending = tokens.verify_own(sibook_login, LOGIN_AUDIENCE, s)
+    if not hmac.compare_digest(str(pending.get("state", "")), state):
+        raise Unauthenticated(LOGIN_FAILED)
+    token = _exchange(s, code, str(pending["verifier"]))
+    claims = tokens.verify_oidc(str(token.get("id_token", "")), s)
+    if not hmac.compare_digest(str(claims.get("nonce", "")), str(pending["nonce"])):
+        raise Unauthenticated(LOGIN_FAILED)
+    citizen = tokens.citizen_from_oidc(claims, s)
+    access_token = tokens.issue({"sub": citizen.personal_id, "kind": "citizen",
+                                 "personal_id": citizen.personal_id, "level": citizen.level}, s)
+    response = JSONResponse({"access_token": access_token, "token_type": "Bearer",
+                             "expires_in": s.access_token_ttl,
+                             "assurance_level": citizen.level},
+                            headers={"Cache-Control": "no-store"})
+    response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    return response

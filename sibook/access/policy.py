@@ -1,0 +1,192 @@
+"""Authorisation in one place: every API route declares one action, and this module decides.
+
+A route declares its action with ``Depends(require(Action.X))`` (see ``sibook.access.deps``)
+and receives a :class:`Guard`; through it, it resolves the persons it touches, which both
+enforces the scope and writes the access log. Adding an action means adding one row to RULES.
+
+Refusals: 401 no or bad token; 403 the principal's kind, role or assurance level may not do the
+action at all; 404 the person is not visible to the principal. A person outside the caller's
+scope or realm and a personal ID nobody holds get the same 404 body, so probing a personal ID
+tells nothing (issue 6: uniform errors; other-realm persons are absent, not forbidden).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from sibook.access import audit, scope
+from sibook.access.principals import (
+    Anonymous,
+    Citizen,
+    EmployerUnit,
+    Forbidden,
+    Hospital,
+    Officer,
+    Principal,
+)
+from sibook.core.errors import NotFoundError
+
+NOT_VISIBLE = "no person with that personal ID in your scope"
+LEVEL_2 = 2
+
+
+class Action(StrEnum):
+    PUBLIC = "public"  # no personal data: law tables, health, the sign-in endpoints
+    PERSON_LIST = "person.list"
+    PERSON_READ = "person.read"
+    PERSON_REGISTER = "person.register"
+    HOUSEHOLD_ADD = "household.add"
+    EMPLOYER_LIST = "employer.list"
+    EMPLOYER_REGISTER = "employer.register"
+    ME_READ = "me.read"
+    ME_ACCESS_LOG = "me.access_log"
+    BOOK_READ = "book.read"
+    BOOK_ISSUE = "book.issue"
+    CONTRIBUTION_READ = "contribution.read"
+    CONTRIBUTION_DECLARE = "contribution.declare"
+    HI_CHECK = "hi.check"
+    AUDIT_READ = "audit.read"
+
+
+ALL_ROLES = frozenset({"clerk", "approver", "auditor"})
+CLERK = frozenset({"clerk"})
+APPROVER = frozenset({"approver"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may do an action. Citizens act on their own record only; employers on their own
+    workers only; hospitals on HI validity only; officers need one of ``officer_roles``."""
+
+    purpose: str  # logged when the caller gives no X-Purpose
+    citizen: bool = False
+    employer: bool = False
+    hospital: bool = False
+    officer_roles: frozenset[str] = frozenset()
+    personal: bool = True  # touches personal data: every person it touches is logged
+
+
+RULES: dict[Action, Rule] = {
+    Action.PUBLIC: Rule("public information", citizen=True, employer=True, hospital=True,
+                        officer_roles=ALL_ROLES, personal=False),
+    Action.PERSON_LIST: Rule("search the registry", employer=True, officer_roles=ALL_ROLES),
+    Action.PERSON_READ: Rule("read a person's record", employer=True, officer_roles=ALL_ROLES),
+    Action.PERSON_REGISTER: Rule("register a person", officer_roles=CLERK),
+    Action.HOUSEHOLD_ADD: Rule("register a household", officer_roles=CLERK),
+    Action.EMPLOYER_LIST: Rule("list employers", officer_roles=ALL_ROLES, personal=False),
+    Action.EMPLOYER_REGISTER: Rule("register an employer", officer_roles=CLERK, personal=False),
+    Action.ME_READ: Rule("citizen reads own record", citizen=True),
+    Action.ME_ACCESS_LOG: Rule("citizen reads who looked at their data", citizen=True),
+    Action.BOOK_READ: Rule("read the SI book", citizen=True, employer=True,
+                           officer_roles=ALL_ROLES),
+    Action.BOOK_ISSUE: Rule("issue or revoke an SI book", officer_roles=APPROVER),
+    Action.CONTRIBUTION_READ: Rule("read contributions", citizen=True, employer=True,
+                                   officer_roles=ALL_ROLES),
+    Action.CONTRIBUTION_DECLARE: Rule("declare contributions", employer=True,
+                                      officer_roles=CLERK),
+    Action.HI_CHECK: Rule("check HI validity at a health facility", hospital=True,
+                          officer_roles=ALL_ROLES),
+    Action.AUDIT_READ: Rule("audit the access log", officer_roles=frozenset({"auditor"}),
+                            personal=False),
+}
+
+
+def permits(principal: Principal, action: Action) -> str | None:
+    """None when the principal's kind may do the action; otherwise the reason it may not."""
+    rule = RULES[action]
+    match principal:
+        case Anonymous():
+            ok = action is Action.PUBLIC
+        case Citizen(level=level):
+            if rule.citizen and rule.personal and level < LEVEL_2:
+                return "this needs a level-2 e-identity (VNeID level 2)"
+            ok = rule.citizen
+        case EmployerUnit():
+            ok = rule.employer
+        case Hospital():
+            ok = rule.hospital
+        case Officer(roles=roles):
+            ok = bool(roles & rule.officer_roles)
+    return None if ok else f"a {principal.kind} may not do {action.value}"
+
+
+@dataclass
+class Guard:
+    """One request's decision context: who, which action, which route, and the log."""
+
+    principal: Principal
+    action: Action
+    route: str
+    session: Session
+    purpose: str
+
+    def _access(self, outcome: str, person_id: int | None) -> audit.Access:
+        return audit.Access(actor_kind=self.principal.kind, actor_id=self.principal.actor_id,
+                            action=self.action.value, route=self.route, purpose=self.purpose,
+                            outcome=outcome, person_id=person_id)
+
+    def refuse(self, exc: Exception, outcome: str, person_id: int | None = None) -> Exception:
+        """Log a refusal so it survives the request's rollback, and return ``exc`` to raise.
+
+        The request's own work is rolled back first (it is refused anyway); the refusal entry is
+        committed alone in the same session, which avoids a second writer on SQLite.
+        """
+        self.session.rollback()
+        audit.append(session=self.session, access=self._access(outcome, person_id))
+        self.session.commit()
+        return exc
+
+    def check(self) -> None:
+        reason = permits(self.principal, self.action)
+        if reason is not None:
+            raise self.refuse(Forbidden(reason), "forbidden")
+
+    def visible(self) -> ColumnElement[bool]:
+        """WHERE clause for lists, counts and exports over ``persons``."""
+        return scope.visible_to(self.principal)
+
+    def person(self, personal_id: str, *, placing_in: str | None = None) -> int:
+        """The internal id of a person the principal may see, logged; 404 otherwise.
+
+        ``placing_in``: the route puts the person in that province (a household), so an officer
+        of that province may act before the person belongs to it; the realm still holds.
+        """
+        found = scope.find_person(self.session, personal_id)
+        if placing_in is not None:
+            self.province(placing_in)
+        if found is None or not scope.can_see(self.session, self.principal, found[0],
+                                              placing=placing_in is not None):
+            raise self.refuse(NotFoundError(NOT_VISIBLE), "not_found",
+                              found[0] if found else None)
+        self.logged([found[0]])
+        return found[0]
+
+    def province(self, province_code: str) -> None:
+        """An officer of a province acts in that province only (national officers anywhere)."""
+        p = self.principal
+        if isinstance(p, Officer) and p.province_code not in (None, province_code):
+            raise self.refuse(Forbidden("outside your province"), "forbidden")
+
+    def employer(self, unit_code: str) -> None:
+        """An employer acts for its own unit only; unit codes are public, so this is a 403."""
+        if isinstance(self.principal, EmployerUnit) and self.principal.unit_code != unit_code:
+            raise self.refuse(Forbidden("an employer may act for its own unit only"),
+                              "forbidden")
+
+    def months(self, person_id: int) -> list[tuple[int, int | None]] | None:
+        """Month ranges (Period.index) the principal may see for the person; None = all."""
+        if isinstance(self.principal, EmployerUnit):
+            return scope.employer_months(self.session, self.principal.unit_code, person_id)
+        return None
+
+    def logged(self, person_ids: Iterable[int]) -> None:
+        """Record an allowed read or change of these persons, in the request's transaction."""
+        if not RULES[self.action].personal:
+            return
+        audit.append_many(session=self.session,
+                          accesses=[self._access("allowed", pid) for pid in person_ids])

@@ -1,0 +1,102 @@
+"""Who is calling: the principals the policy decides for, and the refusals at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from fastapi import HTTPException, status
+
+CIVIL = "civil"
+ROLES = frozenset({"clerk", "approver", "auditor"})
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """A person signed in through the national e-identity (VNeID); sees only their own record."""
+
+    personal_id: str
+    level: int  # assurance level: 2 = VNeID level 2, required for book access (FACTS §5.5)
+    kind: ClassVar[str] = "citizen"
+
+    @property
+    def actor_id(self) -> str:
+        return self.personal_id
+
+
+@dataclass(frozen=True)
+class Officer:
+    """Agency staff acting within a realm and a province (None: the national office)."""
+
+    client_id: str
+    realm: str
+    province_code: str | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    kind: ClassVar[str] = "officer"
+
+    @property
+    def actor_id(self) -> str:
+        return self.client_id
+
+
+@dataclass(frozen=True)
+class EmployerUnit:
+    """An employer (đơn vị sử dụng lao động) by its unit code; sees its own workers only."""
+
+    client_id: str
+    unit_code: str
+    kind: ClassVar[str] = "employer"
+    realm: ClassVar[str] = CIVIL
+
+    @property
+    def actor_id(self) -> str:
+        return self.client_id
+
+
+@dataclass(frozen=True)
+class Hospital:
+    """A health facility (cơ sở KCB): HI validity and benefit level, nothing more."""
+
+    client_id: str
+    kind: ClassVar[str] = "hospital"
+    realm: ClassVar[str] = CIVIL
+
+    @property
+    def actor_id(self) -> str:
+        return self.client_id
+
+
+@dataclass(frozen=True)
+class Anonymous:
+    """No credentials: only public routes (law tables, health, the sign-in endpoints)."""
+
+    kind: ClassVar[str] = "anonymous"
+
+    @property
+    def actor_id(self) -> str:
+        return "-"
+
+
+Principal = Citizen | Officer | EmployerUnit | Hospital | Anonymous
+
+
+class Unauthenticated(HTTPException):
+    """401 with the RFC 6750 challenge. One message for every token problem: an attacker learns
+    nothing from which check failed."""
+
+    def __init__(self, detail: str = "a valid bearer token is required") -> None:
+        super().__init__(status.HTTP_401_UNAUTHORIZED, detail,
+                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class Forbidden(HTTPException):
+    """403: the caller is known but this action is not theirs (kind, role or assurance level)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status.HTTP_403_FORBIDDEN, detail)
+
+
+class TooManyRequests(HTTPException):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(status.HTTP_429_TOO_MANY_REQUESTS, "too many requests; try again later",
+                         headers={"Retry-After": str(retry_after)})

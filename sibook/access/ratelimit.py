@@ -1,0 +1,48 @@
+"""A sliding-window rate limit for the credential endpoints, per client address.
+
+In-process memory: it holds per server process. Behind several workers, put the same limit at
+the gateway too; the database lockout (credentials.py) is the limit that holds everywhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+from fastapi import Request
+
+from sibook.access.principals import TooManyRequests
+from sibook.access.settings import get_access_settings
+
+WINDOW = 60.0
+_lock = threading.Lock()
+_hits: dict[str, deque[float]] = {}
+
+
+def hit(key: str, limit: int, now: float | None = None) -> int | None:
+    """Count one request; seconds to wait when over ``limit`` in the last minute, else None."""
+    now = time.monotonic() if now is None else now
+    with _lock:
+        q = _hits.setdefault(key, deque())
+        while q and now - q[0] >= WINDOW:
+            q.popleft()
+        if len(q) >= limit:
+            return int(WINDOW - (now - q[0])) + 1
+        q.append(now)
+        if len(_hits) > 100_000:  # bound memory under address-spraying
+            _hits.clear()
+        return None
+
+
+def limit(request: Request, bucket: str) -> None:
+    """Refuse with 429 (and Retry-After) when this address exceeds the per-minute budget."""
+    address = request.client.host if request.client else "unknown"
+    wait = hit(f"{bucket}:{address}", get_access_settings().auth_rate_per_minute)
+    if wait is not None:
+        raise TooManyRequests(wait)
+
+
+def reset() -> None:
+    with _lock:
+        _hits.clear()

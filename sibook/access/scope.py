@@ -1,0 +1,104 @@
+"""Which persons a principal can see, as SQL predicates over the ``persons`` table.
+
+Built on the shared MetaData's Core tables (not another part's ORM store), so any part's
+query — list, count, export — can add ``visible_to(principal)`` to its WHERE clause. Persons of
+the defence and public-security realms fail the predicate for everyone outside their realm:
+they are absent, not forbidden.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, Table, false, or_, select
+from sqlalchemy.orm import Session
+
+from sibook.access.principals import (
+    CIVIL,
+    Anonymous,
+    Citizen,
+    EmployerUnit,
+    Hospital,
+    Officer,
+    Principal,
+)
+from sibook.core.schema import metadata
+
+
+def _t(name: str) -> Table:
+    return metadata.tables[name]
+
+
+def persons() -> Table:
+    return _t("persons")
+
+
+def workers_of(unit_code: str) -> Select[tuple[int]]:
+    """Persons with any participation period at the unit, current or past."""
+    periods, employers = _t("si_periods"), _t("employers")
+    return (select(periods.c.person_id)
+            .join(employers, employers.c.employer_id == periods.c.employer_id)
+            .where(employers.c.code == unit_code))
+
+
+def in_province(province_code: str) -> ColumnElement[bool]:
+    """A person belongs to a province by household residence or by current employer."""
+    p, members, households = persons(), _t("household_members"), _t("households")
+    periods, employers = _t("si_periods"), _t("employers")
+    resident = (select(members.c.person_id)
+                .join(households, households.c.household_id == members.c.household_id)
+                .where(households.c.province_code == province_code))
+    employed = (select(periods.c.person_id)
+                .join(employers, employers.c.employer_id == periods.c.employer_id)
+                .where(periods.c.to_month.is_(None), employers.c.province_code == province_code))
+    return or_(p.c.person_id.in_(resident), p.c.person_id.in_(employed))
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The WHERE clause that keeps only the persons ``principal`` may see."""
+    p = persons()
+    match principal:
+        case Citizen(personal_id=pid):
+            return p.c.personal_id == pid
+        case Officer(realm=realm, province_code=None):
+            return p.c.realm == realm
+        case Officer(realm=realm, province_code=str(province)):
+            return (p.c.realm == realm) & in_province(province)
+        case EmployerUnit(unit_code=code):
+            return (p.c.realm == CIVIL) & p.c.person_id.in_(workers_of(code))
+        case Hospital():
+            return p.c.realm == CIVIL
+        case Anonymous():
+            return false()
+    return false()  # pragma: no cover - the match is exhaustive
+
+
+def find_person(session: Session, personal_id: str) -> tuple[int, str] | None:
+    """(person_id, realm) of whoever holds ``personal_id``, in any realm: for the log only."""
+    p = persons()
+    row = session.execute(
+        select(p.c.person_id, p.c.realm).where(p.c.personal_id == personal_id)
+    ).first()
+    return (row.person_id, row.realm) if row else None
+
+
+def can_see(session: Session, principal: Principal, person_id: int, *,
+            placing: bool = False) -> bool:
+    """Whether the person passes ``visible_to``; with ``placing``, an officer's realm suffices."""
+    p = persons()
+    where = visible_to(principal)
+    if placing and isinstance(principal, Officer):
+        where = p.c.realm == principal.realm
+    found = session.scalar(select(p.c.person_id).where(p.c.person_id == person_id, where))
+    return found is not None
+
+
+def employer_months(session: Session, unit_code: str, person_id: int,
+                    ) -> list[tuple[int, int | None]]:
+    """The (from_month, to_month) ranges, as ``Period.index``, the person worked at the unit."""
+    periods, employers = _t("si_periods"), _t("employers")
+    rows = session.execute(
+        select(periods.c.from_month, periods.c.to_month)
+        .join(employers, employers.c.employer_id == periods.c.employer_id)
+        .where(periods.c.person_id == person_id, employers.c.code == unit_code)
+        .order_by(periods.c.from_month)
+    ).all()
+    return [(r.from_month, r.to_month) for r in rows]

@@ -1,0 +1,48 @@
+"""Settings of the access part, from the environment (prefix ``SIBOOK_``). No secret defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AccessSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIBOOK_", extra="ignore")
+
+    # Shared with sibook.core.config: where generated keys live (gitignored, never committed).
+    keys_dir: str = "keys"
+    # Private JWK (JSON) that signs the project's own tokens. Unset: generated once into
+    # keys_dir/access-token-key.json with mode 0600.
+    access_token_key: str | None = None
+    access_token_issuer: str = "sibook"
+    access_token_audience: str = "sibook-api"
+    # Short-lived bearer tokens: a revoked credential stops working within this many seconds.
+    access_token_ttl: int = 600
+
+    # The national e-identity provider (VNeID level 2 in production); the dev provider locally.
+    oidc_issuer: str = "http://127.0.0.1:8000/dev-idp"
+    oidc_client_id: str = "sibook"
+    oidc_client_secret: str | None = None
+    oidc_redirect_uri: str = "http://127.0.0.1:8000/api/v1/auth/callback"
+    oidc_scope: str = "openid profile"
+    oidc_personal_id_claim: str = "personal_id"
+    # acr values that mean "level 2" (JSON list in the environment).
+    oidc_level2_acr: list[str] = ["2"]
+    # The login cookie is Secure (HTTPS only) unless a loopback dev setup turns it off.
+    cookie_secure: bool = True
+
+    # Development identity provider, mounted at /dev-idp when true. Never in production.
+    dev_idp: bool = False
+    dev_idp_password: str | None = None
+
+    # Credential endpoints: requests per minute per client address, and lockout after
+    # lockout_threshold failures within lockout_minutes, lifting by itself after as long.
+    auth_rate_per_minute: int = 20
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+
+
+@lru_cache(maxsize=1)
+def get_access_settings() -> AccessSettings:
+    return AccessSettings()

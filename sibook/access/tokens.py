@@ -1,0 +1,162 @@
+"""Bearer tokens: the project's own (client credentials, signed-in citizens) and the issuer's.
+
+Security choices:
+- Own tokens are JWTs signed with ES256 (ECDSA P-256); only ES256 is accepted back, so neither
+  ``none`` nor an HMAC key-confusion token can pass.
+- Issuer tokens (OIDC) are accepted only as RS256/ES256 signed by a key from the issuer's JWKS,
+  with ``iss``, ``aud`` and ``exp`` checked (30 s leeway for clock skew).
+- The unverified ``iss`` of an incoming token only chooses which key set to try; nothing in it is
+  trusted until the signature verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet
+
+from sibook.access.jwks import issuer_keys
+from sibook.access.principals import (
+    CIVIL,
+    Citizen,
+    EmployerUnit,
+    Hospital,
+    Officer,
+    Principal,
+    Unauthenticated,
+)
+from sibook.access.settings import AccessSettings, get_access_settings
+
+OWN_ALGS = ["ES256"]
+OIDC_ALGS = ["RS256", "ES256"]
+LEEWAY = 30
+
+
+@lru_cache(maxsize=4)
+def _load_key(inline: str | None, keys_dir: str) -> ECKey:
+    if inline:
+        return ECKey.import_key(json.loads(inline))
+    path = Path(keys_dir) / "access-token-key.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = ECKey.generate_key("P-256", private=True)
+        # O_EXCL: two processes starting at once cannot overwrite each other's key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(key.as_dict(private=True), f)
+    return ECKey.import_key(json.loads(path.read_text()))
+
+
+def signing_key(settings: AccessSettings | None = None) -> ECKey:
+    s = settings or get_access_settings()
+    return _load_key(s.access_token_key, s.keys_dir)
+
+
+def public_jwks(settings: AccessSettings | None = None) -> dict[str, Any]:
+    key = signing_key(settings)
+    return {"keys": [{**key.as_dict(private=False), "kid": key.thumbprint(), "alg": "ES256",
+                      "use": "sig"}]}
+
+
+def issue(claims: dict[str, Any], settings: AccessSettings | None = None, *,
+          audience: str | None = None, ttl: int | None = None) -> str:
+    """A token of ours. Another ``audience`` (e.g. the login cookie's) is never a bearer token."""
+    s = settings or get_access_settings()
+    key = signing_key(s)
+    now = int(time.time())
+    body = {**claims, "iss": s.access_token_issuer, "aud": audience or s.access_token_audience,
+            "iat": now, "exp": now + (ttl or s.access_token_ttl), "jti": uuid.uuid4().hex}
+    return jwt.encode({"alg": "ES256", "kid": key.thumbprint()}, body, key, algorithms=OWN_ALGS)
+
+
+def _validate(token: str, key: ECKey | KeySet, algs: list[str], iss: str, aud: str,
+              ) -> dict[str, Any]:
+    try:
+        decoded = jwt.decode(token, key, algorithms=algs)
+        registry = jwt.JWTClaimsRegistry(
+            leeway=LEEWAY, iss={"essential": True, "value": iss},
+            aud={"essential": True, "value": aud}, exp={"essential": True},
+        )
+        registry.validate(decoded.claims)
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise Unauthenticated() from exc
+    return dict(decoded.claims)
+
+
+def verify_own(token: str, audience: str, settings: AccessSettings | None = None,
+               ) -> dict[str, Any]:
+    s = settings or get_access_settings()
+    return _validate(token, signing_key(s), OWN_ALGS, s.access_token_issuer, audience)
+
+
+def _unverified(token: str, part: int, name: str) -> str | None:
+    try:
+        segment = token.split(".")[part]
+        data = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        value = data.get(name)
+    except (IndexError, ValueError, AttributeError, TypeError) as exc:
+        raise Unauthenticated() from exc
+    return value if isinstance(value, str) else None
+
+
+def unverified_issuer(token: str) -> str:
+    iss = _unverified(token, 1, "iss")
+    if iss is None:
+        raise Unauthenticated()
+    return iss
+
+
+def verify_oidc(token: str, settings: AccessSettings | None = None) -> dict[str, Any]:
+    """Claims of an ID token (or JWT access token) from the configured e-identity issuer."""
+    s = settings or get_access_settings()
+    keys = issuer_keys(s.oidc_issuer, kid=_unverified(token, 0, "kid"))
+    return _validate(token, keys, OIDC_ALGS, s.oidc_issuer,
+                     s.oidc_client_id)
+
+
+def citizen_from_oidc(claims: dict[str, Any], settings: AccessSettings | None = None) -> Citizen:
+    s = settings or get_access_settings()
+    personal_id = claims.get(s.oidc_personal_id_claim)
+    if not isinstance(personal_id, str) or not (len(personal_id) == 12 and personal_id.isdigit()):
+        raise Unauthenticated("the e-identity token carries no personal ID")
+    level = 2 if str(claims.get("acr", "")) in s.oidc_level2_acr else 1
+    return Citizen(personal_id=personal_id, level=level)
+
+
+def principal_from_own(claims: dict[str, Any]) -> Principal:
+    kind, sub = claims.get("kind"), str(claims.get("sub", ""))
+    if kind == "citizen":
+        return Citizen(personal_id=str(claims["personal_id"]), level=int(claims["level"]))
+    if kind == "officer":
+        return Officer(client_id=sub, realm=str(claims.get("realm", CIVIL)),
+                       province_code=claims.get("province_code"),
+                       roles=frozenset(claims.get("roles", [])))
+    if kind == "employer":
+        return EmployerUnit(client_id=sub, unit_code=str(claims["unit_code"]))
+    if kind == "hospital":
+        return Hospital(client_id=sub)
+    raise Unauthenticated()
+
+
+def authenticate(token: str, settings: AccessSettings | None = None) -> Principal:
+    """The principal a bearer token stands for; 401 for anything expired, forged or foreign."""
+    s = settings or get_access_settings()
+    iss = unverified_issuer(token)
+    if iss == s.access_token_issuer:
+        claims = _validate(token, signing_key(s), OWN_ALGS, iss, s.access_token_audience)
+        try:
+            return principal_from_own(claims)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise Unauthenticated() from exc
+    if iss == s.oidc_issuer:
+        return citizen_from_oidc(verify_oidc(token, s), s)
+    raise Unauthenticated()

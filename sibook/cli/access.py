@@ -1,0 +1,65 @@
+"""``sibook access``: principal credentials, lockouts, and the development identity provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from sibook.access import credentials
+from sibook.cli.context import ready_engine
+from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError, ValidationError
+
+app = typer.Typer(help="Credentials, lockouts and the development e-identity provider",
+                  no_args_is_help=True)
+
+
+@app.command("add-client")
+def add_client(
+    client_id: str = typer.Argument(..., help="Identifier the client signs in with"),
+    kind: str = typer.Option(..., help="employer, hospital or officer"),
+    unit_code: str | None = typer.Option(None, help="Employer's unit code"),
+    province: str | None = typer.Option(None, help="Officer's province code; none = national"),
+    realm: str = typer.Option("civil", help="civil, defence or public_security"),
+    roles: str = typer.Option("", help="Officer roles, comma-separated: clerk,approver,auditor"),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Create client credentials; the secret is printed once and stored only as an argon2 hash."""
+    client = credentials.NewClient(
+        client_id=client_id, kind=kind, unit_code=unit_code, province_code=province, realm=realm,
+        roles=tuple(r.strip() for r in roles.split(",") if r.strip()))
+    try:
+        with unit_of_work(ready_engine()) as session:
+            secret = credentials.create_client(session=session, client=client)
+    except ValidationError as exc:
+        refuse(exc.problems, as_json)
+    except ConflictError as exc:
+        refuse(str(exc), as_json)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"client {d['client_id']} created; secret (shown once): {d['secret']}")
+
+    emit({"client_id": client_id, "secret": secret}, as_json, render)
+
+
+@app.command("unlock")
+def unlock(client_id: str, as_json: bool = JsonFlag) -> None:
+    """Lift a lockout before it expires (after checking who asked, out of band)."""
+    with unit_of_work(ready_engine()) as session:
+        credentials.unlock(session=session, client_id=client_id)
+    emit({"client_id": client_id, "unlocked": True}, as_json,
+         lambda d: console.print(f"{d['client_id']} unlocked"))
+
+
+@app.command("dev-idp")
+def dev_idp(host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run the development OpenID provider (users: the database's persons). Never in production."""
+    import uvicorn
+
+    from sibook.access.dev_idp import create_dev_idp
+
+    issuer = f"http://{host}:{port}"
+    console.print(f"dev identity provider at {issuer}; set SIBOOK_OIDC_ISSUER={issuer}")
+    uvicorn.run(create_dev_idp(issuer=issuer, engine=ready_engine()), host=host, port=port)

@@ -1,0 +1,180 @@
+"""Citizen sign-in end to end over real HTTP: the app and the development identity provider
+run in uvicorn on a free loopback port; the test plays the browser."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from sqlalchemy import Engine
+
+from sibook.access import jwks, ratelimit
+from sibook.access.dev_idp import WRONG, create_dev_idp
+from sibook.access.dev_idp_server import load_rsa_key
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.core import migrate
+from sibook.core.db import make_engine, unit_of_work
+from sibook.ids import make_personal_id
+from sibook.registry import service
+from sibook.registry.domain import NewPerson
+
+AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
+BINH = make_personal_id("079", date(1991, 7, 9), "female", 222)
+
+
+@dataclass
+class Site:
+    base: str
+    issuer: str
+    password: str
+    keys_dir: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        for pid, born, sex, place in ((AN, date(1989, 3, 2), "male", "001"),
+                                      (BINH, date(1991, 7, 9), "female", "079")):
+            service.register_person(session=s, person=NewPerson(
+                personal_id=pid, full_name=f"Person {pid}", birth_date=born, sex=sex,
+                birth_registration_place=place))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp: Path = tmp_path_factory.mktemp("oidc")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    password = secrets.token_urlsafe(12)
+    mp = pytest.MonkeyPatch()
+    for name, value in {"KEYS_DIR": str(tmp / "keys"), "OIDC_ISSUER": f"{base}/dev-idp",
+                        "OIDC_REDIRECT_URI": f"{base}/api/v1/auth/callback",
+                        "OIDC_CLIENT_SECRET": secrets.token_urlsafe(24),
+                        "COOKIE_SECURE": "false", "DEV_IDP_PASSWORD": password,
+                        "AUTH_RATE_PER_MINUTE": "1000"}.items():
+        mp.setenv(f"SIBOOK_{name}", value)
+    get_access_settings.cache_clear()
+    jwks.forget()
+    ratelimit.reset()
+    engine = make_engine(f"sqlite:///{tmp / 'oidc.db'}")
+    migrate.upgrade(engine)
+    _seed(engine)
+    app = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(engine) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    app.mount("/dev-idp", create_dev_idp(engine=engine))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Site(base, f"{base}/dev-idp", password, str(tmp / "keys"))
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+    mp.undo()
+    get_access_settings.cache_clear()
+    jwks.forget()
+
+
+def _sign_in(site: Site, personal_id: str, password: str, level: int = 2,
+             ) -> tuple[httpx.Client, httpx.Response]:
+    """Play the browser: login -> provider form -> submit -> callback. Returns the last answer."""
+    browser = httpx.Client(base_url=site.base, follow_redirects=False, timeout=10)
+    start = browser.get("/api/v1/auth/login")
+    assert start.status_code == 302
+    form_page = browser.get(start.headers["location"])
+    assert form_page.status_code == 200
+    hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form_page.text))
+    action = re.search(r'action="([^"]+)"', form_page.text)
+    assert action is not None
+    submitted = browser.post(f"{site.base}{action.group(1)}", data={
+        **{k: v.replace("&amp;", "&") for k, v in hidden.items()},
+        "personal_id": personal_id, "password": password, "level": str(level)})
+    if submitted.status_code != 302:
+        return browser, submitted
+    return browser, browser.get(submitted.headers["location"])
+
+
+def test_the_provider_publishes_discovery_and_keys(site: Site) -> None:
+    meta = httpx.get(f"{site.issuer}/.well-known/openid-configuration").json()
+    assert meta["issuer"] == site.issuer and "S256" in meta["code_challenge_methods_supported"]
+    assert httpx.get(meta["jwks_uri"]).json()["keys"][0]["kty"] == "RSA"
+
+
+def test_a_citizen_signs_in_and_sees_their_own_record_and_access_log(site: Site) -> None:
+    browser, answer = _sign_in(site, AN, site.password)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["assurance_level"] == 2
+    auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    me = browser.get("/api/v1/me", headers=auth)
+    assert me.status_code == 200 and me.json()["personal_id"] == AN
+    log = browser.get("/api/v1/me/access-log", headers=auth).json()["entries"]
+    assert {e["action"] for e in log} >= {"me.read"} and all(e["actor"] == "you" for e in log)
+    assert browser.get(f"/api/v1/persons/{BINH}", headers=auth).status_code == 403
+
+
+def test_a_level_1_account_signs_in_but_gets_no_personal_data(site: Site) -> None:
+    browser, answer = _sign_in(site, AN, site.password, level=1)
+    assert answer.status_code == 200 and answer.json()["assurance_level"] == 1
+    auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    assert browser.get("/api/v1/me", headers=auth).status_code == 403
+
+
+def test_a_wrong_password_and_an_unknown_id_get_the_same_answer(site: Site) -> None:
+    _, wrong = _sign_in(site, BINH, "not the password")
+    _, unknown = _sign_in(site, "001099000001", site.password)
+    assert wrong.status_code == unknown.status_code == 401
+    assert WRONG in wrong.text and WRONG in unknown.text
+
+
+def test_a_callback_without_the_login_cookie_is_refused(site: Site) -> None:
+    r = httpx.get(f"{site.base}/api/v1/auth/callback?code=abc&state=xyz")
+    assert r.status_code == 401
+
+
+def _id_token(key: RSAKey, site: Site, **changes: Any) -> str:
+    now = int(time.time())
+    claims = {"iss": site.issuer, "aud": "sibook", "sub": AN, "personal_id": AN, "acr": "2",
+              "iat": now, "exp": now + 300, **changes}
+    return jwt.encode({"alg": "RS256", "kid": key.thumbprint()}, claims, key, algorithms=["RS256"])
+
+
+def test_an_issuer_id_token_is_verified_against_the_jwks(site: Site) -> None:
+    key = load_rsa_key(site.keys_dir)
+    forged_key = RSAKey.generate_key(2048, private=True)
+    cases = {
+        "good": (_id_token(key, site), 200),
+        "expired": (_id_token(key, site, exp=int(time.time()) - 600), 401),
+        "wrong audience": (_id_token(key, site, aud="someone-else"), 401),
+        "level 1": (_id_token(key, site, acr="1"), 403),
+        "forged": (_id_token(forged_key, site), 401),
+    }
+    for name, (token, expected) in cases.items():
+        r = httpx.get(f"{site.base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == expected, name
