@@ -1,0 +1,104 @@
+"""HTTP adapter of the book: the JSON book, its signed PDF, QR and HI card; verify; trust list.
+
+A citizen reads only their own book and other-realm persons are absent: the access policy
+decides (``require(Action.BOOK_READ)`` + ``guard.person``). Verification and the trust list are
+public: anyone shown a book must be able to check it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+
+from sibook.access.deps import require
+from sibook.access.policy import Action, Guard
+from sibook.book import issuing, service, versions
+from sibook.book.card_image import no_card_png
+from sibook.core.errors import NotFoundError, ValidationError
+from sibook.registry import service as registry
+
+router = APIRouter(tags=["book"])
+
+ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
+PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
+MAX_UPLOAD = 20 * 1024 * 1024  # a book PDF is tens of KB; refuse anything absurd unread
+
+
+def _current(g: Guard, personal_id: str) -> versions.Version:
+    person_id = g.person(personal_id)  # 404 unless visible to the caller; logged
+    version, _ = service.current_version(session=g.session, person_id=person_id,
+                                         as_of=date.today())
+    g.session.commit()  # the version is recorded before anything is signed with its number
+    return version
+
+
+@router.get("/books/{personal_id}")
+def read_book(personal_id: str, g: ReadGuard) -> dict[str, Any]:
+    v = _current(g, personal_id)
+    return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
+            "book": v.payload}
+
+
+@router.get("/books/{personal_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def book_pdf(personal_id: str, g: ReadGuard) -> Response:
+    v = _current(g, personal_id)
+    pdf = issuing.book_pdf(v, issuing.agency())
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="sibook-{personal_id}-v{v.version}.pdf"'})
+
+
+@router.get("/books/{personal_id}/qr", response_class=PlainTextResponse)
+def book_qr(personal_id: str, g: ReadGuard) -> str:
+    v = _current(g, personal_id)
+    a = issuing.agency()
+    return issuing.issue_qr(v, a.signer(v.payload["header"]["realm"]))
+
+
+@router.get("/books/{personal_id}/card.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+def hi_card(personal_id: str, g: ReadGuard) -> Response:
+    v = _current(g, personal_id)
+    try:
+        _, png = issuing.hi_card(v, issuing.agency())
+    except NotFoundError:  # a visible person without a card: say so on the card, unsigned
+        png = no_card_png(v.payload["header"])
+    return Response(png, media_type="image/png")
+
+
+@router.post("/verify")
+async def verify(g: PublicGuard, file: Annotated[UploadFile, File(
+        description="A book PDF or a text file holding the QR text")]) -> dict[str, Any]:
+    """The contract's answer ``{valid, personal_id, version, signer, errors}``."""
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return {"valid": False, "personal_id": None, "version": None, "signer": None,
+                "errors": [f"upload larger than {MAX_UPLOAD} bytes: not a book"]}
+    a = issuing.agency()
+    trust = a.trust_list()
+    result = issuing.check(data, trust, a.revocations()).as_dict()
+    if result["personal_id"] and isinstance(result["version"], int):
+        newer = _newer(g, result["personal_id"], result["version"])
+        if newer is not None:
+            result["newer_version"] = newer
+    return result
+
+
+def _newer(g: Guard, personal_id: str, version: int) -> int | None:
+    # Public: answer for civil books only, so the endpoint cannot probe other realms.
+    try:
+        person_id = registry.person_id_of(session=g.session, personal_id=personal_id)
+    except ValidationError:
+        return None
+    last = versions.latest(session=g.session, person_id=person_id)
+    return last.version if last and last.version > version else None
+
+
+@router.get("/trust-list", response_class=PlainTextResponse,
+            responses={200: {"content": {"application/x-pem-file": {}}}})
+def trust_list(g: PublicGuard) -> Response:
+    pem: bytes = issuing.agency().trust_list().to_pem()
+    return Response(pem, media_type="application/x-pem-file")

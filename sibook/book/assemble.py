@@ -1,0 +1,198 @@
+"""The e-SI book as a value (sổ BHXH điện tử), assembled from plain inputs. Pure: no I/O.
+
+The book holds what the paper book holds (FACTS §1.2, §6.1): a header, the contribution sheets
+(tờ rời), UI and HI periods, unpaid months, benefits and totals. Sheet rows are the paper book's:
+consecutive months merge into one row while employer, job, salary basis, allowances and the
+per-fund amounts (hence the rates) stay the same.
+
+The canonical form is JSON with sorted keys, no whitespace, UTF-8 and no floats (money is int
+VND), so the same facts always give the same bytes and the same SHA-256 content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sibook.core.period import Period, months_between
+
+FORMAT = "sibook-book/1"
+Shares = dict[str, int]
+
+
+@dataclass(frozen=True)
+class Header:
+    personal_id: str
+    legacy_si_code: str | None
+    full_name: str
+    birth_date: date
+    sex: str
+    nationality: str
+    realm: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """A stretch of months with one employer, job, basis and the same monthly amounts."""
+
+    from_month: Period
+    to_month: Period  # inclusive, never past the as-of month
+    kind: str  # compulsory | foreign | voluntary
+    employer_code: str | None
+    employer_name: str | None
+    job_title: str | None
+    salary_basis: int
+    allowances: int
+    employer_share: Shares | None  # per fund and "total", VND a month; None: no law table
+    employee_share: Shares | None
+    ongoing: bool = False  # the period is still open after to_month
+
+    def key(self) -> tuple[Any, ...]:
+        """What must stay the same for two consecutive lines to be one sheet row."""
+        return (self.kind, self.employer_code, self.employer_name, self.job_title,
+                self.salary_basis, self.allowances, _frozen(self.employer_share),
+                _frozen(self.employee_share))
+
+
+@dataclass(frozen=True)
+class UISpan:
+    from_month: Period
+    to_month: Period  # inclusive, clipped to the as-of month
+    employer_code: str | None
+    salary_basis: int
+    ongoing: bool = False
+
+
+@dataclass(frozen=True)
+class HISpan:
+    card_number: str
+    benefit_level: int
+    valid_from: date
+    valid_to: date
+    initial_kcb_place: str
+
+
+@dataclass(frozen=True)
+class Arrear:
+    """A month the employer reported (and withheld the worker's share) but has not paid in full."""
+
+    month: Period
+    employer_code: str | None
+    status: str  # unpaid | partly_paid
+    withheld: int | None  # the worker's share deducted from pay
+    employer_due: int | None  # the employer's whole month, all workers
+    employer_paid: int | None
+
+
+@dataclass(frozen=True)
+class BookInputs:
+    header: Header
+    lines: Sequence[Line]
+    ui: Sequence[UISpan] = ()
+    hi: Sequence[HISpan] = ()
+    arrears: Sequence[Arrear] = ()
+    ui_reserved_months: int = 0
+    benefits: Sequence[dict[str, Any]] = field(default_factory=tuple)  # no benefits table yet
+
+
+def merge_lines(lines: Iterable[Line]) -> list[Line]:
+    """Sheet rows: consecutive lines with the same key become one row (in month order)."""
+    rows: list[Line] = []
+    for line in sorted(lines, key=lambda ln: ln.from_month):
+        last = rows[-1] if rows else None
+        if last and last.to_month + 1 == line.from_month and last.key() == line.key():
+            rows[-1] = replace(last, to_month=line.to_month, ongoing=line.ongoing)
+        else:
+            rows.append(line)
+    return rows
+
+
+def assemble(inputs: BookInputs) -> dict[str, Any]:
+    """The book's payload: JSON-ready, ints and strings only."""
+    rows = merge_lines(inputs.lines)
+    unpaid = {(a.employer_code, a.month) for a in inputs.arrears}
+    return {
+        "format": FORMAT,
+        "header": _header(inputs.header),
+        "sheets": [_row(r) for r in rows],
+        "ui_periods": [_ui(u) for u in inputs.ui],
+        "hi_periods": [_hi(h) for h in sorted(inputs.hi, key=lambda h: h.valid_from)],
+        "arrears": [_arrear(a) for a in sorted(inputs.arrears, key=lambda a: a.month)],
+        "benefits": [dict(b) for b in inputs.benefits],
+        "totals": totals(rows, inputs.ui, unpaid, inputs.ui_reserved_months),
+    }
+
+
+def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | None, Period]],
+           ui_reserved_months: int) -> dict[str, int]:
+    """Months of SI and UI; months in arrears are not counted until the employer pays them."""
+    si = sum(months_between(r.from_month, r.to_month) for r in rows) - len(unpaid)
+    ui_months = sum(months_between(u.from_month, u.to_month) for u in ui)
+    ui_months -= sum(1 for code, m in unpaid for u in ui
+                     if u.employer_code == code and u.from_month <= m <= u.to_month)
+    return {"si_months": si, "si_years": si // 12, "si_remaining_months": si % 12,
+            "unpaid_months": len(unpaid), "ui_months": ui_months,
+            "ui_reserved_months": ui_reserved_months}
+
+
+def canonical(payload: Any) -> bytes:
+    """Deterministic bytes of a payload; refuses floats, whose text form is not canonical."""
+    _no_floats(payload)
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def content_hash(payload: Any) -> str:
+    return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+def _header(h: Header) -> dict[str, Any]:
+    return {"personal_id": h.personal_id, "legacy_si_code": h.legacy_si_code,
+            "full_name": h.full_name, "birth_date": h.birth_date.isoformat(), "sex": h.sex,
+            "nationality": h.nationality, "realm": h.realm}
+
+
+def _row(r: Line) -> dict[str, Any]:
+    return {"from": str(r.from_month), "to": None if r.ongoing else str(r.to_month),
+            "months": months_between(r.from_month, r.to_month), "kind": r.kind,
+            "employer_code": r.employer_code, "employer_name": r.employer_name,
+            "job_title": r.job_title, "salary_basis": r.salary_basis,
+            "allowances": r.allowances, "employer": r.employer_share,
+            "employee": r.employee_share}
+
+
+def _ui(u: UISpan) -> dict[str, Any]:
+    return {"from": str(u.from_month), "to": None if u.ongoing else str(u.to_month),
+            "months": months_between(u.from_month, u.to_month),
+            "employer_code": u.employer_code, "salary_basis": u.salary_basis}
+
+
+def _hi(h: HISpan) -> dict[str, Any]:
+    return {"card_number": h.card_number, "benefit_level": h.benefit_level,
+            "valid_from": h.valid_from.isoformat(), "valid_to": h.valid_to.isoformat(),
+            "initial_kcb_place": h.initial_kcb_place}
+
+
+def _arrear(a: Arrear) -> dict[str, Any]:
+    return {"month": str(a.month), "employer_code": a.employer_code, "status": a.status,
+            "withheld": a.withheld, "employer_due": a.employer_due,
+            "employer_paid": a.employer_paid}
+
+
+def _frozen(shares: Shares | None) -> tuple[tuple[str, int], ...] | None:
+    return None if shares is None else tuple(sorted(shares.items()))
+
+
+def _no_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise TypeError(f"floats have no canonical form; use int (VND) or str: {value!r}")
+    if isinstance(value, dict):
+        for v in value.values():
+            _no_floats(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _no_floats(v)

@@ -1,0 +1,137 @@
+"""Signing a book version: the agency's keys from settings, the QR payload, the cached PDF,
+revocation and verification. The crypto itself is ``sibook.signing``'s.
+
+The issuer is the person's realm (civil, defence, public_security): each realm signs with its
+own issuing certificate (FACTS §1.2, defence and public-security books stay with their ministry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sibook.book.card_image import card_png
+from sibook.book.render_pdf import render_pdf
+from sibook.book.versions import Version
+from sibook.core.config import get_settings
+from sibook.core.errors import NotFoundError
+from sibook.signing import certs, keys
+from sibook.signing.keys import Signer
+from sibook.signing.pades import sign_pdf
+from sibook.signing.qr import qr_png, sign_qr
+from sibook.signing.status import REVOCATIONS_FILE, Revocation, RevocationList
+from sibook.signing.trust_list import TrustList
+from sibook.signing.verify import VerifyResult, verify
+
+
+@dataclass(frozen=True)
+class Agency:
+    """Where the keys are, and the passphrase that opens them."""
+
+    keys_dir: Path
+    passphrase: bytes
+
+    @property
+    def cache_dir(self) -> Path:
+        # Beside the keys, never inside them: cached PDFs are public documents.
+        return self.keys_dir.resolve().parent / "cache" / "books"
+
+    def signer(self, realm: str) -> Signer:
+        return _signer(self.keys_dir, realm, self.passphrase)
+
+    def trust_list(self) -> TrustList:
+        return TrustList.from_keys_dir(self.keys_dir)
+
+    def revocations(self) -> RevocationList:
+        return RevocationList.load(self.keys_dir / REVOCATIONS_FILE, self.trust_list())
+
+
+def agency(*, initialise: bool = True) -> Agency:
+    """The configured agency; ``initialise`` creates the keys on a fresh machine (as
+    ``sibook keys init`` would) so that exporting the first book just works."""
+    settings = get_settings()
+    keys_dir = Path(settings.keys_dir)
+    if initialise and not keys.has_keys(keys_dir):
+        passphrase, _ = keys.ensure_passphrase(keys_dir, settings.key_passphrase)
+        keys.init_keys(keys_dir, passphrase)
+    return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
+
+
+@lru_cache(maxsize=8)
+def _signer(keys_dir: Path, realm: str, passphrase: bytes) -> Signer:
+    # Decrypting a PKCS#8 key runs its KDF on purpose slowly: once per process and realm.
+    # A rotation is picked up by the next process.
+    return keys.load_signer(keys_dir, realm, passphrase)
+
+
+def qr_payload(v: Version, signer: Signer, issued_at: datetime) -> dict[str, Any]:
+    """What the signed QR says: enough to recognise the person and the exact book version."""
+    header = v.payload["header"]
+    return {"personal_id": header["personal_id"], "name": header["full_name"],
+            "birth_date": header["birth_date"], "version": v.version,
+            "book_hash": v.content_hash, "totals": v.payload["totals"],
+            "issued_at": issued_at.isoformat(timespec="seconds"), "kid": signer.key_id.hex()}
+
+
+def issue_qr(v: Version, signer: Signer, *, now: datetime | None = None) -> str:
+    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    return sign_qr(qr_payload(v, signer, at), signer, issued_at=at)
+
+
+def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
+    """The signed PDF of a version, made once and then served from the cache."""
+    header = v.payload["header"]
+    path = a.cache_dir / f"{header['personal_id']}-v{v.version}-{v.content_hash[:16]}.pdf"
+    if path.exists():
+        return path.read_bytes()
+    signer = a.signer(header["realm"])
+    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    payload = qr_payload(v, signer, at)
+    qr = sign_qr(payload, signer, issued_at=at)
+    unsigned = render_pdf(v.payload, version=v.version, content_hash=v.content_hash,
+                          issuer=certs.REALMS.get(header["realm"], header["realm"]),
+                          issued_at=payload["issued_at"], qr_png=qr_png(qr, scale=3))
+    signed = sign_pdf(unsigned, signer, book=payload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(signed)
+    tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
+    return signed
+
+
+def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str
+           ) -> Revocation:
+    """Suspend one book version (suspected fraud); the signed list is rewritten."""
+    revocations = a.revocations()
+    entry = revocations.revoke(personal_id, version, reason)
+    revocations.save(a.keys_dir / REVOCATIONS_FILE, a.signer(realm))
+    return entry
+
+
+def check(data: bytes, trust_list: TrustList,
+          revocations: RevocationList | None) -> VerifyResult:
+    return verify(data, trust_list=trust_list, status=revocations)
+
+
+def hi_card(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[str, Any], bytes]:
+    """The HI card valid at ``on`` (else the latest) from a book version, and its PNG."""
+    at = (on or datetime.now(UTC)).replace(microsecond=0)
+    cards = v.payload["hi_periods"]
+    if not cards:
+        raise NotFoundError(f"book {v.payload['header']['personal_id']} has no HI card")
+    today = at.date().isoformat()
+    card = next((c for c in reversed(cards) if c["valid_from"] <= today <= c["valid_to"]),
+                cards[-1])
+    header = v.payload["header"]
+    signer = a.signer(header["realm"])
+    payload = {"personal_id": header["personal_id"], "name": header["full_name"],
+               "birth_date": header["birth_date"], "version": v.version,
+               "book_hash": v.content_hash, **card,
+               "issued_at": at.isoformat(timespec="seconds"), "kid": signer.key_id.hex()}
+    qr = sign_qr(payload, signer, issued_at=at)
+    shown = {**card, "full_name": header["full_name"], "birth_date": header["birth_date"],
+             "issuer": certs.REALMS.get(header["realm"], header["realm"])}
+    return shown, card_png(shown, qr_png(qr, scale=4))

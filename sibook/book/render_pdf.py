@@ -1,0 +1,183 @@
+"""The book as a PDF laid out like the paper book (FACTS §6.1): a cover with the participant's
+header, then the loose contribution sheets (tờ rời), UI/HI periods, unpaid months and totals.
+
+Vietnamese needs a Unicode font embedded in the file: DejaVu Sans from Debian's
+fonts-dejavu-core (subset on output, so only the glyphs used are embedded). The printed form
+carries the mark Decree 137/2024 Art 4-5 asks of a data message put on paper: which system
+issued it, when, and a QR to check it against the original (FACTS §1.5).
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from sibook.core.errors import NotFoundError
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT, FONT_BOLD = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+SEX = {"male": "Nam", "female": "Nữ"}
+KIND = {"compulsory": "Bắt buộc", "foreign": "Bắt buộc (người nước ngoài)",
+        "voluntary": "Tự nguyện"}
+# Sheet columns: (title, width in mm) on a landscape A4 page (277 mm between margins).
+SHEET_COLUMNS = (("Từ tháng", 16), ("Đến tháng", 16), ("Số tháng", 12),
+                 ("Chức danh, công việc; tên đơn vị", 78), ("Tiền lương", 22),
+                 ("Phụ cấp", 18), ("BHXH (HT-TT, ÔĐ-TS, TNLĐ)\nNLĐ / ĐV", 42),
+                 ("BHTN\nNLĐ / ĐV", 28), ("BHYT\nNLĐ / ĐV", 30), ("Hình thức", 15))
+HEADINGS = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
+SI_FUNDS = ("retirement_survivorship", "sickness_maternity", "occupational")
+
+
+def render_pdf(book: dict[str, Any], *, version: int, content_hash: str, issuer: str,
+               issued_at: str, qr_png: bytes) -> bytes:
+    """An unsigned PDF of ``book`` (the payload of one version); signing comes after."""
+    pdf = _new_pdf()
+    _cover(pdf, book, version, content_hash, issuer, issued_at, qr_png)
+    _sheets(pdf, book)
+    _periods(pdf, book)
+    return bytes(pdf.output())
+
+
+def _new_pdf() -> FPDF:
+    if not FONT.exists():
+        raise NotFoundError(f"font {FONT} is missing: install the Debian package "
+                            "fonts-dejavu-core")
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_title("Sổ bảo hiểm xã hội điện tử")
+    pdf.set_creator("sibook")
+    pdf.add_font("DejaVu", "", str(FONT))
+    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    return pdf
+
+
+def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, issuer: str,
+           issued_at: str, qr_png: bytes) -> None:
+    h, t = book["header"], book["totals"]
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 13)
+    _line(pdf, issuer.upper(), align="C")
+    pdf.ln(14)
+    pdf.set_font("DejaVu", "B", 22)
+    _line(pdf, "SỔ BẢO HIỂM XÃ HỘI", align="C", height=12)
+    pdf.set_font("DejaVu", "", 12)
+    _line(pdf, f"Số: {h['personal_id']}", align="C")
+    pdf.ln(10)
+    pdf.set_font("DejaVu", "", 14)  # the paper book's header: black, 14 pt, name in capitals
+    for label, value in (("Họ và tên", h["full_name"].upper()),
+                         ("Ngày sinh", _date(h["birth_date"])),
+                         ("Giới tính", SEX.get(h["sex"], h["sex"])),
+                         ("Quốc tịch", h["nationality"]),
+                         ("Số định danh cá nhân", h["personal_id"]),
+                         ("Mã số BHXH (cũ)", h["legacy_si_code"] or "—")):
+        _line(pdf, f"{label}: {value}", height=9)
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "", 12)
+    _line(pdf, f"Tổng thời gian đóng BHXH: {t['si_years']} năm {t['si_remaining_months']} "
+               f"tháng ({t['si_months']} tháng); BHTN: {t['ui_months']} tháng, "
+               f"bảo lưu {t['ui_reserved_months']} tháng", height=8)
+    if t["unpaid_months"]:
+        _line(pdf, f"Tháng đơn vị chưa đóng đủ: {t['unpaid_months']}", height=8)
+    pdf.image(BytesIO(qr_png), x=pdf.w / 2 - 30, y=pdf.get_y() + 6, w=60)
+    pdf.set_y(pdf.h - 45)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.multi_cell(0, 4, (
+        f"Phiên bản sổ {version}, mã băm SHA-256 {content_hash}. Bản điện tử do {issuer} "
+        f"ký số lúc {issued_at}; bản in này là bản chuyển đổi từ thông điệp dữ liệu của hệ "
+        "thống sibook (Cơ sở dữ liệu quốc gia về bảo hiểm). Kiểm tra tính toàn vẹn: quét mã "
+        "QR hoặc chạy `sibook book verify` với danh sách tin cậy công khai."),
+        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _sheets(pdf: FPDF, book: dict[str, Any]) -> None:
+    pdf.add_page(orientation="landscape")
+    _title(pdf, "TỜ RỜI — QUÁ TRÌNH ĐÓNG BẢO HIỂM XÃ HỘI",
+           f"{book['header']['full_name'].upper()} — số định danh {book['header']['personal_id']}"
+           " — số tiền đóng mỗi tháng (đồng): người lao động / đơn vị")
+    pdf.set_font("DejaVu", "", 7)
+    with pdf.table(col_widths=[w for _, w in SHEET_COLUMNS], line_height=3.6,
+                   text_align="LEFT", first_row_as_headings=True,
+                   headings_style=HEADINGS) as table:
+        table.row([title for title, _ in SHEET_COLUMNS])
+        for r in book["sheets"]:
+            table.row(_sheet_cells(r))
+
+
+def _sheet_cells(r: dict[str, Any]) -> list[str]:
+    who = ", ".join(x for x in (r["job_title"], r["employer_name"]) if x) or "—"
+    ee, er = r["employee"], r["employer"]
+
+    def pair(funds: tuple[str, ...]) -> str:
+        if ee is None or er is None:
+            return "—"
+        return f"{_vnd(sum(ee[f] for f in funds))} / {_vnd(sum(er[f] for f in funds))}"
+
+    return [_month(r["from"]), _month(r["to"]) if r["to"] else "nay", str(r["months"]), who,
+            _vnd(r["salary_basis"]), _vnd(r["allowances"]), pair(SI_FUNDS),
+            pair(("unemployment",)), pair(("health",)), KIND.get(r["kind"], r["kind"])]
+
+
+def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
+    pdf.ln(4)
+    _section(pdf, "QUÁ TRÌNH ĐÓNG BẢO HIỂM THẤT NGHIỆP",
+             ["Từ tháng", "Đến tháng", "Số tháng", "Đơn vị", "Tiền lương"],
+             [[_month(u["from"]), _month(u["to"]) if u["to"] else "nay", str(u["months"]),
+               u["employer_code"] or "—", _vnd(u["salary_basis"])] for u in book["ui_periods"]])
+    _section(pdf, "THẺ BẢO HIỂM Y TẾ",
+             ["Mã thẻ", "Mức hưởng", "Từ ngày", "Đến ngày", "Nơi ĐK KCB ban đầu"],
+             [[c["card_number"], str(c["benefit_level"]), _date(c["valid_from"]),
+               _date(c["valid_to"]), c["initial_kcb_place"]] for c in book["hi_periods"]])
+    _section(pdf, "THÁNG ĐƠN VỊ ĐÃ KHẤU TRỪ NHƯNG CHƯA ĐÓNG ĐỦ",
+             ["Tháng", "Đơn vị", "Tình trạng", "NLĐ đã bị khấu trừ", "Đơn vị phải đóng / đã đóng"],
+             [[_month(a["month"]), a["employer_code"] or "—",
+               "chưa đóng" if a["status"] == "unpaid" else "đóng thiếu", _vnd(a["withheld"]),
+               f"{_vnd(a['employer_due'])} / {_vnd(a['employer_paid'])}"]
+              for a in book["arrears"]])
+    _section(pdf, "CHẾ ĐỘ BẢO HIỂM XÃ HỘI ĐÃ GIẢI QUYẾT", ["Chế độ", "Ghi chú"],
+             [[str(b.get("kind", "")), str(b.get("note", ""))] for b in book["benefits"]])
+
+
+def _section(pdf: FPDF, title: str, headings: list[str], rows: list[list[str]]) -> None:
+    pdf.set_font("DejaVu", "B", 10)
+    _line(pdf, title, height=7)
+    pdf.set_font("DejaVu", "", 8)
+    if not rows:
+        _line(pdf, "Không có.", height=6)
+        pdf.ln(2)
+        return
+    with pdf.table(line_height=4, text_align="LEFT", headings_style=HEADINGS) as table:
+        table.row(headings)
+        for row in rows:
+            table.row(row)
+    pdf.ln(3)
+
+
+def _title(pdf: FPDF, title: str, subtitle: str) -> None:
+    pdf.set_font("DejaVu", "B", 12)
+    _line(pdf, title, align="C", height=7)
+    pdf.set_font("DejaVu", "", 9)
+    _line(pdf, subtitle, align="C", height=6)
+    pdf.ln(2)
+
+
+def _line(pdf: FPDF, text: str, *, align: str = "L", height: float = 7) -> None:
+    pdf.cell(0, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _vnd(amount: int | None) -> str:
+    return "—" if amount is None else f"{amount:,}".replace(",", ".")
+
+
+def _month(text: str) -> str:
+    year, month = text.split("-")
+    return f"{month}/{year}"
+
+
+def _date(text: str) -> str:
+    year, month, day = text.split("-")
+    return f"{day}/{month}/{year}"

@@ -1,0 +1,92 @@
+"""Book versions: a new one whenever the assembled content changes, chained by hash.
+
+Each version stores its payload, the SHA-256 of the payload's canonical form and the previous
+version's hash. Rewriting an old payload breaks its own hash; replacing a whole version (payload
+and hash) breaks the next version's ``prev_hash``; deleting one leaves a gap in the numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sibook.book.assemble import content_hash
+from sibook.book.store import BookVersion, SIBook
+
+
+@dataclass(frozen=True)
+class Version:
+    version: int
+    content_hash: str
+    prev_hash: str | None
+    created_at: datetime
+    payload: dict[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        return {"version": self.version, "content_hash": self.content_hash,
+                "prev_hash": self.prev_hash, "created_at": self.created_at.isoformat()}
+
+
+def chain_problems(versions: Sequence[Version]) -> list[str]:
+    """Where the chain of ``versions`` (oldest first) shows a rewrite; empty when intact."""
+    problems: list[str] = []
+    prev: Version | None = None
+    for v in versions:
+        expected_number = 1 if prev is None else prev.version + 1
+        if v.version != expected_number:
+            problems.append(f"version {v.version}: expected version {expected_number} "
+                            "(a version is missing)")
+        if content_hash(v.payload) != v.content_hash:
+            problems.append(f"version {v.version}: payload does not match its hash "
+                            "(rewritten after it was recorded)")
+        expected_prev = None if prev is None else prev.content_hash
+        if v.prev_hash != expected_prev:
+            problems.append(f"version {v.version}: prev_hash does not match version "
+                            f"{expected_number - 1}'s hash (the chain was rewritten)")
+        prev = v
+    return problems
+
+
+def history(*, session: Session, person_id: int) -> list[Version]:
+    rows = session.scalars(select(BookVersion).where(BookVersion.person_id == person_id)
+                           .order_by(BookVersion.version))
+    return [_version(r) for r in rows]
+
+
+def latest(*, session: Session, person_id: int) -> Version | None:
+    row = session.scalars(select(BookVersion).where(BookVersion.person_id == person_id)
+                          .order_by(BookVersion.version.desc()).limit(1)).first()
+    return _version(row) if row else None
+
+
+def get(*, session: Session, person_id: int, version: int) -> Version | None:
+    row = session.get(BookVersion, (person_id, version))
+    return _version(row) if row else None
+
+
+def record(*, session: Session, person_id: int, payload: dict[str, Any],
+           now: datetime | None = None) -> tuple[Version, bool]:
+    """The version holding ``payload``: the latest when unchanged, else a new one (True)."""
+    digest = content_hash(payload)
+    last = latest(session=session, person_id=person_id)
+    if last is not None and last.content_hash == digest:
+        return last, False
+    row = BookVersion(person_id=person_id, version=last.version + 1 if last else 1,
+                      content_hash=digest, prev_hash=last.content_hash if last else None,
+                      created_at=now or datetime.now(UTC), payload=payload)
+    session.add(row)
+    book = session.get(SIBook, person_id)
+    if book is not None:  # the register's version follows the chain
+        book.version = row.version
+    session.flush()
+    return _version(row), True
+
+
+def _version(row: BookVersion) -> Version:
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return Version(row.version, row.content_hash, row.prev_hash, created, dict(row.payload))

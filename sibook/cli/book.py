@@ -1,0 +1,197 @@
+"""``sibook book ...``: export, verify, revoke, history and the HI card of e-SI books.
+
+Persons of the defence and public-security realms exist for these commands only when
+``--realm`` names their realm: to civil use they are absent, not forbidden.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from sibook.book import issuing, service, versions
+from sibook.cli.context import ready_engine
+from sibook.cli.output import JsonFlag, console, emit, print_json, refuse
+from sibook.core.config import get_settings
+from sibook.core.db import make_engine, unit_of_work
+from sibook.core.errors import SibookError
+from sibook.registry import service as registry
+from sibook.signing.certs import REALMS, common_name
+from sibook.signing.status import RevocationList
+from sibook.signing.trust_list import TrustList
+
+app = typer.Typer(help="e-SI books: export signed, verify, revoke, history, HI card.",
+                  no_args_is_help=True)
+
+RealmOpt = typer.Option("civil", "--realm", help=f"Realm of the person: {', '.join(REALMS)}.")
+PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
+
+
+def _current(personal_id: str, realm: str) -> tuple[versions.Version, bool]:
+    with unit_of_work(ready_engine()) as session:
+        person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
+        return service.current_version(session=session, person_id=person_id, as_of=date.today())
+
+
+@app.command("export")
+def export(
+    personal_id: PersonalId,
+    pdf: Annotated[Path, typer.Option("--pdf", help="Where to write the signed PDF.")],
+    qr: Annotated[Path | None, typer.Option("--qr", help="Also write the QR text.")] = None,
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Assemble the book (a new version if anything changed), sign it, write PDF and QR."""
+    try:
+        version, created = _current(personal_id, realm)
+        agency = issuing.agency()
+        signer = agency.signer(version.payload["header"]["realm"])
+        pdf.write_bytes(issuing.book_pdf(version, agency))
+        if qr is not None:
+            qr.write_text(issuing.issue_qr(version, signer) + "\n", encoding="ascii")
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    data = {"personal_id": personal_id, "version": version.version,
+            "content_hash": version.content_hash, "new_version": created,
+            "signer": common_name(signer.certificate), "pdf": str(pdf),
+            "qr": str(qr) if qr else None}
+    emit(data, as_json, lambda d: console.print(
+        f"book {d['personal_id']} version {d['version']}"
+        f"{' (new)' if d['new_version'] else ''} signed by {d['signer']}: {d['pdf']}"
+        + (f", QR {d['qr']}" if d["qr"] else ""), markup=False, highlight=False))
+
+
+@app.command("verify")
+def verify(
+    file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
+    trust_list: Annotated[Path | None, typer.Option(
+        "--trust-list", help="PEM trust list (default: the local agency's keys).")] = None,
+    revocations: Annotated[Path | None, typer.Option(
+        "--revocations", help="Signed revocation list (default: the local agency's).")] = None,
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Check signature, chain, trust list and revocation; exit 1 unless valid."""
+    try:
+        data = file.read_bytes()
+        trust = TrustList.load(trust_list) if trust_list else TrustList.from_keys_dir(
+            Path(get_settings().keys_dir))
+        revoked = RevocationList.load(
+            revocations or Path(get_settings().keys_dir) / "revocations.json", trust)
+    except (OSError, SibookError) as exc:
+        _answer({"valid": False, "personal_id": None, "version": None, "signer": None,
+                 "errors": [f"cannot verify: {exc}"]}, as_json)
+    result = issuing.check(data, trust, revoked).as_dict()
+    if result["personal_id"] and result["version"]:
+        newer = _newer_version(result["personal_id"], result["version"], realm)
+        if newer is not None:
+            result["newer_version"] = newer
+    _answer(result, as_json)
+
+
+def _answer(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+    elif result["valid"]:
+        console.print(f"valid: book {result['personal_id']} version {result['version']}, "
+                      f"signed by {result['signer']}", markup=False, highlight=False)
+    else:
+        console.print("INVALID: " + "; ".join(result["errors"]), markup=False, highlight=False)
+    if result.get("newer_version") and not as_json:
+        console.print(f"note: version {result['newer_version']} is newer", markup=False)
+    raise typer.Exit(0 if result["valid"] else 1)
+
+
+def _newer_version(personal_id: str, version: int, realm: str) -> int | None:
+    """The latest version in the local database when newer; None offline or when unknown."""
+    url = get_settings().database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None  # verifying offline: do not create an empty database
+    try:
+        with unit_of_work(make_engine(url)) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
+            last = versions.latest(session=session, person_id=person_id)
+    except (SQLAlchemyError, SibookError):
+        return None
+    return last.version if last and last.version > version else None
+
+
+@app.command("revoke")
+def revoke(
+    personal_id: PersonalId,
+    version: Annotated[int, typer.Option("--version", min=1, help="Book version.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (e.g. suspected fraud).")],
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Temporarily revoke one book version; verification then reports it revoked."""
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
+            if versions.get(session=session, person_id=person_id, version=version) is None:
+                refuse(f"book {personal_id} has no version {version}", as_json)
+        entry = issuing.revoke(issuing.agency(), personal_id=personal_id, version=version,
+                               reason=reason, realm=realm)
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
+        f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
+        f"{d['revoked']['reason']}", markup=False, highlight=False))
+
+
+@app.command("history")
+def history(personal_id: PersonalId, realm: str = RealmOpt,
+            as_json: bool = JsonFlag) -> None:
+    """Every version of the book, oldest first, and whether the hash chain is intact."""
+    try:
+        _current(personal_id, realm)  # the history ends with today's content
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
+            chain = versions.history(session=session, person_id=person_id)
+        agency = issuing.agency()
+        revoked = agency.revocations()
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    problems = versions.chain_problems(chain)
+    data = {"personal_id": personal_id, "chain_intact": not problems, "problems": problems,
+            "versions": [{**v.summary(), "revoked": revoked.is_revoked(personal_id, v.version)}
+                         for v in chain]}
+    emit(data, as_json, _show_history)
+
+
+def _show_history(d: dict[str, Any]) -> None:
+    for v in d["versions"]:
+        mark = f"  REVOKED: {v['revoked']}" if v["revoked"] else ""
+        console.print(f"v{v['version']:<3} {v['created_at'][:19]}  {v['content_hash'][:16]}  "
+                      f"prev {(v['prev_hash'] or '-')[:16]}{mark}", markup=False,
+                      highlight=False)
+    console.print("chain intact" if d["chain_intact"] else "CHAIN BROKEN: "
+                  + "; ".join(d["problems"]), markup=False)
+
+
+@app.command("card")
+def card(
+    personal_id: PersonalId,
+    png: Annotated[Path, typer.Option("--png", help="Where to write the card image.")],
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """The e-HI card image (PNG) with a signed QR, from the current book version."""
+    try:
+        version, _ = _current(personal_id, realm)
+        shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    png.write_bytes(image)
+    data = {"personal_id": personal_id, "version": version.version, "png": str(png),
+            "card_number": shown["card_number"], "valid_to": shown["valid_to"]}
+    emit(data, as_json, lambda d: console.print(
+        f"HI card {d['card_number']} (valid to {d['valid_to']}): {d['png']}", markup=False,
+        highlight=False))

@@ -1,0 +1,106 @@
+"""The book as a value: sheet rows merge like the paper book's, and the hash is canonical."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from sibook.book.assemble import (
+    Arrear,
+    BookInputs,
+    Header,
+    Line,
+    UISpan,
+    assemble,
+    canonical,
+    content_hash,
+    merge_lines,
+)
+from sibook.book.sheets import law_epochs, pieces
+from sibook.core.period import Period
+
+HEADER = Header("001089012345", "0101234567", "Nguyễn Thị Hồng", date(1989, 3, 2), "female",
+                "VN", "civil")
+SHARES = {"retirement_survivorship": 800_000, "health": 150_000, "total": 950_000}
+
+
+def line(start: str, end: str, *, basis: int = 10_000_000, employer: str = "0100000116",
+         shares: dict[str, int] | None = SHARES) -> Line:
+    return Line(Period.parse(start), Period.parse(end), "compulsory", employer, "Công ty A",
+                "Kế toán", basis, 0, shares, shares)
+
+
+def test_consecutive_months_with_the_same_facts_are_one_sheet_row() -> None:
+    rows = merge_lines([line("2024-01", "2024-03"), line("2024-04", "2024-12")])
+    assert [(str(r.from_month), str(r.to_month)) for r in rows] == [("2024-01", "2024-12")]
+
+
+def test_a_new_salary_basis_starts_a_new_row() -> None:
+    rows = merge_lines([line("2024-01", "2024-06"), line("2024-07", "2024-12", basis=12_000_000)])
+    assert len(rows) == 2
+
+
+def test_a_change_of_rates_starts_a_new_row_even_with_the_same_basis() -> None:
+    other = {**SHARES, "health": 160_000, "total": 960_000}
+    assert len(merge_lines([line("2024-01", "2024-06"), line("2024-07", "2024-12",
+                                                               shares=other)])) == 2
+
+
+def test_a_gap_between_months_is_not_bridged() -> None:
+    assert len(merge_lines([line("2024-01", "2024-03"), line("2024-05", "2024-12")])) == 2
+
+
+def test_another_employer_starts_a_new_row() -> None:
+    rows = merge_lines([line("2024-01", "2024-06"), line("2024-07", "2024-12",
+                                                          employer="0100000117")])
+    assert len(rows) == 2
+
+
+def test_totals_leave_out_months_the_employer_has_not_paid() -> None:
+    arrear = Arrear(Period(2024, 12), "0100000116", "unpaid", 950_000, 40_000_000, 0)
+    book = assemble(BookInputs(HEADER, [line("2023-01", "2024-12")],
+                               ui=[UISpan(Period(2023, 1), Period(2024, 12), "0100000116",
+                                          10_000_000)],
+                               arrears=[arrear], ui_reserved_months=3))
+    assert book["totals"] == {"si_months": 23, "si_years": 1, "si_remaining_months": 11,
+                              "unpaid_months": 1, "ui_months": 23, "ui_reserved_months": 3}
+    assert book["arrears"][0]["month"] == "2024-12"
+
+
+def test_an_open_period_shows_no_end_month() -> None:
+    book = assemble(BookInputs(HEADER, [replace(line("2024-01", "2026-11"), ongoing=True)]))
+    assert book["sheets"][0]["to"] is None and book["sheets"][0]["months"] == 35
+
+
+def test_the_same_facts_give_the_same_hash() -> None:
+    inputs = BookInputs(HEADER, [line("2024-01", "2024-12")])
+    assert content_hash(assemble(inputs)) == content_hash(assemble(inputs))
+
+
+def test_the_hash_does_not_depend_on_key_order() -> None:
+    assert content_hash({"a": 1, "b": [1, "x"]}) == content_hash({"b": [1, "x"], "a": 1})
+
+
+def test_canonical_form_is_compact_sorted_utf8() -> None:
+    assert canonical({"b": "Hồng", "a": 1}) == '{"a":1,"b":"Hồng"}'.encode()
+
+
+def test_floats_are_refused_in_the_canonical_form() -> None:
+    with pytest.raises(TypeError, match="floats"):
+        canonical({"salary": 1.5})
+
+
+def test_any_change_of_a_fact_changes_the_hash() -> None:
+    base = assemble(BookInputs(HEADER, [line("2024-01", "2024-12")]))
+    renamed = assemble(BookInputs(replace(HEADER, full_name="Nguyễn Thị Hòng"),
+                                  [line("2024-01", "2024-12")]))
+    assert content_hash(base) != content_hash(renamed)
+
+
+def test_periods_are_cut_where_the_law_changes() -> None:
+    epoch = next(e for e in law_epochs() if e > Period(2020, 1))
+    cut = list(pieces(Period(2020, 1), epoch + 3))
+    assert cut[0] == (Period(2020, 1), epoch - 1) and cut[-1][1] == epoch + 3
+    assert all(b + 1 == c for (_, b), (c, _) in zip(cut, cut[1:], strict=False))
