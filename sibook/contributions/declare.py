@@ -75,7 +75,7 @@ def declare(
     changed = staging.apply(conn, employer.employer_id, employer.occupational_rate_bp)
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month)
-    entries = [e for m in months for e in ledger.assess(conn, m, [employer.employer_id])]
+    entries = ledger.assess(conn, months, [employer.employer_id])
     result = {
         "employer": employer.code,
         "month": str(month),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from sibook import law
 from sibook.contributions.ledger_store import FUNDS
@@ -66,12 +67,18 @@ def caps(month: Period, region: str) -> tuple[int, int]:
     return si, ui
 
 
+@lru_cache(maxsize=4096)
+def _fund_rates(kind: str, month: Period, oa: str) -> law.FundRates:
+    """Law tables are immutable once loaded, so a month's rates are looked up once."""
+    return law.fund_rates(kind, month, oa)  # type: ignore[arg-type]
+
+
 def payroll_dues(month: Period, groups: list[PayrollGroup]) -> Dues:
     dues = Dues()
     for g in groups:
         dues.workers += g.workers
         oa = OA_BY_BP.get(g.occupational_rate_bp, "standard")
-        rates = law.fund_rates(g.kind, month, oa)  # type: ignore[arg-type]
+        rates = _fund_rates(g.kind, month, oa)
         for rate in rates.rates:
             basis = g.ui_basis if rate.fund == "unemployment" else g.si_basis
             dues.employer[rate.fund] += round_vnd(percent_of(basis, Decimal(rate.employer)))

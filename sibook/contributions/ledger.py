@@ -20,24 +20,41 @@ from sibook.contributions.ledger_store import (
     Payment,
     PaymentAllocation,
 )
+from sibook.core.bulk import write
 from sibook.core.period import Period
 
 REGIONS = ("I", "II", "III", "IV")
 
+# One scan of the periods for all the months asked: each period row joins the months it covers.
+# Caps come in as a small derived table (month, region, SI/HI cap, UI cap).
 _PAYROLL = """
-SELECT p.employer_id, p.kind, p.occupational_rate_bp, count(*) AS workers,
-       sum(CASE WHEN p.salary_basis + p.allowances > :si_cap THEN :si_cap
+SELECT c.month, p.employer_id, p.kind, p.occupational_rate_bp, count(*) AS workers,
+       sum(CASE WHEN p.salary_basis + p.allowances > c.si_cap THEN c.si_cap
                 ELSE p.salary_basis + p.allowances END) AS si_basis,
-       sum(CASE WHEN p.salary_basis + p.allowances > u.cap THEN u.cap
+       sum(CASE WHEN p.salary_basis + p.allowances > c.ui_cap THEN c.ui_cap
                 ELSE p.salary_basis + p.allowances END) AS ui_basis
 FROM si_periods p
 JOIN employers e ON e.employer_id = p.employer_id
-JOIN (SELECT 'I' AS region, :ui_I AS cap UNION ALL SELECT 'II', :ui_II
-      UNION ALL SELECT 'III', :ui_III UNION ALL SELECT 'IV', :ui_IV) u ON u.region = e.region
-WHERE p.kind IN ('compulsory', 'foreign') AND p.from_month <= :m
-  AND (p.to_month IS NULL OR p.to_month >= :m) {only}
-GROUP BY p.employer_id, p.kind, p.occupational_rate_bp
+JOIN ({caps}) c ON c.region = e.region AND p.from_month <= c.month
+                AND (p.to_month IS NULL OR p.to_month >= c.month)
+WHERE p.kind IN ('compulsory', 'foreign') AND p.from_month <= :last
+  AND (p.to_month IS NULL OR p.to_month >= :first) {only}
+GROUP BY c.month, p.employer_id, p.kind, p.occupational_rate_bp
 """
+
+
+def _caps_table(months: list[Period]) -> tuple[str, dict[str, object]]:
+    selects: list[str] = []
+    params: dict[str, object] = {}
+    for i, month in enumerate(months):
+        for region in REGIONS:
+            key = f"{i}_{region}"
+            si, ui = caps(month, region)
+            params |= {f"m{key}": month.index, f"r{key}": region, f"s{key}": si, f"u{key}": ui}
+            selects.append(
+                f"SELECT :m{key} AS month, :r{key} AS region, :s{key} AS si_cap, :u{key} AS ui_cap"
+            )
+    return " UNION ALL ".join(selects), params
 
 
 def _posted(
@@ -66,34 +83,38 @@ def _posted(
     return out
 
 
-def assess(conn: Connection, month: Period, employer_ids: list[int] | None = None) -> list[Entry]:
-    """Ledger entries, per employer, for the change between the dues the periods now imply and
-    those already posted for ``month``; nothing is written (see :func:`post`)."""
-    si_cap = caps(month, "I")[0]
-    params: dict[str, object] = {"m": month.index, "si_cap": si_cap}
-    for region in REGIONS:
-        params[f"ui_{region}"] = caps(month, region)[1]
+def assess(
+    conn: Connection, months: list[Period], employer_ids: list[int] | None = None
+) -> list[Entry]:
+    """Ledger entries, per employer and month, for the change between the dues the periods now
+    imply and those already posted; nothing is written (see :func:`post`)."""
+    if not months:
+        return []
+    caps_sql, params = _caps_table(months)
+    params["first"], params["last"] = min(months).index, max(months).index
     only = ""
-    stmt = text(_PAYROLL.format(only=only))
     if employer_ids is not None:
-        stmt = text(_PAYROLL.format(only="AND p.employer_id IN :ids")).bindparams(
-            bindparam("ids", expanding=True)
-        )
+        only = "AND p.employer_id IN :ids"
         params["ids"] = employer_ids
-    groups: dict[int, list[PayrollGroup]] = defaultdict(list)
+    stmt = text(_PAYROLL.format(caps=caps_sql, only=only))
+    if employer_ids is not None:
+        stmt = stmt.bindparams(bindparam("ids", expanding=True))
+    groups: dict[tuple[int, int], list[PayrollGroup]] = defaultdict(list)
     for r in conn.execute(stmt, params):
-        groups[r.employer_id].append(
+        groups[(int(r.month), r.employer_id)].append(
             PayrollGroup(
                 r.kind, r.occupational_rate_bp, r.workers, int(r.si_basis), int(r.ui_basis)
             )
         )
-    posted = _posted(conn, month, employer_ids)
     entries: list[Entry] = []
-    for employer_id in sorted(set(groups) | set(posted)):
-        before, last_no = posted.get(employer_id, (Dues(), 0))
-        delta = payroll_dues(month, groups.get(employer_id, [])).minus(before)
-        if not delta.is_zero():
-            entries.append(_entry(month, employer_id, last_no + 1, delta))
+    for month in months:
+        posted = _posted(conn, month, employer_ids)
+        employers = {e for (m, e) in groups if m == month.index} | set(posted)
+        for employer_id in sorted(employers):
+            before, last_no = posted.get(employer_id, (Dues(), 0))
+            delta = payroll_dues(month, groups.get((month.index, employer_id), [])).minus(before)
+            if not delta.is_zero():
+                entries.append(_entry(month, employer_id, last_no + 1, delta))
     return entries
 
 
@@ -101,10 +122,10 @@ Entry = dict[str, int]  # a ledger_entries row without declaration_id
 
 
 def post(conn: Connection, entries: list[Entry], declaration_id: int | None) -> None:
+    """Append the entries through the bulk path (COPY on PostgreSQL)."""
     if entries:
-        conn.execute(
-            insert(LedgerEntry), [{**e, "declaration_id": declaration_id} for e in entries]
-        )
+        columns = [*entries[0], "declaration_id"]
+        write(conn, "ledger_entries", columns, [(*e.values(), declaration_id) for e in entries])
 
 
 def _entry(month: Period, employer_id: int, entry_no: int, d: Dues) -> Entry:

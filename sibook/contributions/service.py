@@ -9,6 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation
 from sibook.contributions.statement import EmployerMonth, Status, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
 from sibook.core.errors import ValidationError
@@ -221,3 +222,104 @@ def open_voluntary_period(
         "monthly_payable": dues.employee.total,
         "state_support": dues.state_support,
     }
+
+
+# Bulk reads for the book's batch issuing: one query per kind of fact for many persons.
+
+
+def si_periods_of_many(
+    *, session: Session, person_ids: list[int]
+) -> dict[int, list[ParticipationRow]]:
+    """``si_periods_of`` for each of ``person_ids`` (persons without periods are absent)."""
+    out: dict[int, list[ParticipationRow]] = {}
+    if not person_ids:
+        return out
+    rows = session.execute(
+        select(SIPeriod.__table__)
+        .where(SIPeriod.person_id.in_(person_ids))
+        .order_by(SIPeriod.person_id, SIPeriod.from_month, SIPeriod.seq)
+    )
+    for r in rows:
+        out.setdefault(r.person_id, []).append(
+            ParticipationRow(
+                r.kind,
+                Period.from_index(r.from_month),
+                None if r.to_month is None else Period.from_index(r.to_month),
+                r.employer_id,
+                r.job_title,
+                r.salary_basis,
+                r.allowances,
+                r.occupational_rate_bp,
+                r.support_group,
+            )
+        )
+    return out
+
+
+def ui_periods_of_many(*, session: Session, person_ids: list[int]) -> dict[int, list[UIRow]]:
+    """``ui_periods_of`` for each of ``person_ids`` (persons without UI periods are absent)."""
+    out: dict[int, list[UIRow]] = {}
+    if not person_ids:
+        return out
+    rows = session.execute(
+        select(UIPeriod.__table__)
+        .where(UIPeriod.person_id.in_(person_ids))
+        .order_by(UIPeriod.person_id, UIPeriod.from_month, UIPeriod.seq)
+    )
+    for r in rows:
+        out.setdefault(r.person_id, []).append(
+            UIRow(
+                Period.from_index(r.from_month),
+                None if r.to_month is None else Period.from_index(r.to_month),
+                r.employer_id,
+                r.salary_basis,
+            )
+        )
+    return out
+
+
+def ui_reserved_months_of_many(*, session: Session, person_ids: list[int]) -> dict[int, int]:
+    """``ui_reserved_months`` of each of ``person_ids`` that has a reserve."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(UIReserve.person_id, UIReserve.reserved_months).where(
+            UIReserve.person_id.in_(person_ids)
+        )
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def unpaid_months(
+    *, session: Session, employer_ids: set[int], as_of: date
+) -> dict[int, dict[int, tuple[Status, int, int]]]:
+    """Per employer, the months the ledger shows not fully paid by ``as_of``:
+    ``{employer_id: {period_index: (status, due, paid)}}``, the same months, statuses and
+    amounts as ``statement.employer_months`` (dues summed over entries, payments allocated on or
+    before ``as_of``), in two grouped queries for all the employers."""
+    if not employer_ids:
+        return {}
+    ids = sorted(employer_ids)
+    due_rows = session.execute(
+        select(LedgerEntry.employer_id, LedgerEntry.period, func.sum(LedgerEntry.total))
+        .where(LedgerEntry.employer_id.in_(ids))
+        .group_by(LedgerEntry.employer_id, LedgerEntry.period)
+    )
+    due = {(r[0], r[1]): int(r[2]) for r in due_rows if int(r[2]) > 0}
+    paid_rows = session.execute(
+        select(
+            PaymentAllocation.employer_id,
+            PaymentAllocation.period,
+            func.sum(PaymentAllocation.amount),
+        )
+        .where(PaymentAllocation.employer_id.in_(ids), PaymentAllocation.paid_on <= as_of)
+        .group_by(PaymentAllocation.employer_id, PaymentAllocation.period)
+    )
+    paid = {(r[0], r[1]): int(r[2]) for r in paid_rows}
+    out: dict[int, dict[int, tuple[Status, int, int]]] = {}
+    for (employer_id, period), amount in due.items():
+        settled = paid.get((employer_id, period), 0)
+        if settled < amount:
+            status: Status = "partly_paid" if settled > 0 else "unpaid"
+            out.setdefault(employer_id, {})[period] = (status, amount, settled)
+    return out

@@ -34,33 +34,32 @@ def seed_ledger(conn: Connection, *, seed: int, codes: dict[int, str], today: da
     rng = random.Random(f"ledger-{seed}")
     late = {e for e in sorted(codes) if rng.random() < LATE_PAYER_SHARE}
     last = Period.of(today) - 1
-    month, rows, payment_id = FIRST_LEDGER_MONTH, 0, 0
-    while month <= last:
-        entries = ledger.assess(conn, month)
-        ledger.post(conn, entries, None)
-        payments, allocations = [], []
-        for e in entries:
-            employer_id, due = e["employer_id"], e["total"]
-            paid_on, amount = _payment(rng, month, due, employer_id in late, today)
-            if amount <= 0:
-                continue
-            payment_id += 1
-            reference = f"SEED{payment_id:010d}"
-            payments.append(
-                (
-                    payment_id,
-                    employer_id,
-                    amount,
-                    reference,
-                    paid_on,
-                    f"{codes[employer_id]}:{reference}",
-                )
+    months = list(ledger.months_to_assess(FIRST_LEDGER_MONTH, last))
+    entries = ledger.assess(conn, months)  # one scan of the periods for every month
+    ledger.post(conn, entries, None)
+    payments: list[tuple[object, ...]] = []
+    allocations: list[tuple[object, ...]] = []
+    for e in entries:  # months in order, so payment ids follow the calendar
+        employer_id, due, month = e["employer_id"], e["total"], Period.from_index(e["period"])
+        paid_on, amount = _payment(rng, month, due, employer_id in late, today)
+        if amount <= 0:
+            continue
+        payment_id = len(payments) + 1
+        reference = f"SEED{payment_id:010d}"
+        payments.append(
+            (
+                payment_id,
+                employer_id,
+                amount,
+                reference,
+                paid_on,
+                f"{codes[employer_id]}:{reference}",
             )
-            allocations.append((month.index, employer_id, 1, payment_id, amount, paid_on))
-        write(conn, "payments", PAYMENT_COLUMNS, payments)
-        write(conn, "payment_allocations", ALLOCATION_COLUMNS, allocations)
-        rows += len(entries) + len(payments) + len(allocations)
-        month = month + 1
+        )
+        allocations.append((month.index, employer_id, 1, payment_id, amount, paid_on))
+    write(conn, "payments", PAYMENT_COLUMNS, payments)
+    write(conn, "payment_allocations", ALLOCATION_COLUMNS, allocations)
+    rows = len(entries) + len(payments) + len(allocations)
     return rows
 
 

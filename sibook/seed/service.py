@@ -1,11 +1,18 @@
-"""Seeds a database with a synthetic national population, in one transaction, batch by batch."""
+"""Seeds a database with a synthetic national population, in one transaction, batch by batch.
+
+Generating people and writing them overlap: a child process generates batches (one random
+stream, so the output stays deterministic) while this process writes the previous batch through
+the bulk path. The queue between them is short, so memory stays flat in the number of people.
+"""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -13,9 +20,12 @@ from sibook.core.bulk import advance_sequences, write
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry.store import Person
 from sibook.seed import employers as employer_gen
-from sibook.seed.population import COLUMNS, Population
+from sibook.seed.careers import EmployerRef
+from sibook.seed.ledger import seed_ledger
+from sibook.seed.population import COLUMNS, Population, Rows
 
-BATCH_PEOPLE = 5_000  # memory stays flat: one batch of rows is alive at a time
+BATCH_PEOPLE = 5_000  # people per batch; at most QUEUE_BATCHES + 2 batches are alive at once
+QUEUE_BATCHES = 2
 
 
 @dataclass(frozen=True)
@@ -35,12 +45,14 @@ def seed(
     today: date | None = None,
     if_empty: bool = False,
     progress: Callable[[int], None] | None = None,
+    batch_people: int = BATCH_PEOPLE,
 ) -> SeedReport:
     """Add ``people`` persons (in households, with careers) and ``employers`` units."""
     if people < 0 or employers < 1:
         raise ValidationError(
             field="--people/--employers", reason="need people >= 0 and at least 1 employer"
         )
+    day = today or date.today()
     with engine.begin() as conn:
         existing = conn.execute(select(func.count()).select_from(Person)).scalar_one()
         if existing:
@@ -50,22 +62,67 @@ def seed(
                 f"the database already holds {existing} persons; seed a fresh database "
                 "(or pass --if-empty to skip)"
             )
-        rng = random.Random(f"employers-{seed}")
-        employer_rows, refs = employer_gen.generate(rng, employers, first_id=1)
+        employer_rows, refs = employer_gen.generate(
+            random.Random(f"employers-{seed}"), employers, first_id=1
+        )
         write(conn, "employers", employer_gen.COLUMNS, employer_rows)
-        population = Population(seed=seed, employers=refs, today=today or date.today())
-        rows_written = len(employer_rows)
-        done = 0
-        while done < people:
-            batch = population.batch(min(BATCH_PEOPLE, people - done))
+        rows_written, done = len(employer_rows), 0
+        for batch in _batches(seed, refs, day, people, batch_people):
             for table, columns in COLUMNS.items():
                 write(conn, table, columns, getattr(batch, table))
             rows_written += batch.count()
-            made = len(batch.persons)
-            done += made
+            done += len(batch.persons)
             if progress:
-                progress(made)
+                progress(len(batch.persons))
+        codes = {int(str(r[0])): str(r[1]) for r in employer_rows}
+        rows_written += seed_ledger(conn, seed=seed, codes=codes, today=day)
         advance_sequences(
-            conn, {"persons": "person_id", "households": "household_id", "employers": "employer_id"}
+            conn,
+            {
+                "persons": "person_id",
+                "households": "household_id",
+                "employers": "employer_id",
+                "payments": "payment_id",
+            },
         )
     return SeedReport(people=done, employers=employers, rows=rows_written)
+
+
+def _batches(
+    seed: int, refs: list[EmployerRef], today: date, people: int, size: int
+) -> Iterator[Rows]:
+    """Batches from a generator process; a seed of one batch is generated in this process."""
+    if people <= size:
+        population = Population(seed=seed, employers=refs, today=today)
+        if people:
+            yield population.batch(people)
+        return
+    ctx = mp.get_context("fork")
+    queue: Any = ctx.Queue(maxsize=QUEUE_BATCHES)
+    worker = ctx.Process(
+        target=_generate, args=(queue, seed, refs, today, people, size), daemon=True
+    )
+    worker.start()
+    try:
+        while (batch := queue.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield batch
+    finally:
+        worker.kill()
+        worker.join()
+
+
+def _generate(
+    queue: Any, seed: int, refs: list[EmployerRef], today: date, people: int, size: int
+) -> None:
+    try:
+        population = Population(seed=seed, employers=refs, today=today)
+        done = 0
+        while done < people:
+            batch = population.batch(min(size, people - done))
+            done += len(batch.persons)
+            queue.put(batch)
+        queue.put(None)
+    except BaseException as exc:  # the parent re-raises it: a failed seed must not look done
+        queue.put(exc)

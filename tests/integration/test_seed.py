@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -14,10 +15,17 @@ from sibook.core.period import Period
 from sibook.ids import check_consistency, is_valid_hi_card, make_enterprise_code
 from sibook.registry import service
 from sibook.registry.store import Employer, Person
+from sibook.seed import employers as employer_gen
+from sibook.seed.careers import EmployerRef
+from sibook.seed.population import Population
 from sibook.seed.service import seed
 from sibook.seed.wages import floor_table
 
 TODAY = date(2026, 11, 1)
+
+
+def employer_refs(count: int, seed_value: int) -> list[EmployerRef]:
+    return employer_gen.generate(random.Random(f"employers-{seed_value}"), count, first_id=1)[1]
 TABLES = (
     "persons",
     "person_relations",
@@ -120,3 +128,13 @@ def test_ids_continue_after_seeding(engine: Engine) -> None:
             ),
         )
     assert new_id == 3
+
+
+def test_seeding_in_a_generator_process_gives_the_same_people(engine: Engine) -> None:
+    """Batches made by the child process equal those made here, batch for batch."""
+    seed(engine=engine, people=150, employers=5, seed=9, today=TODAY, batch_people=40)
+    here = Population(seed=9, employers=employer_refs(5, 9), today=TODAY)
+    expected = [r[1] for n in (40, 40, 40, 30) for r in here.batch(n).persons]
+    with engine.connect() as conn:
+        ids = conn.execute(text("SELECT personal_id FROM persons ORDER BY person_id")).scalars()
+        assert list(ids) == expected
