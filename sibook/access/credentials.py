@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,7 +30,13 @@ from sibook.access.store import LoginFailures, PrincipalCredential
 from sibook.core.errors import ConflictError, ValidationError
 
 _hasher = PasswordHasher()
-_DUMMY = _hasher.hash("dummy secret that no client has")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the client is unknown, so both cases take as long (made lazily:
+    hashing costs ~0.5 s, which every command would otherwise pay at import)."""
+    return _hasher.hash("dummy secret that no client has")
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
     row = session.scalar(select(PrincipalCredential).where(
         PrincipalCredential.client_id == client_id, PrincipalCredential.active.is_(True)))
     try:
-        _hasher.verify(row.secret_hash if row else _DUMMY, secret)
+        _hasher.verify(row.secret_hash if row else _dummy_hash(), secret)
         matched = row is not None
     except (VerificationError, InvalidHashError):
         matched = False

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from sibook.book import issuing, service, versions
+from sibook.book import service, versions
 from sibook.cli.context import ready_engine
 from sibook.cli.output import JsonFlag, console, emit, print_json, refuse
 from sibook.core.config import get_settings
@@ -46,6 +46,7 @@ def export(
     as_json: bool = JsonFlag,
 ) -> None:
     """Assemble the book (a new version if anything changed), sign it, write PDF and QR."""
+    from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         version, created = _current(personal_id, realm)
         agency = issuing.agency()
@@ -76,6 +77,7 @@ def verify(
     as_json: bool = JsonFlag,
 ) -> None:
     """Check signature, chain, trust list and revocation; exit 1 unless valid."""
+    from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         data = file.read_bytes()
         trust = TrustList.load(trust_list) if trust_list else TrustList.from_keys_dir(
@@ -130,6 +132,7 @@ def revoke(
     as_json: bool = JsonFlag,
 ) -> None:
     """Temporarily revoke one book version; verification then reports it revoked."""
+    from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
@@ -149,6 +152,7 @@ def revoke(
 def history(personal_id: PersonalId, realm: str = RealmOpt,
             as_json: bool = JsonFlag) -> None:
     """Every version of the book, oldest first, and whether the hash chain is intact."""
+    from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         _current(personal_id, realm)  # the history ends with today's content
         with unit_of_work(ready_engine()) as session:
@@ -184,6 +188,7 @@ def card(
     as_json: bool = JsonFlag,
 ) -> None:
     """The e-HI card image (PNG) with a signed QR, from the current book version."""
+    from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         version, _ = _current(personal_id, realm)
         shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
