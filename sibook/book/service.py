@@ -8,12 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sibook.book import versions
-from sibook.book.assemble import BookInputs, Header, HISpan, assemble
-from sibook.book.sheets import EmployerInfo, MonthStatus, arrears_of, lines_of, ui_spans
+from sibook.book.assemble import Header, HISpan
+from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
 from sibook.book.store import SIBook
 from sibook.contributions import service as contributions
 from sibook.contributions.statement import employer_months
-from sibook.core.period import Period
 from sibook.registry import service as registry
 
 
@@ -38,44 +37,27 @@ def assemble_book(
 
 
 def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[str, Any]:
+    """One person's book, read one fact at a time (``batch.assemble_many`` reads many people's
+    at once; both assemble with ``sheets.payload_of``, so their books are byte-identical)."""
     facts = registry.person_facts(session=session, person_id=person_id)
-    periods = contributions.si_periods_of(session=session, person_id=person_id)
-    ui_rows = contributions.ui_periods_of(session=session, person_id=person_id)
-    ids = {p.employer_id for p in periods if p.employer_id is not None}
-    ids |= {u.employer_id for u in ui_rows}
+    person = PersonInputs(
+        header=Header(facts.personal_id, facts.legacy_si_code, facts.full_name,
+                      facts.birth_date, facts.sex, facts.nationality, facts.realm),
+        periods=contributions.si_periods_of(session=session, person_id=person_id),
+        ui_rows=contributions.ui_periods_of(session=session, person_id=person_id),
+        cards=[HISpan(c.card_number, c.benefit_level, c.valid_from, c.valid_to,
+                      c.initial_kcb_place)
+               for c in registry.hi_cards_of(session=session, person_id=person_id)],
+        ui_reserved_months=contributions.ui_reserved_months(session=session,
+                                                            person_id=person_id),
+    )
+    ids = employer_ids(person)
     employers = {
         eid: EmployerInfo(r.code, r.name, r.region)
         for eid, r in registry.employer_refs(session=session, employer_ids=ids).items()
     }
-    last = Period.of(as_of)
-    lines = lines_of(periods, employers, last)
     statuses = {eid: _unpaid_months(session, eid, as_of) for eid in ids}
-    cards = registry.hi_cards_of(session=session, person_id=person_id)
-    return assemble(
-        BookInputs(
-            header=Header(
-                facts.personal_id,
-                facts.legacy_si_code,
-                facts.full_name,
-                facts.birth_date,
-                facts.sex,
-                facts.nationality,
-                facts.realm,
-            ),
-            lines=lines,
-            ui=ui_spans(ui_rows, employers, last),
-            hi=[
-                HISpan(
-                    c.card_number, c.benefit_level, c.valid_from, c.valid_to, c.initial_kcb_place
-                )
-                for c in cards
-            ],
-            arrears=arrears_of(lines, employers, statuses),
-            ui_reserved_months=contributions.ui_reserved_months(
-                session=session, person_id=person_id
-            ),
-        )
-    )
+    return payload_of(person, employers, statuses, as_of)
 
 
 def current_version(

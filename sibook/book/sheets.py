@@ -11,14 +11,26 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache, lru_cache
+from typing import Any
 
 from sibook import law
-from sibook.book.assemble import Arrear, Line, Shares, UISpan
+from sibook.book.assemble import (
+    Arrear,
+    BookInputs,
+    Header,
+    HISpan,
+    Line,
+    Shares,
+    UISpan,
+    assemble,
+)
 from sibook.contributions.service import ParticipationRow, UIRow
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
-from sibook.rules import compulsory_dues, voluntary_dues
+from sibook.rules import voluntary_dues
+from sibook.rules.contribution import compulsory_shares
 
 ARREAR_STATUSES = ("unpaid", "partly_paid")
 
@@ -62,6 +74,14 @@ def pieces(start: Period, end: Period) -> Iterable[tuple[Period, Period]]:
         cursor, i = stop + 1, i + 1
 
 
+def epoch_start(month: Period) -> Period:
+    """The first month of the law epoch holding ``month``: every law lookup, hence every
+    amount, is the same for both (``month`` itself before the first epoch)."""
+    epochs = law_epochs()
+    i = bisect_right(epochs, month)
+    return epochs[i - 1] if i else month
+
+
 def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, EmployerInfo],
              last: Period) -> list[Line]:
     """Book lines of the periods up to month ``last`` (later months are not in the book yet)."""
@@ -73,8 +93,9 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
         employer = employers.get(p.employer_id) if p.employer_id is not None else None
         region = employer.region if employer else "I"
         for a, b in pieces(p.from_month, end):
-            shares = _shares(a, p.salary_basis + p.allowances, region, p.occupational_rate_bp,
-                             p.kind)
+            # Keyed by the epoch, not the month: people with the same basis share one result.
+            shares = _shares(epoch_start(a), p.salary_basis + p.allowances, region,
+                             p.occupational_rate_bp, p.kind)
             out.append(Line(a, b, p.kind, employer.code if employer else None,
                             employer.name if employer else None, p.job_title, p.salary_basis,
                             p.allowances, shares[0] if shares else None,
@@ -114,6 +135,34 @@ def arrears_of(lines: Sequence[Line], employers: Mapping[int, EmployerInfo],
     return sorted(out, key=lambda a: a.month)
 
 
+@dataclass(frozen=True)
+class PersonInputs:
+    """What the book of one person is made of, as read from the database."""
+
+    header: Header
+    periods: Sequence[ParticipationRow]
+    ui_rows: Sequence[UIRow]
+    cards: Sequence[HISpan]
+    ui_reserved_months: int
+
+
+def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
+            statuses: Mapping[int, Mapping[int, MonthStatus]], as_of: date) -> dict[str, Any]:
+    """The book's payload from its facts: pure, shared by the single and the batch path."""
+    last = Period.of(as_of)
+    lines = lines_of(p.periods, employers, last)
+    mine = {eid: statuses.get(eid, {}) for eid in employer_ids(p)}
+    return assemble(BookInputs(
+        header=p.header, lines=lines, ui=ui_spans(p.ui_rows, employers, last), hi=p.cards,
+        arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months))
+
+
+def employer_ids(p: PersonInputs) -> set[int]:
+    """Employers of the person's SI and UI periods."""
+    ids = {r.employer_id for r in p.periods if r.employer_id is not None}
+    return ids | {u.employer_id for u in p.ui_rows}
+
+
 @lru_cache(maxsize=65_536)
 def _shares(month: Period, basis: int, region: str, oa_bp: int, kind: str
             ) -> tuple[Shares, Shares] | None:
@@ -122,11 +171,9 @@ def _shares(month: Period, basis: int, region: str, oa_bp: int, kind: str
     try:
         if kind == "voluntary":
             result = voluntary_dues(month=month, salary=basis)
-        else:
-            result = compulsory_dues(month=month, salary=max(basis, 1), region=region,
-                                     oa_rate="reduced" if oa_bp == 30 else "standard",
-                                     kind="foreign" if kind == "foreign" else "compulsory",
-                                     check_minimum=False)
+            return result.employer.as_dict(), result.employee.as_dict()
+        return compulsory_shares(month, max(basis, 1), region,
+                                 "reduced" if oa_bp == 30 else "standard",
+                                 "foreign" if kind == "foreign" else "compulsory")
     except ValidationError:  # NoRuleInForce is one
         return None
-    return result.employer.as_dict(), result.employee.as_dict()

@@ -7,12 +7,12 @@ and hash) breaks the next version's ``prev_hash``; deleting one leaves a gap in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sibook.book.assemble import content_hash
@@ -87,6 +87,51 @@ def record(*, session: Session, person_id: int, payload: dict[str, Any],
     return _version(row), True
 
 
+def record_many(*, session: Session, payloads: Mapping[int, dict[str, Any]],
+                now: datetime | None = None) -> dict[int, tuple[Version, bool]]:
+    """``record`` for many persons: one query for their latest versions, one insert of the new
+    ones and one update of the register (``{person_id: (version, created)}``)."""
+    if not payloads:
+        return {}
+    at = now or datetime.now(UTC)
+    last = _latest_many(session, list(payloads))
+    out: dict[int, tuple[Version, bool]] = {}
+    rows: list[dict[str, Any]] = []
+    for person_id, payload in payloads.items():
+        digest = content_hash(payload)
+        latest_one = last.get(person_id)
+        if latest_one is not None and latest_one.content_hash == digest:
+            out[person_id] = replace(latest_one, payload=payload), False
+            continue
+        number, prev = (latest_one.version, latest_one.content_hash) if latest_one else (0, None)
+        rows.append({"person_id": person_id, "version": number + 1, "content_hash": digest,
+                     "prev_hash": prev, "created_at": at, "payload": payload})
+        out[person_id] = Version(number + 1, digest, prev, at, payload), True
+    if rows:
+        session.execute(insert(BookVersion), rows)
+        # ORM bulk UPDATE by primary key: one executemany for the register's version numbers.
+        session.execute(update(SIBook), [{"person_id": r["person_id"], "version": r["version"]}
+                                         for r in rows])
+    return out
+
+
+def _latest_many(session: Session, person_ids: list[int]) -> dict[int, Version]:
+    """Each person's latest version, without its payload (the caller has the same one)."""
+    newest = (select(BookVersion.person_id, func.max(BookVersion.version).label("version"))
+              .where(BookVersion.person_id.in_(person_ids))
+              .group_by(BookVersion.person_id).subquery())
+    rows = session.execute(select(BookVersion.person_id, BookVersion.version,
+                                  BookVersion.content_hash, BookVersion.prev_hash,
+                                  BookVersion.created_at)
+                           .join(newest, (newest.c.person_id == BookVersion.person_id)
+                                 & (newest.c.version == BookVersion.version)))
+    return {r[0]: Version(r[1], r[2], r[3], _aware(r[4]), {}) for r in rows}
+
+
 def _version(row: BookVersion) -> Version:
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    return Version(row.version, row.content_hash, row.prev_hash, created, dict(row.payload))
+    return Version(row.version, row.content_hash, row.prev_hash, _aware(row.created_at),
+                   dict(row.payload))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from sibook.core import migrate
 from sibook.core.db import default_engine
-from sibook.registry.population import (
-    HttpPopulationRegistry,
-    LocalPopulationRegistry,
-    PopulationRegistry,
-)
 
 
 def ready_engine() -> Engine:
@@ -20,7 +14,3 @@ def ready_engine() -> Engine:
     migrate.upgrade(engine)
     return engine
 
-
-def population_registry(session: Session, url: str | None) -> PopulationRegistry:
-    """The configured population database: a real service by URL, else the local store."""
-    return HttpPopulationRegistry(url) if url else LocalPopulationRegistry(session)

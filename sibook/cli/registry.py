@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from sibook.cli.context import population_registry, ready_engine
+from sibook.cli.context import ready_engine
 from sibook.cli.contributions import parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.config import get_settings
@@ -17,6 +17,7 @@ from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.registry import service
 from sibook.registry.domain import NewEmployer, NewPerson
 from sibook.registry.importer import parse_registry_file
+from sibook.registry.population import population_registry
 from sibook.registry.registration import (
     EmploymentStart,
     PopulationServiceDown,

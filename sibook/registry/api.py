@@ -17,8 +17,11 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.contributions import service as contributions
+from sibook.core.config import get_settings
 from sibook.core.errors import ValidationError
 from sibook.registry import service
+from sibook.registry.population import population_registry
+from sibook.registry.registration import register
 from sibook.registry.schemas import Created, EmployerIn, HouseholdIn, PersonIn
 from sibook.registry.store import Employer, Person
 
@@ -102,15 +105,51 @@ def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: str
     return _persons(g, 1, None, personal_id, log=False)[0]
 
 
-@router.post("/persons", response_model=Created, status_code=status.HTTP_201_CREATED)
+class Registered(BaseModel):
+    personal_id: str
+    book_number: str
+    book_status: str
+    book_version: int
+    identity_verified: bool
+
+
+@router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED)
 def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)], body: PersonIn,
-                    ) -> Created:
+                    ) -> Registered:
+    """Register a person (TK1-TS): identity checked against the population database, e-SI
+    book issued in the same transaction."""
     # An officer registers into their own realm: a civil clerk cannot create a hidden person.
     realm = getattr(g.principal, "realm", "civil")
     person = dataclasses.replace(body.to_domain(), realm=realm)
-    person_id = service.register_person(session=g.session, person=person)
-    g.logged([person_id])
-    return Created(id=person_id)
+    settings = get_settings()
+    result = register(session=g.session, person=person,
+                      population=population_registry(g.session, settings.population_url),
+                      require_match=settings.require_population_match)
+    g.logged([service.person_id_of(session=g.session, personal_id=person.personal_id,
+                                   realm=realm)])
+    return Registered(**{k: result[k] for k in Registered.model_fields})
+
+
+class HIValidity(BaseModel):
+    """What a health facility may know: whether the card is valid today and the benefit level."""
+
+    personal_id: str
+    valid: bool
+    benefit_level: int | None
+    valid_to: date | None
+
+
+@router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity)
+def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: str) -> HIValidity:
+    """HI check at admission (Decree 188/2025 Art 37-38): validity and benefit level only."""
+    person_id = g.person(personal_id)
+    today = date.today()
+    current = [c for c in service.hi_cards_of(session=g.session, person_id=person_id)
+               if c.valid_from <= today <= c.valid_to]
+    card = current[-1] if current else None
+    return HIValidity(personal_id=personal_id, valid=card is not None,
+                      benefit_level=card.benefit_level if card else None,
+                      valid_to=card.valid_to if card else None)
 
 
 @router.post("/households", response_model=Created, status_code=status.HTTP_201_CREATED)

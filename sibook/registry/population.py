@@ -95,3 +95,8 @@ def identity_problems(
     if citizen.sex != sex:
         problems.append(Problem(field="sex", reason=f"does not match {source}"))
     return problems
+
+
+def population_registry(session: Session, url: str | None) -> PopulationRegistry:
+    """The configured population database: a real service by URL, else the local store."""
+    return HttpPopulationRegistry(url) if url else LocalPopulationRegistry(session)

@@ -18,6 +18,7 @@ from sibook.contributions import service as contributions
 from sibook.contributions.declare import REGISTRATION_BATCH, declare
 from sibook.core.errors import SibookError, ValidationError
 from sibook.core.period import Period
+from sibook.ids import make_hi_card
 from sibook.registry import service
 from sibook.registry.domain import NewPerson
 from sibook.registry.population import (
@@ -25,7 +26,7 @@ from sibook.registry.population import (
     PopulationUnavailable,
     identity_problems,
 )
-from sibook.registry.store import SIProfile
+from sibook.registry.store import HICard, SIProfile
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ def register(
         )
     if employment:
         answer["declaration"] = _declare_start(session, person, employment, month)
+        answer["hi_card"] = _issue_hi_card(session, person_id, person.personal_id,
+                                           employment.employer_code,
+                                           employment.from_month or month)
     issued = book.book_of(session=session, person_id=person_id)
     assert issued is not None  # issued by register_person in this transaction
     return {
@@ -134,3 +138,24 @@ def _declare_start(
         month=month,
         batch_no=REGISTRATION_BATCH,
     )
+
+
+# An employee on a labour contract is in HI group DN, benefit level 4 (FACTS §5.3).
+EMPLOYEE_GROUP, EMPLOYEE_LEVEL = "DN", 4
+
+
+def _issue_hi_card(session: Session, person_id: int, personal_id: str, employer_code: str,
+                   start: Period) -> str:
+    """The employee's HI card, valid from the first month of work to the end of that year.
+
+    The legacy 15-character number ends with the 10-digit SI code; a person who joins after
+    the personal ID replaced the SI code (1/8/2025) has none, so its last 10 digits stand in.
+    """
+    employer = service.employer_by_code(session=session, code=employer_code)
+    number = make_hi_card(EMPLOYEE_GROUP, EMPLOYEE_LEVEL, employer.province_code, personal_id[2:])
+    session.add(HICard(person_id=person_id, seq=1, card_number=number, group_code=EMPLOYEE_GROUP,
+                       benefit_level=EMPLOYEE_LEVEL, province_code=employer.province_code,
+                       initial_kcb_place=f"{employer.province_code}001",
+                       valid_from=start.first_day, valid_to=date(start.year, 12, 31)))
+    session.flush()
+    return number

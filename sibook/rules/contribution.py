@@ -211,3 +211,50 @@ def _state_support(month: Period, poverty_line: int, rates: FundRates, group: st
 
 def _lines(share: Share) -> dict[str, int]:
     return {f: share.of(f) for f in FUNDS}
+
+
+def compulsory_shares(month: Period, basis: int, region: str, oa_rate: str = "standard",
+                      kind: Worker = "compulsory") -> tuple[dict[str, int], dict[str, int]]:
+    """The employer's and the employee's lines of ``compulsory_dues(..., check_minimum=False)``
+    (``Share.as_dict()`` each), without the explanation trail: the same law rows, caps and
+    rounding, for callers that need the amounts of many months and salaries (the book)."""
+    checked_region = parse_choice(region, REGIONS, field="region")
+    checked_oa: OaRate = parse_choice(oa_rate, OA_RATES, field="oa_rate")
+    check_money(basis, "salary")
+    si_cap, ui_cap, rates = _compulsory_terms(month, checked_region, checked_oa, kind)
+    si_basis, ui_basis = min(basis, si_cap), min(basis, ui_cap)
+    exact_employer: dict[Fund, Decimal] = {}
+    exact_employee: dict[Fund, Decimal] = {}
+    for fund, employer_rate, employee_rate in rates:
+        fund_basis = ui_basis if fund == "unemployment" else si_basis
+        exact_employer[fund] = percent_of(fund_basis, employer_rate)
+        exact_employee[fund] = percent_of(fund_basis, employee_rate)
+    return _as_dict(apportion(exact_employer)), _as_dict(apportion(exact_employee))
+
+
+def _as_dict(lines: dict[Fund, int]) -> dict[str, int]:
+    """``Share(**lines).as_dict()`` without building the Share."""
+    out: dict[str, int] = {f: lines.get(f, 0) for f in FUNDS}
+    out["total"] = sum(lines.values())
+    return out
+
+
+
+_Terms = tuple[int, int, tuple[tuple[Fund, Decimal, Decimal], ...]]
+_TERMS: dict[tuple[object, Period, str, str, str], _Terms] = {}
+
+
+def _compulsory_terms(month: Period, region: str, oa_rate: OaRate, kind: Worker) -> _Terms:
+    """SI/HI cap, UI cap and (fund, employer %, employee %) in force, looked up once per month,
+    region, rate and kind; keyed by the law book too, so a reloaded law is never answered from
+    an older one."""
+    law = book()
+    key = (law, month, region, oa_rate, kind)
+    if key not in _TERMS:
+        minimum = law.regional_minimum(region, month).value
+        reference = law.reference_level(month).value
+        si_cap = int(law.parameter("si_hi_cap_multiplier", month).value * reference)
+        ui_cap = int(law.parameter("ui_cap_multiplier", month).value * minimum)
+        rates = law.fund_rates(kind, month, oa_rate).rates
+        _TERMS[key] = si_cap, ui_cap, tuple((r.fund, r.employer, r.employee) for r in rates)
+    return _TERMS[key]

@@ -18,6 +18,7 @@ from sibook.core.period import Period
 
 FIRST_LEDGER_MONTH = Period(2025, 7)  # Law 41/2024 in force: the e-ledger era of the demo
 LATE_PAYER_SHARE = 0.03
+MONTHS_PER_SCAN = 4
 PAYMENT_COLUMNS = (
     "payment_id",
     "employer_id",
@@ -35,31 +36,36 @@ def seed_ledger(conn: Connection, *, seed: int, codes: dict[int, str], today: da
     late = {e for e in sorted(codes) if rng.random() < LATE_PAYER_SHARE}
     last = Period.of(today) - 1
     months = list(ledger.months_to_assess(FIRST_LEDGER_MONTH, last))
-    entries = ledger.assess(conn, months)  # one scan of the periods for every month
-    ledger.post(conn, entries, None)
-    payments: list[tuple[object, ...]] = []
-    allocations: list[tuple[object, ...]] = []
-    for e in entries:  # months in order, so payment ids follow the calendar
-        employer_id, due, month = e["employer_id"], e["total"], Period.from_index(e["period"])
-        paid_on, amount = _payment(rng, month, due, employer_id in late, today)
-        if amount <= 0:
-            continue
-        payment_id = len(payments) + 1
-        reference = f"SEED{payment_id:010d}"
-        payments.append(
-            (
-                payment_id,
-                employer_id,
-                amount,
-                reference,
-                paid_on,
-                f"{codes[employer_id]}:{reference}",
+    rows, payment_id = 0, 0
+    # A few months per scan of the periods: fewer scans, and memory bounded by employers
+    # times MONTHS_PER_SCAN rather than by the whole history.
+    for first in range(0, len(months), MONTHS_PER_SCAN):
+        entries = ledger.assess(conn, months[first : first + MONTHS_PER_SCAN])
+        ledger.post(conn, entries, None)
+        payments: list[tuple[object, ...]] = []
+        allocations: list[tuple[object, ...]] = []
+        for e in entries:  # months in order, so payment ids follow the calendar
+            employer_id, due = e["employer_id"], e["total"]
+            month = Period.from_index(e["period"])
+            paid_on, amount = _payment(rng, month, due, employer_id in late, today)
+            if amount <= 0:
+                continue
+            payment_id += 1
+            reference = f"SEED{payment_id:010d}"
+            payments.append(
+                (
+                    payment_id,
+                    employer_id,
+                    amount,
+                    reference,
+                    paid_on,
+                    f"{codes[employer_id]}:{reference}",
+                )
             )
-        )
-        allocations.append((month.index, employer_id, 1, payment_id, amount, paid_on))
-    write(conn, "payments", PAYMENT_COLUMNS, payments)
-    write(conn, "payment_allocations", ALLOCATION_COLUMNS, allocations)
-    rows = len(entries) + len(payments) + len(allocations)
+            allocations.append((month.index, employer_id, 1, payment_id, amount, paid_on))
+        write(conn, "payments", PAYMENT_COLUMNS, payments)
+        write(conn, "payment_allocations", ALLOCATION_COLUMNS, allocations)
+        rows += len(entries) + len(payments) + len(allocations)
     return rows
 
 

@@ -53,8 +53,10 @@ PRINCIPALS: dict[str, Principal] = {
 }
 # The specification: whom each principal can see (own works at unit A and lives in Hà Nội;
 # other at unit B in province 79; hidden is a defence person who also worked at unit A).
+# A hospital checks any civil patient's HI validity (its only permitted action); the defence
+# realm's people stay absent for it like for everyone outside that realm.
 SEES = {"employer_a": {OWN}, "clerk_hanoi": {OWN}, "auditor_national": {OWN, OTHER},
-        "defence_clerk": {HIDDEN}, "citizen": {OWN}}
+        "defence_clerk": {HIDDEN}, "citizen": {OWN}, "hospital": {OWN, OTHER}}
 
 
 def declared_action(route: Any) -> Action | None:

@@ -40,3 +40,12 @@ def test_page_one_renders_to_a_non_blank_image(tmp_path: object) -> None:
     dark = sum(image.histogram()[:128])
     assert dark > 0.01 * image.width * image.height  # text and the QR, not an empty page
     assert "NGUYỄN THỊ HỒNG" in page.get_textpage().get_text_range()
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_a_name_outside_the_vietnamese_glyphs_is_drawn_with_the_whole_font() -> None:
+    book = {**BOOK, "header": {**BOOK["header"], "full_name": "Иван Петров"}}  # type: ignore[dict-item]
+    pdf = render_pdf(book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+                     issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(),
+                     qr_png=qr_png("SIB1:TEST"))
+    assert "ИВАН ПЕТРОВ" in pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
