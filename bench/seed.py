@@ -25,11 +25,11 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, text
 
 from sibook.core import migrate
+from sibook.core.bulk import write
 from sibook.core.db import make_engine
 from sibook.seed import employers as employer_gen
 from sibook.seed.population import COLUMNS, Population
 from sibook.seed.service import seed
-from sibook.core.bulk import write
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TODAY = date(2026, 11, 1)
