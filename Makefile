@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PEOPLE ?= 2000
 EMPLOYERS ?= 100
 
-.PHONY: run test test-slow lint install bench clean
+.PHONY: run test test-slow lint install bench clean browser
 
 $(BIN)/sibook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ lint: install
 	$(BIN)/ruff check sibook tests bench
 	$(BIN)/mypy
 
-test: install lint
+test: install lint browser
 	$(BIN)/pytest
+
+# The portal's browser tests drive Debian's Chromium (never a downloaded one) and need a
+# Unicode font for Vietnamese; installed once, with sudo only when not already root.
+browser:
+	@test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core; }
 
 test-slow: install
 	$(BIN)/pytest -m slow

@@ -10,6 +10,9 @@ Authorization code flow with PKCE (S256) through Authlib. Security choices:
   then the personal-ID claim is required and ``acr`` gives the assurance level. Level 1 still
   signs in but the policy refuses it every personal-data action (FACTS §1.2, §5.5).
 - The answer is the project's own short-lived citizen token; the issuer's tokens stay here.
+  A sign-in started by the citizen portal (``?next=/portal/...``) gets it as a cookie instead:
+  HttpOnly, SameSite=Lax, path-scoped to the portal (the API reads only Bearer headers, so the
+  cookie never authenticates an API call), and a redirect back to ``next``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from authlib.common.security import generate_token  # type: ignore[import-untype
 from authlib.integrations.base_client import OAuthError  # type: ignore[import-untyped]
 from authlib.integrations.httpx_client import OAuth2Client  # type: ignore[import-untyped]
 from fastapi import APIRouter, Cookie, Depends, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from httpx import HTTPError
 
 from sibook.access import jwks, ratelimit, tokens
@@ -35,6 +38,12 @@ router = APIRouter(tags=["access"])
 COOKIE, COOKIE_PATH, LOGIN_AUDIENCE, LOGIN_TTL = "sibook_login", "/api/v1/auth", "sibook-login", 600
 LOGIN_FAILED = "sign-in failed; start again at /api/v1/auth/login"
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
+PORTAL, SESSION_COOKIE = "/portal", "sibook_session"  # the browser's copy of the citizen token
+
+
+def _portal_path(next_: str) -> str | None:
+    """``next`` when it is a page of the portal; anything else (another site) is dropped."""
+    return next_ if next_ == PORTAL or next_.startswith(PORTAL + "/") else None
 
 
 def _client(s: AccessSettings) -> Any:
@@ -44,7 +53,7 @@ def _client(s: AccessSettings) -> Any:
 
 
 @router.get("/auth/login", summary="Sign in with the national e-identity (OIDC + PKCE)")
-def login(request: Request, _: PublicGuard) -> RedirectResponse:
+def login(request: Request, _: PublicGuard, next: str = "") -> RedirectResponse:
     ratelimit.limit(request, "login")
     s = get_access_settings()
     meta = jwks.issuer_metadata(s.oidc_issuer)
@@ -52,8 +61,9 @@ def login(request: Request, _: PublicGuard) -> RedirectResponse:
     with _client(s) as client:
         url, state = client.create_authorization_url(
             meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
-    pending = tokens.issue({"state": state, "nonce": nonce, "verifier": verifier}, s,
-                           audience=LOGIN_AUDIENCE, ttl=LOGIN_TTL)
+    pending = tokens.issue({"state": state, "nonce": nonce, "verifier": verifier,
+                            "next": _portal_path(next)}, s, audience=LOGIN_AUDIENCE,
+                           ttl=LOGIN_TTL)
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(COOKIE, pending, max_age=LOGIN_TTL, path=COOKIE_PATH, httponly=True,
                         secure=s.cookie_secure, samesite="lax")
@@ -74,7 +84,7 @@ def _exchange(s: AccessSettings, code: str, verifier: str) -> dict[str, Any]:
 
 @router.get("/auth/callback", summary="Where the e-identity provider returns the browser")
 def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
-             sibook_login: Annotated[str | None, Cookie()] = None) -> JSONResponse:
+             sibook_login: Annotated[str | None, Cookie()] = None) -> Response:
     ratelimit.limit(request, "login")
     s = get_access_settings()
     if not sibook_login or not code:
@@ -89,9 +99,16 @@ def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
     citizen = tokens.citizen_from_oidc(claims, s)
     access_token = tokens.issue({"sub": citizen.personal_id, "kind": "citizen",
                                  "personal_id": citizen.personal_id, "level": citizen.level}, s)
-    response = JSONResponse({"access_token": access_token, "token_type": "Bearer",
-                             "expires_in": s.access_token_ttl,
-                             "assurance_level": citizen.level},
-                            headers={"Cache-Control": "no-store"})
+    next_ = _portal_path(str(pending.get("next") or ""))
+    response: Response
+    if next_:
+        response = RedirectResponse(next_, status_code=303)
+        response.set_cookie(SESSION_COOKIE, access_token, max_age=s.access_token_ttl,
+                            path=PORTAL, httponly=True, secure=s.cookie_secure, samesite="lax")
+    else:
+        response = JSONResponse({"access_token": access_token, "token_type": "Bearer",
+                                 "expires_in": s.access_token_ttl,
+                                 "assurance_level": citizen.level})
+    response.headers["Cache-Control"] = "no-store"
     response.delete_cookie(COOKIE, path=COOKIE_PATH)
     return response

@@ -13,6 +13,7 @@ from sibook.api import rules
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.portal import pages as portal
 from sibook.registry import api as registry_api
 
 API_PREFIX = "/api/v1"
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
     v1.include_router(contributions_api.router)
     v1.include_router(book_api.router)
     app.include_router(v1)
+    app.include_router(portal.router)  # the citizen portal's pages, at /portal
     if get_access_settings().dev_idp:  # the development e-identity provider; never in production
         app.mount("/dev-idp", create_dev_idp())
     _map_errors(app)

@@ -54,7 +54,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE: take the write lock at the start. A deferred transaction that reads and then
+    # writes cannot wait for another writer (SQLite answers "database is locked" at once);
+    # almost every request here writes (the access log), so serialising them costs nothing.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=4)

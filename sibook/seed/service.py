@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from sibook.core.bulk import advance_sequences, write
+from sibook.core.bulk import advance_sequences, analyze, write
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry.store import Person
 from sibook.seed import employers as employer_gen
@@ -85,6 +85,7 @@ def seed(
                 "payments": "payment_id",
             },
         )
+        analyze(conn)
     return SeedReport(people=done, employers=employers, rows=rows_written)
 
 

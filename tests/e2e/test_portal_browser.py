@@ -1,0 +1,221 @@
+"""The citizen portal in a real headless Chromium (Debian's, never a downloaded one): sign in
+through the development e-identity provider, see the book, download the signed PDF, see the
+access log, and be refused politely at level 1 and for anyone else's book.
+
+The app runs in uvicorn on a free loopback port against a seeded temporary SQLite database.
+Without /usr/bin/chromium (``make browser`` installs it) the tests skip, unless
+SIBOOK_REQUIRE_BROWSER=1 makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy import text
+
+from sibook.access import jwks, ratelimit
+from sibook.access.oidc_client import SESSION_COOKIE
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.book import service as books
+from sibook.core import migrate
+from sibook.core.config import get_settings
+from sibook.core.db import make_engine, unit_of_work
+from sibook.seed.service import seed
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@dataclass(frozen=True)
+class Citizen:
+    personal_id: str
+    full_name: str
+    unpaid_months: int
+
+
+@dataclass(frozen=True)
+class Site:
+    base: str
+    password: str
+    tmp: Path
+    me: Citizen
+    other: Citizen
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _two_citizens(engine_url: str) -> tuple[Citizen, Citizen]:
+    """Two civil persons with a career; the first one with unpaid months when the seed has any."""
+    found = []
+    with unit_of_work(make_engine(engine_url)) as s:
+        rows = s.execute(text(
+            "SELECT person_id, personal_id, full_name FROM persons p WHERE realm = 'civil' AND "
+            "EXISTS (SELECT 1 FROM si_periods WHERE person_id = p.person_id) "
+            "ORDER BY person_id LIMIT 60")).all()
+        for row in rows:
+            book = books.assemble_person(session=s, person_id=row.person_id, as_of=date.today())
+            found.append(Citizen(row.personal_id, row.full_name, len(book["arrears"])))
+    found.sort(key=lambda c: -c.unpaid_months)
+    return found[0], found[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("portal")
+    port, password = _free_port(), secrets.token_urlsafe(12)
+    base, db_url = f"http://127.0.0.1:{port}", f"sqlite:///{tmp / 'portal.db'}"
+    mp = pytest.MonkeyPatch()
+    for name, value in {"DATABASE_URL": db_url, "KEYS_DIR": str(tmp / "keys"),
+                        "KEY_PASSPHRASE": "portal test", "DEV_IDP": "1",
+                        "DEV_IDP_PASSWORD": password, "COOKIE_SECURE": "false",
+                        "OIDC_ISSUER": f"{base}/dev-idp",
+                        "OIDC_REDIRECT_URI": f"{base}/api/v1/auth/callback",
+                        "OIDC_CLIENT_SECRET": secrets.token_urlsafe(24),
+                        "AUTH_RATE_PER_MINUTE": "1000"}.items():
+        mp.setenv(f"SIBOOK_{name}", value)
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+    jwks.forget()
+    ratelimit.reset()
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    seed(engine=engine, people=300, employers=20, seed=7)
+    engine.dispose()
+    me, other = _two_citizens(db_url)
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Site(base, password, tmp, me, other)
+    server.should_exit = True
+    thread.join(timeout=10)
+    mp.undo()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+    jwks.forget()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is absent; `make browser` installs Debian's chromium"
+        if os.environ.get("SIBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(locale="vi-VN", viewport={"width": 1100, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+def sign_in(page: Page, site: Site, personal_id: str, level: int = 2) -> None:
+    """Start at the portal, sign in on the development provider's form, come back."""
+    page.goto(f"{site.base}/portal/")
+    page.get_by_role("link", name=re.compile("Sign in with VNeID")).click()
+    page.get_by_label("Personal ID").fill(personal_id)
+    page.get_by_label("Password").fill(site.password)
+    page.get_by_label("Assurance level").select_option(str(level))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{site.base}/portal/book")
+
+
+def test_a_citizen_signs_in_and_sees_their_own_book(context: BrowserContext, site: Site) -> None:
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(site.me.full_name)
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.get_by_text(site.me.personal_id)).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Totals"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Contribution sheets"))).to_be_visible()
+    unpaid = page.get_by_role("table").filter(has_text="Withheld from you")
+    expect(unpaid.locator("tbody tr")).to_have_count(site.me.unpaid_months)
+    for image in ("QR", "card"):  # both images are there and decode
+        loaded = page.get_by_role("img", name=re.compile(image)).evaluate(
+            "img => img.complete && img.naturalWidth > 0")
+        assert loaded, image
+    page.screenshot(path=str(site.tmp / "portal-book.png"), full_page=True)
+
+
+def test_the_signed_pdf_downloads(context: BrowserContext, site: Site) -> None:
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Download the signed book")).click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf  # a signed PDF
+
+
+def test_the_access_log_shows_the_read_just_made(context: BrowserContext, site: Site) -> None:
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.get_by_role("link", name=re.compile("Who accessed my data")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Who accessed my data")
+    newest_book_read = page.locator("tbody tr").filter(has_text="GET /portal/book").first
+    expect(newest_book_read).to_contain_text("book.read")
+    expect(newest_book_read).to_contain_text("Bạn / you")
+    page.screenshot(path=str(site.tmp / "portal-access-log.png"), full_page=True)
+
+
+def test_a_level_1_sign_in_is_refused_politely(context: BrowserContext, site: Site) -> None:
+    page = context.new_page()
+    page.goto(f"{site.base}/portal/")
+    with page.expect_response(f"{site.base}/portal/book") as answer:
+        sign_in(page, site, site.me.personal_id, level=1)
+    assert answer.value.status == 403
+    expect(page.get_by_role("alert")).to_contain_text("level-2 e-identity")
+    expect(page.get_by_text(site.me.full_name)).to_have_count(0)
+    page.screenshot(path=str(site.tmp / "portal-level1.png"), full_page=True)
+
+
+def test_another_persons_book_is_not_reachable(context: BrowserContext, site: Site) -> None:
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.goto(f"{site.base}/portal/book?personal_id={site.other.personal_id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(site.me.full_name)
+    # The portal cookie is scoped to /portal: the API does not take it...
+    api = page.goto(f"{site.base}/api/v1/books/{site.other.personal_id}")
+    assert api is not None and api.status == 401
+    # ...and as a Bearer token it opens the citizen's own book only.
+    token = next(c["value"] for c in context.cookies() if c["name"] == SESSION_COOKIE)
+    auth = {"Authorization": f"Bearer {token}"}
+    other = httpx.get(f"{site.base}/api/v1/books/{site.other.personal_id}", headers=auth)
+    own = httpx.get(f"{site.base}/api/v1/books/{site.me.personal_id}", headers=auth)
+    assert (other.status_code, own.status_code) == (404, 200)
+
+
+def test_without_sign_in_a_page_leads_back_to_sign_in(context: BrowserContext,
+                                                      site: Site) -> None:
+    page = context.new_page()
+    page.goto(f"{site.base}/portal/book")
+    assert page.url == f"{site.base}/portal/?expired=1"
+    expect(page.get_by_role("status")).to_contain_text("not signed in")
