@@ -89,7 +89,8 @@ def raw_copy(engine: Engine, data: bytes) -> float:
     with engine.begin() as conn:
         conn.execute(text("CREATE TEMPORARY TABLE raw_lines (personal_id varchar(12), "
                           "full_name varchar(120), case_code varchar(2), job_title varchar(120), "
-                          "salary bigint, allowances bigint, from_month varchar(7)) ON COMMIT DROP"))
+                          "salary bigint, allowances bigint, from_month varchar(7)) "
+                          "ON COMMIT DROP"))
         raw = conn.connection.driver_connection
         start = time.perf_counter()
         with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
