@@ -11,19 +11,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
-from sibook.contributions import service as contributions
 from sibook.core.config import get_settings
-from sibook.core.errors import ValidationError
 from sibook.registry import service
 from sibook.registry.population import population_registry
 from sibook.registry.registration import register
 from sibook.registry.schemas import Created, EmployerIn, HouseholdIn, PersonIn
-from sibook.registry.store import Employer, Person
 
 router = APIRouter(tags=["registry"])
 
@@ -63,32 +59,14 @@ def _persons(g: Guard, limit: int, employer_code: str | None, personal_id: str |
     An employer sees a worker's current employer only when it is itself: where a former
     worker works now is not the former employer's business.
     """
-    s = g.session
-    query = select(Person.person_id, Person.personal_id, Person.full_name,
-                   Person.birth_date).where(g.visible())
-    if personal_id is not None:
-        query = query.where(Person.personal_id == personal_id)
-    if employer_code is not None:
-        employer_id = s.scalar(select(Employer.employer_id).where(Employer.code == employer_code))
-        if employer_id is None:
-            raise ValidationError(field="employer", reason=f"no employer with code {employer_code}")
-        query = query.where(Person.person_id.in_(
-            contributions.current_worker_ids(employer_id=employer_id)))
-    rows = s.execute(query.order_by(Person.personal_id).limit(limit)).all()
-    employer_of = contributions.current_employer_ids(session=s,
-                                                     person_ids=[r.person_id for r in rows])
-    codes = dict(s.execute(select(Employer.employer_id, Employer.code).where(
-        Employer.employer_id.in_(set(employer_of.values())))).tuples().all())
-    own = g.principal.unit_code if isinstance(g.principal, EmployerUnit) else None
+    rows = service.list_persons(session=g.session, limit=limit, employer_code=employer_code,
+                                personal_id=personal_id, within=g.visible())
     if log:
         g.logged([r.person_id for r in rows])
-    out = []
-    for r in rows:
-        code = codes.get(employer_of.get(r.person_id, -1))
-        out.append(PersonOut(personal_id=r.personal_id, full_name=r.full_name,
-                             birth_date=r.birth_date,
-                             employer=code if own is None or code == own else None))
-    return out
+    own = g.principal.unit_code if isinstance(g.principal, EmployerUnit) else None
+    return [PersonOut(personal_id=r.personal_id, full_name=r.full_name, birth_date=r.birth_date,
+                      employer=r.employer if own is None or r.employer == own else None)
+            for r in rows]
 
 
 @router.get("/persons", response_model=PersonList)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from sibook.book import service as book
@@ -34,6 +34,7 @@ from sibook.registry.store import (
 
 @dataclass(frozen=True)
 class PersonRow:
+    person_id: int
     personal_id: str
     full_name: str
     birth_date: date
@@ -166,12 +167,23 @@ def person_id_of(*, session: Session, personal_id: str, realm: str = "civil") ->
 
 
 def list_persons(
-    *, session: Session, limit: int = 100, employer_code: str | None = None, realm: str = "civil"
+    *,
+    session: Session,
+    limit: int = 100,
+    employer_code: str | None = None,
+    personal_id: str | None = None,
+    within: ColumnElement[bool] | None = None,
 ) -> list[PersonRow]:
-    """Persons of ``realm`` in personal-ID order, with their current employer's code."""
+    """Persons in personal-ID order, with their current employer's code.
+
+    ``within`` is the caller's visibility predicate (the access policy's); without one, only
+    the civil realm: defence and public-security persons never appear in a civil listing.
+    """
     query = select(Person.person_id, Person.personal_id, Person.full_name, Person.birth_date).where(
-        Person.realm == realm
+        Person.realm == "civil" if within is None else within
     )
+    if personal_id is not None:
+        query = query.where(Person.personal_id == personal_id)
     if employer_code is not None:
         employer_id = session.scalar(
             select(Employer.employer_id).where(Employer.code == employer_code)
@@ -184,22 +196,10 @@ def list_persons(
     employer_of = contributions.current_employer_ids(
         session=session, person_ids=[r.person_id for r in rows]
     )
-    codes = dict(
-        session.execute(
-            select(Employer.employer_id, Employer.code).where(
-                Employer.employer_id.in_(set(employer_of.values()))
-            )
-        )
-        .tuples()
-        .all()
-    )
+    codes = employer_codes(session=session, employer_ids=set(employer_of.values()))
     return [
-        PersonRow(
-            r.personal_id,
-            r.full_name,
-            r.birth_date,
-            codes.get(employer_of[r.person_id]) if r.person_id in employer_of else None,
-        )
+        PersonRow(r.person_id, r.personal_id, r.full_name, r.birth_date,
+                  codes.get(employer_of.get(r.person_id, -1)))
         for r in rows
     ]
 
