@@ -63,7 +63,7 @@ def declare(
             with unit_of_work(ready_engine()) as session:
                 result = file_declaration(
                     session=session,
-                    data=file.read_bytes(),
+                    data=file,
                     file_name=file.name,
                     employer_code=employer,
                     month=period,

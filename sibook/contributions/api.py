@@ -44,24 +44,16 @@ async def file_declaration(
 ) -> dict[str, Any]:
     """File a monthly D02-LT list; idempotent by content, employer, month and batch."""
     g.employer(code)
-    data = await file.read()
     name = file.filename or "declaration.csv"
     period = Period.parse(month)
-    if len(data) > ASYNC_BYTES:
-        job = jobs.start(
-            data=data, file_name=name, employer_code=code, month=period, batch_no=batch
-        )
+    if (file.size or 0) > ASYNC_BYTES:
+        job = jobs.start(upload=file.file, file_name=name, employer_code=code, month=period,
+                         batch_no=batch, engine=g.session.get_bind().engine)
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = f"/api/v1/employers/{code}/declaration-jobs/{job.job_id}"
         return job.as_dict()
-    result = declare(
-        session=g.session,
-        data=data,
-        file_name=name,
-        employer_code=code,
-        month=period,
-        batch_no=batch,
-    )
+    result = declare(session=g.session, data=await file.read(), file_name=name,
+                     employer_code=code, month=period, batch_no=batch)
     if not result["replayed"]:
         g.logged(staging.person_ids(g.session.connection()))
     return {"accepted": True, **result}

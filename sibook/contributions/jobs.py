@@ -2,15 +2,20 @@
 
 The work itself is one transaction (``declare``), so a job that dies leaves nothing behind and
 re-uploading the same file is safe: the idempotency key answers the first result if it landed.
+Job states live in this process's memory; the filed result itself is in the database.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from sqlalchemy import Engine
 
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
@@ -29,31 +34,25 @@ class Job:
     errors: list[dict[str, object]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id,
-            "employer": self.employer,
-            "month": self.month,
-            "status": self.status,
-            "lines_done": self.lines_done,
-            "result": self.result,
-            "errors": self.errors,
-        }
+        return {"job_id": self.job_id, "employer": self.employer, "month": self.month,
+                "status": self.status, "lines_done": self.lines_done, "result": self.result,
+                "errors": self.errors}
 
 
 _jobs: dict[str, Job] = {}
 _lock = threading.Lock()
 
 
-def start(*, data: bytes, file_name: str, employer_code: str, month: Period, batch_no: int) -> Job:
+def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period,
+          batch_no: int, engine: Engine) -> Job:
+    """Copy the upload to a temporary file (in blocks, never whole in memory) and file it."""
     job = Job(job_id=uuid.uuid4().hex, employer=employer_code, month=str(month))
+    with tempfile.NamedTemporaryFile(suffix=Path(file_name).suffix, delete=False) as spool:
+        shutil.copyfileobj(upload, spool, length=1 << 20)
     with _lock:
         _jobs[job.job_id] = job
-    threading.Thread(
-        target=_run,
-        args=(job, data, file_name, month, batch_no),
-        name=f"declaration-{job.job_id}",
-        daemon=True,
-    ).start()
+    threading.Thread(target=_run, args=(job, engine, Path(spool.name), file_name, month, batch_no),
+                     name=f"declaration-{job.job_id}", daemon=True).start()
     return job
 
 
@@ -62,30 +61,18 @@ def get(job_id: str) -> Job | None:
         return _jobs.get(job_id)
 
 
-def _run(job: Job, path: Path, file_name: str, month: Period, batch_no: int) -> None:
+def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
+         batch_no: int) -> None:
     job.status = "running"
-    try:
-        _file(job, path, file_name, month, batch_no)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _file(job: Job, data: Path, file_name: str, month: Period, batch_no: int) -> None:
 
     def progress(_stage: str, lines: int) -> None:
         job.lines_done = lines
 
     try:
-        with unit_of_work() as session:
-            job.result = declare(
-                session=session,
-                data=data,
-                file_name=file_name,
-                employer_code=job.employer,
-                month=month,
-                batch_no=batch_no,
-                progress=progress,
-            )
+        with unit_of_work(engine) as session:
+            job.result = declare(session=session, data=path, file_name=file_name,
+                                 employer_code=job.employer, month=month, batch_no=batch_no,
+                                 progress=progress)
         job.status = "accepted"
     except ValidationError as exc:
         job.errors = [p.as_dict() for p in exc.problems]
@@ -93,3 +80,5 @@ def _file(job: Job, data: Path, file_name: str, month: Period, batch_no: int) ->
     except ConflictError as exc:
         job.errors = [{"field": "batch", "reason": str(exc)}]
         job.status = "refused"
+    finally:
+        path.unlink(missing_ok=True)

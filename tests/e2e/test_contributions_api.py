@@ -1,0 +1,116 @@
+"""Employers file, pay and read their ledger over HTTP, as their payroll software would."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from sibook.access import ratelimit, tokens
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.contributions import api as contributions_api
+from sibook.core import migrate
+from sibook.core.db import make_engine, unit_of_work
+from sibook.ids import make_enterprise_code
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+
+OTHER_UNIT = make_enterprise_code(77, "79")
+
+
+@dataclass
+class Api:
+    client: TestClient
+    workers: list[str]
+
+    def as_employer(self, unit: str = EMPLOYER) -> dict[str, str]:
+        token = tokens.issue({"sub": f"client-{unit}", "kind": "employer", "unit_code": unit})
+        return {"Authorization": f"Bearer {token}"}
+
+    def file(self, data: bytes, month: str = "2026-01", unit: str = EMPLOYER) -> Any:
+        return self.client.post(f"/api/v1/employers/{unit}/declarations",
+                                headers=self.as_employer(unit), data={"month": month},
+                                files={"file": ("d02.csv", data, "text/csv")})
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    engine: Engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
+    migrate.upgrade(engine)
+    workers = setup_workers(engine, 4)
+    app = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(engine) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    yield Api(TestClient(app), workers)
+    engine.dispose()
+    get_access_settings.cache_clear()
+
+
+def test_a_filing_is_computed_and_a_refiling_changes_nothing(api: Api) -> None:
+    data = csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")])
+    first = api.file(data)
+    assert first.status_code == 201, first.text
+    assert first.json()["dues"] == {"2026-01": 3_200_000}
+    again = api.file(data)
+    assert again.status_code == 201 and again.json()["replayed"] is True
+
+
+def test_a_bad_filing_is_422_with_row_and_column(api: Api) -> None:
+    r = api.file(csv_of([(api.workers[0], "TM", 1_000, "2026-01")]))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["row"] == 2
+    assert r.json()["errors"][0]["field"] == "salary"
+
+
+def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    r = api.file(csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers]))
+    assert r.status_code == 202, r.text
+    location = r.headers["Location"]
+    for _ in range(200):
+        job = api.client.get(location, headers=api.as_employer()).json()
+        if job["status"] in ("accepted", "refused"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "accepted", job
+    # 4 x 8,000,000 x 32% = 10,240,000
+    assert job["result"]["dues"] == {"2026-01": 10_240_000}
+
+
+def test_payments_and_ledgers(api: Api) -> None:
+    an = api.workers[0]
+    api.file(csv_of([(an, "TM", 10_000_000, "2026-01")]), month="2026-02")
+    paid = api.client.post(f"/api/v1/employers/{EMPLOYER}/payments", headers=api.as_employer(),
+                           json={"amount": 4_000_000, "reference": "VCB-1",
+                                 "paid_on": "2026-02-20"})
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["allocated"] == [{"month": "2026-01", "amount": 3_200_000},
+                                        {"month": "2026-02", "amount": 800_000}]
+    ledger = api.client.get(f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-02-20",
+                            headers=api.as_employer()).json()
+    assert [m["status"] for m in ledger["months"]] == ["paid", "partly_paid"]
+    person = api.client.get(f"/api/v1/persons/{an}/ledger?as_of=2026-02-20",
+                            headers=api.as_employer()).json()
+    assert [m["status"] for m in person["months"]] == ["paid", "partly_paid"]
+
+
+def test_an_employer_cannot_file_for_another_unit(api: Api) -> None:
+    r = api.client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
+                        headers=api.as_employer(OTHER_UNIT), data={"month": "2026-01"},
+                        files={"file": ("d.csv", b"personal_id,case_code\n", "text/csv")})
+    assert r.status_code == 403
