@@ -1,8 +1,8 @@
 """Declaration benchmark: lines/s end to end (parse, validate, compute, write) on PostgreSQL,
 beside a raw COPY of the same rows into a table as wide as the declaration, in the same run.
 
-It builds its own synthetic data: N registered workers with no open period and employers in
-region I, then files TM (new increase) declarations for them.
+It builds its own synthetic data: N registered workers whose last period ended in 2025-12 and
+employers in region I, then files TM (new increase) declarations for them from 2026-01.
 
   python bench/bench_declarations.py --workers 100000                 # one big filing
   python bench/bench_declarations.py --workers 1000000 --employers 50  # a share of a national month
@@ -70,6 +70,13 @@ def populate(engine: Engine, workers: int, employers: int) -> list[str]:
                     "male" if n % 2 else "female", "Kinh", "VN", "001", "civil") for n in ids])
             write(conn, "si_books", ("person_id", "book_number", "status", "version"),
                   [(n + 1, personal_id(n), "active", 1) for n in ids])
+            # Everyone has a past: a closed period elsewhere (2020-01..2025-12), as in a live
+            # national database, so lookups and plans meet a full periods table.
+            write(conn, "si_periods", ("person_id", "seq", "from_month", "to_month", "kind",
+                                       "employer_id", "salary_basis", "allowances",
+                                       "occupational_rate_bp"),
+                  [(n + 1, 1, 2020 * 12, 2025 * 12 + 11, "compulsory", 1, 5_000_000, 0, 50)
+                   for n in ids])
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))  # as autovacuum would have, on a live database
     return codes

@@ -8,10 +8,17 @@ from typing import Any, NoReturn
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sibook.cli.context import ready_engine
-from sibook.cli.output import JsonFlag, console, emit, err_console, refuse, usage_error
+from sibook.cli.output import (
+    JsonFlag,
+    console,
+    emit,
+    err_console,
+    refuse,
+    show_table,
+    usage_error,
+)
 from sibook.contributions import queries
 from sibook.contributions.declare import declare as file_declaration
 from sibook.contributions.payments import post_payment
@@ -82,12 +89,8 @@ def declare(
 def _report(problems: list[Problem], as_json: bool) -> NoReturn:
     if as_json:
         refuse(problems, as_json, {"accepted": False})
-    table = Table(title="Declaration refused: nothing was changed", title_style="red")
-    for col in ("row", "column", "reason"):
-        table.add_column(col)
-    for p in problems:
-        table.add_row("" if p.row is None else str(p.row), p.field, p.reason)
-    err_console.print(table)
+    show_table("Declaration refused: nothing was changed", ("row", "column", "reason"),
+               ((p.row, p.field, p.reason) for p in problems), on=err_console, style="red")
     raise typer.Exit(1)
 
 
@@ -172,25 +175,19 @@ def ledger_show(
 
 
 def _show_person(d: dict[str, Any]) -> None:
-    table = Table(title=f"Contribution months of {d['personal_id']}")
-    for col in ("month", "employer", "basis", "employee", "employer share", "status"):
-        table.add_column(col)
-    for m in d["months"]:
-        status = m["status"] + (" (deducted, not remitted)" if m["deducted_not_remitted"] else "")
-        table.add_row(
-            m["month"],
-            m["employer"],
-            f"{m['basis']:,}",
-            _amount(m["employee_share"]),
-            _amount(m["employer_share"]),
-            status,
-        )
-    console.print(table)
+    show_table(
+        f"Contribution months of {d['personal_id']}",
+        ("month", "employer", "basis", "employee", "employer share", "status"),
+        ((m["month"], m["employer"], m["basis"], _total(m["employee_share"]),
+          _total(m["employer_share"]),
+          m["status"] + (" (deducted, not remitted)" if m["deducted_not_remitted"] else ""))
+         for m in d["months"]),
+    )
     console.print(d["summary"])
 
 
-def _amount(share: dict[str, int] | None) -> str:
-    return "-" if share is None else f"{share['total']:,}"
+def _total(share: dict[str, int] | None) -> int | str:
+    return "-" if share is None else share["total"]
 
 
 @ledger_app.command("employer")
@@ -210,18 +207,10 @@ def ledger_employer(
 
 
 def _show_employer(d: dict[str, Any]) -> None:
-    table = Table(title=f"Ledger of {d['employer']}")
-    for col in ("month", "due", "paid", "outstanding", "interest", "status"):
-        table.add_column(col)
-    for m in d["months"]:
-        flag = " EVASION" if m["evasion"] else ""
-        table.add_row(
-            m["month"],
-            f"{m['due']:,}",
-            f"{m['paid']:,}",
-            f"{m['outstanding']:,}",
-            f"{m['interest']:,}",
-            m["status"] + flag,
-        )
-    console.print(table)
+    show_table(
+        f"Ledger of {d['employer']}",
+        ("month", "due", "paid", "outstanding", "interest", "status"),
+        ((m["month"], m["due"], m["paid"], m["outstanding"], m["interest"],
+          m["status"] + (" EVASION" if m["evasion"] else "")) for m in d["months"]),
+    )
     console.print(d["totals"])

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from sibook.core.errors import Problem
 
@@ -53,3 +54,22 @@ def usage_error(message: str) -> NoReturn:
     """A bad flag value that Typer could not catch by type: exit 2 like any usage error."""
     err_console.print(f"usage error: {message}", markup=False, highlight=False)
     raise typer.Exit(2)
+
+
+def show_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *,
+               on: Console = console, style: str | None = None) -> None:
+    """A titled table; ``None`` cells print empty, numbers with thousands separators."""
+    table = Table(title=title, title_style=style)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    on.print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from sibook.cli.context import ready_engine
 from sibook.cli.contributions import parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.cli.output import JsonFlag, console, emit, refuse, show_table
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
@@ -91,12 +90,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
     if not rows:
         console.print(f"no {title.lower()}")
         return
-    table = Table(title=title)
-    for key in rows[0]:
-        table.add_column(key)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
-    console.print(table)
+    show_table(title, list(rows[0]), (list(row.values()) for row in rows))
 
 
 @employers_app.command("add")

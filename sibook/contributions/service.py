@@ -63,38 +63,11 @@ class UIRow:
 
 
 def si_periods_of(*, session: Session, person_id: int) -> list[ParticipationRow]:
-    rows = session.scalars(
-        select(SIPeriod).where(SIPeriod.person_id == person_id).order_by(SIPeriod.from_month)
-    )
-    return [
-        ParticipationRow(
-            r.kind,
-            Period.from_index(r.from_month),
-            None if r.to_month is None else Period.from_index(r.to_month),
-            r.employer_id,
-            r.job_title,
-            r.salary_basis,
-            r.allowances,
-            r.occupational_rate_bp,
-            r.support_group,
-        )
-        for r in rows
-    ]
+    return si_periods_of_many(session=session, person_ids=[person_id]).get(person_id, [])
 
 
 def ui_periods_of(*, session: Session, person_id: int) -> list[UIRow]:
-    rows = session.scalars(
-        select(UIPeriod).where(UIPeriod.person_id == person_id).order_by(UIPeriod.from_month)
-    )
-    return [
-        UIRow(
-            Period.from_index(r.from_month),
-            None if r.to_month is None else Period.from_index(r.to_month),
-            r.employer_id,
-            r.salary_basis,
-        )
-        for r in rows
-    ]
+    return ui_periods_of_many(session=session, person_ids=[person_id]).get(person_id, [])
 
 
 def ui_reserved_months(*, session: Session, person_id: int) -> int:
