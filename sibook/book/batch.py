@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sibook.book import versions
@@ -22,7 +21,6 @@ from sibook.book.assemble import Header, HISpan
 from sibook.book.issuing import issue_qr
 from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
 from sibook.contributions import service as contributions
-from sibook.core.schema import metadata
 from sibook.registry import service as registry
 from sibook.signing.keys import Signer
 
@@ -81,26 +79,13 @@ def load_people(*, session: Session, person_ids: Sequence[int]) -> dict[int, Per
                               reserved.get(pid, 0)) for pid, h in headers.items()}
 
 
-# The registry's service reads one person at a time; these two read a batch of them. They belong
-# beside ``registry.person_facts`` and ``registry.hi_cards_of``; until then they read the
-# registry's tables through the schema's metadata, not its store module.
-
 def _headers(session: Session, ids: list[int]) -> dict[int, Header]:
-    persons = metadata.tables["persons"]
-    rows = session.execute(select(
-        persons.c.person_id, persons.c.personal_id, persons.c.legacy_si_code,
-        persons.c.full_name, persons.c.birth_date, persons.c.sex, persons.c.nationality,
-        persons.c.realm).where(persons.c.person_id.in_(ids)))
-    return {r[0]: Header(*r[1:]) for r in rows}
+    return {pid: Header(f.personal_id, f.legacy_si_code, f.full_name, f.birth_date, f.sex,
+                        f.nationality, f.realm)
+            for pid, f in registry.person_facts_many(session=session, person_ids=ids).items()}
 
 
 def _hi_cards(session: Session, ids: list[int]) -> dict[int, list[HISpan]]:
-    cards = metadata.tables["hi_cards"]
-    rows = session.execute(select(
-        cards.c.person_id, cards.c.card_number, cards.c.benefit_level, cards.c.valid_from,
-        cards.c.valid_to, cards.c.initial_kcb_place).where(cards.c.person_id.in_(ids))
-        .order_by(cards.c.person_id, cards.c.valid_from, cards.c.seq))
-    out: dict[int, list[HISpan]] = {}
-    for r in rows:
-        out.setdefault(r[0], []).append(HISpan(*r[1:]))
-    return out
+    return {pid: [HISpan(c.card_number, c.benefit_level, c.valid_from, c.valid_to,
+                         c.initial_kcb_place) for c in cards]
+            for pid, cards in registry.hi_cards_of_many(session=session, person_ids=ids).items()}

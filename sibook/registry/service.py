@@ -318,35 +318,35 @@ class HICardRow:
 
 
 def person_facts(*, session: Session, person_id: int) -> PersonFacts:
-    row = session.get(Person, person_id)
-    if row is None:
+    facts = person_facts_many(session=session, person_ids=[person_id]).get(person_id)
+    if facts is None:
         raise ValidationError(field="person_id", reason=f"no registered person {person_id}")
-    return PersonFacts(
-        row.person_id,
-        row.personal_id,
-        row.legacy_si_code,
-        row.full_name,
-        row.birth_date,
-        row.sex,
-        row.nationality,
-        row.realm,
+    return facts
+
+
+def person_facts_many(*, session: Session, person_ids: list[int]) -> dict[int, PersonFacts]:
+    rows = session.execute(
+        select(Person.person_id, Person.personal_id, Person.legacy_si_code, Person.full_name,
+               Person.birth_date, Person.sex, Person.nationality, Person.realm)
+        .where(Person.person_id.in_(person_ids))
     )
+    return {r[0]: PersonFacts(*r) for r in rows}
 
 
 def hi_cards_of(*, session: Session, person_id: int) -> list[HICardRow]:
     """The person's HI card validity intervals, oldest first."""
-    rows = session.scalars(
-        select(HICard).where(HICard.person_id == person_id).order_by(HICard.valid_from, HICard.seq)
+    return hi_cards_of_many(session=session, person_ids=[person_id]).get(person_id, [])
+
+
+def hi_cards_of_many(*, session: Session, person_ids: list[int]) -> dict[int, list[HICardRow]]:
+    rows = session.execute(
+        select(HICard.person_id, HICard.card_number, HICard.group_code, HICard.benefit_level,
+               HICard.province_code, HICard.initial_kcb_place, HICard.valid_from,
+               HICard.valid_to)
+        .where(HICard.person_id.in_(person_ids))
+        .order_by(HICard.person_id, HICard.valid_from, HICard.seq)
     )
-    return [
-        HICardRow(
-            r.card_number,
-            r.group_code,
-            r.benefit_level,
-            r.province_code,
-            r.initial_kcb_place,
-            r.valid_from,
-            r.valid_to,
-        )
-        for r in rows
-    ]
+    out: dict[int, list[HICardRow]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(HICardRow(*r[1:]))
+    return out
