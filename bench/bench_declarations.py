@@ -14,39 +14,19 @@ import argparse
 import io
 import resource
 import time
-import uuid
 from datetime import date
 
-from sqlalchemy import Engine, create_engine, text
+from scratch_db import drop, fresh  # bench/scratch_db.py (scripts run from bench/)
+from sqlalchemy import Engine, text
 
 from sibook.contributions.declare import declare
-from sibook.core import migrate
 from sibook.core.bulk import write
-from sibook.core.db import make_engine, unit_of_work
+from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MONTH = Period(2026, 1)
 COLUMNS = "personal_id,full_name,case_code,job_title,salary,allowances,from_month"
-
-
-def fresh() -> tuple[Engine, str]:
-    name = f"sibook_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
-    migrate.upgrade(engine)
-    return engine, name
-
-
-def drop(name: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def personal_id(n: int) -> str:
@@ -111,7 +91,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=100_000)
     parser.add_argument("--employers", type=int, default=1)
     args = parser.parse_args()
-    engine, name = fresh()
+    engine, name = fresh("postgresql")
     try:
         codes = populate(engine, args.workers, args.employers)
         per = args.workers // args.employers

@@ -18,45 +18,18 @@ import random
 import resource
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from scratch_db import drop, fresh  # bench/scratch_db.py (scripts run from bench/)
+from sqlalchemy import Engine
 
-from sibook.core import migrate
 from sibook.core.bulk import write
-from sibook.core.db import make_engine
 from sibook.seed import employers as employer_gen
 from sibook.seed.population import COLUMNS, Population
 from sibook.seed.service import seed
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TODAY = date(2026, 11, 1)
-
-
-def fresh(backend: str, workdir: Path) -> tuple[Engine, str | None]:
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}")
-        migrate.upgrade(engine)
-        return engine, None
-    name = f"sibook_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
-    migrate.upgrade(engine)
-    return engine, name
-
-
-def drop(name: str | None) -> None:
-    if name is None:
-        return
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def raw_baseline(engine: Engine, people: int, employers: int) -> tuple[int, float]:
