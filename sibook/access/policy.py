@@ -82,8 +82,9 @@ RULES: dict[Action, Rule] = {
     Action.EMPLOYER_REGISTER: Rule("register an employer", officer_roles=CLERK, personal=False),
     Action.ME_READ: Rule("citizen reads own record", citizen=True),
     Action.ME_ACCESS_LOG: Rule("citizen reads who looked at their data", citizen=True),
-    Action.BOOK_READ: Rule("read the SI book", citizen=True, employer=True,
-                           officer_roles=ALL_ROLES),
+    # Not employers: a book holds every month of a career, and an employer may see only the
+    # months a worker worked for it (the person ledger, filtered by Guard.months, shows those).
+    Action.BOOK_READ: Rule("read the SI book", citizen=True, officer_roles=ALL_ROLES),
     Action.BOOK_ISSUE: Rule("issue or revoke an SI book", officer_roles=APPROVER),
     Action.CONTRIBUTION_READ: Rule("read contributions", citizen=True, employer=True,
                                    officer_roles=ALL_ROLES),
