@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import Engine
@@ -32,6 +29,7 @@ from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_personal_id
 from sibook.registry import service
 from sibook.registry.domain import NewPerson
+from tests.servers import free_port, serving
 
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
 BINH = make_personal_id("079", date(1991, 7, 9), "female", 222)
@@ -44,11 +42,6 @@ class Site:
     password: str
     keys_dir: str
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(engine: Engine) -> None:
@@ -63,7 +56,7 @@ def _seed(engine: Engine) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp: Path = tmp_path_factory.mktemp("oidc")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     password = secrets.token_urlsafe(12)
     mp = pytest.MonkeyPatch()
@@ -87,15 +80,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
     app.dependency_overrides[get_session] = session
     app.mount("/dev-idp", create_dev_idp(engine=engine))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Site(base, f"{base}/dev-idp", password, str(tmp / "keys"))
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port):
+        yield Site(base, f"{base}/dev-idp", password, str(tmp / "keys"))
     engine.dispose()
     mp.undo()
     get_access_settings.cache_clear()

@@ -12,9 +12,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import text
 
@@ -35,6 +31,7 @@ from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.seed.service import seed
+from tests.servers import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -58,11 +55,6 @@ class Site:
     other: Citizen
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def _two_citizens(engine_url: str) -> tuple[Citizen, Citizen]:
     """Two civil persons with a career; the first one with unpaid months when the seed has any."""
@@ -82,7 +74,7 @@ def _two_citizens(engine_url: str) -> tuple[Citizen, Citizen]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("portal")
-    port, password = _free_port(), secrets.token_urlsafe(12)
+    port, password = free_port(), secrets.token_urlsafe(12)
     base, db_url = f"http://127.0.0.1:{port}", f"sqlite:///{tmp / 'portal.db'}"
     mp = pytest.MonkeyPatch()
     for name, value in {"DATABASE_URL": db_url, "KEYS_DIR": str(tmp / "keys"),
@@ -102,16 +94,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     seed(engine=engine, people=300, employers=20, seed=7)
     engine.dispose()
     me, other = _two_citizens(db_url)
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Site(base, password, tmp, me, other)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(), port):
+        yield Site(base, password, tmp, me, other)
     mp.undo()
     get_settings.cache_clear()
     get_access_settings.cache_clear()

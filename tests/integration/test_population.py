@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine, insert, text
 
 from sibook.core.db import unit_of_work
@@ -25,6 +21,7 @@ from sibook.registry.population import (
 from sibook.registry.population_service import create_app
 from sibook.registry.registration import PopulationServiceDown, register
 from sibook.registry.store import PopulationCitizen
+from tests.servers import free_port, serving
 
 BORN = date(1995, 4, 9)
 HOA = make_personal_id("079", BORN, "female", 777)
@@ -41,25 +38,11 @@ def citizens(engine: Engine) -> Engine:
     return engine
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture
 def http_service(citizens: Engine) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(citizens), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(create_app(citizens), free_port()) as base:
+        yield base
 
 
 @pytest.fixture(params=["local", "http"])
@@ -83,7 +66,7 @@ def test_an_unknown_citizen_is_none(population: PopulationRegistry) -> None:
 
 def test_an_unreachable_service_is_an_error_not_a_none() -> None:
     with pytest.raises(PopulationUnavailable):
-        HttpPopulationRegistry(f"http://127.0.0.1:{_free_port()}", timeout=0.5).lookup(HOA)
+        HttpPopulationRegistry(f"http://127.0.0.1:{free_port()}", timeout=0.5).lookup(HOA)
 
 
 def hoa(**changes: object) -> NewPerson:
@@ -129,7 +112,7 @@ def test_registration_verifies_a_matching_identity_and_issues_the_book(citizens:
 
 
 def test_a_down_population_service_registers_nobody(citizens: Engine) -> None:
-    down = HttpPopulationRegistry(f"http://127.0.0.1:{_free_port()}", timeout=0.5)
+    down = HttpPopulationRegistry(f"http://127.0.0.1:{free_port()}", timeout=0.5)
     with pytest.raises(PopulationServiceDown), unit_of_work(citizens) as s:
         register(session=s, person=hoa(), population=down, require_match=False)
     with citizens.connect() as conn:
