@@ -9,7 +9,7 @@ tens of calculations, not hundreds.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -30,7 +30,8 @@ from sibook.contributions.service import ParticipationRow, UIRow
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules import voluntary_dues
-from sibook.rules.contribution import compulsory_shares
+from sibook.rules.contribution import Terms, compulsory_terms, shares_under
+from sibook.rules.inputs import check_money
 
 ARREAR_STATUSES = ("unpaid", "partly_paid")
 
@@ -63,44 +64,55 @@ def law_epochs() -> tuple[Period, ...]:
     return tuple(sorted(starts))
 
 
-def pieces(start: Period, end: Period) -> Iterable[tuple[Period, Period]]:
-    """``start..end`` cut at the law's epochs."""
-    epochs = law_epochs()
+@cache
+def _epoch_indices() -> tuple[int, ...]:
+    return tuple(e.index for e in law_epochs())
+
+
+def pieces(start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """Months ``start..end`` (``Period.index`` numbers) cut at the law's epochs, each piece with
+    the first month of its epoch: every law lookup, hence every amount, is the same for both.
+    Before the first epoch no table has a row, so such a piece answers the month before it
+    (one refusal cached, not one per month). Integers, not Periods: a long career is cut into
+    tens of pieces and compared hundreds of times."""
+    epochs = _epoch_indices()
+    i = bisect_right(epochs, start)
+    epoch = epochs[i - 1] if i else epochs[0] - 1
     cursor = start
-    i = bisect_right(epochs, cursor)
     while cursor <= end:
         stop = min(end, epochs[i] - 1) if i < len(epochs) else end
-        yield cursor, stop
-        cursor, i = stop + 1, i + 1
-
-
-def epoch_start(month: Period) -> Period:
-    """The first month of the law epoch holding ``month``: every law lookup, hence every
-    amount, is the same for both (``month`` itself before the first epoch)."""
-    epochs = law_epochs()
-    i = bisect_right(epochs, month)
-    return epochs[i - 1] if i else month
+        yield cursor, stop, epoch
+        cursor = epoch = stop + 1
+        i += 1
 
 
 def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, EmployerInfo],
              last: Period) -> list[Line]:
-    """Book lines of the periods up to month ``last`` (later months are not in the book yet)."""
+    """Book lines of the periods up to month ``last`` (later months are not in the book yet).
+    Pieces of one period whose amounts the law left unchanged stay one line."""
     out: list[Line] = []
+    month = Period.from_index
     for p in periods:
         if p.from_month > last:
             continue
-        end = min(p.to_month or last, last)
+        end = min(p.to_month or last, last).index
         employer = employers.get(p.employer_id) if p.employer_id is not None else None
         region = employer.region if employer else "I"
-        for a, b in pieces(p.from_month, end):
+        code, name = (employer.code, employer.name) if employer else (None, None)
+        ongoing = p.to_month is None or p.to_month > last
+        basis = p.salary_basis + p.allowances
+        stretches: list[list[Any]] = []  # [from, to, shares], merged while shares stay equal
+        for a, b, epoch in pieces(p.from_month.index, end):
             # Keyed by the epoch, not the month: people with the same basis share one result.
-            shares = _shares(epoch_start(a), p.salary_basis + p.allowances, region,
-                             p.occupational_rate_bp, p.kind)
-            out.append(Line(a, b, p.kind, employer.code if employer else None,
-                            employer.name if employer else None, p.job_title, p.salary_basis,
+            shares = _shares(epoch, basis, region, p.occupational_rate_bp, p.kind)
+            if stretches and stretches[-1][2] == shares:
+                stretches[-1][1] = b
+            else:
+                stretches.append([a, b, shares])
+        for a, b, shares in stretches:
+            out.append(Line(month(a), month(b), p.kind, code, name, p.job_title, p.salary_basis,
                             p.allowances, shares[0] if shares else None,
-                            shares[1] if shares else None,
-                            ongoing=b == end and (p.to_month is None or p.to_month > last)))
+                            shares[1] if shares else None, ongoing=ongoing and b == end))
     return out
 
 
@@ -163,17 +175,44 @@ def employer_ids(p: PersonInputs) -> set[int]:
     return ids | {u.employer_id for u in p.ui_rows}
 
 
-@lru_cache(maxsize=65_536)
-def _shares(month: Period, basis: int, region: str, oa_bp: int, kind: str
+def _shares(index: int, basis: int, region: str, oa_bp: int, kind: str
             ) -> tuple[Shares, Shares] | None:
     """Employer's and worker's monthly amounts per fund, as the rules compute them; None when
-    the law tables do not reach back to ``month`` or the basis is outside what the law allows."""
+    the law tables do not reach back to the month or the basis is outside what the law allows."""
     try:
+        check_money(basis, "salary")
         if kind == "voluntary":
-            result = voluntary_dues(month=month, salary=basis)
-            return result.employer.as_dict(), result.employee.as_dict()
-        return compulsory_shares(month, max(basis, 1), region,
-                                 "reduced" if oa_bp == 30 else "standard",
-                                 "foreign" if kind == "foreign" else "compulsory")
+            return _voluntary_shares(index, basis)
+    except ValidationError:
+        return None
+    terms = _terms_at(index, region, oa_bp, kind)
+    if terms is None:
+        return None
+    si_cap, ui_cap, denominator, rates = terms
+    # The amounts depend on the rates and the capped bases only: keyed so, most of a career's
+    # pieces (each epoch's caps differ; the rates seldom do) share one computation.
+    return _shares_under(denominator, rates, min(basis, si_cap), min(basis, ui_cap))
+
+
+_shares_under = lru_cache(maxsize=65_536)(shares_under)
+
+
+@cache
+def _terms_at(index: int, region: str, oa_bp: int, kind: str) -> Terms | None:
+    """The law's terms for a month, or None before the tables begin (asked once per epoch: a
+    refusal builds an exception with its reasons, and most of a long career predates them)."""
+    try:
+        return compulsory_terms(Period.from_index(index), region,
+                                "reduced" if oa_bp == 30 else "standard",
+                                "foreign" if kind == "foreign" else "compulsory")
     except ValidationError:  # NoRuleInForce is one
         return None
+
+
+@lru_cache(maxsize=16_384)
+def _voluntary_shares(index: int, income: int) -> tuple[Shares, Shares] | None:
+    try:
+        result = voluntary_dues(month=Period.from_index(index), salary=income)
+    except ValidationError:  # before the tables, or an income outside the law's range
+        return None
+    return result.employer.as_dict(), result.employee.as_dict()

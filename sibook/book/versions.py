@@ -12,11 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from sibook.book.assemble import content_hash
+from sibook.book.assemble import content_hash, hashed
 from sibook.book.store import BookVersion, SIBook
+from sibook.core.bulk import write
 
 
 @dataclass(frozen=True)
@@ -89,30 +91,40 @@ def record(*, session: Session, person_id: int, payload: dict[str, Any],
 
 def record_many(*, session: Session, payloads: Mapping[int, dict[str, Any]],
                 now: datetime | None = None) -> dict[int, tuple[Version, bool]]:
-    """``record`` for many persons: one query for their latest versions, one insert of the new
-    ones and one update of the register (``{person_id: (version, created)}``)."""
+    """``record`` for many persons: one query for their latest versions, one bulk write of the
+    new ones (their canonical text, hashed once and stored as is) and one executemany for the
+    register (``{person_id: (version, created)}``)."""
     if not payloads:
         return {}
     at = now or datetime.now(UTC)
     last = _latest_many(session, list(payloads))
     out: dict[int, tuple[Version, bool]] = {}
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    conn = session.connection()
+    stored_at = at if conn.dialect.name == "postgresql" else _sqlite_time(at)
     for person_id, payload in payloads.items():
-        digest = content_hash(payload)
+        text, digest = hashed(payload)
         latest_one = last.get(person_id)
         if latest_one is not None and latest_one.content_hash == digest:
             out[person_id] = replace(latest_one, payload=payload), False
             continue
         number, prev = (latest_one.version, latest_one.content_hash) if latest_one else (0, None)
-        rows.append({"person_id": person_id, "version": number + 1, "content_hash": digest,
-                     "prev_hash": prev, "created_at": at, "payload": payload})
+        rows.append((person_id, number + 1, digest, prev, stored_at, text.decode()))
         out[person_id] = Version(number + 1, digest, prev, at, payload), True
     if rows:
-        session.execute(insert(BookVersion), rows)
-        # ORM bulk UPDATE by primary key: one executemany for the register's version numbers.
-        session.execute(update(SIBook), [{"person_id": r["person_id"], "version": r["version"]}
-                                         for r in rows])
+        write(conn, "book_versions", _COLUMNS, rows)
+        conn.execute(sql("UPDATE si_books SET version = :v WHERE person_id = :p"),
+                     [{"v": r[1], "p": r[0]} for r in rows])
     return out
+
+
+_COLUMNS = ("person_id", "version", "content_hash", "prev_hash", "created_at", "payload")
+
+
+def _sqlite_time(at: datetime) -> str:
+    """A timestamp as SQLAlchemy's SQLite DateTime stores it (naive UTC text), for the raw
+    executemany of the bulk path."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _latest_many(session: Session, person_ids: list[int]) -> dict[int, Version]:

@@ -207,24 +207,18 @@ def si_periods_of_many(
     out: dict[int, list[ParticipationRow]] = {}
     if not person_ids:
         return out
+    t = SIPeriod.__table__.c
     rows = session.execute(
-        select(SIPeriod.__table__)
-        .where(SIPeriod.person_id.in_(person_ids))
-        .order_by(SIPeriod.person_id, SIPeriod.from_month, SIPeriod.seq)
-    )
-    for r in rows:
-        out.setdefault(r.person_id, []).append(
-            ParticipationRow(
-                r.kind,
-                Period.from_index(r.from_month),
-                None if r.to_month is None else Period.from_index(r.to_month),
-                r.employer_id,
-                r.job_title,
-                r.salary_basis,
-                r.allowances,
-                r.occupational_rate_bp,
-                r.support_group,
-            )
+        select(t.person_id, t.kind, t.from_month, t.to_month, t.employer_id, t.job_title,
+               t.salary_basis, t.allowances, t.occupational_rate_bp, t.support_group)
+        .where(t.person_id.in_(person_ids))
+        .order_by(t.person_id, t.from_month, t.seq)
+    ).tuples()
+    month = Period.from_index
+    for pid, kind, start, end, employer, job, basis, allowances, oa_bp, group in rows:
+        out.setdefault(pid, []).append(
+            ParticipationRow(kind, month(start), None if end is None else month(end), employer,
+                             job, basis, allowances, oa_bp, group)
         )
     return out
 
@@ -234,19 +228,16 @@ def ui_periods_of_many(*, session: Session, person_ids: list[int]) -> dict[int, 
     out: dict[int, list[UIRow]] = {}
     if not person_ids:
         return out
+    t = UIPeriod.__table__.c
     rows = session.execute(
-        select(UIPeriod.__table__)
-        .where(UIPeriod.person_id.in_(person_ids))
-        .order_by(UIPeriod.person_id, UIPeriod.from_month, UIPeriod.seq)
-    )
-    for r in rows:
-        out.setdefault(r.person_id, []).append(
-            UIRow(
-                Period.from_index(r.from_month),
-                None if r.to_month is None else Period.from_index(r.to_month),
-                r.employer_id,
-                r.salary_basis,
-            )
+        select(t.person_id, t.from_month, t.to_month, t.employer_id, t.salary_basis)
+        .where(t.person_id.in_(person_ids))
+        .order_by(t.person_id, t.from_month, t.seq)
+    ).tuples()
+    month = Period.from_index
+    for pid, start, end, employer, basis in rows:
+        out.setdefault(pid, []).append(
+            UIRow(month(start), None if end is None else month(end), employer, basis)
         )
     return out
 

@@ -36,7 +36,12 @@ class Period:
     @classmethod
     def from_index(cls, index: int) -> Period:
         """Inverse of :attr:`index` (months since year 0)."""
-        return cls(index // 12, index % 12 + 1)
+        # Interned: the book and the ledger make hundreds of thousands of periods out of a few
+        # hundred distinct months, and building (and checking) one costs ten dict lookups.
+        found = _BY_INDEX.get(index)
+        if found is None:
+            found = _BY_INDEX[index] = cls(index // 12, index % 12 + 1)
+        return found
 
     @property
     def index(self) -> int:
@@ -66,7 +71,15 @@ class Period:
         return Period.from_index(self.index - other)
 
     def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+        text = _TEXT.get(self)
+        if text is None:
+            text = _TEXT[self] = f"{self.year:04d}-{self.month:02d}"
+        return text
+
+
+# Caches of from_index and __str__; bounded by the months of years 1..9999.
+_BY_INDEX: dict[int, Period] = {}
+_TEXT: dict[Period, str] = {}
 
 
 def months_between(start: Period, end: Period) -> int:

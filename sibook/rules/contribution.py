@@ -8,6 +8,7 @@ payers, so employer + employee + state support == total always holds.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Literal
@@ -217,37 +218,67 @@ def compulsory_shares(month: Period, basis: int, region: str, oa_rate: str = "st
                       kind: Worker = "compulsory") -> tuple[dict[str, int], dict[str, int]]:
     """The employer's and the employee's lines of ``compulsory_dues(..., check_minimum=False)``
     (``Share.as_dict()`` each), without the explanation trail: the same law rows, caps and
-    rounding, for callers that need the amounts of many months and salaries (the book)."""
+    rounding, for callers that need the amounts of many months and salaries (the book).
+
+    The arithmetic is exact in integers: every rate is a fraction of a percent, so each fund's
+    exact amount is a whole number of 1/D dong, D the rates' common denominator; rounding half
+    up and the largest-remainder split then compare integers (the Decimal path costs ~40 us a
+    call and a book needs tens of calls; tests/unit/test_rules_shares.py checks both agree)."""
+    check_money(basis, "salary")
+    si_cap, ui_cap, denominator, rates = compulsory_terms(month, region, oa_rate, kind)
+    return shares_under(denominator, rates, min(basis, si_cap), min(basis, ui_cap))
+
+
+def compulsory_terms(month: Period, region: str, oa_rate: str = "standard",
+                     kind: Worker = "compulsory") -> Terms:
+    """What :func:`compulsory_shares` reads from the law for a month: SI/HI cap, UI cap, and
+    the rates (see ``Terms``). Callers with many salaries of one month key their own caches
+    by the rates and the capped bases, on which alone the amounts depend."""
     checked_region = parse_choice(region, REGIONS, field="region")
     checked_oa: OaRate = parse_choice(oa_rate, OA_RATES, field="oa_rate")
-    check_money(basis, "salary")
-    si_cap, ui_cap, rates = _compulsory_terms(month, checked_region, checked_oa, kind)
-    si_basis, ui_basis = min(basis, si_cap), min(basis, ui_cap)
-    exact_employer: dict[Fund, Decimal] = {}
-    exact_employee: dict[Fund, Decimal] = {}
+    return _compulsory_terms(month, checked_region, checked_oa, kind)
+
+
+def shares_under(denominator: int, rates: tuple[tuple[Fund, int, int], ...], si_basis: int,
+                 ui_basis: int) -> tuple[dict[str, int], dict[str, int]]:
+    """The employer's and employee's lines for bases already capped, rates as in ``Terms``."""
+    employer: list[tuple[Fund, int]] = []
+    employee: list[tuple[Fund, int]] = []
     for fund, employer_rate, employee_rate in rates:
         fund_basis = ui_basis if fund == "unemployment" else si_basis
-        exact_employer[fund] = percent_of(fund_basis, employer_rate)
-        exact_employee[fund] = percent_of(fund_basis, employee_rate)
-    return _as_dict(apportion(exact_employer)), _as_dict(apportion(exact_employee))
+        employer.append((fund, fund_basis * employer_rate))
+        employee.append((fund, fund_basis * employee_rate))
+    return _apportioned(employer, denominator), _apportioned(employee, denominator)
 
 
-def _as_dict(lines: dict[Fund, int]) -> dict[str, int]:
-    """``Share(**lines).as_dict()`` without building the Share."""
-    out: dict[str, int] = {f: lines.get(f, 0) for f in FUNDS}
-    out["total"] = sum(lines.values())
+def _apportioned(exact: list[tuple[Fund, int]], denominator: int) -> dict[str, int]:
+    """``Share(**apportion(...)).as_dict()`` for amounts in 1/``denominator`` dong: the total
+    rounded half up once, lines floored, the dong left over to the largest remainders (ties in
+    fund order), as :func:`sibook.rules.rounding.apportion` does with Decimals."""
+    numerator = sum(n for _, n in exact)
+    total = (2 * numerator + denominator) // (2 * denominator)  # half up; amounts are >= 0
+    out: dict[str, int] = dict.fromkeys(FUNDS, 0)
+    left = total
+    for fund, n in exact:
+        out[fund] = n // denominator
+        left -= out[fund]
+    if left:
+        order = sorted(range(len(exact)), key=lambda i: -(exact[i][1] % denominator))
+        for i in order[:left]:
+            out[exact[i][0]] += 1
+    out["total"] = total
     return out
 
 
+# SI/HI cap, UI cap, the rates' common denominator D and, per fund, the employer's and the
+# employee's rate as numerators over D (dong per dong of basis).
+Terms = tuple[int, int, int, tuple[tuple[Fund, int, int], ...]]
+_TERMS: dict[tuple[object, Period, str, str, str], Terms] = {}
 
-_Terms = tuple[int, int, tuple[tuple[Fund, Decimal, Decimal], ...]]
-_TERMS: dict[tuple[object, Period, str, str, str], _Terms] = {}
 
-
-def _compulsory_terms(month: Period, region: str, oa_rate: OaRate, kind: Worker) -> _Terms:
-    """SI/HI cap, UI cap and (fund, employer %, employee %) in force, looked up once per month,
-    region, rate and kind; keyed by the law book too, so a reloaded law is never answered from
-    an older one."""
+def _compulsory_terms(month: Period, region: str, oa_rate: OaRate, kind: Worker) -> Terms:
+    """The terms in force, looked up once per month, region, rate and kind; keyed by the law
+    book too, so a reloaded law is never answered from an older one."""
     law = book()
     key = (law, month, region, oa_rate, kind)
     if key not in _TERMS:
@@ -256,5 +287,11 @@ def _compulsory_terms(month: Period, region: str, oa_rate: OaRate, kind: Worker)
         si_cap = int(law.parameter("si_hi_cap_multiplier", month).value * reference)
         ui_cap = int(law.parameter("ui_cap_multiplier", month).value * minimum)
         rates = law.fund_rates(kind, month, oa_rate).rates
-        _TERMS[key] = si_cap, ui_cap, tuple((r.fund, r.employer, r.employee) for r in rates)
+        ratios = [(r.fund, (r.employer / 100).as_integer_ratio(),
+                   (r.employee / 100).as_integer_ratio()) for r in rates]
+        denominator = math.lcm(*(d for _, er, ee in ratios for _, d in (er, ee)))
+        _TERMS[key] = si_cap, ui_cap, denominator, tuple(
+            (fund, er[0] * denominator // er[1], ee[0] * denominator // ee[1])
+            for fund, er, ee in ratios)
     return _TERMS[key]
+

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 from array import array
+from operator import itemgetter
 
 import base45  # type: ignore[import-untyped]  # tiny pure-Python package without py.typed
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-# Two-character groups by value mod 45²: RFC 9285 writes each 16-bit value n as c d e with
-# n = c + 45·d + 45²·e, least significant digit first.
-_PAIRS = [ALPHABET[c] + ALPHABET[d] for d in range(45) for c in range(45)]
+# The three characters of every 16-bit value n = c + 45·d + 45²·e (RFC 9285: least significant
+# digit first), made once (65,536 short strings, ~4 MB): encoding is then one C-level lookup
+# per pair of bytes (itemgetter), a fifth of the cost of computing the digits in Python.
+_TRIPLES = [ALPHABET[n % 45] + ALPHABET[n // 45 % 45] + ALPHABET[n // 2025]
+            for n in range(65_536)]
 
 
 def b45encode(data: bytes) -> bytes:
@@ -23,7 +26,10 @@ def b45encode(data: bytes) -> bytes:
     words = array("H", data[:even])
     if sys.byteorder == "little":
         words.byteswap()  # RFC 9285 reads each pair of bytes big-endian
-    text = "".join([_PAIRS[n % 2025] + ALPHABET[n // 2025] for n in words])
+    if len(words) > 1:
+        text = "".join(itemgetter(*words)(_TRIPLES))
+    else:
+        text = "".join(_TRIPLES[n] for n in words)
     if len(data) & 1:
         d, c = divmod(data[-1], 45)
         text += ALPHABET[c] + ALPHABET[d]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sibook.book.assemble import (
     Arrear,
@@ -101,6 +104,24 @@ def test_any_change_of_a_fact_changes_the_hash() -> None:
 
 def test_periods_are_cut_where_the_law_changes() -> None:
     epoch = next(e for e in law_epochs() if e > Period(2020, 1))
-    cut = list(pieces(Period(2020, 1), epoch + 3))
-    assert cut[0] == (Period(2020, 1), epoch - 1) and cut[-1][1] == epoch + 3
-    assert all(b + 1 == c for (_, b), (c, _) in zip(cut, cut[1:], strict=False))
+    cut = list(pieces(Period(2020, 1).index, (epoch + 3).index))
+    assert cut[0][:2] == (Period(2020, 1).index, (epoch - 1).index)
+    assert cut[-1][1:] == ((epoch + 3).index, epoch.index)  # the last piece starts its epoch
+    assert all(b + 1 == c for (_, b, _), (c, _, _) in zip(cut, cut[1:], strict=False))
+
+
+def test_a_piece_before_the_first_epoch_answers_the_month_before_the_law() -> None:
+    first = law_epochs()[0]
+    assert list(pieces((first - 30).index, (first - 1).index)) == [
+        ((first - 30).index, (first - 1).index, (first - 1).index)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20))
+def test_canonical_form_is_the_stdlib_json_of_the_same_value(value: object) -> None:
+    """Hashes recorded before the faster encoder still match the versions they hash."""
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical(value) == expected.encode("utf-8")
