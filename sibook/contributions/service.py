@@ -213,7 +213,7 @@ def si_periods_of_many(
                t.salary_basis, t.allowances, t.occupational_rate_bp, t.support_group)
         .where(t.person_id.in_(person_ids))
         .order_by(t.person_id, t.from_month, t.seq)
-    ).tuples()
+    ).tuples().all()  # fetchall: iterating a result fetches row by row
     month = Period.from_index
     for pid, kind, start, end, employer, job, basis, allowances, oa_bp, group in rows:
         out.setdefault(pid, []).append(
@@ -233,7 +233,7 @@ def ui_periods_of_many(*, session: Session, person_ids: list[int]) -> dict[int, 
         select(t.person_id, t.from_month, t.to_month, t.employer_id, t.salary_basis)
         .where(t.person_id.in_(person_ids))
         .order_by(t.person_id, t.from_month, t.seq)
-    ).tuples()
+    ).tuples().all()  # fetchall: iterating a result fetches row by row
     month = Period.from_index
     for pid, start, end, employer, basis in rows:
         out.setdefault(pid, []).append(

@@ -166,89 +166,68 @@ def look_up(conn: Connection) -> None:
     analyze(conn, "decl_lookup")
 
 
+# Every check of a line against the database, as a flag column: one pass over the lines (the
+# eight checks took eight), then each raised flag becomes a problem with its reason.
+_CHECKS = f"""
+SELECT * FROM (
+    SELECT s.row, s.personal_id, s.salary, s.from_month, m.minimum, d.first_row,
+           l.open_employer AS employer, l.open_from AS open_month, l.last_to AS last_month,
+           l.row IS NULL AS unknown,
+           d.first_row IS NOT NULL AS repeated,
+           s.case_code IN {OPENS} AND s.salary < m.minimum AS below_minimum,
+           s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL AS still_open,
+           s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to
+               AS overlaps_last,
+           s.case_code IN {CLOSES} AND l.row IS NOT NULL
+               AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)
+               AS nothing_to_close,
+           s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month <= l.open_from
+               AS decrease_too_early,
+           s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
+               AS adjustment_too_early
+    FROM decl_staging s
+    LEFT JOIN decl_lookup l ON l.row = s.row
+    LEFT JOIN decl_minimum m ON m.from_month = s.from_month
+    LEFT JOIN (SELECT personal_id, min(row) AS first_row FROM decl_staging
+               GROUP BY personal_id HAVING count(*) > 1) d
+           ON d.personal_id = s.personal_id AND s.row > d.first_row
+) c
+WHERE unknown OR repeated OR below_minimum OR still_open OR overlaps_last OR nothing_to_close
+   OR decrease_too_early OR adjustment_too_early
+"""
+# flag: (field, reason); the reason's {names} are columns of the row.
+_REASONS = {
+    "unknown": ("personal_id", "no registered person has personal ID {personal_id}"),
+    "repeated": ("personal_id", "the same person is already on row {first_row}"),
+    "below_minimum": ("salary", "{salary:,} is below the regional minimum wage {minimum:,} for "
+                                "region {region} in {from_month}"),
+    "still_open": ("case_code", "overlapping periods: this person already has an open period "
+                                "with employer {employer} since {open_month}; a decrease must "
+                                "be filed first"),
+    "overlaps_last": ("from_month", "overlapping periods: this person's last period runs until "
+                                    "{last_month}"),
+    "nothing_to_close": ("case_code", "decrease or adjustment without a prior increase: this "
+                                      "person has no open period with this employer"),
+    "decrease_too_early": ("from_month", "a decrease must start after the first month of the "
+                                         "open period ({open_month})"),
+    "adjustment_too_early": ("from_month", "an adjustment cannot start before the open period "
+                                           "does ({open_month})"),
+}
+_MONTHS = ("from_month", "open_month", "last_month")
+
+
 def problems(
     conn: Connection, employer_id: int, region: str, codes: dict[int, str]
 ) -> list[Problem]:
     """Every line the database refuses, with the reason, in row order."""
     found: list[Problem] = []
-
-    def check(field: str, sql: str, reason: str) -> None:
-        for r in conn.execute(text(sql), {"e": employer_id}).mappings():
-            values = {
-                k: (_month(v) if k.endswith("month") and v is not None else v) for k, v in r.items()
-            }
-            if "employer" in values:
-                values["employer"] = codes.get(int(values["employer"]), values["employer"])
-            found.append(Problem(field=field, reason=reason.format(**values), row=int(r["row"])))
-
-    check(
-        "personal_id",
-        """
-        SELECT s.row, s.personal_id FROM decl_staging s
-        LEFT JOIN decl_lookup l ON l.row = s.row WHERE l.row IS NULL""",
-        "no registered person has personal ID {personal_id}",
-    )
-    check(
-        "personal_id",
-        """
-        SELECT s.row, f.first_row FROM decl_staging s
-        JOIN (SELECT personal_id, min(row) AS first_row FROM decl_staging
-              GROUP BY personal_id HAVING count(*) > 1) f ON f.personal_id = s.personal_id
-        WHERE s.row > f.first_row""",
-        "the same person is already on row {first_row}",
-    )
-    check(
-        "salary",
-        f"""
-        SELECT s.row, s.salary, m.minimum, s.from_month FROM decl_staging s
-        JOIN decl_minimum m ON m.from_month = s.from_month
-        WHERE s.case_code IN {OPENS} AND s.salary < m.minimum""",
-        "{salary:,} is below the regional minimum wage {minimum:,} for region "
-        + region
-        + " in {from_month}",
-    )
-    check(
-        "case_code",
-        f"""
-        SELECT s.row, l.open_employer AS employer, l.open_from AS open_month FROM decl_staging s
-        JOIN decl_lookup l ON l.row = s.row
-        WHERE s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL""",
-        "overlapping periods: this person already has an open period with employer "
-        "{employer} since {open_month}; a decrease must be filed first",
-    )
-    check(
-        "from_month",
-        f"""
-        SELECT s.row, l.last_to AS last_month FROM decl_staging s
-        JOIN decl_lookup l ON l.row = s.row
-        WHERE s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to""",
-        "overlapping periods: this person's last period runs until {last_month}",
-    )
-    check(
-        "case_code",
-        f"""
-        SELECT s.row FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
-        WHERE s.case_code IN {CLOSES}
-          AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)""",
-        "decrease or adjustment without a prior increase: this person has no open period "
-        "with this employer",
-    )
-    check(
-        "from_month",
-        f"""
-        SELECT s.row, l.open_from AS open_month FROM decl_staging s
-        JOIN decl_lookup l ON l.row = s.row
-        WHERE s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month <= l.open_from""",
-        "a decrease must start after the first month of the open period ({open_month})",
-    )
-    check(
-        "from_month",
-        f"""
-        SELECT s.row, l.open_from AS open_month FROM decl_staging s
-        JOIN decl_lookup l ON l.row = s.row
-        WHERE s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from""",
-        "an adjustment cannot start before the open period does ({open_month})",
-    )
+    for r in conn.execute(text(_CHECKS), {"e": employer_id}).mappings():
+        values = {k: _month(v) if k in _MONTHS and v is not None else v for k, v in r.items()}
+        if values["employer"] is not None:
+            values["employer"] = codes.get(int(values["employer"]), values["employer"])
+        values["region"] = region
+        found += [Problem(field=field, reason=reason.format(**values), row=int(r["row"]))
+                  for flag, (field, reason) in _REASONS.items() if r[flag]]
     return sorted(found, key=lambda p: (p.row or 0, p.field))
 
 

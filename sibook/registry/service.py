@@ -329,7 +329,7 @@ def person_facts_many(*, session: Session, person_ids: list[int]) -> dict[int, P
         select(Person.person_id, Person.personal_id, Person.legacy_si_code, Person.full_name,
                Person.birth_date, Person.sex, Person.nationality, Person.realm)
         .where(Person.person_id.in_(person_ids))
-    )
+    ).all()  # fetchall: iterating a result fetches row by row
     return {r[0]: PersonFacts(*r) for r in rows}
 
 
@@ -345,7 +345,7 @@ def hi_cards_of_many(*, session: Session, person_ids: list[int]) -> dict[int, li
                HICard.valid_to)
         .where(HICard.person_id.in_(person_ids))
         .order_by(HICard.person_id, HICard.valid_from, HICard.seq)
-    )
+    ).all()
     out: dict[int, list[HICardRow]] = {}
     for r in rows:
         out.setdefault(r[0], []).append(HICardRow(*r[1:]))
