@@ -40,7 +40,7 @@ def _blank(title: str, issuer: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
 
 def _png(image: Image.Image) -> bytes:
     out = BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True: 3.5 times the time (70 ms) for 2.5% smaller
     return out.getvalue()
 
 

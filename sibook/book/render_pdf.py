@@ -2,12 +2,13 @@
 header, then the loose contribution sheets (tờ rời), UI/HI periods, unpaid months and totals.
 
 Vietnamese needs a Unicode font embedded in the file: DejaVu Sans from Debian's
-fonts-dejavu-core, cut once per process to the Vietnamese glyphs (``sibook.book.fonts``) and
-subset on output, so only the glyphs used are embedded. Tables are drawn row by row with
-rectangles and text runs, not fpdf2's table helper, whose per-cell layout cost ~2 ms a cell
-(a 30-year book has ~300 cells). The printed form
-carries the mark Decree 137/2024 Art 4-5 asks of a data message put on paper: which system
-issued it, when, and a QR to check it against the original (FACTS §1.5).
+fonts-dejavu-core, cut once per process to the Vietnamese glyphs and embedded from objects
+prepared once (``sibook.book.fonts``). Text is placed with ``text`` runs measured here, and a
+table's grid is drawn once a page: fpdf2's table helper cost ~2 ms a cell, and even its
+``cell``, ``get_string_width`` and a rectangle a cell took most of the time of a book (a
+30-year book has ~300 cells). The printed form carries the mark Decree 137/2024 Art 4-5 asks
+of a data message put on paper: which system issued it, when, and a QR to check it against the
+original (FACTS §1.5).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from io import BytesIO
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
 
-from sibook.book.fonts import FONT, FONT_BOLD, fonts_for
+from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts
 
 __all__ = ["FONT", "FONT_BOLD", "render_pdf"]
 SEX = {"male": "Nam", "female": "Nữ"}
@@ -43,16 +44,14 @@ def render_pdf(book: dict[str, Any], *, version: int, content_hash: str, issuer:
     _cover(pdf, book, version, content_hash, issuer, issued_at, qr_png)
     _sheets(pdf, book)
     _periods(pdf, book)
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=FontOutput))
 
 
 def _new_pdf(text: str) -> FPDF:
-    regular, bold = fonts_for(text)
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_title("Sổ bảo hiểm xã hội điện tử")
     pdf.set_creator("sibook")
-    pdf.add_font("DejaVu", "", str(regular))
-    pdf.add_font("DejaVu", "B", str(bold))
+    add_fonts(pdf, text)
     pdf.set_auto_page_break(auto=True, margin=15)
     return pdf
 
@@ -61,15 +60,15 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
            issued_at: str, qr_png: bytes) -> None:
     h, t = book["header"], book["totals"]
     pdf.add_page()
-    pdf.set_font("DejaVu", "B", 13)
+    pdf.set_font(FAMILY, "B", 13)
     _line(pdf, issuer.upper(), align="C")
     pdf.ln(14)
-    pdf.set_font("DejaVu", "B", 22)
+    pdf.set_font(FAMILY, "B", 22)
     _line(pdf, "SỔ BẢO HIỂM XÃ HỘI", align="C", height=12)
-    pdf.set_font("DejaVu", "", 12)
+    pdf.set_font(FAMILY, "", 12)
     _line(pdf, f"Số: {h['personal_id']}", align="C")
     pdf.ln(10)
-    pdf.set_font("DejaVu", "", 14)  # the paper book's header: black, 14 pt, name in capitals
+    pdf.set_font(FAMILY, "", 14)  # the paper book's header: black, 14 pt, name in capitals
     for label, value in (("Họ và tên", h["full_name"].upper()),
                          ("Ngày sinh", _date(h["birth_date"])),
                          ("Giới tính", SEX.get(h["sex"], h["sex"])),
@@ -78,7 +77,7 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
                          ("Mã số BHXH (cũ)", h["legacy_si_code"] or "—")):
         _line(pdf, f"{label}: {value}", height=9)
     pdf.ln(4)
-    pdf.set_font("DejaVu", "", 12)
+    pdf.set_font(FAMILY, "", 12)
     _line(pdf, f"Tổng thời gian đóng BHXH: {t['si_years']} năm {t['si_remaining_months']} "
                f"tháng ({t['si_months']} tháng); BHTN: {t['ui_months']} tháng, "
                f"bảo lưu {t['ui_reserved_months']} tháng", height=8)
@@ -86,7 +85,7 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
         _line(pdf, f"Tháng đơn vị chưa đóng đủ: {t['unpaid_months']}", height=8)
     pdf.image(BytesIO(qr_png), x=pdf.w / 2 - 30, y=pdf.get_y() + 6, w=60)
     pdf.set_y(pdf.h - 45)
-    pdf.set_font("DejaVu", "", 8)
+    pdf.set_font(FAMILY, "", 8)
     note = (f"Phiên bản sổ {version}, mã băm SHA-256 {content_hash}. Bản điện tử do {issuer} "
             f"ký số lúc {issued_at}; bản in này là bản chuyển đổi từ thông điệp dữ liệu của hệ "
             "thống sibook (Cơ sở dữ liệu quốc gia về bảo hiểm). Kiểm tra tính toàn vẹn: quét mã "
@@ -139,9 +138,9 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
 
 
 def _section(pdf: FPDF, title: str, headings: list[str], rows: list[list[str]]) -> None:
-    pdf.set_font("DejaVu", "B", 10)
+    pdf.set_font(FAMILY, "B", 10)
     _line(pdf, title, height=7)
-    pdf.set_font("DejaVu", "", 8)
+    pdf.set_font(FAMILY, "", 8)
     if not rows:
         _line(pdf, "Không có.", height=6)
         pdf.ln(2)
@@ -153,32 +152,58 @@ def _section(pdf: FPDF, title: str, headings: list[str], rows: list[list[str]]) 
 
 def _table(pdf: FPDF, size: float, line_height: float, widths: Sequence[float],
            headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """A bordered table; the heading row is repeated on each page the table runs onto."""
-    pdf.set_font("DejaVu", "B", size)
+    """A bordered table; the heading row is repeated on each page the table runs onto. Its grid
+    is a line under each row and the column lines once a page, not a rectangle a cell (a
+    tenth of the time of a book)."""
+    pdf.set_font(FAMILY, "B", size)
     heading = [_wrap(pdf, text, w) for text, w in zip(headings, widths, strict=True)]
-    pdf.set_font("DejaVu", "", size)
+    pdf.set_font(FAMILY, "", size)
     cells = [[_wrap(pdf, text, w) for text, w in zip(row, widths, strict=True)] for row in rows]
-    _table_row(pdf, size, line_height, widths, heading, bold=True)
+    top = _heading(pdf, size, line_height, widths, heading)
     for row in cells:
         height = max(map(len, row)) * line_height + PAD
         if pdf.will_page_break(height):
+            _columns(pdf, widths, top)
             pdf.add_page(orientation="landscape" if pdf.w > pdf.h else "portrait")
-            _table_row(pdf, size, line_height, widths, heading, bold=True)
-        _table_row(pdf, size, line_height, widths, row, bold=False)
+            top = _heading(pdf, size, line_height, widths, heading)
+        y = pdf.get_y()
+        _texts(pdf, line_height, widths, row, y)
+        pdf.line(pdf.l_margin, y + height, pdf.l_margin + sum(widths), y + height)
+        pdf.set_y(y + height)
+    _columns(pdf, widths, top)
 
 
-def _table_row(pdf: FPDF, size: float, line_height: float, widths: Sequence[float],
-               cells: Sequence[list[str]], *, bold: bool) -> None:
+def _heading(pdf: FPDF, size: float, line_height: float, widths: Sequence[float],
+             cells: Sequence[list[str]]) -> float:
+    """The grey heading row, in bold; the y it starts at (the top of the grid on this page)."""
     height = max(map(len, cells)) * line_height + PAD
-    x, y = pdf.l_margin, pdf.get_y()
-    pdf.set_font("DejaVu", "B" if bold else "", size)
-    pdf.set_fill_color(HEADING_FILL if bold else 255)
-    for lines, w in zip(cells, widths, strict=True):
-        pdf.rect(x, y, w, height, style="DF" if bold else "D")
-        for i, text in enumerate(lines):  # baseline at 3/4 of the line, as fpdf2's cells do
-            pdf.text(x + PAD, y + PAD / 2 + (i + 0.75) * line_height, text)
-        x += w
+    y = pdf.get_y()
+    pdf.set_fill_color(HEADING_FILL)
+    pdf.rect(pdf.l_margin, y, sum(widths), height, style="DF")
+    pdf.set_fill_color(0)  # back to the text's colour: else fpdf2 sets it around every text run
+    pdf.set_font(FAMILY, "B", size)
+    _texts(pdf, line_height, widths, cells, y)
+    pdf.set_font(FAMILY, "", size)
     pdf.set_y(y + height)
+    return y
+
+
+def _texts(pdf: FPDF, line_height: float, widths: Sequence[float],
+           cells: Sequence[list[str]], y: float) -> None:
+    x = pdf.l_margin
+    for lines, w in zip(cells, widths, strict=True):
+        for i, text in enumerate(lines):  # baseline at 3/4 of the line, as fpdf2's cells do
+            if text:
+                pdf.text(x + PAD, y + PAD / 2 + (i + 0.75) * line_height, text)
+        x += w
+
+
+def _columns(pdf: FPDF, widths: Sequence[float], top: float) -> None:
+    """The vertical lines of the grid, from ``top`` down to the last row drawn."""
+    x, bottom = pdf.l_margin, pdf.get_y()
+    for w in (0, *widths):
+        x += w
+        pdf.line(x, top, x, bottom)
 
 
 def _wrap(pdf: FPDF, text: str, width: float, *, pad: float = PAD) -> list[str]:
@@ -186,30 +211,51 @@ def _wrap(pdf: FPDF, text: str, width: float, *, pad: float = PAD) -> list[str]:
     room = width - 2 * pad
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        if pdf.get_string_width(paragraph) <= room:
+        if _width(pdf, paragraph) <= room:
             lines.append(paragraph)
             continue
-        line = ""
+        space = _width(pdf, " ")  # widths add up: no kerning without shaping
+        line, line_width = "", 0.0
         for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if line and pdf.get_string_width(candidate) > room:
+            word_width = _width(pdf, word)
+            if line and line_width + space + word_width > room:
                 lines.append(line)
-                candidate = word
-            line = candidate
+                line = ""
+            if line:
+                line, line_width = f"{line} {word}", line_width + space + word_width
+            else:
+                line, line_width = word, word_width
         lines.append(line)
     return lines
 
 
+def _width(pdf: FPDF, text: str) -> float:
+    """What ``get_string_width`` gives (no shaping, no char spacing), without the copy of the
+    graphics state it makes on every call: that was 40% of the time of drawing the pages."""
+    font = pdf.current_font
+    assert isinstance(font, TTFFont)  # FAMILY is always a TrueType font
+    widths = font.cw
+    return sum(widths[ord(c)] for c in text) * pdf.font_size_pt / (1000 * pdf.k)
+
+
 def _title(pdf: FPDF, title: str, subtitle: str) -> None:
-    pdf.set_font("DejaVu", "B", 12)
+    pdf.set_font(FAMILY, "B", 12)
     _line(pdf, title, align="C", height=7)
-    pdf.set_font("DejaVu", "", 9)
+    pdf.set_font(FAMILY, "", 9)
     _line(pdf, subtitle, align="C", height=6)
     pdf.ln(2)
 
 
 def _line(pdf: FPDF, text: str, *, align: str = "L", height: float = 7) -> None:
-    pdf.cell(0, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    """A line of text placed as ``cell(0, height, text, align=align)`` places it, then the next
+    line; fpdf2's cell runs its whole text layout for it, a fifth of the time of a book."""
+    if pdf.will_page_break(height):
+        pdf.add_page(orientation="landscape" if pdf.w > pdf.h else "portrait")
+    x, y = pdf.l_margin, pdf.get_y()
+    room = pdf.w - pdf.r_margin - x
+    dx = (room - _width(pdf, text)) / 2 if align == "C" else pdf.c_margin
+    pdf.text(x + dx, y + 0.5 * height + 0.3 * pdf.font_size, text)  # cell's baseline
+    pdf.set_xy(x, y + height)
 
 
 def _vnd(amount: int | None) -> str:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from sibook.core.config import get_settings
@@ -34,13 +34,15 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    url = url or get_settings().database_url
-    if url.startswith("postgresql"):
+    parsed = make_url(url or get_settings().database_url)
+    if parsed.get_backend_name() == "postgresql":
         # No JIT: its compile time (0.1-0.2 s, measured in bench/bench_declarations.py) is paid
-        # by every large-estimate statement of a filing and repaid by none of them.
-        args = kwargs.setdefault("connect_args", {})
-        args["options"] = (args.get("options", "") + " -c jit=off").strip()
-    engine = create_engine(url, **kwargs)
+        # by every large-estimate statement of a filing and repaid by none of them. Added to the
+        # URL's own options (a search_path, say), not in place of them.
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        parsed = parsed.update_query_dict({"options": f"{given} -c jit=off".strip()})
+    engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -49,3 +49,16 @@ def test_a_name_outside_the_vietnamese_glyphs_is_drawn_with_the_whole_font() -> 
                      issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(),
                      qr_png=qr_png("SIB1:TEST"))
     assert "ИВАН ПЕТРОВ" in pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_a_long_career_runs_onto_more_sheets_each_with_the_column_headings() -> None:
+    book = {**BOOK, "sheets": BOOK["sheets"] * 60}  # type: ignore[operator]
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST")))
+    pages = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    sheets = [text for text in pages if "Kế toán viên, Công ty Cổ phần Đồng Á" in text]
+    assert len(sheets) >= 2
+    assert all("Chức danh, công việc; tên đơn vị" in text for text in sheets)
+    assert sum(text.count("Kế toán viên, Công ty Cổ phần Đồng Á") for text in sheets) == 60

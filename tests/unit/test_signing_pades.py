@@ -71,6 +71,16 @@ def test_pdf_signed_by_another_agency_is_untrusted(agency: Agency, tmp_path: Pat
     assert "does not chain to a trust-list root" in result.errors[0]
 
 
+def test_signers_taking_turns_each_sign_with_their_own_certificate(agency: Agency,
+                                                                   tmp_path: Path) -> None:
+    """The pyHanko adapter is kept for the signer used last: a swap must not mix them up."""
+    other = make_agency(tmp_path)
+    for signer, trusted in ((agency, True), (other, False), (agency, True), (other, False)):
+        result = validate_pdf(sign_pdf(tiny_pdf(), signer.signer, book=book_payload()),
+                              agency.trust_list)
+        assert result.intact and result.valid is trusted, result.errors
+
+
 def test_pdf_signed_with_an_expired_certificate_is_refused(tmp_path: Path) -> None:
     old = make_agency(tmp_path, now=datetime(2020, 1, 1, tzinfo=UTC), issuer_days=30)
     result = validate_pdf(sign_pdf(tiny_pdf(), old.signer, book=book_payload()), old.trust_list)

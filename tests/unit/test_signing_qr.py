@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import cbor2
 import pytest
+import segno
+from PIL import Image
 
 from sibook.signing import keys
 from sibook.signing._base45 import b45decode, b45encode
@@ -124,6 +127,20 @@ def test_books_signed_before_rotation_still_verify_after_it(agency: Agency) -> N
 def test_qr_png_is_a_png_image(agency: Agency) -> None:
     png = qr_png(sign_qr(book_payload(), agency.signer))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("scale", [1, 3, 4])
+def test_qr_png_draws_a_level_m_symbol_of_exactly_the_text(agency: Agency, scale: int) -> None:
+    """The modules read back from the image are segno's level-M symbol of the text (with one of
+    the eight masks, any of which every reader decodes), with the 4-module quiet zone."""
+    text = sign_qr(book_payload(), agency.signer)
+    image = Image.open(BytesIO(qr_png(text, scale=scale))).convert("L")
+    side = image.width // scale
+    drawn = [[image.getpixel((x * scale, y * scale)) == 0 for x in range(side)]
+             for y in range(side)]
+    symbols = (segno.make_qr(text, error="m", mask=mask, boost_error=False) for mask in range(8))
+    assert any(drawn == [[bool(dark) for dark in row] for row in symbol.matrix_iter(border=4)]
+               for symbol in symbols)
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 255, 1000])
