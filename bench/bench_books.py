@@ -72,11 +72,12 @@ def issue_books(engine: Any, ids: list[int], signer: keys.FileSigner, size: int
     """``batch.issue_many``, phase by phase, so each phase is timed."""
     clock, made = Clock(), []
     at = datetime.now(UTC).replace(microsecond=0)
+    known = batch.EmployerFacts()
     with unit_of_work(engine) as session:
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]
             payloads = clock.run("assemble", lambda c=chunk: batch.assemble_many(
-                session=session, person_ids=c, as_of=TODAY))
+                session=session, person_ids=c, as_of=TODAY, known=known))
             recorded = clock.run("version", lambda p=payloads: versions.record_many(
                 session=session, payloads=p, now=at))
             chunk_versions = [recorded[pid][0] for pid in chunk if pid in recorded]

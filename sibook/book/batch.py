@@ -10,7 +10,7 @@ ten queries instead of ten thousand.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,17 +35,35 @@ class Issued:
     qr: str
 
 
-def assemble_many(*, session: Session, person_ids: Sequence[int], as_of: date
-                  ) -> dict[int, dict[str, Any]]:
-    """The books of ``person_ids`` (unknown ids are left out), read in a handful of queries."""
+@dataclass
+class EmployerFacts:
+    """The employers met so far in a run of batches and their unpaid months: read once, not
+    once a batch (a country's batches share most of their employers)."""
+
+    employers: dict[int, EmployerInfo] = field(default_factory=dict)
+    statuses: dict[int, dict[int, MonthStatus]] = field(default_factory=dict)
+
+    def load(self, session: Session, ids: set[int], as_of: date) -> None:
+        new = ids - self.employers.keys()
+        if not new:
+            return
+        self.employers |= {
+            eid: EmployerInfo(r.code, r.name, r.region)
+            for eid, r in registry.employer_refs(session=session, employer_ids=new).items()}
+        unpaid = contributions.unpaid_months(session=session, employer_ids=new, as_of=as_of)
+        for eid in new:
+            self.statuses[eid] = {i: MonthStatus(*st) for i, st in unpaid.get(eid, {}).items()}
+
+
+def assemble_many(*, session: Session, person_ids: Sequence[int], as_of: date,
+                  known: EmployerFacts | None = None) -> dict[int, dict[str, Any]]:
+    """The books of ``person_ids`` (unknown ids are left out), read in a handful of queries;
+    ``known`` carries the employers' facts from batch to batch of one run (same ``as_of``)."""
     people = load_people(session=session, person_ids=person_ids)
-    ids = set().union(*(employer_ids(p) for p in people.values()))
-    employers = {eid: EmployerInfo(r.code, r.name, r.region)
-                 for eid, r in registry.employer_refs(session=session, employer_ids=ids).items()}
-    statuses = {eid: {index: MonthStatus(*st) for index, st in months.items()}
-                for eid, months in contributions.unpaid_months(
-                    session=session, employer_ids=ids, as_of=as_of).items()}
-    return {pid: payload_of(p, employers, statuses, as_of) for pid, p in people.items()}
+    facts = known if known is not None else EmployerFacts()
+    facts.load(session, set().union(*(employer_ids(p) for p in people.values())), as_of)
+    return {pid: payload_of(p, facts.employers, facts.statuses, as_of)
+            for pid, p in people.items()}
 
 
 def issue_many(*, session: Session, person_ids: Sequence[int], as_of: date,
@@ -55,9 +73,10 @@ def issue_many(*, session: Session, person_ids: Sequence[int], as_of: date,
     of ``person_ids``, ``batch`` people at a time, in the caller's transaction."""
     at = (now or datetime.now(UTC)).replace(microsecond=0)
     out: list[Issued] = []
+    known = EmployerFacts()
     for start in range(0, len(person_ids), batch):
         chunk = person_ids[start:start + batch]
-        payloads = assemble_many(session=session, person_ids=chunk, as_of=as_of)
+        payloads = assemble_many(session=session, person_ids=chunk, as_of=as_of, known=known)
         recorded = versions.record_many(session=session, payloads=payloads, now=at)
         for pid in chunk:
             if pid not in recorded:

@@ -131,8 +131,9 @@ def ui_spans(rows: Sequence[UIRow], employers: Mapping[int, EmployerInfo],
 
 def arrears_of(lines: Sequence[Line], employers: Mapping[int, EmployerInfo],
                statuses: Mapping[int, Mapping[int, MonthStatus]]) -> list[Arrear]:
-    """Months of the person's compulsory lines that their employer has not paid in full."""
-    by_code = {e.code: eid for eid, e in employers.items()}
+    """Months of the person's compulsory lines that their employer has not paid in full
+    (``statuses`` holds the person's own employers: the reverse map stays that small)."""
+    by_code = {employers[eid].code: eid for eid in statuses if eid in employers}
     out = []
     for line in lines:
         eid = by_code.get(line.employer_code or "")

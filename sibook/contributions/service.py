@@ -268,7 +268,7 @@ def unpaid_months(
         select(LedgerEntry.employer_id, LedgerEntry.period, func.sum(LedgerEntry.total))
         .where(LedgerEntry.employer_id.in_(ids))
         .group_by(LedgerEntry.employer_id, LedgerEntry.period)
-    )
+    ).all()
     due = {(r[0], r[1]): int(r[2]) for r in due_rows if int(r[2]) > 0}
     paid_rows = session.execute(
         select(
@@ -278,7 +278,7 @@ def unpaid_months(
         )
         .where(PaymentAllocation.employer_id.in_(ids), PaymentAllocation.paid_on <= as_of)
         .group_by(PaymentAllocation.employer_id, PaymentAllocation.period)
-    )
+    ).all()
     paid = {(r[0], r[1]): int(r[2]) for r in paid_rows}
     out: dict[int, dict[int, tuple[Status, int, int]]] = {}
     for (employer_id, period), amount in due.items():

@@ -283,13 +283,12 @@ def employer_codes(*, session: Session, employer_ids: set[int]) -> dict[int, str
 def employer_refs(*, session: Session, employer_ids: set[int]) -> dict[int, EmployerRef]:
     if not employer_ids:
         return {}
-    rows = session.scalars(select(Employer).where(Employer.employer_id.in_(employer_ids)))
-    return {
-        r.employer_id: EmployerRef(
-            r.employer_id, r.code, r.name, r.province_code, r.region, r.occupational_rate_bp
-        )
-        for r in rows
-    }
+    rows = session.execute(
+        select(Employer.employer_id, Employer.code, Employer.name, Employer.province_code,
+               Employer.region, Employer.occupational_rate_bp)
+        .where(Employer.employer_id.in_(employer_ids))
+    ).all()  # plain rows, not ORM objects: a batch of books reads thousands of employers
+    return {r[0]: EmployerRef(*r) for r in rows}
 
 
 @dataclass(frozen=True)
