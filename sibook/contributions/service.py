@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation
 from sibook.contributions.statement import EmployerMonth, Status, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
+from sibook.core.bulk import fetch
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.law.tables import NoRuleInForce
@@ -208,12 +209,11 @@ def si_periods_of_many(
     if not person_ids:
         return out
     t = SIPeriod.__table__.c
-    rows = session.execute(
+    rows = fetch(session.connection(), (
         select(t.person_id, t.kind, t.from_month, t.to_month, t.employer_id, t.job_title,
                t.salary_basis, t.allowances, t.occupational_rate_bp, t.support_group)
         .where(t.person_id.in_(person_ids))
-        .order_by(t.person_id, t.from_month, t.seq)
-    ).tuples().all()  # fetchall: iterating a result fetches row by row
+        .order_by(t.person_id, t.from_month, t.seq)))
     month = Period.from_index
     for pid, kind, start, end, employer, job, basis, allowances, oa_bp, group in rows:
         out.setdefault(pid, []).append(
@@ -229,11 +229,10 @@ def ui_periods_of_many(*, session: Session, person_ids: list[int]) -> dict[int, 
     if not person_ids:
         return out
     t = UIPeriod.__table__.c
-    rows = session.execute(
+    rows = fetch(session.connection(), (
         select(t.person_id, t.from_month, t.to_month, t.employer_id, t.salary_basis)
         .where(t.person_id.in_(person_ids))
-        .order_by(t.person_id, t.from_month, t.seq)
-    ).tuples().all()  # fetchall: iterating a result fetches row by row
+        .order_by(t.person_id, t.from_month, t.seq)))
     month = Period.from_index
     for pid, start, end, employer, basis in rows:
         out.setdefault(pid, []).append(

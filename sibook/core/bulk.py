@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Select, text
 
 
 def write(
@@ -61,3 +61,23 @@ def write_frame(conn: Connection, table: str, frame: pl.DataFrame) -> None:
         cur.copy(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)") as copy,
     ):
         copy.write(frame.write_csv(include_header=False))
+
+
+def fetch(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """Every row of ``stmt`` as the driver's plain tuples: the bulk path for reads of many rows
+    (the book's batches read tens of thousands), where SQLAlchemy's Row per row cost more than
+    the query. The statement is compiled as usual, its values stay bound parameters; no result
+    type processing happens, so select only ints and strings (SQLite's driver returns dates as
+    text)."""
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    args: Any = (
+        tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional
+        else params
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
