@@ -29,8 +29,9 @@ from sibook.book.assemble import (
 from sibook.contributions.service import ParticipationRow, UIRow
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.law import Fund
 from sibook.rules import voluntary_dues
-from sibook.rules.contribution import Terms, compulsory_terms, shares_under
+from sibook.rules.contribution import compulsory_terms, shares_under
 from sibook.rules.inputs import check_money
 
 ARREAR_STATUSES = ("unpaid", "partly_paid")
@@ -189,25 +190,35 @@ def _shares(index: int, basis: int, region: str, oa_bp: int, kind: str
     terms = _terms_at(index, region, oa_bp, kind)
     if terms is None:
         return None
-    si_cap, ui_cap, denominator, rates = terms
+    si_cap, ui_cap, rates = terms
     # The amounts depend on the rates and the capped bases only: keyed so, most of a career's
     # pieces (each epoch's caps differ; the rates seldom do) share one computation.
-    return _shares_under(denominator, rates, min(basis, si_cap), min(basis, ui_cap))
+    return _shares_under(rates, min(basis, si_cap), min(basis, ui_cap))
 
 
-_shares_under = lru_cache(maxsize=65_536)(shares_under)
+@lru_cache(maxsize=65_536)
+def _shares_under(rates: int, si_basis: int, ui_basis: int) -> tuple[Shares, Shares]:
+    return shares_under(*_RATES[rates], si_basis, ui_basis)
+
+
+# The distinct (denominator, rates) of the law, numbered: cache keys stay three small ints.
+_RATES: list[tuple[int, tuple[tuple[Fund, int, int], ...]]] = []
 
 
 @cache
-def _terms_at(index: int, region: str, oa_bp: int, kind: str) -> Terms | None:
-    """The law's terms for a month, or None before the tables begin (asked once per epoch: a
-    refusal builds an exception with its reasons, and most of a long career predates them)."""
+def _terms_at(index: int, region: str, oa_bp: int, kind: str) -> tuple[int, int, int] | None:
+    """SI/HI cap, UI cap and the number of the rates in force in a month, or None before the
+    tables begin (asked once per epoch: a refusal builds an exception with its reasons, and
+    most of a long career predates the tables)."""
     try:
-        return compulsory_terms(Period.from_index(index), region,
-                                "reduced" if oa_bp == 30 else "standard",
-                                "foreign" if kind == "foreign" else "compulsory")
+        si_cap, ui_cap, denominator, rates = compulsory_terms(
+            Period.from_index(index), region, "reduced" if oa_bp == 30 else "standard",
+            "foreign" if kind == "foreign" else "compulsory")
     except ValidationError:  # NoRuleInForce is one
         return None
+    if (denominator, rates) not in _RATES:
+        _RATES.append((denominator, rates))
+    return si_cap, ui_cap, _RATES.index((denominator, rates))
 
 
 @lru_cache(maxsize=16_384)
