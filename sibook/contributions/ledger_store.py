@@ -61,6 +61,10 @@ class LedgerEntry(Base):
     """Dues of an employer for a month, or a correction to them (a signed delta)."""
 
     __tablename__ = "ledger_entries"
+    # The key leads with the month (a month's assessment reads it); an employer's own history
+    # (its statement, allocation, the book's arrears) needs its own index, or each of those
+    # reads scans the whole national ledger.
+    __table_args__ = (Index("ix_ledger_entries_employer_period", "employer_id", "period"),)
 
     period: Mapped[int] = mapped_column(Integer, primary_key=True)
     employer_id: Mapped[int] = mapped_column(
@@ -104,6 +108,7 @@ class PaymentAllocation(Base):
     """Part of a payment applied to an employer's dues of one month (oldest first)."""
 
     __tablename__ = "payment_allocations"
+    __table_args__ = (Index("ix_payment_allocations_employer_period", "employer_id", "period"),)
 
     period: Mapped[int] = mapped_column(Integer, primary_key=True)
     employer_id: Mapped[int] = mapped_column(
