@@ -9,6 +9,7 @@ given per wall-clock second and per CPU second of this process (the machine may 
 
 Usage:
   python bench/bench_books.py --people 20000 --pdfs 50
+  python bench/bench_books.py --people 125000 --employers 2000 --pdfs 50   # ~100,000 books
 """
 
 from __future__ import annotations
