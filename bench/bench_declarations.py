@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import random
 import resource
 import time
 from collections.abc import Callable
@@ -66,9 +67,11 @@ def populate(engine: Engine, workers: int, employers: int) -> list[str]:
 
 
 def csv_for(first: int, count: int) -> bytes:
+    """An employer's list in no particular order: neither by personal ID nor by registration
+    (the order of person_id), as a real file comes."""
     out = io.StringIO()
     out.write(COLUMNS + "\n")
-    for n in range(first, first + count):
+    for n in random.Random(first).sample(range(first, first + count), count):
         out.write(f"{personal_id(n)},Nguyễn Văn {n},TM,Công nhân,{6_000_000 + n % 9_000_000},"
                   f"{n % 3 * 100_000},2026-01\n")
     return out.getvalue().encode()

@@ -123,6 +123,9 @@ _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_
 # filing costs index probes per line whatever the size of the country and whatever the
 # planner's statistics say: a hash join over the whole periods table, or worse a nested loop
 # over a table it believes empty, turns a 20,000-line filing from a second into minutes.
+# The lines probe the persons in personal-ID order, then the periods in person_id order: each
+# index is walked forwards instead of at random (a file comes in no order; 1.1 s -> ~0.6 s
+# for 100,000 lines).
 # The persons too (LIMIT 1 keeps the planner from flattening it back into a hash join that
 # reads every person: 0.16 s per filing at 400,000 persons, growing with the country).
 # A person has at most one open period (every path that opens one refuses a second), so the
@@ -130,12 +133,14 @@ _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_
 # PostgreSQL: LATERAL; SQLite, whose planner runs correlated subqueries per row by index anyway,
 # has no LATERAL.
 _LOOKUP_PG = _LOOKUP_COLUMNS + """
-    SELECT s.row, p.person_id, p.nationality, si.open_seq, si.open_from, si.open_employer,
+    SELECT p.row, p.person_id, p.nationality, si.open_seq, si.open_from, si.open_employer,
            si.open_job, si.max_seq, si.last_to, ui.open_seq, ui.max_seq
-    FROM decl_staging s
-    JOIN LATERAL (
-        SELECT y.person_id, y.nationality FROM persons y
-        WHERE y.personal_id = s.personal_id AND y.realm = 'civil' LIMIT 1) p ON true
+    FROM (SELECT s.row, y.person_id, y.nationality
+          FROM (SELECT row, personal_id FROM decl_staging ORDER BY personal_id) s
+          JOIN LATERAL (
+              SELECT y.person_id, y.nationality FROM persons y
+              WHERE y.personal_id = s.personal_id AND y.realm = 'civil' LIMIT 1) y ON true
+          ORDER BY y.person_id) p
     LEFT JOIN LATERAL (
         SELECT max(x.seq) AS max_seq, max(x.to_month) AS last_to,
                max(x.seq) FILTER (WHERE x.to_month IS NULL) AS open_seq,
@@ -278,7 +283,8 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int) -> dict
                CASE WHEN l.nationality = 'VN' THEN 'compulsory' ELSE 'foreign' END, :e,
                COALESCE(s.job_title, l.open_job), s.salary, COALESCE(s.allowances, 0), :oa
         FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
-        WHERE s.case_code IN {OPENS} AND {_SPLITS}"""),
+        WHERE s.case_code IN {OPENS} AND {_SPLITS}
+        ORDER BY l.person_id"""),  # in key order: the index is filled forwards
         {"e": employer_id, "oa": occupational_rate_bp},
     ).rowcount
     conn.execute(
@@ -287,7 +293,8 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int) -> dict
         SELECT l.person_id, COALESCE(l.ui_max_seq, 0) + 1, s.from_month, NULL, :e,
                s.salary + COALESCE(s.allowances, 0)
         FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
-        WHERE s.case_code IN {OPENS} AND {_SPLITS} AND l.nationality = 'VN'"""),
+        WHERE s.case_code IN {OPENS} AND {_SPLITS} AND l.nationality = 'VN'
+        ORDER BY l.person_id"""),
         {"e": employer_id},
     )
     return {"periods_closed": closed, "periods_opened": opened}
