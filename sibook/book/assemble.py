@@ -151,6 +151,8 @@ def canonical(payload: Any) -> bytes:
     # Every float orjson writes has a digit then "." or "e"; only then is the text parsed
     # again, by the stdlib parser, whose hook sees float tokens only (not those in strings).
     # Found with translate + find (C loops, ~2 us) rather than a regex (~60 us on 12 kB).
+    # NaN and the infinities escape this check (orjson writes them as null); the payloads are
+    # built from typed ints, so only a programming error could bring one.
     if b"DX" in text.translate(_DIGIT_THEN_MARK):
         json.loads(text, parse_float=_refuse_float)
     return text
