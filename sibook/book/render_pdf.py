@@ -79,8 +79,9 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
     pdf.ln(4)
     pdf.set_font(FAMILY, "", 12)
     _line(pdf, f"Tổng thời gian đóng BHXH: {t['si_years']} năm {t['si_remaining_months']} "
-               f"tháng ({t['si_months']} tháng); BHTN: {t['ui_months']} tháng, "
-               f"bảo lưu {t['ui_reserved_months']} tháng", height=8)
+               f"tháng ({t['si_months']} tháng)", height=8)
+    _line(pdf, f"Thời gian đóng BHTN: {t['ui_months']} tháng, bảo lưu "
+               f"{t['ui_reserved_months']} tháng", height=8)
     if t["unpaid_months"]:
         _line(pdf, f"Tháng đơn vị chưa đóng đủ: {t['unpaid_months']}", height=8)
     pdf.image(BytesIO(qr_png), x=pdf.w / 2 - 30, y=pdf.get_y() + 6, w=60)
