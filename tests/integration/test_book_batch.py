@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from sibook.book import batch, issuing, service, versions
 from sibook.book.assemble import canonical, content_hash
-from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
@@ -19,15 +16,6 @@ from sibook.seed.service import seed
 from sibook.signing.trust_list import TrustList
 
 TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture
-def agency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[issuing.Agency]:
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    monkeypatch.setenv("SIBOOK_KEY_PASSPHRASE", "test passphrase")
-    get_settings.cache_clear()
-    yield issuing.agency()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -15,7 +14,6 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import Engine, insert, select, update
 
 from sibook.book import issuing, service, versions
-from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
@@ -23,15 +21,6 @@ from sibook.seed.service import seed
 from sibook.signing.trust_list import TrustList
 
 TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture
-def agency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[issuing.Agency]:
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    monkeypatch.setenv("SIBOOK_KEY_PASSPHRASE", "test passphrase")
-    get_settings.cache_clear()
-    yield issuing.agency()  # a fresh machine: the keys are made on first use
-    get_settings.cache_clear()
 
 
 @pytest.fixture
