@@ -185,9 +185,10 @@ class Guard:
             return scope.employer_months(self.session, self.principal.unit_code, person_id)
         return None
 
-    def logged(self, person_ids: Iterable[int]) -> None:
-        """Record an allowed read or change of these persons, in the request's transaction."""
+    def logged(self, person_ids: Iterable[int], *, session: Session | None = None) -> None:
+        """Record an allowed read or change of these persons, in the request's transaction
+        (or in ``session``'s: a large filing is applied after the request has been answered)."""
         if not RULES[self.action].personal:
             return
-        audit.append_many(session=self.session,
+        audit.append_many(session=session or self.session,
                           accesses=[self._access("allowed", pid) for pid in person_ids])

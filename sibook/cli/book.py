@@ -13,8 +13,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from sibook.access.policy import Action
 from sibook.book import service, versions
-from sibook.cli.context import ready_engine
+from sibook.cli.context import logged, ready_engine
 from sibook.cli.output import JsonFlag, console, emit, print_json, refuse
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
@@ -31,9 +32,10 @@ RealmOpt = typer.Option("civil", "--realm", help=f"Realm of the person: {', '.jo
 PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
 
 
-def _current(personal_id: str, realm: str) -> tuple[versions.Version, bool]:
+def _current(personal_id: str, realm: str, command: str) -> tuple[versions.Version, bool]:
     with unit_of_work(ready_engine()) as session:
         person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
+        logged(session, Action.BOOK_READ, command, [person_id])
         return service.current_version(session=session, person_id=person_id, as_of=date.today())
 
 
@@ -48,7 +50,7 @@ def export(
     """Assemble the book (a new version if anything changed), sign it, write PDF and QR."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
-        version, created = _current(personal_id, realm)
+        version, created = _current(personal_id, realm, "book export")
         agency = issuing.agency()
         signer = agency.signer(version.payload["header"]["realm"])
         pdf.write_bytes(issuing.book_pdf(version, agency))
@@ -139,6 +141,7 @@ def revoke(
                                               realm=realm)
             if versions.get(session=session, person_id=person_id, version=version) is None:
                 refuse(f"book {personal_id} has no version {version}", as_json)
+            logged(session, Action.BOOK_ISSUE, "book revoke", [person_id])
         entry = issuing.revoke(issuing.agency(), personal_id=personal_id, version=version,
                                reason=reason, realm=realm)
     except SibookError as exc:
@@ -154,7 +157,7 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
     """Every version of the book, oldest first, and whether the hash chain is intact."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
-        _current(personal_id, realm)  # the history ends with today's content
+        _current(personal_id, realm, "book history")  # the history ends with today's content
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
@@ -190,7 +193,7 @@ def card(
     """The e-HI card image (PNG) with a signed QR, from the current book version."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
-        version, _ = _current(personal_id, realm)
+        version, _ = _current(personal_id, realm, "book card")
         shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
     except SibookError as exc:
         refuse(str(exc), as_json)

@@ -9,7 +9,8 @@ from typing import Any, NoReturn
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from sibook.cli.context import ready_engine
+from sibook.access.policy import Action
+from sibook.cli.context import logged, ready_engine
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -19,7 +20,7 @@ from sibook.cli.output import (
     show_table,
     usage_error,
 )
-from sibook.contributions import queries
+from sibook.contributions import queries, staging
 from sibook.contributions.declare import declare as file_declaration
 from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
@@ -77,6 +78,9 @@ def declare(
                     batch_no=batch,
                     progress=progress,
                 )
+                if not result["replayed"]:
+                    logged(session, Action.CONTRIBUTION_DECLARE, "declare",
+                           staging.person_ids(session.connection()))
         except ValidationError as exc:
             bar.stop()
             _report(exc.problems, as_json)
@@ -162,6 +166,7 @@ def ledger_show(
     try:
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id)
+            logged(session, Action.CONTRIBUTION_READ, "ledger show", [person_id])
             data = queries.person_ledger(
                 session=session,
                 person_id=person_id,

@@ -7,7 +7,8 @@ from typing import Any
 
 import typer
 
-from sibook.cli.context import ready_engine
+from sibook.access.policy import Action
+from sibook.cli.context import logged, ready_engine
 from sibook.cli.contributions import parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, show_table
 from sibook.core.config import get_settings
@@ -40,6 +41,7 @@ def persons_list(
     try:
         with unit_of_work(ready_engine()) as session:
             rows = service.list_persons(session=session, limit=limit, employer_code=employer)
+            logged(session, Action.PERSON_LIST, "persons list", [r.person_id for r in rows])
     except ValidationError as exc:
         refuse(exc.problems, as_json, {"persons": []})
     data = {
@@ -66,6 +68,8 @@ def persons_import(
         batch = parse_registry_file(file)
         with unit_of_work(ready_engine()) as session:
             counts = service.import_batch(session=session, batch=batch)
+            logged(session, Action.PERSON_REGISTER, "persons import", service.person_ids_of(
+                session=session, personal_ids=(p.personal_id for p in batch.persons)))
     except ValidationError as exc:
         refuse(exc.problems, as_json, {"imported": False})
     except ConflictError as exc:
@@ -199,6 +203,8 @@ def persons_register(
                 employment=job_start,
                 voluntary=vol,
             )
+            logged(session, Action.PERSON_REGISTER, "persons register", [service.person_id_of(
+                session=session, personal_id=person.personal_id)])
     except ValidationError as exc:
         refuse(
             [

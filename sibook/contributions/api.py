@@ -48,7 +48,8 @@ async def file_declaration(
     period = Period.parse(month)
     if (file.size or 0) > ASYNC_BYTES:
         job = jobs.start(upload=file.file, file_name=name, employer_code=code, month=period,
-                         batch_no=batch, engine=g.session.get_bind().engine)
+                         batch_no=batch, engine=g.session.get_bind().engine,
+                         log=lambda ids, session: g.logged(ids, session=session))
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = f"/api/v1/employers/{code}/declaration-jobs/{job.job_id}"
         return job.as_dict()

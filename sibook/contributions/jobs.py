@@ -11,12 +11,15 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from sibook.contributions import staging
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -43,16 +46,20 @@ _jobs: dict[str, Job] = {}
 _lock = threading.Lock()
 
 
+# Logs, in the filing's own transaction, the persons a filing changed (the access log).
+Logger = Callable[[Iterable[int], Session], None]
+
+
 def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period,
-          batch_no: int, engine: Engine) -> Job:
+          batch_no: int, engine: Engine, log: Logger) -> Job:
     """Copy the upload to a temporary file (in blocks, never whole in memory) and file it."""
     job = Job(job_id=uuid.uuid4().hex, employer=employer_code, month=str(month))
     with tempfile.NamedTemporaryFile(suffix=Path(file_name).suffix, delete=False) as spool:
         shutil.copyfileobj(upload, spool, length=1 << 20)
     with _lock:
         _jobs[job.job_id] = job
-    threading.Thread(target=_run, args=(job, engine, Path(spool.name), file_name, month, batch_no),
-                     name=f"declaration-{job.job_id}", daemon=True).start()
+    threading.Thread(target=_run, name=f"declaration-{job.job_id}", daemon=True,
+                     args=(job, engine, Path(spool.name), file_name, month, batch_no, log)).start()
     return job
 
 
@@ -62,7 +69,7 @@ def get(job_id: str) -> Job | None:
 
 
 def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
-         batch_no: int) -> None:
+         batch_no: int, log: Logger) -> None:
     job.status = "running"
 
     def progress(_stage: str, lines: int) -> None:
@@ -73,6 +80,8 @@ def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
             job.result = declare(session=session, data=path, file_name=file_name,
                                  employer_code=job.employer, month=month, batch_no=batch_no,
                                  progress=progress)
+            if not job.result["replayed"]:
+                log(staging.person_ids(session.connection()), session)
         job.status = "accepted"
     except ValidationError as exc:
         job.errors = [p.as_dict() for p in exc.problems]

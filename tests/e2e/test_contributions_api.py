@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from sibook.access import ratelimit, tokens
+from sibook.access.store import AccessLogEntry
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
@@ -29,6 +30,7 @@ OTHER_UNIT = make_enterprise_code(77, "79")
 class Api:
     client: TestClient
     workers: list[str]
+    engine: Engine
 
     def as_employer(self, unit: str = EMPLOYER) -> dict[str, str]:
         token = tokens.issue({"sub": f"client-{unit}", "kind": "employer", "unit_code": unit})
@@ -55,7 +57,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
             yield s
 
     app.dependency_overrides[get_session] = session
-    yield Api(TestClient(app), workers)
+    yield Api(TestClient(app), workers, engine)
     engine.dispose()
     get_access_settings.cache_clear()
 
@@ -90,6 +92,11 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
     assert job["status"] == "accepted", job
     # 4 x 8,000,000 x 32% = 10,240,000
     assert job["result"]["dues"] == {"2026-01": 10_240_000}
+    # Applied after the answer, in the job's own transaction: logged there, once per worker.
+    with unit_of_work(api.engine) as s:
+        logged = s.execute(select(AccessLogEntry.actor_id, AccessLogEntry.action)
+                           .where(AccessLogEntry.person_id.is_not(None))).all()
+    assert sorted(logged) == [(f"client-{EMPLOYER}", "contribution.declare")] * 4
 
 
 def test_payments_and_ledgers(api: Api) -> None:

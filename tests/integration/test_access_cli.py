@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,13 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from sibook.access import audit
+from sibook.cli.context import operator_id
 from sibook.cli.main import app
 from sibook.core.config import get_settings
+from sibook.core import migrate
 from sibook.core.db import default_engine, unit_of_work
+from sibook.registry import service as registry
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 
 def test_verify_finds_a_single_edited_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,5 +39,51 @@ def test_verify_finds_a_single_edited_row(tmp_path: Path, monkeypatch: pytest.Mo
         result = runner.invoke(app, ["audit", "verify", "--json"])
         assert result.exit_code == 1
         assert json.loads(result.stdout)["first_bad_seq"] == 2
+    finally:
+        get_settings.cache_clear()
+
+
+def test_operator_commands_are_logged_for_the_person(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an operator's command reads or changes of a person lands in the same hash-chained
+    log as the API's reads, under the operator's account, so the citizen sees it too."""
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        engine = default_engine()
+        migrate.upgrade(engine)
+        an, other = setup_workers(engine, 2)
+        (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 10_000_000, "2026-01")]))
+        commands = [
+            ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
+            ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
+            ["ledger", "show", an],
+            ["persons", "list", "--limit", "1"],
+            ["book", "export", an, "--pdf", str(tmp_path / "an.pdf")],
+            ["book", "history", an],
+        ]
+        for command in commands:
+            result = runner.invoke(app, [*command, "--json"])
+            assert result.exit_code == 0, (command, result.output)
+        with unit_of_work(engine) as s:
+            mine = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+                session=s, personal_id=an))
+            theirs = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+                session=s, personal_id=other))
+        logged = [(e.actor_kind, e.action, e.route) for e in reversed(mine)]
+        assert logged == [  # the replayed filing changed nothing, so it is not logged again
+            ("operator", "contribution.declare", "cli: sibook declare"),
+            ("operator", "contribution.read", "cli: sibook ledger show"),
+            ("operator", "person.list", "cli: sibook persons list"),
+            ("operator", "book.read", "cli: sibook book export"),
+            ("operator", "book.read", "cli: sibook book history"),
+        ]
+        assert {e.actor_id for e in mine} == {operator_id()}
+        assert operator_id().endswith("@" + socket.gethostname())
+        assert theirs == []  # not filed, not listed (the list stopped at one), not read
+        verified = runner.invoke(app, ["audit", "verify", "--json"])
+        assert verified.exit_code == 0 and json.loads(verified.stdout)["entries"] == 5
     finally:
         get_settings.cache_clear()
