@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access import audit, scope
 from sibook.access.principals import (
+    CIVIL,
     Anonymous,
     Citizen,
     EmployerUnit,
@@ -83,7 +84,7 @@ RULES: dict[Action, Rule] = {
     Action.ME_READ: Rule("citizen reads own record", citizen=True),
     Action.ME_ACCESS_LOG: Rule("citizen reads who looked at their data", citizen=True),
     # Not employers: a book holds every month of a career, and an employer may see only the
-    # months a worker worked for it (the person ledger, filtered by Guard.months, shows those).
+    # months a worker worked for it (the person ledger, filtered by Guard.own_unit, shows those).
     Action.BOOK_READ: Rule("read the SI book", citizen=True, officer_roles=ALL_ROLES),
     Action.BOOK_ISSUE: Rule("issue or revoke an SI book", officer_roles=APPROVER),
     Action.CONTRIBUTION_READ: Rule("read contributions", citizen=True, employer=True,
@@ -174,16 +175,23 @@ class Guard:
             raise self.refuse(Forbidden("outside your province"), "forbidden")
 
     def employer(self, unit_code: str) -> None:
-        """An employer acts for its own unit only; unit codes are public, so this is a 403."""
-        if isinstance(self.principal, EmployerUnit) and self.principal.unit_code != unit_code:
+        """An employer acts for its own unit only; an officer for the units of their realm and
+        province. Unit codes are public, so these are 403s."""
+        p = self.principal
+        if isinstance(p, EmployerUnit) and p.unit_code != unit_code:
             raise self.refuse(Forbidden("an employer may act for its own unit only"),
                               "forbidden")
+        if isinstance(p, Officer):
+            if p.realm != CIVIL:  # employers are registered in the civil realm only
+                raise self.refuse(Forbidden("employers are outside your realm"), "forbidden")
+            province = scope.employer_province(self.session, unit_code)
+            if province is not None:  # an unknown unit is a 404 further on
+                self.province(province)
 
-    def months(self, person_id: int) -> list[tuple[int, int | None]] | None:
-        """Month ranges (Period.index) the principal may see for the person; None = all."""
-        if isinstance(self.principal, EmployerUnit):
-            return scope.employer_months(self.session, self.principal.unit_code, person_id)
-        return None
+    def own_unit(self) -> str | None:
+        """The unit code an employer acts for (it sees its workers' months with it only);
+        None for everyone else."""
+        return self.principal.unit_code if isinstance(self.principal, EmployerUnit) else None
 
     def logged(self, person_ids: Iterable[int], *, session: Session | None = None) -> None:
         """Record an allowed read or change of these persons, in the request's transaction

@@ -82,23 +82,27 @@ def find_person(session: Session, personal_id: str) -> tuple[int, str] | None:
 
 def can_see(session: Session, principal: Principal, person_id: int, *,
             placing: bool = False) -> bool:
-    """Whether the person passes ``visible_to``; with ``placing``, an officer's realm suffices."""
+    """Whether the person passes ``visible_to``. With ``placing`` (putting the person in a
+    household), an officer may also place a person of their realm who belongs to no province
+    yet: in no household and not working for a unit of another province. Anyone else stays out
+    of sight, or a new household would grab them into the officer's province."""
     p = persons()
     where = visible_to(principal)
-    if placing and isinstance(principal, Officer):
-        where = p.c.realm == principal.realm
+    if placing and isinstance(principal, Officer) and principal.province_code is not None:
+        periods, employers = _t("si_periods"), _t("employers")
+        placed = select(_t("household_members").c.person_id)
+        employed_elsewhere = (
+            select(periods.c.person_id)
+            .join(employers, employers.c.employer_id == periods.c.employer_id)
+            .where(periods.c.to_month.is_(None),
+                   employers.c.province_code != principal.province_code))
+        unattached = p.c.person_id.not_in(placed) & p.c.person_id.not_in(employed_elsewhere)
+        where = (p.c.realm == principal.realm) & (where | unattached)
     found = session.scalar(select(p.c.person_id).where(p.c.person_id == person_id, where))
     return found is not None
 
 
-def employer_months(session: Session, unit_code: str, person_id: int,
-                    ) -> list[tuple[int, int | None]]:
-    """The (from_month, to_month) ranges, as ``Period.index``, the person worked at the unit."""
-    periods, employers = _t("si_periods"), _t("employers")
-    rows = session.execute(
-        select(periods.c.from_month, periods.c.to_month)
-        .join(employers, employers.c.employer_id == periods.c.employer_id)
-        .where(periods.c.person_id == person_id, employers.c.code == unit_code)
-        .order_by(periods.c.from_month)
-    ).all()
-    return [(r.from_month, r.to_month) for r in rows]
+def employer_province(session: Session, unit_code: str) -> str | None:
+    """The province of the unit with ``unit_code``; None when there is no such unit."""
+    employers = _t("employers")
+    return session.scalar(select(employers.c.province_code).where(employers.c.code == unit_code))

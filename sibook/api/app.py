@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 import sibook
@@ -15,6 +20,7 @@ from sibook.contributions import api as contributions_api
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.portal import pages as portal
 from sibook.registry import api as registry_api
+from sibook.registry.registration import PopulationServiceDown
 
 API_PREFIX = "/api/v1"
 
@@ -47,6 +53,13 @@ def create_app() -> FastAPI:
 
 
 def _map_errors(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer, but one that can always be written: the echoed input may hold
+        # NaN or infinity (Python's JSON reader takes them), which JSON cannot carry.
+        return JSONResponse(status_code=422,
+                            content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+
     @app.exception_handler(ValidationError)
     async def invalid(_: Request, exc: ValidationError) -> JSONResponse:
         return JSONResponse(
@@ -57,6 +70,23 @@ def _map_errors(app: FastAPI) -> None:
     async def missing(_: Request, exc: NotFoundError) -> JSONResponse:
         return JSONResponse(status_code=404, content={"errors": [{"reason": str(exc)}]})
 
+    @app.exception_handler(PopulationServiceDown)
+    async def unavailable(_: Request, exc: PopulationServiceDown) -> JSONResponse:
+        # Nothing was registered; the client may simply try again later.
+        return JSONResponse(status_code=503, headers={"Retry-After": "60"},
+                            content={"errors": [{"reason": str(exc)}]})
+
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
         return JSONResponse(status_code=409, content={"errors": [{"reason": str(exc)}]})
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float written as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value

@@ -15,18 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
+from sibook.api.params import MONTH_PATTERN
 from sibook.rules import answers
 
 # Law tables hold no personal data: public, but still declared to the policy like every route.
 router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Depends(require(Action.PUBLIC))])
 
-MONTH = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM", examples=["2026-01"])
-OPTIONAL_MONTH = Field(default=None, pattern=r"^\d{4}-\d{2}$",
+MONTH = Field(pattern=MONTH_PATTERN, description="YYYY-MM", examples=["2026-01"])
+OPTIONAL_MONTH = Field(default=None, pattern=MONTH_PATTERN,
                        description="YYYY-MM whose rules apply; default the current month")
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class _Answer(BaseModel):

@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
+from sibook.api.params import PersonalIdPath
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
 from sibook.core.errors import NotFoundError, ValidationError
@@ -36,7 +37,7 @@ def _current(g: Guard, personal_id: str) -> versions.Version:
 
 
 @router.get("/books/{personal_id}")
-def read_book(personal_id: str, g: ReadGuard) -> dict[str, Any]:
+def read_book(personal_id: PersonalIdPath, g: ReadGuard) -> dict[str, Any]:
     v = _current(g, personal_id)
     return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}
@@ -44,7 +45,7 @@ def read_book(personal_id: str, g: ReadGuard) -> dict[str, Any]:
 
 @router.get("/books/{personal_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def book_pdf(personal_id: str, g: ReadGuard) -> Response:
+def book_pdf(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     v = _current(g, personal_id)
     pdf = issuing.book_pdf(v, issuing.agency())
     return Response(pdf, media_type="application/pdf", headers={
@@ -52,7 +53,7 @@ def book_pdf(personal_id: str, g: ReadGuard) -> Response:
 
 
 @router.get("/books/{personal_id}/qr", response_class=PlainTextResponse)
-def book_qr(personal_id: str, g: ReadGuard) -> str:
+def book_qr(personal_id: PersonalIdPath, g: ReadGuard) -> str:
     v = _current(g, personal_id)
     a = issuing.agency()
     return issuing.issue_qr(v, a.signer(v.payload["header"]["realm"]))
@@ -60,7 +61,7 @@ def book_qr(personal_id: str, g: ReadGuard) -> str:
 
 @router.get("/books/{personal_id}/card.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
-def hi_card(personal_id: str, g: ReadGuard) -> Response:
+def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     v = _current(g, personal_id)
     try:
         _, png = issuing.hi_card(v, issuing.agency())

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
+from sibook.api.params import MONTH_PATTERN, AsOfQuery, PersonalIdPath
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import declare
 from sibook.contributions.payments import post_payment
@@ -19,7 +20,7 @@ from sibook.core.period import Period
 router = APIRouter(tags=["contributions"])
 Declarer = Annotated[Guard, Depends(require(Action.CONTRIBUTION_DECLARE))]
 Reader = Annotated[Guard, Depends(require(Action.CONTRIBUTION_READ))]
-MonthForm = Annotated[str, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+MonthForm = Annotated[str, Form(pattern=MONTH_PATTERN, description="YYYY-MM")]
 ASYNC_BYTES = 2_000_000  # larger uploads are answered 202 and processed in the background
 
 
@@ -87,7 +88,7 @@ def post_employer_payment(code: str, body: PaymentIn, g: Declarer) -> dict[str, 
 
 
 @router.get("/employers/{code}/ledger")
-def employer_ledger(code: str, g: Reader, as_of: date | None = None) -> dict[str, Any]:
+def employer_ledger(code: str, g: Reader, as_of: AsOfQuery = None) -> dict[str, Any]:
     """Dues, payments, late interest and evasion per month."""
     g.employer(code)
     return queries.employer_ledger(session=g.session, code=code, as_of=as_of or date.today())
@@ -95,26 +96,18 @@ def employer_ledger(code: str, g: Reader, as_of: date | None = None) -> dict[str
 
 @router.get("/persons/{personal_id}/ledger")
 def person_ledger(
-    personal_id: str,
+    personal_id: PersonalIdPath,
     g: Reader,
-    as_of: date | None = None,
-    since: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
+    as_of: AsOfQuery = None,
+    since: Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN)] = None,
 ) -> dict[str, Any]:
     """A person's months: paid, partly paid, unpaid (employers see their own months only)."""
     person_id = g.person(personal_id)
-    data = queries.person_ledger(
+    return queries.person_ledger(
         session=g.session,
         person_id=person_id,
         personal_id=personal_id,
         as_of=as_of or date.today(),
         since=Period.parse(since) if since else None,
+        employer_code=g.own_unit(),
     )
-    ranges = g.months(person_id)
-    if ranges is not None:
-        data["months"] = [m for m in data["months"] if _within(m["month"], ranges)]
-    return data
-
-
-def _within(month: str, ranges: list[tuple[int, int | None]]) -> bool:
-    index = Period.parse(month).index
-    return any(lo <= index and (hi is None or index <= hi) for lo, hi in ranges)

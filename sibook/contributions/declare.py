@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -45,6 +46,10 @@ def declare(
     """File ``data`` (CSV, XLSX or JSON by ``file_name``; bytes, or a path to stream from) for
     ``employer_code`` and ``month``."""
     say = progress or (lambda _stage, _n: None)
+    if month > Period.of(date.today()) + 1:
+        # The ledger is append-only: dues posted for a month years ahead could only be reversed.
+        raise ValidationError(field="month", reason=f"{month} is more than a month ahead of "
+                              "today; a list is filed for the current or the next month")
     meta = DeclarationMeta(
         employer_code, month, batch_no, content_hash(data), detect_format(file_name)
     )
@@ -68,8 +73,7 @@ def declare(
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region)
     staging.look_up(conn)
-    codes = registry.employer_codes(session=session, employer_ids=staging.open_employers(conn))
-    problems += staging.problems(conn, employer.employer_id, employer.region, codes)
+    problems += staging.problems(conn, employer.employer_id, employer.region)
     if problems:
         raise _refusal(problems)
     changed = staging.apply(conn, employer.employer_id, employer.occupational_rate_bp)

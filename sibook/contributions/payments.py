@@ -16,6 +16,10 @@ from sibook.registry import service as registry
 
 MAX_PAYMENT = 1_000_000_000_000  # input sanity bound (1,000 billion VND), not a law value
 
+# Remittances into the SI fund as it is run now began with the SI Charter (Decree 12/CP),
+# in force from 1 January 1995; service before it was funded by the state budget (hence the
+# law's split at 1/1/1995, FACTS §4.1). A payment dated earlier is a typing error.
+FIRST_PAYMENT_DAY = date(1995, 1, 1)
 
 def post_payment(
     *,
@@ -36,6 +40,9 @@ def post_payment(
         )
     if paid_on > (today or date.today()):
         raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is in the future")
+    if paid_on < FIRST_PAYMENT_DAY:
+        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is before social "
+                              f"insurance began ({FIRST_PAYMENT_DAY.isoformat()})")
     employer = registry.employer_by_code(session=session, code=employer_code, lock=True)
     conn = session.connection()
     key = f"{employer.code}:{reference}"

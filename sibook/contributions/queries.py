@@ -14,8 +14,11 @@ from sibook.registry import service as registry
 
 
 def person_ledger(
-    *, session: Session, person_id: int, personal_id: str, as_of: date, since: Period | None = None
+    *, session: Session, person_id: int, personal_id: str, as_of: date, since: Period | None = None,
+    employer_code: str | None = None,
 ) -> dict[str, Any]:
+    """The person's months and their summary; with ``employer_code``, only the months worked
+    for that employer, and the summary of those only (an employer's view of its worker)."""
     employer_ids = {
         r.employer_id
         for r in si_periods_of(session=session, person_id=person_id)
@@ -28,6 +31,8 @@ def person_ledger(
         as_of=as_of,
         regions={i: e.region for i, e in employers.items()},
     )
+    if employer_code is not None:
+        months = [m for m in months if employers[m.employer_id].code == employer_code]
     shown = [m for m in months if since is None or m.month >= since]
     counts = {
         s: sum(1 for m in months if m.status == s)

@@ -109,13 +109,6 @@ def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
-def open_employers(conn: Connection) -> set[int]:
-    rows = conn.execute(
-        text("SELECT DISTINCT open_employer FROM decl_lookup WHERE open_employer IS NOT NULL")
-    )
-    return {int(r[0]) for r in rows}
-
-
 _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_seq, open_from,
     open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq)"""
 
@@ -207,10 +200,10 @@ _REASONS = {
     "below_minimum": ("salary", "{salary:,} is below the regional minimum wage {minimum:,} for "
                                 "region {region} in {from_month}"),
     "still_open": ("case_code", "overlapping periods: this person already has an open period "
-                                "with employer {employer} since {open_month}; a decrease must "
-                                "be filed first"),
-    "overlaps_last": ("from_month", "overlapping periods: this person's last period runs until "
-                                    "{last_month}"),
+                                "with this employer since {open_month}"),
+    "overlaps_last": ("from_month", "overlapping periods: this person already has participation "
+                                    "recorded in or after this month; the increase must start "
+                                    "after it (their e-SI book shows their periods)"),
     "nothing_to_close": ("case_code", "decrease or adjustment without a prior increase: this "
                                       "person has no open period with this employer"),
     "decrease_too_early": ("from_month", "a decrease must start after the first month of the "
@@ -218,21 +211,23 @@ _REASONS = {
     "adjustment_too_early": ("from_month", "an adjustment cannot start before the open period "
                                            "does ({open_month})"),
 }
+# Where a worker is, or was, employed elsewhere is not the filing employer's business: the
+# reason says another employer must act, not which one, nor since when.
+_ELSEWHERE = {"still_open": ("case_code", "overlapping periods: this person still has an open "
+                                          "period with another employer, which must report "
+                                          "the decrease first")}
 _MONTHS = ("from_month", "open_month", "last_month")
 
 
-def problems(
-    conn: Connection, employer_id: int, region: str, codes: dict[int, str]
-) -> list[Problem]:
+def problems(conn: Connection, employer_id: int, region: str) -> list[Problem]:
     """Every line the database refuses, with the reason, in row order."""
     found: list[Problem] = []
     for r in conn.execute(text(_CHECKS), {"e": employer_id}).mappings():
         values = {k: _month(v) if k in _MONTHS and v is not None else v for k, v in r.items()}
-        if values["employer"] is not None:
-            values["employer"] = codes.get(int(values["employer"]), values["employer"])
         values["region"] = region
+        reasons = _REASONS if r["employer"] in (None, employer_id) else _REASONS | _ELSEWHERE
         found += [Problem(field=field, reason=reason.format(**values), row=int(r["row"]))
-                  for flag, (field, reason) in _REASONS.items() if r[flag]]
+                  for flag, (field, reason) in reasons.items() if r[flag]]
     return sorted(found, key=lambda p: (p.row or 0, p.field))
 
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from sibook.contributions.domain import ADJUSTMENTS, CASE_CODES, INCREASES, MAX_SALARY
 from sibook.core.errors import Problem
-from sibook.core.period import Period
+from sibook.core.period import MONTH_PATTERN, Period
 
 TYPED = {
     "row": pl.Int64,
@@ -31,7 +31,7 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
     salary = pl.col("salary").str.replace_all(r"[ ,._]", "").cast(pl.Int64, strict=False)
     allowances = pl.col("allowances").str.replace_all(r"[ ,._]", "").cast(pl.Int64, strict=False)
     fm = pl.col("from_month")
-    fm_ok = fm.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")
+    fm_ok = fm.str.contains(MONTH_PATTERN)
     from_index = (
         pl.when(fm.is_null())
         .then(pl.lit(month.index))
@@ -78,7 +78,7 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         (
             "from_month",
             frame["from_month"].is_not_null() & typed["from_month"].is_null(),
-            "must be a month as YYYY-MM",
+            "must be a month as YYYY-MM, years 1900 to 2099",
         ),
         (
             "from_month",

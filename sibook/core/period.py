@@ -8,6 +8,9 @@ from datetime import date
 from typing import overload
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+# What input may name: years 1900-2099, every month the law tables, the ledger and the books can
+# speak of (a Period itself holds any year 1..9999).
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True, order=True, slots=True)

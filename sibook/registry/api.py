@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
+from sibook.api.params import PersonalIdPath
 from sibook.core.config import get_settings
 from sibook.registry import service
 from sibook.registry.population import population_registry
@@ -78,7 +79,8 @@ def list_persons(g: Annotated[Guard, guard(Action.PERSON_LIST)], limit: Limit = 
 
 
 @router.get("/persons/{personal_id}", response_model=PersonOut)
-def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: str) -> PersonOut:
+def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: PersonalIdPath,
+                ) -> PersonOut:
     g.person(personal_id)  # 404 unless visible; logged
     return _persons(g, 1, None, personal_id, log=False)[0]
 
@@ -118,7 +120,8 @@ class HIValidity(BaseModel):
 
 
 @router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity)
-def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: str) -> HIValidity:
+def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: PersonalIdPath,
+                ) -> HIValidity:
     """HI check at admission (Decree 188/2025 Art 37-38): validity and benefit level only."""
     person_id = g.person(personal_id)
     today = date.today()

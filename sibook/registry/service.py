@@ -106,20 +106,22 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
 
 
 def add_household(*, session: Session, household: NewHousehold) -> int:
-    """Store a household and its members; every member must already be registered."""
+    """Store a household and its members; every member must already be registered. A person
+    belongs to one household: a member of another one moves to this one."""
     problems: list[Problem] = []
     member_ids: list[tuple[int, str]] = []
+    seen: set[str] = set()
     for i, m in enumerate(household.members, start=1):
+        field = f"members[{i}].personal_id"
         pid = session.scalar(select(Person.person_id).where(Person.personal_id == m.personal_id))
         if pid is None:
-            problems.append(
-                Problem(
-                    field=f"members[{i}].personal_id",
-                    reason=f"no registered person has personal ID {m.personal_id}",
-                )
-            )
+            problems.append(Problem(field=field,
+                                    reason=f"no registered person has personal ID {m.personal_id}"))
+        elif m.personal_id in seen:
+            problems.append(Problem(field=field, reason="this person is listed twice"))
         else:
             member_ids.append((pid, m.relation_to_head))
+        seen.add(m.personal_id)
     if session.scalar(select(Household.household_id).where(Household.code == household.code)):
         problems.append(Problem(field="code", reason=f"household {household.code} already exists"))
     if problems:

@@ -19,6 +19,8 @@ PLAUSIBLE_MAX_DAYS = 3_650
 def check_range(value: int | Decimal, field: str, *, low: int, high: int,
                 unit: str = "") -> None:
     """Refuse ``value`` outside ``low..high`` (inclusive), naming the field and the range."""
+    if isinstance(value, Decimal) and not value.is_finite():  # NaN cannot even be compared
+        raise ValidationError(field=field, reason=f"must be a number, got {value}")
     if not low <= value <= high:
         suffix = f" {unit}" if unit else ""
         raise ValidationError(

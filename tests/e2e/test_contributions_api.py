@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from sibook.access import ratelimit, tokens
-from sibook.access.store import AccessLogEntry
 from sibook.access.settings import get_access_settings
+from sibook.access.store import AccessLogEntry
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
 from sibook.contributions import api as contributions_api

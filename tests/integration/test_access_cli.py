@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from sibook.access import audit
 from sibook.cli.context import operator_id
 from sibook.cli.main import app
-from sibook.core.config import get_settings
 from sibook.core import migrate
+from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.registry import service as registry
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers

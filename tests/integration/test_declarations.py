@@ -14,6 +14,9 @@ from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
+from sibook.ids import make_enterprise_code
+from sibook.registry import service
+from sibook.registry.domain import NewEmployer
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
 
 JAN = Period(2026, 1)
@@ -138,3 +141,24 @@ def test_ledger_rows_cannot_be_updated_or_deleted(engine: Engine) -> None:
     ):
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text(sql))
+
+
+def test_a_refusal_does_not_tell_where_else_the_worker_is_employed(engine: Engine) -> None:
+    """A new employer filing an increase for someone still employed elsewhere learns that the
+    other employer must report the decrease, not which employer that is nor since when."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
+    other = make_enterprise_code(5151, "79")
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=other, name="Công ty Khác", province_code="79", region="I"))
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01")]), file_name="d.csv",
+                employer_code=other, month=JAN)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (2, "case_code")
+    assert "another employer" in problem.reason
+    assert EMPLOYER not in problem.reason and "2025" not in problem.reason
+    with pytest.raises(ValidationError) as own:  # the employer's own period may be named
+        file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    assert "with this employer since 2025-06" in own.value.problems[0].reason

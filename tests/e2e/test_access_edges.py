@@ -1,0 +1,150 @@
+"""Edges of the access policy the matrix does not reach: placing people in households, officers
+acting on employers of other provinces or realms, an employer's view of a worker's ledger, and
+bad input that must be a 4xx, never a 500."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from sibook.access import ratelimit
+from sibook.access.principals import Officer
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.core import migrate
+from sibook.core.config import get_settings
+from sibook.core.db import make_engine, unit_of_work
+from sibook.core.schema import metadata
+from tests.e2e.test_access_matrix import (
+    OTHER,
+    OWN,
+    PRINCIPALS,
+    UNIT_A,
+    UNIT_B,
+    _populate,
+    bearer,
+)
+
+HCMC = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Any]]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    engine = make_engine(f"sqlite:///{tmp_path / 'edges.db'}")
+    migrate.upgrade(engine)
+    ids = _populate(engine)
+    app = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(engine) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    yield TestClient(app, raise_server_exceptions=False), (engine, ids)
+    engine.dispose()
+    get_access_settings.cache_clear()
+
+
+def household(code: str, personal_id: str) -> dict[str, Any]:
+    return {"code": code, "address": "Hà Nội", "province_code": "01",
+            "members": [{"personal_id": personal_id, "relation_to_head": "chủ hộ"}]}
+
+
+def test_a_household_cannot_pull_a_person_of_another_province_into_sight(client: Any) -> None:
+    c, _ = client
+    hanoi, hcmc = bearer(PRINCIPALS["clerk_hanoi"]), bearer(HCMC)
+    assert c.get(f"/api/v1/persons/{OTHER}", headers=hanoi).status_code == 404
+    grab = c.post("/api/v1/households", headers=hanoi, json=household("GRAB", OTHER))
+    assert grab.status_code == 404  # works for a unit in province 79: not the clerk's to place
+    assert c.get(f"/api/v1/persons/{OTHER}", headers=hanoi).status_code == 404
+    # Their own province's clerk can; a person listed twice is refused by row.
+    twice = {**household("HCM1", OTHER), "province_code": "79"}
+    twice["members"] *= 2
+    r = c.post("/api/v1/households", headers=hcmc, json=twice)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "members[2].personal_id"
+    twice["members"] = twice["members"][:1]
+    assert c.post("/api/v1/households", headers=hcmc, json=twice).status_code == 201
+
+
+def test_officers_act_on_the_units_of_their_province_and_realm_only(client: Any) -> None:
+    c, _ = client
+    hanoi, hcmc = bearer(PRINCIPALS["clerk_hanoi"]), bearer(HCMC)
+    defence = bearer(PRINCIPALS["defence_clerk"])
+    payment = {"amount": 1_000_000, "reference": "VCB-9", "paid_on": "2026-11-02"}
+    line = f"personal_id,case_code,salary,from_month\n{OTHER},DC,12000000,2026-11\n".encode()
+    for headers, unit in ((hanoi, UNIT_B), (defence, UNIT_A), (defence, UNIT_B)):
+        assert c.post(f"/api/v1/employers/{unit}/payments", headers=headers,
+                      json=payment).status_code == 403
+        assert c.post(f"/api/v1/employers/{unit}/declarations", headers=headers,
+                      data={"month": "2026-11"},
+                      files={"file": ("d.csv", line, "text/csv")}).status_code == 403
+        assert c.get(f"/api/v1/employers/{unit}/ledger", headers=headers).status_code == 403
+    assert c.post(f"/api/v1/employers/{UNIT_B}/payments", headers=hcmc,
+                  json=payment).status_code == 201
+
+
+def test_an_employer_sees_its_own_months_of_a_worker_and_their_summary_only(client: Any
+                                                                             ) -> None:
+    c, (engine, ids) = client
+    periods, employers = metadata.tables["si_periods"], metadata.tables["employers"]
+    with unit_of_work(engine) as s:  # before unit A, own worked two years at unit B
+        unit_b = s.execute(employers.select().where(employers.c.code == UNIT_B)).one()
+        s.execute(insert(periods).values(
+            person_id=ids[OWN], seq=0, from_month=2018 * 12, to_month=2019 * 12 + 11,
+            kind="compulsory", employer_id=unit_b.employer_id, salary_basis=9_000_000,
+            allowances=0, occupational_rate_bp=50))
+    as_of = "2026-11-26"
+    whole = c.get(f"/api/v1/persons/{OWN}/ledger?as_of={as_of}",
+                  headers=bearer(PRINCIPALS["auditor_national"])).json()
+    mine = c.get(f"/api/v1/persons/{OWN}/ledger?as_of={as_of}",
+                 headers=bearer(PRINCIPALS["employer_a"])).json()
+    assert {m["employer"] for m in whole["months"]} == {UNIT_A, UNIT_B}
+    assert {m["employer"] for m in mine["months"]} == {UNIT_A}
+    assert mine["summary"]["months"] == len(mine["months"]) == whole["summary"]["months"] - 24
+
+
+@pytest.mark.parametrize(("method", "url", "body"), [
+    ("GET", f"/api/v1/persons/{OWN}/ledger?from=2026-13", None),
+    ("GET", f"/api/v1/persons/{OWN}/ledger?from=0000-01", None),
+    ("GET", f"/api/v1/persons/{OWN}/ledger?as_of=9999-12-31", None),
+    ("GET", f"/api/v1/employers/{UNIT_A}/ledger?as_of=0001-01-01", None),
+    ("GET", "/api/v1/persons/not-an-id", None),
+    ("GET", "/api/v1/books/12345", None),
+    ("POST", "/api/v1/rules/sickness", {"salary": 1, "days": float("nan"),
+                                        "years_contributed": 1}),
+    ("POST", "/api/v1/rules/contribution", {"month": "2026-13", "salary": 10_000_000}),
+])
+def test_bad_input_is_a_422_naming_it(client: Any, method: str, url: str,
+                                      body: dict[str, Any] | None) -> None:
+    c, _ = client
+    headers = bearer(PRINCIPALS["auditor_national"])
+    content = None
+    if body is not None:  # NaN is not JSON; send it as Python's json module writes it
+        content = json.dumps(body)
+        headers = {**headers, "Content-Type": "application/json"}
+    r = c.request(method, url, headers=headers, content=content)
+    assert r.status_code == 422, (r.status_code, r.text)
+
+
+def test_registration_while_the_population_service_is_down_is_a_503(
+        client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    c, _ = client
+    monkeypatch.setenv("SIBOOK_POPULATION_URL", "http://127.0.0.1:9")  # nothing listens
+    get_settings.cache_clear()
+    try:
+        r = c.post("/api/v1/persons", headers=bearer(PRINCIPALS["clerk_hanoi"]), json={
+            "personal_id": "001090000123", "full_name": "Lê Văn Mới", "birth_date": "1990-01-01",
+            "sex": "male", "birth_registration_place": "001"})
+    finally:
+        get_settings.cache_clear()
+    assert r.status_code == 503 and r.headers["Retry-After"] == "60", r.text
