@@ -71,10 +71,12 @@ def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
 
 
 @router.post("/verify")
-async def verify(g: PublicGuard, file: Annotated[UploadFile, File(
+def verify(g: PublicGuard, file: Annotated[UploadFile, File(
         description="A book PDF or a text file holding the QR text")]) -> dict[str, Any]:
     """The contract's answer ``{valid, personal_id, version, signer, errors}``."""
-    data = await file.read(MAX_UPLOAD + 1)
+    # A plain (threadpool) route, not async: pyHanko's validation runs its own event loop
+    # (asyncio.run), which cannot start inside the server's.
+    data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return {"valid": False, "personal_id": None, "version": None, "signer": None,
                 "errors": [f"upload larger than {MAX_UPLOAD} bytes: not a book"]}

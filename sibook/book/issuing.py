@@ -17,7 +17,7 @@ from sibook.book.card_image import card_png
 from sibook.book.render_pdf import render_pdf
 from sibook.book.versions import Version
 from sibook.core.config import get_settings
-from sibook.core.errors import NotFoundError
+from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import certs, keys
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
@@ -39,8 +39,15 @@ class Agency:
         # Beside the keys, never inside them: cached PDFs are public documents.
         return self.keys_dir.resolve().parent / "cache" / "books"
 
-    def signer(self, realm: str) -> Signer:
-        return _signer(self.keys_dir, realm, self.passphrase)
+    def signer(self, realm: str, *, at: datetime | None = None) -> Signer:
+        """The realm's current signer; refused once its certificate has expired (what it
+        signed would not verify: rotate the keys)."""
+        signer = _signer(self.keys_dir, realm, self.passphrase)
+        expiry = signer.certificate.not_valid_after_utc
+        if expiry < (at or datetime.now(UTC)):
+            raise ConflictError(f"the {realm} issuing certificate expired on {expiry:%Y-%m-%d}; "
+                                f"run `sibook keys rotate --realm {realm}` to issue a new one")
+        return signer
 
     def trust_list(self) -> TrustList:
         return TrustList.from_keys_dir(self.keys_dir)
@@ -82,12 +89,15 @@ def issue_qr(v: Version, signer: Signer, *, now: datetime | None = None) -> str:
 
 
 def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
-    """The signed PDF of a version, made once and then served from the cache."""
+    """The signed PDF of a version, made once per signing key and then served from the cache
+    (the key is in the name: after a rotation, or for another agency's keys beside these, the
+    book is signed afresh by the current key, never served as another key signed it)."""
     header = v.payload["header"]
-    path = a.cache_dir / f"{header['personal_id']}-v{v.version}-{v.content_hash[:16]}.pdf"
+    signer = a.signer(header["realm"])
+    path = a.cache_dir / (f"{header['personal_id']}-v{v.version}-{v.content_hash[:16]}"
+                          f"-{signer.key_id.hex()}.pdf")
     if path.exists():
         return path.read_bytes()
-    signer = a.signer(header["realm"])
     at = (now or datetime.now(UTC)).replace(microsecond=0)
     payload = qr_payload(v, signer, at)
     qr = sign_qr(payload, signer, issued_at=at)

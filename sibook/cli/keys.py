@@ -19,6 +19,19 @@ trust_list_app = typer.Typer(help="The public certificates verification trusts."
                              no_args_is_help=True)
 
 
+# What a command refuses (exit 1) rather than dies on with a traceback: our own errors, and key
+# files it cannot read or write (missing folder, permissions, not PEM, not UTF-8).
+_REFUSED = (SibookError, OSError, ValueError)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"cannot use {exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, SibookError):
+        return str(exc)
+    return f"cannot read the keys in {_keys_dir()}: {exc}"
+
+
 def _keys_dir() -> Path:
     return Path(get_settings().keys_dir)
 
@@ -42,13 +55,13 @@ def init(
 ) -> None:
     """Create the agency root CA and an issuing certificate for each realm."""
     keys_dir = _keys_dir()
-    if keys.has_keys(keys_dir) and not force:
-        refuse(f"keys already exist in {keys_dir}; pass --force to replace them", as_json)
     try:
+        if keys.has_keys(keys_dir) and not force:
+            refuse(f"keys already exist in {keys_dir}; pass --force to replace them", as_json)
         passphrase, generated = keys.ensure_passphrase(keys_dir, get_settings().key_passphrase)
         infos = keys.init_keys(keys_dir, passphrase, force=force)
-    except SibookError as exc:
-        refuse(str(exc), as_json)
+    except _REFUSED as exc:
+        refuse(_reason(exc), as_json)
     data = {"keys_dir": str(keys_dir), "certificates": _as_dicts(infos),
             "passphrase_file": str(keys_dir / keys.PASSPHRASE_FILE) if generated else None}
 
@@ -73,8 +86,8 @@ def rotate(
     try:
         passphrase = keys.resolve_passphrase(keys_dir, get_settings().key_passphrase)
         info = keys.rotate(keys_dir, realm, passphrase)
-    except SibookError as exc:
-        refuse(str(exc), as_json)
+    except _REFUSED as exc:
+        refuse(_reason(exc), as_json)
     emit({"rotated": info.as_dict()}, as_json, lambda d: _show_certs([d["rotated"]]))
 
 
@@ -83,8 +96,8 @@ def list_keys(as_json: bool = JsonFlag) -> None:
     """Every certificate: the root and each realm's issuing generations (* = signs now)."""
     try:
         infos = keys.list_certs(_keys_dir())
-    except SibookError as exc:
-        refuse(str(exc), as_json)
+    except _REFUSED as exc:
+        refuse(_reason(exc), as_json)
     emit({"certificates": _as_dicts(infos)}, as_json, lambda d: _show_certs(d["certificates"]))
 
 
@@ -96,9 +109,12 @@ def export(
     """Write the root and every issuing certificate (PEM) that verification trusts."""
     try:
         trust = TrustList.from_keys_dir(_keys_dir())
-    except SibookError as exc:
-        refuse(str(exc), as_json)
-    trust.export(out)
+    except _REFUSED as exc:
+        refuse(_reason(exc), as_json)
+    try:
+        trust.export(out)
+    except OSError as exc:  # e.g. a folder that does not exist: say so, no traceback
+        refuse(f"cannot write {out}: {exc.strerror or exc}", as_json)
     data = {"path": str(out), "roots": len(trust.roots), "issuers": len(trust.issuers)}
     emit(data, as_json, lambda d: console.print(
         f"wrote {d['roots']} root and {d['issuers']} issuing certificates to {d['path']}",

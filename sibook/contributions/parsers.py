@@ -2,15 +2,19 @@
 
 Every value stays a string here: typing and range checks happen column-wise in ``validate``, so
 a bad cell becomes a named problem rather than a parser crash. ``row`` is the line a person sees
-in the file (header = row 1 for CSV/XLSX; the first object = row 1 for JSON).
+in the file (header = row 1 for CSV; the sheet's own row number for XLSX; the first object =
+row 1 for JSON). Blank lines are skipped without renumbering the others. (A CSV cell quoted
+across lines makes its record one row: Polars numbers records, not physical lines.)
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -44,55 +48,116 @@ def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
     elif fmt == "xlsx":
         yield from _xlsx(source)
     elif fmt == "json":
-        yield _canonical(_json(_bytes(source)), first_row=1)
+        yield from _json(_bytes(source))
     else:
         raise ValidationError(field="file", reason=f"unknown format {fmt!r}; use csv, xlsx or json")
 
 
-def _header(names: list[str]) -> list[str]:
-    canonical = [ALIASES.get(n.strip().lower(), n.strip().lower()) for n in names]
-    missing = [c for c in REQUIRED if c not in canonical]
-    if missing:
-        raise ValidationError(
-            [Problem(field=c, reason="required column is missing", row=1) for c in missing]
-        )
-    return canonical
+def _name(cell: str) -> str:
+    name = cell.strip().lower()
+    return ALIASES.get(name, name)
 
 
-def _canonical(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
-    frame = frame.rename(dict(zip(frame.columns, _header(frame.columns), strict=True)))
-    cols = [
-        (
-            pl.col(c).cast(pl.String).str.strip_chars()
-            if c in frame.columns
-            else pl.lit(None, dtype=pl.String)
-        ).alias(c)
-        for c in COLUMNS
+def _header(names: list[str], row: int = 1) -> dict[str, str]:
+    """Which raw column (``c<position>``) holds each canonical column found in the header.
+
+    Unknown and untitled columns are left out. A column given twice is refused, not resolved:
+    either copy could be the one the employer meant, and a guess would file the wrong pay.
+    """
+    found: dict[str, int] = {}
+    problems: list[Problem] = []
+    for at, cell in enumerate(names):
+        column = _name(cell)
+        if column not in COLUMNS:
+            continue
+        if column in found:
+            first, again = names[found[column]].strip(), cell.strip()
+            also = f" (as {first} and {again})" if first != again else ""
+            problems.append(
+                Problem(field=column, reason=f"the column {column} appears twice{also}", row=row)
+            )
+        else:
+            found[column] = at
+    problems += [
+        Problem(field=c, reason="required column is missing", row=row)
+        for c in REQUIRED
+        if c not in found
     ]
-    return frame.select(
-        pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("row"), *cols
+    if problems:
+        raise ValidationError(problems)
+    return {column: f"c{at}" for column, at in found.items()}
+
+
+def _canonical(frame: pl.LazyFrame, names: list[str], columns: dict[str, str]) -> pl.LazyFrame:
+    """Rows blank in every titled column dropped (their numbers are kept by the others), then
+    ``row`` + COLUMNS, stripped. ``frame`` has ``row`` and raw columns ``c<position>``."""
+    cells = {f"c{at}": pl.col(f"c{at}").str.strip_chars() for at in _titled(names)}
+    filled = pl.any_horizontal([(c.str.len_bytes() > 0).fill_null(False) for c in cells.values()])
+    missing = pl.lit(None, dtype=pl.String)
+    return frame.filter(filled).select(
+        pl.col("row").cast(pl.Int64),
+        *[(cells[columns[c]] if c in columns else missing).alias(c) for c in COLUMNS],
     )
+
+
+def _titled(names: list[str]) -> list[int]:
+    """Positions of the columns with a title; cells under an untitled one are notes, ignored."""
+    return [at for at, n in enumerate(names) if n.strip()]
 
 
 def _bytes(source: Source) -> bytes:
     return source.read_bytes() if isinstance(source, Path) else source
 
 
+def _open(source: Source) -> IO[str]:
+    raw = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+    # utf-8-sig: spreadsheet programs put a byte-order mark before the first column name
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+
+
 def _csv(source: Source) -> Iterator[pl.DataFrame]:
+    # The header is read here, not by Polars, which renames a repeated column (salary,
+    # salary_duplicated_0) instead of saying so; Polars then reads the cells by position.
+    try:
+        with _open(source) as text:
+            names = next(csv.reader(text), [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValidationError(field="file", reason=f"not a readable UTF-8 CSV: {exc}") from exc
+    if not names:
+        raise ValidationError(field="file", reason="the CSV is empty")
+    columns = _header(names)
     scan = pl.scan_csv(
         source if isinstance(source, Path) else io.BytesIO(source),
-        infer_schema=False,
+        schema={f"c{at}": pl.String for at in range(len(names))},
         encoding="utf8",
+        row_index_name="row",
+        row_index_offset=2,  # the header is row 1; Polars counts blank lines, as we want
     )
-    first = 2  # the header is row 1
+    lines = 0
     try:
-        for frame in scan.collect_batches(chunk_size=CHUNK_ROWS):
-            yield _canonical(frame, first_row=first)
-            first += frame.height
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise ValidationError(field="file", reason=f"not a readable UTF-8 CSV: {exc}") from exc
-    if first == 2:
+        for frame in _canonical(scan, names, columns).collect_batches(chunk_size=CHUNK_ROWS):
+            lines += frame.height
+            if frame.height:
+                yield frame
+    except pl.exceptions.ComputeError as exc:
+        # Polars names neither the row nor the count; find the ragged rows to say which.
+        unreadable = Problem(field="file", reason=f"not a readable UTF-8 CSV: {exc}")
+        raise ValidationError(_ragged(source, len(names)) or [unreadable]) from exc
+    if lines == 0:
         raise ValidationError(field="file", reason="the CSV has no lines under its header")
+
+
+def _ragged(source: Source, width: int) -> list[Problem]:
+    """The rows with more fields than the header: a second pass, only for a refused file."""
+    try:
+        with _open(source) as text:
+            return [
+                Problem(field="file", reason=f"has {len(r)} fields, the header has {width}", row=n)
+                for n, r in enumerate(csv.reader(text), start=1)
+                if len(r) > width
+            ]
+    except (UnicodeDecodeError, csv.Error):
+        return []
 
 
 def _xlsx(source: Source) -> Iterator[pl.DataFrame]:
@@ -106,23 +171,42 @@ def _xlsx(source: Source) -> Iterator[pl.DataFrame]:
         )
     except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
         raise ValidationError(field="file", reason=f"not a readable XLSX workbook: {exc}") from exc
-    rows = book.worksheets[0].iter_rows(values_only=True)
-    header = [str(h or "") for h in next(rows, ())]
-    if not header:
+    # Read-only openpyxl yields a (blank) tuple for every row, so enumerate gives sheet numbers.
+    rows = enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+    texts = ((n, ["" if v is None else str(v) for v in values]) for n, values in rows)
+    first, names = next(((n, t) for n, t in texts if any(c.strip() for c in t)), (0, []))
+    if not names:
         raise ValidationError(field="file", reason="the first sheet is empty")
-    chunk: list[list[str | None]] = []
-    first = 2
-    for values in rows:
-        if all(v is None or str(v).strip() == "" for v in values):
-            first += 0 if chunk else 1
-            continue
-        chunk.append([None if v is None else _cell(v) for v in values[: len(header)]])
+    if not set(REQUIRED) <= {_name(n) for n in names}:
+        raise ValidationError(
+            field="header",
+            row=first,
+            reason="the first non-empty row must be the column names: "
+            f"{', '.join(REQUIRED)}, and optionally "
+            f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}",
+        )
+    columns = _header(names, row=first)
+    chunk: list[tuple[int, tuple[object, ...]]] = []
+    for row in rows:
+        chunk.append(row)
         if len(chunk) == CHUNK_ROWS:
-            yield _canonical(_frame(header, chunk), first_row=first)
-            first += len(chunk)
+            yield from _sheet_frame(chunk, names, columns)
             chunk = []
-    if chunk or first == 2:
-        yield _canonical(_frame(header, chunk), first_row=first)
+    yield from _sheet_frame(chunk, names, columns)
+
+
+def _sheet_frame(
+    chunk: list[tuple[int, tuple[object, ...]]], names: list[str], columns: dict[str, str]
+) -> Iterator[pl.DataFrame]:
+    data: dict[str, list[object]] = {"row": [n for n, _ in chunk]}
+    for at in _titled(names):
+        data[f"c{at}"] = [
+            None if at >= len(v) or v[at] is None else _cell(v[at]) for _, v in chunk
+        ]
+    frame = pl.DataFrame(data, schema={c: pl.Int64 if c == "row" else pl.String for c in data})
+    frame = _canonical(frame.lazy(), names, columns).collect()
+    if frame.height:
+        yield frame
 
 
 def _cell(v: object) -> str:
@@ -131,12 +215,7 @@ def _cell(v: object) -> str:
     return str(v)
 
 
-def _frame(header: list[str], rows: list[list[str | None]]) -> pl.DataFrame:
-    padded = [r + [None] * (len(header) - len(r)) for r in rows]
-    return pl.DataFrame(padded, schema=[(h, pl.String) for h in header], orient="row")
-
-
-def _json(data: bytes) -> pl.DataFrame:
+def _json(data: bytes) -> Iterator[pl.DataFrame]:
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -146,10 +225,15 @@ def _json(data: bytes) -> pl.DataFrame:
         raise ValidationError(
             field="file", reason='expected a list of objects, or {"lines": [...]}'
         )
-    keys = sorted({k for line in lines for k in line})
-    columns = {k: [None if line.get(k) is None else str(line[k]) for line in lines] for k in keys}
-    return (
-        pl.DataFrame(columns, schema=[(k, pl.String) for k in keys])
-        if keys
-        else pl.DataFrame(schema=[(c, pl.String) for c in REQUIRED])
+    if not lines:
+        return  # no lines: ``declare`` says so
+    names = sorted({str(k) for line in lines for k in line})
+    raw = {
+        f"c{at}": [None if line.get(k) is None else str(line[k]) for line in lines]
+        for at, k in enumerate(names)
+    }
+    frame = pl.DataFrame(
+        {"row": range(1, len(lines) + 1), **raw},
+        schema={"row": pl.Int64, **{c: pl.String for c in raw}},
     )
+    yield _canonical(frame.lazy(), names, _header(names)).collect()

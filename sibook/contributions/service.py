@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation
-from sibook.contributions.statement import EmployerMonth, Status, employer_months
+from sibook.contributions.statement import EmployerMonth, Status, deadline_of, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
 from sibook.core.bulk import fetch
 from sibook.core.errors import ValidationError
@@ -88,11 +88,13 @@ class PersonMonth:
     status: Status  # reported: the employer's month has not been assessed in the ledger
     employer_due: int | None
     employer_paid: int | None
+    overdue: bool = False  # the month's payment deadline has passed
 
     @property
     def deducted_not_remitted(self) -> bool:
-        """The worker's share was withheld from pay but the employer has not paid the month."""
-        return self.status in ("unpaid", "partly_paid")
+        """The worker's share was withheld from pay and the employer has not paid the month by
+        its deadline (before the deadline an unpaid month is not yet anyone's fault)."""
+        return self.overdue and self.status in ("unpaid", "partly_paid")
 
 
 def person_months(
@@ -131,6 +133,7 @@ def person_months(
                     em.status if em else "reported",
                     em.due if em else None,
                     em.paid if em else None,
+                    em is not None and as_of > em.deadline,
                 )
             )
             month = month + 1
@@ -256,7 +259,8 @@ def ui_reserved_months_of_many(*, session: Session, person_ids: list[int]) -> di
 def unpaid_months(
     *, session: Session, employer_ids: set[int], as_of: date
 ) -> dict[int, dict[int, tuple[Status, int, int]]]:
-    """Per employer, the months the ledger shows not fully paid by ``as_of``:
+    """Per employer, the months the ledger shows not fully paid by ``as_of``, once their
+    payment deadline has passed (the arrears a book shows):
     ``{employer_id: {period_index: (status, due, paid)}}``, the same months, statuses and
     amounts as ``statement.employer_months`` (dues summed over entries, payments allocated on or
     before ``as_of``), in two grouped queries for all the employers."""
@@ -282,7 +286,7 @@ def unpaid_months(
     out: dict[int, dict[int, tuple[Status, int, int]]] = {}
     for (employer_id, period), amount in due.items():
         settled = paid.get((employer_id, period), 0)
-        if settled < amount:
+        if settled < amount and deadline_of(Period.from_index(period)) < as_of:
             status: Status = "partly_paid" if settled > 0 else "unpaid"
             out.setdefault(employer_id, {})[period] = (status, amount, settled)
     return out

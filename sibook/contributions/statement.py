@@ -18,7 +18,7 @@ from sibook import law
 from sibook.contributions.ledger import dues_by_month
 from sibook.contributions.ledger_store import PaymentAllocation
 from sibook.core.period import Period
-from sibook.rules import late_interest
+from sibook.rules import accrued_interest
 
 Status = Literal["paid", "partly_paid", "unpaid", "reported"]
 
@@ -75,17 +75,15 @@ def _month(
         if paid_on <= deadline or paid_on > as_of:
             continue
         if outstanding > 0:
-            interest += late_interest(
-                amount=outstanding, days_late=(paid_on - cursor).days, on=rules_month
-            ).interest
+            interest += accrued_interest(
+                amount=outstanding, days_late=(paid_on - cursor).days, on=rules_month)
         cursor = paid_on
         outstanding -= amount
         if outstanding <= 0 and settled_on is None:
             settled_on = paid_on
     if outstanding > 0 and as_of > cursor:
-        interest += late_interest(
-            amount=outstanding, days_late=(as_of - cursor).days, on=rules_month
-        ).interest
+        interest += accrued_interest(
+            amount=outstanding, days_late=(as_of - cursor).days, on=rules_month)
     total_paid = sum(a for d, a in paid if d <= as_of)
     end = settled_on or (as_of if outstanding > 0 else deadline)
     days_late = max((end - deadline).days, 0)

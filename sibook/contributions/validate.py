@@ -24,12 +24,33 @@ TYPED = {
 }
 _NEEDS_PAY = sorted({*INCREASES, *ADJUSTMENTS})
 
+# Money is whole VND. Thousands may be grouped by threes with one separator; a fraction is
+# taken only if all zeros (payroll exports write 15000000.00), after a mark other than the
+# separator. Rust regex has no backreferences, hence one alternative per separator. "15.000"
+# is grouped (15,000 VND), never 15 VND with a fraction: VND amounts have no minor unit.
+_MARKS = {".": ",", ",": ".", " ": ".,", "_": ".,"}  # separator -> decimal marks allowed
+_GROUPED = {sep: rf"\d{{1,3}}(?:[{sep}]\d{{3}})+" for sep in _MARKS}
+_WHOLE = rf"^-?(?:\d+|{'|'.join(_GROUPED.values())})$"
+_ZERO_FRACTION = (
+    rf"^-?(?:\d+[.,]|{'|'.join(f'{g}[{_MARKS[sep]}]' for sep, g in _GROUPED.items())})0+$"
+)
+
+
+def _vnd(cell: pl.Expr) -> pl.Expr:
+    """Whole VND from a cell in one of the forms above; null for any other form."""
+    digits = (
+        pl.when(cell.str.contains(_WHOLE))
+        .then(cell)
+        .when(cell.str.contains(_ZERO_FRACTION))
+        .then(cell.str.replace(r"[.,]0+$", ""))
+    )
+    return digits.str.replace_all(r"[., _]", "").cast(pl.Int64, strict=False)
+
 
 def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[Problem]]:
     """The frame typed (TYPED columns) and every shape problem found in it."""
     code = pl.col("case_code").str.to_uppercase()
-    salary = pl.col("salary").str.replace_all(r"[ ,._]", "").cast(pl.Int64, strict=False)
-    allowances = pl.col("allowances").str.replace_all(r"[ ,._]", "").cast(pl.Int64, strict=False)
+    salary, allowances = _vnd(pl.col("salary")), _vnd(pl.col("allowances"))
     fm = pl.col("from_month")
     fm_ok = fm.str.contains(MONTH_PATTERN)
     from_index = (
@@ -41,6 +62,9 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
     typed = frame.with_columns(
         case_code=code, salary=salary, allowances=allowances, from_month=from_index.cast(pl.Int32)
     )
+    # A cell left empty is missing (one problem, if required); a cell filled in must be valid.
+    given = {c: (frame[c].str.len_bytes() > 0).fill_null(False) for c in ("salary", "allowances")}
+    pay, extra = typed["salary"], typed["allowances"]
     checks = [
         (
             "personal_id",
@@ -55,26 +79,30 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         ),
         (
             "salary",
-            typed["case_code"].is_in(_NEEDS_PAY).fill_null(False) & typed["salary"].is_null(),
+            typed["case_code"].is_in(_NEEDS_PAY).fill_null(False) & ~given["salary"],
             "required for increases and adjustments, as a whole number of VND",
         ),
-        (
-            "salary",
-            frame["salary"].is_not_null() & typed["salary"].is_null(),
-            "must be a whole number of VND",
-        ),
+        ("salary", given["salary"] & pay.is_null(), "must be a whole number of VND"),
         ("salary", (typed["salary"] <= 0).fill_null(False), "must be more than 0"),
         (
             "salary",
             (typed["salary"] > MAX_SALARY).fill_null(False),
             f"above {MAX_SALARY:,} VND a month: not a plausible salary",
         ),
+        ("allowances", given["allowances"] & extra.is_null(), "must be a whole number of VND"),
+        ("allowances", (extra < 0).fill_null(False), "must not be negative"),
         (
             "allowances",
-            frame["allowances"].is_not_null() & typed["allowances"].is_null(),
-            "must be a whole number of VND",
+            (extra > MAX_SALARY).fill_null(False),
+            f"above {MAX_SALARY:,} VND a month: not plausible allowances",
         ),
-        ("allowances", (typed["allowances"] < 0).fill_null(False), "must not be negative"),
+        (
+            "allowances",  # each within the bound (so the sum cannot overflow), together above it
+            ((pay + extra > MAX_SALARY) & (pay <= MAX_SALARY) & (extra <= MAX_SALARY)).fill_null(
+                False
+            ),
+            f"salary plus allowances above {MAX_SALARY:,} VND a month: not plausible",
+        ),
         (
             "from_month",
             frame["from_month"].is_not_null() & typed["from_month"].is_null(),

@@ -18,7 +18,7 @@ from sibook.rules.contribution import (
     voluntary_dues,
 )
 from sibook.rules.explain import Explanation
-from sibook.rules.late_payment import LateInterestResult, late_interest
+from sibook.rules.late_payment import LateInterestResult, accrued_interest, late_interest
 from sibook.rules.lump_sum import LumpSumResult, one_time_withdrawal
 from sibook.rules.maternity import (
     AllowanceResult,
@@ -40,7 +40,8 @@ from sibook.rules.unemployment import UnemploymentResult, unemployment_benefit
 __all__ = [
     "AllowanceResult", "AverageSalaryResult", "ContributionResult", "Explanation",
     "HouseholdHiResult", "LateInterestResult", "LeaveResult", "LumpSumResult", "PensionResult",
-    "Share", "SicknessResult", "SurvivorResult", "UnemploymentResult", "average_salary",
+    "Share", "SicknessResult", "SurvivorResult", "UnemploymentResult", "accrued_interest",
+    "average_salary",
     "childbirth_allowance", "compulsory_dues", "funeral_allowance", "household_hi_dues",
     "late_interest", "maternity_leave_benefit", "monthly_survivor_allowance",
     "one_time_survivor_allowance", "one_time_withdrawal", "pension",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sibook.core.money import percent_of, round_vnd
 from sibook.core.period import Period
@@ -33,7 +34,7 @@ def late_interest(*, amount: int, days_late: int, on: Period) -> LateInterestRes
     trail = Trail({"amount": vnd(amount), "days_late": str(days_late), "month": str(on)})
     rate = trail.fact(law.parameter("late_interest_daily_percent", on))
     first_evasion_day = int(trail.fact(law.parameter("evasion_from_day", on)))
-    interest = round_vnd(percent_of(amount, rate) * days_late)
+    interest = _interest(amount, rate, days_late)
     trail.step(f"interest = {vnd(amount)} x {pct(rate)} per day x {days_late} days "
                f"= {vnd(interest)} (rounded once)")
     evasion = days_late >= first_evasion_day
@@ -41,3 +42,15 @@ def late_interest(*, amount: int, days_late: int, on: Period) -> LateInterestRes
                f"{days_late} days late is {'evasion' if evasion else 'late payment only'}")
     return LateInterestResult(interest=interest, evasion=evasion,
                               evasion_from_day=first_evasion_day, explanation=trail.done())
+
+
+
+def accrued_interest(*, amount: int, days_late: int, on: Period) -> int:
+    """The same interest on a ledger's own totals: no bounds on what a person may type (a
+    large employer's month runs past them), no explanation (computed for every late month)."""
+    return _interest(amount, book().parameter("late_interest_daily_percent", on).value, days_late)
+
+
+def _interest(amount: int, daily_percent: Decimal, days_late: int) -> int:
+    """Rounded once: amount x daily rate x days, half up to whole dong."""
+    return round_vnd(percent_of(amount, daily_percent) * days_late)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
 from typing import Any
 
@@ -152,13 +153,18 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
     if not embedded:
         return PdfResult(valid=False, errors=["the PDF carries no signature"])
     try:
-        status = validate_pdf_signature(embedded[-1], _validation_context(trust_list))
+        signature = embedded[-1]
+        # Checked at the signing time the signature itself carries (signed, so it cannot be
+        # moved without the key), as the QR is at its issue time: a book signed while its
+        # certificate was valid stays valid when that certificate later expires.
+        moment = signature.self_reported_timestamp
+        status = validate_pdf_signature(signature, _validation_context(trust_list, moment))
     except Exception as exc:  # noqa: BLE001 - see above
         return PdfResult(valid=False, errors=[f"the signature cannot be read: {exc}"])
     result = PdfResult(valid=False, intact=bool(status.intact),
                        signer=_subject_cn(status.signing_cert.subject.native),
                        book=_book_info(reader))
-    result.errors = _status_errors(status, len(embedded))
+    result.errors = _status_errors(status, len(embedded), moment)
     result.valid = not result.errors
     return result
 
@@ -171,12 +177,17 @@ def pdf_book_metadata(pdf: bytes) -> dict[str, Any] | None:
         return None
 
 
-def _status_errors(status: Any, signature_count: int) -> list[str]:
+def _status_errors(status: Any, signature_count: int, moment: datetime | None) -> list[str]:
     errors = []
+    cert = status.signing_cert
     if not status.intact:
         errors.append("the document does not match its signature: altered after signing")
     elif not status.valid:
         errors.append("bad signature: the signature value does not verify")
+    elif moment is not None and not cert.not_valid_before <= moment <= cert.not_valid_after:
+        errors.append(f"the signing certificate was not valid at signing time {moment:%Y-%m-%d}"
+                      f" (valid {cert.not_valid_before:%Y-%m-%d} to"
+                      f" {cert.not_valid_after:%Y-%m-%d})")
     elif not status.trusted:
         errors.append("the signing certificate does not chain to a trust-list root"
                       f" ({status.trust_problem_indic})")
@@ -187,15 +198,16 @@ def _status_errors(status: Any, signature_count: int) -> list[str]:
     return errors
 
 
-def _validation_context(trust_list: TrustList) -> ValidationContext:
+def _validation_context(trust_list: TrustList, moment: datetime | None) -> ValidationContext:
     roots = load_certs_from_pemder_data(
         b"".join(c.public_bytes(serialization.Encoding.PEM) for c in trust_list.roots))
     issuers = load_certs_from_pemder_data(b"".join(
         c.public_bytes(serialization.Encoding.PEM) for c in trust_list.issuers.values()))
     # Certificate revocation (CRL/OCSP) is not published yet; book versions are revoked through
     # status.RevocationStatus instead, so missing revocation info must not fail the chain.
-    return ValidationContext(trust_roots=list(roots), other_certs=list(issuers),
-                             allow_fetching=False, revocation_mode="soft-fail")
+    return ValidationContext(trust_roots=list(roots), other_certs=list(issuers), moment=moment,
+                             best_signature_time=moment, allow_fetching=False,
+                             revocation_mode="soft-fail")
 
 
 def _set_book_info(writer: IncrementalPdfFileWriter, book: Mapping[str, Any]) -> None:

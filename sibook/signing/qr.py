@@ -7,7 +7,11 @@ The design of the EU Digital COVID Certificate (HCERT), with our own prefix and 
 - the protected header carries alg ES256 (-7) and kid (first 8 bytes of SHA-256 of the
   issuing certificate's SubjectPublicKeyInfo), so neither can be swapped without breaking the
   signature; verifiers refuse any other algorithm.
-- decompression is capped (``MAX_PAYLOAD``) so a crafted QR cannot exhaust memory.
+- decompression is capped (``MAX_PAYLOAD``) so a crafted QR cannot exhaust memory, and a text
+  longer than any QR code holds (``MAX_QR_TEXT``) is refused before it is decoded at all.
+- nothing may follow the zlib stream or the COSE message: the bytes verified are all there is.
+- the same signing makes the HI card's QR; its payload has a ``card_number`` (a book's never
+  has), so ``QrResult.document`` tells the two apart without changing books already issued.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import cbor2
 import segno
@@ -41,7 +45,12 @@ ISS, SUB, IAT = 1, 2, 6
 BOOK_CLAIM = -65537
 HEADER_ALG, HEADER_KID = 1, 4
 MAX_PAYLOAD = 64 * 1024
+# The most a QR code carries in alphanumeric mode, the mode of base45: 4,296 characters in a
+# version-40 symbol at level L (ISO/IEC 18004:2015, Table 7). A longer text was never scanned.
+MAX_QR_TEXT = 4296
 _COSE = COSE.new()
+CARD_KEY = "card_number"  # in the payload of an HI card's QR (issuing.hi_card), never a book's
+Document = Literal["book", "hi_card"]
 
 
 @dataclass
@@ -52,6 +61,7 @@ class QrResult:
     key_id: str | None = None
     issued_at: datetime | None = None
     errors: list[str] = field(default_factory=list)
+    document: Document = "book"  # what the signed payload is; "hi_card" is no book
 
 
 class _SignerKey(COSEKeyInterface):
@@ -166,6 +176,9 @@ def _unwrap(text: str) -> bytes:
     text = text.strip()
     if not text.startswith(PREFIX):
         raise _Refused(f"bad prefix: a book QR starts with {PREFIX!r}")
+    if len(text) > MAX_QR_TEXT:  # before base45: decoding megabytes costs seconds and memory
+        raise _Refused(f"QR text too long: {len(text)} characters; a QR code holds at most "
+                       f"{MAX_QR_TEXT}")
     try:
         compressed = b45decode(text[len(PREFIX):])
     except ValueError as exc:
@@ -179,15 +192,20 @@ def _unwrap(text: str) -> bytes:
         raise _Refused(f"decompress failed: payload larger than {MAX_PAYLOAD} bytes")
     if not inflater.eof:
         raise _Refused("decompress failed: truncated zlib stream")
+    if inflater.unused_data:  # unsigned bytes riding along a genuine QR
+        raise _Refused("extra data after the compressed payload")
     return raw
 
 
 def _headers(sign1: bytes) -> tuple[dict[Any, Any], bytes]:
     try:
-        message = cbor2.loads(sign1)
+        stream = io.BytesIO(sign1)
+        message = cbor2.CBORDecoder(stream).decode()
         body = message.value if isinstance(message, cbor2.CBORTag) else message
         if not (isinstance(body, list) and len(body) == 4 and isinstance(body[0], bytes)):
             raise _Refused("not a COSE_Sign1 message")
+        if stream.tell() != len(sign1):  # cbor2.loads would ignore what follows the message
+            raise _Refused("extra data after the signed message")
         protected = cbor2.loads(body[0]) if body[0] else {}
     except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
         raise _Refused(f"not a COSE_Sign1 message: {exc}") from exc
@@ -205,6 +223,7 @@ def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate |
         result.errors.append("signed claims carry no book payload")
         return
     result.payload = claims[BOOK_CLAIM]
+    result.document = document_of(result.payload)
     iat = claims.get(IAT)
     if not isinstance(iat, int):
         result.errors.append("signed claims carry no issue time (iat)")
@@ -218,6 +237,11 @@ def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate |
         reason = revoked(status, result.payload)
         if reason:
             result.errors.append(reason)
+
+
+def document_of(payload: Mapping[str, Any]) -> Document:
+    """An HI card's QR payload carries its card fields; a book's carries none."""
+    return "hi_card" if CARD_KEY in payload else "book"
 
 
 def revoked(status: RevocationStatus, payload: Mapping[str, Any]) -> str | None:

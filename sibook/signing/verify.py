@@ -1,7 +1,8 @@
 """One door for checking a book: a signed PDF or a ``SIB1:`` QR text, offline.
 
 Checks signature, certificate chain up to a trust-list root, certificate validity, and
-revocation of the book version; answers in the contract's shape
+revocation of the book version, and that a QR is a book's (an HI card's QR is signed the same
+way but proves no book); answers in the contract's shape
 ``{"valid", "personal_id", "version", "signer", "errors"}``. Never raises on bad input.
 """
 
@@ -14,6 +15,8 @@ from sibook.signing.pades import PDF_MAGIC, validate_pdf
 from sibook.signing.qr import revoked, verify_qr
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList
+
+NOT_A_BOOK_QR = "this is an HI card's QR, not a book's"
 
 
 @dataclass
@@ -44,8 +47,11 @@ def verify(data: bytes, *, trust_list: TrustList,
             "not a PDF and not QR text: the input is neither %PDF- nor UTF-8"])
     qr = verify_qr(text, trust_list, status=status)
     personal_id, version = _identity(qr.payload)
-    return VerifyResult(valid=qr.valid, personal_id=personal_id, version=version,
-                        signer=qr.signer, errors=list(qr.errors), kind="qr",
+    errors = list(qr.errors)
+    if qr.document == "hi_card":  # genuine, but a card: it must not pass for the book itself
+        errors.insert(0, NOT_A_BOOK_QR)
+    return VerifyResult(valid=qr.valid and not errors, personal_id=personal_id,
+                        version=version, signer=qr.signer, errors=errors, kind="qr",
                         payload=qr.payload)
 
 

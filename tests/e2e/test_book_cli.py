@@ -10,6 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.core.config import get_settings
 
 SIBOOK = [sys.executable, "-m", "sibook.cli.main"]
 CONTRACT = {"valid", "personal_id", "version", "signer", "errors"}
@@ -74,6 +79,34 @@ def test_exported_qr_verifies_offline_with_only_the_trust_list(
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["valid"] is True
     assert not (tmp_path / "none.db").exists()  # verifying offline touches no database
+
+
+def test_the_public_verify_endpoint_answers_as_the_cli_does(
+        home: Path, exported: tuple[str, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POST /api/v1/verify`` with the exported PDF and QR: valid; one byte flipped: not.
+    (Before the revocation test below, which revokes this version.)"""
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{home / 'sibook.db'}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(home / "keys"))
+    monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+    try:
+        client = TestClient(create_app())
+        pid, pdf, qr = exported
+        for path in (pdf, qr):
+            answer = client.post("/api/v1/verify", files={"file": (path.name, path.read_bytes())})
+            assert answer.status_code == 200
+            body = answer.json()
+            assert body.keys() >= CONTRACT
+            assert body["valid"] is True, body
+            assert (body["personal_id"], body["version"]) == (pid, 1)
+        data = bytearray(pdf.read_bytes())
+        data[len(data) // 3] ^= 0x01
+        body = client.post("/api/v1/verify", files={"file": ("x.pdf", bytes(data))}).json()
+        assert body["valid"] is False and body["errors"]
+    finally:
+        get_settings.cache_clear()
+        get_access_settings.cache_clear()
 
 
 def test_a_tampered_pdf_exits_1(home: Path, exported: tuple[str, Path, Path]) -> None:

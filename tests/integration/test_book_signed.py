@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -15,9 +15,11 @@ from sqlalchemy import Engine, insert, select, update
 
 from sibook.book import issuing, service, versions
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.seed.service import seed
+from sibook.signing import certs, keys
 from sibook.signing.trust_list import TrustList
 
 TODAY = date(2026, 11, 26)
@@ -116,3 +118,25 @@ def test_an_old_version_stays_readable(engine: Engine, worker: int) -> None:
     with unit_of_work(engine) as s:
         again = versions.get(session=s, person_id=worker, version=1)
     assert again is not None and again.payload == first.payload
+
+
+def test_after_a_rotation_the_pdf_is_signed_by_the_new_key_not_served_from_the_old(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    v = current(engine, worker)
+    before = issuing.check(issuing.book_pdf(v, agency), agency.trust_list(), None)
+    keys.rotate(agency.keys_dir, "civil", agency.passphrase)
+    issuing._signer.cache_clear()  # a new process would load the new generation
+    after = issuing.check(issuing.book_pdf(v, agency), agency.trust_list(), None)
+    assert before.valid and after.valid, (before.errors, after.errors)
+    assert (before.signer, after.signer) == (
+        "Vietnam Social Security civil issuer 1", "Vietnam Social Security civil issuer 2")
+    assert after.signer == certs.common_name(agency.signer("civil").certificate)
+
+
+def test_an_expired_issuing_certificate_signs_nothing(
+        engine: Engine, worker: int, tmp_path: Path) -> None:
+    old = tmp_path / "old-keys"
+    keys.init_keys(old, b"pw", now=datetime(2020, 1, 1, tzinfo=UTC), issuer_days=30)
+    expired = issuing.Agency(old, b"pw")
+    with pytest.raises(ConflictError, match="expired on 2020-01-31.*keys rotate --realm civil"):
+        issuing.book_pdf(current(engine, worker), expired)

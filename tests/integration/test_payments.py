@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from sibook.contributions import queries
 from sibook.contributions.declare import declare
+from sibook.contributions.ledger_store import LedgerEntry
 from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError
@@ -102,4 +103,29 @@ def test_a_worker_sees_months_deducted_but_not_remitted(engine: Engine) -> None:
     assert months["2026-02"]["deducted_not_remitted"] is True
     # the worker's own share: 8% + 1.5% + 1% of 10,000,000
     assert months["2026-02"]["employee_share"]["total"] == 1_050_000
-    assert ledger["summary"]["months_deducted_not_remitted"] == 2
+    # March is unpaid too, but its deadline (03-31) has not passed: not yet held against anyone
+    assert (months["2026-03"]["status"], months["2026-03"]["deducted_not_remitted"]) == (
+        "unpaid", False)
+    assert ledger["summary"]["months_deducted_not_remitted"] == 1
+    with unit_of_work(engine) as s:
+        later = queries.person_ledger(
+            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 4, 1))
+    assert later["summary"]["months_deducted_not_remitted"] == 2
+
+
+def test_a_large_employers_late_month_has_a_statement(engine: Engine) -> None:
+    """A big unit's month (15 billion VND, past any bound on what a person may type) still
+    accrues interest: the bound guards input, not the ledger's own totals."""
+    setup_workers(engine, 1)
+    funds = ("retirement_survivorship", "sickness_maternity", "occupational", "health",
+             "unemployment")
+    with unit_of_work(engine) as s:
+        employer = registry.employer_by_code(session=s, code=EMPLOYER)
+        s.execute(insert(LedgerEntry).values(
+            period=Period(2026, 1).index, employer_id=employer.employer_id, entry_no=1,
+            workers=5_000, total=15_000_000_000,
+            **{f"{side}_{f}": 0 for side in ("er", "ee") for f in funds}
+            | {"er_retirement_survivorship": 15_000_000_000}))
+    jan = statement(engine, date(2026, 2, 10))["months"][0]  # type: ignore[index]
+    # 15,000,000,000 x 0.03% x 10 days = 45,000,000
+    assert (jan["due"], jan["days_late"], jan["interest"]) == (15_000_000_000, 10, 45_000_000)

@@ -68,3 +68,32 @@ def test_trust_list_export_writes_pem_that_loads_alone(run: Run, tmp_path: Path)
     assert run("trust-list", "export", str(out)).exit_code == 0
     trust = TrustList.load(out)
     assert len(trust.roots) == 1 and len(trust.issuers) == 3
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_trust_list_export_to_a_missing_folder_refuses_cleanly(run: Run, tmp_path: Path,
+                                                               as_json: bool) -> None:
+    run("keys", "init")
+    out = tmp_path / "nonexistent" / "dir" / "t.pem"
+    result = run("trust-list", "export", str(out), *(["--json"] if as_json else []))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    if as_json:
+        (error,) = json.loads(result.stdout)["errors"]
+        assert error["reason"].startswith(f"cannot write {out}: ")
+    else:  # rich may fold the long path across lines: compare without whitespace
+        assert f"cannotwrite{out}:" in "".join(result.stderr.split())
+
+
+def test_keys_dir_that_is_a_file_refuses_init_cleanly(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "keys").write_text("not a folder")
+    result = run("keys", "init", "--json")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert json.loads(result.stdout)["errors"][0]["reason"].startswith("cannot ")
+
+
+def test_unreadable_certificate_refuses_list_cleanly(run: Run, tmp_path: Path) -> None:
+    run("keys", "init")
+    (tmp_path / "keys" / "root.cert.pem").write_text("not PEM")
+    result = run("keys", "list", "--json")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert json.loads(result.stdout)["errors"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -85,7 +86,19 @@ def test_pdf_signed_with_an_expired_certificate_is_refused(tmp_path: Path) -> No
     old = make_agency(tmp_path, now=datetime(2020, 1, 1, tzinfo=UTC), issuer_days=30)
     result = validate_pdf(sign_pdf(tiny_pdf(), old.signer, book=book_payload()), old.trust_list)
     assert not result.valid
-    assert "does not chain to a trust-list root" in result.errors[0]
+    assert "was not valid at signing time" in result.errors[0]
+
+
+def test_pdf_signed_before_its_certificate_expired_still_verifies(tmp_path: Path) -> None:
+    """Like the QR: checked at the signing time the signature carries, not at reading time."""
+    expiry = 4  # seconds from now
+    now = datetime.now(UTC)
+    short = make_agency(tmp_path, now=now - timedelta(days=1, seconds=-expiry), issuer_days=1)
+    signed = sign_pdf(tiny_pdf(), short.signer, book=book_payload())
+    time.sleep(max(0.0, expiry + 1 - (datetime.now(UTC) - now).total_seconds()))
+    assert short.signer.certificate.not_valid_after_utc < datetime.now(UTC)  # expired now
+    result = validate_pdf(signed, short.trust_list)
+    assert result.valid, result.errors
 
 
 @pytest.mark.parametrize(("data", "reason"), [

@@ -12,9 +12,9 @@ import pytest
 import segno
 from PIL import Image
 
-from sibook.signing import keys
+from sibook.signing import keys, qr
 from sibook.signing._base45 import b45decode, b45encode
-from sibook.signing.qr import PREFIX, qr_png, sign_qr, verify_qr
+from sibook.signing.qr import MAX_QR_TEXT, PREFIX, qr_png, sign_qr, verify_qr
 from sibook.signing.status import RevocationList
 from sibook.signing.trust_list import TrustList
 from tests.unit.test_signing_support import PASSPHRASE, Agency, book_payload, make_agency
@@ -74,8 +74,62 @@ def test_malformed_text_is_refused_with_the_exact_reason(agency: Agency, text: s
 
 
 def test_a_decompression_bomb_is_refused(agency: Agency) -> None:
-    bomb = PREFIX + b45encode(zlib.compress(b"\0" * 10_000_000)).decode()
+    bomb = PREFIX + b45encode(zlib.compress(b"\0" * 2_000_000, 9)).decode()
+    assert len(bomb) <= MAX_QR_TEXT  # a bomb that fits in a real QR code
     assert verify_qr(bomb, agency.trust_list).errors[0].startswith("decompress failed")
+
+
+def _compressed(text: str) -> bytes:
+    return b45decode(text[len(PREFIX):])
+
+
+def test_bytes_after_the_zlib_stream_are_refused(agency: Agency) -> None:
+    padded = _compressed(sign_qr(book_payload(), agency.signer)) + b"\x00extra"
+    result = verify_qr(PREFIX + b45encode(padded).decode(), agency.trust_list)
+    assert not result.valid
+    assert result.errors == ["extra data after the compressed payload"]
+
+
+def test_bytes_after_the_cose_message_are_refused(agency: Agency) -> None:
+    message = zlib.decompress(_compressed(sign_qr(book_payload(), agency.signer)))
+    padded = PREFIX + b45encode(zlib.compress(message + b"\xf6")).decode()  # CBOR null
+    result = verify_qr(padded, agency.trust_list)
+    assert not result.valid
+    assert result.errors == ["extra data after the signed message"]
+
+
+def test_text_longer_than_any_qr_code_is_refused_before_decoding(
+        agency: Agency, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_decoding(text: str) -> bytes:
+        raise AssertionError("base45-decoded a text no QR code can hold")
+
+    monkeypatch.setattr(qr, "b45decode", no_decoding)
+    result = verify_qr(PREFIX + "A" * 30_000_000, agency.trust_list)
+    assert not result.valid
+    assert result.errors == [f"QR text too long: 30000005 characters; a QR code holds at "
+                             f"most {MAX_QR_TEXT}"]
+
+
+def test_text_of_exactly_the_qr_capacity_is_not_refused_for_length(agency: Agency) -> None:
+    text = PREFIX + "00" * ((MAX_QR_TEXT - len(PREFIX)) // 2)
+    text += "0" * (MAX_QR_TEXT - len(text))
+    assert len(text) == MAX_QR_TEXT
+    assert not verify_qr(text, agency.trust_list).errors[0].startswith("QR text too long")
+
+
+def _card_payload() -> dict[str, object]:
+    """What ``issuing.hi_card`` signs: the book's identity plus one HI card's fields."""
+    payload: dict[str, object] = {k: v for k, v in book_payload().items() if k != "totals"}
+    return {**payload, "card_number": "GD4797931234567", "benefit_level": 4,
+            "valid_from": "2026-01-01", "valid_to": "2026-12-31",
+            "initial_kcb_place": "01-001"}
+
+
+def test_an_hi_card_qr_verifies_as_a_card_and_a_book_qr_as_a_book(agency: Agency) -> None:
+    card = verify_qr(sign_qr(_card_payload(), agency.signer), agency.trust_list)
+    book = verify_qr(sign_qr(book_payload(), agency.signer), agency.trust_list)
+    assert card.valid and card.document == "hi_card"
+    assert book.valid and book.document == "book"
 
 
 def test_certificate_expired_at_issue_time_is_refused(tmp_path: Path) -> None:

@@ -41,6 +41,17 @@ def test_valid_qr_text_file_answers_in_the_contract_shape(agency: Agency) -> Non
         True, "qr", "001090001234", 3)
 
 
+def test_hi_card_qr_is_not_a_valid_book(agency: Agency) -> None:
+    card = {**book_payload(), "card_number": "GD4797931234567", "benefit_level": 4,
+            "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
+    del card["totals"]
+    result = verify(sign_qr(card, agency.signer).encode(), trust_list=agency.trust_list)
+    assert result.as_dict() == {
+        "valid": False, "personal_id": "001090001234", "version": 3,
+        "signer": "Vietnam Social Security civil issuer 1",
+        "errors": ["this is an HI card's QR, not a book's"]}
+
+
 def test_revoked_pdf_version_is_invalid_with_revoked_reason(agency: Agency,
                                                             signed_pdf: bytes) -> None:
     revocations = RevocationList()

@@ -1,0 +1,207 @@
+"""Reading D02-LT files: every cell is read as the person filing meant it, or refused by row."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import Engine
+
+from sibook.contributions.declare import declare
+from sibook.contributions.domain import MAX_SALARY
+from sibook.contributions.parsers import read_frames
+from sibook.contributions.validate import check_frame
+from sibook.core.db import unit_of_work
+from sibook.core.errors import Problem, ValidationError
+from sibook.core.period import Period
+from tests.integration.ledger_fixtures import EMPLOYER, setup_workers, worker_id
+
+JAN = Period(2026, 1)
+AN = worker_id(0)
+
+
+def checked(data: bytes, fmt: str = "csv") -> tuple[list[tuple[int, int | None]], list[Problem]]:
+    """(row, salary) of every line read, and every problem found, as ``declare`` sees them."""
+    lines: list[tuple[int, int | None]] = []
+    problems: list[Problem] = []
+    for frame in read_frames(data, fmt):
+        typed, found = check_frame(frame, JAN)
+        lines += list(zip(typed["row"].to_list(), typed["salary"].to_list(), strict=True))
+        problems += found
+    return lines, problems
+
+
+def refusal(data: bytes, fmt: str = "csv") -> list[Problem]:
+    with pytest.raises(ValidationError) as err:
+        checked(data, fmt)
+    return err.value.problems
+
+
+def xlsx_of(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for r in rows:
+        sheet.append(r)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def salary_csv(*salaries: str, allowances: str | None = None) -> bytes:
+    head = "personal_id,case_code,salary" + ("" if allowances is None else ",allowances")
+    tail = "" if allowances is None else f',"{allowances}"'
+    return "\n".join([head, *(f'{AN},TM,"{s}"{tail}' for s in salaries)]).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "15000000",
+        "15.000.000",
+        "15,000,000",
+        "15 000 000",
+        "15_000_000",
+        "15000000.00",
+        "15000000,0",
+        "15.000.000,00",
+        "15,000,000.00",
+    ],
+)
+def test_a_salary_is_read_as_whole_vnd_in_its_usual_forms(cell: str) -> None:
+    assert checked(salary_csv(cell)) == ([(2, 15_000_000)], [])
+
+
+@pytest.mark.parametrize(
+    "cell", ["15000000.5", "1.5", "15.000.00", "15.000,000,000", "15,000.000,000", "1,5000", "abc"]
+)
+def test_a_salary_that_is_not_whole_vnd_is_one_problem(cell: str) -> None:
+    _, problems = checked(salary_csv(cell))
+    assert [(p.row, p.field, p.reason) for p in problems] == [
+        (2, "salary", "must be a whole number of VND")
+    ]
+
+
+def test_a_json_number_with_a_zero_fraction_is_whole_vnd() -> None:
+    data = json.dumps([{"personal_id": AN, "case_code": "TM", "salary": 15000000.0}]).encode()
+    assert checked(data, "json") == ([(1, 15_000_000)], [])
+
+
+def test_allowances_follow_the_same_forms() -> None:
+    frame = next(read_frames(salary_csv("10000000", allowances="2.000.000,00"), "csv"))
+    typed, problems = check_frame(frame, JAN)
+    assert typed["allowances"].to_list() == [2_000_000] and problems == []
+    _, problems = checked(salary_csv("10000000", allowances="2000000.5"))
+    assert [(p.field, p.reason) for p in problems] == [
+        ("allowances", "must be a whole number of VND")
+    ]
+
+
+def test_a_decimal_salary_is_not_multiplied_in_the_dues(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    assert an == AN
+    with unit_of_work(engine) as s:
+        result = declare(session=s, data=salary_csv("10000000.00"), file_name="d02.csv",
+                         employer_code=EMPLOYER, month=JAN)
+    assert result["dues"] == {"2026-01": 3_200_000}  # 32% of 10,000,000
+
+
+@pytest.mark.parametrize(
+    ("salary", "allowances", "reason"),
+    [
+        ("1000000", str(MAX_SALARY + 1), "above 10,000,000,000 VND"),
+        ("6000000000", "5000000000", "salary plus allowances above 10,000,000,000 VND"),
+    ],
+)
+def test_allowances_are_bounded_like_the_salary(salary: str, allowances: str, reason: str) -> None:
+    _, problems = checked(salary_csv(salary, allowances=allowances))
+    assert [(p.row, p.field) for p in problems] == [(2, "allowances")]
+    assert reason in problems[0].reason
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("personal_id,case_code,salary,muc_luong", "appears twice (as salary and muc_luong)"),
+        ("personal_id,case_code,salary,salary", "the column salary appears twice"),
+    ],
+)
+def test_a_column_given_twice_is_refused_naming_it(header: str, reason: str) -> None:
+    for data, fmt in [
+        (f"{header}\n{AN},TM,1,2\n".encode(), "csv"),
+        (xlsx_of([header.split(","), [AN, "TM", 1, 2]]), "xlsx"),
+    ]:
+        (problem,) = refusal(data, fmt)
+        assert (problem.row, problem.field) == (1, "salary")
+        assert reason in problem.reason
+    both = json.dumps([{"personal_id": AN, "case_code": "TM", "salary": 1, "muc_luong": 2}])
+    (problem,) = refusal(both.encode(), "json")
+    assert problem.field == "salary" and "appears twice" in problem.reason
+
+
+def test_xlsx_cells_under_untitled_columns_and_past_the_header_are_ignored() -> None:
+    data = xlsx_of(
+        [
+            ["personal_id", None, "case_code", "salary", None],
+            [AN, "a note", "TM", 8_000_000, "more", "and past the header"],
+            [AN, None, "TM", 9_000_000],
+        ]
+    )
+    assert checked(data, "xlsx") == ([(2, 8_000_000), (3, 9_000_000)], [])
+
+
+def test_xlsx_header_is_the_first_non_empty_row() -> None:
+    data = xlsx_of([[], ["personal_id", "case_code", "salary"], [AN, "TM", 8_000_000]])
+    assert checked(data, "xlsx") == ([(3, 8_000_000)], [])
+
+
+def test_an_xlsx_title_row_is_refused_as_the_header() -> None:
+    data = xlsx_of(
+        [["DANH SÁCH D02-LT"], ["personal_id", "case_code", "salary"], [AN, "TM", 8_000_000]]
+    )
+    (problem,) = refusal(data, "xlsx")
+    assert (problem.row, problem.field) == (1, "header")
+    assert "personal_id" in problem.reason and "case_code" in problem.reason
+
+
+def test_xlsx_rows_keep_their_sheet_numbers_across_blank_rows() -> None:
+    data = xlsx_of(
+        [
+            ["personal_id", "case_code", "salary"],
+            [AN, "TM", 8_000_000],
+            [],
+            [None, None, "  "],
+            [AN, "TM", "8.5"],
+        ]
+    )
+    lines, problems = checked(data, "xlsx")
+    assert [row for row, _ in lines] == [2, 5]
+    assert [(p.row, p.field) for p in problems] == [(5, "salary")]
+
+
+def test_blank_csv_lines_are_skipped_keeping_line_numbers() -> None:
+    data = f"personal_id,case_code,salary\n{AN},TM,1\n,,\n\n{AN},TM,x\n, ,\n\n".encode()
+    lines, problems = checked(data)
+    assert [row for row, _ in lines] == [2, 5]
+    assert [(p.row, p.field) for p in problems] == [(5, "salary")]
+
+
+def test_a_csv_of_only_blank_lines_has_no_lines() -> None:
+    (problem,) = refusal(b"personal_id,case_code,salary\n,,\n\n")
+    assert problem.field == "file" and "no lines" in problem.reason
+
+
+def test_a_ragged_csv_row_is_named_by_its_number() -> None:
+    data = f"personal_id,case_code,salary\n{AN},TM,1\n{AN},TM,2,3\n{AN},TM,4\n".encode()
+    (problem,) = refusal(data)
+    assert problem.row == 3
+    assert problem.reason == "has 4 fields, the header has 3"
+    assert "truncate_ragged_lines" not in str(problem)
+
+
+def test_a_missing_salary_on_an_increase_is_one_problem() -> None:
+    _, problems = checked(f"personal_id,case_code,salary\n{AN},TM,\n".encode())
+    assert [(p.row, p.field) for p in problems] == [(2, "salary")]
+    assert problems[0].reason.startswith("required for increases")
