@@ -17,6 +17,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Citizen, Forbidden
 from sibook.access.settings import get_access_settings
+from sibook.api.problems import TOKEN
 
 router = APIRouter(tags=["access"])
 router.include_router(oidc_client.router)
@@ -64,7 +65,8 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return user, secret
 
 
-@router.post("/auth/token", summary="Client-credentials token for employers, hospitals, officers")
+@router.post("/auth/token", summary="Client-credentials token for employers, hospitals, officers",
+             responses=TOKEN)
 def token(request: Request, guard: Annotated[Guard, Depends(require(Action.PUBLIC))],
           grant_type: Annotated[str, Form()], client_id: Annotated[str, Form()] = "",
           client_secret: Annotated[str, Form()] = "") -> JSONResponse:

@@ -32,6 +32,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Unauthenticated
 from sibook.access.settings import AccessSettings, get_access_settings
+from sibook.api.problems import SIGN_IN
 
 router = APIRouter(tags=["access"])
 
@@ -52,7 +53,8 @@ def _client(s: AccessSettings) -> Any:
                         code_challenge_method="S256", timeout=10.0)
 
 
-@router.get("/auth/login", summary="Sign in with the national e-identity (OIDC + PKCE)")
+@router.get("/auth/login", summary="Sign in with the national e-identity (OIDC + PKCE)",
+            status_code=302, responses=SIGN_IN)
 def login(request: Request, _: PublicGuard, next: str = "") -> RedirectResponse:
     ratelimit.limit(request, "login")
     s = get_access_settings()
@@ -82,7 +84,8 @@ def _exchange(s: AccessSettings, code: str, verifier: str) -> dict[str, Any]:
     return token
 
 
-@router.get("/auth/callback", summary="Where the e-identity provider returns the browser")
+@router.get("/auth/callback", summary="Where the e-identity provider returns the browser",
+            status_code=302, responses=SIGN_IN)
 def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
              sibook_login: Annotated[str | None, Cookie()] = None) -> Response:
     ratelimit.limit(request, "login")

@@ -14,7 +14,7 @@ import sibook
 from sibook.access import api as access_api
 from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
-from sibook.api import rules
+from sibook.api import problems, rules
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
@@ -38,7 +38,7 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": sibook.__version__}
 
-    v1 = APIRouter(prefix=API_PREFIX)
+    v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
     v1.include_router(registry_api.router)
     v1.include_router(rules.router)
     v1.include_router(access_api.router)

@@ -146,9 +146,10 @@ def payments_post(
                 else "allocated to "
                 + (
                     ", ".join(f"{a['month']} ({a['amount']:,})" for a in d["allocated"])
-                    or "nothing yet (credit)"
+                    or "nothing yet"
                 )
             )
+            + (f"; credit {d['credit']:,} VND pays the next dues" if d["credit"] else "")
         ),
     )
 

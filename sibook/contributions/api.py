@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.api.params import MONTH_PATTERN, AsOfQuery, PersonalIdPath
+from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import declare
 from sibook.contributions.payments import post_payment
@@ -24,6 +25,22 @@ MonthForm = Annotated[str, Form(pattern=MONTH_PATTERN, description="YYYY-MM")]
 ASYNC_BYTES = 2_000_000  # larger uploads are answered 202 and processed in the background
 
 
+class JobOut(BaseModel):
+    """A large filing's progress; ``result`` is the filing's answer once accepted."""
+
+    job_id: str
+    employer: str
+    month: str
+    status: str = Field(description="queued | running | accepted | refused | failed")
+    lines_done: int
+    result: dict[str, Any] | None
+    errors: list[ProblemOut]
+
+
+ACCEPTED: Responses = {202: {"model": JobOut, "description": "A large file accepted for "
+                                                          "processing: poll the Location"}}
+
+
 class PaymentIn(BaseModel):
     amount: int = Field(gt=0, description="VND")
     reference: str = Field(min_length=1, max_length=40, description="Bank transaction reference")
@@ -33,7 +50,7 @@ class PaymentIn(BaseModel):
 @router.post(
     "/employers/{code}/declarations",
     status_code=status.HTTP_201_CREATED,
-    responses={202: {"description": "Large file accepted for processing"}},
+    responses=ACCEPTED | CONFLICT,
 )
 async def file_declaration(
     code: str,
@@ -61,7 +78,7 @@ async def file_declaration(
     return {"accepted": True, **result}
 
 
-@router.get("/employers/{code}/declaration-jobs/{job_id}")
+@router.get("/employers/{code}/declaration-jobs/{job_id}", response_model=JobOut)
 def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
     """Progress and result of a large filing."""
     g.employer(code)
@@ -71,7 +88,8 @@ def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
     return job.as_dict()
 
 
-@router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED)
+@router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED,
+             responses=CONFLICT)
 def post_employer_payment(code: str, body: PaymentIn, g: Declarer) -> dict[str, Any]:
     """Post a remittance; it pays the oldest dues first; the same reference twice is one payment."""
     g.employer(code)

@@ -7,6 +7,7 @@ Job states live in this process's memory; the filed result itself is in the data
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -31,7 +32,7 @@ class Job:
     job_id: str
     employer: str
     month: str
-    status: str = "queued"  # queued | running | accepted | refused
+    status: str = "queued"  # queued | running | accepted | refused | failed
     lines_done: int = 0
     result: dict[str, Any] | None = None
     errors: list[dict[str, object]] = field(default_factory=list)
@@ -42,6 +43,7 @@ class Job:
                 "errors": self.errors}
 
 
+_log = logging.getLogger(__name__)
 _jobs: dict[str, Job] = {}
 _lock = threading.Lock()
 
@@ -89,5 +91,12 @@ def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
     except ConflictError as exc:
         job.errors = [{"field": "batch", "reason": str(exc)}]
         job.status = "refused"
+    except Exception:  # noqa: BLE001 - a poller must never wait on a job that died
+        # Nothing landed (one transaction); the trace goes to the server's log, the client
+        # learns the filing failed and may upload it again.
+        _log.exception("declaration job %s failed", job.job_id)
+        job.errors = [{"field": "file", "reason": "the filing failed on the server; nothing "
+                                                  "was changed, it may be uploaded again"}]
+        job.status = "failed"
     finally:
         path.unlink(missing_ok=True)

@@ -239,6 +239,13 @@ def allocate(conn: Connection, employer_id: int) -> list[Allocation]:
     return new
 
 
+def credit(conn: Connection, employer_id: int, as_of: date | None = None) -> int:
+    """Money the employer has paid (by ``as_of``) that no dues have used yet: an overpayment,
+    or dues corrected below what was paid. It pays the next dues first."""
+    return sum(c.amount for c in _unallocated_payments(conn, employer_id)
+               if as_of is None or c.paid_on <= as_of)
+
+
 def _unallocated_payments(conn: Connection, employer_id: int) -> list[_Credit]:
     used = (
         select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount).label("used"))

@@ -60,6 +60,7 @@ def post_payment(
             "reference": reference,
             "paid_on": paid_on.isoformat(),
             "allocated": [],
+            "credit": ledger.credit(conn, employer.employer_id),
             "replayed": True,
         }
     payment_id = int(
@@ -87,5 +88,6 @@ def post_payment(
             for a in allocations
             if a.payment_id == payment_id
         ],
+        "credit": ledger.credit(conn, employer.employer_id),  # what no dues have used yet
         "replayed": False,
     }

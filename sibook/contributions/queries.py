@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sibook.contributions import ledger
 from sibook.contributions.service import person_months, si_periods_of
 from sibook.contributions.statement import employer_months
 from sibook.core.period import Period
 from sibook.registry import service as registry
+from sibook.rules.inputs import as_field
 
 
 def person_ledger(
@@ -25,12 +27,13 @@ def person_ledger(
         if r.employer_id is not None
     }
     employers = registry.employer_refs(session=session, employer_ids=employer_ids)
-    months = person_months(
-        session=session,
-        person_id=person_id,
-        as_of=as_of,
-        regions={i: e.region for i, e in employers.items()},
-    )
+    with as_field("as_of"):  # the late-payment rules in force on as_of judge every month
+        months = person_months(
+            session=session,
+            person_id=person_id,
+            as_of=as_of,
+            regions={i: e.region for i, e in employers.items()},
+        )
     if employer_code is not None:
         months = [m for m in months if employers[m.employer_id].code == employer_code]
     shown = [m for m in months if since is None or m.month >= since]
@@ -65,7 +68,8 @@ def person_ledger(
 
 def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, Any]:
     employer = registry.employer_by_code(session=session, code=code)
-    months = employer_months(session.connection(), employer.employer_id, as_of)
+    with as_field("as_of"):
+        months = employer_months(session.connection(), employer.employer_id, as_of)
     return {
         "employer": employer.code,
         "as_of": as_of.isoformat(),
@@ -89,5 +93,6 @@ def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, An
             "outstanding": sum(m.outstanding for m in months),
             "interest": sum(m.interest for m in months),
             "months_in_evasion": sum(m.evasion for m in months),
+            "credit": ledger.credit(session.connection(), employer.employer_id, as_of),
         },
     }

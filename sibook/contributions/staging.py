@@ -216,6 +216,9 @@ _REASONS = {
 _ELSEWHERE = {"still_open": ("case_code", "overlapping periods: this person still has an open "
                                           "period with another employer, which must report "
                                           "the decrease first")}
+_VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has paid voluntary "
+                                          "SI since {open_month}; that period must be closed "
+                                          "before compulsory participation starts")}
 _MONTHS = ("from_month", "open_month", "last_month")
 
 
@@ -225,7 +228,9 @@ def problems(conn: Connection, employer_id: int, region: str) -> list[Problem]:
     for r in conn.execute(text(_CHECKS), {"e": employer_id}).mappings():
         values = {k: _month(v) if k in _MONTHS and v is not None else v for k, v in r.items()}
         values["region"] = region
-        reasons = _REASONS if r["employer"] in (None, employer_id) else _REASONS | _ELSEWHERE
+        employer = r["employer"]
+        reasons = (_REASONS | _VOLUNTARY if employer is None
+                   else _REASONS if employer == employer_id else _REASONS | _ELSEWHERE)
         found += [Problem(field=field, reason=reason.format(**values), row=int(r["row"]))
                   for flag, (field, reason) in reasons.items() if r[flag]]
     return sorted(found, key=lambda p: (p.row or 0, p.field))

@@ -16,6 +16,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath
+from sibook.api.problems import CONFLICT, UNAVAILABLE
 from sibook.core.config import get_settings
 from sibook.registry import service
 from sibook.registry.population import population_registry
@@ -93,7 +94,8 @@ class Registered(BaseModel):
     identity_verified: bool
 
 
-@router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED)
+@router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED,
+             responses=CONFLICT | UNAVAILABLE)
 def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)], body: PersonIn,
                     ) -> Registered:
     """Register a person (TK1-TS): identity checked against the population database, e-SI
@@ -148,7 +150,8 @@ def list_employers(g: Annotated[Guard, guard(Action.EMPLOYER_LIST)], limit: Limi
     return EmployerList(employers=[EmployerOut(**r.__dict__) for r in rows])
 
 
-@router.post("/employers", response_model=Created, status_code=status.HTTP_201_CREATED)
+@router.post("/employers", response_model=Created, status_code=status.HTTP_201_CREATED,
+             responses=CONFLICT)
 def add_employer(g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)], body: EmployerIn,
                  ) -> Created:
     g.province(body.province_code)

@@ -163,6 +163,7 @@ def _targets(path: str) -> tuple[str | None, ...]:
     return (None,)
 
 
+OPENAPI = create_app().openapi()
 CASES = [(name, m, p, target) for m, p, rc in api_routes(create_app())
          if declared_action(rc) is not None
          for name in PRINCIPALS
@@ -180,6 +181,8 @@ def test_matrix(world: World, who: str, method: str, path: str, target: str | No
     body = {} if method in ("POST", "PUT", "PATCH") else None
     r = world.client.request(method, url, headers=bearer(principal), json=body)
     assert r.status_code != 500, r.text  # 503 is fine: the e-identity issuer is not up here
+    declared = OPENAPI["paths"][path][method.lower()]["responses"]
+    assert str(r.status_code) in declared, f"{r.status_code} is not in the OpenAPI of {path}"
     refusal = permits(principal, action)
     if refusal is not None:
         assert r.status_code == (401 if isinstance(principal, Anonymous) else 403)

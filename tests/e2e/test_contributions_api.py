@@ -18,6 +18,7 @@ from sibook.access.store import AccessLogEntry
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
 from sibook.contributions import api as contributions_api
+from sibook.contributions import jobs
 from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code
@@ -86,7 +87,7 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
     location = r.headers["Location"]
     for _ in range(200):
         job = api.client.get(location, headers=api.as_employer()).json()
-        if job["status"] in ("accepted", "refused"):
+        if job["status"] in ("accepted", "refused", "failed"):
             break
         time.sleep(0.05)
     assert job["status"] == "accepted", job
@@ -98,6 +99,24 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
                            .where(AccessLogEntry.person_id.is_not(None))).all()
     assert sorted(logged) == [(f"client-{EMPLOYER}", "contribution.declare")] * 4
 
+
+def test_a_large_filing_that_dies_is_reported_failed_not_left_running(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+
+    def crash(**_: Any) -> dict[str, Any]:
+        raise RuntimeError("disk full")  # whatever the server did not foresee
+
+    monkeypatch.setattr(jobs, "declare", crash)
+    r = api.file(csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers]))
+    for _ in range(200):
+        job = api.client.get(r.headers["Location"], headers=api.as_employer()).json()
+        if job["status"] != "running" and job["status"] != "queued":
+            break
+        time.sleep(0.05)
+    assert job["status"] == "failed", job
+    assert "uploaded again" in job["errors"][0]["reason"]
+    assert "disk full" not in str(job)  # the server's internals stay in its log
 
 def test_payments_and_ledgers(api: Api) -> None:
     an = api.workers[0]

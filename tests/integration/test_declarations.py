@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 import pytest
 from openpyxl import Workbook
@@ -14,9 +15,11 @@ from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
-from sibook.ids import make_enterprise_code
+from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
-from sibook.registry.domain import NewEmployer
+from sibook.registry.domain import NewEmployer, NewPerson
+from sibook.registry.population import LocalPopulationRegistry
+from sibook.registry.registration import VoluntaryStart, register
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
 
 JAN = Period(2026, 1)
@@ -162,3 +165,21 @@ def test_a_refusal_does_not_tell_where_else_the_worker_is_employed(engine: Engin
     with pytest.raises(ValidationError) as own:  # the employer's own period may be named
         file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
     assert "with this employer since 2025-06" in own.value.problems[0].reason
+
+
+def test_an_increase_for_a_voluntary_participant_says_the_voluntary_period_is_open(
+        engine: Engine) -> None:
+    setup_workers(engine, 0)  # the employer
+    binh = make_personal_id("001", date(1995, 5, 2), "female", 4321)
+    with unit_of_work(engine) as s:
+        register(session=s, person=NewPerson(
+            personal_id=binh, full_name="Trần Thị Bình", birth_date=date(1995, 5, 2),
+            sex="female", birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False,
+            voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
+            today=date(2025, 9, 15))
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")]))
+    (problem,) = err.value.problems
+    assert "voluntary SI since 2025-09" in problem.reason
+    assert "this employer" not in problem.reason

@@ -129,3 +129,12 @@ def test_a_large_employers_late_month_has_a_statement(engine: Engine) -> None:
     jan = statement(engine, date(2026, 2, 10))["months"][0]  # type: ignore[index]
     # 15,000,000,000 x 0.03% x 10 days = 45,000,000
     assert (jan["due"], jan["days_late"], jan["interest"]) == (15_000_000_000, 10, 45_000_000)
+
+
+def test_an_overpayment_is_shown_as_credit_and_pays_the_next_dues(engine: Engine) -> None:
+    three_months_owed(engine)  # 3 x 3,200,000 = 9,600,000 due
+    posted = pay(engine, 10_000_000, "VCB-9", date(2026, 3, 20))
+    assert posted["credit"] == 400_000
+    totals = statement(engine, date(2026, 3, 31))["totals"]
+    assert (totals["outstanding"], totals["credit"]) == (0, 400_000)  # type: ignore[index]
+    assert statement(engine, date(2026, 3, 19))["totals"]["credit"] == 0  # type: ignore[index]
