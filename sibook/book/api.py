@@ -16,11 +16,13 @@ from fastapi.responses import PlainTextResponse, Response
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.api.params import PersonalIdPath
+from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
 from sibook.core.errors import NotFoundError, ValidationError
 from sibook.registry import service as registry
 
+PDF: Responses = {200: {"content": {"application/pdf": {}}}}
 router = APIRouter(tags=["book"])
 
 ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
@@ -44,7 +46,7 @@ def read_book(personal_id: PersonalIdPath, g: ReadGuard) -> dict[str, Any]:
 
 
 @router.get("/books/{personal_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses=PDF | CONFLICT)
 def book_pdf(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     v = _current(g, personal_id)
     pdf = issuing.book_pdf(v, issuing.agency())
@@ -52,10 +54,11 @@ def book_pdf(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
         "Content-Disposition": f'attachment; filename="sibook-{personal_id}-v{v.version}.pdf"'})
 
 
-@router.get("/books/{personal_id}/qr", response_class=PlainTextResponse)
+@router.get("/books/{personal_id}/qr", response_class=PlainTextResponse, responses=CONFLICT)
 def book_qr(personal_id: PersonalIdPath, g: ReadGuard) -> str:
     v = _current(g, personal_id)
     a = issuing.agency()
+    issuing.refuse_revoked(v, a)
     return issuing.issue_qr(v, a.signer(v.payload["header"]["realm"]))
 
 

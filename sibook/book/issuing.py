@@ -93,6 +93,7 @@ def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
     (the key is in the name: after a rotation, or for another agency's keys beside these, the
     book is signed afresh by the current key, never served as another key signed it)."""
     header = v.payload["header"]
+    refuse_revoked(v, a)
     signer = a.signer(header["realm"])
     path = a.cache_dir / (f"{header['personal_id']}-v{v.version}-{v.content_hash[:16]}"
                           f"-{signer.key_id.hex()}.pdf")
@@ -110,6 +111,16 @@ def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
     tmp.write_bytes(signed)
     tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
     return signed
+
+
+def refuse_revoked(v: Version, a: Agency) -> None:
+    """A revoked version is not handed out again, signed afresh: it would verify as revoked.
+    It stands again when the agency lifts the revocation, or a change of facts makes a new
+    version."""
+    personal_id = v.payload["header"]["personal_id"]
+    reason = a.revocations().is_revoked(personal_id, v.version)
+    if reason is not None:
+        raise ConflictError(f"version {v.version} of book {personal_id} is revoked: {reason}")
 
 
 def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str

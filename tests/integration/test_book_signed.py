@@ -140,3 +140,13 @@ def test_an_expired_issuing_certificate_signs_nothing(
     expired = issuing.Agency(old, b"pw")
     with pytest.raises(ConflictError, match="expired on 2020-01-31.*keys rotate --realm civil"):
         issuing.book_pdf(current(engine, worker), expired)
+
+
+def test_a_revoked_version_is_not_handed_out_again(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    v = current(engine, worker)
+    personal_id = v.payload["header"]["personal_id"]
+    issuing.revoke(agency, personal_id=personal_id, version=v.version, reason="nghi gian lan",
+                   realm="civil")
+    with pytest.raises(ConflictError, match="version 1 of book .* is revoked: nghi gian lan"):
+        issuing.book_pdf(v, agency)
