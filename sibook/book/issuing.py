@@ -22,7 +22,7 @@ from sibook.signing import certs, keys
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import qr_png, sign_qr
-from sibook.signing.status import REVOCATIONS_FILE, Revocation, RevocationList
+from sibook.signing.status import Revocation, RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import VerifyResult, verify
 
@@ -52,8 +52,10 @@ class Agency:
     def trust_list(self) -> TrustList:
         return TrustList.from_keys_dir(self.keys_dir)
 
-    def revocations(self) -> RevocationList:
-        return RevocationList.load(self.keys_dir / REVOCATIONS_FILE, self.trust_list())
+    def revocations(self, realm: str | None = None) -> RevocationList:
+        """One realm's signed revocation list, or all realms' merged."""
+        realms = (realm,) if realm is not None else tuple(certs.REALMS)
+        return RevocationList.load_realms(self.keys_dir, self.trust_list(), realms)
 
 
 def agency(*, initialise: bool = True) -> Agency:
@@ -117,8 +119,9 @@ def refuse_revoked(v: Version, a: Agency) -> None:
     """A revoked version is not handed out again, signed afresh: it would verify as revoked.
     It stands again when the agency lifts the revocation, or a change of facts makes a new
     version."""
-    personal_id = v.payload["header"]["personal_id"]
-    reason = a.revocations().is_revoked(personal_id, v.version)
+    header = v.payload["header"]
+    personal_id = header["personal_id"]
+    reason = a.revocations(header["realm"]).is_revoked(personal_id, v.version)
     if reason is not None:
         raise ConflictError(f"version {v.version} of book {personal_id} is revoked: {reason}")
 
@@ -126,9 +129,9 @@ def refuse_revoked(v: Version, a: Agency) -> None:
 def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str
            ) -> Revocation:
     """Suspend one book version (suspected fraud); the signed list is rewritten."""
-    revocations = a.revocations()
+    revocations = a.revocations(realm)  # a realm's list names its own people only
     entry = revocations.revoke(personal_id, version, reason)
-    revocations.save(a.keys_dir / REVOCATIONS_FILE, a.signer(realm))
+    revocations.save(a.keys_dir / revocations_file(realm), a.signer(realm))
     return entry
 
 

@@ -84,8 +84,8 @@ def verify(
         data = file.read_bytes()
         trust = TrustList.load(trust_list) if trust_list else TrustList.from_keys_dir(
             Path(get_settings().keys_dir))
-        revoked = RevocationList.load(
-            revocations or Path(get_settings().keys_dir) / "revocations.json", trust)
+        revoked = (RevocationList.load(revocations, trust) if revocations else
+                   RevocationList.load_realms(Path(get_settings().keys_dir), trust))
     except (OSError, SibookError) as exc:
         _answer({"valid": False, "personal_id": None, "version": None, "signer": None,
                  "errors": [f"cannot verify: {exc}"]}, as_json)

@@ -46,6 +46,13 @@ def key_id(cert: x509.Certificate) -> bytes:
     return hashlib.sha256(spki).digest()[:8]
 
 
+def realm_of(cert: x509.Certificate) -> str | None:
+    """The realm whose organisation issued ``cert`` (None for a name not of ours)."""
+    names = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    organisation = str(names[0].value) if names else None
+    return next((realm for realm, name in REALMS.items() if name == organisation), None)
+
+
 def common_name(cert: x509.Certificate) -> str:
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else cert.subject.rfc4514_string()

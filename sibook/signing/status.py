@@ -1,8 +1,11 @@
 """Revocation of book versions (a version may be suspended on suspected fraud, with a reason).
 
 ``RevocationStatus`` is the one question verification asks; a database-backed store can answer
-it later. ``RevocationList`` is the file-backed answer: ``keys_dir/revocations.json``, signed by
-an issuing key so that a verifier holding only the trust list can tell it was not edited.
+it later. ``RevocationList`` is the file-backed answer, one file per realm, each signed by that
+realm's issuing key so that a verifier holding only the trust list can tell it was not edited:
+``keys_dir/revocations.json`` (civil, the list the agency publishes) and
+``revocations-defence.json``, ``revocations-public_security.json``. A realm's list names only
+that realm's people, so publishing the civil list discloses nobody of the other two.
 
 File shape::
 
@@ -16,20 +19,28 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sibook.core.errors import ValidationError
+from sibook.signing import certs
 from sibook.signing.keys import Signer
 from sibook.signing.trust_list import TrustList
 
 REVOCATIONS_FILE = "revocations.json"
+
+
+def revocations_file(realm: str) -> str:
+    """The file name of a realm's revocation list (the civil one keeps the plain name)."""
+    return REVOCATIONS_FILE if realm == "civil" else f"revocations-{realm}.json"
 
 
 class RevocationStatus(Protocol):
@@ -67,6 +78,11 @@ class RevocationList:
         self._entries[(personal_id, version)] = entry
         return entry
 
+    def merged(self, other: RevocationList) -> RevocationList:
+        """Both lists' entries: the agency's own view over all realms (personal IDs are
+        national, so one person's versions appear in one realm's list only)."""
+        return RevocationList([*self.entries, *other.entries])
+
     def reinstate(self, personal_id: str, version: int) -> bool:
         """Lift a temporary revocation; False when the version was not revoked."""
         return self._entries.pop((personal_id, version), None) is not None
@@ -79,8 +95,21 @@ class RevocationList:
         path.write_text(json.dumps(signed, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, trust_list: TrustList) -> RevocationList:
-        """Read and check the file; a missing file is an empty list, an altered one refused."""
+    def load_realms(cls, keys_dir: Path, trust_list: TrustList,
+                    realms: Iterable[str] = tuple(certs.REALMS)) -> RevocationList:
+        """The lists of ``realms`` kept in ``keys_dir``, each checked against its realm's key,
+        merged (the agency's own view)."""
+        merged = cls()
+        for realm in realms:
+            merged = merged.merged(cls.load(keys_dir / revocations_file(realm), trust_list,
+                                            realm=realm))
+        return merged
+
+    @classmethod
+    def load(cls, path: Path, trust_list: TrustList, *, realm: str | None = None
+             ) -> RevocationList:
+        """Read and check the file; a missing file is an empty list, an altered one refused,
+        and with ``realm``, one signed by another realm's key too."""
         if not path.exists():
             return cls()
         try:
@@ -90,15 +119,19 @@ class RevocationList:
             signature = base64.b64decode(signed["signature"], validate=True)
         except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise _refused(path, f"malformed: {exc}") from exc
-        _check_signature(path, trust_list, kid, signature, _canonical(body))
+        cert = _check_signature(path, trust_list, kid, signature, _canonical(body))
+        signed_by = certs.realm_of(cert)
+        if realm is not None and signed_by != realm:
+            raise _refused(path, f"of the {realm} realm is signed by the {signed_by} realm's key")
         return cls([_entry(path, raw) for raw in body["entries"]])
 
 
 def _check_signature(path: Path, trust_list: TrustList, kid: bytes, signature: bytes,
-                     body: bytes) -> None:
+                     body: bytes) -> x509.Certificate:
     cert = trust_list.issuer(kid)
     if cert is None:
-        raise _refused(path, f"signed by unknown key id {kid.hex()}")
+        raise _refused(path, f"signed by key id {kid.hex()}, which the trust list does not "
+                             "hold (exported before a key rotation? export it again)")
     public_key = cert.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         raise _refused(path, "signing certificate is not an EC key")
@@ -106,6 +139,7 @@ def _check_signature(path: Path, trust_list: TrustList, kid: bytes, signature: b
         public_key.verify(signature, body, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise _refused(path, "bad signature: the file was altered after signing") from exc
+    return cert
 
 
 def _entry(path: Path, raw: Any) -> Revocation:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -15,11 +16,12 @@ from sqlalchemy import Engine, insert, select, update
 
 from sibook.book import issuing, service, versions
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError
+from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.seed.service import seed
 from sibook.signing import certs, keys
+from sibook.signing.status import RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
 
 TODAY = date(2026, 11, 26)
@@ -150,3 +152,22 @@ def test_a_revoked_version_is_not_handed_out_again(
                    realm="civil")
     with pytest.raises(ConflictError, match="version 1 of book .* is revoked: nghi gian lan"):
         issuing.book_pdf(v, agency)
+
+
+def test_each_realm_keeps_its_own_signed_revocation_list(agency: issuing.Agency) -> None:
+    """The civil list the agency publishes names no defence person; each list is signed by its
+    own realm's key, and one realm's file cannot stand in for another's."""
+    issuing.revoke(agency, personal_id="038059749911", version=1, reason="nghi gian lan",
+                   realm="defence")
+    issuing.revoke(agency, personal_id="001090001234", version=2, reason="suspected fraud",
+                   realm="civil")
+    civil = RevocationList.load(agency.keys_dir / revocations_file("civil"),
+                                agency.trust_list(), realm="civil")
+    assert [(e.personal_id, e.version) for e in civil.entries] == [("001090001234", 2)]
+    merged = agency.revocations()
+    assert merged.is_revoked("038059749911", 1) == "nghi gian lan"
+    assert merged.is_revoked("001090001234", 2) == "suspected fraud"
+    shutil.copy(agency.keys_dir / revocations_file("defence"),
+                agency.keys_dir / revocations_file("civil"))
+    with pytest.raises(ValidationError, match="signed by the defence realm's key"):
+        agency.revocations()
