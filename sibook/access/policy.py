@@ -193,10 +193,21 @@ class Guard:
         None for everyone else."""
         return self.principal.unit_code if isinstance(self.principal, EmployerUnit) else None
 
-    def logged(self, person_ids: Iterable[int], *, session: Session | None = None) -> None:
-        """Record an allowed read or change of these persons, in the request's transaction
-        (or in ``session``'s: a large filing is applied after the request has been answered)."""
+    def logged(self, person_ids: Iterable[int], *, session: Session | None = None,
+               outcome: str = "allowed") -> None:
+        """Record a read or change of these persons, in the request's transaction (or in
+        ``session``'s: a large filing is applied after the request has been answered).
+        ``outcome`` "refused": the input was refused, but what it was checked against was
+        read."""
         if not RULES[self.action].personal:
             return
         audit.append_many(session=session or self.session,
-                          accesses=[self._access("allowed", pid) for pid in person_ids])
+                          accesses=[self._access(outcome, pid) for pid in person_ids])
+
+    def refused_input(self, exc: Exception, person_ids: Iterable[int]) -> Exception:
+        """Like ``refuse``: the request's work is rolled back, the persons its refused input
+        named are logged (outcome "refused") and committed alone; returns ``exc`` to raise."""
+        self.session.rollback()
+        self.logged(person_ids, outcome="refused")
+        self.session.commit()
+        return exc

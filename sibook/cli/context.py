@@ -35,7 +35,8 @@ def operator_id() -> str:
     return f"{user}@{socket.gethostname()}"[:64]
 
 
-def logged(session: Session, action: Action, command: str, person_ids: Iterable[int]) -> None:
+def logged(session: Session, action: Action, command: str, person_ids: Iterable[int], *,
+           outcome: str = "allowed") -> None:
     """Log, in the command's transaction, the persons it read or changed.
 
     The API's reads go through the access policy and its log; an operator's command bypasses
@@ -44,5 +45,5 @@ def logged(session: Session, action: Action, command: str, person_ids: Iterable[
     audit.append_many(session=session, accesses=[
         audit.Access(actor_kind=OPERATOR, actor_id=operator_id(), action=action.value,
                      route=f"cli: sibook {command}", purpose="operator command",
-                     person_id=pid) for pid in person_ids])
+                     outcome=outcome, person_id=pid) for pid in person_ids])
 

@@ -21,6 +21,7 @@ from sibook.cli.output import (
     usage_error,
 )
 from sibook.contributions import queries, staging
+from sibook.contributions.declare import DeclarationRefused
 from sibook.contributions.declare import declare as file_declaration
 from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
@@ -83,6 +84,10 @@ def declare(
                            staging.person_ids(session.connection()))
         except ValidationError as exc:
             bar.stop()
+            if isinstance(exc, DeclarationRefused):  # rolled back, but the checks read them
+                with unit_of_work(ready_engine()) as session:
+                    logged(session, Action.CONTRIBUTION_DECLARE, "declare", exc.person_ids,
+                           outcome="refused")
             _report(exc.problems, as_json)
         except ConflictError as exc:
             bar.stop()

@@ -13,7 +13,7 @@ from sibook.access.policy import Action, Guard
 from sibook.api.params import MONTH_PATTERN, AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
-from sibook.contributions.declare import declare
+from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.contributions.payments import post_payment
 from sibook.core.errors import NotFoundError
 from sibook.core.period import Period
@@ -52,7 +52,7 @@ class PaymentIn(BaseModel):
     status_code=status.HTTP_201_CREATED,
     responses=ACCEPTED | CONFLICT,
 )
-async def file_declaration(
+def file_declaration(
     code: str,
     g: Declarer,
     response: Response,
@@ -61,18 +61,24 @@ async def file_declaration(
     batch: Annotated[int, Form(ge=1, le=99)] = 1,
 ) -> dict[str, Any]:
     """File a monthly D02-LT list; idempotent by content, employer, month and batch."""
+    # A plain (threadpool) route: filing takes up to a second of work that must not hold up
+    # the server's event loop and every other request with it.
     g.employer(code)
     name = file.filename or "declaration.csv"
     period = Period.parse(month)
     if (file.size or 0) > ASYNC_BYTES:
         job = jobs.start(upload=file.file, file_name=name, employer_code=code, month=period,
                          batch_no=batch, engine=g.session.get_bind().engine,
-                         log=lambda ids, session: g.logged(ids, session=session))
+                         log=lambda ids, session, outcome: g.logged(ids, session=session,
+                                                                    outcome=outcome))
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = f"/api/v1/employers/{code}/declaration-jobs/{job.job_id}"
         return job.as_dict()
-    result = declare(session=g.session, data=await file.read(), file_name=name,
-                     employer_code=code, month=period, batch_no=batch)
+    try:
+        result = declare(session=g.session, data=file.file.read(), file_name=name,
+                         employer_code=code, month=period, batch_no=batch)
+    except DeclarationRefused as refused:
+        raise g.refused_input(refused, refused.person_ids) from None
     if not result["replayed"]:
         g.logged(staging.person_ids(g.session.connection()))
     return {"accepted": True, **result}

@@ -75,7 +75,7 @@ def declare(
     staging.look_up(conn)
     problems += staging.problems(conn, employer.employer_id, employer.region)
     if problems:
-        raise _refusal(problems)
+        raise _refusal(problems, staging.person_ids(conn))
     changed = staging.apply(conn, employer.employer_id, employer.occupational_rate_bp)
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month)
@@ -178,7 +178,16 @@ def _record(
     return int(inserted.scalar_one())
 
 
-def _refusal(problems: list[Problem]) -> ValidationError:
+class DeclarationRefused(ValidationError):
+    """A refused filing, with the persons it named that the registry knows: what they were
+    checked against (open periods, the last month worked) was read, so it is logged."""
+
+    def __init__(self, problems: list[Problem], person_ids: list[int]) -> None:
+        super().__init__(problems)
+        self.person_ids = person_ids
+
+
+def _refusal(problems: list[Problem], person_ids: list[int]) -> DeclarationRefused:
     shown = sorted(problems, key=lambda p: p.row or 0)[:MAX_PROBLEMS]
     if len(problems) > MAX_PROBLEMS:
         shown.append(
@@ -190,4 +199,4 @@ def _refusal(problems: list[Problem]) -> ValidationError:
                 ),
             )
         )
-    return ValidationError(shown)
+    return DeclarationRefused(shown, person_ids)

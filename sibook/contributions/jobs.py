@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sibook.contributions import staging
-from sibook.contributions.declare import declare
+from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -48,8 +48,9 @@ _jobs: dict[str, Job] = {}
 _lock = threading.Lock()
 
 
-# Logs, in the filing's own transaction, the persons a filing changed (the access log).
-Logger = Callable[[Iterable[int], Session], None]
+# Logs in ``session`` the persons a filing changed, or (outcome "refused") those a refused
+# filing named: the access log.
+Logger = Callable[[Iterable[int], Session, str], None]
 
 
 def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period,
@@ -83,11 +84,14 @@ def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
                                  employer_code=job.employer, month=month, batch_no=batch_no,
                                  progress=progress)
             if not job.result["replayed"]:
-                log(staging.person_ids(session.connection()), session)
+                log(staging.person_ids(session.connection()), session, "allowed")
         job.status = "accepted"
     except ValidationError as exc:
         job.errors = [p.as_dict() for p in exc.problems]
         job.status = "refused"
+        if isinstance(exc, DeclarationRefused):  # the filing rolled back; its reads stand
+            with unit_of_work(engine) as session:
+                log(exc.person_ids, session, "refused")
     except ConflictError as exc:
         job.errors = [{"field": "batch", "reason": str(exc)}]
         job.status = "refused"

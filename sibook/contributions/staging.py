@@ -308,5 +308,8 @@ def counts_by_code(conn: Connection) -> dict[str, int]:
 
 
 def person_ids(conn: Connection) -> list[int]:
-    """The persons a just-applied filing changed (for the access log)."""
-    return [int(r[0]) for r in conn.execute(text("SELECT person_id FROM decl_lookup"))]
+    """The persons the filing named and the registry knows: those an applied filing changed,
+    or a refused one read (for the access log)."""
+    return [int(r[0]) for r in conn.execute(
+        text("SELECT DISTINCT person_id FROM decl_lookup WHERE person_id IS NOT NULL "
+             "ORDER BY person_id"))]

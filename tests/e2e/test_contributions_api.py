@@ -77,6 +77,12 @@ def test_a_bad_filing_is_422_with_row_and_column(api: Api) -> None:
     assert r.status_code == 422
     assert r.json()["errors"][0]["row"] == 2
     assert r.json()["errors"][0]["field"] == "salary"
+    # Refused, so nothing changed; but the worker's record was read to check the line: logged.
+    with unit_of_work(api.engine) as s:
+        logged = s.execute(select(AccessLogEntry.actor_id, AccessLogEntry.action,
+                                  AccessLogEntry.outcome)
+                           .where(AccessLogEntry.person_id.is_not(None))).all()
+    assert logged == [(f"client-{EMPLOYER}", "contribution.declare", "refused")]
 
 
 def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest.MonkeyPatch

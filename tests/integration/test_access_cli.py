@@ -56,6 +56,10 @@ def test_operator_commands_are_logged_for_the_person(tmp_path: Path,
         migrate.upgrade(engine)
         an, other = setup_workers(engine, 2)
         (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 10_000_000, "2026-01")]))
+        (tmp_path / "bad.csv").write_bytes(csv_of([(an, "TM", 1_000, "2026-01")]))
+        refused = runner.invoke(app, ["declare", str(tmp_path / "bad.csv"), "--employer",
+                                      EMPLOYER, "--month", "2026-01", "--json"])
+        assert refused.exit_code == 1, refused.output
         commands = [
             ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
             ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
@@ -72,18 +76,20 @@ def test_operator_commands_are_logged_for_the_person(tmp_path: Path,
                 session=s, personal_id=an))
             theirs = audit.entries_for_person(session=s, person_id=registry.person_id_of(
                 session=s, personal_id=other))
-        logged = [(e.actor_kind, e.action, e.route) for e in reversed(mine)]
-        assert logged == [  # the replayed filing changed nothing, so it is not logged again
+        logged = [(e.actor_kind, e.action, e.route, e.outcome) for e in reversed(mine)]
+        assert [entry[:3] for entry in logged[1:]] == [  # a replay changes nothing: no entry
             ("operator", "contribution.declare", "cli: sibook declare"),
             ("operator", "contribution.read", "cli: sibook ledger show"),
             ("operator", "person.list", "cli: sibook persons list"),
             ("operator", "book.read", "cli: sibook book export"),
             ("operator", "book.read", "cli: sibook book history"),
         ]
+        assert logged[0] == ("operator", "contribution.declare", "cli: sibook declare",
+                             "refused")  # the refused filing read the worker's periods
         assert {e.actor_id for e in mine} == {operator_id()}
         assert operator_id().endswith("@" + socket.gethostname())
         assert theirs == []  # not filed, not listed (the list stopped at one), not read
         verified = runner.invoke(app, ["audit", "verify", "--json"])
-        assert verified.exit_code == 0 and json.loads(verified.stdout)["entries"] == 5
+        assert verified.exit_code == 0 and json.loads(verified.stdout)["entries"] == 6
     finally:
         get_settings.cache_clear()
