@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sibook.access.policy import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.output import JsonFlag, console, emit, print_json, refuse
+from sibook.cli.output import JsonFlag, console, emit, print_json, refuse, usage_error
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import SibookError
@@ -28,7 +28,14 @@ from sibook.signing.trust_list import TrustList
 app = typer.Typer(help="e-SI books: export signed, verify, revoke, history, HI card.",
                   no_args_is_help=True)
 
-RealmOpt = typer.Option("civil", "--realm", help=f"Realm of the person: {', '.join(REALMS)}.")
+def _realm(value: str) -> str:
+    if value not in REALMS:
+        usage_error(f"--realm must be one of {', '.join(REALMS)}, got {value!r}")
+    return value
+
+
+RealmOpt = typer.Option("civil", "--realm", callback=_realm,
+                        help=f"Realm of the person: {', '.join(REALMS)}.")
 PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
 
 

@@ -123,6 +123,11 @@ def test_garbage_exits_1_with_a_reason(home: Path) -> None:
     assert code == 1 and set(answer) == CONTRACT and answer["errors"]
 
 
+def test_an_unknown_realm_is_a_usage_error(home: Path) -> None:
+    result = run(home, "book", "verify", str(home / "garbage.txt"), "--realm", "bogus")
+    assert result.returncode == 2 and "--realm must be one of" in result.stderr
+
+
 def test_history_shows_an_intact_chain(home: Path, exported: tuple[str, Path, Path]) -> None:
     result = run(home, "book", "history", exported[0], "--json")
     data = json.loads(result.stdout)
