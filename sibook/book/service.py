@@ -12,7 +12,6 @@ from sibook.book.assemble import Header, HISpan
 from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
 from sibook.book.store import SIBook
 from sibook.contributions import service as contributions
-from sibook.contributions.statement import employer_months
 from sibook.registry import service as registry
 
 
@@ -56,7 +55,11 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
         eid: EmployerInfo(r.code, r.name, r.region)
         for eid, r in registry.employer_refs(session=session, employer_ids=ids).items()
     }
-    statuses = {eid: _unpaid_months(session, eid, as_of) for eid in ids}
+    # The same months as the batch path's, by the same query: a book must not depend on the
+    # path that made it (overdue months only, see contributions.unpaid_months).
+    unpaid = contributions.unpaid_months(session=session, employer_ids=ids, as_of=as_of)
+    statuses = {eid: {i: MonthStatus(*st) for i, st in unpaid.get(eid, {}).items()}
+                for eid in ids}
     return payload_of(person, employers, statuses, as_of)
 
 
@@ -67,12 +70,3 @@ def current_version(
     payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
     return versions.record(session=session, person_id=person_id, payload=payload, now=now)
 
-
-def _unpaid_months(session: Session, employer_id: int, as_of: date) -> dict[int, MonthStatus]:
-    # The employer's statement, not contributions.person_months: that one recomputes the
-    # worker's dues month by month (~40 ms a person); the sheets compute them per law epoch.
-    return {
-        m.month.index: MonthStatus(m.status, m.due, m.paid)
-        for m in employer_months(session.connection(), employer_id, as_of)
-        if m.status != "paid"
-    }

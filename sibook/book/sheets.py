@@ -93,6 +93,7 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
     Pieces of one period whose amounts the law left unchanged stay one line."""
     out: list[Line] = []
     month = Period.from_index
+    supported = 0  # months of the state's support to voluntary SI so far (the law caps them)
     for p in periods:
         if p.from_month > last:
             continue
@@ -103,13 +104,17 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
         ongoing = p.to_month is None or p.to_month > last
         basis = p.salary_basis + p.allowances
         stretches: list[list[Any]] = []  # [from, to, shares], merged while shares stay equal
-        for a, b, epoch in pieces(p.from_month.index, end):
-            # Keyed by the epoch, not the month: people with the same basis share one result.
-            shares = _shares(epoch, basis, region, p.occupational_rate_bp, p.kind)
-            if stretches and stretches[-1][2] == shares:
-                stretches[-1][1] = b
-            else:
-                stretches.append([a, b, shares])
+        for first, final, epoch in pieces(p.from_month.index, end):
+            spans = (_support_spans(first, final, epoch, p.support_group, supported)
+                     if p.kind == "voluntary" else ((first, final, None),))
+            for a, b, support in spans:
+                # Keyed by the epoch, not the month: people with the same basis share one result.
+                shares = _shares(epoch, basis, region, p.occupational_rate_bp, p.kind, support)
+                supported += b - a + 1 if support else 0
+                if stretches and stretches[-1][2] == shares:
+                    stretches[-1][1] = b
+                else:
+                    stretches.append([a, b, shares])
         for a, b, shares in stretches:
             out.append(Line(month(a), month(b), p.kind, code, name, p.job_title, p.salary_basis,
                             p.allowances, shares[0] if shares else None,
@@ -167,7 +172,8 @@ def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
     lines = lines_of(p.periods, employers, last)
     mine = {eid: statuses.get(eid, {}) for eid in employer_ids(p)}
     return assemble(BookInputs(
-        header=p.header, lines=lines, ui=ui_spans(p.ui_rows, employers, last), hi=p.cards,
+        header=p.header, lines=lines, ui=ui_spans(p.ui_rows, employers, last),
+        hi=[c for c in p.cards if c.valid_from <= as_of],  # a card not yet begun is no fact yet
         arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months))
 
 
@@ -177,14 +183,36 @@ def employer_ids(p: PersonInputs) -> set[int]:
     return ids | {u.employer_id for u in p.ui_rows}
 
 
-def _shares(index: int, basis: int, region: str, oa_bp: int, kind: str
-            ) -> tuple[Shares, Shares] | None:
+def _support_spans(a: int, b: int, epoch: int, group: str | None, used: int
+                   ) -> tuple[tuple[int, int, str | None], ...]:
+    """Months ``a..b`` of a voluntary period with the support group that applies to each: the
+    group until the months of support the law allows run out (``used`` before ``a``), then
+    none. One span, or two where the support ends inside."""
+    left = max(0, _support_limit(epoch) - used) if group else 0
+    if left >= b - a + 1:
+        return ((a, b, group),)
+    if left == 0:
+        return ((a, b, None),)
+    return (a, a + left - 1, group), (a + left, b, None)
+
+
+@cache
+def _support_limit(index: int) -> int:
+    """Months of state support to voluntary SI the law allows (0 before the tables)."""
+    try:
+        return int(law.parameter("voluntary_support_months", Period.from_index(index)).value)
+    except ValidationError:  # NoRuleInForce: no amounts are shown then either
+        return 0
+
+
+def _shares(index: int, basis: int, region: str, oa_bp: int, kind: str,
+            support: str | None = None) -> tuple[Shares, Shares] | None:
     """Employer's and worker's monthly amounts per fund, as the rules compute them; None when
     the law tables do not reach back to the month or the basis is outside what the law allows."""
     try:
         check_money(basis, "salary")
         if kind == "voluntary":
-            return _voluntary_shares(index, basis)
+            return _voluntary_shares(index, basis, support)
     except ValidationError:
         return None
     terms = _terms_at(index, region, oa_bp, kind)
@@ -222,9 +250,11 @@ def _terms_at(index: int, region: str, oa_bp: int, kind: str) -> tuple[int, int,
 
 
 @lru_cache(maxsize=16_384)
-def _voluntary_shares(index: int, income: int) -> tuple[Shares, Shares] | None:
+def _voluntary_shares(index: int, income: int, support: str | None
+                      ) -> tuple[Shares, Shares] | None:
+    """What the participant pays (the state's support taken off) and the employer's nothing."""
     try:
-        result = voluntary_dues(month=Period.from_index(index), salary=income)
+        result = voluntary_dues(month=Period.from_index(index), salary=income, support=support)
     except ValidationError:  # before the tables, or an income outside the law's range
         return None
     return result.employer.as_dict(), result.employee.as_dict()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
+from sibook.registry import service as registry
 from sibook.seed.service import seed
 from sibook.signing import certs, keys
 from sibook.signing.status import RevocationList, revocations_file
@@ -171,3 +172,15 @@ def test_each_realm_keeps_its_own_signed_revocation_list(agency: issuing.Agency)
                 agency.keys_dir / revocations_file("civil"))
     with pytest.raises(ValidationError, match="signed by the defence realm's key"):
         agency.revocations()
+
+
+def test_a_card_not_yet_begun_is_not_in_the_book(engine: Engine, worker: int) -> None:
+    with unit_of_work(engine) as s:
+        cards = registry.hi_cards_of(session=s, person_id=worker)
+        assert cards
+        first = min(c.valid_from for c in cards)
+        before = service.assemble_person(session=s, person_id=worker,
+                                         as_of=first - timedelta(days=1))
+        on = service.assemble_person(session=s, person_id=worker, as_of=first)
+    assert before["hi_periods"] == []
+    assert [h["valid_from"] for h in on["hi_periods"]] == [first.isoformat()]

@@ -21,8 +21,10 @@ from sibook.book.assemble import (
     content_hash,
     merge_lines,
 )
-from sibook.book.sheets import law_epochs, pieces
+from sibook.book.sheets import law_epochs, lines_of, pieces
+from sibook.contributions.service import ParticipationRow
 from sibook.core.period import Period
+from sibook.rules import voluntary_dues
 
 HEADER = Header("001089012345", "0101234567", "Nguyễn Thị Hồng", date(1989, 3, 2), "female",
                 "VN", "civil")
@@ -125,3 +127,34 @@ def test_canonical_form_is_the_stdlib_json_of_the_same_value(value: object) -> N
     """Hashes recorded before the faster encoder still match the versions they hash."""
     expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert canonical(value) == expected.encode("utf-8")
+
+
+def voluntary(start: str, end: str | None, income: int, group: str | None) -> ParticipationRow:
+    return ParticipationRow("voluntary", Period.parse(start), Period.parse(end) if end else None,
+                            None, None, income, 0, 0, group)
+
+
+def test_voluntary_rows_show_what_the_participant_pays_after_the_states_support() -> None:
+    """The same amount as ``sibook rules contribution --voluntary --support ...``."""
+    (row,) = lines_of([voluntary("2026-11", None, 3_000_000, "near_poor")], {}, Period(2026, 11))
+    rules = voluntary_dues(month=Period(2026, 11), salary=3_000_000, support="near_poor")
+    assert rules.state_support > 0
+    assert row.employee_share == rules.employee.as_dict()
+    assert row.employee_share is not None
+    assert row.employee_share["total"] == rules.employee.total  # 660,000 less the support
+
+
+def test_the_states_support_stops_after_the_months_the_law_allows() -> None:
+    """120 months of support at most: a longer voluntary career pays in full after them."""
+    periods = [voluntary("2020-01", "2024-12", 3_000_000, "poor"),  # the tables begin 2020
+               voluntary("2025-01", None, 3_000_000, "poor")]
+    lines = lines_of(periods, {}, Period(2030, 12))
+    aided = {(ln.from_month, ln.to_month) for ln in lines
+             if ln.employee_share and ln.employee_share
+             != voluntary_dues(month=ln.from_month, salary=3_000_000).employee.as_dict()}
+    assert sum(b - a + 1 for a, b in aided) == 120  # 2020-01 .. 2029-12, over two periods
+    last_aided = max(b for _, b in aided)
+    assert last_aided == Period(2029, 12)
+    after = next(ln for ln in lines if ln.from_month == last_aided + 1)
+    assert after.employee_share == voluntary_dues(month=after.from_month,
+                                                  salary=3_000_000).employee.as_dict()
