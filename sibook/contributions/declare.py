@@ -146,16 +146,19 @@ def _set_minimums(conn: Connection, region: str) -> list[Problem]:
 
 
 def _months_to_assess(conn: Connection, employer_id: int, month: Period) -> list[Period]:
-    """From the earliest month the filing changed (or the month after the last one assessed,
-    so months without changes still fall due) up to the declared month."""
+    """From the earliest month the filing changed (or the month after the last one assessed
+    before the declared month, so months without changes still fall due) up to the declared
+    month, or to the last month already assessed if later: a back-dated change must correct
+    the dues of every month already charged, not only those up to the declared month."""
     earliest = min(staging.months_declared(conn))
-    last = conn.execute(
-        select(func.max(LedgerEntry.period)).where(
-            LedgerEntry.employer_id == employer_id, LedgerEntry.period < month.index
-        )
-    ).scalar()
+    last, latest = conn.execute(
+        select(func.max(LedgerEntry.period).filter(LedgerEntry.period < month.index),
+               func.max(LedgerEntry.period))
+        .where(LedgerEntry.employer_id == employer_id)
+    ).one()
     first = min(earliest, Period.from_index(int(last) + 1)) if last is not None else earliest
-    return list(ledger.months_to_assess(first, month))
+    end = max(month, Period.from_index(int(latest))) if latest is not None else month
+    return list(ledger.months_to_assess(first, end))
 
 
 def _record(

@@ -183,3 +183,17 @@ def test_an_increase_for_a_voluntary_participant_says_the_voluntary_period_is_op
     (problem,) = err.value.problems
     assert "voluntary SI since 2025-09" in problem.reason
     assert "this employer" not in problem.reason
+
+
+def test_a_back_dated_change_corrects_every_month_already_charged(engine: Engine) -> None:
+    """A raise from February filed as February's list, after March was already charged:
+    March's dues are corrected too (by a second entry), not left at the old salary."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]), month=Period(2026, 3))
+    result = file(engine, csv_of([(an, "DC", 15_000_000, "2026-02")]), month=Period(2026, 2))
+    # 5,000,000 more a month x 32% = 1,600,000 for February and for March
+    assert result["dues"] == {"2026-02": 1_600_000, "2026-03": 1_600_000}
+    with engine.connect() as conn:
+        march = conn.execute(text("SELECT sum(total) FROM ledger_entries WHERE period = :p"),
+                             {"p": Period(2026, 3).index}).scalar()
+    assert march == 15_000_000 * 32 // 100
