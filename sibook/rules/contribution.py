@@ -91,8 +91,7 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
         raise ValidationError(field="salary", reason=(
             f"below the regional minimum wage {vnd(minimum)} for region {checked_region} in "
             f"{month}; valid: {vnd(minimum)} or more"))
-    reference = trail.fact(law.reference_level(month))
-    si_cap = int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
+    reference, si_cap = si_hi_cap(month, trail)
     ui_cap = int(trail.fact(law.parameter("ui_cap_multiplier", month)) * minimum)
     si_basis, ui_basis = min(salary, si_cap), min(salary, ui_cap)
     trail.step(f"SI/HI basis = min(salary {vnd(salary)}, cap {vnd(si_cap)} = {si_cap // reference}"
@@ -106,6 +105,14 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
                               state_support=0, explanation=trail.done())
 
 
+
+def si_hi_cap(month: Period, trail: Trail) -> tuple[int, int]:
+    """The reference level and the most any SI/HI basis can be in ``month`` (20 x the
+    reference level today): contributions stop there, so benefits computed on the basis do."""
+    law = book()
+    reference = trail.fact(law.reference_level(month))
+    return reference, int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
+
 def voluntary_dues(*, month: Period, salary: int, support: str | None = None,
                    months_supported: int = 0) -> ContributionResult:
     """Voluntary SI on the declared monthly income, with the state's support for ``support``."""
@@ -115,8 +122,7 @@ def voluntary_dues(*, month: Period, salary: int, support: str | None = None,
     trail = Trail({"month": str(month), "salary": vnd(salary), "support": support or "none",
                    "months_supported": str(months_supported)})
     floor = int(trail.fact(law.parameter("rural_poverty_line", month)))
-    reference = trail.fact(law.reference_level(month))
-    cap = int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
+    reference, cap = si_hi_cap(month, trail)
     if not floor <= salary <= cap:
         raise ValidationError(field="salary", reason=(
             f"voluntary SI income must be between the rural poverty line {vnd(floor)} and "
@@ -136,9 +142,8 @@ def self_chosen_dues(*, month: Period, salary: int) -> ContributionResult:
     check_money(salary, "salary")
     law = book()
     trail = Trail({"month": str(month), "salary": vnd(salary)})
-    reference = trail.fact(law.reference_level(month))
+    reference, cap = si_hi_cap(month, trail)
     floor = int(trail.fact(law.parameter("self_chosen_floor_multiplier", month)) * reference)
-    cap = int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
     if not floor <= salary <= cap:
         raise ValidationError(field="salary", reason=(
             f"a self-chosen basis must be between {vnd(floor)} and {vnd(cap)} in {month}, "

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sibook.core.money import round_vnd
 from sibook.core.period import Period
 from sibook.law import book
+from sibook.rules.contribution import si_hi_cap
 from sibook.rules.explain import Explanation, Trail, pct, vnd
 from sibook.rules.inputs import PLAUSIBLE_MAX_DAYS, check_money, check_range
 
@@ -51,10 +52,15 @@ def sickness_benefit(*, salary: int, days: Decimal, years_contributed: int, on: 
     counted = counted_days(days)
     paid = min(counted, Decimal(max_days))
     trail.step(f"{days} days count as {counted}; {paid} paid")
+    _, cap = si_hi_cap(on, trail)
+    basis = min(salary, cap)
+    if basis < salary:
+        trail.step(f"SI basis = min(salary {vnd(salary)}, cap {vnd(cap)}) = {vnd(basis)}: no "
+                   "contribution was paid above the cap, so no benefit is either")
     rate = trail.fact(law.parameter("sickness_percent", on))
     divisor = trail.fact(law.parameter("sickness_day_divisor", on))
-    amount = round_vnd(salary * rate / 100 / divisor * paid)
-    trail.step(f"amount = {vnd(salary)} x {pct(rate)} / {divisor} days x {paid} days "
+    amount = round_vnd(basis * rate / 100 / divisor * paid)
+    trail.step(f"amount = {vnd(basis)} x {pct(rate)} / {divisor} days x {paid} days "
                f"= {vnd(amount)} (rounded once)")
     return SicknessResult(amount=amount, max_days_per_year=max_days, days_counted=counted,
                           days_paid=paid, explanation=trail.done())

@@ -155,3 +155,13 @@ def test_late_interest_for_30_days() -> None:
 def test_day_61_is_the_first_day_of_evasion() -> None:
     assert not late_interest(amount=1_000_000, days_late=60, on=JAN_2026).evasion
     assert late_interest(amount=1_000_000, days_late=61, on=JAN_2026).evasion
+
+
+def test_sickness_pay_stops_at_the_si_basis_cap() -> None:
+    """No contribution is paid above 20 x the reference level, so no benefit is either:
+    100,000,000 counts as 46,800,000 in 2026 -> 46,800,000 x 75% / 24 = 1,462,500 a day."""
+    capped = sickness_benefit(salary=100_000_000, days=Decimal(1), years_contributed=5,
+                              on=Period(2026, 11))
+    at_cap = sickness_benefit(salary=46_800_000, days=Decimal(1), years_contributed=5,
+                              on=Period(2026, 11))
+    assert capped.amount == at_cap.amount == 1_462_500
