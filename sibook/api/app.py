@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 import sibook
 from sibook.access import api as access_api
@@ -49,6 +49,16 @@ def create_app() -> FastAPI:
     if get_access_settings().dev_idp:  # the development e-identity provider; never in production
         app.mount("/dev-idp", create_dev_idp())
     _map_errors(app)
+
+    @app.middleware("http")
+    async def no_framing(request: Request, call_next: Any) -> Response:
+        # The portal shows a citizen's book: no other site may frame it (clickjacking).
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
     return app
 
 

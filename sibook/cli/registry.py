@@ -110,7 +110,7 @@ def employers_add(
     """Register an employer (unit)."""
     employer = NewEmployer(
         code=code.strip(),
-        name=name,
+        name=name.strip(),
         province_code=province.strip(),
         region=region.strip().upper(),
         address=address,
@@ -143,10 +143,16 @@ _FLAGS = {
     "full_name": "name",
     "code": "code",
     "legacy_si_code": "si-code",
+    "from_month": "from",
+    "job_title": "job",
+    "allowances": "allowances",
 }
 
 
-def _flag(field: str) -> str:
+def _flag(field: str, *, voluntary: bool = False) -> str:
+    """The flag a problem's field came from (a voluntary income is checked as a salary)."""
+    if field == "salary" and voluntary:
+        return "income"
     return _FLAGS.get(field, field.replace("_", "-"))
 
 
@@ -206,11 +212,9 @@ def persons_register(
             logged(session, Action.PERSON_REGISTER, "persons register", [service.person_id_of(
                 session=session, personal_id=person.personal_id)])
     except ValidationError as exc:
-        refuse(
-            [
-                Problem(field=f"--{_flag(p.field)}", reason=p.reason, row=p.row)
-                for p in exc.problems
-            ],
+        refuse(  # one command line, not a file: no row numbers
+            [Problem(field=f"--{_flag(p.field, voluntary=voluntary)}", reason=p.reason)
+             for p in exc.problems],
             as_json,
             {"registered": False},
         )

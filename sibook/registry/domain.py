@@ -14,6 +14,11 @@ from sibook.ids import (
 )
 
 REALMS = ("civil", "defence", "public_security")
+# Longest text each field holds (the store's column widths): every door (CLI, API, import file)
+# is checked against these before anything is written.
+PERSON_TEXT = {"full_name": 120, "ethnicity": 40, "hometown": 200, "permanent_residence": 200,
+               "phone": 20, "email": 120, "address": 200}
+EMPLOYER_TEXT = {"name": 200, "address": 200, "business_type": 60}
 RELATIONS = ("father", "mother", "spouse", "legal_representative")
 REGIONS = ("I", "II", "III", "IV")
 
@@ -81,6 +86,12 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
 
     if not p.full_name.strip():
         bad("full_name", "must not be empty")
+    for name, limit in PERSON_TEXT.items():
+        reason = text_problem(getattr(p, name), limit)
+        if reason:
+            bad(name, reason)
+    if not (len(p.nationality) == 2 and p.nationality.isascii() and p.nationality.isupper()):
+        bad("nationality", f"must be a two-letter ISO 3166 country code, got {p.nationality!r}")
     if p.sex not in ("male", "female"):
         bad("sex", f"must be male or female, got {p.sex!r}")
     if p.birth_date > today:
@@ -94,6 +105,10 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
             "birth_registration_place",
             f"unknown province or country code {p.birth_registration_place!r}",
         )
+    elif p.birth_registration_place != p.personal_id[:3]:
+        # FACTS §5.1: the ID's first three digits are the place the birth was registered.
+        bad("birth_registration_place", f"must be {p.personal_id[:3]!r}, the place of birth "
+            f"registration the personal ID encodes, got {p.birth_registration_place!r}")
     if p.sex in ("male", "female") and p.birth_date <= today:
         for problem in check_consistency(p.personal_id, p.birth_date, p.sex):
             problems.append(Problem(field=problem.field, reason=problem.reason, row=row))
@@ -104,7 +119,22 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
     for rel in p.relations:
         if rel.relation not in RELATIONS:
             bad("relations", f"unknown relation {rel.relation!r}; use {', '.join(RELATIONS)}")
+        reason = text_problem(rel.full_name, PERSON_TEXT["full_name"])
+        if reason:
+            bad("relations", f"{rel.relation}: the name {reason}")
     return problems
+
+
+def text_problem(value: str | None, limit: int) -> str | None:
+    """Why a text field cannot be stored: too long, or holding control characters (a line
+    break in a name breaks every list and form it is printed on)."""
+    if value is None:
+        return None
+    if len(value) > limit:
+        return f"is {len(value)} characters long; at most {limit}"
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        return "must not contain control characters (line breaks, tabs, ...)"
+    return None
 
 
 def employer_problems(e: NewEmployer) -> list[Problem]:
@@ -116,6 +146,10 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
     ]
     if not e.name.strip():
         problems.append(Problem(field="name", reason="must not be empty"))
+    for name, limit in EMPLOYER_TEXT.items():
+        reason = text_problem(getattr(e, name), limit)
+        if reason:
+            problems.append(Problem(field=name, reason=reason))
     if e.region not in REGIONS:
         problems.append(
             Problem(field="region", reason=f"must be I, II, III or IV, got {e.region!r}")
@@ -124,4 +158,14 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
         problems.append(
             Problem(field="province_code", reason=f"unknown province code {e.province_code!r}")
         )
+    return problems
+
+
+def household_problems(h: NewHousehold) -> list[Problem]:
+    problems = [Problem(field=name, reason=reason) for name, value, limit in (
+        ("code", h.code, 20), ("address", h.address, 200))
+        if (reason := text_problem(value, limit))]
+    if not is_valid_province_code(h.province_code):
+        problems.append(Problem(field="province_code",
+                                reason=f"unknown province code {h.province_code!r}"))
     return problems

@@ -83,7 +83,7 @@ def register(
         answer["declaration"] = _declare_start(session, person, employment, month)
         answer["hi_card"] = _issue_hi_card(session, person_id, person.personal_id,
                                            employment.employer_code,
-                                           employment.from_month or month)
+                                           employment.from_month or month, today)
     issued = book.book_of(session=session, person_id=person_id)
     assert issued is not None  # issued by register_person in this transaction
     return {
@@ -145,8 +145,9 @@ EMPLOYEE_GROUP, EMPLOYEE_LEVEL = "DN", 4
 
 
 def _issue_hi_card(session: Session, person_id: int, personal_id: str, employer_code: str,
-                   start: Period) -> str:
-    """The employee's HI card, valid from the first month of work to the end of that year.
+                   start: Period, today: date) -> str:
+    """The employee's HI card, valid from the first month of work to the end of the year (of
+    this year, for a start reported late: a card issued already expired covers nothing).
 
     The legacy 15-character number ends with the 10-digit SI code; a person who joins after
     the personal ID replaced the SI code (1/8/2025) has none, so its last 10 digits stand in.
@@ -156,6 +157,7 @@ def _issue_hi_card(session: Session, person_id: int, personal_id: str, employer_
     session.add(HICard(person_id=person_id, seq=1, card_number=number, group_code=EMPLOYEE_GROUP,
                        benefit_level=EMPLOYEE_LEVEL, province_code=employer.province_code,
                        initial_kcb_place=f"{employer.province_code}001",
-                       valid_from=start.first_day, valid_to=date(start.year, 12, 31)))
+                       valid_from=start.first_day,
+                       valid_to=date(max(start.year, today.year), 12, 31)))
     session.flush()
     return number

@@ -18,6 +18,7 @@ from sibook.registry.domain import (
     NewHousehold,
     NewPerson,
     employer_problems,
+    household_problems,
     person_problems,
 )
 from sibook.registry.schemas import RegistryBatch
@@ -89,9 +90,11 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
             )
         )
     for rel in person.relations:
-        related = None
-        if rel.personal_id:
-            related = person_id_of(session=session, personal_id=rel.personal_id)
+        # Linked when the relative is registered here; otherwise kept by name and ID number
+        # (a parent who never joined SI is still the parent).
+        related = session.scalar(select(Person.person_id).where(
+            Person.personal_id == rel.personal_id, Person.realm == person.realm,
+        )) if rel.personal_id else None
         session.add(
             PersonRelation(
                 person_id=row.person_id,
@@ -108,7 +111,7 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
 def add_household(*, session: Session, household: NewHousehold) -> int:
     """Store a household and its members; every member must already be registered. A person
     belongs to one household: a member of another one moves to this one."""
-    problems: list[Problem] = []
+    problems: list[Problem] = household_problems(household)
     member_ids: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, m in enumerate(household.members, start=1):

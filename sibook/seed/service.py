@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from sibook.core.bulk import advance_sequences, analyze, write
 from sibook.core.errors import ConflictError, ValidationError
-from sibook.registry.store import Person
+from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
 from sibook.seed.careers import EmployerRef
 from sibook.seed.ledger import seed_ledger
@@ -54,13 +54,15 @@ def seed(
         )
     day = today or date.today()
     with engine.begin() as conn:
-        existing = conn.execute(select(func.count()).select_from(Person)).scalar_one()
-        if existing:
+        # Employers count too: the synthetic ones take ids from 1 and would collide.
+        persons = conn.execute(select(func.count()).select_from(Person)).scalar_one()
+        units = conn.execute(select(func.count()).select_from(Employer)).scalar_one()
+        if persons or units:
             if if_empty:
                 return SeedReport(0, 0, 0, skipped=True)
             raise ConflictError(
-                f"the database already holds {existing} persons; seed a fresh database "
-                "(or pass --if-empty to skip)"
+                f"the database already holds {persons} persons and {units} employers; seed a "
+                "fresh database (or pass --if-empty to skip)"
             )
         employer_rows, refs = employer_gen.generate(
             random.Random(f"employers-{seed}"), employers, first_id=1

@@ -148,3 +148,11 @@ def test_registration_while_the_population_service_is_down_is_a_503(
     finally:
         get_settings.cache_clear()
     assert r.status_code == 503 and r.headers["Retry-After"] == "60", r.text
+
+
+def test_no_other_site_may_frame_the_pages(client: Any) -> None:
+    c, _ = client
+    for url in ("/portal/", "/healthz"):
+        r = c.get(url, follow_redirects=False)
+        assert r.headers["X-Frame-Options"] == "DENY", url
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]

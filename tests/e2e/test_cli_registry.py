@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,31 @@ def test_an_invalid_registry_file_changes_nothing(seeded: Path, tmp_path: Path) 
     assert result.returncode == 1
     assert "row 1, persons.birth_date" in result.stderr
     assert run(seeded, "persons", "list", "--limit", "100000", "--json").stdout == before
+
+
+def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    voluntary = run(db, "persons", "register", "--personal-id", "001195004321", "--name",
+                    "Trần Thị Bình", "--birth-date", "1995-05-02", "--sex", "female",
+                    "--voluntary", "--income", "1", "--json")
+    assert voluntary.returncode == 1
+    problems = json.loads(voluntary.stdout)["errors"]
+    assert [p["field"] for p in problems] == ["--income"] and "row" not in problems[0]
+    long_name = run(db, "employers", "add", "--code", "0101234567", "--name", "C" * 201,
+                    "--province", "01", "--region", "I", "--json")
+    assert long_name.returncode == 1
+    assert json.loads(long_name.stdout)["errors"][0]["field"] == "--name"
+
+
+def test_a_start_reported_late_gets_a_card_valid_this_year(tmp_path: Path) -> None:
+    db = tmp_path / "late.db"
+    assert run(db, "employers", "add", "--code", "0101234567", "--name", "  Công ty An  ",
+               "--province", "01", "--region", "I", "--json").returncode == 0
+    result = run(db, "persons", "register", "--personal-id", "001089012345", "--name",
+                 "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male", "--employer",
+                 "0101234567", "--salary", "12000000", "--from", "2024-01", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(db) as conn:
+        valid_to, name = conn.execute(
+            "SELECT valid_to, (SELECT name FROM employers) FROM hi_cards").fetchone()
+    assert valid_to >= f"{date.today().year}-12-31" and name == "Công ty An"

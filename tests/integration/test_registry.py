@@ -166,3 +166,37 @@ def test_a_malformed_registry_file_names_row_and_field(tmp_path: Path) -> None:
         parse_registry_file(path)
     assert any(p.row == 1 and p.field == "persons.personal_id" for p in err.value.problems)
     assert any(p.field == "persons.full_name" for p in err.value.problems)
+
+
+def test_a_relative_who_is_not_registered_is_kept_by_name_and_id(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=binh())  # An, her spouse, is not registered
+    with unit_of_work(engine) as s:
+        rel = s.scalars(select(PersonRelation)).one()
+    assert (rel.related_person_id, rel.identity_number, rel.full_name) == (
+        None, AN, "Nguyễn Văn An")
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"birth_registration_place": "079"}, "birth_registration_place"),  # the ID says 001
+    ({"full_name": "A" * 121}, "full_name"),
+    ({"full_name": "Nguyễn\nVăn An"}, "full_name"),
+    ({"nationality": "Vietnam"}, "nationality"),
+    ({"phone": "0" * 21}, "phone"),
+    ({"ethnicity": "K" * 41}, "ethnicity"),
+])
+def test_what_the_store_cannot_hold_is_refused_naming_the_field(
+        engine: Engine, changes: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.register_person(session=s, person=an(**changes))
+    assert field in {p.field for p in err.value.problems}
+
+
+def test_a_household_in_no_known_province_is_refused(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.add_household(session=s, household=NewHousehold(
+            code="HN9", address="?", province_code="99",
+            members=(HouseholdMemberIn(AN, "chủ hộ"),)))
+    assert [p.field for p in err.value.problems] == ["province_code"]

@@ -98,9 +98,17 @@ def test_every_salary_is_at_or_above_the_regional_minimum_of_its_months(engine: 
 
 def test_seeding_a_populated_database_is_refused_or_skipped(engine: Engine) -> None:
     seed(engine=engine, people=10, employers=2, seed=1, today=TODAY)
-    with pytest.raises(ConflictError, match="already holds 10 persons"):
+    with pytest.raises(ConflictError, match="already holds 10 persons and 2 employers"):
         seed(engine=engine, people=10, employers=2, seed=1, today=TODAY)
     assert seed(engine=engine, people=10, employers=2, seed=1, today=TODAY, if_empty=True).skipped
+
+
+def test_a_database_with_employers_only_is_not_seeded_over(engine: Engine) -> None:
+    """The synthetic employers take ids from 1: seeding beside registered ones would collide."""
+    seed(engine=engine, people=0, employers=3, seed=1, today=TODAY)
+    with pytest.raises(ConflictError, match="already holds 0 persons and 3 employers"):
+        seed(engine=engine, people=0, employers=3, seed=1, today=TODAY)
+    assert seed(engine=engine, people=5, employers=3, seed=1, today=TODAY, if_empty=True).skipped
 
 
 def test_defence_and_public_security_people_are_absent_from_the_civil_list(engine: Engine) -> None:
