@@ -69,6 +69,7 @@ class PensionRequest(_Request):
     contribution_months: int
     months_early: int = 0
     average_salary: int | None = None
+    hazardous: bool = False  # early retirement from an especially hazardous job: 15 years
     month: str | None = OPTIONAL_MONTH
 
 

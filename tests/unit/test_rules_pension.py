@@ -106,3 +106,17 @@ def test_rate_is_monotone_in_months(sex: str, months: int) -> None:
     now = pension(sex=sex, contribution_months=months, on=JAN_2026).rate_percent
     later = pension(sex=sex, contribution_months=months + 1, on=JAN_2026).rate_percent
     assert now <= later
+
+
+def test_early_retirement_needs_20_years_or_15_in_a_hazardous_job() -> None:
+    """Art 65 (FACTS §4.1): reduced working capacity allows early retirement with 20 years of
+    SI; 15 suffice in especially hazardous jobs with at least 61% loss."""
+    with pytest.raises(ValidationError, match="needs 20 years of SI"):
+        pension(sex="male", contribution_months=239, months_early=12, on=Period(2026, 11))
+    assert pension(sex="male", contribution_months=240, months_early=12,
+                   on=Period(2026, 11)).rate_percent == 43  # 45% at 20 years - 2%
+    assert pension(sex="male", contribution_months=180, months_early=12, hazardous=True,
+                   on=Period(2026, 11)).rate_percent == 38  # 40% at 15 years - 2%
+    with pytest.raises(ValidationError, match="needs 15 years"):
+        pension(sex="male", contribution_months=179, months_early=12, hazardous=True,
+                on=Period(2026, 11))
