@@ -45,7 +45,9 @@ def post_payment(
                               f"insurance began ({FIRST_PAYMENT_DAY.isoformat()})")
     employer = registry.employer_by_code(session=session, code=employer_code, lock=True)
     conn = session.connection()
-    key = f"{employer.code}:{reference}"
+    # Banks print a transaction reference in either case: "vcb-0001" is VCB-0001 again, and
+    # posting it twice would double the payment.
+    key = f"{employer.code}:{reference.upper()}"
     earlier = conn.execute(select(Payment).where(Payment.idempotency_key == key)).first()
     if earlier is not None:
         if earlier.amount != amount or earlier.paid_on != paid_on:

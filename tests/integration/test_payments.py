@@ -138,3 +138,10 @@ def test_an_overpayment_is_shown_as_credit_and_pays_the_next_dues(engine: Engine
     totals = statement(engine, date(2026, 3, 31))["totals"]
     assert (totals["outstanding"], totals["credit"]) == (0, 400_000)  # type: ignore[index]
     assert statement(engine, date(2026, 3, 19))["totals"]["credit"] == 0  # type: ignore[index]
+
+
+def test_a_bank_reference_in_other_letters_case_is_the_same_payment(engine: Engine) -> None:
+    three_months_owed(engine)
+    first = pay(engine, 5_000_000, "VCB-0001", date(2026, 3, 20))
+    again = pay(engine, 5_000_000, "vcb-0001", date(2026, 3, 20))
+    assert again["replayed"] is True and again["payment_id"] == first["payment_id"]
