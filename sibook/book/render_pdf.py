@@ -109,9 +109,10 @@ def _sheet_cells(r: dict[str, Any]) -> list[str]:
     ee, er = r["employee"], r["employer"]
 
     def pair(funds: tuple[str, ...]) -> str:
-        if ee is None or er is None:
+        if ee is None:  # no law table reaches the month
             return "—"
-        return f"{_vnd(sum(ee[f] for f in funds))} / {_vnd(sum(er[f] for f in funds))}"
+        theirs = "—" if er is None else _vnd(sum(er[f] for f in funds))  # voluntary: no employer
+        return f"{_vnd(sum(ee[f] for f in funds))} / {theirs}"
 
     return [_month(r["from"]), _month(r["to"]) if r["to"] else "nay", str(r["months"]), who,
             _vnd(r["salary_basis"]), _vnd(r["allowances"]), pair(SI_FUNDS),
@@ -138,7 +139,14 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
              [[str(b.get("kind", "")), str(b.get("note", ""))] for b in book["benefits"]])
 
 
+# What a section's title needs below it on the same page: its heading row and a first row
+# (two lines each at most in these tables), so a title never sits alone at a page's foot.
+SECTION_START = 7 + 2 * (2 * 4 + PAD)
+
+
 def _section(pdf: FPDF, title: str, headings: list[str], rows: list[list[str]]) -> None:
+    if rows and pdf.will_page_break(SECTION_START):
+        pdf.add_page(orientation="landscape" if pdf.w > pdf.h else "portrait")
     pdf.set_font(FAMILY, "B", 10)
     _line(pdf, title, height=7)
     pdf.set_font(FAMILY, "", 8)

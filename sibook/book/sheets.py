@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any
@@ -115,23 +115,33 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
                     stretches[-1][1] = b
                 else:
                     stretches.append([a, b, shares])
+        voluntary = p.kind == "voluntary"  # no employer: its share is none, not zero
         for a, b, shares in stretches:
             out.append(Line(month(a), month(b), p.kind, code, name, p.job_title, p.salary_basis,
-                            p.allowances, shares[0] if shares else None,
+                            p.allowances, shares[0] if shares and not voluntary else None,
                             shares[1] if shares else None, ongoing=ongoing and b == end))
     return out
 
 
 def ui_spans(rows: Sequence[UIRow], employers: Mapping[int, EmployerInfo],
              last: Period) -> list[UISpan]:
-    out = []
+    """UI periods up to ``last``; consecutive ones with the same employer and basis are one
+    (a salary adjustment that changed nothing for UI splits the stored rows, not the book)."""
+    out: list[UISpan] = []
     for r in rows:
         if r.from_month > last:
             continue
         employer = employers.get(r.employer_id)
-        end = min(r.to_month or last, last)
-        out.append(UISpan(r.from_month, end, employer.code if employer else None, r.salary_basis,
-                          ongoing=r.to_month is None or r.to_month > last))
+        span = UISpan(r.from_month, min(r.to_month or last, last),
+                      employer.code if employer else None, r.salary_basis,
+                      ongoing=r.to_month is None or r.to_month > last)
+        prev = out[-1] if out else None
+        if prev and not prev.ongoing and prev.to_month + 1 == span.from_month and \
+                (prev.employer_code, prev.salary_basis) == (span.employer_code,
+                                                            span.salary_basis):
+            out[-1] = replace(prev, to_month=span.to_month, ongoing=span.ongoing)
+        else:
+            out.append(span)
     return out
 
 

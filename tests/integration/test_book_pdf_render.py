@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sibook.book import render_pdf as module
 from sibook.book.render_pdf import FONT, render_pdf
 from sibook.signing.qr import qr_png
 
@@ -62,3 +63,16 @@ def test_a_long_career_runs_onto_more_sheets_each_with_the_column_headings() -> 
     assert len(sheets) >= 2
     assert all("Chức danh, công việc; tên đơn vị" in text for text in sheets)
     assert sum(text.count("Kế toán viên, Công ty Cổ phần Đồng Á") for text in sheets) == 60
+
+
+def test_a_section_title_is_never_left_alone_at_the_foot_of_a_page() -> None:
+    """With room for its title but not for the heading row and a first row, a section starts
+    on the next page: the title goes over with its table."""
+    pdf = module._new_pdf("THẺ BẢO HIỂM Y TẾ Mã thẻ Mức hưởng 1 2")
+    pdf.add_page()
+    pdf.set_y(pdf.h - pdf.b_margin - 12)  # a 7 mm title fits, its table does not
+    module._section(pdf, "THẺ BẢO HIỂM Y TẾ", ["Mã thẻ", "Mức hưởng"], [["1", "2"]])
+    # On page 2: the title (7 mm), the heading row and the row (5 mm each) and the 3 mm gap;
+    # a title left on page 1 would leave 13 mm here.
+    assert pdf.page_no() == 2
+    assert pdf.get_y() - pdf.t_margin == pytest.approx(7 + 5 + 5 + 3)

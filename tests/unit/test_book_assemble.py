@@ -21,8 +21,8 @@ from sibook.book.assemble import (
     content_hash,
     merge_lines,
 )
-from sibook.book.sheets import law_epochs, lines_of, pieces
-from sibook.contributions.service import ParticipationRow
+from sibook.book.sheets import EmployerInfo, law_epochs, lines_of, pieces, ui_spans
+from sibook.contributions.service import ParticipationRow, UIRow
 from sibook.core.period import Period
 from sibook.rules import voluntary_dues
 
@@ -158,3 +158,20 @@ def test_the_states_support_stops_after_the_months_the_law_allows() -> None:
     after = next(ln for ln in lines if ln.from_month == last_aided + 1)
     assert after.employee_share == voluntary_dues(month=after.from_month,
                                                   salary=3_000_000).employee.as_dict()
+
+
+def test_a_voluntary_row_has_no_employer_share() -> None:
+    (row,) = lines_of([voluntary("2026-01", None, 3_000_000, None)], {}, Period(2026, 11))
+    assert row.employer_share is None and row.employee_share is not None
+
+
+def test_ui_rows_that_change_nothing_are_one_span() -> None:
+    """A salary adjustment that left the UI basis as it was splits the stored rows only."""
+    unit = {7: EmployerInfo("0101234567", "Công ty A", "I")}
+    rows = [UIRow(Period(2026, 1), Period(2026, 8), 7, 10_000_000),
+            UIRow(Period(2026, 9), None, 7, 10_000_000)]
+    (span,) = ui_spans(rows, unit, Period(2026, 11))
+    assert (span.from_month, span.to_month, span.ongoing) == (Period(2026, 1), Period(2026, 11),
+                                                               True)
+    changed = [rows[0], UIRow(Period(2026, 9), None, 7, 12_000_000)]
+    assert len(ui_spans(changed, unit, Period(2026, 11))) == 2
