@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -76,8 +77,13 @@ def my_access_log(request: Request, g: LogGuard) -> Response:
 
 
 @router.post("/sign-out")
-def sign_out() -> Response:
-    """Forgets the browser's token; it expires by itself within the token lifetime anyway."""
+def sign_out(request: Request) -> Response:
+    """Forgets the browser's token; it expires by itself within the token lifetime anyway.
+    A form posted from another site is refused: browsers name the page's origin, and only
+    this host's own page may sign its citizen out (the session cookie is SameSite=Lax too)."""
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        return Response("sign-out from another site is refused", status_code=403)
     response = RedirectResponse(f"{PORTAL}/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=PORTAL)
     return response

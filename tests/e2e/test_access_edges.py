@@ -156,3 +156,13 @@ def test_no_other_site_may_frame_the_pages(client: Any) -> None:
         r = c.get(url, follow_redirects=False)
         assert r.headers["X-Frame-Options"] == "DENY", url
         assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+
+
+def test_another_site_cannot_sign_a_citizen_out(client: Any) -> None:
+    c, _ = client
+    foreign = c.post("/portal/sign-out", headers={"Origin": "https://evil.example"},
+                     follow_redirects=False)
+    assert foreign.status_code == 403
+    own = c.post("/portal/sign-out", headers={"Origin": "http://testserver"},
+                 follow_redirects=False)
+    assert own.status_code == 303
