@@ -13,14 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
-from sibook.access import ratelimit
 from sibook.access.principals import Officer
 from sibook.access.settings import get_access_settings
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
-from sibook.core import migrate
 from sibook.core.config import get_settings
-from sibook.core.db import make_engine, unit_of_work
+from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from tests.e2e.test_access_matrix import (
     OTHER,
@@ -28,8 +24,8 @@ from tests.e2e.test_access_matrix import (
     PRINCIPALS,
     UNIT_A,
     UNIT_B,
-    _populate,
     bearer,
+    populated_app,
 )
 
 HCMC = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
@@ -38,18 +34,7 @@ HCMC = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
 @pytest.fixture
 def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Any]]:
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_access_settings.cache_clear()
-    ratelimit.reset()
-    engine = make_engine(f"sqlite:///{tmp_path / 'edges.db'}")
-    migrate.upgrade(engine)
-    ids = _populate(engine)
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
+    app, engine, ids = populated_app(tmp_path / "edges.db")
     yield TestClient(app, raise_server_exceptions=False), (engine, ids)
     engine.dispose()
     get_access_settings.cache_clear()

@@ -113,15 +113,12 @@ def _populate(engine: Engine) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp: Path = tmp_path_factory.mktemp("matrix")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SIBOOK_KEYS_DIR", str(tmp / "keys"))
-    mp.setenv("SIBOOK_AUTH_RATE_PER_MINUTE", "100000")
+def populated_app(db: Path) -> tuple[FastAPI, Engine, dict[str, int]]:
+    """A fresh database at ``db`` holding the people above, and the app serving it (each
+    request's unit of work on that database). Settings must be in place before the call."""
     get_access_settings.cache_clear()
     ratelimit.reset()
-    engine = make_engine(f"sqlite:///{tmp / 'matrix.db'}")
+    engine = make_engine(f"sqlite:///{db}")
     migrate.upgrade(engine)
     ids = _populate(engine)
     app = create_app()
@@ -131,6 +128,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             yield s
 
     app.dependency_overrides[get_session] = session
+    return app, engine, ids
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp: Path = tmp_path_factory.mktemp("matrix")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SIBOOK_KEYS_DIR", str(tmp / "keys"))
+    mp.setenv("SIBOOK_AUTH_RATE_PER_MINUTE", "100000")
+    app, engine, ids = populated_app(tmp / "matrix.db")
     yield World(TestClient(app, raise_server_exceptions=False), engine, ids)
     engine.dispose()
     mp.undo()
