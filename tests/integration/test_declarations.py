@@ -197,3 +197,15 @@ def test_a_back_dated_change_corrects_every_month_already_charged(engine: Engine
         march = conn.execute(text("SELECT sum(total) FROM ledger_entries WHERE period = :p"),
                              {"p": Period(2026, 3).index}).scalar()
     assert march == 15_000_000 * 32 // 100
+
+
+def test_a_list_for_a_month_more_than_one_ahead_is_refused(engine: Engine) -> None:
+    """The ledger is append-only: dues posted for a month years ahead could only be reversed."""
+    (an,) = setup_workers(engine, 1)
+    ahead = Period.of(date.today()) + 2
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 10_000_000, str(ahead))]), month=ahead)
+    assert err.value.problems[0].field == "month"
+    next_month = Period.of(date.today()) + 1
+    assert file(engine, csv_of([(an, "TM", 10_000_000, str(next_month))]),
+                month=next_month)["replayed"] is False

@@ -12,7 +12,7 @@ from sibook.contributions.declare import declare
 from sibook.contributions.ledger_store import LedgerEntry
 from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError
+from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
@@ -145,3 +145,9 @@ def test_a_bank_reference_in_other_letters_case_is_the_same_payment(engine: Engi
     first = pay(engine, 5_000_000, "VCB-0001", date(2026, 3, 20))
     again = pay(engine, 5_000_000, "vcb-0001", date(2026, 3, 20))
     assert again["replayed"] is True and again["payment_id"] == first["payment_id"]
+
+
+def test_a_payment_dated_before_social_insurance_began_is_refused(engine: Engine) -> None:
+    three_months_owed(engine)
+    with pytest.raises(ValidationError, match="before social insurance began"):
+        pay(engine, 1_000_000, "VCB-OLD", date(1994, 12, 31))
