@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from sqlalchemy.exc import OperationalError
 
 from sibook.cli import (
     access,
@@ -17,6 +20,7 @@ from sibook.cli import (
     seed,
     serve,
 )
+from sibook.cli.output import err_console, print_json
 
 app = typer.Typer(
     name="sibook",
@@ -40,5 +44,21 @@ app.command("declare")(contributions.declare)
 app.command("seed")(seed.seed)
 app.command("serve")(serve.serve)
 
+
+
+def main() -> None:
+    """The console entry point: the app, and a plain answer when the database cannot be used
+    (locked by another writer past the wait, or unreachable) instead of a traceback."""
+    try:
+        app()
+    except OperationalError as exc:
+        reason = f"the database cannot be used now: {str(exc.orig).strip() or exc}"
+        if "--json" in sys.argv:
+            print_json({"errors": [{"field": "database", "reason": reason}]})
+        else:
+            err_console.print(reason, markup=False, highlight=False)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

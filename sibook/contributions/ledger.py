@@ -239,6 +239,16 @@ def allocate(conn: Connection, employer_id: int) -> list[Allocation]:
     return new
 
 
+def allocated_by_payment(conn: Connection, payment_id: int) -> list[tuple[int, int]]:
+    """(month, amount) of one payment's money as it stands allocated, oldest month first
+    (corrections may have moved some of it since it was posted)."""
+    rows = conn.execute(
+        select(PaymentAllocation.period, func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.payment_id == payment_id)
+        .group_by(PaymentAllocation.period).order_by(PaymentAllocation.period))
+    return [(int(p), int(a)) for p, a in rows if int(a) != 0]
+
+
 def credit(conn: Connection, employer_id: int, as_of: date | None = None) -> int:
     """Money the employer has paid (by ``as_of``) that no dues have used yet: an overpayment,
     or dues corrected below what was paid. It pays the next dues first."""

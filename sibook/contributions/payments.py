@@ -55,13 +55,15 @@ def post_payment(
                 f"bank reference {reference} was already posted for {employer.code} with "
                 f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"
             )
-        return {
+        return {  # that payment as the ledger holds it: its own reference and allocations
             "payment_id": earlier.payment_id,
             "employer": employer.code,
-            "amount": amount,
-            "reference": reference,
-            "paid_on": paid_on.isoformat(),
-            "allocated": [],
+            "amount": earlier.amount,
+            "reference": earlier.bank_reference,
+            "paid_on": earlier.paid_on.isoformat(),
+            "allocated": [{"month": str(Period.from_index(period)), "amount": total}
+                          for period, total in ledger.allocated_by_payment(
+                              conn, earlier.payment_id)],
             "credit": ledger.credit(conn, employer.employer_id),
             "replayed": True,
         }

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     require_population_match: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    # How long a SQLite writer waits for another one (a filing holds the write lock for its
+    # whole transaction: a national-size list takes tens of seconds on the embedded store).
+    sqlite_busy_seconds: float = 120.0
 
 
 @lru_cache(maxsize=1)

@@ -42,15 +42,21 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         given = parsed.query.get("options", "")
         given = " ".join(given) if isinstance(given, tuple) else given
         parsed = parsed.update_query_dict({"options": f"{given} -c jit=off".strip()})
+        # A pooled connection that died with a server restart is replaced, not handed to a
+        # request that would then fail.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = int(get_settings().sqlite_busy_seconds * 1000)
+        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_ms))
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, busy_ms: int) -> None:
     cur = dbapi_conn.cursor()
+    # Wait for another writer this long (Python's default is 5 s) rather than fail at once.
+    cur.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     cur.execute("PRAGMA foreign_keys=ON")  # SQLite ignores FKs unless asked
     cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, safe with WAL

@@ -118,3 +118,21 @@ def test_a_start_reported_late_gets_a_card_valid_this_year(tmp_path: Path) -> No
         valid_to, name = conn.execute(
             "SELECT valid_to, (SELECT name FROM employers) FROM hi_cards").fetchone()
     assert valid_to >= f"{date.today().year}-12-31" and name == "Công ty An"
+
+
+def test_a_database_locked_past_the_wait_is_a_plain_refusal(seeded: Path) -> None:
+    """Another writer holds the SQLite write lock longer than the command waits: exit 1 with
+    the reason as JSON, not a traceback."""
+    holder = sqlite3.connect(seeded, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{seeded}",
+               "SIBOOK_SQLITE_BUSY_SECONDS": "0.5"}
+        result = subprocess.run([*SIBOOK, "persons", "list", "--json"], capture_output=True,
+                                text=True, env=env, timeout=120)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "database" and "locked" in problem["reason"]

@@ -65,6 +65,7 @@ def test_the_same_bank_reference_is_one_payment(engine: Engine) -> None:
     first = pay(engine, 5_000_000, "VCB-1", date(2026, 3, 20))
     again = pay(engine, 5_000_000, "VCB-1", date(2026, 3, 20))
     assert again["replayed"] is True and again["payment_id"] == first["payment_id"]
+    assert again["allocated"] == first["allocated"]  # the first answer, not an empty one
     assert statement(engine, date(2026, 3, 20))["totals"]["paid"] == 5_000_000  # type: ignore[index]
     with pytest.raises(ConflictError, match="already posted"):
         pay(engine, 6_000_000, "VCB-1", date(2026, 3, 20))
@@ -145,6 +146,7 @@ def test_a_bank_reference_in_other_letters_case_is_the_same_payment(engine: Engi
     first = pay(engine, 5_000_000, "VCB-0001", date(2026, 3, 20))
     again = pay(engine, 5_000_000, "vcb-0001", date(2026, 3, 20))
     assert again["replayed"] is True and again["payment_id"] == first["payment_id"]
+    assert again["reference"] == "VCB-0001"  # the payment as stored
 
 
 def test_a_payment_dated_before_social_insurance_began_is_refused(engine: Engine) -> None:
