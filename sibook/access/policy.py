@@ -132,14 +132,17 @@ class Guard:
                             action=self.action.value, route=self.route, purpose=self.purpose,
                             outcome=outcome, person_id=person_id)
 
-    def refuse(self, exc: Exception, outcome: str, person_id: int | None = None) -> Exception:
-        """Log a refusal so it survives the request's rollback, and return ``exc`` to raise.
+    def refuse(self, exc: Exception, outcome: str,
+               person_ids: Iterable[int | None] = (None,)) -> Exception:
+        """Log a refusal so it survives the request's rollback, and return ``exc`` to raise:
+        one entry per person it concerns (``person_ids``; none given: one entry naming nobody).
 
-        The request's own work is rolled back first (it is refused anyway); the refusal entry is
-        committed alone in the same session, which avoids a second writer on SQLite.
+        The request's own work is rolled back first (it is refused anyway); the refusal entries
+        are committed alone in the same session, which avoids a second writer on SQLite.
         """
         self.session.rollback()
-        audit.append(session=self.session, access=self._access(outcome, person_id))
+        audit.append_many(session=self.session,
+                          accesses=[self._access(outcome, pid) for pid in person_ids])
         self.session.commit()
         return exc
 
@@ -164,7 +167,7 @@ class Guard:
         if found is None or not scope.can_see(self.session, self.principal, found[0],
                                               placing=placing_in is not None):
             raise self.refuse(NotFoundError(NOT_VISIBLE), "not_found",
-                              found[0] if found else None)
+                              (found[0] if found else None,))
         self.logged([found[0]])
         return found[0]
 
@@ -197,17 +200,8 @@ class Guard:
                outcome: str = "allowed") -> None:
         """Record a read or change of these persons, in the request's transaction (or in
         ``session``'s: a large filing is applied after the request has been answered).
-        ``outcome`` "refused": the input was refused, but what it was checked against was
-        read."""
+        ``outcome`` "refused": a refused filing's checks read these persons' records."""
         if not RULES[self.action].personal:
             return
         audit.append_many(session=session or self.session,
                           accesses=[self._access(outcome, pid) for pid in person_ids])
-
-    def refused_input(self, exc: Exception, person_ids: Iterable[int]) -> Exception:
-        """Like ``refuse``: the request's work is rolled back, the persons its refused input
-        named are logged (outcome "refused") and committed alone; returns ``exc`` to raise."""
-        self.session.rollback()
-        self.logged(person_ids, outcome="refused")
-        self.session.commit()
-        return exc

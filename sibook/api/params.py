@@ -8,10 +8,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from sibook.core.period import MONTH_PATTERN
-
-__all__ = ["MONTH_PATTERN", "AsOfQuery", "PersonalIdPath"]
-
+# Months: core.period.MONTH_PATTERN, the one pattern of every door (files included).
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 
 PersonalIdPath = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit personal ID")]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
-from sibook.api.params import MONTH_PATTERN
+from sibook.core.period import MONTH_PATTERN
 from sibook.rules import answers
 
 # Law tables hold no personal data: public, but still declared to the policy like every route.

@@ -39,12 +39,12 @@ class Agency:
         # Beside the keys, never inside them: cached PDFs are public documents.
         return self.keys_dir.resolve().parent / "cache" / "books"
 
-    def signer(self, realm: str, *, at: datetime | None = None) -> Signer:
+    def signer(self, realm: str) -> Signer:
         """The realm's current signer; refused once its certificate has expired (what it
         signed would not verify: rotate the keys)."""
         signer = _signer(self.keys_dir, realm, self.passphrase)
         expiry = signer.certificate.not_valid_after_utc
-        if expiry < (at or datetime.now(UTC)):
+        if expiry < datetime.now(UTC):
             raise ConflictError(f"the {realm} issuing certificate expired on {expiry:%Y-%m-%d}; "
                                 f"run `sibook keys rotate --realm {realm}` to issue a new one")
         return signer

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from sibook.book import versions
 from sibook.book.assemble import Header, HISpan
-from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
+from sibook.book.batch import EmployerFacts
+from sibook.book.sheets import PersonInputs, employer_ids, payload_of
 from sibook.book.store import SIBook
 from sibook.contributions import service as contributions
 from sibook.registry import service as registry
@@ -50,17 +51,11 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
         ui_reserved_months=contributions.ui_reserved_months(session=session,
                                                             person_id=person_id),
     )
-    ids = employer_ids(person)
-    employers = {
-        eid: EmployerInfo(r.code, r.name, r.region)
-        for eid, r in registry.employer_refs(session=session, employer_ids=ids).items()
-    }
-    # The same months as the batch path's, by the same query: a book must not depend on the
-    # path that made it (overdue months only, see contributions.unpaid_months).
-    unpaid = contributions.unpaid_months(session=session, employer_ids=ids, as_of=as_of)
-    statuses = {eid: {i: MonthStatus(*st) for i, st in unpaid.get(eid, {}).items()}
-                for eid in ids}
-    return payload_of(person, employers, statuses, as_of)
+    # The employers and their unpaid months as the batch path reads them, by the same code: a
+    # book must not depend on the path that made it.
+    known = EmployerFacts()
+    known.load(session, employer_ids(person), as_of)
+    return payload_of(person, known.employers, known.statuses, as_of)
 
 
 def current_version(

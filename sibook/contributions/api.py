@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.api.params import MONTH_PATTERN, AsOfQuery, PersonalIdPath
+from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.contributions.payments import post_payment
 from sibook.core.errors import NotFoundError
-from sibook.core.period import Period
+from sibook.core.period import MONTH_PATTERN, Period
 
 router = APIRouter(tags=["contributions"])
 Declarer = Annotated[Guard, Depends(require(Action.CONTRIBUTION_DECLARE))]
@@ -78,7 +78,8 @@ def file_declaration(
         result = declare(session=g.session, data=file.file.read(), file_name=name,
                          employer_code=code, month=period, batch_no=batch)
     except DeclarationRefused as refused:
-        raise g.refused_input(refused, refused.person_ids) from None
+        # Its checks read the persons it named: logged, though nothing changed.
+        raise g.refuse(refused, "refused", refused.person_ids) from None
     if not result["replayed"]:
         g.logged(staging.person_ids(g.session.connection()))
     return {"accepted": True, **result}

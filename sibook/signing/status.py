@@ -78,11 +78,6 @@ class RevocationList:
         self._entries[(personal_id, version)] = entry
         return entry
 
-    def merged(self, other: RevocationList) -> RevocationList:
-        """Both lists' entries: the agency's own view over all realms (personal IDs are
-        national, so one person's versions appear in one realm's list only)."""
-        return RevocationList([*self.entries, *other.entries])
-
     def reinstate(self, personal_id: str, version: int) -> bool:
         """Lift a temporary revocation; False when the version was not revoked."""
         return self._entries.pop((personal_id, version), None) is not None
@@ -98,12 +93,11 @@ class RevocationList:
     def load_realms(cls, keys_dir: Path, trust_list: TrustList,
                     realms: Iterable[str] = tuple(certs.REALMS)) -> RevocationList:
         """The lists of ``realms`` kept in ``keys_dir``, each checked against its realm's key,
-        merged (the agency's own view)."""
-        merged = cls()
-        for realm in realms:
-            merged = merged.merged(cls.load(keys_dir / revocations_file(realm), trust_list,
-                                            realm=realm))
-        return merged
+        as one (the agency's own view; personal IDs are national, so a person's versions are
+        in one realm's list only)."""
+        return cls([entry for realm in realms
+                    for entry in cls.load(keys_dir / revocations_file(realm), trust_list,
+                                          realm=realm).entries])
 
     @classmethod
     def load(cls, path: Path, trust_list: TrustList, *, realm: str | None = None
