@@ -8,6 +8,7 @@ either: every check runs before the first change, and the transaction is all-or-
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -72,11 +73,22 @@ def declare(
         raise ValidationError(field="file", reason="the declaration has no lines")
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region)
-    staging.look_up(conn)
-    problems += staging.problems(conn, employer.employer_id, employer.region)
+    steps, repeated = staging.order_steps(conn)
+    problems += repeated
+    changed: Counter[str] = Counter()
+    for step in range(1, steps + 1):
+        staging.look_up(conn, step)
+        found = staging.problems(conn, employer.employer_id, employer.region, step)
+        problems += found
+        if step == steps and problems:
+            break
+        # The steps after this one are checked against what it changes; a refused filing
+        # rolls all of it back.
+        staging.set_aside(conn, [p.row for p in found if p.row is not None])
+        changed.update(staging.apply(conn, employer.employer_id, employer.occupational_rate_bp,
+                                     step))
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
-    changed = staging.apply(conn, employer.employer_id, employer.occupational_rate_bp)
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month)
     entries = ledger.assess(conn, months, [employer.employer_id])
@@ -88,7 +100,8 @@ def declare(
         "format": meta.file_format,
         "content_hash": meta.content_hash,
         "case_codes": staging.counts_by_code(conn),
-        **changed,
+        "periods_closed": changed["periods_closed"],
+        "periods_opened": changed["periods_opened"],
         "dues": {str(Period.from_index(e["period"])): e["total"] for e in entries},
     }
     declaration_id = _record(conn, employer.employer_id, meta, lines, result)

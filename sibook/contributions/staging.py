@@ -3,6 +3,11 @@
 The file's lines are staged (COPY/executemany), looked up against persons and their periods
 with one join, checked with a handful of queries, and applied with UPDATE ... FROM and
 INSERT ... SELECT: no query per line, so a 100,000-line filing costs a few statements.
+
+A person may have several lines (leave from March, back from May; a decrease, then a new
+contract): they are taken in steps, each person's first line in step 1, the next in step 2, ...,
+each step looked up, checked and applied against the periods the steps before it left, so a
+line is judged as if the lines before it had been filed first. Almost every filing has one step.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ CLOSES = _sql_set({*ADJUSTMENTS, *DECREASES})
 INCREASE = _sql_set(set(INCREASES))
 DECREASE = _sql_set(set(DECREASES))
 ADJUST = _sql_set(set(ADJUSTMENTS))
+# Within a person's lines of one month: the decrease first (it ends the month before), then the
+# increase, then the adjustment of what is open.
+_KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INCREASE} THEN 1 "
+               "ELSE 2 END")
 # An adjustment from the open period's own first month rewrites that period's pay in place
 # (the period is the current record; the ledger keeps the history as correcting entries).
 _IN_PLACE = f"s.case_code IN {ADJUST} AND s.from_month = l.open_from"
@@ -49,13 +58,13 @@ def create(conn: Connection) -> None:
         # spinning disks) the planner scans the whole persons table for every filing instead,
         # which grows with the country, not with the file.
         conn.execute(text("SET LOCAL random_page_cost = 1.1"))
-    for table in ("decl_staging", "decl_lookup", "decl_minimum"):
+    for table in ("decl_staging", "decl_lookup", "decl_minimum", "decl_aside"):
         conn.execute(text(f"DROP TABLE IF EXISTS {_temp(conn)}{table}"))
     conn.execute(
         text(
             "CREATE TEMPORARY TABLE decl_staging (row BIGINT PRIMARY KEY, personal_id VARCHAR(12), "
             "case_code VARCHAR(2), job_title VARCHAR(120), salary BIGINT, allowances BIGINT, "
-            f"from_month INTEGER){on_commit}"
+            f"from_month INTEGER, step INTEGER NOT NULL DEFAULT 1){on_commit}"
         )
     )
     conn.execute(
@@ -72,6 +81,7 @@ def create(conn: Connection) -> None:
             f"{on_commit}"
         )
     )
+    conn.execute(text(f"CREATE TEMPORARY TABLE decl_aside (row BIGINT PRIMARY KEY){on_commit}"))
 
 
 def _temp(conn: Connection) -> str:
@@ -109,6 +119,43 @@ def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
+def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
+    """Number each person's lines in the order they apply (a negative step sets one aside):
+    the number of steps, and the lines that repeat an earlier line's kind and month for the
+    same person (two increases from March say nothing the first did not; which one holds?)."""
+    conn.execute(text(f"""
+        UPDATE decl_staging SET step = r.step
+        FROM (SELECT row, row_number() OVER (PARTITION BY personal_id
+                                             ORDER BY from_month, {_KIND_ORDER}, row) AS step
+              FROM decl_staging
+              WHERE personal_id IN (SELECT personal_id FROM decl_staging
+                                    GROUP BY personal_id HAVING count(*) > 1)) r
+        WHERE decl_staging.row = r.row"""))
+    repeated = conn.execute(text(f"""
+        SELECT s.row, min(e.row) AS first_row FROM decl_staging s
+        JOIN decl_staging e ON e.personal_id = s.personal_id AND e.from_month = s.from_month
+             AND {_KIND_ORDER.replace("case_code", "e.case_code")}
+                 = {_KIND_ORDER.replace("case_code", "s.case_code")}
+             AND e.step < s.step
+        WHERE s.step > 1 GROUP BY s.row ORDER BY s.row""")).all()
+    found = [Problem(field="case_code", row=int(r[0]),
+                     reason=f"the same person already has a line of this kind from this month "
+                            f"on row {r[1]}") for r in repeated]
+    set_aside(conn, [p.row for p in found if p.row is not None])
+    steps = conn.execute(text("SELECT max(step) FROM decl_staging")).scalar()
+    return int(steps or 0), found
+
+
+def set_aside(conn: Connection, rows: list[int]) -> None:
+    """Take refused lines out of their steps (the step negated): the lines after them are not
+    checked against what they would have changed."""
+    if not rows:
+        return
+    write(conn, "decl_aside", ("row",), [(r,) for r in sorted(set(rows))])
+    conn.execute(text("UPDATE decl_staging SET step = -abs(step) "
+                      "WHERE row IN (SELECT row FROM decl_aside)"))
+
+
 _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_seq, open_from,
     open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq)"""
 
@@ -129,7 +176,8 @@ _LOOKUP_PG = _LOOKUP_COLUMNS + """
     SELECT p.row, p.person_id, p.nationality, si.open_seq, si.open_from, si.open_employer,
            si.open_job, si.max_seq, si.last_to, ui.open_seq, ui.max_seq
     FROM (SELECT s.row, y.person_id, y.nationality
-          FROM (SELECT row, personal_id FROM decl_staging ORDER BY personal_id) s
+          FROM (SELECT row, personal_id FROM decl_staging WHERE step = :step
+                ORDER BY personal_id) s
           JOIN LATERAL (
               SELECT y.person_id, y.nationality FROM persons y
               WHERE y.personal_id = s.personal_id AND y.realm = 'civil' LIMIT 1) y ON true
@@ -155,12 +203,14 @@ _LOOKUP_SQLITE = _LOOKUP_COLUMNS + """
     FROM decl_staging s
     JOIN persons p ON p.personal_id = s.personal_id AND p.realm = 'civil'
     LEFT JOIN si_periods o ON o.person_id = p.person_id AND o.to_month IS NULL
+    WHERE s.step = :step
 """
 
 
-def look_up(conn: Connection) -> None:
-    """One row per staged line: the person and their open and last SI/UI periods."""
-    conn.execute(text(_LOOKUP_PG if conn.dialect.name == "postgresql" else _LOOKUP_SQLITE))
+def look_up(conn: Connection, step: int) -> None:
+    """One row per line of ``step``: the person and their open and last SI/UI periods."""
+    conn.execute(text(_LOOKUP_PG if conn.dialect.name == "postgresql" else _LOOKUP_SQLITE),
+                 {"step": step})
     analyze(conn, "decl_lookup")
 
 
@@ -168,10 +218,10 @@ def look_up(conn: Connection) -> None:
 # eight checks took eight), then each raised flag becomes a problem with its reason.
 _CHECKS = f"""
 SELECT * FROM (
-    SELECT s.row, s.personal_id, s.salary, s.from_month, m.minimum, d.first_row,
+    SELECT s.row, s.personal_id, s.salary, s.from_month, m.minimum, d.aside_row,
            l.open_employer AS employer, l.open_from AS open_month, l.last_to AS last_month,
            l.row IS NULL AS unknown,
-           d.first_row IS NOT NULL AS repeated,
+           d.aside_row IS NOT NULL AS after_refused,
            s.case_code IN {OPENS} AND s.salary < m.minimum AS below_minimum,
            s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL AS still_open,
            s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to
@@ -186,17 +236,19 @@ SELECT * FROM (
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     LEFT JOIN decl_minimum m ON m.from_month = s.from_month
-    LEFT JOIN (SELECT personal_id, min(row) AS first_row FROM decl_staging
-               GROUP BY personal_id HAVING count(*) > 1) d
-           ON d.personal_id = s.personal_id AND s.row > d.first_row
+    LEFT JOIN (SELECT personal_id, min(row) AS aside_row FROM decl_staging
+               WHERE step < 0 AND -step < :step GROUP BY personal_id) d
+           ON d.personal_id = s.personal_id
+    WHERE s.step = :step
 ) c
-WHERE unknown OR repeated OR below_minimum OR still_open OR overlaps_last OR nothing_to_close
+WHERE unknown OR after_refused OR below_minimum OR still_open OR overlaps_last OR nothing_to_close
    OR decrease_too_early OR adjustment_too_early
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
     "unknown": ("personal_id", "no registered person has personal ID {personal_id}"),
-    "repeated": ("personal_id", "the same person is already on row {first_row}"),
+    "after_refused": ("personal_id", "not checked: it applies after row {aside_row} of the "
+                                     "same person, which is refused"),
     "below_minimum": ("salary", "{salary:,} is below the regional minimum wage {minimum:,} for "
                                 "region {region} in {from_month}"),
     "still_open": ("case_code", "overlapping periods: this person already has an open period "
@@ -222,17 +274,20 @@ _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has 
 _MONTHS = ("from_month", "open_month", "last_month")
 
 
-def problems(conn: Connection, employer_id: int, region: str) -> list[Problem]:
-    """Every line the database refuses, with the reason, in row order."""
+def problems(conn: Connection, employer_id: int, region: str, step: int) -> list[Problem]:
+    """Every line of ``step`` the database refuses, with the reason, in row order."""
     found: list[Problem] = []
-    for r in conn.execute(text(_CHECKS), {"e": employer_id}).mappings():
+    for r in conn.execute(text(_CHECKS), {"e": employer_id, "step": step}).mappings():
         values = {k: _month(v) if k in _MONTHS and v is not None else v for k, v in r.items()}
         values["region"] = region
         employer = r["employer"]
         reasons = (_REASONS | _VOLUNTARY if employer is None
                    else _REASONS if employer == employer_id else _REASONS | _ELSEWHERE)
-        found += [Problem(field=field, reason=reason.format(**values), row=int(r["row"]))
-                  for flag, (field, reason) in reasons.items() if r[flag]]
+        raised = [flag for flag in reasons if r[flag]]
+        # A line after a refused one was checked against periods it did not expect: only that.
+        for flag in ["after_refused"] if "after_refused" in raised else raised:
+            field, reason = reasons[flag]
+            found.append(Problem(field=field, reason=reason.format(**values), row=int(r["row"])))
     return sorted(found, key=lambda p: (p.row or 0, p.field))
 
 
@@ -240,40 +295,46 @@ def _month(index: int) -> str:
     return str(Period.from_index(int(index)))
 
 
-def apply(conn: Connection, employer_id: int, occupational_rate_bp: int) -> dict[str, int]:
-    """Close the periods that decreases and adjustments end; open the new ones."""
+def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
+          step: int) -> dict[str, int]:
+    """Close the periods the decreases and adjustments of ``step`` end; open the new ones."""
     conn.execute(
         text(f"""
         UPDATE si_periods SET salary_basis = c.salary, allowances = c.allowances,
                               job_title = COALESCE(c.job_title, si_periods.job_title)
         FROM (SELECT l.person_id, l.open_seq, s.salary, COALESCE(s.allowances, 0) AS allowances,
                      s.job_title
-              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row WHERE {_IN_PLACE}) c
-        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq""")
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              WHERE {_IN_PLACE}) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),
+        {"step": step},
     )
     conn.execute(
         text(f"""
         UPDATE ui_periods SET salary_basis = c.basis
         FROM (SELECT l.person_id, l.ui_open_seq, s.salary + COALESCE(s.allowances, 0) AS basis
-              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
               WHERE {_IN_PLACE} AND l.ui_open_seq IS NOT NULL) c
-        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq""")
+        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
+        {"step": step},
     )
     closed = conn.execute(
         text(f"""
         UPDATE si_periods SET to_month = c.to_month
         FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month
-              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
               WHERE s.case_code IN {CLOSES} AND {_SPLITS}) c
-        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq""")
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),
+        {"step": step},
     ).rowcount
     conn.execute(
         text(f"""
         UPDATE ui_periods SET to_month = c.to_month
         FROM (SELECT l.person_id, l.ui_open_seq, s.from_month - 1 AS to_month
-              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
               WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND l.ui_open_seq IS NOT NULL) c
-        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq""")
+        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
+        {"step": step},
     )
     opened = conn.execute(
         text(f"""
@@ -282,20 +343,20 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int) -> dict
         SELECT l.person_id, COALESCE(l.max_seq, 0) + 1, s.from_month, NULL,
                CASE WHEN l.nationality = 'VN' THEN 'compulsory' ELSE 'foreign' END, :e,
                COALESCE(s.job_title, l.open_job), s.salary, COALESCE(s.allowances, 0), :oa
-        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
         WHERE s.case_code IN {OPENS} AND {_SPLITS}
         ORDER BY l.person_id"""),  # in key order: the index is filled forwards
-        {"e": employer_id, "oa": occupational_rate_bp},
+        {"e": employer_id, "oa": occupational_rate_bp, "step": step},
     ).rowcount
     conn.execute(
         text(f"""
         INSERT INTO ui_periods (person_id, seq, from_month, to_month, employer_id, salary_basis)
         SELECT l.person_id, COALESCE(l.ui_max_seq, 0) + 1, s.from_month, NULL, :e,
                s.salary + COALESCE(s.allowances, 0)
-        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
         WHERE s.case_code IN {OPENS} AND {_SPLITS} AND l.nationality = 'VN'
         ORDER BY l.person_id"""),
-        {"e": employer_id},
+        {"e": employer_id, "step": step},
     )
     return {"periods_closed": closed, "periods_opened": opened}
 

@@ -209,3 +209,70 @@ def test_a_list_for_a_month_more_than_one_ahead_is_refused(engine: Engine) -> No
     next_month = Period.of(date.today()) + 1
     assert file(engine, csv_of([(an, "TM", 10_000_000, str(next_month))]),
                 month=next_month)["replayed"] is False
+
+
+def _periods(engine: Engine, table: str = "si_periods") -> list[tuple[int, int | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT from_month, to_month FROM {table} ORDER BY seq"))
+        return [(int(r[0]), None if r[1] is None else int(r[1])) for r in rows]
+
+
+def test_a_person_on_several_lines_is_taken_line_after_line_in_month_order(
+        engine: Engine) -> None:
+    """Unpaid leave from February and back from April, filed together in April's list (the
+    return listed first): the leave closes January's period, the return opens April's."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    april = Period(2026, 4)
+    result = file(engine, csv_of([(an, "TT", 12_000_000, "2026-04"),
+                                  (an, "KL", None, "2026-02")]), month=april)
+    assert result["periods_closed"] == 1 and result["periods_opened"] == 1
+    assert result["case_codes"] == {"KL": 1, "TT": 1}
+    jan, feb = JAN.index, JAN.index + 1
+    assert _periods(engine) == [(jan, jan), (april.index, None)]
+    assert _periods(engine, "ui_periods") == [(jan, jan), (april.index, None)]
+    assert feb not in {Period.parse(m).index for m, v in result["dues"].items() if v}
+    assert result["dues"]["2026-04"] == 12_000_000 * 32 // 100
+
+
+def test_a_decrease_and_a_new_contract_from_the_same_month_end_then_begin(
+        engine: Engine) -> None:
+    """A new contract at new pay from March: the decrease (listed second) ends February first."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    march = Period(2026, 3)
+    file(engine, csv_of([(an, "TM", 14_000_000, "2026-03"), (an, "GH", None, "2026-03")]),
+         month=march)
+    assert _periods(engine) == [(JAN.index, JAN.index + 1), (march.index, None)]
+    with engine.connect() as conn:
+        basis = conn.execute(text("SELECT salary_basis FROM si_periods WHERE to_month IS NULL"))
+        assert basis.scalar() == 14_000_000
+
+
+def test_two_lines_of_one_kind_and_month_for_a_person_are_refused(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 10_000_000, "2026-01"),
+                             (an, "TM", 11_000_000, "2026-01")]))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (3, "case_code") and "row 2" in problem.reason
+    assert snapshot(engine) == before
+
+
+def test_lines_after_a_refused_line_of_the_same_person_are_not_judged_on_it(
+        engine: Engine) -> None:
+    """Leave for someone never increased is refused; the return after it is reported as not
+    checked (not as a second, misleading fault); another person's good lines do not land."""
+    an, binh = setup_workers(engine, 2)
+    before = snapshot(engine)
+    april = Period(2026, 4)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(binh, "TM", 9_000_000, "2026-04"),
+                             (an, "KL", None, "2026-02"),
+                             (an, "TT", 12_000_000, "2026-04")]), month=april)
+    found = [(p.row, p.field, p.reason) for p in err.value.problems]
+    assert [(r, f) for r, f, _ in found] == [(3, "case_code"), (4, "personal_id")]
+    assert "without a prior increase" in found[0][2]
+    assert "after row 3" in found[1][2]
+    assert snapshot(engine) == before
