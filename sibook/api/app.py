@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 
 import sibook
 from sibook.access import api as access_api
@@ -23,6 +25,7 @@ from sibook.registry import api as registry_api
 from sibook.registry.registration import PopulationServiceDown
 
 API_PREFIX = "/api/v1"
+_log = logging.getLogger(__name__)
 
 
 def create_app() -> FastAPI:
@@ -85,6 +88,15 @@ def _map_errors(app: FastAPI) -> None:
         # Nothing was registered; the client may simply try again later.
         return JSONResponse(status_code=503, headers={"Retry-After": "60"},
                             content={"errors": [{"reason": str(exc)}]})
+
+    @app.exception_handler(OperationalError)
+    async def busy(_: Request, exc: OperationalError) -> JSONResponse:
+        # A lock held past SIBOOK_LOCK_WAIT_SECONDS (a large filing), or a store that cannot be
+        # reached: the transaction rolled back, the request may simply be sent again.
+        _log.warning("database unavailable: %s", str(exc.orig).strip() or exc)
+        return JSONResponse(status_code=503, headers={"Retry-After": "30"}, content={
+            "errors": [{"field": "database", "reason": "the database is busy or cannot be "
+                        "reached; nothing was changed, try again later"}]})
 
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:

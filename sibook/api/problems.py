@@ -47,7 +47,7 @@ def _answer(model: type[BaseModel] | Any, description: str) -> dict[str, Any]:
 
 
 Responses = dict[int | str, dict[str, Any]]
-# Every /api/v1 route may answer these; routes add their own (409, 503, 202) where they can.
+# Every /api/v1 route may answer these; routes add their own (409, 202, ...) where they can.
 COMMON: Responses = {
     401: _answer(Detail, "No valid bearer token (a public route answers this only to a bad "
                          "token that was sent)"),
@@ -56,9 +56,10 @@ COMMON: Responses = {
     404: _answer(Problems, "Not found, or not visible to the caller (the two look the same)"),
     422: _answer(Problems | MalformedRequest, "Input refused: the rules' reasons by field "
                                               "(and row), or a malformed request"),
+    503: _answer(Problems, "The database is busy past the lock wait or unreachable, or a "
+                           "service it needs is down; nothing changed, retry after Retry-After"),
 }
 CONFLICT: Responses = {409: _answer(Problems, "Contradicts what is stored (e.g. filed already)")}
-UNAVAILABLE: Responses = {503: _answer(Problems, "A service it needs is down; nothing changed")}
 SIGN_IN: Responses = {
     302: {"description": "To the e-identity provider, or back to the portal when signed in"},
     429: _answer(Detail, "Too many sign-in attempts from this address; retry later"),

@@ -25,9 +25,10 @@ class Settings(BaseSettings):
     require_population_match: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
-    # How long a SQLite writer waits for another one (a filing holds the write lock for its
-    # whole transaction: a national-size list takes tens of seconds on the embedded store).
-    sqlite_busy_seconds: float = 120.0
+    # How long a writer waits for a lock another holds (a filing holds the employer, and on
+    # SQLite the whole store, for its transaction: a national-size list takes tens of seconds
+    # on the embedded store) before the request is refused as busy, never waiting forever.
+    lock_wait_seconds: float = 120.0
 
 
 @lru_cache(maxsize=1)

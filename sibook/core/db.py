@@ -41,13 +41,17 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         # URL's own options (a search_path, say), not in place of them.
         given = parsed.query.get("options", "")
         given = " ".join(given) if isinstance(given, tuple) else given
-        parsed = parsed.update_query_dict({"options": f"{given} -c jit=off".strip()})
+        # A lock held past the wait fails the statement (SQLSTATE 55P03) instead of queueing
+        # requests behind it without end: the SQLite store's busy timeout, on PostgreSQL.
+        wait_ms = int(get_settings().lock_wait_seconds * 1000)
+        parsed = parsed.update_query_dict(
+            {"options": f"{given} -c jit=off -c lock_timeout={wait_ms:d}".strip()})
         # A pooled connection that died with a server restart is replaced, not handed to a
         # request that would then fail.
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
-        busy_ms = int(get_settings().sqlite_busy_seconds * 1000)
+        busy_ms = int(get_settings().lock_wait_seconds * 1000)
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_ms))
         event.listen(engine, "begin", _sqlite_begin)
     return engine

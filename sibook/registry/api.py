@@ -16,7 +16,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath
-from sibook.api.problems import CONFLICT, UNAVAILABLE
+from sibook.api.problems import CONFLICT
 from sibook.core.config import get_settings
 from sibook.registry import service
 from sibook.registry.population import population_registry
@@ -95,7 +95,7 @@ class Registered(BaseModel):
 
 
 @router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED,
-             responses=CONFLICT | UNAVAILABLE)
+             responses=CONFLICT)
 def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)], body: PersonIn,
                     ) -> Registered:
     """Register a person (TK1-TS): identity checked against the population database, e-SI

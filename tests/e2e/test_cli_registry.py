@@ -127,7 +127,7 @@ def test_a_database_locked_past_the_wait_is_a_plain_refusal(seeded: Path) -> Non
     holder.execute("BEGIN IMMEDIATE")
     try:
         env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{seeded}",
-               "SIBOOK_SQLITE_BUSY_SECONDS": "0.5"}
+               "SIBOOK_LOCK_WAIT_SECONDS": "0.5"}
         result = subprocess.run([*SIBOOK, "persons", "list", "--json"], capture_output=True,
                                 text=True, env=env, timeout=120)
     finally:
