@@ -68,7 +68,7 @@ def file_declaration(
     period = Period.parse(month)
     if (file.size or 0) > ASYNC_BYTES:
         job = jobs.start(upload=file.file, file_name=name, employer_code=code, month=period,
-                         batch_no=batch, engine=g.session.get_bind().engine,
+                         batch_no=batch, session=g.session,
                          log=lambda ids, session, outcome: g.logged(ids, session=session,
                                                                     outcome=outcome))
         response.status_code = status.HTTP_202_ACCEPTED
@@ -89,7 +89,7 @@ def file_declaration(
 def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
     """Progress and result of a large filing."""
     g.employer(code)
-    job = jobs.get(job_id)
+    job = jobs.get(job_id, session=g.session)
     if job is None or job.employer != code:
         raise NotFoundError("no such declaration job")
     return job.as_dict()

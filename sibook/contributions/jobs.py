@@ -1,27 +1,34 @@
-"""Large filings run after the upload is answered (202): their progress is kept here.
+"""Large filings run after the upload is answered (202): their states are kept here.
 
 The work itself is one transaction (``declare``), so a job that dies leaves nothing behind and
 re-uploading the same file is safe: the idempotency key answers the first result if it landed.
-Job states live in this process's memory; the filed result itself is in the database.
+Every state is a row of ``declaration_jobs``, so any server process answers a poll; a job whose
+process is gone (on this host) reads failed. A running job's progress (lines done) is kept in
+its own process's memory and stored with its final state: on SQLite the filing holds the one
+write lock until it ends, so nothing can be written meanwhile.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
+import socket
 import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from sibook.contributions import staging
 from sibook.contributions.declare import DeclarationRefused, declare
+from sibook.contributions.job_store import UNFINISHED, DeclarationJob
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -43,8 +50,13 @@ class Job:
                 "errors": self.errors}
 
 
+DIED: dict[str, object] = {
+    "field": "file",
+    "reason": "the filing failed on the server; nothing was changed, it may be uploaded again",
+}
+_HOST = socket.gethostname()
 _log = logging.getLogger(__name__)
-_jobs: dict[str, Job] = {}
+_live: dict[str, Job] = {}  # the jobs this process is running, with their progress
 _lock = threading.Lock()
 
 
@@ -54,53 +66,112 @@ Logger = Callable[[Iterable[int], Session, str], None]
 
 
 def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period,
-          batch_no: int, engine: Engine, log: Logger) -> Job:
-    """Copy the upload to a temporary file (in blocks, never whole in memory) and file it."""
+          batch_no: int, session: Session, log: Logger) -> Job:
+    """Record the job, copy the upload to a temporary file (in blocks, never whole in memory)
+    and file it.
+
+    The row is committed in ``session`` (the request's) first: every process must find it, and
+    on SQLite the job could not begin while the request held the write lock (an officer's
+    request takes it to read the unit's province)."""
     job = Job(job_id=uuid.uuid4().hex, employer=employer_code, month=str(month))
+    session.add(DeclarationJob(job_id=job.job_id, employer_code=employer_code,
+                               period=month.index, batch_no=batch_no, file_name=file_name,
+                               status=job.status, owner=f"{_HOST}:{os.getpid()}"))
+    session.commit()
     with tempfile.NamedTemporaryFile(suffix=Path(file_name).suffix, delete=False) as spool:
         shutil.copyfileobj(upload, spool, length=1 << 20)
     with _lock:
-        _jobs[job.job_id] = job
+        _live[job.job_id] = job
     threading.Thread(target=_run, name=f"declaration-{job.job_id}", daemon=True,
-                     args=(job, engine, Path(spool.name), file_name, month, batch_no, log)).start()
+                     args=(job, session.get_bind().engine, Path(spool.name), file_name, month,
+                           batch_no, log)).start()
     return job
 
 
-def get(job_id: str) -> Job | None:
+def get(job_id: str, *, session: Session) -> Job | None:
+    """A job of any process. One this process runs is answered from memory: its progress is
+    there, and on SQLite reading the database would wait for the job's filing to end."""
     with _lock:
-        return _jobs.get(job_id)
+        live = _live.get(job_id)
+    if live is not None:
+        return live
+    row = session.get(DeclarationJob, job_id)
+    if row is None:
+        return None
+    if row.status in UNFINISHED and _gone(row.owner):
+        row.status, row.errors = "failed", json.dumps([DIED])  # stored with the request
+    return Job(job_id=row.job_id, employer=row.employer_code,
+               month=str(Period.from_index(row.period)), status=row.status,
+               lines_done=row.lines_done,
+               result=None if row.result is None else json.loads(row.result),
+               errors=json.loads(row.errors))
+
+
+def _gone(owner: str) -> bool:
+    """Whether the process that owns an unfinished job has died; known on its own host only."""
+    host, _, pid = owner.rpartition(":")
+    if host != _HOST:
+        return False
+    if int(pid) == os.getpid():  # ours but not live (get looked first): an earlier server's
+        return True  # that had this pid, as a restarted container's often does
+    try:
+        os.kill(int(pid), 0)  # signal 0: nothing is sent, only whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, run by another user
+        return False
+    return False
+
+
+def _save(session: Session, job: Job) -> None:
+    session.execute(update(DeclarationJob).where(DeclarationJob.job_id == job.job_id).values(
+        status=job.status, lines_done=job.lines_done,
+        result=None if job.result is None else json.dumps(job.result, ensure_ascii=False),
+        errors=json.dumps(job.errors, ensure_ascii=False)))
 
 
 def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
          batch_no: int, log: Logger) -> None:
-    job.status = "running"
+    try:
+        job.status = "running"
+        with unit_of_work(engine) as session:
+            _save(session, job)
+        _file(job, engine, path, file_name, month, batch_no, log)
+    except Exception:  # noqa: BLE001 - a poller must never wait on a job that died
+        # Nothing landed (one transaction); the trace goes to the server's log, the client
+        # learns the filing failed and may upload it again.
+        _log.exception("declaration job %s failed", job.job_id)
+        with unit_of_work(engine) as session:
+            _save(session, replace(job, status="failed", errors=[DIED]))
+    finally:
+        path.unlink(missing_ok=True)
+        with _lock:  # from now on its state is the stored one (or, not stored, read failed)
+            del _live[job.job_id]
+
+
+def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
+          batch_no: int, log: Logger) -> None:
+    """File the upload and store the job's final state."""
 
     def progress(_stage: str, lines: int) -> None:
         job.lines_done = lines
 
     try:
         with unit_of_work(engine) as session:
-            job.result = declare(session=session, data=path, file_name=file_name,
-                                 employer_code=job.employer, month=month, batch_no=batch_no,
-                                 progress=progress)
-            if not job.result["replayed"]:
+            result = declare(session=session, data=path, file_name=file_name,
+                             employer_code=job.employer, month=month, batch_no=batch_no,
+                             progress=progress)
+            if not result["replayed"]:
                 log(staging.person_ids(session.connection()), session, "allowed")
-        job.status = "accepted"
+            # In the filing's own transaction: a job reads accepted if and only if it landed.
+            _save(session, replace(job, status="accepted", result=result))
     except ValidationError as exc:
-        job.errors = [p.as_dict() for p in exc.problems]
-        job.status = "refused"
-        if isinstance(exc, DeclarationRefused):  # the filing rolled back; its reads stand
-            with unit_of_work(engine) as session:
+        with unit_of_work(engine) as session:
+            if isinstance(exc, DeclarationRefused):  # the filing rolled back; its reads stand
                 log(exc.person_ids, session, "refused")
+            _save(session, replace(job, status="refused",
+                                   errors=[p.as_dict() for p in exc.problems]))
     except ConflictError as exc:
-        job.errors = [{"field": "batch", "reason": str(exc)}]
-        job.status = "refused"
-    except Exception:  # noqa: BLE001 - a poller must never wait on a job that died
-        # Nothing landed (one transaction); the trace goes to the server's log, the client
-        # learns the filing failed and may upload it again.
-        _log.exception("declaration job %s failed", job.job_id)
-        job.errors = [{"field": "file", "reason": "the filing failed on the server; nothing "
-                                                  "was changed, it may be uploaded again"}]
-        job.status = "failed"
-    finally:
-        path.unlink(missing_ok=True)
+        with unit_of_work(engine) as session:
+            _save(session, replace(job, status="refused",
+                                   errors=[{"field": "batch", "reason": str(exc)}]))

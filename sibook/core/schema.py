@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sibook.access.store
 import sibook.book.store
+import sibook.contributions.job_store
 import sibook.contributions.ledger_store
 import sibook.contributions.store
 import sibook.registry.store  # noqa: F401

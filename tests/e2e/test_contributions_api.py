@@ -42,6 +42,14 @@ class Api:
                                 headers=self.as_employer(unit), data={"month": month},
                                 files={"file": ("d02.csv", data, "text/csv")})
 
+    def finished_job(self, location: str, headers: dict[str, str]) -> Any:
+        for _ in range(200):
+            job = self.client.get(location, headers=headers).json()
+            if job["status"] not in ("queued", "running"):
+                return job
+            time.sleep(0.05)
+        raise AssertionError(f"still {job['status']}: {location}")
+
 
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
@@ -90,12 +98,7 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
     monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
     r = api.file(csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers]))
     assert r.status_code == 202, r.text
-    location = r.headers["Location"]
-    for _ in range(200):
-        job = api.client.get(location, headers=api.as_employer()).json()
-        if job["status"] in ("accepted", "refused", "failed"):
-            break
-        time.sleep(0.05)
+    job = api.finished_job(r.headers["Location"], api.as_employer())
     assert job["status"] == "accepted", job
     # 4 x 8,000,000 x 32% = 10,240,000
     assert job["result"]["dues"] == {"2026-01": 10_240_000}
@@ -115,14 +118,35 @@ def test_a_large_filing_that_dies_is_reported_failed_not_left_running(
 
     monkeypatch.setattr(jobs, "declare", crash)
     r = api.file(csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers]))
-    for _ in range(200):
-        job = api.client.get(r.headers["Location"], headers=api.as_employer()).json()
-        if job["status"] != "running" and job["status"] != "queued":
-            break
-        time.sleep(0.05)
+    job = api.finished_job(r.headers["Location"], api.as_employer())
     assert job["status"] == "failed", job
     assert "uploaded again" in job["errors"][0]["reason"]
     assert "disk full" not in str(job)  # the server's internals stay in its log
+
+
+def test_a_clerks_large_filing_is_processed(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The clerk's request reads the unit's province, so on SQLite it holds the write lock when
+    # the job is recorded: the job must not wait for the request that started it.
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    clerk = {"Authorization": "Bearer " + tokens.issue(
+        {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
+         "roles": ["clerk"]})}
+    r = api.client.post(f"/api/v1/employers/{EMPLOYER}/declarations", headers=clerk,
+                        data={"month": "2026-01"},
+                        files={"file": ("d02.csv", csv_of([(api.workers[0], "TM", 8_000_000,
+                                                             "2026-01")]), "text/csv")})
+    assert r.status_code == 202, r.text
+    assert api.finished_job(r.headers["Location"], clerk)["status"] == "accepted"
+
+
+def test_another_units_job_is_not_found(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    r = api.file(csv_of([(api.workers[0], "TM", 8_000_000, "2026-01")]))
+    job = api.finished_job(r.headers["Location"], api.as_employer())
+    other = api.client.get(f"/api/v1/employers/{OTHER_UNIT}/declaration-jobs/{job['job_id']}",
+                           headers=api.as_employer(OTHER_UNIT))
+    assert other.status_code == 404
+
 
 def test_payments_and_ledgers(api: Api) -> None:
     an = api.workers[0]
