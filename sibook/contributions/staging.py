@@ -119,6 +119,11 @@ def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
+# Each step reads the whole staged file again: a person's lines in one filing are bounded so that
+# a file repeating one person cannot turn a filing into hours of steps.
+MAX_STEPS = 24
+
+
 def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
     """Number each person's lines in the order they apply (a negative step sets one aside):
     the number of steps, and the lines that repeat an earlier line's kind and month for the
@@ -131,19 +136,21 @@ def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
               WHERE personal_id IN (SELECT personal_id FROM decl_staging
                                     GROUP BY personal_id HAVING count(*) > 1)) r
         WHERE decl_staging.row = r.row"""))
-    repeated = conn.execute(text(f"""
-        SELECT s.row, min(e.row) AS first_row FROM decl_staging s
-        JOIN decl_staging e ON e.personal_id = s.personal_id AND e.from_month = s.from_month
-             AND {_KIND_ORDER.replace("case_code", "e.case_code")}
-                 = {_KIND_ORDER.replace("case_code", "s.case_code")}
-             AND e.step < s.step
-        WHERE s.step > 1 GROUP BY s.row ORDER BY s.row""")).all()
-    found = [Problem(field="case_code", row=int(r[0]),
-                     reason=f"the same person already has a line of this kind from this month "
-                            f"on row {r[1]}") for r in repeated]
+    found: list[Problem] = []
+    for row, first_row in conn.execute(text(f"""
+            SELECT row, first_row FROM (
+                SELECT row, step, min(row) OVER (PARTITION BY personal_id, from_month,
+                                                 {_KIND_ORDER}) AS first_row
+                FROM decl_staging
+                WHERE personal_id IN (SELECT personal_id FROM decl_staging WHERE step > 1)) r
+            WHERE row <> first_row OR step > :most ORDER BY row"""), {"most": MAX_STEPS}):
+        found.append(Problem(field="case_code", row=int(row), reason=(
+            f"the same person already has a line of this kind from this month on row {first_row}"
+            if row != first_row else f"more than {MAX_STEPS} lines for one person in one "
+                                     "filing; file the rest as another batch")))
     set_aside(conn, [p.row for p in found if p.row is not None])
     steps = conn.execute(text("SELECT max(step) FROM decl_staging")).scalar()
-    return int(steps or 0), found
+    return min(int(steps or 0), MAX_STEPS), found
 
 
 def set_aside(conn: Connection, rows: list[int]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, text
 
+from sibook.contributions import staging
 from sibook.contributions.declare import declare
 from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
@@ -276,3 +277,15 @@ def test_lines_after_a_refused_line_of_the_same_person_are_not_judged_on_it(
     assert "without a prior increase" in found[0][2]
     assert "after row 3" in found[1][2]
     assert snapshot(engine) == before
+
+
+def test_a_person_on_more_lines_than_a_filing_takes_is_refused_for_the_excess(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step reads the whole file again, so one person's lines are bounded per filing."""
+    monkeypatch.setattr(staging, "MAX_STEPS", 2)
+    (an,) = setup_workers(engine, 1)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 10_000_000, "2026-01"), (an, "DC", 11_000_000, "2026-02"),
+                             (an, "DC", 12_000_000, "2026-03")]), month=Period(2026, 3))
+    (problem,) = err.value.problems
+    assert problem.row == 4 and "more than 2 lines" in problem.reason
