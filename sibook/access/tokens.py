@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import time
 import uuid
 from functools import lru_cache
@@ -126,7 +127,7 @@ def verify_oidc(token: str, settings: AccessSettings | None = None) -> dict[str,
 def citizen_from_oidc(claims: dict[str, Any], settings: AccessSettings | None = None) -> Citizen:
     s = settings or get_access_settings()
     personal_id = claims.get(s.oidc_personal_id_claim)
-    if not isinstance(personal_id, str) or not (len(personal_id) == 12 and personal_id.isdigit()):
+    if not isinstance(personal_id, str) or re.fullmatch("[0-9]{12}", personal_id) is None:
         raise Unauthenticated("the e-identity token carries no personal ID")
     level = 2 if str(claims.get("acr", "")) in s.oidc_level2_acr else 1
     return Citizen(personal_id=personal_id, level=level)

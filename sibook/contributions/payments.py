@@ -13,6 +13,7 @@ from sibook.contributions.ledger_store import Payment
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
+from sibook.registry.domain import text_problem
 
 MAX_PAYMENT = 1_000_000_000_000  # input sanity bound (1,000 billion VND), not a law value
 
@@ -34,10 +35,10 @@ def post_payment(
     if not 0 < amount <= MAX_PAYMENT:
         raise ValidationError(field="amount", reason=f"must be 1..{MAX_PAYMENT:,} VND")
     reference = bank_reference.strip()
-    if not reference or len(reference) > 40:
-        raise ValidationError(
-            field="reference", reason="the bank reference must be 1-40 characters"
-        )
+    # Shown on every statement: no NUL or line break, as for names.
+    problem = "must not be empty" if not reference else text_problem(reference, 40)
+    if problem:
+        raise ValidationError(field="reference", reason=f"the bank reference {problem}")
     if paid_on > (today or date.today()):
         raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is in the future")
     if paid_on < FIRST_PAYMENT_DAY:

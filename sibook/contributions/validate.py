@@ -29,10 +29,10 @@ _NEEDS_PAY = sorted({*INCREASES, *ADJUSTMENTS})
 # separator. Rust regex has no backreferences, hence one alternative per separator. "15.000"
 # is grouped (15,000 VND), never 15 VND with a fraction: VND amounts have no minor unit.
 _MARKS = {".": ",", ",": ".", " ": ".,", "_": ".,"}  # separator -> decimal marks allowed
-_GROUPED = {sep: rf"\d{{1,3}}(?:[{sep}]\d{{3}})+" for sep in _MARKS}
-_WHOLE = rf"^-?(?:\d+|{'|'.join(_GROUPED.values())})$"
+_GROUPED = {sep: rf"[0-9]{{1,3}}(?:[{sep}][0-9]{{3}})+" for sep in _MARKS}
+_WHOLE = rf"^-?(?:[0-9]+|{'|'.join(_GROUPED.values())})$"
 _ZERO_FRACTION = (
-    rf"^-?(?:\d+[.,]|{'|'.join(f'{g}[{_MARKS[sep]}]' for sep, g in _GROUPED.items())})0+$"
+    rf"^-?(?:[0-9]+[.,]|{'|'.join(f'{g}[{_MARKS[sep]}]' for sep, g in _GROUPED.items())})0+$"
 )
 
 
@@ -69,7 +69,7 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         (
             "personal_id",
             frame["personal_id"].is_null()
-            | ~frame["personal_id"].str.contains(r"^\d{12}$").fill_null(False),
+            | ~frame["personal_id"].str.contains(r"^[0-9]{12}$").fill_null(False),
             "must be the 12-digit personal ID number",
         ),
         (

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import overload
 
-_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+# [0-9], never \d: Python's, Polars' and Pydantic's regexes all let \d match any script's
+# digits ("20٢٦-01"), which then break int casts downstream.
 # What input may name: years 1900-2099, every month the law tables, the ledger and the books can
 # speak of (a Period itself holds any year 1..9999).
-MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True, order=True, slots=True)

@@ -116,7 +116,11 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
         len(p.legacy_si_code) == 10 and p.legacy_si_code.isascii() and p.legacy_si_code.isdigit()
     ):
         bad("legacy_si_code", "must be 10 digits")
+    seen: set[str] = set()
     for rel in p.relations:
+        if rel.relation in seen:  # the book and the survivors' checks know one of each
+            bad("relations", f"{rel.relation} is given twice; a person has one")
+        seen.add(rel.relation)
         if rel.relation not in RELATIONS:
             bad("relations", f"unknown relation {rel.relation!r}; use {', '.join(RELATIONS)}")
         reason = text_problem(rel.full_name, PERSON_TEXT["full_name"])

@@ -28,7 +28,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(title="population service (development)")
 
     @app.get("/citizens/{personal_id}", response_model=CitizenOut)
-    def citizen(personal_id: str = Path(pattern=r"^\d{12}$")) -> CitizenOut:
+    def citizen(personal_id: str = Path(pattern=r"^[0-9]{12}$")) -> CitizenOut:
         with unit_of_work(engine or default_engine()) as session:
             found = LocalPopulationRegistry(session).lookup(personal_id)
         if found is None:

@@ -19,18 +19,18 @@ from sibook.registry.domain import (
 class RelatedIn(BaseModel):
     relation: Literal["father", "mother", "spouse", "legal_representative"]
     full_name: str = Field(min_length=1, max_length=120)
-    personal_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+    personal_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
 
 
 class PersonIn(BaseModel):
-    personal_id: str = Field(pattern=r"^\d{12}$")
+    personal_id: str = Field(pattern=r"^[0-9]{12}$")
     full_name: str = Field(min_length=1, max_length=120)
     birth_date: date
     sex: Literal["male", "female"]
-    birth_registration_place: str = Field(pattern=r"^\d{3}$")
+    birth_registration_place: str = Field(pattern=r"^[0-9]{3}$")
     ethnicity: str = Field(default="Kinh", max_length=40)
     nationality: str = Field(default="VN", pattern=r"^[A-Z]{2}$")
-    legacy_si_code: str | None = Field(default=None, pattern=r"^\d{10}$")
+    legacy_si_code: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
     hometown: str | None = Field(default=None, max_length=200)
     permanent_residence: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=20)
@@ -46,14 +46,14 @@ class PersonIn(BaseModel):
 
 
 class MemberIn(BaseModel):
-    personal_id: str = Field(pattern=r"^\d{12}$")
+    personal_id: str = Field(pattern=r"^[0-9]{12}$")
     relation_to_head: str = Field(min_length=1, max_length=30)
 
 
 class HouseholdIn(BaseModel):
     code: str = Field(min_length=1, max_length=20)
     address: str = Field(min_length=1, max_length=200)
-    province_code: str = Field(pattern=r"^\d{2}$")
+    province_code: str = Field(pattern=r"^[0-9]{2}$")
     members: list[MemberIn] = Field(min_length=1, max_length=50)
 
     def to_domain(self) -> NewHousehold:
@@ -68,7 +68,7 @@ class HouseholdIn(BaseModel):
 class EmployerIn(BaseModel):
     code: str = Field(min_length=7, max_length=13)
     name: str = Field(min_length=1, max_length=200)
-    province_code: str = Field(pattern=r"^\d{2}$")
+    province_code: str = Field(pattern=r"^[0-9]{2}$")
     region: Literal["I", "II", "III", "IV"]
     address: str | None = Field(default=None, max_length=200)
     business_type: str | None = Field(default=None, max_length=60)

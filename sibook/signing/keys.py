@@ -34,7 +34,7 @@ from sibook.signing import certs
 from sibook.signing.certs import REALMS, CertInfo
 
 PASSPHRASE_FILE = "passphrase"
-_ISSUER_FILE = re.compile(r"^(?P<realm>[a-z_]+)\.(?P<gen>\d+)\.cert\.pem$")
+_ISSUER_FILE = re.compile(r"^(?P<realm>[a-z_]+)\.(?P<gen>[0-9]+)\.cert\.pem$")
 
 
 class Signer(Protocol):

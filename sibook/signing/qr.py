@@ -130,7 +130,7 @@ def verify_qr(text: str, trust_list: TrustList, *,
     result.signer = certs.common_name(cert)
     try:
         claims = cbor2.loads(_COSE.decode(sign1, _cose_key(_spki(cert), kid)))
-    except (CWTError, ValueError, cbor2.CBORDecodeError):
+    except (CWTError, *_CBOR_ERRORS):
         result.errors.append("bad signature: the QR was not signed by key "
                              f"{kid.hex()} or was altered after signing")
         return result
@@ -172,6 +172,13 @@ class _Refused(Exception):
     pass
 
 
+# What decoding untrusted CBOR may raise: cbor2 builds semantic tags as it reads (a decimal
+# with a huge exponent raises decimal.InvalidOperation, a day count past year 9999
+# OverflowError, both ArithmeticErrors), and nesting has no bound but the stack.
+_CBOR_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, LookupError, ArithmeticError,
+                RecursionError)
+
+
 def _unwrap(text: str) -> bytes:
     text = text.strip()
     if not text.startswith(PREFIX):
@@ -207,7 +214,7 @@ def _headers(sign1: bytes) -> tuple[dict[Any, Any], bytes]:
         if stream.tell() != len(sign1):  # cbor2.loads would ignore what follows the message
             raise _Refused("extra data after the signed message")
         protected = cbor2.loads(body[0]) if body[0] else {}
-    except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
+    except _CBOR_ERRORS as exc:
         raise _Refused(f"not a COSE_Sign1 message: {exc}") from exc
     unprotected = body[1] if isinstance(body[1], dict) else {}
     kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID)) \

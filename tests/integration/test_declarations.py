@@ -289,3 +289,11 @@ def test_a_person_on_more_lines_than_a_filing_takes_is_refused_for_the_excess(
                              (an, "DC", 12_000_000, "2026-03")]), month=Period(2026, 3))
     (problem,) = err.value.problems
     assert problem.row == 4 and "more than 2 lines" in problem.reason
+
+
+def test_a_month_written_in_other_digits_is_refused_by_row(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 10_000_000, "20٢٦-01")]))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (2, "from_month")

@@ -153,3 +153,12 @@ def test_a_payment_dated_before_social_insurance_began_is_refused(engine: Engine
     three_months_owed(engine)
     with pytest.raises(ValidationError, match="before social insurance began"):
         pay(engine, 1_000_000, "VCB-OLD", date(1994, 12, 31))
+
+
+@pytest.mark.parametrize("ref", ["VCB\x00001", "VCB-1\nVCB-2", "   "])
+def test_a_bank_reference_with_control_characters_or_nothing_is_refused(engine: Engine,
+                                                                        ref: str) -> None:
+    three_months_owed(engine)
+    with pytest.raises(ValidationError) as err:
+        pay(engine, 1_000_000, ref, date(2026, 4, 1))
+    assert err.value.problems[0].field == "reference"

@@ -88,6 +88,17 @@ def test_an_id_that_contradicts_the_birth_date_and_sex_names_the_fields(engine: 
     assert "born in 1989" in reasons["birth_date"] and "male" in reasons["sex"]
 
 
+def test_a_relation_given_twice_is_refused_not_a_500(engine: Engine) -> None:
+    """Two fathers broke the store's one-per-kind key (an IntegrityError, a 500 over HTTP)."""
+    twice = (RelatedPerson("father", "Nguyễn Văn Cha"), RelatedPerson("father", "Trần Văn Bố"))
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.register_person(session=s, person=an(relations=twice))
+    (problem,) = err.value.problems
+    assert problem.field == "relations" and "father is given twice" in problem.reason
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0
+
+
 def test_future_birth_dates_and_unknown_places_are_refused(engine: Engine) -> None:
     with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
         service.register_person(

@@ -66,6 +66,12 @@ def test_payload_swapped_under_a_genuine_signature_fails_the_signature(agency: A
     ("SIB1:" + b45encode(b"not zlib at all").decode(), "decompress failed"),
     ("SIB1:" + b45encode(zlib.compress(b"\x01\x02")).decode(), "not a COSE_Sign1 message"),
     ("", "bad prefix"),
+    # CBOR semantic tags that cbor2 builds while reading: a decimal fraction with a huge
+    # exponent (tag 4), a day count far past year 9999 (tag 100), nesting deeper than the stack
+    ("SIB1:NCFEP7/UCGBW-B0.60ZZEQ5", "not a COSE_Sign1 message"),
+    ("SIB1:NCF2WNQJCGBWHB0E/5%51", "not a COSE_Sign1 message"),
+    ("SIB1:" + b45encode(zlib.compress(b"\x81" * 60_000 + b"\x80")).decode(),
+     "not a COSE_Sign1 message"),
 ])
 def test_malformed_text_is_refused_with_the_exact_reason(agency: Agency, text: str,
                                                           reason: str) -> None:
