@@ -188,8 +188,9 @@ class Guard:
             if p.realm != CIVIL:  # employers are registered in the civil realm only
                 raise self.refuse(Forbidden("employers are outside your realm"), "forbidden")
             province = scope.employer_province(self.session, unit_code)
-            if province is not None:  # an unknown unit is a 404 further on
-                self.province(province)
+            if province is None:  # the unit in the path does not exist (codes are public)
+                raise NotFoundError(f"no employer with code {unit_code}")
+            self.province(province)
 
     def own_unit(self) -> str | None:
         """The unit code an employer acts for (it sees its workers' months with it only);

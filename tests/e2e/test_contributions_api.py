@@ -170,3 +170,13 @@ def test_an_employer_cannot_file_for_another_unit(api: Api) -> None:
                         headers=api.as_employer(OTHER_UNIT), data={"month": "2026-01"},
                         files={"file": ("d.csv", b"personal_id,case_code\n", "text/csv")})
     assert r.status_code == 403
+
+
+def test_an_officer_naming_a_unit_that_does_not_exist_gets_404(api: Api) -> None:
+    clerk = {"Authorization": "Bearer " + tokens.issue(
+        {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
+         "roles": ["clerk"]})}
+    r = api.client.post(f"/api/v1/employers/{OTHER_UNIT}/payments", headers=clerk,
+                        json={"amount": 1_000_000, "reference": "VCB-1", "paid_on": "2026-02-01"})
+    assert r.status_code == 404, r.text
+    assert OTHER_UNIT in r.json()["errors"][0]["reason"]
