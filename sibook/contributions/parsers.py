@@ -5,6 +5,10 @@ a bad cell becomes a named problem rather than a parser crash. ``row`` is the li
 in the file (header = row 1 for CSV; the sheet's own row number for XLSX; the first object =
 row 1 for JSON). Blank lines are skipped without renumbering the others. (A CSV cell quoted
 across lines makes its record one row: Polars numbers records, not physical lines.)
+
+Only the known columns (COLUMNS, by name or alias) are read; cells under any other column
+(notes, a row's ordinal number) are ignored, and a row with nothing in the known ones is blank.
+Whatever a parser raises on a broken or hostile file becomes a refusal saying why.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ from sibook.core.errors import Problem, ValidationError
 
 FORMATS = ("csv", "xlsx", "json")
 CHUNK_ROWS = 200_000  # memory stays flat in file size: frames of this many rows at a time
+# Payroll exports of D02-LT carry a few dozen columns; far more is not a declaration. The cap
+# bounds the work per column done while the filing holds the employer's lock (when every column
+# was checked for blanks, Polars took 27 s over 2,000 and over 15 minutes over 30,000).
+MAX_COLUMNS = 100
+HEADER_CHARS = 65_536  # a CSV header is read at most this far: far beyond 100 column names
+# Excel's last row. openpyxl yields a blank row for each missing one, so a row numbered far past
+# it would be a stall made of a few bytes.
+SHEET_ROWS = 1_048_576
 
 
 def detect_format(name: str) -> str:
@@ -58,12 +70,19 @@ def _name(cell: str) -> str:
     return ALIASES.get(name, name)
 
 
-def _header(names: list[str], row: int = 1) -> dict[str, str]:
-    """Which raw column (``c<position>``) holds each canonical column found in the header.
+def _header(names: list[str], row: int = 1) -> dict[str, int]:
+    """The position of each canonical column found in the header.
 
     Unknown and untitled columns are left out. A column given twice is refused, not resolved:
     either copy could be the one the employer meant, and a guess would file the wrong pay.
     """
+    if len(names) > MAX_COLUMNS:
+        raise ValidationError(
+            field="header",
+            row=row,
+            reason=f"has more than {MAX_COLUMNS} columns (blank ones count too); "
+            "a declaration has a few dozen",
+        )
     found: dict[str, int] = {}
     problems: list[Problem] = []
     for at, cell in enumerate(names):
@@ -85,24 +104,19 @@ def _header(names: list[str], row: int = 1) -> dict[str, str]:
     ]
     if problems:
         raise ValidationError(problems)
-    return {column: f"c{at}" for column, at in found.items()}
+    return found
 
 
-def _canonical(frame: pl.LazyFrame, names: list[str], columns: dict[str, str]) -> pl.LazyFrame:
-    """Rows blank in every titled column dropped (their numbers are kept by the others), then
-    ``row`` + COLUMNS, stripped. ``frame`` has ``row`` and raw columns ``c<position>``."""
-    cells = {f"c{at}": pl.col(f"c{at}").str.strip_chars() for at in _titled(names)}
-    filled = pl.any_horizontal([(c.str.len_bytes() > 0).fill_null(False) for c in cells.values()])
+def _canonical(frame: pl.LazyFrame, columns: dict[str, int]) -> pl.LazyFrame:
+    """Rows blank in every known column dropped (their numbers are kept by the others), then
+    ``row`` + COLUMNS, stripped. ``frame`` has ``row`` and raw columns ``c<position>``; only
+    those of ``columns`` are read."""
+    cells = {c: pl.col(f"c{at}").str.strip_chars() for c, at in columns.items()}
+    filled = pl.any_horizontal([(v.str.len_bytes() > 0).fill_null(False) for v in cells.values()])
     missing = pl.lit(None, dtype=pl.String)
     return frame.filter(filled).select(
-        pl.col("row").cast(pl.Int64),
-        *[(cells[columns[c]] if c in columns else missing).alias(c) for c in COLUMNS],
+        pl.col("row").cast(pl.Int64), *[cells.get(c, missing).alias(c) for c in COLUMNS]
     )
-
-
-def _titled(names: list[str]) -> list[int]:
-    """Positions of the columns with a title; cells under an untitled one are notes, ignored."""
-    return [at for at, n in enumerate(names) if n.strip()]
 
 
 def _bytes(source: Source) -> bytes:
@@ -116,35 +130,60 @@ def _open(source: Source) -> IO[str]:
 
 
 def _csv(source: Source) -> Iterator[pl.DataFrame]:
-    # The header is read here, not by Polars, which renames a repeated column (salary,
-    # salary_duplicated_0) instead of saying so; Polars then reads the cells by position.
-    try:
-        with _open(source) as text:
-            names = next(csv.reader(text), [])
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(field="file", reason=f"not a readable UTF-8 CSV: {exc}") from exc
-    if not names:
-        raise ValidationError(field="file", reason="the CSV is empty")
+    names, eol = _csv_header(source)
     columns = _header(names)
     scan = pl.scan_csv(
         source if isinstance(source, Path) else io.BytesIO(source),
         schema={f"c{at}": pl.String for at in range(len(names))},
         encoding="utf8",
+        eol_char=eol,
         row_index_name="row",
         row_index_offset=2,  # the header is row 1; Polars counts blank lines, as we want
     )
     lines = 0
     try:
-        for frame in _canonical(scan, names, columns).collect_batches(chunk_size=CHUNK_ROWS):
+        for frame in _canonical(scan, columns).collect_batches(chunk_size=CHUNK_ROWS):
             lines += frame.height
             if frame.height:
                 yield frame
-    except pl.exceptions.ComputeError as exc:
+    except pl.exceptions.PolarsError as exc:
         # Polars names neither the row nor the count; find the ragged rows to say which.
         unreadable = Problem(field="file", reason=f"not a readable UTF-8 CSV: {exc}")
         raise ValidationError(_ragged(source, len(names)) or [unreadable]) from exc
     if lines == 0:
         raise ValidationError(field="file", reason="the CSV has no lines under its header")
+
+
+def _csv_header(source: Source) -> tuple[list[str], str]:
+    """The header's cells, and the line end Polars must be told: it ends lines at LF (and CRLF)
+    only, so a file whose lines end in CR alone (old Mac exports) would be one line to it.
+
+    The header is read here, not by Polars, which renames a repeated column (salary,
+    salary_duplicated_0) instead of saying so; Polars then reads the cells by position.
+    """
+    lines: list[str] = []
+    try:
+        with _open(source) as text:
+            names = next(csv.reader(_header_lines(text, lines)), [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValidationError(field="file", reason=f"not a readable UTF-8 CSV: {exc}") from exc
+    if not names:
+        raise ValidationError(field="file", reason="the CSV is empty")
+    return names, "\r" if lines[-1].endswith("\r") else "\n"
+
+
+def _header_lines(text: IO[str], lines: list[str]) -> Iterator[str]:
+    """``text``'s lines, each with its own end and kept in ``lines`` (a quoted column name may
+    span several); a header longer than HEADER_CHARS is refused before more is read."""
+    left = HEADER_CHARS
+    while line := text.readline(left + 1):
+        if len(line) > left:
+            raise ValidationError(
+                field="header", row=1, reason=f"is longer than {HEADER_CHARS:,} characters"
+            )
+        left -= len(line)
+        lines.append(line)
+        yield line
 
 
 def _ragged(source: Source, width: int) -> list[Problem]:
@@ -161,22 +200,14 @@ def _ragged(source: Source, width: int) -> list[Problem]:
 
 
 def _xlsx(source: Source) -> Iterator[pl.DataFrame]:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs shipped
-
-    try:
-        book = load_workbook(
-            source if isinstance(source, Path) else io.BytesIO(source),
-            read_only=True,
-            data_only=True,
-        )
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-        raise ValidationError(field="file", reason=f"not a readable XLSX workbook: {exc}") from exc
-    # Read-only openpyxl yields a (blank) tuple for every row, so enumerate gives sheet numbers.
-    rows = enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+    rows = _sheet_rows(source)
     texts = ((n, ["" if v is None else str(v) for v in values]) for n, values in rows)
     first, names = next(((n, t) for n, t in texts if any(c.strip() for c in t)), (0, []))
     if not names:
         raise ValidationError(field="file", reason="the first sheet is empty")
+    # Rows are read MAX_COLUMNS + 1 wide: the header ends at its last title.
+    while not names[-1].strip():
+        names.pop()
     if not set(REQUIRED) <= {_name(n) for n in names}:
         raise ValidationError(
             field="header",
@@ -190,21 +221,58 @@ def _xlsx(source: Source) -> Iterator[pl.DataFrame]:
     for row in rows:
         chunk.append(row)
         if len(chunk) == CHUNK_ROWS:
-            yield from _sheet_frame(chunk, names, columns)
+            yield from _sheet_frame(chunk, columns)
             chunk = []
-    yield from _sheet_frame(chunk, names, columns)
+    yield from _sheet_frame(chunk, columns)
+
+
+def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The first sheet's rows numbered as in the sheet (read-only openpyxl yields a blank tuple
+    for every missing row), each MAX_COLUMNS + 1 cells wide: one cell far to the right would
+    otherwise widen every row after it. Cells further right are not read.
+
+    openpyxl reads a part or a cell only when it reaches it, so a broken one raises anywhere in
+    the sheet: a refusal naming the last row read.
+    """
+    from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs shipped
+
+    n = 0
+    try:
+        book = load_workbook(
+            source if isinstance(source, Path) else io.BytesIO(source),
+            read_only=True,
+            data_only=True,
+        )
+        if not book.worksheets:
+            raise ValueError("it has no worksheet")  # refused below, like openpyxl's errors
+        sheet = book.worksheets[0]
+        # The size the file states is not trusted: openpyxl drops the rows past it.
+        sheet.reset_dimensions()
+        for n, values in enumerate(
+            sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
+        ):
+            if n > SHEET_ROWS:
+                break
+            yield n, values
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, cell values)
+        after = f" (after row {n})" if n else ""
+        raise ValidationError(
+            field="file", reason=f"not a readable XLSX workbook: {exc}{after}"
+        ) from exc
+    if n > SHEET_ROWS:
+        raise ValidationError(
+            field="file", row=n, reason=f"a sheet has at most {SHEET_ROWS:,} rows"
+        )
 
 
 def _sheet_frame(
-    chunk: list[tuple[int, tuple[object, ...]]], names: list[str], columns: dict[str, str]
+    chunk: list[tuple[int, tuple[object, ...]]], columns: dict[str, int]
 ) -> Iterator[pl.DataFrame]:
     data: dict[str, list[object]] = {"row": [n for n, _ in chunk]}
-    for at in _titled(names):
-        data[f"c{at}"] = [
-            None if at >= len(v) or v[at] is None else _cell(v[at]) for _, v in chunk
-        ]
+    for at in columns.values():
+        data[f"c{at}"] = [None if v[at] is None else _cell(v[at]) for _, v in chunk]
     frame = pl.DataFrame(data, schema={c: pl.Int64 if c == "row" else pl.String for c in data})
-    frame = _canonical(frame.lazy(), names, columns).collect()
+    frame = _canonical(frame.lazy(), columns).collect()
     if frame.height:
         yield frame
 
@@ -217,9 +285,15 @@ def _cell(v: object) -> str:
 
 def _json(data: bytes) -> Iterator[pl.DataFrame]:
     try:
-        doc = json.loads(data.decode("utf-8"))
+        # Integers stay text, as every cell here: one longer than the 4,300 digits int() takes
+        # is then a bad cell on its row, not a crash.
+        doc = json.loads(data.decode("utf-8"), parse_int=str)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(field="file", reason=f"not UTF-8 JSON: {exc}") from exc
+    except RecursionError as exc:  # the decoder recurses once per level of nesting
+        raise ValidationError(
+            field="file", reason="not a declaration: JSON nested too deeply"
+        ) from exc
     lines = doc.get("lines") if isinstance(doc, dict) else doc
     if not isinstance(lines, list) or not all(isinstance(x, dict) for x in lines):
         raise ValidationError(
@@ -228,12 +302,13 @@ def _json(data: bytes) -> Iterator[pl.DataFrame]:
     if not lines:
         return  # no lines: ``declare`` says so
     names = sorted({str(k) for line in lines for k in line})
+    columns = _header(names)
     raw = {
-        f"c{at}": [None if line.get(k) is None else str(line[k]) for line in lines]
-        for at, k in enumerate(names)
+        f"c{at}": [None if (v := line.get(names[at])) is None else str(v) for line in lines]
+        for at in columns.values()
     }
     frame = pl.DataFrame(
         {"row": range(1, len(lines) + 1), **raw},
         schema={"row": pl.Int64, **{c: pl.String for c in raw}},
     )
-    yield _canonical(frame.lazy(), names, _header(names)).collect()
+    yield _canonical(frame.lazy(), columns).collect()
