@@ -1,28 +1,47 @@
-"""HTTP adapter of access: the client-credentials token endpoint, ``/me`` and its access log."""
+"""HTTP adapter of access: the client-credentials token endpoint, ``/me`` and its access log.
+
+The token endpoint speaks OAuth 2.0 (RFC 6749) to its clients: every refusal of its own is
+``{"error": ...}`` (§5.2), a request it cannot read included, and it never judges a bearer token
+(a client authenticates with its credentials, §2.3.1).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 from sqlalchemy import select
+from starlette.exceptions import HTTPException
 
 from sibook.access import audit, credentials, oidc_client, ratelimit, scope, tokens
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Citizen, Forbidden
 from sibook.access.settings import get_access_settings
+from sibook.api.deps import SessionDep
 from sibook.api.problems import TOKEN
 
 router = APIRouter(tags=["access"])
 router.include_router(oidc_client.router)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+
+
+class TokenOut(BaseModel):
+    """RFC 6749 §5.1."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
 
 
 class MeOut(BaseModel):
@@ -54,6 +73,41 @@ def _oauth_error(status: int, error: str) -> JSONResponse:
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
+class _OAuthRoute(APIRoute):
+    """A request the token endpoint cannot read is ``invalid_request`` (RFC 6749 §5.2), not
+    FastAPI's ``{"detail"}``: its 400 (a body that cannot be parsed, broken multipart) and its
+    422 (a missing or malformed parameter)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def oauth_errors(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                return _oauth_error(400, "invalid_request")
+            except HTTPException as exc:  # Starlette's own, raised while parsing the body
+                if exc.status_code != 400:
+                    raise
+                return _oauth_error(400, "invalid_request")
+
+        return oauth_errors
+
+
+def _no_bearer() -> None:
+    """Stands in for the bearer scheme: the token endpoint reads no bearer token."""
+
+
+class require_without_bearer(require):
+    """``require`` that never reads ``Authorization: Bearer``: a stray (or stale) bearer token
+    sent to the token endpoint must not answer for the client credentials, which the route
+    judges with an OAuth answer."""
+
+    def __call__(self, request: Request, session: SessionDep, creds: Annotated[
+            HTTPAuthorizationCredentials | None, Depends(_no_bearer)]) -> Guard:
+        return super().__call__(request, session, None)
+
+
 def _basic(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("basic "):
@@ -65,9 +119,13 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return user, secret
 
 
-@router.post("/auth/token", summary="Client-credentials token for employers, hospitals, officers",
-             responses=TOKEN)
-def token(request: Request, guard: Annotated[Guard, Depends(require(Action.PUBLIC))],
+token_router = APIRouter(route_class=_OAuthRoute)
+
+
+@token_router.post("/auth/token", response_model=TokenOut, responses=TOKEN,
+                   summary="Client-credentials token for employers, hospitals, officers")
+def token(request: Request,
+          guard: Annotated[Guard, Depends(require_without_bearer(Action.PUBLIC))],
           grant_type: Annotated[str, Form()], client_id: Annotated[str, Form()] = "",
           client_secret: Annotated[str, Form()] = "") -> JSONResponse:
     ratelimit.limit(request, "token")
@@ -91,6 +149,9 @@ def token(request: Request, guard: Annotated[Guard, Depends(require(Action.PUBLI
     return JSONResponse({"access_token": access_token, "token_type": "Bearer",
                          "expires_in": get_access_settings().access_token_ttl},
                         headers=NO_STORE)
+
+
+router.include_router(token_router)
 
 
 def _citizen(guard: Guard) -> Citizen:

@@ -12,7 +12,7 @@ Authorization code flow with PKCE (S256) through Authlib. Security choices:
 - The answer is the project's own short-lived citizen token; the issuer's tokens stay here.
   A sign-in started by the citizen portal (``?next=/portal/...``) gets it as a cookie instead:
   HttpOnly, SameSite=Lax, path-scoped to the portal (the API reads only Bearer headers, so the
-  cookie never authenticates an API call), and a redirect back to ``next``.
+  cookie never authenticates an API call), and a 303 back to ``next``.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from authlib.integrations.httpx_client import OAuth2Client  # type: ignore[impor
 from fastapi import APIRouter, Cookie, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from httpx import HTTPError
+from pydantic import BaseModel
 
 from sibook.access import jwks, ratelimit, tokens
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Unauthenticated
 from sibook.access.settings import AccessSettings, get_access_settings
-from sibook.api.problems import SIGN_IN
+from sibook.api.problems import SIGN_IN, Responses
 
 router = APIRouter(tags=["access"])
 
@@ -40,6 +41,19 @@ COOKIE, COOKIE_PATH, LOGIN_AUDIENCE, LOGIN_TTL = "sibook_login", "/api/v1/auth",
 LOGIN_FAILED = "sign-in failed; start again at /api/v1/auth/login"
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
 PORTAL, SESSION_COOKIE = "/portal", "sibook_session"  # the browser's copy of the citizen token
+# Redirects carry no body: declared without content (the route's response class has no type).
+TO_PROVIDER: Responses = {302: {"description": "To the e-identity provider's sign-in page"}}
+TO_PORTAL: Responses = {303: {"description": "Back to the portal page in ``next`` (sign-in "
+                                             "started there), signed in by an HttpOnly cookie"}}
+
+
+class CitizenToken(BaseModel):
+    """The project's own citizen token, for a sign-in started without ``next``."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    assurance_level: int
 
 
 def _portal_path(next_: str) -> str | None:
@@ -54,7 +68,7 @@ def _client(s: AccessSettings) -> Any:
 
 
 @router.get("/auth/login", summary="Sign in with the national e-identity (OIDC + PKCE)",
-            status_code=302, responses=SIGN_IN)
+            status_code=302, response_class=RedirectResponse, responses=TO_PROVIDER | SIGN_IN)
 def login(request: Request, _: PublicGuard, next: str = "") -> RedirectResponse:
     ratelimit.limit(request, "login")
     s = get_access_settings()
@@ -85,7 +99,7 @@ def _exchange(s: AccessSettings, code: str, verifier: str) -> dict[str, Any]:
 
 
 @router.get("/auth/callback", summary="Where the e-identity provider returns the browser",
-            status_code=302, responses=SIGN_IN)
+            response_model=CitizenToken, responses=TO_PORTAL | SIGN_IN)
 def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
              sibook_login: Annotated[str | None, Cookie()] = None) -> Response:
     ratelimit.limit(request, "login")

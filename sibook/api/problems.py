@@ -1,8 +1,10 @@
 """The shapes of the API's refusals, declared in the OpenAPI contract beside each route's answer.
 
 Two shapes, by who refuses: the access layer answers FastAPI's ``{"detail": "..."}`` (401, 403,
-429), the domain ``{"errors": [{field, reason, row}]}`` (404, 409, 422, 503). A malformed request
-(wrong types, a missing field) is FastAPI's own 422, ``{"detail": [...]}``.
+429, and 503 when the e-identity provider is down), the domain ``{"errors": [{field, reason,
+row}]}`` (404, 409, 422, 503). A malformed request (wrong types, a missing field) is FastAPI's own
+422, ``{"detail": [...]}``; a body that cannot be parsed at all is its 400, ``{"detail": "..."}``.
+The token endpoint answers as RFC 6749 §5.2 says instead: ``{"error": "..."}``, 400 or 401.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def _answer(model: type[BaseModel] | Any, description: str) -> dict[str, Any]:
 Responses = dict[int | str, dict[str, Any]]
 # Every /api/v1 route may answer these; routes add their own (409, 202, ...) where they can.
 COMMON: Responses = {
+    400: _answer(Detail, "The body cannot be parsed: JSON that is not UTF-8 or not JSON at all, "
+                         "broken multipart (only operations that take a body)"),
     401: _answer(Detail, "No valid bearer token (a public route answers this only to a bad "
                          "token that was sent)"),
     403: _answer(Detail, "The caller may not do this (kind, role, assurance level, unit, "
@@ -56,18 +60,19 @@ COMMON: Responses = {
     404: _answer(Problems, "Not found, or not visible to the caller (the two look the same)"),
     422: _answer(Problems | MalformedRequest, "Input refused: the rules' reasons by field "
                                               "(and row), or a malformed request"),
-    503: _answer(Problems, "The database is busy past the lock wait or unreachable, or a "
-                           "service it needs is down; nothing changed, retry after Retry-After"),
+    503: _answer(Problems | Detail, "The database is busy past the lock wait or unreachable, or "
+                                    "a service it needs is down; nothing changed, retry after "
+                                    "Retry-After. {detail} when the e-identity provider cannot "
+                                    "be reached (to sign in, or to check a token it issued)"),
 }
 CONFLICT: Responses = {409: _answer(Problems, "Contradicts what is stored (e.g. filed already)")}
 SIGN_IN: Responses = {
-    302: {"description": "To the e-identity provider, or back to the portal when signed in"},
     429: _answer(Detail, "Too many sign-in attempts from this address; retry later"),
-    503: _answer(Detail, "The e-identity provider cannot be reached; try again later"),
 }
 TOKEN: Responses = {
     200: {"description": "An access token (RFC 6749 §5.1)"},
-    400: _answer(OAuthError, "Unsupported grant type"),
+    400: _answer(OAuthError, "invalid_request (a body that cannot be parsed, a missing or "
+                             "malformed parameter) or unsupported_grant_type"),
     401: _answer(OAuthError, "invalid_client: unknown, wrong or locked (one answer for all)"),
     429: _answer(Detail, "Too many attempts; retry later"),
 }

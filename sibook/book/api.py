@@ -22,7 +22,17 @@ from sibook.book.card_image import no_card_png
 from sibook.core.errors import NotFoundError, ValidationError
 from sibook.registry import service as registry
 
-PDF: Responses = {200: {"content": {"application/pdf": {}}}}
+
+def _only(media_type: str, description: str) -> Responses:
+    """A 200 of ``media_type`` alone. Its route's response class is the bare ``Response`` (no
+    media type), so FastAPI declares the refusals as what they are, JSON."""
+    return {200: {"description": description, "content": {media_type: {}}}}
+
+
+PDF = _only("application/pdf", "The signed book (PAdES)")
+PNG = _only("image/png", "The health-insurance card")
+QR = _only("text/plain", "The book's signed QR text (COSE)")
+PEM = _only("application/x-pem-file", "The agency's root certificates")
 router = APIRouter(tags=["book"])
 
 ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
@@ -54,16 +64,15 @@ def book_pdf(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
         "Content-Disposition": f'attachment; filename="sibook-{personal_id}-v{v.version}.pdf"'})
 
 
-@router.get("/books/{personal_id}/qr", response_class=PlainTextResponse, responses=CONFLICT)
-def book_qr(personal_id: PersonalIdPath, g: ReadGuard) -> str:
+@router.get("/books/{personal_id}/qr", response_class=Response, responses=QR | CONFLICT)
+def book_qr(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     v = _current(g, personal_id)
     a = issuing.agency()
     issuing.refuse_revoked(v, a)
-    return issuing.issue_qr(v, a.signer(v.payload["header"]["realm"]))
+    return PlainTextResponse(issuing.issue_qr(v, a.signer(v.payload["header"]["realm"])))
 
 
-@router.get("/books/{personal_id}/card.png", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}})
+@router.get("/books/{personal_id}/card.png", response_class=Response, responses=PNG)
 def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     v = _current(g, personal_id)
     try:
@@ -103,8 +112,7 @@ def _newer(g: Guard, personal_id: str, version: int) -> int | None:
     return last.version if last and last.version > version else None
 
 
-@router.get("/trust-list", response_class=PlainTextResponse,
-            responses={200: {"content": {"application/x-pem-file": {}}}})
+@router.get("/trust-list", response_class=Response, responses=PEM)
 def trust_list(g: PublicGuard) -> Response:
     pem: bytes = issuing.agency().trust_list().to_pem()
     return Response(pem, media_type="application/x-pem-file")

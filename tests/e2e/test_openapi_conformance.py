@@ -1,0 +1,256 @@
+"""Every answer the API sends is one its OpenAPI declares: the status, the content type for that
+status, and for JSON the body's shape. ``assert_conforms`` is the check (the authorisation
+matrix runs it on every answer too); the tests below reach the answers the matrix does not: a
+body that cannot be parsed, the token endpoint's OAuth errors, sign-in, an unreachable
+e-identity provider."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from sibook.access import credentials, jwks, oidc_client, ratelimit, tokens
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.core import migrate
+from sibook.core.db import make_engine, unit_of_work
+from sibook.ids import make_enterprise_code, make_personal_id
+
+Spec = dict[str, Any]
+ISSUER = "http://127.0.0.1:9/idp"  # nothing listens on the discard port: an unreachable issuer
+CITIZEN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
+NOT_UTF8_JSON = b'{"month": "\xff"}'
+
+
+def schema_problems(value: Any, schema: Spec, spec: Spec, at: str = "$") -> list[str]:
+    """Where ``value`` breaks ``schema``, in the part of JSON Schema FastAPI writes here:
+    references, ``anyOf``, types, required and listed properties, items, enums. Formats and
+    bounds are not checked."""
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        return schema_problems(value, spec["components"]["schemas"][name], spec, at)
+    options = schema.get("anyOf", ())
+    if options and all(schema_problems(value, option, spec, at) for option in options):
+        return [f"{at}: none of the {len(options)} declared shapes"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{at}: {value!r} is not one of {schema['enum']}"]
+    if "type" in schema and not _is(value, schema["type"]):
+        return [f"{at}: {type(value).__name__} where {schema['type']} is declared"]
+    problems = []
+    if isinstance(value, dict):
+        problems += [f"{at}.{k}: missing" for k in schema.get("required", ()) if k not in value]
+        properties, extra = schema.get("properties", {}), schema.get("additionalProperties", True)
+        for k, v in value.items():
+            if k in properties or isinstance(extra, dict):
+                problems += schema_problems(v, properties.get(k, extra), spec, f"{at}.{k}")
+            elif extra is False:
+                problems.append(f"{at}.{k}: not declared")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            problems += schema_problems(item, schema["items"], spec, f"{at}[{i}]")
+    return problems
+
+
+def _is(value: Any, kind: str) -> bool:
+    if kind in ("integer", "number"):
+        return (isinstance(value, int) and not isinstance(value, bool)
+                or kind == "number" and isinstance(value, float))
+    types = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+    return isinstance(value, types[kind])
+
+
+def assert_conforms(spec: Spec, method: str, path: str, r: httpx.Response) -> None:
+    """``r`` (an answer to ``method path``, ``path`` as the OpenAPI names it) is declared: its
+    status, its content type for that status (none when none is declared), its JSON shape."""
+    where = f"{method} {path} answered {r.status_code}"
+    responses = spec["paths"][path][method.lower()]["responses"]
+    assert str(r.status_code) in responses, f"{where}, which is not declared"
+    content = responses[str(r.status_code)].get("content")
+    media = r.headers.get("content-type", "").split(";")[0].strip()
+    if not content:
+        assert not media and not r.content, f"{where} with a {media!r} body; none is declared"
+        return
+    assert media in content, f"{where} as {media or 'no content type'}; declared {[*content]}"
+    schema = content[media].get("schema")
+    if media == "application/json" and schema is not None:
+        assert schema_problems(r.json(), schema, spec) == [], f"{where}: {r.text[:300]}"
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    engine: Engine
+    spec: Spec
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp: Path = tmp_path_factory.mktemp("conformance")
+    mp = pytest.MonkeyPatch()
+    for name, value in {"KEYS_DIR": str(tmp / "keys"), "OIDC_ISSUER": ISSUER,
+                        "COOKIE_SECURE": "false", "AUTH_RATE_PER_MINUTE": "100000"}.items():
+        mp.setenv(f"SIBOOK_{name}", value)
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    jwks.forget()
+    engine = make_engine(f"sqlite:///{tmp / 'conformance.db'}")
+    migrate.upgrade(engine)
+    app = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(engine) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    yield Site(app, engine, app.openapi())
+    engine.dispose()
+    mp.undo()
+    get_access_settings.cache_clear()
+    jwks.forget()
+
+
+@pytest.fixture
+def client(site: Site) -> TestClient:
+    return TestClient(site.app, raise_server_exceptions=False, follow_redirects=False)
+
+
+def _url(path: str) -> str:
+    return (path.replace("{personal_id}", CITIZEN)
+            .replace("{code}", make_enterprise_code(5)).replace("{job_id}", "1"))
+
+
+BODIES = [(method.upper(), path, next(iter(op["requestBody"]["content"])))
+          for path, ops in create_app().openapi()["paths"].items()
+          for method, op in ops.items() if "requestBody" in op]
+
+
+@pytest.mark.parametrize(("method", "path", "media"), BODIES)
+def test_a_body_that_cannot_be_parsed_is_a_declared_400(site: Site, client: TestClient,
+                                                        method: str, path: str, media: str
+                                                        ) -> None:
+    # JSON that is not UTF-8; multipart without its boundary (a form route reads both kinds)
+    broken = ((NOT_UTF8_JSON, "application/json") if media == "application/json"
+              else (b"--x\r\n", "multipart/form-data"))
+    r = client.request(method, _url(path), content=broken[0],
+                       headers={"Content-Type": broken[1]})
+    assert r.status_code == 400, r.text
+    assert_conforms(site.spec, method, path, r)
+
+
+@pytest.mark.parametrize(("content", "media"), [
+    (b"--x\r\n", "multipart/form-data"),  # no boundary
+    (NOT_UTF8_JSON, "application/json"),  # not a form at all
+    (b"client_id=acme", "application/x-www-form-urlencoded"),  # no grant_type
+])
+def test_the_token_endpoint_answers_what_it_cannot_read_as_oauth_invalid_request(
+        site: Site, client: TestClient, content: bytes, media: str) -> None:
+    r = client.post("/api/v1/auth/token", content=content, headers={"Content-Type": media})
+    assert (r.status_code, r.json()) == (400, {"error": "invalid_request"})
+    assert_conforms(site.spec, "POST", "/api/v1/auth/token", r)
+
+
+def test_the_token_endpoint_judges_client_credentials_not_a_bearer_token(
+        site: Site, client: TestClient) -> None:
+    with unit_of_work(site.engine) as s:
+        secret = credentials.create_client(session=s, client=credentials.NewClient(
+            "bach-mai-http", "hospital"))
+    form = {"grant_type": "client_credentials", "client_id": "bach-mai-http"}
+    stray = {"Authorization": "Bearer x"}
+    ok = client.post("/api/v1/auth/token", data={**form, "client_secret": secret}, headers=stray)
+    wrong = client.post("/api/v1/auth/token", data={**form, "client_secret": "no"}, headers=stray)
+    assert ok.status_code == 200 and ok.json()["token_type"] == "Bearer"
+    assert (wrong.status_code, wrong.json()) == (401, {"error": "invalid_client"})
+    for r in (ok, wrong):
+        assert_conforms(site.spec, "POST", "/api/v1/auth/token", r)
+
+
+@pytest.mark.parametrize(("path", "headers"), [
+    ("/api/v1/books/{personal_id}/qr", {}),
+    ("/api/v1/books/{personal_id}/qr", {"Authorization": "Bearer garbage"}),
+    ("/api/v1/trust-list", {"Authorization": "Bearer garbage"}),
+])
+def test_a_text_route_refuses_in_json_as_declared(site: Site, client: TestClient, path: str,
+                                                 headers: dict[str, str]) -> None:
+    r = client.get(_url(path), headers=headers)
+    assert r.status_code == 401 and r.headers["content-type"] == "application/json"
+    assert_conforms(site.spec, "GET", path, r)
+
+
+def test_only_a_success_may_be_other_than_json(site: Site) -> None:
+    media = {(m.upper(), p, status): [*answer.get("content", {})]
+             for p, ops in site.spec["paths"].items() for m, op in ops.items()
+             for status, answer in op["responses"].items()}
+    assert {k: v for k, v in media.items() if int(k[2]) >= 400 and v != ["application/json"]} == {}
+    assert media["GET", "/api/v1/books/{personal_id}/qr", "200"] == ["text/plain"]
+    assert media["GET", "/api/v1/trust-list", "200"] == ["application/x-pem-file"]
+    assert media["GET", "/api/v1/books/{personal_id}/pdf", "200"] == ["application/pdf"]
+    assert media["GET", "/api/v1/books/{personal_id}/card.png", "200"] == ["image/png"]
+
+
+def test_every_operation_that_takes_a_body_declares_a_400(site: Site) -> None:
+    assert all("400" in site.spec["paths"][p][m.lower()]["responses"] for m, p, _ in BODIES)
+
+
+def _unsigned(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.c2ln"
+
+
+def test_an_unreachable_identity_provider_is_a_declared_503(site: Site,
+                                                            client: TestClient) -> None:
+    # A token naming the e-identity issuer is checked against its keys, which cannot be fetched.
+    token = _unsigned({"iss": ISSUER, "personal_id": CITIZEN})
+    r = client.get("/api/v1/persons", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 503, r.text
+    assert_conforms(site.spec, "GET", "/api/v1/persons", r)
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The e-identity provider's side stubbed: discovery, the code exchange, the ID token's
+    verification (test_access_oidc plays the real one over HTTP)."""
+    monkeypatch.setattr(jwks, "issuer_metadata", lambda issuer: {
+        "authorization_endpoint": f"{issuer}/authorize", "token_endpoint": f"{issuer}/token"})
+    # The code the browser brings back stands for the ID token, which here is its claims as JSON.
+    monkeypatch.setattr(oidc_client, "_exchange", lambda s, code, verifier: {"id_token": code})
+    monkeypatch.setattr(tokens, "verify_oidc", lambda token, s: json.loads(token))
+
+
+def _sign_in(site: Site, client: TestClient, next_: str = "") -> httpx.Response:
+    start = client.get("/api/v1/auth/login", params={"next": next_} if next_ else {})
+    assert start.status_code == 302
+    assert_conforms(site.spec, "GET", "/api/v1/auth/login", start)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(start.headers["location"]).query).items()}
+    claims = {"nonce": query["nonce"], "personal_id": CITIZEN, "acr": "2"}
+    return client.get("/api/v1/auth/callback",
+                      params={"code": json.dumps(claims), "state": query["state"]})
+
+
+@pytest.mark.usefixtures("provider")
+def test_a_sign_in_from_an_app_ends_with_a_declared_token(site: Site, client: TestClient
+                                                          ) -> None:
+    r = _sign_in(site, client)
+    assert r.status_code == 200 and r.json()["assurance_level"] == 2, r.text
+    assert_conforms(site.spec, "GET", "/api/v1/auth/callback", r)
+
+
+@pytest.mark.usefixtures("provider")
+def test_a_sign_in_from_the_portal_ends_with_a_declared_redirect(site: Site, client: TestClient
+                                                                 ) -> None:
+    r = _sign_in(site, client, next_="/portal/")
+    assert (r.status_code, r.headers["location"]) == (303, "/portal/"), r.text
+    assert_conforms(site.spec, "GET", "/api/v1/auth/callback", r)
