@@ -215,7 +215,8 @@ def _headers(sign1: bytes) -> tuple[dict[Any, Any], bytes]:
             raise _Refused("extra data after the signed message")
         protected = cbor2.loads(body[0]) if body[0] else {}
     except _CBOR_ERRORS as exc:
-        raise _Refused(f"not a COSE_Sign1 message: {exc}") from exc
+        detail = "a number out of range" if isinstance(exc, ArithmeticError) else exc
+        raise _Refused(f"not a COSE_Sign1 message: {detail}") from exc
     unprotected = body[1] if isinstance(body[1], dict) else {}
     kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID)) \
         if isinstance(protected, dict) else None
