@@ -16,7 +16,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from sibook.access.policy import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.output import JsonFlag, console, emit, print_json, refuse, usage_error
+from sibook.cli.output import (
+    JsonFlag,
+    console,
+    emit,
+    err_console,
+    print_json,
+    refuse,
+    usage_error,
+    write_out,
+)
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import SibookError
@@ -60,11 +69,13 @@ def export(
         version, created = _current(personal_id, realm, "book export")
         agency = issuing.agency()
         signer = agency.signer(version.payload["header"]["realm"])
-        pdf.write_bytes(issuing.book_pdf(version, agency))
-        if qr is not None:
-            qr.write_text(issuing.issue_qr(version, signer) + "\n", encoding="ascii")
+        document = issuing.book_pdf(version, agency)
+        text = issuing.issue_qr(version, signer) if qr is not None else None
     except SibookError as exc:
         refuse(str(exc), as_json)
+    write_out(pdf, document, as_json, "--pdf")
+    if qr is not None and text is not None:
+        write_out(qr, (text + "\n").encode("ascii"), as_json, "--qr")
     data = {"personal_id": personal_id, "version": version.version,
             "content_hash": version.content_hash, "new_version": created,
             "signer": common_name(signer.certificate), "pdf": str(pdf),
@@ -111,7 +122,8 @@ def _answer(result: dict[str, Any], as_json: bool) -> None:
         console.print(f"valid: book {result['personal_id']} version {result['version']}, "
                       f"signed by {result['signer']}", markup=False, highlight=False)
     else:
-        console.print("INVALID: " + "; ".join(result["errors"]), markup=False, highlight=False)
+        err_console.print("INVALID: " + "; ".join(result["errors"]), markup=False,
+                          highlight=False)
     if result.get("newer_version") and not as_json:
         console.print(f"note: version {result['newer_version']} is newer", markup=False)
     raise typer.Exit(0 if result["valid"] else 1)
@@ -204,7 +216,7 @@ def card(
         shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
     except SibookError as exc:
         refuse(str(exc), as_json)
-    png.write_bytes(image)
+    write_out(png, image, as_json, "--png")
     data = {"personal_id": personal_id, "version": version.version, "png": str(png),
             "card_number": shown["card_number"], "valid_to": shown["valid_to"]}
     emit(data, as_json, lambda d: console.print(

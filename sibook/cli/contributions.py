@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,7 +27,7 @@ from sibook.contributions.declare import declare as file_declaration
 from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
-from sibook.core.period import Period
+from sibook.core.period import MONTH_PATTERN, Period
 from sibook.registry import service as registry
 
 payments_app = typer.Typer(help="Employers' payments (remittances).", no_args_is_help=True)
@@ -34,14 +35,16 @@ ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
 
 
 def parse_month(value: str, flag: str) -> Period:
-    try:
-        return Period.parse(value)
-    except ValueError:
-        usage_error(f"{flag} must be a month as YYYY-MM, got {value!r}")
+    if re.fullmatch(MONTH_PATTERN, value) is None:  # the months the API takes, no others
+        usage_error(f"{flag} must be a month as YYYY-MM, years 1900 to 2099, got {value!r}")
+    return Period.parse(value)
 
 
 def parse_date(value: str, flag: str) -> date:
+    # YYYY-MM-DD only: date.fromisoformat also reads 20260101 and week dates (2026-W01-1).
     try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         usage_error(f"{flag} must be a date as YYYY-MM-DD, got {value!r}")
@@ -126,7 +129,7 @@ def payments_post(
     as_json: bool = JsonFlag,
 ) -> None:
     """Post a remittance; it pays the oldest dues first. Re-posting a reference changes nothing."""
-    day = parse_date(paid_on, "--date") if paid_on else date.today()
+    day = parse_date(paid_on, "--date") if paid_on is not None else date.today()
     try:
         with unit_of_work(ready_engine()) as session:
             result = post_payment(
@@ -167,8 +170,8 @@ def ledger_show(
     as_json: bool = JsonFlag,
 ) -> None:
     """Per month: employer, basis, amounts per fund, and paid / partly paid / unpaid."""
-    day = parse_date(as_of, "--as-of") if as_of else date.today()
-    first = parse_month(since, "--from") if since else None
+    day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
+    first = parse_month(since, "--from") if since is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id)
@@ -208,7 +211,7 @@ def ledger_employer(
     as_json: bool = JsonFlag,
 ) -> None:
     """An employer's months: dues, payments, late interest and evasion."""
-    day = parse_date(as_of, "--as-of") if as_of else date.today()
+    day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
     try:
         with unit_of_work(ready_engine()) as session:
             data = queries.employer_ledger(session=session, code=code, as_of=day)

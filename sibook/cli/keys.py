@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.cli.output import JsonFlag, console, emit, refuse, write_out
 from sibook.core.config import get_settings
 from sibook.core.errors import SibookError
 from sibook.signing import keys
@@ -111,10 +111,7 @@ def export(
         trust = TrustList.from_keys_dir(_keys_dir())
     except _REFUSED as exc:
         refuse(_reason(exc), as_json)
-    try:
-        trust.export(out)
-    except OSError as exc:  # e.g. a folder that does not exist: say so, no traceback
-        refuse(f"cannot write {out}: {exc.strerror or exc}", as_json)
+    write_out(out, trust.to_pem(), as_json, "out")
     data = {"path": str(out), "roots": len(trust.roots), "issuers": len(trust.issuers)}
     emit(data, as_json, lambda d: console.print(
         f"wrote {d['roots']} root and {d['issuers']} issuing certificates to {d['path']}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -73,3 +74,13 @@ def _cell(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def write_out(path: Path, data: bytes, as_json: bool, flag: str) -> None:
+    """Write an output file, or refuse (exit 1) saying why it cannot be written: a folder that
+    does not exist, a directory, a full disk; never a traceback."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        refuse([Problem(field=flag, reason=f"cannot write {path}: {exc.strerror or exc}")],
+               as_json)

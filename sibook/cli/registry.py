@@ -181,7 +181,7 @@ def persons_register(
 ) -> None:
     """Register a person (TK1-TS) and issue their e-SI book, by an employer or voluntarily."""
     born = parse_date(birth_date, "--birth-date")
-    first = parse_month(start, "--from") if start else None
+    first = parse_month(start, "--from") if start is not None else None
     problems = _registration_flag_problems(employer, salary, voluntary, income, support)
     if problems:
         refuse(problems, as_json, {"registered": False})

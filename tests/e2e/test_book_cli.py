@@ -123,6 +123,25 @@ def test_garbage_exits_1_with_a_reason(home: Path) -> None:
     assert code == 1 and set(answer) == CONTRACT and answer["errors"]
 
 
+def test_without_json_an_invalid_book_is_reported_on_stderr(home: Path) -> None:
+    (home / "garbage.txt").write_bytes(b"\x00\xffnot a book")
+    result = run(home, "book", "verify", str(home / "garbage.txt"))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("INVALID: ")
+
+
+@pytest.mark.parametrize("flag", ["--pdf", "--qr"])
+def test_an_output_path_that_cannot_be_written_is_refused_without_a_traceback(
+        home: Path, exported: tuple[str, Path, Path], flag: str) -> None:
+    paths = {"--pdf": str(home / "ok.pdf"), "--qr": str(home / "ok.txt"),
+             flag: str(home / "no-such-folder" / "out")}
+    result = run(home, "book", "export", exported[0], "--pdf", paths["--pdf"],
+                 "--qr", paths["--qr"], "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == flag and problem["reason"].startswith("cannot write ")
+
+
 def test_an_unknown_realm_is_a_usage_error(home: Path) -> None:
     result = run(home, "book", "verify", str(home / "garbage.txt"), "--realm", "bogus")
     assert result.returncode == 2 and "--realm must be one of" in result.stderr

@@ -136,3 +136,15 @@ def test_a_database_locked_past_the_wait_is_a_plain_refusal(seeded: Path) -> Non
     assert result.returncode == 1 and "Traceback" not in result.stderr
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["field"] == "database" and "locked" in problem["reason"]
+
+
+@pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])
+def test_a_payment_date_not_written_yyyy_mm_dd_is_a_usage_error(seeded: Path, day: str) -> None:
+    """An empty --date was taken as today, and date.fromisoformat read 20260101 and week
+    dates: a payment posted on a day nobody wrote."""
+    code = json.loads(run(seeded, "employers", "list", "--limit", "1", "--json").stdout)[
+        "employers"][0]["code"]
+    result = run(seeded, "payments", "post", "--employer", code, "--amount", "1000",
+                 "--reference", f"T-{day or 'EMPTY'}", "--date", day, "--json")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""

@@ -71,6 +71,8 @@ def test_month_before_first_table_names_the_first_known_month() -> None:
     ["contribution", "--month", "2026-01", "--salary", "1", "--bogus"],
     ["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "I",
      "--termination", "2026-13-01"],
+    ["contribution", "--month", "2100-01", "--salary", "1", "--region", "I"],  # past 2099
+    ["contribution", "--month", "20٢٦-01", "--salary", "1", "--region", "I"],
 ])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert runner.invoke(app, args).exit_code == 2
