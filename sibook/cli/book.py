@@ -39,7 +39,7 @@ app = typer.Typer(help="e-SI books: export signed, verify, revoke, history, HI c
 
 def _realm(value: str) -> str:
     if value not in REALMS:
-        usage_error(f"--realm must be one of {', '.join(REALMS)}, got {value!r}")
+        usage_error("--realm", f"must be one of {', '.join(REALMS)}, got {value!r}")
     return value
 
 

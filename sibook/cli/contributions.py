@@ -36,7 +36,7 @@ ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
 
 def parse_month(value: str, flag: str) -> Period:
     if re.fullmatch(MONTH_PATTERN, value) is None:  # the months the API takes, no others
-        usage_error(f"{flag} must be a month as YYYY-MM, years 1900 to 2099, got {value!r}")
+        usage_error(flag, f"must be a month as YYYY-MM, years 1900 to 2099, got {value!r}")
     return Period.parse(value)
 
 
@@ -47,7 +47,7 @@ def parse_date(value: str, flag: str) -> date:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        usage_error(f"{flag} must be a date as YYYY-MM-DD, got {value!r}")
+        usage_error(flag, f"must be a date as YYYY-MM-DD, got {value!r}")
 
 
 def declare(

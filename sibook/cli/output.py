@@ -51,10 +51,10 @@ def refuse(
     raise typer.Exit(1)
 
 
-def usage_error(message: str) -> NoReturn:
-    """A bad flag value that Typer could not catch by type: exit 2 like any usage error."""
-    err_console.print(f"usage error: {message}", markup=False, highlight=False)
-    raise typer.Exit(2)
+def usage_error(flag: str, message: str) -> NoReturn:
+    """A bad flag value that Typer could not catch by type: exit 2 like any usage error (the
+    entry point prints it, and with ``--json`` also as JSON naming ``flag``)."""
+    raise typer.BadParameter(message, param_hint=flag)
 
 
 def show_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *,

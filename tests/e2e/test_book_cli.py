@@ -144,7 +144,15 @@ def test_an_output_path_that_cannot_be_written_is_refused_without_a_traceback(
 
 def test_an_unknown_realm_is_a_usage_error(home: Path) -> None:
     result = run(home, "book", "verify", str(home / "garbage.txt"), "--realm", "bogus")
-    assert result.returncode == 2 and "--realm must be one of" in result.stderr
+    assert result.returncode == 2 and "--realm: must be one of" in result.stderr
+    assert result.stdout == ""
+
+
+def test_with_json_a_usage_error_also_prints_one_json_object_naming_the_flag(home: Path) -> None:
+    result = run(home, "book", "verify", str(home / "garbage.txt"), "--realm", "bogus", "--json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "--realm" and "must be one of" in problem["reason"]
 
 
 def test_history_shows_an_intact_chain(home: Path, exported: tuple[str, Path, Path]) -> None:

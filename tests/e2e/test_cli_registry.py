@@ -68,6 +68,21 @@ def test_a_bad_flag_is_a_usage_error(seeded: Path) -> None:
     assert run(seeded, "persons", "list", "--limit", "zero").returncode == 2
 
 
+@pytest.mark.parametrize(("args", "field"), [
+    (["persons", "list", "--limit", "zero"], "--limit"),
+    (["persons", "list", "--no-such-flag"], "usage"),
+    (["ledger", "show"], "PERSONAL_ID"),
+    (["no-such-command"], "usage"),
+])
+def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
+        seeded: Path, args: list[str], field: str) -> None:
+    result = run(seeded, *args, "--json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "Usage:" in result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == field and problem["reason"]
+
+
 def test_an_invalid_registry_file_changes_nothing(seeded: Path, tmp_path: Path) -> None:
     before = run(seeded, "persons", "list", "--limit", "100000", "--json").stdout
     bad = tmp_path / "bad.json"
@@ -147,4 +162,5 @@ def test_a_payment_date_not_written_yyyy_mm_dd_is_a_usage_error(seeded: Path, da
     result = run(seeded, "payments", "post", "--employer", code, "--amount", "1000",
                  "--reference", f"T-{day or 'EMPTY'}", "--date", day, "--json")
     assert result.returncode == 2, result.stdout + result.stderr
-    assert result.stdout == ""
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "--date" and "YYYY-MM-DD" in problem["reason"]
