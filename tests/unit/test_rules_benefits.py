@@ -33,6 +33,18 @@ def test_lump_sum_moves_odd_pre_2014_months_forward() -> None:
     assert result.amount == 88_000_000
 
 
+def test_lump_sum_under_the_2014_law_rounds_odd_months_as_its_circular_says() -> None:
+    """Circular 59/2015 Art 19(4): 1..6 odd months count half a year, 7..11 a year (its own
+    worked example: 2 years and 9 months count 3 years). Refused for 2020-01..2025-06 before."""
+    thirty = one_time_withdrawal(months_before_2014=0, months_from_2014=30,
+                                 average_salary=10_000_000, on=Period(2024, 5))
+    assert thirty.amount == 10_000_000 * 2 * 5 // 2  # 2.5 years x 2 salaries
+    thirty_three = one_time_withdrawal(months_before_2014=0, months_from_2014=33,
+                                       average_salary=10_000_000, on=Period(2021, 6))
+    assert thirty_three.amount == 10_000_000 * 2 * 3
+    assert "Circular 59/2015/TT-BLDTBXH Art 19(4)" in thirty_three.explanation.sources
+
+
 def test_lump_sum_under_a_year_refunds_contributions_capped_at_two_salaries() -> None:
     five = one_time_withdrawal(months_before_2014=0, months_from_2014=5,
                                average_salary=8_000_000, on=JAN_2026)
