@@ -17,8 +17,10 @@ from sibook.access import api as access_api
 from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
 from sibook.api import problems, rules
+from sibook.api.body_limit import BodyLimit
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
+from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.portal import pages as portal
 from sibook.registry import api as registry_api
@@ -62,6 +64,7 @@ def create_app() -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
+    app.add_middleware(BodyLimit, limit=get_settings().max_upload_bytes)
     return app
 
 

@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     # Passphrase that encrypts the private keys at rest (PKCS#8). Unset: `sibook keys init`
     # generates one into keys_dir/passphrase (mode 0600) for the embedded default.
     key_passphrase: str | None = None
+    # How long a signed revocation list stays fresh (its signed next_update = signed_at + this,
+    # as an X.509 CRL's nextUpdate): past it verifiers call the list stale. Re-signed on every
+    # revocation and by `sibook keys refresh-revocations`, which a cron runs well within it.
+    revocation_list_hours: float = 24.0
     # The National Population Database service; unset: the store's population_citizens table.
     population_url: str | None = None
     # Refuse registrations of personal IDs the population database does not know. Off in the
@@ -29,6 +33,9 @@ class Settings(BaseSettings):
     # SQLite the whole store, for its transaction: a national-size list takes tens of seconds
     # on the embedded store) before the request is refused as busy, never waiting forever.
     lock_wait_seconds: float = 120.0
+    # The largest request body the API takes (413 beyond it), checked while the body arrives,
+    # so no upload can fill the server's disk. A 100,000-worker CSV list is about 10 MB.
+    max_upload_bytes: int = 100 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)

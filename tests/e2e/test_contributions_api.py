@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -20,9 +21,11 @@ from sibook.api.deps import get_session
 from sibook.contributions import api as contributions_api
 from sibook.contributions import jobs
 from sibook.core import migrate
+from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+from tests.servers import free_port, serving
 
 OTHER_UNIT = make_enterprise_code(77, "79")
 
@@ -54,6 +57,8 @@ class Api:
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("SIBOOK_MAX_UPLOAD_BYTES", str(UPLOAD_CAP))
+    get_settings.cache_clear()
     get_access_settings.cache_clear()
     ratelimit.reset()
     engine: Engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
@@ -68,7 +73,55 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     app.dependency_overrides[get_session] = session
     yield Api(TestClient(app), workers, engine)
     engine.dispose()
+    get_settings.cache_clear()
     get_access_settings.cache_clear()
+
+
+UPLOAD_CAP = 64_000  # bytes; the tests' lists are far smaller
+
+
+def _ledger_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM ledger_entries").scalar_one())
+
+
+def test_an_upload_declared_larger_than_the_cap_is_413_before_it_is_read(api: Api) -> None:
+    big = csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]) + b"#" * UPLOAD_CAP
+    r = api.file(big)
+    assert r.status_code == 413, r.text
+    (problem,) = r.json()["errors"]
+    assert problem["field"] == "body" and "64,000" in problem["reason"]
+    assert _ledger_rows(api.engine) == 0
+
+
+def test_a_chunked_upload_is_cut_once_it_grows_past_the_cap(api: Api) -> None:
+    """No Content-Length: the cap is counted while the body arrives, over a real socket, and
+    the cut body is refused whole, not filed from what arrived before the cut."""
+    head = (b"--cut\r\nContent-Disposition: form-data; name=\"month\"\r\n\r\n2026-01\r\n"
+            b"--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d02.csv\"\r\n"
+            b"Content-Type: text/csv\r\n\r\n"
+            + csv_of([(pid, "TM", 10_000_000, "2026-01") for pid in api.workers]))
+    sent: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        yield head
+        for _ in range(1_000):  # 8 MB if nothing stopped it
+            sent.append(1)
+            yield b"\n" * 8_192
+
+    with serving(api.client.app, free_port()) as base:
+        r = httpx.post(f"{base}/api/v1/employers/{EMPLOYER}/declarations", content=body(),
+                       headers={**api.as_employer(),
+                                "Content-Type": "multipart/form-data; boundary=cut"},
+                       timeout=30)
+    assert r.status_code == 413, r.text
+    assert "grew past 64,000 bytes" in r.json()["errors"][0]["reason"]
+    assert _ledger_rows(api.engine) == 0
+
+
+def test_an_upload_under_the_cap_is_filed(api: Api) -> None:
+    r = api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]) + b"\n" * 50_000)
+    assert r.status_code == 201, r.text
 
 
 def test_a_filing_is_computed_and_a_refiling_changes_nothing(api: Api) -> None:
