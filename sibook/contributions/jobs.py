@@ -2,10 +2,15 @@
 
 The work itself is one transaction (``declare``), so a job that dies leaves nothing behind and
 re-uploading the same file is safe: the idempotency key answers the first result if it landed.
-Every state is a row of ``declaration_jobs``, so any server process answers a poll; a job whose
-process is gone (on this host) reads failed. A running job's progress (lines done) is kept in
-its own process's memory and stored with its final state: on SQLite the filing holds the one
-write lock until it ends, so nothing can be written meanwhile.
+Every state is a row of ``declaration_jobs``, so any server process answers a poll. A job whose
+process is gone reads failed: on its own host the process is looked up by pid; on PostgreSQL a
+running job also beats (touches ``updated_at``) every HEARTBEAT_SECONDS, so a job of another
+host that stopped beating is known dead too (SQLite is one host's file). A running job's progress
+(lines done) is kept in its own process's memory and stored with its final state: on SQLite the
+filing holds the one write lock until it ends, so nothing can be written meanwhile.
+
+Uploads wait in SPOOL_DIR under their job's id; a dead job's spool is removed when the job is
+found dead, and finished job rows are kept KEEP_FINISHED (a client polls minutes, not weeks).
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sibook.contributions import staging
@@ -54,6 +60,10 @@ DIED: dict[str, object] = {
     "field": "file",
     "reason": "the filing failed on the server; nothing was changed, it may be uploaded again",
 }
+HEARTBEAT_SECONDS = 30.0
+STALE_BEATS = 4  # a job of another host that missed this many beats has died
+KEEP_FINISHED = timedelta(days=30)
+SPOOL_DIR = Path(tempfile.gettempdir()) / "sibook-declarations"
 _HOST = socket.gethostname()
 _log = logging.getLogger(__name__)
 _live: dict[str, Job] = {}  # the jobs this process is running, with their progress
@@ -74,18 +84,28 @@ def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period
     on SQLite the job could not begin while the request held the write lock (an officer's
     request takes it to read the unit's province)."""
     job = Job(job_id=uuid.uuid4().hex, employer=employer_code, month=str(month))
+    _sweep(session)
     session.add(DeclarationJob(job_id=job.job_id, employer_code=employer_code,
                                period=month.index, batch_no=batch_no, file_name=file_name,
                                status=job.status, owner=f"{_HOST}:{os.getpid()}"))
     session.commit()
-    with tempfile.NamedTemporaryFile(suffix=Path(file_name).suffix, delete=False) as spool:
-        shutil.copyfileobj(upload, spool, length=1 << 20)
+    SPOOL_DIR.mkdir(mode=0o700, exist_ok=True)
+    spool = SPOOL_DIR / f"{job.job_id}{Path(file_name).suffix}"
+    with spool.open("xb") as out:
+        shutil.copyfileobj(upload, out, length=1 << 20)
     with _lock:
         _live[job.job_id] = job
     threading.Thread(target=_run, name=f"declaration-{job.job_id}", daemon=True,
-                     args=(job, session.get_bind().engine, Path(spool.name), file_name, month,
+                     args=(job, session.get_bind().engine, spool, file_name, month,
                            batch_no, log)).start()
     return job
+
+
+def _sweep(session: Session) -> None:
+    """Forget finished jobs older than KEEP_FINISHED (their filings stay in the ledger)."""
+    cutoff = _db_now(session) - KEEP_FINISHED
+    session.execute(delete(DeclarationJob).where(DeclarationJob.status.not_in(UNFINISHED),
+                                                 DeclarationJob.updated_at < cutoff))
 
 
 def get(job_id: str, *, session: Session) -> Job | None:
@@ -98,8 +118,10 @@ def get(job_id: str, *, session: Session) -> Job | None:
     row = session.get(DeclarationJob, job_id)
     if row is None:
         return None
-    if row.status in UNFINISHED and _gone(row.owner):
+    if row.status in UNFINISHED and _gone(row, session):
         row.status, row.errors = "failed", json.dumps([DIED])  # stored with the request
+        for spool in SPOOL_DIR.glob(f"{row.job_id}*"):  # its upload, if it died on this host
+            spool.unlink(missing_ok=True)
     return Job(job_id=row.job_id, employer=row.employer_code,
                month=str(Period.from_index(row.period)), status=row.status,
                lines_done=row.lines_done,
@@ -107,11 +129,15 @@ def get(job_id: str, *, session: Session) -> Job | None:
                errors=json.loads(row.errors))
 
 
-def _gone(owner: str) -> bool:
-    """Whether the process that owns an unfinished job has died; known on its own host only."""
-    host, _, pid = owner.rpartition(":")
+def _gone(row: DeclarationJob, session: Session) -> bool:
+    """Whether the process that owns an unfinished job has died: by its pid on its own host,
+    by its missed heartbeats on another (PostgreSQL only)."""
+    host, _, pid = row.owner.rpartition(":")
     if host != _HOST:
-        return False
+        if session.get_bind().dialect.name == "sqlite":
+            return False
+        silent = _db_now(session) - row.updated_at
+        return silent > timedelta(seconds=HEARTBEAT_SECONDS * STALE_BEATS)
     if int(pid) == os.getpid():  # ours but not live (get looked first): an earlier server's
         return True  # that had this pid, as a restarted container's often does
     try:
@@ -123,6 +149,13 @@ def _gone(owner: str) -> bool:
     return False
 
 
+def _db_now(session: Session) -> datetime:
+    """The store's clock, the one ``updated_at`` is written by (naive UTC on SQLite)."""
+    now = session.scalar(select(func.now()))
+    assert now is not None
+    return now
+
+
 def _save(session: Session, job: Job) -> None:
     session.execute(update(DeclarationJob).where(DeclarationJob.job_id == job.job_id).values(
         status=job.status, lines_done=job.lines_done,
@@ -132,10 +165,14 @@ def _save(session: Session, job: Job) -> None:
 
 def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
          batch_no: int, log: Logger) -> None:
+    done = threading.Event()
     try:
         job.status = "running"
         with unit_of_work(engine) as session:
             _save(session, job)
+        if engine.dialect.name != "sqlite":  # SQLite: the filing holds the only write lock
+            threading.Thread(target=_beat, name=f"heartbeat-{job.job_id}", daemon=True,
+                             args=(job.job_id, engine, done)).start()
         _file(job, engine, path, file_name, month, batch_no, log)
     except Exception:  # noqa: BLE001 - a poller must never wait on a job that died
         # Nothing landed (one transaction); the trace goes to the server's log, the client
@@ -144,9 +181,22 @@ def _run(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
         with unit_of_work(engine) as session:
             _save(session, replace(job, status="failed", errors=[DIED]))
     finally:
+        done.set()
         path.unlink(missing_ok=True)
         with _lock:  # from now on its state is the stored one (or, not stored, read failed)
             del _live[job.job_id]
+
+
+def _beat(job_id: str, engine: Engine, done: threading.Event) -> None:
+    """Touch the running job's row until it ends, so other hosts can tell it is alive."""
+    while not done.wait(HEARTBEAT_SECONDS):
+        try:
+            with unit_of_work(engine) as session:
+                session.execute(update(DeclarationJob).where(
+                    DeclarationJob.job_id == job_id, DeclarationJob.status.in_(UNFINISHED))
+                    .values(updated_at=func.now()))
+        except Exception:  # noqa: BLE001 - a missed beat must not stop the filing
+            _log.warning("declaration job %s: heartbeat not stored", job_id, exc_info=True)
 
 
 def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,

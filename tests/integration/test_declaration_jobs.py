@@ -11,10 +11,11 @@ import sys
 import threading
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text, update
 
 from sibook.contributions import jobs
 from sibook.contributions.job_store import DeclarationJob
@@ -133,3 +134,86 @@ def test_a_job_running_in_another_live_process_reads_running(engine: Engine) -> 
     job_id = _left_behind(engine, os.getppid())
     seen = _get(engine, job_id)
     assert seen is not None and (seen.status, seen.lines_done) == ("running", 7)
+
+
+def _left_behind_elsewhere(engine: Engine, beat_ago: timedelta) -> str:
+    """A job row of a server on another host, whose last heartbeat was ``beat_ago``."""
+    job_id = _left_behind(engine, 4242)
+    with unit_of_work(engine) as s:
+        now = s.scalar(select(func.now()))
+        s.execute(update(DeclarationJob).where(DeclarationJob.job_id == job_id).values(
+            owner="another-host:4242", updated_at=now - beat_ago))
+    return job_id
+
+
+def test_a_job_of_another_host_that_stopped_beating_reads_failed(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("one host's file: no other host runs jobs on it")
+    silent = _left_behind_elsewhere(engine, timedelta(minutes=10))
+    beating = _left_behind_elsewhere(engine, timedelta(seconds=5))
+    silent_now, beating_now = _get(engine, silent), _get(engine, beating)
+    assert silent_now is not None and silent_now.status == "failed"
+    assert beating_now is not None and beating_now.status == "running"
+
+
+def test_on_sqlite_a_job_of_another_host_is_left_as_it_reads(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL judges other hosts by their heartbeats")
+    seen = _get(engine, _left_behind_elsewhere(engine, timedelta(hours=1)))
+    assert seen is not None and seen.status == "running"
+
+
+def test_a_running_job_beats_while_its_filing_runs(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("the filing holds SQLite's only write lock: nothing can beat")
+    release = threading.Event()
+
+    def slow_filing(**_: Any) -> dict[str, Any]:
+        release.wait(timeout=10)
+        raise RuntimeError("not filed")
+
+    monkeypatch.setattr(jobs, "declare", slow_filing)
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.05)
+    job = _start(engine, b"personal_id\n")
+    try:
+        for _ in range(100):  # from "running" on, only the heartbeat writes the row
+            with unit_of_work(engine) as s:
+                first = s.get(DeclarationJob, job.job_id)
+                assert first is not None
+                status, started = first.status, first.updated_at
+            if status == "running":
+                break
+            time.sleep(0.01)
+        time.sleep(0.5)
+        with unit_of_work(engine) as s:
+            later = s.get(DeclarationJob, job.job_id)
+            assert later is not None and later.updated_at > started
+    finally:
+        release.set()
+    assert _finished(engine, job.job_id).status == "failed"
+
+
+def test_a_dead_jobs_upload_is_removed_when_it_is_found_dead(engine: Engine) -> None:
+    job_id = _left_behind(engine, _dead_pid())
+    jobs.SPOOL_DIR.mkdir(mode=0o700, exist_ok=True)
+    spool = jobs.SPOOL_DIR / f"{job_id}.csv"
+    spool.write_bytes(b"personal_id\n")
+    seen = _get(engine, job_id)
+    assert seen is not None and seen.status == "failed" and not spool.exists()
+
+
+def test_finished_jobs_are_forgotten_after_a_month_unfinished_ones_never(
+        engine: Engine) -> None:
+    old_done, old_running, new_done = (_left_behind(engine, os.getppid()) for _ in range(3))
+    with unit_of_work(engine) as s:
+        now = s.scalar(select(func.now()))
+        for job_id, status, age in ((old_done, "accepted", 31), (old_running, "running", 31),
+                                    (new_done, "refused", 29)):
+            s.execute(update(DeclarationJob).where(DeclarationJob.job_id == job_id).values(
+                status=status, updated_at=now - timedelta(days=age)))
+    workers = setup_workers(engine, 1)
+    _finished(engine, _start(engine, csv_of([(workers[0], "TM", 8_000_000, "2026-01")])).job_id)
+    with unit_of_work(engine) as s:
+        kept = set(s.scalars(select(DeclarationJob.job_id)))
+    assert old_done not in kept and {old_running, new_done} <= kept
