@@ -36,6 +36,11 @@ _ZERO_FRACTION = (
 )
 
 
+def _vnd_form(cell: pl.Expr) -> pl.Expr:
+    """Whether a cell is written in one of the forms above, however large its number."""
+    return cell.str.contains(_WHOLE) | cell.str.contains(_ZERO_FRACTION)
+
+
 def _vnd(cell: pl.Expr) -> pl.Expr:
     """Whole VND from a cell in one of the forms above; null for any other form."""
     digits = (
@@ -65,6 +70,13 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
     # A cell left empty is missing (one problem, if required); a cell filled in must be valid.
     given = {c: (frame[c].str.len_bytes() > 0).fill_null(False) for c in ("salary", "allowances")}
     pay, extra = typed["salary"], typed["allowances"]
+    # A filled-in cell that did not become a number is malformed, or a number past Int64; the
+    # (rare) second is told apart only where the first is suspected, off the common path.
+    suspect = {c: given[c] & typed[c].is_null() for c in given}
+    huge = {c: suspect[c] & frame.select(_vnd_form(pl.col(c)).fill_null(False))[c]
+            if suspect[c].any() else suspect[c] for c in given}
+    minus = {c: huge[c] & frame[c].str.starts_with("-").fill_null(False)
+             if huge[c].any() else huge[c] for c in given}
     checks = [
         (
             "personal_id",
@@ -82,18 +94,21 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
             typed["case_code"].is_in(_NEEDS_PAY).fill_null(False) & ~given["salary"],
             "required for increases and adjustments, as a whole number of VND",
         ),
-        ("salary", given["salary"] & pay.is_null(), "must be a whole number of VND"),
-        ("salary", (typed["salary"] <= 0).fill_null(False), "must be more than 0"),
+        ("salary", suspect["salary"] & ~huge["salary"], "must be a whole number of VND"),
+        ("salary", (pay <= 0).fill_null(False) | minus["salary"],
+         "must be more than 0"),
         (
             "salary",
-            (typed["salary"] > MAX_SALARY).fill_null(False),
+            (pay > MAX_SALARY).fill_null(False) | (huge["salary"] & ~minus["salary"]),
             f"above {MAX_SALARY:,} VND a month: not a plausible salary",
         ),
-        ("allowances", given["allowances"] & extra.is_null(), "must be a whole number of VND"),
-        ("allowances", (extra < 0).fill_null(False), "must not be negative"),
+        ("allowances", suspect["allowances"] & ~huge["allowances"],
+         "must be a whole number of VND"),
+        ("allowances", (extra < 0).fill_null(False) | minus["allowances"],
+         "must not be negative"),
         (
             "allowances",
-            (extra > MAX_SALARY).fill_null(False),
+            (extra > MAX_SALARY).fill_null(False) | (huge["allowances"] & ~minus["allowances"]),
             f"above {MAX_SALARY:,} VND a month: not plausible allowances",
         ),
         (

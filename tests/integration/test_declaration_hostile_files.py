@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from sibook.contributions import jobs
+from sibook.contributions.domain import MAX_SALARY
 from sibook.contributions.parsers import MAX_COLUMNS, read_frames
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
@@ -81,7 +82,19 @@ def test_a_json_number_of_5000_digits_is_a_bad_salary_on_its_row() -> None:
     line = f'{{"personal_id": "{AN}", "case_code": "TM", "salary": {"9" * 5000}}}'
     _, problems = checked(f"[{line}]".encode(), "json")
     assert [(p.row, p.field, p.reason) for p in problems] == [
-        (1, "salary", "must be a whole number of VND")
+        (1, "salary", f"above {MAX_SALARY:,} VND a month: not a plausible salary")
+    ]
+
+
+def test_numbers_past_64_bits_are_refused_as_too_large_or_negative_not_as_malformed() -> None:
+    big = "9" * 30
+    data = (f"personal_id,case_code,salary,allowances\n{AN},TM,{big},0\n{AN},TM,-{big},0\n"
+            f"{AN},TM,1000000,{big}\n{AN},TM,1000000,-{big}\n{AN},TM,9x,0\n").encode()
+    _, problems = checked(data)
+    assert sorted((p.row, p.field, p.reason.split(" VND")[0]) for p in problems) == [
+        (2, "salary", f"above {MAX_SALARY:,}"), (3, "salary", "must be more than 0"),
+        (4, "allowances", f"above {MAX_SALARY:,}"), (5, "allowances", "must not be negative"),
+        (6, "salary", "must be a whole number of"),
     ]
 
 
