@@ -1,17 +1,19 @@
-"""HTTP adapter of the book: the JSON book, its signed PDF, QR and HI card; verify; trust list.
+"""HTTP adapter of the book: the JSON book, its signed PDF, QR and HI card; verify; trust list
+and revocation list.
 
 A citizen reads only their own book and other-realm persons are absent: the access policy
-decides (``require(Action.BOOK_READ)`` + ``guard.person``). Verification and the trust list are
-public: anyone shown a book must be able to check it.
+decides (``require(Action.BOOK_READ)`` + ``guard.person``). Verification, the trust list and
+the civil revocation list are public: anyone shown a book must be able to check it.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
@@ -21,6 +23,8 @@ from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
 from sibook.core.errors import NotFoundError, ValidationError
 from sibook.registry import service as registry
+from sibook.signing import status
+from sibook.signing.verify import verify as check
 
 
 def _only(media_type: str, description: str) -> Responses:
@@ -84,8 +88,14 @@ def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
 
 @router.post("/verify")
 def verify(g: PublicGuard, file: Annotated[UploadFile, File(
-        description="A book PDF or a text file holding the QR text")]) -> dict[str, Any]:
-    """The contract's answer ``{valid, personal_id, version, signer, errors}``."""
+        description="A book PDF or a text file holding the QR text")],
+        strict: Annotated[bool, Query(description=(
+            "A stale or missing revocation list makes the book invalid (in errors) instead "
+            "of a warning"))] = False) -> dict[str, Any]:
+    """The contract's answer ``{valid, personal_id, version, signer, errors}``, and
+    ``warnings`` when there are any. The agency's own revocation lists are used, each
+    re-signed first when stale (the server holds the keys); one it cannot re-sign is named in
+    warnings (errors when ``strict``)."""
     # A plain (threadpool) route, not async: pyHanko's validation runs its own event loop
     # (asyncio.run), which cannot start inside the server's.
     data = file.file.read(MAX_UPLOAD + 1)
@@ -94,7 +104,9 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
                 "errors": [f"upload larger than {MAX_UPLOAD} bytes: not a book"]}
     a = issuing.agency()
     trust = a.trust_list()
-    result = issuing.check(data, trust, a.revocations()).as_dict()
+    now = datetime.now(UTC)
+    lists = status.current_lists(a.keys_dir, trust, a.signer, now=now)
+    result = check(data, trust_list=trust, status=lists, strict=strict, now=now).as_dict()
     if result["personal_id"] and isinstance(result["version"], int):
         newer = _newer(g, result["personal_id"], result["version"])
         if newer is not None:
@@ -116,3 +128,32 @@ def _newer(g: Guard, personal_id: str, version: int) -> int | None:
 def trust_list(g: PublicGuard) -> Response:
     pem: bytes = issuing.agency().trust_list().to_pem()
     return Response(pem, media_type="application/x-pem-file")
+
+
+class RevokedVersion(BaseModel):
+    personal_id: str
+    version: int
+    reason: str
+    revoked_at: str
+
+
+class SignedRevocationList(BaseModel):
+    """The civil realm's signed revocation list, as ``sibook trust-list export-revocations``
+    writes it. Save it and verify offline with ``sibook book verify FILE --revocations it
+    --trust-list trust.pem``, or check ``signature`` (base64 DER ECDSA-SHA256 by the issuing key
+    ``kid`` of the trust list) over the canonical JSON of entries, signed_at and next_update
+    (sorted keys, no spaces, UTF-8). Past ``next_update`` it is stale: fetch it again."""
+
+    entries: list[RevokedVersion]
+    signed_at: str
+    next_update: str | None  # null only for a list of an earlier version not yet re-signed
+    kid: str
+    signature: str
+
+
+@router.get("/revocations")
+def revocations(g: PublicGuard) -> SignedRevocationList:
+    """Only the civil list: the defence and public-security lists are never published."""
+    a = issuing.agency()
+    return SignedRevocationList.model_validate(
+        status.published(a.keys_dir, a.trust_list(), a.signer))

@@ -92,27 +92,38 @@ def verify(
     trust_list: Annotated[Path | None, typer.Option(
         "--trust-list", help="PEM trust list (default: the local agency's keys).")] = None,
     revocations: Annotated[Path | None, typer.Option(
-        "--revocations", help="Signed revocation list (default: the local agency's).")] = None,
+        "--revocations", help="Signed revocation list, as published (default: the local "
+        "agency's).")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="A stale or missing revocation list makes the book invalid (exit 1) "
+        "instead of a warning.")] = False,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Check signature, chain, trust list and revocation; exit 1 unless valid."""
-    from sibook.book import issuing  # signing and PDF libraries load only when used
+    from sibook.signing.verify import verify as check  # PDF libraries load only when used
     try:
         data = file.read_bytes()
         trust = TrustList.load(trust_list) if trust_list else TrustList.from_keys_dir(
             Path(get_settings().keys_dir))
-        revoked = (RevocationList.load(revocations, trust) if revocations else
+        revoked = (_published_list(revocations, trust) if revocations else
                    RevocationList.load_realms(Path(get_settings().keys_dir), trust))
     except (OSError, SibookError) as exc:
         _answer({"valid": False, "personal_id": None, "version": None, "signer": None,
                  "errors": [f"cannot verify: {exc}"]}, as_json)
-    result = issuing.check(data, trust, revoked).as_dict()
+    result = check(data, trust_list=trust, status=revoked, strict=strict).as_dict()
     if result["personal_id"] and result["version"]:
         newer = _newer_version(result["personal_id"], result["version"], realm)
         if newer is not None:
             result["newer_version"] = newer
     _answer(result, as_json)
+
+
+def _published_list(path: Path, trust: TrustList) -> RevocationList:
+    """A list the user names must be there: a missing one would pass for "nothing revoked"."""
+    if not path.is_file():
+        raise SibookError(f"--revocations {path}: no such file")
+    return RevocationList.load(path, trust)
 
 
 def _answer(result: dict[str, Any], as_json: bool) -> None:
@@ -124,6 +135,9 @@ def _answer(result: dict[str, Any], as_json: bool) -> None:
     else:
         err_console.print("INVALID: " + "; ".join(result["errors"]), markup=False,
                           highlight=False)
+    if not as_json:
+        for warning in result.get("warnings", []):
+            err_console.print(f"warning: {warning}", markup=False, highlight=False)
     if result.get("newer_version") and not as_json:
         console.print(f"note: version {result['newer_version']} is newer", markup=False)
     raise typer.Exit(0 if result["valid"] else 1)

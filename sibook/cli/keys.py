@@ -1,7 +1,9 @@
-"""``sibook keys ...`` and ``sibook trust-list ...``: the agency's signing keys and trust list."""
+"""``sibook keys ...`` and ``sibook trust-list ...``: the agency's signing keys, trust list and
+signed revocation lists (the keys sign them; the civil one is published beside the trust list)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +12,7 @@ import typer
 from sibook.cli.output import JsonFlag, console, emit, refuse, write_out
 from sibook.core.config import get_settings
 from sibook.core.errors import SibookError
-from sibook.signing import keys
+from sibook.signing import keys, status
 from sibook.signing.certs import REALMS, CertInfo
 from sibook.signing.trust_list import TrustList
 
@@ -116,3 +118,60 @@ def export(
     emit(data, as_json, lambda d: console.print(
         f"wrote {d['roots']} root and {d['issuers']} issuing certificates to {d['path']}",
         markup=False))
+
+
+@keys_app.command("refresh-revocations")
+def refresh_revocations(
+    realm: Annotated[str | None, typer.Option(
+        "--realm", help=f"Only this realm's list ({', '.join(REALMS)}); default: all.")] = None,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Re-sign the revocation lists (entries unchanged) with a new next_update; run it from a
+    cron well within SIBOOK_REVOCATION_LIST_HOURS so verifiers never hold a stale list."""
+    from sibook.book import issuing  # the agency's signers refuse an expired certificate
+
+    if realm is not None and realm not in REALMS:
+        refuse(f"unknown realm {realm!r}; expected one of {', '.join(REALMS)}", as_json)
+    try:
+        agency = issuing.agency(initialise=False)
+        trust = agency.trust_list()
+        renewed = [status.renew(agency.keys_dir / status.revocations_file(r), trust,
+                                agency.signer(r), realm=r)
+                   for r in ([realm] if realm else REALMS)]
+    except _REFUSED as exc:
+        refuse(_reason(exc), as_json)
+    rows = [{"realm": f.realm, "file": str(agency.keys_dir / f.source),
+             "signed_at": f.signed_at.isoformat() if f.signed_at else None,
+             "next_update": f.next_update.isoformat() if f.next_update else None}
+            for f in renewed]
+
+    def render(d: dict[str, Any]) -> None:
+        for r in d["renewed"]:
+            console.print(f"{r['realm']:<16} {r['file']}  signed {r['signed_at']}, "
+                          f"next update {r['next_update']}", markup=False, highlight=False)
+
+    emit({"renewed": rows}, as_json, render)
+
+
+@trust_list_app.command("export-revocations")
+def export_revocations(
+    out: Annotated[Path, typer.Argument(help="Where to write the signed revocation list.")],
+    as_json: bool = JsonFlag,
+) -> None:
+    """Write the civil realm's signed revocation list (JSON), re-signed first when stale, for
+    verifiers: ``sibook book verify --revocations OUT --trust-list trust.pem``."""
+    from sibook.book import issuing  # the agency's signers refuse an expired certificate
+
+    try:
+        agency = issuing.agency(initialise=False)
+        signed = status.published(agency.keys_dir, agency.trust_list(), agency.signer)
+    except _REFUSED as exc:
+        refuse(_reason(exc), as_json)
+    text = json.dumps(signed, ensure_ascii=False, indent=1) + "\n"
+    write_out(out, text.encode("utf-8"), as_json, "out")
+    data = {"path": str(out), "realm": status.PUBLISHED_REALM,
+            "entries": len(signed["entries"]), "signed_at": signed["signed_at"],
+            "next_update": signed.get("next_update")}
+    emit(data, as_json, lambda d: console.print(
+        f"wrote the {d['realm']} revocation list ({d['entries']} entries, next update "
+        f"{d['next_update']}) to {d['path']}", markup=False, highlight=False))

@@ -2,7 +2,9 @@
 
 Import from the modules: ``keys`` (Signer, load_signer), ``trust_list`` (TrustList), ``qr``
 (sign_qr, verify_qr, qr_png), ``pades`` (sign_pdf, validate_pdf, pdf_book_metadata),
-``status`` (RevocationStatus, RevocationList) and ``verify`` (verify, VerifyResult). Each
-function takes a keys directory, a ``Signer`` or a ``TrustList`` explicitly; the CLI resolves
-them from settings.
+``status`` (RevocationStatus, RevocationList, renew, current_lists, published) and ``verify``
+(verify, VerifyResult). Each function takes a keys directory, a ``Signer`` or a ``TrustList``
+explicitly; the CLI resolves them from settings. One setting is read here:
+``status.list_validity`` (SIBOOK_REVOCATION_LIST_HOURS), for lists saved by callers that name
+no window.
 """

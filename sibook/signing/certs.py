@@ -40,10 +40,14 @@ def new_private_key() -> ec.EllipticCurvePrivateKey:
 
 def key_id(cert: x509.Certificate) -> bytes:
     """The key id carried in QR headers: first 8 bytes of SHA-256 of SubjectPublicKeyInfo."""
-    spki = cert.public_key().public_bytes(
+    return spki_key_id(cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return hashlib.sha256(spki).digest()[:8]
+    ))
+
+
+def spki_key_id(spki_der: bytes) -> bytes:
+    """``key_id`` from the DER SubjectPublicKeyInfo (as another library parsed the certificate)."""
+    return hashlib.sha256(spki_der).digest()[:8]
 
 
 def realm_of(cert: x509.Certificate) -> str | None:

@@ -54,6 +54,7 @@ class PdfResult:
     valid: bool
     intact: bool = False
     signer: str | None = None
+    key_id: str | None = None  # hex, of the signing certificate (certs.key_id)
     book: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -161,8 +162,10 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
         status = validate_pdf_signature(signature, _validation_context(trust_list, moment))
     except Exception as exc:  # noqa: BLE001 - see above
         return PdfResult(valid=False, errors=[f"the signature cannot be read: {exc}"])
+    cert = status.signing_cert
     result = PdfResult(valid=False, intact=bool(status.intact),
-                       signer=_subject_cn(status.signing_cert.subject.native),
+                       signer=_subject_cn(cert.subject.native),
+                       key_id=certs.spki_key_id(cert.public_key.dump()).hex(),
                        book=_book_info(reader))
     result.errors = _status_errors(status, len(embedded), moment)
     result.valid = not result.errors

@@ -1,27 +1,41 @@
 """Revocation of book versions (a version may be suspended on suspected fraud, with a reason).
 
-``RevocationStatus`` is the one question verification asks; a database-backed store can answer
-it later. ``RevocationList`` is the file-backed answer, one file per realm, each signed by that
-realm's issuing key so that a verifier holding only the trust list can tell it was not edited:
+``RevocationStatus`` is what verification asks; a database-backed store can answer it later.
+``RevocationList`` is the file-backed answer, one file per realm, each signed by that realm's
+issuing key so that a verifier holding only the trust list can tell it was not edited:
 ``keys_dir/revocations.json`` (civil, the list the agency publishes) and
 ``revocations-defence.json``, ``revocations-public_security.json``. A realm's list names only
 that realm's people, so publishing the civil list discloses nobody of the other two.
 
+Freshness, as an X.509 CRL's thisUpdate/nextUpdate (RFC 5280 §5.1.2.4-5): a list carries
+``signed_at`` and ``next_update`` (signed_at + SIBOOK_REVOCATION_LIST_HOURS, default 24),
+signed with its entries, so a verifier handed an old copy, or an attacker replaying one from
+before a revocation, can tell that it is stale. The list is re-signed on every revocation, by
+``sibook keys refresh-revocations`` (a cron, well inside the window) and by the server when it
+finds its own list stale (``current_lists``). A list written before ``next_update`` existed
+still loads (its signature covers entries and signed_at only) and is stale; so is a missing
+list. What a stale list makes of a book is ``verify``'s decision.
+
 File shape::
 
     {"entries": [{"personal_id", "version", "reason", "revoked_at"}...], "signed_at": ISO,
-     "kid": hex, "signature": base64 DER ECDSA-SHA256 over the canonical JSON of
-     {"entries", "signed_at"} (sorted keys, no spaces, UTF-8)}
+     "next_update": ISO, "kid": hex, "signature": base64 DER ECDSA-SHA256 over the canonical
+     JSON of {"entries", "signed_at", "next_update"} (sorted keys, no spaces, UTF-8)}
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import json
-from collections.abc import Iterable
+import logging
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,12 +44,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from sibook.core.errors import ValidationError
+from sibook.core.config import get_settings
+from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.signing import certs
 from sibook.signing.keys import Signer
 from sibook.signing.trust_list import TrustList
 
 REVOCATIONS_FILE = "revocations.json"
+PUBLISHED_REALM = "civil"  # the only list the public sees
+MAX_LIST_HOURS = 366 * 24  # a list vouching for more than a year vouches for nothing
+_log = logging.getLogger(__name__)
 
 
 def revocations_file(realm: str) -> str:
@@ -43,9 +61,24 @@ def revocations_file(realm: str) -> str:
     return REVOCATIONS_FILE if realm == "civil" else f"revocations-{realm}.json"
 
 
+def list_validity() -> timedelta:
+    """How long a list signed now stays current: SIBOOK_REVOCATION_LIST_HOURS. Read here, the
+    one setting this package reads, because revocations are saved by callers that name none."""
+    hours = get_settings().revocation_list_hours
+    if not (math.isfinite(hours) and 0 < hours <= MAX_LIST_HOURS):
+        raise ValidationError(field="SIBOOK_REVOCATION_LIST_HOURS", reason=(
+            f"must be more than 0 and at most {MAX_LIST_HOURS} hours, got {hours}"))
+    return timedelta(hours=hours)
+
+
 class RevocationStatus(Protocol):
     def is_revoked(self, personal_id: str, version: int) -> str | None:
         """The reason this book version is revoked, or None when it stands."""
+        ...
+
+    def staleness(self, realm: str, now: datetime) -> str | None:
+        """Why the answers for books of ``realm`` may be out of date at ``now`` (a stale or
+        missing list), or None when they are current. A live store answers None."""
         ...
 
 
@@ -57,19 +90,62 @@ class Revocation:
     revoked_at: str  # ISO 8601, UTC
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """Where a realm's list was read from, when it was signed and until when it is current."""
+
+    realm: str | None
+    source: str  # the file name (never the server's folders: the API shows it)
+    signed_at: datetime | None = None  # None: there was no list
+    next_update: datetime | None = None  # None also for a list of an earlier version
+
+    def problem(self, now: datetime) -> str | None:
+        """Why this list cannot vouch that nothing was revoked after it was signed, or None."""
+        of = f"revocation list of the {self.realm} realm" if self.realm else "revocation list"
+        if self.signed_at is None:
+            return f"no {of} ({self.source}): revoked book versions cannot be known"
+        signed = f"signed {_iso(self.signed_at)}"
+        if self.next_update is None:
+            return (f"the {of} ({self.source}, {signed}) has no next_update, as written by "
+                    "an earlier version: treated as stale")
+        if now >= self.next_update:
+            return (f"the {of} ({self.source}, {signed}) is stale: its next_update "
+                    f"{_iso(self.next_update)} has passed, and a version revoked since "
+                    "would not show")
+        return None
+
+
 class RevocationList:
     """Revoked book versions, kept as a signed JSON file."""
 
-    def __init__(self, entries: list[Revocation] | None = None) -> None:
+    def __init__(self, entries: list[Revocation] | None = None, *,
+                 freshness: Iterable[Freshness] = ()) -> None:
         self._entries = {(e.personal_id, e.version): e for e in entries or []}
+        self._freshness = {f.realm: f for f in freshness}
 
     @property
     def entries(self) -> list[Revocation]:
         return sorted(self._entries.values(), key=lambda e: (e.personal_id, e.version))
 
+    @property
+    def freshness(self) -> list[Freshness]:
+        """One per list file this was read from; none for a list made in memory."""
+        return list(self._freshness.values())
+
     def is_revoked(self, personal_id: str, version: int) -> str | None:
         entry = self._entries.get((personal_id, version))
         return entry.reason if entry else None
+
+    def staleness(self, realm: str, now: datetime) -> str | None:
+        """A list made in memory is its maker's live view: current. One read from files says
+        nothing of a realm whose list was not among them."""
+        if not self._freshness:
+            return None
+        known = self._freshness.get(realm) or self._freshness.get(None)
+        if known is None:
+            return (f"no revocation list of the {realm} realm was given: revoked book versions "
+                    "cannot be known")
+        return known.problem(now)
 
     def revoke(self, personal_id: str, version: int, reason: str, *,
                at: datetime | None = None) -> Revocation:
@@ -82,42 +158,110 @@ class RevocationList:
         """Lift a temporary revocation; False when the version was not revoked."""
         return self._entries.pop((personal_id, version), None) is not None
 
-    def save(self, path: Path, signer: Signer) -> None:
-        body = {"entries": [asdict(e) for e in self.entries],
-                "signed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    def save(self, path: Path, signer: Signer, *, now: datetime | None = None,
+             valid_for: timedelta | None = None) -> Freshness:
+        """Sign the entries with ``signed_at`` = ``now`` and ``next_update`` = ``now`` +
+        ``valid_for`` (default: ``list_validity()``), and replace the file atomically."""
+        with _locked(path):
+            return self._write(path, signer, now, valid_for)
+
+    def _write(self, path: Path, signer: Signer, now: datetime | None,
+               valid_for: timedelta | None) -> Freshness:
+        signed_at = (now or datetime.now(UTC)).replace(microsecond=0)
+        next_update = signed_at + (valid_for or list_validity())
+        body = {"entries": [asdict(e) for e in self.entries], "signed_at": _iso(signed_at),
+                "next_update": _iso(next_update)}
         signed = {**body, "kid": signer.key_id.hex(),
                   "signature": base64.b64encode(signer.sign(_canonical(body))).decode()}
-        path.write_text(json.dumps(signed, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(signed, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(path)  # a concurrent reader sees the old list or the new, never half
+        return Freshness(certs.realm_of(signer.certificate), path.name, signed_at, next_update)
 
     @classmethod
     def load_realms(cls, keys_dir: Path, trust_list: TrustList,
                     realms: Iterable[str] = tuple(certs.REALMS)) -> RevocationList:
         """The lists of ``realms`` kept in ``keys_dir``, each checked against its realm's key,
         as one (the agency's own view; personal IDs are national, so a person's versions are
-        in one realm's list only)."""
-        return cls([entry for realm in realms
-                    for entry in cls.load(keys_dir / revocations_file(realm), trust_list,
-                                          realm=realm).entries])
+        in one realm's list only), with each list's freshness."""
+        loaded = [cls.load(keys_dir / revocations_file(realm), trust_list, realm=realm)
+                  for realm in realms]
+        return cls([e for one in loaded for e in one.entries],
+                   freshness=[f for one in loaded for f in one.freshness])
 
     @classmethod
     def load(cls, path: Path, trust_list: TrustList, *, realm: str | None = None
              ) -> RevocationList:
-        """Read and check the file; a missing file is an empty list, an altered one refused,
-        and with ``realm``, one signed by another realm's key too."""
+        """Read and check the file; a missing file is an empty list (and stale), an altered
+        one refused, and with ``realm``, one signed by another realm's key too."""
         if not path.exists():
-            return cls()
+            return cls(freshness=[Freshness(realm, path.name)])
+        return _read(path, trust_list, realm)[1]
+
+
+def renew(path: Path, trust_list: TrustList, signer: Signer, *, realm: str,
+          now: datetime | None = None, valid_for: timedelta | None = None) -> Freshness:
+    """Re-sign a realm's list, entries unchanged, with a new ``next_update`` (a missing list is
+    created empty; an altered one is refused, never re-signed). Under the list's lock, so a
+    revocation saved meanwhile is not overwritten with the entries read before it."""
+    with _locked(path):
+        return RevocationList.load(path, trust_list, realm=realm)._write(
+            path, signer, now, valid_for)
+
+
+def current_lists(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str], Signer],
+                  *, realms: Iterable[str] = tuple(certs.REALMS),
+                  now: datetime | None = None) -> RevocationList:
+    """The realms' lists as the agency holding their keys serves them: each stale or missing
+    one re-signed first. One whose key cannot be had (expired certificate, no passphrase,
+    read-only folder) stays as it is, and its staleness then shows in what is verified."""
+    at = now or datetime.now(UTC)
+    wanted = tuple(realms)
+    for realm in wanted:
+        path = keys_dir / revocations_file(realm)
+        if RevocationList.load(path, trust_list, realm=realm).staleness(realm, at) is None:
+            continue
         try:
-            signed = json.loads(path.read_text(encoding="utf-8"))
-            body = {"entries": signed["entries"], "signed_at": signed["signed_at"]}
-            kid = bytes.fromhex(signed["kid"])
-            signature = base64.b64decode(signed["signature"], validate=True)
-        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-            raise _refused(path, f"malformed: {exc}") from exc
-        cert = _check_signature(path, trust_list, kid, signature, _canonical(body))
-        signed_by = certs.realm_of(cert)
-        if realm is not None and signed_by != realm:
-            raise _refused(path, f"of the {realm} realm is signed by the {signed_by} realm's key")
-        return cls([_entry(path, raw) for raw in body["entries"]])
+            renew(path, trust_list, signer_for(realm), realm=realm, now=at)
+        except (SibookError, OSError) as exc:
+            _log.warning("the %s revocation list is stale and cannot be re-signed: %s",
+                         realm, exc)
+    return RevocationList.load_realms(keys_dir, trust_list, wanted)
+
+
+def published(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str], Signer], *,
+              now: datetime | None = None) -> dict[str, Any]:
+    """The signed civil list as it is published (re-signed first when stale, as
+    ``current_lists`` does); never another realm's."""
+    current_lists(keys_dir, trust_list, signer_for, realms=(PUBLISHED_REALM,), now=now)
+    path = keys_dir / revocations_file(PUBLISHED_REALM)
+    if not path.exists():
+        raise NotFoundError(f"no {PUBLISHED_REALM} revocation list has been signed yet; run "
+                            "`sibook keys refresh-revocations`")
+    return _read(path, trust_list, PUBLISHED_REALM)[0]
+
+
+def _read(path: Path, trust_list: TrustList, realm: str | None
+          ) -> tuple[dict[str, Any], RevocationList]:
+    try:
+        signed = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(signed, dict):
+            raise TypeError("not a JSON object")
+        body = {"entries": signed["entries"], "signed_at": signed["signed_at"]}
+        if signed.get("next_update") is not None:  # absent from lists of earlier versions
+            body["next_update"] = signed["next_update"]
+        kid = bytes.fromhex(signed["kid"])
+        signature = base64.b64decode(signed["signature"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise _refused(path, f"malformed: {exc}") from exc
+    cert = _check_signature(path, trust_list, kid, signature, _canonical(body))
+    signed_by = certs.realm_of(cert)
+    if realm is not None and signed_by != realm:
+        raise _refused(path, f"of the {realm} realm is signed by the {signed_by} realm's key")
+    freshness = Freshness(signed_by, path.name, _instant(path, body["signed_at"]),
+                          _instant(path, body.get("next_update")))
+    entries = [_entry(path, raw) for raw in body["entries"]]
+    return signed, RevocationList(entries, freshness=[freshness])
 
 
 def _check_signature(path: Path, trust_list: TrustList, kid: bytes, signature: bytes,
@@ -142,6 +286,33 @@ def _entry(path: Path, raw: Any) -> Revocation:
                           str(raw["revoked_at"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise _refused(path, f"malformed entry {raw!r}") from exc
+
+
+def _instant(path: Path, raw: Any) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        at = datetime.fromisoformat(raw)
+    except (TypeError, ValueError) as exc:
+        raise _refused(path, f"malformed time {raw!r}") from exc
+    if at.tzinfo is None:
+        raise _refused(path, f"time {raw!r} names no UTC offset")
+    return at
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on the list (a ``.lock`` file beside it) while it is rewritten."""
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _canonical(body: dict[str, Any]) -> bytes:

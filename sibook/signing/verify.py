@@ -3,20 +3,30 @@
 Checks signature, certificate chain up to a trust-list root, certificate validity, and
 revocation of the book version, and that a QR is a book's (an HI card's QR is signed the same
 way but proves no book); answers in the contract's shape
-``{"valid", "personal_id", "version", "signer", "errors"}``. Never raises on bad input.
+``{"valid", "personal_id", "version", "signer", "errors"}``, plus ``warnings`` when there are
+any. Never raises on bad input.
+
+A revocation list past its ``next_update``, written before lists had one, or missing for the
+book's realm cannot vouch that the version was not revoked since (status.py). The choice, as
+X.509 practice treats an expired CRL: soft-fail by default, ``valid`` as the signature and the
+list say, the staleness and the list's ``next_update`` in ``warnings``; hard-fail when
+``strict``, ``valid`` false with the reason in ``errors``. Checked for book versions only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from sibook.signing import certs
 from sibook.signing.pades import PDF_MAGIC, validate_pdf
 from sibook.signing.qr import revoked, verify_qr
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList
 
 NOT_A_BOOK_QR = "this is an HI card's QR, not a book's"
+NO_LIST = "no revocation list was given: revoked book versions cannot be known"
 
 
 @dataclass
@@ -26,33 +36,47 @@ class VerifyResult:
     version: int | None = None
     signer: str | None = None
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     kind: str = "unknown"  # "pdf", "qr" or "unknown"; not part of the contract's JSON
     payload: dict[str, Any] = field(default_factory=dict)
+    realm: str | None = None  # of the signing key, when the trust list holds it
 
     def as_dict(self) -> dict[str, Any]:
-        """The contract's JSON object."""
-        return {"valid": self.valid, "personal_id": self.personal_id, "version": self.version,
-                "signer": self.signer, "errors": list(self.errors)}
+        """The contract's JSON object; ``warnings`` is added only when there are any, so the
+        usual answer has exactly the contract's keys."""
+        answer = {"valid": self.valid, "personal_id": self.personal_id,
+                  "version": self.version, "signer": self.signer, "errors": list(self.errors)}
+        return answer | {"warnings": list(self.warnings)} if self.warnings else answer
 
 
-def verify(data: bytes, *, trust_list: TrustList,
-           status: RevocationStatus | None = None) -> VerifyResult:
-    """Verify a book PDF or QR text given as bytes (as read from a file)."""
+def verify(data: bytes, *, trust_list: TrustList, status: RevocationStatus | None = None,
+           strict: bool = False, now: datetime | None = None) -> VerifyResult:
+    """Verify a book PDF or QR text given as bytes (as read from a file), at ``now``."""
     if PDF_MAGIC in data[:1024]:
-        return _verify_pdf(data, trust_list, status)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return VerifyResult(valid=False, errors=[
-            "not a PDF and not QR text: the input is neither %PDF- nor UTF-8"])
+        result = _verify_pdf(data, trust_list, status)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return VerifyResult(valid=False, errors=[
+                "not a PDF and not QR text: the input is neither %PDF- nor UTF-8"])
+        result = _verify_qr(text, trust_list, status)
+    if NOT_A_BOOK_QR not in result.errors:  # a card's QR proves no book version anyway
+        _judge_list(result, status, strict, now or datetime.now(UTC))
+    result.valid = not result.errors
+    return result
+
+
+def _verify_qr(text: str, trust_list: TrustList, status: RevocationStatus | None
+               ) -> VerifyResult:
     qr = verify_qr(text, trust_list, status=status)
     personal_id, version = _identity(qr.payload)
     errors = list(qr.errors)
     if qr.document == "hi_card":  # genuine, but a card: it must not pass for the book itself
         errors.insert(0, NOT_A_BOOK_QR)
-    return VerifyResult(valid=qr.valid and not errors, personal_id=personal_id,
-                        version=version, signer=qr.signer, errors=errors, kind="qr",
-                        payload=qr.payload)
+    return VerifyResult(valid=False, personal_id=personal_id, version=version,
+                        signer=qr.signer, errors=errors, kind="qr", payload=qr.payload,
+                        realm=_realm(trust_list, qr.key_id))
 
 
 def _verify_pdf(data: bytes, trust_list: TrustList,
@@ -68,8 +92,30 @@ def _verify_pdf(data: bytes, trust_list: TrustList,
         reason = revoked(status, book)
         if reason:
             errors.append(reason)
-    return VerifyResult(valid=not errors, personal_id=personal_id, version=version,
-                        signer=pdf.signer, errors=errors, kind="pdf", payload=book)
+    return VerifyResult(valid=False, personal_id=personal_id, version=version,
+                        signer=pdf.signer, errors=errors, kind="pdf", payload=book,
+                        realm=_realm(trust_list, pdf.key_id))
+
+
+def _judge_list(result: VerifyResult, status: RevocationStatus | None, strict: bool,
+                now: datetime) -> None:
+    """Say whether the revocation list could vouch for this book version (see above)."""
+    if result.personal_id is None or result.version is None or result.realm is None:
+        return  # no book version of ours was identified: there was nothing to look up
+    problem = NO_LIST if status is None else status.staleness(result.realm, now)
+    if problem is None:
+        return
+    if strict:
+        result.errors.append(f"strict verification refuses it: {problem}")
+    else:
+        result.warnings.append(problem)
+
+
+def _realm(trust_list: TrustList, key_id: str | None) -> str | None:
+    if key_id is None:
+        return None
+    cert = trust_list.issuer(bytes.fromhex(key_id))
+    return certs.realm_of(cert) if cert is not None else None
 
 
 def _identity(payload: dict[str, Any]) -> tuple[str | None, int | None]:

@@ -7,6 +7,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,12 @@ from fastapi.testclient import TestClient
 
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
+from sibook.book import issuing
 from sibook.core.config import get_settings
+from sibook.core.errors import ConflictError
+from sibook.signing import keys
+from sibook.signing.status import RevocationList, revocations_file
+from sibook.signing.trust_list import TrustList
 
 SIBOOK = [sys.executable, "-m", "sibook.cli.main"]
 CONTRACT = {"valid", "personal_id", "version", "signer", "errors"}
@@ -65,7 +72,7 @@ def test_exported_pdf_verifies_per_contract(home: Path, exported: tuple[str, Pat
     code, answer = verify(home, exported[1])
     assert code == 0 and answer["valid"] is True, answer
     assert set(answer) == CONTRACT and answer["personal_id"] == exported[0]
-    assert answer["version"] == 1 and answer["errors"] == []
+    assert answer["version"] == 1 and answer["errors"] == [] and "warnings" not in answer
 
 
 def test_exported_qr_verifies_offline_with_only_the_trust_list(
@@ -81,32 +88,35 @@ def test_exported_qr_verifies_offline_with_only_the_trust_list(
     assert not (tmp_path / "none.db").exists()  # verifying offline touches no database
 
 
-def test_the_public_verify_endpoint_answers_as_the_cli_does(
-        home: Path, exported: tuple[str, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """``POST /api/v1/verify`` with the exported PDF and QR: valid; one byte flipped: not.
-    (Before the revocation test below, which revokes this version.)"""
+@pytest.fixture
+def client(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The API of the machine the commands run on (same database and keys)."""
     monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{home / 'sibook.db'}")
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(home / "keys"))
     monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
     get_settings.cache_clear()
     get_access_settings.cache_clear()
-    try:
-        client = TestClient(create_app())
-        pid, pdf, qr = exported
-        for path in (pdf, qr):
-            answer = client.post("/api/v1/verify", files={"file": (path.name, path.read_bytes())})
-            assert answer.status_code == 200
-            body = answer.json()
-            assert body.keys() >= CONTRACT
-            assert body["valid"] is True, body
-            assert (body["personal_id"], body["version"]) == (pid, 1)
-        data = bytearray(pdf.read_bytes())
-        data[len(data) // 3] ^= 0x01
-        body = client.post("/api/v1/verify", files={"file": ("x.pdf", bytes(data))}).json()
-        assert body["valid"] is False and body["errors"]
-    finally:
-        get_settings.cache_clear()
-        get_access_settings.cache_clear()
+    yield TestClient(create_app())
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def test_the_public_verify_endpoint_answers_as_the_cli_does(
+        client: TestClient, exported: tuple[str, Path, Path]) -> None:
+    """``POST /api/v1/verify`` with the exported PDF and QR: valid; one byte flipped: not.
+    (Before the revocation test below, which revokes this version.)"""
+    pid, pdf, qr = exported
+    for path in (pdf, qr):
+        answer = client.post("/api/v1/verify", files={"file": (path.name, path.read_bytes())})
+        assert answer.status_code == 200
+        body = answer.json()
+        assert body.keys() >= CONTRACT
+        assert body["valid"] is True, body
+        assert (body["personal_id"], body["version"]) == (pid, 1)
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    body = client.post("/api/v1/verify", files={"file": ("x.pdf", bytes(data))}).json()
+    assert body["valid"] is False and body["errors"]
 
 
 def test_a_tampered_pdf_exits_1(home: Path, exported: tuple[str, Path, Path]) -> None:
@@ -184,3 +194,122 @@ def test_a_revoked_version_exits_1_as_revoked(home: Path, exported: tuple[str, P
     assert result.returncode == 0, result.stdout + result.stderr
     code, answer = verify(home, qr)
     assert code == 1 and answer["errors"] == [f"revoked: version 1 of book {pid}: nghi gian lan"]
+
+
+# The tests below run after the revocation above: version 1 of the exported book is revoked.
+
+def _signer(home: Path, realm: str) -> keys.FileSigner:
+    passphrase = (home / "keys" / "passphrase").read_text().strip().encode()
+    return keys.load_signer(home / "keys", realm, passphrase)
+
+
+def _stale_copy(home: Path, out: Path, *, revoked: bool) -> Path:
+    """The civil list as signed two days ago: with today's entries, or (a replay of an old
+    list) from before the revocation."""
+    trust = TrustList.from_keys_dir(home / "keys")
+    listed = RevocationList.load(home / "keys" / revocations_file("civil"), trust)
+    (RevocationList(listed.entries) if revoked else RevocationList()).save(
+        out, _signer(home, "civil"), now=datetime.now(UTC) - timedelta(days=2))
+    return out
+
+
+def _offline_verify(home: Path, tmp_path: Path, *args: str) -> tuple[int, dict[str, object]]:
+    """``book verify`` on a machine with neither keys nor database: the trust list and the
+    revocation list are the files given."""
+    assert run(home, "trust-list", "export", str(tmp_path / "trust.pem")).returncode == 0
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+           "SIBOOK_KEYS_DIR": str(tmp_path / "no-keys")}
+    result = subprocess.run([*SIBOOK, "book", "verify", *args, "--trust-list",
+                             str(tmp_path / "trust.pem"), "--json"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_a_downloaded_list_verifies_offline_and_shows_the_revocation(
+        home: Path, exported: tuple[str, Path, Path], client: TestClient, tmp_path: Path
+        ) -> None:
+    pid, _, qr = exported
+    (tmp_path / "revocations.json").write_bytes(client.get("/api/v1/revocations").content)
+    code, answer = _offline_verify(home, tmp_path, str(qr), "--revocations",
+                                   str(tmp_path / "revocations.json"), "--strict")
+    assert code == 1 and "warnings" not in answer
+    assert answer["errors"] == [f"revoked: version 1 of book {pid}: nghi gian lan"]
+
+
+def test_a_replayed_list_from_before_the_revocation_is_valid_only_with_a_warning(
+        home: Path, exported: tuple[str, Path, Path], tmp_path: Path) -> None:
+    old = _stale_copy(home, tmp_path / "old.json", revoked=False)
+    code, answer = _offline_verify(home, tmp_path, str(exported[2]), "--revocations", str(old))
+    assert code == 0 and answer["valid"] is True
+    (warning,) = answer["warnings"]  # type: ignore[misc]
+    assert "old.json" in warning and "is stale: its next_update" in warning
+
+
+def test_strict_refuses_a_book_checked_against_a_stale_list(
+        home: Path, exported: tuple[str, Path, Path], tmp_path: Path) -> None:
+    old = _stale_copy(home, tmp_path / "old.json", revoked=False)
+    code, answer = _offline_verify(home, tmp_path, str(exported[2]), "--revocations", str(old),
+                                   "--strict")
+    assert code == 1 and answer["valid"] is False and set(answer) >= CONTRACT
+    (error,) = answer["errors"]  # type: ignore[misc]
+    assert error.startswith("strict verification refuses it: ") and "is stale" in error
+
+
+def test_a_named_revocation_list_that_is_not_there_cannot_verify(
+        home: Path, exported: tuple[str, Path, Path], tmp_path: Path) -> None:
+    code, answer = _offline_verify(home, tmp_path, str(exported[2]), "--revocations",
+                                   str(tmp_path / "missing.json"))
+    assert code == 1 and "no such file" in answer["errors"][0]  # type: ignore[index]
+
+
+def test_the_published_list_is_the_civil_one_and_verifies_with_only_the_trust_list(
+        home: Path, exported: tuple[str, Path, Path], client: TestClient, tmp_path: Path
+        ) -> None:
+    soldier = person(home, "defence")
+    assert run(home, "book", "export", soldier, "--realm", "defence",
+               "--pdf", str(tmp_path / "d.pdf")).returncode == 0
+    assert run(home, "book", "revoke", soldier, "--realm", "defence", "--version", "1",
+               "--reason", "nghi gian lan").returncode == 0
+    answer = client.get("/api/v1/revocations")
+    assert answer.status_code == 200 and soldier not in answer.text
+    (tmp_path / "revocations.json").write_bytes(answer.content)
+    trust = TrustList.from_pem(client.get("/api/v1/trust-list").content)
+    published = RevocationList.load(tmp_path / "revocations.json", trust, realm="civil")
+    assert [(e.personal_id, e.version) for e in published.entries] == [(exported[0], 1)]
+    assert published.staleness("civil", datetime.now(UTC)) is None
+
+
+def test_the_server_re_signs_its_stale_list_before_verifying(
+        home: Path, exported: tuple[str, Path, Path], client: TestClient) -> None:
+    path = home / "keys" / revocations_file("civil")
+    _stale_copy(home, path, revoked=True)
+    body = client.post("/api/v1/verify", files={"file": ("b.txt", exported[2].read_bytes())},
+                       params={"strict": "true"}).json()
+    assert "warnings" not in body and body["errors"] == [
+        f"revoked: version 1 of book {exported[0]}: nghi gian lan"]
+    listed = RevocationList.load(path, TrustList.from_keys_dir(home / "keys"))
+    assert listed.staleness("civil", datetime.now(UTC)) is None
+
+
+def test_a_stale_list_the_server_cannot_re_sign_is_a_warning_or_under_strict_an_error(
+        home: Path, exported: tuple[str, Path, Path], client: TestClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An old list (from before the revocation) left on the server while its key is out of
+    reach (here: the certificate expired)."""
+    path = home / "keys" / revocations_file("civil")
+    kept = path.read_bytes()
+    _stale_copy(home, path, revoked=False)
+
+    def expired(self: issuing.Agency, realm: str) -> keys.Signer:
+        raise ConflictError(f"the {realm} issuing certificate expired")
+
+    monkeypatch.setattr(issuing.Agency, "signer", expired)
+    files = {"file": ("b.txt", exported[2].read_bytes())}
+    try:
+        lax = client.post("/api/v1/verify", files=files).json()
+        strict = client.post("/api/v1/verify", files=files, params={"strict": "true"}).json()
+    finally:
+        path.write_bytes(kept)
+    assert lax["valid"] is True and "is stale" in lax["warnings"][0]
+    assert strict["valid"] is False and "warnings" not in strict
+    assert "is stale" in strict["errors"][0]

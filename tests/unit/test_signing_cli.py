@@ -1,4 +1,5 @@
-"""``sibook keys init|rotate|list`` and ``sibook trust-list export``."""
+"""``sibook keys init|rotate|list|refresh-revocations`` and ``sibook trust-list
+export|export-revocations``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typer.testing import CliRunner, Result
 
 from sibook.cli import keys as keys_cli
 from sibook.core.config import get_settings
+from sibook.signing import keys
+from sibook.signing.status import RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
 
 Run = Callable[..., Result]
@@ -97,3 +100,46 @@ def test_unreadable_certificate_refuses_list_cleanly(run: Run, tmp_path: Path) -
     result = run("keys", "list", "--json")
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert json.loads(result.stdout)["errors"]
+
+
+def test_refresh_revocations_re_signs_every_realms_list_with_a_later_next_update(
+        run: Run, tmp_path: Path) -> None:
+    run("keys", "init")
+    keys_dir = tmp_path / "keys"
+    before = RevocationList.load_realms(keys_dir, TrustList.from_keys_dir(keys_dir)).freshness
+    result = run("keys", "refresh-revocations", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["renewed"]
+    assert [r["realm"] for r in rows] == ["civil", "defence", "public_security"]
+    assert rows[0]["file"] == str(keys_dir / "revocations.json")
+    after = RevocationList.load_realms(keys_dir, TrustList.from_keys_dir(keys_dir)).freshness
+    assert all(a.next_update and b.next_update and a.next_update >= b.next_update
+               for a, b in zip(after, before, strict=True))
+
+
+def test_refresh_revocations_of_an_unknown_realm_exits_1(run: Run) -> None:
+    run("keys", "init")
+    assert run("keys", "refresh-revocations", "--realm", "navy").exit_code == 1
+
+
+def test_refresh_revocations_without_keys_exits_1(run: Run) -> None:
+    result = run("keys", "refresh-revocations", "--json")
+    assert result.exit_code == 1 and json.loads(result.stdout)["errors"]
+
+
+def test_the_exported_revocation_list_is_the_civil_one_checked_by_the_trust_list_alone(
+        run: Run, tmp_path: Path) -> None:
+    run("keys", "init")
+    keys_dir = tmp_path / "keys"
+    defence = RevocationList()
+    defence.revoke("038059749911", 1, "nghi gian lan")
+    passphrase = (keys_dir / "passphrase").read_text().strip().encode()
+    defence.save(keys_dir / revocations_file("defence"),
+                 keys.load_signer(keys_dir, "defence", passphrase))
+    out, pem = tmp_path / "revocations.json", tmp_path / "trust.pem"
+    assert run("trust-list", "export", str(pem)).exit_code == 0
+    result = run("trust-list", "export-revocations", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["realm"] == "civil"
+    published = RevocationList.load(out, TrustList.load(pem), realm="civil")
+    assert published.entries == [] and "038059749911" not in out.read_text()

@@ -1,0 +1,264 @@
+"""A revocation list's freshness: its signed ``next_update``, stale lists in verification (a
+warning, or invalid when strict), old-format and replayed lists, renewal. A fixed clock."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sibook.core.config import get_settings
+from sibook.core.errors import ConflictError, ValidationError
+from sibook.signing import keys, status
+from sibook.signing.keys import Signer
+from sibook.signing.pades import sign_pdf
+from sibook.signing.qr import sign_qr
+from sibook.signing.status import RevocationList, revocations_file
+from sibook.signing.verify import NO_LIST, verify
+from tests.unit.test_signing_support import PASSPHRASE, Agency, book_payload, make_agency, tiny_pdf
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+PID = "001090001234"  # book_payload's person, version 3
+
+
+@pytest.fixture(scope="module")
+def agency(tmp_path_factory: pytest.TempPathFactory) -> Agency:
+    return make_agency(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(agency: Agency) -> bytes:
+    return sign_pdf(tiny_pdf(), agency.signer, book=book_payload())
+
+
+@pytest.fixture(autouse=True)
+def default_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("SIBOOK_REVOCATION_LIST_HOURS", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def saved(agency: Agency, path: Path, *, at: datetime, revoked: bool = False) -> RevocationList:
+    revocations = RevocationList()
+    if revoked:
+        revocations.revoke(PID, 3, "suspected fraud", at=at)
+    revocations.save(path, agency.signer, now=at)
+    return RevocationList.load(path, agency.trust_list)
+
+
+def test_a_list_is_current_until_its_next_update_24_hours_after_signing(
+        agency: Agency, tmp_path: Path) -> None:
+    listed = saved(agency, tmp_path / "r.json", at=T0)
+    assert listed.staleness("civil", T0 + timedelta(hours=23, minutes=59)) is None
+    problem = listed.staleness("civil", T0 + timedelta(hours=24))
+    assert problem is not None and "is stale: its next_update 2026-03-02T08:00:00+00:00" in problem
+
+
+@pytest.mark.parametrize("kind", ["pdf", "qr"])
+def test_past_next_update_a_good_book_is_valid_with_a_warning_naming_it(
+        agency: Agency, signed_pdf: bytes, tmp_path: Path, kind: str) -> None:
+    data = signed_pdf if kind == "pdf" else sign_qr(book_payload(), agency.signer).encode()
+    listed = saved(agency, tmp_path / "r.json", at=T0)
+    result = verify(data, trust_list=agency.trust_list, status=listed,
+                    now=T0 + timedelta(days=2))
+    assert result.valid and result.errors == []
+    assert result.warnings == [
+        "the revocation list of the civil realm (r.json, signed 2026-03-01T08:00:00+00:00) is "
+        "stale: its next_update 2026-03-02T08:00:00+00:00 has passed, and a version revoked "
+        "since would not show"]
+
+
+def test_strict_verification_makes_a_stale_list_invalid(
+        agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
+    listed = saved(agency, tmp_path / "r.json", at=T0)
+    result = verify(signed_pdf, trust_list=agency.trust_list, status=listed, strict=True,
+                    now=T0 + timedelta(days=2))
+    assert not result.valid and result.warnings == []
+    (error,) = result.errors
+    assert error.startswith("strict verification refuses it: the revocation list of the civil "
+                            "realm") and "is stale" in error
+
+
+def test_a_current_list_gives_no_warning_even_when_strict(
+        agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
+    listed = saved(agency, tmp_path / "r.json", at=T0)
+    result = verify(signed_pdf, trust_list=agency.trust_list, status=listed, strict=True,
+                    now=T0 + timedelta(hours=1))
+    assert result.valid and result.warnings == [] and result.errors == []
+
+
+def test_the_window_is_sibook_revocation_list_hours(
+        agency: Agency, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIBOOK_REVOCATION_LIST_HOURS", "2")
+    get_settings.cache_clear()
+    listed = saved(agency, tmp_path / "r.json", at=T0)
+    assert [f.next_update for f in listed.freshness] == [T0 + timedelta(hours=2)]
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "nan", "100000"])
+def test_a_window_that_vouches_for_nothing_is_refused(
+        agency: Agency, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hours: str) -> None:
+    monkeypatch.setenv("SIBOOK_REVOCATION_LIST_HOURS", hours)
+    get_settings.cache_clear()
+    with pytest.raises(ValidationError, match="SIBOOK_REVOCATION_LIST_HOURS: must be more"):
+        RevocationList().save(tmp_path / "r.json", agency.signer, now=T0)
+
+
+@pytest.mark.parametrize("edit", ["moved", "removed"])
+def test_an_edited_next_update_breaks_the_lists_signature(
+        agency: Agency, tmp_path: Path, edit: str) -> None:
+    path = tmp_path / "r.json"
+    saved(agency, path, at=T0, revoked=True)
+    signed = json.loads(path.read_text(encoding="utf-8"))
+    if edit == "moved":
+        signed["next_update"] = "2027-03-01T08:00:00+00:00"
+    else:  # passing for a list of an earlier version, which would only be stale
+        del signed["next_update"]
+    path.write_text(json.dumps(signed), encoding="utf-8")
+    with pytest.raises(ValidationError, match=f"{path}: revocation list bad signature"):
+        RevocationList.load(path, agency.trust_list)
+
+
+def _earlier_version_list(path: Path, signer: Signer, revoked: bool) -> None:
+    """A list as versions before next_update wrote it: signed over entries and signed_at."""
+    entries = ([{"personal_id": PID, "version": 3, "reason": "suspected fraud",
+                 "revoked_at": "2026-02-01T00:00:00+00:00"}] if revoked else [])
+    body = {"entries": entries, "signed_at": "2026-02-01T00:00:00+00:00"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    path.write_text(json.dumps({**body, "kid": signer.key_id.hex(), "signature": base64.b64encode(
+        signer.sign(canonical.encode())).decode()}), encoding="utf-8")
+
+
+def test_a_list_of_an_earlier_version_without_next_update_loads_as_stale(
+        agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
+    path = tmp_path / revocations_file("civil")
+    _earlier_version_list(path, agency.signer, revoked=True)
+    listed = RevocationList.load(path, agency.trust_list, realm="civil")
+    assert listed.is_revoked(PID, 3) == "suspected fraud"
+    result = verify(signed_pdf, trust_list=agency.trust_list, status=listed, now=T0)
+    assert result.errors == [f"revoked: version 3 of book {PID}: suspected fraud"]
+    assert result.warnings == [
+        "the revocation list of the civil realm (revocations.json, signed "
+        "2026-02-01T00:00:00+00:00) has no next_update, as written by an earlier version: "
+        "treated as stale"]
+
+
+def test_a_replayed_list_from_before_a_revocation_is_reported_stale(
+        agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
+    replayed = saved(agency, tmp_path / "old.json", at=T0)
+    current = saved(agency, tmp_path / "new.json", at=T0 + timedelta(hours=20), revoked=True)
+    later = T0 + timedelta(hours=30)
+    with_old = verify(signed_pdf, trust_list=agency.trust_list, status=replayed, now=later)
+    strict_old = verify(signed_pdf, trust_list=agency.trust_list, status=replayed, now=later,
+                        strict=True)
+    with_new = verify(signed_pdf, trust_list=agency.trust_list, status=current, now=later)
+    assert with_old.valid and "is stale" in with_old.warnings[0]
+    assert not strict_old.valid and "is stale" in strict_old.errors[0]
+    assert not with_new.valid and with_new.warnings == []
+    assert with_new.errors == [f"revoked: version 3 of book {PID}: suspected fraud"]
+
+
+def test_renewing_makes_a_stale_list_current_with_its_entries_unchanged(
+        agency: Agency, tmp_path: Path) -> None:
+    path = tmp_path / revocations_file("civil")
+    saved(agency, path, at=T0, revoked=True)
+    later = T0 + timedelta(hours=30)
+    renewed = status.renew(path, agency.trust_list, agency.signer, realm="civil", now=later)
+    listed = RevocationList.load(path, agency.trust_list, realm="civil")
+    assert renewed.next_update == later + timedelta(hours=24)
+    assert listed.staleness("civil", later) is None
+    assert listed.is_revoked(PID, 3) == "suspected fraud"
+
+
+def test_renewing_an_earlier_versions_list_gives_it_a_next_update(
+        agency: Agency, tmp_path: Path) -> None:
+    path = tmp_path / revocations_file("civil")
+    _earlier_version_list(path, agency.signer, revoked=True)
+    status.renew(path, agency.trust_list, agency.signer, realm="civil", now=T0)
+    listed = RevocationList.load(path, agency.trust_list, realm="civil")
+    assert listed.staleness("civil", T0) is None and listed.is_revoked(PID, 3)
+
+
+def test_an_altered_list_is_refused_not_renewed(agency: Agency, tmp_path: Path) -> None:
+    path = tmp_path / revocations_file("civil")
+    saved(agency, path, at=T0, revoked=True)
+    signed = json.loads(path.read_text(encoding="utf-8"))
+    signed["entries"] = []
+    path.write_text(json.dumps(signed), encoding="utf-8")
+    with pytest.raises(ValidationError, match="bad signature"):
+        status.renew(path, agency.trust_list, agency.signer, realm="civil", now=T0)
+
+
+def test_a_missing_list_is_stale_and_strict_refuses_the_book(
+        agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
+    missing = RevocationList.load(tmp_path / "none.json", agency.trust_list, realm="civil")
+    result = verify(signed_pdf, trust_list=agency.trust_list, status=missing, strict=True,
+                    now=T0)
+    assert result.errors == ["strict verification refuses it: no revocation list of the civil "
+                             "realm (none.json): revoked book versions cannot be known"]
+
+
+def test_no_list_at_all_is_a_warning_and_strict_refuses_it(agency: Agency,
+                                                            signed_pdf: bytes) -> None:
+    lax = verify(signed_pdf, trust_list=agency.trust_list, now=T0)
+    strict = verify(signed_pdf, trust_list=agency.trust_list, strict=True, now=T0)
+    assert (lax.valid, lax.warnings) == (True, [NO_LIST])
+    assert (strict.valid, strict.errors) == (False, [f"strict verification refuses it: {NO_LIST}"])
+
+
+def test_another_realms_list_does_not_vouch_for_a_civil_book(
+        agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
+    path = tmp_path / revocations_file("defence")
+    RevocationList().save(path, keys.load_signer(agency.keys_dir, "defence", PASSPHRASE), now=T0)
+    result = verify(signed_pdf, trust_list=agency.trust_list,
+                    status=RevocationList.load(path, agency.trust_list), now=T0)
+    assert result.valid and result.warnings == [
+        "no revocation list of the civil realm was given: revoked book versions cannot be known"]
+
+
+def test_new_keys_come_with_a_current_empty_list_for_every_realm(tmp_path: Path) -> None:
+    made = make_agency(tmp_path / "keys", now=T0)
+    lists = RevocationList.load_realms(made.keys_dir, made.trust_list)
+    assert lists.entries == []
+    assert {(f.realm, f.signed_at, f.next_update) for f in lists.freshness} == {
+        (realm, T0, T0 + timedelta(hours=24)) for realm in ("civil", "defence",
+                                                             "public_security")}
+
+
+def test_the_agency_re_signs_its_stale_lists_before_answering(tmp_path: Path) -> None:
+    made = make_agency(tmp_path / "keys", now=T0)
+    later = T0 + timedelta(days=3)
+    lists = status.current_lists(made.keys_dir, made.trust_list, lambda realm: keys.load_signer(
+        made.keys_dir, realm, PASSPHRASE), now=later)
+    assert {f.signed_at for f in lists.freshness} == {later}
+    assert all(lists.staleness(realm, later) is None
+               for realm in ("civil", "defence", "public_security"))
+
+
+def test_a_list_the_agency_cannot_re_sign_stays_stale_and_says_so(tmp_path: Path) -> None:
+    made = make_agency(tmp_path / "keys", now=T0)
+
+    def expired(realm: str) -> Signer:
+        raise ConflictError(f"the {realm} issuing certificate expired")
+
+    later = T0 + timedelta(days=3)
+    lists = status.current_lists(made.keys_dir, made.trust_list, expired, now=later)
+    problem = lists.staleness("civil", later)
+    assert problem is not None and "is stale" in problem
+
+
+def test_the_published_list_is_the_civil_one_only(tmp_path: Path) -> None:
+    made = make_agency(tmp_path / "keys", now=T0)
+    defence = RevocationList()
+    defence.revoke("038059749911", 1, "nghi gian lan", at=T0)
+    defence.save(made.keys_dir / revocations_file("defence"),
+                 keys.load_signer(made.keys_dir, "defence", PASSPHRASE), now=T0)
+    signed = status.published(made.keys_dir, made.trust_list, lambda realm: keys.load_signer(
+        made.keys_dir, realm, PASSPHRASE), now=T0 + timedelta(hours=1))
+    assert signed["entries"] == [] and signed["signed_at"] == "2026-03-01T08:00:00+00:00"
+    assert "038059749911" not in json.dumps(signed)
