@@ -50,6 +50,8 @@ class Action(StrEnum):
     BOOK_ISSUE = "book.issue"
     CONTRIBUTION_READ = "contribution.read"
     CONTRIBUTION_DECLARE = "contribution.declare"
+    VOLUNTARY_READ = "voluntary.read"
+    VOLUNTARY_PAY = "voluntary.pay"
     HI_CHECK = "hi.check"
     AUDIT_READ = "audit.read"
 
@@ -91,6 +93,12 @@ RULES: dict[Action, Rule] = {
                                    officer_roles=ALL_ROLES),
     Action.CONTRIBUTION_DECLARE: Rule("declare contributions", employer=True,
                                       officer_roles=CLERK),
+    # A voluntary participant's payments are theirs and the agency's, no employer's.
+    Action.VOLUNTARY_READ: Rule("read voluntary SI payments", citizen=True,
+                                officer_roles=ALL_ROLES),
+    # Recorded by the agency from the collector's or bank's receipt, never by the payer: a
+    # citizen who could post their own payment could buy SI months with a claim.
+    Action.VOLUNTARY_PAY: Rule("record a voluntary SI payment", officer_roles=CLERK),
     Action.HI_CHECK: Rule("check HI validity at a health facility", hospital=True,
                           officer_roles=ALL_ROLES),
     Action.AUDIT_READ: Rule("audit the access log", officer_roles=frozenset({"auditor"}),

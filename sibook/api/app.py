@@ -20,6 +20,7 @@ from sibook.api import problems, rules
 from sibook.api.body_limit import BodyLimit
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
+from sibook.contributions import voluntary_api
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.portal import pages as portal
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
     v1.include_router(rules.router)
     v1.include_router(access_api.router)
     v1.include_router(contributions_api.router)
+    v1.include_router(voluntary_api.router)
     v1.include_router(book_api.router)
     app.include_router(v1)
     app.include_router(portal.router)  # the citizen portal's pages, at /portal

@@ -91,6 +91,26 @@ class Arrear:
 
 
 @dataclass(frozen=True)
+class OwedMonth:
+    """A voluntary month not paid in full: it does not count until it is (Law 41/2024 Art 36)."""
+
+    month: Period
+    status: str  # unpaid | partly_paid
+    due: int | None  # None: the law cannot price the month at the declared income
+    paid: int
+
+
+@dataclass(frozen=True)
+class VoluntaryPaid:
+    """A voluntary participant's payments (paid on, reference, amount), the months they leave
+    unpaid and the credit left over for the next months."""
+
+    payments: Sequence[tuple[date, str, int]]
+    owed: Sequence[OwedMonth]
+    credit: int
+
+
+@dataclass(frozen=True)
 class BookInputs:
     header: Header
     lines: Sequence[Line]
@@ -99,6 +119,7 @@ class BookInputs:
     arrears: Sequence[Arrear] = ()
     ui_reserved_months: int = 0
     benefits: Sequence[dict[str, Any]] = field(default_factory=tuple)  # no benefits table yet
+    voluntary: VoluntaryPaid | None = None  # None: never a voluntary participant
 
 
 def merge_lines(lines: Iterable[Line]) -> list[Line]:
@@ -117,27 +138,32 @@ def assemble(inputs: BookInputs) -> dict[str, Any]:
     """The book's payload: JSON-ready, ints and strings only."""
     rows = merge_lines(inputs.lines)
     unpaid = {(a.employer_code, a.month) for a in inputs.arrears}
-    return {
+    owed = inputs.voluntary.owed if inputs.voluntary else ()
+    payload = {
         "format": FORMAT,
         "header": _header(inputs.header),
-        "sheets": [_row(r) for r in rows],
+        "sheets": [_row(r, owed) for r in rows],
         "ui_periods": [_ui(u) for u in inputs.ui],
         "hi_periods": [_hi(h) for h in sorted(inputs.hi, key=lambda h: h.valid_from)],
         "arrears": [_arrear(a) for a in sorted(inputs.arrears, key=lambda a: a.month)],
         "benefits": [dict(b) for b in inputs.benefits],
-        "totals": totals(rows, inputs.ui, unpaid, inputs.ui_reserved_months),
+        "totals": totals(rows, inputs.ui, unpaid, inputs.ui_reserved_months, len(owed)),
     }
+    if inputs.voluntary is not None:  # absent from other books: their content stays as it was
+        payload["voluntary"] = _voluntary(inputs.voluntary)
+    return payload
 
 
 def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | None, Period]],
-           ui_reserved_months: int) -> dict[str, int]:
-    """Months of SI and UI; months in arrears are not counted until the employer pays them."""
-    si = sum(_months(r) for r in rows) - len(unpaid)
+           ui_reserved_months: int, voluntary_owed: int = 0) -> dict[str, int]:
+    """Months of SI and UI; months in arrears are not counted until the employer pays them,
+    voluntary months not paid in full (``voluntary_owed``) until the participant does."""
+    si = sum(_months(r) for r in rows) - len(unpaid) - voluntary_owed
     ui_months = sum(_months(u) for u in ui)
     ui_months -= sum(1 for code, m in unpaid for u in ui
                      if u.employer_code == code and u.from_month <= m <= u.to_month)
     return {"si_months": si, "si_years": si // 12, "si_remaining_months": si % 12,
-            "unpaid_months": len(unpaid), "ui_months": ui_months,
+            "unpaid_months": len(unpaid) + voluntary_owed, "ui_months": ui_months,
             "ui_reserved_months": ui_reserved_months}
 
 
@@ -185,13 +211,24 @@ def _header(h: Header) -> dict[str, Any]:
             "nationality": h.nationality, "realm": h.realm}
 
 
-def _row(r: Line) -> dict[str, Any]:
-    return {"from": str(r.from_month), "to": None if r.ongoing else str(r.to_month),
-            "months": _months(r), "kind": r.kind,
-            "employer_code": r.employer_code, "employer_name": r.employer_name,
-            "job_title": r.job_title, "salary_basis": r.salary_basis,
-            "allowances": r.allowances, "employer": r.employer_share,
-            "employee": r.employee_share}
+def _row(r: Line, owed: Sequence[OwedMonth]) -> dict[str, Any]:
+    row: dict[str, Any] = {"from": str(r.from_month), "to": None if r.ongoing else str(r.to_month),
+                           "months": _months(r), "kind": r.kind,
+                           "employer_code": r.employer_code, "employer_name": r.employer_name,
+                           "job_title": r.job_title, "salary_basis": r.salary_basis,
+                           "allowances": r.allowances, "employer": r.employer_share,
+                           "employee": r.employee_share}
+    if r.kind == "voluntary":  # the row's months the participant has not paid in full
+        row["unpaid"] = [{"month": str(m.month), "status": m.status, "due": m.due,
+                          "paid": m.paid}
+                         for m in owed if r.from_month <= m.month <= r.to_month]
+    return row
+
+
+def _voluntary(v: VoluntaryPaid) -> dict[str, Any]:
+    return {"payments": [{"paid_on": day.isoformat(), "reference": reference, "amount": amount}
+                         for day, reference, amount in v.payments],
+            "paid": sum(amount for _, _, amount in v.payments), "credit": v.credit}
 
 
 def _ui(u: UISpan) -> dict[str, Any]:

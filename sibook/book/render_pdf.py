@@ -83,7 +83,7 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
     _line(pdf, f"Thời gian đóng BHTN: {t['ui_months']} tháng, bảo lưu "
                f"{t['ui_reserved_months']} tháng", height=8)
     if t["unpaid_months"]:
-        _line(pdf, f"Tháng đơn vị chưa đóng đủ: {t['unpaid_months']}", height=8)
+        _line(pdf, f"Tháng chưa đóng đủ (chưa tính): {t['unpaid_months']}", height=8)
     pdf.image(BytesIO(qr_png), x=pdf.w / 2 - 30, y=pdf.get_y() + 6, w=60)
     pdf.set_y(pdf.h - 45)
     pdf.set_font(FAMILY, "", 8)
@@ -135,6 +135,12 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
                "chưa đóng" if a["status"] == "unpaid" else "đóng thiếu", _vnd(a["withheld"]),
                f"{_vnd(a['employer_due'])} / {_vnd(a['employer_paid'])}"]
               for a in book["arrears"]])
+    if "voluntary" in book:  # a voluntary month counts only once paid in full
+        _section(pdf, "THÁNG ĐÓNG BẢO HIỂM XÃ HỘI TỰ NGUYỆN CHƯA ĐÓNG ĐỦ",
+                 ["Tháng", "Tình trạng", "Phải đóng", "Đã đóng"],
+                 [[_month(u["month"]), "chưa đóng" if u["status"] == "unpaid" else "đóng thiếu",
+                   _vnd(u["due"]), _vnd(u["paid"])]
+                  for r in book["sheets"] for u in r.get("unpaid", ())])
     _section(pdf, "CHẾ ĐỘ BẢO HIỂM XÃ HỘI ĐÃ GIẢI QUYẾT", ["Chế độ", "Ghi chú"],
              [[str(b.get("kind", "")), str(b.get("note", ""))] for b in book["benefits"]])
 

@@ -7,12 +7,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sibook.book import versions
+# The module, not its names: batch imports the registry, whose service imports this module,
+# so whichever of the two is imported first finds the other half-made.
+from sibook.book import batch, versions
 from sibook.book.assemble import Header, HISpan
-from sibook.book.batch import EmployerFacts
-from sibook.book.sheets import PersonInputs, employer_ids, payload_of
+from sibook.book.sheets import PersonInputs, charges_of, employer_ids, lines_of, payload_of
 from sibook.book.store import SIBook
 from sibook.contributions import service as contributions
+from sibook.contributions.voluntary import Account, allocate
+from sibook.core.period import Period
 from sibook.registry import service as registry
 
 
@@ -50,12 +53,24 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
                for c in registry.hi_cards_of(session=session, person_id=person_id)],
         ui_reserved_months=contributions.ui_reserved_months(session=session,
                                                             person_id=person_id),
+        voluntary_payments=contributions.voluntary_payments_of(session=session,
+                                                               person_id=person_id),
     )
     # The employers and their unpaid months as the batch path reads them, by the same code: a
     # book must not depend on the path that made it.
-    known = EmployerFacts()
+    known = batch.EmployerFacts()
     known.load(session, employer_ids(person), as_of)
     return payload_of(person, known.employers, known.statuses, as_of)
+
+
+def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Account:
+    """The person's voluntary months up to ``as_of`` and what their payments made by then pay,
+    each month priced as the book's sheet rows price it (the state's support included)."""
+    periods = [r for r in contributions.si_periods_of(session=session, person_id=person_id)
+               if r.kind == "voluntary"]
+    charges = charges_of(lines_of(periods, {}, Period.of(as_of)))
+    paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
+    return allocate(charges, paid, as_of)
 
 
 def current_version(

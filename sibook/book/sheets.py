@@ -22,11 +22,14 @@ from sibook.book.assemble import (
     Header,
     HISpan,
     Line,
+    OwedMonth,
     Shares,
     UISpan,
+    VoluntaryPaid,
     assemble,
 )
 from sibook.contributions.service import ParticipationRow, UIRow
+from sibook.contributions.voluntary import Charge, Payment, allocate
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.law import Fund
@@ -173,6 +176,7 @@ class PersonInputs:
     ui_rows: Sequence[UIRow]
     cards: Sequence[HISpan]
     ui_reserved_months: int
+    voluntary_payments: Sequence[Payment] = ()
 
 
 def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
@@ -184,7 +188,33 @@ def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
     return assemble(BookInputs(
         header=p.header, lines=lines, ui=ui_spans(p.ui_rows, employers, last),
         hi=[c for c in p.cards if c.valid_from <= as_of],  # a card not yet begun is no fact yet
-        arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months))
+        arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months,
+        voluntary=voluntary_paid(p, lines, as_of)))
+
+
+def voluntary_paid(p: PersonInputs, lines: Sequence[Line], as_of: date) -> VoluntaryPaid | None:
+    """What the person's voluntary payments made by ``as_of`` pay of their voluntary lines;
+    None for someone who never was a voluntary participant."""
+    if not p.voluntary_payments and all(r.kind != "voluntary" for r in p.periods):
+        return None
+    account = allocate(charges_of(lines), p.voluntary_payments, as_of)
+    return VoluntaryPaid([(x.paid_on, x.reference, x.amount) for x in account.payments],
+                         [OwedMonth(m.month, m.status, m.due, m.paid) for m in account.unpaid()],
+                         account.credit)
+
+
+def charges_of(lines: Sequence[Line]) -> list[Charge]:
+    """Each month of the voluntary lines with what the participant pays for it: the line's
+    share, the state's support already taken off within the months the law allows."""
+    out: list[Charge] = []
+    for line in lines:
+        if line.kind != "voluntary":
+            continue
+        for index in range(line.from_month.index, line.to_month.index + 1):
+            before = line.employee_share is None and not _voluntary_rules_at(index)
+            out.append(Charge(Period.from_index(index), line.salary_basis, line.employee_share,
+                              before_rules=before))
+    return out
 
 
 def employer_ids(p: PersonInputs) -> set[int]:
@@ -204,6 +234,18 @@ def _support_spans(a: int, b: int, epoch: int, group: str | None, used: int
     if left == 0:
         return ((a, b, None),)
     return (a, a + left - 1, group), (a + left, b, None)
+
+
+@cache
+def _voluntary_rules_at(index: int) -> bool:
+    """Whether the law tables hold voluntary SI's rate and income floor for the month."""
+    month = Period.from_index(index)
+    try:
+        law.fund_rates("voluntary", month)
+        law.parameter("rural_poverty_line", month)
+    except ValidationError:  # NoRuleInForce
+        return False
+    return True
 
 
 @cache

@@ -25,12 +25,14 @@ from sibook.contributions import queries, staging
 from sibook.contributions.declare import DeclarationRefused
 from sibook.contributions.declare import declare as file_declaration
 from sibook.contributions.payments import post_payment
+from sibook.contributions.voluntary_payments import PaymentConflict, post_voluntary_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import MONTH_PATTERN, Period
 from sibook.registry import service as registry
 
-payments_app = typer.Typer(help="Employers' payments (remittances).", no_args_is_help=True)
+payments_app = typer.Typer(help="Payments: employers' remittances, voluntary participants' "
+                           "contributions.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
 
 
@@ -162,6 +164,49 @@ def payments_post(
     )
 
 
+@payments_app.command("voluntary")
+def payments_voluntary(
+    personal_id: str = typer.Argument(..., help="12-digit personal ID of the participant."),
+    amount: int = typer.Option(..., "--amount", help="Amount in VND."),
+    reference: str = typer.Option(..., "--reference",
+                                  help="The payment's reference (bank, collection agent)."),
+    paid_on: str = typer.Option(..., "--date", help="Day paid, YYYY-MM-DD."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Record a voluntary participant's payment (monthly, every 3, 6 or 12 months, or years
+    ahead: Law 41/2024 Art 36); it pays the oldest unpaid months first. Re-posting a reference
+    changes nothing."""
+    day = parse_date(paid_on, "--date")
+    person_id: int | None = None
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id)
+            result = post_voluntary_payment(session=session, person_id=person_id,
+                                            personal_id=personal_id, amount=amount,
+                                            reference=reference, paid_on=day)
+            logged(session, Action.VOLUNTARY_PAY, "payments voluntary", [person_id])
+    except (PaymentConflict, ValidationError) as exc:
+        if person_id is not None:  # its checks read the person's record: logged, though refused
+            with unit_of_work(ready_engine()) as session:
+                logged(session, Action.VOLUNTARY_PAY, "payments voluntary", [person_id],
+                       outcome="refused")
+        problems = ([Problem(field=exc.field, reason=str(exc))]
+                    if isinstance(exc, PaymentConflict) else exc.problems)
+        refuse(problems, as_json, {"posted": False})
+    emit({"posted": True, **result}, as_json, _show_voluntary_payment)
+
+
+def _show_voluntary_payment(d: dict[str, Any]) -> None:
+    months = ", ".join(f"{a['month']} ({a['amount']:,})" for a in d["allocated"])
+    console.print(
+        f"payment {d['payment_no']} of {d['personal_id']}, {d['amount']:,} VND "
+        f"({d['reference']}, {d['paid_on']}): "
+        + ("already posted; " if d["replayed"] else "")
+        + (f"pays {months}" if months else "pays no month yet")
+        + (f"; credit {d['credit']:,} VND pays the next months" if d["credit"] else "")
+    )
+
+
 @ledger_app.command("show")
 def ledger_show(
     personal_id: str = typer.Argument(..., help="12-digit personal ID."),
@@ -169,7 +214,8 @@ def ledger_show(
     as_of: str = typer.Option(None, "--as-of", help="Status on this date (default today)."),
     as_json: bool = JsonFlag,
 ) -> None:
-    """Per month: employer, basis, amounts per fund, and paid / partly paid / unpaid."""
+    """Per month: employer, basis, amounts per fund, and paid / partly paid / unpaid; voluntary
+    months with what the participant owed and paid."""
     day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
     first = parse_month(since, "--from") if since is not None else None
     try:
@@ -192,12 +238,18 @@ def _show_person(d: dict[str, Any]) -> None:
     show_table(
         f"Contribution months of {d['personal_id']}",
         ("month", "employer", "basis", "employee", "employer share", "status"),
-        ((m["month"], m["employer"], m["basis"], _total(m["employee_share"]),
-          _total(m["employer_share"]),
-          m["status"] + (" (deducted, not remitted)" if m["deducted_not_remitted"] else ""))
-         for m in d["months"]),
+        ((m["month"], m["employer"] or m["kind"], m["basis"], _total(m["employee_share"]),
+          _total(m["employer_share"]), _status(m)) for m in d["months"]),
     )
     console.print(d["summary"])
+
+
+def _status(m: dict[str, Any]) -> str:
+    if m["deducted_not_remitted"]:
+        return f"{m['status']} (deducted, not remitted)"
+    if m["kind"] == "voluntary" and m["status"] == "partly_paid":
+        return f"partly_paid ({m['paid']:,} of {m['due']:,})"
+    return str(m["status"])
 
 
 def _total(share: dict[str, int] | None) -> int | str:

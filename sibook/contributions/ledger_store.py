@@ -4,7 +4,11 @@ Dues and payments are kept per employer and month (the per-worker breakdown is d
 the participation periods), so a national month is a few hundred thousand rows. Keys lead with
 the month (``period`` = Period.index) so the tables can be range-partitioned by month on
 PostgreSQL. Corrections are new entries with negative amounts; migration 0003 installs triggers
-that refuse UPDATE and DELETE on both backends.
+that refuse UPDATE and DELETE on both backends (migration 0007 on ``voluntary_payments``).
+
+A voluntary participant pays for themself, not through an employer: their payments are kept per
+person (keys lead with ``person_id``, as the participation periods'), and the months they pay
+are computed when read (``contributions.voluntary``), never stored.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +26,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,7 +40,8 @@ FUNDS = (
     "health",
     "unemployment",
 )
-APPEND_ONLY = ("ledger_entries", "payments", "payment_allocations", "declarations")
+APPEND_ONLY = ("ledger_entries", "payments", "payment_allocations", "declarations",
+               "voluntary_payments")
 
 
 class Declaration(Base):
@@ -118,3 +125,29 @@ class PaymentAllocation(Base):
     payment_id: Mapped[int] = mapped_column(BigId, ForeignKey("payments.payment_id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     paid_on: Mapped[date] = mapped_column(Date)
+
+
+class VoluntaryPayment(Base):
+    """What a voluntary participant paid (đóng BHXH tự nguyện), with the payment's reference.
+
+    The reference (a bank transaction, a collection agent's receipt) is the idempotency key per
+    person, compared in upper case (``idempotency_key``): banks print it in either case.
+    """
+
+    __tablename__ = "voluntary_payments"
+    __table_args__ = (
+        UniqueConstraint("person_id", "idempotency_key"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("persons.person_id"), primary_key=True
+    )
+    payment_no: Mapped[int] = mapped_column(Integer, primary_key=True)  # the person's 1, 2, ...
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(40))
+    paid_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -22,6 +22,27 @@ MAX_PAYMENT = 1_000_000_000_000  # input sanity bound (1,000 billion VND), not a
 # law's split at 1/1/1995, FACTS §4.1). A payment dated earlier is a typing error.
 FIRST_PAYMENT_DAY = date(1995, 1, 1)
 
+
+def checked_payment(*, amount: int, reference: str, paid_on: date, today: date | None = None,
+                    what: str = "the bank reference") -> str:
+    """The reference of a payment as it is stored (trimmed), once the payment's amount,
+    reference and date are possible; refused naming the field otherwise. ``what`` names the
+    reference in the reason."""
+    if not 0 < amount <= MAX_PAYMENT:
+        raise ValidationError(field="amount", reason=f"must be 1..{MAX_PAYMENT:,} VND")
+    trimmed = reference.strip()
+    # Shown on every statement: no NUL or line break, as for names.
+    problem = "must not be empty" if not trimmed else text_problem(trimmed, 40)
+    if problem:
+        raise ValidationError(field="reference", reason=f"{what} {problem}")
+    if paid_on > (today or date.today()):
+        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is in the future")
+    if paid_on < FIRST_PAYMENT_DAY:
+        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is before social "
+                              f"insurance began ({FIRST_PAYMENT_DAY.isoformat()})")
+    return trimmed
+
+
 def post_payment(
     *,
     session: Session,
@@ -32,18 +53,8 @@ def post_payment(
     today: date | None = None,
 ) -> dict[str, Any]:
     """Post a payment once: the same bank reference again answers the first result."""
-    if not 0 < amount <= MAX_PAYMENT:
-        raise ValidationError(field="amount", reason=f"must be 1..{MAX_PAYMENT:,} VND")
-    reference = bank_reference.strip()
-    # Shown on every statement: no NUL or line break, as for names.
-    problem = "must not be empty" if not reference else text_problem(reference, 40)
-    if problem:
-        raise ValidationError(field="reference", reason=f"the bank reference {problem}")
-    if paid_on > (today or date.today()):
-        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is in the future")
-    if paid_on < FIRST_PAYMENT_DAY:
-        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is before social "
-                              f"insurance began ({FIRST_PAYMENT_DAY.isoformat()})")
+    reference = checked_payment(amount=amount, reference=bank_reference, paid_on=paid_on,
+                                today=today)
     employer = registry.employer_by_code(session=session, code=employer_code, lock=True)
     conn = session.connection()
     # Banks print a transaction reference in either case: "vcb-0001" is VCB-0001 again, and

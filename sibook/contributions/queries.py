@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sibook.book import service as book
 from sibook.contributions import ledger
-from sibook.contributions.service import person_months, si_periods_of
+from sibook.contributions.service import PersonMonth, person_months, si_periods_of
 from sibook.contributions.statement import employer_months
 from sibook.core.period import Period
 from sibook.registry import service as registry
@@ -20,7 +21,9 @@ def person_ledger(
     employer_code: str | None = None,
 ) -> dict[str, Any]:
     """The person's months and their summary; with ``employer_code``, only the months worked
-    for that employer, and the summary of those only (an employer's view of its worker)."""
+    for that employer, and the summary of those only (an employer's view of its worker).
+    Voluntary months show what the participant owed and paid (``due``, ``paid``); they are no
+    employer's business."""
     employer_ids = {
         r.employer_id
         for r in si_periods_of(session=session, person_id=person_id)
@@ -34,35 +37,51 @@ def person_ledger(
             as_of=as_of,
             regions={i: e.region for i, e in employers.items()},
         )
-    if employer_code is not None:
-        months = [m for m in months if employers[m.employer_id].code == employer_code]
-    shown = [m for m in months if since is None or m.month >= since]
+    rows: list[dict[str, Any]] = [_employed(m, employers[m.employer_id].code) for m in months
+                                  if employer_code in (None, employers[m.employer_id].code)]
+    extra: dict[str, int] = {}
+    if employer_code is None:
+        account = book.voluntary_account(session=session, person_id=person_id, as_of=as_of)
+        extra["voluntary_credit"] = account.credit
+        rows += [{"month": str(m.month), "kind": "voluntary", "employer": None,
+                  "basis": m.charge.basis, "employer_share": None,
+                  "employee_share": None if m.charge.share is None else dict(m.charge.share),
+                  "status": m.status, "deducted_not_remitted": False,
+                  "employer_month_due": None, "employer_month_paid": None,
+                  "due": m.due, "paid": m.paid} for m in account.months]
+        rows.sort(key=lambda r: str(r["month"]))
     counts = {
-        s: sum(1 for m in months if m.status == s)
+        s: sum(1 for r in rows if r["status"] == s)
         for s in ("paid", "partly_paid", "unpaid", "reported")
     }
     return {
         "personal_id": personal_id,
         "as_of": as_of.isoformat(),
-        "months": [
-            {
-                "month": str(m.month),
-                "employer": employers[m.employer_id].code,
-                "basis": m.basis,
-                "employer_share": m.employer_share,
-                "employee_share": m.employee_share,
-                "status": m.status,
-                "deducted_not_remitted": m.deducted_not_remitted,
-                "employer_month_due": m.employer_due,
-                "employer_month_paid": m.employer_paid,
-            }
-            for m in shown
-        ],
+        "months": [r for r in rows if since is None or r["month"] >= str(since)],
         "summary": {
-            "months": len(months),
+            "months": len(rows),
             **counts,
-            "months_deducted_not_remitted": sum(m.deducted_not_remitted for m in months),
+            "months_deducted_not_remitted": sum(r["deducted_not_remitted"] for r in rows),
+            **extra,
         },
+    }
+
+
+def _employed(m: PersonMonth, employer: str) -> dict[str, Any]:
+    """A month worked for an employer; ``due`` and ``paid`` are a voluntary participant's own."""
+    return {
+        "month": str(m.month),
+        "kind": m.kind,
+        "employer": employer,
+        "basis": m.basis,
+        "employer_share": m.employer_share,
+        "employee_share": m.employee_share,
+        "status": m.status,
+        "deducted_not_remitted": m.deducted_not_remitted,
+        "employer_month_due": m.employer_due,
+        "employer_month_paid": m.employer_paid,
+        "due": None,
+        "paid": None,
     }
 
 

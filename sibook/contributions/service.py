@@ -9,9 +9,10 @@ from functools import lru_cache
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation
+from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation, VoluntaryPayment
 from sibook.contributions.statement import EmployerMonth, Status, deadline_of, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
+from sibook.contributions.voluntary import Payment
 from sibook.core.bulk import fetch
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
@@ -89,6 +90,7 @@ class PersonMonth:
     employer_due: int | None
     employer_paid: int | None
     overdue: bool = False  # the month's payment deadline has passed
+    kind: str = "compulsory"  # or foreign
 
     @property
     def deducted_not_remitted(self) -> bool:
@@ -134,6 +136,7 @@ def person_months(
                     em.due if em else None,
                     em.paid if em else None,
                     em is not None and as_of > em.deadline,
+                    row.kind,
                 )
             )
             month = month + 1
@@ -254,6 +257,26 @@ def ui_reserved_months_of_many(*, session: Session, person_ids: list[int]) -> di
         )
     )
     return {r[0]: int(r[1]) for r in rows}
+
+
+def voluntary_payments_of(*, session: Session, person_id: int) -> list[Payment]:
+    return voluntary_payments_of_many(session=session, person_ids=[person_id]).get(person_id, [])
+
+
+def voluntary_payments_of_many(*, session: Session, person_ids: list[int]
+                               ) -> dict[int, list[Payment]]:
+    """What each of ``person_ids`` paid for voluntary SI, in the order recorded, in one query
+    (persons without payments are absent)."""
+    if not person_ids:
+        return {}
+    t = VoluntaryPayment
+    rows = session.execute(
+        select(t.person_id, t.payment_no, t.amount, t.reference, t.paid_on)
+        .where(t.person_id.in_(person_ids)).order_by(t.person_id, t.payment_no)).all()
+    out: dict[int, list[Payment]] = {}
+    for pid, number, amount, reference, paid_on in rows:
+        out.setdefault(pid, []).append(Payment(number, int(amount), reference, paid_on))
+    return out
 
 
 def unpaid_months(

@@ -23,6 +23,7 @@ from sibook.seed import employers as employer_gen
 from sibook.seed.careers import EmployerRef
 from sibook.seed.ledger import seed_ledger
 from sibook.seed.population import COLUMNS, Population, Rows
+from sibook.seed.voluntary import seed_voluntary_payments
 
 BATCH_PEOPLE = 5_000  # people per batch; at most QUEUE_BATCHES + 2 batches are alive at once
 QUEUE_BATCHES = 2
@@ -78,6 +79,7 @@ def seed(
                 progress(len(batch.persons))
         codes = {int(str(r[0])): str(r[1]) for r in employer_rows}
         rows_written += seed_ledger(conn, seed=seed, codes=codes, today=day)
+        rows_written += seed_voluntary_payments(conn, seed=seed, today=day)
         advance_sequences(
             conn,
             {

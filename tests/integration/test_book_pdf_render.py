@@ -76,3 +76,19 @@ def test_a_section_title_is_never_left_alone_at_the_foot_of_a_page() -> None:
     # a title left on page 1 would leave 13 mm here.
     assert pdf.page_no() == 2
     assert pdf.get_y() - pdf.t_margin == pytest.approx(7 + 5 + 5 + 3)
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_a_voluntary_participants_unpaid_months_are_listed() -> None:
+    owed = [{"month": "2026-10", "status": "partly_paid", "due": 660_000, "paid": 60_000},
+            {"month": "2026-11", "status": "unpaid", "due": 660_000, "paid": 0}]
+    row = {**BOOK["sheets"][0], "kind": "voluntary", "employer": None,  # type: ignore[dict-item]
+           "employer_code": None, "employer_name": None, "unpaid": owed}
+    book = {**BOOK, "sheets": [row], "voluntary": {"payments": [], "paid": 60_000, "credit": 0}}
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST")))
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    listed = text[text.index("TỰ NGUYỆN CHƯA ĐÓNG ĐỦ"):]
+    assert "10/2026 đóng thiếu 660.000 60.000" in listed
+    assert "11/2026 chưa đóng 660.000 0" in listed

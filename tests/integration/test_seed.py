@@ -146,3 +146,21 @@ def test_seeding_in_a_generator_process_gives_the_same_people(engine: Engine) ->
     with engine.connect() as conn:
         ids = conn.execute(text("SELECT personal_id FROM persons ORDER BY person_id")).scalars()
         assert list(ids) == expected
+
+
+def test_seeded_voluntary_participants_pay_for_their_months_and_a_few_lapse(
+        engine: Engine) -> None:
+    """Without payments every seeded voluntary month would read unpaid: the demo's books
+    would all show arrears the seeded people never had."""
+    from sibook.book.service import assemble_person
+
+    seed(engine=engine, people=1_500, employers=40, seed=5, today=TODAY)
+    with unit_of_work(engine) as s:
+        payers = s.execute(text(
+            "SELECT DISTINCT p.person_id FROM persons p JOIN voluntary_payments v "
+            "ON v.person_id = p.person_id ORDER BY p.person_id")).scalars().all()
+        assert len(payers) > 20
+        owed = [sum(len(row.get("unpaid", ())) for row in assemble_person(
+            session=s, person_id=pid, as_of=TODAY)["sheets"]) for pid in payers]
+    assert max(owed) <= 6  # a lapsed participant stopped paying for their last months
+    assert 0 < sum(1 for n in owed if n) < len(owed) / 3

@@ -1,0 +1,117 @@
+"""Posting a voluntary participant's payment, and their account: the payments and the months
+they pay.
+
+A voluntary participant pays for themself, monthly, every 3, 6 or 12 months, or years ahead
+(Law 41/2024/QH15 Art 36(2); FACTS §3.4). Each payment is recorded once, under its reference;
+the months it pays are computed when read (``contributions.voluntary``), each month priced as
+the book's sheet rows price it (``book.service.voluntary_account``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from sibook.book import service as book
+from sibook.contributions.ledger_store import VoluntaryPayment
+from sibook.contributions.payments import checked_payment
+from sibook.contributions.store import SIPeriod
+from sibook.contributions.voluntary import Account
+from sibook.core.errors import ConflictError, ValidationError
+
+
+class PaymentConflict(ConflictError):
+    """The reference was posted before with another amount or date: ``field`` says which."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def post_voluntary_payment(
+    *,
+    session: Session,
+    person_id: int,
+    personal_id: str,
+    amount: int,
+    reference: str,
+    paid_on: date,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Record a payment once: the same reference again (in either letter case) answers the
+    first result and changes nothing; with another amount or date it is refused."""
+    day = today or date.today()
+    stored = checked_payment(amount=amount, reference=reference, paid_on=paid_on, today=day,
+                             what="the payment reference")
+    if not _lock_voluntary_periods(session, person_id):
+        raise ValidationError(field="personal_id", reason=(
+            f"{personal_id} has no voluntary SI period: register the voluntary participation "
+            "first"))
+    key = stored.upper()
+    earlier = session.scalars(select(VoluntaryPayment).where(
+        VoluntaryPayment.person_id == person_id,
+        VoluntaryPayment.idempotency_key == key)).one_or_none()
+    if earlier is not None:
+        for field, was, given in (("amount", earlier.amount, amount),
+                                  ("date", earlier.paid_on, paid_on)):
+            if was != given:
+                raise PaymentConflict(field, (
+                    f"reference {earlier.reference} was already posted for {personal_id} with "
+                    f"{earlier.amount:,} VND paid on {earlier.paid_on.isoformat()}"))
+        return _answer(session, personal_id, earlier, day, replayed=True)
+    number = 1 + (session.scalar(select(func.max(VoluntaryPayment.payment_no))
+                                 .where(VoluntaryPayment.person_id == person_id)) or 0)
+    session.execute(insert(VoluntaryPayment).values(
+        person_id=person_id, payment_no=number, amount=amount, reference=stored,
+        idempotency_key=key, paid_on=paid_on))
+    posted = session.get_one(VoluntaryPayment, (person_id, number))
+    return _answer(session, personal_id, posted, day, replayed=False)
+
+
+def voluntary_statement(*, session: Session, person_id: int, personal_id: str, as_of: date
+                        ) -> dict[str, Any]:
+    """The person's voluntary payments and months as of ``as_of``: what each payment paid,
+    each month's status, and the credit carried to the next months."""
+    account = book.voluntary_account(session=session, person_id=person_id, as_of=as_of)
+    rows = session.scalars(select(VoluntaryPayment)
+                           .where(VoluntaryPayment.person_id == person_id,
+                                  VoluntaryPayment.paid_on <= as_of)
+                           .order_by(VoluntaryPayment.paid_on, VoluntaryPayment.payment_no))
+    return {
+        "personal_id": personal_id,
+        "as_of": as_of.isoformat(),
+        "payments": [_payment(r, account) for r in rows],
+        "months": [{"month": str(m.month), "basis": m.charge.basis, "due": m.due, "paid": m.paid,
+                    "status": m.status} for m in account.months],
+        "summary": {"months": len(account.months),
+                    **{s: sum(1 for m in account.months if m.status == s)
+                       for s in ("paid", "partly_paid", "unpaid", "reported")},
+                    "amount_paid": account.paid, "credit": account.credit},
+    }
+
+
+def _lock_voluntary_periods(session: Session, person_id: int) -> bool:
+    """Whether the person ever joined voluntary SI; their voluntary periods' rows are locked
+    (PostgreSQL) so that two postings for one person take their numbers one after the other
+    (SQLite's writer lock already serialises them)."""
+    return bool(session.scalars(select(SIPeriod.seq).where(
+        SIPeriod.person_id == person_id, SIPeriod.kind == "voluntary").with_for_update()).all())
+
+
+def _answer(session: Session, personal_id: str, row: VoluntaryPayment, today: date, *,
+            replayed: bool) -> dict[str, Any]:
+    account = book.voluntary_account(session=session, person_id=row.person_id, as_of=today)
+    return {"personal_id": personal_id, **_payment(row, account), "credit": account.credit,
+            "replayed": replayed}
+
+
+def _payment(row: VoluntaryPayment, account: Account) -> dict[str, Any]:
+    # SQLite hands back the UTC timestamp it stored without its zone.
+    at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+    return {"payment_no": row.payment_no, "amount": row.amount, "reference": row.reference,
+            "paid_on": row.paid_on.isoformat(), "recorded_at": at.isoformat(),
+            "allocated": [{"month": str(month), "amount": paid}
+                          for month, paid in account.allocated_by(row.payment_no)]}

@@ -1,0 +1,194 @@
+"""Voluntary participants' payments over HTTP: clerks record them for the persons in their
+scope (from the collector's receipt; never the payer), a citizen reads their own, defence
+persons stay absent for civil officers, employers have no part; every answer is one the OpenAPI
+declares and every read of a person is logged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from sibook.access import ratelimit
+from sibook.access.principals import Citizen, EmployerUnit, Hospital, Officer, Principal
+from sibook.access.settings import get_access_settings
+from sibook.access.store import AccessLogEntry
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.core import migrate
+from sibook.core.db import make_engine, unit_of_work
+from sibook.core.period import Period
+from sibook.ids import make_personal_id
+from sibook.registry import service
+from sibook.registry.domain import HouseholdMemberIn, NewHousehold, NewPerson
+from sibook.registry.population import LocalPopulationRegistry
+from sibook.registry.registration import VoluntaryStart, register
+from sibook.rules import voluntary_dues
+from tests.e2e.test_access_matrix import bearer
+from tests.e2e.test_openapi_conformance import assert_conforms
+
+TODAY = date.today()
+START = Period.of(TODAY) - 2  # three voluntary months up to this one
+FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000).employee.total
+BINH = make_personal_id("001", date(1995, 5, 2), "female", 4321)
+CHI = make_personal_id("001", date(1996, 6, 3), "female", 4322)  # a voluntary neighbour
+DUNG = make_personal_id("001", date(1990, 1, 1), "male", 4323)  # never voluntary
+QUAN = make_personal_id("001", date(1985, 1, 1), "male", 4324)  # defence realm, voluntary
+PATH = "/api/v1/persons/{personal_id}/voluntary-payments"
+SPEC = create_app().openapi()
+
+BINH_SELF = Citizen(BINH, 2)
+CLERK = Officer("hn-clerk", "civil", "01", frozenset({"clerk"}))
+AUDITOR = Officer("auditor", "civil", None, frozenset({"auditor"}))
+DEFENCE_CLERK = Officer("mod-clerk", "defence", None, frozenset({"clerk"}))
+
+
+@dataclass
+class Api:
+    client: TestClient
+    engine: Engine
+
+    def post(self, who: Principal, pid: str, amount: int = FULL, reference: str = "VNPT-1",
+             paid_on: date = TODAY) -> httpx.Response:
+        r = self.client.post(PATH.format(personal_id=pid), headers=bearer(who), json={
+            "amount": amount, "reference": reference, "paid_on": paid_on.isoformat()})
+        assert_conforms(SPEC, "POST", PATH, r)
+        return r
+
+    def get(self, who: Principal, pid: str) -> httpx.Response:
+        r = self.client.get(PATH.format(personal_id=pid), headers=bearer(who))
+        assert_conforms(SPEC, "GET", PATH, r)
+        return r
+
+    def log(self, pid: str) -> list[tuple[str, str, str]]:
+        with unit_of_work(self.engine) as s:
+            person_id = service.person_id_of(session=s, personal_id=pid,
+                                             realm="defence" if pid == QUAN else "civil")
+            return [tuple(r) for r in s.execute(
+                select(AccessLogEntry.actor_id, AccessLogEntry.action, AccessLogEntry.outcome)
+                .where(AccessLogEntry.person_id == person_id)
+                .order_by(AccessLogEntry.seq))]
+
+
+def _people(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        for pid, born, sex, realm, voluntary in (
+                (BINH, date(1995, 5, 2), "female", "civil", True),
+                (CHI, date(1996, 6, 3), "female", "civil", True),
+                (DUNG, date(1990, 1, 1), "male", "civil", False),
+                (QUAN, date(1985, 1, 1), "male", "defence", True)):
+            register(session=s, person=NewPerson(
+                personal_id=pid, full_name=f"Person {pid}", birth_date=born, sex=sex,
+                birth_registration_place="001", realm=realm),
+                population=LocalPopulationRegistry(s), require_match=False,
+                voluntary=VoluntaryStart(3_000_000, None, START) if voluntary else None,
+                today=START.first_day)
+        service.add_household(session=s, household=NewHousehold(  # Bình lives in Hà Nội
+            code="HN-V", address="Hà Nội", province_code="01",
+            members=(HouseholdMemberIn(BINH, "chủ hộ"), HouseholdMemberIn(DUNG, "con"))))
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    engine = make_engine(f"sqlite:///{tmp_path / 'voluntary.db'}")
+    migrate.upgrade(engine)
+    _people(engine)
+    app = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(engine) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    yield Api(TestClient(app, raise_server_exceptions=False), engine)
+    engine.dispose()
+    get_access_settings.cache_clear()
+
+
+def test_a_clerk_records_a_payment_and_the_citizen_reads_their_own_months(api: Api) -> None:
+    posted = api.post(CLERK, BINH, amount=2 * FULL + 1_000)
+    assert posted.status_code == 201, posted.text
+    answer = posted.json()
+    assert answer["allocated"] == [{"month": str(START), "amount": FULL},
+                                   {"month": str(START + 1), "amount": FULL},
+                                   {"month": str(START + 2), "amount": 1_000}]
+    assert (answer["posted"], answer["replayed"], answer["credit"]) == (True, False, 0)
+    statement = api.get(BINH_SELF, BINH).json()
+    assert [m["status"] for m in statement["months"]] == ["paid", "paid", "partly_paid"]
+    assert statement["summary"]["amount_paid"] == 2 * FULL + 1_000
+    assert [p["reference"] for p in statement["payments"]] == ["VNPT-1"]
+
+
+def test_a_citizen_cannot_record_a_payment_not_even_their_own(api: Api) -> None:
+    """A payer who could post their own payment could buy SI months with a claim."""
+    assert api.post(BINH_SELF, BINH).status_code == 403
+    assert api.get(BINH_SELF, BINH).json()["payments"] == []
+
+
+def test_a_citizen_cannot_read_someone_elses(api: Api) -> None:
+    assert api.get(BINH_SELF, CHI).status_code == 404
+
+
+def test_a_level_1_sign_in_an_employer_and_a_hospital_are_forbidden(api: Api) -> None:
+    for who in (Citizen(BINH, 1), EmployerUnit("acme", "0100000116"), Hospital("bach-mai")):
+        assert api.post(who, BINH).status_code == 403
+        assert api.get(who, BINH).status_code == 403
+
+
+def test_a_clerk_records_payments_in_scope_and_an_auditor_only_reads(api: Api) -> None:
+    assert api.post(CLERK, BINH).status_code == 201
+    assert api.post(CLERK, CHI).status_code == 404  # in no household of Hà Nội
+    assert api.post(AUDITOR, BINH).status_code == 403
+    assert api.get(AUDITOR, CHI).status_code == 200
+
+
+def test_a_defence_person_is_absent_for_civil_officers_and_paid_for_by_their_own(api: Api
+                                                                                 ) -> None:
+    for who in (CLERK, AUDITOR):
+        assert api.get(who, QUAN).status_code == 404
+    assert api.post(CLERK, QUAN).status_code == 404
+    assert api.post(DEFENCE_CLERK, QUAN).status_code == 201
+    assert api.post(DEFENCE_CLERK, BINH).status_code == 404
+    assert ("hn-clerk", "voluntary.pay", "not_found") in api.log(QUAN)
+
+
+def test_the_same_reference_again_is_one_payment_and_another_amount_a_409(api: Api) -> None:
+    first = api.post(CLERK, BINH)
+    again = api.post(CLERK, BINH, reference="vnpt-1")
+    assert again.status_code == 201 and again.json() == {**first.json(), "replayed": True}
+    other = api.post(CLERK, BINH, amount=FULL + 1)
+    assert other.status_code == 409
+    (problem,) = other.json()["errors"]
+    assert problem["field"] == "amount" and "already posted" in problem["reason"]
+    moved = api.post(CLERK, BINH, paid_on=TODAY - timedelta(days=1))
+    assert (moved.status_code, moved.json()["errors"][0]["field"]) == (409, "date")
+    assert len(api.get(BINH_SELF, BINH).json()["payments"]) == 1
+
+
+def test_refusals_name_the_field_and_are_logged(api: Api) -> None:
+    never = api.post(CLERK, DUNG)
+    assert never.status_code == 422 and never.json()["errors"][0]["field"] == "personal_id"
+    future = api.post(CLERK, BINH, paid_on=TODAY + timedelta(days=1))
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "date"
+    control = api.post(CLERK, BINH, reference="VNPT\x01")
+    assert control.status_code == 422 and control.json()["errors"][0]["field"] == "reference"
+    assert api.post(CLERK, BINH, amount=0).status_code == 422  # the schema's own check
+    assert ("hn-clerk", "voluntary.pay", "refused") in api.log(DUNG)
+    assert api.get(BINH_SELF, BINH).json()["payments"] == []
+
+
+def test_every_read_and_payment_is_in_the_persons_access_log(api: Api) -> None:
+    api.post(CLERK, BINH)
+    api.get(AUDITOR, BINH)
+    assert api.log(BINH) == [("hn-clerk", "voluntary.pay", "allowed"),
+                             ("auditor", "voluntary.read", "allowed")]

@@ -1,0 +1,168 @@
+"""``sibook payments voluntary`` and the voluntary months of ``sibook ledger show``, by the
+commands' contract: one JSON object with --json, exit 1 for a refusal naming the field, exit 2
+for a usage error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from sibook.access import audit
+from sibook.cli.main import app
+from sibook.core import migrate
+from sibook.core.config import get_settings
+from sibook.core.db import default_engine, unit_of_work
+from sibook.core.period import Period
+from sibook.ids import make_personal_id
+from sibook.registry import service as registry
+from sibook.registry.domain import NewPerson
+from sibook.registry.population import LocalPopulationRegistry
+from sibook.registry.registration import VoluntaryStart, register
+from sibook.rules import voluntary_dues
+from tests.integration.ledger_fixtures import setup_workers
+
+TODAY = date.today()
+START = Period.of(TODAY) - 2
+FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000).employee.total
+BINH = make_personal_id("001", date(1995, 5, 2), "female", 4321)
+
+
+@dataclass
+class Cli:
+    db: Path
+    engine: Engine
+    worker: str  # employed, never voluntary
+
+    def run(self, *args: str) -> tuple[int, dict[str, Any]]:
+        result = CliRunner().invoke(app, [*args, "--json"])
+        return result.exit_code, json.loads(result.stdout) if result.stdout else {}
+
+    def pay(self, amount: int = FULL, reference: str = "VNPT-1", day: date = TODAY,
+            who: str = BINH) -> tuple[int, dict[str, Any]]:
+        return self.run("payments", "voluntary", who, "--amount", str(amount), "--reference",
+                        reference, "--date", day.isoformat())
+
+    def payments(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM voluntary_payments")).scalar_one())
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    engine = default_engine()
+    migrate.upgrade(engine)
+    (worker,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        register(session=s, person=NewPerson(
+            personal_id=BINH, full_name="Trần Thị Bình", birth_date=date(1995, 5, 2),
+            sex="female", birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False,
+            voluntary=VoluntaryStart(3_000_000, None, START), today=START.first_day)
+    yield Cli(db, engine, worker)
+    get_settings.cache_clear()
+
+
+def test_a_payment_pays_the_oldest_months_and_the_ledger_shows_them(cli: Cli) -> None:
+    code, posted = cli.pay(amount=2 * FULL)
+    assert code == 0, posted
+    assert posted["posted"] is True and posted["replayed"] is False
+    assert posted["allocated"] == [{"month": str(START), "amount": FULL},
+                                   {"month": str(START + 1), "amount": FULL}]
+    code, ledger = cli.run("ledger", "show", BINH)
+    assert code == 0
+    assert [(m["month"], m["kind"], m["status"], m["due"], m["paid"])
+            for m in ledger["months"]] == [
+        (str(START), "voluntary", "paid", FULL, FULL),
+        (str(START + 1), "voluntary", "paid", FULL, FULL),
+        (str(START + 2), "voluntary", "unpaid", FULL, 0)]
+    assert (ledger["summary"]["paid"], ledger["summary"]["unpaid"]) == (2, 1)
+    shown = CliRunner().invoke(app, ["ledger", "show", BINH])
+    assert shown.exit_code == 0 and "voluntary" in shown.stdout
+
+
+def test_a_payment_read_as_text_says_what_it_paid(cli: Cli) -> None:
+    result = CliRunner().invoke(app, ["payments", "voluntary", BINH, "--amount", str(4 * FULL),
+                                      "--reference", "VNPT-1", "--date", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())  # as one line, however the console wrapped it
+    assert f"pays {START} ({FULL:,}), {START + 1} ({FULL:,}), {START + 2} ({FULL:,})" in said
+    assert f"credit {FULL:,} VND" in said
+
+
+def test_reposting_a_reference_is_one_payment_and_another_amount_is_refused(cli: Cli) -> None:
+    _, first = cli.pay()
+    code, again = cli.pay(reference="vnpt-1")
+    assert code == 0 and again == {**first, "replayed": True}
+    code, refused = cli.pay(amount=FULL + 1)
+    assert code == 1 and refused["posted"] is False
+    assert refused["errors"][0]["field"] == "amount"
+    code, moved = cli.pay(day=TODAY - timedelta(days=1))
+    assert (code, moved["errors"][0]["field"]) == (1, "date")
+    assert cli.payments() == 1
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    ({"who": "001099000001"}, "personal_id"),  # nobody holds it
+    ({"amount": 0}, "amount"),
+    ({"reference": "VNPT\x011"}, "reference"),
+    ({"day": TODAY + timedelta(days=1)}, "date"),
+])
+def test_a_refusal_exits_1_naming_the_field_and_writes_nothing(cli: Cli, args: dict[str, Any],
+                                                               field: str) -> None:
+    code, refused = cli.pay(**args)
+    assert code == 1 and [p["field"] for p in refused["errors"]] == [field]
+    assert cli.payments() == 0
+
+
+def test_someone_who_never_joined_voluntary_si_is_refused_and_the_look_logged(cli: Cli) -> None:
+    code, refused = cli.pay(who=cli.worker)
+    assert code == 1 and refused["errors"][0]["field"] == "personal_id"
+    with unit_of_work(cli.engine) as s:
+        entries = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=cli.worker))
+    assert [(e.action, e.route, e.outcome) for e in entries] == [
+        ("voluntary.pay", "cli: sibook payments voluntary", "refused")]
+
+
+def test_a_payment_is_logged_for_the_person(cli: Cli) -> None:
+    cli.pay()
+    with unit_of_work(cli.engine) as s:
+        entries = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=BINH))
+    assert [(e.actor_kind, e.action, e.outcome) for e in entries] == [
+        ("operator", "voluntary.pay", "allowed")]
+
+
+def test_an_amount_that_is_no_number_is_a_usage_error(cli: Cli) -> None:
+    result = CliRunner().invoke(app, ["payments", "voluntary", BINH, "--amount", "lots",
+                                      "--reference", "R", "--date", TODAY.isoformat()])
+    assert result.exit_code == 2
+    assert cli.payments() == 0
+
+
+@pytest.mark.parametrize("day", ["", "20260101", "2026-02-30"])
+def test_a_date_not_written_yyyy_mm_dd_is_a_usage_error_naming_the_flag(cli: Cli, day: str
+                                                                        ) -> None:
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{cli.db}"}
+    result = subprocess.run([sys.executable, "-m", "sibook.cli.main", "payments", "voluntary",
+                             BINH, "--amount", str(FULL), "--reference", "R", "--date", day,
+                             "--json"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "--date" and "YYYY-MM-DD" in problem["reason"]
+    assert cli.payments() == 0

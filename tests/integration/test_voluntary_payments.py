@@ -1,0 +1,219 @@
+"""Voluntary participants' payments on SQLite and PostgreSQL: recorded once per reference,
+refused by field, append-only; a voluntary month counts in the book only once paid."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, text
+
+from sibook.book import batch, service
+from sibook.book.assemble import canonical
+from sibook.contributions.voluntary_payments import (
+    PaymentConflict,
+    post_voluntary_payment,
+    voluntary_statement,
+)
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.ids import make_personal_id
+from sibook.registry import service as registry
+from sibook.registry.domain import NewPerson
+from sibook.registry.population import LocalPopulationRegistry
+from sibook.registry.registration import VoluntaryStart, register
+from tests.integration.ledger_fixtures import setup_workers
+
+TODAY = date(2026, 3, 20)
+JANUARY = Period(2026, 1)
+FULL = 660_000  # 22% of the declared 3,000,000 a month, no state support
+
+
+def join_voluntarily(engine: Engine, n: int = 1, start: Period = JANUARY) -> str:
+    """A person who joined voluntary SI on 3,000,000 a month from ``start``."""
+    pid = make_personal_id("001", date(1995, 5, 2), "female", 4300 + n)
+    with unit_of_work(engine) as s:
+        register(session=s, person=NewPerson(
+            personal_id=pid, full_name=f"Trần Thị Bình {n}", birth_date=date(1995, 5, 2),
+            sex="female", birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False,
+            voluntary=VoluntaryStart(3_000_000, None, start), today=start.first_day)
+    return pid
+
+
+def pay(engine: Engine, pid: str, amount: int, ref: str, on: date = date(2026, 2, 10)
+        ) -> dict[str, Any]:
+    with unit_of_work(engine) as s:
+        return post_voluntary_payment(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+            personal_id=pid, amount=amount, reference=ref, paid_on=on, today=TODAY)
+
+
+def stored(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT person_id, payment_no, amount, reference, paid_on FROM voluntary_payments "
+            "ORDER BY person_id, payment_no"))]
+
+
+def book(engine: Engine, pid: str, as_of: date = TODAY) -> tuple[int, dict[str, Any]]:
+    """The current version's number and payload (recorded when the facts changed)."""
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=pid)
+        v, _ = service.current_version(session=s, person_id=person_id, as_of=as_of)
+    return v.version, v.payload
+
+
+def test_a_payment_pays_the_oldest_months_and_carries_the_rest(engine: Engine) -> None:
+    pid = join_voluntarily(engine)
+    posted = pay(engine, pid, 2 * FULL + 100_000, "VNPT-1")
+    assert posted["allocated"] == [{"month": "2026-01", "amount": FULL},
+                                   {"month": "2026-02", "amount": FULL},
+                                   {"month": "2026-03", "amount": 100_000}]
+    assert (posted["payment_no"], posted["credit"], posted["replayed"]) == (1, 0, False)
+    with unit_of_work(engine) as s:
+        statement = voluntary_statement(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=pid), personal_id=pid, as_of=TODAY)
+    assert [m["status"] for m in statement["months"]] == ["paid", "paid", "partly_paid"]
+    assert statement["payments"][0]["allocated"] == posted["allocated"]
+
+
+def test_the_same_reference_again_is_the_first_payment_and_changes_nothing(engine: Engine
+                                                                          ) -> None:
+    pid = join_voluntarily(engine)
+    first = pay(engine, pid, FULL, "VNPT-0001")
+    before = stored(engine)
+    again = pay(engine, pid, FULL, "vnpt-0001")  # banks print references in either case
+    assert stored(engine) == before and len(before) == 1
+    assert again == {**first, "replayed": True}
+
+
+@pytest.mark.parametrize(("amount", "on", "field"), [
+    (FULL + 1, date(2026, 2, 10), "amount"),
+    (FULL, date(2026, 2, 11), "date"),
+])
+def test_the_same_reference_with_another_amount_or_date_is_refused_naming_it(
+        engine: Engine, amount: int, on: date, field: str) -> None:
+    pid = join_voluntarily(engine)
+    pay(engine, pid, FULL, "VNPT-7")
+    before = stored(engine)
+    with pytest.raises(PaymentConflict, match="already posted") as err:
+        pay(engine, pid, amount, "VNPT-7", on)
+    assert err.value.field == field
+    assert stored(engine) == before
+
+
+def test_a_reference_is_one_persons_key_not_everyones(engine: Engine) -> None:
+    binh, chi = join_voluntarily(engine, 1), join_voluntarily(engine, 2)
+    pay(engine, binh, FULL, "RECEIPT-1")
+    assert pay(engine, chi, 2 * FULL, "RECEIPT-1")["replayed"] is False
+    assert len(stored(engine)) == 2
+
+
+@pytest.mark.parametrize(("amount", "ref", "on", "field"), [
+    (0, "VNPT-1", date(2026, 2, 10), "amount"),
+    (-FULL, "VNPT-1", date(2026, 2, 10), "amount"),
+    (FULL, "VNPT\x001", date(2026, 2, 10), "reference"),
+    (FULL, "VNPT-1\nVNPT-2", date(2026, 2, 10), "reference"),
+    (FULL, "   ", date(2026, 2, 10), "reference"),
+    (FULL, "R" * 41, date(2026, 2, 10), "reference"),
+    (FULL, "VNPT-1", date(2026, 3, 21), "date"),  # after TODAY
+    (FULL, "VNPT-1", date(1994, 12, 31), "date"),
+])
+def test_bad_input_is_refused_by_field_and_nothing_is_written(
+        engine: Engine, amount: int, ref: str, on: date, field: str) -> None:
+    pid = join_voluntarily(engine)
+    with pytest.raises(ValidationError) as err:
+        pay(engine, pid, amount, ref, on)
+    assert [p.field for p in err.value.problems] == [field]
+    assert stored(engine) == []
+
+
+def test_a_person_who_never_joined_voluntary_si_cannot_pay_for_it(engine: Engine) -> None:
+    (worker,) = setup_workers(engine, 1)
+    with pytest.raises(ValidationError) as err:
+        pay(engine, worker, FULL, "VNPT-1")
+    assert err.value.problems[0].field == "personal_id"
+    assert "no voluntary SI period" in err.value.problems[0].reason
+    assert stored(engine) == []
+
+
+@pytest.mark.parametrize("sql", ["UPDATE voluntary_payments SET amount = 1",
+                                 "DELETE FROM voluntary_payments"])
+def test_payments_cannot_be_rewritten(engine: Engine, sql: str) -> None:
+    pid = join_voluntarily(engine)
+    pay(engine, pid, FULL, "VNPT-1")
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+        conn.execute(text(sql))
+    assert len(stored(engine)) == 1
+
+
+def test_an_unpaid_voluntary_month_does_not_count_and_is_shown_unpaid(engine: Engine) -> None:
+    pid = join_voluntarily(engine)
+    pay(engine, pid, FULL + 200_000, "VNPT-1")
+    _, payload = book(engine, pid)
+    (row,) = payload["sheets"]
+    assert (row["kind"], row["months"]) == ("voluntary", 3)
+    assert row["unpaid"] == [
+        {"month": "2026-02", "status": "partly_paid", "due": FULL, "paid": 200_000},
+        {"month": "2026-03", "status": "unpaid", "due": FULL, "paid": 0}]
+    assert (payload["totals"]["si_months"], payload["totals"]["unpaid_months"]) == (1, 2)
+    assert payload["voluntary"] == {"payments": [
+        {"paid_on": "2026-02-10", "reference": "VNPT-1", "amount": FULL + 200_000}],
+        "paid": FULL + 200_000, "credit": 0}
+
+
+def test_paying_the_months_makes_a_new_book_version_that_counts_them(engine: Engine) -> None:
+    pid = join_voluntarily(engine)
+    first, unpaid = book(engine, pid)
+    assert unpaid["totals"]["si_months"] == 0
+    pay(engine, pid, 3 * FULL, "VNPT-1", date(2026, 3, 15))
+    second, paid = book(engine, pid)
+    assert second == first + 1
+    assert (paid["totals"]["si_months"], paid["totals"]["unpaid_months"]) == (3, 0)
+    assert paid["sheets"][0]["unpaid"] == []
+    assert book(engine, pid)[0] == second  # nothing changed since: no new version
+
+
+def test_a_payment_that_only_adds_credit_is_a_new_version_too(engine: Engine) -> None:
+    pid = join_voluntarily(engine)
+    pay(engine, pid, 3 * FULL, "VNPT-1")
+    first, _ = book(engine, pid)
+    pay(engine, pid, FULL, "VNPT-2", date(2026, 3, 18))  # April's, paid ahead
+    second, payload = book(engine, pid)
+    assert second == first + 1 and payload["voluntary"]["credit"] == FULL
+    assert payload["totals"]["si_months"] == 3
+
+
+def test_a_book_without_voluntary_participation_has_no_voluntary_part(engine: Engine) -> None:
+    (worker,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        payload = service.assemble_person(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=worker),
+            as_of=TODAY)
+    assert "voluntary" not in payload
+
+
+def test_the_batch_reads_a_whole_batchs_payments_in_one_query(engine: Engine) -> None:
+    pids = [join_voluntarily(engine, n) for n in range(1, 5)]
+    for n, pid in enumerate(pids):
+        pay(engine, pid, (n + 1) * FULL, f"VNPT-{n}")
+    reads: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "voluntary_payments" in statement:
+            reads.append(statement)
+
+    with unit_of_work(engine) as s:
+        ids = [registry.person_id_of(session=s, personal_id=p) for p in pids]
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            many = batch.assemble_many(session=s, person_ids=ids, as_of=TODAY)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        single = {i: service.assemble_person(session=s, person_id=i, as_of=TODAY) for i in ids}
+    assert len(reads) == 1
+    assert all(canonical(many[i]) == canonical(single[i]) for i in ids)
+    assert [many[i]["totals"]["si_months"] for i in ids] == [1, 2, 3, 3]

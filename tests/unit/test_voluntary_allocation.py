@@ -1,0 +1,104 @@
+"""What a voluntary participant's payments pay: their months oldest first, each at what the
+participant owes for it (22% of the declared income less the state's support)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sibook.book.sheets import charges_of, lines_of
+from sibook.contributions.service import ParticipationRow
+from sibook.contributions.voluntary import Account, Payment, allocate
+from sibook.core.period import Period
+from sibook.rules import voluntary_dues
+
+FULL = 660_000  # 22% of 3,000,000
+NEAR_POOR = 528_000  # less 40% of 22% of the rural poverty line 1,500,000 (132,000)
+
+
+def voluntary(start: str, end: str | None, income: int = 3_000_000,
+              group: str | None = None) -> ParticipationRow:
+    return ParticipationRow("voluntary", Period.parse(start), Period.parse(end) if end else None,
+                            None, None, income, 0, 0, group)
+
+
+def paid(*amounts: int, on: date = date(2026, 1, 10)) -> list[Payment]:
+    return [Payment(n, amount, f"REF-{n}", on) for n, amount in enumerate(amounts, 1)]
+
+
+def account(periods: list[ParticipationRow], payments: list[Payment],
+            as_of: date = date(2026, 3, 31)) -> Account:
+    return allocate(charges_of(lines_of(periods, {}, Period.of(as_of))), payments, as_of)
+
+
+def statuses(a: Account) -> list[tuple[str, str]]:
+    return [(str(m.month), m.status) for m in a.months]
+
+
+def test_payments_of_exactly_the_dues_pay_each_month_in_full() -> None:
+    a = account([voluntary("2026-01", None)], paid(FULL, FULL, FULL))
+    assert statuses(a) == [("2026-01", "paid"), ("2026-02", "paid"), ("2026-03", "paid")]
+    assert a.credit == 0 and a.unpaid() == []
+
+
+def test_a_payment_short_of_the_dues_pays_the_oldest_months_first() -> None:
+    a = account([voluntary("2026-01", None)], paid(1_000_000))
+    assert statuses(a) == [("2026-01", "paid"), ("2026-02", "partly_paid"),
+                           ("2026-03", "unpaid")]
+    assert [(m.due, m.paid) for m in a.months] == [(FULL, FULL), (FULL, 340_000), (FULL, 0)]
+    assert a.allocated_by(1) == [(Period(2026, 1), FULL), (Period(2026, 2), 340_000)]
+
+
+def test_money_beyond_the_months_due_is_credit_that_pays_the_next_month() -> None:
+    a = account([voluntary("2026-01", None)], paid(2_000_000))
+    assert a.credit == 2_000_000 - 3 * FULL and a.unpaid() == []
+    april = account([voluntary("2026-01", None)], paid(2_000_000), as_of=date(2026, 4, 30))
+    assert (april.months[-1].status, april.months[-1].paid, april.credit) == (
+        "partly_paid", 20_000, 0)
+
+
+def test_the_states_support_lowers_what_a_month_costs() -> None:
+    a = account([voluntary("2026-01", "2026-01", group="near_poor")], paid(NEAR_POOR))
+    rules = voluntary_dues(month=Period(2026, 1), salary=3_000_000, support="near_poor")
+    assert rules.employee.total == NEAR_POOR
+    assert statuses(a) == [("2026-01", "paid")] and a.credit == 0
+
+
+def test_after_the_months_of_support_the_law_allows_a_month_costs_in_full() -> None:
+    a = account([voluntary("2020-01", None, group="near_poor")], [], as_of=date(2030, 1, 31))
+
+    def dues(month: Period, group: str | None) -> int:
+        return voluntary_dues(month=month, salary=3_000_000, support=group).employee.total
+
+    assert len(a.months) == 121
+    assert all(m.due == dues(m.month, "near_poor") < dues(m.month, None) for m in a.months[:120])
+    assert a.months[120].due == dues(Period(2030, 1), None)
+
+
+def test_months_before_the_law_tables_take_no_money_and_stand_as_recorded() -> None:
+    a = account([voluntary("2019-11", "2020-01")], paid(1_000_000, on=date(2020, 1, 5)),
+                as_of=date(2020, 1, 31))
+    assert statuses(a) == [("2019-11", "reported"), ("2019-12", "reported"),
+                           ("2020-01", "paid")]
+    assert [m.due for m in a.months[:2]] == [None, None]
+    assert a.allocated_by(1) == [(Period(2020, 1), FULL)]
+
+
+def test_a_month_whose_income_the_law_refuses_cannot_be_paid_and_stays_unpaid() -> None:
+    """1,000,000 was above the rural poverty line of 2021 (700,000), below 2022's (1,500,000)."""
+    a = account([voluntary("2021-12", "2022-01", income=1_000_000)],
+                paid(500_000, on=date(2021, 12, 20)), as_of=date(2022, 1, 31))
+    assert statuses(a) == [("2021-12", "paid"), ("2022-01", "unpaid")]
+    assert a.months[1].due is None and a.credit == 500_000 - 220_000
+
+
+def test_payments_pay_in_the_order_they_were_paid_not_recorded() -> None:
+    late = Payment(1, FULL, "LATE", date(2026, 3, 5))
+    early = Payment(2, FULL, "EARLY", date(2026, 1, 5))
+    a = account([voluntary("2026-01", None)], [late, early])
+    assert a.allocated_by(2) == [(Period(2026, 1), FULL)]
+    assert a.allocated_by(1) == [(Period(2026, 2), FULL)]
+
+
+def test_a_payment_after_the_day_asked_about_pays_nothing_yet() -> None:
+    a = account([voluntary("2026-01", None)], paid(3 * FULL, on=date(2026, 4, 2)))
+    assert [m.status for m in a.months] == ["unpaid"] * 3 and a.paid == 0
