@@ -23,6 +23,12 @@ import orjson
 from sibook.core.period import Period
 
 FORMAT = "sibook-book/1"
+# Books of people managed by the defence and public-security ministries hold, for state-secret
+# reasons, only the person and their total time of SI and UI (FACTS §1.2, the MPS draft
+# circular: full name, SI number, birth date, total time of SI and UI participation): their
+# units, posts and pay stay in the realm's records, never in a document the person carries.
+RESTRICTED_REALMS = ("defence", "public_security")
+WITHHELD = ("sheets", "ui_periods", "arrears", "benefits", "voluntary")
 Shares = dict[str, int]
 
 
@@ -151,7 +157,17 @@ def assemble(inputs: BookInputs) -> dict[str, Any]:
     }
     if inputs.voluntary is not None:  # absent from other books: their content stays as it was
         payload["voluntary"] = _voluntary(inputs.voluntary)
+    if inputs.header.realm in RESTRICTED_REALMS:
+        return restricted(payload)
     return payload
+
+
+def restricted(payload: dict[str, Any]) -> dict[str, Any]:
+    """A defence or public-security book: the totals stand as computed from the whole record,
+    the parts that would show units, posts and pay are left empty (the HI card stays: a
+    hospital checks it), and ``restricted`` says so."""
+    out = {k: ([] if k in WITHHELD else v) for k, v in payload.items() if k != "voluntary"}
+    return out | {"restricted": True}
 
 
 def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | None, Period]],

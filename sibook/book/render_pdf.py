@@ -95,7 +95,22 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
         _line(pdf, text, height=4)
 
 
+RESTRICTED_NOTE = (
+    "Người tham gia thuộc Bộ Quốc phòng hoặc Bộ Công an quản lý: quá trình công tác, đơn vị, "
+    "chức vụ và tiền lương thuộc bí mật nhà nước, do bộ chủ quản lưu giữ; sổ này chỉ ghi tổng "
+    "thời gian đóng bảo hiểm xã hội và bảo hiểm thất nghiệp.")
+
+
 def _sheets(pdf: FPDF, book: dict[str, Any]) -> None:
+    if book.get("restricted"):  # assemble.restricted: no sheets to show, and why
+        pdf.add_page()
+        _title(pdf, "QUÁ TRÌNH ĐÓNG BẢO HIỂM XÃ HỘI",
+               f"{book['header']['full_name'].upper()} — số định danh "
+               f"{book['header']['personal_id']}")
+        pdf.set_font(FAMILY, "", 11)
+        for text in _wrap(pdf, RESTRICTED_NOTE, pdf.w - pdf.l_margin - pdf.r_margin, pad=0):
+            _line(pdf, text, height=6)
+        return
     pdf.add_page(orientation="landscape")
     _title(pdf, "TỜ RỜI — QUÁ TRÌNH ĐÓNG BẢO HIỂM XÃ HỘI",
            f"{book['header']['full_name'].upper()} — số định danh {book['header']['personal_id']}"
@@ -121,14 +136,18 @@ def _sheet_cells(r: dict[str, Any]) -> list[str]:
 
 def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
     pdf.ln(4)
-    _section(pdf, "QUÁ TRÌNH ĐÓNG BẢO HIỂM THẤT NGHIỆP",
-             ["Từ tháng", "Đến tháng", "Số tháng", "Đơn vị", "Tiền lương"],
-             [[_month(u["from"]), _month(u["to"]) if u["to"] else "nay", str(u["months"]),
-               u["employer_code"] or "—", _vnd(u["salary_basis"])] for u in book["ui_periods"]])
+    if not book.get("restricted"):  # a restricted book's UI periods are withheld, not none
+        _section(pdf, "QUÁ TRÌNH ĐÓNG BẢO HIỂM THẤT NGHIỆP",
+                 ["Từ tháng", "Đến tháng", "Số tháng", "Đơn vị", "Tiền lương"],
+                 [[_month(u["from"]), _month(u["to"]) if u["to"] else "nay", str(u["months"]),
+                   u["employer_code"] or "—", _vnd(u["salary_basis"])]
+                  for u in book["ui_periods"]])
     _section(pdf, "THẺ BẢO HIỂM Y TẾ",
              ["Mã thẻ", "Mức hưởng", "Từ ngày", "Đến ngày", "Nơi ĐK KCB ban đầu"],
              [[c["card_number"], str(c["benefit_level"]), _date(c["valid_from"]),
                _date(c["valid_to"]), c["initial_kcb_place"]] for c in book["hi_periods"]])
+    if book.get("restricted"):
+        return
     _section(pdf, "THÁNG ĐƠN VỊ ĐÃ KHẤU TRỪ NHƯNG CHƯA ĐÓNG ĐỦ",
              ["Tháng", "Đơn vị", "Tình trạng", "NLĐ đã bị khấu trừ", "Đơn vị phải đóng / đã đóng"],
              [[_month(a["month"]), a["employer_code"] or "—",

@@ -313,3 +313,27 @@ def test_a_stale_list_the_server_cannot_re_sign_is_a_warning_or_under_strict_an_
     assert lax["valid"] is True and "is stale" in lax["warnings"][0]
     assert strict["valid"] is False and "warnings" not in strict
     assert "is stale" in strict["errors"][0]
+
+
+def test_a_defence_persons_exported_book_shows_no_units_posts_or_pay(tmp_path: Path) -> None:
+    """Units, posts and pay of the defence realm are state secrets (FACTS §1.2): the signed
+    PDF a soldier carries holds their totals only, and still verifies. Its own database: the
+    module's one soldier has a revoked version by now."""
+    assert run(tmp_path, "seed", "--people", "600", "--employers", "8", "--seed", "3"
+               ).returncode == 0
+    with sqlite3.connect(tmp_path / "sibook.db") as db:
+        soldier, units = db.execute(
+            "SELECT p.personal_id, group_concat(DISTINCT e.name) FROM persons p "
+            "JOIN si_periods s ON s.person_id = p.person_id "
+            "JOIN employers e ON e.employer_id = s.employer_id "
+            "WHERE p.realm = 'defence' GROUP BY p.personal_id ORDER BY p.personal_id").fetchone()
+    pdf = tmp_path / "soldier.pdf"
+    done = run(tmp_path, "book", "export", soldier, "--realm", "defence", "--pdf", str(pdf),
+               "--json")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(page.get_textpage().get_text_range()
+                    for page in pytest.importorskip("pypdfium2").PdfDocument(str(pdf)))
+    assert not [name for name in units.split(",") if name in text]
+    assert "bí mật nhà nước" in text
+    code, answer = verify(tmp_path, pdf)
+    assert code == 0 and answer["personal_id"] == soldier

@@ -203,3 +203,20 @@ def test_without_sign_in_a_page_leads_back_to_sign_in(context: BrowserContext,
     page.goto(f"{site.base}/portal/book")
     assert page.url == f"{site.base}/portal/?expired=1"
     expect(page.get_by_role("status")).to_contain_text("not signed in")
+
+
+def test_a_soldiers_book_shows_their_totals_and_no_units_posts_or_pay(
+        context: BrowserContext, site: Site) -> None:
+    with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
+        soldier, units = s.execute(text(
+            "SELECT p.personal_id, group_concat(DISTINCT e.name) FROM persons p "
+            "JOIN si_periods sp ON sp.person_id = p.person_id "
+            "JOIN employers e ON e.employer_id = sp.employer_id "
+            "WHERE p.realm = 'defence' GROUP BY p.personal_id ORDER BY p.personal_id")).first()
+    page = context.new_page()
+    sign_in(page, site, soldier)
+    expect(page.get_by_role("heading", name=re.compile("Totals"))).to_be_visible()
+    expect(page.get_by_text(re.compile("state secrets kept by their ministry"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Contribution sheets"))).to_have_count(0)
+    body = page.locator("body").inner_text()
+    assert not [name for name in units.split(",") if name in body]

@@ -92,3 +92,15 @@ def test_a_voluntary_participants_unpaid_months_are_listed() -> None:
     listed = text[text.index("TỰ NGUYỆN CHƯA ĐÓNG ĐỦ"):]
     assert "10/2026 đóng thiếu 660.000 60.000" in listed
     assert "11/2026 chưa đóng 660.000 0" in listed
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_a_restricted_realms_book_says_why_it_shows_no_sheets() -> None:
+    header = {**BOOK["header"], "realm": "defence"}  # type: ignore[dict-item]
+    book = {**BOOK, "header": header, "sheets": [], "restricted": True}
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Bộ Quốc phòng",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST")))
+    text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "bí mật nhà nước" in text and "6 năm 11" in text
+    assert "TỜ RỜI" not in text and "BẢO HIỂM THẤT NGHIỆP" not in text

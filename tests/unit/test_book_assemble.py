@@ -175,3 +175,20 @@ def test_ui_rows_that_change_nothing_are_one_span() -> None:
                                                                True)
     changed = [rows[0], UIRow(Period(2026, 9), None, 7, 12_000_000)]
     assert len(ui_spans(changed, unit, Period(2026, 11))) == 2
+
+
+@pytest.mark.parametrize("realm", ["defence", "public_security"])
+def test_a_defence_or_public_security_book_holds_the_person_and_totals_only(realm: str) -> None:
+    """FACTS §1.2 (the MPS draft circular): name, SI number, birth date and the total time of
+    SI and UI; units, posts and pay are state secrets and stay out of the document."""
+    inputs = BookInputs(HEADER, [line("2020-01", "2024-12")],
+                        ui=[UISpan(Period(2020, 1), Period(2024, 12), "0100000116", 10_000_000)],
+                        arrears=[Arrear(Period(2024, 12), "0100000116", "unpaid", 1, 2, 0)])
+    civil = assemble(inputs)
+    book = assemble(replace(inputs, header=replace(HEADER, realm=realm)))
+    assert book["restricted"] is True and "restricted" not in civil
+    assert book["totals"] == civil["totals"] and book["totals"]["si_months"] == 59
+    assert book["sheets"] == book["ui_periods"] == book["arrears"] == book["benefits"] == []
+    assert book["header"] == {**civil["header"], "realm": realm}
+    text = canonical(book).decode()
+    assert "Công ty A" not in text and "Kế toán" not in text and "0100000116" not in text
