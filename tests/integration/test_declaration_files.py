@@ -205,3 +205,36 @@ def test_a_missing_salary_on_an_increase_is_one_problem() -> None:
     _, problems = checked(f"personal_id,case_code,salary\n{AN},TM,\n".encode())
     assert [(p.row, p.field) for p in problems] == [(2, "salary")]
     assert problems[0].reason.startswith("required for increases")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_an_xlsx_is_read_whole_before_the_filing_takes_its_locks(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """openpyxl is slow (~120 us a row): an XLSX is read into Arrow files first, so the
+    employer's lock (on SQLite every writer's) is not held meanwhile. CSV is read by Polars
+    as the filing goes."""
+    from sibook.contributions import declare as module
+
+    workers = setup_workers(engine, 3)
+    rows = [["personal_id", "case_code", "salary"], *[[w, "TM", 9_000_000] for w in workers]]
+    data = xlsx_of(rows) if fmt == "xlsx" else "\n".join(",".join(map(str, r))
+                                                           for r in rows).encode()
+    events: list[str] = []
+    real_read, real_lookup = module.read_frames, module.registry.employer_by_code
+
+    def read(*args: object, **kwargs: object) -> object:
+        for frame in real_read(*args, **kwargs):  # type: ignore[arg-type]
+            events.append("frame")
+            yield frame
+
+    def lookup(**kwargs: object) -> object:
+        events.append("lock")
+        return real_lookup(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "read_frames", read)
+    monkeypatch.setattr(module.registry, "employer_by_code", lookup)
+    with unit_of_work(engine) as s:
+        result = declare(session=s, data=data, file_name=f"d02.{fmt}", employer_code=EMPLOYER,
+                         month=JAN)
+    assert result["lines"] == 3
+    assert events == (["frame", "lock"] if fmt == "xlsx" else ["lock", "frame"])
