@@ -58,6 +58,7 @@ class Line:
     employer_share: Shares | None  # per fund and "total", VND a month; None: no law table
     employee_share: Shares | None
     ongoing: bool = False  # the period is still open after to_month
+    support: str | None = None  # voluntary: the state's support group these months had
 
     def key(self) -> tuple[Any, ...]:
         """What must stay the same for two consecutive lines to be one sheet row (compared

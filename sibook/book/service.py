@@ -11,10 +11,16 @@ from sqlalchemy.orm import Session
 # so whichever of the two is imported first finds the other half-made.
 from sibook.book import batch, versions
 from sibook.book.assemble import Header, HISpan
-from sibook.book.sheets import PersonInputs, charges_of, employer_ids, lines_of, payload_of
+from sibook.book.sheets import (
+    PersonInputs,
+    employer_ids,
+    lines_of,
+    payload_of,
+    voluntary_account_of,
+)
 from sibook.book.store import SIBook
 from sibook.contributions import service as contributions
-from sibook.contributions.voluntary import Account, allocate
+from sibook.contributions.voluntary import Account
 from sibook.core.period import Period
 from sibook.registry import service as registry
 
@@ -68,9 +74,8 @@ def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Accou
     each month priced as the book's sheet rows price it (the state's support included)."""
     periods = [r for r in contributions.si_periods_of(session=session, person_id=person_id)
                if r.kind == "voluntary"]
-    charges = charges_of(lines_of(periods, {}, Period.of(as_of)))
     paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
-    return allocate(charges, paid, as_of)
+    return voluntary_account_of(lines_of(periods, {}, Period.of(as_of)), paid, as_of)
 
 
 def current_version(

@@ -29,7 +29,7 @@ from sibook.book.assemble import (
     assemble,
 )
 from sibook.contributions.service import ParticipationRow, UIRow
-from sibook.contributions.voluntary import Charge, Payment, allocate
+from sibook.contributions.voluntary import Account, Charge, Payment, allocate
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.law import Fund
@@ -106,7 +106,7 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
         code, name = (employer.code, employer.name) if employer else (None, None)
         ongoing = p.to_month is None or p.to_month > last
         basis = p.salary_basis + p.allowances
-        stretches: list[list[Any]] = []  # [from, to, shares], merged while shares stay equal
+        stretches: list[list[Any]] = []  # [from, to, shares, support], merged while equal
         for first, final, epoch in pieces(p.from_month.index, end):
             spans = (_support_spans(first, final, epoch, p.support_group, supported)
                      if p.kind == "voluntary" else ((first, final, None),))
@@ -114,15 +114,16 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
                 # Keyed by the epoch, not the month: people with the same basis share one result.
                 shares = _shares(epoch, basis, region, p.occupational_rate_bp, p.kind, support)
                 supported += b - a + 1 if support else 0
-                if stretches and stretches[-1][2] == shares:
+                if stretches and stretches[-1][2:] == [shares, support]:
                     stretches[-1][1] = b
                 else:
-                    stretches.append([a, b, shares])
+                    stretches.append([a, b, shares, support])
         voluntary = p.kind == "voluntary"  # no employer: its share is none, not zero
-        for a, b, shares in stretches:
+        for a, b, shares, support in stretches:
             out.append(Line(month(a), month(b), p.kind, code, name, p.job_title, p.salary_basis,
                             p.allowances, shares[0] if shares and not voluntary else None,
-                            shares[1] if shares else None, ongoing=ongoing and b == end))
+                            shares[1] if shares else None, ongoing=ongoing and b == end,
+                            support=support))
     return out
 
 
@@ -197,23 +198,46 @@ def voluntary_paid(p: PersonInputs, lines: Sequence[Line], as_of: date) -> Volun
     None for someone who never was a voluntary participant."""
     if not p.voluntary_payments and all(r.kind != "voluntary" for r in p.periods):
         return None
-    account = allocate(charges_of(lines), p.voluntary_payments, as_of)
+    account = voluntary_account_of(lines, p.voluntary_payments, as_of, priced_only=True)
     return VoluntaryPaid([(x.paid_on, x.reference, x.amount) for x in account.payments],
                          [OwedMonth(m.month, m.status, m.due, m.paid) for m in account.unpaid()],
                          account.credit)
 
 
-def charges_of(lines: Sequence[Line]) -> list[Charge]:
+def voluntary_account_of(lines: Sequence[Line], payments: Sequence[Payment], as_of: date, *,
+                         priced_only: bool = False) -> Account:
+    """What ``payments`` made by ``as_of`` pay of the voluntary months of ``lines``;
+    ``priced_only`` leaves out the months before the law tables (they take no money and stand
+    as recorded), which the book does not list: most of a long career's months."""
+    return allocate(charges_of(lines, priced_only=priced_only), payments, as_of,
+                    price_at=advance_price)
+
+
+def advance_price(charge: Charge, paid_in: Period) -> int | None:
+    """What a month costs when paid ahead, in month ``paid_in``: the rules in force then (FACTS
+    §3.4, Law 41/2024 Art 36: a change of the poverty line, the reference level or the support
+    after a prepayment brings no top-up and no refund); a month paid in or after its own time
+    costs its own price."""
+    if paid_in >= charge.month:
+        return charge.due
+    shares = _voluntary_shares(paid_in.index, charge.basis, charge.support)
+    return shares[1]["total"] if shares else charge.due
+
+
+def charges_of(lines: Sequence[Line], *, priced_only: bool = False) -> list[Charge]:
     """Each month of the voluntary lines with what the participant pays for it: the line's
     share, the state's support already taken off within the months the law allows."""
     out: list[Charge] = []
     for line in lines:
         if line.kind != "voluntary":
             continue
+        if priced_only and line.employee_share is None and \
+                not _voluntary_rules_at(line.to_month.index):  # lines are cut at 2020-01
+            continue
         for index in range(line.from_month.index, line.to_month.index + 1):
             before = line.employee_share is None and not _voluntary_rules_at(index)
             out.append(Charge(Period.from_index(index), line.salary_basis, line.employee_share,
-                              before_rules=before))
+                              before_rules=before, support=line.support))
     return out
 
 

@@ -16,7 +16,7 @@ unpaid.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -36,6 +36,7 @@ class Charge:
     basis: int  # the declared monthly income
     share: Mapping[str, int] | None  # per fund and "total"; None: the law tables do not price it
     before_rules: bool = False  # unpriced because the tables do not reach back to the month
+    support: str | None = None  # the state's support group the month had
 
     @property
     def due(self) -> int | None:
@@ -55,6 +56,7 @@ class MonthPaid:
     charge: Charge
     paid: int
     status: Status
+    price: int | None = None  # what it cost as paid (ahead: the price of the month paid in)
 
     @property
     def month(self) -> Period:
@@ -62,7 +64,7 @@ class MonthPaid:
 
     @property
     def due(self) -> int | None:
-        return self.charge.due
+        return self.charge.due if self.price is None else self.price
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,24 @@ class Account:
         return [(month, amount) for n, month, amount in self.allocations if n == number]
 
 
-def allocate(charges: Sequence[Charge], payments: Sequence[Payment], as_of: date) -> Account:
-    """The payments made by ``as_of``, in the order paid, applied to ``charges`` oldest first."""
+PriceAt = Callable[[Charge, Period], int | None]
+
+
+def allocate(charges: Sequence[Charge], payments: Sequence[Payment], as_of: date, *,
+             price_at: PriceAt | None = None) -> Account:
+    """The payments made by ``as_of``, in the order paid, applied to ``charges`` oldest first.
+    A month the first payment into it paid ahead (in an earlier month) costs ``price_at`` that
+    month: the price it had when it was paid for."""
     made = sorted((p for p in payments if p.paid_on <= as_of),
                   key=lambda p: (p.paid_on, p.number))
     left = [[p.number, p.amount] for p in made]
     allocations: list[tuple[int, Period, int]] = []
     months: list[MonthPaid] = []
+    paid_on = {p.number: p.paid_on for p in made}
     for charge in sorted(charges, key=lambda c: c.month):
         due, paid = charge.due, 0
+        if left and price_at is not None and not charge.before_rules:
+            due = price_at(charge, Period.of(paid_on[left[0][0]]))
         while due is not None and paid < due and left:
             take = min(due - paid, left[0][1])
             allocations.append((left[0][0], charge.month, take))
@@ -101,13 +112,14 @@ def allocate(charges: Sequence[Charge], payments: Sequence[Payment], as_of: date
             left[0][1] -= take
             if left[0][1] == 0:
                 left.pop(0)
-        months.append(MonthPaid(charge, paid, _status(charge, paid)))
+        months.append(MonthPaid(charge, paid, _status(charge, due, paid),
+                                None if due == charge.due else due))
     return Account(tuple(months), tuple(made), tuple(allocations), sum(a for _, a in left))
 
 
-def _status(charge: Charge, paid: int) -> Status:
-    if charge.due is None:
+def _status(charge: Charge, due: int | None, paid: int) -> Status:
+    if due is None:
         return "reported" if charge.before_rules else "unpaid"
-    if paid >= charge.due:
+    if paid >= due:
         return "paid"
     return "partly_paid" if paid > 0 else "unpaid"

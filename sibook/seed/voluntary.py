@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from sibook.book.sheets import charges_of, lines_of
+from sibook.book.sheets import advance_price, charges_of, lines_of
 from sibook.contributions import service as contributions
 from sibook.contributions.store import SIPeriod
 from sibook.contributions.voluntary import Charge
@@ -61,5 +61,6 @@ def _payments(rng: random.Random, pid: int, charges: list[Charge], today: date
         paid_on = min(date(first.year, first.month, 1) + timedelta(days=rng.randint(0, 27)),
                       today)
         reference = f"SEEDV{pid:010d}{number:03d}"
-        out.append((pid, number, sum(c.due or 0 for c in block), reference, reference, paid_on))
+        amount = sum(advance_price(c, first) or 0 for c in block)  # as the book will price it
+        out.append((pid, number, amount, reference, reference, paid_on))
     return out

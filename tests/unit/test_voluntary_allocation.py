@@ -102,3 +102,37 @@ def test_payments_pay_in_the_order_they_were_paid_not_recorded() -> None:
 def test_a_payment_after_the_day_asked_about_pays_nothing_yet() -> None:
     a = account([voluntary("2026-01", None)], paid(3 * FULL, on=date(2026, 4, 2)))
     assert [m.status for m in a.months] == ["unpaid"] * 3 and a.paid == 0
+
+
+def _due(month: Period, income: int, group: str | None = None) -> int:
+    return voluntary_dues(month=month, salary=income, support=group).employee.total
+
+
+def test_months_paid_ahead_keep_the_price_they_had_when_paid() -> None:
+    """FACTS §3.4 (Law 41/2024 Art 36): a change of the poverty line after a prepayment brings
+    no top-up and no refund. Paid in December 2021 for 2022, when the line went from 700,000
+    to 1,500,000 (support up, dues down): each 2022 month costs December 2021's price."""
+    from sibook.book.sheets import voluntary_account_of
+
+    december = _due(Period(2021, 12), 2_000_000, "near_poor")
+    assert december != _due(Period(2022, 1), 2_000_000, "near_poor")
+    lines = lines_of([voluntary("2022-01", "2022-12", 2_000_000, "near_poor")], {},
+                     Period(2022, 12))
+    a = voluntary_account_of(lines, paid(12 * december, on=date(2021, 12, 15)),
+                             date(2022, 12, 31))
+    assert a.unpaid() == [] and a.credit == 0
+    assert {m.due for m in a.months} == {december}
+
+
+def test_a_month_paid_ahead_counts_even_if_its_income_fell_below_a_later_floor() -> None:
+    """1,000,000 was a valid income in 2021 (floor 700,000) but not in 2022 (1,500,000): paid
+    ahead in 2021 the months stand paid; paid late in 2022 they cannot be priced."""
+    from sibook.book.sheets import voluntary_account_of
+
+    lines = lines_of([voluntary("2022-01", "2022-03", 1_000_000)], {}, Period(2022, 3))
+    price = _due(Period(2021, 11), 1_000_000)
+    ahead = voluntary_account_of(lines, paid(3 * price, on=date(2021, 11, 20)),
+                                 date(2022, 3, 31))
+    assert [m.status for m in ahead.months] == ["paid"] * 3
+    late = voluntary_account_of(lines, paid(3 * price, on=date(2022, 1, 20)), date(2022, 3, 31))
+    assert [m.status for m in late.months] == ["unpaid"] * 3 and late.credit == 3 * price
