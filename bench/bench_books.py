@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -140,8 +141,18 @@ def main() -> None:
     parser.add_argument("--pdfs", type=int, default=50)
     parser.add_argument("--batch", type=int, default=batch.BATCH)
     parser.add_argument("--single-sample", type=int, default=300)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the seeded database (~1 GB at 125,000 people) to inspect")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sibook-bench-books-"))
+    try:
+        run(args, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
     engine = make_engine(f"sqlite:///{work / 'bench.db'}")
     migrate.upgrade(engine)
     t = time.perf_counter()

@@ -18,7 +18,7 @@ from sibook.book.render_pdf import render_pdf
 from sibook.book.versions import Version
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError
-from sibook.signing import certs, keys
+from sibook.signing import certs, keys, status
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import qr_png, sign_qr
@@ -128,11 +128,20 @@ def refuse_revoked(v: Version, a: Agency) -> None:
 
 def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str
            ) -> Revocation:
-    """Suspend one book version (suspected fraud); the signed list is rewritten."""
-    revocations = a.revocations(realm)  # a realm's list names its own people only
-    entry = revocations.revoke(personal_id, version, reason)
-    revocations.save(a.keys_dir / revocations_file(realm), a.signer(realm))
-    return entry
+    """Suspend one book version (suspected fraud); the signed list is rewritten. A realm's list
+    names its own people only."""
+    return status.change(a.keys_dir / revocations_file(realm), a.trust_list(), a.signer(realm),
+                         realm=realm, edit=lambda r: r.revoke(personal_id, version, reason))[0]
+
+
+def reinstate(a: Agency, *, personal_id: str, version: int, realm: str) -> bool:
+    """Lift a temporary revocation (the suspicion was cleared): the version verifies as valid
+    again and may be handed out. False when it was not revoked; nothing is rewritten then."""
+    path = a.keys_dir / revocations_file(realm)
+    if a.revocations(realm).is_revoked(personal_id, version) is None:
+        return False
+    return status.change(path, a.trust_list(), a.signer(realm), realm=realm,
+                         edit=lambda r: r.reinstate(personal_id, version))[0]
 
 
 def check(data: bytes, trust_list: TrustList,

@@ -114,7 +114,7 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
                 # Keyed by the epoch, not the month: people with the same basis share one result.
                 shares = _shares(epoch, basis, region, p.occupational_rate_bp, p.kind, support)
                 supported += b - a + 1 if support else 0
-                if stretches and stretches[-1][2:] == [shares, support]:
+                if stretches and stretches[-1][2] == shares and stretches[-1][3] == support:
                     stretches[-1][1] = b
                 else:
                     stretches.append([a, b, shares, support])

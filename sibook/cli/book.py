@@ -1,4 +1,5 @@
-"""``sibook book ...``: export, verify, revoke, history and the HI card of e-SI books.
+"""``sibook book ...``: export, verify, revoke, reinstate, history and the HI card of e-SI
+books.
 
 Persons of the defence and public-security realms exist for these commands only when
 ``--realm`` names their realm: to civil use they are absent, not forbidden.
@@ -34,7 +35,7 @@ from sibook.signing.certs import REALMS, common_name
 from sibook.signing.status import RevocationList
 from sibook.signing.trust_list import TrustList
 
-app = typer.Typer(help="e-SI books: export signed, verify, revoke, history, HI card.",
+app = typer.Typer(help="e-SI books: export signed, verify, revoke, reinstate, history, HI card.",
                   no_args_is_help=True)
 
 def _realm(value: str) -> str:
@@ -182,6 +183,31 @@ def revoke(
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
         f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
         f"{d['revoked']['reason']}", markup=False, highlight=False))
+
+
+@app.command("reinstate")
+def reinstate(
+    personal_id: PersonalId,
+    version: Annotated[int, typer.Option("--version", min=1, help="Book version.")],
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Lift a temporary revocation (the suspicion was cleared); the version is valid again."""
+    from sibook.book import issuing  # signing and PDF libraries load only when used
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
+            logged(session, Action.BOOK_ISSUE, "book reinstate", [person_id])
+        lifted = issuing.reinstate(issuing.agency(), personal_id=personal_id, version=version,
+                                   realm=realm)
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    if not lifted:
+        refuse(f"version {version} of book {personal_id} is not revoked", as_json)
+    emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
+         lambda d: console.print(f"version {version} of book {personal_id} stands again",
+                                 markup=False, highlight=False))
 
 
 @app.command("history")

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -51,6 +51,7 @@ from sibook.signing.keys import Signer
 from sibook.signing.trust_list import TrustList
 
 REVOCATIONS_FILE = "revocations.json"
+T = TypeVar("T")
 PUBLISHED_REALM = "civil"  # the only list the public sees
 MAX_LIST_HOURS = 366 * 24  # a list vouching for more than a year vouches for nothing
 _log = logging.getLogger(__name__)
@@ -204,9 +205,19 @@ def renew(path: Path, trust_list: TrustList, signer: Signer, *, realm: str,
     """Re-sign a realm's list, entries unchanged, with a new ``next_update`` (a missing list is
     created empty; an altered one is refused, never re-signed). Under the list's lock, so a
     revocation saved meanwhile is not overwritten with the entries read before it."""
+    return change(path, trust_list, signer, realm=realm, edit=lambda _: None, now=now,
+                  valid_for=valid_for)[1]
+
+
+def change(path: Path, trust_list: TrustList, signer: Signer, *, realm: str,
+           edit: Callable[[RevocationList], T], now: datetime | None = None,
+           valid_for: timedelta | None = None) -> tuple[T, Freshness]:
+    """Read a realm's list, ``edit`` it and sign it again, all under the list's lock: two
+    revocations at once both land (read and written apart, the second would drop the first)."""
     with _locked(path):
-        return RevocationList.load(path, trust_list, realm=realm)._write(
-            path, signer, now, valid_for)
+        revocations = RevocationList.load(path, trust_list, realm=realm)
+        result = edit(revocations)
+        return result, revocations._write(path, signer, now, valid_for)
 
 
 def current_lists(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str], Signer],

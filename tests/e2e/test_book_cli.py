@@ -337,3 +337,22 @@ def test_a_defence_persons_exported_book_shows_no_units_posts_or_pay(tmp_path: P
     assert "bí mật nhà nước" in text
     code, answer = verify(tmp_path, pdf)
     assert code == 0 and answer["personal_id"] == soldier
+
+
+def test_a_cleared_revocation_is_lifted_and_the_book_verifies_again(tmp_path: Path) -> None:
+    assert run(tmp_path, "seed", "--people", "30", "--employers", "3", "--seed", "2"
+               ).returncode == 0
+    pid = person(tmp_path)
+    pdf = tmp_path / "book.pdf"
+    assert run(tmp_path, "book", "export", pid, "--pdf", str(pdf)).returncode == 0
+    assert run(tmp_path, "book", "revoke", pid, "--version", "1", "--reason", "nghi gian lan"
+               ).returncode == 0
+    assert verify(tmp_path, pdf)[0] == 1
+    lifted = run(tmp_path, "book", "reinstate", pid, "--version", "1", "--json")
+    assert lifted.returncode == 0, lifted.stderr
+    assert json.loads(lifted.stdout) == {"reinstated": {"personal_id": pid, "version": 1}}
+    code, answer = verify(tmp_path, pdf)
+    assert code == 0 and answer["errors"] == []
+    again = run(tmp_path, "book", "reinstate", pid, "--version", "1", "--json")
+    assert again.returncode == 1 and "is not revoked" in json.loads(again.stdout)[
+        "errors"][0]["reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -153,6 +154,31 @@ def test_a_revoked_version_is_not_handed_out_again(
                    realm="civil")
     with pytest.raises(ConflictError, match="version 1 of book .* is revoked: nghi gian lan"):
         issuing.book_pdf(v, agency)
+
+
+def test_a_reinstated_version_verifies_and_is_handed_out_again(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    v = current(engine, worker)
+    personal_id = v.payload["header"]["personal_id"]
+    issuing.revoke(agency, personal_id=personal_id, version=v.version, reason="nghi gian lan",
+                   realm="civil")
+    assert issuing.reinstate(agency, personal_id=personal_id, version=v.version, realm="civil")
+    assert not issuing.reinstate(agency, personal_id=personal_id, version=v.version,
+                                 realm="civil")
+    result = issuing.check(issuing.book_pdf(v, agency), agency.trust_list(),
+                           agency.revocations())
+    assert result.valid, result.errors
+
+
+def test_revocations_made_at_the_same_time_all_land(agency: issuing.Agency) -> None:
+    """Each revocation reads, changes and re-signs the list under its lock: read and written
+    apart, one would drop another's entry."""
+    ids = [f"0010890{n:05d}" for n in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda pid: issuing.revoke(agency, personal_id=pid, version=1,
+                                                 reason="x", realm="civil"), ids))
+    listed = agency.revocations("civil")
+    assert all(listed.is_revoked(pid, 1) == "x" for pid in ids)
 
 
 def test_each_realm_keeps_its_own_signed_revocation_list(agency: issuing.Agency) -> None:
