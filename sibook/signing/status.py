@@ -48,7 +48,7 @@ from sibook.core.config import get_settings
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.signing import certs
 from sibook.signing.keys import Signer
-from sibook.signing.trust_list import TrustList
+from sibook.signing.trust_list import TrustList, validity_problem
 
 REVOCATIONS_FILE = "revocations.json"
 T = TypeVar("T")
@@ -271,6 +271,10 @@ def _read(path: Path, trust_list: TrustList, realm: str | None
         raise _refused(path, f"of the {realm} realm is signed by the {signed_by} realm's key")
     freshness = Freshness(signed_by, path.name, _instant(path, body["signed_at"]),
                           _instant(path, body.get("next_update")))
+    # A key past its certificate signs nothing: not a list either (signed_at is signed too).
+    expired = validity_problem(cert, freshness.signed_at) if freshness.signed_at else None
+    if expired is not None:
+        raise _refused(path, f"signed by a key that could not sign then: {expired}")
     entries = [_entry(path, raw) for raw in body["entries"]]
     return signed, RevocationList(entries, freshness=[freshness])
 

@@ -27,7 +27,7 @@ PID = "001090001234"  # book_payload's person, version 3
 
 @pytest.fixture(scope="module")
 def agency(tmp_path_factory: pytest.TempPathFactory) -> Agency:
-    return make_agency(tmp_path_factory.mktemp("keys"))
+    return make_agency(tmp_path_factory.mktemp("keys"), now=T0 - timedelta(days=30))
 
 
 @pytest.fixture(scope="module")
@@ -262,3 +262,14 @@ def test_the_published_list_is_the_civil_one_only(tmp_path: Path) -> None:
         made.keys_dir, realm, PASSPHRASE), now=T0 + timedelta(hours=1))
     assert signed["entries"] == [] and signed["signed_at"] == "2026-03-01T08:00:00+00:00"
     assert "038059749911" not in json.dumps(signed)
+
+
+def test_a_list_signed_after_its_keys_certificate_expired_is_refused(
+        agency: Agency, tmp_path: Path) -> None:
+    """A retired or expired key signs nothing, a list included: signed_at is in the signed
+    body, so the time cannot be moved back."""
+    late = agency.signer.certificate.not_valid_after_utc + timedelta(days=1)
+    RevocationList().save(tmp_path / "r.json", agency.signer, now=late)
+    with pytest.raises(ValidationError, match="signed by a key that could not sign then: "
+                                              ".*had expired"):
+        RevocationList.load(tmp_path / "r.json", agency.trust_list)
