@@ -204,12 +204,15 @@ def _signer(home: Path, realm: str) -> keys.FileSigner:
 
 
 def _stale_copy(home: Path, out: Path, *, revoked: bool) -> Path:
-    """The civil list as signed two days ago: with today's entries, or (a replay of an old
-    list) from before the revocation."""
+    """The civil list as signed when the key was made, current for a second: with today's
+    entries, or (a replay of an old list) from before the revocation. (Not signed days ago:
+    the key could not sign then, and such a list is refused.)"""
     trust = TrustList.from_keys_dir(home / "keys")
     listed = RevocationList.load(home / "keys" / revocations_file("civil"), trust)
+    signer = _signer(home, "civil")
     (RevocationList(listed.entries) if revoked else RevocationList()).save(
-        out, _signer(home, "civil"), now=datetime.now(UTC) - timedelta(days=2))
+        out, signer, now=signer.certificate.not_valid_before_utc,
+        valid_for=timedelta(seconds=1))
     return out
 
 
