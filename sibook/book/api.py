@@ -131,9 +131,13 @@ def trust_list(g: PublicGuard) -> Response:
 
 
 class RevokedVersion(BaseModel):
-    personal_id: str
-    version: int
-    reason: str
+    """A revoked book version as the public sees it: by the content hash its QR and PDF carry
+    (``book_hash``), with when; never whose or why. Entries older than the hash name the
+    personal ID and version instead (still without the reason)."""
+
+    book_hash: str | None = None
+    personal_id: str | None = None
+    version: int | None = None
     revoked_at: str
 
 
@@ -146,12 +150,12 @@ class SignedRevocationList(BaseModel):
 
     entries: list[RevokedVersion]
     signed_at: str
-    next_update: str | None  # null only for a list of an earlier version not yet re-signed
+    next_update: str | None = None  # absent only from a list of an earlier version
     kid: str
     signature: str
 
 
-@router.get("/revocations")
+@router.get("/revocations", response_model_exclude_none=True)  # as signed: no nulls added
 def revocations(g: PublicGuard) -> SignedRevocationList:
     """Only the civil list: the defence and public-security lists are never published."""
     a = issuing.agency()

@@ -121,17 +121,19 @@ def refuse_revoked(v: Version, a: Agency) -> None:
     version."""
     header = v.payload["header"]
     personal_id = header["personal_id"]
-    reason = a.revocations(header["realm"]).is_revoked(personal_id, v.version)
+    reason = a.revocations(header["realm"]).is_revoked(personal_id, v.version, v.content_hash)
     if reason is not None:
         raise ConflictError(f"version {v.version} of book {personal_id} is revoked: {reason}")
 
 
-def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str
-           ) -> Revocation:
+def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str,
+           book_hash: str | None = None) -> Revocation:
     """Suspend one book version (suspected fraud); the signed list is rewritten. A realm's list
-    names its own people only."""
+    names its own people only; ``book_hash`` (the version's content hash) is what the
+    published list shows instead of whose book it is."""
     return status.change(a.keys_dir / revocations_file(realm), a.trust_list(), a.signer(realm),
-                         realm=realm, edit=lambda r: r.revoke(personal_id, version, reason))[0]
+                         realm=realm, edit=lambda r: r.revoke(personal_id, version, reason,
+                                                              book_hash=book_hash))[0]
 
 
 def reinstate(a: Agency, *, personal_id: str, version: int, realm: str) -> bool:

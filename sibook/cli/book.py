@@ -173,11 +173,12 @@ def revoke(
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
-            if versions.get(session=session, person_id=person_id, version=version) is None:
+            found = versions.get(session=session, person_id=person_id, version=version)
+            if found is None:
                 refuse(f"book {personal_id} has no version {version}", as_json)
             logged(session, Action.BOOK_ISSUE, "book revoke", [person_id])
         entry = issuing.revoke(issuing.agency(), personal_id=personal_id, version=version,
-                               reason=reason, realm=realm)
+                               reason=reason, realm=realm, book_hash=found.content_hash)
     except SibookError as exc:
         refuse(str(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(

@@ -257,7 +257,9 @@ def revoked(status: RevocationStatus, payload: Mapping[str, Any]) -> str | None:
     personal_id, version = payload.get("personal_id"), payload.get("version")
     if not isinstance(personal_id, str) or not isinstance(version, int):
         return "payload names no personal_id/version, so revocation cannot be checked"
-    reason = status.is_revoked(personal_id, version)
+    book_hash = payload.get("book_hash")
+    reason = status.is_revoked(personal_id, version,
+                               book_hash if isinstance(book_hash, str) else None)
     return f"revoked: version {version} of book {personal_id}: {reason}" if reason else None
 
 

@@ -18,7 +18,8 @@ list. What a stale list makes of a book is ``verify``'s decision.
 
 File shape::
 
-    {"entries": [{"personal_id", "version", "reason", "revoked_at"}...], "signed_at": ISO,
+    {"entries": [{"personal_id", "version", "reason", "revoked_at", "book_hash"}...],
+     "signed_at": ISO,
      "next_update": ISO, "kid": hex, "signature": base64 DER ECDSA-SHA256 over the canonical
      JSON of {"entries", "signed_at", "next_update"} (sorted keys, no spaces, UTF-8)}
 """
@@ -32,7 +33,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,8 +74,10 @@ def list_validity() -> timedelta:
 
 
 class RevocationStatus(Protocol):
-    def is_revoked(self, personal_id: str, version: int) -> str | None:
-        """The reason this book version is revoked, or None when it stands."""
+    def is_revoked(self, personal_id: str, version: int,
+                   book_hash: str | None = None) -> str | None:
+        """The reason this book version (of content hash ``book_hash``) is revoked, or None
+        when it stands."""
         ...
 
     def staleness(self, realm: str, now: datetime) -> str | None:
@@ -89,6 +92,20 @@ class Revocation:
     version: int
     reason: str
     revoked_at: str  # ISO 8601, UTC
+    book_hash: str | None = None  # the version's content hash (not known for older entries)
+
+    def stored(self) -> dict[str, Any]:
+        """As the realm's own list keeps it (older entries without a book hash, as written)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def published(self) -> dict[str, Any]:
+        """As the public sees it: which book version by its content hash, and when; never whose
+        or why (a name beside "suspected fraud" is personal data). An older entry without a
+        hash names the personal ID and version, still without the reason."""
+        if self.book_hash is not None:
+            return {"book_hash": self.book_hash, "revoked_at": self.revoked_at}
+        return {"personal_id": self.personal_id, "version": self.version,
+                "revoked_at": self.revoked_at}
 
 
 @dataclass(frozen=True)
@@ -120,8 +137,11 @@ class RevocationList:
     """Revoked book versions, kept as a signed JSON file."""
 
     def __init__(self, entries: list[Revocation] | None = None, *,
-                 freshness: Iterable[Freshness] = ()) -> None:
+                 freshness: Iterable[Freshness] = (),
+                 by_hash: Mapping[str, str] | None = None) -> None:
         self._entries = {(e.personal_id, e.version): e for e in entries or []}
+        # A published list's entries: book hash -> revoked_at (whose and why are not in it).
+        self._by_hash = dict(by_hash or {})
         self._freshness = {f.realm: f for f in freshness}
 
     @property
@@ -133,9 +153,14 @@ class RevocationList:
         """One per list file this was read from; none for a list made in memory."""
         return list(self._freshness.values())
 
-    def is_revoked(self, personal_id: str, version: int) -> str | None:
+    def is_revoked(self, personal_id: str, version: int,
+                   book_hash: str | None = None) -> str | None:
+        """The reason (a published list keeps none: when, then), or None when it stands."""
         entry = self._entries.get((personal_id, version))
-        return entry.reason if entry else None
+        if entry is not None:
+            return entry.reason
+        at = self._by_hash.get(book_hash) if book_hash else None
+        return f"revoked on {at}" if at is not None else None
 
     def staleness(self, realm: str, now: datetime) -> str | None:
         """A list made in memory is its maker's live view: current. One read from files says
@@ -149,9 +174,9 @@ class RevocationList:
         return known.problem(now)
 
     def revoke(self, personal_id: str, version: int, reason: str, *,
-               at: datetime | None = None) -> Revocation:
+               at: datetime | None = None, book_hash: str | None = None) -> Revocation:
         entry = Revocation(personal_id, version, reason,
-                           (at or datetime.now(UTC)).isoformat(timespec="seconds"))
+                           (at or datetime.now(UTC)).isoformat(timespec="seconds"), book_hash)
         self._entries[(personal_id, version)] = entry
         return entry
 
@@ -170,7 +195,7 @@ class RevocationList:
                valid_for: timedelta | None) -> Freshness:
         signed_at = (now or datetime.now(UTC)).replace(microsecond=0)
         next_update = signed_at + (valid_for or list_validity())
-        body = {"entries": [asdict(e) for e in self.entries], "signed_at": _iso(signed_at),
+        body = {"entries": [e.stored() for e in self.entries], "signed_at": _iso(signed_at),
                 "next_update": _iso(next_update)}
         signed = {**body, "kid": signer.key_id.hex(),
                   "signature": base64.b64encode(signer.sign(_canonical(body))).decode()}
@@ -188,7 +213,8 @@ class RevocationList:
         loaded = [cls.load(keys_dir / revocations_file(realm), trust_list, realm=realm)
                   for realm in realms]
         return cls([e for one in loaded for e in one.entries],
-                   freshness=[f for one in loaded for f in one.freshness])
+                   freshness=[f for one in loaded for f in one.freshness],
+                   by_hash={h: at for one in loaded for h, at in one._by_hash.items()})
 
     @classmethod
     def load(cls, path: Path, trust_list: TrustList, *, realm: str | None = None
@@ -249,7 +275,17 @@ def published(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str],
     if not path.exists():
         raise NotFoundError(f"no {PUBLISHED_REALM} revocation list has been signed yet; run "
                             "`sibook keys refresh-revocations`")
-    return _read(path, trust_list, PUBLISHED_REALM)[0]
+    kept, revocations = _read(path, trust_list, PUBLISHED_REALM)
+    # The public form: the same window, each entry by its book hash only (Revocation.published),
+    # signed by the same key.
+    body = {"entries": sorted((e.published() for e in revocations.entries),
+                              key=lambda e: json.dumps(e, sort_keys=True)),
+            "signed_at": kept["signed_at"]}
+    if kept.get("next_update") is not None:  # one not re-signed since lists had it
+        body["next_update"] = kept["next_update"]
+    signer = signer_for(PUBLISHED_REALM)
+    return {**body, "kid": signer.key_id.hex(),
+            "signature": base64.b64encode(signer.sign(_canonical(body))).decode()}
 
 
 def _read(path: Path, trust_list: TrustList, realm: str | None
@@ -275,8 +311,13 @@ def _read(path: Path, trust_list: TrustList, realm: str | None
     expired = validity_problem(cert, freshness.signed_at) if freshness.signed_at else None
     if expired is not None:
         raise _refused(path, f"signed by a key that could not sign then: {expired}")
-    entries = [_entry(path, raw) for raw in body["entries"]]
-    return signed, RevocationList(entries, freshness=[freshness])
+    entries, by_hash = [], {}
+    for raw in body["entries"]:
+        if isinstance(raw, dict) and "personal_id" not in raw and "book_hash" in raw:
+            by_hash[str(raw["book_hash"])] = str(raw.get("revoked_at"))  # a published entry
+        else:
+            entries.append(_entry(path, raw))
+    return signed, RevocationList(entries, freshness=[freshness], by_hash=by_hash)
 
 
 def _check_signature(path: Path, trust_list: TrustList, kid: bytes, signature: bytes,
@@ -297,8 +338,10 @@ def _check_signature(path: Path, trust_list: TrustList, kid: bytes, signature: b
 
 def _entry(path: Path, raw: Any) -> Revocation:
     try:
-        return Revocation(str(raw["personal_id"]), int(raw["version"]), str(raw["reason"]),
-                          str(raw["revoked_at"]))
+        hashed = raw.get("book_hash")
+        return Revocation(str(raw["personal_id"]), int(raw["version"]),
+                          str(raw.get("reason", "revoked")),  # published entries keep none
+                          str(raw["revoked_at"]), None if hashed is None else str(hashed))
     except (KeyError, TypeError, ValueError) as exc:
         raise _refused(path, f"malformed entry {raw!r}") from exc
 

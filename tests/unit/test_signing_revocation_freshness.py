@@ -273,3 +273,27 @@ def test_a_list_signed_after_its_keys_certificate_expired_is_refused(
     with pytest.raises(ValidationError, match="signed by a key that could not sign then: "
                                               ".*had expired"):
         RevocationList.load(tmp_path / "r.json", agency.trust_list)
+
+
+def test_the_published_list_names_versions_by_book_hash_and_never_whose_or_why(
+        agency: Agency, tmp_path: Path) -> None:
+    """A personal ID beside "suspected fraud" is personal data: the public form keeps the
+    book hash (which only a holder of the book knows) and the time. An entry made before
+    hashes were kept names the personal ID and version, still without the reason."""
+    listed = RevocationList()
+    listed.revoke(PID, 3, "suspected fraud", at=T0, book_hash="ab" * 32)
+    listed.revoke("001090009999", 1, "older entry", at=T0)
+    listed.save(tmp_path / revocations_file("civil"), agency.signer, now=T0)
+    doc = status.published(tmp_path, agency.trust_list, lambda _: agency.signer,
+                           now=T0 + timedelta(hours=1))
+    text = json.dumps(doc, ensure_ascii=False)
+    assert PID not in text and "suspected fraud" not in text and "older entry" not in text
+    assert {json.dumps(e, sort_keys=True) for e in doc["entries"]} == {
+        json.dumps({"book_hash": "ab" * 32, "revoked_at": "2026-03-01T08:00:00+00:00"}),
+        json.dumps({"personal_id": "001090009999", "revoked_at": "2026-03-01T08:00:00+00:00",
+                    "version": 1})}
+    (tmp_path / "public.json").write_text(text, encoding="utf-8")
+    public = RevocationList.load(tmp_path / "public.json", agency.trust_list)
+    assert public.is_revoked(PID, 3, "ab" * 32) == "revoked on 2026-03-01T08:00:00+00:00"
+    assert public.is_revoked(PID, 3) is None and public.is_revoked(PID, 3, "cd" * 32) is None
+    assert public.is_revoked("001090009999", 1) == "revoked"
