@@ -37,6 +37,7 @@ from sibook.signing.trust_list import TrustList
 
 app = typer.Typer(help="e-SI books: export signed, verify, revoke, reinstate, history, HI card.",
                   no_args_is_help=True)
+VersionOpt = Annotated[int, typer.Option("--version", min=1, help="Book version.")]
 
 def _realm(value: str) -> str:
     if value not in REALMS:
@@ -162,7 +163,7 @@ def _newer_version(personal_id: str, version: int, realm: str) -> int | None:
 @app.command("revoke")
 def revoke(
     personal_id: PersonalId,
-    version: Annotated[int, typer.Option("--version", min=1, help="Book version.")],
+    version: VersionOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why (e.g. suspected fraud).")],
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
@@ -189,7 +190,7 @@ def revoke(
 @app.command("reinstate")
 def reinstate(
     personal_id: PersonalId,
-    version: Annotated[int, typer.Option("--version", min=1, help="Book version.")],
+    version: VersionOpt,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:

@@ -11,8 +11,18 @@ from pydantic_core import ErrorDetails
 from sibook.core.errors import Problem, ValidationError
 from sibook.registry.schemas import RegistryBatch
 
+# A registry file is one all-or-nothing batch, read and validated whole (its records as Python
+# and Pydantic objects take several times the file's size), so a bound keeps one import from
+# exhausting the machine's memory; national volumes go in by bulk loads (``sibook seed``).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
 
 def parse_registry_file(path: Path) -> RegistryBatch:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValidationError(field="file", reason=(
+            f"{path.name} is {size:,} bytes; a registry file is imported whole, all or nothing, "
+            f"and may be at most {MAX_FILE_BYTES:,}: split it into several files"))
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -211,3 +211,19 @@ def test_a_household_in_no_known_province_is_refused(engine: Engine) -> None:
             code="HN9", address="?", province_code="99",
             members=(HouseholdMemberIn(AN, "chủ hộ"),)))
     assert [p.field for p in err.value.problems] == ["province_code"]
+
+
+def test_a_registry_file_past_the_bound_is_refused_before_it_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imported whole, all or nothing: a file larger than MAX_FILE_BYTES would take many
+    times its size in memory, so it is refused by size, naming the bound."""
+    from sibook.registry import importer
+
+    path = tmp_path / "registry.json"
+    path.write_text('{"persons": []}', encoding="utf-8")
+    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 10)
+    with pytest.raises(ValidationError) as refused:
+        importer.parse_registry_file(path)
+    (problem,) = refused.value.problems
+    assert problem.field == "file"
+    assert "15 bytes" in problem.reason and "at most 10" in problem.reason
