@@ -1,8 +1,9 @@
 """HTTP adapter of voluntary SI payments: what a participant paid and the months it pays.
 
-A citizen posts and reads their own payments only; officers those of the persons in their
-scope (clerks post); defence and public-security persons stay absent outside their realm, and
-employers have no part in it. The access policy decides and logs (``Guard.person``).
+Clerks record payments, from the collector's or bank's receipt, for the persons in their scope
+(never the payer: a claim must not buy SI months); a citizen reads their own, officers those in
+their scope; defence and public-security persons stay absent outside their realm, and employers
+have no part in it. The access policy decides and logs (``Guard.person``).
 """
 
 from __future__ import annotations
