@@ -18,6 +18,7 @@ from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT
 from sibook.core.config import get_settings
+from sibook.core.errors import ConflictError
 from sibook.registry import service
 from sibook.registry.population import population_registry
 from sibook.registry.registration import register
@@ -104,9 +105,15 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)], body: Pe
     realm = getattr(g.principal, "realm", "civil")
     person = dataclasses.replace(body.to_domain(), realm=realm)
     settings = get_settings()
-    result = register(session=g.session, person=person,
-                      population=population_registry(g.session, settings.population_url),
-                      require_match=settings.require_population_match)
+    try:
+        result = register(session=g.session, person=person,
+                          population=population_registry(g.session, settings.population_url),
+                          require_match=settings.require_population_match)
+    except ConflictError as exc:
+        # The same 409 whoever holds the number; the holder (in whatever realm) finds the
+        # attempt in their access log, so a probe of a hidden person is seen by their realm.
+        holder = service.registered_id(session=g.session, personal_id=person.personal_id)
+        raise g.refuse(exc, "refused", (holder,)) from None
     g.logged([service.person_id_of(session=g.session, personal_id=person.personal_id,
                                    realm=realm)])
     return Registered(**{k: result[k] for k in Registered.model_fields})

@@ -50,15 +50,18 @@ class EmployerRow:
     region: str
 
 
+def registered_id(*, session: Session, personal_id: str) -> int | None:
+    """The internal id of whoever holds ``personal_id``, in any realm: for the registry's own
+    checks and logs, never for an answer (visibility is the access layer's)."""
+    return session.scalar(select(Person.person_id).where(Person.personal_id == personal_id))
+
+
 def register_person(*, session: Session, person: NewPerson, today: date | None = None) -> int:
     """Store a new person with contact and relations; returns the internal person_id."""
     problems = person_problems(person, today=today or date.today())
     if problems:
         raise ValidationError(problems)
-    exists = session.scalar(
-        select(Person.person_id).where(Person.personal_id == person.personal_id)
-    )
-    if exists is not None:
+    if registered_id(session=session, personal_id=person.personal_id) is not None:
         raise ConflictError(f"personal_id: {person.personal_id} is already registered")
     if person.legacy_si_code and session.scalar(
         select(Person.person_id).where(Person.legacy_si_code == person.legacy_si_code)
