@@ -97,24 +97,25 @@ def allocate(charges: Sequence[Charge], payments: Sequence[Payment], as_of: date
     month: the price it had when it was paid for."""
     made = sorted((p for p in payments if p.paid_on <= as_of),
                   key=lambda p: (p.paid_on, p.number))
-    left = [[p.number, p.amount] for p in made]
+    left = [(p, p.amount) for p in made]  # each payment with what it has not paid yet
     allocations: list[tuple[int, Period, int]] = []
     months: list[MonthPaid] = []
-    paid_on = {p.number: p.paid_on for p in made}
     for charge in sorted(charges, key=lambda c: c.month):
         due, paid = charge.due, 0
         if left and price_at is not None and not charge.before_rules:
-            due = price_at(charge, Period.of(paid_on[left[0][0]]))
+            due = price_at(charge, Period.of(left[0][0].paid_on))
         while due is not None and paid < due and left:
-            take = min(due - paid, left[0][1])
-            allocations.append((left[0][0], charge.month, take))
+            payment, rest = left[0]
+            take = min(due - paid, rest)
+            allocations.append((payment.number, charge.month, take))
             paid += take
-            left[0][1] -= take
-            if left[0][1] == 0:
+            if take == rest:
                 left.pop(0)
+            else:
+                left[0] = (payment, rest - take)
         months.append(MonthPaid(charge, paid, _status(charge, due, paid),
                                 None if due == charge.due else due))
-    return Account(tuple(months), tuple(made), tuple(allocations), sum(a for _, a in left))
+    return Account(tuple(months), tuple(made), tuple(allocations), sum(rest for _, rest in left))
 
 
 def _status(charge: Charge, due: int | None, paid: int) -> Status:
