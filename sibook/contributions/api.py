@@ -64,6 +64,9 @@ def file_declaration(
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up
     # the server's event loop and every other request with it.
     g.employer(code)
+    # An officer's check read the unit's province: end that read-only transaction, which on
+    # SQLite holds the store's only write lock, before the file is read (an XLSX takes seconds).
+    g.session.commit()
     name = file.filename or "declaration.csv"
     period = Period.parse(month)
     if (file.size or 0) > ASYNC_BYTES:
