@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
@@ -21,7 +22,7 @@ from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
-from sibook.core.errors import NotFoundError, ValidationError
+from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.registry import service as registry
 from sibook.signing import status
 from sibook.signing.verify import verify as check
@@ -40,7 +41,9 @@ PEM = _only("application/x-pem-file", "The agency's root certificates")
 router = APIRouter(tags=["book"])
 
 ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
+ApproverGuard = Annotated[Guard, Depends(require(Action.BOOK_ISSUE))]
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
+VersionPath = Annotated[int, PathParam(ge=1, description="Book version")]
 MAX_UPLOAD = 20 * 1024 * 1024  # a book PDF is tens of KB; refuse anything absurd unread
 
 
@@ -84,6 +87,66 @@ def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     except NotFoundError:  # a visible person without a card: say so on the card, unsigned
         png = no_card_png(v.payload["header"])
     return Response(png, media_type="image/png")
+
+
+class RevocationIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=issuing.MAX_REASON,
+                        description="Why, e.g. suspected fraud: kept in the realm's signed list "
+                                    "for officers, never published")
+
+
+class RevocationOut(BaseModel):
+    """The entry in the realm's signed list (the public list shows ``book_hash`` and
+    ``revoked_at`` only)."""
+
+    personal_id: str
+    version: int
+    reason: str
+    revoked_at: str
+    book_hash: str | None
+
+
+class Revoked(BaseModel):
+    revoked: RevocationOut
+
+
+class VersionRef(BaseModel):
+    personal_id: str
+    version: int
+
+
+class Reinstated(BaseModel):
+    reinstated: VersionRef
+
+
+@router.post("/books/{personal_id}/versions/{version}/revocation", status_code=201,
+             responses=CONFLICT)
+def revoke_version(personal_id: PersonalIdPath, version: VersionPath, body: RevocationIn,
+                   g: ApproverGuard) -> Revoked:
+    """Temporarily revoke one version (suspected fraud): verification then reports it revoked
+    and it is no longer handed out. Approvers of the person's realm only."""
+    person_id = g.person(personal_id)
+    try:
+        entry = issuing.revoke_version(g.session, issuing.agency(), person_id=person_id,
+                                       personal_id=personal_id, version=version,
+                                       reason=body.reason)
+    except SibookError as exc:
+        raise g.refuse(exc, "refused", [person_id]) from None
+    return Revoked(revoked=RevocationOut(**entry.__dict__))
+
+
+@router.delete("/books/{personal_id}/versions/{version}/revocation", responses=CONFLICT)
+def reinstate_version(personal_id: PersonalIdPath, version: VersionPath,
+                      g: ApproverGuard) -> Reinstated:
+    """Lift a temporary revocation (the suspicion was cleared): the version is valid again.
+    409 when it is not revoked."""
+    person_id = g.person(personal_id)
+    try:
+        issuing.reinstate_version(g.session, issuing.agency(), person_id=person_id,
+                                  personal_id=personal_id, version=version)
+    except SibookError as exc:  # the attempt stays in the person's access log
+        raise g.refuse(exc, "refused", [person_id]) from None
+    return Reinstated(reinstated=VersionRef(personal_id=personal_id, version=version))
 
 
 @router.post("/verify")

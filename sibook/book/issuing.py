@@ -13,11 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from sibook.book import versions
 from sibook.book.card_image import card_png
 from sibook.book.render_pdf import render_pdf
 from sibook.book.versions import Version
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError, NotFoundError
+from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.signing import certs, keys, status
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
@@ -144,6 +147,38 @@ def reinstate(a: Agency, *, personal_id: str, version: int, realm: str) -> bool:
         return False
     return status.change(path, a.trust_list(), a.signer(realm), realm=realm,
                          edit=lambda r: r.reinstate(personal_id, version))[0]
+
+
+MAX_REASON = 200  # it is signed into the realm's list and shown to officers; a sentence
+
+
+def revoke_version(session: Session, a: Agency, *, person_id: int, personal_id: str,
+                   version: int, reason: str) -> Revocation:
+    """Revoke a recorded version of the person's book, in the list of the book's own realm and
+    by the content hash the version's PDF and QR carry."""
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise ValidationError(field="reason", reason="say why the version is revoked, in at "
+                              f"most {MAX_REASON} characters")
+    found = _recorded(session, person_id, personal_id, version)
+    return revoke(a, personal_id=personal_id, version=version, reason=reason,
+                  realm=found.payload["header"]["realm"], book_hash=found.content_hash)
+
+
+def reinstate_version(session: Session, a: Agency, *, person_id: int, personal_id: str,
+                      version: int) -> None:
+    """Lift the revocation of a recorded version; refused when it is not revoked."""
+    found = _recorded(session, person_id, personal_id, version)
+    if not reinstate(a, personal_id=personal_id, version=version,
+                     realm=found.payload["header"]["realm"]):
+        raise ConflictError(f"version {version} of book {personal_id} is not revoked")
+
+
+def _recorded(session: Session, person_id: int, personal_id: str, version: int) -> Version:
+    found = versions.get(session=session, person_id=person_id, version=version)
+    if found is None:
+        raise NotFoundError(f"book {personal_id} has no version {version}")
+    return found
 
 
 def check(data: bytes, trust_list: TrustList,

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from sibook.access.policy import Action
 from sibook.book import service, versions
@@ -172,14 +173,10 @@ def revoke(
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = registry.person_id_of(session=session, personal_id=personal_id,
-                                              realm=realm)
-            found = versions.get(session=session, person_id=person_id, version=version)
-            if found is None:
-                refuse(f"book {personal_id} has no version {version}", as_json)
-            logged(session, Action.BOOK_ISSUE, "book revoke", [person_id])
-        entry = issuing.revoke(issuing.agency(), personal_id=personal_id, version=version,
-                               reason=reason, realm=realm, book_hash=found.content_hash)
+            person_id = _approved(session, personal_id, realm, "book revoke")
+            entry = issuing.revoke_version(session, issuing.agency(), person_id=person_id,
+                                           personal_id=personal_id, version=version,
+                                           reason=reason)
     except SibookError as exc:
         refuse(str(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
@@ -198,18 +195,21 @@ def reinstate(
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = registry.person_id_of(session=session, personal_id=personal_id,
-                                              realm=realm)
-            logged(session, Action.BOOK_ISSUE, "book reinstate", [person_id])
-        lifted = issuing.reinstate(issuing.agency(), personal_id=personal_id, version=version,
-                                   realm=realm)
+            person_id = _approved(session, personal_id, realm, "book reinstate")
+            issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
+                                      personal_id=personal_id, version=version)
     except SibookError as exc:
         refuse(str(exc), as_json)
-    if not lifted:
-        refuse(f"version {version} of book {personal_id} is not revoked", as_json)
     emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
          lambda d: console.print(f"version {version} of book {personal_id} stands again",
                                  markup=False, highlight=False))
+
+
+def _approved(session: Session, personal_id: str, realm: str, purpose: str) -> int:
+    """The person whose book the operator revokes or reinstates, with the act logged."""
+    person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
+    logged(session, Action.BOOK_ISSUE, purpose, [person_id])
+    return person_id
 
 
 @app.command("history")

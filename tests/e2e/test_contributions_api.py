@@ -26,8 +26,8 @@ from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code
-from tests.integration.test_declaration_files import xlsx_of
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+from tests.integration.test_declaration_files import xlsx_of
 from tests.servers import free_port, serving
 
 OTHER_UNIT = make_enterprise_code(77, "79")

@@ -1,0 +1,101 @@
+"""Revoking and reinstating a book version over HTTP: an approver of the person's realm only,
+logged, and seen at once by the QR route, the verifier and the published list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sibook.access import audit
+from sibook.access.principals import Officer
+from sibook.access.settings import get_access_settings
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from tests.e2e.test_access_matrix import HIDDEN, OWN, PRINCIPALS, bearer, populated_app
+
+APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))
+DEFENCE_APPROVER = Officer("mod-approver", "defence", None, frozenset({"approver"}))
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Any]]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    app, engine, ids = populated_app(tmp_path / "revocation.db")
+    yield TestClient(app, raise_server_exceptions=False), (engine, ids)
+    engine.dispose()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def url(personal_id: str, version: int = 1) -> str:
+    return f"/api/v1/books/{personal_id}/versions/{version}/revocation"
+
+
+def test_an_approver_revokes_and_reinstates_a_version(api: tuple[TestClient, Any]) -> None:
+    client, (engine, ids) = api
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    qr = client.get(f"/api/v1/books/{OWN}/qr", headers=clerk)  # records version 1
+    assert qr.status_code == 200, qr.text
+    book_hash = client.get(f"/api/v1/books/{OWN}", headers=clerk).json()["content_hash"]
+
+    r = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "nghi gian lận"})
+    assert r.status_code == 201, r.text
+    entry = r.json()["revoked"]
+    assert (entry["personal_id"], entry["version"], entry["reason"], entry["book_hash"]) == (
+        OWN, 1, "nghi gian lận", book_hash)
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 409
+    checked = client.post("/api/v1/verify", files={"file": ("qr.txt", qr.content)}).json()
+    assert checked["valid"] is False and "revoked" in " ".join(checked["errors"])
+    published = client.get("/api/v1/revocations").json()["entries"]
+    assert [e["book_hash"] for e in published] == [book_hash]
+    assert OWN not in str(published) and "gian" not in str(published)
+
+    lifted = client.delete(url(OWN), headers=bearer(APPROVER))
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json() == {"reinstated": {"personal_id": OWN, "version": 1}}
+    checked = client.post("/api/v1/verify", files={"file": ("qr.txt", qr.content)}).json()
+    assert checked["valid"] is True, checked
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 200
+    again = client.delete(url(OWN), headers=bearer(APPROVER))
+    assert again.status_code == 409 and "not revoked" in again.json()["errors"][0]["reason"]
+
+    with unit_of_work(engine) as s:
+        acts = [e.action for e in audit.entries_for_person(session=s, person_id=ids[OWN])
+                if e.actor_id == "hn-approver"]
+    assert acts.count("book.issue") == 3  # revoked, reinstated, refused: each logged
+
+
+def test_a_version_that_does_not_exist_is_404_and_a_reason_is_required(
+        api: tuple[TestClient, Any]) -> None:
+    client, _ = api
+    client.get(f"/api/v1/books/{OWN}", headers=bearer(PRINCIPALS["clerk_hanoi"]))
+    missing = client.post(url(OWN, 7), headers=bearer(APPROVER), json={"reason": "x"})
+    assert missing.status_code == 404 and "no version 7" in missing.json()["errors"][0]["reason"]
+    for reason in ("", "   ", "x" * 201):
+        r = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": reason})
+        assert r.status_code == 422, (reason, r.text)
+    assert client.get("/api/v1/revocations").json()["entries"] == []
+
+
+def test_only_approvers_of_the_persons_realm_revoke(api: tuple[TestClient, Any]) -> None:
+    client, _ = api
+    body = {"reason": "nghi gian lận"}
+    assert client.post(url(OWN), headers=bearer(PRINCIPALS["clerk_hanoi"]),
+                       json=body).status_code == 403
+    assert client.post(url(OWN), headers=bearer(PRINCIPALS["citizen"]),
+                       json=body).status_code == 403
+    assert client.post(url(OWN), json=body).status_code == 401
+    # A civil approver cannot tell a defence person from nobody.
+    assert client.post(url(HIDDEN), headers=bearer(APPROVER), json=body).status_code == 404
+    client.get(f"/api/v1/books/{HIDDEN}", headers=bearer(PRINCIPALS["defence_clerk"]))
+    r = client.post(url(HIDDEN), headers=bearer(DEFENCE_APPROVER), json=body)
+    assert r.status_code == 201, r.text
+    # In the defence realm's own list, which is never published.
+    assert client.get("/api/v1/revocations").json()["entries"] == []
+    assert client.get(f"/api/v1/books/{HIDDEN}/qr",
+                      headers=bearer(PRINCIPALS["defence_clerk"])).status_code == 409
