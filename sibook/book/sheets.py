@@ -113,7 +113,10 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
             for a, b, support in spans:
                 # Keyed by the epoch, not the month: people with the same basis share one result.
                 shares = _shares(epoch, basis, region, p.occupational_rate_bp, p.kind, support)
-                supported += b - a + 1 if support else 0
+                # Support is counted by the months paid for. Months that cannot be paid (an
+                # income outside the law's range) take none; the others are paid oldest first,
+                # so any unpaid ones are the latest and would be supported the same when paid.
+                supported += b - a + 1 if support and shares else 0
                 if stretches and stretches[-1][2] == shares and stretches[-1][3] == support:
                     stretches[-1][1] = b
                 else:

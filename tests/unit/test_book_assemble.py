@@ -160,6 +160,23 @@ def test_the_states_support_stops_after_the_months_the_law_allows() -> None:
                                                   salary=3_000_000).employee.as_dict()
 
 
+def test_months_that_cannot_be_paid_use_none_of_the_states_support() -> None:
+    """Support is counted by the months actually paid for (Decree 159/2025): an income below
+    the 2022 floor cannot be paid at all, so those months leave the 120 to the later ones."""
+    periods = [voluntary("2020-01", "2021-12", 1_000_000, "poor"),
+               voluntary("2022-01", "2023-12", 1_000_000, "poor"),  # below 1,500,000 from 2022
+               voluntary("2024-01", None, 3_000_000, "poor")]
+    lines = lines_of(periods, {}, Period(2033, 12))
+    assert all(ln.employee_share is None for ln in lines
+               if Period(2022, 1) <= ln.from_month <= Period(2023, 12))
+    full = {ln.from_month: voluntary_dues(month=ln.from_month, salary=ln.salary_basis)
+            .employee.as_dict() for ln in lines if ln.employee_share}
+    aided = [(ln.from_month, ln.to_month) for ln in lines
+             if ln.employee_share and ln.employee_share != full[ln.from_month]]
+    assert sum(b - a + 1 for a, b in aided) == 120
+    assert max(b for _, b in aided) == Period(2031, 12)  # 24 + 96 months paid with support
+
+
 def test_a_voluntary_row_has_no_employer_share() -> None:
     (row,) = lines_of([voluntary("2026-01", None, 3_000_000, None)], {}, Period(2026, 11))
     assert row.employer_share is None and row.employee_share is not None
