@@ -43,7 +43,7 @@ router = APIRouter(tags=["book"])
 ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
 ApproverGuard = Annotated[Guard, Depends(require(Action.BOOK_ISSUE))]
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
-VersionPath = Annotated[int, PathParam(ge=1, description="Book version")]
+VersionPath = Annotated[int, PathParam(ge=1, le=versions.MAX_VERSION, description="Book version")]
 MAX_UPLOAD = 20 * 1024 * 1024  # a book PDF is tens of KB; refuse anything absurd unread
 
 

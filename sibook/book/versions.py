@@ -20,6 +20,8 @@ from sibook.book.assemble import content_hash, hashed
 from sibook.book.store import BookVersion, SIBook
 from sibook.core.bulk import write
 
+MAX_VERSION = 2**31 - 1  # the column is a 32-bit INTEGER; a larger number names nothing
+
 
 @dataclass(frozen=True)
 class Version:

@@ -38,7 +38,8 @@ from sibook.signing.trust_list import TrustList
 
 app = typer.Typer(help="e-SI books: export signed, verify, revoke, reinstate, history, HI card.",
                   no_args_is_help=True)
-VersionOpt = Annotated[int, typer.Option("--version", min=1, help="Book version.")]
+VersionOpt = Annotated[int, typer.Option("--version", min=1, max=versions.MAX_VERSION,
+                                         help="Book version.")]
 
 def _realm(value: str) -> str:
     if value not in REALMS:

@@ -76,6 +76,8 @@ def test_a_version_that_does_not_exist_is_404_and_a_reason_is_required(
     client.get(f"/api/v1/books/{OWN}", headers=bearer(PRINCIPALS["clerk_hanoi"]))
     missing = client.post(url(OWN, 7), headers=bearer(APPROVER), json={"reason": "x"})
     assert missing.status_code == 404 and "no version 7" in missing.json()["errors"][0]["reason"]
+    huge = client.post(url(OWN, 2**63), headers=bearer(APPROVER), json={"reason": "x"})
+    assert huge.status_code == 422, huge.text  # past the column: no such version, not a 500
     for reason in ("", "   ", "x" * 201):
         r = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": reason})
         assert r.status_code == 422, (reason, r.text)
