@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
+from sibook.api.params import Day
 from sibook.core.period import MONTH_PATTERN
 from sibook.rules import answers
 
@@ -96,7 +97,7 @@ class UnemploymentRequest(_Request):
     average_salary: int
     contribution_months: int
     region: str
-    termination: date
+    termination: Day
 
 
 class UnemploymentAnswer(_Answer):

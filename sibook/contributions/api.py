@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.api.params import AsOfQuery, PersonalIdPath
+from sibook.api.params import AsOfQuery, Day, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import DeclarationRefused, declare
@@ -44,7 +44,7 @@ ACCEPTED: Responses = {202: {"model": JobOut, "description": "A large file accep
 class PaymentIn(BaseModel):
     amount: int = Field(gt=0, description="VND")
     reference: str = Field(min_length=1, max_length=40, description="Bank transaction reference")
-    paid_on: date
+    paid_on: Day
 
 
 @router.post(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from sibook.api.params import Day
 from sibook.registry.domain import (
     HouseholdMemberIn,
     NewEmployer,
@@ -25,7 +25,7 @@ class RelatedIn(BaseModel):
 class PersonIn(BaseModel):
     personal_id: str = Field(pattern=r"^[0-9]{12}$")
     full_name: str = Field(min_length=1, max_length=120)
-    birth_date: date
+    birth_date: Day
     sex: Literal["male", "female"]
     birth_registration_place: str = Field(pattern=r"^[0-9]{3}$")
     ethnicity: str = Field(default="Kinh", max_length=40)

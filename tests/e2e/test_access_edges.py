@@ -103,6 +103,10 @@ def test_an_employer_sees_its_own_months_of_a_worker_and_their_summary_only(clie
     ("GET", f"/api/v1/persons/{OWN}/ledger?from=0000-01", None),
     ("GET", f"/api/v1/persons/{OWN}/ledger?as_of=9999-12-31", None),
     ("GET", f"/api/v1/employers/{UNIT_A}/ledger?as_of=0001-01-01", None),
+    ("GET", f"/api/v1/employers/{UNIT_A}/ledger?as_of=0", None),  # not Unix time 0
+    ("GET", f"/api/v1/persons/{OWN}/voluntary-payments?as_of=20260101", None),
+    ("POST", "/api/v1/rules/unemployment", {"average_salary": 1, "contribution_months": 12,
+                                            "region": "I", "termination": "2026-1-5"}),
     ("GET", "/api/v1/persons/not-an-id", None),
     ("GET", "/api/v1/books/12345", None),
     ("POST", "/api/v1/rules/sickness", {"salary": 1, "days": float("nan"),
@@ -119,6 +123,20 @@ def test_bad_input_is_a_422_naming_it(client: Any, method: str, url: str,
         headers = {**headers, "Content-Type": "application/json"}
     r = c.request(method, url, headers=headers, content=content)
     assert r.status_code == 422, (r.status_code, r.text)
+
+
+@pytest.mark.parametrize(("url", "body"), [
+    (f"/api/v1/employers/{UNIT_A}/payments", {"amount": 1, "reference": "R",
+                                              "paid_on": 1_767_225_600}),  # Unix time
+    ("/api/v1/persons", {"personal_id": OWN, "full_name": "A", "sex": "male",
+                         "birth_date": "1850-01-01", "birth_registration_place": "001"}),
+])
+def test_a_day_is_written_yyyy_mm_dd_within_1900_2099(client: Any, url: str,
+                                                      body: dict[str, Any]) -> None:
+    c, _ = client
+    r = c.post(url, headers=bearer(PRINCIPALS["clerk_hanoi"]), json=body)
+    assert r.status_code == 422, (r.status_code, r.text)
+    assert "YYYY-MM-DD" in r.text
 
 
 def test_registration_while_the_population_service_is_down_is_a_503(
