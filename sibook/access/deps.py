@@ -11,9 +11,11 @@ The authorisation-matrix test fails for any route that does not.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sibook.access import tokens
@@ -61,3 +63,24 @@ class require:  # lower case: it reads as a verb at the route, Depends(require(A
             raise guard.refuse(exc, "unauthenticated") from None
         guard.check()
         return guard
+
+
+def declared_action(route: APIRoute) -> Action | None:
+    """The action a route declares through ``require``, however deep in its dependencies."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, require):
+            return dep.call.action
+        stack.extend(dep.dependencies)
+    return None
+
+
+def mark_public(routes: Iterable[Any]) -> None:
+    """Say in the OpenAPI that a public route needs no token (it takes one, and answers 401 only
+    to a bad one): FastAPI lists the bearer scheme of ``require`` as required on every route;
+    the empty requirement added beside it makes it optional."""
+    for context in iter_route_contexts(list(routes)):  # included routers' routes too
+        route = context.original_route
+        if isinstance(route, APIRoute) and declared_action(route) is Action.PUBLIC:
+            route.openapi_extra = {**(route.openapi_extra or {}), "security": [{}]}

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 import sibook
 from sibook.access import api as access_api
+from sibook.access.deps import mark_public
 from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
 from sibook.api import problems, rules
@@ -45,13 +46,11 @@ def create_app() -> FastAPI:
         return {"status": "ok", "version": sibook.__version__}
 
     v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
-    v1.include_router(registry_api.router)
-    v1.include_router(rules.router)
-    v1.include_router(access_api.router)
-    v1.include_router(contributions_api.router)
-    v1.include_router(voluntary_api.router)
-    v1.include_router(book_api.router)
+    for router in (registry_api.router, rules.router, access_api.router,
+                   contributions_api.router, voluntary_api.router, book_api.router):
+        v1.include_router(router)
     app.include_router(v1)
+    mark_public(app.routes)
     app.include_router(portal.router)  # the citizen portal's pages, at /portal
     if get_access_settings().dev_idp:  # the development e-identity provider; never in production
         app.mount("/dev-idp", create_dev_idp())

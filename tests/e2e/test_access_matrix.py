@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
 from sibook.access import audit, ratelimit, tokens
-from sibook.access.deps import require
+from sibook.access.deps import declared_action
 from sibook.access.policy import Action, permits
 from sibook.access.principals import (
     Anonymous,
@@ -59,16 +59,6 @@ PRINCIPALS: dict[str, Principal] = {
 # realm's people stay absent for it like for everyone outside that realm.
 SEES = {"employer_a": {OWN}, "clerk_hanoi": {OWN}, "auditor_national": {OWN, OTHER},
         "defence_clerk": {HIDDEN}, "citizen": {OWN}, "hospital": {OWN, OTHER}}
-
-
-def declared_action(route: Any) -> Action | None:
-    stack = list(route.dependant.dependencies) if route.dependant else []
-    while stack:
-        dep = stack.pop()
-        if isinstance(dep.call, require):
-            return dep.call.action
-        stack.extend(dep.dependencies)
-    return None
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str, Any]]:
@@ -322,3 +312,18 @@ def test_route_templates_not_urls_are_logged(world: World) -> None:
     with unit_of_work(world.engine) as s:
         routes = set(s.scalars(select(metadata.tables["access_log"].c.route)))
     assert not any(re.search(r"\d{12}", r) for r in routes)
+
+
+def test_the_openapi_says_which_routes_need_a_token() -> None:
+    """Public routes (verify, trust list, revocations, rules, signing in) need no token; every
+    other route requires the bearer scheme."""
+    spec = create_app().openapi()
+    for method, path, rc in api_routes(create_app()):
+        action = declared_action(rc)
+        if action is None or method == "HEAD":
+            continue
+        security = spec["paths"][path][method.lower()]["security"]
+        if action is Action.PUBLIC:
+            assert {} in security, (method, path, security)
+        else:
+            assert security == [{"HTTPBearer": []}], (method, path, security)
