@@ -8,9 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 import sibook
 from sibook.access import api as access_api
@@ -70,6 +74,18 @@ def create_app() -> FastAPI:
 
 
 def _map_errors(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette's 405 names the methods of the first route of the path only; FastAPI
+            # makes one route per method, so Allow would list one of several (RFC 9110 §15.5.6).
+            allowed = sorted({method for context in iter_route_contexts(app.routes)
+                              if context.matches(request.scope)[0] is not Match.NONE
+                              for method in context.methods or ()})
+            exc = StarletteHTTPException(405, exc.detail, {**(exc.headers or {}),
+                                                          "Allow": ", ".join(allowed)})
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's own answer, but one that can always be written: the echoed input may hold

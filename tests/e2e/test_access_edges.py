@@ -169,3 +169,11 @@ def test_another_site_cannot_sign_a_citizen_out(client: Any) -> None:
     own = c.post("/portal/sign-out", headers={"Origin": "http://testserver"},
                  follow_redirects=False)
     assert own.status_code == 303
+
+
+def test_a_405_names_every_method_of_the_path(client: Any) -> None:
+    c, _ = client
+    r = c.request("OPTIONS", "/api/v1/employers")
+    assert (r.status_code, r.headers["allow"]) == (405, "GET, POST")
+    r = c.patch(f"/api/v1/books/{OWN}/versions/1/revocation")
+    assert (r.status_code, r.headers["allow"]) == (405, "DELETE, POST")
