@@ -17,7 +17,10 @@ from sibook.access.deps import require
 from sibook.access.policy import Action
 from sibook.api.params import Day
 from sibook.core.period import MONTH_PATTERN
+from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
 from sibook.rules import answers
+from sibook.rules.inputs import PLAUSIBLE_MAX_DAYS, PLAUSIBLE_MAX_MONTHS, PLAUSIBLE_MAX_VND
+from sibook.rules.maternity import MAX_CHILDREN
 
 # Law tables hold no personal data: public, but still declared to the policy like every route.
 router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Depends(require(Action.PUBLIC))])
@@ -25,6 +28,18 @@ router = APIRouter(prefix="/rules", tags=["rules"], dependencies=[Depends(requir
 MONTH = Field(pattern=MONTH_PATTERN, description="YYYY-MM", examples=["2026-01"])
 OPTIONAL_MONTH = Field(default=None, pattern=MONTH_PATTERN,
                        description="YYYY-MM whose rules apply; default the current month")
+
+
+def _declared(*, default: Any = ..., **schema: Any) -> Any:
+    """A field whose range or choices the OpenAPI states. The calculators check them, so a
+    refusal stays theirs: 422 ``{"errors": [{"field", "reason"}]}`` naming the field."""
+    if default is None and "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return Field(default=default, json_schema_extra=schema)
+
+
+VND = {"minimum": 1, "maximum": PLAUSIBLE_MAX_VND}
+MONTHS = {"minimum": 0, "maximum": PLAUSIBLE_MAX_MONTHS}
 
 
 class _Request(BaseModel):
@@ -39,13 +54,13 @@ class _Answer(BaseModel):
 
 class ContributionRequest(_Request):
     month: str = MONTH
-    salary: int
-    region: str | None = None
+    salary: int = _declared(**VND)
+    region: str | None = _declared(default=None, enum=list(REGIONS))
     voluntary: bool = False
     foreign: bool = False
-    support: str | None = None
-    months_supported: int = 0
-    oa_rate: str = "standard"
+    support: str | None = _declared(default=None, enum=list(SUPPORT_GROUPS))
+    months_supported: int = _declared(default=0, **MONTHS)
+    oa_rate: str = _declared(default="standard", enum=list(OA_RATES))
 
 
 class FundShares(BaseModel):
@@ -66,10 +81,10 @@ class ContributionAnswer(_Answer):
 
 
 class PensionRequest(_Request):
-    sex: str
-    contribution_months: int
-    months_early: int = 0
-    average_salary: int | None = None
+    sex: str = _declared(enum=list(SEXES))
+    contribution_months: int = _declared(**MONTHS)
+    months_early: int = _declared(default=0, minimum=0)
+    average_salary: int | None = _declared(default=None, **VND)
     hazardous: bool = False  # early retirement from an especially hazardous job: 15 years
     month: str | None = OPTIONAL_MONTH
 
@@ -82,9 +97,9 @@ class PensionAnswer(_Answer):
 
 
 class LumpSumRequest(_Request):
-    months_before_2014: int
-    months_from_2014: int
-    average_salary: int
+    months_before_2014: int = _declared(**MONTHS)
+    months_from_2014: int = _declared(**MONTHS)
+    average_salary: int = _declared(**VND)
     month: str | None = OPTIONAL_MONTH
 
 
@@ -94,9 +109,9 @@ class AmountAnswer(_Answer):
 
 
 class UnemploymentRequest(_Request):
-    average_salary: int
-    contribution_months: int
-    region: str
+    average_salary: int = _declared(**VND)
+    contribution_months: int = _declared(**MONTHS)
+    region: str = _declared(enum=list(REGIONS))
     termination: Day
 
 
@@ -106,9 +121,9 @@ class UnemploymentAnswer(_Answer):
 
 
 class SicknessRequest(_Request):
-    salary: int
-    days: float
-    years_contributed: int
+    salary: int = _declared(**VND)
+    days: float = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
+    years_contributed: int = _declared(minimum=0, maximum=80)
     heavy: bool = False
     month: str | None = OPTIONAL_MONTH
 
@@ -122,13 +137,13 @@ class SicknessAnswer(_Answer):
 
 class MaternityAllowanceRequest(_Request):
     month: str = MONTH
-    children: int
+    children: int = _declared(minimum=1, maximum=MAX_CHILDREN)
     voluntary: bool = False
 
 
 class LateInterestRequest(_Request):
-    amount: int
-    days_late: int
+    amount: int = _declared(**VND)
+    days_late: int = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
     month: str | None = OPTIONAL_MONTH
 
 

@@ -109,3 +109,27 @@ def test_late_interest(client: TestClient) -> None:
 def test_unknown_key_is_422(client: TestClient) -> None:
     status, _ = post(client, "late-interest", {"amount": 1, "days_late": 1, "bogus": 1})
     assert status == 422
+
+
+@pytest.mark.parametrize(("path", "body", "field", "key", "bad"), [
+    ("contribution", {"month": "2026-01", "region": "I"}, "salary", "maximum", 10**10 + 1),
+    ("contribution", {"month": "2026-01", "salary": 9_000_000}, "region", "enum", "V"),
+    ("pension", {"contribution_months": 240}, "sex", "enum", "other"),
+    ("maternity-allowance", {"month": "2026-01"}, "children", "maximum", 11),
+    ("late-interest", {"amount": 1_000_000}, "days_late", "minimum", -1),
+])
+def test_the_openapi_states_the_ranges_the_calculators_refuse(
+        client: TestClient, path: str, body: dict[str, Any], field: str, key: str,
+        bad: Any) -> None:
+    """What the schema declares is what the calculator checks: just past it is refused,
+    naming the field, in the calculators' own shape."""
+    spec = client.get("/api/v1/openapi.json").json()
+    ref = spec["paths"][f"/api/v1/rules/{path}"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["$ref"].split("/")[-1]
+    declared = spec["components"]["schemas"][ref]["properties"][field][key]
+    if key == "enum":
+        assert bad not in declared
+    else:
+        assert bad == declared + (1 if key == "maximum" else -1)
+    r = client.post(f"/api/v1/rules/{path}", json={**body, field: bad})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
