@@ -52,9 +52,9 @@ def create_app() -> FastAPI:
     v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
     for router in (registry_api.router, rules.router, access_api.router,
                    contributions_api.router, voluntary_api.router, book_api.router):
+        mark_public(router.routes)  # before inclusion: an included route copies what it has
         v1.include_router(router)
     app.include_router(v1)
-    mark_public(app.routes)
     app.include_router(portal.router)  # the citizen portal's pages, at /portal
     if get_access_settings().dev_idp:  # the development e-identity provider; never in production
         app.mount("/dev-idp", create_dev_idp())

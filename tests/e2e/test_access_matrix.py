@@ -4,7 +4,10 @@ every answer must be one the OpenAPI declares (status, content type, JSON shape)
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -317,7 +320,11 @@ def test_route_templates_not_urls_are_logged(world: World) -> None:
 def test_the_openapi_says_which_routes_need_a_token() -> None:
     """Public routes (verify, trust list, revocations, rules, signing in) need no token; every
     other route requires the bearer scheme."""
-    spec = create_app().openapi()
+    # A fresh process: the first app made there is what a server serves.
+    made = subprocess.run([sys.executable, "-c", "import json; from sibook.api.app import "
+                           "create_app; print(json.dumps(create_app().openapi()))"],
+                          capture_output=True, text=True, check=True, timeout=120)
+    spec = json.loads(made.stdout)
     for method, path, rc in api_routes(create_app()):
         action = declared_action(rc)
         if action is None or method == "HEAD":
