@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
@@ -56,8 +56,8 @@ class ContributionRequest(_Request):
     month: str = MONTH
     salary: int = _declared(**VND)
     region: str | None = _declared(default=None, enum=list(REGIONS))
-    voluntary: bool = False
-    foreign: bool = False
+    voluntary: StrictBool = False
+    foreign: StrictBool = False
     support: str | None = _declared(default=None, enum=list(SUPPORT_GROUPS))
     months_supported: int = _declared(default=0, **MONTHS)
     oa_rate: str = _declared(default="standard", enum=list(OA_RATES))
@@ -85,7 +85,7 @@ class PensionRequest(_Request):
     contribution_months: int = _declared(**MONTHS)
     months_early: int = _declared(default=0, minimum=0)
     average_salary: int | None = _declared(default=None, **VND)
-    hazardous: bool = False  # early retirement from an especially hazardous job: 15 years
+    hazardous: StrictBool = False  # early retirement from an especially hazardous job: 15 years
     month: str | None = OPTIONAL_MONTH
 
 
@@ -124,7 +124,7 @@ class SicknessRequest(_Request):
     salary: int = _declared(**VND)
     days: float = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
     years_contributed: int = _declared(minimum=0, maximum=80)
-    heavy: bool = False
+    heavy: StrictBool = False
     month: str | None = OPTIONAL_MONTH
 
 
@@ -138,7 +138,7 @@ class SicknessAnswer(_Answer):
 class MaternityAllowanceRequest(_Request):
     month: str = MONTH
     children: int = _declared(minimum=1, maximum=MAX_CHILDREN)
-    voluntary: bool = False
+    voluntary: StrictBool = False
 
 
 class LateInterestRequest(_Request):

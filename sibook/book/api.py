@@ -90,7 +90,7 @@ def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
 
 
 class RevocationIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=issuing.MAX_REASON,
+    reason: str = Field(min_length=1, max_length=issuing.MAX_REASON, pattern=r"\S",
                         description="Why, e.g. suspected fraud: kept in the realm's signed list "
                                     "for officers, never published")
 

@@ -133,3 +133,10 @@ def test_the_openapi_states_the_ranges_the_calculators_refuse(
         assert bad == declared + (1 if key == "maximum" else -1)
     r = client.post(f"/api/v1/rules/{path}", json={**body, field: bad})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
+
+
+@pytest.mark.parametrize("flag", [0, "yes", "true"])
+def test_a_flag_is_true_or_false_not_a_number_or_word(client: TestClient, flag: Any) -> None:
+    r = client.post("/api/v1/rules/maternity-allowance",
+                    json={"month": "2026-01", "children": 1, "voluntary": flag})
+    assert r.status_code == 422, r.text
