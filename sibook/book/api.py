@@ -126,6 +126,7 @@ def revoke_version(personal_id: PersonalIdPath, version: VersionPath, body: Revo
     """Temporarily revoke one version (suspected fraud): verification then reports it revoked
     and it is no longer handed out. Approvers of the person's realm only."""
     person_id = g.person(personal_id)
+    g.session.commit()  # the act is logged before the signed list changes
     try:
         entry = issuing.revoke_version(g.session, issuing.agency(), person_id=person_id,
                                        personal_id=personal_id, version=version,
@@ -141,6 +142,7 @@ def reinstate_version(personal_id: PersonalIdPath, version: VersionPath,
     """Lift a temporary revocation (the suspicion was cleared): the version is valid again.
     409 when it is not revoked."""
     person_id = g.person(personal_id)
+    g.session.commit()  # the act is logged before the signed list changes
     try:
         issuing.reinstate_version(g.session, issuing.agency(), person_id=person_id,
                                   personal_id=personal_id, version=version)

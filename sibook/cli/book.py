@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from sibook.access.policy import Action
 from sibook.book import service, versions
@@ -173,8 +172,8 @@ def revoke(
     """Temporarily revoke one book version; verification then reports it revoked."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
+        person_id = _approved(personal_id, realm, "book revoke")
         with unit_of_work(ready_engine()) as session:
-            person_id = _approved(session, personal_id, realm, "book revoke")
             entry = issuing.revoke_version(session, issuing.agency(), person_id=person_id,
                                            personal_id=personal_id, version=version,
                                            reason=reason)
@@ -195,8 +194,8 @@ def reinstate(
     """Lift a temporary revocation (the suspicion was cleared); the version is valid again."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
+        person_id = _approved(personal_id, realm, "book reinstate")
         with unit_of_work(ready_engine()) as session:
-            person_id = _approved(session, personal_id, realm, "book reinstate")
             issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
                                       personal_id=personal_id, version=version)
     except SibookError as exc:
@@ -206,10 +205,12 @@ def reinstate(
                                  markup=False, highlight=False))
 
 
-def _approved(session: Session, personal_id: str, realm: str, purpose: str) -> int:
-    """The person whose book the operator revokes or reinstates, with the act logged."""
-    person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
-    logged(session, Action.BOOK_ISSUE, purpose, [person_id])
+def _approved(personal_id: str, realm: str, purpose: str) -> int:
+    """The person whose book the operator revokes or reinstates, the act logged first (in
+    its own transaction, before the signed list changes)."""
+    with unit_of_work(ready_engine()) as session:
+        person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
+        logged(session, Action.BOOK_ISSUE, purpose, [person_id])
     return person_id
 
 
