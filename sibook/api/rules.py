@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
@@ -54,12 +54,12 @@ class _Answer(BaseModel):
 
 class ContributionRequest(_Request):
     month: str = MONTH
-    salary: int = _declared(**VND)
+    salary: StrictInt = _declared(**VND)
     region: str | None = _declared(default=None, enum=list(REGIONS))
     voluntary: StrictBool = False
     foreign: StrictBool = False
     support: str | None = _declared(default=None, enum=list(SUPPORT_GROUPS))
-    months_supported: int = _declared(default=0, **MONTHS)
+    months_supported: StrictInt = _declared(default=0, **MONTHS)
     oa_rate: str = _declared(default="standard", enum=list(OA_RATES))
 
 
@@ -82,9 +82,9 @@ class ContributionAnswer(_Answer):
 
 class PensionRequest(_Request):
     sex: str = _declared(enum=list(SEXES))
-    contribution_months: int = _declared(**MONTHS)
-    months_early: int = _declared(default=0, minimum=0)
-    average_salary: int | None = _declared(default=None, **VND)
+    contribution_months: StrictInt = _declared(**MONTHS)
+    months_early: StrictInt = _declared(default=0, minimum=0)
+    average_salary: StrictInt | None = _declared(default=None, **VND)
     hazardous: StrictBool = False  # early retirement from an especially hazardous job: 15 years
     month: str | None = OPTIONAL_MONTH
 
@@ -97,9 +97,9 @@ class PensionAnswer(_Answer):
 
 
 class LumpSumRequest(_Request):
-    months_before_2014: int = _declared(**MONTHS)
-    months_from_2014: int = _declared(**MONTHS)
-    average_salary: int = _declared(**VND)
+    months_before_2014: StrictInt = _declared(**MONTHS)
+    months_from_2014: StrictInt = _declared(**MONTHS)
+    average_salary: StrictInt = _declared(**VND)
     month: str | None = OPTIONAL_MONTH
 
 
@@ -109,8 +109,8 @@ class AmountAnswer(_Answer):
 
 
 class UnemploymentRequest(_Request):
-    average_salary: int = _declared(**VND)
-    contribution_months: int = _declared(**MONTHS)
+    average_salary: StrictInt = _declared(**VND)
+    contribution_months: StrictInt = _declared(**MONTHS)
     region: str = _declared(enum=list(REGIONS))
     termination: Day
 
@@ -121,9 +121,9 @@ class UnemploymentAnswer(_Answer):
 
 
 class SicknessRequest(_Request):
-    salary: int = _declared(**VND)
-    days: float = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
-    years_contributed: int = _declared(minimum=0, maximum=80)
+    salary: StrictInt = _declared(**VND)
+    days: StrictFloat = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
+    years_contributed: StrictInt = _declared(minimum=0, maximum=80)
     heavy: StrictBool = False
     month: str | None = OPTIONAL_MONTH
 
@@ -137,13 +137,13 @@ class SicknessAnswer(_Answer):
 
 class MaternityAllowanceRequest(_Request):
     month: str = MONTH
-    children: int = _declared(minimum=1, maximum=MAX_CHILDREN)
+    children: StrictInt = _declared(minimum=1, maximum=MAX_CHILDREN)
     voluntary: StrictBool = False
 
 
 class LateInterestRequest(_Request):
-    amount: int = _declared(**VND)
-    days_late: int = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
+    amount: StrictInt = _declared(**VND)
+    days_late: StrictInt = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
     month: str | None = OPTIONAL_MONTH
 
 

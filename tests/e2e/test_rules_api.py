@@ -135,8 +135,12 @@ def test_the_openapi_states_the_ranges_the_calculators_refuse(
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
 
 
-@pytest.mark.parametrize("flag", [0, "yes", "true"])
-def test_a_flag_is_true_or_false_not_a_number_or_word(client: TestClient, flag: Any) -> None:
+@pytest.mark.parametrize(("field", "value"), [
+    ("voluntary", 0), ("voluntary", "yes"), ("voluntary", "true"),  # a flag is true or false
+    ("children", True), ("children", 2.0), ("children", "2"),  # a count is a whole number
+])
+def test_flags_and_numbers_must_have_their_json_types(client: TestClient, field: str,
+                                                        value: Any) -> None:
     r = client.post("/api/v1/rules/maternity-allowance",
-                    json={"month": "2026-01", "children": 1, "voluntary": flag})
+                    json={"month": "2026-01", "children": 1, "voluntary": False, field: value})
     assert r.status_code == 422, r.text
