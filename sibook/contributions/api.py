@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
@@ -14,7 +14,7 @@ from sibook.api.params import AsOfQuery, Day, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import DeclarationRefused, declare
-from sibook.contributions.payments import post_payment
+from sibook.contributions.payments import MAX_PAYMENT, post_payment
 from sibook.core.errors import NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 
@@ -42,7 +42,7 @@ ACCEPTED: Responses = {202: {"model": JobOut, "description": "A large file accep
 
 
 class PaymentIn(BaseModel):
-    amount: int = Field(gt=0, description="VND")
+    amount: StrictInt = Field(gt=0, le=MAX_PAYMENT, description="VND (a JSON integer)")
     reference: str = Field(min_length=1, max_length=40, description="Bank transaction reference")
     paid_on: Day
 

@@ -125,6 +125,15 @@ def test_bad_input_is_a_422_naming_it(client: Any, method: str, url: str,
     assert r.status_code == 422, (r.status_code, r.text)
 
 
+@pytest.mark.parametrize("amount", [True, 1.0, "1000", 10**13])
+def test_a_payment_amount_is_a_json_integer_in_range(client: Any, amount: Any) -> None:
+    """``true`` once posted a remittance of 1 VND."""
+    c, _ = client
+    r = c.post(f"/api/v1/employers/{UNIT_A}/payments", headers=bearer(PRINCIPALS["clerk_hanoi"]),
+               json={"amount": amount, "reference": "VCB-9", "paid_on": "2026-01-05"})
+    assert r.status_code == 422, r.text
+
+
 @pytest.mark.parametrize(("url", "body"), [
     (f"/api/v1/employers/{UNIT_A}/payments", {"amount": 1, "reference": "R",
                                               "paid_on": 1_767_225_600}),  # Unix time
