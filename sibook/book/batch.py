@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from sibook.book import versions
 from sibook.book.assemble import Header, HISpan
-from sibook.book.issuing import issue_qr
 from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
 from sibook.contributions import service as contributions
 from sibook.registry import service as registry
@@ -72,6 +71,10 @@ def issue_many(*, session: Session, person_ids: Sequence[int], as_of: date,
                batch: int = BATCH) -> list[Issued]:
     """Assemble, record (a new version only where the content changed) and QR-sign the books
     of ``person_ids``, ``batch`` people at a time, in the caller's transaction."""
+    # Here, not at the top: the signing and PDF libraries take ~0.8 s to load, and every CLI
+    # command loads this module through the book's service.
+    from sibook.book.issuing import issue_qr
+
     at = (now or datetime.now(UTC)).replace(microsecond=0)
     out: list[Issued] = []
     known = EmployerFacts()
