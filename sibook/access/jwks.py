@@ -12,8 +12,9 @@ import time
 from typing import Any
 
 import httpx
-from fastapi import HTTPException, status
 from joserfc.jwk import KeySet
+from starlette import status
+from starlette.exceptions import HTTPException
 
 TTL, MIN_REFRESH, TIMEOUT = 300.0, 60.0, 5.0
 

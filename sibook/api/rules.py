@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
-from sibook.api.params import Day
+from sibook.api.days import Day
 from sibook.core.period import MONTH_PATTERN
 from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
 from sibook.rules import answers

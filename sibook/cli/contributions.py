@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -12,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sibook.access.policy import Action
 from sibook.cli.context import logged, ready_engine
+from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -19,7 +19,6 @@ from sibook.cli.output import (
     err_console,
     refuse,
     show_table,
-    usage_error,
 )
 from sibook.contributions import queries, staging
 from sibook.contributions.declare import DeclarationRefused
@@ -28,28 +27,11 @@ from sibook.contributions.payments import post_payment
 from sibook.contributions.voluntary_payments import PaymentConflict, post_voluntary_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
-from sibook.core.period import MONTH_PATTERN, Period
 from sibook.registry import service as registry
 
 payments_app = typer.Typer(help="Payments: employers' remittances, voluntary participants' "
                            "contributions.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
-
-
-def parse_month(value: str, flag: str) -> Period:
-    if re.fullmatch(MONTH_PATTERN, value) is None:  # the months the API takes, no others
-        usage_error(flag, f"must be a month as YYYY-MM, years 1900 to 2099, got {value!r}")
-    return Period.parse(value)
-
-
-def parse_date(value: str, flag: str) -> date:
-    # YYYY-MM-DD only: date.fromisoformat also reads 20260101 and week dates (2026-W01-1).
-    try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        usage_error(flag, f"must be a date as YYYY-MM-DD, got {value!r}")
 
 
 def declare(

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.exc import OperationalError
+import typer.main
+from typer.core import TyperGroup
 
-from sibook.cli import (
-    access,
-    audit,
-    book,
-    contributions,
-    db,
-    ids,
-    keys,
-    registry,
-    rules,
-    seed,
-    serve,
-)
+if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside it
+    from typer import _click as click
+
 from sibook.cli.output import err_console, print_json
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
@@ -27,28 +20,66 @@ from sibook.cli.output import err_console, print_json
 _UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 _ClickException: type[Exception] = typer.BadParameter.__mro__[2]
 
+# Each command's module loads when that command runs (or when help lists them all): loading
+# them all costs ~0.7 s of FastAPI, SQLAlchemy, Polars and cryptography on every call, which
+# `ids inspect` or `rules ...` in an employer's script never use. Click's documented pattern for
+# this is a group that imports its subcommands on demand; the order here is the help's order.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("sibook.cli.db", "app"),
+    "ids": ("sibook.cli.ids", "app"),
+    "rules": ("sibook.cli.rules", "app"),
+    "persons": ("sibook.cli.registry", "persons_app"),
+    "employers": ("sibook.cli.registry", "employers_app"),
+    "keys": ("sibook.cli.keys", "keys_app"),
+    "trust-list": ("sibook.cli.keys", "trust_list_app"),
+    "audit": ("sibook.cli.audit", "app"),
+    "access": ("sibook.cli.access", "app"),
+    "book": ("sibook.cli.book", "app"),
+    "payments": ("sibook.cli.contributions", "payments_app"),
+    "ledger": ("sibook.cli.contributions", "ledger_app"),
+    "declare": ("sibook.cli.contributions", "declare"),
+    "seed": ("sibook.cli.seed", "seed"),
+    "serve": ("sibook.cli.serve", "serve"),
+}
+
+
+def _load(name: str) -> click.Command:
+    """The Click command for ``name``, built exactly as ``add_typer``/``command`` would."""
+    module, attr = _COMMANDS[name]
+    target = getattr(importlib.import_module(module), attr)
+    holder = typer.Typer(add_completion=False)
+    holder.callback()(_no_options)  # a holder with a callback is a group, whatever it holds
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    group = typer.main.get_command(holder)
+    assert isinstance(group, TyperGroup)
+    return group.commands[name]
+
+
+def _no_options() -> None:
+    pass
+
+
+class _OnDemand(TyperGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            self.commands[cmd_name] = _load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
     name="sibook",
+    cls=_OnDemand,
     help="Electronic Social Insurance Book and the National Database on Insurance.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(ids.app, name="ids")
-app.add_typer(rules.app, name="rules")
-app.add_typer(registry.persons_app, name="persons")
-app.add_typer(registry.employers_app, name="employers")
-app.add_typer(keys.keys_app, name="keys")
-app.add_typer(keys.trust_list_app, name="trust-list")
-app.add_typer(audit.app, name="audit")
-app.add_typer(access.app, name="access")
-app.add_typer(book.app, name="book")
-app.add_typer(contributions.payments_app, name="payments")
-app.add_typer(contributions.ledger_app, name="ledger")
-app.command("declare")(contributions.declare)
-app.command("seed")(seed.seed)
-app.command("serve")(serve.serve)
-
+app.callback()(_no_options)  # the commands come from _OnDemand, so the callback makes a group
 
 
 def main() -> None:
@@ -71,14 +102,23 @@ def main() -> None:
     except typer.Abort:
         err_console.print("Aborted.", markup=False, highlight=False)
         raise SystemExit(1) from None
-    except OperationalError as exc:
-        reason = f"the database cannot be used now: {str(exc.orig).strip() or exc}"
+    except Exception as exc:
+        if not _unusable_database(exc):
+            raise
+        reason = f"the database cannot be used now: {str(getattr(exc, 'orig', exc)).strip() or exc}"
         if "--json" in sys.argv:
             print_json({"errors": [{"field": "database", "reason": reason}]})
         else:
             err_console.print(reason, markup=False, highlight=False)
         raise SystemExit(1) from None
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _unusable_database(exc: Exception) -> bool:
+    """A database locked past the wait or unreachable. SQLAlchemy is looked up, not imported:
+    a command that never loaded it (``ids``, ``rules``) cannot have raised its errors."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.OperationalError)
 
 
 def _show(exc: Exception) -> None:

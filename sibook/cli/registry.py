@@ -9,7 +9,7 @@ import typer
 
 from sibook.access.policy import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.contributions import parse_date, parse_month
+from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, show_table
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, StrictInt
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.api.params import AsOfQuery, Day, PersonalIdPath
+from sibook.api.days import Day
+from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import DeclarationRefused, declare

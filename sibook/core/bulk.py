@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import Connection, Select, text
+
+if TYPE_CHECKING:  # the frames come from callers that loaded Polars; readers never need it
+    import polars as pl
 
 
 def write(

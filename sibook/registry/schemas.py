@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from sibook.api.params import Day
+from sibook.api.days import Day
 from sibook.registry.domain import (
     HouseholdMemberIn,
     NewEmployer,

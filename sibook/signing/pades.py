@@ -39,10 +39,10 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sibook.signing import certs
 from sibook.signing.keys import Signer
 from sibook.signing.trust_list import TrustList
+from sibook.signing.verify import PDF_MAGIC
 
 BOOK_INFO_KEY = "/SIBook"
 FIELD_NAME = "SIBookSignature"
-PDF_MAGIC = b"%PDF-"
 # Room for the CMS container (two P-256 certificates and the attributes take about 2 KB).
 # Fixed, so pyHanko skips its dry-run signature that only measures the size (a third of the
 # time of each signature).

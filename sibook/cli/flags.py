@@ -1,0 +1,26 @@
+"""Flag values read into domain types. A malformed value is a usage error (exit 2) naming the
+flag; the patterns are the API's, so both doors take the same months and days."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sibook.cli.output import usage_error
+from sibook.core.period import MONTH_PATTERN, Period
+
+
+def parse_month(value: str, flag: str) -> Period:
+    if re.fullmatch(MONTH_PATTERN, value) is None:
+        usage_error(flag, f"must be a month as YYYY-MM, years 1900 to 2099, got {value!r}")
+    return Period.parse(value)
+
+
+def parse_date(value: str, flag: str) -> date:
+    # YYYY-MM-DD only: date.fromisoformat also reads 20260101 and week dates (2026-W01-1).
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        usage_error(flag, f"must be a date as YYYY-MM-DD, got {value!r}")
