@@ -6,7 +6,6 @@ answer states in ``month`` and in its explanation).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -14,9 +13,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from sibook.cli.flags import parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.errors import Problem, ValidationError
-from sibook.core.period import MONTH_PATTERN
 from sibook.rules import answers
 
 app = typer.Typer(help="Law as data: contributions and benefits under the rules in force.",
@@ -25,9 +24,8 @@ app = typer.Typer(help="Law as data: contributions and benefits under the rules 
 
 def _check_month(value: str | None) -> str | None:
     """A month that is not YYYY-MM is a usage error (exit 2), like any mistyped flag."""
-    if value is not None and re.fullmatch(MONTH_PATTERN, value) is None:
-        raise typer.BadParameter(f"must be a month as YYYY-MM, years 1900 to 2099, got "
-                                 f"{value!r}")
+    if value is not None:
+        parse_month(value, "--month")
     return value
 
 
