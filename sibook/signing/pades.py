@@ -165,9 +165,12 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
     cert = status.signing_cert
     result = PdfResult(valid=False, intact=bool(status.intact),
                        signer=_subject_cn(cert.subject.native),
-                       key_id=certs.spki_key_id(cert.public_key.dump()).hex(),
-                       book=_book_info(reader))
+                       key_id=certs.spki_key_id(cert.public_key.dump()).hex())
     result.errors = _status_errors(status, len(embedded), moment)
+    try:  # read lazily by pyHanko: a damaged /Info surfaces only here
+        result.book = _book_info(reader)
+    except Exception as exc:  # noqa: BLE001 - see above
+        result.errors.append(f"the book metadata (/Info) cannot be read: {exc}")
     result.valid = not result.errors
     return result
 

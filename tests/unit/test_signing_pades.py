@@ -121,5 +121,25 @@ def test_a_truncated_signed_pdf_never_raises(agency: Agency, signed: bytes) -> N
         assert not validate_pdf(signed[:cut], agency.trust_list).valid
 
 
+def test_a_damaged_info_dictionary_is_a_reason_not_an_exception(agency: Agency,
+                                                                signed: bytes) -> None:
+    damaged = signed.replace(b"/Producer (", b"/Producer )", 1)
+    assert damaged != signed
+    result = validate_pdf(damaged, agency.trust_list)
+    assert not result.valid and result.errors
+
+
+def test_no_single_byte_change_anywhere_makes_validation_raise(agency: Agency,
+                                                               signed: bytes) -> None:
+    # Every 17th byte of the file, changed one of two ways in turn: pyHanko reads lazily, so a
+    # damaged object may surface at any step of validation. Bytes outside the signed ranges (the
+    # /Contents padding) may stay valid; the answer must always be an answer.
+    for turn, at in enumerate(range(0, len(signed), 17)):
+        tampered = bytearray(signed)
+        tampered[at] ^= (0x01, 0x20)[turn % 2]
+        result = validate_pdf(bytes(tampered), agency.trust_list)
+        assert result.valid or result.errors, at
+
+
 def test_metadata_of_garbage_is_none() -> None:
     assert pdf_book_metadata(b"not a pdf") is None
