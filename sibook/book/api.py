@@ -160,7 +160,7 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
     """The contract's answer ``{valid, personal_id, version, signer, errors}``, and
     ``warnings`` when there are any. The agency's own revocation lists are used, each
     re-signed first when stale (the server holds the keys); one it cannot re-sign is named in
-    warnings (errors when ``strict``)."""
+    warnings (errors when ``strict``). A revoked version is answered with when, never why."""
     # A plain (threadpool) route, not async: pyHanko's validation runs its own event loop
     # (asyncio.run), which cannot start inside the server's.
     data = file.file.read(MAX_UPLOAD + 1)
@@ -170,7 +170,7 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
     a = issuing.agency()
     trust = a.trust_list()
     now = datetime.now(UTC)
-    lists = status.current_lists(a.keys_dir, trust, a.signer, now=now)
+    lists = status.current_lists(a.keys_dir, trust, a.signer, now=now).public()
     result = check(data, trust_list=trust, status=lists, strict=strict, now=now).as_dict()
     if result["personal_id"] and isinstance(result["version"], int):
         newer = _newer(g, result["personal_id"], result["version"])

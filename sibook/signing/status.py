@@ -35,7 +35,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -161,6 +161,13 @@ class RevocationList:
             return entry.reason
         at = self._by_hash.get(book_hash) if book_hash else None
         return f"revoked on {at}" if at is not None else None
+
+    def public(self) -> RevocationList:
+        """The same list as anyone may be answered from it: each entry says when, never why
+        (the reason stays in the agency's own list, as with ``published``)."""
+        return RevocationList(
+            [replace(e, reason=f"revoked on {e.revoked_at}") for e in self._entries.values()],
+            freshness=self.freshness, by_hash=self._by_hash)
 
     def staleness(self, realm: str, now: datetime) -> str | None:
         """A list made in memory is its maker's live view: current. One read from files says

@@ -301,8 +301,10 @@ def test_the_server_re_signs_its_stale_list_before_verifying(
     _stale_copy(home, path, revoked=True)
     body = client.post("/api/v1/verify", files={"file": ("b.txt", exported[2].read_bytes())},
                        params={"strict": "true"}).json()
-    assert "warnings" not in body and body["errors"] == [
-        f"revoked: version 1 of book {exported[0]}: nghi gian lan"]
+    assert "warnings" not in body and len(body["errors"]) == 1
+    # Anyone may ask: the answer says when the version was revoked, never why.
+    assert body["errors"][0].startswith(f"revoked: version 1 of book {exported[0]}: revoked on ")
+    assert "gian" not in body["errors"][0]
     listed = RevocationList.load(path, TrustList.from_keys_dir(home / "keys"))
     assert listed.staleness("civil", datetime.now(UTC)) is None
 

@@ -51,6 +51,7 @@ def test_an_approver_revokes_and_reinstates_a_version(api: tuple[TestClient, Any
     assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 409
     checked = client.post("/api/v1/verify", files={"file": ("qr.txt", qr.content)}).json()
     assert checked["valid"] is False and "revoked" in " ".join(checked["errors"])
+    assert "gian" not in str(checked)  # the public verifier says when, never why
     published = client.get("/api/v1/revocations").json()["entries"]
     assert [e["book_hash"] for e in published] == [book_hash]
     assert OWN not in str(published) and "gian" not in str(published)
