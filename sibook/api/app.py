@@ -88,6 +88,15 @@ def _map_errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if errors and all(e.get("type") == "json_invalid" for e in errors):
+            # Not JSON at all: the 400 the contract declares (FastAPI's 422 is for a body
+            # that parsed but does not fit the schema), as a body that is not UTF-8 gets.
+            where = errors[0].get("loc", ())[-1:]
+            cause = (errors[0].get("ctx") or {}).get("error", "")
+            return JSONResponse(status_code=400, content={
+                "detail": f"the body is not JSON: {cause or 'decode error'}"
+                          + (f" at character {where[0]}" if where else "")})
         # FastAPI's own answer, but one that can always be written: the echoed input may hold
         # NaN or infinity (Python's JSON reader takes them), which JSON cannot carry.
         return JSONResponse(status_code=422,
