@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-DAY_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+from sibook.core.period import DAY_PATTERN
 
 
 def _iso_day(value: object) -> object:

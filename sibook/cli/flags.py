@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from sibook.cli.output import usage_error
-from sibook.core.period import MONTH_PATTERN, Period
+from sibook.core.period import DAY_PATTERN, MONTH_PATTERN, Period
 
 
 def parse_month(value: str, flag: str) -> Period:
@@ -19,8 +19,8 @@ def parse_month(value: str, flag: str) -> Period:
 def parse_date(value: str, flag: str) -> date:
     # YYYY-MM-DD only: date.fromisoformat also reads 20260101 and week dates (2026-W01-1).
     try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+        if re.fullmatch(DAY_PATTERN, value) is None:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        usage_error(flag, f"must be a date as YYYY-MM-DD, got {value!r}")
+        usage_error(flag, f"must be a date as YYYY-MM-DD, years 1900 to 2099, got {value!r}")

@@ -7,13 +7,13 @@ answer states in ``month`` and in its explanation).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from sibook.cli.flags import parse_month
+from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.errors import Problem, ValidationError
 from sibook.rules import answers
@@ -137,14 +137,15 @@ def unemployment(
     average_salary: AverageOpt,
     contribution_months: Annotated[int, typer.Option("--contribution-months")],
     region: RegionOpt,
-    termination: Annotated[datetime, typer.Option(
-        "--termination", formats=["%Y-%m-%d"], help="Date the contract ended, YYYY-MM-DD.")],
+    termination: Annotated[str, typer.Option(
+        "--termination", help="Date the contract ended, YYYY-MM-DD.")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Monthly unemployment benefit and its duration."""
+    ended = parse_date(termination, "--termination")
     _answer(as_json, lambda: answers.unemployment_answer(
         average_salary=average_salary, contribution_months=contribution_months, region=region,
-        termination=termination.date()), "Unemployment benefit")
+        termination=ended), "Unemployment benefit")
 
 
 @app.command("sickness")

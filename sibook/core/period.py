@@ -13,6 +13,7 @@ _PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 # What input may name: years 1900-2099, every month the law tables, the ledger and the books can
 # speak of (a Period itself holds any year 1..9999).
 MONTH_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
+DAY_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 @dataclass(frozen=True, order=True, slots=True)

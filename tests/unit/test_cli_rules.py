@@ -71,6 +71,11 @@ def test_month_before_first_table_names_the_first_known_month() -> None:
     ["contribution", "--month", "2026-01", "--salary", "1", "--bogus"],
     ["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "I",
      "--termination", "2026-13-01"],
+    # the API's days only: zero-padded, years 1900 to 2099
+    ["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "I",
+     "--termination", "2026-6-1"],
+    ["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "I",
+     "--termination", "1899-12-31"],
     ["contribution", "--month", "2100-01", "--salary", "1", "--region", "I"],  # past 2099
     ["contribution", "--month", "20٢٦-01", "--salary", "1", "--region", "I"],
 ])
