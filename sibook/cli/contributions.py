@@ -18,6 +18,7 @@ from sibook.cli.output import (
     emit,
     err_console,
     refuse,
+    show_fields,
     show_table,
 )
 from sibook.contributions import queries, staging
@@ -223,7 +224,7 @@ def _show_person(d: dict[str, Any]) -> None:
         ((m["month"], m["employer"] or m["kind"], m["basis"], _total(m["employee_share"]),
           _total(m["employer_share"]), _status(m)) for m in d["months"]),
     )
-    console.print(d["summary"])
+    show_fields("Summary", d["summary"])
 
 
 def _status(m: dict[str, Any]) -> str:
@@ -261,4 +262,4 @@ def _show_employer(d: dict[str, Any]) -> None:
         ((m["month"], m["due"], m["paid"], m["outstanding"], m["interest"],
           m["status"] + (" EVASION" if m["evasion"] else "")) for m in d["months"]),
     )
-    console.print(d["totals"])
+    show_fields("Totals", d["totals"])

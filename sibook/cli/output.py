@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -66,6 +66,14 @@ def show_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[objec
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     on.print(table)
+
+
+def show_fields(title: str, fields: Mapping[str, object]) -> None:
+    """A titled table of names and values (totals, a summary): one row each."""
+    table = Table(title=title, show_header=False)
+    for name, value in fields.items():
+        table.add_row(name.replace("_", " "), _cell(value))
+    console.print(table)
 
 
 def _cell(value: object) -> str:
