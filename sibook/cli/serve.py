@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 import uvicorn
 
+from sibook.access.settings import get_access_settings
 from sibook.cli.context import ready_engine
 from sibook.core.config import get_settings
 
@@ -16,9 +19,18 @@ def serve(
     """Serve the API; docs at /docs, OpenAPI at /api/v1/openapi.json."""
     settings = get_settings()
     ready_engine()
-    uvicorn.run(
-        "sibook.api.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-    )
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if get_access_settings().dev_idp:
+        _follow_dev_idp(bind_host, bind_port)
+    uvicorn.run("sibook.api.app:create_app", factory=True, host=bind_host, port=bind_port)
+
+
+def _follow_dev_idp(host: str, port: int) -> None:
+    """The development provider is served by this server, so its issuer and the sign-in
+    callback are at the address served unless set (the defaults name 127.0.0.1:8000). A real
+    provider is always configured explicitly."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # bind-all: not a URL
+    base = f"http://[{reachable}]:{port}" if ":" in reachable else f"http://{reachable}:{port}"
+    os.environ.setdefault("SIBOOK_OIDC_ISSUER", f"{base}/dev-idp")
+    os.environ.setdefault("SIBOOK_OIDC_REDIRECT_URI", f"{base}/api/v1/auth/callback")
+    get_access_settings.cache_clear()
