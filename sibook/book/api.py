@@ -37,7 +37,8 @@ def _only(media_type: str, description: str) -> Responses:
 PDF = _only("application/pdf", "The signed book (PAdES)")
 PNG = _only("image/png", "The health-insurance card")
 QR = _only("text/plain", "The book's signed QR text (COSE)")
-PEM = _only("application/x-pem-file", "The agency's root certificates")
+PEM = _only("application/x-pem-file", "The trust list: the agency's root certificate and the "
+             "issuing certificates of each realm (PEM), all a verifier needs")
 router = APIRouter(tags=["book"])
 
 ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
@@ -151,7 +152,21 @@ def reinstate_version(personal_id: PersonalIdPath, version: VersionPath,
     return Reinstated(reinstated=VersionRef(personal_id=personal_id, version=version))
 
 
-@router.post("/verify")
+class VerifyAnswer(BaseModel):
+    """The contract's answer, as ``sibook book verify --json`` prints it."""
+
+    valid: bool
+    personal_id: str | None
+    version: int | None
+    signer: str | None
+    errors: list[str]
+    warnings: list[str] | None = Field(
+        default=None, description="Only when there are any (a stale or missing revocation list)")
+    newer_version: int | None = Field(
+        default=None, description="Only when a newer version of this civil book was issued")
+
+
+@router.post("/verify", response_model=VerifyAnswer, response_model_exclude_unset=True)
 def verify(g: PublicGuard, file: Annotated[UploadFile, File(
         description="A book PDF or a text file holding the QR text")],
         strict: Annotated[bool, Query(description=(

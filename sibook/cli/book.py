@@ -29,7 +29,7 @@ from sibook.cli.output import (
 )
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
-from sibook.core.errors import SibookError
+from sibook.core.errors import NotFoundError, SibookError
 from sibook.registry import service as registry
 from sibook.signing.certs import REALMS, common_name
 from sibook.signing.status import RevocationList
@@ -112,8 +112,11 @@ def verify(
         revoked = (_published_list(revocations, trust) if revocations else
                    RevocationList.load_realms(Path(get_settings().keys_dir), trust))
     except (OSError, SibookError) as exc:
+        offline = ("; to verify away from the agency, pass --trust-list FILE (from `sibook "
+                   "trust-list export` or GET /api/v1/trust-list)"
+                   if trust_list is None and isinstance(exc, NotFoundError) else "")
         _answer({"valid": False, "personal_id": None, "version": None, "signer": None,
-                 "errors": [f"cannot verify: {exc}"]}, as_json)
+                 "errors": [f"cannot verify: {exc}{offline}"]}, as_json)
     result = check(data, trust_list=trust, status=revoked, strict=strict).as_dict()
     if result["personal_id"] and result["version"]:
         newer = _newer_version(result["personal_id"], result["version"], realm)
