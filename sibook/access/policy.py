@@ -122,7 +122,8 @@ def permits(principal: Principal, action: Action) -> str | None:
             ok = rule.hospital
         case Officer(roles=roles):
             ok = bool(roles & rule.officer_roles)
-    return None if ok else f"a {principal.kind} may not do {action.value}"
+    article = "an" if principal.kind[:1] in "aeiou" else "a"
+    return None if ok else f"{article} {principal.kind} may not do {action.value}"
 
 
 @dataclass
@@ -189,6 +190,9 @@ class Guard:
         """An employer acts for its own unit only; an officer for the units of their realm and
         province. Unit codes are public, so these are 403s."""
         p = self.principal
+        if not isinstance(p, EmployerUnit | Officer):  # a citizen's own months are on /me
+            raise self.refuse(Forbidden("only the unit itself or an officer may act for an "
+                                        "employer"), "forbidden")
         if isinstance(p, EmployerUnit) and p.unit_code != unit_code:
             raise self.refuse(Forbidden("an employer may act for its own unit only"),
                               "forbidden")

@@ -201,6 +201,9 @@ def test_matrix(world: World, who: str, method: str, path: str, target: str | No
     elif target in (OWN, OTHER, HIDDEN):
         done = 201 if method == "POST" else 200
         assert r.status_code == (done if target in SEES.get(who, set()) else 404), r.text
+    elif "{code}" in path and not isinstance(principal, EmployerUnit | Officer):
+        # an employer's filings, payments and ledger are the unit's and its officers' only
+        assert r.status_code == 403, r.text
     elif target == UNIT_B and isinstance(principal, EmployerUnit):
         # another unit's data; an empty body may fail validation before the route checks it
         assert r.status_code in ((403, 422) if body is not None else (403,))
