@@ -41,6 +41,7 @@ class Action(StrEnum):
     PERSON_LIST = "person.list"
     PERSON_READ = "person.read"
     PERSON_REGISTER = "person.register"
+    WORKER_REGISTER = "worker.register"
     HOUSEHOLD_ADD = "household.add"
     EMPLOYER_LIST = "employer.list"
     EMPLOYER_REGISTER = "employer.register"
@@ -80,6 +81,9 @@ RULES: dict[Action, Rule] = {
     Action.PERSON_LIST: Rule("search the registry", employer=True, officer_roles=ALL_ROLES),
     Action.PERSON_READ: Rule("read a person's record", employer=True, officer_roles=ALL_ROLES),
     Action.PERSON_REGISTER: Rule("register a person", officer_roles=CLERK),
+    # TK1-TS: an employer registers the worker it takes on (for its own unit only).
+    Action.WORKER_REGISTER: Rule("register a worker (TK1-TS)", employer=True,
+                                 officer_roles=CLERK),
     Action.HOUSEHOLD_ADD: Rule("register a household", officer_roles=CLERK),
     Action.EMPLOYER_LIST: Rule("list employers", officer_roles=ALL_ROLES, personal=False),
     Action.EMPLOYER_REGISTER: Rule("register an employer", officer_roles=CLERK, personal=False),

@@ -18,11 +18,12 @@ from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError
+from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.period import Period
 from sibook.registry import service
 from sibook.registry.population import population_registry
-from sibook.registry.registration import register
-from sibook.registry.schemas import Created, EmployerIn, HouseholdIn, PersonIn
+from sibook.registry.registration import EmploymentStart, register
+from sibook.registry.schemas import Created, EmployerIn, HouseholdIn, PersonIn, WorkerIn
 
 router = APIRouter(tags=["registry"])
 
@@ -117,6 +118,36 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)], body: Pe
     g.logged([service.person_id_of(session=g.session, personal_id=person.personal_id,
                                    realm=realm)])
     return Registered(**{k: result[k] for k in Registered.model_fields})
+
+
+class WorkerRegistered(Registered):
+    hi_card: str
+
+
+@router.post("/employers/{code}/workers", response_model=WorkerRegistered,
+             status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)],
+                    body: WorkerIn) -> WorkerRegistered:
+    """TK1-TS by the employer: the worker's identity checked against the population database,
+    their e-SI book and HI card issued and the first month declared (a one-line TM), in one
+    transaction: a refusal changes nothing."""
+    g.employer(code)
+    start = Period.parse(body.from_month) if body.from_month else None
+    settings = get_settings()
+    try:
+        result = register(session=g.session, person=body.to_domain(),
+                          population=population_registry(g.session, settings.population_url),
+                          require_match=settings.require_population_match,
+                          employment=EmploymentStart(code, body.salary, body.allowances,
+                                                     body.job_title, start))
+    except ConflictError as exc:  # as register_person: the holder sees the attempt
+        holder = service.registered_id(session=g.session, personal_id=body.personal_id)
+        raise g.refuse(exc, "refused", (holder,)) from None
+    except ValidationError as exc:  # one worker, not a file: the start line's row says nothing
+        raise ValidationError([dataclasses.replace(p, row=None) for p in exc.problems]
+                              ) from None
+    g.logged([service.person_id_of(session=g.session, personal_id=body.personal_id)])
+    return WorkerRegistered(**{k: result[k] for k in WorkerRegistered.model_fields})
 
 
 class HIValidity(BaseModel):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from sibook.api.days import Day
+from sibook.contributions.domain import MAX_SALARY
+from sibook.core.period import MONTH_PATTERN
 from sibook.registry.domain import (
     HouseholdMemberIn,
     NewEmployer,
@@ -39,10 +41,23 @@ class PersonIn(BaseModel):
     relations: list[RelatedIn] = Field(default_factory=list, max_length=4)
 
     def to_domain(self) -> NewPerson:
-        data = self.model_dump(exclude={"relations"})
+        # PersonIn's own fields only: a subclass (WorkerIn) adds the job, not the person.
+        data = self.model_dump(include=set(PersonIn.model_fields) - {"relations"})
         return NewPerson(
             **data, relations=tuple(RelatedPerson(**r.model_dump()) for r in self.relations)
         )
+
+
+class WorkerIn(PersonIn):
+    """TK1-TS by the employer: the person, and the job they start (the first TM line)."""
+
+    salary: StrictInt = Field(gt=0, le=MAX_SALARY, description="Monthly salary basis, VND")
+    allowances: StrictInt = Field(default=0, ge=0, le=MAX_SALARY,
+                                  description="Allowances counted in the basis, VND")
+    job_title: str | None = Field(default=None, max_length=120)
+    from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
+                                   description="First month of work, YYYY-MM (default: this "
+                                               "month; earlier months are assessed at once)")
 
 
 class MemberIn(BaseModel):

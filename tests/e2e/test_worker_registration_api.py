@@ -1,0 +1,94 @@
+"""TK1-TS over HTTP: an employer registers the worker it takes on; book, HI card and the first
+month's dues in one transaction, and a refusal leaves nothing behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from sibook.access.settings import get_access_settings
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from sibook.core.schema import metadata
+from sibook.ids import make_personal_id
+from tests.e2e.test_access_matrix import PRINCIPALS, UNIT_A, UNIT_B, bearer, populated_app
+
+NEW = make_personal_id("001", date(1996, 4, 5), "female", 4242)
+THIS_MONTH = f"{date.today():%Y-%m}"
+
+
+def worker(**changes: Any) -> dict[str, Any]:
+    return {"personal_id": NEW, "full_name": "Lê Thị Hoa", "birth_date": "1996-04-05",
+            "sex": "female", "birth_registration_place": "001", "salary": 9_000_000,
+            "job_title": "Kế toán", "from_month": THIS_MONTH, **changes}
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Any]]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    app, engine, _ = populated_app(tmp_path / "workers.db")
+    yield TestClient(app, raise_server_exceptions=False), engine
+    engine.dispose()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def persons(engine: Any) -> int:
+    with unit_of_work(engine) as s:
+        return int(s.execute(select(func.count()).select_from(metadata.tables["persons"]))
+                   .scalar_one())
+
+
+def test_an_employer_registers_its_new_worker(api: tuple[TestClient, Any]) -> None:
+    client, engine = api
+    employer = bearer(PRINCIPALS["employer_a"])
+    r = client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=employer, json=worker())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["personal_id"], body["book_status"], body["book_version"]) == (NEW, "active", 1)
+    assert body["hi_card"].startswith("DN401") and body["hi_card"].endswith(NEW[2:])
+
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    card = client.get(f"/api/v1/hi-cards/{NEW}/validity", headers=clerk).json()
+    assert card["valid"] is True and card["benefit_level"] == 4
+    ledger = client.get(f"/api/v1/persons/{NEW}/ledger", headers=employer).json()
+    assert [m["month"] for m in ledger["months"]] == [THIS_MONTH]
+    assert ledger["months"][0]["employer"] == UNIT_A
+
+    again = client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=employer, json=worker())
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(("who", "unit", "status"), [
+    ("employer_a", UNIT_B, 403),  # another unit's worker
+    ("citizen", UNIT_A, 403),
+    ("hospital", UNIT_A, 403),
+    ("anonymous", UNIT_A, 401),
+])
+def test_only_the_unit_or_a_clerk_registers_its_workers(api: tuple[TestClient, Any], who: str,
+                                                        unit: str, status: int) -> None:
+    client, engine = api
+    before = persons(engine)
+    r = client.post(f"/api/v1/employers/{unit}/workers", headers=bearer(PRINCIPALS[who]),
+                    json=worker())
+    assert r.status_code == status, r.text
+    assert persons(engine) == before
+
+
+def test_a_refused_start_registers_nobody(api: tuple[TestClient, Any]) -> None:
+    client, engine = api
+    before = persons(engine)
+    r = client.post(f"/api/v1/employers/{UNIT_A}/workers",
+                    headers=bearer(PRINCIPALS["employer_a"]), json=worker(salary=1_000_000))
+    assert r.status_code == 422, r.text
+    assert "salary" in str(r.json()["errors"]) and "minimum" in r.text
+    assert persons(engine) == before
+    assert client.get(f"/api/v1/hi-cards/{NEW}/validity",
+                      headers=bearer(PRINCIPALS["clerk_hanoi"])).status_code == 404
