@@ -29,6 +29,7 @@ from sibook.contributions.validate import check_frame
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
 from sibook.law.tables import NoRuleInForce
+from sibook.registry import hi_cards
 from sibook.registry import service as registry
 
 Progress = Callable[[str, int], None]
@@ -100,6 +101,11 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                                      step))
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
+    cards = hi_cards.issue_for(conn, (hi_cards.Start(pid, personal_id, Period.from_index(start),
+                                                     covered_to, last_seq)
+                                      for pid, personal_id, start, covered_to, last_seq
+                                      in staging.starters(conn)),
+                               employer.province_code, date.today())
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month)
     entries = ledger.assess(conn, months, [employer.employer_id])
@@ -113,6 +119,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         "case_codes": staging.counts_by_code(conn),
         "periods_closed": changed["periods_closed"],
         "periods_opened": changed["periods_opened"],
+        "hi_cards_issued": cards,
         "dues": {str(Period.from_index(e["period"])): e["total"] for e in entries},
     }
     declaration_id = _record(conn, employer.employer_id, meta, lines, result)

@@ -12,8 +12,10 @@ line is judged as if the lines before it had been filed first. Almost every fili
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Date, Integer, String, bindparam, column, text
 
 from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
 from sibook.core.bulk import write, write_frame
@@ -366,6 +368,21 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         {"e": employer_id, "step": step},
     )
     return {"periods_closed": closed, "periods_opened": opened}
+
+
+def starters(conn: Connection) -> list[tuple[int, str, int, date | None, int | None]]:
+    """Per person of an increase line: person id, personal ID, first month started (index),
+    and their HI cards' last end and seq (None when they hold none)."""
+    query = text(f"""
+        SELECT l.person_id, s.personal_id, MIN(s.from_month), MAX(c.valid_to), MAX(c.seq)
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
+        LEFT JOIN hi_cards c ON c.person_id = l.person_id
+        WHERE s.case_code IN {INCREASE}
+        GROUP BY l.person_id, s.personal_id
+        ORDER BY l.person_id""").columns(
+        column("person_id", Integer), column("personal_id", String),
+        column("start", Integer), column("covered_to", Date), column("last_seq", Integer))
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
 
 
 def counts_by_code(conn: Connection) -> dict[str, int]:

@@ -18,7 +18,6 @@ from sibook.contributions import service as contributions
 from sibook.contributions.declare import REGISTRATION_BATCH, declare
 from sibook.core.errors import SibookError, ValidationError
 from sibook.core.period import Period
-from sibook.ids import make_hi_card
 from sibook.registry import service
 from sibook.registry.domain import NewPerson
 from sibook.registry.population import (
@@ -26,7 +25,7 @@ from sibook.registry.population import (
     PopulationUnavailable,
     identity_problems,
 )
-from sibook.registry.store import HICard, SIProfile
+from sibook.registry.store import SIProfile
 
 
 @dataclass(frozen=True)
@@ -79,11 +78,10 @@ def register(
             income=voluntary.income,
             support_group=voluntary.support_group,
         )
-    if employment:
+    if employment:  # the start line issues the HI card, as every increase line does
         answer["declaration"] = _declare_start(session, person, employment, month)
-        answer["hi_card"] = _issue_hi_card(session, person_id, person.personal_id,
-                                           employment.employer_code,
-                                           employment.from_month or month, today)
+        answer["hi_card"] = service.hi_cards_of(session=session, person_id=person_id
+                                                )[-1].card_number
     issued = book.book_of(session=session, person_id=person_id)
     assert issued is not None  # issued by register_person in this transaction
     return {
@@ -138,26 +136,3 @@ def _declare_start(
         month=month,
         batch_no=REGISTRATION_BATCH,
     )
-
-
-# An employee on a labour contract is in HI group DN, benefit level 4 (FACTS §5.3).
-EMPLOYEE_GROUP, EMPLOYEE_LEVEL = "DN", 4
-
-
-def _issue_hi_card(session: Session, person_id: int, personal_id: str, employer_code: str,
-                   start: Period, today: date) -> str:
-    """The employee's HI card, valid from the first month of work to the end of the year (of
-    this year, for a start reported late: a card issued already expired covers nothing).
-
-    The legacy 15-character number ends with the 10-digit SI code; a person who joins after
-    the personal ID replaced the SI code (1/8/2025) has none, so its last 10 digits stand in.
-    """
-    employer = service.employer_by_code(session=session, code=employer_code)
-    number = make_hi_card(EMPLOYEE_GROUP, EMPLOYEE_LEVEL, employer.province_code, personal_id[2:])
-    session.add(HICard(person_id=person_id, seq=1, card_number=number, group_code=EMPLOYEE_GROUP,
-                       benefit_level=EMPLOYEE_LEVEL, province_code=employer.province_code,
-                       initial_kcb_place=f"{employer.province_code}001",
-                       valid_from=start.first_day,
-                       valid_to=date(max(start.year, today.year), 12, 31)))
-    session.flush()
-    return number

@@ -24,6 +24,7 @@ LEDGER_TABLES = (
     "payment_allocations",
     "persons",
     "si_books",
+    "hi_cards",
 )
 
 

@@ -297,3 +297,36 @@ def test_a_month_written_in_other_digits_is_refused_by_row(engine: Engine) -> No
         file(engine, csv_of([(an, "TM", 10_000_000, "20٢٦-01")]))
     (problem,) = err.value.problems
     assert (problem.row, problem.field) == (2, "from_month")
+
+
+def _cards(engine: Engine, personal_id: str) -> list[tuple[object, ...]]:
+    with unit_of_work(engine) as s:
+        person_id = service.person_id_of(session=s, personal_id=personal_id)
+        return [(c.card_number, str(c.valid_from), str(c.valid_to))
+                for c in service.hi_cards_of(session=s, person_id=person_id)]
+
+
+def test_a_worker_who_starts_without_an_hi_card_gets_one_and_keeps_it(engine: Engine) -> None:
+    an, binh = setup_workers(engine, 2)
+    result = file(engine, csv_of([(an, "TM", 9_000_000, "2026-01"),
+                                  (binh, "TM", 9_000_000, "2026-01")]))
+    assert result["hi_cards_issued"] == 2
+    year_end = f"{max(2026, date.today().year)}-12-31"
+    assert _cards(engine, an) == [(f"DN401{an[2:]}", "2026-01-01", year_end)]
+    # Leaving and coming back within the card's validity issues nothing new.
+    again = file(engine, csv_of([(an, "GH", None, "2026-02"), (an, "TM", 9_500_000, "2026-03")]),
+                 month=Period(2026, 3))
+    assert again["hi_cards_issued"] == 0 and len(_cards(engine, an)) == 1
+
+
+def test_a_worker_whose_card_ended_before_the_start_gets_a_new_one(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        person_id = service.person_id_of(session=s, personal_id=an)
+        s.execute(text("INSERT INTO hi_cards (person_id, seq, card_number, group_code, "
+                       "benefit_level, province_code, initial_kcb_place, valid_from, valid_to) "
+                       "VALUES (:p, 1, :n, 'DN', 4, '79', '79001', :f, :t)"),
+                  {"p": person_id, "n": f"DN479{an[2:]}", "f": date(2024, 1, 1),
+                   "t": date(2025, 12, 31)})
+    assert file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))["hi_cards_issued"] == 1
+    assert [c[0] for c in _cards(engine, an)] == [f"DN479{an[2:]}", f"DN401{an[2:]}"]
