@@ -111,7 +111,7 @@ def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, An
             "paid": sum(m.paid for m in months),
             "outstanding": sum(m.outstanding for m in months),
             "interest": sum(m.interest for m in months),
-            "months_in_evasion": sum(m.evasion for m in months),
+            "months_in_evasion": sum(m.in_evasion for m in months),
             "credit": ledger.credit(session.connection(), employer.employer_id, as_of),
         },
     }

@@ -31,7 +31,12 @@ class EmployerMonth:
     deadline: date
     days_late: int  # days the month is (or was, until fully paid) past its deadline
     interest: int
-    evasion: bool
+    evasion: bool  # it was (or is) still not fully paid on the first day of evasion
+
+    @property
+    def in_evasion(self) -> bool:
+        """In evasion now: evasion not yet remedied."""
+        return self.evasion and self.outstanding > 0
 
     @property
     def outstanding(self) -> int:
@@ -87,7 +92,7 @@ def _month(
     total_paid = sum(a for d, a in paid if d <= as_of)
     end = settled_on or (as_of if outstanding > 0 else deadline)
     days_late = max((end - deadline).days, 0)
-    evasion = outstanding > 0 and days_late >= int(
-        law.parameter("evasion_from_day", rules_month).value
-    )
+    # Evasion is a fact of the month's history (FACTS §3.7: not remedied 60 days after the
+    # deadline): a month paid after it became evasion stays marked, its status then "paid".
+    evasion = days_late >= int(law.parameter("evasion_from_day", rules_month).value)
     return EmployerMonth(month, due, total_paid, deadline, days_late, interest, evasion)

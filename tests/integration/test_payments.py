@@ -82,6 +82,18 @@ def test_unpaid_dues_accrue_interest_and_become_evasion_from_day_61(engine: Engi
     assert jan_61["interest"] == 58_560
 
 
+def test_a_month_paid_after_it_became_evasion_stays_marked(engine: Engine) -> None:
+    three_months_owed(engine)
+    pay(engine, 3_200_000, "VCB-9", date(2026, 4, 10))  # January paid on day 69
+    after = statement(engine, date(2026, 5, 10))
+    jan, feb, mar = after["months"]  # type: ignore[misc]
+    assert (jan["status"], jan["days_late"], jan["evasion"]) == ("paid", 69, True)
+    assert (feb["status"], feb["days_late"], feb["evasion"]) == ("unpaid", 71, True)
+    assert (mar["days_late"], mar["evasion"]) == (40, False)
+    # January is remedied: only February is in evasion now.
+    assert after["totals"]["months_in_evasion"] == 1  # type: ignore[index]
+
+
 def test_interest_stops_when_the_month_is_paid(engine: Engine) -> None:
     three_months_owed(engine)
     pay(engine, 3_200_000, "VCB-2", date(2026, 2, 10))  # January paid 10 days late
