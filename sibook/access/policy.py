@@ -51,6 +51,7 @@ class Action(StrEnum):
     BOOK_ISSUE = "book.issue"
     CONTRIBUTION_READ = "contribution.read"
     CONTRIBUTION_DECLARE = "contribution.declare"
+    EMPLOYER_PAY = "employer.pay"
     VOLUNTARY_READ = "voluntary.read"
     VOLUNTARY_PAY = "voluntary.pay"
     HI_CHECK = "hi.check"
@@ -97,6 +98,11 @@ RULES: dict[Action, Rule] = {
                                    officer_roles=ALL_ROLES),
     Action.CONTRIBUTION_DECLARE: Rule("declare contributions", employer=True,
                                       officer_roles=CLERK),
+    # Recorded by the agency from the bank's statement, never by the payer: an employer that
+    # could post (and date) its own remittance could date it before its deadline and owe no
+    # late interest.
+    Action.EMPLOYER_PAY: Rule("record an employer's remittance", officer_roles=CLERK,
+                              personal=False),
     # A voluntary participant's payments are theirs and the agency's, no employer's.
     Action.VOLUNTARY_READ: Rule("read voluntary SI payments", citizen=True,
                                 officer_roles=ALL_ROLES),

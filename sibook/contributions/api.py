@@ -22,6 +22,7 @@ from sibook.core.period import MONTH_PATTERN, Period
 router = APIRouter(tags=["contributions"])
 Declarer = Annotated[Guard, Depends(require(Action.CONTRIBUTION_DECLARE))]
 Reader = Annotated[Guard, Depends(require(Action.CONTRIBUTION_READ))]
+Payer = Annotated[Guard, Depends(require(Action.EMPLOYER_PAY))]
 MonthForm = Annotated[str, Form(pattern=MONTH_PATTERN, description="YYYY-MM")]
 ASYNC_BYTES = 2_000_000  # larger uploads are answered 202 and processed in the background
 
@@ -101,8 +102,9 @@ def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
 
 @router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED,
              responses=CONFLICT)
-def post_employer_payment(code: str, body: PaymentIn, g: Declarer) -> dict[str, Any]:
-    """Post a remittance; it pays the oldest dues first; the same reference twice is one payment."""
+def post_employer_payment(code: str, body: PaymentIn, g: Payer) -> dict[str, Any]:
+    """Post a remittance from the bank's statement (a clerk of the unit's province, never the
+    employer); it pays the oldest dues first; the same reference twice is one payment."""
     g.employer(code)
     return {
         "posted": True,

@@ -238,9 +238,16 @@ def test_another_units_job_is_not_found(api: Api, monkeypatch: pytest.MonkeyPatc
 def test_payments_and_ledgers(api: Api) -> None:
     an = api.workers[0]
     api.file(csv_of([(an, "TM", 10_000_000, "2026-01")]), month="2026-02")
-    paid = api.client.post(f"/api/v1/employers/{EMPLOYER}/payments", headers=api.as_employer(),
-                           json={"amount": 4_000_000, "reference": "VCB-1",
-                                 "paid_on": "2026-02-20"})
+    payment = {"amount": 4_000_000, "reference": "VCB-1", "paid_on": "2026-02-20"}
+    # The agency posts it from the bank's statement; the employer cannot post (or date) its own.
+    refused = api.client.post(f"/api/v1/employers/{EMPLOYER}/payments",
+                              headers=api.as_employer(), json=payment)
+    assert refused.status_code == 403, refused.text
+    clerk = {"Authorization": "Bearer " + tokens.issue(
+        {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
+         "roles": ["clerk"]})}
+    paid = api.client.post(f"/api/v1/employers/{EMPLOYER}/payments", headers=clerk,
+                           json=payment)
     assert paid.status_code == 201, paid.text
     assert paid.json()["allocated"] == [{"month": "2026-01", "amount": 3_200_000},
                                         {"month": "2026-02", "amount": 800_000}]
