@@ -36,9 +36,9 @@ def checked_payment(*, amount: int, reference: str, paid_on: date, today: date |
     if problem:
         raise ValidationError(field="reference", reason=f"{what} {problem}")
     if paid_on > (today or date.today()):
-        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is in the future")
+        raise ValidationError(field="paid_on", reason=f"{paid_on.isoformat()} is in the future")
     if paid_on < FIRST_PAYMENT_DAY:
-        raise ValidationError(field="date", reason=f"{paid_on.isoformat()} is before social "
+        raise ValidationError(field="paid_on", reason=f"{paid_on.isoformat()} is before social "
                               f"insurance began ({FIRST_PAYMENT_DAY.isoformat()})")
     return trimmed
 

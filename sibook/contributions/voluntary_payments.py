@@ -56,7 +56,7 @@ def post_voluntary_payment(
         VoluntaryPayment.idempotency_key == key)).one_or_none()
     if earlier is not None:
         for field, was, given in (("amount", earlier.amount, amount),
-                                  ("date", earlier.paid_on, paid_on)):
+                                  ("paid_on", earlier.paid_on, paid_on)):
             if was != given:
                 raise PaymentConflict(field, (
                     f"reference {earlier.reference} was already posted for {personal_id} with "

@@ -171,7 +171,7 @@ def test_the_same_reference_again_is_one_payment_and_another_amount_a_409(api: A
     (problem,) = other.json()["errors"]
     assert problem["field"] == "amount" and "already posted" in problem["reason"]
     moved = api.post(CLERK, BINH, paid_on=TODAY - timedelta(days=1))
-    assert (moved.status_code, moved.json()["errors"][0]["field"]) == (409, "date")
+    assert (moved.status_code, moved.json()["errors"][0]["field"]) == (409, "paid_on")
     assert len(api.get(BINH_SELF, BINH).json()["payments"]) == 1
 
 
@@ -180,7 +180,7 @@ def test_refusals_name_the_field_and_are_logged(api: Api) -> None:
     assert never.status_code == 422 and never.json()["errors"][0]["field"] == "personal_id"
     # Two days on: TODAY was read at collection, and the suite may run past midnight.
     future = api.post(CLERK, BINH, paid_on=TODAY + timedelta(days=2))
-    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "date"
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "paid_on"
     control = api.post(CLERK, BINH, reference="VNPT\x01")
     assert control.status_code == 422 and control.json()["errors"][0]["field"] == "reference"
     assert api.post(CLERK, BINH, amount=0).status_code == 422  # the schema's own check

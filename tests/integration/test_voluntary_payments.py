@@ -92,7 +92,7 @@ def test_the_same_reference_again_is_the_first_payment_and_changes_nothing(engin
 
 @pytest.mark.parametrize(("amount", "on", "field"), [
     (FULL + 1, date(2026, 2, 10), "amount"),
-    (FULL, date(2026, 2, 11), "date"),
+    (FULL, date(2026, 2, 11), "paid_on"),
 ])
 def test_the_same_reference_with_another_amount_or_date_is_refused_naming_it(
         engine: Engine, amount: int, on: date, field: str) -> None:
@@ -119,8 +119,8 @@ def test_a_reference_is_one_persons_key_not_everyones(engine: Engine) -> None:
     (FULL, "VNPT-1\nVNPT-2", date(2026, 2, 10), "reference"),
     (FULL, "   ", date(2026, 2, 10), "reference"),
     (FULL, "R" * 41, date(2026, 2, 10), "reference"),
-    (FULL, "VNPT-1", date(2026, 3, 21), "date"),  # after TODAY
-    (FULL, "VNPT-1", date(1994, 12, 31), "date"),
+    (FULL, "VNPT-1", date(2026, 3, 21), "paid_on"),  # after TODAY
+    (FULL, "VNPT-1", date(1994, 12, 31), "paid_on"),
 ])
 def test_bad_input_is_refused_by_field_and_nothing_is_written(
         engine: Engine, amount: int, ref: str, on: date, field: str) -> None:
