@@ -55,7 +55,8 @@ def declare(
     if month > Period.of(date.today()) + 1:
         # The ledger is append-only: dues posted for a month years ahead could only be reversed.
         raise ValidationError(field="month", reason=f"{month} is more than a month ahead of "
-                              "today; a list is filed for the current or the next month")
+                              "today; a list is filed for at most the next month (a late one "
+                              "for an earlier month is taken)")
     meta = DeclarationMeta(
         employer_code, month, batch_no, content_hash(data), detect_format(file_name)
     )

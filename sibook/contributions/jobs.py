@@ -214,7 +214,7 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
             if not result["replayed"]:
                 log(staging.person_ids(session.connection()), session, "allowed")
             # In the filing's own transaction: a job reads accepted if and only if it landed.
-            _save(session, replace(job, status="accepted", result=result))
+            _save(session, replace(job, status="accepted", result={"accepted": True, **result}))
     except ValidationError as exc:
         with unit_of_work(engine) as session:
             if isinstance(exc, DeclarationRefused):  # the filing rolled back; its reads stand
