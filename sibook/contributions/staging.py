@@ -51,6 +51,10 @@ _KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INC
 # (the period is the current record; the ledger keeps the history as correcting entries).
 _IN_PLACE = f"s.case_code IN {ADJUST} AND s.from_month = l.open_from"
 _SPLITS = f"NOT ({_IN_PLACE})"
+# A decrease from the open period's own first month (a worker taken on, or re-paid by an
+# adjustment, from a month they then did not work) cancels that period: it never was, and the
+# month's dues are reversed when the months are assessed again.
+_CANCELS = f"s.case_code IN {DECREASE} AND s.from_month = l.open_from AND l.open_employer = :e"
 
 
 def create(conn: Connection) -> None:
@@ -238,7 +242,7 @@ SELECT * FROM (
            s.case_code IN {CLOSES} AND l.row IS NOT NULL
                AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)
                AS nothing_to_close,
-           s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month <= l.open_from
+           s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month < l.open_from
                AS decrease_too_early,
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
                AS adjustment_too_early
@@ -267,8 +271,8 @@ _REASONS = {
                                     "after it (their e-SI book shows their periods)"),
     "nothing_to_close": ("case_code", "decrease or adjustment without a prior increase: this "
                                       "person has no open period with this employer"),
-    "decrease_too_early": ("from_month", "a decrease must start after the first month of the "
-                                         "open period ({open_month})"),
+    "decrease_too_early": ("from_month", "a decrease cannot start before the open period "
+                                         "does ({open_month})"),
     "adjustment_too_early": ("from_month", "an adjustment cannot start before the open period "
                                            "does ({open_month})"),
 }
@@ -327,15 +331,32 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
+    cancelled = conn.execute(
+        text(f"""
+        DELETE FROM si_periods WHERE EXISTS (
+            SELECT 1 FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+            WHERE {_CANCELS} AND l.person_id = si_periods.person_id
+              AND l.open_seq = si_periods.seq)"""),
+        {"step": step, "e": employer_id},
+    ).rowcount
     closed = conn.execute(
         text(f"""
         UPDATE si_periods SET to_month = c.to_month
         FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month
               FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
-              WHERE s.case_code IN {CLOSES} AND {_SPLITS}) c
+              WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})) c
         WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),
-        {"step": step},
+        {"step": step, "e": employer_id},
     ).rowcount
+    # UI runs beside SI: an open UI period that would end before it began goes, as above.
+    conn.execute(
+        text(f"""
+        DELETE FROM ui_periods WHERE EXISTS (
+            SELECT 1 FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+            WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND l.person_id = ui_periods.person_id
+              AND l.ui_open_seq = ui_periods.seq AND ui_periods.from_month >= s.from_month)"""),
+        {"step": step},
+    )
     conn.execute(
         text(f"""
         UPDATE ui_periods SET to_month = c.to_month
@@ -367,7 +388,7 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         ORDER BY l.person_id"""),
         {"e": employer_id, "step": step},
     )
-    return {"periods_closed": closed, "periods_opened": opened}
+    return {"periods_closed": closed + cancelled, "periods_opened": opened}
 
 
 def starters(conn: Connection) -> list[tuple[int, str, int, date | None, int | None]]:

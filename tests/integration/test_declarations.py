@@ -250,6 +250,43 @@ def test_a_decrease_and_a_new_contract_from_the_same_month_end_then_begin(
         assert basis.scalar() == 14_000_000
 
 
+def test_a_decrease_from_the_first_month_of_an_adjusted_pay_cancels_that_month(
+        engine: Engine) -> None:
+    """A raise from March (DC, filed in March's list), then word that the worker left from
+    March (GH, a second batch): February stays the last month, March is owed nothing."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    march = Period(2026, 3)
+    raised = file(engine, csv_of([(an, "DC", 12_000_000, "2026-03")]), month=march)
+    assert raised["dues"]["2026-03"] == 12_000_000 * 32 // 100
+    left = file(engine, csv_of([(an, "GH", None, "2026-03")]), month=march, batch=2)
+    # The answer's dues are what the filing posted: March's charge, reversed.
+    assert left["periods_closed"] == 1 and left["dues"]["2026-03"] == -raised["dues"]["2026-03"]
+    assert _periods(engine) == [(JAN.index, JAN.index + 1)]
+    assert _periods(engine, "ui_periods") == [(JAN.index, JAN.index + 1)]
+
+
+def test_a_decrease_from_the_month_a_worker_was_taken_on_cancels_the_start(
+        engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    gone = file(engine, csv_of([(an, "GH", None, "2026-01")]), batch=2)
+    assert gone["dues"]["2026-01"] == -3_200_000  # January's charge, reversed
+    assert _periods(engine) == [] and _periods(engine, "ui_periods") == []
+    # Taken on again later: nothing of the cancelled start stands in the way.
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-03")]), month=Period(2026, 3))
+    assert _periods(engine) == [(JAN.index + 2, None)]
+
+
+def test_a_decrease_before_the_open_period_began_is_refused(engine: Engine) -> None:
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-02")]), month=Period(2026, 2))
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "GH", None, "2026-01")]), month=Period(2026, 2), batch=2)
+    assert err.value.problems[0].field == "from_month"
+    assert "2026-02" in err.value.problems[0].reason
+
+
 def test_two_lines_of_one_kind_and_month_for_a_person_are_refused(engine: Engine) -> None:
     (an,) = setup_workers(engine, 1)
     before = snapshot(engine)
