@@ -1,8 +1,9 @@
 """Declaration benchmark: lines/s end to end (parse, validate, compute, write) on PostgreSQL,
 beside a raw COPY of the same rows into a table as wide as the declaration, in the same run.
 
-It builds its own synthetic data: N registered workers whose last period ended in 2025-12 and
-employers in region I, then files TM (new increase) declarations for them from 2026-01.
+It builds its own synthetic data: N registered workers whose last period (and HI card) ended in
+2025-12 and employers in region I, then files TM (new increase) declarations for them from
+2026-01: each line opens an SI and a UI period and issues a new HI card.
 
   python bench/bench_declarations.py --workers 100000                 # one big filing
   python bench/bench_declarations.py --workers 1000000 --employers 50  # a share of a national month
@@ -61,6 +62,13 @@ def populate(engine: Engine, workers: int, employers: int) -> list[str]:
                                        "occupational_rate_bp"),
                   [(n + 1, 1, 2020 * 12, 2025 * 12 + 11, "compulsory", 1, 5_000_000, 0, 50)
                    for n in ids])
+            # ... and the HI card of that job, which ended with 2025: a TM from 2026-01 issues
+            # a new one, after probing the card table as on a live database.
+            write(conn, "hi_cards", ("person_id", "seq", "card_number", "group_code",
+                                     "benefit_level", "province_code", "initial_kcb_place",
+                                     "valid_from", "valid_to"),
+                  [(n + 1, 1, f"DN401{personal_id(n)[2:]}", "DN", 4, "01", "01001",
+                    date(2020, 1, 1), date(2025, 12, 31)) for n in ids])
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))  # as autovacuum would have, on a live database
     return codes

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,13 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     problems += _set_minimums(conn, employer.region)
     steps, repeated = staging.order_steps(conn)
     problems += repeated
+    today = date.today()
+    staging.set_card_dates(conn, lambda start: hi_cards.validity(start, today))
+    issue_cards = partial(staging.issue_hi_cards,
+                          number_prefix=hi_cards.number_prefix(employer.province_code),
+                          group_code=hi_cards.EMPLOYEE_GROUP,
+                          benefit_level=hi_cards.EMPLOYEE_LEVEL,
+                          province_code=employer.province_code)
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
         staging.look_up(conn, step)
@@ -100,13 +108,9 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         staging.set_aside(conn, [p.row for p in found if p.row is not None])
         changed.update(staging.apply(conn, employer.employer_id, employer.occupational_rate_bp,
                                      step))
+        changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
-    cards = hi_cards.issue_for(conn, (hi_cards.Start(pid, personal_id, Period.from_index(start),
-                                                     covered_to, last_seq)
-                                      for pid, personal_id, start, covered_to, last_seq
-                                      in staging.starters(conn)),
-                               employer.province_code, date.today())
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month)
     entries = ledger.assess(conn, months, [employer.employer_id])
@@ -120,7 +124,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         "case_codes": staging.counts_by_code(conn),
         "periods_closed": changed["periods_closed"],
         "periods_opened": changed["periods_opened"],
-        "hi_cards_issued": cards,
+        "hi_cards_issued": changed["hi_cards_issued"],
         "dues": {str(Period.from_index(e["period"])): e["total"] for e in entries},
     }
     declaration_id = _record(conn, employer.employer_id, meta, lines, result)

@@ -12,10 +12,11 @@ line is judged as if the lines before it had been filed first. Almost every fili
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Connection, Date, Integer, String, bindparam, column, text
+from sqlalchemy import Connection, bindparam, text
 
 from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
 from sibook.core.bulk import write, write_frame
@@ -64,7 +65,7 @@ def create(conn: Connection) -> None:
         # spinning disks) the planner scans the whole persons table for every filing instead,
         # which grows with the country, not with the file.
         conn.execute(text("SET LOCAL random_page_cost = 1.1"))
-    for table in ("decl_staging", "decl_lookup", "decl_minimum", "decl_aside"):
+    for table in ("decl_staging", "decl_lookup", "decl_minimum", "decl_aside", "decl_card_dates"):
         conn.execute(text(f"DROP TABLE IF EXISTS {_temp(conn)}{table}"))
     conn.execute(
         text(
@@ -88,6 +89,8 @@ def create(conn: Connection) -> None:
         )
     )
     conn.execute(text(f"CREATE TEMPORARY TABLE decl_aside (row BIGINT PRIMARY KEY){on_commit}"))
+    conn.execute(text("CREATE TEMPORARY TABLE decl_card_dates (from_month INTEGER PRIMARY KEY, "
+                      f"valid_from DATE, valid_to DATE){on_commit}"))
 
 
 def _temp(conn: Connection) -> str:
@@ -331,14 +334,7 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
-    cancelled = conn.execute(
-        text(f"""
-        DELETE FROM si_periods WHERE EXISTS (
-            SELECT 1 FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
-            WHERE {_CANCELS} AND l.person_id = si_periods.person_id
-              AND l.open_seq = si_periods.seq)"""),
-        {"step": step, "e": employer_id},
-    ).rowcount
+    cancelled = _cancel(conn, employer_id, step)
     closed = conn.execute(
         text(f"""
         UPDATE si_periods SET to_month = c.to_month
@@ -348,15 +344,6 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),
         {"step": step, "e": employer_id},
     ).rowcount
-    # UI runs beside SI: an open UI period that would end before it began goes, as above.
-    conn.execute(
-        text(f"""
-        DELETE FROM ui_periods WHERE EXISTS (
-            SELECT 1 FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
-            WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND l.person_id = ui_periods.person_id
-              AND l.ui_open_seq = ui_periods.seq AND ui_periods.from_month >= s.from_month)"""),
-        {"step": step},
-    )
     conn.execute(
         text(f"""
         UPDATE ui_periods SET to_month = c.to_month
@@ -391,19 +378,62 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
     return {"periods_closed": closed + cancelled, "periods_opened": opened}
 
 
-def starters(conn: Connection) -> list[tuple[int, str, int, date | None, int | None]]:
-    """Per person of an increase line: person id, personal ID, first month started (index),
-    and their HI cards' last end and seq (None when they hold none)."""
-    query = text(f"""
-        SELECT l.person_id, s.personal_id, MIN(s.from_month), MAX(c.valid_to), MAX(c.seq)
-        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row
-        LEFT JOIN hi_cards c ON c.person_id = l.person_id
-        WHERE s.case_code IN {INCREASE}
-        GROUP BY l.person_id, s.personal_id
-        ORDER BY l.person_id""").columns(
-        column("person_id", Integer), column("personal_id", String),
-        column("start", Integer), column("covered_to", Date), column("last_seq", Integer))
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
+def set_card_dates(conn: Connection, validity: Callable[[Period], tuple[date, date]]) -> None:
+    """The validity of a card issued to someone starting in each month the increases name (a
+    filing starts people in a few months), for ``issue_hi_cards`` to join."""
+    months = [int(r[0]) for r in conn.execute(text(
+        f"SELECT DISTINCT from_month FROM decl_staging WHERE case_code IN {INCREASE}"))]
+    write(conn, "decl_card_dates", ("from_month", "valid_from", "valid_to"),
+          [(m, *validity(Period.from_index(m))) for m in months])
+
+
+# A person's cards, by the primary key (person_id leads it) as the lookup reaches periods: an
+# aggregate LATERAL on PostgreSQL, correlated subqueries on SQLite.
+_CARDS_PG = """
+    LEFT JOIN LATERAL (SELECT max(c.seq) AS last_seq, max(c.valid_to) AS covered_to
+                       FROM hi_cards c WHERE c.person_id = l.person_id) c ON true"""
+_CARDS_SQLITE = """
+    JOIN (SELECT (SELECT max(c.seq) FROM hi_cards c WHERE c.person_id = l2.person_id) AS last_seq,
+                 (SELECT max(c.valid_to) FROM hi_cards c WHERE c.person_id = l2.person_id)
+                     AS covered_to, l2.row
+          FROM decl_lookup l2) c ON c.row = l.row"""
+
+
+def issue_hi_cards(conn: Connection, step: int, *, number_prefix: str, group_code: str,
+                   benefit_level: int, province_code: str) -> int:
+    """Give each person of an increase line of ``step`` who holds no HI card reaching into the
+    month they start a card numbered ``number_prefix`` + the last 10 digits of their personal
+    ID, valid as ``set_card_dates`` said; how many. A later step sees the cards an earlier one
+    gave (back from leave in the same year: no second card)."""
+    cards = _CARDS_PG if conn.dialect.name == "postgresql" else _CARDS_SQLITE
+    return int(conn.execute(text(f"""
+        INSERT INTO hi_cards (person_id, seq, card_number, group_code, benefit_level,
+                              province_code, initial_kcb_place, valid_from, valid_to)
+        SELECT l.person_id, COALESCE(c.last_seq, 0) + 1,
+               :prefix || substr(s.personal_id, 3, 10), :group, :level, :province, :kcb,
+               d.valid_from, d.valid_to
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+        JOIN decl_card_dates d ON d.from_month = s.from_month {cards}
+        WHERE s.case_code IN {INCREASE} AND (c.covered_to IS NULL OR c.covered_to < d.valid_from)
+        ORDER BY l.person_id"""), {  # in key order: the index is filled forwards
+        "step": step, "prefix": number_prefix, "group": group_code, "level": benefit_level,
+        "province": province_code, "kcb": f"{province_code}001"}).rowcount)
+
+
+def _cancel(conn: Connection, employer_id: int, step: int) -> int:
+    """Delete the open SI and UI periods the decreases of ``step`` cancel; how many SI ones.
+    Rare, so looked for first: the deletes then reach their few rows by primary key."""
+    params = {"step": step, "e": employer_id}
+    lines = (f"FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step "
+             f"WHERE {_CANCELS}")
+    if conn.execute(text(f"SELECT 1 {lines} LIMIT 1"), params).first() is None:
+        return 0
+    conn.execute(text(f"DELETE FROM ui_periods WHERE (person_id, seq) IN "
+                      f"(SELECT l.person_id, l.ui_open_seq {lines} AND s.from_month = "
+                      f"(SELECT u.from_month FROM ui_periods u WHERE u.person_id = l.person_id "
+                      f"AND u.seq = l.ui_open_seq))"), params)
+    return int(conn.execute(text(f"DELETE FROM si_periods WHERE (person_id, seq) IN "
+                                 f"(SELECT l.person_id, l.open_seq {lines})"), params).rowcount)
 
 
 def counts_by_code(conn: Connection) -> dict[str, int]:

@@ -152,14 +152,16 @@ class SIProfile(Base):
 
 
 class HICard(Base):
-    """Group 5, HI coverage: one row per card validity interval."""
+    """Group 5, HI coverage: one row per card validity interval.
+
+    No foreign key to ``persons``, as the period tables (``contributions.store``): a filing
+    issues cards in bulk to the persons it has just joined its lines to, and PostgreSQL's
+    row-by-row check doubled the cost of that insert (migration 0008)."""
 
     __tablename__ = "hi_cards"
     __table_args__ = (CheckConstraint("benefit_level BETWEEN 1 AND 5", name="benefit_level"),)
 
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("persons.person_id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     seq: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     card_number: Mapped[str] = mapped_column(String(15))
     group_code: Mapped[str] = mapped_column(String(2))
