@@ -87,8 +87,17 @@ def _map_errors(app: FastAPI) -> None:
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if (media != "application/json" and not media.endswith("+json") and len(errors) == 1
+                and tuple(errors[0].get("loc", ())) == ("body",)
+                and errors[0].get("type") == "model_attributes_type"):
+            # A JSON body sent as a form or text: FastAPI hands the route the raw text, which
+            # no schema can read. The declared 400 with what to do, not a 422 about a "dict".
+            return JSONResponse(status_code=400, content={
+                "detail": f"the body must be JSON sent as Content-Type: application/json "
+                          f"(got {media or 'no content type'})"})
         if errors and all(e.get("type") == "json_invalid" for e in errors):
             # Not JSON at all: the 400 the contract declares (FastAPI's 422 is for a body
             # that parsed but does not fit the schema), as a body that is not UTF-8 gets.
