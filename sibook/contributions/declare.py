@@ -91,11 +91,10 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     problems += repeated
     today = date.today()
     staging.set_card_dates(conn, lambda start: hi_cards.validity(start, today))
-    issue_cards = partial(staging.issue_hi_cards,
-                          number_prefix=hi_cards.number_prefix(employer.province_code),
+    province = hi_cards.card_province(employer.province_code)
+    issue_cards = partial(staging.issue_hi_cards, number_prefix=hi_cards.number_prefix(province),
                           group_code=hi_cards.EMPLOYEE_GROUP,
-                          benefit_level=hi_cards.EMPLOYEE_LEVEL,
-                          province_code=employer.province_code)
+                          benefit_level=hi_cards.EMPLOYEE_LEVEL, province_code=province)
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
         staging.look_up(conn, step)

@@ -8,8 +8,10 @@ from datetime import date
 from sibook.core.errors import Problem
 from sibook.ids import (
     check_consistency,
+    historical_province,
     is_valid_id_prefix,
     is_valid_province_code,
+    province_2025,
     unit_code_problems,
 )
 
@@ -162,6 +164,13 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
         problems.append(
             Problem(field="province_code", reason=f"unknown province code {e.province_code!r}")
         )
+    elif province_2025(e.province_code) is None:  # a code closed by the 2025 merger
+        old = historical_province(e.province_code)
+        assert old is not None  # a valid code that is not a current one is a historical one
+        problems.append(Problem(field="province_code", reason=(
+            f"province {old.code} ({old.name}) was merged into {old.merged_into.code} "
+            f"({old.merged_into.name}) on 2025-07-01 (Decision 19/2025/QD-TTg): a unit is "
+            f"registered under a current code")))
     return problems
 
 

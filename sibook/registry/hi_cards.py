@@ -11,9 +11,18 @@ from __future__ import annotations
 from datetime import date
 
 from sibook.core.period import Period
-from sibook.ids import make_hi_card
+from sibook.ids import current_province_for, make_hi_card, province_2025
 
 EMPLOYEE_GROUP, EMPLOYEE_LEVEL = "DN", 4
+
+
+def card_province(unit_province: str) -> str:
+    """The province a new card names: the unit's, or for a unit still registered under a code
+    the 2025 merger closed, the province it merged into (a new card never names a closed one)."""
+    if province_2025(unit_province) is not None:
+        return unit_province
+    merged = current_province_for(unit_province)
+    return merged.code if merged is not None else unit_province
 
 
 def number_prefix(province_code: str) -> str:

@@ -367,3 +367,15 @@ def test_a_worker_whose_card_ended_before_the_start_gets_a_new_one(engine: Engin
                    "t": date(2025, 12, 31)})
     assert file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))["hi_cards_issued"] == 1
     assert [c[0] for c in _cards(engine, an)] == [f"DN479{an[2:]}", f"DN401{an[2:]}"]
+
+
+def test_a_unit_still_under_a_closed_province_code_gives_cards_of_its_successor(
+        engine: Engine) -> None:
+    """A unit registered before the 2025 merger under Hà Giang (02) is in Tuyên Quang (08) now:
+    a new card never names a province that no longer exists."""
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        s.execute(text("UPDATE employers SET province_code = '02' WHERE code = :c"),
+                  {"c": EMPLOYER})
+    file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    assert _cards(engine, an)[0][0] == f"DN408{an[2:]}"

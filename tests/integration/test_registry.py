@@ -135,6 +135,14 @@ def test_employers_need_a_valid_code_region_and_province(engine: Engine) -> None
     assert {p.field for p in err.value.problems} == {"code", "region", "province_code"}
 
 
+def test_a_new_employer_is_registered_under_a_current_province_code(engine: Engine) -> None:
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=make_enterprise_code(7, "02"), name="X", province_code="02", region="I"))
+    (problem,) = err.value.problems
+    assert problem.field == "province_code" and "merged into 08" in problem.reason
+
+
 def test_a_registry_file_with_one_bad_row_imports_nothing(engine: Engine, tmp_path: Path) -> None:
     good = {
         "personal_id": AN,
