@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sibook.api.days import Day
 from sibook.contributions.domain import MAX_SALARY
@@ -18,13 +18,19 @@ from sibook.registry.domain import (
 )
 
 
-class RelatedIn(BaseModel):
+class _Input(BaseModel):
+    # A misspelt key ("ethnicty", "person") would otherwise be dropped without a word and its
+    # value replaced by the default: every key of a body or a registry file must be known.
+    model_config = ConfigDict(extra="forbid")
+
+
+class RelatedIn(_Input):
     relation: Literal["father", "mother", "spouse", "legal_representative"]
     full_name: str = Field(min_length=1, max_length=120)
     personal_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
 
 
-class PersonIn(BaseModel):
+class PersonIn(_Input):
     personal_id: str = Field(pattern=r"^[0-9]{12}$")
     full_name: str = Field(min_length=1, max_length=120)
     birth_date: Day
@@ -60,12 +66,12 @@ class WorkerIn(PersonIn):
                                                "month; earlier months are assessed at once)")
 
 
-class MemberIn(BaseModel):
+class MemberIn(_Input):
     personal_id: str = Field(pattern=r"^[0-9]{12}$")
     relation_to_head: str = Field(min_length=1, max_length=30)
 
 
-class HouseholdIn(BaseModel):
+class HouseholdIn(_Input):
     code: str = Field(min_length=1, max_length=20)
     address: str = Field(min_length=1, max_length=200)
     province_code: str = Field(pattern=r"^[0-9]{2}$")
@@ -80,7 +86,7 @@ class HouseholdIn(BaseModel):
         )
 
 
-class EmployerIn(BaseModel):
+class EmployerIn(_Input):
     code: str = Field(min_length=7, max_length=13)
     name: str = Field(min_length=1, max_length=200)
     province_code: str = Field(pattern=r"^[0-9]{2}$")
@@ -96,7 +102,7 @@ class Created(BaseModel):
     id: int
 
 
-class RegistryBatch(BaseModel):
+class RegistryBatch(_Input):
     """A registry file: employers, then persons, then households, applied in one transaction."""
 
     employers: list[EmployerIn] = Field(default_factory=list)

@@ -143,6 +143,21 @@ def test_a_new_employer_is_registered_under_a_current_province_code(engine: Engi
     assert problem.field == "province_code" and "merged into 08" in problem.reason
 
 
+@pytest.mark.parametrize(("content", "field", "row"), [
+    ({"person": []}, "person", None),  # "persons" misspelt: the whole list would be lost
+    ({"persons": [{"personal_id": AN, "full_name": "Nguyễn Văn An", "birth_date": "1989-03-02",
+                   "sex": "male", "birth_registration_place": "001", "ethnicty": "Tày"}]},
+     "persons.ethnicty", 1),  # the ethnicity would silently be the default
+])
+def test_a_key_the_registry_file_does_not_know_is_refused(
+        tmp_path: Path, content: dict[str, object], field: str, row: int | None) -> None:
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        parse_registry_file(path)
+    assert [(p.field, p.row) for p in err.value.problems] == [(field, row)]
+
+
 def test_a_registry_file_with_one_bad_row_imports_nothing(engine: Engine, tmp_path: Path) -> None:
     good = {
         "personal_id": AN,
