@@ -37,18 +37,37 @@ PAD = 1.0  # mm between a cell's border and its text
 SI_FUNDS = ("retirement_survivorship", "sickness_maternity", "occupational")
 
 
+class _BookPDF(FPDF):
+    """Every page's foot names whose book, which version and which page: a loose sheet (tờ rời)
+    printed from it is still attributable and in order."""
+
+    owner = ""
+
+    def footer(self) -> None:
+        if not self.owner:
+            return
+        self.set_font(FAMILY, "", 7)
+        self.set_text_color(90)
+        text = f"{self.owner} — trang {self.page_no()}"
+        self.text((self.w - _width(self, text)) / 2, self.h - 8, text)  # in the bottom margin
+        self.set_text_color(0)
+
+
 def render_pdf(book: dict[str, Any], *, version: int, content_hash: str, issuer: str,
                issued_at: str, qr_png: bytes) -> bytes:
     """An unsigned PDF of ``book`` (the payload of one version); signing comes after."""
     pdf = _new_pdf(json.dumps(book, ensure_ascii=False) + issuer)
+    header = book["header"]
+    pdf.owner = (f"{header['full_name'].upper()} — số định danh {header['personal_id']} — "
+                 f"sổ BHXH điện tử, phiên bản {version}")
     _cover(pdf, book, version, content_hash, issuer, issued_at, qr_png)
     _sheets(pdf, book)
     _periods(pdf, book)
     return bytes(pdf.output(output_producer_class=FontOutput))
 
 
-def _new_pdf(text: str) -> FPDF:
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+def _new_pdf(text: str) -> _BookPDF:
+    pdf = _BookPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_title("Sổ bảo hiểm xã hội điện tử")
     pdf.set_creator("sibook")
     add_fonts(pdf, text)
@@ -155,6 +174,15 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
                f"{_vnd(a['employer_due'])} / {_vnd(a['employer_paid'])}"]
               for a in book["arrears"]])
     if "voluntary" in book:  # a voluntary month counts only once paid in full
+        paid = book["voluntary"]
+        _section(pdf, "CÁC LẦN ĐÓNG BẢO HIỂM XÃ HỘI TỰ NGUYỆN",
+                 ["Ngày đóng", "Chứng từ", "Số tiền"],
+                 [[_date(p["paid_on"]), p["reference"], _vnd(p["amount"])]
+                  for p in paid["payments"]])
+        if paid["payments"]:
+            _line(pdf, f"Tổng đã đóng {_vnd(paid['paid'])} đồng; số dư chuyển sang các tháng "
+                       f"sau {_vnd(paid['credit'])} đồng.", height=6)
+            pdf.ln(2)
         _section(pdf, "THÁNG ĐÓNG BẢO HIỂM XÃ HỘI TỰ NGUYỆN CHƯA ĐÓNG ĐỦ",
                  ["Tháng", "Tình trạng", "Phải đóng", "Đã đóng"],
                  [[_month(u["month"]), "chưa đóng" if u["status"] == "unpaid" else "đóng thiếu",
@@ -167,10 +195,11 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
 # What a section's title needs below it on the same page: its heading row and a first row
 # (two lines each at most in these tables), so a title never sits alone at a page's foot.
 SECTION_START = 7 + 2 * (2 * 4 + PAD)
+SECTION_NONE = 7 + 6  # its title and "Không có."
 
 
 def _section(pdf: FPDF, title: str, headings: list[str], rows: list[list[str]]) -> None:
-    if rows and pdf.will_page_break(SECTION_START):
+    if pdf.will_page_break(SECTION_START if rows else SECTION_NONE):
         pdf.add_page(orientation="landscape" if pdf.w > pdf.h else "portrait")
     pdf.set_font(FAMILY, "B", 10)
     _line(pdf, title, height=7)
