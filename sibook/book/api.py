@@ -18,13 +18,14 @@ from pydantic import BaseModel, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.api.params import PersonalIdPath
+from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.registry import service as registry
 from sibook.signing import status
+from sibook.signing.card import CardAnswer, verify_card
 from sibook.signing.verify import verify as check
 
 
@@ -192,6 +193,36 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
         if newer is not None:
             result["newer_version"] = newer
     return result
+
+
+class CardCheck(BaseModel):
+    """An HI card's QR as checked offline (``sibook book verify-card --json``)."""
+
+    valid: bool
+    card_number: str | None
+    personal_id: str | None
+    full_name: str | None
+    benefit_level: int | None
+    valid_from: str | None
+    valid_to: str | None
+    signer: str | None
+    errors: list[str]
+
+
+@router.post("/hi-cards/verify", response_model=CardCheck)
+def verify_hi_card(g: PublicGuard, file: Annotated[UploadFile, File(
+        description="A text file holding the card's QR text (as a scanner reads it)")],
+        as_of: AsOfQuery = None) -> CardCheck:
+    """Whether an HI card's QR is the agency's and the card valid on the day (default today):
+    what a health facility checks at admission, from the card the patient shows. It answers
+    only what the QR itself carries."""
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return CardCheck(**CardAnswer(valid=False, errors=[
+            f"upload larger than {MAX_UPLOAD} bytes: not a card's QR"]).as_dict())
+    answer = verify_card(data, trust_list=issuing.agency().trust_list(),
+                         on=as_of or date.today())
+    return CardCheck(**answer.as_dict())
 
 
 def _newer(g: Guard, personal_id: str, version: int) -> int | None:

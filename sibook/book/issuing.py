@@ -187,7 +187,8 @@ def check(data: bytes, trust_list: TrustList,
 
 
 def hi_card(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[str, Any], bytes]:
-    """The HI card valid at ``on`` (else the latest) from a book version, and its PNG."""
+    """The HI card valid at ``on`` (else the latest) from a book version, with its signed QR
+    text under ``qr`` (``signing.card.verify_card`` checks it), and its PNG."""
     at = (on or datetime.now(UTC)).replace(microsecond=0)
     cards = v.payload["hi_periods"]
     if not cards:
@@ -204,4 +205,4 @@ def hi_card(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[
     qr = sign_qr(payload, signer, issued_at=at)
     shown = {**card, "full_name": header["full_name"], "birth_date": header["birth_date"],
              "issuer": certs.REALMS.get(header["realm"], header["realm"])}
-    return shown, card_png(shown, qr_png(qr, scale=4))
+    return {**shown, "qr": qr}, card_png(shown, qr_png(qr, scale=4))

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sibook.access.policy import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
+from sibook.cli.flags import parse_date
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -130,6 +131,42 @@ def _published_list(path: Path, trust: TrustList) -> RevocationList:
     if not path.is_file():
         raise SibookError(f"--revocations {path}: no such file")
     return RevocationList.load(path, trust)
+
+
+@app.command("verify-card")
+def verify_card(
+    file: Annotated[Path, typer.Argument(help="A text file holding the HI card's QR text.")],
+    trust_list: Annotated[Path | None, typer.Option(
+        "--trust-list", help="PEM trust list (default: the local agency's keys).")] = None,
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day the card must be valid, YYYY-MM-DD (default today).")] = None,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Check an HI card's QR offline, as a health facility at admission: the agency's signature
+    and the card's validity on the day; exit 1 unless genuine and valid."""
+    from sibook.signing.card import CardAnswer
+    from sibook.signing.card import verify_card as check_card
+
+    day = parse_date(on, "--on") if on is not None else date.today()
+    try:
+        data = file.read_bytes()
+        trust = TrustList.load(trust_list) if trust_list else TrustList.from_keys_dir(
+            Path(get_settings().keys_dir))
+    except (OSError, SibookError) as exc:
+        answer = CardAnswer(valid=False, errors=[f"cannot verify: {exc}"]).as_dict()
+    else:
+        answer = check_card(data, trust_list=trust, on=day).as_dict()
+    if as_json:
+        print_json(answer)
+    elif answer["valid"]:
+        console.print(f"valid: HI card {answer['card_number']} of {answer['full_name']} "
+                      f"({answer['personal_id']}), benefit level {answer['benefit_level']}, "
+                      f"valid {answer['valid_from']} to {answer['valid_to']}", markup=False,
+                      highlight=False)
+    else:
+        err_console.print("INVALID: " + "; ".join(answer["errors"]), markup=False,
+                          highlight=False)
+    raise typer.Exit(0 if answer["valid"] else 1)
 
 
 def _answer(result: dict[str, Any], as_json: bool) -> None:
@@ -253,6 +290,8 @@ def _show_history(d: dict[str, Any]) -> None:
 def card(
     personal_id: PersonalId,
     png: Annotated[Path, typer.Option("--png", help="Where to write the card image.")],
+    qr: Annotated[Path | None, typer.Option(
+        "--qr", help="Also write the card's signed QR text (for `book verify-card`).")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -264,8 +303,11 @@ def card(
     except SibookError as exc:
         refuse(str(exc), as_json)
     write_out(png, image, as_json, "--png")
+    if qr is not None:
+        write_out(qr, (shown["qr"] + "\n").encode("ascii"), as_json, "--qr")
     data = {"personal_id": personal_id, "version": version.version, "png": str(png),
-            "card_number": shown["card_number"], "valid_to": shown["valid_to"]}
+            "qr": str(qr) if qr else None, "card_number": shown["card_number"],
+            "valid_to": shown["valid_to"]}
     emit(data, as_json, lambda d: console.print(
         f"HI card {d['card_number']} (valid to {d['valid_to']}): {d['png']}", markup=False,
         highlight=False))

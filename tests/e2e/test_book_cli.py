@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -374,3 +375,41 @@ def test_a_cleared_revocation_is_lifted_and_the_book_verifies_again(tmp_path: Pa
     again = run(tmp_path, "book", "reinstate", pid, "--version", "1", "--json")
     assert again.returncode == 1 and "is not revoked" in json.loads(again.stdout)[
         "errors"][0]["reason"]
+
+
+def test_an_hi_card_qr_is_checked_offline_and_by_the_public_endpoint(
+        home: Path, exported: tuple[str, Path, Path], client: TestClient,
+        tmp_path: Path) -> None:
+    """A health facility checks the card a patient shows: the QR's signature with only the
+    trust list, and the card's validity on the day."""
+    pid = exported[0]
+    png, qr, trust = tmp_path / "card.png", tmp_path / "card.txt", tmp_path / "trust.pem"
+    made = run(home, "book", "card", pid, "--png", str(png), "--qr", str(qr), "--json")
+    assert made.returncode == 0, made.stderr
+    assert run(home, "trust-list", "export", str(trust)).returncode == 0
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+           "SIBOOK_KEYS_DIR": str(tmp_path / "no-keys")}
+
+    def check(path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+        done = subprocess.run([*SIBOOK, "book", "verify-card", str(path), "--trust-list",
+                               str(trust), "--json", *extra], capture_output=True, text=True,
+                              env=env, timeout=120)
+        return done.returncode, json.loads(done.stdout)
+
+    code, answer = check(qr)
+    assert code == 0 and answer["valid"] is True, answer
+    assert answer["personal_id"] == pid and answer["card_number"] == json.loads(
+        made.stdout)["card_number"]
+    code, late = check(qr, "--on", "2099-01-01")
+    assert code == 1 and late["errors"][0].startswith("the card is not valid on 2099-01-01")
+    assert check(exported[2]) == (1, {**dict.fromkeys(answer, None), "valid": False,
+                                      "signer": answer["signer"],
+                                      "errors": ["this is a book's QR, not an HI card's"]})
+    tampered = tmp_path / "tampered.txt"
+    text = qr.read_text().strip()
+    tampered.write_text(text[:-3] + ("A" if text[-3] != "A" else "B") + text[-2:])
+    code, forged = check(tampered)
+    assert code == 1 and forged["valid"] is False and forged["errors"]
+
+    r = client.post("/api/v1/hi-cards/verify", files={"file": ("card.txt", qr.read_bytes())})
+    assert r.status_code == 200 and r.json() == answer
