@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,6 +12,7 @@ from sibook.ids import (
     historical_province,
     is_valid_id_prefix,
     is_valid_province_code,
+    personal_id_problems,
     province_2025,
     unit_code_problems,
 )
@@ -128,6 +130,16 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
         reason = text_problem(rel.full_name, PERSON_TEXT["full_name"])
         if reason:
             bad("relations", f"{rel.relation}: the name {reason}")
+        if rel.personal_id == p.personal_id:
+            bad("relations", f"{rel.relation}: a person is not their own {rel.relation}")
+        elif rel.personal_id is not None:
+            for problem in personal_id_problems(rel.personal_id, today=today):
+                bad("relations", f"{rel.relation}: {problem.reason}")
+    if p.email is not None and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", p.email) is None:
+        bad("email", f"is not an e-mail address: {p.email!r}")
+    if p.phone is not None and re.fullmatch(r"\+?[0-9][0-9 .-]{5,18}[0-9]", p.phone) is None:
+        bad("phone", f"is not a phone number (digits, with +, spaces, dots or dashes): "
+                     f"{p.phone!r}")
     return problems
 
 
