@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sibook.access import tokens
+from sibook.access import revocation, tokens
 from sibook.access.policy import RULES, Action, Guard
 from sibook.access.principals import Anonymous, Unauthenticated
 from sibook.api.deps import SessionDep
@@ -59,7 +59,11 @@ class require:  # lower case: it reads as a verb at the route, Depends(require(A
             return guard
         try:
             guard.principal = tokens.authenticate(creds.credentials)
+            jti = tokens.token_id(creds.credentials)
+            if jti is not None and revocation.is_revoked(session, jti):  # signed out
+                raise Unauthenticated()
         except Unauthenticated as exc:
+            guard.principal = Anonymous()
             raise guard.refuse(exc, "unauthenticated") from None
         guard.check()
         return guard

@@ -95,3 +95,13 @@ class LoginFailures(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RevokedToken(Base):
+    """Own bearer tokens ended before their expiry (a citizen signed out): refused until they
+    would have expired anyway, then forgotten. Keyed by the token's ``jti``."""
+
+    __tablename__ = "access_revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger)  # the token's exp, Unix seconds

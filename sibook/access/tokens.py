@@ -109,6 +109,11 @@ def _unverified(token: str, part: int, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def token_id(token: str) -> str | None:
+    """The ``jti`` of a token ``authenticate`` has already validated (for revocation)."""
+    return _unverified(token, 1, "jti")
+
+
 def unverified_issuer(token: str) -> str:
     iss = _unverified(token, 1, "iss")
     if iss is None:

@@ -9,6 +9,7 @@ and one book version behind everything the page shows.
 from __future__ import annotations
 
 import base64
+from contextlib import suppress
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -17,8 +18,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sibook.access import api as access_api
+from sibook.access import revocation, tokens
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import Action, Guard
+from sibook.access.principals import Unauthenticated
+from sibook.access.settings import get_access_settings
+from sibook.api.deps import SessionDep
 from sibook.book import api as book_api
 from sibook.book import issuing, versions
 from sibook.book import service as books
@@ -77,13 +82,19 @@ def my_access_log(request: Request, g: LogGuard) -> Response:
 
 
 @router.post("/sign-out")
-def sign_out(request: Request) -> Response:
-    """Forgets the browser's token; it expires by itself within the token lifetime anyway.
-    A form posted from another site is refused: browsers name the page's origin, and only
-    this host's own page may sign its citizen out (the session cookie is SameSite=Lax too)."""
+def sign_out(request: Request, session: SessionDep) -> Response:
+    """Ends the session: the token behind it is refused from now on (a copy of the cookie
+    no longer works) and the browser forgets it. A form posted from another site is refused:
+    browsers name the page's origin, and only this host's own page may sign its citizen out
+    (the session cookie is SameSite=Lax too)."""
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
         return Response("sign-out from another site is refused", status_code=403)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        s = get_access_settings()
+        with suppress(Unauthenticated):  # expired or not ours: nothing to end
+            revocation.revoke(session, tokens.verify_own(token, s.access_token_audience, s))
     response = RedirectResponse(f"{PORTAL}/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=PORTAL)
     return response

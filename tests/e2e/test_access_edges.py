@@ -180,6 +180,27 @@ def test_another_site_cannot_sign_a_citizen_out(client: Any) -> None:
     assert own.status_code == 303
 
 
+def test_signing_out_ends_the_token_not_only_the_cookie(client: Any) -> None:
+    """A copy of the session cookie (or the token kept by a script) stops working at sign-out,
+    not ten minutes later."""
+    c, _ = client
+    token = bearer(PRINCIPALS["citizen"])["Authorization"].removeprefix("Bearer ")
+    assert c.get(f"/api/v1/books/{OWN}", headers={"Authorization": f"Bearer {token}"}
+                 ).status_code == 200
+    c.cookies.set("sibook_session", token, path="/portal")
+    assert c.get("/portal/book", follow_redirects=False).status_code == 200
+    out = c.post("/portal/sign-out", headers={"Origin": "http://testserver"},
+                 follow_redirects=False)
+    assert out.status_code == 303
+    c.cookies.set("sibook_session", token, path="/portal")  # the copy kept aside
+    again = c.get("/portal/book", follow_redirects=False)
+    assert again.status_code == 303 and "expired=1" in again.headers["location"]
+    assert c.get(f"/api/v1/books/{OWN}", headers={"Authorization": f"Bearer {token}"}
+                 ).status_code == 401
+    other = bearer(PRINCIPALS["citizen"])  # a new sign-in works
+    assert c.get(f"/api/v1/books/{OWN}", headers=other).status_code == 200
+
+
 def test_a_405_names_every_method_of_the_path(client: Any) -> None:
     c, _ = client
     r = c.request("OPTIONS", "/api/v1/employers")
