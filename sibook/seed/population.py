@@ -14,6 +14,7 @@ from typing import cast
 from sibook.core.period import Period
 from sibook.ids import make_hi_card, make_personal_id, make_si_code
 from sibook.ids.provinces import historical_provinces
+from sibook.registry import hi_cards
 from sibook.seed import names
 from sibook.seed.careers import Career, EmployerRef, career_rows
 
@@ -315,15 +316,16 @@ class Population:
             rows.ui_reserves.append((pid, months))  # not working now: all UI time reserved
         group, level = _hi_group(birth, self.today, kind, si)
         valid_from = date(self.today.year, 1, 1)
+        card_province = hi_cards.card_province(province2)  # this year's card: a current code
         rows.hi_cards.append(
             (
                 pid,
                 1,
-                make_hi_card(group, level, province2, si_code),
+                make_hi_card(group, level, card_province, si_code),
                 group,
                 level,
-                province2,
-                f"{province2}{self.rng.randint(0, 999):03d}",
+                card_province,
+                f"{card_province}{self.rng.randint(0, 999):03d}",
                 valid_from,
                 date(self.today.year, 12, 31),
                 None,

@@ -12,7 +12,12 @@ from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError
 from sibook.core.period import Period
-from sibook.ids import check_consistency, is_valid_hi_card, make_enterprise_code
+from sibook.ids import (
+    check_consistency,
+    is_valid_hi_card,
+    make_enterprise_code,
+    province_2025,
+)
 from sibook.registry import service
 from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
@@ -79,6 +84,8 @@ def test_seeded_people_have_consistent_ids_and_cards(engine: Engine) -> None:
         cards = s.execute(text("SELECT card_number FROM hi_cards")).scalars().all()
     assert all(check_consistency(p.personal_id, p.birth_date, p.sex) == [] for p in people)  # type: ignore[arg-type]
     assert all(is_valid_hi_card(c) for c in cards)
+    # This year's cards name the 34 provinces of 1 July 2025, never a code the merger closed.
+    assert all(province_2025(c[3:5]) is not None for c in cards)
 
 
 def test_every_salary_is_at_or_above_the_regional_minimum_of_its_months(engine: Engine) -> None:
