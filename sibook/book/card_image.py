@@ -50,7 +50,9 @@ def card_png(card: dict[str, Any], qr: bytes) -> bytes:
     image, draw = _blank("THẺ BẢO HIỂM Y TẾ", card["issuer"])
     small = ImageFont.truetype(str(FONT), 22)
     text = ImageFont.truetype(str(FONT), 27)
-    rows = (("Mã số", card["card_number"]), ("Họ và tên", card["full_name"].upper()),
+    # The card design since 1/4/2021 (Decision 1666/QD-BHXH, FACTS §5.3) prints only the
+    # 10-digit SI code; the group and level stay in the data (the level has its own line).
+    rows = (("Mã số", card["card_number"][-10:]), ("Họ và tên", card["full_name"].upper()),
             ("Ngày sinh", _date(card["birth_date"])),
             ("Mức hưởng", str(card["benefit_level"])),
             ("Giá trị sử dụng", f"{_date(card['valid_from'])} – {_date(card['valid_to'])}"),
