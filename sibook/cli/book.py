@@ -90,11 +90,19 @@ def export(
         + (f", QR {d['qr']}" if d["qr"] else ""), markup=False, highlight=False))
 
 
+TrustListOpt = Annotated[Path | None, typer.Option(
+    "--trust-list", help="PEM trust list (default: the local agency's keys).")]
+
+
+def _trust(path: Path | None) -> TrustList:
+    return TrustList.load(path) if path else TrustList.from_keys_dir(
+        Path(get_settings().keys_dir))
+
+
 @app.command("verify")
 def verify(
     file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
-    trust_list: Annotated[Path | None, typer.Option(
-        "--trust-list", help="PEM trust list (default: the local agency's keys).")] = None,
+    trust_list: TrustListOpt = None,
     revocations: Annotated[Path | None, typer.Option(
         "--revocations", help="Signed revocation list, as published (default: the local "
         "agency's).")] = None,
@@ -108,8 +116,7 @@ def verify(
     from sibook.signing.verify import verify as check  # PDF libraries load only when used
     try:
         data = file.read_bytes()
-        trust = TrustList.load(trust_list) if trust_list else TrustList.from_keys_dir(
-            Path(get_settings().keys_dir))
+        trust = _trust(trust_list)
         revoked = (_published_list(revocations, trust) if revocations else
                    RevocationList.load_realms(Path(get_settings().keys_dir), trust))
     except (OSError, SibookError) as exc:
@@ -136,8 +143,7 @@ def _published_list(path: Path, trust: TrustList) -> RevocationList:
 @app.command("verify-card")
 def verify_card(
     file: Annotated[Path, typer.Argument(help="A text file holding the HI card's QR text.")],
-    trust_list: Annotated[Path | None, typer.Option(
-        "--trust-list", help="PEM trust list (default: the local agency's keys).")] = None,
+    trust_list: TrustListOpt = None,
     on: Annotated[str | None, typer.Option(
         "--on", help="The day the card must be valid, YYYY-MM-DD (default today).")] = None,
     as_json: bool = JsonFlag,
@@ -150,8 +156,7 @@ def verify_card(
     day = parse_date(on, "--on") if on is not None else date.today()
     try:
         data = file.read_bytes()
-        trust = TrustList.load(trust_list) if trust_list else TrustList.from_keys_dir(
-            Path(get_settings().keys_dir))
+        trust = _trust(trust_list)
     except (OSError, SibookError) as exc:
         answer = CardAnswer(valid=False, errors=[f"cannot verify: {exc}"]).as_dict()
     else:
