@@ -22,10 +22,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from sibook.access import audit, credentials, oidc_client, ratelimit, scope, tokens
-from sibook.access.deps import require
+from sibook.access import audit, credentials, oidc_client, ratelimit, revocation, scope, tokens
+from sibook.access.deps import BearerDep, require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import Citizen, Forbidden
+from sibook.access.principals import Anonymous, Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import SessionDep
 from sibook.api.problems import TOKEN
@@ -152,6 +152,22 @@ def token(request: Request,
 
 
 router.include_router(token_router)
+
+
+@router.post("/auth/sign-out", status_code=204, response_class=Response,
+             summary="End the bearer token now: it is refused from then on")
+def sign_out(guard: Annotated[Guard, Depends(require(Action.PUBLIC))],
+             creds: BearerDep) -> Response:
+    """For a script or an app holding a token this service issued (a citizen's, a client's):
+    the token stops working at once instead of at its expiry. 401 without a valid token; a
+    token of the e-identity provider is the provider's to end."""
+    if creds is None or isinstance(guard.principal, Anonymous):
+        raise guard.refuse(Unauthenticated(), "unauthenticated")
+    s = get_access_settings()
+    if tokens.unverified_issuer(creds.credentials) == s.access_token_issuer:
+        revocation.revoke(guard.session,
+                          tokens.verify_own(creds.credentials, s.access_token_audience, s))
+    return Response(status_code=204)
 
 
 def _citizen(guard: Guard) -> Citizen:

@@ -201,6 +201,18 @@ def test_signing_out_ends_the_token_not_only_the_cookie(client: Any) -> None:
     assert c.get(f"/api/v1/books/{OWN}", headers=other).status_code == 200
 
 
+def test_a_script_ends_its_own_token_at_the_api(client: Any) -> None:
+    c, _ = client
+    for who, url in (("citizen", f"/api/v1/books/{OWN}"),
+                     ("clerk_hanoi", f"/api/v1/persons/{OWN}")):
+        headers = bearer(PRINCIPALS[who])
+        assert c.get(url, headers=headers).status_code == 200
+        assert c.post("/api/v1/auth/sign-out", headers=headers).status_code == 204
+        assert c.get(url, headers=headers).status_code == 401, who
+        assert c.post("/api/v1/auth/sign-out", headers=headers).status_code == 401
+    assert c.post("/api/v1/auth/sign-out").status_code == 401
+
+
 def test_a_405_names_every_method_of_the_path(client: Any) -> None:
     c, _ = client
     r = c.request("OPTIONS", "/api/v1/employers")
