@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,12 @@ def persons_import(
     """Register persons, employers and households from one JSON file, all or nothing."""
     try:
         batch = parse_registry_file(file)
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
         with unit_of_work(ready_engine()) as session:
-            counts = service.import_batch(session=session, batch=batch)
-            logged(session, Action.PERSON_REGISTER, "persons import", service.person_ids_of(
-                session=session, personal_ids=(p.personal_id for p in batch.persons)))
+            counts = service.import_batch(session=session, batch=batch, content_hash=digest)
+            if not counts["replayed"]:
+                logged(session, Action.PERSON_REGISTER, "persons import", service.person_ids_of(
+                    session=session, personal_ids=(p.personal_id for p in batch.persons)))
     except ValidationError as exc:
         refuse(exc.problems, as_json, {"imported": False})
     except ConflictError as exc:
@@ -77,7 +80,10 @@ def persons_import(
     emit(
         {"imported": True, **counts},
         as_json,
-        lambda d: console.print(f"imported {counts}", highlight=False),
+        lambda d: console.print(
+            f"imported {d['employers']} employers, {d['persons']} persons, {d['households']} "
+            "households" + (" (this file was imported before: nothing changed)"
+                            if d["replayed"] else ""), highlight=False),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from sibook.registry.store import (
     HouseholdMember,
     Person,
     PersonRelation,
+    RegistryImport,
 )
 
 
@@ -231,8 +233,16 @@ def list_employers(*, session: Session, limit: int = 100) -> list[EmployerRow]:
     return [EmployerRow(r.code, r.name, r.province_code, r.region) for r in rows]
 
 
-def import_batch(*, session: Session, batch: RegistryBatch) -> dict[str, int]:
-    """Employers, persons, then households of one file; any problem rolls back the whole file."""
+def import_batch(*, session: Session, batch: RegistryBatch,
+                 content_hash: str | None = None) -> dict[str, Any]:
+    """Employers, persons, then households of one file; any problem rolls back the whole file.
+    With the file's ``content_hash``, a file imported before answers that import again
+    (``replayed``) and changes nothing."""
+    if content_hash is not None:
+        earlier = session.get(RegistryImport, content_hash)
+        if earlier is not None:
+            return {"employers": earlier.employers, "persons": earlier.persons,
+                    "households": earlier.households, "replayed": True}
     problems: list[Problem] = []
 
     def apply(section: str, row: int, step: Callable[[], object]) -> None:
@@ -261,11 +271,12 @@ def import_batch(*, session: Session, batch: RegistryBatch) -> dict[str, int]:
         )
     if problems:
         raise ValidationError(problems)
-    return {
-        "employers": len(batch.employers),
-        "persons": len(batch.persons),
-        "households": len(batch.households),
-    }
+    counts = {"employers": len(batch.employers), "persons": len(batch.persons),
+              "households": len(batch.households)}
+    if content_hash is not None:
+        session.add(RegistryImport(content_hash=content_hash, **counts))
+        session.flush()
+    return {**counts, "replayed": False}
 
 
 @dataclass(frozen=True)

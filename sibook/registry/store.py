@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     func,
@@ -171,6 +172,21 @@ class HICard(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     five_years_from: Mapped[date | None] = mapped_column(Date)  # 5 consecutive years reached
+
+
+class RegistryImport(Base):
+    """A registry file imported, by the SHA-256 of its bytes: the same file again answers the
+    first import instead of refusing every row as already registered (a re-upload after a
+    crash, or a script's retry, must learn the file landed)."""
+
+    __tablename__ = "registry_imports"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    employers: Mapped[int] = mapped_column(Integer)
+    persons: Mapped[int] = mapped_column(Integer)
+    households: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())
 
 
 class PopulationCitizen(Base):

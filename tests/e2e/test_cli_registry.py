@@ -164,3 +164,29 @@ def test_a_payment_date_not_written_yyyy_mm_dd_is_a_usage_error(seeded: Path, da
     assert result.returncode == 2, result.stdout + result.stderr
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["field"] == "--date" and "YYYY-MM-DD" in problem["reason"]
+
+
+def test_importing_the_same_file_again_answers_the_first_import(tmp_path: Path) -> None:
+    """A re-upload after a crash, or a script's retry: the file landed, and nothing doubles."""
+    db, registry = tmp_path / "fresh.db", tmp_path / "registry.json"
+    registry.write_text(json.dumps({
+        "employers": [{"code": "0101234567", "name": "Công ty TNHH An Phát",
+                       "province_code": "01", "region": "I"}],
+        "persons": [{"personal_id": "001089012345", "full_name": "Nguyễn Văn An",
+                     "birth_date": "1989-03-02", "sex": "male",
+                     "birth_registration_place": "001"}]}, ensure_ascii=False),
+        encoding="utf-8")
+    first = run(db, "persons", "import", str(registry), "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) == {"imported": True, "employers": 1, "persons": 1,
+                                        "households": 0, "replayed": False}
+    listed = run(db, "persons", "list", "--json").stdout
+    again = run(db, "persons", "import", str(registry), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {**json.loads(first.stdout), "replayed": True}
+    assert run(db, "persons", "list", "--json").stdout == listed
+    # Another file naming the same person is still refused: only the same file replays.
+    other = tmp_path / "other.json"
+    other.write_text(registry.read_text(encoding="utf-8").replace("An Phát", "An Phát 2"),
+                     encoding="utf-8")
+    assert run(db, "persons", "import", str(other), "--json").returncode == 1
