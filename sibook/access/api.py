@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from sibook.access import audit, credentials, oidc_client, ratelimit, revocation, scope, tokens
 from sibook.access.deps import BearerDep, require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import Anonymous, Citizen, Forbidden, Unauthenticated
+from sibook.access.principals import Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import SessionDep
 from sibook.api.problems import TOKEN
@@ -161,7 +161,7 @@ def sign_out(guard: Annotated[Guard, Depends(require(Action.PUBLIC))],
     """For a script or an app holding a token this service issued (a citizen's, a client's):
     the token stops working at once instead of at its expiry. 401 without a valid token; a
     token of the e-identity provider is the provider's to end."""
-    if creds is None or isinstance(guard.principal, Anonymous):
+    if creds is None:  # a token that was sent has been authenticated by ``require`` already
         raise guard.refuse(Unauthenticated(), "unauthenticated")
     s = get_access_settings()
     if tokens.unverified_issuer(creds.credentials) == s.access_token_issuer:
