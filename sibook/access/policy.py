@@ -54,6 +54,9 @@ class Action(StrEnum):
     EMPLOYER_PAY = "employer.pay"
     VOLUNTARY_READ = "voluntary.read"
     VOLUNTARY_PAY = "voluntary.pay"
+    BENEFIT_READ = "benefit.read"
+    BENEFIT_CLAIM = "benefit.claim"
+    BENEFIT_DECIDE = "benefit.decide"
     HI_CHECK = "hi.check"
     AUDIT_READ = "audit.read"
 
@@ -109,6 +112,13 @@ RULES: dict[Action, Rule] = {
     # Recorded by the agency from the collector's or bank's receipt, never by the payer: a
     # citizen who could post their own payment could buy SI months with a claim.
     Action.VOLUNTARY_PAY: Rule("record a voluntary SI payment", officer_roles=CLERK),
+    # A benefit is the person's and the agency's: employers see none of it (a sickness claim
+    # would tell them of an illness). A clerk receives the dossier; an approver, never the same
+    # role, decides it (the four-eyes rule of any payment).
+    Action.BENEFIT_READ: Rule("read benefits claimed and settled", citizen=True,
+                              officer_roles=ALL_ROLES),
+    Action.BENEFIT_CLAIM: Rule("receive a benefit claim", officer_roles=CLERK),
+    Action.BENEFIT_DECIDE: Rule("settle or refuse a benefit claim", officer_roles=APPROVER),
     Action.HI_CHECK: Rule("check HI validity at a health facility", hospital=True,
                           officer_roles=ALL_ROLES),
     Action.AUDIT_READ: Rule("audit the access log", officer_roles=frozenset({"auditor"}),

@@ -23,6 +23,7 @@ from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
 from sibook.api import problems, rules
 from sibook.api.body_limit import BodyLimit
+from sibook.benefits import api as benefits_api
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
 from sibook.contributions import voluntary_api
@@ -51,7 +52,8 @@ def create_app() -> FastAPI:
 
     v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
     for router in (registry_api.router, rules.router, access_api.router,
-                   contributions_api.router, voluntary_api.router, book_api.router):
+                   contributions_api.router, voluntary_api.router, benefits_api.router,
+                   book_api.router):
         mark_public(router.routes)  # before inclusion: an included route copies what it has
         v1.include_router(router)
     app.include_router(v1)

@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import orjson
 
+from sibook.benefits import domain as benefits
+from sibook.benefits.domain import Benefit
 from sibook.core.period import Period
 
 FORMAT = "sibook-book/1"
@@ -125,7 +127,7 @@ class BookInputs:
     hi: Sequence[HISpan] = ()
     arrears: Sequence[Arrear] = ()
     ui_reserved_months: int = 0
-    benefits: Sequence[dict[str, Any]] = field(default_factory=tuple)  # no benefits table yet
+    benefits: Sequence[Benefit] = ()  # claims in the order received, with their decisions
     voluntary: VoluntaryPaid | None = None  # None: never a voluntary participant
 
 
@@ -153,8 +155,9 @@ def assemble(inputs: BookInputs) -> dict[str, Any]:
         "ui_periods": [_ui(u) for u in inputs.ui],
         "hi_periods": [_hi(h) for h in sorted(inputs.hi, key=lambda h: h.valid_from)],
         "arrears": [_arrear(a) for a in sorted(inputs.arrears, key=lambda a: a.month)],
-        "benefits": [dict(b) for b in inputs.benefits],
-        "totals": totals(rows, inputs.ui, unpaid, inputs.ui_reserved_months, len(owed)),
+        "benefits": [benefits.entry(b) for b in inputs.benefits],
+        "totals": totals(rows, inputs.ui, unpaid, inputs.ui_reserved_months, len(owed),
+                         inputs.benefits),
     }
     if inputs.voluntary is not None:  # absent from other books: their content stays as it was
         payload["voluntary"] = _voluntary(inputs.voluntary)
@@ -172,16 +175,28 @@ def restricted(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | None, Period]],
-           ui_reserved_months: int, voluntary_owed: int = 0) -> dict[str, int]:
-    """Months of SI and UI; months in arrears are not counted until the employer pays them,
-    voluntary months not paid in full (``voluntary_owed``) until the participant does."""
+           ui_reserved_months: int, voluntary_owed: int = 0,
+           settled: Sequence[Benefit] = ()) -> dict[str, int]:
+    """Months of SI and UI still to count towards a benefit; months in arrears are not counted
+    until the employer pays them, voluntary months not paid in full (``voluntary_owed``) until
+    the participant does, months a one-time withdrawal paid out or an unemployment benefit
+    used (``settled``) never again (their counts appear only in books that have them, so
+    other books' content is unchanged)."""
     si = sum(_months(r) for r in rows) - len(unpaid) - voluntary_owed
     ui_months = sum(_months(u) for u in ui)
     ui_months -= sum(1 for code, m in unpaid for u in ui
                      if u.employer_code == code and u.from_month <= m <= u.to_month)
-    return {"si_months": si, "si_years": si // 12, "si_remaining_months": si % 12,
-            "unpaid_months": len(unpaid) + voluntary_owed, "ui_months": ui_months,
-            "ui_reserved_months": ui_reserved_months}
+    paid_out = benefits.months_settled(settled, benefits.Regime.LUMP_SUM)
+    used = benefits.months_settled(settled, benefits.Regime.UNEMPLOYMENT)
+    si, ui_months = max(0, si - paid_out), max(0, ui_months - used)
+    out = {"si_months": si, "si_years": si // 12, "si_remaining_months": si % 12,
+           "unpaid_months": len(unpaid) + voluntary_owed, "ui_months": ui_months,
+           "ui_reserved_months": ui_reserved_months}
+    if paid_out:
+        out["si_months_paid_out"] = paid_out
+    if used:
+        out["ui_months_used"] = used
+    return out
 
 
 def canonical(payload: Any) -> bytes:

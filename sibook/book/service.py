@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 # The module, not its names: batch imports the registry, whose service imports this module,
 # so whichever of the two is imported first finds the other half-made.
+from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
 from sibook.book.assemble import Header, HISpan
 from sibook.book.sheets import (
@@ -61,6 +62,7 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
                                                             person_id=person_id),
         voluntary_payments=contributions.voluntary_payments_of(session=session,
                                                                person_id=person_id),
+        benefits=benefit_records.benefits_of(session=session, person_id=person_id),
     )
     # The employers and their unpaid months as the batch path reads them, by the same code: a
     # book must not depend on the path that made it.

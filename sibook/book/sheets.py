@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sibook import law
+from sibook.benefits.domain import Benefit
 from sibook.book.assemble import (
     Arrear,
     BookInputs,
@@ -181,6 +182,7 @@ class PersonInputs:
     cards: Sequence[HISpan]
     ui_reserved_months: int
     voluntary_payments: Sequence[Payment] = ()
+    benefits: Sequence[Benefit] = ()
 
 
 def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
@@ -193,7 +195,14 @@ def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
         header=p.header, lines=lines, ui=ui_spans(p.ui_rows, employers, last),
         hi=[c for c in p.cards if c.valid_from <= as_of],  # a card not yet begun is no fact yet
         arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months,
+        benefits=benefits_known_on(p.benefits, as_of),
         voluntary=voluntary_paid(p, lines, as_of)))
+
+
+def benefits_known_on(benefits: Sequence[Benefit], as_of: date) -> list[Benefit]:
+    """The claims received by ``as_of``, each with its decision if taken by then."""
+    return [b if b.decision is None or b.decision.decided_on <= as_of else replace(b, decision=None)
+            for b in benefits if b.claim.received_on <= as_of]
 
 
 def voluntary_paid(p: PersonInputs, lines: Sequence[Line], as_of: date) -> VoluntaryPaid | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sibook.access.store
+import sibook.benefits.store
 import sibook.book.store
 import sibook.contributions.job_store
 import sibook.contributions.ledger_store

@@ -175,8 +175,13 @@ def _targets(path: str) -> tuple[str | None, ...]:
 OPENAPI = create_app().openapi()
 # A body the route accepts, for the routes on a person that take one: with an empty body they
 # would answer FastAPI's 422 before the person's visibility is decided.
-BODIES = {("POST", "/api/v1/persons/{personal_id}/voluntary-payments"): {
-    "amount": 100_000, "reference": "MATRIX-1", "paid_on": "2020-01-06"}}
+# A claim's dossier number is unique in the country: one per person claimed for.
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/persons/{personal_id}/voluntary-payments"): {
+        "amount": 100_000, "reference": "MATRIX-1", "paid_on": "2020-01-06"},
+    ("POST", "/api/v1/persons/{personal_id}/benefits"): lambda target: {
+        "regime": "sickness", "dossier_no": f"MATRIX-{target}", "received_on": "2021-03-20",
+        "event_from": "2021-03-01", "event_to": "2021-03-05"}}
 CASES = [(name, m, p, target) for m, p, rc in api_routes(create_app())
          if declared_action(rc) is not None
          for name in PRINCIPALS
@@ -192,6 +197,7 @@ def test_matrix(world: World, who: str, method: str, path: str, target: str | No
     url = path.replace("{personal_id}", target or "").replace("{code}", target or "")
     url = re.sub(r"\{[a-z_]+\}", "1", url)  # any other id: a resource that may not exist
     body = BODIES.get((method, path), {}) if method in ("POST", "PUT", "PATCH") else None
+    body = body(target) if callable(body) else body
     r = world.client.request(method, url, headers=bearer(principal), json=body)
     assert r.status_code != 500, r.text  # 503 is fine: the e-identity issuer is not up here
     assert_conforms(OPENAPI, method, path, r)

@@ -1,0 +1,153 @@
+"""HTTP adapter of benefits: a clerk receives a claim, an approver decides it, and the person
+(or an officer in scope) reads them. The access policy decides and logs (``Guard.person``);
+defence and public-security persons stay absent outside their realm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from sibook.access.deps import require
+from sibook.access.policy import Action, Guard
+from sibook.api.days import Day
+from sibook.api.params import PersonalIdPath
+from sibook.api.problems import CONFLICT
+from sibook.benefits import domain
+from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
+from sibook.core.errors import ValidationError
+from sibook.core.period import MONTH_PATTERN, Period
+
+router = APIRouter(tags=["benefits"])
+Reader = Annotated[Guard, Depends(require(Action.BENEFIT_READ))]
+Receiver = Annotated[Guard, Depends(require(Action.BENEFIT_CLAIM))]
+Decider = Annotated[Guard, Depends(require(Action.BENEFIT_DECIDE))]
+PATH = "/persons/{personal_id}/benefits"
+DossierPath = Annotated[str, Path(pattern=domain.DOSSIER.pattern,
+                                  description="The claim's dossier number")]
+MAX_AMOUNT = 10**13  # VND: far above any benefit, below what a BIGINT holds
+
+
+class _Input(BaseModel):
+    # A misspelt key ("monthly_ammount") must not vanish without a word.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClaimIn(_Input):
+    regime: domain.Regime
+    dossier_no: str = Field(pattern=domain.DOSSIER.pattern,
+                            description="The dossier's receipt number, unique in the country")
+    received_on: Day
+    event_from: Day | None = Field(None, description=(
+        "sickness/maternity: first day of leave; occupational: day of the accident or "
+        "diagnosis; pension: day it starts; survivorship: day of death; unemployment: day the "
+        "labour contract ended; lump_sum: none"))
+    event_to: Day | None = Field(None, description="sickness/maternity: last day of leave")
+    note: str | None = Field(None, max_length=domain.NOTE_MAX)
+
+
+class DecisionIn(_Input):
+    outcome: str = Field(pattern="^(settled|refused)$")
+    decided_on: Day
+    decision_no: str = Field(min_length=1, max_length=domain.NUMBER_MAX)
+    amount: StrictInt | None = Field(None, gt=0, le=MAX_AMOUNT, description="Paid once, VND")
+    monthly_amount: StrictInt | None = Field(None, gt=0, le=MAX_AMOUNT,
+                                             description="Paid each month, VND")
+    from_month: str | None = Field(None, pattern=MONTH_PATTERN,
+                                   description="First month of a monthly benefit, YYYY-MM")
+    months: StrictInt | None = Field(None, gt=0, le=1200,
+                                     description="How long a monthly benefit lasts")
+    days: StrictInt | None = Field(None, gt=0, le=366, description="Days of leave paid")
+    reason: str | None = Field(None, max_length=domain.REASON_MAX,
+                               description="Why it was refused (a refusal must say)")
+
+
+class DecisionOut(BaseModel):
+    outcome: str
+    decided_on: date
+    decision_no: str
+    amount: int | None
+    monthly_amount: int | None
+    from_month: str | None
+    months: int | None
+    days: int | None
+    reason: str | None
+    months_settled: int = Field(description="SI months a one-time withdrawal paid out, or UI "
+                                            "months an unemployment benefit used")
+    recorded_at: str
+
+
+class BenefitOut(BaseModel):
+    personal_id: str
+    dossier_no: str
+    regime: domain.Regime
+    regime_name: str
+    received_on: date
+    event_from: date | None
+    event_to: date | None
+    note: str | None
+    recorded_at: str
+    status: str = Field(description="claimed | settled | refused")
+    decision: DecisionOut | None
+
+
+class BenefitRecorded(BenefitOut):
+    replayed: bool = Field(description="Recorded before with the same content: this is that "
+                                       "record, nothing changed")
+
+
+class BenefitList(BaseModel):
+    personal_id: str
+    benefits: list[BenefitOut]
+
+
+@router.get(PATH, response_model=BenefitList)
+def benefits(personal_id: PersonalIdPath, g: Reader) -> dict[str, Any]:
+    """The person's benefit claims in the order received, each with its decision."""
+    person_id = g.person(personal_id)
+    return listing(session=g.session, person_id=person_id, personal_id=personal_id)
+
+
+@router.post(PATH, response_model=BenefitRecorded, status_code=status.HTTP_201_CREATED,
+             responses=CONFLICT)
+def receive(personal_id: PersonalIdPath, body: ClaimIn, g: Receiver
+            ) -> dict[str, Any] | JSONResponse:
+    """Receive a claim (the dossier); the same dossier again answers its first record."""
+    person_id = g.person(personal_id)
+    claim = domain.Claim(body.regime, body.dossier_no, body.received_on, body.event_from,
+                         body.event_to, body.note)
+    return _recorded(g, person_id, lambda: receive_claim(
+        session=g.session, person_id=person_id, personal_id=personal_id, claim=claim,
+        actor=g.principal.actor_id))
+
+
+@router.post(PATH + "/{dossier_no}/decision", response_model=BenefitRecorded,
+             status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+def decision(personal_id: PersonalIdPath, dossier_no: DossierPath, body: DecisionIn,
+             g: Decider) -> dict[str, Any] | JSONResponse:
+    """Settle (what is paid) or refuse (why) a received claim; once."""
+    person_id = g.person(personal_id)
+    taken = domain.Decision(
+        body.outcome, body.decided_on, body.decision_no, body.amount, body.monthly_amount,
+        None if body.from_month is None else Period.parse(body.from_month), body.months,
+        body.days, body.reason)
+    return _recorded(g, person_id, lambda: decide(
+        session=g.session, person_id=person_id, personal_id=personal_id,
+        dossier_no=dossier_no, decision=taken, actor=g.principal.actor_id))
+
+
+def _recorded(g: Guard, person_id: int, record: Callable[[], dict[str, Any]]
+              ) -> dict[str, Any] | JSONResponse:
+    try:
+        result = record()
+    except BenefitConflict as exc:  # answered here: the 409 names the field that differs
+        g.refuse(exc, "refused", (person_id,))
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
+                            content={"errors": [{"field": exc.field, "reason": str(exc)}]})
+    except ValidationError as exc:  # its checks read the person's record: logged as refused
+        raise g.refuse(exc, "refused", (person_id,)) from None
+    return result

@@ -1,0 +1,249 @@
+"""The pure core of benefits: regimes, a claim, a decision, and the checks each must pass.
+
+A claim is the dossier the agency received (hồ sơ đề nghị hưởng): which regime, when, and the
+event it is about. A decision settles it (quyết định hưởng: what is paid, once or each month) or
+refuses it with the reason (FACTS §7.2 item 5: a refusal must say why). The amounts are the
+decision's; ``sibook rules`` computes the law's formulas (FACTS §4), which a clerk applies to
+the averages the dossier establishes. Money is integer VND.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sibook.core.errors import Problem
+from sibook.core.period import Period
+
+
+class Regime(StrEnum):
+    SICKNESS = "sickness"
+    MATERNITY = "maternity"
+    OCCUPATIONAL = "occupational"  # work accident or occupational disease
+    PENSION = "pension"
+    SURVIVORSHIP = "survivorship"
+    LUMP_SUM = "lump_sum"  # one-time SI withdrawal
+    UNEMPLOYMENT = "unemployment"
+
+
+NAMES: dict[Regime, str] = {
+    Regime.SICKNESS: "Ốm đau",
+    Regime.MATERNITY: "Thai sản",
+    Regime.OCCUPATIONAL: "Tai nạn lao động, bệnh nghề nghiệp",
+    Regime.PENSION: "Hưu trí",
+    Regime.SURVIVORSHIP: "Tử tuất",
+    Regime.LUMP_SUM: "BHXH một lần",
+    Regime.UNEMPLOYMENT: "Trợ cấp thất nghiệp",
+}
+
+# What a claim's event dates are, per regime: (event_from, event_to); None: the regime has none.
+EVENT: dict[Regime, tuple[str | None, str | None]] = {
+    Regime.SICKNESS: ("the first day of leave", "the last day of leave"),
+    Regime.MATERNITY: ("the first day of leave", "the last day of leave"),
+    Regime.OCCUPATIONAL: ("the day of the accident or of the diagnosis", None),
+    Regime.PENSION: ("the day the pension starts", None),
+    Regime.SURVIVORSHIP: ("the day of death", None),
+    Regime.LUMP_SUM: (None, None),
+    Regime.UNEMPLOYMENT: ("the day the labour contract ended", None),
+}
+
+# Employment Law 74/2025 (FACTS §4.6): 3 months for 12-36 months paid, one more per 12, max 12.
+UI_MONTHS = range(3, 13)
+LEAVE_REGIMES = (Regime.SICKNESS, Regime.MATERNITY)
+SETTLED, REFUSED = "settled", "refused"
+OUTCOMES = (SETTLED, REFUSED)
+# A dossier's receipt number ("2026.0001234", "HS-000123"): it names the claim in a URL path,
+# so no "/". A decision's number as the agency writes it: "123/QĐ-BHXH".
+DOSSIER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,39}$")
+NUMBER_MAX = 40
+NOTE_MAX, REASON_MAX = 200, 300
+
+
+@dataclass(frozen=True)
+class Claim:
+    regime: Regime
+    dossier_no: str
+    received_on: date
+    event_from: date | None = None
+    event_to: date | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str  # settled | refused
+    decided_on: date
+    decision_no: str
+    amount: int | None = None  # paid once
+    monthly_amount: int | None = None  # paid each month from ``from_month``
+    from_month: Period | None = None
+    months: int | None = None  # how many months a monthly benefit lasts (unemployment: 3-12)
+    days: int | None = None  # days of leave paid (sickness, maternity)
+    reason: str | None = None  # why it was refused
+    # Worked out when decided, not given: the SI months a one-time withdrawal pays out, or the
+    # UI months an unemployment benefit uses up. The book counts neither again.
+    months_settled: int = 0
+
+
+@dataclass(frozen=True)
+class Benefit:
+    claim: Claim
+    decision: Decision | None = None
+
+    @property
+    def status(self) -> str:
+        return "claimed" if self.decision is None else self.decision.outcome
+
+
+def check_claim(c: Claim, today: date) -> list[Problem]:
+    """Every reason the claim cannot be received, by field."""
+    out: list[Problem] = []
+
+    def bad(field: str, reason: str) -> None:
+        out.append(Problem(field=field, reason=reason))
+
+    if not DOSSIER.match(c.dossier_no):
+        bad("dossier_no", "1 to 40 ASCII letters, digits, '.' or '-', starting with a letter "
+                          f"or digit; got {c.dossier_no!r}")
+    if c.received_on > today:
+        bad("received_on", f"{c.received_on.isoformat()} is after today")
+    starts, ends = EVENT[c.regime]
+    for field, given, meaning in (("event_from", c.event_from, starts),
+                                  ("event_to", c.event_to, ends)):
+        if meaning is not None and given is None:
+            bad(field, f"a {c.regime} claim needs {meaning}")
+        elif meaning is None and given is not None:
+            bad(field, f"a {c.regime} claim takes no {field}")
+    if c.event_from and c.event_to and c.event_to < c.event_from:
+        bad("event_to", f"{c.event_to.isoformat()} is before event_from "
+                        f"{c.event_from.isoformat()}")
+    # A pension is claimed before it starts; every other claim is for what has happened.
+    if c.event_from and c.regime is not Regime.PENSION and c.event_from > c.received_on:
+        bad("event_from", f"{c.event_from.isoformat()} is after the claim was received "
+                          f"({c.received_on.isoformat()})")
+    if c.note is not None and len(c.note) > NOTE_MAX:
+        bad("note", f"at most {NOTE_MAX} characters")
+    return out
+
+
+def check_decision(c: Claim, d: Decision, today: date) -> list[Problem]:
+    """Every reason the decision cannot settle or refuse the claim, by field."""
+    out: list[Problem] = []
+
+    def bad(field: str, reason: str) -> None:
+        out.append(Problem(field=field, reason=reason))
+
+    if d.outcome not in OUTCOMES:
+        bad("outcome", f"one of {', '.join(OUTCOMES)}; got {d.outcome!r}")
+        return out
+    if not decision_number_ok(d.decision_no):
+        bad("decision_no", "1 to 40 letters, digits, '.', '/' or '-', starting with a letter "
+                           f"or digit; got {d.decision_no!r}")
+    if d.decided_on < c.received_on:
+        bad("decided_on", f"{d.decided_on.isoformat()} is before the claim was received "
+                          f"({c.received_on.isoformat()})")
+    if d.decided_on > today:
+        bad("decided_on", f"{d.decided_on.isoformat()} is after today")
+    paid = {"amount": d.amount, "monthly_amount": d.monthly_amount, "from_month": d.from_month,
+            "months": d.months, "days": d.days}
+    if d.outcome == REFUSED:
+        if not (d.reason or "").strip():
+            bad("reason", "a refusal must say why (FACTS §7.2: no refusal without a reason)")
+        elif len(d.reason or "") > REASON_MAX:
+            bad("reason", f"at most {REASON_MAX} characters")
+        for field, value in paid.items():
+            if value is not None:
+                bad(field, "a refusal pays nothing")
+        return out
+    if d.reason is not None:
+        bad("reason", "only a refusal gives a reason")
+    for field, value in (("amount", d.amount), ("monthly_amount", d.monthly_amount),
+                         ("days", d.days), ("months", d.months)):
+        if value is not None and value <= 0:
+            bad(field, f"must be positive, got {value}")
+    _settles(c, d, bad)
+    return out
+
+
+def decision_number_ok(text: str) -> bool:
+    """Letters of any script (Đ of "QĐ"), ASCII digits only (another script's digits are no
+    number an agency writes), '.', '/' and '-'; a letter or digit first."""
+    def plain(ch: str) -> bool:
+        return ch.isalpha() or "0" <= ch <= "9"
+    return (0 < len(text) <= NUMBER_MAX and plain(text[0])
+            and all(plain(ch) or ch in "./-" for ch in text))
+
+
+def _settles(c: Claim, d: Decision, bad: Callable[[str, str], None]) -> None:
+    """What a settlement of each regime must say."""
+    r = c.regime
+    if d.monthly_amount is None and (d.from_month is not None or d.months is not None):
+        bad("monthly_amount", "from_month and months are those of a monthly benefit")
+    if d.monthly_amount is not None and d.from_month is None:
+        bad("from_month", "a monthly benefit needs the month it is first paid for")
+    if d.days is not None and r not in LEAVE_REGIMES:
+        bad("days", f"days of leave are paid by sickness and maternity, not {r}")
+    if r in LEAVE_REGIMES:
+        if r is Regime.SICKNESS and d.days is None:
+            bad("days", "a sickness benefit pays days of leave: how many")
+        if d.amount is None:
+            bad("amount", f"a {r} benefit is paid once: how much")
+        if d.monthly_amount is not None:
+            bad("monthly_amount", f"a {r} benefit is not paid monthly")
+        if d.days and c.event_from and c.event_to:
+            span = (c.event_to - c.event_from).days + 1
+            if d.days > span:
+                bad("days", f"{d.days} days paid for a leave of {span} days "
+                            f"({c.event_from.isoformat()} to {c.event_to.isoformat()})")
+    elif r is Regime.LUMP_SUM:
+        if d.amount is None:
+            bad("amount", "a one-time withdrawal is paid once: how much")
+        if d.monthly_amount is not None:
+            bad("monthly_amount", "a one-time withdrawal is not paid monthly")
+    elif r in (Regime.PENSION, Regime.UNEMPLOYMENT):
+        if d.monthly_amount is None:
+            bad("monthly_amount", f"a {r} benefit is paid monthly: how much")
+        if r is Regime.UNEMPLOYMENT and (d.months is None or d.months not in UI_MONTHS):
+            bad("months", "an unemployment benefit lasts 3 to 12 months (Employment Law "
+                          f"74/2025: 3 for 12-36 months paid, one more per 12); got {d.months}")
+    elif d.amount is None and d.monthly_amount is None:  # occupational, survivorship
+        bad("amount", f"a {r} benefit pays a lump sum (amount), a monthly allowance "
+                      "(monthly_amount and from_month), or both")
+    if (d.from_month is not None and c.event_from is not None
+            and d.from_month < Period.of(c.event_from)):
+        bad("from_month", f"{d.from_month} is before the claim's event "
+                          f"({c.event_from.isoformat()})")
+
+
+def entry(b: Benefit) -> dict[str, Any]:
+    """The benefit as the book shows it: ints and strings only, absent fields left out."""
+    c, d = b.claim, b.decision
+    out: dict[str, Any] = {"regime": str(c.regime), "dossier_no": c.dossier_no,
+                           "received_on": c.received_on.isoformat(), "status": b.status}
+    optional: dict[str, Any] = {
+        "event_from": c.event_from and c.event_from.isoformat(),
+        "event_to": c.event_to and c.event_to.isoformat(), "note": c.note}
+    if d is not None:
+        optional |= {"decided_on": d.decided_on.isoformat(), "decision_no": d.decision_no,
+                     "amount": d.amount, "monthly_amount": d.monthly_amount,
+                     "from_month": d.from_month and str(d.from_month), "months": d.months,
+                     "days": d.days, "reason": d.reason,
+                     "months_settled": d.months_settled or None}
+    return out | {k: v for k, v in optional.items() if v is not None}
+
+
+def months_settled(benefits: Iterable[Benefit], regime: Regime) -> int:
+    """Months no longer counted: SI months paid out by one-time withdrawals (``LUMP_SUM``), UI
+    months used by unemployment benefits (``UNEMPLOYMENT``)."""
+    return sum(b.decision.months_settled for b in benefits
+               if b.claim.regime is regime and b.decision and b.decision.outcome == SETTLED)
+
+
+def ui_months_used(contributed: int, benefit_months: int) -> int:
+    """UI months an unemployment benefit of ``benefit_months`` uses: 12 a month of benefit,
+    never more than were paid; the rest stay reserved for the next claim (FACTS §4.6)."""
+    return min(contributed, 12 * benefit_months)

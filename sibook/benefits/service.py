@@ -1,0 +1,223 @@
+"""Receiving a claim, deciding it, and listing a person's benefits.
+
+Each is recorded once: the same dossier received again, or the same decision taken again,
+answers the first result and changes nothing (a retried request, a re-run script); with other
+content it is refused (409, naming the field). What the law asks of the person's record is
+checked against the record: sickness and work-accident benefits are for someone in compulsory
+SI at the time, a one-time withdrawal for someone who has stopped contributing (FACTS §4.2), an
+unemployment benefit for at least 12 months of UI contributions (FACTS §4.6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from sibook.benefits.domain import (
+    NAMES,
+    SETTLED,
+    Benefit,
+    Claim,
+    Decision,
+    Regime,
+    check_claim,
+    check_decision,
+    ui_months_used,
+)
+from sibook.benefits.records import claim_of, decision_of
+from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.book import service as book
+from sibook.contributions import service as contributions
+from sibook.core.errors import ConflictError, NotFoundError, Problem, ValidationError
+from sibook.core.period import Period
+from sibook.registry.store import Person
+
+COVERED_KINDS = ("compulsory", "foreign")
+MIN_UI_MONTHS = 12
+
+
+class BenefitConflict(ConflictError):
+    """The dossier or decision was recorded before with other content: ``field`` says where."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: Claim,
+                  actor: str, today: date | None = None) -> dict[str, Any]:
+    """Record a claim as received, once per dossier number."""
+    problems = check_claim(claim, today or date.today())
+    if problems:
+        raise ValidationError(problems)
+    _lock_person(session, person_id)
+    key = claim.dossier_no.upper()
+    earlier = session.scalars(select(BenefitClaim).where(BenefitClaim.dossier_key == key)
+                              ).one_or_none()
+    if earlier is not None:
+        if earlier.person_id != person_id:
+            raise BenefitConflict("dossier_no", f"dossier {earlier.dossier_no} is recorded for "
+                                                "another person")
+        _same("dossier", earlier.dossier_no, claim_of(earlier), claim)
+        return _answer(session, personal_id, earlier, replayed=True)
+    problems = _eligible(session, person_id, claim)
+    if problems:
+        raise ValidationError(problems)
+    number = 1 + (session.scalar(select(func.max(BenefitClaim.claim_no))
+                                 .where(BenefitClaim.person_id == person_id)) or 0)
+    session.execute(insert(BenefitClaim).values(
+        person_id=person_id, claim_no=number, regime=str(claim.regime),
+        dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
+        event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
+        recorded_by=actor[:64]))
+    return _answer(session, personal_id, session.get_one(BenefitClaim, (person_id, number)),
+                   replayed=False)
+
+
+def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: str,
+           decision: Decision, actor: str, today: date | None = None) -> dict[str, Any]:
+    """Settle or refuse a received claim, once."""
+    _lock_person(session, person_id)
+    row = session.scalars(select(BenefitClaim).where(
+        BenefitClaim.person_id == person_id,
+        BenefitClaim.dossier_key == dossier_no.upper())).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no claim with dossier {dossier_no} for {personal_id}")
+    claim = claim_of(row)
+    earlier = session.get(BenefitDecision, (person_id, row.claim_no))
+    if earlier is not None:
+        was = decision_of(earlier)
+        _same("decision", earlier.decision_no, was, decision, skip=("months_settled",))
+        return _answer(session, personal_id, row, replayed=True)
+    day = today or date.today()
+    problems = check_decision(claim, decision, day)
+    if problems:
+        raise ValidationError(problems)
+    settled = _months_settled(session, person_id, claim, decision)
+    session.execute(insert(BenefitDecision).values(
+        person_id=person_id, claim_no=row.claim_no, outcome=decision.outcome,
+        decided_on=decision.decided_on, decision_no=decision.decision_no,
+        amount=decision.amount, monthly_amount=decision.monthly_amount,
+        from_month=None if decision.from_month is None else decision.from_month.index,
+        months=decision.months, days=decision.days, reason=decision.reason,
+        months_settled=settled, recorded_by=actor[:64]))
+    return _answer(session, personal_id, row, replayed=False)
+
+
+def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
+    """The person's claims in the order received, each with its decision."""
+    rows = session.scalars(select(BenefitClaim).where(BenefitClaim.person_id == person_id)
+                           .order_by(BenefitClaim.claim_no)).all()
+    return {"personal_id": personal_id,
+            "benefits": [_answer(session, personal_id, r, replayed=False) for r in rows]}
+
+
+def _lock_person(session: Session, person_id: int) -> None:
+    """Two requests for one person take their numbers one after the other (PostgreSQL; SQLite's
+    writer lock serialises them already)."""
+    session.scalars(select(Person.person_id).where(Person.person_id == person_id)
+                    .with_for_update()).one()
+
+
+def _same(what: str, number: str, was: Claim | Decision, given: Claim | Decision, *,
+          skip: tuple[str, ...] = ()) -> None:
+    for f in fields(was):
+        if f.name in skip or f.name == "dossier_no":  # the key itself, compared in upper case
+            continue
+        old, new = getattr(was, f.name), getattr(given, f.name)
+        if old != new:
+            raise BenefitConflict(f.name, f"{what} {number} was recorded with {f.name} "
+                                          f"{_text(old)}, not {_text(new)}")
+
+
+def _text(value: object) -> str:
+    return "none" if value is None else value.isoformat() if isinstance(value, date) \
+        else str(value)
+
+
+def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
+    """What the person's record must show for the claim to be received."""
+    periods = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
+               if p.from_month <= Period.of(c.received_on)]
+    if c.regime is Regime.UNEMPLOYMENT:
+        ended = Period.of(c.event_from or c.received_on)
+        if not any(u.from_month <= ended for u in
+                   contributions.ui_periods_of(session=session, person_id=person_id)):
+            return [Problem(field="regime", reason=(
+                f"no UI contributions before {ended}: unemployment benefit is for UI "
+                "participants"))]
+        return []
+    if not periods:
+        return [Problem(field="regime", reason="no SI participation on record before "
+                                               f"{c.received_on.isoformat()}")]
+
+    def covers(p: contributions.ParticipationRow, month: Period) -> bool:
+        return p.from_month <= month and (p.to_month is None or month <= p.to_month)
+
+    if c.regime in (Regime.SICKNESS, Regime.OCCUPATIONAL) and c.event_from is not None:
+        month = Period.of(c.event_from)
+        if not any(p.kind in COVERED_KINDS and covers(p, month) for p in periods):
+            return [Problem(field="event_from", reason=(
+                f"not in compulsory SI in {month}: {c.regime} benefits are for employees "
+                "covered in the month of the event (voluntary SI pays pension and "
+                "survivorship only)"))]
+    if c.regime is Regime.LUMP_SUM:
+        now = Period.of(c.received_on)
+        if any(covers(p, now) for p in periods):
+            return [Problem(field="regime", reason=(
+                f"still contributing in {now}: a one-time withdrawal is for someone who has "
+                "stopped contributing (Law 41/2024 Art 70)"))]
+    return []
+
+
+def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:
+    """The SI months a one-time withdrawal pays out, or the UI months an unemployment benefit
+    uses, counted from the book as of the decision; refused when there are none to count."""
+    if d.outcome != SETTLED or c.regime not in (Regime.LUMP_SUM, Regime.UNEMPLOYMENT):
+        return 0
+    totals = book.assemble_person(session=session, person_id=person_id,
+                                  as_of=d.decided_on)["totals"]
+    if c.regime is Regime.LUMP_SUM:
+        if totals["si_months"] <= 0:
+            raise ValidationError(field="outcome", reason=(
+                "no SI months left to pay out as of " + d.decided_on.isoformat()))
+        return int(totals["si_months"])
+    if totals["ui_months"] < MIN_UI_MONTHS:
+        raise ValidationError(field="outcome", reason=(
+            f"{totals['ui_months']} months of UI contributions count as of "
+            f"{d.decided_on.isoformat()}; an unemployment benefit needs at least "
+            f"{MIN_UI_MONTHS} (FACTS §4.6)"))
+    return ui_months_used(int(totals["ui_months"]), d.months or 0)
+
+
+def _answer(session: Session, personal_id: str, row: BenefitClaim, *, replayed: bool
+            ) -> dict[str, Any]:
+    decision = session.get(BenefitDecision, (row.person_id, row.claim_no))
+    b = Benefit(claim_of(row), None if decision is None else decision_of(decision))
+    c, d = b.claim, b.decision
+    return {
+        "personal_id": personal_id, "dossier_no": c.dossier_no, "regime": str(c.regime),
+        "regime_name": NAMES[c.regime], "received_on": c.received_on.isoformat(),
+        "event_from": c.event_from and c.event_from.isoformat(),
+        "event_to": c.event_to and c.event_to.isoformat(), "note": c.note,
+        "recorded_at": _utc(row.recorded_at).isoformat(), "status": b.status,
+        "decision": None if d is None or decision is None else {
+            "outcome": d.outcome, "decided_on": d.decided_on.isoformat(),
+            "decision_no": d.decision_no, "amount": d.amount,
+            "monthly_amount": d.monthly_amount,
+            "from_month": None if d.from_month is None else str(d.from_month),
+            "months": d.months, "days": d.days, "reason": d.reason,
+            "months_settled": d.months_settled,
+            "recorded_at": _utc(decision.recorded_at).isoformat()},
+        "replayed": replayed,
+    }
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite hands back the UTC timestamp it stored without its zone.
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+

@@ -1,0 +1,138 @@
+"""Benefits over HTTP: a clerk receives a claim, an approver (never the clerk) decides it, the
+citizen reads their own and sees it in their book; employers see none; defence persons stay
+absent for civil officers; every answer is one the OpenAPI declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from sibook.access.principals import Citizen, EmployerUnit, Officer, Principal
+from sibook.access.settings import get_access_settings
+from sibook.access.store import AccessLogEntry
+from sibook.core.db import unit_of_work
+from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
+from tests.e2e.test_openapi_conformance import assert_conforms
+
+PATH = "/api/v1/persons/{personal_id}/benefits"
+DECISION = PATH + "/{dossier_no}/decision"
+CLERK = Officer("hn-clerk", "civil", "01", frozenset({"clerk"}))
+APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))
+DEFENCE_APPROVER = Officer("mod-approver", "defence", None, frozenset({"approver"}))
+SELF = Citizen(OWN, 2)
+SICK = {"regime": "sickness", "dossier_no": "HS-0001", "received_on": "2021-03-20",
+        "event_from": "2021-03-01", "event_to": "2021-03-05", "note": "cúm A"}
+PAID = {"outcome": "settled", "decided_on": "2021-03-27", "decision_no": "12/QĐ-BHXH",
+        "amount": 1_730_000, "days": 5}
+
+
+@dataclass
+class Api:
+    client: TestClient
+    engine: Engine
+    spec: dict[str, Any]
+
+    def claim(self, who: Principal, pid: str, body: dict[str, Any] = SICK) -> httpx.Response:
+        r = self.client.post(PATH.format(personal_id=pid), headers=bearer(who), json=body)
+        assert_conforms(self.spec, "POST", PATH, r)
+        return r
+
+    def decide(self, who: Principal, pid: str, dossier: str = "HS-0001",
+               body: dict[str, Any] = PAID) -> httpx.Response:
+        r = self.client.post(DECISION.format(personal_id=pid, dossier_no=dossier),
+                             headers=bearer(who), json=body)
+        assert_conforms(self.spec, "POST", DECISION, r)
+        return r
+
+    def list(self, who: Principal, pid: str) -> httpx.Response:
+        r = self.client.get(PATH.format(personal_id=pid), headers=bearer(who))
+        assert_conforms(self.spec, "GET", PATH, r)
+        return r
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("SIBOOK_KEY_PASSPHRASE", "test passphrase")
+    app, engine, _ = populated_app(tmp_path / "benefits.db")
+    yield Api(TestClient(app, raise_server_exceptions=False), engine, app.openapi())
+    engine.dispose()
+    get_access_settings.cache_clear()
+
+
+def test_received_decided_and_read_by_the_citizen_in_their_book(api: Api) -> None:
+    received = api.claim(CLERK, OWN)
+    assert received.status_code == 201, received.text
+    assert (received.json()["status"], received.json()["regime_name"]) == ("claimed", "Ốm đau")
+    decided = api.decide(APPROVER, OWN)
+    assert decided.status_code == 201, decided.text
+    assert decided.json()["decision"]["amount"] == 1_730_000
+    mine = api.list(SELF, OWN).json()["benefits"]
+    assert [(b["dossier_no"], b["status"]) for b in mine] == [("HS-0001", "settled")]
+    book = api.client.get(f"/api/v1/books/{OWN}", headers=bearer(SELF))
+    assert book.status_code == 200, book.text
+    assert book.json()["book"]["benefits"][0]["decision_no"] == "12/QĐ-BHXH"
+
+
+def test_the_clerk_who_receives_cannot_decide_and_the_citizen_can_do_neither(api: Api) -> None:
+    assert api.claim(SELF, OWN).status_code == 403
+    api.claim(CLERK, OWN)
+    assert api.decide(CLERK, OWN).status_code == 403
+    assert api.decide(SELF, OWN).status_code == 403
+    assert api.list(SELF, OWN).json()["benefits"][0]["status"] == "claimed"
+
+
+def test_employers_see_no_benefit_and_others_see_nothing(api: Api) -> None:
+    api.claim(CLERK, OWN)
+    assert api.list(EmployerUnit("acme", UNIT_A), OWN).status_code == 403
+    assert api.list(Citizen(OTHER, 2), OWN).status_code == 404
+    assert api.claim(CLERK, OTHER).status_code == 404  # another province's person
+    assert api.claim(CLERK, HIDDEN).status_code == 404  # the defence realm's
+    assert api.list(DEFENCE_APPROVER, HIDDEN).json()["benefits"] == []
+
+
+def test_a_retry_answers_the_first_record_and_changed_content_is_a_409(api: Api) -> None:
+    first = api.claim(CLERK, OWN)
+    again = api.claim(CLERK, OWN)
+    assert (again.status_code, again.json()["replayed"]) == (201, True)
+    assert again.json()["recorded_at"] == first.json()["recorded_at"]
+    changed = api.claim(CLERK, OWN, {**SICK, "event_to": "2021-03-06"})
+    assert changed.status_code == 409
+    assert changed.json()["errors"][0]["field"] == "event_to"
+    api.decide(APPROVER, OWN)
+    assert api.decide(APPROVER, OWN).json()["replayed"] is True
+    assert api.decide(APPROVER, OWN, body={**PAID, "amount": 1}).status_code == 409
+    assert len(api.list(SELF, OWN).json()["benefits"]) == 1
+
+
+def test_bad_input_is_refused_naming_the_field(api: Api) -> None:
+    typo = api.claim(CLERK, OWN, {**SICK, "evnt_to": "2021-03-05"})
+    assert typo.status_code == 422 and "evnt_to" in typo.text
+    rules = api.claim(CLERK, OWN, {**SICK, "event_to": "2021-02-01"})
+    assert rules.status_code == 422
+    assert rules.json()["errors"] == [{"field": "event_to", "reason":
+                                       "2021-02-01 is before event_from 2021-03-01"}]
+    api.claim(CLERK, OWN)
+    silent = api.decide(APPROVER, OWN, body={"outcome": "refused", "decided_on": "2021-04-01",
+                                             "decision_no": "13/QĐ"})
+    assert silent.status_code == 422 and silent.json()["errors"][0]["field"] == "reason"
+    missing = api.decide(APPROVER, OWN, "HS-9999")
+    assert missing.status_code == 404
+
+
+def test_every_refused_and_allowed_touch_is_logged(api: Api) -> None:
+    api.claim(CLERK, OWN)
+    api.claim(CLERK, OWN, {**SICK, "event_to": "2021-03-06"})  # refused: 409
+    with unit_of_work(api.engine) as s:
+        rows = s.execute(select(AccessLogEntry.actor_id, AccessLogEntry.action,
+                                AccessLogEntry.outcome)
+                         .where(AccessLogEntry.action == "benefit.claim")).all()
+    assert [tuple(r) for r in rows] == [("hn-clerk", "benefit.claim", "allowed"),
+                                        ("hn-clerk", "benefit.claim", "refused")]

@@ -1,0 +1,232 @@
+"""Benefits on SQLite and PostgreSQL: a claim received once per dossier, decided once, refused
+by field when the record or the law says no, append-only; the book shows them and stops
+counting the months a one-time withdrawal paid out or an unemployment benefit used."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.exc import DatabaseError
+
+from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
+from sibook.book import batch, service
+from sibook.book.assemble import canonical
+from sibook.core.db import unit_of_work
+from sibook.core.errors import NotFoundError, ValidationError
+from sibook.core.period import Period
+from sibook.core.schema import metadata
+from sibook.registry import service as registry
+from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+
+TODAY = date(2026, 3, 20)
+START, END = Period(2024, 1), Period(2025, 6)  # 18 months of SI and UI
+SICK = Claim(Regime.SICKNESS, "HS-2025-0001", date(2025, 3, 20), date(2025, 3, 3),
+             date(2025, 3, 7))
+PAID_SICK = Decision("settled", date(2025, 3, 27), "12/QĐ-BHXH", amount=1_730_000, days=5)
+
+
+def worked(engine: Engine, pid: str, until: Period | None = END) -> None:
+    """``pid`` worked for the test employer from START to ``until`` (None: still does)."""
+    with unit_of_work(engine) as s:
+        person = registry.person_id_of(session=s, personal_id=pid)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        to = None if until is None else until.index
+        s.execute(insert(metadata.tables["si_periods"]).values(
+            person_id=person, seq=1, from_month=START.index, to_month=to, kind="compulsory",
+            employer_id=eid, salary_basis=9_000_000, allowances=0, occupational_rate_bp=50))
+        s.execute(insert(metadata.tables["ui_periods"]).values(
+            person_id=person, seq=1, from_month=START.index, to_month=to, employer_id=eid,
+            salary_basis=9_000_000))
+
+
+def claim(engine: Engine, pid: str, c: Claim = SICK) -> dict[str, Any]:
+    with unit_of_work(engine) as s:
+        return receive_claim(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=pid), personal_id=pid, claim=c, actor="clerk", today=TODAY)
+
+
+def settle(engine: Engine, pid: str, dossier: str, d: Decision = PAID_SICK) -> dict[str, Any]:
+    with unit_of_work(engine) as s:
+        return decide(session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+                      personal_id=pid, dossier_no=dossier, decision=d, actor="approver",
+                      today=TODAY)
+
+
+def book_of(engine: Engine, pid: str, as_of: date = TODAY) -> dict[str, Any]:
+    with unit_of_work(engine) as s:
+        return service.assemble_book(session=s, personal_id=pid, as_of=as_of)
+
+
+def count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_a_claim_is_received_then_settled_and_the_book_shows_it(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    received = claim(engine, pid)
+    assert (received["status"], received["decision"], received["replayed"]) == \
+        ("claimed", None, False)
+    assert book_of(engine, pid)["benefits"] == [{
+        "regime": "sickness", "dossier_no": "HS-2025-0001", "received_on": "2025-03-20",
+        "status": "claimed", "event_from": "2025-03-03", "event_to": "2025-03-07"}]
+    done = settle(engine, pid, "hs-2025-0001")  # receipts print it in either case
+    assert done["status"] == "settled"
+    assert done["decision"]["amount"] == 1_730_000 and done["decision"]["days"] == 5
+    entry = book_of(engine, pid)["benefits"][0]
+    assert (entry["status"], entry["decision_no"], entry["amount"], entry["days"]) == \
+        ("settled", "12/QĐ-BHXH", 1_730_000, 5)
+    # As of a day before the decision, the claim stands undecided; before it, nothing.
+    assert book_of(engine, pid, date(2025, 3, 25))["benefits"][0]["status"] == "claimed"
+    assert book_of(engine, pid, date(2025, 3, 19))["benefits"] == []
+    with unit_of_work(engine) as s:
+        listed = listing(session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+                         personal_id=pid)
+    assert [b["status"] for b in listed["benefits"]] == ["settled"]
+
+
+def test_each_decision_makes_a_new_book_version(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+
+    def version() -> tuple[int, bool]:
+        with unit_of_work(engine) as s:
+            v, created = service.current_version(
+                session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+                as_of=TODAY)
+            return v.version, created
+
+    first = version()[0]
+    claim(engine, pid)
+    assert version() == (first + 1, True)
+    settle(engine, pid, SICK.dossier_no)
+    assert version() == (first + 2, True)
+    assert version() == (first + 2, False)
+
+
+def test_the_same_dossier_again_is_one_claim_and_other_content_is_refused(
+        engine: Engine) -> None:
+    a, b = setup_workers(engine, 2)
+    worked(engine, a)
+    worked(engine, b)
+    claim(engine, a)
+    again = claim(engine, a, Claim(Regime.SICKNESS, "hs-2025-0001", SICK.received_on,
+                                   SICK.event_from, SICK.event_to))
+    assert again["replayed"] and again["dossier_no"] == "HS-2025-0001"
+    assert count(engine, "benefit_claims") == 1
+    with pytest.raises(BenefitConflict) as changed:
+        claim(engine, a, Claim(Regime.SICKNESS, SICK.dossier_no, SICK.received_on,
+                               SICK.event_from, date(2025, 3, 9)))
+    assert changed.value.field == "event_to" and "2025-03-07" in str(changed.value)
+    with pytest.raises(BenefitConflict) as other:
+        claim(engine, b)
+    assert other.value.field == "dossier_no" and "another person" in str(other.value)
+    assert count(engine, "benefit_claims") == 1
+
+
+def test_a_decision_is_taken_once(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)
+    settle(engine, pid, SICK.dossier_no)
+    assert settle(engine, pid, SICK.dossier_no)["replayed"]
+    with pytest.raises(BenefitConflict) as changed:
+        settle(engine, pid, SICK.dossier_no, Decision("settled", PAID_SICK.decided_on,
+                                                      PAID_SICK.decision_no, amount=2_000_000,
+                                                      days=5))
+    assert changed.value.field == "amount"
+    assert count(engine, "benefit_decisions") == 1
+    with pytest.raises(NotFoundError):
+        settle(engine, pid, "HS-NONE")
+
+
+def test_what_the_record_does_not_support_is_refused_by_field(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    with pytest.raises(ValidationError) as uncovered:  # sick after the job ended
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS-2", date(2025, 9, 10),
+                                 date(2025, 9, 1), date(2025, 9, 2)))
+    assert uncovered.value.problems[0].field == "event_from"
+    assert "not in compulsory SI in 2025-09" in uncovered.value.problems[0].reason
+    with pytest.raises(ValidationError) as bad:  # the pure checks: every problem at once
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS/3", date(2026, 4, 1), None, None))
+    assert {p.field for p in bad.value.problems} == {"dossier_no", "received_on", "event_from",
+                                                     "event_to"}
+    claim(engine, pid)
+    with pytest.raises(ValidationError) as silent:
+        settle(engine, pid, SICK.dossier_no, Decision("refused", date(2025, 4, 1), "13/QĐ"))
+    assert silent.value.problems[0].field == "reason"
+    assert count(engine, "benefit_claims") == 1 and count(engine, "benefit_decisions") == 0
+
+
+def test_a_one_time_withdrawal_pays_out_the_months_and_later_months_count_anew(
+        engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    withdrawal = Claim(Regime.LUMP_SUM, "HS-LS-1", date(2025, 10, 1))
+    claim(engine, pid, withdrawal)
+    before = book_of(engine, pid)["totals"]
+    assert before["si_months"] == 18 and "si_months_paid_out" not in before
+    done = settle(engine, pid, "HS-LS-1", Decision("settled", date(2025, 10, 20), "99/QĐ",
+                                                   amount=30_000_000))
+    assert done["decision"]["months_settled"] == 18
+    after = book_of(engine, pid)["totals"]
+    assert (after["si_months"], after["si_months_paid_out"]) == (0, 18)
+    assert len(book_of(engine, pid)["sheets"]) == 1  # the history stays in the book
+
+
+def test_a_withdrawal_is_refused_while_still_contributing(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid, until=None)
+    with pytest.raises(ValidationError) as still:
+        claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-2", date(2025, 10, 1)))
+    assert "still contributing in 2025-10" in still.value.problems[0].reason
+
+
+def test_an_unemployment_benefit_uses_up_the_ui_months_it_pays_for(engine: Engine) -> None:
+    a, b = setup_workers(engine, 2)
+    worked(engine, a)
+    worked(engine, b, until=Period(2024, 8))  # 8 months: too few
+    ui = Claim(Regime.UNEMPLOYMENT, "HS-TN-1", date(2025, 7, 5), date(2025, 6, 30))
+    claim(engine, a, ui)
+    done = settle(engine, a, "HS-TN-1", Decision(
+        "settled", date(2025, 7, 20), "7/QĐ-SLĐTBXH", monthly_amount=5_400_000,
+        from_month=Period(2025, 7), months=3))
+    assert done["decision"]["months_settled"] == 18  # 3 months of benefit use up to 36
+    totals = book_of(engine, a)["totals"]
+    assert (totals["ui_months"], totals["ui_months_used"], totals["si_months"]) == (0, 18, 18)
+    claim(engine, b, Claim(Regime.UNEMPLOYMENT, "HS-TN-2", date(2024, 9, 5), date(2024, 8, 31)))
+    with pytest.raises(ValidationError) as few:
+        settle(engine, b, "HS-TN-2", Decision("settled", date(2024, 9, 20), "8/QĐ",
+                                              monthly_amount=5_400_000,
+                                              from_month=Period(2024, 9), months=3))
+    assert "8 months of UI contributions" in few.value.problems[0].reason
+
+
+def test_the_batch_and_the_single_path_make_the_same_book(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)
+    settle(engine, pid, SICK.dossier_no)
+    with unit_of_work(engine) as s:
+        person = registry.person_id_of(session=s, personal_id=pid)
+        many = batch.assemble_many(session=s, person_ids=[person], as_of=TODAY)[person]
+    assert canonical(many) == canonical(book_of(engine, pid))
+
+
+def test_claims_and_decisions_are_append_only(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)
+    settle(engine, pid, SICK.dossier_no)
+    for statement in ("UPDATE benefit_claims SET note = 'x'",
+                      "DELETE FROM benefit_decisions",
+                      "UPDATE benefit_decisions SET amount = 1"):
+        with pytest.raises(DatabaseError), engine.begin() as conn:
+            conn.execute(text(statement))
+    assert count(engine, "benefit_decisions") == 1

@@ -1,0 +1,129 @@
+"""The pure checks of claims and decisions, and what the book shows of them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sibook.benefits.domain import (
+    Benefit,
+    Claim,
+    Decision,
+    Regime,
+    check_claim,
+    check_decision,
+    decision_number_ok,
+    entry,
+    months_settled,
+    ui_months_used,
+)
+from sibook.core.period import Period
+
+TODAY = date(2026, 3, 20)
+RECEIVED = date(2026, 3, 1)
+
+
+def fields_of(problems: list[object]) -> set[str]:
+    return {p.field for p in problems}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("regime", "event_from", "event_to", "bad"), [
+    (Regime.SICKNESS, date(2026, 2, 2), date(2026, 2, 6), set()),
+    (Regime.SICKNESS, date(2026, 2, 2), None, {"event_to"}),
+    (Regime.MATERNITY, None, None, {"event_from", "event_to"}),
+    (Regime.OCCUPATIONAL, date(2026, 1, 5), None, set()),
+    (Regime.OCCUPATIONAL, date(2026, 1, 5), date(2026, 1, 6), {"event_to"}),
+    (Regime.PENSION, date(2026, 6, 1), None, set()),  # claimed before it starts
+    (Regime.SURVIVORSHIP, date(2026, 3, 2), None, {"event_from"}),  # after the receipt
+    (Regime.LUMP_SUM, None, None, set()),
+    (Regime.LUMP_SUM, date(2026, 1, 1), None, {"event_from"}),
+    (Regime.UNEMPLOYMENT, date(2026, 2, 28), None, set()),
+])
+def test_each_regime_takes_the_event_dates_it_has(regime: Regime, event_from: date | None,
+                                                  event_to: date | None, bad: set[str]) -> None:
+    problems = check_claim(Claim(regime, "HS-1", RECEIVED, event_from, event_to), TODAY)
+    assert fields_of(problems) == bad
+
+
+def test_a_claim_names_every_problem_at_once() -> None:
+    problems = check_claim(Claim(Regime.SICKNESS, "HS/1", date(2026, 4, 1), date(2026, 2, 9),
+                                 date(2026, 2, 2), "x" * 201), TODAY)
+    assert fields_of(problems) == {"dossier_no", "received_on", "event_to", "note"}
+
+
+def test_decision_numbers_are_written_as_the_agency_writes_them() -> None:
+    assert decision_number_ok("123/QĐ-BHXH") and decision_number_ok("2026.01")
+    for bad in ("", "/12", "12 QĐ", "١٢/QĐ", "x" * 41):
+        assert not decision_number_ok(bad), bad
+
+
+SICK = Claim(Regime.SICKNESS, "HS-1", RECEIVED, date(2026, 2, 2), date(2026, 2, 6))
+
+
+@pytest.mark.parametrize(("claim", "decision", "bad"), [
+    (SICK, Decision("settled", TODAY, "1/QĐ", amount=1_000_000, days=5), set()),
+    (SICK, Decision("settled", TODAY, "1/QĐ", amount=1_000_000, days=6), {"days"}),
+    (SICK, Decision("settled", TODAY, "1/QĐ", amount=1_000_000), {"days"}),
+    (SICK, Decision("settled", TODAY, "1/QĐ", days=5, monthly_amount=1,
+                    from_month=Period(2026, 3)), {"amount", "monthly_amount"}),
+    (SICK, Decision("refused", TODAY, "1/QĐ", reason="hồ sơ thiếu giấy ra viện"), set()),
+    (SICK, Decision("refused", TODAY, "1/QĐ", reason="  "), {"reason"}),
+    (SICK, Decision("refused", TODAY, "1/QĐ", reason="no", amount=5), {"amount"}),
+    (SICK, Decision("settled", date(2026, 2, 1), "1/QĐ", amount=1, days=1), {"decided_on"}),
+    (SICK, Decision("settled", date(2026, 4, 1), "1/QĐ", amount=1, days=1), {"decided_on"}),
+    (SICK, Decision("approved", TODAY, "1/QĐ"), {"outcome"}),
+    (SICK, Decision("settled", TODAY, "1/QĐ", amount=1, days=1, reason="why"), {"reason"}),
+    (Claim(Regime.PENSION, "HS-2", RECEIVED, date(2026, 6, 1)),
+     Decision("settled", TODAY, "2/QĐ", monthly_amount=9_000_000, from_month=Period(2026, 6)),
+     set()),
+    (Claim(Regime.PENSION, "HS-2", RECEIVED, date(2026, 6, 1)),
+     Decision("settled", TODAY, "2/QĐ", monthly_amount=9_000_000, from_month=Period(2026, 5)),
+     {"from_month"}),
+    (Claim(Regime.PENSION, "HS-2", RECEIVED, date(2026, 6, 1)),
+     Decision("settled", TODAY, "2/QĐ", monthly_amount=9_000_000), {"from_month"}),
+    (Claim(Regime.UNEMPLOYMENT, "HS-3", RECEIVED, date(2026, 2, 28)),
+     Decision("settled", TODAY, "3/QĐ", monthly_amount=5_000_000, from_month=Period(2026, 3),
+              months=13), {"months"}),
+    (Claim(Regime.LUMP_SUM, "HS-4", RECEIVED),
+     Decision("settled", TODAY, "4/QĐ", monthly_amount=1, from_month=Period(2026, 3)),
+     {"amount", "monthly_amount"}),
+    (Claim(Regime.SURVIVORSHIP, "HS-5", RECEIVED, date(2026, 2, 1)),
+     Decision("settled", TODAY, "5/QĐ"), {"amount"}),
+    (Claim(Regime.SURVIVORSHIP, "HS-5", RECEIVED, date(2026, 2, 1)),
+     Decision("settled", TODAY, "5/QĐ", amount=23_400_000, monthly_amount=1_170_000,
+              from_month=Period(2026, 3)), set()),
+    (Claim(Regime.OCCUPATIONAL, "HS-6", RECEIVED, date(2026, 1, 5)),
+     Decision("settled", TODAY, "6/QĐ", amount=5, days=3), {"days"}),
+])
+def test_what_a_decision_must_say(claim: Claim, decision: Decision, bad: set[str]) -> None:
+    assert fields_of(check_decision(claim, decision, TODAY)) == bad
+
+
+def test_the_book_entry_leaves_out_what_the_benefit_does_not_have() -> None:
+    settled = Benefit(SICK, Decision("settled", TODAY, "1/QĐ", amount=1_000_000, days=5))
+    assert entry(settled) == {
+        "regime": "sickness", "dossier_no": "HS-1", "received_on": "2026-03-01",
+        "status": "settled", "event_from": "2026-02-02", "event_to": "2026-02-06",
+        "decided_on": "2026-03-20", "decision_no": "1/QĐ", "amount": 1_000_000, "days": 5}
+    assert entry(Benefit(SICK))["status"] == "claimed"
+
+
+def test_only_settled_withdrawals_and_unemployment_benefits_take_months_off() -> None:
+    lump = Claim(Regime.LUMP_SUM, "HS-4", RECEIVED)
+    benefits = [
+        Benefit(lump, Decision("settled", TODAY, "4", amount=1, months_settled=40)),
+        Benefit(lump, Decision("refused", TODAY, "5", reason="no", months_settled=0)),
+        Benefit(Claim(Regime.UNEMPLOYMENT, "HS-3", RECEIVED, date(2026, 2, 28)),
+                Decision("settled", TODAY, "3", monthly_amount=1, from_month=Period(2026, 3),
+                         months=3, months_settled=30)),
+    ]
+    assert months_settled(benefits, Regime.LUMP_SUM) == 40
+    assert months_settled(benefits, Regime.UNEMPLOYMENT) == 30
+
+
+@pytest.mark.parametrize(("paid", "months", "used"), [(30, 3, 30), (40, 3, 36), (50, 4, 48),
+                                                      (200, 12, 144)])
+def test_a_month_of_unemployment_benefit_uses_twelve_paid_months(paid: int, months: int,
+                                                                used: int) -> None:
+    assert ui_months_used(paid, months) == used
