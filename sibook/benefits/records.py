@@ -24,7 +24,7 @@ def benefits_of_many(*, session: Session, person_ids: Sequence[int]
         .outerjoin(BenefitDecision, and_(BenefitDecision.person_id == BenefitClaim.person_id,
                                          BenefitDecision.claim_no == BenefitClaim.claim_no))
         .where(BenefitClaim.person_id.in_(list(person_ids)))
-        .order_by(BenefitClaim.person_id, BenefitClaim.claim_no))
+        .order_by(BenefitClaim.person_id, BenefitClaim.received_on, BenefitClaim.claim_no))
     out: dict[int, list[Benefit]] = {}
     for claim, decision in rows.tuples():
         out.setdefault(claim.person_id, []).append(

@@ -111,7 +111,7 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
 def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
     """The person's claims in the order received, each with its decision."""
     rows = session.scalars(select(BenefitClaim).where(BenefitClaim.person_id == person_id)
-                           .order_by(BenefitClaim.claim_no)).all()
+                           .order_by(BenefitClaim.received_on, BenefitClaim.claim_no)).all()
     return {"personal_id": personal_id,
             "benefits": [_answer(session, personal_id, r, replayed=False) for r in rows]}
 

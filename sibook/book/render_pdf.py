@@ -21,6 +21,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
+from sibook.benefits.domain import NAMES, Regime
 from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts
 
 __all__ = ["FONT", "FONT_BOLD", "render_pdf"]
@@ -103,6 +104,12 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
                f"{t['ui_reserved_months']} tháng", height=8)
     if t["unpaid_months"]:
         _line(pdf, f"Tháng chưa đóng đủ (chưa tính): {t['unpaid_months']}", height=8)
+    if t.get("si_months_paid_out"):
+        _line(pdf, f"Đã hưởng BHXH một lần (không tính lại): {t['si_months_paid_out']} tháng",
+              height=8)
+    if t.get("ui_months_used"):
+        _line(pdf, f"Đã hưởng trợ cấp thất nghiệp (đã dùng): {t['ui_months_used']} tháng BHTN",
+              height=8)
     pdf.image(BytesIO(qr_png), x=pdf.w / 2 - 30, y=pdf.get_y() + 6, w=60)
     pdf.set_y(pdf.h - 45)
     pdf.set_font(FAMILY, "", 8)
@@ -188,9 +195,27 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
                  [[_month(u["month"]), "chưa đóng" if u["status"] == "unpaid" else "đóng thiếu",
                    _vnd(u["due"]), _vnd(u["paid"])]
                   for r in book["sheets"] for u in r.get("unpaid", ())])
-    _section(pdf, "CHẾ ĐỘ BẢO HIỂM XÃ HỘI ĐÃ GIẢI QUYẾT", ["Chế độ", "Ghi chú"],
-             [[str(b.get("kind", "")), str(b.get("note", ""))] for b in book["benefits"]])
+    _section(pdf, "CHẾ ĐỘ ĐÃ ĐỀ NGHỊ VÀ GIẢI QUYẾT",
+             ["Chế độ", "Số hồ sơ", "Ngày nhận", "Tình trạng", "Quyết định", "Chi trả / lý do"],
+             [[NAMES[Regime(b["regime"])], b["dossier_no"], _date(b["received_on"]),
+               STATUS[b["status"]],
+               f"{b['decision_no']} ngày {_date(b['decided_on'])}" if "decided_on" in b else "",
+               _benefit_paid(b)] for b in book["benefits"]])
 
+
+def _benefit_paid(b: dict[str, Any]) -> str:
+    if b["status"] == "refused":
+        return str(b["reason"])
+    parts = [f"{_vnd(b['amount'])} đ một lần" if "amount" in b else "",
+             f"{_vnd(b['monthly_amount'])} đ/tháng từ {_month(b['from_month'])}"
+             + (f" ({b['months']} tháng)" if "months" in b else "")
+             if "monthly_amount" in b else "",
+             f"{b['days']} ngày nghỉ" if "days" in b else ""]
+    return "; ".join(p for p in parts if p)
+
+
+STATUS = {"claimed": "đang giải quyết", "settled": "đã giải quyết",
+          "refused": "không giải quyết"}
 
 # What a section's title needs below it on the same page: its heading row and a first row
 # (two lines each at most in these tables), so a title never sits alone at a page's foot.

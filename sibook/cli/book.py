@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sibook.access.policy import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import parse_date
+from sibook.cli.flags import RealmOpt, parse_date
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -25,14 +25,13 @@ from sibook.cli.output import (
     err_console,
     print_json,
     refuse,
-    usage_error,
     write_out,
 )
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import NotFoundError, SibookError
 from sibook.registry import service as registry
-from sibook.signing.certs import REALMS, common_name
+from sibook.signing.certs import common_name
 from sibook.signing.status import RevocationList
 from sibook.signing.trust_list import TrustList
 
@@ -41,14 +40,6 @@ app = typer.Typer(help="e-SI books: export signed, verify, revoke, reinstate, hi
 VersionOpt = Annotated[int, typer.Option("--version", min=1, max=versions.MAX_VERSION,
                                          help="Book version.")]
 
-def _realm(value: str) -> str:
-    if value not in REALMS:
-        usage_error("--realm", f"must be one of {', '.join(REALMS)}, got {value!r}")
-    return value
-
-
-RealmOpt = typer.Option("civil", "--realm", callback=_realm,
-                        help=f"Realm of the person: {', '.join(REALMS)}.")
 PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
 
 

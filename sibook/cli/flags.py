@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import typer
+
 from sibook.cli.output import usage_error
 from sibook.core.period import DAY_PATTERN, MONTH_PATTERN, Period
+from sibook.registry.domain import REALMS
 
 
 def parse_month(value: str, flag: str) -> Period:
@@ -24,3 +27,13 @@ def parse_date(value: str, flag: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         usage_error(flag, f"must be a date as YYYY-MM-DD, years 1900 to 2099, got {value!r}")
+
+
+def _realm(value: str) -> str:
+    if value not in REALMS:
+        usage_error("--realm", f"must be one of {', '.join(REALMS)}, got {value!r}")
+    return value
+
+
+RealmOpt = typer.Option("civil", "--realm", callback=_realm,
+                        help=f"Realm of the person: {', '.join(REALMS)}.")

@@ -38,6 +38,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "payments": ("sibook.cli.contributions", "payments_app"),
     "ledger": ("sibook.cli.contributions", "ledger_app"),
     "declare": ("sibook.cli.contributions", "declare"),
+    "benefits": ("sibook.cli.benefits", "app"),
     "seed": ("sibook.cli.seed", "seed"),
     "serve": ("sibook.cli.serve", "serve"),
 }

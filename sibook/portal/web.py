@@ -25,6 +25,7 @@ from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import Guard
 from sibook.access.principals import Citizen, Forbidden
 from sibook.api.deps import SessionDep
+from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import NotFoundError
 
 SEX = {"male": "Nam / Male", "female": "Nữ / Female"}
@@ -41,7 +42,11 @@ def utc(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-templates.env.filters.update(vnd=vnd, utc=utc, sex=lambda s: SEX.get(s, s))
+BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
+                  "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
+templates.env.filters.update(vnd=vnd, utc=utc, sex=lambda s: SEX.get(s, s),
+                             regime=lambda r: NAMES[Regime(r)],
+                             benefit_status=lambda s: BENEFIT_STATUS.get(s, s))
 
 
 def _cookie_bearer(token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,

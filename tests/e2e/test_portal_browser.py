@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,10 +26,13 @@ from sibook.access import jwks, ratelimit
 from sibook.access.oidc_client import SESSION_COOKIE
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
+from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.benefits.service import decide, receive_claim
 from sibook.book import service as books
 from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
+from sibook.registry import service as registry
 from sibook.seed.service import seed
 from tests.servers import free_port, serving
 
@@ -71,6 +74,18 @@ def _two_citizens(engine_url: str) -> tuple[Citizen, Citizen]:
     return found[0], found[1]
 
 
+def _settle_a_maternity_claim(engine_url: str, personal_id: str) -> None:
+    today = date.today()
+    with unit_of_work(make_engine(engine_url)) as s:
+        person_id = registry.person_id_of(session=s, personal_id=personal_id)
+        receive_claim(session=s, person_id=person_id, personal_id=personal_id, actor="clerk",
+                      claim=Claim(Regime.MATERNITY, "HS-PORTAL-1", today - timedelta(days=3),
+                                  today - timedelta(days=40), today - timedelta(days=5)))
+        decide(session=s, person_id=person_id, personal_id=personal_id, actor="approver",
+               dossier_no="HS-PORTAL-1", decision=Decision(
+                   "settled", today, "77/QĐ-BHXH", amount=2_340_000))
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("portal")
@@ -94,6 +109,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     seed(engine=engine, people=300, employers=20, seed=7)
     engine.dispose()
     me, other = _two_citizens(db_url)
+    _settle_a_maternity_claim(db_url, me.personal_id)
     with serving(create_app(), port):
         yield Site(base, password, tmp, me, other)
     mp.undo()
@@ -143,6 +159,11 @@ def test_a_citizen_signs_in_and_sees_their_own_book(context: BrowserContext, sit
     expect(page.get_by_role("heading", name=re.compile("Contribution sheets"))).to_be_visible()
     unpaid = page.get_by_role("table").filter(has_text="Withheld from you")
     expect(unpaid.locator("tbody tr")).to_have_count(site.me.unpaid_months)
+    benefits = page.locator("table#benefits")
+    expect(benefits.locator("tbody tr")).to_have_count(1)
+    expect(benefits.locator("tbody tr")).to_contain_text("Thai sản")
+    expect(benefits.locator("tbody tr")).to_contain_text("77/QĐ-BHXH")
+    expect(benefits.locator("tbody tr")).to_contain_text("2.340.000 ₫")
     for image in ("QR", "card"):  # both images are there and decode
         loaded = page.get_by_role("img", name=re.compile(image)).evaluate(
             "img => img.complete && img.naturalWidth > 0")

@@ -1,0 +1,150 @@
+"""``sibook benefits ...``: receive a claim, decide it, list a person's benefits (thin over
+sibook.benefits.service, as the API is)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+import typer
+from sqlalchemy.orm import Session
+
+from sibook.access.policy import Action
+from sibook.benefits import domain
+from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
+from sibook.cli.context import logged, operator_id, ready_engine
+from sibook.cli.flags import RealmOpt, parse_date, parse_month
+from sibook.cli.output import JsonFlag, console, emit, refuse, show_table
+from sibook.core.db import unit_of_work
+from sibook.core.errors import Problem, ValidationError
+from sibook.registry import service as registry
+
+app = typer.Typer(help="Benefits claimed and settled: sickness, maternity, work accident, "
+                  "pension, survivorship, one-time withdrawal, unemployment.",
+                  no_args_is_help=True)
+
+
+class Outcome(StrEnum):
+    SETTLED = "settled"
+    REFUSED = "refused"
+
+
+def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bool,
+         work: Callable[[Session, int], dict[str, Any]]) -> dict[str, Any]:
+    """``work`` on the person in one transaction, logged; refused input exits 1 by field."""
+    person_id: int | None = None
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
+            result = work(session, person_id)
+            logged(session, action, command, [person_id])
+            return result
+    except (BenefitConflict, ValidationError) as exc:
+        if person_id is not None:  # its checks read the person's record: logged, though refused
+            with unit_of_work(ready_engine()) as session:
+                logged(session, action, command, [person_id], outcome="refused")
+        problems = ([Problem(field=exc.field, reason=str(exc))]
+                    if isinstance(exc, BenefitConflict) else exc.problems)
+        refuse(problems, as_json, {"recorded": False})
+
+
+@app.command("claim")
+def claim(
+    personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
+    regime: domain.Regime = typer.Option(..., "--regime", help="The benefit claimed."),
+    dossier: str = typer.Option(..., "--dossier", help="The dossier's receipt number."),
+    received: str = typer.Option(..., "--received", help="Day received, YYYY-MM-DD."),
+    event_from: str = typer.Option(None, "--from", help=(
+        "sickness/maternity: first day of leave; occupational: day of the accident or "
+        "diagnosis; pension: day it starts; survivorship: day of death; unemployment: day the "
+        "labour contract ended.")),
+    event_to: str = typer.Option(None, "--to", help="sickness/maternity: last day of leave."),
+    note: str = typer.Option(None, "--note", help="A short note (200 characters)."),
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Receive a benefit claim. The same dossier again changes nothing."""
+    c = domain.Claim(regime, dossier, parse_date(received, "--received"),
+                     None if event_from is None else parse_date(event_from, "--from"),
+                     None if event_to is None else parse_date(event_to, "--to"), note)
+    result = _run(personal_id, realm, Action.BENEFIT_CLAIM, "benefits claim", as_json,
+                  lambda s, pid: receive_claim(session=s, person_id=pid,
+                                               personal_id=personal_id, claim=c,
+                                               actor=operator_id()))
+    emit({"recorded": True, **result}, as_json, _show_one)
+
+
+@app.command("decide")
+def decide_claim(
+    personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
+    dossier: str = typer.Argument(..., help="The claim's dossier number."),
+    outcome: Outcome = typer.Option(..., "--outcome", help="settled or refused."),
+    decided: str = typer.Option(..., "--decided", help="Day of the decision, YYYY-MM-DD."),
+    decision_no: str = typer.Option(..., "--decision-no", help="The decision's number."),
+    amount: int = typer.Option(None, "--amount", min=1, help="Paid once, VND."),
+    monthly: int = typer.Option(None, "--monthly", min=1, help="Paid each month, VND."),
+    from_month: str = typer.Option(None, "--from-month",
+                                   help="First month of a monthly benefit, YYYY-MM."),
+    months: int = typer.Option(None, "--months", min=1,
+                               help="How long a monthly benefit lasts (unemployment: 3-12)."),
+    days: int = typer.Option(None, "--days", min=1, help="Days of leave paid."),
+    reason: str = typer.Option(None, "--reason", help="Why it is refused."),
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Settle (what is paid) or refuse (why) a received claim; once."""
+    d = domain.Decision(str(outcome), parse_date(decided, "--decided"), decision_no, amount,
+                        monthly,
+                        None if from_month is None else parse_month(from_month, "--from-month"),
+                        months, days, reason)
+    result = _run(personal_id, realm, Action.BENEFIT_DECIDE, "benefits decide", as_json,
+                  lambda s, pid: decide(session=s, person_id=pid, personal_id=personal_id,
+                                        dossier_no=dossier, decision=d, actor=operator_id()))
+    emit({"recorded": True, **result}, as_json, _show_one)
+
+
+@app.command("list")
+def list_benefits(
+    personal_id: str = typer.Argument(..., help="12-digit personal ID."),
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """A person's benefit claims in the order received, each with its decision."""
+    result = _run(personal_id, realm, Action.BENEFIT_READ, "benefits list", as_json,
+                  lambda s, pid: listing(session=s, person_id=pid, personal_id=personal_id))
+    emit(result, as_json, _show_list)
+
+
+def _show_one(b: dict[str, Any]) -> None:
+    d = b["decision"]
+    told = (f"{b['regime_name']} ({b['regime']}), dossier {b['dossier_no']} of "
+            f"{b['personal_id']}: {b['status']}")
+    if d is not None:
+        told += f" by decision {d['decision_no']} of {d['decided_on']}" + _paid(d)
+    console.print(("already recorded; " if b["replayed"] else "") + told, highlight=False)
+
+
+def _paid(d: dict[str, Any]) -> str:
+    if d["outcome"] == domain.REFUSED:
+        return f": {d['reason']}"
+    parts = [f"{d['amount']:,} VND once" if d["amount"] else "",
+             f"{d['monthly_amount']:,} VND a month from {d['from_month']}"
+             + (f" for {d['months']} months" if d["months"] else "")
+             if d["monthly_amount"] else "",
+             f"{d['months_settled']} months settled" if d["months_settled"] else ""]
+    return ": " + "; ".join(p for p in parts if p)
+
+
+def _show_list(data: dict[str, Any]) -> None:
+    if not data["benefits"]:
+        console.print(f"no benefit claims for {data['personal_id']}")
+        return
+    show_table(f"Benefits of {data['personal_id']}",
+               ("dossier", "regime", "received", "status", "decision", "paid, or why not"),
+               [(b["dossier_no"], b["regime_name"], b["received_on"], b["status"],
+                 b["decision"] and f"{b['decision']['decision_no']} "
+                                   f"({b['decision']['decided_on']})",
+                 b["decision"] and _paid(b["decision"]).removeprefix(": "))
+                for b in data["benefits"]])

@@ -1,0 +1,111 @@
+"""``sibook benefits claim|decide|list`` by the commands' contract: one JSON object with --json,
+exit 1 for a refusal naming the field, exit 2 for a usage error; the operator's reads and
+changes are in the person's access log."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert
+from typer.testing import CliRunner
+
+from sibook.access import audit
+from sibook.cli.main import app
+from sibook.core import migrate
+from sibook.core.config import get_settings
+from sibook.core.db import default_engine, unit_of_work
+from sibook.core.period import Period
+from sibook.core.schema import metadata
+from sibook.registry import service as registry
+from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+
+CLAIM = ("benefits", "claim", "--regime", "unemployment", "--dossier", "HS-TN-1",
+         "--received", "2025-07-05", "--from", "2025-06-30")
+SETTLE = ("--outcome", "settled", "--decided", "2025-07-20", "--decision-no", "7/QĐ-SLĐTBXH",
+          "--monthly", "5400000", "--from-month", "2025-07", "--months", "3")
+
+
+@dataclass
+class Cli:
+    db: Path
+    engine: Engine
+    worker: str  # worked 2024-01 to 2025-06: 18 months of SI and UI
+
+    def run(self, *args: str) -> tuple[int, dict[str, Any]]:
+        result = CliRunner().invoke(app, [*args, "--json"])
+        return result.exit_code, json.loads(result.stdout) if result.stdout else {}
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    engine = default_engine()
+    migrate.upgrade(engine)
+    (worker,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        person = registry.person_id_of(session=s, personal_id=worker)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        for table, extra in (("si_periods", {"kind": "compulsory", "allowances": 0,
+                                             "occupational_rate_bp": 50}),
+                             ("ui_periods", {})):
+            s.execute(insert(metadata.tables[table]).values(
+                person_id=person, seq=1, from_month=Period(2024, 1).index,
+                to_month=Period(2025, 6).index, employer_id=eid, salary_basis=9_000_000,
+                **extra))
+    yield Cli(db, engine, worker)
+    get_settings.cache_clear()
+
+
+def test_a_claim_is_received_decided_listed_and_logged(cli: Cli) -> None:
+    code, received = cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:])
+    assert code == 0, received
+    assert (received["recorded"], received["status"], received["replayed"]) == \
+        (True, "claimed", False)
+    code, decided = cli.run("benefits", "decide", cli.worker, "hs-tn-1", *SETTLE)
+    assert code == 0, decided
+    assert decided["decision"]["months_settled"] == 18
+    code, listed = cli.run("benefits", "list", cli.worker)
+    assert code == 0
+    assert [(b["dossier_no"], b["status"], b["decision"]["monthly_amount"])
+            for b in listed["benefits"]] == [("HS-TN-1", "settled", 5_400_000)]
+    shown = CliRunner().invoke(app, ["benefits", "list", cli.worker])
+    assert shown.exit_code == 0 and "settled" in shown.stdout  # a table, its cells wrapped
+    with unit_of_work(cli.engine) as s:
+        actions = [e.action for e in audit.entries_for_person(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=cli.worker))]
+    assert {"benefit.claim", "benefit.decide", "benefit.read"} <= set(actions)
+
+
+def test_a_repeat_changes_nothing_and_a_change_is_refused_by_field(cli: Cli) -> None:
+    cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:])
+    code, again = cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:])
+    assert (code, again["replayed"]) == (0, True)
+    code, moved = cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:-1], "2025-06-29")
+    assert code == 1 and moved["recorded"] is False
+    assert moved["errors"][0]["field"] == "event_from"
+    code, few = cli.run("benefits", "decide", cli.worker, "HS-TN-1",
+                        *SETTLE[:-1], "13")  # 13 months: more than the law's 12
+    assert (code, few["errors"][0]["field"]) == (1, "months")
+    code, nobody = cli.run("benefits", "list", "001099000001")
+    assert (code, nobody["errors"][0]["field"]) == (1, "personal_id")
+
+
+def test_an_unknown_regime_is_a_usage_error(cli: Cli) -> None:
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{cli.db}"}
+    result = subprocess.run([sys.executable, "-m", "sibook.cli.main", *CLAIM[:2], cli.worker,
+                             "--regime", "holiday", *CLAIM[4:], "--json"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "--regime"
