@@ -20,6 +20,7 @@ from sibook.core.bulk import advance_sequences, analyze, write
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
+from sibook.seed.benefits import seed_benefits
 from sibook.seed.careers import EmployerRef
 from sibook.seed.ledger import seed_ledger
 from sibook.seed.population import COLUMNS, Population, Rows
@@ -80,6 +81,7 @@ def seed(
         codes = {int(str(r[0])): str(r[1]) for r in employer_rows}
         rows_written += seed_ledger(conn, seed=seed, codes=codes, today=day)
         rows_written += seed_voluntary_payments(conn, seed=seed, today=day)
+        rows_written += seed_benefits(conn, seed=seed, today=day)
         advance_sequences(
             conn,
             {

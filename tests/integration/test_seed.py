@@ -171,3 +171,42 @@ def test_seeded_voluntary_participants_pay_for_their_months_and_a_few_lapse(
             session=s, person_id=pid, as_of=TODAY)["sheets"]) for pid in payers]
     assert max(owed) <= 6  # a lapsed participant stopped paying for their last months
     assert 0 < sum(1 for n in owed if n) < len(owed) / 3
+
+
+def test_seeded_sick_leave_is_claimed_and_settled_as_the_law_pays_it(engine: Engine) -> None:
+    """The demo's books show benefits: each seeded decision is one the receiving service would
+    accept and pays what the rules engine computes for that leave."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from sibook.benefits.domain import check_claim, check_decision
+    from sibook.benefits.records import benefits_of
+    from sibook.book.service import assemble_person
+    from sibook.rules.sickness import sickness_benefit
+
+    seed(engine=engine, people=1_000, employers=30, seed=4, today=TODAY)
+    with unit_of_work(engine) as s:
+        claimants = s.execute(text(
+            "SELECT b.person_id FROM benefit_claims b JOIN persons p ON p.person_id = b.person_id "
+            "WHERE p.realm = 'civil' ORDER BY b.person_id")).scalars().all()  # books list them
+        assert 20 < len(claimants) < 120  # about one employee in twenty
+        statuses = []
+        for pid in claimants[:15]:
+            (b,) = benefits_of(session=s, person_id=pid)
+            assert check_claim(b.claim, TODAY) == []
+            shown = assemble_person(session=s, person_id=pid, as_of=TODAY)["benefits"]
+            statuses.append(shown[0]["status"])
+            if b.decision is None:  # claimed less than a week before TODAY
+                assert b.claim.received_on > TODAY - timedelta(days=7)
+                continue
+            assert check_decision(b.claim, b.decision, TODAY) == []
+            assert b.decision.days is not None
+            covering = s.execute(select(SIPeriod.salary_basis + SIPeriod.allowances).where(
+                SIPeriod.person_id == pid, SIPeriod.kind == "compulsory",
+                SIPeriod.from_month <= Period.of(b.claim.event_from).index,
+                func.coalesce(SIPeriod.to_month, 10**6) >= Period.of(b.claim.event_from).index,
+            )).scalars().all()
+            assert any(sickness_benefit(salary=salary, days=Decimal(b.decision.days),
+                                        years_contributed=0, on=Period.of(b.claim.event_from)
+                                        ).amount == b.decision.amount for salary in covering)
+        assert statuses.count("settled") > len(statuses) / 2
