@@ -14,11 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
+from sibook.access.principals import Forbidden
 from sibook.api.days import Day
 from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT
 from sibook.benefits import domain
-from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
+from sibook.benefits.service import (
+    BenefitConflict,
+    SameOfficer,
+    decide,
+    listing,
+    receive_claim,
+)
 from sibook.core.errors import ValidationError
 from sibook.core.period import MONTH_PATTERN, Period
 
@@ -29,7 +36,6 @@ Decider = Annotated[Guard, Depends(require(Action.BENEFIT_DECIDE))]
 PATH = "/persons/{personal_id}/benefits"
 DossierPath = Annotated[str, Path(pattern=domain.DOSSIER.pattern,
                                   description="The claim's dossier number")]
-MAX_AMOUNT = 10**13  # VND: far above any benefit, below what a BIGINT holds
 
 
 class _Input(BaseModel):
@@ -54,14 +60,15 @@ class DecisionIn(_Input):
     outcome: str = Field(pattern="^(settled|refused)$")
     decided_on: Day
     decision_no: str = Field(min_length=1, max_length=domain.NUMBER_MAX)
-    amount: StrictInt | None = Field(None, gt=0, le=MAX_AMOUNT, description="Paid once, VND")
-    monthly_amount: StrictInt | None = Field(None, gt=0, le=MAX_AMOUNT,
+    amount: StrictInt | None = Field(None, gt=0, le=domain.MAX_AMOUNT, description="Paid once, VND")
+    monthly_amount: StrictInt | None = Field(None, gt=0, le=domain.MAX_AMOUNT,
                                              description="Paid each month, VND")
     from_month: str | None = Field(None, pattern=MONTH_PATTERN,
                                    description="First month of a monthly benefit, YYYY-MM")
-    months: StrictInt | None = Field(None, gt=0, le=1200,
+    months: StrictInt | None = Field(None, gt=0, le=domain.MAX_MONTHS,
                                      description="How long a monthly benefit lasts")
-    days: StrictInt | None = Field(None, gt=0, le=366, description="Days of leave paid")
+    days: StrictInt | None = Field(None, gt=0, le=domain.MAX_DAYS,
+                                   description="Days of leave paid")
     reason: str | None = Field(None, max_length=domain.REASON_MAX,
                                description="Why it was refused (a refusal must say)")
 
@@ -137,7 +144,7 @@ def decision(personal_id: PersonalIdPath, dossier_no: DossierPath, body: Decisio
         body.days, body.reason)
     return _recorded(g, person_id, lambda: decide(
         session=g.session, person_id=person_id, personal_id=personal_id,
-        dossier_no=dossier_no, decision=taken, actor=g.principal.actor_id))
+        dossier_no=dossier_no, decision=taken, actor=g.principal.actor_id, four_eyes=True))
 
 
 def _recorded(g: Guard, person_id: int, record: Callable[[], dict[str, Any]]
@@ -150,4 +157,6 @@ def _recorded(g: Guard, person_id: int, record: Callable[[], dict[str, Any]]
                             content={"errors": [{"field": exc.field, "reason": str(exc)}]})
     except ValidationError as exc:  # its checks read the person's record: logged as refused
         raise g.refuse(exc, "refused", (person_id,)) from None
+    except SameOfficer as exc:
+        raise g.refuse(Forbidden(str(exc)), "forbidden", (person_id,)) from None
     return result

@@ -10,6 +10,7 @@ the averages the dossier establishes. Money is integer VND.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -61,6 +62,11 @@ OUTCOMES = (SETTLED, REFUSED)
 DOSSIER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,39}$")
 NUMBER_MAX = 40
 NOTE_MAX, REASON_MAX = 200, 300
+MAX_AMOUNT = 10**13  # VND: far above any benefit, below what a BIGINT holds
+MAX_MONTHS, MAX_DAYS = 1200, 366
+# A pension is claimed before it starts, but not years before; a maternity leave is at most a
+# year (6 months a child, FACTS §4.4).
+PENSION_LEAD_DAYS, LEAVE_MAX_DAYS = 366, 366
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,12 @@ class Benefit:
         return "claimed" if self.decision is None else self.decision.outcome
 
 
+def printable(text: str) -> bool:
+    """No control or format characters (NUL, bidi overrides): they cannot be stored everywhere
+    (PostgreSQL refuses NUL) and would print as nothing, or reorder what a reader sees."""
+    return not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+
+
 def check_claim(c: Claim, today: date) -> list[Problem]:
     """Every reason the claim cannot be received, by field."""
     out: list[Problem] = []
@@ -125,8 +137,20 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
     if c.event_from and c.regime is not Regime.PENSION and c.event_from > c.received_on:
         bad("event_from", f"{c.event_from.isoformat()} is after the claim was received "
                           f"({c.received_on.isoformat()})")
+    if (c.regime is Regime.PENSION and c.event_from
+            and (c.event_from - c.received_on).days > PENSION_LEAD_DAYS):
+        bad("event_from", f"a pension is claimed at most a year before it starts; "
+                          f"{c.event_from.isoformat()} is more")
+    if c.regime is Regime.SICKNESS and c.event_to and c.event_to > c.received_on:
+        bad("event_to", f"sick leave is claimed once taken; {c.event_to.isoformat()} is after "
+                        f"the claim was received ({c.received_on.isoformat()})")
+    if (c.regime is Regime.MATERNITY and c.event_from and c.event_to
+            and (c.event_to - c.event_from).days >= LEAVE_MAX_DAYS):
+        bad("event_to", "a maternity leave lasts at most a year")
     if c.note is not None and len(c.note) > NOTE_MAX:
         bad("note", f"at most {NOTE_MAX} characters")
+    elif c.note is not None and not printable(c.note):
+        bad("note", "holds a control character")
     return out
 
 
@@ -155,16 +179,19 @@ def check_decision(c: Claim, d: Decision, today: date) -> list[Problem]:
             bad("reason", "a refusal must say why (FACTS §7.2: no refusal without a reason)")
         elif len(d.reason or "") > REASON_MAX:
             bad("reason", f"at most {REASON_MAX} characters")
+        elif not printable(d.reason or ""):
+            bad("reason", "holds a control character")
         for field, value in paid.items():
             if value is not None:
                 bad(field, "a refusal pays nothing")
         return out
     if d.reason is not None:
         bad("reason", "only a refusal gives a reason")
-    for field, value in (("amount", d.amount), ("monthly_amount", d.monthly_amount),
-                         ("days", d.days), ("months", d.months)):
-        if value is not None and value <= 0:
-            bad(field, f"must be positive, got {value}")
+    for field, value, most in (("amount", d.amount, MAX_AMOUNT),
+                               ("monthly_amount", d.monthly_amount, MAX_AMOUNT),
+                               ("days", d.days, MAX_DAYS), ("months", d.months, MAX_MONTHS)):
+        if value is not None and not 0 < value <= most:
+            bad(field, f"must be from 1 to {most:,}, got {value:,}")
     _settles(c, d, bad)
     return out
 

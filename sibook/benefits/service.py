@@ -32,12 +32,23 @@ from sibook.benefits.records import claim_of, decision_of
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.book import service as book
 from sibook.contributions import service as contributions
-from sibook.core.errors import ConflictError, NotFoundError, Problem, ValidationError
+from sibook.core.errors import (
+    ConflictError,
+    NotFoundError,
+    Problem,
+    SibookError,
+    ValidationError,
+)
 from sibook.core.period import Period
+from sibook.registry import service as registry
 from sibook.registry.store import Person
 
 COVERED_KINDS = ("compulsory", "foreign")
 MIN_UI_MONTHS = 12
+
+
+class SameOfficer(SibookError):
+    """The officer who received a claim may not decide it (four eyes on every payment)."""
 
 
 class BenefitConflict(ConflictError):
@@ -79,8 +90,10 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
 
 
 def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: str,
-           decision: Decision, actor: str, today: date | None = None) -> dict[str, Any]:
-    """Settle or refuse a received claim, once."""
+           decision: Decision, actor: str, today: date | None = None,
+           four_eyes: bool = False) -> dict[str, Any]:
+    """Settle or refuse a received claim, once; with ``four_eyes`` (officers over HTTP) not by
+    the officer who received it. An operator's command holds the database anyway."""
     _lock_person(session, person_id)
     row = session.scalars(select(BenefitClaim).where(
         BenefitClaim.person_id == person_id,
@@ -88,6 +101,9 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     if row is None:
         raise NotFoundError(f"no claim with dossier {dossier_no} for {personal_id}")
     claim = claim_of(row)
+    if four_eyes and row.recorded_by == actor[:64]:
+        raise SameOfficer(f"{actor} received dossier {row.dossier_no}: another officer "
+                          "decides it")
     earlier = session.get(BenefitDecision, (person_id, row.claim_no))
     if earlier is not None:
         was = decision_of(earlier)
@@ -113,7 +129,7 @@ def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, 
     rows = session.scalars(select(BenefitClaim).where(BenefitClaim.person_id == person_id)
                            .order_by(BenefitClaim.received_on, BenefitClaim.claim_no)).all()
     return {"personal_id": personal_id,
-            "benefits": [_answer(session, personal_id, r, replayed=False) for r in rows]}
+            "benefits": [_answer(session, personal_id, r) for r in rows]}
 
 
 def _lock_person(session: Session, person_id: int) -> None:
@@ -141,44 +157,105 @@ def _text(value: object) -> str:
 
 def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     """What the person's record must show for the claim to be received."""
-    periods = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
-               if p.from_month <= Period.of(c.received_on)]
+    born = registry.person_facts(session=session, person_id=person_id).birth_date
+    if c.event_from is not None and c.event_from < born:
+        return [Problem(field="event_from", reason=(
+            f"{c.event_from.isoformat()} is before the person was born ({born.isoformat()})"))]
+    clash = _overlapping(session, person_id, c)
+    if clash is not None:
+        return [Problem(field="event_from" if c.event_from else "regime", reason=(
+            f"dossier {clash} already claims this {c.regime} for the same "
+            f"{'days' if c.event_from else 'person'}; it is settled or being decided once"))]
+    si = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
+          if p.from_month <= Period.of(c.received_on)]
     if c.regime is Regime.UNEMPLOYMENT:
         ended = Period.of(c.event_from or c.received_on)
-        if not any(u.from_month <= ended for u in
-                   contributions.ui_periods_of(session=session, person_id=person_id)):
+        ui = contributions.ui_periods_of(session=session, person_id=person_id)
+        if not any(u.from_month <= ended for u in ui):
             return [Problem(field="regime", reason=(
                 f"no UI contributions before {ended}: unemployment benefit is for UI "
                 "participants"))]
-        return []
-    if not periods:
+        return _still_employed(si, ui, ended + 1)
+    if not si:
         return [Problem(field="regime", reason="no SI participation on record before "
                                                f"{c.received_on.isoformat()}")]
-
-    def covers(p: contributions.ParticipationRow, month: Period) -> bool:
-        return p.from_month <= month and (p.to_month is None or month <= p.to_month)
-
     if c.regime in (Regime.SICKNESS, Regime.OCCUPATIONAL) and c.event_from is not None:
         month = Period.of(c.event_from)
-        if not any(p.kind in COVERED_KINDS and covers(p, month) for p in periods):
+        if not any(p.kind in COVERED_KINDS and _covers(p.from_month, p.to_month, month)
+                   for p in si):
             return [Problem(field="event_from", reason=(
                 f"not in compulsory SI in {month}: {c.regime} benefits are for employees "
                 "covered in the month of the event (voluntary SI pays pension and "
                 "survivorship only)"))]
+    if c.regime is Regime.MATERNITY and c.event_from is not None:
+        month = Period.of(c.event_from)
+        if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - 12)
+                   for p in si):
+            return [Problem(field="event_from", reason=(
+                f"no SI in the 12 months before {month}: maternity benefits need contributions "
+                "in the year before the leave (FACTS §4.4)"))]
     if c.regime is Regime.LUMP_SUM:
-        now = Period.of(c.received_on)
-        if any(covers(p, now) for p in periods):
-            return [Problem(field="regime", reason=(
-                f"still contributing in {now}: a one-time withdrawal is for someone who has "
-                "stopped contributing (Law 41/2024 Art 70)"))]
+        return _still_contributing(si, Period.of(c.received_on))
     return []
+
+
+def _covers(first: Period, last: Period | None, month: Period) -> bool:
+    return first <= month and (last is None or month <= last)
+
+
+def _still_contributing(si: list[contributions.ParticipationRow], month: Period
+                        ) -> list[Problem]:
+    if any(_covers(p.from_month, p.to_month, month) for p in si):
+        return [Problem(field="regime", reason=(
+            f"still contributing in {month}: a one-time withdrawal is for someone who has "
+            "stopped contributing (Law 41/2024 Art 70)"))]
+    return []
+
+
+def _still_employed(si: list[contributions.ParticipationRow], ui: list[contributions.UIRow],
+                    after: Period) -> list[Problem]:
+    if any(_covers(u.from_month, u.to_month, after) for u in ui) or any(
+            p.kind in COVERED_KINDS and _covers(p.from_month, p.to_month, after) for p in si):
+        return [Problem(field="event_from", reason=(
+            f"still employed under contract in {after}: unemployment benefit is for someone "
+            "whose labour contract has ended (the employer files the decrease first)"))]
+    return []
+
+
+def _overlapping(session: Session, person_id: int, c: Claim) -> str | None:
+    """The dossier of a claim of the same regime for the same days (or, for a regime without
+    event dates, any claim not refused): one event is paid once."""
+    decided = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    rows = session.scalars(select(BenefitClaim).where(
+        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(c.regime),
+        BenefitClaim.claim_no.not_in(decided))).all()
+    start = c.event_from
+    end = c.event_to or c.event_from
+    for r in rows:
+        if start is None or r.event_from is None:
+            if c.regime is Regime.LUMP_SUM:
+                continue  # after a withdrawal, new months may be withdrawn again
+            return r.dossier_no
+        if start <= (r.event_to or r.event_from) and r.event_from <= (end or start):
+            return r.dossier_no
+    return None
 
 
 def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:
     """The SI months a one-time withdrawal pays out, or the UI months an unemployment benefit
-    uses, counted from the book as of the decision; refused when there are none to count."""
+    uses, counted from the book as of the decision; refused when there are none to count or
+    the person went back to work since the claim."""
     if d.outcome != SETTLED or c.regime not in (Regime.LUMP_SUM, Regime.UNEMPLOYMENT):
         return 0
+    si = contributions.si_periods_of(session=session, person_id=person_id)
+    month = Period.of(d.decided_on)
+    problems = (_still_contributing(si, month) if c.regime is Regime.LUMP_SUM else
+                _still_employed(si, contributions.ui_periods_of(session=session,
+                                                                person_id=person_id),
+                                Period.of(c.event_from or c.received_on) + 1))
+    if problems:
+        raise ValidationError(problems)
     totals = book.assemble_person(session=session, person_id=person_id,
                                   as_of=d.decided_on)["totals"]
     if c.regime is Regime.LUMP_SUM:
@@ -186,16 +263,20 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
             raise ValidationError(field="outcome", reason=(
                 "no SI months left to pay out as of " + d.decided_on.isoformat()))
         return int(totals["si_months"])
-    if totals["ui_months"] < MIN_UI_MONTHS:
+    # The months paid since the last benefit and those reserved before it both count.
+    available = int(totals["ui_months"]) + int(totals["ui_reserved_months"])
+    if available < MIN_UI_MONTHS:
         raise ValidationError(field="outcome", reason=(
-            f"{totals['ui_months']} months of UI contributions count as of "
+            f"{available} months of UI contributions count as of "
             f"{d.decided_on.isoformat()}; an unemployment benefit needs at least "
             f"{MIN_UI_MONTHS} (FACTS §4.6)"))
-    return ui_months_used(int(totals["ui_months"]), d.months or 0)
+    return ui_months_used(available, d.months or 0)
 
 
-def _answer(session: Session, personal_id: str, row: BenefitClaim, *, replayed: bool
-            ) -> dict[str, Any]:
+def _answer(session: Session, personal_id: str, row: BenefitClaim, *,
+            replayed: bool | None = None) -> dict[str, Any]:
+    """The claim with its decision; ``replayed`` (whether it was recorded before) for the answer
+    to a request that records, absent from a listing."""
     decision = session.get(BenefitDecision, (row.person_id, row.claim_no))
     b = Benefit(claim_of(row), None if decision is None else decision_of(decision))
     c, d = b.claim, b.decision
@@ -213,8 +294,7 @@ def _answer(session: Session, personal_id: str, row: BenefitClaim, *, replayed: 
             "months": d.months, "days": d.days, "reason": d.reason,
             "months_settled": d.months_settled,
             "recorded_at": _utc(decision.recorded_at).isoformat()},
-        "replayed": replayed,
-    }
+    } | ({} if replayed is None else {"replayed": replayed})
 
 
 def _utc(at: datetime) -> datetime:

@@ -188,10 +188,13 @@ def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | N
                      if u.employer_code == code and u.from_month <= m <= u.to_month)
     paid_out = benefits.months_settled(settled, benefits.Regime.LUMP_SUM)
     used = benefits.months_settled(settled, benefits.Regime.UNEMPLOYMENT)
-    si, ui_months = max(0, si - paid_out), max(0, ui_months - used)
+    si = max(0, si - paid_out)
+    # A benefit uses the months paid since the last one first, then those reserved before it.
+    reserved = max(0, ui_reserved_months - max(0, used - ui_months))
+    ui_months = max(0, ui_months - used)
     out = {"si_months": si, "si_years": si // 12, "si_remaining_months": si % 12,
            "unpaid_months": len(unpaid) + voluntary_owed, "ui_months": ui_months,
-           "ui_reserved_months": ui_reserved_months}
+           "ui_reserved_months": reserved}
     if paid_out:
         out["si_months_paid_out"] = paid_out
     if used:

@@ -4,7 +4,6 @@ sibook.benefits.service, as the API is)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 import typer
@@ -17,17 +16,12 @@ from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, show_table
 from sibook.core.db import unit_of_work
-from sibook.core.errors import Problem, ValidationError
+from sibook.core.errors import NotFoundError, Problem, ValidationError
 from sibook.registry import service as registry
 
 app = typer.Typer(help="Benefits claimed and settled: sickness, maternity, work accident, "
                   "pension, survivorship, one-time withdrawal, unemployment.",
                   no_args_is_help=True)
-
-
-class Outcome(StrEnum):
-    SETTLED = "settled"
-    REFUSED = "refused"
 
 
 def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bool,
@@ -41,19 +35,22 @@ def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bo
             result = work(session, person_id)
             logged(session, action, command, [person_id])
             return result
-    except (BenefitConflict, ValidationError) as exc:
+    except (BenefitConflict, ValidationError, NotFoundError) as exc:
         if person_id is not None:  # its checks read the person's record: logged, though refused
             with unit_of_work(ready_engine()) as session:
                 logged(session, action, command, [person_id], outcome="refused")
         problems = ([Problem(field=exc.field, reason=str(exc))]
-                    if isinstance(exc, BenefitConflict) else exc.problems)
+                    if isinstance(exc, BenefitConflict) else
+                    [Problem(field="dossier_no", reason=str(exc))]
+                    if isinstance(exc, NotFoundError) else exc.problems)
         refuse(problems, as_json, {"recorded": False})
 
 
 @app.command("claim")
 def claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
-    regime: domain.Regime = typer.Option(..., "--regime", help="The benefit claimed."),
+    regime: str = typer.Option(..., "--regime", help=(
+        f"The benefit claimed: {', '.join(domain.Regime)}.")),
     dossier: str = typer.Option(..., "--dossier", help="The dossier's receipt number."),
     received: str = typer.Option(..., "--received", help="Day received, YYYY-MM-DD."),
     event_from: str = typer.Option(None, "--from", help=(
@@ -66,7 +63,10 @@ def claim(
     as_json: bool = JsonFlag,
 ) -> None:
     """Receive a benefit claim. The same dossier again changes nothing."""
-    c = domain.Claim(regime, dossier, parse_date(received, "--received"),
+    if regime not in set(domain.Regime):  # a word outside the law's list: refused, exit 1
+        refuse([Problem(field="regime", reason=(
+            f"one of {', '.join(domain.Regime)}; got {regime!r}"))], as_json, {"recorded": False})
+    c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
                      None if event_to is None else parse_date(event_to, "--to"), note)
     result = _run(personal_id, realm, Action.BENEFIT_CLAIM, "benefits claim", as_json,
@@ -80,22 +80,22 @@ def claim(
 def decide_claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
     dossier: str = typer.Argument(..., help="The claim's dossier number."),
-    outcome: Outcome = typer.Option(..., "--outcome", help="settled or refused."),
+    outcome: str = typer.Option(..., "--outcome", help="settled or refused."),
     decided: str = typer.Option(..., "--decided", help="Day of the decision, YYYY-MM-DD."),
     decision_no: str = typer.Option(..., "--decision-no", help="The decision's number."),
-    amount: int = typer.Option(None, "--amount", min=1, help="Paid once, VND."),
-    monthly: int = typer.Option(None, "--monthly", min=1, help="Paid each month, VND."),
+    amount: int = typer.Option(None, "--amount", help="Paid once, VND."),
+    monthly: int = typer.Option(None, "--monthly", help="Paid each month, VND."),
     from_month: str = typer.Option(None, "--from-month",
                                    help="First month of a monthly benefit, YYYY-MM."),
-    months: int = typer.Option(None, "--months", min=1,
+    months: int = typer.Option(None, "--months",
                                help="How long a monthly benefit lasts (unemployment: 3-12)."),
-    days: int = typer.Option(None, "--days", min=1, help="Days of leave paid."),
+    days: int = typer.Option(None, "--days", help="Days of leave paid."),
     reason: str = typer.Option(None, "--reason", help="Why it is refused."),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Settle (what is paid) or refuse (why) a received claim; once."""
-    d = domain.Decision(str(outcome), parse_date(decided, "--decided"), decision_no, amount,
+    d = domain.Decision(outcome, parse_date(decided, "--decided"), decision_no, amount,
                         monthly,
                         None if from_month is None else parse_month(from_month, "--from-month"),
                         months, days, reason)

@@ -136,3 +136,16 @@ def test_every_refused_and_allowed_touch_is_logged(api: Api) -> None:
                          .where(AccessLogEntry.action == "benefit.claim")).all()
     assert [tuple(r) for r in rows] == [("hn-clerk", "benefit.claim", "allowed"),
                                         ("hn-clerk", "benefit.claim", "refused")]
+
+
+def test_an_officer_with_both_roles_does_not_decide_what_they_received(api: Api) -> None:
+    both = Officer("hn-both", "civil", "01", frozenset({"clerk", "approver"}))
+    api.claim(both, OWN)
+    refused = api.decide(both, OWN)
+    assert refused.status_code == 403 and "another officer" in refused.json()["detail"]
+    assert api.decide(APPROVER, OWN).status_code == 201
+
+
+def test_a_control_character_in_a_note_is_refused_by_field(api: Api) -> None:
+    r = api.claim(CLERK, OWN, {**SICK, "note": "a\u0000b"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note"

@@ -101,11 +101,29 @@ def test_a_repeat_changes_nothing_and_a_change_is_refused_by_field(cli: Cli) -> 
     assert (code, nobody["errors"][0]["field"]) == (1, "personal_id")
 
 
-def test_an_unknown_regime_is_a_usage_error(cli: Cli) -> None:
+def test_values_outside_the_law_are_refused_and_malformed_ones_are_usage_errors(
+        cli: Cli) -> None:
+    """As everywhere in the CLI: a word outside the law's list or a number out of range is
+    refused (exit 1, naming the field); a value of the wrong form is a usage error (exit 2)."""
+    code, bogus = cli.run(*CLAIM[:2], cli.worker, "--regime", "holiday", *CLAIM[4:])
+    assert (code, bogus["errors"][0]["field"]) == (1, "regime")
+    cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:])
+    for flag, value, field in (("--amount", "99999999999999999999999", "amount"),
+                               ("--amount", "-1", "amount"),
+                               ("--outcome", "maybe", "outcome")):
+        args = list(SETTLE)
+        if flag in args:
+            args[args.index(flag) + 1] = value
+        else:
+            args += [flag, value]
+        code, refused = cli.run("benefits", "decide", cli.worker, "HS-TN-1", *args)
+        assert (code, refused["errors"][0]["field"]) == (1, field), refused
+    code, unknown = cli.run("benefits", "decide", cli.worker, "HS-NONE", *SETTLE)
+    assert (code, unknown["errors"][0]["field"]) == (1, "dossier_no")
     env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{cli.db}"}
     result = subprocess.run([sys.executable, "-m", "sibook.cli.main", *CLAIM[:2], cli.worker,
-                             "--regime", "holiday", *CLAIM[4:], "--json"],
-                            capture_output=True, text=True, env=env, timeout=120)
+                             "--regime", "sickness", *CLAIM[4:6], "--received", "2025-7-5",
+                             "--json"], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
     (problem,) = json.loads(result.stdout)["errors"]
-    assert problem["field"] == "--regime"
+    assert problem["field"] == "--received"

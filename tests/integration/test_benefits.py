@@ -230,3 +230,67 @@ def test_claims_and_decisions_are_append_only(engine: Engine) -> None:
         with pytest.raises(DatabaseError), engine.begin() as conn:
             conn.execute(text(statement))
     assert count(engine, "benefit_decisions") == 1
+
+
+def test_one_event_is_claimed_once_and_never_before_birth(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)
+    with pytest.raises(ValidationError) as twice:  # the same leave, another dossier
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0002", SICK.received_on,
+                                 date(2025, 3, 6), date(2025, 3, 10)))
+    assert "dossier HS-2025-0001 already claims" in twice.value.problems[0].reason
+    with pytest.raises(ValidationError) as unborn:
+        claim(engine, pid, Claim(Regime.SURVIVORSHIP, "HS-TT-1", date(2025, 3, 1),
+                                 date(1980, 1, 1)))
+    assert unborn.value.problems[0].field == "event_from"
+    assert "before the person was born" in unborn.value.problems[0].reason
+    refused = Decision("refused", date(2025, 3, 27), "13/QĐ", reason="thiếu giấy ra viện")
+    settle(engine, pid, SICK.dossier_no, refused)  # refused: the leave may be claimed again
+    claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0003", date(2025, 4, 2),
+                             SICK.event_from, SICK.event_to))
+    assert count(engine, "benefit_claims") == 2
+
+
+def test_no_unemployment_benefit_while_still_employed(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid, until=None)
+    with pytest.raises(ValidationError) as employed:
+        claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-9", date(2025, 7, 5),
+                                 date(2025, 6, 30)))
+    assert "still employed under contract in 2025-07" in employed.value.problems[0].reason
+
+
+def test_a_withdrawal_is_not_settled_once_the_person_went_back_to_work(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-3", date(2025, 10, 1)))
+    with unit_of_work(engine) as s:  # hired again from 2025-10
+        s.execute(insert(metadata.tables["si_periods"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), seq=2,
+            from_month=Period(2025, 10).index, to_month=None, kind="compulsory",
+            employer_id=registry.employer_by_code(session=s, code=EMPLOYER).employer_id,
+            salary_basis=9_000_000, allowances=0, occupational_rate_bp=50))
+    with pytest.raises(ValidationError) as back:
+        settle(engine, pid, "HS-LS-3", Decision("settled", date(2025, 10, 20), "99/QĐ",
+                                                amount=30_000_000))
+    assert "still contributing in 2025-10" in back.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 0
+
+
+def test_an_unemployment_benefit_uses_reserved_months_after_the_new_ones(
+        engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)  # 18 new months
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["ui_reserves"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), reserved_months=30))
+    claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-4", date(2025, 7, 5),
+                             date(2025, 6, 30)))
+    done = settle(engine, pid, "HS-TN-4", Decision(
+        "settled", date(2025, 7, 20), "9/QĐ", monthly_amount=5_400_000,
+        from_month=Period(2025, 7), months=4))
+    assert done["decision"]["months_settled"] == 48  # 4 months of benefit: 18 new + 30 reserved
+    totals = book_of(engine, pid)["totals"]
+    assert (totals["ui_months"], totals["ui_reserved_months"], totals["ui_months_used"]) == \
+        (0, 0, 48)
