@@ -23,6 +23,7 @@ from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
 from sibook.api import problems, rules
 from sibook.api.body_limit import BodyLimit
+from sibook.api.multipart_end import MultipartEnd
 from sibook.benefits import api as benefits_api
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
@@ -61,6 +62,10 @@ def create_app() -> FastAPI:
     if get_access_settings().dev_idp:  # the development e-identity provider; never in production
         app.mount("/dev-idp", create_dev_idp())
     _map_errors(app)
+    # Added first, so it runs innermost: the route must see the HTTPException its body read
+    # raises as it is (an "http" middleware's task group would wrap it in an exception group),
+    # and a body that the outer cap cut stays the cap's 413.
+    app.add_middleware(MultipartEnd)
 
     @app.middleware("http")
     async def no_framing(request: Request, call_next: Any) -> Response:

@@ -52,7 +52,8 @@ Responses = dict[int | str, dict[str, Any]]
 # Every /api/v1 route may answer these; routes add their own (409, 202, ...) where they can.
 COMMON: Responses = {
     400: _answer(Detail, "The body cannot be parsed: JSON that is not UTF-8 or not JSON at all, "
-                         "broken multipart (only operations that take a body)"),
+                         "broken multipart: no boundary, or cut short before its closing "
+                         "one (only operations that take a body)"),
     401: _answer(Detail, "No valid bearer token (a public route answers this only to a bad "
                          "token that was sent)"),
     403: _answer(Detail, "The caller may not do this (kind, role, assurance level, unit, "

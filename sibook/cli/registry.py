@@ -171,8 +171,11 @@ def persons_register(
     birth_place: str | None = typer.Option(
         None, "--birth-place", help="3-digit birth-registration code (default: the ID's own)."
     ),
-    nationality: str = typer.Option("VN", "--nationality"),
-    ethnicity: str = typer.Option("Kinh", "--ethnicity"),
+    nationality: str = typer.Option("VN", "--nationality", help="ISO 3166-1 alpha-2 code."),
+    ethnicity: str | None = typer.Option(
+        None, "--ethnicity", help="One of the 54 groups (default Kinh; for a foreign national: "
+        "Người nước ngoài)."
+    ),
     phone: str | None = typer.Option(None, "--phone"),
     address: str | None = typer.Option(None, "--address"),
     employer: str | None = typer.Option(None, "--employer", help="Registering employer's code."),

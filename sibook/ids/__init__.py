@@ -1,6 +1,9 @@
-"""Identifiers (pure): personal ID, legacy SI code, legacy HI card number, unit codes, and the
-province and country codes inside them."""
+"""Identifiers (pure): personal ID, legacy SI code, legacy HI card number, unit codes, the
+province and country codes inside them, and the code lists a person is recorded by (nationality,
+ethnic group)."""
 
+from sibook.ids.countries import Country, countries, country
+from sibook.ids.ethnic_groups import ethnic_group, ethnic_groups
 from sibook.ids.hi_card import (
     HiCard,
     HiGroup,
@@ -50,9 +53,10 @@ from sibook.ids.unit_code import (
 )
 
 __all__ = [
-    "BirthCountry", "HiCard", "HiGroup", "HistoricalProvince", "PersonalId", "Province", "Sex",
-    "UnitCodeKind", "birth_countries", "birth_country", "birth_place_name", "century_sex_digit",
-    "check_consistency", "current_province_for", "decode_personal_id", "enterprise_check_digit",
+    "BirthCountry", "Country", "HiCard", "HiGroup", "HistoricalProvince", "PersonalId",
+    "Province", "Sex", "UnitCodeKind", "birth_countries", "birth_country", "birth_place_name",
+    "century_sex_digit", "check_consistency", "countries", "country", "current_province_for",
+    "decode_personal_id", "enterprise_check_digit", "ethnic_group", "ethnic_groups",
     "hi_card_problems", "hi_group", "hi_groups", "historical_province", "historical_provinces",
     "inspect", "is_valid_hi_card", "is_valid_id_prefix", "is_valid_personal_id",
     "is_valid_province_code", "is_valid_si_code", "is_valid_unit_code", "make_enterprise_code",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
 from sibook.core.errors import Problem
 from sibook.ids import (
     check_consistency,
+    country,
+    ethnic_group,
     historical_province,
     is_valid_id_prefix,
     is_valid_province_code,
@@ -25,6 +28,10 @@ PERSON_TEXT = {"full_name": 120, "ethnicity": 40, "hometown": 200, "permanent_re
 EMPLOYER_TEXT = {"name": 200, "address": 200, "business_type": 60}
 RELATIONS = ("father", "mother", "spouse", "legal_representative")
 REGIONS = ("I", "II", "III", "IV")
+VIETNAMESE = "VN"
+# A foreign national's ethnicity: the 54 groups are Vietnam's, and the national code lists
+# (e.g. the population database's) give foreigners this one entry after them.
+FOREIGNER = "Người nước ngoài"
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,8 @@ class NewPerson:
     birth_date: date
     sex: str
     birth_registration_place: str
-    ethnicity: str = "Kinh"
-    nationality: str = "VN"
+    ethnicity: str | None = None  # none given: see ``recorded_ethnicity``
+    nationality: str = VIETNAMESE  # ISO 3166-1 alpha-2
     legacy_si_code: str | None = None
     hometown: str | None = None
     permanent_residence: str | None = None
@@ -94,8 +101,13 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
         reason = text_problem(getattr(p, name), limit)
         if reason:
             bad(name, reason)
-    if not (len(p.nationality) == 2 and p.nationality.isascii() and p.nationality.isupper()):
-        bad("nationality", f"must be a two-letter ISO 3166 country code, got {p.nationality!r}")
+    if country(p.nationality) is None:
+        bad("nationality", f"must be an ISO 3166-1 alpha-2 country code (VN, KR, CN, ...), "
+                           f"got {p.nationality!r}")
+    if all(problem.field != "ethnicity" for problem in problems):  # not too long already
+        reason = ethnicity_problem(p)
+        if reason:
+            bad("ethnicity", reason)
     if p.sex not in ("male", "female"):
         bad("sex", f"must be male or female, got {p.sex!r}")
     if p.birth_date > today:
@@ -141,6 +153,41 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
         bad("phone", f"is not a phone number (digits, with +, spaces, dots or dashes): "
                      f"{p.phone!r}")
     return problems
+
+
+def recorded_ethnicity(p: NewPerson) -> str | None:
+    """The ethnicity stored for ``p``: the General Statistics Office's spelling of the group
+    given, or ``FOREIGNER`` for a foreign national who gives it. None given: Kinh for a
+    Vietnamese citizen (the registration form's default), ``FOREIGNER`` for anyone else.
+    None: what was given is neither."""
+    foreign = p.nationality != VIETNAMESE
+    if p.ethnicity is None:
+        return FOREIGNER if foreign else "Kinh"
+    if foreign and same_name(p.ethnicity, FOREIGNER):
+        return FOREIGNER
+    return ethnic_group(p.ethnicity)
+
+
+def ethnicity_problem(p: NewPerson) -> str | None:
+    """Why ``p``'s ethnicity cannot be recorded, if it cannot."""
+    if recorded_ethnicity(p) is not None:
+        return None
+    groups = "Vietnam's 54 ethnic groups (General Statistics Office list: Kinh, Tày, Thái, ...)"
+    if p.nationality != VIETNAMESE:
+        return f"{p.ethnicity!r} is not one of {groups}, nor {FOREIGNER!r} (foreign national)"
+    if p.ethnicity is not None and same_name(p.ethnicity, FOREIGNER):
+        return (f"{FOREIGNER!r} is for a foreign national; a Vietnamese citizen (nationality "
+                f"VN) is of one of {groups}")
+    return f"{p.ethnicity!r} is not one of {groups}"
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names are one up to case, spacing and Unicode composition (a name typed on
+    some keyboards arrives decomposed: e + combining accents)."""
+    def norm(s: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", s).casefold().split())
+
+    return norm(a) == norm(b)
 
 
 def text_problem(value: str | None, limit: int) -> str | None:

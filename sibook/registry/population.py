@@ -7,7 +7,6 @@ population service at ``SIBOOK_POPULATION_URL`` answering ``GET /citizens/{perso
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sibook.core.errors import Problem
+from sibook.registry.domain import same_name
 from sibook.registry.store import PopulationCitizen
 
 
@@ -75,20 +75,13 @@ class HttpPopulationRegistry:
         )
 
 
-def _same_name(a: str, b: str) -> bool:
-    def norm(s: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", s).casefold().split())
-
-    return norm(a) == norm(b)
-
-
 def identity_problems(
     citizen: Citizen, *, full_name: str, birth_date: date, sex: str
 ) -> list[Problem]:
     """Where the declared identity differs from the population record."""
     source = "the National Population Database"
     problems = []
-    if not _same_name(citizen.full_name, full_name):
+    if not same_name(citizen.full_name, full_name):
         problems.append(Problem(field="full_name", reason=f"does not match {source}"))
     if citizen.birth_date != birth_date:
         problems.append(Problem(field="birth_date", reason=f"does not match {source}"))

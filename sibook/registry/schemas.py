@@ -36,8 +36,13 @@ class PersonIn(_Input):
     birth_date: Day
     sex: Literal["male", "female"]
     birth_registration_place: str = Field(pattern=r"^[0-9]{3}$")
-    ethnicity: str = Field(default="Kinh", max_length=40)
-    nationality: str = Field(default="VN", pattern=r"^[A-Z]{2}$")
+    ethnicity: str | None = Field(default=None, max_length=40, description=(
+        "One of Vietnam's 54 ethnic groups as the General Statistics Office writes them (Kinh, "
+        "Tày, Thái, Mường, Khmer, Hoa, Nùng, H'Mông, ...; stored in that spelling), or 'Người "
+        "nước ngoài' for a foreign national. Absent: Kinh for nationality VN, 'Người nước "
+        "ngoài' otherwise"))
+    nationality: str = Field(default="VN", pattern=r"^[A-Z]{2}$",
+                             description="ISO 3166-1 alpha-2 country code")
     legacy_si_code: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
     hometown: str | None = Field(default=None, max_length=200)
     permanent_residence: str | None = Field(default=None, max_length=200)

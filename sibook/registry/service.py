@@ -21,6 +21,7 @@ from sibook.registry.domain import (
     employer_problems,
     household_problems,
     person_problems,
+    recorded_ethnicity,
 )
 from sibook.registry.schemas import RegistryBatch
 from sibook.registry.store import (
@@ -69,13 +70,15 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
         select(Person.person_id).where(Person.legacy_si_code == person.legacy_si_code)
     ):
         raise ConflictError(f"legacy_si_code: {person.legacy_si_code} belongs to another person")
+    ethnicity = recorded_ethnicity(person)
+    assert ethnicity is not None  # person_problems refused any other
     row = Person(
         personal_id=person.personal_id,
         legacy_si_code=person.legacy_si_code,
         full_name=person.full_name.strip(),
         birth_date=person.birth_date,
         sex=person.sex,
-        ethnicity=person.ethnicity,
+        ethnicity=ethnicity,
         nationality=person.nationality,
         birth_registration_place=person.birth_registration_place,
         hometown=person.hometown,

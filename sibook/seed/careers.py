@@ -25,6 +25,7 @@ class EmployerRef:
     employer_id: int
     region: str
     occupational_rate_bp: int
+    province_code: str  # a current (post-2025) code
 
 
 @dataclass

@@ -54,5 +54,5 @@ def generate(
                 rate_bp,
             )
         )
-        refs.append(EmployerRef(eid, region, rate_bp))
+        refs.append(EmployerRef(eid, region, rate_bp, province.code))
     return rows, refs

@@ -132,6 +132,9 @@ class Population:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self.current = Period.of(self.today)
+        self.unit_card_provinces = {
+            e.employer_id: hi_cards.card_province(e.province_code) for e in self.employers
+        }
 
     def batch(self, people: int) -> Rows:
         """At least ``people`` persons (whole households), or exactly that many at the end."""
@@ -316,7 +319,13 @@ class Population:
             rows.ui_reserves.append((pid, months))  # not working now: all UI time reserved
         group, level = _hi_group(birth, self.today, kind, si)
         valid_from = date(self.today.year, 1, 1)
-        card_province = hi_cards.card_province(province2)  # this year's card: a current code
+        # This year's card names a current code: an employee's the unit's province, as a
+        # declaration issues it; anyone else's the birth province.
+        card_province = (
+            self.unit_card_provinces[cast(int, si[-1][5])]
+            if group == hi_cards.EMPLOYEE_GROUP
+            else hi_cards.card_province(province2)
+        )
         rows.hi_cards.append(
             (
                 pid,
@@ -341,7 +350,8 @@ def _hi_group(
     if age < 6:
         return "TE", 1
     if si and si[-1][3] is None:
-        return ("DN", 4) if kind == "compulsory" else ("GD", 4)
+        employee = (hi_cards.EMPLOYEE_GROUP, hi_cards.EMPLOYEE_LEVEL)
+        return employee if kind == "compulsory" else ("GD", 4)
     if age >= 60 and si:
         return "HT", 3
     if age < 22:

@@ -122,6 +122,53 @@ def test_a_chunked_upload_is_cut_once_it_grows_past_the_cap(api: Api) -> None:
     assert _ledger_rows(api.engine) == 0
 
 
+def _form(*parts: tuple[str, bytes]) -> bytes:
+    """A multipart body with boundary ``cut``, closed as RFC 2046 §5.1.1 says."""
+    return b"".join(
+        b"--cut\r\nContent-Disposition: form-data; name=\"%s\"%s\r\n\r\n%s\r\n" % (
+            name.encode(), b'; filename="d02.csv"' if name == "file" else b"", value)
+        for name, value in parts) + b"--cut--\r\n"
+
+
+def _post_form(api: Api, body: bytes) -> Any:
+    return api.client.post(f"/api/v1/employers/{EMPLOYER}/declarations", content=body,
+                           headers={**api.as_employer(),
+                                    "Content-Type": "multipart/form-data; boundary=cut"})
+
+
+@pytest.mark.parametrize("cut", [
+    b"--cut--\r\n",  # the closing boundary lost: the file's part never ends
+    b"--\r\n",  # only its last two dashes: every part whole, the body still unclosed
+    b"-01\n\r\n--cut--\r\n",  # within the file's last line
+])
+def test_a_multipart_body_cut_short_is_a_400_and_files_nothing(api: Api, cut: bytes) -> None:
+    whole = _form(("month", b"2026-01"),
+                  ("file", csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")])))
+    assert whole.endswith(cut)
+    r = _post_form(api, whole[:-len(cut)])
+    assert r.status_code == 400, r.text
+    assert r.json() == {"detail": "the multipart body was cut short: it ends before its closing "
+                                  "boundary --cut--"}
+    assert _ledger_rows(api.engine) == 0
+    assert _post_form(api, whole).status_code == 201  # the same body whole is filed
+
+
+def test_a_body_cut_in_its_last_part_is_not_filed_from_the_parts_before_it(api: Api) -> None:
+    """Month and file arrived whole; the batch after them did not (read alone, it would be
+    batch 1 filed)."""
+    whole = _form(("month", b"2026-01"), ("file", csv_of([(api.workers[0], "TM", 10_000_000,
+                                                           "2026-01")])), ("batch", b"2"))
+    r = _post_form(api, whole.removesuffix(b"--cut--\r\n"))
+    assert r.status_code == 400, r.text
+    assert _ledger_rows(api.engine) == 0
+
+
+def test_a_whole_multipart_body_without_the_file_is_a_422_naming_it(api: Api) -> None:
+    r = _post_form(api, _form(("month", b"2026-01")))
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "file"]]
+
+
 def test_an_upload_under_the_cap_is_filed(api: Api) -> None:
     r = api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]) + b"\n" * 50_000)
     assert r.status_code == 201, r.text

@@ -216,6 +216,8 @@ def test_a_relative_who_is_not_registered_is_kept_by_name_and_id(engine: Engine)
     ({"full_name": "A" * 121}, "full_name"),
     ({"full_name": "Nguyễn\nVăn An"}, "full_name"),
     ({"nationality": "Vietnam"}, "nationality"),
+    ({"nationality": "XX"}, "nationality"),  # two capitals, but no country's
+    ({"ethnicity": "Martian"}, "ethnicity"),
     ({"phone": "0" * 21}, "phone"),
     ({"ethnicity": "K" * 41}, "ethnicity"),
 ])
@@ -224,6 +226,17 @@ def test_what_the_store_cannot_hold_is_refused_naming_the_field(
     with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
         service.register_person(session=s, person=an(**changes))
     assert field in {p.field for p in err.value.problems}
+
+
+@pytest.mark.parametrize(("changes", "stored"), [
+    ({}, "Kinh"), ({"ethnicity": "Khơ-me"}, "Khmer"), ({"nationality": "KR"}, "Người nước ngoài"),
+])
+def test_the_ethnicity_is_stored_as_the_gso_writes_it(
+        engine: Engine, changes: dict[str, object], stored: str) -> None:
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an(**changes))
+    with unit_of_work(engine) as s:
+        assert s.scalars(select(Person.ethnicity)).one() == stored
 
 
 def test_a_household_in_no_known_province_is_refused(engine: Engine) -> None:

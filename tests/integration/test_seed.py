@@ -18,7 +18,7 @@ from sibook.ids import (
     make_enterprise_code,
     province_2025,
 )
-from sibook.registry import service
+from sibook.registry import hi_cards, service
 from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
 from sibook.seed.careers import EmployerRef
@@ -86,6 +86,25 @@ def test_seeded_people_have_consistent_ids_and_cards(engine: Engine) -> None:
     assert all(is_valid_hi_card(c) for c in cards)
     # This year's cards name the 34 provinces of 1 July 2025, never a code the merger closed.
     assert all(province_2025(c[3:5]) is not None for c in cards)
+
+
+def test_a_seeded_employees_card_names_the_employers_province(engine: Engine) -> None:
+    """As a declaration issues it (registry.hi_cards): where the unit is, not where the worker
+    was born; anyone else's card keeps the birth province, by its current code."""
+    seed(engine=engine, people=400, employers=20, seed=4, today=TODAY)
+    with engine.connect() as conn:
+        cards = conn.execute(text(
+            "SELECT c.group_code, c.province_code, substr(c.card_number, 4, 2) AS on_card, "
+            "e.province_code AS unit, substr(p.birth_registration_place, 2, 2) AS born "
+            "FROM hi_cards c JOIN persons p ON p.person_id = c.person_id "
+            "LEFT JOIN si_periods s ON s.person_id = c.person_id AND s.to_month IS NULL "
+            "LEFT JOIN employers e ON e.employer_id = s.employer_id")).all()
+    employees = [c for c in cards if c.group_code == hi_cards.EMPLOYEE_GROUP]
+    others = [c for c in cards if c.group_code != hi_cards.EMPLOYEE_GROUP]
+    assert employees and others
+    assert all(c.province_code == c.on_card == c.unit for c in employees)
+    assert any(c.unit != hi_cards.card_province(c.born) for c in employees)  # the test can fail
+    assert all(c.province_code == c.on_card == hi_cards.card_province(c.born) for c in others)
 
 
 def test_every_salary_is_at_or_above_the_regional_minimum_of_its_months(engine: Engine) -> None:

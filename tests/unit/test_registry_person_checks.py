@@ -1,5 +1,6 @@
 """What a person's record must look like before the registry takes it (every door: CLI, API,
-registry file): relations that name a valid other person, and contacts that are contacts."""
+registry file): relations that name a valid other person, contacts that are contacts, a
+nationality that is an ISO 3166-1 code and an ethnicity from the GSO's list of 54 groups."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from datetime import date
 import pytest
 
 from sibook.ids import make_personal_id
-from sibook.registry.domain import NewPerson, RelatedPerson, person_problems
+from sibook.registry.domain import (
+    FOREIGNER,
+    NewPerson,
+    RelatedPerson,
+    person_problems,
+    recorded_ethnicity,
+)
 
 TODAY = date(2026, 11, 27)
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
@@ -40,3 +47,48 @@ def test_relations_and_contacts_are_checked(change: dict[str, object], field: st
                                             words: str) -> None:
     found = fields(replace(PERSON, **change))  # type: ignore[arg-type]
     assert found and all(f == field for f, _ in found) and words in found[0][1], found
+
+
+@pytest.mark.parametrize("nationality", ["XX", "Vietnam", "vn", "VNM", "XK"])
+def test_a_nationality_that_is_no_iso_3166_code_is_refused(nationality: str) -> None:
+    found = fields(replace(PERSON, nationality=nationality))
+    assert [f for f, _ in found] == ["nationality"]
+    assert "ISO 3166-1 alpha-2" in found[0][1] and repr(nationality) in found[0][1]
+
+
+def test_an_ethnicity_outside_the_54_groups_is_refused_naming_the_list() -> None:
+    found = fields(replace(PERSON, ethnicity="Martian"))
+    assert found == [("ethnicity", "'Martian' is not one of Vietnam's 54 ethnic groups "
+                                   "(General Statistics Office list: Kinh, Tày, Thái, ...)")]
+
+
+def test_a_vietnamese_citizen_is_not_recorded_as_a_foreigner() -> None:
+    found = fields(replace(PERSON, ethnicity=FOREIGNER))
+    assert [f for f, _ in found] == ["ethnicity"] and "for a foreign national" in found[0][1]
+
+
+@pytest.mark.parametrize(("ethnicity", "recorded"), [
+    (None, "Kinh"), ("Tày", "Tày"), ("Gia-rai", "Gia Rai"), ("Mông", "H'Mông"),
+])
+def test_a_vietnamese_citizen_is_recorded_in_the_gso_spelling(ethnicity: str | None,
+                                                              recorded: str) -> None:
+    person = replace(PERSON, ethnicity=ethnicity)
+    assert fields(person) == [] and recorded_ethnicity(person) == recorded
+
+
+@pytest.mark.parametrize(("ethnicity", "recorded"), [
+    (None, FOREIGNER), ("người nước ngoài", FOREIGNER), ("Hoa", "Hoa"),
+])
+def test_a_foreign_national_is_a_foreigner_unless_of_one_of_the_groups(
+        ethnicity: str | None, recorded: str) -> None:
+    person = replace(PERSON, nationality="KR", ethnicity=ethnicity)
+    assert fields(person) == [] and recorded_ethnicity(person) == recorded
+
+
+def test_a_foreign_national_of_no_known_group_is_told_both_choices() -> None:
+    found = fields(replace(PERSON, nationality="KR", ethnicity="Korean"))
+    assert [f for f, _ in found] == ["ethnicity"] and repr(FOREIGNER) in found[0][1]
+
+
+def test_an_ethnicity_too_long_to_store_is_refused_once() -> None:
+    assert [f for f, _ in fields(replace(PERSON, ethnicity="K" * 41))] == ["ethnicity"]

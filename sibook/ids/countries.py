@@ -1,0 +1,29 @@
+"""ISO 3166-1 alpha-2 country codes, by which a person's nationality is recorded.
+
+Data: ``countries.csv``, which cites its source in its header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from sibook.ids._data import read_rows
+
+
+@dataclass(frozen=True)
+class Country:
+    alpha2: str  # two capital letters, e.g. VN
+    name: str  # ISO's English short name
+
+
+@cache
+def countries() -> dict[str, Country]:
+    """Every officially assigned code, by code."""
+    rows = read_rows("countries.csv")
+    return {row["alpha2"]: Country(row["alpha2"], row["name"]) for row in rows}
+
+
+def country(alpha2: str) -> Country | None:
+    """The country whose ISO 3166-1 alpha-2 code is ``alpha2`` (exactly: ``vn`` is no code)."""
+    return countries().get(alpha2)
