@@ -10,7 +10,6 @@ the averages the dossier establishes. Money is integer VND.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any
 
 from sibook.core.errors import Problem
 from sibook.core.period import Period
+from sibook.registry.domain import text_problem
 
 
 class Regime(StrEnum):
@@ -105,12 +105,6 @@ class Benefit:
         return "claimed" if self.decision is None else self.decision.outcome
 
 
-def printable(text: str) -> bool:
-    """No control or format characters (NUL, bidi overrides): they cannot be stored everywhere
-    (PostgreSQL refuses NUL) and would print as nothing, or reorder what a reader sees."""
-    return not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
-
-
 def check_claim(c: Claim, today: date) -> list[Problem]:
     """Every reason the claim cannot be received, by field."""
     out: list[Problem] = []
@@ -147,10 +141,9 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
     if (c.regime is Regime.MATERNITY and c.event_from and c.event_to
             and (c.event_to - c.event_from).days >= LEAVE_MAX_DAYS):
         bad("event_to", "a maternity leave lasts at most a year")
-    if c.note is not None and len(c.note) > NOTE_MAX:
-        bad("note", f"at most {NOTE_MAX} characters")
-    elif c.note is not None and not printable(c.note):
-        bad("note", "holds a control character")
+    note = text_problem(c.note, NOTE_MAX)  # PostgreSQL refuses a NUL: refused here, by field
+    if note:
+        bad("note", note)
     return out
 
 
@@ -177,10 +170,8 @@ def check_decision(c: Claim, d: Decision, today: date) -> list[Problem]:
     if d.outcome == REFUSED:
         if not (d.reason or "").strip():
             bad("reason", "a refusal must say why (FACTS §7.2: no refusal without a reason)")
-        elif len(d.reason or "") > REASON_MAX:
-            bad("reason", f"at most {REASON_MAX} characters")
-        elif not printable(d.reason or ""):
-            bad("reason", "holds a control character")
+        elif reason := text_problem(d.reason, REASON_MAX):
+            bad("reason", reason)
         for field, value in paid.items():
             if value is not None:
                 bad(field, "a refusal pays nothing")

@@ -42,9 +42,9 @@ from sibook.core.errors import (
 from sibook.core.period import Period
 from sibook.registry import service as registry
 from sibook.registry.store import Person
+from sibook.rules.unemployment import benefit_months
 
 COVERED_KINDS = ("compulsory", "foreign")
-MIN_UI_MONTHS = 12
 
 
 class SameOfficer(SibookError):
@@ -265,11 +265,15 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
         return int(totals["si_months"])
     # The months paid since the last benefit and those reserved before it both count.
     available = int(totals["ui_months"]) + int(totals["ui_reserved_months"])
-    if available < MIN_UI_MONTHS:
+    allowed = benefit_months(available, Period.of(c.event_from or c.received_on))
+    if allowed == 0:
         raise ValidationError(field="outcome", reason=(
-            f"{available} months of UI contributions count as of "
-            f"{d.decided_on.isoformat()}; an unemployment benefit needs at least "
-            f"{MIN_UI_MONTHS} (FACTS §4.6)"))
+            f"{available} months of UI contributions count as of {d.decided_on.isoformat()}, "
+            "too few for an unemployment benefit (FACTS §4.6: at least 12)"))
+    if (d.months or 0) > allowed:
+        raise ValidationError(field="months", reason=(
+            f"{available} months of UI contributions give at most {allowed} months of benefit "
+            "(3 for 12-36 months, one more per further 12, at most 12; FACTS §4.6)"))
     return ui_months_used(available, d.months or 0)
 
 

@@ -197,7 +197,10 @@ def text_problem(value: str | None, limit: int) -> str | None:
         return None
     if len(value) > limit:
         return f"is {len(value)} characters long; at most {limit}"
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 or unicodedata.category(c) == "Cf"
+           for c in value):
+        # Cf: invisible format characters such as U+202E, which reverses what follows: a
+        # printed name or reason would read other than it is stored.
         return "must not contain control characters (line breaks, tabs, ...)"
     return None
 

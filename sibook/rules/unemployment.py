@@ -58,10 +58,25 @@ def _benefit(average_salary: int, months: int, region: str, on: Period, trail: T
     trail.step(f"{pct(rate)} x {vnd(average_salary)} = {vnd(raw)}, capped at "
                f"{cap // minimum} x region {region} minimum {vnd(minimum)} = {vnd(cap)}: "
                f"{vnd(monthly)} a month")
+    duration = benefit_months(months, on, trail)
+    return UnemploymentResult(monthly_benefit=monthly, duration_months=duration,
+                              explanation=trail.done())
+
+
+def benefit_months(months: int, on: Period, trail: Trail | None = None) -> int:
+    """How many months of benefit ``months`` of UI contributions give under the law in force in
+    ``on`` (0 below the minimum to qualify)."""
+    law, t = book(), trail or Trail({})
+
+    def param(name: str) -> int:
+        return int(t.fact(law.parameter(name, on)))
+
+    least = param("ui_min_months")
+    if months < least:
+        return 0
     base, band = param("ui_base_duration"), param("ui_base_band_months")
     step, most = param("ui_step_months"), param("ui_max_duration")
     duration = min(base + max(months - band, 0) // step, most)
-    trail.step(f"{least}..{band} months give {base} months, +1 per further {step} months, "
-               f"at most {most}: {months} months give {duration} months")
-    return UnemploymentResult(monthly_benefit=monthly, duration_months=duration,
-                              explanation=trail.done())
+    t.step(f"{least}..{band} months give {base} months, +1 per further {step} months, "
+           f"at most {most}: {months} months give {duration} months")
+    return duration

@@ -294,3 +294,17 @@ def test_an_unemployment_benefit_uses_reserved_months_after_the_new_ones(
     totals = book_of(engine, pid)["totals"]
     assert (totals["ui_months"], totals["ui_reserved_months"], totals["ui_months_used"]) == \
         (0, 0, 48)
+
+
+def test_an_unemployment_benefit_lasts_no_longer_than_the_months_paid_give(
+        engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)  # 18 months: 3 months of benefit
+    claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-5", date(2025, 7, 5),
+                             date(2025, 6, 30)))
+    with pytest.raises(ValidationError) as long:
+        settle(engine, pid, "HS-TN-5", Decision("settled", date(2025, 7, 20), "9/QĐ",
+                                                monthly_amount=5_400_000,
+                                                from_month=Period(2025, 7), months=4))
+    assert long.value.problems[0].field == "months"
+    assert "give at most 3 months" in long.value.problems[0].reason
