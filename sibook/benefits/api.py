@@ -54,6 +54,9 @@ class ClaimIn(_Input):
         "labour contract ended; lump_sum: none"))
     event_to: Day | None = Field(None, description="sickness/maternity: last day of leave")
     note: str | None = Field(None, max_length=domain.NOTE_MAX)
+    ground: str | None = Field(None, description=(
+        "lump_sum only, its ground under Law 41/2024 Art 70(1): "
+        + "; ".join(f"{k}: {v}" for k, v in domain.GROUNDS.items())))
 
 
 class DecisionIn(_Input):
@@ -97,6 +100,7 @@ class BenefitOut(BaseModel):
     event_from: date | None
     event_to: date | None
     note: str | None
+    ground: str | None
     recorded_at: str
     status: str = Field(description="claimed | settled | refused")
     decision: DecisionOut | None
@@ -126,7 +130,7 @@ def receive(personal_id: PersonalIdPath, body: ClaimIn, g: Receiver
     """Receive a claim (the dossier); the same dossier again answers its first record."""
     person_id = g.person(personal_id)
     claim = domain.Claim(body.regime, body.dossier_no, body.received_on, body.event_from,
-                         body.event_to, body.note)
+                         body.event_to, body.note, body.ground)
     return _recorded(g, person_id, lambda: receive_claim(
         session=g.session, person_id=person_id, personal_id=personal_id, claim=claim,
         actor=g.principal.actor_id))

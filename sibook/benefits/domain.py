@@ -52,6 +52,18 @@ EVENT: dict[Regime, tuple[str | None, str | None]] = {
     Regime.UNEMPLOYMENT: ("the day the labour contract ended", None),
 }
 
+# Why a one-time withdrawal may be paid (Law 41/2024 Art 70(1) a-f, FACTS §4.2): a claim names
+# one. The record checks a and e; b, c, d and f rest on the dossier's papers.
+GROUNDS: dict[str, str] = {
+    "retirement_age": "a) reached retirement age with under 15 years of SI",
+    "emigration": "b) emigrating to settle abroad",
+    "illness": "c) cancer, polio, decompensated cirrhosis, severe TB or AIDS",
+    "incapacity": "d) at least 81% loss of working capacity or particularly severe disability",
+    "before_2025_07": "e) contributed before 1 July 2025, then 12 months outside SI, with under "
+                      "20 years paid",
+    "armed_forces": "f) leaving the armed forces, not continuing SI, without a pension",
+}
+
 # Employment Law 74/2025 (FACTS §4.6): 3 months for 12-36 months paid, one more per 12, max 12.
 UI_MONTHS = range(3, 13)
 LEAVE_REGIMES = (Regime.SICKNESS, Regime.MATERNITY)
@@ -77,6 +89,7 @@ class Claim:
     event_from: date | None = None
     event_to: date | None = None
     note: str | None = None
+    ground: str | None = None  # one-time withdrawal only: a key of GROUNDS
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,11 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
             bad(field, f"a {c.regime} claim needs {meaning}")
         elif meaning is None and given is not None:
             bad(field, f"a {c.regime} claim takes no {field}")
+    if c.regime is Regime.LUMP_SUM and c.ground not in GROUNDS:
+        bad("ground", f"a one-time withdrawal names its ground (Law 41/2024 Art 70): one of "
+                      f"{', '.join(GROUNDS)}; got {c.ground!r}")
+    elif c.regime is not Regime.LUMP_SUM and c.ground is not None:
+        bad("ground", f"only a one-time withdrawal names a ground, not a {c.regime} claim")
     if c.event_from and c.event_to and c.event_to < c.event_from:
         bad("event_to", f"{c.event_to.isoformat()} is before event_from "
                         f"{c.event_from.isoformat()}")
@@ -244,7 +262,8 @@ def entry(b: Benefit) -> dict[str, Any]:
                            "received_on": c.received_on.isoformat(), "status": b.status}
     optional: dict[str, Any] = {
         "event_from": c.event_from and c.event_from.isoformat(),
-        "event_to": c.event_to and c.event_to.isoformat(), "note": c.note}
+        "event_to": c.event_to and c.event_to.isoformat(), "note": c.note,
+        "ground": c.ground}
     if d is not None:
         optional |= {"decided_on": d.decided_on.isoformat(), "decision_no": d.decision_no,
                      "amount": d.amount, "monthly_amount": d.monthly_amount,

@@ -34,7 +34,7 @@ def benefits_of_many(*, session: Session, person_ids: Sequence[int]
 
 def claim_of(row: BenefitClaim) -> Claim:
     return Claim(Regime(row.regime), row.dossier_no, row.received_on, row.event_from,
-                 row.event_to, row.note)
+                 row.event_to, row.note, row.ground)
 
 
 def decision_of(row: BenefitDecision) -> Decision:

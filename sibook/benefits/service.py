@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from sibook import law
 from sibook.benefits.domain import (
     NAMES,
     SETTLED,
@@ -40,11 +41,14 @@ from sibook.core.errors import (
     ValidationError,
 )
 from sibook.core.period import Period
+from sibook.law import NoRuleInForce
+from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.registry.store import Person
 from sibook.rules.unemployment import benefit_months
 
 COVERED_KINDS = ("compulsory", "foreign")
+BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
 
 
 class SameOfficer(SibookError):
@@ -84,7 +88,7 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
         person_id=person_id, claim_no=number, regime=str(claim.regime),
         dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
         event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
-        recorded_by=actor[:64]))
+        ground=claim.ground, recorded_by=actor[:64]))
     return _answer(session, personal_id, session.get_one(BenefitClaim, (person_id, number)),
                    replayed=False)
 
@@ -195,7 +199,45 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 f"no SI in the 12 months before {month}: maternity benefits need contributions "
                 "in the year before the leave (FACTS §4.4)"))]
     if c.regime is Regime.LUMP_SUM:
-        return _still_contributing(si, Period.of(c.received_on))
+        return (_still_contributing(si, Period.of(c.received_on))
+                or _lump_sum_ground(session, person_id, c, si))
+    return []
+
+
+def _lump_sum_ground(session: Session, person_id: int, c: Claim,
+                     si: list[contributions.ParticipationRow]) -> list[Problem]:
+    """Grounds a) and e) of Law 41/2024 Art 70(1), checked against the record (FACTS §4.2)."""
+    if c.ground not in ("retirement_age", "before_2025_07"):
+        return []  # b, c, d, f: the dossier's papers (passport and visa, medical board, ...)
+    month = Period.of(c.received_on)
+    years = book.assemble_person(session=session, person_id=person_id,
+                                 as_of=c.received_on)["totals"]["si_months"] / 12
+    if c.ground == "retirement_age":
+        facts = registry.person_facts(session=session, person_id=person_id)
+        born = Period.of(facts.birth_date)
+        sex: Sex = "female" if facts.sex == "female" else "male"
+        try:
+            reached = born + law.book().retirement_age(sex, born).value
+        except NoRuleInForce:  # reached before the table's first year: long retired
+            reached = born
+        if month <= reached:  # retired at the end of the month the age is reached
+            return [Problem(field="ground", reason=(
+                f"retirement age is reached in {reached}: ground a) applies from the month "
+                "after it"))]
+        if years >= 15:
+            return [Problem(field="ground", reason=(
+                f"{years:.1f} years of SI: at 15 or more a pension is due, not a one-time "
+                "withdrawal (ground a)"))]
+        return []
+    if not any(p.from_month < BEFORE_2025_07 for p in si):
+        return [Problem(field="ground", reason=(
+            "no SI before 2025-07: ground e) is for those who contributed before 1 July 2025"))]
+    if any(p.to_month is None or p.to_month >= month - 12 for p in si):
+        return [Problem(field="ground", reason=(
+            f"SI in the 12 months before {month}: ground e) needs 12 months outside SI"))]
+    if years >= 20:
+        return [Problem(field="ground", reason=(
+            f"{years:.1f} years of SI: ground e) is for under 20 years"))]
     return []
 
 
@@ -288,7 +330,7 @@ def _answer(session: Session, personal_id: str, row: BenefitClaim, *,
         "personal_id": personal_id, "dossier_no": c.dossier_no, "regime": str(c.regime),
         "regime_name": NAMES[c.regime], "received_on": c.received_on.isoformat(),
         "event_from": c.event_from and c.event_from.isoformat(),
-        "event_to": c.event_to and c.event_to.isoformat(), "note": c.note,
+        "event_to": c.event_to and c.event_to.isoformat(), "note": c.note, "ground": c.ground,
         "recorded_at": _utc(row.recorded_at).isoformat(), "status": b.status,
         "decision": None if d is None or decision is None else {
             "outcome": d.outcome, "decided_on": d.decided_on.isoformat(),

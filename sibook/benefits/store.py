@@ -48,6 +48,7 @@ class BenefitClaim(Base):
     event_from: Mapped[date | None] = mapped_column(Date)
     event_to: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(200))
+    ground: Mapped[str | None] = mapped_column(String(16))  # one-time withdrawal: Art 70 a-f
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())

@@ -21,7 +21,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
-from sibook.benefits.domain import NAMES, Regime
+from sibook.benefits.domain import GROUNDS, NAMES, Regime
 from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts
 
 __all__ = ["FONT", "FONT_BOLD", "render_pdf"]
@@ -196,11 +196,20 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
                    _vnd(u["due"]), _vnd(u["paid"])]
                   for r in book["sheets"] for u in r.get("unpaid", ())])
     _section(pdf, "CHẾ ĐỘ ĐÃ ĐỀ NGHỊ VÀ GIẢI QUYẾT",
-             ["Chế độ", "Số hồ sơ", "Ngày nhận", "Tình trạng", "Quyết định", "Chi trả / lý do"],
-             [[NAMES[Regime(b["regime"])], b["dossier_no"], _date(b["received_on"]),
-               STATUS[b["status"]],
+             ["Chế độ", "Hồ sơ, ngày nhận", "Sự kiện", "Tình trạng", "Quyết định",
+              "Chi trả / lý do"],
+             [[NAMES[Regime(b["regime"])], f"{b['dossier_no']} ngày {_date(b['received_on'])}",
+               _benefit_event(b), STATUS[b["status"]],
                f"{b['decision_no']} ngày {_date(b['decided_on'])}" if "decided_on" in b else "",
                _benefit_paid(b)] for b in book["benefits"]])
+
+
+def _benefit_event(b: dict[str, Any]) -> str:
+    """The days a benefit is for (leave: first to last day), or a withdrawal's ground."""
+    if "ground" in b:
+        return f"căn cứ Điều 70 khoản 1 điểm {GROUNDS[b['ground']][0]}"
+    days = [_date(b[k]) for k in ("event_from", "event_to") if k in b]
+    return " – ".join(days)
 
 
 def _benefit_paid(b: dict[str, Any]) -> str:
@@ -304,7 +313,13 @@ def _wrap(pdf: FPDF, text: str, width: float, *, pad: float = PAD) -> list[str]:
             continue
         space = _width(pdf, " ")  # widths add up: no kerning without shaping
         line, line_width = "", 0.0
-        for word in paragraph.split(" "):
+        for whole in paragraph.split(" "):
+            *parts, word = _pieces(pdf, whole, room)
+            if parts:  # a word wider than the cell (a long number): broken where it must be
+                if line:
+                    lines.append(line)
+                lines += parts
+                line = ""
             word_width = _width(pdf, word)
             if line and line_width + space + word_width > room:
                 lines.append(line)
@@ -315,6 +330,19 @@ def _wrap(pdf: FPDF, text: str, width: float, *, pad: float = PAD) -> list[str]:
                 line, line_width = word, word_width
         lines.append(line)
     return lines
+
+
+def _pieces(pdf: FPDF, word: str, room: float) -> list[str]:
+    """``word`` as is when it fits ``room``, else cut into pieces that each fit."""
+    if _width(pdf, word) <= room:
+        return [word]
+    pieces, piece = [], ""
+    for ch in word:
+        if piece and _width(pdf, piece + ch) > room:
+            pieces.append(piece)
+            piece = ""
+        piece += ch
+    return [*pieces, piece]
 
 
 def _width(pdf: FPDF, text: str) -> float:

@@ -59,6 +59,8 @@ def claim(
         "labour contract ended.")),
     event_to: str = typer.Option(None, "--to", help="sickness/maternity: last day of leave."),
     note: str = typer.Option(None, "--note", help="A short note (200 characters)."),
+    ground: str = typer.Option(None, "--ground", help=(
+        "lump_sum only, its ground (Law 41/2024 Art 70): " + ", ".join(domain.GROUNDS) + ".")),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -68,7 +70,7 @@ def claim(
             f"one of {', '.join(domain.Regime)}; got {regime!r}"))], as_json, {"recorded": False})
     c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
-                     None if event_to is None else parse_date(event_to, "--to"), note)
+                     None if event_to is None else parse_date(event_to, "--to"), note, ground)
     result = _run(personal_id, realm, Action.BENEFIT_CLAIM, "benefits claim", as_json,
                   lambda s, pid: receive_claim(session=s, person_id=pid,
                                                personal_id=personal_id, claim=c,
@@ -133,6 +135,7 @@ def _paid(d: dict[str, Any]) -> str:
              f"{d['monthly_amount']:,} VND a month from {d['from_month']}"
              + (f" for {d['months']} months" if d["months"] else "")
              if d["monthly_amount"] else "",
+             f"{d['days']} days of leave" if d["days"] else "",
              f"{d['months_settled']} months settled" if d["months_settled"] else ""]
     return ": " + "; ".join(p for p in parts if p)
 

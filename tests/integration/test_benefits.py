@@ -168,7 +168,7 @@ def test_a_one_time_withdrawal_pays_out_the_months_and_later_months_count_anew(
         engine: Engine) -> None:
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid)
-    withdrawal = Claim(Regime.LUMP_SUM, "HS-LS-1", date(2025, 10, 1))
+    withdrawal = Claim(Regime.LUMP_SUM, "HS-LS-1", date(2025, 10, 1), ground="emigration")
     claim(engine, pid, withdrawal)
     before = book_of(engine, pid)["totals"]
     assert before["si_months"] == 18 and "si_months_paid_out" not in before
@@ -184,7 +184,8 @@ def test_a_withdrawal_is_refused_while_still_contributing(engine: Engine) -> Non
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid, until=None)
     with pytest.raises(ValidationError) as still:
-        claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-2", date(2025, 10, 1)))
+        claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-2", date(2025, 10, 1),
+                                 ground="emigration"))
     assert "still contributing in 2025-10" in still.value.problems[0].reason
 
 
@@ -264,7 +265,7 @@ def test_no_unemployment_benefit_while_still_employed(engine: Engine) -> None:
 def test_a_withdrawal_is_not_settled_once_the_person_went_back_to_work(engine: Engine) -> None:
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid)
-    claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-3", date(2025, 10, 1)))
+    claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-3", date(2025, 10, 1), ground="emigration"))
     with unit_of_work(engine) as s:  # hired again from 2025-10
         s.execute(insert(metadata.tables["si_periods"]).values(
             person_id=registry.person_id_of(session=s, personal_id=pid), seq=2,
@@ -308,3 +309,23 @@ def test_an_unemployment_benefit_lasts_no_longer_than_the_months_paid_give(
                                                 from_month=Period(2025, 7), months=4))
     assert long.value.problems[0].field == "months"
     assert "give at most 3 months" in long.value.problems[0].reason
+
+
+def test_the_grounds_the_record_can_check_are_checked(engine: Engine) -> None:
+    """Law 41/2024 Art 70(1): a) retirement age with under 15 years; e) SI before 2025-07, then
+    12 months outside SI, with under 20 years."""
+    a, b = setup_workers(engine, 2)  # men born in 1990: far from retirement age
+    worked(engine, a)
+    worked(engine, b, until=Period(2024, 12))
+    with pytest.raises(ValidationError) as young:
+        claim(engine, a, Claim(Regime.LUMP_SUM, "HS-LS-A", date(2025, 10, 1),
+                               ground="retirement_age"))
+    assert "retirement age is reached in 2052-01" in young.value.problems[0].reason  # 62 (men)
+    with pytest.raises(ValidationError) as recent:  # out of SI only since 2025-07
+        claim(engine, a, Claim(Regime.LUMP_SUM, "HS-LS-E", date(2025, 10, 1),
+                               ground="before_2025_07"))
+    assert "SI in the 12 months before 2025-10" in recent.value.problems[0].reason
+    done = claim(engine, b, Claim(Regime.LUMP_SUM, "HS-LS-E2", date(2026, 1, 5),
+                                  ground="before_2025_07"))
+    assert (done["status"], done["ground"]) == ("claimed", "before_2025_07")
+    assert book_of(engine, b)["benefits"][0]["ground"] == "before_2025_07"

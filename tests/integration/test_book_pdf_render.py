@@ -104,3 +104,30 @@ def test_a_restricted_realms_book_says_why_it_shows_no_sheets() -> None:
     text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "bí mật nhà nước" in text and "6 năm 11" in text
     assert "TỜ RỜI" not in text and "BẢO HIỂM THẤT NGHIỆP" not in text
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_benefits_are_listed_and_a_long_unbroken_reason_stays_inside_its_cell() -> None:
+    reason = "x" * 300  # an agency's longest reason, with no space to break at
+    benefits = [
+        {"regime": "sickness", "dossier_no": "HS-0001", "received_on": "2026-11-10",
+         "status": "settled", "event_from": "2026-11-02", "event_to": "2026-11-06",
+         "decided_on": "2026-11-17", "decision_no": "12/QĐ-BHXH", "amount": 2_100_000,
+         "days": 5},
+        {"regime": "lump_sum", "dossier_no": "HS-0002", "received_on": "2026-11-12",
+         "status": "refused", "ground": "before_2025_07", "decided_on": "2026-11-20",
+         "decision_no": "13/QĐ-BHXH", "reason": reason}]
+    pdf = pdfium.PdfDocument(render_pdf(
+        {**BOOK, "benefits": benefits}, version=1, content_hash="ab" * 32,
+        issuer="Bảo hiểm xã hội Việt Nam", issued_at=datetime(2026, 11, 26, tzinfo=UTC)
+        .isoformat(), qr_png=qr_png("SIB1:TEST")))
+    page = pdf[len(pdf) - 1]
+    text = page.get_textpage().get_text_range()
+    listed = text[text.index("CHẾ ĐỘ ĐÃ ĐỀ NGHỊ"):]
+    assert "Ốm đau HS-0001 ngày 10/11/2026 02/11/2026 – 06/11/2026 đã giải quyết" in listed
+    assert "2.100.000 đ một lần; 5 ngày\r\nnghỉ" in listed  # wrapped in its cell
+    assert "căn cứ Điều 70 khoản 1 điểm e" in listed
+    assert listed.replace("\r\n", "").count("x") >= 300  # all of it, wrapped
+    textpage = page.get_textpage()
+    right = max(textpage.get_charbox(i)[2] for i in range(textpage.count_chars()))
+    assert right <= page.get_width()  # nothing runs off the page

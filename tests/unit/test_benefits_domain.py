@@ -42,8 +42,18 @@ def fields_of(problems: list[object]) -> set[str]:
 ])
 def test_each_regime_takes_the_event_dates_it_has(regime: Regime, event_from: date | None,
                                                   event_to: date | None, bad: set[str]) -> None:
-    problems = check_claim(Claim(regime, "HS-1", RECEIVED, event_from, event_to), TODAY)
+    ground = "emigration" if regime is Regime.LUMP_SUM else None
+    problems = check_claim(Claim(regime, "HS-1", RECEIVED, event_from, event_to, None, ground),
+                           TODAY)
     assert fields_of(problems) == bad
+
+
+def test_a_one_time_withdrawal_names_its_ground_and_nothing_else_does() -> None:
+    assert fields_of(check_claim(Claim(Regime.LUMP_SUM, "HS-1", RECEIVED), TODAY)) == {"ground"}
+    assert fields_of(check_claim(Claim(Regime.LUMP_SUM, "HS-1", RECEIVED, ground="holiday"),
+                                 TODAY)) == {"ground"}
+    assert fields_of(check_claim(Claim(Regime.PENSION, "HS-1", RECEIVED, date(2026, 6, 1),
+                                       ground="emigration"), TODAY)) == {"ground"}
 
 
 def test_a_claim_names_every_problem_at_once() -> None:

@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('event_from', sa.Date(), nullable=True),
     sa.Column('event_to', sa.Date(), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=True),
+    sa.Column('ground', sa.String(length=16), nullable=True),
     sa.Column('recorded_by', sa.String(length=64), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.CheckConstraint("regime IN ('sickness','maternity','occupational','pension','survivorship','lump_sum','unemployment')", name=op.f('ck_benefit_claims_regime')),
