@@ -313,14 +313,12 @@ def _wrap(pdf: FPDF, text: str, width: float, *, pad: float = PAD) -> list[str]:
             continue
         space = _width(pdf, " ")  # widths add up: no kerning without shaping
         line, line_width = "", 0.0
-        for whole in paragraph.split(" "):
-            *parts, word = _pieces(pdf, whole, room)
-            if parts:  # a word wider than the cell (a long number): broken where it must be
-                if line:
-                    lines.append(line)
-                lines += parts
-                line = ""
+        for word in paragraph.split(" "):
             word_width = _width(pdf, word)
+            if word_width > room:  # wider than the cell (a long number): broken where it must be
+                *parts, word = _pieces(pdf, word, room)
+                lines += [line, *parts] if line else parts
+                line, word_width = "", _width(pdf, word)
             if line and line_width + space + word_width > room:
                 lines.append(line)
                 line = ""
@@ -333,9 +331,7 @@ def _wrap(pdf: FPDF, text: str, width: float, *, pad: float = PAD) -> list[str]:
 
 
 def _pieces(pdf: FPDF, word: str, room: float) -> list[str]:
-    """``word`` as is when it fits ``room``, else cut into pieces that each fit."""
-    if _width(pdf, word) <= room:
-        return [word]
+    """``word`` cut into pieces that each fit ``room``."""
     pieces, piece = [], ""
     for ch in word:
         if piece and _width(pdf, piece + ch) > room:
