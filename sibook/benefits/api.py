@@ -156,7 +156,7 @@ def _recorded(g: Guard, person_id: int, record: Callable[[], dict[str, Any]]
     try:
         result = record()
     except BenefitConflict as exc:  # answered here: the 409 names the field that differs
-        g.refuse(exc, "refused", (person_id,))
+        g.refuse(exc, "refused", (person_id,) if exc.holder is None else (person_id, exc.holder))
         return JSONResponse(status_code=status.HTTP_409_CONFLICT,
                             content={"errors": [{"field": exc.field, "reason": str(exc)}]})
     except ValidationError as exc:  # its checks read the person's record: logged as refused

@@ -56,11 +56,14 @@ class SameOfficer(SibookError):
 
 
 class BenefitConflict(ConflictError):
-    """The dossier or decision was recorded before with other content: ``field`` says where."""
+    """The dossier or decision was recorded before with other content: ``field`` says where;
+    ``holder``: the person the dossier is recorded for, when another (the attempt is theirs to
+    see in their access log too, as a registration of their number is)."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, holder: int | None = None) -> None:
         super().__init__(reason)
         self.field = field
+        self.holder = holder
 
 
 def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: Claim,
@@ -76,7 +79,7 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
     if earlier is not None:
         if earlier.person_id != person_id:
             raise BenefitConflict("dossier_no", f"dossier {earlier.dossier_no} is recorded for "
-                                                "another person")
+                                                "another person", holder=earlier.person_id)
         _same("dossier", earlier.dossier_no, claim_of(earlier), claim)
         return _answer(session, personal_id, earlier, replayed=True)
     problems = _eligible(session, person_id, claim)

@@ -37,8 +37,10 @@ def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bo
             return result
     except (BenefitConflict, ValidationError, NotFoundError) as exc:
         if person_id is not None:  # its checks read the person's record: logged, though refused
+            holder = exc.holder if isinstance(exc, BenefitConflict) else None
             with unit_of_work(ready_engine()) as session:
-                logged(session, action, command, [person_id], outcome="refused")
+                logged(session, action, command,
+                       [person_id] if holder is None else [person_id, holder], outcome="refused")
         problems = ([Problem(field=exc.field, reason=str(exc))]
                     if isinstance(exc, BenefitConflict) else
                     [Problem(field="dossier_no", reason=str(exc))]

@@ -149,3 +149,16 @@ def test_an_officer_with_both_roles_does_not_decide_what_they_received(api: Api)
 def test_a_control_character_in_a_note_is_refused_by_field(api: Api) -> None:
     r = api.claim(CLERK, OWN, {**SICK, "note": "a\u0000b"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note"
+
+
+def test_a_dossier_of_another_realms_person_is_a_plain_409_in_the_holders_log(api: Api) -> None:
+    defence_clerk = Officer("mod-clerk", "defence", None, frozenset({"clerk"}))
+    assert api.claim(defence_clerk, HIDDEN).status_code == 201
+    clash = api.claim(CLERK, OWN)  # the same dossier number, for a civil person
+    assert clash.status_code == 409
+    assert clash.json()["errors"] == [{"field": "dossier_no", "reason":
+                                       "dossier HS-0001 is recorded for another person"}]
+    with unit_of_work(api.engine) as s:
+        rows = s.execute(select(AccessLogEntry.person_id, AccessLogEntry.outcome)
+                         .where(AccessLogEntry.actor_id == "hn-clerk")).all()
+    assert len({pid for pid, outcome in rows if outcome == "refused"}) == 2  # both persons
