@@ -164,7 +164,8 @@ def _text(value: object) -> str:
 
 def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     """What the person's record must show for the claim to be received."""
-    born = registry.person_facts(session=session, person_id=person_id).birth_date
+    facts = registry.person_facts(session=session, person_id=person_id)
+    born = facts.birth_date
     if c.event_from is not None and c.event_from < born:
         return [Problem(field="event_from", reason=(
             f"{c.event_from.isoformat()} is before the person was born ({born.isoformat()})"))]
@@ -203,20 +204,23 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "in the year before the leave (FACTS §4.4)"))]
     if c.regime is Regime.LUMP_SUM:
         return (_still_contributing(si, Period.of(c.received_on))
-                or _lump_sum_ground(session, person_id, c, si))
+                or _lump_sum_ground(session, person_id, c, si, facts))
     return []
 
 
 def _lump_sum_ground(session: Session, person_id: int, c: Claim,
-                     si: list[contributions.ParticipationRow]) -> list[Problem]:
+                     si: list[contributions.ParticipationRow],
+                     facts: registry.PersonFacts) -> list[Problem]:
     """Grounds a) and e) of Law 41/2024 Art 70(1), checked against the record (FACTS §4.2)."""
     if c.ground not in ("retirement_age", "before_2025_07"):
         return []  # b, c, d, f: the dossier's papers (passport and visa, medical board, ...)
     month = Period.of(c.received_on)
-    years = book.assemble_person(session=session, person_id=person_id,
-                                 as_of=c.received_on)["totals"]["si_months"] / 12
+
+    def years() -> float:  # the book's count: assembled only when the cheaper checks pass
+        return float(book.assemble_person(session=session, person_id=person_id,
+                                          as_of=c.received_on)["totals"]["si_months"]) / 12
+
     if c.ground == "retirement_age":
-        facts = registry.person_facts(session=session, person_id=person_id)
         born = Period.of(facts.birth_date)
         sex: Sex = "female" if facts.sex == "female" else "male"
         try:
@@ -227,9 +231,9 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
             return [Problem(field="ground", reason=(
                 f"retirement age is reached in {reached}: ground a) applies from the month "
                 "after it"))]
-        if years >= 15:
+        if (paid := years()) >= 15:
             return [Problem(field="ground", reason=(
-                f"{years:.1f} years of SI: at 15 or more a pension is due, not a one-time "
+                f"{paid:.1f} years of SI: at 15 or more a pension is due, not a one-time "
                 "withdrawal (ground a)"))]
         return []
     if not any(p.from_month < BEFORE_2025_07 for p in si):
@@ -238,9 +242,9 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
     if any(p.to_month is None or p.to_month >= month - 12 for p in si):
         return [Problem(field="ground", reason=(
             f"SI in the 12 months before {month}: ground e) needs 12 months outside SI"))]
-    if years >= 20:
+    if (paid := years()) >= 20:
         return [Problem(field="ground", reason=(
-            f"{years:.1f} years of SI: ground e) is for under 20 years"))]
+            f"{paid:.1f} years of SI: ground e) is for under 20 years"))]
     return []
 
 
@@ -275,14 +279,13 @@ def _overlapping(session: Session, person_id: int, c: Claim) -> str | None:
     rows = session.scalars(select(BenefitClaim).where(
         BenefitClaim.person_id == person_id, BenefitClaim.regime == str(c.regime),
         BenefitClaim.claim_no.not_in(decided))).all()
-    start = c.event_from
-    end = c.event_to or c.event_from
     for r in rows:
-        if start is None or r.event_from is None:
+        if c.event_from is None or r.event_from is None:
             if c.regime is Regime.LUMP_SUM:
                 continue  # after a withdrawal, new months may be withdrawn again
             return r.dossier_no
-        if start <= (r.event_to or r.event_from) and r.event_from <= (end or start):
+        if (c.event_from <= (r.event_to or r.event_from)
+                and r.event_from <= (c.event_to or c.event_from)):
             return r.dossier_no
     return None
 
