@@ -23,6 +23,7 @@ from fpdf.fonts import TTFFont
 
 from sibook.benefits.domain import GROUNDS, NAMES, Regime
 from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts
+from sibook.ids.countries import nationality_vi
 
 __all__ = ["FONT", "FONT_BOLD", "render_pdf"]
 SEX = {"male": "Nam", "female": "Nữ"}
@@ -92,7 +93,7 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
     for label, value in (("Họ và tên", h["full_name"].upper()),
                          ("Ngày sinh", _date(h["birth_date"])),
                          ("Giới tính", SEX.get(h["sex"], h["sex"])),
-                         ("Quốc tịch", h["nationality"]),
+                         ("Quốc tịch", nationality_vi(h["nationality"])),
                          ("Số định danh cá nhân", h["personal_id"]),
                          ("Mã số BHXH (cũ)", h["legacy_si_code"] or "—")):
         _line(pdf, f"{label}: {value}", height=9)

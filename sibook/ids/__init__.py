@@ -2,7 +2,7 @@
 province and country codes inside them, and the code lists a person is recorded by (nationality,
 ethnic group)."""
 
-from sibook.ids.countries import Country, countries, country
+from sibook.ids.countries import Country, countries, country, nationality_vi
 from sibook.ids.ethnic_groups import ethnic_group, ethnic_groups
 from sibook.ids.hi_card import (
     HiCard,
@@ -60,7 +60,8 @@ __all__ = [
     "hi_card_problems", "hi_group", "hi_groups", "historical_province", "historical_provinces",
     "inspect", "is_valid_hi_card", "is_valid_id_prefix", "is_valid_personal_id",
     "is_valid_province_code", "is_valid_si_code", "is_valid_unit_code", "make_enterprise_code",
-    "make_hi_card", "make_personal_id", "make_si_code", "parse_hi_card", "parse_personal_id",
+    "make_hi_card", "make_personal_id", "make_si_code", "nationality_vi", "parse_hi_card",
+    "parse_personal_id",
     "personal_id_problems", "province_2025", "province_by_id_prefix", "provinces_2025",
     "si_code_problems", "unit_code_kind", "unit_code_problems",
 ]

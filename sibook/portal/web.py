@@ -27,6 +27,7 @@ from sibook.access.principals import Citizen, Forbidden
 from sibook.api.deps import SessionDep
 from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import NotFoundError
+from sibook.ids.countries import nationality_vi
 
 SEX = {"male": "Nam / Male", "female": "Nữ / Female"}
 templates = Jinja2Templates(env=Environment(
@@ -45,6 +46,7 @@ def utc(at: datetime) -> str:
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, utc=utc, sex=lambda s: SEX.get(s, s),
+                             nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
                              benefit_status=lambda s: BENEFIT_STATUS.get(s, s))
 

@@ -40,7 +40,9 @@ def test_page_one_renders_to_a_non_blank_image(tmp_path: object) -> None:
     image = page.render(scale=1).to_pil().convert("L")
     dark = sum(image.histogram()[:128])
     assert dark > 0.01 * image.width * image.height  # text and the QR, not an empty page
-    assert "NGUYỄN THỊ HỒNG" in page.get_textpage().get_text_range()
+    text = page.get_textpage().get_text_range()
+    assert "NGUYỄN THỊ HỒNG" in text
+    assert "Quốc tịch: Việt Nam" in text  # the name, not the code the record holds
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")

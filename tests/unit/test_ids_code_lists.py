@@ -7,7 +7,14 @@ import unicodedata
 
 import pytest
 
-from sibook.ids import birth_countries, countries, country, ethnic_group, ethnic_groups
+from sibook.ids import (
+    birth_countries,
+    countries,
+    country,
+    ethnic_group,
+    ethnic_groups,
+    nationality_vi,
+)
 from sibook.seed.names import ETHNICITIES
 
 
@@ -25,6 +32,17 @@ def test_the_nationalities_of_vietnams_foreign_workers_are_codes(code: str) -> N
 @pytest.mark.parametrize("text", ["vn", "Vietnam", "VNM", "XK", "EU", "UK"])
 def test_what_is_not_an_assigned_alpha2_code_is_no_country(text: str) -> None:
     assert country(text) is None
+
+
+@pytest.mark.parametrize(("code", "name"), [("VN", "Việt Nam"), ("KR", "Hàn Quốc"),
+                                            ("CN", "Trung Quốc"), ("LA", "Lào")])
+def test_a_book_prints_a_nationality_by_its_vietnamese_name(code: str, name: str) -> None:
+    assert nationality_vi(code) == name
+
+
+def test_every_code_has_a_vietnamese_name_and_a_value_that_is_no_code_prints_as_itself() -> None:
+    assert all(c.name_vi.strip() == c.name_vi != "" for c in countries().values())
+    assert nationality_vi("XK") == "XK"
 
 
 def test_every_country_a_birth_abroad_is_registered_in_has_an_iso_code() -> None:
