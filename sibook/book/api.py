@@ -22,6 +22,7 @@ from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
+from sibook.book.schema import BookAnswer
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.registry import service as registry
 from sibook.signing import status
@@ -57,7 +58,9 @@ def _current(g: Guard, personal_id: str) -> versions.Version:
     return version
 
 
-@router.get("/books/{personal_id}")
+@router.get("/books/{personal_id}", response_model=None, responses={
+    200: {"model": BookAnswer, "description": "The current version of the book (recorded "
+                                              "first if the facts changed)"}})
 def read_book(personal_id: PersonalIdPath, g: ReadGuard) -> dict[str, Any]:
     v = _current(g, personal_id)
     return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,

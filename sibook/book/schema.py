@@ -1,0 +1,177 @@
+"""The book's JSON as the API documents it (``GET /api/v1/books/{personal_id}``).
+
+The payload itself is built by ``assemble`` as plain dicts and hashed as such; these models only
+describe it in the OpenAPI contract. ``extra="forbid"`` everywhere, and a test validates seeded
+books of every kind (compulsory, voluntary, with benefits, restricted) against them, so a key
+added to the book without being described here fails the suite.
+
+Fields typed ``X | None = None`` with "absent" in their description are left out of the JSON
+when they do not apply (the content hash covers exactly what is there); the others are always
+present, ``null`` where the description says so.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sibook.api.rules import FundShares  # the same per-fund shares the rules answer
+from sibook.benefits.domain import Regime
+
+MONTH = r"^\d{4}-\d{2}$"
+DAY = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class BookHeader(_Strict):
+    personal_id: str = Field(description="12-digit personal identification number")
+    legacy_si_code: str | None = Field(description="The 10-digit SI code used before the "
+                                                   "personal ID replaced it, or null")
+    full_name: str
+    birth_date: str = Field(pattern=DAY)
+    sex: Literal["male", "female"]
+    nationality: str = Field(description="ISO 3166-1 alpha-2 code, e.g. VN")
+    realm: Literal["civil", "defence", "public_security"]
+
+
+class BookOwedMonth(_Strict):
+    month: str = Field(pattern=MONTH)
+    status: Literal["unpaid", "partly_paid"]
+    due: int | None = Field(description="null: the law cannot price the month at the declared "
+                                        "income")
+    paid: int
+
+
+class BookSheetRow(_Strict):
+    """Consecutive months with the same employer, job, salary basis, allowances and amounts."""
+
+    from_: str = Field(alias="from", pattern=MONTH)
+    to: str | None = Field(pattern=MONTH, description="Last month; null while ongoing")
+    months: int
+    kind: Literal["compulsory", "foreign", "voluntary"]
+    employer_code: str | None = Field(description="null for voluntary months")
+    employer_name: str | None
+    job_title: str | None
+    salary_basis: int = Field(description="VND a month (declared income when voluntary)")
+    allowances: int
+    employer: FundShares | None = Field(description="The employer's share a month; null when "
+                                                "voluntary or no law table prices the month")
+    employee: FundShares | None = Field(description="The worker's (or participant's) share a "
+                                                "month; null when no law table prices it")
+    unpaid: list[BookOwedMonth] | None = Field(
+        None, description="BookVoluntary rows only (absent otherwise): months not paid in full, "
+                          "not counted until they are")
+
+
+class BookUIPeriod(_Strict):
+    from_: str = Field(alias="from", pattern=MONTH)
+    to: str | None = Field(pattern=MONTH, description="null while ongoing")
+    months: int
+    employer_code: str | None
+    salary_basis: int
+
+
+class BookHIPeriod(_Strict):
+    card_number: str
+    benefit_level: int = Field(ge=1, le=5)
+    valid_from: str = Field(pattern=DAY)
+    valid_to: str = Field(pattern=DAY)
+    initial_kcb_place: str = Field(description="Initial health-care registration place")
+
+
+class BookArrear(_Strict):
+    """A month the employer reported (and withheld the worker's share) but has not paid in
+    full; it does not count until paid."""
+
+    month: str = Field(pattern=MONTH)
+    employer_code: str | None
+    status: Literal["unpaid", "partly_paid"]
+    withheld: int | None = Field(description="The worker's share deducted from pay")
+    employer_due: int | None = Field(description="The employer's whole month, all workers")
+    employer_paid: int | None
+
+
+class BookBenefit(_Strict):
+    """A claim as received and, once decided, its decision (keys that do not apply absent)."""
+
+    regime: Regime
+    dossier_no: str
+    received_on: str = Field(pattern=DAY)
+    status: Literal["claimed", "settled", "refused"]
+    event_from: str | None = Field(None, pattern=DAY, description="Absent when not given")
+    event_to: str | None = Field(None, pattern=DAY, description="Absent when not given")
+    note: str | None = Field(None, description="Absent when not given")
+    ground: str | None = Field(None, description="One-time withdrawal: Law 41/2024 Art 70(1) "
+                                                 "ground (a-f); absent otherwise")
+    decided_on: str | None = Field(None, pattern=DAY, description="Absent until decided")
+    decision_no: str | None = Field(None, description="Absent until decided")
+    amount: int | None = Field(None, description="Paid once, VND; absent when not")
+    monthly_amount: int | None = Field(None, description="Paid each month, VND; absent when not")
+    from_month: str | None = Field(None, pattern=MONTH, description="First month of a monthly "
+                                                                    "benefit; absent otherwise")
+    months: int | None = Field(None, description="Months a monthly benefit lasts; absent "
+                                                 "otherwise")
+    days: int | None = Field(None, description="Days of leave paid; absent otherwise")
+    reason: str | None = Field(None, description="Why refused; absent otherwise")
+    months_settled: int | None = Field(None, description="SI months a one-time withdrawal paid "
+                                                         "out or UI months an unemployment "
+                                                         "benefit used; absent when none")
+
+
+class BookTotals(_Strict):
+    si_months: int = Field(description="Months of SI that count towards a benefit")
+    si_years: int
+    si_remaining_months: int = Field(description="si_months = 12 * si_years + this")
+    unpaid_months: int = Field(description="Reported or voluntary months not paid in full")
+    ui_months: int = Field(description="Months of UI paid since the last benefit")
+    ui_reserved_months: int = Field(description="Months of UI reserved from before it")
+    si_months_paid_out: int | None = Field(None, description="Absent unless a one-time "
+                                                             "withdrawal paid months out")
+    ui_months_used: int | None = Field(None, description="Absent unless an unemployment "
+                                                         "benefit used months")
+
+
+class BookVoluntaryPayment(_Strict):
+    paid_on: str = Field(pattern=DAY)
+    reference: str
+    amount: int
+
+
+class BookVoluntary(_Strict):
+    payments: list[BookVoluntaryPayment]
+    paid: int
+    credit: int = Field(description="Paid beyond the months due, kept for the next months")
+
+
+class Book(_Strict):
+    """The e-SI book's content (Decree 164/2025/ND-CP; the paper book's cover and sheets)."""
+
+    format: Literal["sibook-book/1"]
+    header: BookHeader
+    sheets: list[BookSheetRow] = Field(description="Empty in a restricted book")
+    ui_periods: list[BookUIPeriod] = Field(description="Empty in a restricted book")
+    hi_periods: list[BookHIPeriod]
+    arrears: list[BookArrear] = Field(description="Empty in a restricted book")
+    benefits: list[BookBenefit] = Field(description="Empty in a restricted book")
+    totals: BookTotals
+    voluntary: BookVoluntary | None = Field(None, description="Absent unless the person was ever "
+                                                          "a voluntary participant, and in "
+                                                          "restricted books")
+    restricted: Literal[True] | None = Field(
+        None, description="Present (true) only in a defence or public-security book, which "
+                          "shows the person and totals only")
+
+
+class BookAnswer(_Strict):
+    version: int = Field(ge=1)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$",
+                              description="SHA-256 of the canonical JSON of ``book`` (sorted "
+                                          "keys, no spaces, UTF-8)")
+    prev_hash: str | None = Field(pattern=r"^[0-9a-f]{64}$",
+                                  description="The previous version's content_hash; null for "
+                                              "version 1")
+    book: Book
