@@ -44,11 +44,12 @@ from sibook.core.period import Period
 from sibook.law import NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
-from sibook.registry.store import Person
+from sibook.registry.store import Employer, Person
 from sibook.rules.unemployment import benefit_months
 
 COVERED_KINDS = ("compulsory", "foreign")
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
+PENSION_YEARS = 15  # with the retirement age, years of SI that give a pension (Art 64, FACTS §4.1)
 
 
 class SameOfficer(SibookError):
@@ -183,7 +184,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
             return [Problem(field="regime", reason=(
                 f"no UI contributions before {ended}: unemployment benefit is for UI "
                 "participants"))]
-        return _still_employed(si, ui, ended + 1)
+        return (_still_employed(si, ui, ended + 1)
+                or _pension_due_instead(session, person_id, c, facts, ended))
     if not si:
         return [Problem(field="regime", reason="no SI participation on record before "
                                                f"{c.received_on.isoformat()}")]
@@ -217,24 +219,18 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
     month = Period.of(c.received_on)
 
     def years() -> float:  # the book's count: assembled only when the cheaper checks pass
-        return float(book.assemble_person(session=session, person_id=person_id,
-                                          as_of=c.received_on)["totals"]["si_months"]) / 12
+        return _si_years(session, person_id, c.received_on)
 
     if c.ground == "retirement_age":
-        born = Period.of(facts.birth_date)
-        sex: Sex = "female" if facts.sex == "female" else "male"
-        try:
-            reached = born + law.book().retirement_age(sex, born).value
-        except NoRuleInForce:  # reached before the table's first year: long retired
-            reached = born
+        reached = _retirement_month(facts)
         if month <= reached:  # retired at the end of the month the age is reached
             return [Problem(field="ground", reason=(
                 f"retirement age is reached in {reached}: ground a) applies from the month "
                 "after it"))]
-        if (paid := years()) >= 15:
+        if (paid := years()) >= PENSION_YEARS:
             return [Problem(field="ground", reason=(
-                f"{paid:.1f} years of SI: at 15 or more a pension is due, not a one-time "
-                "withdrawal (ground a)"))]
+                f"{paid:.1f} years of SI: at {PENSION_YEARS} or more a pension is due, not a "
+                "one-time withdrawal (ground a)"))]
         return []
     if not any(p.from_month < BEFORE_2025_07 for p in si):
         return [Problem(field="ground", reason=(
@@ -246,6 +242,36 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
         return [Problem(field="ground", reason=(
             f"{paid:.1f} years of SI: ground e) is for under 20 years"))]
     return []
+
+
+def _pension_due_instead(session: Session, person_id: int, c: Claim,
+                         facts: registry.PersonFacts, ended: Period) -> list[Problem]:
+    """Unemployment benefit is not paid to someone who, leaving work, already qualifies for a
+    pension: past retirement age with the years it needs (FACTS §4.6, §4.1)."""
+    if ended <= _retirement_month(facts):
+        return []
+    on = c.event_from or c.received_on
+    if (paid := _si_years(session, person_id, on)) < PENSION_YEARS:
+        return []
+    return [Problem(field="regime", reason=(
+        f"past retirement age with {paid:.1f} years of SI on {on.isoformat()}: a pension is "
+        "due, and unemployment benefit is not paid to someone who qualifies for one"))]
+
+
+def _retirement_month(facts: registry.PersonFacts) -> Period:
+    """The month the person reaches the statutory retirement age (retired at its end)."""
+    born = Period.of(facts.birth_date)
+    sex: Sex = "female" if facts.sex == "female" else "male"
+    try:
+        return born + law.book().retirement_age(sex, born).value
+    except NoRuleInForce:  # reached before the table's first year: long retired
+        return born
+
+
+def _si_years(session: Session, person_id: int, on: date) -> float:
+    """Years of SI that count on ``on``, as the book counts them."""
+    totals = book.assemble_person(session=session, person_id=person_id, as_of=on)["totals"]
+    return float(totals["si_months"]) / 12
 
 
 def _covers(first: Period, last: Period | None, month: Period) -> bool:
@@ -297,11 +323,11 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
     if d.outcome != SETTLED or c.regime not in (Regime.LUMP_SUM, Regime.UNEMPLOYMENT):
         return 0
     si = contributions.si_periods_of(session=session, person_id=person_id)
-    month = Period.of(d.decided_on)
-    problems = (_still_contributing(si, month) if c.regime is Regime.LUMP_SUM else
-                _still_employed(si, contributions.ui_periods_of(session=session,
-                                                                person_id=person_id),
-                                Period.of(c.event_from or c.received_on) + 1))
+    ui = contributions.ui_periods_of(session=session, person_id=person_id)
+    ended = Period.of(c.event_from or c.received_on)
+    problems = (_still_contributing(si, Period.of(d.decided_on)) if c.regime is Regime.LUMP_SUM
+                else _still_employed(si, ui, ended + 1)
+                or _above_ui_cap(session, ui, ended, d.monthly_amount))
     if problems:
         raise ValidationError(problems)
     totals = book.assemble_person(session=session, person_id=person_id,
@@ -323,6 +349,30 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
             f"{available} months of UI contributions give at most {allowed} months of benefit "
             "(3 for 12-36 months, one more per further 12, at most 12; FACTS §4.6)"))
     return ui_months_used(available, d.months or 0)
+
+
+def _above_ui_cap(session: Session, ui: list[contributions.UIRow], ended: Period,
+                  monthly: int | None) -> list[Problem]:
+    """A monthly unemployment benefit is at most 5 x the regional minimum wage in force at
+    termination (FACTS §4.6), in the region of the last employer that paid UI for the person
+    (the employer's region as recorded now, as the book's amounts use it). Unchecked for a
+    month no law table prices."""
+    last = max((u for u in ui if u.from_month <= ended), key=lambda u: u.from_month,
+               default=None)
+    employer = None if last is None else session.get(Employer, last.employer_id)
+    if monthly is None or employer is None:
+        return []
+    try:
+        minimum = law.regional_minimum(employer.region, ended).value
+        cap = int(law.parameter("ui_benefit_cap_multiplier", ended).value) * minimum
+    except NoRuleInForce:
+        return []
+    if monthly <= cap:
+        return []
+    return [Problem(field="monthly_amount", reason=(
+        f"{monthly:,} VND a month is above the cap of {cap:,}: {cap // minimum} x the region "
+        f"{employer.region} minimum wage in force at termination ({ended}; employer "
+        f"{employer.code}); `sibook rules unemployment` computes the benefit"))]
 
 
 def _answer(session: Session, personal_id: str, row: BenefitClaim, *,

@@ -19,7 +19,11 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
+from sibook.ids import make_personal_id
 from sibook.registry import service as registry
+from sibook.registry.domain import NewPerson
+from sibook.registry.population import LocalPopulationRegistry
+from sibook.registry.registration import register
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
 
 TODAY = date(2026, 3, 20)
@@ -329,3 +333,49 @@ def test_the_grounds_the_record_can_check_are_checked(engine: Engine) -> None:
                                   ground="before_2025_07"))
     assert (done["status"], done["ground"]) == ("claimed", "before_2025_07")
     assert book_of(engine, b)["benefits"][0]["ground"] == "before_2025_07"
+
+
+def test_a_monthly_unemployment_benefit_is_capped_at_five_regional_minimums(
+        engine: Engine) -> None:
+    """FACTS §4.6: at most 5 x the minimum wage of the employer's region in force at
+    termination (region I, June 2025: 4,960,000 VND)."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-6", date(2025, 7, 5),
+                             date(2025, 6, 30)))
+
+    def paying(monthly: int) -> Decision:
+        return Decision("settled", date(2025, 7, 20), "10/QĐ", monthly_amount=monthly,
+                        from_month=Period(2025, 7), months=3)
+
+    with pytest.raises(ValidationError) as above:
+        settle(engine, pid, "HS-TN-6", paying(24_800_001))
+    assert above.value.problems[0].field == "monthly_amount"
+    assert "above the cap of 24,800,000: 5 x the region I minimum" in \
+        above.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 0
+    assert settle(engine, pid, "HS-TN-6", paying(24_800_000))["status"] == "settled"
+
+
+def test_no_unemployment_benefit_for_someone_a_pension_is_due_to(engine: Engine) -> None:
+    """FACTS §4.6: not payable to people leaving work already eligible for a pension (past
+    retirement age with 15 years of SI, §4.1)."""
+    setup_workers(engine, 0)
+    older = make_personal_id("001", date(1965, 2, 1), "female", 77)
+    with unit_of_work(engine) as s:
+        register(session=s, person=NewPerson(
+            personal_id=older, full_name="Trần Thị Hạnh", birth_date=date(1965, 2, 1),
+            sex="female", birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False, today=TODAY)
+        person = registry.person_id_of(session=s, personal_id=older)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        for table, extra in (("si_periods", {"kind": "compulsory", "allowances": 0,
+                                             "occupational_rate_bp": 50}), ("ui_periods", {})):
+            s.execute(insert(metadata.tables[table]).values(
+                person_id=person, seq=1, from_month=Period(2005, 1).index,
+                to_month=END.index, employer_id=eid, salary_basis=9_000_000, **extra))
+    with pytest.raises(ValidationError) as due:
+        claim(engine, older, Claim(Regime.UNEMPLOYMENT, "HS-TN-7", date(2025, 7, 5),
+                                   date(2025, 6, 30)))
+    assert due.value.problems[0].field == "regime"
+    assert "a pension is due" in due.value.problems[0].reason
