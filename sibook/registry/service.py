@@ -9,10 +9,12 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.book import service as book
 from sibook.contributions import service as contributions
+from sibook.core.db import Base
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.registry.domain import (
     NewEmployer,
@@ -64,12 +66,8 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
     problems = person_problems(person, today=today or date.today())
     if problems:
         raise ValidationError(problems)
-    if registered_id(session=session, personal_id=person.personal_id) is not None:
-        raise ConflictError(f"personal_id: {person.personal_id} is already registered")
-    if person.legacy_si_code and session.scalar(
-        select(Person.person_id).where(Person.legacy_si_code == person.legacy_si_code)
-    ):
-        raise ConflictError(f"legacy_si_code: {person.legacy_si_code} belongs to another person")
+    if (held := _person_conflict(session, person)) is not None:
+        raise ConflictError(held)
     ethnicity = recorded_ethnicity(person)
     assert ethnicity is not None  # person_problems refused any other
     row = Person(
@@ -85,8 +83,7 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
         permanent_residence=person.permanent_residence,
         realm=person.realm,
     )
-    session.add(row)
-    session.flush()
+    _insert_unique(session, row, partial(_person_conflict, session, person))
     book.issue_book(session=session, person_id=row.person_id, personal_id=row.personal_id)
     if person.phone or person.email or person.address:
         session.add(
@@ -154,8 +151,8 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
     problems = employer_problems(employer)
     if problems:
         raise ValidationError(problems)
-    if session.scalar(select(Employer.employer_id).where(Employer.code == employer.code)):
-        raise ConflictError(f"code: employer {employer.code} is already registered")
+    if (held := _employer_conflict(session, employer.code)) is not None:
+        raise ConflictError(held)
     row = Employer(
         code=employer.code,
         name=employer.name.strip(),
@@ -164,9 +161,39 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
         address=employer.address,
         business_type=employer.business_type,
     )
-    session.add(row)
-    session.flush()
+    _insert_unique(session, row, partial(_employer_conflict, session, employer.code))
     return row.employer_id
+
+
+def _person_conflict(session: Session, person: NewPerson) -> str | None:
+    """Why ``person`` cannot be registered: a number someone already holds (any realm)."""
+    if registered_id(session=session, personal_id=person.personal_id) is not None:
+        return f"personal_id: {person.personal_id} is already registered"
+    if person.legacy_si_code and session.scalar(
+        select(Person.person_id).where(Person.legacy_si_code == person.legacy_si_code)
+    ):
+        return f"legacy_si_code: {person.legacy_si_code} belongs to another person"
+    return None
+
+
+def _employer_conflict(session: Session, code: str) -> str | None:
+    if session.scalar(select(Employer.employer_id).where(Employer.code == code)):
+        return f"code: employer {code} is already registered"
+    return None
+
+
+def _insert_unique(session: Session, row: Base, conflict: Callable[[], str | None]) -> None:
+    """Insert ``row`` in a savepoint. Another transaction may register the same number between
+    the check and this insert (PostgreSQL makes this one wait for it, then refuses the
+    duplicate): that is the conflict the check would have found, answered the same way."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        reason = conflict()
+        if reason is None:
+            raise
+        raise ConflictError(reason) from None
 
 
 def person_id_of(*, session: Session, personal_id: str, realm: str = "civil") -> int:

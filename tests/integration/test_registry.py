@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -23,6 +26,7 @@ from sibook.registry.domain import (
 from sibook.registry.importer import parse_registry_file
 from sibook.registry.store import (
     Contact,
+    Employer,
     HouseholdMember,
     Person,
     PersonRelation,
@@ -263,3 +267,55 @@ def test_a_registry_file_past_the_bound_is_refused_before_it_is_read(
     (problem,) = refused.value.problems
     assert problem.field == "file"
     assert "15 bytes" in problem.reason and "at most 10" in problem.reason
+
+
+def _waits_on_a_lock(engine: Engine) -> None:
+    """Until another connection waits on a row lock (PostgreSQL), or a moment (SQLite, where
+    the second writer waits for the whole database instead)."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                return
+        time.sleep(0.05)
+    raise AssertionError("the second registration never waited")
+
+
+@pytest.mark.parametrize("what", ["person", "employer"])
+def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict(
+        engine: Engine, what: str) -> None:
+    """The second transaction checks before the first commits, so only the unique index can
+    see the duplicate: it is the same 409 as the check's, never a crash."""
+    def register(s: Session) -> None:
+        if what == "person":
+            service.register_person(session=s, person=an())
+        else:
+            service.add_employer(session=s, employer=NewEmployer(
+                code=make_enterprise_code(77, "01"), name="Công ty Song Song",
+                province_code="01", region="I"))
+
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                register(s)
+            outcome.append("registered")
+        except ConflictError as exc:
+            outcome.append(str(exc))
+
+    with unit_of_work(engine) as s:
+        register(s)
+        racer = threading.Thread(target=second)
+        racer.start()
+        _waits_on_a_lock(engine)
+    racer.join(timeout=60)
+    assert outcome == ([f"personal_id: {AN} is already registered"] if what == "person"
+                       else [f"code: employer {make_enterprise_code(77, '01')} is already "
+                             "registered"])
+    table = Person if what == "person" else Employer
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(table)) == 1
