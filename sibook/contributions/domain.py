@@ -48,6 +48,7 @@ ALIASES = {
     "tu_thang": "from_month",
 }
 MAX_SALARY = 10_000_000_000  # input sanity bound (10 billion VND a month), not a law value
+JOB_TITLE_MAX = 120  # characters: the width of the periods' column
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sibook.contributions.domain import JOB_TITLE_MAX
 from sibook.core.db import Base, BigId
 
 SI_KINDS = ("compulsory", "voluntary", "foreign")
@@ -39,7 +40,7 @@ class SIPeriod(Base):
     to_month: Mapped[int | None] = mapped_column(Integer)  # None: still open
     kind: Mapped[str] = mapped_column(String(12))
     employer_id: Mapped[int | None] = mapped_column(BigId)
-    job_title: Mapped[str | None] = mapped_column(String(120))
+    job_title: Mapped[str | None] = mapped_column(String(JOB_TITLE_MAX))
     salary_basis: Mapped[int] = mapped_column()  # VND/month (declared income if voluntary)
     allowances: Mapped[int] = mapped_column(default=0)  # VND/month counted in the basis
     occupational_rate_bp: Mapped[int] = mapped_column(SmallInteger, default=0)

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from sibook.contributions.domain import ADJUSTMENTS, CASE_CODES, INCREASES, MAX_SALARY
+from sibook.contributions.domain import (
+    ADJUSTMENTS,
+    CASE_CODES,
+    INCREASES,
+    JOB_TITLE_MAX,
+    MAX_SALARY,
+)
 from sibook.core.errors import Problem
 from sibook.core.period import MONTH_PATTERN, Period
 
@@ -117,6 +123,16 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
                 False
             ),
             f"salary plus allowances above {MAX_SALARY:,} VND a month: not plausible",
+        ),
+        (
+            "job_title",
+            (frame["job_title"].str.len_chars() > JOB_TITLE_MAX).fill_null(False),
+            f"longer than {JOB_TITLE_MAX} characters",
+        ),
+        (
+            "job_title",  # as the registry refuses in names: a line break breaks every form
+            frame["job_title"].str.contains(r"[\p{Cc}\p{Cf}]").fill_null(False),
+            "must not contain control characters (line breaks, tabs, ...)",
         ),
         (
             "from_month",

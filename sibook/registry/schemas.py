@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sibook.api.days import Day
-from sibook.contributions.domain import MAX_SALARY
+from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY
 from sibook.core.period import MONTH_PATTERN
 from sibook.registry.domain import (
     HouseholdMemberIn,
@@ -65,7 +65,7 @@ class WorkerIn(PersonIn):
     salary: StrictInt = Field(gt=0, le=MAX_SALARY, description="Monthly salary basis, VND")
     allowances: StrictInt = Field(default=0, ge=0, le=MAX_SALARY,
                                   description="Allowances counted in the basis, VND")
-    job_title: str | None = Field(default=None, max_length=120)
+    job_title: str | None = Field(default=None, max_length=JOB_TITLE_MAX)
     from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
                                    description="First month of work, YYYY-MM (default: this "
                                                "month; earlier months are assessed at once)")

@@ -379,3 +379,17 @@ def test_a_unit_still_under_a_closed_province_code_gives_cards_of_its_successor(
                   {"c": EMPLOYER})
     file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
     assert _cards(engine, an)[0][0] == f"DN408{an[2:]}"
+
+
+def test_a_job_title_the_periods_cannot_hold_is_refused_on_its_row(engine: Engine) -> None:
+    """PostgreSQL refused a 121-character title mid-filing (a 500); SQLite stored it whole."""
+    a, b, c = setup_workers(engine, 3)
+    before = snapshot(engine)
+    data = (f"personal_id,case_code,job_title,salary\n{a},TM,{'Kỹ' * 61},9000000\n"
+            f"{b},TM,\"Kế toán\ttrưởng\",9000000\n{c},TM,{'K' * 120},9000000\n").encode()
+    with pytest.raises(ValidationError) as refused:
+        file(engine, data)
+    assert [(p.row, p.field, p.reason) for p in refused.value.problems] == [
+        (2, "job_title", "longer than 120 characters"),
+        (3, "job_title", "must not contain control characters (line breaks, tabs, ...)")]
+    assert snapshot(engine) == before
