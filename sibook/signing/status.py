@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sibook.core.config import get_settings
-from sibook.core.errors import NotFoundError, SibookError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, SibookError, ValidationError
 from sibook.signing import certs
 from sibook.signing.keys import Signer
 from sibook.signing.trust_list import TrustList, validity_problem
@@ -182,6 +182,16 @@ class RevocationList:
 
     def revoke(self, personal_id: str, version: int, reason: str, *,
                at: datetime | None = None, book_hash: str | None = None) -> Revocation:
+        """Revoke a version. Revoking it again for the same reason (a retried request) answers
+        the revocation on record; for another reason it is refused: the first suspicion's time
+        and reason stay in the signed list until the version is reinstated."""
+        was = self._entries.get((personal_id, version))
+        if was is not None:
+            if was.reason == reason:
+                return was
+            raise ConflictError(f"version {version} of book {personal_id} is revoked since "
+                                f"{was.revoked_at}; reinstate it before revoking it for "
+                                "another reason")
         entry = Revocation(personal_id, version, reason,
                            (at or datetime.now(UTC)).isoformat(timespec="seconds"), book_hash)
         self._entries[(personal_id, version)] = entry

@@ -72,6 +72,22 @@ def test_an_approver_revokes_and_reinstates_a_version(api: tuple[TestClient, Any
     assert acts == [("book.issue", "allowed")] * 3 + [("book.issue", "refused")]
 
 
+def test_a_revoked_version_keeps_its_first_revocation(api: tuple[TestClient, Any]) -> None:
+    """The same revocation again (a retried request) answers the one on record; another
+    reason is refused until the version is reinstated: the first suspicion stays signed."""
+    client, _ = api
+    client.get(f"/api/v1/books/{OWN}", headers=bearer(PRINCIPALS["clerk_hanoi"]))
+    first = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "nghi gian lận"})
+    assert first.status_code == 201, first.text
+    again = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "nghi gian lận"})
+    assert again.status_code == 201 and again.json() == first.json()
+    other = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "lý do khác"})
+    assert other.status_code == 409, other.text
+    assert "reinstate it before" in other.json()["errors"][0]["reason"]
+    (entry,) = client.get("/api/v1/revocations").json()["entries"]
+    assert entry["revoked_at"] == first.json()["revoked"]["revoked_at"]
+
+
 def test_a_version_that_does_not_exist_is_404_and_a_reason_is_required(
         api: tuple[TestClient, Any]) -> None:
     client, _ = api
