@@ -65,7 +65,7 @@ class require:  # lower case: it reads as a verb at the route, Depends(require(A
         except Unauthenticated as exc:
             guard.principal = Anonymous()
             raise guard.refuse(exc, "unauthenticated") from None
-        guard.check()
+        guard.check(request.path_params.get("personal_id"))
         return guard
 
 

@@ -175,10 +175,14 @@ class Guard:
         self.session.commit()
         return exc
 
-    def check(self) -> None:
+    def check(self, personal_id: str | None = None) -> None:
+        """Refuse an action the principal's role does not allow. ``personal_id``: the person
+        the request names, whose access log then shows the refused attempt too (when such a
+        person is registered; the answer is the same 403 either way)."""
         reason = permits(self.principal, self.action)
         if reason is not None:
-            raise self.refuse(Forbidden(reason), "forbidden")
+            found = scope.find_person(self.session, personal_id) if personal_id else None
+            raise self.refuse(Forbidden(reason), "forbidden", (found[0] if found else None,))
 
     def visible(self) -> ColumnElement[bool]:
         """WHERE clause for lists, counts and exports over ``persons``."""

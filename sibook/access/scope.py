@@ -8,7 +8,7 @@ they are absent, not forbidden.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, Table, false, or_, select
+from sqlalchemy import ColumnElement, Select, Table, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from sibook.access.principals import (
@@ -40,7 +40,9 @@ def workers_of(unit_code: str) -> Select[tuple[int]]:
 
 
 def in_province(province_code: str) -> ColumnElement[bool]:
-    """A person belongs to a province by household residence or by current employer."""
+    """A person belongs to a province by household residence, by current employer, or by the
+    SI office managing them (the office that registered them; its code leads with the
+    province's two digits)."""
     p, members, households = persons(), _t("household_members"), _t("households")
     periods, employers = _t("si_periods"), _t("employers")
     resident = (select(members.c.person_id)
@@ -49,7 +51,16 @@ def in_province(province_code: str) -> ColumnElement[bool]:
     employed = (select(periods.c.person_id)
                 .join(employers, employers.c.employer_id == periods.c.employer_id)
                 .where(periods.c.to_month.is_(None), employers.c.province_code == province_code))
-    return or_(p.c.person_id.in_(resident), p.c.person_id.in_(employed))
+    return or_(p.c.person_id.in_(resident), p.c.person_id.in_(employed),
+               p.c.person_id.in_(_managed(province_code)))
+
+
+def _managed(province_code: str, *, elsewhere: bool = False) -> Select[tuple[int]]:
+    """Persons whose managing SI office is in the province (``elsewhere``: in another one)."""
+    profiles = _t("si_profiles")
+    office = profiles.c.managing_office
+    in_it = func.substr(office, 1, 2) == province_code
+    return select(profiles.c.person_id).where(office.is_not(None), ~in_it if elsewhere else in_it)
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -96,7 +107,8 @@ def can_see(session: Session, principal: Principal, person_id: int, *,
             .join(employers, employers.c.employer_id == periods.c.employer_id)
             .where(periods.c.to_month.is_(None),
                    employers.c.province_code != principal.province_code))
-        unattached = p.c.person_id.not_in(placed) & p.c.person_id.not_in(employed_elsewhere)
+        unattached = (p.c.person_id.not_in(placed) & p.c.person_id.not_in(employed_elsewhere)
+                      & p.c.person_id.not_in(_managed(principal.province_code, elsewhere=True)))
         where = (p.c.realm == principal.realm) & (where | unattached)
     found = session.scalar(select(p.c.person_id).where(p.c.person_id == person_id, where))
     return found is not None

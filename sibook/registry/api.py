@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
@@ -22,8 +22,19 @@ from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service
 from sibook.registry.population import population_registry
-from sibook.registry.registration import EmploymentStart, register
-from sibook.registry.schemas import Created, EmployerIn, HouseholdIn, PersonIn, WorkerIn
+from sibook.registry.registration import (
+    EmploymentStart,
+    VoluntaryStart,
+    provincial_office,
+    register,
+)
+from sibook.registry.schemas import (
+    Created,
+    EmployerIn,
+    HouseholdIn,
+    PersonRegistrationIn,
+    WorkerIn,
+)
 
 router = APIRouter(tags=["registry"])
 
@@ -88,28 +99,44 @@ def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: Per
     return _persons(g, 1, None, personal_id, log=False)[0]
 
 
+VOLUNTARY_FIELDS = {"salary": "voluntary.income", "support": "voluntary.support_group"}
+
+
 class Registered(BaseModel):
     personal_id: str
     book_number: str
     book_status: str
     book_version: int
+    participant_type: Literal["registered", "voluntary", "compulsory"] = Field(description=(
+        "registered: no participation yet; voluntary: voluntary SI from the month given; "
+        "compulsory: an employee, the first month declared"))
     identity_verified: bool
 
 
 @router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED,
              responses=CONFLICT)
-def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)], body: PersonIn,
-                    ) -> Registered:
+def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
+                    body: PersonRegistrationIn) -> Registered:
     """Register a person (TK1-TS): identity checked against the population database, e-SI
-    book issued in the same transaction."""
+    book issued in the same transaction; with ``voluntary``, as a voluntary participant. A
+    provincial officer's office manages the person from then on, so they stay in its sight
+    before they have a household or an employer."""
     # An officer registers into their own realm: a civil clerk cannot create a hidden person.
     realm = getattr(g.principal, "realm", "civil")
     person = dataclasses.replace(body.to_domain(), realm=realm)
+    province = getattr(g.principal, "province_code", None)
+    v = body.voluntary
     settings = get_settings()
+    start = None if v is None else VoluntaryStart(
+        v.income, v.support_group, Period.parse(v.from_month) if v.from_month else None)
     try:
         result = register(session=g.session, person=person,
                           population=population_registry(g.session, settings.population_url),
-                          require_match=settings.require_population_match)
+                          require_match=settings.require_population_match, voluntary=start,
+                          managing_office=province and provincial_office(province))
+    except ValidationError as exc:  # the income is checked as the rules check a salary
+        raise ValidationError([dataclasses.replace(p, field=VOLUNTARY_FIELDS.get(p.field, p.field))
+                               for p in exc.problems]) from None
     except ConflictError as exc:
         # The same 409 whoever holds the number; the holder (in whatever realm) finds the
         # attempt in their access log, so a probe of a hidden person is seen by their realm.

@@ -56,8 +56,13 @@ def register(
     require_match: bool,
     employment: EmploymentStart | None = None,
     voluntary: VoluntaryStart | None = None,
+    managing_office: str | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
+    """Register a person, their e-SI book issued in the same transaction; ``employment`` (the
+    employer's TK1-TS: the first TM line) or ``voluntary`` starts their participation.
+    ``managing_office``: the SI office that registered them, which manages them from now on
+    (a provincial officer's: see ``provincial_office``)."""
     if employment and voluntary:
         raise ValidationError(
             field="--voluntary",
@@ -68,7 +73,8 @@ def register(
     person_id = service.register_person(session=session, person=person, today=today)
     month = Period.of(today)
     kind = "compulsory" if employment else "voluntary" if voluntary else "registered"
-    session.add(SIProfile(person_id=person_id, participant_type=kind, payment_method="monthly"))
+    session.add(SIProfile(person_id=person_id, participant_type=kind, payment_method="monthly",
+                          managing_office=managing_office))
     answer: dict[str, Any] = {}
     if voluntary:
         answer["voluntary"] = contributions.open_voluntary_period(
@@ -136,3 +142,10 @@ def _declare_start(
         month=month,
         batch_no=REGISTRATION_BATCH,
     )
+
+
+def provincial_office(province_code: str) -> str:
+    """The managing-office code of a province's SI agency itself: the province's two digits,
+    then 000. Office codes are five digits (FACTS §5.2); that they lead with the province is
+    this system's convention (district offices take the other three digits, as seeded)."""
+    return f"{province_code}000"

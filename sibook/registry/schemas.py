@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY
 from sibook.core.period import MONTH_PATTERN
+from sibook.law.terms import SupportGroup
 from sibook.registry.domain import (
     HouseholdMemberIn,
     NewEmployer,
@@ -57,6 +58,26 @@ class PersonIn(_Input):
         return NewPerson(
             **data, relations=tuple(RelatedPerson(**r.model_dump()) for r in self.relations)
         )
+
+
+class VoluntaryIn(_Input):
+    """Voluntary SI, which the person asks for themself (TK1-TS): the declared monthly income
+    and, for those the state supports, their group."""
+
+    income: StrictInt = Field(gt=0, le=MAX_SALARY, description=(
+        "Declared monthly income, VND: from the rural poverty line to 20 x the reference level "
+        "in force in from_month"))
+    support_group: SupportGroup | None = Field(
+        default=None, description="The state's support: poor, near_poor, ethnic_minority, "
+                                  "island or other (everyone else who is supported)")
+    from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
+                                   description="First month, YYYY-MM (default: this month)")
+
+
+class PersonRegistrationIn(PersonIn):
+    """A person registered by an officer: with ``voluntary``, as a voluntary participant."""
+
+    voluntary: VoluntaryIn | None = None
 
 
 class WorkerIn(PersonIn):

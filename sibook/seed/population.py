@@ -165,6 +165,7 @@ class Population:
             self._birth(head_year),
             province.id_prefix,
             address,
+            province.merged_into.code,
         )
         members = [head]
         if limit > 1 and rng.random() < 0.7:
@@ -178,6 +179,7 @@ class Population:
                 self._birth(head_year + rng.randint(-5, 5)),
                 rng.choices(_PROVINCES, _PROVINCE_WEIGHTS)[0].id_prefix,
                 address,
+                province.merged_into.code,
             )
             self._relate(rows, head, spouse, "spouse")
             self._relate(rows, spouse, head, "spouse")
@@ -196,6 +198,7 @@ class Population:
                     self._birth(year),
                     province.id_prefix,
                     address,
+                    province.merged_into.code,
                 )
                 self._relate(rows, child, father, "father")
                 self._relate(rows, child, mother, "mother")
@@ -235,6 +238,7 @@ class Population:
         birth: date,
         prefix: str,
         address: str,
+        home: str,  # the household's province
     ) -> tuple[int, str, str]:
         rng = self.rng
         pid = self.next_person_id
@@ -278,7 +282,7 @@ class Population:
             )
         )
         rows.household_members.append((pid, hid, relation))
-        self._career(rows, pid, birth, sex, si_code, prefix)
+        self._career(rows, pid, birth, sex, si_code, prefix, home)
         return (pid, personal_id, full_name)
 
     def _serial(self, prefix: str, birth: date, sex: str) -> int:
@@ -295,7 +299,7 @@ class Population:
         rows.person_relations.append((person[0], relation, other[0], other[2], other[1]))
 
     def _career(
-        self, rows: Rows, pid: int, birth: date, sex: str, si_code: str, prefix: str
+        self, rows: Rows, pid: int, birth: date, sex: str, si_code: str, prefix: str, home: str
     ) -> None:
         career = Career(
             rng=self.rng,
@@ -310,15 +314,7 @@ class Population:
         rows.si_periods.extend(si)
         rows.ui_periods.extend(ui)
         province2 = prefix[1:]
-        if kind is not None:
-            rows.si_profiles.append(
-                (pid, f"{province2}{self.rng.randint(0, 999):03d}", kind, "monthly", None)
-            )
-        if ui and ui[-1][3] is not None:
-            months = sum(cast(int, r[3]) - cast(int, r[2]) + 1 for r in ui)
-            rows.ui_reserves.append((pid, months))  # not working now: all UI time reserved
         group, level = _hi_group(birth, self.today, kind, si)
-        valid_from = date(self.today.year, 1, 1)
         # This year's card names a current code: an employee's the unit's province, as a
         # declaration issues it; anyone else's the birth province.
         card_province = (
@@ -326,6 +322,15 @@ class Population:
             if group == hi_cards.EMPLOYEE_GROUP
             else hi_cards.card_province(province2)
         )
+        if kind is not None:  # managed where they work now, else where they live
+            office = card_province if group == hi_cards.EMPLOYEE_GROUP else home
+            rows.si_profiles.append(
+                (pid, f"{office}{self.rng.randint(0, 999):03d}", kind, "monthly", None)
+            )
+        if ui and ui[-1][3] is not None:
+            months = sum(cast(int, r[3]) - cast(int, r[2]) + 1 for r in ui)
+            rows.ui_reserves.append((pid, months))  # not working now: all UI time reserved
+        valid_from = date(self.today.year, 1, 1)
         rows.hi_cards.append(
             (
                 pid,

@@ -103,10 +103,17 @@ def test_a_version_that_does_not_exist_is_404_and_a_reason_is_required(
 
 
 def test_only_approvers_of_the_persons_realm_revoke(api: tuple[TestClient, Any]) -> None:
-    client, _ = api
+    client, (engine, ids) = api
     body = {"reason": "nghi gian lận"}
     assert client.post(url(OWN), headers=bearer(PRINCIPALS["clerk_hanoi"]),
                        json=body).status_code == 403
+    assert client.delete(url(OWN), headers=bearer(PRINCIPALS["clerk_hanoi"])).status_code == 403
+    with unit_of_work(engine) as s:  # refused by role, yet in the person's log: they see it
+        tried = [(e.action, e.outcome, e.route) for e in audit.entries_for_person(
+            session=s, person_id=ids[OWN]) if e.outcome == "forbidden"]
+    assert sorted(tried) == [
+        ("book.issue", "forbidden", f"{m} /api/v1/books/{{personal_id}}/versions/{{version}}"
+                                    "/revocation") for m in ("DELETE", "POST")]
     assert client.post(url(OWN), headers=bearer(PRINCIPALS["citizen"]),
                        json=body).status_code == 403
     assert client.post(url(OWN), json=body).status_code == 401

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from sibook.access.principals import Officer
 from sibook.access.settings import get_access_settings
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
@@ -92,3 +93,40 @@ def test_a_refused_start_registers_nobody(api: tuple[TestClient, Any]) -> None:
     assert persons(engine) == before
     assert client.get(f"/api/v1/hi-cards/{NEW}/validity",
                       headers=bearer(PRINCIPALS["clerk_hanoi"])).status_code == 404
+
+
+def person(**changes: Any) -> dict[str, Any]:
+    return {key: value for key, value in worker(**changes).items()
+            if key not in ("salary", "job_title", "from_month")}
+
+
+def test_a_provincial_clerk_sees_whom_they_registered_and_no_other_province_does(
+        api: tuple[TestClient, Any]) -> None:
+    """No household and no employer yet: the registering office manages the person."""
+    client, _ = api
+    r = client.post("/api/v1/persons", headers=bearer(PRINCIPALS["clerk_hanoi"]), json=person())
+    assert r.status_code == 201, r.text
+    assert r.json()["participant_type"] == "registered"
+    hcmc = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
+    seen = {who: client.get(f"/api/v1/persons/{NEW}", headers=bearer(p)).status_code
+            for who, p in (("hanoi", PRINCIPALS["clerk_hanoi"]), ("hcmc", hcmc))}
+    assert seen == {"hanoi": 200, "hcmc": 404}
+
+
+def test_a_clerk_registers_a_voluntary_participant(api: tuple[TestClient, Any]) -> None:
+    client, engine = api
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    before = persons(engine)
+    low = client.post("/api/v1/persons", headers=clerk,
+                      json=person(voluntary={"income": 100_000}))
+    assert low.status_code == 422, low.text
+    assert low.json()["errors"][0]["field"] == "voluntary.income"
+    assert "rural poverty line" in low.json()["errors"][0]["reason"]
+    assert persons(engine) == before
+    r = client.post("/api/v1/persons", headers=clerk, json=person(voluntary={
+        "income": 3_000_000, "support_group": "near_poor", "from_month": THIS_MONTH}))
+    assert r.status_code == 201, r.text
+    assert r.json()["participant_type"] == "voluntary"
+    statement = client.get(f"/api/v1/persons/{NEW}/voluntary-payments", headers=clerk)
+    assert statement.status_code == 200, statement.text
+    assert [m["month"] for m in statement.json()["months"]] == [THIS_MONTH]

@@ -107,6 +107,22 @@ def test_a_seeded_employees_card_names_the_employers_province(engine: Engine) ->
     assert all(c.province_code == c.on_card == hi_cards.card_province(c.born) for c in others)
 
 
+def test_a_seeded_person_is_managed_in_a_province_they_already_belong_to(engine: Engine) -> None:
+    """The managing office puts a person in its province's sight (access.scope): a seeded one
+    is managed where they live or work now, so it shows them to no officer more."""
+    seed(engine=engine, people=400, employers=20, seed=4, today=TODAY)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT substr(f.managing_office, 1, 2) AS office, h.province_code AS home, "
+            "e.province_code AS unit FROM si_profiles f "
+            "JOIN household_members m ON m.person_id = f.person_id "
+            "JOIN households h ON h.household_id = m.household_id "
+            "LEFT JOIN si_periods s ON s.person_id = f.person_id AND s.to_month IS NULL "
+            "LEFT JOIN employers e ON e.employer_id = s.employer_id")).all()
+    assert rows and any(r.unit not in (None, r.home) for r in rows)  # the test can fail
+    assert all(r.office in (r.home, r.unit) for r in rows)
+
+
 def test_every_salary_is_at_or_above_the_regional_minimum_of_its_months(engine: Engine) -> None:
     seed(engine=engine, people=300, employers=15, seed=5, today=TODAY)
     floors = floor_table(Period(1995, 1), Period.of(TODAY))
