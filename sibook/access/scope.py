@@ -8,6 +8,8 @@ they are absent, not forbidden.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import ColumnElement, Select, Table, false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,8 @@ from sibook.access.principals import (
     Officer,
     Principal,
 )
+from sibook.contributions.service import covering
+from sibook.core.period import Period
 from sibook.core.schema import metadata
 
 
@@ -50,9 +54,13 @@ def in_province(province_code: str) -> ColumnElement[bool]:
                 .where(households.c.province_code == province_code))
     employed = (select(periods.c.person_id)
                 .join(employers, employers.c.employer_id == periods.c.employer_id)
-                .where(periods.c.to_month.is_(None), employers.c.province_code == province_code))
+                .where(_this_month(periods), employers.c.province_code == province_code))
     return or_(p.c.person_id.in_(resident), p.c.person_id.in_(employed),
                p.c.person_id.in_(_managed(province_code)))
+
+
+def _this_month(periods: Table) -> ColumnElement[bool]:
+    return covering(Period.of(date.today()), periods)
 
 
 def _managed(province_code: str, *, elsewhere: bool = False) -> Select[tuple[int]]:
@@ -105,7 +113,7 @@ def can_see(session: Session, principal: Principal, person_id: int, *,
         employed_elsewhere = (
             select(periods.c.person_id)
             .join(employers, employers.c.employer_id == periods.c.employer_id)
-            .where(periods.c.to_month.is_(None),
+            .where(_this_month(periods),
                    employers.c.province_code != principal.province_code))
         unattached = (p.c.person_id.not_in(placed) & p.c.person_id.not_in(employed_elsewhere)
                       & p.c.person_id.not_in(_managed(principal.province_code, elsewhere=True)))

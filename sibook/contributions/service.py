@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation, VoluntaryPayment
@@ -20,21 +20,27 @@ from sibook.law.tables import NoRuleInForce
 from sibook.rules import compulsory_dues, voluntary_dues
 
 
-def current_worker_ids(*, employer_id: int) -> Select[tuple[int]]:
-    """Subquery of the persons whose open period is with ``employer_id``."""
-    return select(SIPeriod.person_id).where(
-        SIPeriod.to_month.is_(None), SIPeriod.employer_id == employer_id
-    )
+def covering(month: Period, periods: Table | None = None) -> ColumnElement[bool]:
+    """SI periods (of ``periods``, default ``si_periods``) that include ``month``: a worker
+    whose leaving is filed ahead (a decrease from next month, as FACTS §6.3 advises) still
+    works there this month, and one taken on from next month does not yet."""
+    c = (SIPeriod.__table__ if periods is None else periods).c
+    return (c.from_month <= month.index) & (c.to_month.is_(None) | (c.to_month >= month.index))
 
 
-def current_employer_ids(*, session: Session, person_ids: list[int]) -> dict[int, int]:
-    """Internal id of each person's current employer (the open period's), if any."""
+def current_worker_ids(*, employer_id: int, month: Period) -> Select[tuple[int]]:
+    """Subquery of the persons who work for ``employer_id`` in ``month``."""
+    return select(SIPeriod.person_id).where(covering(month), SIPeriod.employer_id == employer_id)
+
+
+def current_employer_ids(*, session: Session, person_ids: list[int], month: Period
+                         ) -> dict[int, int]:
+    """Internal id of each person's employer in ``month``, if any."""
     if not person_ids:
         return {}
     rows = session.execute(
         select(SIPeriod.person_id, SIPeriod.employer_id).where(
-            SIPeriod.person_id.in_(person_ids),
-            SIPeriod.to_month.is_(None),
+            SIPeriod.person_id.in_(person_ids), covering(month),
             SIPeriod.employer_id.is_not(None),
         )
     ).all()

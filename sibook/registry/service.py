@@ -16,6 +16,7 @@ from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.db import Base
 from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.period import Period
 from sibook.registry.domain import (
     NewEmployer,
     NewHousehold,
@@ -223,12 +224,14 @@ def list_persons(
     employer_code: str | None = None,
     personal_id: str | None = None,
     within: ColumnElement[bool] | None = None,
+    today: date | None = None,
 ) -> list[PersonRow]:
-    """Persons in personal-ID order, with their current employer's code.
+    """Persons in personal-ID order, with the code of their employer this month.
 
     ``within`` is the caller's visibility predicate (the access policy's); without one, only
     the civil realm: defence and public-security persons never appear in a civil listing.
     """
+    month = Period.of(today or date.today())
     query = select(Person.person_id, Person.personal_id, Person.full_name, Person.birth_date).where(
         Person.realm == "civil" if within is None else within
     )
@@ -240,11 +243,11 @@ def list_persons(
         )
         if employer_id is None:
             raise ValidationError(field="employer", reason=f"no employer with code {employer_code}")
-        workers = contributions.current_worker_ids(employer_id=employer_id)
+        workers = contributions.current_worker_ids(employer_id=employer_id, month=month)
         query = query.where(Person.person_id.in_(workers))
     rows = session.execute(query.order_by(Person.personal_id).limit(limit)).all()
     employer_of = contributions.current_employer_ids(
-        session=session, person_ids=[r.person_id for r in rows]
+        session=session, person_ids=[r.person_id for r in rows], month=month
     )
     codes = employer_codes(session=session, employer_ids=set(employer_of.values()))
     return [

@@ -9,6 +9,11 @@ Security choices:
 - Validation trusts only the trust list's roots (``trust_roots`` replaces the system store),
   never fetches (``allow_fetching=False``), and requires the signature to cover the entire
   file: a book PDF is final when signed, so anything appended afterwards makes it invalid.
+- What no byte range covers (the zeros padding ``/Contents``, the certificates it carries, the
+  CMS structure around the signed attributes) must be exactly what the signer writes: one
+  flipped byte anywhere in a book PDF makes it invalid.
+- pyHanko logs each failure it meets, with a traceback; ``validate_pdf`` turns every one into a
+  reason instead, so its loggers are kept quiet (a verifier's stderr speaks plain words).
 
 Book metadata: ``sign_pdf(..., book={...})`` stores the book's identity (at least personal_id
 and version) as compact JSON under the custom document-info key ``/SIBook`` before signing,
@@ -18,6 +23,7 @@ so it is covered by the signature; ``pdf_book_metadata`` reads it back.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +46,9 @@ from sibook.signing import certs
 from sibook.signing.keys import Signer
 from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import PDF_MAGIC
+
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 BOOK_INFO_KEY = "/SIBook"
 FIELD_NAME = "SIBookSignature"
@@ -167,6 +176,10 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
                        signer=_subject_cn(cert.subject.native),
                        key_id=certs.spki_key_id(cert.public_key.dump()).hex())
     result.errors = _status_errors(status, len(embedded), moment)
+    try:  # the certificates are parsed lazily: a damaged one surfaces only here
+        result.errors += _unsigned_contents_problems(signature, cert, trust_list)
+    except Exception as exc:  # noqa: BLE001 - see above
+        result.errors.append(f"the signature's certificates cannot be read: {exc}")
     try:  # read lazily by pyHanko: a damaged /Info surfaces only here
         result.book = _book_info(reader)
     except Exception as exc:  # noqa: BLE001 - see above
@@ -202,6 +215,53 @@ def _status_errors(status: Any, signature_count: int, moment: datetime | None) -
     if signature_count != 1:
         errors.append(f"a book PDF carries exactly one signature, this one {signature_count}")
     return errors
+
+
+# What the signer writes around the signed attributes (``sign_pdf``: SHA-256, ECDSA, the
+# document detached, no CRLs, one signer, no unsigned attributes).
+_SHA256 = {"algorithm": "sha256", "parameters": None}
+_SIGNED_DATA = ("version", "digest_algorithms", "encap_content_info")
+_SIGNER_INFO = ("version", "digest_algorithm", "signature_algorithm")
+_SHAPE: tuple[Any, ...] = (
+    {"version": "v1", "digest_algorithms": [_SHA256],
+     "encap_content_info": {"content_type": "data", "content": None}},
+    {"version": "v1", "digest_algorithm": _SHA256,
+     "signature_algorithm": {"algorithm": "sha256_ecdsa", "parameters": None}},
+    None, [], None)
+
+
+def _unsigned_contents_problems(signature: Any, signing_cert: x509.Certificate,
+                                trust_list: TrustList) -> list[str]:
+    """What a plain PAdES check cannot see. ``/Contents`` lies outside the signed byte range:
+    the zeros that pad the signature to its reserved size and the certificates it carries are
+    covered by nothing. A changed byte there must still make the book invalid (one flipped
+    byte anywhere is a tampered book), so the padding must be zeros and every certificate a
+    byte-for-byte copy of one in the trust list (the only ones a verifier relies on anyway),
+    and the structure around the signed attributes exactly what the signer writes."""
+    raw = bytes(signature.pkcs7_content)
+    problems = []
+    info = cms.ContentInfo.load(raw, strict=False)
+    der = raw[:len(info.dump())]
+    if raw[len(der):].strip(b"\0"):
+        problems.append("the signature's unsigned padding was changed after signing")
+    # The structure around the signed attributes is what the signer writes, to the byte: in
+    # DER (one encoding per value) and with the values it always writes.
+    data, (signer, *more) = info["content"], info["content"]["signer_infos"]
+    shape = ({k: data[k].native for k in _SIGNED_DATA},
+             {k: signer[k].native for k in _SIGNER_INFO}, data["crls"].native, more,
+             signer["unsigned_attrs"].native)
+    names_signer = cms.IssuerAndSerialNumber({  # the signer is found by key, not by this
+        "issuer": signing_cert.issuer, "serial_number": signing_cert.serial_number}).dump()
+    if (shape != _SHAPE or signer["sid"].chosen.dump() != names_signer
+            or cms.ContentInfo.load(der).dump(force=True) != der):
+        problems.append("the signature's unsigned structure was changed after signing")
+    known = {c.public_bytes(serialization.Encoding.DER)
+             for c in (*trust_list.roots, *trust_list.issuers.values())}
+    for choice in signature.signed_data["certificates"] or ():
+        if choice.chosen.dump() not in known:
+            problems.append("the signature carries a certificate the trust list does not hold "
+                            "as it is: changed after signing, or from another trust list")
+    return problems
 
 
 def _validation_context(trust_list: TrustList, moment: datetime | None) -> ValidationContext:

@@ -393,3 +393,26 @@ def test_a_job_title_the_periods_cannot_hold_is_refused_on_its_row(engine: Engin
         (2, "job_title", "longer than 120 characters"),
         (3, "job_title", "must not contain control characters (line breaks, tabs, ...)")]
     assert snapshot(engine) == before
+
+
+def test_the_current_employer_is_the_one_of_this_month_not_the_open_period(
+        engine: Engine) -> None:
+    """A decrease filed ahead (from next month, as FACTS §6.3 advises) leaves the worker with
+    the unit this month; an increase from next month is not theirs yet."""
+    leaving, joining = setup_workers(engine, 2)
+    this = Period.of(date.today())
+    file(engine, csv_of([(leaving, "TM", 9_000_000, str(this))]), month=this)
+    file(engine, csv_of([(leaving, "GH", None, str(this + 1)),
+                         (joining, "TM", 9_000_000, str(this + 1))]), month=this + 1)
+
+    def listed(on: date) -> dict[str, str | None]:
+        with unit_of_work(engine) as s:
+            everyone = {r.personal_id: r.employer for r in service.list_persons(
+                session=s, today=on)}
+            at_unit = {r.personal_id for r in service.list_persons(
+                session=s, employer_code=EMPLOYER, today=on)}
+        assert at_unit == {pid for pid, code in everyone.items() if code == EMPLOYER}
+        return everyone
+
+    assert listed(date.today()) == {leaving: EMPLOYER, joining: None}
+    assert listed((this + 1).first_day) == {leaving: None, joining: EMPLOYER}

@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -56,6 +57,56 @@ def test_one_flipped_byte_in_the_signed_content_makes_it_invalid(agency: Agency,
     result = validate_pdf(bytes(tampered), agency.trust_list)
     assert not result.valid and not result.intact
     assert result.errors == ["the document does not match its signature: altered after signing"]
+
+
+def _contents(signed: bytes) -> tuple[int, int]:
+    """Where the hex of ``/Contents`` lies: the one part the signed byte range leaves out."""
+    start = signed.index(b"/Contents <") + len(b"/Contents <")
+    return start, signed.index(b">", start)
+
+
+def _still_valid(agency: Agency, signed: bytes, flips: set[int]) -> list[int]:
+    out = []
+    for at in sorted(flips):
+        tampered = bytearray(signed)
+        tampered[at] ^= 0x01
+        if validate_pdf(bytes(tampered), agency.trust_list).valid:
+            out.append(at)
+    return out
+
+
+def test_one_flipped_byte_in_any_part_of_the_signature_makes_it_invalid(
+        agency: Agency, signed: bytes) -> None:
+    """/Contents, which no byte range covers: a byte in each part of the CMS structure (its
+    header, digest algorithms, content type, both certificates, the signer's name, the signed
+    attributes, the signature) and of the zeros padding it, and every 997th of the file."""
+    start, end = _contents(signed)
+    hex_at = [28, 31, 42, 300, 900, 1230, 1250, 1400, 1650, 2500, 3500]  # DER byte offsets
+    flips = {start + 2 * at + 1 for at in hex_at} | {*range(0, len(signed), 997)}
+    assert _still_valid(agency, signed, flips) == []
+
+
+@pytest.mark.slow
+def test_one_flipped_byte_anywhere_makes_it_invalid(agency: Agency, signed: bytes) -> None:
+    """Every 61st byte of the file and every 7th of /Contents (~1,400 validations)."""
+    start, end = _contents(signed)
+    assert _still_valid(agency, signed, {*range(0, len(signed), 61),
+                                         *range(start, end, 7)}) == []
+
+
+def test_a_changed_padding_or_carried_certificate_is_named(agency: Agency, signed: bytes
+                                                           ) -> None:
+    start, end = _contents(signed)
+    padding = bytearray(signed)
+    padding[end - 10] = ord("1")  # the zeros after the signature's DER
+    assert validate_pdf(bytes(padding), agency.trust_list).errors == [
+        "the signature's unsigned padding was changed after signing"]
+    root = agency.trust_list.roots[0].public_bytes(serialization.Encoding.DER).hex().upper()
+    at = signed.index(root[-200:].encode(), start, end) + 20  # in the root's signature bits
+    carried = bytearray(signed)
+    carried[at] = ord("0") if carried[at] != ord("0") else ord("1")
+    (problem,) = validate_pdf(bytes(carried), agency.trust_list).errors
+    assert problem.startswith("the signature carries a certificate the trust list does not hold")
 
 
 def test_content_appended_after_signing_makes_it_invalid(agency: Agency, signed: bytes) -> None:
