@@ -19,7 +19,12 @@ from sibook.api.days import Day
 from sibook.core.period import MONTH_PATTERN
 from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
 from sibook.rules import answers
-from sibook.rules.inputs import PLAUSIBLE_MAX_DAYS, PLAUSIBLE_MAX_MONTHS, PLAUSIBLE_MAX_VND
+from sibook.rules.inputs import (
+    PLAUSIBLE_MAX_DAYS,
+    PLAUSIBLE_MAX_DUES,
+    PLAUSIBLE_MAX_MONTHS,
+    PLAUSIBLE_MAX_VND,
+)
 from sibook.rules.maternity import MAX_CHILDREN
 
 # Law tables hold no personal data: public, but still declared to the policy like every route.
@@ -142,7 +147,7 @@ class MaternityAllowanceRequest(_Request):
 
 
 class LateInterestRequest(_Request):
-    amount: StrictInt = _declared(**VND)
+    amount: StrictInt = _declared(minimum=1, maximum=PLAUSIBLE_MAX_DUES)
     days_late: StrictInt = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
     month: str | None = OPTIONAL_MONTH
 

@@ -3,6 +3,7 @@ flag; the patterns are the API's, so both doors take the same months and days.""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -27,6 +28,13 @@ def parse_date(value: str, flag: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         usage_error(flag, f"must be a date as YYYY-MM-DD, years 1900 to 2099, got {value!r}")
+
+
+def finite(value: float | None, flag: str) -> float | None:
+    """A number flag read as float: "nan" and "inf" parse as floats but are no number."""
+    if value is not None and not math.isfinite(value):
+        usage_error(flag, f"must be a number, got {value}")
+    return value
 
 
 def _realm(value: str) -> str:

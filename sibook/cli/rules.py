@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from sibook.cli.flags import parse_date, parse_month
+from sibook.cli.flags import finite, parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.errors import Problem, ValidationError
 from sibook.rules import answers
@@ -151,7 +151,8 @@ def unemployment(
 @app.command("sickness")
 def sickness(
     salary: SalaryOpt,
-    days: Annotated[float, typer.Option("--days", help="Working days off (halves allowed).")],
+    days: Annotated[float, typer.Option("--days", help="Working days off (halves allowed).",
+                                        callback=lambda v: finite(v, "--days"))],
     years_contributed: Annotated[int, typer.Option("--years-contributed")],
     heavy: Annotated[bool, typer.Option("--heavy", help="Heavy/hazardous work.")] = False,
     month: MonthOpt = None,

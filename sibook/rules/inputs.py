@@ -12,6 +12,10 @@ from sibook.law import NoRuleInForce
 # Not a law value: a sanity bound that catches a salary typed with extra zeros (10 billion VND a
 # month is far above any real SI basis; the law's caps apply after this check).
 PLAUSIBLE_MAX_VND = 10_000_000_000
+# The same for an amount owed by a whole employer (late interest): a unit of 100,000 workers owes
+# hundreds of billions a month; 10^15 VND is above the country's yearly SI revenue, and exact in
+# a JSON number (below 2^53).
+PLAUSIBLE_MAX_DUES = 10**15
 PLAUSIBLE_MAX_MONTHS = 12 * 80
 PLAUSIBLE_MAX_DAYS = 3_650
 

@@ -9,7 +9,7 @@ from sibook.core.money import percent_of, round_vnd
 from sibook.core.period import Period
 from sibook.law import book
 from sibook.rules.explain import Explanation, Trail, pct, vnd
-from sibook.rules.inputs import PLAUSIBLE_MAX_DAYS, check_money, check_range
+from sibook.rules.inputs import PLAUSIBLE_MAX_DAYS, PLAUSIBLE_MAX_DUES, check_range
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def late_interest(*, amount: int, days_late: int, on: Period) -> LateInterestRes
 
     Rounded once: amount x daily rate x days, half up to whole dong.
     """
-    check_money(amount, "amount")
+    check_range(amount, "amount", low=1, high=PLAUSIBLE_MAX_DUES, unit="VND")
     check_range(days_late, "days_late", low=0, high=PLAUSIBLE_MAX_DAYS, unit="days")
     law = book()
     trail = Trail({"amount": vnd(amount), "days_late": str(days_late), "month": str(on)})

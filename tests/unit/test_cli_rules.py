@@ -78,6 +78,9 @@ def test_month_before_first_table_names_the_first_known_month() -> None:
      "--termination", "1899-12-31"],
     ["contribution", "--month", "2100-01", "--salary", "1", "--region", "I"],  # past 2099
     ["contribution", "--month", "20٢٦-01", "--salary", "1", "--region", "I"],
+    # a float flag parses "nan" and "inf", which are no number of days
+    ["sickness", "--salary", "12000000", "--days", "nan", "--years-contributed", "3"],
+    ["sickness", "--salary", "12000000", "--days", "inf", "--years-contributed", "3"],
 ])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert runner.invoke(app, args).exit_code == 2

@@ -177,3 +177,11 @@ def test_sickness_pay_stops_at_the_si_basis_cap() -> None:
     at_cap = sickness_benefit(salary=46_800_000, days=Decimal(1), years_contributed=5,
                               on=Period(2026, 11))
     assert capped.amount == at_cap.amount == 1_462_500
+
+
+def test_late_interest_on_a_large_employers_month_is_computed() -> None:
+    """One unit's month can owe far more than any one salary's sanity bound (10 billion)."""
+    result = late_interest(amount=320_000_000_000, days_late=10, on=JAN_2026)
+    assert result.interest == 960_000_000  # 0.03% a day x 10 days
+    with pytest.raises(ValidationError, match="amount"):
+        late_interest(amount=10**15 + 1, days_late=10, on=JAN_2026)
