@@ -17,6 +17,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import datetime, time
 from pathlib import Path
 from typing import IO
 
@@ -280,6 +281,10 @@ def _sheet_frame(
 def _cell(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))  # Excel stores 10000000 as 10000000.0
+    if isinstance(v, datetime) and v.time() == time():
+        # Excel turns 2026-11 typed into a cell into the date 2026-11-01: that month. Any
+        # other day stays a day, which a month column refuses on its row.
+        return f"{v:%Y-%m}" if v.day == 1 else f"{v:%Y-%m-%d}"
     return str(v)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 
 import pytest
 from openpyxl import Workbook
@@ -238,3 +239,14 @@ def test_an_xlsx_is_read_whole_before_the_filing_takes_its_locks(
                          month=JAN)
     assert result["lines"] == 3
     assert events == (["frame", "lock"] if fmt == "xlsx" else ["lock", "frame"])
+
+
+def test_an_xlsx_month_excel_stored_as_a_date_is_that_month() -> None:
+    """Typing 2025-12 into Excel stores the date 2025-12-01; another day stays a day."""
+    data = xlsx_of([["personal_id", "case_code", "salary", "from_month"],
+                    [AN, "TM", 9_000_000, datetime(2025, 12, 1)],
+                    [AN, "TM", 9_000_000, datetime(2025, 12, 15)]])
+    frame = next(iter(read_frames(data, "xlsx")))
+    assert frame["from_month"].to_list() == ["2025-12", "2025-12-15"]
+    _, problems = checked(data, "xlsx")
+    assert [(p.row, p.field) for p in problems] == [(3, "from_month")]
