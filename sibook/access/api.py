@@ -23,7 +23,7 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
 from sibook.access import audit, credentials, oidc_client, ratelimit, revocation, scope, tokens
-from sibook.access.deps import BearerDep, require
+from sibook.access.deps import TOKEN_REQUIRED, BearerDep, require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
@@ -155,7 +155,8 @@ router.include_router(token_router)
 
 
 @router.post("/auth/sign-out", status_code=204, response_class=Response,
-             summary="End the bearer token now: it is refused from then on")
+             summary="End the bearer token now: it is refused from then on",
+             openapi_extra={TOKEN_REQUIRED: True})  # any valid token, but one
 def sign_out(guard: Annotated[Guard, Depends(require(Action.PUBLIC))],
              creds: BearerDep) -> Response:
     """For a script or an app holding a token this service issued (a citizen's, a client's):

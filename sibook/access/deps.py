@@ -80,11 +80,15 @@ def declared_action(route: APIRoute) -> Action | None:
     return None
 
 
+TOKEN_REQUIRED = "x-token-required"  # a public route that acts on the token it is sent
+
+
 def mark_public(routes: Iterable[Any]) -> None:
     """Say in the OpenAPI that a public route needs no token (it takes one, and answers 401 only
     to a bad one): FastAPI lists the bearer scheme of ``require`` as required on every route;
     the empty requirement added beside it makes it optional."""
     for context in iter_route_contexts(list(routes)):  # included routers' routes too
         route = context.original_route
-        if isinstance(route, APIRoute) and declared_action(route) is Action.PUBLIC:
+        if (isinstance(route, APIRoute) and declared_action(route) is Action.PUBLIC
+                and not (route.openapi_extra or {}).get(TOKEN_REQUIRED)):
             route.openapi_extra = {**(route.openapi_extra or {}), "security": [{}]}

@@ -211,6 +211,9 @@ def test_a_script_ends_its_own_token_at_the_api(client: Any) -> None:
         assert c.get(url, headers=headers).status_code == 401, who
         assert c.post("/api/v1/auth/sign-out", headers=headers).status_code == 401
     assert c.post("/api/v1/auth/sign-out").status_code == 401
+    # and the OpenAPI says so: a token is required (no anonymous alternative {} listed)
+    operation = c.get("/api/v1/openapi.json").json()["paths"]["/api/v1/auth/sign-out"]["post"]
+    assert operation["security"] == [{"HTTPBearer": []}]
 
 
 def test_a_405_names_every_method_of_the_path(client: Any) -> None:
