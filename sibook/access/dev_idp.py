@@ -1,7 +1,8 @@
-"""A small OpenID provider for development and tests; its users are the database's persons.
+"""A small OpenID provider for development and tests; its users are the database's persons
+and the citizens of its population database.
 
 Standard endpoints (discovery, JWKS, authorize, token, userinfo) on Authlib's server, with PKCE
-and nonce required. Sign in with any registered personal ID and the one development password
+and nonce required. Sign in with any such personal ID and the one development password
 (SIBOOK_DEV_IDP_PASSWORD, or generated into keys_dir/dev-idp-password and printed). The form
 also picks the assurance level, to try a level-1 account. Never run it in production.
 
@@ -36,6 +37,7 @@ from sibook.access.dev_idp_server import (
 )
 from sibook.access.settings import AccessSettings, get_access_settings
 from sibook.core.db import default_engine, unit_of_work
+from sibook.core.schema import metadata
 
 WRONG = "Personal ID or password is wrong."  # one message: unknown ID, wrong password, locked
 FORM = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
@@ -96,8 +98,13 @@ def create_dev_idp(*, issuer: str | None = None, engine: Engine | None = None,
     app = FastAPI(title="sibook development identity provider", docs_url=None, openapi_url=None)
 
     def find_user(session: Session, personal_id: str, level: int) -> DevUser | None:
-        p = scope.persons()
+        """A registered person, or any citizen of the population database: the national
+        e-identity is every citizen's, registered for SI or not (so one can join it)."""
+        p, citizens = scope.persons(), metadata.tables["population_citizens"]
         name = session.scalar(select(p.c.full_name).where(p.c.personal_id == personal_id))
+        if name is None:
+            name = session.scalar(select(citizens.c.full_name).where(
+                citizens.c.personal_id == personal_id))
         return DevUser(personal_id, name, level) if name is not None else None
 
     def sign_in(personal_id: str, given: str, level: int) -> DevUser | None:

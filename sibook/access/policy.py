@@ -54,6 +54,7 @@ class Action(StrEnum):
     EMPLOYER_PAY = "employer.pay"
     VOLUNTARY_READ = "voluntary.read"
     VOLUNTARY_PAY = "voluntary.pay"
+    VOLUNTARY_JOIN = "voluntary.join"
     BENEFIT_READ = "benefit.read"
     BENEFIT_CLAIM = "benefit.claim"
     BENEFIT_DECIDE = "benefit.decide"
@@ -112,6 +113,9 @@ RULES: dict[Action, Rule] = {
     # Recorded by the agency from the collector's or bank's receipt, never by the payer: a
     # citizen who could post their own payment could buy SI months with a claim.
     Action.VOLUNTARY_PAY: Rule("record a voluntary SI payment", officer_roles=CLERK),
+    # Voluntary SI is the person's own choice: they ask for it themself (TK1-TS), signed in
+    # with their e-identity; an officer registers one at the counter (PERSON_REGISTER).
+    Action.VOLUNTARY_JOIN: Rule("citizen joins voluntary SI", citizen=True),
     # A benefit is the person's and the agency's: employers see none of it (a sickness claim
     # would tell them of an illness). A clerk receives the dossier; an approver, never the same
     # role, decides it (the four-eyes rule of any payment).
@@ -209,6 +213,14 @@ class Guard:
         p = self.principal
         if isinstance(p, Officer) and p.province_code not in (None, province_code):
             raise self.refuse(Forbidden("outside your province"), "forbidden")
+
+    def own_personal_id(self) -> str:
+        """The signed-in citizen's personal ID, for routes on the caller's own record (never
+        one taken from the URL); anyone else is refused."""
+        if not isinstance(self.principal, Citizen):
+            raise self.refuse(Forbidden("this is for citizens signed in with their e-identity"),
+                              "forbidden")
+        return self.principal.personal_id
 
     def employer(self, unit_code: str) -> None:
         """An employer acts for its own unit only; an officer for the units of their realm and

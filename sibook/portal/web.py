@@ -23,7 +23,6 @@ from starlette.exceptions import HTTPException  # FastAPI's and the policy's ref
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import Guard
-from sibook.access.principals import Citizen, Forbidden
 from sibook.api.deps import SessionDep
 from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import NotFoundError
@@ -67,10 +66,7 @@ class require_page(require):  # noqa: N801 - reads as a verb, like require
 
 def own_id(guard: Guard) -> str:
     """The signed-in citizen's personal ID: pages never take one from the URL."""
-    if not isinstance(guard.principal, Citizen):
-        raise guard.refuse(Forbidden("the portal is for citizens signed in with their "
-                                     "e-identity"), "forbidden")
-    return guard.principal.personal_id
+    return guard.own_personal_id()
 
 
 def refused(request: Request, status: int, reason: str) -> Response:

@@ -28,11 +28,13 @@ from sibook.registry.registration import (
     provincial_office,
     register,
 )
+from sibook.registry.registration import join_voluntary as join
 from sibook.registry.schemas import (
     Created,
     EmployerIn,
     HouseholdIn,
     PersonRegistrationIn,
+    VoluntaryIn,
     WorkerIn,
 )
 
@@ -145,6 +147,30 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     g.logged([service.person_id_of(session=g.session, personal_id=person.personal_id,
                                    realm=realm)])
     return Registered(**{k: result[k] for k in Registered.model_fields})
+
+
+@router.post("/me/voluntary", response_model=Registered, status_code=status.HTTP_201_CREATED,
+             responses=CONFLICT)
+def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: VoluntaryIn,
+                   ) -> Registered:
+    """The signed-in citizen (VNeID level 2) joins voluntary SI themself (TK1-TS): registered
+    from the National Population Database if they are not yet, their e-SI book issued, and
+    the voluntary period opened from ``from_month`` on the declared income, all or nothing.
+    Payments are recorded by the agency from the collector's receipts."""
+    personal_id = g.own_personal_id()
+    start = VoluntaryStart(body.income, body.support_group,
+                           Period.parse(body.from_month) if body.from_month else None)
+    try:
+        result = join(session=g.session, personal_id=personal_id, voluntary=start,
+                      population=population_registry(g.session, get_settings().population_url))
+    except ValidationError as exc:  # the income is checked as the rules check a salary
+        raise ValidationError([dataclasses.replace(p, field=JOIN_FIELDS.get(p.field, p.field))
+                               for p in exc.problems]) from None
+    g.logged([service.person_id_of(session=g.session, personal_id=personal_id)])
+    return Registered(**{k: result[k] for k in Registered.model_fields})
+
+
+JOIN_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id"}
 
 
 class WorkerRegistered(Registered):

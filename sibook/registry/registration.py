@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.contributions.declare import REGISTRATION_BATCH, declare
-from sibook.core.errors import SibookError, ValidationError
+from sibook.core.errors import ConflictError, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service
 from sibook.registry.domain import NewPerson
@@ -25,7 +26,7 @@ from sibook.registry.population import (
     PopulationUnavailable,
     identity_problems,
 )
-from sibook.registry.store import SIProfile
+from sibook.registry.store import Person, SIProfile
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,47 @@ def register(
         "identity_verified": verified,
         **answer,
     }
+
+
+def join_voluntary(*, session: Session, personal_id: str, population: PopulationRegistry,
+                   voluntary: VoluntaryStart, today: date | None = None) -> dict[str, Any]:
+    """A citizen, signed in with their e-identity, starts voluntary SI themself. Not yet
+    registered: they are, from the National Population Database (name, birth date and sex as
+    it holds them; the birth registration place is the ID's first three digits), with their
+    e-SI book and the voluntary period, in one transaction. Registered (civil realm): their
+    voluntary period opens, unless they already participate."""
+    person_id = service.registered_id(session=session, personal_id=personal_id)
+    if person_id is None:
+        try:
+            citizen = population.lookup(personal_id)
+        except PopulationUnavailable as exc:
+            raise PopulationServiceDown(f"{exc}; nothing was registered, try again") from exc
+        if citizen is None:
+            raise ValidationError(field="personal_id", reason=(
+                f"{personal_id} is not in the National Population Database: registration "
+                "needs the identity it holds"))
+        person = NewPerson(personal_id=personal_id, full_name=citizen.full_name,
+                           birth_date=citizen.birth_date, sex=citizen.sex,
+                           birth_registration_place=personal_id[:3])
+        return register(session=session, person=person, population=population,
+                        require_match=True, voluntary=voluntary, today=today)
+    if session.scalar(select(Person.realm).where(Person.person_id == person_id)) != "civil":
+        raise ConflictError("personal_id: your SI is kept by your ministry; ask your unit")
+    opened = contributions.open_voluntary_period(
+        session=session, person_id=person_id,
+        month=voluntary.from_month or Period.of(today or date.today()), income=voluntary.income,
+        support_group=voluntary.support_group)
+    profile = session.get(SIProfile, person_id)
+    if profile is None:
+        session.add(SIProfile(person_id=person_id, participant_type="voluntary",
+                              payment_method="monthly"))
+    else:
+        profile.participant_type = "voluntary"
+    issued = book.book_of(session=session, person_id=person_id)
+    assert issued is not None  # every registered person has one (register_person)
+    return {"personal_id": personal_id, "book_number": issued.book_number,
+            "book_status": issued.status, "book_version": issued.version,
+            "participant_type": "voluntary", "identity_verified": True, "voluntary": opened}
 
 
 def _check_identity(population: PopulationRegistry, person: NewPerson, require: bool) -> bool:

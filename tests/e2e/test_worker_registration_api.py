@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from sibook.access.principals import Officer
+from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
@@ -130,3 +130,46 @@ def test_a_clerk_registers_a_voluntary_participant(api: tuple[TestClient, Any]) 
     statement = client.get(f"/api/v1/persons/{NEW}/voluntary-payments", headers=clerk)
     assert statement.status_code == 200, statement.text
     assert [m["month"] for m in statement.json()["months"]] == [THIS_MONTH]
+
+
+JOINER = make_personal_id("001", date(1994, 2, 3), "female", 5151)  # in the population DB only
+
+
+def test_a_citizen_joins_voluntary_si_themself(api: tuple[TestClient, Any]) -> None:
+    """Signed in with VNeID level 2, not yet registered: registered from the population
+    database, book issued, voluntary period opened; once only."""
+    client, engine = api
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["population_citizens"]).values(
+            personal_id=JOINER, full_name="Đỗ Thị Mai", birth_date=date(1994, 2, 3),
+            sex="female"))
+    me = bearer(Citizen(JOINER, 2))
+    assert client.post("/api/v1/me/voluntary", headers=bearer(Citizen(JOINER, 1)),
+                       json={"income": 3_000_000}).status_code == 403
+    low = client.post("/api/v1/me/voluntary", headers=me, json={"income": 10_000})
+    assert low.status_code == 422 and low.json()["errors"][0]["field"] == "income"
+    before = persons(engine)
+    r = client.post("/api/v1/me/voluntary", headers=me, json={
+        "income": 3_000_000, "support_group": "near_poor", "from_month": THIS_MONTH})
+    assert r.status_code == 201, r.text
+    assert (r.json()["participant_type"], r.json()["identity_verified"]) == ("voluntary", True)
+    assert persons(engine) == before + 1
+    own = client.get(f"/api/v1/persons/{JOINER}/voluntary-payments", headers=me)
+    assert [m["month"] for m in own.json()["months"]] == [THIS_MONTH]
+    assert client.get("/api/v1/me", headers=me).json()["full_name"] == "Đỗ Thị Mai"
+    again = client.post("/api/v1/me/voluntary", headers=me, json={"income": 3_000_000})
+    assert again.status_code == 422 and "already participates" in again.text
+    assert persons(engine) == before + 1
+
+
+def test_joining_needs_the_population_database_or_no_open_period(
+        api: tuple[TestClient, Any]) -> None:
+    client, _ = api
+    stranger = client.post("/api/v1/me/voluntary", headers=bearer(Citizen(NEW, 2)),
+                           json={"income": 3_000_000})
+    assert stranger.status_code == 422
+    assert "not in the National Population Database" in stranger.json()["errors"][0]["reason"]
+    employed = client.post("/api/v1/me/voluntary", headers=bearer(PRINCIPALS["citizen"]),
+                           json={"income": 3_000_000})
+    assert employed.status_code == 422, employed.text
+    assert employed.json()["errors"][0]["field"] == "personal_id"
