@@ -101,7 +101,15 @@ def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: Per
     return _persons(g, 1, None, personal_id, log=False)[0]
 
 
+# The voluntary income is checked as the rules check a salary: its problems, under the body's
+# own names (a clerk's registration nests them under "voluntary"; a citizen's joining does not).
 VOLUNTARY_FIELDS = {"salary": "voluntary.income", "support": "voluntary.support_group"}
+JOIN_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id"}
+
+
+def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    return ValidationError([dataclasses.replace(p, field=names.get(p.field, p.field))
+                            for p in exc.problems])
 
 
 class Registered(BaseModel):
@@ -136,9 +144,8 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
                           population=population_registry(g.session, settings.population_url),
                           require_match=settings.require_population_match, voluntary=start,
                           managing_office=province and provincial_office(province))
-    except ValidationError as exc:  # the income is checked as the rules check a salary
-        raise ValidationError([dataclasses.replace(p, field=VOLUNTARY_FIELDS.get(p.field, p.field))
-                               for p in exc.problems]) from None
+    except ValidationError as exc:
+        raise _renamed(exc, VOLUNTARY_FIELDS) from None
     except ConflictError as exc:
         # The same 409 whoever holds the number; the holder (in whatever realm) finds the
         # attempt in their access log, so a probe of a hidden person is seen by their realm.
@@ -163,14 +170,10 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Volu
     try:
         result = join(session=g.session, personal_id=personal_id, voluntary=start,
                       population=population_registry(g.session, get_settings().population_url))
-    except ValidationError as exc:  # the income is checked as the rules check a salary
-        raise ValidationError([dataclasses.replace(p, field=JOIN_FIELDS.get(p.field, p.field))
-                               for p in exc.problems]) from None
+    except ValidationError as exc:
+        raise _renamed(exc, JOIN_FIELDS) from None
     g.logged([service.person_id_of(session=g.session, personal_id=personal_id)])
     return Registered(**{k: result[k] for k in Registered.model_fields})
-
-
-JOIN_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id"}
 
 
 class WorkerRegistered(Registered):
