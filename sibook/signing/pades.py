@@ -179,7 +179,7 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
     try:  # the certificates are parsed lazily: a damaged one surfaces only here
         result.errors += _unsigned_contents_problems(signature, cert, trust_list)
     except Exception as exc:  # noqa: BLE001 - see above
-        result.errors.append(f"the signature's certificates cannot be read: {exc}")
+        result.errors.append(f"the signature's unsigned parts cannot be read: {exc}")
     try:  # read lazily by pyHanko: a damaged /Info surfaces only here
         result.book = _book_info(reader)
     except Exception as exc:  # noqa: BLE001 - see above
