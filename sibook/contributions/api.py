@@ -16,6 +16,12 @@ from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.contributions.payments import MAX_PAYMENT, post_payment
+from sibook.contributions.schema import (
+    DeclarationAnswer,
+    EmployerLedger,
+    EmployerPaymentAnswer,
+    PersonLedger,
+)
 from sibook.core.errors import NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 
@@ -35,10 +41,16 @@ class JobOut(BaseModel):
     month: str
     status: str = Field(description="queued | running | accepted | refused | failed")
     lines_done: int
-    result: dict[str, Any] | None
+    result: DeclarationAnswer | None = Field(description="The filing's answer once accepted; "
+                                                         "null until then and when refused "
+                                                         "or failed")
     errors: list[ProblemOut]
 
 
+FILED: Responses = {201: {"model": DeclarationAnswer, "description": "The filing accepted (or, "
+                          "the same content filed before, its first answer replayed)"}}
+POSTED: Responses = {201: {"model": EmployerPaymentAnswer, "description": "The payment posted "
+                           "(or, its reference posted before, that payment)"}}
 ACCEPTED: Responses = {202: {"model": JobOut, "description": "A large file accepted for "
                                                           "processing: poll the Location"}}
 
@@ -52,7 +64,8 @@ class PaymentIn(BaseModel):
 @router.post(
     "/employers/{code}/declarations",
     status_code=status.HTTP_201_CREATED,
-    responses=ACCEPTED | CONFLICT,
+    response_model=None,  # the service's answer as it is; DeclarationAnswer documents it
+    responses=FILED | ACCEPTED | CONFLICT,
 )
 def file_declaration(
     code: str,
@@ -101,7 +114,7 @@ def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
 
 
 @router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED,
-             responses=CONFLICT)
+             response_model=None, responses=POSTED | CONFLICT)
 def post_employer_payment(code: str, body: PaymentIn, g: Payer) -> dict[str, Any]:
     """Post a remittance from the bank's statement (a clerk of the unit's province, never the
     employer); it pays the oldest dues first; the same reference twice is one payment."""
@@ -118,14 +131,17 @@ def post_employer_payment(code: str, body: PaymentIn, g: Payer) -> dict[str, Any
     }
 
 
-@router.get("/employers/{code}/ledger")
+@router.get("/employers/{code}/ledger", response_model=None, responses={
+    200: {"model": EmployerLedger, "description": "The unit's months as of the day"}})
 def employer_ledger(code: str, g: Reader, as_of: AsOfQuery = None) -> dict[str, Any]:
     """Dues, payments, late interest and evasion per month."""
     g.employer(code)
     return queries.employer_ledger(session=g.session, code=code, as_of=as_of or date.today())
 
 
-@router.get("/persons/{personal_id}/ledger")
+@router.get("/persons/{personal_id}/ledger", response_model=None, responses={
+    200: {"model": PersonLedger, "description": "The person's months as of the day (an "
+                                                "employer's view: its own months only)"}})
 def person_ledger(
     personal_id: PersonalIdPath,
     g: Reader,

@@ -19,6 +19,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from tests.e2e.test_access_matrix import (
+    OPENAPI,
     OTHER,
     OWN,
     PRINCIPALS,
@@ -27,6 +28,7 @@ from tests.e2e.test_access_matrix import (
     bearer,
     populated_app,
 )
+from tests.e2e.test_openapi_conformance import assert_conforms
 
 HCMC = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
 
@@ -74,8 +76,9 @@ def test_officers_act_on_the_units_of_their_province_and_realm_only(client: Any)
                       data={"month": "2026-11"},
                       files={"file": ("d.csv", line, "text/csv")}).status_code == 403
         assert c.get(f"/api/v1/employers/{unit}/ledger", headers=headers).status_code == 403
-    assert c.post(f"/api/v1/employers/{UNIT_B}/payments", headers=hcmc,
-                  json=payment).status_code == 201
+    paid = c.post(f"/api/v1/employers/{UNIT_B}/payments", headers=hcmc, json=payment)
+    assert paid.status_code == 201
+    assert_conforms(OPENAPI, "POST", "/api/v1/employers/{code}/payments", paid)
 
 
 def test_an_employer_sees_its_own_months_of_a_worker_and_their_summary_only(client: Any
@@ -89,10 +92,11 @@ def test_an_employer_sees_its_own_months_of_a_worker_and_their_summary_only(clie
             kind="compulsory", employer_id=unit_b.employer_id, salary_basis=9_000_000,
             allowances=0, occupational_rate_bp=50))
     as_of = "2026-11-26"
-    whole = c.get(f"/api/v1/persons/{OWN}/ledger?as_of={as_of}",
-                  headers=bearer(PRINCIPALS["auditor_national"])).json()
-    mine = c.get(f"/api/v1/persons/{OWN}/ledger?as_of={as_of}",
-                 headers=bearer(PRINCIPALS["employer_a"])).json()
+    answers = [c.get(f"/api/v1/persons/{OWN}/ledger?as_of={as_of}", headers=bearer(
+        PRINCIPALS[who])) for who in ("auditor_national", "employer_a")]
+    for answer in answers:
+        assert_conforms(OPENAPI, "GET", "/api/v1/persons/{personal_id}/ledger", answer)
+    whole, mine = (answer.json() for answer in answers)
     assert {m["employer"] for m in whole["months"]} == {UNIT_A, UNIT_B}
     assert {m["employer"] for m in mine["months"]} == {UNIT_A}
     assert mine["summary"]["months"] == len(mine["months"]) == whole["summary"]["months"] - 24

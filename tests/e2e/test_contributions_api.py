@@ -22,15 +22,22 @@ from sibook.api.deps import get_session
 from sibook.contributions import api as contributions_api
 from sibook.contributions import declare as declare_module
 from sibook.contributions import jobs
+from sibook.contributions.schema import DeclarationAnswer
 from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code
+from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 from tests.integration.test_declaration_files import xlsx_of
 from tests.servers import free_port, serving
 
 OTHER_UNIT = make_enterprise_code(77, "79")
+FILING = "/api/v1/employers/{code}/declarations"
+JOB = "/api/v1/employers/{code}/declaration-jobs/{job_id}"
+PAYMENT = "/api/v1/employers/{code}/payments"
+EMPLOYER_LEDGER = "/api/v1/employers/{code}/ledger"
+PERSON_LEDGER = "/api/v1/persons/{personal_id}/ledger"
 
 
 @dataclass
@@ -48,9 +55,14 @@ class Api:
                                 headers=self.as_employer(unit), data={"month": month},
                                 files={"file": ("d02.csv", data, "text/csv")})
 
+    def conforms(self, method: str, path: str, r: httpx.Response) -> httpx.Response:
+        """``r``, once it is an answer the OpenAPI declares for ``method path``."""
+        assert_conforms(self.client.app.openapi(), method, path, r)  # type: ignore[attr-defined]
+        return r
+
     def finished_job(self, location: str, headers: dict[str, str]) -> Any:
         for _ in range(200):
-            job = self.client.get(location, headers=headers).json()
+            job = self.conforms("GET", JOB, self.client.get(location, headers=headers)).json()
             if job["status"] not in ("queued", "running"):
                 return job
             time.sleep(0.05)
@@ -176,11 +188,14 @@ def test_an_upload_under_the_cap_is_filed(api: Api) -> None:
 
 def test_a_filing_is_computed_and_a_refiling_changes_nothing(api: Api) -> None:
     data = csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")])
-    first = api.file(data)
+    first = api.conforms("POST", FILING, api.file(data))
     assert first.status_code == 201, first.text
     assert first.json()["dues"] == {"2026-01": 3_200_000}
-    again = api.file(data)
+    again = api.conforms("POST", FILING, api.file(data))
     assert again.status_code == 201 and again.json()["replayed"] is True
+    assert again.json() == {**first.json(), "replayed": True}
+    # in the model's order: a job's result, serialised through it, reads as this answer does
+    assert list(first.json()) == list(again.json()) == list(DeclarationAnswer.model_fields)
 
 
 def test_a_bad_filing_is_422_with_row_and_column(api: Api) -> None:
@@ -199,9 +214,10 @@ def test_a_bad_filing_is_422_with_row_and_column(api: Api) -> None:
 def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest.MonkeyPatch
                                                    ) -> None:
     monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
-    r = api.file(csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers]))
+    r = api.conforms("POST", FILING,
+                     api.file(csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers])))
     assert r.status_code == 202, r.text
-    job = api.finished_job(r.headers["Location"], api.as_employer())
+    job = api.finished_job(r.headers["Location"], api.as_employer())  # each answer conforms
     assert job["status"] == "accepted", job
     # 4 x 8,000,000 x 32% = 10,240,000
     assert job["result"]["dues"] == {"2026-01": 10_240_000}
@@ -293,17 +309,34 @@ def test_payments_and_ledgers(api: Api) -> None:
     clerk = {"Authorization": "Bearer " + tokens.issue(
         {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
          "roles": ["clerk"]})}
-    paid = api.client.post(f"/api/v1/employers/{EMPLOYER}/payments", headers=clerk,
-                           json=payment)
+    paid = api.conforms("POST", PAYMENT, api.client.post(
+        f"/api/v1/employers/{EMPLOYER}/payments", headers=clerk, json=payment))
     assert paid.status_code == 201, paid.text
     assert paid.json()["allocated"] == [{"month": "2026-01", "amount": 3_200_000},
                                         {"month": "2026-02", "amount": 800_000}]
-    ledger = api.client.get(f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-02-20",
-                            headers=api.as_employer()).json()
-    assert [m["status"] for m in ledger["months"]] == ["paid", "partly_paid"]
-    person = api.client.get(f"/api/v1/persons/{an}/ledger?as_of=2026-02-20",
-                            headers=api.as_employer()).json()
-    assert [m["status"] for m in person["months"]] == ["paid", "partly_paid"]
+    again = api.conforms("POST", PAYMENT, api.client.post(
+        f"/api/v1/employers/{EMPLOYER}/payments", headers=clerk,
+        json={**payment, "reference": "vcb-1"}))
+    assert again.status_code == 201 and again.json() == {**paid.json(), "replayed": True}
+    ledger = api.conforms("GET", EMPLOYER_LEDGER, api.client.get(
+        f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-02-20", headers=api.as_employer()))
+    assert [m["status"] for m in ledger.json()["months"]] == ["paid", "partly_paid"]
+    person = api.conforms("GET", PERSON_LEDGER, api.client.get(
+        f"/api/v1/persons/{an}/ledger?as_of=2026-02-20", headers=api.as_employer()))
+    assert [m["status"] for m in person.json()["months"]] == ["paid", "partly_paid"]
+    assert "voluntary_credit" not in person.json()["summary"]  # the employer's view
+    # Months later, the rest still unpaid: late interest, evasion, the worker's share withheld
+    # and not remitted; a clerk's view adds the person's voluntary credit.
+    late = api.conforms("GET", EMPLOYER_LEDGER, api.client.get(
+        f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-06-30", headers=clerk)).json()
+    assert late["months"][1]["interest"] > 0 and late["months"][1]["evasion"] is True
+    assert late["totals"]["months_in_evasion"] == 1
+    arrears = api.conforms("GET", PERSON_LEDGER, api.client.get(
+        f"/api/v1/persons/{an}/ledger?as_of=2026-06-30&from=2026-02", headers=clerk)).json()
+    assert [(m["month"], m["deducted_not_remitted"]) for m in arrears["months"]] == [
+        ("2026-02", True), ("2026-03", False), ("2026-04", False), ("2026-05", False),
+        ("2026-06", False)]
+    assert arrears["summary"]["voluntary_credit"] == 0
 
 
 def test_an_employer_cannot_file_for_another_unit(api: Api) -> None:

@@ -193,3 +193,20 @@ def test_every_read_and_payment_is_in_the_persons_access_log(api: Api) -> None:
     api.get(AUDITOR, BINH)
     assert api.log(BINH) == [("hn-clerk", "voluntary.pay", "allowed"),
                              ("auditor", "voluntary.read", "allowed")]
+
+
+LEDGER = "/api/v1/persons/{personal_id}/ledger"
+
+
+def test_the_ledger_shows_a_participants_voluntary_months_as_declared(api: Api) -> None:
+    """Paid, partly paid and unpaid voluntary months, read by a clerk and by the citizen."""
+    api.post(CLERK, BINH, amount=FULL + 1_000)
+    for who in (CLERK, BINH_SELF):
+        r = api.client.get(LEDGER.format(personal_id=BINH), headers=bearer(who))
+        assert r.status_code == 200, r.text
+        assert_conforms(SPEC, "GET", LEDGER, r)
+        ledger = r.json()
+        assert [(m["kind"], m["status"], m["paid"]) for m in ledger["months"]] == [
+            ("voluntary", "paid", FULL), ("voluntary", "partly_paid", 1_000),
+            ("voluntary", "unpaid", 0)]
+        assert (ledger["summary"]["voluntary_credit"], ledger["summary"]["months"]) == (0, 3)

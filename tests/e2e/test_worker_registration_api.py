@@ -18,7 +18,15 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
-from tests.e2e.test_access_matrix import PRINCIPALS, UNIT_A, UNIT_B, bearer, populated_app
+from tests.e2e.test_access_matrix import (
+    OPENAPI,
+    PRINCIPALS,
+    UNIT_A,
+    UNIT_B,
+    bearer,
+    populated_app,
+)
+from tests.e2e.test_openapi_conformance import assert_conforms
 
 NEW = make_personal_id("001", date(1996, 4, 5), "female", 4242)
 THIS_MONTH = f"{date.today():%Y-%m}"
@@ -59,7 +67,9 @@ def test_an_employer_registers_its_new_worker(api: tuple[TestClient, Any]) -> No
     clerk = bearer(PRINCIPALS["clerk_hanoi"])
     card = client.get(f"/api/v1/hi-cards/{NEW}/validity", headers=clerk).json()
     assert card["valid"] is True and card["benefit_level"] == 4
-    ledger = client.get(f"/api/v1/persons/{NEW}/ledger", headers=employer).json()
+    answer = client.get(f"/api/v1/persons/{NEW}/ledger", headers=employer)
+    assert_conforms(OPENAPI, "GET", "/api/v1/persons/{personal_id}/ledger", answer)
+    ledger = answer.json()
     assert [m["month"] for m in ledger["months"]] == [THIS_MONTH]
     assert ledger["months"][0]["employer"] == UNIT_A
 
