@@ -103,7 +103,10 @@ def file_declaration(
     return {"accepted": True, **result}
 
 
-@router.get("/employers/{code}/declaration-jobs/{job_id}", response_model=JobOut)
+# Documented, not re-validated (as the other answers here): a job's stored result is sent as
+# it was recorded, so a key added to the answer since cannot turn a poll into a 500.
+@router.get("/employers/{code}/declaration-jobs/{job_id}", response_model=None,
+            responses={200: {"model": JobOut, "description": "The filing's progress"}})
 def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
     """Progress and result of a large filing."""
     g.employer(code)
