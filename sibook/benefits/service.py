@@ -45,7 +45,7 @@ from sibook.law import NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.registry.store import Employer, Person
-from sibook.rules.unemployment import benefit_months
+from sibook.rules.unemployment import benefit_cap, benefit_months
 
 COVERED_KINDS = ("compulsory", "foreign")
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
@@ -323,11 +323,13 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
     if d.outcome != SETTLED or c.regime not in (Regime.LUMP_SUM, Regime.UNEMPLOYMENT):
         return 0
     si = contributions.si_periods_of(session=session, person_id=person_id)
-    ui = contributions.ui_periods_of(session=session, person_id=person_id)
-    ended = Period.of(c.event_from or c.received_on)
-    problems = (_still_contributing(si, Period.of(d.decided_on)) if c.regime is Regime.LUMP_SUM
-                else _still_employed(si, ui, ended + 1)
-                or _above_ui_cap(session, ui, ended, d.monthly_amount))
+    if c.regime is Regime.LUMP_SUM:
+        problems = _still_contributing(si, Period.of(d.decided_on))
+    else:
+        ui = contributions.ui_periods_of(session=session, person_id=person_id)
+        ended = Period.of(c.event_from or c.received_on)
+        problems = (_still_employed(si, ui, ended + 1)
+                    or _above_ui_cap(session, ui, ended, d.monthly_amount))
     if problems:
         raise ValidationError(problems)
     totals = book.assemble_person(session=session, person_id=person_id,
@@ -363,8 +365,7 @@ def _above_ui_cap(session: Session, ui: list[contributions.UIRow], ended: Period
     if monthly is None or employer is None:
         return []
     try:
-        minimum = law.regional_minimum(employer.region, ended).value
-        cap = int(law.parameter("ui_benefit_cap_multiplier", ended).value) * minimum
+        cap, minimum = benefit_cap(employer.region, ended)
     except NoRuleInForce:
         return []
     if monthly <= cap:

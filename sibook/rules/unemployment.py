@@ -51,8 +51,7 @@ def _benefit(average_salary: int, months: int, region: str, on: Period, trail: T
             f"unemployment benefit needs at least {least} months of UI contributions, "
             f"got {months}"))
     rate = trail.fact(law.parameter("ui_benefit_percent", on))
-    minimum = trail.fact(law.regional_minimum(region, on))
-    cap = param("ui_benefit_cap_multiplier") * minimum
+    cap, minimum = benefit_cap(region, on, trail)
     raw = round_vnd(average_salary * rate / 100)
     monthly = min(raw, cap)
     trail.step(f"{pct(rate)} x {vnd(average_salary)} = {vnd(raw)}, capped at "
@@ -61,6 +60,14 @@ def _benefit(average_salary: int, months: int, region: str, on: Period, trail: T
     duration = benefit_months(months, on, trail)
     return UnemploymentResult(monthly_benefit=monthly, duration_months=duration,
                               explanation=trail.done())
+
+
+def benefit_cap(region: str, on: Period, trail: Trail | None = None) -> tuple[int, int]:
+    """(the most a month of benefit pays, the regional minimum it is a multiple of) for a
+    contract ended in ``on`` in ``region``."""
+    law, t = book(), trail or Trail({})
+    minimum = t.fact(law.regional_minimum(region, on))
+    return int(t.fact(law.parameter("ui_benefit_cap_multiplier", on))) * minimum, minimum
 
 
 def benefit_months(months: int, on: Period, trail: Trail | None = None) -> int:
