@@ -91,6 +91,12 @@ def _map_errors(app: FastAPI) -> None:
                               for method in context.methods or ()})
             exc = StarletteHTTPException(405, exc.detail, {**(exc.headers or {}),
                                                           "Allow": ", ".join(allowed)})
+        if exc.status_code == 404 and request.url.path.startswith(API_PREFIX + "/"):
+            # No route has this path: the API's declared 404 shape, as for an ID not found,
+            # so a client reads one shape whatever it mistyped.
+            return JSONResponse(status_code=404, content={"errors": [{
+                "field": "path", "reason": f"no operation of the API has the path "
+                                           f"{request.url.path}; see {API_PREFIX}/openapi.json"}]})
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -58,7 +58,8 @@ COMMON: Responses = {
                          "token that was sent)"),
     403: _answer(Detail, "The caller may not do this (kind, role, assurance level, unit, "
                          "province or realm)"),
-    404: _answer(Problems, "Not found, or not visible to the caller (the two look the same)"),
+    404: _answer(Problems, "Not found, or not visible to the caller (the two look the same); "
+                           "a path no operation has answers so too"),
     413: _answer(Problems, "The body is larger than the server takes (SIBOOK_MAX_UPLOAD_BYTES); "
                            "nothing was read further or changed"),
     422: _answer(Problems | MalformedRequest, "Input refused: the rules' reasons by field "

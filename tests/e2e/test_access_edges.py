@@ -226,3 +226,12 @@ def test_a_405_names_every_method_of_the_path(client: Any) -> None:
     assert (r.status_code, r.headers["allow"]) == (405, "GET, POST")
     r = c.patch(f"/api/v1/books/{OWN}/versions/1/revocation")
     assert (r.status_code, r.headers["allow"]) == (405, "DELETE, POST")
+
+
+def test_an_unknown_api_path_is_the_declared_404(client: Any) -> None:
+    c, _ = client
+    r = c.get("/api/v1/no-such-thing/42")
+    assert r.status_code == 404
+    assert r.json()["errors"][0]["field"] == "path"
+    assert "/api/v1/no-such-thing/42" in r.json()["errors"][0]["reason"]
+    assert_conforms(c.get("/api/v1/openapi.json").json(), "get", "/api/v1/persons/{personal_id}", r)
