@@ -1,4 +1,5 @@
-"""The citizen portal's pages: sign in, my book, who accessed my data.
+"""The citizen portal's pages: sign in, my book, who accessed my data, and joining voluntary SI
+for a citizen who has no book yet.
 
 Pages read through the same guard as the API (``require_page``), so the policy decides and the
 access log records the page's own route. The signed-in citizen is the only person a page can
@@ -12,9 +13,9 @@ import base64
 from contextlib import suppress
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request
+import pydantic
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sibook.access import api as access_api
@@ -28,14 +29,30 @@ from sibook.book import api as book_api
 from sibook.book import issuing, versions
 from sibook.book import service as books
 from sibook.book.card_image import no_card_png
-from sibook.core.errors import NotFoundError
-from sibook.portal.web import PageRoute, own_id, require_page, templates
+from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.core.period import Period
+from sibook.portal.web import PageRoute, from_this_site, own_id, refused, require_page, templates
+from sibook.registry import api as registry_api
+from sibook.registry import service as registry
+from sibook.registry.registration import PopulationServiceDown
+from sibook.registry.schemas import VoluntaryIn
 from sibook.signing.qr import qr_png
 
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
 BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
 LogGuard = Annotated[Guard, Depends(require_page(Action.ME_ACCESS_LOG))]
+JoinGuard = Annotated[Guard, Depends(require_page(Action.VOLUNTARY_JOIN))]
+# FACTS §3.4 (Decree 159/2025): the state pays a share of 22% of the rural poverty line, for at
+# most 10 years; everyone in no named group is "other". No support is the choice after that.
+SUPPORT_GROUPS = [
+    ("other", "Người tham gia khác: hỗ trợ 20% / Everyone else: 20% support"),
+    ("poor", "Hộ nghèo: hỗ trợ 50% / Poor household: 50%"),
+    ("island", "Xã đảo, đặc khu: hỗ trợ 50% / Island commune or special zone: 50%"),
+    ("near_poor", "Hộ cận nghèo: hỗ trợ 40% / Near-poor household: 40%"),
+    ("ethnic_minority", "Người dân tộc thiểu số: hỗ trợ 30% / Ethnic minority: 30%"),
+    ("", "Không nhận hỗ trợ (đã hưởng đủ 10 năm) / No support (10 years already received)"),
+]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
 
 
@@ -59,6 +76,8 @@ def sign_in(request: Request, expired: bool = False) -> Response:
 
 @router.get("/book")
 def my_book(request: Request, g: BookGuard) -> Response:
+    if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
+        return _join_form(request, g, {}, [])
     v = _current_book(g)
     agency = issuing.agency()
     qr = issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"]))
@@ -68,6 +87,42 @@ def my_book(request: Request, g: BookGuard) -> Response:
         card = no_card_png(v.payload["header"])
     return templates.TemplateResponse(request, "book.html", {
         "b": v.payload, "v": v, "qr": _png(qr_png(qr, scale=3)), "card": _png(card)})
+
+
+def _join_form(request: Request, g: Guard, form: dict[str, str], problems: list[str],
+               status: int = 200) -> Response:
+    return templates.TemplateResponse(request, "join.html", {
+        "personal_id": own_id(g), "groups": SUPPORT_GROUPS, "form": form, "problems": problems,
+        "this_month": str(Period.of(date.today()))}, status_code=status)
+
+
+@router.post("/voluntary")
+def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()] = "",
+                   support_group: Annotated[str, Form()] = "",
+                   from_month: Annotated[str, Form()] = "") -> Response:
+    """The join form's answer: the API's own joining (``POST /api/v1/me/voluntary``), then the
+    new book. A refusal shows the form again with the reasons and what was typed."""
+    if not from_this_site(request):
+        return refused(request, 403, "a form posted from another site is refused")
+    form = {"income": income, "support_group": support_group, "from_month": from_month}
+    try:
+        body = VoluntaryIn.model_validate({
+            "income": int(income) if income.strip().isdecimal() else income,
+            "support_group": support_group or None, "from_month": from_month or None})
+    except pydantic.ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        return _join_form(request, g, form, problems, status=422)
+    try:
+        registry_api.join_voluntary(g, body)
+    except ValidationError as exc:
+        return _join_form(request, g, form, [f"{p.field}: {p.reason}" if p.field else p.reason
+                                             for p in exc.problems], status=422)
+    except ConflictError as exc:  # e.g. the form sent twice: they participate already
+        return refused(request, 409, str(exc))
+    except PopulationServiceDown as exc:
+        return refused(request, 503, str(exc))
+    g.session.commit()  # the book exists before the page that shows it is asked for
+    return RedirectResponse(f"{PORTAL}/book", status_code=303)
 
 
 @router.get("/book.pdf")
@@ -87,8 +142,7 @@ def sign_out(request: Request, session: SessionDep) -> Response:
     no longer works) and the browser forgets it. A form posted from another site is refused:
     browsers name the page's origin, and only this host's own page may sign its citizen out
     (the session cookie is SameSite=Lax too)."""
-    origin = request.headers.get("origin")
-    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+    if not from_this_site(request):
         return Response("sign-out from another site is refused", status_code=403)
     token = request.cookies.get(SESSION_COOKIE)
     if token:

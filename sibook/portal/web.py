@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Cookie, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -67,6 +68,13 @@ class require_page(require):  # noqa: N801 - reads as a verb, like require
 def own_id(guard: Guard) -> str:
     """The signed-in citizen's personal ID: pages never take one from the URL."""
     return guard.own_personal_id()
+
+
+def from_this_site(request: Request) -> bool:
+    """A form posted from this host's own page (CSRF): browsers name the posting page's origin,
+    and the session cookie is SameSite=Lax too."""
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
 
 
 def refused(request: Request, status: int, reason: str) -> Response:

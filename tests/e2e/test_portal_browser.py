@@ -240,3 +240,47 @@ def test_a_soldiers_book_shows_their_totals_and_no_units_posts_or_pay(
     expect(page.get_by_role("heading", name=re.compile("Contribution sheets"))).to_have_count(0)
     body = page.locator("body").inner_text()
     assert not [name for name in units.split(",") if name in body]
+
+
+def _unregistered_adult(site: Site) -> str:
+    """A citizen the population database holds who has never been registered for SI."""
+    with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
+        return str(s.scalar(text(
+            "SELECT personal_id FROM population_citizens c WHERE birth_date < :adult AND NOT "
+            "EXISTS (SELECT 1 FROM persons p WHERE p.personal_id = c.personal_id) "
+            "ORDER BY personal_id LIMIT 1"), {"adult": date.today() - timedelta(days=30 * 366)}))
+
+
+def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
+        context: BrowserContext, site: Site) -> None:
+    newcomer = _unregistered_adult(site)
+    page = context.new_page()
+    sign_in(page, site, newcomer)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
+    # Below the floor (FACTS §3.4: the rural poverty line): refused on the form, nothing stored.
+    page.get_by_label("Monthly income").fill("1000")
+    with page.expect_response(f"{site.base}/portal/voluntary") as answer:
+        page.get_by_role("button", name=re.compile("Join")).click()
+    assert answer.value.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("income")
+    expect(page.get_by_label("Monthly income")).to_have_value("1000")  # what was typed stays
+    page.screenshot(path=str(site.tmp / "portal-join-refused.png"), full_page=True)
+    # Another site's form cannot make the choice for them (the cookie travels with it).
+    token = next(c["value"] for c in context.cookies() if c["name"] == SESSION_COOKIE)
+    forged = httpx.post(f"{site.base}/portal/voluntary", cookies={SESSION_COOKIE: token},
+                        headers={"Origin": "https://evil.example"},
+                        data={"income": "5000000", "support_group": "other"})
+    assert forged.status_code == 403
+    expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
+    page.get_by_label("Monthly income").fill("5000000")
+    page.get_by_label("State support").select_option("near_poor")
+    page.get_by_role("button", name=re.compile("Join")).click()
+    page.wait_for_url(f"{site.base}/portal/book")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("SI book")
+    expect(page.get_by_text(newcomer)).to_be_visible()
+    page.screenshot(path=str(site.tmp / "portal-joined.png"), full_page=True)
+    with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
+        joined = s.execute(text(
+            "SELECT v.salary_basis, v.support_group FROM si_periods v JOIN persons p "
+            "ON p.person_id = v.person_id WHERE p.personal_id = :id"), {"id": newcomer}).all()
+    assert [tuple(r) for r in joined] == [(5_000_000, "near_poor")]
