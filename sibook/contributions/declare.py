@@ -75,16 +75,20 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         return {**json.loads(earlier), "replayed": True}
     staging.create(conn)
     problems: list[Problem] = []
+    set_aside: dict[int, str] = {}  # row: personal ID, of the first refused lines' shapes
     lines = 0
     for frame in frames:
         typed, found = check_frame(frame, month)
         problems += found
         bad_rows = {p.row for p in found}
         staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))))
+        if bad_rows and len(set_aside) < MAX_PROBLEMS:
+            set_aside.update(_with_a_personal_id(frame, bad_rows, MAX_PROBLEMS - len(set_aside)))
         lines += frame.height
         say("checked", lines)
     if lines == 0:
         raise ValidationError(field="file", reason="the declaration has no lines")
+    problems += staging.unknown_persons(conn, set_aside)
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region)
     steps, repeated = staging.order_steps(conn)
@@ -131,6 +135,15 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     ledger.allocate(conn, employer.employer_id)
     say("posted", lines)
     return {"declaration_id": declaration_id, **result, "replayed": False}
+
+
+def _with_a_personal_id(frame: pl.DataFrame, rows: set[int | None], most: int,
+                        ) -> dict[int, str]:
+    """The first ``most`` of ``rows`` whose personal ID is well formed: row -> personal ID."""
+    picked = (frame.filter(pl.col("row").is_in(list(rows))
+                           & pl.col("personal_id").str.contains(r"^[0-9]{12}$").fill_null(False))
+              .sort("row").head(most))
+    return dict(zip(picked["row"].to_list(), picked["personal_id"].to_list(), strict=True))
 
 
 @contextmanager

@@ -307,6 +307,20 @@ def problems(conn: Connection, employer_id: int, region: str, step: int) -> list
     return sorted(found, key=lambda p: (p.row or 0, p.field))
 
 
+def unknown_persons(conn: Connection, personal_ids: dict[int, str]) -> list[Problem]:
+    """``unknown`` for lines kept out of staging by their shape (row: a well-formed personal
+    ID), so a refused line names every problem it has, the person's too."""
+    known: set[str] = set()
+    ids = sorted(set(personal_ids.values()))
+    for at in range(0, len(ids), 1_000):
+        known.update(conn.execute(
+            text("SELECT personal_id FROM persons WHERE realm = 'civil' AND personal_id IN :ids")
+            .bindparams(bindparam("ids", expanding=True)), {"ids": ids[at:at + 1_000]}).scalars())
+    field, reason = _REASONS["unknown"]
+    return [Problem(field=field, reason=reason.format(personal_id=pid), row=row)
+            for row, pid in personal_ids.items() if pid not in known]
+
+
 def _month(index: int) -> str:
     return str(Period.from_index(int(index)))
 

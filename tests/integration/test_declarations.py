@@ -96,6 +96,20 @@ def test_a_malformed_file_is_refused_row_by_row_and_changes_nothing(engine: Engi
     assert snapshot(engine) == before
 
 
+def test_a_line_refused_for_its_shape_is_checked_for_its_person_too(engine: Engine) -> None:
+    (a,) = setup_workers(engine, 1)
+    bad = csv_of([(a, "TM", -5, "2026-01"), ("001090999999", "TM", -5, "2026-01"),
+                  ("00109099999x", "TM", -5, "2026-01")])
+    with pytest.raises(ValidationError) as err:
+        file(engine, bad)
+    found = sorted((p.row or 0, p.field or "") for p in err.value.problems)
+    # Row 2's person is registered; row 3's is nobody; row 4's ID is malformed (one problem).
+    assert found == [(2, "salary"), (3, "personal_id"), (3, "salary"),
+                     (4, "personal_id"), (4, "salary")]
+    unknown = next(p for p in err.value.problems if (p.row, p.field) == (3, "personal_id"))
+    assert unknown.reason == "no registered person has personal ID 001090999999"
+
+
 def test_csv_xlsx_and_json_of_the_same_lines_read_the_same(engine: Engine) -> None:
     ids = setup_workers(engine, 3)
     rows = [(pid, "TM", 7_000_000 + n * 1_000_000, "2026-01") for n, pid in enumerate(ids)]
