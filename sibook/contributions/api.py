@@ -15,6 +15,7 @@ from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import DeclarationRefused, declare
+from sibook.contributions.job_store import JobStatus
 from sibook.contributions.payments import MAX_PAYMENT, post_payment
 from sibook.contributions.schema import (
     DeclarationAnswer,
@@ -39,7 +40,9 @@ class JobOut(BaseModel):
     job_id: str
     employer: str
     month: str
-    status: str = Field(description="queued | running | accepted | refused | failed")
+    status: JobStatus = Field(description="queued or running: not done yet; accepted: see "
+                                          "result; refused: see errors; failed: the process "
+                                          "died or broke, see errors")
     lines_done: int
     result: DeclarationAnswer | None = Field(description="The filing's answer once accepted; "
                                                          "null until then and when refused "

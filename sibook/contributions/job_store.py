@@ -8,12 +8,14 @@ the filing looks the employer up (an unknown code ends the job refused or failed
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import CheckConstraint, DateTime, Integer, SmallInteger, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sibook.core.db import Base
 
+JobStatus = Literal["queued", "running", "accepted", "refused", "failed"]  # the check below
 UNFINISHED = ("queued", "running")
 
 

@@ -27,14 +27,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sibook.contributions import staging
 from sibook.contributions.declare import DeclarationRefused, declare
-from sibook.contributions.job_store import UNFINISHED, DeclarationJob
+from sibook.contributions.job_store import UNFINISHED, DeclarationJob, JobStatus
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -45,7 +45,7 @@ class Job:
     job_id: str
     employer: str
     month: str
-    status: str = "queued"  # queued | running | accepted | refused | failed
+    status: JobStatus = "queued"
     lines_done: int = 0
     result: dict[str, Any] | None = None
     errors: list[dict[str, object]] = field(default_factory=list)
@@ -123,7 +123,7 @@ def get(job_id: str, *, session: Session) -> Job | None:
         for spool in SPOOL_DIR.glob(f"{row.job_id}*"):  # its upload, if it died on this host
             spool.unlink(missing_ok=True)
     return Job(job_id=row.job_id, employer=row.employer_code,
-               month=str(Period.from_index(row.period)), status=row.status,
+               month=str(Period.from_index(row.period)), status=cast(JobStatus, row.status),
                lines_done=row.lines_done,
                result=None if row.result is None else json.loads(row.result),
                errors=json.loads(row.errors))
