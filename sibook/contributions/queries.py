@@ -48,7 +48,8 @@ def person_ledger(
                   "employee_share": None if m.charge.share is None else dict(m.charge.share),
                   "status": m.status, "deducted_not_remitted": False,
                   "employer_month_due": None, "employer_month_paid": None,
-                  "due": m.due, "paid": m.paid} for m in account.months]
+                  "due": m.due, "paid": None if m.due is None else m.paid}
+                 for m in account.months]
         rows.sort(key=lambda r: str(r["month"]))
     counts = {
         s: sum(1 for r in rows if r["status"] == s)

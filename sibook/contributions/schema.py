@@ -179,7 +179,8 @@ class PersonLedgerVoluntaryMonth(_Strict):
     due: int | None = Field(description="What the month costs the participant, integer VND: "
                                         "its own price, or the price when it was paid ahead; "
                                         "null when the law tables cannot price it")
-    paid: int = Field(description="What the participant's payments made by as_of paid of it")
+    paid: int | None = Field(description="What the participant's payments made by as_of paid "
+                                         "of it; null where due is null (nothing was asked)")
 
 
 class PersonLedgerSummary(_Strict):

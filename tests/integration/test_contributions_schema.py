@@ -94,6 +94,10 @@ def test_persons_ledgers_are_what_the_contract_describes(ledgers: Ledgers) -> No
     assert any(m["deducted_not_remitted"] for m in months)
     assert any(m["employee_share"] is None and m["kind"] == "compulsory" for m in months)
     assert any(m["kind"] == "voluntary" and m["due"] is None for m in months)
+    # A month nothing was asked for has nothing paid either, whoever pays it.
+    assert all(m["paid"] is None for m in months if m["due"] is None)
+    assert all(m["employer_month_paid"] is None for m in months
+               if m["employer_month_due"] is None)
     assert all("voluntary_credit" in p["summary"] for p in ledgers.persons)
     for answer in ledgers.persons + ledgers.since:
         PersonLedger.model_validate(answer)
