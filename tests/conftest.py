@@ -73,3 +73,17 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         eng.dispose()
     else:
         yield from _fresh_postgres(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def module_engine(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """``engine`` shared by a module's tests: for data that is costly to make and only read."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('module') / 'sibook.db'}")
+        migrate.upgrade(eng)
+        yield eng
+        eng.dispose()
+    else:
+        yield from _fresh_postgres(request.getfixturevalue("pg_server"))

@@ -42,8 +42,10 @@ class Ledgers:
     since: list[dict[str, Any]]  # the full view from a month on
 
 
-@pytest.fixture
-def ledgers(engine: Engine) -> Ledgers:
+@pytest.fixture(scope="module")
+def ledgers(module_engine: Engine) -> Ledgers:
+    """Read only: the tests share it (reading the ledgers takes seconds a backend)."""
+    engine = module_engine
     seed(engine=engine, people=400, employers=12, today=TODAY, seed=3)
     persons, employers = metadata.tables["persons"], metadata.tables["employers"]
     periods = metadata.tables["si_periods"]
