@@ -78,16 +78,15 @@ class HttpPopulationRegistry:
 def identity_problems(
     citizen: Citizen, *, full_name: str, birth_date: date, sex: str
 ) -> list[Problem]:
-    """Where the declared identity differs from the population record."""
-    source = "the National Population Database"
-    problems = []
-    if not same_name(citizen.full_name, full_name):
-        problems.append(Problem(field="full_name", reason=f"does not match {source}"))
-    if citizen.birth_date != birth_date:
-        problems.append(Problem(field="birth_date", reason=f"does not match {source}"))
-    if citizen.sex != sex:
-        problems.append(Problem(field="sex", reason=f"does not match {source}"))
-    return problems
+    """One problem when the declared identity differs from the population record. It does not
+    say which of name, birth date and sex differs: an answer per field would let whoever may
+    register people (every employer) find a stranger's birth date by guessing it."""
+    if (same_name(citizen.full_name, full_name) and citizen.birth_date == birth_date
+            and citizen.sex == sex):
+        return []
+    return [Problem(field="personal_id", reason=(
+        "the full name, birth date and sex given do not all match the National Population "
+        "Database's record of this personal ID; check them against the citizen's ID card"))]
 
 
 def population_registry(session: Session, url: str | None) -> PopulationRegistry:

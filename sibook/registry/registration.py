@@ -70,6 +70,10 @@ def register(
             reason="a person is registered by an employer or voluntarily, not both",
         )
     today = today or date.today()
+    # A number already held (in any realm) is the same 409 before the population database is
+    # asked: its answer about the declared identity is for people not yet registered only.
+    if (held := service.person_conflict(session, person)) is not None:
+        raise ConflictError(held)
     verified = _check_identity(population, person, require_match)
     person_id = service.register_person(session=session, person=person, today=today)
     month = Period.of(today)

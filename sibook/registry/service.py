@@ -67,7 +67,7 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
     problems = person_problems(person, today=today or date.today())
     if problems:
         raise ValidationError(problems)
-    if (held := _person_conflict(session, person)) is not None:
+    if (held := person_conflict(session, person)) is not None:
         raise ConflictError(held)
     ethnicity = recorded_ethnicity(person)
     assert ethnicity is not None  # person_problems refused any other
@@ -84,7 +84,7 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
         permanent_residence=person.permanent_residence,
         realm=person.realm,
     )
-    _insert_unique(session, row, partial(_person_conflict, session, person))
+    _insert_unique(session, row, partial(person_conflict, session, person))
     book.issue_book(session=session, person_id=row.person_id, personal_id=row.personal_id)
     if person.phone or person.email or person.address:
         session.add(
@@ -166,7 +166,7 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
     return row.employer_id
 
 
-def _person_conflict(session: Session, person: NewPerson) -> str | None:
+def person_conflict(session: Session, person: NewPerson) -> str | None:
     """Why ``person`` cannot be registered: a number someone already holds (any realm)."""
     if registered_id(session=session, personal_id=person.personal_id) is not None:
         return f"personal_id: {person.personal_id} is already registered"

@@ -267,6 +267,28 @@ def test_registering_a_defence_persons_number_is_a_plain_409_logged_for_their_re
     assert any(e.actor_id == "hn-clerk" and e.outcome == "refused" for e in entries)
 
 
+def test_a_registered_number_is_the_409_before_the_population_database_is_asked(
+        world: World) -> None:
+    """An employer that guesses a registered person's birth date learns nothing from the
+    population check: the number is held, whatever identity comes with it, and the holder's
+    realm sees the attempt."""
+    population = metadata.tables["population_citizens"]
+    with unit_of_work(world.engine) as s:
+        if not s.scalar(select(population.c.personal_id)
+                        .where(population.c.personal_id == HIDDEN)):
+            s.execute(insert(population).values(personal_id=HIDDEN, full_name="Lê Văn Quân",
+                                                birth_date=date(1985, 1, 1), sex="male"))
+    r = world.client.post(f"/api/v1/employers/{UNIT_A}/workers",
+                          headers=bearer(PRINCIPALS["employer_a"]),
+                          json={"personal_id": HIDDEN, "full_name": "Lê Văn Quân",
+                                "birth_date": "1985-01-02", "sex": "male",
+                                "birth_registration_place": "001", "salary": 9_000_000})
+    assert r.status_code == 409, r.text
+    with unit_of_work(world.engine) as s:
+        entries = audit.entries_for_person(session=s, person_id=world.ids[HIDDEN])
+    assert any(e.actor_id == "acme" and e.outcome == "refused" for e in entries)
+
+
 def test_a_citizen_sees_who_looked_at_their_data_and_nobody_elses(world: World) -> None:
     world.client.get(f"/api/v1/persons/{OWN}", headers={
         **bearer(PRINCIPALS["employer_a"]), "X-Purpose": "payroll check"})
