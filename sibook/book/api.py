@@ -190,8 +190,11 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
     trust = a.trust_list()
     now = datetime.now(UTC)
     lists = status.current_lists(a.keys_dir, trust, a.signer, now=now).public()
-    result = check(data, trust_list=trust, status=lists, strict=strict, now=now).as_dict()
-    if result["personal_id"] and isinstance(result["version"], int):
+    checked = check(data, trust_list=trust, status=lists, strict=strict, now=now)
+    result = checked.as_dict()
+    # Only of a genuine book: the names in an altered or foreign file would let anyone ask
+    # whether any personal ID has a book.
+    if checked.genuine and result["personal_id"] and isinstance(result["version"], int):
         newer = _newer(g, result["personal_id"], result["version"])
         if newer is not None:
             result["newer_version"] = newer

@@ -116,8 +116,9 @@ def verify(
                    if trust_list is None and isinstance(exc, NotFoundError) else "")
         _answer({"valid": False, "personal_id": None, "version": None, "signer": None,
                  "errors": [f"cannot verify: {exc}{offline}"]}, as_json)
-    result = check(data, trust_list=trust, status=revoked, strict=strict).as_dict()
-    if result["personal_id"] and result["version"]:
+    checked = check(data, trust_list=trust, status=revoked, strict=strict)
+    result = checked.as_dict()
+    if checked.genuine and result["personal_id"] and result["version"]:
         newer = _newer_version(result["personal_id"], result["version"], realm)
         if newer is not None:
             result["newer_version"] = newer

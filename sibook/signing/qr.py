@@ -62,6 +62,7 @@ class QrResult:
     issued_at: datetime | None = None
     errors: list[str] = field(default_factory=list)
     document: Document = "book"  # what the signed payload is; "hi_card" is no book
+    revocation: str | None = None  # the "revoked: ..." error, when that is one of the errors
 
 
 class _SignerKey(COSEKeyInterface):
@@ -242,9 +243,9 @@ def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate |
         if problem:
             result.errors.append(problem)
     if status is not None:
-        reason = revoked(status, result.payload)
-        if reason:
-            result.errors.append(reason)
+        result.revocation = revoked(status, result.payload)
+        if result.revocation:
+            result.errors.append(result.revocation)
 
 
 def document_of(payload: Mapping[str, Any]) -> Document:

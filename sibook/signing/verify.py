@@ -39,6 +39,9 @@ class VerifyResult:
     kind: str = "unknown"  # "pdf", "qr" or "unknown"; not part of the contract's JSON
     payload: dict[str, Any] = field(default_factory=dict)
     realm: str | None = None  # of the signing key, when the trust list holds it
+    # The agency signed this book version and nothing was altered since (revoked or not): only
+    # then may anything be said of the version it names, such as a newer one.
+    genuine: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's JSON object; ``warnings`` is added only when there are any, so the
@@ -78,9 +81,10 @@ def _verify_qr(text: str, trust_list: TrustList, status: RevocationStatus | None
     errors = list(qr.errors)
     if qr.document == "hi_card":  # genuine, but a card: it must not pass for the book itself
         errors.insert(0, NOT_A_BOOK_QR)
+    genuine = qr.document == "book" and all(e == qr.revocation for e in qr.errors)
     return VerifyResult(valid=False, personal_id=personal_id, version=version,
                         signer=qr.signer, errors=errors, kind="qr", payload=qr.payload,
-                        realm=_realm(trust_list, qr.key_id))
+                        realm=_realm(trust_list, qr.key_id), genuine=genuine)
 
 
 def _verify_pdf(data: bytes, trust_list: TrustList,
@@ -91,6 +95,7 @@ def _verify_pdf(data: bytes, trust_list: TrustList,
     book = pdf.book or {}
     personal_id, version = _identity(book)
     errors = list(pdf.errors)
+    genuine = not errors and pdf.book is not None
     if pdf.book is None:
         if not errors:
             errors.append("the PDF carries no /SIBook metadata: not a book")
@@ -100,7 +105,7 @@ def _verify_pdf(data: bytes, trust_list: TrustList,
             errors.append(reason)
     return VerifyResult(valid=False, personal_id=personal_id, version=version,
                         signer=pdf.signer, errors=errors, kind="pdf", payload=book,
-                        realm=_realm(trust_list, pdf.key_id))
+                        realm=_realm(trust_list, pdf.key_id), genuine=genuine)
 
 
 def _judge_list(result: VerifyResult, status: RevocationStatus | None, strict: bool,

@@ -3,18 +3,22 @@ logged, and seen at once by the QR route, the verifier and the published list.""
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from sibook.access import audit
 from sibook.access.principals import Officer
 from sibook.access.settings import get_access_settings
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
+from sibook.core.schema import metadata
 from tests.e2e.test_access_matrix import HIDDEN, OWN, PRINCIPALS, bearer, populated_app
 
 APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))
@@ -126,3 +130,47 @@ def test_only_approvers_of_the_persons_realm_revoke(api: tuple[TestClient, Any])
     assert client.get("/api/v1/revocations").json()["entries"] == []
     assert client.get(f"/api/v1/books/{HIDDEN}/qr",
                       headers=bearer(PRINCIPALS["defence_clerk"])).status_code == 409
+
+
+def _relabelled(pdf: bytes, version: int) -> bytes:
+    """``pdf`` with its /SIBook metadata naming another version, appended as an incremental
+    update (outside what was signed): what someone probing for books would send."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    info = writer.trailer.raw_get("/Info").get_object()
+    book = json.loads(str(info["/SIBook"]))
+    info[generic.NameObject("/SIBook")] = generic.TextStringObject(
+        json.dumps({**book, "version": version}))
+    writer.update_container(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_only_a_genuine_book_is_told_of_a_newer_version(api: tuple[TestClient, Any]) -> None:
+    client, (engine, ids) = api
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    pdf = client.get(f"/api/v1/books/{OWN}/pdf", headers=clerk).content
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:  # a fact of the book changes: version 2
+        s.execute(insert(periods).values(
+            person_id=ids[OWN], seq=99, from_month=2016 * 12, to_month=2016 * 12 + 5,
+            kind="voluntary", employer_id=None, salary_basis=3_000_000, allowances=0,
+            occupational_rate_bp=0))
+    assert client.get(f"/api/v1/books/{OWN}", headers=clerk).json()["version"] == 2
+
+    def verify(data: bytes) -> dict[str, Any]:
+        answer: dict[str, Any] = client.post(
+            "/api/v1/verify", files={"file": ("book.pdf", data)}).json()
+        return answer
+
+    genuine = verify(pdf)
+    assert (genuine["valid"], genuine["version"], genuine["newer_version"]) == (True, 1, 2)
+    client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "nghi gian lận"})
+    revoked = verify(pdf)  # revoked, still the agency's: the newer version is worth knowing
+    assert (revoked["valid"], revoked["newer_version"]) == (False, 2)
+    forged = verify(_relabelled(pdf, 0))
+    assert forged["valid"] is False and forged["version"] == 0
+    assert "newer_version" not in forged  # says nothing of whether OWN has a book

@@ -84,7 +84,7 @@ def test_registration_refuses_an_identity_that_differs_from_the_population_recor
     citizens: Engine,
 ) -> None:
     with (
-        pytest.raises(ValidationError, match="personal_id: the full name, birth date and sex given do not all match"),
+        pytest.raises(ValidationError, match="personal_id: the full name, birth date and sex"),
         unit_of_work(citizens) as s,
     ):
         register(
