@@ -125,8 +125,10 @@ def refuse_revoked(v: Version, a: Agency) -> None:
     header = v.payload["header"]
     personal_id = header["personal_id"]
     reason = a.revocations(header["realm"]).is_revoked(personal_id, v.version, v.content_hash)
-    if reason is not None:
-        raise ConflictError(f"version {v.version} of book {personal_id} is revoked: {reason}")
+    if reason is not None:  # why is the approvers' own: the holder may be the one suspected
+        raise ConflictError(f"version {v.version} of book {personal_id} is revoked by the "
+                            "agency until it is reinstated or a new version is issued; the SI "
+                            "office that manages the book can say more")
 
 
 def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str,

@@ -80,13 +80,18 @@ def my_book(request: Request, g: BookGuard) -> Response:
         return _join_form(request, g, {}, [])
     v = _current_book(g)
     agency = issuing.agency()
-    qr = issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"]))
+    try:  # a revoked version is not handed out again (as the API's QR and PDF refuse it)
+        issuing.refuse_revoked(v, agency)
+        qr: str | None = _png(qr_png(issuing.issue_qr(v, agency.signer(
+            v.payload["header"]["realm"])), scale=3))
+    except ConflictError:
+        qr = None
     try:
         _, card = issuing.hi_card(v, agency)
     except NotFoundError:  # no HI card on record: the card image says so
         card = no_card_png(v.payload["header"])
     return templates.TemplateResponse(request, "book.html", {
-        "b": v.payload, "v": v, "qr": _png(qr_png(qr, scale=3)), "card": _png(card)})
+        "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card)})
 
 
 def _join_form(request: Request, g: Guard, form: dict[str, str], problems: list[str],

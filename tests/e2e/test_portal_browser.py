@@ -28,6 +28,7 @@ from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import decide, receive_claim
+from sibook.book import issuing
 from sibook.book import service as books
 from sibook.core import migrate
 from sibook.core.config import get_settings
@@ -284,3 +285,29 @@ def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
             "SELECT v.salary_basis, v.support_group FROM si_periods v JOIN persons p "
             "ON p.person_id = v.person_id WHERE p.personal_id = :id"), {"id": newcomer}).all()
     assert [tuple(r) for r in joined] == [(5_000_000, "near_poor")]
+
+
+def test_a_revoked_version_shows_a_notice_and_no_signed_qr_or_pdf(
+        context: BrowserContext, site: Site) -> None:
+    citizen = site.other.personal_id
+    engine = make_engine(f"sqlite:///{site.tmp / 'portal.db'}")
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=citizen)
+        version, _ = books.current_version(session=s, person_id=person_id, as_of=date.today())
+    agency = issuing.agency()
+    with unit_of_work(engine) as s:
+        issuing.revoke_version(s, agency, person_id=person_id, personal_id=citizen,
+                               version=version.version, reason="nghi gian lan")
+    try:
+        page = context.new_page()
+        sign_in(page, site, citizen)
+        expect(page.locator("#revoked")).to_contain_text("revoked by the agency")
+        expect(page.get_by_role("img", name=re.compile("signed QR"))).to_have_count(0)
+        download = page.get_by_role("link", name=re.compile("Download the signed book"))
+        expect(download).to_have_count(0)
+        expect(page.get_by_text("gian lan")).to_have_count(0)  # why is the approvers' own
+    finally:
+        with unit_of_work(engine) as s:
+            issuing.reinstate_version(s, agency, person_id=person_id, personal_id=citizen,
+                                      version=version.version)
+        engine.dispose()

@@ -152,8 +152,10 @@ def test_a_revoked_version_is_not_handed_out_again(
     personal_id = v.payload["header"]["personal_id"]
     issuing.revoke(agency, personal_id=personal_id, version=v.version, reason="nghi gian lan",
                    realm="civil")
-    with pytest.raises(ConflictError, match="version 1 of book .* is revoked: nghi gian lan"):
+    with pytest.raises(ConflictError, match="version 1 of book .* is revoked by the agency") \
+            as refused:
         issuing.book_pdf(v, agency)
+    assert "gian" not in str(refused.value)  # why is not told: the holder may be suspected
 
 
 def test_a_reinstated_version_verifies_and_is_handed_out_again(
