@@ -16,4 +16,8 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the route returns, before the answer is sent.
+# After it (FastAPI's default), an answer could carry personal data whose access-log entry then
+# failed to commit, or a 201 for what was never stored; and on PostgreSQL the log's head row
+# would stay locked while the answer is sent.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

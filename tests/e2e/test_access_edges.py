@@ -235,3 +235,22 @@ def test_an_unknown_api_path_is_the_declared_404(client: Any) -> None:
     assert r.json()["errors"][0]["field"] == "path"
     assert "/api/v1/no-such-thing/42" in r.json()["errors"][0]["reason"]
     assert_conforms(c.get("/api/v1/openapi.json").json(), "get", "/api/v1/persons/{personal_id}", r)
+
+
+def test_an_answer_is_sent_only_after_its_transaction_committed(
+        client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read of personal data is logged in the request's transaction: when that cannot
+    commit, the caller gets the 503, never the data without its log entry."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    c, _ = client
+    headers = bearer(PRINCIPALS["clerk_hanoi"])
+    assert c.get(f"/api/v1/persons/{OWN}", headers=headers).status_code == 200
+
+    def fail(self: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("the disk is full"))
+
+    monkeypatch.setattr(Session, "commit", fail)
+    r = c.get(f"/api/v1/persons/{OWN}", headers=headers)
+    assert r.status_code == 503 and OWN not in r.text
