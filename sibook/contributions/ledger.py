@@ -168,15 +168,6 @@ def dues_by_month(conn: Connection, employer_id: int) -> dict[int, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-def allocated_by_month(conn: Connection, employer_id: int) -> dict[int, int]:
-    rows = conn.execute(
-        select(PaymentAllocation.period, func.sum(PaymentAllocation.amount))
-        .where(PaymentAllocation.employer_id == employer_id)
-        .group_by(PaymentAllocation.period)
-    )
-    return {r[0]: int(r[1]) for r in rows}
-
-
 @dataclass(frozen=True)
 class Allocation:
     period: int
@@ -186,54 +177,46 @@ class Allocation:
 
 
 @dataclass
-class _Credit:
+class _Money:
     payment_id: int
     amount: int
     paid_on: date
 
 
 def allocate(conn: Connection, employer_id: int) -> list[Allocation]:
-    """Apply unallocated money to the oldest outstanding months; free over-allocations first."""
+    """Allocate the employer's money as the law reads it (FACTS §3.7): the earliest money pays
+    the oldest dues, whatever order the payments were posted in and however the dues were
+    corrected since. Allocations are append-only: what this appends is the difference between
+    that allocation and the one on record, each row at its own payment's date. So a payment
+    posted late for money paid early takes the older months from later money, and money a
+    correction freed keeps the payment and the date it came with."""
     due = dues_by_month(conn, employer_id)
-    paid = allocated_by_month(conn, employer_id)
-    credits = _unallocated_payments(conn, employer_id)
-    next_no = _next_allocation_numbers(conn, employer_id)
-    new: list[Allocation] = []
-
-    def add(period: int, credit: _Credit, amount: int) -> None:
-        new.append(Allocation(period, credit.payment_id, amount, credit.paid_on))
-        paid[period] = paid.get(period, 0) + amount
-
-    # Dues corrected below what was paid: give the excess back as credit (a negative row).
-    latest = _latest_payment(conn, employer_id)
-    for period in sorted(paid):
-        excess = paid[period] - max(due.get(period, 0), 0)
-        if excess > 0 and latest is not None:
-            add(period, latest, -excess)
-            credits.append(_Credit(latest.payment_id, excess, latest.paid_on))
-    credits.sort(key=lambda c: (c.paid_on, c.payment_id))
+    money = _payments(conn, employer_id)
+    target: dict[tuple[int, int], int] = defaultdict(int)  # (payment, month): amount
+    left = [_Money(m.payment_id, m.amount, m.paid_on) for m in money]
     for period in sorted(due):
-        outstanding = due[period] - paid.get(period, 0)
-        while outstanding > 0 and credits:
-            take = min(outstanding, credits[0].amount)
-            add(period, credits[0], take)
+        outstanding = due[period]
+        while outstanding > 0 and left:
+            take = min(outstanding, left[0].amount)
+            target[(left[0].payment_id, period)] += take
             outstanding -= take
-            credits[0].amount -= take
-            if credits[0].amount == 0:
-                credits.pop(0)
+            left[0].amount -= take
+            if left[0].amount == 0:
+                left.pop(0)
+    held = _allocated(conn, employer_id)
+    paid_on = {m.payment_id: m.paid_on for m in money}
+    new = [Allocation(period, payment_id, amount, paid_on[payment_id])
+           for (payment_id, period) in sorted(target.keys() | held.keys(),
+                                              key=lambda k: (k[1], paid_on[k[0]], k[0]))
+           if (amount := target.get((payment_id, period), 0)
+               - held.get((payment_id, period), 0)) != 0]
     if new:
+        next_no = _next_allocation_numbers(conn, employer_id)
         rows = []
         for a in new:
-            rows.append(
-                {
-                    "period": a.period,
-                    "employer_id": employer_id,
-                    "allocation_no": next_no[a.period],
-                    "payment_id": a.payment_id,
-                    "amount": a.amount,
-                    "paid_on": a.paid_on,
-                }
-            )
+            rows.append({"period": a.period, "employer_id": employer_id,
+                         "allocation_no": next_no[a.period], "payment_id": a.payment_id,
+                         "amount": a.amount, "paid_on": a.paid_on})
             next_no[a.period] += 1
         conn.execute(insert(PaymentAllocation), rows)
     return new
@@ -252,34 +235,30 @@ def allocated_by_payment(conn: Connection, payment_id: int) -> list[tuple[int, i
 def credit(conn: Connection, employer_id: int, as_of: date | None = None) -> int:
     """Money the employer has paid (by ``as_of``) that no dues have used yet: an overpayment,
     or dues corrected below what was paid. It pays the next dues first."""
-    return sum(c.amount for c in _unallocated_payments(conn, employer_id)
-               if as_of is None or c.paid_on <= as_of)
+    used: dict[int, int] = defaultdict(int)
+    for (payment_id, _), amount in _allocated(conn, employer_id).items():
+        used[payment_id] += amount
+    return sum(m.amount - used[m.payment_id] for m in _payments(conn, employer_id)
+               if as_of is None or m.paid_on <= as_of)
 
 
-def _unallocated_payments(conn: Connection, employer_id: int) -> list[_Credit]:
-    used = (
-        select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount).label("used"))
-        .where(PaymentAllocation.employer_id == employer_id)
-        .group_by(PaymentAllocation.payment_id)
-        .subquery()
-    )
+def _payments(conn: Connection, employer_id: int) -> list[_Money]:
+    """The employer's payments, earliest money first (the order it pays the dues in)."""
     rows = conn.execute(
-        select(Payment.payment_id, Payment.amount - func.coalesce(used.c.used, 0), Payment.paid_on)
-        .outerjoin(used, used.c.payment_id == Payment.payment_id)
+        select(Payment.payment_id, Payment.amount, Payment.paid_on)
         .where(Payment.employer_id == employer_id)
-        .order_by(Payment.paid_on, Payment.payment_id)
-    )
-    return [_Credit(int(r[0]), int(r[1]), r[2]) for r in rows if int(r[1]) > 0]
+        .order_by(Payment.paid_on, Payment.payment_id))
+    return [_Money(int(r[0]), int(r[1]), r[2]) for r in rows]
 
 
-def _latest_payment(conn: Connection, employer_id: int) -> _Credit | None:
-    row = conn.execute(
-        select(Payment.payment_id, Payment.paid_on)
-        .where(Payment.employer_id == employer_id)
-        .order_by(Payment.paid_on.desc(), Payment.payment_id.desc())
-        .limit(1)
-    ).first()
-    return _Credit(int(row[0]), 0, row[1]) if row else None
+def _allocated(conn: Connection, employer_id: int) -> dict[tuple[int, int], int]:
+    """(payment, month): the amount allocated on record, all rows of it summed."""
+    rows = conn.execute(
+        select(PaymentAllocation.payment_id, PaymentAllocation.period,
+               func.sum(PaymentAllocation.amount))
+        .where(PaymentAllocation.employer_id == employer_id)
+        .group_by(PaymentAllocation.payment_id, PaymentAllocation.period))
+    return {(int(r[0]), int(r[1])): int(r[2]) for r in rows if int(r[2]) != 0}
 
 
 def _next_allocation_numbers(conn: Connection, employer_id: int) -> defaultdict[int, int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from sibook import law
 from sibook.contributions.ledger import dues_by_month
@@ -57,12 +57,17 @@ def deadline_of(month: Period) -> date:
 def employer_months(conn: Connection, employer_id: int, as_of: date) -> list[EmployerMonth]:
     due = dues_by_month(conn, employer_id)
     allocations: dict[int, list[tuple[date, int]]] = {}
+    # Net per day: a correction's rows (money moved off a month and back, at its payment's
+    # date) must not read as a payment made that day.
     for period, paid_on, amount in conn.execute(
-        select(PaymentAllocation.period, PaymentAllocation.paid_on, PaymentAllocation.amount)
+        select(PaymentAllocation.period, PaymentAllocation.paid_on,
+               func.sum(PaymentAllocation.amount))
         .where(PaymentAllocation.employer_id == employer_id)
+        .group_by(PaymentAllocation.period, PaymentAllocation.paid_on)
         .order_by(PaymentAllocation.paid_on)
     ):
-        allocations.setdefault(period, []).append((paid_on, int(amount)))
+        if int(amount) != 0:
+            allocations.setdefault(period, []).append((paid_on, int(amount)))
     rules_month = Period.of(as_of)
     return [
         _month(Period.from_index(p), amount, allocations.get(p, []), as_of, rules_month)
@@ -83,8 +88,8 @@ def _month(
             interest += accrued_interest(
                 amount=outstanding, days_late=(paid_on - cursor).days, on=rules_month)
         cursor = paid_on
-        outstanding -= amount
-        if outstanding <= 0 and settled_on is None:
+        owed, outstanding = outstanding > 0, outstanding - amount
+        if owed and outstanding <= 0 and settled_on is None:
             settled_on = paid_on
     if outstanding > 0 and as_of > cursor:
         interest += accrued_interest(

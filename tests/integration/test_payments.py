@@ -174,3 +174,51 @@ def test_a_bank_reference_with_control_characters_or_nothing_is_refused(engine: 
     with pytest.raises(ValidationError) as err:
         pay(engine, 1_000_000, ref, date(2026, 4, 1))
     assert err.value.problems[0].field == "reference"
+
+
+def test_the_earliest_money_pays_the_oldest_month_whatever_order_it_was_posted_in(
+        engine: Engine) -> None:
+    """A clerk posts April's remittance before February's: January is still paid by the
+    February money, and the order of posting changes no interest or evasion."""
+    three_months_owed(engine)
+    late = pay(engine, 3_200_000, "LATE-2", date(2026, 4, 20))
+    assert late["allocated"] == [{"month": "2026-01", "amount": 3_200_000}]
+    early = pay(engine, 3_200_000, "EARLY-1", date(2026, 2, 15))
+    assert early["allocated"] == [{"month": "2026-01", "amount": 3_200_000}]
+    with unit_of_work(engine) as s:  # the April money moved on to February
+        assert queries.employer_ledger(session=s, code=EMPLOYER, as_of=date(2026, 4, 20))[
+            "months"][1]["paid"] == 3_200_000
+        posted_late = post_payment(session=s, employer_code=EMPLOYER, amount=3_200_000,
+                                   bank_reference="LATE-2", paid_on=date(2026, 4, 20),
+                                   today=date(2026, 12, 31))
+    assert posted_late["allocated"] == [{"month": "2026-02", "amount": 3_200_000}]
+    months = statement(engine, date(2026, 4, 20))["months"]
+    jan, feb = months[0], months[1]  # type: ignore[index]
+    # January's deadline is 01-31: paid 02-15, 15 days late (3,200,000 x 0.03% x 15), not
+    # 79 days (evasion) as it would be if the April money had paid it.
+    assert (jan["days_late"], jan["interest"], jan["evasion"]) == (15, 14_400, False)
+    assert (feb["days_late"], feb["evasion"]) == (51, False)
+
+
+def test_money_a_correction_frees_keeps_its_payment_and_date(engine: Engine) -> None:
+    """Two workers from January, paid on 02-10 for both; the second is then cancelled (a GH
+    from January): the money freed from January pays February, still dated 02-10, not under
+    a later small payment's date."""
+    an, binh = setup_workers(engine, 2)
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2026-01"),
+                                        (binh, "TM", 10_000_000, "2026-01")]),
+                file_name="d.csv", employer_code=EMPLOYER, month=Period(2026, 2))
+    pay(engine, 6_400_000, "P1", date(2026, 2, 10))
+    pay(engine, 1_000, "P2", date(2026, 3, 20))
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(binh, "GH", None, "2026-01")]), file_name="g.csv",
+                employer_code=EMPLOYER, month=Period(2026, 2), batch_no=2)
+    months = statement(engine, date(2026, 4, 20))["months"]
+    jan, feb = months[0], months[1]  # type: ignore[index]
+    assert (jan["due"], jan["paid"], feb["due"], feb["paid"]) == (
+        3_200_000, 3_200_000, 3_200_000, 3_200_000)
+    assert feb["days_late"] == 0  # paid on 02-10, before February's deadline
+    replay = pay(engine, 1_000, "P2", date(2026, 3, 20))
+    assert replay["allocated"] == []  # the 1,000 VND paid nothing: it is credit
+    assert replay["credit"] == 1_000
