@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from sibook.access.policy import Action
 from sibook.cli.context import logged, ready_engine
@@ -28,6 +34,7 @@ from sibook.contributions.payments import post_payment
 from sibook.contributions.voluntary_payments import PaymentConflict, post_voluntary_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.period import Period
 from sibook.registry import service as registry
 
 payments_app = typer.Typer(help="Payments: employers' remittances, voluntary participants' "
@@ -253,6 +260,29 @@ def ledger_employer(
     except ValidationError as exc:
         refuse(exc.problems, as_json)
     emit(data, as_json, _show_employer)
+
+
+@ledger_app.command("assess")
+def ledger_assess(
+    through: str = typer.Option(None, "--through",
+                                help="Last month to assess, YYYY-MM (default this month)."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """The monthly assessment: every month of an open period falls due, filed or not. Run it
+    once a month (e.g. from cron); running it again posts nothing twice."""
+    from sibook.contributions.closing import assess_through
+
+    last = parse_month(through, "--through") if through is not None else Period.of(date.today())
+    engine = ready_engine()
+    columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=as_json, transient=True) as bar:
+        task = bar.add_task("assessing employers", total=None)
+        try:
+            done = assess_through(lambda: unit_of_work(engine), last,
+                                  progress=lambda n, of: bar.update(task, completed=n, total=of))
+        except ValidationError as exc:
+            refuse(exc.problems, as_json)
+    emit(done.as_dict(), as_json, lambda d: show_fields(f"Assessed through {d['through']}", d))
 
 
 def _show_employer(d: dict[str, Any]) -> None:
