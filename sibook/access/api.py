@@ -199,7 +199,8 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
     rows = audit.entries_for_person(session=guard.session, person_id=person_id, limit=limit)
     return AccessLogOut(entries=[
         AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
-                  actor="you" if r.actor_id == citizen.personal_id else r.actor_id,
+                  actor="you" if (r.actor_kind, r.actor_id) == ("citizen", citizen.personal_id)
+                  else r.actor_id,
                   action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome)
         for r in rows
     ])

@@ -14,6 +14,7 @@ Security choices:
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -87,6 +88,11 @@ def create_client(*, session: Session, client: NewClient) -> str:
     unknown = set(client.roles) - ROLES
     if client.kind == "officer" and (not client.roles or unknown):
         raise ValidationError(field="roles", reason=f"officer roles are {sorted(ROLES)}")
+    if re.fullmatch(r"[0-9]{12}", client.client_id):
+        # A citizen's access log reads "you" for reads by their own personal ID: a client id
+        # that looks like one would pass for the citizen.
+        raise ValidationError(field="client_id", reason="must not look like a personal ID "
+                                                        "(12 digits); name the organisation")
     if session.get(PrincipalCredential, client.client_id) is not None:
         raise ConflictError(f"client_id: {client.client_id} already exists")
     secret = secrets.token_urlsafe(32)

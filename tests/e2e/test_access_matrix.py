@@ -19,7 +19,7 @@ from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
-from sibook.access import audit, ratelimit, tokens
+from sibook.access import audit, credentials, ratelimit, tokens
 from sibook.access.deps import TOKEN_REQUIRED, declared_action
 from sibook.access.policy import Action, permits
 from sibook.access.principals import (
@@ -35,6 +35,7 @@ from sibook.api.app import create_app
 from sibook.api.deps import get_session
 from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
+from sibook.core.errors import ValidationError
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
@@ -300,6 +301,20 @@ def test_a_citizen_sees_who_looked_at_their_data_and_nobody_elses(world: World) 
                                                            person_id=world.ids[OWN], limit=1000)}
         assert len(own_ids) >= len(entries)
         assert audit.verify(session=s).intact
+
+
+def test_only_the_citizen_themself_is_you_in_their_access_log(world: World) -> None:
+    namesake = Officer(OWN, "civil", "01", frozenset({"clerk"}))  # a client id like the ID
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(namesake)).status_code \
+        == 200
+    entries = world.client.get("/api/v1/me/access-log",
+                               headers=bearer(PRINCIPALS["citizen"])).json()["entries"]
+    officer = [e for e in entries if e["actor_kind"] == "officer" and e["actor"] in (OWN, "you")]
+    assert officer and all(e["actor"] == OWN for e in officer)
+    with pytest.raises(ValidationError, match="must not look like a personal ID"), \
+            unit_of_work(world.engine) as s:
+        credentials.create_client(session=s, client=credentials.NewClient(
+            OWN, "officer", province_code="01", roles=("clerk",)))
 
 
 def test_a_clerk_registers_persons_into_their_own_realm(world: World) -> None:
