@@ -208,6 +208,7 @@ def revoke(
 ) -> None:
     """Temporarily revoke one book version; verification then reports it revoked."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
+    person_id = None
     try:
         person_id = _approved(personal_id, realm, "book revoke")
         with unit_of_work(ready_engine()) as session:
@@ -215,6 +216,7 @@ def revoke(
                                            personal_id=personal_id, version=version,
                                            reason=reason)
     except SibookError as exc:
+        _refused(person_id, "book revoke")
         refuse(str(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
         f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
@@ -230,12 +232,14 @@ def reinstate(
 ) -> None:
     """Lift a temporary revocation (the suspicion was cleared); the version is valid again."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
+    person_id = None
     try:
         person_id = _approved(personal_id, realm, "book reinstate")
         with unit_of_work(ready_engine()) as session:
             issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
                                       personal_id=personal_id, version=version)
     except SibookError as exc:
+        _refused(person_id, "book reinstate")
         refuse(str(exc), as_json)
     emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
          lambda d: console.print(f"version {version} of book {personal_id} stands again",
@@ -249,6 +253,14 @@ def _approved(personal_id: str, realm: str, purpose: str) -> int:
         person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
         logged(session, Action.BOOK_ISSUE, purpose, [person_id])
     return person_id
+
+
+def _refused(person_id: int | None, purpose: str) -> None:
+    """A revocation act the store or the list refused is logged as refused too, as the API
+    logs it (the act itself was logged as allowed before it was tried)."""
+    if person_id is not None:
+        with unit_of_work(ready_engine()) as session:
+            logged(session, Action.BOOK_ISSUE, purpose, [person_id], outcome="refused")
 
 
 @app.command("history")

@@ -217,7 +217,11 @@ class RevocationList:
         signed = {**body, "kid": signer.key_id.hex(),
                   "signature": base64.b64encode(signer.sign(_canonical(body))).decode()}
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(signed, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.unlink(missing_ok=True)
+        # Owner-only: the agency's own list names persons and why (a published copy is exported).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(signed, ensure_ascii=False, indent=1))
         tmp.replace(path)  # a concurrent reader sees the old list or the new, never half
         return Freshness(certs.realm_of(signer.certificate), path.name, signed_at, next_update)
 

@@ -197,6 +197,21 @@ def test_a_revoked_version_exits_1_as_revoked(home: Path, exported: tuple[str, P
     assert code == 1 and answer["errors"] == [f"revoked: version 1 of book {pid}: nghi gian lan"]
 
 
+def test_a_refused_revocation_is_logged_refused_and_the_list_is_the_agencys_only(
+        home: Path, exported: tuple[str, Path, Path]) -> None:
+    pid = exported[0]
+    result = run(home, "book", "revoke", pid, "--version", "99", "--reason", "x", "--json")
+    assert result.returncode == 1 and "no version 99" in result.stdout
+    with sqlite3.connect(home / "sibook.db") as db:
+        outcomes = [r[0] for r in db.execute(
+            "SELECT outcome FROM access_log a JOIN persons p ON p.person_id = a.person_id "
+            "WHERE p.personal_id = ? AND a.route = 'cli: sibook book revoke' ORDER BY a.seq",
+            (pid,))]
+    assert outcomes[-2:] == ["allowed", "refused"]
+    # The agency's own list names persons and reasons: readable by its owner only.
+    assert (home / "keys" / revocations_file("civil")).stat().st_mode & 0o077 == 0
+
+
 # The tests below run after the revocation above: version 1 of the exported book is revoked.
 
 def _signer(home: Path, realm: str) -> keys.FileSigner:
