@@ -167,10 +167,23 @@ def _worker_shares(
     return result.employer.as_dict(), result.employee.as_dict()
 
 
+# How far ahead a voluntary start may be asked for: a later one is taken for a typing error.
+VOLUNTARY_START_AHEAD = 12  # months
+
+
 def open_voluntary_period(
-    *, session: Session, person_id: int, month: Period, income: int, support_group: str | None
+    *, session: Session, person_id: int, month: Period, income: int, support_group: str | None,
+    today: date,
 ) -> dict[str, object]:
-    """Start voluntary SI on ``income`` from ``month``; the person must have no open period."""
+    """Start voluntary SI on ``income`` from ``month``; the person must have no open period.
+    It starts no earlier than the month it is asked for in (``today``): each month is paid in
+    its own time or ahead (FACTS §3.4, Law 41/2024 Art 36), and missing past years are bought
+    only as a lump sum just before retirement age, never by registering back in time."""
+    now = Period.of(today)
+    if not now <= month <= now + VOLUNTARY_START_AHEAD:
+        raise ValidationError(field="voluntary.from_month", reason=(
+            f"voluntary SI starts from {now} (this month) to {now + VOLUNTARY_START_AHEAD} at "
+            f"the latest; {month} was asked"))
     dues = voluntary_dues(month=month, salary=income, support=support_group)  # checks the range
     open_row = session.scalars(
         select(SIPeriod).where(SIPeriod.person_id == person_id, SIPeriod.to_month.is_(None))
@@ -183,13 +196,17 @@ def open_voluntary_period(
                 f"{Period.from_index(open_row.from_month)}"
             ),
         )
-    last_seq = (
-        session.scalar(select(func.max(SIPeriod.seq)).where(SIPeriod.person_id == person_id)) or 0
-    )
+    last_seq, last_to = session.execute(
+        select(func.max(SIPeriod.seq), func.max(SIPeriod.to_month))
+        .where(SIPeriod.person_id == person_id)).one()
+    if last_to is not None and last_to >= month.index:
+        raise ValidationError(field="voluntary.from_month", reason=(
+            f"the person participated until {Period.from_index(last_to)}: voluntary SI starts "
+            f"after that"))
     session.add(
         SIPeriod(
             person_id=person_id,
-            seq=last_seq + 1,
+            seq=(last_seq or 0) + 1,
             from_month=month.index,
             to_month=None,
             kind="voluntary",

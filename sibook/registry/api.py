@@ -104,7 +104,8 @@ def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: Per
 # The voluntary income is checked as the rules check a salary: its problems, under the body's
 # own names (a clerk's registration nests them under "voluntary"; a citizen's joining does not).
 VOLUNTARY_FIELDS = {"salary": "voluntary.income", "support": "voluntary.support_group"}
-JOIN_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id"}
+JOIN_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id",
+               "voluntary.from_month": "from_month"}
 
 
 def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:

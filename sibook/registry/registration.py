@@ -88,6 +88,7 @@ def register(
             month=voluntary.from_month or month,
             income=voluntary.income,
             support_group=voluntary.support_group,
+            today=today,
         )
     if employment:  # the start line issues the HI card, as every increase line does
         answer["declaration"] = _declare_start(session, person, employment, month)
@@ -133,7 +134,7 @@ def join_voluntary(*, session: Session, personal_id: str, population: Population
     opened = contributions.open_voluntary_period(
         session=session, person_id=person_id,
         month=voluntary.from_month or Period.of(today or date.today()), income=voluntary.income,
-        support_group=voluntary.support_group)
+        support_group=voluntary.support_group, today=today or date.today())
     profile = session.get(SIProfile, person_id)
     if profile is None:
         session.add(SIProfile(person_id=person_id, participant_type="voluntary",

@@ -217,3 +217,20 @@ def test_the_batch_reads_a_whole_batchs_payments_in_one_query(engine: Engine) ->
     assert len(reads) == 1
     assert all(canonical(many[i]) == canonical(single[i]) for i in ids)
     assert [many[i]["totals"]["si_months"] for i in ids] == [1, 2, 3, 3]
+
+
+@pytest.mark.parametrize("start", [Period(2020, 1), Period(2026, 2), Period(2027, 4)])
+def test_voluntary_si_starts_this_month_or_within_a_year(engine: Engine, start: Period) -> None:
+    """Registered in March 2026: not from 2020 (months cannot be bought back by registering
+    back in time, FACTS §3.4), not from February, not from April 2027 (a typing error)."""
+    pid = make_personal_id("001", date(1995, 5, 2), "female", 4399)
+    with pytest.raises(ValidationError, match="voluntary SI starts from 2026-03") as refused, \
+            unit_of_work(engine) as s:
+        register(session=s, person=NewPerson(
+            personal_id=pid, full_name="Trần Thị Ba", birth_date=date(1995, 5, 2),
+            sex="female", birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False,
+            voluntary=VoluntaryStart(3_000_000, None, start), today=TODAY)
+    assert refused.value.problems[0].field == "voluntary.from_month"
+    with unit_of_work(engine) as s:
+        assert registry.registered_id(session=s, personal_id=pid) is None  # nothing stored
