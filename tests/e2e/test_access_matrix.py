@@ -303,6 +303,20 @@ def test_a_citizen_sees_who_looked_at_their_data_and_nobody_elses(world: World) 
         assert audit.verify(session=s).intact
 
 
+def test_a_soldier_sees_their_book_but_not_their_units_and_pay_month_by_month(
+        world: World) -> None:
+    soldier = bearer(Citizen(HIDDEN, 2))
+    assert world.client.get(f"/api/v1/books/{HIDDEN}", headers=soldier).status_code == 200
+    r = world.client.get(f"/api/v1/persons/{HIDDEN}/ledger", headers=soldier)
+    assert r.status_code == 403 and "kept by their ministry" in r.json()["detail"]
+    defence = bearer(PRINCIPALS["defence_clerk"])  # their realm reads the months
+    assert world.client.get(f"/api/v1/persons/{HIDDEN}/ledger", headers=defence
+                            ).status_code == 200
+    with unit_of_work(world.engine) as s:
+        entries = audit.entries_for_person(session=s, person_id=world.ids[HIDDEN])
+    assert any(e.actor_id == HIDDEN and e.outcome == "forbidden" for e in entries)
+
+
 def test_only_the_citizen_themself_is_you_in_their_access_log(world: World) -> None:
     namesake = Officer(OWN, "civil", "01", frozenset({"clerk"}))  # a client id like the ID
     assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(namesake)).status_code \
