@@ -28,7 +28,7 @@ from sibook.cli.output import (
     show_table,
 )
 from sibook.contributions import queries, staging
-from sibook.contributions.declare import DeclarationRefused
+from sibook.contributions.declare import MAX_BATCH, DeclarationRefused
 from sibook.contributions.declare import declare as file_declaration
 from sibook.contributions.payments import post_payment
 from sibook.contributions.voluntary_payments import PaymentConflict, post_voluntary_payment
@@ -46,7 +46,8 @@ def declare(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSON."),
     employer: str = typer.Option(..., "--employer", help="Unit code of the filing employer."),
     month: str = typer.Option(..., "--month", help="Declared month, YYYY-MM."),
-    batch: int = typer.Option(1, "--batch", min=1, max=99, help="Batch (đợt) within the month."),
+    batch: int = typer.Option(1, "--batch", min=1, max=MAX_BATCH,
+                              help="Batch (đợt) within the month."),
     as_json: bool = JsonFlag,
 ) -> None:
     """File a monthly list of increases, decreases and adjustments (D02-LT)."""

@@ -16,7 +16,7 @@ from sibook.api.days import Day
 from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
-from sibook.contributions.declare import DeclarationRefused, declare
+from sibook.contributions.declare import MAX_BATCH, DeclarationRefused, declare
 from sibook.contributions.job_store import JobStatus
 from sibook.contributions.payments import MAX_PAYMENT, post_payment
 from sibook.contributions.schema import (
@@ -79,7 +79,7 @@ def file_declaration(
     response: Response,
     month: MonthForm,
     file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
-    batch: Annotated[int, Form(ge=1, le=99)] = 1,
+    batch: Annotated[int, Form(ge=1, le=MAX_BATCH)] = 1,
 ) -> dict[str, Any]:
     """File a monthly D02-LT list; idempotent by content, employer, month and batch."""
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up

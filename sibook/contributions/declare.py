@@ -37,6 +37,7 @@ Progress = Callable[[str, int], None]
 # Registrations (TK1-TS) file their start line in batch 0, keyed by content alone, so they never
 # take a batch number the employer's own D02-LT filings of the month will use.
 REGISTRATION_BATCH = 0
+MAX_BATCH = 99  # batches (đợt) a month: the forms number them with two digits
 MAX_PROBLEMS = 1_000  # a report longer than this is cut; the count says how many there were
 
 
@@ -179,11 +180,13 @@ def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta) -> str |
         if digest == meta.content_hash:
             return json.dumps({"declaration_id": declaration_id, **json.loads(result)})
     if rows and meta.batch_no != REGISTRATION_BATCH:
+        free = next_batch(conn, employer_id, meta.month)
         raise ConflictError(
             f"batch {meta.batch_no} of {meta.month} was already filed by {meta.employer_code} "
-            f"with different content; file the changes as batch "
-            f"{next_batch(conn, employer_id, meta.month)}"
-        )
+            f"with different content; " + (f"file the changes as batch {free}"
+                                            if free <= MAX_BATCH else
+                                            f"all {MAX_BATCH} batches of the month are filed: "
+                                            f"file the changes in a later month's list"))
     return None
 
 

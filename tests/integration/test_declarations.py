@@ -66,6 +66,15 @@ def test_other_content_in_a_filed_batch_is_refused_naming_the_next_batch(engine:
         file(engine, csv_of([(b, "TM", 8_000_000, "2026-01")]))
 
 
+def test_past_the_last_batch_the_refusal_names_no_batch_that_cannot_be_filed(
+        engine: Engine) -> None:
+    a, b = setup_workers(engine, 2)
+    file(engine, csv_of([(a, "TM", 8_000_000, "2026-01")]), batch=99)
+    with pytest.raises(ConflictError, match="all 99 batches of the month are filed") as err:
+        file(engine, csv_of([(b, "TM", 8_000_000, "2026-01")]), batch=99)
+    assert "batch 100" not in str(err.value)
+
+
 def test_a_malformed_file_is_refused_row_by_row_and_changes_nothing(engine: Engine) -> None:
     a, b, c = setup_workers(engine, 3)
     file(engine, csv_of([(a, "TM", 8_000_000, "2026-01")]))
