@@ -22,7 +22,9 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     if get_access_settings().dev_idp:
         _follow_dev_idp(bind_host, bind_port)
-    uvicorn.run("sibook.api.app:create_app", factory=True, host=bind_host, port=bind_port)
+    uvicorn.run("sibook.api.app:create_app", factory=True, host=bind_host, port=bind_port,
+                proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=settings.trusted_proxies or None)
 
 
 def _follow_dev_idp(host: str, port: int) -> None:

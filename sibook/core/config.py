@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # embedded default, where only seeded citizens are on record.
     require_population_match: bool = False
     host: str = "127.0.0.1"
+    # Addresses of the reverse proxies whose X-Forwarded-For names the client (comma-separated,
+    # as uvicorn's forwarded_allow_ips). Unset: none is trusted, so a client cannot pick the
+    # address the sign-in rate limit counts by sending the header itself.
+    trusted_proxies: str = ""
     port: int = 8000
     # How long a writer waits for a lock another holds (a filing holds the employer, and on
     # SQLite the whole store, for its transaction: a national-size list takes tens of seconds
