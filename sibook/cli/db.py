@@ -16,4 +16,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     """Create or migrate the database named by SIBOOK_DATABASE_URL (SQLite file by default)."""
     engine = default_engine()
     migrate.upgrade(engine, revision)
-    console.print(f"database at {engine.url.render_as_string()} is at revision {revision}")
+    # The URL without the connection options the project adds (JIT, lock wait), and no password.
+    where = engine.url.set(query={}).render_as_string()
+    console.print(f"database at {where} is at revision {revision}", markup=False,
+                  highlight=False, soft_wrap=True)
