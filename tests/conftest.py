@@ -63,11 +63,13 @@ def _fresh_postgres(base_url: str) -> Iterator[Engine]:
     setup.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated, empty database on each backend."""
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _migrated(request: pytest.FixtureRequest, folder: Path) -> Iterator[Engine]:
+    """A migrated, empty database on the backend the fixture's parameter names."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'sibook.db'}")
+        eng = make_engine(f"sqlite:///{folder / 'sibook.db'}")
         migrate.upgrade(eng)
         yield eng
         eng.dispose()
@@ -75,15 +77,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield from _fresh_postgres(request.getfixturevalue("pg_server"))
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    yield from _migrated(request, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def module_engine(request: pytest.FixtureRequest,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """``engine`` shared by a module's tests: for data that is costly to make and only read."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('module') / 'sibook.db'}")
-        migrate.upgrade(eng)
-        yield eng
-        eng.dispose()
-    else:
-        yield from _fresh_postgres(request.getfixturevalue("pg_server"))
+    yield from _migrated(request, tmp_path_factory.mktemp("module"))
