@@ -224,7 +224,8 @@ class Guard:
 
     def employer(self, unit_code: str) -> None:
         """An employer acts for its own unit only; an officer for the units of their realm and
-        province. Unit codes are public, so these are 403s."""
+        province. Civil unit codes are public, so these are 403s; a ministry's unit is a 404
+        outside its realm."""
         p = self.principal
         if not isinstance(p, EmployerUnit | Officer):  # a citizen's own months are on /me
             raise self.refuse(Forbidden("only the unit itself or an officer may act for an "
@@ -233,12 +234,15 @@ class Guard:
             raise self.refuse(Forbidden("an employer may act for its own unit only"),
                               "forbidden")
         if isinstance(p, Officer):
-            if p.realm != CIVIL:  # employers are registered in the civil realm only
-                raise self.refuse(Forbidden("employers are outside your realm"), "forbidden")
-            province = scope.employer_province(self.session, unit_code)
-            if province is None:  # the unit in the path does not exist (codes are public)
+            place = scope.employer_place(self.session, unit_code)
+            # A ministry's unit is absent outside its realm, as its people are (its dues would
+            # tell their pay); a civil unit's code is public, so another realm's officer is
+            # told it is not theirs.
+            if place is None or place[1] not in (CIVIL, p.realm):
                 raise NotFoundError(f"no employer with code {unit_code}")
-            self.province(province)
+            if place[1] != p.realm:
+                raise self.refuse(Forbidden("employers are outside your realm"), "forbidden")
+            self.province(place[0])
 
     def own_unit(self) -> str | None:
         """The unit code an employer acts for (it sees its workers' months with it only);

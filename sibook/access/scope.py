@@ -122,7 +122,9 @@ def can_see(session: Session, principal: Principal, person_id: int, *,
     return found is not None
 
 
-def employer_province(session: Session, unit_code: str) -> str | None:
-    """The province of the unit with ``unit_code``; None when there is no such unit."""
+def employer_place(session: Session, unit_code: str) -> tuple[str, str] | None:
+    """The province and realm of the unit with ``unit_code``; None when there is no such unit."""
     employers = _t("employers")
-    return session.scalar(select(employers.c.province_code).where(employers.c.code == unit_code))
+    row = session.execute(select(employers.c.province_code, employers.c.realm)
+                          .where(employers.c.code == unit_code)).first()
+    return None if row is None else (row[0], row[1])

@@ -111,6 +111,8 @@ def employers_add(
     region: str = typer.Option(..., "--region", help="Minimum-wage region: I, II, III or IV."),
     address: str | None = typer.Option(None, "--address"),
     business_type: str | None = typer.Option(None, "--business-type"),
+    realm: str = typer.Option("civil", "--realm", help="civil, or defence / public_security for "
+                                                       "a unit of those ministries."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Register an employer (unit)."""
@@ -121,6 +123,7 @@ def employers_add(
         region=region.strip().upper(),
         address=address,
         business_type=business_type,
+        realm=realm,
     )
     try:
         with unit_of_work(ready_engine()) as session:

@@ -241,7 +241,8 @@ def add_household(g: Annotated[Guard, guard(Action.HOUSEHOLD_ADD)], body: Househ
 @router.get("/employers", response_model=EmployerList)
 def list_employers(g: Annotated[Guard, guard(Action.EMPLOYER_LIST)], limit: Limit = 100,
                    ) -> EmployerList:
-    rows = service.list_employers(session=g.session, limit=limit)
+    rows = service.list_employers(session=g.session, limit=limit,
+                                  realm=getattr(g.principal, "realm", "civil"))
     return EmployerList(employers=[EmployerOut(**r.__dict__) for r in rows])
 
 
@@ -250,4 +251,6 @@ def list_employers(g: Annotated[Guard, guard(Action.EMPLOYER_LIST)], limit: Limi
 def add_employer(g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)], body: EmployerIn,
                  ) -> Created:
     g.province(body.province_code)
-    return Created(id=service.add_employer(session=g.session, employer=body.to_domain()))
+    # An officer registers into their own realm: a ministry's clerk registers its units.
+    employer = dataclasses.replace(body.to_domain(), realm=getattr(g.principal, "realm", "civil"))
+    return Created(id=service.add_employer(session=g.session, employer=employer))

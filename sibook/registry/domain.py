@@ -86,6 +86,7 @@ class NewEmployer:
     region: str
     address: str | None = None
     business_type: str | None = None
+    realm: str = "civil"  # a unit of the defence or public-security ministry: its realm
 
 
 def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> list[Problem]:
@@ -218,6 +219,9 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
         reason = text_problem(getattr(e, name), limit)
         if reason:
             problems.append(Problem(field=name, reason=reason))
+    if e.realm not in REALMS:
+        problems.append(Problem(field="realm", reason=f"must be one of {', '.join(REALMS)}, "
+                                                      f"got {e.realm!r}"))
     if e.region not in REGIONS:
         problems.append(
             Problem(field="region", reason=f"must be I, II, III or IV, got {e.region!r}")

@@ -161,6 +161,7 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
         region=employer.region,
         address=employer.address,
         business_type=employer.business_type,
+        realm=employer.realm,
     )
     _insert_unique(session, row, partial(_employer_conflict, session, employer.code))
     return row.employer_id
@@ -257,12 +258,13 @@ def list_persons(
     ]
 
 
-def list_employers(*, session: Session, limit: int = 100) -> list[EmployerRow]:
-    rows = session.execute(
-        select(Employer.code, Employer.name, Employer.province_code, Employer.region)
-        .order_by(Employer.code)
-        .limit(limit)
-    ).all()
+def list_employers(*, session: Session, limit: int = 100, realm: str | None = "civil",
+                   ) -> list[EmployerRow]:
+    """The employers of ``realm`` (None: every realm, for the operator's own commands)."""
+    query = select(Employer.code, Employer.name, Employer.province_code, Employer.region)
+    if realm is not None:
+        query = query.where(Employer.realm == realm)
+    rows = session.execute(query.order_by(Employer.code).limit(limit)).all()
     return [EmployerRow(r.code, r.name, r.province_code, r.region) for r in rows]
 
 
@@ -320,6 +322,7 @@ class EmployerRef:
     province_code: str
     region: str
     occupational_rate_bp: int
+    realm: str = "civil"
 
 
 def employer_by_code(*, session: Session, code: str, lock: bool = False) -> EmployerRef:
@@ -328,9 +331,8 @@ def employer_by_code(*, session: Session, code: str, lock: bool = False) -> Empl
     row = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if row is None:
         raise ValidationError(field="employer", reason=f"no employer with code {code}")
-    return EmployerRef(
-        row.employer_id, row.code, row.name, row.province_code, row.region, row.occupational_rate_bp
-    )
+    return EmployerRef(row.employer_id, row.code, row.name, row.province_code, row.region,
+                       row.occupational_rate_bp, row.realm)
 
 
 def employer_codes(*, session: Session, employer_ids: set[int]) -> dict[int, str]:
@@ -347,7 +349,7 @@ def employer_refs(*, session: Session, employer_ids: set[int]) -> dict[int, Empl
         return {}
     rows = session.execute(
         select(Employer.employer_id, Employer.code, Employer.name, Employer.province_code,
-               Employer.region, Employer.occupational_rate_bp)
+               Employer.region, Employer.occupational_rate_bp, Employer.realm)
         .where(Employer.employer_id.in_(employer_ids))
     ).all()  # plain rows, not ORM objects: a batch of books reads thousands of employers
     return {r[0]: EmployerRef(*r) for r in rows}

@@ -125,7 +125,10 @@ class Employer(Base):
     """Group 7, employer (đơn vị sử dụng lao động)."""
 
     __tablename__ = "employers"
-    __table_args__ = (CheckConstraint("region IN ('I','II','III','IV')", name="region"),)
+    __table_args__ = (
+        CheckConstraint("region IN ('I','II','III','IV')", name="region"),
+        CheckConstraint("realm IN ('civil','defence','public_security')", name="realm"),
+    )
 
     employer_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(13), unique=True)  # enterprise / unit code
@@ -136,6 +139,9 @@ class Employer(Base):
     business_type: Mapped[str | None] = mapped_column(String(60))
     managing_office: Mapped[str | None] = mapped_column(String(5))  # 5-digit SS office code
     occupational_rate_bp: Mapped[int] = mapped_column(SmallInteger, default=50)  # 0.5% = 50 bp
+    # A unit of the defence or public-security ministry is in its realm, as its people are: its
+    # dues would tell its people's pay, so it is absent for everyone outside the realm.
+    realm: Mapped[str] = mapped_column(String(16), default="civil", server_default="civil")
 
 
 class SIProfile(Base):

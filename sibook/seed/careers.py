@@ -26,6 +26,7 @@ class EmployerRef:
     region: str
     occupational_rate_bp: int
     province_code: str  # a current (post-2025) code
+    realm: str = "civil"  # a ministry's unit employs that ministry's people only
 
 
 @dataclass

@@ -19,7 +19,12 @@ COLUMNS = (
     "business_type",
     "managing_office",
     "occupational_rate_bp",
+    "realm",
 )
+# The last two units of a seed of three or more are a defence and a public-security unit (the
+# ministries' people work there and nowhere else); all others are civil.
+_UNITS = {2: ("defence", "Đơn vị {eid} thuộc Bộ Quốc phòng"),
+          1: ("public_security", "Đơn vị {eid} thuộc Bộ Công an")}
 _CITIES = ("01", "79", "31", "48", "92")  # centrally-run cities: mostly region I
 
 
@@ -41,18 +46,20 @@ def generate(
         industry, rate_bp = rng.choice(names.INDUSTRIES)
         name = f"{rng.choice(names.COMPANY_KINDS)} {industry} {rng.choice(names.COMPANY_WORDS)}"
         address = f"Số {rng.randint(1, 500)} {rng.choice(names.STREETS)}, {province.name}"
+        realm, unit_name = _UNITS.get(count - i, ("civil", "")) if count >= 3 else ("civil", "")
         rows.append(
             (
                 eid,
                 make_enterprise_code(eid, province.code),
-                f"{name} {eid}",
+                unit_name.format(eid=eid) or f"{name} {eid}",
                 province.code,
                 region,
                 address,
                 industry,
                 f"{province.code}{rng.randint(0, 999):03d}",
                 rate_bp,
+                realm,
             )
         )
-        refs.append(EmployerRef(eid, region, rate_bp, province.code))
+        refs.append(EmployerRef(eid, region, rate_bp, province.code, realm))
     return rows, refs

@@ -135,6 +135,9 @@ class Population:
         self.unit_card_provinces = {
             e.employer_id: hi_cards.card_province(e.province_code) for e in self.employers
         }
+        self.units: dict[str, list[EmployerRef]] = {}  # by realm: where its people work
+        for e in self.employers:
+            self.units.setdefault(e.realm, []).append(e)
 
     def batch(self, people: int) -> Rows:
         """At least ``people`` persons (whole households), or exactly that many at the end."""
@@ -282,7 +285,7 @@ class Population:
             )
         )
         rows.household_members.append((pid, hid, relation))
-        self._career(rows, pid, birth, sex, si_code, prefix, home)
+        self._career(rows, pid, birth, sex, si_code, prefix, home, realm)
         return (pid, personal_id, full_name)
 
     def _serial(self, prefix: str, birth: date, sex: str) -> int:
@@ -299,18 +302,22 @@ class Population:
         rows.person_relations.append((person[0], relation, other[0], other[2], other[1]))
 
     def _career(
-        self, rows: Rows, pid: int, birth: date, sex: str, si_code: str, prefix: str, home: str
+        self, rows: Rows, pid: int, birth: date, sex: str, si_code: str, prefix: str, home: str,
+        realm: str,
     ) -> None:
+        # The ministries' people work in their units only; in a seed too small to have them,
+        # they have no career on record.
+        employers = self.units.get(realm, [])
         career = Career(
             rng=self.rng,
             person_id=pid,
             birth=birth,
             sex=sex,
-            employers=self.employers,
+            employers=employers,
             first=FIRST_MONTH,
             current=self.current,
         )
-        si, ui, kind = career_rows(career)
+        si, ui, kind = career_rows(career) if employers else ([], [], None)
         rows.si_periods.extend(si)
         rows.ui_periods.extend(ui)
         province2 = prefix[1:]

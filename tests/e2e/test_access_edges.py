@@ -254,3 +254,33 @@ def test_an_answer_is_sent_only_after_its_transaction_committed(
     monkeypatch.setattr(Session, "commit", fail)
     r = c.get(f"/api/v1/persons/{OWN}", headers=headers)
     assert r.status_code == 503 and OWN not in r.text
+
+
+def test_a_ministrys_unit_is_absent_outside_its_realm(client: Any) -> None:
+    """Its dues would tell its people's pay: a civil officer finds no such unit (the answer an
+    unknown code gets), the ministry's own officers act for it."""
+    from sibook.registry import service
+    from sibook.registry.domain import NewEmployer
+
+    c, (engine, _) = client
+    unit = "0100000999"
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=unit, name="Đơn vị 999 thuộc Bộ Quốc phòng", province_code="01", region="I",
+            realm="defence"))
+    civil, defence = bearer(PRINCIPALS["clerk_hanoi"]), bearer(PRINCIPALS["defence_clerk"])
+    hidden = c.get(f"/api/v1/employers/{unit}/ledger", headers=civil)
+    unknown = c.get("/api/v1/employers/0100000998/ledger", headers=civil)
+    assert (hidden.status_code, hidden.json()["errors"][0]["reason"].replace(unit, "X")) == (
+        unknown.status_code, unknown.json()["errors"][0]["reason"].replace("0100000998", "X"))
+    assert c.get(f"/api/v1/employers/{unit}/ledger", headers=defence).status_code == 200
+    listed = {e["code"] for e in c.get("/api/v1/employers", headers=civil).json()["employers"]}
+    assert unit not in listed and UNIT_A in listed
+    assert [e["code"] for e in c.get("/api/v1/employers", headers=defence).json()[
+        "employers"]] == [unit]
+    # A civil unit's code is public: the ministry's officer is told it is not theirs.
+    assert c.get(f"/api/v1/employers/{UNIT_A}/ledger", headers=defence).status_code == 403
+    added = c.post("/api/v1/employers", headers=defence, json={
+        "code": "0100000997", "name": "Đơn vị 997", "province_code": "01", "region": "I"})
+    assert added.status_code == 201, added.text
+    assert c.get("/api/v1/employers/0100000997/ledger", headers=civil).status_code == 404

@@ -162,6 +162,21 @@ def test_defence_and_public_security_people_are_absent_from_the_civil_list(engin
     assert len(listed) == 600 - hidden
 
 
+def test_the_ministries_people_work_in_their_units_only(engine: Engine) -> None:
+    """A civil unit's dues never hold a soldier's pay, nor a ministry's unit a civilian's."""
+    seed(engine=engine, people=600, employers=10, seed=2, today=TODAY)
+    with unit_of_work(engine) as s:
+        pairs = s.execute(
+            select(Person.realm, Employer.realm, func.count())
+            .join(SIPeriod, SIPeriod.person_id == Person.person_id)
+            .join(Employer, Employer.employer_id == SIPeriod.employer_id)
+            .group_by(Person.realm, Employer.realm)).all()
+        listed = {e.code for e in service.list_employers(session=s, limit=100)}
+    assert {(a, b) for a, b, _ in pairs} == {
+        ("civil", "civil"), ("defence", "defence"), ("public_security", "public_security")}
+    assert len(listed) == 8  # the two ministries' units are not in the civil list
+
+
 def test_ids_continue_after_seeding(engine: Engine) -> None:
     """New registrations after a bulk seed must not collide with the seeded ids."""
     seed(engine=engine, people=20, employers=2, seed=1, today=TODAY)
