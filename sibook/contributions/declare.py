@@ -90,7 +90,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         raise ValidationError(field="file", reason="the declaration has no lines")
     problems += staging.unknown_persons(conn, set_aside)
     staging.analyze(conn, "decl_staging")
-    problems += _set_minimums(conn, employer.region)
+    problems += _set_minimums(conn, employer.region, month)
     steps, repeated = staging.order_steps(conn)
     problems += repeated
     today = date.today()
@@ -196,14 +196,19 @@ def next_batch(conn: Connection, employer_id: int, month: Period) -> int:
     return int(last or 0) + 1
 
 
-def _set_minimums(conn: Connection, region: str) -> list[Problem]:
+def _set_minimums(conn: Connection, region: str, month: Period) -> list[Problem]:
+    """The regional minimum of every month from the earliest line's to the declared month: a
+    line's pay must meet each month it covers, not only its first (a minimum raised since)."""
     minimums: dict[Period, int] = {}
     unknown: dict[int, str] = {}
-    for m in staging.months_declared(conn):
+    declared = set(staging.months_declared(conn))
+    first = min(declared, default=month)
+    for m in (first + n for n in range(month - first + 1)):
         try:
             minimums[m] = law.regional_minimum(region, m).value
         except NoRuleInForce as exc:
-            unknown[m.index] = exc.problems[0].reason
+            if m in declared:
+                unknown[m.index] = exc.problems[0].reason
     staging.set_minimums(conn, minimums)
     if not unknown:
         return []

@@ -71,7 +71,8 @@ def create(conn: Connection) -> None:
         text(
             "CREATE TEMPORARY TABLE decl_staging (row BIGINT PRIMARY KEY, personal_id VARCHAR(12), "
             "case_code VARCHAR(2), job_title VARCHAR(120), salary BIGINT, allowances BIGINT, "
-            f"from_month INTEGER, step INTEGER NOT NULL DEFAULT 1){on_commit}"
+            "from_month INTEGER, step INTEGER NOT NULL DEFAULT 1, covers_to INTEGER)"
+            f"{on_commit}"
         )
     )
     conn.execute(
@@ -84,8 +85,8 @@ def create(conn: Connection) -> None:
     )
     conn.execute(
         text(
-            f"CREATE TEMPORARY TABLE decl_minimum (from_month INTEGER PRIMARY KEY, minimum BIGINT)"
-            f"{on_commit}"
+            "CREATE TEMPORARY TABLE decl_minimum (from_month INTEGER PRIMARY KEY, minimum BIGINT, "
+            f"highest BIGINT){on_commit}"
         )
     )
     conn.execute(text(f"CREATE TEMPORARY TABLE decl_aside (row BIGINT PRIMARY KEY){on_commit}"))
@@ -113,9 +114,14 @@ def months_declared(conn: Connection) -> list[Period]:
 
 
 def set_minimums(conn: Connection, minimums: dict[Period, int]) -> None:
-    write(
-        conn, "decl_minimum", ("from_month", "minimum"), [(m.index, v) for m, v in minimums.items()]
-    )
+    """Each month's minimum, and the highest from it to the last month given (the declared
+    one): a line is below a minimum it covers if its pay is below the highest of its first
+    month, so the check stays one equality join."""
+    rows, highest = [], 0
+    for m in sorted(minimums, reverse=True):
+        highest = max(highest, minimums[m])
+        rows.append((m.index, minimums[m], highest))
+    write(conn, "decl_minimum", ("from_month", "minimum", "highest"), rows)
 
 
 def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]:
@@ -136,14 +142,20 @@ MAX_STEPS = 24
 def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
     """Number each person's lines in the order they apply (a negative step sets one aside):
     the number of steps, and the lines that repeat an earlier line's kind and month for the
-    same person (two increases from March say nothing the first did not; which one holds?)."""
+    same person (two increases from March say nothing the first did not; which one holds?).
+    A line followed by one from a later month covers the months up to it (``covers_to``; the
+    others, up to the declared month)."""
     conn.execute(text(f"""
-        UPDATE decl_staging SET step = r.step
-        FROM (SELECT row, row_number() OVER (PARTITION BY personal_id
-                                             ORDER BY from_month, {_KIND_ORDER}, row) AS step
+        UPDATE decl_staging SET step = r.step,
+            covers_to = CASE WHEN r.next_from IS NULL THEN NULL
+                             WHEN r.next_from > r.from_month THEN r.next_from - 1
+                             ELSE r.from_month END
+        FROM (SELECT row, from_month,
+                     row_number() OVER w AS step, lead(from_month) OVER w AS next_from
               FROM decl_staging
               WHERE personal_id IN (SELECT personal_id FROM decl_staging
-                                    GROUP BY personal_id HAVING count(*) > 1)) r
+                                    GROUP BY personal_id HAVING count(*) > 1)
+              WINDOW w AS (PARTITION BY personal_id ORDER BY from_month, {_KIND_ORDER}, row)) r
         WHERE decl_staging.row = r.row"""))
     found: list[Problem] = []
     for row, first_row in conn.execute(text(f"""
@@ -233,12 +245,17 @@ def look_up(conn: Connection, step: int) -> None:
 # Every check of a line against the database, as a flag column: one pass over the lines (the
 # eight checks took eight), then each raised flag becomes a problem with its reason.
 _CHECKS = f"""
-SELECT * FROM (
-    SELECT s.row, s.personal_id, s.salary, s.from_month, m.minimum, d.aside_row,
+SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
+    SELECT s.row, s.personal_id, s.salary, s.from_month, d.aside_row,
            l.open_employer AS employer, l.open_from AS open_month, l.last_to AS last_month,
            l.row IS NULL AS unknown,
            d.aside_row IS NOT NULL AS after_refused,
-           s.case_code IN {OPENS} AND s.salary < m.minimum AS below_minimum,
+           -- The first month the line covers whose minimum its pay is below; looked for only
+           -- where the highest minimum to the declared month is above it (few lines).
+           CASE WHEN s.case_code IN {OPENS} AND s.salary < m.highest THEN
+               (SELECT min(x.from_month) FROM decl_minimum x
+                WHERE x.from_month >= s.from_month AND x.minimum > s.salary
+                  AND (s.covers_to IS NULL OR x.from_month <= s.covers_to)) END AS below_month,
            s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL AS still_open,
            s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to
                AS overlaps_last,
@@ -257,8 +274,9 @@ SELECT * FROM (
            ON d.personal_id = s.personal_id
     WHERE s.step = :step
 ) c
-WHERE unknown OR after_refused OR below_minimum OR still_open OR overlaps_last OR nothing_to_close
-   OR decrease_too_early OR adjustment_too_early
+LEFT JOIN decl_minimum b ON b.from_month = c.below_month
+WHERE unknown OR after_refused OR below_month IS NOT NULL OR still_open OR overlaps_last
+   OR nothing_to_close OR decrease_too_early OR adjustment_too_early
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
@@ -266,7 +284,7 @@ _REASONS = {
     "after_refused": ("personal_id", "not checked: it applies after row {aside_row} of the "
                                      "same person, which is refused"),
     "below_minimum": ("salary", "{salary:,} is below the regional minimum wage {minimum:,} for "
-                                "region {region} in {from_month}"),
+                                "region {region} in {below_month}"),
     "still_open": ("case_code", "overlapping periods: this person already has an open period "
                                 "with this employer since {open_month}"),
     "overlaps_last": ("from_month", "overlapping periods: this person already has participation "
@@ -287,7 +305,7 @@ _ELSEWHERE = {"still_open": ("case_code", "overlapping periods: this person stil
 _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has paid voluntary "
                                           "SI since {open_month}; that period must be closed "
                                           "before compulsory participation starts")}
-_MONTHS = ("from_month", "open_month", "last_month")
+_MONTHS = ("from_month", "open_month", "last_month", "below_month")
 
 
 def problems(conn: Connection, employer_id: int, region: str, step: int) -> list[Problem]:

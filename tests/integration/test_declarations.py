@@ -96,6 +96,41 @@ def test_a_malformed_file_is_refused_row_by_row_and_changes_nothing(engine: Engi
     assert snapshot(engine) == before
 
 
+def test_a_back_dated_salary_must_meet_the_minimum_of_every_month_it_covers(
+        engine: Engine) -> None:
+    """5,000,000 from 2025-10 meets region I's 4,960,000 of 2025 but not its 5,310,000 from
+    2026-01: filed for February 2026 it is refused, naming the first month it falls below."""
+    an, binh = setup_workers(engine, 2)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 5_000_000, "2025-10")]), month=Period(2026, 2))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (2, "salary")
+    assert problem.reason == ("5,000,000 is below the regional minimum wage 5,310,000 for "
+                              "region I in 2026-01")
+    assert snapshot(engine) == before
+    # Filed for December 2025, the same line covers only months whose minimum it meets.
+    filed = file(engine, csv_of([(binh, "TM", 5_000_000, "2025-10")]), month=Period(2025, 12))
+    assert set(filed["dues"]) == {"2025-10", "2025-11", "2025-12"}
+
+
+def test_a_salary_needs_to_meet_only_the_months_before_the_persons_next_line(
+        engine: Engine) -> None:
+    """Paid 5,000,000 from 2025-10 and raised to 5,400,000 from 2026-01 in the same list: the
+    first line's pay covers 2025 only, where it meets the minimum. The person's last line
+    covers every month to the declared one."""
+    an, binh = setup_workers(engine, 2)
+    february = Period(2026, 2)
+    filed = file(engine, csv_of([(an, "TM", 5_000_000, "2025-10"),
+                                 (an, "DC", 5_400_000, "2026-01")]), month=february)
+    assert filed["dues"]["2026-02"] == 5_400_000 * 32 // 100
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(binh, "TM", 6_000_000, "2025-10"),
+                             (binh, "DC", 5_000_000, "2025-12")]), month=february, batch=2)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (3, "salary") and "in 2026-01" in problem.reason
+
+
 def test_a_line_refused_for_its_shape_is_checked_for_its_person_too(engine: Engine) -> None:
     (a,) = setup_workers(engine, 1)
     bad = csv_of([(a, "TM", -5, "2026-01"), ("001090999999", "TM", -5, "2026-01"),
