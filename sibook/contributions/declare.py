@@ -110,7 +110,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         # rolls all of it back.
         staging.set_aside(conn, [p.row for p in found if p.row is not None])
         changed.update(staging.apply(conn, employer.employer_id, employer.occupational_rate_bp,
-                                     step))
+                                     step, card_group=hi_cards.EMPLOYEE_GROUP))
         changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal(problems, staging.person_ids(conn))

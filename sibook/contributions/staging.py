@@ -344,8 +344,9 @@ def _month(index: int) -> str:
 
 
 def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
-          step: int) -> dict[str, int]:
-    """Close the periods the decreases and adjustments of ``step`` end; open the new ones."""
+          step: int, *, card_group: str) -> dict[str, int]:
+    """Close the periods the decreases and adjustments of ``step`` end; open the new ones. A
+    cancelled start takes the HI card of ``card_group`` it issued with it."""
     conn.execute(
         text(f"""
         UPDATE si_periods SET salary_basis = c.salary, allowances = c.allowances,
@@ -366,7 +367,7 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
-    cancelled = _cancel(conn, employer_id, step)
+    cancelled = _cancel(conn, employer_id, step, card_group)
     closed = conn.execute(
         text(f"""
         UPDATE si_periods SET to_month = c.to_month
@@ -411,10 +412,10 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
 
 
 def set_card_dates(conn: Connection, validity: Callable[[Period], tuple[date, date]]) -> None:
-    """The validity of a card issued to someone starting in each month the increases name (a
-    filing starts people in a few months), for ``issue_hi_cards`` to join."""
-    months = [int(r[0]) for r in conn.execute(text(
-        f"SELECT DISTINCT from_month FROM decl_staging WHERE case_code IN {INCREASE}"))]
+    """The validity of a card issued to someone starting in each month the lines name (a
+    filing names a few months), for ``issue_hi_cards`` to join, and for ``_cancel`` to find
+    the card a cancelled start issued."""
+    months = [int(r[0]) for r in conn.execute(text("SELECT DISTINCT from_month FROM decl_staging"))]
     write(conn, "decl_card_dates", ("from_month", "valid_from", "valid_to"),
           [(m, *validity(Period.from_index(m))) for m in months])
 
@@ -452,20 +453,37 @@ def issue_hi_cards(conn: Connection, step: int, *, number_prefix: str, group_cod
         "province": province_code, "kcb": f"{province_code}001"}).rowcount)
 
 
-def _cancel(conn: Connection, employer_id: int, step: int) -> int:
-    """Delete the open SI and UI periods the decreases of ``step`` cancel; how many SI ones.
-    Rare, so looked for first: the deletes then reach their few rows by primary key."""
+def _cancel(conn: Connection, employer_id: int, step: int, card_group: str) -> int:
+    """Delete the open SI and UI periods the decreases of ``step`` cancel, and the HI cards
+    their starts issued; how many SI periods. Rare, so looked for first: the deletes then
+    reach their few rows by primary key."""
     params = {"step": step, "e": employer_id}
     lines = (f"FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step "
              f"WHERE {_CANCELS}")
     if conn.execute(text(f"SELECT 1 {lines} LIMIT 1"), params).first() is None:
         return 0
+    _cancel_cards(conn, {**params, "group": card_group})
     conn.execute(text(f"DELETE FROM ui_periods WHERE (person_id, seq) IN "
                       f"(SELECT l.person_id, l.ui_open_seq {lines} AND s.from_month = "
                       f"(SELECT u.from_month FROM ui_periods u WHERE u.person_id = l.person_id "
                       f"AND u.seq = l.ui_open_seq))"), params)
     return int(conn.execute(text(f"DELETE FROM si_periods WHERE (person_id, seq) IN "
                                  f"(SELECT l.person_id, l.open_seq {lines})"), params).rowcount)
+
+
+def _cancel_cards(conn: Connection, params: dict[str, object]) -> None:
+    """Delete the card of group ``:group`` valid from the first month of each period ``:step``
+    cancels: the card its start issued (or a new year's card, as the seed gives), which says
+    the worker was covered from a month they never worked. Deleted, not ended: like the
+    period, it never was (the book's versions keep what they showed)."""
+    conn.execute(text(f"""
+        DELETE FROM hi_cards WHERE (person_id, seq) IN (
+            SELECT c.person_id, c.seq
+            FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+            JOIN decl_card_dates d ON d.from_month = s.from_month
+            JOIN hi_cards c ON c.person_id = l.person_id AND c.valid_from = d.valid_from
+                           AND c.group_code = :group
+            WHERE {_CANCELS})"""), params)
 
 
 def counts_by_code(conn: Connection) -> dict[str, int]:

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, text
 
+from sibook.book import issuing, versions
+from sibook.book import service as book_service
 from sibook.contributions import staging
 from sibook.contributions.declare import declare
 from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
 from sibook.registry.domain import NewEmployer, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
+from sibook.signing.card import verify_card
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
 
 JAN = Period(2026, 1)
@@ -403,6 +406,65 @@ def test_a_worker_who_starts_without_an_hi_card_gets_one_and_keeps_it(engine: En
     again = file(engine, csv_of([(an, "GH", None, "2026-02"), (an, "TM", 9_500_000, "2026-03")]),
                  month=Period(2026, 3))
     assert again["hi_cards_issued"] == 0 and len(_cards(engine, an)) == 1
+
+
+def test_a_cancelled_start_takes_the_hi_card_it_issued_with_it(engine: Engine) -> None:
+    """Taken on from January, then reported gone from January: the start never was, nor the
+    card it gave. Taken on again from March, the worker gets a card from March, not January's."""
+    an, binh = setup_workers(engine, 2)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01"), (binh, "TM", 9_000_000, "2026-01")]))
+    year_end = f"{max(2026, date.today().year)}-12-31"
+    assert _cards(engine, an) == [(f"DN401{an[2:]}", "2026-01-01", year_end)]
+    file(engine, csv_of([(an, "GH", None, "2026-01")]), batch=2)
+    assert _cards(engine, an) == []
+    assert len(_cards(engine, binh)) == 1  # another worker's card stays
+    march = file(engine, csv_of([(an, "TM", 10_000_000, "2026-03")]), month=Period(2026, 3))
+    assert march["hi_cards_issued"] == 1
+    assert _cards(engine, an) == [(f"DN401{an[2:]}", "2026-03-01", year_end)]
+
+
+def test_a_cancelled_new_contract_takes_its_card_and_leaves_the_last_one(
+        engine: Engine) -> None:
+    """Employed June to December 2025 (a card to 2025-12-31), then a new contract from January
+    with the same employer (a new card): cancelling January cancels the new card, not the old."""
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        s.execute(text("INSERT INTO hi_cards (person_id, seq, card_number, group_code, "
+                       "benefit_level, province_code, initial_kcb_place, valid_from, valid_to) "
+                       "VALUES (:p, 1, :n, 'DN', 4, '01', '01001', :f, :t)"),
+                  {"p": service.person_id_of(session=s, personal_id=an), "n": f"DN401{an[2:]}",
+                   "f": date(2025, 6, 1), "t": date(2025, 12, 31)})
+    file(engine, csv_of([(an, "TM", 10_000_000, "2025-06")]), month=Period(2025, 12))
+    last = _cards(engine, an)
+    renewed = file(engine, csv_of([(an, "GH", None, "2026-01"), (an, "TM", 12_000_000, "2026-01")]))
+    assert renewed["hi_cards_issued"] == 1 and len(_cards(engine, an)) == 2
+    file(engine, csv_of([(an, "GH", None, "2026-01")]), batch=2)
+    assert _periods(engine) == [(Period(2025, 6).index, Period(2025, 12).index)]
+    assert _cards(engine, an) == last
+
+
+def test_the_book_of_a_cancelled_start_has_no_hi_card_to_show(
+        engine: Engine, agency: issuing.Agency) -> None:
+    """The card made from the book before the cancellation was valid; the book after it has no
+    card, so no card image or signed card QR can be made of it."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+
+    def book() -> versions.Version:
+        with unit_of_work(engine) as s:
+            person_id = service.person_id_of(session=s, personal_id=an)
+            return book_service.current_version(session=s, person_id=person_id,
+                                                as_of=date.today())[0]
+
+    shown, _ = issuing.hi_card(book(), agency, on=datetime.now(UTC))
+    checked = verify_card(shown["qr"].encode(), trust_list=agency.trust_list(),
+                          on=date.today())
+    assert checked.valid and checked.card_number == f"DN401{an[2:]}"
+    file(engine, csv_of([(an, "GH", None, "2026-01")]), batch=2)
+    after = book()
+    assert after.payload["hi_periods"] == []
+    with pytest.raises(NotFoundError, match="has no HI card"):
+        issuing.hi_card(after, agency, on=datetime.now(UTC))
 
 
 def test_a_worker_whose_card_ended_before_the_start_gets_a_new_one(engine: Engine) -> None:
