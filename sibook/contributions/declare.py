@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook import law
@@ -109,9 +110,11 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         # The steps after this one are checked against what it changes; a refused filing
         # rolls all of it back.
         staging.set_aside(conn, [p.row for p in found if p.row is not None])
-        changed.update(staging.apply(conn, employer.employer_id, employer.occupational_rate_bp,
-                                     step, card_group=hi_cards.EMPLOYEE_GROUP))
-        changed["hi_cards_issued"] += issue_cards(conn, step)
+        with _numbers_not_taken_since_the_look_up():
+            changed.update(staging.apply(conn, employer.employer_id,
+                                         employer.occupational_rate_bp, step,
+                                         card_group=hi_cards.EMPLOYEE_GROUP))
+            changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
     say("applied", lines)
@@ -135,6 +138,32 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     ledger.allocate(conn, employer.employer_id)
     say("posted", lines)
     return {"declaration_id": declaration_id, **result, "replayed": False}
+
+
+# A new period or card is numbered after the last one its look-up saw. Another employer's
+# filing may take that number for the same worker before this one writes it (the employer's
+# lock serialises only its own filings): PostgreSQL then refuses the duplicate key.
+_NUMBERED_KEYS = {"pk_si_periods", "pk_ui_periods", "pk_hi_cards"}
+
+
+class ConcurrentFiling(ConflictError):
+    """Another filing changed the same workers' periods while this one was checked against
+    them: nothing of this one is kept (the transaction is aborted), and filing it again
+    checks it against what the other left."""
+
+    def __init__(self) -> None:
+        super().__init__("another filing changed the same workers at the same time; nothing "
+                         "was filed, file again")
+
+
+@contextmanager
+def _numbers_not_taken_since_the_look_up() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) in _NUMBERED_KEYS:
+            raise ConcurrentFiling from exc
+        raise
 
 
 def _with_a_personal_id(frame: pl.DataFrame, rows: set[int | None], most: int,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
-from sqlalchemy import Engine, text
+import pytest
+from sqlalchemy import Connection, Engine, text
 
+from sibook.contributions import staging
 from sibook.core.db import unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
@@ -14,6 +19,7 @@ from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
 
 EMPLOYER = make_enterprise_code(4242, "01")
+OTHER_EMPLOYER = make_enterprise_code(5151, "79")
 TODAY = date(2026, 3, 15)
 LEDGER_TABLES = (
     "si_periods",
@@ -57,6 +63,51 @@ def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]
                 today=TODAY,
             )
     return ids
+
+
+def add_other_employer(engine: Engine) -> str:
+    """A second employer (region I, in Ho Chi Minh City): OTHER_EMPLOYER."""
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=OTHER_EMPLOYER, name="Công ty Khác", province_code="79", region="I"))
+    return OTHER_EMPLOYER
+
+
+T = TypeVar("T")
+
+
+def paused_after_its_look_up(monkeypatch: pytest.MonkeyPatch, first: Callable[[], T],
+                             meanwhile: Callable[[], object]) -> T | Exception:
+    """What ``first`` (a filing) returned or raised when ``meanwhile`` (another filing, run to
+    its commit) came between its look-up of the workers and its changes: two filings at the
+    same moment on PostgreSQL, made deterministic. ``first`` runs on a thread of its own."""
+    looked, go = threading.Event(), threading.Event()
+    look_up = staging.look_up
+
+    def look_up_then_wait(conn: Connection, step: int) -> None:
+        look_up(conn, step)
+        if not looked.is_set():  # the first filing's; the other one runs once it is set
+            looked.set()
+            go.wait(60)
+
+    monkeypatch.setattr(staging, "look_up", look_up_then_wait)
+    outcome: list[T | Exception] = []
+
+    def run() -> None:
+        try:
+            outcome.append(first())
+        except Exception as exc:  # noqa: BLE001 - the caller asserts what it was
+            outcome.append(exc)
+
+    racer = threading.Thread(target=run)
+    racer.start()
+    try:
+        assert looked.wait(60), "the first filing never looked its workers up"
+        meanwhile()
+    finally:
+        go.set()
+        racer.join(timeout=60)
+    return outcome[0]
 
 
 def csv_of(rows: list[tuple[str, str, int | None, str]]) -> bytes:

@@ -24,7 +24,14 @@ from sibook.registry.domain import NewEmployer, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
 from sibook.signing.card import verify_card
-from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
+from tests.integration.ledger_fixtures import (
+    EMPLOYER,
+    add_other_employer,
+    csv_of,
+    paused_after_its_look_up,
+    setup_workers,
+    snapshot,
+)
 
 JAN = Period(2026, 1)
 
@@ -250,6 +257,36 @@ def test_a_back_dated_change_corrects_every_month_already_charged(engine: Engine
         march = conn.execute(text("SELECT sum(total) FROM ledger_entries WHERE period = :p"),
                              {"p": Period(2026, 3).index}).scalar()
     assert march == 15_000_000 * 32 // 100
+
+
+def test_two_employers_taking_on_the_same_worker_at_once_file_one_and_refuse_the_other(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both filings look the worker up before either commits, so both number the new period
+    after the last; the second to write finds the number taken: a conflict to file again,
+    nothing of it kept, never a crash."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    (an,) = setup_workers(engine, 1)
+    other = add_other_employer(engine)
+
+    def the_other_files() -> None:
+        with unit_of_work(engine) as s:
+            declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2026-01")]),
+                    file_name="d.csv", employer_code=other, month=JAN)
+
+    lost = paused_after_its_look_up(
+        monkeypatch, lambda: file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")])),
+        the_other_files)
+    assert isinstance(lost, ConflictError), lost
+    assert str(lost) == ("another filing changed the same workers at the same time; nothing "
+                         "was filed, file again")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM declarations")).scalar() == 1
+        (period,) = conn.execute(text("SELECT e.code, p.salary_basis FROM si_periods p "
+                                      "JOIN employers e ON e.employer_id = p.employer_id")).all()
+        assert tuple(period) == (other, 10_000_000)
+        assert conn.execute(text("SELECT count(DISTINCT employer_id) FROM ledger_entries")
+                            ).scalar() == 1
 
 
 def test_a_list_for_a_month_more_than_one_ahead_is_refused(engine: Engine) -> None:
