@@ -102,8 +102,9 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                           benefit_level=hi_cards.EMPLOYEE_LEVEL, province_code=province)
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
-        staging.look_up(conn, step)
-        found = staging.problems(conn, employer.employer_id, employer.region, step)
+        staging.look_up(conn, step, employer.employer_id)
+        found = (staging.problems(conn, employer.employer_id, employer.region, step)
+                 + staging.name_problems(conn, step))
         problems += found
         if step == steps and problems:
             break

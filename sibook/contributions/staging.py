@@ -22,10 +22,12 @@ from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
 from sibook.core.bulk import write, write_frame
 from sibook.core.errors import Problem
 from sibook.core.period import Period
+from sibook.registry.domain import same_name
 
 STAGING_COLUMNS = (
     "row",
     "personal_id",
+    "full_name",
     "case_code",
     "job_title",
     "salary",
@@ -70,9 +72,9 @@ def create(conn: Connection) -> None:
     conn.execute(
         text(
             "CREATE TEMPORARY TABLE decl_staging (row BIGINT PRIMARY KEY, personal_id VARCHAR(12), "
-            "case_code VARCHAR(2), job_title VARCHAR(120), salary BIGINT, allowances BIGINT, "
-            "from_month INTEGER, step INTEGER NOT NULL DEFAULT 1, covers_to INTEGER)"
-            f"{on_commit}"
+            "full_name VARCHAR(120), case_code VARCHAR(2), job_title VARCHAR(120), "
+            "salary BIGINT, allowances BIGINT, from_month INTEGER, "
+            f"step INTEGER NOT NULL DEFAULT 1, covers_to INTEGER){on_commit}"
         )
     )
     conn.execute(
@@ -80,7 +82,8 @@ def create(conn: Connection) -> None:
             "CREATE TEMPORARY TABLE decl_lookup (row BIGINT PRIMARY KEY, person_id BIGINT, "
             "nationality VARCHAR(2), open_seq INTEGER, open_from INTEGER, open_employer BIGINT, "
             "open_job VARCHAR(120), max_seq INTEGER, last_to INTEGER, ui_open_seq INTEGER, "
-            f"ui_max_seq INTEGER){on_commit}"
+            "ui_max_seq INTEGER, full_name VARCHAR(120), with_employer INTEGER)"
+            f"{on_commit}"
         )
     )
     conn.execute(
@@ -185,7 +188,8 @@ def set_aside(conn: Connection, rows: list[int]) -> None:
 
 
 _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_seq, open_from,
-    open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq)"""
+    open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq, full_name,
+    with_employer)"""
 
 # Each line reaches its person's periods through the primary key (person_id leads it), so a
 # filing costs index probes per line whatever the size of the country and whatever the
@@ -198,16 +202,18 @@ _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_
 # reads every person: 0.16 s per filing at 400,000 persons, growing with the country).
 # A person has at most one open period (every path that opens one refuses a second), so the
 # FILTERed maxima are that period's values: one probe of the person's periods, not two.
-# PostgreSQL: LATERAL; SQLite, whose planner runs correlated subqueries per row by index anyway,
-# has no LATERAL.
+# The registered name and whether the person ever had a period with the filing employer come
+# from the same probes. PostgreSQL: LATERAL; SQLite, whose planner runs correlated subqueries
+# per row by index anyway, has no LATERAL.
 _LOOKUP_PG = _LOOKUP_COLUMNS + """
     SELECT p.row, p.person_id, p.nationality, si.open_seq, si.open_from, si.open_employer,
-           si.open_job, si.max_seq, si.last_to, ui.open_seq, ui.max_seq
-    FROM (SELECT s.row, y.person_id, y.nationality
+           si.open_job, si.max_seq, si.last_to, ui.open_seq, ui.max_seq, p.full_name,
+           si.with_employer
+    FROM (SELECT s.row, y.person_id, y.nationality, y.full_name
           FROM (SELECT row, personal_id FROM decl_staging WHERE step = :step
                 ORDER BY personal_id) s
           JOIN LATERAL (
-              SELECT y.person_id, y.nationality FROM persons y
+              SELECT y.person_id, y.nationality, y.full_name FROM persons y
               WHERE y.personal_id = s.personal_id AND y.realm = 'civil' LIMIT 1) y ON true
           ORDER BY y.person_id) p
     LEFT JOIN LATERAL (
@@ -215,7 +221,8 @@ _LOOKUP_PG = _LOOKUP_COLUMNS + """
                max(x.seq) FILTER (WHERE x.to_month IS NULL) AS open_seq,
                max(x.from_month) FILTER (WHERE x.to_month IS NULL) AS open_from,
                max(x.employer_id) FILTER (WHERE x.to_month IS NULL) AS open_employer,
-               max(x.job_title) FILTER (WHERE x.to_month IS NULL) AS open_job
+               max(x.job_title) FILTER (WHERE x.to_month IS NULL) AS open_job,
+               max(1) FILTER (WHERE x.employer_id = :e) AS with_employer
         FROM si_periods x WHERE x.person_id = p.person_id) si ON true
     LEFT JOIN LATERAL (
         SELECT max(u.seq) AS max_seq, max(CASE WHEN u.to_month IS NULL THEN u.seq END) AS open_seq
@@ -227,7 +234,10 @@ _LOOKUP_SQLITE = _LOOKUP_COLUMNS + """
            (SELECT max(x.to_month) FROM si_periods x WHERE x.person_id = p.person_id),
            (SELECT max(u.seq) FROM ui_periods u
              WHERE u.person_id = p.person_id AND u.to_month IS NULL),
-           (SELECT max(u.seq) FROM ui_periods u WHERE u.person_id = p.person_id)
+           (SELECT max(u.seq) FROM ui_periods u WHERE u.person_id = p.person_id),
+           p.full_name,
+           (SELECT 1 FROM si_periods x WHERE x.person_id = p.person_id AND x.employer_id = :e
+            LIMIT 1)
     FROM decl_staging s
     JOIN persons p ON p.personal_id = s.personal_id AND p.realm = 'civil'
     LEFT JOIN si_periods o ON o.person_id = p.person_id AND o.to_month IS NULL
@@ -235,10 +245,11 @@ _LOOKUP_SQLITE = _LOOKUP_COLUMNS + """
 """
 
 
-def look_up(conn: Connection, step: int) -> None:
-    """One row per line of ``step``: the person and their open and last SI/UI periods."""
+def look_up(conn: Connection, step: int, employer_id: int) -> None:
+    """One row per line of ``step``: the person, their registered name, their open and last
+    SI/UI periods, and whether they had one with ``employer_id``."""
     conn.execute(text(_LOOKUP_PG if conn.dialect.name == "postgresql" else _LOOKUP_SQLITE),
-                 {"step": step})
+                 {"step": step, "e": employer_id})
     analyze(conn, "decl_lookup")
 
 
@@ -265,7 +276,9 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
            s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month < l.open_from
                AS decrease_too_early,
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
-               AS adjustment_too_early
+               AS adjustment_too_early,
+           s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.row IS NOT NULL
+               AND l.with_employer IS NULL AS name_required
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     LEFT JOIN decl_minimum m ON m.from_month = s.from_month
@@ -276,7 +289,7 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
 ) c
 LEFT JOIN decl_minimum b ON b.from_month = c.below_month
 WHERE unknown OR after_refused OR below_month IS NOT NULL OR still_open OR overlaps_last
-   OR nothing_to_close OR decrease_too_early OR adjustment_too_early
+   OR nothing_to_close OR decrease_too_early OR adjustment_too_early OR name_required
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
@@ -296,6 +309,10 @@ _REASONS = {
                                          "does ({open_month})"),
     "adjustment_too_early": ("from_month", "an adjustment cannot start before the open period "
                                            "does ({open_month})"),
+    # Without it, any employer could put any registered person on its payroll and so read
+    # their record: the name on their ID card is what the employer must know of them.
+    "name_required": ("full_name", "required for a worker new to this employer, as on their "
+                                   "ID card"),
 }
 # Where a worker is, or was, employed elsewhere is not the filing employer's business: the
 # reason says another employer must act, not which one, nor since when.
@@ -323,6 +340,21 @@ def problems(conn: Connection, employer_id: int, region: str, step: int) -> list
             field, reason = reasons[flag]
             found.append(Problem(field=field, reason=reason.format(**values), row=int(r["row"])))
     return sorted(found, key=lambda p: (p.row or 0, p.field))
+
+
+def name_problems(conn: Connection, step: int) -> list[Problem]:
+    """The lines of ``step`` naming someone other than the person registered with their
+    personal ID. A name written as registered (the common case) is told apart in SQL; the
+    others are compared as the registry compares names (``same_name``: case, spacing and
+    Unicode composition aside), which SQL cannot do alike on both stores (SQLite's lower()
+    folds ASCII only)."""
+    rows = conn.execute(text(
+        "SELECT s.row, s.personal_id, s.full_name, l.full_name "
+        "FROM decl_staging s JOIN decl_lookup l ON l.row = s.row "
+        "WHERE s.step = :step AND s.full_name <> l.full_name"), {"step": step}).all()
+    return [Problem(field="full_name", row=int(row),
+                    reason=f"does not match the name registered for personal ID {pid}")
+            for row, pid, given, registered in rows if not same_name(given, registered)]
 
 
 def unknown_persons(conn: Connection, personal_ids: dict[int, str]) -> list[Problem]:

@@ -38,6 +38,15 @@ def worker_id(n: int) -> str:
     return make_personal_id("001", date(1990, 1, 1 + n % 28), "male", 1000 + n)
 
 
+def worker_name(n: int) -> str:
+    return f"Nguyễn Văn Thợ {n}"
+
+
+# The name setup_workers registers under each worker's ID: csv_of writes it on their lines, as
+# an employer's list names each worker (a worker new to the employer must be named).
+WORKER_NAMES = {worker_id(n): worker_name(n) for n in range(1_000)}
+
+
 def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]:
     """An employer in ``region`` and ``count`` registered men with no period yet."""
     ids = [worker_id(n) for n in range(count)]
@@ -53,7 +62,7 @@ def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]
                 session=s,
                 person=NewPerson(
                     personal_id=pid,
-                    full_name=f"Nguyễn Văn Thợ {n}",
+                    full_name=worker_name(n),
                     birth_date=date(1990, 1, 1 + n % 28),
                     sex="male",
                     birth_registration_place="001",
@@ -84,8 +93,8 @@ def paused_after_its_look_up(monkeypatch: pytest.MonkeyPatch, first: Callable[[]
     looked, go = threading.Event(), threading.Event()
     look_up = staging.look_up
 
-    def look_up_then_wait(conn: Connection, step: int) -> None:
-        look_up(conn, step)
+    def look_up_then_wait(conn: Connection, step: int, employer_id: int) -> None:
+        look_up(conn, step, employer_id)
         if not looked.is_set():  # the first filing's; the other one runs once it is set
             looked.set()
             go.wait(60)
@@ -110,10 +119,14 @@ def paused_after_its_look_up(monkeypatch: pytest.MonkeyPatch, first: Callable[[]
     return outcome[0]
 
 
-def csv_of(rows: list[tuple[str, str, int | None, str]]) -> bytes:
-    lines = ["personal_id,case_code,salary,from_month"]
+def csv_of(rows: list[tuple[str, str, int | None, str]],
+           names: dict[str, str] | None = None) -> bytes:
+    """A D02-LT list of ``rows`` (personal ID, case code, salary, from month), each worker
+    named as registered (``names``, or setup_workers' names; blank for anyone else)."""
+    named = {**WORKER_NAMES, **(names or {})}
+    lines = ["personal_id,full_name,case_code,salary,from_month"]
     lines += [
-        f"{pid},{code},{'' if salary is None else salary},{month}"
+        f"{pid},{named.get(pid, '')},{code},{'' if salary is None else salary},{month}"
         for pid, code, salary, month in rows
     ]
     return ("\n".join(lines) + "\n").encode()

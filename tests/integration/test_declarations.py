@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from datetime import UTC, date, datetime
 
 import pytest
@@ -26,6 +27,7 @@ from sibook.registry.registration import VoluntaryStart, register
 from sibook.signing.card import verify_card
 from tests.integration.ledger_fixtures import (
     EMPLOYER,
+    WORKER_NAMES,
     add_other_employer,
     csv_of,
     paused_after_its_look_up,
@@ -141,6 +143,66 @@ def test_a_salary_needs_to_meet_only_the_months_before_the_persons_next_line(
     assert (problem.row, problem.field) == (3, "salary") and "in 2026-01" in problem.reason
 
 
+def test_a_name_other_than_the_one_registered_for_the_id_is_refused(engine: Engine) -> None:
+    """An employer naming someone else under a registered ID is told so, and nothing lands."""
+    an, binh = setup_workers(engine, 2)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 9_000_000, "2026-01"), (binh, "TM", 9_000_000, "2026-01")],
+                            names={binh: "Trần Thị Khác"}))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (3, "full_name")
+    assert problem.reason == f"does not match the name registered for personal ID {binh}"
+    assert snapshot(engine) == before
+
+
+def test_a_name_is_the_registered_one_whatever_its_case_spacing_or_composition(
+        engine: Engine) -> None:
+    """Payroll software writes names in capitals, with stray spaces, or decomposed (e plus
+    combining accents, as some keyboards type them): the registry's own comparison."""
+    an, binh, chi = setup_workers(engine, 3)
+    names = {an: "  NGUYỄN  VĂN   THỢ 0 ", binh: unicodedata.normalize("NFD", "nguyễn văn thợ 1"),
+             chi: "Nguyễn\u00a0Văn Thợ 2"}
+    filed = file(engine, csv_of([(pid, "TM", 9_000_000, "2026-01") for pid in (an, binh, chi)],
+                                names=names))
+    assert filed["periods_opened"] == 3
+
+
+def test_a_name_longer_than_any_registered_one_is_refused_on_its_row(engine: Engine) -> None:
+    """No registered name is longer than the persons' column (120 characters)."""
+    (an,) = setup_workers(engine, 1)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")], names={an: "Nguyễn " * 18}))
+    assert [(p.row, p.field, p.reason) for p in err.value.problems] == [
+        (2, "full_name", "longer than 120 characters")]
+
+
+def test_a_worker_new_to_the_employer_must_be_named(engine: Engine) -> None:
+    """Without the name on the worker's ID card, an employer could take on anyone registered
+    by their ID alone, and so read their record. A worker it had before needs no name."""
+    (an,) = setup_workers(engine, 1)
+    unnamed = {an: ""}
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")], names=unnamed))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field, problem.reason) == (
+        2, "full_name", "required for a worker new to this employer, as on their ID card")
+    file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    # Unpaid leave from February, back from April, and a raise: all unnamed, all taken.
+    back = file(engine, csv_of([(an, "KL", None, "2026-02"), (an, "TT", 9_000_000, "2026-04"),
+                                (an, "DC", 9_500_000, "2026-05")], names=unnamed),
+                month=Period(2026, 5))
+    assert back["periods_opened"] == 2
+    # Another employer's worker is new to this one: the name is asked for.
+    file(engine, csv_of([(an, "GH", None, "2026-06")], names=unnamed), month=Period(2026, 6))
+    other = add_other_employer(engine)
+    with pytest.raises(ValidationError) as elsewhere, unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-06")], names=unnamed),
+                file_name="d.csv", employer_code=other, month=Period(2026, 6))
+    assert [(p.field, p.reason) for p in elsewhere.value.problems] == [
+        ("full_name", "required for a worker new to this employer, as on their ID card")]
+
+
 def test_a_line_refused_for_its_shape_is_checked_for_its_person_too(engine: Engine) -> None:
     (a,) = setup_workers(engine, 1)
     bad = csv_of([(a, "TM", -5, "2026-01"), ("001090999999", "TM", -5, "2026-01"),
@@ -161,13 +223,14 @@ def test_csv_xlsx_and_json_of_the_same_lines_read_the_same(engine: Engine) -> No
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["personal_id", "case_code", "salary", "from_month"])
-    for r in rows:
-        sheet.append(list(r))
+    sheet.append(["personal_id", "full_name", "case_code", "salary", "from_month"])
+    for p, c, s, m in rows:
+        sheet.append([p, WORKER_NAMES[p], c, s, m])
     xlsx = io.BytesIO()
     book.save(xlsx)
     as_json = json.dumps(
-        [{"personal_id": p, "case_code": c, "salary": s, "from_month": m} for p, c, s, m in rows]
+        [{"personal_id": p, "full_name": WORKER_NAMES[p], "case_code": c, "salary": s,
+          "from_month": m} for p, c, s, m in rows]
     ).encode()
     from_csv = next(read_frames(csv_of(rows), "csv")).drop("row")
     assert next(read_frames(xlsx.getvalue(), "xlsx")).drop("row").equals(from_csv)
@@ -239,7 +302,8 @@ def test_an_increase_for_a_voluntary_participant_says_the_voluntary_period_is_op
             voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
             today=date(2025, 9, 15))
     with pytest.raises(ValidationError) as err:
-        file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")]))
+        file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")],
+                            names={binh: "Trần Thị Bình"}))
     (problem,) = err.value.problems
     assert "voluntary SI since 2025-09" in problem.reason
     assert "this employer" not in problem.reason
@@ -533,8 +597,10 @@ def test_a_job_title_the_periods_cannot_hold_is_refused_on_its_row(engine: Engin
     """PostgreSQL refused a 121-character title mid-filing (a 500); SQLite stored it whole."""
     a, b, c = setup_workers(engine, 3)
     before = snapshot(engine)
-    data = (f"personal_id,case_code,job_title,salary\n{a},TM,{'Kỹ' * 61},9000000\n"
-            f"{b},TM,\"Kế toán\ttrưởng\",9000000\n{c},TM,{'K' * 120},9000000\n").encode()
+    data = (f"personal_id,full_name,case_code,job_title,salary\n"
+            f"{a},{WORKER_NAMES[a]},TM,{'Kỹ' * 61},9000000\n"
+            f"{b},{WORKER_NAMES[b]},TM,\"Kế toán\ttrưởng\",9000000\n"
+            f"{c},{WORKER_NAMES[c]},TM,{'K' * 120},9000000\n").encode()
     with pytest.raises(ValidationError) as refused:
         file(engine, data)
     assert [(p.row, p.field, p.reason) for p in refused.value.problems] == [
