@@ -28,7 +28,7 @@ from sibook.cli.output import (
     show_table,
 )
 from sibook.contributions import queries, staging
-from sibook.contributions.declare import MAX_BATCH, DeclarationRefused
+from sibook.contributions.declare import MAX_BATCH, ConcurrentFiling, DeclarationRefused
 from sibook.contributions.declare import declare as file_declaration
 from sibook.contributions.payments import post_payment
 from sibook.contributions.voluntary_payments import PaymentConflict, post_voluntary_payment
@@ -87,7 +87,8 @@ def declare(
             _report(exc.problems, as_json)
         except ConflictError as exc:
             bar.stop()
-            refuse([Problem(field="--batch", reason=str(exc))], as_json, {"accepted": False})
+            field = "file" if isinstance(exc, ConcurrentFiling) else "--batch"
+            refuse([Problem(field=field, reason=str(exc))], as_json, {"accepted": False})
     emit({"accepted": True, **result}, as_json, _show_declaration)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook import law
@@ -91,7 +92,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         raise ValidationError(field="file", reason="the declaration has no lines")
     problems += staging.unknown_persons(conn, set_aside)
     staging.analyze(conn, "decl_staging")
-    problems += _set_minimums(conn, employer.region)
+    problems += _set_minimums(conn, employer.region, month)
     steps, repeated = staging.order_steps(conn)
     problems += repeated
     today = date.today()
@@ -102,17 +103,20 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                           benefit_level=hi_cards.EMPLOYEE_LEVEL, province_code=province)
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
-        staging.look_up(conn, step)
-        found = staging.problems(conn, employer.employer_id, employer.region, step)
+        staging.look_up(conn, step, employer.employer_id)
+        found = (staging.problems(conn, employer.employer_id, employer.region, step)
+                 + staging.name_problems(conn, step))
         problems += found
         if step == steps and problems:
             break
         # The steps after this one are checked against what it changes; a refused filing
         # rolls all of it back.
         staging.set_aside(conn, [p.row for p in found if p.row is not None])
-        changed.update(staging.apply(conn, employer.employer_id, employer.occupational_rate_bp,
-                                     step))
-        changed["hi_cards_issued"] += issue_cards(conn, step)
+        with _numbers_not_taken_since_the_look_up():
+            changed.update(staging.apply(conn, employer.employer_id,
+                                         employer.occupational_rate_bp, step,
+                                         card_group=hi_cards.EMPLOYEE_GROUP))
+            changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
     say("applied", lines)
@@ -136,6 +140,32 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     ledger.allocate(conn, employer.employer_id)
     say("posted", lines)
     return {"declaration_id": declaration_id, **result, "replayed": False}
+
+
+# A new period or card is numbered after the last one its look-up saw. Another employer's
+# filing may take that number for the same worker before this one writes it (the employer's
+# lock serialises only its own filings): PostgreSQL then refuses the duplicate key.
+_NUMBERED_KEYS = {"pk_si_periods", "pk_ui_periods", "pk_hi_cards"}
+
+
+class ConcurrentFiling(ConflictError):
+    """Another filing changed the same workers' periods while this one was checked against
+    them: nothing of this one is kept (the transaction is aborted), and filing it again
+    checks it against what the other left."""
+
+    def __init__(self) -> None:
+        super().__init__("another filing changed the same workers at the same time; nothing "
+                         "was filed, file again")
+
+
+@contextmanager
+def _numbers_not_taken_since_the_look_up() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) in _NUMBERED_KEYS:
+            raise ConcurrentFiling from exc
+        raise
 
 
 def _with_a_personal_id(frame: pl.DataFrame, rows: set[int | None], most: int,
@@ -199,14 +229,19 @@ def next_batch(conn: Connection, employer_id: int, month: Period) -> int:
     return int(last or 0) + 1
 
 
-def _set_minimums(conn: Connection, region: str) -> list[Problem]:
+def _set_minimums(conn: Connection, region: str, month: Period) -> list[Problem]:
+    """The regional minimum of every month from the earliest line's to the declared month: a
+    line's pay must meet each month it covers, not only its first (a minimum raised since)."""
     minimums: dict[Period, int] = {}
     unknown: dict[int, str] = {}
-    for m in staging.months_declared(conn):
+    declared = set(staging.months_declared(conn))
+    first = min(declared, default=month)
+    for m in (first + n for n in range(month - first + 1)):
         try:
             minimums[m] = law.regional_minimum(region, m).value
         except NoRuleInForce as exc:
-            unknown[m.index] = exc.problems[0].reason
+            if m in declared:
+                unknown[m.index] = exc.problems[0].reason
     staging.set_minimums(conn, minimums)
     if not unknown:
         return []

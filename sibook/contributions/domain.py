@@ -49,6 +49,7 @@ ALIASES = {
 }
 MAX_SALARY = 10_000_000_000  # input sanity bound (10 billion VND a month), not a law value
 JOB_TITLE_MAX = 120  # characters: the width of the periods' column
+FULL_NAME_MAX = 120  # characters: the width of the persons' column (a longer name is no one's)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sibook.contributions import staging
-from sibook.contributions.declare import DeclarationRefused, declare
+from sibook.contributions.declare import ConcurrentFiling, DeclarationRefused, declare
 from sibook.contributions.job_store import UNFINISHED, DeclarationJob, JobStatus
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -222,6 +222,7 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
             _save(session, replace(job, status="refused",
                                    errors=[p.as_dict() for p in exc.problems]))
     except ConflictError as exc:
+        field = "file" if isinstance(exc, ConcurrentFiling) else "batch"
         with unit_of_work(engine) as session:
             _save(session, replace(job, status="refused",
-                                   errors=[{"field": "batch", "reason": str(exc)}]))
+                                   errors=[{"field": field, "reason": str(exc)}]))

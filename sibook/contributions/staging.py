@@ -22,10 +22,12 @@ from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
 from sibook.core.bulk import write, write_frame
 from sibook.core.errors import Problem
 from sibook.core.period import Period
+from sibook.registry.domain import same_name
 
 STAGING_COLUMNS = (
     "row",
     "personal_id",
+    "full_name",
     "case_code",
     "job_title",
     "salary",
@@ -70,8 +72,9 @@ def create(conn: Connection) -> None:
     conn.execute(
         text(
             "CREATE TEMPORARY TABLE decl_staging (row BIGINT PRIMARY KEY, personal_id VARCHAR(12), "
-            "case_code VARCHAR(2), job_title VARCHAR(120), salary BIGINT, allowances BIGINT, "
-            f"from_month INTEGER, step INTEGER NOT NULL DEFAULT 1){on_commit}"
+            "full_name VARCHAR(120), case_code VARCHAR(2), job_title VARCHAR(120), "
+            "salary BIGINT, allowances BIGINT, from_month INTEGER, "
+            f"step INTEGER NOT NULL DEFAULT 1, covers_to INTEGER){on_commit}"
         )
     )
     conn.execute(
@@ -79,13 +82,14 @@ def create(conn: Connection) -> None:
             "CREATE TEMPORARY TABLE decl_lookup (row BIGINT PRIMARY KEY, person_id BIGINT, "
             "nationality VARCHAR(2), open_seq INTEGER, open_from INTEGER, open_employer BIGINT, "
             "open_job VARCHAR(120), max_seq INTEGER, last_to INTEGER, ui_open_seq INTEGER, "
-            f"ui_max_seq INTEGER){on_commit}"
+            "ui_max_seq INTEGER, full_name VARCHAR(120), with_employer INTEGER)"
+            f"{on_commit}"
         )
     )
     conn.execute(
         text(
-            f"CREATE TEMPORARY TABLE decl_minimum (from_month INTEGER PRIMARY KEY, minimum BIGINT)"
-            f"{on_commit}"
+            "CREATE TEMPORARY TABLE decl_minimum (from_month INTEGER PRIMARY KEY, minimum BIGINT, "
+            f"highest BIGINT){on_commit}"
         )
     )
     conn.execute(text(f"CREATE TEMPORARY TABLE decl_aside (row BIGINT PRIMARY KEY){on_commit}"))
@@ -113,9 +117,14 @@ def months_declared(conn: Connection) -> list[Period]:
 
 
 def set_minimums(conn: Connection, minimums: dict[Period, int]) -> None:
-    write(
-        conn, "decl_minimum", ("from_month", "minimum"), [(m.index, v) for m, v in minimums.items()]
-    )
+    """Each month's minimum, and the highest from it to the last month given (the declared
+    one): a line is below a minimum it covers if its pay is below the highest of its first
+    month, so the check stays one equality join."""
+    rows, highest = [], 0
+    for m in sorted(minimums, reverse=True):
+        highest = max(highest, minimums[m])
+        rows.append((m.index, minimums[m], highest))
+    write(conn, "decl_minimum", ("from_month", "minimum", "highest"), rows)
 
 
 def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]:
@@ -136,14 +145,20 @@ MAX_STEPS = 24
 def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
     """Number each person's lines in the order they apply (a negative step sets one aside):
     the number of steps, and the lines that repeat an earlier line's kind and month for the
-    same person (two increases from March say nothing the first did not; which one holds?)."""
+    same person (two increases from March say nothing the first did not; which one holds?).
+    A line followed by one from a later month covers the months up to it (``covers_to``; the
+    others, up to the declared month)."""
     conn.execute(text(f"""
-        UPDATE decl_staging SET step = r.step
-        FROM (SELECT row, row_number() OVER (PARTITION BY personal_id
-                                             ORDER BY from_month, {_KIND_ORDER}, row) AS step
+        UPDATE decl_staging SET step = r.step,
+            covers_to = CASE WHEN r.next_from IS NULL THEN NULL
+                             WHEN r.next_from > r.from_month THEN r.next_from - 1
+                             ELSE r.from_month END
+        FROM (SELECT row, from_month,
+                     row_number() OVER w AS step, lead(from_month) OVER w AS next_from
               FROM decl_staging
               WHERE personal_id IN (SELECT personal_id FROM decl_staging
-                                    GROUP BY personal_id HAVING count(*) > 1)) r
+                                    GROUP BY personal_id HAVING count(*) > 1)
+              WINDOW w AS (PARTITION BY personal_id ORDER BY from_month, {_KIND_ORDER}, row)) r
         WHERE decl_staging.row = r.row"""))
     found: list[Problem] = []
     for row, first_row in conn.execute(text(f"""
@@ -173,7 +188,8 @@ def set_aside(conn: Connection, rows: list[int]) -> None:
 
 
 _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_seq, open_from,
-    open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq)"""
+    open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq, full_name,
+    with_employer)"""
 
 # Each line reaches its person's periods through the primary key (person_id leads it), so a
 # filing costs index probes per line whatever the size of the country and whatever the
@@ -186,16 +202,18 @@ _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_
 # reads every person: 0.16 s per filing at 400,000 persons, growing with the country).
 # A person has at most one open period (every path that opens one refuses a second), so the
 # FILTERed maxima are that period's values: one probe of the person's periods, not two.
-# PostgreSQL: LATERAL; SQLite, whose planner runs correlated subqueries per row by index anyway,
-# has no LATERAL.
+# The registered name and whether the person ever had a period with the filing employer come
+# from the same probes. PostgreSQL: LATERAL; SQLite, whose planner runs correlated subqueries
+# per row by index anyway, has no LATERAL.
 _LOOKUP_PG = _LOOKUP_COLUMNS + """
     SELECT p.row, p.person_id, p.nationality, si.open_seq, si.open_from, si.open_employer,
-           si.open_job, si.max_seq, si.last_to, ui.open_seq, ui.max_seq
-    FROM (SELECT s.row, y.person_id, y.nationality
+           si.open_job, si.max_seq, si.last_to, ui.open_seq, ui.max_seq, p.full_name,
+           si.with_employer
+    FROM (SELECT s.row, y.person_id, y.nationality, y.full_name
           FROM (SELECT row, personal_id FROM decl_staging WHERE step = :step
                 ORDER BY personal_id) s
           JOIN LATERAL (
-              SELECT y.person_id, y.nationality FROM persons y
+              SELECT y.person_id, y.nationality, y.full_name FROM persons y
               WHERE y.personal_id = s.personal_id AND y.realm = 'civil' LIMIT 1) y ON true
           ORDER BY y.person_id) p
     LEFT JOIN LATERAL (
@@ -203,7 +221,8 @@ _LOOKUP_PG = _LOOKUP_COLUMNS + """
                max(x.seq) FILTER (WHERE x.to_month IS NULL) AS open_seq,
                max(x.from_month) FILTER (WHERE x.to_month IS NULL) AS open_from,
                max(x.employer_id) FILTER (WHERE x.to_month IS NULL) AS open_employer,
-               max(x.job_title) FILTER (WHERE x.to_month IS NULL) AS open_job
+               max(x.job_title) FILTER (WHERE x.to_month IS NULL) AS open_job,
+               max(1) FILTER (WHERE x.employer_id = :e) AS with_employer
         FROM si_periods x WHERE x.person_id = p.person_id) si ON true
     LEFT JOIN LATERAL (
         SELECT max(u.seq) AS max_seq, max(CASE WHEN u.to_month IS NULL THEN u.seq END) AS open_seq
@@ -215,7 +234,10 @@ _LOOKUP_SQLITE = _LOOKUP_COLUMNS + """
            (SELECT max(x.to_month) FROM si_periods x WHERE x.person_id = p.person_id),
            (SELECT max(u.seq) FROM ui_periods u
              WHERE u.person_id = p.person_id AND u.to_month IS NULL),
-           (SELECT max(u.seq) FROM ui_periods u WHERE u.person_id = p.person_id)
+           (SELECT max(u.seq) FROM ui_periods u WHERE u.person_id = p.person_id),
+           p.full_name,
+           (SELECT 1 FROM si_periods x WHERE x.person_id = p.person_id AND x.employer_id = :e
+            LIMIT 1)
     FROM decl_staging s
     JOIN persons p ON p.personal_id = s.personal_id AND p.realm = 'civil'
     LEFT JOIN si_periods o ON o.person_id = p.person_id AND o.to_month IS NULL
@@ -223,22 +245,28 @@ _LOOKUP_SQLITE = _LOOKUP_COLUMNS + """
 """
 
 
-def look_up(conn: Connection, step: int) -> None:
-    """One row per line of ``step``: the person and their open and last SI/UI periods."""
+def look_up(conn: Connection, step: int, employer_id: int) -> None:
+    """One row per line of ``step``: the person, their registered name, their open and last
+    SI/UI periods, and whether they had one with ``employer_id``."""
     conn.execute(text(_LOOKUP_PG if conn.dialect.name == "postgresql" else _LOOKUP_SQLITE),
-                 {"step": step})
+                 {"step": step, "e": employer_id})
     analyze(conn, "decl_lookup")
 
 
 # Every check of a line against the database, as a flag column: one pass over the lines (the
 # eight checks took eight), then each raised flag becomes a problem with its reason.
 _CHECKS = f"""
-SELECT * FROM (
-    SELECT s.row, s.personal_id, s.salary, s.from_month, m.minimum, d.aside_row,
+SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
+    SELECT s.row, s.personal_id, s.salary, s.from_month, d.aside_row,
            l.open_employer AS employer, l.open_from AS open_month, l.last_to AS last_month,
            l.row IS NULL AS unknown,
            d.aside_row IS NOT NULL AS after_refused,
-           s.case_code IN {OPENS} AND s.salary < m.minimum AS below_minimum,
+           -- The first month the line covers whose minimum its pay is below; looked for only
+           -- where the highest minimum to the declared month is above it (few lines).
+           CASE WHEN s.case_code IN {OPENS} AND s.salary < m.highest THEN
+               (SELECT min(x.from_month) FROM decl_minimum x
+                WHERE x.from_month >= s.from_month AND x.minimum > s.salary
+                  AND (s.covers_to IS NULL OR x.from_month <= s.covers_to)) END AS below_month,
            s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL AS still_open,
            s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to
                AS overlaps_last,
@@ -248,7 +276,9 @@ SELECT * FROM (
            s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month < l.open_from
                AS decrease_too_early,
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
-               AS adjustment_too_early
+               AS adjustment_too_early,
+           s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.row IS NOT NULL
+               AND l.with_employer IS NULL AS name_required
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     LEFT JOIN decl_minimum m ON m.from_month = s.from_month
@@ -257,8 +287,9 @@ SELECT * FROM (
            ON d.personal_id = s.personal_id
     WHERE s.step = :step
 ) c
-WHERE unknown OR after_refused OR below_minimum OR still_open OR overlaps_last OR nothing_to_close
-   OR decrease_too_early OR adjustment_too_early
+LEFT JOIN decl_minimum b ON b.from_month = c.below_month
+WHERE unknown OR after_refused OR below_month IS NOT NULL OR still_open OR overlaps_last
+   OR nothing_to_close OR decrease_too_early OR adjustment_too_early OR name_required
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
@@ -266,7 +297,7 @@ _REASONS = {
     "after_refused": ("personal_id", "not checked: it applies after row {aside_row} of the "
                                      "same person, which is refused"),
     "below_minimum": ("salary", "{salary:,} is below the regional minimum wage {minimum:,} for "
-                                "region {region} in {from_month}"),
+                                "region {region} in {below_month}"),
     "still_open": ("case_code", "overlapping periods: this person already has an open period "
                                 "with this employer since {open_month}"),
     "overlaps_last": ("from_month", "overlapping periods: this person already has participation "
@@ -278,6 +309,10 @@ _REASONS = {
                                          "does ({open_month})"),
     "adjustment_too_early": ("from_month", "an adjustment cannot start before the open period "
                                            "does ({open_month})"),
+    # Without it, any employer could put any registered person on its payroll and so read
+    # their record: the name on their ID card is what the employer must know of them.
+    "name_required": ("full_name", "required for a worker new to this employer, as on their "
+                                   "ID card"),
 }
 # Where a worker is, or was, employed elsewhere is not the filing employer's business: the
 # reason says another employer must act, not which one, nor since when.
@@ -287,7 +322,7 @@ _ELSEWHERE = {"still_open": ("case_code", "overlapping periods: this person stil
 _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has paid voluntary "
                                           "SI since {open_month}; that period must be closed "
                                           "before compulsory participation starts")}
-_MONTHS = ("from_month", "open_month", "last_month")
+_MONTHS = ("from_month", "open_month", "last_month", "below_month")
 
 
 def problems(conn: Connection, employer_id: int, region: str, step: int) -> list[Problem]:
@@ -305,6 +340,21 @@ def problems(conn: Connection, employer_id: int, region: str, step: int) -> list
             field, reason = reasons[flag]
             found.append(Problem(field=field, reason=reason.format(**values), row=int(r["row"])))
     return sorted(found, key=lambda p: (p.row or 0, p.field))
+
+
+def name_problems(conn: Connection, step: int) -> list[Problem]:
+    """The lines of ``step`` naming someone other than the person registered with their
+    personal ID. A name written as registered (the common case) is told apart in SQL; the
+    others are compared as the registry compares names (``same_name``: case, spacing and
+    Unicode composition aside), which SQL cannot do alike on both stores (SQLite's lower()
+    folds ASCII only)."""
+    rows = conn.execute(text(
+        "SELECT s.row, s.personal_id, s.full_name, l.full_name "
+        "FROM decl_staging s JOIN decl_lookup l ON l.row = s.row "
+        "WHERE s.step = :step AND s.full_name <> l.full_name"), {"step": step}).all()
+    return [Problem(field="full_name", row=int(row),
+                    reason=f"does not match the name registered for personal ID {pid}")
+            for row, pid, given, registered in rows if not same_name(given, registered)]
 
 
 def unknown_persons(conn: Connection, personal_ids: dict[int, str]) -> list[Problem]:
@@ -326,8 +376,9 @@ def _month(index: int) -> str:
 
 
 def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
-          step: int) -> dict[str, int]:
-    """Close the periods the decreases and adjustments of ``step`` end; open the new ones."""
+          step: int, *, card_group: str) -> dict[str, int]:
+    """Close the periods the decreases and adjustments of ``step`` end; open the new ones. A
+    cancelled start takes the HI card of ``card_group`` it issued with it."""
     conn.execute(
         text(f"""
         UPDATE si_periods SET salary_basis = c.salary, allowances = c.allowances,
@@ -348,7 +399,7 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
-    cancelled = _cancel(conn, employer_id, step)
+    cancelled = _cancel(conn, employer_id, step, card_group)
     closed = conn.execute(
         text(f"""
         UPDATE si_periods SET to_month = c.to_month
@@ -393,10 +444,10 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
 
 
 def set_card_dates(conn: Connection, validity: Callable[[Period], tuple[date, date]]) -> None:
-    """The validity of a card issued to someone starting in each month the increases name (a
-    filing starts people in a few months), for ``issue_hi_cards`` to join."""
-    months = [int(r[0]) for r in conn.execute(text(
-        f"SELECT DISTINCT from_month FROM decl_staging WHERE case_code IN {INCREASE}"))]
+    """The validity of a card issued to someone starting in each month the lines name (a
+    filing names a few months), for ``issue_hi_cards`` to join, and for ``_cancel`` to find
+    the card a cancelled start issued."""
+    months = [int(r[0]) for r in conn.execute(text("SELECT DISTINCT from_month FROM decl_staging"))]
     write(conn, "decl_card_dates", ("from_month", "valid_from", "valid_to"),
           [(m, *validity(Period.from_index(m))) for m in months])
 
@@ -434,20 +485,37 @@ def issue_hi_cards(conn: Connection, step: int, *, number_prefix: str, group_cod
         "province": province_code, "kcb": f"{province_code}001"}).rowcount)
 
 
-def _cancel(conn: Connection, employer_id: int, step: int) -> int:
-    """Delete the open SI and UI periods the decreases of ``step`` cancel; how many SI ones.
-    Rare, so looked for first: the deletes then reach their few rows by primary key."""
+def _cancel(conn: Connection, employer_id: int, step: int, card_group: str) -> int:
+    """Delete the open SI and UI periods the decreases of ``step`` cancel, and the HI cards
+    their starts issued; how many SI periods. Rare, so looked for first: the deletes then
+    reach their few rows by primary key."""
     params = {"step": step, "e": employer_id}
     lines = (f"FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step "
              f"WHERE {_CANCELS}")
     if conn.execute(text(f"SELECT 1 {lines} LIMIT 1"), params).first() is None:
         return 0
+    _cancel_cards(conn, {**params, "group": card_group})
     conn.execute(text(f"DELETE FROM ui_periods WHERE (person_id, seq) IN "
                       f"(SELECT l.person_id, l.ui_open_seq {lines} AND s.from_month = "
                       f"(SELECT u.from_month FROM ui_periods u WHERE u.person_id = l.person_id "
                       f"AND u.seq = l.ui_open_seq))"), params)
     return int(conn.execute(text(f"DELETE FROM si_periods WHERE (person_id, seq) IN "
                                  f"(SELECT l.person_id, l.open_seq {lines})"), params).rowcount)
+
+
+def _cancel_cards(conn: Connection, params: dict[str, object]) -> None:
+    """Delete the card of group ``:group`` valid from the first month of each period ``:step``
+    cancels: the card its start issued (or a new year's card, as the seed gives), which says
+    the worker was covered from a month they never worked. Deleted, not ended: like the
+    period, it never was (the book's versions keep what they showed)."""
+    conn.execute(text(f"""
+        DELETE FROM hi_cards WHERE (person_id, seq) IN (
+            SELECT c.person_id, c.seq
+            FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+            JOIN decl_card_dates d ON d.from_month = s.from_month
+            JOIN hi_cards c ON c.person_id = l.person_id AND c.valid_from = d.valid_from
+                           AND c.group_code = :group
+            WHERE {_CANCELS})"""), params)
 
 
 def counts_by_code(conn: Connection) -> dict[str, int]:

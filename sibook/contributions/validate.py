@@ -11,6 +11,7 @@ import polars as pl
 from sibook.contributions.domain import (
     ADJUSTMENTS,
     CASE_CODES,
+    FULL_NAME_MAX,
     INCREASES,
     JOB_TITLE_MAX,
     MAX_SALARY,
@@ -70,8 +71,11 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         .when(fm_ok)
         .then(fm.str.slice(0, 4).cast(pl.Int32) * 12 + fm.str.slice(5, 2).cast(pl.Int32) - 1)
     )
+    name = pl.col("full_name")
     typed = frame.with_columns(
-        case_code=code, salary=salary, allowances=allowances, from_month=from_index.cast(pl.Int32)
+        case_code=code, salary=salary, allowances=allowances, from_month=from_index.cast(pl.Int32),
+        # A name of spaces is no name given: the person is named by their ID alone.
+        full_name=pl.when(name.str.strip_chars() != "").then(name),
     )
     # A cell left empty is missing (one problem, if required); a cell filled in must be valid.
     given = {c: (frame[c].str.len_bytes() > 0).fill_null(False) for c in ("salary", "allowances")}
@@ -133,6 +137,11 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
             "job_title",  # as the registry refuses in names: a line break breaks every form
             frame["job_title"].str.contains(r"[\p{Cc}\p{Cf}]").fill_null(False),
             "must not contain control characters (line breaks, tabs, ...)",
+        ),
+        (
+            "full_name",
+            (frame["full_name"].str.len_chars() > FULL_NAME_MAX).fill_null(False),
+            f"longer than {FULL_NAME_MAX} characters",
         ),
         (
             "from_month",

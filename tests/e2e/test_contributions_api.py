@@ -28,7 +28,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code
 from tests.e2e.test_openapi_conformance import assert_conforms
-from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+from tests.integration.ledger_fixtures import EMPLOYER, WORKER_NAMES, csv_of, setup_workers
 from tests.integration.test_declaration_files import xlsx_of
 from tests.servers import free_port, serving
 
@@ -280,8 +280,8 @@ def test_a_clerks_xlsx_is_read_without_holding_the_stores_write_lock(
         yield from real_read(data, fmt)
 
     monkeypatch.setattr(declare_module, "read_frames", read_while_another_writes)
-    sheet = xlsx_of([["personal_id", "case_code", "salary", "from_month"],
-                     [api.workers[0], "TM", 8_000_000, "2026-01"]])
+    sheet = xlsx_of([["personal_id", "full_name", "case_code", "salary", "from_month"],
+                     [api.workers[0], WORKER_NAMES[api.workers[0]], "TM", 8_000_000, "2026-01"]])
     r = api.client.post(f"/api/v1/employers/{EMPLOYER}/declarations", headers=clerk,
                         data={"month": "2026-01"},
                         files={"file": ("d02.xlsx", sheet, "application/octet-stream")})

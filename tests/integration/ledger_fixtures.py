@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
-from sqlalchemy import Engine, text
+import pytest
+from sqlalchemy import Connection, Engine, text
 
+from sibook.contributions import staging
 from sibook.core.db import unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
@@ -14,6 +19,7 @@ from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
 
 EMPLOYER = make_enterprise_code(4242, "01")
+OTHER_EMPLOYER = make_enterprise_code(5151, "79")
 TODAY = date(2026, 3, 15)
 LEDGER_TABLES = (
     "si_periods",
@@ -32,6 +38,15 @@ def worker_id(n: int) -> str:
     return make_personal_id("001", date(1990, 1, 1 + n % 28), "male", 1000 + n)
 
 
+def worker_name(n: int) -> str:
+    return f"Nguyễn Văn Thợ {n}"
+
+
+# The name setup_workers registers under each worker's ID: csv_of writes it on their lines, as
+# an employer's list names each worker (a worker new to the employer must be named).
+WORKER_NAMES = {worker_id(n): worker_name(n) for n in range(1_000)}
+
+
 def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]:
     """An employer in ``region`` and ``count`` registered men with no period yet."""
     ids = [worker_id(n) for n in range(count)]
@@ -47,7 +62,7 @@ def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]
                 session=s,
                 person=NewPerson(
                     personal_id=pid,
-                    full_name=f"Nguyễn Văn Thợ {n}",
+                    full_name=worker_name(n),
                     birth_date=date(1990, 1, 1 + n % 28),
                     sex="male",
                     birth_registration_place="001",
@@ -59,10 +74,59 @@ def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]
     return ids
 
 
-def csv_of(rows: list[tuple[str, str, int | None, str]]) -> bytes:
-    lines = ["personal_id,case_code,salary,from_month"]
+def add_other_employer(engine: Engine) -> str:
+    """A second employer (region I, in Ho Chi Minh City): OTHER_EMPLOYER."""
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=OTHER_EMPLOYER, name="Công ty Khác", province_code="79", region="I"))
+    return OTHER_EMPLOYER
+
+
+T = TypeVar("T")
+
+
+def paused_after_its_look_up(monkeypatch: pytest.MonkeyPatch, first: Callable[[], T],
+                             meanwhile: Callable[[], object]) -> T | Exception:
+    """What ``first`` (a filing) returned or raised when ``meanwhile`` (another filing, run to
+    its commit) came between its look-up of the workers and its changes: two filings at the
+    same moment on PostgreSQL, made deterministic. ``first`` runs on a thread of its own."""
+    looked, go = threading.Event(), threading.Event()
+    look_up = staging.look_up
+
+    def look_up_then_wait(conn: Connection, step: int, employer_id: int) -> None:
+        look_up(conn, step, employer_id)
+        if not looked.is_set():  # the first filing's; the other one runs once it is set
+            looked.set()
+            go.wait(60)
+
+    monkeypatch.setattr(staging, "look_up", look_up_then_wait)
+    outcome: list[T | Exception] = []
+
+    def run() -> None:
+        try:
+            outcome.append(first())
+        except Exception as exc:  # noqa: BLE001 - the caller asserts what it was
+            outcome.append(exc)
+
+    racer = threading.Thread(target=run)
+    racer.start()
+    try:
+        assert looked.wait(60), "the first filing never looked its workers up"
+        meanwhile()
+    finally:
+        go.set()
+        racer.join(timeout=60)
+    return outcome[0]
+
+
+def csv_of(rows: list[tuple[str, str, int | None, str]],
+           names: dict[str, str] | None = None) -> bytes:
+    """A D02-LT list of ``rows`` (personal ID, case code, salary, from month), each worker
+    named as registered (``names``, or setup_workers' names; blank for anyone else)."""
+    named = {**WORKER_NAMES, **(names or {})}
+    lines = ["personal_id,full_name,case_code,salary,from_month"]
     lines += [
-        f"{pid},{code},{'' if salary is None else salary},{month}"
+        f"{pid},{named.get(pid, '')},{code},{'' if salary is None else salary},{month}"
         for pid, code, salary, month in rows
     ]
     return ("\n".join(lines) + "\n").encode()

@@ -17,7 +17,7 @@ from sibook.contributions.validate import check_frame
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
-from tests.integration.ledger_fixtures import EMPLOYER, setup_workers, worker_id
+from tests.integration.ledger_fixtures import EMPLOYER, WORKER_NAMES, setup_workers, worker_id
 
 JAN = Period(2026, 1)
 AN = worker_id(0)
@@ -52,9 +52,10 @@ def xlsx_of(rows: list[list[object]]) -> bytes:
 
 
 def salary_csv(*salaries: str, allowances: str | None = None) -> bytes:
-    head = "personal_id,case_code,salary" + ("" if allowances is None else ",allowances")
+    head = "personal_id,full_name,case_code,salary" + ("" if allowances is None else ",allowances")
     tail = "" if allowances is None else f',"{allowances}"'
-    return "\n".join([head, *(f'{AN},TM,"{s}"{tail}' for s in salaries)]).encode() + b"\n"
+    return "\n".join([head, *(f'{AN},{WORKER_NAMES[AN]},TM,"{s}"{tail}' for s in salaries)]
+                     ).encode() + b"\n"
 
 
 @pytest.mark.parametrize(
@@ -217,7 +218,8 @@ def test_an_xlsx_is_read_whole_before_the_filing_takes_its_locks(
     from sibook.contributions import declare as module
 
     workers = setup_workers(engine, 3)
-    rows = [["personal_id", "case_code", "salary"], *[[w, "TM", 9_000_000] for w in workers]]
+    rows = [["personal_id", "full_name", "case_code", "salary"],
+            *[[w, WORKER_NAMES[w], "TM", 9_000_000] for w in workers]]
     data = xlsx_of(rows) if fmt == "xlsx" else "\n".join(",".join(map(str, r))
                                                            for r in rows).encode()
     events: list[str] = []

@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+import unicodedata
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, text
 
+from sibook.book import issuing, versions
+from sibook.book import service as book_service
 from sibook.contributions import staging
 from sibook.contributions.declare import declare
 from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
 from sibook.registry.domain import NewEmployer, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
-from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
+from sibook.signing.card import verify_card
+from tests.integration.ledger_fixtures import (
+    EMPLOYER,
+    WORKER_NAMES,
+    add_other_employer,
+    csv_of,
+    paused_after_its_look_up,
+    setup_workers,
+    snapshot,
+)
 
 JAN = Period(2026, 1)
 
@@ -105,6 +117,101 @@ def test_a_malformed_file_is_refused_row_by_row_and_changes_nothing(engine: Engi
     assert snapshot(engine) == before
 
 
+def test_a_back_dated_salary_must_meet_the_minimum_of_every_month_it_covers(
+        engine: Engine) -> None:
+    """5,000,000 from 2025-10 meets region I's 4,960,000 of 2025 but not its 5,310,000 from
+    2026-01: filed for February 2026 it is refused, naming the first month it falls below."""
+    an, binh = setup_workers(engine, 2)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 5_000_000, "2025-10")]), month=Period(2026, 2))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (2, "salary")
+    assert problem.reason == ("5,000,000 is below the regional minimum wage 5,310,000 for "
+                              "region I in 2026-01")
+    assert snapshot(engine) == before
+    # Filed for December 2025, the same line covers only months whose minimum it meets.
+    filed = file(engine, csv_of([(binh, "TM", 5_000_000, "2025-10")]), month=Period(2025, 12))
+    assert set(filed["dues"]) == {"2025-10", "2025-11", "2025-12"}
+
+
+def test_a_salary_needs_to_meet_only_the_months_before_the_persons_next_line(
+        engine: Engine) -> None:
+    """Paid 5,000,000 from 2025-10 and raised to 5,400,000 from 2026-01 in the same list: the
+    first line's pay covers 2025 only, where it meets the minimum. The person's last line
+    covers every month to the declared one."""
+    an, binh = setup_workers(engine, 2)
+    february = Period(2026, 2)
+    filed = file(engine, csv_of([(an, "TM", 5_000_000, "2025-10"),
+                                 (an, "DC", 5_400_000, "2026-01")]), month=february)
+    assert filed["dues"]["2026-02"] == 5_400_000 * 32 // 100
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(binh, "TM", 6_000_000, "2025-10"),
+                             (binh, "DC", 5_000_000, "2025-12")]), month=february, batch=2)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (3, "salary") and "in 2026-01" in problem.reason
+
+
+def test_a_name_other_than_the_one_registered_for_the_id_is_refused(engine: Engine) -> None:
+    """An employer naming someone else under a registered ID is told so, and nothing lands."""
+    an, binh = setup_workers(engine, 2)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 9_000_000, "2026-01"), (binh, "TM", 9_000_000, "2026-01")],
+                            names={binh: "Trần Thị Khác"}))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (3, "full_name")
+    assert problem.reason == f"does not match the name registered for personal ID {binh}"
+    assert snapshot(engine) == before
+
+
+def test_a_name_is_the_registered_one_whatever_its_case_spacing_or_composition(
+        engine: Engine) -> None:
+    """Payroll software writes names in capitals, with stray spaces, or decomposed (e plus
+    combining accents, as some keyboards type them): the registry's own comparison."""
+    an, binh, chi = setup_workers(engine, 3)
+    names = {an: "  NGUYỄN  VĂN   THỢ 0 ", binh: unicodedata.normalize("NFD", "nguyễn văn thợ 1"),
+             chi: "Nguyễn\u00a0Văn Thợ 2"}
+    filed = file(engine, csv_of([(pid, "TM", 9_000_000, "2026-01") for pid in (an, binh, chi)],
+                                names=names))
+    assert filed["periods_opened"] == 3
+
+
+def test_a_name_longer_than_any_registered_one_is_refused_on_its_row(engine: Engine) -> None:
+    """No registered name is longer than the persons' column (120 characters)."""
+    (an,) = setup_workers(engine, 1)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")], names={an: "Nguyễn " * 18}))
+    assert [(p.row, p.field, p.reason) for p in err.value.problems] == [
+        (2, "full_name", "longer than 120 characters")]
+
+
+def test_a_worker_new_to_the_employer_must_be_named(engine: Engine) -> None:
+    """Without the name on the worker's ID card, an employer could take on anyone registered
+    by their ID alone, and so read their record. A worker it had before needs no name."""
+    (an,) = setup_workers(engine, 1)
+    unnamed = {an: ""}
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")], names=unnamed))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field, problem.reason) == (
+        2, "full_name", "required for a worker new to this employer, as on their ID card")
+    file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    # Unpaid leave from February, back from April, and a raise: all unnamed, all taken.
+    back = file(engine, csv_of([(an, "KL", None, "2026-02"), (an, "TT", 9_000_000, "2026-04"),
+                                (an, "DC", 9_500_000, "2026-05")], names=unnamed),
+                month=Period(2026, 5))
+    assert back["periods_opened"] == 2
+    # Another employer's worker is new to this one: the name is asked for.
+    file(engine, csv_of([(an, "GH", None, "2026-06")], names=unnamed), month=Period(2026, 6))
+    other = add_other_employer(engine)
+    with pytest.raises(ValidationError) as elsewhere, unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-06")], names=unnamed),
+                file_name="d.csv", employer_code=other, month=Period(2026, 6))
+    assert [(p.field, p.reason) for p in elsewhere.value.problems] == [
+        ("full_name", "required for a worker new to this employer, as on their ID card")]
+
+
 def test_a_line_refused_for_its_shape_is_checked_for_its_person_too(engine: Engine) -> None:
     (a,) = setup_workers(engine, 1)
     bad = csv_of([(a, "TM", -5, "2026-01"), ("001090999999", "TM", -5, "2026-01"),
@@ -125,13 +232,14 @@ def test_csv_xlsx_and_json_of_the_same_lines_read_the_same(engine: Engine) -> No
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["personal_id", "case_code", "salary", "from_month"])
-    for r in rows:
-        sheet.append(list(r))
+    sheet.append(["personal_id", "full_name", "case_code", "salary", "from_month"])
+    for p, c, s, m in rows:
+        sheet.append([p, WORKER_NAMES[p], c, s, m])
     xlsx = io.BytesIO()
     book.save(xlsx)
     as_json = json.dumps(
-        [{"personal_id": p, "case_code": c, "salary": s, "from_month": m} for p, c, s, m in rows]
+        [{"personal_id": p, "full_name": WORKER_NAMES[p], "case_code": c, "salary": s,
+          "from_month": m} for p, c, s, m in rows]
     ).encode()
     from_csv = next(read_frames(csv_of(rows), "csv")).drop("row")
     assert next(read_frames(xlsx.getvalue(), "xlsx")).drop("row").equals(from_csv)
@@ -203,7 +311,8 @@ def test_an_increase_for_a_voluntary_participant_says_the_voluntary_period_is_op
             voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
             today=date(2025, 9, 15))
     with pytest.raises(ValidationError) as err:
-        file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")]))
+        file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")],
+                            names={binh: "Trần Thị Bình"}))
     (problem,) = err.value.problems
     assert "voluntary SI since 2025-09" in problem.reason
     assert "this employer" not in problem.reason
@@ -221,6 +330,36 @@ def test_a_back_dated_change_corrects_every_month_already_charged(engine: Engine
         march = conn.execute(text("SELECT sum(total) FROM ledger_entries WHERE period = :p"),
                              {"p": Period(2026, 3).index}).scalar()
     assert march == 15_000_000 * 32 // 100
+
+
+def test_two_employers_taking_on_the_same_worker_at_once_file_one_and_refuse_the_other(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both filings look the worker up before either commits, so both number the new period
+    after the last; the second to write finds the number taken: a conflict to file again,
+    nothing of it kept, never a crash."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    (an,) = setup_workers(engine, 1)
+    other = add_other_employer(engine)
+
+    def the_other_files() -> None:
+        with unit_of_work(engine) as s:
+            declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2026-01")]),
+                    file_name="d.csv", employer_code=other, month=JAN)
+
+    lost = paused_after_its_look_up(
+        monkeypatch, lambda: file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")])),
+        the_other_files)
+    assert isinstance(lost, ConflictError), lost
+    assert str(lost) == ("another filing changed the same workers at the same time; nothing "
+                         "was filed, file again")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM declarations")).scalar() == 1
+        (period,) = conn.execute(text("SELECT e.code, p.salary_basis FROM si_periods p "
+                                      "JOIN employers e ON e.employer_id = p.employer_id")).all()
+        assert tuple(period) == (other, 10_000_000)
+        assert conn.execute(text("SELECT count(DISTINCT employer_id) FROM ledger_entries")
+                            ).scalar() == 1
 
 
 def test_a_list_for_a_month_more_than_one_ahead_is_refused(engine: Engine) -> None:
@@ -379,6 +518,65 @@ def test_a_worker_who_starts_without_an_hi_card_gets_one_and_keeps_it(engine: En
     assert again["hi_cards_issued"] == 0 and len(_cards(engine, an)) == 1
 
 
+def test_a_cancelled_start_takes_the_hi_card_it_issued_with_it(engine: Engine) -> None:
+    """Taken on from January, then reported gone from January: the start never was, nor the
+    card it gave. Taken on again from March, the worker gets a card from March, not January's."""
+    an, binh = setup_workers(engine, 2)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01"), (binh, "TM", 9_000_000, "2026-01")]))
+    year_end = f"{max(2026, date.today().year)}-12-31"
+    assert _cards(engine, an) == [(f"DN401{an[2:]}", "2026-01-01", year_end)]
+    file(engine, csv_of([(an, "GH", None, "2026-01")]), batch=2)
+    assert _cards(engine, an) == []
+    assert len(_cards(engine, binh)) == 1  # another worker's card stays
+    march = file(engine, csv_of([(an, "TM", 10_000_000, "2026-03")]), month=Period(2026, 3))
+    assert march["hi_cards_issued"] == 1
+    assert _cards(engine, an) == [(f"DN401{an[2:]}", "2026-03-01", year_end)]
+
+
+def test_a_cancelled_new_contract_takes_its_card_and_leaves_the_last_one(
+        engine: Engine) -> None:
+    """Employed June to December 2025 (a card to 2025-12-31), then a new contract from January
+    with the same employer (a new card): cancelling January cancels the new card, not the old."""
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        s.execute(text("INSERT INTO hi_cards (person_id, seq, card_number, group_code, "
+                       "benefit_level, province_code, initial_kcb_place, valid_from, valid_to) "
+                       "VALUES (:p, 1, :n, 'DN', 4, '01', '01001', :f, :t)"),
+                  {"p": service.person_id_of(session=s, personal_id=an), "n": f"DN401{an[2:]}",
+                   "f": date(2025, 6, 1), "t": date(2025, 12, 31)})
+    file(engine, csv_of([(an, "TM", 10_000_000, "2025-06")]), month=Period(2025, 12))
+    last = _cards(engine, an)
+    renewed = file(engine, csv_of([(an, "GH", None, "2026-01"), (an, "TM", 12_000_000, "2026-01")]))
+    assert renewed["hi_cards_issued"] == 1 and len(_cards(engine, an)) == 2
+    file(engine, csv_of([(an, "GH", None, "2026-01")]), batch=2)
+    assert _periods(engine) == [(Period(2025, 6).index, Period(2025, 12).index)]
+    assert _cards(engine, an) == last
+
+
+def test_the_book_of_a_cancelled_start_has_no_hi_card_to_show(
+        engine: Engine, agency: issuing.Agency) -> None:
+    """The card made from the book before the cancellation was valid; the book after it has no
+    card, so no card image or signed card QR can be made of it."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 10_000_000, "2026-01")]))
+
+    def book() -> versions.Version:
+        with unit_of_work(engine) as s:
+            person_id = service.person_id_of(session=s, personal_id=an)
+            return book_service.current_version(session=s, person_id=person_id,
+                                                as_of=date.today())[0]
+
+    shown, _ = issuing.hi_card(book(), agency, on=datetime.now(UTC))
+    checked = verify_card(shown["qr"].encode(), trust_list=agency.trust_list(),
+                          on=date.today())
+    assert checked.valid and checked.card_number == f"DN401{an[2:]}"
+    file(engine, csv_of([(an, "GH", None, "2026-01")]), batch=2)
+    after = book()
+    assert after.payload["hi_periods"] == []
+    with pytest.raises(NotFoundError, match="has no HI card"):
+        issuing.hi_card(after, agency, on=datetime.now(UTC))
+
+
 def test_a_worker_whose_card_ended_before_the_start_gets_a_new_one(engine: Engine) -> None:
     (an,) = setup_workers(engine, 1)
     with unit_of_work(engine) as s:
@@ -408,8 +606,10 @@ def test_a_job_title_the_periods_cannot_hold_is_refused_on_its_row(engine: Engin
     """PostgreSQL refused a 121-character title mid-filing (a 500); SQLite stored it whole."""
     a, b, c = setup_workers(engine, 3)
     before = snapshot(engine)
-    data = (f"personal_id,case_code,job_title,salary\n{a},TM,{'Kỹ' * 61},9000000\n"
-            f"{b},TM,\"Kế toán\ttrưởng\",9000000\n{c},TM,{'K' * 120},9000000\n").encode()
+    data = (f"personal_id,full_name,case_code,job_title,salary\n"
+            f"{a},{WORKER_NAMES[a]},TM,{'Kỹ' * 61},9000000\n"
+            f"{b},{WORKER_NAMES[b]},TM,\"Kế toán\ttrưởng\",9000000\n"
+            f"{c},{WORKER_NAMES[c]},TM,{'K' * 120},9000000\n").encode()
     with pytest.raises(ValidationError) as refused:
         file(engine, data)
     assert [(p.row, p.field, p.reason) for p in refused.value.problems] == [

@@ -1,0 +1,112 @@
+"""Two employers taking on the same worker at the same moment (PostgreSQL; SQLite serialises
+writers itself): the filing that writes second is the domain's conflict, 409 over HTTP and
+exit 1 with its JSON on the command line, never a 500 or a traceback, and nothing of it stays."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from sibook.access import ratelimit, tokens
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.cli.main import app as cli
+from sibook.contributions.declare import declare
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from sibook.core.period import Period
+from tests.integration.ledger_fixtures import (
+    EMPLOYER,
+    add_other_employer,
+    csv_of,
+    paused_after_its_look_up,
+    setup_workers,
+)
+
+CONFLICT = ("another filing changed the same workers at the same time; nothing was filed, "
+            "file again")
+
+
+@pytest.fixture
+def postgres(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+             ) -> Iterator[Engine]:
+    """``engine`` on PostgreSQL, configured as the CLI's and the API's database."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    with engine.connect() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    yield engine
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def _taken_on_by_the_other_employer(engine: Engine, personal_id: str) -> None:
+    other = add_other_employer(engine)
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(personal_id, "TM", 10_000_000, "2026-01")]),
+                file_name="d.csv", employer_code=other, month=Period(2026, 1))
+
+
+def _filings_of(engine: Engine, code: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(
+            "SELECT count(*) FROM declarations d JOIN employers e ON e.employer_id = "
+            "d.employer_id WHERE e.code = :c"), {"c": code}).scalar_one())
+
+
+def test_the_filing_that_writes_second_is_a_409(postgres: Engine,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    (an,) = setup_workers(postgres, 1)
+    api = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(postgres) as s:
+            yield s
+
+    api.dependency_overrides[get_session] = session
+    client = TestClient(api)
+    token = tokens.issue({"sub": f"client-{EMPLOYER}", "kind": "employer",
+                          "unit_code": EMPLOYER})
+    r = paused_after_its_look_up(
+        monkeypatch,
+        lambda: client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
+                            headers={"Authorization": f"Bearer {token}"},
+                            data={"month": "2026-01"},
+                            files={"file": ("d02.csv", csv_of([(an, "TM", 9_000_000,
+                                                                 "2026-01")]), "text/csv")}),
+        lambda: _taken_on_by_the_other_employer(postgres, an))
+    assert not isinstance(r, Exception), r
+    assert r.status_code == 409, r.text
+    assert r.json() == {"errors": [{"reason": CONFLICT}]}
+    assert _filings_of(postgres, EMPLOYER) == 0
+
+
+def test_the_command_that_writes_second_exits_1_with_its_json(
+        postgres: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (an,) = setup_workers(postgres, 1)
+    (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    result = paused_after_its_look_up(
+        monkeypatch,
+        lambda: CliRunner().invoke(cli, ["declare", str(tmp_path / "d02.csv"), "--employer",
+                                         EMPLOYER, "--month", "2026-01", "--json"]),
+        lambda: _taken_on_by_the_other_employer(postgres, an))
+    assert not isinstance(result, Exception), result
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert json.loads(result.stdout) == {"accepted": False,
+                                         "errors": [{"field": "file", "reason": CONFLICT}]}
+    assert _filings_of(postgres, EMPLOYER) == 0
