@@ -90,7 +90,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         say("checked", lines)
     if lines == 0:
         raise ValidationError(field="file", reason="the declaration has no lines")
-    problems += staging.unknown_persons(conn, set_aside)
+    problems += staging.unknown_persons(conn, set_aside, employer.realm)
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month)
     steps, repeated = staging.order_steps(conn)
@@ -103,7 +103,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                           benefit_level=hi_cards.EMPLOYEE_LEVEL, province_code=province)
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
-        staging.look_up(conn, step, employer.employer_id)
+        staging.look_up(conn, step, employer.employer_id, employer.realm)
         found = (staging.problems(conn, employer.employer_id, employer.region, step)
                  + staging.name_problems(conn, step))
         problems += found

@@ -214,7 +214,7 @@ _LOOKUP_PG = _LOOKUP_COLUMNS + """
                 ORDER BY personal_id) s
           JOIN LATERAL (
               SELECT y.person_id, y.nationality, y.full_name FROM persons y
-              WHERE y.personal_id = s.personal_id AND y.realm = 'civil' LIMIT 1) y ON true
+              WHERE y.personal_id = s.personal_id AND y.realm = :realm LIMIT 1) y ON true
           ORDER BY y.person_id) p
     LEFT JOIN LATERAL (
         SELECT max(x.seq) AS max_seq, max(x.to_month) AS last_to,
@@ -239,17 +239,19 @@ _LOOKUP_SQLITE = _LOOKUP_COLUMNS + """
            (SELECT 1 FROM si_periods x WHERE x.person_id = p.person_id AND x.employer_id = :e
             LIMIT 1)
     FROM decl_staging s
-    JOIN persons p ON p.personal_id = s.personal_id AND p.realm = 'civil'
+    JOIN persons p ON p.personal_id = s.personal_id AND p.realm = :realm
     LEFT JOIN si_periods o ON o.person_id = p.person_id AND o.to_month IS NULL
     WHERE s.step = :step
 """
 
 
-def look_up(conn: Connection, step: int, employer_id: int) -> None:
+def look_up(conn: Connection, step: int, employer_id: int, realm: str) -> None:
     """One row per line of ``step``: the person, their registered name, their open and last
-    SI/UI periods, and whether they had one with ``employer_id``."""
+    SI/UI periods, and whether they had one with ``employer_id``. Only persons of the
+    employer's ``realm`` are found: a civil unit files for civilians, a ministry's unit for
+    its own people."""
     conn.execute(text(_LOOKUP_PG if conn.dialect.name == "postgresql" else _LOOKUP_SQLITE),
-                 {"step": step, "e": employer_id})
+                 {"step": step, "e": employer_id, "realm": realm})
     analyze(conn, "decl_lookup")
 
 
@@ -357,15 +359,18 @@ def name_problems(conn: Connection, step: int) -> list[Problem]:
             for row, pid, given, registered in rows if not same_name(given, registered)]
 
 
-def unknown_persons(conn: Connection, personal_ids: dict[int, str]) -> list[Problem]:
+def unknown_persons(conn: Connection, personal_ids: dict[int, str], realm: str,
+                    ) -> list[Problem]:
     """``unknown`` for lines kept out of staging by their shape (row: a well-formed personal
-    ID), so a refused line names every problem it has, the person's too."""
+    ID), so a refused line names every problem it has, the person's too (``realm``: the
+    filing employer's, as in :func:`look_up`)."""
     known: set[str] = set()
     ids = sorted(set(personal_ids.values()))
     for at in range(0, len(ids), 1_000):
         known.update(conn.execute(
-            text("SELECT personal_id FROM persons WHERE realm = 'civil' AND personal_id IN :ids")
-            .bindparams(bindparam("ids", expanding=True)), {"ids": ids[at:at + 1_000]}).scalars())
+            text("SELECT personal_id FROM persons WHERE realm = :realm AND personal_id IN :ids")
+            .bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids[at:at + 1_000], "realm": realm}).scalars())
     field, reason = _REASONS["unknown"]
     return [Problem(field=field, reason=reason.format(personal_id=pid), row=row)
             for row, pid in personal_ids.items() if pid not in known]

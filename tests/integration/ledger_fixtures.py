@@ -93,8 +93,8 @@ def paused_after_its_look_up(monkeypatch: pytest.MonkeyPatch, first: Callable[[]
     looked, go = threading.Event(), threading.Event()
     look_up = staging.look_up
 
-    def look_up_then_wait(conn: Connection, step: int, employer_id: int) -> None:
-        look_up(conn, step, employer_id)
+    def look_up_then_wait(conn: Connection, step: int, employer_id: int, realm: str) -> None:
+        look_up(conn, step, employer_id, realm)
         if not looked.is_set():  # the first filing's; the other one runs once it is set
             looked.set()
             go.wait(60)

@@ -639,3 +639,31 @@ def test_the_current_employer_is_the_one_of_this_month_not_the_open_period(
 
     assert listed(date.today()) == {leaving: EMPLOYER, joining: None}
     assert listed((this + 1).first_day) == {leaving: None, joining: EMPLOYER}
+
+
+def test_a_ministrys_unit_files_for_its_people_and_a_civil_unit_for_civilians(
+        engine: Engine) -> None:
+    (civilian,) = setup_workers(engine, 1)  # and the civil unit EMPLOYER
+    soldier = make_personal_id("001", date(1990, 4, 4), "male", 8080)
+    unit = make_enterprise_code(8080, "01")
+    names = {soldier: "Lê Văn Lính"}
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=unit, name="Đơn vị 8080 thuộc Bộ Quốc phòng", province_code="01",
+            region="I", realm="defence"))
+        service.register_person(session=s, person=NewPerson(
+            personal_id=soldier, full_name=names[soldier], birth_date=date(1990, 4, 4),
+            sex="male", birth_registration_place="001", realm="defence"))
+    with pytest.raises(ValidationError, match=f"no registered person has personal ID {soldier}"):
+        file(engine, csv_of([(soldier, "TM", 9_000_000, "2026-01")], names))
+    with unit_of_work(engine) as s:
+        def by_unit(rows: bytes) -> dict[str, object]:
+            return declare(session=s, data=rows, file_name="d.csv", employer_code=unit,
+                           month=JAN, batch_no=1)
+        with pytest.raises(ValidationError, match=f"no registered person has personal ID "
+                                                  f"{civilian}"):
+            by_unit(csv_of([(civilian, "TM", 9_000_000, "2026-01")]))
+    with unit_of_work(engine) as s:
+        filed = declare(session=s, data=csv_of([(soldier, "TM", 9_000_000, "2026-01")], names),
+                        file_name="d.csv", employer_code=unit, month=JAN, batch_no=1)
+    assert filed["periods_opened"] == 1
