@@ -7,17 +7,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from sibook.access import ratelimit, tokens
+from sibook.access import ratelimit
 from sibook.access.settings import get_access_settings
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.cli.main import app as cli
 from sibook.contributions.declare import declare
 from sibook.core.config import get_settings
@@ -27,6 +23,7 @@ from tests.integration.ledger_fixtures import (
     EMPLOYER,
     add_other_employer,
     csv_of,
+    employer_filing,
     paused_after_its_look_up,
     setup_workers,
 )
@@ -72,23 +69,9 @@ def _filings_of(engine: Engine, code: str) -> int:
 def test_the_filing_that_writes_second_is_a_409(postgres: Engine,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     (an,) = setup_workers(postgres, 1)
-    api = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(postgres) as s:
-            yield s
-
-    api.dependency_overrides[get_session] = session
-    client = TestClient(api)
-    token = tokens.issue({"sub": f"client-{EMPLOYER}", "kind": "employer",
-                          "unit_code": EMPLOYER})
+    file = employer_filing(postgres)
     r = paused_after_its_look_up(
-        monkeypatch,
-        lambda: client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
-                            headers={"Authorization": f"Bearer {token}"},
-                            data={"month": "2026-01"},
-                            files={"file": ("d02.csv", csv_of([(an, "TM", 9_000_000,
-                                                                 "2026-01")]), "text/csv")}),
+        monkeypatch, lambda: file(csv_of([(an, "TM", 9_000_000, "2026-01")])),
         lambda: _taken_on_by_the_other_employer(postgres, an))
     assert not isinstance(r, Exception), r
     assert r.status_code == 409, r.text

@@ -8,16 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from sibook.access import ratelimit, tokens
+from sibook.access import ratelimit
 from sibook.access.settings import get_access_settings
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.core.config import get_settings
-from sibook.core.db import make_engine, unit_of_work
-from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+from sibook.core.db import make_engine
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, employer_filing, setup_workers
 
 
 @pytest.fixture
@@ -45,23 +42,10 @@ def impatient(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_a_filing_behind_a_lock_held_past_the_wait_is_503(engine: Engine,
                                                           impatient: Engine) -> None:
     (an,) = setup_workers(engine, 1)
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(impatient) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
-    client = TestClient(app)
-    token = tokens.issue({"sub": f"client-{EMPLOYER}", "kind": "employer",
-                          "unit_code": EMPLOYER})
+    filing = employer_filing(impatient)
 
     def file() -> Any:
-        return client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
-                           headers={"Authorization": f"Bearer {token}"},
-                           data={"month": "2026-01"},
-                           files={"file": ("d02.csv", csv_of([(an, "TM", 9_000_000, "2026-01")]),
-                                           "text/csv")})
+        return filing(csv_of([(an, "TM", 9_000_000, "2026-01")]))
 
     with engine.begin() as holder:  # another filing of this employer, still running
         holder.execute(text("SELECT employer_id FROM employers WHERE code = :c FOR UPDATE"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
+from sibook.access import tokens
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
 from sibook.contributions import staging
 from sibook.core.db import unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
@@ -139,3 +143,24 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
             t: sorted(tuple(map(str, r)) for r in conn.execute(text(f"SELECT * FROM {t}")))
             for t in LEDGER_TABLES
         }
+
+
+def employer_filing(engine: Engine) -> Callable[[bytes], Any]:
+    """POST a D02 file for 2026-01 as the unit EMPLOYER itself, over the API on ``engine``."""
+    api = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(engine) as s:
+            yield s
+
+    api.dependency_overrides[get_session] = session
+    client = TestClient(api)
+    token = tokens.issue({"sub": f"client-{EMPLOYER}", "kind": "employer",
+                          "unit_code": EMPLOYER})
+
+    def file(data: bytes) -> Any:
+        return client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
+                           headers={"Authorization": f"Bearer {token}"},
+                           data={"month": "2026-01"}, files={"file": ("d02.csv", data, "text/csv")})
+
+    return file
