@@ -20,15 +20,19 @@ _lock = threading.Lock()
 _hits: dict[str, deque[float]] = {}
 
 
-def hit(key: str, limit: int, now: float | None = None) -> int | None:
-    """Count one request; seconds to wait when over ``limit`` in the last minute, else None."""
+def hit(key: str, limit: int, now: float | None = None, window: float = WINDOW,
+        count: bool = True) -> int | None:
+    """Count one request (``count``: else only look); seconds to wait when over ``limit`` in
+    the last ``window`` seconds, else None."""
     now = time.monotonic() if now is None else now
     with _lock:
         q = _hits.setdefault(key, deque())
-        while q and now - q[0] >= WINDOW:
+        while q and now - q[0] >= window:
             q.popleft()
         if len(q) >= limit:
-            return int(WINDOW - (now - q[0])) + 1
+            return int(window - (now - q[0])) + 1
+        if not count:
+            return None
         q.append(now)
         if len(_hits) > 100_000:  # bound memory under address-spraying
             _hits.clear()
@@ -46,3 +50,20 @@ def limit(request: Request, bucket: str) -> None:
 def reset() -> None:
     with _lock:
         _hits.clear()
+
+
+# Registering someone checks the identity given against the population database; a caller
+# that keeps getting it wrong is guessing (a stranger's birth date, one day at a time).
+IDENTITY_MISMATCHES_PER_HOUR = 10
+
+
+def identity_allowed(actor: str) -> None:
+    """429 while ``actor`` has had too many identities refused in the last hour: before the
+    population database is asked again, so a refused caller learns nothing more."""
+    wait = hit(f"identity:{actor}", IDENTITY_MISMATCHES_PER_HOUR, window=3600.0, count=False)
+    if wait is not None:
+        raise TooManyRequests(wait)
+
+
+def identity_refused(actor: str) -> None:
+    hit(f"identity:{actor}", IDENTITY_MISMATCHES_PER_HOUR, window=3600.0)

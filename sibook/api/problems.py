@@ -73,6 +73,10 @@ CONFLICT: Responses = {409: _answer(Problems, "Contradicts what is stored (e.g. 
 SIGN_IN: Responses = {
     429: _answer(Detail, "Too many sign-in attempts from this address; retry later"),
 }
+GUESSING: Responses = {
+    429: _answer(Detail, "Too many identities the population database refused for this caller "
+                         "within the hour (guessing a birth date); retry after Retry-After"),
+}
 TOKEN: Responses = {
     200: {"description": "An access token (RFC 6749 §5.1)"},
     400: _answer(OAuthError, "invalid_request (a body that cannot be parsed, a missing or "

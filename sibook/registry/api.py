@@ -12,11 +12,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
+from sibook.access import ratelimit
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath
-from sibook.api.problems import CONFLICT
+from sibook.api.problems import CONFLICT, GUESSING
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -24,6 +25,7 @@ from sibook.registry import service
 from sibook.registry.population import population_registry
 from sibook.registry.registration import (
     EmploymentStart,
+    IdentityMismatch,
     VoluntaryStart,
     provincial_office,
     register,
@@ -113,6 +115,13 @@ def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
                             for p in exc.problems])
 
 
+def _count_if_mismatch(g: Guard, exc: ValidationError) -> None:
+    """An identity the population database refused counts against the caller's hourly
+    allowance (``ratelimit.identity_allowed``): guessing a birth date takes many tries."""
+    if isinstance(exc, IdentityMismatch):
+        ratelimit.identity_refused(g.principal.actor_id)
+
+
 class Registered(BaseModel):
     personal_id: str
     book_number: str
@@ -125,7 +134,7 @@ class Registered(BaseModel):
 
 
 @router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED,
-             responses=CONFLICT)
+             responses={**CONFLICT, **GUESSING})
 def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
                     body: PersonRegistrationIn) -> Registered:
     """Register a person (TK1-TS): identity checked against the population database, e-SI
@@ -140,12 +149,14 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     settings = get_settings()
     start = None if v is None else VoluntaryStart(
         v.income, v.support_group, Period.parse(v.from_month) if v.from_month else None)
+    ratelimit.identity_allowed(g.principal.actor_id)
     try:
         result = register(session=g.session, person=person,
                           population=population_registry(g.session, settings.population_url),
                           require_match=settings.require_population_match, voluntary=start,
                           managing_office=province and provincial_office(province))
     except ValidationError as exc:
+        _count_if_mismatch(g, exc)
         raise _renamed(exc, VOLUNTARY_FIELDS) from None
     except ConflictError as exc:
         # The same 409 whoever holds the number; the holder (in whatever realm) finds the
@@ -182,7 +193,7 @@ class WorkerRegistered(Registered):
 
 
 @router.post("/employers/{code}/workers", response_model=WorkerRegistered,
-             status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+             status_code=status.HTTP_201_CREATED, responses={**CONFLICT, **GUESSING})
 def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)],
                     body: WorkerIn) -> WorkerRegistered:
     """TK1-TS by the employer: the worker's identity checked against the population database,
@@ -191,6 +202,7 @@ def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)
     g.employer(code)
     start = Period.parse(body.from_month) if body.from_month else None
     settings = get_settings()
+    ratelimit.identity_allowed(g.principal.actor_id)
     try:
         result = register(session=g.session, person=body.to_domain(),
                           population=population_registry(g.session, settings.population_url),
@@ -201,6 +213,7 @@ def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)
         holder = service.registered_id(session=g.session, personal_id=body.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
     except ValidationError as exc:  # one worker, not a file: the start line's row says nothing
+        _count_if_mismatch(g, exc)
         raise ValidationError([dataclasses.replace(p, row=None) for p in exc.problems]
                               ) from None
     g.logged([service.person_id_of(session=g.session, personal_id=body.personal_id)])

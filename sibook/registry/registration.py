@@ -164,8 +164,13 @@ def _check_identity(population: PopulationRegistry, person: NewPerson, require: 
         citizen, full_name=person.full_name, birth_date=person.birth_date, sex=person.sex
     )
     if problems:
-        raise ValidationError(problems)
+        raise IdentityMismatch(problems)
     return True
+
+
+class IdentityMismatch(ValidationError):
+    """The declared identity is not the population database's: told apart from other
+    refusals so that the API can limit how often one caller may try (guessing a birth date)."""
 
 
 def _declare_start(

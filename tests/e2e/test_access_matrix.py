@@ -290,6 +290,33 @@ def test_a_registered_number_is_the_409_before_the_population_database_is_asked(
     assert any(e.actor_id == "acme" and e.outcome == "refused" for e in entries)
 
 
+def test_a_caller_that_keeps_guessing_an_identity_is_stopped(world: World) -> None:
+    """Ten identities refused within the hour, then 429 before the population database is
+    asked again: the right birth date, found on the eleventh try, is not confirmed."""
+    stranger = make_personal_id("001", date(2009, 4, 12), "female", 9191)
+    population = metadata.tables["population_citizens"]
+    with unit_of_work(world.engine) as s:
+        s.execute(insert(population).values(personal_id=stranger, full_name="Nguyễn Ngọc Hằng",
+                                            birth_date=date(2009, 4, 12), sex="female"))
+    guesser = bearer(EmployerUnit("guesser", UNIT_A))
+
+    def attempt(day: int) -> Any:
+        return world.client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=guesser, json={
+            "personal_id": stranger, "full_name": "Nguyễn Ngọc Hằng",
+            "birth_date": f"2009-04-{day:02d}", "sex": "female",
+            "birth_registration_place": "001", "salary": 9_000_000})
+
+    try:
+        assert [attempt(day).status_code for day in range(1, 11)] == [422] * 10
+        stopped = attempt(12)
+        assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
+        assert_conforms(OPENAPI, "post", "/api/v1/employers/{code}/workers", stopped)
+        with unit_of_work(world.engine) as s:
+            assert service.registered_id(session=s, personal_id=stranger) is None
+    finally:
+        ratelimit.reset()
+
+
 def test_a_citizen_sees_who_looked_at_their_data_and_nobody_elses(world: World) -> None:
     world.client.get(f"/api/v1/persons/{OWN}", headers={
         **bearer(PRINCIPALS["employer_a"]), "X-Purpose": "payroll check"})
