@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from sibook.contributions import ledger
@@ -30,9 +30,10 @@ _SPANS = """
 SELECT s.employer_id, MAX(l.last) AS last, MIN(s.from_month) AS first,
        MAX(COALESCE(s.to_month, :through)) AS until
 FROM si_periods s
-LEFT JOIN (SELECT employer_id, MAX(period) AS last FROM ledger_entries GROUP BY employer_id) l
+LEFT JOIN (SELECT employer_id, MAX(period) AS last FROM ledger_entries {only}
+           GROUP BY employer_id) l
        ON l.employer_id = s.employer_id
-WHERE s.employer_id IS NOT NULL AND s.from_month <= :through
+WHERE s.employer_id IS NOT NULL AND s.from_month <= :through {also}
 GROUP BY s.employer_id
 """
 # An employer never assessed owes from its first period, but not from before the national
@@ -55,11 +56,19 @@ class Assessed:
                 "months": self.months, "entries": self.entries, "dues": self.dues}
 
 
-def unassessed(conn: Connection, through: Period) -> dict[int, Period]:
-    """Employer id -> the first month it owes that is not yet assessed (up to ``through``)."""
+def unassessed(conn: Connection, through: Period, employer_ids: list[int] | None = None,
+               ) -> dict[int, Period]:
+    """Employer id -> the first month it owes that is not yet assessed (up to ``through``);
+    ``employer_ids``: of those employers only (a batch re-read under its locks)."""
+    params: dict[str, object] = {"through": through.index}
+    stmt = text(_SPANS.format(only="", also=""))
+    if employer_ids is not None:
+        params["ids"] = employer_ids
+        stmt = text(_SPANS.format(only="WHERE employer_id IN :ids",
+                                  also="AND s.employer_id IN :ids")
+                    ).bindparams(bindparam("ids", expanding=True))
     found: dict[int, Period] = {}
-    for employer_id, last, first, until in conn.execute(text(_SPANS),
-                                                        {"through": through.index}):
+    for employer_id, last, first, until in conn.execute(stmt, params):
         start = last + 1 if last is not None else max(first, LEDGER_BEGINS.index)
         if start <= min(until, through.index):
             found[int(employer_id)] = Period.from_index(int(start))
@@ -81,7 +90,7 @@ def assess_through(session_for: Callable[[], AbstractContextManager[Session]], t
             session.execute(select(Employer.employer_id).where(Employer.employer_id.in_(ids))
                             .order_by(Employer.employer_id).with_for_update())
             conn = session.connection()
-            firsts = unassessed(conn, through)
+            firsts = unassessed(conn, through, ids)
             by_first: dict[Period, list[int]] = defaultdict(list)
             for employer_id in ids:
                 if employer_id in firsts:
