@@ -134,7 +134,8 @@ def token(request: Request,
     client_id, client_secret = _basic(request) or (client_id, client_secret)
     session = guard.session
     row = credentials.authenticate_client(session=session, client_id=client_id[:64],
-                                          secret=client_secret[:200])
+                                          secret=client_secret[:200],
+                                          address=ratelimit.address_of(request))
     if row is None:
         session.commit()  # the failure counts even though the request is refused
         return _oauth_error(401, "invalid_client")  # one answer: unknown, wrong, or locked

@@ -9,6 +9,11 @@ Security choices:
   ``lockout_threshold`` failures in ``lockout_minutes`` the subject is locked for as long. The
   lock lifts by itself (safe recovery, no hotline), or an officer lifts it early with
   ``sibook access unlock``. While locked, the answer is the same as for a wrong secret.
+- A client's lock is per client *and address*: client ids are not secret (an employer's is
+  often its unit code), so a lock on the id alone would let anyone shut an employer out by
+  sending five wrong secrets every quarter hour. A 256-bit secret cannot be guessed anyway;
+  the lock bounds an address's tries, and ``lockout_client_threshold`` failures from all
+  addresses together (a spread attack) lock the client everywhere.
 """
 
 from __future__ import annotations
@@ -25,7 +30,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sibook.access.principals import ROLES, EmployerUnit, Hospital, Officer, Principal
+from sibook.access.principals import (
+    ROLES,
+    EmployerUnit,
+    Hospital,
+    Officer,
+    Principal,
+    TooManyRequests,
+)
 from sibook.access.settings import AccessSettings, get_access_settings
 from sibook.access.store import LoginFailures, PrincipalCredential
 from sibook.core.errors import ConflictError, ValidationError
@@ -58,27 +70,66 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
-def is_locked(session: Session, key: str, now: datetime) -> bool:
+def client_subjects(client_id: str, address: str) -> tuple[str, str]:
+    """The lockout subjects of a client's attempt: the client from this address, and the
+    client from anywhere. The first begins with the second's first half, so an unlock finds
+    every address's row by prefix (64 characters, as the column holds)."""
+    overall = subject("client", client_id)
+    return overall[:32] + subject("address", address)[:32], overall
+
+
+def locked_until(session: Session, key: str) -> datetime | None:
     row = session.get(LoginFailures, key)
-    return row is not None and row.locked_until is not None and _utc(row.locked_until) > now
+    return None if row is None or row.locked_until is None else _utc(row.locked_until)
+
+
+def is_locked(session: Session, key: str, now: datetime) -> bool:
+    until = locked_until(session, key)
+    return until is not None and until > now
 
 
 def record_failure(session: Session, key: str, now: datetime,
-                   settings: AccessSettings | None = None) -> None:
+                   settings: AccessSettings | None = None, *, threshold: int | None = None,
+                   window: timedelta | None = None) -> None:
+    """Count a failure of ``key``; at ``threshold`` (default ``lockout_threshold``) failures
+    within ``window`` (default ``lockout_minutes``) it is locked for as long."""
     s = settings or get_access_settings()
-    window = timedelta(minutes=s.lockout_minutes)
+    window = window or timedelta(minutes=s.lockout_minutes)
     row = session.get(LoginFailures, key)
     if row is None or now - _utc(row.window_start) > window:
         row = session.merge(LoginFailures(subject=key, failures=0, window_start=now,
                                           locked_until=None))
     row.failures += 1
-    if row.failures >= s.lockout_threshold:
+    if row.failures >= (threshold or s.lockout_threshold):
         row.locked_until = now + window
     session.flush()
 
 
 def clear_failures(session: Session, key: str) -> None:
     session.execute(delete(LoginFailures).where(LoginFailures.subject == key))
+
+
+# Registering someone checks the identity given against the population database; a caller
+# that keeps getting it wrong is guessing (a stranger's birth date, one day at a time). Kept in
+# the store, as the lockout: it holds across server processes and restarts.
+IDENTITY_MISMATCHES_PER_HOUR = 10
+_HOUR = timedelta(hours=1)
+
+
+def identity_allowed(session: Session, actor: str, now: datetime | None = None) -> None:
+    """429 while ``actor`` is stopped for having had IDENTITY_MISMATCHES_PER_HOUR identities
+    refused within an hour: before the population database is asked again, so a stopped
+    caller learns nothing more."""
+    now = now or datetime.now(UTC)
+    until = locked_until(session, subject("identity", actor))
+    if until is not None and until > now:
+        raise TooManyRequests(int((until - now).total_seconds()) + 1)
+
+
+def identity_refused(session: Session, actor: str, now: datetime | None = None) -> None:
+    """Count a refused identity against ``actor`` (flushed; the caller commits it)."""
+    record_failure(session, subject("identity", actor), now or datetime.now(UTC),
+                   threshold=IDENTITY_MISMATCHES_PER_HOUR, window=_HOUR)
 
 
 def create_client(*, session: Session, client: NewClient) -> str:
@@ -105,13 +156,15 @@ def create_client(*, session: Session, client: NewClient) -> str:
 
 
 def authenticate_client(*, session: Session, client_id: str, secret: str,
-                        now: datetime | None = None) -> PrincipalCredential | None:
-    """The credential if the secret matches and the subject is not locked; None otherwise.
+                        now: datetime | None = None, address: str = "unknown"
+                        ) -> PrincipalCredential | None:
+    """The credential if the secret matches and the client is locked neither at ``address``
+    (the caller's) nor everywhere; None otherwise.
 
     Failures are flushed into ``session``: the caller commits them even when it refuses.
     """
     now = now or datetime.now(UTC)
-    key = subject("client", client_id)
+    key, overall = client_subjects(client_id, address)
     row = session.scalar(select(PrincipalCredential).where(
         PrincipalCredential.client_id == client_id, PrincipalCredential.active.is_(True)))
     try:
@@ -119,10 +172,12 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
         matched = row is not None
     except (VerificationError, InvalidHashError):
         matched = False
-    if is_locked(session, key, now):
+    if is_locked(session, key, now) or is_locked(session, overall, now):
         return None  # attempts while locked do not extend the lock: it always lifts on time
     if not matched or row is None:
-        record_failure(session, key, now)
+        s = get_access_settings()
+        record_failure(session, key, now, s)
+        record_failure(session, overall, now, s, threshold=s.lockout_client_threshold)
         return None
     clear_failures(session, key)
     if _hasher.check_needs_rehash(row.secret_hash):
@@ -140,4 +195,6 @@ def principal_of(row: PrincipalCredential) -> Principal:
 
 
 def unlock(*, session: Session, client_id: str) -> None:
-    clear_failures(session, subject("client", client_id))
+    """Lift the client's locks, everywhere and at every address."""
+    prefix = client_subjects(client_id, "")[1][:32]
+    session.execute(delete(LoginFailures).where(LoginFailures.subject.startswith(prefix)))

@@ -39,10 +39,14 @@ def hit(key: str, limit: int, now: float | None = None, window: float = WINDOW,
         return None
 
 
+def address_of(request: Request) -> str:
+    """The caller's address (a trusted proxy's X-Forwarded-For already applied by the server)."""
+    return request.client.host if request.client else "unknown"
+
+
 def limit(request: Request, bucket: str) -> None:
     """Refuse with 429 (and Retry-After) when this address exceeds the per-minute budget."""
-    address = request.client.host if request.client else "unknown"
-    wait = hit(f"{bucket}:{address}", get_access_settings().auth_rate_per_minute)
+    wait = hit(f"{bucket}:{address_of(request)}", get_access_settings().auth_rate_per_minute)
     if wait is not None:
         raise TooManyRequests(wait)
 
@@ -50,20 +54,3 @@ def limit(request: Request, bucket: str) -> None:
 def reset() -> None:
     with _lock:
         _hits.clear()
-
-
-# Registering someone checks the identity given against the population database; a caller
-# that keeps getting it wrong is guessing (a stranger's birth date, one day at a time).
-IDENTITY_MISMATCHES_PER_HOUR = 10
-
-
-def identity_allowed(actor: str) -> None:
-    """429 while ``actor`` has had too many identities refused in the last hour: before the
-    population database is asked again, so a refused caller learns nothing more."""
-    wait = hit(f"identity:{actor}", IDENTITY_MISMATCHES_PER_HOUR, window=3600.0, count=False)
-    if wait is not None:
-        raise TooManyRequests(wait)
-
-
-def identity_refused(actor: str) -> None:
-    hit(f"identity:{actor}", IDENTITY_MISMATCHES_PER_HOUR, window=3600.0)

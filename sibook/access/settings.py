@@ -37,9 +37,11 @@ class AccessSettings(BaseSettings):
     dev_idp_password: str | None = None
 
     # Credential endpoints: requests per minute per client address, and lockout after
-    # lockout_threshold failures within lockout_minutes, lifting by itself after as long.
+    # lockout_threshold failures within lockout_minutes, lifting by itself after as long (a
+    # client: from one address; lockout_client_threshold from all addresses together).
     auth_rate_per_minute: int = 20
     lockout_threshold: int = 5
+    lockout_client_threshold: int = 100
     lockout_minutes: int = 15
 
 

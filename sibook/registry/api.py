@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from sibook.access import ratelimit
+from sibook.access import credentials
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
@@ -117,9 +117,12 @@ def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
 
 def _count_if_mismatch(g: Guard, exc: ValidationError) -> None:
     """An identity the population database refused counts against the caller's hourly
-    allowance (``ratelimit.identity_allowed``): guessing a birth date takes many tries."""
+    allowance (``credentials.identity_allowed``): guessing a birth date takes many tries.
+    Committed alone, after the refused work is rolled back."""
     if isinstance(exc, IdentityMismatch):
-        ratelimit.identity_refused(g.principal.actor_id)
+        g.session.rollback()
+        credentials.identity_refused(g.session, g.principal.actor_id)
+        g.session.commit()
 
 
 class Registered(BaseModel):
@@ -149,7 +152,7 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     settings = get_settings()
     start = None if v is None else VoluntaryStart(
         v.income, v.support_group, Period.parse(v.from_month) if v.from_month else None)
-    ratelimit.identity_allowed(g.principal.actor_id)
+    credentials.identity_allowed(g.session, g.principal.actor_id)
     try:
         result = register(session=g.session, person=person,
                           population=population_registry(g.session, settings.population_url),
@@ -202,7 +205,7 @@ def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)
     g.employer(code)
     start = Period.parse(body.from_month) if body.from_month else None
     settings = get_settings()
-    ratelimit.identity_allowed(g.principal.actor_id)
+    credentials.identity_allowed(g.session, g.principal.actor_id)
     try:
         result = register(session=g.session, person=body.to_domain(),
                           population=population_registry(g.session, settings.population_url),

@@ -292,7 +292,8 @@ def test_a_registered_number_is_the_409_before_the_population_database_is_asked(
 
 def test_a_caller_that_keeps_guessing_an_identity_is_stopped(world: World) -> None:
     """Ten identities refused within the hour, then 429 before the population database is
-    asked again: the right birth date, found on the eleventh try, is not confirmed."""
+    asked again, in any server process: the right birth date, found on the eleventh try, is
+    not confirmed."""
     stranger = make_personal_id("001", date(2009, 4, 12), "female", 9191)
     population = metadata.tables["population_citizens"]
     with unit_of_work(world.engine) as s:
@@ -308,6 +309,7 @@ def test_a_caller_that_keeps_guessing_an_identity_is_stopped(world: World) -> No
 
     try:
         assert [attempt(day).status_code for day in range(1, 11)] == [422] * 10
+        ratelimit.reset()  # as a restart or another server process: the count is in the store
         stopped = attempt(12)
         assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
         assert_conforms(OPENAPI, "post", "/api/v1/employers/{code}/workers", stopped)

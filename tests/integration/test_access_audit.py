@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from sibook.access import audit, credentials
+from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 
 
@@ -134,6 +135,37 @@ def test_five_wrong_secrets_lock_a_client_until_the_lock_expires(engine: Engine)
         later = credentials.authenticate_client(session=s, client_id="acme", secret=secret,
                                                 now=start + timedelta(minutes=16))
     assert locked is None and later is not None and later.unit_code == "0100000155"
+
+
+def test_a_lock_holds_at_the_guessing_address_until_a_spread_attack_locks_everywhere(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Client ids are not secret: five wrong secrets from one address lock that address out,
+    not the employer; the client's own address still gets in. Failures from all addresses
+    together lock it everywhere at ``lockout_client_threshold``; an unlock lifts both."""
+    monkeypatch.setenv("SIBOOK_LOCKOUT_CLIENT_THRESHOLD", "12")  # each try costs an argon2
+    get_access_settings.cache_clear()
+    request.addfinalizer(get_access_settings.cache_clear)  # runs before the env is restored
+    with unit_of_work(engine) as s:
+        secret = credentials.create_client(
+            session=s, client=credentials.NewClient("acme2", "employer", unit_code="0100000155"))
+    start = datetime.now(UTC)
+
+    def attempt(address: str, key: str, seconds: float) -> bool:
+        with unit_of_work(engine) as s:
+            return credentials.authenticate_client(
+                session=s, client_id="acme2", secret=key, address=address,
+                now=start + timedelta(seconds=seconds)) is not None
+
+    assert not any(attempt("203.0.113.9", "wrong", i) for i in range(5))
+    assert not attempt("203.0.113.9", secret, 10)  # the guesser, even with the secret
+    assert attempt("198.51.100.7", secret, 11)  # the employer, from its own address
+    assert get_access_settings().lockout_client_threshold == 12
+    assert not any(attempt(f"10.0.0.{i}", "wrong", 12 + i) for i in range(7))
+    assert not attempt("198.51.100.7", secret, 20)  # now locked everywhere
+    with unit_of_work(engine) as s:
+        credentials.unlock(session=s, client_id="acme2")
+    assert attempt("198.51.100.7", secret, 21) and attempt("203.0.113.9", secret, 22)
 
 
 def test_an_officer_can_lift_a_lock_early(engine: Engine) -> None:
