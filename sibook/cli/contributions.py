@@ -264,6 +264,24 @@ def ledger_employer(
     emit(data, as_json, _show_employer)
 
 
+@ledger_app.command("below-minimum")
+def ledger_below_minimum(
+    code: str = typer.Argument(..., help="Unit code."),
+    month: str = typer.Option(None, "--month", help="The month, YYYY-MM (default this month)."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """An employer's workers paid below the month's regional minimum (raised since their pay
+    was declared): the adjustments (DC) it has to file."""
+    period = parse_month(month, "--month") if month is not None else Period.of(date.today())
+    try:
+        with unit_of_work(ready_engine()) as session:
+            data, person_ids = queries.below_minimum(session=session, code=code, month=period)
+            logged(session, Action.CONTRIBUTION_READ, "ledger below-minimum", person_ids)
+    except ValidationError as exc:
+        refuse(exc.problems, as_json)
+    emit(data, as_json, _show_below_minimum)
+
+
 @ledger_app.command("assess")
 def ledger_assess(
     through: str = typer.Option(None, "--through",
@@ -287,11 +305,24 @@ def ledger_assess(
     emit(done.as_dict(), as_json, lambda d: show_fields(f"Assessed through {d['through']}", d))
 
 
+def _show_below_minimum(d: dict[str, Any]) -> None:
+    if d["minimum"] is None:
+        console.print(f"No regional minimum is known for {d['month']}.", markup=False)
+        return
+    show_table(
+        f"Paid below the regional minimum ({d['minimum']:,} VND, region {d['region']}) in "
+        f"{d['month']} at {d['employer']}; evasion from {d['evasion_from']} unless adjusted",
+        ("personal_id", "full_name", "salary", "shortfall"),
+        ((w["personal_id"], w["full_name"], w["salary"], w["shortfall"]) for w in d["workers"]))
+
+
 def _show_employer(d: dict[str, Any]) -> None:
     show_table(
         f"Ledger of {d['employer']}",
         ("month", "due", "paid", "outstanding", "interest", "status"),
         ((m["month"], m["due"], m["paid"], m["outstanding"], m["interest"],
-          m["status"] + (" EVASION" if m["evasion"] else "")) for m in d["months"]),
+          m["status"] + (" EVASION" if m["evasion"] else "")
+          + (f" ({m['below_minimum']} below the minimum)" if m["below_minimum"] else ""))
+         for m in d["months"]),
     )
     show_fields("Totals", d["totals"])

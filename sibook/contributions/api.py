@@ -20,6 +20,7 @@ from sibook.contributions.declare import MAX_BATCH, DeclarationRefused, declare
 from sibook.contributions.job_store import JobStatus
 from sibook.contributions.payments import MAX_PAYMENT, post_payment
 from sibook.contributions.schema import (
+    BelowMinimum,
     DeclarationAnswer,
     EmployerLedger,
     EmployerPaymentAnswer,
@@ -146,6 +147,22 @@ def employer_ledger(code: str, g: Reader, as_of: AsOfQuery = None) -> dict[str, 
     """Dues, payments, late interest and evasion per month."""
     g.employer(code)
     return queries.employer_ledger(session=g.session, code=code, as_of=as_of or date.today())
+
+
+@router.get("/employers/{code}/below-minimum", response_model=None, responses={
+    200: {"model": BelowMinimum, "description": "The unit's workers paid below the month's "
+                                                "regional minimum"}})
+def below_minimum(code: str, g: Reader, month: Annotated[str | None, Query(
+        pattern=MONTH_PATTERN, description="YYYY-MM (default this month)")] = None,
+                  ) -> dict[str, Any]:
+    """Workers whose declared salary is below the regional minimum of ``month`` (the minimum
+    was raised after their pay was declared): the adjustments (DC) the unit has to file."""
+    g.employer(code)
+    answer, person_ids = queries.below_minimum(
+        session=g.session, code=code,
+        month=Period.parse(month) if month else Period.of(date.today()))
+    g.logged(person_ids)
+    return answer
 
 
 @router.get("/persons/{personal_id}/ledger", response_model=None, responses={

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sibook.book import service as book
-from sibook.contributions import ledger
+from sibook.contributions import floor, ledger
 from sibook.contributions.service import PersonMonth, person_months, si_periods_of
 from sibook.contributions.statement import employer_months
 from sibook.core.period import Period
@@ -90,6 +90,8 @@ def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, An
     employer = registry.employer_by_code(session=session, code=code)
     with as_field("as_of"):
         months = employer_months(session.connection(), employer.employer_id, as_of)
+    underpaid = floor.counts_by_month(session.connection(), employer.employer_id,
+                                      employer.region, [m.month for m in months])
     return {
         "employer": employer.code,
         "as_of": as_of.isoformat(),
@@ -104,6 +106,7 @@ def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, An
                 "interest": m.interest,
                 "evasion": m.evasion,
                 "status": m.status,
+                "below_minimum": underpaid[m.month],
             }
             for m in months
         ],
@@ -116,3 +119,19 @@ def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, An
             "credit": ledger.credit(session.connection(), employer.employer_id, as_of),
         },
     }
+
+
+def below_minimum(*, session: Session, code: str, month: Period
+                  ) -> tuple[dict[str, Any], list[int]]:
+    """The unit's workers paid below the month's regional minimum (``floor``), and their
+    internal ids for the access log."""
+    employer = registry.employer_by_code(session=session, code=code)
+    workers = floor.underpaid(session.connection(), employer.employer_id, employer.region, month)
+    return {
+        "employer": employer.code,
+        "month": str(month),
+        "region": employer.region,
+        "minimum": floor.minimum_of(employer.region, month),
+        "evasion_from": floor.evasion_from(month).isoformat(),
+        "workers": [w.as_dict() for w in workers],
+    }, [w.person_id for w in workers]

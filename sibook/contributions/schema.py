@@ -105,6 +105,9 @@ class EmployerLedgerMonth(_Strict):
     evasion: bool = Field(description="The month was (or is) still not paid in full on the first "
                                       "day counted as evasion; stays true once paid")
     status: Literal["paid", "partly_paid", "unpaid"]
+    below_minimum: int = Field(description="Workers whose declared salary is below the "
+                                           "month's regional minimum (raised since it was "
+                                           "declared): see /employers/{code}/below-minimum")
 
 
 class EmployerLedgerTotals(_Strict):
@@ -125,6 +128,32 @@ class EmployerLedger(_Strict):
     as_of: str = Field(pattern=DAY)
     months: list[EmployerLedgerMonth] = Field(description="Every month with dues, oldest first")
     totals: EmployerLedgerTotals
+
+
+# GET /employers/{code}/below-minimum (200)
+
+
+class UnderpaidWorker(_Strict):
+    personal_id: str
+    full_name: str
+    salary: int = Field(description="The salary declared, VND (allowances not counted)")
+    minimum: int = Field(description="The month's regional minimum, VND")
+    shortfall: int = Field(description="minimum - salary")
+
+
+class BelowMinimum(_Strict):
+    """The unit's workers paid below the regional minimum in a month: the minimum was raised
+    after their pay was declared. The dues stay those of the pay declared; the employer files
+    an adjustment (DC). Declaring pay below the minimum counts as evasion from ``evasion_from``
+    (the last day of the month after)."""
+
+    employer: str
+    month: str = Field(pattern=MONTH)
+    region: str
+    minimum: int | None = Field(description="The month's regional minimum; null before the "
+                                            "law tables begin")
+    evasion_from: str = Field(pattern=DAY)
+    workers: list[UnderpaidWorker] = Field(description="By personal ID")
 
 
 # GET /persons/{personal_id}/ledger (200)

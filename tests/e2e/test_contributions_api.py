@@ -354,3 +354,27 @@ def test_an_officer_naming_a_unit_that_does_not_exist_gets_404(api: Api) -> None
                         json={"amount": 1_000_000, "reference": "VCB-1", "paid_on": "2026-02-01"})
     assert r.status_code == 404, r.text
     assert OTHER_UNIT in r.json()["errors"][0]["reason"]
+
+
+def test_the_workers_below_a_raised_minimum_are_the_units_to_see_and_their_reads_logged(
+        api: Api) -> None:
+    """Pay declared in 2025 at 5,000,000 (Region I) is below January 2026's 5,310,000."""
+    low = api.workers[0]
+    assert api.file(csv_of([(low, "TM", 5_000_000, "2025-12")]), month="2025-12"
+                    ).status_code == 201
+    path = "/api/v1/employers/{code}/below-minimum"
+    url = path.format(code=EMPLOYER)
+    r = api.conforms("GET", path, api.client.get(url, params={"month": "2026-01"},
+                                                 headers=api.as_employer()))
+    assert r.status_code == 200
+    assert [(w["personal_id"], w["shortfall"]) for w in r.json()["workers"]] == [
+        (low, 310_000)]
+    other = api.client.get(url, params={"month": "2026-01"}, headers=api.as_employer(OTHER_UNIT))
+    assert api.conforms("GET", path, other).status_code == 403
+    bad = api.client.get(url, params={"month": "2026-1"}, headers=api.as_employer())
+    assert bad.status_code == 422
+    with unit_of_work(api.engine) as s:
+        reads = s.execute(select(AccessLogEntry.actor_id, AccessLogEntry.outcome).where(
+            AccessLogEntry.route.endswith("/below-minimum"),
+            AccessLogEntry.person_id.is_not(None))).all()
+    assert [tuple(r) for r in reads] == [(f"client-{EMPLOYER}", "allowed")]

@@ -93,3 +93,33 @@ def test_operator_commands_are_logged_for_the_person(tmp_path: Path,
         assert verified.exit_code == 0 and json.loads(verified.stdout)["entries"] == 6
     finally:
         get_settings.cache_clear()
+
+
+def test_the_workers_below_a_raised_minimum_are_listed_and_their_reads_logged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        engine = default_engine()
+        migrate.upgrade(engine)
+        an, _ = setup_workers(engine, 2)
+        (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 5_000_000, "2025-12")]))
+        assert runner.invoke(app, ["declare", str(tmp_path / "d02.csv"), "--employer",
+                                   EMPLOYER, "--month", "2025-12"]).exit_code == 0
+        listed = runner.invoke(app, ["ledger", "below-minimum", EMPLOYER, "--month", "2026-01",
+                                     "--json"])
+        assert listed.exit_code == 0, listed.output
+        answer = json.loads(listed.stdout)
+        assert [(w["personal_id"], w["shortfall"]) for w in answer["workers"]] == [
+            (an, 310_000)]
+        shown = runner.invoke(app, ["ledger", "below-minimum", EMPLOYER, "--month", "2025-12"])
+        assert shown.exit_code == 0 and "4,960,000" in shown.stdout and an not in shown.stdout
+        with unit_of_work(engine) as s:
+            routes = [e.route for e in audit.entries_for_person(
+                session=s, person_id=registry.person_id_of(session=s, personal_id=an))]
+        assert routes.count("cli: sibook ledger below-minimum") == 1
+        unknown = runner.invoke(app, ["ledger", "below-minimum", "0000000000", "--json"])
+        assert unknown.exit_code == 1 and json.loads(unknown.stdout)["errors"]
+    finally:
+        get_settings.cache_clear()
