@@ -14,6 +14,7 @@ from typing import Any
 
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.law import REGIONS, parse_choice
 from sibook.rules import (
     childbirth_allowance,
     compulsory_dues,
@@ -58,6 +59,11 @@ def _check_contribution_flags(*, region: str | None, voluntary: bool, foreign: b
     if voluntary and foreign:
         raise ValidationError(field="voluntary", reason=(
             "cannot be combined with foreign: choose compulsory (default), foreign or voluntary"))
+    if region is not None:
+        # The contract's usage always names a region, so a voluntary participant may pass one
+        # (it plays no part in voluntary dues); a region that does not exist is refused all
+        # the same, as it is for an employee.
+        parse_choice(region, REGIONS, field="region")
     if not voluntary:
         if support is not None:
             raise ValidationError(field="support", reason="only applies with voluntary")

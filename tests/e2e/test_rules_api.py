@@ -63,6 +63,14 @@ def test_contradictory_kinds_are_422(client: TestClient) -> None:
     assert status == 422 and out["errors"][0]["field"] == "voluntary"
 
 
+def test_voluntary_with_a_region_that_does_not_exist_is_422_naming_region(
+        client: TestClient) -> None:
+    status, out = post(client, "contribution", {"month": "2026-01", "salary": 5_000_000,
+                                                "voluntary": True, "support": "poor",
+                                                "region": "V"})
+    assert status == 422 and out["errors"][0]["field"] == "region"
+
+
 def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
     status, out = post(client, "contribution", {"month": "Jan", "salary": 1, "region": "I"})
     assert status == 422 and "month" in str(out)

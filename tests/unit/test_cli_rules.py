@@ -38,6 +38,15 @@ def test_voluntary_contribution_puts_the_state_share_in_state_support() -> None:
     assert code == 0 and out["state_support"] == 132_000 and out["employee"]["total"] == 198_000
 
 
+def test_voluntary_contribution_accepts_the_region_the_contract_usage_names() -> None:
+    # the contract's usage line always carries --region; voluntary dues do not depend on it
+    with_region = run("contribution", "--month", "2026-01", "--salary", "1500000", "--voluntary",
+                      "--support", "near_poor", "--region", "IV")
+    without = run("contribution", "--month", "2026-01", "--salary", "1500000", "--voluntary",
+                  "--support", "near_poor")
+    assert with_region[0] == 0 and with_region[1]["total"] == without[1]["total"] == 330_000
+
+
 def test_readable_output_shows_the_explanation() -> None:
     result = runner.invoke(app, ["contribution", "--month", "2026-01", "--salary", "10000000",
                                  "--region", "I"])
@@ -53,6 +62,8 @@ def test_readable_output_shows_the_explanation() -> None:
     (["--month", "2026-01", "--salary", "5000000", "--region", "I", "--support", "poor"],
      "--support"),
     (["--month", "2026-01", "--salary", "100", "--voluntary"], "--salary"),
+    # a region that does not exist is refused with --voluntary too (it was ignored, exit 0)
+    (["--month", "2026-01", "--salary", "5000000", "--voluntary", "--region", "V"], "--region"),
 ])
 def test_bad_contribution_input_exits_1_naming_the_flag(args: list[str], flag: str) -> None:
     code, out = run("contribution", *args)
