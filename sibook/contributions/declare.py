@@ -104,8 +104,10 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
         staging.look_up(conn, step, employer.employer_id, employer.realm)
-        found = (staging.problems(conn, employer.employer_id, employer.region, step)
-                 + staging.name_problems(conn, step))
+        misnamed = staging.name_problems(conn, step)
+        found = staging.problems(conn, employer.employer_id, employer.region, step,
+                                 misnamed={p.row for p in misnamed if p.row is not None})
+        found += misnamed
         problems += found
         if step == steps and problems:
             break

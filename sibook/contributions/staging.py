@@ -12,7 +12,7 @@ line is judged as if the lines before it had been filed first. Almost every fili
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 
 import polars as pl
@@ -280,7 +280,8 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
                AS adjustment_too_early,
            s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.row IS NOT NULL
-               AND l.with_employer IS NULL AS name_required
+               AND l.with_employer IS NULL AS name_required,
+           l.row IS NOT NULL AND l.with_employer IS NULL AS stranger
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     LEFT JOIN decl_minimum m ON m.from_month = s.from_month
@@ -325,10 +326,16 @@ _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has 
                                           "SI since {open_month}; that period must be closed "
                                           "before compulsory participation starts")}
 _MONTHS = ("from_month", "open_month", "last_month", "below_month")
+# What a line's checks found in the person's record (their participation elsewhere or before):
+# told only to an employer that knows the worker, by a period it had with them or by the name
+# on their ID card. Without it the filing learns that the name is missing or wrong, nothing else.
+_RECORD = ("still_open", "overlaps_last")
 
 
-def problems(conn: Connection, employer_id: int, region: str, step: int) -> list[Problem]:
-    """Every line of ``step`` the database refuses, with the reason, in row order."""
+def problems(conn: Connection, employer_id: int, region: str, step: int,
+             misnamed: Collection[int] = ()) -> list[Problem]:
+    """Every line of ``step`` the database refuses, with the reason, in row order.
+    ``misnamed``: the rows whose name is not the one registered (:func:`name_problems`)."""
     found: list[Problem] = []
     for r in conn.execute(text(_CHECKS), {"e": employer_id, "step": step}).mappings():
         values = {k: _month(v) if k in _MONTHS and v is not None else v for k, v in r.items()}
@@ -337,6 +344,8 @@ def problems(conn: Connection, employer_id: int, region: str, step: int) -> list
         reasons = (_REASONS | _VOLUNTARY if employer is None
                    else _REASONS if employer == employer_id else _REASONS | _ELSEWHERE)
         raised = [flag for flag in reasons if r[flag]]
+        if r["stranger"] and (r["name_required"] or int(r["row"]) in misnamed):
+            raised = [flag for flag in raised if flag not in _RECORD]
         # A line after a refused one was checked against periods it did not expect: only that.
         for flag in ["after_refused"] if "after_refused" in raised else raised:
             field, reason = reasons[flag]

@@ -299,6 +299,40 @@ def test_a_refusal_does_not_tell_where_else_the_worker_is_employed(engine: Engin
     assert "with this employer since 2025-06" in own.value.problems[0].reason
 
 
+def test_an_unnamed_or_misnamed_stranger_learns_nothing_of_their_record(
+        engine: Engine) -> None:
+    """An employer that gives no name, or a wrong one, for a worker it never had is told that
+    the name is missing or wrong, not that the worker is employed elsewhere, pays voluntary
+    SI or has periods after the month: it knows them only by their ID number."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
+    binh = make_personal_id("001", date(1995, 5, 2), "female", 4321)
+    with unit_of_work(engine) as s:
+        register(session=s, person=NewPerson(
+            personal_id=binh, full_name="Trần Thị Bình", birth_date=date(1995, 5, 2),
+            sex="female", birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False,
+            voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
+            today=date(2025, 9, 15))
+    other = add_other_employer(engine)
+    for names in ({an: "", binh: ""}, {an: "Lê Văn Sai", binh: "Lê Thị Sai"}):
+        with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+            declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01"),
+                                            (binh, "TM", 9_000_000, "2026-01")], names=names),
+                    file_name="d.csv", employer_code=other, month=JAN)
+        assert [(p.row, p.field) for p in err.value.problems] == [
+            (2, "full_name"), (3, "full_name")]
+        assert not any("overlapping" in p.reason for p in err.value.problems)
+    # Named as on their ID cards, the filing is told what stands in the way.
+    with pytest.raises(ValidationError) as named, unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01"),
+                                        (binh, "TM", 9_000_000, "2026-01")],
+                                       names={binh: "Trần Thị Bình"}),
+                file_name="d.csv", employer_code=other, month=JAN)
+    assert [(p.row, p.field) for p in named.value.problems] == [
+        (2, "case_code"), (3, "case_code")]
+
+
 def test_an_increase_for_a_voluntary_participant_says_the_voluntary_period_is_open(
         engine: Engine) -> None:
     setup_workers(engine, 0)  # the employer
