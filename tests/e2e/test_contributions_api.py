@@ -339,6 +339,22 @@ def test_payments_and_ledgers(api: Api) -> None:
     assert arrears["summary"]["voluntary_credit"] == 0
 
 
+def test_a_payment_with_a_key_the_api_does_not_know_is_refused_and_not_posted(
+        api: Api) -> None:
+    clerk = {"Authorization": "Bearer " + tokens.issue(
+        {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
+         "roles": ["clerk"]})}
+    payment = {"amount": 1_000_000, "reference": "VCB-9", "paid_on": "2026-02-01",
+               "paid_to_month": "2026-01"}
+    r = api.conforms("POST", PAYMENT, api.client.post(
+        PAYMENT.format(code=EMPLOYER), headers=clerk, json=payment))
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "paid_to_month"]]
+    del payment["paid_to_month"]
+    posted = api.client.post(PAYMENT.format(code=EMPLOYER), headers=clerk, json=payment)
+    assert posted.status_code == 201 and posted.json()["replayed"] is False, posted.text
+
+
 def test_an_employer_cannot_file_for_another_unit(api: Api) -> None:
     r = api.client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
                         headers=api.as_employer(OTHER_UNIT), data={"month": "2026-01"},
