@@ -177,6 +177,13 @@ def _declare_start(
     session: Session, person: NewPerson, job: EmploymentStart, month: Period
 ) -> dict[str, Any]:
     start = job.from_month or month
+    # A worker taken on from the 1st of next month is registered ahead, as a D02 list may be
+    # filed for next month; the start line is then that month's. Later is refused by its field
+    # (the caller gave no "declared month" for a refusal to name).
+    if start > month + 1:
+        raise ValidationError(field="from_month", reason=(
+            f"{start} is more than a month ahead; a worker is registered from next month at "
+            "the latest (earlier months are assessed at once)"))
     line = {
         "personal_id": person.personal_id,
         "full_name": person.full_name,
@@ -191,7 +198,7 @@ def _declare_start(
         data=json.dumps({"lines": [line]}).encode(),
         file_name="tk1-ts.json",
         employer_code=job.employer_code,
-        month=month,
+        month=max(month, start),
         batch_no=REGISTRATION_BATCH,
     )
 

@@ -16,6 +16,7 @@ from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
+from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
 from tests.e2e.test_access_matrix import (
@@ -103,6 +104,27 @@ def test_a_refused_start_registers_nobody(api: tuple[TestClient, Any]) -> None:
     assert persons(engine) == before
     assert client.get(f"/api/v1/hi-cards/{NEW}/validity",
                       headers=bearer(PRINCIPALS["clerk_hanoi"])).status_code == 404
+
+
+def test_a_worker_starting_next_month_is_registered_ahead_and_not_later(
+        api: tuple[TestClient, Any]) -> None:
+    """A D02 list may be filed for next month: so may the worker taken on from its 1st. A
+    start further ahead is refused by its field, and registers nobody."""
+    client, engine = api
+    employer = bearer(PRINCIPALS["employer_a"])
+    this = Period.of(date.today())
+    before = persons(engine)
+    later = client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=employer,
+                        json=worker(from_month=str(this + 2)))
+    assert_conforms(OPENAPI, "POST", "/api/v1/employers/{code}/workers", later)
+    assert later.status_code == 422, later.text
+    assert [e["field"] for e in later.json()["errors"]] == ["from_month"]
+    assert persons(engine) == before
+    ahead = client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=employer,
+                        json=worker(from_month=str(this + 1)))
+    assert ahead.status_code == 201, ahead.text
+    ledger = client.get(f"/api/v1/persons/{NEW}/ledger?as_of={this + 1}-28", headers=employer)
+    assert [m["month"] for m in ledger.json()["months"]] == [str(this + 1)]
 
 
 def person(**changes: Any) -> dict[str, Any]:
