@@ -30,8 +30,8 @@ from sibook.cli.output import (
 from sibook.contributions import queries, staging
 from sibook.contributions.declare import MAX_BATCH, ConcurrentFiling, DeclarationRefused
 from sibook.contributions.declare import declare as file_declaration
-from sibook.contributions.payments import post_payment
-from sibook.contributions.voluntary_payments import PaymentConflict, post_voluntary_payment
+from sibook.contributions.payments import PaymentConflict, post_payment
+from sibook.contributions.voluntary_payments import post_voluntary_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
@@ -135,8 +135,8 @@ def payments_post(
             )
     except ValidationError as exc:
         refuse(exc.problems, as_json, {"posted": False})
-    except ConflictError as exc:
-        refuse([Problem(field="--reference", reason=str(exc))], as_json, {"posted": False})
+    except PaymentConflict as exc:
+        refuse([Problem(field=exc.field, reason=str(exc))], as_json, {"posted": False})
     emit(
         {"posted": True, **result},
         as_json,

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import MAX_BATCH, DeclarationRefused, declare
 from sibook.contributions.job_store import JobStatus
-from sibook.contributions.payments import MAX_PAYMENT, post_payment
+from sibook.contributions.payments import MAX_PAYMENT, PaymentConflict, post_payment
 from sibook.contributions.schema import (
     BelowMinimum,
     DeclarationAnswer,
@@ -60,6 +61,12 @@ POSTED: Responses = {201: {"model": EmployerPaymentAnswer, "description": "The p
                            "(or, its reference posted before, that payment)"}}
 ACCEPTED: Responses = {202: {"model": JobOut, "description": "A large file accepted for "
                                                           "processing: poll the Location"}}
+
+
+def conflict(exc: PaymentConflict) -> JSONResponse:
+    """A reference posted before with another amount or date: 409 naming which."""
+    return JSONResponse(status_code=status.HTTP_409_CONFLICT,
+                        content={"errors": [{"field": exc.field, "reason": str(exc)}]})
 
 
 class PaymentIn(BaseModel):
@@ -129,20 +136,18 @@ def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
 
 @router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED,
              response_model=None, responses=POSTED | CONFLICT)
-def post_employer_payment(code: str, body: PaymentIn, g: Payer) -> dict[str, Any]:
+def post_employer_payment(code: str, body: PaymentIn, g: Payer
+                          ) -> dict[str, Any] | JSONResponse:
     """Post a remittance from the bank's statement (a clerk of the unit's province, never the
-    employer); it pays the oldest dues first; the same reference twice is one payment."""
+    employer); it pays the oldest dues first; the same reference twice is one payment, and
+    with another amount or date it is refused (409 naming the field that differs)."""
     g.employer(code)
-    return {
-        "posted": True,
-        **post_payment(
-            session=g.session,
-            employer_code=code,
-            amount=body.amount,
-            bank_reference=body.reference,
-            paid_on=body.paid_on,
-        ),
-    }
+    try:
+        result = post_payment(session=g.session, employer_code=code, amount=body.amount,
+                              bank_reference=body.reference, paid_on=body.paid_on)
+    except PaymentConflict as exc:
+        return conflict(exc)
+    return {"posted": True, **result}
 
 
 @router.get("/employers/{code}/ledger", response_model=None, responses={

@@ -23,6 +23,14 @@ MAX_PAYMENT = 1_000_000_000_000  # input sanity bound (1,000 billion VND), not a
 FIRST_PAYMENT_DAY = date(1995, 1, 1)
 
 
+class PaymentConflict(ConflictError):
+    """The reference was posted before with another amount or date: ``field`` says which."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
 def checked_payment(*, amount: int, reference: str, paid_on: date, today: date | None = None,
                     what: str = "the bank reference") -> str:
     """The reference of a payment as it is stored (trimmed), once the payment's amount,
@@ -62,11 +70,12 @@ def post_payment(
     key = f"{employer.code}:{reference.upper()}"
     earlier = conn.execute(select(Payment).where(Payment.idempotency_key == key)).first()
     if earlier is not None:
-        if earlier.amount != amount or earlier.paid_on != paid_on:
-            raise ConflictError(
-                f"bank reference {reference} was already posted for {employer.code} with "
-                f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"
-            )
+        for field, was, given in (("amount", earlier.amount, amount),
+                                  ("paid_on", earlier.paid_on, paid_on)):
+            if was != given:
+                raise PaymentConflict(field, (
+                    f"bank reference {reference} was already posted for {employer.code} with "
+                    f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"))
         return {  # that payment as the ledger holds it: its own reference and allocations
             "payment_id": earlier.payment_id,
             "employer": employer.code,

@@ -19,12 +19,9 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT
-from sibook.contributions.api import PaymentIn
-from sibook.contributions.voluntary_payments import (
-    PaymentConflict,
-    post_voluntary_payment,
-    voluntary_statement,
-)
+from sibook.contributions.api import PaymentIn, conflict
+from sibook.contributions.payments import PaymentConflict
+from sibook.contributions.voluntary_payments import post_voluntary_payment, voluntary_statement
 from sibook.core.errors import ValidationError
 
 router = APIRouter(tags=["contributions"])
@@ -95,8 +92,7 @@ def post_voluntary(personal_id: PersonalIdPath, body: PaymentIn, g: Payer
                                         reference=body.reference, paid_on=body.paid_on)
     except PaymentConflict as exc:  # answered here: the 409 names the field that differs
         g.refuse(exc, "refused", (person_id,))
-        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
-                            content={"errors": [{"field": exc.field, "reason": str(exc)}]})
+        return conflict(exc)
     except ValidationError as exc:  # its checks read the person's periods: logged as refused
         raise g.refuse(exc, "refused", (person_id,)) from None
     return {"posted": True, **result}

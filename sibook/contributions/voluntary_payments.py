@@ -17,18 +17,10 @@ from sqlalchemy.orm import Session
 
 from sibook.book import service as book
 from sibook.contributions.ledger_store import VoluntaryPayment
-from sibook.contributions.payments import checked_payment
+from sibook.contributions.payments import PaymentConflict, checked_payment
 from sibook.contributions.store import SIPeriod
 from sibook.contributions.voluntary import Account
-from sibook.core.errors import ConflictError, ValidationError
-
-
-class PaymentConflict(ConflictError):
-    """The reference was posted before with another amount or date: ``field`` says which."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
+from sibook.core.errors import ValidationError
 
 
 def post_voluntary_payment(

@@ -318,6 +318,12 @@ def test_payments_and_ledgers(api: Api) -> None:
         f"/api/v1/employers/{EMPLOYER}/payments", headers=clerk,
         json={**payment, "reference": "vcb-1"}))
     assert again.status_code == 201 and again.json() == {**paid.json(), "replayed": True}
+    for field, changed in (("amount", 4_000_001), ("paid_on", "2026-02-21")):
+        clash = api.conforms("POST", PAYMENT, api.client.post(
+            f"/api/v1/employers/{EMPLOYER}/payments", headers=clerk,
+            json={**payment, field: changed}))
+        assert clash.status_code == 409 and [e["field"] for e in clash.json()["errors"]] == [
+            field], clash.text
     ledger = api.conforms("GET", EMPLOYER_LEDGER, api.client.get(
         f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-02-20", headers=api.as_employer()))
     assert [m["status"] for m in ledger.json()["months"]] == ["paid", "partly_paid"]

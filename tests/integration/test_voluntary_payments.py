@@ -11,11 +11,8 @@ from sqlalchemy import Engine, event, text
 
 from sibook.book import batch, service
 from sibook.book.assemble import canonical
-from sibook.contributions.voluntary_payments import (
-    PaymentConflict,
-    post_voluntary_payment,
-    voluntary_statement,
-)
+from sibook.contributions.payments import PaymentConflict
+from sibook.contributions.voluntary_payments import post_voluntary_payment, voluntary_statement
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
