@@ -28,6 +28,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sibook.access.principals import (
@@ -95,10 +97,16 @@ def record_failure(session: Session, key: str, now: datetime,
     within ``window`` (default ``lockout_minutes``) it is locked for as long."""
     s = settings or get_access_settings()
     window = window or timedelta(minutes=s.lockout_minutes)
-    row = session.get(LoginFailures, key)
-    if row is None or now - _utc(row.window_start) > window:
-        row = session.merge(LoginFailures(subject=key, failures=0, window_start=now,
-                                          locked_until=None))
+    # Insert-if-absent, then the row locked: two wrong secrets at the same moment both count
+    # (a read-then-insert would make the second a duplicate key, a 500 instead of a refusal).
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(dialect_insert(LoginFailures).values(
+        subject=key, failures=0, window_start=now, locked_until=None,
+    ).on_conflict_do_nothing(index_elements=[LoginFailures.subject]))
+    row = session.scalars(select(LoginFailures).where(LoginFailures.subject == key)
+                          .with_for_update().execution_options(populate_existing=True)).one()
+    if now - _utc(row.window_start) > window:
+        row.failures, row.window_start, row.locked_until = 0, now, None
     row.failures += 1
     if row.failures >= (threshold or s.lockout_threshold):
         row.locked_until = now + window

@@ -168,6 +168,37 @@ def test_a_lock_holds_at_the_guessing_address_until_a_spread_attack_locks_everyw
     assert attempt("198.51.100.7", secret, 21) and attempt("203.0.113.9", secret, 22)
 
 
+def test_wrong_secrets_at_the_same_moment_all_count_and_none_fails(engine: Engine) -> None:
+    """Eight wrong secrets at once for a client never failed before: each is a refusal (none a
+    duplicate-key error), and they lock the address."""
+    go, errors, answers = threading.Barrier(8), [], []
+
+    def attempt() -> None:
+        go.wait()
+        try:
+            with unit_of_work(engine) as s:
+                answers.append(credentials.authenticate_client(
+                    session=s, client_id="racer", secret="wrong", address="192.0.2.1"))
+        except Exception as exc:  # noqa: BLE001 - the test is that nothing is raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == [] and answers == [None] * 8
+    key, overall = credentials.client_subjects("racer", "192.0.2.1")
+    with engine.connect() as conn:
+        counts = dict(conn.execute(text(
+            "SELECT subject, failures FROM access_login_failures WHERE subject IN (:a, :b)"),
+            {"a": key, "b": overall}).all())
+    # Those that found the address locked already (five failures) were not counted again.
+    assert 5 <= counts[key] == counts[overall] <= 8
+    with unit_of_work(engine) as s:
+        assert credentials.is_locked(s, key, datetime.now(UTC))
+
+
 def test_an_officer_can_lift_a_lock_early(engine: Engine) -> None:
     with unit_of_work(engine) as s:
         secret = credentials.create_client(
