@@ -31,6 +31,16 @@ class PaymentConflict(ConflictError):
         self.field = field
 
 
+def same_payment(amount: int, paid_on: date, again_amount: int, again_paid_on: date, *,
+                 reason: str) -> None:
+    """A reference posted again must come with its first amount and date: refused otherwise,
+    naming the field that differs."""
+    for field, was, given in (("amount", amount, again_amount),
+                              ("paid_on", paid_on, again_paid_on)):
+        if was != given:
+            raise PaymentConflict(field, reason)
+
+
 def checked_payment(*, amount: int, reference: str, paid_on: date, today: date | None = None,
                     what: str = "the bank reference") -> str:
     """The reference of a payment as it is stored (trimmed), once the payment's amount,
@@ -70,12 +80,9 @@ def post_payment(
     key = f"{employer.code}:{reference.upper()}"
     earlier = conn.execute(select(Payment).where(Payment.idempotency_key == key)).first()
     if earlier is not None:
-        for field, was, given in (("amount", earlier.amount, amount),
-                                  ("paid_on", earlier.paid_on, paid_on)):
-            if was != given:
-                raise PaymentConflict(field, (
-                    f"bank reference {reference} was already posted for {employer.code} with "
-                    f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"))
+        same_payment(earlier.amount, earlier.paid_on, amount, paid_on, reason=(
+            f"bank reference {reference} was already posted for {employer.code} with "
+            f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"))
         return {  # that payment as the ledger holds it: its own reference and allocations
             "payment_id": earlier.payment_id,
             "employer": employer.code,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sibook.book import service as book
 from sibook.contributions.ledger_store import VoluntaryPayment
-from sibook.contributions.payments import PaymentConflict, checked_payment
+from sibook.contributions.payments import checked_payment, same_payment
 from sibook.contributions.store import SIPeriod
 from sibook.contributions.voluntary import Account
 from sibook.core.errors import ValidationError
@@ -47,12 +47,9 @@ def post_voluntary_payment(
         VoluntaryPayment.person_id == person_id,
         VoluntaryPayment.idempotency_key == key)).one_or_none()
     if earlier is not None:
-        for field, was, given in (("amount", earlier.amount, amount),
-                                  ("paid_on", earlier.paid_on, paid_on)):
-            if was != given:
-                raise PaymentConflict(field, (
-                    f"reference {earlier.reference} was already posted for {personal_id} with "
-                    f"{earlier.amount:,} VND paid on {earlier.paid_on.isoformat()}"))
+        same_payment(earlier.amount, earlier.paid_on, amount, paid_on, reason=(
+            f"reference {earlier.reference} was already posted for {personal_id} with "
+            f"{earlier.amount:,} VND paid on {earlier.paid_on.isoformat()}"))
         return _answer(session, personal_id, earlier, day, replayed=True)
     number = 1 + (session.scalar(select(func.max(VoluntaryPayment.payment_no))
                                  .where(VoluntaryPayment.person_id == person_id)) or 0)
