@@ -177,6 +177,7 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
                        key_id=certs.spki_key_id(cert.public_key.dump()).hex())
     result.errors = _status_errors(status, len(embedded), moment)
     try:  # the certificates are parsed lazily: a damaged one surfaces only here
+        result.errors += _contents_text_problems(data, signature)
         result.errors += _unsigned_contents_problems(signature, cert, trust_list)
     except Exception as exc:  # noqa: BLE001 - see above
         result.errors.append(f"the signature's unsigned parts cannot be read: {exc}")
@@ -228,6 +229,20 @@ _SHAPE: tuple[Any, ...] = (
     {"version": "v1", "digest_algorithm": _SHA256,
      "signature_algorithm": {"algorithm": "sha256_ecdsa", "parameters": None}},
     None, [], None)
+
+
+def _contents_text_problems(data: bytes, signature: Any) -> list[str]:
+    """The hex text of ``/Contents`` as it lies in the file, between the two signed byte
+    ranges. Its decoded bytes are checked below, but the text itself is covered by nothing and
+    several texts decode alike: a digit's letter case (``A`` and ``a``), or a ``0`` of the
+    padding turned into a space (PDF readers skip whitespace in a hex string; an odd count is
+    padded with 0). The signer writes ``<``, the bytes in upper-case hex, ``>``: anything else
+    is one changed byte that must make the book invalid."""
+    _, end_first, start_second, _ = (int(n) for n in signature.byte_range)
+    written = b"<" + bytes(signature.pkcs7_content).hex().upper().encode("ascii") + b">"
+    if data[end_first:start_second] != written:
+        return ["the signature's hex text in /Contents was changed after signing"]
+    return []
 
 
 def _unsigned_contents_problems(signature: Any, signing_cert: x509.Certificate,

@@ -109,6 +109,22 @@ def test_a_changed_padding_or_carried_certificate_is_named(agency: Agency, signe
     assert problem.startswith("the signature carries a certificate the trust list does not hold")
 
 
+def test_a_changed_hex_text_that_decodes_alike_makes_it_invalid(agency: Agency, signed: bytes
+                                                                  ) -> None:
+    """Texts of /Contents that decode to the same bytes: a hex letter in lower case, a zero of
+    the padding turned into a space (skipped in a hex string; an odd count is padded with 0),
+    the last one turned into a newline. Each is one changed byte, so the book is invalid."""
+    start, end = _contents(signed)
+    letter = next(at for at in range(start, end) if signed[at:at + 1] in b"ABCDEF")
+    for at, byte in ((letter, signed[letter] | 0x20), (end - 10, ord(" ")),
+                     (end - 1, ord("\n"))):
+        tampered = bytearray(signed)
+        tampered[at] = byte
+        result = validate_pdf(bytes(tampered), agency.trust_list)
+        assert result.errors == [
+            "the signature's hex text in /Contents was changed after signing"], (at, byte)
+
+
 def test_content_appended_after_signing_makes_it_invalid(agency: Agency, signed: bytes) -> None:
     result = validate_pdf(signed + b"\n% appended\n", agency.trust_list)
     assert not result.valid
