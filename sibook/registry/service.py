@@ -239,9 +239,12 @@ def list_persons(
     if personal_id is not None:
         query = query.where(Person.personal_id == personal_id)
     if employer_code is not None:
-        employer_id = session.scalar(
-            select(Employer.employer_id).where(Employer.code == employer_code)
-        )
+        unit = select(Employer.employer_id).where(Employer.code == employer_code)
+        # A ministry's unit is absent from a civil listing as its people are (the access
+        # policy has already judged a caller who passes ``within``): "no employer", as for an
+        # unknown code, never an empty list that tells the unit is there.
+        employer_id = session.scalar(unit if within is not None
+                                     else unit.where(Employer.realm == "civil"))
         if employer_id is None:
             raise ValidationError(field="employer", reason=f"no employer with code {employer_code}")
         workers = contributions.current_worker_ids(employer_id=employer_id, month=month)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select, text
 
 from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError
+from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.ids import (
     check_consistency,
@@ -160,6 +160,18 @@ def test_defence_and_public_security_people_are_absent_from_the_civil_list(engin
         listed = service.list_persons(session=s, limit=10_000)
     assert hidden and hidden > 0
     assert len(listed) == 600 - hidden
+
+
+def test_a_ministrys_unit_is_unknown_to_the_civil_list_of_persons(engine: Engine) -> None:
+    """`sibook persons list --employer CODE` of a defence or public-security unit answers as
+    for an unknown code: an empty list would tell that the unit exists."""
+    seed(engine=engine, people=600, employers=10, seed=2, today=TODAY)
+    with unit_of_work(engine) as s:
+        units = s.scalars(select(Employer.code).where(Employer.realm != "civil")).all()
+        assert units
+        for code in units:
+            with pytest.raises(ValidationError, match=f"no employer with code {code}"):
+                service.list_persons(session=s, employer_code=code, today=TODAY)
 
 
 def test_the_ministries_people_work_in_their_units_only(engine: Engine) -> None:
