@@ -7,6 +7,7 @@ Exit codes follow the public contract: 0 success/valid, 1 well-formed but invali
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -24,8 +25,16 @@ err_console = Console(stderr=True)
 JsonFlag = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
 
 
+# A byte of an argument that is not UTF-8 reaches Python as a lone surrogate (surrogateescape);
+# written as it is, it is either that raw byte (the JSON is then not UTF-8) or, with a strict
+# stdout encoding, a UnicodeEncodeError. JSON's own escape writes it in plain ASCII.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
 
 
 def emit(data: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:

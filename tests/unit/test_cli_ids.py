@@ -73,3 +73,23 @@ def test_missing_value_is_a_usage_error(run: Run) -> None:
 
 def test_without_json_the_birth_registration_place_is_named(run: Run) -> None:
     assert "079 (TP Hồ Chí Minh)" in run("079301000123").stdout
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", ""])
+def test_a_value_that_is_not_utf8_is_answered_in_utf8_json(encoding: str) -> None:
+    """A byte of the argument that is not UTF-8 (0xff) is escaped in the JSON (\\udcff), never
+    written raw (the answer would not be UTF-8) nor a UnicodeEncodeError under a strict stdout
+    encoding (PYTHONIOENCODING=utf-8): one JSON object, exit 1 as for any value of no shape."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys\nfrom sibook.cli.main import main\nsys.argv[0] = 'sibook'\nmain()\n"
+    env = {**os.environ, "PYTHONIOENCODING": encoding} if encoding else {
+        k: v for k, v in os.environ.items() if k != "PYTHONIOENCODING"}
+    run = subprocess.run([sys.executable, "-c", code, "ids", "inspect", b"00108\xff", "--json"],
+                         capture_output=True, env=env, timeout=120)
+    assert run.returncode == 1, run.stderr
+    answer = json.loads(run.stdout.decode("utf-8"))
+    assert answer["value"] == "00108\udcff" and answer["kind"] is None
+    assert answer["valid"] is False and answer["errors"]
