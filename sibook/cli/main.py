@@ -103,6 +103,17 @@ def main() -> None:
     except typer.Abort:
         err_console.print("Aborted.", markup=False, highlight=False)
         raise SystemExit(1) from None
+    except UnicodeEncodeError as exc:
+        # A byte of an argument that is not UTF-8 reaches the command as a lone surrogate;
+        # the database or a signed file cannot take it. A value of the wrong form: exit 2.
+        if not _argument_not_utf8(exc):
+            raise
+        reason = ("an argument is not UTF-8 text (it holds a byte such as 0xff that is no "
+                  "character): write it in UTF-8")
+        err_console.print(f"Error: {reason}", markup=False, highlight=False)
+        if "--json" in sys.argv:
+            print_json({"errors": [{"field": "usage", "reason": reason}]})
+        raise SystemExit(2) from None
     except Exception as exc:
         if not _unusable_database(exc):
             raise
@@ -113,6 +124,13 @@ def main() -> None:
             err_console.print(reason, markup=False, highlight=False)
         raise SystemExit(1) from None
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _argument_not_utf8(exc: UnicodeEncodeError) -> bool:
+    """The text that could not be encoded holds a surrogate one of the arguments brought."""
+    surrogates = {ch for arg in sys.argv[1:] for ch in arg if "\ud800" <= ch <= "\udfff"}
+    text = exc.object if isinstance(exc.object, str) else ""
+    return bool(surrogates) and any(ch in surrogates for ch in text[exc.start:exc.end])
 
 
 def _unusable_database(exc: Exception) -> bool:

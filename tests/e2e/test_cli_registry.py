@@ -83,6 +83,23 @@ def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
     assert problem["field"] == field and problem["reason"]
 
 
+@pytest.mark.parametrize("args", [
+    ["persons", "list", "--employer", b"010000000\xff"],
+    ["book", "history", b"00108901234\xff"],
+])
+def test_an_argument_that_is_not_utf8_is_a_usage_error_not_a_traceback(
+        seeded: Path, args: list[str | bytes]) -> None:
+    """A byte that is no UTF-8 character (0xff) in a code or an ID cannot reach the database:
+    exit 2 with the reason, in one JSON object with --json, never a UnicodeEncodeError."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{seeded}"}
+    result = subprocess.run([*SIBOOK, *args, "--json"], capture_output=True, env=env,
+                            timeout=120)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2 and "Traceback" not in stderr, stderr
+    (problem,) = json.loads(result.stdout.decode("utf-8"))["errors"]
+    assert "not UTF-8" in problem["reason"]
+
+
 def test_an_invalid_registry_file_changes_nothing(seeded: Path, tmp_path: Path) -> None:
     before = run(seeded, "persons", "list", "--limit", "100000", "--json").stdout
     bad = tmp_path / "bad.json"
