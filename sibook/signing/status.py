@@ -320,7 +320,11 @@ def _read(path: Path, trust_list: TrustList, realm: str | None
             body["next_update"] = signed["next_update"]
         kid = bytes.fromhex(signed["kid"])
         signature = base64.b64decode(signed["signature"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except KeyError as exc:  # str(KeyError) is the bare key: say what is wrong with it
+        raise _refused(path, f"malformed: it has no {exc.args[0]!r} (a list as `sibook "
+                       "trust-list export-revocations` writes it has entries, signed_at, "
+                       "next_update, kid and signature)") from exc
+    except (ValueError, TypeError, binascii.Error) as exc:
         raise _refused(path, f"malformed: {exc}") from exc
     cert = _check_signature(path, trust_list, kid, signature, _canonical(body))
     signed_by = certs.realm_of(cert)

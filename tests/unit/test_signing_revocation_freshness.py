@@ -194,6 +194,16 @@ def test_an_altered_list_is_refused_not_renewed(agency: Agency, tmp_path: Path) 
         status.renew(path, agency.trust_list, agency.signer, realm="civil", now=T0)
 
 
+def test_a_list_missing_a_key_is_refused_naming_the_key(agency: Agency, tmp_path: Path) -> None:
+    path = tmp_path / revocations_file("civil")
+    saved(agency, path, at=T0)
+    signed = json.loads(path.read_text(encoding="utf-8"))
+    del signed["signed_at"]
+    path.write_text(json.dumps(signed), encoding="utf-8")
+    with pytest.raises(ValidationError, match="malformed: it has no 'signed_at'"):
+        RevocationList.load(path, agency.trust_list)
+
+
 def test_a_missing_list_is_stale_and_strict_refuses_the_book(
         agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
     missing = RevocationList.load(tmp_path / "none.json", agency.trust_list, realm="civil")
