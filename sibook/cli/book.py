@@ -131,7 +131,8 @@ def _revocations(path: Path | None, trust: TrustList) -> RevocationList:
     if path is None:
         return RevocationList.load_realms(Path(get_settings().keys_dir), trust)
     if not path.is_file():
-        raise SibookError(f"--revocations {path}: no such file")
+        raise SibookError(f"--revocations {path}: "
+                          + ("not a file (a directory?)" if path.exists() else "no such file"))
     return RevocationList.load(path, trust)
 
 

@@ -280,6 +280,10 @@ def test_a_named_revocation_list_that_is_not_there_cannot_verify(
     code, answer = _offline_verify(home, tmp_path, str(exported[2]), "--revocations",
                                    str(tmp_path / "missing.json"))
     assert code == 1 and "no such file" in answer["errors"][0]  # type: ignore[index]
+    code, answer = _offline_verify(home, tmp_path, str(exported[2]), "--revocations",
+                                   str(tmp_path))  # a directory is there, and is no list
+    assert code == 1 and answer["errors"] == [
+        f"cannot verify: --revocations {tmp_path}: not a file (a directory?)"]
 
 
 def test_the_published_list_is_the_civil_one_and_verifies_with_only_the_trust_list(
