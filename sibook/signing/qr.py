@@ -183,7 +183,8 @@ _CBOR_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, LookupError, Arith
 def _unwrap(text: str) -> bytes:
     text = text.strip()
     if not text.startswith(PREFIX):
-        raise _Refused(f"bad prefix: a book QR starts with {PREFIX!r}")
+        raise _Refused(f"bad prefix: the agency's QR (a book's or an HI card's) starts with "
+                       f"{PREFIX!r}")
     if len(text) > MAX_QR_TEXT:  # before base45: decoding megabytes costs seconds and memory
         raise _Refused(f"QR text too long: {len(text)} characters; a QR code holds at most "
                        f"{MAX_QR_TEXT}")

@@ -79,6 +79,19 @@ def test_malformed_text_is_refused_with_the_exact_reason(agency: Agency, text: s
     assert not result.valid and result.errors[0].startswith(reason)
 
 
+def test_text_without_the_prefix_is_refused_for_a_card_as_for_a_book(agency: Agency) -> None:
+    """The same door checks a book's QR and an HI card's: its reason names neither alone (a
+    hospital checking a card was told what "a book QR" starts with)."""
+    from datetime import date
+
+    from sibook.signing.card import verify_card
+
+    expected = "bad prefix: the agency's QR (a book's or an HI card's) starts with 'SIB1:'"
+    assert verify_qr("hello", agency.trust_list).errors == [expected]
+    assert verify_card(b"hello", trust_list=agency.trust_list,
+                       on=date(2026, 1, 1)).errors == [expected]
+
+
 def test_a_decompression_bomb_is_refused(agency: Agency) -> None:
     bomb = PREFIX + b45encode(zlib.compress(b"\0" * 2_000_000, 9)).decode()
     assert len(bomb) <= MAX_QR_TEXT  # a bomb that fits in a real QR code
