@@ -71,7 +71,8 @@ def personal_id_problems(value: str, *, today: date | None = None) -> list[Probl
     if not is_valid_id_prefix(value[:3]):
         problems.append(Problem(field=FIELD, reason=(
             f"the first three digits {value[:3]} are not a known place of birth registration "
-            "(a province code 001-096 or a country code 101-295)")))
+            "(one of the 63 province codes, between 001 and 096 but not every number there, "
+            "or a country code 101-295)")))
     decoded = decode_personal_id(value)
     this_year = (today or date.today()).year
     if decoded.birth_year > this_year:

@@ -55,6 +55,9 @@ def test_unknown_birth_registration_code_is_refused() -> None:
     [problem] = personal_id_problems("003089012345", today=TODAY)
     assert problem.field == "personal_id"
     assert "003" in problem.reason
+    # 003 lies between 001 and 096 but is no province's code: the reason must not suggest
+    # that every number of that range is one.
+    assert "63 province codes" in problem.reason and "not every number" in problem.reason
 
 
 def test_birth_year_in_the_future_is_refused() -> None:
