@@ -70,8 +70,10 @@ def _level_problem(group: HiGroup | None, level: int) -> str | None:
     if level not in LEVELS_BY_GENEROSITY:
         return f"the benefit level digit must be 1-5, not {level}"
     if group and LEVELS_BY_GENEROSITY.index(level) < LEVELS_BY_GENEROSITY.index(group.level):
-        return (f"benefit level {level} is less than level {group.level}, which every card of "
-                f"group {group.code} carries")
+        # Levels are not in the order of their digits (4 80%, 3 95%, 2 and 1 100%, 5 100%
+        # beyond the list): say "covers less", never "4 is less than 1".
+        return (f"benefit level {level} covers less than level {group.level}, the least every "
+                f"card of group {group.code} carries")
     return None
 
 

@@ -50,6 +50,13 @@ def test_soldier_card_with_the_less_generous_level_4_is_refused() -> None:
     assert "level 4" in problem.reason and "QN" in problem.reason
 
 
+def test_a_level_below_the_groups_is_said_to_cover_less_not_to_be_a_smaller_number() -> None:
+    """Level 4 (80%) covers less than level 1 (100%): "4 is less than 1" read as nonsense."""
+    [problem] = hi_card_problems("CC4797901234567")
+    assert problem.reason == ("benefit level 4 covers less than level 1, the least every card "
+                              "of group CC carries")
+
+
 def test_unknown_group_code_is_refused() -> None:
     [problem] = hi_card_problems("ZZ4797901234567")
     assert "ZZ" in problem.reason
