@@ -83,9 +83,6 @@ def export(
 
 TrustListOpt = Annotated[Path | None, typer.Option(
     "--trust-list", help="PEM trust list (default: the local agency's keys).")]
-RevocationsOpt = Annotated[Path | None, typer.Option(
-    "--revocations", help="Signed revocation list, as published (default: the local "
-    "agency's).")]
 
 
 def _trust(path: Path | None) -> TrustList:
@@ -97,7 +94,9 @@ def _trust(path: Path | None) -> TrustList:
 def verify(
     file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
     trust_list: TrustListOpt = None,
-    revocations: RevocationsOpt = None,
+    revocations: Annotated[Path | None, typer.Option(
+        "--revocations", help="Signed revocation list, as published (default: the local "
+        "agency's).")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="A stale or missing revocation list makes the book invalid (exit 1) "
         "instead of a warning.")] = False,
@@ -109,7 +108,8 @@ def verify(
     try:
         data = file.read_bytes()
         trust = _trust(trust_list)
-        revoked = _revocations(revocations, trust)
+        revoked = (_published_list(revocations, trust) if revocations else
+                   RevocationList.load_realms(Path(get_settings().keys_dir), trust))
     except (OSError, SibookError) as exc:
         offline = ("; to verify away from the agency, pass --trust-list FILE (from `sibook "
                    "trust-list export` or GET /api/v1/trust-list)"
@@ -125,11 +125,8 @@ def verify(
     _answer(result, as_json)
 
 
-def _revocations(path: Path | None, trust: TrustList) -> RevocationList:
-    """The list named by ``--revocations``, else the local agency's. A list the user names
-    must be there: a missing one would pass for "nothing revoked"."""
-    if path is None:
-        return RevocationList.load_realms(Path(get_settings().keys_dir), trust)
+def _published_list(path: Path, trust: TrustList) -> RevocationList:
+    """A list the user names must be there: a missing one would pass for "nothing revoked"."""
     if not path.is_file():
         raise SibookError(f"--revocations {path}: "
                           + ("not a file (a directory?)" if path.exists() else "no such file"))
@@ -140,14 +137,12 @@ def _revocations(path: Path | None, trust: TrustList) -> RevocationList:
 def verify_card(
     file: Annotated[Path, typer.Argument(help="A text file holding the HI card's QR text.")],
     trust_list: TrustListOpt = None,
-    revocations: RevocationsOpt = None,
     on: Annotated[str | None, typer.Option(
         "--on", help="The day the card must be valid, YYYY-MM-DD (default today).")] = None,
     as_json: bool = JsonFlag,
 ) -> None:
-    """Check an HI card's QR offline, as a health facility at admission: the agency's signature,
-    that the book version it was issued from is not revoked, and the card's validity on the
-    day; exit 1 unless genuine and valid."""
+    """Check an HI card's QR offline, as a health facility at admission: the agency's signature
+    and the card's validity on the day; exit 1 unless genuine and valid."""
     from sibook.signing.card import CardAnswer
     from sibook.signing.card import verify_card as check_card
 
@@ -155,11 +150,10 @@ def verify_card(
     try:
         data = file.read_bytes()
         trust = _trust(trust_list)
-        revoked = _revocations(revocations, trust)
     except (OSError, SibookError) as exc:
         answer = CardAnswer(valid=False, errors=[f"cannot verify: {exc}"]).as_dict()
     else:
-        answer = check_card(data, trust_list=trust, status=revoked, on=day).as_dict()
+        answer = check_card(data, trust_list=trust, on=day).as_dict()
     if as_json:
         print_json(answer)
     elif answer["valid"]:

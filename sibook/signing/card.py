@@ -1,8 +1,12 @@
 """Checking an HI card's QR offline, as a health facility does at admission (Decree 188/2025
-Art 37-38): the agency's signature with only the trust list, that the book version it was
-issued from is not revoked (with the published revocation list), and whether the card is valid
-on the day. The card's QR is signed by the same pipeline as a book's (``issuing.hi_card``) but
-proves no book version, so it has its own answer. Never raises on bad input."""
+Art 37-38): the agency's signature with only the trust list, and whether the card is valid on
+the day. The card's QR is signed by the same pipeline as a book's (``issuing.hi_card``) but
+proves no book version, so it has its own answer. Never raises on bad input.
+
+A book version revoked on suspected fraud does not void the card made from it: coverage is the
+registry's, not the book's, and care at admission is not refused over a doubt about a
+contribution history. The facility's online check (``GET /api/v1/hi-cards/{id}/validity``)
+reads the registry's cards as they are now."""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from sibook.signing.qr import verify_qr
-from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList
 
 NOT_A_CARD_QR = "this is a book's QR, not an HI card's"
@@ -33,16 +36,14 @@ class CardAnswer:
         return asdict(self)
 
 
-def verify_card(data: bytes, *, trust_list: TrustList, on: date,
-                status: RevocationStatus | None = None) -> CardAnswer:
+def verify_card(data: bytes, *, trust_list: TrustList, on: date) -> CardAnswer:
     """The card a QR text (as read from a file or a scanner) carries, and whether it is
-    genuine and valid ``on`` that day. With ``status``, a card issued from a book version
-    revoked since (suspected fraud) is refused as the book is: the card stands on it."""
+    genuine and valid ``on`` that day."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return CardAnswer(valid=False, errors=["not QR text: the input is not UTF-8"])
-    qr = verify_qr(text.strip(), trust_list, status=status)
+    qr = verify_qr(text.strip(), trust_list)
     p = qr.payload
     answer = CardAnswer(valid=False, signer=qr.signer, errors=list(qr.errors))
     if qr.document != "hi_card":

@@ -396,47 +396,21 @@ def test_a_cleared_revocation_is_lifted_and_the_book_verifies_again(tmp_path: Pa
         "errors"][0]["reason"]
 
 
-def test_an_hi_card_from_a_revoked_book_version_is_refused_until_reinstated(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The card's QR stands on the book version it was issued from: revoked on suspected
-    fraud, the card is refused too, by the CLI (the local lists or a published one) and by
-    the public endpoint; reinstated, it is valid again."""
+def test_an_hi_card_stands_while_the_book_version_it_came_from_is_revoked(
+        tmp_path: Path) -> None:
+    """Suspected fraud in a contribution history is no reason to refuse care: the card made
+    from a revoked book version still verifies. Its own database: the module's shared book
+    has a revoked version by now."""
     assert run(tmp_path, "seed", "--people", "30", "--employers", "3", "--seed", "2"
                ).returncode == 0
     pid = person(tmp_path)
-    qr, published = tmp_path / "card.txt", tmp_path / "revoked.json"
+    qr = tmp_path / "card.txt"
     assert run(tmp_path, "book", "card", pid, "--png", str(tmp_path / "card.png"), "--qr",
                str(qr)).returncode == 0
-
-    def check(*extra: str) -> tuple[int, dict[str, Any]]:
-        done = run(tmp_path, "book", "verify-card", str(qr), "--json", *extra)
-        return done.returncode, json.loads(done.stdout)
-
-    assert check()[0] == 0
     assert run(tmp_path, "book", "revoke", pid, "--version", "1", "--reason", "nghi gian lan"
                ).returncode == 0
-    code, answer = check()
-    assert code == 1 and answer["valid"] is False
-    assert answer["errors"] == [f"revoked: version 1 of book {pid}: nghi gian lan"]
-    assert run(tmp_path, "trust-list", "export-revocations", str(published)).returncode == 0
-    code, public = check("--revocations", str(published))
-    assert code == 1 and public["errors"][0].startswith(f"revoked: version 1 of book {pid}: ")
-    assert "nghi gian lan" not in public["errors"][0]  # a published list keeps no reason
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'sibook.db'}")
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
-    try:
-        r = TestClient(create_app()).post("/api/v1/hi-cards/verify",
-                                          files={"file": ("card.txt", qr.read_bytes())})
-    finally:
-        get_settings.cache_clear()
-        get_access_settings.cache_clear()
-    assert r.status_code == 200 and r.json()["valid"] is False
-    assert r.json()["errors"] == public["errors"]
-    assert run(tmp_path, "book", "reinstate", pid, "--version", "1").returncode == 0
-    assert check() == (0, {**answer, "valid": True, "errors": []})
+    done = run(tmp_path, "book", "verify-card", str(qr), "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["valid"] is True, done.stdout
 
 
 def test_an_hi_card_qr_is_checked_offline_and_by_the_public_endpoint(
