@@ -21,7 +21,7 @@ from sibook.access import api as access_api
 from sibook.access.deps import mark_public
 from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
-from sibook.api import problems, rules
+from sibook.api import ids, problems, rules
 from sibook.api.body_limit import BodyLimit
 from sibook.api.multipart_end import MultipartEnd
 from sibook.benefits import api as benefits_api
@@ -52,7 +52,7 @@ def create_app() -> FastAPI:
         return {"status": "ok", "version": sibook.__version__}
 
     v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
-    for router in (registry_api.router, rules.router, access_api.router,
+    for router in (registry_api.router, ids.router, rules.router, access_api.router,
                    contributions_api.router, voluntary_api.router, benefits_api.router,
                    book_api.router):
         mark_public(router.routes)  # before inclusion: an included route copies what it has
