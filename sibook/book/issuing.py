@@ -7,6 +7,7 @@ own issuing certificate (FACTS §1.2, defence and public-security books stay wit
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -102,7 +103,8 @@ def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
     signer = a.signer(header["realm"])
     path = a.cache_dir / (f"{header['personal_id']}-v{v.version}-{v.content_hash[:16]}"
                           f"-{signer.key_id.hex()}.pdf")
-    if path.exists():
+    cached = _private_dir(a.cache_dir)
+    if cached and path.exists():
         return path.read_bytes()
     at = (now or datetime.now(UTC)).replace(microsecond=0)
     payload = qr_payload(v, signer, at)
@@ -111,11 +113,24 @@ def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
                           issuer=certs.REALMS.get(header["realm"], header["realm"]),
                           issued_at=payload["issued_at"], qr_png=qr_png(qr, scale=3))
     signed = sign_pdf(unsigned, signer, book=payload)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(signed)
-    tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
+    if cached:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(signed)
+        tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
     return signed
+
+
+def _private_dir(directory: Path) -> bool:
+    """Whether ``directory`` (made if missing) and its parent are this account's and no one
+    else's to write: a cached PDF is handed out as the agency's, so a cache where another
+    account can put files (keys in /tmp/x put it in /tmp/cache) is not used at all."""
+    try:
+        directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, exist_ok=True)
+        stats = [d.stat() for d in (directory, directory.parent)]
+    except OSError:
+        return False
+    return all(st.st_uid == os.getuid() and not st.st_mode & 0o022 for st in stats)
 
 
 def refuse_revoked(v: Version, a: Agency) -> None:

@@ -137,6 +137,24 @@ def test_after_a_rotation_the_pdf_is_signed_by_the_new_key_not_served_from_the_o
     assert after.signer == certs.common_name(agency.signer("civil").certificate)
 
 
+def test_a_pdf_cache_another_account_could_write_to_is_not_used(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    """A cached PDF is handed out as the agency's: only from a directory no one else can
+    write to (keys kept in /tmp/x would put the cache in /tmp/cache)."""
+    v = current(engine, worker)
+    issuing.book_pdf(v, agency)
+    (cached,) = agency.cache_dir.glob("*.pdf")
+    cached.write_bytes(b"%PDF-1.7 planted")
+    assert issuing.book_pdf(v, agency) == b"%PDF-1.7 planted"  # a private cache is trusted
+    agency.cache_dir.parent.chmod(0o777)
+    try:
+        served = issuing.book_pdf(v, agency)
+    finally:
+        agency.cache_dir.parent.chmod(0o700)
+    assert issuing.check(served, agency.trust_list(), None).valid
+    assert cached.read_bytes() == b"%PDF-1.7 planted"  # and nothing written there either
+
+
 def test_an_expired_issuing_certificate_signs_nothing(
         engine: Engine, worker: int, tmp_path: Path) -> None:
     old = tmp_path / "old-keys"
