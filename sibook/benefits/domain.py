@@ -125,7 +125,7 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
     def bad(field: str, reason: str) -> None:
         out.append(Problem(field=field, reason=reason))
 
-    if not DOSSIER.match(c.dossier_no):
+    if not DOSSIER.fullmatch(c.dossier_no):  # match() would let "$" pass a final newline
         bad("dossier_no", "1 to 40 ASCII letters, digits, '.' or '-', starting with a letter "
                           f"or digit; got {c.dossier_no!r}")
     if c.received_on > today:

@@ -137,3 +137,11 @@ def test_only_settled_withdrawals_and_unemployment_benefits_take_months_off() ->
 def test_a_month_of_unemployment_benefit_uses_twelve_paid_months(paid: int, months: int,
                                                                 used: int) -> None:
     assert ui_months_used(paid, months) == used
+
+
+@pytest.mark.parametrize("number", ["HS-1\n", "HS-1\r", " HS-1", "HS 1"])
+def test_a_dossier_number_with_a_line_break_or_space_is_refused(number: str) -> None:
+    # re's "$" matches before a final newline: "HS-1\n" would be a second dossier beside
+    # "HS-1", unique key and all, that no URL can name.
+    c = Claim(Regime.LUMP_SUM, number, RECEIVED, ground="emigration")
+    assert fields_of(check_claim(c, TODAY)) == {"dossier_no"}
