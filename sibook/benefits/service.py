@@ -49,6 +49,9 @@ from sibook.rules.unemployment import benefit_cap, benefit_months
 
 COVERED_KINDS = ("compulsory", "foreign")
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
+# A person retires once and dies once: a second pension or survivorship claim, whatever day it
+# names, is the same event again (unless the first was refused).
+ONCE = (Regime.PENSION, Regime.SURVIVORSHIP)
 PENSION_YEARS = 15  # with the retirement age, years of SI that give a pension (Art 64, FACTS §4.1)
 
 
@@ -172,9 +175,10 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
             f"{c.event_from.isoformat()} is before the person was born ({born.isoformat()})"))]
     clash = _overlapping(session, person_id, c)
     if clash is not None:
+        dossier, same = clash
         return [Problem(field="event_from" if c.event_from else "regime", reason=(
-            f"dossier {clash} already claims this {c.regime} for the same "
-            f"{'days' if c.event_from else 'person'}; it is settled or being decided once"))]
+            f"dossier {dossier} already claims this {c.regime} for the same {same}; it is "
+            "settled or being decided once"))]
     si = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
           if p.from_month <= Period.of(c.received_on)]
     if c.regime is Regime.UNEMPLOYMENT:
@@ -297,22 +301,36 @@ def _still_employed(si: list[contributions.ParticipationRow], ui: list[contribut
     return []
 
 
-def _overlapping(session: Session, person_id: int, c: Claim) -> str | None:
-    """The dossier of a claim of the same regime for the same days (or, for a regime without
-    event dates, any claim not refused): one event is paid once."""
+def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] | None:
+    """The dossier of a claim, not refused, for the same event, and what makes it the same:
+    the same days of leave, accident or diagnosis; the same termination (no contract paid UI in
+    a month after the earlier day named, up to the later: a second claim a day or a month
+    apart would otherwise pay the same months of unemployment twice); for a pension or a
+    death, any (a person retires once and dies once); for a regime without event dates, any
+    claim. One event is paid once."""
     decided = select(BenefitDecision.claim_no).where(
         BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
     rows = session.scalars(select(BenefitClaim).where(
         BenefitClaim.person_id == person_id, BenefitClaim.regime == str(c.regime),
         BenefitClaim.claim_no.not_in(decided))).all()
+    ui = (contributions.ui_periods_of(session=session, person_id=person_id)
+          if rows and c.regime is Regime.UNEMPLOYMENT else [])
     for r in rows:
+        if c.regime in ONCE:
+            return r.dossier_no, "person"
         if c.event_from is None or r.event_from is None:
             if c.regime is Regime.LUMP_SUM:
                 continue  # after a withdrawal, new months may be withdrawn again
-            return r.dossier_no
+            return r.dossier_no, "person"
+        if c.regime is Regime.UNEMPLOYMENT:
+            lo, hi = sorted((Period.of(c.event_from), Period.of(r.event_from)))
+            if not any(u.from_month <= hi and (u.to_month is None or u.to_month > lo)
+                       for u in ui):  # no month of UI after the earlier day, to the later
+                return r.dossier_no, "termination (no contract paid UI between the two days)"
+            continue
         if (c.event_from <= (r.event_to or r.event_from)
                 and r.event_from <= (c.event_to or c.event_from)):
-            return r.dossier_no
+            return r.dossier_no, "days"
     return None
 
 

@@ -379,3 +379,48 @@ def test_no_unemployment_benefit_for_someone_a_pension_is_due_to(engine: Engine)
                                    date(2025, 6, 30)))
     assert due.value.problems[0].field == "regime"
     assert "a pension is due" in due.value.problems[0].reason
+
+
+def test_a_person_retires_dies_and_loses_a_job_once_whatever_day_a_second_dossier_names(
+        engine: Engine) -> None:
+    # A pension from another first day, a death on another day, a contract ended a day apart:
+    # each was received, and settled, a second time (two pensions, two funerals, the same
+    # months of unemployment benefit paid twice).
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)  # to 2025-06
+    claim(engine, pid, Claim(Regime.PENSION, "HS-HT-1", date(2025, 9, 1), date(2025, 10, 1)))
+    claim(engine, pid, Claim(Regime.SURVIVORSHIP, "HS-TT-1", date(2025, 9, 1),
+                             date(2025, 8, 20)))
+    claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-1", date(2025, 7, 5),
+                             date(2025, 6, 30)))
+    settle(engine, pid, "HS-TN-1", Decision(
+        "settled", date(2025, 7, 20), "7/QĐ", monthly_amount=5_400_000,
+        from_month=Period(2025, 7), months=3))
+    for again in (Claim(Regime.PENSION, "HS-HT-2", date(2025, 9, 2), date(2025, 11, 1)),
+                  Claim(Regime.SURVIVORSHIP, "HS-TT-2", date(2025, 9, 2), date(2025, 8, 21)),
+                  Claim(Regime.UNEMPLOYMENT, "HS-TN-2", date(2025, 7, 6), date(2025, 6, 29)),
+                  Claim(Regime.UNEMPLOYMENT, "HS-TN-3", date(2025, 8, 6), date(2025, 7, 31))):
+        with pytest.raises(ValidationError) as twice:
+            claim(engine, pid, again)
+        assert twice.value.problems[0].field == "event_from"
+        assert "already claims this" in twice.value.problems[0].reason
+    assert count(engine, "benefit_claims") == 3
+    settle(engine, pid, "HS-HT-1", Decision("refused", date(2025, 9, 10), "8/QĐ",
+                                            reason="chưa đủ tuổi nghỉ hưu"))
+    claim(engine, pid, Claim(Regime.PENSION, "HS-HT-3", date(2025, 9, 12), date(2025, 11, 1)))
+
+
+def test_a_termination_after_a_new_contract_is_another_event(engine: Engine) -> None:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)  # to 2025-06
+    claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-1", date(2025, 7, 5),
+                             date(2025, 6, 30)))
+    with unit_of_work(engine) as s:  # hired again for 2025-08 to 2025-09 only
+        person = registry.person_id_of(session=s, personal_id=pid)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        s.execute(insert(metadata.tables["ui_periods"]).values(
+            person_id=person, seq=2, from_month=Period(2025, 8).index,
+            to_month=Period(2025, 9).index, employer_id=eid, salary_basis=9_000_000))
+    again = claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-2", date(2025, 10, 6),
+                                     date(2025, 9, 30)))
+    assert again["status"] == "claimed"
