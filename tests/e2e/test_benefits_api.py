@@ -162,3 +162,19 @@ def test_a_dossier_of_another_realms_person_is_a_plain_409_in_the_holders_log(ap
         rows = s.execute(select(AccessLogEntry.person_id, AccessLogEntry.outcome)
                          .where(AccessLogEntry.actor_id == "hn-clerk")).all()
     assert len({pid for pid, outcome in rows if outcome == "refused"}) == 2  # both persons
+
+
+def test_a_defence_person_reads_their_benefits_from_their_ministry_not_over_the_api(
+        api: Api) -> None:
+    # A benefit's amount tells the pay (75% of it a day of sick leave): their book leaves the
+    # benefits out, and their ledger is a 403 for them; the benefits were answered in full.
+    defence_clerk = Officer("mod-clerk", "defence", None, frozenset({"clerk"}))
+    assert api.claim(defence_clerk, HIDDEN).status_code == 201
+    assert api.decide(DEFENCE_APPROVER, HIDDEN).status_code == 201
+    themself = api.list(Citizen(HIDDEN, 2), HIDDEN)
+    assert themself.status_code == 403 and "ministry" in themself.json()["detail"]
+    assert api.list(DEFENCE_APPROVER, HIDDEN).json()["benefits"][0]["status"] == "settled"
+    with unit_of_work(api.engine) as s:
+        outcomes = s.scalars(select(AccessLogEntry.outcome).where(
+            AccessLogEntry.actor_id == HIDDEN, AccessLogEntry.action == "benefit.read")).all()
+    assert outcomes == ["forbidden"]
