@@ -27,7 +27,7 @@ from sibook.benefits.service import (
     listing,
     receive_claim,
 )
-from sibook.core.errors import ValidationError
+from sibook.core.errors import NotFoundError, ValidationError
 from sibook.core.period import MONTH_PATTERN, Period
 from sibook.registry.store import Person
 
@@ -171,6 +171,10 @@ def _recorded(g: Guard, person_id: int, record: Callable[[], dict[str, Any]]
                             content={"errors": [{"field": exc.field, "reason": str(exc)}]})
     except ValidationError as exc:  # its checks read the person's record: logged as refused
         raise g.refuse(exc, "refused", (person_id,)) from None
+    except NotFoundError as exc:  # no such dossier: the person's claims were read, so logged
+        g.refuse(exc, "refused", (person_id,))  # (the request's own entry is rolled back)
+        return JSONResponse(status_code=status.HTTP_404_NOT_FOUND,
+                            content={"errors": [{"field": "dossier_no", "reason": str(exc)}]})
     except SameOfficer as exc:
         raise g.refuse(Forbidden(str(exc)), "forbidden", (person_id,)) from None
     return result

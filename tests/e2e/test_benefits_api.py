@@ -178,3 +178,16 @@ def test_a_defence_person_reads_their_benefits_from_their_ministry_not_over_the_
         outcomes = s.scalars(select(AccessLogEntry.outcome).where(
             AccessLogEntry.actor_id == HIDDEN, AccessLogEntry.action == "benefit.read")).all()
     assert outcomes == ["forbidden"]
+
+
+def test_a_decision_on_a_dossier_the_person_has_not_is_a_404_in_their_log(api: Api) -> None:
+    # The approver read the person's claims; the 404 rolled the entry back with the request,
+    # so nothing was logged (the command logs it as refused and names the field).
+    missing = api.decide(APPROVER, OWN, "HS-9999")
+    assert missing.status_code == 404
+    assert missing.json() == {"errors": [{"field": "dossier_no", "reason":
+                                          f"no claim with dossier HS-9999 for {OWN}"}]}
+    with unit_of_work(api.engine) as s:
+        rows = s.execute(select(AccessLogEntry.person_id, AccessLogEntry.outcome).where(
+            AccessLogEntry.actor_id == "hn-approver")).all()
+    assert len(rows) == 1 and rows[0][0] is not None and rows[0][1] == "refused"
