@@ -36,7 +36,6 @@ class Rows:
     hi_cards: list[tuple[object, ...]] = field(default_factory=list)
     si_periods: list[tuple[object, ...]] = field(default_factory=list)
     ui_periods: list[tuple[object, ...]] = field(default_factory=list)
-    ui_reserves: list[tuple[object, ...]] = field(default_factory=list)
     si_books: list[tuple[object, ...]] = field(default_factory=list)
     population_citizens: list[tuple[object, ...]] = field(default_factory=list)
 
@@ -102,7 +101,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "support_group",
     ),
     "ui_periods": ("person_id", "seq", "from_month", "to_month", "employer_id", "salary_basis"),
-    "ui_reserves": ("person_id", "reserved_months"),
     "si_books": ("person_id", "book_number", "status", "version"),
     "population_citizens": ("personal_id", "full_name", "birth_date", "sex"),
 }
@@ -334,9 +332,9 @@ class Population:
             rows.si_profiles.append(
                 (pid, f"{office}{self.rng.randint(0, 999):03d}", kind, "monthly", None)
             )
-        if ui and ui[-1][3] is not None:
-            months = sum(cast(int, r[3]) - cast(int, r[2]) + 1 for r in ui)
-            rows.ui_reserves.append((pid, months))  # not working now: all UI time reserved
+        # No ui_reserves row: someone not working now keeps their UI months, but those are
+        # the UI periods above, which the book already counts; a reserve is what a past
+        # unemployment benefit left over (the book adds it to them), and the seed pays none.
         valid_from = date(self.today.year, 1, 1)
         rows.hi_cards.append(
             (

@@ -272,3 +272,24 @@ def test_seeded_sick_leave_is_claimed_and_settled_as_the_law_pays_it(engine: Eng
                                         years_contributed=0, on=Period.of(b.claim.event_from)
                                         ).amount == b.decision.amount for salary in covering)
         assert statuses.count("settled") > len(statuses) / 2
+
+
+def test_a_seeded_book_counts_each_ui_month_once(engine: Engine) -> None:
+    """A book's UI time is the months paid since the last benefit (``ui_months``, its UI
+    periods) plus those reserved from before it (``ui_reserved_months``, the ``ui_reserves``
+    row), and an unemployment benefit draws on both. The seed claims no unemployment benefit,
+    so every UI month it reserves is one of the person's UI periods: also writing them as a
+    reserve counted them twice (143 months read as 286, a benefit of 12 months, not 11)."""
+    from sibook.book.batch import assemble_many
+
+    seed(engine=engine, people=400, employers=20, seed=7, today=TODAY)
+    with unit_of_work(engine) as s:
+        on_record = dict(s.execute(text(
+            "SELECT person_id, sum(coalesce(to_month, :last) - from_month + 1) FROM ui_periods "
+            "GROUP BY person_id"), {"last": Period.of(TODAY).index}).all())
+        ids = s.execute(text("SELECT person_id FROM persons ORDER BY person_id")).scalars().all()
+        books = assemble_many(session=s, person_ids=ids, as_of=TODAY)
+    counted = {pid: b["totals"]["ui_months"] + b["totals"]["ui_reserved_months"]
+               for pid, b in books.items()}
+    assert sum(1 for n in on_record.values() if n) > 100  # UI careers to count
+    assert {pid: n for pid, n in counted.items() if n > on_record.get(pid, 0)} == {}
