@@ -51,7 +51,7 @@ class Line:
 
     from_month: Period
     to_month: Period  # inclusive, never past the as-of month
-    kind: str  # compulsory | foreign | voluntary
+    kind: str  # compulsory | foreign | voluntary | maternity (leave after TS: nothing due)
     employer_code: str | None
     employer_name: str | None
     job_title: str | None

@@ -28,7 +28,7 @@ from sibook.ids.countries import nationality_vi
 __all__ = ["FONT", "FONT_BOLD", "render_pdf"]
 SEX = {"male": "Nam", "female": "Nữ"}
 KIND = {"compulsory": "Bắt buộc", "foreign": "Bắt buộc (người nước ngoài)",
-        "voluntary": "Tự nguyện"}
+        "voluntary": "Tự nguyện", "maternity": "Nghỉ thai sản"}
 # Sheet columns: (title, width in mm) on a landscape A4 page (277 mm between margins).
 SHEET_COLUMNS = (("Từ tháng", 16), ("Đến tháng", 16), ("Số tháng", 12),
                  ("Chức danh, công việc; tên đơn vị", 78), ("Tiền lương", 22),

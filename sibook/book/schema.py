@@ -52,7 +52,9 @@ class BookSheetRow(_Strict):
     from_: str = Field(alias="from", pattern=MONTH)
     to: str | None = Field(pattern=MONTH, description="Last month; null while ongoing")
     months: int
-    kind: Literal["compulsory", "foreign", "voluntary"]
+    kind: Literal["compulsory", "foreign", "voluntary", "maternity"] = Field(description=(
+        "maternity: months of maternity leave after the employer declared TS, counted as "
+        "contributed with nothing due (amounts 0)"))
     employer_code: str | None = Field(description="null for voluntary months")
     employer_name: str | None
     job_title: str | None

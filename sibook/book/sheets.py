@@ -128,7 +128,36 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
                             p.allowances, shares[0] if shares and not voluntary else None,
                             shares[1] if shares else None, ongoing=ongoing and b == end,
                             support=support))
+        leave = _maternity_leave(p, periods, last)
+        if leave is not None:
+            out.append(Line(leave[0], leave[1], MATERNITY, code, name, p.job_title,
+                            p.salary_basis, p.allowances, NOTHING_DUE, NOTHING_DUE))
     return out
+
+
+MATERNITY = "maternity"  # a sheet row's kind: months of maternity leave, counted, nothing due
+NOTHING_DUE: Shares = dict.fromkeys((*law.FUNDS, "total"), 0)
+
+
+def _maternity_leave(p: ParticipationRow, periods: Sequence[ParticipationRow], last: Period
+                     ) -> tuple[Period, Period] | None:
+    """The months after a period its employer ended for maternity leave (TS) that count as
+    contributed, with no contribution due (FACTS §4.4: the employer declares TS from the
+    first month with 14 working days of leave or more): up to the month before the person's
+    next period, at most the law's birth leave (6 months; a multiple birth's extra months come
+    with a new period, not from a guess), never past ``last``. None before the law tables."""
+    if p.closed_by != "TS" or p.to_month is None or p.to_month >= last:
+        return None
+    first = p.to_month + 1
+    try:
+        most = int(law.parameter("maternity_leave_months", first).value)
+    except law.NoRuleInForce:
+        return None
+    end = min(first + (most - 1), last)
+    back = min((q.from_month for q in periods if q.from_month > p.to_month), default=None)
+    if back is not None:
+        end = min(end, back - 1)
+    return (first, end) if end >= first else None
 
 
 def ui_spans(rows: Sequence[UIRow], employers: Mapping[int, EmployerInfo],
@@ -161,7 +190,7 @@ def arrears_of(lines: Sequence[Line], employers: Mapping[int, EmployerInfo],
     out = []
     for line in lines:
         eid = by_code.get(line.employer_code or "")
-        if eid is None or line.kind == "voluntary":
+        if eid is None or line.kind in ("voluntary", MATERNITY):  # nothing the employer owes
             continue
         for index, st in statuses.get(eid, {}).items():
             if st.status in ARREAR_STATUSES and line.from_month.index <= index <= \

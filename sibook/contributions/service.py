@@ -60,6 +60,7 @@ class ParticipationRow:
     allowances: int
     occupational_rate_bp: int
     support_group: str | None
+    closed_by: str | None = None  # the D02-LT case code that ended it (TS: maternity leave)
 
 
 @dataclass(frozen=True)
@@ -240,14 +241,15 @@ def si_periods_of_many(
     t = SIPeriod.__table__.c
     rows = fetch(session.connection(), (
         select(t.person_id, t.kind, t.from_month, t.to_month, t.employer_id, t.job_title,
-               t.salary_basis, t.allowances, t.occupational_rate_bp, t.support_group)
+               t.salary_basis, t.allowances, t.occupational_rate_bp, t.support_group,
+               t.closed_by)
         .where(t.person_id.in_(person_ids))
         .order_by(t.person_id, t.from_month, t.seq)))
     month = Period.from_index
-    for pid, kind, start, end, employer, job, basis, allowances, oa_bp, group in rows:
+    for pid, kind, start, end, employer, job, basis, allowances, oa_bp, group, closed in rows:
         out.setdefault(pid, []).append(
             ParticipationRow(kind, month(start), None if end is None else month(end), employer,
-                             job, basis, allowances, oa_bp, group)
+                             job, basis, allowances, oa_bp, group, closed)
         )
     return out
 

@@ -416,8 +416,8 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
     cancelled = _cancel(conn, employer_id, step, card_group)
     closed = conn.execute(
         text(f"""
-        UPDATE si_periods SET to_month = c.to_month
-        FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month
+        UPDATE si_periods SET to_month = c.to_month, closed_by = c.case_code
+        FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month, s.case_code
               FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
               WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})) c
         WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),

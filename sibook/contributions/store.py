@@ -45,6 +45,7 @@ class SIPeriod(Base):
     allowances: Mapped[int] = mapped_column(default=0)  # VND/month counted in the basis
     occupational_rate_bp: Mapped[int] = mapped_column(SmallInteger, default=0)
     support_group: Mapped[str | None] = mapped_column(String(16))  # voluntary state support
+    closed_by: Mapped[str | None] = mapped_column(String(2))  # the case code that ended it
 
 
 class UIPeriod(Base):
