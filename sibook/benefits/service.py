@@ -173,6 +173,12 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.event_from is not None and c.event_from < born:
         return [Problem(field="event_from", reason=(
             f"{c.event_from.isoformat()} is before the person was born ({born.isoformat()})"))]
+    died = _death(session, person_id) if c.regime is not Regime.SURVIVORSHIP else None
+    day, field = (c.event_from, "event_from") if c.event_from else (c.received_on, "received_on")
+    if died is not None and day > died[0]:
+        return [Problem(field=field, reason=(
+            f"{day.isoformat()} is after the person's death on {died[0].isoformat()} "
+            f"(dossier {died[1]}): no benefit of theirs begins after it"))]
     clash = _overlapping(session, person_id, c)
     if clash is not None:
         dossier, same = clash
@@ -299,6 +305,20 @@ def _still_employed(si: list[contributions.ParticipationRow], ui: list[contribut
             f"still employed under contract in {after}: unemployment benefit is for someone "
             "whose labour contract has ended (the employer files the decrease first)"))]
     return []
+
+
+def _death(session: Session, person_id: int) -> tuple[date, str] | None:
+    """The day of the person's death and its dossier, from a survivorship claim not refused
+    (its event is the death). What happened before it may still be claimed by the survivors
+    (a sick leave, a month of pension due); nothing of the person's begins after it."""
+    refused = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    row = session.execute(select(BenefitClaim.event_from, BenefitClaim.dossier_no).where(
+        BenefitClaim.person_id == person_id,
+        BenefitClaim.regime == str(Regime.SURVIVORSHIP),
+        BenefitClaim.event_from.is_not(None),
+        BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.event_from)).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] | None:

@@ -257,6 +257,30 @@ def test_one_event_is_claimed_once_and_never_before_birth(engine: Engine) -> Non
     assert count(engine, "benefit_claims") == 2
 
 
+def test_nothing_of_the_persons_begins_after_their_death(engine: Engine) -> None:
+    """A survivorship claim's event is the death: a sick leave before it may still be claimed
+    by the survivors, a leave or a withdrawal after it may not; a refused one proves nothing."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid, Claim(Regime.SURVIVORSHIP, "TT-1", date(2025, 3, 25),
+                             date(2025, 3, 10)))
+    claim(engine, pid)  # the leave of 3-7 March, before the death
+    with pytest.raises(ValidationError) as after:
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0009", date(2025, 3, 25),
+                                 date(2025, 3, 12), date(2025, 3, 14)))
+    assert after.value.problems[0].field == "event_from"
+    assert "after the person's death on 2025-03-10 (dossier TT-1)" in \
+        after.value.problems[0].reason
+    with pytest.raises(ValidationError) as withdrawal:
+        claim(engine, pid, Claim(Regime.LUMP_SUM, "MTL-1", date(2025, 7, 1),
+                                 ground="emigration"))
+    assert withdrawal.value.problems[0].field == "received_on"
+    settle(engine, pid, "TT-1", Decision("refused", date(2025, 3, 27), "14/QĐ",
+                                         reason="giấy chứng tử sai"))
+    claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0010", date(2025, 3, 25),
+                             date(2025, 3, 12), date(2025, 3, 14)))
+
+
 def test_no_unemployment_benefit_while_still_employed(engine: Engine) -> None:
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid, until=None)
@@ -389,15 +413,16 @@ def test_a_person_retires_dies_and_loses_a_job_once_whatever_day_a_second_dossie
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid)  # to 2025-06
     claim(engine, pid, Claim(Regime.PENSION, "HS-HT-1", date(2025, 9, 1), date(2025, 10, 1)))
-    claim(engine, pid, Claim(Regime.SURVIVORSHIP, "HS-TT-1", date(2025, 9, 1),
-                             date(2025, 8, 20)))
+    claim(engine, pid, Claim(Regime.SURVIVORSHIP, "HS-TT-1", date(2025, 12, 22),
+                             date(2025, 12, 20)))
     claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-1", date(2025, 7, 5),
                              date(2025, 6, 30)))
     settle(engine, pid, "HS-TN-1", Decision(
         "settled", date(2025, 7, 20), "7/QĐ", monthly_amount=5_400_000,
         from_month=Period(2025, 7), months=3))
     for again in (Claim(Regime.PENSION, "HS-HT-2", date(2025, 9, 2), date(2025, 11, 1)),
-                  Claim(Regime.SURVIVORSHIP, "HS-TT-2", date(2025, 9, 2), date(2025, 8, 21)),
+                  Claim(Regime.SURVIVORSHIP, "HS-TT-2", date(2025, 12, 23),
+                        date(2025, 12, 21)),
                   Claim(Regime.UNEMPLOYMENT, "HS-TN-2", date(2025, 7, 6), date(2025, 6, 29)),
                   Claim(Regime.UNEMPLOYMENT, "HS-TN-3", date(2025, 8, 6), date(2025, 7, 31))):
         with pytest.raises(ValidationError) as twice:
