@@ -22,7 +22,7 @@ from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
-from sibook.book.schema import BookAnswer
+from sibook.book.schema import BookAnswer, BookHistory, BookVersionSummary
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.registry import service as registry
 from sibook.signing import status
@@ -51,7 +51,10 @@ MAX_UPLOAD = 20 * 1024 * 1024  # a book PDF is tens of KB; refuse anything absur
 
 
 def _current(g: Guard, personal_id: str) -> versions.Version:
-    person_id = g.person(personal_id)  # 404 unless visible to the caller; logged
+    return _current_of(g, g.person(personal_id))  # 404 unless visible to the caller; logged
+
+
+def _current_of(g: Guard, person_id: int) -> versions.Version:
     version, _ = service.current_version(session=g.session, person_id=person_id,
                                          as_of=date.today())
     g.session.commit()  # the version is recorded before anything is signed with its number
@@ -63,6 +66,36 @@ def _current(g: Guard, personal_id: str) -> versions.Version:
                                               "first if the facts changed)"}})
 def read_book(personal_id: PersonalIdPath, g: ReadGuard) -> dict[str, Any]:
     v = _current(g, personal_id)
+    return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
+            "book": v.payload}
+
+
+@router.get("/books/{personal_id}/versions", response_model=BookHistory)
+def book_history(personal_id: PersonalIdPath, g: ReadGuard) -> BookHistory:
+    """Every version, oldest first, ending with today's content (recorded first if the facts
+    changed), and whether the hash chain is intact (``sibook book history``)."""
+    person_id = g.person(personal_id)
+    _current_of(g, person_id)
+    chain = versions.history(session=g.session, person_id=person_id)
+    revoked = issuing.agency().revocations()
+    problems = versions.chain_problems(chain)
+    return BookHistory(personal_id=personal_id, chain_intact=not problems, problems=problems,
+                       versions=[BookVersionSummary(
+                           **v.summary(), revoked=revoked.is_revoked(personal_id, v.version,
+                                                                     v.content_hash) is not None)
+                           for v in chain])
+
+
+@router.get("/books/{personal_id}/versions/{version}", response_model=None, responses={
+    200: {"model": BookAnswer, "description": "That version of the book, as it was recorded"}})
+def read_book_version(personal_id: PersonalIdPath, version: VersionPath, g: ReadGuard
+                      ) -> dict[str, Any]:
+    """An earlier (or the current) version as it was recorded: old versions stay readable.
+    404 for a version never recorded."""
+    person_id = g.person(personal_id)
+    v = versions.get(session=g.session, person_id=person_id, version=version)
+    if v is None:
+        raise NotFoundError(f"book {personal_id} has no version {version}")
     return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}
 

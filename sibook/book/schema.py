@@ -177,3 +177,21 @@ class BookAnswer(_Strict):
                                   description="The previous version's content_hash; null for "
                                               "version 1")
     book: Book
+
+
+class BookVersionSummary(_Strict):
+    version: int = Field(ge=1)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    prev_hash: str | None = Field(pattern=r"^[0-9a-f]{64}$")
+    created_at: str = Field(description="When the version was recorded (ISO 8601, UTC)")
+    revoked: bool = Field(description="Revoked by the agency (suspected fraud) until reinstated")
+
+
+class BookHistory(_Strict):
+    """Every version of the book, oldest first: each names its predecessor's hash, so a
+    rewritten version breaks the chain (``chain_intact`` false, ``problems`` say where)."""
+
+    personal_id: str
+    chain_intact: bool
+    problems: list[str]
+    versions: list[BookVersionSummary]

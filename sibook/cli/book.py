@@ -25,6 +25,7 @@ from sibook.cli.output import (
     err_console,
     print_json,
     refuse,
+    show_fields,
     write_out,
 )
 from sibook.core.config import get_settings
@@ -35,8 +36,8 @@ from sibook.signing.certs import common_name
 from sibook.signing.status import RevocationList
 from sibook.signing.trust_list import TrustList
 
-app = typer.Typer(help="e-SI books: export signed, verify, revoke, reinstate, history, HI card.",
-                  no_args_is_help=True)
+app = typer.Typer(help="e-SI books: show, export signed, verify, revoke, reinstate, history, "
+                  "HI card.", no_args_is_help=True)
 VersionOpt = Annotated[int, typer.Option("--version", min=1, max=versions.MAX_VERSION,
                                          help="Book version.")]
 
@@ -284,6 +285,39 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
             "versions": [{**v.summary(), "revoked": revoked.is_revoked(personal_id, v.version)}
                          for v in chain]}
     emit(data, as_json, _show_history)
+
+
+@app.command("show")
+def show(
+    personal_id: PersonalId,
+    version: Annotated[int | None, typer.Option(
+        "--version", min=1, max=versions.MAX_VERSION, help="An earlier version (default: the "
+        "current one, recorded "
+        "first if the facts changed).")] = None,
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """The book's content as JSON (version, content hash, previous hash, book): the current
+    version, or any earlier one as it was recorded."""
+    try:
+        if version is None:
+            v, _ = _current(personal_id, realm, "book show")
+        else:
+            with unit_of_work(ready_engine()) as session:
+                person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                                  realm=realm)
+                logged(session, Action.BOOK_READ, "book show", [person_id])
+                found = versions.get(session=session, person_id=person_id, version=version)
+            if found is None:
+                raise NotFoundError(f"book {personal_id} has no version {version}")
+            v = found
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    data = {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
+            "book": v.payload}
+    emit(data, as_json, lambda d: show_fields(
+        f"Book {personal_id}, version {d['version']} ({d['content_hash'][:16]})",
+        d["book"]["totals"]))
 
 
 def _show_history(d: dict[str, Any]) -> None:

@@ -1,0 +1,71 @@
+"""Old versions stay readable: a book's history over HTTP and the CLI, and any version as it
+was recorded, to those who may read the book."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from sibook.access.settings import get_access_settings
+from sibook.book.assemble import content_hash
+from sibook.cli.main import app as cli
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from tests.e2e.test_access_matrix import OTHER, OWN, PRINCIPALS, bearer, populated_app
+from tests.e2e.test_openapi_conformance import assert_conforms
+
+HISTORY, VERSION = "/api/v1/books/{personal_id}/versions", \
+    "/api/v1/books/{personal_id}/versions/{version}"
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Any]]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'versions.db'}")
+    get_settings.cache_clear()
+    app, engine, ids = populated_app(tmp_path / "versions.db")
+    yield TestClient(app), engine
+    engine.dispose()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def test_every_version_stays_readable_as_recorded(api: tuple[TestClient, Any]) -> None:
+    client, engine = api
+    me = bearer(PRINCIPALS["citizen"])
+    first = client.get(f"/api/v1/books/{OWN}", headers=me).json()
+    with unit_of_work(engine) as s:  # a fact changes: the name, corrected
+        s.execute(text("UPDATE persons SET full_name = 'Nguyễn Văn Ân' WHERE personal_id = :p"),
+                  {"p": OWN})
+    spec = client.app.openapi()  # type: ignore[attr-defined]
+    history = client.get(HISTORY.format(personal_id=OWN), headers=me)
+    assert_conforms(spec, "GET", HISTORY, history)
+    assert history.status_code == 200 and history.json()["chain_intact"] is True
+    listed = history.json()["versions"]
+    assert [(v["version"], v["revoked"]) for v in listed] == [(1, False), (2, False)]
+    assert listed[1]["prev_hash"] == listed[0]["content_hash"] == first["content_hash"]
+    old = client.get(VERSION.format(personal_id=OWN, version=1), headers=me)
+    assert_conforms(spec, "GET", VERSION, old)
+    assert old.json() == first and content_hash(old.json()["book"]) == first["content_hash"]
+    assert client.get(VERSION.format(personal_id=OWN, version=2), headers=me).json()[
+        "book"]["header"]["full_name"] == "Nguyễn Văn Ân"
+    missing = client.get(VERSION.format(personal_id=OWN, version=3), headers=me)
+    assert_conforms(spec, "GET", VERSION, missing)
+    assert missing.status_code == 404 and "no version 3" in missing.json()["errors"][0]["reason"]
+    for path in (HISTORY, VERSION):  # another person's book is not there for this citizen
+        r = client.get(path.format(personal_id=OTHER, version=1), headers=me)
+        assert r.status_code == 404
+    shown = CliRunner().invoke(cli, ["book", "show", OWN, "--version", "1", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == first
+    current = CliRunner().invoke(cli, ["book", "show", OWN, "--json"])
+    assert json.loads(current.stdout)["version"] == 2
+    gone = CliRunner().invoke(cli, ["book", "show", OWN, "--version", "9", "--json"])
+    assert gone.exit_code == 1 and "no version 9" in gone.stdout
