@@ -208,6 +208,17 @@ class Guard:
         self.logged([found[0]])
         return found[0]
 
+    def kept_by_the_ministry(self, person_id: int, what: str) -> None:
+        """A person of the defence or public-security realm reading their own ``what`` (their
+        months, their benefits): 403, logged. Units, posts and pay are their ministry's to
+        keep; the restricted book they carry shows the totals (FACTS §1.2)."""
+        if isinstance(self.principal, Citizen) and scope.realm_of(self.session,
+                                                                  person_id) != CIVIL:
+            raise self.refuse(Forbidden(
+                f"the {what} of people managed by the defence and public-security ministries "
+                "are kept by their ministry; your book shows your total time of SI"),
+                "forbidden", (person_id,))
+
     def province(self, province_code: str) -> None:
         """An officer of a province acts in that province only (national officers anywhere)."""
         p = self.principal

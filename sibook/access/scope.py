@@ -90,6 +90,11 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
     return false()  # pragma: no cover - the match is exhaustive
 
 
+def realm_of(session: Session, person_id: int) -> str | None:
+    p = persons()
+    return session.scalar(select(p.c.realm).where(p.c.person_id == person_id))
+
+
 def find_person(session: Session, personal_id: str) -> tuple[int, str] | None:
     """(person_id, realm) of whoever holds ``personal_id``, in any realm: for the log only."""
     p = persons()

@@ -11,11 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from sqlalchemy import select
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import CIVIL, Citizen, Forbidden
+from sibook.access.principals import Forbidden
 from sibook.api.days import Day
 from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT
@@ -29,7 +28,6 @@ from sibook.benefits.service import (
 )
 from sibook.core.errors import NotFoundError, ValidationError
 from sibook.core.period import MONTH_PATTERN, Period
-from sibook.registry.store import Person
 
 router = APIRouter(tags=["benefits"])
 Reader = Annotated[Guard, Depends(require(Action.BENEFIT_READ))]
@@ -124,12 +122,7 @@ def benefits(personal_id: PersonalIdPath, g: Reader) -> dict[str, Any]:
     the defence or public-security realm is answered to their realm's officers only: a
     benefit's amount tells the pay their own book leaves out (403, as for their ledger)."""
     person_id = g.person(personal_id)
-    if isinstance(g.principal, Citizen) and g.session.scalar(
-            select(Person.realm).where(Person.person_id == person_id)) != CIVIL:
-        raise g.refuse(Forbidden(
-            "the benefits of people managed by the defence and public-security ministries are "
-            "kept by their ministry; your book shows your total time of SI"), "forbidden",
-            (person_id,))
+    g.kept_by_the_ministry(person_id, "benefits")
     return listing(session=g.session, person_id=person_id, personal_id=personal_id)
 
 

@@ -8,11 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from sqlalchemy import select
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import Citizen, Forbidden
 from sibook.api.days import Day
 from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
@@ -29,7 +27,6 @@ from sibook.contributions.schema import (
 )
 from sibook.core.errors import NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
-from sibook.registry.store import Person
 
 router = APIRouter(tags=["contributions"])
 Declarer = Annotated[Guard, Depends(require(Action.CONTRIBUTION_DECLARE))]
@@ -187,12 +184,7 @@ def person_ledger(
     A person of the defence or public-security realm is answered to their realm's officers
     only: the units and pay are state secrets their own book leaves out too (403)."""
     person_id = g.person(personal_id)
-    if isinstance(g.principal, Citizen) and g.session.scalar(
-            select(Person.realm).where(Person.person_id == person_id)) != "civil":
-        raise g.refuse(Forbidden(
-            "the months of people managed by the defence and public-security ministries are "
-            "kept by their ministry; your book shows your total time of SI"), "forbidden",
-            (person_id,))
+    g.kept_by_the_ministry(person_id, "months")
     return queries.person_ledger(
         session=g.session,
         person_id=person_id,
