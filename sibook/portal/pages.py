@@ -54,6 +54,18 @@ SUPPORT_GROUPS = [
     ("", "Không nhận hỗ trợ (đã hưởng đủ 10 năm) / No support (10 years already received)"),
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
+FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
+                "support_group": "Đối tượng được hỗ trợ / State support",
+                "from_month": "Tháng bắt đầu / First month", "": ""}
+# The join form's own wording for what the schema refuses, by (field, error type); "" for any.
+FORM_ERRORS = {
+    ("income", "less_than_equal"): "Mức thu nhập quá lớn. / The income is too large.",
+    ("income", ""): "Nhập số đồng, chỉ gồm chữ số, ví dụ 5000000. "
+                    "/ Enter a whole number of VND, digits only, e.g. 5000000.",
+    ("support_group", ""): "Chọn một đối tượng trong danh sách. / Choose one from the list.",
+    ("from_month", ""): "Nhập tháng dạng NNNN-TT, ví dụ 2026-11. "
+                        "/ Enter the month as YYYY-MM, e.g. 2026-11.",
+}
 
 
 def _png(data: bytes) -> str:
@@ -77,7 +89,7 @@ def sign_in(request: Request, expired: bool = False) -> Response:
 @router.get("/book")
 def my_book(request: Request, g: BookGuard) -> Response:
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
-        return _join_form(request, g, {}, [])
+        return _join_form(request, g, {}, {})
     v = _current_book(g)
     agency = issuing.agency()
     try:  # a revoked version is not handed out again (as the API's QR and PDF refuse it)
@@ -94,11 +106,25 @@ def my_book(request: Request, g: BookGuard) -> Response:
         "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card)})
 
 
-def _join_form(request: Request, g: Guard, form: dict[str, str], problems: list[str],
-               status: int = 200) -> Response:
+def _join_form(request: Request, g: Guard, form: dict[str, str],
+               problems: dict[str, list[str]], status: int = 200) -> Response:
+    """The form; ``problems`` by field ("" for none), each shown beside its field."""
     return templates.TemplateResponse(request, "join.html", {
         "personal_id": own_id(g), "groups": SUPPORT_GROUPS, "form": form, "problems": problems,
-        "this_month": str(Period.of(date.today()))}, status_code=status)
+        "labels": FIELD_LABELS, "this_month": str(Period.of(date.today()))},
+        status_code=status)
+
+
+def _form_problems(exc: pydantic.ValidationError) -> dict[str, list[str]]:
+    """The schema's refusals in the citizen's words: what to type, never a pattern or a type
+    name ("String should match pattern '^(19|20)...'" tells a citizen nothing)."""
+    out: dict[str, list[str]] = {}
+    for e in exc.errors():
+        name = str(e["loc"][0]) if e["loc"] else ""
+        say = FORM_ERRORS.get((name, e["type"])) or FORM_ERRORS.get((name, "")) or e["msg"]
+        if say not in out.setdefault(name, []):
+            out[name].append(say)
+    return out
 
 
 @router.post("/voluntary")
@@ -115,13 +141,15 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
             "income": int(income) if income.strip().isdecimal() else income,
             "support_group": support_group or None, "from_month": from_month or None})
     except pydantic.ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        return _join_form(request, g, form, problems, status=422)
+        return _join_form(request, g, form, _form_problems(exc), status=422)
     try:
         registry_api.join_voluntary(g, body)
     except ValidationError as exc:
-        return _join_form(request, g, form, [f"{p.field}: {p.reason}" if p.field else p.reason
-                                             for p in exc.problems], status=422)
+        problems: dict[str, list[str]] = {}
+        for p in exc.problems:
+            problems.setdefault(p.field if p.field in FIELD_LABELS else "", []).append(
+                p.reason if p.field in FIELD_LABELS else str(p))
+        return _join_form(request, g, form, problems, status=422)
     except ConflictError as exc:  # e.g. the form sent twice: they participate already
         return refused(request, 409, str(exc))
     except PopulationServiceDown as exc:

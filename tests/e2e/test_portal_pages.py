@@ -1,0 +1,68 @@
+"""The portal's pages over HTTP, where a browser is not needed to see the defect: the join form's
+refusals in the citizen's words beside their field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from sibook.access.principals import Citizen
+from sibook.access.settings import get_access_settings
+from sibook.core.db import unit_of_work
+from sibook.core.schema import metadata
+from sibook.ids.personal_id import make_personal_id
+from tests.e2e.test_access_matrix import bearer, populated_app
+
+NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
+SITE = {"Origin": "http://testserver"}
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    app, engine, _ = populated_app(tmp_path / "portal-pages.db")
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["population_citizens"]).values(
+            personal_id=NEWCOMER, full_name="Đỗ Thị Mai", birth_date=date(1990, 6, 15),
+            sex="female"))
+    yield TestClient(app, raise_server_exceptions=False)
+    engine.dispose()
+    get_access_settings.cache_clear()
+
+
+def signed_in(c: TestClient, personal_id: str) -> TestClient:
+    token = bearer(Citizen(personal_id, 2))["Authorization"].removeprefix("Bearer ")
+    c.cookies.set("sibook_session", token, path="/portal")
+    return c
+
+
+@pytest.mark.parametrize(("form", "field", "says"), [
+    ({"income": "-5"}, "income", "digits only"),
+    ({"income": "5.000.000"}, "income", "digits only"),
+    ({"income": "5000000", "from_month": "2026-13"}, "from_month", "YYYY-MM"),
+    ({"income": "5000000", "support_group": "bogus"}, "support_group", "Choose one"),
+])
+def test_a_bad_join_form_says_what_to_type_beside_the_field(
+        client: TestClient, form: dict[str, str], field: str, says: str) -> None:
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", data=form, headers=SITE)
+    assert page.status_code == 422
+    beside = re.search(rf'<strong class="field-error" id="{field}-error">([^<]*)</strong>',
+                       page.text)
+    assert beside is not None and says in beside.group(1), page.text
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page.text, re.S)
+    for jargon in ("should match pattern", "valid integer", "Input should be", "^(19|20)"):
+        assert jargon not in page.text
+
+
+def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> None:
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE,
+                                            data={"income": "500", "support_group": "other"})
+    assert page.status_code == 422
+    beside = re.search(r'id="income-error">([^<]*)<', page.text)
+    assert beside is not None and "rural poverty line" in beside.group(1)
