@@ -165,6 +165,10 @@ def my_book_pdf(g: BookGuard) -> Response:
 
 @router.get("/access-log")
 def my_access_log(request: Request, g: LogGuard) -> Response:
+    if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
+        # No record yet (the join form's citizen): nothing of theirs to have been read; the
+        # menu's link answers so, not a "no data you may see" refusal.
+        return templates.TemplateResponse(request, "access_log.html", {"entries": []})
     log = access_api.my_access_log(g, limit=200)
     return templates.TemplateResponse(request, "access_log.html", {"entries": log.entries})
 

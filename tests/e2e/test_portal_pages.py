@@ -1,5 +1,6 @@
 """The portal's pages over HTTP, where a browser is not needed to see the defect: the join form's
-refusals in the citizen's words beside their field."""
+refusals in the citizen's words beside their field, and the access-log link of a citizen
+without a book."""
 
 from __future__ import annotations
 
@@ -66,3 +67,9 @@ def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> No
     assert page.status_code == 422
     beside = re.search(r'id="income-error">([^<]*)<', page.text)
     assert beside is not None and "rural poverty line" in beside.group(1)
+
+
+def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
+    page = signed_in(client, NEWCOMER).get("/portal/access-log")
+    assert page.status_code == 200
+    assert "Nobody has looked yet" in page.text
