@@ -29,6 +29,11 @@ from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import NotFoundError
 from sibook.ids.countries import nationality_vi
 
+# The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
+# HI card) data: URLs, and their forms post to the portal itself. Anything else an injected
+# tag might try is refused by the browser, and no other site may frame them.
+PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 SEX = {"male": "Nam / Male", "female": "Nữ / Female"}
 templates = Jinja2Templates(env=Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))
@@ -92,17 +97,19 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page(request: Request) -> Response:
+            response: Response
             try:
                 response = await handler(request)
             except HTTPException as exc:
                 if exc.status_code != 401:
-                    return refused(request, exc.status_code, str(exc.detail))
-                back = RedirectResponse(f"{PORTAL}/?expired=1", status_code=303)
-                back.delete_cookie(SESSION_COOKIE, path=PORTAL)
-                return back
+                    response = refused(request, exc.status_code, str(exc.detail))
+                else:
+                    response = RedirectResponse(f"{PORTAL}/?expired=1", status_code=303)
+                    response.delete_cookie(SESSION_COOKIE, path=PORTAL)
             except NotFoundError as exc:
-                return refused(request, 404, str(exc))
+                response = refused(request, 404, str(exc))
             response.headers.setdefault("Cache-Control", "no-store")  # personal data
+            response.headers["Content-Security-Policy"] = PAGE_POLICY
             return response
 
         return page

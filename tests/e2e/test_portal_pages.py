@@ -1,6 +1,6 @@
 """The portal's pages over HTTP, where a browser is not needed to see the defect: the join form's
-refusals in the citizen's words beside their field, and the access-log link of a citizen
-without a book."""
+refusals in the citizen's words beside their field, the access-log link of a citizen without a
+book, and the pages' content security policy."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
-from tests.e2e.test_access_matrix import bearer, populated_app
+from tests.e2e.test_access_matrix import OWN, bearer, populated_app
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
 SITE = {"Origin": "http://testserver"}
@@ -73,3 +73,25 @@ def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -
     page = signed_in(client, NEWCOMER).get("/portal/access-log")
     assert page.status_code == 200
     assert "Nobody has looked yet" in page.text
+
+
+@pytest.mark.parametrize("url", ["/portal/", "/portal/book", "/portal/access-log",
+                                 "/portal/book.pdf"])
+def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestClient,
+                                                                url: str) -> None:
+    page = signed_in(client, OWN).get(url, follow_redirects=False)
+    assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    for directive in ("default-src 'none'", "img-src data:", "form-action 'self'",
+                      "frame-ancestors 'none'"):
+        assert directive in policy
+    assert "script-src" not in policy  # default-src 'none' refuses every script
+
+
+def test_a_refusal_page_has_the_same_policy(client: TestClient) -> None:
+    c = signed_in(client, OWN)
+    c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
+                  path="/portal")
+    page = c.get("/portal/book")
+    assert page.status_code == 403
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
