@@ -144,18 +144,27 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
         return _join_form(request, g, form, _form_problems(exc), status=422)
     try:
         registry_api.join_voluntary(g, body)
-    except ValidationError as exc:
+    except (ValidationError, ConflictError, PopulationServiceDown) as exc:
+        # All or nothing, as at the API (where the exception rolls the unit of work back): the
+        # page answers normally, so what joining stored before the refusal (the person, the
+        # book) would otherwise be committed, and the citizen left with an empty book.
+        g.session.rollback()
+        return _join_refused(request, g, form, exc)
+    g.session.commit()  # the book exists before the page that shows it is asked for
+    return RedirectResponse(f"{PORTAL}/book", status_code=303)
+
+
+def _join_refused(request: Request, g: Guard, form: dict[str, str], exc: Exception,
+                  ) -> Response:
+    if isinstance(exc, ValidationError):
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
             problems.setdefault(p.field if p.field in FIELD_LABELS else "", []).append(
                 p.reason if p.field in FIELD_LABELS else str(p))
         return _join_form(request, g, form, problems, status=422)
-    except ConflictError as exc:  # e.g. the form sent twice: they participate already
+    if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
         return refused(request, 409, str(exc))
-    except PopulationServiceDown as exc:
-        return refused(request, 503, str(exc))
-    g.session.commit()  # the book exists before the page that shows it is asked for
-    return RedirectResponse(f"{PORTAL}/book", status_code=303)
+    return refused(request, 503, str(exc))  # the population database is down
 
 
 @router.get("/book.pdf")

@@ -95,3 +95,17 @@ def test_a_refusal_page_has_the_same_policy(client: TestClient) -> None:
     page = c.get("/portal/book")
     assert page.status_code == 403
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestClient) -> None:
+    """All or nothing, as at the API: a refusal registers nobody, so the citizen is not left
+    with an empty book and no way back to the form."""
+    c = signed_in(client, NEWCOMER)
+    assert c.post("/portal/voluntary", headers=SITE,
+                  data={"income": "500", "support_group": "other"}).status_code == 422
+    again = c.get("/portal/book")
+    assert again.status_code == 200 and "You have no e-SI book yet" in again.text
+    joined = c.post("/portal/voluntary", headers=SITE, follow_redirects=False,
+                    data={"income": "5000000", "support_group": "other"})
+    assert joined.status_code == 303
+    assert "You have no e-SI book yet" not in c.get("/portal/book").text
