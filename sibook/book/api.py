@@ -22,8 +22,10 @@ from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
-from sibook.book.schema import BookAnswer, BookHistory, BookVersionSummary
+from sibook.book.estimate import estimate
+from sibook.book.schema import BenefitEstimate, BookAnswer, BookHistory, BookVersionSummary
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
+from sibook.core.period import Period
 from sibook.registry import service as registry
 from sibook.signing import status
 from sibook.signing.card import CardAnswer, verify_card
@@ -68,6 +70,13 @@ def read_book(personal_id: PersonalIdPath, g: ReadGuard) -> dict[str, Any]:
     v = _current(g, personal_id)
     return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}
+
+
+@router.get("/books/{personal_id}/estimate", response_model=BenefitEstimate)
+def benefit_estimate(personal_id: PersonalIdPath, g: ReadGuard) -> dict[str, Any]:
+    """A pension if the person retired this month, or a one-time withdrawal, estimated from
+    the current book version by the law's formulas (``sibook book estimate``)."""
+    return estimate(_current(g, personal_id).payload, Period.of(date.today()))
 
 
 @router.get("/books/{personal_id}/versions", response_model=BookHistory)

@@ -195,3 +195,27 @@ class BookHistory(_Strict):
     chain_intact: bool
     problems: list[str]
     versions: list[BookVersionSummary]
+
+
+class PensionEstimate(_Strict):
+    rate_percent: float
+    monthly_pension: int | None
+    extra_lump_sum: int | None
+
+
+class BenefitEstimate(_Strict):
+    """What the person would get in the book's month: a pension if they retired, or a one-time
+    withdrawal, by the law's formulas on the book's salary history. An estimate: the SI
+    office's decision on the full dossier is what is paid; retirement age and withdrawal
+    grounds are not judged here."""
+
+    as_of: str = Field(pattern=MONTH)
+    si_months: int = Field(description="Months of SI the book counts")
+    average_salary: int | None = Field(description="Revalued average monthly salary; null "
+                                                   "without a salary history (or law tables)")
+    revalued_for: int | None = Field(description="The settlement year whose revaluation "
+                                                 "coefficients were used (the latest published)")
+    pension: PensionEstimate | None = Field(description="null when the months are not enough")
+    pension_note: str | None = Field(description="Why there is no pension estimate")
+    one_time_withdrawal: int | None
+    note: str

@@ -31,13 +31,14 @@ from sibook.cli.output import (
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import NotFoundError, SibookError
+from sibook.core.period import Period
 from sibook.registry import service as registry
 from sibook.signing.certs import common_name
 from sibook.signing.status import RevocationList
 from sibook.signing.trust_list import TrustList
 
 app = typer.Typer(help="e-SI books: show, export signed, verify, revoke, reinstate, history, "
-                  "HI card.", no_args_is_help=True)
+                  "HI card, benefit estimate.", no_args_is_help=True)
 VersionOpt = Annotated[int, typer.Option("--version", min=1, max=versions.MAX_VERSION,
                                          help="Book version.")]
 
@@ -285,6 +286,22 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
             "versions": [{**v.summary(), "revoked": revoked.is_revoked(personal_id, v.version)}
                          for v in chain]}
     emit(data, as_json, _show_history)
+
+
+@app.command("estimate")
+def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool = JsonFlag
+                 ) -> None:
+    """A pension if the person retired this month, or a one-time withdrawal, estimated from
+    the current book by the law's formulas (the SI office's decision is what is paid)."""
+    from sibook.book.estimate import estimate
+
+    try:
+        v, _ = _current(personal_id, realm, "book estimate")
+    except SibookError as exc:
+        refuse(str(exc), as_json)
+    data = estimate(v.payload, Period.of(date.today()))
+    emit(data, as_json, lambda d: show_fields(f"Benefit estimate for {personal_id}, {d['as_of']}",
+                                              {k: x for k, x in d.items() if k != "note"}))
 
 
 @app.command("show")

@@ -1,5 +1,5 @@
-"""The citizen portal's pages: sign in, my book, who accessed my data, and joining voluntary SI
-for a citizen who has no book yet.
+"""The citizen portal's pages: sign in, my book (with a benefit estimate), who accessed my
+data, and joining voluntary SI for a citizen who has no book yet.
 
 Pages read through the same guard as the API (``require_page``), so the policy decides and the
 access log records the page's own route. The signed-in citizen is the only person a page can
@@ -29,6 +29,7 @@ from sibook.book import api as book_api
 from sibook.book import issuing, versions
 from sibook.book import service as books
 from sibook.book.card_image import no_card_png
+from sibook.book.estimate import estimate
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.portal.web import PageRoute, from_this_site, own_id, refused, require_page, templates
@@ -103,7 +104,8 @@ def my_book(request: Request, g: BookGuard) -> Response:
     except NotFoundError:  # no HI card on record: the card image says so
         card = no_card_png(v.payload["header"])
     return templates.TemplateResponse(request, "book.html", {
-        "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card)})
+        "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card),
+        "estimate": estimate(v.payload, Period.of(date.today()))})
 
 
 def _join_form(request: Request, g: Guard, form: dict[str, str],

@@ -69,3 +69,17 @@ def test_every_version_stays_readable_as_recorded(api: tuple[TestClient, Any]) -
     assert json.loads(current.stdout)["version"] == 2
     gone = CliRunner().invoke(cli, ["book", "show", OWN, "--version", "9", "--json"])
     assert gone.exit_code == 1 and "no version 9" in gone.stdout
+
+
+def test_a_citizen_reads_a_benefit_estimate_of_their_own_book(
+        api: tuple[TestClient, Any]) -> None:
+    client, _ = api
+    path = "/api/v1/books/{personal_id}/estimate"
+    me = bearer(PRINCIPALS["citizen"])
+    r = client.get(path.format(personal_id=OWN), headers=me)
+    assert_conforms(client.app.openapi(), "GET", path, r)  # type: ignore[attr-defined]
+    book = client.get(f"/api/v1/books/{OWN}", headers=me).json()["book"]
+    assert r.status_code == 200 and r.json()["si_months"] == book["totals"]["si_months"]
+    assert client.get(path.format(personal_id=OTHER), headers=me).status_code == 404
+    shown = CliRunner().invoke(cli, ["book", "estimate", OWN, "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout) == r.json()

@@ -109,3 +109,9 @@ def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestCli
                     data={"income": "5000000", "support_group": "other"})
     assert joined.status_code == 303
     assert "You have no e-SI book yet" not in c.get("/portal/book").text
+
+
+def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
+    page = signed_in(client, OWN).get("/portal/book")
+    assert page.status_code == 200
+    assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text

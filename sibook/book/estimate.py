@@ -1,0 +1,102 @@
+"""A benefit estimate from a book version: what the person would get if they retired, or
+withdrew their SI at once, in the book's month, by the rules engine's formulas (FACTS §4.1,
+§4.2). Pure: the book's payload in, a JSON-ready answer out.
+
+An estimate, never a decision: the salary history is the book's (months not paid in full left
+out, voluntary income as declared), capped at 20 times the reference level where the law
+tables reach (from 2020), revalued by the coefficients of the settlement year, or of the latest
+year the law tables hold when that year's are not yet published (the answer says which; the
+salaries of the years after it then count at face value). The
+eligibility rules of the settling office (retirement age, the grounds for a withdrawal) are
+not judged here: the pension part answers only whether the months are enough.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sibook import law
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.rules.lump_sum import one_time_withdrawal
+from sibook.rules.pension import average_salary, pension
+
+LAW_2014 = Period(2014, 1)  # the lump sum's rate changes for months from 2014 (FACTS §4.2)
+_YEARS_BACK = 5  # how far back the latest published revaluation table is looked for
+
+
+def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
+    """The estimate for ``book`` (a version's payload) as of month ``on``."""
+    si_months = int(book["totals"]["si_months"])
+    history = salary_history(book, on)
+    average, revalued_for = _average(history, on)
+    before = min(sum(1 for m, _ in history if m < LAW_2014), si_months)
+    answer: dict[str, Any] = {
+        "as_of": str(on), "si_months": si_months, "average_salary": average,
+        "revalued_for": revalued_for, "pension": None, "pension_note": None,
+        "one_time_withdrawal": None,
+        "note": ("An estimate from the book as of this month by the law's formulas; the SI "
+                 "office's decision, on the full dossier, is what is paid."),
+    }
+    try:
+        answer["pension"] = pension(sex=book["header"]["sex"], contribution_months=si_months,
+                                    on=on, average_salary=average).as_dict()
+    except ValidationError as exc:
+        answer["pension_note"] = exc.problems[0].reason
+    if average is not None and si_months > 0:
+        answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
+    return answer
+
+
+def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]:
+    """(month, salary basis) of every month the book counts, to ``on``: the sheets' months,
+    less those not paid in full (the employer's arrears, voluntary months owed)."""
+    unpaid = {(a["employer_code"], a["month"]) for a in book.get("arrears", [])}
+    out: list[tuple[Period, int]] = []
+    for row in book.get("sheets", []):
+        owed = {u["month"] for u in row.get("unpaid") or []}
+        first = Period.parse(row["from"])
+        last = min(Period.parse(row["to"]), on) if row["to"] else on
+        basis = int(row["salary_basis"]) + int(row["allowances"])
+        for index in range(first.index, last.index + 1):
+            month = Period.from_index(index)
+            text = str(month)
+            if text in owed or (row["employer_code"], text) in unpaid:
+                continue
+            out.append((month, min(basis, _cap(month) or basis)))
+    return out
+
+
+def _cap(month: Period) -> int | None:
+    """The SI basis cap in ``month``; None before the law tables."""
+    try:
+        return int(law.parameter("si_hi_cap_multiplier", month).value
+                   * law.reference_level(month).value)
+    except law.NoRuleInForce:
+        return None
+
+
+def _average(history: list[tuple[Period, int]], on: Period) -> tuple[int | None, int | None]:
+    """The revalued average salary and the settlement year whose coefficients it used."""
+    if not history:
+        return None, None
+    started = min(m for m, _ in history).year
+    for back in range(_YEARS_BACK + 1):
+        settlement = Period(on.year - back, 12) if back else on
+        # Salaries paid after the settlement year count at face value (its own year's are 1.00).
+        clamped = [(m if m.year <= settlement.year else Period(settlement.year, m.month), pay)
+                   for m, pay in history]
+        try:
+            result = average_salary(history=clamped, started=started, settlement=settlement)
+        except law.NoRuleInForce:
+            continue
+        return result.average, settlement.year
+    return None, None
+
+
+def _withdrawal(before: int, since: int, average: int, on: Period) -> int | None:
+    try:
+        return one_time_withdrawal(months_before_2014=before, months_from_2014=since,
+                                   average_salary=average, on=on).amount
+    except ValidationError:  # no rules for the month, or no months
+        return None
