@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY
 from sibook.core.period import MONTH_PATTERN
-from sibook.law.terms import SupportGroup
+from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
     HouseholdMemberIn,
     NewEmployer,
@@ -60,6 +60,11 @@ class PersonIn(_Input):
         )
 
 
+# The groups are listed in the OpenAPI, but checked by the rules: a group the law does not know
+# is the domain's 422 naming the field (as ``/rules/contribution`` answers it), not FastAPI's.
+_SupportGroupName = Annotated[str, Field(json_schema_extra={"enum": [*SUPPORT_GROUPS]})]
+
+
 class VoluntaryIn(_Input):
     """Voluntary SI, which the person asks for themself (TK1-TS): the declared monthly income
     and, for those the state supports, their group."""
@@ -67,9 +72,10 @@ class VoluntaryIn(_Input):
     income: StrictInt = Field(gt=0, le=MAX_SALARY, description=(
         "Declared monthly income, VND: from the rural poverty line to 20 x the reference level "
         "in force in from_month"))
-    support_group: SupportGroup | None = Field(
-        default=None, description="The state's support: poor, near_poor, ethnic_minority, "
-                                  "island or other (everyone else who is supported)")
+    support_group: _SupportGroupName | None = Field(
+        default=None, max_length=40, description=(
+            "The state's support: poor, near_poor, ethnic_minority, island or other (everyone "
+            "else who is supported)"))
     from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
                                    description="First month, YYYY-MM (default: this month)")
 

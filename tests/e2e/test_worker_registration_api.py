@@ -164,6 +164,29 @@ def test_a_clerk_registers_a_voluntary_participant(api: tuple[TestClient, Any]) 
     assert [m["month"] for m in statement.json()["months"]] == [THIS_MONTH]
 
 
+def test_an_unknown_support_group_is_the_domains_refusal_naming_the_field(
+        api: tuple[TestClient, Any]) -> None:
+    """A support group the law does not know is refused as the rules refuse it (README: "a
+    value the law or the registry refuses (a region, a support group, ...) is the domain's
+    422, naming the field"), not in FastAPI's shape; nobody is registered."""
+    client, engine = api
+    before = persons(engine)
+    r = client.post("/api/v1/persons", headers=bearer(PRINCIPALS["clerk_hanoi"]),
+                    json=person(voluntary={"income": 3_000_000, "support_group": "rich"}))
+    assert r.status_code == 422, r.text
+    assert_conforms(OPENAPI, "POST", "/api/v1/persons", r)
+    [problem] = r.json()["errors"]
+    assert problem["field"] == "voluntary.support_group" and "near_poor" in problem["reason"]
+    assert persons(engine) == before
+    joined = client.post("/api/v1/me/voluntary", headers=bearer(PRINCIPALS["citizen"]),
+                         json={"income": 3_000_000, "support_group": "rich"})
+    assert joined.status_code == 422, joined.text
+    assert joined.json()["errors"][0]["field"] == "support_group"
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["VoluntaryIn"]
+    assert {"enum": ["poor", "near_poor", "ethnic_minority", "island", "other"]}.items() <= \
+        schema["properties"]["support_group"]["anyOf"][0].items()
+
+
 JOINER = make_personal_id("001", date(1994, 2, 3), "female", 5151)  # in the population DB only
 
 
