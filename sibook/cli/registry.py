@@ -153,6 +153,7 @@ _FLAGS = {
     "code": "code",
     "legacy_si_code": "si-code",
     "from_month": "from",
+    "voluntary.from_month": "from",  # a voluntary start is --from too
     "job_title": "job",
     "allowances": "allowances",
 }

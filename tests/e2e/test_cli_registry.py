@@ -132,6 +132,11 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
     assert voluntary.returncode == 1
     problems = json.loads(voluntary.stdout)["errors"]
     assert [p["field"] for p in problems] == ["--income"] and "row" not in problems[0]
+    early = run(db, "persons", "register", "--personal-id", "001195004321", "--name",
+                "Trần Thị Bình", "--birth-date", "1995-05-02", "--sex", "female",
+                "--voluntary", "--income", "3000000", "--from", "2020-01", "--json")
+    assert early.returncode == 1
+    assert [p["field"] for p in json.loads(early.stdout)["errors"]] == ["--from"]
     long_name = run(db, "employers", "add", "--code", "0101234567", "--name", "C" * 201,
                     "--province", "01", "--region", "I", "--json")
     assert long_name.returncode == 1
