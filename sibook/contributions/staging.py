@@ -58,6 +58,12 @@ _SPLITS = f"NOT ({_IN_PLACE})"
 # adjustment, from a month they then did not work) cancels that period: it never was, and the
 # month's dues are reversed when the months are assessed again.
 _CANCELS = f"s.case_code IN {DECREASE} AND s.from_month = l.open_from AND l.open_employer = :e"
+# An increase for a voluntary participant (their open period has no employer) from a later
+# month ends the voluntary period the month before: who works on a labour contract is insured
+# compulsorily (Law 41/2024 Art 2), so the employer's start ends the voluntary one, and what
+# was paid for the months after it is the participant's credit again (``voluntary``).
+_ENDS_VOLUNTARY = (f"s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL "
+                   "AND l.open_employer IS NULL AND s.from_month > l.open_from")
 
 
 def create(conn: Connection) -> None:
@@ -269,7 +275,8 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
                (SELECT min(x.from_month) FROM decl_minimum x
                 WHERE x.from_month >= s.from_month AND x.minimum > s.salary
                   AND (s.covers_to IS NULL OR x.from_month <= s.covers_to)) END AS below_month,
-           s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL AS still_open,
+           s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL
+               AND NOT ({_ENDS_VOLUNTARY}) AS still_open,
            s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to
                AS overlaps_last,
            s.case_code IN {CLOSES} AND l.row IS NOT NULL
@@ -323,8 +330,9 @@ _ELSEWHERE = {"still_open": ("case_code", "overlapping periods: this person stil
                                           "period with another employer, which must report "
                                           "the decrease first")}
 _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has paid voluntary "
-                                          "SI since {open_month}; that period must be closed "
-                                          "before compulsory participation starts")}
+                                          "SI since {open_month}; compulsory participation "
+                                          "from a later month ends it, none starts in or "
+                                          "before that month")}
 _MONTHS = ("from_month", "open_month", "last_month", "below_month")
 # What a line's checks found in the person's record (their participation elsewhere or before):
 # told only to an employer that knows the worker, by a period it had with them or by the name
@@ -391,8 +399,9 @@ def _month(index: int) -> str:
 
 def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
           step: int, *, card_group: str) -> dict[str, int]:
-    """Close the periods the decreases and adjustments of ``step`` end; open the new ones. A
-    cancelled start takes the HI card of ``card_group`` it issued with it."""
+    """Close the periods the decreases and adjustments of ``step`` end, and the voluntary ones
+    its increases end; open the new ones. A cancelled start takes the HI card of
+    ``card_group`` it issued with it."""
     conn.execute(
         text(f"""
         UPDATE si_periods SET salary_basis = c.salary, allowances = c.allowances,
@@ -432,6 +441,16 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
+    closed += conn.execute(
+        text(f"""
+        UPDATE si_periods SET to_month = c.to_month, closed_by = c.case_code
+        FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month, s.case_code
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              WHERE {_ENDS_VOLUNTARY}) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq
+          AND si_periods.kind = 'voluntary'"""),
+        {"step": step},
+    ).rowcount
     opened = conn.execute(
         text(f"""
         INSERT INTO si_periods (person_id, seq, from_month, to_month, kind, employer_id,

@@ -314,11 +314,12 @@ def test_an_unnamed_or_misnamed_stranger_learns_nothing_of_their_record(
             population=LocalPopulationRegistry(s), require_match=False,
             voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
             today=date(2025, 9, 15))
+    # From the voluntary period's first month: refused (a later start would end it instead).
     other = add_other_employer(engine)
     for names in ({an: "", binh: ""}, {an: "Lê Văn Sai", binh: "Lê Thị Sai"}):
         with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
             declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01"),
-                                            (binh, "TM", 9_000_000, "2026-01")], names=names),
+                                            (binh, "TM", 9_000_000, "2025-09")], names=names),
                     file_name="d.csv", employer_code=other, month=JAN)
         assert [(p.row, p.field) for p in err.value.problems] == [
             (2, "full_name"), (3, "full_name")]
@@ -326,15 +327,19 @@ def test_an_unnamed_or_misnamed_stranger_learns_nothing_of_their_record(
     # Named as on their ID cards, the filing is told what stands in the way.
     with pytest.raises(ValidationError) as named, unit_of_work(engine) as s:
         declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01"),
-                                        (binh, "TM", 9_000_000, "2026-01")],
+                                        (binh, "TM", 9_000_000, "2025-09")],
                                        names={binh: "Trần Thị Bình"}),
                 file_name="d.csv", employer_code=other, month=JAN)
     assert [(p.row, p.field) for p in named.value.problems] == [
         (2, "case_code"), (3, "case_code")]
 
 
-def test_an_increase_for_a_voluntary_participant_says_the_voluntary_period_is_open(
+def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
         engine: Engine) -> None:
+    """A voluntary participant who takes a job is insured compulsorily from its first month:
+    the employer's TM ends the voluntary period the month before (there is no other way to
+    end it), and what they paid for the months after is their credit again. A TM from the
+    voluntary period's own first month or earlier is refused, saying why."""
     setup_workers(engine, 0)  # the employer
     binh = make_personal_id("001", date(1995, 5, 2), "female", 4321)
     with unit_of_work(engine) as s:
@@ -344,12 +349,33 @@ def test_an_increase_for_a_voluntary_participant_says_the_voluntary_period_is_op
             population=LocalPopulationRegistry(s), require_match=False,
             voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
             today=date(2025, 9, 15))
+        person_id = service.registered_id(session=s, personal_id=binh)
+        assert person_id is not None
+        s.execute(text("INSERT INTO voluntary_payments (person_id, payment_no, amount, "
+                       "reference, idempotency_key, paid_on) VALUES (:p, 1, 6600000, 'V-1', "
+                       "'V-1', '2025-09-20')"), {"p": person_id})  # 10 months at 660,000
     with pytest.raises(ValidationError) as err:
-        file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")],
+        file(engine, csv_of([(binh, "TM", 9_000_000, "2025-09")],
                             names={binh: "Trần Thị Bình"}))
     (problem,) = err.value.problems
     assert "voluntary SI since 2025-09" in problem.reason
     assert "this employer" not in problem.reason
+    result = file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")],
+                                 names={binh: "Trần Thị Bình"}))
+    assert (result["periods_closed"], result["periods_opened"]) == (1, 1)
+    with unit_of_work(engine) as s:
+        periods = s.execute(text(
+            "SELECT kind, from_month, to_month, closed_by FROM si_periods "
+            "WHERE person_id = :p ORDER BY seq"), {"p": person_id}).all()
+        assert [(k, Period.from_index(f), t and Period.from_index(t), c)
+                for k, f, t, c in periods] == [
+            ("voluntary", Period(2025, 9), Period(2025, 12), "TM"),
+            ("compulsory", Period(2026, 1), None, None)]
+        account = book_service.voluntary_account(session=s, person_id=person_id,
+                                                 as_of=date(2026, 3, 31))
+        assert [(str(m.month), m.status) for m in account.months] == [
+            ("2025-09", "paid"), ("2025-10", "paid"), ("2025-11", "paid"), ("2025-12", "paid")]
+        assert account.credit == 6 * 660_000  # the months after the job starts are not bought
 
 
 def test_a_back_dated_change_corrects_every_month_already_charged(engine: Engine) -> None:
