@@ -125,6 +125,14 @@ def _count_if_mismatch(g: Guard, exc: ValidationError) -> None:
         g.session.commit()
 
 
+class VoluntaryOpened(BaseModel):
+    from_month: str = Field(description="The voluntary period's first month, YYYY-MM")
+    income: int = Field(description="The declared monthly income, VND")
+    monthly_payable: int = Field(description=(
+        "What the participant pays for that month: 22% of the income less the state's support"))
+    state_support: int = Field(description="The state's support for that month, VND")
+
+
 class Registered(BaseModel):
     personal_id: str
     book_number: str
@@ -134,6 +142,9 @@ class Registered(BaseModel):
         "registered: no participation yet; voluntary: voluntary SI from the month given; "
         "compulsory: an employee, the first month declared"))
     identity_verified: bool
+    voluntary: VoluntaryOpened | None = Field(default=None, description=(
+        "A voluntary participant's start and monthly amount (as `sibook persons register "
+        "--voluntary` answers it); null otherwise"))
 
 
 @router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED,
@@ -168,7 +179,7 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
         raise g.refuse(exc, "refused", (holder,)) from None
     g.logged([service.person_id_of(session=g.session, personal_id=person.personal_id,
                                    realm=realm)])
-    return Registered(**{k: result[k] for k in Registered.model_fields})
+    return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
 @router.post("/me/voluntary", response_model=Registered, status_code=status.HTTP_201_CREATED,
@@ -188,7 +199,7 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Volu
     except ValidationError as exc:
         raise _renamed(exc, JOIN_FIELDS) from None
     g.logged([service.person_id_of(session=g.session, personal_id=personal_id)])
-    return Registered(**{k: result[k] for k in Registered.model_fields})
+    return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
 class WorkerRegistered(Registered):
@@ -220,7 +231,8 @@ def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)
         raise ValidationError([dataclasses.replace(p, row=None) for p in exc.problems]
                               ) from None
     g.logged([service.person_id_of(session=g.session, personal_id=body.personal_id)])
-    return WorkerRegistered(**{k: result[k] for k in WorkerRegistered.model_fields})
+    return WorkerRegistered(**{k: result[k] for k in WorkerRegistered.model_fields
+                               if k in result})
 
 
 class HIValidity(BaseModel):

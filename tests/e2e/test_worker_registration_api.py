@@ -158,7 +158,12 @@ def test_a_clerk_registers_a_voluntary_participant(api: tuple[TestClient, Any]) 
     r = client.post("/api/v1/persons", headers=clerk, json=person(voluntary={
         "income": 3_000_000, "support_group": "near_poor", "from_month": THIS_MONTH}))
     assert r.status_code == 201, r.text
+    assert_conforms(OPENAPI, "POST", "/api/v1/persons", r)
     assert r.json()["participant_type"] == "voluntary"
+    # As the CLI answers it: what the participant pays a month (22% of 3,000,000 less the
+    # near-poor's 40% of 22% x 1,500,000), so they learn it where they registered.
+    assert r.json()["voluntary"] == {"from_month": THIS_MONTH, "income": 3_000_000,
+                                     "monthly_payable": 528_000, "state_support": 132_000}
     statement = client.get(f"/api/v1/persons/{NEW}/voluntary-payments", headers=clerk)
     assert statement.status_code == 200, statement.text
     assert [m["month"] for m in statement.json()["months"]] == [THIS_MONTH]
@@ -208,6 +213,8 @@ def test_a_citizen_joins_voluntary_si_themself(api: tuple[TestClient, Any]) -> N
         "income": 3_000_000, "support_group": "near_poor", "from_month": THIS_MONTH})
     assert r.status_code == 201, r.text
     assert (r.json()["participant_type"], r.json()["identity_verified"]) == ("voluntary", True)
+    assert r.json()["voluntary"]["monthly_payable"] == 528_000
+    assert_conforms(OPENAPI, "POST", "/api/v1/me/voluntary", r)
     assert persons(engine) == before + 1
     own = client.get(f"/api/v1/persons/{JOINER}/voluntary-payments", headers=me)
     assert [m["month"] for m in own.json()["months"]] == [THIS_MONTH]
