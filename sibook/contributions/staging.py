@@ -428,7 +428,8 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         UPDATE si_periods SET to_month = c.to_month, closed_by = c.case_code
         FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month, s.case_code
               FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
-              WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})) c
+              WHERE (s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS}))
+                 OR ({_ENDS_VOLUNTARY})) c
         WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),
         {"step": step, "e": employer_id},
     ).rowcount
@@ -441,16 +442,6 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
-    closed += conn.execute(
-        text(f"""
-        UPDATE si_periods SET to_month = c.to_month, closed_by = c.case_code
-        FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month, s.case_code
-              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
-              WHERE {_ENDS_VOLUNTARY}) c
-        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq
-          AND si_periods.kind = 'voluntary'"""),
-        {"step": step},
-    ).rowcount
     opened = conn.execute(
         text(f"""
         INSERT INTO si_periods (person_id, seq, from_month, to_month, kind, employer_id,
