@@ -122,7 +122,9 @@ class EmployerIn(_Input):
     code: str = Field(min_length=7, max_length=13)
     name: str = Field(min_length=1, max_length=200)
     province_code: str = Field(pattern=r"^[0-9]{2}$")
-    region: Literal["I", "II", "III", "IV"]
+    # Listed in the OpenAPI, checked by the registry: a region the law does not know is the
+    # domain's 422 naming the field, as a support group's is.
+    region: str = Field(max_length=8, json_schema_extra={"enum": ["I", "II", "III", "IV"]})
     address: str | None = Field(default=None, max_length=200)
     business_type: str | None = Field(default=None, max_length=60)
 

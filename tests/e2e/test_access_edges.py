@@ -284,3 +284,7 @@ def test_a_ministrys_unit_is_absent_outside_its_realm(client: Any) -> None:
         "code": "0100000997", "name": "Đơn vị 997", "province_code": "01", "region": "I"})
     assert added.status_code == 201, added.text
     assert c.get("/api/v1/employers/0100000997/ledger", headers=civil).status_code == 404
+    # A region the law does not know is the registry's refusal naming the field.
+    bad = c.post("/api/v1/employers", headers=civil, json={
+        "code": "0100000996", "name": "Đơn vị 996", "province_code": "01", "region": "V"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "region", bad.text
