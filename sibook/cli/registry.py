@@ -24,6 +24,7 @@ from sibook.registry.registration import (
     PopulationServiceDown,
     VoluntaryStart,
     register,
+    start_voluntary,
 )
 
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
@@ -241,6 +242,36 @@ def persons_register(
             f"version {d['book_version']})"
         ),
     )
+
+
+@persons_app.command("voluntary")
+def persons_voluntary(
+    personal_id: str = typer.Argument(..., help="12-digit personal ID of a registered person."),
+    income: int = typer.Option(..., "--income", help="Voluntary SI monthly income (VND)."),
+    support: str | None = typer.Option(None, "--support", help="Voluntary state-support group."),
+    start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM (default: this "
+                                     "month)."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """A registered person starts voluntary SI (TK1-TS at the SI office), e.g. after their job
+    ended; `persons register --voluntary` is for someone not yet registered."""
+    first = parse_month(start, "--from") if start is not None else None
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = service.person_id_of(session=session, personal_id=personal_id.strip())
+            result = start_voluntary(session=session, person_id=person_id,
+                                     personal_id=personal_id.strip(),
+                                     voluntary=VoluntaryStart(income, support, first))
+            logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
+    except ValidationError as exc:  # the person (the argument), or a flag
+        refuse([Problem(field="personal_id" if p.field in ("personal_id", "voluntary")
+                        else f"--{_flag(p.field, voluntary=True)}", reason=p.reason)
+                for p in exc.problems], as_json, {"registered": False})
+    except ConflictError as exc:
+        refuse([Problem(field="personal_id", reason=str(exc))], as_json, {"registered": False})
+    emit({"registered": True, **result}, as_json, lambda d: console.print(
+        f"{d['personal_id']}: voluntary SI from {d['voluntary']['from_month']}, "
+        f"{d['voluntary']['monthly_payable']:,} VND a month", markup=False, highlight=False))
 
 
 def _registration_flag_problems(

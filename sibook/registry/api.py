@@ -31,6 +31,7 @@ from sibook.registry.registration import (
     register,
 )
 from sibook.registry.registration import join_voluntary as join
+from sibook.registry.registration import start_voluntary as begin_voluntary
 from sibook.registry.schemas import (
     Created,
     EmployerIn,
@@ -179,6 +180,27 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
         raise g.refuse(exc, "refused", (holder,)) from None
     g.logged([service.person_id_of(session=g.session, personal_id=person.personal_id,
                                    realm=realm)])
+    return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
+
+
+@router.post("/persons/{personal_id}/voluntary", response_model=Registered,
+             status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
+        Action.PERSON_REGISTER)], body: VoluntaryIn) -> Registered:
+    """At the SI office (a clerk): a registered person starts voluntary SI (TK1-TS), e.g.
+    someone whose job ended; ``POST /persons`` with ``voluntary`` is for a person not yet
+    registered, ``/me/voluntary`` for the citizen themself. Refused (422, why) while they
+    participate or for a start inside an earlier period; 409 for a ministry's person."""
+    person_id = g.person(personal_id)  # visible to the clerk (province, realm); logged
+    start = VoluntaryStart(body.income, body.support_group,
+                           Period.parse(body.from_month) if body.from_month else None)
+    try:
+        result = begin_voluntary(session=g.session, person_id=person_id,
+                                 personal_id=personal_id, voluntary=start)
+    except ValidationError as exc:  # its checks read the person's periods: logged, refused
+        raise g.refuse(_renamed(exc, JOIN_FIELDS), "refused", (person_id,)) from None
+    except ConflictError as exc:
+        raise g.refuse(exc, "refused", (person_id,)) from None
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 

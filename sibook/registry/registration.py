@@ -129,8 +129,17 @@ def join_voluntary(*, session: Session, personal_id: str, population: Population
                            birth_registration_place=personal_id[:3])
         return register(session=session, person=person, population=population,
                         require_match=True, voluntary=voluntary, today=today)
+    return start_voluntary(session=session, person_id=person_id, personal_id=personal_id,
+                           voluntary=voluntary, today=today)
+
+
+def start_voluntary(*, session: Session, person_id: int, personal_id: str,
+                    voluntary: VoluntaryStart, today: date | None = None) -> dict[str, Any]:
+    """A registered person of the civil realm starts voluntary SI (TK1-TS): from the citizen's
+    own sign-in, or at the SI office (someone whose job ended joins, their book already
+    issued). Refused while they participate, or with a start inside an earlier period."""
     if session.scalar(select(Person.realm).where(Person.person_id == person_id)) != "civil":
-        raise ConflictError("personal_id: your SI is kept by your ministry; ask your unit")
+        raise ConflictError("personal_id: this person's SI is kept by their ministry")
     opened = contributions.open_voluntary_period(
         session=session, person_id=person_id,
         month=voluntary.from_month or Period.of(today or date.today()), income=voluntary.income,

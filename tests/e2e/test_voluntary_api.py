@@ -210,3 +210,25 @@ def test_the_ledger_shows_a_participants_voluntary_months_as_declared(api: Api) 
             ("voluntary", "paid", FULL), ("voluntary", "partly_paid", 1_000),
             ("voluntary", "unpaid", 0)]
         assert (ledger["summary"]["voluntary_credit"], ledger["summary"]["months"]) == (0, 3)
+
+
+def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
+    """At the SI office: Dũng, registered and never voluntary, starts this month; then he
+    participates, so a second start is refused; a ministry's person is not the civil SI's."""
+    path = "/api/v1/persons/{personal_id}/voluntary"
+    body = {"income": 3_000_000, "support_group": "other"}
+
+    def start(who: Principal, pid: str) -> httpx.Response:
+        r = api.client.post(path.format(personal_id=pid), headers=bearer(who), json=body)
+        assert_conforms(SPEC, "POST", path, r)
+        return r
+
+    r = start(CLERK, DUNG)
+    assert r.status_code == 201, r.text
+    assert r.json()["participant_type"] == "voluntary"
+    assert r.json()["voluntary"]["monthly_payable"] == 660_000 - 66_000  # 22%, less 20% support
+    again = start(CLERK, DUNG)
+    assert again.status_code == 422 and "already participates" in again.text
+    assert start(BINH_SELF, DUNG).status_code == 403
+    assert start(DEFENCE_CLERK, QUAN).status_code == 409
+    assert ("hn-clerk", "person.register", "allowed") in api.log(DUNG)

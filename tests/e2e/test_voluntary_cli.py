@@ -166,3 +166,15 @@ def test_a_date_not_written_yyyy_mm_dd_is_a_usage_error_naming_the_flag(cli: Cli
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["field"] == "--date" and "YYYY-MM-DD" in problem["reason"]
     assert cli.payments() == 0
+
+
+def test_a_registered_person_starts_voluntary_si_at_the_office(cli: Cli) -> None:
+    code, started = cli.run("persons", "voluntary", cli.worker, "--income", "3000000",
+                            "--support", "other")
+    assert code == 0, started
+    assert started["voluntary"]["monthly_payable"] == 660_000 - 66_000
+    code, again = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
+    assert code == 1 and again["errors"][0]["field"] == "personal_id"
+    assert "already participates" in again["errors"][0]["reason"]
+    code, low = cli.run("persons", "voluntary", BINH, "--income", "100")
+    assert code == 1 and low["errors"][0]["field"] == "--income"
