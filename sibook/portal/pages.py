@@ -161,8 +161,10 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], exc: Excepti
     if isinstance(exc, ValidationError):
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
+            # The law's refusal of a support group lists the API's codes: the form has its list.
+            reason = (FORM_ERRORS[(p.field, "")] if p.field == "support_group" else p.reason)
             problems.setdefault(p.field if p.field in FIELD_LABELS else "", []).append(
-                p.reason if p.field in FIELD_LABELS else str(p))
+                reason if p.field in FIELD_LABELS else str(p))
         return _join_form(request, g, form, problems, status=422)
     if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
         return refused(request, 409, str(exc))
