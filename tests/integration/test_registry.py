@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -251,6 +252,26 @@ def test_a_household_in_no_known_province_is_refused(engine: Engine) -> None:
             code="HN9", address="?", province_code="99",
             members=(HouseholdMemberIn(AN, "chủ hộ"),)))
     assert [p.field for p in err.value.problems] == ["province_code"]
+
+
+@pytest.mark.parametrize(("changes", "fields"), [
+    ({"code": "   ", "address": " "}, ["code", "address"]),
+    ({"members": (HouseholdMemberIn(AN, "  "),)}, ["members[1].relation_to_head"]),
+    ({"members": (HouseholdMemberIn(AN, "con\x07"),)}, ["members[1].relation_to_head"]),
+    ({"province_code": "02"}, ["province_code"]),  # Hà Giang, merged into Tuyên Quang
+])
+def test_a_blank_or_unprintable_household_or_a_closed_province_is_refused(
+    engine: Engine, changes: dict[str, object], fields: list[str],
+) -> None:
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+    household = NewHousehold(code="HN8", address="Số 1 Phố Huế", province_code="01",
+                             members=(HouseholdMemberIn(AN, "chủ hộ"),))
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.add_household(session=s, household=replace(household, **changes))  # type: ignore[arg-type]
+    assert [p.field for p in err.value.problems] == fields
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(HouseholdMember)) == 0
 
 
 def test_a_registry_file_past_the_bound_is_refused_before_it_is_read(
