@@ -74,6 +74,11 @@ def persons_import(
             if not counts["replayed"]:
                 logged(session, Action.PERSON_REGISTER, "persons import", service.person_ids_of(
                     session=session, personal_ids=(p.personal_id for p in batch.persons)))
+                # A household places its members (registered by this file or before it) at an
+                # address and moves them out of any other: a change of their record, logged.
+                logged(session, Action.HOUSEHOLD_ADD, "persons import", service.person_ids_of(
+                    session=session, personal_ids={m.personal_id for h in batch.households
+                                                   for m in h.members}))
     except ValidationError as exc:
         refuse(exc.problems, as_json, {"imported": False})
     except ConflictError as exc:

@@ -123,3 +123,35 @@ def test_the_workers_below_a_raised_minimum_are_listed_and_their_reads_logged(
         assert unknown.exit_code == 1 and json.loads(unknown.stdout)["errors"]
     finally:
         get_settings.cache_clear()
+
+
+def test_a_household_imported_from_a_file_is_logged_for_each_member(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry file's household moves its members (registered before the file, or by it)
+    to an address: a change of their record, logged for each as the API's POST /households
+    logs it."""
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        engine = default_engine()
+        migrate.upgrade(engine)
+        an, other = setup_workers(engine, 2)
+        file = tmp_path / "registry.json"
+        file.write_text(json.dumps({"households": [{
+            "code": "HN-IMP", "address": "Số 1 Phố Huế", "province_code": "01",
+            "members": [{"personal_id": an, "relation_to_head": "chủ hộ"}]}]}),
+            encoding="utf-8")
+        result = runner.invoke(app, ["persons", "import", str(file), "--json"])
+        assert result.exit_code == 0, result.output
+        with unit_of_work(engine) as s:
+            mine = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+                session=s, personal_id=an))
+            theirs = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+                session=s, personal_id=other))
+        assert [(e.actor_kind, e.action, e.route) for e in mine] == [
+            ("operator", "household.add", "cli: sibook persons import")]
+        assert theirs == []
+    finally:
+        get_settings.cache_clear()
