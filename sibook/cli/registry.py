@@ -44,8 +44,9 @@ def persons_list(
         with unit_of_work(ready_engine()) as session:
             rows = service.list_persons(session=session, limit=limit, employer_code=employer)
             logged(session, Action.PERSON_LIST, "persons list", [r.person_id for r in rows])
-    except ValidationError as exc:
-        refuse(exc.problems, as_json, {"persons": []})
+    except ValidationError as exc:  # an unknown --employer: named by its flag, as elsewhere
+        refuse([Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
+               as_json, {"persons": []})
     data = {
         "persons": [
             {

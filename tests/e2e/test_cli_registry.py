@@ -50,6 +50,13 @@ def test_persons_list_by_employer_shows_only_its_current_workers(seeded: Path) -
     assert persons and all(p["employer"] == code for p in persons)
 
 
+def test_persons_list_of_an_unknown_employer_names_the_flag(seeded: Path) -> None:
+    result = run(seeded, "persons", "list", "--employer", "9999999999", "--json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout) == {"persons": [], "errors": [
+        {"field": "--employer", "reason": "no employer with code 9999999999"}]}
+
+
 def test_employers_list_answers_per_contract(seeded: Path) -> None:
     result = run(seeded, "employers", "list", "--limit", "3", "--json")
     employers = json.loads(result.stdout)["employers"]
