@@ -39,4 +39,5 @@ def _problem(error: ErrorDetails) -> Problem:
     if len(loc) >= 2 and isinstance(loc[1], int):
         row = loc[1] + 1  # people count rows from 1
         loc = [loc[0], *loc[2:]]
-    return Problem(field=".".join(str(p) for p in loc), reason=error["msg"], row=row)
+    # The file itself (not an object at the top): named as a file that is not JSON is.
+    return Problem(field=".".join(str(p) for p in loc) or "file", reason=error["msg"], row=row)

@@ -207,6 +207,16 @@ def test_a_malformed_registry_file_names_row_and_field(tmp_path: Path) -> None:
     assert any(p.field == "persons.full_name" for p in err.value.problems)
 
 
+@pytest.mark.parametrize("content", ["[1, 2]", "null", '"persons"'])
+def test_a_registry_file_that_is_not_an_object_names_the_file(tmp_path: Path,
+                                                              content: str) -> None:
+    path = tmp_path / "registry.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        parse_registry_file(path)
+    assert [p.field for p in err.value.problems] == ["file"]
+
+
 def test_a_relative_who_is_not_registered_is_kept_by_name_and_id(engine: Engine) -> None:
     with unit_of_work(engine) as s:
         service.register_person(session=s, person=binh())  # An, her spouse, is not registered
