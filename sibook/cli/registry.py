@@ -229,8 +229,9 @@ def persons_register(
                 employment=job_start,
                 voluntary=vol,
             )
-            logged(session, Action.PERSON_REGISTER, "persons register", [service.person_id_of(
-                session=session, personal_id=person.personal_id)])
+            # Any realm: a worker is registered into their employer's (``register``).
+            logged(session, Action.PERSON_REGISTER, "persons register", service.person_ids_of(
+                session=session, personal_ids=[person.personal_id]))
     except ValidationError as exc:
         refuse(  # one command line, not a file: no row numbers
             [Problem(field=f"--{_flag(p.field, voluntary=voluntary)}", reason=p.reason)

@@ -252,7 +252,8 @@ def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)
         _count_if_mismatch(g, exc)
         raise ValidationError([dataclasses.replace(p, row=None) for p in exc.problems]
                               ) from None
-    g.logged([service.person_id_of(session=g.session, personal_id=body.personal_id)])
+    # Of the unit's realm (``register``): logged whichever it is.
+    g.logged(service.person_ids_of(session=g.session, personal_ids=[body.personal_id]))
     return WorkerRegistered(**{k: result[k] for k in WorkerRegistered.model_fields
                                if k in result})
 

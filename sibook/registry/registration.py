@@ -7,7 +7,7 @@ the start month, so dues fall due at once) or registers themself for voluntary S
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -69,6 +69,12 @@ def register(
             field="--voluntary",
             reason="a person is registered by an employer or voluntarily, not both",
         )
+    if employment:
+        # A worker is of their employer's realm: a ministry's unit files for its realm's people
+        # only, so a person registered civil by it could never be declared (nor, a civil
+        # unit's worker, be hidden in a ministry's realm).
+        unit = service.employer_by_code(session=session, code=employment.employer_code)
+        person = replace(person, realm=unit.realm)
     today = today or date.today()
     # A number already held (in any realm) is the same 409 before the population database is
     # asked: its answer about the declared identity is for people not yet registered only.

@@ -219,3 +219,23 @@ def test_importing_the_same_file_again_answers_the_first_import(tmp_path: Path) 
     other.write_text(registry.read_text(encoding="utf-8").replace("An Phát", "An Phát 2"),
                      encoding="utf-8")
     assert run(db, "persons", "import", str(other), "--json").returncode == 1
+
+
+def test_a_worker_registered_by_a_ministrys_unit_is_of_its_realm(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    added = run(db, "employers", "add", "--code", "0101234567", "--name", "Đơn vị Quân đội",
+                "--province", "01", "--region", "I", "--realm", "defence", "--json")
+    assert added.returncode == 0, added.stdout + added.stderr
+    month = f"{date.today():%Y-%m}"
+    registered = run(db, "persons", "register", "--personal-id", "001089012345", "--name",
+                     "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male",
+                     "--employer", "0101234567", "--salary", "12000000", "--from", month,
+                     "--json")
+    assert registered.returncode == 0, registered.stdout + registered.stderr
+    assert json.loads(registered.stdout)["participant_type"] == "compulsory"
+    # Absent from the civil listing, as the ministries' people are.
+    assert json.loads(run(db, "persons", "list", "--json").stdout) == {"persons": []}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT realm FROM persons").fetchall() == [("defence",)]
+        assert conn.execute("SELECT action FROM access_log").fetchall() == [
+            ("person.register",)]

@@ -18,7 +18,9 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
-from sibook.ids import make_personal_id
+from sibook.ids import make_enterprise_code, make_personal_id
+from sibook.registry import service
+from sibook.registry.domain import NewEmployer
 from tests.e2e.test_access_matrix import (
     OPENAPI,
     PRINCIPALS,
@@ -235,3 +237,27 @@ def test_joining_needs_the_population_database_or_no_open_period(
                            json={"income": 3_000_000})
     assert employed.status_code == 422, employed.text
     assert employed.json()["errors"][0]["field"] == "personal_id"
+
+
+def test_a_ministrys_unit_registers_its_worker_into_its_realm(
+        api: tuple[TestClient, Any]) -> None:
+    """A defence unit files for defence people only: its new worker is of its realm (not civil,
+    which its own start line then could not find), absent for civil clerks, logged."""
+    client, engine = api
+    unit = make_enterprise_code(40)
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=unit, name="Đơn vị Quân đội", province_code="01", region="I", realm="defence"))
+    defence = bearer(PRINCIPALS["defence_clerk"])
+    r = client.post(f"/api/v1/employers/{unit}/workers", headers=defence, json=worker())
+    assert r.status_code == 201, r.text
+    assert_conforms(OPENAPI, "POST", "/api/v1/employers/{code}/workers", r)
+    persons_t, log = metadata.tables["persons"], metadata.tables["access_log"]
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(persons_t.c.realm).where(persons_t.c.personal_id == NEW)
+                        ) == "defence"
+        assert s.scalar(select(func.count()).select_from(log).where(
+            log.c.action == "worker.register", log.c.outcome == "allowed")) == 1
+    assert client.get(f"/api/v1/persons/{NEW}", headers=defence).json()["employer"] == unit
+    assert client.get(f"/api/v1/persons/{NEW}",
+                      headers=bearer(PRINCIPALS["clerk_hanoi"])).status_code == 404
