@@ -32,6 +32,8 @@ VIETNAMESE = "VN"
 # A foreign national's ethnicity: the 54 groups are Vietnam's, and the national code lists
 # (e.g. the population database's) give foreigners this one entry after them.
 FOREIGNER = "Người nước ngoài"
+# Unicode categories no stored text may hold (besides the C0 and C1 controls): see text_problem.
+UNPRINTABLE = frozenset({"Cf", "Zl", "Zp", "Cs"})
 
 
 @dataclass(frozen=True)
@@ -198,10 +200,12 @@ def text_problem(value: str | None, limit: int) -> str | None:
         return None
     if len(value) > limit:
         return f"is {len(value)} characters long; at most {limit}"
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 or unicodedata.category(c) == "Cf"
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 or unicodedata.category(c) in UNPRINTABLE
            for c in value):
         # Cf: invisible format characters such as U+202E, which reverses what follows: a
-        # printed name or reason would read other than it is stored.
+        # printed name or reason would read other than it is stored. Zl, Zp: U+2028 and
+        # U+2029 break a line as a newline does. Cs: a lone surrogate, which no store or
+        # answer can encode.
         return "must not contain control characters (line breaks, tabs, ...)"
     return None
 

@@ -12,8 +12,13 @@ import pytest
 from sibook.ids import make_personal_id
 from sibook.registry.domain import (
     FOREIGNER,
+    HouseholdMemberIn,
+    NewEmployer,
+    NewHousehold,
     NewPerson,
     RelatedPerson,
+    employer_problems,
+    household_problems,
     person_problems,
     recorded_ethnicity,
 )
@@ -92,3 +97,22 @@ def test_a_foreign_national_of_no_known_group_is_told_both_choices() -> None:
 
 def test_an_ethnicity_too_long_to_store_is_refused_once() -> None:
     assert [f for f, _ in fields(replace(PERSON, ethnicity="K" * 41))] == ["ethnicity"]
+
+
+@pytest.mark.parametrize("name", ["Lê\u2028Văn", "Lê\u2029Văn", "Lê \ud800 Văn", "Lê\u202eVăn",
+                                  "Lê\nVăn"])
+def test_a_name_that_breaks_a_line_or_cannot_be_encoded_is_refused(name: str) -> None:
+    """U+2028 and U+2029 break a printed line as a newline does; a lone surrogate (JSON's
+    "\\ud800") cannot be written to the store or an answer."""
+    found = fields(replace(PERSON, full_name=name))
+    assert found == [("full_name", "must not contain control characters (line breaks, tabs, "
+                                   "...)")]
+
+
+def test_an_employer_or_household_name_that_breaks_a_line_is_refused() -> None:
+    employer = NewEmployer(code="0101234567", name="Công ty\u2028An", province_code="01",
+                           region="I")
+    assert [p.field for p in employer_problems(employer)] == ["name"]
+    household = NewHousehold(code="HN1", address="Phố\u2029Huế", province_code="01",
+                             members=(HouseholdMemberIn(AN, "chủ hộ"),))
+    assert [p.field for p in household_problems(household)] == ["address"]
