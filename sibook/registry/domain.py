@@ -33,7 +33,7 @@ VIETNAMESE = "VN"
 # (e.g. the population database's) give foreigners this one entry after them.
 FOREIGNER = "Người nước ngoài"
 # Unicode categories no stored text may hold (besides the C0 and C1 controls): see text_problem.
-UNPRINTABLE = frozenset({"Cf", "Zl", "Zp", "Cs"})
+UNPRINTABLE = frozenset({"Cf", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -204,8 +204,9 @@ def text_problem(value: str | None, limit: int) -> str | None:
            for c in value):
         # Cf: invisible format characters such as U+202E, which reverses what follows: a
         # printed name or reason would read other than it is stored. Zl, Zp: U+2028 and
-        # U+2029 break a line as a newline does. Cs: a lone surrogate, which no store or
-        # answer can encode.
+        # U+2029 break a line as a newline does. (A lone surrogate never gets here: Pydantic
+        # refuses it in a body or file, and the CLI's argument that is not UTF-8 is a usage
+        # error, exit 2: sibook.cli.main.)
         return "must not contain control characters (line breaks, tabs, ...)"
     return None
 

@@ -93,6 +93,10 @@ def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
 @pytest.mark.parametrize("args", [
     ["persons", "list", "--employer", b"010000000\xff"],
     ["book", "history", b"00108901234\xff"],
+    ["persons", "register", "--personal-id", "001089012399", "--name", b"L\xff",
+     "--birth-date", "1989-03-02", "--sex", "male"],
+    ["employers", "add", "--code", "0101234567", "--name", b"X\xff", "--province", "01",
+     "--region", "I"],
 ])
 def test_an_argument_that_is_not_utf8_is_a_usage_error_not_a_traceback(
         seeded: Path, args: list[str | bytes]) -> None:
