@@ -155,9 +155,12 @@ def _map_errors(app: FastAPI) -> None:
 
 
 def _json_safe(value: Any) -> Any:
-    """``value`` with every non-finite float written as text."""
+    """``value`` with every non-finite float written as text, and every lone surrogate of a
+    string (a JSON escape can name one; UTF-8 cannot carry it) as U+FFFD."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
     if isinstance(value, list):
         return [_json_safe(v) for v in value]
     if isinstance(value, dict):

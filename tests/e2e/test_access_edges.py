@@ -116,6 +116,8 @@ def test_an_employer_sees_its_own_months_of_a_worker_and_their_summary_only(clie
     ("POST", "/api/v1/rules/sickness", {"salary": 1, "days": float("nan"),
                                         "years_contributed": 1}),
     ("POST", "/api/v1/rules/contribution", {"month": "2026-13", "salary": 10_000_000}),
+    # A lone surrogate (a JSON escape can name one) echoed back once made the 422 a 500.
+    ("POST", "/api/v1/rules/contribution", {"month": "2026-01\ud800", "salary": 10_000_000}),
 ])
 def test_bad_input_is_a_422_naming_it(client: Any, method: str, url: str,
                                       body: dict[str, Any] | None) -> None:
