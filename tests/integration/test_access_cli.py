@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from sibook.access import audit
@@ -18,6 +19,18 @@ from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.registry import service as registry
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+
+
+@pytest.fixture
+def operator_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The operator's machine: a migrated SQLite store and a keys dir, as the commands see them."""
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    engine = default_engine()
+    migrate.upgrade(engine)
+    yield engine
+    get_settings.cache_clear()
 
 
 def test_verify_finds_a_single_edited_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,115 +56,94 @@ def test_verify_finds_a_single_edited_row(tmp_path: Path, monkeypatch: pytest.Mo
         get_settings.cache_clear()
 
 
-def test_operator_commands_are_logged_for_the_person(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_operator_commands_are_logged_for_the_person(operator_db: Engine, tmp_path: Path) -> None:
     """What an operator's command reads or changes of a person lands in the same hash-chained
     log as the API's reads, under the operator's account, so the citizen sees it too."""
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_settings.cache_clear()
-    try:
-        runner = CliRunner()
-        engine = default_engine()
-        migrate.upgrade(engine)
-        an, other = setup_workers(engine, 2)
-        (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 10_000_000, "2026-01")]))
-        (tmp_path / "bad.csv").write_bytes(csv_of([(an, "TM", 1_000, "2026-01")]))
-        refused = runner.invoke(app, ["declare", str(tmp_path / "bad.csv"), "--employer",
-                                      EMPLOYER, "--month", "2026-01", "--json"])
-        assert refused.exit_code == 1, refused.output
-        commands = [
-            ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
-            ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
-            ["ledger", "show", an],
-            ["persons", "list", "--limit", "1"],
-            ["book", "export", an, "--pdf", str(tmp_path / "an.pdf")],
-            ["book", "history", an],
-        ]
-        for command in commands:
-            result = runner.invoke(app, [*command, "--json"])
-            assert result.exit_code == 0, (command, result.output)
-        with unit_of_work(engine) as s:
-            mine = audit.entries_for_person(session=s, person_id=registry.person_id_of(
-                session=s, personal_id=an))
-            theirs = audit.entries_for_person(session=s, person_id=registry.person_id_of(
-                session=s, personal_id=other))
-        logged = [(e.actor_kind, e.action, e.route, e.outcome) for e in reversed(mine)]
-        assert [entry[:3] for entry in logged[1:]] == [  # a replay changes nothing: no entry
-            ("operator", "contribution.declare", "cli: sibook declare"),
-            ("operator", "contribution.read", "cli: sibook ledger show"),
-            ("operator", "person.list", "cli: sibook persons list"),
-            ("operator", "book.read", "cli: sibook book export"),
-            ("operator", "book.read", "cli: sibook book history"),
-        ]
-        assert logged[0] == ("operator", "contribution.declare", "cli: sibook declare",
-                             "refused")  # the refused filing read the worker's periods
-        assert {e.actor_id for e in mine} == {operator_id()}
-        assert operator_id().endswith("@" + socket.gethostname())
-        assert theirs == []  # not filed, not listed (the list stopped at one), not read
-        verified = runner.invoke(app, ["audit", "verify", "--json"])
-        assert verified.exit_code == 0 and json.loads(verified.stdout)["entries"] == 6
-    finally:
-        get_settings.cache_clear()
+    engine = operator_db
+    runner = CliRunner()
+    an, other = setup_workers(engine, 2)
+    (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    (tmp_path / "bad.csv").write_bytes(csv_of([(an, "TM", 1_000, "2026-01")]))
+    refused = runner.invoke(app, ["declare", str(tmp_path / "bad.csv"), "--employer",
+                                  EMPLOYER, "--month", "2026-01", "--json"])
+    assert refused.exit_code == 1, refused.output
+    commands = [
+        ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
+        ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER, "--month", "2026-01"],
+        ["ledger", "show", an],
+        ["persons", "list", "--limit", "1"],
+        ["book", "export", an, "--pdf", str(tmp_path / "an.pdf")],
+        ["book", "history", an],
+    ]
+    for command in commands:
+        result = runner.invoke(app, [*command, "--json"])
+        assert result.exit_code == 0, (command, result.output)
+    with unit_of_work(engine) as s:
+        mine = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=an))
+        theirs = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=other))
+    logged = [(e.actor_kind, e.action, e.route, e.outcome) for e in reversed(mine)]
+    assert [entry[:3] for entry in logged[1:]] == [  # a replay changes nothing: no entry
+        ("operator", "contribution.declare", "cli: sibook declare"),
+        ("operator", "contribution.read", "cli: sibook ledger show"),
+        ("operator", "person.list", "cli: sibook persons list"),
+        ("operator", "book.read", "cli: sibook book export"),
+        ("operator", "book.read", "cli: sibook book history"),
+    ]
+    assert logged[0] == ("operator", "contribution.declare", "cli: sibook declare",
+                         "refused")  # the refused filing read the worker's periods
+    assert {e.actor_id for e in mine} == {operator_id()}
+    assert operator_id().endswith("@" + socket.gethostname())
+    assert theirs == []  # not filed, not listed (the list stopped at one), not read
+    verified = runner.invoke(app, ["audit", "verify", "--json"])
+    assert verified.exit_code == 0 and json.loads(verified.stdout)["entries"] == 6
 
 
 def test_the_workers_below_a_raised_minimum_are_listed_and_their_reads_logged(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    get_settings.cache_clear()
-    try:
-        runner = CliRunner()
-        engine = default_engine()
-        migrate.upgrade(engine)
-        an, _ = setup_workers(engine, 2)
-        (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 5_000_000, "2025-12")]))
-        assert runner.invoke(app, ["declare", str(tmp_path / "d02.csv"), "--employer",
-                                   EMPLOYER, "--month", "2025-12"]).exit_code == 0
-        listed = runner.invoke(app, ["ledger", "below-minimum", EMPLOYER, "--month", "2026-01",
-                                     "--json"])
-        assert listed.exit_code == 0, listed.output
-        answer = json.loads(listed.stdout)
-        assert [(w["personal_id"], w["shortfall"]) for w in answer["workers"]] == [
-            (an, 310_000)]
-        shown = runner.invoke(app, ["ledger", "below-minimum", EMPLOYER, "--month", "2025-12"])
-        assert shown.exit_code == 0 and "4,960,000" in shown.stdout and an not in shown.stdout
-        with unit_of_work(engine) as s:
-            routes = [e.route for e in audit.entries_for_person(
-                session=s, person_id=registry.person_id_of(session=s, personal_id=an))]
-        assert routes.count("cli: sibook ledger below-minimum") == 1
-        unknown = runner.invoke(app, ["ledger", "below-minimum", "0000000000", "--json"])
-        assert unknown.exit_code == 1 and json.loads(unknown.stdout)["errors"]
-    finally:
-        get_settings.cache_clear()
+        operator_db: Engine, tmp_path: Path) -> None:
+    engine = operator_db
+    runner = CliRunner()
+    an, _ = setup_workers(engine, 2)
+    (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 5_000_000, "2025-12")]))
+    assert runner.invoke(app, ["declare", str(tmp_path / "d02.csv"), "--employer",
+                               EMPLOYER, "--month", "2025-12"]).exit_code == 0
+    listed = runner.invoke(app, ["ledger", "below-minimum", EMPLOYER, "--month", "2026-01",
+                                 "--json"])
+    assert listed.exit_code == 0, listed.output
+    answer = json.loads(listed.stdout)
+    assert [(w["personal_id"], w["shortfall"]) for w in answer["workers"]] == [
+        (an, 310_000)]
+    shown = runner.invoke(app, ["ledger", "below-minimum", EMPLOYER, "--month", "2025-12"])
+    assert shown.exit_code == 0 and "4,960,000" in shown.stdout and an not in shown.stdout
+    with unit_of_work(engine) as s:
+        routes = [e.route for e in audit.entries_for_person(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=an))]
+    assert routes.count("cli: sibook ledger below-minimum") == 1
+    unknown = runner.invoke(app, ["ledger", "below-minimum", "0000000000", "--json"])
+    assert unknown.exit_code == 1 and json.loads(unknown.stdout)["errors"]
 
 
 def test_a_household_imported_from_a_file_is_logged_for_each_member(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        operator_db: Engine, tmp_path: Path) -> None:
     """A registry file's household moves its members (registered before the file, or by it)
     to an address: a change of their record, logged for each as the API's POST /households
     logs it."""
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_settings.cache_clear()
-    try:
-        runner = CliRunner()
-        engine = default_engine()
-        migrate.upgrade(engine)
-        an, other = setup_workers(engine, 2)
-        file = tmp_path / "registry.json"
-        file.write_text(json.dumps({"households": [{
-            "code": "HN-IMP", "address": "Số 1 Phố Huế", "province_code": "01",
-            "members": [{"personal_id": an, "relation_to_head": "chủ hộ"}]}]}),
-            encoding="utf-8")
-        result = runner.invoke(app, ["persons", "import", str(file), "--json"])
-        assert result.exit_code == 0, result.output
-        with unit_of_work(engine) as s:
-            mine = audit.entries_for_person(session=s, person_id=registry.person_id_of(
-                session=s, personal_id=an))
-            theirs = audit.entries_for_person(session=s, person_id=registry.person_id_of(
-                session=s, personal_id=other))
-        assert [(e.actor_kind, e.action, e.route) for e in mine] == [
-            ("operator", "household.add", "cli: sibook persons import")]
-        assert theirs == []
-    finally:
-        get_settings.cache_clear()
+    engine = operator_db
+    runner = CliRunner()
+    an, other = setup_workers(engine, 2)
+    file = tmp_path / "registry.json"
+    file.write_text(json.dumps({"households": [{
+        "code": "HN-IMP", "address": "Số 1 Phố Huế", "province_code": "01",
+        "members": [{"personal_id": an, "relation_to_head": "chủ hộ"}]}]}),
+        encoding="utf-8")
+    result = runner.invoke(app, ["persons", "import", str(file), "--json"])
+    assert result.exit_code == 0, result.output
+    with unit_of_work(engine) as s:
+        mine = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=an))
+        theirs = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=other))
+    assert [(e.actor_kind, e.action, e.route) for e in mine] == [
+        ("operator", "household.add", "cli: sibook persons import")]
+    assert theirs == []

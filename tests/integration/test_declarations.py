@@ -299,13 +299,8 @@ def test_a_refusal_does_not_tell_where_else_the_worker_is_employed(engine: Engin
     assert "with this employer since 2025-06" in own.value.problems[0].reason
 
 
-def test_an_unnamed_or_misnamed_stranger_learns_nothing_of_their_record(
-        engine: Engine) -> None:
-    """An employer that gives no name, or a wrong one, for a worker it never had is told that
-    the name is missing or wrong, not that the worker is employed elsewhere, pays voluntary
-    SI or has periods after the month: it knows them only by their ID number."""
-    (an,) = setup_workers(engine, 1)
-    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
+def _voluntary_since_september(engine: Engine) -> str:
+    """Bình, registered in September 2025 as a voluntary participant from that month."""
     binh = make_personal_id("001", date(1995, 5, 2), "female", 4321)
     with unit_of_work(engine) as s:
         register(session=s, person=NewPerson(
@@ -314,6 +309,17 @@ def test_an_unnamed_or_misnamed_stranger_learns_nothing_of_their_record(
             population=LocalPopulationRegistry(s), require_match=False,
             voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
             today=date(2025, 9, 15))
+    return binh
+
+
+def test_an_unnamed_or_misnamed_stranger_learns_nothing_of_their_record(
+        engine: Engine) -> None:
+    """An employer that gives no name, or a wrong one, for a worker it never had is told that
+    the name is missing or wrong, not that the worker is employed elsewhere, pays voluntary
+    SI or has periods after the month: it knows them only by their ID number."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
+    binh = _voluntary_since_september(engine)
     # From the voluntary period's first month: refused (a later start would end it instead).
     other = add_other_employer(engine)
     for names in ({an: "", binh: ""}, {an: "Lê Văn Sai", binh: "Lê Thị Sai"}):
@@ -341,14 +347,8 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
     end it), and what they paid for the months after is their credit again. A TM from the
     voluntary period's own first month or earlier is refused, saying why."""
     setup_workers(engine, 0)  # the employer
-    binh = make_personal_id("001", date(1995, 5, 2), "female", 4321)
+    binh = _voluntary_since_september(engine)
     with unit_of_work(engine) as s:
-        register(session=s, person=NewPerson(
-            personal_id=binh, full_name="Trần Thị Bình", birth_date=date(1995, 5, 2),
-            sex="female", birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False,
-            voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
-            today=date(2025, 9, 15))
         person_id = service.registered_id(session=s, personal_id=binh)
         assert person_id is not None
         s.execute(text("INSERT INTO voluntary_payments (person_id, payment_no, amount, "
