@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sibook.access.policy import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import RealmOpt, parse_date
+from sibook.cli.flags import RealmOpt, parse_date, utf8_text
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -211,6 +211,7 @@ def revoke(
 ) -> None:
     """Temporarily revoke one book version; verification then reports it revoked."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
+    reason = utf8_text(reason, "--reason")  # refused before the act is logged as allowed
     person_id = None
     try:
         person_id = _approved(personal_id, realm, "book revoke")

@@ -37,6 +37,15 @@ def finite(value: float | None, flag: str) -> float | None:
     return value
 
 
+def utf8_text(value: str, flag: str) -> str:
+    """Free text checked before the command reads or logs anything: a byte that is no UTF-8
+    character arrives as a lone surrogate, which main() would only catch at the write."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        usage_error(flag, "is not UTF-8 text (it holds a byte such as 0xff that is no "
+                          "character): write it in UTF-8")
+    return value
+
+
 def _realm(value: str) -> str:
     if value not in REALMS:
         usage_error("--realm", f"must be one of {', '.join(REALMS)}, got {value!r}")

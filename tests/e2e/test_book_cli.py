@@ -212,6 +212,28 @@ def test_a_refused_revocation_is_logged_refused_and_the_list_is_the_agencys_only
     assert (home / "keys" / revocations_file("civil")).stat().st_mode & 0o077 == 0
 
 
+def test_a_reason_that_is_not_utf8_is_refused_before_the_act_is_logged(
+        home: Path, exported: tuple[str, Path, Path]) -> None:
+    pid = exported[0]
+    logged = _revocation_acts(home, pid)
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{home / 'sibook.db'}",
+           "SIBOOK_KEYS_DIR": str(home / "keys")}
+    result = subprocess.run([*SIBOOK, "book", "revoke", pid, "--version", "1", "--reason",
+                             b"gian l\xffn", "--json"], capture_output=True, env=env, timeout=180)
+    assert result.returncode == 2, result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "--reason" and "not UTF-8" in problem["reason"]
+    assert _revocation_acts(home, pid) == logged
+
+
+def _revocation_acts(home: Path, pid: str) -> int:
+    with sqlite3.connect(home / "sibook.db") as db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM access_log a JOIN persons p ON p.person_id = a.person_id "
+            "WHERE p.personal_id = ? AND a.route = 'cli: sibook book revoke'", (pid,)).fetchone()
+    return int(count)
+
+
 # The tests below run after the revocation above: version 1 of the exported book is revoked.
 
 def _signer(home: Path, realm: str) -> keys.FileSigner:
