@@ -80,16 +80,23 @@ def declare(
                            staging.person_ids(session.connection()))
         except ValidationError as exc:
             bar.stop()
-            if isinstance(exc, DeclarationRefused):  # rolled back, but the checks read them
-                with unit_of_work(ready_engine()) as session:
-                    logged(session, Action.CONTRIBUTION_DECLARE, "declare", exc.person_ids,
-                           outcome="refused")
+            _log_reads_of_refused(exc)
             _report(exc.problems, as_json)
         except ConflictError as exc:
             bar.stop()
+            _log_reads_of_refused(exc)
             field = "file" if isinstance(exc, ConcurrentFiling) else "--batch"
             refuse([Problem(field=field, reason=str(exc))], as_json, {"accepted": False})
     emit({"accepted": True, **result}, as_json, _show_declaration)
+
+
+def _log_reads_of_refused(exc: Exception) -> None:
+    """A filing refused after its checks ran was rolled back, but the checks read the persons
+    it named: logged as refused."""
+    if isinstance(exc, DeclarationRefused | ConcurrentFiling):
+        with unit_of_work(ready_engine()) as session:
+            logged(session, Action.CONTRIBUTION_DECLARE, "declare", exc.person_ids,
+                   outcome="refused")
 
 
 def _report(problems: list[Problem], as_json: bool) -> NoReturn:

@@ -15,7 +15,12 @@ from sibook.api.days import Day
 from sibook.api.params import AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
-from sibook.contributions.declare import MAX_BATCH, DeclarationRefused, declare
+from sibook.contributions.declare import (
+    MAX_BATCH,
+    ConcurrentFiling,
+    DeclarationRefused,
+    declare,
+)
 from sibook.contributions.job_store import JobStatus
 from sibook.contributions.payments import MAX_PAYMENT, PaymentConflict, post_payment
 from sibook.contributions.schema import (
@@ -110,7 +115,7 @@ def file_declaration(
     try:
         result = declare(session=g.session, data=file.file.read(), file_name=name,
                          employer_code=code, month=period, batch_no=batch)
-    except DeclarationRefused as refused:
+    except (DeclarationRefused, ConcurrentFiling) as refused:
         # Its checks read the persons it named: logged, though nothing changed.
         raise g.refuse(refused, "refused", refused.person_ids) from None
     if not result["replayed"]:

@@ -114,7 +114,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         # The steps after this one are checked against what it changes; a refused filing
         # rolls all of it back.
         staging.set_aside(conn, [p.row for p in found if p.row is not None])
-        with _numbers_not_taken_since_the_look_up():
+        with _numbers_not_taken_since_the_look_up(conn):
             changed.update(staging.apply(conn, employer.employer_id,
                                          employer.occupational_rate_bp, step,
                                          card_group=hi_cards.EMPLOYEE_GROUP))
@@ -153,20 +153,25 @@ _NUMBERED_KEYS = {"pk_si_periods", "pk_ui_periods", "pk_hi_cards"}
 class ConcurrentFiling(ConflictError):
     """Another filing changed the same workers' periods while this one was checked against
     them: nothing of this one is kept (the transaction is aborted), and filing it again
-    checks it against what the other left."""
+    checks it against what the other left. ``person_ids``: whom its checks read, for the
+    access log, as a refused filing's."""
 
-    def __init__(self) -> None:
+    def __init__(self, person_ids: list[int]) -> None:
         super().__init__("another filing changed the same workers at the same time; nothing "
                          "was filed, file again")
+        self.person_ids = person_ids
 
 
 @contextmanager
-def _numbers_not_taken_since_the_look_up() -> Iterator[None]:
+def _numbers_not_taken_since_the_look_up(conn: Connection) -> Iterator[None]:
+    # A savepoint: after the duplicate key PostgreSQL refuses every statement of the
+    # transaction, and the persons read must still be named.
     try:
-        yield
+        with conn.begin_nested():
+            yield
     except IntegrityError as exc:
         if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) in _NUMBERED_KEYS:
-            raise ConcurrentFiling from exc
+            raise ConcurrentFiling(staging.person_ids(conn)) from exc
         raise
 
 

@@ -224,5 +224,7 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
     except ConflictError as exc:
         field = "file" if isinstance(exc, ConcurrentFiling) else "batch"
         with unit_of_work(engine) as session:
+            if isinstance(exc, ConcurrentFiling):  # rolled back, but the checks read them
+                log(exc.person_ids, session, "refused")
             _save(session, replace(job, status="refused",
                                    errors=[{"field": field, "reason": str(exc)}]))

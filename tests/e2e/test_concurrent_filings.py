@@ -66,6 +66,15 @@ def _filings_of(engine: Engine, code: str) -> int:
             "d.employer_id WHERE e.code = :c"), {"c": code}).scalar_one())
 
 
+def _refused_reads_of(engine: Engine, personal_id: str) -> list[str]:
+    """The routes of the refused entries in the worker's access log."""
+    with engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT a.route FROM access_log a JOIN persons p ON p.person_id = a.person_id "
+            "WHERE p.personal_id = :pid AND a.outcome = 'refused' ORDER BY a.seq"),
+            {"pid": personal_id}).scalars())
+
+
 def test_the_filing_that_writes_second_is_a_409(postgres: Engine,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     (an,) = setup_workers(postgres, 1)
@@ -77,6 +86,8 @@ def test_the_filing_that_writes_second_is_a_409(postgres: Engine,
     assert r.status_code == 409, r.text
     assert r.json() == {"errors": [{"reason": CONFLICT}]}
     assert _filings_of(postgres, EMPLOYER) == 0
+    # Its checks read the worker's periods before the conflict: logged, though refused.
+    assert len(_refused_reads_of(postgres, an)) == 1
 
 
 def test_the_command_that_writes_second_exits_1_with_its_json(
@@ -93,3 +104,4 @@ def test_the_command_that_writes_second_exits_1_with_its_json(
     assert json.loads(result.stdout) == {"accepted": False,
                                          "errors": [{"field": "file", "reason": CONFLICT}]}
     assert _filings_of(postgres, EMPLOYER) == 0
+    assert _refused_reads_of(postgres, an) == ["cli: sibook declare"]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sibook.book import issuing, versions
 from sibook.book import service as book_service
 from sibook.contributions import staging
-from sibook.contributions.declare import declare
+from sibook.contributions.declare import ConcurrentFiling, declare
 from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
@@ -413,6 +413,10 @@ def test_two_employers_taking_on_the_same_worker_at_once_file_one_and_refuse_the
     assert isinstance(lost, ConflictError), lost
     assert str(lost) == ("another filing changed the same workers at the same time; nothing "
                          "was filed, file again")
+    with engine.connect() as conn:
+        worker = conn.execute(text("SELECT person_id FROM persons WHERE personal_id = :p"),
+                              {"p": an}).scalar_one()
+    assert isinstance(lost, ConcurrentFiling) and lost.person_ids == [worker]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM declarations")).scalar() == 1
         (period,) = conn.execute(text("SELECT e.code, p.salary_basis FROM si_periods p "
