@@ -161,13 +161,25 @@ def _sheet_cells(r: dict[str, Any]) -> list[str]:
             pair(("unemployment",)), pair(("health",)), KIND.get(r["kind"], r["kind"])]
 
 
+def _units(book: dict[str, Any]) -> dict[str, str]:
+    """Unit code -> "name (code)", from the sheets, which name the units the other tables
+    give by code only (the signed content is not changed for the print's sake)."""
+    return {r["employer_code"]: f"{r['employer_name']} ({r['employer_code']})"
+            for r in book["sheets"] if r.get("employer_code") and r.get("employer_name")}
+
+
 def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
     pdf.ln(4)
+    units = _units(book)
+
+    def unit(code: str | None) -> str:
+        return "—" if code is None else units.get(code, code)
+
     if not book.get("restricted"):  # a restricted book's UI periods are withheld, not none
         _section(pdf, "QUÁ TRÌNH ĐÓNG BẢO HIỂM THẤT NGHIỆP",
                  ["Từ tháng", "Đến tháng", "Số tháng", "Đơn vị", "Tiền lương"],
                  [[_month(u["from"]), _month(u["to"]) if u["to"] else "nay", str(u["months"]),
-                   u["employer_code"] or "—", _vnd(u["salary_basis"])]
+                   unit(u["employer_code"]), _vnd(u["salary_basis"])]
                   for u in book["ui_periods"]])
     _section(pdf, "THẺ BẢO HIỂM Y TẾ",
              ["Mã thẻ", "Mức hưởng", "Từ ngày", "Đến ngày", "Nơi ĐK KCB ban đầu"],
@@ -177,7 +189,7 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
         return
     _section(pdf, "THÁNG ĐƠN VỊ ĐÃ KHẤU TRỪ NHƯNG CHƯA ĐÓNG ĐỦ",
              ["Tháng", "Đơn vị", "Tình trạng", "NLĐ đã bị khấu trừ", "Đơn vị phải đóng / đã đóng"],
-             [[_month(a["month"]), a["employer_code"] or "—",
+             [[_month(a["month"]), unit(a["employer_code"]),
                "chưa đóng" if a["status"] == "unpaid" else "đóng thiếu", _vnd(a["withheld"]),
                f"{_vnd(a['employer_due'])} / {_vnd(a['employer_paid'])}"]
               for a in book["arrears"]])

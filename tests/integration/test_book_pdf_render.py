@@ -133,3 +133,21 @@ def test_benefits_are_listed_and_a_long_unbroken_reason_stays_inside_its_cell() 
     textpage = page.get_textpage()
     right = max(textpage.get_charbox(i)[2] for i in range(textpage.count_chars()))
     assert right <= page.get_width()  # nothing runs off the page
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_the_ui_and_arrears_tables_name_the_unit_the_sheets_name() -> None:
+    """The UI periods and the arrears carry the unit's code only; the print names it, as
+    the sheets do, from the sheets."""
+    book = {**BOOK,
+            "ui_periods": [{"from": "2020-01", "to": None, "months": 83,
+                            "employer_code": "0100000116", "salary_basis": 10_000_000}],
+            "arrears": [{"month": "2026-10", "employer_code": "0100000116", "status": "unpaid",
+                         "withheld": 1_050_000, "employer_due": 3_200_000,
+                         "employer_paid": 0}]}
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST")))
+    text = " ".join(" ".join(pdf[i].get_textpage().get_text_range().split())
+                    for i in range(len(pdf)))  # a long name wraps in its cell
+    assert text.count("Công ty Cổ phần Đồng Á (0100000116)") == 2
