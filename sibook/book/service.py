@@ -34,6 +34,15 @@ def issue_book(*, session: Session, person_id: int, personal_id: str) -> SIBook:
     return book
 
 
+def record_first_versions(*, session: Session, person_ids: list[int], as_of: date) -> None:
+    """Version 1 of the books just issued, as registration leaves them (in the caller's
+    transaction): a later version then shows what changed since, from the start."""
+    for start in range(0, len(person_ids), batch.BATCH):
+        payloads = batch.assemble_many(session=session, as_of=as_of,
+                                       person_ids=person_ids[start:start + batch.BATCH])
+        versions.record_many(session=session, payloads=payloads)
+
+
 def book_of(*, session: Session, person_id: int) -> SIBook | None:
     return session.get(SIBook, person_id)
 

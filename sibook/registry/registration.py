@@ -102,11 +102,12 @@ def register(
                                                 )[-1].card_number
     issued = book.book_of(session=session, person_id=person_id)
     assert issued is not None  # issued by register_person in this transaction
+    first, _ = book.current_version(session=session, person_id=person_id, as_of=today)
     return {
         "personal_id": person.personal_id,
         "book_number": issued.book_number,
         "book_status": issued.status,
-        "book_version": issued.version,
+        "book_version": first.version,
         "participant_type": kind,
         "identity_verified": verified,
         **answer,

@@ -299,8 +299,13 @@ def import_batch(*, session: Session, batch: RegistryBatch,
         apply(
             "employers", row, partial(add_employer, session=session, employer=employer.to_domain())
         )
+    registered: list[int] = []
+
+    def register(person: NewPerson) -> None:
+        registered.append(register_person(session=session, person=person))
+
     for row, person in enumerate(batch.persons, start=1):
-        apply("persons", row, partial(register_person, session=session, person=person.to_domain()))
+        apply("persons", row, partial(register, person.to_domain()))
     for row, household in enumerate(batch.households, start=1):
         apply(
             "households",
@@ -309,6 +314,8 @@ def import_batch(*, session: Session, batch: RegistryBatch,
         )
     if problems:
         raise ValidationError(problems)
+    # After the households: a book's version 1 holds the registration as the file left it.
+    book.record_first_versions(session=session, person_ids=registered, as_of=date.today())
     counts = {"employers": len(batch.employers), "persons": len(batch.persons),
               "households": len(batch.households)}
     if content_hash is not None:
