@@ -34,6 +34,7 @@ router = APIRouter(tags=["access"])
 router.include_router(oidc_client.router)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+OTHER_CITIZEN = "another citizen"  # an access log's actor: never another citizen's ID
 
 
 class TokenOut(BaseModel):
@@ -200,8 +201,16 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
     rows = audit.entries_for_person(session=guard.session, person_id=person_id, limit=limit)
     return AccessLogOut(entries=[
         AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
-                  actor="you" if (r.actor_kind, r.actor_id) == ("citizen", citizen.personal_id)
-                  else r.actor_id,
+                  actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id),
                   action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome)
         for r in rows
     ])
+
+
+def _actor_shown(kind: str, actor_id: str, own_personal_id: str) -> str:
+    """Who acted, as the citizen is shown it: officers, employers and hospitals by their client
+    id; the citizen themself as "you"; another citizen (who tried a number not theirs) without
+    their personal ID, which is their personal data (the agency's auditors read it in full)."""
+    if kind != "citizen":
+        return actor_id
+    return "you" if actor_id == own_personal_id else OTHER_CITIZEN

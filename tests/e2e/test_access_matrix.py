@@ -339,6 +339,20 @@ def test_a_citizen_sees_who_looked_at_their_data_and_nobody_elses(world: World) 
         assert audit.verify(session=s).intact
 
 
+def test_a_citizens_access_log_shows_another_citizens_attempt_without_their_personal_id(
+        world: World) -> None:
+    """A citizen who typed someone else's number is in that person's log (a refused attempt
+    that named them), but their own personal ID is theirs: not shown to the other person."""
+    for prober in (OTHER, HIDDEN):
+        assert world.client.get(f"/api/v1/books/{OWN}", headers=bearer(Citizen(prober, 2))
+                                ).status_code == 404
+    entries = world.client.get("/api/v1/me/access-log", headers=bearer(PRINCIPALS["citizen"])
+                               ).json()["entries"]
+    others = [e for e in entries if e["actor_kind"] == "citizen" and e["actor"] != "you"]
+    assert len(others) >= 2 and {e["outcome"] for e in others} == {"not_found"}
+    assert not any(pid in json.dumps(entries) for pid in (OTHER, HIDDEN))
+
+
 def test_a_soldier_sees_their_book_but_not_their_units_and_pay_month_by_month(
         world: World) -> None:
     soldier = bearer(Citizen(HIDDEN, 2))
