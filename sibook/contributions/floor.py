@@ -59,9 +59,11 @@ def evasion_from(month: Period) -> date:
     return (month + 1).last_day
 
 
-def underpaid(conn: Connection, employer_id: int, region: str, month: Period) -> list[Underpaid]:
+def underpaid(conn: Connection, employer_id: int, region: str, month: Period,
+              realm: str) -> list[Underpaid]:
     """The employer's workers whose open period in ``month`` pays a salary below that month's
-    regional minimum, by personal ID."""
+    regional minimum, by personal ID: those of the unit's ``realm`` only (a ministry's person
+    on a civil unit's record from before units had realms stays absent outside their realm)."""
     minimum = minimum_of(region, month)
     if minimum is None:
         return []
@@ -70,16 +72,18 @@ def underpaid(conn: Connection, employer_id: int, region: str, month: Period) ->
         FROM si_periods s JOIN persons p ON p.person_id = s.person_id
         WHERE s.employer_id = :e AND s.kind IN :kinds AND s.salary_basis < :minimum
           AND s.from_month <= :m AND (s.to_month IS NULL OR s.to_month >= :m)
+          AND p.realm = :realm
         ORDER BY p.personal_id""").bindparams(bindparam("kinds", expanding=True)),
         {"e": employer_id, "kinds": list(_PAID_BY_EMPLOYER), "minimum": minimum,
-         "m": month.index})
+         "m": month.index, "realm": realm})
     return [Underpaid(int(r[0]), r[1], r[2], int(r[3]), minimum) for r in rows]
 
 
 def counts_by_month(conn: Connection, employer_id: int, region: str,
-                    months: list[Period]) -> dict[Period, int]:
-    """How many of the employer's workers are paid below the minimum in each of ``months``:
-    one read of the periods below the highest of those months' minimums (few rows)."""
+                    months: list[Period], realm: str) -> dict[Period, int]:
+    """How many of the employer's workers (of its ``realm``, as ``underpaid`` lists them) are
+    paid below the minimum in each of ``months``: one read of the periods below the highest of
+    those months' minimums (few rows)."""
     minimums = {m: minimum_of(region, m) for m in months}
     known = [v for v in minimums.values() if v is not None]
     counts = dict.fromkeys(months, 0)
@@ -87,12 +91,14 @@ def counts_by_month(conn: Connection, employer_id: int, region: str,
         return counts
     first, last = min(months), max(months)
     periods = conn.execute(text("""
-        SELECT from_month, to_month, salary_basis FROM si_periods
-        WHERE employer_id = :e AND kind IN :kinds AND salary_basis < :highest
-          AND from_month <= :last AND (to_month IS NULL OR to_month >= :first)
+        SELECT s.from_month, s.to_month, s.salary_basis
+        FROM si_periods s JOIN persons p ON p.person_id = s.person_id
+        WHERE s.employer_id = :e AND s.kind IN :kinds AND s.salary_basis < :highest
+          AND s.from_month <= :last AND (s.to_month IS NULL OR s.to_month >= :first)
+          AND p.realm = :realm
         """).bindparams(bindparam("kinds", expanding=True)),
         {"e": employer_id, "kinds": list(_PAID_BY_EMPLOYER), "highest": max(known),
-         "first": first.index, "last": last.index}).all()
+         "first": first.index, "last": last.index, "realm": realm}).all()
     for month, minimum in minimums.items():
         if minimum is None:
             continue

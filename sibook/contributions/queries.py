@@ -91,7 +91,7 @@ def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, An
     with as_field("as_of"):
         months = employer_months(session.connection(), employer.employer_id, as_of)
     underpaid = floor.counts_by_month(session.connection(), employer.employer_id,
-                                      employer.region, [m.month for m in months])
+                                      employer.region, [m.month for m in months], employer.realm)
     return {
         "employer": employer.code,
         "as_of": as_of.isoformat(),
@@ -126,7 +126,8 @@ def below_minimum(*, session: Session, code: str, month: Period
     """The unit's workers paid below the month's regional minimum (``floor``), and their
     internal ids for the access log."""
     employer = registry.employer_by_code(session=session, code=code)
-    workers = floor.underpaid(session.connection(), employer.employer_id, employer.region, month)
+    workers = floor.underpaid(session.connection(), employer.employer_id, employer.region, month,
+                              employer.realm)
     return {
         "employer": employer.code,
         "month": str(month),

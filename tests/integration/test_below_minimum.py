@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from sibook.contributions import queries
 from sibook.contributions.closing import assess_through
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
+from sibook.core.schema import metadata
+from sibook.ids import make_personal_id
+from sibook.registry import service
+from sibook.registry.domain import NewPerson
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 
@@ -44,3 +48,31 @@ def test_a_raised_minimum_lists_the_workers_below_it_until_their_pay_is_adjusted
     assert len(ids) == 1
     assert december["workers"] == [] and december["minimum"] == 4_960_000
     assert march["workers"] == []
+
+
+def test_a_ministry_person_on_a_civil_units_record_is_not_listed(engine: Engine) -> None:
+    """A person of the defence realm whose period with a civil unit predates the units' realms
+    (migration 0012 kept every unit on record civil) stays absent from that unit's list: their
+    name and pay are their ministry's, as everywhere outside their realm."""
+    (low,) = setup_workers(engine, 1)
+    soldier = make_personal_id("001", date(1985, 1, 1), "male", 777)
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(low, "TM", 5_000_000, "2025-11")]),
+                file_name="d.csv", employer_code=EMPLOYER, month=Period(2025, 11))
+        person_id = service.register_person(session=s, person=NewPerson(
+            personal_id=soldier, full_name="Lê Văn Quân", birth_date=date(1985, 1, 1),
+            sex="male", birth_registration_place="001", realm="defence"))
+        s.execute(insert(periods).values(
+            person_id=person_id, seq=1, from_month=Period(2025, 1).index, to_month=None,
+            kind="compulsory", employer_id=service.employer_by_code(
+                session=s, code=EMPLOYER).employer_id,
+            salary_basis=5_000_000, allowances=0, occupational_rate_bp=50))
+    assess_through(lambda: unit_of_work(engine), Period(2026, 1))
+    with unit_of_work(engine) as s:
+        january, ids = queries.below_minimum(session=s, code=EMPLOYER, month=Period(2026, 1))
+        ledger = queries.employer_ledger(session=s, code=EMPLOYER, as_of=date(2026, 1, 31))
+    assert [w["personal_id"] for w in january["workers"]] == [low]
+    assert len(ids) == 1
+    assert ledger["months"][-1]["month"] == "2026-01"
+    assert ledger["months"][-1]["below_minimum"] == 1  # as many as the list shows
