@@ -83,3 +83,17 @@ def test_a_citizen_reads_a_benefit_estimate_of_their_own_book(
     assert client.get(path.format(personal_id=OTHER), headers=me).status_code == 404
     shown = CliRunner().invoke(cli, ["book", "estimate", OWN, "--json"])
     assert shown.exit_code == 0 and json.loads(shown.stdout) == r.json()
+
+
+def test_asking_for_a_version_never_recorded_is_in_the_persons_access_log(
+        api: tuple[TestClient, Any]) -> None:
+    """The officer's request read the person's book (it has no such version): the citizen
+    sees it in their log, as the CLI's ``book show --version`` logs it."""
+    client, engine = api
+    r = client.get(VERSION.format(personal_id=OWN, version=9),
+                   headers=bearer(PRINCIPALS["clerk_hanoi"]))
+    assert r.status_code == 404
+    entries = client.get("/api/v1/me/access-log", headers=bearer(PRINCIPALS["citizen"])
+                         ).json()["entries"]
+    assert [(e["actor"], e["outcome"]) for e in entries if e["route"].endswith("{version}")
+            ] == [("hn-clerk", "refused")]
