@@ -62,10 +62,16 @@ def seed_ledger(conn: Connection, *, seed: int, codes: dict[int, str], today: da
                     f"{codes[employer_id]}:{reference}",
                 )
             )
-            allocations.append((month.index, employer_id, 1, payment_id, amount, paid_on))
+            if employer_id not in late:  # paid in full before the deadline, month by month
+                allocations.append((month.index, employer_id, 1, payment_id, amount, paid_on))
         write(conn, "payments", PAYMENT_COLUMNS, payments)
         write(conn, "payment_allocations", ALLOCATION_COLUMNS, allocations)
         rows += len(entries) + len(payments) + len(allocations)
+    # A late payer's money pays its oldest dues first, as the ledger allocates any payment: a
+    # month's remittance may pay an earlier month still owed, and a later month's money paid
+    # sooner pays before it. Allocated once all its months and payments are written.
+    for employer_id in sorted(late):
+        rows += len(ledger.allocate(conn, employer_id))
     return rows
 
 

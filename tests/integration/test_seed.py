@@ -293,3 +293,21 @@ def test_a_seeded_book_counts_each_ui_month_once(engine: Engine) -> None:
                for pid, b in books.items()}
     assert sum(1 for n in on_record.values() if n) > 100  # UI careers to count
     assert {pid: n for pid, n in counted.items() if n > on_record.get(pid, 0)} == {}
+
+
+def test_seeded_remittances_pay_the_oldest_dues_first(engine: Engine,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A late payer's seeded money is allocated as the ledger allocates it (the earliest money
+    pays the oldest month), so the first real payment leaves the months it does not reach as
+    they were: a 1 VND remittance must not turn paid months unpaid and evasion months paid."""
+    from sibook.contributions import ledger
+    from sibook.seed import ledger as seeded
+
+    monkeypatch.setattr(seeded, "LATE_PAYER_SHARE", 1.0)  # every employer pays late
+    seed(engine=engine, people=300, employers=6, seed=2, today=TODAY)
+    with unit_of_work(engine) as s:
+        conn = s.connection()
+        employers = conn.execute(text(
+            "SELECT DISTINCT employer_id FROM payments ORDER BY employer_id")).scalars().all()
+        assert employers
+        assert {e: ledger.allocate(conn, e) for e in employers} == dict.fromkeys(employers, [])
