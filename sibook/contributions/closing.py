@@ -15,11 +15,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from sibook.contributions import ledger
+from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.registry.store import Employer
 
@@ -81,6 +83,11 @@ def assess_through(session_for: Callable[[], AbstractContextManager[Session]], t
     (``session_for`` opens one; the caller's unit of work commits it). Each employer is
     locked as a filing locks it, and what it owes is read again under the lock, so a filing
     made meanwhile is neither missed nor counted twice."""
+    if through > Period.of(date.today()) + 1:
+        # The ledger is append-only: dues posted for months years ahead would take the
+        # employers' credit and could only be reversed. A filing reaches next month at most.
+        raise ValidationError(field="through", reason=f"{through} is more than a month ahead of "
+                              "today; the assessment reaches next month at most")
     with session_for() as session:
         todo = sorted(unassessed(session.connection(), through))
     months = entries = dues = 0

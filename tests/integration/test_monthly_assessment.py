@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import Engine
 
 from sibook.contributions import queries
@@ -12,6 +13,7 @@ from sibook.contributions.closing import assess_through
 from sibook.contributions.declare import declare
 from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
 
@@ -76,3 +78,18 @@ def test_a_closed_period_is_not_assessed_past_its_end(engine: Engine) -> None:
     assert (done.employers, done.months) == (0, 0)
     assert [m["month"] for m in _months(engine, date(2026, 11, 27))] == [
         "2026-06", "2026-07"]
+
+
+def test_months_more_than_a_month_ahead_are_not_assessed(engine: Engine) -> None:
+    """The ledger is append-only: dues posted years ahead (a mistyped ``--through``) would
+    take the employer's credit and stand as owed forever. As a filing, the assessment reaches
+    at most next month."""
+    _filed_for_june(engine)
+    before = snapshot(engine)
+    next_month = Period.of(date.today()) + 1
+    with pytest.raises(ValidationError) as refused:
+        assess_through(lambda: unit_of_work(engine), next_month + 1)
+    assert refused.value.problems[0].field == "through"
+    assert str(next_month + 1) in refused.value.problems[0].reason
+    assert snapshot(engine) == before
+    assert assess_through(lambda: unit_of_work(engine), next_month).months > 0
