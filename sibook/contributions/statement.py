@@ -99,5 +99,7 @@ def _month(
     days_late = max((end - deadline).days, 0)
     # Evasion is a fact of the month's history (FACTS §3.7: not remedied 60 days after the
     # deadline): a month paid after it became evasion stays marked, its status then "paid".
-    evasion = days_late >= int(law.parameter("evasion_from_day", rules_month).value)
+    # A month never late needs no evasion rule (none is known before the law tables begin).
+    evasion = days_late > 0 and days_late >= int(
+        law.parameter("evasion_from_day", rules_month).value)
     return EmployerMonth(month, due, total_paid, deadline, days_late, interest, evasion)

@@ -222,3 +222,14 @@ def test_money_a_correction_frees_keeps_its_payment_and_date(engine: Engine) -> 
     replay = pay(engine, 1_000, "P2", date(2026, 3, 20))
     assert replay["allocated"] == []  # the 1,000 VND paid nothing: it is credit
     assert replay["credit"] == 1_000
+
+
+def test_a_statement_before_any_deadline_needs_no_late_payment_rule(engine: Engine) -> None:
+    """As of a day before the first late-payment rule in the law tables (2025-07) and before
+    every month's deadline, nothing is late: the months read owed, not refused for want of an
+    interest rate or an evasion day no month needs."""
+    three_months_owed(engine)
+    months = statement(engine, date(2025, 6, 30))["months"]
+    assert [(m["month"], m["status"], m["days_late"], m["interest"], m["evasion"])
+            for m in months] == [  # type: ignore[union-attr]
+        (f"2026-0{n}", "unpaid", 0, 0, False) for n in (1, 2, 3)]
