@@ -214,6 +214,9 @@ def test_importing_the_same_file_again_answers_the_first_import(tmp_path: Path) 
     assert json.loads(first.stdout) == {"imported": True, "employers": 1, "persons": 1,
                                         "households": 0, "replayed": False}
     listed = run(db, "persons", "list", "--json").stdout
+    with sqlite3.connect(db) as conn:  # each book's version 1, recorded by the import
+        assert conn.execute("SELECT person_id, version FROM book_versions").fetchall() == [
+            (1, 1)]
     again = run(db, "persons", "import", str(registry), "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == {**json.loads(first.stdout), "replayed": True}

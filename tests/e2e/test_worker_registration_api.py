@@ -80,6 +80,25 @@ def test_an_employer_registers_its_new_worker(api: tuple[TestClient, Any]) -> No
     assert again.status_code == 409
 
 
+def test_the_book_as_registered_is_version_1(api: tuple[TestClient, Any]) -> None:
+    """Registration records version 1 in its transaction: what changes before the book is
+    first read is version 2, and version 1 still shows the book as it was issued."""
+    client, engine = api
+    r = client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=bearer(
+        PRINCIPALS["employer_a"]), json=worker(full_name="Le Thi Hoa"))
+    assert r.status_code == 201, r.text
+    with unit_of_work(engine) as s:  # the name, corrected before anyone read the book
+        s.execute(metadata.tables["persons"].update()
+                  .where(metadata.tables["persons"].c.personal_id == NEW)
+                  .values(full_name="Lê Thị Hoa"))
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    history = client.get(f"/api/v1/books/{NEW}/versions", headers=clerk).json()["versions"]
+    assert [v["version"] for v in history] == [1, 2]
+    first = client.get(f"/api/v1/books/{NEW}/versions/1", headers=clerk).json()["book"]
+    assert first["header"]["full_name"] == "Le Thi Hoa"
+    assert [row["from"] for row in first["sheets"]] == [THIS_MONTH]
+
+
 @pytest.mark.parametrize(("who", "unit", "status"), [
     ("employer_a", UNIT_B, 403),  # another unit's worker
     ("citizen", UNIT_A, 403),
