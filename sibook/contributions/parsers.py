@@ -110,10 +110,15 @@ def _header(names: list[str], row: int = 1) -> dict[str, int]:
 
 def _canonical(frame: pl.LazyFrame, columns: dict[str, int]) -> pl.LazyFrame:
     """Rows blank in every known column dropped (their numbers are kept by the others), then
-    ``row`` + COLUMNS, stripped. ``frame`` has ``row`` and raw columns ``c<position>``; only
-    those of ``columns`` are read."""
-    cells = {c: pl.col(f"c{at}").str.strip_chars() for c, at in columns.items()}
-    filled = pl.any_horizontal([(v.str.len_bytes() > 0).fill_null(False) for v in cells.values()])
+    ``row`` + COLUMNS, stripped, a blank cell null. ``frame`` has ``row`` and raw columns
+    ``c<position>``; only those of ``columns`` are read.
+
+    A blank cell is an empty one however it is written: unquoted, quoted (``""``, as exports
+    quoting every field write it), spaces, or ``""`` in JSON.
+    """
+    stripped = {c: pl.col(f"c{at}").str.strip_chars() for c, at in columns.items()}
+    cells = {c: pl.when(v.str.len_bytes() > 0).then(v) for c, v in stripped.items()}
+    filled = pl.any_horizontal([v.is_not_null() for v in cells.values()])
     missing = pl.lit(None, dtype=pl.String)
     return frame.filter(filled).select(
         pl.col("row").cast(pl.Int64), *[cells.get(c, missing).alias(c) for c in COLUMNS]

@@ -252,3 +252,24 @@ def test_an_xlsx_month_excel_stored_as_a_date_is_that_month() -> None:
     assert frame["from_month"].to_list() == ["2025-12", "2025-12-15"]
     _, problems = checked(data, "xlsx")
     assert [(p.row, p.field) for p in problems] == [(3, "from_month")]
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt"),
+    [
+        # payroll exports that quote every field write an empty cell as ""
+        (f'"personal_id","case_code","job_title","salary","from_month"\n'
+         f'"{AN}","DC","","9000000",""\n'.encode(), "csv"),
+        (f"personal_id,case_code,job_title,salary,from_month\n{AN},DC, ,9000000,  \n".encode(),
+         "csv"),
+        (json.dumps([{"personal_id": AN, "case_code": "DC", "job_title": "",
+                      "salary": 9_000_000, "from_month": ""}]).encode(), "json"),
+    ],
+)
+def test_a_cell_quoted_empty_or_of_spaces_is_blank(data: bytes, fmt: str) -> None:
+    """A blank from_month is the declared month, and a blank job title keeps the one on
+    record, however the blank is written."""
+    (frame,) = read_frames(data, fmt)
+    typed, problems = check_frame(frame, JAN)
+    assert problems == []
+    assert typed.select("job_title", "from_month").rows() == [(None, JAN.index)]
