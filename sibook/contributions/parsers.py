@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
@@ -293,11 +294,31 @@ def _cell(v: object) -> str:
     return str(v)
 
 
+class _Object(dict[str, object]):
+    """A JSON object that keeps the names of the keys it was given more than once (a plain
+    dict keeps the last value without a word)."""
+
+    def __init__(self, pairs: list[tuple[str, object]]) -> None:
+        super().__init__(pairs)
+        self.repeated = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+
+
+def _repeated_keys(lines: list[dict[str, object]]) -> list[Problem]:
+    """A key given twice in one line is refused, as a column given twice: either value could
+    be the one the employer meant."""
+    return [
+        Problem(field=_name(key), reason=f"the key {key} appears twice", row=n)
+        for n, line in enumerate(lines, start=1)
+        for key in getattr(line, "repeated", [])
+        if _name(key) in COLUMNS
+    ]
+
+
 def _json(data: bytes) -> Iterator[pl.DataFrame]:
     try:
         # Integers stay text, as every cell here: one longer than the 4,300 digits int() takes
         # is then a bad cell on its row, not a crash.
-        doc = json.loads(data.decode("utf-8"), parse_int=str)
+        doc = json.loads(data.decode("utf-8"), parse_int=str, object_pairs_hook=_Object)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(field="file", reason=f"not UTF-8 JSON: {exc}") from exc
     except RecursionError as exc:  # the decoder recurses once per level of nesting
@@ -311,6 +332,8 @@ def _json(data: bytes) -> Iterator[pl.DataFrame]:
         )
     if not lines:
         return  # no lines: ``declare`` says so
+    if repeated := _repeated_keys(lines):
+        raise ValidationError(repeated)
     names = sorted({str(k) for line in lines for k in line})
     columns = _header(names)
     raw = {

@@ -143,6 +143,14 @@ def test_a_column_given_twice_is_refused_naming_it(header: str, reason: str) -> 
     assert problem.field == "salary" and "appears twice" in problem.reason
 
 
+def test_a_json_key_given_twice_in_a_line_is_refused_naming_its_row() -> None:
+    first = json.dumps({"personal_id": AN, "case_code": "TM", "salary": 9_000_000})
+    second = f'{{"personal_id": "{AN}", "case_code": "TM", "salary": 9000000, "salary": 1}}'
+    (problem,) = refusal(f"[{first}, {second}]".encode(), "json")
+    assert (problem.row, problem.field) == (2, "salary")
+    assert problem.reason == "the key salary appears twice"
+
+
 def test_xlsx_cells_under_untitled_columns_and_past_the_header_are_ignored() -> None:
     data = xlsx_of(
         [
