@@ -318,7 +318,8 @@ def _json(data: bytes) -> Iterator[pl.DataFrame]:
     try:
         # Integers stay text, as every cell here: one longer than the 4,300 digits int() takes
         # is then a bad cell on its row, not a crash.
-        doc = json.loads(data.decode("utf-8"), parse_int=str, object_pairs_hook=_Object)
+        # utf-8-sig: Notepad and PowerShell write a byte-order mark, as spreadsheets in CSV
+        doc = json.loads(data.decode("utf-8-sig"), parse_int=str, object_pairs_hook=_Object)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(field="file", reason=f"not UTF-8 JSON: {exc}") from exc
     except RecursionError as exc:  # the decoder recurses once per level of nesting

@@ -91,6 +91,11 @@ def test_a_json_number_with_a_zero_fraction_is_whole_vnd() -> None:
     assert checked(data, "json") == ([(1, 15_000_000)], [])
 
 
+def test_a_json_file_may_begin_with_a_byte_order_mark() -> None:
+    data = json.dumps([{"personal_id": AN, "case_code": "TM", "salary": 15_000_000}]).encode()
+    assert checked(b"\xef\xbb\xbf" + data, "json") == ([(1, 15_000_000)], [])
+
+
 def test_allowances_follow_the_same_forms() -> None:
     frame = next(read_frames(salary_csv("10000000", allowances="2.000.000,00"), "csv"))
     typed, problems = check_frame(frame, JAN)
