@@ -148,9 +148,12 @@ def _csv(source: Source) -> Iterator[pl.DataFrame]:
         row_index_offset=2,  # the header is row 1; Polars counts blank lines, as we want
     )
     lines = 0
+    counts = _field_counts(source)
     try:
         for frame in _canonical(scan, columns).collect_batches(chunk_size=CHUNK_ROWS):
             lines += frame.height
+            if short := _short_rows(frame, columns, counts, len(names)):
+                raise ValidationError(short)
             if frame.height:
                 yield frame
     except pl.exceptions.PolarsError as exc:
@@ -191,6 +194,37 @@ def _header_lines(text: IO[str], lines: list[str]) -> Iterator[str]:
         left -= len(line)
         lines.append(line)
         yield line
+
+
+def _short_rows(
+    frame: pl.DataFrame, columns: dict[str, int], counts: Iterator[tuple[int, int]], width: int
+) -> list[Problem]:
+    """The frame's rows that end before the last column the filing reads: a row cut short is
+    refused, not read as blanks (which would file a retroactive line from the declared month).
+    Polars reads a missing cell as an empty one, so the rows blank in that column are counted
+    again by ``csv``, off the common path; a row may stop before columns the filing ignores.
+    """
+    last = max(columns, key=columns.__getitem__)
+    problems: list[Problem] = []
+    for row in frame.filter(pl.col(last).is_null())["row"].to_list():
+        for n, count in counts:
+            if n == row:
+                if count <= columns[last]:
+                    lacks = min((at, c) for c, at in columns.items() if at >= count)[1]
+                    problems.append(Problem(field=lacks, row=row, reason=f"has no cell: the row "
+                                            f"has {count} fields, the header has {width}"))
+                break
+    return problems
+
+
+def _field_counts(source: Source) -> Iterator[tuple[int, int]]:
+    """(row, number of fields) of each CSV record, the header being row 1; opened only once
+    asked for."""
+    try:
+        with _open(source) as text:
+            yield from ((n, len(r)) for n, r in enumerate(csv.reader(text), start=1))
+    except (UnicodeDecodeError, csv.Error):
+        return  # Polars read the rows asked about: a record past them is not ours to judge
 
 
 def _ragged(source: Source, width: int) -> list[Problem]:

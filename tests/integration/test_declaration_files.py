@@ -216,6 +216,22 @@ def test_a_ragged_csv_row_is_named_by_its_number() -> None:
     assert "truncate_ragged_lines" not in str(problem)
 
 
+def test_a_csv_row_cut_short_of_a_column_the_filing_reads_is_refused_by_its_number() -> None:
+    """A decrease cut before its from_month would otherwise be filed from the declared month."""
+    data = (f"personal_id,case_code,salary,from_month\n{AN},GH,,2025-11\n{AN},GH,\n"
+            f"{AN},GH\n").encode()
+    problems = refusal(data)
+    assert [(p.row, p.field, p.reason) for p in problems] == [
+        (3, "from_month", "has no cell: the row has 3 fields, the header has 4"),
+        (4, "salary", "has no cell: the row has 2 fields, the header has 4"),
+    ]
+
+
+def test_a_csv_row_may_end_before_columns_the_filing_does_not_read() -> None:
+    data = f"personal_id,case_code,salary,,note\n{AN},TM,9000000\n{AN},TM,8000000,,\n".encode()
+    assert checked(data) == ([(2, 9_000_000), (3, 8_000_000)], [])
+
+
 def test_a_missing_salary_on_an_increase_is_one_problem() -> None:
     _, problems = checked(f"personal_id,case_code,salary\n{AN},TM,\n".encode())
     assert [(p.row, p.field) for p in problems] == [(2, "salary")]
