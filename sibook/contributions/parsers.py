@@ -159,7 +159,9 @@ def _csv(source: Source) -> Iterator[pl.DataFrame]:
     except pl.exceptions.PolarsError as exc:
         # Polars names neither the row nor the count; find the ragged rows to say which.
         unreadable = Problem(field="file", reason=f"not a readable UTF-8 CSV: {exc}")
-        raise ValidationError(_ragged(source, len(names)) or [unreadable]) from exc
+        raise ValidationError(
+            _ragged(source, len(names)) or _not_utf8(source) or [unreadable]
+        ) from exc
     if lines == 0:
         raise ValidationError(field="file", reason="the CSV has no lines under its header")
 
@@ -176,7 +178,8 @@ def _csv_header(source: Source) -> tuple[list[str], str]:
         with _open(source) as text:
             names = next(csv.reader(_header_lines(text, lines)), [])
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(field="file", reason=f"not a readable UTF-8 CSV: {exc}") from exc
+        unreadable = Problem(field="file", reason=f"not a readable UTF-8 CSV: {exc}")
+        raise ValidationError(_not_utf8(source) or [unreadable]) from exc
     if not names:
         raise ValidationError(field="file", reason="the CSV is empty")
     return names, "\r" if lines[-1].endswith("\r") else "\n"
@@ -225,6 +228,20 @@ def _field_counts(source: Source) -> Iterator[tuple[int, int]]:
             yield from ((n, len(r)) for n, r in enumerate(csv.reader(text), start=1))
     except (UnicodeDecodeError, csv.Error):
         return  # Polars read the rows asked about: a record past them is not ours to judge
+
+
+def _not_utf8(source: Source) -> list[Problem]:
+    """The first line that is not UTF-8 (a file saved as Windows-1258, UTF-16, ...), by its
+    number in the file: a second pass, only for a refused file. No UTF-8 character holds the
+    byte of a line end, so the bytes split into lines as the text would."""
+    with source.open("rb") if isinstance(source, Path) else io.BytesIO(source) as raw:
+        for n, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return [Problem(field="file", row=n, reason=f"line {n} is not UTF-8 text "
+                                f"(byte {line[exc.start]:#04x}); save the file as CSV UTF-8")]
+    return []
 
 
 def _ragged(source: Source, width: int) -> list[Problem]:

@@ -68,6 +68,17 @@ def test_a_csv_header_ending_in_cr_over_lines_ending_in_lf_is_refused() -> None:
     assert problem.field == "file" and problem.reason.startswith("not a readable UTF-8 CSV")
 
 
+@pytest.mark.parametrize(("lines", "row"), [(1, 2), (3_000, 3_001)])
+def test_a_csv_saved_as_windows_1258_is_refused_naming_its_first_line_not_utf8(
+        lines: int, row: int) -> None:
+    """Found in the header's read-ahead or by Polars far below it, the line is named."""
+    good = f"{AN},GH,,Ha\n" * (lines - 1)
+    data = f"personal_id,case_code,salary,full_name\n{good}{AN},GH,,Hà\n".encode("cp1258")
+    (problem,) = refusal(data)
+    assert (problem.row, problem.field) == (row, "file")
+    assert problem.reason == f"line {row} is not UTF-8 text (byte 0xe0); save the file as CSV UTF-8"
+
+
 def test_a_quoted_column_name_may_span_lines() -> None:
     data = f'personal_id,case_code,salary,"Ghi chú\r\n(note)"\r\n{AN},TM,1,x\r\n'.encode()
     assert checked(data) == ([(2, 1)], [])
