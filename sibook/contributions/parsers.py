@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, time
@@ -68,7 +70,13 @@ def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
 
 
 def _name(cell: str) -> str:
-    name = cell.strip().lower()
+    """The canonical column a header cell names. Case, spaces, hyphens and Vietnamese
+    diacritics aside, as a clerk types them in Excel (``Từ tháng`` is tu_thang, ``From Month``
+    from_month): a column not recognised is ignored, so a retroactive month or the allowances
+    would otherwise be dropped without a word."""
+    letters = unicodedata.normalize("NFD", cell.strip().lower().replace("đ", "d"))
+    bare = "".join(c for c in letters if not unicodedata.combining(c))
+    name = "_".join(re.split(r"[\s_-]+", bare))
     return ALIASES.get(name, name)
 
 

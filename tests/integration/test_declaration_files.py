@@ -156,6 +156,22 @@ def test_a_json_key_given_twice_in_a_line_is_refused_naming_its_row() -> None:
     assert problem.reason == "the key salary appears twice"
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["Số định danh,Phương án,Mức lương,Phụ cấp,Từ tháng",
+     "Personal ID,Case-Code,SALARY,Allowances,From Month"],
+)
+def test_column_names_are_read_whatever_their_case_spacing_or_diacritics(header: str) -> None:
+    """A retroactive month or the allowances under a name typed by hand are not dropped."""
+    data = f"{header}\n{AN},TM,9000000,1000000,2025-12\n".encode()
+    (frame,) = read_frames(data, "csv")
+    typed, problems = check_frame(frame, JAN)
+    assert problems == []
+    assert typed.select("salary", "allowances", "from_month").rows() == [
+        (9_000_000, 1_000_000, Period(2025, 12).index)
+    ]
+
+
 def test_xlsx_cells_under_untitled_columns_and_past_the_header_are_ignored() -> None:
     data = xlsx_of(
         [
