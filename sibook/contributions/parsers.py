@@ -190,6 +190,12 @@ def _csv_header(source: Source) -> tuple[list[str], str]:
         raise ValidationError(_not_utf8(source) or [unreadable]) from exc
     if not names:
         raise ValidationError(field="file", reason="the CSV is empty")
+    # Excel where the decimal mark is a comma (Vietnamese Windows) saves CSV with semicolons:
+    # the header is then one column, and "personal_id is missing" would puzzle whoever sees it.
+    if len(names) == 1 and (mark := next((m for m in ";\t|" if m in names[0]), None)):
+        raise ValidationError(field="header", row=1, reason=f"the columns are separated by "
+                              f"{mark!r}, not commas: save the file as CSV UTF-8 (comma "
+                              "delimited)")
     return names, "\r" if lines[-1].endswith("\r") else "\n"
 
 

@@ -79,6 +79,12 @@ def test_a_csv_saved_as_windows_1258_is_refused_naming_its_first_line_not_utf8(
     assert problem.reason == f"line {row} is not UTF-8 text (byte 0xe0); save the file as CSV UTF-8"
 
 
+def test_a_csv_separated_by_semicolons_is_refused_saying_so() -> None:
+    (problem,) = refusal(f"personal_id;case_code;salary\n{AN};TM;15000000\n".encode())
+    assert (problem.row, problem.field) == (1, "header")
+    assert problem.reason.startswith("the columns are separated by ';', not commas")
+
+
 def test_a_quoted_column_name_may_span_lines() -> None:
     data = f'personal_id,case_code,salary,"Ghi chú\r\n(note)"\r\n{AN},TM,1,x\r\n'.encode()
     assert checked(data) == ([(2, 1)], [])
