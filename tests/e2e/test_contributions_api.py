@@ -198,6 +198,15 @@ def test_a_filing_is_computed_and_a_refiling_changes_nothing(api: Api) -> None:
     assert list(first.json()) == list(again.json()) == list(DeclarationAnswer.model_fields)
 
 
+def test_a_batch_filed_with_other_content_is_a_409_naming_the_batch(api: Api) -> None:
+    api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]))
+    r = api.conforms("POST", FILING, api.file(csv_of([(api.workers[1], "TM", 10_000_000,
+                                                       "2026-01")])))
+    assert r.status_code == 409, r.text
+    (problem,) = r.json()["errors"]
+    assert problem["field"] == "batch" and "file the changes as batch 2" in problem["reason"]
+
+
 def test_a_bad_filing_is_422_with_row_and_column(api: Api) -> None:
     r = api.file(csv_of([(api.workers[0], "TM", 1_000, "2026-01")]))
     assert r.status_code == 422
