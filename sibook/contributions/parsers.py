@@ -168,7 +168,8 @@ def _csv(source: Source) -> Iterator[pl.DataFrame]:
         # Polars names neither the row nor the count; find the ragged rows to say which.
         unreadable = Problem(field="file", reason=f"not a readable UTF-8 CSV: {exc}")
         raise ValidationError(
-            _ragged(source, len(names)) or _not_utf8(source) or [unreadable]
+            _ragged(source, len(names)) or _not_utf8(source) or _unclosed_quote(source)
+            or [unreadable]
         ) from exc
     if lines == 0:
         raise ValidationError(field="file", reason="the CSV has no lines under its header")
@@ -255,6 +256,23 @@ def _not_utf8(source: Source) -> list[Problem]:
             except UnicodeDecodeError as exc:
                 return [Problem(field="file", row=n, reason=f"line {n} is not UTF-8 text "
                                 f"(byte {line[exc.start]:#04x}); save the file as CSV UTF-8")]
+    return []
+
+
+def _unclosed_quote(source: Source) -> list[Problem]:
+    """The row whose quoted cell runs to the end of the file (its closing quote lost), which
+    Polars reports as a cell it cannot parse, with advice on its own settings."""
+    rows = 0
+    try:
+        with _open(source) as text:
+            for _ in csv.reader(text, strict=True):
+                rows += 1
+    except csv.Error as exc:
+        if str(exc) == "unexpected end of data":
+            return [Problem(field="file", row=rows + 1, reason="a quoted cell opened on this row "
+                            'is never closed (a " is missing)')]
+    except UnicodeDecodeError:
+        pass
     return []
 
 

@@ -85,6 +85,14 @@ def test_a_csv_separated_by_semicolons_is_refused_saying_so() -> None:
     assert problem.reason.startswith("the columns are separated by ';', not commas")
 
 
+def test_a_quoted_cell_never_closed_is_refused_naming_the_row_it_opens_on() -> None:
+    data = (f"personal_id,full_name,case_code,salary\n{AN},An,TM,1\n{AN},An,TM,2\n"
+            f'{AN},"An,TM,3\n{AN},An,TM,4\n').encode()
+    (problem,) = refusal(data)
+    assert (problem.row, problem.field) == (4, "file")
+    assert problem.reason == 'a quoted cell opened on this row is never closed (a " is missing)'
+
+
 def test_a_quoted_column_name_may_span_lines() -> None:
     data = f'personal_id,case_code,salary,"Ghi chú\r\n(note)"\r\n{AN},TM,1,x\r\n'.encode()
     assert checked(data) == ([(2, 1)], [])
