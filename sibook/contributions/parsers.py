@@ -189,6 +189,9 @@ def _csv_header(source: Source) -> tuple[list[str], str]:
     except (UnicodeDecodeError, csv.Error) as exc:
         unreadable = Problem(field="file", reason=f"not a readable UTF-8 CSV: {exc}")
         raise ValidationError(_not_utf8(source) or [unreadable]) from exc
+    if not names and lines:
+        raise ValidationError(field="header", row=1, reason="is a blank line; the first line "
+                              "must be the column names")
     if not names:
         raise ValidationError(field="file", reason="the CSV is empty")
     # Excel where the decimal mark is a comma (Vietnamese Windows) saves CSV with semicolons:

@@ -219,6 +219,12 @@ def test_blank_csv_lines_are_skipped_keeping_line_numbers() -> None:
     assert [(p.row, p.field) for p in problems] == [(5, "salary")]
 
 
+def test_a_csv_beginning_with_a_blank_line_is_refused_for_it_not_as_empty() -> None:
+    (problem,) = refusal(f"\r\npersonal_id,case_code,salary\r\n{AN},TM,1\r\n".encode())
+    assert (problem.row, problem.field) == (1, "header")
+    assert problem.reason == "is a blank line; the first line must be the column names"
+
+
 def test_a_csv_of_only_blank_lines_has_no_lines() -> None:
     (problem,) = refusal(b"personal_id,case_code,salary\n,,\n\n")
     assert problem.field == "file" and "no lines" in problem.reason
