@@ -39,6 +39,7 @@ HEADER_CHARS = 65_536  # a CSV header is read at most this far: far beyond 100 c
 # Excel's last row. openpyxl yields a blank row for each missing one, so a row numbered far past
 # it would be a stall made of a few bytes.
 SHEET_ROWS = 1_048_576
+EXCEL_DIGITS = 15  # significant digits of a number in Excel; the stored double has a few more
 
 
 def detect_format(name: str) -> str:
@@ -371,8 +372,11 @@ def _sheet_frame(
 
 
 def _cell(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # Excel stores 10000000 as 10000000.0
+    if isinstance(v, float) and (shown := float(f"{v:.{EXCEL_DIGITS}g}")).is_integer():
+        # Excel stores 10000000 as 10000000.0, and a computed 15000000 * 1.1 as
+        # 16500000.000000002: it shows and computes with 15 significant digits, so the clerk
+        # sees 16,500,000 and that is the amount (a real fraction, 16500000.5, stays one).
+        return str(int(shown))
     if isinstance(v, datetime) and v.time() == time():
         # Excel turns 2026-11 typed into a cell into the date 2026-11-01: that month. Any
         # other day stays a day, which a month column refuses on its row.

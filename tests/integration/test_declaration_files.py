@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from datetime import datetime
 
 import pytest
@@ -292,6 +293,26 @@ def test_an_xlsx_is_read_whole_before_the_filing_takes_its_locks(
                          month=JAN)
     assert result["lines"] == 3
     assert events == (["frame", "lock"] if fmt == "xlsx" else ["lock", "frame"])
+
+
+def test_an_xlsx_salary_computed_by_excel_is_the_amount_it_shows() -> None:
+    """Excel writes 15000000 * 1.1 as 16500000.000000002 (shown 16,500,000); a fraction
+    typed in stays one."""
+    data = xlsx_of([["personal_id", "case_code", "salary"], [AN, "TM", 1.5], [AN, "TM", 2.5]])
+    with zipfile.ZipFile(io.BytesIO(data)) as xlsx:
+        parts = {name: xlsx.read(name) for name in xlsx.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"<v>1.5</v>", b"<v>16500000.000000002</v>").replace(
+        b"<v>2.5</v>", b"<v>16500000.5</v>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as xlsx:
+        for name, part in parts.items():
+            xlsx.writestr(name, part)
+    lines, problems = checked(out.getvalue(), "xlsx")
+    assert lines == [(2, 16_500_000), (3, None)]
+    assert [(p.row, p.field, p.reason) for p in problems] == [
+        (3, "salary", "must be a whole number of VND")
+    ]
 
 
 def test_an_xlsx_month_excel_stored_as_a_date_is_that_month() -> None:
