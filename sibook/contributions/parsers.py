@@ -416,6 +416,8 @@ def _json(data: bytes) -> Iterator[pl.DataFrame]:
         raise ValidationError(
             field="file", reason="not a declaration: JSON nested too deeply"
         ) from exc
+    if "lines" in getattr(doc, "repeated", []):  # which list is the filing? either could be
+        raise ValidationError(field="file", reason="the key lines appears twice")
     lines = doc.get("lines") if isinstance(doc, dict) else doc
     if not isinstance(lines, list) or not all(isinstance(x, dict) for x in lines):
         raise ValidationError(

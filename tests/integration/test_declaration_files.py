@@ -173,6 +173,12 @@ def test_column_names_are_read_whatever_their_case_spacing_or_diacritics(header:
     ]
 
 
+def test_a_json_filing_giving_its_lines_twice_is_refused() -> None:
+    line = json.dumps({"personal_id": AN, "case_code": "TM", "salary": 9_000_000})
+    (problem,) = refusal(f'{{"lines": [{line}], "lines": []}}'.encode(), "json")
+    assert (problem.field, problem.reason) == ("file", "the key lines appears twice")
+
+
 def test_xlsx_cells_under_untitled_columns_and_past_the_header_are_ignored() -> None:
     data = xlsx_of(
         [
