@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from sibook.contributions import staging
 from sibook.contributions.declare import ConcurrentFiling, DeclarationRefused, declare
 from sibook.contributions.job_store import UNFINISHED, DeclarationJob, JobStatus
+from sibook.contributions.parsers import detect_format
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -83,6 +84,9 @@ def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period
     The row is committed in ``session`` (the request's) first: every process must find it, and
     on SQLite the job could not begin while the request held the write lock (an officer's
     request takes it to read the unit's province)."""
+    # Refused before anything is recorded; the spool is named by the format, never by the
+    # client's text (a name too long for the disk was a 500 that left the job queued).
+    fmt = detect_format(file_name)
     job = Job(job_id=uuid.uuid4().hex, employer=employer_code, month=str(month))
     _sweep(session)
     session.add(DeclarationJob(job_id=job.job_id, employer_code=employer_code,
@@ -90,7 +94,7 @@ def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period
                                status=job.status, owner=f"{_HOST}:{os.getpid()}"))
     session.commit()
     SPOOL_DIR.mkdir(mode=0o700, exist_ok=True)
-    spool = SPOOL_DIR / f"{job.job_id}{Path(file_name).suffix}"
+    spool = SPOOL_DIR / f"{job.job_id}.{fmt}"
     with spool.open("xb") as out:
         shutil.copyfileobj(upload, out, length=1 << 20)
     with _lock:

@@ -237,6 +237,22 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
     assert sorted(logged) == [(f"client-{EMPLOYER}", "contribution.declare")] * 4
 
 
+@pytest.mark.parametrize("name", ["d02.txt", "d02." + "x" * 300])
+def test_a_large_filing_of_no_known_format_is_422_and_starts_no_job(
+        api: Api, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """An extension too long for the disk was a 500 that left its job queued for good."""
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    r = api.client.post(FILING.format(code=EMPLOYER), headers=api.as_employer(),
+                        data={"month": "2026-01"},
+                        files={"file": (name, csv_of([(api.workers[0], "TM", 8_000_000,
+                                                       "2026-01")]), "text/csv")})
+    assert r.status_code == 422, r.text
+    (problem,) = r.json()["errors"]
+    assert problem["field"] == "file" and problem["reason"].startswith("unknown format")
+    with api.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM declaration_jobs").scalar_one() == 0
+
+
 def test_a_large_filing_that_dies_is_reported_failed_not_left_running(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
