@@ -95,8 +95,16 @@ def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period
     session.commit()
     SPOOL_DIR.mkdir(mode=0o700, exist_ok=True)
     spool = SPOOL_DIR / f"{job.job_id}.{fmt}"
-    with spool.open("xb") as out:
-        shutil.copyfileobj(upload, out, length=1 << 20)
+    try:
+        with spool.open("xb") as out:
+            shutil.copyfileobj(upload, out, length=1 << 20)
+    except OSError:  # a full disk: the job is recorded, and this process lives on to poll
+        _log.exception("declaration job %s: upload not spooled", job.job_id)
+        spool.unlink(missing_ok=True)
+        job = replace(job, status="failed", errors=[DIED])
+        _save(session, job)
+        session.commit()
+        return job
     with _lock:
         _live[job.job_id] = job
     threading.Thread(target=_run, name=f"declaration-{job.job_id}", daemon=True,

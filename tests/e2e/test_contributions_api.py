@@ -253,6 +253,21 @@ def test_a_large_filing_of_no_known_format_is_422_and_starts_no_job(
         assert conn.exec_driver_sql("SELECT count(*) FROM declaration_jobs").scalar_one() == 0
 
 
+def test_a_large_upload_the_disk_cannot_hold_is_reported_failed_not_left_queued(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+
+    def disk_full(*_: Any, **__: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jobs.shutil, "copyfileobj", disk_full)
+    r = api.file(csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers]))
+    assert r.status_code == 202, r.text
+    job = api.finished_job(r.headers["Location"], api.as_employer())
+    assert job["status"] == "failed" and "uploaded again" in job["errors"][0]["reason"]
+    assert list(jobs.SPOOL_DIR.glob(f"{job['job_id']}*")) == []
+
+
 def test_a_large_filing_that_dies_is_reported_failed_not_left_running(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
