@@ -35,7 +35,9 @@ _NEEDS_PAY = sorted({*INCREASES, *ADJUSTMENTS})
 # taken only if all zeros (payroll exports write 15000000.00), after a mark other than the
 # separator. Rust regex has no backreferences, hence one alternative per separator. "15.000"
 # is grouped (15,000 VND), never 15 VND with a fraction: VND amounts have no minor unit.
-_MARKS = {".": ",", ",": ".", " ": ".,", "_": ".,"}  # separator -> decimal marks allowed
+# Separator -> the decimal marks allowed with it; a space may be a no-break one (U+00A0,
+# U+202F), as spreadsheets in Vietnamese or French locales group thousands.
+_MARKS = {".": ",", ",": ".", " ": ".,", "\u00a0": ".,", "\u202f": ".,", "_": ".,"}
 _GROUPED = {sep: rf"[0-9]{{1,3}}(?:[{sep}][0-9]{{3}})+" for sep in _MARKS}
 _WHOLE = rf"^-?(?:[0-9]+|{'|'.join(_GROUPED.values())})$"
 _ZERO_FRACTION = (
@@ -56,7 +58,7 @@ def _vnd(cell: pl.Expr) -> pl.Expr:
         .when(cell.str.contains(_ZERO_FRACTION))
         .then(cell.str.replace(r"[.,]0+$", ""))
     )
-    return digits.str.replace_all(r"[., _]", "").cast(pl.Int64, strict=False)
+    return digits.str.replace_all("[., _\u00a0\u202f]", "").cast(pl.Int64, strict=False)
 
 
 def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[Problem]]:

@@ -66,6 +66,8 @@ def salary_csv(*salaries: str, allowances: str | None = None) -> bytes:
         "15.000.000",
         "15,000,000",
         "15 000 000",
+        "15\u00a0000\u00a0000",  # a spreadsheet's no-break spaces
+        "15\u202f000\u202f000",
         "15_000_000",
         "15000000.00",
         "15000000,0",
