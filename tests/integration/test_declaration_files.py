@@ -353,3 +353,18 @@ def test_a_cell_quoted_empty_or_of_spaces_is_blank(data: bytes, fmt: str) -> Non
     typed, problems = check_frame(frame, JAN)
     assert problems == []
     assert typed.select("job_title", "from_month").rows() == [(None, JAN.index)]
+
+
+@pytest.mark.parametrize(("cell", "hint"), [
+    (AN.lstrip("0"), True),  # 11 or 10 digits: a number that lost its leading zeros
+    (AN[:-1], True),
+    ("12345", False),
+    ("0010890123456", False),
+    ("00108901234x", False),
+])
+def test_an_id_that_lost_its_leading_zeros_is_refused_saying_so(cell: str, hint: bool) -> None:
+    data = f"personal_id,case_code,salary\n{cell},TM,15000000\n".encode()
+    (problem,) = checked(data)[1]
+    assert (problem.row, problem.field) == (2, "personal_id")
+    assert problem.reason.startswith("must be the 12-digit personal ID number")
+    assert ("format the column as text" in problem.reason) is hint
