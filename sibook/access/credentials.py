@@ -43,6 +43,7 @@ from sibook.access.principals import (
 from sibook.access.settings import AccessSettings, get_access_settings
 from sibook.access.store import LoginFailures, PrincipalCredential
 from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.schema import metadata
 
 _hasher = PasswordHasher()
 
@@ -142,8 +143,8 @@ def identity_refused(session: Session, actor: str, now: datetime | None = None) 
 
 def create_client(*, session: Session, client: NewClient) -> str:
     """Store a credential; returns the secret, which is never stored or shown again."""
-    if client.kind == "employer" and not client.unit_code:
-        raise ValidationError(field="unit_code", reason="an employer credential needs a unit code")
+    if client.kind == "employer":
+        _unit_problem(session, client)
     unknown = set(client.roles) - ROLES
     if client.kind == "officer" and (not client.roles or unknown):
         raise ValidationError(field="roles", reason=f"officer roles are {sorted(ROLES)}")
@@ -161,6 +162,22 @@ def create_client(*, session: Session, client: NewClient) -> str:
         roles=",".join(client.roles), active=True))
     session.flush()
     return secret
+
+
+def _unit_problem(session: Session, client: NewClient) -> None:
+    """An employer's credential names a registered unit of its own realm: it reads that
+    unit's workers, and a credential for a unit not (yet) there would act for whoever
+    registers the code later."""
+    if not client.unit_code:
+        raise ValidationError(field="unit_code", reason="an employer credential needs a unit code")
+    employers = metadata.tables["employers"]
+    realm = session.scalar(select(employers.c.realm).where(employers.c.code == client.unit_code))
+    if realm is None:
+        raise ValidationError(field="unit_code", reason=(
+            f"no employer with code {client.unit_code}: register the unit first"))
+    if realm != client.realm:
+        raise ValidationError(field="realm", reason=(
+            f"unit {client.unit_code} is of the {realm} realm, not {client.realm}"))
 
 
 def authenticate_client(*, session: Session, client_id: str, secret: str,

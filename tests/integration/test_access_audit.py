@@ -12,6 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from sibook.access import audit, credentials
 from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
+from sibook.registry import service as registry
+from sibook.registry.domain import NewEmployer
 
 
 def _access(n: int) -> audit.Access:
@@ -119,10 +122,34 @@ def test_a_citizen_sees_only_the_entries_that_name_them(engine: Engine) -> None:
     assert [e.person_id for e in mine] == [3]
 
 
+UNIT = "0100000155"
+
+
+def _unit(engine: Engine, realm: str = "civil") -> None:
+    with unit_of_work(engine) as s:
+        registry.add_employer(session=s, employer=NewEmployer(
+            code=UNIT, name="Công ty An Phát", province_code="01", region="I", realm=realm))
+
+
+@pytest.mark.parametrize("realm", [None, "defence"])
+def test_an_employer_credential_names_a_registered_unit_of_its_realm(
+        engine: Engine, realm: str | None) -> None:
+    if realm is not None:
+        _unit(engine, realm)
+    with unit_of_work(engine) as s, pytest.raises(ValidationError) as refused:
+        credentials.create_client(session=s, client=credentials.NewClient(
+            "acme", "employer", unit_code=UNIT))
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.reason) == (
+        ("unit_code", f"no employer with code {UNIT}: register the unit first") if realm is None
+        else ("realm", f"unit {UNIT} is of the defence realm, not civil"))
+
+
 def test_five_wrong_secrets_lock_a_client_until_the_lock_expires(engine: Engine) -> None:
+    _unit(engine)
     with unit_of_work(engine) as s:
         secret = credentials.create_client(
-            session=s, client=credentials.NewClient("acme", "employer", unit_code="0100000155"))
+            session=s, client=credentials.NewClient("acme", "employer", unit_code=UNIT))
     start = datetime.now(UTC)
     for i in range(5):
         with unit_of_work(engine) as s:
@@ -146,9 +173,10 @@ def test_a_lock_holds_at_the_guessing_address_until_a_spread_attack_locks_everyw
     monkeypatch.setenv("SIBOOK_LOCKOUT_CLIENT_THRESHOLD", "12")  # each try costs an argon2
     get_access_settings.cache_clear()
     request.addfinalizer(get_access_settings.cache_clear)  # runs before the env is restored
+    _unit(engine)
     with unit_of_work(engine) as s:
         secret = credentials.create_client(
-            session=s, client=credentials.NewClient("acme2", "employer", unit_code="0100000155"))
+            session=s, client=credentials.NewClient("acme2", "employer", unit_code=UNIT))
     start = datetime.now(UTC)
 
     def attempt(address: str, key: str, seconds: float) -> bool:
