@@ -68,10 +68,9 @@ def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]
 
 
 def _cap(month: Period) -> int | None:
-    """The SI basis cap in ``month``; None before the law tables."""
+    """The SI basis cap in ``month``; None before the law tables or where no cap was set."""
     try:
-        return int(law.parameter("si_hi_cap_multiplier", month).value
-                   * law.reference_level(month).value)
+        return law.book().si_hi_cap(month).amount
     except law.NoRuleInForce:
         return None
 

@@ -35,7 +35,7 @@ from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.law import Fund
 from sibook.rules import voluntary_dues
-from sibook.rules.contribution import compulsory_terms, shares_under
+from sibook.rules.contribution import capped, compulsory_terms, shares_under
 from sibook.rules.inputs import check_money
 
 ARREAR_STATUSES = ("unpaid", "partly_paid")
@@ -338,7 +338,7 @@ def _shares(index: int, basis: int, region: str, oa_bp: int, kind: str,
     si_cap, ui_cap, rates = terms
     # The amounts depend on the rates and the capped bases only: keyed so, most of a career's
     # pieces (each epoch's caps differ; the rates seldom do) share one computation.
-    return _shares_under(rates, min(basis, si_cap), min(basis, ui_cap))
+    return _shares_under(rates, capped(basis, si_cap), capped(basis, ui_cap))
 
 
 @lru_cache(maxsize=65_536)
@@ -351,10 +351,11 @@ _RATES: list[tuple[int, tuple[tuple[Fund, int, int], ...]]] = []
 
 
 @cache
-def _terms_at(index: int, region: str, oa_bp: int, kind: str) -> tuple[int, int, int] | None:
-    """SI/HI cap, UI cap and the number of the rates in force in a month, or None before the
-    tables begin (asked once per epoch: a refusal builds an exception with its reasons, and
-    most of a long career predates the tables)."""
+def _terms_at(index: int, region: str, oa_bp: int, kind: str
+              ) -> tuple[int | None, int | None, int] | None:
+    """SI/HI cap, UI cap (None: uncapped) and the number of the rates in force in a month, or
+    None before the tables begin (asked once per epoch: a refusal builds an exception with its
+    reasons)."""
     try:
         si_cap, ui_cap, denominator, rates = compulsory_terms(
             Period.from_index(index), region, "reduced" if oa_bp == 30 else "standard",

@@ -58,13 +58,11 @@ class Dues:
         )
 
 
-def caps(month: Period, region: str) -> tuple[int, int]:
-    """(SI/HI cap, UI cap) on a worker's monthly basis in ``region``."""
-    reference = law.reference_level(month).value
-    minimum = law.regional_minimum(region, month).value
-    si = int(law.parameter("si_hi_cap_multiplier", month).value * reference)
-    ui = int(law.parameter("ui_cap_multiplier", month).value * minimum)
-    return si, ui
+def caps(month: Period, region: str) -> tuple[int | None, int | None]:
+    """(SI/HI cap, UI cap) on a worker's monthly basis in ``region``; None where the law set
+    no cap (the payroll SQL then compares with NULL and keeps the basis)."""
+    book = law.book()
+    return book.si_hi_cap(month).amount, book.ui_cap(region, month).amount
 
 
 @lru_cache(maxsize=4096)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cache
 
 from sibook.core.period import Period
-from sibook.law.book import Fact, FundRate, FundRates, LawBook, load_book
+from sibook.law.book import Cap, Fact, FundRate, FundRates, LawBook, load_book
 from sibook.law.tables import LawDataError, LawRow, LawTable, NoRuleInForce, parse_table
 from sibook.law.terms import (
     FUNDS,
@@ -30,7 +30,7 @@ from sibook.law.terms import (
 )
 
 __all__ = [
-    "FUNDS", "OA_RATES", "REGIONS", "SEXES", "SUPPORT_GROUPS", "Fact", "Fund", "FundRate",
+    "FUNDS", "OA_RATES", "REGIONS", "SEXES", "SUPPORT_GROUPS", "Cap", "Fact", "Fund", "FundRate",
     "FundRates", "Kind", "LawBook", "LawDataError", "LawRow", "LawTable", "NoRuleInForce",
     "OaRate", "Region", "Sex", "SupportGroup", "book", "fund_rates", "load_book", "parameter",
     "parse_choice", "parse_table", "reference_level", "regional_minimum",

@@ -59,6 +59,21 @@ class FundRates:
         return next((r for r in self.rates if r.fund == fund), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """The most a monthly salary basis counts for: ``multiplier`` x ``base`` (the amount named
+    ``base_name``); ``amount`` is None in a window where the law set no cap."""
+
+    amount: int | None
+    multiplier: Decimal | None
+    base: int
+    base_name: str
+    rows: tuple[LawRow, ...]
+
+    def of(self, basis: int) -> int:
+        return basis if self.amount is None else min(basis, self.amount)
+
+
 class LawBook:
     """All law tables, loaded and validated once."""
 
@@ -99,6 +114,36 @@ class LawBook:
         checked: Region = parse_choice(region, REGIONS, field="region")
         row = self._tables["regional_minimum"].at(checked, on)
         return Fact(int(row.value("monthly")), row)
+
+    def si_hi_cap(self, on: Period) -> Cap:
+        """SI/HI basis cap: ``si_hi_cap_multiplier`` x the reference level (the minimum common
+        wage, then the base salary, before 2025-07); none before the Law on SI 2006."""
+        reference = self.reference_level(on)
+        row = self._tables["parameters"].at("si_hi_cap_multiplier", on)
+        return _cap(row, reference.value, "reference level", (row, reference.row))
+
+    def ui_cap(self, region: str, on: Period) -> Cap:
+        """UI basis cap. Its base is data: ``ui_cap_multiplier`` x the region's minimum wage in
+        the months it has a row (Law on Employment 2013 Art 58(2)), else
+        ``ui_cap_reference_multiplier`` x the reference level (Law on SI 2006: the minimum
+        common wage); the rows of the two never overlap (checked by the law tables' tests)."""
+        params = self._tables["parameters"]
+        row = params.find("ui_cap_multiplier", on)
+        if row is not None:
+            minimum = self.regional_minimum(region, on)
+            return _cap(row, minimum.value, f"region {region} minimum", (row, minimum.row))
+        row = params.at("ui_cap_reference_multiplier", on)
+        reference = self.reference_level(on)
+        return _cap(row, reference.value, "reference level", (row, reference.row))
+
+    def salary_floor(self, region: str, on: Period) -> Fact[int]:
+        """Lowest basis of an employee: the region's minimum wage where loaded, else
+        ``floor_reference_multiplier`` x the reference level (the minimum common wage)."""
+        checked: Region = parse_choice(region, REGIONS, field="region")
+        if self._tables["regional_minimum"].find(checked, on) is not None:
+            return self.regional_minimum(region, on)
+        row = self._tables["parameters"].at("floor_reference_multiplier", on)
+        return Fact(int(row.value("value") * self.reference_level(on).value), row)
 
     def parameter(self, name: str, on: Period) -> Fact[Decimal]:
         row = self._tables["parameters"].at(name, on)
@@ -174,6 +219,12 @@ class LawBook:
                 return row
         raise NoRuleInForce(table="sickness_days", key=f"{years} years", on=on,
                             first=table.first_month())
+
+
+def _cap(row: LawRow, base: int, base_name: str, rows: tuple[LawRow, ...]) -> Cap:
+    multiplier = row.optional("value")
+    amount = None if multiplier is None else int(multiplier * base)
+    return Cap(amount, multiplier, base, base_name, rows)
 
 
 def load_book() -> LawBook:

@@ -18,6 +18,8 @@ from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
 
 META_COLUMNS = ("key", "valid_from", "valid_to", "source", "provisional", "note")
+# A value cell saying the law set no such value in the row's window (e.g. no cap before 2007).
+NONE = "none"
 
 
 class LawDataError(Exception):
@@ -37,13 +39,19 @@ class LawRow:
     provisional: bool
     note: str = ""
     line: int = 0
+    unset: frozenset[str] = frozenset()  # columns written ``none``: the law set no such value
 
     def value(self, column: str) -> Decimal:
         try:
             return self.values[column]
         except KeyError:
             where = f"{self.table}.csv line {self.line}"
-            raise LawDataError(f"{where}: no value for {column!r}") from None
+            what = "is none in this window" if column in self.unset else "has no value"
+            raise LawDataError(f"{where}: {column!r} {what}") from None
+
+    def optional(self, column: str) -> Decimal | None:
+        """The value, or None where the row says ``none`` (e.g. no cap existed then)."""
+        return None if column in self.unset else self.value(column)
 
     def in_force(self, on: Period) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
@@ -104,6 +112,10 @@ class LawTable:
                 return row
         raise NoRuleInForce(table=self.name, key=key, on=on, first=self.first_month(key))
 
+    def find(self, key: str, on: Period) -> LawRow | None:
+        """The row for ``key`` in force in month ``on``, or None."""
+        return next((r for r in self._by_key.get(key, ()) if r.in_force(on)), None)
+
     def all_at(self, on: Period) -> tuple[LawRow, ...]:
         return tuple(r for r in self.rows if r.in_force(on))
 
@@ -144,13 +156,14 @@ def _parse_row(table: str, line: int, raw: Mapping[str, str | None], value_colum
     if cell("provisional") not in ("true", "false"):
         raise LawDataError(f"{where}: provisional must be true or false")
     values: dict[str, Decimal] = {}
+    unset = frozenset(c for c in value_columns if cell(c) == NONE)
     for column in value_columns:
-        if cell(column):
+        if cell(column) and column not in unset:
             try:
                 values[column] = Decimal(cell(column))
             except InvalidOperation:
                 raise LawDataError(f"{where}: {column}={cell(column)!r} is not a number") from None
-    if not values:
+    if not values and not unset:
         raise LawDataError(f"{where}: no value")
     try:
         valid_from = Period.parse(cell("valid_from"))
@@ -161,7 +174,7 @@ def _parse_row(table: str, line: int, raw: Mapping[str, str | None], value_colum
         raise LawDataError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}")
     return LawRow(table=table, key=key, values=MappingProxyType(values), valid_from=valid_from,
                   valid_to=valid_to, source=source, provisional=cell("provisional") == "true",
-                  note=cell("note"), line=line)
+                  note=cell("note"), line=line, unset=unset)
 
 
 def _check_no_overlap(table: str, rows: tuple[LawRow, ...]) -> None:

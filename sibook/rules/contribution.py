@@ -16,7 +16,7 @@ from typing import Literal
 from sibook.core.errors import ValidationError
 from sibook.core.money import percent_of, round_vnd
 from sibook.core.period import Period
-from sibook.law import FUNDS, Fund, FundRates, Kind, OaRate, book, parse_choice
+from sibook.law import FUNDS, Cap, Fund, FundRates, Kind, NoRuleInForce, OaRate, book, parse_choice
 from sibook.law.terms import OA_RATES, REGIONS, SUPPORT_GROUPS
 from sibook.rules.explain import Explanation, Trail, pct, vnd
 from sibook.rules.inputs import check_money, check_months
@@ -86,18 +86,19 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
     law = book()
     trail = Trail({"month": str(month), "salary": vnd(salary), "region": checked_region,
                    "oa_rate": checked_oa, "kind": kind})
-    minimum = trail.fact(law.regional_minimum(checked_region, month))
+    floor = law.salary_floor(checked_region, month)
+    minimum = trail.fact(floor)
     if check_minimum and salary < minimum:
+        wage = "regional minimum" if floor.row.table == "regional_minimum" else "minimum common"
         raise ValidationError(field="salary", reason=(
-            f"below the regional minimum wage {vnd(minimum)} for region {checked_region} in "
+            f"below the {wage} wage {vnd(minimum)} for region {checked_region} in "
             f"{month}; valid: {vnd(minimum)} or more"))
-    reference, si_cap = si_hi_cap(month, trail)
-    ui_cap = int(trail.fact(law.parameter("ui_cap_multiplier", month)) * minimum)
-    si_basis, ui_basis = min(salary, si_cap), min(salary, ui_cap)
-    trail.step(f"SI/HI basis = min(salary {vnd(salary)}, cap {vnd(si_cap)} = {si_cap // reference}"
-               f" x reference level {vnd(reference)}) = {vnd(si_basis)}")
-    trail.step(f"UI basis = min(salary {vnd(salary)}, cap {vnd(ui_cap)} = {ui_cap // minimum} x "
-               f"region {checked_region} minimum {vnd(minimum)}) = {vnd(ui_basis)}")
+    si_cap, ui_cap = law.si_hi_cap(month), law.ui_cap(checked_region, month)
+    for row in (*si_cap.rows, *ui_cap.rows):
+        trail.use(row)
+    si_basis, ui_basis = si_cap.of(salary), ui_cap.of(salary)
+    trail.step(f"SI/HI basis = {_capped(salary, si_cap)} = {vnd(si_basis)}")
+    trail.step(f"UI basis = {_capped(salary, ui_cap)} = {vnd(ui_basis)}")
     rates = law.fund_rates(kind, month, checked_oa)
     bases = {f: (ui_basis if f == "unemployment" else si_basis) for f in FUNDS}
     employer, employee = _split(rates, bases, trail)
@@ -106,12 +107,24 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
 
 
 
+def _capped(salary: int, cap: Cap) -> str:
+    if cap.amount is None or cap.multiplier is None:
+        return f"salary {vnd(salary)} (no cap in force: {cap.rows[0].source})"
+    return (f"min(salary {vnd(salary)}, cap {vnd(cap.amount)} = {cap.multiplier.normalize():f}"
+            f" x {cap.base_name} {vnd(cap.base)})")
+
+
 def si_hi_cap(month: Period, trail: Trail) -> tuple[int, int]:
     """The reference level and the most any SI/HI basis can be in ``month`` (20 x the
-    reference level today): contributions stop there, so benefits computed on the basis do."""
-    law = book()
-    reference = trail.fact(law.reference_level(month))
-    return reference, int(trail.fact(law.parameter("si_hi_cap_multiplier", month)) * reference)
+    reference level today): contributions stop there, so benefits computed on the basis do.
+    Refuses a month with no cap (before 2007): the callers' rules did not exist then."""
+    cap = book().si_hi_cap(month)
+    for row in cap.rows:
+        trail.use(row)
+    if cap.amount is None:
+        raise NoRuleInForce(table="parameters", key="si_hi_cap_multiplier", on=month,
+                            first=None)
+    return cap.base, cap.amount
 
 def voluntary_dues(*, month: Period, salary: int, support: str | None = None,
                    months_supported: int = 0) -> ContributionResult:
@@ -231,7 +244,12 @@ def compulsory_shares(month: Period, basis: int, region: str, oa_rate: str = "st
     call and a book needs tens of calls; tests/unit/test_rules_shares.py checks both agree)."""
     check_money(basis, "salary")
     si_cap, ui_cap, denominator, rates = compulsory_terms(month, region, oa_rate, kind)
-    return shares_under(denominator, rates, min(basis, si_cap), min(basis, ui_cap))
+    return shares_under(denominator, rates, capped(basis, si_cap), capped(basis, ui_cap))
+
+
+def capped(basis: int, cap: int | None) -> int:
+    """``basis`` limited to ``cap``; None is a month with no cap in force."""
+    return basis if cap is None else min(basis, cap)
 
 
 def compulsory_terms(month: Period, region: str, oa_rate: str = "standard",
@@ -275,9 +293,9 @@ def _apportioned(exact: list[tuple[Fund, int]], denominator: int) -> dict[str, i
     return out
 
 
-# SI/HI cap, UI cap, the rates' common denominator D and, per fund, the employer's and the
-# employee's rate as numerators over D (dong per dong of basis).
-Terms = tuple[int, int, int, tuple[tuple[Fund, int, int], ...]]
+# SI/HI cap, UI cap (None: no cap in force), the rates' common denominator D and, per fund,
+# the employer's and the employee's rate as numerators over D (dong per dong of basis).
+Terms = tuple[int | None, int | None, int, tuple[tuple[Fund, int, int], ...]]
 _TERMS: dict[tuple[object, Period, str, str, str], Terms] = {}
 
 
@@ -287,10 +305,7 @@ def _compulsory_terms(month: Period, region: str, oa_rate: OaRate, kind: Worker)
     law = book()
     key = (law, month, region, oa_rate, kind)
     if key not in _TERMS:
-        minimum = law.regional_minimum(region, month).value
-        reference = law.reference_level(month).value
-        si_cap = int(law.parameter("si_hi_cap_multiplier", month).value * reference)
-        ui_cap = int(law.parameter("ui_cap_multiplier", month).value * minimum)
+        si_cap, ui_cap = law.si_hi_cap(month).amount, law.ui_cap(region, month).amount
         rates = law.fund_rates(kind, month, oa_rate).rates
         ratios = [(r.fund, (r.employer / 100).as_integer_ratio(),
                    (r.employee / 100).as_integer_ratio()) for r in rates]

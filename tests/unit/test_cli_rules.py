@@ -54,7 +54,7 @@ def test_readable_output_shows_the_explanation() -> None:
 
 
 @pytest.mark.parametrize(("args", "flag"), [
-    (["--month", "2019-01", "--salary", "5000000", "--region", "I"], "--month"),
+    (["--month", "1994-12", "--salary", "5000000", "--region", "I"], "--month"),
     (["--month", "2026-01", "--salary", "-1", "--region", "I"], "--salary"),
     (["--month", "2026-01", "--salary", "5000000", "--region", "V"], "--region"),
     (["--month", "2026-01", "--salary", "5000000"], "--region"),
@@ -72,8 +72,8 @@ def test_bad_contribution_input_exits_1_naming_the_flag(args: list[str], flag: s
 
 
 def test_month_before_first_table_names_the_first_known_month() -> None:
-    _, out = run("contribution", "--month", "2019-01", "--salary", "5000000", "--region", "I")
-    assert "2020-01" in out["errors"][0]["reason"]
+    _, out = run("contribution", "--month", "1994-12", "--salary", "5000000", "--region", "I")
+    assert "1995-01" in out["errors"][0]["reason"]
 
 
 @pytest.mark.parametrize("args", [

@@ -66,8 +66,8 @@ def test_voluntary_participants_pay_only_retirement_survivorship() -> None:
 
 def test_asking_before_the_first_table_names_the_month_and_first_known_month() -> None:
     with pytest.raises(NoRuleInForce) as caught:
-        law.regional_minimum("I", on=Period(2019, 6))
-    assert "2019-06" in str(caught.value) and "2020-01" in str(caught.value)
+        law.regional_minimum("I", on=Period(2014, 6))
+    assert "2014-06" in str(caught.value) and "2015-01" in str(caught.value)
 
 
 def test_unknown_region_names_the_valid_regions() -> None:
