@@ -24,7 +24,7 @@ from sibook.book.assemble import (
 from sibook.book.sheets import EmployerInfo, law_epochs, lines_of, pieces, ui_spans
 from sibook.contributions.service import ParticipationRow, UIRow
 from sibook.core.period import Period
-from sibook.rules import voluntary_dues
+from sibook.rules import compulsory_dues, voluntary_dues
 
 HEADER = Header("001089012345", "0101234567", "Nguyễn Thị Hồng", date(1989, 3, 2), "female",
                 "VN", "civil")
@@ -209,3 +209,22 @@ def test_a_defence_or_public_security_book_holds_the_person_and_totals_only(real
     assert book["header"] == {**civil["header"], "realm": realm}
     text = canonical(book).decode()
     assert "Công ty A" not in text and "Kế toán" not in text and "0100000116" not in text
+
+
+def test_a_career_since_1995_shows_the_amounts_of_every_month_in_the_book() -> None:
+    """The law tables reach back to 1995-01 (Decree 12/CP): no line of a 1990s career is left
+    without amounts, and each is what ``sibook rules contribution`` says for its months."""
+    employers = {1: EmployerInfo("TS0000001", "Old Firm", "II"),
+                 2: EmployerInfo("TS0000002", "New Firm", "I")}
+    periods = [ParticipationRow("compulsory", Period(1995, 3), Period(2009, 12), 1, "clerk",
+                                900_000, 0, 0, None),
+               ParticipationRow("compulsory", Period(2010, 1), None, 2, "engineer",
+                                60_000_000, 0, 30, None)]  # the reduced OA/OD rate, capped
+    lines = lines_of(periods, employers, Period(2026, 10))
+    assert lines[0].from_month == Period(1995, 3)
+    assert all(ln.employer_share is not None and ln.employee_share is not None for ln in lines)
+    first = next(ln for ln in lines if ln.from_month <= Period(1997, 6) <= ln.to_month)
+    rules = compulsory_dues(month=Period(1997, 6), salary=900_000, region="II",
+                            check_minimum=False)
+    assert first.employer_share == rules.employer.as_dict()
+    assert first.employee_share == rules.employee.as_dict()

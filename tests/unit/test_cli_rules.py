@@ -152,3 +152,11 @@ def test_late_interest() -> None:
                     "--month", "2026-01")
     # 10,000,000 x 0.03% x 90 = 270,000; day 90 >= 61 -> evasion
     assert code == 0 and out["interest"] == 270_000 and out["evasion"] is True
+
+
+def test_contribution_in_1997_follows_decree_12_cp_and_names_it() -> None:
+    code, out = run("contribution", "--month", "1997-06", "--salary", "1000000", "--region", "I")
+    assert code == 0
+    assert out["employer"]["total"] == 170_000 and out["employee"]["total"] == 60_000
+    assert out["employer"]["unemployment"] == 0
+    assert any("Decree 12/CP" in s for s in out["sources"])
