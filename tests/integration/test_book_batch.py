@@ -80,3 +80,14 @@ def test_issuing_again_without_changes_keeps_each_version(
     assert not any(i.created for i in again) and not created
     assert [i.version.summary() for i in again] == [i.version.summary() for i in first]
     assert single.summary() == first[0].version.summary()
+
+
+def test_seeded_careers_since_the_1990s_show_amounts_in_every_compulsory_sheet_row(
+        engine: Engine, people: list[int]) -> None:
+    """The law tables reach back to 1995-01: no compulsory row of a seeded book is left
+    without its amounts (it showed "—" before 2020)."""
+    with unit_of_work(engine) as s:
+        books = batch.assemble_many(session=s, person_ids=people, as_of=TODAY)
+    rows = [r for book in books.values() for r in book["sheets"] if r["kind"] == "compulsory"]
+    assert min(r["from"] for r in rows) < "2000-01"
+    assert all(r["employer"] is not None and r["employee"] is not None for r in rows)
