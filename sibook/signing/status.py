@@ -290,13 +290,18 @@ def current_lists(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[s
 def published(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str], Signer], *,
               now: datetime | None = None) -> dict[str, Any]:
     """The signed civil list as it is published (re-signed first when stale, as
-    ``current_lists`` does); never another realm's."""
+    ``current_lists`` does, or when signed by a key older than the current one, whose
+    ``signed_at`` may precede the current certificate); never another realm's."""
     current_lists(keys_dir, trust_list, signer_for, realms=(PUBLISHED_REALM,), now=now)
     path = keys_dir / revocations_file(PUBLISHED_REALM)
     if not path.exists():
         raise NotFoundError(f"no {PUBLISHED_REALM} revocation list has been signed yet; run "
                             "`sibook keys refresh-revocations`")
+    signer = signer_for(PUBLISHED_REALM)
     kept, revocations = _read(path, trust_list, PUBLISHED_REALM)
+    if kept["kid"] != signer.key_id.hex():  # signed before a rotation: sign it anew, now
+        renew(path, trust_list, signer, realm=PUBLISHED_REALM, now=now)
+        kept, revocations = _read(path, trust_list, PUBLISHED_REALM)
     # The public form: the same window, each entry by its book hash only (Revocation.published),
     # signed by the same key.
     body = {"entries": sorted((e.published() for e in revocations.entries),
@@ -304,7 +309,6 @@ def published(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str],
             "signed_at": kept["signed_at"]}
     if kept.get("next_update") is not None:  # one not re-signed since lists had it
         body["next_update"] = kept["next_update"]
-    signer = signer_for(PUBLISHED_REALM)
     return {**body, "kid": signer.key_id.hex(),
             "signature": base64.b64encode(signer.sign(_canonical(body))).decode()}
 

@@ -18,6 +18,7 @@ from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import sign_qr
 from sibook.signing.status import RevocationList, revocations_file
+from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import NO_LIST, verify
 from tests.unit.test_signing_support import PASSPHRASE, Agency, book_payload, make_agency, tiny_pdf
 
@@ -272,6 +273,22 @@ def test_the_published_list_is_the_civil_one_only(tmp_path: Path) -> None:
         made.keys_dir, realm, PASSPHRASE), now=T0 + timedelta(hours=1))
     assert signed["entries"] == [] and signed["signed_at"] == "2026-03-01T08:00:00+00:00"
     assert "038059749911" not in json.dumps(signed)
+
+
+def test_the_published_list_after_a_rotation_loads_with_the_new_trust_list(
+        tmp_path: Path) -> None:
+    """Published after a rotation, the list is signed by the new key: it must carry a
+    signed_at the new certificate covers, or every verifier refuses it as signed by a key
+    that could not sign then (its stored signed_at was the old key's)."""
+    made = make_agency(tmp_path / "keys", now=T0)
+    keys.rotate(made.keys_dir, "civil", PASSPHRASE, now=T0 + timedelta(hours=1))
+    trust = TrustList.from_keys_dir(made.keys_dir)
+    later = T0 + timedelta(hours=2)
+    signed = status.published(made.keys_dir, trust, lambda realm: keys.load_signer(
+        made.keys_dir, realm, PASSPHRASE), now=later)
+    out = tmp_path / "published.json"
+    out.write_text(json.dumps(signed), encoding="utf-8")
+    assert RevocationList.load(out, trust).staleness("civil", later) is None
 
 
 def test_a_list_signed_after_its_keys_certificate_expired_is_refused(
