@@ -36,6 +36,7 @@ from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.rw_common import PdfHandler
 from pyhanko.sign import attributes, fields, signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -182,7 +183,10 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
     except Exception as exc:  # noqa: BLE001 - see above
         result.errors.append(f"the signature's unsigned parts cannot be read: {exc}")
     try:  # read lazily by pyHanko: a damaged /Info surfaces only here
-        result.book = _book_info(reader)
+        # As signed: an update appended after the signature (or a changed signed byte) must
+        # not name whose book it is, as a QR whose signature fails names nobody.
+        result.book = _book_info(reader.get_historical_resolver(signature.signed_revision)
+                                 ) if status.intact else None
     except Exception as exc:  # noqa: BLE001 - see above
         result.errors.append(f"the book metadata (/Info) cannot be read: {exc}")
     result.valid = not result.errors
@@ -304,10 +308,16 @@ def _set_book_info(writer: IncrementalPdfFileWriter, book: Mapping[str, Any]) ->
     writer.update_container(info)
 
 
-def _book_info(reader: PdfFileReader) -> dict[str, Any] | None:
-    if "/Info" not in reader.trailer:
+def _book_info(pdf: PdfHandler) -> dict[str, Any] | None:
+    """The ``/SIBook`` metadata of ``pdf`` as of its revision (a reader's latest, or the one a
+    historical resolver stands at)."""
+    trailer = pdf.trailer_view
+    if "/Info" not in trailer:
         return None
-    raw = reader.trailer["/Info"].get(BOOK_INFO_KEY)
+    info = trailer.raw_get("/Info")
+    if isinstance(info, generic.IndirectObject):  # resolved in ``pdf``'s revision
+        info = pdf.get_object(info.reference)
+    raw = info.get(BOOK_INFO_KEY) if isinstance(info, generic.DictionaryObject) else None
     if raw is None:
         return None
     try:

@@ -172,5 +172,5 @@ def test_only_a_genuine_book_is_told_of_a_newer_version(api: tuple[TestClient, A
     revoked = verify(pdf)  # revoked, still the agency's: the newer version is worth knowing
     assert (revoked["valid"], revoked["newer_version"]) == (False, 2)
     forged = verify(_relabelled(pdf, 0))
-    assert forged["valid"] is False and forged["version"] == 0
+    assert forged["valid"] is False and forged["version"] == 1  # as signed, not the 0 written
     assert "newer_version" not in forged  # says nothing of whether OWN has a book

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -129,6 +132,27 @@ def test_content_appended_after_signing_makes_it_invalid(agency: Agency, signed:
     result = validate_pdf(signed + b"\n% appended\n", agency.trust_list)
     assert not result.valid
     assert "the PDF was changed after signing" in result.errors[0]
+
+
+def test_an_update_appended_after_signing_cannot_name_another_persons_book(
+        agency: Agency, signed: bytes) -> None:
+    """The book the answer names is the one signed: an incremental update that rewrites
+    /SIBook after the signature is refused and does not change whose book is named; a
+    changed signed byte names nobody (as a QR whose signature fails)."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed), strict=False)
+    info = writer.trailer["/Info"]
+    info[generic.NameObject("/SIBook")] = generic.TextStringObject(json.dumps(
+        {**book_payload(), "personal_id": "001099999999"}))
+    writer.update_container(info)
+    out = BytesIO()
+    writer.write(out)
+    result = validate_pdf(out.getvalue(), agency.trust_list)
+    assert "the PDF was changed after signing" in result.errors[0]
+    assert result.book is not None and result.book["personal_id"] == "001090001234"
+    altered = signed.replace(b"So bao hiem", b"So bao hieM", 1)
+    assert altered != signed
+    result = validate_pdf(altered, agency.trust_list)
+    assert not result.intact and result.book is None
 
 
 def test_pdf_signed_by_another_agency_is_untrusted(agency: Agency, tmp_path: Path) -> None:
