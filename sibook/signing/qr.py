@@ -34,7 +34,7 @@ from cwt.cose_key_interface import COSEKeyInterface
 from PIL import Image, ImageOps
 
 from sibook.signing import certs
-from sibook.signing._base45 import b45decode, b45encode
+from sibook.signing._base45 import ALPHABET, b45decode, b45encode
 from sibook.signing.keys import Signer
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList, validity_problem
@@ -191,7 +191,7 @@ def _unwrap(text: str) -> bytes:
     try:
         compressed = b45decode(text[len(PREFIX):])
     except ValueError as exc:
-        raise _Refused("not base45: the QR text has characters outside RFC 9285") from exc
+        raise _Refused(_not_base45(text[len(PREFIX):])) from exc
     inflater = zlib.decompressobj()
     try:
         raw = inflater.decompress(compressed, MAX_PAYLOAD)
@@ -204,6 +204,18 @@ def _unwrap(text: str) -> bytes:
     if inflater.unused_data:  # unsigned bytes riding along a genuine QR
         raise _Refused("extra data after the compressed payload")
     return raw
+
+
+def _not_base45(body: str) -> str:
+    """Why ``body`` does not decode: a character outside the alphabet, a length no encoding
+    gives (a text cut short), or a group of characters worth more than its bytes can be."""
+    if set(body) - set(ALPHABET):
+        return "not base45: the QR text has characters outside RFC 9285"
+    if len(body) % 3 == 1:
+        return (f"not base45: the QR text is {len(body)} characters after the prefix, a length "
+                "RFC 9285 never gives (cut short?)")
+    return ("not base45: a group of characters in the QR text stands for a value RFC 9285 "
+            "does not allow")
 
 
 def _headers(sign1: bytes) -> tuple[dict[Any, Any], bytes]:

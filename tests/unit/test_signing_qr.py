@@ -79,6 +79,19 @@ def test_malformed_text_is_refused_with_the_exact_reason(agency: Agency, text: s
     assert not result.valid and result.errors[0].startswith(reason)
 
 
+@pytest.mark.parametrize(("body", "reason"), [
+    ("abc~~", "not base45: the QR text has characters outside RFC 9285"),
+    ("0" * 55, "not base45: the QR text is 55 characters after the prefix, a length RFC 9285 "
+               "never gives (cut short?)"),
+    ("GGW", "not base45: a group of characters in the QR text stands for a value RFC 9285 "
+            "does not allow"),
+])
+def test_text_that_is_not_base45_says_which_way(agency: Agency, body: str, reason: str) -> None:
+    """A QR text cut short, or with a group worth more than two bytes, has only characters of
+    the alphabet: "characters outside RFC 9285" would send the reader looking for none."""
+    assert verify_qr(PREFIX + body, agency.trust_list).errors == [reason]
+
+
 def test_text_without_the_prefix_is_refused_for_a_card_as_for_a_book(agency: Agency) -> None:
     """The same door checks a book's QR and an HI card's: its reason names neither alone (a
     hospital checking a card was told what "a book QR" starts with)."""
