@@ -40,7 +40,7 @@ def verify_card(data: bytes, *, trust_list: TrustList, on: date) -> CardAnswer:
     """The card a QR text (as read from a file or a scanner) carries, and whether it is
     genuine and valid ``on`` that day."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a BOM (Notepad's UTF-8) is no part of the text
     except UnicodeDecodeError:
         return CardAnswer(valid=False, errors=["not QR text: the input is not UTF-8"])
     qr = verify_qr(text.strip(), trust_list)

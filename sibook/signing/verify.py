@@ -63,7 +63,7 @@ def verify(data: bytes, *, trust_list: TrustList, status: RevocationStatus | Non
         result = _verify_pdf(data, trust_list, status)
     else:
         try:
-            text = data.decode("utf-8")
+            text = data.decode("utf-8-sig")  # a BOM (Notepad's UTF-8) is no part of the text
         except UnicodeDecodeError:
             return VerifyResult(valid=False, errors=[
                 "not a PDF and not QR text: the input is neither %PDF- nor UTF-8"])

@@ -41,6 +41,23 @@ def test_valid_qr_text_file_answers_in_the_contract_shape(agency: Agency) -> Non
         True, "qr", "001090001234", 3)
 
 
+def test_qr_text_saved_with_a_byte_order_mark_verifies(agency: Agency) -> None:
+    """Notepad and other editors start a UTF-8 file with a BOM: it is no part of the text, and
+    a genuine QR so saved is not refused for a prefix it visibly has."""
+    from datetime import date
+
+    from sibook.signing.card import verify_card
+
+    bom = "\ufeff".encode()
+    data = bom + (sign_qr(book_payload(), agency.signer) + "\r\n").encode()
+    assert verify(data, trust_list=agency.trust_list).valid
+    card = {**book_payload(), "card_number": "GD4797931234567", "benefit_level": 4,
+            "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
+    answer = verify_card(bom + sign_qr(card, agency.signer).encode(),
+                         trust_list=agency.trust_list, on=date(2026, 6, 1))
+    assert answer.valid, answer.errors
+
+
 def test_hi_card_qr_is_not_a_valid_book(agency: Agency) -> None:
     card = {**book_payload(), "card_number": "GD4797931234567", "benefit_level": 4,
             "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
