@@ -30,7 +30,7 @@ from sibook.cli.output import (
 )
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
-from sibook.core.errors import NotFoundError, SibookError
+from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
 from sibook.signing.certs import common_name
@@ -107,24 +107,32 @@ def verify(
 ) -> None:
     """Check signature, chain, trust list and revocation; exit 1 unless valid."""
     from sibook.signing.verify import verify as check  # PDF libraries load only when used
+    refused: dict[str, ValidationError] = {}  # local lists this trust list cannot check
     try:
         data = file.read_bytes()
         trust = _trust(trust_list)
         revoked = (_published_list(revocations, trust) if revocations else
-                   RevocationList.load_realms(Path(get_settings().keys_dir), trust))
+                   RevocationList.load_realms(Path(get_settings().keys_dir), trust,
+                                              refused=refused))
     except (OSError, SibookError) as exc:
         offline = ("; to verify away from the agency, pass --trust-list FILE (from `sibook "
                    "trust-list export` or GET /api/v1/trust-list)"
                    if trust_list is None and isinstance(exc, NotFoundError) else "")
-        _answer({"valid": False, "personal_id": None, "version": None, "signer": None,
-                 "errors": [f"cannot verify: {exc}{offline}"]}, as_json)
+        _cannot_verify(f"{exc}{offline}", as_json)
     checked = check(data, trust_list=trust, status=revoked, strict=strict)
+    if checked.realm in refused:  # only the list of the book's own realm speaks for it
+        _cannot_verify(str(refused[checked.realm]), as_json)
     result = checked.as_dict()
     if checked.genuine and result["personal_id"] and result["version"]:
         newer = _newer_version(result["personal_id"], result["version"], realm)
         if newer is not None:
             result["newer_version"] = newer
     _answer(result, as_json)
+
+
+def _cannot_verify(reason: str, as_json: bool) -> None:
+    _answer({"valid": False, "personal_id": None, "version": None, "signer": None,
+             "errors": [f"cannot verify: {reason}"]}, as_json)
 
 
 def _published_list(path: Path, trust: TrustList) -> RevocationList:

@@ -227,12 +227,22 @@ class RevocationList:
 
     @classmethod
     def load_realms(cls, keys_dir: Path, trust_list: TrustList,
-                    realms: Iterable[str] = tuple(certs.REALMS)) -> RevocationList:
+                    realms: Iterable[str] = tuple(certs.REALMS), *,
+                    refused: dict[str, ValidationError] | None = None) -> RevocationList:
         """The lists of ``realms`` kept in ``keys_dir``, each checked against its realm's key,
         as one (the agency's own view; personal IDs are national, so a person's versions are
-        in one realm's list only), with each list's freshness."""
-        loaded = [cls.load(keys_dir / revocations_file(realm), trust_list, realm=realm)
-                  for realm in realms]
+        in one realm's list only), with each list's freshness. With ``refused``, a list the
+        trust list cannot check is put there by realm and left out (it then reads as missing)
+        instead of refusing them all: a trust list of one realm checks that realm's books."""
+        loaded = []
+        for realm in realms:
+            try:
+                loaded.append(cls.load(keys_dir / revocations_file(realm), trust_list,
+                                       realm=realm))
+            except ValidationError as exc:
+                if refused is None:
+                    raise
+                refused[realm] = exc
         return cls([e for one in loaded for e in one.entries],
                    freshness=[f for one in loaded for f in one.freshness],
                    by_hash={h: at for one in loaded for h, at in one._by_hash.items()})

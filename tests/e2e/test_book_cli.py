@@ -89,6 +89,26 @@ def test_exported_qr_verifies_offline_with_only_the_trust_list(
     assert not (tmp_path / "none.db").exists()  # verifying offline touches no database
 
 
+def test_a_trust_list_of_the_books_realm_alone_verifies_it_at_the_agency(
+        home: Path, exported: tuple[str, Path, Path], tmp_path: Path) -> None:
+    """The agency's other realms' revocation lists, which that trust list cannot check, say
+    nothing of a civil book: they were a 'cannot verify' for every book. A book of a realm the
+    list does not hold is refused for its own key."""
+    civil = tmp_path / "civil.pem"
+    civil.write_bytes(b"".join(p.read_bytes() for p in [
+        home / "keys" / "root.cert.pem", *sorted((home / "keys").glob("civil.*.cert.pem"))]))
+    result = run(home, "book", "verify", str(exported[2]), "--trust-list", str(civil), "--json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["errors"] == []
+    soldier = person(home, "defence")
+    qr = tmp_path / "soldier.txt"
+    assert run(home, "book", "export", soldier, "--realm", "defence", "--pdf",
+               str(tmp_path / "soldier.pdf"), "--qr", str(qr)).returncode == 0
+    result = run(home, "book", "verify", str(qr), "--trust-list", str(civil), "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["errors"][0].startswith("unknown key id")
+
+
 @pytest.fixture
 def client(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The API of the machine the commands run on (same database and keys)."""
