@@ -232,8 +232,13 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
     a = issuing.agency()
     trust = a.trust_list()
     now = datetime.now(UTC)
-    lists = status.current_lists(a.keys_dir, trust, a.signer, now=now).public()
+    refused: dict[str, ValidationError] = {}  # an altered list speaks for no book of its realm
+    lists = status.current_lists(a.keys_dir, trust, a.signer, now=now, refused=refused).public()
     checked = check(data, trust_list=trust, status=lists, strict=strict, now=now)
+    if checked.realm in refused:  # named by realm: the server's folders are not the public's
+        return {"valid": False, "personal_id": None, "version": None, "signer": None,
+                "errors": [f"cannot verify: the agency's revocation list of the {checked.realm} "
+                           "realm cannot be read or was altered; try again later"]}
     result = checked.as_dict()
     # Only of a genuine book: the names in an altered or foreign file would let anyone ask
     # whether any personal ID has a book.

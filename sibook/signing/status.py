@@ -279,22 +279,31 @@ def change(path: Path, trust_list: TrustList, signer: Signer, *, realm: str,
 
 def current_lists(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str], Signer],
                   *, realms: Iterable[str] = tuple(certs.REALMS),
-                  now: datetime | None = None) -> RevocationList:
+                  now: datetime | None = None,
+                  refused: dict[str, ValidationError] | None = None) -> RevocationList:
     """The realms' lists as the agency holding their keys serves them: each stale or missing
     one re-signed first. One whose key cannot be had (expired certificate, no passphrase,
-    read-only folder) stays as it is, and its staleness then shows in what is verified."""
+    read-only folder) stays as it is, and its staleness then shows in what is verified. With
+    ``refused``, an altered or unreadable list is put there and left out, as in
+    ``RevocationList.load_realms``."""
     at = now or datetime.now(UTC)
     wanted = tuple(realms)
     for realm in wanted:
         path = keys_dir / revocations_file(realm)
-        if RevocationList.load(path, trust_list, realm=realm).staleness(realm, at) is None:
+        try:
+            listed = RevocationList.load(path, trust_list, realm=realm)
+        except ValidationError:
+            if refused is None:
+                raise
+            continue  # refused below, never re-signed
+        if listed.staleness(realm, at) is None:
             continue
         try:
             renew(path, trust_list, signer_for(realm), realm=realm, now=at)
         except (SibookError, OSError) as exc:
             _log.warning("the %s revocation list is stale and cannot be re-signed: %s",
                          realm, exc)
-    return RevocationList.load_realms(keys_dir, trust_list, wanted)
+    return RevocationList.load_realms(keys_dir, trust_list, wanted, refused=refused)
 
 
 def published(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str], Signer], *,

@@ -140,6 +140,32 @@ def test_the_public_verify_endpoint_answers_as_the_cli_does(
     assert body["valid"] is False and body["errors"]
 
 
+def test_an_altered_list_of_another_realm_does_not_stop_the_public_verify(
+        client: TestClient, home: Path, exported: tuple[str, Path, Path]) -> None:
+    """An altered defence list speaks for no civil book: it made every public verify a 422
+    naming the server's keys folder. A defence book is then 'cannot verify', by realm only."""
+    soldier = person(home, "defence")
+    qr = home / "soldier.txt"
+    assert run(home, "book", "export", soldier, "--realm", "defence", "--pdf",
+               str(home / "soldier.pdf"), "--qr", str(qr)).returncode == 0
+    listed = home / "keys" / revocations_file("defence")
+    kept = listed.read_bytes()
+    listed.write_bytes(kept.replace(b'"entries": []', b'"entries": [{"personal_id": '
+                                    b'"038059749911", "version": 9, "reason": "x", '
+                                    b'"revoked_at": "2026-01-01T00:00:00+00:00"}]'))
+    assert listed.read_bytes() != kept
+    try:
+        answer = client.post("/api/v1/verify", files={"file": ("b.txt", exported[2].read_bytes())})
+        assert answer.status_code == 200 and answer.json()["valid"] is True, answer.text
+        answer = client.post("/api/v1/verify", files={"file": ("s.txt", qr.read_bytes())})
+        assert answer.status_code == 200 and str(home) not in answer.text
+        assert answer.json()["errors"] == ["cannot verify: the agency's revocation list of the "
+                                           "defence realm cannot be read or was altered; try "
+                                           "again later"]
+    finally:
+        listed.write_bytes(kept)
+
+
 def test_a_tampered_pdf_exits_1(home: Path, exported: tuple[str, Path, Path]) -> None:
     data = bytearray(exported[1].read_bytes())
     data[len(data) // 3] ^= 0x01
