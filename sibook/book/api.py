@@ -8,10 +8,11 @@ the civil revocation list are public: anyone shown a book must be able to check 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
@@ -30,6 +31,8 @@ from sibook.registry import service as registry
 from sibook.signing import status
 from sibook.signing.card import CardAnswer, verify_card
 from sibook.signing.verify import verify as check
+
+_log = logging.getLogger(__name__)
 
 
 def _only(media_type: str, description: str) -> Responses:
@@ -322,7 +325,13 @@ class SignedRevocationList(BaseModel):
 
 @router.get("/revocations", response_model_exclude_none=True)  # as signed: no nulls added
 def revocations(g: PublicGuard) -> SignedRevocationList:
-    """Only the civil list: the defence and public-security lists are never published."""
+    """Only the civil list: the defence and public-security lists are never published. 503
+    while the agency's list cannot be read or was altered (never published so)."""
     a = issuing.agency()
-    return SignedRevocationList.model_validate(
-        status.published(a.keys_dir, a.trust_list(), a.signer))
+    try:
+        signed = status.published(a.keys_dir, a.trust_list(), a.signer)
+    except ValidationError as exc:  # the server's own file: its folder is in the log, not here
+        _log.warning("the civil revocation list cannot be published: %s", exc)
+        raise HTTPException(503, "the revocation list cannot be published now; try again "
+                                 "later", headers={"Retry-After": "60"}) from None
+    return SignedRevocationList.model_validate(signed)

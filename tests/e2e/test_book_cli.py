@@ -166,6 +166,21 @@ def test_an_altered_list_of_another_realm_does_not_stop_the_public_verify(
         listed.write_bytes(kept)
 
 
+def test_a_damaged_civil_list_is_not_published_nor_its_folder_named(
+        client: TestClient, home: Path, exported: tuple[str, Path, Path]) -> None:
+    """The public revocation list when the agency's file is damaged: a 503 to retry, not a 422
+    whose field is the server's keys folder."""
+    listed = home / "keys" / revocations_file("civil")
+    kept = listed.read_bytes()
+    listed.write_bytes(b"not json")
+    try:
+        answer = client.get("/api/v1/revocations")
+    finally:
+        listed.write_bytes(kept)
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "60"
+    assert str(home) not in answer.text
+
+
 def test_a_tampered_pdf_exits_1(home: Path, exported: tuple[str, Path, Path]) -> None:
     data = bytearray(exported[1].read_bytes())
     data[len(data) // 3] ^= 0x01
