@@ -276,11 +276,8 @@ def import_batch(*, session: Session, batch: RegistryBatch,
     """Employers, persons, then households of one file; any problem rolls back the whole file.
     With the file's ``content_hash``, a file imported before answers that import again
     (``replayed``) and changes nothing."""
-    if content_hash is not None:
-        earlier = session.get(RegistryImport, content_hash)
-        if earlier is not None:
-            return {"employers": earlier.employers, "persons": earlier.persons,
-                    "households": earlier.households, "replayed": True}
+    if content_hash is not None and (earlier := _imported(session, content_hash)) is not None:
+        return earlier
     problems: list[Problem] = []
 
     def apply(section: str, row: int, step: Callable[[], object]) -> None:
@@ -313,6 +310,10 @@ def import_batch(*, session: Session, batch: RegistryBatch,
             partial(add_household, session=session, household=household.to_domain()),
         )
     if problems:
+        # The same file imported at the same moment by another transaction, which PostgreSQL
+        # made this one wait for: its rows are the conflicts, and its import is this one's.
+        if content_hash is not None and (earlier := _imported(session, content_hash)) is not None:
+            return earlier
         raise ValidationError(problems)
     # After the households: a book's version 1 holds the registration as the file left it.
     book.record_first_versions(session=session, person_ids=registered, as_of=date.today())
@@ -322,6 +323,15 @@ def import_batch(*, session: Session, batch: RegistryBatch,
         session.add(RegistryImport(content_hash=content_hash, **counts))
         session.flush()
     return {**counts, "replayed": False}
+
+
+def _imported(session: Session, content_hash: str) -> dict[str, Any] | None:
+    """The answer of the file's earlier import (``replayed``), if it was imported."""
+    earlier = session.get(RegistryImport, content_hash)
+    if earlier is None:
+        return None
+    return {"employers": earlier.employers, "persons": earlier.persons,
+            "households": earlier.households, "replayed": True}
 
 
 @dataclass(frozen=True)

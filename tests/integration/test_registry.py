@@ -350,3 +350,32 @@ def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict
     table = Person if what == "person" else Employer
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(table)) == 1
+
+
+def test_the_same_file_imported_twice_at_once_is_one_import_and_its_replay(
+        engine: Engine, tmp_path: Path) -> None:
+    """A script's retry while its first import still runs: the retry waits for it, then
+    answers that import (``replayed``), as a retry after it would, not its rows as taken."""
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"persons": [{
+        "personal_id": AN, "full_name": "Nguyễn Văn An", "birth_date": "1989-03-02",
+        "sex": "male", "birth_registration_place": "001"}]}), encoding="utf-8")
+    batch, digest = parse_registry_file(path), "ab" * 32
+    outcome: list[object] = []
+
+    def retry() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                outcome.append(service.import_batch(session=s, batch=batch, content_hash=digest))
+        except ValidationError as exc:
+            outcome.append(exc.problems)
+
+    with unit_of_work(engine) as s:
+        service.import_batch(session=s, batch=batch, content_hash=digest)
+        racer = threading.Thread(target=retry)
+        racer.start()
+        _waits_on_a_lock(engine)
+    racer.join(timeout=60)
+    assert outcome == [{"employers": 0, "persons": 1, "households": 0, "replayed": True}]
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 1
