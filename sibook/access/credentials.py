@@ -30,6 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.access.principals import (
@@ -156,11 +157,16 @@ def create_client(*, session: Session, client: NewClient) -> str:
     if session.get(PrincipalCredential, client.client_id) is not None:
         raise ConflictError(f"client_id: {client.client_id} already exists")
     secret = secrets.token_urlsafe(32)
-    session.add(PrincipalCredential(
-        client_id=client.client_id, kind=client.kind, secret_hash=_hasher.hash(secret),
-        unit_code=client.unit_code, province_code=client.province_code, realm=client.realm,
-        roles=",".join(client.roles), active=True))
-    session.flush()
+    try:
+        # Another transaction may create the same id between the check and this insert
+        # (PostgreSQL makes this one wait for it, then refuses the duplicate): the same refusal.
+        with session.begin_nested():
+            session.add(PrincipalCredential(
+                client_id=client.client_id, kind=client.kind, secret_hash=_hasher.hash(secret),
+                unit_code=client.unit_code, province_code=client.province_code,
+                realm=client.realm, roles=",".join(client.roles), active=True))
+    except IntegrityError:
+        raise ConflictError(f"client_id: {client.client_id} already exists") from None
     return secret
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sibook.access import audit, credentials
 from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ValidationError
+from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry import service as registry
 from sibook.registry.domain import NewEmployer
 
@@ -247,3 +248,35 @@ def test_secrets_are_stored_only_as_argon2id_hashes(engine: Engine) -> None:
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT secret_hash FROM access_credentials")).scalar_one()
     assert stored.startswith("$argon2id$") and secret not in stored
+
+
+def test_the_same_client_id_created_twice_at_once_is_one_credential_and_one_conflict(
+        engine: Engine) -> None:
+    """The second transaction checks before the first commits, so only the primary key can
+    see the duplicate: it is the same refusal as the check's, never a duplicate-key crash."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                credentials.create_client(session=s, client=credentials.NewClient("h3",
+                                                                                  "hospital"))
+            outcome.append("created")
+        except ConflictError as exc:
+            outcome.append(str(exc))
+
+    with unit_of_work(engine) as s:
+        credentials.create_client(session=s, client=credentials.NewClient("h3", "hospital"))
+        racer = threading.Thread(target=second)
+        racer.start()
+        deadline = time.monotonic() + 20
+        with engine.connect() as conn:  # until the second waits on the first's new row
+            while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                                   ).scalar() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    racer.join(timeout=60)
+    assert outcome == ["client_id: h3 already exists"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM access_credentials")).scalar_one() == 1
