@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import typer
+from alembic.util.exc import CommandError
 
-from sibook.cli.output import console
+from sibook.cli.output import console, refuse
 from sibook.core import migrate
 from sibook.core.db import default_engine
+from sibook.core.errors import Problem
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -15,7 +17,10 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or migrate the database named by SIBOOK_DATABASE_URL (SQLite file by default)."""
     engine = default_engine()
-    migrate.upgrade(engine, revision)
+    try:
+        migrate.upgrade(engine, revision)
+    except CommandError as exc:  # a revision no migration has: Alembic's reason, exit 1
+        refuse([Problem(field="REVISION", reason=str(exc))], as_json=False)
     # The URL without the connection options the project adds (JIT, lock wait), and no password.
     where = engine.url.set(query={}).render_as_string()
     console.print(f"database at {where} is at revision {revision}", markup=False,

@@ -23,3 +23,12 @@ def test_upgrade_names_the_database_plainly(pg_server: str, tmp_path: Path) -> N
     assert "s3cret" not in done.stdout
     plain = url.set(query={}).render_as_string()  # the password masked: ***
     assert done.stdout == f"database at {plain} is at revision head\n"
+
+
+def test_upgrade_to_a_revision_no_migration_has_names_it_and_exits_1(tmp_path: Path) -> None:
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'sibook.db'}",
+           "SIBOOK_KEYS_DIR": str(tmp_path / "keys"), "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "sibook.cli.main", "db", "upgrade", "00x9"],
+                          capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "error: REVISION: Can't locate revision identified by '00x9'\n"
