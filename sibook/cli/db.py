@@ -19,8 +19,13 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     engine = default_engine()
     try:
         migrate.upgrade(engine, revision)
+        current = migrate.later_than(engine, revision)
     except CommandError as exc:  # a revision no migration has: Alembic's reason, exit 1
         refuse([Problem(field="REVISION", reason=str(exc))], as_json=False)
+    if current is not None:
+        refuse([Problem(field="REVISION", reason=(
+            f"the database is at revision {current}, later than {revision}; db upgrade never "
+            "goes back, nothing was changed"))], as_json=False)
     # The URL without the connection options the project adds (JIT, lock wait), and no password.
     where = engine.url.set(query={}).render_as_string()
     console.print(f"database at {where} is at revision {revision}", markup=False,

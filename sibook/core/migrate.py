@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from sibook.core.db import default_engine
@@ -28,3 +30,12 @@ def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def later_than(engine: Engine, revision: str) -> str | None:
+    """The database's revision when it is not ``revision`` (a later one: upgrading to an
+    earlier revision changes nothing); None when the database is at ``revision``."""
+    wanted = ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision)
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return None if current == (wanted.revision if wanted else None) else current

@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import make_url
+
+from sibook.core import migrate
 
 
 @pytest.mark.postgres
@@ -25,10 +28,26 @@ def test_upgrade_names_the_database_plainly(pg_server: str, tmp_path: Path) -> N
     assert done.stdout == f"database at {plain} is at revision head\n"
 
 
-def test_upgrade_to_a_revision_no_migration_has_names_it_and_exits_1(tmp_path: Path) -> None:
+def _upgrade(tmp_path: Path, *revision: str) -> subprocess.CompletedProcess[str]:
+    """``sibook db upgrade [REVISION]`` on a SQLite file in ``tmp_path``."""
     env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'sibook.db'}",
            "SIBOOK_KEYS_DIR": str(tmp_path / "keys"), "COLUMNS": "200"}
-    done = subprocess.run([sys.executable, "-m", "sibook.cli.main", "db", "upgrade", "00x9"],
+    return subprocess.run([sys.executable, "-m", "sibook.cli.main", "db", "upgrade", *revision],
                           capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)
+
+
+def test_upgrade_to_a_revision_no_migration_has_names_it_and_exits_1(tmp_path: Path) -> None:
+    done = _upgrade(tmp_path, "00x9")
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == "error: REVISION: Can't locate revision identified by '00x9'\n"
+
+
+def test_upgrade_to_an_earlier_revision_says_the_database_is_later_and_exits_1(
+        tmp_path: Path) -> None:
+    assert _upgrade(tmp_path, "0010").stdout.endswith(" is at revision 0010\n")
+    assert _upgrade(tmp_path).returncode == 0
+    done = _upgrade(tmp_path, "0010")
+    assert (done.returncode, done.stdout) == (1, "")
+    head = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
+    assert done.stderr == (f"error: REVISION: the database is at revision {head}, later than "
+                           "0010; db upgrade never goes back, nothing was changed\n")
