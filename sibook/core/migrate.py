@@ -8,11 +8,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from sibook.core.db import default_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Every command and server process migrates before it works, so two starting at once would both
+# create (or alter) the same tables: on PostgreSQL the second waits for the first on this
+# advisory lock, held to the migration's commit, then finds nothing left to do. (SQLite's
+# writer lock, taken at BEGIN, already serialises them.)
+MIGRATION_LOCK = 1642025  # this project's own key: Decree 164/2025
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -28,6 +33,8 @@ def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
     engine = engine or default_engine()
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from sibook.core import migrate
 from sibook.core.schema import metadata
@@ -25,3 +30,48 @@ def test_the_declaration_jobs_migration_is_undone_and_redone(engine: Engine) -> 
     assert "declaration_jobs" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)
     assert "declaration_jobs" in inspect(engine).get_table_names()
+
+
+def test_two_processes_migrating_an_empty_database_at_once_both_end_at_head(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two commands (or servers) started at once on a new database: each migrates first. The
+    second waits for the first's commit, then has nothing to do, instead of creating the same
+    tables and failing on PostgreSQL's duplicate catalog entries."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writer lock, taken at BEGIN, serialises them")
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    migrated, go = threading.Event(), threading.Event()
+    upgrade = command.upgrade
+
+    def first_waits_before_its_commit(config: Config, revision: str) -> None:
+        upgrade(config, revision)
+        if not migrated.is_set():
+            migrated.set()
+            go.wait(60)
+
+    monkeypatch.setattr(command, "upgrade", first_waits_before_its_commit)
+    errors: list[Exception] = []
+
+    def migrate_() -> None:
+        try:
+            migrate.upgrade(engine)
+        except Exception as exc:  # noqa: BLE001 - the test is that nothing is raised
+            errors.append(exc)
+
+    first, second = threading.Thread(target=migrate_), threading.Thread(target=migrate_)
+    first.start()
+    assert migrated.wait(60)
+    second.start()
+    deadline = time.monotonic() + 20
+    with engine.connect() as conn:  # until the second waits on the first
+        while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                               ).scalar() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    go.set()
+    first.join(60)
+    second.join(60)
+    assert errors == []
+    test_the_migrated_database_matches_the_models(engine)
