@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from sibook.core.bulk import advance_sequences, analyze, write
 from sibook.core.errors import ConflictError, ValidationError
@@ -56,6 +56,11 @@ def seed(
         )
     day = today or date.today()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two seeds at once (or a registration meanwhile) would take the same ids: the
+            # second waits for the first's commit, then finds the database populated. (SQLite's
+            # writer lock, taken at BEGIN, already keeps them apart.)
+            conn.execute(text("LOCK TABLE employers, persons IN SHARE ROW EXCLUSIVE MODE"))
         # Employers count too: the synthetic ones take ids from 1 and would collide.
         persons = conn.execute(select(func.count()).select_from(Person)).scalar_one()
         units = conn.execute(select(func.count()).select_from(Employer)).scalar_one()

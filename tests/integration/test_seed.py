@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 from datetime import date
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
@@ -21,9 +24,10 @@ from sibook.ids import (
 from sibook.registry import hi_cards, service
 from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
+from sibook.seed import service as seeding
 from sibook.seed.careers import EmployerRef
 from sibook.seed.population import Population
-from sibook.seed.service import seed
+from sibook.seed.service import SeedReport, seed
 from sibook.seed.wages import floor_table
 
 TODAY = date(2026, 11, 1)
@@ -151,6 +155,49 @@ def test_a_database_with_employers_only_is_not_seeded_over(engine: Engine) -> No
     with pytest.raises(ConflictError, match="already holds 0 persons and 3 employers"):
         seed(engine=engine, people=0, employers=3, seed=1, today=TODAY)
     assert seed(engine=engine, people=5, employers=3, seed=1, today=TODAY, if_empty=True).skipped
+
+
+def test_two_seeds_at_once_seed_once_and_the_second_finds_it_populated(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two `seed --if-empty` at once (two `make run`): the second waits for the first's
+    commit, then skips, instead of writing the same ids and failing on them."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writer lock, taken at BEGIN, serialises them")
+    written, go = threading.Event(), threading.Event()
+    seed_ledger = seeding.seed_ledger
+
+    def first_waits_before_its_commit(conn: Connection, **kwargs: Any) -> int:
+        if not written.is_set():
+            written.set()
+            go.wait(60)
+        return seed_ledger(conn, **kwargs)
+
+    monkeypatch.setattr(seeding, "seed_ledger", first_waits_before_its_commit)
+    outcome: dict[str, SeedReport | Exception] = {}
+
+    def run(name: str) -> None:
+        try:
+            outcome[name] = seed(engine=engine, people=10, employers=2, seed=1, today=TODAY,
+                                 if_empty=True)
+        except Exception as exc:  # noqa: BLE001 - the test is that nothing is raised
+            outcome[name] = exc
+
+    first = threading.Thread(target=run, args=("first",))
+    second = threading.Thread(target=run, args=("second",))
+    first.start()
+    assert written.wait(60)
+    second.start()
+    deadline = time.monotonic() + 20
+    with engine.connect() as conn:  # until the second waits on the first
+        while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                               ).scalar() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    go.set()
+    first.join(60)
+    second.join(60)
+    seeded = outcome["first"]
+    assert isinstance(seeded, SeedReport) and (seeded.people, seeded.skipped) == (10, False)
+    assert outcome["second"] == SeedReport(0, 0, 0, skipped=True)
 
 
 def test_defence_and_public_security_people_are_absent_from_the_civil_list(engine: Engine) -> None:
