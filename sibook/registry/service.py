@@ -131,15 +131,17 @@ def add_household(*, session: Session, household: NewHousehold) -> int:
         else:
             member_ids.append((pid, m.relation_to_head))
         seen.add(m.personal_id)
-    if session.scalar(select(Household.household_id).where(Household.code == household.code)):
-        problems.append(Problem(field="code", reason=f"household {household.code} already exists"))
+    if (held := _household_conflict(session, household.code)) is not None:
+        problems.append(Problem(field="code", reason=held))
     if problems:
         raise ValidationError(problems)
     row = Household(
         code=household.code, address=household.address, province_code=household.province_code
     )
-    session.add(row)
-    session.flush()
+    try:
+        _insert_unique(session, row, partial(_household_conflict, session, household.code))
+    except ConflictError as exc:  # another transaction's, committed since the check
+        raise ValidationError(field="code", reason=str(exc)) from None
     for pid, relation in member_ids:
         session.merge(
             HouseholdMember(person_id=pid, household_id=row.household_id, relation_to_head=relation)
@@ -181,6 +183,12 @@ def person_conflict(session: Session, person: NewPerson) -> str | None:
 def _employer_conflict(session: Session, code: str) -> str | None:
     if session.scalar(select(Employer.employer_id).where(Employer.code == code)):
         return f"code: employer {code} is already registered"
+    return None
+
+
+def _household_conflict(session: Session, code: str) -> str | None:
+    if session.scalar(select(Household.household_id).where(Household.code == code)):
+        return f"household {code} already exists"
     return None
 
 

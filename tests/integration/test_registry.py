@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
 from sibook.registry.domain import (
@@ -379,3 +379,35 @@ def test_the_same_file_imported_twice_at_once_is_one_import_and_its_replay(
     assert outcome == [{"employers": 0, "persons": 1, "households": 0, "replayed": True}]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 1
+
+
+def test_the_same_household_code_added_twice_at_once_is_one_household_and_one_refusal(
+        engine: Engine) -> None:
+    """The second transaction checks the code before the first commits, so only the unique
+    index sees it: the same refusal of the code as the check's, never a duplicate-key crash."""
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+        service.register_person(session=s, person=binh())
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                service.add_household(session=s, household=NewHousehold(
+                    code="HGD7", address="Huế", province_code="46",
+                    members=(HouseholdMemberIn(BINH, "chủ hộ"),)))
+            outcome.append("added")
+        except ValidationError as exc:
+            outcome.append(exc.problems)
+
+    with unit_of_work(engine) as s:
+        service.add_household(session=s, household=NewHousehold(
+            code="HGD7", address="Hà Nội", province_code="01",
+            members=(HouseholdMemberIn(AN, "chủ hộ"),)))
+        racer = threading.Thread(target=second)
+        racer.start()
+        _waits_on_a_lock(engine)
+    racer.join(timeout=60)
+    assert outcome == [[Problem(field="code", reason="household HGD7 already exists")]]
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(HouseholdMember)) == 1
