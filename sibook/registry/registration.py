@@ -145,7 +145,10 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
     """A registered person of the civil realm starts voluntary SI (TK1-TS): from the citizen's
     own sign-in, or at the SI office (someone whose job ended joins, their book already
     issued). Refused while they participate, or with a start inside an earlier period."""
-    if session.scalar(select(Person.realm).where(Person.person_id == person_id)) != "civil":
+    # Locked: two starts at once (a form sent twice; the citizen and a clerk) would both number
+    # the period after the last one. The second waits for the first, then finds it open.
+    if session.scalar(select(Person.realm).where(Person.person_id == person_id)
+                      .with_for_update()) != "civil":
         raise ConflictError("personal_id: this person's SI is kept by their ministry")
     opened = contributions.open_voluntary_period(
         session=session, person_id=person_id,

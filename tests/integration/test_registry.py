@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.ids import make_enterprise_code, make_personal_id
@@ -25,6 +26,7 @@ from sibook.registry.domain import (
     RelatedPerson,
 )
 from sibook.registry.importer import parse_registry_file
+from sibook.registry.registration import VoluntaryStart, start_voluntary
 from sibook.registry.store import (
     Contact,
     Employer,
@@ -411,3 +413,31 @@ def test_the_same_household_code_added_twice_at_once_is_one_household_and_one_re
     assert outcome == [[Problem(field="code", reason="household HGD7 already exists")]]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(HouseholdMember)) == 1
+
+
+def test_voluntary_si_started_twice_at_once_is_one_period_and_one_refusal(
+        engine: Engine) -> None:
+    """A citizen's form sent twice: the second start waits for the first, then finds the
+    person participating, the refusal a later start gets, never a duplicate-key crash."""
+    with unit_of_work(engine) as s:
+        person_id = service.register_person(session=s, person=an())
+    start = VoluntaryStart(income=3_000_000, support_group=None, from_month=None)
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                start_voluntary(session=s, person_id=person_id, personal_id=AN, voluntary=start)
+            outcome.append("started")
+        except ValidationError as exc:
+            outcome.append([p.field for p in exc.problems])
+
+    with unit_of_work(engine) as s:
+        start_voluntary(session=s, person_id=person_id, personal_id=AN, voluntary=start)
+        racer = threading.Thread(target=second)
+        racer.start()
+        _waits_on_a_lock(engine)
+    racer.join(timeout=60)
+    assert outcome == [["voluntary"]]
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
