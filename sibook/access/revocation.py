@@ -9,6 +9,8 @@ import time
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sibook.access.store import RevokedToken
@@ -20,8 +22,11 @@ def revoke(session: Session, claims: dict[str, Any]) -> None:
     if not isinstance(jti, str) or not isinstance(exp, int):
         return
     session.execute(delete(RevokedToken).where(RevokedToken.expires_at < int(time.time())))
-    if session.get(RevokedToken, jti) is None:
-        session.add(RevokedToken(jti=jti, expires_at=exp))
+    # Insert-if-absent: the same token signed out twice at once (a second click) is refused
+    # once, not a duplicate key (a 500) for the second.
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(dialect_insert(RevokedToken).values(jti=jti, expires_at=exp)
+                    .on_conflict_do_nothing(index_elements=[RevokedToken.jti]))
 
 
 def is_revoked(session: Session, jti: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from sibook.access import audit, credentials
+from sibook.access import audit, credentials, revocation
 from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -280,3 +280,34 @@ def test_the_same_client_id_created_twice_at_once_is_one_credential_and_one_conf
     assert outcome == ["client_id: h3 already exists"]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM access_credentials")).scalar_one() == 1
+
+
+def test_a_token_signed_out_twice_at_once_is_refused_once_and_neither_fails(
+        engine: Engine) -> None:
+    """A second click on "sign out" while the first is being stored: it waits, then finds the
+    token refused already, instead of a duplicate key (a 500)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    claims = {"jti": "t-1", "exp": int(time.time()) + 600}
+    errors: list[Exception] = []
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                revocation.revoke(s, claims)
+        except Exception as exc:  # noqa: BLE001 - the test is that nothing is raised
+            errors.append(exc)
+
+    with unit_of_work(engine) as s:
+        revocation.revoke(s, claims)
+        racer = threading.Thread(target=second)
+        racer.start()
+        deadline = time.monotonic() + 20
+        with engine.connect() as conn:  # until the second waits on the first's new row
+            while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                                   ).scalar() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    racer.join(timeout=60)
+    assert errors == []
+    with unit_of_work(engine) as s:
+        assert revocation.is_revoked(s, "t-1")
