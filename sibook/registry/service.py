@@ -142,6 +142,10 @@ def add_household(*, session: Session, household: NewHousehold) -> int:
         _insert_unique(session, row, partial(_household_conflict, session, household.code))
     except ConflictError as exc:  # another transaction's, committed since the check
         raise ValidationError(field="code", reason=str(exc)) from None
+    # Locked, in one order: two households placing one person at the same moment would both
+    # insert the membership. The second waits for the first, then moves them as it should.
+    session.execute(select(Person.person_id).where(Person.person_id.in_(
+        [pid for pid, _ in member_ids])).order_by(Person.person_id).with_for_update())
     for pid, relation in member_ids:
         session.merge(
             HouseholdMember(person_id=pid, household_id=row.household_id, relation_to_head=relation)

@@ -441,3 +441,33 @@ def test_voluntary_si_started_twice_at_once_is_one_period_and_one_refusal(
     assert outcome == [["voluntary"]]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
+
+
+def test_a_person_placed_in_two_households_at_once_ends_in_the_later_one(
+        engine: Engine) -> None:
+    """The second household waits for the first, then moves the person, as it does after it;
+    never a duplicate membership key."""
+    with unit_of_work(engine) as s:
+        service.register_person(session=s, person=an())
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                outcome.append(service.add_household(session=s, household=NewHousehold(
+                    code="HGD9", address="Huế", province_code="46",
+                    members=(HouseholdMemberIn(AN, "chủ hộ"),))))
+        except Exception as exc:  # noqa: BLE001 - the test is that nothing is raised
+            outcome.append(exc)
+
+    with unit_of_work(engine) as s:
+        service.add_household(session=s, household=NewHousehold(
+            code="HGD8", address="Hà Nội", province_code="01",
+            members=(HouseholdMemberIn(AN, "chủ hộ"),)))
+        racer = threading.Thread(target=second)
+        racer.start()
+        _waits_on_a_lock(engine)
+    racer.join(timeout=60)
+    (later,) = outcome
+    with unit_of_work(engine) as s:
+        assert s.scalars(select(HouseholdMember.household_id)).all() == [later]
