@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook import law
@@ -82,8 +83,7 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
                               ).one_or_none()
     if earlier is not None:
         if earlier.person_id != person_id:
-            raise BenefitConflict("dossier_no", f"dossier {earlier.dossier_no} is recorded for "
-                                                "another person", holder=earlier.person_id)
+            raise _of_another_person(earlier)
         _same("dossier", earlier.dossier_no, claim_of(earlier), claim)
         return _answer(session, personal_id, earlier, replayed=True)
     problems = _eligible(session, person_id, claim)
@@ -91,13 +91,28 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
         raise ValidationError(problems)
     number = 1 + (session.scalar(select(func.max(BenefitClaim.claim_no))
                                  .where(BenefitClaim.person_id == person_id)) or 0)
-    session.execute(insert(BenefitClaim).values(
-        person_id=person_id, claim_no=number, regime=str(claim.regime),
-        dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
-        event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
-        ground=claim.ground, recorded_by=actor[:64]))
+    try:
+        with session.begin_nested():
+            session.execute(insert(BenefitClaim).values(
+                person_id=person_id, claim_no=number, regime=str(claim.regime),
+                dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
+                event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
+                ground=claim.ground, recorded_by=actor[:64]))
+    except IntegrityError:
+        # The same dossier received for another person at the same moment (each claim locks
+        # its own person only): PostgreSQL made this one wait for it. Refused as after it.
+        held = session.scalars(select(BenefitClaim).where(BenefitClaim.dossier_key == key)
+                               ).one_or_none()
+        if held is None or held.person_id == person_id:
+            raise
+        raise _of_another_person(held) from None
     return _answer(session, personal_id, session.get_one(BenefitClaim, (person_id, number)),
                    replayed=False)
+
+
+def _of_another_person(held: BenefitClaim) -> BenefitConflict:
+    return BenefitConflict("dossier_no", f"dossier {held.dossier_no} is recorded for another "
+                                         "person", holder=held.person_id)
 
 
 def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: str,

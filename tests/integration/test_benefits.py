@@ -4,6 +4,8 @@ counting the months a one-time withdrawal paid out or an unemployment benefit us
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from typing import Any
 
@@ -111,6 +113,38 @@ def test_each_decision_makes_a_new_book_version(engine: Engine) -> None:
     settle(engine, pid, SICK.dossier_no)
     assert version() == (first + 2, True)
     assert version() == (first + 2, False)
+
+
+def test_one_dossier_received_for_two_persons_at_once_is_one_claim_and_one_refusal(
+        engine: Engine) -> None:
+    """Each claim locks its own person, so only the dossier's unique key sees the other: the
+    second is the refusal it gets after the first, never a duplicate-key crash."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    a, b = setup_workers(engine, 2)
+    worked(engine, a)
+    worked(engine, b)
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            outcome.append(claim(engine, b))
+        except BenefitConflict as exc:
+            outcome.append((exc.field, str(exc)))
+
+    with unit_of_work(engine) as s:
+        receive_claim(session=s, person_id=registry.person_id_of(session=s, personal_id=a),
+                      personal_id=a, claim=SICK, actor="clerk", today=TODAY)
+        racer = threading.Thread(target=second)
+        racer.start()
+        deadline = time.monotonic() + 20
+        with engine.connect() as conn:  # until the second waits on the first's dossier
+            while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                                   ).scalar() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    racer.join(timeout=60)
+    assert outcome == [("dossier_no", "dossier HS-2025-0001 is recorded for another person")]
+    assert count(engine, "benefit_claims") == 1
 
 
 def test_the_same_dossier_again_is_one_claim_and_other_content_is_refused(
