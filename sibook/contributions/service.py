@@ -7,6 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Select, Table, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation, VoluntaryPayment
@@ -186,6 +187,45 @@ def open_voluntary_period(
             f"voluntary SI starts from {now} (this month) to {now + VOLUNTARY_START_AHEAD} at "
             f"the latest; {month} was asked"))
     dues = voluntary_dues(month=month, salary=income, support=support_group)  # checks the range
+    _refuse_if_participating(session, person_id)
+    last_seq, last_to = session.execute(
+        select(func.max(SIPeriod.seq), func.max(SIPeriod.to_month))
+        .where(SIPeriod.person_id == person_id)).one()
+    if last_to is not None and last_to >= month.index:
+        raise ValidationError(field="voluntary.from_month", reason=(
+            f"the person participated until {Period.from_index(last_to)}: voluntary SI starts "
+            f"after that"))
+    try:
+        with session.begin_nested():
+            session.add(
+                SIPeriod(
+                    person_id=person_id,
+                    seq=(last_seq or 0) + 1,
+                    from_month=month.index,
+                    to_month=None,
+                    kind="voluntary",
+                    employer_id=None,
+                    job_title=None,
+                    salary_basis=income,
+                    allowances=0,
+                    occupational_rate_bp=0,
+                    support_group=support_group,
+                )
+            )
+    except IntegrityError:
+        # An employer's filing numbered the person's next period at the same moment: PostgreSQL
+        # made this one wait for it. Refused as it is after that filing.
+        _refuse_if_participating(session, person_id)
+        raise
+    return {
+        "from_month": str(month),
+        "income": income,
+        "monthly_payable": dues.employee.total,
+        "state_support": dues.state_support,
+    }
+
+
+def _refuse_if_participating(session: Session, person_id: int) -> None:
     open_row = session.scalars(
         select(SIPeriod).where(SIPeriod.person_id == person_id, SIPeriod.to_month.is_(None))
     ).first()
@@ -197,35 +237,6 @@ def open_voluntary_period(
                 f"{Period.from_index(open_row.from_month)}"
             ),
         )
-    last_seq, last_to = session.execute(
-        select(func.max(SIPeriod.seq), func.max(SIPeriod.to_month))
-        .where(SIPeriod.person_id == person_id)).one()
-    if last_to is not None and last_to >= month.index:
-        raise ValidationError(field="voluntary.from_month", reason=(
-            f"the person participated until {Period.from_index(last_to)}: voluntary SI starts "
-            f"after that"))
-    session.add(
-        SIPeriod(
-            person_id=person_id,
-            seq=(last_seq or 0) + 1,
-            from_month=month.index,
-            to_month=None,
-            kind="voluntary",
-            employer_id=None,
-            job_title=None,
-            salary_basis=income,
-            allowances=0,
-            occupational_rate_bp=0,
-            support_group=support_group,
-        )
-    )
-    session.flush()
-    return {
-        "from_month": str(month),
-        "income": income,
-        "monthly_payable": dues.employee.total,
-        "state_support": dues.state_support,
-    }
 
 
 # Bulk reads for the book's batch issuing: one query per kind of fact for many persons.

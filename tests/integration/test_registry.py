@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
 from sibook.registry.domain import (
@@ -471,3 +472,34 @@ def test_a_person_placed_in_two_households_at_once_ends_in_the_later_one(
     (later,) = outcome
     with unit_of_work(engine) as s:
         assert s.scalars(select(HouseholdMember.household_id)).all() == [later]
+
+
+def test_voluntary_si_started_as_an_employer_takes_the_person_on_is_refused_as_after_it(
+        engine: Engine) -> None:
+    """An employer's increase numbers the person's next period at the same moment: the start
+    waits for it, then is refused as participating, never a duplicate period key."""
+    with unit_of_work(engine) as s:
+        person_id = service.register_person(session=s, person=an())
+    start = VoluntaryStart(income=3_000_000, support_group=None, from_month=None)
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                start_voluntary(session=s, person_id=person_id, personal_id=AN, voluntary=start)
+            outcome.append("started")
+        except ValidationError as exc:
+            outcome.append([p.field for p in exc.problems])
+
+    with unit_of_work(engine) as s:  # what the filing's staged increase writes
+        s.add(SIPeriod(person_id=person_id, seq=1, from_month=Period(2026, 1).index,
+                       to_month=None, kind="compulsory", employer_id=None, job_title=None,
+                       salary_basis=9_000_000, allowances=0, occupational_rate_bp=50))
+        s.flush()
+        racer = threading.Thread(target=second)
+        racer.start()
+        _waits_on_a_lock(engine)
+    racer.join(timeout=60)
+    assert outcome == [["voluntary"]]
+    with unit_of_work(engine) as s:
+        assert s.scalars(select(SIPeriod.kind)).all() == ["compulsory"]
