@@ -16,6 +16,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry import service as registry
 from sibook.registry.domain import NewEmployer
+from tests.integration.races import until_one_waits
 
 
 def _access(n: int) -> audit.Access:
@@ -271,11 +272,7 @@ def test_the_same_client_id_created_twice_at_once_is_one_credential_and_one_conf
         credentials.create_client(session=s, client=credentials.NewClient("h3", "hospital"))
         racer = threading.Thread(target=second)
         racer.start()
-        deadline = time.monotonic() + 20
-        with engine.connect() as conn:  # until the second waits on the first's new row
-            while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                                   ).scalar() and time.monotonic() < deadline:
-                time.sleep(0.05)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert outcome == ["client_id: h3 already exists"]
     with engine.connect() as conn:
@@ -302,11 +299,7 @@ def test_a_token_signed_out_twice_at_once_is_refused_once_and_neither_fails(
         revocation.revoke(s, claims)
         racer = threading.Thread(target=second)
         racer.start()
-        deadline = time.monotonic() + 20
-        with engine.connect() as conn:  # until the second waits on the first's new row
-            while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                                   ).scalar() and time.monotonic() < deadline:
-                time.sleep(0.05)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert errors == []
     with unit_of_work(engine) as s:

@@ -5,7 +5,6 @@ counting the months a one-time withdrawal paid out or an unemployment benefit us
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 from typing import Any
 
@@ -27,6 +26,7 @@ from sibook.registry.domain import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+from tests.integration.races import until_one_waits
 
 TODAY = date(2026, 3, 20)
 START, END = Period(2024, 1), Period(2025, 6)  # 18 months of SI and UI
@@ -137,11 +137,7 @@ def test_one_dossier_received_for_two_persons_at_once_is_one_claim_and_one_refus
                       personal_id=a, claim=SICK, actor="clerk", today=TODAY)
         racer = threading.Thread(target=second)
         racer.start()
-        deadline = time.monotonic() + 20
-        with engine.connect() as conn:  # until the second waits on the first's dossier
-            while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                                   ).scalar() and time.monotonic() < deadline:
-                time.sleep(0.05)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert outcome == [("dossier_no", "dossier HS-2025-0001 is recorded for another person")]
     assert count(engine, "benefit_claims") == 1

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect
 
 from sibook.core import migrate
 from sibook.core.schema import metadata
+from tests.integration.races import until_one_waits
 
 
 def test_the_migrated_database_matches_the_models(engine: Engine) -> None:
@@ -65,11 +65,7 @@ def test_two_processes_migrating_an_empty_database_at_once_both_end_at_head(
     first.start()
     assert migrated.wait(60)
     second.start()
-    deadline = time.monotonic() + 20
-    with engine.connect() as conn:  # until the second waits on the first
-        while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                               ).scalar() and time.monotonic() < deadline:
-            time.sleep(0.05)
+    until_one_waits(engine)
     go.set()
     first.join(60)
     second.join(60)

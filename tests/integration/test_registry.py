@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sibook.contributions.store import SIPeriod
@@ -35,6 +34,7 @@ from sibook.registry.store import (
     Person,
     PersonRelation,
 )
+from tests.integration.races import until_one_waits
 
 BIRTH = date(1989, 3, 2)
 AN = make_personal_id("001", BIRTH, "male", 12345)
@@ -303,21 +303,6 @@ def test_a_registry_file_past_the_bound_is_refused_before_it_is_read(
     assert "15 bytes" in problem.reason and "at most 10" in problem.reason
 
 
-def _waits_on_a_lock(engine: Engine) -> None:
-    """Until another connection waits on a row lock (PostgreSQL), or a moment (SQLite, where
-    the second writer waits for the whole database instead)."""
-    if engine.dialect.name != "postgresql":
-        time.sleep(0.5)
-        return
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with engine.connect() as conn:
-            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
-                return
-        time.sleep(0.05)
-    raise AssertionError("the second registration never waited")
-
-
 @pytest.mark.parametrize("what", ["person", "employer"])
 def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict(
         engine: Engine, what: str) -> None:
@@ -345,7 +330,7 @@ def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict
         register(s)
         racer = threading.Thread(target=second)
         racer.start()
-        _waits_on_a_lock(engine)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert outcome == ([f"personal_id: {AN} is already registered"] if what == "person"
                        else [f"code: employer {make_enterprise_code(77, '01')} is already "
@@ -377,7 +362,7 @@ def test_the_same_file_imported_twice_at_once_is_one_import_and_its_replay(
         service.import_batch(session=s, batch=batch, content_hash=digest)
         racer = threading.Thread(target=retry)
         racer.start()
-        _waits_on_a_lock(engine)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert outcome == [{"employers": 0, "persons": 1, "households": 0, "replayed": True}]
     with unit_of_work(engine) as s:
@@ -409,7 +394,7 @@ def test_the_same_household_code_added_twice_at_once_is_one_household_and_one_re
             members=(HouseholdMemberIn(AN, "chủ hộ"),)))
         racer = threading.Thread(target=second)
         racer.start()
-        _waits_on_a_lock(engine)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert outcome == [[Problem(field="code", reason="household HGD7 already exists")]]
     with unit_of_work(engine) as s:
@@ -437,7 +422,7 @@ def test_voluntary_si_started_twice_at_once_is_one_period_and_one_refusal(
         start_voluntary(session=s, person_id=person_id, personal_id=AN, voluntary=start)
         racer = threading.Thread(target=second)
         racer.start()
-        _waits_on_a_lock(engine)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert outcome == [["voluntary"]]
     with unit_of_work(engine) as s:
@@ -467,7 +452,7 @@ def test_a_person_placed_in_two_households_at_once_ends_in_the_later_one(
             members=(HouseholdMemberIn(AN, "chủ hộ"),)))
         racer = threading.Thread(target=second)
         racer.start()
-        _waits_on_a_lock(engine)
+        until_one_waits(engine)
     racer.join(timeout=60)
     (later,) = outcome
     with unit_of_work(engine) as s:
@@ -498,7 +483,7 @@ def test_voluntary_si_started_as_an_employer_takes_the_person_on_is_refused_as_a
         s.flush()
         racer = threading.Thread(target=second)
         racer.start()
-        _waits_on_a_lock(engine)
+        until_one_waits(engine)
     racer.join(timeout=60)
     assert outcome == [["voluntary"]]
     with unit_of_work(engine) as s:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from datetime import date
 from typing import Any
 
@@ -29,6 +28,7 @@ from sibook.seed.careers import EmployerRef
 from sibook.seed.population import Population
 from sibook.seed.service import SeedReport, seed
 from sibook.seed.wages import floor_table
+from tests.integration.races import until_one_waits
 
 TODAY = date(2026, 11, 1)
 
@@ -187,11 +187,7 @@ def test_two_seeds_at_once_seed_once_and_the_second_finds_it_populated(
     first.start()
     assert written.wait(60)
     second.start()
-    deadline = time.monotonic() + 20
-    with engine.connect() as conn:  # until the second waits on the first
-        while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                               ).scalar() and time.monotonic() < deadline:
-            time.sleep(0.05)
+    until_one_waits(engine)
     go.set()
     first.join(60)
     second.join(60)
