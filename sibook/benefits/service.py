@@ -18,7 +18,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sibook import law
 from sibook.benefits.domain import (
     NAMES,
     SETTLED,
@@ -46,6 +45,7 @@ from sibook.law import NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.registry.store import Employer, Person
+from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 from sibook.rules.unemployment import benefit_cap, benefit_months
 
 COVERED_KINDS = ("compulsory", "foreign")
@@ -138,6 +138,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     day = today or date.today()
     problems = check_decision(claim, decision, day)
     if problems:
+        raise ValidationError(problems)
+    if problems := _pension_on_record(session, person_id, claim, decision):
         raise ValidationError(problems)
     settled = _months_settled(session, person_id, claim, decision)
     session.execute(insert(BenefitDecision).values(
@@ -232,6 +234,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.regime is Regime.LUMP_SUM:
         return (_still_contributing(si, Period.of(c.received_on))
                 or _lump_sum_ground(session, person_id, c, si, facts))
+    if c.regime is Regime.PENSION and c.event_from is not None:
+        return _before_retirement(facts, "event_from", c.event_from)
     return []
 
 
@@ -283,14 +287,34 @@ def _pension_due_instead(session: Session, person_id: int, c: Claim,
         "due, and unemployment benefit is not paid to someone who qualifies for one"))]
 
 
-def _retirement_month(facts: registry.PersonFacts) -> Period:
-    """The month the person reaches the statutory retirement age (retired at its end)."""
-    born = Period.of(facts.birth_date)
+def _retirement(facts: registry.PersonFacts) -> RetirementResult | None:
+    """The person's statutory retirement age and month (Decree 135/2020); None when it was
+    reached before the law tables begin: long retired."""
     sex: Sex = "female" if facts.sex == "female" else "male"
     try:
-        return born + law.book().retirement_age(sex, born).value
-    except NoRuleInForce:  # reached before the table's first year: long retired
-        return born
+        return retirement_age(sex=sex, birth_date=facts.birth_date)
+    except NoRuleInForce:
+        return None
+
+
+def _retirement_month(facts: registry.PersonFacts) -> Period:
+    """The month the person reaches the statutory retirement age (retired at its end)."""
+    reached = _retirement(facts)
+    return Period.of(facts.birth_date) if reached is None else reached.reached
+
+
+def _before_retirement(facts: registry.PersonFacts, field: str, starts: date) -> list[Problem]:
+    """A pension starting on ``starts`` before the person has retired: refused (Law 41/2024
+    Art 64: a pension needs the retirement age; Decree 135/2020 Art 3: it is paid from the
+    month after the age is reached). Early retirement for reduced working capacity (Art 65) is
+    not recorded on a claim, so the normal age applies."""
+    due = _retirement(facts)
+    if due is None or due.reached_on(starts):
+        return []
+    return [Problem(field=field, reason=(
+        f"a pension from {starts.isoformat()} is before retirement age: "
+        f"{age_text(due.age_months)}, reached in {due.reached}, so a pension is paid from "
+        f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020)"))]
 
 
 def _si_years(session: Session, person_id: int, on: date) -> float:
@@ -367,6 +391,17 @@ def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] 
                 and r.event_from <= (c.event_to or c.event_from)):
             return r.dossier_no, "days"
     return None
+
+
+def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
+                       ) -> list[Problem]:
+    """A pension is settled from the month after the retirement age is reached, by the record
+    as it stands at the decision (a birth date or sex corrected since the claim counts)."""
+    if d.outcome != SETTLED or c.regime is not Regime.PENSION:
+        return []
+    facts = registry.person_facts(session=session, person_id=person_id)
+    # from_month is never before the event's month (check_decision): the start day decides.
+    return [] if c.event_from is None else _before_retirement(facts, "event_from", c.event_from)
 
 
 def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:
