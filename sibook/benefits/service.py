@@ -233,6 +233,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "in the year before the leave (FACTS §4.4)"))]
     if c.regime is Regime.LUMP_SUM:
         return (_still_contributing(si, Period.of(c.received_on))
+                or _pensioner(session, person_id)
                 or _lump_sum_ground(session, person_id, c, si, facts))
     if c.regime is Regime.PENSION and c.event_from is not None:
         return _before_retirement(facts, "event_from", c.event_from)
@@ -346,6 +347,25 @@ def _still_employed(si: list[contributions.ParticipationRow], ui: list[contribut
     return []
 
 
+def _pensioner(session: Session, person_id: int) -> list[Problem]:
+    """A one-time withdrawal is for someone not on a pension, whatever the ground (Law 41/2024
+    Art 70(1): the person has stopped contributing and, under f, is not eligible for one): a
+    pension claim not refused (settled, or still to be decided) stands in its way."""
+    refused = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    row = session.execute(select(BenefitClaim.dossier_no, BenefitDecision.outcome).outerjoin(
+        BenefitDecision, (BenefitDecision.person_id == BenefitClaim.person_id)
+        & (BenefitDecision.claim_no == BenefitClaim.claim_no)).where(
+        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(Regime.PENSION),
+        BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.claim_no)).first()
+    if row is None:
+        return []
+    state = "settles" if row[1] == SETTLED else "claims"
+    return [Problem(field="regime", reason=(
+        f"dossier {row[0]} {state} a pension for this person: a one-time withdrawal is not "
+        "paid to someone who receives (or has claimed) a pension"))]
+
+
 def _death(session: Session, person_id: int) -> tuple[date, str] | None:
     """The day of the person's death and its dossier, from a survivorship claim not refused
     (its event is the death). What happened before it may still be claimed by the survivors
@@ -412,7 +432,8 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
         return 0
     si = contributions.si_periods_of(session=session, person_id=person_id)
     if c.regime is Regime.LUMP_SUM:
-        problems = _still_contributing(si, Period.of(d.decided_on))
+        problems = (_still_contributing(si, Period.of(d.decided_on))
+                    or _pensioner(session, person_id))
     else:
         ui = contributions.ui_periods_of(session=session, person_id=person_id)
         ended = Period.of(c.event_from or c.received_on)

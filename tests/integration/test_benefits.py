@@ -532,3 +532,28 @@ def test_a_pension_before_retirement_age_is_refused_at_the_claim_and_at_the_deci
     refused = settle(engine, young, "HS-HT-8", Decision(
         "refused", date(2025, 9, 10), "22/QĐ", reason="chưa đủ tuổi nghỉ hưu"))
     assert refused["status"] == "refused"
+
+
+def test_no_one_time_withdrawal_for_someone_on_a_pension_whatever_the_ground(
+        engine: Engine) -> None:
+    """Grounds b-e were checked for the stop of contributions only: a pensioner who had
+    stopped contributing withdrew their SI at once as well (emigration, illness, ...)."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine)  # retired at the end of June 2025, SI to 2025-06
+    withdrawal = Claim(Regime.LUMP_SUM, "HS-LS-9", date(2025, 8, 1), ground="emigration")
+    claim(engine, pid, withdrawal)  # no pension yet
+    claim(engine, pid, Claim(Regime.PENSION, "HS-HT-9", date(2025, 8, 5), date(2025, 9, 1)))
+    for ground in ("illness", "incapacity", "before_2025_07"):
+        with pytest.raises(ValidationError) as pensioner:
+            claim(engine, pid, Claim(Regime.LUMP_SUM, f"HS-LS-{ground[:3]}",
+                                     date(2025, 8, 6), ground=ground))
+        assert pensioner.value.problems[0].field == "regime"
+        assert "dossier HS-HT-9 claims a pension" in pensioner.value.problems[0].reason
+    settle(engine, pid, "HS-HT-9", Decision("settled", date(2025, 8, 20), "31/QĐ",
+                                            monthly_amount=6_000_000,
+                                            from_month=Period(2025, 9)))
+    with pytest.raises(ValidationError) as settled:  # the withdrawal claimed before it
+        settle(engine, pid, "HS-LS-9", Decision("settled", date(2025, 8, 25), "32/QĐ",
+                                                amount=300_000_000))
+    assert "dossier HS-HT-9 settles a pension" in settled.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 1
