@@ -236,7 +236,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 or _pensioner(session, person_id)
                 or _lump_sum_ground(session, person_id, c, si, facts))
     if c.regime is Regime.PENSION and c.event_from is not None:
-        return _before_retirement(facts, "event_from", c.event_from)
+        return (_before_retirement(facts, "event_from", c.event_from)
+                or _too_few_years(session, person_id, c.event_from, c.received_on))
     return []
 
 
@@ -316,6 +317,21 @@ def _before_retirement(facts: registry.PersonFacts, field: str, starts: date) ->
         f"a pension from {starts.isoformat()} is before retirement age: "
         f"{age_text(due.age_months)}, reached in {due.reached}, so a pension is paid from "
         f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020)"))]
+
+
+def _too_few_years(session: Session, person_id: int, starts: date, on: date) -> list[Problem]:
+    """A pension needs 15 years of SI (Law 41/2024 Art 64): refused when the months the book
+    counts on ``on``, with every month still to come before the pension starts, fall short
+    (those months may yet be paid: only a pension no contribution can reach is refused)."""
+    counted = int(book.assemble_person(session=session, person_id=person_id,
+                                       as_of=on)["totals"]["si_months"])
+    most = counted + max(0, Period.of(starts) - Period.of(on) - 1)
+    if most >= PENSION_YEARS * 12:
+        return []
+    return [Problem(field="regime", reason=(
+        f"{counted} months of SI count on {on.isoformat()}, at most {most} by the pension's "
+        f"start on {starts.isoformat()}: a pension needs {PENSION_YEARS} years "
+        f"({PENSION_YEARS * 12} months; Law 41/2024 Art 64)"))]
 
 
 def _si_years(session: Session, person_id: int, on: date) -> float:
@@ -421,7 +437,10 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
         return []
     facts = registry.person_facts(session=session, person_id=person_id)
     # from_month is never before the event's month (check_decision): the start day decides.
-    return [] if c.event_from is None else _before_retirement(facts, "event_from", c.event_from)
+    if c.event_from is None:
+        return []
+    return (_before_retirement(facts, "event_from", c.event_from)
+            or _too_few_years(session, person_id, c.event_from, d.decided_on))
 
 
 def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:

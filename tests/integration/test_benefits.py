@@ -33,6 +33,7 @@ START, END = Period(2024, 1), Period(2025, 6)  # 18 months of SI and UI
 SICK = Claim(Regime.SICKNESS, "HS-2025-0001", date(2025, 3, 20), date(2025, 3, 3),
              date(2025, 3, 7))
 RETIRES_2025_06 = date(1964, 3, 15)
+LONG_AGO = Period(2005, 1)
 PAID_SICK = Decision("settled", date(2025, 3, 27), "12/QĐ-BHXH", amount=1_730_000, days=5)
 
 
@@ -50,17 +51,18 @@ def worked(engine: Engine, pid: str, until: Period | None = END, since: Period =
             salary_basis=9_000_000))
 
 
-def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male") -> str:
-    """A person born on ``born`` who worked for the test employer from 2005-01 to END (20.5
-    years of SI). By default a man born in March 1964: 61y3m, reached in June 2025, so a
-    pension from 2025-07 (Decree 135/2020 Appendix I)."""
+def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male",
+                 since: Period = LONG_AGO) -> str:
+    """A person born on ``born`` who worked for the test employer from ``since`` to END (from
+    LONG_AGO: 20.5 years of SI). By default a man born in March 1964: 61y3m, reached in June
+    2025, so a pension from 2025-07 (Decree 135/2020 Appendix I)."""
     pid = make_personal_id("001", born, sex, 91)
     with unit_of_work(engine) as s:
         register(session=s, person=NewPerson(
             personal_id=pid, full_name="Lê Văn Thành", birth_date=born, sex=sex,
             birth_registration_place="001"),
             population=LocalPopulationRegistry(s), require_match=False, today=TODAY)
-    worked(engine, pid, since=Period(2005, 1))
+    worked(engine, pid, since=since)
     return pid
 
 
@@ -557,3 +559,36 @@ def test_no_one_time_withdrawal_for_someone_on_a_pension_whatever_the_ground(
                                                 amount=300_000_000))
     assert "dossier HS-HT-9 settles a pension" in settled.value.problems[0].reason
     assert count(engine, "benefit_decisions") == 1
+
+
+def test_a_pension_no_contribution_can_bring_to_15_years_is_refused(engine: Engine) -> None:
+    """Law 41/2024 Art 64: 15 years of SI. A man at retirement age with 18 months of SI had a
+    pension received and settled."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, since=START)  # 2024-01 to 2025-06: 18 months
+    with pytest.raises(ValidationError) as short:
+        claim(engine, pid, Claim(Regime.PENSION, "HS-HT-11", date(2025, 8, 1),
+                                 date(2025, 9, 1)))
+    assert short.value.problems[0].field == "regime"
+    assert ("18 months of SI count on 2025-08-01, at most 18 by the pension's start on "
+            "2025-09-01: a pension needs 15 years") in short.value.problems[0].reason
+    with unit_of_work(engine) as s:  # received before this check
+        s.execute(insert(metadata.tables["benefit_claims"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), claim_no=1,
+            regime="pension", dossier_no="HS-HT-12", dossier_key="HS-HT-12",
+            received_on=date(2025, 8, 1), event_from=date(2025, 9, 1), recorded_by="clerk"))
+    with pytest.raises(ValidationError) as settled:
+        settle(engine, pid, "HS-HT-12", Decision("settled", date(2025, 8, 20), "41/QĐ",
+                                                 monthly_amount=3_000_000,
+                                                 from_month=Period(2025, 9)))
+    assert "a pension needs 15 years" in settled.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 0
+
+
+def test_a_pension_claimed_ahead_counts_the_months_still_to_come(engine: Engine) -> None:
+    """14 years 7 months paid when the claim is received in 2025-01, with the contract going
+    on: the months to June reach 15 years by the pension's start in July."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, since=Period(2010, 7))
+    assert claim(engine, pid, Claim(Regime.PENSION, "HS-HT-13", date(2025, 1, 10),
+                                    date(2025, 7, 1)))["status"] == "claimed"
