@@ -207,9 +207,12 @@ class LawBook:
             step, top = int(rule.value("step_months")), int(rule.value("max_months"))
             age = min(base + step * (year - base_year), top)
             reaches = (born + age).year
-            if reaches < first.year:  # reached before the table's first year
-                raise NoRuleInForce(table="retirement_age", key=sex, on=born + age,
-                                    first=first, field_name="born")
+            if reaches < first.year:
+                raise NoRuleInForce(
+                    table="retirement_age", key=sex, on=born + age, first=first,
+                    field_name="born", reason=(
+                        f"a {sex} born in {born} reached the retirement age in {born + age}, "
+                        f"before the first year the retirement_age table knows ({first.year})"))
             if reaches <= year:
                 return Fact(age, rule)
             year += 1
