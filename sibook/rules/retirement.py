@@ -5,8 +5,8 @@ to 62 in 2028; women from 55y4m by 4 months a year to 60 in 2035); Decree 135/20
 gives it by birth month: a person retires at the age of the first year in which they reach that
 year's age. Decree 135/2020 Art 3: the retirement is at the end of the last day of the month the
 age is reached, the pension is paid from the first day of the next month, and a record holding
-only the year of birth counts from 1 January (the registry then holds that day). The table
-lives in ``sibook/law/data/retirement_age.csv``.
+only the year of birth counts from 1 January (the caller passes that day: the registry holds
+full dates). The table lives in ``sibook/law/data/retirement_age.csv``.
 """
 
 from __future__ import annotations
