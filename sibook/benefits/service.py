@@ -4,8 +4,10 @@ Each is recorded once: the same dossier received again, or the same decision tak
 answers the first result and changes nothing (a retried request, a re-run script); with other
 content it is refused (409, naming the field). What the law asks of the person's record is
 checked against the record: sickness and work-accident benefits are for someone in compulsory
-SI at the time, a one-time withdrawal for someone who has stopped contributing (FACTS §4.2), an
-unemployment benefit for at least 12 months of UI contributions (FACTS §4.6).
+SI at the time, a one-time withdrawal for someone who has stopped contributing and is on no
+pension (FACTS §4.2), a pension for someone who has reached the retirement age and whose record
+can reach 15 years (§4.1; checked again when settled), an unemployment benefit for at least 12
+months of UI contributions (FACTS §4.6).
 """
 
 from __future__ import annotations
@@ -431,8 +433,9 @@ def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] 
 
 def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
                        ) -> list[Problem]:
-    """A pension is settled from the month after the retirement age is reached, by the record
-    as it stands at the decision (a birth date or sex corrected since the claim counts)."""
+    """A pension is settled from the month after the retirement age is reached, with 15 years
+    the record can reach, by the record as it stands at the decision (a claim received before
+    these checks existed, or months paid out by a withdrawal since, are caught here)."""
     if d.outcome != SETTLED or c.regime is not Regime.PENSION:
         return []
     facts = registry.person_facts(session=session, person_id=person_id)
