@@ -592,3 +592,16 @@ def test_a_pension_claimed_ahead_counts_the_months_still_to_come(engine: Engine)
     pid = older_worker(engine, since=Period(2010, 7))
     assert claim(engine, pid, Claim(Regime.PENSION, "HS-HT-13", date(2025, 1, 10),
                                     date(2025, 7, 1)))["status"] == "claimed"
+
+
+def test_no_pension_on_months_a_withdrawal_paid_out(engine: Engine) -> None:
+    setup_workers(engine, 0)
+    pid = older_worker(engine)  # 246 months of SI to 2025-06
+    claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-14", date(2025, 8, 1),
+                             ground="emigration"))
+    settle(engine, pid, "HS-LS-14", Decision("settled", date(2025, 8, 10), "51/QĐ",
+                                             amount=400_000_000))
+    with pytest.raises(ValidationError) as paid_out:
+        claim(engine, pid, Claim(Regime.PENSION, "HS-HT-14", date(2025, 8, 20),
+                                 date(2025, 9, 1)))
+    assert "0 months of SI count on 2025-08-20" in paid_out.value.problems[0].reason
