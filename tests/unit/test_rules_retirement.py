@@ -1,7 +1,9 @@
-"""Retirement age and date against Decree 135/2020 Appendix I (lộ trình tuổi nghỉ hưu gắn với
-tháng, năm sinh): each band's first and last birth month, its age and the month the pension
-starts, as the appendix prints them (the bands as reproduced in FACTS §4.1 and hddtvn.com's
-copy of the decree)."""
+"""Retirement age and date against Decree 135/2020/ND-CP Appendix I (lộ trình tuổi nghỉ hưu
+gắn với tháng, năm sinh): each band's first and last birth month, its age and the month the
+pension starts. The yearly ages are Art 4's (FACTS §4.1; hddtvn.com's copy of the decree); the
+birth-month bands were checked against public reproductions of the appendix (men born
+1961-01..09: 60y3m, 1961-10..1962-06: 60y6m; women 1966-01..08: 55y4m, 1966-09..1967-04:
+55y8m; the last bands from 1966-04 and 1975-05) and follow from Art 3 and 4 for the rest."""
 
 from __future__ import annotations
 
