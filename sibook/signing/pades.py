@@ -44,6 +44,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from sibook.signing import certs
+from sibook.signing.der import der
 from sibook.signing.keys import Signer
 from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import PDF_MAGIC
@@ -260,8 +261,8 @@ def _unsigned_contents_problems(signature: Any, signing_cert: x509.Certificate,
     raw = bytes(signature.pkcs7_content)
     problems = []
     info = cms.ContentInfo.load(raw, strict=False)
-    der = raw[:len(info.dump())]
-    if raw[len(der):].strip(b"\0"):
+    signed_der = raw[:len(info.dump())]
+    if raw[len(signed_der):].strip(b"\0"):
         problems.append("the signature's unsigned padding was changed after signing")
     # The structure around the signed attributes is what the signer writes, to the byte: in
     # DER (one encoding per value) and with the values it always writes.
@@ -272,7 +273,7 @@ def _unsigned_contents_problems(signature: Any, signing_cert: x509.Certificate,
     names_signer = cms.IssuerAndSerialNumber({  # the signer is found by key, not by this
         "issuer": signing_cert.issuer, "serial_number": signing_cert.serial_number}).dump()
     if (shape != _SHAPE or signer["sid"].chosen.dump() != names_signer
-            or cms.ContentInfo.load(der).dump(force=True) != der):
+            or der(cms.ContentInfo.load(signed_der)) != signed_der):
         problems.append("the signature's unsigned structure was changed after signing")
     known = {c.public_bytes(serialization.Encoding.DER)
              for c in (*trust_list.roots, *trust_list.issuers.values())}
