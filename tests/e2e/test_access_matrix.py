@@ -158,7 +158,8 @@ def bearer(principal: Principal) -> dict[str, str]:
         case EmployerUnit():
             claims = {"kind": "employer", "unit_code": principal.unit_code}
         case Hospital():
-            claims = {"kind": "hospital"}
+            claims = {"kind": "hospital"} | (
+                {"facility_code": principal.facility_code} if principal.facility_code else {})
         case Officer():
             claims = {"kind": "officer", "realm": principal.realm,
                       "province_code": principal.province_code, "roles": sorted(principal.roles)}
