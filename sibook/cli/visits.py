@@ -43,12 +43,12 @@ def import_claims(
         _report(exc.problems, as_json)
     except ValidationError as exc:
         _report(exc.problems, as_json)
-    emit({"recorded": True, **answer}, as_json, _show_import)
+    emit({"accepted": True, **answer}, as_json, _show_import)
 
 
 def _report(problems: list[Problem], as_json: bool) -> NoReturn:
     if as_json:
-        refuse(problems, as_json, {"recorded": False})
+        refuse(problems, as_json, {"accepted": False})
     show_table("Claim file refused: nothing was recorded", ("record", "field", "reason"),
                ((p.row, p.field, p.reason) for p in problems), on=err_console, style="red")
     raise typer.Exit(1)
@@ -56,10 +56,14 @@ def _report(problems: list[Problem], as_json: bool) -> NoReturn:
 
 def _show_import(d: dict[str, Any]) -> None:
     head = ("every record was filed before; nothing changed" if d["replayed"]
-            else f"{d['recorded']:,} visits recorded")
-    console.print(f"facility {d['facility_code']}: {d['records']:,} records, {head}"
+            else f"{_count(d['recorded'], 'visit')} recorded")
+    console.print(f"facility {d['facility_code']}: {_count(d['records'], 'record')}, {head}"
                   + (f" ({d['unchanged']:,} filed before, unchanged)"
                      if d["unchanged"] and not d["replayed"] else ""), highlight=False)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 @app.command("list")

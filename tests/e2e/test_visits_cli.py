@@ -67,8 +67,8 @@ def test_a_file_is_imported_once_listed_and_logged(cli: Cli) -> None:
     path = cli.claims("march.xml")
     code, imported = cli.run("visits", "import", path)
     assert code == 0, imported
-    assert (imported["recorded"], imported["facility_code"], imported["replayed"]) == \
-        (1, "01001", False)
+    assert (imported["accepted"], imported["recorded"], imported["facility_code"],
+            imported["replayed"]) == (True, 1, "01001", False)
     code, again = cli.run("visits", "import", path)
     assert (code, again["recorded"], again["unchanged"], again["replayed"]) == (0, 0, 1, True)
     code, listed = cli.run("visits", "list", cli.worker)
@@ -86,7 +86,7 @@ def test_a_file_is_imported_once_listed_and_logged(cli: Cli) -> None:
 def test_a_refused_file_exits_1_naming_record_and_field(cli: Cli) -> None:
     code, refused = cli.run("visits", "import", cli.claims("bad.xml", NGAY_VAO="2026-03-02"))
     assert code == 1
-    assert refused["recorded"] is False
+    assert refused["accepted"] is False
     assert [(e["row"], e["field"]) for e in refused["errors"]] == [(1, "NGAY_VAO")]
     assert cli.run("visits", "list", cli.worker)[1]["visits"] == []
 
