@@ -4,6 +4,7 @@ read back newest first; persons of another realm unknown to it."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from sibook.visits.service import (
     listing,
 )
 from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.races import until_one_waits
 from tests.visit_files import claim_file, summary
 
 NOW = datetime(2026, 4, 1, 9, 0)
@@ -176,4 +178,33 @@ def test_visits_are_append_only(engine: Engine) -> None:
     for statement in ("UPDATE hi_visits SET hi_paid = 0", "DELETE FROM hi_visits"):
         with pytest.raises(DatabaseError), engine.begin() as conn:
             conn.execute(text(statement))
+    assert count(engine) == 1
+
+
+@pytest.mark.parametrize(("again", "outcome"), [
+    ({}, "replayed"), ({"T_BHTT": "1000"}, "T_BHTT")])
+def test_a_file_sent_twice_at_the_same_moment_is_recorded_once(
+        engine: Engine, again: dict[str, str], outcome: str) -> None:
+    """The second waits for the first's records (PostgreSQL: on their key), then is answered
+    as a retry after it would be: unchanged, or refused naming the field; never a
+    duplicate-key crash."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    a, _ = insured(engine)
+    answers: list[object] = []
+
+    def second() -> None:
+        try:
+            answers.append(file(engine, [visit(a, 0, **again)])["replayed"] and "replayed")
+        except VisitConflict as exc:
+            answers.append(exc.problems[0].field)
+
+    with unit_of_work(engine) as s:
+        file_claims(session=s, data=claim_file([visit(a, 0)]), realm="civil", actor="bv",
+                    now=NOW)
+        racer = threading.Thread(target=second)
+        racer.start()
+        until_one_waits(engine)
+    racer.join(timeout=60)
+    assert answers == [outcome]
     assert count(engine) == 1
