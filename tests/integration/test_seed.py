@@ -75,11 +75,13 @@ def test_seed_is_deterministic_across_backends(
     migrate.upgrade(other)
     seed(engine=engine, people=120, employers=5, seed=3, today=TODAY)
     seed(engine=other, people=120, employers=5, seed=3, today=TODAY)
-    query = "SELECT personal_id, full_name, birth_date FROM persons ORDER BY person_id"
-    with engine.connect() as a, other.connect() as b:
-        assert [tuple(map(str, r)) for r in a.execute(text(query))] == [
-            tuple(map(str, r)) for r in b.execute(text(query))
-        ]
+    for query in ("SELECT personal_id, full_name, birth_date FROM persons ORDER BY person_id",
+                  "SELECT person_id, facility_code, link_code, admitted_at, discharged_at, "
+                  "diagnosis, total_cost, hi_paid FROM hi_visits ORDER BY person_id, link_code"):
+        with engine.connect() as a, other.connect() as b:
+            assert [tuple(map(str, r)) for r in a.execute(text(query))] == [
+                tuple(map(str, r)) for r in b.execute(text(query))
+            ]
 
 
 def test_seeded_people_have_consistent_ids_and_cards(engine: Engine) -> None:
