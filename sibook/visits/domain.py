@@ -39,7 +39,7 @@ VISIT_TYPES: dict[str, str] = {
 FACILITY = re.compile(r"^[0-9]{5}$")  # MA_CSKCB: 5 digits, the province's 2 first
 # ICD-10: a letter, two digits, then an optional subcategory ("J03", "J03.9", "U07.1").
 ICD10 = re.compile(r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$")
-STAMP = re.compile(r"^[0-9]{12}$")  # yyyymmddHHMM
+STAMP = re.compile(r"^(19|20)[0-9]{10}$")  # yyyymmddHHMM, years 1900-2099 as every door
 MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
 LINK_MAX = 100  # MA_LK: "Chuỗi" of at most 100 characters
 CARDS_MAX = 160  # MA_THE_BHYT: several cards of one stay are joined by ";"
@@ -133,7 +133,8 @@ def _stamp(text: str, field: str, bad: Bad) -> datetime | None:
             raise ValueError(value)
         return datetime.strptime(value, "%Y%m%d%H%M")
     except ValueError:
-        bad(field, f"{value!r} is not a time as yyyymmddHHMM (e.g. 202603010842)")
+        bad(field, f"{value!r} is not a time as yyyymmddHHMM, years 1900 to 2099 (e.g. "
+                   "202603010842)")
         return None
 
 

@@ -133,6 +133,11 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
         bad("LOAIHOSO", f"a HOSO holds one FILEHOSO of LOAIHOSO {SUMMARY}; this one holds "
                         f"{len(summaries)}")
         return None
+    holder = summaries[0].find("NOIDUNGFILE")
+    if holder is not None and len(holder):
+        bad("NOIDUNGFILE", "the XML1 content is written as XML elements; Decision 130 sends it "
+                           "as the base64 of the <TONG_HOP> document")
+        return None
     content = "".join((summaries[0].findtext("NOIDUNGFILE") or "").split())
     try:
         raw = base64.b64decode(content, validate=True)

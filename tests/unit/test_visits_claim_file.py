@@ -50,7 +50,7 @@ def test_discharge_before_admission_is_refused_on_ngay_ra() -> None:
 
 
 @pytest.mark.parametrize("stamp", ["2026-03-02", "20260302", "202613020830", "202603022561",
-                                   "２０２６０３０２０８３０"])
+                                   "202602300830", "000103020830", "２０２６０３０２０８３０"])
 def test_a_time_not_yyyymmddhhmm_is_refused(stamp: str) -> None:
     [(field, reason)] = problems(NGAY_VAO=stamp)
     assert field == "NGAY_VAO" and "yyyymmddHHMM" in reason
@@ -130,3 +130,12 @@ def test_a_record_without_its_xml1_is_refused_by_record() -> None:
 def test_a_facility_code_not_five_digits_is_refused() -> None:
     [(_, field, _reason)] = refusal(claim_file([record()], facility="BV01"))
     assert field == "MACSKCB"
+
+
+def test_xml1_written_inline_instead_of_base64_is_refused_saying_so() -> None:
+    data = claim_file([record()])
+    start = data.index(b"<NOIDUNGFILE>") + len(b"<NOIDUNGFILE>")
+    end = data.index(b"</NOIDUNGFILE>")
+    [(row, field, reason)] = refusal(data[:start] + b"<TONG_HOP><MA_LK>1</MA_LK></TONG_HOP>"
+                                     + data[end:])
+    assert (row, field) == (1, "NOIDUNGFILE") and "base64" in reason
