@@ -72,7 +72,8 @@ APPROVER = frozenset({"approver"})
 @dataclass(frozen=True)
 class Rule:
     """Who may do an action. Citizens act on their own record only; employers on their own
-    workers only; hospitals on HI validity only; officers need one of ``officer_roles``."""
+    workers only; hospitals on HI validity and their own facility's claims; officers need one
+    of ``officer_roles``."""
 
     purpose: str  # logged when the caller gives no X-Purpose
     citizen: bool = False
