@@ -23,8 +23,9 @@ from sibook.ids.hi_card import has_hi_card_shape
 from sibook.ids.personal_id import personal_id_problems
 from sibook.registry.domain import text_problem
 
-# MA_LOAI_KCB, the kind of visit, as Decision 130/QĐ-BYT's code list names them [S: the
-# decision's annex as HIS vendors implement it; 01-03 are on every claim, 04-09 rarer].
+# MA_LOAI_KCB, the kind of visit, as Decision 130/QĐ-BYT's code list names them. [S] 01-03
+# as public HIS exporters map them; [U] 04-09 from the code list as recalled, not checked
+# against the decision's annex (a code refused wrongly here is one line to add).
 VISIT_TYPES: dict[str, str] = {
     "01": "Khám bệnh",
     "02": "Điều trị ngoại trú",

@@ -1,9 +1,10 @@
 """Reading a facility's claim file: the envelope of Decision 130/QĐ-BYT (FACTS §6.5).
 
-The file the facilities send to the HI assessment portal (the structure as the VSS gateway's
-``guiHoSoXmlQD4750`` service and the HIS vendors write it; source: the decision's section on
-the data exchange, as implemented in public HIS exporters such as the XML templates of the
-``egw.baohiemxahoi.gov.vn/api/qd130`` client code)::
+The file the facilities send to the HI assessment portal. [S] Source: public HIS exporters'
+code, not the decision's PDF: the request template of VSS's gateway service
+``POST https://egw.baohiemxahoi.gov.vn/api/qd130/guiHoSoXmlQD4750`` (its ``fileHSBase64`` is
+this file), HIS changelogs naming the XML1 fields, and a sample TONG_HOP record; FACTS §6.5
+lists the same fields. To check against the decision's annex when it is at hand::
 
     <GIAMDINHHS>
       <THONGTINDONVI><MACSKCB>01001</MACSKCB></THONGTINDONVI>
