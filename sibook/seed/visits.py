@@ -73,7 +73,11 @@ def _visit(rng: random.Random, personal_id: str, card: str, level: int, place: s
         kind, diagnosis = "01", rng.choice(OUTPATIENT)
         discharged = admitted + timedelta(minutes=rng.choice((45, 60, 90, 120, 150)))
         total = rng.randint(12, 60) * 10_000 + rng.choice((0, 3_500, 7_300))
-    discharged = min(discharged, now)
+    if discharged >= now:  # a stay still going on is not claimed yet: it ended earlier
+        early = discharged - now + timedelta(hours=3)
+        admitted, discharged = admitted - early, discharged - early
+        if admitted.date() < first:
+            return None
     hi = total * COVERED_PERCENT[level] // 100
     fields = {"MA_LK": link, "MA_CSKCB": place, "SO_CCCD": personal_id, "MA_THE_BHYT": card,
               "NGAY_VAO": f"{admitted:%Y%m%d%H%M}", "NGAY_RA": f"{discharged:%Y%m%d%H%M}",
