@@ -78,6 +78,9 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
     record, as ``row``, and field; 409 for a record filed before with other content). The
     file's MACSKCB must be the credential's facility (403 otherwise)."""
     facility = g.own_facility()
+    # End the token check's transaction, which on SQLite holds the store's only write lock,
+    # before the upload is read and parsed (as a filing of declarations does).
+    g.session.commit()
     try:
         answer, person_ids = file_claims(session=g.session, data=file.file.read(), realm=CIVIL,
                                          actor=g.principal.actor_id, facility=facility)
