@@ -34,7 +34,6 @@ credential that sent the file (or the officer who imports it) answers for it.
 from __future__ import annotations
 
 import base64
-import binascii
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import NoReturn
@@ -142,7 +141,7 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
     content = "".join((summaries[0].findtext("NOIDUNGFILE") or "").split())
     try:
         raw = base64.b64decode(content, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character outside ASCII
         bad("NOIDUNGFILE", "the XML1 content must be the base64 of a <TONG_HOP> document; "
                            "this is not base64")
         return None

@@ -21,6 +21,7 @@ from sibook.access.principals import Citizen, EmployerUnit, Hospital, Officer, P
 from sibook.access.settings import get_access_settings
 from sibook.access.store import AccessLogEntry
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
 from sibook.core.schema import metadata
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.e2e.test_openapi_conformance import assert_conforms
@@ -175,7 +176,7 @@ def test_a_hospital_credential_with_its_facility_code_files_through_a_real_token
 
 
 def test_a_hospital_credential_names_a_five_digit_facility(api: Api) -> None:
-    with pytest.raises(credentials.ValidationError, match="5-digit facility code"), \
+    with pytest.raises(ValidationError, match="5-digit facility code"), \
             unit_of_work(api.engine) as s:
         credentials.create_client(session=s, client=credentials.NewClient(
             "bv-x", "hospital", unit_code="BV-01"))

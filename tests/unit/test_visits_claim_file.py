@@ -7,6 +7,8 @@ import base64
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sibook.core.errors import ValidationError
 from sibook.visits.domain import read_record
@@ -139,3 +141,19 @@ def test_xml1_written_inline_instead_of_base64_is_refused_saying_so() -> None:
     [(row, field, reason)] = refusal(data[:start] + b"<TONG_HOP><MA_LK>1</MA_LK></TONG_HOP>"
                                      + data[end:])
     assert (row, field) == (1, "NOIDUNGFILE") and "base64" in reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400) | st.text(max_size=400).map(str.encode),
+       st.integers(min_value=0, max_value=2000))
+def test_any_bytes_are_read_or_refused_never_crash(noise: bytes, at: int) -> None:
+    """Garbage, or a valid file with garbage spliced in, is a file or a refusal by field."""
+    data = claim_file([record(), record(MA_LK="LK2")])
+    for candidate in (noise, data[:at] + noise + data[at:]):
+        try:
+            parsed = read_claim_file(candidate)
+        except ValidationError as exc:
+            assert exc.problems and all(p.field and p.reason for p in exc.problems)
+            continue
+        for row, fields in parsed.records:
+            read_record(fields, row, parsed.facility_code, NOW)
