@@ -101,6 +101,18 @@ class PensionAnswer(_Answer):
     month: str
 
 
+class RetirementRequest(_Request):
+    sex: str = _declared(enum=list(SEXES))
+    birth_date: Day = Field(description="Only the year known: YYYY-01-01 (Decree 135/2020 Art 3)")
+
+
+class RetirementAnswer(_Answer):
+    age: str = Field(description='The statutory age, e.g. "61 years 3 months"')
+    age_months: int
+    retirement_date: str = Field(description="The last day of the month the age is reached")
+    pension_from: str = Field(description="The first month of pension, YYYY-MM")
+
+
 class LumpSumRequest(_Request):
     months_before_2014: StrictInt = _declared(**MONTHS)
     months_from_2014: StrictInt = _declared(**MONTHS)
@@ -171,6 +183,11 @@ def contribution(body: ContributionRequest) -> dict[str, Any]:
 @router.post("/pension", response_model=PensionAnswer)
 def pension(body: PensionRequest) -> dict[str, Any]:
     return answers.pension_answer(**{**body.model_dump(), "month": _month(body.month)})
+
+
+@router.post("/retirement", response_model=RetirementAnswer)
+def retirement(body: RetirementRequest) -> dict[str, Any]:
+    return answers.retirement_answer(**body.model_dump())
 
 
 @router.post("/lump-sum", response_model=AmountAnswer)

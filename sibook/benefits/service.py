@@ -4,8 +4,10 @@ Each is recorded once: the same dossier received again, or the same decision tak
 answers the first result and changes nothing (a retried request, a re-run script); with other
 content it is refused (409, naming the field). What the law asks of the person's record is
 checked against the record: sickness and work-accident benefits are for someone in compulsory
-SI at the time, a one-time withdrawal for someone who has stopped contributing (FACTS §4.2), an
-unemployment benefit for at least 12 months of UI contributions (FACTS §4.6).
+SI at the time, a one-time withdrawal for someone who has stopped contributing and is on no
+pension (FACTS §4.2), a pension for someone who has reached the retirement age and whose record
+can reach 15 years (§4.1; checked again when settled), an unemployment benefit for at least 12
+months of UI contributions (FACTS §4.6).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sibook import law
 from sibook.benefits.domain import (
     NAMES,
     SETTLED,
@@ -46,6 +47,7 @@ from sibook.law import NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.registry.store import Employer, Person
+from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 from sibook.rules.unemployment import benefit_cap, benefit_months
 
 COVERED_KINDS = ("compulsory", "foreign")
@@ -139,6 +141,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     problems = check_decision(claim, decision, day)
     if problems:
         raise ValidationError(problems)
+    if problems := _pension_on_record(session, person_id, claim, decision):
+        raise ValidationError(problems)
     settled = _months_settled(session, person_id, claim, decision)
     session.execute(insert(BenefitDecision).values(
         person_id=person_id, claim_no=row.claim_no, outcome=decision.outcome,
@@ -231,7 +235,11 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "in the year before the leave (FACTS §4.4)"))]
     if c.regime is Regime.LUMP_SUM:
         return (_still_contributing(si, Period.of(c.received_on))
+                or _pensioner(session, person_id)
                 or _lump_sum_ground(session, person_id, c, si, facts))
+    if c.regime is Regime.PENSION and c.event_from is not None:
+        return (_before_retirement(facts, "event_from", c.event_from)
+                or _too_few_years(session, person_id, c.event_from, c.received_on))
     return []
 
 
@@ -283,14 +291,49 @@ def _pension_due_instead(session: Session, person_id: int, c: Claim,
         "due, and unemployment benefit is not paid to someone who qualifies for one"))]
 
 
-def _retirement_month(facts: registry.PersonFacts) -> Period:
-    """The month the person reaches the statutory retirement age (retired at its end)."""
-    born = Period.of(facts.birth_date)
+def _retirement(facts: registry.PersonFacts) -> RetirementResult | None:
+    """The person's statutory retirement age and month (Decree 135/2020); None when it was
+    reached before the law tables begin: long retired."""
     sex: Sex = "female" if facts.sex == "female" else "male"
     try:
-        return born + law.book().retirement_age(sex, born).value
-    except NoRuleInForce:  # reached before the table's first year: long retired
-        return born
+        return retirement_age(sex=sex, birth_date=facts.birth_date)
+    except NoRuleInForce:
+        return None
+
+
+def _retirement_month(facts: registry.PersonFacts) -> Period:
+    """The month the person reaches the statutory retirement age (retired at its end)."""
+    reached = _retirement(facts)
+    return Period.of(facts.birth_date) if reached is None else reached.reached
+
+
+def _before_retirement(facts: registry.PersonFacts, field: str, starts: date) -> list[Problem]:
+    """A pension starting on ``starts`` before the person has retired: refused (Law 41/2024
+    Art 64: a pension needs the retirement age; Decree 135/2020 Art 3: it is paid from the
+    month after the age is reached). Early retirement for reduced working capacity (Art 65) is
+    not recorded on a claim, so the normal age applies."""
+    due = _retirement(facts)
+    if due is None or due.reached_on(starts):
+        return []
+    return [Problem(field=field, reason=(
+        f"a pension from {starts.isoformat()} is before retirement age: "
+        f"{age_text(due.age_months)}, reached in {due.reached}, so a pension is paid from "
+        f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020)"))]
+
+
+def _too_few_years(session: Session, person_id: int, starts: date, on: date) -> list[Problem]:
+    """A pension needs 15 years of SI (Law 41/2024 Art 64): refused when the months the book
+    counts on ``on``, with every month still to come before the pension starts, fall short
+    (those months may yet be paid: only a pension no contribution can reach is refused)."""
+    counted = int(book.assemble_person(session=session, person_id=person_id,
+                                       as_of=on)["totals"]["si_months"])
+    most = counted + max(0, Period.of(starts) - Period.of(on) - 1)
+    if most >= PENSION_YEARS * 12:
+        return []
+    return [Problem(field="regime", reason=(
+        f"{counted} months of SI count on {on.isoformat()}, at most {most} by the pension's "
+        f"start on {starts.isoformat()}: a pension needs {PENSION_YEARS} years "
+        f"({PENSION_YEARS * 12} months; Law 41/2024 Art 64)"))]
 
 
 def _si_years(session: Session, person_id: int, on: date) -> float:
@@ -320,6 +363,25 @@ def _still_employed(si: list[contributions.ParticipationRow], ui: list[contribut
             f"still employed under contract in {after}: unemployment benefit is for someone "
             "whose labour contract has ended (the employer files the decrease first)"))]
     return []
+
+
+def _pensioner(session: Session, person_id: int) -> list[Problem]:
+    """A one-time withdrawal is for someone not on a pension, whatever the ground (Law 41/2024
+    Art 70(1): the person has stopped contributing and, under f, is not eligible for one): a
+    pension claim not refused (settled, or still to be decided) stands in its way."""
+    refused = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    row = session.execute(select(BenefitClaim.dossier_no, BenefitDecision.outcome).outerjoin(
+        BenefitDecision, (BenefitDecision.person_id == BenefitClaim.person_id)
+        & (BenefitDecision.claim_no == BenefitClaim.claim_no)).where(
+        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(Regime.PENSION),
+        BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.claim_no)).first()
+    if row is None:
+        return []
+    state = "settles" if row[1] == SETTLED else "claims"
+    return [Problem(field="regime", reason=(
+        f"dossier {row[0]} {state} a pension for this person: a one-time withdrawal is not "
+        "paid to someone who receives (or has claimed) a pension"))]
 
 
 def _death(session: Session, person_id: int) -> tuple[date, str] | None:
@@ -369,6 +431,21 @@ def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] 
     return None
 
 
+def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
+                       ) -> list[Problem]:
+    """A pension is settled from the month after the retirement age is reached, with 15 years
+    the record can reach, by the record as it stands at the decision (a claim received before
+    these checks existed, or months paid out by a withdrawal since, are caught here)."""
+    if d.outcome != SETTLED or c.regime is not Regime.PENSION:
+        return []
+    facts = registry.person_facts(session=session, person_id=person_id)
+    # from_month is never before the event's month (check_decision): the start day decides.
+    if c.event_from is None:
+        return []
+    return (_before_retirement(facts, "event_from", c.event_from)
+            or _too_few_years(session, person_id, c.event_from, d.decided_on))
+
+
 def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:
     """The SI months a one-time withdrawal pays out, or the UI months an unemployment benefit
     uses, counted from the book as of the decision; refused when there are none to count or
@@ -377,7 +454,8 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
         return 0
     si = contributions.si_periods_of(session=session, person_id=person_id)
     if c.regime is Regime.LUMP_SUM:
-        problems = _still_contributing(si, Period.of(d.decided_on))
+        problems = (_still_contributing(si, Period.of(d.decided_on))
+                    or _pensioner(session, person_id))
     else:
         ui = contributions.ui_periods_of(session=session, person_id=person_id)
         ended = Period.of(c.event_from or c.received_on)

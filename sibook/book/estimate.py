@@ -6,13 +6,17 @@ An estimate, never a decision: the salary history is the book's (months not paid
 out, voluntary income as declared), capped at 20 times the reference level where the law
 tables reach (from 2020), revalued by the coefficients of the settlement year, or of the latest
 year the law tables hold when that year's are not yet published (the answer says which; the
-salaries of the years after it then count at face value). The
-eligibility rules of the settling office (retirement age, the grounds for a withdrawal) are
-not judged here: the pension part answers only whether the months are enough.
+salaries of the years after it then count at face value). The retirement age is judged from
+the book's header (Decree 135/2020: the date, whether it is reached in the book's month, and
+the first month a pension could be paid: after the age is reached, never before next month);
+the pension's rate counts the months the book holds now. The grounds for a one-time
+withdrawal, and early retirement for reduced working capacity, rest on the dossier's papers
+and are not judged here.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sibook import law
@@ -20,6 +24,7 @@ from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules.lump_sum import one_time_withdrawal
 from sibook.rules.pension import average_salary, pension
+from sibook.rules.retirement import RetirementResult, retirement_age
 
 LAW_2014 = Period(2014, 1)  # the lump sum's rate changes for months from 2014 (FACTS §4.2)
 _YEARS_BACK = 5  # how far back the latest published revaluation table is looked for
@@ -31,21 +36,38 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     history = salary_history(book, on)
     average, revalued_for = _average(history, on)
     before = min(sum(1 for m, _ in history if m < LAW_2014), si_months)
+    retirement = _retirement(book["header"])
+    reached = retirement is None or retirement.reached <= on
     answer: dict[str, Any] = {
         "as_of": str(on), "si_months": si_months, "average_salary": average,
-        "revalued_for": revalued_for, "pension": None, "pension_note": None,
-        "one_time_withdrawal": None,
+        "revalued_for": revalued_for,
+        "retirement_date": None if retirement is None else retirement.retirement_date.isoformat(),
+        "reached_retirement_age": reached,
+        "pension": None, "pension_note": None, "one_time_withdrawal": None,
         "note": ("An estimate from the book as of this month by the law's formulas; the SI "
                  "office's decision, on the full dossier, is what is paid."),
     }
+    # Retiring now, the pension is paid from next month; else from the month after the age.
+    first = on + 1 if retirement is None or reached else retirement.pension_from
     try:
         answer["pension"] = pension(sex=book["header"]["sex"], contribution_months=si_months,
-                                    on=on, average_salary=average).as_dict()
+                                    on=on, average_salary=average).as_dict() | {
+            "from_month": str(first)}
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
     if average is not None and si_months > 0:
         answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
     return answer
+
+
+def _retirement(header: dict[str, Any]) -> RetirementResult | None:
+    """The person's retirement age and date; None when it was reached before the law tables
+    begin (long retired)."""
+    try:
+        return retirement_age(sex=header["sex"], birth_date=date.fromisoformat(
+            header["birth_date"]))
+    except law.NoRuleInForce:
+        return None
 
 
 def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]:

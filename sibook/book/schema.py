@@ -201,13 +201,16 @@ class PensionEstimate(_Strict):
     rate_percent: float
     monthly_pension: int | None
     extra_lump_sum: int | None
+    from_month: str = Field(pattern=MONTH, description=(
+        "The first month the pension could be paid: the month after the retirement age is "
+        "reached, or next month when it is reached already (Decree 135/2020 Art 3)"))
 
 
 class BenefitEstimate(_Strict):
     """What the person would get in the book's month: a pension if they retired, or a one-time
-    withdrawal, by the law's formulas on the book's salary history. An estimate: the SI
-    office's decision on the full dossier is what is paid; retirement age and withdrawal
-    grounds are not judged here."""
+    withdrawal, by the law's formulas on the book's salary history, and when the person
+    reaches the retirement age. An estimate: the SI office's decision on the full dossier is
+    what is paid; the grounds for a withdrawal and early retirement are not judged here."""
 
     as_of: str = Field(pattern=MONTH)
     si_months: int = Field(description="Months of SI the book counts")
@@ -215,6 +218,11 @@ class BenefitEstimate(_Strict):
                                                    "without a salary history (or law tables)")
     revalued_for: int | None = Field(description="The settlement year whose revaluation "
                                                  "coefficients were used (the latest published)")
+    retirement_date: str | None = Field(pattern=DAY, description=(
+        "The last day of the month the statutory retirement age is reached (Labour Code 2019 "
+        "Art 169, Decree 135/2020); null when it was reached before the law tables (1995)"))
+    reached_retirement_age: bool = Field(description="Whether the age is reached in or "
+                                                     "before the estimate's month")
     pension: PensionEstimate | None = Field(description="null when the months are not enough")
     pension_note: str | None = Field(description="Why there is no pension estimate")
     one_time_withdrawal: int | None

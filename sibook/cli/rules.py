@@ -118,6 +118,19 @@ def pension(
         average_salary=average_salary, hazardous=hazardous, month=_month(month)), "Pension")
 
 
+@app.command("retirement")
+def retirement(
+    sex: Annotated[str, typer.Option("--sex", help="male or female.")],
+    birth_date: Annotated[str, typer.Option(
+        "--birth-date", help="YYYY-MM-DD (only the year known: YYYY-01-01).")],
+    as_json: bool = JsonFlag,
+) -> None:
+    """Statutory retirement age, retirement date and first month of pension (Decree 135/2020)."""
+    born = parse_date(birth_date, "--birth-date")
+    _answer(as_json, lambda: answers.retirement_answer(sex=sex, birth_date=born),
+            "Retirement age")
+
+
 @app.command("lump-sum")
 def lump_sum(
     months_before_2014: Annotated[int, typer.Option("--months-before-2014")],

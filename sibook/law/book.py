@@ -194,20 +194,26 @@ class LawBook:
         return Fact(row.value("coefficient"), row)
 
     def retirement_age(self, sex: Sex, born: Period) -> Fact[int]:
-        """Statutory age in months for someone born in month ``born`` (normal conditions)."""
+        """Statutory age in months for someone born in month ``born`` (normal conditions): the
+        age in force in the first year in which they reach it (Decree 135/2020 Appendix I)."""
         table = self._tables["retirement_age"]
-        rule = table.at(sex, table.first_month(sex) or born)
-        base_year = int(rule.value("base_year"))
-        base, step = int(rule.value("base_months")), int(rule.value("step_months"))
-        top = int(rule.value("max_months"))
-        if (born + base).year < base_year:
-            raise NoRuleInForce(table="retirement_age", key=sex, on=born + base,
-                                first=Period(base_year, 1), field_name="born")
-        year = base_year
+        first = table.first_month(sex)
+        if first is None:
+            raise NoRuleInForce(table="retirement_age", key=sex, on=born, first=None)
+        year = max(first.year, born.year)
         while True:
+            rule = table.at(sex, Period(year, 1))
+            base_year, base = int(rule.value("base_year")), int(rule.value("base_months"))
+            step, top = int(rule.value("step_months")), int(rule.value("max_months"))
             age = min(base + step * (year - base_year), top)
-            reaches = born + age
-            if reaches.year <= year or age == top:
+            reaches = (born + age).year
+            if reaches < first.year:
+                raise NoRuleInForce(
+                    table="retirement_age", key=sex, on=born + age, first=first,
+                    field_name="born", reason=(
+                        f"a {sex} born in {born} reached the retirement age in {born + age}, "
+                        f"before the first year the retirement_age table knows ({first.year})"))
+            if reaches <= year:
                 return Fact(age, rule)
             year += 1
 

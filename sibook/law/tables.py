@@ -67,16 +67,18 @@ class NoRuleInForce(ValidationError):
     """No row of a table is in force for the month asked about."""
 
     def __init__(self, *, table: str, key: str, on: Period, first: Period | None,
-                 field_name: str = "month") -> None:
-        if first is None:
-            reason = f"the law table {table!r} has no entry {key!r}"
-        elif on < first:
-            reason = (f"no {table} rule for {key!r} is known for {on}; "
-                      f"the first known month is {first}")
-        else:
-            reason = f"no {table} rule for {key!r} is in force in {on} (first known month {first})"
+                 field_name: str = "month", reason: str | None = None) -> None:
         self.table, self.key, self.on, self.first = table, key, on, first
-        super().__init__(Problem(field=field_name, reason=reason))
+        super().__init__(Problem(field=field_name, reason=reason or self._reason()))
+
+    def _reason(self) -> str:
+        table, key, on, first = self.table, self.key, self.on, self.first
+        if first is None:
+            return f"the law table {table!r} has no entry {key!r}"
+        if on < first:
+            return (f"no {table} rule for {key!r} is known for {on}; "
+                    f"the first known month is {first}")
+        return f"no {table} rule for {key!r} is in force in {on} (first known month {first})"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from sibook.rules.maternity import (
     maternity_leave_benefit,
 )
 from sibook.rules.pension import AverageSalaryResult, PensionResult, average_salary, pension
+from sibook.rules.retirement import RetirementResult, retirement_age, retirement_date
 from sibook.rules.sickness import SicknessResult, sickness_benefit
 from sibook.rules.survivorship import (
     SurvivorResult,
@@ -40,11 +41,10 @@ from sibook.rules.unemployment import UnemploymentResult, unemployment_benefit
 __all__ = [
     "AllowanceResult", "AverageSalaryResult", "ContributionResult", "Explanation",
     "HouseholdHiResult", "LateInterestResult", "LeaveResult", "LumpSumResult", "PensionResult",
-    "Share", "SicknessResult", "SurvivorResult", "UnemploymentResult", "accrued_interest",
-    "average_salary",
-    "childbirth_allowance", "compulsory_dues", "funeral_allowance", "household_hi_dues",
-    "late_interest", "maternity_leave_benefit", "monthly_survivor_allowance",
-    "one_time_survivor_allowance", "one_time_withdrawal", "pension",
-    "pensioner_survivor_allowance", "self_chosen_dues", "sickness_benefit",
-    "unemployment_benefit", "voluntary_dues",
+    "RetirementResult", "Share", "SicknessResult", "SurvivorResult", "UnemploymentResult",
+    "accrued_interest", "average_salary", "childbirth_allowance", "compulsory_dues",
+    "funeral_allowance", "household_hi_dues", "late_interest", "maternity_leave_benefit",
+    "monthly_survivor_allowance", "one_time_survivor_allowance", "one_time_withdrawal",
+    "pension", "pensioner_survivor_allowance", "retirement_age", "retirement_date",
+    "self_chosen_dues", "sickness_benefit", "unemployment_benefit", "voluntary_dues",
 ]

@@ -21,6 +21,7 @@ from sibook.rules import (
     late_interest,
     one_time_withdrawal,
     pension,
+    retirement_age,
     sickness_benefit,
     unemployment_benefit,
     voluntary_dues,
@@ -83,6 +84,11 @@ def pension_answer(*, sex: str, contribution_months: int, month: str, months_ear
                      months_early=months_early, average_salary=average_salary,
                      hazardous=hazardous)
     return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+
+
+def retirement_answer(*, sex: str, birth_date: date) -> Answer:
+    result = retirement_age(sex=sex, birth_date=birth_date)
+    return _with({**result.as_dict(), "age_months": result.age_months}, result.explanation)
 
 
 def lump_sum_answer(*, months_before_2014: int, months_from_2014: int, average_salary: int,

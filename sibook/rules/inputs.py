@@ -46,4 +46,4 @@ def as_field(field: str) -> Iterator[None]:
         yield
     except NoRuleInForce as gap:
         raise NoRuleInForce(table=gap.table, key=gap.key, on=gap.on, first=gap.first,
-                            field_name=field) from None
+                            field_name=field, reason=gap.problems[0].reason) from None

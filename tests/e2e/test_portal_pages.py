@@ -121,4 +121,5 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     page = signed_in(client, OWN).get("/portal/book")
     assert page.status_code == 200
     assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text
+    assert "Thời điểm nghỉ hưu" in page.text and "Retirement age and" not in page.text
     assert re.search(r"\d ₫", page.text) and "₫ ₫" not in page.text  # the filter writes the ₫

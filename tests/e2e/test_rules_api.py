@@ -152,3 +152,15 @@ def test_flags_and_numbers_must_have_their_json_types(client: TestClient, field:
     r = client.post("/api/v1/rules/maternity-allowance",
                     json={"month": "2026-01", "children": 1, "voluntary": False, field: value})
     assert r.status_code == 422, r.text
+
+
+def test_retirement(client: TestClient) -> None:
+    status, out = post(client, "retirement", {"sex": "male", "birth_date": "1964-03-15"})
+    assert status == 200  # 61y3m (born January - September 1964), reached in June 2025
+    assert (out["age"], out["retirement_date"], out["pension_from"]) == \
+        ("61 years 3 months", "2025-06-30", "2025-07")
+
+
+def test_retirement_of_an_unknown_sex_is_422_naming_it(client: TestClient) -> None:
+    status, out = post(client, "retirement", {"sex": "other", "birth_date": "1964-03-15"})
+    assert status == 422 and out["errors"][0]["field"] == "sex"

@@ -32,21 +32,38 @@ TODAY = date(2026, 3, 20)
 START, END = Period(2024, 1), Period(2025, 6)  # 18 months of SI and UI
 SICK = Claim(Regime.SICKNESS, "HS-2025-0001", date(2025, 3, 20), date(2025, 3, 3),
              date(2025, 3, 7))
+RETIRES_2025_06 = date(1964, 3, 15)
+LONG_AGO = Period(2005, 1)
 PAID_SICK = Decision("settled", date(2025, 3, 27), "12/QĐ-BHXH", amount=1_730_000, days=5)
 
 
-def worked(engine: Engine, pid: str, until: Period | None = END) -> None:
-    """``pid`` worked for the test employer from START to ``until`` (None: still does)."""
+def worked(engine: Engine, pid: str, until: Period | None = END, since: Period = START) -> None:
+    """``pid`` worked for the test employer from ``since`` to ``until`` (None: still does)."""
     with unit_of_work(engine) as s:
         person = registry.person_id_of(session=s, personal_id=pid)
         eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
         to = None if until is None else until.index
         s.execute(insert(metadata.tables["si_periods"]).values(
-            person_id=person, seq=1, from_month=START.index, to_month=to, kind="compulsory",
+            person_id=person, seq=1, from_month=since.index, to_month=to, kind="compulsory",
             employer_id=eid, salary_basis=9_000_000, allowances=0, occupational_rate_bp=50))
         s.execute(insert(metadata.tables["ui_periods"]).values(
-            person_id=person, seq=1, from_month=START.index, to_month=to, employer_id=eid,
+            person_id=person, seq=1, from_month=since.index, to_month=to, employer_id=eid,
             salary_basis=9_000_000))
+
+
+def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male",
+                 since: Period = LONG_AGO) -> str:
+    """A person born on ``born`` who worked for the test employer from ``since`` to END (from
+    LONG_AGO: 20.5 years of SI). By default a man born in March 1964: 61y3m, reached in June
+    2025, so a pension from 2025-07 (Decree 135/2020 Appendix I)."""
+    pid = make_personal_id("001", born, sex, 91)
+    with unit_of_work(engine) as s:
+        register(session=s, person=NewPerson(
+            personal_id=pid, full_name="Lê Văn Thành", birth_date=born, sex=sex,
+            birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False, today=TODAY)
+    worked(engine, pid, since=since)
+    return pid
 
 
 def claim(engine: Engine, pid: str, c: Claim = SICK) -> dict[str, Any]:
@@ -440,8 +457,8 @@ def test_a_person_retires_dies_and_loses_a_job_once_whatever_day_a_second_dossie
     # A pension from another first day, a death on another day, a contract ended a day apart:
     # each was received, and settled, a second time (two pensions, two funerals, the same
     # months of unemployment benefit paid twice).
-    (pid,) = setup_workers(engine, 1)
-    worked(engine, pid)  # to 2025-06
+    setup_workers(engine, 0)
+    pid = older_worker(engine)  # to 2025-06, retired at its end
     claim(engine, pid, Claim(Regime.PENSION, "HS-HT-1", date(2025, 9, 1), date(2025, 10, 1)))
     claim(engine, pid, Claim(Regime.SURVIVORSHIP, "HS-TT-1", date(2025, 12, 22),
                              date(2025, 12, 20)))
@@ -479,3 +496,112 @@ def test_a_termination_after_a_new_contract_is_another_event(engine: Engine) -> 
     again = claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-2", date(2025, 10, 6),
                                      date(2025, 9, 30)))
     assert again["status"] == "claimed"
+
+
+def test_a_pension_before_retirement_age_is_refused_at_the_claim_and_at_the_decision(
+        engine: Engine) -> None:
+    """Law 41/2024 Art 64, Decree 135/2020: a man born in March 1964 retires at 61y3m, at the
+    end of June 2025; his pension is paid from July. A pension from June was received and
+    settled (nothing compared the start with his age)."""
+    (young,) = setup_workers(engine, 1)  # a man born in 1990: 62 in 2052-01
+    pid = older_worker(engine)
+    with pytest.raises(ValidationError) as early:
+        claim(engine, pid, Claim(Regime.PENSION, "HS-HT-6", date(2025, 5, 20),
+                                 date(2025, 6, 1)))
+    assert early.value.problems[0].field == "event_from"
+    assert ("a pension from 2025-06-01 is before retirement age: 61 years 3 months, reached "
+            "in 2025-06, so a pension is paid from 2025-07") in early.value.problems[0].reason
+    claim(engine, pid, Claim(Regime.PENSION, "HS-HT-7", date(2025, 5, 20), date(2025, 7, 1)))
+    done = settle(engine, pid, "HS-HT-7", Decision(
+        "settled", date(2025, 6, 10), "21/QĐ", monthly_amount=6_000_000,
+        from_month=Period(2025, 7)))
+    assert done["status"] == "settled"
+    # A claim received before this check (or on a record corrected since) is refused when
+    # decided: the record as it stands then decides.
+    worked(engine, young)
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["benefit_claims"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=young), claim_no=1,
+            regime="pension", dossier_no="HS-HT-8", dossier_key="HS-HT-8",
+            received_on=date(2025, 9, 1), event_from=date(2025, 10, 1), recorded_by="clerk"))
+    with pytest.raises(ValidationError) as settled_early:
+        settle(engine, young, "HS-HT-8", Decision(
+            "settled", date(2025, 9, 10), "22/QĐ", monthly_amount=6_000_000,
+            from_month=Period(2025, 10)))
+    assert settled_early.value.problems[0].field == "event_from"
+    assert "reached in 2052-01" in settled_early.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 1
+    refused = settle(engine, young, "HS-HT-8", Decision(
+        "refused", date(2025, 9, 10), "22/QĐ", reason="chưa đủ tuổi nghỉ hưu"))
+    assert refused["status"] == "refused"
+
+
+def test_no_one_time_withdrawal_for_someone_on_a_pension_whatever_the_ground(
+        engine: Engine) -> None:
+    """Grounds b-e were checked for the stop of contributions only: a pensioner who had
+    stopped contributing withdrew their SI at once as well (emigration, illness, ...)."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine)  # retired at the end of June 2025, SI to 2025-06
+    withdrawal = Claim(Regime.LUMP_SUM, "HS-LS-9", date(2025, 8, 1), ground="emigration")
+    claim(engine, pid, withdrawal)  # no pension yet
+    claim(engine, pid, Claim(Regime.PENSION, "HS-HT-9", date(2025, 8, 5), date(2025, 9, 1)))
+    for ground in ("illness", "incapacity", "before_2025_07"):
+        with pytest.raises(ValidationError) as pensioner:
+            claim(engine, pid, Claim(Regime.LUMP_SUM, f"HS-LS-{ground[:3]}",
+                                     date(2025, 8, 6), ground=ground))
+        assert pensioner.value.problems[0].field == "regime"
+        assert "dossier HS-HT-9 claims a pension" in pensioner.value.problems[0].reason
+    settle(engine, pid, "HS-HT-9", Decision("settled", date(2025, 8, 20), "31/QĐ",
+                                            monthly_amount=6_000_000,
+                                            from_month=Period(2025, 9)))
+    with pytest.raises(ValidationError) as settled:  # the withdrawal claimed before it
+        settle(engine, pid, "HS-LS-9", Decision("settled", date(2025, 8, 25), "32/QĐ",
+                                                amount=300_000_000))
+    assert "dossier HS-HT-9 settles a pension" in settled.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 1
+
+
+def test_a_pension_no_contribution_can_bring_to_15_years_is_refused(engine: Engine) -> None:
+    """Law 41/2024 Art 64: 15 years of SI. A man at retirement age with 18 months of SI had a
+    pension received and settled."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, since=START)  # 2024-01 to 2025-06: 18 months
+    with pytest.raises(ValidationError) as short:
+        claim(engine, pid, Claim(Regime.PENSION, "HS-HT-11", date(2025, 8, 1),
+                                 date(2025, 9, 1)))
+    assert short.value.problems[0].field == "regime"
+    assert ("18 months of SI count on 2025-08-01, at most 18 by the pension's start on "
+            "2025-09-01: a pension needs 15 years") in short.value.problems[0].reason
+    with unit_of_work(engine) as s:  # received before this check
+        s.execute(insert(metadata.tables["benefit_claims"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), claim_no=1,
+            regime="pension", dossier_no="HS-HT-12", dossier_key="HS-HT-12",
+            received_on=date(2025, 8, 1), event_from=date(2025, 9, 1), recorded_by="clerk"))
+    with pytest.raises(ValidationError) as settled:
+        settle(engine, pid, "HS-HT-12", Decision("settled", date(2025, 8, 20), "41/QĐ",
+                                                 monthly_amount=3_000_000,
+                                                 from_month=Period(2025, 9)))
+    assert "a pension needs 15 years" in settled.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 0
+
+
+def test_a_pension_claimed_ahead_counts_the_months_still_to_come(engine: Engine) -> None:
+    """14 years 7 months paid when the claim is received in 2025-01, with the contract going
+    on: the months to June reach 15 years by the pension's start in July."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, since=Period(2010, 7))
+    assert claim(engine, pid, Claim(Regime.PENSION, "HS-HT-13", date(2025, 1, 10),
+                                    date(2025, 7, 1)))["status"] == "claimed"
+
+
+def test_no_pension_on_months_a_withdrawal_paid_out(engine: Engine) -> None:
+    setup_workers(engine, 0)
+    pid = older_worker(engine)  # 246 months of SI to 2025-06
+    claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-14", date(2025, 8, 1),
+                             ground="emigration"))
+    settle(engine, pid, "HS-LS-14", Decision("settled", date(2025, 8, 10), "51/QĐ",
+                                             amount=400_000_000))
+    with pytest.raises(ValidationError) as paid_out:
+        claim(engine, pid, Claim(Regime.PENSION, "HS-HT-14", date(2025, 8, 20),
+                                 date(2025, 9, 1)))
+    assert "0 months of SI count on 2025-08-20" in paid_out.value.problems[0].reason

@@ -10,8 +10,8 @@ from sibook.core.period import Period
 
 
 def _book(rows: list[tuple[str, str | None, int]], si_months: int, sex: str = "male",
-          arrears: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"header": {"sex": sex},
+          arrears: tuple[str, ...] = (), born: str = "1960-01-10") -> dict[str, Any]:
+    return {"header": {"sex": sex, "birth_date": born},
             "totals": {"si_months": si_months},
             "sheets": [{"from": a, "to": b, "kind": "compulsory", "employer_code": "0100000155",
                         "salary_basis": pay, "allowances": 0} for a, b, pay in rows],
@@ -43,3 +43,29 @@ def test_twenty_years_give_a_pension_rate() -> None:
     answer = estimate(_book([("2006-01", "2025-12", 8_000_000)], 240), Period(2025, 12))
     assert answer["pension"]["rate_percent"] == 45.0  # 20 years, a man (FACTS §4.1)
     assert answer["pension"]["monthly_pension"] == round(answer["average_salary"] * 0.45)
+
+
+def test_a_man_past_retirement_age_could_retire_now_with_the_pension_from_next_month() -> None:
+    answer = estimate(_book([("2006-01", "2025-12", 8_000_000)], 240), Period(2025, 12))
+    # Born January 1960: 60 years, reached in January 2020 (Labour Code 2012 Art 187).
+    assert (answer["retirement_date"], answer["reached_retirement_age"]) == ("2020-01-31", True)
+    assert answer["pension"]["from_month"] == "2026-01"
+
+
+def test_a_woman_before_retirement_age_is_told_when_the_pension_could_start() -> None:
+    # Born March 1969: 56y8m (Decree 135/2020 Appendix I, births September 1968 - April
+    # 1969), reached in November 2025.
+    book = _book([("2006-01", None, 8_000_000)], 236, sex="female", born="1969-03-02")
+    answer = estimate(book, Period(2025, 8))
+    assert (answer["retirement_date"], answer["reached_retirement_age"]) == \
+        ("2025-11-30", False)
+    assert answer["pension"]["from_month"] == "2025-12"
+    assert answer["pension"]["rate_percent"] == 55.0  # 19 years 8 months count as 20
+
+
+def test_with_too_few_months_the_retirement_date_is_still_given() -> None:
+    answer = estimate(_book([("2024-01", "2025-12", 10_000_000)], 24, born="1990-05-05"),
+                      Period(2025, 12))
+    assert (answer["retirement_date"], answer["reached_retirement_age"]) == \
+        ("2052-05-31", False)
+    assert answer["pension"] is None and "15 years" in answer["pension_note"]

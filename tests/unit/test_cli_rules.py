@@ -160,3 +160,18 @@ def test_contribution_in_1997_follows_decree_12_cp_and_names_it() -> None:
     assert out["employer"]["total"] == 170_000 and out["employee"]["total"] == 60_000
     assert out["employer"]["unemployment"] == 0
     assert any("Decree 12/CP" in s for s in out["sources"])
+
+
+def test_retirement_gives_the_age_date_and_first_month_of_pension() -> None:
+    code, out = run("retirement", "--sex", "female", "--birth-date", "1969-02-28")
+    # Decree 135/2020 Appendix I: women born September 1968 - April 1969 retire at 56y8m.
+    assert code == 0
+    assert (out["age"], out["age_months"], out["retirement_date"], out["pension_from"]) == \
+        ("56 years 8 months", 680, "2025-10-31", "2025-11")
+    assert any("Decree 135/2020" in s for s in out["sources"]) and out["explain"]
+
+
+def test_retirement_before_the_tables_is_refused_by_birth_date_saying_when() -> None:
+    code, out = run("retirement", "--sex", "male", "--birth-date", "1930-02-28")
+    assert code == 1 and out["errors"][0]["field"] == "--birth-date"
+    assert "reached the retirement age in 1990-02" in out["errors"][0]["reason"]
