@@ -144,6 +144,8 @@ def token(request: Request,
     claims: dict[str, object] = {"sub": row.client_id, "kind": row.kind}
     if row.kind == "employer":
         claims["unit_code"] = row.unit_code
+    if row.kind == "hospital" and row.unit_code:
+        claims["facility_code"] = row.unit_code
     if row.kind == "officer":
         claims.update(realm=row.realm, province_code=row.province_code,
                       roles=sorted(getattr(principal, "roles", ())))

@@ -146,6 +146,11 @@ def create_client(*, session: Session, client: NewClient) -> str:
     """Store a credential; returns the secret, which is never stored or shown again."""
     if client.kind == "employer":
         _unit_problem(session, client)
+    if client.kind == "hospital" and client.unit_code is not None and not re.fullmatch(
+            r"[0-9]{5}", client.unit_code):
+        raise ValidationError(field="unit_code", reason=(
+            "a hospital's unit code is its 5-digit facility code (MA_CSKCB), the one its "
+            f"claim files carry; got {client.unit_code!r}"))
     unknown = set(client.roles) - ROLES
     if client.kind == "officer" and (not client.roles or unknown):
         raise ValidationError(field="roles", reason=f"officer roles are {sorted(ROLES)}")
@@ -220,7 +225,7 @@ def principal_of(row: PrincipalCredential) -> Principal:
     if row.kind == "employer":
         return EmployerUnit(client_id=row.client_id, unit_code=row.unit_code or "")
     if row.kind == "hospital":
-        return Hospital(client_id=row.client_id)
+        return Hospital(client_id=row.client_id, facility_code=row.unit_code)
     return Officer(client_id=row.client_id, realm=row.realm, province_code=row.province_code,
                    roles=frozenset(r for r in row.roles.split(",") if r))
 

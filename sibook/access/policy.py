@@ -59,6 +59,8 @@ class Action(StrEnum):
     BENEFIT_CLAIM = "benefit.claim"
     BENEFIT_DECIDE = "benefit.decide"
     HI_CHECK = "hi.check"
+    VISIT_FILE = "visit.file"
+    VISIT_READ = "visit.read"
     AUDIT_READ = "audit.read"
 
 
@@ -70,7 +72,8 @@ APPROVER = frozenset({"approver"})
 @dataclass(frozen=True)
 class Rule:
     """Who may do an action. Citizens act on their own record only; employers on their own
-    workers only; hospitals on HI validity only; officers need one of ``officer_roles``."""
+    workers only; hospitals on HI validity and their own facility's claims; officers need one
+    of ``officer_roles``."""
 
     purpose: str  # logged when the caller gives no X-Purpose
     citizen: bool = False
@@ -125,6 +128,12 @@ RULES: dict[Action, Rule] = {
     Action.BENEFIT_DECIDE: Rule("settle or refuse a benefit claim", officer_roles=APPROVER),
     Action.HI_CHECK: Rule("check HI validity at a health facility", hospital=True,
                           officer_roles=ALL_ROLES),
+    # A facility files the claims of its own facility (Decision 130/QĐ-BYT); it reads no visit
+    # back, not even its own: a patient's history at other facilities is not its business, and
+    # what it filed it holds already. The citizen and the agency's officers read them.
+    Action.VISIT_FILE: Rule("file a health facility's HI claims", hospital=True),
+    Action.VISIT_READ: Rule("read HI visits (KCB history)", citizen=True,
+                            officer_roles=ALL_ROLES),
     Action.AUDIT_READ: Rule("audit the access log", officer_roles=frozenset({"auditor"}),
                             personal=False),
 }
@@ -254,6 +263,16 @@ class Guard:
             if place[1] != p.realm:
                 raise self.refuse(Forbidden("employers are outside your realm"), "forbidden")
             self.province(place[0])
+
+    def own_facility(self) -> str:
+        """The facility code a hospital files for (its credential's); anyone else, or a
+        credential that names no facility, is refused."""
+        p = self.principal
+        if not isinstance(p, Hospital) or not p.facility_code:
+            raise self.refuse(Forbidden("this credential names no health facility (MA_CSKCB): "
+                                        "a hospital's credential made with its facility code "
+                                        "files its claims"), "forbidden")
+        return p.facility_code
 
     def own_unit(self) -> str | None:
         """The unit code an employer acts for (it sees its workers' months with it only);

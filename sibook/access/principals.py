@@ -59,9 +59,11 @@ class EmployerUnit:
 
 @dataclass(frozen=True)
 class Hospital:
-    """A health facility (cơ sở KCB): HI validity and benefit level, nothing more."""
+    """A health facility (cơ sở KCB): HI validity and benefit level; with its facility code
+    (MA_CSKCB) it also files that facility's claims, and reads nothing of them back."""
 
     client_id: str
+    facility_code: str | None = None
     kind: ClassVar[str] = "hospital"
     realm: ClassVar[str] = CIVIL
 

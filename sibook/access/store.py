@@ -74,7 +74,8 @@ class PrincipalCredential(Base):
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     secret_hash: Mapped[str] = mapped_column(String(200))  # argon2id PHC string
-    unit_code: Mapped[str | None] = mapped_column(String(13))  # employer's unit code
+    # An employer's unit code; a hospital's facility code (MA_CSKCB), which it files claims for.
+    unit_code: Mapped[str | None] = mapped_column(String(13))
     province_code: Mapped[str | None] = mapped_column(String(2))  # officer; None = national
     realm: Mapped[str] = mapped_column(String(16), default="civil")
     roles: Mapped[str] = mapped_column(String(60), default="")  # comma-separated officer roles

@@ -149,7 +149,9 @@ def principal_from_own(claims: dict[str, Any]) -> Principal:
     if kind == "employer":
         return EmployerUnit(client_id=sub, unit_code=str(claims["unit_code"]))
     if kind == "hospital":
-        return Hospital(client_id=sub)
+        facility = claims.get("facility_code")
+        return Hospital(client_id=sub, facility_code=facility if isinstance(facility, str)
+                        else None)
     raise Unauthenticated()
 
 

@@ -33,6 +33,7 @@ from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.portal import pages as portal
 from sibook.registry import api as registry_api
 from sibook.registry.registration import PopulationServiceDown
+from sibook.visits import api as visits_api
 
 API_PREFIX = "/api/v1"
 _log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def create_app() -> FastAPI:
     v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
     for router in (registry_api.router, ids.router, rules.router, access_api.router,
                    contributions_api.router, voluntary_api.router, benefits_api.router,
-                   book_api.router):
+                   visits_api.router, book_api.router):
         mark_public(router.routes)  # before inclusion: an included route copies what it has
         v1.include_router(router)
     app.include_router(v1)

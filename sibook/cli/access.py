@@ -20,7 +20,9 @@ app = typer.Typer(help="Credentials, lockouts and the development e-identity pro
 def add_client(
     client_id: str = typer.Argument(..., help="Identifier the client signs in with"),
     kind: str = typer.Option(..., help="employer, hospital or officer"),
-    unit_code: str | None = typer.Option(None, help="Employer's unit code"),
+    unit_code: str | None = typer.Option(None, help=(
+        "Employer's unit code; a hospital's 5-digit facility code (MA_CSKCB), which it then "
+        "files claims for (without one it checks HI validity only)")),
     province: str | None = typer.Option(None, help="Officer's province code; none = national"),
     realm: str = typer.Option("civil", help="civil, defence or public_security"),
     roles: str = typer.Option("", help="Officer roles, comma-separated: clerk,approver,auditor"),

@@ -39,6 +39,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("sibook.cli.contributions", "ledger_app"),
     "declare": ("sibook.cli.contributions", "declare"),
     "benefits": ("sibook.cli.benefits", "app"),
+    "visits": ("sibook.cli.visits", "app"),
     "seed": ("sibook.cli.seed", "seed"),
     "serve": ("sibook.cli.serve", "serve"),
 }

@@ -8,7 +8,8 @@ import sibook.book.store
 import sibook.contributions.job_store
 import sibook.contributions.ledger_store
 import sibook.contributions.store
-import sibook.registry.store  # noqa: F401
+import sibook.registry.store
+import sibook.visits.store  # noqa: F401
 from sibook.core.db import Base
 
 metadata = Base.metadata

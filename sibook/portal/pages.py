@@ -1,5 +1,5 @@
-"""The citizen portal's pages: sign in, my book (with a benefit estimate), who accessed my
-data, and joining voluntary SI for a citizen who has no book yet.
+"""The citizen portal's pages: sign in, my book (with a benefit estimate), my HI visits, who
+accessed my data, and joining voluntary SI for a citizen who has no book yet.
 
 Pages read through the same guard as the API (``require_page``), so the policy decides and the
 access log records the page's own route. The signed-in citizen is the only person a page can
@@ -38,11 +38,13 @@ from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import VoluntaryIn
 from sibook.signing.qr import qr_png
+from sibook.visits import api as visits_api
 
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
 BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
 LogGuard = Annotated[Guard, Depends(require_page(Action.ME_ACCESS_LOG))]
+VisitGuard = Annotated[Guard, Depends(require_page(Action.VISIT_READ))]
 JoinGuard = Annotated[Guard, Depends(require_page(Action.VOLUNTARY_JOIN))]
 # FACTS §3.4 (Decree 159/2025): the state pays a share of 22% of the rural poverty line, for at
 # most 10 years; everyone in no named group is "other". No support is the choice after that.
@@ -184,6 +186,16 @@ def my_access_log(request: Request, g: LogGuard) -> Response:
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
     log = access_api.my_access_log(g, limit=200)
     return templates.TemplateResponse(request, "access_log.html", {"entries": log.entries})
+
+
+@router.get("/visits")
+def my_visits(request: Request, g: VisitGuard) -> Response:
+    """The citizen's HI visits (the API's ``GET /api/v1/me/visits``): its own page, so the
+    book page stays one logged read, and this one is logged as the visits' read."""
+    if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
+        return templates.TemplateResponse(request, "visits.html", {"visits": []})
+    visits = visits_api.my_visits(g)["visits"]
+    return templates.TemplateResponse(request, "visits.html", {"visits": visits})
 
 
 @router.post("/sign-out")

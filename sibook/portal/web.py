@@ -48,9 +48,17 @@ def utc(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def stay(at: str) -> str:
+    """A visit's local time as the API answers it, '2026-03-02T08:30', as Vietnamese write it:
+    '02/03/2026 08:30'."""
+    day, _, clock = at.partition("T")
+    year, month, dom = day.split("-")
+    return f"{dom}/{month}/{year} {clock}"
+
+
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
-templates.env.filters.update(vnd=vnd, utc=utc, sex=lambda s: SEX.get(s, s),
+templates.env.filters.update(vnd=vnd, utc=utc, stay=stay, sex=lambda s: SEX.get(s, s),
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
                              benefit_status=lambda s: BENEFIT_STATUS.get(s, s))

@@ -24,6 +24,7 @@ from sibook.seed.benefits import seed_benefits
 from sibook.seed.careers import EmployerRef
 from sibook.seed.ledger import seed_ledger
 from sibook.seed.population import COLUMNS, Population, Rows
+from sibook.seed.visits import seed_visits
 from sibook.seed.voluntary import seed_voluntary_payments
 
 BATCH_PEOPLE = 5_000  # people per batch; at most QUEUE_BATCHES + 2 batches are alive at once
@@ -87,6 +88,7 @@ def seed(
         rows_written += seed_ledger(conn, seed=seed, codes=codes, today=day)
         rows_written += seed_voluntary_payments(conn, seed=seed, today=day)
         rows_written += seed_benefits(conn, seed=seed, today=day)
+        rows_written += seed_visits(conn, seed=seed, today=day)
         advance_sequences(
             conn,
             {

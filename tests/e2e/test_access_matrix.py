@@ -59,8 +59,8 @@ PRINCIPALS: dict[str, Principal] = {
 }
 # The specification: whom each principal can see (own works at unit A and lives in Hà Nội;
 # other at unit B in province 79; hidden is a defence person who also worked at unit A).
-# A hospital checks any civil patient's HI validity (its only permitted action); the defence
-# realm's people stay absent for it like for everyone outside that realm.
+# A hospital checks any civil patient's HI validity (and files its claims, whose file names the
+# persons); the defence realm's people stay absent for it like for everyone outside that realm.
 SEES = {"employer_a": {OWN}, "clerk_hanoi": {OWN}, "auditor_national": {OWN, OTHER},
         "defence_clerk": {HIDDEN}, "citizen": {OWN}, "hospital": {OWN, OTHER}}
 
@@ -158,7 +158,8 @@ def bearer(principal: Principal) -> dict[str, str]:
         case EmployerUnit():
             claims = {"kind": "employer", "unit_code": principal.unit_code}
         case Hospital():
-            claims = {"kind": "hospital"}
+            claims = {"kind": "hospital"} | (
+                {"facility_code": principal.facility_code} if principal.facility_code else {})
         case Officer():
             claims = {"kind": "officer", "realm": principal.realm,
                       "province_code": principal.province_code, "roles": sorted(principal.roles)}

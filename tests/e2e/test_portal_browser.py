@@ -35,7 +35,9 @@ from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.registry import service as registry
 from sibook.seed.service import seed
+from sibook.visits.service import file_claims
 from tests.servers import free_port, serving
+from tests.visit_files import claim_file, summary
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -87,6 +89,21 @@ def _settle_a_maternity_claim(engine_url: str, personal_id: str) -> None:
                    "settled", today, "77/QĐ-BHXH", amount=2_340_000))
 
 
+VISIT_DAY = date.today() - timedelta(days=3)
+
+
+def _file_a_visit(engine_url: str, personal_id: str) -> None:
+    """A facility's claim for a visit three days ago, on the citizen's seeded card."""
+    with unit_of_work(make_engine(engine_url)) as s:
+        person_id = registry.person_id_of(session=s, personal_id=personal_id)
+        card = registry.hi_cards_of(session=s, person_id=person_id)[-1].card_number
+        stamp = f"{VISIT_DAY:%Y%m%d}"
+        file_claims(session=s, realm="civil", actor="bv-01001", data=claim_file([summary(
+            SO_CCCD=personal_id, MA_THE_BHYT=card, MA_LK="LK-PORTAL-1",
+            NGAY_VAO=f"{stamp}0800", NGAY_RA=f"{stamp}0945", MA_BENH_CHINH="K29.7",
+            T_TONGCHI_BV="1234000", T_BHTT="987200", T_BNCCT="246800")]))
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("portal")
@@ -111,6 +128,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     engine.dispose()
     me, other = _two_citizens(db_url)
     _settle_a_maternity_claim(db_url, me.personal_id)
+    _file_a_visit(db_url, me.personal_id)
     with serving(create_app(), port):
         yield Site(base, password, tmp, me, other)
     mp.undo()
@@ -189,6 +207,27 @@ def test_the_access_log_shows_the_read_just_made(context: BrowserContext, site: 
     expect(newest_book_read).to_contain_text("book.read")
     expect(newest_book_read).to_contain_text("Bạn / you")
     page.screenshot(path=str(site.tmp / "portal-access-log.png"), full_page=True)
+
+
+def test_a_citizen_sees_their_hi_visits_and_the_read_is_logged(
+        context: BrowserContext, site: Site) -> None:
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.get_by_role("link", name=re.compile("My HI visits")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("My health insurance visits")
+    filed = page.locator("table#visits tbody tr").filter(has_text="K29.7")
+    for shown in (f"{VISIT_DAY:%d/%m/%Y} 08:00", f"{VISIT_DAY:%d/%m/%Y} 09:45", "01001",
+                  "Khám bệnh", "1.234.000 ₫", "987.200 ₫", "246.800 ₫"):
+        expect(filed).to_contain_text(shown)
+    page.screenshot(path=str(site.tmp / "portal-visits.png"), full_page=True)
+    page.get_by_role("link", name=re.compile("Who accessed my data")).click()
+    expect(page.locator("tbody tr").filter(has_text="GET /portal/visits").first
+           ).to_contain_text("visit.read")
+    other = context.new_page()
+    sign_in(other, site, site.other.personal_id)
+    other.goto(f"{site.base}/portal/visits")
+    expect(other.get_by_role("heading", level=1)).to_contain_text("My health insurance visits")
+    expect(other.get_by_text("1.234.000 ₫")).to_have_count(0)
 
 
 def test_a_level_1_sign_in_is_refused_politely(context: BrowserContext, site: Site) -> None:

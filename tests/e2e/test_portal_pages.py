@@ -75,8 +75,14 @@ def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -
     assert "Nobody has looked yet" in page.text
 
 
+def test_a_citizen_without_a_book_sees_no_visit(client: TestClient) -> None:
+    page = signed_in(client, NEWCOMER).get("/portal/visits")
+    assert page.status_code == 200
+    assert "No HI visit on record" in page.text
+
+
 @pytest.mark.parametrize("url", ["/portal/", "/portal/book", "/portal/access-log",
-                                 "/portal/book.pdf"])
+                                 "/portal/book.pdf", "/portal/visits"])
 def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestClient,
                                                                 url: str) -> None:
     page = signed_in(client, OWN).get(url, follow_redirects=False)

@@ -43,6 +43,7 @@ TABLES = (
     "household_members",
     "si_profiles",
     "hi_cards",
+    "hi_visits",
     "si_periods",
     "ui_periods",
     "employers",
@@ -74,11 +75,13 @@ def test_seed_is_deterministic_across_backends(
     migrate.upgrade(other)
     seed(engine=engine, people=120, employers=5, seed=3, today=TODAY)
     seed(engine=other, people=120, employers=5, seed=3, today=TODAY)
-    query = "SELECT personal_id, full_name, birth_date FROM persons ORDER BY person_id"
-    with engine.connect() as a, other.connect() as b:
-        assert [tuple(map(str, r)) for r in a.execute(text(query))] == [
-            tuple(map(str, r)) for r in b.execute(text(query))
-        ]
+    for query in ("SELECT personal_id, full_name, birth_date FROM persons ORDER BY person_id",
+                  "SELECT person_id, facility_code, link_code, admitted_at, discharged_at, "
+                  "diagnosis, total_cost, hi_paid FROM hi_visits ORDER BY person_id, link_code"):
+        with engine.connect() as a, other.connect() as b:
+            assert [tuple(map(str, r)) for r in a.execute(text(query))] == [
+                tuple(map(str, r)) for r in b.execute(text(query))
+            ]
 
 
 def test_seeded_people_have_consistent_ids_and_cards(engine: Engine) -> None:
@@ -315,6 +318,44 @@ def test_seeded_sick_leave_is_claimed_and_settled_as_the_law_pays_it(engine: Eng
                                         years_contributed=0, on=Period.of(b.claim.event_from)
                                         ).amount == b.decision.amount for salary in covering)
         assert statuses.count("settled") > len(statuses) / 2
+
+
+def test_seeded_visits_are_claims_a_facility_could_file_again_unchanged(
+        engine: Engine) -> None:
+    """Each seeded visit passes the filing rules against the registry (a registered civil
+    person, a card of theirs valid on the admission day, whole VND, discharge after admission):
+    filed again by its facility, every record is one recorded with the same content."""
+    from datetime import datetime
+
+    from sibook.visits.service import file_claims, listing
+    from tests.visit_files import claim_file
+
+    seed(engine=engine, people=300, employers=10, seed=5, today=TODAY)
+    with unit_of_work(engine) as s:
+        people = s.execute(text(
+            "SELECT DISTINCT v.person_id, p.personal_id FROM hi_visits v JOIN persons p ON "
+            "p.person_id = v.person_id ORDER BY v.person_id")).all()
+        insured = s.execute(text("SELECT count(DISTINCT person_id) FROM hi_cards")).scalar_one()
+        assert insured / 8 < len(people) < insured / 2  # about one insured person in four
+        files: dict[str, list[dict[str, str]]] = {}
+        for person_id, personal_id in people:
+            for v in listing(session=s, person_id=person_id, personal_id=personal_id)["visits"]:
+                files.setdefault(v["facility_code"], []).append({
+                    "MA_LK": v["link_code"], "MA_CSKCB": v["facility_code"],
+                    "SO_CCCD": personal_id, "MA_THE_BHYT": v["card_number"],
+                    "NGAY_VAO": v["admitted_at"].replace("-", "").replace("T", "").replace(
+                        ":", ""),
+                    "NGAY_RA": v["discharged_at"].replace("-", "").replace("T", "").replace(
+                        ":", ""),
+                    "MA_BENH_CHINH": v["diagnosis"], "MA_LOAI_KCB": v["visit_type"],
+                    "T_TONGCHI_BV": str(v["total_cost"]), "T_BHTT": str(v["hi_paid"]),
+                    "T_BNCCT": str(v["patient_paid"])})
+        for facility, records in files.items():
+            answer, _ = file_claims(session=s, data=claim_file(records, facility),
+                                    realm="civil", actor="test",
+                                    now=datetime(TODAY.year, TODAY.month, TODAY.day))
+            assert (answer["unchanged"], answer["replayed"]) == (len(records), True)
+        s.rollback()
 
 
 def test_a_seeded_book_counts_each_ui_month_once(engine: Engine) -> None:

@@ -35,9 +35,16 @@ def test_a_citizen_may_not_search_the_registry() -> None:
     assert permits(CITIZEN, Action.PERSON_LIST) is not None
 
 
-def test_a_hospital_may_only_check_hi_validity() -> None:
+def test_a_hospital_may_only_check_hi_validity_and_file_its_claims() -> None:
     allowed = {a for a in Action if permits(HOSPITAL, a) is None}
-    assert allowed == {Action.PUBLIC, Action.HI_CHECK}
+    assert allowed == {Action.PUBLIC, Action.HI_CHECK, Action.VISIT_FILE}
+
+
+def test_visits_are_read_by_the_citizen_and_officers_and_filed_by_hospitals_only() -> None:
+    assert permits(HOSPITAL, Action.VISIT_READ) is not None
+    assert permits(CITIZEN, Action.VISIT_READ) is None and permits(AUDITOR, Action.VISIT_READ) \
+        is None
+    assert [p for p in (CITIZEN, CLERK, AUDITOR) if permits(p, Action.VISIT_FILE) is None] == []
 
 
 def test_registering_needs_a_clerk_and_issuing_a_book_an_approver() -> None:

@@ -1,0 +1,96 @@
+"""``sibook visits ...``: import a facility's claim file, list a person's HI visits (thin over
+sibook.visits.service, as the API is)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from sibook.access.policy import Action
+from sibook.cli.context import logged, operator_id, ready_engine
+from sibook.cli.flags import RealmOpt
+from sibook.cli.output import JsonFlag, console, emit, err_console, refuse, show_table
+from sibook.core.db import unit_of_work
+from sibook.core.errors import Problem, ValidationError
+from sibook.registry import service as registry
+from sibook.visits.service import ClaimsRefused, VisitConflict, file_claims, listing
+
+app = typer.Typer(help="HI visits (KCB history): the health facilities' claims "
+                  "(Decision 130/QĐ-BYT XML), as the HI group holds them.",
+                  no_args_is_help=True)
+
+
+@app.command("import")
+def import_claims(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help=(
+        "A Decision 130/QĐ-BYT file: GIAMDINHHS, each HOSO's XML1 (TONG_HOP) in base64.")),
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Record a facility's claim file, all or nothing. Records filed before with the same
+    content change nothing; with other content the file is refused."""
+    try:
+        with unit_of_work(ready_engine()) as session:
+            answer, person_ids = file_claims(session=session, data=file.read_bytes(),
+                                             realm=realm, actor=operator_id())
+            logged(session, Action.VISIT_FILE, "visits import", person_ids)
+    except (ClaimsRefused, VisitConflict) as exc:
+        with unit_of_work(ready_engine()) as session:  # its checks read the persons it named
+            logged(session, Action.VISIT_FILE, "visits import", exc.person_ids,
+                   outcome="refused")
+        _report(exc.problems, as_json)
+    except ValidationError as exc:
+        _report(exc.problems, as_json)
+    emit({"accepted": True, **answer}, as_json, _show_import)
+
+
+def _report(problems: list[Problem], as_json: bool) -> NoReturn:
+    if as_json:
+        refuse(problems, as_json, {"accepted": False})
+    show_table("Claim file refused: nothing was recorded", ("record", "field", "reason"),
+               ((p.row, p.field, p.reason) for p in problems), on=err_console, style="red")
+    raise typer.Exit(1)
+
+
+def _show_import(d: dict[str, Any]) -> None:
+    head = ("every record was filed before; nothing changed" if d["replayed"]
+            else f"{_count(d['recorded'], 'visit')} recorded")
+    console.print(f"facility {d['facility_code']}: {_count(d['records'], 'record')}, {head}"
+                  + (f" ({d['unchanged']:,} filed before, unchanged)"
+                     if d["unchanged"] and not d["replayed"] else ""), highlight=False)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+@app.command("list")
+def list_visits(
+    personal_id: str = typer.Argument(..., help="12-digit personal ID."),
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """A person's HI visits, the latest admission first."""
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
+            result = listing(session=session, person_id=person_id, personal_id=personal_id)
+            logged(session, Action.VISIT_READ, "visits list", [person_id])
+    except ValidationError as exc:
+        refuse(exc.problems, as_json)
+    emit(result, as_json, _show_list)
+
+
+def _show_list(data: dict[str, Any]) -> None:
+    if not data["visits"]:
+        console.print(f"no HI visits for {data['personal_id']}")
+        return
+    show_table(f"HI visits of {data['personal_id']}",
+               ("admitted", "discharged", "facility", "visit", "diagnosis", "total cost",
+                "HI paid", "patient paid"),
+               [(v["admitted_at"].replace("T", " "), v["discharged_at"].replace("T", " "),
+                 v["facility_code"], v["visit_type_name"], v["diagnosis"], v["total_cost"],
+                 v["hi_paid"], v["patient_paid"]) for v in data["visits"]])

@@ -1,0 +1,112 @@
+"""HTTP adapter of HI visits: a health facility files its claims (Decision 130/QĐ-BYT XML);
+the citizen reads their own visits, an officer in scope a person's. The access policy decides
+and logs every read and every filing (``Guard``); defence and public-security persons stay
+unknown to a civil facility's file, as to everyone outside their realm."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, UploadFile, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from sibook.access.deps import require
+from sibook.access.policy import Action, Guard
+from sibook.access.principals import CIVIL, Forbidden
+from sibook.api.params import PersonalIdPath
+from sibook.api.problems import CONFLICT
+from sibook.core.errors import ValidationError
+from sibook.visits.domain import VISIT_TYPES
+from sibook.visits.service import (
+    ClaimsRefused,
+    OtherFacility,
+    VisitConflict,
+    file_claims,
+    listing,
+)
+
+router = APIRouter(tags=["visits"])
+Filer = Annotated[Guard, Depends(require(Action.VISIT_FILE))]
+Reader = Annotated[Guard, Depends(require(Action.VISIT_READ))]
+MINUTE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClaimsFiled(_Strict):
+    """A claim file recorded. Records filed before with the same content are counted
+    ``unchanged`` and change nothing; ``replayed``: every record was (the file was sent
+    before)."""
+
+    facility_code: str = Field(description="MA_CSKCB of the file")
+    records: int = Field(description="Records (HOSO) in the file")
+    recorded: int = Field(description="Visits recorded now")
+    unchanged: int = Field(description="Visits recorded before with the same content")
+    replayed: bool
+
+
+class VisitOut(_Strict):
+    facility_code: str = Field(description="MA_CSKCB: the health facility")
+    link_code: str = Field(description="MA_LK: the facility's key of the treatment")
+    card_number: str = Field(description="MA_THE_BHYT: the HI card used (';' between cards)")
+    admitted_at: str = Field(pattern=MINUTE, description="NGAY_VAO, local time")
+    discharged_at: str = Field(pattern=MINUTE, description="NGAY_RA, local time")
+    diagnosis: str = Field(description="MA_BENH_CHINH: the main diagnosis, ICD-10")
+    visit_type: str = Field(description="MA_LOAI_KCB: " + "; ".join(
+        f"{k} {v}" for k, v in VISIT_TYPES.items()))
+    visit_type_name: str
+    total_cost: int = Field(description="T_TONGCHI_BV: what the facility charged, VND")
+    hi_paid: int = Field(description="T_BHTT: what the HI fund pays, VND")
+    patient_paid: int = Field(description="T_BNCCT: the patient's co-payment, VND")
+    filed_at: str = Field(description="When the agency recorded it (UTC, ISO 8601)")
+
+
+class VisitList(_Strict):
+    personal_id: str
+    visits: list[VisitOut] = Field(description="The latest admission first")
+
+
+@router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=ClaimsFiled,
+             responses=CONFLICT)
+def file_visits(g: Filer, file: Annotated[UploadFile, File(
+        description="A Decision 130/QĐ-BYT file: GIAMDINHHS, each HOSO's XML1 (TONG_HOP) in "
+                    "base64")]) -> dict[str, Any] | JSONResponse:
+    """A health facility files its claims: every record is recorded, or none (422 naming each
+    record, as ``row``, and field; 409 for a record filed before with other content). The
+    file's MACSKCB must be the credential's facility (403 otherwise)."""
+    facility = g.own_facility()
+    # End the token check's transaction, which on SQLite holds the store's only write lock,
+    # before the upload is read and parsed (as a filing of declarations does).
+    g.session.commit()
+    try:
+        answer, person_ids = file_claims(session=g.session, data=file.file.read(), realm=CIVIL,
+                                         actor=g.principal.actor_id, facility=facility)
+    except OtherFacility as exc:
+        raise g.refuse(Forbidden(str(exc)), "forbidden") from None
+    except VisitConflict as exc:  # its checks read the persons' records: logged as refused
+        g.refuse(exc, "refused", exc.person_ids or (None,))
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
+                            content={"errors": [p.as_dict() for p in exc.problems]})
+    except ClaimsRefused as exc:
+        raise g.refuse(exc, "refused", exc.person_ids or (None,)) from None
+    except ValidationError as exc:  # the file cannot be read: it named nobody
+        raise g.refuse(exc, "refused") from None
+    g.logged(person_ids)
+    return answer
+
+
+@router.get("/me/visits", response_model=VisitList)
+def my_visits(g: Reader) -> dict[str, Any]:
+    """The signed-in citizen's HI visits (KCB history), the latest first: a visit they never
+    made is how fraud in their name shows (FACTS §7.2 item 4)."""
+    personal_id = g.own_personal_id()
+    return listing(session=g.session, person_id=g.person(personal_id), personal_id=personal_id)
+
+
+@router.get("/persons/{personal_id}/visits", response_model=VisitList)
+def person_visits(personal_id: PersonalIdPath, g: Reader) -> dict[str, Any]:
+    """A person's HI visits, the latest first (an officer in scope, or the person)."""
+    return listing(session=g.session, person_id=g.person(personal_id), personal_id=personal_id)

@@ -1,0 +1,178 @@
+"""The pure core of HI visits: a visit as the facility's claim summarises it, and the checks a
+claim must pass before the agency keeps it.
+
+A visit is one record of table XML1 ("TONG_HOP", the claim's summary) of Decision 130/QĐ-BYT
+(as amended by Decisions 4750/QĐ-BYT and 3176/QĐ-BYT; FACTS §6.5): the facility (MA_CSKCB) and
+its link code for the treatment (MA_LK), the patient (SO_CCCD) and the HI card used
+(MA_THE_BHYT), admission and discharge (NGAY_VAO, NGAY_RA, ``yyyymmddHHMM`` local time), the
+main diagnosis (MA_BENH_CHINH, ICD-10), the kind of visit (MA_LOAI_KCB) and three totals in
+integer VND: what the facility charged (T_TONGCHI_BV), what the HI fund pays (T_BHTT) and the
+patient's co-payment (T_BNCCT). The drugs, services and results of XML2-XML15 are the HI
+assessment's business, not the book's: they are not kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sibook.core.errors import Problem
+from sibook.ids.hi_card import has_hi_card_shape
+from sibook.ids.personal_id import personal_id_problems
+from sibook.registry.domain import text_problem
+
+# MA_LOAI_KCB, the kind of visit, as Decision 130/QĐ-BYT's code list names them. [S] 01-03
+# as public HIS exporters map them; [U] 04-09 from the code list as recalled, not checked
+# against the decision's annex (a code refused wrongly here is one line to add).
+VISIT_TYPES: dict[str, str] = {
+    "01": "Khám bệnh",
+    "02": "Điều trị ngoại trú",
+    "03": "Điều trị nội trú",
+    "04": "Điều trị nội trú ban ngày",
+    "05": "Điều trị ngoại trú bệnh mạn tính dài ngày",
+    "06": "Điều trị lưu tại trạm y tế xã, phòng khám đa khoa khu vực",
+    "07": "Nhận thuốc theo hẹn",
+    "08": "Điều trị ngoại trú bệnh mạn tính dài ngày có thủ thuật, phẫu thuật",
+    "09": "Điều trị nội trú dưới 4 giờ",
+}
+FACILITY = re.compile(r"^[0-9]{5}$")  # MA_CSKCB: 5 digits, the province's 2 first
+# ICD-10: a letter, two digits, then an optional subcategory ("J03", "J03.9", "U07.1").
+ICD10 = re.compile(r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$")
+STAMP = re.compile(r"^(19|20)[0-9]{10}$")  # yyyymmddHHMM, years 1900-2099 as every door
+MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
+LINK_MAX = 100  # MA_LK: "Chuỗi" of at most 100 characters
+CARDS_MAX = 160  # MA_THE_BHYT: several cards of one stay are joined by ";"
+MAX_VND = 10**13  # far above any hospital bill, below what a BIGINT holds
+Bad = Callable[[str, str], None]  # records a problem: field, reason
+REQUIRED = ("MA_LK", "MA_CSKCB", "SO_CCCD", "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA",
+            "MA_BENH_CHINH", "MA_LOAI_KCB", "T_TONGCHI_BV", "T_BHTT", "T_BNCCT")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One visit (một lượt khám chữa bệnh BHYT), as XML1 summarises it."""
+
+    facility_code: str  # MA_CSKCB
+    link_code: str  # MA_LK: the facility's key of the treatment
+    personal_id: str  # SO_CCCD
+    cards: tuple[str, ...]  # MA_THE_BHYT, upper case
+    admitted_at: datetime  # NGAY_VAO
+    discharged_at: datetime  # NGAY_RA
+    diagnosis: str  # MA_BENH_CHINH
+    visit_type: str  # MA_LOAI_KCB
+    total_cost: int  # T_TONGCHI_BV
+    hi_paid: int  # T_BHTT
+    patient_paid: int  # T_BNCCT
+
+    @property
+    def card_text(self) -> str:
+        return ";".join(self.cards)
+
+
+def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
+                ) -> tuple[Visit | None, list[Problem]]:
+    """The visit of one XML1 record (``fields``: its elements' text), or every reason it
+    cannot be one, by ``row`` (the record's place in the file) and field."""
+    out: list[Problem] = []
+
+    def bad(field: str, reason: str) -> None:
+        out.append(Problem(field=field, reason=reason, row=row))
+
+    for name in REQUIRED:
+        if not fields.get(name, "").strip():
+            bad(name, "is required and missing or empty")
+    if out:
+        return None, out
+    link = fields["MA_LK"].strip()
+    if problem := text_problem(link, LINK_MAX):
+        bad("MA_LK", problem)
+    own = fields["MA_CSKCB"].strip()
+    if own != facility:
+        bad("MA_CSKCB", f"{own!r} is not the facility the file is from ({facility})")
+    pid = fields["SO_CCCD"].strip()
+    if personal_id_problems(pid):
+        bad("SO_CCCD", f"{pid!r} is not a personal ID (12 digits)")
+    cards = tuple(c.strip().upper() for c in fields["MA_THE_BHYT"].split(";") if c.strip())
+    if len(fields["MA_THE_BHYT"]) > CARDS_MAX or not cards or not all(
+            has_hi_card_shape(c) for c in cards):
+        bad("MA_THE_BHYT", "an HI card number is 15 characters (2 letters, 13 digits); several "
+                           "cards of one stay are separated by ';'")
+    admitted = _stamp(fields["NGAY_VAO"], "NGAY_VAO", bad)
+    discharged = _stamp(fields["NGAY_RA"], "NGAY_RA", bad)
+    if admitted and discharged and discharged < admitted:
+        bad("NGAY_RA", f"discharge {fields['NGAY_RA'].strip()} is before admission "
+                       f"{fields['NGAY_VAO'].strip()}")
+    if discharged and discharged > now:
+        bad("NGAY_RA", f"{fields['NGAY_RA'].strip()} is in the future: a claim is filed after "
+                       "discharge")
+    diagnosis = fields["MA_BENH_CHINH"].strip().upper()
+    if not ICD10.fullmatch(diagnosis):
+        bad("MA_BENH_CHINH", f"{diagnosis!r} is not an ICD-10 code (a letter, two digits, "
+                             "an optional '.' and subcategory: J03, J03.9)")
+    kind = fields["MA_LOAI_KCB"].strip()
+    if kind not in VISIT_TYPES:
+        bad("MA_LOAI_KCB", f"{kind!r} is not a visit type of Decision 130/QĐ-BYT "
+                           f"({', '.join(VISIT_TYPES)})")
+    total, hi, patient = (_money(fields[f], f, bad) for f in ("T_TONGCHI_BV", "T_BHTT",
+                                                               "T_BNCCT"))
+    if total is not None and hi is not None and patient is not None and hi + patient > total:
+        bad("T_BHTT", f"what the HI fund pays ({hi:,}) and the co-payment ({patient:,}) "
+                      f"exceed the visit's total cost ({total:,})")
+    if out or admitted is None or discharged is None or None in (total, hi, patient):
+        return None, out
+    assert total is not None and hi is not None and patient is not None
+    return Visit(own, link, pid, cards, admitted, discharged, diagnosis, kind, total, hi,
+                 patient), out
+
+
+def _stamp(text: str, field: str, bad: Bad) -> datetime | None:
+    value = text.strip()
+    try:
+        if not STAMP.fullmatch(value):
+            raise ValueError(value)
+        return datetime.strptime(value, "%Y%m%d%H%M")
+    except ValueError:
+        bad(field, f"{value!r} is not a time as yyyymmddHHMM, years 1900 to 2099 (e.g. "
+                   "202603010842)")
+        return None
+
+
+def _money(text: str, field: str, bad: Bad) -> int | None:
+    """Whole VND: digits, or digits with a zero fraction ("237300.00" as some HIS write it)."""
+    value = text.strip()
+    m = MONEY.fullmatch(value)
+    if m is None:
+        bad(field, f"{value!r} is not an amount in VND")
+        return None
+    if m.group(3) and m.group(3).strip("0"):
+        bad(field, f"{value} is not whole VND: a fraction of a dong is not paid")
+        return None
+    amount = int(m.group(2))
+    if m.group(1) and amount:
+        bad(field, f"{value} is negative")
+        return None
+    if amount > MAX_VND:
+        bad(field, f"{amount:,} is more than any visit costs ({MAX_VND:,})")
+        return None
+    return amount
+
+
+def differences(was: Visit, now: Visit) -> list[str]:
+    """The XML1 fields in which ``now`` differs from the visit recorded as ``was``."""
+    pairs = (("SO_CCCD", was.personal_id, now.personal_id),
+             ("MA_THE_BHYT", was.card_text, now.card_text),
+             ("NGAY_VAO", was.admitted_at, now.admitted_at),
+             ("NGAY_RA", was.discharged_at, now.discharged_at),
+             ("MA_BENH_CHINH", was.diagnosis, now.diagnosis),
+             ("MA_LOAI_KCB", was.visit_type, now.visit_type),
+             ("T_TONGCHI_BV", was.total_cost, now.total_cost),
+             ("T_BHTT", was.hi_paid, now.hi_paid),
+             ("T_BNCCT", was.patient_paid, now.patient_paid))
+    return [name for name, old, new in pairs if old != new]
+
+
+def shown(value: object) -> str:
+    """A recorded value as a refusal names it (times as the XML writes them)."""
+    return value.strftime("%Y%m%d%H%M") if isinstance(value, datetime) else str(value)

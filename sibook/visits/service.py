@@ -1,0 +1,209 @@
+"""Filing a facility's claims and reading a person's visits.
+
+A file is applied whole or not at all: every record is checked (its shape, then against the
+registry: a registered person of the realm, a card of theirs valid on the admission day), and
+one problem anywhere refuses the file, listing every problem by record and field. A record is
+keyed by its facility and link code (MA_LK): filed again with the same content it changes
+nothing and is counted ``unchanged`` (a retried upload, a month's file sent again); with other
+content it is refused, naming the record and the field that differs. A recorded visit is never
+rewritten: the assessment's corrections of a claim are the HI fund's, not the person's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
+from sibook.registry import service as registry
+from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
+from sibook.visits.store import HIVisit
+from sibook.visits.xml130 import read_claim_file
+
+
+class ClaimsRefused(ValidationError):
+    """The file's records break the rules; ``person_ids``: the registered persons it named,
+    whose records its checks read (logged as refused)."""
+
+    def __init__(self, problems: list[Problem], person_ids: Sequence[int]) -> None:
+        super().__init__(problems)
+        self.person_ids = list(person_ids)
+
+
+class VisitConflict(ConflictError):
+    """Records filed before under the same facility and link code, with other content."""
+
+    def __init__(self, problems: list[Problem], person_ids: Sequence[int]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+        self.person_ids = list(person_ids)
+
+
+class OtherFacility(SibookError):
+    """The file is another facility's than the credential that sent it."""
+
+
+def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
+                facility: str | None = None, now: datetime | None = None,
+                ) -> tuple[dict[str, Any], list[int]]:
+    """Record the visits of a Decision 130 file, all or none; the answer and the persons the
+    file named. ``facility``: the only facility the caller may file for (a hospital's
+    credential); ``realm``: whose persons the file may name (others are unknown to it)."""
+    parsed = read_claim_file(data)
+    if facility is not None and parsed.facility_code != facility:
+        raise OtherFacility(f"the file is facility {parsed.facility_code}'s; this credential "
+                            f"files for facility {facility} only")
+    at = now or datetime.now()
+    visits, problems = _read(parsed.records, parsed.facility_code, at)
+    persons = registry.person_ids_in_realm(
+        session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)
+    problems += _against_registry(session, visits, persons)
+    if problems:
+        named = [f.get("SO_CCCD", "").strip() for _, f in parsed.records]
+        raise ClaimsRefused(sorted(problems, key=lambda p: p.row or 0),
+                            registry.person_ids_of(session=session, personal_ids=named))
+    fresh, unchanged = _new_records(session, parsed.facility_code, visits, persons)
+    try:
+        with session.begin_nested():
+            if fresh:
+                session.execute(insert(HIVisit), [_row(v, persons[v.personal_id], actor)
+                                                  for v in fresh])
+    except IntegrityError:
+        # The same records filed at the same moment by another request, which PostgreSQL made
+        # this one wait for: compared with what it recorded, as a retry after it would be.
+        fresh, unchanged = _new_records(session, parsed.facility_code, visits, persons)
+        if fresh:
+            raise
+    answer = {"facility_code": parsed.facility_code, "records": len(visits),
+              "recorded": len(fresh), "unchanged": unchanged, "replayed": not fresh}
+    return answer, sorted(set(persons.values()))
+
+
+def _read(records: list[tuple[int, dict[str, str]]], facility: str, now: datetime
+          ) -> tuple[list[tuple[int, Visit]], list[Problem]]:
+    visits: list[tuple[int, Visit]] = []
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for row, fields in records:
+        visit, found = read_record(fields, row, facility, now)
+        problems += found
+        if visit is None:
+            continue
+        if visit.link_code in first:
+            problems.append(Problem(row=row, field="MA_LK", reason=(
+                f"{visit.link_code!r} is the link code of record {first[visit.link_code]} "
+                "too: one treatment is one record")))
+            continue
+        first[visit.link_code] = row
+        visits.append((row, visit))
+    return visits, problems
+
+
+def _against_registry(session: Session, visits: list[tuple[int, Visit]],
+                      persons: dict[str, int]) -> list[Problem]:
+    """A registered person of the realm, and a card of theirs valid on the admission day."""
+    cards = registry.hi_cards_of_many(session=session, person_ids=list(persons.values()))
+    out: list[Problem] = []
+    for row, v in visits:
+        person_id = persons.get(v.personal_id)
+        if person_id is None:
+            out.append(Problem(row=row, field="SO_CCCD", reason=(
+                f"no registered person with personal ID {v.personal_id}")))
+            continue
+        theirs = {c.card_number.upper(): c for c in cards.get(person_id, [])}
+        stranger = next((c for c in v.cards if c not in theirs), None)
+        if stranger is not None:
+            out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
+                f"{stranger} is not an HI card of {v.personal_id}")))
+            continue
+        day = v.admitted_at.date()
+        if not any(theirs[c].valid_from <= day <= theirs[c].valid_to for c in v.cards):
+            spans = ", ".join(f"{c} from {theirs[c].valid_from.isoformat()} to "
+                              f"{theirs[c].valid_to.isoformat()}" for c in v.cards)
+            out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
+                f"not valid on the admission day {day.isoformat()}: {spans}")))
+    return out
+
+
+def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]],
+                 persons: dict[str, int]) -> tuple[list[Visit], int]:
+    """The visits not recorded yet and how many are recorded with the same content; refused
+    when any is recorded with other content."""
+    links = [v.link_code for _, v in visits]
+    recorded: dict[str, HIVisit] = {}
+    for start in range(0, len(links), 1000):
+        recorded |= {r.link_code: r for r in session.scalars(select(HIVisit).where(
+            HIVisit.facility_code == facility,
+            HIVisit.link_code.in_(links[start:start + 1000])))}
+    fresh: list[Visit] = []
+    conflicts: list[Problem] = []
+    holders: set[int] = set()
+    for row, v in visits:
+        was = recorded.get(v.link_code)
+        if was is None:
+            fresh.append(v)
+            continue
+        before = visit_of(was, _personal_id(session, was.person_id, v, persons))
+        changed = differences(before, v)
+        if changed:
+            holders.add(was.person_id)
+            field = changed[0]
+            old, new = (getattr(before, _ATTR[field]), getattr(v, _ATTR[field]))
+            conflicts.append(Problem(row=row, field=field, reason=(
+                f"MA_LK {v.link_code!r} of facility {facility} was recorded with {field} "
+                f"{shown(old)}, not {shown(new)}: a recorded visit is not rewritten")))
+    if conflicts:
+        raise VisitConflict(conflicts, sorted(holders | set(persons.values())))
+    return fresh, len(visits) - len(fresh)
+
+
+_ATTR = {"SO_CCCD": "personal_id", "MA_THE_BHYT": "card_text", "NGAY_VAO": "admitted_at",
+         "NGAY_RA": "discharged_at", "MA_BENH_CHINH": "diagnosis",
+         "MA_LOAI_KCB": "visit_type", "T_TONGCHI_BV": "total_cost", "T_BHTT": "hi_paid",
+         "T_BNCCT": "patient_paid"}
+
+
+def _personal_id(session: Session, person_id: int, v: Visit, persons: dict[str, int]) -> str:
+    """The personal ID of a recorded visit's person: the filed one when it is theirs."""
+    if persons.get(v.personal_id) == person_id:
+        return v.personal_id
+    return registry.person_facts(session=session, person_id=person_id).personal_id
+
+
+def visit_of(row: HIVisit, personal_id: str) -> Visit:
+    return Visit(row.facility_code, row.link_code, personal_id,
+                 tuple(row.card_number.split(";")), row.admitted_at, row.discharged_at,
+                 row.diagnosis, row.visit_type, row.total_cost, row.hi_paid, row.patient_paid)
+
+
+def _row(v: Visit, person_id: int, actor: str) -> dict[str, Any]:
+    return {"person_id": person_id, "facility_code": v.facility_code, "link_code": v.link_code,
+            "card_number": v.card_text, "admitted_at": v.admitted_at,
+            "discharged_at": v.discharged_at, "diagnosis": v.diagnosis,
+            "visit_type": v.visit_type, "total_cost": v.total_cost, "hi_paid": v.hi_paid,
+            "patient_paid": v.patient_paid, "filed_by": actor[:64]}
+
+
+def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
+    """The person's visits, the latest admission first (VssID's KCB history)."""
+    rows = session.scalars(select(HIVisit).where(HIVisit.person_id == person_id)
+                           .order_by(HIVisit.admitted_at.desc(), HIVisit.facility_code,
+                                     HIVisit.link_code)).all()
+    return {"personal_id": personal_id, "visits": [_answer(r) for r in rows]}
+
+
+def _answer(r: HIVisit) -> dict[str, Any]:
+    filed = r.filed_at if r.filed_at.tzinfo else r.filed_at.replace(tzinfo=UTC)  # SQLite
+    return {"facility_code": r.facility_code, "link_code": r.link_code,
+            "card_number": r.card_number,
+            "admitted_at": r.admitted_at.isoformat(timespec="minutes"),
+            "discharged_at": r.discharged_at.isoformat(timespec="minutes"),
+            "diagnosis": r.diagnosis, "visit_type": r.visit_type,
+            "visit_type_name": VISIT_TYPES.get(r.visit_type, r.visit_type),
+            "total_cost": r.total_cost, "hi_paid": r.hi_paid, "patient_paid": r.patient_paid,
+            "filed_at": filed.isoformat()}

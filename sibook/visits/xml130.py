@@ -1,0 +1,162 @@
+"""Reading a facility's claim file: the envelope of Decision 130/QĐ-BYT (FACTS §6.5).
+
+The file the facilities send to the HI assessment portal. [S] Source: public HIS exporters'
+code, not the decision's PDF: the request template of VSS's gateway service
+``POST https://egw.baohiemxahoi.gov.vn/api/qd130/guiHoSoXmlQD4750`` (its ``fileHSBase64`` is
+this file), HIS changelogs naming the XML1 fields, and a sample TONG_HOP record; FACTS §6.5
+lists the same fields. To check against the decision's annex when it is at hand::
+
+    <GIAMDINHHS>
+      <THONGTINDONVI><MACSKCB>01001</MACSKCB></THONGTINDONVI>
+      <THONGTINHOSO>
+        <NGAYLAP>20260301</NGAYLAP>
+        <SOLUONGHOSO>1</SOLUONGHOSO>
+        <DANHSACHHOSO>
+          <HOSO>                                  one treatment (one MA_LK)
+            <FILEHOSO>
+              <LOAIHOSO>XML1</LOAIHOSO>           the summary, table TONG_HOP
+              <NOIDUNGFILE>base64 of <TONG_HOP>...</TONG_HOP></NOIDUNGFILE>
+            </FILEHOSO>
+            <FILEHOSO><LOAIHOSO>XML2</LOAIHOSO>...  drugs, services, ...: not read here
+          </HOSO>
+        </DANHSACHHOSO>
+      </THONGTINHOSO>
+      <CHUKYDONVI>...</CHUKYDONVI>                the facility's XML signature
+    </GIAMDINHHS>
+
+Security: the file comes from outside. It is read by expat with no DTD at all (a DOCTYPE is
+refused where it starts, so no entity can be declared, expanded or fetched: the billion-laughs
+and external-entity attacks need one), and so is each record's decoded TONG_HOP. The
+CHUKYDONVI signature is not verified here: the facilities' certificates are not held yet; the
+credential that sent the file (or the officer who imports it) answers for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import NoReturn
+from xml.parsers import expat
+
+from sibook.core.errors import Problem, ValidationError
+from sibook.visits.domain import FACILITY
+
+MAX_RECORDS = 20_000  # a month of a large hospital's claims is sent in several files
+SUMMARY = "XML1"
+
+
+@dataclass(frozen=True)
+class ClaimFile:
+    """The facility a file is from and each record's XML1 fields, by its place in the file."""
+
+    facility_code: str
+    records: list[tuple[int, dict[str, str]]]
+
+
+class _Refused(Exception):
+    pass
+
+
+def _no_dtd(*_: object) -> NoReturn:
+    raise _Refused("a DOCTYPE (DTD) is not allowed in a claim file: entities are never "
+                   "expanded")
+
+
+def parse_xml(data: bytes) -> ET.Element:
+    """The element tree of ``data``, without DTDs or entities; ValueError saying why not."""
+    builder = ET.TreeBuilder()
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _no_dtd
+    parser.EntityDeclHandler = _no_dtd
+    parser.UnparsedEntityDeclHandler = _no_dtd
+    parser.ExternalEntityRefHandler = _no_dtd
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(data, True)
+    except _Refused as exc:
+        raise ValueError(str(exc)) from None
+    except expat.ExpatError as exc:
+        raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)} at line "
+                         f"{exc.lineno}, column {exc.offset}") from None
+    return builder.close()
+
+
+def read_claim_file(data: bytes) -> ClaimFile:
+    """The envelope's facility and records; ValidationError naming every record (``row``:
+    its HOSO's place in DANHSACHHOSO) and field that cannot be read."""
+    try:
+        root = parse_xml(data)
+    except ValueError as exc:
+        raise ValidationError(field="file", reason=str(exc)) from None
+    if root.tag != "GIAMDINHHS":
+        raise ValidationError(field="file", reason=(
+            f"the root element is <{root.tag}>, not <GIAMDINHHS> (Decision 130/QĐ-BYT)"))
+    facility = (root.findtext("THONGTINDONVI/MACSKCB") or "").strip()
+    problems: list[Problem] = []
+    if not FACILITY.fullmatch(facility):
+        problems.append(Problem(field="MACSKCB", reason=(
+            f"THONGTINDONVI/MACSKCB must be the facility's 5-digit code; got {facility!r}")))
+    records = root.findall("THONGTINHOSO/DANHSACHHOSO/HOSO")
+    stated = (root.findtext("THONGTINHOSO/SOLUONGHOSO") or "").strip()
+    if not records:
+        problems.append(Problem(field="DANHSACHHOSO", reason="the file holds no HOSO"))
+    elif len(records) > MAX_RECORDS:
+        problems.append(Problem(field="DANHSACHHOSO", reason=(
+            f"{len(records):,} records; at most {MAX_RECORDS:,} a file")))
+    elif stated and stated != str(len(records)):
+        problems.append(Problem(field="SOLUONGHOSO", reason=(
+            f"says {stated} records but the file holds {len(records)}: cut short or altered")))
+    if problems:
+        raise ValidationError(problems)
+    out: list[tuple[int, dict[str, str]]] = []
+    for row, record in enumerate(records, start=1):
+        fields = _summary(record, row, problems)
+        if fields is not None:
+            out.append((row, fields))
+    if problems:
+        raise ValidationError(problems)
+    return ClaimFile(facility, out)
+
+
+def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str, str] | None:
+    """The fields of the record's XML1 (TONG_HOP), decoded from its base64."""
+    def bad(field: str, reason: str) -> None:
+        problems.append(Problem(field=field, reason=reason, row=row))
+
+    summaries = [f for f in record.findall("FILEHOSO")
+                 if (f.findtext("LOAIHOSO") or "").strip() == SUMMARY]
+    if len(summaries) != 1:
+        bad("LOAIHOSO", f"a HOSO holds one FILEHOSO of LOAIHOSO {SUMMARY}; this one holds "
+                        f"{len(summaries)}")
+        return None
+    holder = summaries[0].find("NOIDUNGFILE")
+    if holder is not None and len(holder):
+        bad("NOIDUNGFILE", "the XML1 content is written as XML elements; Decision 130 sends it "
+                           "as the base64 of the <TONG_HOP> document")
+        return None
+    content = "".join((summaries[0].findtext("NOIDUNGFILE") or "").split())
+    try:
+        raw = base64.b64decode(content, validate=True)
+    except ValueError:  # binascii.Error, or a character outside ASCII
+        bad("NOIDUNGFILE", "the XML1 content must be the base64 of a <TONG_HOP> document; "
+                           "this is not base64")
+        return None
+    try:
+        tree = parse_xml(raw)
+    except ValueError as exc:
+        bad("NOIDUNGFILE", f"the decoded XML1 content: {exc}")
+        return None
+    if tree.tag != "TONG_HOP":
+        bad("NOIDUNGFILE", f"the XML1 content is <{tree.tag}>, not <TONG_HOP>")
+        return None
+    fields: dict[str, str] = {}
+    for child in tree:
+        if child.tag in fields:
+            bad(child.tag, "appears twice in TONG_HOP")
+            return None
+        fields[child.tag] = child.text or ""
+    return fields

@@ -1,0 +1,182 @@
+"""HI visits over HTTP: a hospital files its own facility's claims (multipart XML), all or none;
+the citizen reads their visits at /me, an officer in scope at /persons; employers and hospitals
+read none; defence persons stay unknown to a civil hospital; every touch is logged and every
+answer is one the OpenAPI declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert, select
+
+from sibook.access import audit, credentials
+from sibook.access.principals import Citizen, EmployerUnit, Hospital, Officer, Principal
+from sibook.access.settings import get_access_settings
+from sibook.access.store import AccessLogEntry
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
+from sibook.core.schema import metadata
+from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
+from tests.e2e.test_openapi_conformance import assert_conforms
+from tests.visit_files import claim_file, summary
+
+FILE, MINE = "/api/v1/visits", "/api/v1/me/visits"
+OF_PERSON = "/api/v1/persons/{personal_id}/visits"
+BACH_MAI = Hospital("bach-mai", "01001")
+CLERK = Officer("hn-clerk", "civil", "01", frozenset({"clerk"}))
+SELF = Citizen(OWN, 2)
+CARDS = {OWN: "DN4010000000001", OTHER: "DN4790000000002", HIDDEN: "QN5010000000003"}
+
+
+@dataclass
+class Api:
+    client: TestClient
+    engine: Engine
+    spec: dict[str, Any]
+    ids: dict[str, int]
+
+    def file(self, who: Principal | dict[str, str], data: bytes) -> httpx.Response:
+        headers = who if isinstance(who, dict) else bearer(who)
+        r = self.client.post(FILE, headers=headers,
+                             files={"file": ("claims.xml", data, "application/xml")})
+        assert_conforms(self.spec, "POST", FILE, r)
+        return r
+
+    def mine(self, who: Principal) -> httpx.Response:
+        r = self.client.get(MINE, headers=bearer(who))
+        assert_conforms(self.spec, "GET", MINE, r)
+        return r
+
+    def of(self, who: Principal, pid: str) -> httpx.Response:
+        r = self.client.get(OF_PERSON.format(personal_id=pid), headers=bearer(who))
+        assert_conforms(self.spec, "GET", OF_PERSON, r)
+        return r
+
+    def log(self, pid: str) -> list[tuple[str, str, str]]:
+        with unit_of_work(self.engine) as s:
+            return [(e.actor_id, e.action, e.outcome) for e in audit.entries_for_person(
+                session=s, person_id=self.ids[pid], limit=1000)]
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    app, engine, ids = populated_app(tmp_path / "visits.db")
+    with unit_of_work(engine) as s:
+        for pid, number in CARDS.items():
+            s.execute(insert(metadata.tables["hi_cards"]).values(
+                person_id=ids[pid], seq=1, card_number=number, group_code=number[:2],
+                benefit_level=int(number[2]), province_code=number[3:5],
+                initial_kcb_place="01001", valid_from=date(2026, 1, 1),
+                valid_to=date(2026, 12, 31)))
+    yield Api(TestClient(app, raise_server_exceptions=False), engine, app.openapi(), ids)
+    engine.dispose()
+    get_access_settings.cache_clear()
+
+
+def visit(pid: str, link: str = "LK-1", **fields: str) -> dict[str, str]:
+    return summary(**{"SO_CCCD": pid, "MA_THE_BHYT": CARDS[pid], "MA_LK": link, **fields})
+
+
+def test_a_hospital_files_and_the_citizen_and_an_officer_read_the_visit(api: Api) -> None:
+    filed = api.file(BACH_MAI, claim_file([visit(OWN)]))
+    assert filed.status_code == 201, filed.text
+    assert filed.json() == {"facility_code": "01001", "records": 1, "recorded": 1,
+                            "unchanged": 0, "replayed": False}
+    mine = api.mine(SELF)
+    assert mine.status_code == 200, mine.text
+    [v] = mine.json()["visits"]
+    assert (v["facility_code"], v["admitted_at"], v["diagnosis"], v["total_cost"],
+            v["hi_paid"], v["patient_paid"]) == ("01001", "2026-03-02T08:30", "J03", 237_300,
+                                                 189_840, 47_460)
+    assert api.of(CLERK, OWN).json()["visits"] == [v]
+    assert api.of(SELF, OWN).json()["visits"] == [v]
+    log = api.log(OWN)
+    assert ("bach-mai", "visit.file", "allowed") in log
+    assert ("hn-clerk", "visit.read", "allowed") in log and (OWN, "visit.read", "allowed") in log
+
+
+def test_the_same_file_again_is_replayed_and_changed_content_is_a_409(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN)]))
+    again = api.file(BACH_MAI, claim_file([visit(OWN)]))
+    assert (again.status_code, again.json()["replayed"]) == (201, True)
+    changed = api.file(BACH_MAI, claim_file([visit(OTHER, "LK-2"),
+                                             visit(OWN, NGAY_RA="202603021100")]))
+    assert changed.status_code == 409, changed.text
+    [error] = changed.json()["errors"]
+    assert (error["row"], error["field"]) == (2, "NGAY_RA")
+    national = Officer("auditor", "civil", None, frozenset({"auditor"}))
+    assert api.of(national, OTHER).json()["visits"] == []  # the whole file refused
+
+
+def test_a_bad_record_is_a_422_by_record_and_field_and_nothing_is_kept(api: Api) -> None:
+    r = api.file(BACH_MAI, claim_file([visit(OWN), visit(OTHER, "LK-2", T_BHTT="12.5")]))
+    assert r.status_code == 422, r.text
+    assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(2, "T_BHTT")]
+    assert api.mine(SELF).json()["visits"] == []
+    assert ("bach-mai", "visit.file", "refused") in api.log(OWN)
+
+
+def test_a_file_that_is_not_xml_is_a_422_naming_the_file(api: Api) -> None:
+    r = api.file(BACH_MAI, b"MA_LK,SO_CCCD\n1,2\n")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "file"
+
+
+def test_a_hospital_files_for_its_own_facility_only(api: Api) -> None:
+    other = api.file(Hospital("cho-ray", "79001"), claim_file([visit(OWN)]))
+    assert other.status_code == 403 and "facility 79001 only" in other.json()["detail"]
+    unnamed = api.file(Hospital("bach-mai"), claim_file([visit(OWN)]))
+    assert unnamed.status_code == 403 and "names no health facility" in unnamed.json()["detail"]
+    assert api.file(CLERK, claim_file([visit(OWN)])).status_code == 403
+    assert api.mine(SELF).json()["visits"] == []
+
+
+def test_a_defence_person_is_unknown_to_a_civil_hospital_and_the_attempt_is_logged(
+        api: Api) -> None:
+    r = api.file(BACH_MAI, claim_file([visit(HIDDEN)]))
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"row": 1, "field": "SO_CCCD", "reason":
+                                   f"no registered person with personal ID {HIDDEN}"}]
+    assert ("bach-mai", "visit.file", "refused") in api.log(HIDDEN)
+
+
+def test_employers_and_hospitals_read_no_visit_and_others_are_not_found(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN)]))
+    assert api.of(EmployerUnit("acme", UNIT_A), OWN).status_code == 403
+    assert api.of(BACH_MAI, OWN).status_code == 403
+    assert api.mine(BACH_MAI).status_code == 403
+    assert api.of(Citizen(OTHER, 2), OWN).status_code == 404
+    assert api.of(Officer("mod", "defence", None, frozenset({"clerk"})), OWN).status_code == 404
+    assert api.mine(Citizen(OWN, 1)).status_code == 403  # level 1: no personal data
+
+
+def test_a_hospital_credential_with_its_facility_code_files_through_a_real_token(
+        api: Api) -> None:
+    with unit_of_work(api.engine) as s:
+        secret = credentials.create_client(session=s, client=credentials.NewClient(
+            "bv-bach-mai", "hospital", unit_code="01001"))
+    token = api.client.post("/api/v1/auth/token", data={
+        "grant_type": "client_credentials", "client_id": "bv-bach-mai",
+        "client_secret": secret}).json()["access_token"]
+    r = api.file({"Authorization": f"Bearer {token}"}, claim_file([visit(OWN)]))
+    assert r.status_code == 201, r.text
+    with unit_of_work(api.engine) as s:
+        filer = s.scalar(select(metadata.tables["hi_visits"].c.filed_by))
+        logged = s.scalars(select(AccessLogEntry.actor_id)
+                           .where(AccessLogEntry.action == "visit.file")).all()
+    assert filer == "bv-bach-mai" and logged == ["bv-bach-mai"]
+
+
+def test_a_hospital_credential_names_a_five_digit_facility(api: Api) -> None:
+    with pytest.raises(ValidationError, match="5-digit facility code"), \
+            unit_of_work(api.engine) as s:
+        credentials.create_client(session=s, client=credentials.NewClient(
+            "bv-x", "hospital", unit_code="BV-01"))

@@ -1,0 +1,102 @@
+"""``sibook visits import|list`` by the commands' contract: one JSON object with --json, exit 1
+for a refused file naming record and field (nothing recorded), the same file again changing
+nothing; the operator's reads and imports are in the person's access log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert
+from typer.testing import CliRunner
+
+from sibook.access import audit
+from sibook.cli.main import app
+from sibook.core import migrate
+from sibook.core.config import get_settings
+from sibook.core.db import default_engine, unit_of_work
+from sibook.core.schema import metadata
+from sibook.registry import service as registry
+from tests.integration.ledger_fixtures import setup_workers
+from tests.visit_files import claim_file, summary
+
+CARD = "DN4010000000001"
+
+
+@dataclass
+class Cli:
+    folder: Path
+    engine: Engine
+    worker: str
+
+    def run(self, *args: str) -> tuple[int, dict[str, Any]]:
+        result = CliRunner().invoke(app, [*args, "--json"])
+        return result.exit_code, json.loads(result.stdout) if result.stdout else {}
+
+    def claims(self, name: str, **fields: str) -> str:
+        path = self.folder / name
+        path.write_bytes(claim_file([summary(**{"SO_CCCD": self.worker, "MA_THE_BHYT": CARD,
+                                                **fields})]))
+        return str(path)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    engine = default_engine()
+    migrate.upgrade(engine)
+    (worker,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_cards"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=worker), seq=1,
+            card_number=CARD, group_code="DN", benefit_level=4, province_code="01",
+            initial_kcb_place="01001", valid_from=date(2026, 1, 1),
+            valid_to=date(2026, 12, 31)))
+    yield Cli(tmp_path, engine, worker)
+    get_settings.cache_clear()
+
+
+def test_a_file_is_imported_once_listed_and_logged(cli: Cli) -> None:
+    path = cli.claims("march.xml")
+    code, imported = cli.run("visits", "import", path)
+    assert code == 0, imported
+    assert (imported["accepted"], imported["recorded"], imported["facility_code"],
+            imported["replayed"]) == (True, 1, "01001", False)
+    code, again = cli.run("visits", "import", path)
+    assert (code, again["recorded"], again["unchanged"], again["replayed"]) == (0, 0, 1, True)
+    code, listed = cli.run("visits", "list", cli.worker)
+    assert code == 0
+    assert [(v["link_code"], v["diagnosis"], v["total_cost"]) for v in listed["visits"]] == [
+        ("LK0001", "J03", 237_300)]
+    with unit_of_work(cli.engine) as s:
+        entries = audit.entries_for_person(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=cli.worker))
+    assert {(e.actor_kind, e.action, e.route) for e in entries} >= {
+        ("operator", "visit.file", "cli: sibook visits import"),
+        ("operator", "visit.read", "cli: sibook visits list")}
+
+
+def test_a_refused_file_exits_1_naming_record_and_field(cli: Cli) -> None:
+    code, refused = cli.run("visits", "import", cli.claims("bad.xml", NGAY_VAO="2026-03-02"))
+    assert code == 1
+    assert refused["accepted"] is False
+    assert [(e["row"], e["field"]) for e in refused["errors"]] == [(1, "NGAY_VAO")]
+    assert cli.run("visits", "list", cli.worker)[1]["visits"] == []
+
+
+def test_changed_content_under_a_recorded_link_code_exits_1(cli: Cli) -> None:
+    cli.run("visits", "import", cli.claims("march.xml"))
+    code, refused = cli.run("visits", "import", cli.claims("again.xml", MA_BENH_CHINH="J02"))
+    assert code == 1 and refused["errors"][0]["field"] == "MA_BENH_CHINH"
+
+
+def test_an_unknown_person_to_list_exits_1_and_a_missing_file_2(cli: Cli) -> None:
+    assert cli.run("visits", "list", "001099000001")[0] == 1
+    assert cli.run("visits", "import", str(cli.folder / "none.xml"))[0] == 2

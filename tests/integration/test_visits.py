@@ -1,0 +1,210 @@
+"""HI visits on SQLite and PostgreSQL: a facility's claim file recorded whole or not at all,
+once per (facility, MA_LK); refused by record and field against the registry; append-only;
+read back newest first; persons of another realm unknown to it."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.exc import DatabaseError
+
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
+from sibook.core.schema import metadata
+from sibook.ids import make_personal_id
+from sibook.registry import service as registry
+from sibook.registry.domain import NewPerson
+from sibook.visits.service import (
+    ClaimsRefused,
+    OtherFacility,
+    VisitConflict,
+    file_claims,
+    listing,
+)
+from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.races import until_one_waits
+from tests.visit_files import claim_file, summary
+
+NOW = datetime(2026, 4, 1, 9, 0)
+SOLDIER = make_personal_id("001", date(1985, 1, 1), "male", 777)
+
+
+def card(n: int) -> str:
+    return f"DN401{n:010d}"
+
+
+def insured(engine: Engine, count: int = 2) -> list[str]:
+    """``count`` registered workers, each with card(n) valid through 2026, and a soldier of
+    the defence realm with a card too."""
+    pids = setup_workers(engine, count)
+    cards = metadata.tables["hi_cards"]
+    with unit_of_work(engine) as s:
+        soldier = registry.register_person(session=s, person=NewPerson(
+            personal_id=SOLDIER, full_name="Lê Văn Quân", birth_date=date(1985, 1, 1),
+            sex="male", birth_registration_place="001", realm="defence"))
+        people = [registry.person_id_of(session=s, personal_id=p) for p in pids] + [soldier]
+        for n, person_id in enumerate(people):
+            s.execute(insert(cards).values(
+                person_id=person_id, seq=1, card_number=card(n), group_code="DN",
+                benefit_level=4, province_code="01", initial_kcb_place="01001",
+                valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31)))
+    return pids
+
+
+def visit(pid: str, n: int, **fields: Any) -> dict[str, str]:
+    return summary(**{"SO_CCCD": pid, "MA_THE_BHYT": card(n), "MA_LK": f"LK{n:04d}", **fields})
+
+
+def file(engine: Engine, records: list[dict[str, str]], *, realm: str = "civil",
+         facility: str | None = None) -> dict[str, Any]:
+    with unit_of_work(engine) as s:
+        return file_claims(session=s, data=claim_file(records), realm=realm, actor="bv-01001",
+                           facility=facility, now=NOW)[0]
+
+
+def visits_of(engine: Engine, pid: str, realm: str = "civil") -> list[dict[str, Any]]:
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=pid, realm=realm)
+        return listing(session=s, person_id=person_id, personal_id=pid)["visits"]
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM hi_visits")).scalar_one())
+
+
+def refused(engine: Engine, records: list[dict[str, str]], **kw: Any
+            ) -> list[tuple[int | None, str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        file(engine, records, **kw)
+    return [(p.row, p.field, p.reason) for p in caught.value.problems]
+
+
+def test_a_file_is_recorded_and_read_back_latest_first(engine: Engine) -> None:
+    a, b = insured(engine)
+    answer = file(engine, [visit(a, 0), visit(b, 1),
+                           visit(a, 2, MA_THE_BHYT=card(0), NGAY_VAO="202603100700",
+                                 NGAY_RA="202603141600", MA_LOAI_KCB="03",
+                                 MA_BENH_CHINH="K35.8", T_TONGCHI_BV="12500000",
+                                 T_BHTT="10000000", T_BNCCT="2500000")])
+    assert answer == {"facility_code": "01001", "records": 3, "recorded": 3, "unchanged": 0,
+                      "replayed": False}
+    mine = visits_of(engine, a)
+    assert [(v["link_code"], v["admitted_at"], v["visit_type_name"]) for v in mine] == [
+        ("LK0002", "2026-03-10T07:00", "Điều trị nội trú"),
+        ("LK0000", "2026-03-02T08:30", "Khám bệnh")]
+    assert (mine[0]["diagnosis"], mine[0]["total_cost"], mine[0]["hi_paid"],
+            mine[0]["patient_paid"]) == ("K35.8", 12_500_000, 10_000_000, 2_500_000)
+    assert [v["link_code"] for v in visits_of(engine, b)] == ["LK0001"]
+
+
+def test_the_same_file_again_changes_nothing_and_says_so(engine: Engine) -> None:
+    a, b = insured(engine)
+    file(engine, [visit(a, 0)])
+    again = file(engine, [visit(a, 0), visit(b, 1)])
+    assert (again["recorded"], again["unchanged"], again["replayed"]) == (1, 1, False)
+    assert file(engine, [visit(a, 0), visit(b, 1)])["replayed"] is True
+    assert count(engine) == 2
+
+
+def test_a_recorded_visit_filed_with_other_content_refuses_the_whole_file(
+        engine: Engine) -> None:
+    a, b = insured(engine)
+    file(engine, [visit(a, 0)])
+    with pytest.raises(VisitConflict) as caught:
+        file(engine, [visit(b, 1), visit(a, 0, T_BHTT="100000")])
+    [problem] = caught.value.problems
+    assert (problem.row, problem.field) == (2, "T_BHTT")
+    assert "recorded with T_BHTT 189840, not 100000" in problem.reason
+    assert count(engine) == 1  # b's new visit was not kept either
+
+
+def test_one_bad_record_refuses_the_file_naming_every_problem(engine: Engine) -> None:
+    a, b = insured(engine)
+    problems = refused(engine, [
+        visit(a, 0),
+        visit(b, 1, NGAY_RA="202603020700"),
+        visit("001099000001", 2, MA_THE_BHYT=card(1)),
+        visit(b, 3, MA_THE_BHYT=card(0)),
+        visit(a, 4, MA_THE_BHYT=card(0), NGAY_VAO="202512300800", NGAY_RA="202512301000"),
+        visit(a, 5, MA_THE_BHYT=card(0), T_BNCCT="-5")])
+    assert [(row, field) for row, field, _ in problems] == [
+        (2, "NGAY_RA"), (3, "SO_CCCD"), (4, "MA_THE_BHYT"), (5, "MA_THE_BHYT"), (6, "T_BNCCT")]
+    reasons = {row: reason for row, _, reason in problems}
+    assert reasons[3] == "no registered person with personal ID 001099000001"
+    assert reasons[4] == f"{card(0)} is not an HI card of {b}"
+    assert reasons[5].startswith("not valid on the admission day 2025-12-30")
+    assert count(engine) == 0
+
+
+def test_a_link_code_twice_in_one_file_is_refused(engine: Engine) -> None:
+    a, b = insured(engine)
+    [(row, field, _)] = refused(engine, [visit(a, 0), visit(b, 1, MA_LK="LK0000")])
+    assert (row, field) == (2, "MA_LK")
+
+
+def test_a_defence_person_is_unknown_to_a_civil_file_and_known_to_their_realm(
+        engine: Engine) -> None:
+    insured(engine)
+    [(_, field, reason)] = refused(engine, [visit(SOLDIER, 2)])
+    assert (field, reason) == ("SO_CCCD", f"no registered person with personal ID {SOLDIER}")
+    assert file(engine, [visit(SOLDIER, 2)], realm="defence")["recorded"] == 1
+    assert [v["link_code"] for v in visits_of(engine, SOLDIER, "defence")] == ["LK0002"]
+
+
+def test_a_credential_files_for_its_own_facility_only(engine: Engine) -> None:
+    a, _ = insured(engine)
+    with pytest.raises(OtherFacility):
+        file(engine, [visit(a, 0)], facility="79001")
+    assert file(engine, [visit(a, 0)], facility="01001")["recorded"] == 1
+
+
+def test_the_refused_persons_are_named_for_the_access_log(engine: Engine) -> None:
+    a, _ = insured(engine)
+    with pytest.raises(ClaimsRefused) as caught:
+        file(engine, [visit(a, 0, NGAY_RA="202603020700"), visit(SOLDIER, 2)])
+    with unit_of_work(engine) as s:
+        expected = registry.person_ids_of(session=s, personal_ids=[a, SOLDIER])
+    assert sorted(caught.value.person_ids) == sorted(expected)
+
+
+def test_visits_are_append_only(engine: Engine) -> None:
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    for statement in ("UPDATE hi_visits SET hi_paid = 0", "DELETE FROM hi_visits"):
+        with pytest.raises(DatabaseError), engine.begin() as conn:
+            conn.execute(text(statement))
+    assert count(engine) == 1
+
+
+@pytest.mark.parametrize(("again", "outcome"), [
+    ({}, "replayed"), ({"T_BHTT": "1000"}, "T_BHTT")])
+def test_a_file_sent_twice_at_the_same_moment_is_recorded_once(
+        engine: Engine, again: dict[str, str], outcome: str) -> None:
+    """The second waits for the first's records (PostgreSQL: on their key), then is answered
+    as a retry after it would be: unchanged, or refused naming the field; never a
+    duplicate-key crash."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    a, _ = insured(engine)
+    answers: list[object] = []
+
+    def second() -> None:
+        try:
+            answers.append(file(engine, [visit(a, 0, **again)])["replayed"] and "replayed")
+        except VisitConflict as exc:
+            answers.append(exc.problems[0].field)
+
+    with unit_of_work(engine) as s:
+        file_claims(session=s, data=claim_file([visit(a, 0)]), realm="civil", actor="bv",
+                    now=NOW)
+        racer = threading.Thread(target=second)
+        racer.start()
+        until_one_waits(engine)
+    racer.join(timeout=60)
+    assert answers == [outcome]
+    assert count(engine) == 1

@@ -1,0 +1,159 @@
+"""Reading a facility's Decision 130 claim file and checking its XML1 records (pure): each
+problem named by record and field, no DTD or entity ever read."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sibook.core.errors import ValidationError
+from sibook.visits.domain import read_record
+from sibook.visits.xml130 import read_claim_file
+from tests.visit_files import FACILITY, claim_file, summary
+
+NOW = datetime(2026, 4, 1, 12, 0)
+PID, CARD = "001089012345", "DN4010123456789"
+
+
+def record(**fields: str | None) -> dict[str, str]:
+    return summary(**{"SO_CCCD": PID, "MA_THE_BHYT": CARD, **fields})
+
+
+def problems(**fields: str | None) -> list[tuple[str, str]]:
+    visit, found = read_record(record(**fields), 3, FACILITY, NOW)
+    assert (visit is None) == bool(found)
+    assert all(p.row == 3 for p in found)
+    return [(p.field, p.reason) for p in found]
+
+
+def refusal(data: bytes) -> list[tuple[int | None, str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        read_claim_file(data)
+    return [(p.row, p.field, p.reason) for p in caught.value.problems]
+
+
+def test_a_record_is_read_into_a_visit_with_integer_money() -> None:
+    visit, found = read_record(record(T_TONGCHI_BV="237300.00"), 1, FACILITY, NOW)
+    assert found == [] and visit is not None
+    assert (visit.facility_code, visit.link_code, visit.personal_id, visit.cards) == \
+        (FACILITY, "LK0001", PID, (CARD,))
+    assert (visit.admitted_at, visit.discharged_at) == (datetime(2026, 3, 2, 8, 30),
+                                                        datetime(2026, 3, 2, 10, 15))
+    assert (visit.total_cost, visit.hi_paid, visit.patient_paid) == (237_300, 189_840, 47_460)
+
+
+def test_discharge_before_admission_is_refused_on_ngay_ra() -> None:
+    assert problems(NGAY_RA="202603020700") == [
+        ("NGAY_RA", "discharge 202603020700 is before admission 202603020830")]
+
+
+@pytest.mark.parametrize("stamp", ["2026-03-02", "20260302", "202613020830", "202603022561",
+                                   "202602300830", "000103020830", "２０２６０３０２０８３０"])
+def test_a_time_not_yyyymmddhhmm_is_refused(stamp: str) -> None:
+    [(field, reason)] = problems(NGAY_VAO=stamp)
+    assert field == "NGAY_VAO" and "yyyymmddHHMM" in reason
+
+
+@pytest.mark.parametrize(("amount", "why"), [("-100", "negative"), ("237300.5", "not whole VND"),
+                                             ("1e5", "not an amount"), ("12,000", "not an amount")])
+def test_money_must_be_whole_non_negative_vnd(amount: str, why: str) -> None:
+    [(field, reason)] = problems(T_BNCCT=amount)
+    assert field == "T_BNCCT" and why in reason
+
+
+def test_what_is_paid_cannot_exceed_the_total_cost() -> None:
+    [(field, reason)] = problems(T_TONGCHI_BV="100000")
+    assert field == "T_BHTT" and "exceed the visit's total cost (100,000)" in reason
+
+
+def test_every_missing_field_is_named() -> None:
+    assert [f for f, _ in problems(MA_LK=None, T_BHTT="")] == ["MA_LK", "T_BHTT"]
+
+
+def test_codes_are_checked_by_field() -> None:
+    found = dict(problems(MA_BENH_CHINH="viêm họng", MA_LOAI_KCB="42", SO_CCCD="12345",
+                          MA_THE_BHYT="DN401", MA_CSKCB="79001"))
+    assert set(found) == {"MA_BENH_CHINH", "MA_LOAI_KCB", "SO_CCCD", "MA_THE_BHYT",
+                          "MA_CSKCB"}
+    assert "not the facility the file is from (01001)" in found["MA_CSKCB"]
+
+
+def test_a_discharge_in_the_future_is_refused() -> None:
+    [(field, reason)] = problems(NGAY_RA="202604011300")
+    assert field == "NGAY_RA" and "future" in reason
+
+
+def test_the_envelope_gives_the_facility_and_each_records_fields_by_place() -> None:
+    parsed = read_claim_file(claim_file([record(), record(MA_LK="LK0002")]))
+    assert parsed.facility_code == FACILITY
+    assert [(row, f["MA_LK"]) for row, f in parsed.records] == [(1, "LK0001"), (2, "LK0002")]
+
+
+def test_a_doctype_is_refused_and_no_entity_is_expanded() -> None:
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE GIAMDINHHS [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><GIAMDINHHS>&b;</GIAMDINHHS>')
+    [(row, field, reason)] = refusal(bomb)
+    assert (row, field) == (None, "file") and "DOCTYPE" in reason
+
+
+def test_an_entity_inside_a_records_content_is_refused_by_record() -> None:
+    inner = (b'<!DOCTYPE TONG_HOP [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+             b"<TONG_HOP><MA_LK>&x;</MA_LK></TONG_HOP>")
+    data = claim_file([record()])
+    start = data.index(b"<NOIDUNGFILE>") + len(b"<NOIDUNGFILE>")
+    end = data.index(b"</NOIDUNGFILE>")
+    data = data[:start] + base64.b64encode(inner) + data[end:]
+    [(row, field, reason)] = refusal(data)
+    assert (row, field) == (1, "NOIDUNGFILE") and "DOCTYPE" in reason
+
+
+def test_malformed_xml_other_roots_and_bad_base64_are_refused_saying_why() -> None:
+    assert "not well-formed XML" in refusal(b"<GIAMDINHHS><THONGTINHOSO>")[0][2]
+    assert "not <GIAMDINHHS>" in refusal(b"<TONG_HOP/>")[0][2]
+    data = claim_file([record()])
+    start = data.index(b"<NOIDUNGFILE>") + len(b"<NOIDUNGFILE>")
+    assert refusal(data[:start] + b"%%%" + data[start:])[0][:2] == (1, "NOIDUNGFILE")
+
+
+def test_a_count_that_does_not_match_the_records_is_refused() -> None:
+    [(_, field, reason)] = refusal(claim_file([record()], count=2))
+    assert field == "SOLUONGHOSO" and "holds 1" in reason
+
+
+def test_a_record_without_its_xml1_is_refused_by_record() -> None:
+    data = claim_file([record(), record(MA_LK="LK2")]).replace(b"XML1", b"XML9")
+    assert [(r, f) for r, f, _ in refusal(data)] == [(1, "LOAIHOSO"), (2, "LOAIHOSO")]
+
+
+def test_a_facility_code_not_five_digits_is_refused() -> None:
+    [(_, field, _reason)] = refusal(claim_file([record()], facility="BV01"))
+    assert field == "MACSKCB"
+
+
+def test_xml1_written_inline_instead_of_base64_is_refused_saying_so() -> None:
+    data = claim_file([record()])
+    start = data.index(b"<NOIDUNGFILE>") + len(b"<NOIDUNGFILE>")
+    end = data.index(b"</NOIDUNGFILE>")
+    [(row, field, reason)] = refusal(data[:start] + b"<TONG_HOP><MA_LK>1</MA_LK></TONG_HOP>"
+                                     + data[end:])
+    assert (row, field) == (1, "NOIDUNGFILE") and "base64" in reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400) | st.text(max_size=400).map(str.encode),
+       st.integers(min_value=0, max_value=2000))
+def test_any_bytes_are_read_or_refused_never_crash(noise: bytes, at: int) -> None:
+    """Garbage, or a valid file with garbage spliced in, is a file or a refusal by field."""
+    data = claim_file([record(), record(MA_LK="LK2")])
+    for candidate in (noise, data[:at] + noise + data[at:]):
+        try:
+            parsed = read_claim_file(candidate)
+        except ValidationError as exc:
+            assert exc.problems and all(p.field and p.reason for p in exc.problems)
+            continue
+        for row, fields in parsed.records:
+            read_record(fields, row, parsed.facility_code, NOW)
