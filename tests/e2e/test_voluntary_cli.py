@@ -121,6 +121,7 @@ def test_reposting_a_reference_is_one_payment_and_another_amount_is_refused(cli:
     ({"amount": 0}, "amount"),
     ({"reference": "VNPT\x011"}, "reference"),
     ({"day": TODAY + timedelta(days=2)}, "paid_on"),  # TODAY is read at collection
+    ({"day": START.first_day - timedelta(days=1)}, "paid_on"),  # before Bình joined
 ])
 def test_a_refusal_exits_1_naming_the_field_and_writes_nothing(cli: Cli, args: dict[str, Any],
                                                                field: str) -> None:
