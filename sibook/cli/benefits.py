@@ -45,7 +45,12 @@ def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bo
                     if isinstance(exc, BenefitConflict) else
                     [Problem(field="dossier_no", reason=str(exc))]
                     if isinstance(exc, NotFoundError) else exc.problems)
-        refuse(problems, as_json, {"recorded": False})
+        refuse(problems, as_json, {"recorded": False}, aliases=_OPTIONS)
+
+
+# The claim's and decision's fields whose command option has another name (--received, ...).
+_OPTIONS = {"received_on": "received", "decided_on": "decided", "monthly_amount": "monthly",
+            "dossier_no": "dossier"}
 
 
 @app.command("claim")

@@ -20,6 +20,7 @@ from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
+    as_typed,
     console,
     emit,
     err_console,
@@ -103,7 +104,8 @@ def _report(problems: list[Problem], as_json: bool) -> NoReturn:
     if as_json:
         refuse(problems, as_json, {"accepted": False})
     show_table("Declaration refused: nothing was changed", ("row", "column", "reason"),
-               ((p.row, p.field, p.reason) for p in problems), on=err_console, style="red")
+               ((p.row, p.field, p.reason) for p in as_typed(problems)), on=err_console,
+               style="red")
     raise typer.Exit(1)
 
 

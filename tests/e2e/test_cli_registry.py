@@ -246,3 +246,24 @@ def test_a_worker_registered_by_a_ministrys_unit_is_of_its_realm(tmp_path: Path)
         assert conn.execute("SELECT realm FROM persons").fetchall() == [("defence",)]
         assert conn.execute("SELECT action FROM access_log").fetchall() == [
             ("person.register",)]
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (("--amount", "0"), "--amount"),
+    (("--date", "1994-12-31"), "--date"),  # paid_on to the service and the API
+    (("--reference", " "), "--reference"),
+])
+def test_a_refused_payment_names_the_flag_typed_not_the_services_field(
+        seeded: Path, args: tuple[str, str], flag: str) -> None:
+    code = json.loads(run(seeded, "employers", "list", "--limit", "1", "--json").stdout)[
+        "employers"][0]["code"]
+    given = dict(zip(("--amount", "--reference", "--date"), ("1000", "T-FLAG", "2026-01-05"),
+                     strict=True)) | {args[0]: args[1]}
+    result = run(seeded, "payments", "post", "--employer", code,
+                 *(part for pair in given.items() for part in pair), "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert json.loads(result.stdout) == {"posted": False, "errors": [
+        {"field": flag, "reason": json.loads(result.stdout)["errors"][0]["reason"]}]}
+    text = run(seeded, "payments", "post", "--employer", code,
+               *(part for pair in given.items() for part in pair))
+    assert text.returncode == 1 and f"error: {flag}:" in text.stderr
