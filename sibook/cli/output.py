@@ -6,13 +6,15 @@ Exit codes follow the public contract: 0 success/valid, 1 well-formed but invali
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,6 +26,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 JsonFlag = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
+
+# The keys the running command's refusal carries (``refused_with``).
+_REFUSAL: ContextVar[Mapping[str, Any] | None] = ContextVar("refusal", default=None)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # A byte of an argument that is not UTF-8 reaches Python as a lone surrogate (surrogateescape);
@@ -58,11 +65,46 @@ def refuse(
     problems = as_typed([Problem(field="input", reason=reasons)] if isinstance(reasons, str)
                         else reasons, aliases)
     if as_json:
-        print_json({**(extra or {}), "errors": [p.as_dict() for p in problems]})
+        print_json({**(_REFUSAL.get() or {}), **(extra or {}),
+                    "errors": [p.as_dict() for p in problems]})
     else:
         for p in problems:
             err_console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
     raise typer.Exit(1)
+
+
+def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A command whose contract answer has ``keys`` when it is refused (``accepted: false``):
+    every refusal of it carries them, its own checks' and a database that cannot be used now
+    (busy past the wait, unreachable, a deadlock), so a script reading the answer's keys
+    reads them in every answer."""
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(command)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            token = _REFUSAL.set(keys)
+            try:
+                return command(*args, **kwargs)
+            except Exception as exc:
+                problem = database_problem(exc)
+                if problem is None:
+                    raise
+                refuse([problem], bool(kwargs.get("as_json")))
+            finally:
+                _REFUSAL.reset(token)
+        return run
+    return decorate
+
+
+def database_problem(exc: Exception) -> Problem | None:
+    """The problem of a database that cannot be used now (locked by another writer past the
+    wait, unreachable, a deadlock), or None for any other error. SQLAlchemy is looked up, not
+    imported: a command that never loaded it (``ids``, ``rules``) cannot have raised its
+    errors."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(exc, errors.OperationalError):
+        return None
+    reason = str(getattr(exc, "orig", exc)).strip() or str(exc)
+    return Problem(field="database", reason=f"the database cannot be used now: {reason}")
 
 
 def as_typed(problems: Iterable[Problem], aliases: Mapping[str, str] | None = None
