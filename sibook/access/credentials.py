@@ -14,6 +14,8 @@ Security choices:
   sending five wrong secrets every quarter hour. A 256-bit secret cannot be guessed anyway;
   the lock bounds an address's tries, and ``lockout_client_threshold`` failures from all
   addresses together (a spread attack) lock the client everywhere.
+- Failures that no longer count (window passed, no lock in force) are deleted at every
+  successful sign-in, so the table holds the subjects tried lately, not all ever tried.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -117,6 +119,33 @@ def record_failure(session: Session, key: str, now: datetime,
 
 def clear_failures(session: Session, key: str) -> None:
     session.execute(delete(LoginFailures).where(LoginFailures.subject == key))
+
+
+def signed_in(session: Session, key: str, now: datetime,
+              settings: AccessSettings | None = None) -> None:
+    """A successful sign-in of ``key``: its failures are forgotten, and so are every subject's
+    that have expired (``forget_expired``)."""
+    clear_failures(session, key)
+    forget_expired(session, now, settings)
+
+
+def forget_expired(session: Session, now: datetime, settings: AccessSettings | None = None
+                   ) -> None:
+    """Delete the failure rows that no longer count: not locked (any more) and counted in a
+    window longer ago than the longest a subject counts in (the lockout's, or the hour of
+    refused identities). ``record_failure`` starts such a row over as if it were absent, so
+    forgetting it changes no answer; without this, every address and client id ever tried
+    (one row each) stays for good. A row another transaction holds is left for next time
+    (SKIP LOCKED): a sign-in never waits on, or deadlocks with, a failure being counted."""
+    s = settings or get_access_settings()
+    longest = max(timedelta(minutes=s.lockout_minutes), _HOUR)
+    expired = (select(LoginFailures.subject)
+               .where(LoginFailures.window_start < now - longest,
+                      or_(LoginFailures.locked_until.is_(None),
+                          LoginFailures.locked_until <= now))
+               .with_for_update(skip_locked=True))
+    session.execute(delete(LoginFailures).where(LoginFailures.subject.in_(expired)
+                                                ).execution_options(synchronize_session=False))
 
 
 # Registering someone checks the identity given against the population database; a caller
@@ -215,7 +244,7 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
         record_failure(session, key, now, s)
         record_failure(session, overall, now, s, threshold=s.lockout_client_threshold)
         return None
-    clear_failures(session, key)
+    signed_in(session, key, now)
     if _hasher.check_needs_rehash(row.secret_hash):
         row.secret_hash = _hasher.hash(secret)
     return row

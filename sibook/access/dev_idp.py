@@ -117,7 +117,7 @@ def create_dev_idp(*, issuer: str | None = None, engine: Engine | None = None,
             if user is None or not hmac.compare_digest(given.encode(), password.encode()):
                 credentials.record_failure(session, key_, now, s)
                 return None
-            credentials.clear_failures(session, key_)
+            credentials.signed_in(session, key_, now, s)
         return user
 
     @app.get("/.well-known/openid-configuration")

@@ -14,7 +14,7 @@ from sibook.benefits import domain
 from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse, show_table
+from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ValidationError
 from sibook.registry import service as registry
@@ -45,10 +45,16 @@ def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bo
                     if isinstance(exc, BenefitConflict) else
                     [Problem(field="dossier_no", reason=str(exc))]
                     if isinstance(exc, NotFoundError) else exc.problems)
-        refuse(problems, as_json, {"recorded": False})
+        refuse(problems, as_json, aliases=_OPTIONS)
+
+
+# The claim's and decision's fields whose command option has another name (--received, ...).
+_OPTIONS = {"received_on": "received", "decided_on": "decided", "monthly_amount": "monthly",
+            "dossier_no": "dossier"}
 
 
 @app.command("claim")
+@refused_with(recorded=False)
 def claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
     regime: str = typer.Option(..., "--regime", help=(
@@ -69,7 +75,7 @@ def claim(
     """Receive a benefit claim. The same dossier again changes nothing."""
     if regime not in set(domain.Regime):  # a word outside the law's list: refused, exit 1
         refuse([Problem(field="regime", reason=(
-            f"one of {', '.join(domain.Regime)}; got {regime!r}"))], as_json, {"recorded": False})
+            f"one of {', '.join(domain.Regime)}; got {regime!r}"))], as_json)
     c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
                      None if event_to is None else parse_date(event_to, "--to"), note, ground)
@@ -81,6 +87,7 @@ def claim(
 
 
 @app.command("decide")
+@refused_with(recorded=False)
 def decide_claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
     dossier: str = typer.Argument(..., help="The claim's dossier number."),
@@ -110,6 +117,7 @@ def decide_claim(
 
 
 @app.command("list")
+@refused_with(recorded=False)
 def list_benefits(
     personal_id: str = typer.Argument(..., help="12-digit personal ID."),
     realm: str = RealmOpt,

@@ -20,10 +20,12 @@ from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
+    as_typed,
     console,
     emit,
     err_console,
     refuse,
+    refused_with,
     show_fields,
     show_table,
 )
@@ -42,6 +44,7 @@ payments_app = typer.Typer(help="Payments: employers' remittances, voluntary par
 ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
 
 
+@refused_with(accepted=False)
 def declare(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSON."),
     employer: str = typer.Option(..., "--employer", help="Unit code of the filing employer."),
@@ -86,7 +89,7 @@ def declare(
             bar.stop()
             _log_reads_of_refused(exc)
             field = "file" if isinstance(exc, ConcurrentFiling) else "--batch"
-            refuse([Problem(field=field, reason=str(exc))], as_json, {"accepted": False})
+            refuse([Problem(field=field, reason=str(exc))], as_json)
     emit({"accepted": True, **result}, as_json, _show_declaration)
 
 
@@ -101,9 +104,10 @@ def _log_reads_of_refused(exc: Exception) -> None:
 
 def _report(problems: list[Problem], as_json: bool) -> NoReturn:
     if as_json:
-        refuse(problems, as_json, {"accepted": False})
+        refuse(problems, as_json)
     show_table("Declaration refused: nothing was changed", ("row", "column", "reason"),
-               ((p.row, p.field, p.reason) for p in problems), on=err_console, style="red")
+               ((p.row, p.field, p.reason) for p in as_typed(problems)), on=err_console,
+               style="red")
     raise typer.Exit(1)
 
 
@@ -122,6 +126,7 @@ def _show_declaration(d: dict[str, Any]) -> None:
 
 
 @payments_app.command("post")
+@refused_with(posted=False)
 def payments_post(
     employer: str = typer.Option(..., "--employer", help="Unit code of the paying employer."),
     amount: int = typer.Option(..., "--amount", help="Amount in VND."),
@@ -141,9 +146,9 @@ def payments_post(
                 paid_on=day,
             )
     except ValidationError as exc:
-        refuse(exc.problems, as_json, {"posted": False})
+        refuse(exc.problems, as_json)
     except PaymentConflict as exc:
-        refuse([Problem(field=exc.field, reason=str(exc))], as_json, {"posted": False})
+        refuse([Problem(field=exc.field, reason=str(exc))], as_json)
     emit(
         {"posted": True, **result},
         as_json,
@@ -164,6 +169,7 @@ def payments_post(
 
 
 @payments_app.command("voluntary")
+@refused_with(posted=False)
 def payments_voluntary(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the participant."),
     amount: int = typer.Option(..., "--amount", help="Amount in VND."),
@@ -191,7 +197,7 @@ def payments_voluntary(
                        outcome="refused")
         problems = ([Problem(field=exc.field, reason=str(exc))]
                     if isinstance(exc, PaymentConflict) else exc.problems)
-        refuse(problems, as_json, {"posted": False})
+        refuse(problems, as_json)
     emit({"posted": True, **result}, as_json, _show_voluntary_payment)
 
 

@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside it
     from typer import _click as click
 
-from sibook.cli.output import err_console, print_json
+from sibook.cli.output import database_problem, err_console, print_json
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
 # typer.BadParameter, so this holds whichever Click is underneath.
@@ -115,14 +115,14 @@ def main() -> None:
         if "--json" in sys.argv:
             print_json({"errors": [{"field": "usage", "reason": reason}]})
         raise SystemExit(2) from None
-    except Exception as exc:
-        if not _unusable_database(exc):
+    except Exception as exc:  # a command without contract keys for its refusal (refused_with)
+        problem = database_problem(exc)
+        if problem is None:
             raise
-        reason = f"the database cannot be used now: {str(getattr(exc, 'orig', exc)).strip() or exc}"
         if "--json" in sys.argv:
-            print_json({"errors": [{"field": "database", "reason": reason}]})
+            print_json({"errors": [problem.as_dict()]})
         else:
-            err_console.print(reason, markup=False, highlight=False)
+            err_console.print(problem.reason, markup=False, highlight=False)
         raise SystemExit(1) from None
     raise SystemExit(code if isinstance(code, int) else 0)
 
@@ -132,13 +132,6 @@ def _argument_not_utf8(exc: UnicodeEncodeError) -> bool:
     surrogates = {ch for arg in sys.argv[1:] for ch in arg if "\ud800" <= ch <= "\udfff"}
     text = exc.object if isinstance(exc.object, str) else ""
     return bool(surrogates) and any(ch in surrogates for ch in text[exc.start:exc.end])
-
-
-def _unusable_database(exc: Exception) -> bool:
-    """A database locked past the wait or unreachable. SQLAlchemy is looked up, not imported:
-    a command that never loaded it (``ids``, ``rules``) cannot have raised its errors."""
-    errors = sys.modules.get("sqlalchemy.exc")
-    return errors is not None and isinstance(exc, errors.OperationalError)
 
 
 def _show(exc: Exception) -> None:

@@ -6,12 +6,15 @@ Exit codes follow the public contract: 0 success/valid, 1 well-formed but invali
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +26,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 JsonFlag = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
+
+# The keys the running command's refusal carries (``refused_with``).
+_REFUSAL: ContextVar[Mapping[str, Any] | None] = ContextVar("refusal", default=None)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # A byte of an argument that is not UTF-8 reaches Python as a lone surrogate (surrogateescape);
@@ -49,15 +57,86 @@ def refuse(
     reasons: list[Problem] | str,
     as_json: bool,
     extra: dict[str, Any] | None = None,
+    *,
+    aliases: Mapping[str, str] | None = None,
 ) -> NoReturn:
-    """Refuse well-formed but invalid input: exit 1, with the reasons on stderr or in the JSON."""
-    problems = [Problem(field="input", reason=reasons)] if isinstance(reasons, str) else reasons
+    """Refuse well-formed but invalid input: exit 1, with the reasons on stderr or in the JSON.
+    A reason about one of the command's options names the flag typed (``as_typed``)."""
+    problems = as_typed([Problem(field="input", reason=reasons)] if isinstance(reasons, str)
+                        else reasons, aliases)
     if as_json:
-        print_json({**(extra or {}), "errors": [p.as_dict() for p in problems]})
+        print_json({**(_REFUSAL.get() or {}), **(extra or {}),
+                    "errors": [p.as_dict() for p in problems]})
     else:
         for p in problems:
             err_console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
     raise typer.Exit(1)
+
+
+def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A command whose contract answer has ``keys`` when it is refused (``accepted: false``):
+    every refusal of it carries them, its own checks' and a database that cannot be used now
+    (busy past the wait, unreachable, a deadlock), so a script reading the answer's keys
+    reads them in every answer."""
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(command)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            token = _REFUSAL.set(keys)
+            try:
+                return command(*args, **kwargs)
+            except Exception as exc:
+                problem = database_problem(exc)
+                if problem is None:
+                    raise
+                refuse([problem], bool(kwargs.get("as_json")))
+            finally:
+                _REFUSAL.reset(token)
+        return run
+    return decorate
+
+
+def database_problem(exc: Exception) -> Problem | None:
+    """The problem of a database that cannot be used now (locked by another writer past the
+    wait, unreachable, a deadlock), or None for any other error. SQLAlchemy is looked up, not
+    imported: a command that never loaded it (``ids``, ``rules``) cannot have raised its
+    errors."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(exc, errors.OperationalError):
+        return None
+    reason = str(getattr(exc, "orig", exc)).strip() or str(exc)
+    return Problem(field="database", reason=f"the database cannot be used now: {reason}")
+
+
+def as_typed(problems: Iterable[Problem], aliases: Mapping[str, str] | None = None
+             ) -> list[Problem]:
+    """``problems`` named as the command line names them. A service names what it refused by
+    its own field (``paid_on``), the API's body key; the user of a command typed a flag
+    (``--date``). A problem about the running command's option of that name (or of the name
+    ``aliases`` gives the field: ``{"received_on": "received"}``) is named by the option's
+    flag; a file's row, an argument and any other field keep their names."""
+    flags = _flags_of_running_command()
+    typed = []
+    for p in problems:
+        flag = None if p.row is not None else flags.get((aliases or {}).get(p.field, p.field))
+        typed.append(p if flag is None else Problem(field=flag, reason=p.reason))
+    return typed
+
+
+def _flags_of_running_command() -> dict[str, str]:
+    """Parameter name -> its long flag, for the options of the command running (none outside
+    one). Typer 0.29+ carries its own copy of Click: the one whose Context typer's extends."""
+    click_context = typer.Context.__mro__[1]
+    click_globals = importlib.import_module(click_context.__module__.rpartition(".")[0]
+                                            + ".globals")
+    ctx = click_globals.get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    flags: dict[str, str] = {}
+    for param in ctx.command.params:
+        long = [o for o in param.opts if o.startswith("--")]
+        if param.name and long:  # an argument has no flag: it keeps its name
+            flags[param.name] = long[0]
+    return flags
 
 
 def usage_error(flag: str, message: str) -> NoReturn:

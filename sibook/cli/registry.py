@@ -11,7 +11,7 @@ import typer
 from sibook.access.policy import Action
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse, show_table
+from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
@@ -34,6 +34,7 @@ LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this
 
 
 @persons_app.command("list")
+@refused_with(persons=[])
 def persons_list(
     limit: int = LimitOpt,
     employer: str | None = typer.Option(None, "--employer", help="Only this unit's workers."),
@@ -46,7 +47,7 @@ def persons_list(
             logged(session, Action.PERSON_LIST, "persons list", [r.person_id for r in rows])
     except ValidationError as exc:  # an unknown --employer: named by its flag, as elsewhere
         refuse([Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
-               as_json, {"persons": []})
+               as_json)
     data = {
         "persons": [
             {
@@ -62,6 +63,7 @@ def persons_list(
 
 
 @persons_app.command("import")
+@refused_with(imported=False)
 def persons_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON registry file."),
     as_json: bool = JsonFlag,
@@ -81,9 +83,9 @@ def persons_import(
                     session=session, personal_ids={m.personal_id for h in batch.households
                                                    for m in h.members}))
     except ValidationError as exc:
-        refuse(exc.problems, as_json, {"imported": False})
+        refuse(exc.problems, as_json)
     except ConflictError as exc:
-        refuse([Problem(field="input", reason=str(exc))], as_json, {"imported": False})
+        refuse([Problem(field="input", reason=str(exc))], as_json)
     emit(
         {"imported": True, **counts},
         as_json,
@@ -95,6 +97,7 @@ def persons_import(
 
 
 @employers_app.command("list")
+@refused_with(employers=[])
 def employers_list(limit: int = LimitOpt, as_json: bool = JsonFlag) -> None:
     """List employers in unit-code order."""
     with unit_of_work(ready_engine()) as session:
@@ -111,6 +114,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 
 
 @employers_app.command("add")
+@refused_with(registered=False)
 def employers_add(
     code: str = typer.Option(..., "--code", help="Unit code (10-digit enterprise code, ...)."),
     name: str = typer.Option(..., "--name", help="Registered name."),
@@ -139,10 +143,9 @@ def employers_add(
         refuse(
             [Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
             as_json,
-            {"registered": False},
         )
     except ConflictError as exc:
-        refuse([Problem(field="--code", reason=str(exc))], as_json, {"registered": False})
+        refuse([Problem(field="--code", reason=str(exc))], as_json)
     data = {
         "registered": True,
         "code": employer.code,
@@ -174,6 +177,7 @@ def _flag(field: str, *, voluntary: bool = False) -> str:
 
 
 @persons_app.command("register")
+@refused_with(registered=False)
 def persons_register(
     personal_id: str = typer.Option(..., "--personal-id", help="12-digit personal ID."),
     name: str = typer.Option(..., "--name", help="Full name, with diacritics."),
@@ -204,7 +208,7 @@ def persons_register(
     first = parse_month(start, "--from") if start is not None else None
     problems = _registration_flag_problems(employer, salary, voluntary, income, support)
     if problems:
-        refuse(problems, as_json, {"registered": False})
+        refuse(problems, as_json)
     person = NewPerson(
         personal_id=personal_id.strip(),
         full_name=name,
@@ -237,10 +241,9 @@ def persons_register(
             [Problem(field=f"--{_flag(p.field, voluntary=voluntary)}", reason=p.reason)
              for p in exc.problems],
             as_json,
-            {"registered": False},
         )
     except (ConflictError, PopulationServiceDown) as exc:
-        refuse([Problem(field="--personal-id", reason=str(exc))], as_json, {"registered": False})
+        refuse([Problem(field="--personal-id", reason=str(exc))], as_json)
     emit(
         {"registered": True, **result},
         as_json,
@@ -252,6 +255,7 @@ def persons_register(
 
 
 @persons_app.command("voluntary")
+@refused_with(registered=False)
 def persons_voluntary(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of a registered person."),
     income: int = typer.Option(..., "--income", help="Voluntary SI monthly income (VND)."),
@@ -273,9 +277,9 @@ def persons_voluntary(
     except ValidationError as exc:  # the person (the argument), or a flag
         refuse([Problem(field="personal_id" if p.field in ("personal_id", "voluntary")
                         else f"--{_flag(p.field, voluntary=True)}", reason=p.reason)
-                for p in exc.problems], as_json, {"registered": False})
+                for p in exc.problems], as_json)
     except ConflictError as exc:
-        refuse([Problem(field="personal_id", reason=str(exc))], as_json, {"registered": False})
+        refuse([Problem(field="personal_id", reason=str(exc))], as_json)
     emit({"registered": True, **result}, as_json, lambda d: console.print(
         f"{d['personal_id']}: voluntary SI from {d['voluntary']['from_month']}, "
         f"{d['voluntary']['monthly_payable']:,} VND a month", markup=False, highlight=False))

@@ -234,10 +234,13 @@ def allocated_by_payment(conn: Connection, payment_id: int) -> list[tuple[int, i
 
 def credit(conn: Connection, employer_id: int, as_of: date | None = None) -> int:
     """Money the employer has paid (by ``as_of``) that no dues have used yet: an overpayment,
-    or dues corrected below what was paid. It pays the next dues first."""
+    or dues corrected below what was paid. It pays the next dues first. As of a day, the dues
+    of months after it had not used it yet: it was credit then."""
+    last = None if as_of is None else Period.of(as_of).index
     used: dict[int, int] = defaultdict(int)
-    for (payment_id, _), amount in _allocated(conn, employer_id).items():
-        used[payment_id] += amount
+    for (payment_id, period), amount in _allocated(conn, employer_id).items():
+        if last is None or period <= last:
+            used[payment_id] += amount
     return sum(m.amount - used[m.payment_id] for m in _payments(conn, employer_id)
                if as_of is None or m.paid_on <= as_of)
 

@@ -55,7 +55,11 @@ def deadline_of(month: Period) -> date:
 
 
 def employer_months(conn: Connection, employer_id: int, as_of: date) -> list[EmployerMonth]:
-    due = dues_by_month(conn, employer_id)
+    """The employer's months as the ledger stood on ``as_of``, both sides cut at that day: the
+    dues of the months up to ``as_of``'s (a later month was not yet owed: filed ahead or
+    assessed since, it is not on the statement) and the money paid by then."""
+    last = Period.of(as_of).index
+    due = {p: amount for p, amount in dues_by_month(conn, employer_id).items() if p <= last}
     allocations: dict[int, list[tuple[date, int]]] = {}
     # Net per day: a correction's rows (money moved off a month and back, at its payment's
     # date) must not read as a payment made that day.

@@ -21,6 +21,7 @@ from sibook.contributions.payments import checked_payment, same_payment
 from sibook.contributions.store import SIPeriod
 from sibook.contributions.voluntary import Account
 from sibook.core.errors import ValidationError
+from sibook.core.period import Period
 
 
 def post_voluntary_payment(
@@ -34,11 +35,16 @@ def post_voluntary_payment(
     today: date | None = None,
 ) -> dict[str, Any]:
     """Record a payment once: the same reference again (in either letter case) answers the
-    first result and changes nothing; with another amount or date it is refused."""
+    first result and changes nothing; with another amount or date it is refused. A payment
+    dated before the participant's first voluntary month is refused: they had not joined. The
+    day of registration itself is not stored, so the first day of that month stands for it
+    (a start may be asked for up to 12 months ahead: a payment made at registration for such a
+    start is refused too, until the store records the day of registration)."""
     day = today or date.today()
     stored = checked_payment(amount=amount, reference=reference, paid_on=paid_on, today=day,
                              what="the payment reference")
-    if not _lock_voluntary_periods(session, person_id):
+    starts = _lock_voluntary_periods(session, person_id)
+    if not starts:
         raise ValidationError(field="personal_id", reason=(
             f"{personal_id} has no voluntary SI period: register the voluntary participation "
             "first"))
@@ -51,6 +57,11 @@ def post_voluntary_payment(
             f"reference {earlier.reference} was already posted for {personal_id} with "
             f"{earlier.amount:,} VND paid on {earlier.paid_on.isoformat()}"))
         return _answer(session, personal_id, earlier, day, replayed=True)
+    registered = Period.from_index(min(starts)).first_day
+    if paid_on < registered:
+        raise ValidationError(field="paid_on", reason=(
+            f"{paid_on.isoformat()} is before {personal_id} joined voluntary SI "
+            f"({registered.isoformat()}, the first month of their voluntary participation)"))
     number = 1 + (session.scalar(select(func.max(VoluntaryPayment.payment_no))
                                  .where(VoluntaryPayment.person_id == person_id)) or 0)
     session.execute(insert(VoluntaryPayment).values(
@@ -82,11 +93,11 @@ def voluntary_statement(*, session: Session, person_id: int, personal_id: str, a
     }
 
 
-def _lock_voluntary_periods(session: Session, person_id: int) -> bool:
-    """Whether the person ever joined voluntary SI; their voluntary periods' rows are locked
-    (PostgreSQL) so that two postings for one person take their numbers one after the other
-    (SQLite's writer lock already serialises them)."""
-    return bool(session.scalars(select(SIPeriod.seq).where(
+def _lock_voluntary_periods(session: Session, person_id: int) -> list[int]:
+    """The first months (``Period.index``) of the person's voluntary periods, none if they never
+    joined voluntary SI; the rows are locked (PostgreSQL) so that two postings for one person
+    take their numbers one after the other (SQLite's writer lock already serialises them)."""
+    return list(session.scalars(select(SIPeriod.from_month).where(
         SIPeriod.person_id == person_id, SIPeriod.kind == "voluntary").with_for_update()).all())
 
 

@@ -93,10 +93,10 @@ def test_a_repeat_changes_nothing_and_a_change_is_refused_by_field(cli: Cli) -> 
     assert (code, again["replayed"]) == (0, True)
     code, moved = cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:-1], "2025-06-29")
     assert code == 1 and moved["recorded"] is False
-    assert moved["errors"][0]["field"] == "event_from"
+    assert moved["errors"][0]["field"] == "--from"  # the flag typed, not the API's key
     code, few = cli.run("benefits", "decide", cli.worker, "HS-TN-1",
                         *SETTLE[:-1], "13")  # 13 months: more than the law's 12
-    assert (code, few["errors"][0]["field"]) == (1, "months")
+    assert (code, few["errors"][0]["field"]) == (1, "--months")
     code, nobody = cli.run("benefits", "list", "001099000001")
     assert (code, nobody["errors"][0]["field"]) == (1, "personal_id")
 
@@ -106,11 +106,11 @@ def test_values_outside_the_law_are_refused_and_malformed_ones_are_usage_errors(
     """As everywhere in the CLI: a word outside the law's list or a number out of range is
     refused (exit 1, naming the field); a value of the wrong form is a usage error (exit 2)."""
     code, bogus = cli.run(*CLAIM[:2], cli.worker, "--regime", "holiday", *CLAIM[4:])
-    assert (code, bogus["errors"][0]["field"]) == (1, "regime")
+    assert (code, bogus["errors"][0]["field"]) == (1, "--regime")
     cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:])
-    for flag, value, field in (("--amount", "99999999999999999999999", "amount"),
-                               ("--amount", "-1", "amount"),
-                               ("--outcome", "maybe", "outcome")):
+    for flag, value, field in (("--amount", "99999999999999999999999", "--amount"),
+                               ("--amount", "-1", "--amount"),
+                               ("--outcome", "maybe", "--outcome")):
         args = list(SETTLE)
         if flag in args:
             args[args.index(flag) + 1] = value
@@ -118,8 +118,12 @@ def test_values_outside_the_law_are_refused_and_malformed_ones_are_usage_errors(
             args += [flag, value]
         code, refused = cli.run("benefits", "decide", cli.worker, "HS-TN-1", *args)
         assert (code, refused["errors"][0]["field"]) == (1, field), refused
+    early = list(SETTLE)
+    early[early.index("--decided") + 1] = "2025-07-01"  # before the claim was received
+    code, refused = cli.run("benefits", "decide", cli.worker, "HS-TN-1", *early)
+    assert (code, refused["errors"][0]["field"]) == (1, "--decided"), refused  # decided_on
     code, unknown = cli.run("benefits", "decide", cli.worker, "HS-NONE", *SETTLE)
-    assert (code, unknown["errors"][0]["field"]) == (1, "dossier_no")
+    assert (code, unknown["errors"][0]["field"]) == (1, "dossier_no")  # the argument
     env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{cli.db}"}
     result = subprocess.run([sys.executable, "-m", "sibook.cli.main", *CLAIM[:2], cli.worker,
                              "--regime", "sickness", *CLAIM[4:6], "--received", "2025-7-5",

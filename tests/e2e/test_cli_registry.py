@@ -168,22 +168,56 @@ def test_a_start_reported_late_gets_a_card_valid_this_year(tmp_path: Path) -> No
     assert valid_to >= f"{date.today().year}-12-31" and name == "Công ty An"
 
 
-def test_a_database_locked_past_the_wait_is_a_plain_refusal(seeded: Path) -> None:
-    """Another writer holds the SQLite write lock longer than the command waits: exit 1 with
-    the reason as JSON, not a traceback."""
-    holder = sqlite3.connect(seeded, isolation_level=None)
+def _while_locked(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command run while another writer holds the SQLite write lock longer than the
+    command waits for it."""
+    holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{seeded}",
+        env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{db}",
                "SIBOOK_LOCK_WAIT_SECONDS": "0.5"}
-        result = subprocess.run([*SIBOOK, "persons", "list", "--json"], capture_output=True,
-                                text=True, env=env, timeout=120)
+        return subprocess.run([*SIBOOK, *args], capture_output=True, text=True, env=env,
+                               timeout=120)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_database_locked_past_the_wait_is_a_plain_refusal(seeded: Path) -> None:
+    """Exit 1 with the reason as JSON, not a traceback; the answer keeps the command's own
+    key, as its other refusals do."""
+    result = _while_locked(seeded, "persons", "list", "--json")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    (problem,) = json.loads(result.stdout)["errors"]
+    answer = json.loads(result.stdout)
+    (problem,) = answer.pop("errors")
     assert problem["field"] == "database" and "locked" in problem["reason"]
+    assert answer == {"persons": []}
+    text = _while_locked(seeded, "persons", "list")
+    assert text.returncode == 1 and text.stdout == "" and "locked" in text.stderr
+
+
+@pytest.mark.parametrize(("command", "keys"), [
+    (("declare", "{file}", "--employer", "{code}", "--month", "2026-01"), {"accepted": False}),
+    (("payments", "post", "--employer", "{code}", "--amount", "1000", "--reference", "LOCK-1",
+      "--date", "2026-01-05"), {"posted": False}),
+    (("employers", "add", "--code", "0109999998", "--name", "Công ty Khóa", "--province", "01",
+      "--region", "I"), {"registered": False}),
+])
+def test_a_busy_database_keeps_the_commands_contract_keys_in_its_answer(
+        seeded: Path, tmp_path: Path, command: tuple[str, ...], keys: dict[str, object]
+) -> None:
+    """A script reads ``accepted`` (``posted``, ``registered``) from every answer of the
+    command: a database it cannot use now answers it false, as a refusal of the input does."""
+    code = json.loads(run(seeded, "employers", "list", "--limit", "1", "--json").stdout)[
+        "employers"][0]["code"]
+    d02 = tmp_path / "d02.csv"
+    d02.write_text("personal_id,case_code,salary,from_month\n")
+    result = _while_locked(seeded, *(a.format(file=d02, code=code) for a in command), "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    answer = json.loads(result.stdout)
+    (problem,) = answer.pop("errors")
+    assert problem["field"] == "database" and "locked" in problem["reason"]
+    assert answer == keys
 
 
 @pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])
@@ -246,3 +280,24 @@ def test_a_worker_registered_by_a_ministrys_unit_is_of_its_realm(tmp_path: Path)
         assert conn.execute("SELECT realm FROM persons").fetchall() == [("defence",)]
         assert conn.execute("SELECT action FROM access_log").fetchall() == [
             ("person.register",)]
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (("--amount", "0"), "--amount"),
+    (("--date", "1994-12-31"), "--date"),  # paid_on to the service and the API
+    (("--reference", " "), "--reference"),
+])
+def test_a_refused_payment_names_the_flag_typed_not_the_services_field(
+        seeded: Path, args: tuple[str, str], flag: str) -> None:
+    code = json.loads(run(seeded, "employers", "list", "--limit", "1", "--json").stdout)[
+        "employers"][0]["code"]
+    given = dict(zip(("--amount", "--reference", "--date"), ("1000", "T-FLAG", "2026-01-05"),
+                     strict=True)) | {args[0]: args[1]}
+    result = run(seeded, "payments", "post", "--employer", code,
+                 *(part for pair in given.items() for part in pair), "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert json.loads(result.stdout) == {"posted": False, "errors": [
+        {"field": flag, "reason": json.loads(result.stdout)["errors"][0]["reason"]}]}
+    text = run(seeded, "payments", "post", "--employer", code,
+               *(part for pair in given.items() for part in pair))
+    assert text.returncode == 1 and f"error: {flag}:" in text.stderr

@@ -367,6 +367,13 @@ def test_payments_and_ledgers(api: Api) -> None:
     ledger = api.conforms("GET", EMPLOYER_LEDGER, api.client.get(
         f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-02-20", headers=api.as_employer()))
     assert [m["status"] for m in ledger.json()["months"]] == ["paid", "partly_paid"]
+    # As of January's end the ledger held January only, unpaid: February's dues and the
+    # payment of 02-20 came later.
+    january = api.conforms("GET", EMPLOYER_LEDGER, api.client.get(
+        f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-01-31", headers=api.as_employer()))
+    assert [(m["month"], m["due"], m["paid"]) for m in january.json()["months"]] == [
+        ("2026-01", 3_200_000, 0)]
+    assert january.json()["totals"]["due"] == 3_200_000
     person = api.conforms("GET", PERSON_LEDGER, api.client.get(
         f"/api/v1/persons/{an}/ledger?as_of=2026-02-20", headers=api.as_employer()))
     assert [m["status"] for m in person.json()["months"]] == ["paid", "partly_paid"]

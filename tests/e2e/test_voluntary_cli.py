@@ -110,17 +110,18 @@ def test_reposting_a_reference_is_one_payment_and_another_amount_is_refused(cli:
     assert code == 0 and again == {**first, "replayed": True}
     code, refused = cli.pay(amount=FULL + 1)
     assert code == 1 and refused["posted"] is False
-    assert refused["errors"][0]["field"] == "amount"
+    assert refused["errors"][0]["field"] == "--amount"  # the flag typed, not the API's key
     code, moved = cli.pay(day=TODAY - timedelta(days=1))
-    assert (code, moved["errors"][0]["field"]) == (1, "paid_on")
+    assert (code, moved["errors"][0]["field"]) == (1, "--date")
     assert cli.payments() == 1
 
 
 @pytest.mark.parametrize(("args", "field"), [
     ({"who": "001099000001"}, "personal_id"),  # nobody holds it
-    ({"amount": 0}, "amount"),
-    ({"reference": "VNPT\x011"}, "reference"),
-    ({"day": TODAY + timedelta(days=2)}, "paid_on"),  # TODAY is read at collection
+    ({"amount": 0}, "--amount"),
+    ({"reference": "VNPT\x011"}, "--reference"),
+    ({"day": TODAY + timedelta(days=2)}, "--date"),  # TODAY is read at collection
+    ({"day": START.first_day - timedelta(days=1)}, "--date"),  # before Bình joined
 ])
 def test_a_refusal_exits_1_naming_the_field_and_writes_nothing(cli: Cli, args: dict[str, Any],
                                                                field: str) -> None:

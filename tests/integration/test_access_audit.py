@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from sibook.access import audit, credentials, revocation
+from sibook.access.principals import TooManyRequests
 from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -240,6 +241,43 @@ def test_an_officer_can_lift_a_lock_early(engine: Engine) -> None:
         credentials.unlock(session=s, client_id="h1")
     with unit_of_work(engine) as s:
         assert credentials.authenticate_client(session=s, client_id="h1", secret=secret)
+
+
+def _subjects(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT subject FROM access_login_failures")).scalars())
+
+
+def test_a_sign_in_forgets_the_failures_that_no_longer_count_and_only_those(
+        engine: Engine) -> None:
+    """Every address and client id ever tried left a row for good. A successful sign-in now
+    deletes those whose window has passed and that hold no lock; a lock in force and failures
+    still counting (an identity's hour outlasts the 15 minutes of a secret) stay, and count."""
+    with unit_of_work(engine) as s:
+        secret = credentials.create_client(
+            session=s, client=credentials.NewClient("h2", "hospital"))
+    now = datetime.now(UTC)
+    with unit_of_work(engine) as s:
+        credentials.record_failure(s, "tried once, long ago", now - timedelta(hours=3))
+        for i in range(5):  # locked for 15 minutes, two hours ago
+            credentials.record_failure(s, "lock expired", now - timedelta(hours=2, seconds=-i))
+        credentials.record_failure(s, "tried just now", now - timedelta(minutes=10))
+        for _ in range(credentials.IDENTITY_MISMATCHES_PER_HOUR):  # stopped for the hour
+            credentials.identity_refused(s, "guesser", now - timedelta(minutes=30))
+        credentials.identity_refused(s, "slow guesser", now - timedelta(minutes=40))
+    stopped, slow = credentials.subject("identity", "guesser"), credentials.subject(
+        "identity", "slow guesser")
+    with unit_of_work(engine) as s:
+        assert credentials.authenticate_client(session=s, client_id="h2", secret=secret,
+                                               now=now) is not None
+    assert _subjects(engine) == {"tried just now", stopped, slow}
+    with unit_of_work(engine) as s, pytest.raises(TooManyRequests):
+        credentials.identity_allowed(s, "guesser", now)
+    with unit_of_work(engine) as s:  # the slow guesser's refusal 40 minutes ago still counts
+        for _ in range(credentials.IDENTITY_MISMATCHES_PER_HOUR - 1):
+            credentials.identity_refused(s, "slow guesser", now)
+    with unit_of_work(engine) as s, pytest.raises(TooManyRequests):
+        credentials.identity_allowed(s, "slow guesser", now)
 
 
 def test_secrets_are_stored_only_as_argon2id_hashes(engine: Engine) -> None:

@@ -226,10 +226,28 @@ def test_money_a_correction_frees_keeps_its_payment_and_date(engine: Engine) -> 
 
 def test_a_statement_before_any_deadline_needs_no_late_payment_rule(engine: Engine) -> None:
     """As of a day before the first late-payment rule in the law tables (2025-07) and before
-    every month's deadline, nothing is late: the months read owed, not refused for want of an
+    every month's deadline, nothing is late: the month reads owed, not refused for want of an
     interest rate or an evasion day no month needs."""
-    three_months_owed(engine)
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2025-06")]), file_name="d.csv",
+                employer_code=EMPLOYER, month=Period(2025, 6))
     months = statement(engine, date(2025, 6, 30))["months"]
     assert [(m["month"], m["status"], m["days_late"], m["interest"], m["evasion"])
-            for m in months] == [  # type: ignore[union-attr]
-        (f"2026-0{n}", "unpaid", 0, 0, False) for n in (1, 2, 3)]
+            for m in months] == [("2025-06", "unpaid", 0, 0, False)]  # type: ignore[index]
+
+
+def test_a_statement_as_of_a_day_is_the_ledger_as_it_stood_then_both_sides(
+        engine: Engine) -> None:
+    """Filed for March (January to March owed), 10,000,000 paid on 02-10. As of 02-15 March
+    was not yet owed: the statement shows January and February, what paid them, and the rest
+    of the money as the credit it then was (it pays March only once March is owed)."""
+    three_months_owed(engine)
+    pay(engine, 10_000_000, "VCB-1", date(2026, 2, 10))
+    then = statement(engine, date(2026, 2, 15))
+    assert [(m["month"], m["due"], m["paid"]) for m in then["months"]] == [  # type: ignore[index]
+        ("2026-01", 3_200_000, 3_200_000), ("2026-02", 3_200_000, 3_200_000)]
+    assert {k: then["totals"][k] for k in ("due", "paid", "outstanding", "credit")} == {  # type: ignore[index]
+        "due": 6_400_000, "paid": 6_400_000, "outstanding": 0, "credit": 3_600_000}
+    now = statement(engine, date(2026, 3, 31))["totals"]
+    assert (now["due"], now["paid"], now["credit"]) == (9_600_000, 9_600_000, 400_000)  # type: ignore[index]

@@ -128,6 +128,21 @@ def test_bad_input_is_refused_by_field_and_nothing_is_written(
     assert stored(engine) == []
 
 
+def test_a_payment_dated_before_the_participant_joined_is_refused(engine: Engine) -> None:
+    """Bình joined from March: a receipt dated in February is not hers to pay voluntary SI
+    with (it would buy her months at February's price), and nothing is written; one dated the
+    first day of March is."""
+    pid = join_voluntarily(engine, start=Period(2026, 3))
+    with pytest.raises(ValidationError) as err:
+        pay(engine, pid, FULL, "VNPT-EARLY", date(2026, 2, 28))
+    (problem,) = err.value.problems
+    assert problem.field == "paid_on"
+    assert problem.reason.startswith("2026-02-28 is before") and "2026-03-01" in problem.reason
+    assert stored(engine) == []
+    assert pay(engine, pid, FULL, "VNPT-MARCH", date(2026, 3, 1))["allocated"] == [
+        {"month": "2026-03", "amount": FULL}]
+
+
 def test_a_person_who_never_joined_voluntary_si_cannot_pay_for_it(engine: Engine) -> None:
     (worker,) = setup_workers(engine, 1)
     with pytest.raises(ValidationError) as err:
