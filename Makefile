@@ -26,8 +26,9 @@ lint: install
 	$(BIN)/ruff check sibook tests bench
 	$(BIN)/mypy
 
+# One worker per core; a module's tests stay on one worker, so its module fixtures are built once.
 test: install lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 # The portal's browser tests drive Debian's Chromium (never a downloaded one) and need a
 # Unicode font for Vietnamese; installed once, with sudo only when not already root.
