@@ -30,6 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from sibook.core.config import make_keys_dir
 from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import certs
 from sibook.signing.certs import REALMS, CertInfo
@@ -90,7 +91,7 @@ def ensure_passphrase(keys_dir: Path, configured: str | None) -> tuple[bytes, bo
     """Passphrase to use for ``keys init``, and whether it was just generated into a file."""
     if configured or (keys_dir / PASSPHRASE_FILE).exists():
         return resolve_passphrase(keys_dir, configured), False
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    make_keys_dir(keys_dir)
     phrase = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
     _write_private(keys_dir / PASSPHRASE_FILE, (phrase + "\n").encode())
     return phrase.encode(), True
@@ -106,7 +107,7 @@ def init_keys(keys_dir: Path, passphrase: bytes, *, force: bool = False,
     """Create the root and generation 1 of every realm. Refuses to overwrite unless ``force``."""
     if has_keys(keys_dir) and not force:
         raise ConflictError(f"keys already exist in {keys_dir}; pass --force to replace them")
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    make_keys_dir(keys_dir)
     if force:
         for old in keys_dir.glob("*.pem"):
             old.unlink()

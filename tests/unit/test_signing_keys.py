@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,17 @@ def test_private_keys_are_encrypted_pkcs8_readable_by_owner_only(tmp_path: Path)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     with pytest.raises(TypeError):
         serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+
+
+@pytest.mark.parametrize("make", [
+    lambda folder: keys.init_keys(folder, PASSPHRASE),
+    lambda folder: keys.ensure_passphrase(folder, None),
+], ids=["init_keys", "ensure_passphrase"])
+def test_the_keys_folder_they_create_is_owner_only(tmp_path: Path,
+                                                   make: Callable[[Path], object]) -> None:
+    folder = tmp_path / "keys"
+    make(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
 def test_wrong_passphrase_is_refused(tmp_path: Path) -> None:
