@@ -30,6 +30,7 @@ from sibook.core.period import Period
 from sibook.registry import service as registry
 from sibook.signing import status
 from sibook.signing.card import CardAnswer, verify_card
+from sibook.signing.keys import NoKeys
 from sibook.signing.verify import verify as check
 
 _log = logging.getLogger(__name__)
@@ -232,16 +233,17 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
     if len(data) > MAX_UPLOAD:
         return {"valid": False, "personal_id": None, "version": None, "signer": None,
                 "errors": [f"upload larger than {MAX_UPLOAD} bytes: not a book"]}
-    a = issuing.agency()
+    a = _public_agency("verify")
+    if a is None:
+        return _cannot_verify(KEYS_NOT_READY)
     trust = a.trust_list()
     now = datetime.now(UTC)
     refused: dict[str, ValidationError] = {}  # an altered list speaks for no book of its realm
     lists = status.current_lists(a.keys_dir, trust, a.signer, now=now, refused=refused).public()
     checked = check(data, trust_list=trust, status=lists, strict=strict, now=now)
     if checked.realm in refused:  # named by realm: the server's folders are not the public's
-        return {"valid": False, "personal_id": None, "version": None, "signer": None,
-                "errors": [f"cannot verify: the agency's revocation list of the {checked.realm} "
-                           "realm cannot be read or was altered; try again later"]}
+        return _cannot_verify(f"the agency's revocation list of the {checked.realm} realm "
+                              "cannot be read or was altered; try again later")
     result = checked.as_dict()
     # Only of a genuine book: the names in an altered or foreign file would let anyone ask
     # whether any personal ID has a book.
@@ -277,9 +279,40 @@ def verify_hi_card(g: PublicGuard, file: Annotated[UploadFile, File(
     if len(data) > MAX_UPLOAD:
         return CardCheck(**CardAnswer(valid=False, errors=[
             f"upload larger than {MAX_UPLOAD} bytes: not a card's QR"]).as_dict())
-    answer = verify_card(data, trust_list=issuing.agency().trust_list(),
-                         on=as_of or date.today())
+    a = _public_agency("HI card verify")
+    if a is None:
+        return CardCheck(**CardAnswer(valid=False, errors=[f"cannot verify: {KEYS_NOT_READY}"]
+                                      ).as_dict())
+    answer = verify_card(data, trust_list=a.trust_list(), on=as_of or date.today())
     return CardCheck(**answer.as_dict())
+
+
+# What the public is told while the server has no keys: the operator's problem, logged for them
+# with the folder and `sibook keys init`; the server's folders are not the public's to know.
+KEYS_NOT_READY = "the agency's signing keys are not set up on this server yet; try again later"
+
+
+def _public_agency(route: str) -> issuing.Agency | None:
+    """The agency's keys as a public route reads them: never made by it (a verify must not
+    mint the agency's keys), None while ``sibook keys init`` has not run."""
+    try:
+        return issuing.agency(initialise=False)
+    except NoKeys as exc:
+        _log.warning("public %s answered without keys: %s", route, exc)
+        return None
+
+
+def _agency_or_503(route: str) -> issuing.Agency:
+    """``_public_agency`` for a route with nothing to answer without keys: 503, to retry."""
+    a = _public_agency(route)
+    if a is None:
+        raise HTTPException(503, KEYS_NOT_READY, headers={"Retry-After": "60"})
+    return a
+
+
+def _cannot_verify(reason: str) -> dict[str, Any]:
+    return {"valid": False, "personal_id": None, "version": None, "signer": None,
+            "errors": [f"cannot verify: {reason}"]}
 
 
 def _newer(g: Guard, personal_id: str, version: int) -> int | None:
@@ -294,7 +327,9 @@ def _newer(g: Guard, personal_id: str, version: int) -> int | None:
 
 @router.get("/trust-list", response_class=Response, responses=PEM)
 def trust_list(g: PublicGuard) -> Response:
-    pem: bytes = issuing.agency().trust_list().to_pem()
+    """The root and every issuing certificate (``sibook trust-list export``). 503 while the
+    server has no keys (``sibook keys init`` has not run): never made here."""
+    pem: bytes = _agency_or_503("trust list").trust_list().to_pem()
     return Response(pem, media_type="application/x-pem-file")
 
 
@@ -326,8 +361,9 @@ class SignedRevocationList(BaseModel):
 @router.get("/revocations", response_model_exclude_none=True)  # as signed: no nulls added
 def revocations(g: PublicGuard) -> SignedRevocationList:
     """Only the civil list: the defence and public-security lists are never published. 503
-    while the agency's list cannot be read or was altered (never published so)."""
-    a = issuing.agency()
+    while the agency's list cannot be read or was altered (never published so), or the server
+    has no keys yet."""
+    a = _agency_or_503("revocation list")
     try:
         signed = status.published(a.keys_dir, a.trust_list(), a.signer)
     except ValidationError as exc:  # the server's own file: its folder is in the log, not here

@@ -64,10 +64,13 @@ class Agency:
 
 def agency(*, initialise: bool = True) -> Agency:
     """The configured agency; ``initialise`` creates the keys on a fresh machine (as
-    ``sibook keys init`` would) so that exporting the first book just works."""
+    ``sibook keys init`` would) so that exporting the first book just works. Without it (what
+    verifies or publishes must never make keys) a fresh machine raises ``keys.NoKeys``."""
     settings = get_settings()
     keys_dir = Path(settings.keys_dir)
-    if initialise and not keys.has_keys(keys_dir):
+    if not keys.has_keys(keys_dir):
+        if not initialise:
+            raise keys.NoKeys(keys_dir)
         passphrase, _ = keys.ensure_passphrase(keys_dir, settings.key_passphrase)
         keys.init_keys(keys_dir, passphrase)
     return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))

@@ -39,6 +39,15 @@ PASSPHRASE_FILE = "passphrase"
 _ISSUER_FILE = re.compile(r"^(?P<realm>[a-z_]+)\.(?P<gen>[0-9]+)\.cert\.pem$")
 
 
+class NoKeys(NotFoundError):
+    """The keys folder holds no agency root: ``sibook keys init`` has not run (or ran elsewhere).
+    Nothing that only reads or verifies may make them (a verify would mint the agency's keys)."""
+
+    def __init__(self, keys_dir: Path) -> None:
+        super().__init__(f"no signing keys in {keys_dir} (no root certificate): run "
+                         "`sibook keys init`")
+
+
 class Signer(Protocol):
     """Signs with one issuing key. A file-backed key implements it here; an HSM adapter can too.
 
@@ -157,7 +166,7 @@ def load_signer(keys_dir: Path, realm: str, passphrase: bytes) -> FileSigner:
 def read_root(keys_dir: Path) -> x509.Certificate:
     path = keys_dir / "root.cert.pem"
     if not path.exists():
-        raise NotFoundError(f"no root certificate in {keys_dir}; run `sibook keys init`")
+        raise NoKeys(keys_dir)
     return x509.load_pem_x509_certificate(path.read_bytes())
 
 
