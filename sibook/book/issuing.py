@@ -71,8 +71,7 @@ def agency(*, initialise: bool = True) -> Agency:
     if not keys.has_keys(keys_dir):
         if not initialise:
             raise keys.NoKeys(keys_dir)
-        passphrase, _ = keys.ensure_passphrase(keys_dir, settings.key_passphrase)
-        keys.init_keys(keys_dir, passphrase)
+        keys.first_keys(keys_dir, settings.key_passphrase)
     return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
 
 
