@@ -9,8 +9,9 @@ the civil revocation list are public: anyone shown a book must be able to check 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi import Path as PathParam
@@ -34,6 +35,7 @@ from sibook.signing.keys import NoKeys
 from sibook.signing.verify import verify as check
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _only(media_type: str, description: str) -> Responses:
@@ -63,7 +65,7 @@ def _current(g: Guard, personal_id: str) -> versions.Version:
 def _current_of(g: Guard, person_id: int) -> versions.Version:
     version, _ = service.current_version(session=g.session, person_id=person_id,
                                          as_of=date.today())
-    g.session.commit()  # the version is recorded before anything is signed with its number
+    g.session.commit()  # nothing here is signed: what signs a version records it by _signed
     return version
 
 
@@ -114,31 +116,49 @@ def read_book_version(personal_id: PersonalIdPath, version: VersionPath, g: Read
             "book": v.payload}
 
 
+def _signed(g: Guard, personal_id: str, sign: Callable[[versions.Version, issuing.Agency], T]
+            ) -> tuple[versions.Version, T]:
+    """The current version and what ``sign`` makes of it, as one outcome: a version recorded
+    now commits only once it is signed, so signing that fails (a wrong key passphrase, an
+    expired certificate, a revoked version) records nothing; the refusal is logged, and nothing
+    signed is answered before its version is recorded."""
+    person_id = g.person(personal_id)  # 404 unless visible to the caller; logged
+    version, _ = service.current_version(session=g.session, person_id=person_id,
+                                         as_of=date.today())
+    try:
+        signed = sign(version, issuing.agency())
+    except SibookError as exc:
+        raise g.refuse(exc, "refused", [person_id]) from None
+    g.session.commit()
+    return version, signed
+
+
 @router.get("/books/{personal_id}/pdf", response_class=Response,
             responses=PDF | CONFLICT)
 def book_pdf(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
-    v = _current(g, personal_id)
-    pdf = issuing.book_pdf(v, issuing.agency())
+    v, pdf = _signed(g, personal_id, issuing.book_pdf)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="sibook-{personal_id}-v{v.version}.pdf"'})
 
 
 @router.get("/books/{personal_id}/qr", response_class=Response, responses=QR | CONFLICT)
 def book_qr(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
-    v = _current(g, personal_id)
-    a = issuing.agency()
-    issuing.refuse_revoked(v, a)
-    return PlainTextResponse(issuing.issue_qr(v, a.signer(v.payload["header"]["realm"])))
+    def qr(v: versions.Version, a: issuing.Agency) -> str:
+        issuing.refuse_revoked(v, a)
+        return issuing.issue_qr(v, a.signer(v.payload["header"]["realm"]))
+
+    return PlainTextResponse(_signed(g, personal_id, qr)[1])
 
 
 @router.get("/books/{personal_id}/card.png", response_class=Response, responses=PNG)
 def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
-    v = _current(g, personal_id)
-    try:
-        _, png = issuing.hi_card(v, issuing.agency())
-    except NotFoundError:  # a visible person without a card: say so on the card, unsigned
-        png = no_card_png(v.payload["header"])
-    return Response(png, media_type="image/png")
+    def card(v: versions.Version, a: issuing.Agency) -> bytes:
+        try:
+            return issuing.hi_card(v, a)[1]
+        except NotFoundError:  # a visible person without a card: say so on the card, unsigned
+            return no_card_png(v.payload["header"])
+
+    return Response(_signed(g, personal_id, card)[1], media_type="image/png")
 
 
 class RevocationIn(BaseModel):

@@ -77,8 +77,7 @@ def _current_book(g: Guard) -> versions.Version:
     person_id = g.person(own_id(g))  # the citizen's own record; logged
     version, _ = books.current_version(session=g.session, person_id=person_id,
                                        as_of=date.today())
-    g.session.commit()  # recorded before anything is signed with its number
-    return version
+    return version  # committed by the page once signed: recorded with its signature or not
 
 
 @router.get("/")
@@ -93,16 +92,19 @@ def my_book(request: Request, g: BookGuard) -> Response:
         return _join_form(request, g, {}, {})
     v = _current_book(g)
     agency = issuing.agency()
+    qr: str | None = None
     try:  # a revoked version is not handed out again (as the API's QR and PDF refuse it)
         issuing.refuse_revoked(v, agency)
-        qr: str | None = _png(qr_png(issuing.issue_qr(v, agency.signer(
-            v.payload["header"]["realm"])), scale=3))
     except ConflictError:
-        qr = None
+        pass
+    else:  # a key that cannot sign is the server's failure, never shown as a revocation
+        qr = _png(qr_png(issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"])),
+                         scale=3))
     try:
         _, card = issuing.hi_card(v, agency)
     except NotFoundError:  # no HI card on record: the card image says so
         card = no_card_png(v.payload["header"])
+    g.session.commit()  # the version, now that what carries its number is signed
     return templates.TemplateResponse(request, "book.html", {
         "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card),
         "estimate": estimate(v.payload, Period.of(date.today()))})
