@@ -49,8 +49,9 @@ class Agency:
         signer = _signer(self.keys_dir, realm, self.passphrase)
         expiry = signer.certificate.not_valid_after_utc
         if expiry < datetime.now(UTC):
-            raise ConflictError(f"the {realm} issuing certificate expired on {expiry:%Y-%m-%d}; "
-                                f"run `sibook keys rotate --realm {realm}` to issue a new one")
+            raise keys.KeyUnusable(f"the {realm} issuing certificate expired on "
+                                   f"{expiry:%Y-%m-%d}; run `sibook keys rotate --realm "
+                                   f"{realm}` to issue a new one")
         return signer
 
     def trust_list(self) -> TrustList:

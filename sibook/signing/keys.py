@@ -53,6 +53,12 @@ class NoKeys(NotFoundError):
                          "`sibook keys init`")
 
 
+class KeyUnusable(ConflictError):
+    """The agency's key is there but cannot sign now: a wrong passphrase, a missing or damaged
+    key file, an expired certificate. The operator's to mend, not the request's fault: the API
+    answers 503 (the server's folders unnamed), the CLI refuses with the detail."""
+
+
 class Signer(Protocol):
     """Signs with one issuing key. A file-backed key implements it here; an HSM adapter can too.
 
@@ -288,13 +294,13 @@ def _load(keys_dir: Path, stem: str, passphrase: bytes,
           ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     cert_path, key_path = keys_dir / f"{stem}.cert.pem", keys_dir / f"{stem}.key.pem"
     if not key_path.exists():
-        raise NotFoundError(f"missing private key {key_path}")
+        raise KeyUnusable(f"missing private key {key_path}")
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=passphrase)
     except (ValueError, TypeError) as exc:
-        raise ConflictError(f"cannot decrypt {key_path}: wrong passphrase?") from exc
+        raise KeyUnusable(f"cannot decrypt {key_path}: wrong passphrase?") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise ConflictError(f"{key_path} is not an EC private key")
+        raise KeyUnusable(f"{key_path} is not an EC private key")
     return x509.load_pem_x509_certificate(cert_path.read_bytes()), key
 
 
