@@ -36,7 +36,7 @@ class Agency:
     """Where the keys are, and the passphrase that opens them."""
 
     keys_dir: Path
-    passphrase: bytes
+    passphrase: bytes | None  # None: none configured, as on a server that only verifies
 
     @property
     def cache_dir(self) -> Path:
@@ -46,6 +46,9 @@ class Agency:
     def signer(self, realm: str) -> Signer:
         """The realm's current signer; refused once its certificate has expired (what it
         signed would not verify: rotate the keys)."""
+        if self.passphrase is None:
+            raise keys.KeyUnusable("no key passphrase: set SIBOOK_KEY_PASSPHRASE or run "
+                                   "`sibook keys init`")
         signer = _signer(self.keys_dir, realm, self.passphrase)
         expiry = signer.certificate.not_valid_after_utc
         if expiry < datetime.now(UTC):
@@ -74,6 +77,20 @@ def agency(*, initialise: bool = True) -> Agency:
             raise keys.NoKeys(keys_dir)
         keys.first_keys(keys_dir, settings.key_passphrase)
     return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
+
+
+def verifier() -> Agency:
+    """The agency as public verification reads it: keys never made here (``keys.NoKeys`` until
+    ``sibook keys init``) and no passphrase needed, which only re-signs a stale revocation list
+    (without one the staleness shows in what is verified, as when the certificate expired)."""
+    settings = get_settings()
+    keys_dir = Path(settings.keys_dir)
+    if not keys.has_keys(keys_dir):
+        raise keys.NoKeys(keys_dir)
+    try:
+        return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
+    except NotFoundError:
+        return Agency(keys_dir, None)
 
 
 @lru_cache(maxsize=8)

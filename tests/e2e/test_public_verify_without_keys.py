@@ -15,8 +15,12 @@ from typer.testing import CliRunner
 from sibook.access.settings import get_access_settings
 from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
+from sibook.signing import keys
+from sibook.signing.qr import sign_qr
+from sibook.signing.trust_list import TrustList
 from tests.e2e.test_access_matrix import populated_app
 from tests.e2e.test_openapi_conformance import assert_conforms
+from tests.unit.test_signing_support import PASSPHRASE, book_payload
 
 QR = b"SIB1:6BFOXN*TS0BI$ZD8UHB:3"
 CONTRACT = {"valid", "personal_id", "version", "signer", "errors"}
@@ -95,3 +99,17 @@ def test_trust_list_export_says_to_run_keys_init_and_makes_no_keys(
     assert result.exit_code == 1
     assert "`sibook keys init`" in json.loads(result.stdout)["errors"][0]["reason"]
     assert no_keys_made(keys_dir) and not (tmp_path / "t.pem").exists()
+
+
+def test_a_server_without_the_key_passphrase_still_verifies_and_publishes_its_trust(
+        client: TestClient, keys_dir: Path) -> None:
+    """Verifying needs the certificates only: a server holding no passphrase (a verify-only
+    one) answers as any other; only re-signing a stale list, or publishing one, needs it."""
+    keys.init_keys(keys_dir, PASSPHRASE)  # no passphrase file, none in the environment
+    qr = sign_qr(book_payload(), keys.load_signer(keys_dir, "civil", PASSPHRASE))
+    r = client.post("/api/v1/verify", files={"file": ("qr.txt", qr.encode())})
+    assert r.status_code == 200 and r.json()["valid"] is True, r.text
+    trust = client.get("/api/v1/trust-list")
+    assert trust.status_code == 200 and len(TrustList.from_pem(trust.content).issuers) == 3
+    published = client.get("/api/v1/revocations")  # the public form is signed when served
+    assert published.status_code == 503 and str(keys_dir) not in published.text
