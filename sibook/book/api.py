@@ -316,7 +316,7 @@ def _public_agency(route: str) -> issuing.Agency | None:
     """The agency's keys as a public route reads them: never made by it (a verify must not
     mint the agency's keys), None while ``sibook keys init`` has not run."""
     try:
-        return issuing.verifier()
+        return issuing.agency(initialise=False)
     except NoKeys as exc:
         _log.warning("public %s answered without keys: %s", route, exc)
         return None

@@ -69,24 +69,15 @@ class Agency:
 def agency(*, initialise: bool = True) -> Agency:
     """The configured agency; ``initialise`` creates the keys on a fresh machine (as
     ``sibook keys init`` would) so that exporting the first book just works. Without it (what
-    verifies or publishes must never make keys) a fresh machine raises ``keys.NoKeys``."""
+    verifies or publishes must never make keys) a fresh machine raises ``keys.NoKeys``. No
+    passphrase is needed to verify (only to sign: ``signer`` says how to set one), so a server
+    that holds none still verifies."""
     settings = get_settings()
     keys_dir = Path(settings.keys_dir)
     if not keys.has_keys(keys_dir):
         if not initialise:
             raise keys.NoKeys(keys_dir)
         keys.first_keys(keys_dir, settings.key_passphrase)
-    return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
-
-
-def verifier() -> Agency:
-    """The agency as public verification reads it: keys never made here (``keys.NoKeys`` until
-    ``sibook keys init``) and no passphrase needed, which only re-signs a stale revocation list
-    (without one the staleness shows in what is verified, as when the certificate expired)."""
-    settings = get_settings()
-    keys_dir = Path(settings.keys_dir)
-    if not keys.has_keys(keys_dir):
-        raise keys.NoKeys(keys_dir)
     try:
         return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
     except NotFoundError:

@@ -114,3 +114,12 @@ def test_the_portal_book_page_that_cannot_sign_records_no_version(world: World) 
     page = world.client.get("/portal/book")
     assert page.status_code == 200 and "data:image/png" in page.text
     assert world.latest() == 1
+
+
+def test_a_server_without_the_key_passphrase_cannot_sign_and_says_so_as_503(
+        world: World) -> None:
+    world.monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
+    get_settings.cache_clear()
+    r = world.client.get(f"/api/v1/books/{OWN}/pdf", headers=bearer(PRINCIPALS["clerk_hanoi"]))
+    assert r.status_code == 503 and str(world.tmp) not in r.text, r.text
+    assert world.latest() is None
