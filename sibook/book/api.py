@@ -92,7 +92,7 @@ def book_history(personal_id: PersonalIdPath, g: ReadGuard) -> BookHistory:
     person_id = g.person(personal_id)
     _current_of(g, person_id)
     chain = versions.history(session=g.session, person_id=person_id)
-    revoked = issuing.agency().revocations()
+    revoked = issuing.known_revocations()
     problems = versions.chain_problems(chain)
     return BookHistory(personal_id=personal_id, chain_intact=not problems, problems=problems,
                        versions=[BookVersionSummary(

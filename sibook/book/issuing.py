@@ -84,6 +84,15 @@ def agency(*, initialise: bool = True) -> Agency:
         return Agency(keys_dir, None)
 
 
+def known_revocations() -> RevocationList:
+    """Every realm's revoked versions as the agency holds them, for a book's history: none
+    before its keys exist (nothing could be revoked), and reading them never makes keys."""
+    try:
+        return agency(initialise=False).revocations()
+    except keys.NoKeys:
+        return RevocationList()
+
+
 @lru_cache(maxsize=8)
 def _signer(keys_dir: Path, realm: str, passphrase: bytes) -> Signer:
     # Decrypting a PKCS#8 key runs its KDF on purpose slowly: once per process and realm.

@@ -298,8 +298,7 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
             chain = versions.history(session=session, person_id=person_id)
-        agency = issuing.agency()
-        revoked = agency.revocations()
+        revoked = issuing.known_revocations()
     except SibookError as exc:
         refuse(str(exc), as_json)
     problems = versions.chain_problems(chain)

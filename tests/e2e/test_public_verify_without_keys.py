@@ -1,5 +1,6 @@
-"""Verifying and publishing on a machine whose keys were never made (``sibook keys init`` not
-run): nothing is verified, no keys are made as a side effect, and the operator is told."""
+"""Verifying, publishing and reading a book's history on a machine whose keys were never made
+(``sibook keys init`` not run): nothing is verified, no keys are made as a side effect, and the
+operator is told."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sibook.core.config import get_settings
 from sibook.signing import keys
 from sibook.signing.qr import sign_qr
 from sibook.signing.trust_list import TrustList
-from tests.e2e.test_access_matrix import populated_app
+from tests.e2e.test_access_matrix import OWN, PRINCIPALS, bearer, populated_app
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.unit.test_signing_support import PASSPHRASE, book_payload
 
@@ -113,3 +114,16 @@ def test_a_server_without_the_key_passphrase_still_verifies_and_publishes_its_tr
     assert trust.status_code == 200 and len(TrustList.from_pem(trust.content).issuers) == 3
     published = client.get("/api/v1/revocations")  # the public form is signed when served
     assert published.status_code == 503 and str(keys_dir) not in published.text
+
+
+def test_reading_a_books_history_makes_no_keys(client: TestClient, keys_dir: Path) -> None:
+    """Nothing is signed to show the history: before the keys exist no version can have been
+    revoked, and reading it, over HTTP or the CLI, must not make them."""
+    r = client.get(f"/api/v1/books/{OWN}/versions",
+                   headers=bearer(PRINCIPALS["clerk_hanoi"]))
+    assert r.status_code == 200, r.text
+    assert [v["revoked"] for v in r.json()["versions"]] == [False]
+    shown = CliRunner().invoke(cli, ["book", "history", OWN, "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert [v["revoked"] for v in json.loads(shown.stdout)["versions"]] == [None]
+    assert no_keys_made(keys_dir)
