@@ -109,6 +109,8 @@ def test_the_portal_book_page_that_cannot_sign_records_no_version(world: World) 
     world.passphrase(WRONG)
     refused = world.client.get("/portal/book")
     assert refused.status_code == 503 and str(world.tmp) not in refused.text, refused.text
+    assert refused.headers["content-type"].startswith("text/html")  # a page, not JSON
+    assert "cannot sign books right now" in refused.text
     assert world.latest() is None
     world.passphrase(RIGHT)
     page = world.client.get("/portal/book")
