@@ -36,6 +36,7 @@ from sibook.access.dev_idp_server import (
     load_rsa_key,
 )
 from sibook.access.settings import AccessSettings, get_access_settings
+from sibook.core.config import make_keys_dir
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.schema import metadata
 
@@ -56,7 +57,7 @@ def dev_password(s: AccessSettings) -> str:
         return s.dev_idp_password
     path = Path(s.keys_dir) / "dev-idp-password"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_keys_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(12))

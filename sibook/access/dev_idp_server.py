@@ -26,6 +26,8 @@ from authlib.oauth2.rfc7636 import CodeChallenge  # type: ignore[import-untyped]
 from authlib.oidc.core.grants import OpenIDCode  # type: ignore[import-untyped]
 from joserfc.jwk import RSAKey
 
+from sibook.core.config import make_keys_dir
+
 CODE_TTL, TOKEN_TTL = 300, 600
 
 
@@ -120,7 +122,7 @@ class Memory:
 def load_rsa_key(keys_dir: str) -> RSAKey:
     path = Path(keys_dir) / "dev-idp-key.json"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_keys_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             json.dump(RSAKey.generate_key(2048, private=True).as_dict(private=True), f)

@@ -36,6 +36,7 @@ from sibook.access.principals import (
     Unauthenticated,
 )
 from sibook.access.settings import AccessSettings, get_access_settings
+from sibook.core.config import make_keys_dir
 
 OWN_ALGS = ["ES256"]
 OIDC_ALGS = ["RS256", "ES256"]
@@ -48,7 +49,7 @@ def _load_key(inline: str | None, keys_dir: str) -> ECKey:
         return ECKey.import_key(json.loads(inline))
     path = Path(keys_dir) / "access-token-key.json"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_keys_dir(path.parent)
         key = ECKey.generate_key("P-256", private=True)
         # O_EXCL: two processes starting at once cannot overwrite each other's key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

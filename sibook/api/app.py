@@ -33,6 +33,7 @@ from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.portal import pages as portal
 from sibook.registry import api as registry_api
 from sibook.registry.registration import PopulationServiceDown
+from sibook.signing.keys import KeyUnusable
 from sibook.visits import api as visits_api
 
 API_PREFIX = "/api/v1"
@@ -153,6 +154,14 @@ def _map_errors(app: FastAPI) -> None:
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
         return JSONResponse(status_code=409, content={"errors": [{"reason": str(exc)}]})
+
+    @app.exception_handler(KeyUnusable)
+    async def cannot_sign(_: Request, exc: KeyUnusable) -> JSONResponse:
+        # The server's key, not the request: no 409 naming the server's key files to a caller.
+        _log.error("the agency cannot sign: %s", exc)
+        return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={
+            "errors": [{"field": "signing", "reason": "the agency cannot sign now; nothing was "
+                        "signed, try again later"}]})
 
 
 def _json_safe(value: Any) -> Any:

@@ -9,8 +9,9 @@ the civil revocation list are public: anyone shown a book must be able to check 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi import Path as PathParam
@@ -30,9 +31,11 @@ from sibook.core.period import Period
 from sibook.registry import service as registry
 from sibook.signing import status
 from sibook.signing.card import CardAnswer, verify_card
+from sibook.signing.keys import NoKeys
 from sibook.signing.verify import verify as check
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _only(media_type: str, description: str) -> Responses:
@@ -62,7 +65,7 @@ def _current(g: Guard, personal_id: str) -> versions.Version:
 def _current_of(g: Guard, person_id: int) -> versions.Version:
     version, _ = service.current_version(session=g.session, person_id=person_id,
                                          as_of=date.today())
-    g.session.commit()  # the version is recorded before anything is signed with its number
+    g.session.commit()  # nothing here is signed: what signs a version records it by _signed
     return version
 
 
@@ -89,7 +92,7 @@ def book_history(personal_id: PersonalIdPath, g: ReadGuard) -> BookHistory:
     person_id = g.person(personal_id)
     _current_of(g, person_id)
     chain = versions.history(session=g.session, person_id=person_id)
-    revoked = issuing.agency().revocations()
+    revoked = issuing.known_revocations()
     problems = versions.chain_problems(chain)
     return BookHistory(personal_id=personal_id, chain_intact=not problems, problems=problems,
                        versions=[BookVersionSummary(
@@ -113,31 +116,49 @@ def read_book_version(personal_id: PersonalIdPath, version: VersionPath, g: Read
             "book": v.payload}
 
 
+def _signed(g: Guard, personal_id: str, sign: Callable[[versions.Version, issuing.Agency], T]
+            ) -> tuple[versions.Version, T]:
+    """The current version and what ``sign`` makes of it, as one outcome: a version recorded
+    now commits only once it is signed, so signing that fails (a wrong key passphrase, an
+    expired certificate, a revoked version) records nothing; the refusal is logged, and nothing
+    signed is answered before its version is recorded."""
+    person_id = g.person(personal_id)  # 404 unless visible to the caller; logged
+    version, _ = service.current_version(session=g.session, person_id=person_id,
+                                         as_of=date.today())
+    try:
+        signed = sign(version, issuing.agency())
+    except SibookError as exc:
+        raise g.refuse(exc, "refused", [person_id]) from None
+    g.session.commit()
+    return version, signed
+
+
 @router.get("/books/{personal_id}/pdf", response_class=Response,
             responses=PDF | CONFLICT)
 def book_pdf(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
-    v = _current(g, personal_id)
-    pdf = issuing.book_pdf(v, issuing.agency())
+    v, pdf = _signed(g, personal_id, issuing.book_pdf)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="sibook-{personal_id}-v{v.version}.pdf"'})
 
 
 @router.get("/books/{personal_id}/qr", response_class=Response, responses=QR | CONFLICT)
 def book_qr(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
-    v = _current(g, personal_id)
-    a = issuing.agency()
-    issuing.refuse_revoked(v, a)
-    return PlainTextResponse(issuing.issue_qr(v, a.signer(v.payload["header"]["realm"])))
+    def qr(v: versions.Version, a: issuing.Agency) -> str:
+        issuing.refuse_revoked(v, a)
+        return issuing.issue_qr(v, a.signer(v.payload["header"]["realm"]))
+
+    return PlainTextResponse(_signed(g, personal_id, qr)[1])
 
 
 @router.get("/books/{personal_id}/card.png", response_class=Response, responses=PNG)
 def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
-    v = _current(g, personal_id)
-    try:
-        _, png = issuing.hi_card(v, issuing.agency())
-    except NotFoundError:  # a visible person without a card: say so on the card, unsigned
-        png = no_card_png(v.payload["header"])
-    return Response(png, media_type="image/png")
+    def card(v: versions.Version, a: issuing.Agency) -> bytes:
+        try:
+            return issuing.hi_card(v, a)[1]
+        except NotFoundError:  # a visible person without a card: say so on the card, unsigned
+            return no_card_png(v.payload["header"])
+
+    return Response(_signed(g, personal_id, card)[1], media_type="image/png")
 
 
 class RevocationIn(BaseModel):
@@ -232,16 +253,17 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
     if len(data) > MAX_UPLOAD:
         return {"valid": False, "personal_id": None, "version": None, "signer": None,
                 "errors": [f"upload larger than {MAX_UPLOAD} bytes: not a book"]}
-    a = issuing.agency()
+    a = _public_agency("verify")
+    if a is None:
+        return _cannot_verify(KEYS_NOT_READY)
     trust = a.trust_list()
     now = datetime.now(UTC)
     refused: dict[str, ValidationError] = {}  # an altered list speaks for no book of its realm
     lists = status.current_lists(a.keys_dir, trust, a.signer, now=now, refused=refused).public()
     checked = check(data, trust_list=trust, status=lists, strict=strict, now=now)
     if checked.realm in refused:  # named by realm: the server's folders are not the public's
-        return {"valid": False, "personal_id": None, "version": None, "signer": None,
-                "errors": [f"cannot verify: the agency's revocation list of the {checked.realm} "
-                           "realm cannot be read or was altered; try again later"]}
+        return _cannot_verify(f"the agency's revocation list of the {checked.realm} realm "
+                              "cannot be read or was altered; try again later")
     result = checked.as_dict()
     # Only of a genuine book: the names in an altered or foreign file would let anyone ask
     # whether any personal ID has a book.
@@ -277,9 +299,40 @@ def verify_hi_card(g: PublicGuard, file: Annotated[UploadFile, File(
     if len(data) > MAX_UPLOAD:
         return CardCheck(**CardAnswer(valid=False, errors=[
             f"upload larger than {MAX_UPLOAD} bytes: not a card's QR"]).as_dict())
-    answer = verify_card(data, trust_list=issuing.agency().trust_list(),
-                         on=as_of or date.today())
+    a = _public_agency("HI card verify")
+    if a is None:
+        return CardCheck(**CardAnswer(valid=False, errors=[f"cannot verify: {KEYS_NOT_READY}"]
+                                      ).as_dict())
+    answer = verify_card(data, trust_list=a.trust_list(), on=as_of or date.today())
     return CardCheck(**answer.as_dict())
+
+
+# What the public is told while the server has no keys: the operator's problem, logged for them
+# with the folder and `sibook keys init`; the server's folders are not the public's to know.
+KEYS_NOT_READY = "the agency's signing keys are not set up on this server yet; try again later"
+
+
+def _public_agency(route: str) -> issuing.Agency | None:
+    """The agency's keys as a public route reads them: never made by it (a verify must not
+    mint the agency's keys), None while ``sibook keys init`` has not run."""
+    try:
+        return issuing.agency(initialise=False)
+    except NoKeys as exc:
+        _log.warning("public %s answered without keys: %s", route, exc)
+        return None
+
+
+def _agency_or_503(route: str) -> issuing.Agency:
+    """``_public_agency`` for a route with nothing to answer without keys: 503, to retry."""
+    a = _public_agency(route)
+    if a is None:
+        raise HTTPException(503, KEYS_NOT_READY, headers={"Retry-After": "60"})
+    return a
+
+
+def _cannot_verify(reason: str) -> dict[str, Any]:
+    return {"valid": False, "personal_id": None, "version": None, "signer": None,
+            "errors": [f"cannot verify: {reason}"]}
 
 
 def _newer(g: Guard, personal_id: str, version: int) -> int | None:
@@ -294,7 +347,9 @@ def _newer(g: Guard, personal_id: str, version: int) -> int | None:
 
 @router.get("/trust-list", response_class=Response, responses=PEM)
 def trust_list(g: PublicGuard) -> Response:
-    pem: bytes = issuing.agency().trust_list().to_pem()
+    """The root and every issuing certificate (``sibook trust-list export``). 503 while the
+    server has no keys (``sibook keys init`` has not run): never made here."""
+    pem: bytes = _agency_or_503("trust list").trust_list().to_pem()
     return Response(pem, media_type="application/x-pem-file")
 
 
@@ -326,8 +381,9 @@ class SignedRevocationList(BaseModel):
 @router.get("/revocations", response_model_exclude_none=True)  # as signed: no nulls added
 def revocations(g: PublicGuard) -> SignedRevocationList:
     """Only the civil list: the defence and public-security lists are never published. 503
-    while the agency's list cannot be read or was altered (never published so)."""
-    a = issuing.agency()
+    while the agency's list cannot be read or was altered (never published so), or the server
+    has no keys yet."""
+    a = _agency_or_503("revocation list")
     try:
         signed = status.published(a.keys_dir, a.trust_list(), a.signer)
     except ValidationError as exc:  # the server's own file: its folder is in the log, not here

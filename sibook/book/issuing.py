@@ -36,7 +36,7 @@ class Agency:
     """Where the keys are, and the passphrase that opens them."""
 
     keys_dir: Path
-    passphrase: bytes
+    passphrase: bytes | None  # None: none configured, as on a server that only verifies
 
     @property
     def cache_dir(self) -> Path:
@@ -46,11 +46,15 @@ class Agency:
     def signer(self, realm: str) -> Signer:
         """The realm's current signer; refused once its certificate has expired (what it
         signed would not verify: rotate the keys)."""
+        if self.passphrase is None:
+            raise keys.KeyUnusable("no key passphrase: set SIBOOK_KEY_PASSPHRASE or run "
+                                   "`sibook keys init`")
         signer = _signer(self.keys_dir, realm, self.passphrase)
         expiry = signer.certificate.not_valid_after_utc
         if expiry < datetime.now(UTC):
-            raise ConflictError(f"the {realm} issuing certificate expired on {expiry:%Y-%m-%d}; "
-                                f"run `sibook keys rotate --realm {realm}` to issue a new one")
+            raise keys.KeyUnusable(f"the {realm} issuing certificate expired on "
+                                   f"{expiry:%Y-%m-%d}; run `sibook keys rotate --realm "
+                                   f"{realm}` to issue a new one")
         return signer
 
     def trust_list(self) -> TrustList:
@@ -64,13 +68,29 @@ class Agency:
 
 def agency(*, initialise: bool = True) -> Agency:
     """The configured agency; ``initialise`` creates the keys on a fresh machine (as
-    ``sibook keys init`` would) so that exporting the first book just works."""
+    ``sibook keys init`` would) so that exporting the first book just works. Without it (what
+    verifies or publishes must never make keys) a fresh machine raises ``keys.NoKeys``. No
+    passphrase is needed to verify (only to sign: ``signer`` says how to set one), so a server
+    that holds none still verifies."""
     settings = get_settings()
     keys_dir = Path(settings.keys_dir)
-    if initialise and not keys.has_keys(keys_dir):
-        passphrase, _ = keys.ensure_passphrase(keys_dir, settings.key_passphrase)
-        keys.init_keys(keys_dir, passphrase)
-    return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
+    if not keys.has_keys(keys_dir):
+        if not initialise:
+            raise keys.NoKeys(keys_dir)
+        keys.first_keys(keys_dir, settings.key_passphrase)
+    try:
+        return Agency(keys_dir, keys.resolve_passphrase(keys_dir, settings.key_passphrase))
+    except NotFoundError:
+        return Agency(keys_dir, None)
+
+
+def known_revocations() -> RevocationList:
+    """Every realm's revoked versions as the agency holds them, for a book's history: none
+    before its keys exist (nothing could be revoked), and reading them never makes keys."""
+    try:
+        return agency(initialise=False).revocations()
+    except keys.NoKeys:
+        return RevocationList()
 
 
 @lru_cache(maxsize=8)

@@ -7,6 +7,8 @@ Persons of the defence and public-security realms exist for these commands only 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,10 +48,20 @@ PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal 
 
 
 def _current(personal_id: str, realm: str, command: str) -> tuple[versions.Version, bool]:
+    with _recording(personal_id, realm, command) as current:
+        return current
+
+
+@contextmanager
+def _recording(personal_id: str, realm: str, command: str
+               ) -> Iterator[tuple[versions.Version, bool]]:
+    """The current version (recorded first if the facts changed), in a transaction that commits
+    when the block ends: what signs it goes in the block, so a version is recorded with its
+    signature or not at all (a wrong passphrase, an expired certificate records nothing)."""
     with unit_of_work(ready_engine()) as session:
         person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
         logged(session, Action.BOOK_READ, command, [person_id])
-        return service.current_version(session=session, person_id=person_id, as_of=date.today())
+        yield service.current_version(session=session, person_id=person_id, as_of=date.today())
 
 
 @app.command("export")
@@ -63,11 +75,11 @@ def export(
     """Assemble the book (a new version if anything changed), sign it, write PDF and QR."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
-        version, created = _current(personal_id, realm, "book export")
-        agency = issuing.agency()
-        signer = agency.signer(version.payload["header"]["realm"])
-        document = issuing.book_pdf(version, agency)
-        text = issuing.issue_qr(version, signer) if qr is not None else None
+        with _recording(personal_id, realm, "book export") as (version, created):
+            agency = issuing.agency()
+            signer = agency.signer(version.payload["header"]["realm"])
+            document = issuing.book_pdf(version, agency)
+            text = issuing.issue_qr(version, signer) if qr is not None else None
     except SibookError as exc:
         refuse(str(exc), as_json)
     write_out(pdf, document, as_json, "--pdf")
@@ -286,8 +298,7 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
             chain = versions.history(session=session, person_id=person_id)
-        agency = issuing.agency()
-        revoked = agency.revocations()
+        revoked = issuing.known_revocations()
     except SibookError as exc:
         refuse(str(exc), as_json)
     problems = versions.chain_problems(chain)
@@ -368,8 +379,8 @@ def card(
     """The e-HI card image (PNG) with a signed QR, from the current book version."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
-        version, _ = _current(personal_id, realm, "book card")
-        shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
+        with _recording(personal_id, realm, "book card") as (version, _):
+            shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
     except SibookError as exc:
         refuse(str(exc), as_json)
     write_out(png, image, as_json, "--png")

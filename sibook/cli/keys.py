@@ -93,6 +93,32 @@ def rotate(
     emit({"rotated": info.as_dict()}, as_json, lambda d: _show_certs([d["rotated"]]))
 
 
+@keys_app.command("distrust")
+def distrust(
+    realm: Annotated[str, typer.Option("--realm", help=f"One of: {', '.join(REALMS)}.")],
+    generation: Annotated[int, typer.Option(
+        "--generation", min=1, help="The issuing generation whose key is compromised or lost "
+        "(see `sibook keys list`); rotate first if it is the current one.")],
+    as_json: bool = JsonFlag,
+) -> None:
+    """Stop trusting an older issuing certificate of REALM: nothing its key signed verifies any
+    more, whatever date it claims; export the trust list again and re-export the books."""
+    from sibook.signing.distrust import distrust as stop_trusting
+
+    keys_dir = _keys_dir()
+    try:
+        passphrase = keys.resolve_passphrase(keys_dir, get_settings().key_passphrase)
+        info = stop_trusting(keys_dir, realm, generation, passphrase)
+    except _REFUSED as exc:
+        refuse(_reason(exc), as_json)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print("distrusted (export the trust list again for verifiers):", markup=False)
+        _show_certs([d["distrusted"]])
+
+    emit({"distrusted": info.as_dict()}, as_json, render)
+
+
 @keys_app.command("list")
 def list_keys(as_json: bool = JsonFlag) -> None:
     """Every certificate: the root and each realm's issuing generations (* = signs now)."""

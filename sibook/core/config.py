@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,3 +46,10 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def make_keys_dir(path: Path) -> None:
+    """Create the keys folder (SIBOOK_KEYS_DIR) when missing, owner-only (0700): it holds the
+    agency's secrets (private keys, passphrase, token keys, each 0600), and no other account
+    needs even their names. A folder that exists is left as it is."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ and one book version behind everything the page shows.
 from __future__ import annotations
 
 import base64
+import logging
 from contextlib import suppress
 from datetime import date
 from typing import Annotated
@@ -37,9 +38,13 @@ from sibook.registry import api as registry_api
 from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import VoluntaryIn
+from sibook.signing.keys import KeyUnusable
 from sibook.signing.qr import qr_png
 from sibook.visits import api as visits_api
 
+_log = logging.getLogger(__name__)
+CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
+               "sign books right now; please try again later.")
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
 BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
@@ -79,8 +84,7 @@ def _current_book(g: Guard) -> versions.Version:
     person_id = g.person(own_id(g))  # the citizen's own record; logged
     version, _ = books.current_version(session=g.session, person_id=person_id,
                                        as_of=date.today())
-    g.session.commit()  # recorded before anything is signed with its number
-    return version
+    return version  # committed by the page once signed: recorded with its signature or not
 
 
 @router.get("/")
@@ -94,20 +98,36 @@ def my_book(request: Request, g: BookGuard) -> Response:
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         return _join_form(request, g, {}, {})
     v = _current_book(g)
+    try:
+        qr, card = _signed_images(v)
+    except KeyUnusable as exc:  # the server's key: its files are named in the log only
+        g.session.rollback()  # nothing was signed, so no version is recorded
+        _log.error("the agency cannot sign: %s", exc)
+        page = refused(request, 503, CANNOT_SIGN)
+        page.headers["Retry-After"] = "60"
+        return page
+    g.session.commit()  # the version, now that what carries its number is signed
+    return templates.TemplateResponse(request, "book.html", {
+        "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card),
+        "estimate": estimate(v.payload, Period.of(date.today()))})
+
+
+def _signed_images(v: versions.Version) -> tuple[str | None, bytes]:
+    """The book's QR (None while the version is revoked) and its HI card image."""
     agency = issuing.agency()
+    qr: str | None = None
     try:  # a revoked version is not handed out again (as the API's QR and PDF refuse it)
         issuing.refuse_revoked(v, agency)
-        qr: str | None = _png(qr_png(issuing.issue_qr(v, agency.signer(
-            v.payload["header"]["realm"])), scale=3))
     except ConflictError:
-        qr = None
+        pass
+    else:  # a key that cannot sign is the server's failure, never shown as a revocation
+        qr = _png(qr_png(issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"])),
+                         scale=3))
     try:
         _, card = issuing.hi_card(v, agency)
     except NotFoundError:  # no HI card on record: the card image says so
         card = no_card_png(v.payload["header"])
-    return templates.TemplateResponse(request, "book.html", {
-        "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card),
-        "estimate": estimate(v.payload, Period.of(date.today()))})
+    return qr, card
 
 
 def _join_form(request: Request, g: Guard, form: dict[str, str],

@@ -8,6 +8,7 @@ Layout of a keys directory (never inside the repository)::
     revocations.json                        the civil realm's signed revocation list
     revocations-<realm>.json                the other realms' (see status.py); each starts
                                             empty, signed by ``init_keys``
+    .lock                                   flock-ed while keys are made (``locked``)
 
 Security choices: private keys are PKCS#8 encrypted with ``BestAvailableEncryption`` (today
 AES-256-CBC under scrypt/PBKDF2 as `cryptography` picks) and written with mode 0600; rotation
@@ -17,9 +18,12 @@ while new signatures always use the newest generation.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -30,12 +34,29 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from sibook.core.config import make_keys_dir
 from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import certs
 from sibook.signing.certs import REALMS, CertInfo
 
 PASSPHRASE_FILE = "passphrase"
+LOCK_FILE = ".lock"  # held while keys are made (``locked``); empty
 _ISSUER_FILE = re.compile(r"^(?P<realm>[a-z_]+)\.(?P<gen>[0-9]+)\.cert\.pem$")
+
+
+class NoKeys(NotFoundError):
+    """The keys folder holds no agency root: ``sibook keys init`` has not run (or ran elsewhere).
+    Nothing that only reads or verifies may make them (a verify would mint the agency's keys)."""
+
+    def __init__(self, keys_dir: Path) -> None:
+        super().__init__(f"no signing keys in {keys_dir} (no root certificate): run "
+                         "`sibook keys init`")
+
+
+class KeyUnusable(ConflictError):
+    """The agency's key is there but cannot sign now: a wrong passphrase, a missing or damaged
+    key file, an expired certificate. The operator's to mend, not the request's fault: the API
+    answers 503 (the server's folders unnamed), the CLI refuses with the detail."""
 
 
 class Signer(Protocol):
@@ -88,9 +109,18 @@ def resolve_passphrase(keys_dir: Path, configured: str | None) -> bytes:
 
 def ensure_passphrase(keys_dir: Path, configured: str | None) -> tuple[bytes, bool]:
     """Passphrase to use for ``keys init``, and whether it was just generated into a file."""
-    if configured or (keys_dir / PASSPHRASE_FILE).exists():
-        return resolve_passphrase(keys_dir, configured), False
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    if configured:
+        return configured.encode(), False
+    make_keys_dir(keys_dir)
+    with locked(keys_dir):
+        return _passphrase_file(keys_dir)
+
+
+def _passphrase_file(keys_dir: Path) -> tuple[bytes, bool]:
+    """Under the lock: two first uses at once must not each write a passphrase, the second
+    replacing the one the first encrypted its keys with."""
+    if (keys_dir / PASSPHRASE_FILE).exists():
+        return resolve_passphrase(keys_dir, None), False
     phrase = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
     _write_private(keys_dir / PASSPHRASE_FILE, (phrase + "\n").encode())
     return phrase.encode(), True
@@ -100,13 +130,55 @@ def has_keys(keys_dir: Path) -> bool:
     return (keys_dir / "root.cert.pem").exists()
 
 
+@contextmanager
+def locked(keys_dir: Path) -> Iterator[None]:
+    """The keys folder held exclusively (``flock`` on its ``.lock`` file) while keys are made:
+    two ``keys init`` or ``keys rotate`` at once, in any processes, run one after the other, so
+    a realm never gets two generations of one number (one key lost) nor a trust list read
+    between the two. Not re-entrant: take it once, at the outermost call."""
+    with file_lock(keys_dir / LOCK_FILE):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (made 0600 if missing), released when the block ends
+    or the process dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def init_keys(keys_dir: Path, passphrase: bytes, *, force: bool = False,
               now: datetime | None = None, root_days: int = certs.ROOT_DAYS,
               issuer_days: int = certs.ISSUER_DAYS) -> list[CertInfo]:
     """Create the root and generation 1 of every realm. Refuses to overwrite unless ``force``."""
-    if has_keys(keys_dir) and not force:
-        raise ConflictError(f"keys already exist in {keys_dir}; pass --force to replace them")
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    make_keys_dir(keys_dir)
+    with locked(keys_dir):
+        if has_keys(keys_dir) and not force:
+            raise ConflictError(f"keys already exist in {keys_dir}; pass --force to replace them")
+        return _init(keys_dir, passphrase, force=force, now=now, root_days=root_days,
+                     issuer_days=issuer_days)
+
+
+def first_keys(keys_dir: Path, configured: str | None) -> bool:
+    """Make the keys unless they exist (a fresh machine's first export), as ``keys init`` would;
+    whether they were made. Under the lock, so first uses at once make one set, not a conflict."""
+    make_keys_dir(keys_dir)
+    with locked(keys_dir):
+        if has_keys(keys_dir):
+            return False
+        passphrase = configured.encode() if configured else _passphrase_file(keys_dir)[0]
+        _init(keys_dir, passphrase)
+        return True
+
+
+def _init(keys_dir: Path, passphrase: bytes, *, force: bool = False,
+          now: datetime | None = None, root_days: int = certs.ROOT_DAYS,
+          issuer_days: int = certs.ISSUER_DAYS) -> list[CertInfo]:
     if force:
         for old in keys_dir.glob("*.pem"):
             old.unlink()
@@ -136,11 +208,14 @@ def rotate(keys_dir: Path, realm: str, passphrase: bytes, *, now: datetime | Non
     """Add the next issuing generation of ``realm``; older ones stay for verification."""
     if realm not in REALMS:
         raise NotFoundError(f"unknown realm {realm!r}; expected one of {', '.join(REALMS)}")
-    root_cert, root_key = _load(keys_dir, "root", passphrase)
-    generation = max(_generations(keys_dir, realm), default=0) + 1
-    signer = _new_issuer(keys_dir, realm, generation, root_cert, root_key, passphrase,
-                         now or datetime.now(UTC), issuer_days)
-    return next(i for i in list_certs(keys_dir) if i.key_id == signer.key_id.hex())
+    if not has_keys(keys_dir):
+        raise NoKeys(keys_dir)
+    with locked(keys_dir):  # the next number is read and written by one rotation at a time
+        root_cert, root_key = _load(keys_dir, "root", passphrase)
+        generation = max(_generations(keys_dir, realm), default=0) + 1
+        signer = _new_issuer(keys_dir, realm, generation, root_cert, root_key, passphrase,
+                             now or datetime.now(UTC), issuer_days)
+        return next(i for i in list_certs(keys_dir) if i.key_id == signer.key_id.hex())
 
 
 def load_signer(keys_dir: Path, realm: str, passphrase: bytes) -> FileSigner:
@@ -156,7 +231,7 @@ def load_signer(keys_dir: Path, realm: str, passphrase: bytes) -> FileSigner:
 def read_root(keys_dir: Path) -> x509.Certificate:
     path = keys_dir / "root.cert.pem"
     if not path.exists():
-        raise NotFoundError(f"no root certificate in {keys_dir}; run `sibook keys init`")
+        raise NoKeys(keys_dir)
     return x509.load_pem_x509_certificate(path.read_bytes())
 
 
@@ -207,20 +282,25 @@ def _save(keys_dir: Path, stem: str, key: ec.EllipticCurvePrivateKey,
         serialization.BestAvailableEncryption(passphrase),
     )
     _write_private(keys_dir / f"{stem}.key.pem", encrypted)
-    (keys_dir / f"{stem}.cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    # The certificate last, whole or not at all: its name is what makes the generation exist
+    # for readers (the trust list, the newest signer), who never hold the lock.
+    cert_path = keys_dir / f"{stem}.cert.pem"
+    tmp = cert_path.with_name(f".{cert_path.name}.tmp")
+    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    tmp.replace(cert_path)
 
 
 def _load(keys_dir: Path, stem: str, passphrase: bytes,
           ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     cert_path, key_path = keys_dir / f"{stem}.cert.pem", keys_dir / f"{stem}.key.pem"
     if not key_path.exists():
-        raise NotFoundError(f"missing private key {key_path}")
+        raise KeyUnusable(f"missing private key {key_path}")
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=passphrase)
     except (ValueError, TypeError) as exc:
-        raise ConflictError(f"cannot decrypt {key_path}: wrong passphrase?") from exc
+        raise KeyUnusable(f"cannot decrypt {key_path}: wrong passphrase?") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise ConflictError(f"{key_path} is not an EC private key")
+        raise KeyUnusable(f"{key_path} is not an EC private key")
     return x509.load_pem_x509_certificate(cert_path.read_bytes()), key
 
 

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import json
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,7 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, SibookError, ValidationError
 from sibook.signing import certs
-from sibook.signing.keys import Signer
+from sibook.signing.keys import Signer, file_lock
 from sibook.signing.trust_list import TrustList, validity_problem
 
 REVOCATIONS_FILE = "revocations.json"
@@ -410,15 +409,9 @@ def _iso(at: datetime) -> str:
     return at.isoformat(timespec="seconds")
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def _locked(path: Path) -> AbstractContextManager[None]:
     """An exclusive lock on the list (a ``.lock`` file beside it) while it is rewritten."""
-    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    return file_lock(path.with_name(f".{path.name}.lock"))
 
 
 def _canonical(body: dict[str, Any]) -> bytes:

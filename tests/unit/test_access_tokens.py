@@ -35,6 +35,7 @@ def test_the_key_is_generated_once_with_owner_only_permissions(settings: AccessS
     tokens.issue({"sub": "x", "kind": "hospital"}, settings)
     key_file = Path(settings.keys_dir) / "access-token-key.json"
     assert key_file.stat().st_mode & 0o077 == 0
+    assert key_file.parent.stat().st_mode & 0o777 == 0o700  # the keys folder it made, too
 
 
 def test_an_expired_token_is_refused(settings: AccessSettings) -> None:

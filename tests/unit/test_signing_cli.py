@@ -143,3 +143,18 @@ def test_the_exported_revocation_list_is_the_civil_one_checked_by_the_trust_list
     assert json.loads(result.stdout)["realm"] == "civil"
     published = RevocationList.load(out, TrustList.load(pem), realm="civil")
     assert published.entries == [] and "038059749911" not in out.read_text()
+
+
+def test_distrust_after_a_rotation_leaves_the_key_out_of_the_exported_trust_list(
+        run: Run, tmp_path: Path) -> None:
+    run("keys", "init")
+    first = json.loads(run("keys", "list", "--json").stdout)["certificates"][1]
+    assert first["role"] == "civil"
+    assert run("keys", "distrust", "--realm", "civil", "--generation", "1").exit_code == 1
+    run("keys", "rotate", "--realm", "civil")
+    result = run("keys", "distrust", "--realm", "civil", "--generation", "1", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["distrusted"]["key_id"] == first["key_id"]
+    assert run("trust-list", "export", str(tmp_path / "trust.pem")).exit_code == 0
+    trust = TrustList.load(tmp_path / "trust.pem")
+    assert trust.issuer(bytes.fromhex(first["key_id"])) is None and len(trust.issuers) == 3

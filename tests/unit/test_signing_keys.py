@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import multiprocessing
 import stat
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from sibook.book import issuing
+from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError
-from sibook.signing import keys
-from sibook.signing.certs import key_id
+from sibook.signing import certs, keys
+from sibook.signing.certs import REALMS, key_id
 from sibook.signing.trust_list import TrustList
 from tests.unit.test_signing_support import PASSPHRASE, make_agency
 
@@ -30,6 +40,17 @@ def test_private_keys_are_encrypted_pkcs8_readable_by_owner_only(tmp_path: Path)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     with pytest.raises(TypeError):
         serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+
+
+@pytest.mark.parametrize("make", [
+    lambda folder: keys.init_keys(folder, PASSPHRASE),
+    lambda folder: keys.ensure_passphrase(folder, None),
+], ids=["init_keys", "ensure_passphrase"])
+def test_the_keys_folder_they_create_is_owner_only(tmp_path: Path,
+                                                   make: Callable[[Path], object]) -> None:
+    folder = tmp_path / "keys"
+    make(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
 def test_wrong_passphrase_is_refused(tmp_path: Path) -> None:
@@ -101,3 +122,84 @@ def test_rotating_an_unknown_realm_is_refused(tmp_path: Path) -> None:
     keys.init_keys(tmp_path, PASSPHRASE)
     with pytest.raises(NotFoundError, match="unknown realm 'navy'"):
         keys.rotate(tmp_path, "navy", PASSPHRASE)
+
+
+def _slowed(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """``keys.<name>`` answers as before, a moment later: two callers that are not serialised
+    have both read what it says before either writes."""
+    real = getattr(keys, name)
+
+    def slow(*args: Any) -> Any:
+        found = real(*args)
+        time.sleep(0.4)
+        return found
+
+    monkeypatch.setattr(keys, name, slow)
+
+
+def _rotate_in_a_process(keys_dir: Path, answers: Queue[str]) -> None:
+    try:
+        answers.put(keys.rotate(keys_dir, "civil", PASSPHRASE).key_id)
+    except BaseException as exc:  # noqa: BLE001 - the parent reports it
+        answers.put(f"failed: {exc!r}")
+
+
+def test_two_rotations_at_once_in_two_processes_make_two_generations(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys.init_keys(tmp_path, PASSPHRASE)
+    _slowed(monkeypatch, "_generations")  # inherited by the forked processes
+    fork = multiprocessing.get_context("fork")
+    answers: Queue[str] = fork.Queue()
+    racers = [fork.Process(target=_rotate_in_a_process, args=(tmp_path, answers))
+              for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(60)
+    made = {answers.get(timeout=5), answers.get(timeout=5)}
+    civil = [i for i in keys.list_certs(tmp_path) if i.role == "civil"]
+    assert [i.generation for i in civil] == [1, 2, 3]
+    assert made == {i.key_id for i in civil[1:]}, made  # each rotation's key, none lost
+    newest = keys.load_signer(tmp_path, "civil", PASSPHRASE)  # its key matches its certificate
+    assert newest.certificate.public_key() == newest.private_key.public_key()
+    assert len(TrustList.from_keys_dir(tmp_path).issuers) == 5
+
+
+def test_first_uses_at_once_make_one_set_of_keys_and_one_passphrase(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two first exports on a fresh machine (threads; the lock is the folder's, as between
+    processes): one makes the keys and the passphrase, the other uses them."""
+    folder = tmp_path / "keys"
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(folder))
+    monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
+    get_settings.cache_clear()
+    together = threading.Barrier(2)
+    real = keys.has_keys
+
+    def meeting(keys_dir: Path) -> bool:
+        """Each check waits (a moment at most) for the other thread's: unserialised, both
+        find no keys and both make them."""
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait(timeout=1)
+        return real(keys_dir)
+
+    monkeypatch.setattr(keys, "has_keys", meeting)
+    roots: list[x509.Certificate] = []
+    make_root = certs.make_root
+
+    def counted(*args: Any, **kwargs: Any) -> x509.Certificate:
+        roots.append(make_root(*args, **kwargs))
+        return roots[-1]
+
+    monkeypatch.setattr(certs, "make_root", counted)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            agencies = list(pool.map(lambda _: issuing.agency(), range(2)))
+    finally:
+        get_settings.cache_clear()
+    assert len(roots) == 1 and agencies[0] == agencies[1]
+    passphrase = (folder / "passphrase").read_text().strip().encode()
+    trust = TrustList.from_keys_dir(folder)  # every issuer under the one root on disk
+    for realm in REALMS:
+        signer = keys.load_signer(folder, realm, passphrase)
+        assert trust.root_of(signer.key_id) == keys.read_root(folder)

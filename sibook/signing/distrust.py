@@ -1,0 +1,48 @@
+"""Distrusting an issuing certificate whose key is compromised or lost (``sibook keys distrust``).
+
+The certificate leaves the trust list (kept on disk as ``<realm>.<n>.distrusted.pem``, so its
+number is never issued again) and its private key file is deleted: from then on nothing the
+key signed verifies, QR or PDF, whenever it claims to have been signed. No "distrusted from"
+instant spares the books signed before the compromise: the time a QR (``iat``) or a PDF
+(signing-time) carries is written by the signer itself, so whoever holds the key can date a
+forgery to any moment, and the agency has no trusted timestamp (PAdES B-T) yet. The agency
+re-issues the genuine books instead: an export signs afresh with the realm's current key.
+
+Only a generation that no longer signs may be distrusted (``sibook keys rotate`` first), and
+the realm's revocation list is re-signed by the current key before, so it still loads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sibook.core.errors import ConflictError, NotFoundError
+from sibook.signing import keys, status
+from sibook.signing.certs import REALMS, CertInfo
+from sibook.signing.trust_list import TrustList
+
+DISTRUSTED = "{realm}.{generation}.distrusted.pem"
+
+
+def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes) -> CertInfo:
+    """Stop trusting issuing certificate ``generation`` of ``realm``; what it was."""
+    if realm not in REALMS:
+        raise NotFoundError(f"unknown realm {realm!r}; expected one of {', '.join(REALMS)}")
+    if not keys.has_keys(keys_dir):
+        raise keys.NoKeys(keys_dir)
+    with keys.locked(keys_dir):  # not while a rotation picks the realm's next number
+        issued = {i.generation: i for i in keys.list_certs(keys_dir) if i.role == realm}
+        if generation not in issued:
+            raise NotFoundError(f"the {realm} realm has no trusted issuing certificate "
+                                f"{generation} (see `sibook keys list`)")
+        if issued[generation].current:
+            raise ConflictError(f"{realm} issuing certificate {generation} is the one that signs "
+                                f"now: run `sibook keys rotate --realm {realm}` first")
+        current = keys.load_signer(keys_dir, realm, passphrase)
+        status.renew(keys_dir / status.revocations_file(realm), TrustList.from_keys_dir(keys_dir),
+                     current, realm=realm)
+        stem = f"{realm}.{generation}"
+        (keys_dir / f"{stem}.cert.pem").replace(
+            keys_dir / DISTRUSTED.format(realm=realm, generation=generation))
+        (keys_dir / f"{stem}.key.pem").unlink(missing_ok=True)  # nothing signs with it again
+        return issued[generation]

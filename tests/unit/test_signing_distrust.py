@@ -1,0 +1,61 @@
+"""Distrusting an issuing certificate whose key is compromised: nothing it signed verifies,
+whatever date it claims; the realm's newer key and revocation list go on as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sibook.core.errors import ConflictError, NotFoundError
+from sibook.signing import keys
+from sibook.signing.distrust import distrust
+from sibook.signing.pades import sign_pdf
+from sibook.signing.qr import sign_qr
+from sibook.signing.status import RevocationList
+from sibook.signing.trust_list import TrustList
+from sibook.signing.verify import verify
+from tests.unit.test_signing_support import PASSPHRASE, book_payload, make_agency, tiny_pdf
+
+
+def test_books_signed_by_a_distrusted_key_no_longer_verify(tmp_path: Path) -> None:
+    old = make_agency(tmp_path).signer
+    qr = sign_qr(book_payload(), old).encode()  # before the compromise, or dated so: alike
+    pdf = sign_pdf(tiny_pdf(), old, book=book_payload())
+    keys.rotate(tmp_path, "civil", PASSPHRASE)
+    distrusted = distrust(tmp_path, "civil", 1, PASSPHRASE)
+    assert distrusted.key_id == old.key_id.hex()
+
+    trust = TrustList.from_keys_dir(tmp_path)
+    assert trust.issuer(old.key_id) is None and len(trust.issuers) == 3
+    for signed in (qr, pdf):
+        answer = verify(signed, trust_list=trust)
+        assert answer.valid is False and answer.errors, answer
+    new = keys.load_signer(tmp_path, "civil", PASSPHRASE)
+    assert verify(sign_qr(book_payload(), new).encode(), trust_list=trust).valid is True
+    assert not (tmp_path / "civil.1.key.pem").exists()  # nothing signs with it again
+
+
+def test_the_realms_revocation_list_still_loads_and_numbers_are_never_reused(
+        tmp_path: Path) -> None:
+    make_agency(tmp_path)  # every list signed by generation 1
+    keys.rotate(tmp_path, "civil", PASSPHRASE)
+    distrust(tmp_path, "civil", 1, PASSPHRASE)
+    trust = TrustList.from_keys_dir(tmp_path)
+    assert RevocationList.load_realms(tmp_path, trust).freshness  # re-signed by generation 2
+    assert keys.rotate(tmp_path, "civil", PASSPHRASE).generation == 3
+
+
+def test_the_key_that_signs_now_cannot_be_distrusted_before_a_rotation(tmp_path: Path) -> None:
+    make_agency(tmp_path)
+    with pytest.raises(ConflictError, match="keys rotate --realm civil"):
+        distrust(tmp_path, "civil", 1, PASSPHRASE)
+    assert TrustList.from_keys_dir(tmp_path).issuers  # nothing changed
+
+
+@pytest.mark.parametrize(("realm", "generation"), [("civil", 7), ("navy", 1)])
+def test_an_unknown_certificate_is_refused(tmp_path: Path, realm: str, generation: int) -> None:
+    make_agency(tmp_path)
+    keys.rotate(tmp_path, "civil", PASSPHRASE)
+    with pytest.raises(NotFoundError):
+        distrust(tmp_path, realm, generation, PASSPHRASE)
