@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation, VoluntaryPayment
 from sibook.contributions.statement import EmployerMonth, Status, deadline_of, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
-from sibook.contributions.voluntary import Payment
+from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD, Payment
 from sibook.core.bulk import fetch
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
@@ -170,7 +170,6 @@ def _worker_shares(
 
 
 # How far ahead a voluntary start may be asked for: a later one is taken for a typing error.
-VOLUNTARY_START_AHEAD = 12  # months
 
 
 def open_voluntary_period(

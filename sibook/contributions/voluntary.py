@@ -26,6 +26,9 @@ from sibook.core.period import Period
 Status = Literal["paid", "partly_paid", "unpaid", "reported"]
 COUNTED: tuple[Status, ...] = ("paid", "reported")  # in the time of SI
 UNPAID: tuple[Status, ...] = ("unpaid", "partly_paid")
+# How far ahead of the month it is asked in a voluntary participation may start: so a
+# participant joined at most this many months before their first voluntary month.
+VOLUNTARY_START_AHEAD = 12  # months
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sibook.book import service as book
 from sibook.contributions.ledger_store import VoluntaryPayment
 from sibook.contributions.payments import checked_payment, same_payment
 from sibook.contributions.store import SIPeriod
-from sibook.contributions.voluntary import Account
+from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD, Account
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 
@@ -36,10 +36,10 @@ def post_voluntary_payment(
 ) -> dict[str, Any]:
     """Record a payment once: the same reference again (in either letter case) answers the
     first result and changes nothing; with another amount or date it is refused. A payment
-    dated before the participant's first voluntary month is refused: they had not joined. The
-    day of registration itself is not stored, so the first day of that month stands for it
-    (a start may be asked for up to 12 months ahead: a payment made at registration for such a
-    start is refused too, until the store records the day of registration)."""
+    dated before the participant could have joined is refused: a start is asked for at most
+    VOLUNTARY_START_AHEAD months ahead, so a payment made at registration for a later start
+    (paying ahead, at the price of the month paid in) is taken, and one dated earlier is not.
+    The day of registration itself is not stored, so this is the bound."""
     day = today or date.today()
     stored = checked_payment(amount=amount, reference=reference, paid_on=paid_on, today=day,
                              what="the payment reference")
@@ -57,11 +57,13 @@ def post_voluntary_payment(
             f"reference {earlier.reference} was already posted for {personal_id} with "
             f"{earlier.amount:,} VND paid on {earlier.paid_on.isoformat()}"))
         return _answer(session, personal_id, earlier, day, replayed=True)
-    registered = Period.from_index(min(starts)).first_day
-    if paid_on < registered:
+    first = Period.from_index(min(starts))
+    earliest = (first - VOLUNTARY_START_AHEAD).first_day
+    if paid_on < earliest:
         raise ValidationError(field="paid_on", reason=(
-            f"{paid_on.isoformat()} is before {personal_id} joined voluntary SI "
-            f"({registered.isoformat()}, the first month of their voluntary participation)"))
+            f"{paid_on.isoformat()} is before {personal_id} could have joined voluntary SI "
+            f"(their participation starts in {first}, asked for at most "
+            f"{VOLUNTARY_START_AHEAD} months ahead: from {earliest.isoformat()})"))
     number = 1 + (session.scalar(select(func.max(VoluntaryPayment.payment_no))
                                  .where(VoluntaryPayment.person_id == person_id)) or 0)
     session.execute(insert(VoluntaryPayment).values(

@@ -128,18 +128,20 @@ def test_bad_input_is_refused_by_field_and_nothing_is_written(
     assert stored(engine) == []
 
 
-def test_a_payment_dated_before_the_participant_joined_is_refused(engine: Engine) -> None:
-    """Bình joined from March: a receipt dated in February is not hers to pay voluntary SI
-    with (it would buy her months at February's price), and nothing is written; one dated the
-    first day of March is."""
+def test_a_payment_dated_before_the_participant_could_have_joined_is_refused(
+        engine: Engine) -> None:
+    """Bình's participation starts in March 2026, asked for at most 12 months ahead: a receipt
+    dated before March 2025 is not hers to pay voluntary SI with (it would buy her months at
+    an old price), and nothing is written; one dated in February 2026, paid when she joined
+    ahead of her start, pays March."""
     pid = join_voluntarily(engine, start=Period(2026, 3))
     with pytest.raises(ValidationError) as err:
-        pay(engine, pid, FULL, "VNPT-EARLY", date(2026, 2, 28))
+        pay(engine, pid, FULL, "VNPT-EARLY", date(2025, 2, 28))
     (problem,) = err.value.problems
     assert problem.field == "paid_on"
-    assert problem.reason.startswith("2026-02-28 is before") and "2026-03-01" in problem.reason
+    assert problem.reason.startswith("2025-02-28 is before") and "2025-03-01" in problem.reason
     assert stored(engine) == []
-    assert pay(engine, pid, FULL, "VNPT-MARCH", date(2026, 3, 1))["allocated"] == [
+    assert pay(engine, pid, FULL, "VNPT-AHEAD", date(2026, 2, 10))["allocated"] == [
         {"month": "2026-03", "amount": FULL}]
 
 
