@@ -33,6 +33,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+CLIENT_CHECK_MS = 5000  # how often a running statement's client is checked
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     parsed = make_url(url or get_settings().database_url)
     if parsed.get_backend_name() == "postgresql":
@@ -44,8 +47,12 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         # A lock held past the wait fails the statement (SQLSTATE 55P03) instead of queueing
         # requests behind it without end: the SQLite store's busy timeout, on PostgreSQL.
         wait_ms = int(get_settings().lock_wait_seconds * 1000)
-        parsed = parsed.update_query_dict(
-            {"options": f"{given} -c jit=off -c lock_timeout={wait_ms:d}".strip()})
+        # A client killed mid-statement (kill -9 of a filing, a crashed server) is noticed by
+        # the server within this and its session ended, its locks released; otherwise the
+        # statement runs on, holding them, to its end (PostgreSQL 14+).
+        parsed = parsed.update_query_dict({"options": (
+            f"{given} -c jit=off -c lock_timeout={wait_ms:d} "
+            f"-c client_connection_check_interval={CLIENT_CHECK_MS:d}").strip()})
         # A pooled connection that died with a server restart is replaced, not handed to a
         # request that would then fail.
         kwargs.setdefault("pool_pre_ping", True)
