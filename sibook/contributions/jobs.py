@@ -142,14 +142,16 @@ def get(job_id: str, *, session: Session) -> Job | None:
 
 
 def _gone(row: DeclarationJob, session: Session) -> bool:
-    """Whether the process that owns an unfinished job has died: by its pid on its own host,
-    by its missed heartbeats on another (PostgreSQL only)."""
+    """Whether the process that owns an unfinished job has died: by its missed heartbeats
+    (PostgreSQL only), whatever host it ran on; else by its pid on its own host."""
     host, _, pid = row.owner.rpartition(":")
-    if host != _HOST:
-        if session.get_bind().dialect.name == "sqlite":
-            return False
+    if session.get_bind().dialect.name != "sqlite":
+        # Before the pid: a live process may have taken a dead server's pid since.
         silent = _db_now(session) - row.updated_at
-        return silent > timedelta(seconds=HEARTBEAT_SECONDS * STALE_BEATS)
+        if silent > timedelta(seconds=HEARTBEAT_SECONDS * STALE_BEATS):
+            return True
+    if host != _HOST:
+        return False
     if int(pid) == os.getpid():  # ours but not live (get looked first): an earlier server's
         return True  # that had this pid, as a restarted container's often does
     try:

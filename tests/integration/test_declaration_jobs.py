@@ -136,6 +136,20 @@ def test_a_job_running_in_another_live_process_reads_running(engine: Engine) -> 
     assert seen is not None and (seen.status, seen.lines_done) == ("running", 7)
 
 
+def test_a_job_whose_pid_a_live_process_took_reads_failed_once_it_stops_beating(
+        engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("no heartbeats on SQLite: the filing holds the only write lock")
+    # The server died; a live process (this test's parent) has its pid now.
+    job_id = _left_behind(engine, os.getppid())
+    with unit_of_work(engine) as s:
+        now = s.scalar(select(func.now()))
+        s.execute(update(DeclarationJob).where(DeclarationJob.job_id == job_id).values(
+            updated_at=now - timedelta(minutes=10)))
+    seen = _get(engine, job_id)
+    assert seen is not None and seen.status == "failed"
+
+
 def _left_behind_elsewhere(engine: Engine, beat_ago: timedelta) -> str:
     """A job row of a server on another host, whose last heartbeat was ``beat_ago``."""
     job_id = _left_behind(engine, 4242)
