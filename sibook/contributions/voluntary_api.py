@@ -103,5 +103,6 @@ def voluntary_payments(personal_id: PersonalIdPath, g: Reader, as_of: AsOfQuery 
                        ) -> dict[str, Any]:
     """The payments, each voluntary month's status (paid, partly paid, unpaid) and the credit."""
     person_id = g.person(personal_id)
+    g.kept_by_the_ministry(person_id, "voluntary payments")  # their months, as the ledger
     return voluntary_statement(session=g.session, person_id=person_id, personal_id=personal_id,
                                as_of=as_of or date.today())

@@ -360,6 +360,8 @@ def test_a_soldier_sees_their_book_but_not_their_units_and_pay_month_by_month(
     assert world.client.get(f"/api/v1/books/{HIDDEN}", headers=soldier).status_code == 200
     r = world.client.get(f"/api/v1/persons/{HIDDEN}/ledger", headers=soldier)
     assert r.status_code == 403 and "kept by their ministry" in r.json()["detail"]
+    r = world.client.get(f"/api/v1/persons/{HIDDEN}/voluntary-payments", headers=soldier)
+    assert r.status_code == 403 and "kept by their ministry" in r.json()["detail"]
     defence = bearer(PRINCIPALS["defence_clerk"])  # their realm reads the months
     assert world.client.get(f"/api/v1/persons/{HIDDEN}/ledger", headers=defence
                             ).status_code == 200
