@@ -35,6 +35,7 @@ router.include_router(oidc_client.router)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 OTHER_CITIZEN = "another citizen"  # an access log's actor: never another citizen's ID
+OTHER_REALM_OFFICER = "an officer of another realm"  # nor a ministry officer's client id
 
 
 class TokenOut(BaseModel):
@@ -201,18 +202,26 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
     citizen = _citizen(guard)
     person_id = guard.person(citizen.personal_id)
     rows = audit.entries_for_person(session=guard.session, person_id=person_id, limit=limit)
+    realms = credentials.officer_realms(
+        guard.session, {r.actor_id for r in rows if r.actor_kind == "officer"})
+    own_realm = scope.realm_of(guard.session, person_id)
     return AccessLogOut(entries=[
         AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
-                  actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id),
+                  actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id,
+                                     foreign=realms.get(r.actor_id, own_realm) != own_realm),
                   action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome)
         for r in rows
     ])
 
 
-def _actor_shown(kind: str, actor_id: str, own_personal_id: str) -> str:
+def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: bool) -> str:
     """Who acted, as the citizen is shown it: officers, employers and hospitals by their client
     id; the citizen themself as "you"; another citizen (who tried a number not theirs) without
-    their personal ID, which is their personal data (the agency's auditors read it in full)."""
+    their personal ID, which is their personal data (the agency's auditors read it in full); an
+    officer of another realm (a ministry's, who probed a number outside it) without their id,
+    which is that realm's to keep."""
+    if kind == "officer" and foreign:
+        return OTHER_REALM_OFFICER
     if kind != "citizen":
         return actor_id
     return "you" if actor_id == own_personal_id else OTHER_CITIZEN

@@ -68,6 +68,16 @@ class NewClient:
     roles: tuple[str, ...] = ()
 
 
+def officer_realms(session: Session, client_ids: set[str]) -> dict[str, str]:
+    """The realm of each of these officers' credentials (ids not found are left out)."""
+    if not client_ids:
+        return {}
+    rows = session.execute(select(PrincipalCredential.client_id, PrincipalCredential.realm)
+                           .where(PrincipalCredential.kind == "officer",
+                                  PrincipalCredential.client_id.in_(sorted(client_ids))))
+    return {client_id: realm for client_id, realm in rows}
+
+
 def subject(kind: str, identifier: str) -> str:
     return hashlib.sha256(f"{kind}:{identifier}".encode()).hexdigest()
 

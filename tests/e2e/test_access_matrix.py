@@ -354,6 +354,26 @@ def test_a_citizens_access_log_shows_another_citizens_attempt_without_their_pers
     assert not any(pid in json.dumps(entries) for pid in (OTHER, HIDDEN))
 
 
+def test_a_ministry_officers_probe_is_in_a_civil_citizens_log_without_their_client_id(
+        world: World) -> None:
+    """A defence officer who typed a civil number met the same 404 as for a number no one
+    holds; the citizen's log shows the attempt, but the ministry officer's id is the ministry's
+    to keep (the agency's auditors read it in full)."""
+    with unit_of_work(world.engine) as s:
+        credentials.create_client(session=s, client=credentials.NewClient(
+            "mod-prober", "officer", realm="defence", roles=("clerk",)))
+    prober = Officer("mod-prober", "defence", None, frozenset({"clerk"}))
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(prober)).status_code == 404
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(PRINCIPALS["clerk_hanoi"])
+                            ).status_code == 200
+    entries = world.client.get("/api/v1/me/access-log?limit=1000",
+                               headers=bearer(PRINCIPALS["citizen"])).json()["entries"]
+    assert "mod-prober" not in json.dumps(entries)
+    probes = [e for e in entries if e["actor"] == "an officer of another realm"]
+    assert len(probes) == 1 and probes[0]["outcome"] == "not_found"
+    assert any(e["actor"] == "hn-clerk" for e in entries)  # their own realm's, by id
+
+
 def test_a_soldier_sees_their_book_but_not_their_units_and_pay_month_by_month(
         world: World) -> None:
     soldier = bearer(Citizen(HIDDEN, 2))
