@@ -149,7 +149,11 @@ def _money(text: str, field: str, bad: Bad) -> int | None:
     if m.group(3) and m.group(3).strip("0"):
         bad(field, f"{value} is not whole VND: a fraction of a dong is not paid")
         return None
-    amount = int(m.group(2))
+    digits = m.group(2).lstrip("0") or "0"
+    if len(digits) > len(str(MAX_VND)):  # int() of thousands of digits raises: never tried
+        bad(field, f"{len(digits):,} digits is more than any visit costs ({MAX_VND:,})")
+        return None
+    amount = int(digits)
     if m.group(1) and amount:
         bad(field, f"{value} is negative")
         return None

@@ -65,6 +65,13 @@ def test_money_must_be_whole_non_negative_vnd(amount: str, why: str) -> None:
     assert field == "T_BNCCT" and why in reason
 
 
+@pytest.mark.parametrize("amount", ["9" * 5000, "0" * 5000 + "1" + "0" * 20, "-" + "1" * 4400],
+                         ids=["5000 nines", "leading zeros", "negative"])
+def test_an_amount_of_thousands_of_digits_is_refused_by_field_not_a_crash(amount: str) -> None:
+    [(field, reason)] = problems(T_TONGCHI_BV=amount)
+    assert field == "T_TONGCHI_BV" and "more than any visit costs" in reason
+
+
 def test_what_is_paid_cannot_exceed_the_total_cost() -> None:
     [(field, reason)] = problems(T_TONGCHI_BV="100000")
     assert field == "T_BHTT" and "exceed the visit's total cost (100,000)" in reason
