@@ -67,18 +67,7 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
         named = [f.get("SO_CCCD", "").strip() for _, f in parsed.records]
         raise ClaimsRefused(sorted(problems, key=lambda p: p.row or 0),
                             registry.person_ids_of(session=session, personal_ids=named))
-    fresh, unchanged = _new_records(session, parsed.facility_code, visits, persons)
-    try:
-        with session.begin_nested():
-            if fresh:
-                session.execute(insert(HIVisit), [_row(v, persons[v.personal_id], actor)
-                                                  for v in fresh])
-    except IntegrityError:
-        # The same records filed at the same moment by another request, which PostgreSQL made
-        # this one wait for: compared with what it recorded, as a retry after it would be.
-        fresh, unchanged = _new_records(session, parsed.facility_code, visits, persons)
-        if fresh:
-            raise
+    fresh, unchanged = _recorded(session, parsed.facility_code, visits, persons, actor)
     answer = {"facility_code": parsed.facility_code, "records": len(visits),
               "recorded": len(fresh), "unchanged": unchanged, "replayed": not fresh}
     return answer, sorted(set(persons.values()))
@@ -128,6 +117,28 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
             out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
                 f"not valid on the admission day {day.isoformat()}: {spans}")))
     return out
+
+
+def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],
+              persons: dict[str, int], actor: str) -> tuple[list[Visit], int]:
+    """Insert the visits not recorded yet; the ones inserted and how many were unchanged."""
+    fresh, unchanged = _new_records(session, facility, visits, persons)
+    while fresh:
+        try:
+            with session.begin_nested():
+                session.execute(insert(HIVisit), [_row(v, persons[v.personal_id], actor)
+                                                  for v in fresh])
+            break
+        except IntegrityError:
+            # Some of these records filed at the same moment by another request, which
+            # PostgreSQL made this one wait for (the same file, or one that shares records
+            # with it): compared with what it recorded, as a retry after it would be, and the
+            # rest inserted again. Nothing recorded meanwhile: another constraint, raised.
+            before = len(fresh)
+            fresh, unchanged = _new_records(session, facility, visits, persons)
+            if len(fresh) == before:
+                raise
+    return fresh, unchanged
 
 
 def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]],

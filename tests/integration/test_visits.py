@@ -208,3 +208,31 @@ def test_a_file_sent_twice_at_the_same_moment_is_recorded_once(
     racer.join(timeout=60)
     assert answers == [outcome]
     assert count(engine) == 1
+
+
+def test_a_file_overlapping_one_filed_at_the_same_moment_records_the_rest(
+        engine: Engine) -> None:
+    """A month's file sent again with new records, while the first is being recorded: the
+    second waits for the shared record (PostgreSQL: on its key), counts it unchanged and
+    records its own; never a duplicate-key crash, nothing lost."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    a, b = insured(engine)
+    answers: list[object] = []
+
+    def second() -> None:
+        try:
+            answers.append(file(engine, [visit(a, 0), visit(b, 1)]))
+        except Exception as exc:  # what the caller would get: a 500
+            answers.append(type(exc).__name__)
+
+    with unit_of_work(engine) as s:
+        file_claims(session=s, data=claim_file([visit(a, 0)]), realm="civil", actor="bv",
+                    now=NOW)
+        racer = threading.Thread(target=second)
+        racer.start()
+        until_one_waits(engine)
+    racer.join(timeout=60)
+    assert answers == [{"facility_code": "01001", "records": 2, "recorded": 1, "unchanged": 1,
+                        "replayed": False}]
+    assert count(engine) == 2
