@@ -159,7 +159,15 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
         if was is None:
             fresh.append(v)
             continue
-        before = visit_of(was, _personal_id(session, was.person_id, v, persons))
+        if was.person_id != persons[v.personal_id]:
+            # Another person's visit: who they are is not the file's to learn (a person of
+            # another realm is unknown to it; one of its own it holds already).
+            holders.add(was.person_id)
+            conflicts.append(Problem(row=row, field="SO_CCCD", reason=(
+                f"MA_LK {v.link_code!r} of facility {facility} was recorded for another "
+                f"person, not {v.personal_id}: a recorded visit is not rewritten")))
+            continue
+        before = visit_of(was, v.personal_id)
         changed = differences(before, v)
         if changed:
             holders.add(was.person_id)
@@ -177,13 +185,6 @@ _ATTR = {"SO_CCCD": "personal_id", "MA_THE_BHYT": "card_text", "NGAY_VAO": "admi
          "NGAY_RA": "discharged_at", "MA_BENH_CHINH": "diagnosis",
          "MA_LOAI_KCB": "visit_type", "T_TONGCHI_BV": "total_cost", "T_BHTT": "hi_paid",
          "T_BNCCT": "patient_paid"}
-
-
-def _personal_id(session: Session, person_id: int, v: Visit, persons: dict[str, int]) -> str:
-    """The personal ID of a recorded visit's person: the filed one when it is theirs."""
-    if persons.get(v.personal_id) == person_id:
-        return v.personal_id
-    return registry.person_facts(session=session, person_id=person_id).personal_id
 
 
 def visit_of(row: HIVisit, personal_id: str) -> Visit:

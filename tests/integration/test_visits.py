@@ -156,6 +156,18 @@ def test_a_defence_person_is_unknown_to_a_civil_file_and_known_to_their_realm(
     assert [v["link_code"] for v in visits_of(engine, SOLDIER, "defence")] == ["LK0002"]
 
 
+def test_a_link_code_recorded_for_a_defence_person_names_nobody_to_a_civil_file(
+        engine: Engine) -> None:
+    a, _ = insured(engine)
+    file(engine, [visit(SOLDIER, 2)], realm="defence")
+    with pytest.raises(VisitConflict) as caught:
+        file(engine, [visit(a, 0, MA_LK="LK0002")])
+    [problem] = caught.value.problems
+    assert (problem.row, problem.field) == (1, "SO_CCCD")
+    assert "recorded for another person" in problem.reason
+    assert SOLDIER not in str(caught.value) and "202603020830" not in problem.reason
+
+
 def test_a_credential_files_for_its_own_facility_only(engine: Engine) -> None:
     a, _ = insured(engine)
     with pytest.raises(OtherFacility):
