@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -201,12 +201,16 @@ def _row(v: Visit, person_id: int, actor: str) -> dict[str, Any]:
             "patient_paid": v.patient_paid, "filed_by": actor[:64]}
 
 
-def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
-    """The person's visits, the latest admission first (VssID's KCB history)."""
-    rows = session.scalars(select(HIVisit).where(HIVisit.person_id == person_id)
+def listing(*, session: Session, person_id: int, personal_id: str, limit: int | None = None,
+            offset: int = 0) -> dict[str, Any]:
+    """The person's visits, the latest admission first (VssID's KCB history): ``limit`` of
+    them (None: all) after the first ``offset``, and how many there are (``total``)."""
+    theirs = HIVisit.person_id == person_id
+    rows = session.scalars(select(HIVisit).where(theirs)
                            .order_by(HIVisit.admitted_at.desc(), HIVisit.facility_code,
-                                     HIVisit.link_code)).all()
-    return {"personal_id": personal_id, "visits": [_answer(r) for r in rows]}
+                                     HIVisit.link_code).offset(offset).limit(limit)).all()
+    total = session.scalar(select(func.count()).select_from(HIVisit).where(theirs)) or 0
+    return {"personal_id": personal_id, "total": total, "visits": [_answer(r) for r in rows]}
 
 
 def _answer(r: HIVisit) -> dict[str, Any]:

@@ -102,6 +102,17 @@ def test_a_file_is_recorded_and_read_back_latest_first(engine: Engine) -> None:
     assert [v["link_code"] for v in visits_of(engine, b)] == ["LK0001"]
 
 
+def test_visits_are_read_a_page_at_a_time_with_their_total(engine: Engine) -> None:
+    a, _ = insured(engine)
+    file(engine, [visit(a, n, MA_THE_BHYT=card(0), NGAY_VAO=f"2026030{n + 1}0800",
+                        NGAY_RA=f"2026030{n + 1}0900") for n in range(3)])
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=a)
+        page = listing(session=s, person_id=person_id, personal_id=a, limit=2, offset=1)
+    assert (page["total"], [v["link_code"] for v in page["visits"]]) == (3, ["LK0001",
+                                                                           "LK0000"])
+
+
 def test_the_same_file_again_changes_nothing_and_says_so(engine: Engine) -> None:
     a, b = insured(engine)
     file(engine, [visit(a, 0)])
