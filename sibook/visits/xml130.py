@@ -40,7 +40,7 @@ from typing import NoReturn
 from xml.parsers import expat
 
 from sibook.core.errors import Problem, ValidationError
-from sibook.visits.domain import FACILITY, REQUIRED
+from sibook.visits.domain import FACILITY, REQUIRED, clipped
 
 MAX_RECORDS = 20_000  # a month of a large hospital's claims is sent in several files
 SUMMARY = "XML1"
@@ -123,12 +123,13 @@ def read_claim_file(data: bytes) -> ClaimFile:
         raise ValidationError(field="file", reason=str(exc)) from None
     if root.tag != "GIAMDINHHS":
         raise ValidationError(field="file", reason=(
-            f"the root element is <{root.tag}>, not <GIAMDINHHS> (Decision 130/QĐ-BYT)"))
+            f"the root element is <{clipped(root.tag)}>, not <GIAMDINHHS> (Decision 130/QĐ-BYT)"))
     facility = (root.findtext("THONGTINDONVI/MACSKCB") or "").strip()
     problems: list[Problem] = []
     if not FACILITY.fullmatch(facility):
         problems.append(Problem(field="MACSKCB", reason=(
-            f"THONGTINDONVI/MACSKCB must be the facility's 5-digit code; got {facility!r}")))
+            "THONGTINDONVI/MACSKCB must be the facility's 5-digit code; got "
+            f"{clipped(facility)!r}")))
     records = root.findall("THONGTINHOSO/DANHSACHHOSO/HOSO")
     stated = (root.findtext("THONGTINHOSO/SOLUONGHOSO") or "").strip()
     if not records:
@@ -138,7 +139,8 @@ def read_claim_file(data: bytes) -> ClaimFile:
             f"{len(records):,} records; at most {MAX_RECORDS:,} a file")))
     elif stated and stated != str(len(records)):
         problems.append(Problem(field="SOLUONGHOSO", reason=(
-            f"says {stated} records but the file holds {len(records)}: cut short or altered")))
+            f"says {clipped(stated)} records but the file holds {len(records)}: cut short or "
+            "altered")))
     if problems:
         raise ValidationError(problems)
     out: list[tuple[int, dict[str, str]]] = []
@@ -180,7 +182,7 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
         bad("NOIDUNGFILE", f"the decoded XML1 content: {exc}")
         return None
     if tree.tag != "TONG_HOP":
-        bad("NOIDUNGFILE", f"the XML1 content is <{tree.tag}>, not <TONG_HOP>")
+        bad("NOIDUNGFILE", f"the XML1 content is <{clipped(tree.tag)}>, not <TONG_HOP>")
         return None
     fields: dict[str, str] = {}
     for child in tree:  # only the fields the book keeps are held, of thousands of records

@@ -73,6 +73,20 @@ def test_an_amount_of_thousands_of_digits_is_refused_by_field_not_a_crash(amount
     assert field == "T_TONGCHI_BV" and "more than any visit costs" in reason
 
 
+def test_a_refusal_quotes_a_huge_value_cut_short() -> None:
+    huge = "9" * 100 + "x" * 1_000_000
+    found = problems(MA_CSKCB=huge, SO_CCCD=huge, NGAY_VAO=huge, MA_BENH_CHINH="A" + huge,
+                     MA_LOAI_KCB=huge, T_TONGCHI_BV=huge, T_BHTT="1." + "5" * 1_000_000,
+                     T_BNCCT=huge)
+    assert {field for field, _ in found} >= {"MA_CSKCB", "SO_CCCD", "NGAY_VAO", "MA_BENH_CHINH",
+                                             "MA_LOAI_KCB", "T_TONGCHI_BV", "T_BHTT", "T_BNCCT"}
+    assert all(len(reason) < 300 for _, reason in found), [len(r) for _, r in found]
+    envelope = claim_file([record()], facility=huge).replace(
+        b"<SOLUONGHOSO>1<", f"<SOLUONGHOSO>{huge}<".encode())
+    assert all(len(reason) < 300 for _, _, reason in refusal(envelope))
+    assert all(len(reason) < 300 for _, _, reason in refusal(f"<R{huge}/>".encode()))
+
+
 def test_what_is_paid_cannot_exceed_the_total_cost() -> None:
     [(field, reason)] = problems(T_TONGCHI_BV="100000")
     assert field == "T_BHTT" and "exceed the visit's total cost (100,000)" in reason
