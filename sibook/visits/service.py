@@ -12,13 +12,14 @@ rewritten: the assessment's corrections of a claim are the HI fund's, not the pe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.registry import service as registry
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
@@ -214,7 +215,6 @@ def listing(*, session: Session, person_id: int, personal_id: str, limit: int | 
 
 
 def _answer(r: HIVisit) -> dict[str, Any]:
-    filed = r.filed_at if r.filed_at.tzinfo else r.filed_at.replace(tzinfo=UTC)  # SQLite
     return {"facility_code": r.facility_code, "link_code": r.link_code,
             "card_number": r.card_number,
             "admitted_at": r.admitted_at.isoformat(timespec="minutes"),
@@ -222,4 +222,4 @@ def _answer(r: HIVisit) -> dict[str, Any]:
             "diagnosis": r.diagnosis, "visit_type": r.visit_type,
             "visit_type_name": VISIT_TYPES.get(r.visit_type, r.visit_type),
             "total_cost": r.total_cost, "hi_paid": r.hi_paid, "patient_paid": r.patient_paid,
-            "filed_at": filed.isoformat()}
+            "filed_at": as_utc(r.filed_at).isoformat()}

@@ -113,6 +113,18 @@ def test_visits_are_read_a_page_at_a_time_with_their_total(engine: Engine) -> No
                                                                            "LK0000"])
 
 
+def test_filed_at_is_answered_in_utc_whatever_the_databases_time_zone(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no time zone: its times are read as UTC")
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    with unit_of_work(engine) as s:
+        s.execute(text("SET TIME ZONE 'Asia/Ho_Chi_Minh'"))
+        person_id = registry.person_id_of(session=s, personal_id=a)
+        [v] = listing(session=s, person_id=person_id, personal_id=a)["visits"]
+    assert v["filed_at"].endswith("+00:00"), v["filed_at"]
+
+
 def test_the_same_file_again_changes_nothing_and_says_so(engine: Engine) -> None:
     a, b = insured(engine)
     file(engine, [visit(a, 0)])
