@@ -127,8 +127,11 @@ def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],
     while fresh:
         try:
             with session.begin_nested():
-                session.execute(insert(HIVisit), [_row(v, persons[v.personal_id], actor)
-                                                  for v in fresh])
+                # In key order, whatever the file's: two filings sharing records then wait
+                # for each other in turn, never each for the other (a deadlock).
+                session.execute(insert(HIVisit), [
+                    _row(v, persons[v.personal_id], actor)
+                    for v in sorted(fresh, key=lambda v: v.link_code)])
             break
         except IntegrityError:
             # Some of these records filed at the same moment by another request, which
