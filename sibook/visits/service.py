@@ -12,7 +12,7 @@ rewritten: the assessment's corrections of a claim are the HI fund's, not the pe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -25,6 +25,10 @@ from sibook.registry import service as registry
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
 from sibook.visits.store import HIVisit
 from sibook.visits.xml130 import read_claim_file
+
+# A claim's times (NGAY_VAO, NGAY_RA) are Vietnam's local time whatever the server's zone: a
+# discharge is "in the future" by Vietnam's clock (UTC+7, no daylight saving time).
+VIETNAM = timezone(timedelta(hours=7))
 
 
 class ClaimsRefused(ValidationError):
@@ -59,7 +63,7 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
     if facility is not None and parsed.facility_code != facility:
         raise OtherFacility(f"the file is facility {parsed.facility_code}'s; this credential "
                             f"files for facility {facility} only")
-    at = now or datetime.now()
+    at = now or datetime.now(VIETNAM).replace(tzinfo=None)
     visits, problems = _read(parsed.records, parsed.facility_code, at)
     persons = registry.person_ids_in_realm(
         session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)

@@ -5,7 +5,9 @@ read back newest first; persons of another realm unknown to it."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -123,6 +125,33 @@ def test_filed_at_is_answered_in_utc_whatever_the_databases_time_zone(engine: En
         person_id = registry.person_id_of(session=s, personal_id=a)
         [v] = listing(session=s, person_id=person_id, personal_id=a)["visits"]
     assert v["filed_at"].endswith("+00:00"), v["filed_at"]
+
+
+@pytest.fixture
+def west_of_vietnam(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's local time 19 hours behind Vietnam's (UTC-12)."""
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_visit_that_just_ended_in_vietnam_is_not_in_the_future_on_any_server(
+        engine: Engine, west_of_vietnam: None) -> None:
+    a, _ = insured(engine)
+    ended = datetime.now(timezone(timedelta(hours=7))) - timedelta(minutes=30)
+    cards = metadata.tables["hi_cards"]
+    with unit_of_work(engine) as s:
+        s.execute(insert(cards).values(
+            person_id=registry.person_id_of(session=s, personal_id=a), seq=2,
+            card_number=card(9), group_code="DN", benefit_level=4, province_code="01",
+            initial_kcb_place="01001", valid_from=ended.date() - timedelta(days=1),
+            valid_to=ended.date() + timedelta(days=1)))
+        answer, _ = file_claims(session=s, data=claim_file([visit(
+            a, 9, NGAY_VAO=f"{ended - timedelta(hours=1):%Y%m%d%H%M}",
+            NGAY_RA=f"{ended:%Y%m%d%H%M}")]), realm="civil", actor="bv")
+    assert answer["recorded"] == 1
 
 
 def test_the_same_file_again_changes_nothing_and_says_so(engine: Engine) -> None:
