@@ -12,6 +12,7 @@ from sibook.access.policy import Action
 from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt
 from sibook.cli.output import JsonFlag, console, emit, err_console, refuse, show_table
+from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, ValidationError
 from sibook.registry import service as registry
@@ -31,10 +32,11 @@ def import_claims(
 ) -> None:
     """Record a facility's claim file, all or nothing. Records filed before with the same
     content change nothing; with other content the file is refused."""
+    data = _read(file, as_json)
     try:
         with unit_of_work(ready_engine()) as session:
-            answer, person_ids = file_claims(session=session, data=file.read_bytes(),
-                                             realm=realm, actor=operator_id())
+            answer, person_ids = file_claims(session=session, data=data, realm=realm,
+                                             actor=operator_id())
             logged(session, Action.VISIT_FILE, "visits import", person_ids)
     except (ClaimsRefused, VisitConflict) as exc:
         with unit_of_work(ready_engine()) as session:  # its checks read the persons it named
@@ -44,6 +46,19 @@ def import_claims(
     except ValidationError as exc:
         _report(exc.problems, as_json)
     emit({"accepted": True, **answer}, as_json, _show_import)
+
+
+def _read(file: Path, as_json: bool) -> bytes:
+    """The file's bytes, refused past the size the API takes (SIBOOK_MAX_UPLOAD_BYTES): read
+    whole, a file of any size (or a device that never ends) would take all the memory."""
+    limit = get_settings().max_upload_bytes
+    with file.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        _report([Problem(field="file", reason=(
+            f"larger than {limit:,} bytes (SIBOOK_MAX_UPLOAD_BYTES, as the API takes): send "
+            "the month's claims in several files"))], as_json)
+    return data
 
 
 def _report(problems: list[Problem], as_json: bool) -> NoReturn:

@@ -62,6 +62,7 @@ SUPPORT_GROUPS = [
     ("", "Không nhận hỗ trợ (đã hưởng đủ 10 năm) / No support (10 years already received)"),
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
+VISITS_A_PAGE = 50
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
                 "support_group": "Đối tượng được hỗ trợ / State support",
                 "from_month": "Tháng bắt đầu / First month", "": ""}
@@ -209,13 +210,18 @@ def my_access_log(request: Request, g: LogGuard) -> Response:
 
 
 @router.get("/visits")
-def my_visits(request: Request, g: VisitGuard) -> Response:
-    """The citizen's HI visits (the API's ``GET /api/v1/me/visits``): its own page, so the
-    book page stays one logged read, and this one is logged as the visits' read."""
+def my_visits(request: Request, g: VisitGuard, page: str = "1") -> Response:
+    """The citizen's HI visits (the API's ``GET /api/v1/me/visits``), VISITS_A_PAGE a page
+    (``?page=2``: the older ones; a page number that is not one shows the first): its own page,
+    so the book page stays one logged read, and this one is logged as the visits' read."""
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
-        return templates.TemplateResponse(request, "visits.html", {"visits": []})
-    visits = visits_api.my_visits(g)["visits"]
-    return templates.TemplateResponse(request, "visits.html", {"visits": visits})
+        return templates.TemplateResponse(request, "visits.html", {"visits": [], "total": 0})
+    number = int(page) if page.isascii() and page.isdecimal() and len(page) <= 6 else 1
+    number = max(number, 1)
+    listed = visits_api.my_visits(g, limit=VISITS_A_PAGE, offset=(number - 1) * VISITS_A_PAGE)
+    pages = max(1, -(-listed["total"] // VISITS_A_PAGE))
+    return templates.TemplateResponse(request, "visits.html", {
+        "visits": listed["visits"], "total": listed["total"], "page": number, "pages": pages})
 
 
 @router.post("/sign-out")

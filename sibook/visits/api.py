@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,7 +66,15 @@ class VisitOut(_Strict):
 
 class VisitList(_Strict):
     personal_id: str
+    total: int = Field(description="How many visits the person has; ``visits`` holds ``limit`` "
+                                   "of them after the first ``offset``")
     visits: list[VisitOut] = Field(description="The latest admission first")
+
+
+# A person's visits grow for life (a chronic patient's monthly visits; a facility may file
+# thousands in one name): read a page at a time.
+Limit = Annotated[int, Query(ge=1, le=1000, description="Visits in the answer")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Latest visits to skip")]
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=ClaimsFiled,
@@ -99,14 +107,17 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
 
 
 @router.get("/me/visits", response_model=VisitList)
-def my_visits(g: Reader) -> dict[str, Any]:
+def my_visits(g: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """The signed-in citizen's HI visits (KCB history), the latest first: a visit they never
     made is how fraud in their name shows (FACTS §7.2 item 4)."""
     personal_id = g.own_personal_id()
-    return listing(session=g.session, person_id=g.person(personal_id), personal_id=personal_id)
+    return listing(session=g.session, person_id=g.person(personal_id), personal_id=personal_id,
+                   limit=limit, offset=offset)
 
 
 @router.get("/persons/{personal_id}/visits", response_model=VisitList)
-def person_visits(personal_id: PersonalIdPath, g: Reader) -> dict[str, Any]:
+def person_visits(personal_id: PersonalIdPath, g: Reader, limit: Limit = 100,
+                  offset: Offset = 0) -> dict[str, Any]:
     """A person's HI visits, the latest first (an officer in scope, or the person)."""
-    return listing(session=g.session, person_id=g.person(personal_id), personal_id=personal_id)
+    return listing(session=g.session, person_id=g.person(personal_id), personal_id=personal_id,
+                   limit=limit, offset=offset)

@@ -45,6 +45,7 @@ MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
 LINK_MAX = 100  # MA_LK: "Chuỗi" of at most 100 characters
 CARDS_MAX = 160  # MA_THE_BHYT: several cards of one stay are joined by ";"
 MAX_VND = 10**13  # far above any hospital bill, below what a BIGINT holds
+ECHO = 40  # characters of a refused value a refusal quotes
 Bad = Callable[[str, str], None]  # records a problem: field, reason
 REQUIRED = ("MA_LK", "MA_CSKCB", "SO_CCCD", "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA",
             "MA_BENH_CHINH", "MA_LOAI_KCB", "T_TONGCHI_BV", "T_BHTT", "T_BNCCT")
@@ -90,10 +91,10 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
         bad("MA_LK", problem)
     own = fields["MA_CSKCB"].strip()
     if own != facility:
-        bad("MA_CSKCB", f"{own!r} is not the facility the file is from ({facility})")
+        bad("MA_CSKCB", f"{clipped(own)!r} is not the facility the file is from ({facility})")
     pid = fields["SO_CCCD"].strip()
     if personal_id_problems(pid):
-        bad("SO_CCCD", f"{pid!r} is not a personal ID (12 digits)")
+        bad("SO_CCCD", f"{clipped(pid)!r} is not a personal ID (12 digits)")
     cards = tuple(c.strip().upper() for c in fields["MA_THE_BHYT"].split(";") if c.strip())
     if len(fields["MA_THE_BHYT"]) > CARDS_MAX or not cards or not all(
             has_hi_card_shape(c) for c in cards):
@@ -109,11 +110,11 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
                        "discharge")
     diagnosis = fields["MA_BENH_CHINH"].strip().upper()
     if not ICD10.fullmatch(diagnosis):
-        bad("MA_BENH_CHINH", f"{diagnosis!r} is not an ICD-10 code (a letter, two digits, "
+        bad("MA_BENH_CHINH", f"{clipped(diagnosis)!r} is not an ICD-10 code (a letter, two digits, "
                              "an optional '.' and subcategory: J03, J03.9)")
     kind = fields["MA_LOAI_KCB"].strip()
     if kind not in VISIT_TYPES:
-        bad("MA_LOAI_KCB", f"{kind!r} is not a visit type of Decision 130/QĐ-BYT "
+        bad("MA_LOAI_KCB", f"{clipped(kind)!r} is not a visit type of Decision 130/QĐ-BYT "
                            f"({', '.join(VISIT_TYPES)})")
     total, hi, patient = (_money(fields[f], f, bad) for f in ("T_TONGCHI_BV", "T_BHTT",
                                                                "T_BNCCT"))
@@ -127,6 +128,12 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
                  patient), out
 
 
+def clipped(value: str) -> str:
+    """``value`` as a refusal quotes it: cut to ECHO characters, so that a field of megabytes
+    is not sent back whole (nor thousands of them, one a record, in one answer)."""
+    return value if len(value) <= ECHO else value[:ECHO] + "…"
+
+
 def _stamp(text: str, field: str, bad: Bad) -> datetime | None:
     value = text.strip()
     try:
@@ -134,7 +141,7 @@ def _stamp(text: str, field: str, bad: Bad) -> datetime | None:
             raise ValueError(value)
         return datetime.strptime(value, "%Y%m%d%H%M")
     except ValueError:
-        bad(field, f"{value!r} is not a time as yyyymmddHHMM, years 1900 to 2099 (e.g. "
+        bad(field, f"{clipped(value)!r} is not a time as yyyymmddHHMM, years 1900 to 2099 (e.g. "
                    "202603010842)")
         return None
 
@@ -144,14 +151,18 @@ def _money(text: str, field: str, bad: Bad) -> int | None:
     value = text.strip()
     m = MONEY.fullmatch(value)
     if m is None:
-        bad(field, f"{value!r} is not an amount in VND")
+        bad(field, f"{clipped(value)!r} is not an amount in VND")
         return None
     if m.group(3) and m.group(3).strip("0"):
-        bad(field, f"{value} is not whole VND: a fraction of a dong is not paid")
+        bad(field, f"{clipped(value)} is not whole VND: a fraction of a dong is not paid")
         return None
-    amount = int(m.group(2))
+    digits = m.group(2).lstrip("0") or "0"
+    if len(digits) > len(str(MAX_VND)):  # int() of thousands of digits raises: never tried
+        bad(field, f"{len(digits):,} digits is more than any visit costs ({MAX_VND:,})")
+        return None
+    amount = int(digits)
     if m.group(1) and amount:
-        bad(field, f"{value} is negative")
+        bad(field, f"{clipped(value)} is negative")
         return None
     if amount > MAX_VND:
         bad(field, f"{amount:,} is more than any visit costs ({MAX_VND:,})")

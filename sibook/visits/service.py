@@ -12,18 +12,23 @@ rewritten: the assessment's corrections of a claim are the HI fund's, not the pe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.registry import service as registry
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
 from sibook.visits.store import HIVisit
 from sibook.visits.xml130 import read_claim_file
+
+# A claim's times (NGAY_VAO, NGAY_RA) are Vietnam's local time whatever the server's zone: a
+# discharge is "in the future" by Vietnam's clock (UTC+7, no daylight saving time).
+VIETNAM = timezone(timedelta(hours=7))
 
 
 class ClaimsRefused(ValidationError):
@@ -58,7 +63,7 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
     if facility is not None and parsed.facility_code != facility:
         raise OtherFacility(f"the file is facility {parsed.facility_code}'s; this credential "
                             f"files for facility {facility} only")
-    at = now or datetime.now()
+    at = now or datetime.now(VIETNAM).replace(tzinfo=None)
     visits, problems = _read(parsed.records, parsed.facility_code, at)
     persons = registry.person_ids_in_realm(
         session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)
@@ -67,18 +72,7 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
         named = [f.get("SO_CCCD", "").strip() for _, f in parsed.records]
         raise ClaimsRefused(sorted(problems, key=lambda p: p.row or 0),
                             registry.person_ids_of(session=session, personal_ids=named))
-    fresh, unchanged = _new_records(session, parsed.facility_code, visits, persons)
-    try:
-        with session.begin_nested():
-            if fresh:
-                session.execute(insert(HIVisit), [_row(v, persons[v.personal_id], actor)
-                                                  for v in fresh])
-    except IntegrityError:
-        # The same records filed at the same moment by another request, which PostgreSQL made
-        # this one wait for: compared with what it recorded, as a retry after it would be.
-        fresh, unchanged = _new_records(session, parsed.facility_code, visits, persons)
-        if fresh:
-            raise
+    fresh, unchanged = _recorded(session, parsed.facility_code, visits, persons, actor)
     answer = {"facility_code": parsed.facility_code, "records": len(visits),
               "recorded": len(fresh), "unchanged": unchanged, "replayed": not fresh}
     return answer, sorted(set(persons.values()))
@@ -130,6 +124,31 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
     return out
 
 
+def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],
+              persons: dict[str, int], actor: str) -> tuple[list[Visit], int]:
+    """Insert the visits not recorded yet; the ones inserted and how many were unchanged."""
+    fresh, unchanged = _new_records(session, facility, visits, persons)
+    while fresh:
+        try:
+            with session.begin_nested():
+                # In key order, whatever the file's: two filings sharing records then wait
+                # for each other in turn, never each for the other (a deadlock).
+                session.execute(insert(HIVisit), [
+                    _row(v, persons[v.personal_id], actor)
+                    for v in sorted(fresh, key=lambda v: v.link_code)])
+            break
+        except IntegrityError:
+            # Some of these records filed at the same moment by another request, which
+            # PostgreSQL made this one wait for (the same file, or one that shares records
+            # with it): compared with what it recorded, as a retry after it would be, and the
+            # rest inserted again. Nothing recorded meanwhile: another constraint, raised.
+            before = len(fresh)
+            fresh, unchanged = _new_records(session, facility, visits, persons)
+            if len(fresh) == before:
+                raise
+    return fresh, unchanged
+
+
 def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]],
                  persons: dict[str, int]) -> tuple[list[Visit], int]:
     """The visits not recorded yet and how many are recorded with the same content; refused
@@ -148,7 +167,15 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
         if was is None:
             fresh.append(v)
             continue
-        before = visit_of(was, _personal_id(session, was.person_id, v, persons))
+        if was.person_id != persons[v.personal_id]:
+            # Another person's visit: who they are is not the file's to learn (a person of
+            # another realm is unknown to it; one of its own it holds already).
+            holders.add(was.person_id)
+            conflicts.append(Problem(row=row, field="SO_CCCD", reason=(
+                f"MA_LK {v.link_code!r} of facility {facility} was recorded for another "
+                f"person, not {v.personal_id}: a recorded visit is not rewritten")))
+            continue
+        before = visit_of(was, v.personal_id)
         changed = differences(before, v)
         if changed:
             holders.add(was.person_id)
@@ -168,13 +195,6 @@ _ATTR = {"SO_CCCD": "personal_id", "MA_THE_BHYT": "card_text", "NGAY_VAO": "admi
          "T_BNCCT": "patient_paid"}
 
 
-def _personal_id(session: Session, person_id: int, v: Visit, persons: dict[str, int]) -> str:
-    """The personal ID of a recorded visit's person: the filed one when it is theirs."""
-    if persons.get(v.personal_id) == person_id:
-        return v.personal_id
-    return registry.person_facts(session=session, person_id=person_id).personal_id
-
-
 def visit_of(row: HIVisit, personal_id: str) -> Visit:
     return Visit(row.facility_code, row.link_code, personal_id,
                  tuple(row.card_number.split(";")), row.admitted_at, row.discharged_at,
@@ -189,16 +209,19 @@ def _row(v: Visit, person_id: int, actor: str) -> dict[str, Any]:
             "patient_paid": v.patient_paid, "filed_by": actor[:64]}
 
 
-def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
-    """The person's visits, the latest admission first (VssID's KCB history)."""
-    rows = session.scalars(select(HIVisit).where(HIVisit.person_id == person_id)
+def listing(*, session: Session, person_id: int, personal_id: str, limit: int | None = None,
+            offset: int = 0) -> dict[str, Any]:
+    """The person's visits, the latest admission first (VssID's KCB history): ``limit`` of
+    them (None: all) after the first ``offset``, and how many there are (``total``)."""
+    theirs = HIVisit.person_id == person_id
+    rows = session.scalars(select(HIVisit).where(theirs)
                            .order_by(HIVisit.admitted_at.desc(), HIVisit.facility_code,
-                                     HIVisit.link_code)).all()
-    return {"personal_id": personal_id, "visits": [_answer(r) for r in rows]}
+                                     HIVisit.link_code).offset(offset).limit(limit)).all()
+    total = session.scalar(select(func.count()).select_from(HIVisit).where(theirs)) or 0
+    return {"personal_id": personal_id, "total": total, "visits": [_answer(r) for r in rows]}
 
 
 def _answer(r: HIVisit) -> dict[str, Any]:
-    filed = r.filed_at if r.filed_at.tzinfo else r.filed_at.replace(tzinfo=UTC)  # SQLite
     return {"facility_code": r.facility_code, "link_code": r.link_code,
             "card_number": r.card_number,
             "admitted_at": r.admitted_at.isoformat(timespec="minutes"),
@@ -206,4 +229,4 @@ def _answer(r: HIVisit) -> dict[str, Any]:
             "diagnosis": r.diagnosis, "visit_type": r.visit_type,
             "visit_type_name": VISIT_TYPES.get(r.visit_type, r.visit_type),
             "total_cost": r.total_cost, "hi_paid": r.hi_paid, "patient_paid": r.patient_paid,
-            "filed_at": filed.isoformat()}
+            "filed_at": as_utc(r.filed_at).isoformat()}

@@ -40,10 +40,18 @@ from typing import NoReturn
 from xml.parsers import expat
 
 from sibook.core.errors import Problem, ValidationError
-from sibook.visits.domain import FACILITY
+from sibook.visits.domain import FACILITY, REQUIRED, clipped
 
 MAX_RECORDS = 20_000  # a month of a large hospital's claims is sent in several files
 SUMMARY = "XML1"
+# What a file may hold before it is refused unread, so that a body the API takes (up to
+# SIBOOK_MAX_UPLOAD_BYTES) cannot become gigabytes of elements and minutes of parsing: an
+# envelope is GIAMDINHHS / THONGTINHOSO / DANHSACHHOSO / HOSO / FILEHOSO / NOIDUNGFILE (a
+# FILEHOSO and its two elements for each of a HOSO's tables, XML0 to XML15), and CHUKYDONVI's
+# XML signature nests a few levels more; a TONG_HOP is some 70 fields one level deep.
+MAX_DEPTH = 32
+ENVELOPE_ELEMENTS = 64 * MAX_RECORDS
+SUMMARY_ELEMENTS = 256
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,10 @@ def _no_dtd(*_: object) -> NoReturn:
                    "expanded")
 
 
-def parse_xml(data: bytes) -> ET.Element:
-    """The element tree of ``data``, without DTDs or entities; ValueError saying why not."""
+def parse_xml(data: bytes, max_elements: int) -> ET.Element:
+    """The element tree of ``data``, without DTDs, entities or attributes (none is read);
+    ValueError saying why not, as soon as it holds more than ``max_elements`` elements or
+    nests them deeper than MAX_DEPTH."""
     builder = ET.TreeBuilder()
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -72,13 +82,32 @@ def parse_xml(data: bytes) -> ET.Element:
     parser.EntityDeclHandler = _no_dtd
     parser.UnparsedEntityDeclHandler = _no_dtd
     parser.ExternalEntityRefHandler = _no_dtd
-    parser.StartElementHandler = builder.start
-    parser.EndElementHandler = builder.end
+    depth = elements = 0
+
+    def start(tag: str, _attributes: object) -> None:
+        nonlocal depth, elements
+        depth, elements = depth + 1, elements + 1
+        if depth > MAX_DEPTH:
+            raise _Refused(f"elements are nested more than {MAX_DEPTH} deep")
+        if elements > max_elements:
+            raise _Refused(f"more than {max_elements:,} elements")
+        builder.start(tag, {})
+
+    def end(tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+        builder.end(tag)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     parser.CharacterDataHandler = builder.data
     try:
         parser.Parse(data, True)
     except _Refused as exc:
         raise ValueError(str(exc)) from None
+    except LookupError as exc:  # an encoding Python has no codec for, in the declaration
+        raise ValueError(f"the XML declaration names an encoding that cannot be read ({exc}); "
+                         "Decision 130 files are UTF-8") from None
     except expat.ExpatError as exc:
         raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)} at line "
                          f"{exc.lineno}, column {exc.offset}") from None
@@ -89,17 +118,18 @@ def read_claim_file(data: bytes) -> ClaimFile:
     """The envelope's facility and records; ValidationError naming every record (``row``:
     its HOSO's place in DANHSACHHOSO) and field that cannot be read."""
     try:
-        root = parse_xml(data)
+        root = parse_xml(data, ENVELOPE_ELEMENTS)
     except ValueError as exc:
         raise ValidationError(field="file", reason=str(exc)) from None
     if root.tag != "GIAMDINHHS":
         raise ValidationError(field="file", reason=(
-            f"the root element is <{root.tag}>, not <GIAMDINHHS> (Decision 130/QĐ-BYT)"))
+            f"the root element is <{clipped(root.tag)}>, not <GIAMDINHHS> (Decision 130/QĐ-BYT)"))
     facility = (root.findtext("THONGTINDONVI/MACSKCB") or "").strip()
     problems: list[Problem] = []
     if not FACILITY.fullmatch(facility):
         problems.append(Problem(field="MACSKCB", reason=(
-            f"THONGTINDONVI/MACSKCB must be the facility's 5-digit code; got {facility!r}")))
+            "THONGTINDONVI/MACSKCB must be the facility's 5-digit code; got "
+            f"{clipped(facility)!r}")))
     records = root.findall("THONGTINHOSO/DANHSACHHOSO/HOSO")
     stated = (root.findtext("THONGTINHOSO/SOLUONGHOSO") or "").strip()
     if not records:
@@ -109,7 +139,8 @@ def read_claim_file(data: bytes) -> ClaimFile:
             f"{len(records):,} records; at most {MAX_RECORDS:,} a file")))
     elif stated and stated != str(len(records)):
         problems.append(Problem(field="SOLUONGHOSO", reason=(
-            f"says {stated} records but the file holds {len(records)}: cut short or altered")))
+            f"says {clipped(stated)} records but the file holds {len(records)}: cut short or "
+            "altered")))
     if problems:
         raise ValidationError(problems)
     out: list[tuple[int, dict[str, str]]] = []
@@ -146,17 +177,22 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
                            "this is not base64")
         return None
     try:
-        tree = parse_xml(raw)
+        tree = parse_xml(raw, SUMMARY_ELEMENTS)
     except ValueError as exc:
         bad("NOIDUNGFILE", f"the decoded XML1 content: {exc}")
         return None
     if tree.tag != "TONG_HOP":
-        bad("NOIDUNGFILE", f"the XML1 content is <{tree.tag}>, not <TONG_HOP>")
+        bad("NOIDUNGFILE", f"the XML1 content is <{clipped(tree.tag)}>, not <TONG_HOP>")
         return None
     fields: dict[str, str] = {}
-    for child in tree:
+    for child in tree:  # only the fields the book keeps are held, of thousands of records
+        if child.tag not in REQUIRED:
+            continue
         if child.tag in fields:
             bad(child.tag, "appears twice in TONG_HOP")
+            return None
+        if len(child):
+            bad(child.tag, "holds XML elements; its value is text")
             return None
         fields[child.tag] = child.text or ""
     return fields

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,14 +27,25 @@ SITE = {"Origin": "http://testserver"}
 @pytest.fixture
 def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    app, engine, _ = populated_app(tmp_path / "portal-pages.db")
+    app, engine, ids = populated_app(tmp_path / "portal-pages.db")
     with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_visits"]), [_visit(ids[OWN], n) for n in range(51)])
         s.execute(insert(metadata.tables["population_citizens"]).values(
             personal_id=NEWCOMER, full_name="Đỗ Thị Mai", birth_date=date(1990, 6, 15),
             sex="female"))
     yield TestClient(app, raise_server_exceptions=False)
     engine.dispose()
     get_access_settings.cache_clear()
+
+
+def _visit(person_id: int, n: int) -> dict[str, object]:
+    """Visit ``n`` of OWN: one a day from 1 January 2026, the 51st (n = 50) the latest."""
+    admitted = datetime(2026, 1, 1, 8, 0) + timedelta(days=n)
+    return {"person_id": person_id, "facility_code": "01001", "link_code": f"LK{n:03d}",
+            "card_number": "DN4010000000001", "admitted_at": admitted,
+            "discharged_at": admitted + timedelta(hours=1), "diagnosis": "J03",
+            "visit_type": "01", "total_cost": 100_000, "hi_paid": 80_000,
+            "patient_paid": 20_000, "filed_by": "bv-01001"}
 
 
 def signed_in(c: TestClient, personal_id: str) -> TestClient:
@@ -79,6 +90,18 @@ def test_a_citizen_without_a_book_sees_no_visit(client: TestClient) -> None:
     page = signed_in(client, NEWCOMER).get("/portal/visits")
     assert page.status_code == 200
     assert "No HI visit on record" in page.text
+
+
+def test_many_visits_are_shown_a_page_at_a_time_latest_first(client: TestClient) -> None:
+    first = signed_in(client, OWN).get("/portal/visits")
+    assert first.status_code == 200
+    assert first.text.count('<td class="month">') == 2 * 50
+    assert "51 lượt / visits" in first.text and "20/02/2026 08:00" in first.text
+    assert 'href="/portal/visits?page=2"' in first.text
+    second = client.get("/portal/visits?page=2")
+    assert second.text.count('<td class="month">') == 2
+    assert "01/01/2026 08:00" in second.text and 'href="/portal/visits?page=1"' in second.text
+    assert client.get("/portal/visits?page=x%00").text == first.text
 
 
 @pytest.mark.parametrize("url", ["/portal/", "/portal/book", "/portal/access-log",

@@ -103,6 +103,21 @@ def test_a_hospital_files_and_the_citizen_and_an_officer_read_the_visit(api: Api
     assert ("hn-clerk", "visit.read", "allowed") in log and (OWN, "visit.read", "allowed") in log
 
 
+def test_a_persons_visits_are_read_a_page_at_a_time(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN), visit(OWN, "LK-2", NGAY_VAO="202603050800",
+                                                     NGAY_RA="202603050900")]))
+    page = api.mine(SELF).json()
+    assert (page["total"], [v["link_code"] for v in page["visits"]]) == (2, ["LK-2", "LK-1"])
+    r = api.client.get(f"{OF_PERSON.format(personal_id=OWN)}?limit=1&offset=1",
+                       headers=bearer(CLERK))
+    assert_conforms(api.spec, "GET", OF_PERSON, r)
+    assert (r.json()["total"], [v["link_code"] for v in r.json()["visits"]]) == (2, ["LK-1"])
+    for query in ("limit=0", "limit=1001", "offset=-1"):
+        r = api.client.get(f"{MINE}?{query}", headers=bearer(SELF))
+        assert r.status_code == 422, query
+        assert_conforms(api.spec, "GET", MINE, r)
+
+
 def test_the_same_file_again_is_replayed_and_changed_content_is_a_409(api: Api) -> None:
     api.file(BACH_MAI, claim_file([visit(OWN)]))
     again = api.file(BACH_MAI, claim_file([visit(OWN)]))

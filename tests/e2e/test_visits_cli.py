@@ -100,3 +100,15 @@ def test_changed_content_under_a_recorded_link_code_exits_1(cli: Cli) -> None:
 def test_an_unknown_person_to_list_exits_1_and_a_missing_file_2(cli: Cli) -> None:
     assert cli.run("visits", "list", "001099000001")[0] == 1
     assert cli.run("visits", "import", str(cli.folder / "none.xml"))[0] == 2
+
+
+def test_a_file_larger_than_the_api_takes_is_refused_unread(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = cli.claims("march.xml")
+    monkeypatch.setenv("SIBOOK_MAX_UPLOAD_BYTES", "1000")
+    get_settings.cache_clear()
+    code, refused = cli.run("visits", "import", path)
+    assert (code, refused["accepted"]) == (1, False)
+    [error] = refused["errors"]
+    assert error["field"] == "file" and "larger than 1,000 bytes" in error["reason"]
+    assert cli.run("visits", "list", cli.worker)[1]["visits"] == []

@@ -5,7 +5,9 @@ read back newest first; persons of another realm unknown to it."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -102,6 +104,56 @@ def test_a_file_is_recorded_and_read_back_latest_first(engine: Engine) -> None:
     assert [v["link_code"] for v in visits_of(engine, b)] == ["LK0001"]
 
 
+def test_visits_are_read_a_page_at_a_time_with_their_total(engine: Engine) -> None:
+    a, _ = insured(engine)
+    file(engine, [visit(a, n, MA_THE_BHYT=card(0), NGAY_VAO=f"2026030{n + 1}0800",
+                        NGAY_RA=f"2026030{n + 1}0900") for n in range(3)])
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=a)
+        page = listing(session=s, person_id=person_id, personal_id=a, limit=2, offset=1)
+    assert (page["total"], [v["link_code"] for v in page["visits"]]) == (3, ["LK0001",
+                                                                           "LK0000"])
+
+
+def test_filed_at_is_answered_in_utc_whatever_the_databases_time_zone(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no time zone: its times are read as UTC")
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    with unit_of_work(engine) as s:
+        s.execute(text("SET TIME ZONE 'Asia/Ho_Chi_Minh'"))
+        person_id = registry.person_id_of(session=s, personal_id=a)
+        [v] = listing(session=s, person_id=person_id, personal_id=a)["visits"]
+    assert v["filed_at"].endswith("+00:00"), v["filed_at"]
+
+
+@pytest.fixture
+def west_of_vietnam(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's local time 19 hours behind Vietnam's (UTC-12)."""
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_visit_that_just_ended_in_vietnam_is_not_in_the_future_on_any_server(
+        engine: Engine, west_of_vietnam: None) -> None:
+    a, _ = insured(engine)
+    ended = datetime.now(timezone(timedelta(hours=7))) - timedelta(minutes=30)
+    cards = metadata.tables["hi_cards"]
+    with unit_of_work(engine) as s:
+        s.execute(insert(cards).values(
+            person_id=registry.person_id_of(session=s, personal_id=a), seq=2,
+            card_number=card(9), group_code="DN", benefit_level=4, province_code="01",
+            initial_kcb_place="01001", valid_from=ended.date() - timedelta(days=1),
+            valid_to=ended.date() + timedelta(days=1)))
+        answer, _ = file_claims(session=s, data=claim_file([visit(
+            a, 9, NGAY_VAO=f"{ended - timedelta(hours=1):%Y%m%d%H%M}",
+            NGAY_RA=f"{ended:%Y%m%d%H%M}")]), realm="civil", actor="bv")
+    assert answer["recorded"] == 1
+
+
 def test_the_same_file_again_changes_nothing_and_says_so(engine: Engine) -> None:
     a, b = insured(engine)
     file(engine, [visit(a, 0)])
@@ -156,6 +208,18 @@ def test_a_defence_person_is_unknown_to_a_civil_file_and_known_to_their_realm(
     assert [v["link_code"] for v in visits_of(engine, SOLDIER, "defence")] == ["LK0002"]
 
 
+def test_a_link_code_recorded_for_a_defence_person_names_nobody_to_a_civil_file(
+        engine: Engine) -> None:
+    a, _ = insured(engine)
+    file(engine, [visit(SOLDIER, 2)], realm="defence")
+    with pytest.raises(VisitConflict) as caught:
+        file(engine, [visit(a, 0, MA_LK="LK0002")])
+    [problem] = caught.value.problems
+    assert (problem.row, problem.field) == (1, "SO_CCCD")
+    assert "recorded for another person" in problem.reason
+    assert SOLDIER not in str(caught.value) and "202603020830" not in problem.reason
+
+
 def test_a_credential_files_for_its_own_facility_only(engine: Engine) -> None:
     a, _ = insured(engine)
     with pytest.raises(OtherFacility):
@@ -208,3 +272,59 @@ def test_a_file_sent_twice_at_the_same_moment_is_recorded_once(
     racer.join(timeout=60)
     assert answers == [outcome]
     assert count(engine) == 1
+
+
+def test_a_file_overlapping_one_filed_at_the_same_moment_records_the_rest(
+        engine: Engine) -> None:
+    """A month's file sent again with new records, while the first is being recorded: the
+    second waits for the shared record (PostgreSQL: on its key), counts it unchanged and
+    records its own; never a duplicate-key crash, nothing lost."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    a, b = insured(engine)
+    answers: list[object] = []
+
+    def second() -> None:
+        try:
+            answers.append(file(engine, [visit(a, 0), visit(b, 1)]))
+        except Exception as exc:  # what the caller would get: a 500
+            answers.append(type(exc).__name__)
+
+    with unit_of_work(engine) as s:
+        file_claims(session=s, data=claim_file([visit(a, 0)]), realm="civil", actor="bv",
+                    now=NOW)
+        racer = threading.Thread(target=second)
+        racer.start()
+        until_one_waits(engine)
+    racer.join(timeout=60)
+    assert answers == [{"facility_code": "01001", "records": 2, "recorded": 1, "unchanged": 1,
+                        "replayed": False}]
+    assert count(engine) == 2
+
+
+def test_files_sharing_records_in_another_order_do_not_deadlock(engine: Engine) -> None:
+    """Records are inserted in one order, whatever their order in the file: two filings that
+    share records wait for each other in turn, never each for the other (PostgreSQL would
+    abort one of them as a deadlock)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    a, b = insured(engine)
+    answers: list[object] = []
+
+    def second() -> None:
+        try:
+            answers.append(file(engine, [visit(b, 1), visit(a, 0)])["unchanged"])
+        except Exception as exc:  # what the caller would get: a 500
+            answers.append(type(exc).__name__)
+
+    with unit_of_work(engine) as s:
+        file_claims(session=s, data=claim_file([visit(a, 0)]), realm="civil", actor="bv",
+                    now=NOW)
+        racer = threading.Thread(target=second)
+        racer.start()
+        until_one_waits(engine)
+        file_claims(session=s, data=claim_file([visit(b, 1)]), realm="civil", actor="bv",
+                    now=NOW)
+    racer.join(timeout=60)
+    assert answers == [2]
+    assert count(engine) == 2

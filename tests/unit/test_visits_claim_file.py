@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sibook.core.errors import ValidationError
+from sibook.visits import xml130
 from sibook.visits.domain import read_record
-from sibook.visits.xml130 import read_claim_file
-from tests.visit_files import FACILITY, claim_file, summary
+from sibook.visits.xml130 import MAX_DEPTH, SUMMARY_ELEMENTS, read_claim_file
+from tests.visit_files import FACILITY, claim_file, summary, tong_hop
 
 NOW = datetime(2026, 4, 1, 12, 0)
 PID, CARD = "001089012345", "DN4010123456789"
@@ -63,6 +64,27 @@ def test_a_time_not_yyyymmddhhmm_is_refused(stamp: str) -> None:
 def test_money_must_be_whole_non_negative_vnd(amount: str, why: str) -> None:
     [(field, reason)] = problems(T_BNCCT=amount)
     assert field == "T_BNCCT" and why in reason
+
+
+@pytest.mark.parametrize("amount", ["9" * 5000, "0" * 5000 + "1" + "0" * 20, "-" + "1" * 4400],
+                         ids=["5000 nines", "leading zeros", "negative"])
+def test_an_amount_of_thousands_of_digits_is_refused_by_field_not_a_crash(amount: str) -> None:
+    [(field, reason)] = problems(T_TONGCHI_BV=amount)
+    assert field == "T_TONGCHI_BV" and "more than any visit costs" in reason
+
+
+def test_a_refusal_quotes_a_huge_value_cut_short() -> None:
+    huge = "9" * 100 + "x" * 1_000_000
+    found = problems(MA_CSKCB=huge, SO_CCCD=huge, NGAY_VAO=huge, MA_BENH_CHINH="A" + huge,
+                     MA_LOAI_KCB=huge, T_TONGCHI_BV=huge, T_BHTT="1." + "5" * 1_000_000,
+                     T_BNCCT=huge)
+    assert {field for field, _ in found} >= {"MA_CSKCB", "SO_CCCD", "NGAY_VAO", "MA_BENH_CHINH",
+                                             "MA_LOAI_KCB", "T_TONGCHI_BV", "T_BHTT", "T_BNCCT"}
+    assert all(len(reason) < 300 for _, reason in found), [len(r) for _, r in found]
+    envelope = claim_file([record()], facility=huge).replace(
+        b"<SOLUONGHOSO>1<", f"<SOLUONGHOSO>{huge}<".encode())
+    assert all(len(reason) < 300 for _, _, reason in refusal(envelope))
+    assert all(len(reason) < 300 for _, _, reason in refusal(f"<R{huge}/>".encode()))
 
 
 def test_what_is_paid_cannot_exceed_the_total_cost() -> None:
@@ -141,6 +163,50 @@ def test_xml1_written_inline_instead_of_base64_is_refused_saying_so() -> None:
     [(row, field, reason)] = refusal(data[:start] + b"<TONG_HOP><MA_LK>1</MA_LK></TONG_HOP>"
                                      + data[end:])
     assert (row, field) == (1, "NOIDUNGFILE") and "base64" in reason
+
+
+def with_summary(inner: bytes, records: int = 1) -> bytes:
+    """A file of ``records`` records, each with ``inner`` as its XML1 content."""
+    data = claim_file([record(MA_LK=f"LK{n}") for n in range(records)])
+    for n in range(records):
+        encoded = base64.b64encode(tong_hop(record(MA_LK=f"LK{n}")))
+        data = data.replace(encoded, base64.b64encode(inner))
+    return data
+
+
+def test_an_encoding_python_cannot_read_is_refused_naming_file_or_record() -> None:
+    [(row, field, reason)] = refusal(b'<?xml version="1.0" encoding="x-unknown"?><GIAMDINHHS/>')
+    assert (row, field) == (None, "file") and "x-unknown" in reason
+    inner = b'<?xml version="1.0" encoding="x-unknown"?><TONG_HOP/>'
+    [(row, field, reason)] = refusal(with_summary(inner))
+    assert (row, field) == (1, "NOIDUNGFILE") and "x-unknown" in reason
+
+
+def test_deep_nesting_is_refused_where_it_passes_the_limit() -> None:
+    depth = 200_000
+    deep = b"<GIAMDINHHS>" + b"<a>" * depth + b"</a>" * depth + b"</GIAMDINHHS>"
+    [(row, field, reason)] = refusal(deep)
+    assert (row, field) == (None, "file") and f"more than {MAX_DEPTH} deep" in reason
+    [(row, field, reason)] = refusal(with_summary(b"<TONG_HOP>" + b"<a>" * 50 + b"</a>" * 50
+                                                  + b"</TONG_HOP>"))
+    assert (row, field) == (1, "NOIDUNGFILE") and "deep" in reason
+
+
+def test_a_file_of_too_many_elements_is_refused_before_it_is_all_built(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xml130, "ENVELOPE_ELEMENTS", 1000)
+    [(row, field, reason)] = refusal(b"<GIAMDINHHS>" + b"<a/>" * 1000 + b"</GIAMDINHHS>")
+    assert (row, field) == (None, "file") and "more than 1,000 elements" in reason
+    many = b"<TONG_HOP>" + b"<MA_BN/>" * SUMMARY_ELEMENTS + b"</TONG_HOP>"
+    [(row, field, reason)] = refusal(with_summary(many, 2))[:1]
+    assert (row, field) == (1, "NOIDUNGFILE") and "elements" in reason
+
+
+def test_a_field_holding_elements_is_refused_not_read_in_part() -> None:
+    inner = tong_hop(record()).replace(b"<MA_LK>LK0001</MA_LK>",
+                                       b"<MA_LK>LK<x/>0001</MA_LK>")
+    [(row, field, reason)] = refusal(with_summary(inner))
+    assert (row, field) == (1, "MA_LK") and "text" in reason
 
 
 @settings(max_examples=200, deadline=None)
