@@ -26,6 +26,7 @@ from sibook.cli.output import (
     emit,
     err_console,
     print_json,
+    reasons_of,
     refuse,
     show_fields,
     write_out,
@@ -81,7 +82,7 @@ def export(
             document = issuing.book_pdf(version, agency)
             text = issuing.issue_qr(version, signer) if qr is not None else None
     except SibookError as exc:
-        refuse(str(exc), as_json)
+        refuse(reasons_of(exc), as_json)
     write_out(pdf, document, as_json, "--pdf")
     if qr is not None and text is not None:
         write_out(qr, (text + "\n").encode("ascii"), as_json, "--qr")
@@ -241,7 +242,7 @@ def revoke(
                                            reason=reason)
     except SibookError as exc:
         _refused(person_id, "book revoke")
-        refuse(str(exc), as_json)
+        refuse(reasons_of(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
         f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
         f"{d['revoked']['reason']}", markup=False, highlight=False))
@@ -264,7 +265,7 @@ def reinstate(
                                       personal_id=personal_id, version=version)
     except SibookError as exc:
         _refused(person_id, "book reinstate")
-        refuse(str(exc), as_json)
+        refuse(reasons_of(exc), as_json)
     emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
          lambda d: console.print(f"version {version} of book {personal_id} stands again",
                                  markup=False, highlight=False))
@@ -300,7 +301,7 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
             chain = versions.history(session=session, person_id=person_id)
         revoked = issuing.known_revocations()
     except SibookError as exc:
-        refuse(str(exc), as_json)
+        refuse(reasons_of(exc), as_json)
     problems = versions.chain_problems(chain)
     data = {"personal_id": personal_id, "chain_intact": not problems, "problems": problems,
             "versions": [{**v.summary(), "revoked": revoked.is_revoked(personal_id, v.version)}
@@ -318,7 +319,7 @@ def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool =
     try:
         v, _ = _current(personal_id, realm, "book estimate")
     except SibookError as exc:
-        refuse(str(exc), as_json)
+        refuse(reasons_of(exc), as_json)
     data = estimate(v.payload, Period.of(date.today()))
     emit(data, as_json, lambda d: show_fields(f"Benefit estimate for {personal_id}, {d['as_of']}",
                                               {k: x for k, x in d.items() if k != "note"}))
@@ -349,7 +350,7 @@ def show(
                 raise NotFoundError(f"book {personal_id} has no version {version}")
             v = found
     except SibookError as exc:
-        refuse(str(exc), as_json)
+        refuse(reasons_of(exc), as_json)
     data = {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}
     emit(data, as_json, lambda d: show_fields(
@@ -382,7 +383,7 @@ def card(
         with _recording(personal_id, realm, "book card") as (version, _):
             shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
     except SibookError as exc:
-        refuse(str(exc), as_json)
+        refuse(reasons_of(exc), as_json)
     write_out(png, image, as_json, "--png")
     if qr is not None:
         write_out(qr, (shown["qr"] + "\n").encode("ascii"), as_json, "--qr")

@@ -331,7 +331,7 @@ def _show_below_minimum(d: dict[str, Any]) -> None:
 
 def _show_employer(d: dict[str, Any]) -> None:
     show_table(
-        f"Ledger of {d['employer']}",
+        f"Ledger of {d['employer']} as of {d['as_of']}",
         ("month", "due", "paid", "outstanding", "interest", "status"),
         ((m["month"], m["due"], m["paid"], m["outstanding"], m["interest"],
           m["status"] + (" EVASION" if m["evasion"] else "")

@@ -52,5 +52,10 @@ def _realm(value: str) -> str:
     return value
 
 
+def realm_flag(value: str | None) -> str | None:
+    """A ``--realm`` that may be left out (None): checked as every command's --realm is."""
+    return None if value is None else _realm(value)
+
+
 RealmOpt = typer.Option("civil", "--realm", callback=_realm,
                         help=f"Realm of the person: {', '.join(REALMS)}.")

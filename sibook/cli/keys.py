@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from sibook.cli.flags import realm_flag
 from sibook.cli.output import JsonFlag, console, emit, refuse, write_out
 from sibook.core.config import get_settings
 from sibook.core.errors import SibookError
@@ -80,7 +81,8 @@ def init(
 
 @keys_app.command("rotate")
 def rotate(
-    realm: Annotated[str, typer.Option("--realm", help=f"One of: {', '.join(REALMS)}.")],
+    realm: Annotated[str, typer.Option(
+        "--realm", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Make a new issuing certificate for REALM; older ones stay trusted for old books."""
@@ -95,7 +97,8 @@ def rotate(
 
 @keys_app.command("distrust")
 def distrust(
-    realm: Annotated[str, typer.Option("--realm", help=f"One of: {', '.join(REALMS)}.")],
+    realm: Annotated[str, typer.Option(
+        "--realm", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
     generation: Annotated[int, typer.Option(
         "--generation", min=1, help="The issuing generation whose key is compromised or lost "
         "(see `sibook keys list`); rotate first if it is the current one.")],
@@ -149,15 +152,14 @@ def export(
 @keys_app.command("refresh-revocations")
 def refresh_revocations(
     realm: Annotated[str | None, typer.Option(
-        "--realm", help=f"Only this realm's list ({', '.join(REALMS)}); default: all.")] = None,
+        "--realm", callback=realm_flag,
+        help=f"Only this realm's list ({', '.join(REALMS)}); default: all.")] = None,
     as_json: bool = JsonFlag,
 ) -> None:
     """Re-sign the revocation lists (entries unchanged) with a new next_update; run it from a
     cron well within SIBOOK_REVOCATION_LIST_HOURS so verifiers never hold a stale list."""
     from sibook.book import issuing  # the agency's signers refuse an expired certificate
 
-    if realm is not None and realm not in REALMS:
-        refuse(f"unknown realm {realm!r}; expected one of {', '.join(REALMS)}", as_json)
     try:
         agency = issuing.agency(initialise=False)
         trust = agency.trust_list()

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sibook.core.errors import Problem
+from sibook.core.errors import Problem, ValidationError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -71,6 +71,14 @@ def refuse(
         for p in problems:
             err_console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
     raise typer.Exit(1)
+
+
+def reasons_of(exc: Exception) -> list[Problem] | str:
+    """What ``refuse`` says of a service's refusal: a ValidationError's problems, each by its
+    field (an option's by its flag), as every command names them; any other error's words."""
+    if isinstance(exc, ValidationError) and exc.problems:
+        return list(exc.problems)
+    return str(exc)
 
 
 def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
