@@ -23,6 +23,7 @@ from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
 from sibook.api import ids, problems, rules
 from sibook.api.body_limit import BodyLimit
+from sibook.api.deps import answer_by_route
 from sibook.api.multipart_end import MultipartEnd
 from sibook.benefits import api as benefits_api
 from sibook.book import api as book_api
@@ -162,6 +163,8 @@ def _map_errors(app: FastAPI) -> None:
         return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={
             "errors": [{"field": "signing", "reason": "the agency cannot sign now; nothing was "
                         "signed, try again later"}]})
+
+    answer_by_route(app)  # the portal's pages and the token endpoint: their own answers
 
 
 def _json_safe(value: Any) -> Any:

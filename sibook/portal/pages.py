@@ -10,7 +10,6 @@ and one book version behind everything the page shows.
 from __future__ import annotations
 
 import base64
-import logging
 from contextlib import suppress
 from datetime import date
 from typing import Annotated
@@ -38,13 +37,9 @@ from sibook.registry import api as registry_api
 from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import VoluntaryIn
-from sibook.signing.keys import KeyUnusable
 from sibook.signing.qr import qr_png
 from sibook.visits import api as visits_api
 
-_log = logging.getLogger(__name__)
-CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
-               "sign books right now; please try again later.")
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
 BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
@@ -98,14 +93,9 @@ def my_book(request: Request, g: BookGuard) -> Response:
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         return _join_form(request, g, {}, {})
     v = _current_book(g)
-    try:
-        qr, card = _signed_images(v)
-    except KeyUnusable as exc:  # the server's key: its files are named in the log only
-        g.session.rollback()  # nothing was signed, so no version is recorded
-        _log.error("the agency cannot sign: %s", exc)
-        page = refused(request, 503, CANNOT_SIGN)
-        page.headers["Retry-After"] = "60"
-        return page
+    # A key that cannot sign (KeyUnusable) is the page route's 503, after the version this
+    # read recorded was rolled back: nothing was signed, so no version is recorded.
+    qr, card = _signed_images(v)
     g.session.commit()  # the version, now that what carries its number is signed
     return templates.TemplateResponse(request, "book.html", {
         "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card),
