@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException  # FastAPI's and the policy's ref
 
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
-from sibook.access.policy import Guard
+from sibook.access.policy import NEEDS_LEVEL_2, Guard
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
@@ -99,8 +99,12 @@ def from_this_site(request: Request) -> bool:
 
 
 def refused(request: Request, status: int, reason: str) -> Response:
-    page = templates.TemplateResponse(request, "refused.html",
-                                      {"status": status, "reason": reason}, status_code=status)
+    """The refusal page: why, in the citizen's words. Only the policy's refusal of a level-1
+    sign-in says to sign in at level 2; any other 403 (a form from another site) says what it
+    is, not that."""
+    page = templates.TemplateResponse(request, "refused.html", {
+        "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2},
+        status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page
 

@@ -123,3 +123,18 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text
     assert "Thời điểm nghỉ hưu" in page.text and "Retirement age and" not in page.text
     assert re.search(r"\d ₫", page.text) and "₫ ₫" not in page.text  # the filter writes the ₫
+
+
+def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) -> None:
+    """Only the policy's level-1 refusal tells to sign in at level 2: a level-2 citizen whose
+    form came from another site is told the request was refused, not that."""
+    page = signed_in(client, NEWCOMER).post(
+        "/portal/voluntary", headers={"Origin": "https://elsewhere.example"},
+        data={"income": "5000000", "support_group": "other"})
+    assert page.status_code == 403
+    assert "another site is refused" in page.text and "This request is refused" in page.text
+    assert "level-2" not in page.text
+    c = signed_in(client, OWN)
+    c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
+                  path="/portal")
+    assert "signed in with a level-2 e-identity" in c.get("/portal/book").text
