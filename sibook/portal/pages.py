@@ -57,6 +57,7 @@ SUPPORT_GROUPS = [
     ("", "Không nhận hỗ trợ (đã hưởng đủ 10 năm) / No support (10 years already received)"),
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
+LOG_SHOWN = 200  # the access log's newest entries on its page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
                 "support_group": "Đối tượng được hỗ trợ / State support",
                 "from_month": "Tháng bắt đầu / First month", "": ""}
@@ -194,8 +195,11 @@ def my_access_log(request: Request, g: LogGuard) -> Response:
         # No record yet (the join form's citizen): nothing of theirs to have been read; the
         # menu's link answers so, not a "no data you may see" refusal.
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
-    log = access_api.my_access_log(g, limit=200)
-    return templates.TemplateResponse(request, "access_log.html", {"entries": log.entries})
+    # One more than is shown: a longer log says that older entries are not on the page,
+    # rather than passing its newest LOG_SHOWN entries off as all of them.
+    log = access_api.my_access_log(g, limit=LOG_SHOWN + 1)
+    return templates.TemplateResponse(request, "access_log.html", {
+        "entries": log.entries[:LOG_SHOWN], "more": len(log.entries) > LOG_SHOWN})
 
 
 @router.get("/visits")

@@ -10,14 +10,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 
+from sibook.access import audit
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
+from sibook.portal import pages
 from tests.e2e.test_access_matrix import OWN, bearer, populated_app
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
@@ -25,16 +28,22 @@ SITE = {"Origin": "http://testserver"}
 
 
 @pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+           ) -> Iterator[tuple[FastAPI, Engine, dict[str, int]]]:
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    app, engine, _ = populated_app(tmp_path / "portal-pages.db")
+    app, engine, ids = populated_app(tmp_path / "portal-pages.db")
     with unit_of_work(engine) as s:
         s.execute(insert(metadata.tables["population_citizens"]).values(
             personal_id=NEWCOMER, full_name="Đỗ Thị Mai", birth_date=date(1990, 6, 15),
             sex="female"))
-    yield TestClient(app, raise_server_exceptions=False)
+    yield app, engine, ids
     engine.dispose()
     get_access_settings.cache_clear()
+
+
+@pytest.fixture
+def client(portal: tuple[FastAPI, Engine, dict[str, int]]) -> TestClient:
+    return TestClient(portal[0], raise_server_exceptions=False)
 
 
 def signed_in(c: TestClient, personal_id: str) -> TestClient:
@@ -138,3 +147,21 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
     c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
                   path="/portal")
     assert "signed in with a level-2 e-identity" in c.get("/portal/book").text
+
+
+def test_a_long_access_log_says_that_older_entries_are_not_shown(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The page shows the newest 200 entries: past that it says so, rather than passing them
+    off as everyone who ever looked."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        person_id = ids[OWN]
+        audit.append_many(session=s, accesses=[audit.Access(
+            actor_kind="officer", actor_id="hn-clerk", action="book.read",
+            route="GET /api/v1/books/{personal_id}", purpose=f"case {n}",
+            person_id=person_id) for n in range(pages.LOG_SHOWN)])
+    page = signed_in(client, OWN).get("/portal/access-log")
+    assert page.status_code == 200
+    assert page.text.count("<tr>") == pages.LOG_SHOWN + 1  # the header's row and 200
+    assert 'id="log-cut"' in page.text and "Only the newest 200 entries" in page.text
+    assert "case 0<" not in page.text and f"case {pages.LOG_SHOWN - 1}<" in page.text
