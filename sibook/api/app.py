@@ -32,6 +32,7 @@ from sibook.contributions import voluntary_api
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.portal import pages as portal
+from sibook.portal import web as portal_web
 from sibook.registry import api as registry_api
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
@@ -94,6 +95,10 @@ def _map_errors(app: FastAPI) -> None:
                               for method in context.methods or ()})
             exc = StarletteHTTPException(405, exc.detail, {**(exc.headers or {}),
                                                           "Allow": ", ".join(allowed)})
+        if exc.status_code in (404, 405) and portal_web.is_portal(request.url.path):
+            # No page has this address (or not for this method): the portal's refusal page,
+            # not the API's JSON, in the citizen's browser.
+            return portal_web.no_such_page(request, exc)
         if exc.status_code == 404 and request.url.path.startswith(API_PREFIX + "/"):
             # No route has this path: the API's declared 404 shape, as for an ID not found,
             # so a client reads one shape whatever it mistyped.

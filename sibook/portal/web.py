@@ -152,6 +152,20 @@ async def _busy(request: Request, exc: OperationalError) -> Response:
     return page
 
 
+def is_portal(path: str) -> bool:
+    return path == PORTAL or path.startswith(PORTAL + "/")
+
+
+def no_such_page(request: Request, exc: HTTPException) -> Response:
+    """An address of the portal that no page has (or not for that method): a refusal page."""
+    page = refused(request, exc.status_code, "Không có trang này. / There is no such page."
+                   if exc.status_code == 404 else "Trang này không mở được theo cách đó. / This "
+                   "page cannot be opened that way.")
+    for name, value in (exc.headers or {}).items():  # Allow, for a 405
+        page.headers.setdefault(name, value)
+    return _page_headers(page)
+
+
 def _page_headers(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")  # personal data
     response.headers["Content-Security-Policy"] = PAGE_POLICY

@@ -165,3 +165,23 @@ def test_a_long_access_log_says_that_older_entries_are_not_shown(
     assert page.text.count("<tr>") == pages.LOG_SHOWN + 1  # the header's row and 200
     assert 'id="log-cut"' in page.text and "Only the newest 200 entries" in page.text
     assert "case 0<" not in page.text and f"case {pages.LOG_SHOWN - 1}<" in page.text
+
+
+@pytest.mark.parametrize(("method", "url", "status"), [
+    ("GET", "/portal/nope", 404), ("GET", "/portal/voluntary", 405),
+    ("GET", "/portal/sign-out", 405)])
+def test_an_address_with_no_page_answers_with_a_page(client: TestClient, method: str, url: str,
+                                                     status: int) -> None:
+    """The join form's address opened again, a mistyped link: the portal's page, not JSON."""
+    page = signed_in(client, OWN).request(method, url)
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "/portal/book" in page.text  # the menu: a way back
+    if status == 405:
+        assert page.headers["Allow"] == "POST"
+
+
+def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
+    r = client.get("/api/v1/nope")
+    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "path"
