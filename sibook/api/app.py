@@ -30,7 +30,7 @@ from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
 from sibook.contributions import voluntary_api
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.portal import pages as portal
 from sibook.portal import web as portal_web
 from sibook.registry import api as registry_api
@@ -168,6 +168,13 @@ def _map_errors(app: FastAPI) -> None:
         return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={
             "errors": [{"field": "signing", "reason": "the agency cannot sign now; nothing was "
                         "signed, try again later"}]})
+
+    @app.exception_handler(ServerFault)
+    async def server_fault(_: Request, exc: ServerFault) -> JSONResponse:
+        # The server's own files (a font): named in its log, never to the caller.
+        _log.error("the server cannot answer: %s", exc)
+        return JSONResponse(status_code=503, content={"errors": [{
+            "reason": "the service cannot do this now; nothing was changed, try again later"}]})
 
     answer_by_route(app)  # the portal's pages and the token endpoint: their own answers
 

@@ -27,7 +27,7 @@ from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import NEEDS_LEVEL_2, Guard
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
-from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.ids.countries import nationality_vi
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
@@ -35,6 +35,8 @@ from sibook.signing.keys import KeyUnusable
 _log = logging.getLogger(__name__)
 CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
                "sign books right now; please try again later.")
+CANNOT_NOW = ("Hệ thống tạm thời không thực hiện được, vui lòng thử lại sau. / The service "
+              "cannot do this now; nothing was changed, please try again later.")
 BUSY = ("Hệ thống đang bận, vui lòng thử lại sau. / The database is busy or cannot be reached; "
         "nothing was changed, please try again later.")
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
@@ -139,6 +141,11 @@ async def _cannot_sign(request: Request, exc: KeyUnusable) -> Response:
     return page
 
 
+async def _server_fault(request: Request, exc: ServerFault) -> Response:
+    _log.error("the server cannot answer: %s", exc)  # its own files: in the log only
+    return refused(request, 503, CANNOT_NOW)
+
+
 async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
     page = refused(request, 503, str(exc))
     page.headers["Retry-After"] = "60"
@@ -190,7 +197,8 @@ class PageRoute(AnsweringRoute):
         cls: _as_page(answer) for cls, answer in (
             (HTTPException, _refusal), (NotFoundError, _not_found), (ConflictError, _conflict),
             (ValidationError, _invalid), (KeyUnusable, _cannot_sign),
-            (PopulationServiceDown, _population_down), (OperationalError, _busy))}
+            (PopulationServiceDown, _population_down), (OperationalError, _busy),
+            (ServerFault, _server_fault))}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
