@@ -219,7 +219,7 @@ def sign_out(request: Request, session: SessionDep) -> Response:
     browsers name the page's origin, and only this host's own page may sign its citizen out
     (the session cookie is SameSite=Lax too)."""
     if not from_this_site(request):
-        return Response("sign-out from another site is refused", status_code=403)
+        return refused(request, 403, "sign-out from another site is refused")
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         s = get_access_settings()

@@ -185,3 +185,25 @@ def test_an_address_with_no_page_answers_with_a_page(client: TestClient, method:
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
     r = client.get("/api/v1/nope")
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "path"
+
+
+def test_sign_out_ends_the_session_and_a_copy_of_its_cookie(client: TestClient) -> None:
+    c = signed_in(client, OWN)
+    token = c.cookies.get("sibook_session")
+    assert token and c.get("/portal/book").status_code == 200
+    gone = c.post("/portal/sign-out", headers=SITE, follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/portal/"
+    assert 'sibook_session=""' in gone.headers["set-cookie"]
+    assert "Path=/portal" in gone.headers["set-cookie"]
+    c.cookies.set("sibook_session", token, path="/portal")  # a copy kept: refused all the same
+    again = c.get("/portal/book", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/portal/?expired=1"
+
+
+def test_a_sign_out_from_another_site_is_refused_with_a_page(client: TestClient) -> None:
+    c = signed_in(client, OWN)
+    refused = c.post("/portal/sign-out", headers={"Origin": "https://elsewhere.example"})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in refused.headers["Content-Security-Policy"]
+    assert c.get("/portal/book").status_code == 200  # still signed in
