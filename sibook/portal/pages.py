@@ -84,9 +84,9 @@ def _current_book(g: Guard) -> versions.Version:
 
 
 @router.get("/")
-def sign_in(request: Request, expired: bool = False) -> Response:
+def sign_in(request: Request, expired: bool = False, failed: bool = False) -> Response:
     return templates.TemplateResponse(request, "sign_in.html",
-                                      {"sign_in": SIGN_IN, "expired": expired})
+                                      {"sign_in": SIGN_IN, "expired": expired, "failed": failed})
 
 
 @router.get("/book")

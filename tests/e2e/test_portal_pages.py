@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert
 
-from sibook.access import audit
+from sibook.access import audit, oidc_client, tokens
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
@@ -207,3 +207,25 @@ def test_a_sign_out_from_another_site_is_refused_with_a_page(client: TestClient)
     assert refused.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in refused.headers["Content-Security-Policy"]
     assert c.get("/portal/book").status_code == 200  # still signed in
+
+
+def test_a_portal_sign_in_that_fails_goes_back_to_the_sign_in_page(client: TestClient) -> None:
+    """Cancelled at the provider, or a stale answer: the sign-in page says so, not the API's
+    JSON 401 in the citizen's browser. A sign-in started without the portal keeps its 401."""
+    s = get_access_settings()
+    for next_, expected in (("/portal/book", 303), (None, 401)):
+        pending = tokens.issue({"state": "the-state", "nonce": "n", "verifier": "v",
+                                "next": next_}, s, audience=oidc_client.LOGIN_AUDIENCE,
+                               ttl=oidc_client.LOGIN_TTL)
+        client.cookies.set(oidc_client.COOKIE, pending, path=oidc_client.COOKIE_PATH)
+        r = client.get("/api/v1/auth/callback?code=abc&state=not-the-state",
+                       follow_redirects=False)
+        assert r.status_code == expected, r.text
+    client.cookies.set(oidc_client.COOKIE, tokens.issue(
+        {"state": "st", "nonce": "n", "verifier": "v", "next": "/portal/book"}, s,
+        audience=oidc_client.LOGIN_AUDIENCE, ttl=oidc_client.LOGIN_TTL),
+        path=oidc_client.COOKIE_PATH)
+    back = client.get("/api/v1/auth/callback?state=st")  # no code: cancelled
+    assert back.status_code == 200 and back.url.path == "/portal/", back.text
+    assert "Signing in did not complete" in back.text
+    assert "sibook_session" not in client.cookies
