@@ -38,7 +38,7 @@ from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import VoluntaryIn
 from sibook.signing.qr import qr_png
-from sibook.visits import api as visits_api
+from sibook.visits import service as visits_service
 
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
@@ -58,6 +58,7 @@ SUPPORT_GROUPS = [
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
 LOG_SHOWN = 200  # the access log's newest entries on its page
+VISITS_SHOWN = 200  # the latest HI visits on their page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
                 "support_group": "Đối tượng được hỗ trợ / State support",
                 "from_month": "Tháng bắt đầu / First month", "": ""}
@@ -208,8 +209,13 @@ def my_visits(request: Request, g: VisitGuard) -> Response:
     book page stays one logged read, and this one is logged as the visits' read."""
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         return templates.TemplateResponse(request, "visits.html", {"visits": []})
-    visits = visits_api.my_visits(g)["visits"]
-    return templates.TemplateResponse(request, "visits.html", {"visits": visits})
+    # The API's own read (its guard, its logged read), the page's rows only: one more than
+    # shown, so a longer history says that older visits are not on the page.
+    personal_id = own_id(g)
+    visits = visits_service.listing(session=g.session, person_id=g.person(personal_id),
+                                    personal_id=personal_id, limit=VISITS_SHOWN + 1)["visits"]
+    return templates.TemplateResponse(request, "visits.html", {
+        "visits": visits[:VISITS_SHOWN], "more": len(visits) > VISITS_SHOWN})
 
 
 @router.post("/sign-out")

@@ -189,11 +189,13 @@ def _row(v: Visit, person_id: int, actor: str) -> dict[str, Any]:
             "patient_paid": v.patient_paid, "filed_by": actor[:64]}
 
 
-def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
-    """The person's visits, the latest admission first (VssID's KCB history)."""
+def listing(*, session: Session, person_id: int, personal_id: str,
+            limit: int | None = None) -> dict[str, Any]:
+    """The person's visits, the latest admission first (VssID's KCB history); the latest
+    ``limit`` only, when given."""
     rows = session.scalars(select(HIVisit).where(HIVisit.person_id == person_id)
                            .order_by(HIVisit.admitted_at.desc(), HIVisit.facility_code,
-                                     HIVisit.link_code)).all()
+                                     HIVisit.link_code).limit(limit)).all()
     return {"personal_id": personal_id, "visits": [_answer(r) for r in rows]}
 
 

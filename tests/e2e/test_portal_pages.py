@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -229,3 +229,26 @@ def test_a_portal_sign_in_that_fails_goes_back_to_the_sign_in_page(client: TestC
     assert back.status_code == 200 and back.url.path == "/portal/", back.text
     assert "Signing in did not complete" in back.text
     assert "sibook_session" not in client.cookies
+
+
+def test_a_long_visit_history_shows_its_latest_and_says_so(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A chronic patient's years of visits: the latest 200 on the page, and a notice that older
+    ones are not shown, rather than every row the database holds in one page."""
+    _, engine, ids = portal
+    first = datetime(2020, 1, 1, 8, 0)
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_visits"]), [{
+            "person_id": ids[OWN], "facility_code": "01001", "link_code": f"LK{n:04d}",
+            "card_number": "DN4010123456789", "admitted_at": first + timedelta(days=n),
+            "discharged_at": first + timedelta(days=n, hours=1), "diagnosis": "E11",
+            "visit_type": "01", "total_cost": 100_000, "hi_paid": 80_000,
+            "patient_paid": 20_000, "filed_by": "bach-mai", "filed_at": datetime.now(UTC)}
+            for n in range(pages.VISITS_SHOWN + 1)])
+    page = signed_in(client, OWN).get("/portal/visits")
+    assert page.status_code == 200
+    assert page.text.count("<tr>") == pages.VISITS_SHOWN + 1  # the header's row and 200
+    assert 'id="visits-cut"' in page.text
+    assert "01/01/2020" not in page.text  # the oldest is the one left off
+    latest = first + timedelta(days=pages.VISITS_SHOWN)
+    assert latest.strftime("%d/%m/%Y") in page.text
