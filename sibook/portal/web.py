@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from fastapi import Cookie, Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
@@ -141,6 +142,12 @@ async def _cannot_sign(request: Request, exc: KeyUnusable) -> Response:
     return page
 
 
+async def _unreadable(request: Request, exc: RequestValidationError) -> Response:
+    # A link edited by hand (/portal/?expired=maybe): the page's own words, not the API's JSON
+    # listing the parameters' types.
+    return refused(request, 400, "Địa chỉ trang không đúng. / The page's address is not valid.")
+
+
 async def _server_fault(request: Request, exc: ServerFault) -> Response:
     _log.error("the server cannot answer: %s", exc)  # its own files: in the log only
     return refused(request, 503, CANNOT_NOW)
@@ -198,7 +205,7 @@ class PageRoute(AnsweringRoute):
             (HTTPException, _refusal), (NotFoundError, _not_found), (ConflictError, _conflict),
             (ValidationError, _invalid), (KeyUnusable, _cannot_sign),
             (PopulationServiceDown, _population_down), (OperationalError, _busy),
-            (ServerFault, _server_fault))}
+            (ServerFault, _server_fault), (RequestValidationError, _unreadable))}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

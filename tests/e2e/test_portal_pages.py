@@ -252,3 +252,11 @@ def test_a_long_visit_history_shows_its_latest_and_says_so(
     assert "01/01/2020" not in page.text  # the oldest is the one left off
     latest = first + timedelta(days=pages.VISITS_SHOWN)
     assert latest.strftime("%d/%m/%Y") in page.text
+
+
+def test_an_address_edited_by_hand_is_a_page_not_the_apis_json(client: TestClient) -> None:
+    page = client.get("/portal/?expired=maybe")
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert "not valid" in page.text and "bool_parsing" not in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
