@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 
 from sibook.access import audit, oidc_client, tokens
 from sibook.access.principals import Citizen
@@ -260,3 +260,23 @@ def test_an_address_edited_by_hand_is_a_page_not_the_apis_json(client: TestClien
     assert page.headers["content-type"].startswith("text/html")
     assert "not valid" in page.text and "bool_parsing" not in page.text
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_what_the_pages_show_is_escaped(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A name, a facility's diagnosis text, an officer's stated purpose: shown as text."""
+    _, engine, ids = portal
+    evil = '<img src=x onerror="alert(1)">'
+    with unit_of_work(engine) as s:
+        s.execute(update(metadata.tables["persons"]).where(
+            metadata.tables["persons"].c.person_id == ids[OWN]).values(full_name=evil))
+        audit.append_many(session=s, accesses=[audit.Access(
+            actor_kind="officer", actor_id=evil, action="book.read", route=evil, purpose=evil,
+            person_id=ids[OWN])])
+    c = signed_in(client, OWN)
+    for url in ("/portal/book", "/portal/access-log"):
+        page = c.get(url)
+        assert page.status_code == 200, page.text
+        assert evil not in page.text and "&lt;img src=x onerror=" in page.text, url
+    form = c.post("/portal/voluntary", headers=SITE, data={"income": f'1"{evil}'})
+    assert evil not in form.text
