@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Coroutine
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -27,7 +25,7 @@ from sibook.access.deps import TOKEN_REQUIRED, BearerDep, require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
-from sibook.api.deps import SessionDep
+from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.api.problems import TOKEN
 
 router = APIRouter(tags=["access"])
@@ -75,25 +73,22 @@ def _oauth_error(status: int, error: str) -> JSONResponse:
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
-class _OAuthRoute(APIRoute):
+async def _unreadable(_: Request, exc: Exception) -> Response | None:
+    if isinstance(exc, HTTPException) and exc.status_code != 400:
+        return None  # the app's own answer
+    return _oauth_error(400, "invalid_request")
+
+
+class _OAuthRoute(AnsweringRoute):
     """A request the token endpoint cannot read is ``invalid_request`` (RFC 6749 §5.2), not
     FastAPI's ``{"detail"}``: its 400 (a body that cannot be parsed, broken multipart) and its
-    422 (a missing or malformed parameter)."""
+    422 (a missing or malformed parameter). Answered after the unit of work rolled back, never
+    inside it (see ``AnsweringRoute``)."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def oauth_errors(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError:
-                return _oauth_error(400, "invalid_request")
-            except HTTPException as exc:  # Starlette's own, raised while parsing the body
-                if exc.status_code != 400:
-                    raise
-                return _oauth_error(400, "invalid_request")
-
-        return oauth_errors
+    answers: ClassVar[dict[type[Exception], Answer]] = {
+        RequestValidationError: _unreadable,
+        HTTPException: _unreadable,  # Starlette's own, raised while parsing the body
+    }
 
 
 def _no_bearer() -> None:

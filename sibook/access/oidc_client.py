@@ -104,19 +104,30 @@ def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
              sibook_login: Annotated[str | None, Cookie()] = None) -> Response:
     ratelimit.limit(request, "login")
     s = get_access_settings()
-    if not sibook_login or not code:
+    if not sibook_login:
         raise Unauthenticated(LOGIN_FAILED)
     pending = tokens.verify_own(sibook_login, LOGIN_AUDIENCE, s)
-    if not hmac.compare_digest(str(pending.get("state", "")), state):
-        raise Unauthenticated(LOGIN_FAILED)
-    token = _exchange(s, code, str(pending["verifier"]))
-    claims = tokens.verify_oidc(str(token.get("id_token", "")), s)
-    if not hmac.compare_digest(str(claims.get("nonce", "")), str(pending["nonce"])):
-        raise Unauthenticated(LOGIN_FAILED)
-    citizen = tokens.citizen_from_oidc(claims, s)
+    next_ = _portal_path(str(pending.get("next") or ""))
+    try:
+        if not code or not hmac.compare_digest(str(pending.get("state", "")), state):
+            raise Unauthenticated(LOGIN_FAILED)
+        token = _exchange(s, code, str(pending["verifier"]))
+        claims = tokens.verify_oidc(str(token.get("id_token", "")), s)
+        if not hmac.compare_digest(str(claims.get("nonce", "")), str(pending["nonce"])):
+            raise Unauthenticated(LOGIN_FAILED)
+        citizen = tokens.citizen_from_oidc(claims, s)
+    except Unauthenticated:
+        if not next_:
+            raise
+        # A portal sign-in that did not complete (cancelled at the provider, a stale or
+        # replayed answer): back to the portal's sign-in page, which says so, not the API's
+        # JSON in the citizen's browser. Nothing was written before it.
+        failed = RedirectResponse(f"{PORTAL}/?failed=1", status_code=303)
+        failed.headers["Cache-Control"] = "no-store"
+        failed.delete_cookie(COOKIE, path=COOKIE_PATH)
+        return failed
     access_token = tokens.issue({"sub": citizen.personal_id, "kind": "citizen",
                                  "personal_id": citizen.personal_id, "level": citizen.level}, s)
-    next_ = _portal_path(str(pending.get("next") or ""))
     response: Response
     if next_:
         response = RedirectResponse(next_, status_code=303)

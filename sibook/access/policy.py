@@ -34,6 +34,7 @@ from sibook.core.errors import NotFoundError
 
 NOT_VISIBLE = "no person with that personal ID in your scope"
 LEVEL_2 = 2
+NEEDS_LEVEL_2 = "this needs a level-2 e-identity (VNeID level 2)"
 
 
 class Action(StrEnum):
@@ -147,7 +148,7 @@ def permits(principal: Principal, action: Action) -> str | None:
             ok = action is Action.PUBLIC
         case Citizen(level=level):
             if rule.citizen and rule.personal and level < LEVEL_2:
-                return "this needs a level-2 e-identity (VNeID level 2)"
+                return NEEDS_LEVEL_2
             ok = rule.citizen
         case EmployerUnit():
             ok = rule.employer

@@ -23,14 +23,16 @@ from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
 from sibook.api import ids, problems, rules
 from sibook.api.body_limit import BodyLimit
+from sibook.api.deps import answer_by_route
 from sibook.api.multipart_end import MultipartEnd
 from sibook.benefits import api as benefits_api
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
 from sibook.contributions import voluntary_api
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.portal import pages as portal
+from sibook.portal import web as portal_web
 from sibook.registry import api as registry_api
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
@@ -93,6 +95,10 @@ def _map_errors(app: FastAPI) -> None:
                               for method in context.methods or ()})
             exc = StarletteHTTPException(405, exc.detail, {**(exc.headers or {}),
                                                           "Allow": ", ".join(allowed)})
+        if exc.status_code in (404, 405) and portal_web.is_portal(request.url.path):
+            # No page has this address (or not for this method): the portal's refusal page,
+            # not the API's JSON, in the citizen's browser.
+            return portal_web.no_such_page(request, exc)
         if exc.status_code == 404 and request.url.path.startswith(API_PREFIX + "/"):
             # No route has this path: the API's declared 404 shape, as for an ID not found,
             # so a client reads one shape whatever it mistyped.
@@ -162,6 +168,15 @@ def _map_errors(app: FastAPI) -> None:
         return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={
             "errors": [{"field": "signing", "reason": "the agency cannot sign now; nothing was "
                         "signed, try again later"}]})
+
+    @app.exception_handler(ServerFault)
+    async def server_fault(_: Request, exc: ServerFault) -> JSONResponse:
+        # The server's own files (a font): named in its log, never to the caller.
+        _log.error("the server cannot answer: %s", exc)
+        return JSONResponse(status_code=503, content={"errors": [{
+            "reason": "the service cannot do this now; nothing was changed, try again later"}]})
+
+    answer_by_route(app)  # the portal's pages and the token endpoint: their own answers
 
 
 def _json_safe(value: Any) -> Any:

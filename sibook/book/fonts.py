@@ -34,7 +34,7 @@ from fpdf.fonts import Glyph, TTFFont
 from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, PDFType3Font
 from fpdf.syntax import Name, PDFArray, PDFContentStream
 
-from sibook.core.errors import NotFoundError
+from sibook.core.errors import ServerFault
 
 LOGGER = logging.getLogger(__name__)
 FAMILY = "DejaVu"
@@ -183,7 +183,7 @@ def _to_unicode(glyphs: list[tuple[Glyph, int]]) -> bytes:
 
 def _whole(font: Path) -> Path:
     if not font.exists():
-        raise NotFoundError(f"font {font} is missing: install the Debian package "
+        raise ServerFault(f"font {font} is missing: install the Debian package "
                             "fonts-dejavu-core")
     return font
 

@@ -50,6 +50,12 @@ class ValidationError(SibookError):
         super().__init__("; ".join(str(p) for p in self.problems))
 
 
+class ServerFault(SibookError):
+    """The server cannot do this now, for want of its own files (a font): the operator's to
+    mend, not the request's, and not that the thing asked for is missing. The API and the
+    portal answer 503 without naming the server's files; the log and the CLI give the detail."""
+
+
 class NotFoundError(SibookError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 

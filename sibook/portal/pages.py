@@ -10,7 +10,6 @@ and one book version behind everything the page shows.
 from __future__ import annotations
 
 import base64
-import logging
 from contextlib import suppress
 from datetime import date
 from typing import Annotated
@@ -38,13 +37,9 @@ from sibook.registry import api as registry_api
 from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import VoluntaryIn
-from sibook.signing.keys import KeyUnusable
 from sibook.signing.qr import qr_png
 from sibook.visits import api as visits_api
 
-_log = logging.getLogger(__name__)
-CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
-               "sign books right now; please try again later.")
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
 BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
@@ -63,6 +58,7 @@ SUPPORT_GROUPS = [
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
 VISITS_A_PAGE = 50
+LOG_SHOWN = 200  # the access log's newest entries on its page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
                 "support_group": "Đối tượng được hỗ trợ / State support",
                 "from_month": "Tháng bắt đầu / First month", "": ""}
@@ -89,9 +85,9 @@ def _current_book(g: Guard) -> versions.Version:
 
 
 @router.get("/")
-def sign_in(request: Request, expired: bool = False) -> Response:
+def sign_in(request: Request, expired: bool = False, failed: bool = False) -> Response:
     return templates.TemplateResponse(request, "sign_in.html",
-                                      {"sign_in": SIGN_IN, "expired": expired})
+                                      {"sign_in": SIGN_IN, "expired": expired, "failed": failed})
 
 
 @router.get("/book")
@@ -99,14 +95,9 @@ def my_book(request: Request, g: BookGuard) -> Response:
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         return _join_form(request, g, {}, {})
     v = _current_book(g)
-    try:
-        qr, card = _signed_images(v)
-    except KeyUnusable as exc:  # the server's key: its files are named in the log only
-        g.session.rollback()  # nothing was signed, so no version is recorded
-        _log.error("the agency cannot sign: %s", exc)
-        page = refused(request, 503, CANNOT_SIGN)
-        page.headers["Retry-After"] = "60"
-        return page
+    # A key that cannot sign (KeyUnusable) is the page route's 503, after the version this
+    # read recorded was rolled back: nothing was signed, so no version is recorded.
+    qr, card = _signed_images(v)
     g.session.commit()  # the version, now that what carries its number is signed
     return templates.TemplateResponse(request, "book.html", {
         "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card),
@@ -205,8 +196,11 @@ def my_access_log(request: Request, g: LogGuard) -> Response:
         # No record yet (the join form's citizen): nothing of theirs to have been read; the
         # menu's link answers so, not a "no data you may see" refusal.
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
-    log = access_api.my_access_log(g, limit=200)
-    return templates.TemplateResponse(request, "access_log.html", {"entries": log.entries})
+    # One more than is shown: a longer log says that older entries are not on the page,
+    # rather than passing its newest LOG_SHOWN entries off as all of them.
+    log = access_api.my_access_log(g, limit=LOG_SHOWN + 1)
+    return templates.TemplateResponse(request, "access_log.html", {
+        "entries": log.entries[:LOG_SHOWN], "more": len(log.entries) > LOG_SHOWN})
 
 
 @router.get("/visits")
@@ -231,7 +225,7 @@ def sign_out(request: Request, session: SessionDep) -> Response:
     browsers name the page's origin, and only this host's own page may sign its citizen out
     (the session cookie is SameSite=Lax too)."""
     if not from_this_site(request):
-        return Response("sign-out from another site is refused", status_code=403)
+        return refused(request, 403, "sign-out from another site is refused")
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         s = get_access_settings()

@@ -7,28 +7,39 @@ callback sets, instead of from an Authorization header that a browser link canno
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from fastapi import Cookie, Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
 
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
-from sibook.access.policy import Guard
-from sibook.api.deps import SessionDep
+from sibook.access.policy import NEEDS_LEVEL_2, Guard
+from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
-from sibook.core.errors import NotFoundError
+from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.ids.countries import nationality_vi
+from sibook.registry.registration import PopulationServiceDown
+from sibook.signing.keys import KeyUnusable
 
+_log = logging.getLogger(__name__)
+CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
+               "sign books right now; please try again later.")
+CANNOT_NOW = ("Hệ thống tạm thời không thực hiện được, vui lòng thử lại sau. / The service "
+              "cannot do this now; nothing was changed, please try again later.")
+BUSY = ("Hệ thống đang bận, vui lòng thử lại sau. / The database is busy or cannot be reached; "
+        "nothing was changed, please try again later.")
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
 # HI card) data: URLs, and their forms post to the portal itself. Anything else an injected
 # tag might try is refused by the browser, and no other site may frame them.
@@ -91,33 +102,117 @@ def from_this_site(request: Request) -> bool:
 
 
 def refused(request: Request, status: int, reason: str) -> Response:
-    page = templates.TemplateResponse(request, "refused.html",
-                                      {"status": status, "reason": reason}, status_code=status)
+    """The refusal page: why, in the citizen's words. Only the policy's refusal of a level-1
+    sign-in says to sign in at level 2; any other 403 (a form from another site) says what it
+    is, not that."""
+    page = templates.TemplateResponse(request, "refused.html", {
+        "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2},
+        status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page
 
 
-class PageRoute(APIRoute):
+async def _refusal(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 401:  # no or expired sign-in: back to the sign-in page
+        response: Response = RedirectResponse(f"{PORTAL}/?expired=1", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=PORTAL)
+        return response
+    response = refused(request, exc.status_code, str(exc.detail))
+    for name, value in (exc.headers or {}).items():  # e.g. Retry-After
+        response.headers.setdefault(name, value)
+    return response
+
+
+async def _not_found(request: Request, exc: NotFoundError) -> Response:
+    return refused(request, 404, str(exc))
+
+
+async def _conflict(request: Request, exc: ConflictError) -> Response:
+    return refused(request, 409, str(exc))
+
+
+async def _invalid(request: Request, exc: ValidationError) -> Response:
+    return refused(request, 422, "; ".join(str(p) for p in exc.problems))
+
+
+async def _cannot_sign(request: Request, exc: KeyUnusable) -> Response:
+    _log.error("the agency cannot sign: %s", exc)  # the server's key files: in the log only
+    page = refused(request, 503, CANNOT_SIGN)
+    page.headers["Retry-After"] = "60"
+    return page
+
+
+async def _unreadable(request: Request, exc: RequestValidationError) -> Response:
+    # A link edited by hand (/portal/?expired=maybe): the page's own words, not the API's JSON
+    # listing the parameters' types.
+    return refused(request, 400, "Địa chỉ trang không đúng. / The page's address is not valid.")
+
+
+async def _server_fault(request: Request, exc: ServerFault) -> Response:
+    _log.error("the server cannot answer: %s", exc)  # its own files: in the log only
+    return refused(request, 503, CANNOT_NOW)
+
+
+async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
+    page = refused(request, 503, str(exc))
+    page.headers["Retry-After"] = "60"
+    return page
+
+
+async def _busy(request: Request, exc: OperationalError) -> Response:
+    _log.warning("database unavailable: %s", str(exc.orig).strip() or exc)
+    page = refused(request, 503, BUSY)
+    page.headers["Retry-After"] = "30"
+    return page
+
+
+def is_portal(path: str) -> bool:
+    return path == PORTAL or path.startswith(PORTAL + "/")
+
+
+def no_such_page(request: Request, exc: HTTPException) -> Response:
+    """An address of the portal that no page has (or not for that method): a refusal page."""
+    page = refused(request, exc.status_code, "Không có trang này. / There is no such page."
+                   if exc.status_code == 404 else "Trang này không mở được theo cách đó. / This "
+                   "page cannot be opened that way.")
+    for name, value in (exc.headers or {}).items():  # Allow, for a 405
+        page.headers.setdefault(name, value)
+    return _page_headers(page)
+
+
+def _page_headers(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")  # personal data
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    return response
+
+
+def _as_page(answer: Callable[[Request, Any], Awaitable[Response]]) -> Answer:
+    async def page(request: Request, exc: Any) -> Response:
+        return _page_headers(await answer(request, exc))
+
+    return page
+
+
+class PageRoute(AnsweringRoute):
     """Refusals become pages: no or expired sign-in goes back to the sign-in page; a refusal
-    (level 1, not visible) is explained politely with the policy's own status."""
+    (level 1, not visible) is explained politely with the policy's own status, and so is what
+    the API answers with its JSON errors (a conflict, a key that cannot sign, a busy database).
+    Answered after the page's unit of work rolled back: a page completes or changes nothing,
+    and the refusal's access-log entry, committed by ``Guard.refuse``, stays."""
+
+    answers: ClassVar[dict[type[Exception], Answer]] = {
+        cls: _as_page(answer) for cls, answer in (
+            (HTTPException, _refusal), (NotFoundError, _not_found), (ConflictError, _conflict),
+            (ValidationError, _invalid), (KeyUnusable, _cannot_sign),
+            (PopulationServiceDown, _population_down), (OperationalError, _busy),
+            (ServerFault, _server_fault), (RequestValidationError, _unreadable))}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page(request: Request) -> Response:
-            response: Response
-            try:
-                response = await handler(request)
-            except HTTPException as exc:
-                if exc.status_code != 401:
-                    response = refused(request, exc.status_code, str(exc.detail))
-                else:
-                    response = RedirectResponse(f"{PORTAL}/?expired=1", status_code=303)
-                    response.delete_cookie(SESSION_COOKIE, path=PORTAL)
-            except NotFoundError as exc:
-                response = refused(request, 404, str(exc))
-            response.headers.setdefault("Cache-Control", "no-store")  # personal data
-            response.headers["Content-Security-Policy"] = PAGE_POLICY
-            return response
+            # No try here: an exception answered inside the route's dependencies would be
+            # committed by its unit of work (see AnsweringRoute).
+            return _page_headers(await handler(request))
 
         return page

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 
 from sibook.access import audit
 from sibook.access.settings import get_access_settings
-from sibook.book import versions
+from sibook.book import card_image, fonts, versions
 from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
@@ -124,4 +125,23 @@ def test_a_server_without_the_key_passphrase_cannot_sign_and_says_so_as_503(
     get_settings.cache_clear()
     r = world.client.get(f"/api/v1/books/{OWN}/pdf", headers=bearer(PRINCIPALS["clerk_hanoi"]))
     assert r.status_code == 503 and str(world.tmp) not in r.text, r.text
+    assert world.latest() is None
+
+
+@pytest.mark.parametrize(("module", "url"), [
+    (card_image, "/portal/book"), (fonts, "/portal/book.pdf"),
+    (fonts, f"/api/v1/books/{OWN}/pdf")])
+def test_a_server_without_its_fonts_says_503_naming_no_file_and_records_no_version(
+        world: World, module: ModuleType, url: str) -> None:
+    """A missing font is the server's fault: not "no data you may see" (it was a 404 naming the
+    font's path, to a citizen too), and the version read for it is not recorded."""
+    missing = world.tmp / "fonts" / "DejaVuSans.ttf"
+    world.monkeypatch.setattr(module, "FONT", missing)
+    world.monkeypatch.setattr(module, "FONT_BOLD", missing)
+    fonts._prepared.cache_clear()  # the cut fonts an earlier test prepared
+    world.passphrase(RIGHT)
+    signed_in(world.client, OWN)
+    r = world.client.get(url, headers=bearer(PRINCIPALS["clerk_hanoi"]) if "api" in url else {})
+    assert r.status_code == 503, r.text
+    assert str(world.tmp) not in r.text and "is missing" not in r.text, r.text
     assert world.latest() is None

@@ -10,14 +10,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert, update
 
+from sibook.access import audit, oidc_client, tokens
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
+from sibook.portal import pages
 from tests.e2e.test_access_matrix import OWN, bearer, populated_app
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
@@ -25,7 +28,8 @@ SITE = {"Origin": "http://testserver"}
 
 
 @pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+           ) -> Iterator[tuple[FastAPI, Engine, dict[str, int]]]:
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     app, engine, ids = populated_app(tmp_path / "portal-pages.db")
     with unit_of_work(engine) as s:
@@ -33,7 +37,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClie
         s.execute(insert(metadata.tables["population_citizens"]).values(
             personal_id=NEWCOMER, full_name="Đỗ Thị Mai", birth_date=date(1990, 6, 15),
             sex="female"))
-    yield TestClient(app, raise_server_exceptions=False)
+    yield app, engine, ids
     engine.dispose()
     get_access_settings.cache_clear()
 
@@ -46,6 +50,11 @@ def _visit(person_id: int, n: int) -> dict[str, object]:
             "discharged_at": admitted + timedelta(hours=1), "diagnosis": "J03",
             "visit_type": "01", "total_cost": 100_000, "hi_paid": 80_000,
             "patient_paid": 20_000, "filed_by": "bv-01001"}
+
+
+@pytest.fixture
+def client(portal: tuple[FastAPI, Engine, dict[str, int]]) -> TestClient:
+    return TestClient(portal[0], raise_server_exceptions=False)
 
 
 def signed_in(c: TestClient, personal_id: str) -> TestClient:
@@ -146,3 +155,128 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text
     assert "Thời điểm nghỉ hưu" in page.text and "Retirement age and" not in page.text
     assert re.search(r"\d ₫", page.text) and "₫ ₫" not in page.text  # the filter writes the ₫
+
+
+def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) -> None:
+    """Only the policy's level-1 refusal tells to sign in at level 2: a level-2 citizen whose
+    form came from another site is told the request was refused, not that."""
+    page = signed_in(client, NEWCOMER).post(
+        "/portal/voluntary", headers={"Origin": "https://elsewhere.example"},
+        data={"income": "5000000", "support_group": "other"})
+    assert page.status_code == 403
+    assert "another site is refused" in page.text and "This request is refused" in page.text
+    assert "level-2" not in page.text
+    c = signed_in(client, OWN)
+    c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
+                  path="/portal")
+    assert "signed in with a level-2 e-identity" in c.get("/portal/book").text
+
+
+def test_a_long_access_log_says_that_older_entries_are_not_shown(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The page shows the newest 200 entries: past that it says so, rather than passing them
+    off as everyone who ever looked."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        person_id = ids[OWN]
+        audit.append_many(session=s, accesses=[audit.Access(
+            actor_kind="officer", actor_id="hn-clerk", action="book.read",
+            route="GET /api/v1/books/{personal_id}", purpose=f"case {n}",
+            person_id=person_id) for n in range(pages.LOG_SHOWN)])
+    page = signed_in(client, OWN).get("/portal/access-log")
+    assert page.status_code == 200
+    assert page.text.count("<tr>") == pages.LOG_SHOWN + 1  # the header's row and 200
+    assert 'id="log-cut"' in page.text and "Only the newest 200 entries" in page.text
+    assert "case 0<" not in page.text and f"case {pages.LOG_SHOWN - 1}<" in page.text
+
+
+@pytest.mark.parametrize(("method", "url", "status"), [
+    ("GET", "/portal/nope", 404), ("GET", "/portal/voluntary", 405),
+    ("GET", "/portal/sign-out", 405)])
+def test_an_address_with_no_page_answers_with_a_page(client: TestClient, method: str, url: str,
+                                                     status: int) -> None:
+    """The join form's address opened again, a mistyped link: the portal's page, not JSON."""
+    page = signed_in(client, OWN).request(method, url)
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "/portal/book" in page.text  # the menu: a way back
+    if status == 405:
+        assert page.headers["Allow"] == "POST"
+
+
+def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
+    r = client.get("/api/v1/nope")
+    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "path"
+
+
+def test_sign_out_ends_the_session_and_a_copy_of_its_cookie(client: TestClient) -> None:
+    c = signed_in(client, OWN)
+    token = c.cookies.get("sibook_session")
+    assert token and c.get("/portal/book").status_code == 200
+    gone = c.post("/portal/sign-out", headers=SITE, follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/portal/"
+    assert 'sibook_session=""' in gone.headers["set-cookie"]
+    assert "Path=/portal" in gone.headers["set-cookie"]
+    c.cookies.set("sibook_session", token, path="/portal")  # a copy kept: refused all the same
+    again = c.get("/portal/book", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/portal/?expired=1"
+
+
+def test_a_sign_out_from_another_site_is_refused_with_a_page(client: TestClient) -> None:
+    c = signed_in(client, OWN)
+    refused = c.post("/portal/sign-out", headers={"Origin": "https://elsewhere.example"})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in refused.headers["Content-Security-Policy"]
+    assert c.get("/portal/book").status_code == 200  # still signed in
+
+
+def test_a_portal_sign_in_that_fails_goes_back_to_the_sign_in_page(client: TestClient) -> None:
+    """Cancelled at the provider, or a stale answer: the sign-in page says so, not the API's
+    JSON 401 in the citizen's browser. A sign-in started without the portal keeps its 401."""
+    s = get_access_settings()
+    for next_, expected in (("/portal/book", 303), (None, 401)):
+        pending = tokens.issue({"state": "the-state", "nonce": "n", "verifier": "v",
+                                "next": next_}, s, audience=oidc_client.LOGIN_AUDIENCE,
+                               ttl=oidc_client.LOGIN_TTL)
+        client.cookies.set(oidc_client.COOKIE, pending, path=oidc_client.COOKIE_PATH)
+        r = client.get("/api/v1/auth/callback?code=abc&state=not-the-state",
+                       follow_redirects=False)
+        assert r.status_code == expected, r.text
+    client.cookies.set(oidc_client.COOKIE, tokens.issue(
+        {"state": "st", "nonce": "n", "verifier": "v", "next": "/portal/book"}, s,
+        audience=oidc_client.LOGIN_AUDIENCE, ttl=oidc_client.LOGIN_TTL),
+        path=oidc_client.COOKIE_PATH)
+    back = client.get("/api/v1/auth/callback?state=st")  # no code: cancelled
+    assert back.status_code == 200 and back.url.path == "/portal/", back.text
+    assert "Signing in did not complete" in back.text
+    assert "sibook_session" not in client.cookies
+
+
+def test_an_address_edited_by_hand_is_a_page_not_the_apis_json(client: TestClient) -> None:
+    page = client.get("/portal/?expired=maybe")
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert "not valid" in page.text and "bool_parsing" not in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_what_the_pages_show_is_escaped(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A name, a facility's diagnosis text, an officer's stated purpose: shown as text."""
+    _, engine, ids = portal
+    evil = '<img src=x onerror="alert(1)">'
+    with unit_of_work(engine) as s:
+        s.execute(update(metadata.tables["persons"]).where(
+            metadata.tables["persons"].c.person_id == ids[OWN]).values(full_name=evil))
+        audit.append_many(session=s, accesses=[audit.Access(
+            actor_kind="officer", actor_id=evil, action="book.read", route=evil, purpose=evil,
+            person_id=ids[OWN])])
+    c = signed_in(client, OWN)
+    for url in ("/portal/book", "/portal/access-log"):
+        page = c.get(url)
+        assert page.status_code == 200, page.text
+        assert evil not in page.text and "&lt;img src=x onerror=" in page.text, url
+    form = c.post("/portal/voluntary", headers=SITE, data={"income": f'1"{evil}'})
+    assert evil not in form.text
