@@ -21,7 +21,7 @@ from sibook.book.card_image import card_png
 from sibook.book.render_pdf import render_pdf
 from sibook.book.versions import Version
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.signing import certs, keys, status
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
@@ -61,9 +61,14 @@ class Agency:
         return TrustList.from_keys_dir(self.keys_dir)
 
     def revocations(self, realm: str | None = None) -> RevocationList:
-        """One realm's signed revocation list, or all realms' merged."""
+        """One realm's signed revocation list, or all realms' merged. A list the agency's own
+        trust list refuses (altered, or its key's certificate gone) is the server's fault, not
+        the request's: ServerFault, its file named in the log and the CLI only."""
         realms = (realm,) if realm is not None else tuple(certs.REALMS)
-        return RevocationList.load_realms(self.keys_dir, self.trust_list(), realms)
+        try:
+            return RevocationList.load_realms(self.keys_dir, self.trust_list(), realms)
+        except ValidationError as exc:
+            raise ServerFault(f"the agency's revocation list cannot be read: {exc}") from exc
 
 
 def agency(*, initialise: bool = True) -> Agency:

@@ -221,9 +221,9 @@ def rotate(keys_dir: Path, realm: str, passphrase: bytes, *, now: datetime | Non
 def load_signer(keys_dir: Path, realm: str, passphrase: bytes) -> FileSigner:
     """The newest issuing key of ``realm``, decrypted."""
     generations = _generations(keys_dir, realm)
-    if not generations:
-        raise NotFoundError(f"no issuing key for realm {realm!r} in {keys_dir}; "
-                            "run `sibook keys init`")
+    if not generations:  # the root is there: a damaged or half-copied folder, the operator's
+        raise KeyUnusable(f"no issuing key for realm {realm!r} in {keys_dir}; "
+                          f"run `sibook keys rotate --realm {realm}`")
     cert, key = _load(keys_dir, f"{realm}.{max(generations)}", passphrase)
     return FileSigner(private_key=key, certificate=cert, chain=[read_root(keys_dir)])
 

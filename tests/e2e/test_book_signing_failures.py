@@ -128,6 +128,22 @@ def test_a_server_without_the_key_passphrase_cannot_sign_and_says_so_as_503(
     assert world.latest() is None
 
 
+def test_a_keys_folder_without_the_realms_issuing_key_is_503_naming_no_file(
+        world: World) -> None:
+    """The root is there but the civil issuing key's files are gone (a damaged or half-copied
+    folder): the operator's to mend, so 503 naming no file, not a 404 naming the folder."""
+    world.passphrase(RIGHT)
+    for path in (world.tmp / "keys").glob("civil.*"):
+        path.unlink()
+    for url in (f"/api/v1/books/{OWN}/pdf", "/api/v1/revocations"):
+        headers = {} if url.endswith("revocations") else bearer(PRINCIPALS["clerk_hanoi"])
+        r = world.client.get(url, headers=headers)
+        assert r.status_code == 503 and str(world.tmp) not in r.text, (url, r.text)
+    assert world.latest() is None
+    code, answer = export(world)
+    assert code == 1 and "civil" in json.dumps(answer)  # the operator sees why
+
+
 @pytest.mark.parametrize(("module", "url"), [
     (card_image, "/portal/book"), (fonts, "/portal/book.pdf"),
     (fonts, f"/api/v1/books/{OWN}/pdf")])
