@@ -8,7 +8,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -224,22 +224,21 @@ def person_id_of(*, session: Session, personal_id: str, realm: str = "civil") ->
 def person_ids_of(*, session: Session, personal_ids: Iterable[str]) -> list[int]:
     """Internal ids of those of ``personal_ids`` that are registered, in any realm (for the
     access log of a bulk change, not for display)."""
-    wanted, out = list(personal_ids), list[int]()
-    for start in range(0, len(wanted), 1000):  # under every backend's parameter limit
-        out += session.scalars(select(Person.person_id).where(
-            Person.personal_id.in_(wanted[start:start + 1000]))).all()
-    return out
+    return list(person_ids_in_realm(session=session, personal_ids=personal_ids,
+                                    realm=None).values())
 
 
-def person_ids_in_realm(*, session: Session, personal_ids: Iterable[str], realm: str
+def person_ids_in_realm(*, session: Session, personal_ids: Iterable[str], realm: str | None
                         ) -> dict[str, int]:
-    """Internal ids of those of ``personal_ids`` registered in ``realm``, by personal ID (a
-    bulk read: a facility's claims name thousands). Unknown and other-realm look the same."""
+    """Internal ids of those of ``personal_ids`` registered in ``realm`` (None: any), by
+    personal ID (a bulk read: a facility's claims name thousands). Unknown and other-realm
+    look the same."""
     wanted, out = sorted(set(personal_ids)), dict[str, int]()
+    in_realm = Person.realm == realm if realm is not None else true()
     for start in range(0, len(wanted), 1000):  # under every backend's parameter limit
         out |= {r[0]: r[1] for r in session.execute(
             select(Person.personal_id, Person.person_id).where(
-                Person.personal_id.in_(wanted[start:start + 1000]), Person.realm == realm))}
+                Person.personal_id.in_(wanted[start:start + 1000]), in_realm))}
     return out
 
 
