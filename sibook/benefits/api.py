@@ -57,6 +57,13 @@ class ClaimIn(_Input):
     ground: str | None = Field(None, description=(
         "lump_sum only, its ground under Law 41/2024 Art 70(1): "
         + "; ".join(f"{k}: {v}" for k, v in domain.GROUNDS.items())))
+    capacity_loss_percent: StrictInt | None = Field(None, gt=0, le=100, description=(
+        "pension only: the assessed loss of working capacity, percent, which lets a pension "
+        "start before the statutory age (Law 41/2024 Art 65: up to 5 years at 61%, 10 at 81%)"))
+    hazardous_years: StrictInt | None = Field(
+        None, gt=0, le=domain.HAZARDOUS_YEARS_MAX, description=(
+            "pension with capacity_loss_percent only: years in especially heavy or hazardous "
+            "jobs (15 or more with a 61% loss allow an early pension, Art 65(1)(c))"))
 
 
 class DecisionIn(_Input):
@@ -101,6 +108,8 @@ class BenefitOut(BaseModel):
     event_to: date | None
     note: str | None
     ground: str | None
+    capacity_loss_percent: int | None
+    hazardous_years: int | None
     recorded_at: str
     status: str = Field(description="claimed | settled | refused")
     decision: DecisionOut | None
@@ -133,7 +142,8 @@ def receive(personal_id: PersonalIdPath, body: ClaimIn, g: Receiver
     """Receive a claim (the dossier); the same dossier again answers its first record."""
     person_id = g.person(personal_id)
     claim = domain.Claim(body.regime, body.dossier_no, body.received_on, body.event_from,
-                         body.event_to, body.note, body.ground)
+                         body.event_to, body.note, body.ground, body.capacity_loss_percent,
+                         body.hazardous_years)
     return _recorded(g, person_id, lambda: receive_claim(
         session=g.session, person_id=person_id, personal_id=personal_id, claim=claim,
         actor=g.principal.actor_id))

@@ -79,6 +79,7 @@ MAX_MONTHS, MAX_DAYS = 1200, 366
 # A pension is claimed before it starts, but not years before; a maternity leave is at most a
 # year (6 months a child, FACTS §4.4).
 PENSION_LEAD_DAYS, LEAVE_MAX_DAYS = 366, 366
+HAZARDOUS_YEARS_MAX = 60  # a working life
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ class Claim:
     event_to: date | None = None
     note: str | None = None
     ground: str | None = None  # one-time withdrawal only: a key of GROUNDS
+    # A pension before the statutory age (Law 41/2024 Art 65): the medical board's assessed
+    # loss of working capacity, in percent, and the years in especially heavy or hazardous jobs.
+    capacity_loss_percent: int | None = None
+    hazardous_years: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
                       f"{', '.join(GROUNDS)}; got {c.ground!r}")
     elif c.regime is not Regime.LUMP_SUM and c.ground is not None:
         bad("ground", f"only a one-time withdrawal names a ground, not a {c.regime} claim")
+    _early_pension_facts(c, bad)
     if c.event_from and c.event_to and c.event_to < c.event_from:
         bad("event_to", f"{c.event_to.isoformat()} is before event_from "
                         f"{c.event_from.isoformat()}")
@@ -163,6 +169,25 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
     if note:
         bad("note", note)
     return out
+
+
+def _early_pension_facts(c: Claim, bad: Callable[[str, str], None]) -> None:
+    """A pension claim may give the capacity loss (and the hazardous-job years) that allow it to
+    start before the statutory age; no other claim gives them."""
+    loss, years = c.capacity_loss_percent, c.hazardous_years
+    if c.regime is not Regime.PENSION:
+        for field, value in (("capacity_loss_percent", loss), ("hazardous_years", years)):
+            if value is not None:
+                bad(field, f"only a pension claim gives {field}, not a {c.regime} claim")
+        return
+    if loss is not None and not 0 < loss <= 100:
+        bad("capacity_loss_percent", f"a percent from 1 to 100, got {loss}")
+    if years is not None and loss is None:
+        bad("hazardous_years", "years in hazardous jobs count with an assessed loss of working "
+                               "capacity only (Law 41/2024 Art 65(1)(c)): give "
+                               "capacity_loss_percent too")
+    elif years is not None and not 0 < years <= HAZARDOUS_YEARS_MAX:
+        bad("hazardous_years", f"from 1 to {HAZARDOUS_YEARS_MAX}, got {years}")
 
 
 def check_decision(c: Claim, d: Decision, today: date) -> list[Problem]:

@@ -6,8 +6,9 @@ content it is refused (409, naming the field). What the law asks of the person's
 checked against the record: sickness and work-accident benefits are for someone in compulsory
 SI at the time, a one-time withdrawal for someone who has stopped contributing and is on no
 pension (FACTS §4.2), a pension for someone who has reached the retirement age and whose record
-can reach 15 years (§4.1; checked again when settled), an unemployment benefit for at least 12
-months of UI contributions (FACTS §4.6).
+can reach 15 years, or before that age as far as the loss of working capacity the claim gives
+allows, with 20 years (§4.1, Law 41/2024 Art 65; both checked again when settled), an
+unemployment benefit for at least 12 months of UI contributions (FACTS §4.6).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sibook.benefits.domain import (
     check_decision,
     ui_months_used,
 )
-from sibook.benefits.records import claim_of, decision_of
+from sibook.benefits.records import claim_of, decision_of, stored_ground
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.book import service as book
 from sibook.contributions import service as contributions
@@ -47,6 +48,7 @@ from sibook.law import NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.registry.store import Employer, Person
+from sibook.rules.pension import EarlyRetirement, early_retirement
 from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 from sibook.rules.unemployment import benefit_cap, benefit_months
 
@@ -99,7 +101,7 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
                 person_id=person_id, claim_no=number, regime=str(claim.regime),
                 dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
                 event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
-                ground=claim.ground, recorded_by=actor[:64]))
+                ground=stored_ground(claim), recorded_by=actor[:64]))
     except IntegrityError:
         # The same dossier received for another person at the same moment (each claim locks
         # its own person only): PostgreSQL made this one wait for it. Refused as after it.
@@ -238,8 +240,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 or _pensioner(session, person_id)
                 or _lump_sum_ground(session, person_id, c, si, facts))
     if c.regime is Regime.PENSION and c.event_from is not None:
-        return (_before_retirement(facts, "event_from", c.event_from)
-                or _too_few_years(session, person_id, c.event_from, c.received_on))
+        return _pension_due(session, person_id, facts, c, c.received_on)
     return []
 
 
@@ -307,33 +308,61 @@ def _retirement_month(facts: registry.PersonFacts) -> Period:
     return Period.of(facts.birth_date) if reached is None else reached.reached
 
 
-def _before_retirement(facts: registry.PersonFacts, field: str, starts: date) -> list[Problem]:
-    """A pension starting on ``starts`` before the person has retired: refused (Law 41/2024
-    Art 64: a pension needs the retirement age; Decree 135/2020 Art 3: it is paid from the
-    month after the age is reached). Early retirement for reduced working capacity (Art 65) is
-    not recorded on a claim, so the normal age applies."""
+def _pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
+                 on: date) -> list[Problem]:
+    """A pension from the claim's start, by the record on ``on``: from the month after the
+    retirement age is reached with 15 years of SI (Law 41/2024 Art 64; Decree 135/2020 Art 3),
+    or before it as far as the claim's assessed loss of working capacity allows, with the
+    years of SI that needs (Art 65)."""
+    assert c.event_from is not None
     due = _retirement(facts)
-    if due is None or due.reached_on(starts):
-        return []
-    return [Problem(field=field, reason=(
-        f"a pension from {starts.isoformat()} is before retirement age: "
-        f"{age_text(due.age_months)}, reached in {due.reached}, so a pension is paid from "
-        f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020)"))]
+    early = 0 if due is None else max(0, due.pension_from - Period.of(c.event_from))
+    if due is None or early == 0:
+        return _too_few_years(session, person_id, c.event_from, on, PENSION_YEARS,
+                              "a pension needs", "Art 64")
+    allowed = _early_allowed(c)
+    if isinstance(allowed, str) or early > allowed.months:
+        refused_for = (allowed if isinstance(allowed, str) else allowed.case)
+        field = ("capacity_loss_percent"
+                 if isinstance(allowed, EarlyRetirement) and allowed.months == 0
+                 else "event_from")
+        return [Problem(field=field, reason=(
+            f"a pension from {c.event_from.isoformat()} is before retirement age: "
+            f"{age_text(due.age_months)}, reached in {due.reached}, so a pension is paid from "
+            f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020); {early} months early: "
+            f"{refused_for}"))]
+    return _too_few_years(session, person_id, c.event_from, on, allowed.min_years,
+                          f"a pension {early} months before retirement age needs", "Art 65")
 
 
-def _too_few_years(session: Session, person_id: int, starts: date, on: date) -> list[Problem]:
-    """A pension needs 15 years of SI (Law 41/2024 Art 64): refused when the months the book
-    counts on ``on``, with every month still to come before the pension starts, fall short
-    (those months may yet be paid: only a pension no contribution can reach is refused)."""
+def _early_allowed(c: Claim) -> EarlyRetirement | str:
+    """How early the claim's loss of working capacity lets its pension start, or why it cannot
+    start early at all."""
+    if c.capacity_loss_percent is None:
+        return ("an early pension for a reduced working capacity (Law 41/2024 Art 65) gives "
+                "the assessed capacity_loss_percent")
+    month = Period.of(c.event_from or c.received_on)
+    try:
+        return early_retirement(capacity_loss_percent=c.capacity_loss_percent,
+                                hazardous_years=c.hazardous_years or 0, on=month)
+    except NoRuleInForce:
+        return f"no rule for an early pension in force in {month}"
+
+
+def _too_few_years(session: Session, person_id: int, starts: date, on: date, years: int,
+                   needs: str, article: str) -> list[Problem]:
+    """A pension needs ``years`` of SI: refused when the months the book counts on ``on``,
+    with every month still to come before the pension starts, fall short (those months may
+    yet be paid: only a pension no contribution can reach is refused)."""
     counted = int(book.assemble_person(session=session, person_id=person_id,
                                        as_of=on)["totals"]["si_months"])
     most = counted + max(0, Period.of(starts) - Period.of(on) - 1)
-    if most >= PENSION_YEARS * 12:
+    if most >= years * 12:
         return []
     return [Problem(field="regime", reason=(
         f"{counted} months of SI count on {on.isoformat()}, at most {most} by the pension's "
-        f"start on {starts.isoformat()}: a pension needs {PENSION_YEARS} years "
-        f"({PENSION_YEARS * 12} months; Law 41/2024 Art 64)"))]
+        f"start on {starts.isoformat()}: {needs} {years} years "
+        f"({years * 12} months; Law 41/2024 {article})"))]
 
 
 def _si_years(session: Session, person_id: int, on: date) -> float:
@@ -433,17 +462,17 @@ def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] 
 
 def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
                        ) -> list[Problem]:
-    """A pension is settled from the month after the retirement age is reached, with 15 years
-    the record can reach, by the record as it stands at the decision (a claim received before
-    these checks existed, or months paid out by a withdrawal since, are caught here)."""
+    """A pension is settled from the month after the retirement age is reached (or as early as
+    the claim's loss of working capacity allows), with the years of SI the record can reach,
+    by the record as it stands at the decision (a claim received before these checks existed,
+    or months paid out by a withdrawal since, are caught here)."""
     if d.outcome != SETTLED or c.regime is not Regime.PENSION:
         return []
     facts = registry.person_facts(session=session, person_id=person_id)
     # from_month is never before the event's month (check_decision): the start day decides.
     if c.event_from is None:
         return []
-    return (_before_retirement(facts, "event_from", c.event_from)
-            or _too_few_years(session, person_id, c.event_from, d.decided_on))
+    return _pension_due(session, person_id, facts, c, d.decided_on)
 
 
 def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:
@@ -519,6 +548,7 @@ def _answer(session: Session, personal_id: str, row: BenefitClaim, *,
         "regime_name": NAMES[c.regime], "received_on": c.received_on.isoformat(),
         "event_from": c.event_from and c.event_from.isoformat(),
         "event_to": c.event_to and c.event_to.isoformat(), "note": c.note, "ground": c.ground,
+        "capacity_loss_percent": c.capacity_loss_percent, "hazardous_years": c.hazardous_years,
         "recorded_at": _utc(row.recorded_at).isoformat(), "status": b.status,
         "decision": None if d is None or decision is None else {
             "outcome": d.outcome, "decided_on": d.decided_on.isoformat(),

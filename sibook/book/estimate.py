@@ -9,9 +9,11 @@ year the law tables hold when that year's are not yet published (the answer says
 salaries of the years after it then count at face value). The retirement age is judged from
 the book's header (Decree 135/2020: the date, whether it is reached in the book's month, and
 the first month a pension could be paid: after the age is reached, never before next month);
-the pension's rate counts the months the book holds now. The grounds for a one-time
-withdrawal, and early retirement for reduced working capacity, rest on the dossier's papers
-and are not judged here.
+the pension's rate counts the months the book holds now. A pension the book shows claimed
+(not refused) is estimated from the month it was claimed from: before the statutory age (an
+early retirement for reduced working capacity the claim was received for, Law 41/2024 Art 65)
+its rate is cut per year early (Art 66(3)). The grounds for a one-time withdrawal rest on the
+dossier's papers and are not judged here.
 """
 
 from __future__ import annotations
@@ -49,15 +51,26 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     }
     # Retiring now, the pension is paid from next month; else from the month after the age.
     first = on + 1 if retirement is None or reached else retirement.pension_from
+    claimed = _pension_claim(book)
+    if claimed is not None:
+        first = Period.parse(claimed["event_from"][:7])
+    early = 0 if retirement is None else max(0, retirement.pension_from - first)
     try:
         answer["pension"] = pension(sex=book["header"]["sex"], contribution_months=si_months,
-                                    on=on, average_salary=average).as_dict() | {
-            "from_month": str(first)}
+                                    on=on, months_early=early, average_salary=average
+                                    ).as_dict() | {"from_month": str(first)}
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
     if average is not None and si_months > 0:
         answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
     return answer
+
+
+def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:
+    """The book's first pension claim not refused (settled, or being decided), with its start:
+    a person retires once."""
+    return next((b for b in book.get("benefits", []) if b["regime"] == "pension"
+                 and b["status"] != "refused" and b.get("event_from")), None)
 
 
 def _retirement(header: dict[str, Any]) -> RetirementResult | None:

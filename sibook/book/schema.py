@@ -203,14 +203,16 @@ class PensionEstimate(_Strict):
     extra_lump_sum: int | None
     from_month: str = Field(pattern=MONTH, description=(
         "The first month the pension could be paid: the month after the retirement age is "
-        "reached, or next month when it is reached already (Decree 135/2020 Art 3)"))
+        "reached, or next month when it is reached already (Decree 135/2020 Art 3); the "
+        "month a pension claim in the book starts from, when there is one"))
 
 
 class BenefitEstimate(_Strict):
     """What the person would get in the book's month: a pension if they retired, or a one-time
     withdrawal, by the law's formulas on the book's salary history, and when the person
     reaches the retirement age. An estimate: the SI office's decision on the full dossier is
-    what is paid; the grounds for a withdrawal and early retirement are not judged here."""
+    what is paid. A pension claimed is estimated from the month claimed, cut per year early
+    (Art 66(3)); the grounds for a withdrawal are not judged here."""
 
     as_of: str = Field(pattern=MONTH)
     si_months: int = Field(description="Months of SI the book counts")

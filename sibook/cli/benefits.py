@@ -69,6 +69,12 @@ def claim(
     note: str = typer.Option(None, "--note", help="A short note (200 characters)."),
     ground: str = typer.Option(None, "--ground", help=(
         "lump_sum only, its ground (Law 41/2024 Art 70): " + ", ".join(domain.GROUNDS) + ".")),
+    capacity_loss_percent: int = typer.Option(None, "--capacity-loss", help=(
+        "pension only: the assessed loss of working capacity, percent; lets the pension start "
+        "before the statutory age (Law 41/2024 Art 65: up to 5 years at 61%, 10 at 81%).")),
+    hazardous_years: int = typer.Option(None, "--hazardous-years", help=(
+        "pension with --capacity-loss: years in especially heavy or hazardous jobs (15 or more "
+        "with a 61% loss allow an early pension).")),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -78,7 +84,8 @@ def claim(
             f"one of {', '.join(domain.Regime)}; got {regime!r}"))], as_json)
     c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
-                     None if event_to is None else parse_date(event_to, "--to"), note, ground)
+                     None if event_to is None else parse_date(event_to, "--to"), note, ground,
+                     capacity_loss_percent, hazardous_years)
     result = _run(personal_id, realm, Action.BENEFIT_CLAIM, "benefits claim", as_json,
                   lambda s, pid: receive_claim(session=s, person_id=pid,
                                                personal_id=personal_id, claim=c,

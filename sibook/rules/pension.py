@@ -96,6 +96,47 @@ def _early_cut(months_early: int, on: Period, trail: Trail) -> Decimal:
 
 
 @dataclass(frozen=True)
+class EarlyRetirement:
+    """How early a pension may start for a reduced working capacity (Law 41/2024 Art 65(1)):
+    ``months`` before the statutory age at most (0: not early at all), ``case`` the point of
+    Art 65(1) that allows it, or why none does, and ``min_years`` of SI it needs."""
+
+    months: int
+    case: str
+    min_years: int
+
+
+def early_retirement(*, capacity_loss_percent: int, hazardous_years: int = 0,
+                     on: Period) -> EarlyRetirement:
+    """The early retirement a loss of working capacity allows for a pension starting in ``on``
+    (FACTS §4.1): with 20 years of SI, up to 5 years early at a 61% to under 81% loss, up to 10
+    at 81% or more, and with 15 years in especially heavy or hazardous jobs a 61% loss allows
+    it too (no shorter bound is given for that case: the rules engine's ``max_early_months``)."""
+    law = book()
+    least = law.parameter("early_loss_percent", on).value
+    severe = law.parameter("early_loss_severe_percent", on).value
+    job_years = int(law.parameter("early_hazardous_job_years", on).value)
+    most = int(law.parameter("max_early_months", on).value)
+    min_years = int(law.parameter("early_min_years", on).value)
+    if capacity_loss_percent < least:
+        return EarlyRetirement(0, f"a loss of {capacity_loss_percent}% is under the {least}% "
+                                  "that allows an early pension (Law 41/2024 Art 65(1))",
+                               min_years)
+    if capacity_loss_percent >= severe:
+        return EarlyRetirement(most, f"a loss of {severe}% or more allows up to {most} months "
+                                     "early (Law 41/2024 Art 65(1)(b))", min_years)
+    if hazardous_years >= job_years:
+        return EarlyRetirement(most, f"{job_years} years or more in especially heavy or "
+                                     f"hazardous jobs with a loss of {least}% or more allow up "
+                                     f"to {most} months early (Law 41/2024 Art 65(1)(c))",
+                               min_years)
+    moderate = int(law.parameter("max_early_months_moderate", on).value)
+    return EarlyRetirement(moderate, f"a loss of {least}% to under {severe}% allows up to "
+                                     f"{moderate} months early (Law 41/2024 Art 65(1)(a))",
+                           min_years)
+
+
+@dataclass(frozen=True)
 class AverageSalaryResult:
     average: int
     months_used: int

@@ -191,3 +191,15 @@ def test_a_decision_on_a_dossier_the_person_has_not_is_a_404_in_their_log(api: A
         rows = s.execute(select(AccessLogEntry.person_id, AccessLogEntry.outcome).where(
             AccessLogEntry.actor_id == "hn-approver")).all()
     assert len(rows) == 1 and rows[0][0] is not None and rows[0][1] == "refused"
+
+
+def test_a_capacity_loss_out_of_range_is_refused_by_its_key(api: Api) -> None:
+    pension = {"regime": "pension", "dossier_no": "HS-HT-1", "received_on": "2021-03-20",
+               "event_from": "2021-04-01"}
+    for extra, key in (({"capacity_loss_percent": 0}, "capacity_loss_percent"),
+                       ({"capacity_loss_percent": "65"}, "capacity_loss_percent"),
+                       ({"capacity_loss_percent": 65, "hazardous_years": 61},
+                        "hazardous_years")):
+        refused = api.claim(CLERK, OWN, pension | extra)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["loc"] == ["body", key]

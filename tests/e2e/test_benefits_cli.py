@@ -131,3 +131,16 @@ def test_values_outside_the_law_are_refused_and_malformed_ones_are_usage_errors(
     assert result.returncode == 2, result.stdout + result.stderr
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["field"] == "--received"
+
+
+def test_a_pension_claims_assessed_capacity_loss_is_checked_by_its_flag(cli: Cli) -> None:
+    pension = (*CLAIM[:2], cli.worker, "--regime", "pension", "--dossier", "HS-HT-1",
+               "--received", "2025-07-05", "--from", "2025-08-01")
+    for extra, flag in ((("--capacity-loss", "0"), "--capacity-loss"),
+                        (("--capacity-loss", "101"), "--capacity-loss"),
+                        (("--hazardous-years", "15"), "--hazardous-years")):
+        code, refused = cli.run(*pension, *extra)
+        assert (code, refused["errors"][0]["field"]) == (1, flag), refused
+    code, sick = cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:], "--capacity-loss", "65")
+    assert (code, sick["errors"][0]["field"]) == (1, "--capacity-loss")
+    assert CliRunner().invoke(app, [*pension, "--capacity-loss", "high"]).exit_code == 2

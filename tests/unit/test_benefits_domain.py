@@ -145,3 +145,24 @@ def test_a_dossier_number_with_a_line_break_or_space_is_refused(number: str) -> 
     # "HS-1", unique key and all, that no URL can name.
     c = Claim(Regime.LUMP_SUM, number, RECEIVED, ground="emigration")
     assert fields_of(check_claim(c, TODAY)) == {"dossier_no"}
+
+
+@pytest.mark.parametrize(("regime", "loss", "years", "bad"), [
+    (Regime.PENSION, 65, None, set()),
+    (Regime.PENSION, 65, 15, set()),
+    (Regime.PENSION, 0, None, {"capacity_loss_percent"}),
+    (Regime.PENSION, 101, None, {"capacity_loss_percent"}),
+    (Regime.PENSION, None, 15, {"hazardous_years"}),  # counted with an assessed loss only
+    (Regime.PENSION, 65, 61, {"hazardous_years"}),
+    (Regime.SICKNESS, 65, None, {"capacity_loss_percent"}),  # a pension claim's only
+    (Regime.LUMP_SUM, None, 15, {"hazardous_years"}),
+])
+def test_only_a_pension_claim_gives_a_capacity_loss_and_hazardous_years(
+        regime: Regime, loss: int | None, years: int | None, bad: set[str]) -> None:
+    dates = {Regime.PENSION: (date(2026, 6, 1), None),
+             Regime.SICKNESS: (date(2026, 2, 2), date(2026, 2, 6)),
+             Regime.LUMP_SUM: (None, None)}[regime]
+    c = Claim(regime, "HS-1", RECEIVED, *dates,
+              ground="emigration" if regime is Regime.LUMP_SUM else None,
+              capacity_loss_percent=loss, hazardous_years=years)
+    assert fields_of(check_claim(c, TODAY)) == bad

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules import average_salary, pension
+from sibook.rules.pension import early_retirement
 
 JAN_2026 = Period(2026, 1)
 
@@ -120,3 +121,17 @@ def test_early_retirement_needs_20_years_or_15_in_a_hazardous_job() -> None:
     with pytest.raises(ValidationError, match="needs 15 years"):
         pension(sex="male", contribution_months=179, months_early=12, hazardous=True,
                 on=Period(2026, 11))
+
+
+@pytest.mark.parametrize(("loss", "hazardous_years", "months"), [
+    (60, 20, 0),  # under 61%: no early pension whatever the job
+    (61, 0, 60),  # 61% to under 81%: up to 5 years early (Law 41/2024 Art 65(1)(a))
+    (80, 14, 60),
+    (81, 0, 120),  # 81% or more: up to 10 years (Art 65(1)(b))
+    (61, 15, 120),  # 15 years in especially hazardous jobs with 61% (Art 65(1)(c))
+])
+def test_a_loss_of_working_capacity_allows_a_pension_so_many_months_early(
+        loss: int, hazardous_years: int, months: int) -> None:
+    allowed = early_retirement(capacity_loss_percent=loss, hazardous_years=hazardous_years,
+                               on=JAN_2026)
+    assert (allowed.months, allowed.min_years) == (months, 20)
