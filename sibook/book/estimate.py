@@ -12,8 +12,9 @@ the first month a pension could be paid: after the age is reached, never before 
 the pension's rate counts the months the book holds now. A pension the book shows claimed
 (not refused) is estimated from the month it was claimed from: before the statutory age (an
 early retirement for reduced working capacity the claim was received for, Law 41/2024 Art 65)
-its rate is cut per year early (Art 66(3)). The grounds for a one-time withdrawal rest on the
-dossier's papers and are not judged here.
+its rate is cut per year early (Art 66(3)); and no one-time withdrawal is offered beside it
+(one is refused to someone who receives or has claimed a pension, Art 70). The grounds for a
+one-time withdrawal rest on the dossier's papers and are not judged here.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
         "retirement_date": None if retirement is None else retirement.retirement_date.isoformat(),
         "reached_retirement_age": reached,
         "pension": None, "pension_note": None, "one_time_withdrawal": None,
+        "one_time_withdrawal_note": None,
         "note": ("An estimate from the book as of this month by the law's formulas; the SI "
                  "office's decision, on the full dossier, is what is paid."),
     }
@@ -61,7 +63,12 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
                                     ).as_dict() | {"from_month": str(first)}
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
-    if average is not None and si_months > 0:
+    if claimed is not None:
+        state = "settles" if claimed["status"] == "settled" else "claims"
+        answer["one_time_withdrawal_note"] = (
+            f"dossier {claimed['dossier_no']} {state} a pension: a one-time withdrawal is not "
+            "paid to someone who receives (or has claimed) one (Law 41/2024 Art 70)")
+    elif average is not None and si_months > 0:
         answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
     return answer
 

@@ -228,4 +228,7 @@ class BenefitEstimate(_Strict):
     pension: PensionEstimate | None = Field(description="null when the months are not enough")
     pension_note: str | None = Field(description="Why there is no pension estimate")
     one_time_withdrawal: int | None
+    one_time_withdrawal_note: str | None = Field(description=(
+        "Why no one-time withdrawal is offered: a pension is claimed or settled (Law 41/2024 "
+        "Art 70)"))
     note: str

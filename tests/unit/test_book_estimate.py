@@ -69,3 +69,23 @@ def test_with_too_few_months_the_retirement_date_is_still_given() -> None:
     assert (answer["retirement_date"], answer["reached_retirement_age"]) == \
         ("2052-05-31", False)
     assert answer["pension"] is None and "15 years" in answer["pension_note"]
+
+
+def _with_pension(book: dict[str, Any], status: str) -> dict[str, Any]:
+    return book | {"benefits": [{"regime": "pension", "dossier_no": "HS-HT-1",
+                                 "received_on": "2025-11-20", "status": status,
+                                 "event_from": "2026-01-01"}]}
+
+
+def test_no_one_time_withdrawal_is_offered_beside_a_pension_settled_or_claimed() -> None:
+    """Law 41/2024 Art 70: a withdrawal is refused to someone who receives (or has claimed) a
+    pension; the estimate offered one all the same."""
+    book = _book([("2006-01", "2025-12", 8_000_000)], 240)
+    for status, says in (("settled", "settles"), ("claimed", "claims")):
+        answer = estimate(_with_pension(book, status), Period(2025, 12))
+        assert answer["one_time_withdrawal"] is None
+        assert f"dossier HS-HT-1 {says} a pension" in answer["one_time_withdrawal_note"]
+        assert answer["pension"]["from_month"] == "2026-01"
+    refused = estimate(_with_pension(book, "refused"), Period(2025, 12))
+    assert refused["one_time_withdrawal"] is not None
+    assert refused["one_time_withdrawal_note"] is None
