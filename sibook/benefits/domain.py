@@ -19,6 +19,7 @@ from typing import Any
 from sibook.core.errors import Problem
 from sibook.core.period import Period
 from sibook.registry.domain import text_problem
+from sibook.visits.domain import clipped
 
 
 class Regime(StrEnum):
@@ -132,7 +133,7 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
 
     if not DOSSIER.fullmatch(c.dossier_no):  # match() would let "$" pass a final newline
         bad("dossier_no", "1 to 40 ASCII letters, digits, '.' or '-', starting with a letter "
-                          f"or digit; got {c.dossier_no!r}")
+                          f"or digit; got {clipped(c.dossier_no)!r}")
     if c.received_on > today:
         bad("received_on", f"{c.received_on.isoformat()} is after today")
     starts, ends = EVENT[c.regime]
@@ -143,8 +144,9 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
         elif meaning is None and given is not None:
             bad(field, f"a {c.regime} claim takes no {field}")
     if c.regime is Regime.LUMP_SUM and c.ground not in GROUNDS:
+        ground = None if c.ground is None else clipped(c.ground)
         bad("ground", f"a one-time withdrawal names its ground (Law 41/2024 Art 70): one of "
-                      f"{', '.join(GROUNDS)}; got {c.ground!r}")
+                      f"{', '.join(GROUNDS)}; got {ground!r}")
     elif c.regime is not Regime.LUMP_SUM and c.ground is not None:
         bad("ground", f"only a one-time withdrawal names a ground, not a {c.regime} claim")
     _early_pension_facts(c, bad)
@@ -198,11 +200,11 @@ def check_decision(c: Claim, d: Decision, today: date) -> list[Problem]:
         out.append(Problem(field=field, reason=reason))
 
     if d.outcome not in OUTCOMES:
-        bad("outcome", f"one of {', '.join(OUTCOMES)}; got {d.outcome!r}")
+        bad("outcome", f"one of {', '.join(OUTCOMES)}; got {clipped(d.outcome)!r}")
         return out
     if not decision_number_ok(d.decision_no):
         bad("decision_no", "1 to 40 letters, digits, '.', '/' or '-', starting with a letter "
-                           f"or digit; got {d.decision_no!r}")
+                           f"or digit; got {clipped(d.decision_no)!r}")
     if d.decided_on < c.received_on:
         bad("decided_on", f"{d.decided_on.isoformat()} is before the claim was received "
                           f"({c.received_on.isoformat()})")

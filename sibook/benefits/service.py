@@ -51,6 +51,7 @@ from sibook.registry.store import Employer, Person
 from sibook.rules.pension import EarlyRetirement, early_retirement
 from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 from sibook.rules.unemployment import benefit_cap, benefit_months
+from sibook.visits.domain import clipped
 
 COVERED_KINDS = ("compulsory", "foreign")
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
@@ -183,8 +184,9 @@ def _same(what: str, number: str, was: Claim | Decision, given: Claim | Decision
 
 
 def _text(value: object) -> str:
+    """A recorded or given value as a conflict names it: a long one cut (``clipped``)."""
     return "none" if value is None else value.isoformat() if isinstance(value, date) \
-        else str(value)
+        else clipped(str(value))
 
 
 def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:

@@ -18,6 +18,7 @@ from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, sho
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ValidationError
 from sibook.registry import service as registry
+from sibook.visits.domain import clipped
 
 app = typer.Typer(help="Benefits claimed and settled: sickness, maternity, work accident, "
                   "pension, survivorship, one-time withdrawal, unemployment.",
@@ -81,7 +82,7 @@ def claim(
     """Receive a benefit claim. The same dossier again changes nothing."""
     if regime not in set(domain.Regime):  # a word outside the law's list: refused, exit 1
         refuse([Problem(field="regime", reason=(
-            f"one of {', '.join(domain.Regime)}; got {regime!r}"))], as_json)
+            f"one of {', '.join(domain.Regime)}; got {clipped(regime)!r}"))], as_json)
     c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
                      None if event_to is None else parse_date(event_to, "--to"), note, ground,

@@ -203,3 +203,12 @@ def test_a_capacity_loss_out_of_range_is_refused_by_its_key(api: Api) -> None:
         refused = api.claim(CLERK, OWN, pension | extra)
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0]["loc"] == ["body", key]
+
+
+def test_a_long_unknown_ground_is_quoted_cut_short(api: Api) -> None:
+    withdrawal = {"regime": "lump_sum", "dossier_no": "HS-LS-1", "received_on": "2021-03-20",
+                  "ground": "g" * 100_000}
+    refused = api.claim(CLERK, OWN, withdrawal)
+    assert refused.status_code == 422, refused.text[:300]
+    assert [e["field"] for e in refused.json()["errors"]] == ["ground"]
+    assert len(refused.content) < 1_000

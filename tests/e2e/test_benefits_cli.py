@@ -144,3 +144,12 @@ def test_a_pension_claims_assessed_capacity_loss_is_checked_by_its_flag(cli: Cli
     code, sick = cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:], "--capacity-loss", "65")
     assert (code, sick["errors"][0]["field"]) == (1, "--capacity-loss")
     assert CliRunner().invoke(app, [*pension, "--capacity-loss", "high"]).exit_code == 2
+
+
+def test_a_long_regime_or_ground_is_quoted_cut_short(cli: Cli) -> None:
+    code, regime = cli.run(*CLAIM[:2], cli.worker, "--regime", "r" * 50_000, *CLAIM[4:])
+    assert (code, regime["errors"][0]["field"]) == (1, "--regime")
+    code, ground = cli.run(*CLAIM[:2], cli.worker, "--regime", "lump_sum", *CLAIM[4:8],
+                           "--ground", "g" * 50_000)
+    assert (code, ground["errors"][0]["field"]) == (1, "--ground")
+    assert all(len(e["reason"]) < 300 for e in regime["errors"] + ground["errors"])

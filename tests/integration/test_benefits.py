@@ -5,6 +5,7 @@ counting the months a one-time withdrawal paid out or an unemployment benefit us
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -191,6 +192,9 @@ def test_a_decision_is_taken_once(engine: Engine) -> None:
                                                       PAID_SICK.decision_no, amount=2_000_000,
                                                       days=5))
     assert changed.value.field == "amount"
+    with pytest.raises(BenefitConflict) as long_reason:  # compared before any other check
+        settle(engine, pid, SICK.dossier_no, replace(PAID_SICK, reason="x" * 10**5))
+    assert long_reason.value.field == "reason" and len(str(long_reason.value)) < 200
     assert count(engine, "benefit_decisions") == 1
     with pytest.raises(NotFoundError):
         settle(engine, pid, "HS-NONE")

@@ -166,3 +166,17 @@ def test_only_a_pension_claim_gives_a_capacity_loss_and_hazardous_years(
               ground="emigration" if regime is Regime.LUMP_SUM else None,
               capacity_loss_percent=loss, hazardous_years=years)
     assert fields_of(check_claim(c, TODAY)) == bad
+
+
+def test_a_refusal_quotes_a_long_value_cut_short() -> None:
+    """A ground, dossier, outcome or decision number of megabytes was sent back whole."""
+    long = "x" * 100_000
+    claimed = check_claim(Claim(Regime.LUMP_SUM, long, RECEIVED, ground=long), TODAY)
+    decided = check_decision(Claim(Regime.LUMP_SUM, "HS-1", RECEIVED, ground="emigration"),
+                             Decision(long, TODAY, long), TODAY)
+    assert fields_of(claimed) == {"dossier_no", "ground"} and fields_of(decided) == {"outcome"}
+    assert all(len(p.reason) < 300 for p in [*claimed, *decided])
+    assert all("'" + "x" * 40 + "…'" in p.reason for p in [*claimed, *decided])
+    numbered = check_decision(Claim(Regime.LUMP_SUM, "HS-1", RECEIVED, ground="emigration"),
+                              Decision("settled", TODAY, long, amount=1), TODAY)
+    assert [len(p.reason) < 300 for p in numbered] == [True]
