@@ -48,7 +48,7 @@ from sibook.law import NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.registry.store import Employer, Person
-from sibook.rules.pension import EarlyRetirement, early_retirement
+from sibook.rules.pension import EarlyRetirement, early_retirement, years_above_full_rate
 from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 from sibook.rules.unemployment import benefit_cap, benefit_months
 from sibook.visits.domain import clipped
@@ -297,11 +297,15 @@ def _pension_due_instead(session: Session, person_id: int, c: Claim,
 def _retirement(facts: registry.PersonFacts) -> RetirementResult | None:
     """The person's statutory retirement age and month (Decree 135/2020); None when it was
     reached before the law tables begin: long retired."""
-    sex: Sex = "female" if facts.sex == "female" else "male"
     try:
-        return retirement_age(sex=sex, birth_date=facts.birth_date)
+        return retirement_age(sex=_sex(facts), birth_date=facts.birth_date)
     except NoRuleInForce:
         return None
+
+
+def _sex(facts: registry.PersonFacts) -> Sex:
+    """The sex the pension tables read the person by."""
+    return "female" if facts.sex == "female" else "male"
 
 
 def _retirement_month(facts: registry.PersonFacts) -> Period:
@@ -474,7 +478,40 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
     # from_month is never before the event's month (check_decision): the start day decides.
     if c.event_from is None:
         return []
-    return _pension_due(session, person_id, facts, c, d.decided_on)
+    return (_pension_due(session, person_id, facts, c, d.decided_on)
+            or _extra_lump_sum(session, person_id, facts, c, d))
+
+
+def _extra_lump_sum(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
+                    d: Decision) -> list[Problem]:
+    """A pension's ``amount`` (paid once) is the extra lump sum for the years of SI beyond those
+    that give the maximum rate (Law 41/2024 Art 68; ``sibook rules pension`` computes it as
+    ``extra_lump_sum``): refused when the record cannot reach such a year by the pension's
+    start, required when the months it counts at the decision already do. Unchecked for a
+    start no law table prices."""
+    assert c.event_from is not None
+    counted = int(book.assemble_person(session=session, person_id=person_id,
+                                       as_of=d.decided_on)["totals"]["si_months"])
+    most = counted + max(0, Period.of(c.event_from) - Period.of(d.decided_on) - 1)
+    starts = Period.of(c.event_from)
+    try:
+        least_above, full = years_above_full_rate(sex=_sex(facts), contribution_months=counted,
+                                                  on=starts)
+        most_above, _ = years_above_full_rate(sex=_sex(facts), contribution_months=most,
+                                              on=starts)
+    except (NoRuleInForce, ValidationError):  # no table; or too few years, refused before
+        return []
+    told = f"{counted} months of SI count on {d.decided_on.isoformat()}"
+    if d.amount is not None and most_above == 0:
+        return [Problem(field="amount", reason=(
+            f"{told}, at most {most} by the pension's start: no year beyond the {full} that "
+            "give the maximum rate, so no extra lump sum is paid once (Law 41/2024 Art 68)"))]
+    if d.amount is None and least_above > 0:
+        return [Problem(field="amount", reason=(
+            f"{told}: {least_above} years beyond the {full} that give the maximum rate, for "
+            "which the extra lump sum is paid once with the pension (Law 41/2024 Art 68; "
+            "`sibook rules pension` computes it): how much"))]
+    return []
 
 
 def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:

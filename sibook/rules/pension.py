@@ -9,7 +9,7 @@ from decimal import Decimal
 from sibook.core.errors import ValidationError
 from sibook.core.money import round_vnd
 from sibook.core.period import Period
-from sibook.law import SEXES, book, parse_choice
+from sibook.law import SEXES, LawRow, book, parse_choice
 from sibook.rules.explain import Explanation, Trail, pct, vnd
 from sibook.rules.inputs import check_money, check_months, check_range
 
@@ -72,13 +72,31 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     check_money(average_salary, "average_salary")
     monthly = round_vnd(average_salary * rate / 100)
     trail.step(f"monthly pension = {pct(rate)} x {vnd(average_salary)} = {vnd(monthly)}")
-    full_years = start + (top - base) / step
-    extra_years = max(years - full_years, Decimal(0))
+    full_years, extra_years = _above_full_rate(band, years)
     per_year = trail.fact(law.parameter("extra_lump_sum_per_year", on))
     extra = round_vnd(average_salary * per_year * extra_years)
     trail.step(f"extra lump sum = {per_year} x {vnd(average_salary)} x {extra_years} years above "
                f"{full_years} = {vnd(extra)}")
     return PensionResult(rate, monthly, extra, trail.done())
+
+
+def years_above_full_rate(*, sex: str, contribution_months: int, on: Period
+                          ) -> tuple[Decimal, Decimal]:
+    """The years of SI beyond those that give the maximum rate, for which the extra lump sum
+    is paid (Law 41/2024 Art 68), and those years: ``(extra_years, full_years)``."""
+    checked_sex = parse_choice(sex, SEXES, field="sex")
+    check_months(contribution_months, "contribution_months")
+    trail = Trail({"sex": checked_sex, "contribution_months": str(contribution_months)})
+    band = book().pension_band(checked_sex, contribution_months // 12, on)
+    full_years, extra = _above_full_rate(band, benefit_years(contribution_months, on, trail))
+    return extra, full_years
+
+
+def _above_full_rate(band: LawRow, years: Decimal) -> tuple[Decimal, Decimal]:
+    """The years that reach the band's maximum rate, and how many of ``years`` lie beyond."""
+    base, step = band.value("base_percent"), band.value("step_percent")
+    full_years = band.value("from_years") + (band.value("max_percent") - base) / step
+    return full_years, max(years - full_years, Decimal(0))
 
 
 def _early_cut(months_early: int, on: Period, trail: Trail) -> Decimal:
