@@ -282,7 +282,16 @@ def persons_voluntary(
         refuse([Problem(field="personal_id", reason=str(exc))], as_json)
     emit({"registered": True, **result}, as_json, lambda d: console.print(
         f"{d['personal_id']}: voluntary SI from {d['voluntary']['from_month']}, "
-        f"{d['voluntary']['monthly_payable']:,} VND a month", markup=False, highlight=False))
+        f"{_payable(d['voluntary'])}", markup=False, highlight=False))
+
+
+def _payable(opened: dict[str, Any]) -> str:
+    """What a voluntary participant pays a month, and how long the state's support lasts."""
+    said = f"{opened['monthly_payable']:,} VND a month"
+    if opened["state_support"]:
+        said += (f" (state support {opened['state_support']:,} for "
+                 f"{opened['support_months_left']} months from then)")
+    return said
 
 
 def _registration_flag_problems(

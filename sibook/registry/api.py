@@ -132,6 +132,10 @@ class VoluntaryOpened(BaseModel):
     monthly_payable: int = Field(description=(
         "What the participant pays for that month: 22% of the income less the state's support"))
     state_support: int = Field(description="The state's support for that month, VND")
+    support_months_left: int = Field(description=(
+        "Months from that one on the state's support still lowers what the participant pays: "
+        "the law allows 120 in all, the person's earlier voluntary months counted; 0 without "
+        "a support group"))
 
 
 class Registered(BaseModel):

@@ -88,14 +88,7 @@ def register(
                           managing_office=managing_office))
     answer: dict[str, Any] = {}
     if voluntary:
-        answer["voluntary"] = contributions.open_voluntary_period(
-            session=session,
-            person_id=person_id,
-            month=voluntary.from_month or month,
-            income=voluntary.income,
-            support_group=voluntary.support_group,
-            today=today,
-        )
+        answer["voluntary"] = _open_voluntary(session, person_id, voluntary, today)
     if employment:  # the start line issues the HI card, as every increase line does
         answer["declaration"] = _declare_start(session, person, employment, month)
         answer["hi_card"] = service.hi_cards_of(session=session, person_id=person_id
@@ -150,10 +143,7 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
     if session.scalar(select(Person.realm).where(Person.person_id == person_id)
                       .with_for_update()) != "civil":
         raise ConflictError("personal_id: this person's SI is kept by their ministry")
-    opened = contributions.open_voluntary_period(
-        session=session, person_id=person_id,
-        month=voluntary.from_month or Period.of(today or date.today()), income=voluntary.income,
-        support_group=voluntary.support_group, today=today or date.today())
+    opened = _open_voluntary(session, person_id, voluntary, today or date.today())
     profile = session.get(SIProfile, person_id)
     if profile is None:
         session.add(SIProfile(person_id=person_id, participant_type="voluntary",
@@ -165,6 +155,19 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
     return {"personal_id": personal_id, "book_number": issued.book_number,
             "book_status": issued.status, "book_version": issued.version,
             "participant_type": "voluntary", "identity_verified": True, "voluntary": opened}
+
+
+def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart, today: date
+                    ) -> dict[str, Any]:
+    """The voluntary period opened, its first month quoted as the book will charge it: the
+    state's support only while the months of it the law allows last, counting those the
+    person's earlier voluntary periods took (Decree 159/2025)."""
+    month = voluntary.from_month or Period.of(today)
+    return contributions.open_voluntary_period(
+        session=session, person_id=person_id, month=month, income=voluntary.income,
+        support_group=voluntary.support_group, today=today,
+        months_supported=book.voluntary_support_used(session=session, person_id=person_id,
+                                                     before=month))
 
 
 def _check_identity(population: PopulationRegistry, person: NewPerson, require: bool) -> bool:

@@ -184,7 +184,8 @@ def test_a_clerk_registers_a_voluntary_participant(api: tuple[TestClient, Any]) 
     # As the CLI answers it: what the participant pays a month (22% of 3,000,000 less the
     # near-poor's 40% of 22% x 1,500,000), so they learn it where they registered.
     assert r.json()["voluntary"] == {"from_month": THIS_MONTH, "income": 3_000_000,
-                                     "monthly_payable": 528_000, "state_support": 132_000}
+                                     "monthly_payable": 528_000, "state_support": 132_000,
+                                     "support_months_left": 120}
     statement = client.get(f"/api/v1/persons/{NEW}/voluntary-payments", headers=clerk)
     assert statement.status_code == 200, statement.text
     assert [m["month"] for m in statement.json()["months"]] == [THIS_MONTH]
