@@ -17,6 +17,7 @@ from sibook.book.sheets import (
     employer_ids,
     lines_of,
     payload_of,
+    supported_months,
     voluntary_account_of,
 )
 from sibook.book.store import SIBook
@@ -87,6 +88,15 @@ def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Accou
                if r.kind == "voluntary"]
     paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
     return voluntary_account_of(lines_of(periods, {}, Period.of(as_of)), paid, as_of)
+
+
+def voluntary_support_used(*, session: Session, person_id: int, before: Period) -> int:
+    """Months of the state's support to voluntary SI the person's periods took before month
+    ``before`` (at most the law's 120, Decree 159/2025), as the book's sheet rows count them:
+    what a new voluntary period has left of them."""
+    periods = [r for r in contributions.si_periods_of(session=session, person_id=person_id)
+               if r.kind == "voluntary" and r.from_month < before]
+    return supported_months(lines_of(periods, {}, before - 1))
 
 
 def current_version(

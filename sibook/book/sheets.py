@@ -135,6 +135,13 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
     return out
 
 
+def supported_months(lines: Sequence[Line]) -> int:
+    """Months of the state's support to voluntary SI that ``lines`` hold: the months the law
+    caps (Decree 159/2025), counted as ``lines_of`` counts them while it cuts the support off."""
+    return sum(ln.to_month - ln.from_month + 1 for ln in lines
+               if ln.kind == "voluntary" and ln.support and ln.employee_share is not None)
+
+
 MATERNITY = "maternity"  # a sheet row's kind: months of maternity leave, counted, nothing due
 NOTHING_DUE: Shares = dict.fromkeys((*law.FUNDS, "total"), 0)
 

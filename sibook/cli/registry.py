@@ -21,8 +21,10 @@ from sibook.registry.importer import parse_registry_file
 from sibook.registry.population import population_registry
 from sibook.registry.registration import (
     EmploymentStart,
+    OfficeChoice,
     PopulationServiceDown,
     VoluntaryStart,
+    office_for,
     register,
     start_voluntary,
 )
@@ -30,6 +32,10 @@ from sibook.registry.registration import (
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 
+OfficeOpt = typer.Option(
+    None, "--office", help="The SI office managing a voluntary participant: five digits, the "
+    "province's two first (01000: Hà Nội's). Default: the office managing them already, else "
+    "their household's province's; a new person's must be given.")
 LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this many rows.")
 
 
@@ -166,6 +172,7 @@ _FLAGS = {
     "voluntary.from_month": "from",  # a voluntary start is --from too
     "job_title": "job",
     "allowances": "allowances",
+    "managing_office": "office",
 }
 
 
@@ -201,6 +208,7 @@ def persons_register(
     voluntary: bool = typer.Option(False, "--voluntary", help="Voluntary SI on --income."),
     income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income."),
     support: str | None = typer.Option(None, "--support", help="Voluntary state-support group."),
+    office: str | None = OfficeOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Register a person (TK1-TS) and issue their e-SI book, by an employer or voluntarily."""
@@ -232,6 +240,9 @@ def persons_register(
                 require_match=settings.require_population_match,
                 employment=job_start,
                 voluntary=vol,
+                # A new person has no residence on record: a voluntary one's office is named.
+                managing_office=office_for(session=session, given=office)
+                if voluntary or office is not None else None,
             )
             # Any realm: a worker is registered into their employer's (``register``).
             logged(session, Action.PERSON_REGISTER, "persons register", service.person_ids_of(
@@ -262,6 +273,7 @@ def persons_voluntary(
     support: str | None = typer.Option(None, "--support", help="Voluntary state-support group."),
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM (default: this "
                                      "month)."),
+    office: str | None = OfficeOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """A registered person starts voluntary SI (TK1-TS at the SI office), e.g. after their job
@@ -272,7 +284,8 @@ def persons_voluntary(
             person_id = service.person_id_of(session=session, personal_id=personal_id.strip())
             result = start_voluntary(session=session, person_id=person_id,
                                      personal_id=personal_id.strip(),
-                                     voluntary=VoluntaryStart(income, support, first))
+                                     voluntary=VoluntaryStart(income, support, first),
+                                     office=OfficeChoice(office))
             logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
     except ValidationError as exc:  # the person (the argument), or a flag
         refuse([Problem(field="personal_id" if p.field in ("personal_id", "voluntary")
@@ -282,7 +295,16 @@ def persons_voluntary(
         refuse([Problem(field="personal_id", reason=str(exc))], as_json)
     emit({"registered": True, **result}, as_json, lambda d: console.print(
         f"{d['personal_id']}: voluntary SI from {d['voluntary']['from_month']}, "
-        f"{d['voluntary']['monthly_payable']:,} VND a month", markup=False, highlight=False))
+        f"{_payable(d['voluntary'])}", markup=False, highlight=False))
+
+
+def _payable(opened: dict[str, Any]) -> str:
+    """What a voluntary participant pays a month, and how long the state's support lasts."""
+    said = f"{opened['monthly_payable']:,} VND a month"
+    if opened["state_support"]:
+        said += (f" (state support {opened['state_support']:,} for "
+                 f"{opened['support_months_left']} months from then)")
+    return said
 
 
 def _registration_flag_problems(

@@ -78,10 +78,11 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     staging.create(conn)
     problems: list[Problem] = []
     set_aside: dict[int, str] = {}  # row: personal ID, of the first refused lines' shapes
-    lines = 0
+    lines, si_codes = 0, False
     for frame in frames:
         typed, found = check_frame(frame, month)
         problems += found
+        si_codes = si_codes or typed["si_code"].is_not_null().any()
         bad_rows = {p.row for p in found}
         staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))))
         if bad_rows and len(set_aside) < MAX_PROBLEMS:
@@ -104,7 +105,10 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
         staging.look_up(conn, step, employer.employer_id, employer.realm)
+        # A line whose name or SI code is not its person's: told as such, and nothing more.
         misnamed = staging.name_problems(conn, step)
+        if si_codes:
+            misnamed += staging.si_code_problems(conn, step, employer.realm)
         found = staging.problems(conn, employer.employer_id, employer.region, step,
                                  misnamed={p.row for p in misnamed if p.row is not None})
         found += misnamed

@@ -35,8 +35,14 @@ COLUMNS = (
     "salary",
     "allowances",
     "from_month",
+    "si_code",
 )
 REQUIRED = ("personal_id", "case_code")
+# The legacy SI code's column (mã số BHXH, 10 digits): from 1 August 2025 the personal ID
+# replaces it (FACTS §5.2), and payroll software fills it with the personal ID, so alone it is
+# read as the personal ID; beside a personal-ID column it is the SI code (``si_code``), which
+# must name the same person.
+SI_CODE_ALIAS = "ma_so_bhxh"
 ALIASES = {
     "so_dinh_danh": "personal_id",
     "ma_so_bhxh": "personal_id",

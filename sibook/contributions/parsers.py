@@ -26,7 +26,7 @@ from typing import IO
 
 import polars as pl
 
-from sibook.contributions.domain import ALIASES, COLUMNS, REQUIRED
+from sibook.contributions.domain import ALIASES, COLUMNS, REQUIRED, SI_CODE_ALIAS
 from sibook.core.errors import Problem, ValidationError
 
 FORMATS = ("csv", "xlsx", "json")
@@ -75,10 +75,15 @@ def _name(cell: str) -> str:
     diacritics aside, as a clerk types them in Excel (``Từ tháng`` is tu_thang, ``From Month``
     from_month): a column not recognised is ignored, so a retroactive month or the allowances
     would otherwise be dropped without a word."""
+    name = _bare(cell)
+    return ALIASES.get(name, name)
+
+
+def _bare(cell: str) -> str:
+    """A header cell as written, without case, spacing, hyphens or diacritics."""
     letters = unicodedata.normalize("NFD", cell.strip().lower().replace("đ", "d"))
     bare = "".join(c for c in letters if not unicodedata.combining(c))
-    name = "_".join(re.split(r"[\s_-]+", bare))
-    return ALIASES.get(name, name)
+    return "_".join(re.split(r"[\s_-]+", bare))
 
 
 def _header(names: list[str], row: int = 1) -> dict[str, int]:
@@ -86,6 +91,8 @@ def _header(names: list[str], row: int = 1) -> dict[str, int]:
 
     Unknown and untitled columns are left out. A column given twice is refused, not resolved:
     either copy could be the one the employer meant, and a guess would file the wrong pay.
+    The one exception: the legacy SI code's column beside a personal-ID column is the SI code
+    (``SI_CODE_ALIAS``), as files of the transition carry both.
     """
     if len(names) > MAX_COLUMNS:
         raise ValidationError(
@@ -100,7 +107,11 @@ def _header(names: list[str], row: int = 1) -> dict[str, int]:
         column = _name(cell)
         if column not in COLUMNS:
             continue
-        if column in found:
+        if column == "personal_id" and column in found and "si_code" not in found and \
+                (legacy := _legacy_of(names, found[column], at)) is not None:
+            # the personal ID is the other of the two
+            found["si_code"], found[column] = legacy, found[column] + at - legacy
+        elif column in found:
             first, again = names[found[column]].strip(), cell.strip()
             also = f" (as {first} and {again})" if first != again else ""
             problems.append(
@@ -116,6 +127,13 @@ def _header(names: list[str], row: int = 1) -> dict[str, int]:
     if problems:
         raise ValidationError(problems)
     return found
+
+
+def _legacy_of(names: list[str], first: int, second: int) -> int | None:
+    """Which of two personal-ID columns is the legacy SI code's, if one is and the other
+    is not."""
+    legacy = [at for at in (first, second) if _bare(names[at]) == SI_CODE_ALIAS]
+    return legacy[0] if len(legacy) == 1 else None
 
 
 def _canonical(frame: pl.LazyFrame, columns: dict[str, int]) -> pl.LazyFrame:

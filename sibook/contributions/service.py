@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sibook import law
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation, VoluntaryPayment
 from sibook.contributions.statement import EmployerMonth, Status, deadline_of, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
@@ -174,18 +175,22 @@ def _worker_shares(
 
 def open_voluntary_period(
     *, session: Session, person_id: int, month: Period, income: int, support_group: str | None,
-    today: date,
+    months_supported: int, today: date,
 ) -> dict[str, object]:
     """Start voluntary SI on ``income`` from ``month``; the person must have no open period.
     It starts no earlier than the month it is asked for in (``today``): each month is paid in
     its own time or ahead (FACTS §3.4, Law 41/2024 Art 36), and missing past years are bought
-    only as a lump sum just before retirement age, never by registering back in time."""
+    only as a lump sum just before retirement age, never by registering back in time.
+    ``months_supported``: the months of the state's support the person's earlier voluntary
+    periods took (``book.service.voluntary_support_used``); the amount quoted is what the book
+    will charge for ``month``, with support only while the law's months of it last."""
     now = Period.of(today)
     if not now <= month <= now + VOLUNTARY_START_AHEAD:
         raise ValidationError(field="voluntary.from_month", reason=(
             f"voluntary SI starts from {now} (this month) to {now + VOLUNTARY_START_AHEAD} at "
             f"the latest; {month} was asked"))
-    dues = voluntary_dues(month=month, salary=income, support=support_group)  # checks the range
+    dues = voluntary_dues(month=month, salary=income, support=support_group,  # checks the range
+                          months_supported=months_supported)
     _refuse_if_participating(session, person_id)
     last_seq, last_to = session.execute(
         select(func.max(SIPeriod.seq), func.max(SIPeriod.to_month))
@@ -221,7 +226,16 @@ def open_voluntary_period(
         "income": income,
         "monthly_payable": dues.employee.total,
         "state_support": dues.state_support,
+        "support_months_left": _support_months_left(month, support_group, months_supported),
     }
+
+
+def _support_months_left(month: Period, support_group: str | None, used: int) -> int:
+    """The months from ``month`` on the state's support still lowers what the participant pays
+    (the law's limit in force in ``month``, less those used): none without a support group."""
+    if support_group is None:
+        return 0
+    return max(0, int(law.parameter("voluntary_support_months", month).value) - used)
 
 
 def _refuse_if_participating(session: Session, person_id: int) -> None:

@@ -33,6 +33,7 @@ STAGING_COLUMNS = (
     "salary",
     "allowances",
     "from_month",
+    "si_code",
 )
 
 
@@ -79,7 +80,7 @@ def create(conn: Connection) -> None:
         text(
             "CREATE TEMPORARY TABLE decl_staging (row BIGINT PRIMARY KEY, personal_id VARCHAR(12), "
             "full_name VARCHAR(120), case_code VARCHAR(2), job_title VARCHAR(120), "
-            "salary BIGINT, allowances BIGINT, from_month INTEGER, "
+            "salary BIGINT, allowances BIGINT, from_month INTEGER, si_code VARCHAR(12), "
             f"step INTEGER NOT NULL DEFAULT 1, covers_to INTEGER){on_commit}"
         )
     )
@@ -88,7 +89,8 @@ def create(conn: Connection) -> None:
             "CREATE TEMPORARY TABLE decl_lookup (row BIGINT PRIMARY KEY, person_id BIGINT, "
             "nationality VARCHAR(2), open_seq INTEGER, open_from INTEGER, open_employer BIGINT, "
             "open_job VARCHAR(120), max_seq INTEGER, last_to INTEGER, ui_open_seq INTEGER, "
-            "ui_max_seq INTEGER, full_name VARCHAR(120), with_employer INTEGER)"
+            "ui_max_seq INTEGER, full_name VARCHAR(120), with_employer INTEGER, "
+            "si_code VARCHAR(10))"
             f"{on_commit}"
         )
     )
@@ -195,7 +197,7 @@ def set_aside(conn: Connection, rows: list[int]) -> None:
 
 _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_seq, open_from,
     open_employer, open_job, max_seq, last_to, ui_open_seq, ui_max_seq, full_name,
-    with_employer)"""
+    with_employer, si_code)"""
 
 # Each line reaches its person's periods through the primary key (person_id leads it), so a
 # filing costs index probes per line whatever the size of the country and whatever the
@@ -208,18 +210,18 @@ _LOOKUP_COLUMNS = """INSERT INTO decl_lookup (row, person_id, nationality, open_
 # reads every person: 0.16 s per filing at 400,000 persons, growing with the country).
 # A person has at most one open period (every path that opens one refuses a second), so the
 # FILTERed maxima are that period's values: one probe of the person's periods, not two.
-# The registered name and whether the person ever had a period with the filing employer come
-# from the same probes. PostgreSQL: LATERAL; SQLite, whose planner runs correlated subqueries
-# per row by index anyway, has no LATERAL.
+# The registered name and SI code and whether the person ever had a period with the filing
+# employer come from the same probes. PostgreSQL: LATERAL; SQLite, whose planner runs
+# correlated subqueries per row by index anyway, has no LATERAL.
 _LOOKUP_PG = _LOOKUP_COLUMNS + """
     SELECT p.row, p.person_id, p.nationality, si.open_seq, si.open_from, si.open_employer,
            si.open_job, si.max_seq, si.last_to, ui.open_seq, ui.max_seq, p.full_name,
-           si.with_employer
-    FROM (SELECT s.row, y.person_id, y.nationality, y.full_name
+           si.with_employer, p.legacy_si_code
+    FROM (SELECT s.row, y.person_id, y.nationality, y.full_name, y.legacy_si_code
           FROM (SELECT row, personal_id FROM decl_staging WHERE step = :step
                 ORDER BY personal_id) s
           JOIN LATERAL (
-              SELECT y.person_id, y.nationality, y.full_name FROM persons y
+              SELECT y.person_id, y.nationality, y.full_name, y.legacy_si_code FROM persons y
               WHERE y.personal_id = s.personal_id AND y.realm = :realm LIMIT 1) y ON true
           ORDER BY y.person_id) p
     LEFT JOIN LATERAL (
@@ -243,7 +245,8 @@ _LOOKUP_SQLITE = _LOOKUP_COLUMNS + """
            (SELECT max(u.seq) FROM ui_periods u WHERE u.person_id = p.person_id),
            p.full_name,
            (SELECT 1 FROM si_periods x WHERE x.person_id = p.person_id AND x.employer_id = :e
-            LIMIT 1)
+            LIMIT 1),
+           p.legacy_si_code
     FROM decl_staging s
     JOIN persons p ON p.personal_id = s.personal_id AND p.realm = :realm
     LEFT JOIN si_periods o ON o.person_id = p.person_id AND o.to_month IS NULL
@@ -374,6 +377,30 @@ def name_problems(conn: Connection, step: int) -> list[Problem]:
     return [Problem(field="full_name", row=int(row),
                     reason=f"does not match the name registered for personal ID {pid}")
             for row, pid, given, registered in rows if not same_name(given, registered)]
+
+
+def si_code_problems(conn: Connection, step: int, realm: str) -> list[Problem]:
+    """The lines of ``step`` whose SI code (``si_code``, the legacy mã số BHXH) is not the one
+    registered for their personal ID: another person's, or no one's (in ``realm``, as the
+    persons are looked up). A code equal to the personal ID names the same person. Asked only
+    of filings that give SI codes."""
+    rows = conn.execute(text(
+        "SELECT s.row, s.personal_id, s.si_code FROM decl_staging s "
+        "JOIN decl_lookup l ON l.row = s.row "
+        "WHERE s.step = :step AND s.si_code <> s.personal_id "
+        "AND (l.si_code IS NULL OR s.si_code <> l.si_code)"), {"step": step}).all()
+    held: set[str] = set()
+    codes = sorted({code for _, _, code in rows})
+    for at in range(0, len(codes), 1_000):
+        held.update(conn.execute(
+            text("SELECT legacy_si_code FROM persons WHERE realm = :realm "
+                 "AND legacy_si_code IN :codes").bindparams(bindparam("codes", expanding=True)),
+            {"codes": codes[at:at + 1_000], "realm": realm}).scalars())
+    return [Problem(field="si_code", row=int(row), reason=(
+        f"SI code {code} and personal_id {pid} name different persons; both must be the "
+        "worker's" if code in held else
+        f"no registered person has SI code {code} (given with personal_id {pid})"))
+        for row, pid, code in rows]
 
 
 def unknown_persons(conn: Connection, personal_ids: dict[int, str], realm: str,

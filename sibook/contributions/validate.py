@@ -28,6 +28,7 @@ TYPED = {
     "salary": pl.Int64,
     "allowances": pl.Int64,
     "from_month": pl.Int32,
+    "si_code": pl.String,
 }
 _NEEDS_PAY = sorted({*INCREASES, *ADJUSTMENTS})
 
@@ -103,6 +104,16 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
             frame["personal_id"].str.contains(r"^[0-9]{10,11}$").fill_null(False),
             "must be the 12-digit personal ID number: its leading zeros look dropped, as a "
             "spreadsheet does to a column of numbers; format the column as text",
+        ),
+        (
+            # The legacy SI code beside the personal ID (or the personal ID again, as software
+            # of the transition fills both); whose code it is, the registry says (``staging``).
+            "si_code",
+            frame["si_code"].is_not_null()
+            & ~frame["si_code"].str.contains(r"^[0-9]{10}$").fill_null(False)
+            & (frame["si_code"] != frame["personal_id"]).fill_null(True),
+            "must be the 10-digit SI code (mã số BHXH) of the person of the row's personal_id, "
+            "written as text (a spreadsheet drops a number's leading zeros)",
         ),
         (
             "case_code",

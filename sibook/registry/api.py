@@ -26,7 +26,9 @@ from sibook.registry.population import population_registry
 from sibook.registry.registration import (
     EmploymentStart,
     IdentityMismatch,
+    OfficeChoice,
     VoluntaryStart,
+    office_for,
     provincial_office,
     register,
 )
@@ -38,6 +40,7 @@ from sibook.registry.schemas import (
     HouseholdIn,
     PersonRegistrationIn,
     VoluntaryIn,
+    VoluntaryStartIn,
     WorkerIn,
 )
 
@@ -132,6 +135,10 @@ class VoluntaryOpened(BaseModel):
     monthly_payable: int = Field(description=(
         "What the participant pays for that month: 22% of the income less the state's support"))
     state_support: int = Field(description="The state's support for that month, VND")
+    support_months_left: int = Field(description=(
+        "Months from that one on the state's support still lowers what the participant pays: "
+        "the law allows 120 in all, the person's earlier voluntary months counted; 0 without "
+        "a support group"))
 
 
 class Registered(BaseModel):
@@ -153,9 +160,10 @@ class Registered(BaseModel):
 def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
                     body: PersonRegistrationIn) -> Registered:
     """Register a person (TK1-TS): identity checked against the population database, e-SI
-    book issued in the same transaction; with ``voluntary``, as a voluntary participant. A
-    provincial officer's office manages the person from then on, so they stay in its sight
-    before they have a household or an employer."""
+    book issued in the same transaction; with ``voluntary``, as a voluntary participant. The
+    ``managing_office``, by default a provincial officer's, manages the person from then on,
+    so they stay in its province's sight before they have a household or an employer; a
+    national officer names it for a voluntary participant (422 otherwise)."""
     # An officer registers into their own realm: a civil clerk cannot create a hidden person.
     realm = getattr(g.principal, "realm", "civil")
     person = dataclasses.replace(body.to_domain(), realm=realm)
@@ -164,12 +172,17 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     settings = get_settings()
     start = None if v is None else VoluntaryStart(
         v.income, v.support_group, Period.parse(v.from_month) if v.from_month else None)
+    if body.managing_office is not None:
+        g.province(body.managing_office[:2])
     credentials.identity_allowed(g.session, g.principal.actor_id)
     try:
+        office = (office_for(session=g.session, given=body.managing_office, province=province)
+                  if v is not None or body.managing_office is not None
+                  else province and provincial_office(province))
         result = register(session=g.session, person=person,
                           population=population_registry(g.session, settings.population_url),
                           require_match=settings.require_population_match, voluntary=start,
-                          managing_office=province and provincial_office(province))
+                          managing_office=office)
     except ValidationError as exc:
         _count_if_mismatch(g, exc)
         raise _renamed(exc, VOLUNTARY_FIELDS) from None
@@ -186,17 +199,23 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
 @router.post("/persons/{personal_id}/voluntary", response_model=Registered,
              status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
-        Action.PERSON_REGISTER)], body: VoluntaryIn) -> Registered:
+        Action.PERSON_REGISTER)], body: VoluntaryStartIn) -> Registered:
     """At the SI office (a clerk): a registered person starts voluntary SI (TK1-TS), e.g.
     someone whose job ended; ``POST /persons`` with ``voluntary`` is for a person not yet
     registered, ``/me/voluntary`` for the citizen themself. Refused (422, why) while they
-    participate or for a start inside an earlier period; 409 for a ministry's person."""
+    participate or for a start inside an earlier period; 409 for a ministry's person. The
+    ``managing_office`` manages them from then on (default: the one that does, else a
+    provincial officer's, else their household's province's; none known is a 422)."""
     person_id = g.person(personal_id)  # visible to the clerk (province, realm); logged
+    if body.managing_office is not None:
+        g.province(body.managing_office[:2])
     start = VoluntaryStart(body.income, body.support_group,
                            Period.parse(body.from_month) if body.from_month else None)
     try:
         result = begin_voluntary(session=g.session, person_id=person_id,
-                                 personal_id=personal_id, voluntary=start)
+                                 personal_id=personal_id, voluntary=start,
+                                 office=OfficeChoice(body.managing_office, getattr(
+                                     g.principal, "province_code", None)))
     except ValidationError as exc:  # its checks read the person's periods: logged, refused
         raise g.refuse(_renamed(exc, JOIN_FIELDS), "refused", (person_id,)) from None
     except ConflictError as exc:

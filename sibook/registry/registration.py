@@ -19,6 +19,7 @@ from sibook.contributions import service as contributions
 from sibook.contributions.declare import REGISTRATION_BATCH, declare
 from sibook.core.errors import ConflictError, SibookError, ValidationError
 from sibook.core.period import Period
+from sibook.ids.provinces import province_2025
 from sibook.registry import service
 from sibook.registry.domain import NewPerson
 from sibook.registry.population import (
@@ -26,7 +27,7 @@ from sibook.registry.population import (
     PopulationUnavailable,
     identity_problems,
 )
-from sibook.registry.store import Person, SIProfile
+from sibook.registry.store import Household, HouseholdMember, Person, SIProfile
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,16 @@ class VoluntaryStart:
     income: int
     support_group: str | None = None
     from_month: Period | None = None
+
+
+@dataclass(frozen=True)
+class OfficeChoice:
+    """How an officer chooses the SI office managing a voluntary participant (``office_for``):
+    the one named, else the one managing them already, else ``province``'s (a provincial
+    officer's own), else their household's province's."""
+
+    given: str | None = None
+    province: str | None = None
 
 
 class PopulationServiceDown(SibookError):
@@ -88,14 +99,7 @@ def register(
                           managing_office=managing_office))
     answer: dict[str, Any] = {}
     if voluntary:
-        answer["voluntary"] = contributions.open_voluntary_period(
-            session=session,
-            person_id=person_id,
-            month=voluntary.from_month or month,
-            income=voluntary.income,
-            support_group=voluntary.support_group,
-            today=today,
-        )
+        answer["voluntary"] = _open_voluntary(session, person_id, voluntary, today)
     if employment:  # the start line issues the HI card, as every increase line does
         answer["declaration"] = _declare_start(session, person, employment, month)
         answer["hi_card"] = service.hi_cards_of(session=session, person_id=person_id
@@ -141,30 +145,46 @@ def join_voluntary(*, session: Session, personal_id: str, population: Population
 
 
 def start_voluntary(*, session: Session, person_id: int, personal_id: str,
-                    voluntary: VoluntaryStart, today: date | None = None) -> dict[str, Any]:
+                    voluntary: VoluntaryStart, today: date | None = None,
+                    office: OfficeChoice | None = None) -> dict[str, Any]:
     """A registered person of the civil realm starts voluntary SI (TK1-TS): from the citizen's
     own sign-in, or at the SI office (someone whose job ended joins, their book already
-    issued). Refused while they participate, or with a start inside an earlier period."""
+    issued). Refused while they participate, or with a start inside an earlier period.
+    ``office``: how an officer chooses the SI office that manages them from now on; None (the
+    citizen themself) leaves the one they have."""
     # Locked: two starts at once (a form sent twice; the citizen and a clerk) would both number
     # the period after the last one. The second waits for the first, then finds it open.
     if session.scalar(select(Person.realm).where(Person.person_id == person_id)
                       .with_for_update()) != "civil":
         raise ConflictError("personal_id: this person's SI is kept by their ministry")
-    opened = contributions.open_voluntary_period(
-        session=session, person_id=person_id,
-        month=voluntary.from_month or Period.of(today or date.today()), income=voluntary.income,
-        support_group=voluntary.support_group, today=today or date.today())
+    opened = _open_voluntary(session, person_id, voluntary, today or date.today())
+    managing_office = None if office is None else office_for(
+        session=session, given=office.given, person_id=person_id, province=office.province)
     profile = session.get(SIProfile, person_id)
     if profile is None:
         session.add(SIProfile(person_id=person_id, participant_type="voluntary",
-                              payment_method="monthly"))
+                              payment_method="monthly", managing_office=managing_office))
     else:
         profile.participant_type = "voluntary"
+        profile.managing_office = managing_office or profile.managing_office
     issued = book.book_of(session=session, person_id=person_id)
     assert issued is not None  # every registered person has one (register_person)
     return {"personal_id": personal_id, "book_number": issued.book_number,
             "book_status": issued.status, "book_version": issued.version,
             "participant_type": "voluntary", "identity_verified": True, "voluntary": opened}
+
+
+def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart, today: date
+                    ) -> dict[str, Any]:
+    """The voluntary period opened, its first month quoted as the book will charge it: the
+    state's support only while the months of it the law allows last, counting those the
+    person's earlier voluntary periods took (Decree 159/2025)."""
+    month = voluntary.from_month or Period.of(today)
+    return contributions.open_voluntary_period(
+        session=session, person_id=person_id, month=month, income=voluntary.income,
+        support_group=voluntary.support_group, today=today,
+        months_supported=book.voluntary_support_used(session=session, person_id=person_id,
+                                                     before=month))
 
 
 def _check_identity(population: PopulationRegistry, person: NewPerson, require: bool) -> bool:
@@ -220,6 +240,34 @@ def _declare_start(
         month=max(month, start),
         batch_no=REGISTRATION_BATCH,
     )
+
+
+def office_for(*, session: Session, given: str | None, person_id: int | None = None,
+               province: str | None = None) -> str:
+    """The SI office that manages a voluntary participant, so that their province's clerks
+    see them (``access.scope``): the one ``given``; else the one managing them already; else
+    that of ``province`` (a provincial clerk's own); else that of the province they live in,
+    by their household, if the registry holds one. Refused when none is known: a participant
+    no province sees could be served by no provincial office."""
+    if given is not None:
+        if not (len(given) == 5 and given.isascii() and given.isdigit()
+                and province_2025(given[:2]) is not None):
+            raise ValidationError(field="managing_office", reason=(
+                f"{given!r} is not an SI office code: five digits, the first two a current "
+                "province's code (01000 is Hà Nội's provincial office)"))
+        return given
+    if person_id is not None and (held := session.scalar(
+            select(SIProfile.managing_office).where(SIProfile.person_id == person_id))):
+        return held
+    home = province or (None if person_id is None else session.scalar(
+        select(Household.province_code)
+        .join(HouseholdMember, HouseholdMember.household_id == Household.household_id)
+        .where(HouseholdMember.person_id == person_id)))
+    if home is None:
+        raise ValidationError(field="managing_office", reason=(
+            "no SI office can manage this voluntary participant: the registry holds no "
+            "residence for them; name the office (five digits, e.g. 01000 for Hà Nội)"))
+    return provincial_office(home)
 
 
 def provincial_office(province_code: str) -> str:

@@ -80,10 +80,25 @@ class VoluntaryIn(_Input):
                                    description="First month, YYYY-MM (default: this month)")
 
 
+# The SI office that manages a voluntary participant, so that their province's officers see
+# them: named by a national officer, or taken from a provincial one (``office_for``).
+_ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", description=(
+    "The SI office managing the person (five digits, the province's two first: 01000 is Hà "
+    "Nội's). Default: a provincial officer's own province's; else the office already managing "
+    "them, else their household's province's; a voluntary participant with none is refused"))]
+
+
 class PersonRegistrationIn(PersonIn):
     """A person registered by an officer: with ``voluntary``, as a voluntary participant."""
 
     voluntary: VoluntaryIn | None = None
+    managing_office: _ManagingOffice = None
+
+
+class VoluntaryStartIn(VoluntaryIn):
+    """Voluntary SI started at the SI office for a registered person, and who manages them."""
+
+    managing_office: _ManagingOffice = None
 
 
 class WorkerIn(PersonIn):

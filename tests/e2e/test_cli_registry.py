@@ -139,13 +139,14 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
     db = tmp_path / "fresh.db"
     voluntary = run(db, "persons", "register", "--personal-id", "001195004321", "--name",
                     "Trần Thị Bình", "--birth-date", "1995-05-02", "--sex", "female",
-                    "--voluntary", "--income", "1", "--json")
+                    "--voluntary", "--income", "1", "--office", "01000", "--json")
     assert voluntary.returncode == 1
     problems = json.loads(voluntary.stdout)["errors"]
     assert [p["field"] for p in problems] == ["--income"] and "row" not in problems[0]
     early = run(db, "persons", "register", "--personal-id", "001195004321", "--name",
                 "Trần Thị Bình", "--birth-date", "1995-05-02", "--sex", "female",
-                "--voluntary", "--income", "3000000", "--from", "2020-01", "--json")
+                "--voluntary", "--income", "3000000", "--from", "2020-01", "--office", "01000",
+                "--json")
     assert early.returncode == 1
     assert [p["field"] for p in json.loads(early.stdout)["errors"]] == ["--from"]
     long_name = run(db, "employers", "add", "--code", "0101234567", "--name", "C" * 201,

@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from sibook.access import audit
+from sibook.access import audit, scope
+from sibook.access.principals import Officer
 from sibook.cli.main import app
 from sibook.core import migrate
 from sibook.core.config import get_settings
@@ -26,7 +27,7 @@ from sibook.core.db import default_engine, unit_of_work
 from sibook.core.period import Period
 from sibook.ids import make_personal_id
 from sibook.registry import service as registry
-from sibook.registry.domain import NewPerson
+from sibook.registry.domain import HouseholdMemberIn, NewHousehold, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
 from sibook.rules import voluntary_dues
@@ -171,11 +172,51 @@ def test_a_date_not_written_yyyy_mm_dd_is_a_usage_error_naming_the_flag(cli: Cli
 
 def test_a_registered_person_starts_voluntary_si_at_the_office(cli: Cli) -> None:
     code, started = cli.run("persons", "voluntary", cli.worker, "--income", "3000000",
-                            "--support", "other")
+                            "--support", "other", "--office", "01000")
     assert code == 0, started
     assert started["voluntary"]["monthly_payable"] == 660_000 - 66_000
     code, again = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
     assert code == 1 and again["errors"][0]["field"] == "personal_id"
     assert "already participates" in again["errors"][0]["reason"]
-    code, low = cli.run("persons", "voluntary", BINH, "--income", "100")
+    code, low = cli.run("persons", "voluntary", BINH, "--income", "100", "--office", "01000")
     assert code == 1 and low["errors"][0]["field"] == "--income"
+
+
+def test_a_voluntary_participant_registered_at_the_console_is_managed_by_the_office_named(
+        cli: Cli) -> None:
+    """The console's operator is in no province: the office is named (--office), and that
+    province's clerks see the participant, another province's do not."""
+    chi = make_personal_id("001", date(1990, 7, 1), "female", 4444)
+    register = ("persons", "register", "--personal-id", chi, "--name", "Lê Thị Chi",
+                "--birth-date", "1990-07-01", "--sex", "female", "--voluntary", "--income",
+                "3000000")
+    code, refused = cli.run(*register)
+    assert code == 1
+    assert [p["field"] for p in refused["errors"]] == ["--office"]
+    assert "no SI office" in refused["errors"][0]["reason"]
+    code, bad = cli.run(*register, "--office", "99000")
+    assert code == 1 and bad["errors"][0]["field"] == "--office"
+    code, registered = cli.run(*register, "--office", "79000")
+    assert code == 0, registered
+    with unit_of_work(cli.engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=chi)
+        assert scope.can_see(s, Officer("hcm-clerk", "civil", "79", frozenset({"clerk"})),
+                             person_id)
+        assert not scope.can_see(s, Officer("hn-clerk", "civil", "01", frozenset({"clerk"})),
+                                 person_id)
+
+
+def test_a_registered_person_starting_voluntary_si_is_managed_where_their_household_is(
+        cli: Cli) -> None:
+    code, refused = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
+    assert code == 1 and [p["field"] for p in refused["errors"]] == ["--office"]
+    with unit_of_work(cli.engine) as s:
+        registry.add_household(session=s, household=NewHousehold(
+            code="HGD46", address="Huế", province_code="46",
+            members=(HouseholdMemberIn(cli.worker, "chủ hộ"),)))
+    code, started = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
+    assert code == 0, started
+    with cli.engine.connect() as conn:
+        assert conn.execute(text(
+            "SELECT managing_office FROM si_profiles p JOIN persons USING (person_id) "
+            "WHERE personal_id = :p"), {"p": cli.worker}).scalar() == "46000"

@@ -184,7 +184,8 @@ def test_a_clerk_registers_a_voluntary_participant(api: tuple[TestClient, Any]) 
     # As the CLI answers it: what the participant pays a month (22% of 3,000,000 less the
     # near-poor's 40% of 22% x 1,500,000), so they learn it where they registered.
     assert r.json()["voluntary"] == {"from_month": THIS_MONTH, "income": 3_000_000,
-                                     "monthly_payable": 528_000, "state_support": 132_000}
+                                     "monthly_payable": 528_000, "state_support": 132_000,
+                                     "support_months_left": 120}
     statement = client.get(f"/api/v1/persons/{NEW}/voluntary-payments", headers=clerk)
     assert statement.status_code == 200, statement.text
     assert [m["month"] for m in statement.json()["months"]] == [THIS_MONTH]
@@ -280,3 +281,36 @@ def test_a_ministrys_unit_registers_its_worker_into_its_realm(
     assert client.get(f"/api/v1/persons/{NEW}", headers=defence).json()["employer"] == unit
     assert client.get(f"/api/v1/persons/{NEW}",
                       headers=bearer(PRINCIPALS["clerk_hanoi"])).status_code == 404
+
+
+def test_a_national_clerk_names_the_office_managing_a_voluntary_participant(
+        api: tuple[TestClient, Any]) -> None:
+    """A national clerk belongs to no province: without the office named, the participant
+    would be in no province's sight, so the registration is refused and nothing is kept;
+    named, the office's province sees them and another does not."""
+    client, engine = api
+    national = bearer(Officer("vn-clerk", "civil", None, frozenset({"clerk"})))
+    body = person(voluntary={"income": 3_000_000})
+    before = persons(engine)
+    refused = client.post("/api/v1/persons", headers=national, json=body)
+    assert refused.status_code == 422, refused.text
+    (problem,) = refused.json()["errors"]
+    assert problem["field"] == "managing_office" and "no SI office" in problem["reason"]
+    assert persons(engine) == before
+    r = client.post("/api/v1/persons", headers=national, json={**body, "managing_office": "79000"})
+    assert r.status_code == 201, r.text
+    assert_conforms(OPENAPI, "POST", "/api/v1/persons", r)
+    hcmc = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
+    seen = {who: client.get(f"/api/v1/persons/{NEW}", headers=bearer(p)).status_code
+            for who, p in (("hanoi", PRINCIPALS["clerk_hanoi"]), ("hcmc", hcmc))}
+    assert seen == {"hanoi": 404, "hcmc": 200}
+
+
+def test_a_provincial_clerk_cannot_hand_a_registration_to_another_provinces_office(
+        api: tuple[TestClient, Any]) -> None:
+    client, engine = api
+    before = persons(engine)
+    r = client.post("/api/v1/persons", headers=bearer(PRINCIPALS["clerk_hanoi"]),
+                    json=person(voluntary={"income": 3_000_000}, managing_office="79000"))
+    assert r.status_code == 403, r.text
+    assert persons(engine) == before

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from sibook.contributions.declare import declare
 from sibook.contributions.domain import MAX_SALARY
@@ -368,3 +368,61 @@ def test_an_id_that_lost_its_leading_zeros_is_refused_saying_so(cell: str, hint:
     assert (problem.row, problem.field) == (2, "personal_id")
     assert problem.reason.startswith("must be the 12-digit personal ID number")
     assert ("format the column as text" in problem.reason) is hint
+
+
+def with_si_codes(engine: Engine) -> tuple[str, str]:
+    """Two workers whose books carry their legacy SI codes 0123456780 and 0123456781."""
+    an, binh = setup_workers(engine, 2)
+    with engine.begin() as conn:
+        for n, pid in enumerate((an, binh)):
+            conn.execute(text("UPDATE persons SET legacy_si_code = :c WHERE personal_id = :p"),
+                         {"c": f"012345678{n}", "p": pid})
+    return an, binh
+
+
+def transition_file(*rows: tuple[str, str]) -> bytes:
+    """A D02-LT of the transition: the SI code and the personal ID, in the payroll software's
+    Vietnamese columns, the SI code first."""
+    lines = [f"{code},{pid},{WORKER_NAMES[pid]},TM,10000000" for code, pid in rows]
+    return "\n".join(["Mã số BHXH,Số định danh,Họ tên,Phương án,Mức lương", *lines]
+                     ).encode() + b"\n"
+
+
+def file_d02(engine: Engine, data: bytes, fmt: str = "csv", month: Period = JAN
+             ) -> dict[str, object]:
+    with unit_of_work(engine) as s:
+        return declare(session=s, data=data, file_name=f"d02.{fmt}", employer_code=EMPLOYER,
+                       month=month)
+
+
+def test_a_row_giving_the_si_code_and_the_personal_id_of_one_person_is_filed(
+        engine: Engine) -> None:
+    an, binh = with_si_codes(engine)
+    result = file_d02(engine, transition_file(("0123456780", an), (binh, binh)))
+    assert (result["lines"], result["periods_opened"]) == (2, 2)
+    both = [{"so_dinh_danh": an, "ma_so_bhxh": "0123456780", "ho_ten": WORKER_NAMES[an],
+             "phuong_an": "DC", "muc_luong": "11000000"}]
+    assert file_d02(engine, json.dumps(both).encode(), "json", JAN + 1)["periods_opened"] == 1
+    header = ["so_dinh_danh", "ma_so_bhxh", "ho_ten", "phuong_an", "muc_luong"]
+    sheet = xlsx_of([header, [binh, "0123456781", WORKER_NAMES[binh], "DC", 12_000_000]])
+    assert file_d02(engine, sheet, "xlsx", JAN + 2)["periods_opened"] == 1
+
+
+def test_a_row_whose_si_code_is_another_persons_or_no_ones_is_refused_naming_both(
+        engine: Engine) -> None:
+    an, binh = with_si_codes(engine)
+    with pytest.raises(ValidationError) as err:
+        file_d02(engine, transition_file(("0123456781", an), ("0999999999", binh)))
+    assert [(p.row, p.field, p.reason) for p in err.value.problems] == [
+        (2, "si_code", f"SI code 0123456781 and personal_id {an} name different persons; "
+                       "both must be the worker's"),
+        (3, "si_code", f"no registered person has SI code 0999999999 (given with personal_id "
+                       f"{binh})")]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM si_periods")).scalar() == 0
+
+
+def test_an_si_code_that_is_not_ten_digits_is_refused_by_its_row() -> None:
+    _, problems = checked(transition_file(("123456780", AN), (worker_id(1), AN)))
+    assert [(p.row, p.field) for p in problems] == [(2, "si_code"), (3, "si_code")]
+    assert "10-digit SI code" in problems[0].reason

@@ -20,7 +20,7 @@ from sibook.ids import make_personal_id
 from sibook.registry import service as registry
 from sibook.registry.domain import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
-from sibook.registry.registration import VoluntaryStart, register
+from sibook.registry.registration import VoluntaryStart, register, start_voluntary
 from tests.integration.ledger_fixtures import setup_workers
 
 TODAY = date(2026, 3, 20)
@@ -248,3 +248,45 @@ def test_voluntary_si_starts_this_month_or_within_a_year(engine: Engine, start: 
     assert refused.value.problems[0].field == "voluntary.from_month"
     with unit_of_work(engine) as s:
         assert registry.registered_id(session=s, personal_id=pid) is None  # nothing stored
+
+
+def came_back_to_voluntary_si(engine: Engine, earlier: tuple[Period, Period], *,
+                              support: str | None = "poor", today: date = date(2030, 3, 10)
+                              ) -> tuple[str, dict[str, Any]]:
+    """A participant with state support over ``earlier`` (a voluntary period a job then
+    ended), back at the SI office on ``today`` to start voluntary SI again with ``support``."""
+    pid = join_voluntarily(engine, 9, start=earlier[0])
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=pid)
+        s.execute(text("UPDATE si_periods SET support_group = 'poor', to_month = :end "
+                       "WHERE person_id = :p"), {"end": earlier[1].index, "p": person_id})
+        opened = start_voluntary(session=s, person_id=person_id, personal_id=pid, today=today,
+                                 voluntary=VoluntaryStart(3_000_000, support, None))
+    return pid, opened["voluntary"]
+
+
+def test_someone_who_used_the_120_months_of_support_is_quoted_the_full_amount(
+        engine: Engine) -> None:
+    """Decree 159/2025: the state supports at most 120 months; Bình had them from 2020 to
+    2029, so from March 2030 she pays the whole 22%, as her book charges it."""
+    pid, opened = came_back_to_voluntary_si(engine, (Period(2020, 1), Period(2029, 12)))
+    assert (opened["monthly_payable"], opened["state_support"]) == (FULL, 0)
+    assert opened["support_months_left"] == 0
+    _, payload = book(engine, pid, date(2030, 3, 10))
+    assert payload["sheets"][-1]["unpaid"][0]["due"] == FULL
+
+
+def test_the_quote_counts_the_months_of_support_left_and_the_book_agrees(
+        engine: Engine) -> None:
+    """108 months used (2020-2028): 12 are left, from March 2030 to February 2031; the first
+    month costs what the book charges for it, and the thirteenth the full amount."""
+    pid, opened = came_back_to_voluntary_si(engine, (Period(2020, 1), Period(2028, 12)))
+    assert opened["state_support"] > 0 and opened["support_months_left"] == 12
+    assert opened["monthly_payable"] == FULL - opened["state_support"]
+    with unit_of_work(engine) as s:
+        account = service.voluntary_account(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+            as_of=date(2031, 3, 10))
+    due = {str(m.month): m.due for m in account.months}
+    assert (due["2030-03"], due["2031-02"], due["2031-03"]) == (
+        opened["monthly_payable"], opened["monthly_payable"], FULL)
