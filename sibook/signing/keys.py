@@ -11,7 +11,8 @@ Layout of a keys directory (never inside the repository)::
     .lock                                   flock-ed while keys are made (``locked``)
 
 Security choices: private keys are PKCS#8 encrypted with ``BestAvailableEncryption`` (today
-AES-256-CBC under scrypt/PBKDF2 as `cryptography` picks) and written with mode 0600; rotation
+AES-256-CBC under scrypt/PBKDF2 as `cryptography` picks) and written with mode 0600, every
+file in the folder too, the folder 0700 (``owner_only``, before a key is used); rotation
 adds generation n+1 and keeps every older certificate, so books signed earlier still verify,
 while new signatures always use the newest generation.
 """
@@ -19,9 +20,11 @@ while new signatures always use the newest generation.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +45,8 @@ from sibook.signing.certs import REALMS, CertInfo
 PASSPHRASE_FILE = "passphrase"
 LOCK_FILE = ".lock"  # held while keys are made (``locked``); empty
 _ISSUER_FILE = re.compile(r"^(?P<realm>[a-z_]+)\.(?P<gen>[0-9]+)\.cert\.pem$")
+_OTHERS = 0o077  # any access by the group or other accounts
+_log = logging.getLogger(__name__)
 
 
 class NoKeys(NotFoundError):
@@ -136,8 +141,41 @@ def locked(keys_dir: Path) -> Iterator[None]:
     two ``keys init`` or ``keys rotate`` at once, in any processes, run one after the other, so
     a realm never gets two generations of one number (one key lost) nor a trust list read
     between the two. Not re-entrant: take it once, at the outermost call."""
+    owner_only(keys_dir)
     with file_lock(keys_dir / LOCK_FILE):
         yield
+
+
+def owner_only(keys_dir: Path) -> None:
+    """Make the keys folder 0700 and its files 0600 before a secret in it is used or made.
+
+    A folder made before folders were made 0700 (``make_keys_dir``), or copied with its modes
+    lost, stays 0755: tightened here when this account owns it, and said once (a tight folder
+    is left alone). One it does not own, or a file in it another account owns, open to others,
+    cannot be tightened by this account: ``KeyUnusable``, and nothing is signed with keys others
+    may read. Symbolic links in it are not followed."""
+    try:
+        folder = keys_dir.stat()
+    except FileNotFoundError:
+        return  # nothing in it to protect; whoever reads it says what is missing
+    loose = {Path(e.path): e.stat(follow_symlinks=False) for e in os.scandir(keys_dir)
+             if e.is_file(follow_symlinks=False)
+             and e.stat(follow_symlinks=False).st_mode & _OTHERS}
+    if folder.st_mode & _OTHERS:
+        loose[keys_dir] = folder
+    if not loose:
+        return
+    for path, st in loose.items():
+        if st.st_uid != os.getuid():
+            raise KeyUnusable(f"{path} is open to other accounts and belongs to another account "
+                              f"(uid {st.st_uid}), so this one cannot make it owner-only: as its "
+                              "owner, make the keys folder 0700 and its files 0600")
+    for path in loose:
+        os.chmod(path, 0o700 if path == keys_dir else 0o600)
+    _log.warning("the keys folder %s was open to other accounts: made %s owner-only "
+                 "(the folder 0700, files 0600)", keys_dir,
+                 ", ".join(f"{p.name or p} (was {stat.S_IMODE(st.st_mode):04o})"
+                           for p, st in loose.items()))
 
 
 @contextmanager
@@ -219,7 +257,8 @@ def rotate(keys_dir: Path, realm: str, passphrase: bytes, *, now: datetime | Non
 
 
 def load_signer(keys_dir: Path, realm: str, passphrase: bytes) -> FileSigner:
-    """The newest issuing key of ``realm``, decrypted."""
+    """The newest issuing key of ``realm``, decrypted (the folder made owner-only first)."""
+    owner_only(keys_dir)
     generations = _generations(keys_dir, realm)
     if not generations:  # the root is there: a damaged or half-copied folder, the operator's
         raise KeyUnusable(f"no issuing key for realm {realm!r} in {keys_dir}; "
@@ -285,8 +324,10 @@ def _save(keys_dir: Path, stem: str, key: ec.EllipticCurvePrivateKey,
     # The certificate last, whole or not at all: its name is what makes the generation exist
     # for readers (the trust list, the newest signer), who never hold the lock.
     cert_path = keys_dir / f"{stem}.cert.pem"
+    # Owner-only too, though public (the trust list is exported): nothing in the folder is
+    # open to others, so ``owner_only`` has nothing to say of a folder this module made.
     tmp = cert_path.with_name(f".{cert_path.name}.tmp")
-    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(tmp, cert.public_bytes(serialization.Encoding.PEM))
     tmp.replace(cert_path)
 
 
