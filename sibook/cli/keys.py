@@ -41,9 +41,12 @@ def _keys_dir() -> Path:
 
 def _show_certs(rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        mark = "*" if row["current"] else " "
+        mark = "*" if row["current"] else "x" if row["distrusted"] else " "
+        at = (row["distrusted_at"] or "")[:19].replace("T", " ")  # kept in UTC
+        state = (f"  DISTRUSTED since {at} UTC" if at else
+                 "  DISTRUSTED (since when was not recorded)" if row["distrusted"] else "")
         console.print(f"{mark} {row['role']:<16} gen {row['generation']:<3} {row['key_id']}  "
-                      f"{row['subject']}  until {row['not_after'][:10]}",
+                      f"{row['subject']}  until {row['not_after'][:10]}{state}",
                       markup=False, highlight=False)
 
 
@@ -124,7 +127,8 @@ def distrust(
 
 @keys_app.command("list")
 def list_keys(as_json: bool = JsonFlag) -> None:
-    """Every certificate: the root and each realm's issuing generations (* = signs now)."""
+    """Every certificate: the root and each realm's issuing generations (* = signs now,
+    x = distrusted, with when: out of the trust list, nothing it signed verifies)."""
     try:
         infos = keys.list_certs(_keys_dir())
     except _REFUSED as exc:

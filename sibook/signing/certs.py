@@ -146,10 +146,16 @@ class CertInfo:
     not_before: datetime
     not_after: datetime
     current: bool
+    # Distrusted (``sibook keys distrust``): out of the trust list. A certificate distrusted
+    # before the time was kept is distrusted with no time: ``distrusted`` says it.
+    distrusted: bool = False
+    distrusted_at: datetime | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "role": self.role, "generation": self.generation, "key_id": self.key_id,
             "subject": self.subject, "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(), "current": self.current,
+            "distrusted": self.distrusted,
+            "distrusted_at": self.distrusted_at.isoformat() if self.distrusted_at else None,
         }

@@ -158,3 +158,17 @@ def test_distrust_after_a_rotation_leaves_the_key_out_of_the_exported_trust_list
     assert run("trust-list", "export", str(tmp_path / "trust.pem")).exit_code == 0
     trust = TrustList.load(tmp_path / "trust.pem")
     assert trust.issuer(bytes.fromhex(first["key_id"])) is None and len(trust.issuers) == 3
+
+
+def test_list_shows_a_distrusted_certificate_marked_with_when(run: Run) -> None:
+    run("keys", "init")
+    run("keys", "rotate", "--realm", "defence")
+    assert run("keys", "distrust", "--realm", "defence", "--generation", "1").exit_code == 0
+    rows = json.loads(run("keys", "list", "--json").stdout)["certificates"]
+    defence = [r for r in rows if r["role"] == "defence"]
+    assert [(r["generation"], r["current"], r["distrusted"]) for r in defence] == [
+        (1, False, True), (2, True, False)]
+    assert defence[0]["distrusted_at"] is not None and defence[1]["distrusted_at"] is None
+    text = run("keys", "list").stdout
+    assert f"x defence          gen 1   {defence[0]['key_id']}" in text
+    assert f"DISTRUSTED since {defence[0]['distrusted_at'][:19].replace('T', ' ')} UTC" in text
