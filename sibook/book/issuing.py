@@ -22,6 +22,7 @@ from sibook.book.versions import Version
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.signing import certs, keys, status
+from sibook.signing.held import current_signer
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import qr_png, sign_qr
@@ -48,7 +49,7 @@ class Agency:
         if self.passphrase is None:
             raise keys.KeyUnusable("no key passphrase: set SIBOOK_KEY_PASSPHRASE or run "
                                    "`sibook keys init`")
-        signer = keys.current_signer(self.keys_dir, realm, self.passphrase)
+        signer = current_signer(self.keys_dir, realm, self.passphrase)
         expiry = signer.certificate.not_valid_after_utc
         if expiry < datetime.now(UTC):
             raise keys.KeyUnusable(f"the {realm} issuing certificate expired on "

@@ -15,6 +15,7 @@ from sibook.core.config import get_settings
 from sibook.core.errors import SibookError
 from sibook.signing import keys, status
 from sibook.signing.certs import REALMS, CertInfo
+from sibook.signing.inventory import list_certs
 from sibook.signing.trust_list import TrustList
 
 keys_app = typer.Typer(help="The agency's signing keys and certificates.", no_args_is_help=True)
@@ -130,7 +131,7 @@ def list_keys(as_json: bool = JsonFlag) -> None:
     """Every certificate: the root and each realm's issuing generations (* = signs now,
     x = distrusted, with when: out of the trust list, nothing it signed verifies)."""
     try:
-        infos = keys.list_certs(_keys_dir())
+        infos = list_certs(_keys_dir())
     except _REFUSED as exc:
         refuse(_reason(exc), as_json)
     emit({"certificates": _as_dicts(infos)}, as_json, lambda d: _show_certs(d["certificates"]))

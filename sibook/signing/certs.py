@@ -151,6 +151,14 @@ class CertInfo:
     distrusted: bool = False
     distrusted_at: datetime | None = None
 
+    @classmethod
+    def of(cls, role: str, generation: int, cert: x509.Certificate, *, current: bool,
+           distrusted: bool = False, distrusted_at: datetime | None = None) -> CertInfo:
+        return cls(role=role, generation=generation, key_id=key_id(cert).hex(),
+                   subject=common_name(cert), not_before=cert.not_valid_before_utc,
+                   not_after=cert.not_valid_after_utc, current=current, distrusted=distrusted,
+                   distrusted_at=distrusted_at)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "role": self.role, "generation": self.generation, "key_id": self.key_id,

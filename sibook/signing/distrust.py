@@ -21,6 +21,7 @@ from pathlib import Path
 from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import keys, status
 from sibook.signing.certs import REALMS, CertInfo
+from sibook.signing.inventory import list_certs, save_distrusted
 from sibook.signing.trust_list import TrustList
 
 
@@ -32,7 +33,7 @@ def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes, *,
     if not keys.has_keys(keys_dir):
         raise keys.NoKeys(keys_dir)
     with keys.locked(keys_dir):  # not while a rotation picks the realm's next number
-        issued = {i.generation: i for i in keys.list_certs(keys_dir)
+        issued = {i.generation: i for i in list_certs(keys_dir)
                   if i.role == realm and not i.distrusted}
         if generation not in issued:
             raise NotFoundError(f"the {realm} realm has no trusted issuing certificate "
@@ -46,7 +47,7 @@ def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes, *,
         at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         stem = f"{realm}.{generation}"
         cert_path = keys_dir / f"{stem}.cert.pem"
-        keys.save_distrusted(keys_dir, realm, generation, cert_path.read_bytes(), at)
+        save_distrusted(keys_dir, realm, generation, cert_path.read_bytes(), at)
         cert_path.unlink()
         (keys_dir / f"{stem}.key.pem").unlink(missing_ok=True)  # nothing signs with it again
         return replace(issued[generation], distrusted=True, distrusted_at=at)

@@ -10,6 +10,7 @@ import pytest
 
 from sibook.signing import keys
 from sibook.signing.distrust import distrust
+from sibook.signing.held import current_signer
 from tests.unit.test_signing_support import PASSPHRASE
 
 AN_HOUR_AGO_NS = 3_600 * 10**9
@@ -34,30 +35,30 @@ def _generation(signer: keys.FileSigner) -> str:
 
 def test_a_rotation_is_signed_with_from_the_next_call(folder: Path) -> None:
     _settle(folder)
-    assert _generation(keys.current_signer(folder, "civil", PASSPHRASE)) == "1"
+    assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "1"
     keys.rotate(folder, "civil", PASSPHRASE)
-    assert _generation(keys.current_signer(folder, "civil", PASSPHRASE)) == "2"
+    assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "2"
 
 
 def test_the_signer_is_held_while_the_folder_is_unchanged(folder: Path) -> None:
     _settle(folder)
-    first = keys.current_signer(folder, "civil", PASSPHRASE)
-    assert keys.current_signer(folder, "civil", PASSPHRASE) is first
+    first = current_signer(folder, "civil", PASSPHRASE)
+    assert current_signer(folder, "civil", PASSPHRASE) is first
 
 
 def test_a_distrusted_older_generation_leaves_the_held_signer_as_it_is(folder: Path) -> None:
     keys.rotate(folder, "civil", PASSPHRASE)
     _settle(folder)
-    held = keys.current_signer(folder, "civil", PASSPHRASE)
+    held = current_signer(folder, "civil", PASSPHRASE)
     distrust(folder, "civil", 1, PASSPHRASE)
-    assert keys.current_signer(folder, "civil", PASSPHRASE) is held  # not decrypted again
+    assert current_signer(folder, "civil", PASSPHRASE) is held  # not decrypted again
 
 
 def test_keys_replaced_by_init_force_are_signed_with(folder: Path) -> None:
     _settle(folder)
-    old = keys.current_signer(folder, "defence", PASSPHRASE)
+    old = current_signer(folder, "defence", PASSPHRASE)
     keys.init_keys(folder, PASSPHRASE, force=True)
-    new = keys.current_signer(folder, "defence", PASSPHRASE)
+    new = current_signer(folder, "defence", PASSPHRASE)
     assert new.key_id != old.key_id and _generation(new) == "1"
 
 
@@ -65,7 +66,7 @@ def test_a_change_in_the_clock_tick_of_the_last_look_is_not_missed(folder: Path)
     """The folder changed just now: its mtime is not relied on yet, as a second change within
     the same tick of the file system's clock would leave it as it was."""
     seen = folder.stat().st_mtime_ns
-    assert _generation(keys.current_signer(folder, "civil", PASSPHRASE)) == "1"
+    assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "1"
     keys.rotate(folder, "civil", PASSPHRASE)
     os.utime(folder, ns=(seen, seen))  # the rotation landed within the same tick
-    assert _generation(keys.current_signer(folder, "civil", PASSPHRASE)) == "2"
+    assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "2"

@@ -11,6 +11,7 @@ import pytest
 from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import keys
 from sibook.signing.distrust import distrust
+from sibook.signing.inventory import list_certs
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import sign_qr
 from sibook.signing.status import RevocationList
@@ -67,7 +68,7 @@ def test_a_distrusted_certificate_is_listed_as_distrusted_since_when(tmp_path: P
     keys.rotate(tmp_path, "civil", PASSPHRASE)
     at = datetime(2026, 11, 27, 18, 5, 9, tzinfo=UTC)
     distrust(tmp_path, "civil", 1, PASSPHRASE, now=at)
-    civil = {i.generation: i for i in keys.list_certs(tmp_path) if i.role == "civil"}
+    civil = {i.generation: i for i in list_certs(tmp_path) if i.role == "civil"}
     assert (civil[1].distrusted, civil[1].distrusted_at, civil[1].current) == (True, at, False)
     assert (civil[2].distrusted, civil[2].current) == (False, True)
     assert civil[1].as_dict()["distrusted_at"] == "2026-11-27T18:05:09+00:00"
@@ -78,7 +79,7 @@ def test_a_certificate_distrusted_before_the_time_was_kept_is_listed_without_one
     make_agency(tmp_path)
     keys.rotate(tmp_path, "civil", PASSPHRASE)
     (tmp_path / "civil.1.cert.pem").replace(tmp_path / "civil.1.distrusted.pem")  # as it was
-    [old] = [i for i in keys.list_certs(tmp_path) if i.distrusted]
+    [old] = [i for i in list_certs(tmp_path) if i.distrusted]
     assert (old.role, old.generation, old.distrusted_at) == ("civil", 1, None)
 
 
