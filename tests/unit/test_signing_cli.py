@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from sibook.cli import keys as keys_cli
+from sibook.cli import trust_list as trust_list_cli
 from sibook.core.config import get_settings
 from sibook.signing import keys
 from sibook.signing.status import RevocationList, revocations_file
@@ -27,7 +28,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
     get_settings.cache_clear()
     app = typer.Typer()
     app.add_typer(keys_cli.keys_app, name="keys")
-    app.add_typer(keys_cli.trust_list_app, name="trust-list")
+    app.add_typer(trust_list_cli.trust_list_app, name="trust-list")
     runner = CliRunner()
     yield lambda *args: runner.invoke(app, list(args))
     get_settings.cache_clear()
