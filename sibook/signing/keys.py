@@ -162,9 +162,12 @@ def owner_only(keys_dir: Path) -> None:
         folder = keys_dir.stat()
     except FileNotFoundError:
         return  # nothing in it to protect; whoever reads it says what is missing
-    loose = {Path(e.path): e.stat(follow_symlinks=False) for e in os.scandir(keys_dir)
-             if e.is_file(follow_symlinks=False)
-             and e.stat(follow_symlinks=False).st_mode & _OTHERS}
+    try:
+        loose = {Path(e.path): e.stat(follow_symlinks=False) for e in os.scandir(keys_dir)
+                 if e.is_file(follow_symlinks=False)
+                 and e.stat(follow_symlinks=False).st_mode & _OTHERS}
+    except OSError as exc:  # not a folder, or not this account's to read
+        raise KeyUnusable(f"cannot read the keys folder {keys_dir}: {exc.strerror}") from exc
     if folder.st_mode & _OTHERS:
         loose[keys_dir] = folder
     if not loose:

@@ -83,3 +83,9 @@ def test_an_owner_only_folder_of_another_account_is_used_as_it_is(loose: Path) -
     loose.chmod(0o700)
     os.chown(loose, 4242, 4242)
     assert keys.load_signer(loose, "civil", PASSPHRASE).certificate is not None
+
+
+def test_a_keys_folder_that_is_no_folder_cannot_sign(tmp_path: Path) -> None:
+    (tmp_path / "keys").write_text("not a folder")
+    with pytest.raises(keys.KeyUnusable, match="cannot read the keys folder .*keys: Not a dir"):
+        keys.load_signer(tmp_path / "keys", "civil", PASSPHRASE)
