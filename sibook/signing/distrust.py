@@ -1,12 +1,13 @@
 """Distrusting an issuing certificate whose key is compromised or lost (``sibook keys distrust``).
 
-The certificate leaves the trust list (kept on disk as ``<realm>.<n>.distrusted.pem``, so its
-number is never issued again) and its private key file is deleted: from then on nothing the
-key signed verifies, QR or PDF, whenever it claims to have been signed. No "distrusted from"
-instant spares the books signed before the compromise: the time a QR (``iat``) or a PDF
-(signing-time) carries is written by the signer itself, so whoever holds the key can date a
-forgery to any moment, and the agency has no trusted timestamp (PAdES B-T) yet. The agency
-re-issues the genuine books instead: an export signs afresh with the realm's current key.
+The certificate leaves the trust list (kept on disk as ``<realm>.<n>.distrusted.pem`` with the
+time, ``inventory.py``, so ``sibook keys list`` shows it and its number is never issued again)
+and its private key file is deleted: from then on nothing the key signed verifies, QR or PDF,
+whenever it claims to have been signed. No "distrusted from" instant spares the books signed
+before the compromise: the time a QR (``iat``) or a PDF (signing-time) carries is written by the
+signer itself, so whoever holds the key can date a forgery to any moment, and the agency has no
+trusted timestamp (PAdES B-T) yet. The agency re-issues the genuine books instead: an export
+signs afresh with the realm's current key.
 
 Only a generation that no longer signs may be distrusted (``sibook keys rotate`` first), and
 the realm's revocation list is re-signed by the current key before, so it still loads.

@@ -34,6 +34,7 @@ _reloading = threading.Lock()
 # could keep the mtime that check saw. Only an mtime older than this is relied on (git's
 # "racily clean" rule); until then every call looks at the certificate itself.
 _SETTLED_NS = 2_000_000_000
+_MOST = 32  # folder, realm and passphrase held at once: a server has one folder, three realms
 
 
 def current_signer(keys_dir: Path, realm: str, passphrase: bytes) -> FileSigner:
@@ -58,6 +59,8 @@ def _reload(keys_dir: Path, realm: str, passphrase: bytes, stamp: int | None) ->
     else:
         signer, pem = held.signer, held.cert_pem
     settled = stamp is not None and time.time_ns() - stamp > _SETTLED_NS
+    if len(_held) >= _MOST and (keys_dir, realm, passphrase) not in _held:
+        _held.clear()  # a process signing for this many folders (tests) decrypts again
     _held[(keys_dir, realm, passphrase)] = _Held(signer, pem, stamp if settled else None)
     return signer
 
