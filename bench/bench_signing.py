@@ -41,19 +41,20 @@ def rate(label: str, seconds: float, work: Callable[[int], object]) -> float:
 
 def paired(label_a: str, label_b: str, seconds: float, work_a: Callable[[int], object],
            work_b: Callable[[int], object]) -> tuple[float, float]:
-    """Calls per second of two ways of the same work, run in alternate rounds so a load that
-    changes during the run (a shared machine) weighs on both alike."""
+    """Calls per CPU second of two ways of the same work, run in alternate rounds so a load
+    that changes during the run (a shared machine) weighs on both alike; CPU time, as a system
+    call may hand the core to another process for longer than the call takes."""
     work_a(-1), work_b(-1)
     spent, done, start = [0.0, 0.0], 0, time.perf_counter()
     while time.perf_counter() - start < 2 * seconds:
         for side, work in enumerate((work_a, work_b)):
-            begun = time.perf_counter()
+            begun = time.process_time()
             for i in range(done, done + 20):
                 work(i)
-            spent[side] += time.perf_counter() - begun
+            spent[side] += time.process_time() - begun
         done += 20
     for label, took in zip((label_a, label_b), spent, strict=True):
-        print(f"{label:<34} {done / took:>10,.0f} /s   ({done} in {took:.1f} s)")
+        print(f"{label:<34} {done / took:>10,.0f} /s   ({done} in {took:.1f} CPU s)")
     return done / spent[0], done / spent[1]
 
 

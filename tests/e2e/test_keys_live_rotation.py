@@ -1,11 +1,15 @@
-"""A running server signs with the key ``sibook keys rotate`` made from its next request on, and
-goes on signing after ``keys distrust`` of the generation it signed with before: no restart."""
+"""A running server signs with the key ``sibook keys rotate`` made from its first request
+``RECHECK_SECONDS`` later, and goes on signing after ``keys distrust`` of the generation it
+signed with before: no restart."""
 
 from __future__ import annotations
+
+import time
 
 from typer.testing import CliRunner
 
 from sibook.cli.main import app as cli
+from sibook.signing.held import RECHECK_SECONDS
 from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import verify
 from tests.e2e.test_access_matrix import OWN, PRINCIPALS, bearer
@@ -25,6 +29,7 @@ def _qr_signer(w: World) -> str | None:
 def _sibook(*args: str) -> None:
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 0, result.output
+    time.sleep(RECHECK_SECONDS)
 
 
 def test_the_server_signs_with_a_rotated_key_and_past_a_distrust_without_restart(

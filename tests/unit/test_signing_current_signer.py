@@ -1,16 +1,17 @@
 """The signer a running process holds follows the keys folder: a rotation (or keys replaced)
-is signed with from the next signature on, without a restart; nothing else decrypts again."""
+is signed with once ``RECHECK_SECONDS`` passed, without a restart; nothing else decrypts again."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from sibook.signing import keys
 from sibook.signing.distrust import distrust
-from sibook.signing.held import current_signer
+from sibook.signing.held import RECHECK_SECONDS, current_signer
 from tests.unit.test_signing_support import PASSPHRASE
 
 AN_HOUR_AGO_NS = 3_600 * 10**9
@@ -29,6 +30,11 @@ def _settle(folder: Path) -> int:
     return at
 
 
+def _later() -> None:
+    """Past the time a held signer answers without a look at the folder."""
+    time.sleep(RECHECK_SECONDS)
+
+
 def _generation(signer: keys.FileSigner) -> str:
     return signer.certificate.subject.rfc4514_string().split("issuer ")[1].split(",")[0]
 
@@ -37,12 +43,14 @@ def test_a_rotation_is_signed_with_from_the_next_call(folder: Path) -> None:
     _settle(folder)
     assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "1"
     keys.rotate(folder, "civil", PASSPHRASE)
+    _later()
     assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "2"
 
 
 def test_the_signer_is_held_while_the_folder_is_unchanged(folder: Path) -> None:
     _settle(folder)
     first = current_signer(folder, "civil", PASSPHRASE)
+    _later()
     assert current_signer(folder, "civil", PASSPHRASE) is first
 
 
@@ -51,6 +59,7 @@ def test_a_distrusted_older_generation_leaves_the_held_signer_as_it_is(folder: P
     _settle(folder)
     held = current_signer(folder, "civil", PASSPHRASE)
     distrust(folder, "civil", 1, PASSPHRASE)
+    _later()
     assert current_signer(folder, "civil", PASSPHRASE) is held  # not decrypted again
 
 
@@ -58,6 +67,7 @@ def test_keys_replaced_by_init_force_are_signed_with(folder: Path) -> None:
     _settle(folder)
     old = current_signer(folder, "defence", PASSPHRASE)
     keys.init_keys(folder, PASSPHRASE, force=True)
+    _later()
     new = current_signer(folder, "defence", PASSPHRASE)
     assert new.key_id != old.key_id and _generation(new) == "1"
 
@@ -69,4 +79,5 @@ def test_a_change_in_the_clock_tick_of_the_last_look_is_not_missed(folder: Path)
     assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "1"
     keys.rotate(folder, "civil", PASSPHRASE)
     os.utime(folder, ns=(seen, seen))  # the rotation landed within the same tick
+    _later()
     assert _generation(current_signer(folder, "civil", PASSPHRASE)) == "2"
