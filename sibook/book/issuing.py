@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from sibook.book.versions import Version
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.signing import certs, keys, status
+from sibook.signing.held import current_signer
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import qr_png, sign_qr
@@ -49,7 +49,7 @@ class Agency:
         if self.passphrase is None:
             raise keys.KeyUnusable("no key passphrase: set SIBOOK_KEY_PASSPHRASE or run "
                                    "`sibook keys init`")
-        signer = _signer(self.keys_dir, realm, self.passphrase)
+        signer = current_signer(self.keys_dir, realm, self.passphrase)
         expiry = signer.certificate.not_valid_after_utc
         if expiry < datetime.now(UTC):
             raise keys.KeyUnusable(f"the {realm} issuing certificate expired on "
@@ -96,13 +96,6 @@ def known_revocations() -> RevocationList:
         return agency(initialise=False).revocations()
     except keys.NoKeys:
         return RevocationList()
-
-
-@lru_cache(maxsize=8)
-def _signer(keys_dir: Path, realm: str, passphrase: bytes) -> Signer:
-    # Decrypting a PKCS#8 key runs its KDF on purpose slowly: once per process and realm.
-    # A rotation is picked up by the next process.
-    return keys.load_signer(keys_dir, realm, passphrase)
 
 
 def qr_payload(v: Version, signer: Signer, issued_at: datetime) -> dict[str, Any]:

@@ -1,49 +1,51 @@
-"""``sibook keys ...`` and ``sibook trust-list ...``: the agency's signing keys, trust list and
-signed revocation lists (the keys sign them; the civil one is published beside the trust list)."""
+"""``sibook keys ...``: the agency's signing keys, their certificates and the signed revocation
+lists they keep current. What verifiers are given of them is ``sibook trust-list ...``'s
+(trust_list.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from sibook.cli.flags import realm_flag
-from sibook.cli.output import JsonFlag, console, emit, refuse, write_out
+from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.config import get_settings
 from sibook.core.errors import SibookError
 from sibook.signing import keys, status
 from sibook.signing.certs import REALMS, CertInfo
-from sibook.signing.trust_list import TrustList
+from sibook.signing.inventory import list_certs
 
 keys_app = typer.Typer(help="The agency's signing keys and certificates.", no_args_is_help=True)
-trust_list_app = typer.Typer(help="The public certificates verification trusts.",
-                             no_args_is_help=True)
 
 
-# What a command refuses (exit 1) rather than dies on with a traceback: our own errors, and key
-# files it cannot read or write (missing folder, permissions, not PEM, not UTF-8).
-_REFUSED = (SibookError, OSError, ValueError)
+# What a keys or trust-list command refuses (exit 1) rather than dies on with a traceback: our
+# own errors, and key files it cannot read or write (missing folder, permissions, not PEM, not
+# UTF-8).
+REFUSED = (SibookError, OSError, ValueError)
 
 
-def _reason(exc: Exception) -> str:
+def reason(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"cannot use {exc.filename}: {exc.strerror or exc}"
     if isinstance(exc, SibookError):
         return str(exc)
-    return f"cannot read the keys in {_keys_dir()}: {exc}"
+    return f"cannot read the keys in {keys_dir_setting()}: {exc}"
 
 
-def _keys_dir() -> Path:
+def keys_dir_setting() -> Path:
     return Path(get_settings().keys_dir)
 
 
 def _show_certs(rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        mark = "*" if row["current"] else " "
+        mark = "*" if row["current"] else "x" if row["distrusted"] else " "
+        at = (row["distrusted_at"] or "")[:19].replace("T", " ")  # kept in UTC
+        state = (f"  DISTRUSTED since {at} UTC" if at else
+                 "  DISTRUSTED (since when was not recorded)" if row["distrusted"] else "")
         console.print(f"{mark} {row['role']:<16} gen {row['generation']:<3} {row['key_id']}  "
-                      f"{row['subject']}  until {row['not_after'][:10]}",
+                      f"{row['subject']}  until {row['not_after'][:10]}{state}",
                       markup=False, highlight=False)
 
 
@@ -57,14 +59,14 @@ def init(
     as_json: bool = JsonFlag,
 ) -> None:
     """Create the agency root CA and an issuing certificate for each realm."""
-    keys_dir = _keys_dir()
+    keys_dir = keys_dir_setting()
     try:
         if keys.has_keys(keys_dir) and not force:
             refuse(f"keys already exist in {keys_dir}; pass --force to replace them", as_json)
         passphrase, generated = keys.ensure_passphrase(keys_dir, get_settings().key_passphrase)
         infos = keys.init_keys(keys_dir, passphrase, force=force)
-    except _REFUSED as exc:
-        refuse(_reason(exc), as_json)
+    except REFUSED as exc:
+        refuse(reason(exc), as_json)
     data = {"keys_dir": str(keys_dir), "certificates": _as_dicts(infos),
             "passphrase_file": str(keys_dir / keys.PASSPHRASE_FILE) if generated else None}
 
@@ -86,12 +88,12 @@ def rotate(
     as_json: bool = JsonFlag,
 ) -> None:
     """Make a new issuing certificate for REALM; older ones stay trusted for old books."""
-    keys_dir = _keys_dir()
+    keys_dir = keys_dir_setting()
     try:
         passphrase = keys.resolve_passphrase(keys_dir, get_settings().key_passphrase)
         info = keys.rotate(keys_dir, realm, passphrase)
-    except _REFUSED as exc:
-        refuse(_reason(exc), as_json)
+    except REFUSED as exc:
+        refuse(reason(exc), as_json)
     emit({"rotated": info.as_dict()}, as_json, lambda d: _show_certs([d["rotated"]]))
 
 
@@ -108,12 +110,12 @@ def distrust(
     more, whatever date it claims; export the trust list again and re-export the books."""
     from sibook.signing.distrust import distrust as stop_trusting
 
-    keys_dir = _keys_dir()
+    keys_dir = keys_dir_setting()
     try:
         passphrase = keys.resolve_passphrase(keys_dir, get_settings().key_passphrase)
         info = stop_trusting(keys_dir, realm, generation, passphrase)
-    except _REFUSED as exc:
-        refuse(_reason(exc), as_json)
+    except REFUSED as exc:
+        refuse(reason(exc), as_json)
 
     def render(d: dict[str, Any]) -> None:
         console.print("distrusted (export the trust list again for verifiers):", markup=False)
@@ -124,29 +126,13 @@ def distrust(
 
 @keys_app.command("list")
 def list_keys(as_json: bool = JsonFlag) -> None:
-    """Every certificate: the root and each realm's issuing generations (* = signs now)."""
+    """Every certificate: the root and each realm's issuing generations (* = signs now,
+    x = distrusted, with when: out of the trust list, nothing it signed verifies)."""
     try:
-        infos = keys.list_certs(_keys_dir())
-    except _REFUSED as exc:
-        refuse(_reason(exc), as_json)
+        infos = list_certs(keys_dir_setting())
+    except REFUSED as exc:
+        refuse(reason(exc), as_json)
     emit({"certificates": _as_dicts(infos)}, as_json, lambda d: _show_certs(d["certificates"]))
-
-
-@trust_list_app.command("export")
-def export(
-    out: Annotated[Path, typer.Argument(help="Where to write the PEM trust list.")],
-    as_json: bool = JsonFlag,
-) -> None:
-    """Write the root and every issuing certificate (PEM) that verification trusts."""
-    try:
-        trust = TrustList.from_keys_dir(_keys_dir())
-    except _REFUSED as exc:
-        refuse(_reason(exc), as_json)
-    write_out(out, trust.to_pem(), as_json, "out")
-    data = {"path": str(out), "roots": len(trust.roots), "issuers": len(trust.issuers)}
-    emit(data, as_json, lambda d: console.print(
-        f"wrote {d['roots']} root and {d['issuers']} issuing certificates to {d['path']}",
-        markup=False))
 
 
 @keys_app.command("refresh-revocations")
@@ -166,8 +152,8 @@ def refresh_revocations(
         renewed = [status.renew(agency.keys_dir / status.revocations_file(r), trust,
                                 agency.signer(r), realm=r)
                    for r in ([realm] if realm else REALMS)]
-    except _REFUSED as exc:
-        refuse(_reason(exc), as_json)
+    except REFUSED as exc:
+        refuse(reason(exc), as_json)
     rows = [{"realm": f.realm, "file": str(agency.keys_dir / f.source),
              "signed_at": f.signed_at.isoformat() if f.signed_at else None,
              "next_update": f.next_update.isoformat() if f.next_update else None}
@@ -179,27 +165,3 @@ def refresh_revocations(
                           f"next update {r['next_update']}", markup=False, highlight=False)
 
     emit({"renewed": rows}, as_json, render)
-
-
-@trust_list_app.command("export-revocations")
-def export_revocations(
-    out: Annotated[Path, typer.Argument(help="Where to write the signed revocation list.")],
-    as_json: bool = JsonFlag,
-) -> None:
-    """Write the civil realm's signed revocation list (JSON), re-signed first when stale, for
-    verifiers: ``sibook book verify --revocations OUT --trust-list trust.pem``."""
-    from sibook.book import issuing  # the agency's signers refuse an expired certificate
-
-    try:
-        agency = issuing.agency(initialise=False)
-        signed = status.published(agency.keys_dir, agency.trust_list(), agency.signer)
-    except _REFUSED as exc:
-        refuse(_reason(exc), as_json)
-    text = json.dumps(signed, ensure_ascii=False, indent=1) + "\n"
-    write_out(out, text.encode("utf-8"), as_json, "out")
-    data = {"path": str(out), "realm": status.PUBLISHED_REALM,
-            "entries": len(signed["entries"]), "signed_at": signed["signed_at"],
-            "next_update": signed.get("next_update")}
-    emit(data, as_json, lambda d: console.print(
-        f"wrote the {d['realm']} revocation list ({d['entries']} entries, next update "
-        f"{d['next_update']}) to {d['path']}", markup=False, highlight=False))

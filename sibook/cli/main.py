@@ -31,7 +31,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "persons": ("sibook.cli.registry", "persons_app"),
     "employers": ("sibook.cli.registry", "employers_app"),
     "keys": ("sibook.cli.keys", "keys_app"),
-    "trust-list": ("sibook.cli.keys", "trust_list_app"),
+    "trust-list": ("sibook.cli.trust_list", "trust_list_app"),
     "audit": ("sibook.cli.audit", "app"),
     "access": ("sibook.cli.access", "app"),
     "book": ("sibook.cli.book", "app"),

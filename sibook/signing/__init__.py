@@ -1,6 +1,7 @@
 """Keys and certificates, trust list, signed QR (COSE), PAdES, revocation and verification.
 
-Import from the modules: ``keys`` (Signer, load_signer), ``trust_list`` (TrustList), ``qr``
+Import from the modules: ``keys`` (Signer, load_signer, init_keys, rotate), ``held``
+(current_signer), ``inventory`` (list_certs), ``distrust``, ``trust_list`` (TrustList), ``qr``
 (sign_qr, verify_qr, qr_png), ``pades`` (sign_pdf, validate_pdf, pdf_book_metadata),
 ``status`` (RevocationStatus, RevocationList, renew, current_lists, published) and ``verify``
 (verify, VerifyResult). Each function takes a keys directory, a ``Signer`` or a ``TrustList``

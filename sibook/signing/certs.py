@@ -146,10 +146,24 @@ class CertInfo:
     not_before: datetime
     not_after: datetime
     current: bool
+    # Distrusted (``sibook keys distrust``): out of the trust list. A certificate distrusted
+    # before the time was kept is distrusted with no time: ``distrusted`` says it.
+    distrusted: bool = False
+    distrusted_at: datetime | None = None
+
+    @classmethod
+    def of(cls, role: str, generation: int, cert: x509.Certificate, *, current: bool,
+           distrusted: bool = False, distrusted_at: datetime | None = None) -> CertInfo:
+        return cls(role=role, generation=generation, key_id=key_id(cert).hex(),
+                   subject=common_name(cert), not_before=cert.not_valid_before_utc,
+                   not_after=cert.not_valid_after_utc, current=current, distrusted=distrusted,
+                   distrusted_at=distrusted_at)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "role": self.role, "generation": self.generation, "key_id": self.key_id,
             "subject": self.subject, "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(), "current": self.current,
+            "distrusted": self.distrusted,
+            "distrusted_at": self.distrusted_at.isoformat() if self.distrusted_at else None,
         }

@@ -1,12 +1,13 @@
 """Distrusting an issuing certificate whose key is compromised or lost (``sibook keys distrust``).
 
-The certificate leaves the trust list (kept on disk as ``<realm>.<n>.distrusted.pem``, so its
-number is never issued again) and its private key file is deleted: from then on nothing the
-key signed verifies, QR or PDF, whenever it claims to have been signed. No "distrusted from"
-instant spares the books signed before the compromise: the time a QR (``iat``) or a PDF
-(signing-time) carries is written by the signer itself, so whoever holds the key can date a
-forgery to any moment, and the agency has no trusted timestamp (PAdES B-T) yet. The agency
-re-issues the genuine books instead: an export signs afresh with the realm's current key.
+The certificate leaves the trust list (kept on disk as ``<realm>.<n>.distrusted.pem`` with the
+time, ``inventory.py``, so ``sibook keys list`` shows it and its number is never issued again)
+and its private key file is deleted: from then on nothing the key signed verifies, QR or PDF,
+whenever it claims to have been signed. No "distrusted from" instant spares the books signed
+before the compromise: the time a QR (``iat``) or a PDF (signing-time) carries is written by the
+signer itself, so whoever holds the key can date a forgery to any moment, and the agency has no
+trusted timestamp (PAdES B-T) yet. The agency re-issues the genuine books instead: an export
+signs afresh with the realm's current key.
 
 Only a generation that no longer signs may be distrusted (``sibook keys rotate`` first), and
 the realm's revocation list is re-signed by the current key before, so it still loads.
@@ -14,24 +15,27 @@ the realm's revocation list is re-signed by the current key before, so it still 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import keys, status
 from sibook.signing.certs import REALMS, CertInfo
+from sibook.signing.inventory import list_certs, save_distrusted
 from sibook.signing.trust_list import TrustList
 
-DISTRUSTED = "{realm}.{generation}.distrusted.pem"
 
-
-def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes) -> CertInfo:
-    """Stop trusting issuing certificate ``generation`` of ``realm``; what it was."""
+def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes, *,
+             now: datetime | None = None) -> CertInfo:
+    """Stop trusting issuing certificate ``generation`` of ``realm``; what it is now."""
     if realm not in REALMS:
         raise NotFoundError(f"unknown realm {realm!r}; expected one of {', '.join(REALMS)}")
     if not keys.has_keys(keys_dir):
         raise keys.NoKeys(keys_dir)
     with keys.locked(keys_dir):  # not while a rotation picks the realm's next number
-        issued = {i.generation: i for i in keys.list_certs(keys_dir) if i.role == realm}
+        issued = {i.generation: i for i in list_certs(keys_dir)
+                  if i.role == realm and not i.distrusted}
         if generation not in issued:
             raise NotFoundError(f"the {realm} realm has no trusted issuing certificate "
                                 f"{generation} (see `sibook keys list`)")
@@ -41,8 +45,10 @@ def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes) -> 
         current = keys.load_signer(keys_dir, realm, passphrase)
         status.renew(keys_dir / status.revocations_file(realm), TrustList.from_keys_dir(keys_dir),
                      current, realm=realm)
+        at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         stem = f"{realm}.{generation}"
-        (keys_dir / f"{stem}.cert.pem").replace(
-            keys_dir / DISTRUSTED.format(realm=realm, generation=generation))
+        cert_path = keys_dir / f"{stem}.cert.pem"
+        save_distrusted(keys_dir, realm, generation, cert_path.read_bytes(), at)
+        cert_path.unlink()
         (keys_dir / f"{stem}.key.pem").unlink(missing_ok=True)  # nothing signs with it again
-        return issued[generation]
+        return replace(issued[generation], distrusted=True, distrusted_at=at)

@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from sibook.cli import keys as keys_cli
+from sibook.cli import trust_list as trust_list_cli
 from sibook.core.config import get_settings
 from sibook.signing import keys
 from sibook.signing.status import RevocationList, revocations_file
@@ -27,7 +28,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
     get_settings.cache_clear()
     app = typer.Typer()
     app.add_typer(keys_cli.keys_app, name="keys")
-    app.add_typer(keys_cli.trust_list_app, name="trust-list")
+    app.add_typer(trust_list_cli.trust_list_app, name="trust-list")
     runner = CliRunner()
     yield lambda *args: runner.invoke(app, list(args))
     get_settings.cache_clear()
@@ -158,3 +159,17 @@ def test_distrust_after_a_rotation_leaves_the_key_out_of_the_exported_trust_list
     assert run("trust-list", "export", str(tmp_path / "trust.pem")).exit_code == 0
     trust = TrustList.load(tmp_path / "trust.pem")
     assert trust.issuer(bytes.fromhex(first["key_id"])) is None and len(trust.issuers) == 3
+
+
+def test_list_shows_a_distrusted_certificate_marked_with_when(run: Run) -> None:
+    run("keys", "init")
+    run("keys", "rotate", "--realm", "defence")
+    assert run("keys", "distrust", "--realm", "defence", "--generation", "1").exit_code == 0
+    rows = json.loads(run("keys", "list", "--json").stdout)["certificates"]
+    defence = [r for r in rows if r["role"] == "defence"]
+    assert [(r["generation"], r["current"], r["distrusted"]) for r in defence] == [
+        (1, False, True), (2, True, False)]
+    assert defence[0]["distrusted_at"] is not None and defence[1]["distrusted_at"] is None
+    text = run("keys", "list").stdout
+    assert f"x defence          gen 1   {defence[0]['key_id']}" in text
+    assert f"DISTRUSTED since {defence[0]['distrusted_at'][:19].replace('T', ' ')} UTC" in text

@@ -3,6 +3,7 @@ whatever date it claims; the realm's newer key and revocation list go on as befo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import keys
 from sibook.signing.distrust import distrust
+from sibook.signing.inventory import list_certs
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import sign_qr
 from sibook.signing.status import RevocationList
@@ -59,3 +61,31 @@ def test_an_unknown_certificate_is_refused(tmp_path: Path, realm: str, generatio
     keys.rotate(tmp_path, "civil", PASSPHRASE)
     with pytest.raises(NotFoundError):
         distrust(tmp_path, realm, generation, PASSPHRASE)
+
+
+def test_a_distrusted_certificate_is_listed_as_distrusted_since_when(tmp_path: Path) -> None:
+    make_agency(tmp_path)
+    keys.rotate(tmp_path, "civil", PASSPHRASE)
+    at = datetime(2026, 11, 27, 18, 5, 9, tzinfo=UTC)
+    distrust(tmp_path, "civil", 1, PASSPHRASE, now=at)
+    civil = {i.generation: i for i in list_certs(tmp_path) if i.role == "civil"}
+    assert (civil[1].distrusted, civil[1].distrusted_at, civil[1].current) == (True, at, False)
+    assert (civil[2].distrusted, civil[2].current) == (False, True)
+    assert civil[1].as_dict()["distrusted_at"] == "2026-11-27T18:05:09+00:00"
+
+
+def test_a_certificate_distrusted_before_the_time_was_kept_is_listed_without_one(
+        tmp_path: Path) -> None:
+    make_agency(tmp_path)
+    keys.rotate(tmp_path, "civil", PASSPHRASE)
+    (tmp_path / "civil.1.cert.pem").replace(tmp_path / "civil.1.distrusted.pem")  # as it was
+    [old] = [i for i in list_certs(tmp_path) if i.distrusted]
+    assert (old.role, old.generation, old.distrusted_at) == ("civil", 1, None)
+
+
+def test_a_certificate_is_distrusted_once(tmp_path: Path) -> None:
+    make_agency(tmp_path)
+    keys.rotate(tmp_path, "civil", PASSPHRASE)
+    distrust(tmp_path, "civil", 1, PASSPHRASE)
+    with pytest.raises(NotFoundError, match="no trusted issuing certificate 1"):
+        distrust(tmp_path, "civil", 1, PASSPHRASE)

@@ -23,6 +23,7 @@ from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError
 from sibook.signing import certs, keys
 from sibook.signing.certs import REALMS, key_id
+from sibook.signing.inventory import list_certs
 from sibook.signing.trust_list import TrustList
 from tests.unit.test_signing_support import PASSPHRASE, make_agency
 
@@ -157,7 +158,7 @@ def test_two_rotations_at_once_in_two_processes_make_two_generations(
     for racer in racers:
         racer.join(60)
     made = {answers.get(timeout=5), answers.get(timeout=5)}
-    civil = [i for i in keys.list_certs(tmp_path) if i.role == "civil"]
+    civil = [i for i in list_certs(tmp_path) if i.role == "civil"]
     assert [i.generation for i in civil] == [1, 2, 3]
     assert made == {i.key_id for i in civil[1:]}, made  # each rotation's key, none lost
     newest = keys.load_signer(tmp_path, "civil", PASSPHRASE)  # its key matches its certificate
