@@ -5,7 +5,7 @@ unknown to a civil facility's file, as to everyone outside their realm."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse
@@ -41,6 +41,8 @@ class ClaimsFiled(_Strict):
     ``unchanged`` and change nothing; ``replayed``: every record was (the file was sent
     before)."""
 
+    accepted: Literal[True] = Field(description="The file was recorded (a refused one is "
+                                                "answered 422 or 409, nothing recorded)")
     facility_code: str = Field(description="MA_CSKCB of the file")
     records: int = Field(description="Records (HOSO) in the file")
     recorded: int = Field(description="Visits recorded now")
@@ -103,7 +105,7 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
     except ValidationError as exc:  # the file cannot be read: it named nobody
         raise g.refuse(exc, "refused") from None
     g.logged(person_ids)
-    return answer
+    return {"accepted": True, **answer}
 
 
 @router.get("/me/visits", response_model=VisitList)

@@ -88,7 +88,7 @@ def visit(pid: str, link: str = "LK-1", **fields: str) -> dict[str, str]:
 def test_a_hospital_files_and_the_citizen_and_an_officer_read_the_visit(api: Api) -> None:
     filed = api.file(BACH_MAI, claim_file([visit(OWN)]))
     assert filed.status_code == 201, filed.text
-    assert filed.json() == {"facility_code": "01001", "records": 1, "recorded": 1,
+    assert filed.json() == {"accepted": True, "facility_code": "01001", "records": 1, "recorded": 1,
                             "unchanged": 0, "replayed": False}
     mine = api.mine(SELF)
     assert mine.status_code == 200, mine.text
