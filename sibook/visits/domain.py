@@ -43,6 +43,7 @@ ICD10 = re.compile(r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$")
 STAMP = re.compile(r"^(19|20)[0-9]{10}$")  # yyyymmddHHMM, years 1900-2099 as every door
 MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
 LINK_MAX = 100  # MA_LK: "Chuỗi" of at most 100 characters
+REASON_MAX = 500  # why a visit is annulled
 CARDS_MAX = 160  # MA_THE_BHYT: several cards of one stay are joined by ";"
 MAX_VND = 10**13  # far above any hospital bill, below what a BIGINT holds
 ECHO = 40  # characters of a refused value a refusal quotes
@@ -126,6 +127,13 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     assert total is not None and hi is not None and patient is not None
     return Visit(own, link, pid, cards, admitted, discharged, diagnosis, kind, total, hi,
                  patient), out
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why ``reason`` cannot be an annulment's reason, if it cannot."""
+    if not reason.strip():
+        return "is required: say why the visit is annulled"
+    return text_problem(reason, REASON_MAX)
 
 
 def clipped(value: str) -> str:
