@@ -1,14 +1,14 @@
 """The pure core of HI visits: a visit as the facility's claim summarises it, and the checks a
 claim must pass before the agency keeps it.
 
-A visit is one record of table XML1 ("TONG_HOP", the claim's summary) of Decision 130/QĐ-BYT
-(as amended by Decisions 4750/QĐ-BYT and 3176/QĐ-BYT; FACTS §6.5): the facility (MA_CSKCB) and
-its link code for the treatment (MA_LK), the patient (SO_CCCD) and the HI card used
-(MA_THE_BHYT), admission and discharge (NGAY_VAO, NGAY_RA, ``yyyymmddHHMM`` local time), the
-main diagnosis (MA_BENH_CHINH, ICD-10), the kind of visit (MA_LOAI_KCB) and three totals in
-integer VND: what the facility charged (T_TONGCHI_BV), what the HI fund pays (T_BHTT) and the
-patient's co-payment (T_BNCCT). The drugs, services and results of XML2-XML15 are the HI
-assessment's business, not the book's: they are not kept.
+A visit is one record of table XML1 ("TONG_HOP", the claim's summary) of Decision 130/QĐ-BYT (as
+amended by Decisions 4750/QĐ-BYT and 3176/QĐ-BYT; FACTS §6.5): the facility (MA_CSKCB) and its
+link code for the treatment (MA_LK), the patient (SO_CCCD; their name HO_TEN is checked against
+the registry, not kept) and the HI card used (MA_THE_BHYT), admission and discharge (NGAY_VAO,
+NGAY_RA, ``yyyymmddHHMM`` local time), the main diagnosis (MA_BENH_CHINH, ICD-10), the kind of
+visit (MA_LOAI_KCB) and three totals in integer VND: what the facility charged (T_TONGCHI_BV),
+what the HI fund pays (T_BHTT) and the patient's co-payment (T_BNCCT). The drugs, services and
+results of XML2-XML15 are the HI assessment's business, not the book's: they are not kept.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ CARDS_MAX = 160  # MA_THE_BHYT: several cards of one stay are joined by ";"
 MAX_VND = 10**13  # far above any hospital bill, below what a BIGINT holds
 ECHO = 40  # characters of a refused value a refusal quotes
 Bad = Callable[[str, str], None]  # records a problem: field, reason
-REQUIRED = ("MA_LK", "MA_CSKCB", "SO_CCCD", "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA",
+NAME_MAX = 255  # HO_TEN: "Chuỗi" of at most 255 characters
+REQUIRED = ("MA_LK", "MA_CSKCB", "HO_TEN", "SO_CCCD", "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA",
             "MA_BENH_CHINH", "MA_LOAI_KCB", "T_TONGCHI_BV", "T_BHTT", "T_BNCCT")
 
 
@@ -59,6 +60,7 @@ class Visit:
     facility_code: str  # MA_CSKCB
     link_code: str  # MA_LK: the facility's key of the treatment
     personal_id: str  # SO_CCCD
+    patient_name: str  # HO_TEN: checked against the registry, not kept
     cards: tuple[str, ...]  # MA_THE_BHYT, upper case
     admitted_at: datetime  # NGAY_VAO
     discharged_at: datetime  # NGAY_RA
@@ -93,6 +95,9 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     own = fields["MA_CSKCB"].strip()
     if own != facility:
         bad("MA_CSKCB", f"{clipped(own)!r} is not the facility the file is from ({facility})")
+    name = " ".join(fields["HO_TEN"].split())
+    if problem := text_problem(name, NAME_MAX):
+        bad("HO_TEN", problem)
     pid = fields["SO_CCCD"].strip()
     if personal_id_problems(pid):
         bad("SO_CCCD", f"{clipped(pid)!r} is not a personal ID (12 digits)")
@@ -125,7 +130,7 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     if out or admitted is None or discharged is None or None in (total, hi, patient):
         return None, out
     assert total is not None and hi is not None and patient is not None
-    return Visit(own, link, pid, cards, admitted, discharged, diagnosis, kind, total, hi,
+    return Visit(own, link, pid, name, cards, admitted, discharged, diagnosis, kind, total, hi,
                  patient), out
 
 

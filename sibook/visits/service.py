@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.registry import service as registry
+from sibook.registry.domain import same_name
 from sibook.visits.annulments import annulment_of
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
 from sibook.visits.store import HIVisit, HIVisitAnnulment
@@ -108,8 +109,10 @@ def _read(records: list[tuple[int, dict[str, str]]], facility: str, now: datetim
 
 def _against_registry(session: Session, visits: list[tuple[int, Visit]],
                       persons: dict[str, int]) -> list[Problem]:
-    """A registered person of the realm, and a card of theirs valid on the admission day."""
+    """A registered person of the realm, named as registered, and a card of theirs valid on
+    the admission day."""
     cards = registry.hi_cards_of_many(session=session, person_ids=list(persons.values()))
+    facts = registry.person_facts_many(session=session, person_ids=list(persons.values()))
     out: list[Problem] = []
     for row, v in visits:
         person_id = persons.get(v.personal_id)
@@ -117,6 +120,12 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
             out.append(Problem(row=row, field="SO_CCCD", reason=(
                 f"no registered person with personal ID {v.personal_id}")))
             continue
+        if not same_name(v.patient_name, facts[person_id].full_name):
+            # Not the registered name: the file learns only that it differs (it may hold a
+            # number it should not, and a name would confirm whose it is).
+            out.append(Problem(row=row, field="HO_TEN", reason=(
+                f"is not the name registered for personal ID {v.personal_id} (compared "
+                "whatever the case, spacing and Unicode composition)")))
         theirs = {c.card_number.upper(): c for c in cards.get(person_id, [])}
         stranger = next((c for c in v.cards if c not in theirs), None)
         if stranger is not None:
@@ -195,7 +204,7 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
                 f"MA_LK {v.link_code!r} of facility {facility} was recorded for another "
                 f"person, not {v.personal_id}: a recorded visit is not rewritten")))
             continue
-        before = visit_of(was, v.personal_id)
+        before = visit_of(was, v.personal_id, v.patient_name)
         changed = differences(before, v)
         if changed:
             holders.add(was.person_id)
@@ -215,8 +224,9 @@ _ATTR = {"SO_CCCD": "personal_id", "MA_THE_BHYT": "card_text", "NGAY_VAO": "admi
          "T_BNCCT": "patient_paid"}
 
 
-def visit_of(row: HIVisit, personal_id: str) -> Visit:
-    return Visit(row.facility_code, row.link_code, personal_id,
+def visit_of(row: HIVisit, personal_id: str, patient_name: str) -> Visit:
+    """The recorded visit, naming its patient as given (HO_TEN is checked, not kept)."""
+    return Visit(row.facility_code, row.link_code, personal_id, patient_name,
                  tuple(row.card_number.split(";")), row.admitted_at, row.discharged_at,
                  row.diagnosis, row.visit_type, row.total_cost, row.hi_paid, row.patient_paid)
 

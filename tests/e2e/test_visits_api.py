@@ -89,7 +89,8 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
 
 
 def visit(pid: str, link: str = "LK-1", **fields: str) -> dict[str, str]:
-    return summary(**{"SO_CCCD": pid, "MA_THE_BHYT": CARDS[pid], "MA_LK": link, **fields})
+    return summary(**{"SO_CCCD": pid, "HO_TEN": f"Person {pid}", "MA_THE_BHYT": CARDS[pid],
+                      "MA_LK": link, **fields})
 
 
 def test_a_hospital_files_and_the_citizen_and_an_officer_read_the_visit(api: Api) -> None:

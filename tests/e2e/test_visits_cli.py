@@ -22,7 +22,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.schema import metadata
 from sibook.registry import service as registry
-from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.ledger_fixtures import setup_workers, worker_name
 from tests.visit_files import claim_file, summary
 
 CARD = "DN4010000000001"
@@ -40,8 +40,8 @@ class Cli:
 
     def claims(self, name: str, **fields: str) -> str:
         path = self.folder / name
-        path.write_bytes(claim_file([summary(**{"SO_CCCD": self.worker, "MA_THE_BHYT": CARD,
-                                                **fields})]))
+        path.write_bytes(claim_file([summary(**{
+            "SO_CCCD": self.worker, "HO_TEN": worker_name(0), "MA_THE_BHYT": CARD, **fields})]))
         return str(path)
 
 

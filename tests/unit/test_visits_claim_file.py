@@ -47,6 +47,14 @@ def test_a_record_is_read_into_a_visit_with_integer_money() -> None:
     assert (visit.total_cost, visit.hi_paid, visit.patient_paid) == (237_300, 189_840, 47_460)
 
 
+@pytest.mark.parametrize(("name", "why"), [(None, "is required"), (" ", "is required"),
+                                           ("An\u202eNguyễn", "control characters"),
+                                           ("A" * 256, "at most 255")])
+def test_the_patients_name_is_required_as_printable_text(name: str | None, why: str) -> None:
+    [(field, reason)] = problems(HO_TEN=name)
+    assert field == "HO_TEN" and why in reason
+
+
 def test_discharge_before_admission_is_refused_on_ngay_ra() -> None:
     assert problems(NGAY_RA="202603020700") == [
         ("NGAY_RA", "discharge 202603020700 is before admission 202603020830")]
