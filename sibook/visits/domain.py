@@ -23,19 +23,27 @@ from sibook.ids.hi_card import has_hi_card_shape
 from sibook.ids.personal_id import personal_id_problems
 from sibook.registry.domain import text_problem
 
-# MA_LOAI_KCB, the kind of visit, as Decision 130/QĐ-BYT's code list names them. [S] 01-03
-# as public HIS exporters map them; [U] 04-09 from the code list as recalled, not checked
-# against the decision's annex (a code refused wrongly here is one line to add).
+# MA_LOAI_KCB, the kind of visit (mã loại hình KCB): the code list of Decision 130/QĐ-BYT's
+# annex (XML1 table, as Decision 4750/QĐ-BYT left it), in its words. [S] Not read from the
+# decision's PDF: three public HIS exporters' code lists for XML130, written independently (a C#
+# ``Descriptions.MaLoaiKCB``, a JavaScript XML130 viewer's ``MA_LOAI_KCB_MAP``, a C#
+# ``LoaiKCB130Helper``), agree on these ten codes and names; 10 closes the list. [U] Secondary
+# notes report that Decision 1804/QĐ-BYT (2026) replaces this list with 16 codes (11-16: mobile,
+# home, family-medicine and remote care, periodic check-ups, screening) by 1 August 2026: not
+# checked against its text; a file using them is refused naming MA_LOAI_KCB until it is.
 VISIT_TYPES: dict[str, str] = {
     "01": "Khám bệnh",
     "02": "Điều trị ngoại trú",
     "03": "Điều trị nội trú",
     "04": "Điều trị nội trú ban ngày",
-    "05": "Điều trị ngoại trú bệnh mạn tính dài ngày",
-    "06": "Điều trị lưu tại trạm y tế xã, phòng khám đa khoa khu vực",
-    "07": "Nhận thuốc theo hẹn",
-    "08": "Điều trị ngoại trú bệnh mạn tính dài ngày có thủ thuật, phẫu thuật",
-    "09": "Điều trị nội trú dưới 4 giờ",
+    "05": "Điều trị ngoại trú các bệnh mạn tính dài ngày liên tục trong năm, có khám bệnh và "
+          "lĩnh thuốc",
+    "06": "Điều trị lưu tại Trạm Y tế tuyến xã, Phòng khám đa khoa khu vực",
+    "07": "Nhận thuốc theo hẹn (không khám bệnh)",
+    "08": "Điều trị ngoại trú các bệnh mạn tính dài ngày liên tục trong năm, có khám bệnh, có "
+          "thực hiện các dịch vụ kỹ thuật và/hoặc được sử dụng thuốc",
+    "09": "Điều trị nội trú dưới 04 (bốn) giờ",
+    "10": "Các trường hợp khác",
 }
 FACILITY = re.compile(r"^[0-9]{5}$")  # MA_CSKCB: 5 digits, the province's 2 first
 # ICD-10: a letter, two digits, then an optional subcategory ("J03", "J03.9", "U07.1").
