@@ -4,6 +4,7 @@ nothing; its key is not filed again; annulments are append-only."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sibook.core.errors import ValidationError
 from sibook.registry import service as registry
 from sibook.visits.annulments import annul, recorded_person
 from sibook.visits.service import VisitConflict, listing
+from tests.integration.races import until_one_waits
 from tests.integration.test_visits import card, count, file, insured, visit
 
 WRONG = "another patient's claim, filed under this card by mistake"
@@ -91,3 +93,24 @@ def test_annulments_are_append_only(engine: Engine) -> None:
         with pytest.raises(DatabaseError), engine.begin() as conn:
             conn.execute(text(statement))
     assert listed(engine, a, with_annulled=False)["total"] == 0
+
+
+def test_a_visit_annulled_twice_at_the_same_moment_is_annulled_once(engine: Engine) -> None:
+    """The second waits for the first's row (PostgreSQL: on its key), then answers it,
+    replayed; never a duplicate-key crash."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    answers: list[dict[str, Any]] = []
+    racer = threading.Thread(target=lambda: answers.append(annulled(engine, reason="second")))
+    with unit_of_work(engine) as s:
+        person_id = recorded_person(session=s, facility_code="01001", link_code="LK0000")
+        assert person_id is not None
+        annul(session=s, person_id=person_id, facility_code="01001", link_code="LK0000",
+              reason=WRONG, actor="bv-01001")
+        racer.start()
+        until_one_waits(engine)
+    racer.join(timeout=60)
+    [second] = answers
+    assert (second["reason"], second["replayed"]) == (WRONG, True)
