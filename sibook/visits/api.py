@@ -1,7 +1,8 @@
-"""HTTP adapter of HI visits: a health facility files its claims (Decision 130/QĐ-BYT XML);
-the citizen reads their own visits, an officer in scope a person's. The access policy decides
-and logs every read and every filing (``Guard``); defence and public-security persons stay
-unknown to a civil facility's file, as to everyone outside their realm."""
+"""HTTP adapter of HI visits: a health facility files its claims (Decision 130/QĐ-BYT XML)
+and annuls one of its own recorded wrongly, as an officer in scope may; the citizen reads their
+own visits, an officer in scope a person's. The access policy decides and logs every read,
+filing and annulment (``Guard``); defence and public-security persons stay unknown to a civil
+facility's file, as to everyone outside their realm."""
 
 from __future__ import annotations
 
