@@ -62,6 +62,7 @@ class Action(StrEnum):
     HI_CHECK = "hi.check"
     VISIT_FILE = "visit.file"
     VISIT_READ = "visit.read"
+    VISIT_ANNUL = "visit.annul"
     AUDIT_READ = "audit.read"
 
 
@@ -135,6 +136,10 @@ RULES: dict[Action, Rule] = {
     Action.VISIT_FILE: Rule("file a health facility's HI claims", hospital=True),
     Action.VISIT_READ: Rule("read HI visits (KCB history)", citizen=True,
                             officer_roles=ALL_ROLES),
+    # A visit recorded wrongly is annulled by the facility that filed it (its own facility's
+    # only) or by the agency's clerk or approver in scope; an auditor only reads.
+    Action.VISIT_ANNUL: Rule("annul a wrongly recorded HI visit", hospital=True,
+                             officer_roles=CLERK | APPROVER),
     Action.AUDIT_READ: Rule("audit the access log", officer_roles=frozenset({"auditor"}),
                             personal=False),
 }

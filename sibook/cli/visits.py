@@ -1,5 +1,5 @@
-"""``sibook visits ...``: import a facility's claim file, list a person's HI visits (thin over
-sibook.visits.service, as the API is)."""
+"""``sibook visits ...``: import a facility's claim file, list a person's HI visits, annul one
+recorded wrongly (thin over sibook.visits.service and .annulments, as the API is)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import typer
 
 from sibook.access.policy import Action
 from sibook.cli.context import logged, operator_id, ready_engine
-from sibook.cli.flags import RealmOpt
+from sibook.cli.flags import RealmOpt, utf8_text
 from sibook.cli.output import JsonFlag, console, emit, err_console, refuse, show_table
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
-from sibook.core.errors import Problem, ValidationError
+from sibook.core.errors import Problem, SibookError, ValidationError
 from sibook.registry import service as registry
+from sibook.visits.annulments import annul, recorded_person, unknown
 from sibook.visits.service import ClaimsRefused, VisitConflict, file_claims, listing
 
 app = typer.Typer(help="HI visits (KCB history): the health facilities' claims "
@@ -92,11 +93,44 @@ def list_visits(
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
-            result = listing(session=session, person_id=person_id, personal_id=personal_id)
+            result = listing(session=session, person_id=person_id, personal_id=personal_id,
+                             with_annulled=True)
             logged(session, Action.VISIT_READ, "visits list", [person_id])
     except ValidationError as exc:
         refuse(exc.problems, as_json)
     emit(result, as_json, _show_list)
+
+
+@app.command("annul")
+def annul_visit(
+    facility: str = typer.Argument(..., help="MA_CSKCB: the facility of the visit."),
+    link_code: str = typer.Argument(..., help="MA_LK: the facility's key of the visit."),
+    reason: str = typer.Option(..., "--reason", help="Why it is annulled (e.g. another "
+                                                     "patient's claim)."),
+    realm: str = RealmOpt,
+    as_json: bool = JsonFlag,
+) -> None:
+    """Annul a visit recorded wrongly: the person's lists leave it out, officers' show it
+    annulled, and its MA_LK is not filed again. Annulling it again changes nothing."""
+    reason = utf8_text(reason, "--reason")  # refused before the act is logged
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = recorded_person(session=session, facility_code=facility,
+                                        link_code=link_code)
+            if person_id is None or registry.person_facts(
+                    session=session, person_id=person_id).realm != realm:
+                raise unknown(facility, link_code)
+            answer = annul(session=session, person_id=person_id, facility_code=facility,
+                           link_code=link_code, reason=reason, actor=operator_id())
+            logged(session, Action.VISIT_ANNUL, "visits annul", [person_id])
+    except ValidationError as exc:
+        refuse(exc.problems, as_json, {"annulled": False})
+    except SibookError as exc:
+        refuse(str(exc), as_json, {"annulled": False})
+    emit(answer, as_json, lambda d: console.print(
+        f"visit {d['link_code']} of facility {d['facility_code']} "
+        + ("was annulled already" if d["replayed"] else "annulled")
+        + f" on {d['annulled_at'][:10]}: {d['reason']}", markup=False, highlight=False))
 
 
 def _show_list(data: dict[str, Any]) -> None:
@@ -105,7 +139,9 @@ def _show_list(data: dict[str, Any]) -> None:
         return
     show_table(f"HI visits of {data['personal_id']}",
                ("admitted", "discharged", "facility", "visit", "diagnosis", "total cost",
-                "HI paid", "patient paid"),
+                "HI paid", "patient paid", "annulled"),
                [(v["admitted_at"].replace("T", " "), v["discharged_at"].replace("T", " "),
                  v["facility_code"], v["visit_type_name"], v["diagnosis"], v["total_cost"],
-                 v["hi_paid"], v["patient_paid"]) for v in data["visits"]])
+                 v["hi_paid"], v["patient_paid"],
+                 v["annulment"] and f"{v['annulment']['annulled_at'][:10]}: "
+                                    f"{v['annulment']['reason']}") for v in data["visits"]])

@@ -35,19 +35,20 @@ def seed_visits(conn: Connection, *, seed: int, today: date) -> int:
     """Write the seeded visits; rows written."""
     rng = random.Random(f"visits-{seed}")
     cards = conn.execute(
-        select(HICard.person_id, Person.personal_id, HICard.card_number, HICard.benefit_level,
-               HICard.initial_kcb_place, HICard.valid_from, HICard.valid_to)
+        select(HICard.person_id, Person.personal_id, Person.full_name, HICard.card_number,
+               HICard.benefit_level, HICard.initial_kcb_place, HICard.valid_from,
+               HICard.valid_to)
         .join(Person, Person.person_id == HICard.person_id)
         .where(Person.realm == "civil", HICard.valid_from < today)
         .order_by(HICard.person_id, HICard.seq)).all()
     rows: list[tuple[object, ...]] = []
     now = datetime.combine(today, time())
-    for person_id, personal_id, card, level, place, valid_from, valid_to in cards:
+    for person_id, personal_id, name, card, level, place, valid_from, valid_to in cards:
         if rng.random() >= SHARE:
             continue
         last = min(valid_to, today - timedelta(days=1))
         for n in range(rng.randint(1, 3)):
-            visit = _visit(rng, personal_id, card, level, place, valid_from, last,
+            visit = _visit(rng, (personal_id, name), card, level, place, valid_from, last,
                            f"SEED{person_id:09d}{n}", now)
             if visit is not None:
                 rows.append((person_id, visit.facility_code, visit.link_code, visit.card_text,
@@ -58,7 +59,7 @@ def seed_visits(conn: Connection, *, seed: int, today: date) -> int:
     return len(rows)
 
 
-def _visit(rng: random.Random, personal_id: str, card: str, level: int, place: str,
+def _visit(rng: random.Random, patient: tuple[str, str], card: str, level: int, place: str,
            first: date, last: date, link: str, now: datetime) -> Visit | None:
     """One visit within the card's validity, as its claim's XML1 would say it."""
     if last < first:
@@ -79,7 +80,8 @@ def _visit(rng: random.Random, personal_id: str, card: str, level: int, place: s
         if admitted.date() < first:
             return None
     hi = total * COVERED_PERCENT[level] // 100
-    fields = {"MA_LK": link, "MA_CSKCB": place, "SO_CCCD": personal_id, "MA_THE_BHYT": card,
+    fields = {"MA_LK": link, "MA_CSKCB": place, "SO_CCCD": patient[0], "HO_TEN": patient[1],
+              "MA_THE_BHYT": card,
               "NGAY_VAO": f"{admitted:%Y%m%d%H%M}", "NGAY_RA": f"{discharged:%Y%m%d%H%M}",
               "MA_BENH_CHINH": diagnosis, "MA_LOAI_KCB": kind, "T_TONGCHI_BV": str(total),
               "T_BHTT": str(hi), "T_BNCCT": str(total - hi)}

@@ -1,23 +1,26 @@
-"""HTTP adapter of HI visits: a health facility files its claims (Decision 130/QĐ-BYT XML);
-the citizen reads their own visits, an officer in scope a person's. The access policy decides
-and logs every read and every filing (``Guard``); defence and public-security persons stay
-unknown to a civil facility's file, as to everyone outside their realm."""
+"""HTTP adapter of HI visits: a health facility files its claims (Decision 130/QĐ-BYT XML)
+and annuls one of its own recorded wrongly, as an officer in scope may; the citizen reads their
+own visits, an officer in scope a person's. The access policy decides and logs every read,
+filing and annulment (``Guard``); defence and public-security persons stay unknown to a civil
+facility's file, as to everyone outside their realm."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from sibook.access import scope
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import CIVIL, Forbidden
+from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital
 from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT
 from sibook.core.errors import ValidationError
-from sibook.visits.domain import VISIT_TYPES
+from sibook.visits.annulments import annul, recorded_person, unknown
+from sibook.visits.domain import LINK_MAX, REASON_MAX, VISIT_TYPES
 from sibook.visits.service import (
     ClaimsRefused,
     OtherFacility,
@@ -29,6 +32,7 @@ from sibook.visits.service import (
 router = APIRouter(tags=["visits"])
 Filer = Annotated[Guard, Depends(require(Action.VISIT_FILE))]
 Reader = Annotated[Guard, Depends(require(Action.VISIT_READ))]
+Annuller = Annotated[Guard, Depends(require(Action.VISIT_ANNUL))]
 MINUTE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$"
 
 
@@ -41,11 +45,20 @@ class ClaimsFiled(_Strict):
     ``unchanged`` and change nothing; ``replayed``: every record was (the file was sent
     before)."""
 
+    accepted: Literal[True] = Field(description="The file was recorded (a refused one is "
+                                                "answered 422 or 409, nothing recorded)")
     facility_code: str = Field(description="MA_CSKCB of the file")
     records: int = Field(description="Records (HOSO) in the file")
     recorded: int = Field(description="Visits recorded now")
     unchanged: int = Field(description="Visits recorded before with the same content")
     replayed: bool
+
+
+class Annulment(_Strict):
+    reason: str = Field(description="Why the visit was annulled")
+    annulled_by: str = Field(description="The facility's credential or the officer who "
+                                         "annulled it")
+    annulled_at: str = Field(description="When (UTC, ISO 8601)")
 
 
 class VisitOut(_Strict):
@@ -62,6 +75,27 @@ class VisitOut(_Strict):
     hi_paid: int = Field(description="T_BHTT: what the HI fund pays, VND")
     patient_paid: int = Field(description="T_BNCCT: the patient's co-payment, VND")
     filed_at: str = Field(description="When the agency recorded it (UTC, ISO 8601)")
+    annulment: Annulment | None = Field(description=(
+        "null, or the visit's annulment: an officer's list shows annulled visits marked so; "
+        "the person's own list leaves them out"))
+
+
+class AnnulmentIn(_Strict):
+    facility_code: str = Field(pattern=r"^[0-9]{5}$", description="MA_CSKCB of the visit")
+    link_code: str = Field(min_length=1, max_length=LINK_MAX, description="Its MA_LK")
+    reason: str = Field(min_length=1, max_length=REASON_MAX, pattern=r"\S",
+                        description="Why it is annulled (kept for officers; the person sees "
+                                    "the visit gone)")
+
+
+class Annulled(Annulment):
+    """A visit annulled. Annulling it again changes nothing and answers this, ``replayed``
+    true (with the first annulment's reason)."""
+
+    annulled: Literal[True]
+    facility_code: str
+    link_code: str
+    replayed: bool
 
 
 class VisitList(_Strict):
@@ -103,6 +137,30 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
     except ValidationError as exc:  # the file cannot be read: it named nobody
         raise g.refuse(exc, "refused") from None
     g.logged(person_ids)
+    return {"accepted": True, **answer}
+
+
+@router.post("/visits/annulments", status_code=status.HTTP_201_CREATED,
+             response_model=Annulled)
+def annul_visit(body: AnnulmentIn, g: Annuller) -> dict[str, Any]:
+    """Annul a visit recorded wrongly, by its facility and MA_LK: the facility that filed it
+    (for its own facility only; 403 otherwise), or a clerk or approver in scope. The visit
+    stays as filed; the person's lists leave it out, officers' show it annulled; its key is
+    not filed again (409). 404, naming no person, for a key no visit the caller may see
+    has."""
+    if isinstance(g.principal, Hospital) and body.facility_code != (own := g.own_facility()):
+        raise g.refuse(Forbidden(f"a hospital annuls its own facility's visits only ({own})"),
+                       "forbidden")
+    person_id = recorded_person(session=g.session, facility_code=body.facility_code,
+                                link_code=body.link_code)
+    if person_id is None or not scope.can_see(g.session, g.principal, person_id):
+        raise g.refuse(unknown(body.facility_code, body.link_code), "not_found", (person_id,))
+    try:
+        answer = annul(session=g.session, person_id=person_id, facility_code=body.facility_code,
+                       link_code=body.link_code, reason=body.reason, actor=g.principal.actor_id)
+    except ValidationError as exc:
+        raise g.refuse(exc, "refused", (person_id,)) from None
+    g.logged([person_id])
     return answer
 
 
@@ -118,6 +176,7 @@ def my_visits(g: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, An
 @router.get("/persons/{personal_id}/visits", response_model=VisitList)
 def person_visits(personal_id: PersonalIdPath, g: Reader, limit: Limit = 100,
                   offset: Offset = 0) -> dict[str, Any]:
-    """A person's HI visits, the latest first (an officer in scope, or the person)."""
+    """A person's HI visits, the latest first (an officer in scope, annulled ones too, marked
+    so; or the person, without them)."""
     return listing(session=g.session, person_id=g.person(personal_id), personal_id=personal_id,
-                   limit=limit, offset=offset)
+                   limit=limit, offset=offset, with_annulled=not isinstance(g.principal, Citizen))

@@ -1,14 +1,14 @@
 """The pure core of HI visits: a visit as the facility's claim summarises it, and the checks a
 claim must pass before the agency keeps it.
 
-A visit is one record of table XML1 ("TONG_HOP", the claim's summary) of Decision 130/QĐ-BYT
-(as amended by Decisions 4750/QĐ-BYT and 3176/QĐ-BYT; FACTS §6.5): the facility (MA_CSKCB) and
-its link code for the treatment (MA_LK), the patient (SO_CCCD) and the HI card used
-(MA_THE_BHYT), admission and discharge (NGAY_VAO, NGAY_RA, ``yyyymmddHHMM`` local time), the
-main diagnosis (MA_BENH_CHINH, ICD-10), the kind of visit (MA_LOAI_KCB) and three totals in
-integer VND: what the facility charged (T_TONGCHI_BV), what the HI fund pays (T_BHTT) and the
-patient's co-payment (T_BNCCT). The drugs, services and results of XML2-XML15 are the HI
-assessment's business, not the book's: they are not kept.
+A visit is one record of table XML1 ("TONG_HOP", the claim's summary) of Decision 130/QĐ-BYT (as
+amended by Decisions 4750/QĐ-BYT and 3176/QĐ-BYT; FACTS §6.5): the facility (MA_CSKCB) and its
+link code for the treatment (MA_LK), the patient (SO_CCCD; their name HO_TEN is checked against
+the registry, not kept) and the HI card used (MA_THE_BHYT), admission and discharge (NGAY_VAO,
+NGAY_RA, ``yyyymmddHHMM`` local time), the main diagnosis (MA_BENH_CHINH, ICD-10), the kind of
+visit (MA_LOAI_KCB) and three totals in integer VND: what the facility charged (T_TONGCHI_BV),
+what the HI fund pays (T_BHTT) and the patient's co-payment (T_BNCCT). The drugs, services and
+results of XML2-XML15 are the HI assessment's business, not the book's: they are not kept.
 """
 
 from __future__ import annotations
@@ -23,19 +23,27 @@ from sibook.ids.hi_card import has_hi_card_shape
 from sibook.ids.personal_id import personal_id_problems
 from sibook.registry.domain import text_problem
 
-# MA_LOAI_KCB, the kind of visit, as Decision 130/QĐ-BYT's code list names them. [S] 01-03
-# as public HIS exporters map them; [U] 04-09 from the code list as recalled, not checked
-# against the decision's annex (a code refused wrongly here is one line to add).
+# MA_LOAI_KCB, the kind of visit (mã loại hình KCB): the code list of Decision 130/QĐ-BYT's
+# annex (XML1 table, as Decision 4750/QĐ-BYT left it), in its words. [S] Not read from the
+# decision's PDF: three public HIS exporters' code lists for XML130, written independently (a C#
+# ``Descriptions.MaLoaiKCB``, a JavaScript XML130 viewer's ``MA_LOAI_KCB_MAP``, a C#
+# ``LoaiKCB130Helper``), agree on these ten codes and names; 10 closes the list. [U] Secondary
+# notes report that Decision 1804/QĐ-BYT (2026) replaces this list with 16 codes (11-16: mobile,
+# home, family-medicine and remote care, periodic check-ups, screening) by 1 August 2026: not
+# checked against its text; a file using them is refused naming MA_LOAI_KCB until it is.
 VISIT_TYPES: dict[str, str] = {
     "01": "Khám bệnh",
     "02": "Điều trị ngoại trú",
     "03": "Điều trị nội trú",
     "04": "Điều trị nội trú ban ngày",
-    "05": "Điều trị ngoại trú bệnh mạn tính dài ngày",
-    "06": "Điều trị lưu tại trạm y tế xã, phòng khám đa khoa khu vực",
-    "07": "Nhận thuốc theo hẹn",
-    "08": "Điều trị ngoại trú bệnh mạn tính dài ngày có thủ thuật, phẫu thuật",
-    "09": "Điều trị nội trú dưới 4 giờ",
+    "05": "Điều trị ngoại trú các bệnh mạn tính dài ngày liên tục trong năm, có khám bệnh và "
+          "lĩnh thuốc",
+    "06": "Điều trị lưu tại Trạm Y tế tuyến xã, Phòng khám đa khoa khu vực",
+    "07": "Nhận thuốc theo hẹn (không khám bệnh)",
+    "08": "Điều trị ngoại trú các bệnh mạn tính dài ngày liên tục trong năm, có khám bệnh, có "
+          "thực hiện các dịch vụ kỹ thuật và/hoặc được sử dụng thuốc",
+    "09": "Điều trị nội trú dưới 04 (bốn) giờ",
+    "10": "Các trường hợp khác",
 }
 FACILITY = re.compile(r"^[0-9]{5}$")  # MA_CSKCB: 5 digits, the province's 2 first
 # ICD-10: a letter, two digits, then an optional subcategory ("J03", "J03.9", "U07.1").
@@ -43,11 +51,13 @@ ICD10 = re.compile(r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$")
 STAMP = re.compile(r"^(19|20)[0-9]{10}$")  # yyyymmddHHMM, years 1900-2099 as every door
 MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
 LINK_MAX = 100  # MA_LK: "Chuỗi" of at most 100 characters
+REASON_MAX = 500  # why a visit is annulled
 CARDS_MAX = 160  # MA_THE_BHYT: several cards of one stay are joined by ";"
 MAX_VND = 10**13  # far above any hospital bill, below what a BIGINT holds
 ECHO = 40  # characters of a refused value a refusal quotes
 Bad = Callable[[str, str], None]  # records a problem: field, reason
-REQUIRED = ("MA_LK", "MA_CSKCB", "SO_CCCD", "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA",
+NAME_MAX = 255  # HO_TEN: "Chuỗi" of at most 255 characters
+REQUIRED = ("MA_LK", "MA_CSKCB", "HO_TEN", "SO_CCCD", "MA_THE_BHYT", "NGAY_VAO", "NGAY_RA",
             "MA_BENH_CHINH", "MA_LOAI_KCB", "T_TONGCHI_BV", "T_BHTT", "T_BNCCT")
 
 
@@ -58,6 +68,7 @@ class Visit:
     facility_code: str  # MA_CSKCB
     link_code: str  # MA_LK: the facility's key of the treatment
     personal_id: str  # SO_CCCD
+    patient_name: str  # HO_TEN: checked against the registry, not kept
     cards: tuple[str, ...]  # MA_THE_BHYT, upper case
     admitted_at: datetime  # NGAY_VAO
     discharged_at: datetime  # NGAY_RA
@@ -92,6 +103,9 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     own = fields["MA_CSKCB"].strip()
     if own != facility:
         bad("MA_CSKCB", f"{clipped(own)!r} is not the facility the file is from ({facility})")
+    name = " ".join(fields["HO_TEN"].split())
+    if problem := text_problem(name, NAME_MAX):
+        bad("HO_TEN", problem)
     pid = fields["SO_CCCD"].strip()
     if personal_id_problems(pid):
         bad("SO_CCCD", f"{clipped(pid)!r} is not a personal ID (12 digits)")
@@ -124,8 +138,15 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     if out or admitted is None or discharged is None or None in (total, hi, patient):
         return None, out
     assert total is not None and hi is not None and patient is not None
-    return Visit(own, link, pid, cards, admitted, discharged, diagnosis, kind, total, hi,
+    return Visit(own, link, pid, name, cards, admitted, discharged, diagnosis, kind, total, hi,
                  patient), out
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why ``reason`` cannot be an annulment's reason, if it cannot."""
+    if not reason.strip():
+        return "is required: say why the visit is annulled"
+    return text_problem(reason, REASON_MAX)
 
 
 def clipped(value: str) -> str:

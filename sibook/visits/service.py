@@ -6,7 +6,9 @@ one problem anywhere refuses the file, listing every problem by record and field
 keyed by its facility and link code (MA_LK): filed again with the same content it changes
 nothing and is counted ``unchanged`` (a retried upload, a month's file sent again); with other
 content it is refused, naming the record and the field that differs. A recorded visit is never
-rewritten: the assessment's corrections of a claim are the HI fund's, not the person's history.
+rewritten: the assessment's corrections of a claim are the HI fund's, not the person's history;
+one recorded wrongly is annulled (``annulments``), and its key is then refused, whatever the
+content, naming the annulment.
 """
 
 from __future__ import annotations
@@ -15,20 +17,27 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.registry import service as registry
+from sibook.registry.domain import same_name
+from sibook.visits.annulments import annulment_of
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
-from sibook.visits.store import HIVisit
+from sibook.visits.store import HIVisit, HIVisitAnnulment
 from sibook.visits.xml130 import read_claim_file
 
 # A claim's times (NGAY_VAO, NGAY_RA) are Vietnam's local time whatever the server's zone: a
 # discharge is "in the future" by Vietnam's clock (UTC+7, no daylight saving time).
 VIETNAM = timezone(timedelta(hours=7))
+
+# A visit's annulment, if any: the annulment row of the same key.
+_same: ColumnElement[bool] = and_(HIVisitAnnulment.person_id == HIVisit.person_id,
+                                  HIVisitAnnulment.facility_code == HIVisit.facility_code,
+                                  HIVisitAnnulment.link_code == HIVisit.link_code)
 
 
 class ClaimsRefused(ValidationError):
@@ -100,8 +109,10 @@ def _read(records: list[tuple[int, dict[str, str]]], facility: str, now: datetim
 
 def _against_registry(session: Session, visits: list[tuple[int, Visit]],
                       persons: dict[str, int]) -> list[Problem]:
-    """A registered person of the realm, and a card of theirs valid on the admission day."""
+    """A registered person of the realm, named as registered, and a card of theirs valid on
+    the admission day."""
     cards = registry.hi_cards_of_many(session=session, person_ids=list(persons.values()))
+    facts = registry.person_facts_many(session=session, person_ids=list(persons.values()))
     out: list[Problem] = []
     for row, v in visits:
         person_id = persons.get(v.personal_id)
@@ -109,6 +120,12 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
             out.append(Problem(row=row, field="SO_CCCD", reason=(
                 f"no registered person with personal ID {v.personal_id}")))
             continue
+        if not same_name(v.patient_name, facts[person_id].full_name):
+            # Not the registered name: the file learns only that it differs (it may hold a
+            # number it should not, and a name would confirm whose it is).
+            out.append(Problem(row=row, field="HO_TEN", reason=(
+                f"is not the name registered for personal ID {v.personal_id} (compared "
+                "whatever the case, spacing and Unicode composition)")))
         theirs = {c.card_number.upper(): c for c in cards.get(person_id, [])}
         stranger = next((c for c in v.cards if c not in theirs), None)
         if stranger is not None:
@@ -155,10 +172,15 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
     when any is recorded with other content."""
     links = [v.link_code for _, v in visits]
     recorded: dict[str, HIVisit] = {}
+    annulled: dict[str, datetime] = {}
     for start in range(0, len(links), 1000):
-        recorded |= {r.link_code: r for r in session.scalars(select(HIVisit).where(
-            HIVisit.facility_code == facility,
-            HIVisit.link_code.in_(links[start:start + 1000])))}
+        for r, at in session.execute(
+                select(HIVisit, HIVisitAnnulment.annulled_at).outerjoin(HIVisitAnnulment, _same)
+                .where(HIVisit.facility_code == facility,
+                       HIVisit.link_code.in_(links[start:start + 1000]))).tuples():
+            recorded[r.link_code] = r
+            if at is not None:
+                annulled[r.link_code] = at
     fresh: list[Visit] = []
     conflicts: list[Problem] = []
     holders: set[int] = set()
@@ -166,6 +188,13 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
         was = recorded.get(v.link_code)
         if was is None:
             fresh.append(v)
+            continue
+        if v.link_code in annulled:
+            holders.add(was.person_id)
+            conflicts.append(Problem(row=row, field="MA_LK", reason=(
+                f"MA_LK {v.link_code!r} of facility {facility} names a visit annulled on "
+                f"{as_utc(annulled[v.link_code]).date().isoformat()}: an annulled visit is "
+                "not filed again; a corrected claim takes a new MA_LK")))
             continue
         if was.person_id != persons[v.personal_id]:
             # Another person's visit: who they are is not the file's to learn (a person of
@@ -175,7 +204,7 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
                 f"MA_LK {v.link_code!r} of facility {facility} was recorded for another "
                 f"person, not {v.personal_id}: a recorded visit is not rewritten")))
             continue
-        before = visit_of(was, v.personal_id)
+        before = visit_of(was, v.personal_id, v.patient_name)
         changed = differences(before, v)
         if changed:
             holders.add(was.person_id)
@@ -195,8 +224,9 @@ _ATTR = {"SO_CCCD": "personal_id", "MA_THE_BHYT": "card_text", "NGAY_VAO": "admi
          "T_BNCCT": "patient_paid"}
 
 
-def visit_of(row: HIVisit, personal_id: str) -> Visit:
-    return Visit(row.facility_code, row.link_code, personal_id,
+def visit_of(row: HIVisit, personal_id: str, patient_name: str) -> Visit:
+    """The recorded visit, naming its patient as given (HO_TEN is checked, not kept)."""
+    return Visit(row.facility_code, row.link_code, personal_id, patient_name,
                  tuple(row.card_number.split(";")), row.admitted_at, row.discharged_at,
                  row.diagnosis, row.visit_type, row.total_cost, row.hi_paid, row.patient_paid)
 
@@ -210,18 +240,25 @@ def _row(v: Visit, person_id: int, actor: str) -> dict[str, Any]:
 
 
 def listing(*, session: Session, person_id: int, personal_id: str, limit: int | None = None,
-            offset: int = 0) -> dict[str, Any]:
+            offset: int = 0, with_annulled: bool = False) -> dict[str, Any]:
     """The person's visits, the latest admission first (VssID's KCB history): ``limit`` of
-    them (None: all) after the first ``offset``, and how many there are (``total``)."""
-    theirs = HIVisit.person_id == person_id
-    rows = session.scalars(select(HIVisit).where(theirs)
-                           .order_by(HIVisit.admitted_at.desc(), HIVisit.facility_code,
-                                     HIVisit.link_code).offset(offset).limit(limit)).all()
-    total = session.scalar(select(func.count()).select_from(HIVisit).where(theirs)) or 0
-    return {"personal_id": personal_id, "total": total, "visits": [_answer(r) for r in rows]}
+    them (None: all) after the first ``offset``, and how many there are (``total``). Annulled
+    visits are left out, as the person reads them; ``with_annulled`` (an officer's read) lists
+    them too, each with its annulment."""
+    where = [HIVisit.person_id == person_id]
+    if not with_annulled:
+        where.append(HIVisitAnnulment.person_id.is_(None))
+    rows = session.execute(
+        select(HIVisit, HIVisitAnnulment).outerjoin(HIVisitAnnulment, _same).where(*where)
+        .order_by(HIVisit.admitted_at.desc(), HIVisit.facility_code, HIVisit.link_code)
+        .offset(offset).limit(limit)).tuples().all()
+    total = session.scalar(select(func.count()).select_from(HIVisit)
+                           .outerjoin(HIVisitAnnulment, _same).where(*where)) or 0
+    return {"personal_id": personal_id, "total": total,
+            "visits": [_answer(r, a) for r, a in rows]}
 
 
-def _answer(r: HIVisit) -> dict[str, Any]:
+def _answer(r: HIVisit, annulment: HIVisitAnnulment | None) -> dict[str, Any]:
     return {"facility_code": r.facility_code, "link_code": r.link_code,
             "card_number": r.card_number,
             "admitted_at": r.admitted_at.isoformat(timespec="minutes"),
@@ -229,4 +266,5 @@ def _answer(r: HIVisit) -> dict[str, Any]:
             "diagnosis": r.diagnosis, "visit_type": r.visit_type,
             "visit_type_name": VISIT_TYPES.get(r.visit_type, r.visit_type),
             "total_cost": r.total_cost, "hi_paid": r.hi_paid, "patient_paid": r.patient_paid,
-            "filed_at": as_utc(r.filed_at).isoformat()}
+            "filed_at": as_utc(r.filed_at).isoformat(),
+            "annulment": None if annulment is None else annulment_of(annulment)}

@@ -1,5 +1,6 @@
-"""HI visits, in the HI information group (migration 0014): append-only, as the ledger and the
-benefits are (a claim recorded is never rewritten; another content under its key is refused).
+"""HI visits, in the HI information group (migration 0014), and their annulments (migration
+0015): append-only, as the ledger and the benefits are (a claim recorded is never rewritten;
+another content under its key is refused; a wrong one is annulled by a row of its own).
 
 The key leads with ``person_id``, as every person-scoped table's; a facility's link code
 (MA_LK) names one treatment, so (facility, link code) is unique across the country.
@@ -14,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     String,
     UniqueConstraint,
     func,
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sibook.core.db import Base, BigId
 
-APPEND_ONLY = ("hi_visits",)
+APPEND_ONLY = ("hi_visits", "hi_visit_annulments")
 
 
 class HIVisit(Base):
@@ -52,3 +54,24 @@ class HIVisit(Base):
     filed_by: Mapped[str] = mapped_column(String(64))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                server_default=func.now())
+
+
+class HIVisitAnnulment(Base):
+    """A visit annulled (hủy) as recorded wrongly, by the facility that filed it or an officer:
+    the visit stays as filed, and this row takes it out of the person's own lists. One a visit,
+    never undone (its key is the visit's)."""
+
+    __tablename__ = "hi_visit_annulments"
+    __table_args__ = (
+        ForeignKeyConstraint(["person_id", "facility_code", "link_code"],
+                             ["hi_visits.person_id", "hi_visits.facility_code",
+                              "hi_visits.link_code"]),
+    )
+
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    facility_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    link_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    annulled_by: Mapped[str] = mapped_column(String(64))
+    annulled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())

@@ -100,6 +100,7 @@ def _file_a_visit(engine_url: str, personal_id: str) -> None:
         stamp = f"{VISIT_DAY:%Y%m%d}"
         file_claims(session=s, realm="civil", actor="bv-01001", data=claim_file([summary(
             SO_CCCD=personal_id, MA_THE_BHYT=card, MA_LK="LK-PORTAL-1",
+            HO_TEN=registry.person_facts(session=s, person_id=person_id).full_name,
             NGAY_VAO=f"{stamp}0800", NGAY_RA=f"{stamp}0945", MA_BENH_CHINH="K29.7",
             T_TONGCHI_BV="1234000", T_BHTT="987200", T_BNCCT="246800")]))
 

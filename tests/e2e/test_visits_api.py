@@ -27,7 +27,7 @@ from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, pop
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.visit_files import claim_file, summary
 
-FILE, MINE = "/api/v1/visits", "/api/v1/me/visits"
+FILE, MINE, ANNUL = "/api/v1/visits", "/api/v1/me/visits", "/api/v1/visits/annulments"
 OF_PERSON = "/api/v1/persons/{personal_id}/visits"
 BACH_MAI = Hospital("bach-mai", "01001")
 CLERK = Officer("hn-clerk", "civil", "01", frozenset({"clerk"}))
@@ -59,6 +59,13 @@ class Api:
         assert_conforms(self.spec, "GET", OF_PERSON, r)
         return r
 
+    def annul(self, who: Principal, link: str = "LK-1", facility: str = "01001",
+              reason: str = "another patient's claim") -> httpx.Response:
+        r = self.client.post(ANNUL, headers=bearer(who), json={
+            "facility_code": facility, "link_code": link, "reason": reason})
+        assert_conforms(self.spec, "POST", ANNUL, r)
+        return r
+
     def log(self, pid: str) -> list[tuple[str, str, str]]:
         with unit_of_work(self.engine) as s:
             return [(e.actor_id, e.action, e.outcome) for e in audit.entries_for_person(
@@ -82,13 +89,14 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
 
 
 def visit(pid: str, link: str = "LK-1", **fields: str) -> dict[str, str]:
-    return summary(**{"SO_CCCD": pid, "MA_THE_BHYT": CARDS[pid], "MA_LK": link, **fields})
+    return summary(**{"SO_CCCD": pid, "HO_TEN": f"Person {pid}", "MA_THE_BHYT": CARDS[pid],
+                      "MA_LK": link, **fields})
 
 
 def test_a_hospital_files_and_the_citizen_and_an_officer_read_the_visit(api: Api) -> None:
     filed = api.file(BACH_MAI, claim_file([visit(OWN)]))
     assert filed.status_code == 201, filed.text
-    assert filed.json() == {"facility_code": "01001", "records": 1, "recorded": 1,
+    assert filed.json() == {"accepted": True, "facility_code": "01001", "records": 1, "recorded": 1,
                             "unchanged": 0, "replayed": False}
     mine = api.mine(SELF)
     assert mine.status_code == 200, mine.text
@@ -195,3 +203,56 @@ def test_a_hospital_credential_names_a_five_digit_facility(api: Api) -> None:
             unit_of_work(api.engine) as s:
         credentials.create_client(session=s, client=credentials.NewClient(
             "bv-x", "hospital", unit_code="BV-01"))
+
+
+def test_a_hospital_annuls_its_visit_the_citizen_no_longer_sees_it_and_officers_see_it_annulled(
+        api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN), visit(OWN, "LK-2")]))
+    r = api.annul(BACH_MAI)
+    assert r.status_code == 201, r.text
+    assert (r.json()["annulled"], r.json()["annulled_by"], r.json()["replayed"]) == (
+        True, "bach-mai", False)
+    assert [v["link_code"] for v in api.mine(SELF).json()["visits"]] == ["LK-2"]
+    assert api.mine(SELF).json()["total"] == 1
+    assert [v["link_code"] for v in api.of(SELF, OWN).json()["visits"]] == ["LK-2"]
+    officers = {v["link_code"]: v["annulment"] for v in api.of(CLERK, OWN).json()["visits"]}
+    assert officers["LK-2"] is None and officers["LK-1"]["reason"] == "another patient's claim"
+    assert ("bach-mai", "visit.annul", "allowed") in api.log(OWN)
+
+
+def test_annulling_again_is_replayed_and_the_key_is_not_filed_again(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN)]))
+    first = api.annul(CLERK).json()
+    again = api.annul(BACH_MAI, reason="changed my mind")
+    assert (again.status_code, again.json()) == (201, {**first, "replayed": True})
+    refiled = api.file(BACH_MAI, claim_file([visit(OWN)]))
+    assert refiled.status_code == 409
+    [error] = refiled.json()["errors"]
+    assert error["field"] == "MA_LK" and "annulled" in error["reason"]
+
+
+def test_an_unknown_or_unseen_visit_is_a_404_naming_no_person(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN)]))
+    unknown = api.annul(CLERK, link="LK-9")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"errors": [{"reason": "no visit with MA_LK 'LK-9' at facility "
+                                                    "01001"}]}
+    elsewhere = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
+    defence = Officer("mod", "defence", None, frozenset({"clerk"}))
+    for who in (elsewhere, defence):
+        r = api.annul(who)
+        assert (r.status_code, r.json()) == (404, {"errors": [{
+            "reason": "no visit with MA_LK 'LK-1' at facility 01001"}]}), who
+    assert ("hcm-clerk", "visit.annul", "not_found") in api.log(OWN)
+    assert api.mine(SELF).json()["total"] == 1
+
+
+def test_a_hospital_annuls_its_own_facilitys_visits_only_and_auditors_none(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN)]))
+    other = api.annul(Hospital("cho-ray", "79001"))
+    assert other.status_code == 403 and "own facility's visits only" in other.json()["detail"]
+    auditor = Officer("auditor", "civil", None, frozenset({"auditor"}))
+    assert api.annul(auditor).status_code == 403
+    assert api.annul(SELF).status_code == 403
+    assert api.annul(CLERK, reason=" ").status_code == 422
+    assert api.mine(SELF).json()["total"] == 1

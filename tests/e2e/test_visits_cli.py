@@ -22,7 +22,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.schema import metadata
 from sibook.registry import service as registry
-from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.ledger_fixtures import setup_workers, worker_name
 from tests.visit_files import claim_file, summary
 
 CARD = "DN4010000000001"
@@ -40,8 +40,8 @@ class Cli:
 
     def claims(self, name: str, **fields: str) -> str:
         path = self.folder / name
-        path.write_bytes(claim_file([summary(**{"SO_CCCD": self.worker, "MA_THE_BHYT": CARD,
-                                                **fields})]))
+        path.write_bytes(claim_file([summary(**{
+            "SO_CCCD": self.worker, "HO_TEN": worker_name(0), "MA_THE_BHYT": CARD, **fields})]))
         return str(path)
 
 
@@ -112,3 +112,31 @@ def test_a_file_larger_than_the_api_takes_is_refused_unread(
     [error] = refused["errors"]
     assert error["field"] == "file" and "larger than 1,000 bytes" in error["reason"]
     assert cli.run("visits", "list", cli.worker)[1]["visits"] == []
+
+
+def test_an_operator_annuls_a_visit_once_and_the_list_shows_it_annulled(cli: Cli) -> None:
+    cli.run("visits", "import", cli.claims("march.xml"))
+    code, first = cli.run("visits", "annul", "01001", "LK0001", "--reason", "another patient's")
+    assert code == 0, first
+    assert (first["annulled"], first["reason"], first["replayed"]) == (
+        True, "another patient's", False)
+    code, again = cli.run("visits", "annul", "01001", "LK0001", "--reason", "twice")
+    assert (code, again) == (0, {**first, "replayed": True})
+    [listed] = cli.run("visits", "list", cli.worker)[1]["visits"]
+    assert listed["annulment"]["reason"] == "another patient's"
+    with unit_of_work(cli.engine) as s:
+        entries = audit.entries_for_person(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=cli.worker))
+    assert ("operator", "visit.annul", "cli: sibook visits annul") in {
+        (e.actor_kind, e.action, e.route) for e in entries}
+
+
+def test_annulling_an_unknown_visit_or_one_of_another_realm_exits_1(cli: Cli) -> None:
+    cli.run("visits", "import", cli.claims("march.xml"))
+    for args in (("01001", "LK9999"), ("01001", "LK0001", "--realm", "defence")):
+        code, refused = cli.run("visits", "annul", *args, "--reason", "wrong")
+        assert (code, refused["annulled"]) == (1, False), args
+        assert refused["errors"][0]["reason"].startswith("no visit with MA_LK")
+    code, refused = cli.run("visits", "annul", "01001", "LK0001", "--reason", " ")
+    assert (code, refused["errors"][0]["field"]) == (1, "--reason")
+    assert cli.run("visits", "list", cli.worker)[1]["visits"][0]["annulment"] is None

@@ -333,16 +333,17 @@ def test_seeded_visits_are_claims_a_facility_could_file_again_unchanged(
     seed(engine=engine, people=300, employers=10, seed=5, today=TODAY)
     with unit_of_work(engine) as s:
         people = s.execute(text(
-            "SELECT DISTINCT v.person_id, p.personal_id FROM hi_visits v JOIN persons p ON "
-            "p.person_id = v.person_id ORDER BY v.person_id")).all()
+            "SELECT DISTINCT v.person_id, p.personal_id, p.full_name FROM hi_visits v JOIN "
+            "persons p ON p.person_id = v.person_id ORDER BY v.person_id")).all()
         insured = s.execute(text("SELECT count(DISTINCT person_id) FROM hi_cards")).scalar_one()
         assert insured / 8 < len(people) < insured / 2  # about one insured person in four
         files: dict[str, list[dict[str, str]]] = {}
-        for person_id, personal_id in people:
+        for person_id, personal_id, full_name in people:
             for v in listing(session=s, person_id=person_id, personal_id=personal_id)["visits"]:
                 files.setdefault(v["facility_code"], []).append({
                     "MA_LK": v["link_code"], "MA_CSKCB": v["facility_code"],
-                    "SO_CCCD": personal_id, "MA_THE_BHYT": v["card_number"],
+                    "SO_CCCD": personal_id, "HO_TEN": full_name,
+                    "MA_THE_BHYT": v["card_number"],
                     "NGAY_VAO": v["admitted_at"].replace("-", "").replace("T", "").replace(
                         ":", ""),
                     "NGAY_RA": v["discharged_at"].replace("-", "").replace("T", "").replace(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -27,7 +28,7 @@ from sibook.visits.service import (
     file_claims,
     listing,
 )
-from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.ledger_fixtures import setup_workers, worker_id, worker_name
 from tests.integration.races import until_one_waits
 from tests.visit_files import claim_file, summary
 
@@ -57,8 +58,13 @@ def insured(engine: Engine, count: int = 2) -> list[str]:
     return pids
 
 
+# The names insured() registers: a record names its patient so (HO_TEN).
+NAMES = {worker_id(n): worker_name(n) for n in range(10)} | {SOLDIER: "Lê Văn Quân"}
+
+
 def visit(pid: str, n: int, **fields: Any) -> dict[str, str]:
-    return summary(**{"SO_CCCD": pid, "MA_THE_BHYT": card(n), "MA_LK": f"LK{n:04d}", **fields})
+    return summary(**{"SO_CCCD": pid, "HO_TEN": NAMES.get(pid, "Nguyễn Văn An"),
+                      "MA_THE_BHYT": card(n), "MA_LK": f"LK{n:04d}", **fields})
 
 
 def file(engine: Engine, records: list[dict[str, str]], *, realm: str = "civil",
@@ -191,6 +197,25 @@ def test_one_bad_record_refuses_the_file_naming_every_problem(engine: Engine) ->
     assert reasons[4] == f"{card(0)} is not an HI card of {b}"
     assert reasons[5].startswith("not valid on the admission day 2025-12-30")
     assert count(engine) == 0
+
+
+def test_a_patient_named_otherwise_than_registered_is_refused_without_the_registered_name(
+        engine: Engine) -> None:
+    a, b = insured(engine)
+    [(row, field, reason)] = refused(engine, [visit(a, 0), visit(b, 1, HO_TEN="Trần Thị Bình")])
+    assert (row, field) == (2, "HO_TEN")
+    assert reason.startswith(f"is not the name registered for personal ID {b}")
+    assert worker_name(1) not in reason and "Thợ" not in reason
+    assert count(engine) == 0
+
+
+def test_a_name_differing_only_in_case_spacing_or_composition_is_the_registered_one(
+        engine: Engine) -> None:
+    a, b = insured(engine)
+    decomposed = unicodedata.normalize("NFD", worker_name(1))
+    assert decomposed != worker_name(1)
+    assert file(engine, [visit(a, 0, HO_TEN="  NGUYỄN  văn thợ 0 "),
+                         visit(b, 1, HO_TEN=decomposed)])["recorded"] == 2
 
 
 def test_a_link_code_twice_in_one_file_is_refused(engine: Engine) -> None:

@@ -35,9 +35,14 @@ def test_a_citizen_may_not_search_the_registry() -> None:
     assert permits(CITIZEN, Action.PERSON_LIST) is not None
 
 
-def test_a_hospital_may_only_check_hi_validity_and_file_its_claims() -> None:
+def test_a_hospital_may_only_check_hi_validity_and_file_and_annul_its_claims() -> None:
     allowed = {a for a in Action if permits(HOSPITAL, a) is None}
-    assert allowed == {Action.PUBLIC, Action.HI_CHECK, Action.VISIT_FILE}
+    assert allowed == {Action.PUBLIC, Action.HI_CHECK, Action.VISIT_FILE, Action.VISIT_ANNUL}
+
+
+def test_a_visit_is_annulled_by_its_hospital_or_a_clerk_or_approver_never_an_auditor() -> None:
+    assert [p for p in (CITIZEN, AUDITOR) if permits(p, Action.VISIT_ANNUL) is None] == []
+    assert permits(CLERK, Action.VISIT_ANNUL) is None
 
 
 def test_visits_are_read_by_the_citizen_and_officers_and_filed_by_hospitals_only() -> None:

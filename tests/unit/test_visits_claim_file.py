@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sibook.core.errors import ValidationError
 from sibook.visits import xml130
-from sibook.visits.domain import read_record
+from sibook.visits.domain import VISIT_TYPES, read_record
 from sibook.visits.xml130 import MAX_DEPTH, SUMMARY_ELEMENTS, read_claim_file
 from tests.visit_files import FACILITY, claim_file, summary, tong_hop
 
@@ -45,6 +45,31 @@ def test_a_record_is_read_into_a_visit_with_integer_money() -> None:
     assert (visit.admitted_at, visit.discharged_at) == (datetime(2026, 3, 2, 8, 30),
                                                         datetime(2026, 3, 2, 10, 15))
     assert (visit.total_cost, visit.hi_paid, visit.patient_paid) == (237_300, 189_840, 47_460)
+
+
+@pytest.mark.parametrize(("name", "why"), [(None, "is required"), (" ", "is required"),
+                                           ("An\u202eNguyễn", "control characters"),
+                                           ("A" * 256, "at most 255")])
+def test_the_patients_name_is_required_as_printable_text(name: str | None, why: str) -> None:
+    [(field, reason)] = problems(HO_TEN=name)
+    assert field == "HO_TEN" and why in reason
+
+
+@pytest.mark.parametrize(("code", "name"), [
+    ("04", "Điều trị nội trú ban ngày"), ("07", "Nhận thuốc theo hẹn (không khám bệnh)"),
+    ("09", "Điều trị nội trú dưới 04 (bốn) giờ"), ("10", "Các trường hợp khác")])
+def test_the_visit_types_of_decision_130s_annex_are_read(code: str, name: str) -> None:
+    visit, found = read_record(record(MA_LOAI_KCB=code), 1, FACILITY, NOW)
+    assert found == [] and visit is not None and visit.visit_type == code
+    assert VISIT_TYPES[code] == name
+
+
+@pytest.mark.parametrize("code", ["00", "1", "11", "16", "99", "0١"])
+def test_a_visit_type_outside_the_annex_is_refused_naming_the_field(code: str) -> None:
+    [(field, reason)] = problems(MA_LOAI_KCB=code)
+    assert field == "MA_LOAI_KCB"
+    assert reason == f"{code!r} is not a visit type of Decision 130/QĐ-BYT (01, 02, 03, 04, 05, " \
+                     "06, 07, 08, 09, 10)"
 
 
 def test_discharge_before_admission_is_refused_on_ngay_ra() -> None:
