@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from sqlalchemy import and_, select
@@ -33,27 +32,11 @@ def benefits_of_many(*, session: Session, person_ids: Sequence[int]
     return out
 
 
-# What allows a pension before the statutory age (Law 41/2024 Art 65) has no column of its own
-# (one would need a migration): it is kept in the claim's ``ground``, which only a one-time
-# withdrawal uses otherwise, as "loss:65" or "loss:65/hz:15" (the longest fits its 16).
-_EARLY = re.compile(r"loss:([0-9]{1,3})(?:/hz:([0-9]{1,2}))?")
-
-
-def stored_ground(c: Claim) -> str | None:
-    """What the claim's ``ground`` column holds for ``c``."""
-    if c.capacity_loss_percent is None:
-        return c.ground
-    return f"loss:{c.capacity_loss_percent}" + (
-        "" if c.hazardous_years is None else f"/hz:{c.hazardous_years}")
-
-
 def claim_of(row: BenefitClaim) -> Claim:
-    early = (_EARLY.fullmatch(row.ground)
-             if row.ground and row.regime == Regime.PENSION else None)
     return Claim(Regime(row.regime), row.dossier_no, row.received_on, row.event_from,
-                 row.event_to, row.note, None if early else row.ground,
-                 capacity_loss_percent=int(early[1]) if early else None,
-                 hazardous_years=int(early[2]) if early and early[2] else None)
+                 row.event_to, row.note, row.ground,
+                 capacity_loss_percent=row.capacity_loss_percent,
+                 hazardous_years=row.hazardous_years)
 
 
 def decision_of(row: BenefitDecision) -> Decision:

@@ -32,7 +32,7 @@ from sibook.benefits.domain import (
     check_decision,
     ui_months_used,
 )
-from sibook.benefits.records import claim_of, decision_of, stored_ground
+from sibook.benefits.records import claim_of, decision_of
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.book import service as book
 from sibook.contributions import service as contributions
@@ -102,7 +102,8 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
                 person_id=person_id, claim_no=number, regime=str(claim.regime),
                 dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
                 event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
-                ground=stored_ground(claim), recorded_by=actor[:64]))
+                ground=claim.ground, capacity_loss_percent=claim.capacity_loss_percent,
+                hazardous_years=claim.hazardous_years, recorded_by=actor[:64]))
     except IntegrityError:
         # The same dossier received for another person at the same moment (each claim locks
         # its own person only): PostgreSQL made this one wait for it. Refused as after it.

@@ -49,6 +49,12 @@ class BenefitClaim(Base):
     event_to: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(200))
     ground: Mapped[str | None] = mapped_column(String(16))  # one-time withdrawal: Art 70 a-f
+    # A pension before the statutory age (Law 41/2024 Art 65): the assessed loss of working
+    # capacity and the years in especially heavy or hazardous jobs (migration 0016).
+    capacity_loss_percent: Mapped[int | None] = mapped_column(SmallInteger, CheckConstraint(
+        "capacity_loss_percent BETWEEN 1 AND 100", name="capacity_loss_percent"))
+    hazardous_years: Mapped[int | None] = mapped_column(SmallInteger, CheckConstraint(
+        "hazardous_years BETWEEN 1 AND 60", name="hazardous_years"))
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())

@@ -8,13 +8,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import BenefitConflict
 from sibook.book.estimate import estimate
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.core.schema import metadata
 from tests.integration.ledger_fixtures import setup_workers
 from tests.integration.test_benefits import book_of, claim, count, older_worker, settle
 
@@ -112,3 +114,23 @@ def test_the_estimate_of_an_early_pension_starts_from_the_claim_with_the_rate_cu
     answer = estimate(book_of(engine, pid), Period(2026, 3))
     assert answer["pension"]["from_month"] == "2026-04"
     assert answer["pension"]["rate_percent"] == 43.0
+
+
+def test_the_claims_table_keeps_the_assessment_in_its_own_checked_columns(
+        engine: Engine) -> None:
+    """Migration 0016: the assessment has columns of its own (it was packed into ``ground``),
+    and the database refuses a percent no assessment gives, whatever wrote it."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=BORN_1970)
+    claim(engine, pid, pension_claim("HS-HT-C1", loss=65, hazardous=15))
+    claims = metadata.tables["benefit_claims"]
+    with engine.connect() as conn:
+        row = conn.execute(select(claims.c.ground, claims.c.capacity_loss_percent,
+                                  claims.c.hazardous_years)
+                           .where(claims.c.dossier_no == "HS-HT-C1")).one()
+    assert tuple(row) == (None, 65, 15)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(claims).values(
+            person_id=pid, claim_no=99, regime="pension", dossier_no="HS-HT-C2",
+            dossier_key="HS-HT-C2", received_on=RECEIVED, event_from=STARTS,
+            capacity_loss_percent=101, recorded_by="test"))
