@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from sibook.access import audit, oidc_client, tokens
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
+from sibook.book import service as books
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
@@ -113,17 +114,81 @@ def test_many_visits_are_shown_a_page_at_a_time_latest_first(client: TestClient)
     assert client.get("/portal/visits?page=x%00").text == first.text
 
 
-@pytest.mark.parametrize("url", ["/portal/", "/portal/book", "/portal/access-log",
-                                 "/portal/book.pdf", "/portal/visits"])
+@pytest.mark.parametrize(("method", "url"), [
+    ("GET", "/portal/"), ("GET", "/portal/book"), ("GET", "/portal/access-log"),
+    ("POST", "/portal/book.pdf"), ("GET", "/portal/visits")])
 def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestClient,
-                                                                url: str) -> None:
-    page = signed_in(client, OWN).get(url, follow_redirects=False)
+                                                                method: str, url: str) -> None:
+    page = signed_in(client, OWN).request(method, url, headers=SITE, follow_redirects=False)
     assert page.status_code == 200
     policy = page.headers["Content-Security-Policy"]
     for directive in ("default-src 'none'", "img-src data:", "form-action 'self'",
                       "frame-ancestors 'none'"):
         assert directive in policy
     assert "script-src" not in policy  # default-src 'none' refuses every script
+
+
+def _versions(engine: Engine, person_id: int) -> int:
+    """How many versions of the person's book are recorded."""
+    t = metadata.tables["book_versions"]
+    with unit_of_work(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(t)
+                            .where(t.c.person_id == person_id)) or 0)
+
+
+def test_opening_a_changed_book_twice_records_no_version(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A GET (a link or a prefetch from any site) writes no version: the page shows the book as
+    it stands, unsigned until the citizen issues it."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:  # version 1, signed for the citizen before
+        books.current_version(session=s, person_id=ids[OWN], as_of=date.today())
+    persons = metadata.tables["persons"]
+    with unit_of_work(engine) as s:  # the facts change after version 1 was signed
+        s.execute(update(persons).where(persons.c.person_id == ids[OWN])
+                  .values(full_name="Nguyễn Văn Mới"))
+    c = signed_in(client, OWN)
+    opened = [c.get("/portal/book") for _ in range(2)]
+    assert _versions(engine, ids[OWN]) == 1
+    for page in opened:
+        assert page.status_code == 200
+        assert "Nguyễn Văn Mới" in page.text and 'id="unsigned"' in page.text
+        assert "signed QR code" not in page.text  # version 1's QR would say the old name
+
+
+def test_issuing_the_book_records_its_version_once_and_shows_what_it_signs(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    _, engine, ids = portal
+    c = signed_in(client, OWN)
+    assert 'id="unsigned"' in c.get("/portal/book").text
+    issued = c.post("/portal/book", headers=SITE)  # and back to the page
+    assert issued.status_code == 200 and issued.url.path == "/portal/book"
+    assert 'id="unsigned"' not in issued.text
+    assert "signed QR code" in issued.text and "Health insurance card" in issued.text
+    assert 'action="/portal/book.pdf"' in issued.text
+    assert c.post("/portal/book", headers=SITE).status_code == 200  # unchanged: no new one
+    assert _versions(engine, ids[OWN]) == 1
+
+
+@pytest.mark.parametrize("url", ["/portal/book", "/portal/book.pdf"])
+def test_signing_the_book_from_another_site_records_nothing(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]], url: str) -> None:
+    _, engine, ids = portal
+    page = signed_in(client, OWN).post(url, headers={"Origin": "https://elsewhere.example"})
+    assert page.status_code == 403 and "another site is refused" in page.text
+    assert _versions(engine, ids[OWN]) == 0
+
+
+def test_the_signed_pdf_is_posted_for_never_opened_by_a_link(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    _, engine, ids = portal
+    c = signed_in(client, OWN)
+    opened = c.get("/portal/book.pdf")
+    assert opened.status_code == 405 and opened.headers["Allow"] == "POST"
+    assert _versions(engine, ids[OWN]) == 0
+    pdf = c.post("/portal/book.pdf", headers=SITE)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert _versions(engine, ids[OWN]) == 1
 
 
 def test_a_refusal_page_has_the_same_policy(client: TestClient) -> None:
