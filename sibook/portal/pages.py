@@ -61,7 +61,7 @@ SUPPORT_GROUPS = [
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
 FROM_ELSEWHERE = "a form posted from another site is refused"
 VISITS_A_PAGE = 50
-LOG_SHOWN = 200  # the access log's newest entries on its page
+LOG_SHOWN = 200  # the access log's entries a page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
                 "support_group": "Đối tượng được hỗ trợ / State support",
                 "from_month": "Tháng bắt đầu / First month", "": ""}
@@ -209,16 +209,18 @@ def my_book_pdf(request: Request, g: BookGuard) -> Response:
 
 
 @router.get("/access-log")
-def my_access_log(request: Request, g: LogGuard) -> Response:
+def my_access_log(request: Request, g: LogGuard, before: str = "") -> Response:
+    """Who accessed my data (the API's ``GET /api/v1/me/access-log``), LOG_SHOWN a page,
+    newest first; ``?before=`` the API's ``next_before``: the older ones (one that is not a
+    number shows the newest)."""
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         # No record yet (the join form's citizen): nothing of theirs to have been read; the
         # menu's link answers so, not a "no data you may see" refusal.
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
-    # One more than is shown: a longer log says that older entries are not on the page,
-    # rather than passing its newest LOG_SHOWN entries off as all of them.
-    log = access_api.my_access_log(g, limit=LOG_SHOWN + 1)
+    older = int(before) if before.isascii() and before.isdecimal() and len(before) <= 18 else None
+    log = access_api.my_access_log(g, limit=LOG_SHOWN, before=older or None)
     return templates.TemplateResponse(request, "access_log.html", {
-        "entries": log.entries[:LOG_SHOWN], "more": len(log.entries) > LOG_SHOWN})
+        "entries": log.entries, "next_before": log.next_before, "paged": bool(older)})
 
 
 @router.get("/visits")

@@ -237,22 +237,49 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
     assert "signed in with a level-2 e-identity" in c.get("/portal/book").text
 
 
-def test_a_long_access_log_says_that_older_entries_are_not_shown(
-        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
-    """The page shows the newest 200 entries: past that it says so, rather than passing them
-    off as everyone who ever looked."""
-    _, engine, ids = portal
+def _officer_reads(engine: Engine, person_id: int, cases: range) -> None:
     with unit_of_work(engine) as s:
-        person_id = ids[OWN]
         audit.append_many(session=s, accesses=[audit.Access(
             actor_kind="officer", actor_id="hn-clerk", action="book.read",
             route="GET /api/v1/books/{personal_id}", purpose=f"case {n}",
-            person_id=person_id) for n in range(pages.LOG_SHOWN)])
-    page = signed_in(client, OWN).get("/portal/access-log")
-    assert page.status_code == 200
-    assert page.text.count("<tr>") == pages.LOG_SHOWN + 1  # the header's row and 200
-    assert 'id="log-cut"' in page.text and "Only the newest 200 entries" in page.text
-    assert "case 0<" not in page.text and f"case {pages.LOG_SHOWN - 1}<" in page.text
+            person_id=person_id) for n in cases])
+
+
+def test_a_long_access_log_is_shown_a_page_at_a_time_without_gaps_or_repeats(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """Each page's own read is logged (a newer entry) as the citizen pages back: the next page
+    starts below the last entry shown, so nothing is shown twice or skipped."""
+    _, engine, ids = portal
+    _officer_reads(engine, ids[OWN], range(450))
+    c = signed_in(client, OWN)
+    shown: list[int] = []
+    url: str | None = "/portal/access-log"
+    while url is not None:
+        page = c.get(url)
+        assert page.status_code == 200
+        assert page.text.count("<tr>") <= pages.LOG_SHOWN + 1  # the header's row and a page
+        shown += [int(n) for n in re.findall(r"<td>case (\d+)</td>", page.text)]
+        older = re.search(r'href="(/portal/access-log\?before=\d+)"', page.text)
+        url = older.group(1) if older else None
+    assert shown == list(range(449, -1, -1))  # newest first, each once
+    assert 'href="/portal/access-log" rel="first"' in page.text  # back to the newest
+
+
+def test_the_api_pages_the_access_log_by_its_last_entry(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    _, engine, ids = portal
+    _officer_reads(engine, ids[OWN], range(250))
+    auth = bearer(Citizen(OWN, 2))
+    first = client.get("/api/v1/me/access-log?limit=100", headers=auth).json()
+    _officer_reads(engine, ids[OWN], range(250, 260))  # read meanwhile: newer, on no later page
+    second = client.get(f"/api/v1/me/access-log?limit=100&before={first['next_before']}",
+                        headers=auth).json()
+    third = client.get(f"/api/v1/me/access-log?limit=100&before={second['next_before']}",
+                       headers=auth).json()
+    assert third["next_before"] is None
+    cases = [e["purpose"] for answer in (first, second, third) for e in answer["entries"]
+             if e["purpose"].startswith("case ")]
+    assert cases == [f"case {n}" for n in range(249, -1, -1)]
 
 
 @pytest.mark.parametrize(("method", "url", "status"), [
