@@ -23,9 +23,12 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
 
+from sibook.access import tokens
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import NEEDS_LEVEL_2, Guard
+from sibook.access.principals import Unauthenticated
+from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
@@ -101,13 +104,27 @@ def from_this_site(request: Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.headers.get("host")
 
 
+def signed_in(request: Request) -> bool:
+    """Whether the visitor holds a portal session: a token of ours, unexpired, in the portal's
+    cookie. A kept copy of a signed-out one counts too (that needs the store): its menu's every
+    link leads to the sign-in page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    try:
+        tokens.verify_own(token, get_access_settings().access_token_audience)
+    except Unauthenticated:
+        return False
+    return True
+
+
 def refused(request: Request, status: int, reason: str) -> Response:
-    """The refusal page: why, in the citizen's words. Only the policy's refusal of a level-1
-    sign-in says to sign in at level 2; any other 403 (a form from another site) says what it
-    is, not that."""
+    """The refusal page: why, in the citizen's words, under the menu of a signed-in visitor's
+    pages, or none for anyone else. Only the policy's refusal of a level-1 sign-in says to sign
+    in at level 2; any other 403 (a form from another site) says what it is, not that."""
     page = templates.TemplateResponse(request, "refused.html", {
-        "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2},
-        status_code=status)
+        "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2,
+        "signed_in": signed_in(request)}, status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page
 

@@ -297,6 +297,36 @@ def test_an_address_with_no_page_answers_with_a_page(client: TestClient, method:
         assert page.headers["Allow"] == "POST"
 
 
+SIGNED_IN_MENU = ('action="/portal/sign-out"', 'href="/portal/access-log"',
+                  'href="/portal/visits"')
+
+
+@pytest.mark.parametrize(("method", "url", "status"), [
+    ("GET", "/portal/nope", 404), ("GET", "/portal/voluntary", 405),
+    ("POST", "/portal/sign-out", 403)])
+@pytest.mark.parametrize("cookie", [None, "not-a-token", "expired"])
+def test_a_refusal_shows_a_visitor_who_is_not_signed_in_no_signed_in_menu(
+        client: TestClient, method: str, url: str, status: int, cookie: str | None) -> None:
+    if cookie == "expired":
+        cookie = tokens.issue({"sub": OWN, "kind": "citizen", "personal_id": OWN, "level": 2},
+                              ttl=-3600)
+    if cookie is not None:
+        client.cookies.set("sibook_session", cookie, path="/portal")
+    page = client.request(method, url, headers={"Origin": "https://elsewhere.example"})
+    assert page.status_code == status
+    for link in SIGNED_IN_MENU:
+        assert link not in page.text
+    assert 'href="/portal/">Đăng nhập <span class="en">/ Sign in</span>' in page.text
+
+
+def test_a_refusal_shows_a_signed_in_citizen_their_menu(client: TestClient) -> None:
+    page = signed_in(client, OWN).post("/portal/sign-out",
+                                       headers={"Origin": "https://elsewhere.example"})
+    assert page.status_code == 403
+    for link in SIGNED_IN_MENU:
+        assert link in page.text
+
+
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
     r = client.get("/api/v1/nope")
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "path"
