@@ -81,9 +81,12 @@ def _png(data: bytes) -> str:
 
 
 @router.get("/")
-def sign_in(request: Request, expired: bool = False, failed: bool = False) -> Response:
-    return templates.TemplateResponse(request, "sign_in.html",
-                                      {"sign_in": SIGN_IN, "expired": expired, "failed": failed})
+def sign_in(request: Request, expired: bool = False, failed: bool = False,
+            timed_out: bool = False) -> Response:
+    """The sign-in page; it says why when sent back here: the session expired, a sign-in did
+    not complete, or one was left longer than the provider's 10 minutes."""
+    return templates.TemplateResponse(request, "sign_in.html", {
+        "sign_in": SIGN_IN, "expired": expired, "failed": failed, "timed_out": timed_out})
 
 
 @router.get("/book")
