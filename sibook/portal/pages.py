@@ -34,7 +34,15 @@ from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
-from sibook.portal.web import PageRoute, from_this_site, own_id, refused, require_page, templates
+from sibook.portal.web import (
+    PageRoute,
+    from_this_site,
+    own_id,
+    population_down,
+    refused,
+    require_page,
+    templates,
+)
 from sibook.registry import api as registry_api
 from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
@@ -187,8 +195,8 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
     return RedirectResponse(f"{PORTAL}/book", status_code=303)
 
 
-def _join_refused(request: Request, g: Guard, form: dict[str, str], exc: Exception,
-                  ) -> Response:
+def _join_refused(request: Request, g: Guard, form: dict[str, str],
+                  exc: ValidationError | ConflictError | PopulationServiceDown) -> Response:
     if isinstance(exc, ValidationError):
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
@@ -199,7 +207,7 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], exc: Excepti
         return _join_form(request, g, form, problems, status=422)
     if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
         return refused(request, 409, str(exc))
-    return refused(request, 503, str(exc))  # the population database is down
+    return population_down(request, exc)
 
 
 @router.post("/book.pdf")

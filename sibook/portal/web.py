@@ -41,6 +41,9 @@ CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng th
                "sign books right now; please try again later.")
 CANNOT_NOW = ("Hệ thống tạm thời không thực hiện được, vui lòng thử lại sau. / The service "
               "cannot do this now; nothing was changed, please try again later.")
+POPULATION_DOWN = ("Chưa kết nối được Cơ sở dữ liệu quốc gia về dân cư; chưa có gì được đăng "
+                   "ký, vui lòng thử lại sau. / The National Population Database cannot be "
+                   "reached right now; nothing was registered, please try again later.")
 BUSY = ("Hệ thống đang bận, vui lòng thử lại sau. / The database is busy or cannot be reached; "
         "nothing was changed, please try again later.")
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
@@ -170,10 +173,17 @@ async def _server_fault(request: Request, exc: ServerFault) -> Response:
     return refused(request, 503, CANNOT_NOW)
 
 
-async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
-    page = refused(request, 503, str(exc))
+def population_down(request: Request, exc: PopulationServiceDown) -> Response:
+    """The population service failed: plain words for the citizen; what the HTTP client said
+    (an address, a connection error) in the log only."""
+    _log.error("the population database cannot be asked: %s", exc)
+    page = refused(request, 503, POPULATION_DOWN)
     page.headers["Retry-After"] = "60"
     return page
+
+
+async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
+    return population_down(request, exc)
 
 
 async def _busy(request: Request, exc: OperationalError) -> Response:

@@ -4,6 +4,7 @@ book, and the pages' content security policy."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -18,11 +19,13 @@ from sibook.access import audit, oidc_client, tokens
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
 from sibook.book import service as books
+from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages
 from tests.e2e.test_access_matrix import OWN, bearer, populated_app
+from tests.servers import free_port
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
 SITE = {"Origin": "http://testserver"}
@@ -220,6 +223,28 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text
     assert "Thời điểm nghỉ hưu" in page.text and "Retirement age and" not in page.text
     assert re.search(r"\d ₫", page.text) and "₫ ₫" not in page.text  # the filter writes the ₫
+
+
+def test_a_population_service_failure_is_said_in_plain_words_and_logged(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Joining asks the population service, which cannot be reached: the citizen reads that,
+    not what the HTTP client said (an address, an errno); the operator finds it in the log."""
+    monkeypatch.setenv("SIBOOK_POPULATION_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    try:
+        with caplog.at_level(logging.ERROR, logger="sibook.portal.web"):
+            page = signed_in(client, NEWCOMER).post(
+                "/portal/voluntary", headers=SITE,
+                data={"income": "5000000", "support_group": "other"})
+    finally:
+        get_settings.cache_clear()
+    assert page.status_code == 503
+    for detail in ("127.0.0.1", "unreachable", "Errno", "Connection refused"):
+        assert detail not in page.text
+    assert "National Population Database cannot be reached" in page.text
+    assert page.headers["Retry-After"] == "60"
+    assert "population service unreachable" in caplog.text  # the detail, for the operator
 
 
 def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) -> None:
