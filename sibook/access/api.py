@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
@@ -64,6 +64,9 @@ class AccessOut(BaseModel):
 
 class AccessLogOut(BaseModel):
     entries: list[AccessOut]
+    next_before: int | None = Field(description=(
+        "More entries are older than these: ask again with ?before= this value for the next "
+        "page; null on the last page"))
 
 
 def _oauth_error(status: int, error: str) -> JSONResponse:
@@ -192,11 +195,18 @@ def me(guard: Annotated[Guard, Depends(require(Action.ME_READ))]) -> MeOut:
 
 @router.get("/me/access-log", response_model=AccessLogOut)
 def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))],
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> AccessLogOut:
-    """Who looked at my data: every read, change and refused attempt that named me."""
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
+                      "Only entries older than this one: the answer's next_before"))] = None,
+                  ) -> AccessLogOut:
+    """Who looked at my data: every read, change and refused attempt that named me, newest
+    first, ``limit`` a page."""
     citizen = _citizen(guard)
     person_id = guard.person(citizen.personal_id)
-    rows = audit.entries_for_person(session=guard.session, person_id=person_id, limit=limit)
+    # One more than asked: whether a next page exists, without a count of the whole log.
+    rows = audit.entries_for_person(session=guard.session, person_id=person_id,
+                                    limit=limit + 1, before=before)
+    more, rows = len(rows) > limit, rows[:limit]
     realms = credentials.officer_realms(
         guard.session, {r.actor_id for r in rows if r.actor_kind == "officer"})
     own_realm = scope.realm_of(guard.session, person_id)
@@ -206,7 +216,7 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
                                      foreign=realms.get(r.actor_id, own_realm) != own_realm),
                   action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome)
         for r in rows
-    ])
+    ], next_before=rows[-1].seq if more else None)
 
 
 def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: bool) -> str:

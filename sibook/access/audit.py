@@ -98,12 +98,14 @@ def append_many(*, session: Session, accesses: list[Access], at: datetime | None
 
 
 def entries_for_person(*, session: Session, person_id: int, limit: int = 100,
-                       ) -> list[AccessLogEntry]:
-    """The entries that name ``person_id``, newest first."""
-    return list(session.scalars(
-        select(AccessLogEntry).where(AccessLogEntry.person_id == person_id)
-        .order_by(AccessLogEntry.seq.desc()).limit(limit)
-    ))
+                       before: int | None = None) -> list[AccessLogEntry]:
+    """The entries that name ``person_id``, newest first; ``before``: only those older than
+    the entry of that seq. Paging by seq (keyset, on the index by person and seq), not by an
+    offset: entries appended meanwhile shift no page, so none is shown twice or skipped."""
+    query = select(AccessLogEntry).where(AccessLogEntry.person_id == person_id)
+    if before is not None:
+        query = query.where(AccessLogEntry.seq < before)
+    return list(session.scalars(query.order_by(AccessLogEntry.seq.desc()).limit(limit)))
 
 
 def _rows(session: Session) -> Iterator[AccessLogEntry]:

@@ -41,6 +41,9 @@ COOKIE, COOKIE_PATH, LOGIN_AUDIENCE, LOGIN_TTL = "sibook_login", "/api/v1/auth",
 LOGIN_FAILED = "sign-in failed; start again at /api/v1/auth/login"
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
 PORTAL, SESSION_COOKIE = "/portal", "sibook_session"  # the browser's copy of the citizen token
+# Begins the state of a sign-in the portal started: the callback knows it even when the login
+# cookie is gone (its 10 minutes passed at the provider), and answers with the portal's page.
+PORTAL_STATE = "portal."
 # Redirects carry no body: declared without content (the route's response class has no type).
 TO_PROVIDER: Responses = {302: {"description": "To the e-identity provider's sign-in page"}}
 TO_PORTAL: Responses = {303: {"description": "Back to the portal page in ``next`` (sign-in "
@@ -74,12 +77,13 @@ def login(request: Request, _: PublicGuard, next: str = "") -> RedirectResponse:
     s = get_access_settings()
     meta = jwks.issuer_metadata(s.oidc_issuer)
     verifier, nonce = generate_token(64), generate_token(32)
+    portal_next = _portal_path(next)
     with _client(s) as client:
         url, state = client.create_authorization_url(
-            meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
+            meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce,
+            state=(PORTAL_STATE if portal_next else "") + generate_token(48))
     pending = tokens.issue({"state": state, "nonce": nonce, "verifier": verifier,
-                            "next": _portal_path(next)}, s, audience=LOGIN_AUDIENCE,
-                           ttl=LOGIN_TTL)
+                            "next": portal_next}, s, audience=LOGIN_AUDIENCE, ttl=LOGIN_TTL)
     response = RedirectResponse(url, status_code=302)
     response.set_cookie(COOKIE, pending, max_age=LOGIN_TTL, path=COOKIE_PATH, httponly=True,
                         secure=s.cookie_secure, samesite="lax")
@@ -98,15 +102,30 @@ def _exchange(s: AccessSettings, code: str, verifier: str) -> dict[str, Any]:
     return token
 
 
+def _back_to_portal(why: str) -> Response:
+    """A portal sign-in that did not complete goes back to the portal's sign-in page, which
+    says ``why`` and offers to start again, not the API's JSON in the citizen's browser.
+    Nothing was written before it."""
+    response = RedirectResponse(f"{PORTAL}/?{why}=1", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    return response
+
+
 @router.get("/auth/callback", summary="Where the e-identity provider returns the browser",
             response_model=CitizenToken, responses=TO_PORTAL | SIGN_IN)
 def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
              sibook_login: Annotated[str | None, Cookie()] = None) -> Response:
     ratelimit.limit(request, "login")
     s = get_access_settings()
-    if not sibook_login:
-        raise Unauthenticated(LOGIN_FAILED)
-    pending = tokens.verify_own(sibook_login, LOGIN_AUDIENCE, s)
+    try:
+        if not sibook_login:  # its 10 minutes passed (the browser dropped it), or none was set
+            raise Unauthenticated(LOGIN_FAILED)
+        pending = tokens.verify_own(sibook_login, LOGIN_AUDIENCE, s)
+    except Unauthenticated:
+        if not state.startswith(PORTAL_STATE):
+            raise
+        return _back_to_portal("timed_out")
     next_ = _portal_path(str(pending.get("next") or ""))
     try:
         if not code or not hmac.compare_digest(str(pending.get("state", "")), state):
@@ -120,12 +139,8 @@ def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
         if not next_:
             raise
         # A portal sign-in that did not complete (cancelled at the provider, a stale or
-        # replayed answer): back to the portal's sign-in page, which says so, not the API's
-        # JSON in the citizen's browser. Nothing was written before it.
-        failed = RedirectResponse(f"{PORTAL}/?failed=1", status_code=303)
-        failed.headers["Cache-Control"] = "no-store"
-        failed.delete_cookie(COOKIE, path=COOKIE_PATH)
-        return failed
+        # replayed answer).
+        return _back_to_portal("failed")
     access_token = tokens.issue({"sub": citizen.personal_id, "kind": "citizen",
                                  "personal_id": citizen.personal_id, "level": citizen.level}, s)
     response: Response

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 # so whichever of the two is imported first finds the other half-made.
 from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
-from sibook.book.assemble import Header, HISpan
+from sibook.book.assemble import Header, HISpan, content_hash
 from sibook.book.sheets import (
     PersonInputs,
     employer_ids,
@@ -106,3 +106,15 @@ def current_version(
     payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
     return versions.record(session=session, person_id=person_id, payload=payload, now=now)
 
+
+
+def recorded_version(
+    *, session: Session, person_id: int, as_of: date
+) -> tuple[dict[str, Any], versions.Version | None]:
+    """The book as of ``as_of`` and the recorded version holding exactly it, None when the
+    facts changed since the latest (or none is recorded): ``current_version`` without the
+    write, for a read that must change nothing (a page opened by a link or a prefetch)."""
+    payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
+    last = versions.latest(session=session, person_id=person_id)
+    unchanged = last is not None and last.content_hash == content_hash(payload)
+    return payload, last if unchanged else None

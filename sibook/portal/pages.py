@@ -4,7 +4,9 @@ accessed my data, and joining voluntary SI for a citizen who has no book yet.
 Pages read through the same guard as the API (``require_page``), so the policy decides and the
 access log records the page's own route. The signed-in citizen is the only person a page can
 name. The book page is one request, with its QR and HI card inline: one logged read per view,
-and one book version behind everything the page shows.
+and one book version behind everything the page shows. Opening a page writes nothing but its
+logged read (a link or a prefetch from any site can open it): a new book version is recorded
+by the acts that sign it, forms posted from the portal's own pages (issue, download the PDF).
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
-from sibook.portal.web import PageRoute, from_this_site, own_id, refused, require_page, templates
+from sibook.portal.web import (
+    PageRoute,
+    from_this_site,
+    own_id,
+    population_down,
+    refused,
+    require_page,
+    templates,
+)
 from sibook.registry import api as registry_api
 from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
@@ -57,8 +67,9 @@ SUPPORT_GROUPS = [
     ("", "Không nhận hỗ trợ (đã hưởng đủ 10 năm) / No support (10 years already received)"),
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
+FROM_ELSEWHERE = "a form posted from another site is refused"
 VISITS_A_PAGE = 50
-LOG_SHOWN = 200  # the access log's newest entries on its page
+LOG_SHOWN = 200  # the access log's entries a page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
                 "support_group": "Đối tượng được hỗ trợ / State support",
                 "from_month": "Tháng bắt đầu / First month", "": ""}
@@ -77,31 +88,45 @@ def _png(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
-def _current_book(g: Guard) -> versions.Version:
-    person_id = g.person(own_id(g))  # the citizen's own record; logged
-    version, _ = books.current_version(session=g.session, person_id=person_id,
-                                       as_of=date.today())
-    return version  # committed by the page once signed: recorded with its signature or not
-
-
 @router.get("/")
-def sign_in(request: Request, expired: bool = False, failed: bool = False) -> Response:
-    return templates.TemplateResponse(request, "sign_in.html",
-                                      {"sign_in": SIGN_IN, "expired": expired, "failed": failed})
+def sign_in(request: Request, expired: bool = False, failed: bool = False,
+            timed_out: bool = False) -> Response:
+    """The sign-in page; it says why when sent back here: the session expired, a sign-in did
+    not complete, or one was left longer than the provider's 10 minutes."""
+    return templates.TemplateResponse(request, "sign_in.html", {
+        "sign_in": SIGN_IN, "expired": expired, "failed": failed, "timed_out": timed_out})
 
 
 @router.get("/book")
 def my_book(request: Request, g: BookGuard) -> Response:
+    """The book as it stands, recording nothing: its signed QR and HI card only when the
+    latest recorded version holds exactly this content; otherwise a form to issue it."""
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         return _join_form(request, g, {}, {})
-    v = _current_book(g)
-    # A key that cannot sign (KeyUnusable) is the page route's 503, after the version this
-    # read recorded was rolled back: nothing was signed, so no version is recorded.
-    qr, card = _signed_images(v)
-    g.session.commit()  # the version, now that what carries its number is signed
+    person_id = g.person(own_id(g))  # the citizen's own record; logged
+    payload, v = books.recorded_version(session=g.session, person_id=person_id,
+                                        as_of=date.today())
+    qr, card = _signed_images(v) if v is not None else (None, None)
     return templates.TemplateResponse(request, "book.html", {
-        "b": v.payload, "v": v, "qr": qr, "revoked": qr is None, "card": _png(card),
-        "estimate": estimate(v.payload, Period.of(date.today()))})
+        "b": payload, "v": v, "qr": qr, "revoked": v is not None and qr is None,
+        "card": _png(card) if card else None,
+        "estimate": estimate(payload, Period.of(date.today()))})
+
+
+@router.post("/book")
+def issue_my_book(request: Request, g: BookGuard) -> Response:
+    """Sign the book as it stands: its version is recorded when the facts changed, then the
+    page again, now with its signed QR, HI card and PDF."""
+    if not from_this_site(request):
+        return refused(request, 403, FROM_ELSEWHERE)
+    person_id = g.person(own_id(g))  # logged
+    v, _ = books.current_version(session=g.session, person_id=person_id, as_of=date.today())
+    # What the page shows of it is signed first: a key that cannot sign (KeyUnusable) or a
+    # card that cannot be drawn is the page route's 503, after the version recorded here was
+    # rolled back. A version is recorded with what carries its number, or not at all.
+    _signed_images(v)
+    g.session.commit()
+    return RedirectResponse(f"{PORTAL}/book", status_code=303)
 
 
 def _signed_images(v: versions.Version) -> tuple[str | None, bytes]:
@@ -150,7 +175,7 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
     """The join form's answer: the API's own joining (``POST /api/v1/me/voluntary``), then the
     new book. A refusal shows the form again with the reasons and what was typed."""
     if not from_this_site(request):
-        return refused(request, 403, "a form posted from another site is refused")
+        return refused(request, 403, FROM_ELSEWHERE)
     form = {"income": income, "support_group": support_group, "from_month": from_month}
     try:
         body = VoluntaryIn.model_validate({
@@ -170,8 +195,8 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
     return RedirectResponse(f"{PORTAL}/book", status_code=303)
 
 
-def _join_refused(request: Request, g: Guard, form: dict[str, str], exc: Exception,
-                  ) -> Response:
+def _join_refused(request: Request, g: Guard, form: dict[str, str],
+                  exc: ValidationError | ConflictError | PopulationServiceDown) -> Response:
     if isinstance(exc, ValidationError):
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
@@ -182,25 +207,31 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], exc: Excepti
         return _join_form(request, g, form, problems, status=422)
     if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
         return refused(request, 409, str(exc))
-    return refused(request, 503, str(exc))  # the population database is down
+    return population_down(request, exc)
 
 
-@router.get("/book.pdf")
-def my_book_pdf(g: BookGuard) -> Response:
+@router.post("/book.pdf")
+def my_book_pdf(request: Request, g: BookGuard) -> Response:
+    """The signed PDF of the book as it stands (the API's, which records its version when the
+    facts changed): a form posted from the book page, as every act that writes."""
+    if not from_this_site(request):
+        return refused(request, 403, FROM_ELSEWHERE)
     return book_api.book_pdf(own_id(g), g)
 
 
 @router.get("/access-log")
-def my_access_log(request: Request, g: LogGuard) -> Response:
+def my_access_log(request: Request, g: LogGuard, before: str = "") -> Response:
+    """Who accessed my data (the API's ``GET /api/v1/me/access-log``), LOG_SHOWN a page,
+    newest first; ``?before=`` the API's ``next_before``: the older ones (one that is not a
+    number shows the newest)."""
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         # No record yet (the join form's citizen): nothing of theirs to have been read; the
         # menu's link answers so, not a "no data you may see" refusal.
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
-    # One more than is shown: a longer log says that older entries are not on the page,
-    # rather than passing its newest LOG_SHOWN entries off as all of them.
-    log = access_api.my_access_log(g, limit=LOG_SHOWN + 1)
+    older = int(before) if before.isascii() and before.isdecimal() and len(before) <= 18 else None
+    log = access_api.my_access_log(g, limit=LOG_SHOWN, before=older or None)
     return templates.TemplateResponse(request, "access_log.html", {
-        "entries": log.entries[:LOG_SHOWN], "more": len(log.entries) > LOG_SHOWN})
+        "entries": log.entries, "next_before": log.next_before, "paged": bool(older)})
 
 
 @router.get("/visits")

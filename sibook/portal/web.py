@@ -23,9 +23,12 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
 
+from sibook.access import tokens
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import NEEDS_LEVEL_2, Guard
+from sibook.access.principals import Unauthenticated
+from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
@@ -38,6 +41,9 @@ CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng th
                "sign books right now; please try again later.")
 CANNOT_NOW = ("Hệ thống tạm thời không thực hiện được, vui lòng thử lại sau. / The service "
               "cannot do this now; nothing was changed, please try again later.")
+POPULATION_DOWN = ("Chưa kết nối được Cơ sở dữ liệu quốc gia về dân cư; chưa có gì được đăng "
+                   "ký, vui lòng thử lại sau. / The National Population Database cannot be "
+                   "reached right now; nothing was registered, please try again later.")
 BUSY = ("Hệ thống đang bận, vui lòng thử lại sau. / The database is busy or cannot be reached; "
         "nothing was changed, please try again later.")
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
@@ -101,13 +107,27 @@ def from_this_site(request: Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.headers.get("host")
 
 
+def signed_in(request: Request) -> bool:
+    """Whether the visitor holds a portal session: a token of ours, unexpired, in the portal's
+    cookie. A kept copy of a signed-out one counts too (that needs the store): its menu's every
+    link leads to the sign-in page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    try:
+        tokens.verify_own(token, get_access_settings().access_token_audience)
+    except Unauthenticated:
+        return False
+    return True
+
+
 def refused(request: Request, status: int, reason: str) -> Response:
-    """The refusal page: why, in the citizen's words. Only the policy's refusal of a level-1
-    sign-in says to sign in at level 2; any other 403 (a form from another site) says what it
-    is, not that."""
+    """The refusal page: why, in the citizen's words, under the menu of a signed-in visitor's
+    pages, or none for anyone else. Only the policy's refusal of a level-1 sign-in says to sign
+    in at level 2; any other 403 (a form from another site) says what it is, not that."""
     page = templates.TemplateResponse(request, "refused.html", {
-        "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2},
-        status_code=status)
+        "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2,
+        "signed_in": signed_in(request)}, status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page
 
@@ -153,10 +173,17 @@ async def _server_fault(request: Request, exc: ServerFault) -> Response:
     return refused(request, 503, CANNOT_NOW)
 
 
-async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
-    page = refused(request, 503, str(exc))
+def population_down(request: Request, exc: PopulationServiceDown) -> Response:
+    """The population service failed: plain words for the citizen; what the HTTP client said
+    (an address, a connection error) in the log only."""
+    _log.error("the population database cannot be asked: %s", exc)
+    page = refused(request, 503, POPULATION_DOWN)
     page.headers["Retry-After"] = "60"
     return page
+
+
+async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
+    return population_down(request, exc)
 
 
 async def _busy(request: Request, exc: OperationalError) -> Response:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -18,9 +19,10 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import Engine
 
-from sibook.access import jwks, ratelimit
+from sibook.access import jwks, ratelimit, tokens
 from sibook.access.dev_idp import WRONG, create_dev_idp
 from sibook.access.dev_idp_server import load_rsa_key
+from sibook.access.oidc_client import COOKIE, COOKIE_PATH, LOGIN_AUDIENCE, SESSION_COOKIE
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
@@ -142,6 +144,34 @@ def test_a_wrong_password_and_an_unknown_id_get_the_same_answer(site: Site) -> N
 def test_a_callback_without_the_login_cookie_is_refused(site: Site) -> None:
     r = httpx.get(f"{site.base}/api/v1/auth/callback?code=abc&state=xyz")
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("login_cookie", ["dropped", "expired"])
+def test_a_portal_sign_in_left_past_ten_minutes_comes_back_to_a_page_to_start_again(
+        site: Site, login_cookie: str) -> None:
+    """The browser drops the login cookie after its 10 minutes (or keeps it, its token past
+    its expiry): the portal's sign-in page says the sign-in expired, not the API's JSON 401."""
+    browser = httpx.Client(base_url=site.base, follow_redirects=False, timeout=10)
+    start = browser.get("/api/v1/auth/login?next=/portal/book")
+    form_page = browser.get(start.headers["location"])
+    hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form_page.text))
+    action = re.search(r'action="([^"]+)"', form_page.text)
+    assert action is not None
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    browser.cookies.clear()
+    if login_cookie == "expired":
+        browser.cookies.set(COOKIE, tokens.issue(
+            {"state": state, "nonce": "n", "verifier": "v", "next": "/portal/book"},
+            audience=LOGIN_AUDIENCE, ttl=-3600), path=COOKIE_PATH)
+    submitted = browser.post(f"{site.base}{action.group(1)}", data={
+        **{k: v.replace("&amp;", "&") for k, v in hidden.items()},
+        "personal_id": AN, "password": site.password, "level": "2"})
+    back = browser.get(submitted.headers["location"])
+    assert back.status_code == 303 and back.headers["location"] == "/portal/?timed_out=1"
+    page = browser.get(back.headers["location"])
+    assert page.status_code == 200 and "The sign-in expired" in page.text
+    assert 'href="/api/v1/auth/login?next=/portal/book"' in page.text  # start again
+    assert SESSION_COOKIE not in browser.cookies
 
 
 def _id_token(key: RSAKey, site: Site, **changes: Any) -> str:

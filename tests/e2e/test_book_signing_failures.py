@@ -25,7 +25,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.signing import keys
 from tests.e2e.test_access_matrix import OWN, PRINCIPALS, bearer, populated_app
-from tests.e2e.test_portal_pages import signed_in
+from tests.e2e.test_portal_pages import SITE, signed_in
 
 RIGHT, WRONG = "the agency's passphrase", "not the passphrase"
 
@@ -105,16 +105,17 @@ def test_a_signed_route_that_cannot_sign_records_no_version_and_logs_the_refusal
     assert world.latest() == 1
 
 
-def test_the_portal_book_page_that_cannot_sign_records_no_version(world: World) -> None:
+def test_issuing_the_book_on_the_portal_that_cannot_sign_records_no_version(
+        world: World) -> None:
     signed_in(world.client, OWN)
     world.passphrase(WRONG)
-    refused = world.client.get("/portal/book")
+    refused = world.client.post("/portal/book", headers=SITE)
     assert refused.status_code == 503 and str(world.tmp) not in refused.text, refused.text
     assert refused.headers["content-type"].startswith("text/html")  # a page, not JSON
     assert "cannot sign books right now" in refused.text
     assert world.latest() is None
     world.passphrase(RIGHT)
-    page = world.client.get("/portal/book")
+    page = world.client.post("/portal/book", headers=SITE)  # then back to the book page
     assert page.status_code == 200 and "data:image/png" in page.text
     assert world.latest() == 1
 
@@ -144,11 +145,11 @@ def test_a_keys_folder_without_the_realms_issuing_key_is_503_naming_no_file(
     assert code == 1 and "civil" in json.dumps(answer)  # the operator sees why
 
 
-@pytest.mark.parametrize(("module", "url"), [
-    (card_image, "/portal/book"), (fonts, "/portal/book.pdf"),
-    (fonts, f"/api/v1/books/{OWN}/pdf")])
+@pytest.mark.parametrize(("module", "method", "url"), [
+    (card_image, "POST", "/portal/book"), (fonts, "POST", "/portal/book.pdf"),
+    (fonts, "GET", f"/api/v1/books/{OWN}/pdf")])
 def test_a_server_without_its_fonts_says_503_naming_no_file_and_records_no_version(
-        world: World, module: ModuleType, url: str) -> None:
+        world: World, module: ModuleType, method: str, url: str) -> None:
     """A missing font is the server's fault: not "no data you may see" (it was a 404 naming the
     font's path, to a citizen too), and the version read for it is not recorded."""
     missing = world.tmp / "fonts" / "DejaVuSans.ttf"
@@ -157,7 +158,8 @@ def test_a_server_without_its_fonts_says_503_naming_no_file_and_records_no_versi
     fonts._prepared.cache_clear()  # the cut fonts an earlier test prepared
     world.passphrase(RIGHT)
     signed_in(world.client, OWN)
-    r = world.client.get(url, headers=bearer(PRINCIPALS["clerk_hanoi"]) if "api" in url else {})
+    r = world.client.request(method, url,
+                             headers=bearer(PRINCIPALS["clerk_hanoi"]) if "api" in url else SITE)
     assert r.status_code == 503, r.text
     assert str(world.tmp) not in r.text and "is missing" not in r.text, r.text
     assert world.latest() is None

@@ -76,21 +76,23 @@ def world(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 @pytest.mark.parametrize("failure", FAILURES, ids=["not-found", "http"])
-def test_a_book_page_that_fails_after_recording_its_version_records_nothing(
+def test_issuing_a_book_that_fails_after_recording_its_version_records_nothing(
         world: World, monkeypatch: pytest.MonkeyPatch, failure: Exception) -> None:
     def fails(*_: object) -> None:  # after the version and its logged read were written
         raise failure
 
     monkeypatch.setattr(pages, "_signed_images", fails)
     logged = world.count("access_log")
-    page = signed_in(world.client, OWN).get("/portal/book")
+    page = signed_in(world.client, OWN).post("/portal/book", headers=SITE,
+                                             follow_redirects=False)
     assert page.status_code in (404, 409), page.text
     assert page.headers["content-type"].startswith("text/html")  # the portal's page
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert world.latest(OWN) is None  # no version recorded without its signature
     assert world.count("access_log") == logged  # nor a read that was never shown
     monkeypatch.undo()
-    assert world.client.get("/portal/book").status_code == 200
+    assert world.client.post("/portal/book", headers=SITE,
+                             follow_redirects=False).status_code == 303
     assert world.latest(OWN) == 1
 
 

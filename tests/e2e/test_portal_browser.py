@@ -183,6 +183,7 @@ def test_a_citizen_signs_in_and_sees_their_own_book(context: BrowserContext, sit
     settled = page.locator("table#benefits tbody tr").filter(has_text="HS-PORTAL-1")
     for shown in ("Thai sản", "77/QĐ-BHXH", "2.340.000 ₫", "đã giải quyết"):
         expect(settled).to_contain_text(shown)
+    issue(page, site)
     for image in ("QR", "card"):  # both images are there and decode
         loaded = page.get_by_role("img", name=re.compile(image)).evaluate(
             "img => img.complete && img.naturalWidth > 0")
@@ -190,11 +191,22 @@ def test_a_citizen_signs_in_and_sees_their_own_book(context: BrowserContext, sit
     page.screenshot(path=str(site.tmp / "portal-book.png"), full_page=True)
 
 
+def issue(page: Page, site: Site) -> None:
+    """Sign the book as it stands, when the page offers to (the facts changed since it was last
+    signed); opening the page records no version."""
+    button = page.get_by_role("button", name=re.compile("Issue the signed version"))
+    if button.count():
+        button.click()
+        page.wait_for_url(f"{site.base}/portal/book")
+    expect(page.locator("#unsigned")).to_have_count(0)
+
+
 def test_the_signed_pdf_downloads(context: BrowserContext, site: Site) -> None:
     page = context.new_page()
     sign_in(page, site, site.me.personal_id)
+    issue(page, site)
     with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile("Download the signed book")).click()
+        page.get_by_role("button", name=re.compile("Download the signed book")).click()
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf  # a signed PDF
 
@@ -343,7 +355,7 @@ def test_a_revoked_version_shows_a_notice_and_no_signed_qr_or_pdf(
         sign_in(page, site, citizen)
         expect(page.locator("#revoked")).to_contain_text("revoked by the agency")
         expect(page.get_by_role("img", name=re.compile("signed QR"))).to_have_count(0)
-        download = page.get_by_role("link", name=re.compile("Download the signed book"))
+        download = page.get_by_role("button", name=re.compile("Download the signed book"))
         expect(download).to_have_count(0)
         expect(page.get_by_text("gian lan")).to_have_count(0)  # why is the approvers' own
     finally:

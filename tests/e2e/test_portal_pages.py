@@ -4,6 +4,7 @@ book, and the pages' content security policy."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -12,16 +13,19 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from sibook.access import audit, oidc_client, tokens
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
+from sibook.book import service as books
+from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages
 from tests.e2e.test_access_matrix import OWN, bearer, populated_app
+from tests.servers import free_port
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
 SITE = {"Origin": "http://testserver"}
@@ -113,17 +117,81 @@ def test_many_visits_are_shown_a_page_at_a_time_latest_first(client: TestClient)
     assert client.get("/portal/visits?page=x%00").text == first.text
 
 
-@pytest.mark.parametrize("url", ["/portal/", "/portal/book", "/portal/access-log",
-                                 "/portal/book.pdf", "/portal/visits"])
+@pytest.mark.parametrize(("method", "url"), [
+    ("GET", "/portal/"), ("GET", "/portal/book"), ("GET", "/portal/access-log"),
+    ("POST", "/portal/book.pdf"), ("GET", "/portal/visits")])
 def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestClient,
-                                                                url: str) -> None:
-    page = signed_in(client, OWN).get(url, follow_redirects=False)
+                                                                method: str, url: str) -> None:
+    page = signed_in(client, OWN).request(method, url, headers=SITE, follow_redirects=False)
     assert page.status_code == 200
     policy = page.headers["Content-Security-Policy"]
     for directive in ("default-src 'none'", "img-src data:", "form-action 'self'",
                       "frame-ancestors 'none'"):
         assert directive in policy
     assert "script-src" not in policy  # default-src 'none' refuses every script
+
+
+def _versions(engine: Engine, person_id: int) -> int:
+    """How many versions of the person's book are recorded."""
+    t = metadata.tables["book_versions"]
+    with unit_of_work(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(t)
+                            .where(t.c.person_id == person_id)) or 0)
+
+
+def test_opening_a_changed_book_twice_records_no_version(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A GET (a link or a prefetch from any site) writes no version: the page shows the book as
+    it stands, unsigned until the citizen issues it."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:  # version 1, signed for the citizen before
+        books.current_version(session=s, person_id=ids[OWN], as_of=date.today())
+    persons = metadata.tables["persons"]
+    with unit_of_work(engine) as s:  # the facts change after version 1 was signed
+        s.execute(update(persons).where(persons.c.person_id == ids[OWN])
+                  .values(full_name="Nguyễn Văn Mới"))
+    c = signed_in(client, OWN)
+    opened = [c.get("/portal/book") for _ in range(2)]
+    assert _versions(engine, ids[OWN]) == 1
+    for page in opened:
+        assert page.status_code == 200
+        assert "Nguyễn Văn Mới" in page.text and 'id="unsigned"' in page.text
+        assert "signed QR code" not in page.text  # version 1's QR would say the old name
+
+
+def test_issuing_the_book_records_its_version_once_and_shows_what_it_signs(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    _, engine, ids = portal
+    c = signed_in(client, OWN)
+    assert 'id="unsigned"' in c.get("/portal/book").text
+    issued = c.post("/portal/book", headers=SITE)  # and back to the page
+    assert issued.status_code == 200 and issued.url.path == "/portal/book"
+    assert 'id="unsigned"' not in issued.text
+    assert "signed QR code" in issued.text and "Health insurance card" in issued.text
+    assert 'action="/portal/book.pdf"' in issued.text
+    assert c.post("/portal/book", headers=SITE).status_code == 200  # unchanged: no new one
+    assert _versions(engine, ids[OWN]) == 1
+
+
+@pytest.mark.parametrize("url", ["/portal/book", "/portal/book.pdf"])
+def test_signing_the_book_from_another_site_records_nothing(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]], url: str) -> None:
+    _, engine, ids = portal
+    page = signed_in(client, OWN).post(url, headers={"Origin": "https://elsewhere.example"})
+    assert page.status_code == 403 and "another site is refused" in page.text
+    assert _versions(engine, ids[OWN]) == 0
+
+
+def test_the_signed_pdf_is_posted_for_never_opened_by_a_link(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    _, engine, ids = portal
+    c = signed_in(client, OWN)
+    opened = c.get("/portal/book.pdf")
+    assert opened.status_code == 405 and opened.headers["Allow"] == "POST"
+    assert _versions(engine, ids[OWN]) == 0
+    pdf = c.post("/portal/book.pdf", headers=SITE)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert _versions(engine, ids[OWN]) == 1
 
 
 def test_a_refusal_page_has_the_same_policy(client: TestClient) -> None:
@@ -157,6 +225,28 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert re.search(r"\d ₫", page.text) and "₫ ₫" not in page.text  # the filter writes the ₫
 
 
+def test_a_population_service_failure_is_said_in_plain_words_and_logged(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Joining asks the population service, which cannot be reached: the citizen reads that,
+    not what the HTTP client said (an address, an errno); the operator finds it in the log."""
+    monkeypatch.setenv("SIBOOK_POPULATION_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    try:
+        with caplog.at_level(logging.ERROR, logger="sibook.portal.web"):
+            page = signed_in(client, NEWCOMER).post(
+                "/portal/voluntary", headers=SITE,
+                data={"income": "5000000", "support_group": "other"})
+    finally:
+        get_settings.cache_clear()
+    assert page.status_code == 503
+    for detail in ("127.0.0.1", "unreachable", "Errno", "Connection refused"):
+        assert detail not in page.text
+    assert "National Population Database cannot be reached" in page.text
+    assert page.headers["Retry-After"] == "60"
+    assert "population service unreachable" in caplog.text  # the detail, for the operator
+
+
 def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) -> None:
     """Only the policy's level-1 refusal tells to sign in at level 2: a level-2 citizen whose
     form came from another site is told the request was refused, not that."""
@@ -172,22 +262,49 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
     assert "signed in with a level-2 e-identity" in c.get("/portal/book").text
 
 
-def test_a_long_access_log_says_that_older_entries_are_not_shown(
-        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
-    """The page shows the newest 200 entries: past that it says so, rather than passing them
-    off as everyone who ever looked."""
-    _, engine, ids = portal
+def _officer_reads(engine: Engine, person_id: int, cases: range) -> None:
     with unit_of_work(engine) as s:
-        person_id = ids[OWN]
         audit.append_many(session=s, accesses=[audit.Access(
             actor_kind="officer", actor_id="hn-clerk", action="book.read",
             route="GET /api/v1/books/{personal_id}", purpose=f"case {n}",
-            person_id=person_id) for n in range(pages.LOG_SHOWN)])
-    page = signed_in(client, OWN).get("/portal/access-log")
-    assert page.status_code == 200
-    assert page.text.count("<tr>") == pages.LOG_SHOWN + 1  # the header's row and 200
-    assert 'id="log-cut"' in page.text and "Only the newest 200 entries" in page.text
-    assert "case 0<" not in page.text and f"case {pages.LOG_SHOWN - 1}<" in page.text
+            person_id=person_id) for n in cases])
+
+
+def test_a_long_access_log_is_shown_a_page_at_a_time_without_gaps_or_repeats(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """Each page's own read is logged (a newer entry) as the citizen pages back: the next page
+    starts below the last entry shown, so nothing is shown twice or skipped."""
+    _, engine, ids = portal
+    _officer_reads(engine, ids[OWN], range(450))
+    c = signed_in(client, OWN)
+    shown: list[int] = []
+    url: str | None = "/portal/access-log"
+    while url is not None:
+        page = c.get(url)
+        assert page.status_code == 200
+        assert page.text.count("<tr>") <= pages.LOG_SHOWN + 1  # the header's row and a page
+        shown += [int(n) for n in re.findall(r"<td>case (\d+)</td>", page.text)]
+        older = re.search(r'href="(/portal/access-log\?before=\d+)"', page.text)
+        url = older.group(1) if older else None
+    assert shown == list(range(449, -1, -1))  # newest first, each once
+    assert 'href="/portal/access-log" rel="first"' in page.text  # back to the newest
+
+
+def test_the_api_pages_the_access_log_by_its_last_entry(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    _, engine, ids = portal
+    _officer_reads(engine, ids[OWN], range(250))
+    auth = bearer(Citizen(OWN, 2))
+    first = client.get("/api/v1/me/access-log?limit=100", headers=auth).json()
+    _officer_reads(engine, ids[OWN], range(250, 260))  # read meanwhile: newer, on no later page
+    second = client.get(f"/api/v1/me/access-log?limit=100&before={first['next_before']}",
+                        headers=auth).json()
+    third = client.get(f"/api/v1/me/access-log?limit=100&before={second['next_before']}",
+                       headers=auth).json()
+    assert third["next_before"] is None
+    cases = [e["purpose"] for answer in (first, second, third) for e in answer["entries"]
+             if e["purpose"].startswith("case ")]
+    assert cases == [f"case {n}" for n in range(249, -1, -1)]
 
 
 @pytest.mark.parametrize(("method", "url", "status"), [
@@ -203,6 +320,36 @@ def test_an_address_with_no_page_answers_with_a_page(client: TestClient, method:
     assert "/portal/book" in page.text  # the menu: a way back
     if status == 405:
         assert page.headers["Allow"] == "POST"
+
+
+SIGNED_IN_MENU = ('action="/portal/sign-out"', 'href="/portal/access-log"',
+                  'href="/portal/visits"')
+
+
+@pytest.mark.parametrize(("method", "url", "status"), [
+    ("GET", "/portal/nope", 404), ("GET", "/portal/voluntary", 405),
+    ("POST", "/portal/sign-out", 403)])
+@pytest.mark.parametrize("cookie", [None, "not-a-token", "expired"])
+def test_a_refusal_shows_a_visitor_who_is_not_signed_in_no_signed_in_menu(
+        client: TestClient, method: str, url: str, status: int, cookie: str | None) -> None:
+    if cookie == "expired":
+        cookie = tokens.issue({"sub": OWN, "kind": "citizen", "personal_id": OWN, "level": 2},
+                              ttl=-3600)
+    if cookie is not None:
+        client.cookies.set("sibook_session", cookie, path="/portal")
+    page = client.request(method, url, headers={"Origin": "https://elsewhere.example"})
+    assert page.status_code == status
+    for link in SIGNED_IN_MENU:
+        assert link not in page.text
+    assert 'href="/portal/">Đăng nhập <span class="en">/ Sign in</span>' in page.text
+
+
+def test_a_refusal_shows_a_signed_in_citizen_their_menu(client: TestClient) -> None:
+    page = signed_in(client, OWN).post("/portal/sign-out",
+                                       headers={"Origin": "https://elsewhere.example"})
+    assert page.status_code == 403
+    for link in SIGNED_IN_MENU:
+        assert link in page.text
 
 
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:

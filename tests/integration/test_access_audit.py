@@ -125,6 +125,22 @@ def test_a_citizen_sees_only_the_entries_that_name_them(engine: Engine) -> None:
     assert [e.person_id for e in mine] == [3]
 
 
+def test_a_persons_entries_are_paged_by_seq_unshifted_by_newer_ones(engine: Engine) -> None:
+    with unit_of_work(engine) as s:
+        audit.append_many(session=s, accesses=[_access(3) for _ in range(7)])
+    pages: list[list[int]] = []
+    before = None
+    while True:
+        with unit_of_work(engine) as s:
+            page = audit.entries_for_person(session=s, person_id=3, limit=3, before=before)
+            audit.append(session=s, access=_access(3))  # a read meanwhile: newer than all
+        if not page:
+            break
+        pages.append([e.seq for e in page])
+        before = page[-1].seq
+    assert pages == [[7, 6, 5], [4, 3, 2], [1]]
+
+
 UNIT = "0100000155"
 
 
