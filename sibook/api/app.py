@@ -25,6 +25,7 @@ from sibook.api import ids, problems, rules
 from sibook.api.body_limit import BodyLimit
 from sibook.api.deps import answer_by_route
 from sibook.api.multipart_end import MultipartEnd
+from sibook.api.retry import RetryAborted
 from sibook.benefits import api as benefits_api
 from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
@@ -81,6 +82,8 @@ def create_app() -> FastAPI:
         return response
 
     app.add_middleware(BodyLimit, limit=get_settings().max_upload_bytes)
+    # Outermost: a run again after a deadlock goes through every other layer anew.
+    app.add_middleware(RetryAborted)
     return app
 
 
