@@ -4,14 +4,21 @@ twice). SQLite serialises writers itself and has neither error."""
 
 from __future__ import annotations
 
+import io
 import threading
+import time
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from sibook.contributions import jobs
 from sibook.core import retry
 from sibook.core.db import unit_of_work
+from sibook.core.period import Period
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+from tests.integration.races import until_one_waits
 
 SERIALIZATION_FAILURE = "DO $$ BEGIN RAISE EXCEPTION 'could not serialize' " \
                         "USING ERRCODE = '40001'; END $$"
@@ -115,3 +122,35 @@ def test_work_that_only_read_before_it_failed_is_run_again(tally: Engine) -> Non
     assert retry.retrying(read_then_fail_once) == 0
     assert runs == 2
     assert _counts(tally)[1] == 1
+
+
+def test_a_large_filing_whose_transaction_deadlocks_is_filed_once(tally: Engine) -> None:
+    """A filing done as a background job (a large upload), run again from its spooled file
+    when its transaction is a deadlock's victim, rather than ending 'failed'."""
+    (an,) = setup_workers(tally, 1)
+
+    def log(_ids: object, session: Session, _outcome: str) -> None:  # as the access log does
+        session.execute(text("UPDATE tally SET n = n + 1 WHERE id = 1"))
+
+    # Holds what the job's log needs, then (once the job, holding its employer, waits on it)
+    # asks for the employer: a deadlock, whose victim is the job (this side looks after 10 s).
+    with tally.begin() as other:
+        other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+        other.execute(text("UPDATE tally SET n = n + 1 WHERE id = 1"))
+        with unit_of_work(tally) as s:
+            job = jobs.start(upload=io.BytesIO(csv_of([(an, "TM", 9_000_000, "2026-01")])),
+                             file_name="d02.csv", employer_code=EMPLOYER,
+                             month=Period(2026, 1), batch_no=1, session=s, log=log)
+        until_one_waits(tally)
+        other.execute(text("UPDATE employers SET name = 'Công ty TNHH Sổ Đỏ' WHERE code = :c"),
+                      {"c": EMPLOYER})
+    for _ in range(400):
+        with unit_of_work(tally) as s:
+            done = jobs.get(job.job_id, session=s)
+        if done is not None and done.status not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert done is not None and (done.status, done.errors) == ("accepted", [])
+    with tally.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM declarations")).scalar_one() == 1
+    assert _counts(tally)[1] == 2  # logged once by each
