@@ -11,15 +11,13 @@ while an ``Attempt`` is running; SQLite, whose writers queue for one lock, has n
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
-
-from psycopg.pq import TransactionStatus
-from sqlalchemy.exc import DBAPIError
 
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 ATTEMPTS = 4  # the first and three more
@@ -45,8 +43,10 @@ _ATTEMPT: ContextVar[Attempt | None] = ContextVar("attempt", default=None)
 
 def retryable(exc: BaseException) -> bool:
     """``exc`` is PostgreSQL aborting the transaction as a deadlock's victim or a
-    serialization failure: the transaction, tried again whole, may succeed."""
-    return (isinstance(exc, DBAPIError)
+    serialization failure: the transaction, tried again whole, may succeed. SQLAlchemy is
+    looked up, not imported: a command that never loaded it cannot have raised its errors."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return (errors is not None and isinstance(exc, errors.DBAPIError)
             and getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES)
 
 
@@ -84,6 +84,8 @@ def note_commit(driver_connection: Any) -> None:
     running = _ATTEMPT.get()
     if running is None or running.committed_writes:
         return
+    from psycopg.pq import TransactionStatus  # only PostgreSQL's engines call this
+
     if driver_connection.info.transaction_status != TransactionStatus.INTRANS:
         return  # no statement ran, or one failed: nothing of it is committed
     row = driver_connection.execute("SELECT txid_current_if_assigned()").fetchone()

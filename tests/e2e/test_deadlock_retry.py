@@ -4,6 +4,7 @@ nothing of the aborted attempt (its filing, its access-log entry) is there twice
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
 
 from sibook.access import ratelimit
 from sibook.access.settings import get_access_settings
 from sibook.api.retry import RetryAborted
+from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, employer_filing, setup_workers
@@ -31,6 +34,10 @@ def postgres(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
              ) -> Iterator[Engine]:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers itself")
+    with engine.connect() as conn:  # the CLI's database: the test's own schema
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_settings.cache_clear()
     get_access_settings.cache_clear()
@@ -70,6 +77,29 @@ def test_a_filing_that_deadlocks_with_another_transaction_is_filed_once(
                             "WHERE name = 'Công ty TNHH Sổ Đỏ'") == 1
     assert _count(postgres, "SELECT count(*) FROM access_log "
                             "WHERE route LIKE '%declarations%'") == 1
+
+
+def test_a_command_filing_that_deadlocks_with_another_transaction_is_filed_once(
+        postgres: Engine, tmp_path: Path) -> None:
+    (an,) = setup_workers(postgres, 1)
+    d02 = tmp_path / "d02.csv"
+    d02.write_bytes(csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    logged = _count(postgres, "SELECT count(*) FROM access_log")
+    answers: list[Result] = []
+    filing = threading.Thread(target=lambda: answers.append(CliRunner().invoke(
+        cli, ["declare", str(d02), "--employer", EMPLOYER, "--month", "2026-01", "--json"])))
+    with postgres.begin() as other:  # as above: the command, waiting first, is the victim
+        other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+        other.execute(text("SELECT 1 FROM access_log_head FOR UPDATE"))
+        filing.start()
+        until_one_waits(postgres)
+        other.execute(text("UPDATE employers SET name = 'Công ty TNHH Sổ Đỏ' WHERE code = :c"),
+                      {"c": EMPLOYER})
+    filing.join(60)
+    assert [a.exit_code for a in answers] == [0], answers[0].output
+    assert json.loads(answers[0].stdout)["accepted"] is True
+    assert _count(postgres, "SELECT count(*) FROM declarations") == 1
+    assert _count(postgres, "SELECT count(*) FROM access_log") == logged + 1
 
 
 SERIALIZATION_FAILURE = ("DO $$ BEGIN RAISE EXCEPTION 'could not serialize' "
