@@ -1,6 +1,7 @@
-"""A request whose transaction PostgreSQL aborts as a deadlock's victim is run again whole,
-upload and all, and answers as if nothing had happened: the client never sees the 503, and
-nothing of the aborted attempt (its filing, its access-log entry) is there twice."""
+"""A request (or a command) whose transaction PostgreSQL aborts as a deadlock's victim is run
+again whole, upload and all, and answers as if nothing had happened: the client never sees the
+503 (exit 1), and nothing of the aborted attempt (its filing, its access-log entry) is there
+twice."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, employer_filing, setup_workers
-from tests.integration.races import until_one_waits
+from tests.integration.races import SERIALIZATION_FAILURE, until_one_waits
 
 
 @pytest.fixture
@@ -100,10 +101,6 @@ def test_a_command_filing_that_deadlocks_with_another_transaction_is_filed_once(
     assert json.loads(answers[0].stdout)["accepted"] is True
     assert _count(postgres, "SELECT count(*) FROM declarations") == 1
     assert _count(postgres, "SELECT count(*) FROM access_log") == logged + 1
-
-
-SERIALIZATION_FAILURE = ("DO $$ BEGIN RAISE EXCEPTION 'could not serialize' "
-                         "USING ERRCODE = '40001'; END $$")
 
 
 def _session(request: Request) -> Iterator[Session]:

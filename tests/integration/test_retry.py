@@ -18,10 +18,7 @@ from sibook.core import retry
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
-from tests.integration.races import until_one_waits
-
-SERIALIZATION_FAILURE = "DO $$ BEGIN RAISE EXCEPTION 'could not serialize' " \
-                        "USING ERRCODE = '40001'; END $$"
+from tests.integration.races import SERIALIZATION_FAILURE, until_one_waits
 
 
 @pytest.fixture
