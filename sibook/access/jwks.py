@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-import httpx
+import httpx2
 from joserfc.jwk import KeySet
 from starlette import status
 from starlette.exceptions import HTTPException
@@ -30,11 +30,11 @@ class IssuerUnavailable(HTTPException):
 
 def _fetch(issuer: str) -> tuple[KeySet, dict[str, Any]]:
     try:
-        meta = httpx.get(f"{issuer.rstrip('/')}/.well-known/openid-configuration",
-                         timeout=TIMEOUT).raise_for_status().json()
-        keys = httpx.get(meta["jwks_uri"], timeout=TIMEOUT).raise_for_status().json()
+        meta = httpx2.get(f"{issuer.rstrip('/')}/.well-known/openid-configuration",
+                          timeout=TIMEOUT).raise_for_status().json()
+        keys = httpx2.get(meta["jwks_uri"], timeout=TIMEOUT).raise_for_status().json()
         return KeySet.import_key_set(keys), meta
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
+    except (httpx2.HTTPError, ValueError, KeyError) as exc:
         raise IssuerUnavailable() from exc
 
 

@@ -25,7 +25,7 @@ from authlib.integrations.base_client import OAuthError  # type: ignore[import-u
 from authlib.integrations.httpx_client import OAuth2Client  # type: ignore[import-untyped]
 from fastapi import APIRouter, Cookie, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from httpx import HTTPError
+from httpx2 import HTTPError
 from pydantic import BaseModel
 
 from sibook.access import jwks, ratelimit, tokens

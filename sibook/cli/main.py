@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside
     from typer import _click as click
 
 from sibook.cli.output import database_problem, err_console, print_json
+from sibook.core.retry import retrying
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
 # typer.BadParameter, so this holds whichever Click is underneath.
@@ -92,7 +93,8 @@ def main() -> None:
     line it also prints the contract's one JSON object on stdout, so a script that always
     parses stdout gets the reason and never an empty read."""
     try:
-        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n
+        # A command whose transaction was a deadlock's victim runs again (sibook.core.retry).
+        code = retrying(lambda: app(standalone_mode=False))  # typer.Exit(n) comes back as n
     except _UsageError as exc:
         _show(exc)
         if "--json" in sys.argv:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sibook.core.errors import Problem, ValidationError
+from sibook.core.retry import retrying
 
 console = Console()
 err_console = Console(stderr=True)
@@ -84,14 +85,14 @@ def reasons_of(exc: Exception) -> list[Problem] | str:
 def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """A command whose contract answer has ``keys`` when it is refused (``accepted: false``):
     every refusal of it carries them, its own checks' and a database that cannot be used now
-    (busy past the wait, unreachable, a deadlock), so a script reading the answer's keys
-    reads them in every answer."""
+    (busy past the wait, unreachable, a deadlock that running it again a few times did not
+    get past), so a script reading the answer's keys reads them in every answer."""
     def decorate(command: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(command)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             token = _REFUSAL.set(keys)
             try:
-                return command(*args, **kwargs)
+                return retrying(lambda: command(*args, **kwargs))
             except Exception as exc:
                 problem = database_problem(exc)
                 if problem is None:

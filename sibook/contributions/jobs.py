@@ -39,6 +39,7 @@ from sibook.contributions.parsers import detect_format
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
+from sibook.core.retry import retrying
 
 
 @dataclass
@@ -220,7 +221,7 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
     def progress(_stage: str, lines: int) -> None:
         job.lines_done = lines
 
-    try:
+    def file_once() -> None:
         with unit_of_work(engine) as session:
             result = declare(session=session, data=path, file_name=file_name,
                              employer_code=job.employer, month=month, batch_no=batch_no,
@@ -229,6 +230,9 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
                 log(staging.person_ids(session.connection()), session, "allowed")
             # In the filing's own transaction: a job reads accepted if and only if it landed.
             _save(session, replace(job, status="accepted", result={"accepted": True, **result}))
+
+    try:
+        retrying(file_once)  # a deadlock's victim files again, from the spooled upload
     except ValidationError as exc:
         with unit_of_work(engine) as session:
             if isinstance(exc, DeclarationRefused):  # the filing rolled back; its reads stand

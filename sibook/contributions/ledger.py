@@ -58,17 +58,20 @@ WHERE e.employer_id IN :ids
 
 
 def _caps_table(months: list[Period]) -> tuple[str, dict[str, object]]:
-    selects: list[str] = []
+    """The caps of ``months`` as one VALUES list, whatever their number: a UNION ALL of one
+    SELECT per row failed on SQLite past 500 terms (SQLITE_MAX_COMPOUND_SELECT), an assessment
+    of ~125 months, where a VALUES list has no limit but that on bound parameters (SQLite's
+    32,766: 2,000 months). Both stores name a VALUES list's columns column1, column2, ..."""
+    rows: list[str] = []
     params: dict[str, object] = {}
     for i, month in enumerate(months):
         for region in REGIONS:
             key = f"{i}_{region}"
             si, ui = caps(month, region)
             params |= {f"m{key}": month.index, f"r{key}": region, f"s{key}": si, f"u{key}": ui}
-            selects.append(
-                f"SELECT :m{key} AS month, :r{key} AS region, :s{key} AS si_cap, :u{key} AS ui_cap"
-            )
-    return " UNION ALL ".join(selects), params
+            rows.append(f"(:m{key}, :r{key}, :s{key}, :u{key})")
+    return ("SELECT v.column1 AS month, v.column2 AS region, v.column3 AS si_cap, "
+            f"v.column4 AS ui_cap FROM (VALUES {', '.join(rows)}) AS v"), params
 
 
 def _posted(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from sibook.core import retry
 from sibook.core.config import get_settings
 
 # Stable constraint names so Alembic migrations are reproducible on both backends.
@@ -57,6 +58,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         # request that would then fail.
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
+    if engine.dialect.name == "postgresql":
+        # Whether a failed request or command may run again: not once it committed a write.
+        event.listen(engine, "commit",
+                     lambda conn: retry.note_commit(conn.connection.driver_connection))
     if engine.dialect.name == "sqlite":
         busy_ms = int(get_settings().lock_wait_seconds * 1000)
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_ms))
@@ -95,14 +100,17 @@ def default_engine() -> Engine:
 
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """One transaction: commits on success, rolls back everything on any error."""
+    """One transaction: commits on success, rolls back everything on any error (and a
+    deadlock's or serialization failure's rollback lets the running attempt run again, see
+    ``retry``)."""
     factory = sessionmaker(bind=engine or default_engine(), expire_on_commit=False)
     session = factory()
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        retry.note_abort(exc)
         raise
     finally:
         session.close()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-import httpx
+import httpx2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,16 +51,16 @@ class LocalPopulationRegistry:
 
 class HttpPopulationRegistry:
     def __init__(
-        self, base_url: str, *, timeout: float = 5.0, transport: httpx.BaseTransport | None = None
+        self, base_url: str, *, timeout: float = 5.0, transport: httpx2.BaseTransport | None = None
     ) -> None:
-        self.client = httpx.Client(
+        self.client = httpx2.Client(
             base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
         )
 
     def lookup(self, personal_id: str) -> Citizen | None:
         try:
             response = self.client.get(f"/citizens/{personal_id}")
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise PopulationUnavailable(f"population service unreachable: {exc}") from exc
         if response.status_code == 404:
             return None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -91,9 +91,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def _sign_in(site: Site, personal_id: str, password: str, level: int = 2,
-             ) -> tuple[httpx.Client, httpx.Response]:
+             ) -> tuple[httpx2.Client, httpx2.Response]:
     """Play the browser: login -> provider form -> submit -> callback. Returns the last answer."""
-    browser = httpx.Client(base_url=site.base, follow_redirects=False, timeout=10)
+    browser = httpx2.Client(base_url=site.base, follow_redirects=False, timeout=10)
     start = browser.get("/api/v1/auth/login")
     assert start.status_code == 302
     form_page = browser.get(start.headers["location"])
@@ -110,9 +110,9 @@ def _sign_in(site: Site, personal_id: str, password: str, level: int = 2,
 
 
 def test_the_provider_publishes_discovery_and_keys(site: Site) -> None:
-    meta = httpx.get(f"{site.issuer}/.well-known/openid-configuration").json()
+    meta = httpx2.get(f"{site.issuer}/.well-known/openid-configuration").json()
     assert meta["issuer"] == site.issuer and "S256" in meta["code_challenge_methods_supported"]
-    assert httpx.get(meta["jwks_uri"]).json()["keys"][0]["kty"] == "RSA"
+    assert httpx2.get(meta["jwks_uri"]).json()["keys"][0]["kty"] == "RSA"
 
 
 def test_a_citizen_signs_in_and_sees_their_own_record_and_access_log(site: Site) -> None:
@@ -142,7 +142,7 @@ def test_a_wrong_password_and_an_unknown_id_get_the_same_answer(site: Site) -> N
 
 
 def test_a_callback_without_the_login_cookie_is_refused(site: Site) -> None:
-    r = httpx.get(f"{site.base}/api/v1/auth/callback?code=abc&state=xyz")
+    r = httpx2.get(f"{site.base}/api/v1/auth/callback?code=abc&state=xyz")
     assert r.status_code == 401
 
 
@@ -192,5 +192,5 @@ def test_an_issuer_id_token_is_verified_against_the_jwks(site: Site) -> None:
         "forged": (_id_token(forged_key, site), 401),
     }
     for name, (token, expected) in cases.items():
-        r = httpx.get(f"{site.base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        r = httpx2.get(f"{site.base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == expected, name

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -39,19 +39,19 @@ class Api:
     engine: Engine
     spec: dict[str, Any]
 
-    def claim(self, who: Principal, pid: str, body: dict[str, Any] = SICK) -> httpx.Response:
+    def claim(self, who: Principal, pid: str, body: dict[str, Any] = SICK) -> httpx2.Response:
         r = self.client.post(PATH.format(personal_id=pid), headers=bearer(who), json=body)
         assert_conforms(self.spec, "POST", PATH, r)
         return r
 
     def decide(self, who: Principal, pid: str, dossier: str = "HS-0001",
-               body: dict[str, Any] = PAID) -> httpx.Response:
+               body: dict[str, Any] = PAID) -> httpx2.Response:
         r = self.client.post(DECISION.format(personal_id=pid, dossier_no=dossier),
                              headers=bearer(who), json=body)
         assert_conforms(self.spec, "POST", DECISION, r)
         return r
 
-    def list(self, who: Principal, pid: str) -> httpx.Response:
+    def list(self, who: Principal, pid: str) -> httpx2.Response:
         r = self.client.get(PATH.format(personal_id=pid), headers=bearer(who))
         assert_conforms(self.spec, "GET", PATH, r)
         return r

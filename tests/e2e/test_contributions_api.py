@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -55,7 +55,7 @@ class Api:
                                 headers=self.as_employer(unit), data={"month": month},
                                 files={"file": ("d02.csv", data, "text/csv")})
 
-    def conforms(self, method: str, path: str, r: httpx.Response) -> httpx.Response:
+    def conforms(self, method: str, path: str, r: httpx2.Response) -> httpx2.Response:
         """``r``, once it is an answer the OpenAPI declares for ``method path``."""
         assert_conforms(self.client.app.openapi(), method, path, r)  # type: ignore[attr-defined]
         return r
@@ -125,10 +125,10 @@ def test_a_chunked_upload_is_cut_once_it_grows_past_the_cap(api: Api) -> None:
             yield b"\n" * 8_192
 
     with serving(api.client.app, free_port()) as base:
-        r = httpx.post(f"{base}/api/v1/employers/{EMPLOYER}/declarations", content=body(),
-                       headers={**api.as_employer(),
-                                "Content-Type": "multipart/form-data; boundary=cut"},
-                       timeout=30)
+        r = httpx2.post(f"{base}/api/v1/employers/{EMPLOYER}/declarations", content=body(),
+                        headers={**api.as_employer(),
+                                 "Content-Type": "multipart/form-data; boundary=cut"},
+                        timeout=30)
     assert r.status_code == 413, r.text
     assert "grew past 64,000 bytes" in r.json()["errors"][0]["reason"]
     assert _ledger_rows(api.engine) == 0

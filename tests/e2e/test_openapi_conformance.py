@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -72,7 +72,7 @@ def _is(value: Any, kind: str) -> bool:
     return isinstance(value, types[kind])
 
 
-def assert_conforms(spec: Spec, method: str, path: str, r: httpx.Response) -> None:
+def assert_conforms(spec: Spec, method: str, path: str, r: httpx2.Response) -> None:
     """``r`` (an answer to ``method path``, ``path`` as the OpenAPI names it) is declared: its
     status, its content type for that status (none when none is declared), its JSON shape."""
     where = f"{method} {path} answered {r.status_code}"
@@ -237,7 +237,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tokens, "verify_oidc", lambda token, s: json.loads(token))
 
 
-def _sign_in(site: Site, client: TestClient, next_: str = "") -> httpx.Response:
+def _sign_in(site: Site, client: TestClient, next_: str = "") -> httpx2.Response:
     start = client.get("/api/v1/auth/login", params={"next": next_} if next_ else {})
     assert start.status_code == 302
     assert_conforms(site.spec, "GET", "/api/v1/auth/login", start)

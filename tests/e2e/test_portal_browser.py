@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import text
@@ -265,8 +265,8 @@ def test_another_persons_book_is_not_reachable(context: BrowserContext, site: Si
     # ...and as a Bearer token it opens the citizen's own book only.
     token = next(c["value"] for c in context.cookies() if c["name"] == SESSION_COOKIE)
     auth = {"Authorization": f"Bearer {token}"}
-    other = httpx.get(f"{site.base}/api/v1/books/{site.other.personal_id}", headers=auth)
-    own = httpx.get(f"{site.base}/api/v1/books/{site.me.personal_id}", headers=auth)
+    other = httpx2.get(f"{site.base}/api/v1/books/{site.other.personal_id}", headers=auth)
+    own = httpx2.get(f"{site.base}/api/v1/books/{site.me.personal_id}", headers=auth)
     assert (other.status_code, own.status_code) == (404, 200)
 
 
@@ -320,9 +320,9 @@ def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
     page.screenshot(path=str(site.tmp / "portal-join-refused.png"), full_page=True)
     # Another site's form cannot make the choice for them (the cookie travels with it).
     token = next(c["value"] for c in context.cookies() if c["name"] == SESSION_COOKIE)
-    forged = httpx.post(f"{site.base}/portal/voluntary", cookies={SESSION_COOKIE: token},
-                        headers={"Origin": "https://evil.example"},
-                        data={"income": "5000000", "support_group": "other"})
+    forged = httpx2.post(f"{site.base}/portal/voluntary", cookies={SESSION_COOKIE: token},
+                         headers={"Origin": "https://evil.example"},
+                         data={"income": "5000000", "support_group": "other"})
     assert forged.status_code == 403
     expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
     page.get_by_label("Monthly income").fill("5000000")

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
@@ -42,19 +42,19 @@ class Api:
     spec: dict[str, Any]
     ids: dict[str, int]
 
-    def file(self, who: Principal | dict[str, str], data: bytes) -> httpx.Response:
+    def file(self, who: Principal | dict[str, str], data: bytes) -> httpx2.Response:
         headers = who if isinstance(who, dict) else bearer(who)
         r = self.client.post(FILE, headers=headers,
                              files={"file": ("claims.xml", data, "application/xml")})
         assert_conforms(self.spec, "POST", FILE, r)
         return r
 
-    def mine(self, who: Principal) -> httpx.Response:
+    def mine(self, who: Principal) -> httpx2.Response:
         r = self.client.get(MINE, headers=bearer(who))
         assert_conforms(self.spec, "GET", MINE, r)
         return r
 
-    def of(self, who: Principal, pid: str) -> httpx.Response:
+    def of(self, who: Principal, pid: str) -> httpx2.Response:
         r = self.client.get(OF_PERSON.format(personal_id=pid), headers=bearer(who))
         assert_conforms(self.spec, "GET", OF_PERSON, r)
         return r

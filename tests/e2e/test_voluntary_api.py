@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -56,13 +56,13 @@ class Api:
     engine: Engine
 
     def post(self, who: Principal, pid: str, amount: int = FULL, reference: str = "VNPT-1",
-             paid_on: date = TODAY) -> httpx.Response:
+             paid_on: date = TODAY) -> httpx2.Response:
         r = self.client.post(PATH.format(personal_id=pid), headers=bearer(who), json={
             "amount": amount, "reference": reference, "paid_on": paid_on.isoformat()})
         assert_conforms(SPEC, "POST", PATH, r)
         return r
 
-    def get(self, who: Principal, pid: str) -> httpx.Response:
+    def get(self, who: Principal, pid: str) -> httpx2.Response:
         r = self.client.get(PATH.format(personal_id=pid), headers=bearer(who))
         assert_conforms(SPEC, "GET", PATH, r)
         return r
@@ -220,7 +220,7 @@ def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
     path = "/api/v1/persons/{personal_id}/voluntary"
     body = {"income": 3_000_000, "support_group": "other"}
 
-    def start(who: Principal, pid: str) -> httpx.Response:
+    def start(who: Principal, pid: str) -> httpx2.Response:
         r = api.client.post(path.format(personal_id=pid), headers=bearer(who), json=body)
         assert_conforms(SPEC, "POST", path, r)
         return r

@@ -7,6 +7,11 @@ import time
 
 from sqlalchemy import Engine, text
 
+# A statement PostgreSQL fails as it fails a transaction that lost a race under SERIALIZABLE
+# (SQLSTATE 40001): the error itself, without the race.
+SERIALIZATION_FAILURE = ("DO $$ BEGIN RAISE EXCEPTION 'could not serialize' "
+                         "USING ERRCODE = '40001'; END $$")
+
 
 def until_one_waits(engine: Engine, seconds: float = 20) -> None:
     """Until another connection waits on a lock (PostgreSQL), or a moment (SQLite, where the

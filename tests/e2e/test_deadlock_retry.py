@@ -1,0 +1,160 @@
+"""A request (or a command) whose transaction PostgreSQL aborts as a deadlock's victim is run
+again whole, upload and all, and answers as if nothing had happened: the client never sees the
+503 (exit 1), and nothing of the aborted attempt (its filing, its access-log entry) is there
+twice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+from fastapi import Depends, FastAPI, Request, UploadFile
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
+
+from sibook.access import ratelimit
+from sibook.access.settings import get_access_settings
+from sibook.api.retry import RetryAborted
+from sibook.cli.main import app as cli
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, employer_filing, setup_workers
+from tests.integration.races import SERIALIZATION_FAILURE, until_one_waits
+
+
+@pytest.fixture
+def postgres(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+             ) -> Iterator[Engine]:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    with engine.connect() as conn:  # the CLI's database: the test's own schema
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    yield engine
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def _count(engine: Engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+def test_a_filing_that_deadlocks_with_another_transaction_is_filed_once(
+        postgres: Engine) -> None:
+    (an,) = setup_workers(postgres, 1)
+    file = employer_filing(postgres)
+    answers: list[Any] = []
+    filing = threading.Thread(
+        target=lambda: answers.append(file(csv_of([(an, "TM", 9_000_000, "2026-01")]))))
+    # Holds the access log's head, then (once the filing, holding its employer, waits on the
+    # head to log the filing) asks for the employer: a deadlock. The filing, which waited
+    # first, finds it (this side looks only after 10 s) and is its victim.
+    with postgres.begin() as other:
+        other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+        other.execute(text("SELECT 1 FROM access_log_head FOR UPDATE"))
+        filing.start()
+        until_one_waits(postgres)
+        other.execute(text("UPDATE employers SET name = 'Công ty TNHH Sổ Đỏ' WHERE code = :c"),
+                      {"c": EMPLOYER})
+    filing.join(60)
+    assert [a.status_code for a in answers] == [201], answers[0].text
+    assert _count(postgres, "SELECT count(*) FROM declarations") == 1
+    assert _count(postgres, "SELECT count(*) FROM employers "
+                            "WHERE name = 'Công ty TNHH Sổ Đỏ'") == 1
+    assert _count(postgres, "SELECT count(*) FROM access_log "
+                            "WHERE route LIKE '%declarations%'") == 1
+
+
+def test_a_command_filing_that_deadlocks_with_another_transaction_is_filed_once(
+        postgres: Engine, tmp_path: Path) -> None:
+    (an,) = setup_workers(postgres, 1)
+    d02 = tmp_path / "d02.csv"
+    d02.write_bytes(csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    logged = _count(postgres, "SELECT count(*) FROM access_log")
+    answers: list[Result] = []
+    filing = threading.Thread(target=lambda: answers.append(CliRunner().invoke(
+        cli, ["declare", str(d02), "--employer", EMPLOYER, "--month", "2026-01", "--json"])))
+    with postgres.begin() as other:  # as above: the command, waiting first, is the victim
+        other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+        other.execute(text("SELECT 1 FROM access_log_head FOR UPDATE"))
+        filing.start()
+        until_one_waits(postgres)
+        other.execute(text("UPDATE employers SET name = 'Công ty TNHH Sổ Đỏ' WHERE code = :c"),
+                      {"c": EMPLOYER})
+    filing.join(60)
+    assert [a.exit_code for a in answers] == [0], answers[0].output
+    assert json.loads(answers[0].stdout)["accepted"] is True
+    assert _count(postgres, "SELECT count(*) FROM declarations") == 1
+    assert _count(postgres, "SELECT count(*) FROM access_log") == logged + 1
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with unit_of_work(request.app.state.engine) as s:
+        yield s
+
+
+_Session = Annotated[Session, Depends(_session)]
+
+
+def _uploads(engine: Engine, *, commit_first: bool) -> tuple[TestClient, list[int]]:
+    """An app that stores each upload's size, its first attempt failing as a serialization
+    failure (after committing a write of its own first, if ``commit_first``)."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE uploads (size int NOT NULL)"))
+    attempts: list[int] = []
+    app = FastAPI()
+    app.state.engine = engine
+
+    @app.post("/uploads")
+    def upload(file: UploadFile, s: _Session) -> int:
+        attempts.append(len(attempts) + 1)
+        size = len(file.file.read())
+        if commit_first:
+            s.execute(text("INSERT INTO uploads VALUES (-1)"))
+            s.commit()
+        s.execute(text("INSERT INTO uploads VALUES (:n)"), {"n": size})
+        if len(attempts) == 1:
+            s.execute(text(SERIALIZATION_FAILURE))
+        return size
+
+    @app.exception_handler(OperationalError)
+    async def busy(_: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"errors": [{"field": "database"}]})
+
+    app.add_middleware(RetryAborted)
+    return TestClient(app), attempts
+
+
+def test_an_upload_read_to_its_end_is_read_again_whole_when_its_transaction_is_retried(
+        postgres: Engine) -> None:
+    client, attempts = _uploads(postgres, commit_first=False)
+    data = bytes(range(256)) * (3 * 4096 + 7)  # 3 MB and more: kept in a file, not in memory
+    answer = client.post("/uploads", files={"file": ("big.bin", data)})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == len(data)
+    assert attempts == [1, 2]
+    assert _count(postgres, f"SELECT count(*) FROM uploads WHERE size = {len(data)}") == 1
+
+
+def test_a_request_that_committed_a_write_before_its_transaction_failed_is_not_retried(
+        postgres: Engine) -> None:
+    client, attempts = _uploads(postgres, commit_first=True)
+    answer = client.post("/uploads", files={"file": ("small.txt", b"x")})
+    assert answer.status_code == 503, answer.text
+    assert attempts == [1]
+    assert _count(postgres, "SELECT count(*) FROM uploads") == 1  # the committed -1 only
