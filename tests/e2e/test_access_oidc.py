@@ -151,7 +151,7 @@ def test_a_portal_sign_in_left_past_ten_minutes_comes_back_to_a_page_to_start_ag
         site: Site, login_cookie: str) -> None:
     """The browser drops the login cookie after its 10 minutes (or keeps it, its token past
     its expiry): the portal's sign-in page says the sign-in expired, not the API's JSON 401."""
-    browser = httpx.Client(base_url=site.base, follow_redirects=False, timeout=10)
+    browser = httpx2.Client(base_url=site.base, follow_redirects=False, timeout=10)
     start = browser.get("/api/v1/auth/login?next=/portal/book")
     form_page = browser.get(start.headers["location"])
     hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form_page.text))

@@ -60,7 +60,7 @@ class Api:
         return r
 
     def annul(self, who: Principal, link: str = "LK-1", facility: str = "01001",
-              reason: str = "another patient's claim") -> httpx.Response:
+              reason: str = "another patient's claim") -> httpx2.Response:
         r = self.client.post(ANNUL, headers=bearer(who), json={
             "facility_code": facility, "link_code": link, "reason": reason})
         assert_conforms(self.spec, "POST", ANNUL, r)
