@@ -34,6 +34,7 @@ from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
+from sibook.ids.provinces import provinces_2025
 from sibook.portal.web import (
     PageRoute,
     from_this_site,
@@ -46,7 +47,7 @@ from sibook.portal.web import (
 from sibook.registry import api as registry_api
 from sibook.registry import service as registry
 from sibook.registry.registration import PopulationServiceDown
-from sibook.registry.schemas import VoluntaryIn
+from sibook.registry.schemas import JoinIn
 from sibook.signing.qr import qr_png
 from sibook.visits import api as visits_api
 
@@ -72,7 +73,8 @@ VISITS_A_PAGE = 50
 LOG_SHOWN = 200  # the access log's entries a page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
                 "support_group": "Đối tượng được hỗ trợ / State support",
-                "from_month": "Tháng bắt đầu / First month", "": ""}
+                "from_month": "Tháng bắt đầu / First month",
+                "province_code": "Tỉnh, thành phố nơi cư trú / Province you live in", "": ""}
 # The join form's own wording for what the schema refuses, by (field, error type); "" for any.
 FORM_ERRORS = {
     ("income", "less_than_equal"): "Mức thu nhập quá lớn. / The income is too large.",
@@ -81,6 +83,8 @@ FORM_ERRORS = {
     ("support_group", ""): "Chọn một đối tượng trong danh sách. / Choose one from the list.",
     ("from_month", ""): "Nhập tháng dạng NNNN-TT, ví dụ 2026-11. "
                         "/ Enter the month as YYYY-MM, e.g. 2026-11.",
+    ("province_code", ""): "Chọn tỉnh, thành phố nơi bạn cư trú. "
+                           "/ Choose the province you live in.",
 }
 
 
@@ -151,7 +155,8 @@ def _join_form(request: Request, g: Guard, form: dict[str, str],
                problems: dict[str, list[str]], status: int = 200) -> Response:
     """The form; ``problems`` by field ("" for none), each shown beside its field."""
     return templates.TemplateResponse(request, "join.html", {
-        "personal_id": own_id(g), "groups": SUPPORT_GROUPS, "form": form, "problems": problems,
+        "personal_id": own_id(g), "groups": SUPPORT_GROUPS, "provinces": provinces_2025(),
+        "form": form, "problems": problems,
         "labels": FIELD_LABELS, "this_month": str(Period.of(date.today()))},
         status_code=status)
 
@@ -171,16 +176,19 @@ def _form_problems(exc: pydantic.ValidationError) -> dict[str, list[str]]:
 @router.post("/voluntary")
 def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()] = "",
                    support_group: Annotated[str, Form()] = "",
-                   from_month: Annotated[str, Form()] = "") -> Response:
+                   from_month: Annotated[str, Form()] = "",
+                   province_code: Annotated[str, Form()] = "") -> Response:
     """The join form's answer: the API's own joining (``POST /api/v1/me/voluntary``), then the
     new book. A refusal shows the form again with the reasons and what was typed."""
     if not from_this_site(request):
         return refused(request, 403, FROM_ELSEWHERE)
-    form = {"income": income, "support_group": support_group, "from_month": from_month}
+    form = {"income": income, "support_group": support_group, "from_month": from_month,
+            "province_code": province_code}
     try:
-        body = VoluntaryIn.model_validate({
+        body = JoinIn.model_validate({
             "income": int(income) if income.strip().isdecimal() else income,
-            "support_group": support_group or None, "from_month": from_month or None})
+            "support_group": support_group or None, "from_month": from_month or None,
+            "province_code": province_code or None})
     except pydantic.ValidationError as exc:
         return _join_form(request, g, form, _form_problems(exc), status=422)
     try:

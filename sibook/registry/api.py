@@ -38,8 +38,8 @@ from sibook.registry.schemas import (
     Created,
     EmployerIn,
     HouseholdIn,
+    JoinIn,
     PersonRegistrationIn,
-    VoluntaryIn,
     VoluntaryStartIn,
     WorkerIn,
 )
@@ -111,6 +111,7 @@ def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: Per
 # own names (a clerk's registration nests them under "voluntary"; a citizen's joining does not).
 VOLUNTARY_FIELDS = {"salary": "voluntary.income", "support": "voluntary.support_group"}
 JOIN_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id",
+               "managing_office": "province_code",
                "voluntary.from_month": "from_month"}
 
 
@@ -225,18 +226,21 @@ def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
 
 @router.post("/me/voluntary", response_model=Registered, status_code=status.HTTP_201_CREATED,
              responses=CONFLICT)
-def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: VoluntaryIn,
+def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: JoinIn,
                    ) -> Registered:
     """The signed-in citizen (VNeID level 2) joins voluntary SI themself (TK1-TS): registered
     from the National Population Database if they are not yet, their e-SI book issued, and
     the voluntary period opened from ``from_month`` on the declared income, all or nothing.
-    Payments are recorded by the agency from the collector's receipts."""
+    The office managing them (kept if one does) is that of ``province_code``, else of their
+    household's province; none known is a 422 naming ``province_code``. Payments are recorded
+    by the agency from the collector's receipts."""
     personal_id = g.own_personal_id()
     start = VoluntaryStart(body.income, body.support_group,
                            Period.parse(body.from_month) if body.from_month else None)
     try:
         result = join(session=g.session, personal_id=personal_id, voluntary=start,
-                      population=population_registry(g.session, get_settings().population_url))
+                      population=population_registry(g.session, get_settings().population_url),
+                      province=body.province_code)
     except ValidationError as exc:
         raise _renamed(exc, JOIN_FIELDS) from None
     g.logged([service.person_id_of(session=g.session, personal_id=personal_id)])

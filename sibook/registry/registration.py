@@ -119,12 +119,29 @@ def register(
 
 
 def join_voluntary(*, session: Session, personal_id: str, population: PopulationRegistry,
-                   voluntary: VoluntaryStart, today: date | None = None) -> dict[str, Any]:
+                   voluntary: VoluntaryStart, today: date | None = None,
+                   province: str | None = None) -> dict[str, Any]:
     """A citizen, signed in with their e-identity, starts voluntary SI themself. Not yet
     registered: they are, from the National Population Database (name, birth date and sex as
     it holds them; the birth registration place is the ID's first three digits), with their
     e-SI book and the voluntary period, in one transaction. Registered (civil realm): their
-    voluntary period opens, unless they already participate."""
+    voluntary period opens, unless they already participate. ``province``: where they say
+    they live, whose office manages them unless one does already (``office_for``)."""
+    if province is not None and province_2025(province) is None:
+        raise ValidationError(field="managing_office", reason=(
+            f"{province!r} is not a current province code (34 since 1 July 2025; 01 is Hà "
+            "Nội)"))
+    try:
+        return _join(session, personal_id, population, voluntary, today, province)
+    except NoOffice:
+        raise NoOffice(field="managing_office", reason=(
+            "say which province you live in: its SI office manages your voluntary SI (the "
+            "registry holds no residence for you)")) from None
+
+
+def _join(session: Session, personal_id: str, population: PopulationRegistry,
+          voluntary: VoluntaryStart, today: date | None, province: str | None
+          ) -> dict[str, Any]:
     person_id = service.registered_id(session=session, personal_id=personal_id)
     if person_id is None:
         try:
@@ -138,10 +155,15 @@ def join_voluntary(*, session: Session, personal_id: str, population: Population
         person = NewPerson(personal_id=personal_id, full_name=citizen.full_name,
                            birth_date=citizen.birth_date, sex=citizen.sex,
                            birth_registration_place=personal_id[:3])
-        return register(session=session, person=person, population=population,
-                        require_match=True, voluntary=voluntary, today=today)
+        answer = register(session=session, person=person, population=population,
+                          require_match=True, voluntary=voluntary, today=today,
+                          managing_office=province and provincial_office(province))
+        if province is None:  # asked last, so the form's other refusals come first
+            office_for(session=session, given=None, province=None)  # refuses: none is known
+        return answer
     return start_voluntary(session=session, person_id=person_id, personal_id=personal_id,
-                           voluntary=voluntary, today=today)
+                           voluntary=voluntary, today=today,
+                           office=OfficeChoice(province=province))
 
 
 def start_voluntary(*, session: Session, person_id: int, personal_id: str,
@@ -207,6 +229,10 @@ def _check_identity(population: PopulationRegistry, person: NewPerson, require: 
     return True
 
 
+class NoOffice(ValidationError):
+    """No SI office is known to manage a voluntary participant (``office_for``)."""
+
+
 class IdentityMismatch(ValidationError):
     """The declared identity is not the population database's: told apart from other
     refusals so that the API can limit how often one caller may try (guessing a birth date)."""
@@ -264,7 +290,7 @@ def office_for(*, session: Session, given: str | None, person_id: int | None = N
         .join(HouseholdMember, HouseholdMember.household_id == Household.household_id)
         .where(HouseholdMember.person_id == person_id)))
     if home is None:
-        raise ValidationError(field="managing_office", reason=(
+        raise NoOffice(field="managing_office", reason=(
             "no SI office can manage this voluntary participant: the registry holds no "
             "residence for them; name the office (five digits, e.g. 01000 for Hà Nội)"))
     return provincial_office(home)

@@ -101,6 +101,17 @@ class VoluntaryStartIn(VoluntaryIn):
     managing_office: _ManagingOffice = None
 
 
+class JoinIn(VoluntaryIn):
+    """Voluntary SI the citizen starts themself, and the province they live in, whose SI office
+    then manages them (their payments, their dossiers): the population database tells no
+    residence."""
+
+    province_code: str | None = Field(default=None, pattern=r"^[0-9]{2}$", description=(
+        "The province the citizen lives in (one of the 34 current codes, 01 is Hà Nội): its SI "
+        "office manages them. Needed unless an office manages them already or the registry "
+        "holds their household"))
+
+
 class WorkerIn(PersonIn):
     """TK1-TS by the employer: the person, and the job they start (the first TM line)."""
 

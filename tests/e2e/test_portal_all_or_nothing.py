@@ -108,14 +108,16 @@ def test_a_join_that_fails_after_registering_leaves_no_one_registered(
     monkeypatch.setattr(registry_api, "join_voluntary", joins_then_fails)
     c = signed_in(world.client, NEWCOMER)
     page = c.post("/portal/voluntary", headers=SITE, follow_redirects=False,
-                  data={"income": "5000000", "support_group": "other"})
+                  data={"income": "5000000", "support_group": "other",
+                          "province_code": "01"})
     assert page.status_code in (404, 409), page.text
     with unit_of_work(world.engine) as s:
         assert registry.registered_id(session=s, personal_id=NEWCOMER) is None
     assert "You have no e-SI book yet" in c.get("/portal/book").text  # the form again
     monkeypatch.undo()
     joined = c.post("/portal/voluntary", headers=SITE, follow_redirects=False,
-                    data={"income": "5000000", "support_group": "other"})
+                    data={"income": "5000000", "support_group": "other",
+                          "province_code": "01"})
     assert joined.status_code == 303
 
 

@@ -312,6 +312,7 @@ def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
     expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
     # Below the floor (FACTS §3.4: the rural poverty line): refused on the form, nothing stored.
     page.get_by_label("Monthly income").fill("1000")
+    page.get_by_label("Province you live in").select_option(label="Hà Nội")
     with page.expect_response(f"{site.base}/portal/voluntary") as answer:
         page.get_by_role("button", name=re.compile("Join")).click()
     assert answer.value.status == 422

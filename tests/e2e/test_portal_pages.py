@@ -72,6 +72,8 @@ def signed_in(c: TestClient, personal_id: str) -> TestClient:
     ({"income": "5.000.000"}, "income", "digits only"),
     ({"income": "5000000", "from_month": "2026-13"}, "from_month", "YYYY-MM"),
     ({"income": "5000000", "support_group": "bogus"}, "support_group", "Choose one"),
+    ({"income": "5000000", "province_code": "1"}, "province_code", "Choose the province"),
+    ({"income": "5000000"}, "province_code", "which province you live in"),
 ])
 def test_a_bad_join_form_says_what_to_type_beside_the_field(
         client: TestClient, form: dict[str, str], field: str, says: str) -> None:
@@ -212,7 +214,8 @@ def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestCli
     again = c.get("/portal/book")
     assert again.status_code == 200 and "You have no e-SI book yet" in again.text
     joined = c.post("/portal/voluntary", headers=SITE, follow_redirects=False,
-                    data={"income": "5000000", "support_group": "other"})
+                    data={"income": "5000000", "support_group": "other",
+                          "province_code": "01"})
     assert joined.status_code == 303
     assert "You have no e-SI book yet" not in c.get("/portal/book").text
 
@@ -236,7 +239,8 @@ def test_a_population_service_failure_is_said_in_plain_words_and_logged(
         with caplog.at_level(logging.ERROR, logger="sibook.portal.web"):
             page = signed_in(client, NEWCOMER).post(
                 "/portal/voluntary", headers=SITE,
-                data={"income": "5000000", "support_group": "other"})
+                data={"income": "5000000", "support_group": "other",
+                          "province_code": "01"})
     finally:
         get_settings.cache_clear()
     assert page.status_code == 503
@@ -252,7 +256,8 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
     form came from another site is told the request was refused, not that."""
     page = signed_in(client, NEWCOMER).post(
         "/portal/voluntary", headers={"Origin": "https://elsewhere.example"},
-        data={"income": "5000000", "support_group": "other"})
+        data={"income": "5000000", "support_group": "other",
+                          "province_code": "01"})
     assert page.status_code == 403
     assert "another site is refused" in page.text and "This request is refused" in page.text
     assert "level-2" not in page.text

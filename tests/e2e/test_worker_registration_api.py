@@ -231,8 +231,17 @@ def test_a_citizen_joins_voluntary_si_themself(api: tuple[TestClient, Any]) -> N
     low = client.post("/api/v1/me/voluntary", headers=me, json={"income": 10_000})
     assert low.status_code == 422 and low.json()["errors"][0]["field"] == "income"
     before = persons(engine)
+    nowhere = client.post("/api/v1/me/voluntary", headers=me, json={"income": 3_000_000})
+    assert nowhere.status_code == 422 and persons(engine) == before  # all or nothing
+    [problem] = nowhere.json()["errors"]
+    assert problem["field"] == "province_code" and "which province you live in" in \
+        problem["reason"]
+    unknown = client.post("/api/v1/me/voluntary", headers=me,
+                          json={"income": 3_000_000, "province_code": "99"})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "province_code"
     r = client.post("/api/v1/me/voluntary", headers=me, json={
-        "income": 3_000_000, "support_group": "near_poor", "from_month": THIS_MONTH})
+        "income": 3_000_000, "support_group": "near_poor", "from_month": THIS_MONTH,
+        "province_code": "79"})
     assert r.status_code == 201, r.text
     assert (r.json()["participant_type"], r.json()["identity_verified"]) == ("voluntary", True)
     assert r.json()["voluntary"]["monthly_payable"] == 528_000
@@ -241,6 +250,11 @@ def test_a_citizen_joins_voluntary_si_themself(api: tuple[TestClient, Any]) -> N
     own = client.get(f"/api/v1/persons/{JOINER}/voluntary-payments", headers=me)
     assert [m["month"] for m in own.json()["months"]] == [THIS_MONTH]
     assert client.get("/api/v1/me", headers=me).json()["full_name"] == "Đỗ Thị Mai"
+    # Managed by the province they live in: its clerks see them, another province's do not.
+    assert client.get(f"/api/v1/persons/{JOINER}", headers=bearer(
+        PRINCIPALS["clerk_hanoi"])).status_code == 404
+    hcmc = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
+    assert client.get(f"/api/v1/persons/{JOINER}", headers=bearer(hcmc)).status_code == 200
     again = client.post("/api/v1/me/voluntary", headers=me, json={"income": 3_000_000})
     assert again.status_code == 422 and "already participates" in again.text
     assert persons(engine) == before + 1
