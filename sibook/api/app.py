@@ -152,9 +152,13 @@ def _map_errors(app: FastAPI) -> None:
 
     @app.exception_handler(PopulationServiceDown)
     async def unavailable(_: Request, exc: PopulationServiceDown) -> JSONResponse:
-        # Nothing was registered; the client may simply try again later.
-        return JSONResponse(status_code=503, headers={"Retry-After": "60"},
-                            content={"errors": [{"reason": str(exc)}]})
+        # Nothing was registered; the client may simply try again later. What the connection
+        # said (an address, an errno) is the operator's, in the log; the portal does the same.
+        _log.error("the population database cannot be asked: %s", exc)
+        return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={
+            "errors": [{"field": "population", "reason": (
+                "the National Population Database cannot be reached; nothing was registered, "
+                "try again later")}]})
 
     @app.exception_handler(OperationalError)
     async def busy(_: Request, exc: OperationalError) -> JSONResponse:

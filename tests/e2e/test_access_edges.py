@@ -166,6 +166,13 @@ def test_registration_while_the_population_service_is_down_is_a_503(
     finally:
         get_settings.cache_clear()
     assert r.status_code == 503 and r.headers["Retry-After"] == "60", r.text
+    # Plain words: what the HTTP client said (the address, the errno) is in the log only.
+    [problem] = r.json()["errors"]
+    assert problem == {"field": "population", "reason": (
+        "the National Population Database cannot be reached; nothing was registered, try "
+        "again later")}
+    for detail in ("127.0.0.1", "Errno", "refused", "unreachable"):
+        assert detail not in r.text
 
 
 def test_no_other_site_may_frame_the_pages(client: Any) -> None:
