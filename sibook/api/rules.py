@@ -90,7 +90,6 @@ class PensionRequest(_Request):
     contribution_months: StrictInt = _declared(**MONTHS)
     months_early: StrictInt = _declared(default=0, minimum=0)
     average_salary: StrictInt | None = _declared(default=None, **VND)
-    hazardous: StrictBool = False  # early retirement from an especially hazardous job: 15 years
     month: str | None = OPTIONAL_MONTH
 
 

@@ -106,16 +106,13 @@ def pension(
     contribution_months: Annotated[int, typer.Option("--contribution-months")],
     months_early: Annotated[int, typer.Option("--months-early")] = 0,
     average_salary: Annotated[int | None, typer.Option("--average-salary")] = None,
-    hazardous: Annotated[bool, typer.Option(
-        "--hazardous", help="Early retirement from an especially hazardous job (>= 61% loss of "
-                            "working capacity): 15 years of SI suffice instead of 20.")] = False,
     month: MonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:
     """Pension rate, and with --average-salary the monthly pension and extra lump sum."""
     _answer(as_json, lambda: answers.pension_answer(
         sex=sex, contribution_months=contribution_months, months_early=months_early,
-        average_salary=average_salary, hazardous=hazardous, month=_month(month)), "Pension")
+        average_salary=average_salary, month=_month(month)), "Pension")
 
 
 @app.command("retirement")

@@ -38,10 +38,10 @@ def benefit_years(months: int, on: Period, trail: Trail) -> Decimal:
 
 
 def pension(*, sex: str, contribution_months: int, on: Period, months_early: int = 0,
-            average_salary: int | None = None, hazardous: bool = False) -> PensionResult:
-    """Pension for a retirement in month ``on``; amounts need the average salary.
-    ``hazardous``: an early retirement from an especially hazardous job (with at least 61%
-    loss of working capacity), which needs fewer years of SI."""
+            average_salary: int | None = None) -> PensionResult:
+    """Pension for a retirement in month ``on``; amounts need the average salary. A retirement
+    ``months_early`` needs the years of SI of Law 41/2024 Art 65(1), whichever case allows it
+    (an especially hazardous job too: its 15 years are years in the job, not fewer of SI)."""
     checked_sex = parse_choice(sex, SEXES, field="sex")
     check_months(contribution_months, "contribution_months")
     law = book()
@@ -51,13 +51,12 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     max_early = int(trail.fact(law.parameter("max_early_months", on)))
     check_range(months_early, "months_early", low=0, high=max_early, unit="months")
     if months_early:
-        needed = int(trail.fact(law.parameter(
-            "early_min_years_hazardous" if hazardous else "early_min_years", on)))
+        needed = int(trail.fact(law.parameter("early_min_years", on)))
         if contribution_months < needed * 12:
             raise ValidationError(field="months_early", reason=(
-                f"early retirement needs {needed} years of SI"
-                + ("" if hazardous else " (15 in especially hazardous jobs: --hazardous)")
-                + f", got {contribution_months // 12} years {contribution_months % 12} months"))
+                f"early retirement needs {needed} years of SI, also from an especially "
+                f"hazardous job (Law 41/2024 Art 65(1)), got {contribution_months // 12} years "
+                f"{contribution_months % 12} months"))
     band = trail.use(law.pension_band(checked_sex, contribution_months // 12, on))
     years = benefit_years(contribution_months, on, trail)
     base, step = band.value("base_percent"), band.value("step_percent")

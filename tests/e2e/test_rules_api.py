@@ -83,6 +83,19 @@ def test_pension(client: TestClient) -> None:
     assert status == 200 and out["rate_percent"] == 75.0 and out["monthly_pension"] == 6_000_000
 
 
+def test_an_early_pension_needs_20_years_of_si_whatever_the_job(client: TestClient) -> None:
+    """Law 41/2024 Art 65(1): 15 years of SI allow no early pension, and no ``hazardous``
+    lowers the 20 years (Art 65(1)(c)'s 15 years are years in the job)."""
+    body = {"sex": "male", "contribution_months": 180, "months_early": 12, "month": "2026-11"}
+    status, out = post(client, "pension", body)
+    assert status == 422 and out["errors"][0]["field"] == "months_early"
+    assert "needs 20 years of SI" in out["errors"][0]["reason"]
+    status, out = post(client, "pension", body | {"hazardous": True})
+    assert status == 422 and "hazardous" in str(out)
+    status, out = post(client, "pension", body | {"contribution_months": 240})
+    assert status == 200 and out["rate_percent"] == 43.0  # 45% at 20 years - 2% a year early
+
+
 def test_lump_sum(client: TestClient) -> None:
     status, out = post(client, "lump-sum", {"months_before_2014": 0, "months_from_2014": 24,
                                             "average_salary": 5_000_000, "month": "2026-01"})

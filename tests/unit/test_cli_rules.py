@@ -117,6 +117,17 @@ def test_pension_with_unknown_sex_exits_1() -> None:
     assert code == 1 and out["errors"][0]["field"] == "--sex"
 
 
+def test_an_early_pension_with_15_years_of_si_is_refused_hazardous_or_not() -> None:
+    """Law 41/2024 Art 65(1): 20 years of SI for every early pension; there is no --hazardous
+    that lowers them (the 15 years of Art 65(1)(c) are years in the job)."""
+    code, out = run("pension", "--sex", "male", "--contribution-months", "180",
+                    "--months-early", "12", "--month", "2026-11")
+    assert code == 1 and out["errors"][0]["field"] == "--months-early"
+    assert "needs 20 years of SI" in out["errors"][0]["reason"]
+    assert runner.invoke(app, ["pension", "--sex", "male", "--contribution-months", "180",
+                               "--months-early", "12", "--hazardous", "--json"]).exit_code == 2
+
+
 def test_lump_sum() -> None:
     code, out = run("lump-sum", "--months-before-2014", "24", "--months-from-2014", "36",
                     "--average-salary", "5000000", "--month", "2026-01")

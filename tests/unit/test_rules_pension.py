@@ -109,18 +109,23 @@ def test_rate_is_monotone_in_months(sex: str, months: int) -> None:
     assert now <= later
 
 
-def test_early_retirement_needs_20_years_or_15_in_a_hazardous_job() -> None:
-    """Art 65 (FACTS §4.1): reduced working capacity allows early retirement with 20 years of
-    SI; 15 suffice in especially hazardous jobs with at least 61% loss."""
+def test_early_retirement_needs_20_years_of_si() -> None:
+    """Law 41/2024 Art 65(1): reduced working capacity allows early retirement with 20 years of
+    SI (FACTS §4.1)."""
     with pytest.raises(ValidationError, match="needs 20 years of SI"):
         pension(sex="male", contribution_months=239, months_early=12, on=Period(2026, 11))
     assert pension(sex="male", contribution_months=240, months_early=12,
                    on=Period(2026, 11)).rate_percent == 43  # 45% at 20 years - 2%
-    assert pension(sex="male", contribution_months=180, months_early=12, hazardous=True,
-                   on=Period(2026, 11)).rate_percent == 38  # 40% at 15 years - 2%
-    with pytest.raises(ValidationError, match="needs 15 years"):
-        pension(sex="male", contribution_months=179, months_early=12, hazardous=True,
-                on=Period(2026, 11))
+
+
+def test_an_especially_hazardous_job_needs_20_years_of_si_too() -> None:
+    """Art 65(1)(c) asks 15 years in the especially hazardous job on top of the 20 years of SI
+    all of Art 65(1) asks: 15 years of SI allow no early pension."""
+    with pytest.raises(ValidationError, match="needs 20 years of SI, also from an especially "
+                                              "hazardous job"):
+        pension(sex="male", contribution_months=180, months_early=12, on=Period(2026, 11))
+    assert early_retirement(capacity_loss_percent=61, hazardous_years=15,
+                            on=Period(2026, 11)).min_years == 20
 
 
 @pytest.mark.parametrize(("loss", "hazardous_years", "months"), [
