@@ -93,6 +93,17 @@ def test_an_early_pension_needs_20_years_of_si(engine: Engine) -> None:
             "Law 41/2024 Art 65)") in short.value.problems[0].reason
 
 
+def test_15_years_in_a_hazardous_job_need_20_years_of_si_too(engine: Engine) -> None:
+    """Art 65(1)(c): the 15 years are years in the especially hazardous job; the 20 years of SI
+    all of Art 65(1) asks are still needed (as ``sibook rules pension`` refuses them)."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=BORN_1970, since=Period(2007, 7))  # 216 months
+    with pytest.raises(ValidationError) as short:
+        claim(engine, pid, pension_claim("HS-HT-E11", loss=65, hazardous=18))
+    assert short.value.problems[0].field == "regime"
+    assert "needs 20 years (240 months; Law 41/2024 Art 65)" in short.value.problems[0].reason
+
+
 def test_the_same_dossier_with_another_assessment_is_a_conflict(engine: Engine) -> None:
     setup_workers(engine, 0)
     pid = older_worker(engine, born=BORN_1966)
