@@ -295,6 +295,32 @@ def test_a_soldiers_book_shows_their_totals_and_no_units_posts_or_pay(
     assert not [name for name in units.split(",") if name in body]
 
 
+def test_the_estimate_says_why_no_withdrawal_is_offered_beside_a_claimed_pension(
+        context: BrowserContext, site: Site) -> None:
+    """A pension claimed shows no one-time withdrawal in the estimate, and the page says why
+    in both languages (Law 41/2024 Art 70), as the API's estimate does."""
+    engine = make_engine(f"sqlite:///{site.tmp / 'portal.db'}")
+    with unit_of_work(engine) as s:  # the oldest civil person: long past retirement age
+        retired = str(s.scalar(text(
+            "SELECT personal_id FROM persons WHERE realm = 'civil' AND personal_id NOT IN "
+            "(:me, :other) ORDER BY birth_date LIMIT 1"),
+            {"me": site.me.personal_id, "other": site.other.personal_id}))
+        person_id = registry.person_id_of(session=s, personal_id=retired)
+        today = date.today()
+        receive_claim(session=s, person_id=person_id, personal_id=retired, actor="clerk",
+                      claim=Claim(Regime.PENSION, "HS-PORTAL-HT", today,
+                                  (today.replace(day=1) + timedelta(days=32)).replace(day=1)))
+    engine.dispose()
+    page = context.new_page()
+    sign_in(page, site, retired)
+    withdrawal = page.locator("#withdrawal")
+    expect(withdrawal).to_contain_text("Không hưởng BHXH một lần khi đang hưởng hoặc đã đề nghị "
+                                       "hưởng lương hưu (Điều 70 Luật BHXH 2024)")
+    expect(withdrawal).to_contain_text("dossier HS-PORTAL-HT claims a pension: a one-time "
+                                       "withdrawal is not paid")
+    expect(withdrawal).not_to_contain_text("₫")
+
+
 def _unregistered_adult(site: Site) -> str:
     """A citizen the population database holds who has never been registered for SI."""
     with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
