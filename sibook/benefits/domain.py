@@ -290,7 +290,8 @@ def entry(b: Benefit) -> dict[str, Any]:
     optional: dict[str, Any] = {
         "event_from": c.event_from and c.event_from.isoformat(),
         "event_to": c.event_to and c.event_to.isoformat(), "note": c.note,
-        "ground": c.ground}
+        "ground": c.ground, "capacity_loss_percent": c.capacity_loss_percent,
+        "hazardous_years": c.hazardous_years}
     if d is not None:
         optional |= {"decided_on": d.decided_on.isoformat(), "decision_no": d.decision_no,
                      "amount": d.amount, "monthly_amount": d.monthly_amount,

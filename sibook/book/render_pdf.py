@@ -218,11 +218,16 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
 
 
 def _benefit_event(b: dict[str, Any]) -> str:
-    """The days a benefit is for (leave: first to last day), or a withdrawal's ground."""
+    """The days a benefit is for (leave: first to last day), or a withdrawal's ground; an early
+    pension's assessed loss of working capacity (and hazardous-job years) after its start."""
     if "ground" in b:
         return f"căn cứ Điều 70 khoản 1 điểm {GROUNDS[b['ground']][0]}"
     days = [_date(b[k]) for k in ("event_from", "event_to") if k in b]
-    return " – ".join(days)
+    assessed = [f"suy giảm khả năng lao động {b['capacity_loss_percent']}%"
+                if "capacity_loss_percent" in b else "",
+                f"{b['hazardous_years']} năm làm nghề đặc biệt nặng nhọc, độc hại, nguy hiểm"
+                if "hazardous_years" in b else ""]
+    return "; ".join(p for p in (" – ".join(days), *assessed) if p)
 
 
 def _benefit_paid(b: dict[str, Any]) -> str:

@@ -109,6 +109,12 @@ class BookBenefit(_Strict):
     note: str | None = Field(None, description="Absent when not given")
     ground: str | None = Field(None, description="One-time withdrawal: Law 41/2024 Art 70(1) "
                                                  "ground (a-f); absent otherwise")
+    capacity_loss_percent: int | None = Field(None, description=(
+        "Early pension (Law 41/2024 Art 65(1)): the assessed loss of working capacity, percent; "
+        "absent otherwise"))
+    hazardous_years: int | None = Field(None, description=(
+        "Early pension with capacity_loss_percent: years in especially heavy or hazardous jobs "
+        "(Art 65(1)(c)); absent when not given"))
     decided_on: str | None = Field(None, pattern=DAY, description="Absent until decided")
     decision_no: str | None = Field(None, description="Absent until decided")
     amount: int | None = Field(None, description="Paid once, VND; absent when not")

@@ -13,10 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import BenefitConflict
+from sibook.book.assemble import content_hash
 from sibook.book.estimate import estimate
+from sibook.book.render_pdf import render_pdf
+from sibook.book.schema import BookAnswer
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
+from sibook.signing.qr import qr_png
 from tests.integration.ledger_fixtures import setup_workers
 from tests.integration.test_benefits import book_of, claim, count, older_worker, settle
 
@@ -125,6 +129,32 @@ def test_the_estimate_of_an_early_pension_starts_from_the_claim_with_the_rate_cu
     answer = estimate(book_of(engine, pid), Period(2026, 3))
     assert answer["pension"]["from_month"] == "2026-04"
     assert answer["pension"]["rate_percent"] == 43.0
+
+
+def test_the_signed_book_carries_a_settled_early_pensions_assessment(engine: Engine) -> None:
+    """The book's benefit entry (hashed and signed, the API's book JSON, the PDF) says the loss
+    of working capacity and the hazardous-job years the early pension was settled on (the
+    signed QR carries the book's totals and hash, not its benefits)."""
+    pdfium = pytest.importorskip("pypdfium2", reason="pip install '.[test]' brings pypdfium2")
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=BORN_1970)
+    claim(engine, pid, pension_claim("HS-HT-B1", loss=65, hazardous=15))
+    settle(engine, pid, "HS-HT-B1", Decision("settled", date(2026, 3, 15), "65/QĐ",
+                                            monthly_amount=3_000_000,
+                                            from_month=Period(2026, 4)))
+    book = book_of(engine, pid)
+    entry = next(b for b in book["benefits"] if b["dossier_no"] == "HS-HT-B1")
+    assert (entry["status"], entry["capacity_loss_percent"], entry["hazardous_years"]) == \
+        ("settled", 65, 15)
+    BookAnswer.model_validate({"version": 1, "content_hash": content_hash(book),
+                               "prev_hash": None, "book": book})
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=1, content_hash=content_hash(book), issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at="2026-03-15T00:00:00+00:00", qr_png=qr_png("SIB1:TEST")))
+    text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    text = text.replace("\r\n", " ")
+    assert "suy giảm khả năng lao động 65%" in text
+    assert "15 năm làm nghề đặc biệt nặng nhọc, độc hại, nguy hiểm" in text
 
 
 def test_the_claims_table_keeps_the_assessment_in_its_own_checked_columns(
