@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -509,10 +510,33 @@ def _extra_lump_sum(session: Session, person_id: int, facts: registry.PersonFact
             "give the maximum rate, so no extra lump sum is paid once (Law 41/2024 Art 68)"))]
     if d.amount is None and least_above > 0:
         return [Problem(field="amount", reason=(
-            f"{told}: {least_above} years beyond the {full} that give the maximum rate, for "
+            f"{told}: {least_above} years beyond the {full} that give the maximum rate"
+            f"{_past_age(session, person_id, facts, counted, least_above, d, starts)}, for "
             "which the extra lump sum is paid once with the pension (Law 41/2024 Art 68; "
-            "`sibook rules pension` computes it): how much"))]
+            "`sibook rules pension` computes it, with --months-past-retirement-age): how "
+            "much"))]
     return []
+
+
+def _past_age(session: Session, person_id: int, facts: registry.PersonFacts, counted: int,
+              above: Decimal, d: Decision, starts: Period) -> str:
+    """Of the ``above`` years, those paid after the retirement age was reached, which Law
+    41/2024 Art 68(2) pays at a higher rate (FACTS §4.1); said when there are any."""
+    due = _retirement(facts)
+    if due is None:
+        return ""
+    late = book.months_paid_after(session=session, person_id=person_id, as_of=d.decided_on,
+                                  after=due.reached)
+    late = min(late, counted)
+    try:
+        before, _ = years_above_full_rate(sex=_sex(facts), contribution_months=counted - late,
+                                          on=starts)
+    except (NoRuleInForce, ValidationError):  # too few years by the age for any band
+        before = Decimal(0)
+    if above == before:
+        return ""
+    return (f" ({above - before} of them in the {late} months paid after the retirement age "
+            f"was reached in {due.reached}, at the higher rate of Art 68(2))")
 
 
 def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:

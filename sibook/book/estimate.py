@@ -12,7 +12,8 @@ the first month a pension could be paid: after the age is reached, never before 
 the pension's rate counts the months the book holds now. A pension the book shows claimed
 (not refused) is estimated from the month it was claimed from: before the statutory age (an
 early retirement for reduced working capacity the claim was received for, Law 41/2024 Art 65)
-its rate is cut per year early (Art 66(3)); and no one-time withdrawal is offered beside it
+its rate is cut per year early (Art 66(3)); months paid after the retirement age was reached
+earn the larger extra lump sum of Art 68(2); and no one-time withdrawal is offered beside it
 (one is refused to someone who receives or has claimed a pension, Art 70). The grounds for a
 one-time withdrawal rest on the dossier's papers and are not judged here.
 """
@@ -57,9 +58,12 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     if claimed is not None:
         first = Period.parse(claimed["event_from"][:7])
     early = 0 if retirement is None else max(0, retirement.pension_from - first)
+    late = 0 if retirement is None or early else min(si_months, sum(
+        1 for m, _ in history if retirement.reached < m < first))
     try:
         answer["pension"] = pension(sex=book["header"]["sex"], contribution_months=si_months,
-                                    on=on, months_early=early, average_salary=average
+                                    on=on, months_early=early, average_salary=average,
+                                    months_past_retirement_age=late
                                     ).as_dict() | {"from_month": str(first)}
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason

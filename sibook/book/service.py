@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
 from sibook.book.assemble import Header, HISpan, content_hash
+from sibook.book.estimate import salary_history
 from sibook.book.sheets import (
     PersonInputs,
     employer_ids,
@@ -79,6 +80,13 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
     known = batch.EmployerFacts()
     known.load(session, employer_ids(person), as_of)
     return payload_of(person, known.employers, known.statuses, as_of)
+
+
+def months_paid_after(*, session: Session, person_id: int, as_of: date, after: Period) -> int:
+    """The months the person's book counts as paid (as the estimate reads its salary history)
+    after month ``after``, up to ``as_of``."""
+    payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
+    return sum(1 for month, _ in salary_history(payload, Period.of(as_of)) if month > after)
 
 
 def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Account:

@@ -106,13 +106,18 @@ def pension(
     contribution_months: Annotated[int, typer.Option("--contribution-months")],
     months_early: Annotated[int, typer.Option("--months-early")] = 0,
     average_salary: Annotated[int | None, typer.Option("--average-salary")] = None,
+    months_past_retirement_age: Annotated[int, typer.Option(
+        "--months-past-retirement-age", help="Of the months, those paid after the statutory "
+        "age was reached: their years above the maximum rate earn 2 average salaries each, "
+        "not 0.5 (Law 41/2024 Art 68(2)).")] = 0,
     month: MonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:
     """Pension rate, and with --average-salary the monthly pension and extra lump sum."""
     _answer(as_json, lambda: answers.pension_answer(
         sex=sex, contribution_months=contribution_months, months_early=months_early,
-        average_salary=average_salary, month=_month(month)), "Pension")
+        average_salary=average_salary, months_past_retirement_age=months_past_retirement_age,
+        month=_month(month)), "Pension")
 
 
 @app.command("retirement")

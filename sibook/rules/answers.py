@@ -78,10 +78,12 @@ def _check_contribution_flags(*, region: str | None, voluntary: bool, foreign: b
 
 
 def pension_answer(*, sex: str, contribution_months: int, month: str, months_early: int = 0,
-                   average_salary: int | None = None) -> Answer:
+                   average_salary: int | None = None, months_past_retirement_age: int = 0
+                   ) -> Answer:
     on = parse_month(month)
     result = pension(sex=sex, contribution_months=contribution_months, on=on,
-                     months_early=months_early, average_salary=average_salary)
+                     months_early=months_early, average_salary=average_salary,
+                     months_past_retirement_age=months_past_retirement_age)
     return _with({**result.as_dict(), "month": str(on)}, result.explanation)
 
 

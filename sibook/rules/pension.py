@@ -38,18 +38,27 @@ def benefit_years(months: int, on: Period, trail: Trail) -> Decimal:
 
 
 def pension(*, sex: str, contribution_months: int, on: Period, months_early: int = 0,
-            average_salary: int | None = None) -> PensionResult:
+            average_salary: int | None = None, months_past_retirement_age: int = 0
+            ) -> PensionResult:
     """Pension for a retirement in month ``on``; amounts need the average salary. A retirement
     ``months_early`` needs the years of SI of Law 41/2024 Art 65(1), whichever case allows it
-    (an especially hazardous job too: its 15 years are years in the job, not fewer of SI)."""
+    (an especially hazardous job too: its 15 years are years in the job, not fewer of SI).
+    ``months_past_retirement_age``: of the months, those paid after the statutory age was
+    reached; the years above the maximum rate among them earn a larger extra lump sum."""
     checked_sex = parse_choice(sex, SEXES, field="sex")
     check_months(contribution_months, "contribution_months")
     law = book()
     trail = Trail({"sex": checked_sex, "contribution_months": str(contribution_months),
                    "months_early": str(months_early), "month": str(on),
-                   "average_salary": vnd(average_salary) if average_salary else "none"})
+                   "average_salary": vnd(average_salary) if average_salary else "none",
+                   "months_past_retirement_age": str(months_past_retirement_age)})
     max_early = int(trail.fact(law.parameter("max_early_months", on)))
     check_range(months_early, "months_early", low=0, high=max_early, unit="months")
+    check_range(months_past_retirement_age, "months_past_retirement_age", low=0,
+                high=contribution_months, unit="months (at most contribution_months)")
+    if months_early and months_past_retirement_age:
+        raise ValidationError(field="months_past_retirement_age", reason=(
+            "a pension that starts early has no months paid past the retirement age"))
     if months_early:
         needed = int(trail.fact(law.parameter("early_min_years", on)))
         if contribution_months < needed * 12:
@@ -71,12 +80,32 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     check_money(average_salary, "average_salary")
     monthly = round_vnd(average_salary * rate / 100)
     trail.step(f"monthly pension = {pct(rate)} x {vnd(average_salary)} = {vnd(monthly)}")
-    full_years, extra_years = _above_full_rate(band, years)
-    per_year = trail.fact(law.parameter("extra_lump_sum_per_year", on))
-    extra = round_vnd(average_salary * per_year * extra_years)
-    trail.step(f"extra lump sum = {per_year} x {vnd(average_salary)} x {extra_years} years above "
-               f"{full_years} = {vnd(extra)}")
+    before_age = None if months_past_retirement_age == 0 else benefit_years(
+        contribution_months - months_past_retirement_age, on, trail)
+    extra = _extra_lump_sum(band, years, before_age, average_salary, on, trail)
     return PensionResult(rate, monthly, extra, trail.done())
+
+
+def _extra_lump_sum(band: LawRow, years: Decimal, by_age: Decimal | None, average_salary: int,
+                    on: Period, trail: Trail) -> int:
+    """Law 41/2024 Art 68(2): per year of ``years`` above the maximum rate's, 0.5 average
+    salaries up to the retirement age (``by_age`` of them paid by it, None: all), 2 for those
+    paid after it by someone eligible who kept contributing (the last years paid)."""
+    law = book()
+    full_years, extra_years = _above_full_rate(band, years)
+    before_age = extra_years if by_age is None else _above_full_rate(band, by_age)[1]
+    late_years = extra_years - before_age
+    per_year = trail.fact(law.parameter("extra_lump_sum_per_year", on))
+    extra = round_vnd(average_salary * per_year * before_age)
+    trail.step(f"extra lump sum = {per_year} x {vnd(average_salary)} x {before_age} years above "
+               f"{full_years} = {vnd(extra)}")
+    if late_years:
+        late_rate = trail.fact(law.parameter("extra_lump_sum_per_year_past_retirement_age", on))
+        late = round_vnd(average_salary * late_rate * late_years)
+        trail.step(f"+ {late_rate} x {vnd(average_salary)} x {late_years} years above "
+                   f"{full_years} paid past the retirement age = {vnd(late)}")
+        extra += late
+    return extra
 
 
 def years_above_full_rate(*, sex: str, contribution_months: int, on: Period

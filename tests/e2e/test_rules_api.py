@@ -96,6 +96,16 @@ def test_an_early_pension_needs_20_years_of_si_whatever_the_job(client: TestClie
     assert status == 200 and out["rate_percent"] == 43.0  # 45% at 20 years - 2% a year early
 
 
+def test_months_past_retirement_age_earn_the_larger_extra_lump_sum(client: TestClient) -> None:
+    """Law 41/2024 Art 68(2): of 33 years the last 2 after the age, at 2 average salaries."""
+    body = {"sex": "female", "contribution_months": 396, "average_salary": 10_000_000,
+            "month": "2026-01"}
+    status, out = post(client, "pension", body | {"months_past_retirement_age": 24})
+    assert status == 200 and out["extra_lump_sum"] == 45_000_000
+    status, out = post(client, "pension", body | {"months_past_retirement_age": 397})
+    assert status == 422 and out["errors"][0]["field"] == "months_past_retirement_age"
+
+
 def test_lump_sum(client: TestClient) -> None:
     status, out = post(client, "lump-sum", {"months_before_2014": 0, "months_from_2014": 24,
                                             "average_salary": 5_000_000, "month": "2026-01"})

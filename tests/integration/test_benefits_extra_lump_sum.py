@@ -35,7 +35,9 @@ def test_a_woman_with_30_years_6_months_is_paid_the_extra_lump_sum_with_her_pens
         settle(engine, pid, PENSION.dossier_no, decision(None))
     assert unpaid.value.problems[0].field == "amount"
     assert ("366 months of SI count on 2025-08-20: 0.5 years beyond the 30 that give the "
-            "maximum rate") in unpaid.value.problems[0].reason
+            "maximum rate (0.5 of them in the 11 months paid after the retirement age was "
+            "reached in 2024-07, at the higher rate of Art 68(2))"
+            ) in unpaid.value.problems[0].reason
     assert count(engine, "benefit_decisions") == 0
     done = settle(engine, pid, PENSION.dossier_no, decision(2_500_000))
     assert (done["status"], done["decision"]["amount"]) == ("settled", 2_500_000)

@@ -3,9 +3,11 @@ full left out, capped), revalued, and the law's pension and one-time withdrawal 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sibook.book.estimate import estimate, salary_history
+from sibook.core.money import round_vnd
 from sibook.core.period import Period
 
 
@@ -89,3 +91,15 @@ def test_no_one_time_withdrawal_is_offered_beside_a_pension_settled_or_claimed()
     refused = estimate(_with_pension(book, "refused"), Period(2025, 12))
     assert refused["one_time_withdrawal"] is not None
     assert refused["one_time_withdrawal_note"] is None
+
+
+def test_years_paid_past_retirement_age_earn_the_larger_extra_lump_sum() -> None:
+    """Law 41/2024 Art 68(2): a woman who reached her age in 2025-11 (born March 1969) and
+    kept contributing: 383 months count 32 years, 2 above the 30 of the maximum rate; by her
+    age 371 months counted 31, so 1 year at 0.5 average salaries and 1, paid after it, at 2."""
+    book = _book([("1995-01", None, 8_000_000)], 383, sex="female", born="1969-03-02")
+    answer = estimate(book, Period(2026, 11))
+    average = answer["average_salary"]
+    assert answer["pension"]["rate_percent"] == 75.0
+    assert answer["pension"]["extra_lump_sum"] == round_vnd(average * Decimal("0.5")) \
+        + 2 * average

@@ -128,6 +128,16 @@ def test_an_early_pension_with_15_years_of_si_is_refused_hazardous_or_not() -> N
                                "--months-early", "12", "--hazardous", "--json"]).exit_code == 2
 
 
+def test_months_past_retirement_age_earn_the_larger_extra_lump_sum() -> None:
+    """Law 41/2024 Art 68(2): 33 years, the last 2 after the age: 1 year above 30 at 0.5 and
+    2 at 2 average salaries."""
+    code, out = run("pension", "--sex", "female", "--contribution-months", "396",
+                    "--average-salary", "10000000", "--months-past-retirement-age", "24",
+                    "--month", "2026-01")
+    assert code == 0 and out["extra_lump_sum"] == 45_000_000
+    assert any("Art 68(2)" in s for s in out["sources"])
+
+
 def test_lump_sum() -> None:
     code, out = run("lump-sum", "--months-before-2014", "24", "--months-from-2014", "36",
                     "--average-salary", "5000000", "--month", "2026-01")

@@ -58,6 +58,32 @@ def test_amount_and_extra_lump_sum_for_a_woman_with_32_and_a_half_years() -> Non
     assert result.extra_lump_sum == 12_500_000
 
 
+def test_years_above_the_maximum_paid_past_retirement_age_earn_2_averages_each() -> None:
+    """Law 41/2024 Art 68(2): 33 years, 2 of them after the retirement age; by the age 31
+    years counted, 1 above 30 at 0.5, and the 2 after it at 2 each."""
+    result = pension(sex="female", contribution_months=33 * 12, on=JAN_2026,
+                     average_salary=10_000_000, months_past_retirement_age=24)
+    assert result.extra_lump_sum == 5_000_000 + 40_000_000
+    assert pension(sex="female", contribution_months=33 * 12, on=JAN_2026,
+                   average_salary=10_000_000).extra_lump_sum == 15_000_000  # 3 x 0.5
+    assert any("Art 68(2)" in row.source for row in result.explanation.rows)
+
+
+def test_years_past_retirement_age_below_the_maximum_earn_no_extra() -> None:
+    """A man with 30 years, 5 of them after his age: no year above the 35 of the maximum
+    rate, so no extra lump sum at all."""
+    assert pension(sex="male", contribution_months=360, on=JAN_2026, average_salary=10_000_000,
+                   months_past_retirement_age=60).extra_lump_sum == 0
+
+
+def test_months_past_retirement_age_are_some_of_the_months_and_not_early() -> None:
+    with pytest.raises(ValidationError, match="months_past_retirement_age"):
+        pension(sex="male", contribution_months=240, on=JAN_2026, months_past_retirement_age=241)
+    with pytest.raises(ValidationError, match="starts early"):
+        pension(sex="male", contribution_months=240, on=JAN_2026, months_early=12,
+                months_past_retirement_age=12)
+
+
 def test_without_average_salary_amounts_are_none() -> None:
     result = pension(sex="male", contribution_months=300, on=JAN_2026)
     assert result.monthly_pension is None and result.extra_lump_sum is None
