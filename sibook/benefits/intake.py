@@ -1,0 +1,238 @@
+"""Receiving a claim, once per dossier number, when the person's record supports it: sickness
+and work-accident benefits are for someone in compulsory SI at the time, maternity for SI in
+the year before the leave, a one-time withdrawal for someone who has stopped contributing and
+is on no pension (grounds a and e checked against the record, FACTS §4.2), a pension as
+``record_checks`` says, an unemployment benefit for at least 12 months of UI contributions
+(FACTS §4.6); one event is claimed once unless refused, and nothing begins after a death."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sibook.benefits.domain import Claim, Regime, check_claim
+from sibook.benefits.reading import answer
+from sibook.benefits.record_checks import (
+    COVERED_KINDS,
+    PENSION_YEARS,
+    covers,
+    pension_due,
+    pensioner,
+    retirement_month,
+    si_years,
+    still_contributing,
+    still_employed,
+)
+from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
+from sibook.benefits.records import claim_of
+from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.contributions import service as contributions
+from sibook.core.errors import Problem, ValidationError
+from sibook.core.period import Period
+from sibook.registry import service as registry
+
+BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
+# A person retires once and dies once: a second pension or survivorship claim, whatever day it
+# names, is the same event again (unless the first was refused).
+ONCE = (Regime.PENSION, Regime.SURVIVORSHIP)
+
+
+def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: Claim,
+                  actor: str, today: date | None = None) -> dict[str, Any]:
+    """Record a claim as received, once per dossier number."""
+    problems = check_claim(claim, today or date.today())
+    if problems:
+        raise ValidationError(problems)
+    lock_person(session, person_id)
+    key = claim.dossier_no.upper()
+    earlier = session.scalars(select(BenefitClaim).where(BenefitClaim.dossier_key == key)
+                              ).one_or_none()
+    if earlier is not None:
+        if earlier.person_id != person_id:
+            raise _of_another_person(earlier)
+        check_same("dossier", earlier.dossier_no, claim_of(earlier), claim)
+        return answer(session, personal_id, earlier, replayed=True)
+    problems = _eligible(session, person_id, claim)
+    if problems:
+        raise ValidationError(problems)
+    number = 1 + (session.scalar(select(func.max(BenefitClaim.claim_no))
+                                 .where(BenefitClaim.person_id == person_id)) or 0)
+    try:
+        with session.begin_nested():
+            session.execute(insert(BenefitClaim).values(
+                person_id=person_id, claim_no=number, regime=str(claim.regime),
+                dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
+                event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
+                ground=claim.ground, capacity_loss_percent=claim.capacity_loss_percent,
+                hazardous_years=claim.hazardous_years, recorded_by=actor[:64]))
+    except IntegrityError:
+        # The same dossier received for another person at the same moment (each claim locks
+        # its own person only): PostgreSQL made this one wait for it. Refused as after it.
+        held = session.scalars(select(BenefitClaim).where(BenefitClaim.dossier_key == key)
+                               ).one_or_none()
+        if held is None or held.person_id == person_id:
+            raise
+        raise _of_another_person(held) from None
+    return answer(session, personal_id, session.get_one(BenefitClaim, (person_id, number)),
+                  replayed=False)
+
+
+def _of_another_person(held: BenefitClaim) -> BenefitConflict:
+    return BenefitConflict("dossier_no", f"dossier {held.dossier_no} is recorded for another "
+                                         "person", holder=held.person_id)
+
+
+def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
+    """What the person's record must show for the claim to be received."""
+    facts = registry.person_facts(session=session, person_id=person_id)
+    born = facts.birth_date
+    if c.event_from is not None and c.event_from < born:
+        return [Problem(field="event_from", reason=(
+            f"{c.event_from.isoformat()} is before the person was born ({born.isoformat()})"))]
+    died = _death(session, person_id) if c.regime is not Regime.SURVIVORSHIP else None
+    day, field = (c.event_from, "event_from") if c.event_from else (c.received_on, "received_on")
+    if died is not None and day > died[0]:
+        return [Problem(field=field, reason=(
+            f"{day.isoformat()} is after the person's death on {died[0].isoformat()} "
+            f"(dossier {died[1]}): no benefit of theirs begins after it"))]
+    clash = _overlapping(session, person_id, c)
+    if clash is not None:
+        dossier, same = clash
+        return [Problem(field="event_from" if c.event_from else "regime", reason=(
+            f"dossier {dossier} already claims this {c.regime} for the same {same}; it is "
+            "settled or being decided once"))]
+    si = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
+          if p.from_month <= Period.of(c.received_on)]
+    if c.regime is Regime.UNEMPLOYMENT:
+        ended = Period.of(c.event_from or c.received_on)
+        ui = contributions.ui_periods_of(session=session, person_id=person_id)
+        if not any(u.from_month <= ended for u in ui):
+            return [Problem(field="regime", reason=(
+                f"no UI contributions before {ended}: unemployment benefit is for UI "
+                "participants"))]
+        return (still_employed(si, ui, ended + 1)
+                or _pension_due_instead(session, person_id, c, facts, ended))
+    if not si:
+        return [Problem(field="regime", reason="no SI participation on record before "
+                                               f"{c.received_on.isoformat()}")]
+    if c.regime in (Regime.SICKNESS, Regime.OCCUPATIONAL) and c.event_from is not None:
+        month = Period.of(c.event_from)
+        if not any(p.kind in COVERED_KINDS and covers(p.from_month, p.to_month, month)
+                   for p in si):
+            return [Problem(field="event_from", reason=(
+                f"not in compulsory SI in {month}: {c.regime} benefits are for employees "
+                "covered in the month of the event (voluntary SI pays pension and "
+                "survivorship only)"))]
+    if c.regime is Regime.MATERNITY and c.event_from is not None:
+        month = Period.of(c.event_from)
+        if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - 12)
+                   for p in si):
+            return [Problem(field="event_from", reason=(
+                f"no SI in the 12 months before {month}: maternity benefits need contributions "
+                "in the year before the leave (FACTS §4.4)"))]
+    if c.regime is Regime.LUMP_SUM:
+        return (still_contributing(si, Period.of(c.received_on))
+                or pensioner(session, person_id)
+                or _lump_sum_ground(session, person_id, c, si, facts))
+    if c.regime is Regime.PENSION and c.event_from is not None:
+        return pension_due(session, person_id, facts, c, c.received_on)
+    return []
+
+
+def _lump_sum_ground(session: Session, person_id: int, c: Claim,
+                     si: list[contributions.ParticipationRow],
+                     facts: registry.PersonFacts) -> list[Problem]:
+    """Grounds a) and e) of Law 41/2024 Art 70(1), checked against the record (FACTS §4.2)."""
+    if c.ground not in ("retirement_age", "before_2025_07"):
+        return []  # b, c, d, f: the dossier's papers (passport and visa, medical board, ...)
+    month = Period.of(c.received_on)
+
+    def years() -> float:  # the book's count: assembled only when the cheaper checks pass
+        return si_years(session, person_id, c.received_on)
+
+    if c.ground == "retirement_age":
+        reached = retirement_month(facts)
+        if month <= reached:  # retired at the end of the month the age is reached
+            return [Problem(field="ground", reason=(
+                f"retirement age is reached in {reached}: ground a) applies from the month "
+                "after it"))]
+        if (paid := years()) >= PENSION_YEARS:
+            return [Problem(field="ground", reason=(
+                f"{paid:.1f} years of SI: at {PENSION_YEARS} or more a pension is due, not a "
+                "one-time withdrawal (ground a)"))]
+        return []
+    if not any(p.from_month < BEFORE_2025_07 for p in si):
+        return [Problem(field="ground", reason=(
+            "no SI before 2025-07: ground e) is for those who contributed before 1 July 2025"))]
+    if any(p.to_month is None or p.to_month >= month - 12 for p in si):
+        return [Problem(field="ground", reason=(
+            f"SI in the 12 months before {month}: ground e) needs 12 months outside SI"))]
+    if (paid := years()) >= 20:
+        return [Problem(field="ground", reason=(
+            f"{paid:.1f} years of SI: ground e) is for under 20 years"))]
+    return []
+
+
+def _pension_due_instead(session: Session, person_id: int, c: Claim,
+                         facts: registry.PersonFacts, ended: Period) -> list[Problem]:
+    """Unemployment benefit is not paid to someone who, leaving work, already qualifies for a
+    pension: past retirement age with the years it needs (FACTS §4.6, §4.1)."""
+    if ended <= retirement_month(facts):
+        return []
+    on = c.event_from or c.received_on
+    if (paid := si_years(session, person_id, on)) < PENSION_YEARS:
+        return []
+    return [Problem(field="regime", reason=(
+        f"past retirement age with {paid:.1f} years of SI on {on.isoformat()}: a pension is "
+        "due, and unemployment benefit is not paid to someone who qualifies for one"))]
+
+
+def _death(session: Session, person_id: int) -> tuple[date, str] | None:
+    """The day of the person's death and its dossier, from a survivorship claim not refused
+    (its event is the death). What happened before it may still be claimed by the survivors
+    (a sick leave, a month of pension due); nothing of the person's begins after it."""
+    refused = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    row = session.execute(select(BenefitClaim.event_from, BenefitClaim.dossier_no).where(
+        BenefitClaim.person_id == person_id,
+        BenefitClaim.regime == str(Regime.SURVIVORSHIP),
+        BenefitClaim.event_from.is_not(None),
+        BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.event_from)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] | None:
+    """The dossier of a claim, not refused, for the same event, and what makes it the same:
+    the same days of leave, accident or diagnosis; the same termination (no contract paid UI in
+    a month after the earlier day named, up to the later: a second claim a day or a month
+    apart would otherwise pay the same months of unemployment twice); for a pension or a
+    death, any (a person retires once and dies once); for a regime without event dates, any
+    claim. One event is paid once."""
+    decided = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    rows = session.scalars(select(BenefitClaim).where(
+        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(c.regime),
+        BenefitClaim.claim_no.not_in(decided))).all()
+    ui = (contributions.ui_periods_of(session=session, person_id=person_id)
+          if rows and c.regime is Regime.UNEMPLOYMENT else [])
+    for r in rows:
+        if c.regime in ONCE:
+            return r.dossier_no, "person"
+        if c.event_from is None or r.event_from is None:
+            if c.regime is Regime.LUMP_SUM:
+                continue  # after a withdrawal, new months may be withdrawn again
+            return r.dossier_no, "person"
+        if c.regime is Regime.UNEMPLOYMENT:
+            lo, hi = sorted((Period.of(c.event_from), Period.of(r.event_from)))
+            if not any(u.from_month <= hi and (u.to_month is None or u.to_month > lo)
+                       for u in ui):  # no month of UI after the earlier day, to the later
+                return r.dossier_no, "termination (no contract paid UI between the two days)"
+            continue
+        if (c.event_from <= (r.event_to or r.event_from)
+                and r.event_from <= (c.event_to or c.event_from)):
+            return r.dossier_no, "days"
+    return None

@@ -1,0 +1,51 @@
+"""A person's claims as the API answers them: each with its decision."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sibook.benefits.domain import NAMES, Benefit
+from sibook.benefits.records import claim_of, decision_of
+from sibook.benefits.store import BenefitClaim, BenefitDecision
+
+
+def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
+    """The person's claims in the order received, each with its decision."""
+    rows = session.scalars(select(BenefitClaim).where(BenefitClaim.person_id == person_id)
+                           .order_by(BenefitClaim.received_on, BenefitClaim.claim_no)).all()
+    return {"personal_id": personal_id,
+            "benefits": [answer(session, personal_id, r) for r in rows]}
+
+
+def answer(session: Session, personal_id: str, row: BenefitClaim, *,
+           replayed: bool | None = None) -> dict[str, Any]:
+    """The claim with its decision; ``replayed`` (whether it was recorded before) for the answer
+    to a request that records, absent from a listing."""
+    decision = session.get(BenefitDecision, (row.person_id, row.claim_no))
+    b = Benefit(claim_of(row), None if decision is None else decision_of(decision))
+    c, d = b.claim, b.decision
+    return {
+        "personal_id": personal_id, "dossier_no": c.dossier_no, "regime": str(c.regime),
+        "regime_name": NAMES[c.regime], "received_on": c.received_on.isoformat(),
+        "event_from": c.event_from and c.event_from.isoformat(),
+        "event_to": c.event_to and c.event_to.isoformat(), "note": c.note, "ground": c.ground,
+        "capacity_loss_percent": c.capacity_loss_percent, "hazardous_years": c.hazardous_years,
+        "recorded_at": _utc(row.recorded_at).isoformat(), "status": b.status,
+        "decision": None if d is None or decision is None else {
+            "outcome": d.outcome, "decided_on": d.decided_on.isoformat(),
+            "decision_no": d.decision_no, "amount": d.amount,
+            "monthly_amount": d.monthly_amount,
+            "from_month": None if d.from_month is None else str(d.from_month),
+            "months": d.months, "days": d.days, "reason": d.reason,
+            "months_settled": d.months_settled,
+            "recorded_at": _utc(decision.recorded_at).isoformat()},
+    } | ({} if replayed is None else {"replayed": replayed})
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite hands back the UTC timestamp it stored without its zone.
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

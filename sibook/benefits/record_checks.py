@@ -1,0 +1,152 @@
+"""What a person's record must show for a benefit, checked when a claim is received and again
+when it is settled: a pension at the retirement age with 15 years of SI, or before it as far as
+the assessed loss of working capacity allows with 20 (Law 41/2024 Arts 64-65, FACTS §4.1); a
+one-time withdrawal for someone who has stopped contributing and is on no pension (§4.2); an
+unemployment benefit for someone whose contract has ended (§4.6)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sibook.benefits.domain import SETTLED, Claim, Regime
+from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.book import service as book
+from sibook.contributions import service as contributions
+from sibook.core.errors import Problem
+from sibook.core.period import Period
+from sibook.law import NoRuleInForce
+from sibook.law.terms import Sex
+from sibook.registry import service as registry
+from sibook.rules.pension import EarlyRetirement, early_retirement
+from sibook.rules.retirement import RetirementResult, age_text, retirement_age
+
+COVERED_KINDS = ("compulsory", "foreign")
+PENSION_YEARS = 15  # with the retirement age, years of SI that give a pension (Art 64, FACTS §4.1)
+
+
+def retirement_of(facts: registry.PersonFacts) -> RetirementResult | None:
+    """The person's statutory retirement age and month (Decree 135/2020); None when it was
+    reached before the law tables begin: long retired."""
+    try:
+        return retirement_age(sex=sex_of(facts), birth_date=facts.birth_date)
+    except NoRuleInForce:
+        return None
+
+
+def sex_of(facts: registry.PersonFacts) -> Sex:
+    """The sex the pension tables read the person by."""
+    return "female" if facts.sex == "female" else "male"
+
+
+def retirement_month(facts: registry.PersonFacts) -> Period:
+    """The month the person reaches the statutory retirement age (retired at its end)."""
+    reached = retirement_of(facts)
+    return Period.of(facts.birth_date) if reached is None else reached.reached
+
+
+def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
+                on: date) -> list[Problem]:
+    """A pension from the claim's start, by the record on ``on``: from the month after the
+    retirement age is reached with 15 years of SI (Law 41/2024 Art 64; Decree 135/2020 Art 3),
+    or before it as far as the claim's assessed loss of working capacity allows, with the
+    years of SI that needs (Art 65)."""
+    assert c.event_from is not None
+    due = retirement_of(facts)
+    early = 0 if due is None else max(0, due.pension_from - Period.of(c.event_from))
+    if due is None or early == 0:
+        return _too_few_years(session, person_id, c.event_from, on, PENSION_YEARS,
+                              "a pension needs", "Art 64")
+    allowed = _early_allowed(c)
+    if isinstance(allowed, str) or early > allowed.months:
+        refused_for = (allowed if isinstance(allowed, str) else allowed.case)
+        field = ("capacity_loss_percent"
+                 if isinstance(allowed, EarlyRetirement) and allowed.months == 0
+                 else "event_from")
+        return [Problem(field=field, reason=(
+            f"a pension from {c.event_from.isoformat()} is before retirement age: "
+            f"{age_text(due.age_months)}, reached in {due.reached}, so a pension is paid from "
+            f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020); {early} months early: "
+            f"{refused_for}"))]
+    return _too_few_years(session, person_id, c.event_from, on, allowed.min_years,
+                          f"a pension {early} months before retirement age needs", "Art 65")
+
+
+def _early_allowed(c: Claim) -> EarlyRetirement | str:
+    """How early the claim's loss of working capacity lets its pension start, or why it cannot
+    start early at all."""
+    if c.capacity_loss_percent is None:
+        return ("an early pension for a reduced working capacity (Law 41/2024 Art 65) gives "
+                "the assessed capacity_loss_percent")
+    month = Period.of(c.event_from or c.received_on)
+    try:
+        return early_retirement(capacity_loss_percent=c.capacity_loss_percent,
+                                hazardous_years=c.hazardous_years or 0, on=month)
+    except NoRuleInForce:
+        return f"no rule for an early pension in force in {month}"
+
+
+def _too_few_years(session: Session, person_id: int, starts: date, on: date, years: int,
+                   needs: str, article: str) -> list[Problem]:
+    """A pension needs ``years`` of SI: refused when the months the book counts on ``on``,
+    with every month still to come before the pension starts, fall short (those months may
+    yet be paid: only a pension no contribution can reach is refused)."""
+    counted = int(book.assemble_person(session=session, person_id=person_id,
+                                       as_of=on)["totals"]["si_months"])
+    most = counted + max(0, Period.of(starts) - Period.of(on) - 1)
+    if most >= years * 12:
+        return []
+    return [Problem(field="regime", reason=(
+        f"{counted} months of SI count on {on.isoformat()}, at most {most} by the pension's "
+        f"start on {starts.isoformat()}: {needs} {years} years "
+        f"({years * 12} months; Law 41/2024 {article})"))]
+
+
+def si_years(session: Session, person_id: int, on: date) -> float:
+    """Years of SI that count on ``on``, as the book counts them."""
+    totals = book.assemble_person(session=session, person_id=person_id, as_of=on)["totals"]
+    return float(totals["si_months"]) / 12
+
+
+def covers(first: Period, last: Period | None, month: Period) -> bool:
+    return first <= month and (last is None or month <= last)
+
+
+def still_contributing(si: list[contributions.ParticipationRow], month: Period
+                       ) -> list[Problem]:
+    if any(covers(p.from_month, p.to_month, month) for p in si):
+        return [Problem(field="regime", reason=(
+            f"still contributing in {month}: a one-time withdrawal is for someone who has "
+            "stopped contributing (Law 41/2024 Art 70)"))]
+    return []
+
+
+def still_employed(si: list[contributions.ParticipationRow], ui: list[contributions.UIRow],
+                   after: Period) -> list[Problem]:
+    if any(covers(u.from_month, u.to_month, after) for u in ui) or any(
+            p.kind in COVERED_KINDS and covers(p.from_month, p.to_month, after) for p in si):
+        return [Problem(field="event_from", reason=(
+            f"still employed under contract in {after}: unemployment benefit is for someone "
+            "whose labour contract has ended (the employer files the decrease first)"))]
+    return []
+
+
+def pensioner(session: Session, person_id: int) -> list[Problem]:
+    """A one-time withdrawal is for someone not on a pension, whatever the ground (Law 41/2024
+    Art 70(1): the person has stopped contributing and, under f, is not eligible for one): a
+    pension claim not refused (settled, or still to be decided) stands in its way."""
+    refused = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    row = session.execute(select(BenefitClaim.dossier_no, BenefitDecision.outcome).outerjoin(
+        BenefitDecision, (BenefitDecision.person_id == BenefitClaim.person_id)
+        & (BenefitDecision.claim_no == BenefitClaim.claim_no)).where(
+        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(Regime.PENSION),
+        BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.claim_no)).first()
+    if row is None:
+        return []
+    state = "settles" if row[1] == SETTLED else "claims"
+    return [Problem(field="regime", reason=(
+        f"dossier {row[0]} {state} a pension for this person: a one-time withdrawal is not "
+        "paid to someone who receives (or has claimed) a pension"))]

@@ -1,0 +1,209 @@
+"""Deciding a received claim, once: settled (with what is paid) or refused (saying why), never
+by the officer who received it over HTTP. A settled pension is checked against the record again
+(and its extra lump sum, Law 41/2024 Art 68), a one-time withdrawal pays out the SI months the
+book counts, an unemployment benefit uses the UI months and stays under its cap."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from sibook.benefits.domain import SETTLED, Claim, Decision, Regime, check_decision, ui_months_used
+from sibook.benefits.reading import answer
+from sibook.benefits.record_checks import (
+    pension_due,
+    pensioner,
+    retirement_of,
+    sex_of,
+    still_contributing,
+    still_employed,
+)
+from sibook.benefits.recorded_once import check_same, lock_person
+from sibook.benefits.records import claim_of, decision_of
+from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.book import service as book
+from sibook.contributions import service as contributions
+from sibook.core.errors import NotFoundError, Problem, SibookError, ValidationError
+from sibook.core.period import Period
+from sibook.law import NoRuleInForce
+from sibook.registry import service as registry
+from sibook.registry.store import Employer
+from sibook.rules.pension import years_above_full_rate
+from sibook.rules.unemployment import benefit_cap, benefit_months
+
+
+class SameOfficer(SibookError):
+    """The officer who received a claim may not decide it (four eyes on every payment)."""
+
+
+def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: str,
+           decision: Decision, actor: str, today: date | None = None,
+           four_eyes: bool = False) -> dict[str, Any]:
+    """Settle or refuse a received claim, once; with ``four_eyes`` (officers over HTTP) not by
+    the officer who received it. An operator's command holds the database anyway."""
+    lock_person(session, person_id)
+    row = session.scalars(select(BenefitClaim).where(
+        BenefitClaim.person_id == person_id,
+        BenefitClaim.dossier_key == dossier_no.upper())).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no claim with dossier {dossier_no} for {personal_id}")
+    claim = claim_of(row)
+    if four_eyes and row.recorded_by == actor[:64]:
+        raise SameOfficer(f"{actor} received dossier {row.dossier_no}: another officer "
+                          "decides it")
+    earlier = session.get(BenefitDecision, (person_id, row.claim_no))
+    if earlier is not None:
+        was = decision_of(earlier)
+        check_same("decision", earlier.decision_no, was, decision, skip=("months_settled",))
+        return answer(session, personal_id, row, replayed=True)
+    day = today or date.today()
+    problems = check_decision(claim, decision, day)
+    if problems:
+        raise ValidationError(problems)
+    if problems := _pension_on_record(session, person_id, claim, decision):
+        raise ValidationError(problems)
+    settled = _months_settled(session, person_id, claim, decision)
+    session.execute(insert(BenefitDecision).values(
+        person_id=person_id, claim_no=row.claim_no, outcome=decision.outcome,
+        decided_on=decision.decided_on, decision_no=decision.decision_no,
+        amount=decision.amount, monthly_amount=decision.monthly_amount,
+        from_month=None if decision.from_month is None else decision.from_month.index,
+        months=decision.months, days=decision.days, reason=decision.reason,
+        months_settled=settled, recorded_by=actor[:64]))
+    return answer(session, personal_id, row, replayed=False)
+
+
+def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
+                       ) -> list[Problem]:
+    """A pension is settled from the month after the retirement age is reached (or as early as
+    the claim's loss of working capacity allows), with the years of SI the record can reach,
+    by the record as it stands at the decision (a claim received before these checks existed,
+    or months paid out by a withdrawal since, are caught here)."""
+    if d.outcome != SETTLED or c.regime is not Regime.PENSION:
+        return []
+    facts = registry.person_facts(session=session, person_id=person_id)
+    # from_month is never before the event's month (check_decision): the start day decides.
+    if c.event_from is None:
+        return []
+    return (pension_due(session, person_id, facts, c, d.decided_on)
+            or _extra_lump_sum(session, person_id, facts, c, d))
+
+
+def _extra_lump_sum(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
+                    d: Decision) -> list[Problem]:
+    """A pension's ``amount`` (paid once) is the extra lump sum for the years of SI beyond those
+    that give the maximum rate (Law 41/2024 Art 68; ``sibook rules pension`` computes it as
+    ``extra_lump_sum``): refused when the record cannot reach such a year by the pension's
+    start, required when the months it counts at the decision already do. Unchecked for a
+    start no law table prices."""
+    assert c.event_from is not None
+    counted = int(book.assemble_person(session=session, person_id=person_id,
+                                       as_of=d.decided_on)["totals"]["si_months"])
+    most = counted + max(0, Period.of(c.event_from) - Period.of(d.decided_on) - 1)
+    starts = Period.of(c.event_from)
+    try:
+        least_above, full = years_above_full_rate(sex=sex_of(facts), contribution_months=counted,
+                                                  on=starts)
+        most_above, _ = years_above_full_rate(sex=sex_of(facts), contribution_months=most,
+                                              on=starts)
+    except (NoRuleInForce, ValidationError):  # no table; or too few years, refused before
+        return []
+    told = f"{counted} months of SI count on {d.decided_on.isoformat()}"
+    if d.amount is not None and most_above == 0:
+        return [Problem(field="amount", reason=(
+            f"{told}, at most {most} by the pension's start: no year beyond the {full} that "
+            "give the maximum rate, so no extra lump sum is paid once (Law 41/2024 Art 68)"))]
+    if d.amount is None and least_above > 0:
+        return [Problem(field="amount", reason=(
+            f"{told}: {least_above} years beyond the {full} that give the maximum rate"
+            f"{_past_age(session, person_id, facts, counted, least_above, d, starts)}, for "
+            "which the extra lump sum is paid once with the pension (Law 41/2024 Art 68; "
+            "`sibook rules pension` computes it, with --months-past-retirement-age): how "
+            "much"))]
+    return []
+
+
+def _past_age(session: Session, person_id: int, facts: registry.PersonFacts, counted: int,
+              above: Decimal, d: Decision, starts: Period) -> str:
+    """Of the ``above`` years, those paid after the retirement age was reached, which Law
+    41/2024 Art 68(2) pays at a higher rate (FACTS §4.1); said when there are any."""
+    due = retirement_of(facts)
+    if due is None:
+        return ""
+    late = book.months_paid_after(session=session, person_id=person_id, as_of=d.decided_on,
+                                  after=due.reached)
+    late = min(late, counted)
+    try:
+        before, _ = years_above_full_rate(sex=sex_of(facts), contribution_months=counted - late,
+                                          on=starts)
+    except (NoRuleInForce, ValidationError):  # too few years by the age for any band
+        before = Decimal(0)
+    if above == before:
+        return ""
+    return (f" ({above - before} of them in the {late} months paid after the retirement age "
+            f"was reached in {due.reached}, at the higher rate of Art 68(2))")
+
+
+def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> int:
+    """The SI months a one-time withdrawal pays out, or the UI months an unemployment benefit
+    uses, counted from the book as of the decision; refused when there are none to count or
+    the person went back to work since the claim."""
+    if d.outcome != SETTLED or c.regime not in (Regime.LUMP_SUM, Regime.UNEMPLOYMENT):
+        return 0
+    si = contributions.si_periods_of(session=session, person_id=person_id)
+    if c.regime is Regime.LUMP_SUM:
+        problems = (still_contributing(si, Period.of(d.decided_on))
+                    or pensioner(session, person_id))
+    else:
+        ui = contributions.ui_periods_of(session=session, person_id=person_id)
+        ended = Period.of(c.event_from or c.received_on)
+        problems = (still_employed(si, ui, ended + 1)
+                    or _above_ui_cap(session, ui, ended, d.monthly_amount))
+    if problems:
+        raise ValidationError(problems)
+    totals = book.assemble_person(session=session, person_id=person_id,
+                                  as_of=d.decided_on)["totals"]
+    if c.regime is Regime.LUMP_SUM:
+        if totals["si_months"] <= 0:
+            raise ValidationError(field="outcome", reason=(
+                "no SI months left to pay out as of " + d.decided_on.isoformat()))
+        return int(totals["si_months"])
+    # The months paid since the last benefit and those reserved before it both count.
+    available = int(totals["ui_months"]) + int(totals["ui_reserved_months"])
+    allowed = benefit_months(available, Period.of(c.event_from or c.received_on))
+    if allowed == 0:
+        raise ValidationError(field="outcome", reason=(
+            f"{available} months of UI contributions count as of {d.decided_on.isoformat()}, "
+            "too few for an unemployment benefit (FACTS §4.6: at least 12)"))
+    if (d.months or 0) > allowed:
+        raise ValidationError(field="months", reason=(
+            f"{available} months of UI contributions give at most {allowed} months of benefit "
+            "(3 for 12-36 months, one more per further 12, at most 12; FACTS §4.6)"))
+    return ui_months_used(available, d.months or 0)
+
+
+def _above_ui_cap(session: Session, ui: list[contributions.UIRow], ended: Period,
+                  monthly: int | None) -> list[Problem]:
+    """A monthly unemployment benefit is at most 5 x the regional minimum wage in force at
+    termination (FACTS §4.6), in the region of the last employer that paid UI for the person
+    (the employer's region as recorded now, as the book's amounts use it). Unchecked for a
+    month no law table prices."""
+    last = max((u for u in ui if u.from_month <= ended), key=lambda u: u.from_month,
+               default=None)
+    employer = None if last is None else session.get(Employer, last.employer_id)
+    if monthly is None or employer is None:
+        return []
+    try:
+        cap, minimum = benefit_cap(employer.region, ended)
+    except NoRuleInForce:
+        return []
+    if monthly <= cap:
+        return []
+    return [Problem(field="monthly_amount", reason=(
+        f"{monthly:,} VND a month is above the cap of {cap:,}: {cap // minimum} x the region "
+        f"{employer.region} minimum wage in force at termination ({ended}; employer "
+        f"{employer.code}); `sibook rules unemployment` computes the benefit"))]
