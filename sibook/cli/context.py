@@ -21,7 +21,7 @@ OPERATOR = "operator"
 def ready_engine() -> Engine:
     """The configured database, migrated to head (a no-op when it already is)."""
     engine = default_engine()
-    migrate.upgrade(engine)
+    migrate.ensure_head(engine)
     return engine
 
 
