@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import RealmOpt, parse_date, utf8_text

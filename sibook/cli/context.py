@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sibook.access import audit
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.core import migrate
 from sibook.core.db import default_engine
 

@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import (
