@@ -28,10 +28,10 @@ def test_starting_the_cli_loads_none_of_the_heavy_libraries() -> None:
     assert _loaded_after("import sibook.cli.main") == []
 
 
-def _running(argv: list[str]) -> str:
+def _running(argv: list[str], code: int = 0) -> str:
     return ("from sibook.cli.main import main\n"
             f"sys.argv = ['sibook', *{argv!r}]\n"
-            "try:\n    main()\nexcept SystemExit as exit_:\n    assert exit_.code == 0\n")
+            f"try:\n    main()\nexcept SystemExit as exit_:\n    assert exit_.code == {code}\n")
 
 
 def test_ids_and_rules_run_without_the_heavy_libraries() -> None:
@@ -43,7 +43,8 @@ def test_ids_and_rules_run_without_the_heavy_libraries() -> None:
 
 def test_a_command_on_a_current_database_loads_only_sqlalchemy(tmp_path: Path) -> None:
     """The schema check reads the revision without Alembic when the database is at head; a
-    listing needs neither the web framework nor the bulk, signing or PDF libraries."""
+    listing or a reading needs neither the web framework nor the bulk, signing or PDF
+    libraries (a person nobody holds is refused, exit 1, after the same imports)."""
     from sibook.core import migrate
     from sibook.core.db import make_engine
 
@@ -52,6 +53,10 @@ def test_a_command_on_a_current_database_loads_only_sqlalchemy(tmp_path: Path) -
     env = {**os.environ, "SIBOOK_DATABASE_URL": url, "SIBOOK_KEYS_DIR": str(tmp_path / "keys")}
     for argv in (["persons", "list", "--limit", "1", "--json"], ["employers", "list", "--json"]):
         assert _loaded_after(_running(argv), env) == ["sqlalchemy"], argv
+    for command in (["ledger", "show"], ["book", "show"], ["benefits", "list"],
+                    ["visits", "list"]):
+        argv = [*command, "001089012345", "--json"]
+        assert _loaded_after(_running(argv, code=1), env) == ["sqlalchemy"], argv
 
 
 def test_help_lists_every_command_and_each_one_loads() -> None:
