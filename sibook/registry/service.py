@@ -86,7 +86,7 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
         realm=person.realm,
     )
     _insert_unique(session, row, partial(person_conflict, session, person))
-    from sibook.book import service as book  # the book's signing: only for a new person
+    from sibook.book import service as book  # a listing need not load the book's assembly
 
     book.issue_book(session=session, person_id=row.person_id, personal_id=row.personal_id)
     if person.phone or person.email or person.address:
