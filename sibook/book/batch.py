@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,9 @@ from sibook.book.assemble import Header, HISpan
 from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
 from sibook.contributions import service as contributions
 from sibook.registry import service as registry
-from sibook.signing.keys import Signer
+
+if TYPE_CHECKING:
+    from sibook.signing.keys import Signer
 
 BATCH = 1000
 

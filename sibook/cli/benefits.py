@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from sqlalchemy.orm import Session
 
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.benefits import domain
 from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import RealmOpt, parse_date, utf8_text
@@ -36,9 +36,10 @@ from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
-from sibook.signing.certs import common_name
-from sibook.signing.status import RevocationList
-from sibook.signing.trust_list import TrustList
+
+if TYPE_CHECKING:
+    from sibook.signing.status import RevocationList
+    from sibook.signing.trust_list import TrustList
 
 app = typer.Typer(help="e-SI books: show, export signed, verify, revoke, reinstate, history, "
                   "HI card, benefit estimate.", no_args_is_help=True)
@@ -75,6 +76,7 @@ def export(
 ) -> None:
     """Assemble the book (a new version if anything changed), sign it, write PDF and QR."""
     from sibook.book import issuing  # signing and PDF libraries load only when used
+    from sibook.signing.certs import common_name
     try:
         with _recording(personal_id, realm, "book export") as (version, created):
             agency = issuing.agency()
@@ -101,6 +103,8 @@ TrustListOpt = Annotated[Path | None, typer.Option(
 
 
 def _trust(path: Path | None) -> TrustList:
+    from sibook.signing.trust_list import TrustList
+
     return TrustList.load(path) if path else TrustList.from_keys_dir(
         Path(get_settings().keys_dir))
 
@@ -119,6 +123,7 @@ def verify(
     as_json: bool = JsonFlag,
 ) -> None:
     """Check signature, chain, trust list and revocation; exit 1 unless valid."""
+    from sibook.signing.status import RevocationList
     from sibook.signing.verify import verify as check  # PDF libraries load only when used
     refused: dict[str, ValidationError] = {}  # local lists this trust list cannot check
     try:
@@ -150,6 +155,8 @@ def _cannot_verify(reason: str, as_json: bool) -> None:
 
 def _published_list(path: Path, trust: TrustList) -> RevocationList:
     """A list the user names must be there: a missing one would pass for "nothing revoked"."""
+    from sibook.signing.status import RevocationList
+
     if not path.is_file():
         raise SibookError(f"--revocations {path}: "
                           + ("not a file (a directory?)" if path.exists() else "no such file"))

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sibook.access import audit
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.core import migrate
 from sibook.core.db import default_engine
 
@@ -21,7 +21,7 @@ OPERATOR = "operator"
 def ready_engine() -> Engine:
     """The configured database, migrated to head (a no-op when it already is)."""
     engine = default_engine()
-    migrate.upgrade(engine)
+    migrate.ensure_head(engine)
     return engine
 
 

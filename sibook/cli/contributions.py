@@ -1,128 +1,41 @@
-"""`sibook declare`, `sibook payments ...`, `sibook ledger ...`: filings and the ledger."""
+"""`sibook payments ...`, `sibook ledger ...`: payments and the ledger (`sibook declare` files
+to it: sibook.cli.declare)."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 from rich.progress import (
     MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
-    TextColumn,
     TimeElapsedColumn,
 )
 
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
-    as_typed,
     console,
     emit,
-    err_console,
     refuse,
     refused_with,
     show_fields,
     show_table,
 )
-from sibook.contributions import queries, staging
-from sibook.contributions.declare import MAX_BATCH, ConcurrentFiling, DeclarationRefused
-from sibook.contributions.declare import declare as file_declaration
+from sibook.contributions import queries
 from sibook.contributions.payments import PaymentConflict, post_payment
 from sibook.contributions.voluntary_payments import post_voluntary_payment
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
 
 payments_app = typer.Typer(help="Payments: employers' remittances, voluntary participants' "
                            "contributions.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
-
-
-@refused_with(accepted=False)
-def declare(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSON."),
-    employer: str = typer.Option(..., "--employer", help="Unit code of the filing employer."),
-    month: str = typer.Option(..., "--month", help="Declared month, YYYY-MM."),
-    batch: int = typer.Option(1, "--batch", min=1, max=MAX_BATCH,
-                              help="Batch (đợt) within the month."),
-    as_json: bool = JsonFlag,
-) -> None:
-    """File a monthly list of increases, decreases and adjustments (D02-LT)."""
-    period = parse_month(month, "--month")
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed:,} lines"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, disable=as_json, transient=True) as bar:
-        task = bar.add_task("reading", total=None)
-
-        def progress(stage: str, lines: int) -> None:
-            bar.update(task, description=stage, completed=lines)
-
-        try:
-            with unit_of_work(ready_engine()) as session:
-                result = file_declaration(
-                    session=session,
-                    data=file,
-                    file_name=file.name,
-                    employer_code=employer,
-                    month=period,
-                    batch_no=batch,
-                    progress=progress,
-                )
-                if not result["replayed"]:
-                    logged(session, Action.CONTRIBUTION_DECLARE, "declare",
-                           staging.person_ids(session.connection()))
-        except ValidationError as exc:
-            bar.stop()
-            _log_reads_of_refused(exc)
-            _report(exc.problems, as_json)
-        except ConflictError as exc:
-            bar.stop()
-            _log_reads_of_refused(exc)
-            field = "file" if isinstance(exc, ConcurrentFiling) else "--batch"
-            refuse([Problem(field=field, reason=str(exc))], as_json)
-    emit({"accepted": True, **result}, as_json, _show_declaration)
-
-
-def _log_reads_of_refused(exc: Exception) -> None:
-    """A filing refused after its checks ran was rolled back, but the checks read the persons
-    it named: logged as refused."""
-    if isinstance(exc, DeclarationRefused | ConcurrentFiling):
-        with unit_of_work(ready_engine()) as session:
-            logged(session, Action.CONTRIBUTION_DECLARE, "declare", exc.person_ids,
-                   outcome="refused")
-
-
-def _report(problems: list[Problem], as_json: bool) -> NoReturn:
-    if as_json:
-        refuse(problems, as_json)
-    show_table("Declaration refused: nothing was changed", ("row", "column", "reason"),
-               ((p.row, p.field, p.reason) for p in as_typed(problems)), on=err_console,
-               style="red")
-    raise typer.Exit(1)
-
-
-def _show_declaration(d: dict[str, Any]) -> None:
-    head = "already filed; nothing changed" if d["replayed"] else "accepted"
-    console.print(
-        f"declaration {d['declaration_id']} of {d['employer']} for {d['month']} "
-        f"(batch {d['batch']}): {head}"
-    )
-    console.print(
-        f"{d['lines']:,} lines {d['case_codes']}; periods opened "
-        f"{d['periods_opened']:,}, closed {d['periods_closed']:,}"
-    )
-    for month, amount in d["dues"].items():
-        console.print(f"  dues {month}: {amount:+,} VND")
 
 
 @payments_app.command("post")

@@ -38,7 +38,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "book": ("sibook.cli.book", "app"),
     "payments": ("sibook.cli.contributions", "payments_app"),
     "ledger": ("sibook.cli.contributions", "ledger_app"),
-    "declare": ("sibook.cli.contributions", "declare"),
+    "declare": ("sibook.cli.declare", "declare"),
     "benefits": ("sibook.cli.benefits", "app"),
     "visits": ("sibook.cli.visits", "app"),
     "seed": ("sibook.cli.seed", "seed"),

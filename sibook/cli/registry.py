@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
@@ -17,17 +17,6 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.registry import service
 from sibook.registry.domain import NewEmployer, NewPerson
-from sibook.registry.importer import parse_registry_file
-from sibook.registry.population import population_registry
-from sibook.registry.registration import (
-    EmploymentStart,
-    OfficeChoice,
-    PopulationServiceDown,
-    VoluntaryStart,
-    office_for,
-    register,
-    start_voluntary,
-)
 
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
@@ -75,6 +64,8 @@ def persons_import(
     as_json: bool = JsonFlag,
 ) -> None:
     """Register persons, employers and households from one JSON file, all or nothing."""
+    from sibook.registry.importer import parse_registry_file
+
     try:
         batch = parse_registry_file(file)
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
@@ -212,6 +203,15 @@ def persons_register(
     as_json: bool = JsonFlag,
 ) -> None:
     """Register a person (TK1-TS) and issue their e-SI book, by an employer or voluntarily."""
+    from sibook.registry.population import population_registry
+    from sibook.registry.registration import (
+        EmploymentStart,
+        PopulationServiceDown,
+        VoluntaryStart,
+        office_for,
+        register,
+    )
+
     born = parse_date(birth_date, "--birth-date")
     first = parse_month(start, "--from") if start is not None else None
     problems = _registration_flag_problems(employer, salary, voluntary, income, support)
@@ -278,6 +278,8 @@ def persons_voluntary(
 ) -> None:
     """A registered person starts voluntary SI (TK1-TS at the SI office), e.g. after their job
     ended; `persons register --voluntary` is for someone not yet registered."""
+    from sibook.registry.registration import OfficeChoice, VoluntaryStart, start_voluntary
+
     first = parse_month(start, "--from") if start is not None else None
     try:
         with unit_of_work(ready_engine()) as session:

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from sibook.access.policy import Action
+from sibook.access.actions import Action
 from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, utf8_text
 from sibook.cli.output import JsonFlag, console, emit, err_console, refuse, show_table

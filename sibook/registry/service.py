@@ -6,13 +6,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.db import Base
 from sibook.core.errors import ConflictError, Problem, ValidationError
@@ -26,7 +25,6 @@ from sibook.registry.domain import (
     person_problems,
     recorded_ethnicity,
 )
-from sibook.registry.schemas import RegistryBatch
 from sibook.registry.store import (
     Contact,
     Employer,
@@ -37,6 +35,9 @@ from sibook.registry.store import (
     PersonRelation,
     RegistryImport,
 )
+
+if TYPE_CHECKING:
+    from sibook.registry.schemas import RegistryBatch
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
         realm=person.realm,
     )
     _insert_unique(session, row, partial(person_conflict, session, person))
+    from sibook.book import service as book  # a listing need not load the book's assembly
+
     book.issue_book(session=session, person_id=row.person_id, personal_id=row.personal_id)
     if person.phone or person.email or person.address:
         session.add(
@@ -340,6 +343,8 @@ def import_batch(*, session: Session, batch: RegistryBatch,
             return earlier
         raise ValidationError(problems)
     # After the households: a book's version 1 holds the registration as the file left it.
+    from sibook.book import service as book
+
     book.record_first_versions(session=session, person_ids=registered, as_of=date.today())
     counts = {"employers": len(batch.employers), "persons": len(batch.persons),
               "households": len(batch.households)}

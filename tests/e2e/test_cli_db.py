@@ -51,3 +51,17 @@ def test_upgrade_to_an_earlier_revision_says_the_database_is_later_and_exits_1(
     head = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
     assert done.stderr == (f"error: REVISION: the database is at revision {head}, later than "
                            "0010; db upgrade never goes back, nothing was changed\n")
+
+
+def test_a_command_on_a_database_behind_head_migrates_it_first(tmp_path: Path) -> None:
+    """A command checks the database's revision without Alembic when it is current; one behind
+    is still brought to head before the command reads it."""
+    assert _upgrade(tmp_path, "0010").returncode == 0
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'sibook.db'}",
+           "SIBOOK_KEYS_DIR": str(tmp_path / "keys")}
+    done = subprocess.run([sys.executable, "-m", "sibook.cli.main", "persons", "list", "--json"],
+                          capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (0, '{"persons": []}\n', "")
+    head = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
+    assert _upgrade(tmp_path, "0010").stderr.startswith(
+        f"error: REVISION: the database is at revision {head}, later than 0010;")

@@ -9,7 +9,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
 
 from sibook.core import migrate
 from sibook.core.schema import metadata
@@ -70,4 +71,35 @@ def test_two_processes_migrating_an_empty_database_at_once_both_end_at_head(
     first.join(60)
     second.join(60)
     assert errors == []
+    test_the_migrated_database_matches_the_models(engine)
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    assert migrate.head_revision() == ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
+
+
+def test_a_database_behind_head_is_brought_there_and_a_current_one_left_alone(
+        engine: Engine) -> None:
+    """What every command does first: a database at head is used as it is (no Alembic, no
+    lock); one a migration behind, or one never migrated, is upgraded as before."""
+    assert migrate.at_head(engine)
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    assert not migrate.at_head(engine)
+    migrate.ensure_head(engine)
+    assert migrate.at_head(engine)
+    assert migrate.later_than(engine, "head") is None
+    test_the_migrated_database_matches_the_models(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert "alembic_version" in inspect(engine).get_table_names()  # kept, with no row
+    assert not migrate.at_head(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    assert not migrate.at_head(engine)
+    migrate.ensure_head(engine)
+    assert migrate.at_head(engine)
     test_the_migrated_database_matches_the_models(engine)
