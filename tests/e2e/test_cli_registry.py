@@ -80,6 +80,15 @@ def test_a_bad_flag_is_a_usage_error(seeded: Path) -> None:
     (["persons", "list", "--no-such-flag"], "usage"),
     (["ledger", "show"], "PERSONAL_ID"),
     (["no-such-command"], "usage"),
+    # a word outside the flag's list (the contract's --region I|II|III|IV) is a bad flag too,
+    # in every command alike; add-client's said "client_id: ... already exists" (exit 1)
+    (["rules", "contribution", "--month", "2026-01", "--salary", "1", "--region", "V"],
+     "--region"),
+    (["employers", "add", "--code", "0101234567", "--name", "X", "--province", "01",
+      "--region", "I", "--realm", "army"], "--realm"),
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "m"], "--sex"),
+    (["access", "add-client", "audit-x", "--kind", "bank"], "--kind"),
 ])
 def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
         seeded: Path, args: list[str], field: str) -> None:
