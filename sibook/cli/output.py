@@ -154,6 +154,13 @@ def usage_error(flag: str, message: str) -> NoReturn:
     raise typer.BadParameter(message, param_hint=flag)
 
 
+def missing_flag(flag: str, message: str) -> NoReturn:
+    """A flag this use of the command needs but was not given (``--region`` for an employee's
+    dues): exit 2 as Click's own "Missing option", which ``main`` names by ``flag``."""
+    missing = sys.modules[typer.BadParameter.__module__].MissingParameter
+    raise missing(message, param_hint=flag, param_type="option")
+
+
 def show_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *,
                on: Console = console, style: str | None = None) -> None:
     """A titled table; ``None`` cells print empty, numbers with thousands separators."""

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from sibook.cli.flags import finite, one_of, parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.cli.output import JsonFlag, console, emit, missing_flag, refuse
 from sibook.core.errors import Problem, ValidationError
 from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
 from sibook.rules import answers
@@ -101,6 +101,11 @@ def contribution(
     as_json: bool = JsonFlag,
 ) -> None:
     """Dues for a month per fund and payer."""
+    if region is None and not voluntary:
+        # The contract's usage line names --region unbracketed: a required flag, which only
+        # a voluntary participant's dues (on no region) may leave out.
+        missing_flag("--region", "Required for an employee (compulsory or --foreign): one of "
+                                 "I, II, III, IV.")
     _answer(as_json, lambda: answers.contribution_answer(
         month=month, salary=salary, region=region, voluntary=voluntary, foreign=foreign,
         support=support, months_supported=months_supported, oa_rate=oa_rate),
