@@ -11,7 +11,16 @@ import typer
 from sibook.access.policy import Action
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import one_of, parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
+from sibook.cli.output import (
+    JsonFlag,
+    console,
+    emit,
+    missing_flag,
+    refuse,
+    refused_with,
+    show_table,
+    usage_error,
+)
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
@@ -229,9 +238,7 @@ def persons_register(
     """Register a person (TK1-TS) and issue their e-SI book, by an employer or voluntarily."""
     born = parse_date(birth_date, "--birth-date")
     first = parse_month(start, "--from") if start is not None else None
-    problems = _registration_flag_problems(employer, salary, voluntary, income, support)
-    if problems:
-        refuse(problems, as_json)
+    _check_registration_flags(employer, salary, voluntary, income, support)
     person = NewPerson(
         personal_id=personal_id.strip(),
         full_name=name,
@@ -322,22 +329,22 @@ def _payable(opened: dict[str, Any]) -> str:
     return said
 
 
-def _registration_flag_problems(
+def _check_registration_flags(
     employer: str | None,
     salary: int | None,
     voluntary: bool,
     income: int | None,
     support: str | None,
-) -> list[Problem]:
-    problems = []
+) -> None:
+    """Flags that do not go together, or one this registration needs missing: a usage error
+    (exit 2), as the rules commands' are."""
     if employer and voluntary:
-        problems.append(Problem(field="--voluntary", reason="cannot be used with --employer"))
+        usage_error("--voluntary", "cannot be used with --employer")
     if employer and salary is None:
-        problems.append(Problem(field="--salary", reason="required with --employer"))
+        missing_flag("--salary", "Required with --employer.")
     if salary is not None and not employer:
-        problems.append(Problem(field="--salary", reason="only with --employer"))
+        usage_error("--salary", "only with --employer")
     if voluntary and income is None:
-        problems.append(Problem(field="--income", reason="required with --voluntary"))
+        missing_flag("--income", "Required with --voluntary.")
     if (income is not None or support) and not voluntary:
-        problems.append(Problem(field="--income/--support", reason="only with --voluntary"))
-    return problems
+        usage_error("--income" if income is not None else "--support", "only with --voluntary")

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from sibook.cli.flags import finite, one_of, parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, missing_flag, refuse
+from sibook.cli.output import JsonFlag, console, emit, missing_flag, refuse, usage_error
 from sibook.core.errors import Problem, ValidationError
 from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
 from sibook.rules import answers
@@ -106,6 +106,13 @@ def contribution(
         # a voluntary participant's dues (on no region) may leave out.
         missing_flag("--region", "Required for an employee (compulsory or --foreign): one of "
                                  "I, II, III, IV.")
+    try:  # flags that do not go together (--voluntary --foreign) are a usage error too
+        answers.check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
+                                         support=support, months_supported=months_supported,
+                                         oa_rate=oa_rate)
+    except ValidationError as exc:
+        problem = _as_flag(exc.problems[0])
+        usage_error(problem.field, problem.reason)
     _answer(as_json, lambda: answers.contribution_answer(
         month=month, salary=salary, region=region, voluntary=voluntary, foreign=foreign,
         support=support, months_supported=months_supported, oa_rate=oa_rate),

@@ -41,9 +41,9 @@ def parse_month(text: str, field: str = "month") -> Period:
 def contribution_answer(*, month: str, salary: int, region: str | None = None,
                         voluntary: bool = False, foreign: bool = False, support: str | None = None,
                         months_supported: int = 0, oa_rate: str = "standard") -> Answer:
-    _check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
-                              support=support, months_supported=months_supported,
-                              oa_rate=oa_rate)
+    check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
+                             support=support, months_supported=months_supported,
+                             oa_rate=oa_rate)
     on = parse_month(month)
     if voluntary:
         result = voluntary_dues(month=on, salary=salary, support=support,
@@ -55,8 +55,9 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
     return _with(result.as_dict(), result.explanation)
 
 
-def _check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bool,
-                              support: str | None, months_supported: int, oa_rate: str) -> None:
+def check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bool,
+                             support: str | None, months_supported: int, oa_rate: str) -> None:
+    """Whether the parameters given fit together (the CLI's usage errors, the API's 422)."""
     if voluntary and foreign:
         raise ValidationError(field="voluntary", reason=(
             "cannot be combined with foreign: choose compulsory (default), foreign or voluntary"))

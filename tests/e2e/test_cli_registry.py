@@ -89,6 +89,11 @@ def test_a_bad_flag_is_a_usage_error(seeded: Path) -> None:
     (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
       "1989-03-02", "--sex", "m"], "--sex"),
     (["access", "add-client", "audit-x", "--kind", "bank"], "--kind"),
+    # a flag this use needs missing, or flags that do not go together
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--employer", "0101234567"], "--salary"),
+    (["rules", "contribution", "--month", "2026-01", "--salary", "1", "--foreign",
+      "--voluntary"], "--voluntary"),
 ])
 def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
         seeded: Path, args: list[str], field: str) -> None:

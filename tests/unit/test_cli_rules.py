@@ -56,9 +56,6 @@ def test_readable_output_shows_the_explanation() -> None:
 @pytest.mark.parametrize(("args", "flag"), [
     (["--month", "1994-12", "--salary", "5000000", "--region", "I"], "--month"),
     (["--month", "2026-01", "--salary", "-1", "--region", "I"], "--salary"),
-    (["--month", "2026-01", "--salary", "5000000", "--foreign", "--voluntary"], "--voluntary"),
-    (["--month", "2026-01", "--salary", "5000000", "--region", "I", "--support", "poor"],
-     "--support"),
     (["--month", "2026-01", "--salary", "100", "--voluntary"], "--salary"),
 ])
 def test_bad_contribution_input_exits_1_naming_the_flag(args: list[str], flag: str) -> None:
@@ -123,13 +120,20 @@ def test_pension_without_average_salary_gives_nulls() -> None:
     # the usage line's --region is unbracketed: only voluntary dues may leave it out
     (["contribution", "--month", "2026-01", "--salary", "5000000"], "--region"),
     (["contribution", "--month", "2026-01", "--salary", "5000000", "--foreign"], "--region"),
+    # and flags that do not go together
+    (["contribution", "--month", "2026-01", "--salary", "5000000", "--foreign", "--voluntary"],
+     "--voluntary"),
+    (["contribution", "--month", "2026-01", "--salary", "5000000", "--region", "I", "--support",
+      "poor"], "--support"),
+    (["contribution", "--month", "2026-01", "--salary", "3000000", "--voluntary", "--oa-rate",
+      "reduced"], "--oa-rate"),
     (["retirement", "--sex", "other", "--birth-date", "1964-03-15"], "--sex"),
 ])
-def test_a_word_outside_a_flags_list_or_a_missing_region_is_a_usage_error_naming_it(
+def test_a_word_outside_a_flags_list_or_flags_that_do_not_fit_are_a_usage_error(
         args: list[str], flag: str) -> None:
-    """The contract's usage lines list these flags' words (``--region I|II|III|IV``): another
-    word, or no --region for an employee, is a bad flag (exit 2), as a month that is not one
-    is, not a refusal (exit 1)."""
+    """The contract's usage lines list these flags' words (``--region I|II|III|IV``) and
+    which are required: another word, no --region for an employee or flags that do not go
+    together are bad flags (exit 2), as a month that is not one is, not a refusal (exit 1)."""
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 2 and flag in result.output
 
