@@ -66,7 +66,9 @@ def test_bad_contribution_input_exits_1_naming_the_flag(args: list[str], flag: s
 
 def test_month_before_first_table_names_the_first_known_month() -> None:
     _, out = run("contribution", "--month", "1994-12", "--salary", "5000000", "--region", "I")
-    assert "1995-01" in out["errors"][0]["reason"]
+    # in the question's words first: the table's key only after them, for its keepers
+    assert out["errors"][0]["reason"].startswith(
+        "the law's tables for this question start in 1995-01: nothing is known for 1994-12")
 
 
 @pytest.mark.parametrize("args", [
