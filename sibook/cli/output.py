@@ -104,11 +104,18 @@ def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorate
 
 
+class DatabaseUrlError(Exception):
+    """``SIBOOK_DATABASE_URL`` names no database sibook can open: not a URL, or one of a kind
+    no installed driver reads (``bogus://``)."""
+
+
 def database_problem(exc: Exception) -> Problem | None:
     """The problem of a database that cannot be used now (locked by another writer past the
-    wait, unreachable, a deadlock), or None for any other error. SQLAlchemy is looked up, not
-    imported: a command that never loaded it (``ids``, ``rules``) cannot have raised its
-    errors."""
+    wait, unreachable, a deadlock, a URL that names none), or None for any other error.
+    SQLAlchemy is looked up, not imported: a command that never loaded it (``ids``, ``rules``)
+    cannot have raised its errors."""
+    if isinstance(exc, DatabaseUrlError):
+        return Problem(field="database", reason=str(exc))
     errors = sys.modules.get("sqlalchemy.exc")
     if errors is None or not isinstance(exc, errors.OperationalError):
         return None

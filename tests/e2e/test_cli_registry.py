@@ -235,6 +235,25 @@ def test_a_busy_database_keeps_the_commands_contract_keys_in_its_answer(
     assert answer == keys
 
 
+@pytest.mark.parametrize(("url", "command", "keys"), [
+    ("sibook.db", ("persons", "list"), {"persons": []}),  # a path, not a URL
+    ("bogus:///sibook.db", ("audit", "verify"), {}),  # a kind no installed driver reads
+])
+def test_a_database_url_that_names_no_database_is_a_plain_refusal(
+        tmp_path: Path, url: str, command: tuple[str, ...], keys: dict[str, object]) -> None:
+    """A mistyped SIBOOK_DATABASE_URL is said by its name, exit 1 with the command's keys as
+    an unreachable database is; it was a traceback and nothing on stdout."""
+    result = subprocess.run([*SIBOOK, *command, "--json"], capture_output=True, text=True,
+                            env={**os.environ, "SIBOOK_DATABASE_URL": url}, cwd=tmp_path,
+                            timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    answer = json.loads(result.stdout)
+    (problem,) = answer.pop("errors")
+    assert problem["field"] == "database"
+    assert problem["reason"].startswith("SIBOOK_DATABASE_URL cannot be used: ")
+    assert answer == keys
+
+
 @pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])
 def test_a_payment_date_not_written_yyyy_mm_dd_is_a_usage_error(seeded: Path, day: str) -> None:
     """An empty --date was taken as today, and date.fromisoformat read 20260101 and week
