@@ -123,6 +123,18 @@ def database_problem(exc: Exception) -> Problem | None:
     return Problem(field="database", reason=f"the database cannot be used now: {reason}")
 
 
+def settings_problem(exc: Exception) -> Problem | None:
+    """The problem of a ``SIBOOK_...`` variable the settings cannot read (``SIBOOK_LOCK_WAIT_
+    SECONDS=abc``), named as it was set; None for any other error."""
+    errors = getattr(exc, "errors", None)
+    if getattr(exc, "title", None) != "Settings" or not callable(errors):
+        return None
+    first = errors()[0]
+    name = "SIBOOK_" + "_".join(str(part) for part in first["loc"]).upper()
+    return Problem(field=name, reason=(f"{name} cannot be read: {first['msg']}, got "
+                                       f"{first['input']!r}"))
+
+
 def as_typed(problems: Iterable[Problem], aliases: Mapping[str, str] | None = None
              ) -> list[Problem]:
     """``problems`` named as the command line names them. A service names what it refused by

@@ -254,6 +254,17 @@ def test_a_database_url_that_names_no_database_is_a_plain_refusal(
     assert answer == keys
 
 
+def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "SIBOOK_LOCK_WAIT_SECONDS": "two minutes"}
+    result = subprocess.run([*SIBOOK, "employers", "list", "--json"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "SIBOOK_LOCK_WAIT_SECONDS"
+    assert problem["reason"].startswith("SIBOOK_LOCK_WAIT_SECONDS cannot be read: ")
+
+
 @pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])
 def test_a_payment_date_not_written_yyyy_mm_dd_is_a_usage_error(seeded: Path, day: str) -> None:
     """An empty --date was taken as today, and date.fromisoformat read 20260101 and week
