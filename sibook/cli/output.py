@@ -94,7 +94,7 @@ def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
             try:
                 return retrying(lambda: command(*args, **kwargs))
             except Exception as exc:
-                problem = database_problem(exc)
+                problem = database_problem(exc) or settings_problem(exc)
                 if problem is None:
                     raise
                 refuse([problem], bool(kwargs.get("as_json")))
