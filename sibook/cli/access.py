@@ -8,6 +8,7 @@ import typer
 
 from sibook.access import credentials
 from sibook.cli.context import ready_engine
+from sibook.cli.flags import one_of, realm_flag
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -15,16 +16,22 @@ from sibook.core.errors import ConflictError, ValidationError
 app = typer.Typer(help="Credentials, lockouts and the development e-identity provider",
                   no_args_is_help=True)
 
+# The kinds of client a credential is for (the credentials table's CHECK): a citizen signs in
+# with VNeID instead.
+KINDS = ("employer", "hospital", "officer")
+
 
 @app.command("add-client")
 def add_client(
     client_id: str = typer.Argument(..., help="Identifier the client signs in with"),
-    kind: str = typer.Option(..., help="employer, hospital or officer"),
+    kind: str = typer.Option(..., callback=one_of(KINDS, "--kind"),
+                             help="employer, hospital or officer"),
     unit_code: str | None = typer.Option(None, help=(
         "Employer's unit code; a hospital's 5-digit facility code (MA_CSKCB), which it then "
         "files claims for (without one it checks HI validity only)")),
     province: str | None = typer.Option(None, help="Officer's province code; none = national"),
-    realm: str = typer.Option("civil", help="civil, defence or public_security"),
+    realm: str = typer.Option("civil", callback=realm_flag,
+                              help="civil, defence or public_security"),
     roles: str = typer.Option("", help="Officer roles, comma-separated: clerk,approver,auditor"),
     as_json: bool = JsonFlag,
 ) -> None:

@@ -13,12 +13,11 @@ from sibook.access.actions import Action
 from sibook.benefits import domain
 from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine
-from sibook.cli.flags import RealmOpt, parse_date, parse_month
+from sibook.cli.flags import RealmOpt, one_of, parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ValidationError
 from sibook.registry import service as registry
-from sibook.visits.domain import clipped
 
 app = typer.Typer(help="Benefits claimed and settled: sickness, maternity, work accident, "
                   "pension, survivorship, one-time withdrawal, unemployment.",
@@ -58,8 +57,8 @@ _OPTIONS = {"received_on": "received", "decided_on": "decided", "monthly_amount"
 @refused_with(recorded=False)
 def claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
-    regime: str = typer.Option(..., "--regime", help=(
-        f"The benefit claimed: {', '.join(domain.Regime)}.")),
+    regime: str = typer.Option(..., "--regime", callback=one_of(tuple(domain.Regime), "--regime"),
+                               help=f"The benefit claimed: {', '.join(domain.Regime)}."),
     dossier: str = typer.Option(..., "--dossier", help="The dossier's receipt number."),
     received: str = typer.Option(..., "--received", help="Day received, YYYY-MM-DD."),
     event_from: str = typer.Option(None, "--from", help=(
@@ -68,8 +67,9 @@ def claim(
         "labour contract ended.")),
     event_to: str = typer.Option(None, "--to", help="sickness/maternity: last day of leave."),
     note: str = typer.Option(None, "--note", help="A short note (200 characters)."),
-    ground: str = typer.Option(None, "--ground", help=(
-        "lump_sum only, its ground (Law 41/2024 Art 70): " + ", ".join(domain.GROUNDS) + ".")),
+    ground: str = typer.Option(None, "--ground", callback=one_of(tuple(domain.GROUNDS), "--ground"),
+                               help="lump_sum only, its ground (Law 41/2024 Art 70): "
+                                    + ", ".join(domain.GROUNDS) + "."),
     capacity_loss_percent: int = typer.Option(None, "--capacity-loss", help=(
         "pension only: the assessed loss of working capacity, percent; lets the pension start "
         "before the statutory age (Law 41/2024 Art 65: up to 5 years at 61%, 10 at 81%).")),
@@ -80,9 +80,6 @@ def claim(
     as_json: bool = JsonFlag,
 ) -> None:
     """Receive a benefit claim. The same dossier again changes nothing."""
-    if regime not in set(domain.Regime):  # a word outside the law's list: refused, exit 1
-        refuse([Problem(field="regime", reason=(
-            f"one of {', '.join(domain.Regime)}; got {clipped(regime)!r}"))], as_json)
     c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
                      None if event_to is None else parse_date(event_to, "--to"), note, ground,
@@ -99,7 +96,8 @@ def claim(
 def decide_claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
     dossier: str = typer.Argument(..., help="The claim's dossier number."),
-    outcome: str = typer.Option(..., "--outcome", help="settled or refused."),
+    outcome: str = typer.Option(..., "--outcome", callback=one_of(domain.OUTCOMES, "--outcome"),
+                                help="settled or refused."),
     decided: str = typer.Option(..., "--decided", help="Day of the decision, YYYY-MM-DD."),
     decision_no: str = typer.Option(..., "--decision-no", help="The decision's number."),
     amount: int = typer.Option(None, "--amount", help="Paid once, VND."),

@@ -8,10 +8,12 @@ import socket
 from collections.abc import Iterable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from sibook.access import audit
 from sibook.access.actions import Action
+from sibook.cli.output import DatabaseUrlError
 from sibook.core import migrate
 from sibook.core.db import default_engine
 
@@ -20,9 +22,20 @@ OPERATOR = "operator"
 
 def ready_engine() -> Engine:
     """The configured database, migrated to head (a no-op when it already is)."""
-    engine = default_engine()
+    engine = configured_engine()
     migrate.ensure_head(engine)
     return engine
+
+
+def configured_engine() -> Engine:
+    """The database ``SIBOOK_DATABASE_URL`` names; a URL that names none is the command's
+    refusal (exit 1, field ``database``), as an unreachable database is, not a traceback."""
+    try:
+        return default_engine()
+    except ArgumentError as exc:  # not a URL; NoSuchModuleError (no such driver) is one too
+        raise DatabaseUrlError(
+            f"SIBOOK_DATABASE_URL cannot be used: {exc} (a URL such as sqlite:///sibook.db or "
+            "postgresql+psycopg://user@host:5432/sibook)") from None
 
 
 def operator_id() -> str:

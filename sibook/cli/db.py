@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from alembic.util.exc import CommandError
 
+from sibook.cli.context import configured_engine
 from sibook.cli.output import console, refuse
 from sibook.core import migrate
-from sibook.core.db import default_engine
 from sibook.core.errors import Problem
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -16,7 +16,7 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 @app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or migrate the database named by SIBOOK_DATABASE_URL (SQLite file by default)."""
-    engine = default_engine()
+    engine = configured_engine()
     try:
         migrate.upgrade(engine, revision)
         current = migrate.later_than(engine, revision)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import typer
@@ -46,10 +47,30 @@ def utf8_text(value: str, flag: str) -> str:
     return value
 
 
-def _realm(value: str) -> str:
-    if value not in REALMS:
-        usage_error("--realm", f"must be one of {', '.join(REALMS)}, got {value!r}")
+_ECHO = 40  # characters of a refused value the usage error quotes (a flag may be megabytes)
+
+
+def choice(value: str, choices: Sequence[str], flag: str) -> str:
+    """A value of a closed vocabulary (a region, a sex, a support group, a realm): one outside
+    it is a usage error (exit 2) naming the flag and the values, as the contract's usage lines
+    list them (``--region I|II|III|IV``) and as a mistyped month is."""
+    if value not in choices:
+        shown = value if len(value) <= _ECHO else value[:_ECHO] + "…"
+        usage_error(flag, f"must be one of {', '.join(choices)}, got {shown!r}")
     return value
+
+
+def one_of(choices: Sequence[str], flag: str, normal: Callable[[str], str] = str
+           ) -> Callable[[str | None], str | None]:
+    """The callback of a flag of ``choices`` that may be left out (None); ``normal`` is how the
+    command reads what was typed (``str.upper`` where ``--region i`` means I)."""
+    def check(value: str | None) -> str | None:
+        return None if value is None else choice(normal(value), choices, flag)
+    return check
+
+
+def _realm(value: str) -> str:
+    return choice(value, REALMS, "--realm")
 
 
 def realm_flag(value: str | None) -> str | None:

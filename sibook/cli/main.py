@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside it
     from typer import _click as click
 
-from sibook.cli.output import database_problem, err_console, print_json
+from sibook.cli.output import database_problem, err_console, print_json, settings_problem
 from sibook.core.retry import retrying
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
@@ -118,7 +118,7 @@ def main() -> None:
             print_json({"errors": [{"field": "usage", "reason": reason}]})
         raise SystemExit(2) from None
     except Exception as exc:  # a command without contract keys for its refusal (refused_with)
-        problem = database_problem(exc)
+        problem = database_problem(exc) or settings_problem(exc)
         if problem is None:
             raise
         if "--json" in sys.argv:

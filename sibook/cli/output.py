@@ -94,7 +94,7 @@ def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
             try:
                 return retrying(lambda: command(*args, **kwargs))
             except Exception as exc:
-                problem = database_problem(exc)
+                problem = database_problem(exc) or settings_problem(exc)
                 if problem is None:
                     raise
                 refuse([problem], bool(kwargs.get("as_json")))
@@ -104,16 +104,35 @@ def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorate
 
 
+class DatabaseUrlError(Exception):
+    """``SIBOOK_DATABASE_URL`` names no database sibook can open: not a URL, or one of a kind
+    no installed driver reads (``bogus://``)."""
+
+
 def database_problem(exc: Exception) -> Problem | None:
     """The problem of a database that cannot be used now (locked by another writer past the
-    wait, unreachable, a deadlock), or None for any other error. SQLAlchemy is looked up, not
-    imported: a command that never loaded it (``ids``, ``rules``) cannot have raised its
-    errors."""
+    wait, unreachable, a deadlock, a URL that names none), or None for any other error.
+    SQLAlchemy is looked up, not imported: a command that never loaded it (``ids``, ``rules``)
+    cannot have raised its errors."""
+    if isinstance(exc, DatabaseUrlError):
+        return Problem(field="database", reason=str(exc))
     errors = sys.modules.get("sqlalchemy.exc")
     if errors is None or not isinstance(exc, errors.OperationalError):
         return None
     reason = str(getattr(exc, "orig", exc)).strip() or str(exc)
     return Problem(field="database", reason=f"the database cannot be used now: {reason}")
+
+
+def settings_problem(exc: Exception) -> Problem | None:
+    """The problem of a ``SIBOOK_...`` variable the settings cannot read (``SIBOOK_LOCK_WAIT_
+    SECONDS=abc``), named as it was set; None for any other error."""
+    errors = getattr(exc, "errors", None)
+    if getattr(exc, "title", None) != "Settings" or not callable(errors):
+        return None
+    first = errors()[0]
+    name = "SIBOOK_" + "_".join(str(part) for part in first["loc"]).upper()
+    return Problem(field=name, reason=(f"{name} cannot be read: {first['msg']}, got "
+                                       f"{first['input']!r}"))
 
 
 def as_typed(problems: Iterable[Problem], aliases: Mapping[str, str] | None = None
@@ -152,6 +171,13 @@ def usage_error(flag: str, message: str) -> NoReturn:
     """A bad flag value that Typer could not catch by type: exit 2 like any usage error (the
     entry point prints it, and with ``--json`` also as JSON naming ``flag``)."""
     raise typer.BadParameter(message, param_hint=flag)
+
+
+def missing_flag(flag: str, message: str) -> NoReturn:
+    """A flag this use of the command needs but was not given (``--region`` for an employee's
+    dues): exit 2 as Click's own "Missing option", which ``main`` names by ``flag``."""
+    missing = sys.modules[typer.BadParameter.__module__].MissingParameter
+    raise missing(message, param_hint=flag, param_type="option")
 
 
 def show_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *,

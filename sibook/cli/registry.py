@@ -10,13 +10,32 @@ import typer
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
+from sibook.cli.flags import one_of, parse_date, parse_month
+from sibook.cli.output import (
+    JsonFlag,
+    console,
+    emit,
+    missing_flag,
+    refuse,
+    refused_with,
+    show_table,
+    usage_error,
+)
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.law.terms import SEXES, SUPPORT_GROUPS
 from sibook.registry import service
-from sibook.registry.domain import NewEmployer, NewPerson
+from sibook.registry.domain import REALMS, REGIONS, NewEmployer, NewPerson
+
+
+def _upper(text: str) -> str:
+    return text.strip().upper()
+
+
+def _lower(text: str) -> str:
+    return text.strip().lower()
+
 
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
@@ -25,6 +44,8 @@ OfficeOpt = typer.Option(
     None, "--office", help="The SI office managing a voluntary participant: five digits, the "
     "province's two first (01000: Hà Nội's). Default: the office managing them already, else "
     "their household's province's; a new person's must be given.")
+SupportOpt = typer.Option(None, "--support", callback=one_of(SUPPORT_GROUPS, "--support"),
+                          help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
 LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this many rows.")
 
 
@@ -116,11 +137,13 @@ def employers_add(
     code: str = typer.Option(..., "--code", help="Unit code (10-digit enterprise code, ...)."),
     name: str = typer.Option(..., "--name", help="Registered name."),
     province: str = typer.Option(..., "--province", help="2-digit province code (34 from 2025)."),
-    region: str = typer.Option(..., "--region", help="Minimum-wage region: I, II, III or IV."),
+    region: str = typer.Option(..., "--region", callback=one_of(REGIONS, "--region", _upper),
+                               help="Minimum-wage region: I, II, III or IV."),
     address: str | None = typer.Option(None, "--address"),
     business_type: str | None = typer.Option(None, "--business-type"),
-    realm: str = typer.Option("civil", "--realm", help="civil, or defence / public_security for "
-                                                       "a unit of those ministries."),
+    realm: str = typer.Option("civil", "--realm", callback=one_of(REALMS, "--realm"),
+                              help="civil, or defence / public_security for a unit of those "
+                                   "ministries."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Register an employer (unit)."""
@@ -128,7 +151,7 @@ def employers_add(
         code=code.strip(),
         name=name.strip(),
         province_code=province.strip(),
-        region=region.strip().upper(),
+        region=region,
         address=address,
         business_type=business_type,
         realm=realm,
@@ -180,7 +203,8 @@ def persons_register(
     personal_id: str = typer.Option(..., "--personal-id", help="12-digit personal ID."),
     name: str = typer.Option(..., "--name", help="Full name, with diacritics."),
     birth_date: str = typer.Option(..., "--birth-date", help="YYYY-MM-DD."),
-    sex: str = typer.Option(..., "--sex", help="male or female."),
+    sex: str = typer.Option(..., "--sex", callback=one_of(SEXES, "--sex", _lower),
+                            help="male or female."),
     birth_place: str | None = typer.Option(
         None, "--birth-place", help="3-digit birth-registration code (default: the ID's own)."
     ),
@@ -198,7 +222,7 @@ def persons_register(
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
     voluntary: bool = typer.Option(False, "--voluntary", help="Voluntary SI on --income."),
     income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income."),
-    support: str | None = typer.Option(None, "--support", help="Voluntary state-support group."),
+    support: str | None = SupportOpt,
     office: str | None = OfficeOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -214,14 +238,12 @@ def persons_register(
 
     born = parse_date(birth_date, "--birth-date")
     first = parse_month(start, "--from") if start is not None else None
-    problems = _registration_flag_problems(employer, salary, voluntary, income, support)
-    if problems:
-        refuse(problems, as_json)
+    _check_registration_flags(employer, salary, voluntary, income, support)
     person = NewPerson(
         personal_id=personal_id.strip(),
         full_name=name,
         birth_date=born,
-        sex=sex.strip().lower(),
+        sex=sex,
         birth_registration_place=(birth_place or personal_id.strip()[:3]),
         nationality=nationality,
         ethnicity=ethnicity,
@@ -270,7 +292,7 @@ def persons_register(
 def persons_voluntary(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of a registered person."),
     income: int = typer.Option(..., "--income", help="Voluntary SI monthly income (VND)."),
-    support: str | None = typer.Option(None, "--support", help="Voluntary state-support group."),
+    support: str | None = SupportOpt,
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM (default: this "
                                      "month)."),
     office: str | None = OfficeOpt,
@@ -309,22 +331,22 @@ def _payable(opened: dict[str, Any]) -> str:
     return said
 
 
-def _registration_flag_problems(
+def _check_registration_flags(
     employer: str | None,
     salary: int | None,
     voluntary: bool,
     income: int | None,
     support: str | None,
-) -> list[Problem]:
-    problems = []
+) -> None:
+    """Flags that do not go together, or one this registration needs missing: a usage error
+    (exit 2), as the rules commands' are."""
     if employer and voluntary:
-        problems.append(Problem(field="--voluntary", reason="cannot be used with --employer"))
+        usage_error("--voluntary", "cannot be used with --employer")
     if employer and salary is None:
-        problems.append(Problem(field="--salary", reason="required with --employer"))
+        missing_flag("--salary", "Required with --employer.")
     if salary is not None and not employer:
-        problems.append(Problem(field="--salary", reason="only with --employer"))
+        usage_error("--salary", "only with --employer")
     if voluntary and income is None:
-        problems.append(Problem(field="--income", reason="required with --voluntary"))
+        missing_flag("--income", "Required with --voluntary.")
     if (income is not None or support) and not voluntary:
-        problems.append(Problem(field="--income/--support", reason="only with --voluntary"))
-    return problems
+        usage_error("--income" if income is not None else "--support", "only with --voluntary")

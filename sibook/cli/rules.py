@@ -13,9 +13,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from sibook.cli.flags import finite, parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.cli.flags import finite, one_of, parse_date, parse_month
+from sibook.cli.output import JsonFlag, console, emit, missing_flag, refuse, usage_error
 from sibook.core.errors import Problem, ValidationError
+from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
 from sibook.rules import answers
 
 app = typer.Typer(help="Law as data: contributions and benefits under the rules in force.",
@@ -35,7 +36,10 @@ MonthOpt = Annotated[str | None, typer.Option(
 RequiredMonth = Annotated[str, typer.Option("--month", callback=_check_month, help="YYYY-MM.")]
 SalaryOpt = Annotated[int, typer.Option("--salary", help="Monthly salary or income, VND.")]
 AverageOpt = Annotated[int, typer.Option("--average-salary", help="Average monthly salary, VND.")]
-RegionOpt = Annotated[str, typer.Option("--region", help="Minimum-wage region: I, II, III or IV.")]
+RegionOpt = Annotated[str, typer.Option("--region", callback=one_of(REGIONS, "--region"),
+                                        help="Minimum-wage region: I, II, III or IV.")]
+SexOpt = Annotated[str, typer.Option("--sex", callback=one_of(SEXES, "--sex"),
+                                     help="male or female.")]
 
 
 def _answer(as_json: bool, compute: Callable[[], dict[str, Any]], title: str) -> None:
@@ -81,19 +85,34 @@ def contribution(
     month: RequiredMonth,
     salary: SalaryOpt,
     region: Annotated[str | None, typer.Option(
-        "--region", help="Minimum-wage region I..IV (employees).")] = None,
+        "--region", callback=one_of(REGIONS, "--region"),
+        help="Minimum-wage region I..IV (employees).")] = None,
     voluntary: Annotated[bool, typer.Option("--voluntary", help="Voluntary SI.")] = False,
     foreign: Annotated[bool, typer.Option("--foreign", help="A foreign employee.")] = False,
     support: Annotated[str | None, typer.Option(
-        "--support", help="Voluntary support group: poor, near_poor, ethnic_minority, island, "
-                          "other.")] = None,
+        "--support", callback=one_of(SUPPORT_GROUPS, "--support"),
+        help="Voluntary support group: poor, near_poor, ethnic_minority, island, other."
+    )] = None,
     months_supported: Annotated[int, typer.Option(
         "--months-supported", help="Months of voluntary support already received.")] = 0,
     oa_rate: Annotated[str, typer.Option(
-        "--oa-rate", help="OA/OD rate: standard or reduced (Decree 58/2020 Art 5).")] = "standard",
+        "--oa-rate", callback=one_of(OA_RATES, "--oa-rate"),
+        help="OA/OD rate: standard or reduced (Decree 58/2020 Art 5).")] = "standard",
     as_json: bool = JsonFlag,
 ) -> None:
     """Dues for a month per fund and payer."""
+    if region is None and not voluntary:
+        # The contract's usage line names --region unbracketed: a required flag, which only
+        # a voluntary participant's dues (on no region) may leave out.
+        missing_flag("--region", "Required for an employee (compulsory or --foreign): one of "
+                                 "I, II, III, IV.")
+    try:  # flags that do not go together (--voluntary --foreign) are a usage error too
+        answers.check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
+                                         support=support, months_supported=months_supported,
+                                         oa_rate=oa_rate)
+    except ValidationError as exc:
+        problem = _as_flag(exc.problems[0])
+        usage_error(problem.field, problem.reason)
     _answer(as_json, lambda: answers.contribution_answer(
         month=month, salary=salary, region=region, voluntary=voluntary, foreign=foreign,
         support=support, months_supported=months_supported, oa_rate=oa_rate),
@@ -102,7 +121,7 @@ def contribution(
 
 @app.command("pension")
 def pension(
-    sex: Annotated[str, typer.Option("--sex", help="male or female.")],
+    sex: SexOpt,
     contribution_months: Annotated[int, typer.Option("--contribution-months")],
     months_early: Annotated[int, typer.Option("--months-early")] = 0,
     average_salary: Annotated[int | None, typer.Option("--average-salary")] = None,
@@ -122,7 +141,7 @@ def pension(
 
 @app.command("retirement")
 def retirement(
-    sex: Annotated[str, typer.Option("--sex", help="male or female.")],
+    sex: SexOpt,
     birth_date: Annotated[str, typer.Option(
         "--birth-date", help="YYYY-MM-DD (only the year known: YYYY-01-01).")],
     as_json: bool = JsonFlag,

@@ -8,13 +8,15 @@ name (``months_early``); the CLI shows it as the flag (``--months-early``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec
 
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
-from sibook.law import REGIONS, parse_choice
+from sibook.law import REGIONS, NoRuleInForce, parse_choice
 from sibook.rules import (
     childbirth_allowance,
     compulsory_dues,
@@ -29,6 +31,24 @@ from sibook.rules import (
 from sibook.rules.explain import Explanation
 
 Answer = dict[str, Any]
+P = ParamSpec("P")
+
+
+def _in_plain_words(answer: Callable[P, Answer]) -> Callable[P, Answer]:
+    """A question about a month before the law's tables start is refused naming that month and
+    the first one known in the question's words; the table and key come last, for whoever
+    keeps the tables (``sibook/law/README.md``)."""
+    @wraps(answer)
+    def ask(*args: P.args, **kwargs: P.kwargs) -> Answer:
+        try:
+            return answer(*args, **kwargs)
+        except NoRuleInForce as exc:
+            if exc.first is None or not exc.on < exc.first:
+                raise
+            raise ValidationError(field=exc.problems[0].field, reason=(
+                f"the law's tables for this question start in {exc.first}: nothing is known "
+                f"for {exc.on} (table {exc.table}, {exc.key})")) from None
+    return ask
 
 
 def parse_month(text: str, field: str = "month") -> Period:
@@ -38,12 +58,13 @@ def parse_month(text: str, field: str = "month") -> Period:
         raise ValidationError(field=field, reason=str(exc)) from None
 
 
+@_in_plain_words
 def contribution_answer(*, month: str, salary: int, region: str | None = None,
                         voluntary: bool = False, foreign: bool = False, support: str | None = None,
                         months_supported: int = 0, oa_rate: str = "standard") -> Answer:
-    _check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
-                              support=support, months_supported=months_supported,
-                              oa_rate=oa_rate)
+    check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
+                             support=support, months_supported=months_supported,
+                             oa_rate=oa_rate)
     on = parse_month(month)
     if voluntary:
         result = voluntary_dues(month=on, salary=salary, support=support,
@@ -55,8 +76,9 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
     return _with(result.as_dict(), result.explanation)
 
 
-def _check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bool,
-                              support: str | None, months_supported: int, oa_rate: str) -> None:
+def check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bool,
+                             support: str | None, months_supported: int, oa_rate: str) -> None:
+    """Whether the parameters given fit together (the CLI's usage errors, the API's 422)."""
     if voluntary and foreign:
         raise ValidationError(field="voluntary", reason=(
             "cannot be combined with foreign: choose compulsory (default), foreign or voluntary"))
@@ -77,6 +99,7 @@ def _check_contribution_flags(*, region: str | None, voluntary: bool, foreign: b
         raise ValidationError(field="oa_rate", reason="voluntary SI has no OA/OD fund")
 
 
+@_in_plain_words
 def pension_answer(*, sex: str, contribution_months: int, month: str, months_early: int = 0,
                    average_salary: int | None = None, months_past_retirement_age: int = 0
                    ) -> Answer:
@@ -92,6 +115,7 @@ def retirement_answer(*, sex: str, birth_date: date) -> Answer:
     return _with({**result.as_dict(), "age_months": result.age_months}, result.explanation)
 
 
+@_in_plain_words
 def lump_sum_answer(*, months_before_2014: int, months_from_2014: int, average_salary: int,
                     month: str) -> Answer:
     on = parse_month(month)
@@ -101,6 +125,7 @@ def lump_sum_answer(*, months_before_2014: int, months_from_2014: int, average_s
     return _with({**result.as_dict(), "month": str(on)}, result.explanation)
 
 
+@_in_plain_words
 def unemployment_answer(*, average_salary: int, contribution_months: int, region: str,
                         termination: date) -> Answer:
     result = unemployment_benefit(average_salary=average_salary,
@@ -109,6 +134,7 @@ def unemployment_answer(*, average_salary: int, contribution_months: int, region
     return _with(result.as_dict(), result.explanation)
 
 
+@_in_plain_words
 def sickness_answer(*, salary: int, days: float | Decimal, years_contributed: int, month: str,
                     heavy: bool = False) -> Answer:
     on = parse_month(month)
@@ -117,12 +143,14 @@ def sickness_answer(*, salary: int, days: float | Decimal, years_contributed: in
     return _with({**result.as_dict(), "month": str(on)}, result.explanation)
 
 
+@_in_plain_words
 def maternity_allowance_answer(*, month: str, children: int, voluntary: bool = False) -> Answer:
     on = parse_month(month)
     result = childbirth_allowance(month=on, children=children, voluntary=voluntary)
     return _with({**result.as_dict(), "month": str(on)}, result.explanation)
 
 
+@_in_plain_words
 def late_interest_answer(*, amount: int, days_late: int, month: str) -> Answer:
     on = parse_month(month)
     result = late_interest(amount=amount, days_late=days_late, on=on)

@@ -80,6 +80,20 @@ def test_a_bad_flag_is_a_usage_error(seeded: Path) -> None:
     (["persons", "list", "--no-such-flag"], "usage"),
     (["ledger", "show"], "PERSONAL_ID"),
     (["no-such-command"], "usage"),
+    # a word outside the flag's list (the contract's --region I|II|III|IV) is a bad flag too,
+    # in every command alike; add-client's said "client_id: ... already exists" (exit 1)
+    (["rules", "contribution", "--month", "2026-01", "--salary", "1", "--region", "V"],
+     "--region"),
+    (["employers", "add", "--code", "0101234567", "--name", "X", "--province", "01",
+      "--region", "I", "--realm", "army"], "--realm"),
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "m"], "--sex"),
+    (["access", "add-client", "audit-x", "--kind", "bank"], "--kind"),
+    # a flag this use needs missing, or flags that do not go together
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--employer", "0101234567"], "--salary"),
+    (["rules", "contribution", "--month", "2026-01", "--salary", "1", "--foreign",
+      "--voluntary"], "--voluntary"),
 ])
 def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
         seeded: Path, args: list[str], field: str) -> None:
@@ -219,6 +233,38 @@ def test_a_busy_database_keeps_the_commands_contract_keys_in_its_answer(
     (problem,) = answer.pop("errors")
     assert problem["field"] == "database" and "locked" in problem["reason"]
     assert answer == keys
+
+
+@pytest.mark.parametrize(("url", "command", "keys"), [
+    ("sibook.db", ("persons", "list"), {"persons": []}),  # a path, not a URL
+    ("bogus:///sibook.db", ("audit", "verify"), {}),  # a kind no installed driver reads
+])
+def test_a_database_url_that_names_no_database_is_a_plain_refusal(
+        tmp_path: Path, url: str, command: tuple[str, ...], keys: dict[str, object]) -> None:
+    """A mistyped SIBOOK_DATABASE_URL is said by its name, exit 1 with the command's keys as
+    an unreachable database is; it was a traceback and nothing on stdout."""
+    result = subprocess.run([*SIBOOK, *command, "--json"], capture_output=True, text=True,
+                            env={**os.environ, "SIBOOK_DATABASE_URL": url}, cwd=tmp_path,
+                            timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    answer = json.loads(result.stdout)
+    (problem,) = answer.pop("errors")
+    assert problem["field"] == "database"
+    assert problem["reason"].startswith("SIBOOK_DATABASE_URL cannot be used: ")
+    assert answer == keys
+
+
+def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "SIBOOK_LOCK_WAIT_SECONDS": "two minutes"}
+    result = subprocess.run([*SIBOOK, "employers", "list", "--json"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    answer = json.loads(result.stdout)
+    (problem,) = answer.pop("errors")
+    assert answer == {"employers": []}  # the command's keys, as in its other refusals
+    assert problem["field"] == "SIBOOK_LOCK_WAIT_SECONDS"
+    assert problem["reason"].startswith("SIBOOK_LOCK_WAIT_SECONDS cannot be read: ")
 
 
 @pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])
