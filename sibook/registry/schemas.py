@@ -75,7 +75,9 @@ class VoluntaryIn(_Input):
     support_group: _SupportGroupName | None = Field(
         default=None, max_length=40, description=(
             "The state's support: poor, near_poor, ethnic_minority, island or other (everyone "
-            "else who is supported)"))
+            "else who is supported). Absent: no support is asked for, the whole 22% paid (the "
+            "portal's form always names a group: the system itself stops the support after the "
+            "120 months the law allows)"))
     from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
                                    description="First month, YYYY-MM (default: this month)")
 
