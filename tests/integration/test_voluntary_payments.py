@@ -35,7 +35,7 @@ def join_voluntarily(engine: Engine, n: int = 1, start: Period = JANUARY) -> str
         register(session=s, person=NewPerson(
             personal_id=pid, full_name=f"Trần Thị Bình {n}", birth_date=date(1995, 5, 2),
             sex="female", birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False,
+            population=LocalPopulationRegistry(s), require_match=False, managing_office="01000",
             voluntary=VoluntaryStart(3_000_000, None, start), today=start.first_day)
     return pid
 
@@ -243,7 +243,7 @@ def test_voluntary_si_starts_this_month_or_within_a_year(engine: Engine, start: 
         register(session=s, person=NewPerson(
             personal_id=pid, full_name="Trần Thị Ba", birth_date=date(1995, 5, 2),
             sex="female", birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False,
+            population=LocalPopulationRegistry(s), require_match=False, managing_office="01000",
             voluntary=VoluntaryStart(3_000_000, None, start), today=TODAY)
     assert refused.value.problems[0].field == "voluntary.from_month"
     with unit_of_work(engine) as s:
