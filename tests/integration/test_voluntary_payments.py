@@ -276,6 +276,22 @@ def test_someone_who_used_the_120_months_of_support_is_quoted_the_full_amount(
     assert payload["sheets"][-1]["unpaid"][0]["due"] == FULL
 
 
+def test_the_months_of_support_from_2018_count_toward_the_120(engine: Engine) -> None:
+    """Decree 134/2015 Art 14(2): the state's support to voluntary SI began on 1 January 2018
+    (a poor household's: 30% of 22% of the rural poverty line 700,000, 46,200 a month). Bình
+    had it from 2018 to 2027, 120 months, so from March 2030 she pays the whole 22%."""
+    pid, opened = came_back_to_voluntary_si(engine, (Period(2018, 1), Period(2027, 12)))
+    assert (opened["state_support"], opened["support_months_left"]) == (0, 0)
+    with unit_of_work(engine) as s:
+        account = service.voluntary_account(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+            as_of=date(2030, 3, 10))
+    due = {str(m.month): m.due for m in account.months}
+    # The poor's support of 2027 is Decree 159/2025's: 50% of 22% of 1,500,000.
+    assert (due["2018-01"], due["2027-12"], due["2030-03"]) == (
+        FULL - 46_200, FULL - 165_000, FULL)
+
+
 def test_the_quote_counts_the_months_of_support_left_and_the_book_agrees(
         engine: Engine) -> None:
     """108 months used (2020-2028): 12 are left, from March 2030 to February 2031; the first
