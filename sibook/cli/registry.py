@@ -41,9 +41,10 @@ persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 
 OfficeOpt = typer.Option(
-    None, "--office", help="The SI office managing a voluntary participant: five digits, the "
-    "province's two first (01000: Hà Nội's). Default: the office managing them already, else "
-    "their household's province's; a new person's must be given.")
+    None, "--office", help="The SI office managing the person: five digits, the province's two "
+    "first (01000: Hà Nội's). Default: the office managing them already, else an employee's "
+    "employer's province's, else their household's province's; a new person's must be given "
+    "unless --employer is.")
 SupportOpt = typer.Option(None, "--support", callback=one_of(SUPPORT_GROUPS, "--support"),
                           help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
 LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this many rows.")
@@ -262,9 +263,10 @@ def persons_register(
                 require_match=settings.require_population_match,
                 employment=job_start,
                 voluntary=vol,
-                # A new person has no residence on record: a voluntary one's office is named.
-                managing_office=office_for(session=session, given=office)
-                if voluntary or office is not None else None,
+                # A new person has no residence on record: their office is named, or an
+                # employee's is their employer's province's (``register``).
+                managing_office=None if office is None else office_for(session=session,
+                                                                       given=office),
             )
             # Any realm: a worker is registered into their employer's (``register``).
             logged(session, Action.PERSON_REGISTER, "persons register", service.person_ids_of(

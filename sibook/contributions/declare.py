@@ -81,6 +81,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     lines, si_codes = 0, False
     for frame in frames:
         typed, found = check_frame(frame, month)
+        found += staging.ten_digit_problems(conn, _ten_digits(frame), employer.realm)
         problems += found
         si_codes = si_codes or typed["si_code"].is_not_null().any()
         bad_rows = {p.row for p in found}
@@ -177,6 +178,12 @@ def _numbers_not_taken_since_the_look_up(conn: Connection) -> Iterator[None]:
         if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) in _NUMBERED_KEYS:
             raise ConcurrentFiling(staging.person_ids(conn)) from exc
         raise
+
+
+def _ten_digits(frame: pl.DataFrame) -> dict[int, str]:
+    """Row -> personal ID of the lines giving 10 digits for it (see ``ten_digit_problems``)."""
+    ten = frame.filter(pl.col("personal_id").str.contains(r"^[0-9]{10}$").fill_null(False))
+    return dict(zip(ten["row"].to_list(), ten["personal_id"].to_list(), strict=True))
 
 
 def _with_a_personal_id(frame: pl.DataFrame, rows: set[int | None], most: int,

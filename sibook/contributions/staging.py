@@ -22,6 +22,7 @@ from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
 from sibook.core.bulk import write, write_frame
 from sibook.core.errors import Problem
 from sibook.core.period import Period
+from sibook.ids import personal_id_problems
 from sibook.registry.domain import same_name
 
 STAGING_COLUMNS = (
@@ -389,13 +390,7 @@ def si_code_problems(conn: Connection, step: int, realm: str) -> list[Problem]:
         "JOIN decl_lookup l ON l.row = s.row "
         "WHERE s.step = :step AND s.si_code <> s.personal_id "
         "AND (l.si_code IS NULL OR s.si_code <> l.si_code)"), {"step": step}).all()
-    held: set[str] = set()
-    codes = sorted({code for _, _, code in rows})
-    for at in range(0, len(codes), 1_000):
-        held.update(conn.execute(
-            text("SELECT legacy_si_code FROM persons WHERE realm = :realm "
-                 "AND legacy_si_code IN :codes").bindparams(bindparam("codes", expanding=True)),
-            {"codes": codes[at:at + 1_000], "realm": realm}).scalars())
+    held = _held(conn, "legacy_si_code", {code for _, _, code in rows}, realm)
     return [Problem(field="si_code", row=int(row), reason=(
         f"SI code {code} and personal_id {pid} name different persons; both must be the "
         "worker's" if code in held else
@@ -408,16 +403,53 @@ def unknown_persons(conn: Connection, personal_ids: dict[int, str], realm: str,
     """``unknown`` for lines kept out of staging by their shape (row: a well-formed personal
     ID), so a refused line names every problem it has, the person's too (``realm``: the
     filing employer's, as in :func:`look_up`)."""
-    known: set[str] = set()
-    ids = sorted(set(personal_ids.values()))
-    for at in range(0, len(ids), 1_000):
-        known.update(conn.execute(
-            text("SELECT personal_id FROM persons WHERE realm = :realm AND personal_id IN :ids")
-            .bindparams(bindparam("ids", expanding=True)),
-            {"ids": ids[at:at + 1_000], "realm": realm}).scalars())
+    known = _held(conn, "personal_id", set(personal_ids.values()), realm)
     field, reason = _REASONS["unknown"]
     return [Problem(field=field, reason=reason.format(personal_id=pid), row=row)
             for row, pid in personal_ids.items() if pid not in known]
+
+
+def ten_digit_problems(conn: Connection, codes: dict[int, str], realm: str) -> list[Problem]:
+    """Lines whose personal ID (``codes``: row -> value) is 10 digits, as a file giving only
+    the legacy SI code's column (ma_so_bhxh, read as the personal ID) has them: a registered
+    person's SI code, no one's, or a personal ID that lost its two leading zeros (province
+    001-009) in a spreadsheet, told apart by the registry (in ``realm``). From 1 August 2025
+    the personal ID replaces the SI code (VSS letter 1804/BHXH-QLT, FACTS §5.2)."""
+    padded = {v: "00" + v for v in codes.values() if not personal_id_problems("00" + v)}
+    si_codes = _held(conn, "legacy_si_code", set(codes.values()), realm)
+    ids = _held(conn, "personal_id", set(padded.values()), realm)
+    return [Problem(field="personal_id", row=row, reason=_ten_digits(v, si_codes, padded, ids))
+            for row, v in codes.items()]
+
+
+def _ten_digits(value: str, si_codes: set[str], padded: dict[str, str], ids: set[str]) -> str:
+    write_the_id = ("a line names the worker by their 12-digit personal ID (số định danh) since "
+                    "1 August 2025: write it in this column, formatted as text")
+    if value in si_codes:
+        return (f"{value} is a registered person's legacy SI code (mã số BHXH), not a personal "
+                f"ID; {write_the_id} (the SI code may stay in a ma_so_bhxh column beside it)")
+    if padded.get(value) in ids:
+        return (f"must be the 12-digit personal ID number: {value} looks like {padded[value]} "
+                "with its leading zeros dropped, as a spreadsheet does to a column of numbers; "
+                "format the column as text")
+    if value in padded:
+        return (f"{value} is neither a registered person's SI code nor, with the two leading "
+                f"zeros a spreadsheet drops, a registered personal ID ({padded[value]}); "
+                + write_the_id)
+    return f"no registered person has SI code {value} (mã số BHXH); {write_the_id}"
+
+
+def _held(conn: Connection, column: str, values: set[str], realm: str) -> set[str]:
+    """Which of ``values`` persons of ``realm`` hold in ``column`` (personal_id or
+    legacy_si_code), asked a thousand at a time."""
+    held: set[str] = set()
+    ordered = sorted(values)
+    for at in range(0, len(ordered), 1_000):
+        held.update(conn.execute(
+            text(f"SELECT {column} FROM persons WHERE realm = :realm AND {column} IN :values")
+            .bindparams(bindparam("values", expanding=True)),
+            {"values": ordered[at:at + 1_000], "realm": realm}).scalars())
+    return held
 
 
 def _month(index: int) -> str:

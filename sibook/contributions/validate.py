@@ -99,9 +99,10 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         ),
         (
             # IDs begin with a province code 001-096: a spreadsheet that took the column for
-            # numbers wrote them without their leading zeros.
+            # numbers wrote them without their leading zeros. Ten digits may as well be a
+            # legacy SI code: the registry tells which (``staging.ten_digit_problems``).
             "personal_id",
-            frame["personal_id"].str.contains(r"^[0-9]{10,11}$").fill_null(False),
+            frame["personal_id"].str.contains(r"^[0-9]{11}$").fill_null(False),
             "must be the 12-digit personal ID number: its leading zeros look dropped, as a "
             "spreadsheet does to a column of numbers; format the column as text",
         ),

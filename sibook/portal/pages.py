@@ -58,14 +58,14 @@ LogGuard = Annotated[Guard, Depends(require_page(Action.ME_ACCESS_LOG))]
 VisitGuard = Annotated[Guard, Depends(require_page(Action.VISIT_READ))]
 JoinGuard = Annotated[Guard, Depends(require_page(Action.VOLUNTARY_JOIN))]
 # FACTS §3.4 (Decree 159/2025): the state pays a share of 22% of the rural poverty line, for at
-# most 10 years; everyone in no named group is "other". No support is the choice after that.
+# most 10 years; everyone in no named group is "other". The form offers no "no support": the
+# system counts the months of support used (``support_months_left``) and stops it after 120.
 SUPPORT_GROUPS = [
     ("other", "Người tham gia khác: hỗ trợ 20% / Everyone else: 20% support"),
     ("poor", "Hộ nghèo: hỗ trợ 50% / Poor household: 50%"),
     ("island", "Xã đảo, đặc khu: hỗ trợ 50% / Island commune or special zone: 50%"),
     ("near_poor", "Hộ cận nghèo: hỗ trợ 40% / Near-poor household: 40%"),
     ("ethnic_minority", "Người dân tộc thiểu số: hỗ trợ 30% / Ethnic minority: 30%"),
-    ("", "Không nhận hỗ trợ (đã hưởng đủ 10 năm) / No support (10 years already received)"),
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
 FROM_ELSEWHERE = "a form posted from another site is refused"
@@ -191,6 +191,9 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
             "province_code": province_code or None})
     except pydantic.ValidationError as exc:
         return _join_form(request, g, form, _form_problems(exc), status=422)
+    if body.support_group is None:  # a form not of this site's making: its list has no blank
+        return _join_form(request, g, form, {"support_group": [
+            FORM_ERRORS[("support_group", "")]]}, status=422)
     try:
         registry_api.join_voluntary(g, body)
     except (ValidationError, ConflictError, PopulationServiceDown) as exc:

@@ -22,6 +22,7 @@ from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service
+from sibook.registry.domain import provincial_office
 from sibook.registry.population import population_registry
 from sibook.registry.registration import (
     EmploymentStart,
@@ -29,7 +30,6 @@ from sibook.registry.registration import (
     OfficeChoice,
     VoluntaryStart,
     office_for,
-    provincial_office,
     register,
 )
 from sibook.registry.registration import join_voluntary as join
@@ -164,7 +164,8 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     book issued in the same transaction; with ``voluntary``, as a voluntary participant. The
     ``managing_office``, by default a provincial officer's, manages the person from then on,
     so they stay in its province's sight before they have a household or an employer; a
-    national officer names it for a voluntary participant (422 otherwise)."""
+    national officer names it (422 naming ``managing_office`` otherwise: the registry holds no
+    residence for a new person)."""
     # An officer registers into their own realm: a civil clerk cannot create a hidden person.
     realm = getattr(g.principal, "realm", "civil")
     person = dataclasses.replace(body.to_domain(), realm=realm)
@@ -177,9 +178,8 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
         g.province(body.managing_office[:2])
     credentials.identity_allowed(g.session, g.principal.actor_id)
     try:
-        office = (office_for(session=g.session, given=body.managing_office, province=province)
-                  if v is not None or body.managing_office is not None
-                  else province and provincial_office(province))
+        office = (province and provincial_office(province) if body.managing_office is None
+                  else office_for(session=g.session, given=body.managing_office))
         result = register(session=g.session, person=person,
                           population=population_registry(g.session, settings.population_url),
                           require_match=settings.require_population_match, voluntary=start,
@@ -257,7 +257,8 @@ def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)
                     body: WorkerIn) -> WorkerRegistered:
     """TK1-TS by the employer: the worker's identity checked against the population database,
     their e-SI book and HI card issued and the first month declared (a one-line TM), in one
-    transaction: a refusal changes nothing."""
+    transaction: a refusal changes nothing. The SI office of the employer's province manages
+    the worker from then on (after the job ends too)."""
     g.employer(code)
     start = Period.parse(body.from_month) if body.from_month else None
     settings = get_settings()

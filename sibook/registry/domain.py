@@ -36,6 +36,26 @@ FOREIGNER = "Người nước ngoài"
 UNPRINTABLE = frozenset({"Cf", "Zl", "Zp"})
 
 
+NO_OFFICE = ("no SI office can manage this person: the registry holds no residence (household) "
+             "or employer for them; name the office (five digits, e.g. 01000 for Hà Nội)")
+
+
+def provincial_office(province_code: str) -> str:
+    """The managing-office code of a province's SI agency itself: the province's two digits,
+    then 000. Office codes are five digits (FACTS §5.2); that they lead with the province is
+    this system's convention (district offices take the other three digits, as seeded)."""
+    return f"{province_code}000"
+
+
+def office_code_problem(code: str) -> str | None:
+    """Why ``code`` is not an SI office code (five digits, a current province's two first);
+    None when it is one."""
+    if len(code) == 5 and code.isascii() and code.isdigit() and province_2025(code[:2]):
+        return None
+    return (f"{code!r} is not an SI office code: five digits, the first two a current "
+            "province's code (01000 is Hà Nội's provincial office)")
+
+
 @dataclass(frozen=True)
 class RelatedPerson:
     """Father, mother, spouse or legal representative, by reference or by name and ID number."""

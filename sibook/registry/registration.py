@@ -21,7 +21,12 @@ from sibook.core.errors import ConflictError, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import province_2025
 from sibook.registry import service
-from sibook.registry.domain import NewPerson
+from sibook.registry.domain import (
+    NO_OFFICE,
+    NewPerson,
+    office_code_problem,
+    provincial_office,
+)
 from sibook.registry.population import (
     PopulationRegistry,
     PopulationUnavailable,
@@ -73,8 +78,11 @@ def register(
 ) -> dict[str, Any]:
     """Register a person, their e-SI book issued in the same transaction; ``employment`` (the
     employer's TK1-TS: the first TM line) or ``voluntary`` starts their participation.
-    ``managing_office``: the SI office that registered them, which manages them from now on
-    (a provincial officer's: see ``provincial_office``)."""
+    ``managing_office``: the SI office that manages them from now on (named, or a provincial
+    officer's: see ``provincial_office``); else an employee's is their employer's province's.
+    With none known a civil person's registration is refused (``NoOffice``, asked last so
+    that the other refusals come first): a person of no province is seen by no provincial
+    clerk."""
     if employment and voluntary:
         raise ValidationError(
             field="--voluntary",
@@ -86,6 +94,7 @@ def register(
         # unit's worker, be hidden in a ministry's realm).
         unit = service.employer_by_code(session=session, code=employment.employer_code)
         person = replace(person, realm=unit.realm)
+        managing_office = managing_office or provincial_office(unit.province_code)
     today = today or date.today()
     # A number already held (in any realm) is the same 409 before the population database is
     # asked: its answer about the declared identity is for people not yet registered only.
@@ -95,8 +104,6 @@ def register(
     person_id = service.register_person(session=session, person=person, today=today)
     month = Period.of(today)
     kind = "compulsory" if employment else "voluntary" if voluntary else "registered"
-    session.add(SIProfile(person_id=person_id, participant_type=kind, payment_method="monthly",
-                          managing_office=managing_office))
     answer: dict[str, Any] = {}
     if voluntary:
         answer["voluntary"] = _open_voluntary(session, person_id, voluntary, today)
@@ -104,6 +111,12 @@ def register(
         answer["declaration"] = _declare_start(session, person, employment, month)
         answer["hi_card"] = service.hi_cards_of(session=session, person_id=person_id
                                                 )[-1].card_number
+    # A ministry's people are managed by the ministry itself (Decree 164: MoD and MPS keep
+    # their books, FACTS §1.2), which no province's SI office is.
+    if managing_office is None and person.realm == "civil":
+        raise NoOffice(field="managing_office", reason=NO_OFFICE)
+    session.add(SIProfile(person_id=person_id, participant_type=kind, payment_method="monthly",
+                          managing_office=managing_office))
     issued = book.book_of(session=session, person_id=person_id)
     assert issued is not None  # issued by register_person in this transaction
     first, _ = book.current_version(session=session, person_id=person_id, as_of=today)
@@ -155,12 +168,9 @@ def _join(session: Session, personal_id: str, population: PopulationRegistry,
         person = NewPerson(personal_id=personal_id, full_name=citizen.full_name,
                            birth_date=citizen.birth_date, sex=citizen.sex,
                            birth_registration_place=personal_id[:3])
-        answer = register(session=session, person=person, population=population,
-                          require_match=True, voluntary=voluntary, today=today,
-                          managing_office=province and provincial_office(province))
-        if province is None:  # asked last, so the form's other refusals come first
-            office_for(session=session, given=None, province=None)  # refuses: none is known
-        return answer
+        return register(session=session, person=person, population=population,
+                        require_match=True, voluntary=voluntary, today=today,
+                        managing_office=province and provincial_office(province))
     return start_voluntary(session=session, person_id=person_id, personal_id=personal_id,
                            voluntary=voluntary, today=today,
                            office=OfficeChoice(province=province))
@@ -230,7 +240,7 @@ def _check_identity(population: PopulationRegistry, person: NewPerson, require: 
 
 
 class NoOffice(ValidationError):
-    """No SI office is known to manage a voluntary participant (``office_for``)."""
+    """No SI office is known to manage a person (``office_for``, ``register``)."""
 
 
 class IdentityMismatch(ValidationError):
@@ -276,11 +286,8 @@ def office_for(*, session: Session, given: str | None, person_id: int | None = N
     by their household, if the registry holds one. Refused when none is known: a participant
     no province sees could be served by no provincial office."""
     if given is not None:
-        if not (len(given) == 5 and given.isascii() and given.isdigit()
-                and province_2025(given[:2]) is not None):
-            raise ValidationError(field="managing_office", reason=(
-                f"{given!r} is not an SI office code: five digits, the first two a current "
-                "province's code (01000 is Hà Nội's provincial office)"))
+        if (problem := office_code_problem(given)) is not None:
+            raise ValidationError(field="managing_office", reason=problem)
         return given
     if person_id is not None and (held := session.scalar(
             select(SIProfile.managing_office).where(SIProfile.person_id == person_id))):
@@ -290,14 +297,5 @@ def office_for(*, session: Session, given: str | None, person_id: int | None = N
         .join(HouseholdMember, HouseholdMember.household_id == Household.household_id)
         .where(HouseholdMember.person_id == person_id)))
     if home is None:
-        raise NoOffice(field="managing_office", reason=(
-            "no SI office can manage this voluntary participant: the registry holds no "
-            "residence for them; name the office (five digits, e.g. 01000 for Hà Nội)"))
+        raise NoOffice(field="managing_office", reason=NO_OFFICE)
     return provincial_office(home)
-
-
-def provincial_office(province_code: str) -> str:
-    """The managing-office code of a province's SI agency itself: the province's two digits,
-    then 000. Office codes are five digits (FACTS §5.2); that they lead with the province is
-    this system's convention (district offices take the other three digits, as seeded)."""
-    return f"{province_code}000"

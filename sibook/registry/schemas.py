@@ -75,17 +75,28 @@ class VoluntaryIn(_Input):
     support_group: _SupportGroupName | None = Field(
         default=None, max_length=40, description=(
             "The state's support: poor, near_poor, ethnic_minority, island or other (everyone "
-            "else who is supported)"))
+            "else who is supported). Absent: no support is asked for, the whole 22% paid (the "
+            "portal's form always names a group: the system itself stops the support after the "
+            "120 months the law allows)"))
     from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
                                    description="First month, YYYY-MM (default: this month)")
 
 
-# The SI office that manages a voluntary participant, so that their province's officers see
-# them: named by a national officer, or taken from a provincial one (``office_for``).
+# The SI office that manages a person, so that their province's officers see them: named by a
+# national officer, or taken from a provincial one (``office_for``).
+_OFFICE_CODE = ("The SI office managing the person (five digits, the province's two first: "
+                "01000 is Hà Nội's). ")
 _ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", description=(
-    "The SI office managing the person (five digits, the province's two first: 01000 is Hà "
-    "Nội's). Default: a provincial officer's own province's; else the office already managing "
-    "them, else their household's province's; a voluntary participant with none is refused"))]
+    _OFFICE_CODE + "Default: a provincial officer's own province's; else the office already "
+    "managing them, else their household's province's; a person with none is refused"))]
+
+
+class ImportedPersonIn(PersonIn):
+    """A person of a registry file, and the SI office managing them."""
+
+    managing_office: str | None = Field(default=None, pattern=r"^[0-9]{5}$", description=(
+        _OFFICE_CODE + "Default: that of the province of the file's household listing them; "
+        "a row with neither is refused"))
 
 
 class PersonRegistrationIn(PersonIn):
@@ -166,5 +177,5 @@ class RegistryBatch(_Input):
     """A registry file: employers, then persons, then households, applied in one transaction."""
 
     employers: list[EmployerIn] = Field(default_factory=list)
-    persons: list[PersonIn] = Field(default_factory=list)
+    persons: list[ImportedPersonIn] = Field(default_factory=list)
     households: list[HouseholdIn] = Field(default_factory=list)

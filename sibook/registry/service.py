@@ -17,12 +17,15 @@ from sibook.core.db import Base
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
 from sibook.registry.domain import (
+    NO_OFFICE,
     NewEmployer,
     NewHousehold,
     NewPerson,
     employer_problems,
     household_problems,
+    office_code_problem,
     person_problems,
+    provincial_office,
     recorded_ethnicity,
 )
 from sibook.registry.store import (
@@ -34,6 +37,7 @@ from sibook.registry.store import (
     Person,
     PersonRelation,
     RegistryImport,
+    SIProfile,
 )
 
 if TYPE_CHECKING:
@@ -336,12 +340,17 @@ def import_batch(*, session: Session, batch: RegistryBatch,
             row,
             partial(add_household, session=session, household=household.to_domain()),
         )
+    offices, unmanaged = _offices_of(batch)
+    problems += unmanaged
     if problems:
         # The same file imported at the same moment by another transaction, which PostgreSQL
         # made this one wait for: its rows are the conflicts, and its import is this one's.
         if content_hash is not None and (earlier := _imported(session, content_hash)) is not None:
             return earlier
         raise ValidationError(problems)
+    session.add_all(SIProfile(person_id=p, participant_type="registered", managing_office=o,
+                              payment_method="monthly")
+                    for p, o in zip(registered, offices, strict=True))
     # After the households: a book's version 1 holds the registration as the file left it.
     from sibook.book import service as book
 
@@ -352,6 +361,25 @@ def import_batch(*, session: Session, batch: RegistryBatch,
         session.add(RegistryImport(content_hash=content_hash, **counts))
         session.flush()
     return {**counts, "replayed": False}
+
+
+def _offices_of(batch: RegistryBatch) -> tuple[list[str], list[Problem]]:
+    """The SI office managing each person of the file: the one named in their row, else that
+    of the province of the file's household they live in (the last one listing them, where
+    ``add_household`` leaves them). A row with neither is refused by its number: a person no
+    province sees is served by no provincial office."""
+    home = {m.personal_id: h.province_code for h in batch.households for m in h.members}
+    offices: list[str] = []
+    problems: list[Problem] = []
+    for row, person in enumerate(batch.persons, start=1):
+        given, province = person.managing_office, home.get(person.personal_id)
+        reason = NO_OFFICE if given is None and province is None else (
+            given and office_code_problem(given))
+        if reason:
+            problems.append(Problem(field="persons.managing_office", row=row, reason=reason))
+        else:
+            offices.append(given or provincial_office(str(province)))
+    return offices, problems
 
 
 def _imported(session: Session, content_hash: str) -> dict[str, Any] | None:

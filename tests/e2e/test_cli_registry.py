@@ -169,6 +169,30 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
     assert json.loads(long_name.stdout)["errors"][0]["field"] == "--name"
 
 
+def test_a_person_registered_at_the_console_is_managed_by_an_office_named_or_their_employers(
+        tmp_path: Path) -> None:
+    """The console belongs to no province: a person with no employer and no --office would be
+    in no provincial clerk's sight, so is refused naming --office; an employee's office is that
+    of their employer's province."""
+    db = tmp_path / "offices.db"
+    plain = ["persons", "register", "--personal-id", "001195004321", "--name", "Trần Thị Bình",
+             "--birth-date", "1995-05-02", "--sex", "female", "--json"]
+    refused = run(db, *plain)
+    assert refused.returncode == 1
+    (problem,) = json.loads(refused.stdout)["errors"]
+    assert problem["field"] == "--office" and "no SI office" in problem["reason"]
+    assert run(db, *plain, "--office", "79000").returncode == 0
+    assert run(db, "employers", "add", "--code", "0101234567", "--name", "Công ty An",
+               "--province", "48", "--region", "I", "--json").returncode == 0
+    assert run(db, "persons", "register", "--personal-id", "001089012345", "--name",
+               "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male", "--employer",
+               "0101234567", "--salary", "12000000", "--json").returncode == 0
+    with sqlite3.connect(db) as conn:
+        offices = conn.execute("SELECT p.personal_id, s.managing_office FROM persons p JOIN "
+                               "si_profiles s USING (person_id) ORDER BY p.personal_id").fetchall()
+    assert offices == [("001089012345", "48000"), ("001195004321", "79000")]
+
+
 def test_a_start_reported_late_gets_a_card_valid_this_year(tmp_path: Path) -> None:
     db = tmp_path / "late.db"
     assert run(db, "employers", "add", "--code", "0101234567", "--name", "  Công ty An  ",
@@ -288,7 +312,8 @@ def test_importing_the_same_file_again_answers_the_first_import(tmp_path: Path) 
                        "province_code": "01", "region": "I"}],
         "persons": [{"personal_id": "001089012345", "full_name": "Nguyễn Văn An",
                      "birth_date": "1989-03-02", "sex": "male",
-                     "birth_registration_place": "001"}]}, ensure_ascii=False),
+                     "birth_registration_place": "001", "managing_office": "01000"}]},
+                   ensure_ascii=False),
         encoding="utf-8")
     first = run(db, "persons", "import", str(registry), "--json")
     assert first.returncode == 0, first.stderr

@@ -353,7 +353,10 @@ def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
     assert forged.status_code == 403
     expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
     page.get_by_label("Monthly income").fill("5000000")
-    page.get_by_label("State support").select_option("near_poor")
+    support = page.get_by_label("State support")
+    expect(support.locator("option", has_text="No support")).to_have_count(0)
+    expect(support.locator("option")).to_have_count(5)  # the law's five groups, nothing else
+    support.select_option("near_poor")
     page.get_by_role("button", name=re.compile("Join")).click()
     page.wait_for_url(f"{site.base}/portal/book")
     expect(page.get_by_role("heading", level=1)).to_contain_text("SI book")

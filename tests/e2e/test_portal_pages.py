@@ -73,7 +73,10 @@ def signed_in(c: TestClient, personal_id: str) -> TestClient:
     ({"income": "5000000", "from_month": "2026-13"}, "from_month", "YYYY-MM"),
     ({"income": "5000000", "support_group": "bogus"}, "support_group", "Choose one"),
     ({"income": "5000000", "province_code": "1"}, "province_code", "Choose the province"),
-    ({"income": "5000000"}, "province_code", "which province you live in"),
+    ({"income": "5000000", "support_group": "other"}, "province_code",
+     "which province you live in"),
+    # The form lists no "no support" (the system stops the support after 120 months itself).
+    ({"income": "5000000", "province_code": "01"}, "support_group", "Choose one"),
 ])
 def test_a_bad_join_form_says_what_to_type_beside_the_field(
         client: TestClient, form: dict[str, str], field: str, says: str) -> None:

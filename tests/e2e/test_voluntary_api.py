@@ -89,7 +89,7 @@ def _people(engine: Engine) -> None:
                 birth_registration_place="001", realm=realm),
                 population=LocalPopulationRegistry(s), require_match=False,
                 voluntary=VoluntaryStart(3_000_000, None, START) if voluntary else None,
-                today=START.first_day)
+                today=START.first_day, managing_office="79000" if pid == CHI else "01000")
         service.add_household(session=s, household=NewHousehold(  # Bình lives in Hà Nội
             code="HN-V", address="Hà Nội", province_code="01",
             members=(HouseholdMemberIn(BINH, "chủ hộ"), HouseholdMemberIn(DUNG, "con"))))

@@ -73,7 +73,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
             personal_id=BINH, full_name="Trần Thị Bình", birth_date=date(1995, 5, 2),
             sex="female", birth_registration_place="001"),
             population=LocalPopulationRegistry(s), require_match=False,
-            voluntary=VoluntaryStart(3_000_000, None, START), today=START.first_day)
+            voluntary=VoluntaryStart(3_000_000, None, START), today=START.first_day,
+            managing_office="01000")
     yield Cli(db, engine, worker)
     get_settings.cache_clear()
 
@@ -208,15 +209,22 @@ def test_a_voluntary_participant_registered_at_the_console_is_managed_by_the_off
 
 def test_a_registered_person_starting_voluntary_si_is_managed_where_their_household_is(
         cli: Cli) -> None:
-    code, refused = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
+    """A person registered before every registration named an office (the registry's own
+    record alone, no SI profile) is managed where their household is, if it is known."""
+    before = make_personal_id("001", date(1980, 3, 3), "male", 3003)
+    with unit_of_work(cli.engine) as s:
+        registry.register_person(session=s, person=NewPerson(
+            personal_id=before, full_name="Hồ Văn Cũ", birth_date=date(1980, 3, 3), sex="male",
+            birth_registration_place="001"))
+    code, refused = cli.run("persons", "voluntary", before, "--income", "3000000")
     assert code == 1 and [p["field"] for p in refused["errors"]] == ["--office"]
     with unit_of_work(cli.engine) as s:
         registry.add_household(session=s, household=NewHousehold(
             code="HGD46", address="Huế", province_code="46",
-            members=(HouseholdMemberIn(cli.worker, "chủ hộ"),)))
-    code, started = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
+            members=(HouseholdMemberIn(before, "chủ hộ"),)))
+    code, started = cli.run("persons", "voluntary", before, "--income", "3000000")
     assert code == 0, started
     with cli.engine.connect() as conn:
         assert conn.execute(text(
             "SELECT managing_office FROM si_profiles p JOIN persons USING (person_id) "
-            "WHERE personal_id = :p"), {"p": cli.worker}).scalar() == "46000"
+            "WHERE personal_id = :p"), {"p": before}).scalar() == "46000"

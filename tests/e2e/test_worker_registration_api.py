@@ -58,6 +58,19 @@ def persons(engine: Any) -> int:
                    .scalar_one())
 
 
+def test_a_worker_is_managed_by_the_office_of_their_employers_province(
+        api: tuple[TestClient, Any]) -> None:
+    """So that they stay in its sight once the job ends."""
+    client, engine = api
+    r = client.post(f"/api/v1/employers/{UNIT_A}/workers",
+                    headers=bearer(PRINCIPALS["employer_a"]), json=worker())
+    assert r.status_code == 201, r.text
+    with unit_of_work(engine) as s:
+        province = service.employer_by_code(session=s, code=UNIT_A).province_code
+        office = s.execute(select(metadata.tables["si_profiles"].c.managing_office)).scalar_one()
+    assert office == f"{province}000"
+
+
 def test_an_employer_registers_its_new_worker(api: tuple[TestClient, Any]) -> None:
     client, engine = api
     employer = bearer(PRINCIPALS["employer_a"])
@@ -297,14 +310,16 @@ def test_a_ministrys_unit_registers_its_worker_into_its_realm(
                       headers=bearer(PRINCIPALS["clerk_hanoi"])).status_code == 404
 
 
-def test_a_national_clerk_names_the_office_managing_a_voluntary_participant(
-        api: tuple[TestClient, Any]) -> None:
-    """A national clerk belongs to no province: without the office named, the participant
-    would be in no province's sight, so the registration is refused and nothing is kept;
-    named, the office's province sees them and another does not."""
+@pytest.mark.parametrize("voluntary", [None, {"income": 3_000_000}])
+def test_a_national_clerk_names_the_office_managing_a_person(
+        api: tuple[TestClient, Any], voluntary: dict[str, int] | None) -> None:
+    """A national clerk belongs to no province: without the office named, the person (a
+    voluntary participant or not) would be in no province's sight, so the registration is
+    refused and nothing is kept; named, the office's province sees them and another does
+    not."""
     client, engine = api
     national = bearer(Officer("vn-clerk", "civil", None, frozenset({"clerk"})))
-    body = person(voluntary={"income": 3_000_000})
+    body = person(**({} if voluntary is None else {"voluntary": voluntary}))
     before = persons(engine)
     refused = client.post("/api/v1/persons", headers=national, json=body)
     assert refused.status_code == 422, refused.text

@@ -74,6 +74,7 @@ def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]
                 population=LocalPopulationRegistry(s),
                 require_match=False,
                 today=TODAY,
+                managing_office="01000",
             )
     return ids
 

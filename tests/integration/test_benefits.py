@@ -62,7 +62,8 @@ def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male"
         register(session=s, person=NewPerson(
             personal_id=pid, full_name="Lê Văn Thành", birth_date=born, sex=sex,
             birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False, today=TODAY)
+            population=LocalPopulationRegistry(s), require_match=False, today=TODAY,
+            managing_office="01000")
     worked(engine, pid, since=since)
     return pid
 
@@ -441,7 +442,8 @@ def test_no_unemployment_benefit_for_someone_a_pension_is_due_to(engine: Engine)
         register(session=s, person=NewPerson(
             personal_id=older, full_name="Trần Thị Hạnh", birth_date=date(1965, 2, 1),
             sex="female", birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False, today=TODAY)
+            population=LocalPopulationRegistry(s), require_match=False, today=TODAY,
+            managing_office="01000")
         person = registry.person_id_of(session=s, personal_id=older)
         eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
         for table, extra in (("si_periods", {"kind": "compulsory", "allowances": 0,

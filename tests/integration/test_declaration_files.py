@@ -356,7 +356,7 @@ def test_a_cell_quoted_empty_or_of_spaces_is_blank(data: bytes, fmt: str) -> Non
 
 
 @pytest.mark.parametrize(("cell", "hint"), [
-    (AN.lstrip("0"), True),  # 11 or 10 digits: a number that lost its leading zeros
+    ("0" + AN.lstrip("0"), True),  # 11 digits: a number that lost its leading zero
     (AN[:-1], True),
     ("12345", False),
     ("0010890123456", False),
@@ -418,6 +418,34 @@ def test_a_row_whose_si_code_is_another_persons_or_no_ones_is_refused_naming_bot
                        "both must be the worker's"),
         (3, "si_code", f"no registered person has SI code 0999999999 (given with personal_id "
                        f"{binh})")]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM si_periods")).scalar() == 0
+
+
+def only_si_codes(*codes: str) -> bytes:
+    """A D02 of the old kind: the legacy SI code's column alone (read as the personal ID)."""
+    return "\n".join(["ma_so_bhxh,phuong_an,muc_luong",
+                      *(f"{code},TM,10000000" for code in codes)]).encode() + b"\n"
+
+
+def test_ten_digits_alone_are_told_apart_by_the_registry_row_by_row(engine: Engine) -> None:
+    """A registered person's SI code, no one's, a registered ID that lost its two leading
+    zeros (province 001), and ten digits that are none of these: each row says which."""
+    an, _ = with_si_codes(engine)
+    lost = an.removeprefix("00")
+    unregistered = worker_id(9).removeprefix("00")
+    with pytest.raises(ValidationError) as err:
+        file_d02(engine, only_si_codes("0123456780", "0999999999", lost, unregistered))
+    said = {p.row: p.reason for p in err.value.problems if p.field == "personal_id"}
+    assert said[2].startswith("0123456780 is a registered person's legacy SI code (mã số "
+                              "BHXH), not a personal ID;")
+    assert said[3].startswith("no registered person has SI code 0999999999")
+    assert said[4] == (f"must be the 12-digit personal ID number: {lost} looks like {an} with "
+                       "its leading zeros dropped, as a spreadsheet does to a column of "
+                       "numbers; format the column as text")
+    assert f"nor, with the two leading zeros a spreadsheet drops, a registered personal ID " \
+           f"({worker_id(9)})" in said[5]
+    assert "leading zeros" not in said[2] + said[3]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM si_periods")).scalar() == 0
 

@@ -306,7 +306,7 @@ def _voluntary_since_september(engine: Engine) -> str:
         register(session=s, person=NewPerson(
             personal_id=binh, full_name="Trần Thị Bình", birth_date=date(1995, 5, 2),
             sex="female", birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False,
+            population=LocalPopulationRegistry(s), require_match=False, managing_office="01000",
             voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
             today=date(2025, 9, 15))
     return binh

@@ -102,6 +102,7 @@ def test_registration_verifies_a_matching_identity_and_issues_the_book(citizens:
             person=hoa(full_name="PHẠM THỊ HOA"),
             population=LocalPopulationRegistry(s),
             require_match=True,
+            managing_office="01000",
         )
     assert result["identity_verified"] is True
     assert (result["book_number"], result["book_status"], result["book_version"]) == (

@@ -33,6 +33,7 @@ from sibook.registry.store import (
     HouseholdMember,
     Person,
     PersonRelation,
+    SIProfile,
 )
 from tests.integration.races import until_one_waits
 
@@ -173,6 +174,7 @@ def test_a_registry_file_with_one_bad_row_imports_nothing(engine: Engine, tmp_pa
         "birth_date": "1989-03-02",
         "sex": "male",
         "birth_registration_place": "001",
+        "managing_office": "01000",
     }
     bad = {**good, "personal_id": BINH}  # BINH encodes a woman born 1991
     path = tmp_path / "registry.json"
@@ -340,6 +342,36 @@ def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict
         assert s.scalar(select(func.count()).select_from(table)) == 1
 
 
+def test_each_imported_person_is_managed_by_the_office_named_or_their_households_province(
+        engine: Engine, tmp_path: Path) -> None:
+    """A person of a file neither placed by one of its households nor given an office would be
+    in no provincial clerk's sight: that row is refused and nothing is imported."""
+    an = {"personal_id": AN, "full_name": "Nguyễn Văn An", "birth_date": "1989-03-02",
+          "sex": "male", "birth_registration_place": "001"}
+    binh = {"personal_id": BINH, "full_name": "Trần Thị Bình", "birth_date": "1991-07-09",
+            "sex": "female", "birth_registration_place": "079"}
+    home = {"code": "HGD-79-1", "address": "Số 9 Lê Lợi", "province_code": "79",
+            "members": [{"personal_id": BINH, "relation_to_head": "chủ hộ"}]}
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"persons": [an, binh]}), encoding="utf-8")
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        service.import_batch(session=s, batch=parse_registry_file(path))
+    assert [(p.row, p.field) for p in err.value.problems] == [
+        (1, "persons.managing_office"), (2, "persons.managing_office")]
+    assert "no SI office can manage this person" in err.value.problems[0].reason
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0
+    path.write_text(json.dumps({"persons": [{**an, "managing_office": "01000"}, binh],
+                                "households": [home]}), encoding="utf-8")
+    with unit_of_work(engine) as s:
+        service.import_batch(session=s, batch=parse_registry_file(path))
+    with unit_of_work(engine) as s:
+        offices = s.execute(select(Person.personal_id, SIProfile.managing_office)
+                            .join(SIProfile, SIProfile.person_id == Person.person_id)
+                            .order_by(Person.personal_id)).all()
+    assert sorted(tuple(o) for o in offices) == sorted([(AN, "01000"), (BINH, "79000")])
+
+
 def test_the_same_file_imported_twice_at_once_is_one_import_and_its_replay(
         engine: Engine, tmp_path: Path) -> None:
     """A script's retry while its first import still runs: the retry waits for it, then
@@ -347,7 +379,8 @@ def test_the_same_file_imported_twice_at_once_is_one_import_and_its_replay(
     path = tmp_path / "registry.json"
     path.write_text(json.dumps({"persons": [{
         "personal_id": AN, "full_name": "Nguyễn Văn An", "birth_date": "1989-03-02",
-        "sex": "male", "birth_registration_place": "001"}]}), encoding="utf-8")
+        "sex": "male", "birth_registration_place": "001", "managing_office": "01000"}]}),
+        encoding="utf-8")
     batch, digest = parse_registry_file(path), "ab" * 32
     outcome: list[object] = []
 

@@ -35,7 +35,7 @@ def join_voluntarily(engine: Engine, n: int = 1, start: Period = JANUARY) -> str
         register(session=s, person=NewPerson(
             personal_id=pid, full_name=f"Trần Thị Bình {n}", birth_date=date(1995, 5, 2),
             sex="female", birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False,
+            population=LocalPopulationRegistry(s), require_match=False, managing_office="01000",
             voluntary=VoluntaryStart(3_000_000, None, start), today=start.first_day)
     return pid
 
@@ -243,7 +243,7 @@ def test_voluntary_si_starts_this_month_or_within_a_year(engine: Engine, start: 
         register(session=s, person=NewPerson(
             personal_id=pid, full_name="Trần Thị Ba", birth_date=date(1995, 5, 2),
             sex="female", birth_registration_place="001"),
-            population=LocalPopulationRegistry(s), require_match=False,
+            population=LocalPopulationRegistry(s), require_match=False, managing_office="01000",
             voluntary=VoluntaryStart(3_000_000, None, start), today=TODAY)
     assert refused.value.problems[0].field == "voluntary.from_month"
     with unit_of_work(engine) as s:
@@ -265,6 +265,14 @@ def came_back_to_voluntary_si(engine: Engine, earlier: tuple[Period, Period], *,
     return pid, opened["voluntary"]
 
 
+def dues_on(engine: Engine, pid: str, as_of: date) -> dict[str, int | None]:
+    """What the participant owes for each voluntary month (YYYY-MM), as of ``as_of``."""
+    with unit_of_work(engine) as s:
+        account = service.voluntary_account(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=pid), as_of=as_of)
+    return {str(m.month): m.due for m in account.months}
+
+
 def test_someone_who_used_the_120_months_of_support_is_quoted_the_full_amount(
         engine: Engine) -> None:
     """Decree 159/2025: the state supports at most 120 months; Bình had them from 2020 to
@@ -276,6 +284,18 @@ def test_someone_who_used_the_120_months_of_support_is_quoted_the_full_amount(
     assert payload["sheets"][-1]["unpaid"][0]["due"] == FULL
 
 
+def test_the_months_of_support_from_2018_count_toward_the_120(engine: Engine) -> None:
+    """Decree 134/2015 Art 14(2): the state's support to voluntary SI began on 1 January 2018
+    (a poor household's: 30% of 22% of the rural poverty line 700,000, 46,200 a month). Bình
+    had it from 2018 to 2027, 120 months, so from March 2030 she pays the whole 22%."""
+    pid, opened = came_back_to_voluntary_si(engine, (Period(2018, 1), Period(2027, 12)))
+    assert (opened["state_support"], opened["support_months_left"]) == (0, 0)
+    due = dues_on(engine, pid, date(2030, 3, 10))
+    # The poor's support of 2027 is Decree 159/2025's: 50% of 22% of 1,500,000.
+    assert (due["2018-01"], due["2027-12"], due["2030-03"]) == (
+        FULL - 46_200, FULL - 165_000, FULL)
+
+
 def test_the_quote_counts_the_months_of_support_left_and_the_book_agrees(
         engine: Engine) -> None:
     """108 months used (2020-2028): 12 are left, from March 2030 to February 2031; the first
@@ -283,10 +303,6 @@ def test_the_quote_counts_the_months_of_support_left_and_the_book_agrees(
     pid, opened = came_back_to_voluntary_si(engine, (Period(2020, 1), Period(2028, 12)))
     assert opened["state_support"] > 0 and opened["support_months_left"] == 12
     assert opened["monthly_payable"] == FULL - opened["state_support"]
-    with unit_of_work(engine) as s:
-        account = service.voluntary_account(
-            session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
-            as_of=date(2031, 3, 10))
-    due = {str(m.month): m.due for m in account.months}
+    due = dues_on(engine, pid, date(2031, 3, 10))
     assert (due["2030-03"], due["2031-02"], due["2031-03"]) == (
         opened["monthly_payable"], opened["monthly_payable"], FULL)

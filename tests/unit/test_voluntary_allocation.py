@@ -75,12 +75,13 @@ def test_after_the_months_of_support_the_law_allows_a_month_costs_in_full() -> N
 
 
 def test_months_before_the_law_tables_take_no_money_and_stand_as_recorded() -> None:
-    a = account([voluntary("2019-11", "2020-01")], paid(1_000_000, on=date(2020, 1, 5)),
-                as_of=date(2020, 1, 31))
-    assert statuses(a) == [("2019-11", "reported"), ("2019-12", "reported"),
-                           ("2020-01", "paid")]
+    """Voluntary SI's tables begin in 2018-01, with the state's support (Decree 134/2015)."""
+    a = account([voluntary("2017-11", "2018-01")], paid(1_000_000, on=date(2018, 1, 5)),
+                as_of=date(2018, 1, 31))
+    assert statuses(a) == [("2017-11", "reported"), ("2017-12", "reported"),
+                           ("2018-01", "paid")]
     assert [m.due for m in a.months[:2]] == [None, None]
-    assert a.allocated_by(1) == [(Period(2020, 1), FULL)]
+    assert a.allocated_by(1) == [(Period(2018, 1), FULL)]
 
 
 def test_a_month_whose_income_the_law_refuses_cannot_be_paid_and_stays_unpaid() -> None:
