@@ -408,18 +408,31 @@ def test_a_row_giving_the_si_code_and_the_personal_id_of_one_person_is_filed(
     assert file_d02(engine, sheet, "xlsx", JAN + 2)["periods_opened"] == 1
 
 
-def test_a_row_whose_si_code_is_another_persons_or_no_ones_is_refused_naming_both(
+def test_a_row_whose_si_code_is_another_persons_or_no_ones_is_refused_alike(
         engine: Engine) -> None:
+    """Whose SI code it is, if anyone's, is not told: a worker new to the employer is refused
+    as anyone it cannot take on, its own worker's row names the SI code."""
     an, binh = with_si_codes(engine)
     with pytest.raises(ValidationError) as err:
         file_d02(engine, transition_file(("0123456781", an), ("0999999999", binh)))
-    assert [(p.row, p.field, p.reason) for p in err.value.problems] == [
-        (2, "si_code", f"SI code 0123456781 and personal_id {an} name different persons; "
-                       "both must be the worker's"),
-        (3, "si_code", f"no registered person has SI code 0999999999 (given with personal_id "
-                       f"{binh})")]
+    assert [(p.row, p.field, p.reason.replace(pid, "ID"))
+            for p, pid in zip(err.value.problems, (an, binh), strict=True)] == [
+        (row, "personal_id", "personal ID ID with this full_name (and si_code, if given) cannot "
+                             "be taken on from 2026-01: they must be one registered person's, "
+                             "as on their ID card, whose SI periods leave that month free (none "
+                             "open with another employer, none recorded in or after it; their "
+                             "e-SI book shows them)") for row in (2, 3)]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM si_periods")).scalar() == 0
+    file_d02(engine, transition_file(("0123456780", an), ("0123456781", binh)))
+    with pytest.raises(ValidationError) as own:
+        file_d02(engine, transition_file(("0123456781", an), ("0999999999", binh)).replace(
+            b",TM,", b",DC,"), month=JAN + 1)
+    assert [(p.row, p.field, p.reason) for p in own.value.problems] == [
+        (2, "si_code", f"SI code 0123456781 is not the one registered for personal_id {an}; "
+                       "both must be the worker's"),
+        (3, "si_code", f"SI code 0999999999 is not the one registered for personal_id {binh}; "
+                       "both must be the worker's")]
 
 
 def test_an_si_code_that_is_not_ten_digits_is_refused_by_its_row() -> None:
