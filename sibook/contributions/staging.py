@@ -367,8 +367,8 @@ def problems(conn: Connection, employer_id: int, region: str, step: int,
     """Every line of ``step`` the database refuses, with the reason, in row order, and
     ``misnamed``: the lines whose name or SI code is not their person's
     (:func:`name_problems`, :func:`si_code_problems`)."""
-    found = list(misnamed)
-    refused = {p.row for p in misnamed}
+    found: list[Problem] = []
+    refused, after = {p.row for p in misnamed}, set()
     for r in conn.execute(text(_CHECKS), {"e": employer_id, "step": step}).mappings():
         values = {k: _month(v) if k in _MONTHS and v is not None else v for k, v in r.items()}
         values["region"] = region
@@ -379,6 +379,7 @@ def problems(conn: Connection, employer_id: int, region: str, step: int,
         # A line after a refused one was checked against periods it did not expect: only that.
         if "after_refused" in raised:
             raised = ["after_refused"]
+            after.add(r["row"])
         elif r["outsider"] and (r["row"] in refused or set(raised) & set(_ABOUT_THE_PERSON)):
             raised = [flag for flag in raised if flag not in _ABOUT_THE_PERSON]
             found.append(_told_an_outsider(int(r["row"]), r["personal_id"], r["case_code"],
@@ -386,6 +387,7 @@ def problems(conn: Connection, employer_id: int, region: str, step: int,
         for flag in raised:
             field, reason = reasons[flag]
             found.append(Problem(field=field, reason=reason.format(**values), row=int(r["row"])))
+    found += [p for p in misnamed if p.row not in after]
     unique = {(p.row, p.field, p.reason): p for p in found}
     return sorted(unique.values(), key=lambda p: (p.row or 0, p.field))
 

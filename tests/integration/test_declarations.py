@@ -346,6 +346,15 @@ def test_an_unknown_person_and_one_registered_elsewhere_are_refused_alike(
                            "e-SI book shows them)")}
     assert _refused_alike(engine, other, increases, unnamed) == {
         ("full_name", "required for a worker new to this employer, as on their ID card")}
+    # A second line of the same person is refused as after the first, whoever they are.
+    for pid in (binh, nobody):
+        with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+            declare(session=s, data=csv_of([(pid, "TM", 9_000_000, "2025-09"),
+                                            (pid, "DC", 9_500_000, "2025-10")], misnamed),
+                    file_name="d.csv", employer_code=other, month=JAN)
+        assert [(p.row, p.field) for p in err.value.problems] == [
+            (2, "personal_id"), (3, "personal_id")]
+        assert err.value.problems[1].reason.startswith("not checked: it applies after row 2")
     decreases = [(pid, "GH", "2026-01") for pid in (an, binh, nobody)]
     for names in (named, misnamed, unnamed):
         assert _refused_alike(engine, other, decreases, names) == {
