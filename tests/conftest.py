@@ -88,3 +88,11 @@ def module_engine(request: pytest.FixtureRequest,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """``engine`` shared by a module's tests: for data that is costly to make and only read."""
     yield from _migrated(request, tmp_path_factory.mktemp("module"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with no requests counted (the limiter is per process, not per test)."""
+    from sibook.access import ratelimit
+
+    ratelimit.reset()

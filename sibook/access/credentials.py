@@ -15,7 +15,8 @@ Security choices:
   the lock bounds an address's tries, and ``lockout_client_threshold`` failures from all
   addresses together (a spread attack) lock the client everywhere.
 - Failures that no longer count (window passed, no lock in force) are deleted at every
-  successful sign-in, so the table holds the subjects tried lately, not all ever tried.
+  successful sign-in, and a few with every failure counted, so the table holds the subjects
+  tried lately, not all ever tried, even where no one signs in.
 """
 
 from __future__ import annotations
@@ -125,6 +126,10 @@ def record_failure(session: Session, key: str, now: datetime,
     if row.failures >= (threshold or s.lockout_threshold):
         row.locked_until = now + window
     session.flush()
+    # Failures come from addresses and ids never seen again, with no sign-in after: each
+    # new one takes a few expired rows with it (after its own row is held, so it waits on
+    # no other), and the table stays the size of the subjects tried lately.
+    forget_expired(session, now, s, most=FORGET_AT_A_FAILURE)
 
 
 def clear_failures(session: Session, key: str) -> None:
@@ -139,21 +144,25 @@ def signed_in(session: Session, key: str, now: datetime,
     forget_expired(session, now, settings)
 
 
-def forget_expired(session: Session, now: datetime, settings: AccessSettings | None = None
-                   ) -> None:
+FORGET_AT_A_FAILURE = 10  # expired rows deleted with each failure counted: more than it adds
+
+
+def forget_expired(session: Session, now: datetime, settings: AccessSettings | None = None,
+                   most: int | None = None) -> None:
     """Delete the failure rows that no longer count: not locked (any more) and counted in a
     window longer ago than the longest a subject counts in (the lockout's, or the hour of
     refused identities). ``record_failure`` starts such a row over as if it were absent, so
     forgetting it changes no answer; without this, every address and client id ever tried
     (one row each) stays for good. A row another transaction holds is left for next time
-    (SKIP LOCKED): a sign-in never waits on, or deadlocks with, a failure being counted."""
+    (SKIP LOCKED): a sign-in never waits on, or deadlocks with, a failure being counted.
+    ``most``: at most so many rows (None: all)."""
     s = settings or get_access_settings()
     longest = max(timedelta(minutes=s.lockout_minutes), _HOUR)
     expired = (select(LoginFailures.subject)
                .where(LoginFailures.window_start < now - longest,
                       or_(LoginFailures.locked_until.is_(None),
                           LoginFailures.locked_until <= now))
-               .with_for_update(skip_locked=True))
+               .limit(most).with_for_update(skip_locked=True))
     session.execute(delete(LoginFailures).where(LoginFailures.subject.in_(expired)
                                                 ).execution_options(synchronize_session=False))
 

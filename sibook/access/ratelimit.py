@@ -44,11 +44,24 @@ def address_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit(request: Request, bucket: str) -> None:
-    """Refuse with 429 (and Retry-After) when this address exceeds the per-minute budget."""
-    wait = hit(f"{bucket}:{address_of(request)}", get_access_settings().auth_rate_per_minute)
+# Set by the retry middleware (sibook.api.retry) on a request it may run again: the keys the
+# request was counted under already, so an attempt run again is not counted a second time.
+COUNTED = "sibook.ratelimit.counted"
+
+
+def limit(request: Request, bucket: str, *, who: str | None = None,
+          per_minute: int | None = None) -> None:
+    """Refuse with 429 (and Retry-After) when ``who`` (default: this address) exceeds the
+    per-minute budget (default: the credential endpoints'). A request is counted once, however
+    many times it is run."""
+    key = f"{bucket}:{address_of(request) if who is None else who}"
+    counted: set[str] | None = request.scope.get(COUNTED)
+    wait = hit(key, get_access_settings().auth_rate_per_minute if per_minute is None
+               else per_minute, count=counted is None or key not in counted)
     if wait is not None:
         raise TooManyRequests(wait)
+    if counted is not None:
+        counted.add(key)
 
 
 def reset() -> None:

@@ -43,6 +43,10 @@ class AccessSettings(BaseSettings):
     lockout_threshold: int = 5
     lockout_client_threshold: int = 100
     lockout_minutes: int = 15
+    # Declarations filed over HTTP per minute per unit (whatever its address): each checks
+    # the names on its lines against the registered ones, which must not become a way to
+    # probe a stranger's name by personal ID, filing after filing.
+    declaration_rate_per_minute: int = 10
 
 
 @lru_cache(maxsize=1)

@@ -77,6 +77,11 @@ GUESSING: Responses = {
     429: _answer(Detail, "Too many identities the population database refused for this caller "
                          "within the hour (guessing a birth date); retry after Retry-After"),
 }
+FILING_RATE: Responses = {
+    429: _answer(Detail, "Too many declarations filed for this unit within the minute (each "
+                         "checks its lines' names against personal IDs); retry after "
+                         "Retry-After"),
+}
 TOKEN: Responses = {
     200: {"description": "An access token (RFC 6749 §5.1)"},
     400: _answer(OAuthError, "invalid_request (a body that cannot be parsed, a missing or "

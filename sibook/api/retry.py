@@ -8,7 +8,8 @@ up to a megabyte, then in a temporary file), it is replayed to a second attempt,
 reads on from the client where the first stopped. An attempt is run again only when its
 answer is an error (5xx) from a rolled-back unit of work that failed so, and it committed no
 write before (``sibook.core.retry``); its answer is then never sent. After the last attempt
-the answer is the app's own (503: try again later).
+the answer is the app's own (503: try again later). A rate limit counts the request once,
+however many attempts it takes (``ratelimit.COUNTED``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import IO
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sibook.access import ratelimit
 from sibook.core import retry
 
 SPOOL_BYTES = 1024 * 1024
@@ -34,6 +36,7 @@ class RetryAborted:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope = {**scope, ratelimit.COUNTED: set()}  # shared by the attempts' copies
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as kept:
             body = _Body(receive, kept)
             for tries in range(1, self.attempts + 1):

@@ -13,8 +13,13 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside it
     from typer import _click as click
 
-from sibook.cli.output import database_problem, err_console, print_json, settings_problem
-from sibook.core.retry import retrying
+from sibook.cli.output import (
+    database_problem,
+    err_console,
+    print_json,
+    retrying_said_once,
+    settings_problem,
+)
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
 # typer.BadParameter, so this holds whichever Click is underneath.
@@ -94,7 +99,7 @@ def main() -> None:
     parses stdout gets the reason and never an empty read."""
     try:
         # A command whose transaction was a deadlock's victim runs again (sibook.core.retry).
-        code = retrying(lambda: app(standalone_mode=False))  # typer.Exit(n) comes back as n
+        code = retrying_said_once(lambda: app(standalone_mode=False))  # typer.Exit(n): n
     except _UsageError as exc:
         _show(exc)
         if "--json" in sys.argv:

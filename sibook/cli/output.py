@@ -6,8 +6,10 @@ Exit codes follow the public contract: 0 success/valid, 1 well-formed but invali
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import io
 import json
 import re
 import sys
@@ -92,7 +94,7 @@ def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             token = _REFUSAL.set(keys)
             try:
-                return retrying(lambda: command(*args, **kwargs))
+                return retrying_said_once(lambda: command(*args, **kwargs))
             except Exception as exc:
                 problem = database_problem(exc) or settings_problem(exc)
                 if problem is None:
@@ -102,6 +104,31 @@ def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 _REFUSAL.reset(token)
         return run
     return decorate
+
+
+def retrying_said_once(work: Callable[[], R]) -> R:
+    """``retrying(work)`` (a command whose transaction was a deadlock's victim runs again).
+    With ``--json`` what each attempt prints on stdout is held until it ends, and an attempt
+    given up for another has said nothing: a script reads one JSON object, the last attempt's.
+    Without it stdout stays live, as a progress bar (and ``serve``) need a terminal to draw in."""
+    if "--json" not in sys.argv:
+        return retrying(work)
+    shown = sys.stdout
+    held = io.StringIO()
+
+    def attempt() -> R:
+        with contextlib.redirect_stdout(held):
+            return work()
+
+    def forget() -> None:
+        held.seek(0)
+        held.truncate()
+
+    try:
+        return retrying(attempt, before_again=forget)
+    finally:
+        shown.write(held.getvalue())
+        shown.flush()
 
 
 class DatabaseUrlError(Exception):

@@ -16,7 +16,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, SibookError, ValidationError
 from sibook.registry import service as registry
-from sibook.visits.annulments import annul, recorded_person, unknown
+from sibook.visits.annulments import UnknownVisit, annul, recorded_person, unknown
 from sibook.visits.service import ClaimsRefused, VisitConflict, file_claims, listing
 
 app = typer.Typer(help="HI visits (KCB history): the health facilities' claims "
@@ -113,6 +113,7 @@ def annul_visit(
     """Annul a visit recorded wrongly: the person's lists leave it out, officers' show it
     annulled, and its MA_LK is not filed again. Annulling it again changes nothing."""
     reason = utf8_text(reason, "--reason")  # refused before the act is logged
+    person_id: int | None = None
     try:
         with unit_of_work(ready_engine()) as session:
             person_id = recorded_person(session=session, facility_code=facility,
@@ -123,10 +124,13 @@ def annul_visit(
             answer = annul(session=session, person_id=person_id, facility_code=facility,
                            link_code=link_code, reason=reason, actor=operator_id())
             logged(session, Action.VISIT_ANNUL, "visits annul", [person_id])
-    except ValidationError as exc:
-        refuse(exc.problems, as_json, {"annulled": False})
     except SibookError as exc:
-        refuse(str(exc), as_json, {"annulled": False})
+        if person_id is not None:  # an attempt on someone's visit: in their log, as the API's
+            with unit_of_work(ready_engine()) as session:
+                logged(session, Action.VISIT_ANNUL, "visits annul", [person_id],
+                       outcome="not_found" if isinstance(exc, UnknownVisit) else "refused")
+        refuse(exc.problems if isinstance(exc, ValidationError) else str(exc), as_json,
+               {"annulled": False})
     emit(answer, as_json, lambda d: console.print(
         f"visit {d['link_code']} of facility {d['facility_code']} "
         + ("was annulled already" if d["replayed"] else "annulled")

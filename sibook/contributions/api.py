@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from sibook.access import ratelimit
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
+from sibook.access.settings import get_access_settings
 from sibook.api.days import Day
 from sibook.api.params import AsOfQuery, PersonalIdPath
-from sibook.api.problems import CONFLICT, ProblemOut, Responses
+from sibook.api.problems import CONFLICT, FILING_RATE, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import (
     MAX_BATCH,
@@ -85,11 +87,12 @@ class PaymentIn(BaseModel):
     "/employers/{code}/declarations",
     status_code=status.HTTP_201_CREATED,
     response_model=None,  # the service's answer as it is; DeclarationAnswer documents it
-    responses=FILED | ACCEPTED | CONFLICT,
+    responses=FILED | ACCEPTED | CONFLICT | FILING_RATE,
 )
 def file_declaration(
     code: str,
     g: Declarer,
+    request: Request,
     response: Response,
     month: MonthForm,
     file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
@@ -99,6 +102,9 @@ def file_declaration(
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up
     # the server's event loop and every other request with it.
     g.employer(code)
+    # Each filing checks its lines' names: counted per unit, so it cannot probe names at will.
+    ratelimit.limit(request, "declaration", who=code,
+                    per_minute=get_access_settings().declaration_rate_per_minute)
     # An officer's check read the unit's province: end that read-only transaction, which on
     # SQLite holds the store's only write lock, before the file is read (an XLSX takes seconds).
     g.session.commit()

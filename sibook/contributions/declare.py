@@ -77,22 +77,17 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         return {**json.loads(earlier), "replayed": True}
     staging.create(conn)
     problems: list[Problem] = []
-    set_aside: dict[int, str] = {}  # row: personal ID, of the first refused lines' shapes
     lines, si_codes = 0, False
     for frame in frames:
         typed, found = check_frame(frame, month)
-        found += staging.ten_digit_problems(conn, _ten_digits(frame), employer.realm)
         problems += found
         si_codes = si_codes or typed["si_code"].is_not_null().any()
         bad_rows = {p.row for p in found}
         staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))))
-        if bad_rows and len(set_aside) < MAX_PROBLEMS:
-            set_aside.update(_with_a_personal_id(frame, bad_rows, MAX_PROBLEMS - len(set_aside)))
         lines += frame.height
         say("checked", lines)
     if lines == 0:
         raise ValidationError(field="file", reason="the declaration has no lines")
-    problems += staging.unknown_persons(conn, set_aside, employer.realm)
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month)
     steps, repeated = staging.order_steps(conn)
@@ -109,10 +104,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         # A line whose name or SI code is not its person's: told as such, and nothing more.
         misnamed = staging.name_problems(conn, step)
         if si_codes:
-            misnamed += staging.si_code_problems(conn, step, employer.realm)
-        found = staging.problems(conn, employer.employer_id, employer.region, step,
-                                 misnamed={p.row for p in misnamed if p.row is not None})
-        found += misnamed
+            misnamed += staging.si_code_problems(conn, step)
+        found = staging.problems(conn, employer.employer_id, employer.region, step, misnamed)
         problems += found
         if step == steps and problems:
             break
@@ -178,21 +171,6 @@ def _numbers_not_taken_since_the_look_up(conn: Connection) -> Iterator[None]:
         if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) in _NUMBERED_KEYS:
             raise ConcurrentFiling(staging.person_ids(conn)) from exc
         raise
-
-
-def _ten_digits(frame: pl.DataFrame) -> dict[int, str]:
-    """Row -> personal ID of the lines giving 10 digits for it (see ``ten_digit_problems``)."""
-    ten = frame.filter(pl.col("personal_id").str.contains(r"^[0-9]{10}$").fill_null(False))
-    return dict(zip(ten["row"].to_list(), ten["personal_id"].to_list(), strict=True))
-
-
-def _with_a_personal_id(frame: pl.DataFrame, rows: set[int | None], most: int,
-                        ) -> dict[int, str]:
-    """The first ``most`` of ``rows`` whose personal ID is well formed: row -> personal ID."""
-    picked = (frame.filter(pl.col("row").is_in(list(rows))
-                           & pl.col("personal_id").str.contains(r"^[0-9]{12}$").fill_null(False))
-              .sort("row").head(most))
-    return dict(zip(picked["row"].to_list(), picked["personal_id"].to_list(), strict=True))
 
 
 @contextmanager

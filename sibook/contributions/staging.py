@@ -22,7 +22,6 @@ from sibook.contributions.domain import ADJUSTMENTS, DECREASES, INCREASES
 from sibook.core.bulk import write, write_frame
 from sibook.core.errors import Problem
 from sibook.core.period import Period
-from sibook.ids import personal_id_problems
 from sibook.registry.domain import same_name
 
 STAGING_COLUMNS = (
@@ -269,9 +268,10 @@ def look_up(conn: Connection, step: int, employer_id: int, realm: str) -> None:
 # eight checks took eight), then each raised flag becomes a problem with its reason.
 _CHECKS = f"""
 SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
-    SELECT s.row, s.personal_id, s.salary, s.from_month, d.aside_row,
+    SELECT s.row, s.personal_id, s.salary, s.from_month, d.aside_row, s.case_code,
+           s.full_name IS NOT NULL AS named,
            l.open_employer AS employer, l.open_from AS open_month, l.last_to AS last_month,
-           l.row IS NULL AS unknown,
+           l.row IS NULL AS unknown, l.with_employer IS NULL AS outsider,
            d.aside_row IS NOT NULL AS after_refused,
            -- The first month the line covers whose minimum its pay is below; looked for only
            -- where the highest minimum to the declared month is above it (few lines).
@@ -283,16 +283,15 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
                AND NOT ({_ENDS_VOLUNTARY}) AS still_open,
            s.case_code IN {INCREASE} AND l.open_seq IS NULL AND s.from_month <= l.last_to
                AS overlaps_last,
-           s.case_code IN {CLOSES} AND l.row IS NOT NULL
+           s.case_code IN {CLOSES}
                AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)
                AS nothing_to_close,
            s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month < l.open_from
                AS decrease_too_early,
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
                AS adjustment_too_early,
-           s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.row IS NOT NULL
-               AND l.with_employer IS NULL AS name_required,
-           l.row IS NOT NULL AND l.with_employer IS NULL AS stranger
+           s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.with_employer IS NULL
+               AS name_required
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     LEFT JOIN decl_minimum m ON m.from_month = s.from_month
@@ -328,8 +327,8 @@ _REASONS = {
     "name_required": ("full_name", "required for a worker new to this employer, as on their "
                                    "ID card"),
 }
-# Where a worker is, or was, employed elsewhere is not the filing employer's business: the
-# reason says another employer must act, not which one, nor since when.
+# Where a former worker is employed now is not the filing employer's business: the reason
+# says another employer must act, not which one, nor since when.
 _ELSEWHERE = {"still_open": ("case_code", "overlapping periods: this person still has an open "
                                           "period with another employer, which must report "
                                           "the decrease first")}
@@ -338,17 +337,38 @@ _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has 
                                           "from a later month ends it, none starts in or "
                                           "before that month")}
 _MONTHS = ("from_month", "open_month", "last_month", "below_month")
-# What a line's checks found in the person's record (their participation elsewhere or before):
-# told only to an employer that knows the worker, by a period it had with them or by the name
-# on their ID card. Without it the filing learns that the name is missing or wrong, nothing else.
-_RECORD = ("still_open", "overlaps_last")
+# Whether a person the employer never had a period with is registered, employed elsewhere or
+# paying voluntary SI is not the employer's business: a line for such an outsider is refused
+# for what the line and the employer's own records say (an increase without the name, a
+# decrease of no period of its own), else with one reason, whatever the person's record holds
+# (not registered, another name, an SI period in the way) -- the worker's e-SI book says which.
+_OUTSIDER = ("personal_id", "personal ID {personal_id} with this full_name (and si_code, if "
+                            "given) cannot be taken on from {from_month}: they must be one "
+                            "registered person's, as on their ID card, whose SI periods leave "
+                            "that month free (none open with another employer, none recorded "
+                            "in or after it; their e-SI book shows them)")
+_ABOUT_THE_PERSON = ("unknown", "still_open", "overlaps_last", "nothing_to_close",
+                     "name_required")
+
+
+def _told_an_outsider(row: int, personal_id: str, case_code: str, from_month: int | None,
+                      named: bool) -> Problem:
+    """The one refusal of an outsider's line (:data:`_OUTSIDER`), from the line alone."""
+    flag = ("nothing_to_close" if case_code not in INCREASES
+            else "name_required" if not named else None)
+    field, reason = _REASONS[flag] if flag else _OUTSIDER
+    month = _month(from_month) if from_month is not None else "its month"
+    return Problem(field=field, row=row,
+                   reason=reason.format(personal_id=personal_id, from_month=month))
 
 
 def problems(conn: Connection, employer_id: int, region: str, step: int,
-             misnamed: Collection[int] = ()) -> list[Problem]:
-    """Every line of ``step`` the database refuses, with the reason, in row order.
-    ``misnamed``: the rows whose name is not the one registered (:func:`name_problems`)."""
+             misnamed: Collection[Problem] = ()) -> list[Problem]:
+    """Every line of ``step`` the database refuses, with the reason, in row order, and
+    ``misnamed``: the lines whose name or SI code is not their person's
+    (:func:`name_problems`, :func:`si_code_problems`)."""
     found: list[Problem] = []
+    refused, after = {p.row for p in misnamed}, set()
     for r in conn.execute(text(_CHECKS), {"e": employer_id, "step": step}).mappings():
         values = {k: _month(v) if k in _MONTHS and v is not None else v for k, v in r.items()}
         values["region"] = region
@@ -356,100 +376,55 @@ def problems(conn: Connection, employer_id: int, region: str, step: int,
         reasons = (_REASONS | _VOLUNTARY if employer is None
                    else _REASONS if employer == employer_id else _REASONS | _ELSEWHERE)
         raised = [flag for flag in reasons if r[flag]]
-        if r["stranger"] and (r["name_required"] or int(r["row"]) in misnamed):
-            raised = [flag for flag in raised if flag not in _RECORD]
         # A line after a refused one was checked against periods it did not expect: only that.
-        for flag in ["after_refused"] if "after_refused" in raised else raised:
+        if "after_refused" in raised:
+            raised = ["after_refused"]
+            after.add(r["row"])
+        elif r["outsider"] and (r["row"] in refused or set(raised) & set(_ABOUT_THE_PERSON)):
+            raised = [flag for flag in raised if flag not in _ABOUT_THE_PERSON]
+            found.append(_told_an_outsider(int(r["row"]), r["personal_id"], r["case_code"],
+                                           r["from_month"], bool(r["named"])))
+        for flag in raised:
             field, reason = reasons[flag]
             found.append(Problem(field=field, reason=reason.format(**values), row=int(r["row"])))
-    return sorted(found, key=lambda p: (p.row or 0, p.field))
+    found += [p for p in misnamed if p.row not in after]
+    unique = {(p.row, p.field, p.reason): p for p in found}
+    return sorted(unique.values(), key=lambda p: (p.row or 0, p.field))
 
 
 def name_problems(conn: Connection, step: int) -> list[Problem]:
     """The lines of ``step`` naming someone other than the person registered with their
-    personal ID. A name written as registered (the common case) is told apart in SQL; the
-    others are compared as the registry compares names (``same_name``: case, spacing and
-    Unicode composition aside), which SQL cannot do alike on both stores (SQLite's lower()
-    folds ASCII only)."""
+    personal ID (an outsider's: :data:`_OUTSIDER`). A name written as registered (the common
+    case) is told apart in SQL; the others are compared as the registry compares names
+    (``same_name``: case, spacing and Unicode composition aside), which SQL cannot do alike
+    on both stores (SQLite's lower() folds ASCII only)."""
     rows = conn.execute(text(
-        "SELECT s.row, s.personal_id, s.full_name, l.full_name "
-        "FROM decl_staging s JOIN decl_lookup l ON l.row = s.row "
+        "SELECT s.row, s.personal_id, s.full_name, l.full_name, s.case_code, s.from_month, "
+        "l.with_employer IS NULL FROM decl_staging s JOIN decl_lookup l ON l.row = s.row "
         "WHERE s.step = :step AND s.full_name <> l.full_name"), {"step": step}).all()
-    return [Problem(field="full_name", row=int(row),
+    return [_told_an_outsider(row, pid, code, month, True) if outsider else
+            Problem(field="full_name", row=int(row),
                     reason=f"does not match the name registered for personal ID {pid}")
-            for row, pid, given, registered in rows if not same_name(given, registered)]
+            for row, pid, given, registered, code, month, outsider in rows
+            if not same_name(given, registered)]
 
 
-def si_code_problems(conn: Connection, step: int, realm: str) -> list[Problem]:
+def si_code_problems(conn: Connection, step: int) -> list[Problem]:
     """The lines of ``step`` whose SI code (``si_code``, the legacy mã số BHXH) is not the one
-    registered for their personal ID: another person's, or no one's (in ``realm``, as the
-    persons are looked up). A code equal to the personal ID names the same person. Asked only
+    registered for their personal ID (an outsider's: :data:`_OUTSIDER`); whose it is, if
+    anyone's, is not said. A code equal to the personal ID names the same person. Asked only
     of filings that give SI codes."""
     rows = conn.execute(text(
-        "SELECT s.row, s.personal_id, s.si_code FROM decl_staging s "
+        "SELECT s.row, s.personal_id, s.si_code, s.case_code, s.from_month, "
+        "s.full_name IS NOT NULL, l.with_employer IS NULL FROM decl_staging s "
         "JOIN decl_lookup l ON l.row = s.row "
         "WHERE s.step = :step AND s.si_code <> s.personal_id "
         "AND (l.si_code IS NULL OR s.si_code <> l.si_code)"), {"step": step}).all()
-    held = _held(conn, "legacy_si_code", {code for _, _, code in rows}, realm)
-    return [Problem(field="si_code", row=int(row), reason=(
-        f"SI code {code} and personal_id {pid} name different persons; both must be the "
-        "worker's" if code in held else
-        f"no registered person has SI code {code} (given with personal_id {pid})"))
-        for row, pid, code in rows]
-
-
-def unknown_persons(conn: Connection, personal_ids: dict[int, str], realm: str,
-                    ) -> list[Problem]:
-    """``unknown`` for lines kept out of staging by their shape (row: a well-formed personal
-    ID), so a refused line names every problem it has, the person's too (``realm``: the
-    filing employer's, as in :func:`look_up`)."""
-    known = _held(conn, "personal_id", set(personal_ids.values()), realm)
-    field, reason = _REASONS["unknown"]
-    return [Problem(field=field, reason=reason.format(personal_id=pid), row=row)
-            for row, pid in personal_ids.items() if pid not in known]
-
-
-def ten_digit_problems(conn: Connection, codes: dict[int, str], realm: str) -> list[Problem]:
-    """Lines whose personal ID (``codes``: row -> value) is 10 digits, as a file giving only
-    the legacy SI code's column (ma_so_bhxh, read as the personal ID) has them: a registered
-    person's SI code, no one's, or a personal ID that lost its two leading zeros (province
-    001-009) in a spreadsheet, told apart by the registry (in ``realm``). From 1 August 2025
-    the personal ID replaces the SI code (VSS letter 1804/BHXH-QLT, FACTS §5.2)."""
-    padded = {v: "00" + v for v in codes.values() if not personal_id_problems("00" + v)}
-    si_codes = _held(conn, "legacy_si_code", set(codes.values()), realm)
-    ids = _held(conn, "personal_id", set(padded.values()), realm)
-    return [Problem(field="personal_id", row=row, reason=_ten_digits(v, si_codes, padded, ids))
-            for row, v in codes.items()]
-
-
-def _ten_digits(value: str, si_codes: set[str], padded: dict[str, str], ids: set[str]) -> str:
-    write_the_id = ("a line names the worker by their 12-digit personal ID (số định danh) since "
-                    "1 August 2025: write it in this column, formatted as text")
-    if value in si_codes:
-        return (f"{value} is a registered person's legacy SI code (mã số BHXH), not a personal "
-                f"ID; {write_the_id} (the SI code may stay in a ma_so_bhxh column beside it)")
-    if padded.get(value) in ids:
-        return (f"must be the 12-digit personal ID number: {value} looks like {padded[value]} "
-                "with its leading zeros dropped, as a spreadsheet does to a column of numbers; "
-                "format the column as text")
-    if value in padded:
-        return (f"{value} is neither a registered person's SI code nor, with the two leading "
-                f"zeros a spreadsheet drops, a registered personal ID ({padded[value]}); "
-                + write_the_id)
-    return f"no registered person has SI code {value} (mã số BHXH); {write_the_id}"
-
-
-def _held(conn: Connection, column: str, values: set[str], realm: str) -> set[str]:
-    """Which of ``values`` persons of ``realm`` hold in ``column`` (personal_id or
-    legacy_si_code), asked a thousand at a time."""
-    held: set[str] = set()
-    ordered = sorted(values)
-    for at in range(0, len(ordered), 1_000):
-        held.update(conn.execute(
-            text(f"SELECT {column} FROM persons WHERE realm = :realm AND {column} IN :values")
-            .bindparams(bindparam("values", expanding=True)),
-            {"values": ordered[at:at + 1_000], "realm": realm}).scalars())
-    return held
+    return [_told_an_outsider(row, pid, code, month, named) if outsider else
+            Problem(field="si_code", row=int(row), reason=(
+                f"SI code {si_code} is not the one registered for personal_id {pid}; both "
+                "must be the worker's"))
+            for row, pid, si_code, code, month, named, outsider in rows]
 
 
 def _month(index: int) -> str:

@@ -99,12 +99,23 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         ),
         (
             # IDs begin with a province code 001-096: a spreadsheet that took the column for
-            # numbers wrote them without their leading zeros. Ten digits may as well be a
-            # legacy SI code: the registry tells which (``staging.ten_digit_problems``).
+            # numbers wrote them without their leading zeros.
             "personal_id",
             frame["personal_id"].str.contains(r"^[0-9]{11}$").fill_null(False),
             "must be the 12-digit personal ID number: its leading zeros look dropped, as a "
             "spreadsheet does to a column of numbers; format the column as text",
+        ),
+        (
+            # Ten digits are a legacy SI code (a file giving the ma_so_bhxh column alone) or an
+            # ID of province 001-009 that lost two zeros. The registry could tell which, but a
+            # unit may learn of a person only from its own workers' records: the reason names
+            # both readings and looks up neither.
+            "personal_id",
+            frame["personal_id"].str.contains(r"^[0-9]{10}$").fill_null(False),
+            "must be the 12-digit personal ID number (số định danh), which names the worker "
+            "since 1 August 2025: 10 digits are a legacy SI code (mã số BHXH), which may stay "
+            "in a ma_so_bhxh column beside the ID, or an ID whose two leading zeros a "
+            "spreadsheet dropped; write the ID and format the column as text",
         ),
         (
             # The legacy SI code beside the personal ID (or the personal ID again, as software

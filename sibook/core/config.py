@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,5 +54,13 @@ def get_settings() -> Settings:
 def make_keys_dir(path: Path) -> None:
     """Create the keys folder (SIBOOK_KEYS_DIR) when missing, owner-only (0700): it holds the
     agency's secrets (private keys, passphrase, token keys, each 0600), and no other account
-    needs even their names. A folder that exists is left as it is."""
+    needs even their names. A folder that exists open to other accounts (made by hand, or
+    copied with its modes) is made 0700 when it is this account's, as signing does when it
+    reads the keys; another account's is left for signing to refuse by name."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = path.stat()
+    if folder.st_mode & 0o077 and folder.st_uid == os.getuid():
+        os.chmod(path, 0o700)
+        logging.getLogger(__name__).warning(
+            "the keys folder %s was open to other accounts (%04o): made 0700", path,
+            stat.S_IMODE(folder.st_mode))

@@ -92,9 +92,11 @@ def note_commit(driver_connection: Any) -> None:
     running.committed_writes = row is not None and row[0] is not None
 
 
-def retrying(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
+def retrying(work: Callable[[], T], *, attempts: int = ATTEMPTS,
+             before_again: Callable[[], None] = lambda: None) -> T:
     """``work()``, run again (after a jittered wait) while it fails with a retryable error and
-    had committed no write, at most ``attempts`` times in all; its last error otherwise."""
+    had committed no write, at most ``attempts`` times in all; its last error otherwise.
+    ``before_again``: called as an attempt is given up for the next (to drop what it said)."""
     tries = 0
     while True:
         tries += 1
@@ -104,4 +106,5 @@ def retrying(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
             except Exception as exc:
                 if tries >= attempts or not retryable(exc) or current.committed_writes:
                     raise
+        before_again()
         time.sleep(backoff(tries))

@@ -50,16 +50,17 @@ class LocalPopulationRegistry:
 
 
 class HttpPopulationRegistry:
-    def __init__(
-        self, base_url: str, *, timeout: float = 5.0, transport: httpx2.BaseTransport | None = None
-    ) -> None:
-        self.client = httpx2.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
-        )
+    """Each lookup opens its connection and closes it: the adapter is made per registration
+    and has no end of its own, so a client it kept would be left open for the collector."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
 
     def lookup(self, personal_id: str) -> Citizen | None:
         try:
-            response = self.client.get(f"/citizens/{personal_id}")
+            with httpx2.Client(base_url=self.base_url, timeout=self.timeout) as client:
+                response = client.get(f"/citizens/{personal_id}")
         except httpx2.HTTPError as exc:
             raise PopulationUnavailable(f"population service unreachable: {exc}") from exc
         if response.status_code == 404:

@@ -265,18 +265,42 @@ def test_an_answer_is_sent_only_after_its_transaction_committed(
     assert r.status_code == 503 and OWN not in r.text
 
 
-def test_a_ministrys_unit_is_absent_outside_its_realm(client: Any) -> None:
-    """Its dues would tell its people's pay: a civil officer finds no such unit (the answer an
-    unknown code gets), the ministry's own officers act for it."""
+def _defence_unit(engine: Any) -> str:
+    """A unit of the defence ministry, registered: its code."""
     from sibook.registry import service
     from sibook.registry.domain import NewEmployer
 
-    c, (engine, _) = client
-    unit = "0100000999"
     with unit_of_work(engine) as s:
         service.add_employer(session=s, employer=NewEmployer(
-            code=unit, name="Đơn vị 999 thuộc Bộ Quốc phòng", province_code="01", region="I",
-            realm="defence"))
+            code="0100000999", name="Đơn vị 999 thuộc Bộ Quốc phòng", province_code="01",
+            region="I", realm="defence"))
+    return "0100000999"
+
+
+def test_registering_a_code_a_ministrys_unit_holds_is_told_as_any_held_code(
+        client: Any) -> None:
+    """A unit code is one nationwide: a code a defence unit holds cannot be registered again,
+    and a civil officer is refused exactly as for a code a civil unit holds (409, the same
+    body), naming neither the realm nor the unit."""
+    c, (engine, _) = client
+    held = _defence_unit(engine)
+    civil = bearer(PRINCIPALS["clerk_hanoi"])
+
+    def register(code: str) -> tuple[int, str]:
+        r = c.post("/api/v1/employers", headers=civil, json={
+            "code": code, "name": "Công ty Mới", "province_code": "01", "region": "I"})
+        return r.status_code, r.text.replace(code, "X")
+
+    ministrys, civil_units = register(held), register(UNIT_A)
+    assert ministrys == civil_units and ministrys[0] == 409
+    assert "defence" not in ministrys[1] and "999" not in ministrys[1]
+
+
+def test_a_ministrys_unit_is_absent_outside_its_realm(client: Any) -> None:
+    """Its dues would tell its people's pay: a civil officer finds no such unit (the answer an
+    unknown code gets), the ministry's own officers act for it."""
+    c, (engine, _) = client
+    unit = _defence_unit(engine)
     civil, defence = bearer(PRINCIPALS["clerk_hanoi"]), bearer(PRINCIPALS["defence_clerk"])
     hidden = c.get(f"/api/v1/employers/{unit}/ledger", headers=civil)
     unknown = c.get("/api/v1/employers/0100000998/ledger", headers=civil)

@@ -447,3 +447,21 @@ def test_the_workers_below_a_raised_minimum_are_the_units_to_see_and_their_reads
             AccessLogEntry.route.endswith("/below-minimum"),
             AccessLogEntry.person_id.is_not(None))).all()
     assert [tuple(r) for r in reads] == [(f"client-{EMPLOYER}", "allowed")]
+
+
+def test_a_unit_filing_past_its_budget_of_the_minute_is_429_before_any_name_is_checked(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each filing checks its lines' names against personal IDs: a unit filing small lists
+    one after another to probe a stranger's name is stopped (counted by unit, whatever its
+    address), before the file is read."""
+    monkeypatch.setenv("SIBOOK_DECLARATION_RATE_PER_MINUTE", "2")
+    get_access_settings.cache_clear()
+    stranger = api.workers[3]
+    for guess in ("Lê Văn Một", "Lê Văn Hai"):
+        probe = api.file(csv_of([(stranger, "XX", 9_000_000, "2026-01")], {stranger: guess}))
+        assert probe.status_code == 422, probe.text
+    stopped = api.conforms("POST", FILING, api.file(csv_of(
+        [(stranger, "TM", 9_000_000, "2026-01")], {stranger: WORKER_NAMES[stranger]})))
+    assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
+    assert stopped.json() == {"detail": "too many requests; try again later"}
+    assert _ledger_rows(api.engine) == 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,10 +54,9 @@ def _count(engine: Engine, sql: str) -> int:
         return int(conn.execute(text(sql)).scalar_one())
 
 
-def test_a_filing_that_deadlocks_with_another_transaction_is_filed_once(
-        postgres: Engine) -> None:
+def _filed_through_a_deadlock(postgres: Engine, file: Callable[[bytes], Any]) -> Any:
+    """The answer to a filing whose first attempt is a deadlock's victim."""
     (an,) = setup_workers(postgres, 1)
-    file = employer_filing(postgres)
     answers: list[Any] = []
     filing = threading.Thread(
         target=lambda: answers.append(file(csv_of([(an, "TM", 9_000_000, "2026-01")]))))
@@ -72,12 +71,31 @@ def test_a_filing_that_deadlocks_with_another_transaction_is_filed_once(
         other.execute(text("UPDATE employers SET name = 'Công ty TNHH Sổ Đỏ' WHERE code = :c"),
                       {"c": EMPLOYER})
     filing.join(60)
-    assert [a.status_code for a in answers] == [201], answers[0].text
+    (answer,) = answers
+    return answer
+
+
+def test_a_filing_that_deadlocks_with_another_transaction_is_filed_once(
+        postgres: Engine) -> None:
+    answer = _filed_through_a_deadlock(postgres, employer_filing(postgres))
+    assert answer.status_code == 201, answer.text
     assert _count(postgres, "SELECT count(*) FROM declarations") == 1
     assert _count(postgres, "SELECT count(*) FROM employers "
                             "WHERE name = 'Công ty TNHH Sổ Đỏ'") == 1
     assert _count(postgres, "SELECT count(*) FROM access_log "
                             "WHERE route LIKE '%declarations%'") == 1
+
+
+def test_a_filing_run_again_after_a_deadlock_counts_once_against_the_units_budget(
+        postgres: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIBOOK_DECLARATION_RATE_PER_MINUTE", "2")
+    get_access_settings.cache_clear()
+    file = employer_filing(postgres)
+    assert _filed_through_a_deadlock(postgres, file).status_code == 201
+    other = csv_of([("001090999999", "GH", None, "2026-01")])
+    again = file(other)  # the second filing of the minute: answered (batch 1 is filed)
+    assert again.status_code == 409, again.text
+    assert file(other).status_code == 429
 
 
 def test_a_command_filing_that_deadlocks_with_another_transaction_is_filed_once(

@@ -140,3 +140,19 @@ def test_annulling_an_unknown_visit_or_one_of_another_realm_exits_1(cli: Cli) ->
     code, refused = cli.run("visits", "annul", "01001", "LK0001", "--reason", " ")
     assert (code, refused["errors"][0]["field"]) == (1, "--reason")
     assert cli.run("visits", "list", cli.worker)[1]["visits"][0]["annulment"] is None
+
+
+def test_an_annulment_refused_as_of_another_realm_is_in_the_persons_access_log(
+        cli: Cli) -> None:
+    """As the API logs an out-of-scope attempt on a visit in its person's log, so does the
+    command: the person (or their realm) sees that someone tried."""
+    cli.run("visits", "import", cli.claims("march.xml"))
+    code, _ = cli.run("visits", "annul", "01001", "LK0001", "--reason", "wrong",
+                      "--realm", "defence")
+    assert code == 1
+    with unit_of_work(cli.engine) as s:
+        entries = audit.entries_for_person(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=cli.worker))
+    assert [(e.actor_kind, e.action, e.route, e.outcome) for e in entries
+            if e.action == "visit.annul"] == [
+        ("operator", "visit.annul", "cli: sibook visits annul", "not_found")]

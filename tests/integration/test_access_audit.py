@@ -296,6 +296,24 @@ def test_a_sign_in_forgets_the_failures_that_no_longer_count_and_only_those(
         credentials.identity_allowed(s, "slow guesser", now)
 
 
+def test_each_failure_counted_forgets_a_few_that_no_longer_count(engine: Engine) -> None:
+    """Without a sign-in (an address spraying wrong secrets, ids never used again), expired
+    rows go too: each failure takes up to FORGET_AT_A_FAILURE of them along."""
+    now = datetime.now(UTC)
+    most = credentials.FORGET_AT_A_FAILURE
+    with unit_of_work(engine) as s:
+        credentials.record_failure(s, "tried lately", now - timedelta(minutes=10))
+        for i in range(most + 3):
+            credentials.record_failure(s, f"sprayed {i}", now - timedelta(hours=3))
+    with unit_of_work(engine) as s:
+        credentials.record_failure(s, "tried now", now)
+    left = _subjects(engine)
+    assert len(left) == 3 + 2 and {"tried now", "tried lately"} <= left
+    with unit_of_work(engine) as s:
+        credentials.record_failure(s, "tried again", now)
+    assert _subjects(engine) == {"tried now", "tried lately", "tried again"}
+
+
 def test_secrets_are_stored_only_as_argon2id_hashes(engine: Engine) -> None:
     with unit_of_work(engine) as s:
         secret = credentials.create_client(

@@ -94,7 +94,7 @@ def test_a_malformed_file_is_refused_row_by_row_and_changes_nothing(engine: Engi
     bad = csv_of(
         [
             (b, "TM", 4_000_000, "2026-02"),  # row 2: below region I minimum 5,310,000
-            ("001090999999", "TM", 8_000_000, "2026-02"),  # row 3: nobody has this ID
+            ("001090999999", "TM", 8_000_000, "2026-02"),  # row 3: nobody, unnamed
             (a, "TM", 9_000_000, "2026-02"),  # row 4: already has an open period
             (c, "GH", None, "2026-02"),  # row 5: decrease without a prior increase
             (b, "XX", 8_000_000, "2026-13"),  # row 6: bad code and month
@@ -105,7 +105,7 @@ def test_a_malformed_file_is_refused_row_by_row_and_changes_nothing(engine: Engi
     found = {(p.row, p.field) for p in err.value.problems}
     assert {
         (2, "salary"),
-        (3, "personal_id"),
+        (3, "full_name"),
         (4, "case_code"),
         (5, "case_code"),
         (6, "case_code"),
@@ -153,16 +153,23 @@ def test_a_salary_needs_to_meet_only_the_months_before_the_persons_next_line(
 
 
 def test_a_name_other_than_the_one_registered_for_the_id_is_refused(engine: Engine) -> None:
-    """An employer naming someone else under a registered ID is told so, and nothing lands."""
+    """An employer naming someone else under a registered ID is refused, and nothing lands;
+    of its own worker it is told that the name is not the registered one."""
     an, binh = setup_workers(engine, 2)
     before = snapshot(engine)
     with pytest.raises(ValidationError) as err:
         file(engine, csv_of([(an, "TM", 9_000_000, "2026-01"), (binh, "TM", 9_000_000, "2026-01")],
                             names={binh: "Trần Thị Khác"}))
     (problem,) = err.value.problems
-    assert (problem.row, problem.field) == (3, "full_name")
-    assert problem.reason == f"does not match the name registered for personal ID {binh}"
+    assert (problem.row, problem.field) == (3, "personal_id")
+    assert problem.reason.startswith(f"personal ID {binh} with this full_name (and si_code")
     assert snapshot(engine) == before
+    file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")]))
+    with pytest.raises(ValidationError) as own:
+        file(engine, csv_of([(binh, "DC", 9_500_000, "2026-02")], names={binh: "Trần Thị Khác"}),
+             month=Period(2026, 2))
+    assert [(p.row, p.field, p.reason) for p in own.value.problems] == [
+        (2, "full_name", f"does not match the name registered for personal ID {binh}")]
 
 
 def test_a_name_is_the_registered_one_whatever_its_case_spacing_or_composition(
@@ -212,7 +219,8 @@ def test_a_worker_new_to_the_employer_must_be_named(engine: Engine) -> None:
         ("full_name", "required for a worker new to this employer, as on their ID card")]
 
 
-def test_a_line_refused_for_its_shape_is_checked_for_its_person_too(engine: Engine) -> None:
+def test_a_line_refused_for_its_shape_does_not_tell_whether_its_person_is_registered(
+        engine: Engine) -> None:
     (a,) = setup_workers(engine, 1)
     bad = csv_of([(a, "TM", -5, "2026-01"), ("001090999999", "TM", -5, "2026-01"),
                   ("00109099999x", "TM", -5, "2026-01")])
@@ -220,10 +228,7 @@ def test_a_line_refused_for_its_shape_is_checked_for_its_person_too(engine: Engi
         file(engine, bad)
     found = sorted((p.row or 0, p.field or "") for p in err.value.problems)
     # Row 2's person is registered; row 3's is nobody; row 4's ID is malformed (one problem).
-    assert found == [(2, "salary"), (3, "personal_id"), (3, "salary"),
-                     (4, "personal_id"), (4, "salary")]
-    unknown = next(p for p in err.value.problems if (p.row, p.field) == (3, "personal_id"))
-    assert unknown.reason == "no registered person has personal ID 001090999999"
+    assert found == [(2, "salary"), (3, "salary"), (4, "personal_id"), (4, "salary")]
 
 
 def test_csv_xlsx_and_json_of_the_same_lines_read_the_same(engine: Engine) -> None:
@@ -278,15 +283,20 @@ def test_ledger_rows_cannot_be_updated_or_deleted(engine: Engine) -> None:
             conn.execute(text(sql))
 
 
-def test_a_refusal_does_not_tell_where_else_the_worker_is_employed(engine: Engine) -> None:
-    """A new employer filing an increase for someone still employed elsewhere learns that the
-    other employer must report the decrease, not which employer that is nor since when."""
+def test_a_refusal_does_not_tell_where_else_a_former_worker_is_employed(
+        engine: Engine) -> None:
+    """An employer filing an increase for its former worker, now employed elsewhere, learns
+    that the other employer must report the decrease, not which employer that is nor since
+    when."""
     (an,) = setup_workers(engine, 1)
-    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
-    other = make_enterprise_code(5151, "79")
+    other = add_other_employer(engine)
     with unit_of_work(engine) as s:
-        service.add_employer(session=s, employer=NewEmployer(
-            code=other, name="Công ty Khác", province_code="79", region="I"))
+        declare(session=s, data=csv_of([(an, "TM", 8_000_000, "2025-03")]), file_name="d.csv",
+                employer_code=other, month=Period(2025, 3))
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "GH", None, "2025-05")]), file_name="d.csv",
+                employer_code=other, month=Period(2025, 5))
+    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
     with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
         declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01")]), file_name="d.csv",
                 employer_code=other, month=JAN)
@@ -297,6 +307,59 @@ def test_a_refusal_does_not_tell_where_else_the_worker_is_employed(engine: Engin
     with pytest.raises(ValidationError) as own:  # the employer's own period may be named
         file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
     assert "with this employer since 2025-06" in own.value.problems[0].reason
+
+
+def _refused_alike(engine: Engine, employer: str, lines: list[tuple[str, str, str]],
+                   names: dict[str, str]) -> set[tuple[str, str]]:
+    """The refusals of ``lines`` (personal ID, case code, from month) filed by ``employer``,
+    each line's personal ID written as ID: one (field, reason) when all are refused alike."""
+    with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(pid, code, None if code == "GH" else 9_000_000, month)
+                                         for pid, code, month in lines], names=names),
+                file_name="d.csv", employer_code=employer, month=JAN)
+    pids = {row: pid for row, (pid, _, _) in enumerate(lines, start=2)}
+    assert sorted(p.row or 0 for p in err.value.problems) == list(pids)
+    return {(p.field, p.reason.replace(pids[p.row or 0], "ID")) for p in err.value.problems}
+
+
+def test_an_unknown_person_and_one_registered_elsewhere_are_refused_alike(
+        engine: Engine) -> None:
+    """An employer filing for someone it never had learns nothing of their record: not
+    whether they are registered, employed by another unit or paying voluntary SI. Named as
+    on their ID cards, unnamed, misnamed, by an increase or a decrease: the same refusal."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
+    binh = _voluntary_since_september(engine)
+    nobody = make_personal_id("001", date(1991, 1, 1), "male", 9999)
+    other = add_other_employer(engine)
+    named = {binh: "Trần Thị Bình", nobody: "Lê Văn Ai"}
+    misnamed = {an: "Lê Văn Sai", binh: "Lê Thị Sai", nobody: "Lê Văn Ai"}
+    unnamed = {an: "", binh: "", nobody: ""}
+    # From the voluntary period's first month: refused (a later start would end it instead).
+    increases = [(an, "TM", "2025-09"), (binh, "TM", "2025-09"), (nobody, "TM", "2025-09")]
+    for names in (named, misnamed):
+        assert _refused_alike(engine, other, increases, names) == {(
+            "personal_id", "personal ID ID with this full_name (and si_code, if given) cannot be "
+                           "taken on from 2025-09: they must be one registered person's, as "
+                           "on their ID card, whose SI periods leave that month free (none "
+                           "open with another employer, none recorded in or after it; their "
+                           "e-SI book shows them)")}
+    assert _refused_alike(engine, other, increases, unnamed) == {
+        ("full_name", "required for a worker new to this employer, as on their ID card")}
+    # A second line of the same person is refused as after the first, whoever they are.
+    for pid in (binh, nobody):
+        with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
+            declare(session=s, data=csv_of([(pid, "TM", 9_000_000, "2025-09"),
+                                            (pid, "DC", 9_500_000, "2025-10")], misnamed),
+                    file_name="d.csv", employer_code=other, month=JAN)
+        assert [(p.row, p.field) for p in err.value.problems] == [
+            (2, "personal_id"), (3, "personal_id")]
+        assert err.value.problems[1].reason.startswith("not checked: it applies after row 2")
+    decreases = [(pid, "GH", "2026-01") for pid in (an, binh, nobody)]
+    for names in (named, misnamed, unnamed):
+        assert _refused_alike(engine, other, decreases, names) == {
+            ("case_code", "decrease or adjustment without a prior increase: this person has no "
+                          "open period with this employer")}
 
 
 def _voluntary_since_september(engine: Engine) -> str:
@@ -312,40 +375,13 @@ def _voluntary_since_september(engine: Engine) -> str:
     return binh
 
 
-def test_an_unnamed_or_misnamed_stranger_learns_nothing_of_their_record(
-        engine: Engine) -> None:
-    """An employer that gives no name, or a wrong one, for a worker it never had is told that
-    the name is missing or wrong, not that the worker is employed elsewhere, pays voluntary
-    SI or has periods after the month: it knows them only by their ID number."""
-    (an,) = setup_workers(engine, 1)
-    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
-    binh = _voluntary_since_september(engine)
-    # From the voluntary period's first month: refused (a later start would end it instead).
-    other = add_other_employer(engine)
-    for names in ({an: "", binh: ""}, {an: "Lê Văn Sai", binh: "Lê Thị Sai"}):
-        with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
-            declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01"),
-                                            (binh, "TM", 9_000_000, "2025-09")], names=names),
-                    file_name="d.csv", employer_code=other, month=JAN)
-        assert [(p.row, p.field) for p in err.value.problems] == [
-            (2, "full_name"), (3, "full_name")]
-        assert not any("overlapping" in p.reason for p in err.value.problems)
-    # Named as on their ID cards, the filing is told what stands in the way.
-    with pytest.raises(ValidationError) as named, unit_of_work(engine) as s:
-        declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-01"),
-                                        (binh, "TM", 9_000_000, "2025-09")],
-                                       names={binh: "Trần Thị Bình"}),
-                file_name="d.csv", employer_code=other, month=JAN)
-    assert [(p.row, p.field) for p in named.value.problems] == [
-        (2, "case_code"), (3, "case_code")]
-
-
 def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
         engine: Engine) -> None:
     """A voluntary participant who takes a job is insured compulsorily from its first month:
     the employer's TM ends the voluntary period the month before (there is no other way to
     end it), and what they paid for the months after is their credit again. A TM from the
-    voluntary period's own first month or earlier is refused, saying why."""
+    voluntary period's own first month or earlier is refused, saying why to an employer
+    that had them before (one that never did is not told of their voluntary SI)."""
     setup_workers(engine, 0)  # the employer
     binh = _voluntary_since_september(engine)
     with unit_of_work(engine) as s:
@@ -358,8 +394,8 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
         file(engine, csv_of([(binh, "TM", 9_000_000, "2025-09")],
                             names={binh: "Trần Thị Bình"}))
     (problem,) = err.value.problems
-    assert "voluntary SI since 2025-09" in problem.reason
-    assert "this employer" not in problem.reason
+    assert "cannot be taken on from 2025-09" in problem.reason
+    assert "voluntary" not in problem.reason
     result = file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")],
                                  names={binh: "Trần Thị Bình"}))
     assert (result["periods_closed"], result["periods_opened"]) == (1, 1)
@@ -718,14 +754,14 @@ def test_a_ministrys_unit_files_for_its_people_and_a_civil_unit_for_civilians(
         service.register_person(session=s, person=NewPerson(
             personal_id=soldier, full_name=names[soldier], birth_date=date(1990, 4, 4),
             sex="male", birth_registration_place="001", realm="defence"))
-    with pytest.raises(ValidationError, match=f"no registered person has personal ID {soldier}"):
+    with pytest.raises(ValidationError, match=f"personal ID {soldier} with this full_name"):
         file(engine, csv_of([(soldier, "TM", 9_000_000, "2026-01")], names))
     with unit_of_work(engine) as s:
         def by_unit(rows: bytes) -> dict[str, object]:
             return declare(session=s, data=rows, file_name="d.csv", employer_code=unit,
                            month=JAN, batch_no=1)
-        with pytest.raises(ValidationError, match=f"no registered person has personal ID "
-                                                  f"{civilian}"):
+        with pytest.raises(ValidationError, match=f"personal ID {civilian} with this "
+                                                  "full_name"):
             by_unit(csv_of([(civilian, "TM", 9_000_000, "2026-01")]))
     with unit_of_work(engine) as s:
         filed = declare(session=s, data=csv_of([(soldier, "TM", 9_000_000, "2026-01")], names),

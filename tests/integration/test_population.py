@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from collections.abc import Iterator
 from datetime import date
 
@@ -130,3 +132,14 @@ def test_the_database_refuses_a_person_without_a_book(engine: Engine) -> None:
                 "'1995-04-09', 'female', 'Kinh', 'VN', '079', 'civil')"
             )
         )
+
+
+def test_a_lookup_over_http_leaves_no_connection_open(http_service: str) -> None:
+    """Each registration makes its own adapter: a client left open by one would hold its
+    connection until the garbage collector found it (a ResourceWarning), request after
+    request."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        assert HttpPopulationRegistry(http_service).lookup(HOA) is not None
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []

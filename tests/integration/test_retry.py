@@ -5,6 +5,7 @@ twice). SQLite serialises writers itself and has neither error."""
 from __future__ import annotations
 
 import io
+import sys
 import threading
 import time
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from sibook.cli.output import console, print_json, retrying_said_once
 from sibook.contributions import jobs
 from sibook.core import retry
 from sibook.core.db import unit_of_work
@@ -151,3 +153,40 @@ def test_a_large_filing_whose_transaction_deadlocks_is_filed_once(tally: Engine)
     with tally.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM declarations")).scalar_one() == 1
     assert _counts(tally)[1] == 2  # logged once by each
+
+
+def test_a_command_run_again_prints_its_answer_once(
+        tally: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command (with --json) that printed its answer, then had its transaction fail as a
+    serialization failure, is run again: what the first attempt printed is dropped, the
+    second's shown."""
+    monkeypatch.setattr(sys, "argv", ["sibook", "ledger", "show", "x", "--json"])
+    runs = 0
+
+    def list_then_fail_once() -> None:
+        nonlocal runs
+        runs += 1
+        with unit_of_work(tally) as s:
+            n = int(s.execute(text("SELECT n FROM tally WHERE id = 1")).scalar_one())
+        print_json({"n": n, "run": runs})
+        console.print(f"run {runs}")
+        with unit_of_work(tally) as s:
+            s.execute(text("UPDATE tally SET n = n + 1 WHERE id = 2"))
+            if runs == 1:
+                s.execute(text(SERIALIZATION_FAILURE))
+
+    retrying_said_once(list_then_fail_once)
+    assert runs == 2
+    assert capsys.readouterr().out == '{"n": 0, "run": 2}\nrun 2\n'
+
+
+def test_without_json_a_command_writes_to_stdout_as_it_goes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a --json answer is held until its attempt ends: a person at a terminal sees the
+    progress bar move (and ``serve`` its address) while the command runs."""
+    monkeypatch.setattr(sys, "argv", ["sibook", "declare", "f.csv"])
+    seen = sys.stdout
+    assert retrying_said_once(lambda: sys.stdout) is seen
+    monkeypatch.setattr(sys, "argv", ["sibook", "declare", "f.csv", "--json"])
+    assert retrying_said_once(lambda: sys.stdout) is not seen

@@ -38,6 +38,15 @@ def test_the_key_is_generated_once_with_owner_only_permissions(settings: AccessS
     assert key_file.parent.stat().st_mode & 0o777 == 0o700  # the keys folder it made, too
 
 
+def test_a_keys_folder_open_to_others_is_made_owner_only_when_a_key_is_written(
+        settings: AccessSettings) -> None:
+    folder = Path(settings.keys_dir)
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)  # made by hand, the umask aside
+    tokens.issue({"sub": "x", "kind": "hospital"}, settings)
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
 def test_an_expired_token_is_refused(settings: AccessSettings) -> None:
     token = tokens.issue({"sub": "acme", "kind": "hospital"}, settings, ttl=1)
     body = {"iss": "sibook", "aud": "sibook-api", "sub": "acme", "kind": "hospital",
