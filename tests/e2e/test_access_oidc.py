@@ -192,5 +192,8 @@ def test_an_issuer_id_token_is_verified_against_the_jwks(site: Site) -> None:
         "forged": (_id_token(forged_key, site), 401),
     }
     for name, (token, expected) in cases.items():
-        r = httpx2.get(f"{site.base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        # The first answer fetches the issuer's keys from the same server: 5 s (httpx2's
+        # default) is too little on a loaded 2-core CI machine.
+        r = httpx2.get(f"{site.base}/api/v1/me", headers={"Authorization": f"Bearer {token}"},
+                       timeout=60)
         assert r.status_code == expected, name
