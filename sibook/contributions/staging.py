@@ -342,11 +342,13 @@ _MONTHS = ("from_month", "open_month", "last_month", "below_month")
 # for what the line and the employer's own records say (an increase without the name, a
 # decrease of no period of its own), else with one reason, whatever the person's record holds
 # (not registered, another name, an SI period in the way) -- the worker's e-SI book says which.
-_OUTSIDER = ("personal_id", "personal ID {personal_id} with this full_name (and si_code, if "
-                            "given) cannot be taken on from {from_month}: they must be one "
-                            "registered person's, as on their ID card, whose SI periods leave "
-                            "that month free (none open with another employer, none recorded "
-                            "in or after it; their e-SI book shows them)")
+_OUTSIDER = ("personal_id", "no registered person with personal ID {personal_id} and this "
+                            "full_name (and si_code, if given) can be taken on from "
+                            "{from_month}: the ID and name must be one registered person's, as "
+                            "on their ID card, whose SI periods leave that month free (none "
+                            "open with another employer, none recorded in or after it; their "
+                            "e-SI book shows them); a person not yet registered is registered "
+                            "first (TK1-TS)")
 _ABOUT_THE_PERSON = ("unknown", "still_open", "overlaps_last", "nothing_to_close",
                      "name_required")
 

@@ -418,11 +418,13 @@ def test_a_row_whose_si_code_is_another_persons_or_no_ones_is_refused_alike(
         file_d02(engine, transition_file(("0123456781", an), ("0999999999", binh)))
     assert [(p.row, p.field, p.reason.replace(pid, "ID"))
             for p, pid in zip(err.value.problems, (an, binh), strict=True)] == [
-        (row, "personal_id", "personal ID ID with this full_name (and si_code, if given) cannot "
-                             "be taken on from 2026-01: they must be one registered person's, "
-                             "as on their ID card, whose SI periods leave that month free (none "
-                             "open with another employer, none recorded in or after it; their "
-                             "e-SI book shows them)") for row in (2, 3)]
+        (row, "personal_id", "no registered person with personal ID ID and this full_name "
+                             "(and si_code, if given) can be taken on from 2026-01: the "
+                             "ID and name must be one registered person's, as on their ID "
+                             "card, whose SI periods leave that month free (none open "
+                             "with another employer, none recorded in or after it; their "
+                             "e-SI book shows them); a person not yet registered is "
+                             "registered first (TK1-TS)") for row in (2, 3)]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM si_periods")).scalar() == 0
     file_d02(engine, transition_file(("0123456780", an), ("0123456781", binh)))

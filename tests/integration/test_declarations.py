@@ -162,7 +162,8 @@ def test_a_name_other_than_the_one_registered_for_the_id_is_refused(engine: Engi
                             names={binh: "Trần Thị Khác"}))
     (problem,) = err.value.problems
     assert (problem.row, problem.field) == (3, "personal_id")
-    assert problem.reason.startswith(f"personal ID {binh} with this full_name (and si_code")
+    assert problem.reason.startswith(f"no registered person with personal ID {binh} and this "
+                                  "full_name (and si_code")
     assert snapshot(engine) == before
     file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")]))
     with pytest.raises(ValidationError) as own:
@@ -339,11 +340,13 @@ def test_an_unknown_person_and_one_registered_elsewhere_are_refused_alike(
     increases = [(an, "TM", "2025-09"), (binh, "TM", "2025-09"), (nobody, "TM", "2025-09")]
     for names in (named, misnamed):
         assert _refused_alike(engine, other, increases, names) == {(
-            "personal_id", "personal ID ID with this full_name (and si_code, if given) cannot be "
-                           "taken on from 2025-09: they must be one registered person's, as "
-                           "on their ID card, whose SI periods leave that month free (none "
-                           "open with another employer, none recorded in or after it; their "
-                           "e-SI book shows them)")}
+            "personal_id", "no registered person with personal ID ID and this full_name "
+                           "(and si_code, if given) can be taken on from 2025-09: the ID "
+                           "and name must be one registered person's, as on their ID "
+                           "card, whose SI periods leave that month free (none open with "
+                           "another employer, none recorded in or after it; their e-SI "
+                           "book shows them); a person not yet registered is registered "
+                           "first (TK1-TS)")}
     assert _refused_alike(engine, other, increases, unnamed) == {
         ("full_name", "required for a worker new to this employer, as on their ID card")}
     # A second line of the same person is refused as after the first, whoever they are.
@@ -394,7 +397,7 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
         file(engine, csv_of([(binh, "TM", 9_000_000, "2025-09")],
                             names={binh: "Trần Thị Bình"}))
     (problem,) = err.value.problems
-    assert "cannot be taken on from 2025-09" in problem.reason
+    assert "can be taken on from 2025-09" in problem.reason
     assert "voluntary" not in problem.reason
     result = file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")],
                                  names={binh: "Trần Thị Bình"}))
@@ -754,13 +757,13 @@ def test_a_ministrys_unit_files_for_its_people_and_a_civil_unit_for_civilians(
         service.register_person(session=s, person=NewPerson(
             personal_id=soldier, full_name=names[soldier], birth_date=date(1990, 4, 4),
             sex="male", birth_registration_place="001", realm="defence"))
-    with pytest.raises(ValidationError, match=f"personal ID {soldier} with this full_name"):
+    with pytest.raises(ValidationError, match=f"personal ID {soldier} and this full_name"):
         file(engine, csv_of([(soldier, "TM", 9_000_000, "2026-01")], names))
     with unit_of_work(engine) as s:
         def by_unit(rows: bytes) -> dict[str, object]:
             return declare(session=s, data=rows, file_name="d.csv", employer_code=unit,
                            month=JAN, batch_no=1)
-        with pytest.raises(ValidationError, match=f"personal ID {civilian} with this "
+        with pytest.raises(ValidationError, match=f"personal ID {civilian} and this "
                                                   "full_name"):
             by_unit(csv_of([(civilian, "TM", 9_000_000, "2026-01")]))
     with unit_of_work(engine) as s:
