@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sibook.core.errors import ServerFault
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIBOOK_", extra="ignore")
@@ -57,7 +59,12 @@ def make_keys_dir(path: Path) -> None:
     needs even their names. A folder that exists open to other accounts (made by hand, or
     copied with its modes) is made 0700 when it is this account's, as signing does when it
     reads the keys; another account's is left for signing to refuse by name."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:  # a file where the folder should be, or a parent not ours to write
+        why = "a file is there" if path.exists() else exc.strerror or str(exc)
+        raise ServerFault(f"the keys folder {path} (SIBOOK_KEYS_DIR) cannot be made: "
+                          f"{why}") from exc
     folder = path.stat()
     if folder.st_mode & 0o077 and folder.st_uid == os.getuid():
         os.chmod(path, 0o700)
