@@ -43,8 +43,8 @@ employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 OfficeOpt = typer.Option(
     None, "--office", help="The SI office managing the person: five digits, the province's two "
     "first (01000: Hà Nội's). Default: the office managing them already, else an employee's "
-    "employer's province's, else their household's province's; a new person's must be given "
-    "unless --employer is.")
+    "employer's province's, else their household's province's, else that of the province "
+    "where their birth was registered (the ID's first three digits).")
 SupportOpt = typer.Option(None, "--support", callback=one_of(SUPPORT_GROUPS, "--support"),
                           help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
 LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this many rows.")

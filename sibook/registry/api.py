@@ -164,8 +164,9 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     book issued in the same transaction; with ``voluntary``, as a voluntary participant. The
     ``managing_office``, by default a provincial officer's, manages the person from then on,
     so they stay in its province's sight before they have a household or an employer; a
-    national officer names it (422 naming ``managing_office`` otherwise: the registry holds no
-    residence for a new person)."""
+    national officer names it, else it is that of the province where the person's birth was
+    registered (the ID's first three digits; 422 naming ``managing_office`` for a birth
+    registered abroad)."""
     # An officer registers into their own realm: a civil clerk cannot create a hidden person.
     realm = getattr(g.principal, "realm", "civil")
     person = dataclasses.replace(body.to_domain(), realm=realm)
@@ -206,7 +207,8 @@ def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
     registered, ``/me/voluntary`` for the citizen themself. Refused (422, why) while they
     participate or for a start inside an earlier period; 409 for a ministry's person. The
     ``managing_office`` manages them from then on (default: the one that does, else a
-    provincial officer's, else their household's province's; none known is a 422)."""
+    provincial officer's, else their household's province's, else their birth province's;
+    none known, a birth registered abroad, is a 422)."""
     person_id = g.person(personal_id)  # visible to the clerk (province, realm); logged
     if body.managing_office is not None:
         g.province(body.managing_office[:2])

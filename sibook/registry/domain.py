@@ -17,6 +17,7 @@ from sibook.ids import (
     is_valid_province_code,
     personal_id_problems,
     province_2025,
+    province_by_id_prefix,
     unit_code_problems,
 )
 
@@ -37,7 +38,8 @@ UNPRINTABLE = frozenset({"Cf", "Zl", "Zp"})
 
 
 NO_OFFICE = ("no SI office can manage this person: the registry holds no residence (household) "
-             "or employer for them; name the office (five digits, e.g. 01000 for Hà Nội)")
+             "or employer for them and their birth was registered abroad; name the office (five "
+             "digits, e.g. 01000 for Hà Nội)")
 
 
 def provincial_office(province_code: str) -> str:
@@ -45,6 +47,15 @@ def provincial_office(province_code: str) -> str:
     then 000. Office codes are five digits (FACTS §5.2); that they lead with the province is
     this system's convention (district offices take the other three digits, as seeded)."""
     return f"{province_code}000"
+
+
+def birth_province_office(personal_id: str) -> str | None:
+    """The last default of a person's managing office, when nothing says where they live or
+    work: that of the province (as merged in 2025) where their birth was registered, the
+    personal ID's first three digits; None for a birth registered abroad. A clerk may name
+    another; without it the person would be seen by no provincial clerk."""
+    born = province_by_id_prefix(personal_id[:3])
+    return None if born is None else provincial_office(born.merged_into.code)
 
 
 def office_code_problem(code: str) -> str | None:

@@ -24,6 +24,7 @@ from sibook.registry import service
 from sibook.registry.domain import (
     NO_OFFICE,
     NewPerson,
+    birth_province_office,
     office_code_problem,
     provincial_office,
 )
@@ -55,10 +56,13 @@ class VoluntaryStart:
 class OfficeChoice:
     """How an officer chooses the SI office managing a voluntary participant (``office_for``):
     the one named, else the one managing them already, else ``province``'s (a provincial
-    officer's own), else their household's province's."""
+    officer's own), else their household's province's, else (``birthplace``) that of the
+    province where their birth was registered. A citizen joining themself is asked where they
+    live instead (``birthplace`` False)."""
 
     given: str | None = None
     province: str | None = None
+    birthplace: bool = True
 
 
 class PopulationServiceDown(SibookError):
@@ -75,14 +79,15 @@ def register(
     voluntary: VoluntaryStart | None = None,
     managing_office: str | None = None,
     today: date | None = None,
+    birthplace: bool = True,
 ) -> dict[str, Any]:
     """Register a person, their e-SI book issued in the same transaction; ``employment`` (the
     employer's TK1-TS: the first TM line) or ``voluntary`` starts their participation.
     ``managing_office``: the SI office that manages them from now on (named, or a provincial
-    officer's: see ``provincial_office``); else an employee's is their employer's province's.
-    With none known a civil person's registration is refused (``NoOffice``, asked last so
-    that the other refusals come first): a person of no province is seen by no provincial
-    clerk."""
+    officer's: see ``provincial_office``); else an employee's is their employer's province's;
+    else (``birthplace``) that of the province where their birth was registered. With none
+    known a civil person's registration is refused (``NoOffice``, asked last so that the other
+    refusals come first): a person of no province is seen by no provincial clerk."""
     if employment and voluntary:
         raise ValidationError(
             field="--voluntary",
@@ -114,7 +119,9 @@ def register(
     # A ministry's people are managed by the ministry itself (Decree 164: MoD and MPS keep
     # their books, FACTS §1.2), which no province's SI office is.
     if managing_office is None and person.realm == "civil":
-        raise NoOffice(field="managing_office", reason=NO_OFFICE)
+        managing_office = birth_province_office(person.personal_id) if birthplace else None
+        if managing_office is None:
+            raise NoOffice(field="managing_office", reason=NO_OFFICE)
     session.add(SIProfile(person_id=person_id, participant_type=kind, payment_method="monthly",
                           managing_office=managing_office))
     issued = book.book_of(session=session, person_id=person_id)
@@ -170,10 +177,11 @@ def _join(session: Session, personal_id: str, population: PopulationRegistry,
                            birth_registration_place=personal_id[:3])
         return register(session=session, person=person, population=population,
                         require_match=True, voluntary=voluntary, today=today,
-                        managing_office=province and provincial_office(province))
+                        managing_office=province and provincial_office(province),
+                        birthplace=False)  # the citizen is asked where they live
     return start_voluntary(session=session, person_id=person_id, personal_id=personal_id,
                            voluntary=voluntary, today=today,
-                           office=OfficeChoice(province=province))
+                           office=OfficeChoice(province=province, birthplace=False))
 
 
 def start_voluntary(*, session: Session, person_id: int, personal_id: str,
@@ -191,7 +199,8 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
         raise ConflictError("personal_id: this person's SI is kept by their ministry")
     opened = _open_voluntary(session, person_id, voluntary, today or date.today())
     managing_office = None if office is None else office_for(
-        session=session, given=office.given, person_id=person_id, province=office.province)
+        session=session, given=office.given, person_id=person_id, province=office.province,
+        birthplace=office.birthplace)
     profile = session.get(SIProfile, person_id)
     if profile is None:
         session.add(SIProfile(person_id=person_id, participant_type="voluntary",
@@ -279,12 +288,13 @@ def _declare_start(
 
 
 def office_for(*, session: Session, given: str | None, person_id: int | None = None,
-               province: str | None = None) -> str:
+               province: str | None = None, birthplace: bool = True) -> str:
     """The SI office that manages a voluntary participant, so that their province's clerks
     see them (``access.scope``): the one ``given``; else the one managing them already; else
     that of ``province`` (a provincial clerk's own); else that of the province they live in,
-    by their household, if the registry holds one. Refused when none is known: a participant
-    no province sees could be served by no provincial office."""
+    by their household, if the registry holds one; else (``birthplace``) that of the province
+    where their birth was registered. Refused when none is known: a participant no province
+    sees could be served by no provincial office."""
     if given is not None:
         if (problem := office_code_problem(given)) is not None:
             raise ValidationError(field="managing_office", reason=problem)
@@ -296,6 +306,10 @@ def office_for(*, session: Session, given: str | None, person_id: int | None = N
         select(Household.province_code)
         .join(HouseholdMember, HouseholdMember.household_id == Household.household_id)
         .where(HouseholdMember.person_id == person_id)))
-    if home is None:
+    if home is not None:
+        return provincial_office(home)
+    born = None if person_id is None or not birthplace else session.scalar(
+        select(Person.personal_id).where(Person.person_id == person_id))
+    if born is None or (office := birth_province_office(born)) is None:
         raise NoOffice(field="managing_office", reason=NO_OFFICE)
-    return provincial_office(home)
+    return office

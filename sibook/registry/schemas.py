@@ -88,15 +88,18 @@ _OFFICE_CODE = ("The SI office managing the person (five digits, the province's 
                 "01000 is Hà Nội's). ")
 _ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", description=(
     _OFFICE_CODE + "Default: a provincial officer's own province's; else the office already "
-    "managing them, else their household's province's; a person with none is refused"))]
+    "managing them, else their household's province's, else that of the province where their "
+    "birth was registered (the personal ID's first three digits); refused only for a birth "
+    "registered abroad with none of these"))]
 
 
 class ImportedPersonIn(PersonIn):
     """A person of a registry file, and the SI office managing them."""
 
     managing_office: str | None = Field(default=None, pattern=r"^[0-9]{5}$", description=(
-        _OFFICE_CODE + "Default: that of the province of the file's household listing them; "
-        "a row with neither is refused"))
+        _OFFICE_CODE + "Default: that of the province of the file's household listing them, "
+        "else of the province where their birth was registered (the personal ID's first three "
+        "digits); a row with none of these (a birth registered abroad) is refused"))
 
 
 class PersonRegistrationIn(PersonIn):

@@ -21,6 +21,7 @@ from sibook.registry.domain import (
     NewEmployer,
     NewHousehold,
     NewPerson,
+    birth_province_office,
     employer_problems,
     household_problems,
     office_code_problem,
@@ -373,12 +374,14 @@ def _offices_of(batch: RegistryBatch) -> tuple[list[str], list[Problem]]:
     problems: list[Problem] = []
     for row, person in enumerate(batch.persons, start=1):
         given, province = person.managing_office, home.get(person.personal_id)
-        reason = NO_OFFICE if given is None and province is None else (
-            given and office_code_problem(given))
-        if reason:
-            problems.append(Problem(field="persons.managing_office", row=row, reason=reason))
+        office = given or (provincial_office(province) if province is not None
+                           else birth_province_office(person.personal_id))
+        reason = NO_OFFICE if office is None else given and office_code_problem(given)
+        if reason or office is None:
+            problems.append(Problem(field="persons.managing_office", row=row,
+                                    reason=reason or NO_OFFICE))
         else:
-            offices.append(given or provincial_office(str(province)))
+            offices.append(office)
     return offices, problems
 
 

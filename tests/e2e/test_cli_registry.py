@@ -171,17 +171,24 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
 
 def test_a_person_registered_at_the_console_is_managed_by_an_office_named_or_their_employers(
         tmp_path: Path) -> None:
-    """The console belongs to no province: a person with no employer and no --office would be
-    in no provincial clerk's sight, so is refused naming --office; an employee's office is that
-    of their employer's province."""
+    """The console belongs to no province: the person is managed by the --office named, else an
+    employee's by their employer's province's, else by the office of the province where their
+    birth was registered (the ID's first three digits), so a provincial clerk sees them; a
+    birth registered abroad with nothing else known is refused naming --office."""
     db = tmp_path / "offices.db"
-    plain = ["persons", "register", "--personal-id", "001195004321", "--name", "Trần Thị Bình",
-             "--birth-date", "1995-05-02", "--sex", "female", "--json"]
-    refused = run(db, *plain)
+
+    def plain(pid: str, name: str, born: str, sex: str) -> list[str]:
+        return ["persons", "register", "--personal-id", pid, "--name", name, "--birth-date",
+                born, "--sex", sex, "--json"]
+
+    abroad = plain("101192000101", "Phạm Thị Dung", "1992-06-06", "female")
+    refused = run(db, *abroad)
     assert refused.returncode == 1
     (problem,) = json.loads(refused.stdout)["errors"]
     assert problem["field"] == "--office" and "no SI office" in problem["reason"]
-    assert run(db, *plain, "--office", "79000").returncode == 0
+    assert run(db, *abroad, "--office", "79000").returncode == 0
+    assert run(db, *plain("001195004321", "Trần Thị Bình", "1995-05-02", "female")
+               ).returncode == 0
     assert run(db, "employers", "add", "--code", "0101234567", "--name", "Công ty An",
                "--province", "48", "--region", "I", "--json").returncode == 0
     assert run(db, "persons", "register", "--personal-id", "001089012345", "--name",
@@ -190,7 +197,8 @@ def test_a_person_registered_at_the_console_is_managed_by_an_office_named_or_the
     with sqlite3.connect(db) as conn:
         offices = conn.execute("SELECT p.personal_id, s.managing_office FROM persons p JOIN "
                                "si_profiles s USING (person_id) ORDER BY p.personal_id").fetchall()
-    assert offices == [("001089012345", "48000"), ("001195004321", "79000")]
+    assert offices == [("001089012345", "48000"), ("001195004321", "01000"),
+                       ("101192000101", "79000")]
 
 
 def test_a_start_reported_late_gets_a_card_valid_this_year(tmp_path: Path) -> None:

@@ -186,8 +186,9 @@ def test_a_registered_person_starts_voluntary_si_at_the_office(cli: Cli) -> None
 def test_a_voluntary_participant_registered_at_the_console_is_managed_by_the_office_named(
         cli: Cli) -> None:
     """The console's operator is in no province: the office is named (--office), and that
-    province's clerks see the participant, another province's do not."""
-    chi = make_personal_id("001", date(1990, 7, 1), "female", 4444)
+    province's clerks see the participant, another province's do not. (Unnamed, it would be
+    that of the province where the birth was registered; this one's was abroad, 101.)"""
+    chi = make_personal_id("101", date(1990, 7, 1), "female", 4444)
     register = ("persons", "register", "--personal-id", chi, "--name", "Lê Thị Chi",
                 "--birth-date", "1990-07-01", "--sex", "female", "--voluntary", "--income",
                 "3000000")
@@ -210,12 +211,13 @@ def test_a_voluntary_participant_registered_at_the_console_is_managed_by_the_off
 def test_a_registered_person_starting_voluntary_si_is_managed_where_their_household_is(
         cli: Cli) -> None:
     """A person registered before every registration named an office (the registry's own
-    record alone, no SI profile) is managed where their household is, if it is known."""
-    before = make_personal_id("001", date(1980, 3, 3), "male", 3003)
+    record alone, no SI profile) is managed where their household is, if it is known (else
+    where their birth was registered; this one's was abroad, 101, so first refused)."""
+    before = make_personal_id("101", date(1980, 3, 3), "male", 3003)
     with unit_of_work(cli.engine) as s:
         registry.register_person(session=s, person=NewPerson(
             personal_id=before, full_name="Hồ Văn Cũ", birth_date=date(1980, 3, 3), sex="male",
-            birth_registration_place="001"))
+            birth_registration_place="101"))
     code, refused = cli.run("persons", "voluntary", before, "--income", "3000000")
     assert code == 1 and [p["field"] for p in refused["errors"]] == ["--office"]
     with unit_of_work(cli.engine) as s:
@@ -228,3 +230,20 @@ def test_a_registered_person_starting_voluntary_si_is_managed_where_their_househ
         assert conn.execute(text(
             "SELECT managing_office FROM si_profiles p JOIN persons USING (person_id) "
             "WHERE personal_id = :p"), {"p": before}).scalar() == "46000"
+
+
+def test_a_registered_person_with_no_household_is_managed_where_their_birth_was_registered(
+        cli: Cli) -> None:
+    """No office named, none held, no household: the office of the province (as merged in 2025)
+    where their birth was registered, the ID's first three digits (048: Đà Nẵng)."""
+    before = make_personal_id("048", date(1981, 4, 4), "female", 4848)
+    with unit_of_work(cli.engine) as s:
+        registry.register_person(session=s, person=NewPerson(
+            personal_id=before, full_name="Võ Thị Cũ", birth_date=date(1981, 4, 4),
+            sex="female", birth_registration_place="048"))
+    code, started = cli.run("persons", "voluntary", before, "--income", "3000000")
+    assert code == 0, started
+    with cli.engine.connect() as conn:
+        assert conn.execute(text(
+            "SELECT managing_office FROM si_profiles p JOIN persons USING (person_id) "
+            "WHERE personal_id = :p"), {"p": before}).scalar() == "48000"

@@ -311,28 +311,28 @@ def test_a_ministrys_unit_registers_its_worker_into_its_realm(
 
 
 @pytest.mark.parametrize("voluntary", [None, {"income": 3_000_000}])
-def test_a_national_clerk_names_the_office_managing_a_person(
-        api: tuple[TestClient, Any], voluntary: dict[str, int] | None) -> None:
-    """A national clerk belongs to no province: without the office named, the person (a
-    voluntary participant or not) would be in no province's sight, so the registration is
-    refused and nothing is kept; named, the office's province sees them and another does
-    not."""
+@pytest.mark.parametrize(("office", "province"), [("79000", "79"), (None, "01")])
+def test_a_national_clerk_names_the_office_managing_a_person_or_it_is_their_birth_provinces(
+        api: tuple[TestClient, Any], voluntary: dict[str, int] | None, office: str | None,
+        province: str) -> None:
+    """A national clerk belongs to no province: the office named manages the person (a
+    voluntary participant or not), else that of the province where their birth was
+    registered (the ID's 001: Hà Nội), so that a province's clerks see them and another
+    province's do not."""
     client, engine = api
     national = bearer(Officer("vn-clerk", "civil", None, frozenset({"clerk"})))
-    body = person(**({} if voluntary is None else {"voluntary": voluntary}))
+    body = person(**({} if voluntary is None else {"voluntary": voluntary}),
+                  **({} if office is None else {"managing_office": office}))
     before = persons(engine)
-    refused = client.post("/api/v1/persons", headers=national, json=body)
-    assert refused.status_code == 422, refused.text
-    (problem,) = refused.json()["errors"]
-    assert problem["field"] == "managing_office" and "no SI office" in problem["reason"]
-    assert persons(engine) == before
-    r = client.post("/api/v1/persons", headers=national, json={**body, "managing_office": "79000"})
+    r = client.post("/api/v1/persons", headers=national, json=body)
     assert r.status_code == 201, r.text
     assert_conforms(OPENAPI, "POST", "/api/v1/persons", r)
-    hcmc = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
-    seen = {who: client.get(f"/api/v1/persons/{NEW}", headers=bearer(p)).status_code
-            for who, p in (("hanoi", PRINCIPALS["clerk_hanoi"]), ("hcmc", hcmc))}
-    assert seen == {"hanoi": 404, "hcmc": 200}
+    assert persons(engine) == before + 1
+    clerks = {"01": PRINCIPALS["clerk_hanoi"],
+              "79": Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))}
+    seen = {code: client.get(f"/api/v1/persons/{NEW}", headers=bearer(p)).status_code
+            for code, p in clerks.items()}
+    assert seen == {code: 200 if code == province else 404 for code in clerks}
 
 
 def test_a_provincial_clerk_cannot_hand_a_registration_to_another_provinces_office(

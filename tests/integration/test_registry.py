@@ -342,34 +342,42 @@ def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict
         assert s.scalar(select(func.count()).select_from(table)) == 1
 
 
-def test_each_imported_person_is_managed_by_the_office_named_or_their_households_province(
+def test_each_imported_person_is_managed_by_the_office_named_their_households_or_birth_places(
         engine: Engine, tmp_path: Path) -> None:
-    """A person of a file neither placed by one of its households nor given an office would be
-    in no provincial clerk's sight: that row is refused and nothing is imported."""
+    """The office named in a person's row, else that of the province of the file's household
+    they live in, else that of the province where their birth was registered (the ID's first
+    three digits), so a provincial clerk sees everyone; a birth registered abroad and nothing
+    else known is refused by its row and nothing is imported."""
     an = {"personal_id": AN, "full_name": "Nguyễn Văn An", "birth_date": "1989-03-02",
           "sex": "male", "birth_registration_place": "001"}
     binh = {"personal_id": BINH, "full_name": "Trần Thị Bình", "birth_date": "1991-07-09",
             "sex": "female", "birth_registration_place": "079"}
-    home = {"code": "HGD-79-1", "address": "Số 9 Lê Lợi", "province_code": "79",
+    chi_id = make_personal_id("048", date(1990, 5, 5), "male", 48)
+    chi = {"personal_id": chi_id, "full_name": "Lê Văn Chi", "birth_date": "1990-05-05",
+           "sex": "male", "birth_registration_place": "048"}
+    abroad_id = make_personal_id("101", date(1992, 6, 6), "female", 101)
+    abroad = {"personal_id": abroad_id, "full_name": "Phạm Thị Dung", "birth_date": "1992-06-06",
+              "sex": "female", "birth_registration_place": "101"}
+    home = {"code": "HGD-01-1", "address": "Số 9 Lê Lợi", "province_code": "01",
             "members": [{"personal_id": BINH, "relation_to_head": "chủ hộ"}]}
     path = tmp_path / "registry.json"
-    path.write_text(json.dumps({"persons": [an, binh]}), encoding="utf-8")
+    path.write_text(json.dumps({"persons": [an, abroad]}), encoding="utf-8")
     with pytest.raises(ValidationError) as err, unit_of_work(engine) as s:
         service.import_batch(session=s, batch=parse_registry_file(path))
-    assert [(p.row, p.field) for p in err.value.problems] == [
-        (1, "persons.managing_office"), (2, "persons.managing_office")]
+    assert [(p.row, p.field) for p in err.value.problems] == [(2, "persons.managing_office")]
     assert "no SI office can manage this person" in err.value.problems[0].reason
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
-    path.write_text(json.dumps({"persons": [{**an, "managing_office": "01000"}, binh],
+    path.write_text(json.dumps({"persons": [{**an, "managing_office": "79000"}, binh, chi,
+                                            {**abroad, "managing_office": "01000"}],
                                 "households": [home]}), encoding="utf-8")
     with unit_of_work(engine) as s:
         service.import_batch(session=s, batch=parse_registry_file(path))
     with unit_of_work(engine) as s:
         offices = s.execute(select(Person.personal_id, SIProfile.managing_office)
-                            .join(SIProfile, SIProfile.person_id == Person.person_id)
-                            .order_by(Person.personal_id)).all()
-    assert sorted(tuple(o) for o in offices) == sorted([(AN, "01000"), (BINH, "79000")])
+                            .join(SIProfile, SIProfile.person_id == Person.person_id)).all()
+    assert sorted(tuple(o) for o in offices) == sorted([
+        (AN, "79000"), (BINH, "01000"), (chi_id, "48000"), (abroad_id, "01000")])
 
 
 def test_the_same_file_imported_twice_at_once_is_one_import_and_its_replay(
