@@ -291,6 +291,16 @@ def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) 
     assert problem["reason"].startswith("SIBOOK_LOCK_WAIT_SECONDS cannot be read: ")
 
 
+def test_an_access_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """serve reads the access part's settings too (SIBOOK_DEV_IDP): a pydantic traceback."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "SIBOOK_DEV_IDP": "maybe"}
+    result = subprocess.run([*SIBOOK, "serve", "--port", "1"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "SIBOOK_DEV_IDP cannot be read: " in result.stderr
+
+
 @pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])
 def test_a_payment_date_not_written_yyyy_mm_dd_is_a_usage_error(seeded: Path, day: str) -> None:
     """An empty --date was taken as today, and date.fromisoformat read 20260101 and week
