@@ -262,6 +262,8 @@ def test_a_busy_database_keeps_the_commands_contract_keys_in_its_answer(
 @pytest.mark.parametrize(("url", "command", "keys"), [
     ("sibook.db", ("persons", "list"), {"persons": []}),  # a path, not a URL
     ("bogus:///sibook.db", ("audit", "verify"), {}),  # a kind no installed driver reads
+    # psycopg2's, the driver this kind means by default: sibook ships psycopg (3)
+    ("postgresql://postgres@127.0.0.1:5432/sibook", ("persons", "list"), {"persons": []}),
 ])
 def test_a_database_url_that_names_no_database_is_a_plain_refusal(
         tmp_path: Path, url: str, command: tuple[str, ...], keys: dict[str, object]) -> None:
