@@ -293,14 +293,16 @@ def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) 
     assert problem["reason"].startswith("SIBOOK_LOCK_WAIT_SECONDS cannot be read: ")
 
 
-def test_an_access_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:
-    """serve reads the access part's settings too (SIBOOK_DEV_IDP): a pydantic traceback."""
-    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-           "SIBOOK_DEV_IDP": "maybe"}
+@pytest.mark.parametrize(("name", "value"), [("SIBOOK_DEV_IDP", "maybe"),
+                                           ("SIBOOK_OIDC_LEVEL2_ACR", "level 2")])  # not JSON
+def test_an_access_setting_that_cannot_be_read_is_named_not_a_traceback(
+        tmp_path: Path, name: str, value: str) -> None:
+    """serve reads the access part's settings too: they were a pydantic traceback."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", name: value}
     result = subprocess.run([*SIBOOK, "serve", "--port", "1"], capture_output=True, text=True,
                             env=env, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    assert "SIBOOK_DEV_IDP cannot be read: " in result.stderr
+    assert f"{name} cannot be read: " in result.stderr
 
 
 @pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])
