@@ -56,8 +56,11 @@ def limit(request: Request, bucket: str, *, who: str | None = None,
     many times it is run."""
     key = f"{bucket}:{address_of(request) if who is None else who}"
     counted: set[str] | None = request.scope.get(COUNTED)
+    if counted is not None and key in counted:
+        return  # an attempt run again: the request passed the limit on its first (its count
+        # may now be the budget's last, which a look would take for one over it)
     wait = hit(key, get_access_settings().auth_rate_per_minute if per_minute is None
-               else per_minute, count=counted is None or key not in counted)
+               else per_minute)
     if wait is not None:
         raise TooManyRequests(wait)
     if counted is not None:

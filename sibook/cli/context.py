@@ -32,9 +32,14 @@ def configured_engine() -> Engine:
     refusal (exit 1, field ``database``), as an unreachable database is, not a traceback."""
     try:
         return default_engine()
-    except ArgumentError as exc:  # not a URL; NoSuchModuleError (no such driver) is one too
+    except (ArgumentError, ImportError) as exc:
+        # Not a URL, or of a kind SQLAlchemy has no dialect for (NoSuchModuleError is an
+        # ArgumentError); or its dialect's driver is not installed (postgresql:// means
+        # psycopg2, where sibook ships psycopg 3).
+        why = (exc if isinstance(exc, ArgumentError)
+               else f"the driver it names is not installed ({exc})")
         raise DatabaseUrlError(
-            f"SIBOOK_DATABASE_URL cannot be used: {exc} (a URL such as sqlite:///sibook.db or "
+            f"SIBOOK_DATABASE_URL cannot be used: {why} (a URL such as sqlite:///sibook.db or "
             "postgresql+psycopg://user@host:5432/sibook)") from None
 
 

@@ -150,11 +150,22 @@ def database_problem(exc: Exception) -> Problem | None:
     return Problem(field="database", reason=f"the database cannot be used now: {reason}")
 
 
+# The classes that read ``SIBOOK_...`` variables (sibook.core.config, sibook.access.settings),
+# as pydantic titles the error of each: ``serve`` reads the access part's too.
+_SETTINGS = ("Settings", "AccessSettings")
+_NOT_JSON = re.compile(r'error parsing value for field "(\w+)" from source "EnvSettingsSource"')
+
+
 def settings_problem(exc: Exception) -> Problem | None:
     """The problem of a ``SIBOOK_...`` variable the settings cannot read (``SIBOOK_LOCK_WAIT_
-    SECONDS=abc``), named as it was set; None for any other error."""
+    SECONDS=abc``, ``SIBOOK_DEV_IDP=maybe``), named as it was set; None for any other error."""
+    if type(exc).__name__ == "SettingsError" and (unparsed := _NOT_JSON.match(str(exc))):
+        # pydantic-settings reads a list setting (SIBOOK_OIDC_LEVEL2_ACR) as JSON first.
+        name = "SIBOOK_" + unparsed[1].upper()
+        return Problem(field=name, reason=f"{name} cannot be read: a list is written as JSON, "
+                                          'e.g. ["2"]')
     errors = getattr(exc, "errors", None)
-    if getattr(exc, "title", None) != "Settings" or not callable(errors):
+    if getattr(exc, "title", None) not in _SETTINGS or not callable(errors):
         return None
     first = errors()[0]
     name = "SIBOOK_" + "_".join(str(part) for part in first["loc"]).upper()

@@ -40,11 +40,14 @@ def _lower(text: str) -> str:
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 
-OfficeOpt = typer.Option(
-    None, "--office", help="The SI office managing the person: five digits, the province's two "
-    "first (01000: Hà Nội's). Default: the office managing them already, else an employee's "
-    "employer's province's, else their household's province's, else that of the province "
-    "where their birth was registered (the ID's first three digits).")
+_OFFICE = ("The SI office managing the person: five digits, the province's two first (01000: "
+           "Hà Nội's). ")
+_BORN = "that of the province where their birth was registered (the ID's first three digits)"
+OfficeOpt = typer.Option(None, "--office", help=_OFFICE + (
+    "Default: with --employer, the office of the employer's province; else " + _BORN + "."))
+HeldOfficeOpt = typer.Option(None, "--office", help=_OFFICE + (
+    "Default: the office managing them already, else their household's province's, else "
+    + _BORN + "."))
 SupportOpt = typer.Option(None, "--support", callback=one_of(SUPPORT_GROUPS, "--support"),
                           help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
 LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this many rows.")
@@ -297,7 +300,7 @@ def persons_voluntary(
     support: str | None = SupportOpt,
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM (default: this "
                                      "month)."),
-    office: str | None = OfficeOpt,
+    office: str | None = HeldOfficeOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """A registered person starts voluntary SI (TK1-TS at the SI office), e.g. after their job

@@ -270,6 +270,8 @@ def test_a_busy_database_keeps_the_commands_contract_keys_in_its_answer(
 @pytest.mark.parametrize(("url", "command", "keys"), [
     ("sibook.db", ("persons", "list"), {"persons": []}),  # a path, not a URL
     ("bogus:///sibook.db", ("audit", "verify"), {}),  # a kind no installed driver reads
+    # psycopg2's, the driver this kind means by default: sibook ships psycopg (3)
+    ("postgresql://postgres@127.0.0.1:5432/sibook", ("persons", "list"), {"persons": []}),
 ])
 def test_a_database_url_that_names_no_database_is_a_plain_refusal(
         tmp_path: Path, url: str, command: tuple[str, ...], keys: dict[str, object]) -> None:
@@ -297,6 +299,18 @@ def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) 
     assert answer == {"employers": []}  # the command's keys, as in its other refusals
     assert problem["field"] == "SIBOOK_LOCK_WAIT_SECONDS"
     assert problem["reason"].startswith("SIBOOK_LOCK_WAIT_SECONDS cannot be read: ")
+
+
+@pytest.mark.parametrize(("name", "value"), [("SIBOOK_DEV_IDP", "maybe"),
+                                           ("SIBOOK_OIDC_LEVEL2_ACR", "level 2")])  # not JSON
+def test_an_access_setting_that_cannot_be_read_is_named_not_a_traceback(
+        tmp_path: Path, name: str, value: str) -> None:
+    """serve reads the access part's settings too: they were a pydantic traceback."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", name: value}
+    result = subprocess.run([*SIBOOK, "serve", "--port", "1"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"{name} cannot be read: " in result.stderr
 
 
 @pytest.mark.parametrize("day", ["", "20260101", "2026-W01-1", "2026-02-30"])

@@ -98,6 +98,17 @@ def test_a_filing_run_again_after_a_deadlock_counts_once_against_the_units_budge
     assert file(other).status_code == 429
 
 
+def test_the_last_filing_of_a_units_budget_run_again_after_a_deadlock_is_filed(
+        postgres: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its first attempt took the budget's last place: the attempt run again is the same
+    request, not one over the budget (it was answered 429)."""
+    monkeypatch.setenv("SIBOOK_DECLARATION_RATE_PER_MINUTE", "1")
+    get_access_settings.cache_clear()
+    answer = _filed_through_a_deadlock(postgres, employer_filing(postgres))
+    assert answer.status_code == 201, answer.text
+    assert _count(postgres, "SELECT count(*) FROM declarations") == 1
+
+
 def test_a_command_filing_that_deadlocks_with_another_transaction_is_filed_once(
         postgres: Engine, tmp_path: Path) -> None:
     (an,) = setup_workers(postgres, 1)
