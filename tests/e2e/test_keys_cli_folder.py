@@ -49,3 +49,20 @@ def test_rotate_refuses_a_loose_folder_of_another_account(tmp_path: Path, loose:
     [error] = json.loads(result.stdout)["errors"]
     assert f"{loose} is open to other accounts and belongs to another account" in error["reason"]
     assert (loose / "passphrase").read_text().strip() not in result.stdout + result.stderr
+
+
+def test_a_keys_folder_that_is_a_file_is_refused_naming_it(tmp_path: Path) -> None:
+    """SIBOOK_KEYS_DIR naming a file (a slip in the unit file): a book export, which makes the
+    keys on first use, exits 1 with the reason, not a traceback (``keys init``:
+    tests/unit/test_signing_cli.py)."""
+    (tmp_path / "keys").write_text("not a folder")
+    assert _sibook(tmp_path, "persons", "register", "--personal-id", "001089012345", "--name",
+                   "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male"
+                   ).returncode == 0
+    result = _sibook(tmp_path, "book", "export", "001089012345", "--pdf",
+                     str(tmp_path / "b.pdf"), "--json")
+    assert result.returncode == 1, result.stderr
+    [error] = json.loads(result.stdout)["errors"]
+    assert f"the keys folder {tmp_path / 'keys'} (SIBOOK_KEYS_DIR) cannot be made: a file is " \
+           "there" in error["reason"]
+    assert "Traceback" not in result.stderr

@@ -92,7 +92,8 @@ def test_keys_dir_that_is_a_file_refuses_init_cleanly(run: Run, tmp_path: Path) 
     (tmp_path / "keys").write_text("not a folder")
     result = run("keys", "init", "--json")
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
-    assert json.loads(result.stdout)["errors"][0]["reason"].startswith("cannot ")
+    assert "(SIBOOK_KEYS_DIR) cannot be made: a file is there" in \
+        json.loads(result.stdout)["errors"][0]["reason"]
 
 
 def test_unreadable_certificate_refuses_list_cleanly(run: Run, tmp_path: Path) -> None:
