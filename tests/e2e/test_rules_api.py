@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from sibook.cli.rules import app as rules_cli
 from sibook.core.errors import ValidationError
 
 
@@ -187,3 +190,41 @@ def test_retirement(client: TestClient) -> None:
 def test_retirement_of_an_unknown_sex_is_422_naming_it(client: TestClient) -> None:
     status, out = post(client, "retirement", {"sex": "other", "birth_date": "1964-03-15"})
     assert status == 422 and out["errors"][0]["field"] == "sex"
+
+
+UNEMPLOYED = {"average_salary": 10_000_000, "contribution_months": 24, "region": "I",
+              "termination": "2026-01-10"}
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("contribution", {"month": "1990-01", "salary": 10_000_000, "region": "I"}, "month"),
+    ("contribution", {"month": "2026-01", "salary": 0, "region": "I"}, "salary"),
+    ("unemployment", {**UNEMPLOYED, "termination": "1990-01-10"}, "termination"),
+    ("unemployment", {**UNEMPLOYED, "average_salary": -1}, "average_salary"),
+    ("pension", {"sex": "male", "contribution_months": 300, "month": "1990-01"}, "month"),
+    ("pension", {"sex": "male", "contribution_months": 300, "average_salary": 0},
+     "average_salary"),
+    ("pension", {"sex": "male", "contribution_months": 300, "months_past_retirement_age": -1},
+     "months_past_retirement_age"),
+    ("lump-sum", {"months_before_2014": 10, "months_from_2014": 10, "average_salary": 5_000_000,
+                  "month": "1990-01"}, "month"),
+    ("sickness", {"days": 3, "salary": -1, "years_contributed": 5}, "salary"),
+    ("sickness", {"days": 3, "salary": 5_000_000, "years_contributed": 5, "month": "1990-01"},
+     "month"),
+    ("maternity-allowance", {"children": 1, "month": "1990-01"}, "month"),
+    ("late-interest", {"amount": 0, "days_late": 10, "month": "2026-01"}, "amount"),
+    ("late-interest", {"amount": 1000, "days_late": 10, "month": "1990-01"}, "month"),
+    ("retirement", {"birth_date": "1900-01-01", "sex": "male"}, "birth_date"),
+])
+def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
+                                                  body: dict[str, Any], field: str) -> None:
+    """The edge inputs a script tries (a month before the law's tables, money of 0 or less, a
+    negative count): the API's 422 names the field where ``sibook rules`` exits 1 naming its
+    flag, with the same reason."""
+    status, out = post(client, path, body)
+    flags = [arg for key, value in body.items()
+             for arg in (f"--{key.replace('_', '-')}", str(value))]
+    cli = CliRunner().invoke(rules_cli, [path, *flags, "--json"])
+    assert status == 422 and cli.exit_code == 1, (out, cli.output)
+    assert out["errors"] == [{**problem, "field": problem["field"][2:].replace("-", "_")}
+                             for problem in json.loads(cli.stdout)["errors"]]
