@@ -61,6 +61,12 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": sibook.__version__}
 
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_at_the_root() -> JSONResponse:
+        """The contract also where FastAPI's clients and tools look for it first; the
+        versioned address is the one the docs name."""
+        return JSONResponse(app.openapi())
+
     v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
     for router in (registry_api.router, ids.router, rules.router, access_api.router,
                    contributions_api.router, voluntary_api.router, benefits_api.router,

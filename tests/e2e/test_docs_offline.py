@@ -38,3 +38,11 @@ def test_swagger_ui_is_a_version_that_reads_openapi_3_1(client: TestClient) -> N
     assert client.get("/api/v1/openapi.json").json()["openapi"].startswith("3.1")
     script = client.get("/docs/assets/swagger-ui-bundle.js").text
     assert re.search(r'"5\.[0-9]+\.[0-9]+"', script)  # Swagger UI 5 reads 3.1; 4 cannot
+
+
+def test_the_contract_is_also_at_the_root_address_tools_try_first(client: TestClient) -> None:
+    versioned = client.get("/api/v1/openapi.json")
+    root = client.get("/openapi.json")
+    assert root.status_code == 200 and root.headers["content-type"] == "application/json"
+    assert root.json() == versioned.json()
+    assert "/openapi.json" not in root.json()["paths"]
