@@ -25,8 +25,11 @@ from rich.table import Table
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.retry import retrying
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: a message is one line however long (a path, a personal ID, a reason), as a script
+# reading the output expects; Rich would otherwise break it at 80 columns when not on a terminal.
+# Tables still fit the width.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 JsonFlag = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
 

@@ -234,6 +234,23 @@ def test_history_shows_an_intact_chain(home: Path, exported: tuple[str, Path, Pa
     assert [v["version"] for v in data["versions"]] == [1]
 
 
+def test_without_json_the_paths_written_are_each_on_one_line(home: Path) -> None:
+    """A script reads the paths back from the message: Rich must not break it at 80 columns
+    when stdout is not a terminal (nor a refusal naming a long path on stderr)."""
+    with sqlite3.connect(home / "sibook.db") as db:  # not the person the other tests revoke
+        (pid,) = db.execute("SELECT personal_id FROM persons WHERE realm = 'civil'"
+                            " ORDER BY personal_id DESC LIMIT 1").fetchone()
+    folder = home / ("a-folder-with-a-long-name-as-a-shared-drive-gives-" * 2)
+    folder.mkdir(exist_ok=True)
+    pdf, qr = folder / "book.pdf", folder / "book.txt"
+    result = run(home, "book", "export", pid, "--pdf", str(pdf), "--qr", str(qr))
+    assert result.returncode == 0, result.stderr
+    assert str(pdf) in result.stdout and str(qr) in result.stdout
+    missing = folder / "no-such-folder" / "book.pdf"
+    result = run(home, "book", "export", pid, "--pdf", str(missing))
+    assert result.returncode == 1 and str(missing) in result.stderr
+
+
 def test_hi_card_is_a_png(home: Path, exported: tuple[str, Path, Path]) -> None:
     result = run(home, "book", "card", exported[0], "--png", str(home / "card.png"), "--json")
     assert result.returncode == 0, result.stderr
