@@ -116,7 +116,8 @@ def test_pension_without_average_salary_gives_nulls() -> None:
       "rich"], "--support"),
     (["contribution", "--month", "2026-01", "--salary", "5000000", "--region", "I",
       "--oa-rate", "low"], "--oa-rate"),
-    (["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "i",
+    # any case is read (--region i is I), but no other word
+    (["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "v",
       "--termination", "2026-06-30"], "--region"),
     (["pension", "--sex", "other", "--contribution-months", "180"], "--sex"),
     # the usage line's --region is unbracketed: only voluntary dues may leave it out
@@ -219,3 +220,27 @@ def test_retirement_before_the_tables_is_refused_by_birth_date_saying_when() -> 
     code, out = run("retirement", "--sex", "male", "--birth-date", "1930-02-28")
     assert code == 1 and out["errors"][0]["field"] == "--birth-date"
     assert "reached the retirement age in 1990-02" in out["errors"][0]["reason"]
+
+
+CONTRIBUTION = ["contribution", "--month", "2026-01", "--salary", "10000000"]
+UNEMPLOYMENT = ["unemployment", "--average-salary", "10000000", "--contribution-months", "30",
+                "--termination", "2026-02-10"]
+
+
+@pytest.mark.parametrize(("typed", "canonical"), [
+    ([*CONTRIBUTION, "--region", "i"], [*CONTRIBUTION, "--region", "I"]),
+    ([*CONTRIBUTION, "--region", " iii "], [*CONTRIBUTION, "--region", "III"]),
+    ([*CONTRIBUTION, "--region", "I", "--oa-rate", "Reduced"],
+     [*CONTRIBUTION, "--region", "I", "--oa-rate", "reduced"]),
+    ([*CONTRIBUTION, "--voluntary", "--support", "NEAR_POOR", "--region", "iv"],
+     [*CONTRIBUTION, "--voluntary", "--support", "near_poor", "--region", "IV"]),
+    ([*UNEMPLOYMENT, "--region", "ii"], [*UNEMPLOYMENT, "--region", "II"]),
+    (["pension", "--sex", "FEMALE", "--contribution-months", "300", "--month", "2026-01"],
+     ["pension", "--sex", "female", "--contribution-months", "300", "--month", "2026-01"]),
+    (["retirement", "--sex", "Male", "--birth-date", "1964-03-15"],
+     ["retirement", "--sex", "male", "--birth-date", "1964-03-15"]),
+])
+def test_a_flags_word_is_read_whatever_its_case(typed: list[str], canonical: list[str]) -> None:
+    """Every word flag reads as ``employers add --region i`` always did: any case, the
+    answer the same as for the word the contract spells."""
+    assert run(*typed) == run(*canonical) and run(*typed)[0] == 0
