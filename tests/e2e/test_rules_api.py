@@ -169,6 +169,15 @@ def test_the_openapi_states_the_ranges_the_calculators_refuse(
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
 
 
+def test_months_early_is_said_to_be_at_most_the_laws_120(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    declared = spec["components"]["schemas"]["PensionRequest"]["properties"]["months_early"]
+    assert "at most 120" in declared["description"] and "Art 65" in declared["description"]
+    status, out = post(client, "pension", {"sex": "male", "contribution_months": 300,
+                                           "months_early": 121, "month": "2026-01"})
+    assert status == 422 and out["errors"][0]["field"] == "months_early"
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("voluntary", 0), ("voluntary", "yes"), ("voluntary", "true"),  # a flag is true or false
     ("children", True), ("children", 2.0), ("children", "2"),  # a count is a whole number

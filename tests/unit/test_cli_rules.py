@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from sibook.cli.rules import app
@@ -244,3 +245,16 @@ def test_a_flags_word_is_read_whatever_its_case(typed: list[str], canonical: lis
     """Every word flag reads as ``employers add --region i`` always did: any case, the
     answer the same as for the word the contract spells."""
     assert run(*typed) == run(*canonical) and run(*typed)[0] == 0
+
+
+def test_months_early_help_names_the_laws_most_of_120_months() -> None:
+    """The calculator refuses more than 120 months early whatever the case: the help says that
+    is the law's 10 years (Law 41/2024 Art 65), not an arbitrary bound."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    months_early = next(p for p in group.commands["pension"].params if p.name == "months_early")
+    assert isinstance(months_early, typer.core.TyperOption) and months_early.help is not None
+    assert "120" in months_early.help and "Art 65" in months_early.help
+    code, out = run("pension", "--sex", "male", "--contribution-months", "300",
+                    "--months-early", "121", "--month", "2026-01")
+    assert code == 1 and out["errors"][0]["field"] == "--months-early"
