@@ -237,3 +237,18 @@ def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
     assert status == 422 and cli.exit_code == 1, (out, cli.output)
     assert out["errors"] == [{**problem, "field": problem["field"][2:].replace("-", "_")}
                              for problem in json.loads(cli.stdout)["errors"]]
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("contribution", {"month": "2099-12", "salary": 10_000_000, "region": "I"}),
+    ("maternity-allowance", {"month": "2099-12", "children": 1}),
+    ("unemployment", {**UNEMPLOYED, "termination": "2099-12-31"}),
+])
+def test_a_month_after_this_one_is_answered_saying_so(client: TestClient, path: str,
+                                                      body: dict[str, Any]) -> None:
+    """The law stays in force until replaced: answered (200), with a last step
+    naming the newest change the tables used know of."""
+    status, out = post(client, path, body)
+    assert status == 200, out
+    assert out["explain"][-1].startswith("the rules of 2099-12 were asked, a month later")
+    assert "later changes are not in the tables" in out["explain"][-1]

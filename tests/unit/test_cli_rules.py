@@ -258,3 +258,14 @@ def test_months_early_help_names_the_laws_most_of_120_months() -> None:
     code, out = run("pension", "--sex", "male", "--contribution-months", "300",
                     "--months-early", "121", "--month", "2026-01")
     assert code == 1 and out["errors"][0]["field"] == "--months-early"
+
+
+def test_a_month_after_this_one_is_answered_saying_the_tables_know_no_later_change() -> None:
+    code, out = run("contribution", "--month", "2099-12", "--salary", "10000000", "--region",
+                    "I")
+    _, now = run("contribution", "--month", "2026-01", "--salary", "10000000", "--region", "I")
+    assert code == 0 and out.keys() == now.keys() and out["total"] == now["total"]
+    assert out["explain"][-1].startswith("the rules of 2099-12 were asked, a month later")
+    assert out["explain"][-1].endswith("later changes are not in the tables")
+    assert not any("later changes" in step for step in now["explain"])
+
