@@ -108,7 +108,8 @@ class PensionAnswer(_Answer):
 
 class RetirementRequest(_Request):
     sex: str = _declared(enum=list(SEXES))
-    birth_date: Day = Field(description="Only the year known: YYYY-01-01 (Decree 135/2020 Art 3)")
+    birth_date: Day = Field(description="Not after today; only the year known: "
+                                      "YYYY-01-01 (Decree 135/2020 Art 3)")
 
 
 class RetirementAnswer(_Answer):

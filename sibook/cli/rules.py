@@ -147,7 +147,7 @@ def pension(
 def retirement(
     sex: SexOpt,
     birth_date: Annotated[str, typer.Option(
-        "--birth-date", help="YYYY-MM-DD (only the year known: YYYY-01-01).")],
+        "--birth-date", help="YYYY-MM-DD, not after today (only the year known: YYYY-01-01).")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Statutory retirement age, retirement date and first month of pension (Decree 135/2020)."""

@@ -127,10 +127,14 @@ def pension_answer(*, sex: str, contribution_months: int, month: str, months_ear
 
 
 def retirement_answer(*, sex: str, birth_date: date, today: date | None = None) -> Answer:
+    day = today or date.today()
+    if birth_date > day:  # no one is born yet on that day: there is no age to reach
+        raise ValidationError(field="birth_date", reason=(
+            f"{birth_date.isoformat()} is in the future (today is {day.isoformat()})"))
     result = retirement_age(sex=sex, birth_date=birth_date)
     # the rules used are those of the years up to the month the age is reached
     return _with({**result.as_dict(), "age_months": result.age_months}, result.explanation,
-                 result.reached, today)
+                 result.reached, day)
 
 
 @_in_plain_words

@@ -224,6 +224,7 @@ UNEMPLOYED = {"average_salary": 10_000_000, "contribution_months": 24, "region":
     ("late-interest", {"amount": 0, "days_late": 10, "month": "2026-01"}, "amount"),
     ("late-interest", {"amount": 1000, "days_late": 10, "month": "1990-01"}, "month"),
     ("retirement", {"birth_date": "1900-01-01", "sex": "male"}, "birth_date"),
+    ("retirement", {"birth_date": "2099-01-01", "sex": "male"}, "birth_date"),  # not yet born
 ])
 def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
                                                   body: dict[str, Any], field: str) -> None:

@@ -269,3 +269,8 @@ def test_a_month_after_this_one_is_answered_saying_the_tables_know_no_later_chan
     assert out["explain"][-1].endswith("later changes are not in the tables")
     assert not any("later changes" in step for step in now["explain"])
 
+
+def test_a_birth_date_in_the_future_is_refused_naming_the_flag() -> None:
+    code, out = run("retirement", "--sex", "male", "--birth-date", "2099-01-01")
+    assert code == 1 and out["errors"][0]["field"] == "--birth-date"
+    assert out["errors"][0]["reason"].startswith("2099-01-01 is in the future")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sibook.core.errors import ValidationError
 from sibook.rules import answers
 
 TODAY = date(2026, 11, 27)
@@ -81,3 +82,15 @@ def test_a_retirement_reached_after_this_month_says_so() -> None:
     past = answers.retirement_answer(sex="male", birth_date=date(1964, 3, 15), today=TODAY)
     assert not any(LATER in step for step in past["explain"])
 
+
+def test_a_birth_date_after_today_is_refused_naming_it() -> None:
+    with pytest.raises(ValidationError) as refused:
+        answers.retirement_answer(sex="female", birth_date=date(2026, 11, 28), today=TODAY)
+    [problem] = refused.value.problems
+    assert problem.field == "birth_date"
+    assert problem.reason == "2026-11-28 is in the future (today is 2026-11-27)"
+
+
+def test_a_birth_date_of_today_is_answered() -> None:
+    out = answers.retirement_answer(sex="female", birth_date=TODAY, today=TODAY)
+    assert out["age"] == "60 years" and out["pension_from"] == "2086-12"
