@@ -88,7 +88,11 @@ class ContributionAnswer(_Answer):
 class PensionRequest(_Request):
     sex: str = _declared(enum=list(SEXES))
     contribution_months: StrictInt = _declared(**MONTHS)
-    months_early: StrictInt = _declared(default=0, minimum=0)
+    # At most the law's max_early_months (120: 10 years, Law 41/2024 Art 65), checked by the
+    # calculator against the table of the month asked.
+    months_early: StrictInt = _declared(
+        default=0, minimum=0, description="Months the pension starts before the statutory age: "
+        "at most 120, the law's 10 years (Law 41/2024 Art 65)")
     average_salary: StrictInt | None = _declared(default=None, **VND)
     # Of the months, those paid after the statutory age: Law 41/2024 Art 68(2).
     months_past_retirement_age: StrictInt = _declared(default=0, minimum=0)
@@ -104,7 +108,8 @@ class PensionAnswer(_Answer):
 
 class RetirementRequest(_Request):
     sex: str = _declared(enum=list(SEXES))
-    birth_date: Day = Field(description="Only the year known: YYYY-01-01 (Decree 135/2020 Art 3)")
+    birth_date: Day = Field(description="Not after today; only the year known: "
+                                      "YYYY-01-01 (Decree 135/2020 Art 3)")
 
 
 class RetirementAnswer(_Answer):

@@ -51,21 +51,24 @@ _ECHO = 40  # characters of a refused value the usage error quotes (a flag may b
 
 
 def choice(value: str, choices: Sequence[str], flag: str) -> str:
-    """A value of a closed vocabulary (a region, a sex, a support group, a realm): one outside
-    it is a usage error (exit 2) naming the flag and the values, as the contract's usage lines
-    list them (``--region I|II|III|IV``) and as a mistyped month is."""
-    if value not in choices:
-        shown = value if len(value) <= _ECHO else value[:_ECHO] + "…"
-        usage_error(flag, f"must be one of {', '.join(choices)}, got {shown!r}")
-    return value
+    """A value of a closed vocabulary (a region, a sex, a support group, a realm), read whatever
+    its case and surrounding spaces (``--region i`` is I, ``--sex Male`` is male) and returned
+    as the vocabulary spells it. One outside it is a usage error (exit 2) naming the flag and
+    the values, as the contract's usage lines list them (``--region I|II|III|IV``) and as a
+    mistyped month is. No vocabulary holds two words that differ only in case."""
+    typed = value.strip().casefold()
+    for word in choices:
+        if word.casefold() == typed:
+            return word
+    shown = value if len(value) <= _ECHO else value[:_ECHO] + "…"
+    usage_error(flag, f"must be one of {', '.join(choices)}, got {shown!r}")
 
 
-def one_of(choices: Sequence[str], flag: str, normal: Callable[[str], str] = str
-           ) -> Callable[[str | None], str | None]:
-    """The callback of a flag of ``choices`` that may be left out (None); ``normal`` is how the
-    command reads what was typed (``str.upper`` where ``--region i`` means I)."""
+def one_of(choices: Sequence[str], flag: str) -> Callable[[str | None], str | None]:
+    """The callback of a flag of ``choices`` that may be left out (None), read as ``choice``
+    reads every such flag."""
     def check(value: str | None) -> str | None:
-        return None if value is None else choice(normal(value), choices, flag)
+        return None if value is None else choice(value, choices, flag)
     return check
 
 

@@ -28,15 +28,6 @@ from sibook.law.terms import SEXES, SUPPORT_GROUPS
 from sibook.registry import service
 from sibook.registry.domain import REALMS, REGIONS, NewEmployer, NewPerson
 
-
-def _upper(text: str) -> str:
-    return text.strip().upper()
-
-
-def _lower(text: str) -> str:
-    return text.strip().lower()
-
-
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 
@@ -141,7 +132,7 @@ def employers_add(
     code: str = typer.Option(..., "--code", help="Unit code (10-digit enterprise code, ...)."),
     name: str = typer.Option(..., "--name", help="Registered name."),
     province: str = typer.Option(..., "--province", help="2-digit province code (34 from 2025)."),
-    region: str = typer.Option(..., "--region", callback=one_of(REGIONS, "--region", _upper),
+    region: str = typer.Option(..., "--region", callback=one_of(REGIONS, "--region"),
                                help="Minimum-wage region: I, II, III or IV."),
     address: str | None = typer.Option(None, "--address"),
     business_type: str | None = typer.Option(None, "--business-type"),
@@ -207,7 +198,7 @@ def persons_register(
     personal_id: str = typer.Option(..., "--personal-id", help="12-digit personal ID."),
     name: str = typer.Option(..., "--name", help="Full name, with diacritics."),
     birth_date: str = typer.Option(..., "--birth-date", help="YYYY-MM-DD."),
-    sex: str = typer.Option(..., "--sex", callback=one_of(SEXES, "--sex", _lower),
+    sex: str = typer.Option(..., "--sex", callback=one_of(SEXES, "--sex"),
                             help="male or female."),
     birth_place: str | None = typer.Option(
         None, "--birth-place", help="3-digit birth-registration code (default: the ID's own)."

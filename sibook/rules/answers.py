@@ -4,6 +4,11 @@ Both edges call these with plain values, so the CLI's JSON and the API's bodies 
 Each answer holds the contract's keys plus ``month`` (the rules used), ``explain`` (the steps),
 ``sources`` and ``provisional``. Refusals are ValidationErrors whose ``field`` is the parameter
 name (``months_early``); the CLI shows it as the flag (``--months-early``).
+
+A question about a month later than the current one is answered with the law the tables know
+(a law stays in force until replaced), and its ``explain`` ends with the newest change the
+tables used know of, so nobody takes it for the law of that month. ``today`` is the clock's
+day unless a caller (a test) passes one.
 """
 
 from __future__ import annotations
@@ -29,6 +34,16 @@ from sibook.rules import (
     voluntary_dues,
 )
 from sibook.rules.explain import Explanation
+
+# How the explanation names a law table (sibook/law/data/<table>.csv) to a reader.
+_TABLE_WORDS = {
+    "fund_rates": "contribution rates", "parameters": "caps and parameters",
+    "reference_level": "reference level", "regional_minimum": "regional minimum wages",
+    "voluntary_support": "voluntary state support", "household_hi": "household HI shares",
+    "pension_rates": "pension rates", "averaging_windows": "salary averaging windows",
+    "revaluation": "revaluation coefficients", "retirement_age": "retirement ages",
+    "sickness_days": "sickness days",
+}
 
 Answer = dict[str, Any]
 P = ParamSpec("P")
@@ -61,7 +76,8 @@ def parse_month(text: str, field: str = "month") -> Period:
 @_in_plain_words
 def contribution_answer(*, month: str, salary: int, region: str | None = None,
                         voluntary: bool = False, foreign: bool = False, support: str | None = None,
-                        months_supported: int = 0, oa_rate: str = "standard") -> Answer:
+                        months_supported: int = 0, oa_rate: str = "standard",
+                        today: date | None = None) -> Answer:
     check_contribution_flags(region=region, voluntary=voluntary, foreign=foreign,
                              support=support, months_supported=months_supported,
                              oa_rate=oa_rate)
@@ -73,7 +89,7 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
         assert region is not None  # checked above
         result = compulsory_dues(month=on, salary=salary, region=region, oa_rate=oa_rate,
                                  kind="foreign" if foreign else "compulsory")
-    return _with(result.as_dict(), result.explanation)
+    return _with(result.as_dict(), result.explanation, on, today)
 
 
 def check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bool,
@@ -101,63 +117,89 @@ def check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bo
 
 @_in_plain_words
 def pension_answer(*, sex: str, contribution_months: int, month: str, months_early: int = 0,
-                   average_salary: int | None = None, months_past_retirement_age: int = 0
-                   ) -> Answer:
+                   average_salary: int | None = None, months_past_retirement_age: int = 0,
+                   today: date | None = None) -> Answer:
     on = parse_month(month)
     result = pension(sex=sex, contribution_months=contribution_months, on=on,
                      months_early=months_early, average_salary=average_salary,
                      months_past_retirement_age=months_past_retirement_age)
-    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation, on, today)
 
 
-def retirement_answer(*, sex: str, birth_date: date) -> Answer:
+def retirement_answer(*, sex: str, birth_date: date, today: date | None = None) -> Answer:
+    day = today or date.today()
+    if birth_date > day:  # no one is born yet on that day: there is no age to reach
+        raise ValidationError(field="birth_date", reason=(
+            f"{birth_date.isoformat()} is in the future (today is {day.isoformat()})"))
     result = retirement_age(sex=sex, birth_date=birth_date)
-    return _with({**result.as_dict(), "age_months": result.age_months}, result.explanation)
+    # the rules used are those of the years up to the month the age is reached
+    return _with({**result.as_dict(), "age_months": result.age_months}, result.explanation,
+                 result.reached, day)
 
 
 @_in_plain_words
 def lump_sum_answer(*, months_before_2014: int, months_from_2014: int, average_salary: int,
-                    month: str) -> Answer:
+                    month: str, today: date | None = None) -> Answer:
     on = parse_month(month)
     result = one_time_withdrawal(months_before_2014=months_before_2014,
                                  months_from_2014=months_from_2014,
                                  average_salary=average_salary, on=on)
-    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation, on, today)
 
 
 @_in_plain_words
 def unemployment_answer(*, average_salary: int, contribution_months: int, region: str,
-                        termination: date) -> Answer:
+                        termination: date, today: date | None = None) -> Answer:
     result = unemployment_benefit(average_salary=average_salary,
                                   contribution_months=contribution_months, region=region,
                                   termination=termination)
-    return _with(result.as_dict(), result.explanation)
+    return _with(result.as_dict(), result.explanation, Period.of(termination), today)
 
 
 @_in_plain_words
 def sickness_answer(*, salary: int, days: float | Decimal, years_contributed: int, month: str,
-                    heavy: bool = False) -> Answer:
+                    heavy: bool = False, today: date | None = None) -> Answer:
     on = parse_month(month)
     result = sickness_benefit(salary=salary, days=Decimal(str(days)),
                               years_contributed=years_contributed, on=on, heavy=heavy)
-    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation, on, today)
 
 
 @_in_plain_words
-def maternity_allowance_answer(*, month: str, children: int, voluntary: bool = False) -> Answer:
+def maternity_allowance_answer(*, month: str, children: int, voluntary: bool = False,
+                               today: date | None = None) -> Answer:
     on = parse_month(month)
     result = childbirth_allowance(month=on, children=children, voluntary=voluntary)
-    return _with({**result.as_dict(), "month": str(on)}, result.explanation)
+    return _with({**result.as_dict(), "month": str(on)}, result.explanation, on, today)
 
 
 @_in_plain_words
-def late_interest_answer(*, amount: int, days_late: int, month: str) -> Answer:
+def late_interest_answer(*, amount: int, days_late: int, month: str,
+                         today: date | None = None) -> Answer:
     on = parse_month(month)
     result = late_interest(amount=amount, days_late=days_late, on=on)
     return _with({**result.as_dict(), "evasion_from_day": result.evasion_from_day,
-                  "month": str(on)}, result.explanation)
+                  "month": str(on)}, result.explanation, on, today)
 
 
-def _with(data: Answer, explanation: Explanation) -> Answer:
+def _with(data: Answer, explanation: Explanation, on: Period, today: date | None) -> Answer:
+    """The answer with its explanation; ``on`` is the month whose rules were used."""
+    steps = list(explanation.steps)
+    this_month = Period.of(today or date.today())
+    if on > this_month and explanation.rows:
+        steps.append(_newest_known(explanation, on, this_month))
     return {**data, "sources": explanation.sources, "provisional": explanation.provisional,
-            "explain": list(explanation.steps)}
+            "explain": steps}
+
+
+def _newest_known(explanation: Explanation, on: Period, this_month: Period) -> str:
+    """The step saying a later month is answered with the law known today: which tables were
+    used and the newest change of theirs, from which later months are answered alike."""
+    rows = explanation.rows
+    tables = ", ".join(dict.fromkeys(_TABLE_WORDS.get(r.table, r.table) for r in rows))
+    newest = max(rows, key=lambda r: r.valid_from)  # the first used of the newest, on a tie
+    return (f"the rules of {on} were asked, a month later than this one ({this_month}): they "
+            f"are the law in force as the tables know it, which stays in force until replaced; "
+            f"the newest change known to the tables used ({tables}) is in force from "
+            f"{newest.valid_from.first_day.isoformat()} ({newest.source}); later changes are "
+            f"not in the tables")

@@ -169,6 +169,15 @@ def test_the_openapi_states_the_ranges_the_calculators_refuse(
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
 
 
+def test_months_early_is_said_to_be_at_most_the_laws_120(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    declared = spec["components"]["schemas"]["PensionRequest"]["properties"]["months_early"]
+    assert "at most 120" in declared["description"] and "Art 65" in declared["description"]
+    status, out = post(client, "pension", {"sex": "male", "contribution_months": 300,
+                                           "months_early": 121, "month": "2026-01"})
+    assert status == 422 and out["errors"][0]["field"] == "months_early"
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("voluntary", 0), ("voluntary", "yes"), ("voluntary", "true"),  # a flag is true or false
     ("children", True), ("children", 2.0), ("children", "2"),  # a count is a whole number
@@ -215,6 +224,7 @@ UNEMPLOYED = {"average_salary": 10_000_000, "contribution_months": 24, "region":
     ("late-interest", {"amount": 0, "days_late": 10, "month": "2026-01"}, "amount"),
     ("late-interest", {"amount": 1000, "days_late": 10, "month": "1990-01"}, "month"),
     ("retirement", {"birth_date": "1900-01-01", "sex": "male"}, "birth_date"),
+    ("retirement", {"birth_date": "2099-01-01", "sex": "male"}, "birth_date"),  # not yet born
 ])
 def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
                                                   body: dict[str, Any], field: str) -> None:
@@ -228,3 +238,18 @@ def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
     assert status == 422 and cli.exit_code == 1, (out, cli.output)
     assert out["errors"] == [{**problem, "field": problem["field"][2:].replace("-", "_")}
                              for problem in json.loads(cli.stdout)["errors"]]
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("contribution", {"month": "2099-12", "salary": 10_000_000, "region": "I"}),
+    ("maternity-allowance", {"month": "2099-12", "children": 1}),
+    ("unemployment", {**UNEMPLOYED, "termination": "2099-12-31"}),
+])
+def test_a_month_after_this_one_is_answered_saying_so(client: TestClient, path: str,
+                                                      body: dict[str, Any]) -> None:
+    """The law stays in force until replaced: answered (200), with a last step
+    naming the newest change the tables used know of."""
+    status, out = post(client, path, body)
+    assert status == 200, out
+    assert out["explain"][-1].startswith("the rules of 2099-12 were asked, a month later")
+    assert "later changes are not in the tables" in out["explain"][-1]

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from sibook.cli.rules import app
@@ -116,7 +117,8 @@ def test_pension_without_average_salary_gives_nulls() -> None:
       "rich"], "--support"),
     (["contribution", "--month", "2026-01", "--salary", "5000000", "--region", "I",
       "--oa-rate", "low"], "--oa-rate"),
-    (["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "i",
+    # any case is read (--region i is I), but no other word
+    (["unemployment", "--average-salary", "1", "--contribution-months", "20", "--region", "v",
       "--termination", "2026-06-30"], "--region"),
     (["pension", "--sex", "other", "--contribution-months", "180"], "--sex"),
     # the usage line's --region is unbracketed: only voluntary dues may leave it out
@@ -219,3 +221,56 @@ def test_retirement_before_the_tables_is_refused_by_birth_date_saying_when() -> 
     code, out = run("retirement", "--sex", "male", "--birth-date", "1930-02-28")
     assert code == 1 and out["errors"][0]["field"] == "--birth-date"
     assert "reached the retirement age in 1990-02" in out["errors"][0]["reason"]
+
+
+CONTRIBUTION = ["contribution", "--month", "2026-01", "--salary", "10000000"]
+UNEMPLOYMENT = ["unemployment", "--average-salary", "10000000", "--contribution-months", "30",
+                "--termination", "2026-02-10"]
+
+
+@pytest.mark.parametrize(("typed", "canonical"), [
+    ([*CONTRIBUTION, "--region", "i"], [*CONTRIBUTION, "--region", "I"]),
+    ([*CONTRIBUTION, "--region", " iii "], [*CONTRIBUTION, "--region", "III"]),
+    ([*CONTRIBUTION, "--region", "I", "--oa-rate", "Reduced"],
+     [*CONTRIBUTION, "--region", "I", "--oa-rate", "reduced"]),
+    ([*CONTRIBUTION, "--voluntary", "--support", "NEAR_POOR", "--region", "iv"],
+     [*CONTRIBUTION, "--voluntary", "--support", "near_poor", "--region", "IV"]),
+    ([*UNEMPLOYMENT, "--region", "ii"], [*UNEMPLOYMENT, "--region", "II"]),
+    (["pension", "--sex", "FEMALE", "--contribution-months", "300", "--month", "2026-01"],
+     ["pension", "--sex", "female", "--contribution-months", "300", "--month", "2026-01"]),
+    (["retirement", "--sex", "Male", "--birth-date", "1964-03-15"],
+     ["retirement", "--sex", "male", "--birth-date", "1964-03-15"]),
+])
+def test_a_flags_word_is_read_whatever_its_case(typed: list[str], canonical: list[str]) -> None:
+    """Every word flag reads as ``employers add --region i`` always did: any case, the
+    answer the same as for the word the contract spells."""
+    assert run(*typed) == run(*canonical) and run(*typed)[0] == 0
+
+
+def test_months_early_help_names_the_laws_most_of_120_months() -> None:
+    """The calculator refuses more than 120 months early whatever the case: the help says that
+    is the law's 10 years (Law 41/2024 Art 65), not an arbitrary bound."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    months_early = next(p for p in group.commands["pension"].params if p.name == "months_early")
+    assert isinstance(months_early, typer.core.TyperOption) and months_early.help is not None
+    assert "120" in months_early.help and "Art 65" in months_early.help
+    code, out = run("pension", "--sex", "male", "--contribution-months", "300",
+                    "--months-early", "121", "--month", "2026-01")
+    assert code == 1 and out["errors"][0]["field"] == "--months-early"
+
+
+def test_a_month_after_this_one_is_answered_saying_the_tables_know_no_later_change() -> None:
+    code, out = run("contribution", "--month", "2099-12", "--salary", "10000000", "--region",
+                    "I")
+    _, now = run("contribution", "--month", "2026-01", "--salary", "10000000", "--region", "I")
+    assert code == 0 and out.keys() == now.keys() and out["total"] == now["total"]
+    assert out["explain"][-1].startswith("the rules of 2099-12 were asked, a month later")
+    assert out["explain"][-1].endswith("later changes are not in the tables")
+    assert not any("later changes" in step for step in now["explain"])
+
+
+def test_a_birth_date_in_the_future_is_refused_naming_the_flag() -> None:
+    code, out = run("retirement", "--sex", "male", "--birth-date", "2099-01-01")
+    assert code == 1 and out["errors"][0]["field"] == "--birth-date"
+    assert out["errors"][0]["reason"].startswith("2099-01-01 is in the future")
