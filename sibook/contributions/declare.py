@@ -23,7 +23,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook import law
-from sibook.contributions import ledger, staging
+from sibook.contributions import (
+    ledger,
+    staged_cards,
+    staged_checks,
+    staged_lookup,
+    staged_periods,
+    staged_steps,
+    staging,
+)
 from sibook.contributions.domain import DeclarationMeta, content_hash
 from sibook.contributions.ledger_store import Declaration, LedgerEntry
 from sibook.contributions.parsers import Source, detect_format, read_frames
@@ -90,32 +98,33 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         raise ValidationError(field="file", reason="the declaration has no lines")
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month)
-    steps, repeated = staging.order_steps(conn)
+    steps, repeated = staged_steps.order_steps(conn)
     problems += repeated
     today = date.today()
-    staging.set_card_dates(conn, lambda start: hi_cards.validity(start, today))
+    staged_cards.set_card_dates(conn, lambda start: hi_cards.validity(start, today))
     province = hi_cards.card_province(employer.province_code)
-    issue_cards = partial(staging.issue_hi_cards, number_prefix=hi_cards.number_prefix(province),
+    issue_cards = partial(staged_cards.issue_hi_cards,
+                          number_prefix=hi_cards.number_prefix(province),
                           group_code=hi_cards.EMPLOYEE_GROUP,
                           benefit_level=hi_cards.EMPLOYEE_LEVEL, province_code=province)
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
-        staging.look_up(conn, step, employer.employer_id, employer.realm)
+        staged_lookup.look_up(conn, step, employer.employer_id, employer.realm)
         # A line whose name or SI code is not its person's: told as such, and nothing more.
-        misnamed = staging.name_problems(conn, step)
+        misnamed = staged_checks.name_problems(conn, step)
         if si_codes:
-            misnamed += staging.si_code_problems(conn, step)
-        found = staging.problems(conn, employer.employer_id, employer.region, step, misnamed)
+            misnamed += staged_checks.si_code_problems(conn, step)
+        found = staged_checks.problems(conn, employer.employer_id, employer.region, step, misnamed)
         problems += found
         if step == steps and problems:
             break
         # The steps after this one are checked against what it changes; a refused filing
         # rolls all of it back.
-        staging.set_aside(conn, [p.row for p in found if p.row is not None])
+        staged_steps.set_aside(conn, [p.row for p in found if p.row is not None])
         with _numbers_not_taken_since_the_look_up(conn):
-            changed.update(staging.apply(conn, employer.employer_id,
-                                         employer.occupational_rate_bp, step,
-                                         card_group=hi_cards.EMPLOYEE_GROUP))
+            changed.update(staged_periods.apply(conn, employer.employer_id,
+                                                employer.occupational_rate_bp, step,
+                                                card_group=hi_cards.EMPLOYEE_GROUP))
             changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
@@ -238,7 +247,7 @@ def _set_minimums(conn: Connection, region: str, month: Period) -> list[Problem]
         except NoRuleInForce as exc:
             if m in declared:
                 unknown[m.index] = exc.problems[0].reason
-    staging.set_minimums(conn, minimums)
+    staged_checks.set_minimums(conn, minimums)
     if not unknown:
         return []
     return [

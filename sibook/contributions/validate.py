@@ -1,7 +1,8 @@
 """Column-wise checks of a declaration frame: shape, types and ranges, with row and field named.
 
 Runs on Polars frames (no per-row Python), so a 100,000-line filing is checked in milliseconds.
-Checks that need the database (unknown person, overlapping periods, ...) are in ``staging``.
+Checks that need the database (unknown person, overlapping periods, ...) are in
+``staged_checks``.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         ),
         (
             # The legacy SI code beside the personal ID (or the personal ID again, as software
-            # of the transition fills both); whose code it is, the registry says (``staging``).
+            # of the transition fills both); whose code it is, the registry says
+            # (``staged_checks``).
             "si_code",
             frame["si_code"].is_not_null()
             & ~frame["si_code"].str.contains(r"^[0-9]{10}$").fill_null(False)

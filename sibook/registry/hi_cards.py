@@ -1,6 +1,6 @@
 """Employees' HI cards (FACTS §5.3: an employee on a labour contract is in group DN, benefit
 level 4). One path issues them: the increase lines of a monthly list (TM, TT, TC, TD), which
-registration by an employer (TK1-TS) files too (``contributions.staging.issue_hi_cards``). A
+registration by an employer (TK1-TS) files too (``contributions.staged_cards.issue_hi_cards``). A
 person who starts work holding no card that reaches into the first month gets one; a start
 cancelled (a decrease from its first month) takes the card it issued with it.
 

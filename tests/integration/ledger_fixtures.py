@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, text
 from sibook.access import tokens
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
-from sibook.contributions import staging
+from sibook.contributions import staged_lookup
 from sibook.core.db import unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
@@ -96,7 +96,7 @@ def paused_after_its_look_up(monkeypatch: pytest.MonkeyPatch, first: Callable[[]
     its commit) came between its look-up of the workers and its changes: two filings at the
     same moment on PostgreSQL, made deterministic. ``first`` runs on a thread of its own."""
     looked, go = threading.Event(), threading.Event()
-    look_up = staging.look_up
+    look_up = staged_lookup.look_up
 
     def look_up_then_wait(conn: Connection, step: int, employer_id: int, realm: str) -> None:
         look_up(conn, step, employer_id, realm)
@@ -104,7 +104,7 @@ def paused_after_its_look_up(monkeypatch: pytest.MonkeyPatch, first: Callable[[]
             looked.set()
             go.wait(60)
 
-    monkeypatch.setattr(staging, "look_up", look_up_then_wait)
+    monkeypatch.setattr(staged_lookup, "look_up", look_up_then_wait)
     outcome: list[T | Exception] = []
 
     def run() -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from sibook.book import issuing, versions
 from sibook.book import service as book_service
-from sibook.contributions import staging
+from sibook.contributions import staged_steps
 from sibook.contributions.declare import ConcurrentFiling, declare
 from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
@@ -584,7 +584,7 @@ def test_lines_after_a_refused_line_of_the_same_person_are_not_judged_on_it(
 def test_a_person_on_more_lines_than_a_filing_takes_is_refused_for_the_excess(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each step reads the whole file again, so one person's lines are bounded per filing."""
-    monkeypatch.setattr(staging, "MAX_STEPS", 2)
+    monkeypatch.setattr(staged_steps, "MAX_STEPS", 2)
     (an,) = setup_workers(engine, 1)
     with pytest.raises(ValidationError) as err:
         file(engine, csv_of([(an, "TM", 10_000_000, "2026-01"), (an, "DC", 11_000_000, "2026-02"),

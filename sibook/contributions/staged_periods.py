@@ -1,0 +1,120 @@
+"""A step's staged lines applied to the SI and UI periods: the periods its decreases and
+adjustments close or cancel, and the ones its increases and adjustments open."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from sibook.contributions.case_sql import ADJUST, CLOSES, DECREASE, ENDS_VOLUNTARY, OPENS
+
+# An adjustment from the open period's own first month rewrites that period's pay in place
+# (the period is the current record; the ledger keeps the history as correcting entries).
+_IN_PLACE = f"s.case_code IN {ADJUST} AND s.from_month = l.open_from"
+_SPLITS = f"NOT ({_IN_PLACE})"
+# A decrease from the open period's own first month (a worker taken on, or re-paid by an
+# adjustment, from a month they then did not work) cancels that period: it never was, and the
+# month's dues are reversed when the months are assessed again.
+_CANCELS = f"s.case_code IN {DECREASE} AND s.from_month = l.open_from AND l.open_employer = :e"
+
+
+def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
+          step: int, *, card_group: str) -> dict[str, int]:
+    """Close the periods the decreases and adjustments of ``step`` end, and the voluntary ones
+    its increases end; open the new ones. A cancelled start takes the HI card of
+    ``card_group`` it issued with it."""
+    conn.execute(
+        text(f"""
+        UPDATE si_periods SET salary_basis = c.salary, allowances = c.allowances,
+                              job_title = COALESCE(c.job_title, si_periods.job_title)
+        FROM (SELECT l.person_id, l.open_seq, s.salary, COALESCE(s.allowances, 0) AS allowances,
+                     s.job_title
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              WHERE {_IN_PLACE}) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),
+        {"step": step},
+    )
+    conn.execute(
+        text(f"""
+        UPDATE ui_periods SET salary_basis = c.basis
+        FROM (SELECT l.person_id, l.ui_open_seq, s.salary + COALESCE(s.allowances, 0) AS basis
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              WHERE {_IN_PLACE} AND l.ui_open_seq IS NOT NULL) c
+        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
+        {"step": step},
+    )
+    cancelled = _cancel(conn, employer_id, step, card_group)
+    closed = conn.execute(
+        text(f"""
+        UPDATE si_periods SET to_month = c.to_month, closed_by = c.case_code
+        FROM (SELECT l.person_id, l.open_seq, s.from_month - 1 AS to_month, s.case_code
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              WHERE (s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS}))
+                 OR ({ENDS_VOLUNTARY})) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.open_seq"""),
+        {"step": step, "e": employer_id},
+    ).rowcount
+    conn.execute(
+        text(f"""
+        UPDATE ui_periods SET to_month = c.to_month
+        FROM (SELECT l.person_id, l.ui_open_seq, s.from_month - 1 AS to_month
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND l.ui_open_seq IS NOT NULL) c
+        WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
+        {"step": step},
+    )
+    opened = conn.execute(
+        text(f"""
+        INSERT INTO si_periods (person_id, seq, from_month, to_month, kind, employer_id,
+                                job_title, salary_basis, allowances, occupational_rate_bp)
+        SELECT l.person_id, COALESCE(l.max_seq, 0) + 1, s.from_month, NULL,
+               CASE WHEN l.nationality = 'VN' THEN 'compulsory' ELSE 'foreign' END, :e,
+               COALESCE(s.job_title, l.open_job), s.salary, COALESCE(s.allowances, 0), :oa
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+        WHERE s.case_code IN {OPENS} AND {_SPLITS}
+        ORDER BY l.person_id"""),  # in key order: the index is filled forwards
+        {"e": employer_id, "oa": occupational_rate_bp, "step": step},
+    ).rowcount
+    conn.execute(
+        text(f"""
+        INSERT INTO ui_periods (person_id, seq, from_month, to_month, employer_id, salary_basis)
+        SELECT l.person_id, COALESCE(l.ui_max_seq, 0) + 1, s.from_month, NULL, :e,
+               s.salary + COALESCE(s.allowances, 0)
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+        WHERE s.case_code IN {OPENS} AND {_SPLITS} AND l.nationality = 'VN'
+        ORDER BY l.person_id"""),
+        {"e": employer_id, "step": step},
+    )
+    return {"periods_closed": closed + cancelled, "periods_opened": opened}
+
+
+def _cancel(conn: Connection, employer_id: int, step: int, card_group: str) -> int:
+    """Delete the open SI and UI periods the decreases of ``step`` cancel, and the HI cards
+    their starts issued; how many SI periods. Rare, so looked for first: the deletes then
+    reach their few rows by primary key."""
+    params = {"step": step, "e": employer_id}
+    lines = (f"FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step "
+             f"WHERE {_CANCELS}")
+    if conn.execute(text(f"SELECT 1 {lines} LIMIT 1"), params).first() is None:
+        return 0
+    _cancel_cards(conn, {**params, "group": card_group})
+    conn.execute(text(f"DELETE FROM ui_periods WHERE (person_id, seq) IN "
+                      f"(SELECT l.person_id, l.ui_open_seq {lines} AND s.from_month = "
+                      f"(SELECT u.from_month FROM ui_periods u WHERE u.person_id = l.person_id "
+                      f"AND u.seq = l.ui_open_seq))"), params)
+    return int(conn.execute(text(f"DELETE FROM si_periods WHERE (person_id, seq) IN "
+                                 f"(SELECT l.person_id, l.open_seq {lines})"), params).rowcount)
+
+
+def _cancel_cards(conn: Connection, params: dict[str, object]) -> None:
+    """Delete the card of group ``:group`` valid from the first month of each period ``:step``
+    cancels: the card its start issued (or a new year's card, as the seed gives), which says
+    the worker was covered from a month they never worked. Deleted, not ended: like the
+    period, it never was (the book's versions keep what they showed)."""
+    conn.execute(text(f"""
+        DELETE FROM hi_cards WHERE (person_id, seq) IN (
+            SELECT c.person_id, c.seq
+            FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+            JOIN decl_card_dates d ON d.from_month = s.from_month
+            JOIN hi_cards c ON c.person_id = l.person_id AND c.valid_from = d.valid_from
+                           AND c.group_code = :group
+            WHERE {_CANCELS})"""), params)

@@ -1,0 +1,70 @@
+"""The order in which a declaration's staged lines (``staging``) apply.
+
+A person may have several lines (leave from March, back from May; a decrease, then a new
+contract): they are taken in steps, each person's first line in step 1, the next in step 2, ...,
+each step looked up, checked and applied against the periods the steps before it left, so a
+line is judged as if the lines before it had been filed first. Almost every filing has one step.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from sibook.contributions.case_sql import DECREASE, INCREASE
+from sibook.core.bulk import write
+from sibook.core.errors import Problem
+
+# Within a person's lines of one month: the decrease first (it ends the month before), then the
+# increase, then the adjustment of what is open.
+_KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INCREASE} THEN 1 "
+               "ELSE 2 END")
+
+
+# Each step reads the whole staged file again: a person's lines in one filing are bounded so that
+# a file repeating one person cannot turn a filing into hours of steps.
+MAX_STEPS = 24
+
+
+def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
+    """Number each person's lines in the order they apply (a negative step sets one aside):
+    the number of steps, and the lines that repeat an earlier line's kind and month for the
+    same person (two increases from March say nothing the first did not; which one holds?).
+    A line followed by one from a later month covers the months up to it (``covers_to``; the
+    others, up to the declared month)."""
+    conn.execute(text(f"""
+        UPDATE decl_staging SET step = r.step,
+            covers_to = CASE WHEN r.next_from IS NULL THEN NULL
+                             WHEN r.next_from > r.from_month THEN r.next_from - 1
+                             ELSE r.from_month END
+        FROM (SELECT row, from_month,
+                     row_number() OVER w AS step, lead(from_month) OVER w AS next_from
+              FROM decl_staging
+              WHERE personal_id IN (SELECT personal_id FROM decl_staging
+                                    GROUP BY personal_id HAVING count(*) > 1)
+              WINDOW w AS (PARTITION BY personal_id ORDER BY from_month, {_KIND_ORDER}, row)) r
+        WHERE decl_staging.row = r.row"""))
+    found: list[Problem] = []
+    for row, first_row in conn.execute(text(f"""
+            SELECT row, first_row FROM (
+                SELECT row, step, min(row) OVER (PARTITION BY personal_id, from_month,
+                                                 {_KIND_ORDER}) AS first_row
+                FROM decl_staging
+                WHERE personal_id IN (SELECT personal_id FROM decl_staging WHERE step > 1)) r
+            WHERE row <> first_row OR step > :most ORDER BY row"""), {"most": MAX_STEPS}):
+        found.append(Problem(field="case_code", row=int(row), reason=(
+            f"the same person already has a line of this kind from this month on row {first_row}"
+            if row != first_row else f"more than {MAX_STEPS} lines for one person in one "
+                                     "filing; file the rest as another batch")))
+    set_aside(conn, [p.row for p in found if p.row is not None])
+    steps = conn.execute(text("SELECT max(step) FROM decl_staging")).scalar()
+    return min(int(steps or 0), MAX_STEPS), found
+
+
+def set_aside(conn: Connection, rows: list[int]) -> None:
+    """Take refused lines out of their steps (the step negated): the lines after them are not
+    checked against what they would have changed."""
+    if not rows:
+        return
+    write(conn, "decl_aside", ("row",), [(r,) for r in sorted(set(rows))])
+    conn.execute(text("UPDATE decl_staging SET step = -abs(step) "
+                      "WHERE row IN (SELECT row FROM decl_aside)"))
