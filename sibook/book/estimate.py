@@ -85,7 +85,9 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionRes
     the book counts, the revalued average salary, the rate cut per year before the statutory
     age (Art 66(3)), and the months paid past the age by someone already eligible then, which
     earn the larger extra lump sum (Art 68(2), ``months_past_retirement_age``). Raises
-    ValidationError when the months give no pension or no rule prices ``on``."""
+    ValidationError when the months give no pension or no rule prices it. The pension's rules
+    are those in force when it starts (``on`` for one started before)."""
+    rules_on = max(on, starts)
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
     average, _ = _average(history, on)
@@ -93,8 +95,9 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionRes
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
         sex=book["header"]["sex"], paid=(m for m, _ in history), reached=retirement.reached,
-        starts=starts, on=on, paid_out=int(book["totals"].get("si_months_paid_out", 0))))
-    return pension(sex=book["header"]["sex"], contribution_months=si_months, on=on,
+        starts=starts, on=rules_on,
+        paid_out=int(book["totals"].get("si_months_paid_out", 0))))
+    return pension(sex=book["header"]["sex"], contribution_months=si_months, on=rules_on,
                    months_early=early, average_salary=average, months_past_retirement_age=late)
 
 
