@@ -90,7 +90,8 @@ class PensionRequest(_Request):
     contribution_months: StrictInt = _declared(**MONTHS)
     months_early: StrictInt = _declared(default=0, minimum=0)
     average_salary: StrictInt | None = _declared(default=None, **VND)
-    # Of the months, those paid after the statutory age: Law 41/2024 Art 68(2).
+    # Of the months, those paid after the statutory age by someone who had the years a pension
+    # needs by then: Law 41/2024 Art 68(2).
     months_past_retirement_age: StrictInt = _declared(default=0, minimum=0)
     month: str | None = OPTIONAL_MONTH
 
