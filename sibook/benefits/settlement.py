@@ -120,11 +120,11 @@ def _extra_lump_sum(session: Session, person_id: int, facts: registry.PersonFact
     if expected == 0:
         most = counted + max(0, starts - Period.of(d.decided_on) - 1)
         still = "" if most == counted else (
-            f", at most {most} by the pension's start, but a month not yet paid is not "
-            "counted: settle it once they are")
+            f"; at most {most} by the pension's start, but a month still to come counts only "
+            "once paid: settle the pension then")
         return [Problem(field="amount", reason=(
-            f"{told}{still}: no year beyond the {full} that give the maximum rate, so no "
-            "extra lump sum is paid once (Law 41/2024 Art 68)"))]
+            f"{told}: no year beyond the {full} that give the maximum rate, so no extra lump "
+            f"sum is paid once (Law 41/2024 Art 68){still}"))]
     late = int(due.explanation.inputs["months_past_retirement_age"])
     how = "; ".join(step for step in due.explanation.steps
                     if step.startswith(("extra lump sum", "+ ")))

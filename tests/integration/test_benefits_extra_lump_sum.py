@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -107,3 +108,25 @@ def test_a_man_with_20_years_6_months_is_paid_no_extra_lump_sum(engine: Engine) 
     extra = refusal(engine, pid, 2_500_000)
     assert "no year beyond the 35 that give the maximum rate" in extra
     assert settle(engine, pid, PENSION.dossier_no, decision(None))["status"] == "settled"
+
+
+def test_months_still_to_come_before_the_start_give_no_extra_lump_sum_until_paid(
+        engine: Engine) -> None:
+    """360 months to 2025-06 give 30 years, no more; a pension from November could reach 30
+    years 2 months with the months to October, but none of them is paid at the decision."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=date(1968, 3, 15), sex="female", since=Period(1995, 7))
+    later = Claim(Regime.PENSION, "HS-HT-69", date(2025, 8, 1), date(2025, 11, 1))
+    claim(engine, pid, later)
+    ahead = Decision("settled", DECIDED, "69/QĐ", amount=2_500_000, monthly_amount=7_500_000,
+                     from_month=Period(2025, 11))
+    with pytest.raises(ValidationError) as refused:
+        settle(engine, pid, later.dossier_no, ahead)
+    assert refused.value.problems[0].field == "amount"
+    assert refused.value.problems[0].reason == (
+        "360 months of SI count on 2025-08-20: no year beyond the 30 that give the maximum "
+        "rate, so no extra lump sum is paid once (Law 41/2024 Art 68); at most 362 by the "
+        "pension's start, but a month still to come counts only once paid: settle the pension "
+        "then")
+    assert settle(engine, pid, later.dossier_no, replace(ahead, amount=None)
+                  )["status"] == "settled"
