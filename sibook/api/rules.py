@@ -94,7 +94,8 @@ class PensionRequest(_Request):
         default=0, minimum=0, description="Months the pension starts before the statutory age: "
         "at most 120, the law's 10 years (Law 41/2024 Art 65)")
     average_salary: StrictInt | None = _declared(default=None, **VND)
-    # Of the months, those paid after the statutory age: Law 41/2024 Art 68(2).
+    # Of the months, those paid after the statutory age by someone who had the years a pension
+    # needs by then: Law 41/2024 Art 68(2).
     months_past_retirement_age: StrictInt = _declared(default=0, minimum=0)
     month: str | None = OPTIONAL_MONTH
 

@@ -1,7 +1,8 @@
 """Deciding a received claim, once: settled (with what is paid) or refused (saying why), never
 by the officer who received it over HTTP. A settled pension is checked against the record again
-(and its extra lump sum, Law 41/2024 Art 68), a one-time withdrawal pays out the SI months the
-book counts, an unemployment benefit uses the UI months and stays under its cap."""
+(its extra lump sum the one the law gives on it, Law 41/2024 Art 68), a one-time withdrawal pays
+out the SI months the book counts, an unemployment benefit uses the UI months and stays under
+its cap."""
 
 from __future__ import annotations
 
@@ -95,53 +96,61 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
 
 def _extra_lump_sum(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
                     d: Decision) -> list[Problem]:
-    """A pension's ``amount`` (paid once) is the extra lump sum for the years of SI beyond those
-    that give the maximum rate (Law 41/2024 Art 68; ``sibook rules pension`` computes it as
-    ``extra_lump_sum``): refused when the record cannot reach such a year by the pension's
-    start, required when the months it counts at the decision already do. Unchecked for a
-    start no law table prices."""
+    """A pension's ``amount`` (paid once) is the extra lump sum of Law 41/2024 Art 68 for the
+    years of SI beyond those that give the maximum rate, as the law's formulas give it on the
+    record at the decision, the way the book's estimate computes it: the months counted, the
+    revalued average salary, 2 average salaries a year for the months paid past the retirement
+    age by someone already eligible then (Art 68(2)). Refused when missing, when another sum is
+    typed (the refusal names the expected one), and when the record gives none. Unchecked when
+    no rule prices the pension or the record holds no salary to average."""
     assert c.event_from is not None
-    counted = int(book.assemble_person(session=session, person_id=person_id,
-                                       as_of=d.decided_on)["totals"]["si_months"])
-    most = counted + max(0, Period.of(c.event_from) - Period.of(d.decided_on) - 1)
     starts = Period.of(c.event_from)
     try:
-        least_above, full = years_above_full_rate(sex=sex_of(facts), contribution_months=counted,
-                                                  on=starts)
-        most_above, _ = years_above_full_rate(sex=sex_of(facts), contribution_months=most,
-                                              on=starts)
-    except (NoRuleInForce, ValidationError):  # no table; or too few years, refused before
+        counted, due = book.pension_on_record(session=session, person_id=person_id,
+                                              as_of=d.decided_on, starts=starts)
+    except ValidationError:  # NoRuleInForce too; too few years is refused before
         return []
+    expected = due.extra_lump_sum
+    if expected is None or d.amount == expected or (expected == 0 and d.amount is None):
+        return []
+    rules_on = max(Period.of(d.decided_on), starts)
+    above, full = years_above_full_rate(sex=sex_of(facts), contribution_months=counted,
+                                        on=rules_on)
     told = f"{counted} months of SI count on {d.decided_on.isoformat()}"
-    if d.amount is not None and most_above == 0:
+    if expected == 0:
+        most = counted + max(0, starts - Period.of(d.decided_on) - 1)
+        still = "" if most == counted else (
+            f"; at most {most} by the pension's start, but a month still to come counts only "
+            "once paid: settle the pension then")
         return [Problem(field="amount", reason=(
-            f"{told}, at most {most} by the pension's start: no year beyond the {full} that "
-            "give the maximum rate, so no extra lump sum is paid once (Law 41/2024 Art 68)"))]
-    if d.amount is None and least_above > 0:
+            f"{told}: no year beyond the {full} that give the maximum rate, so no extra lump "
+            f"sum is paid once (Law 41/2024 Art 68){still}"))]
+    late = int(due.explanation.inputs["months_past_retirement_age"])
+    how = "; ".join(step for step in due.explanation.steps
+                    if step.startswith(("extra lump sum", "+ ")))
+    average = due.explanation.inputs["average_salary"].replace(",", "")
+    why = (f"{told}: {above} years beyond the {full} that give the maximum rate"
+           f"{_past_age(facts, counted, late, above, rules_on)}; {how} (Law 41/2024 Art 68; "
+           f"`sibook rules pension --sex {sex_of(facts)} --contribution-months {counted} "
+           f"--average-salary {average} --months-past-retirement-age {late} --month "
+           f"{rules_on}` computes it)")
+    if d.amount is None:
         return [Problem(field="amount", reason=(
-            f"{told}: {least_above} years beyond the {full} that give the maximum rate"
-            f"{_past_age(session, person_id, facts, counted, least_above, d, starts)}, for "
-            "which the extra lump sum is paid once with the pension (Law 41/2024 Art 68; "
-            "`sibook rules pension` computes it, with --months-past-retirement-age): how "
-            "much"))]
-    return []
+            f"the extra lump sum of {expected:,} VND is paid once with the pension: {why}"))]
+    return [Problem(field="amount", reason=(
+        f"{d.amount:,} VND is not the extra lump sum the record gives, {expected:,} VND: "
+        f"{why}"))]
 
 
-def _past_age(session: Session, person_id: int, facts: registry.PersonFacts, counted: int,
-              above: Decimal, d: Decision, starts: Period) -> str:
-    """Of the ``above`` years, those paid after the retirement age was reached, which Law
-    41/2024 Art 68(2) pays at a higher rate (FACTS §4.1); said when there are any."""
+def _past_age(facts: registry.PersonFacts, counted: int, late: int, above: Decimal,
+              on: Period) -> str:
+    """Of the ``above`` years, those in the ``late`` months paid after the retirement age by
+    someone eligible then, which Law 41/2024 Art 68(2) pays at a higher rate; said when any."""
     due = retirement_of(facts)
-    if due is None:
+    if due is None or late == 0:
         return ""
-    late = book.months_paid_after(session=session, person_id=person_id, as_of=d.decided_on,
-                                  after=due.reached)
-    late = min(late, counted)
-    try:
-        before, _ = years_above_full_rate(sex=sex_of(facts), contribution_months=counted - late,
-                                          on=starts)
-    except (NoRuleInForce, ValidationError):  # too few years by the age for any band
-        before = Decimal(0)
+    before, _ = years_above_full_rate(sex=sex_of(facts), contribution_months=counted - late,
+                                      on=on)
     if above == before:
         return ""
     return (f" ({above - before} of them in the {late} months paid after the retirement age "

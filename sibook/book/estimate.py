@@ -13,7 +13,9 @@ the pension's rate counts the months the book holds now. A pension the book show
 (not refused) is estimated from the month it was claimed from: before the statutory age (an
 early retirement for reduced working capacity the claim was received for, Law 41/2024 Art 65)
 its rate is cut per year early (Art 66(3)); months paid after the retirement age was reached
-earn the larger extra lump sum of Art 68(2); and no one-time withdrawal is offered beside it
+by someone who had the years a pension needs by then earn the larger extra lump sum of Art
+68(2) (``pension_from``, which a pension's settlement checks its extra lump sum by); and no
+one-time withdrawal is offered beside it
 (one is refused to someone who receives or has claimed a pension, Art 70). The grounds for a
 one-time withdrawal rest on the dossier's papers and are not judged here.
 """
@@ -27,7 +29,12 @@ from sibook import law
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules.lump_sum import one_time_withdrawal
-from sibook.rules.pension import average_salary, pension
+from sibook.rules.pension import (
+    PensionResult,
+    average_salary,
+    months_past_retirement_age,
+    pension,
+)
 from sibook.rules.retirement import RetirementResult, retirement_age
 
 LAW_2014 = Period(2014, 1)  # the lump sum's rate changes for months from 2014 (FACTS §4.2)
@@ -57,14 +64,9 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     claimed = _pension_claim(book)
     if claimed is not None:
         first = Period.parse(claimed["event_from"][:7])
-    early = 0 if retirement is None else max(0, retirement.pension_from - first)
-    late = 0 if retirement is None or early else min(si_months, sum(
-        1 for m, _ in history if retirement.reached < m < first))
     try:
-        answer["pension"] = pension(sex=book["header"]["sex"], contribution_months=si_months,
-                                    on=on, months_early=early, average_salary=average,
-                                    months_past_retirement_age=late
-                                    ).as_dict() | {"from_month": str(first)}
+        answer["pension"] = pension_from(book, on, first).as_dict() | {
+            "from_month": str(first)}
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
     if claimed is not None:
@@ -75,6 +77,28 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     elif average is not None and si_months > 0:
         answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
     return answer
+
+
+def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionResult:
+    """The pension the law's formulas give on ``book`` as of month ``on`` for a pension from
+    ``starts`` (the settlement of a pension checks its extra lump sum by it too): the months
+    the book counts, the revalued average salary, the rate cut per year before the statutory
+    age (Art 66(3)), and the months paid past the age by someone already eligible then, which
+    earn the larger extra lump sum (Art 68(2), ``months_past_retirement_age``). Raises
+    ValidationError when the months give no pension or no rule prices it. The pension's rules
+    are those in force when it starts (``on`` for one started before)."""
+    rules_on = max(on, starts)
+    si_months = int(book["totals"]["si_months"])
+    history = salary_history(book, on)
+    average, _ = _average(history, on)
+    retirement = _retirement(book["header"])
+    early = 0 if retirement is None else max(0, retirement.pension_from - starts)
+    late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
+        sex=book["header"]["sex"], paid=(m for m, _ in history), reached=retirement.reached,
+        starts=starts, on=rules_on,
+        paid_out=int(book["totals"].get("si_months_paid_out", 0))))
+    return pension(sex=book["header"]["sex"], contribution_months=si_months, on=rules_on,
+                   months_early=early, average_salary=average, months_past_retirement_age=late)
 
 
 def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
 from sibook.book.assemble import Header, HISpan, content_hash
-from sibook.book.estimate import salary_history
+from sibook.book.estimate import pension_from
 from sibook.book.sheets import (
     PersonInputs,
     employer_ids,
@@ -26,6 +26,7 @@ from sibook.contributions import service as contributions
 from sibook.contributions.voluntary import Account
 from sibook.core.period import Period
 from sibook.registry import service as registry
+from sibook.rules.pension import PensionResult
 
 
 def issue_book(*, session: Session, person_id: int, personal_id: str) -> SIBook:
@@ -82,11 +83,15 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
     return payload_of(person, known.employers, known.statuses, as_of)
 
 
-def months_paid_after(*, session: Session, person_id: int, as_of: date, after: Period) -> int:
-    """The months the person's book counts as paid (as the estimate reads its salary history)
-    after month ``after``, up to ``as_of``."""
+def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period
+                      ) -> tuple[int, PensionResult]:
+    """The SI months the person's book counts on ``as_of``, and the pension from ``starts`` the
+    law's formulas give on it as the estimate computes it (``estimate.pension_from``: its
+    extra lump sum counts the months past the retirement age of Law 41/2024 Art 68(2)).
+    Raises ValidationError when the months give no pension or no rule prices it."""
     payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
-    return sum(1 for month, _ in salary_history(payload, Period.of(as_of)) if month > after)
+    return (int(payload["totals"]["si_months"]),
+            pension_from(payload, Period.of(as_of), starts))
 
 
 def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Account:

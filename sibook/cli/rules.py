@@ -131,8 +131,9 @@ def pension(
     average_salary: Annotated[int | None, typer.Option("--average-salary")] = None,
     months_past_retirement_age: Annotated[int, typer.Option(
         "--months-past-retirement-age", help="Of the months, those paid after the statutory "
-        "age was reached: their years above the maximum rate earn 2 average salaries each, "
-        "not 0.5 (Law 41/2024 Art 68(2)).")] = 0,
+        "age was reached by someone who had the years of SI a pension needs by then (none "
+        "for someone who had them only later): their years above the maximum rate earn 2 "
+        "average salaries each, not 0.5 (Law 41/2024 Art 68(2)).")] = 0,
     month: MonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:

@@ -171,11 +171,18 @@ class LawBook:
             upper = row.values.get("to_years")
             if row.value("from_years") <= years and (upper is None or years < upper):
                 return row
-        least = min(int(r.value("from_years")) for r in rows)
+        least = self.pension_min_years(sex, on)
         raise ValidationError(
             field="contribution_months",
             reason=f"a {sex} pension needs at least {least} years ({least * 12} months) "
                    f"of contributions, got {years} whole years")
+
+    def pension_min_years(self, sex: Sex, on: Period) -> int:
+        """The fewest whole years of SI that give ``sex`` a pension in ``on``: the lowest band's
+        (Law 41/2024 Art 64: 15)."""
+        table = self._tables["pension_rates"]
+        return min(int(table.at(k, on).value("from_years")) for k in table.keys
+                   if k.split("_")[0] == sex)
 
     def averaging_window(self, start_year: int, on: Period) -> Fact[int | None]:
         """Years of salary averaged for a person who started SI in ``start_year`` (None: all)."""

@@ -103,3 +103,25 @@ def test_years_paid_past_retirement_age_earn_the_larger_extra_lump_sum() -> None
     assert answer["pension"]["rate_percent"] == 75.0
     assert answer["pension"]["extra_lump_sum"] == round_vnd(average * Decimal("0.5")) \
         + 2 * average
+
+
+def test_a_woman_eligible_when_reaching_her_age_earns_2_averages_a_year_paid_after_it() -> None:
+    """Law 41/2024 Art 68(2): born June 1945, 55 reached in 2000-06 with 20 years of SI
+    (1980-2000); 306 months after it, to 2025-12: 45.5 years count, 15.5 above the 30 of the
+    maximum rate, all paid after the age, at 2 average salaries each."""
+    book = _book([("1980-01", "1999-12", 8_000_000), ("2000-07", None, 8_000_000)], 546,
+                 sex="female", born="1945-06-10")
+    answer = estimate(book, Period(2025, 12))
+    average = answer["average_salary"]
+    assert answer["pension"]["extra_lump_sum"] == round_vnd(average * Decimal("31"))
+
+
+def test_a_woman_who_had_15_years_only_after_her_age_earns_half_an_average_a_year() -> None:
+    """Art 68(2) is for someone already eligible when reaching the age: with 10 years of SI
+    by then (1990-2000), her 5.5 years above 30 earn 0.5 average salaries each (Art 68(1)),
+    though paid after it."""
+    book = _book([("1990-01", "1999-12", 8_000_000), ("2000-07", None, 8_000_000)], 426,
+                 sex="female", born="1945-06-10")
+    answer = estimate(book, Period(2025, 12))
+    average = answer["average_salary"]
+    assert answer["pension"]["extra_lump_sum"] == round_vnd(average * Decimal("2.75"))

@@ -124,3 +124,12 @@ def test_gap_between_rows_is_reported() -> None:
     text = HEADER + "a,1,2020-01,2020-06,Decree X,false,\na,2,2021-01,,Decree Y,false,\n"
     with pytest.raises(NoRuleInForce, match="in force in 2020-09"):
         parse_table("t", text).at("a", Period(2020, 9))
+
+
+def test_a_pension_needs_15_years_for_men_and_women_alike() -> None:
+    """Law 41/2024 Art 64: the lowest band of the rate table (men 15 to under 20 years)."""
+    on = Period(2026, 1)
+    assert law.book().pension_min_years("male", on) == 15
+    assert law.book().pension_min_years("female", on) == 15
+    with pytest.raises(NoRuleInForce):
+        law.book().pension_min_years("male", Period(2025, 6))
