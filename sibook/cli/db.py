@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 from alembic.util.exc import CommandError
+from rich.markup import escape
 
 from sibook.cli.context import configured_engine
-from sibook.cli.output import console, refuse
+from sibook.cli.output import console, err_console, refuse
 from sibook.core import migrate
 from sibook.core.errors import Problem
 
@@ -18,7 +23,8 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     """Create or migrate the database named by SIBOOK_DATABASE_URL (SQLite file by default)."""
     engine = configured_engine()
     try:
-        migrate.upgrade(engine, revision)
+        with _alembic_warnings_on_stderr():
+            migrate.upgrade(engine, revision)
         current = migrate.later_than(engine, revision)
     except CommandError as exc:  # a revision no migration has: Alembic's reason, exit 1
         refuse([Problem(field="REVISION", reason=str(exc))], as_json=False)
@@ -30,3 +36,22 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     where = engine.url.set(query={}).render_as_string()
     console.print(f"database at {where} is at revision {revision}", markup=False,
                   highlight=False, soft_wrap=True)
+
+
+class _Warnings(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(record.getMessage())}",
+                          highlight=False)
+
+
+@contextmanager
+def _alembic_warnings_on_stderr() -> Iterator[None]:
+    """What a migration tells the operator (0017: the persons it left with no managing
+    office) is logged as a warning on Alembic's logger, which Alembic itself leaves silent
+    (a NullHandler) unless an alembic.ini configures it: shown on stderr, stdout unchanged."""
+    alembic_log, handler = logging.getLogger("alembic"), _Warnings(logging.WARNING)
+    alembic_log.addHandler(handler)
+    try:
+        yield
+    finally:
+        alembic_log.removeHandler(handler)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import make_url
 
 from sibook.core import migrate
+from sibook.core.db import make_engine, unit_of_work
+from sibook.ids import make_personal_id
+from sibook.registry import service
+from sibook.registry.domain import NewPerson
 
 
 @pytest.mark.postgres
@@ -65,3 +70,25 @@ def test_a_command_on_a_database_behind_head_migrates_it_first(tmp_path: Path) -
     head = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
     assert _upgrade(tmp_path, "0010").stderr.startswith(
         f"error: REVISION: the database is at revision {head}, later than 0010;")
+
+
+def test_upgrade_warns_of_the_civil_persons_a_migration_left_with_no_managing_office(
+        tmp_path: Path) -> None:
+    """Migration 0017 gives civil persons registered with no managing office one, save a
+    birth registered abroad with nothing else known: the operator is told how many."""
+    assert _upgrade(tmp_path, "0016").returncode == 0
+    born = date(1980, 5, 1)
+    engine = make_engine(f"sqlite:///{tmp_path / 'sibook.db'}")
+    with unit_of_work(engine) as s:
+        for serial, prefix in enumerate(("101", "001")):  # Afghanistan; Hà Nội
+            service.register_person(session=s, person=NewPerson(
+                personal_id=make_personal_id(prefix, born, "male", serial),
+                full_name="Lê Văn An", birth_date=born, sex="male",
+                birth_registration_place=prefix))
+    engine.dispose()
+    done = _upgrade(tmp_path)
+    assert (done.returncode, done.stdout.endswith(" is at revision head\n")) == (0, True)
+    assert done.stderr.startswith(
+        "warning: 0017: 1 civil person(s) still have no managing SI office: their birth was "
+        "registered abroad")
+    assert done.stderr.count("\n") == 1
