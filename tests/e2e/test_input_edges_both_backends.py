@@ -4,6 +4,7 @@ field: a 422 over HTTP, exit 1 on the command line, never a 500 or a traceback."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
+from typer.testing import CliRunner
 
 from sibook.access import ratelimit, tokens
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
+from sibook.cli.main import app as cli
 from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.contributions.domain import MAX_SALARY
 from sibook.core.config import get_settings
@@ -105,3 +108,63 @@ def test_an_employer_registering_a_worker_on_3_billion_a_month_gets_a_422(
                           "birth_registration_place": "001", "salary": 3_000_000_000,
                           "from_month": "2026-01"})
     assert fields(r) == ["salary"]
+
+
+def test_a_name_with_a_nul_in_a_filing_is_refused_by_row_and_field(configured: Engine
+                                                                   ) -> None:
+    with pytest.raises(DeclarationRefused) as refused, unit_of_work(configured) as s:
+        declare(session=s, data=csv_of([(WORKER, "TM", 10_000_000, "2026-01")],
+                                       names={WORKER: NUL}),
+                file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1))
+    assert [(p.row, p.field) for p in refused.value.problems] == [(2, "full_name")]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/employers/{code}/ledger", "/api/v1/employers/{code}/below-minimum",
+    "/api/v1/persons?employer={code}"])
+def test_a_unit_code_with_a_nul_is_a_422_naming_it(client: TestClient, path: str) -> None:
+    r = client.get(path.format(code="0100%00"), headers=clerk())
+    assert fields(r) in (["code"], ["employer"])
+
+
+def test_a_unit_code_with_a_nul_in_a_payment_url_is_a_422(client: TestClient) -> None:
+    r = client.post("/api/v1/employers/a%00b/payments", headers=clerk(),
+                    json={"amount": 1000, "reference": "VCB-1", "paid_on": "2026-01-20"})
+    assert fields(r) == ["code"]
+
+
+def test_a_declaration_job_id_with_a_nul_is_no_job(client: TestClient) -> None:
+    r = client.get(f"/api/v1/employers/{EMPLOYER}/declaration-jobs/a%00b", headers=clerk())
+    assert r.status_code == 404, r.text
+
+
+def test_a_client_id_with_a_nul_is_an_unknown_client(client: TestClient) -> None:
+    r = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials",
+                                                "client_id": NUL, "client_secret": "x"})
+    assert (r.status_code, r.json()) == (401, {"error": "invalid_client"})
+
+
+def test_a_household_code_with_a_nul_is_a_422_naming_it(client: TestClient) -> None:
+    r = client.post("/api/v1/households", headers=clerk(), json={
+        "code": NUL, "address": "1 Phố Huế", "province_code": "01",
+        "members": [{"personal_id": WORKER, "relation_to_head": "chủ hộ"}]})
+    assert fields(r) == ["code"]
+
+
+def test_an_annulment_of_a_link_code_with_a_nul_is_a_422_naming_it(client: TestClient
+                                                                    ) -> None:
+    r = client.post("/api/v1/visits/annulments", headers=clerk(),
+                    json={"facility_code": "01001", "link_code": NUL, "reason": "ghi sai"})
+    assert fields(r) == ["link_code"]
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["x" * 65, "--kind", "officer", "--roles", "clerk"], "client_id"),
+    (["hn-clerk", "--kind", "officer", "--roles", "clerk", "--province", "999"],
+     "province_code"),
+])
+def test_a_credential_the_table_cannot_hold_exits_1_naming_the_field(
+        configured: Engine, args: list[str], field: str) -> None:
+    result = CliRunner().invoke(cli, ["access", "add-client", *args, "--json"])
+    assert result.exit_code == 1, result.output
+    assert [e["field"] for e in json.loads(result.stdout)["errors"]] == [field]
