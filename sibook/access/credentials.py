@@ -48,8 +48,11 @@ from sibook.access.settings import AccessSettings, get_access_settings
 from sibook.access.store import LoginFailures, PrincipalCredential
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.schema import metadata
+from sibook.ids.provinces import province_2025
+from sibook.registry.domain import text_problem
 
 _hasher = PasswordHasher()
+CLIENT_ID_MAX = 64  # the credentials' column
 
 
 @lru_cache(maxsize=1)
@@ -199,6 +202,12 @@ def create_client(*, session: Session, client: NewClient) -> str:
         raise ValidationError(field="unit_code", reason=(
             "a hospital's unit code is its 5-digit facility code (MA_CSKCB), the one its "
             f"claim files carry; got {client.unit_code!r}"))
+    if reason := client_id_problem(client.client_id):
+        raise ValidationError(field="client_id", reason=reason)
+    if client.province_code is not None and province_2025(client.province_code) is None:
+        raise ValidationError(field="province_code", reason=(
+            f"{client.province_code!r} is not one of the 34 current province codes (01 is "
+            "Hà Nội)"))
     unknown = set(client.roles) - ROLES
     if client.kind == "officer" and (not client.roles or unknown):
         raise ValidationError(field="roles", reason=f"officer roles are {sorted(ROLES)}")
@@ -239,6 +248,13 @@ def _unit_problem(session: Session, client: NewClient) -> None:
             f"unit {client.unit_code} is of the {realm} realm, not {client.realm}"))
 
 
+def client_id_problem(client_id: str) -> str | None:
+    """Why no credential can have ``client_id``: empty, longer than the column, or holding a
+    control character (a NUL PostgreSQL refuses even to look up)."""
+    return "must not be empty" if not client_id.strip() else text_problem(client_id,
+                                                                            CLIENT_ID_MAX)
+
+
 def authenticate_client(*, session: Session, client_id: str, secret: str,
                         now: datetime | None = None, address: str = "unknown"
                         ) -> PrincipalCredential | None:
@@ -249,8 +265,9 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
     """
     now = now or datetime.now(UTC)
     key, overall = client_subjects(client_id, address)
-    row = session.scalar(select(PrincipalCredential).where(
-        PrincipalCredential.client_id == client_id, PrincipalCredential.active.is_(True)))
+    row = None if client_id_problem(client_id) else session.scalar(select(
+        PrincipalCredential).where(PrincipalCredential.client_id == client_id,
+                                   PrincipalCredential.active.is_(True)))
     try:
         _hasher.verify(row.secret_hash if row else _dummy_hash(), secret)
         matched = row is not None

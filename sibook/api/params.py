@@ -13,4 +13,11 @@ from sibook.api.days import Day
 # included).
 
 PersonalIdPath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit personal ID")]
+# A unit code is 7 or 10 characters (sibook.ids.unit_code), stored in 13: letters and digits
+# only, so a NUL or a control character is the caller's 422, never a query PostgreSQL refuses.
+UNIT_CODE = r"^[0-9A-Za-z]{7,13}$"
+_UNIT_CODE_TEXT = ("The unit code (mã đơn vị): a 10-digit enterprise code, a 7-digit "
+                   "budget-relationship code or a 7-character legacy code")
+UnitCodePath = Annotated[str, Path(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
+UnitCodeQuery = Annotated[str | None, Query(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
 AsOfQuery = Annotated[Day | None, Query(description="Status on this date (default today)")]

@@ -14,7 +14,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.settings import get_access_settings
 from sibook.api.days import Day
-from sibook.api.params import AsOfQuery, PersonalIdPath
+from sibook.api.params import AsOfQuery, PersonalIdPath, UnitCodePath
 from sibook.api.problems import CONFLICT, FILING_RATE, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import (
@@ -90,7 +90,7 @@ class PaymentIn(BaseModel):
     responses=FILED | ACCEPTED | CONFLICT | FILING_RATE,
 )
 def file_declaration(
-    code: str,
+    code: UnitCodePath,
     g: Declarer,
     request: Request,
     response: Response,
@@ -140,7 +140,7 @@ def file_declaration(
 # it was recorded, so a key added to the answer since cannot turn a poll into a 500.
 @router.get("/employers/{code}/declaration-jobs/{job_id}", response_model=None,
             responses={200: {"model": JobOut, "description": "The filing's progress"}})
-def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
+def declaration_job(code: UnitCodePath, job_id: str, g: Declarer) -> dict[str, Any]:
     """Progress and result of a large filing."""
     g.employer(code)
     job = jobs.get(job_id, session=g.session)
@@ -151,7 +151,7 @@ def declaration_job(code: str, job_id: str, g: Declarer) -> dict[str, Any]:
 
 @router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED,
              response_model=None, responses=POSTED | CONFLICT)
-def post_employer_payment(code: str, body: PaymentIn, g: Payer
+def post_employer_payment(code: UnitCodePath, body: PaymentIn, g: Payer
                           ) -> dict[str, Any] | JSONResponse:
     """Post a remittance from the bank's statement (a clerk of the unit's province, never the
     employer); it pays the oldest dues first; the same reference twice is one payment, and
@@ -167,7 +167,7 @@ def post_employer_payment(code: str, body: PaymentIn, g: Payer
 
 @router.get("/employers/{code}/ledger", response_model=None, responses={
     200: {"model": EmployerLedger, "description": "The unit's months as of the day"}})
-def employer_ledger(code: str, g: Reader, as_of: AsOfQuery = None) -> dict[str, Any]:
+def employer_ledger(code: UnitCodePath, g: Reader, as_of: AsOfQuery = None) -> dict[str, Any]:
     """Dues, payments, late interest and evasion per month."""
     g.employer(code)
     return queries.employer_ledger(session=g.session, code=code, as_of=as_of or date.today())
@@ -176,7 +176,7 @@ def employer_ledger(code: str, g: Reader, as_of: AsOfQuery = None) -> dict[str, 
 @router.get("/employers/{code}/below-minimum", response_model=None, responses={
     200: {"model": BelowMinimum, "description": "The unit's workers paid below the month's "
                                                 "regional minimum"}})
-def below_minimum(code: str, g: Reader, month: Annotated[str | None, Query(
+def below_minimum(code: UnitCodePath, g: Reader, month: Annotated[str | None, Query(
         pattern=MONTH_PATTERN, description="YYYY-MM (default this month)")] = None,
                   ) -> dict[str, Any]:
     """Workers whose declared salary is below the regional minimum of ``month`` (the minimum

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -66,6 +67,7 @@ HEARTBEAT_SECONDS = 30.0
 STALE_BEATS = 4  # a job of another host that missed this many beats has died
 KEEP_FINISHED = timedelta(days=30)
 SPOOL_DIR = Path(tempfile.gettempdir()) / "sibook-declarations"
+JOB_ID = re.compile("[0-9a-f]{32}")  # uuid4().hex: every job's id
 _HOST = socket.gethostname()
 _log = logging.getLogger(__name__)
 _live: dict[str, Job] = {}  # the jobs this process is running, with their progress
@@ -124,6 +126,8 @@ def _sweep(session: Session) -> None:
 def get(job_id: str, *, session: Session) -> Job | None:
     """A job of any process. One this process runs is answered from memory: its progress is
     there, and on SQLite reading the database would wait for the job's filing to end."""
+    if JOB_ID.fullmatch(job_id) is None:  # a NUL in a URL would be PostgreSQL's error, a 500
+        return None
     with _lock:
         live = _live.get(job_id)
     if live is not None:

@@ -16,6 +16,7 @@ from sibook.registry import service as registry
 from sibook.registry.domain import text_problem
 
 MAX_PAYMENT = 1_000_000_000_000  # input sanity bound (1,000 billion VND), not a law value
+REFERENCE_MAX = 40  # characters: the width of the payments' reference and key columns
 
 # Remittances into the SI fund as it is run now began with the SI Charter (Decree 12/CP),
 # in force from 1 January 1995; service before it was funded by the state budget (hence the
@@ -50,7 +51,12 @@ def checked_payment(*, amount: int, reference: str, paid_on: date, today: date |
         raise ValidationError(field="amount", reason=f"must be 1..{MAX_PAYMENT:,} VND")
     trimmed = reference.strip()
     # Shown on every statement: no NUL or line break, as for names.
-    problem = "must not be empty" if not trimmed else text_problem(trimmed, 40)
+    problem = "must not be empty" if not trimmed else text_problem(trimmed, REFERENCE_MAX)
+    if not problem and len(trimmed.upper()) > REFERENCE_MAX:
+        # References are compared in capitals, and some letters grow ('ß' is 'SS'): the key
+        # kept in capitals must fit its column as the reference does.
+        problem = (f"is {len(trimmed.upper())} characters long in capitals, as references are "
+                   f"compared ('ß' is 'SS'); at most {REFERENCE_MAX}")
     if problem:
         raise ValidationError(field="reference", reason=f"{what} {problem}")
     if paid_on > (today or date.today()):

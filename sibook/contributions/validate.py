@@ -179,6 +179,11 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
             f"longer than {FULL_NAME_MAX} characters",
         ),
         (
+            "full_name",  # no registered name holds one; a NUL PostgreSQL refuses to compare
+            frame["full_name"].str.contains(r"[\p{Cc}\p{Cf}]").fill_null(False),
+            "must not contain control characters (line breaks, tabs, ...)",
+        ),
+        (
             "from_month",
             frame["from_month"].is_not_null() & typed["from_month"].is_null(),
             "must be a month as YYYY-MM, years 1900 to 2099",

@@ -32,6 +32,7 @@ from sibook.book import issuing, versions
 from sibook.book import service as books
 from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
+from sibook.contributions.domain import MAX_SALARY
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
@@ -184,9 +185,15 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
         return refused(request, 403, FROM_ELSEWHERE)
     form = {"income": income, "support_group": support_group, "from_month": from_month,
             "province_code": province_code}
+    digits = income.strip()
+    if digits.isascii() and digits.isdecimal():  # 0-9 only, as every number the API reads
+        # int() refuses 4,300 digits and more (a 500): a number that long is too large.
+        number: int | str = int(digits) if len(digits) <= 20 else MAX_SALARY + 1
+    else:
+        number = income
     try:
         body = JoinIn.model_validate({
-            "income": int(income) if income.strip().isdecimal() else income,
+            "income": number,
             "support_group": support_group or None, "from_month": from_month or None,
             "province_code": province_code or None})
     except pydantic.ValidationError as exc:

@@ -16,7 +16,7 @@ from sibook.access import credentials
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
-from sibook.api.params import PersonalIdPath
+from sibook.api.params import PersonalIdPath, UnitCodePath, UnitCodeQuery
 from sibook.api.problems import CONFLICT, GUESSING
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, ValidationError
@@ -94,7 +94,7 @@ def _persons(g: Guard, limit: int, employer_code: str | None, personal_id: str |
 
 @router.get("/persons", response_model=PersonList)
 def list_persons(g: Annotated[Guard, guard(Action.PERSON_LIST)], limit: Limit = 100,
-                 employer: str | None = None) -> PersonList:
+                 employer: UnitCodeQuery = None) -> PersonList:
     if employer is not None:
         g.employer(employer)
     return PersonList(persons=_persons(g, limit, employer))
@@ -255,7 +255,7 @@ class WorkerRegistered(Registered):
 
 @router.post("/employers/{code}/workers", response_model=WorkerRegistered,
              status_code=status.HTTP_201_CREATED, responses={**CONFLICT, **GUESSING})
-def register_worker(code: str, g: Annotated[Guard, guard(Action.WORKER_REGISTER)],
+def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_REGISTER)],
                     body: WorkerIn) -> WorkerRegistered:
     """TK1-TS by the employer: the worker's identity checked against the population database,
     their e-SI book and HI card issued and the first month declared (a one-line TM), in one

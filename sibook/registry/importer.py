@@ -27,6 +27,10 @@ def parse_registry_file(path: Path) -> RegistryBatch:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(field="file", reason=f"{path.name} is not UTF-8 JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # int() refuses 4,300 digits; the parser, depth
+        raise ValidationError(field="file", reason=(
+            f"{path.name} holds a number of thousands of digits or arrays and objects nested "
+            "thousands deep: no registry file does")) from exc
     try:
         return RegistryBatch.model_validate(raw)
     except pydantic.ValidationError as exc:

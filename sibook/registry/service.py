@@ -139,7 +139,9 @@ def add_household(*, session: Session, household: NewHousehold) -> int:
         else:
             member_ids.append((pid, m.relation_to_head))
         seen.add(m.personal_id)
-    if (held := _household_conflict(session, household.code)) is not None:
+    # A code refused for itself (a NUL, which PostgreSQL refuses even to look up) is no one's.
+    if all(p.field != "code" for p in problems) and (
+            held := _household_conflict(session, household.code)) is not None:
         problems.append(Problem(field="code", reason=held))
     if problems:
         raise ValidationError(problems)

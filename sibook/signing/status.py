@@ -348,6 +348,8 @@ def _read(path: Path, trust_list: TrustList, realm: str | None
                        "next_update, kid and signature)") from exc
     except (ValueError, TypeError, binascii.Error) as exc:
         raise _refused(path, f"malformed: {exc}") from exc
+    except RecursionError as exc:  # arrays nested past the parser's depth: no list is
+        raise _refused(path, "malformed: JSON nested too deeply") from exc
     cert = _check_signature(path, trust_list, kid, signature, _canonical(body))
     signed_by = certs.realm_of(cert)
     if realm is not None and signed_by != realm:

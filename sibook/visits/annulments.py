@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access.audit import as_utc
 from sibook.core.errors import NotFoundError, ValidationError
-from sibook.visits.domain import clipped, reason_problem
+from sibook.visits.domain import clipped, link_problem, reason_problem
 from sibook.visits.store import HIVisit, HIVisitAnnulment
 
 
@@ -34,7 +34,10 @@ def unknown(facility_code: str, link_code: str) -> UnknownVisit:
 
 
 def recorded_person(*, session: Session, facility_code: str, link_code: str) -> int | None:
-    """The person whose visit has this key; None when no visit has it."""
+    """The person whose visit has this key; None when no visit has it. A key no file can
+    record (a control character, a NUL PostgreSQL refuses even to look up) is refused."""
+    if problem := link_problem(link_code):
+        raise ValidationError(field="link_code", reason=problem)
     return session.scalar(select(HIVisit.person_id).where(
         HIVisit.facility_code == facility_code, HIVisit.link_code == link_code))
 

@@ -98,7 +98,7 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     if out:
         return None, out
     link = fields["MA_LK"].strip()
-    if problem := text_problem(link, LINK_MAX):
+    if problem := link_problem(link):
         bad("MA_LK", problem)
     own = fields["MA_CSKCB"].strip()
     if own != facility:
@@ -140,6 +140,11 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     assert total is not None and hi is not None and patient is not None
     return Visit(own, link, pid, name, cards, admitted, discharged, diagnosis, kind, total, hi,
                  patient), out
+
+
+def link_problem(link: str) -> str | None:
+    """Why ``link`` cannot be a visit's MA_LK, if it cannot: a file's or an annulment's."""
+    return text_problem(link, LINK_MAX)
 
 
 def reason_problem(reason: str) -> str | None:

@@ -70,6 +70,8 @@ def signed_in(c: TestClient, personal_id: str) -> TestClient:
 @pytest.mark.parametrize(("form", "field", "says"), [
     ({"income": "-5"}, "income", "digits only"),
     ({"income": "5.000.000"}, "income", "digits only"),
+    ({"income": "\u0665" * 7}, "income", "digits only"),  # Arabic-Indic: 0-9 only
+    ({"income": "9" * 5000}, "income", "too large"),  # past what int() reads: was a 500
     ({"income": "5000000", "from_month": "2026-13"}, "from_month", "YYYY-MM"),
     ({"income": "5000000", "support_group": "bogus"}, "support_group", "Choose one"),
     ({"income": "5000000", "province_code": "1"}, "province_code", "Choose the province"),

@@ -167,7 +167,10 @@ def test_a_payment_dated_before_social_insurance_began_is_refused(engine: Engine
         pay(engine, 1_000_000, "VCB-OLD", date(1994, 12, 31))
 
 
-@pytest.mark.parametrize("ref", ["VCB\x00001", "VCB-1\nVCB-2", "   "])
+@pytest.mark.parametrize("ref", [
+    "VCB\x00001", "VCB-1\nVCB-2", "   ",
+    "\ufb03" * 40,  # 'ffi' ligature: 120 characters in capitals, past the key's column
+])
 def test_a_bank_reference_with_control_characters_or_nothing_is_refused(engine: Engine,
                                                                         ref: str) -> None:
     three_months_owed(engine)

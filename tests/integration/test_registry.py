@@ -212,7 +212,11 @@ def test_a_malformed_registry_file_names_row_and_field(tmp_path: Path) -> None:
     assert any(p.field == "persons.full_name" for p in err.value.problems)
 
 
-@pytest.mark.parametrize("content", ["[1, 2]", "null", '"persons"'])
+@pytest.mark.parametrize("content", [
+    "[1, 2]", "null", '"persons"',
+    pytest.param('{"persons": [' + "9" * 5_000 + "]}", id="5000-digits"),  # int() refuses it
+    pytest.param("[" * 100_000 + "]" * 100_000, id="nested"),  # past the parser's depth
+])
 def test_a_registry_file_that_is_not_an_object_names_the_file(tmp_path: Path,
                                                               content: str) -> None:
     path = tmp_path / "registry.json"

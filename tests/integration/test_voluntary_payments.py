@@ -102,6 +102,17 @@ def test_the_same_reference_with_another_amount_or_date_is_refused_naming_it(
     assert stored(engine) == before
 
 
+def test_a_reference_longer_in_capitals_than_its_key_column_is_refused(engine: Engine
+                                                                        ) -> None:
+    """References are compared in capitals: 40 'ß' are 80 letters 'SS...', past the 40 the
+    key holds (PostgreSQL refused the insert, a 500; SQLite stored it)."""
+    pid = join_voluntarily(engine)
+    with pytest.raises(ValidationError) as err:
+        pay(engine, pid, FULL, "\u00df" * 40)
+    assert [p.field for p in err.value.problems] == ["reference"]
+    assert stored(engine) == []
+
+
 def test_a_reference_is_one_persons_key_not_everyones(engine: Engine) -> None:
     binh, chi = join_voluntarily(engine, 1), join_voluntarily(engine, 2)
     pay(engine, binh, FULL, "RECEIPT-1")

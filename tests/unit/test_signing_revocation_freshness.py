@@ -205,6 +205,14 @@ def test_a_list_missing_a_key_is_refused_naming_the_key(agency: Agency, tmp_path
         RevocationList.load(path, agency.trust_list)
 
 
+def test_a_list_nested_past_the_parsers_depth_is_refused_as_malformed(
+        agency: Agency, tmp_path: Path) -> None:
+    path = tmp_path / "revocations.json"  # a downloaded file, as --revocations names one
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ValidationError, match="malformed: JSON nested too deeply"):
+        RevocationList.load(path, agency.trust_list)
+
+
 def test_a_missing_list_is_stale_and_strict_refuses_the_book(
         agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
     missing = RevocationList.load(tmp_path / "none.json", agency.trust_list, realm="civil")

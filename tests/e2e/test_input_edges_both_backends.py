@@ -1,0 +1,170 @@
+"""Input PostgreSQL refuses where SQLite stores it (a NUL in a text, a number past an INTEGER
+column, a text past a VARCHAR's width) is refused at the edge on both backends, naming the
+field: a 422 over HTTP, exit 1 on the command line, never a 500 or a traceback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, text
+from typer.testing import CliRunner
+
+from sibook.access import ratelimit, tokens
+from sibook.access.settings import get_access_settings
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.cli.main import app as cli
+from sibook.contributions.declare import DeclarationRefused, declare
+from sibook.contributions.domain import MAX_SALARY
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from sibook.core.period import Period
+from sibook.core.schema import metadata
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, worker_id
+
+INTEGER_MAX = 2**31 - 1  # PostgreSQL's INTEGER, the periods' salary and allowances columns
+NUL = "a\x00b"
+WORKER = worker_id(0)  # the one setup_workers registers
+
+
+@pytest.fixture
+def configured(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+               ) -> Iterator[Engine]:
+    """``engine`` with an employer and one worker, the CLI's and the API's database."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    setup_workers(engine, 1)
+    yield engine
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+@pytest.fixture
+def client(configured: Engine) -> TestClient:
+    app = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(configured) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def clerk() -> dict[str, str]:
+    token = tokens.issue({"sub": "national-clerk", "kind": "officer", "realm": "civil",
+                          "province_code": None, "roles": ["approver", "clerk"]})
+    return {"Authorization": f"Bearer {token}"}
+
+
+def fields(r: Any) -> list[str]:
+    """The fields a 422 names, in either of the API's shapes."""
+    assert r.status_code == 422, r.text
+    body = r.json()
+    if "errors" in body:
+        return [e["field"] for e in body["errors"]]
+    return [str(d["loc"][-1]) for d in body["detail"]]
+
+
+def test_the_largest_salary_taken_is_stored_as_declared(configured: Engine) -> None:
+    assert MAX_SALARY <= INTEGER_MAX
+    with unit_of_work(configured) as s:
+        declare(session=s, data=csv_of([(WORKER, "TM", MAX_SALARY, "2026-01")]),
+                file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1))
+    periods = metadata.tables["si_periods"]
+    with configured.connect() as conn:
+        assert conn.execute(select(periods.c.salary_basis)).scalar_one() == MAX_SALARY
+
+
+def test_a_salary_past_an_integer_column_is_refused_by_row_and_field(configured: Engine
+                                                                      ) -> None:
+    with pytest.raises(DeclarationRefused) as refused, unit_of_work(configured) as s:
+        declare(session=s, data=csv_of([(WORKER, "TM", INTEGER_MAX + 1, "2026-01")]),
+                file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1))
+    assert [(p.row, p.field) for p in refused.value.problems] == [(2, "salary")]
+
+
+def test_an_employer_registering_a_worker_on_3_billion_a_month_gets_a_422(
+        client: TestClient) -> None:
+    employer = tokens.issue({"sub": "unit", "kind": "employer", "unit_code": EMPLOYER})
+    r = client.post(f"/api/v1/employers/{EMPLOYER}/workers",
+                    headers={"Authorization": f"Bearer {employer}"},
+                    json={"personal_id": "001089012345", "full_name": "Nguyễn Văn An",
+                          "birth_date": "1989-03-02", "sex": "male",
+                          "birth_registration_place": "001", "salary": 3_000_000_000,
+                          "from_month": "2026-01"})
+    assert fields(r) == ["salary"]
+
+
+def test_a_name_with_a_nul_in_a_filing_is_refused_by_row_and_field(configured: Engine
+                                                                   ) -> None:
+    with pytest.raises(DeclarationRefused) as refused, unit_of_work(configured) as s:
+        declare(session=s, data=csv_of([(WORKER, "TM", 10_000_000, "2026-01")],
+                                       names={WORKER: NUL}),
+                file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1))
+    assert [(p.row, p.field) for p in refused.value.problems] == [(2, "full_name")]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/employers/{code}/ledger", "/api/v1/employers/{code}/below-minimum",
+    "/api/v1/persons?employer={code}"])
+def test_a_unit_code_with_a_nul_is_a_422_naming_it(client: TestClient, path: str) -> None:
+    r = client.get(path.format(code="0100%00"), headers=clerk())
+    assert fields(r) in (["code"], ["employer"])
+
+
+def test_a_unit_code_with_a_nul_in_a_payment_url_is_a_422(client: TestClient) -> None:
+    r = client.post("/api/v1/employers/a%00b/payments", headers=clerk(),
+                    json={"amount": 1000, "reference": "VCB-1", "paid_on": "2026-01-20"})
+    assert fields(r) == ["code"]
+
+
+def test_a_declaration_job_id_with_a_nul_is_no_job(client: TestClient) -> None:
+    r = client.get(f"/api/v1/employers/{EMPLOYER}/declaration-jobs/a%00b", headers=clerk())
+    assert r.status_code == 404, r.text
+
+
+def test_a_client_id_with_a_nul_is_an_unknown_client(client: TestClient) -> None:
+    r = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials",
+                                                "client_id": NUL, "client_secret": "x"})
+    assert (r.status_code, r.json()) == (401, {"error": "invalid_client"})
+
+
+def test_a_household_code_with_a_nul_is_a_422_naming_it(client: TestClient) -> None:
+    r = client.post("/api/v1/households", headers=clerk(), json={
+        "code": NUL, "address": "1 Phố Huế", "province_code": "01",
+        "members": [{"personal_id": WORKER, "relation_to_head": "chủ hộ"}]})
+    assert fields(r) == ["code"]
+
+
+def test_an_annulment_of_a_link_code_with_a_nul_is_a_422_naming_it(client: TestClient
+                                                                    ) -> None:
+    r = client.post("/api/v1/visits/annulments", headers=clerk(),
+                    json={"facility_code": "01001", "link_code": NUL, "reason": "ghi sai"})
+    assert fields(r) == ["link_code"]
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["x" * 65, "--kind", "officer", "--roles", "clerk"], "client_id"),
+    (["hn-clerk", "--kind", "officer", "--roles", "clerk", "--province", "999"],
+     "province_code"),
+])
+def test_a_credential_the_table_cannot_hold_exits_1_naming_the_field(
+        configured: Engine, args: list[str], field: str) -> None:
+    result = CliRunner().invoke(cli, ["access", "add-client", *args, "--json"])
+    assert result.exit_code == 1, result.output
+    assert [e["field"] for e in json.loads(result.stdout)["errors"]] == [field]
