@@ -53,9 +53,9 @@ ALIASES = {
     "phu_cap": "allowances",
     "tu_thang": "from_month",
 }
-# Input sanity bound (2 billion VND a month), not a law value: the periods keep a salary and its
-# allowances in INTEGER columns, which PostgreSQL holds to 2,147,483,647 (SQLite to any size).
-MAX_SALARY = 2_000_000_000
+# Input sanity bound (10 billion VND a month), not a law value: a figure past it is a typing
+# slip, not a contract. The periods hold salaries 64-bit (migration 0018).
+MAX_SALARY = 10_000_000_000
 JOB_TITLE_MAX = 120  # characters: the width of the periods' column
 FULL_NAME_MAX = 120  # characters: the width of the persons' column (a longer name is no one's)
 

@@ -18,7 +18,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sibook.contributions.domain import JOB_TITLE_MAX
-from sibook.core.db import Base, BigId
+from sibook.core.db import Base, BigId, Int64
 
 SI_KINDS = ("compulsory", "voluntary", "foreign")
 
@@ -41,8 +41,9 @@ class SIPeriod(Base):
     kind: Mapped[str] = mapped_column(String(12))
     employer_id: Mapped[int | None] = mapped_column(BigId)
     job_title: Mapped[str | None] = mapped_column(String(JOB_TITLE_MAX))
-    salary_basis: Mapped[int] = mapped_column()  # VND/month (declared income if voluntary)
-    allowances: Mapped[int] = mapped_column(default=0)  # VND/month counted in the basis
+    # VND/month as the contract states it, uncapped (declared income if voluntary)
+    salary_basis: Mapped[int] = mapped_column(Int64)
+    allowances: Mapped[int] = mapped_column(Int64, default=0)  # VND/month counted in the basis
     occupational_rate_bp: Mapped[int] = mapped_column(SmallInteger, default=0)
     support_group: Mapped[str | None] = mapped_column(String(16))  # voluntary state support
     closed_by: Mapped[str | None] = mapped_column(String(2))  # the case code that ended it
@@ -59,7 +60,7 @@ class UIPeriod(Base):
     from_month: Mapped[int] = mapped_column(Integer)
     to_month: Mapped[int | None] = mapped_column(Integer)
     employer_id: Mapped[int] = mapped_column(BigId)
-    salary_basis: Mapped[int] = mapped_column()
+    salary_basis: Mapped[int] = mapped_column(Int64)
 
 
 class UIReserve(Base):

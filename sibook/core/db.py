@@ -26,8 +26,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-# 64-bit ids on PostgreSQL; SQLite only auto-increments a plain INTEGER primary key.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+# 64-bit on PostgreSQL; on SQLite a plain INTEGER, which is 64-bit there too (and the only type
+# SQLite auto-increments as a primary key).
+Int64 = BigInteger().with_variant(Integer(), "sqlite")
+BigId = Int64  # ids
 
 
 class Base(DeclarativeBase):
