@@ -20,6 +20,8 @@ from sibook.cli.output import (
     JsonFlag,
     console,
     emit,
+    err_console,
+    progress_hidden,
     refuse,
     refused_with,
     show_fields,
@@ -221,7 +223,8 @@ def ledger_assess(
     last = parse_month(through, "--through") if through is not None else Period.of(date.today())
     engine = ready_engine()
     columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, disable=as_json, transient=True) as bar:
+    with Progress(*columns, console=err_console,
+                  disable=progress_hidden(as_json), transient=True) as bar:
         task = bar.add_task("assessing employers", total=None)
         try:
             done = assess_through(lambda: unit_of_work(engine), last,

@@ -18,6 +18,7 @@ from sibook.cli.output import (
     console,
     emit,
     err_console,
+    progress_hidden,
     refuse,
     refused_with,
     show_table,
@@ -46,7 +47,8 @@ def declare(
         TextColumn("{task.completed:,} lines"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, disable=as_json, transient=True) as bar:
+    with Progress(*columns, console=err_console,
+                  disable=progress_hidden(as_json), transient=True) as bar:
         task = bar.add_task("reading", total=None)
 
         def progress(stage: str, lines: int) -> None:

@@ -31,6 +31,14 @@ from sibook.core.retry import retrying
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
+
+def progress_hidden(as_json: bool) -> bool:
+    """Whether a progress bar stays hidden: it is for a person at a terminal, drawn on stderr
+    (``err_console``); with --json or off a terminal (a script, a cron log) Rich would leave a
+    blank line or the bar's last frame on stdout, before the answer a script reads."""
+    return as_json or not err_console.is_terminal
+
+
 JsonFlag = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
 
 # The keys the running command's refusal carries (``refused_with``).

@@ -6,7 +6,7 @@ import typer
 from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from sibook.cli.context import ready_engine
-from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.cli.output import JsonFlag, console, emit, err_console, progress_hidden, refuse
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.seed.service import seed as run_seed
 
@@ -21,7 +21,8 @@ def seed(
     """Seed a deterministic synthetic population: households, careers since 1995, HI cards."""
     engine = ready_engine()
     columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, disable=as_json, transient=False) as bar:
+    with Progress(*columns, console=err_console,
+                  disable=progress_hidden(as_json), transient=False) as bar:
         task = bar.add_task("seeding persons", total=people)
         try:
             report = run_seed(

@@ -147,3 +147,19 @@ def test_a_household_imported_from_a_file_is_logged_for_each_member(
     assert [(e.actor_kind, e.action, e.route) for e in mine] == [
         ("operator", "household.add", "cli: sibook persons import")]
     assert theirs == []
+
+
+def test_a_command_off_a_terminal_prints_its_answer_and_no_progress_bar(
+        operator_db: Engine, tmp_path: Path) -> None:
+    """A script reading a command's plain output gets the answer from its first line: the
+    progress bar is drawn for a person at a terminal only, and on stderr."""
+    runner = CliRunner()
+    an, _ = setup_workers(operator_db, 2)
+    (tmp_path / "d02.csv").write_bytes(csv_of([(an, "TM", 10_000_000, "2026-01")]))
+    filed = runner.invoke(app, ["declare", str(tmp_path / "d02.csv"), "--employer", EMPLOYER,
+                                "--month", "2026-01"])
+    assert filed.exit_code == 0 and filed.stdout.startswith("declaration 1 of"), filed.stdout
+    assessed = runner.invoke(app, ["ledger", "assess", "--through", "2026-01"])
+    assert assessed.exit_code == 0 and assessed.stdout.startswith("Assessed"), assessed.stdout
+    refused = runner.invoke(app, ["seed", "--people", "10", "--employers", "1"])
+    assert refused.exit_code == 1 and refused.stdout == "", refused.stdout
