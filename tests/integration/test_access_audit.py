@@ -95,30 +95,21 @@ def test_many_appends_in_one_call_chain_in_order(engine: Engine) -> None:
     assert _verify(engine).entries == 3
 
 
-def test_a_large_append_costs_about_a_plain_insert_of_its_rows(engine: Engine) -> None:
-    """A filing of many workers logs one entry each while it holds the chain's head, which
-    every read of personal data waits for: the entries go in as fast as a plain multi-row
-    INSERT of as many rows (one ORM object each took five to ten times as long)."""
-    count = 20_000
-    at = datetime.now(UTC)
-    rows = [{"seq": n, "at": at, "actor_kind": "operator", "actor_id": "root@host",
-             "person_id": n, "action": "contribution.declare", "route": "cli: sibook declare",
-             "purpose": "operator command", "outcome": "allowed", "prev_hash": f"{n:064x}",
-             "hash": f"{n + 1:064x}"} for n in range(1, count + 1)]
-    with engine.connect() as conn:
-        start = time.perf_counter()
-        conn.execute(text(
-            "INSERT INTO access_log (seq, at, actor_kind, actor_id, person_id, action, route, "
-            "purpose, outcome, prev_hash, hash) VALUES (:seq, :at, :actor_kind, :actor_id, "
-            ":person_id, :action, :route, :purpose, :outcome, :prev_hash, :hash)"), rows)
-        plain = time.perf_counter() - start
-        conn.rollback()
+def test_a_large_append_writes_every_entry_in_one_chain(engine: Engine) -> None:
+    """A filing of many workers logs one entry each, written as plain rows (COPY on
+    PostgreSQL): each entry as the chain's hashes say, after what was there. How fast, beside a
+    plain INSERT of as many rows, is measured in bench/bench_audit.py, not asserted here."""
+    _fill(engine, 3)
     with unit_of_work(engine) as s:
-        start = time.perf_counter()
-        audit.append_many(session=s, accesses=[_access(n) for n in range(1, count + 1)])
-        appended = time.perf_counter() - start
-    assert _verify(engine).entries == count
-    assert appended < 3 * plain + 0.5, f"{appended:.2f} s against {plain:.2f} s"
+        appended = audit.append_many(session=s, accesses=[_access(n) for n in range(4, 5_004)])
+    assert [a.seq for a in appended] == list(range(4, 5_004))
+    assert all(a.prev_hash == b.hash for a, b in zip(appended[1:], appended, strict=False))
+    with unit_of_work(engine) as s:
+        (stored,) = audit.entries_for_person(session=s, person_id=3_999)
+        assert (stored.seq, stored.hash) == (3_999, appended[3_999 - 4].hash)
+        assert stored.purpose == "case 3999"
+    report = _verify(engine)
+    assert report.entries == 5_003 and report.intact
 
 
 @pytest.mark.postgres

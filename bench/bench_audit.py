@@ -1,0 +1,80 @@
+"""Appending to the access log: entries/s beside a plain multi-row INSERT of the same rows.
+
+A filing logs one entry per worker while it holds the chain's head row, which every read of
+personal data waits for; so the append must cost about what writing its rows costs.
+
+Run: ``.venv/bin/python bench/bench_audit.py [--entries 50000] [--backend postgresql|sqlite]``.
+Uses a throw-away migrated database (``scratch_db.py``), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scratch_db import drop, fresh  # bench/scratch_db.py (scripts run from bench/)
+from sqlalchemy import Engine, text
+
+from sibook.access import audit
+from sibook.core.db import unit_of_work
+
+INSERT = text(
+    "INSERT INTO access_log (seq, at, actor_kind, actor_id, person_id, action, route, purpose, "
+    "outcome, prev_hash, hash) VALUES (:seq, :at, :actor_kind, :actor_id, :person_id, "
+    ":action, :route, :purpose, :outcome, :prev_hash, :hash)")
+
+
+def plain_insert(engine: Engine, count: int) -> float:
+    """Seconds for the baseline: the same number of rows, hashes made up, rolled back."""
+    at = datetime.now(UTC)
+    rows = [{"seq": 10**9 + n, "at": at, "actor_kind": "operator", "actor_id": "root@host",
+             "person_id": n, "action": "contribution.declare", "route": "cli: sibook declare",
+             "purpose": "operator command", "outcome": "allowed", "prev_hash": f"{n:064x}",
+             "hash": f"{n + 1:064x}"} for n in range(count)]
+    with engine.connect() as conn:
+        start = time.perf_counter()
+        conn.execute(INSERT, rows)
+        took = time.perf_counter() - start
+        conn.rollback()
+    return took
+
+
+def append(engine: Engine, count: int) -> float:
+    accesses = [audit.Access(actor_kind="operator", actor_id="root@host",
+                             action="contribution.declare", route="cli: sibook declare",
+                             purpose="operator command", person_id=n) for n in range(count)]
+    start = time.perf_counter()
+    with unit_of_work(engine) as s:
+        audit.append_many(session=s, accesses=accesses)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--runs", type=int, default=3, help="each measure, alternately")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        engine, name = fresh(args.backend, Path(workdir))
+        try:
+            plain, appended = [], []
+            for _ in range(args.runs):
+                plain.append(plain_insert(engine, args.entries))
+                appended.append(append(engine, args.entries))
+        finally:
+            engine.dispose()
+            drop(name)
+    best_plain, best_append = min(plain), min(appended)
+    print(f"{args.backend}, {args.entries:,} entries, best of {args.runs}")
+    print(f"plain multi-row INSERT   {args.entries / best_plain:>10,.0f} rows/s  "
+          f"({best_plain:.2f} s)")
+    print(f"audit.append_many        {args.entries / best_append:>10,.0f} entries/s "
+          f"({best_append:.2f} s, {best_append / best_plain:.2f}x the plain INSERT)")
+
+
+if __name__ == "__main__":
+    main()
