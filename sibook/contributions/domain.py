@@ -47,6 +47,7 @@ ALIASES = {
     "so_dinh_danh": "personal_id",
     "ma_so_bhxh": "personal_id",
     "ho_ten": "full_name",
+    "ho_va_ten": "full_name",  # "Họ và tên", the heading of most payroll sheets
     "phuong_an": "case_code",
     "chuc_vu": "job_title",
     "muc_luong": "salary",

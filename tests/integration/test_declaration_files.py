@@ -175,6 +175,14 @@ def test_column_names_are_read_whatever_their_case_spacing_or_diacritics(header:
     ]
 
 
+@pytest.mark.parametrize("heading", ["Họ và tên", "Họ tên", "ho_ten", "Full name"])
+def test_the_name_column_is_read_under_the_headings_payroll_sheets_give_it(heading: str
+                                                                           ) -> None:
+    data = f"Số định danh,{heading},Phương án,Mức lương\n{AN},Nguyễn Văn An,TM,9000000\n"
+    (frame,) = read_frames(data.encode(), "csv")
+    assert frame["full_name"].to_list() == ["Nguyễn Văn An"]
+
+
 def test_a_json_filing_giving_its_lines_twice_is_refused() -> None:
     line = json.dumps({"personal_id": AN, "case_code": "TM", "salary": 9_000_000})
     (problem,) = refusal(f'{{"lines": [{line}], "lines": []}}'.encode(), "json")
