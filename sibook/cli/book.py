@@ -398,5 +398,5 @@ def card(
             "qr": str(qr) if qr else None, "card_number": shown["card_number"],
             "valid_to": shown["valid_to"]}
     emit(data, as_json, lambda d: console.print(
-        f"HI card {d['card_number']} (valid to {d['valid_to']}): {d['png']}", markup=False,
-        highlight=False))
+        f"HI card {d['card_number']} (valid to {d['valid_to']}): {d['png']}"
+        + (f", QR {d['qr']}" if d["qr"] else ""), markup=False, highlight=False))

@@ -257,6 +257,14 @@ def test_hi_card_is_a_png(home: Path, exported: tuple[str, Path, Path]) -> None:
     assert (home / "card.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_without_json_the_card_names_both_files_it_wrote(
+        home: Path, exported: tuple[str, Path, Path]) -> None:
+    png, qr = home / "card-2.png", home / "card-2.txt"
+    result = run(home, "book", "card", exported[0], "--png", str(png), "--qr", str(qr))
+    assert result.returncode == 0, result.stderr
+    assert f": {png}, QR {qr}" in result.stdout and qr.read_text().startswith("SIB1:")
+
+
 def test_a_defence_person_is_absent_unless_the_realm_is_named(home: Path) -> None:
     pid = person(home, "defence")
     hidden = run(home, "book", "history", pid, "--json")
