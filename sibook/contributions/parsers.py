@@ -428,8 +428,10 @@ def _json(data: bytes) -> Iterator[pl.DataFrame]:
         # is then a bad cell on its row, not a crash.
         # utf-8-sig: Notepad and PowerShell write a byte-order mark, as spreadsheets in CSV
         doc = json.loads(data.decode("utf-8-sig"), parse_int=str, object_pairs_hook=_Object)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(field="file", reason=f"not UTF-8 JSON: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(field="file", reason=f"not UTF-8 text: {exc}") from exc
+    except json.JSONDecodeError as exc:  # its message names the line and column
+        raise ValidationError(field="file", reason=f"not valid JSON: {exc}") from exc
     except RecursionError as exc:  # the decoder recurses once per level of nesting
         raise ValidationError(
             field="file", reason="not a declaration: JSON nested too deeply"

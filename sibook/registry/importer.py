@@ -25,8 +25,12 @@ def parse_registry_file(path: Path) -> RegistryBatch:
             f"and may be at most {MAX_FILE_BYTES:,}: split it into several files"))
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(field="file", reason=f"{path.name} is not UTF-8 JSON: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(field="file", reason=f"{path.name} is not UTF-8 text: {exc}"
+                              ) from exc
+    except json.JSONDecodeError as exc:  # its message names the line and column
+        raise ValidationError(field="file", reason=f"{path.name} is not valid JSON: {exc}"
+                              ) from exc
     except (ValueError, RecursionError) as exc:  # int() refuses 4,300 digits; the parser, depth
         raise ValidationError(field="file", reason=(
             f"{path.name} holds a number of thousands of digits or arrays and objects nested "

@@ -99,6 +99,16 @@ def test_a_json_file_may_begin_with_a_byte_order_mark() -> None:
     assert checked(b"\xef\xbb\xbf" + data, "json") == ([(1, 15_000_000)], [])
 
 
+@pytest.mark.parametrize(("data", "reason"), [
+    (b'[{"personal_id": "x",}]', "not valid JSON: Expecting property name"),
+    (b'[{"full_name": "Nguy\xe1n"}]', "not UTF-8 text"),
+])
+def test_a_json_file_that_is_not_json_says_which_of_the_two_it_is(data: bytes, reason: str
+                                                                    ) -> None:
+    (problem,) = refusal(data, "json")
+    assert problem.field == "file" and problem.reason.startswith(reason), problem.reason
+
+
 def test_allowances_follow_the_same_forms() -> None:
     frame = next(read_frames(salary_csv("10000000", allowances="2.000.000,00"), "csv"))
     typed, problems = check_frame(frame, JAN)
