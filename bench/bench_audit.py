@@ -10,6 +10,7 @@ Uses a throw-away migrated database (``scratch_db.py``), dropped afterwards.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -52,6 +53,26 @@ def append(engine: Engine, count: int) -> float:
     return time.perf_counter() - start
 
 
+def hashing(count: int) -> tuple[float, float]:
+    """CPU seconds to chain ``count`` entries' hashes: json.dumps of each entry's fields (the
+    canonical form verify() reads) beside the append's encoder (the same bytes)."""
+    accesses = [audit.Access(actor_kind="operator", actor_id="root@host",
+                             action="contribution.declare", route="cli: sibook declare",
+                             purpose="operator command", person_id=n) for n in range(count)]
+    instant = "2026-11-28T01:02:03.000004+00:00"
+    start, prev = time.process_time(), "0" * 64
+    for seq, access in enumerate(accesses, 1):
+        fields = {"seq": seq, "at": instant, "prev_hash": prev, **access.__dict__}
+        prev = hashlib.sha256(audit._encoded(fields)).hexdigest()
+    canonical, last = time.process_time() - start, prev
+    encoded = audit._encoder(instant)
+    start, prev = time.process_time(), "0" * 64
+    for seq, access in enumerate(accesses, 1):
+        prev = hashlib.sha256(encoded(access, seq, prev)).hexdigest()
+    assert prev == last, "the encoder's bytes differ from the canonical JSON"
+    return canonical, time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=50_000)
@@ -74,6 +95,9 @@ def main() -> None:
           f"({best_plain:.2f} s)")
     print(f"audit.append_many        {args.entries / best_append:>10,.0f} entries/s "
           f"({best_append:.2f} s, {best_append / best_plain:.2f}x the plain INSERT)")
+    canonical, encoder = hashing(args.entries)
+    print(f"hash chain, CPU per entry: json.dumps {canonical / args.entries * 1e6:.1f} us, "
+          f"the append's encoder {encoder / args.entries * 1e6:.1f} us")
 
 
 if __name__ == "__main__":
