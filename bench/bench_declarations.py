@@ -8,6 +8,7 @@ It builds its own synthetic data: N registered workers whose last period (and HI
   python bench/bench_declarations.py --workers 100000                 # one big filing
   python bench/bench_declarations.py --workers 1000000 --employers 50  # a share of a national month
   python bench/bench_declarations.py --workers 1000000 --employers 50 --jobs 2  # two at once
+  python bench/bench_declarations.py --workers 100000 --access-log  # with the CLI's access log
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from datetime import date
 from scratch_db import drop, fresh  # bench/scratch_db.py (scripts run from bench/)
 from sqlalchemy import Engine, text
 
+from sibook.access.actions import Action
+from sibook.cli.context import logged
+from sibook.contributions import staging
 from sibook.contributions.declare import declare
 from sibook.core.bulk import write
 from sibook.core.db import unit_of_work
@@ -110,9 +114,13 @@ def in_parallel(jobs: int, work: list[Callable[[], object]]) -> float:
     return time.perf_counter() - start
 
 
-def file_one(engine: Engine, code: str, data: bytes) -> None:
+def file_one(engine: Engine, code: str, data: bytes, access_log: bool) -> None:
     with unit_of_work(engine) as session:
-        declare(session=session, data=data, file_name="d02.csv", employer_code=code, month=MONTH)
+        result = declare(session=session, data=data, file_name="d02.csv", employer_code=code,
+                         month=MONTH)
+        if access_log and not result["replayed"]:  # what `sibook declare` adds, in its transaction
+            logged(session, Action.CONTRIBUTION_DECLARE, "declare",
+                   staging.person_ids(session.connection()))
 
 
 def main() -> None:
@@ -121,6 +129,9 @@ def main() -> None:
     parser.add_argument("--employers", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1,
                         help="filings at once (the raw COPY baseline runs as many at once)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="also log each worker's access in the filing's transaction, as "
+                             "`sibook declare` and the API do (off: the rows before 2026-11-28)")
     args = parser.parse_args()
     engine, name = fresh("postgresql")
     try:
@@ -132,7 +143,7 @@ def main() -> None:
         raw_seconds = sorted(
             in_parallel(args.jobs, [lambda f=f: raw_copy(engine, f) for f in files])
             for _ in range(3))[1]
-        seconds = in_parallel(args.jobs, [lambda c=c, f=f: file_one(engine, c, f)
+        seconds = in_parallel(args.jobs, [lambda c=c, f=f: file_one(engine, c, f, args.access_log)
                                           for c, f in zip(codes, files, strict=True)])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     finally:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, text
@@ -27,6 +28,39 @@ def write(
     else:
         marks = ", ".join("?" for _ in columns)
         raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def write_lines(conn: Connection, table: str, columns: Sequence[str], lines: Iterable[str]
+                ) -> None:
+    """COPY lines already in PostgreSQL's text format (tab-separated, ``\\N`` for NULL, each
+    text through ``copy_text``), in blocks: for rows whose parts repeat, made faster than
+    ``write`` converts each value of each row. PostgreSQL only."""
+    raw: Any = conn.connection.driver_connection
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        block: list[str] = []
+        for line in lines:
+            block.append(line)
+            if len(block) == 10_000:
+                copy.write("".join(block).encode())
+                block.clear()
+        if block:
+            copy.write("".join(block).encode())
+
+
+# COPY's text format: a backslash, a tab, a line end and a carriage return are escaped.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+_TO_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def copy_text(value: str) -> str:
+    """``value`` as a field of a COPY text line (PostgreSQL text holds no NUL: refused earlier).
+    Most values need no escape, and looking costs a tenth of ``translate``."""
+    return value if _TO_ESCAPE.search(value) is None else value.translate(_COPY_ESCAPES)
 
 
 def analyze(conn: Connection) -> None:

@@ -112,6 +112,25 @@ def test_a_large_append_writes_every_entry_in_one_chain(engine: Engine) -> None:
     assert report.entries == 5_003 and report.intact
 
 
+def test_an_append_stores_every_character_it_was_given(engine: Engine) -> None:
+    """PostgreSQL's rows go in as COPY text made by hand: a tab, a line end, a backslash or a
+    text that looks like its NULL must come back as given, and the chain verify."""
+    odd = ["tab\there", "line\nend\r", "back\\slash \\N", "\\N", "Nguyễn Thị Hồng 𝔘"]
+    accesses = [audit.Access(actor_kind="officer", actor_id=text, action="person.read",
+                             route=f"GET /{text}", purpose=text, outcome="allowed",
+                             person_id=n if n % 2 else None) for n, text in enumerate(odd)]
+    with unit_of_work(engine) as s:
+        appended = audit.append_many(session=s, accesses=accesses)
+    with engine.connect() as conn:
+        stored = conn.execute(text(
+            "SELECT seq, actor_id, route, purpose, person_id, prev_hash, hash FROM access_log "
+            "ORDER BY seq")).all()
+    assert [tuple(r) for r in stored] == [
+        (e.seq, a.actor_id, a.route, a.purpose, a.person_id, e.prev_hash, e.hash)
+        for e, a in zip(appended, accesses, strict=True)]
+    assert _verify(engine).intact
+
+
 @pytest.mark.postgres
 def test_concurrent_appenders_never_fork_the_chain(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":

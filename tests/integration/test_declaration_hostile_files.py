@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 
 from sibook.contributions import jobs
 from sibook.contributions.domain import MAX_SALARY
-from sibook.contributions.parsers import MAX_COLUMNS, read_frames
+from sibook.contributions.file_columns import MAX_COLUMNS
+from sibook.contributions.parsers import read_frames
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
