@@ -57,9 +57,18 @@ def add_client(
 def unlock(client_id: str, as_json: bool = JsonFlag) -> None:
     """Lift a lockout before it expires (after checking who asked, out of band)."""
     with unit_of_work(ready_engine()) as session:
-        credentials.unlock(session=session, client_id=client_id)
-    emit({"client_id": client_id, "unlocked": True}, as_json,
-         lambda d: console.print(f"{d['client_id']} unlocked"))
+        lifted = credentials.unlock(session=session, client_id=client_id)
+    emit({"client_id": client_id, "unlocked": True, "locks_lifted": lifted}, as_json,
+         _show_unlocked)
+
+
+def _show_unlocked(d: dict[str, Any]) -> None:
+    """A lock on an id lifts whether a client has it or not (guessers' ids are locked too);
+    the count says whether there was one, for an id typed wrong."""
+    n = d["locks_lifted"]
+    console.print(f"{d['client_id']} unlocked: "
+                  + (f"{n} lock{'s' if n > 1 else ''} lifted" if n else "no lock was in force"),
+                  markup=False, highlight=False)
 
 
 @app.command("dev-idp")
