@@ -107,6 +107,19 @@ def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
     assert problem["field"] == field and problem["reason"]
 
 
+def test_a_declared_file_that_is_missing_is_named_file_as_the_readme_writes_it(
+        seeded: Path, tmp_path: Path) -> None:
+    """The usage line and the reason said `file`, the JSON field FILE: one name, FILE, as
+    the README writes `sibook declare FILE` and the help lists the argument."""
+    result = run(seeded, "declare", str(tmp_path / "d02.csv"), "--employer", "0101234567",
+                 "--month", "2026-01", "--json")
+    assert result.returncode == 2
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "FILE" and problem["reason"].startswith("Invalid value for 'FILE'")
+    assert "declare [OPTIONS] {FILE}" in result.stderr  # {}: Typer marks it required
+    assert "FILE" in run(seeded, "declare", "--help").stdout
+
+
 @pytest.mark.parametrize("args", [
     ["persons", "list", "--employer", b"010000000\xff"],
     ["book", "history", b"00108901234\xff"],
