@@ -185,3 +185,21 @@ def test_unlock_says_how_many_locks_it_lifted(operator_db: Engine) -> None:
     assert json.loads(again.stdout)["locks_lifted"] == 0
     said = runner.invoke(app, ["access", "unlock", "nobody-knwon"])
     assert said.exit_code == 0 and "no lock was in force" in said.stdout
+
+
+def test_a_client_id_taken_already_is_refused_naming_the_argument(operator_db: Engine) -> None:
+    runner = CliRunner()
+    add = ["access", "add-client", "bv-bach-mai", "--kind", "hospital", "--json"]
+    assert runner.invoke(app, add).exit_code == 0
+    again = runner.invoke(app, add)
+    assert again.exit_code == 1
+    (problem,) = json.loads(again.stdout)["errors"]
+    assert problem["field"] == "CLIENT_ID" and "already exists" in problem["reason"]
+
+
+def test_seeding_a_database_that_holds_people_names_the_database(operator_db: Engine) -> None:
+    setup_workers(operator_db, 1)
+    refused = CliRunner().invoke(app, ["seed", "--people", "10", "--employers", "1", "--json"])
+    assert refused.exit_code == 1
+    (problem,) = json.loads(refused.stdout)["errors"]
+    assert problem["field"] == "SIBOOK_DATABASE_URL" and "already holds" in problem["reason"]
