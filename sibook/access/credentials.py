@@ -295,7 +295,14 @@ def principal_of(row: PrincipalCredential) -> Principal:
                    roles=frozenset(r for r in row.roles.split(",") if r))
 
 
-def unlock(*, session: Session, client_id: str) -> None:
-    """Lift the client's locks, everywhere and at every address."""
+def unlock(*, session: Session, client_id: str, now: datetime | None = None) -> int:
+    """Lift the client's locks, everywhere and at every address, and forget its failures;
+    how many locks were in force (0 for an id nobody was locked out under: known or not, as a
+    guesser's ids are locked out too)."""
+    now = now or datetime.now(UTC)
     prefix = client_subjects(client_id, "")[1][:32]
-    session.execute(delete(LoginFailures).where(LoginFailures.subject.startswith(prefix)))
+    theirs = LoginFailures.subject.startswith(prefix)
+    until = session.scalars(select(LoginFailures.locked_until).where(
+        theirs, LoginFailures.locked_until.is_not(None))).all()
+    session.execute(delete(LoginFailures).where(theirs))
+    return sum(1 for u in until if u is not None and _utc(u) > now)

@@ -200,13 +200,18 @@ def revoke_version(session: Session, a: Agency, *, person_id: int, personal_id: 
                   realm=found.payload["header"]["realm"], book_hash=found.content_hash)
 
 
+class NotRevoked(ConflictError):
+    """A reinstatement of a version that is not revoked (409): the version asked is the
+    caller's to change."""
+
+
 def reinstate_version(session: Session, a: Agency, *, person_id: int, personal_id: str,
                       version: int) -> None:
     """Lift the revocation of a recorded version; refused when it is not revoked."""
     found = _recorded(session, person_id, personal_id, version)
     if not reinstate(a, personal_id=personal_id, version=version,
                      realm=found.payload["header"]["realm"]):
-        raise ConflictError(f"version {version} of book {personal_id} is not revoked")
+        raise NotRevoked(f"version {version} of book {personal_id} is not revoked")
 
 
 def _recorded(session: Session, person_id: int, personal_id: str, version: int) -> Version:

@@ -11,7 +11,7 @@ from sibook.cli.context import ready_engine
 from sibook.cli.flags import one_of, realm_flag
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.errors import ConflictError, Problem, ValidationError
 
 app = typer.Typer(help="Credentials, lockouts and the development e-identity provider",
                   no_args_is_help=True)
@@ -19,11 +19,15 @@ app = typer.Typer(help="Credentials, lockouts and the development e-identity pro
 # The kinds of client a credential is for (the credentials table's CHECK): a citizen signs in
 # with VNeID instead.
 KINDS = ("employer", "hospital", "officer")
+# The client id argument as the help, the README and a refusal name it (the service's field is
+# client_id, the API's key).
+CLIENT_ID = "CLIENT_ID"
 
 
 @app.command("add-client")
 def add_client(
-    client_id: str = typer.Argument(..., help="Identifier the client signs in with"),
+    client_id: str = typer.Argument(..., metavar=CLIENT_ID,
+                                    help="Identifier the client signs in with"),
     kind: str = typer.Option(..., callback=one_of(KINDS, "--kind"),
                              help="employer, hospital or officer"),
     unit_code: str | None = typer.Option(None, help=(
@@ -43,9 +47,10 @@ def add_client(
         with unit_of_work(ready_engine()) as session:
             secret = credentials.create_client(session=session, client=client)
     except ValidationError as exc:
-        refuse(exc.problems, as_json)
-    except ConflictError as exc:
-        refuse(str(exc), as_json)
+        refuse([Problem(field=CLIENT_ID, reason=p.reason) if p.field == "client_id" else p
+                for p in exc.problems], as_json)
+    except ConflictError as exc:  # the id is taken
+        refuse([Problem(field=CLIENT_ID, reason=str(exc))], as_json)
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"client {d['client_id']} created; secret (shown once): {d['secret']}")
@@ -54,12 +59,23 @@ def add_client(
 
 
 @app.command("unlock")
-def unlock(client_id: str, as_json: bool = JsonFlag) -> None:
+def unlock(client_id: str = typer.Argument(..., metavar=CLIENT_ID,
+                                           help="The client id to lift the locks of"),
+           as_json: bool = JsonFlag) -> None:
     """Lift a lockout before it expires (after checking who asked, out of band)."""
     with unit_of_work(ready_engine()) as session:
-        credentials.unlock(session=session, client_id=client_id)
-    emit({"client_id": client_id, "unlocked": True}, as_json,
-         lambda d: console.print(f"{d['client_id']} unlocked"))
+        lifted = credentials.unlock(session=session, client_id=client_id)
+    emit({"client_id": client_id, "unlocked": True, "locks_lifted": lifted}, as_json,
+         _show_unlocked)
+
+
+def _show_unlocked(d: dict[str, Any]) -> None:
+    """A lock on an id lifts whether a client has it or not (guessers' ids are locked too);
+    the count says whether there was one, for an id typed wrong."""
+    n = d["locks_lifted"]
+    console.print(f"{d['client_id']} unlocked: "
+                  + (f"{n} lock{'s' if n > 1 else ''} lifted" if n else "no lock was in force"),
+                  markup=False, highlight=False)
 
 
 @app.command("dev-idp")

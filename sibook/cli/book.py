@@ -33,7 +33,7 @@ from sibook.cli.output import (
 )
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
-from sibook.core.errors import NotFoundError, SibookError, ValidationError
+from sibook.core.errors import NotFoundError, Problem, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
 
@@ -270,6 +270,9 @@ def reinstate(
         with unit_of_work(ready_engine()) as session:
             issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
                                       personal_id=personal_id, version=version)
+    except issuing.NotRevoked as exc:
+        _refused(person_id, "book reinstate")
+        refuse([Problem(field="--version", reason=str(exc))], as_json)
     except SibookError as exc:
         _refused(person_id, "book reinstate")
         refuse(reasons_of(exc), as_json)

@@ -34,8 +34,8 @@ def configured_engine() -> Engine:
         return default_engine()
     except (ArgumentError, ImportError) as exc:
         # Not a URL, or of a kind SQLAlchemy has no dialect for (NoSuchModuleError is an
-        # ArgumentError); or its dialect's driver is not installed (postgresql:// means
-        # psycopg2, where sibook ships psycopg 3).
+        # ArgumentError); or its dialect's driver is not installed (postgresql+psycopg2://:
+        # sibook ships psycopg 3, which a bare postgresql:// is read through, see Settings).
         why = (exc if isinstance(exc, ArgumentError)
                else f"the driver it names is not installed ({exc})")
         raise DatabaseUrlError(

@@ -32,7 +32,9 @@ from sibook.core.errors import ConflictError, Problem, ValidationError
 
 @refused_with(accepted=False)
 def declare(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, XLSX or JSON."),
+    # FILE, as the README writes the command and a refusal of it names it (not Typer's `file`).
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="FILE",
+                                help="CSV, XLSX or JSON."),
     employer: str = typer.Option(..., "--employer", help="Unit code of the filing employer."),
     month: str = typer.Option(..., "--month", help="Declared month, YYYY-MM."),
     batch: int = typer.Option(1, "--batch", min=1, max=MAX_BATCH,

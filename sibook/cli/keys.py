@@ -12,7 +12,7 @@ import typer
 from sibook.cli.flags import realm_flag
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.config import get_settings
-from sibook.core.errors import SibookError
+from sibook.core.errors import Problem, SibookError
 from sibook.signing import keys, status
 from sibook.signing.certs import REALMS, CertInfo
 from sibook.signing.inventory import list_certs
@@ -62,7 +62,8 @@ def init(
     keys_dir = keys_dir_setting()
     try:
         if keys.has_keys(keys_dir) and not force:
-            refuse(f"keys already exist in {keys_dir}; pass --force to replace them", as_json)
+            refuse([Problem(field="SIBOOK_KEYS_DIR", reason=(  # what is in the way: that folder
+                f"keys already exist in {keys_dir}; pass --force to replace them"))], as_json)
         passphrase, generated = keys.ensure_passphrase(keys_dir, get_settings().key_passphrase)
         infos = keys.init_keys(keys_dir, passphrase, force=force)
     except REFUSED as exc:

@@ -7,7 +7,7 @@ from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from sibook.cli.context import ready_engine
 from sibook.cli.output import JsonFlag, console, emit, err_console, progress_hidden, refuse
-from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.seed.service import seed as run_seed
 
 
@@ -33,9 +33,12 @@ def seed(
                 if_empty=if_empty,
                 progress=lambda n: bar.advance(task, n),
             )
-        except (ValidationError, ConflictError) as exc:
+        except ValidationError as exc:
             bar.stop()
-            refuse(str(exc), as_json)
+            refuse(exc.problems, as_json)
+        except ConflictError as exc:  # persons or employers there already: that database
+            bar.stop()
+            refuse([Problem(field="SIBOOK_DATABASE_URL", reason=str(exc))], as_json)
     data = {
         "people": report.people,
         "employers": report.employers,

@@ -8,9 +8,13 @@ import stat
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sibook.core.errors import ServerFault
+
+# The URL schemes that name PostgreSQL without naming a driver.
+_POSTGRESQL = ("postgresql", "postgres")
 
 
 class Settings(BaseSettings):
@@ -46,6 +50,15 @@ class Settings(BaseSettings):
     # The largest request body the API takes (413 beyond it), checked while the body arrives,
     # so no upload can fill the server's disk. A 100,000-worker CSV list is about 10 MB.
     max_upload_bytes: int = 100 * 1024 * 1024
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_through_psycopg(cls, url: str) -> str:
+        """``postgresql://`` (SQLAlchemy reads it as psycopg2's, which sibook does not ship)
+        and ``postgres://`` (as hosting tools print it) name PostgreSQL: read through psycopg
+        (3), the driver sibook ships. Any other kind is left for the engine to read or refuse."""
+        scheme, sep, rest = url.partition("://")
+        return f"postgresql+psycopg://{rest}" if sep and scheme.lower() in _POSTGRESQL else url
 
 
 @lru_cache(maxsize=1)

@@ -7,10 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import URL, create_engine, make_url, text
 
 from sibook.ids import is_valid_personal_id
 
@@ -102,6 +105,19 @@ def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
     assert "Usage:" in result.stderr
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["field"] == field and problem["reason"]
+
+
+def test_a_declared_file_that_is_missing_is_named_file_as_the_readme_writes_it(
+        seeded: Path, tmp_path: Path) -> None:
+    """The usage line and the reason said `file`, the JSON field FILE: one name, FILE, as
+    the README writes `sibook declare FILE` and the help lists the argument."""
+    result = run(seeded, "declare", str(tmp_path / "d02.csv"), "--employer", "0101234567",
+                 "--month", "2026-01", "--json")
+    assert result.returncode == 2
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "FILE" and problem["reason"].startswith("Invalid value for 'FILE'")
+    assert "declare [OPTIONS] {FILE}" in result.stderr  # {}: Typer marks it required
+    assert "FILE" in run(seeded, "declare", "--help").stdout
 
 
 @pytest.mark.parametrize("args", [
@@ -270,8 +286,9 @@ def test_a_busy_database_keeps_the_commands_contract_keys_in_its_answer(
 @pytest.mark.parametrize(("url", "command", "keys"), [
     ("sibook.db", ("persons", "list"), {"persons": []}),  # a path, not a URL
     ("bogus:///sibook.db", ("audit", "verify"), {}),  # a kind no installed driver reads
-    # psycopg2's, the driver this kind means by default: sibook ships psycopg (3)
-    ("postgresql://postgres@127.0.0.1:5432/sibook", ("persons", "list"), {"persons": []}),
+    # psycopg2 named: sibook ships psycopg (3), which a bare postgresql:// is read through
+    ("postgresql+psycopg2://postgres@127.0.0.1:5432/sibook", ("persons", "list"),
+     {"persons": []}),
 ])
 def test_a_database_url_that_names_no_database_is_a_plain_refusal(
         tmp_path: Path, url: str, command: tuple[str, ...], keys: dict[str, object]) -> None:
@@ -286,6 +303,36 @@ def test_a_database_url_that_names_no_database_is_a_plain_refusal(
     assert problem["field"] == "database"
     assert problem["reason"].startswith("SIBOOK_DATABASE_URL cannot be used: ")
     assert answer == keys
+
+
+@pytest.fixture
+def pg_database(pg_server: str) -> Iterator[URL]:
+    """An empty PostgreSQL database of its own (a command migrates what it opens)."""
+    admin_url = make_url(pg_server)
+    name = f"sibook_cli_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_postgresql_url_without_a_driver_is_read_through_psycopg(
+        tmp_path: Path, pg_database: URL, scheme: str) -> None:
+    """postgresql:// (SQLAlchemy's psycopg2 by default, not installed) and postgres:// (as
+    hosting tools print it) were refused as naming no database: both are PostgreSQL."""
+    url = pg_database.set(drivername=scheme).render_as_string(hide_password=False)
+    result = subprocess.run([*SIBOOK, "persons", "list", "--json"], capture_output=True,
+                            text=True, env={**os.environ, "SIBOOK_DATABASE_URL": url},
+                            cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"persons": []}
 
 
 def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from sibook.access import audit
+from sibook.access import audit, credentials
 from sibook.cli.context import operator_id
 from sibook.cli.main import app
 from sibook.core import migrate
@@ -163,3 +163,43 @@ def test_a_command_off_a_terminal_prints_its_answer_and_no_progress_bar(
     assert assessed.exit_code == 0 and assessed.stdout.startswith("Assessed"), assessed.stdout
     refused = runner.invoke(app, ["seed", "--people", "10", "--employers", "1"])
     assert refused.exit_code == 1 and refused.stdout == "", refused.stdout
+
+
+def _wrong_secrets(engine: Engine, client_id: str, address: str) -> None:
+    for _ in range(5):  # the threshold from one address
+        with unit_of_work(engine) as s:
+            credentials.authenticate_client(session=s, client_id=client_id, secret="wrong",
+                                            address=address)
+
+
+def test_unlock_says_how_many_locks_it_lifted(operator_db: Engine) -> None:
+    """An unlock of an id typed wrong answered "unlocked" as one that lifted a lock did."""
+    runner = CliRunner()
+    _wrong_secrets(operator_db, "nobody-known", "203.0.113.9")  # a guesser's id is locked too
+    _wrong_secrets(operator_db, "nobody-known", "198.51.100.7")
+    lifted = runner.invoke(app, ["access", "unlock", "nobody-known", "--json"])
+    assert lifted.exit_code == 0, lifted.output
+    assert json.loads(lifted.stdout) == {"client_id": "nobody-known", "unlocked": True,
+                                         "locks_lifted": 2}
+    again = runner.invoke(app, ["access", "unlock", "nobody-known", "--json"])
+    assert json.loads(again.stdout)["locks_lifted"] == 0
+    said = runner.invoke(app, ["access", "unlock", "nobody-knwon"])
+    assert said.exit_code == 0 and "no lock was in force" in said.stdout
+
+
+def test_a_client_id_taken_already_is_refused_naming_the_argument(operator_db: Engine) -> None:
+    runner = CliRunner()
+    add = ["access", "add-client", "bv-bach-mai", "--kind", "hospital", "--json"]
+    assert runner.invoke(app, add).exit_code == 0
+    again = runner.invoke(app, add)
+    assert again.exit_code == 1
+    (problem,) = json.loads(again.stdout)["errors"]
+    assert problem["field"] == "CLIENT_ID" and "already exists" in problem["reason"]
+
+
+def test_seeding_a_database_that_holds_people_names_the_database(operator_db: Engine) -> None:
+    setup_workers(operator_db, 1)
+    refused = CliRunner().invoke(app, ["seed", "--people", "10", "--employers", "1", "--json"])
+    assert refused.exit_code == 1
+    (problem,) = json.loads(refused.stdout)["errors"]
+    assert problem["field"] == "SIBOOK_DATABASE_URL" and "already holds" in problem["reason"]

@@ -46,6 +46,8 @@ def test_init_twice_is_refused_without_force(run: Run) -> None:
     run("keys", "init")
     again = run("keys", "init", "--json")
     assert again.exit_code == 1 and "--force" in again.stdout
+    # what is in the way is the folder of keys, not some "input"
+    assert [e["field"] for e in json.loads(again.stdout)["errors"]] == ["SIBOOK_KEYS_DIR"]
     assert run("keys", "init", "--force").exit_code == 0
 
 
