@@ -217,7 +217,7 @@ def create_client(*, session: Session, client: NewClient) -> str:
         raise ValidationError(field="client_id", reason="must not look like a personal ID "
                                                         "(12 digits); name the organisation")
     if session.get(PrincipalCredential, client.client_id) is not None:
-        raise ConflictError(f"client_id: {client.client_id} already exists")
+        raise ConflictError(f"a client {client.client_id} already exists")
     secret = secrets.token_urlsafe(32)
     try:
         # Another transaction may create the same id between the check and this insert
@@ -228,7 +228,7 @@ def create_client(*, session: Session, client: NewClient) -> str:
                 unit_code=client.unit_code, province_code=client.province_code,
                 realm=client.realm, roles=",".join(client.roles), active=True))
     except IntegrityError:
-        raise ConflictError(f"client_id: {client.client_id} already exists") from None
+        raise ConflictError(f"a client {client.client_id} already exists") from None
     return secret
 
 

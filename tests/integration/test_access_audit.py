@@ -382,7 +382,7 @@ def test_the_same_client_id_created_twice_at_once_is_one_credential_and_one_conf
         racer.start()
         until_one_waits(engine)
     racer.join(timeout=60)
-    assert outcome == ["client_id: h3 already exists"]
+    assert outcome == ["a client h3 already exists"]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM access_credentials")).scalar_one() == 1
 
