@@ -58,6 +58,12 @@ class Cli:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM voluntary_payments")).scalar_one())
 
+    def managing_office(self, personal_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT managing_office FROM si_profiles p JOIN persons USING (person_id) "
+                "WHERE personal_id = :p"), {"p": personal_id}).scalar()
+
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
@@ -226,10 +232,7 @@ def test_a_registered_person_starting_voluntary_si_is_managed_where_their_househ
             members=(HouseholdMemberIn(before, "chủ hộ"),)))
     code, started = cli.run("persons", "voluntary", before, "--income", "3000000")
     assert code == 0, started
-    with cli.engine.connect() as conn:
-        assert conn.execute(text(
-            "SELECT managing_office FROM si_profiles p JOIN persons USING (person_id) "
-            "WHERE personal_id = :p"), {"p": before}).scalar() == "46000"
+    assert cli.managing_office(before) == "46000"
 
 
 def test_a_registered_person_with_no_household_is_managed_where_their_birth_was_registered(
@@ -243,7 +246,4 @@ def test_a_registered_person_with_no_household_is_managed_where_their_birth_was_
             sex="female", birth_registration_place="048"))
     code, started = cli.run("persons", "voluntary", before, "--income", "3000000")
     assert code == 0, started
-    with cli.engine.connect() as conn:
-        assert conn.execute(text(
-            "SELECT managing_office FROM si_profiles p JOIN persons USING (person_id) "
-            "WHERE personal_id = :p"), {"p": before}).scalar() == "48000"
+    assert cli.managing_office(before) == "48000"
