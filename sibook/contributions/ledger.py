@@ -187,10 +187,13 @@ class _Money:
 
 
 def allocate(conn: Connection, employer_id: int) -> list[Allocation]:
-    """Allocate the employer's money as the law reads it (FACTS §3.7): the earliest money pays
-    the oldest dues, whatever order the payments were posted in and however the dues were
-    corrected since. Allocations are append-only: what this appends is the difference between
-    that allocation and the one on record, each row at its own payment's date. So a payment
+    """Allocate the employer's money, the earliest money to the oldest dues, whatever order the
+    payments were posted in and however the dues were corrected since. The month order is the
+    project's reading: the law splits a remittance by fund (health, unemployment, then the SI
+    funds), each fund's late charges with its dues, and says nothing of months (Decree
+    233/2025/ND-CP Art 7(4); README). Late interest is not allocated: no payment pays it yet.
+    Allocations are append-only: what this appends is the difference between that allocation
+    and the one on record, each row at its own payment's date. So a payment
     posted late for money paid early takes the older months from later money, and money a
     correction freed keeps the payment and the date it came with."""
     due = dues_by_month(conn, employer_id)

@@ -4,6 +4,10 @@ Late interest is computed when read, from the allocation history: each stretch o
 amount stayed outstanding after the deadline accrues at the daily rate in force on the day the
 statement is made (Law 41/2024 Art 40 [S]; FACTS §3.7). The deadline is the last day of the
 month ``payment_deadline_months_after`` months after the contribution month (law data).
+
+The interest is shown, not collected: no payment is allocated to it (see ``ledger.allocate``).
+The agency determines it monthly and notifies the employer (Decree 274/2025/ND-CP Art 7), and
+collects it with each fund's dues (Decree 233/2025/ND-CP Art 7(4)); the README states the gap.
 """
 
 from __future__ import annotations

@@ -102,6 +102,26 @@ def test_interest_stops_when_the_month_is_paid(engine: Engine) -> None:
     assert (jan["status"], jan["interest"], jan["evasion"]) == ("paid", 9_600, False)
 
 
+def test_no_payment_pays_late_interest_yet(engine: Engine) -> None:
+    """The gap the README states: interest is shown, never collected. Money sent for
+    January's interest pays February's dues, and January still shows the interest. The law
+    collects a fund's late charges with its dues (Decree 233/2025/ND-CP Art 7(4)); when the
+    ledger does, this test changes with it."""
+    three_months_owed(engine)
+    # January (deadline 01-31) paid on 02-10 with its 10 days' interest: 3,200,000 + 9,600
+    result = pay(engine, 3_209_600, "VCB-4", date(2026, 2, 10))
+    assert result["allocated"] == [
+        {"month": "2026-01", "amount": 3_200_000},
+        {"month": "2026-02", "amount": 9_600},
+    ]
+    after = statement(engine, date(2026, 2, 10))
+    jan, feb = after["months"]  # type: ignore[misc]
+    assert (jan["status"], jan["interest"]) == ("paid", 9_600)
+    assert (feb["status"], feb["paid"]) == ("partly_paid", 9_600)
+    assert after["totals"]["interest"] == 9_600  # type: ignore[index]
+    assert after["totals"]["credit"] == 0  # type: ignore[index]
+
+
 def test_a_worker_sees_months_deducted_but_not_remitted(engine: Engine) -> None:
     an = three_months_owed(engine)
     pay(engine, 3_200_000, "VCB-3", date(2026, 1, 31))
