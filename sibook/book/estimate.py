@@ -94,7 +94,7 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionRes
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
-        sex=book["header"]["sex"], paid=(m for m, _ in history), reached=retirement.reached,
+        paid=(m for m, _ in history), reached=retirement.reached,
         starts=starts, on=rules_on,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
     return pension(sex=book["header"]["sex"], contribution_months=si_months, on=rules_on,

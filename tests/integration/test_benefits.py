@@ -53,10 +53,10 @@ def worked(engine: Engine, pid: str, until: Period | None = END, since: Period =
 
 
 def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male",
-                 since: Period = LONG_AGO) -> str:
-    """A person born on ``born`` who worked for the test employer from ``since`` to END (from
-    LONG_AGO: 20.5 years of SI). By default a man born in March 1964: 61y3m, reached in June
-    2025, so a pension from 2025-07 (Decree 135/2020 Appendix I)."""
+                 since: Period = LONG_AGO, until: Period = END) -> str:
+    """A person born on ``born`` who worked for the test employer from ``since`` to ``until``
+    (from LONG_AGO to END: 20.5 years of SI). By default a man born in March 1964: 61y3m,
+    reached in June 2025, so a pension from 2025-07 (Decree 135/2020 Appendix I)."""
     pid = make_personal_id("001", born, sex, 91)
     with unit_of_work(engine) as s:
         register(session=s, person=NewPerson(
@@ -64,7 +64,7 @@ def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male"
             birth_registration_place="001"),
             population=LocalPopulationRegistry(s), require_match=False, today=TODAY,
             managing_office="01000")
-    worked(engine, pid, since=since)
+    worked(engine, pid, until, since)
     return pid
 
 
