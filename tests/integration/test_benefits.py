@@ -558,7 +558,7 @@ def test_no_one_time_withdrawal_for_someone_on_a_pension_whatever_the_ground(
         assert pensioner.value.problems[0].field == "regime"
         assert "dossier HS-HT-9 claims a pension" in pensioner.value.problems[0].reason
     settle(engine, pid, "HS-HT-9", Decision("settled", date(2025, 8, 20), "31/QĐ",
-                                            monthly_amount=6_000_000,
+                                            monthly_amount=4_551_413,
                                             from_month=Period(2025, 9)))
     with pytest.raises(ValidationError) as settled:  # the withdrawal claimed before it
         settle(engine, pid, "HS-LS-9", Decision("settled", date(2025, 8, 25), "32/QĐ",

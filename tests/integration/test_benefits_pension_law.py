@@ -1,20 +1,26 @@
 """A pension settled by the law in force when it starts, on SQLite and PostgreSQL: the years of
 SI it needs are 20 to June 2025 (Law 58/2014 Art 54) and 15 from July (Law 41/2024 Art 64; Art
 5(7): a benefit is settled under the law in force when it is enjoyed), for the pension and for
-a one-time withdrawal on ground a."""
+a one-time withdrawal on ground a; and its monthly amount is the rate the record's months give
+times the book's revalued average salary (Art 66), as `sibook rules pension` computes it."""
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
 from datetime import date
 
 import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
-from sibook.benefits.domain import Claim, Regime
+from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.cli.rules import app as rules_app
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import setup_workers
-from tests.integration.test_benefits import claim, older_worker
+from tests.integration.test_benefits import claim, count, older_worker, settle
 
 # A man born in February 1964 reaches 61y3m in May 2025 (Decree 135/2020): a pension from June.
 RETIRES_2025_05 = date(1964, 2, 15)
@@ -51,3 +57,32 @@ def test_a_withdrawal_at_retirement_age_is_for_under_20_years_to_june_2025_then_
     assert ("17.4 years of SI: at 15 or more a pension is due, not a one-time withdrawal"
             in july.value.problems[0].reason)
 
+
+def test_a_monthly_pension_other_than_the_records_is_refused_naming_it(engine: Engine) -> None:
+    """246 months (20.5 years: 46% for a man, Art 66(1)) and 9,000,000 a month from 2005,
+    averaged over the last 8 years revalued for 2025: 9,894,375; 46% of it is 4,551,413. Any
+    monthly amount was settled."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine)
+    claim(engine, pid, Claim(Regime.PENSION, "HS-HT-L3", date(2025, 8, 1), date(2025, 9, 1)))
+
+    def paying(monthly: int) -> Decision:
+        return Decision("settled", date(2025, 8, 20), "66/QĐ", monthly_amount=monthly,
+                        from_month=Period(2025, 9))
+
+    with pytest.raises(ValidationError) as typed:
+        settle(engine, pid, "HS-HT-L3", paying(6_000_000))
+    problem = typed.value.problems[0]
+    assert problem.field == "monthly_amount"
+    assert problem.reason.startswith(
+        "6,000,000 VND a month is not the pension the record gives, 4,551,413 VND: 246 months "
+        "of SI count on 2025-08-20 and the book's salary history averages 9,894,375 VND "
+        "revalued; rate = 45% at 20 years + 2% x (20.5 - 20) years, at most 75% = 46%; "
+        "monthly pension = 46% x 9,894,375 = 4,551,413 (Law 41/2024 Arts 66, 72;")
+    assert count(engine, "benefit_decisions") == 0
+    command = re.search(r"`sibook rules (pension [^`]*)`", problem.reason)
+    assert command is not None
+    computed = CliRunner().invoke(rules_app, [*shlex.split(command.group(1)), "--json"])
+    assert computed.exit_code == 0
+    assert json.loads(computed.stdout)["monthly_pension"] == 4_551_413
+    assert settle(engine, pid, "HS-HT-L3", paying(4_551_413))["status"] == "settled"
