@@ -46,7 +46,7 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
     average, revalued_for = _average(history, on)
-    before = min(sum(1 for m, _ in history if m < LAW_2014), si_months)
+    before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
     retirement = _retirement(book["header"])
     reached = retirement is None or retirement.reached <= on
     answer: dict[str, Any] = {
