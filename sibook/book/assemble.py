@@ -208,19 +208,30 @@ def si_calendar_months(rows: Sequence[Line], unpaid: set[tuple[str | None, Perio
     voluntary month owed): a month paid at two employers, or compulsory and voluntary, is one
     month of SI. The time of SI is the time paid (Law 41/2024 Art 3(6)); someone with labour
     contracts at several employers is insured under the first (Art 2(5)(a)) and voluntary SI is
-    for those outside compulsory SI (Art 2(4)(a)), so a month is never insured twice."""
-    missing: dict[str | None, set[int]] = {}
-    for code, month in unpaid:
-        missing.setdefault(code, set()).add(month.index)
+    for those outside compulsory SI (Art 2(4)(a)), so a month is never insured twice.
+
+    The months the rows cover, less those no covering row pays: only arrears and owed months
+    can be such, so a career's months are never walked one by one (books are issued in
+    batches of many thousand)."""
+    covered, end = 0, None
+    for first, last in sorted((r.from_month.index, r.to_month.index) for r in rows):
+        if end is None or first > end:
+            covered, end = covered + max(0, last - first + 1), last
+        elif last > end:
+            covered, end = covered + last - end, last
+    missing = {(code, month.index) for code, month in unpaid}
     owed_months = {m.month.index for m in owed}
-    counted: set[int] = set()
-    for r in rows:
-        skip = missing.get(r.employer_code, set())
-        if r.kind == "voluntary":
-            skip = skip | owed_months
-        counted.update(i for i in range(r.from_month.index, r.to_month.index + 1)
-                       if i not in skip)
-    return len(counted)
+
+    def pays(r: Line, index: int) -> bool:
+        return (r.employer_code, index) not in missing and not (
+            r.kind == "voluntary" and index in owed_months)
+
+    lost = 0
+    for index in {index for _, index in missing} | owed_months:
+        covering = [r for r in rows if r.from_month.index <= index <= r.to_month.index]
+        if covering and not any(pays(r, index) for r in covering):
+            lost += 1
+    return covered - lost
 
 
 def canonical(payload: Any) -> bytes:

@@ -102,6 +102,28 @@ def test_a_voluntary_month_beside_a_compulsory_one_counts_once() -> None:
     assert si_calendar_months([compulsory, voluntary], set(), owed) == 11
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12), st.sampled_from(
+    ["0100000116", "0100000117", None])), min_size=0, max_size=5),
+       st.sets(st.tuples(st.sampled_from(["0100000116", "0100000117"]), st.integers(0, 60))),
+       st.sets(st.integers(0, 60)))
+def test_the_calendar_months_are_those_some_row_pays(
+        spans: list[tuple[int, int, str | None]], arrears: set[tuple[str, int]],
+        owed: set[int]) -> None:
+    """Counted without walking every month: the same as asking of each month whether a row
+    covering it pays it (its employer's arrear, or a voluntary month owed, does not)."""
+    base = Period(2024, 1).index
+    rows = [Line(Period.from_index(base + a), Period.from_index(base + a + n),
+                 "voluntary" if code is None else "compulsory", code, None, None, 5_000_000, 0,
+                 None, None) for a, n, code in spans]
+    unpaid = {(code, Period.from_index(base + i)) for code, i in arrears}
+    owing = [OwedMonth(Period.from_index(base + i), "unpaid", None, 0) for i in owed]
+    paid = {i for r in rows for i in range(r.from_month.index, r.to_month.index + 1)
+            if (r.employer_code, Period.from_index(i)) not in unpaid
+            and not (r.kind == "voluntary" and i - base in owed)}
+    assert si_calendar_months(rows, unpaid, owing) == len(paid)
+
+
 def test_an_open_period_shows_no_end_month() -> None:
     book = assemble(BookInputs(HEADER, [replace(line("2024-01", "2026-11"), ongoing=True)]))
     assert book["sheets"][0]["to"] is None and book["sheets"][0]["months"] == 35
