@@ -2,9 +2,8 @@
 when it is settled: a pension at the retirement age with the years of SI the law in force when
 it starts asks (15 from 2025-07, Law 41/2024 Art 64; 20 before, Law 58/2014 Art 54), or before
 the age as far as the assessed loss of working capacity allows with 20 (Law 41/2024 Art 65,
-FACTS §4.1); a
-one-time withdrawal for someone who has stopped contributing and is on no pension (§4.2); an
-unemployment benefit for someone whose contract has ended (§4.6)."""
+FACTS §4.1); a one-time withdrawal for someone who has stopped contributing and is on no
+pension (§4.2); an unemployment benefit for someone whose contract has ended (§4.6)."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem
 from sibook.core.period import Period
-from sibook.law import NoRuleInForce
+from sibook.law import Fact, NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.rules.pension import EarlyRetirement, early_retirement
@@ -29,10 +28,11 @@ from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 COVERED_KINDS = ("compulsory", "foreign")
 
 
-def pension_years(day: date) -> int:
-    """The years of SI that, with the retirement age, give a pension starting on ``day``: the
-    law in force then decides (Law 41/2024 Art 5(7)), 20 to June 2025 (Law 58/2014 Art 54), 15
-    from July (Art 64). Raises NoRuleInForce for a day no law table covers."""
+def pension_years(day: date) -> Fact[int]:
+    """The years of SI that, with the retirement age, give a pension starting on ``day``, and
+    the law's row that says so: the law in force then decides (Law 41/2024 Art 5(7)), 20 to
+    June 2025 (Law 58/2014 Art 54), 15 from July (Art 64). Raises NoRuleInForce for a day no
+    law table covers."""
     return law.book().pension_min_years(Period.of(day))
 
 
@@ -60,16 +60,15 @@ def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c
                 on: date) -> list[Problem]:
     """A pension from the claim's start, by the record on ``on``: from the month after the
     retirement age is reached with the years of SI of ``pension_years`` (Law 41/2024 Art 64;
-    Decree 135/2020 Art 3),
-    or before it as far as the claim's assessed loss of working capacity allows, with the
-    years of SI that needs (Art 65)."""
+    Decree 135/2020 Art 3), or before it as far as the claim's assessed loss of working
+    capacity allows, with the years of SI that needs (Art 65)."""
     assert c.event_from is not None
     due = retirement_of(facts)
     early = 0 if due is None else max(0, due.pension_from - Period.of(c.event_from))
     if due is None or early == 0:
-        years = pension_years(c.event_from)
-        return _too_few_years(session, person_id, c.event_from, on, years, "a pension needs",
-                              "Law 41/2024 Art 64" if years == 15 else "Law 58/2014 Art 54")
+        needed = pension_years(c.event_from)
+        return _too_few_years(session, person_id, c.event_from, on, needed.value,
+                              "a pension needs", needed.row.source)
     allowed = _early_allowed(c)
     if isinstance(allowed, str) or early > allowed.months:
         refused_for = (allowed if isinstance(allowed, str) else allowed.case)

@@ -130,7 +130,7 @@ def months_past_retirement_age(*, paid: Iterable[Period], reached: Period, start
     the record counts as paid (one paid by two employers counts once); ``paid_out``: months a
     one-time withdrawal paid out, the earliest, which count no more."""
     months = set(paid)
-    needed = 12 * book().pension_min_years(on)
+    needed = 12 * book().pension_min_years(on).value
     if sum(1 for m in months if m <= reached) - paid_out < needed:
         return 0
     return sum(1 for m in months if reached < m < starts)

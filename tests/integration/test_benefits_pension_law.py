@@ -39,7 +39,7 @@ def test_a_pension_from_june_2025_needed_20_years_and_one_from_july_15(engine: E
                                  date(2025, 6, 1)))
     assert june.value.problems[0].field == "regime"
     assert ("at most 209 by the pension's start on 2025-06-01: a pension needs 20 years "
-            "(240 months; Law 58/2014 Art 54)") in june.value.problems[0].reason
+            "(240 months; Law 58/2014/QH13 Art 54(1))") in june.value.problems[0].reason
     july = claim(engine, pid, Claim(Regime.PENSION, "HS-HT-L2", date(2025, 5, 10),
                                     date(2025, 7, 1)))
     assert july["status"] == "claimed"

@@ -129,9 +129,9 @@ def test_gap_between_rows_is_reported() -> None:
 def test_a_pension_needs_20_years_to_june_2025_and_15_from_july() -> None:
     """Law 58/2014 Art 54(1): 20 years; Law 41/2024 Art 64(1), in force from 2025-07: 15, for
     men and women alike; none is known before the 2014 law took effect (2016-01)."""
-    assert law.book().pension_min_years(Period(2016, 1)) == 20
-    assert law.book().pension_min_years(Period(2025, 6)) == 20
-    assert law.book().pension_min_years(Period(2025, 7)) == 15
+    assert law.book().pension_min_years(Period(2016, 1)).value == 20
+    assert law.book().pension_min_years(Period(2025, 6)).value == 20
+    assert law.book().pension_min_years(Period(2025, 7)).value == 15
     with pytest.raises(NoRuleInForce):
         law.book().pension_min_years(Period(2015, 12))
 
@@ -140,4 +140,4 @@ def test_the_lowest_pension_band_begins_at_the_years_a_pension_needs() -> None:
     on = Period(2026, 1)
     table = law.book().table("pension_rates")
     lowest = min(int(table.at(k, on).value("from_years")) for k in table.keys)
-    assert lowest == law.book().pension_min_years(on)
+    assert lowest == law.book().pension_min_years(on).value
