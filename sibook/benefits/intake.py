@@ -18,9 +18,9 @@ from sibook.benefits.domain import Claim, Regime, check_claim
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     COVERED_KINDS,
-    PENSION_YEARS,
     covers,
     pension_due,
+    pension_years,
     pensioner,
     retirement_month,
     si_years,
@@ -160,9 +160,9 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
             return [Problem(field="ground", reason=(
                 f"retirement age is reached in {reached}: ground a) applies from the month "
                 "after it"))]
-        if (paid := years()) >= PENSION_YEARS:
+        if (paid := years()) >= (needed := pension_years(c.received_on).value):
             return [Problem(field="ground", reason=(
-                f"{paid:.1f} years of SI: at {PENSION_YEARS} or more a pension is due, not a "
+                f"{paid:.1f} years of SI: at {needed} or more a pension is due, not a "
                 "one-time withdrawal (ground a)"))]
         return []
     if not any(p.from_month < BEFORE_2025_07 for p in si):
@@ -184,7 +184,7 @@ def _pension_due_instead(session: Session, person_id: int, c: Claim,
     if ended <= retirement_month(facts):
         return []
     on = c.event_from or c.received_on
-    if (paid := si_years(session, person_id, on)) < PENSION_YEARS:
+    if (paid := si_years(session, person_id, on)) < pension_years(on).value:
         return []
     return [Problem(field="regime", reason=(
         f"past retirement age with {paid:.1f} years of SI on {on.isoformat()}: a pension is "

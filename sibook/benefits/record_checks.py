@@ -1,8 +1,9 @@
 """What a person's record must show for a benefit, checked when a claim is received and again
-when it is settled: a pension at the retirement age with 15 years of SI, or before it as far as
-the assessed loss of working capacity allows with 20 (Law 41/2024 Arts 64-65, FACTS §4.1); a
-one-time withdrawal for someone who has stopped contributing and is on no pension (§4.2); an
-unemployment benefit for someone whose contract has ended (§4.6)."""
+when it is settled: a pension at the retirement age with the years of SI the law in force when
+it starts asks (15 from 2025-07, Law 41/2024 Art 64; 20 before, Law 58/2014 Art 54), or before
+the age as far as the assessed loss of working capacity allows with 20 (Law 41/2024 Art 65,
+FACTS §4.1); a one-time withdrawal for someone who has stopped contributing and is on no
+pension (§4.2); an unemployment benefit for someone whose contract has ended (§4.6)."""
 
 from __future__ import annotations
 
@@ -11,20 +12,28 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sibook import law
 from sibook.benefits.domain import SETTLED, Claim, Regime
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem
 from sibook.core.period import Period
-from sibook.law import NoRuleInForce
+from sibook.law import Fact, NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import service as registry
 from sibook.rules.pension import EarlyRetirement, early_retirement
 from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 
 COVERED_KINDS = ("compulsory", "foreign")
-PENSION_YEARS = 15  # with the retirement age, years of SI that give a pension (Art 64, FACTS §4.1)
+
+
+def pension_years(day: date) -> Fact[int]:
+    """The years of SI that, with the retirement age, give a pension starting on ``day``, and
+    the law's row that says so: the law in force then decides (Law 41/2024 Art 5(7)), 20 to
+    June 2025 (Law 58/2014 Art 54), 15 from July (Art 64). Raises NoRuleInForce for a day no
+    law table covers."""
+    return law.book().pension_min_years(Period.of(day))
 
 
 def retirement_of(facts: registry.PersonFacts) -> RetirementResult | None:
@@ -50,15 +59,16 @@ def retirement_month(facts: registry.PersonFacts) -> Period:
 def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
                 on: date) -> list[Problem]:
     """A pension from the claim's start, by the record on ``on``: from the month after the
-    retirement age is reached with 15 years of SI (Law 41/2024 Art 64; Decree 135/2020 Art 3),
-    or before it as far as the claim's assessed loss of working capacity allows, with the
-    years of SI that needs (Art 65)."""
+    retirement age is reached with the years of SI of ``pension_years`` (Law 41/2024 Art 64;
+    Decree 135/2020 Art 3), or before it as far as the claim's assessed loss of working
+    capacity allows, with the years of SI that needs (Art 65)."""
     assert c.event_from is not None
     due = retirement_of(facts)
     early = 0 if due is None else max(0, due.pension_from - Period.of(c.event_from))
     if due is None or early == 0:
-        return _too_few_years(session, person_id, c.event_from, on, PENSION_YEARS,
-                              "a pension needs", "Art 64")
+        needed = pension_years(c.event_from)
+        return _too_few_years(session, person_id, c.event_from, on, needed.value,
+                              "a pension needs", needed.row.source)
     allowed = _early_allowed(c)
     if isinstance(allowed, str) or early > allowed.months:
         refused_for = (allowed if isinstance(allowed, str) else allowed.case)
@@ -71,7 +81,8 @@ def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c
             f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020); {early} months early: "
             f"{refused_for}"))]
     return _too_few_years(session, person_id, c.event_from, on, allowed.min_years,
-                          f"a pension {early} months before retirement age needs", "Art 65")
+                          f"a pension {early} months before retirement age needs",
+                          "Law 41/2024 Art 65")
 
 
 def _early_allowed(c: Claim) -> EarlyRetirement | str:
@@ -101,7 +112,7 @@ def _too_few_years(session: Session, person_id: int, starts: date, on: date, yea
     return [Problem(field="regime", reason=(
         f"{counted} months of SI count on {on.isoformat()}, at most {most} by the pension's "
         f"start on {starts.isoformat()}: {needs} {years} years "
-        f"({years * 12} months; Law 41/2024 {article})"))]
+        f"({years * 12} months; {article})"))]
 
 
 def si_years(session: Session, person_id: int, on: date) -> float:

@@ -1,11 +1,12 @@
 """Deciding a received claim, once: settled (with what is paid) or refused (saying why), never
 by the officer who received it over HTTP. A settled pension is checked against the record again
-(its extra lump sum the one the law gives on it, Law 41/2024 Art 68), a one-time withdrawal pays
-out the SI months the book counts, an unemployment benefit uses the UI months and stays under
-its cap."""
+(its monthly amount and extra lump sum those the law gives on it, Law 41/2024 Arts 66, 68), a
+one-time withdrawal pays out the SI months the book counts, an unemployment benefit uses the UI
+months and stays under its cap."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,7 @@ from sibook.core.period import Period
 from sibook.law import NoRuleInForce
 from sibook.registry import service as registry
 from sibook.registry.store import Employer
-from sibook.rules.pension import years_above_full_rate
+from sibook.rules.pension import PensionResult, years_above_full_rate
 from sibook.rules.unemployment import benefit_cap, benefit_months
 
 
@@ -83,39 +84,80 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
     """A pension is settled from the month after the retirement age is reached (or as early as
     the claim's loss of working capacity allows), with the years of SI the record can reach,
     by the record as it stands at the decision (a claim received before these checks existed,
-    or months paid out by a withdrawal since, are caught here)."""
+    or months paid out by a withdrawal since, are caught here); its monthly amount and extra
+    lump sum are those the law's formulas give on that record. Unchecked when no rule prices
+    the pension; the monthly amount unchecked when the record holds no salary to average."""
     if d.outcome != SETTLED or c.regime is not Regime.PENSION:
         return []
     facts = registry.person_facts(session=session, person_id=person_id)
     # from_month is never before the event's month (check_decision): the start day decides.
     if c.event_from is None:
         return []
-    return (pension_due(session, person_id, facts, c, d.decided_on)
-            or _extra_lump_sum(session, person_id, facts, c, d))
-
-
-def _extra_lump_sum(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
-                    d: Decision) -> list[Problem]:
-    """A pension's ``amount`` (paid once) is the extra lump sum of Law 41/2024 Art 68 for the
-    years of SI beyond those that give the maximum rate, as the law's formulas give it on the
-    record at the decision, the way the book's estimate computes it: the months counted, the
-    revalued average salary, 2 average salaries a year for the months paid past the retirement
-    age by someone already eligible then (Art 68(2)). Refused when missing, when another sum is
-    typed (the refusal names the expected one), and when the record gives none. Unchecked when
-    no rule prices the pension or the record holds no salary to average."""
-    assert c.event_from is not None
+    if problems := pension_due(session, person_id, facts, c, d.decided_on):
+        return problems
     starts = Period.of(c.event_from)
     try:
         counted, due = book.pension_on_record(session=session, person_id=person_id,
                                               as_of=d.decided_on, starts=starts)
     except ValidationError:  # NoRuleInForce too; too few years is refused before
         return []
-    expected = due.extra_lump_sum
+    record = _Record(facts, counted, due, max(Period.of(d.decided_on), starts))
+    return _monthly_pension(record, d) + _extra_lump_sum(record, starts, d)
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What the record gives a pension at its decision: the months counted, the pension the
+    law's formulas give on them (the estimate's), and the month whose rules price it."""
+
+    facts: registry.PersonFacts
+    counted: int
+    due: PensionResult
+    rules_on: Period
+
+    def command(self) -> str:
+        """The ``sibook rules pension`` command that computes ``due``."""
+        inputs = self.due.explanation.inputs
+        early = int(inputs["months_early"])
+        return (f"`sibook rules pension --sex {sex_of(self.facts)} --contribution-months "
+                f"{self.counted}{f' --months-early {early}' if early else ''} --average-salary "
+                f"{inputs['average_salary'].replace(',', '')} --months-past-retirement-age "
+                f"{inputs['months_past_retirement_age']} --month {self.rules_on}`")
+
+
+def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:
+    """Law 41/2024 Art 66: the monthly pension is the rate the record's months give (cut per
+    year before the statutory age, Art 66(3)) times the revalued average salary of the book's
+    salary history (Art 72-73), as the book's estimate computes it; another sum is refused,
+    naming the expected one and the command that computes it. The decision states no average
+    of its own (a dossier's figure the book does not hold could only be taken with a column
+    to keep it). Neither FACTS §4.1 nor Art 66 states a lowest pension: none is applied."""
+    expected = r.due.monthly_pension
+    if expected is None or d.monthly_amount == expected:
+        return []
+    steps = "; ".join(step for step in r.due.explanation.steps
+                      if step.startswith(("rate =", "early by", "monthly pension =")))
+    average = r.due.explanation.inputs["average_salary"]
+    return [Problem(field="monthly_amount", reason=(
+        f"{d.monthly_amount or 0:,} VND a month is not the pension the record gives, "
+        f"{expected:,} VND: {r.counted} months of SI count on {d.decided_on.isoformat()} and "
+        f"the book's salary history averages {average} VND revalued; {steps} (Law 41/2024 "
+        f"Arts 66, 72; {r.command()} computes it)"))]
+
+
+def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:
+    """A pension's ``amount`` (paid once) is the extra lump sum of Law 41/2024 Art 68 for the
+    years of SI beyond those that give the maximum rate, as the law's formulas give it on the
+    record at the decision, the way the book's estimate computes it: the months counted, the
+    revalued average salary, 2 average salaries a year for the months paid past the retirement
+    age by someone already eligible then (Art 68(2)). Refused when missing, when another sum is
+    typed (the refusal names the expected one), and when the record gives none. Unchecked when
+    the record holds no salary to average."""
+    expected, counted, facts = r.due.extra_lump_sum, r.counted, r.facts
     if expected is None or d.amount == expected or (expected == 0 and d.amount is None):
         return []
-    rules_on = max(Period.of(d.decided_on), starts)
     above, full = years_above_full_rate(sex=sex_of(facts), contribution_months=counted,
-                                        on=rules_on)
+                                        on=r.rules_on)
     told = f"{counted} months of SI count on {d.decided_on.isoformat()}"
     if expected == 0:
         most = counted + max(0, starts - Period.of(d.decided_on) - 1)
@@ -125,15 +167,12 @@ def _extra_lump_sum(session: Session, person_id: int, facts: registry.PersonFact
         return [Problem(field="amount", reason=(
             f"{told}: no year beyond the {full} that give the maximum rate, so no extra lump "
             f"sum is paid once (Law 41/2024 Art 68){still}"))]
-    late = int(due.explanation.inputs["months_past_retirement_age"])
-    how = "; ".join(step for step in due.explanation.steps
+    late = int(r.due.explanation.inputs["months_past_retirement_age"])
+    how = "; ".join(step for step in r.due.explanation.steps
                     if step.startswith(("extra lump sum", "+ ")))
-    average = due.explanation.inputs["average_salary"].replace(",", "")
     why = (f"{told}: {above} years beyond the {full} that give the maximum rate"
-           f"{_past_age(facts, counted, late, above, rules_on)}; {how} (Law 41/2024 Art 68; "
-           f"`sibook rules pension --sex {sex_of(facts)} --contribution-months {counted} "
-           f"--average-salary {average} --months-past-retirement-age {late} --month "
-           f"{rules_on}` computes it)")
+           f"{_past_age(facts, counted, late, above, r.rules_on)}; {how} (Law 41/2024 Art 68; "
+           f"{r.command()} computes it)")
     if d.amount is None:
         return [Problem(field="amount", reason=(
             f"the extra lump sum of {expected:,} VND is paid once with the pension: {why}"))]

@@ -156,7 +156,7 @@ def assemble(inputs: BookInputs) -> dict[str, Any]:
         "hi_periods": [_hi(h) for h in sorted(inputs.hi, key=lambda h: h.valid_from)],
         "arrears": [_arrear(a) for a in sorted(inputs.arrears, key=lambda a: a.month)],
         "benefits": [benefits.entry(b) for b in inputs.benefits],
-        "totals": totals(rows, inputs.ui, unpaid, inputs.ui_reserved_months, len(owed),
+        "totals": totals(rows, inputs.ui, unpaid, inputs.ui_reserved_months, owed,
                          inputs.benefits),
     }
     if inputs.voluntary is not None:  # absent from other books: their content stays as it was
@@ -175,14 +175,14 @@ def restricted(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | None, Period]],
-           ui_reserved_months: int, voluntary_owed: int = 0,
+           ui_reserved_months: int, owed: Sequence[OwedMonth] = (),
            settled: Sequence[Benefit] = ()) -> dict[str, int]:
     """Months of SI and UI still to count towards a benefit; months in arrears are not counted
-    until the employer pays them, voluntary months not paid in full (``voluntary_owed``) until
-    the participant does, months a one-time withdrawal paid out or an unemployment benefit
-    used (``settled``) never again (their counts appear only in books that have them, so
-    other books' content is unchanged)."""
-    si = sum(_months(r) for r in rows) - len(unpaid) - voluntary_owed
+    until the employer pays them, voluntary months not paid in full (``owed``) until the
+    participant does, months a one-time withdrawal paid out or an unemployment benefit used
+    (``settled``) never again (their counts appear only in books that have them, so other
+    books' content is unchanged). SI months are calendar months (``si_calendar_months``)."""
+    si = si_calendar_months(rows, unpaid, owed)
     ui_months = sum(_months(u) for u in ui)
     ui_months -= sum(1 for code, m in unpaid for u in ui
                      if u.employer_code == code and u.from_month <= m <= u.to_month)
@@ -193,13 +193,45 @@ def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | N
     reserved = max(0, ui_reserved_months - max(0, used - ui_months))
     ui_months = max(0, ui_months - used)
     out = {"si_months": si, "si_years": si // 12, "si_remaining_months": si % 12,
-           "unpaid_months": len(unpaid) + voluntary_owed, "ui_months": ui_months,
+           "unpaid_months": len(unpaid) + len(owed), "ui_months": ui_months,
            "ui_reserved_months": reserved}
     if paid_out:
         out["si_months_paid_out"] = paid_out
     if used:
         out["ui_months_used"] = used
     return out
+
+
+def si_calendar_months(rows: Sequence[Line], unpaid: set[tuple[str | None, Period]],
+                       owed: Sequence[OwedMonth] = ()) -> int:
+    """The calendar months some row pays SI for (not in arrears at that row's employer, not a
+    voluntary month owed): a month paid at two employers, or compulsory and voluntary, is one
+    month of SI. The time of SI is the time paid (Law 41/2024 Art 3(6)); someone with labour
+    contracts at several employers is insured under the first (Art 2(5)(a)) and voluntary SI is
+    for those outside compulsory SI (Art 2(4)(a)), so a month is never insured twice.
+
+    The months the rows cover, less those no covering row pays: only arrears and owed months
+    can be such, so a career's months are never walked one by one (books are issued in
+    batches of many thousand)."""
+    covered, end = 0, None
+    for first, last in sorted((r.from_month.index, r.to_month.index) for r in rows):
+        if end is None or first > end:
+            covered, end = covered + max(0, last - first + 1), last
+        elif last > end:
+            covered, end = covered + last - end, last
+    missing = {(code, month.index) for code, month in unpaid}
+    owed_months = {m.month.index for m in owed}
+
+    def pays(r: Line, index: int) -> bool:
+        return (r.employer_code, index) not in missing and not (
+            r.kind == "voluntary" and index in owed_months)
+
+    lost = 0
+    for index in {index for _, index in missing} | owed_months:
+        covering = [r for r in rows if r.from_month.index <= index <= r.to_month.index]
+        if covering and not any(pays(r, index) for r in covering):
+            lost += 1
+    return covered - lost
 
 
 def canonical(payload: Any) -> bytes:

@@ -14,10 +14,11 @@ the pension's rate counts the months the book holds now. A pension the book show
 early retirement for reduced working capacity the claim was received for, Law 41/2024 Art 65)
 its rate is cut per year early (Art 66(3)); months paid after the retirement age was reached
 by someone who had the years a pension needs by then earn the larger extra lump sum of Art
-68(2) (``pension_from``, which a pension's settlement checks its extra lump sum by); and no
-one-time withdrawal is offered beside it
-(one is refused to someone who receives or has claimed a pension, Art 70). The grounds for a
-one-time withdrawal rest on the dossier's papers and are not judged here.
+68(2) (``pension_from``, which a pension's settlement checks its monthly amount and extra lump
+sum by); and no one-time withdrawal is offered beside it (one is refused to someone who
+receives or has claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
+dossier's papers and are not judged here. The book's months of SI are calendar months (a month
+paid at two employers counts once), and so are those before 2014 a withdrawal counts.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
     average, revalued_for = _average(history, on)
-    before = min(sum(1 for m, _ in history if m < LAW_2014), si_months)
+    before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
     retirement = _retirement(book["header"])
     reached = retirement is None or retirement.reached <= on
     answer: dict[str, Any] = {
@@ -81,10 +82,11 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
 
 def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionResult:
     """The pension the law's formulas give on ``book`` as of month ``on`` for a pension from
-    ``starts`` (the settlement of a pension checks its extra lump sum by it too): the months
-    the book counts, the revalued average salary, the rate cut per year before the statutory
-    age (Art 66(3)), and the months paid past the age by someone already eligible then, which
-    earn the larger extra lump sum (Art 68(2), ``months_past_retirement_age``). Raises
+    ``starts`` (the settlement of a pension checks its monthly amount and extra lump sum by it
+    too): the months the book counts, the revalued average salary, the rate cut per year
+    before the statutory age (Art 66(3)), and the months paid past the age by someone already
+    eligible then, which earn the larger extra lump sum (Art 68(2),
+    ``months_past_retirement_age``). Raises
     ValidationError when the months give no pension or no rule prices it. The pension's rules
     are those in force when it starts (``on`` for one started before)."""
     rules_on = max(on, starts)
@@ -94,7 +96,7 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionRes
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
-        sex=book["header"]["sex"], paid=(m for m, _ in history), reached=retirement.reached,
+        paid=(m for m, _ in history), reached=retirement.reached,
         starts=starts, on=rules_on,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
     return pension(sex=book["header"]["sex"], contribution_months=si_months, on=rules_on,

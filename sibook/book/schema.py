@@ -131,7 +131,9 @@ class BookBenefit(_Strict):
 
 
 class BookTotals(_Strict):
-    si_months: int = Field(description="Months of SI that count towards a benefit")
+    si_months: int = Field(description="Calendar months of SI that count towards a benefit: "
+                                       "a month paid at two employers, or compulsorily and "
+                                       "voluntarily, counts once")
     si_years: int
     si_remaining_months: int = Field(description="si_months = 12 * si_years + this")
     unpaid_months: int = Field(description="Reported or voluntary months not paid in full")

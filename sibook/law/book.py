@@ -171,18 +171,18 @@ class LawBook:
             upper = row.values.get("to_years")
             if row.value("from_years") <= years and (upper is None or years < upper):
                 return row
-        least = self.pension_min_years(sex, on)
+        least = self.pension_min_years(on).value
         raise ValidationError(
             field="contribution_months",
             reason=f"a {sex} pension needs at least {least} years ({least * 12} months) "
                    f"of contributions, got {years} whole years")
 
-    def pension_min_years(self, sex: Sex, on: Period) -> int:
-        """The fewest whole years of SI that give ``sex`` a pension in ``on``: the lowest band's
-        (Law 41/2024 Art 64: 15)."""
-        table = self._tables["pension_rates"]
-        return min(int(table.at(k, on).value("from_years")) for k in table.keys
-                   if k.split("_")[0] == sex)
+    def pension_min_years(self, on: Period) -> Fact[int]:
+        """The fewest whole years of SI that, with the retirement age, give a pension starting in
+        ``on``: the law in force then (Law 41/2024 Art 5(7)), 20 to 2025-06 (Law 58/2014 Art
+        54), 15 from 2025-07 (Law 41/2024 Art 64), for men and women alike."""
+        row = self._tables["parameters"].at("pension_min_years", on)
+        return Fact(int(row.value("value")), row)
 
     def averaging_window(self, start_year: int, on: Period) -> Fact[int | None]:
         """Years of salary averaged for a person who started SI in ``start_year`` (None: all)."""

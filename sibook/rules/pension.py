@@ -120,8 +120,8 @@ def years_above_full_rate(*, sex: str, contribution_months: int, on: Period
     return extra, full_years
 
 
-def months_past_retirement_age(*, sex: str, paid: Iterable[Period], reached: Period,
-                               starts: Period, on: Period, paid_out: int = 0) -> int:
+def months_past_retirement_age(*, paid: Iterable[Period], reached: Period, starts: Period,
+                               on: Period, paid_out: int = 0) -> int:
     """The months of SI that earn the larger extra lump sum of Law 41/2024 Art 68(2) (FACTS
     §4.1): those paid after the month the statutory retirement age was ``reached`` (retired at
     its end) and before the pension ``starts``, by someone already eligible for a pension then:
@@ -129,9 +129,8 @@ def months_past_retirement_age(*, sex: str, paid: Iterable[Period], reached: Per
     month. Someone who had them only later earns nothing under Art 68(2). ``paid``: each month
     the record counts as paid (one paid by two employers counts once); ``paid_out``: months a
     one-time withdrawal paid out, the earliest, which count no more."""
-    checked_sex = parse_choice(sex, SEXES, field="sex")
     months = set(paid)
-    needed = 12 * book().pension_min_years(checked_sex, on)
+    needed = 12 * book().pension_min_years(on).value
     if sum(1 for m in months if m <= reached) - paid_out < needed:
         return 0
     return sum(1 for m in months if reached < m < starts)

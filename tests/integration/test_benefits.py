@@ -53,10 +53,10 @@ def worked(engine: Engine, pid: str, until: Period | None = END, since: Period =
 
 
 def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male",
-                 since: Period = LONG_AGO) -> str:
-    """A person born on ``born`` who worked for the test employer from ``since`` to END (from
-    LONG_AGO: 20.5 years of SI). By default a man born in March 1964: 61y3m, reached in June
-    2025, so a pension from 2025-07 (Decree 135/2020 Appendix I)."""
+                 since: Period = LONG_AGO, until: Period = END) -> str:
+    """A person born on ``born`` who worked for the test employer from ``since`` to ``until``
+    (from LONG_AGO to END: 20.5 years of SI). By default a man born in March 1964: 61y3m,
+    reached in June 2025, so a pension from 2025-07 (Decree 135/2020 Appendix I)."""
     pid = make_personal_id("001", born, sex, 91)
     with unit_of_work(engine) as s:
         register(session=s, person=NewPerson(
@@ -64,7 +64,7 @@ def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male"
             birth_registration_place="001"),
             population=LocalPopulationRegistry(s), require_match=False, today=TODAY,
             managing_office="01000")
-    worked(engine, pid, since=since)
+    worked(engine, pid, until, since)
     return pid
 
 
@@ -558,7 +558,7 @@ def test_no_one_time_withdrawal_for_someone_on_a_pension_whatever_the_ground(
         assert pensioner.value.problems[0].field == "regime"
         assert "dossier HS-HT-9 claims a pension" in pensioner.value.problems[0].reason
     settle(engine, pid, "HS-HT-9", Decision("settled", date(2025, 8, 20), "31/QĐ",
-                                            monthly_amount=6_000_000,
+                                            monthly_amount=4_551_413,
                                             from_month=Period(2025, 9)))
     with pytest.raises(ValidationError) as settled:  # the withdrawal claimed before it
         settle(engine, pid, "HS-LS-9", Decision("settled", date(2025, 8, 25), "32/QĐ",

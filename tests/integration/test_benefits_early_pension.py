@@ -49,7 +49,7 @@ def test_a_pension_21_months_early_is_received_and_settled_with_a_61_percent_los
     assert (got["status"], got["capacity_loss_percent"], got["hazardous_years"]) == \
         ("claimed", 61, None)
     done = settle(engine, pid, "HS-HT-E2", Decision(
-        "settled", date(2026, 3, 15), "61/QĐ", monthly_amount=4_000_000,
+        "settled", date(2026, 3, 15), "61/QĐ", monthly_amount=4_254_581,
         from_month=Period(2026, 4)))
     assert done["status"] == "settled" and done["capacity_loss_percent"] == 61
 
@@ -140,7 +140,7 @@ def test_the_signed_book_carries_a_settled_early_pensions_assessment(engine: Eng
     pid = older_worker(engine, born=BORN_1970)
     claim(engine, pid, pension_claim("HS-HT-B1", loss=65, hazardous=15))
     settle(engine, pid, "HS-HT-B1", Decision("settled", date(2026, 3, 15), "65/QĐ",
-                                            monthly_amount=3_000_000,
+                                            monthly_amount=3_364_088,
                                             from_month=Period(2026, 4)))
     book = book_of(engine, pid)
     entry = next(b for b in book["benefits"] if b["dossier_no"] == "HS-HT-B1")

@@ -29,16 +29,19 @@ DECIDED = date(2025, 8, 20)
 # 9,000,000 a month, revalued for 2025 (Circular 01/2025 Table 1): the last 6 years for SI
 # begun in 1995 (2019-07 to 2025-06), the last 5 for SI begun before (2020-07 to 2025-06).
 AVERAGE_FROM_1995, AVERAGE_FROM_1990 = 9_615_000, 9_486_000
+# The monthly pension is 75% of the average at 30 years or more (Law 41/2024 Art 66(1)).
+MONTHLY_FROM_1995, MONTHLY_FROM_1990 = 7_211_250, 7_114_500
 
 
-def decision(amount: int | None) -> Decision:
-    return Decision("settled", DECIDED, "68/QĐ", amount=amount, monthly_amount=7_500_000,
+def decision(amount: int | None, monthly: int = MONTHLY_FROM_1995) -> Decision:
+    return Decision("settled", DECIDED, "68/QĐ", amount=amount, monthly_amount=monthly,
                     from_month=Period(2025, 9))
 
 
-def refusal(engine: Engine, pid: str, amount: int | None) -> str:
+def refusal(engine: Engine, pid: str, amount: int | None,
+            monthly: int = MONTHLY_FROM_1995) -> str:
     with pytest.raises(ValidationError) as refused:
-        settle(engine, pid, PENSION.dossier_no, decision(amount))
+        settle(engine, pid, PENSION.dossier_no, decision(amount, monthly))
     assert refused.value.problems[0].field == "amount"
     assert count(engine, "benefit_decisions") == 0
     return refused.value.problems[0].reason
@@ -94,20 +97,23 @@ def test_a_woman_with_15_years_only_after_her_age_is_paid_half_an_average_a_year
     pid = older_worker(engine, born=date(1945, 6, 10), sex="female", since=Period(1990, 1))
     claim(engine, pid, PENSION)
     expected = AVERAGE_FROM_1990 * 11 // 4  # 0.5 x 5.5 = 2.75 average salaries
-    at_twice = refusal(engine, pid, AVERAGE_FROM_1990 * 11)
+    at_twice = refusal(engine, pid, AVERAGE_FROM_1990 * 11, MONTHLY_FROM_1990)
     assert f"the extra lump sum the record gives, {expected:,} VND" in at_twice
     assert "Art 68(2)" not in at_twice and "--months-past-retirement-age 0" in at_twice
     assert rules_command_answer(at_twice) == expected
-    assert settle(engine, pid, PENSION.dossier_no, decision(expected))["status"] == "settled"
+    assert settle(engine, pid, PENSION.dossier_no, decision(expected, MONTHLY_FROM_1990)
+                  )["status"] == "settled"
 
 
 def test_a_man_with_20_years_6_months_is_paid_no_extra_lump_sum(engine: Engine) -> None:
     setup_workers(engine, 0)
     pid = older_worker(engine)  # 246 months: 20.5 years, the maximum rate needs 35
     claim(engine, pid, PENSION)
-    extra = refusal(engine, pid, 2_500_000)
+    monthly = 4_551_413  # 46% of 9,894,375, the last 8 years' average for SI begun in 2005
+    extra = refusal(engine, pid, 2_500_000, monthly)
     assert "no year beyond the 35 that give the maximum rate" in extra
-    assert settle(engine, pid, PENSION.dossier_no, decision(None))["status"] == "settled"
+    assert settle(engine, pid, PENSION.dossier_no, decision(None, monthly)
+                  )["status"] == "settled"
 
 
 def test_months_still_to_come_before_the_start_give_no_extra_lump_sum_until_paid(
@@ -118,7 +124,7 @@ def test_months_still_to_come_before_the_start_give_no_extra_lump_sum_until_paid
     pid = older_worker(engine, born=date(1968, 3, 15), sex="female", since=Period(1995, 7))
     later = Claim(Regime.PENSION, "HS-HT-69", date(2025, 8, 1), date(2025, 11, 1))
     claim(engine, pid, later)
-    ahead = Decision("settled", DECIDED, "69/QĐ", amount=2_500_000, monthly_amount=7_500_000,
+    ahead = Decision("settled", DECIDED, "69/QĐ", amount=2_500_000, monthly_amount=7_211_250,
                      from_month=Period(2025, 11))
     with pytest.raises(ValidationError) as refused:
         settle(engine, pid, later.dossier_no, ahead)

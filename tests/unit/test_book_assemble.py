@@ -15,11 +15,13 @@ from sibook.book.assemble import (
     BookInputs,
     Header,
     Line,
+    OwedMonth,
     UISpan,
     assemble,
     canonical,
     content_hash,
     merge_lines,
+    si_calendar_months,
 )
 from sibook.book.sheets import EmployerInfo, law_epochs, lines_of, pieces, ui_spans
 from sibook.contributions.service import ParticipationRow, UIRow
@@ -72,6 +74,54 @@ def test_totals_leave_out_months_the_employer_has_not_paid() -> None:
     assert book["totals"] == {"si_months": 23, "si_years": 1, "si_remaining_months": 11,
                               "unpaid_months": 1, "ui_months": 23, "ui_reserved_months": 3}
     assert book["arrears"][0]["month"] == "2024-12"
+
+
+def test_a_month_paid_by_two_employers_counts_once() -> None:
+    """Months of SI are calendar months (Law 41/2024 Art 3(6); a worker with several contracts
+    is insured under the first, Art 2(5)(a)): A pays 2024-01 to 2024-12, B 2024-07 to 2025-06,
+    24 months on the sheets and 18 of SI. B's arrear in 2024-08 leaves A's month counted; its
+    arrear in 2025-03, a month only B pays, is not counted until paid."""
+    a, b = line("2024-01", "2024-12"), line("2024-07", "2025-06", employer="0100000117")
+    arrears = [Arrear(Period(2024, 8), "0100000117", "unpaid", 950_000, 40_000_000, 0),
+               Arrear(Period(2025, 3), "0100000117", "unpaid", 950_000, 40_000_000, 0)]
+    book = assemble(BookInputs(HEADER, [a, b], arrears=arrears))
+    assert sum(row["months"] for row in book["sheets"]) == 24
+    assert book["totals"] == {"si_months": 17, "si_years": 1, "si_remaining_months": 5,
+                              "unpaid_months": 2, "ui_months": 0, "ui_reserved_months": 0}
+
+
+def test_a_voluntary_month_beside_a_compulsory_one_counts_once() -> None:
+    """Voluntary SI is for those outside compulsory SI (Law 41/2024 Art 2(4)(a)): a month paid
+    both ways is one month; a voluntary month owed counts only where no employer pays it."""
+    compulsory = line("2024-01", "2024-06")
+    voluntary = Line(Period(2024, 6), Period(2024, 12), "voluntary", None, None, None,
+                     3_000_000, 0, None, SHARES)
+    assert si_calendar_months([compulsory, voluntary], set()) == 12
+    owed = [OwedMonth(Period(2024, 6), "unpaid", 330_000, 0),
+            OwedMonth(Period(2024, 10), "unpaid", 330_000, 0)]
+    assert si_calendar_months([compulsory, voluntary], set(), owed) == 11
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12), st.sampled_from(
+    ["0100000116", "0100000117", None])), min_size=0, max_size=5),
+       st.sets(st.tuples(st.sampled_from(["0100000116", "0100000117"]), st.integers(0, 60))),
+       st.sets(st.integers(0, 60)))
+def test_the_calendar_months_are_those_some_row_pays(
+        spans: list[tuple[int, int, str | None]], arrears: set[tuple[str, int]],
+        owed: set[int]) -> None:
+    """Counted without walking every month: the same as asking of each month whether a row
+    covering it pays it (its employer's arrear, or a voluntary month owed, does not)."""
+    base = Period(2024, 1).index
+    rows = [Line(Period.from_index(base + a), Period.from_index(base + a + n),
+                 "voluntary" if code is None else "compulsory", code, None, None, 5_000_000, 0,
+                 None, None) for a, n, code in spans]
+    unpaid = {(code, Period.from_index(base + i)) for code, i in arrears}
+    owing = [OwedMonth(Period.from_index(base + i), "unpaid", None, 0) for i in owed]
+    paid = {i for r in rows for i in range(r.from_month.index, r.to_month.index + 1)
+            if (r.employer_code, Period.from_index(i)) not in unpaid
+            and not (r.kind == "voluntary" and i - base in owed)}
+    assert si_calendar_months(rows, unpaid, owing) == len(paid)
 
 
 def test_an_open_period_shows_no_end_month() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from sibook.book.estimate import estimate, salary_history
 from sibook.core.money import round_vnd
 from sibook.core.period import Period
+from sibook.rules.lump_sum import one_time_withdrawal
 
 
 def _book(rows: list[tuple[str, str | None, int]], si_months: int, sex: str = "male",
@@ -39,6 +40,17 @@ def test_months_in_arrears_and_pay_above_the_cap_are_left_out_or_capped() -> Non
     history = salary_history(book, Period(2025, 12))
     assert len(history) == 11 and Period(2025, 6) not in {m for m, _ in history}
     assert {pay for _, pay in history} == {46_800_000}  # 20 x the reference level 2,340,000
+
+
+def test_a_month_paid_by_two_employers_is_one_month_of_the_withdrawal() -> None:
+    """2013 paid at two employers is 12 months of SI before 2014 (the book's totals count a
+    calendar month once), not 24: with 2014's 12, 1.5 + 2 average salaries (FACTS §4.2)."""
+    book = _book([("2013-01", "2013-12", 10_000_000), ("2013-01", "2014-12", 10_000_000)], 24)
+    book["sheets"][1]["employer_code"] = "0100000156"
+    answer = estimate(book, Period(2025, 12))
+    assert answer["one_time_withdrawal"] == one_time_withdrawal(
+        months_before_2014=12, months_from_2014=12, average_salary=answer["average_salary"],
+        on=Period(2025, 12)).amount
 
 
 def test_twenty_years_give_a_pension_rate() -> None:

@@ -126,10 +126,18 @@ def test_gap_between_rows_is_reported() -> None:
         parse_table("t", text).at("a", Period(2020, 9))
 
 
-def test_a_pension_needs_15_years_for_men_and_women_alike() -> None:
-    """Law 41/2024 Art 64: the lowest band of the rate table (men 15 to under 20 years)."""
-    on = Period(2026, 1)
-    assert law.book().pension_min_years("male", on) == 15
-    assert law.book().pension_min_years("female", on) == 15
+def test_a_pension_needs_20_years_to_june_2025_and_15_from_july() -> None:
+    """Law 58/2014 Art 54(1): 20 years; Law 41/2024 Art 64(1), in force from 2025-07: 15, for
+    men and women alike; none is known before the 2014 law took effect (2016-01)."""
+    assert law.book().pension_min_years(Period(2016, 1)).value == 20
+    assert law.book().pension_min_years(Period(2025, 6)).value == 20
+    assert law.book().pension_min_years(Period(2025, 7)).value == 15
     with pytest.raises(NoRuleInForce):
-        law.book().pension_min_years("male", Period(2025, 6))
+        law.book().pension_min_years(Period(2015, 12))
+
+
+def test_the_lowest_pension_band_begins_at_the_years_a_pension_needs() -> None:
+    on = Period(2026, 1)
+    table = law.book().table("pension_rates")
+    lowest = min(int(table.at(k, on).value("from_years")) for k in table.keys)
+    assert lowest == law.book().pension_min_years(on).value

@@ -21,10 +21,10 @@ def paid(first: Period, last: Period) -> list[Period]:
     return [Period.from_index(i) for i in range(first.index, last.index + 1)]
 
 
-def past_age(months: list[Period], sex: str = "female", starts: Period = STARTS,
-             paid_out: int = 0) -> int:
-    return months_past_retirement_age(sex=sex, paid=months, reached=REACHED, starts=starts,
-                                      on=ON, paid_out=paid_out)
+def past_age(months: list[Period], starts: Period = STARTS, paid_out: int = 0,
+             on: Period = ON) -> int:
+    return months_past_retirement_age(paid=months, reached=REACHED, starts=starts, on=on,
+                                      paid_out=paid_out)
 
 
 def test_a_woman_with_15_years_exactly_when_reaching_the_age_counts_the_months_after_it() -> None:
@@ -37,9 +37,12 @@ def test_a_woman_who_had_the_15_years_a_month_after_the_age_earns_nothing_under_
     assert past_age(paid(Period(2011, 1), Period(2026, 6))) == 0
 
 
-def test_a_man_needs_15_years_by_the_age_too() -> None:
-    assert past_age(paid(Period(2010, 12), Period(2026, 6)), sex="male") == 7
-    assert past_age(paid(Period(2011, 1), Period(2026, 6)), sex="male") == 0
+def test_under_the_law_before_july_2025_the_years_needed_were_20() -> None:
+    """Law 58/2014 Art 54: 20 years gave a pension to 2025-06; 15 from 2025-07 (Art 64)."""
+    fifteen = paid(Period(2010, 12), Period(2026, 6))
+    assert past_age(fifteen, on=Period(2025, 7)) == 7
+    assert past_age(fifteen, on=Period(2025, 6)) == 0
+    assert past_age(paid(Period(2005, 12), Period(2026, 6)), on=Period(2025, 6)) == 7
 
 
 def test_months_from_the_pensions_start_on_do_not_count() -> None:
