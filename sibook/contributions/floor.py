@@ -55,7 +55,8 @@ def minimum_of(region: str, month: Period) -> int | None:
 
 def evasion_from(month: Period) -> date:
     """The day a month declared below the minimum counts as evasion from: the last day of the
-    month after it (FACTS §3.7, monthly payers)."""
+    month after it (FACTS §3.7, monthly payers), the day the month falls due from 2025-07
+    (``statement.deadline_of``, Law 41/2024 Art 34(4))."""
     return (month + 1).last_day
 
 

@@ -98,7 +98,10 @@ class EmployerLedgerMonth(_Strict):
     due: int = Field(description="The month's dues as assessed from the declarations")
     paid: int = Field(description="Payments allocated to the month, made by as_of")
     outstanding: int = Field(description="due - paid, never below 0")
-    deadline: str = Field(pattern=DAY, description="Last day to pay the month without interest")
+    deadline: str = Field(pattern=DAY, description="Last day to pay the month without interest: "
+                                                   "the last day of the month after it from "
+                                                   "2025-07 (Law 41/2024 Art 34(4)), of the "
+                                                   "month itself before")
     days_late: int = Field(description="Days past the deadline the month is (or was, until paid "
                                        "in full); 0 when paid in time or not yet due")
     interest: int = Field(description="Late-payment interest accrued on the month by as_of")

@@ -3,7 +3,9 @@
 Late interest is computed when read, from the allocation history: each stretch of days an
 amount stayed outstanding after the deadline accrues at the daily rate in force on the day the
 statement is made (Law 41/2024 Art 40 [S]; FACTS §3.7). The deadline is the last day of the
-month ``payment_deadline_months_after`` months after the contribution month (law data).
+month ``payment_deadline_months_after`` months after the contribution month, the rule in force
+for that month (law data): the month itself to 2025-06 (Decision 595/QD-BHXH Art 7(1)), the
+month after from 2025-07 (Law 41/2024 Art 34(4)(a) [S]): January 2026 falls due on 28 February.
 
 The interest is shown, not collected: no payment is allocated to it (see ``ledger.allocate``).
 The agency determines it monthly and notifies the employer (Decree 274/2025/ND-CP Art 7), and

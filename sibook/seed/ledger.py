@@ -79,8 +79,8 @@ def _payment(
     rng: random.Random, month: Period, due: int, late: bool, today: date
 ) -> tuple[date, int]:
     deadline = deadline_of(month)
-    if not late:
-        return deadline - timedelta(days=rng.randint(0, 20)), due
+    if not late:  # in the days before the deadline; last month's (this month's end) by today
+        return min(deadline - timedelta(days=rng.randint(0, 20)), today), due
     paid_on = deadline + timedelta(days=rng.randint(20, 120))
     if paid_on > today:
         return paid_on, 0  # not paid yet: arrears

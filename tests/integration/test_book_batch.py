@@ -20,19 +20,20 @@ TODAY = date(2026, 11, 26)
 
 @pytest.fixture
 def people(engine: Engine) -> list[int]:
-    """Every person of a seeded database, one employer owing more for October 2026."""
+    """Every person of a seeded database, one employer owing more for September 2026, whose
+    deadline (10-31, Law 41/2024 Art 34(4)) has passed by TODAY."""
     seed(engine=engine, people=60, employers=6, today=TODAY)
     persons, periods = metadata.tables["persons"], metadata.tables["si_periods"]
     entries = metadata.tables["ledger_entries"]
-    october = Period(2026, 10).index
+    september = Period(2026, 9).index
     with unit_of_work(engine) as s:
         employer_id = s.execute(select(periods.c.employer_id).where(
             periods.c.to_month.is_(None), periods.c.kind == "compulsory").limit(1)).scalar_one()
         last_no = s.execute(select(func.coalesce(func.max(entries.c.entry_no), 0)).where(
-            entries.c.employer_id == employer_id, entries.c.period == october)).scalar_one()
+            entries.c.employer_id == employer_id, entries.c.period == september)).scalar_one()
         amounts = {c.name: 0 for c in entries.c if c.name.startswith(("er_", "ee_"))}
         s.execute(insert(entries).values(  # a correction: the month is now not fully paid
-            period=october, employer_id=employer_id, entry_no=last_no + 1, workers=0,
+            period=september, employer_id=employer_id, entry_no=last_no + 1, workers=0,
             total=5_000_000, **{**amounts, "er_retirement_survivorship": 5_000_000}))
         return [int(r[0]) for r in s.execute(select(persons.c.person_id)
                                              .order_by(persons.c.person_id))]

@@ -38,11 +38,12 @@ def test_months_nobody_filed_fall_due_and_turn_into_evasion(engine: Engine) -> N
     done = assess_through(lambda: unit_of_work(engine), Period(2026, 11))
     assert (done.employers, done.months, done.entries, done.dues) == (1, 5, 5, 5 * 3_200_000)
     months = _months(engine, date(2026, 11, 27))
-    # 10,000,000 x 32% a month (FACTS §3.1); July's deadline 07-31: 119 days late, evasion.
+    # 10,000,000 x 32% a month (FACTS §3.1); July's deadline is the last day of August
+    # (Law 41/2024 Art 34(4)): 30 + 31 + 27 = 88 days late on 11-27, evasion.
     assert [(m["month"], m["due"]) for m in months] == [
         (f"2026-{n:02d}", 3_200_000) for n in range(6, 12)]
     july = months[1]
-    assert (july["status"], july["days_late"], july["evasion"]) == ("unpaid", 119, True)
+    assert (july["status"], july["days_late"], july["evasion"]) == ("unpaid", 88, True)
 
 
 def test_assessing_again_posts_nothing(engine: Engine) -> None:

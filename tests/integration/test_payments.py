@@ -73,9 +73,10 @@ def test_the_same_bank_reference_is_one_payment(engine: Engine) -> None:
 
 def test_unpaid_dues_accrue_interest_and_become_evasion_from_day_61(engine: Engine) -> None:
     three_months_owed(engine)
-    # January's deadline is 2026-01-31; on 2026-04-01 it is 60 days late, on 04-02 61.
-    jan_60 = statement(engine, date(2026, 4, 1))["months"][0]  # type: ignore[index]
-    jan_61 = statement(engine, date(2026, 4, 2))["months"][0]  # type: ignore[index]
+    # January's deadline is the last day of February (Law 41/2024 Art 34(4)), 2026-02-28:
+    # on 2026-04-29 it is 60 days late (31 in March, 29 in April), on 04-30 61.
+    jan_60 = statement(engine, date(2026, 4, 29))["months"][0]  # type: ignore[index]
+    jan_61 = statement(engine, date(2026, 4, 30))["months"][0]  # type: ignore[index]
     assert (jan_60["days_late"], jan_60["evasion"]) == (60, False)
     assert (jan_61["days_late"], jan_61["evasion"]) == (61, True)
     # 3,200,000 x 0.03% x 61 days = 58,560
@@ -84,19 +85,21 @@ def test_unpaid_dues_accrue_interest_and_become_evasion_from_day_61(engine: Engi
 
 def test_a_month_paid_after_it_became_evasion_stays_marked(engine: Engine) -> None:
     three_months_owed(engine)
-    pay(engine, 3_200_000, "VCB-9", date(2026, 4, 10))  # January paid on day 69
-    after = statement(engine, date(2026, 5, 10))
+    # Deadlines: January 02-28, February 03-31, March 04-30.
+    pay(engine, 3_200_000, "VCB-9", date(2026, 5, 8))  # January paid on day 69 (31+30+8)
+    after = statement(engine, date(2026, 6, 10))
     jan, feb, mar = after["months"]  # type: ignore[misc]
     assert (jan["status"], jan["days_late"], jan["evasion"]) == ("paid", 69, True)
+    # February: 30 days in April, 31 in May, 10 in June; March: 31 + 10.
     assert (feb["status"], feb["days_late"], feb["evasion"]) == ("unpaid", 71, True)
-    assert (mar["days_late"], mar["evasion"]) == (40, False)
+    assert (mar["days_late"], mar["evasion"]) == (41, False)
     # January is remedied: only February is in evasion now.
     assert after["totals"]["months_in_evasion"] == 1  # type: ignore[index]
 
 
 def test_interest_stops_when_the_month_is_paid(engine: Engine) -> None:
     three_months_owed(engine)
-    pay(engine, 3_200_000, "VCB-2", date(2026, 2, 10))  # January paid 10 days late
+    pay(engine, 3_200_000, "VCB-2", date(2026, 3, 10))  # January (deadline 02-28) 10 days late
     jan = statement(engine, date(2026, 6, 1))["months"][0]  # type: ignore[index]
     # 3,200,000 x 0.03% x 10 days = 9,600
     assert (jan["status"], jan["interest"], jan["evasion"]) == ("paid", 9_600, False)
@@ -108,16 +111,17 @@ def test_no_payment_pays_late_interest_yet(engine: Engine) -> None:
     collects a fund's late charges with its dues (Decree 233/2025/ND-CP Art 7(4)); when the
     ledger does, this test changes with it."""
     three_months_owed(engine)
-    # January (deadline 01-31) paid on 02-10 with its 10 days' interest: 3,200,000 + 9,600
-    result = pay(engine, 3_209_600, "VCB-4", date(2026, 2, 10))
+    # January (deadline 02-28) paid on 03-10 with its 10 days' interest: 3,200,000 + 9,600
+    result = pay(engine, 3_209_600, "VCB-4", date(2026, 3, 10))
     assert result["allocated"] == [
         {"month": "2026-01", "amount": 3_200_000},
         {"month": "2026-02", "amount": 9_600},
     ]
-    after = statement(engine, date(2026, 2, 10))
-    jan, feb = after["months"]  # type: ignore[misc]
+    after = statement(engine, date(2026, 3, 10))
+    jan, feb, mar = after["months"]  # type: ignore[misc]
     assert (jan["status"], jan["interest"]) == ("paid", 9_600)
     assert (feb["status"], feb["paid"]) == ("partly_paid", 9_600)
+    assert (mar["status"], mar["paid"]) == ("unpaid", 0)
     assert after["totals"]["interest"] == 9_600  # type: ignore[index]
     assert after["totals"]["credit"] == 0  # type: ignore[index]
 
@@ -128,7 +132,7 @@ def test_a_worker_sees_months_deducted_but_not_remitted(engine: Engine) -> None:
     with unit_of_work(engine) as s:
         person_id = registry.person_id_of(session=s, personal_id=an)
         ledger = queries.person_ledger(
-            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 3, 31)
+            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 4, 30)
         )
     months = {m["month"]: m for m in ledger["months"]}
     assert months["2026-01"]["status"] == "paid"
@@ -136,13 +140,14 @@ def test_a_worker_sees_months_deducted_but_not_remitted(engine: Engine) -> None:
     assert months["2026-02"]["deducted_not_remitted"] is True
     # the worker's own share: 8% + 1.5% + 1% of 10,000,000
     assert months["2026-02"]["employee_share"]["total"] == 1_050_000
-    # March is unpaid too, but its deadline (03-31) has not passed: not yet held against anyone
+    # February's deadline (03-31) has passed; March is unpaid too, but its deadline (04-30)
+    # has not: not yet held against anyone
     assert (months["2026-03"]["status"], months["2026-03"]["deducted_not_remitted"]) == (
         "unpaid", False)
     assert ledger["summary"]["months_deducted_not_remitted"] == 1
     with unit_of_work(engine) as s:
         later = queries.person_ledger(
-            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 4, 1))
+            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 5, 1))
     assert later["summary"]["months_deducted_not_remitted"] == 2
 
 
@@ -159,8 +164,8 @@ def test_a_large_employers_late_month_has_a_statement(engine: Engine) -> None:
             workers=5_000, total=15_000_000_000,
             **{f"{side}_{f}": 0 for side in ("er", "ee") for f in funds}
             | {"er_retirement_survivorship": 15_000_000_000}))
-    jan = statement(engine, date(2026, 2, 10))["months"][0]  # type: ignore[index]
-    # 15,000,000,000 x 0.03% x 10 days = 45,000,000
+    jan = statement(engine, date(2026, 3, 10))["months"][0]  # type: ignore[index]
+    # 10 days past January's deadline (02-28): 15,000,000,000 x 0.03% x 10 days = 45,000,000
     assert (jan["due"], jan["days_late"], jan["interest"]) == (15_000_000_000, 10, 45_000_000)
 
 
@@ -201,25 +206,26 @@ def test_a_bank_reference_with_control_characters_or_nothing_is_refused(engine: 
 
 def test_the_earliest_money_pays_the_oldest_month_whatever_order_it_was_posted_in(
         engine: Engine) -> None:
-    """A clerk posts April's remittance before February's: January is still paid by the
-    February money, and the order of posting changes no interest or evasion."""
+    """A clerk posts May's remittance before March's: January is still paid by the March
+    money, and the order of posting changes no interest or evasion."""
     three_months_owed(engine)
-    late = pay(engine, 3_200_000, "LATE-2", date(2026, 4, 20))
+    late = pay(engine, 3_200_000, "LATE-2", date(2026, 5, 21))
     assert late["allocated"] == [{"month": "2026-01", "amount": 3_200_000}]
-    early = pay(engine, 3_200_000, "EARLY-1", date(2026, 2, 15))
+    early = pay(engine, 3_200_000, "EARLY-1", date(2026, 3, 15))
     assert early["allocated"] == [{"month": "2026-01", "amount": 3_200_000}]
-    with unit_of_work(engine) as s:  # the April money moved on to February
-        assert queries.employer_ledger(session=s, code=EMPLOYER, as_of=date(2026, 4, 20))[
+    with unit_of_work(engine) as s:  # the May money moved on to February
+        assert queries.employer_ledger(session=s, code=EMPLOYER, as_of=date(2026, 5, 21))[
             "months"][1]["paid"] == 3_200_000
         posted_late = post_payment(session=s, employer_code=EMPLOYER, amount=3_200_000,
-                                   bank_reference="LATE-2", paid_on=date(2026, 4, 20),
+                                   bank_reference="LATE-2", paid_on=date(2026, 5, 21),
                                    today=date(2026, 12, 31))
     assert posted_late["allocated"] == [{"month": "2026-02", "amount": 3_200_000}]
-    months = statement(engine, date(2026, 4, 20))["months"]
+    months = statement(engine, date(2026, 5, 21))["months"]
     jan, feb = months[0], months[1]  # type: ignore[index]
-    # January's deadline is 01-31: paid 02-15, 15 days late (3,200,000 x 0.03% x 15), not
-    # 79 days (evasion) as it would be if the April money had paid it.
+    # January's deadline is 02-28: paid 03-15, 15 days late (3,200,000 x 0.03% x 15), not
+    # 82 days (evasion: 31 + 30 + 21) as it would be if the May money had paid it.
     assert (jan["days_late"], jan["interest"], jan["evasion"]) == (15, 14_400, False)
+    # February's deadline is 03-31: paid 05-21, 51 days late (30 + 21).
     assert (feb["days_late"], feb["evasion"]) == (51, False)
 
 
@@ -258,6 +264,24 @@ def test_a_statement_before_any_deadline_needs_no_late_payment_rule(engine: Engi
     months = statement(engine, date(2025, 6, 30))["months"]
     assert [(m["month"], m["status"], m["days_late"], m["interest"], m["evasion"])
             for m in months] == [("2025-06", "unpaid", 0, 0, False)]  # type: ignore[index]
+
+
+def test_june_2025_falls_due_at_its_own_end_and_july_2025_at_augusts(engine: Engine) -> None:
+    """June 2025 is the last month under Decision 595 (deadline 06-30); July 2025 the first under
+    Law 41/2024 Art 34(4) (deadline 08-31, the last day of the month after)."""
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2025-06")]), file_name="d.csv",
+                employer_code=EMPLOYER, month=Period(2025, 7))
+
+    def late(as_of: date) -> list[tuple[object, ...]]:
+        return [(m["month"], m["deadline"], m["days_late"], m["evasion"])
+                for m in statement(engine, as_of)["months"]]  # type: ignore[attr-defined]
+
+    # On 08-31 June is 62 days late (31 in July, 31 in August): evasion; July is not yet late.
+    assert late(date(2025, 8, 31)) == [("2025-06", "2025-06-30", 62, True),
+                                       ("2025-07", "2025-08-31", 0, False)]
+    assert late(date(2025, 9, 1))[1] == ("2025-07", "2025-08-31", 1, False)
 
 
 def test_a_statement_as_of_a_day_is_the_ledger_as_it_stood_then_both_sides(

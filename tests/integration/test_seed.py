@@ -396,3 +396,16 @@ def test_seeded_remittances_pay_the_oldest_dues_first(engine: Engine,
             "SELECT DISTINCT employer_id FROM payments ORDER BY employer_id")).scalars().all()
         assert employers
         assert {e: ledger.allocate(conn, e) for e in employers} == dict.fromkeys(employers, [])
+
+
+def test_no_seeded_payment_is_dated_after_the_seeds_today(engine: Engine) -> None:
+    """Last month falls due at the end of this month (Law 41/2024 Art 34(4)): an employer paying
+    it on time has paid by today, never on a day still to come."""
+    seed(engine=engine, people=200, employers=20, seed=3, today=TODAY)
+    with engine.connect() as conn:
+        latest = conn.execute(text("SELECT max(paid_on) FROM payments")).scalar_one()
+        october = conn.execute(text(
+            "SELECT count(*) FROM payment_allocations WHERE period = :p"),
+            {"p": Period(2026, 10).index}).scalar_one()
+    assert date.fromisoformat(str(latest)) <= TODAY
+    assert october > 0  # October's on-time payers have paid it
