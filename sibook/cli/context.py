@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import getpass
 import socket
+import sys
 from collections.abc import Iterable
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
 from sibook.access import audit
@@ -21,10 +22,37 @@ OPERATOR = "operator"
 
 
 def ready_engine() -> Engine:
-    """The configured database, migrated to head (a no-op when it already is)."""
+    """The configured database, migrated to head (a no-op when it already is). One that no
+    migration of this sibook can bring there is the command's refusal (exit 1, field
+    ``database``), in words, not a traceback: a file that is not a database, or a database at
+    a revision this sibook has no migration for (a newer sibook upgraded it)."""
     engine = configured_engine()
-    migrate.ensure_head(engine)
+    try:
+        current = migrate.at_head(engine)
+    except DatabaseError as exc:
+        if isinstance(exc, OperationalError):  # busy or unreachable: database_problem's words
+            raise
+        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} is not "
+                               f"a database sibook can open ({exc.orig}); name a sibook "
+                               "database, or a new file, which the first command creates"
+                               ) from None
+    if current:
+        return engine
+    try:
+        migrate.upgrade(engine)
+    except Exception as exc:
+        alembic = sys.modules.get("alembic.util.exc")  # loaded by the migration just tried
+        if alembic is None or not isinstance(exc, alembic.CommandError):
+            raise
+        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} cannot "
+                               f"be migrated by this sibook: {exc} (a newer sibook's "
+                               "revision?); nothing was changed") from None
     return engine
+
+
+def _where(engine: Engine) -> str:
+    """The database's URL as a user wrote it: no password, no options the project adds."""
+    return engine.url.set(query={}).render_as_string()
 
 
 def configured_engine() -> Engine:

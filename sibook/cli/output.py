@@ -143,8 +143,9 @@ def retrying_said_once(work: Callable[[], R]) -> R:
 
 
 class DatabaseUrlError(Exception):
-    """``SIBOOK_DATABASE_URL`` names no database sibook can open: not a URL, or one of a kind
-    no installed driver reads (``bogus://``)."""
+    """``SIBOOK_DATABASE_URL`` names no database sibook can open: not a URL, one of a kind no
+    installed driver reads (``bogus://``), a file that is not a database, or a database at a
+    revision no migration of this sibook has."""
 
 
 def database_problem(exc: Exception) -> Problem | None:
