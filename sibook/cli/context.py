@@ -7,6 +7,7 @@ import getpass
 import socket
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
@@ -27,6 +28,7 @@ def ready_engine() -> Engine:
     ``database``), in words, not a traceback: a file that is not a database, or a database at
     a revision this sibook has no migration for (a newer sibook upgraded it)."""
     engine = configured_engine()
+    _folder_is_there(engine)
     try:
         current = migrate.at_head(engine)
     except DatabaseError as exc:
@@ -48,6 +50,20 @@ def ready_engine() -> Engine:
                                f"be migrated by this sibook: {exc} (a newer sibook's "
                                "revision?); nothing was changed") from None
     return engine
+
+
+def _folder_is_there(engine: Engine) -> None:
+    """A SQLite file is created on first use, its folder is not: a folder that is not there
+    is said by its name, not as SQLite's "unable to open database file"."""
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name == ":memory:" or \
+            name.startswith("file:"):
+        return
+    folder = Path(name).parent
+    if not folder.is_dir():
+        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} is in "
+                               f"the folder {folder}, which does not exist; create it first "
+                               "(the database file itself is created on first use)")
 
 
 def _where(engine: Engine) -> str:

@@ -132,3 +132,18 @@ def test_a_database_a_newer_sibook_migrated_is_a_plain_refusal_and_left_as_it_is
         problem["reason"]
     with sqlite3.connect(tmp_path / "sibook.db") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0999",)]
+
+
+def test_a_sqlite_file_in_a_folder_that_is_not_there_names_the_folder(tmp_path: Path) -> None:
+    """SQLite makes the file, not its folder: the refusal was SQLite's "unable to open
+    database file", said as a database that "cannot be used now"."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'sibook.db'}"}
+    done = subprocess.run([sys.executable, "-m", "sibook.cli.main", "persons", "list",
+                           "--json"], capture_output=True, text=True, env=env, timeout=180,
+                          cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    (problem,) = json.loads(done.stdout)["errors"]
+    assert problem["field"] == "database"
+    assert f"is in the folder {tmp_path / 'data'}, which does not exist; create it" in \
+        problem["reason"]
+    assert not (tmp_path / "data").exists()
