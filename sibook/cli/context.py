@@ -23,10 +23,10 @@ OPERATOR = "operator"
 
 
 def ready_engine() -> Engine:
-    """The configured database, migrated to head (a no-op when it already is). One that no
-    migration of this sibook can bring there is the command's refusal (exit 1, field
-    ``database``), in words, not a traceback: a file that is not a database, or a database at
-    a revision this sibook has no migration for (a newer sibook upgraded it)."""
+    """The configured database, migrated to head (a no-op when it already is): the two steps
+    of ``migrate.ensure_head``, each refused in its own words (exit 1, field ``database``),
+    not a traceback: a SQLite file whose folder is not there, a file that is not a database,
+    a database at a revision this sibook has no migration for (a newer sibook upgraded it)."""
     engine = configured_engine()
     _folder_is_there(engine)
     try:
