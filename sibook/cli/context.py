@@ -25,19 +25,9 @@ OPERATOR = "operator"
 def ready_engine() -> Engine:
     """The configured database, migrated to head (a no-op when it already is): the two steps
     of ``migrate.ensure_head``, each refused in its own words (exit 1, field ``database``),
-    not a traceback: a SQLite file whose folder is not there, a file that is not a database,
-    a database at a revision this sibook has no migration for (a newer sibook upgraded it)."""
-    engine = configured_engine()
-    _folder_is_there(engine)
-    try:
-        current = migrate.at_head(engine)
-    except DatabaseError as exc:
-        if isinstance(exc, OperationalError):  # busy or unreachable: database_problem's words
-            raise
-        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} is not "
-                               f"a database sibook can open ({exc.orig}); name a sibook "
-                               "database, or a new file, which the first command creates"
-                               ) from None
+    not a traceback (see ``opened_engine``; and a database at a revision this sibook has no
+    migration for: a newer sibook upgraded it)."""
+    engine, current = _opened()
     if current:
         return engine
     try:
@@ -50,6 +40,28 @@ def ready_engine() -> Engine:
                                f"be migrated by this sibook: {exc} (a newer sibook's "
                                "revision?); nothing was changed") from None
     return engine
+
+
+def opened_engine() -> Engine:
+    """The configured database, opened but not migrated (``db upgrade`` migrates it as told):
+    a SQLite file whose folder is not there, or a file that is not a database, is refused
+    (exit 1, field ``database``), as a URL that names no database is."""
+    return _opened()[0]
+
+
+def _opened() -> tuple[Engine, bool]:
+    """The configured engine, and whether its database is at head."""
+    engine = configured_engine()
+    _folder_is_there(engine)
+    try:
+        return engine, migrate.at_head(engine)
+    except DatabaseError as exc:
+        if isinstance(exc, OperationalError):  # busy or unreachable: database_problem's words
+            raise
+        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} is not "
+                               f"a database sibook can open ({exc.orig}); name a sibook "
+                               "database, or a new file, which the first command creates"
+                               ) from None
 
 
 def _folder_is_there(engine: Engine) -> None:

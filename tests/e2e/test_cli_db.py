@@ -147,3 +147,12 @@ def test_a_sqlite_file_in_a_folder_that_is_not_there_names_the_folder(tmp_path: 
     assert f"is in the folder {tmp_path / 'data'}, which does not exist; create it" in \
         problem["reason"]
     assert not (tmp_path / "data").exists()
+
+
+def test_upgrade_of_a_file_that_is_not_a_database_is_a_plain_refusal(tmp_path: Path) -> None:
+    """`db upgrade`, the command a user is told to run, was a traceback on such a file."""
+    (tmp_path / "sibook.db").write_text("personal_id,full_name\n", encoding="utf-8")
+    done = _upgrade(tmp_path)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert "Traceback" not in done.stderr
+    assert "is not a database sibook can open (file is not a database)" in done.stderr
