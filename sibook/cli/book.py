@@ -25,6 +25,7 @@ from sibook.cli.output import (
     console,
     emit,
     err_console,
+    os_reason,
     print_json,
     reasons_of,
     refuse,
@@ -132,7 +133,9 @@ def verify(
         revoked = (_published_list(revocations, trust) if revocations else
                    RevocationList.load_realms(Path(get_settings().keys_dir), trust,
                                               refused=refused))
-    except (OSError, SibookError) as exc:
+    except OSError as exc:
+        _cannot_verify(os_reason(exc), as_json)
+    except SibookError as exc:
         offline = ("; to verify away from the agency, pass --trust-list FILE (from `sibook "
                    "trust-list export` or GET /api/v1/trust-list)"
                    if trust_list is None and isinstance(exc, NotFoundError) else "")
@@ -181,7 +184,8 @@ def verify_card(
         data = file.read_bytes()
         trust = _trust(trust_list)
     except (OSError, SibookError) as exc:
-        answer = CardAnswer(valid=False, errors=[f"cannot verify: {exc}"]).as_dict()
+        why = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+        answer = CardAnswer(valid=False, errors=[f"cannot verify: {why}"]).as_dict()
     else:
         answer = check_card(data, trust_list=trust, on=day).as_dict()
     if as_json:

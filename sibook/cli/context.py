@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import getpass
 import socket
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
 from sibook.access import audit
@@ -21,10 +23,64 @@ OPERATOR = "operator"
 
 
 def ready_engine() -> Engine:
-    """The configured database, migrated to head (a no-op when it already is)."""
-    engine = configured_engine()
-    migrate.ensure_head(engine)
+    """The configured database, migrated to head (a no-op when it already is): the two steps
+    of ``migrate.ensure_head``, each refused in its own words (exit 1, field ``database``),
+    not a traceback (see ``opened_engine``; and a database at a revision this sibook has no
+    migration for: a newer sibook upgraded it)."""
+    engine, current = _opened()
+    if current:
+        return engine
+    try:
+        migrate.upgrade(engine)
+    except Exception as exc:
+        alembic = sys.modules.get("alembic.util.exc")  # loaded by the migration just tried
+        if alembic is None or not isinstance(exc, alembic.CommandError):
+            raise
+        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} cannot "
+                               f"be migrated by this sibook: {exc} (a newer sibook's "
+                               "revision?); nothing was changed") from None
     return engine
+
+
+def opened_engine() -> Engine:
+    """The configured database, opened but not migrated (``db upgrade`` migrates it as told):
+    a SQLite file whose folder is not there, or a file that is not a database, is refused
+    (exit 1, field ``database``), as a URL that names no database is."""
+    return _opened()[0]
+
+
+def _opened() -> tuple[Engine, bool]:
+    """The configured engine, and whether its database is at head."""
+    engine = configured_engine()
+    _folder_is_there(engine)
+    try:
+        return engine, migrate.at_head(engine)
+    except DatabaseError as exc:
+        if isinstance(exc, OperationalError):  # busy or unreachable: database_problem's words
+            raise
+        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} is not "
+                               f"a database sibook can open ({exc.orig}); name a sibook "
+                               "database, or a new file, which the first command creates"
+                               ) from None
+
+
+def _folder_is_there(engine: Engine) -> None:
+    """A SQLite file is created on first use, its folder is not: a folder that is not there
+    is said by its name, not as SQLite's "unable to open database file"."""
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name == ":memory:" or \
+            name.startswith("file:"):
+        return
+    folder = Path(name).parent
+    if not folder.is_dir():
+        raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} is in "
+                               f"the folder {folder}, which does not exist; create it first "
+                               "(the database file itself is created on first use)")
+
+
+def _where(engine: Engine) -> str:
+    """The database's URL as a user wrote it: no password, no options the project adds."""
+    return engine.url.set(query={}).render_as_string()
 
 
 def configured_engine() -> Engine:

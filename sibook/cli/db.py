@@ -10,7 +10,7 @@ import typer
 from alembic.util.exc import CommandError
 from rich.markup import escape
 
-from sibook.cli.context import configured_engine
+from sibook.cli.context import opened_engine
 from sibook.cli.output import console, err_console, refuse
 from sibook.core import migrate
 from sibook.core.errors import Problem
@@ -21,7 +21,7 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 @app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or migrate the database named by SIBOOK_DATABASE_URL (SQLite file by default)."""
-    engine = configured_engine()
+    engine = opened_engine()
     try:
         with _alembic_warnings_on_stderr():
             migrate.upgrade(engine, revision)

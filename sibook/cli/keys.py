@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from sibook.cli.flags import realm_flag
-from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.cli.output import JsonFlag, console, emit, os_reason, refuse
 from sibook.core.config import get_settings
 from sibook.core.errors import Problem, SibookError
 from sibook.signing import keys, status
@@ -28,7 +28,7 @@ REFUSED = (SibookError, OSError, ValueError)
 
 def reason(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
-        return f"cannot use {exc.filename}: {exc.strerror or exc}"
+        return f"cannot use {os_reason(exc)}"
     if isinstance(exc, SibookError):
         return str(exc)
     return f"cannot read the keys in {keys_dir_setting()}: {exc}"

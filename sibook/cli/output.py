@@ -87,6 +87,14 @@ def refuse(
     raise typer.Exit(1)
 
 
+def os_reason(exc: OSError) -> str:
+    """An operating system's refusal in words, naming the file: ``a.pdf: No such file or
+    directory``, not Python's ``[Errno 2] No such file or directory: 'a.pdf'``."""
+    if exc.filename is None or not exc.strerror:
+        return str(exc)
+    return f"{exc.filename}: {exc.strerror}"
+
+
 def reasons_of(exc: Exception) -> list[Problem] | str:
     """What ``refuse`` says of a service's refusal: a ValidationError's problems, each by its
     field (an option's by its flag), as every command names them; any other error's words."""
@@ -143,8 +151,9 @@ def retrying_said_once(work: Callable[[], R]) -> R:
 
 
 class DatabaseUrlError(Exception):
-    """``SIBOOK_DATABASE_URL`` names no database sibook can open: not a URL, or one of a kind
-    no installed driver reads (``bogus://``)."""
+    """``SIBOOK_DATABASE_URL`` names no database sibook can open: not a URL, one of a kind no
+    installed driver reads (``bogus://``), a file that is not a database, or a database at a
+    revision no migration of this sibook has."""
 
 
 def database_problem(exc: Exception) -> Problem | None:

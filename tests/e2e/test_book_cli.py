@@ -195,6 +195,23 @@ def test_garbage_exits_1_with_a_reason(home: Path) -> None:
     assert code == 1 and set(answer) == CONTRACT and answer["errors"]
 
 
+@pytest.mark.parametrize("command", ["verify", "verify-card"])
+def test_a_file_that_is_not_there_cannot_verify_in_plain_words(
+        home: Path, tmp_path: Path, command: str) -> None:
+    """A missing file (or trust list) was said as Python's OSError: "[Errno 2] No such file
+    or directory: '...'"."""
+    missing = tmp_path / "missing.pdf"
+    result = run(home, "book", command, str(missing), "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["errors"] == [
+        f"cannot verify: {missing}: No such file or directory"]
+    (tmp_path / "book.txt").write_text("SIB1:", encoding="utf-8")
+    result = run(home, "book", command, str(tmp_path / "book.txt"), "--trust-list",
+                 str(tmp_path / "trust.pem"), "--json")
+    assert json.loads(result.stdout)["errors"] == [
+        f"cannot verify: {tmp_path / 'trust.pem'}: No such file or directory"]
+
+
 def test_without_json_an_invalid_book_is_reported_on_stderr(home: Path) -> None:
     (home / "garbage.txt").write_bytes(b"\x00\xffnot a book")
     result = run(home, "book", "verify", str(home / "garbage.txt"))

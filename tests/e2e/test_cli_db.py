@@ -3,7 +3,9 @@ the project adds (JIT off, the lock wait) and without a password."""
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -92,3 +94,65 @@ def test_upgrade_warns_of_the_civil_persons_a_migration_left_with_no_managing_of
         "warning: 0017: 1 civil person(s) still have no managing SI office: their birth was "
         "registered abroad")
     assert done.stderr.count("\n") == 1
+
+
+def _command(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A command with ``--json`` on the SQLite file ``tmp_path/sibook.db``."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'sibook.db'}",
+           "SIBOOK_KEYS_DIR": str(tmp_path / "keys")}
+    return subprocess.run([sys.executable, "-m", "sibook.cli.main", *args, "--json"],
+                          capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)
+
+
+def test_a_file_that_is_not_a_database_is_a_plain_refusal(tmp_path: Path) -> None:
+    """SIBOOK_DATABASE_URL naming a file that is no SQLite database (a CSV saved as
+    sibook.db) was a traceback and nothing on stdout."""
+    (tmp_path / "sibook.db").write_text("personal_id,full_name\n", encoding="utf-8")
+    done = _command(tmp_path, "persons", "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    answer = json.loads(done.stdout)
+    (problem,) = answer.pop("errors")
+    assert answer == {"persons": []} and problem["field"] == "database"
+    assert problem["reason"].startswith("SIBOOK_DATABASE_URL cannot be used: sqlite:///")
+    assert "is not a database sibook can open (file is not a database)" in problem["reason"]
+
+
+def test_a_database_a_newer_sibook_migrated_is_a_plain_refusal_and_left_as_it_is(
+        tmp_path: Path) -> None:
+    """A database at a revision no migration here has (a newer sibook upgraded it) was
+    Alembic's traceback; now one refusal naming the revision, and nothing changed."""
+    assert _upgrade(tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "sibook.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '0999'")
+    done = _command(tmp_path, "employers", "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    (problem,) = json.loads(done.stdout)["errors"]
+    assert problem["field"] == "database"
+    assert "cannot be migrated by this sibook: Can't locate revision identified by '0999'" in \
+        problem["reason"]
+    with sqlite3.connect(tmp_path / "sibook.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0999",)]
+
+
+def test_a_sqlite_file_in_a_folder_that_is_not_there_names_the_folder(tmp_path: Path) -> None:
+    """SQLite makes the file, not its folder: the refusal was SQLite's "unable to open
+    database file", said as a database that "cannot be used now"."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'sibook.db'}"}
+    done = subprocess.run([sys.executable, "-m", "sibook.cli.main", "persons", "list",
+                           "--json"], capture_output=True, text=True, env=env, timeout=180,
+                          cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    (problem,) = json.loads(done.stdout)["errors"]
+    assert problem["field"] == "database"
+    assert f"is in the folder {tmp_path / 'data'}, which does not exist; create it" in \
+        problem["reason"]
+    assert not (tmp_path / "data").exists()
+
+
+def test_upgrade_of_a_file_that_is_not_a_database_is_a_plain_refusal(tmp_path: Path) -> None:
+    """`db upgrade`, the command a user is told to run, was a traceback on such a file."""
+    (tmp_path / "sibook.db").write_text("personal_id,full_name\n", encoding="utf-8")
+    done = _upgrade(tmp_path)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert "Traceback" not in done.stderr
+    assert "is not a database sibook can open (file is not a database)" in done.stderr
