@@ -321,13 +321,15 @@ def test_the_estimate_says_why_no_withdrawal_is_offered_beside_a_claimed_pension
     expect(withdrawal).not_to_contain_text("₫")
 
 
-def _unregistered_adult(site: Site) -> str:
-    """A citizen the population database holds who has never been registered for SI."""
+def _unregistered_adult(site: Site, nth: int = 0) -> str:
+    """A citizen the population database holds who has never been registered for SI (the
+    ``nth`` by personal ID: the join test registers the first)."""
     with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
         return str(s.scalar(text(
             "SELECT personal_id FROM population_citizens c WHERE birth_date < :adult AND NOT "
             "EXISTS (SELECT 1 FROM persons p WHERE p.personal_id = c.personal_id) "
-            "ORDER BY personal_id LIMIT 1"), {"adult": date.today() - timedelta(days=30 * 366)}))
+            "ORDER BY personal_id LIMIT 1 OFFSET :nth"),
+            {"adult": date.today() - timedelta(days=30 * 366), "nth": nth}))
 
 
 def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
@@ -393,3 +395,40 @@ def test_a_revoked_version_shows_a_notice_and_no_signed_qr_or_pdf(
             issuing.reinstate_version(s, agency, person_id=person_id, personal_id=citizen,
                                       version=version.version)
         engine.dispose()
+
+
+PHONE = {"width": 375, "height": 800}
+SIDEWAYS = """() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
+  [...document.querySelectorAll('table')].filter(
+    t => !t.closest('[role=region][tabindex="0"][aria-label]')).length]"""
+
+
+@pytest.mark.parametrize("path", ["book", "visits", "access-log"])
+def test_at_a_phones_width_no_page_scrolls_sideways(browser: Browser, site: Site,
+                                                    path: str) -> None:
+    """At 375 px the terms stand above their values and each table scrolls in its own
+    labelled region, which the keyboard reaches: the page itself is never wider than the
+    screen (the book was 768 px wide, its values off the right edge)."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        page.goto(f"{site.base}/portal/{path}")
+        expect(page.locator("table").first).to_be_visible()
+        page_width, screen, tables_outside_a_region = page.evaluate(SIDEWAYS)
+        page.screenshot(path=str(site.tmp / f"portal-{path}-375.png"), full_page=True)
+        assert (page_width, tables_outside_a_region) == (screen, 0)
+    finally:
+        ctx.close()
+
+
+def test_at_a_phones_width_the_join_form_fits(browser: Browser, site: Site) -> None:
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=1))
+        expect(page.get_by_label("State support")).to_be_visible()
+        page_width, screen, _ = page.evaluate(SIDEWAYS)
+        assert page_width == screen  # the support list's long options were 495 px wide
+    finally:
+        ctx.close()
