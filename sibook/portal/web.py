@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from sibook.core.errors import ConflictError, NotFoundError, ServerFault, Valida
 from sibook.ids.countries import nationality_vi
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
+from sibook.visits.service import VIETNAM
 
 _log = logging.getLogger(__name__)
 CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
@@ -61,21 +62,37 @@ def vnd(amount: int | None) -> str:
     return "—" if amount is None else f"{amount:,} ₫".replace(",", ".")
 
 
-def utc(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+def day(text: str) -> str:
+    """A date as the book holds it, '2001-07-26', as Vietnamese write it and as the signed PDF
+    and the HI card print it: '26/07/2001'."""
+    year, month, dom = text.split("-")
+    return f"{dom}/{month}/{year}"
+
+
+def month(text: str) -> str:
+    """A month as the book holds it, '2026-07', as the signed PDF prints it: '07/2026'."""
+    year, number = text.split("-")
+    return f"{number}/{year}"
+
+
+def vietnam_time(at: datetime) -> str:
+    """An instant (a naive one is UTC, as the access log stores it) in Vietnam's time, the
+    clock the visits and the citizen read: '28/11/2026 09:04:12'."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(VIETNAM).strftime(
+        "%d/%m/%Y %H:%M:%S")
 
 
 def stay(at: str) -> str:
     """A visit's local time as the API answers it, '2026-03-02T08:30', as Vietnamese write it:
     '02/03/2026 08:30'."""
-    day, _, clock = at.partition("T")
-    year, month, dom = day.split("-")
-    return f"{dom}/{month}/{year} {clock}"
+    date_part, _, clock = at.partition("T")
+    return f"{day(date_part)} {clock}"
 
 
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
-templates.env.filters.update(vnd=vnd, utc=utc, stay=stay, sex=lambda s: SEX.get(s, s),
+templates.env.filters.update(vnd=vnd, day=day, month=month, vietnam_time=vietnam_time,
+                             stay=stay, sex=lambda s: SEX.get(s, s),
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
                              benefit_status=lambda s: BENEFIT_STATUS.get(s, s))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -437,3 +437,33 @@ def test_what_the_pages_show_is_escaped(
         assert evil not in page.text and "&lt;img src=x onerror=" in page.text, url
     form = c.post("/portal/voluntary", headers=SITE, data={"income": f'1"{evil}'})
     assert evil not in form.text
+
+
+def test_the_book_writes_dates_and_months_as_its_signed_pdf_does(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """Day/month/year, as Vietnamese write them and as the signed PDF and the HI card print
+    them: the page wrote the birth date 1990-06-15 above a card that read 15/06/1990."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        book = books.assemble_person(session=s, person_id=ids[OWN], as_of=date.today())
+    text = signed_in(client, OWN).get("/portal/book").text
+    born, first = book["header"]["birth_date"], book["sheets"][0]["from"]
+    assert f"{date.fromisoformat(born):%d/%m/%Y}" in text and born not in text
+    assert f">{first[5:]}/{first[:4]}<" in text and f">{first}<" not in text
+
+
+def test_the_access_log_reads_in_vietnam_time(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The citizen's clock (UTC+7, as the visits page's): a read at 20:00 UTC was shown as
+    that day's 20:00 UTC, while it was 03:00 the next morning in Vietnam."""
+    _, engine, ids = portal
+    c = signed_in(client, OWN)
+    c.get("/portal/book")
+    log = metadata.tables["access_log"]
+    with unit_of_work(engine) as s:
+        at = s.scalar(select(log.c.at).where(log.c.person_id == ids[OWN])
+                      .order_by(log.c.seq.desc()).limit(1))
+    assert at is not None
+    local = (at if at.tzinfo else at.replace(tzinfo=UTC)) + timedelta(hours=7)
+    text = c.get("/portal/access-log").text
+    assert f"{local:%d/%m/%Y %H:%M:%S}" in text and "UTC<" not in text
