@@ -58,8 +58,9 @@ templates = Jinja2Templates(env=Environment(
 
 
 def vnd(amount: int | None) -> str:
-    """5000000 -> '5.000.000 ₫' (Vietnamese groups thousands with dots)."""
-    return "—" if amount is None else f"{amount:,} ₫".replace(",", ".")
+    """5000000 -> '5.000.000 ₫' (Vietnamese groups thousands with dots); the space is a
+    no-break one, so a narrow column never puts the ₫ on a line of its own."""
+    return "—" if amount is None else f"{amount:,}\u00a0₫".replace(",", ".")
 
 
 def day(text: str) -> str:

@@ -230,7 +230,7 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text
     assert "Thời điểm nghỉ hưu" in page.text and "Retirement age and" not in page.text
-    assert re.search(r"\d ₫", page.text) and "₫ ₫" not in page.text  # the filter writes the ₫
+    assert re.search(r"\d\u00a0₫", page.text) and "₫ ₫" not in page.text  # the filter's ₫
 
 
 def test_a_population_service_failure_is_said_in_plain_words_and_logged(
@@ -467,3 +467,13 @@ def test_the_access_log_reads_in_vietnam_time(
     local = (at if at.tzinfo else at.replace(tzinfo=UTC)) + timedelta(hours=7)
     text = c.get("/portal/access-log").text
     assert f"{local:%d/%m/%Y %H:%M:%S}" in text and "UTC<" not in text
+
+
+def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient) -> None:
+    """Months say months; an amount's ₫ is bound to its digits by a no-break space (a narrow
+    column put it alone on the next line); and why no pension is estimated (six years paid,
+    fifteen needed) begins in Vietnamese, not only in the rules' English."""
+    text = signed_in(client, OWN).get("/portal/book").text
+    assert re.search(r'id="unpaid-months">\d+ tháng <span class="en">/ months', text)
+    assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
+    assert "Chưa tính được lương hưu." in text and "pension needs at least 15 years" in text
