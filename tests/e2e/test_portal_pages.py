@@ -362,6 +362,23 @@ def test_a_refusal_shows_a_signed_in_citizen_their_menu(client: TestClient) -> N
         assert link in page.text
 
 
+def test_a_signed_in_citizen_at_a_mistyped_address_is_led_back_to_their_book(
+        client: TestClient) -> None:
+    """Not asked to sign in again: the session is good, only the address was wrong."""
+    page = signed_in(client, OWN).get("/portal/boook")
+    assert page.status_code == 404
+    assert 'href="/portal/book">Về sổ của tôi <span class="en">/ Back to my book' in page.text
+    assert "Sign in again" not in page.text
+
+
+def test_a_level_1_sign_in_is_asked_to_sign_in_again(client: TestClient) -> None:
+    client.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"].removeprefix(
+        "Bearer "), path="/portal")
+    page = client.get("/portal/book")
+    assert page.status_code == 403 and "level-2 e-identity" in page.text
+    assert 'href="/portal/">Đăng nhập lại <span class="en">/ Sign in again' in page.text
+
+
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
     r = client.get("/api/v1/nope")
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "path"
