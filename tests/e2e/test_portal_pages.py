@@ -494,3 +494,34 @@ def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient)
     assert re.search(r'id="unpaid-months">\d+ tháng <span class="en">/ months', text)
     assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
     assert "Chưa tính được lương hưu." in text and "pension needs at least 15 years" in text
+
+
+def test_the_hi_card_image_says_in_words_what_it_shows(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A screen reader hears the card's code, level, validity and clinic, as the image prints
+    them; its alternative text named only the card's holder."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_cards"]).values(
+            person_id=ids[OWN], seq=1, card_number="DN4010000000001", group_code="DN",
+            benefit_level=4, province_code="01", initial_kcb_place="01001",
+            valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31)))
+        card = books.assemble_person(session=s, person_id=ids[OWN],
+                                     as_of=date.today())["hi_periods"][-1]
+    c = signed_in(client, OWN)
+    assert c.post("/portal/book", headers=SITE, follow_redirects=False).status_code == 303
+    alt = re.search(r'<img src="data:image/png;base64,[^"]*" alt="(Thẻ BHYT[^"]*)"',
+                    c.get("/portal/book").text)
+    assert alt is not None
+    valid = "{:%d/%m/%Y} – {:%d/%m/%Y}".format(*map(date.fromisoformat, (
+        card["valid_from"], card["valid_to"])))
+    for said in (card["card_number"][-10:], f"mức hưởng {card['benefit_level']}", valid,
+                 card["initial_kcb_place"]):
+        assert said in alt.group(1)
+
+
+def test_a_book_without_an_hi_card_says_so_in_the_images_words(client: TestClient) -> None:
+    c = signed_in(client, OWN)
+    assert c.post("/portal/book", headers=SITE, follow_redirects=False).status_code == 303
+    assert 'alt="Không có thẻ BHYT trong Cơ sở dữ liệu quốc gia về bảo hiểm' in c.get(
+        "/portal/book").text
