@@ -432,3 +432,18 @@ def test_at_a_phones_width_the_join_form_fits(browser: Browser, site: Site) -> N
         assert page_width == screen  # the support list's long options were 495 px wide
     finally:
         ctx.close()
+
+
+def test_the_first_tab_shows_a_skip_link_that_reads_clearly(context: BrowserContext,
+                                                            site: Site) -> None:
+    """The keyboard's first stop, drawn on an opaque ground above the site's title: it was
+    transparent, its words printed through the title's, unreadable."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name=re.compile("Skip to content"))
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert skip.evaluate("a => getComputedStyle(a).backgroundColor") == "rgb(255, 255, 255)"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
