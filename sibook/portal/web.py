@@ -90,13 +90,44 @@ def stay(at: str) -> str:
     return f"{day(date_part)} {clock}"
 
 
+# The access log in the citizen's words: what was done (the action's code stays beside it, as
+# the API and the auditors name it), how it ended, and who did it.
+ACTION_VI = {
+    "public": "Thông tin công khai", "person.list": "Tra cứu danh sách người tham gia",
+    "person.read": "Xem hồ sơ người tham gia", "person.register": "Đăng ký người tham gia",
+    "worker.register": "Đăng ký người lao động (TK1-TS)",
+    "household.add": "Đăng ký hộ gia đình", "employer.list": "Xem danh sách đơn vị",
+    "employer.register": "Đăng ký đơn vị", "me.read": "Xem hồ sơ của mình",
+    "me.access_log": "Xem ai đã xem dữ liệu", "book.read": "Xem sổ BHXH",
+    "book.issue": "Cấp hoặc thu hồi sổ BHXH", "contribution.read": "Xem quá trình đóng",
+    "contribution.declare": "Kê khai đóng BHXH", "employer.pay": "Ghi nhận đơn vị nộp tiền",
+    "voluntary.read": "Xem đóng BHXH tự nguyện",
+    "voluntary.pay": "Ghi nhận đóng BHXH tự nguyện",
+    "voluntary.join": "Tham gia BHXH tự nguyện", "benefit.read": "Xem chế độ đã hưởng",
+    "benefit.claim": "Tiếp nhận hồ sơ hưởng chế độ",
+    "benefit.decide": "Giải quyết hồ sơ hưởng chế độ",
+    "hi.check": "Kiểm tra thẻ BHYT tại cơ sở KCB",
+    "visit.file": "Gửi dữ liệu khám chữa bệnh BHYT",
+    "visit.read": "Xem lịch sử khám chữa bệnh", "visit.annul": "Hủy lượt khám ghi sai",
+    "audit.read": "Kiểm tra nhật ký truy cập",
+}
+OUTCOME_VI = {"allowed": "được phép / allowed", "refused": "bị từ chối / refused",
+              "forbidden": "bị từ chối / forbidden",
+              "not_found": "không tìm thấy / not found",
+              "unauthenticated": "chưa đăng nhập / not signed in"}
+ACTOR_KIND_VI = {"citizen": "công dân / citizen", "officer": "cán bộ BHXH / SI officer",
+                 "employer": "đơn vị / employer", "hospital": "cơ sở KCB / health facility",
+                 "anonymous": "không đăng nhập / anonymous"}
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, day=day, month=month, vietnam_time=vietnam_time,
                              stay=stay, sex=lambda s: SEX.get(s, s),
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
-                             benefit_status=lambda s: BENEFIT_STATUS.get(s, s))
+                             benefit_status=lambda s: BENEFIT_STATUS.get(s, s),
+                             action_vi=lambda a: ACTION_VI.get(a, ""),
+                             outcome=lambda o: OUTCOME_VI.get(o, o),
+                             actor_kind=lambda k: ACTOR_KIND_VI.get(k, k))
 
 
 def _cookie_bearer(token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,

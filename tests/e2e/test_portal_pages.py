@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, update
 
 from sibook.access import audit, oidc_client, tokens
+from sibook.access.actions import Action
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
 from sibook.book import service as books
@@ -23,7 +24,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
-from sibook.portal import pages
+from sibook.portal import pages, web
 from tests.e2e.test_access_matrix import OWN, bearer, populated_app
 from tests.servers import free_port
 
@@ -525,3 +526,18 @@ def test_a_book_without_an_hi_card_says_so_in_the_images_words(client: TestClien
     assert c.post("/portal/book", headers=SITE, follow_redirects=False).status_code == 303
     assert 'alt="Không có thẻ BHYT trong Cơ sở dữ liệu quốc gia về bảo hiểm' in c.get(
         "/portal/book").text
+
+
+def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
+        client: TestClient) -> None:
+    """A row read 'book.read ... allowed': the API's codes, not the citizen's words."""
+    c = signed_in(client, OWN)
+    c.get("/portal/book")
+    row = next(r for r in c.get("/portal/access-log").text.split("<tr>")
+               if "GET /portal/book" in r)
+    assert 'Xem sổ BHXH <code class="en">book.read</code>' in row
+    assert "được phép / allowed" in row
+
+
+def test_every_action_has_its_vietnamese_name() -> None:
+    assert set(web.ACTION_VI) == {a.value for a in Action}
