@@ -401,6 +401,10 @@ PHONE = {"width": 375, "height": 800}
 SIDEWAYS = """() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
   [...document.querySelectorAll('table')].filter(
     t => !t.closest('[role=region][tabindex="0"][aria-label]')).length]"""
+# The right edge of each table caption's words, as first shown (before its table is scrolled).
+CAPTIONS = """() => [...document.querySelectorAll('caption')].map(c => {
+  const r = document.createRange(); r.selectNodeContents(c);
+  return Math.round(r.getBoundingClientRect().right); })"""
 
 
 @pytest.mark.parametrize("path", ["book", "visits", "access-log"])
@@ -418,6 +422,7 @@ def test_at_a_phones_width_no_page_scrolls_sideways(browser: Browser, site: Site
         page_width, screen, tables_outside_a_region = page.evaluate(SIDEWAYS)
         page.screenshot(path=str(site.tmp / f"portal-{path}-375.png"), full_page=True)
         assert (page_width, tables_outside_a_region) == (screen, 0)
+        assert all(right <= screen for right in page.evaluate(CAPTIONS))
     finally:
         ctx.close()
 
