@@ -452,3 +452,20 @@ def test_the_first_tab_shows_a_skip_link_that_reads_clearly(context: BrowserCont
     assert skip.evaluate("a => getComputedStyle(a).backgroundColor") == "rgb(255, 255, 255)"
     page.keyboard.press("Enter")
     assert page.url.endswith("#main")
+
+
+def test_after_signing_out_the_back_button_shows_no_personal_data(
+        context: BrowserContext, site: Site) -> None:
+    """The pages are no-store: going back after signing out asks the server again, which
+    sends the browser to the sign-in page, not a kept copy of the visits or the book."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.goto(f"{site.base}/portal/visits")
+    expect(page.get_by_text("1.234.000 ₫")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.wait_for_url(f"{site.base}/portal/")
+    for _ in range(2):  # the visits, then the book
+        page.go_back()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
+        expect(page.get_by_text(site.me.full_name)).to_have_count(0)
+        expect(page.get_by_text("1.234.000 ₫")).to_have_count(0)
