@@ -469,3 +469,21 @@ def test_after_signing_out_the_back_button_shows_no_personal_data(
         expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
         expect(page.get_by_text(site.me.full_name)).to_have_count(0)
         expect(page.get_by_text("1.234.000 ₫")).to_have_count(0)
+
+
+# The English of an element of the English class that holds no Vietnamese letter.
+UNMARKED_ENGLISH = r"""() => [...document.querySelectorAll('.en')].filter(e =>
+  !/[À-ỹĐđ]/.test(e.textContent) && e.tagName !== 'CODE' && e.closest('[lang]').lang !== 'en'
+).map(e => e.textContent.trim())"""
+
+
+@pytest.mark.parametrize("path", ["book", "visits", "access-log"])
+def test_the_english_beside_the_vietnamese_is_marked_as_english(
+        context: BrowserContext, site: Site, path: str) -> None:
+    """A screen reader reads the page (lang="vi") in a Vietnamese voice and switches to an
+    English one for the English beside it (WCAG 3.1.2): none of it was marked."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.goto(f"{site.base}/portal/{path}")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    assert page.evaluate(UNMARKED_ENGLISH) == []

@@ -352,7 +352,7 @@ def test_a_refusal_shows_a_visitor_who_is_not_signed_in_no_signed_in_menu(
     assert page.status_code == status
     for link in SIGNED_IN_MENU:
         assert link not in page.text
-    assert 'href="/portal/">Đăng nhập <span class="en">/ Sign in</span>' in page.text
+    assert 'href="/portal/">Đăng nhập <span class="en" lang="en">/ Sign in</span>' in page.text
 
 
 def test_a_refusal_shows_a_signed_in_citizen_their_menu(client: TestClient) -> None:
@@ -368,7 +368,8 @@ def test_a_signed_in_citizen_at_a_mistyped_address_is_led_back_to_their_book(
     """Not asked to sign in again: the session is good, only the address was wrong."""
     page = signed_in(client, OWN).get("/portal/boook")
     assert page.status_code == 404
-    assert 'href="/portal/book">Về sổ của tôi <span class="en">/ Back to my book' in page.text
+    assert ('href="/portal/book">Về sổ của tôi <span class="en" lang="en">/ Back to my book'
+            in page.text)
     assert "Sign in again" not in page.text
 
 
@@ -377,7 +378,7 @@ def test_a_level_1_sign_in_is_asked_to_sign_in_again(client: TestClient) -> None
         "Bearer "), path="/portal")
     page = client.get("/portal/book")
     assert page.status_code == 403 and "level-2 e-identity" in page.text
-    assert 'href="/portal/">Đăng nhập lại <span class="en">/ Sign in again' in page.text
+    assert 'href="/portal/">Đăng nhập lại <span class="en" lang="en">/ Sign in again' in page.text
 
 
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
@@ -492,7 +493,7 @@ def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient)
     column put it alone on the next line); and why no pension is estimated (six years paid,
     fifteen needed) begins in Vietnamese, not only in the rules' English."""
     text = signed_in(client, OWN).get("/portal/book").text
-    assert re.search(r'id="unpaid-months">\d+ tháng <span class="en">/ months', text)
+    assert re.search(r'id="unpaid-months">\d+ tháng <span class="en" lang="en">/ months', text)
     assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
     assert "Chưa tính được lương hưu." in text and "pension needs at least 15 years" in text
 
