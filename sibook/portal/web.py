@@ -170,13 +170,14 @@ def signed_in(request: Request) -> bool:
     return True
 
 
-def refused(request: Request, status: int, reason: str) -> Response:
+def refused(request: Request, status: int, reason: str, *, no_page: bool = False) -> Response:
     """The refusal page: why, in the citizen's words, under the menu of a signed-in visitor's
     pages, or none for anyone else. Only the policy's refusal of a level-1 sign-in says to sign
-    in at level 2; any other 403 (a form from another site) says what it is, not that."""
+    in at level 2; any other 403 (a form from another site) says what it is, not that.
+    ``no_page``: the address has no page at all, which is said as that, not as data withheld."""
     page = templates.TemplateResponse(request, "refused.html", {
         "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2,
-        "signed_in": signed_in(request)}, status_code=status)
+        "no_page": no_page, "signed_in": signed_in(request)}, status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page
 
@@ -250,7 +251,7 @@ def no_such_page(request: Request, exc: HTTPException) -> Response:
     """An address of the portal that no page has (or not for that method): a refusal page."""
     page = refused(request, exc.status_code, "Không có trang này. / There is no such page."
                    if exc.status_code == 404 else "Trang này không mở được theo cách đó. / This "
-                   "page cannot be opened that way.")
+                   "page cannot be opened that way.", no_page=exc.status_code == 404)
     for name, value in (exc.headers or {}).items():  # Allow, for a 405
         page.headers.setdefault(name, value)
     return _page_headers(page)

@@ -368,6 +368,8 @@ def test_a_signed_in_citizen_at_a_mistyped_address_is_led_back_to_their_book(
     """Not asked to sign in again: the session is good, only the address was wrong."""
     page = signed_in(client, OWN).get("/portal/boook")
     assert page.status_code == 404
+    # Said as a page that does not exist, not as data withheld from them.
+    assert "<h1>Không có trang này" in page.text and "not available to you" not in page.text
     assert ('href="/portal/book">Về sổ của tôi <span class="en" lang="en">/ Back to my book'
             in page.text)
     assert "Sign in again" not in page.text
