@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from contextlib import suppress
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import pydantic
 from fastapi import APIRouter, Depends, Form, Request
@@ -111,10 +111,10 @@ def my_book(request: Request, g: BookGuard) -> Response:
     person_id = g.person(own_id(g))  # the citizen's own record; logged
     payload, v = books.recorded_version(session=g.session, person_id=person_id,
                                         as_of=date.today())
-    qr, card = _signed_images(v) if v is not None else (None, None)
+    qr, card, hi = _signed_images(v) if v is not None else (None, None, None)
     return templates.TemplateResponse(request, "book.html", {
         "b": payload, "v": v, "qr": qr, "revoked": v is not None and qr is None,
-        "card": _png(card) if card else None,
+        "card": _png(card) if card else None, "hi": hi,
         "estimate": estimate(payload, Period.of(date.today()))})
 
 
@@ -134,8 +134,9 @@ def issue_my_book(request: Request, g: BookGuard) -> Response:
     return RedirectResponse(f"{PORTAL}/book", status_code=303)
 
 
-def _signed_images(v: versions.Version) -> tuple[str | None, bytes]:
-    """The book's QR (None while the version is revoked) and its HI card image."""
+def _signed_images(v: versions.Version) -> tuple[str | None, bytes, dict[str, Any] | None]:
+    """The book's QR (None while the version is revoked), its HI card image, and the card's
+    facts the image shows (None: no card on record), which its alternative text says too."""
     agency = issuing.agency()
     qr: str | None = None
     try:  # a revoked version is not handed out again (as the API's QR and PDF refuse it)
@@ -146,10 +147,10 @@ def _signed_images(v: versions.Version) -> tuple[str | None, bytes]:
         qr = _png(qr_png(issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"])),
                          scale=3))
     try:
-        _, card = issuing.hi_card(v, agency)
+        hi, card = issuing.hi_card(v, agency)
     except NotFoundError:  # no HI card on record: the card image says so
-        card = no_card_png(v.payload["header"])
-    return qr, card
+        return qr, no_card_png(v.payload["header"]), None
+    return qr, card, hi
 
 
 def _join_form(request: Request, g: Guard, form: dict[str, str],

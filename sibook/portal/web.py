@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from sibook.core.errors import ConflictError, NotFoundError, ServerFault, Valida
 from sibook.ids.countries import nationality_vi
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
+from sibook.visits.service import VIETNAM
 
 _log = logging.getLogger(__name__)
 CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
@@ -57,28 +58,76 @@ templates = Jinja2Templates(env=Environment(
 
 
 def vnd(amount: int | None) -> str:
-    """5000000 -> '5.000.000 ₫' (Vietnamese groups thousands with dots)."""
-    return "—" if amount is None else f"{amount:,} ₫".replace(",", ".")
+    """5000000 -> '5.000.000 ₫' (Vietnamese groups thousands with dots); the space is a
+    no-break one, so a narrow column never puts the ₫ on a line of its own."""
+    return "—" if amount is None else f"{amount:,}\u00a0₫".replace(",", ".")
 
 
-def utc(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+def day(text: str) -> str:
+    """A date as the book holds it, '2001-07-26', as Vietnamese write it and as the signed PDF
+    and the HI card print it: '26/07/2001'."""
+    year, month, dom = text.split("-")
+    return f"{dom}/{month}/{year}"
+
+
+def month(text: str) -> str:
+    """A month as the book holds it, '2026-07', as the signed PDF prints it: '07/2026'."""
+    year, number = text.split("-")
+    return f"{number}/{year}"
+
+
+def vietnam_time(at: datetime) -> str:
+    """An instant (a naive one is UTC, as the access log stores it) in Vietnam's time, the
+    clock the visits and the citizen read: '28/11/2026 09:04:12'."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(VIETNAM).strftime(
+        "%d/%m/%Y %H:%M:%S")
 
 
 def stay(at: str) -> str:
     """A visit's local time as the API answers it, '2026-03-02T08:30', as Vietnamese write it:
     '02/03/2026 08:30'."""
-    day, _, clock = at.partition("T")
-    year, month, dom = day.split("-")
-    return f"{dom}/{month}/{year} {clock}"
+    date_part, _, clock = at.partition("T")
+    return f"{day(date_part)} {clock}"
 
 
+# The access log in the citizen's words: what was done (the action's code stays beside it, as
+# the API and the auditors name it), how it ended, and who did it.
+ACTION_VI = {
+    "public": "Thông tin công khai", "person.list": "Tra cứu danh sách người tham gia",
+    "person.read": "Xem hồ sơ người tham gia", "person.register": "Đăng ký người tham gia",
+    "worker.register": "Đăng ký người lao động (TK1-TS)",
+    "household.add": "Đăng ký hộ gia đình", "employer.list": "Xem danh sách đơn vị",
+    "employer.register": "Đăng ký đơn vị", "me.read": "Xem hồ sơ của mình",
+    "me.access_log": "Xem ai đã xem dữ liệu", "book.read": "Xem sổ BHXH",
+    "book.issue": "Cấp hoặc thu hồi sổ BHXH", "contribution.read": "Xem quá trình đóng",
+    "contribution.declare": "Kê khai đóng BHXH", "employer.pay": "Ghi nhận đơn vị nộp tiền",
+    "voluntary.read": "Xem đóng BHXH tự nguyện",
+    "voluntary.pay": "Ghi nhận đóng BHXH tự nguyện",
+    "voluntary.join": "Tham gia BHXH tự nguyện", "benefit.read": "Xem chế độ đã hưởng",
+    "benefit.claim": "Tiếp nhận hồ sơ hưởng chế độ",
+    "benefit.decide": "Giải quyết hồ sơ hưởng chế độ",
+    "hi.check": "Kiểm tra thẻ BHYT tại cơ sở KCB",
+    "visit.file": "Gửi dữ liệu khám chữa bệnh BHYT",
+    "visit.read": "Xem lịch sử khám chữa bệnh", "visit.annul": "Hủy lượt khám ghi sai",
+    "audit.read": "Kiểm tra nhật ký truy cập",
+}
+OUTCOME_VI = {"allowed": "được phép / allowed", "refused": "bị từ chối / refused",
+              "forbidden": "bị từ chối / forbidden",
+              "not_found": "không tìm thấy / not found",
+              "unauthenticated": "chưa đăng nhập / not signed in"}
+ACTOR_KIND_VI = {"citizen": "công dân / citizen", "officer": "cán bộ BHXH / SI officer",
+                 "employer": "đơn vị / employer", "hospital": "cơ sở KCB / health facility",
+                 "anonymous": "không đăng nhập / anonymous"}
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
-templates.env.filters.update(vnd=vnd, utc=utc, stay=stay, sex=lambda s: SEX.get(s, s),
+templates.env.filters.update(vnd=vnd, day=day, month=month, vietnam_time=vietnam_time,
+                             stay=stay, sex=lambda s: SEX.get(s, s),
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
-                             benefit_status=lambda s: BENEFIT_STATUS.get(s, s))
+                             benefit_status=lambda s: BENEFIT_STATUS.get(s, s),
+                             action_vi=lambda a: ACTION_VI.get(a, ""),
+                             outcome=lambda o: OUTCOME_VI.get(o, o),
+                             actor_kind=lambda k: ACTOR_KIND_VI.get(k, k))
 
 
 def _cookie_bearer(token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
@@ -121,13 +170,14 @@ def signed_in(request: Request) -> bool:
     return True
 
 
-def refused(request: Request, status: int, reason: str) -> Response:
+def refused(request: Request, status: int, reason: str, *, no_page: bool = False) -> Response:
     """The refusal page: why, in the citizen's words, under the menu of a signed-in visitor's
     pages, or none for anyone else. Only the policy's refusal of a level-1 sign-in says to sign
-    in at level 2; any other 403 (a form from another site) says what it is, not that."""
+    in at level 2; any other 403 (a form from another site) says what it is, not that.
+    ``no_page``: the address has no page at all, which is said as that, not as data withheld."""
     page = templates.TemplateResponse(request, "refused.html", {
         "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2,
-        "signed_in": signed_in(request)}, status_code=status)
+        "no_page": no_page, "signed_in": signed_in(request)}, status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page
 
@@ -201,7 +251,7 @@ def no_such_page(request: Request, exc: HTTPException) -> Response:
     """An address of the portal that no page has (or not for that method): a refusal page."""
     page = refused(request, exc.status_code, "Không có trang này. / There is no such page."
                    if exc.status_code == 404 else "Trang này không mở được theo cách đó. / This "
-                   "page cannot be opened that way.")
+                   "page cannot be opened that way.", no_page=exc.status_code == 404)
     for name, value in (exc.headers or {}).items():  # Allow, for a 405
         page.headers.setdefault(name, value)
     return _page_headers(page)

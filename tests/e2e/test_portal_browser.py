@@ -321,13 +321,15 @@ def test_the_estimate_says_why_no_withdrawal_is_offered_beside_a_claimed_pension
     expect(withdrawal).not_to_contain_text("₫")
 
 
-def _unregistered_adult(site: Site) -> str:
-    """A citizen the population database holds who has never been registered for SI."""
+def _unregistered_adult(site: Site, nth: int = 0) -> str:
+    """A citizen the population database holds who has never been registered for SI (the
+    ``nth`` by personal ID: the join test registers the first)."""
     with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
         return str(s.scalar(text(
             "SELECT personal_id FROM population_citizens c WHERE birth_date < :adult AND NOT "
             "EXISTS (SELECT 1 FROM persons p WHERE p.personal_id = c.personal_id) "
-            "ORDER BY personal_id LIMIT 1"), {"adult": date.today() - timedelta(days=30 * 366)}))
+            "ORDER BY personal_id LIMIT 1 OFFSET :nth"),
+            {"adult": date.today() - timedelta(days=30 * 366), "nth": nth}))
 
 
 def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
@@ -393,3 +395,95 @@ def test_a_revoked_version_shows_a_notice_and_no_signed_qr_or_pdf(
             issuing.reinstate_version(s, agency, person_id=person_id, personal_id=citizen,
                                       version=version.version)
         engine.dispose()
+
+
+PHONE = {"width": 375, "height": 800}
+SIDEWAYS = """() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
+  [...document.querySelectorAll('table')].filter(
+    t => !t.closest('[role=region][tabindex="0"][aria-label]')).length]"""
+# The right edge of each table caption's words, as first shown (before its table is scrolled).
+CAPTIONS = """() => [...document.querySelectorAll('caption')].map(c => {
+  const r = document.createRange(); r.selectNodeContents(c);
+  return Math.round(r.getBoundingClientRect().right); })"""
+
+
+@pytest.mark.parametrize("path", ["book", "visits", "access-log"])
+def test_at_a_phones_width_no_page_scrolls_sideways(browser: Browser, site: Site,
+                                                    path: str) -> None:
+    """At 375 px the terms stand above their values and each table scrolls in its own
+    labelled region, which the keyboard reaches: the page itself is never wider than the
+    screen (the book was 768 px wide, its values off the right edge)."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        page.goto(f"{site.base}/portal/{path}")
+        expect(page.locator("table").first).to_be_visible()
+        page_width, screen, tables_outside_a_region = page.evaluate(SIDEWAYS)
+        page.screenshot(path=str(site.tmp / f"portal-{path}-375.png"), full_page=True)
+        assert (page_width, tables_outside_a_region) == (screen, 0)
+        assert all(right <= screen for right in page.evaluate(CAPTIONS))
+    finally:
+        ctx.close()
+
+
+def test_at_a_phones_width_the_join_form_fits(browser: Browser, site: Site) -> None:
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=1))
+        expect(page.get_by_label("State support")).to_be_visible()
+        page_width, screen, _ = page.evaluate(SIDEWAYS)
+        assert page_width == screen  # the support list's long options were 495 px wide
+    finally:
+        ctx.close()
+
+
+def test_the_first_tab_shows_a_skip_link_that_reads_clearly(context: BrowserContext,
+                                                            site: Site) -> None:
+    """The keyboard's first stop, drawn on an opaque ground above the site's title: it was
+    transparent, its words printed through the title's, unreadable."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name=re.compile("Skip to content"))
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert skip.evaluate("a => getComputedStyle(a).backgroundColor") == "rgb(255, 255, 255)"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+
+
+def test_after_signing_out_the_back_button_shows_no_personal_data(
+        context: BrowserContext, site: Site) -> None:
+    """The pages are no-store: going back after signing out asks the server again, which
+    sends the browser to the sign-in page, not a kept copy of the visits or the book."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.goto(f"{site.base}/portal/visits")
+    expect(page.get_by_text("1.234.000 ₫")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.wait_for_url(f"{site.base}/portal/")
+    for _ in range(2):  # the visits, then the book
+        page.go_back()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
+        expect(page.get_by_text(site.me.full_name)).to_have_count(0)
+        expect(page.get_by_text("1.234.000 ₫")).to_have_count(0)
+
+
+# The English of an element of the English class that holds no Vietnamese letter.
+UNMARKED_ENGLISH = r"""() => [...document.querySelectorAll('.en')].filter(e =>
+  !/[À-ỹĐđ]/.test(e.textContent) && e.tagName !== 'CODE' && e.closest('[lang]').lang !== 'en'
+).map(e => e.textContent.trim())"""
+
+
+@pytest.mark.parametrize("path", ["book", "visits", "access-log"])
+def test_the_english_beside_the_vietnamese_is_marked_as_english(
+        context: BrowserContext, site: Site, path: str) -> None:
+    """A screen reader reads the page (lang="vi") in a Vietnamese voice and switches to an
+    English one for the English beside it (WCAG 3.1.2): none of it was marked."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    page.goto(f"{site.base}/portal/{path}")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    assert page.evaluate(UNMARKED_ENGLISH) == []

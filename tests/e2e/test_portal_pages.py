@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, update
 
 from sibook.access import audit, oidc_client, tokens
+from sibook.access.actions import Action
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
 from sibook.book import service as books
@@ -23,7 +24,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
-from sibook.portal import pages
+from sibook.portal import pages, web
 from tests.e2e.test_access_matrix import OWN, bearer, populated_app
 from tests.servers import free_port
 
@@ -230,7 +231,7 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text
     assert "Thời điểm nghỉ hưu" in page.text and "Retirement age and" not in page.text
-    assert re.search(r"\d ₫", page.text) and "₫ ₫" not in page.text  # the filter writes the ₫
+    assert re.search(r"\d\u00a0₫", page.text) and "₫ ₫" not in page.text  # the filter's ₫
 
 
 def test_a_population_service_failure_is_said_in_plain_words_and_logged(
@@ -351,7 +352,7 @@ def test_a_refusal_shows_a_visitor_who_is_not_signed_in_no_signed_in_menu(
     assert page.status_code == status
     for link in SIGNED_IN_MENU:
         assert link not in page.text
-    assert 'href="/portal/">Đăng nhập <span class="en">/ Sign in</span>' in page.text
+    assert 'href="/portal/">Đăng nhập <span class="en" lang="en">/ Sign in</span>' in page.text
 
 
 def test_a_refusal_shows_a_signed_in_citizen_their_menu(client: TestClient) -> None:
@@ -360,6 +361,26 @@ def test_a_refusal_shows_a_signed_in_citizen_their_menu(client: TestClient) -> N
     assert page.status_code == 403
     for link in SIGNED_IN_MENU:
         assert link in page.text
+
+
+def test_a_signed_in_citizen_at_a_mistyped_address_is_led_back_to_their_book(
+        client: TestClient) -> None:
+    """Not asked to sign in again: the session is good, only the address was wrong."""
+    page = signed_in(client, OWN).get("/portal/boook")
+    assert page.status_code == 404
+    # Said as a page that does not exist, not as data withheld from them.
+    assert "<h1>Không có trang này" in page.text and "not available to you" not in page.text
+    assert ('href="/portal/book">Về sổ của tôi <span class="en" lang="en">/ Back to my book'
+            in page.text)
+    assert "Sign in again" not in page.text
+
+
+def test_a_level_1_sign_in_is_asked_to_sign_in_again(client: TestClient) -> None:
+    client.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"].removeprefix(
+        "Bearer "), path="/portal")
+    page = client.get("/portal/book")
+    assert page.status_code == 403 and "level-2 e-identity" in page.text
+    assert 'href="/portal/">Đăng nhập lại <span class="en" lang="en">/ Sign in again' in page.text
 
 
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
@@ -437,3 +458,89 @@ def test_what_the_pages_show_is_escaped(
         assert evil not in page.text and "&lt;img src=x onerror=" in page.text, url
     form = c.post("/portal/voluntary", headers=SITE, data={"income": f'1"{evil}'})
     assert evil not in form.text
+
+
+def test_the_book_writes_dates_and_months_as_its_signed_pdf_does(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """Day/month/year, as Vietnamese write them and as the signed PDF and the HI card print
+    them: the page wrote the birth date 1990-06-15 above a card that read 15/06/1990."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        book = books.assemble_person(session=s, person_id=ids[OWN], as_of=date.today())
+    text = signed_in(client, OWN).get("/portal/book").text
+    born, first = book["header"]["birth_date"], book["sheets"][0]["from"]
+    assert f"{date.fromisoformat(born):%d/%m/%Y}" in text and born not in text
+    assert f">{first[5:]}/{first[:4]}<" in text and f">{first}<" not in text
+
+
+def test_the_access_log_reads_in_vietnam_time(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The citizen's clock (UTC+7, as the visits page's): a read at 20:00 UTC was shown as
+    that day's 20:00 UTC, while it was 03:00 the next morning in Vietnam."""
+    _, engine, ids = portal
+    c = signed_in(client, OWN)
+    c.get("/portal/book")
+    log = metadata.tables["access_log"]
+    with unit_of_work(engine) as s:
+        at = s.scalar(select(log.c.at).where(log.c.person_id == ids[OWN])
+                      .order_by(log.c.seq.desc()).limit(1))
+    assert at is not None
+    local = (at if at.tzinfo else at.replace(tzinfo=UTC)) + timedelta(hours=7)
+    text = c.get("/portal/access-log").text
+    assert f"{local:%d/%m/%Y %H:%M:%S}" in text and "UTC<" not in text
+
+
+def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient) -> None:
+    """Months say months; an amount's ₫ is bound to its digits by a no-break space (a narrow
+    column put it alone on the next line); and why no pension is estimated (six years paid,
+    fifteen needed) begins in Vietnamese, not only in the rules' English."""
+    text = signed_in(client, OWN).get("/portal/book").text
+    assert re.search(r'id="unpaid-months">\d+ tháng <span class="en" lang="en">/ months', text)
+    assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
+    assert "Chưa tính được lương hưu." in text and "pension needs at least 15 years" in text
+
+
+def test_the_hi_card_image_says_in_words_what_it_shows(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A screen reader hears the card's code, level, validity and clinic, as the image prints
+    them; its alternative text named only the card's holder."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_cards"]).values(
+            person_id=ids[OWN], seq=1, card_number="DN4010000000001", group_code="DN",
+            benefit_level=4, province_code="01", initial_kcb_place="01001",
+            valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31)))
+        card = books.assemble_person(session=s, person_id=ids[OWN],
+                                     as_of=date.today())["hi_periods"][-1]
+    c = signed_in(client, OWN)
+    assert c.post("/portal/book", headers=SITE, follow_redirects=False).status_code == 303
+    alt = re.search(r'<img src="data:image/png;base64,[^"]*" alt="(Thẻ BHYT[^"]*)"',
+                    c.get("/portal/book").text)
+    assert alt is not None
+    valid = "{:%d/%m/%Y} – {:%d/%m/%Y}".format(*map(date.fromisoformat, (
+        card["valid_from"], card["valid_to"])))
+    for said in (card["card_number"][-10:], f"mức hưởng {card['benefit_level']}", valid,
+                 card["initial_kcb_place"]):
+        assert said in alt.group(1)
+
+
+def test_a_book_without_an_hi_card_says_so_in_the_images_words(client: TestClient) -> None:
+    c = signed_in(client, OWN)
+    assert c.post("/portal/book", headers=SITE, follow_redirects=False).status_code == 303
+    assert 'alt="Không có thẻ BHYT trong Cơ sở dữ liệu quốc gia về bảo hiểm' in c.get(
+        "/portal/book").text
+
+
+def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
+        client: TestClient) -> None:
+    """A row read 'book.read ... allowed': the API's codes, not the citizen's words."""
+    c = signed_in(client, OWN)
+    c.get("/portal/book")
+    row = next(r for r in c.get("/portal/access-log").text.split("<tr>")
+               if "GET /portal/book" in r)
+    assert 'Xem sổ BHXH <code class="en">book.read</code>' in row
+    assert "được phép / allowed" in row
+
+
+def test_every_action_has_its_vietnamese_name() -> None:
+    assert set(web.ACTION_VI) == {a.value for a in Action}
