@@ -8,7 +8,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class AccessSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SIBOOK_", extra="ignore")
+    # A variable set empty (SIBOOK_DATABASE_URL= in a shell or a unit file) is one not set.
+    model_config = SettingsConfigDict(env_prefix="SIBOOK_", extra="ignore", env_ignore_empty=True)
 
     # Shared with sibook.core.config: where generated keys live (gitignored, never committed).
     keys_dir: str = "keys"

@@ -18,7 +18,8 @@ _POSTGRESQL = ("postgresql", "postgres")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SIBOOK_", extra="ignore")
+    # A variable set empty (SIBOOK_DATABASE_URL= in a shell or a unit file) is one not set.
+    model_config = SettingsConfigDict(env_prefix="SIBOOK_", extra="ignore", env_ignore_empty=True)
 
     # SQLite file in the working directory is the embedded default; PostgreSQL in production
     # (e.g. postgresql+psycopg://user@host:5432/sibook).
