@@ -196,7 +196,10 @@ def _unwrap(text: str) -> bytes:
     try:
         raw = inflater.decompress(compressed, MAX_PAYLOAD)
     except zlib.error as exc:
-        raise _Refused(f"decompress failed: {exc}") from exc
+        # zlib's own words ("Error -3 while decompressing data: incorrect data check") kept
+        # in brackets for whoever debugs; the reader is told what it means for the QR.
+        raise _Refused(f"decompress failed: the QR text is damaged or was altered ({exc})"
+                       ) from exc
     if inflater.unconsumed_tail:
         raise _Refused(f"decompress failed: payload larger than {MAX_PAYLOAD} bytes")
     if not inflater.eof:
