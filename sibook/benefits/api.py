@@ -28,6 +28,7 @@ from sibook.benefits.service import (
 )
 from sibook.core.errors import NotFoundError, ValidationError
 from sibook.core.period import MONTH_PATTERN, Period
+from sibook.rules.inputs import PLAUSIBLE_MAX_VND
 
 router = APIRouter(tags=["benefits"])
 Reader = Annotated[Guard, Depends(require(Action.BENEFIT_READ))]
@@ -81,6 +82,11 @@ class DecisionIn(_Input):
                                    description="Days of leave paid")
     reason: str | None = Field(None, max_length=domain.REASON_MAX,
                                description="Why it was refused (a refusal must say)")
+    average_salary: StrictInt | None = Field(None, gt=0, le=PLAUSIBLE_MAX_VND, description=(
+        "A settled pension only, optional: the revalued average salary, VND, its dossier "
+        "establishes (salary before the system's records, a court's or inspection's "
+        "correction); monthly_amount and amount are checked against the record's rate times "
+        "it (Law 41/2024 Arts 66, 68), else against the book's average"))
 
 
 class DecisionOut(BaseModel):
@@ -95,6 +101,8 @@ class DecisionOut(BaseModel):
     reason: str | None
     months_settled: int = Field(description="SI months a one-time withdrawal paid out, or UI "
                                             "months an unemployment benefit used")
+    average_salary: int | None = Field(None, description="The average salary a pension "
+                                                         "decision states, VND; null when none")
     recorded_at: str
 
 
@@ -158,7 +166,7 @@ def decision(personal_id: PersonalIdPath, dossier_no: DossierPath, body: Decisio
     taken = domain.Decision(
         body.outcome, body.decided_on, body.decision_no, body.amount, body.monthly_amount,
         None if body.from_month is None else Period.parse(body.from_month), body.months,
-        body.days, body.reason)
+        body.days, body.reason, average_salary=body.average_salary)
     return _recorded(g, person_id, lambda: decide(
         session=g.session, person_id=person_id, personal_id=personal_id,
         dossier_no=dossier_no, decision=taken, actor=g.principal.actor_id, four_eyes=True))

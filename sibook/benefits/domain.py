@@ -19,6 +19,7 @@ from typing import Any
 from sibook.core.errors import Problem
 from sibook.core.period import Period
 from sibook.registry.domain import text_problem
+from sibook.rules.inputs import PLAUSIBLE_MAX_VND
 from sibook.visits.domain import clipped
 
 
@@ -112,6 +113,10 @@ class Decision:
     # Worked out when decided, not given: the SI months a one-time withdrawal pays out, or the
     # UI months an unemployment benefit uses up. The book counts neither again.
     months_settled: int = 0
+    # A settled pension's revalued average salary as its dossier establishes it (salary before
+    # the system's records, a court's or inspection's correction): its amounts are checked
+    # against the record's rate times this, not the book's average (None: the book's).
+    average_salary: int | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,11 @@ def check_decision(c: Claim, d: Decision, today: date) -> list[Problem]:
         bad("decided_on", f"{d.decided_on.isoformat()} is after today")
     paid = {"amount": d.amount, "monthly_amount": d.monthly_amount, "from_month": d.from_month,
             "months": d.months, "days": d.days}
+    if d.average_salary is not None and c.regime is not Regime.PENSION:
+        bad("average_salary", f"only a pension decision states the average salary its amounts "
+                              f"rest on, not a {c.regime} one")
+    elif d.average_salary is not None and d.outcome == REFUSED:
+        bad("average_salary", "a refusal pays nothing, so rests on no average salary")
     if d.outcome == REFUSED:
         if not (d.reason or "").strip():
             bad("reason", "a refusal must say why (FACTS §7.2: no refusal without a reason)")
@@ -225,6 +235,7 @@ def check_decision(c: Claim, d: Decision, today: date) -> list[Problem]:
         bad("reason", "only a refusal gives a reason")
     for field, value, most in (("amount", d.amount, MAX_AMOUNT),
                                ("monthly_amount", d.monthly_amount, MAX_AMOUNT),
+                               ("average_salary", d.average_salary, PLAUSIBLE_MAX_VND),
                                ("days", d.days, MAX_DAYS), ("months", d.months, MAX_MONTHS)):
         if value is not None and not 0 < value <= most:
             bad(field, f"must be from 1 to {most:,}, got {value:,}")
@@ -297,7 +308,8 @@ def entry(b: Benefit) -> dict[str, Any]:
                      "amount": d.amount, "monthly_amount": d.monthly_amount,
                      "from_month": d.from_month and str(d.from_month), "months": d.months,
                      "days": d.days, "reason": d.reason,
-                     "months_settled": d.months_settled or None}
+                     "months_settled": d.months_settled or None,
+                     "average_salary": d.average_salary}
     return out | {k: v for k, v in optional.items() if v is not None}
 
 

@@ -41,7 +41,7 @@ def answer(session: Session, personal_id: str, row: BenefitClaim, *,
             "monthly_amount": d.monthly_amount,
             "from_month": None if d.from_month is None else str(d.from_month),
             "months": d.months, "days": d.days, "reason": d.reason,
-            "months_settled": d.months_settled,
+            "months_settled": d.months_settled, "average_salary": d.average_salary,
             "recorded_at": _utc(decision.recorded_at).isoformat()},
     } | ({} if replayed is None else {"replayed": replayed})
 

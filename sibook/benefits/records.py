@@ -43,4 +43,5 @@ def decision_of(row: BenefitDecision) -> Decision:
     return Decision(row.outcome, row.decided_on, row.decision_no, row.amount,
                     row.monthly_amount,
                     None if row.from_month is None else Period.from_index(row.from_month),
-                    row.months, row.days, row.reason, row.months_settled)
+                    row.months, row.days, row.reason, row.months_settled,
+                    average_salary=row.average_salary)

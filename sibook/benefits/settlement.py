@@ -1,8 +1,9 @@
 """Deciding a received claim, once: settled (with what is paid) or refused (saying why), never
 by the officer who received it over HTTP. A settled pension is checked against the record again
-(its monthly amount and extra lump sum those the law gives on it, Law 41/2024 Arts 66, 68), a
-one-time withdrawal pays out the SI months the book counts, an unemployment benefit uses the UI
-months and stays under its cap."""
+(its monthly amount and extra lump sum those the law gives on it, Law 41/2024 Arts 66, 68, on
+the average salary the decision states or else the book's), a one-time withdrawal pays out the
+SI months the book counts, an unemployment benefit uses the UI months and stays under its
+cap."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
         amount=decision.amount, monthly_amount=decision.monthly_amount,
         from_month=None if decision.from_month is None else decision.from_month.index,
         months=decision.months, days=decision.days, reason=decision.reason,
-        months_settled=settled, recorded_by=actor[:64]))
+        months_settled=settled, average_salary=decision.average_salary,
+        recorded_by=actor[:64]))
     return answer(session, personal_id, row, replayed=False)
 
 
@@ -85,8 +87,9 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
     the claim's loss of working capacity allows), with the years of SI the record can reach,
     by the record as it stands at the decision (a claim received before these checks existed,
     or months paid out by a withdrawal since, are caught here); its monthly amount and extra
-    lump sum are those the law's formulas give on that record. Unchecked when no rule prices
-    the pension; the monthly amount unchecked when the record holds no salary to average."""
+    lump sum are those the law's formulas give on that record, priced on the decision's own
+    average salary when it states one. Unchecked when no rule prices the pension; the amounts
+    unchecked when neither the decision nor the record gives an average salary."""
     if d.outcome != SETTLED or c.regime is not Regime.PENSION:
         return []
     facts = registry.person_facts(session=session, person_id=person_id)
@@ -98,22 +101,32 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
     starts = Period.of(c.event_from)
     try:
         counted, due = book.pension_on_record(session=session, person_id=person_id,
-                                              as_of=d.decided_on, starts=starts)
+                                              as_of=d.decided_on, starts=starts,
+                                              average_salary=d.average_salary)
     except ValidationError:  # NoRuleInForce too; too few years is refused before
         return []
-    record = _Record(facts, counted, due, max(Period.of(d.decided_on), starts))
+    record = _Record(facts, counted, due, max(Period.of(d.decided_on), starts),
+                     d.average_salary is not None)
     return _monthly_pension(record, d) + _extra_lump_sum(record, starts, d)
 
 
 @dataclass(frozen=True)
 class _Record:
     """What the record gives a pension at its decision: the months counted, the pension the
-    law's formulas give on them (the estimate's), and the month whose rules price it."""
+    law's formulas give on them (the estimate's), the month whose rules price it, and whether
+    the average salary priced is the decision's own (``stated``) or the book's."""
 
     facts: registry.PersonFacts
     counted: int
     due: PensionResult
     rules_on: Period
+    stated: bool = False
+
+    def average(self) -> str:
+        """The average salary priced, said as the refusals say it."""
+        average = self.due.explanation.inputs["average_salary"]
+        return (f"the decision states an average salary of {average} VND" if self.stated else
+                f"the book's salary history averages {average} VND revalued")
 
     def command(self) -> str:
         """The ``sibook rules pension`` command that computes ``due``."""
@@ -127,32 +140,32 @@ class _Record:
 
 def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:
     """Law 41/2024 Art 66: the monthly pension is the rate the record's months give (cut per
-    year before the statutory age, Art 66(3)) times the revalued average salary of the book's
-    salary history (Art 72-73), as the book's estimate computes it; another sum is refused,
-    naming the expected one and the command that computes it. The decision states no average
-    of its own (a dossier's figure the book does not hold could only be taken with a column
-    to keep it). Neither FACTS §4.1 nor Art 66 states a lowest pension: none is applied."""
+    year before the statutory age, Art 66(3)) times the revalued average salary (Art 72-73):
+    the one the decision states, its dossier's (salary before the system's records, a court's
+    or inspection's correction), else the book's salary history's, as the book's estimate
+    computes it; another sum is refused, naming the expected one, the average it rests on and
+    the command that computes it. The rate is the record's either way. Neither FACTS §4.1 nor
+    Art 66 states a lowest pension: none is applied."""
     expected = r.due.monthly_pension
     if expected is None or d.monthly_amount == expected:
         return []
     steps = "; ".join(step for step in r.due.explanation.steps
                       if step.startswith(("rate =", "early by", "monthly pension =")))
-    average = r.due.explanation.inputs["average_salary"]
     return [Problem(field="monthly_amount", reason=(
         f"{d.monthly_amount or 0:,} VND a month is not the pension the record gives, "
         f"{expected:,} VND: {r.counted} months of SI count on {d.decided_on.isoformat()} and "
-        f"the book's salary history averages {average} VND revalued; {steps} (Law 41/2024 "
-        f"Arts 66, 72; {r.command()} computes it)"))]
+        f"{r.average()}; {steps} (Law 41/2024 Arts 66, 72; {r.command()} computes it)"))]
 
 
 def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:
     """A pension's ``amount`` (paid once) is the extra lump sum of Law 41/2024 Art 68 for the
     years of SI beyond those that give the maximum rate, as the law's formulas give it on the
     record at the decision, the way the book's estimate computes it: the months counted, the
-    revalued average salary, 2 average salaries a year for the months paid past the retirement
-    age by someone already eligible then (Art 68(2)). Refused when missing, when another sum is
-    typed (the refusal names the expected one), and when the record gives none. Unchecked when
-    the record holds no salary to average."""
+    revalued average salary (the decision's own when it states one), 2 average salaries a year
+    for the months paid past the retirement age by someone already eligible then (Art 68(2)).
+    Refused when missing, when another sum is typed (the refusal names the expected one and
+    the average), and when the record gives none. Unchecked when neither the decision nor the
+    record gives an average salary."""
     expected, counted, facts = r.due.extra_lump_sum, r.counted, r.facts
     if expected is None or d.amount == expected or (expected == 0 and d.amount is None):
         return []
@@ -170,8 +183,10 @@ def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:
     late = int(r.due.explanation.inputs["months_past_retirement_age"])
     how = "; ".join(step for step in r.due.explanation.steps
                     if step.startswith(("extra lump sum", "+ ")))
+    stated = f"; {r.average()}" if r.stated else ""
     why = (f"{told}: {above} years beyond the {full} that give the maximum rate"
-           f"{_past_age(facts, counted, late, above, r.rules_on)}; {how} (Law 41/2024 Art 68; "
+           f"{_past_age(facts, counted, late, above, r.rules_on)}{stated}; {how} (Law 41/2024 "
+           f"Art 68; "
            f"{r.command()} computes it)")
     if d.amount is None:
         return [Problem(field="amount", reason=(

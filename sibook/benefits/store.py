@@ -84,6 +84,10 @@ class BenefitDecision(Base):
     days: Mapped[int | None] = mapped_column(SmallInteger)
     reason: Mapped[str | None] = mapped_column(String(300))
     months_settled: Mapped[int] = mapped_column(Integer, default=0)
+    # A pension's revalued average salary as its dossier establishes it, when the decision
+    # states one: its amounts were checked against it, not the book's (migration 0019).
+    average_salary: Mapped[int | None] = mapped_column(BigInteger, CheckConstraint(
+        "average_salary > 0", name="average_salary"))
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())

@@ -80,7 +80,8 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     return answer
 
 
-def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionResult:
+def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
+                 average_salary: int | None = None) -> PensionResult:
     """The pension the law's formulas give on ``book`` as of month ``on`` for a pension from
     ``starts`` (the settlement of a pension checks its monthly amount and extra lump sum by it
     too): the months the book counts, the revalued average salary, the rate cut per year
@@ -88,11 +89,12 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period) -> PensionRes
     eligible then, which earn the larger extra lump sum (Art 68(2),
     ``months_past_retirement_age``). Raises
     ValidationError when the months give no pension or no rule prices it. The pension's rules
-    are those in force when it starts (``on`` for one started before)."""
+    are those in force when it starts (``on`` for one started before). ``average_salary``: a
+    decision's own (its dossier's), used instead of the book's."""
     rules_on = max(on, starts)
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
-    average, _ = _average(history, on)
+    average = average_salary if average_salary is not None else _average(history, on)[0]
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(

@@ -237,7 +237,9 @@ def _benefit_paid(b: dict[str, Any]) -> str:
              f"{_vnd(b['monthly_amount'])} đ/tháng từ {_month(b['from_month'])}"
              + (f" ({b['months']} tháng)" if "months" in b else "")
              if "monthly_amount" in b else "",
-             f"{b['days']} ngày nghỉ" if "days" in b else ""]
+             f"{b['days']} ngày nghỉ" if "days" in b else "",
+             f"bình quân tiền lương {_vnd(b['average_salary'])} đ"
+             if "average_salary" in b else ""]
     return "; ".join(p for p in parts if p)
 
 

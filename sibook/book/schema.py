@@ -128,6 +128,9 @@ class BookBenefit(_Strict):
     months_settled: int | None = Field(None, description="SI months a one-time withdrawal paid "
                                                          "out or UI months an unemployment "
                                                          "benefit used; absent when none")
+    average_salary: int | None = Field(None, description="The revalued average salary, VND, a "
+                                                         "pension decision states (its "
+                                                         "dossier's); absent when none")
 
 
 class BookTotals(_Strict):

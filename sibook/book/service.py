@@ -83,15 +83,16 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
     return payload_of(person, known.employers, known.statuses, as_of)
 
 
-def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period
-                      ) -> tuple[int, PensionResult]:
+def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period,
+                      average_salary: int | None = None) -> tuple[int, PensionResult]:
     """The SI months the person's book counts on ``as_of``, and the pension from ``starts`` the
     law's formulas give on it as the estimate computes it (``estimate.pension_from``: its
     extra lump sum counts the months past the retirement age of Law 41/2024 Art 68(2)).
-    Raises ValidationError when the months give no pension or no rule prices it."""
+    Raises ValidationError when the months give no pension or no rule prices it.
+    ``average_salary``: a decision's own, priced instead of the book's revalued average."""
     payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
     return (int(payload["totals"]["si_months"]),
-            pension_from(payload, Period.of(as_of), starts))
+            pension_from(payload, Period.of(as_of), starts, average_salary=average_salary))
 
 
 def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Account:

@@ -108,6 +108,11 @@ def decide_claim(
                                help="How long a monthly benefit lasts (unemployment: 3-12)."),
     days: int = typer.Option(None, "--days", help="Days of leave paid."),
     reason: str = typer.Option(None, "--reason", help="Why it is refused."),
+    average_salary: int = typer.Option(None, "--average-salary", help=(
+        "A settled pension only, optional: the revalued average salary, VND, its dossier "
+        "establishes (salary before the system's records, a court's or inspection's "
+        "correction); --monthly and --amount are checked against the record's rate times it, "
+        "else against the book's average.")),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -115,7 +120,7 @@ def decide_claim(
     d = domain.Decision(outcome, parse_date(decided, "--decided"), decision_no, amount,
                         monthly,
                         None if from_month is None else parse_month(from_month, "--from-month"),
-                        months, days, reason)
+                        months, days, reason, average_salary=average_salary)
     result = _run(personal_id, realm, Action.BENEFIT_DECIDE, "benefits decide", as_json,
                   lambda s, pid: decide(session=s, person_id=pid, personal_id=personal_id,
                                         dossier_no=dossier, decision=d, actor=operator_id()))
