@@ -212,3 +212,18 @@ def test_a_long_unknown_ground_is_quoted_cut_short(api: Api) -> None:
     assert refused.status_code == 422, refused.text[:300]
     assert [e["field"] for e in refused.json()["errors"]] == ["ground"]
     assert len(refused.content) < 1_000
+
+
+def test_a_decision_body_may_state_an_average_salary_checked_by_its_key(api: Api) -> None:
+    """``average_salary`` is a settled pension's: a sickness decision stating one is refused by
+    the key (422) and recorded nothing; out of range or as a string, the body's key too."""
+    api.claim(CLERK, OWN)
+    for value in (0, "12000000", 10_000_000_001):
+        refused = api.decide(APPROVER, OWN, body=PAID | {"average_salary": value})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["loc"] == ["body", "average_salary"]
+    sick = api.decide(APPROVER, OWN, body=PAID | {"average_salary": 12_000_000})
+    assert sick.status_code == 422
+    assert [e["field"] for e in sick.json()["errors"]] == ["average_salary"]
+    done = api.decide(APPROVER, OWN)
+    assert (done.status_code, done.json()["decision"]["average_salary"]) == (201, None)

@@ -160,3 +160,15 @@ def test_a_long_regime_or_ground_is_quoted_cut_short(cli: Cli) -> None:
                                       *CLAIM[4:8], "--ground", "g" * 50_000])
     assert ground.exit_code == 2 and "g" * 40 + "…" in ground.output
     assert "g" * 41 not in ground.output
+
+
+def test_an_average_salary_is_a_pension_decisions_only(cli: Cli) -> None:
+    """``--average-salary`` states a pension dossier's average: on an unemployment decision it
+    is refused naming the flag, and nothing is recorded."""
+    cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:])
+    code, refused = cli.run("benefits", "decide", cli.worker, "HS-TN-1", *SETTLE,
+                            "--average-salary", "9000000")
+    assert (code, refused["recorded"]) == (1, False)
+    assert [e["field"] for e in refused["errors"]] == ["--average-salary"]
+    code, settled = cli.run("benefits", "decide", cli.worker, "HS-TN-1", *SETTLE)
+    assert (code, settled["decision"]["average_salary"]) == (0, None)
