@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="e-SI books: show, export signed, verify, revoke, reinstate, history, "
                   "HI card, benefit estimate.", no_args_is_help=True)
-VersionOpt = Annotated[int, typer.Option("--version", min=1, max=versions.MAX_VERSION,
+VersionOpt = Annotated[int, typer.Option("--version", metavar="N", min=1,
+                                         max=versions.MAX_VERSION,
                                          help="Book version.")]
 
 PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
@@ -69,8 +70,10 @@ def _recording(personal_id: str, realm: str, command: str
 @app.command("export")
 def export(
     personal_id: PersonalId,
-    pdf: Annotated[Path, typer.Option("--pdf", help="Where to write the signed PDF.")],
-    qr: Annotated[Path | None, typer.Option("--qr", help="Also write the QR text.")] = None,
+    pdf: Annotated[Path, typer.Option("--pdf", metavar="OUT.pdf",
+                                      help="Where to write the signed PDF.")],
+    qr: Annotated[Path | None, typer.Option("--qr", metavar="OUT.txt",
+                                            help="Also write the QR text.")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -99,7 +102,7 @@ def export(
 
 
 TrustListOpt = Annotated[Path | None, typer.Option(
-    "--trust-list", help="PEM trust list (default: the local agency's keys).")]
+    "--trust-list", metavar="FILE", help="PEM trust list (default: the local agency's keys).")]
 
 
 def _trust(path: Path | None) -> TrustList:
@@ -114,8 +117,8 @@ def verify(
     file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
     trust_list: TrustListOpt = None,
     revocations: Annotated[Path | None, typer.Option(
-        "--revocations", help="Signed revocation list, as published (default: the local "
-        "agency's).")] = None,
+        "--revocations", metavar="FILE", help="Signed revocation list, as published (default: "
+        "the local agency's).")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="A stale or missing revocation list makes the book invalid (exit 1) "
         "instead of a warning.")] = False,
@@ -168,7 +171,8 @@ def verify_card(
     file: Annotated[Path, typer.Argument(help="A text file holding the HI card's QR text.")],
     trust_list: TrustListOpt = None,
     on: Annotated[str | None, typer.Option(
-        "--on", help="The day the card must be valid, YYYY-MM-DD (default today).")] = None,
+        "--on", metavar="YYYY-MM-DD",
+        help="The day the card must be valid, YYYY-MM-DD (default today).")] = None,
     as_json: bool = JsonFlag,
 ) -> None:
     """Check an HI card's QR offline, as a health facility at admission: the agency's signature
@@ -233,7 +237,8 @@ def _newer_version(personal_id: str, version: int, realm: str) -> int | None:
 def revoke(
     personal_id: PersonalId,
     version: VersionOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Why (e.g. suspected fraud).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT",
+                                        help="Why (e.g. suspected fraud).")],
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -339,9 +344,8 @@ def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool =
 def show(
     personal_id: PersonalId,
     version: Annotated[int | None, typer.Option(
-        "--version", min=1, max=versions.MAX_VERSION, help="An earlier version (default: the "
-        "current one, recorded "
-        "first if the facts changed).")] = None,
+        "--version", metavar="N", min=1, max=versions.MAX_VERSION, help="An earlier version "
+        "(default: the current one, recorded first if the facts changed).")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -381,9 +385,11 @@ def _show_history(d: dict[str, Any]) -> None:
 @app.command("card")
 def card(
     personal_id: PersonalId,
-    png: Annotated[Path, typer.Option("--png", help="Where to write the card image.")],
+    png: Annotated[Path, typer.Option("--png", metavar="OUT.png",
+                                      help="Where to write the card image.")],
     qr: Annotated[Path | None, typer.Option(
-        "--qr", help="Also write the card's signed QR text (for `book verify-card`).")] = None,
+        "--qr", metavar="OUT.txt",
+        help="Also write the card's signed QR text (for `book verify-card`).")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:

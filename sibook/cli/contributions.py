@@ -43,9 +43,11 @@ ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
 @payments_app.command("post")
 @refused_with(posted=False)
 def payments_post(
-    employer: str = typer.Option(..., "--employer", help="Unit code of the paying employer."),
-    amount: int = typer.Option(..., "--amount", help="Amount in VND."),
-    reference: str = typer.Option(..., "--reference", help="The bank's transaction reference."),
+    employer: str = typer.Option(..., "--employer", metavar="CODE",
+                                 help="Unit code of the paying employer."),
+    amount: int = typer.Option(..., "--amount", metavar="VND", help="Amount in VND."),
+    reference: str = typer.Option(..., "--reference", metavar="REF",
+                                  help="The bank's transaction reference."),
     paid_on: str = typer.Option(None, "--date", help="Value date YYYY-MM-DD (default today)."),
     as_json: bool = JsonFlag,
 ) -> None:
@@ -87,10 +89,10 @@ def payments_post(
 @refused_with(posted=False)
 def payments_voluntary(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the participant."),
-    amount: int = typer.Option(..., "--amount", help="Amount in VND."),
-    reference: str = typer.Option(..., "--reference",
+    amount: int = typer.Option(..., "--amount", metavar="VND", help="Amount in VND."),
+    reference: str = typer.Option(..., "--reference", metavar="REF",
                                   help="The payment's reference (bank, collection agent)."),
-    paid_on: str = typer.Option(..., "--date", help="Day paid, YYYY-MM-DD."),
+    paid_on: str = typer.Option(..., "--date", metavar="YYYY-MM-DD", help="Day paid, YYYY-MM-DD."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Record a voluntary participant's payment (monthly, every 3, 6 or 12 months, or years

@@ -85,7 +85,7 @@ def init(
 @keys_app.command("rotate")
 def rotate(
     realm: Annotated[str, typer.Option(
-        "--realm", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
+        "--realm", metavar="REALM", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Make a new issuing certificate for REALM; older ones stay trusted for old books."""
@@ -101,10 +101,10 @@ def rotate(
 @keys_app.command("distrust")
 def distrust(
     realm: Annotated[str, typer.Option(
-        "--realm", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
+        "--realm", metavar="REALM", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
     generation: Annotated[int, typer.Option(
-        "--generation", min=1, help="The issuing generation whose key is compromised or lost "
-        "(see `sibook keys list`); rotate first if it is the current one.")],
+        "--generation", metavar="N", min=1, help="The issuing generation whose key is "
+        "compromised or lost (see `sibook keys list`); rotate first if it is the current one.")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Stop trusting an older issuing certificate of REALM: nothing its key signed verifies any

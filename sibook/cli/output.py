@@ -187,33 +187,44 @@ def settings_problem(exc: Exception) -> Problem | None:
 def as_typed(problems: Iterable[Problem], aliases: Mapping[str, str] | None = None
              ) -> list[Problem]:
     """``problems`` named as the command line names them. A service names what it refused by
-    its own field (``paid_on``), the API's body key; the user of a command typed a flag
-    (``--date``). A problem about the running command's option of that name (or of the name
-    ``aliases`` gives the field: ``{"received_on": "received"}``) is named by the option's
-    flag; a file's row, an argument and any other field keep their names."""
-    flags = _flags_of_running_command()
+    its own field (``paid_on``, ``personal_id``), the API's body key; the user of a command
+    typed a flag (``--date``) or an argument its usage line names (``PERSONAL_ID``). A problem
+    about the running command's parameter of that name (or of the name ``aliases`` gives the
+    field: ``{"received_on": "received"}``) is named as typed (``typed_name``); a file's row
+    and any other field keep their names."""
+    names = _typed_names_of_running_command()
     typed = []
     for p in problems:
-        flag = None if p.row is not None else flags.get((aliases or {}).get(p.field, p.field))
-        typed.append(p if flag is None else Problem(field=flag, reason=p.reason))
+        name = None if p.row is not None else names.get((aliases or {}).get(p.field, p.field))
+        typed.append(p if name is None else Problem(field=name, reason=p.reason))
     return typed
 
 
-def _flags_of_running_command() -> dict[str, str]:
-    """Parameter name -> its long flag, for the options of the command running (none outside
-    one). Typer 0.29+ carries its own copy of Click: the one whose Context typer's extends."""
+def typed_name(param: Any) -> str | None:
+    """How the command line names one of a command's parameters: an option by its long flag
+    (``--month``), an argument by its metavar (``PERSONAL_ID``, ``FILE``: its name in capitals
+    unless the command gives another), as its usage line and Click's own errors name it."""
+    if param.param_type_name == "argument":
+        return str(param.metavar or str(param.name).upper())
+    long = [o for o in param.opts if o.startswith("--")]
+    return long[0] if long else None
+
+
+def _typed_names_of_running_command() -> dict[str, str]:
+    """Parameter name -> its ``typed_name``, for the parameters of the command running (none
+    outside one). Typer 0.29+ carries its own copy of Click: the one whose Context typer's
+    extends."""
     click_context = typer.Context.__mro__[1]
     click_globals = importlib.import_module(click_context.__module__.rpartition(".")[0]
                                             + ".globals")
     ctx = click_globals.get_current_context(silent=True)
     if ctx is None:
         return {}
-    flags: dict[str, str] = {}
+    names: dict[str, str] = {}
     for param in ctx.command.params:
-        long = [o for o in param.opts if o.startswith("--")]
-        if param.name and long:  # an argument has no flag: it keeps its name
-            flags[param.name] = long[0]
-    return flags
+        if param.name and (name := typed_name(param)):
+            names[param.name] = name
+    return names
 
 
 def usage_error(flag: str, message: str) -> NoReturn:

@@ -129,10 +129,13 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 @employers_app.command("add")
 @refused_with(registered=False)
 def employers_add(
-    code: str = typer.Option(..., "--code", help="Unit code (10-digit enterprise code, ...)."),
-    name: str = typer.Option(..., "--name", help="Registered name."),
-    province: str = typer.Option(..., "--province", help="2-digit province code (34 from 2025)."),
-    region: str = typer.Option(..., "--region", callback=one_of(REGIONS, "--region"),
+    code: str = typer.Option(..., "--code", metavar="CODE",
+                             help="Unit code (10-digit enterprise code, ...)."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="Registered name."),
+    province: str = typer.Option(..., "--province", metavar="NN",
+                                 help="2-digit province code (34 from 2025)."),
+    region: str = typer.Option(..., "--region", metavar="I|II|III|IV",
+                               callback=one_of(REGIONS, "--region"),
                                help="Minimum-wage region: I, II, III or IV."),
     address: str | None = typer.Option(None, "--address"),
     business_type: str | None = typer.Option(None, "--business-type"),
@@ -195,10 +198,11 @@ def _flag(field: str, *, voluntary: bool = False) -> str:
 @persons_app.command("register")
 @refused_with(registered=False)
 def persons_register(
-    personal_id: str = typer.Option(..., "--personal-id", help="12-digit personal ID."),
-    name: str = typer.Option(..., "--name", help="Full name, with diacritics."),
-    birth_date: str = typer.Option(..., "--birth-date", help="YYYY-MM-DD."),
-    sex: str = typer.Option(..., "--sex", callback=one_of(SEXES, "--sex"),
+    personal_id: str = typer.Option(..., "--personal-id", metavar="ID",
+                                    help="12-digit personal ID."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="Full name, with diacritics."),
+    birth_date: str = typer.Option(..., "--birth-date", metavar="YYYY-MM-DD", help="YYYY-MM-DD."),
+    sex: str = typer.Option(..., "--sex", metavar="male|female", callback=one_of(SEXES, "--sex"),
                             help="male or female."),
     birth_place: str | None = typer.Option(
         None, "--birth-place", help="3-digit birth-registration code (default: the ID's own)."
@@ -287,7 +291,8 @@ def persons_register(
 @refused_with(registered=False)
 def persons_voluntary(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of a registered person."),
-    income: int = typer.Option(..., "--income", help="Voluntary SI monthly income (VND)."),
+    income: int = typer.Option(..., "--income", metavar="VND",
+                               help="Voluntary SI monthly income (VND)."),
     support: str | None = SupportOpt,
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM (default: this "
                                      "month)."),

@@ -116,7 +116,7 @@ def test_a_declared_file_that_is_missing_is_named_file_as_the_readme_writes_it(
     assert result.returncode == 2
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["field"] == "FILE" and problem["reason"].startswith("Invalid value for 'FILE'")
-    assert "declare [OPTIONS] {FILE}" in result.stderr  # {}: Typer marks it required
+    assert "declare FILE --employer CODE --month YYYY-MM" in result.stderr
     assert "FILE" in run(seeded, "declare", "--help").stdout
 
 

@@ -110,7 +110,7 @@ def test_a_file_larger_than_the_api_takes_is_refused_unread(
     code, refused = cli.run("visits", "import", path)
     assert (code, refused["accepted"]) == (1, False)
     [error] = refused["errors"]
-    assert error["field"] == "file" and "larger than 1,000 bytes" in error["reason"]
+    assert error["field"] == "FILE" and "larger than 1,000 bytes" in error["reason"]
     assert cli.run("visits", "list", cli.worker)[1]["visits"] == []
 
 

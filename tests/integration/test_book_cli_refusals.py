@@ -1,5 +1,6 @@
 """``sibook book ...`` refusing an unknown person names the field as every command does
-(``personal_id``, as ``ledger show`` and ``visits list``), not a catch-all ``input``."""
+(``PERSONAL_ID``, the argument as its usage line names it, as ``ledger show`` and ``visits
+list``), not a catch-all ``input``."""
 
 from __future__ import annotations
 
@@ -38,4 +39,4 @@ def test_an_unknown_person_is_refused_by_field(empty_store: Path, args: list[str
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["errors"] == [
-        {"field": "personal_id", "reason": f"no registered person {UNKNOWN}"}]
+        {"field": "PERSONAL_ID", "reason": f"no registered person {UNKNOWN}"}]
