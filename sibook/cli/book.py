@@ -33,7 +33,7 @@ from sibook.cli.output import (
 )
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
-from sibook.core.errors import NotFoundError, Problem, SibookError, ValidationError
+from sibook.core.errors import NotFoundError, Problem, ServerFault, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
 
@@ -87,7 +87,7 @@ def export(
             document = issuing.book_pdf(version, agency)
             text = issuing.issue_qr(version, signer) if qr is not None else None
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     write_out(pdf, document, as_json, "--pdf")
     if qr is not None and text is not None:
         write_out(qr, (text + "\n").encode("ascii"), as_json, "--qr")
@@ -139,7 +139,7 @@ def verify(
         offline = ("; to verify away from the agency, pass --trust-list FILE (from `sibook "
                    "trust-list export` or GET /api/v1/trust-list)"
                    if trust_list is None and isinstance(exc, NotFoundError) else "")
-        _cannot_verify(f"{exc}{offline}", as_json)
+        _cannot_verify(f"{_said(exc)}{offline}", as_json)
     checked = check(data, trust_list=trust, status=revoked, strict=strict)
     if checked.realm in refused:  # only the list of the book's own realm speaks for it
         _cannot_verify(str(refused[checked.realm]), as_json)
@@ -149,6 +149,14 @@ def verify(
         if newer is not None:
             result["newer_version"] = newer
     _answer(result, as_json)
+
+
+def _said(exc: Exception) -> str:
+    """A file that cannot be read, in plain words: "cannot read a.pdf: No such file or
+    directory", not Python's "[Errno 2] No such file or directory: 'a.pdf'"."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"cannot read {exc.filename}: {exc.strerror or exc}"
+    return str(exc)
 
 
 def _cannot_verify(reason: str, as_json: bool) -> None:
@@ -185,7 +193,7 @@ def verify_card(
         data = file.read_bytes()
         trust = _trust(trust_list)
     except (OSError, SibookError) as exc:
-        answer = CardAnswer(valid=False, errors=[f"cannot verify: {exc}"]).as_dict()
+        answer = CardAnswer(valid=False, errors=[f"cannot verify: {_said(exc)}"]).as_dict()
     else:
         answer = check_card(data, trust_list=trust, on=day).as_dict()
     if as_json:
@@ -254,7 +262,7 @@ def revoke(
                                            reason=reason)
     except SibookError as exc:
         _refused(person_id, "book revoke")
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
         f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
         f"{d['revoked']['reason']}", markup=False, highlight=False))
@@ -275,15 +283,35 @@ def reinstate(
         with unit_of_work(ready_engine()) as session:
             issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
                                       personal_id=personal_id, version=version)
-    except issuing.NotRevoked as exc:
-        _refused(person_id, "book reinstate")
-        refuse([Problem(field="--version", reason=str(exc))], as_json)
     except SibookError as exc:
         _refused(person_id, "book reinstate")
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
          lambda d: console.print(f"version {version} of book {personal_id} stands again",
                                  markup=False, highlight=False))
+
+
+def _problems(exc: SibookError) -> list[Problem]:
+    """A book command's refusal named by what the user changes to get past it: the version
+    asked (``--version``: none of that number, or not revoked), the agency's keys
+    (``keys_problems``: SIBOOK_KEYS_DIR, SIBOOK_KEY_PASSPHRASE), the fonts the book is drawn
+    in; else the person (PERSONAL_ID: none registered, a version revoked, no HI card)."""
+    if isinstance(exc, ValidationError):
+        return reasons_of(exc, "personal_id")
+    if isinstance(exc, versions.NoVersion):
+        return [Problem(field="--version", reason=str(exc))]
+    from sibook.book import issuing  # loaded already by the commands whose refusals need it
+    from sibook.book.fonts import FontMissing
+    from sibook.cli.keys import keys_problems
+    from sibook.signing import keys
+
+    if isinstance(exc, issuing.NotRevoked):
+        return [Problem(field="--version", reason=str(exc))]
+    if isinstance(exc, FontMissing):
+        return [Problem(field="fonts", reason=str(exc))]
+    if isinstance(exc, keys.NoKeys | keys.NoPassphrase | keys.KeyUnusable | ServerFault):
+        return keys_problems(exc)  # ServerFault: the revocation lists in the keys folder
+    return reasons_of(exc, "personal_id")
 
 
 def _approved(personal_id: str, realm: str, purpose: str) -> int:
@@ -316,7 +344,7 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
             chain = versions.history(session=session, person_id=person_id)
         revoked = issuing.known_revocations()
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     problems = versions.chain_problems(chain)
     data = {"personal_id": personal_id, "chain_intact": not problems, "problems": problems,
             "versions": [{**v.summary(), "revoked": revoked.is_revoked(personal_id, v.version)}
@@ -334,7 +362,7 @@ def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool =
     try:
         v, _ = _current(personal_id, realm, "book estimate")
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     data = estimate(v.payload, Period.of(date.today()))
     emit(data, as_json, lambda d: show_fields(f"Benefit estimate for {personal_id}, {d['as_of']}",
                                               {k: x for k, x in d.items() if k != "note"}))
@@ -361,10 +389,10 @@ def show(
                 logged(session, Action.BOOK_READ, "book show", [person_id])
                 found = versions.get(session=session, person_id=person_id, version=version)
             if found is None:
-                raise NotFoundError(f"book {personal_id} has no version {version}")
+                raise versions.NoVersion(personal_id, version)
             v = found
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     data = {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}
     emit(data, as_json, lambda d: show_fields(
@@ -399,7 +427,7 @@ def card(
         with _recording(personal_id, realm, "book card") as (version, _):
             shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     write_out(png, image, as_json, "--png")
     if qr is not None:
         write_out(qr, (shown["qr"] + "\n").encode("ascii"), as_json, "--qr")

@@ -178,6 +178,10 @@ def _total(share: dict[str, int] | None) -> int | str:
     return "-" if share is None else share["total"]
 
 
+# The ledger's service names the unit it did not find "employer"; these commands take its CODE.
+_UNIT = {"employer": "code"}
+
+
 @ledger_app.command("employer")
 def ledger_employer(
     code: str = typer.Argument(..., help="Unit code."),
@@ -189,8 +193,8 @@ def ledger_employer(
     try:
         with unit_of_work(ready_engine()) as session:
             data = queries.employer_ledger(session=session, code=code, as_of=day)
-    except ValidationError as exc:
-        refuse(exc.problems, as_json)
+    except ValidationError as exc:  # the unit unknown: the CODE typed
+        refuse(exc.problems, as_json, aliases=_UNIT)
     emit(data, as_json, _show_employer)
 
 
@@ -208,7 +212,7 @@ def ledger_below_minimum(
             data, person_ids = queries.below_minimum(session=session, code=code, month=period)
             logged(session, Action.CONTRIBUTION_READ, "ledger below-minimum", person_ids)
     except ValidationError as exc:
-        refuse(exc.problems, as_json)
+        refuse(exc.problems, as_json, aliases=_UNIT)
     emit(data, as_json, _show_below_minimum)
 
 

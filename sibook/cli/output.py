@@ -68,16 +68,17 @@ def emit(data: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]],
 
 
 def refuse(
-    reasons: list[Problem] | str,
+    reasons: Sequence[Problem],
     as_json: bool,
     extra: dict[str, Any] | None = None,
     *,
     aliases: Mapping[str, str] | None = None,
 ) -> NoReturn:
     """Refuse well-formed but invalid input: exit 1, with the reasons on stderr or in the JSON.
-    A reason about one of the command's options names the flag typed (``as_typed``)."""
-    problems = as_typed([Problem(field="input", reason=reasons)] if isinstance(reasons, str)
-                        else reasons, aliases)
+    Each names what the user can change: a reason about one of the command's parameters names
+    it as typed (``as_typed``), any other an environment variable (``SIBOOK_KEYS_DIR``) or the
+    thing refused; never a catch-all."""
+    problems = as_typed(reasons, aliases)
     if as_json:
         print_json({**(_REFUSAL.get() or {}), **(extra or {}),
                     "errors": [p.as_dict() for p in problems]})
@@ -87,12 +88,14 @@ def refuse(
     raise typer.Exit(1)
 
 
-def reasons_of(exc: Exception) -> list[Problem] | str:
+def reasons_of(exc: Exception, field: str) -> list[Problem]:
     """What ``refuse`` says of a service's refusal: a ValidationError's problems, each by its
-    field (an option's by its flag), as every command names them; any other error's words."""
+    field (an option's by its flag), as every command names them; any other error's words
+    named ``field``, what the user can change to get past it (``personal_id``: the person's
+    argument, as typed)."""
     if isinstance(exc, ValidationError) and exc.problems:
         return list(exc.problems)
-    return str(exc)
+    return [Problem(field=field, reason=str(exc))]
 
 
 def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:

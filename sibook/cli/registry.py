@@ -97,8 +97,8 @@ def persons_import(
                                                    for m in h.members}))
     except ValidationError as exc:
         refuse(exc.problems, as_json)
-    except ConflictError as exc:
-        refuse([Problem(field="input", reason=str(exc))], as_json)
+    except ConflictError as exc:  # another import of it took a person or a code first
+        refuse([Problem(field="file", reason=str(exc))], as_json)
     emit(
         {"imported": True, **counts},
         as_json,

@@ -68,6 +68,15 @@ class KeyUnusable(ConflictError):
     answers 503 (the server's folders unnamed), the CLI refuses with the detail."""
 
 
+class NoPassphrase(NotFoundError):
+    """No key passphrase is set (SIBOOK_KEY_PASSPHRASE) and ``keys init`` generated none."""
+
+
+class WrongPassphrase(KeyUnusable):
+    """The passphrase does not open the keys: SIBOOK_KEY_PASSPHRASE is the operator's to
+    change, not the keys folder."""
+
+
 class Signer(Protocol):
     """Signs with one issuing key. A file-backed key implements it here; an HSM adapter can too.
 
@@ -111,7 +120,7 @@ def resolve_passphrase(keys_dir: Path, configured: str | None) -> bytes:
         return configured.encode()
     path = keys_dir / PASSPHRASE_FILE
     if not path.exists():
-        raise NotFoundError(
+        raise NoPassphrase(
             f"no key passphrase: set SIBOOK_KEY_PASSPHRASE or run `sibook keys init` ({path})")
     return path.read_text(encoding="utf-8").strip().encode()
 
@@ -334,7 +343,7 @@ def _load(keys_dir: Path, stem: str, passphrase: bytes,
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=passphrase)
     except (ValueError, TypeError) as exc:
-        raise KeyUnusable(f"cannot decrypt {key_path}: wrong passphrase?") from exc
+        raise WrongPassphrase(f"cannot decrypt {key_path}: wrong passphrase?") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyUnusable(f"{key_path} is not an EC private key")
     return x509.load_pem_x509_certificate(cert_path.read_bytes()), key
