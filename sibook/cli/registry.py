@@ -57,8 +57,7 @@ def persons_list(
             rows = service.list_persons(session=session, limit=limit, employer_code=employer)
             logged(session, Action.PERSON_LIST, "persons list", [r.person_id for r in rows])
     except ValidationError as exc:  # an unknown --employer: named by its flag, as elsewhere
-        refuse([Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
-               as_json)
+        refuse(exc.problems, as_json)
     data = {
         "persons": [
             {
@@ -158,10 +157,7 @@ def employers_add(
         with unit_of_work(ready_engine()) as session:
             service.add_employer(session=session, employer=employer)
     except ValidationError as exc:
-        refuse(
-            [Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
-            as_json,
-        )
+        refuse(exc.problems, as_json, aliases=_OPTIONS)
     except ConflictError as exc:
         refuse([Problem(field="--code", reason=str(exc))], as_json)
     data = {
@@ -174,25 +170,19 @@ def employers_add(
     emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
 
 
-_FLAGS = {
+# The registry's fields whose command option has another name (as_typed names each by the
+# flag typed: province_code is --province).
+_OPTIONS = {
     "province_code": "province",
-    "birth_registration_place": "birth-place",
+    "birth_registration_place": "birth_place",
     "full_name": "name",
-    "code": "code",
-    "legacy_si_code": "si-code",
-    "from_month": "from",
-    "voluntary.from_month": "from",  # a voluntary start is --from too
+    "from_month": "start",
+    "voluntary.from_month": "start",  # a voluntary start is --from too
     "job_title": "job",
-    "allowances": "allowances",
     "managing_office": "office",
 }
-
-
-def _flag(field: str, *, voluntary: bool = False) -> str:
-    """The flag a problem's field came from (a voluntary income is checked as a salary)."""
-    if field == "salary" and voluntary:
-        return "income"
-    return _FLAGS.get(field, field.replace("_", "-"))
+# A voluntary income is checked as a salary.
+_VOLUNTARY = {**_OPTIONS, "salary": "income"}
 
 
 @persons_app.command("register")
@@ -270,11 +260,8 @@ def persons_register(
             logged(session, Action.PERSON_REGISTER, "persons register", service.person_ids_of(
                 session=session, personal_ids=[person.personal_id]))
     except ValidationError as exc:
-        refuse(  # one command line, not a file: no row numbers
-            [Problem(field=f"--{_flag(p.field, voluntary=voluntary)}", reason=p.reason)
-             for p in exc.problems],
-            as_json,
-        )
+        refuse(exc.problems, as_json,  # one command line, not a file: no row numbers
+               aliases=_VOLUNTARY if voluntary else _OPTIONS)
     except (ConflictError, PopulationServiceDown) as exc:
         refuse([Problem(field="--personal-id", reason=str(exc))], as_json)
     emit(
@@ -313,9 +300,7 @@ def persons_voluntary(
                                      office=OfficeChoice(office))
             logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
     except ValidationError as exc:  # the person (the argument), or a flag
-        refuse([Problem(field="personal_id" if p.field in ("personal_id", "voluntary")
-                        else f"--{_flag(p.field, voluntary=True)}", reason=p.reason)
-                for p in exc.problems], as_json)
+        refuse(exc.problems, as_json, aliases={**_VOLUNTARY, "voluntary": "personal_id"})
     except ConflictError as exc:
         refuse([Problem(field="personal_id", reason=str(exc))], as_json)
     emit({"registered": True, **result}, as_json, lambda d: console.print(
