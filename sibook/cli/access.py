@@ -78,7 +78,10 @@ def _show_unlocked(d: dict[str, Any]) -> None:
 
 
 @app.command("dev-idp")
-def dev_idp(host: str = "127.0.0.1", port: int = 8001) -> None:
+def dev_idp(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8001, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
     """Run the development OpenID provider (users: the database's persons). Never in production."""
     import uvicorn
 

@@ -45,7 +45,7 @@ app = typer.Typer(help="e-SI books: show, export signed, verify, revoke, reinsta
                   "HI card, benefit estimate.", no_args_is_help=True)
 VersionOpt = Annotated[int, typer.Option("--version", metavar="N", min=1,
                                          max=versions.MAX_VERSION,
-                                         help="Book version.")]
+                                         help="The version's number (see `book history`).")]
 
 PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
 

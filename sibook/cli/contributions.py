@@ -133,7 +133,8 @@ def _show_voluntary_payment(d: dict[str, Any]) -> None:
 def ledger_show(
     personal_id: str = typer.Argument(..., help="12-digit personal ID."),
     since: str = typer.Option(None, "--from", help="First month shown, YYYY-MM."),
-    as_of: str = typer.Option(None, "--as-of", help="Status on this date (default today)."),
+    as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                             help="Status on this day (default today)."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Per month: employer, basis, amounts per fund, and paid / partly paid / unpaid; voluntary
@@ -185,7 +186,8 @@ _UNIT = {"employer": "code"}
 @ledger_app.command("employer")
 def ledger_employer(
     code: str = typer.Argument(..., help="Unit code."),
-    as_of: str = typer.Option(None, "--as-of", help="Status on this date (default today)."),
+    as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
+                             help="Status on this day (default today)."),
     as_json: bool = JsonFlag,
 ) -> None:
     """An employer's months: dues, payments, late interest and evasion."""

@@ -136,8 +136,9 @@ def employers_add(
     region: str = typer.Option(..., "--region", metavar="I|II|III|IV",
                                callback=one_of(REGIONS, "--region"),
                                help="Minimum-wage region: I, II, III or IV."),
-    address: str | None = typer.Option(None, "--address"),
-    business_type: str | None = typer.Option(None, "--business-type"),
+    address: str | None = typer.Option(None, "--address", help="Head office address."),
+    business_type: str | None = typer.Option(None, "--business-type", help=(
+        "Type of business, as registered (at most 60 characters).")),
     realm: str = typer.Option("civil", "--realm", callback=one_of(REALMS, "--realm"),
                               help="civil, or defence / public_security for a unit of those "
                                    "ministries."),
@@ -202,15 +203,16 @@ def persons_register(
         None, "--ethnicity", help="One of the 54 groups (default Kinh; for a foreign national: "
         "Người nước ngoài)."
     ),
-    phone: str | None = typer.Option(None, "--phone"),
-    address: str | None = typer.Option(None, "--address"),
+    phone: str | None = typer.Option(None, "--phone", help="Contact phone number."),
+    address: str | None = typer.Option(None, "--address", help="Contact address."),
     employer: str | None = typer.Option(None, "--employer", help="Registering employer's code."),
-    salary: int | None = typer.Option(None, "--salary", help="Monthly salary basis (VND)."),
-    allowances: int = typer.Option(0, "--allowances", help="Allowances counted in the basis."),
+    salary: int | None = typer.Option(None, "--salary", help="Monthly salary basis, VND."),
+    allowances: int = typer.Option(0, "--allowances",
+                                   help="Allowances counted in the basis, VND a month."),
     job: str | None = typer.Option(None, "--job", help="Job title."),
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
     voluntary: bool = typer.Option(False, "--voluntary", help="Voluntary SI on --income."),
-    income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income."),
+    income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income, VND."),
     support: str | None = SupportOpt,
     office: str | None = OfficeOpt,
     as_json: bool = JsonFlag,
