@@ -79,6 +79,12 @@ class _Readable(TyperCommand):
                 optional = True
         return pieces + (["[OPTIONS]"] if optional else [])
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The usage line as one line however long, as every message here: Click broke it at
+        80 columns, on a hyphen too (``--birth-date YYYY-`` then ``MM-DD``)."""
+        pieces = " ".join(self.collect_usage_pieces(ctx))
+        formatter.write(f"{'':>{formatter.current_indent}}Usage: {ctx.command_path} {pieces}\n")
+
 
 def _load(name: str) -> click.Command:
     """The Click command for ``name``, built exactly as ``add_typer``/``command`` would, each
