@@ -289,7 +289,20 @@ def read_root(keys_dir: Path) -> x509.Certificate:
     path = keys_dir / "root.cert.pem"
     if not path.exists():
         raise NoKeys(keys_dir)
-    return x509.load_pem_x509_certificate(path.read_bytes())
+    return certificate(path)
+
+
+def certificate(path: Path) -> x509.Certificate:
+    """The certificate in ``path``; KeyUnusable when it is missing or not one (a damaged or
+    half-copied keys folder): the operator's to mend, not a crash of whatever signs."""
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except FileNotFoundError:
+        raise KeyUnusable(f"missing certificate {path}: restore the keys folder from its "
+                          "backup") from None
+    except ValueError:
+        raise KeyUnusable(f"{path} is not a PEM certificate (damaged?): restore the keys "
+                          "folder from its backup") from None
 
 
 def issuer_certificates(keys_dir: Path) -> list[tuple[str, int, x509.Certificate]]:
@@ -299,7 +312,7 @@ def issuer_certificates(keys_dir: Path) -> list[tuple[str, int, x509.Certificate
     for path in keys_dir.glob("*.cert.pem"):
         match = ISSUER_FILE.match(path.name)
         if match and match["realm"] in REALMS:
-            cert = x509.load_pem_x509_certificate(path.read_bytes())
+            cert = certificate(path)
             found.append((match["realm"], int(match["gen"]), cert))
     return sorted(found, key=lambda item: (item[0], item[1]))
 
@@ -346,7 +359,7 @@ def _load(keys_dir: Path, stem: str, passphrase: bytes,
         raise WrongPassphrase(f"cannot decrypt {key_path}: wrong passphrase?") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyUnusable(f"{key_path} is not an EC private key")
-    return x509.load_pem_x509_certificate(cert_path.read_bytes()), key
+    return certificate(cert_path), key
 
 
 def write_private(path: Path, data: bytes) -> None:

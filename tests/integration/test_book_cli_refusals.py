@@ -93,3 +93,17 @@ def test_a_book_file_that_cannot_be_read_is_said_in_plain_words(empty_store: Pat
     assert result.exit_code == 1
     assert json.loads(result.stdout)["errors"] == [
         f"cannot verify: cannot read {missing}: No such file or directory"]  # not [Errno 2]
+
+
+def test_a_damaged_certificate_in_the_keys_folder_is_refused_not_a_traceback(
+        empty_store: Path) -> None:
+    _registered()
+    made = CliRunner().invoke(app, ["book", "export", UNKNOWN, "--pdf",
+                                    str(empty_store / "an.pdf"), "--json"])
+    assert made.exit_code == 0, made.output
+    (empty_store / "keys" / "root.cert.pem").write_text("not PEM")
+    result = CliRunner().invoke(app, ["book", "export", UNKNOWN, "--pdf",
+                                      str(empty_store / "again.pdf"), "--json"])
+    assert result.exit_code == 1, result.exception  # was a ValueError out of cryptography
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "SIBOOK_KEYS_DIR" and "not a PEM certificate" in problem["reason"]
