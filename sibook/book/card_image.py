@@ -9,8 +9,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from sibook.book.fonts import FontMissing
 from sibook.book.render_pdf import FONT, FONT_BOLD
-from sibook.core.errors import ServerFault
 from sibook.signing.certs import REALMS
 
 SIZE = (1012, 638)  # ID-1 card proportions (85.6 x 54 mm) at 300 dpi
@@ -29,7 +29,7 @@ def no_card_png(header: dict[str, Any]) -> bytes:
 
 def _blank(title: str, issuer: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     if not FONT.exists():
-        raise ServerFault(f"font {FONT} is missing: install fonts-dejavu-core")
+        raise FontMissing(f"font {FONT} is missing: install fonts-dejavu-core")
     image = Image.new("RGB", SIZE, "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, SIZE[0], 96), fill=BLUE)

@@ -66,6 +66,11 @@ def add_fonts(pdf: FPDF, text: str) -> None:
     pdf.add_font(FAMILY, "B", str(_whole(FONT_BOLD)))
 
 
+class FontMissing(ServerFault):
+    """A font the book and the card are drawn in is not installed: the installation's to mend
+    (the package named), neither the request's nor the keys'."""
+
+
 class FontOutput(OutputProducer):
     """fpdf2's output, but a cut font is embedded from its prepared objects, not subset."""
 
@@ -183,8 +188,8 @@ def _to_unicode(glyphs: list[tuple[Glyph, int]]) -> bytes:
 
 def _whole(font: Path) -> Path:
     if not font.exists():
-        raise ServerFault(f"font {font} is missing: install the Debian package "
-                            "fonts-dejavu-core")
+        raise FontMissing(f"font {font} is missing: install the Debian package "
+                          "fonts-dejavu-core")
     return font
 
 

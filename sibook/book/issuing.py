@@ -47,8 +47,8 @@ class Agency:
         """The realm's current signer; refused once its certificate has expired (what it
         signed would not verify: rotate the keys)."""
         if self.passphrase is None:
-            raise keys.KeyUnusable("no key passphrase: set SIBOOK_KEY_PASSPHRASE or run "
-                                   "`sibook keys init`")
+            raise keys.WrongPassphrase("no key passphrase: set SIBOOK_KEY_PASSPHRASE or run "
+                                       "`sibook keys init`")
         signer = current_signer(self.keys_dir, realm, self.passphrase)
         expiry = signer.certificate.not_valid_after_utc
         if expiry < datetime.now(UTC):
@@ -217,7 +217,7 @@ def reinstate_version(session: Session, a: Agency, *, person_id: int, personal_i
 def _recorded(session: Session, person_id: int, personal_id: str, version: int) -> Version:
     found = versions.get(session=session, person_id=person_id, version=version)
     if found is None:
-        raise NotFoundError(f"book {personal_id} has no version {version}")
+        raise versions.NoVersion(personal_id, version)
     return found
 
 

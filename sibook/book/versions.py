@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sibook.book.assemble import content_hash, hashed
 from sibook.book.store import BookVersion, SIBook
 from sibook.core.bulk import write
+from sibook.core.errors import NotFoundError
 
 MAX_VERSION = 2**31 - 1  # the column is a 32-bit INTEGER; a larger number names nothing
 
@@ -66,6 +67,13 @@ def latest(*, session: Session, person_id: int) -> Version | None:
     row = session.scalars(select(BookVersion).where(BookVersion.person_id == person_id)
                           .order_by(BookVersion.version.desc()).limit(1)).first()
     return _version(row) if row else None
+
+
+class NoVersion(NotFoundError):
+    """The book has no recorded version of the number asked (404): the caller's to change."""
+
+    def __init__(self, personal_id: str, version: int) -> None:
+        super().__init__(f"book {personal_id} has no version {version}")
 
 
 def get(*, session: Session, person_id: int, version: int) -> Version | None:

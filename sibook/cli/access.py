@@ -20,7 +20,7 @@ app = typer.Typer(help="Credentials, lockouts and the development e-identity pro
 # with VNeID instead.
 KINDS = ("employer", "hospital", "officer")
 # The client id argument as the help, the README and a refusal name it (the service's field is
-# client_id, the API's key).
+# client_id, the API's key: as_typed names it so).
 CLIENT_ID = "CLIENT_ID"
 
 
@@ -28,7 +28,7 @@ CLIENT_ID = "CLIENT_ID"
 def add_client(
     client_id: str = typer.Argument(..., metavar=CLIENT_ID,
                                     help="Identifier the client signs in with"),
-    kind: str = typer.Option(..., callback=one_of(KINDS, "--kind"),
+    kind: str = typer.Option(..., metavar="|".join(KINDS), callback=one_of(KINDS, "--kind"),
                              help="employer, hospital or officer"),
     unit_code: str | None = typer.Option(None, help=(
         "Employer's unit code; a hospital's 5-digit facility code (MA_CSKCB), which it then "
@@ -46,11 +46,10 @@ def add_client(
     try:
         with unit_of_work(ready_engine()) as session:
             secret = credentials.create_client(session=session, client=client)
-    except ValidationError as exc:
-        refuse([Problem(field=CLIENT_ID, reason=p.reason) if p.field == "client_id" else p
-                for p in exc.problems], as_json)
+    except ValidationError as exc:  # each by the argument or flag typed (as_typed)
+        refuse(exc.problems, as_json, aliases={"province_code": "province"})
     except ConflictError as exc:  # the id is taken
-        refuse([Problem(field=CLIENT_ID, reason=str(exc))], as_json)
+        refuse([Problem(field="client_id", reason=str(exc))], as_json)
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"client {d['client_id']} created; secret (shown once): {d['secret']}")
@@ -79,7 +78,10 @@ def _show_unlocked(d: dict[str, Any]) -> None:
 
 
 @app.command("dev-idp")
-def dev_idp(host: str = "127.0.0.1", port: int = 8001) -> None:
+def dev_idp(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8001, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
     """Run the development OpenID provider (users: the database's persons). Never in production."""
     import uvicorn
 

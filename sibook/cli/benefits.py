@@ -57,10 +57,13 @@ _OPTIONS = {"received_on": "received", "decided_on": "decided", "monthly_amount"
 @refused_with(recorded=False)
 def claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
-    regime: str = typer.Option(..., "--regime", callback=one_of(tuple(domain.Regime), "--regime"),
+    regime: str = typer.Option(..., "--regime", metavar="REGIME",
+                               callback=one_of(tuple(domain.Regime), "--regime"),
                                help=f"The benefit claimed: {', '.join(domain.Regime)}."),
-    dossier: str = typer.Option(..., "--dossier", help="The dossier's receipt number."),
-    received: str = typer.Option(..., "--received", help="Day received, YYYY-MM-DD."),
+    dossier: str = typer.Option(..., "--dossier", metavar="NO",
+                                help="The dossier's receipt number."),
+    received: str = typer.Option(..., "--received", metavar="YYYY-MM-DD",
+                                 help="Day received, YYYY-MM-DD."),
     event_from: str = typer.Option(None, "--from", help=(
         "sickness/maternity: first day of leave; occupational: day of the accident or "
         "diagnosis; pension: day it starts; survivorship: day of death; unemployment: day the "
@@ -96,10 +99,13 @@ def claim(
 def decide_claim(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
     dossier: str = typer.Argument(..., help="The claim's dossier number."),
-    outcome: str = typer.Option(..., "--outcome", callback=one_of(domain.OUTCOMES, "--outcome"),
+    outcome: str = typer.Option(..., "--outcome", metavar="OUTCOME",
+                                callback=one_of(domain.OUTCOMES, "--outcome"),
                                 help="settled or refused."),
-    decided: str = typer.Option(..., "--decided", help="Day of the decision, YYYY-MM-DD."),
-    decision_no: str = typer.Option(..., "--decision-no", help="The decision's number."),
+    decided: str = typer.Option(..., "--decided", metavar="YYYY-MM-DD",
+                                help="Day of the decision, YYYY-MM-DD."),
+    decision_no: str = typer.Option(..., "--decision-no", metavar="NO",
+                                    help="The decision's number."),
     amount: int = typer.Option(None, "--amount", help="Paid once, VND."),
     monthly: int = typer.Option(None, "--monthly", help="Paid each month, VND."),
     from_month: str = typer.Option(None, "--from-month",

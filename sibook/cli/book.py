@@ -34,7 +34,7 @@ from sibook.cli.output import (
 )
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
-from sibook.core.errors import NotFoundError, Problem, SibookError, ValidationError
+from sibook.core.errors import NotFoundError, Problem, ServerFault, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import service as registry
 
@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="e-SI books: show, export signed, verify, revoke, reinstate, history, "
                   "HI card, benefit estimate.", no_args_is_help=True)
-VersionOpt = Annotated[int, typer.Option("--version", min=1, max=versions.MAX_VERSION,
-                                         help="Book version.")]
+VersionOpt = Annotated[int, typer.Option("--version", metavar="N", min=1,
+                                         max=versions.MAX_VERSION,
+                                         help="The version's number (see `book history`).")]
 
 PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
 
@@ -70,8 +71,10 @@ def _recording(personal_id: str, realm: str, command: str
 @app.command("export")
 def export(
     personal_id: PersonalId,
-    pdf: Annotated[Path, typer.Option("--pdf", help="Where to write the signed PDF.")],
-    qr: Annotated[Path | None, typer.Option("--qr", help="Also write the QR text.")] = None,
+    pdf: Annotated[Path, typer.Option("--pdf", metavar="OUT.pdf",
+                                      help="Where to write the signed PDF.")],
+    qr: Annotated[Path | None, typer.Option("--qr", metavar="OUT.txt",
+                                            help="Also write the QR text.")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -85,7 +88,7 @@ def export(
             document = issuing.book_pdf(version, agency)
             text = issuing.issue_qr(version, signer) if qr is not None else None
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     write_out(pdf, document, as_json, "--pdf")
     if qr is not None and text is not None:
         write_out(qr, (text + "\n").encode("ascii"), as_json, "--qr")
@@ -100,7 +103,7 @@ def export(
 
 
 TrustListOpt = Annotated[Path | None, typer.Option(
-    "--trust-list", help="PEM trust list (default: the local agency's keys).")]
+    "--trust-list", metavar="FILE", help="PEM trust list (default: the local agency's keys).")]
 
 
 def _trust(path: Path | None) -> TrustList:
@@ -115,8 +118,8 @@ def verify(
     file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
     trust_list: TrustListOpt = None,
     revocations: Annotated[Path | None, typer.Option(
-        "--revocations", help="Signed revocation list, as published (default: the local "
-        "agency's).")] = None,
+        "--revocations", metavar="FILE", help="Signed revocation list, as published (default: "
+        "the local agency's).")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="A stale or missing revocation list makes the book invalid (exit 1) "
         "instead of a warning.")] = False,
@@ -171,7 +174,8 @@ def verify_card(
     file: Annotated[Path, typer.Argument(help="A text file holding the HI card's QR text.")],
     trust_list: TrustListOpt = None,
     on: Annotated[str | None, typer.Option(
-        "--on", help="The day the card must be valid, YYYY-MM-DD (default today).")] = None,
+        "--on", metavar="YYYY-MM-DD",
+        help="The day the card must be valid, YYYY-MM-DD (default today).")] = None,
     as_json: bool = JsonFlag,
 ) -> None:
     """Check an HI card's QR offline, as a health facility at admission: the agency's signature
@@ -237,7 +241,8 @@ def _newer_version(personal_id: str, version: int, realm: str) -> int | None:
 def revoke(
     personal_id: PersonalId,
     version: VersionOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Why (e.g. suspected fraud).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT",
+                                        help="Why (e.g. suspected fraud).")],
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -253,7 +258,7 @@ def revoke(
                                            reason=reason)
     except SibookError as exc:
         _refused(person_id, "book revoke")
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
         f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
         f"{d['revoked']['reason']}", markup=False, highlight=False))
@@ -274,15 +279,35 @@ def reinstate(
         with unit_of_work(ready_engine()) as session:
             issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
                                       personal_id=personal_id, version=version)
-    except issuing.NotRevoked as exc:
-        _refused(person_id, "book reinstate")
-        refuse([Problem(field="--version", reason=str(exc))], as_json)
     except SibookError as exc:
         _refused(person_id, "book reinstate")
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
          lambda d: console.print(f"version {version} of book {personal_id} stands again",
                                  markup=False, highlight=False))
+
+
+def _problems(exc: SibookError) -> list[Problem]:
+    """A book command's refusal named by what the user changes to get past it: the version
+    asked (``--version``: none of that number, or not revoked), the agency's keys
+    (``keys_problems``: SIBOOK_KEYS_DIR, SIBOOK_KEY_PASSPHRASE), the fonts the book is drawn
+    in; else the person (PERSONAL_ID: none registered, a version revoked, no HI card)."""
+    if isinstance(exc, ValidationError):
+        return reasons_of(exc, "personal_id")
+    if isinstance(exc, versions.NoVersion):
+        return [Problem(field="--version", reason=str(exc))]
+    from sibook.book import issuing  # loaded already by the commands whose refusals need it
+    from sibook.book.fonts import FontMissing
+    from sibook.cli.keys import keys_problems
+    from sibook.signing import keys
+
+    if isinstance(exc, issuing.NotRevoked):
+        return [Problem(field="--version", reason=str(exc))]
+    if isinstance(exc, FontMissing):
+        return [Problem(field="fonts", reason=str(exc))]
+    if isinstance(exc, keys.NoKeys | keys.NoPassphrase | keys.KeyUnusable | ServerFault):
+        return keys_problems(exc)  # ServerFault: the revocation lists in the keys folder
+    return reasons_of(exc, "personal_id")
 
 
 def _approved(personal_id: str, realm: str, purpose: str) -> int:
@@ -315,7 +340,7 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
             chain = versions.history(session=session, person_id=person_id)
         revoked = issuing.known_revocations()
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     problems = versions.chain_problems(chain)
     data = {"personal_id": personal_id, "chain_intact": not problems, "problems": problems,
             "versions": [{**v.summary(), "revoked": revoked.is_revoked(personal_id, v.version)}
@@ -333,7 +358,7 @@ def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool =
     try:
         v, _ = _current(personal_id, realm, "book estimate")
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     data = estimate(v.payload, Period.of(date.today()))
     emit(data, as_json, lambda d: show_fields(f"Benefit estimate for {personal_id}, {d['as_of']}",
                                               {k: x for k, x in d.items() if k != "note"}))
@@ -343,9 +368,8 @@ def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool =
 def show(
     personal_id: PersonalId,
     version: Annotated[int | None, typer.Option(
-        "--version", min=1, max=versions.MAX_VERSION, help="An earlier version (default: the "
-        "current one, recorded "
-        "first if the facts changed).")] = None,
+        "--version", metavar="N", min=1, max=versions.MAX_VERSION, help="An earlier version "
+        "(default: the current one, recorded first if the facts changed).")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -361,10 +385,10 @@ def show(
                 logged(session, Action.BOOK_READ, "book show", [person_id])
                 found = versions.get(session=session, person_id=person_id, version=version)
             if found is None:
-                raise NotFoundError(f"book {personal_id} has no version {version}")
+                raise versions.NoVersion(personal_id, version)
             v = found
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     data = {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}
     emit(data, as_json, lambda d: show_fields(
@@ -385,9 +409,11 @@ def _show_history(d: dict[str, Any]) -> None:
 @app.command("card")
 def card(
     personal_id: PersonalId,
-    png: Annotated[Path, typer.Option("--png", help="Where to write the card image.")],
+    png: Annotated[Path, typer.Option("--png", metavar="OUT.png",
+                                      help="Where to write the card image.")],
     qr: Annotated[Path | None, typer.Option(
-        "--qr", help="Also write the card's signed QR text (for `book verify-card`).")] = None,
+        "--qr", metavar="OUT.txt",
+        help="Also write the card's signed QR text (for `book verify-card`).")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -397,7 +423,7 @@ def card(
         with _recording(personal_id, realm, "book card") as (version, _):
             shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
     except SibookError as exc:
-        refuse(reasons_of(exc), as_json)
+        refuse(_problems(exc), as_json)
     write_out(png, image, as_json, "--png")
     if qr is not None:
         write_out(qr, (shown["qr"] + "\n").encode("ascii"), as_json, "--qr")

@@ -35,8 +35,9 @@ def declare(
     # FILE, as the README writes the command and a refusal of it names it (not Typer's `file`).
     file: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="FILE",
                                 help="CSV, XLSX or JSON."),
-    employer: str = typer.Option(..., "--employer", help="Unit code of the filing employer."),
-    month: str = typer.Option(..., "--month", help="Declared month, YYYY-MM."),
+    employer: str = typer.Option(..., "--employer", metavar="CODE",
+                                 help="Unit code of the filing employer."),
+    month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="Declared month, YYYY-MM."),
     batch: int = typer.Option(1, "--batch", min=1, max=MAX_BATCH,
                               help="Batch (đợt) within the month."),
     as_json: bool = JsonFlag,

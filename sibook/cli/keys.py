@@ -12,7 +12,7 @@ import typer
 from sibook.cli.flags import realm_flag
 from sibook.cli.output import JsonFlag, console, emit, os_reason, refuse
 from sibook.core.config import get_settings
-from sibook.core.errors import Problem, SibookError
+from sibook.core.errors import Problem, SibookError, ValidationError
 from sibook.signing import keys, status
 from sibook.signing.certs import REALMS, CertInfo
 from sibook.signing.inventory import list_certs
@@ -26,12 +26,23 @@ keys_app = typer.Typer(help="The agency's signing keys and certificates.", no_ar
 REFUSED = (SibookError, OSError, ValueError)
 
 
-def reason(exc: Exception) -> str:
+def keys_problems(exc: Exception) -> list[Problem]:
+    """A refusal of the agency's keys named by the setting the operator changes to get past
+    it: SIBOOK_KEY_PASSPHRASE when none is set or it does not open the keys, else the keys
+    folder, SIBOOK_KEYS_DIR (no keys there, a file missing, damaged or not this account's, an
+    expired certificate, whose fix is ``keys rotate`` on that folder). A check of a setting
+    (SIBOOK_REVOCATION_LIST_HOURS) names its own."""
+    if isinstance(exc, ValidationError) and exc.problems:
+        return list(exc.problems)
+    field = ("SIBOOK_KEY_PASSPHRASE" if isinstance(exc, keys.NoPassphrase | keys.WrongPassphrase)
+             else "SIBOOK_KEYS_DIR")
     if isinstance(exc, OSError) and exc.filename is not None:
-        return f"cannot use {os_reason(exc)}"
-    if isinstance(exc, SibookError):
-        return str(exc)
-    return f"cannot read the keys in {keys_dir_setting()}: {exc}"
+        said = f"cannot use {os_reason(exc)}"
+    elif isinstance(exc, SibookError):
+        said = str(exc)
+    else:
+        said = f"cannot read the keys in {keys_dir_setting()}: {exc}"
+    return [Problem(field=field, reason=said)]
 
 
 def keys_dir_setting() -> Path:
@@ -67,7 +78,7 @@ def init(
         passphrase, generated = keys.ensure_passphrase(keys_dir, get_settings().key_passphrase)
         infos = keys.init_keys(keys_dir, passphrase, force=force)
     except REFUSED as exc:
-        refuse(reason(exc), as_json)
+        refuse(keys_problems(exc), as_json)
     data = {"keys_dir": str(keys_dir), "certificates": _as_dicts(infos),
             "passphrase_file": str(keys_dir / keys.PASSPHRASE_FILE) if generated else None}
 
@@ -85,7 +96,7 @@ def init(
 @keys_app.command("rotate")
 def rotate(
     realm: Annotated[str, typer.Option(
-        "--realm", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
+        "--realm", metavar="REALM", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Make a new issuing certificate for REALM; older ones stay trusted for old books."""
@@ -94,29 +105,32 @@ def rotate(
         passphrase = keys.resolve_passphrase(keys_dir, get_settings().key_passphrase)
         info = keys.rotate(keys_dir, realm, passphrase)
     except REFUSED as exc:
-        refuse(reason(exc), as_json)
+        refuse(keys_problems(exc), as_json)
     emit({"rotated": info.as_dict()}, as_json, lambda d: _show_certs([d["rotated"]]))
 
 
 @keys_app.command("distrust")
 def distrust(
     realm: Annotated[str, typer.Option(
-        "--realm", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
+        "--realm", metavar="REALM", callback=realm_flag, help=f"One of: {', '.join(REALMS)}.")],
     generation: Annotated[int, typer.Option(
-        "--generation", min=1, help="The issuing generation whose key is compromised or lost "
-        "(see `sibook keys list`); rotate first if it is the current one.")],
+        "--generation", metavar="N", min=1, help="The issuing generation whose key is "
+        "compromised or lost (see `sibook keys list`); rotate first if it is the current one.")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Stop trusting an older issuing certificate of REALM: nothing its key signed verifies any
     more, whatever date it claims; export the trust list again and re-export the books."""
+    from sibook.signing.distrust import GenerationSigns, NoSuchGeneration
     from sibook.signing.distrust import distrust as stop_trusting
 
     keys_dir = keys_dir_setting()
     try:
         passphrase = keys.resolve_passphrase(keys_dir, get_settings().key_passphrase)
         info = stop_trusting(keys_dir, realm, generation, passphrase)
+    except (NoSuchGeneration, GenerationSigns) as exc:  # the generation asked: see keys list
+        refuse([Problem(field="--generation", reason=str(exc))], as_json)
     except REFUSED as exc:
-        refuse(reason(exc), as_json)
+        refuse(keys_problems(exc), as_json)
 
     def render(d: dict[str, Any]) -> None:
         console.print("distrusted (export the trust list again for verifiers):", markup=False)
@@ -132,7 +146,7 @@ def list_keys(as_json: bool = JsonFlag) -> None:
     try:
         infos = list_certs(keys_dir_setting())
     except REFUSED as exc:
-        refuse(reason(exc), as_json)
+        refuse(keys_problems(exc), as_json)
     emit({"certificates": _as_dicts(infos)}, as_json, lambda d: _show_certs(d["certificates"]))
 
 
@@ -154,7 +168,7 @@ def refresh_revocations(
                                 agency.signer(r), realm=r)
                    for r in ([realm] if realm else REALMS)]
     except REFUSED as exc:
-        refuse(reason(exc), as_json)
+        refuse(keys_problems(exc), as_json)
     rows = [{"realm": f.realm, "file": str(agency.keys_dir / f.source),
              "signed_at": f.signed_at.isoformat() if f.signed_at else None,
              "next_update": f.next_update.isoformat() if f.next_update else None}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside it
     from typer import _click as click
@@ -19,6 +19,7 @@ from sibook.cli.output import (
     print_json,
     retrying_said_once,
     settings_problem,
+    typed_name,
 )
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
@@ -51,16 +52,54 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Readable(TyperCommand):
+    """A command whose usage line reads as the contract and the README write it: ``sibook
+    declare FILE --employer CODE --month YYYY-MM [OPTIONS]``. Typer 0.29 writes a required
+    argument as ``{file}`` and leaves the options it needs to ``[OPTIONS]``. Each argument is
+    named by its metavar (its name in capitals unless given), here, in the help's list, in
+    Click's "Missing argument" and in a refusal's ``field`` (``output.typed_name``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.param_type_name == "argument" and param.metavar is None and param.name:
+                param.metavar = param.name.upper()
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces: list[str] = []
+        optional = False
+        for param in self.get_params(ctx):
+            name = typed_name(param) or param.opts[0]
+            if param.param_type_name == "argument":
+                name += "..." if param.nargs != 1 else ""
+                pieces.append(name if param.required else f"[{name}]")
+            elif param.required:
+                pieces.append(f"{name} {param.metavar or str(param.name).upper()}")
+            else:
+                optional = True
+        return pieces + (["[OPTIONS]"] if optional else [])
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The usage line as one line however long, as every message here: Click broke it at
+        80 columns, on a hyphen too (``--birth-date YYYY-`` then ``MM-DD``)."""
+        pieces = " ".join(self.collect_usage_pieces(ctx))
+        formatter.write(f"{'':>{formatter.current_indent}}Usage: {ctx.command_path} {pieces}\n")
+
+
 def _load(name: str) -> click.Command:
-    """The Click command for ``name``, built exactly as ``add_typer``/``command`` would."""
+    """The Click command for ``name``, built exactly as ``add_typer``/``command`` would, each
+    command with a readable usage line (``_Readable``)."""
     module, attr = _COMMANDS[name]
     target = getattr(importlib.import_module(module), attr)
     holder = typer.Typer(add_completion=False)
     holder.callback()(_no_options)  # a holder with a callback is a group, whatever it holds
     if isinstance(target, typer.Typer):
+        for command in target.registered_commands:  # Typer's default class, or none
+            if command.cls in (None, TyperCommand):
+                command.cls = _Readable
         holder.add_typer(target, name=name)
     else:
-        holder.command(name)(target)
+        holder.command(name, cls=_Readable)(target)
     group = typer.main.get_command(holder)
     assert isinstance(group, TyperGroup)
     return group.commands[name]
@@ -153,8 +192,7 @@ def _flag_of(exc: Exception) -> str:
     """The flag or argument a usage error is about (``--month``, ``VALUE``), else "usage"."""
     param = getattr(exc, "param", None)
     if param is not None:
-        opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
-        return opts[0] if opts else str(param.name).upper()
+        return typed_name(param) or str(param.name).upper()
     hint = getattr(exc, "param_hint", None)
     return hint if isinstance(hint, str) else "usage"
 

@@ -68,16 +68,17 @@ def emit(data: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]],
 
 
 def refuse(
-    reasons: list[Problem] | str,
+    reasons: Sequence[Problem],
     as_json: bool,
     extra: dict[str, Any] | None = None,
     *,
     aliases: Mapping[str, str] | None = None,
 ) -> NoReturn:
     """Refuse well-formed but invalid input: exit 1, with the reasons on stderr or in the JSON.
-    A reason about one of the command's options names the flag typed (``as_typed``)."""
-    problems = as_typed([Problem(field="input", reason=reasons)] if isinstance(reasons, str)
-                        else reasons, aliases)
+    Each names what the user can change: a reason about one of the command's parameters names
+    it as typed (``as_typed``), any other an environment variable (``SIBOOK_KEYS_DIR``) or the
+    thing refused; never a catch-all."""
+    problems = as_typed(reasons, aliases)
     if as_json:
         print_json({**(_REFUSAL.get() or {}), **(extra or {}),
                     "errors": [p.as_dict() for p in problems]})
@@ -95,12 +96,14 @@ def os_reason(exc: OSError) -> str:
     return f"{exc.filename}: {exc.strerror}"
 
 
-def reasons_of(exc: Exception) -> list[Problem] | str:
+def reasons_of(exc: Exception, field: str) -> list[Problem]:
     """What ``refuse`` says of a service's refusal: a ValidationError's problems, each by its
-    field (an option's by its flag), as every command names them; any other error's words."""
+    field (an option's by its flag), as every command names them; any other error's words
+    named ``field``, what the user can change to get past it (``personal_id``: the person's
+    argument, as typed)."""
     if isinstance(exc, ValidationError) and exc.problems:
         return list(exc.problems)
-    return str(exc)
+    return [Problem(field=field, reason=str(exc))]
 
 
 def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -196,33 +199,44 @@ def settings_problem(exc: Exception) -> Problem | None:
 def as_typed(problems: Iterable[Problem], aliases: Mapping[str, str] | None = None
              ) -> list[Problem]:
     """``problems`` named as the command line names them. A service names what it refused by
-    its own field (``paid_on``), the API's body key; the user of a command typed a flag
-    (``--date``). A problem about the running command's option of that name (or of the name
-    ``aliases`` gives the field: ``{"received_on": "received"}``) is named by the option's
-    flag; a file's row, an argument and any other field keep their names."""
-    flags = _flags_of_running_command()
+    its own field (``paid_on``, ``personal_id``), the API's body key; the user of a command
+    typed a flag (``--date``) or an argument its usage line names (``PERSONAL_ID``). A problem
+    about the running command's parameter of that name (or of the name ``aliases`` gives the
+    field: ``{"received_on": "received"}``) is named as typed (``typed_name``); a file's row
+    and any other field keep their names."""
+    names = _typed_names_of_running_command()
     typed = []
     for p in problems:
-        flag = None if p.row is not None else flags.get((aliases or {}).get(p.field, p.field))
-        typed.append(p if flag is None else Problem(field=flag, reason=p.reason))
+        name = None if p.row is not None else names.get((aliases or {}).get(p.field, p.field))
+        typed.append(p if name is None else Problem(field=name, reason=p.reason))
     return typed
 
 
-def _flags_of_running_command() -> dict[str, str]:
-    """Parameter name -> its long flag, for the options of the command running (none outside
-    one). Typer 0.29+ carries its own copy of Click: the one whose Context typer's extends."""
+def typed_name(param: Any) -> str | None:
+    """How the command line names one of a command's parameters: an option by its long flag
+    (``--month``), an argument by its metavar (``PERSONAL_ID``, ``FILE``: its name in capitals
+    unless the command gives another), as its usage line and Click's own errors name it."""
+    if param.param_type_name == "argument":
+        return str(param.metavar or str(param.name).upper())
+    long = [o for o in param.opts if o.startswith("--")]
+    return long[0] if long else None
+
+
+def _typed_names_of_running_command() -> dict[str, str]:
+    """Parameter name -> its ``typed_name``, for the parameters of the command running (none
+    outside one). Typer 0.29+ carries its own copy of Click: the one whose Context typer's
+    extends."""
     click_context = typer.Context.__mro__[1]
     click_globals = importlib.import_module(click_context.__module__.rpartition(".")[0]
                                             + ".globals")
     ctx = click_globals.get_current_context(silent=True)
     if ctx is None:
         return {}
-    flags: dict[str, str] = {}
+    names: dict[str, str] = {}
     for param in ctx.command.params:
-        long = [o for o in param.opts if o.startswith("--")]
-        if param.name and long:  # an argument has no flag: it keeps its name
-            flags[param.name] = long[0]
-    return flags
+        if param.name and (name := typed_name(param)):
+            names[param.name] = name
+    return names
 
 
 def usage_error(flag: str, message: str) -> NoReturn:

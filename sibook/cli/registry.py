@@ -57,8 +57,7 @@ def persons_list(
             rows = service.list_persons(session=session, limit=limit, employer_code=employer)
             logged(session, Action.PERSON_LIST, "persons list", [r.person_id for r in rows])
     except ValidationError as exc:  # an unknown --employer: named by its flag, as elsewhere
-        refuse([Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
-               as_json)
+        refuse(exc.problems, as_json)
     data = {
         "persons": [
             {
@@ -97,8 +96,8 @@ def persons_import(
                                                    for m in h.members}))
     except ValidationError as exc:
         refuse(exc.problems, as_json)
-    except ConflictError as exc:
-        refuse([Problem(field="input", reason=str(exc))], as_json)
+    except ConflictError as exc:  # another import of it took a person or a code first
+        refuse([Problem(field="file", reason=str(exc))], as_json)
     emit(
         {"imported": True, **counts},
         as_json,
@@ -129,13 +128,17 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 @employers_app.command("add")
 @refused_with(registered=False)
 def employers_add(
-    code: str = typer.Option(..., "--code", help="Unit code (10-digit enterprise code, ...)."),
-    name: str = typer.Option(..., "--name", help="Registered name."),
-    province: str = typer.Option(..., "--province", help="2-digit province code (34 from 2025)."),
-    region: str = typer.Option(..., "--region", callback=one_of(REGIONS, "--region"),
+    code: str = typer.Option(..., "--code", metavar="CODE",
+                             help="Unit code (10-digit enterprise code, ...)."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="Registered name."),
+    province: str = typer.Option(..., "--province", metavar="NN",
+                                 help="2-digit province code (34 from 2025)."),
+    region: str = typer.Option(..., "--region", metavar="I|II|III|IV",
+                               callback=one_of(REGIONS, "--region"),
                                help="Minimum-wage region: I, II, III or IV."),
-    address: str | None = typer.Option(None, "--address"),
-    business_type: str | None = typer.Option(None, "--business-type"),
+    address: str | None = typer.Option(None, "--address", help="Head office address."),
+    business_type: str | None = typer.Option(None, "--business-type", help=(
+        "Type of business, as registered (at most 60 characters).")),
     realm: str = typer.Option("civil", "--realm", callback=one_of(REALMS, "--realm"),
                               help="civil, or defence / public_security for a unit of those "
                                    "ministries."),
@@ -155,10 +158,7 @@ def employers_add(
         with unit_of_work(ready_engine()) as session:
             service.add_employer(session=session, employer=employer)
     except ValidationError as exc:
-        refuse(
-            [Problem(field=f"--{_flag(p.field)}", reason=p.reason) for p in exc.problems],
-            as_json,
-        )
+        refuse(exc.problems, as_json, aliases=_OPTIONS)
     except ConflictError as exc:
         refuse([Problem(field="--code", reason=str(exc))], as_json)
     data = {
@@ -171,34 +171,29 @@ def employers_add(
     emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
 
 
-_FLAGS = {
+# The registry's fields whose command option has another name (as_typed names each by the
+# flag typed: province_code is --province).
+_OPTIONS = {
     "province_code": "province",
-    "birth_registration_place": "birth-place",
+    "birth_registration_place": "birth_place",
     "full_name": "name",
-    "code": "code",
-    "legacy_si_code": "si-code",
-    "from_month": "from",
-    "voluntary.from_month": "from",  # a voluntary start is --from too
+    "from_month": "start",
+    "voluntary.from_month": "start",  # a voluntary start is --from too
     "job_title": "job",
-    "allowances": "allowances",
     "managing_office": "office",
 }
-
-
-def _flag(field: str, *, voluntary: bool = False) -> str:
-    """The flag a problem's field came from (a voluntary income is checked as a salary)."""
-    if field == "salary" and voluntary:
-        return "income"
-    return _FLAGS.get(field, field.replace("_", "-"))
+# A voluntary income is checked as a salary.
+_VOLUNTARY = {**_OPTIONS, "salary": "income"}
 
 
 @persons_app.command("register")
 @refused_with(registered=False)
 def persons_register(
-    personal_id: str = typer.Option(..., "--personal-id", help="12-digit personal ID."),
-    name: str = typer.Option(..., "--name", help="Full name, with diacritics."),
-    birth_date: str = typer.Option(..., "--birth-date", help="YYYY-MM-DD."),
-    sex: str = typer.Option(..., "--sex", callback=one_of(SEXES, "--sex"),
+    personal_id: str = typer.Option(..., "--personal-id", metavar="ID",
+                                    help="12-digit personal ID."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="Full name, with diacritics."),
+    birth_date: str = typer.Option(..., "--birth-date", metavar="YYYY-MM-DD", help="YYYY-MM-DD."),
+    sex: str = typer.Option(..., "--sex", metavar="male|female", callback=one_of(SEXES, "--sex"),
                             help="male or female."),
     birth_place: str | None = typer.Option(
         None, "--birth-place", help="3-digit birth-registration code (default: the ID's own)."
@@ -208,15 +203,16 @@ def persons_register(
         None, "--ethnicity", help="One of the 54 groups (default Kinh; for a foreign national: "
         "Người nước ngoài)."
     ),
-    phone: str | None = typer.Option(None, "--phone"),
-    address: str | None = typer.Option(None, "--address"),
+    phone: str | None = typer.Option(None, "--phone", help="Contact phone number."),
+    address: str | None = typer.Option(None, "--address", help="Contact address."),
     employer: str | None = typer.Option(None, "--employer", help="Registering employer's code."),
-    salary: int | None = typer.Option(None, "--salary", help="Monthly salary basis (VND)."),
-    allowances: int = typer.Option(0, "--allowances", help="Allowances counted in the basis."),
+    salary: int | None = typer.Option(None, "--salary", help="Monthly salary basis, VND."),
+    allowances: int = typer.Option(0, "--allowances",
+                                   help="Allowances counted in the basis, VND a month."),
     job: str | None = typer.Option(None, "--job", help="Job title."),
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
     voluntary: bool = typer.Option(False, "--voluntary", help="Voluntary SI on --income."),
-    income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income."),
+    income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income, VND."),
     support: str | None = SupportOpt,
     office: str | None = OfficeOpt,
     as_json: bool = JsonFlag,
@@ -266,11 +262,8 @@ def persons_register(
             logged(session, Action.PERSON_REGISTER, "persons register", service.person_ids_of(
                 session=session, personal_ids=[person.personal_id]))
     except ValidationError as exc:
-        refuse(  # one command line, not a file: no row numbers
-            [Problem(field=f"--{_flag(p.field, voluntary=voluntary)}", reason=p.reason)
-             for p in exc.problems],
-            as_json,
-        )
+        refuse(exc.problems, as_json,  # one command line, not a file: no row numbers
+               aliases=_VOLUNTARY if voluntary else _OPTIONS)
     except (ConflictError, PopulationServiceDown) as exc:
         refuse([Problem(field="--personal-id", reason=str(exc))], as_json)
     emit(
@@ -287,7 +280,8 @@ def persons_register(
 @refused_with(registered=False)
 def persons_voluntary(
     personal_id: str = typer.Argument(..., help="12-digit personal ID of a registered person."),
-    income: int = typer.Option(..., "--income", help="Voluntary SI monthly income (VND)."),
+    income: int = typer.Option(..., "--income", metavar="VND",
+                               help="Voluntary SI monthly income (VND)."),
     support: str | None = SupportOpt,
     start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM (default: this "
                                      "month)."),
@@ -308,9 +302,7 @@ def persons_voluntary(
                                      office=OfficeChoice(office))
             logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
     except ValidationError as exc:  # the person (the argument), or a flag
-        refuse([Problem(field="personal_id" if p.field in ("personal_id", "voluntary")
-                        else f"--{_flag(p.field, voluntary=True)}", reason=p.reason)
-                for p in exc.problems], as_json)
+        refuse(exc.problems, as_json, aliases={**_VOLUNTARY, "voluntary": "personal_id"})
     except ConflictError as exc:
         refuse([Problem(field="personal_id", reason=str(exc))], as_json)
     emit({"registered": True, **result}, as_json, lambda d: console.print(

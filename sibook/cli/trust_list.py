@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from sibook.cli.keys import REFUSED, keys_dir_setting, reason
+from sibook.cli.keys import REFUSED, keys_dir_setting, keys_problems
 from sibook.cli.output import JsonFlag, console, emit, refuse, write_out
 from sibook.signing import status
 from sibook.signing.trust_list import TrustList
@@ -27,7 +27,7 @@ def export(
     try:
         trust = TrustList.from_keys_dir(keys_dir_setting())
     except REFUSED as exc:
-        refuse(reason(exc), as_json)
+        refuse(keys_problems(exc), as_json)
     write_out(out, trust.to_pem(), as_json, "out")
     data = {"path": str(out), "roots": len(trust.roots), "issuers": len(trust.issuers)}
     emit(data, as_json, lambda d: console.print(
@@ -48,7 +48,7 @@ def export_revocations(
         agency = issuing.agency(initialise=False)
         signed = status.published(agency.keys_dir, agency.trust_list(), agency.signer)
     except REFUSED as exc:
-        refuse(reason(exc), as_json)
+        refuse(keys_problems(exc), as_json)
     text = json.dumps(signed, ensure_ascii=False, indent=1) + "\n"
     write_out(out, text.encode("utf-8"), as_json, "out")
     data = {"path": str(out), "realm": status.PUBLISHED_REALM,

@@ -11,7 +11,16 @@ import typer
 from sibook.access.actions import Action
 from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, utf8_text
-from sibook.cli.output import JsonFlag, console, emit, err_console, refuse, show_table
+from sibook.cli.output import (
+    JsonFlag,
+    as_typed,
+    console,
+    emit,
+    err_console,
+    reasons_of,
+    refuse,
+    show_table,
+)
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, SibookError, ValidationError
@@ -66,7 +75,8 @@ def _report(problems: list[Problem], as_json: bool) -> NoReturn:
     if as_json:
         refuse(problems, as_json, {"accepted": False})
     show_table("Claim file refused: nothing was recorded", ("record", "field", "reason"),
-               ((p.row, p.field, p.reason) for p in problems), on=err_console, style="red")
+               ((p.row, p.field, p.reason) for p in as_typed(problems)), on=err_console,
+               style="red")
     raise typer.Exit(1)
 
 
@@ -105,8 +115,8 @@ def list_visits(
 def annul_visit(
     facility: str = typer.Argument(..., help="MA_CSKCB: the facility of the visit."),
     link_code: str = typer.Argument(..., help="MA_LK: the facility's key of the visit."),
-    reason: str = typer.Option(..., "--reason", help="Why it is annulled (e.g. another "
-                                                     "patient's claim)."),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT",
+                               help="Why it is annulled (e.g. another patient's claim)."),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -129,8 +139,8 @@ def annul_visit(
             with unit_of_work(ready_engine()) as session:
                 logged(session, Action.VISIT_ANNUL, "visits annul", [person_id],
                        outcome="not_found" if isinstance(exc, UnknownVisit) else "refused")
-        refuse(exc.problems if isinstance(exc, ValidationError) else str(exc), as_json,
-               {"annulled": False})
+        # an unknown visit: its key, MA_LK (the facility's code may be right)
+        refuse(reasons_of(exc, "link_code"), as_json, {"annulled": False})
     emit(answer, as_json, lambda d: console.print(
         f"visit {d['link_code']} of facility {d['facility_code']} "
         + ("was annulled already" if d["replayed"] else "annulled")

@@ -35,6 +35,8 @@ def _repeated_keys(lines: list[dict[str, object]]) -> list[Problem]:
 
 
 def read_json(data: bytes) -> Iterator[pl.DataFrame]:
+    if not data.strip():  # as the CSV reader says, not "Expecting value: line 1 column 1"
+        raise ValidationError(field="file", reason="the JSON file is empty")
     try:
         # Integers stay text, as every cell here: one longer than the 4,300 digits int() takes
         # is then a bad cell on its row, not a crash.

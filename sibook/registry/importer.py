@@ -24,7 +24,12 @@ def parse_registry_file(path: Path) -> RegistryBatch:
             f"{path.name} is {size:,} bytes; a registry file is imported whole, all or nothing, "
             f"and may be at most {MAX_FILE_BYTES:,}: split it into several files"))
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if not text.strip():  # not "Expecting value: line 1 column 1"
+            raise ValidationError(field="file", reason=(
+                f"{path.name} is empty: a registry file is a JSON object of employers, persons "
+                "and households lists"))
+        raw = json.loads(text)
     except UnicodeDecodeError as exc:
         raise ValidationError(field="file", reason=f"{path.name} is not UTF-8 text: {exc}"
                               ) from exc

@@ -186,17 +186,17 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
 def person_conflict(session: Session, person: NewPerson) -> str | None:
     """Why ``person`` cannot be registered: a number someone already holds (any realm)."""
     if registered_id(session=session, personal_id=person.personal_id) is not None:
-        return f"personal_id: {person.personal_id} is already registered"
+        return f"a person with personal ID {person.personal_id} is already registered"
     if person.legacy_si_code and session.scalar(
         select(Person.person_id).where(Person.legacy_si_code == person.legacy_si_code)
     ):
-        return f"legacy_si_code: {person.legacy_si_code} belongs to another person"
+        return f"SI code {person.legacy_si_code} belongs to another person"
     return None
 
 
 def _employer_conflict(session: Session, code: str) -> str | None:
     if session.scalar(select(Employer.employer_id).where(Employer.code == code)):
-        return f"code: employer {code} is already registered"
+        return f"employer {code} is already registered"
     return None
 
 

@@ -26,6 +26,14 @@ from sibook.signing.inventory import list_certs, save_distrusted
 from sibook.signing.trust_list import TrustList
 
 
+class NoSuchGeneration(NotFoundError):
+    """The realm has no trusted issuing certificate of the generation asked."""
+
+
+class GenerationSigns(ConflictError):
+    """The generation asked is the one that signs now: it is rotated out first."""
+
+
 def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes, *,
              now: datetime | None = None) -> CertInfo:
     """Stop trusting issuing certificate ``generation`` of ``realm``; what it is now."""
@@ -37,10 +45,10 @@ def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes, *,
         issued = {i.generation: i for i in list_certs(keys_dir)
                   if i.role == realm and not i.distrusted}
         if generation not in issued:
-            raise NotFoundError(f"the {realm} realm has no trusted issuing certificate "
+            raise NoSuchGeneration(f"the {realm} realm has no trusted issuing certificate "
                                 f"{generation} (see `sibook keys list`)")
         if issued[generation].current:
-            raise ConflictError(f"{realm} issuing certificate {generation} is the one that signs "
+            raise GenerationSigns(f"{realm} issuing certificate {generation} is the one that signs "
                                 f"now: run `sibook keys rotate --realm {realm}` first")
         current = keys.load_signer(keys_dir, realm, passphrase)
         status.renew(keys_dir / status.revocations_file(realm), TrustList.from_keys_dir(keys_dir),

@@ -68,6 +68,15 @@ class KeyUnusable(ConflictError):
     answers 503 (the server's folders unnamed), the CLI refuses with the detail."""
 
 
+class NoPassphrase(NotFoundError):
+    """No key passphrase is set (SIBOOK_KEY_PASSPHRASE) and ``keys init`` generated none."""
+
+
+class WrongPassphrase(KeyUnusable):
+    """The passphrase does not open the keys: SIBOOK_KEY_PASSPHRASE is the operator's to
+    change, not the keys folder."""
+
+
 class Signer(Protocol):
     """Signs with one issuing key. A file-backed key implements it here; an HSM adapter can too.
 
@@ -111,7 +120,7 @@ def resolve_passphrase(keys_dir: Path, configured: str | None) -> bytes:
         return configured.encode()
     path = keys_dir / PASSPHRASE_FILE
     if not path.exists():
-        raise NotFoundError(
+        raise NoPassphrase(
             f"no key passphrase: set SIBOOK_KEY_PASSPHRASE or run `sibook keys init` ({path})")
     return path.read_text(encoding="utf-8").strip().encode()
 
@@ -280,7 +289,20 @@ def read_root(keys_dir: Path) -> x509.Certificate:
     path = keys_dir / "root.cert.pem"
     if not path.exists():
         raise NoKeys(keys_dir)
-    return x509.load_pem_x509_certificate(path.read_bytes())
+    return certificate(path)
+
+
+def certificate(path: Path) -> x509.Certificate:
+    """The certificate in ``path``; KeyUnusable when it is missing or not one (a damaged or
+    half-copied keys folder): the operator's to mend, not a crash of whatever signs."""
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except FileNotFoundError:
+        raise KeyUnusable(f"missing certificate {path}: restore the keys folder from its "
+                          "backup") from None
+    except ValueError:
+        raise KeyUnusable(f"{path} is not a PEM certificate (damaged?): restore the keys "
+                          "folder from its backup") from None
 
 
 def issuer_certificates(keys_dir: Path) -> list[tuple[str, int, x509.Certificate]]:
@@ -290,7 +312,7 @@ def issuer_certificates(keys_dir: Path) -> list[tuple[str, int, x509.Certificate
     for path in keys_dir.glob("*.cert.pem"):
         match = ISSUER_FILE.match(path.name)
         if match and match["realm"] in REALMS:
-            cert = x509.load_pem_x509_certificate(path.read_bytes())
+            cert = certificate(path)
             found.append((match["realm"], int(match["gen"]), cert))
     return sorted(found, key=lambda item: (item[0], item[1]))
 
@@ -334,10 +356,10 @@ def _load(keys_dir: Path, stem: str, passphrase: bytes,
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=passphrase)
     except (ValueError, TypeError) as exc:
-        raise KeyUnusable(f"cannot decrypt {key_path}: wrong passphrase?") from exc
+        raise WrongPassphrase(f"cannot decrypt {key_path}: wrong passphrase?") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyUnusable(f"{key_path} is not an EC private key")
-    return x509.load_pem_x509_certificate(cert_path.read_bytes()), key
+    return certificate(cert_path), key
 
 
 def write_private(path: Path, data: bytes) -> None:

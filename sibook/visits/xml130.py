@@ -117,6 +117,9 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
 def read_claim_file(data: bytes) -> ClaimFile:
     """The envelope's facility and records; ValidationError naming every record (``row``:
     its HOSO's place in DANHSACHHOSO) and field that cannot be read."""
+    if not data.strip():  # not "no element found at line 1, column 0"
+        raise ValidationError(field="file", reason=(
+            "the file is empty: a Decision 130/QĐ-BYT claim file is XML, <GIAMDINHHS>"))
     try:
         root = parse_xml(data, ENVELOPE_ELEMENTS)
     except ValueError as exc:

@@ -98,7 +98,7 @@ def test_a_repeat_changes_nothing_and_a_change_is_refused_by_field(cli: Cli) -> 
                         *SETTLE[:-1], "13")  # 13 months: more than the law's 12
     assert (code, few["errors"][0]["field"]) == (1, "--months")
     code, nobody = cli.run("benefits", "list", "001099000001")
-    assert (code, nobody["errors"][0]["field"]) == (1, "personal_id")
+    assert (code, nobody["errors"][0]["field"]) == (1, "PERSONAL_ID")
 
 
 def test_values_outside_the_law_are_refused_and_malformed_ones_are_usage_errors(
@@ -128,7 +128,7 @@ def test_values_outside_the_law_are_refused_and_malformed_ones_are_usage_errors(
     code, refused = cli.run("benefits", "decide", cli.worker, "HS-TN-1", *early)
     assert (code, refused["errors"][0]["field"]) == (1, "--decided"), refused  # decided_on
     code, unknown = cli.run("benefits", "decide", cli.worker, "HS-NONE", *SETTLE)
-    assert (code, unknown["errors"][0]["field"]) == (1, "dossier_no")  # the argument
+    assert (code, unknown["errors"][0]["field"]) == (1, "DOSSIER")  # the argument, as typed
     env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{cli.db}"}
     result = subprocess.run([sys.executable, "-m", "sibook.cli.main", *CLAIM[:2], cli.worker,
                              "--regime", "sickness", *CLAIM[4:6], "--received", "2025-7-5",

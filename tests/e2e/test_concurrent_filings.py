@@ -102,6 +102,6 @@ def test_the_command_that_writes_second_exits_1_with_its_json(
     assert not isinstance(result, Exception), result
     assert result.exit_code == 1, (result.output, result.exception)
     assert json.loads(result.stdout) == {"accepted": False,
-                                         "errors": [{"field": "file", "reason": CONFLICT}]}
+                                         "errors": [{"field": "FILE", "reason": CONFLICT}]}
     assert _filings_of(postgres, EMPLOYER) == 0
     assert _refused_reads_of(postgres, an) == ["cli: sibook declare"]

@@ -168,7 +168,7 @@ def test_an_annulment_of_a_link_code_with_a_nul_is_a_422_naming_it(client: TestC
 @pytest.mark.parametrize(("args", "field"), [
     (["x" * 65, "--kind", "officer", "--roles", "clerk"], "CLIENT_ID"),  # as the help names it
     (["hn-clerk", "--kind", "officer", "--roles", "clerk", "--province", "999"],
-     "province_code"),
+     "--province"),
 ])
 def test_a_credential_the_table_cannot_hold_exits_1_naming_the_field(
         configured: Engine, args: list[str], field: str) -> None:

@@ -110,7 +110,7 @@ def test_a_file_larger_than_the_api_takes_is_refused_unread(
     code, refused = cli.run("visits", "import", path)
     assert (code, refused["accepted"]) == (1, False)
     [error] = refused["errors"]
-    assert error["field"] == "file" and "larger than 1,000 bytes" in error["reason"]
+    assert error["field"] == "FILE" and "larger than 1,000 bytes" in error["reason"]
     assert cli.run("visits", "list", cli.worker)[1]["visits"] == []
 
 
@@ -137,6 +137,7 @@ def test_annulling_an_unknown_visit_or_one_of_another_realm_exits_1(cli: Cli) ->
         code, refused = cli.run("visits", "annul", *args, "--reason", "wrong")
         assert (code, refused["annulled"]) == (1, False), args
         assert refused["errors"][0]["reason"].startswith("no visit with MA_LK")
+        assert refused["errors"][0]["field"] == "LINK_CODE"  # the visit's key, as typed
     code, refused = cli.run("visits", "annul", "01001", "LK0001", "--reason", " ")
     assert (code, refused["errors"][0]["field"]) == (1, "--reason")
     assert cli.run("visits", "list", cli.worker)[1]["visits"][0]["annulment"] is None

@@ -125,7 +125,7 @@ def test_reposting_a_reference_is_one_payment_and_another_amount_is_refused(cli:
 
 
 @pytest.mark.parametrize(("args", "field"), [
-    ({"who": "001099000001"}, "personal_id"),  # nobody holds it
+    ({"who": "001099000001"}, "PERSONAL_ID"),  # nobody holds it: the argument
     ({"amount": 0}, "--amount"),
     ({"reference": "VNPT\x011"}, "--reference"),
     ({"day": TODAY + timedelta(days=2)}, "--date"),  # TODAY is read at collection
@@ -140,7 +140,7 @@ def test_a_refusal_exits_1_naming_the_field_and_writes_nothing(cli: Cli, args: d
 
 def test_someone_who_never_joined_voluntary_si_is_refused_and_the_look_logged(cli: Cli) -> None:
     code, refused = cli.pay(who=cli.worker)
-    assert code == 1 and refused["errors"][0]["field"] == "personal_id"
+    assert code == 1 and refused["errors"][0]["field"] == "PERSONAL_ID"
     with unit_of_work(cli.engine) as s:
         entries = audit.entries_for_person(session=s, person_id=registry.person_id_of(
             session=s, personal_id=cli.worker))
@@ -183,7 +183,7 @@ def test_a_registered_person_starts_voluntary_si_at_the_office(cli: Cli) -> None
     assert code == 0, started
     assert started["voluntary"]["monthly_payable"] == 660_000 - 66_000
     code, again = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
-    assert code == 1 and again["errors"][0]["field"] == "personal_id"
+    assert code == 1 and again["errors"][0]["field"] == "PERSONAL_ID"
     assert "already participates" in again["errors"][0]["reason"]
     code, low = cli.run("persons", "voluntary", BINH, "--income", "100", "--office", "01000")
     assert code == 1 and low["errors"][0]["field"] == "--income"

@@ -1,5 +1,6 @@
 """``sibook book ...`` refusing an unknown person names the field as every command does
-(``personal_id``, as ``ledger show`` and ``visits list``), not a catch-all ``input``."""
+(``PERSONAL_ID``, the argument as its usage line names it, as ``ledger show`` and ``visits
+list``), not a catch-all ``input``."""
 
 from __future__ import annotations
 
@@ -38,4 +39,71 @@ def test_an_unknown_person_is_refused_by_field(empty_store: Path, args: list[str
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["errors"] == [
-        {"field": "personal_id", "reason": f"no registered person {UNKNOWN}"}]
+        {"field": "PERSONAL_ID", "reason": f"no registered person {UNKNOWN}"}]
+
+
+def _registered(personal_id: str = UNKNOWN) -> str:
+    added = CliRunner().invoke(app, ["persons", "register", "--personal-id", personal_id,
+                                     "--name", "Nguyễn Văn An", "--birth-date", "1989-03-02",
+                                     "--sex", "male", "--json"])
+    assert added.exit_code == 0, added.output
+    return personal_id
+
+
+def _errors(*args: str) -> list[dict[str, str]]:
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 1, result.output
+    errors: list[dict[str, str]] = json.loads(result.stdout)["errors"]
+    return errors
+
+
+@pytest.mark.parametrize("args", [
+    ["book", "show", UNKNOWN, "--version", "5"],
+    ["book", "revoke", UNKNOWN, "--version", "5", "--reason", "fraud"],
+    ["book", "reinstate", UNKNOWN, "--version", "5"],
+])
+def test_a_version_the_book_does_not_have_is_refused_naming_the_flag(
+        empty_store: Path, args: list[str]) -> None:
+    _registered()
+    assert _errors(*args) == [
+        {"field": "--version", "reason": f"book {UNKNOWN} has no version 5"}]
+
+
+def test_a_passphrase_that_does_not_open_the_keys_is_refused_naming_its_setting(
+        empty_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _registered()
+    made = CliRunner().invoke(app, ["book", "export", UNKNOWN, "--pdf",
+                                    str(empty_store / "an.pdf"), "--json"])
+    assert made.exit_code == 0, made.output  # the agency's keys, made on first use
+    monkeypatch.setenv("SIBOOK_KEY_PASSPHRASE", "not the one the keys were made with")
+    get_settings.cache_clear()
+    (problem,) = _errors("book", "export", UNKNOWN, "--pdf", str(empty_store / "again.pdf"))
+    assert problem["field"] == "SIBOOK_KEY_PASSPHRASE" and "passphrase" in problem["reason"]
+
+
+def test_an_unknown_unit_of_a_ledger_is_refused_naming_its_code(empty_store: Path) -> None:
+    for command in (["ledger", "employer"], ["ledger", "below-minimum"]):
+        (problem,) = _errors(*command, "0000000000")
+        assert problem["field"] == "CODE", command  # the argument typed, not 'employer'
+
+
+def test_a_book_file_that_cannot_be_read_is_said_in_plain_words(empty_store: Path) -> None:
+    missing = empty_store / "an.pdf"
+    result = CliRunner().invoke(app, ["book", "verify", str(missing), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["errors"] == [
+        f"cannot verify: {missing}: No such file or directory"]  # not [Errno 2]
+
+
+def test_a_damaged_certificate_in_the_keys_folder_is_refused_not_a_traceback(
+        empty_store: Path) -> None:
+    _registered()
+    made = CliRunner().invoke(app, ["book", "export", UNKNOWN, "--pdf",
+                                    str(empty_store / "an.pdf"), "--json"])
+    assert made.exit_code == 0, made.output
+    (empty_store / "keys" / "root.cert.pem").write_text("not PEM")
+    result = CliRunner().invoke(app, ["book", "export", UNKNOWN, "--pdf",
+                                      str(empty_store / "again.pdf"), "--json"])
+    assert result.exit_code == 1, result.exception  # was a ValueError out of cryptography
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "SIBOOK_KEYS_DIR" and "not a PEM certificate" in problem["reason"]

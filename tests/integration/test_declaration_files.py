@@ -102,6 +102,7 @@ def test_a_json_file_may_begin_with_a_byte_order_mark() -> None:
 @pytest.mark.parametrize(("data", "reason"), [
     (b'[{"personal_id": "x",}]', "not valid JSON: Expecting property name"),
     (b'[{"full_name": "Nguy\xe1n"}]', "not UTF-8 text"),
+    (b" \n", "the JSON file is empty"),  # as the CSV's; not "Expecting value: line 2"
 ])
 def test_a_json_file_that_is_not_json_says_which_of_the_two_it_is(data: bytes, reason: str
                                                                     ) -> None:

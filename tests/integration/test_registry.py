@@ -309,6 +309,17 @@ def test_a_registry_file_past_the_bound_is_refused_before_it_is_read(
     assert "15 bytes" in problem.reason and "at most 10" in problem.reason
 
 
+def test_an_empty_registry_file_is_said_to_be_empty(tmp_path: Path) -> None:
+    from sibook.registry import importer
+
+    path = tmp_path / "registry.json"
+    path.write_text("\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as refused:
+        importer.parse_registry_file(path)
+    (problem,) = refused.value.problems  # not "Expecting value: line 1 column 1 (char 0)"
+    assert problem.field == "file" and problem.reason.startswith("registry.json is empty")
+
+
 @pytest.mark.parametrize("what", ["person", "employer"])
 def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict(
         engine: Engine, what: str) -> None:
@@ -338,9 +349,10 @@ def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict
         racer.start()
         until_one_waits(engine)
     racer.join(timeout=60)
-    assert outcome == ([f"personal_id: {AN} is already registered"] if what == "person"
-                       else [f"code: employer {make_enterprise_code(77, '01')} is already "
-                             "registered"])
+    # the field is the answer's to name (a CLI refusal names it again: "--code: code: ...")
+    assert outcome == ([f"a person with personal ID {AN} is already registered"]
+                       if what == "person" else
+                       [f"employer {make_enterprise_code(77, '01')} is already registered"])
     table = Person if what == "person" else Employer
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(table)) == 1

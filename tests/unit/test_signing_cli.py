@@ -64,8 +64,36 @@ def test_rotate_unknown_realm_is_a_usage_error(run: Run) -> None:
     assert run("keys", "rotate", "--realm", "navy").exit_code == 2  # a bad flag, as elsewhere
 
 
-def test_list_without_keys_exits_1(run: Run) -> None:
+def _fields(result: Result) -> list[str]:
+    assert result.exit_code == 1, result.output
+    return [e["field"] for e in json.loads(result.stdout)["errors"]]
+
+
+def test_list_without_keys_exits_1_naming_the_keys_folder(run: Run) -> None:
     assert run("keys", "list").exit_code == 1
+    assert _fields(run("keys", "list", "--json")) == ["SIBOOK_KEYS_DIR"]
+
+
+def test_a_keys_refusal_names_the_setting_to_change_not_input(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _fields(run("trust-list", "export", str(tmp_path / "t.pem"), "--json")) == [
+        "SIBOOK_KEYS_DIR"]  # no keys there
+    assert _fields(run("trust-list", "export-revocations", str(tmp_path / "r.json"),
+                       "--json")) == ["SIBOOK_KEYS_DIR"]
+    run("keys", "init")
+    monkeypatch.setenv("SIBOOK_KEY_PASSPHRASE", "not the one the keys were made with")
+    get_settings.cache_clear()
+    refused = run("keys", "rotate", "--realm", "civil", "--json")
+    assert _fields(refused) == ["SIBOOK_KEY_PASSPHRASE"] and "wrong passphrase" in refused.stdout
+
+
+def test_distrusting_a_generation_that_is_not_there_or_signs_now_names_the_flag(
+        run: Run) -> None:
+    run("keys", "init")
+    assert _fields(run("keys", "distrust", "--realm", "civil", "--generation", "9",
+                       "--json")) == ["--generation"]
+    signing = run("keys", "distrust", "--realm", "civil", "--generation", "1", "--json")
+    assert _fields(signing) == ["--generation"] and "keys rotate" in signing.stdout
 
 
 def test_trust_list_export_writes_pem_that_loads_alone(run: Run, tmp_path: Path) -> None:
@@ -83,9 +111,9 @@ def test_trust_list_export_to_a_missing_folder_refuses_cleanly(run: Run, tmp_pat
     out = tmp_path / "nonexistent" / "dir" / "t.pem"
     result = run("trust-list", "export", str(out), *(["--json"] if as_json else []))
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
-    if as_json:
+    if as_json:  # the argument as the usage line names it
         (error,) = json.loads(result.stdout)["errors"]
-        assert error["reason"].startswith(f"cannot write {out}: ")
+        assert error["field"] == "OUT" and error["reason"].startswith(f"cannot write {out}: ")
     else:  # rich may fold the long path across lines: compare without whitespace
         assert f"cannotwrite{out}:" in "".join(result.stderr.split())
 

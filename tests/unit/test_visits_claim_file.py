@@ -37,6 +37,12 @@ def refusal(data: bytes) -> list[tuple[int | None, str, str]]:
     return [(p.row, p.field, p.reason) for p in caught.value.problems]
 
 
+@pytest.mark.parametrize("data", [b"", b"\n  \n"])
+def test_an_empty_file_is_said_to_be_empty(data: bytes) -> None:
+    (refused,) = refusal(data)  # not "no element found at line 1, column 0"
+    assert refused[:2] == (None, "file") and refused[2].startswith("the file is empty")
+
+
 def test_a_record_is_read_into_a_visit_with_integer_money() -> None:
     visit, found = read_record(record(T_TONGCHI_BV="237300.00"), 1, FACILITY, NOW)
     assert found == [] and visit is not None
