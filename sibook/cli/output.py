@@ -170,7 +170,17 @@ def database_problem(exc: Exception) -> Problem | None:
     if errors is None or not isinstance(exc, errors.OperationalError):
         return None
     reason = str(getattr(exc, "orig", exc)).strip() or str(exc)
+    if missing := _NO_SUCH_DATABASE.search(reason):  # not a passing state: the URL's to mend
+        return Problem(field="database", reason=(
+            f"SIBOOK_DATABASE_URL names the database {missing[1]}, which its server does not "
+            f"have: create it (createdb {missing[1]}) and run the command again; sibook makes "
+            "its tables on first use"))
     return Problem(field="database", reason=f"the database cannot be used now: {reason}")
+
+
+# PostgreSQL's refusal of a connection to a database it does not have (its messages in
+# English, the server's default; in another language the words above are said instead).
+_NO_SUCH_DATABASE = re.compile(r'database "([^"]+)" does not exist')
 
 
 # The classes that read ``SIBOOK_...`` variables (sibook.core.config, sibook.access.settings),

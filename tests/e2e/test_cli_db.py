@@ -156,3 +156,21 @@ def test_upgrade_of_a_file_that_is_not_a_database_is_a_plain_refusal(tmp_path: P
     assert (done.returncode, done.stdout) == (1, ""), done.stderr
     assert "Traceback" not in done.stderr
     assert "is not a database sibook can open (file is not a database)" in done.stderr
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_that_is_not_there_says_to_create_it(pg_server: str,
+                                                                     tmp_path: Path) -> None:
+    """A server without the database the URL names was said as a database that "cannot be
+    used now", as if waiting would help; a newcomer is told to create it."""
+    url = make_url(pg_server).set(database="sibook_never_created_x")
+    env = {**os.environ, "SIBOOK_DATABASE_URL": url.render_as_string(hide_password=False)}
+    done = subprocess.run([sys.executable, "-m", "sibook.cli.main", "persons", "list",
+                           "--json"], capture_output=True, text=True, env=env, timeout=180,
+                          cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    (problem,) = json.loads(done.stdout)["errors"]
+    assert problem == {"field": "database", "reason": (
+        "SIBOOK_DATABASE_URL names the database sibook_never_created_x, which its server does "
+        "not have: create it (createdb sibook_never_created_x) and run the command again; "
+        "sibook makes its tables on first use")}
