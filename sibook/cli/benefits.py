@@ -134,7 +134,7 @@ def decide_claim(
 
 
 @app.command("list")
-@refused_with(recorded=False)
+@refused_with(benefits=[])  # a listing refused lists nothing, as persons list and employers list
 def list_benefits(
     personal_id: str = typer.Argument(..., help="12-digit personal ID."),
     realm: str = RealmOpt,

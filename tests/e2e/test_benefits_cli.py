@@ -206,3 +206,20 @@ def listed(cli: Cli, personal_id: str) -> str:
                              personal_id], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def test_a_refused_listing_answers_with_its_list_empty(cli: Cli,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``benefits list`` refused answers a listing's key, ``benefits`` empty, with the errors
+    (as ``persons list`` and ``employers list`` do), not ``recorded``, which belongs to the
+    commands that record: a person nobody holds, and a setting that cannot be read."""
+    code, nobody = cli.run("benefits", "list", "001099000001")
+    assert code == 1
+    assert nobody == {"benefits": [], "errors": [
+        {"field": "PERSONAL_ID", "reason": nobody["errors"][0]["reason"]}]}
+    monkeypatch.setenv("SIBOOK_LOCK_WAIT_SECONDS", "two minutes")
+    get_settings.cache_clear()
+    code, unreadable = cli.run("benefits", "list", cli.worker)
+    assert code == 1
+    assert [e["field"] for e in unreadable.pop("errors")] == ["SIBOOK_LOCK_WAIT_SECONDS"]
+    assert unreadable == {"benefits": []}
