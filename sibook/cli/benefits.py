@@ -134,7 +134,7 @@ def decide_claim(
 
 
 @app.command("list")
-@refused_with(recorded=False)
+@refused_with(benefits=[])  # a listing refused lists nothing, as persons list and employers list
 def list_benefits(
     personal_id: str = typer.Argument(..., help="12-digit personal ID."),
     realm: str = RealmOpt,
@@ -162,6 +162,9 @@ def _paid(d: dict[str, Any]) -> str:
              f"{d['monthly_amount']:,} VND a month from {d['from_month']}"
              + (f" for {d['months']} months" if d["months"] else "")
              if d["monthly_amount"] else "",
+             # a pension decision may state the average its dossier establishes: said only then
+             f"on an average salary of {d['average_salary']:,} VND"
+             if d["average_salary"] is not None else "",
              f"{d['days']} days of leave" if d["days"] else "",
              f"{d['months_settled']} months settled" if d["months_settled"] else ""]
     return ": " + "; ".join(p for p in parts if p)

@@ -30,16 +30,17 @@ def _check_month(value: str | None) -> str | None:
     return value
 
 
+# Each option's metavar says what it takes, as the rest of the CLI writes it (YYYY-MM, VND,
+# I|II|III|IV, N for a count): the usage line reads 'sibook rules pension --sex male|female
+# --contribution-months N [OPTIONS]', not Click's '--contribution-months CONTRIBUTION_MONTHS'.
 MonthOpt = Annotated[str | None, typer.Option(
-    "--month", callback=_check_month,
-    help="YYYY-MM whose rules apply (default: the current month).")]
-RequiredMonth = Annotated[str, typer.Option("--month", callback=_check_month, help="YYYY-MM.")]
-SalaryOpt = Annotated[int, typer.Option("--salary", help="Monthly salary or income, VND.")]
-AverageOpt = Annotated[int, typer.Option("--average-salary", help="Average monthly salary, VND.")]
-RegionOpt = Annotated[str, typer.Option("--region", callback=one_of(REGIONS, "--region"),
+    "--month", metavar="YYYY-MM", callback=_check_month,
+    help="The month whose rules apply, YYYY-MM (default: the current month).")]
+RegionOpt = Annotated[str, typer.Option("--region", metavar="I|II|III|IV",
+                                        callback=one_of(REGIONS, "--region"),
                                         help="Minimum-wage region: I, II, III or IV.")]
-SexOpt = Annotated[str, typer.Option("--sex", callback=one_of(SEXES, "--sex"),
-                                     help="male or female.")]
+SexOpt = Annotated[str, typer.Option("--sex", metavar="male|female",
+                                     callback=one_of(SEXES, "--sex"), help="male or female.")]
 
 
 def _answer(as_json: bool, compute: Callable[[], dict[str, Any]], title: str) -> None:
@@ -82,21 +83,27 @@ def _render(title: str, data: dict[str, Any]) -> None:
 
 @app.command("contribution")
 def contribution(
-    month: RequiredMonth,
-    salary: SalaryOpt,
+    month: Annotated[str, typer.Option(
+        "--month", metavar="YYYY-MM", callback=_check_month,
+        help="The month the dues are for, YYYY-MM: its rules apply.")],
+    salary: Annotated[int, typer.Option(
+        "--salary", metavar="VND",
+        help="Monthly salary on which SI is paid, VND (--voluntary: the declared monthly "
+             "income).")],
     region: Annotated[str | None, typer.Option(
-        "--region", callback=one_of(REGIONS, "--region"),
+        "--region", metavar="I|II|III|IV", callback=one_of(REGIONS, "--region"),
         help="Minimum-wage region I..IV (employees).")] = None,
     voluntary: Annotated[bool, typer.Option("--voluntary", help="Voluntary SI.")] = False,
     foreign: Annotated[bool, typer.Option("--foreign", help="A foreign employee.")] = False,
     support: Annotated[str | None, typer.Option(
-        "--support", callback=one_of(SUPPORT_GROUPS, "--support"),
+        "--support", metavar="GROUP", callback=one_of(SUPPORT_GROUPS, "--support"),
         help="Voluntary support group: poor, near_poor, ethnic_minority, island, other."
     )] = None,
     months_supported: Annotated[int, typer.Option(
-        "--months-supported", help="Months of voluntary support already received.")] = 0,
+        "--months-supported", metavar="N",
+        help="Months of voluntary support already received.")] = 0,
     oa_rate: Annotated[str, typer.Option(
-        "--oa-rate", callback=one_of(OA_RATES, "--oa-rate"),
+        "--oa-rate", metavar="standard|reduced", callback=one_of(OA_RATES, "--oa-rate"),
         help="OA/OD rate: standard or reduced (Decree 58/2020 Art 5).")] = "standard",
     as_json: bool = JsonFlag,
 ) -> None:
@@ -122,18 +129,23 @@ def contribution(
 @app.command("pension")
 def pension(
     sex: SexOpt,
-    contribution_months: Annotated[int, typer.Option("--contribution-months")],
+    contribution_months: Annotated[int, typer.Option(
+        "--contribution-months", metavar="N",
+        help="Months of SI contributions paid, in all.")],
     months_early: Annotated[int, typer.Option(
-        "--months-early", help="Months the pension starts before the statutory age: at most "
-        "120, the law's 10 years (Law 41/2024 Art 65: with a loss of working capacity of 81% "
-        "or more; 5 years from 61%); each whole year early cuts the rate by 2 points "
-        "(Art 66(3)).")] = 0,
-    average_salary: Annotated[int | None, typer.Option("--average-salary")] = None,
+        "--months-early", metavar="N", help="Months the pension starts before the statutory "
+        "age: at most 120, the law's 10 years (Law 41/2024 Art 65: with a loss of working "
+        "capacity of 81% or more; 5 years from 61%); each whole year early cuts the rate by 2 "
+        "points (Art 66(3)).")] = 0,
+    average_salary: Annotated[int | None, typer.Option(
+        "--average-salary", metavar="VND",
+        help="Average monthly salary on which SI was paid, revalued, VND (Law 41/2024 Art "
+             "72); without it only the rate is answered.")] = None,
     months_past_retirement_age: Annotated[int, typer.Option(
-        "--months-past-retirement-age", help="Of the months, those paid after the statutory "
-        "age was reached by someone who had the years of SI a pension needs by then (none "
-        "for someone who had them only later): their years above the maximum rate earn 2 "
-        "average salaries each, not 0.5 (Law 41/2024 Art 68(2)).")] = 0,
+        "--months-past-retirement-age", metavar="N", help="Of the months, those paid after the "
+        "statutory age was reached by someone who had the years of SI a pension needs by "
+        "then (none for someone who had them only later): their years above the maximum rate "
+        "earn 2 average salaries each, not 0.5 (Law 41/2024 Art 68(2)).")] = 0,
     month: MonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -148,7 +160,8 @@ def pension(
 def retirement(
     sex: SexOpt,
     birth_date: Annotated[str, typer.Option(
-        "--birth-date", help="YYYY-MM-DD, not after today (only the year known: YYYY-01-01).")],
+        "--birth-date", metavar="YYYY-MM-DD",
+        help="Day of birth, YYYY-MM-DD, not after today (only the year known: YYYY-01-01).")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Statutory retirement age, retirement date and first month of pension (Decree 135/2020)."""
@@ -159,9 +172,15 @@ def retirement(
 
 @app.command("lump-sum")
 def lump_sum(
-    months_before_2014: Annotated[int, typer.Option("--months-before-2014")],
-    months_from_2014: Annotated[int, typer.Option("--months-from-2014")],
-    average_salary: AverageOpt,
+    months_before_2014: Annotated[int, typer.Option(
+        "--months-before-2014", metavar="N",
+        help="Months of SI contributions paid before 2014.")],
+    months_from_2014: Annotated[int, typer.Option(
+        "--months-from-2014", metavar="N",
+        help="Months of SI contributions paid from 2014 on.")],
+    average_salary: Annotated[int, typer.Option(
+        "--average-salary", metavar="VND",
+        help="Average monthly salary on which SI was paid, revalued, VND.")],
     month: MonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -173,11 +192,16 @@ def lump_sum(
 
 @app.command("unemployment")
 def unemployment(
-    average_salary: AverageOpt,
-    contribution_months: Annotated[int, typer.Option("--contribution-months")],
+    average_salary: Annotated[int, typer.Option(
+        "--average-salary", metavar="VND",
+        help="Average monthly salary on which UI was paid in the last 6 months paid before "
+             "the contract ended, VND.")],
+    contribution_months: Annotated[int, typer.Option(
+        "--contribution-months", metavar="N",
+        help="Months of unemployment insurance contributions paid.")],
     region: RegionOpt,
     termination: Annotated[str, typer.Option(
-        "--termination", help="Date the contract ended, YYYY-MM-DD.")],
+        "--termination", metavar="YYYY-MM-DD", help="Date the contract ended, YYYY-MM-DD.")],
     as_json: bool = JsonFlag,
 ) -> None:
     """Monthly unemployment benefit and its duration."""
@@ -189,11 +213,18 @@ def unemployment(
 
 @app.command("sickness")
 def sickness(
-    salary: SalaryOpt,
-    days: Annotated[float, typer.Option("--days", help="Working days off (halves allowed).",
-                                        callback=lambda v: finite(v, "--days"))],
-    years_contributed: Annotated[int, typer.Option("--years-contributed")],
-    heavy: Annotated[bool, typer.Option("--heavy", help="Heavy/hazardous work.")] = False,
+    salary: Annotated[int, typer.Option(
+        "--salary", metavar="VND",
+        help="Monthly salary on which SI was paid in the month before the leave, VND.")],
+    days: Annotated[float, typer.Option(
+        "--days", metavar="N", callback=lambda v: finite(v, "--days"),
+        help="Working days off this year (a part day allowed: 2.5).")],
+    years_contributed: Annotated[int, typer.Option(
+        "--years-contributed", metavar="N",
+        help="Years of SI contributions paid: they set the days paid a year.")],
+    heavy: Annotated[bool, typer.Option(
+        "--heavy", help="Heavy or hazardous work (or an area allowance of 0.7 or more): "
+                        "more days a year.")] = False,
     month: MonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -205,8 +236,11 @@ def sickness(
 
 @app.command("maternity-allowance")
 def maternity_allowance(
-    month: RequiredMonth,
-    children: Annotated[int, typer.Option("--children")],
+    month: Annotated[str, typer.Option(
+        "--month", metavar="YYYY-MM", callback=_check_month,
+        help="Month of the birth or adoption, YYYY-MM: its rules apply.")],
+    children: Annotated[int, typer.Option(
+        "--children", metavar="N", help="Children born or adopted.")],
     voluntary: Annotated[bool, typer.Option("--voluntary", help="Voluntary SI mother.")] = False,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -217,8 +251,10 @@ def maternity_allowance(
 
 @app.command("late-interest")
 def late_interest(
-    amount: Annotated[int, typer.Option("--amount", help="Amount paid late, VND.")],
-    days_late: Annotated[int, typer.Option("--days-late")],
+    amount: Annotated[int, typer.Option("--amount", metavar="VND",
+                                        help="Amount paid late, VND.")],
+    days_late: Annotated[int, typer.Option(
+        "--days-late", metavar="N", help="Days from the payment deadline to the day it was paid.")],
     month: MonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:

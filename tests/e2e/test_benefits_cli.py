@@ -26,6 +26,7 @@ from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.registry import service as registry
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+from tests.integration.test_benefits import older_worker
 
 CLAIM = ("benefits", "claim", "--regime", "unemployment", "--dossier", "HS-TN-1",
          "--received", "2025-07-05", "--from", "2025-06-30")
@@ -172,3 +173,53 @@ def test_an_average_salary_is_a_pension_decisions_only(cli: Cli) -> None:
     assert [e["field"] for e in refused["errors"]] == ["--average-salary"]
     code, settled = cli.run("benefits", "decide", cli.worker, "HS-TN-1", *SETTLE)
     assert (code, settled["decision"]["average_salary"]) == (0, None)
+
+
+def test_a_stated_average_salary_is_told_in_words_only_when_stated(cli: Cli) -> None:
+    """``benefits decide`` and ``benefits list`` without --json say the average salary a
+    pension decision states, as its JSON has it; a decision stating none says no average."""
+    pid = older_worker(cli.engine)  # 246 months: 46% for a man (Law 41/2024 Art 66(1))
+    code, claimed = cli.run("benefits", "claim", pid, "--regime", "pension", "--dossier",
+                            "HS-HT-1", "--received", "2025-08-01", "--from", "2025-09-01")
+    assert code == 0, claimed
+    pension = ("--outcome", "settled", "--decided", "2025-08-20", "--decision-no", "72/QĐ",
+               "--monthly", "5520000", "--from-month", "2025-09", "--average-salary",
+               "12000000")  # 46% of the dossier's 12,000,000
+    decided = CliRunner().invoke(app, ["benefits", "decide", pid, "HS-HT-1", *pension])
+    assert decided.exit_code == 0, decided.output
+    assert ("5,520,000 VND a month from 2025-09; on an average salary of 12,000,000 VND"
+            in decided.stdout)
+    assert "on an average salary of 12,000,000 VND" in listed(cli, pid)
+    cli.run(*CLAIM[:2], cli.worker, *CLAIM[2:])
+    plain = CliRunner().invoke(app, ["benefits", "decide", cli.worker, "HS-TN-1", *SETTLE])
+    assert plain.exit_code == 0, plain.output
+    assert "5,400,000 VND a month" in plain.stdout and "average" not in plain.stdout
+    assert "5,400,000 VND a month" in listed(cli, cli.worker)
+    assert "average" not in listed(cli, cli.worker)
+
+
+def listed(cli: Cli, personal_id: str) -> str:
+    """``benefits list`` as a person reads it, on a terminal wide enough for its table's
+    cells to stay on one line (the console takes its width when sibook starts)."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{cli.db}", "COLUMNS": "300"}
+    result = subprocess.run([sys.executable, "-m", "sibook.cli.main", "benefits", "list",
+                             personal_id], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_refused_listing_answers_with_its_list_empty(cli: Cli,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``benefits list`` refused answers a listing's key, ``benefits`` empty, with the errors
+    (as ``persons list`` and ``employers list`` do), not ``recorded``, which belongs to the
+    commands that record: a person nobody holds, and a setting that cannot be read."""
+    code, nobody = cli.run("benefits", "list", "001099000001")
+    assert code == 1
+    assert nobody == {"benefits": [], "errors": [
+        {"field": "PERSONAL_ID", "reason": nobody["errors"][0]["reason"]}]}
+    monkeypatch.setenv("SIBOOK_LOCK_WAIT_SECONDS", "two minutes")
+    get_settings.cache_clear()
+    code, unreadable = cli.run("benefits", "list", cli.worker)
+    assert code == 1
+    assert [e["field"] for e in unreadable.pop("errors")] == ["SIBOOK_LOCK_WAIT_SECONDS"]
+    assert unreadable == {"benefits": []}

@@ -24,6 +24,23 @@ from sibook.cli.main import _COMMANDS, app
     (["db", "upgrade"], "sibook db upgrade [REVISION] [OPTIONS]"),
     (["employers", "add"], "sibook employers add --code CODE --name NAME --province NN "
                            "--region I|II|III|IV [OPTIONS]"),
+    (["rules", "pension"], "sibook rules pension --sex male|female --contribution-months N "
+                           "[OPTIONS]"),
+    (["rules", "retirement"], "sibook rules retirement --sex male|female --birth-date "
+                              "YYYY-MM-DD [OPTIONS]"),
+    (["rules", "lump-sum"], "sibook rules lump-sum --months-before-2014 N --months-from-2014 N "
+                            "--average-salary VND [OPTIONS]"),
+    (["rules", "unemployment"], "sibook rules unemployment --average-salary VND "
+                                "--contribution-months N --region I|II|III|IV --termination "
+                                "YYYY-MM-DD [OPTIONS]"),
+    (["rules", "sickness"], "sibook rules sickness --salary VND --days N --years-contributed N "
+                            "[OPTIONS]"),
+    (["rules", "maternity-allowance"], "sibook rules maternity-allowance --month YYYY-MM "
+                                       "--children N [OPTIONS]"),
+    (["rules", "late-interest"], "sibook rules late-interest --amount VND --days-late N "
+                                 "[OPTIONS]"),
+    (["rules", "contribution"], "sibook rules contribution --month YYYY-MM --salary VND "
+                                "[OPTIONS]"),
 ])
 def test_a_usage_line_reads_as_the_contract_writes_the_command(command: list[str],
                                                                usage: str) -> None:
@@ -54,15 +71,38 @@ def test_no_usage_line_names_an_argument_in_braces_or_in_lower_case() -> None:
 
 
 def test_every_parameter_has_help_and_money_says_vnd() -> None:
-    """The help lists what each argument and flag takes; an amount says its unit. (The rules
-    commands' calculators name theirs in the contract and are left out here.)"""
+    """The help lists what each argument and flag takes; an amount says its unit, VND, and
+    the rules commands' counts theirs (months, days, years, children), as their help reads."""
+    rules = 0
     for path, ctx in _leaves(typer.main.get_command(app), ["sibook"]):
-        if path.startswith("sibook rules "):
-            continue
         for param in ctx.command.params:
             if param.name in ("as_json", "help"):
                 continue
             said = getattr(param, "help", None)
             assert said, (path, param.name)
-            if param.name in ("salary", "income", "amount", "monthly", "allowances"):
+            if param.name in ("salary", "income", "amount", "monthly", "allowances") or (
+                    param.name and param.name.endswith("average_salary")):
                 assert "VND" in said or param.metavar == "VND", (path, param.name)
+            if path.startswith("sibook rules ") and param.metavar == "N":
+                rules += 1
+                assert any(unit in said.lower() for unit in
+                           ("months", "days", "years", "children")), (path, param.name)
+    assert rules >= 10
+
+
+def test_no_rules_option_falls_back_to_its_name_in_capitals() -> None:
+    """Every option of ``sibook rules`` that takes a value says what it takes (VND, N,
+    YYYY-MM, I|II|III|IV, ...), in its usage line and its help, as the rest of the CLI does;
+    Click's fallback would write ``--contribution-months CONTRIBUTION_MONTHS``."""
+    leaves = [(path, ctx) for path, ctx in _leaves(typer.main.get_command(app), ["sibook"])
+              if path.startswith("sibook rules ")]
+    assert len(leaves) == 8
+    for path, ctx in leaves:
+        shown = CliRunner().invoke(app, [*path.split()[1:], "--help"], terminal_width=200)
+        assert shown.exit_code == 0, shown.output
+        for param in ctx.command.params:
+            if param.param_type_name != "option" or param.is_flag or param.name == "help":
+                continue
+            fallback = str(param.name).upper()
+            assert param.metavar and param.metavar != fallback, (path, param.name)
+            assert fallback not in shown.output, (path, param.name)
