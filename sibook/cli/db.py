@@ -27,7 +27,11 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
             migrate.upgrade(engine, revision)
         current = migrate.later_than(engine, revision)
     except CommandError as exc:  # a revision no migration has: Alembic's reason, exit 1
-        refuse([Problem(field="REVISION", reason=str(exc))], as_json=False)
+        field = "REVISION" if not migrate.knows(revision) else "database"  # else the database's
+        refuse([Problem(field=field, reason=str(exc) if field == "REVISION" else (
+            f"SIBOOK_DATABASE_URL cannot be used: the database is at a revision this sibook "
+            f"has no migration for ({exc}; a newer sibook's?); nothing was changed"))],
+            as_json=False)
     if current is not None:
         refuse([Problem(field="REVISION", reason=(
             f"the database is at revision {current}, later than {revision}; db upgrade never "

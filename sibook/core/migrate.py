@@ -103,3 +103,15 @@ def later_than(engine: Engine, revision: str) -> str | None:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return None if current == (wanted.revision if wanted else None) else current
+
+
+def knows(revision: str) -> bool:
+    """Whether ``revision`` (an id, ``head``) is one of this sibook's migrations: when it is,
+    a revision Alembic cannot locate is the database's own (a newer sibook migrated it)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -174,3 +174,17 @@ def test_a_postgresql_database_that_is_not_there_says_to_create_it(pg_server: st
         "SIBOOK_DATABASE_URL names the database sibook_never_created_x, which its server does "
         "not have: create it (createdb sibook_never_created_x) and run the command again; "
         "sibook makes its tables on first use")}
+
+
+def test_upgrade_of_a_database_a_newer_sibook_migrated_names_the_database(
+        tmp_path: Path) -> None:
+    """`db upgrade` blamed its REVISION argument (which the user had not even typed) for the
+    database's own revision, one no migration here has."""
+    assert _upgrade(tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "sibook.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '0999'")
+    done = _upgrade(tmp_path)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr.startswith("error: database: SIBOOK_DATABASE_URL cannot be used: the "
+                                  "database is at a revision this sibook has no migration for")
+    assert _upgrade(tmp_path, "0999x").stderr.startswith("error: REVISION: Can't locate")
