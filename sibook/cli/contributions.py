@@ -168,8 +168,11 @@ def _show_person(d: dict[str, Any]) -> None:
 
 
 def _status(m: dict[str, Any]) -> str:
-    if m["deducted_not_remitted"]:
-        return f"{m['status']} (deducted, not remitted)"
+    notes = ["deducted, not remitted"] if m["deducted_not_remitted"] else []
+    if m["employer_days_late"]:
+        notes.append(f"employer {m['employer_days_late']} days late")
+    if notes:
+        return f"{m['status']} ({'; '.join(notes)})"
     if m["kind"] == "voluntary" and m["status"] == "partly_paid":
         return f"partly_paid ({m['paid']:,} of {m['due']:,})"
     return str(m["status"])

@@ -23,7 +23,10 @@ def person_ledger(
     """The person's months and their summary; with ``employer_code``, only the months worked
     for that employer, and the summary of those only (an employer's view of its worker).
     Voluntary months show what the participant owed and paid (``due``, ``paid``); they are no
-    employer's business."""
+    employer's business. A month worked for an employer says how late the employer paid it
+    (``employer_days_late``, its statement's ``days_late``; None when reported), and the summary
+    counts the late ones (``months_employer_late``): Decision 241/QD-BTC makes them shareable
+    (FACTS §3.7). Each employer's statement is read once, by ``person_months``."""
     employer_ids = {
         r.employer_id
         for r in si_periods_of(session=session, person_id=person_id)
@@ -48,7 +51,8 @@ def person_ledger(
                   "employee_share": None if m.charge.share is None else dict(m.charge.share),
                   "status": m.status, "deducted_not_remitted": False,
                   "employer_month_due": None, "employer_month_paid": None,
-                  "due": m.due, "paid": None if m.due is None else m.paid}
+                  "due": m.due, "paid": None if m.due is None else m.paid,
+                  "employer_days_late": None}
                  for m in account.months]
         rows.sort(key=lambda r: str(r["month"]))
     counts = {
@@ -63,6 +67,7 @@ def person_ledger(
             "months": len(rows),
             **counts,
             "months_deducted_not_remitted": sum(r["deducted_not_remitted"] for r in rows),
+            "months_employer_late": sum(1 for r in rows if (r["employer_days_late"] or 0) > 0),
             **extra,
         },
     }
@@ -83,6 +88,7 @@ def _employed(m: PersonMonth, employer: str) -> dict[str, Any]:
         "employer_month_paid": m.employer_paid,
         "due": None,
         "paid": None,
+        "employer_days_late": m.days_late,
     }
 
 

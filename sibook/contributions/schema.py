@@ -188,6 +188,12 @@ class PersonLedgerEmployedMonth(_Strict):
                                                         "reported")
     due: None = Field(description="Always null: a voluntary month's own amount")
     paid: None = Field(description="Always null: a voluntary month's own amount")
+    employer_days_late: int | None = Field(
+        description="Days after its deadline the employer paid the month in full, or, not yet "
+                    "paid in full, the days from the deadline to as_of (the employer ledger's "
+                    "days_late of the month); 0 when paid in time or not yet due; null when "
+                    "reported (the ledger does not assess the month). FACTS §3.7: Decision "
+                    "241/QD-BTC makes the employer's late-payment history shareable")
 
 
 class PersonLedgerVoluntaryMonth(_Strict):
@@ -213,6 +219,7 @@ class PersonLedgerVoluntaryMonth(_Strict):
                                         "null when the law tables cannot price it")
     paid: int | None = Field(description="What the participant's payments made by as_of paid "
                                          "of it; null where due is null (nothing was asked)")
+    employer_days_late: None = Field(description="Always null: no employer")
 
 
 class PersonLedgerSummary(_Strict):
@@ -225,6 +232,10 @@ class PersonLedgerSummary(_Strict):
     unpaid: int
     reported: int
     months_deducted_not_remitted: int
+    months_employer_late: int = Field(
+        description="Months the employer paid late or has not paid past their deadline "
+                    "(employer_days_late above 0): Decision 241/QD-BTC's 'total months of "
+                    "employer late payment'")
     voluntary_credit: int | None = Field(
         None, description="Voluntary payments not used by any month yet, integer VND; absent in "
                           "an employer's view")

@@ -100,6 +100,8 @@ class PersonMonth:
     employer_paid: int | None
     overdue: bool = False  # the month's payment deadline has passed
     kind: str = "compulsory"  # or foreign
+    # The employer's month's days late (statement.EmployerMonth.days_late); None: reported
+    days_late: int | None = None
 
     @property
     def deducted_not_remitted(self) -> bool:
@@ -146,6 +148,7 @@ def person_months(
                     em.paid if em else None,
                     em is not None and as_of > em.deadline,
                     row.kind,
+                    em.days_late if em else None,
                 )
             )
             month = month + 1

@@ -32,6 +32,7 @@ from sibook.book import issuing, versions
 from sibook.book import service as books
 from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
+from sibook.contributions import queries
 from sibook.contributions.domain import MAX_SALARY
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
@@ -109,13 +110,23 @@ def my_book(request: Request, g: BookGuard) -> Response:
     if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
         return _join_form(request, g, {}, {})
     person_id = g.person(own_id(g))  # the citizen's own record; logged
-    payload, v = books.recorded_version(session=g.session, person_id=person_id,
-                                        as_of=date.today())
+    today = date.today()
+    payload, v = books.recorded_version(session=g.session, person_id=person_id, as_of=today)
     qr, card, hi = _signed_images(v) if v is not None else (None, None, None)
     return templates.TemplateResponse(request, "book.html", {
         "b": payload, "v": v, "qr": qr, "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi,
-        "estimate": estimate(payload, Period.of(date.today()))})
+        "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
+        "estimate": estimate(payload, Period.of(today))})
+
+
+def _employer_late(g: Guard, person_id: int, today: date) -> list[dict[str, Any]]:
+    """The months the employer paid late or has not paid past their deadline (FACTS §3.7:
+    Decision 241/QD-BTC makes the employer's late history shareable), from the person's ledger
+    as ``ledger show`` answers it; part of the page's one logged read, not of the signed book."""
+    ledger = queries.person_ledger(session=g.session, person_id=person_id,
+                                   personal_id=own_id(g), as_of=today)
+    return [m for m in ledger["months"] if (m["employer_days_late"] or 0) > 0]
 
 
 @router.post("/book")

@@ -20,12 +20,16 @@ from sibook.access.actions import Action
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
 from sibook.book import service as books
+from sibook.contributions import ledger
+from sibook.contributions.payments import post_payment
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
+from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages, web
-from tests.e2e.test_access_matrix import OWN, bearer, populated_app
+from sibook.registry import service as registry
+from tests.e2e.test_access_matrix import OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
@@ -137,6 +141,43 @@ def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestCli
                       "frame-ancestors 'none'"):
         assert directive in policy
     assert "script-src" not in policy  # default-src 'none' refuses every script
+
+
+def test_the_book_page_shows_the_months_the_employer_paid_late(
+        portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
+    """FACTS §3.7 (Decision 241/QD-BTC): beside the arrears, the months the employer paid
+    after their deadline or has not paid past it. Unit A pays January in time, February
+    (deadline 03-31) on 04-10, March (deadline 04-30) not at all."""
+    before = signed_in(client, OWN).get("/portal/book").text  # nothing assessed: none late
+    assert re.search(r'id="employer-late">.*?</h2>\s*<p>Không có.', before, re.S)
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        conn = s.connection()
+        unit = registry.employer_by_code(session=s, code=UNIT_A).employer_id
+        ledger.post(conn, ledger.assess(conn, [Period(2026, m) for m in (1, 2, 3)], [unit]), None)
+        due = ledger.dues_by_month(conn, unit)
+    for n, (month, day) in enumerate(((1, date(2026, 2, 20)), (2, date(2026, 4, 10)))):
+        with unit_of_work(engine) as s:
+            post_payment(session=s, employer_code=UNIT_A, amount=due[Period(2026, month).index],
+                         bank_reference=f"VCB-LATE-{n}", paid_on=day, today=date(2026, 11, 1))
+    reads = _book_reads(engine, ids[OWN])
+    page = signed_in(client, OWN).get("/portal/book")
+    assert page.status_code == 200
+    assert _book_reads(engine, ids[OWN]) == reads + 1  # still one logged read a view
+    section = page.text.split('id="employer-late">')[1].split("<h2")[0]
+    assert "<p>2 tháng" in section and 'role="region"' in section
+    rows = re.findall(r'<td class="month">([^<]*)</td><td>([^<]*)</td>\s*'
+                      r'<td class="num">(\d+)</td>\s*<td>([^<]*)</td>', section)
+    assert [(m, e, status) for m, e, _, status in rows] == [
+        ("02/2026", UNIT_A, "đã đóng / paid"), ("03/2026", UNIT_A, "chưa đóng đủ / still unpaid")]
+    assert rows[0][2] == "10" and int(rows[1][2]) > 0  # March's days run to today
+
+
+def _book_reads(engine: Engine, person_id: int) -> int:
+    t = metadata.tables["access_log"]
+    with unit_of_work(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(t)
+                            .where(t.c.person_id == person_id)) or 0)
 
 
 def _versions(engine: Engine, person_id: int) -> int:

@@ -151,6 +151,30 @@ def test_a_worker_sees_months_deducted_but_not_remitted(engine: Engine) -> None:
     assert later["summary"]["months_deducted_not_remitted"] == 2
 
 
+def test_a_worker_sees_the_months_the_employer_paid_late(engine: Engine) -> None:
+    """FACTS §3.7: Decision 241/QD-BTC makes the employer's late history shareable. January is
+    paid in time, February (deadline 03-31) on 04-10, March (deadline 04-30) not at all."""
+    an = three_months_owed(engine)
+    pay(engine, 3_200_000, "VCB-5", date(2026, 2, 20))
+    pay(engine, 3_200_000, "VCB-6", date(2026, 4, 10))
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=an)
+        ledger = queries.person_ledger(
+            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 5, 15))
+    months = {m["month"]: m for m in ledger["months"]}
+    assert [(m["status"], m["employer_days_late"]) for m in months.values()] == [
+        ("paid", 0), ("paid", 10), ("unpaid", 15),
+        ("reported", None), ("reported", None)]  # April and May not assessed: nothing known
+    # every key of before keeps its meaning: February is paid, only March deducted and unpaid
+    assert ledger["summary"]["months_deducted_not_remitted"] == 1
+    assert ledger["summary"]["months_employer_late"] == 2
+    with unit_of_work(engine) as s:  # on 04-05 March is not yet due, February still unpaid
+        earlier = queries.person_ledger(
+            session=s, person_id=person_id, personal_id=an, as_of=date(2026, 4, 5))
+    assert [m["employer_days_late"] for m in earlier["months"]] == [0, 5, 0, None]
+    assert earlier["summary"]["months_employer_late"] == 1
+
+
 def test_a_large_employers_late_month_has_a_statement(engine: Engine) -> None:
     """A big unit's month (15 billion VND, past any bound on what a person may type) still
     accrues interest: the bound guards input, not the ledger's own totals."""
