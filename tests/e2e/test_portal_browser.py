@@ -30,10 +30,15 @@ from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import decide, receive_claim
 from sibook.book import issuing
 from sibook.book import service as books
+from sibook.contributions import ledger
+from sibook.contributions.payments import post_payment
+from sibook.contributions.statement import deadline_of
 from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
+from sibook.core.period import Period
 from sibook.registry import service as registry
+from sibook.seed.ledger import FIRST_LEDGER_MONTH
 from sibook.seed.service import seed
 from sibook.visits.service import file_claims
 from tests.servers import free_port, serving
@@ -59,6 +64,7 @@ class Site:
     tmp: Path
     me: Citizen
     other: Citizen
+    late_month: Period  # the month me's employer paid LATE_BY days late
 
 
 
@@ -87,6 +93,30 @@ def _settle_a_maternity_claim(engine_url: str, personal_id: str) -> None:
         decide(session=s, person_id=person_id, personal_id=personal_id, actor="approver",
                dossier_no="HS-PORTAL-1", decision=Decision(
                    "settled", today, "77/QĐ-BHXH", amount=2_340_000))
+
+
+LATE_BY = 15  # days after its deadline the citizen's employer paid one month
+
+
+def _an_employer_paid_a_month_late(engine_url: str, personal_id: str) -> Period:
+    """The citizen's employer paid one month LATE_BY days after its deadline (this site's seed
+    has no late payer): a month before the seeded ledger's first, which the citizen worked,
+    assessed now and paid then, as the employer would have."""
+    month = FIRST_LEDGER_MONTH - 2
+    with unit_of_work(make_engine(engine_url)) as s:
+        person_id = registry.person_id_of(session=s, personal_id=personal_id)
+        employer_id = s.execute(text(
+            "SELECT employer_id FROM si_periods WHERE person_id = :p AND employer_id IS NOT NULL"
+            " AND from_month <= :m AND (to_month IS NULL OR to_month >= :m)"),
+            {"p": person_id, "m": month.index}).scalar_one()
+        conn = s.connection()
+        ledger.post(conn, ledger.assess(conn, [month], [employer_id]), None)
+        due = ledger.dues_by_month(conn, employer_id)[month.index]
+        code = registry.employer_refs(session=s, employer_ids={employer_id})[employer_id].code
+    with unit_of_work(make_engine(engine_url)) as s:
+        post_payment(session=s, employer_code=code, amount=due, bank_reference="VCB-LATE-1",
+                     paid_on=deadline_of(month) + timedelta(days=LATE_BY))
+    return month
 
 
 VISIT_DAY = date.today() - timedelta(days=3)
@@ -130,8 +160,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     me, other = _two_citizens(db_url)
     _settle_a_maternity_claim(db_url, me.personal_id)
     _file_a_visit(db_url, me.personal_id)
+    late_month = _an_employer_paid_a_month_late(db_url, me.personal_id)
     with serving(create_app(), port):
-        yield Site(base, password, tmp, me, other)
+        yield Site(base, password, tmp, me, other, late_month)
     mp.undo()
     get_settings.cache_clear()
     get_access_settings.cache_clear()
@@ -423,6 +454,27 @@ def test_at_a_phones_width_no_page_scrolls_sideways(browser: Browser, site: Site
         page.screenshot(path=str(site.tmp / f"portal-{path}-375.png"), full_page=True)
         assert (page_width, tables_outside_a_region) == (screen, 0)
         assert all(right <= screen for right in page.evaluate(CAPTIONS))
+    finally:
+        ctx.close()
+
+
+def test_at_a_phones_width_the_months_the_employer_paid_late_scroll_in_their_region(
+        browser: Browser, site: Site) -> None:
+    """The late-months table (FACTS §3.7) at 375 px: its days and status columns scroll in
+    its own labelled region, not the page."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        region = page.get_by_role("region", name=re.compile("Months your employer paid late"))
+        row = region.locator("tbody tr").filter(
+            has_text=f"{site.late_month.month:02d}/{site.late_month.year}")
+        expect(row).to_contain_text(str(LATE_BY))
+        expect(row).to_contain_text("đã đóng / paid")
+        page.screenshot(path=str(site.tmp / "portal-book-late-375.png"), full_page=True)
+        page_width, screen, tables_outside_a_region = page.evaluate(SIDEWAYS)
+        assert (page_width, tables_outside_a_region) == (screen, 0)
+        assert region.evaluate("r => r.getBoundingClientRect().right") <= screen
     finally:
         ctx.close()
 
