@@ -13,7 +13,7 @@ from sibook.access.actions import Action
 from sibook.benefits import domain
 from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine
-from sibook.cli.flags import RealmOpt, one_of, parse_date, parse_month
+from sibook.cli.flags import RealmOpt, identifier, one_of, parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ValidationError
@@ -56,7 +56,8 @@ _OPTIONS = {"received_on": "received", "decided_on": "decided", "monthly_amount"
 @app.command("claim")
 @refused_with(recorded=False)
 def claim(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID of the claimant."),
     regime: str = typer.Option(..., "--regime", metavar="REGIME",
                                callback=one_of(tuple(domain.Regime), "--regime"),
                                help=f"The benefit claimed: {', '.join(domain.Regime)}."),
@@ -97,7 +98,8 @@ def claim(
 @app.command("decide")
 @refused_with(recorded=False)
 def decide_claim(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID of the claimant."),
     dossier: str = typer.Argument(..., help="The claim's dossier number."),
     outcome: str = typer.Option(..., "--outcome", metavar="OUTCOME",
                                 callback=one_of(domain.OUTCOMES, "--outcome"),
@@ -136,7 +138,8 @@ def decide_claim(
 @app.command("list")
 @refused_with(benefits=[])  # a listing refused lists nothing, as persons list and employers list
 def list_benefits(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID."),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:

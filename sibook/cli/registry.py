@@ -10,7 +10,7 @@ import typer
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import one_of, parse_date, parse_month
+from sibook.cli.flags import identifier, one_of, parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -48,7 +48,8 @@ LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this
 @refused_with(persons=[])
 def persons_list(
     limit: int = LimitOpt,
-    employer: str | None = typer.Option(None, "--employer", help="Only this unit's workers."),
+    employer: str | None = typer.Option(None, "--employer", metavar="CODE", callback=identifier,
+                                        help="Only this unit's workers."),
     as_json: bool = JsonFlag,
 ) -> None:
     """List persons in personal-ID order (defence and public-security persons never appear)."""
@@ -128,7 +129,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 @employers_app.command("add")
 @refused_with(registered=False)
 def employers_add(
-    code: str = typer.Option(..., "--code", metavar="CODE",
+    code: str = typer.Option(..., "--code", metavar="CODE", callback=identifier,
                              help="Unit code (10-digit enterprise code, ...)."),
     name: str = typer.Option(..., "--name", metavar="NAME", help="Registered name."),
     province: str = typer.Option(..., "--province", metavar="NN",
@@ -146,7 +147,7 @@ def employers_add(
 ) -> None:
     """Register an employer (unit)."""
     employer = NewEmployer(
-        code=code.strip(),
+        code=code,
         name=name.strip(),
         province_code=province.strip(),
         region=region,
@@ -189,7 +190,7 @@ _VOLUNTARY = {**_OPTIONS, "salary": "income"}
 @persons_app.command("register")
 @refused_with(registered=False)
 def persons_register(
-    personal_id: str = typer.Option(..., "--personal-id", metavar="ID",
+    personal_id: str = typer.Option(..., "--personal-id", metavar="ID", callback=identifier,
                                     help="12-digit personal ID."),
     name: str = typer.Option(..., "--name", metavar="NAME", help="Full name, with diacritics."),
     birth_date: str = typer.Option(..., "--birth-date", metavar="YYYY-MM-DD", help="YYYY-MM-DD."),
@@ -205,7 +206,8 @@ def persons_register(
     ),
     phone: str | None = typer.Option(None, "--phone", help="Contact phone number."),
     address: str | None = typer.Option(None, "--address", help="Contact address."),
-    employer: str | None = typer.Option(None, "--employer", help="Registering employer's code."),
+    employer: str | None = typer.Option(None, "--employer", metavar="CODE", callback=identifier,
+                                        help="Registering employer's code."),
     salary: int | None = typer.Option(None, "--salary", help="Monthly salary basis, VND."),
     allowances: int = typer.Option(0, "--allowances",
                                    help="Allowances counted in the basis, VND a month."),
@@ -231,11 +233,11 @@ def persons_register(
     first = parse_month(start, "--from") if start is not None else None
     _check_registration_flags(employer, salary, voluntary, income, support)
     person = NewPerson(
-        personal_id=personal_id.strip(),
+        personal_id=personal_id,
         full_name=name,
         birth_date=born,
         sex=sex,
-        birth_registration_place=(birth_place or personal_id.strip()[:3]),
+        birth_registration_place=(birth_place or personal_id[:3]),
         nationality=nationality,
         ethnicity=ethnicity,
         phone=phone,
@@ -279,7 +281,8 @@ def persons_register(
 @persons_app.command("voluntary")
 @refused_with(registered=False)
 def persons_voluntary(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID of a registered person."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID of a registered person."),
     income: int = typer.Option(..., "--income", metavar="VND",
                                help="Voluntary SI monthly income (VND)."),
     support: str | None = SupportOpt,
@@ -295,9 +298,9 @@ def persons_voluntary(
     first = parse_month(start, "--from") if start is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = service.person_id_of(session=session, personal_id=personal_id.strip())
+            person_id = service.person_id_of(session=session, personal_id=personal_id)
             result = start_voluntary(session=session, person_id=person_id,
-                                     personal_id=personal_id.strip(),
+                                     personal_id=personal_id,
                                      voluntary=VoluntaryStart(income, support, first),
                                      office=OfficeChoice(office))
             logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
