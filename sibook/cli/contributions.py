@@ -131,6 +131,7 @@ def _show_voluntary_payment(d: dict[str, Any]) -> None:
 
 
 @ledger_app.command("show")
+@refused_with(months=[])  # refused, its months empty, as a listing refused lists nothing
 def ledger_show(
     personal_id: str = typer.Argument(..., callback=identifier,
                                      help="12-digit personal ID."),

@@ -19,6 +19,7 @@ from sibook.cli.output import (
     err_console,
     reasons_of,
     refuse,
+    refused_with,
     show_table,
 )
 from sibook.core.config import get_settings
@@ -93,6 +94,7 @@ def _count(n: int, noun: str) -> str:
 
 
 @app.command("list")
+@refused_with(visits=[], total=0)  # refused, no visit listed, as a listing refused lists none
 def list_visits(
     personal_id: str = typer.Argument(..., callback=identifier,
                                      help="12-digit personal ID."),
