@@ -48,7 +48,8 @@ def payments_post(
     amount: int = typer.Option(..., "--amount", metavar="VND", help="Amount in VND."),
     reference: str = typer.Option(..., "--reference", metavar="REF",
                                   help="The bank's transaction reference."),
-    paid_on: str = typer.Option(None, "--date", help="Value date YYYY-MM-DD (default today)."),
+    paid_on: str = typer.Option(None, "--date", metavar="YYYY-MM-DD",
+                                help="Value date YYYY-MM-DD (default today)."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Post a remittance; it pays the oldest dues first. Re-posting a reference changes nothing."""
@@ -135,7 +136,8 @@ def _show_voluntary_payment(d: dict[str, Any]) -> None:
 def ledger_show(
     personal_id: str = typer.Argument(..., callback=identifier,
                                      help="12-digit personal ID."),
-    since: str = typer.Option(None, "--from", help="First month shown, YYYY-MM."),
+    since: str = typer.Option(None, "--from", metavar="YYYY-MM",
+                             help="First month shown, YYYY-MM."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                              help="Status on this day (default today)."),
     as_json: bool = JsonFlag,
@@ -209,7 +211,8 @@ def ledger_employer(
 @ledger_app.command("below-minimum")
 def ledger_below_minimum(
     code: str = typer.Argument(..., callback=identifier, help="Unit code."),
-    month: str = typer.Option(None, "--month", help="The month, YYYY-MM (default this month)."),
+    month: str = typer.Option(None, "--month", metavar="YYYY-MM",
+                              help="The month, YYYY-MM (default this month)."),
     as_json: bool = JsonFlag,
 ) -> None:
     """An employer's workers paid below the month's regional minimum (raised since their pay
@@ -226,7 +229,7 @@ def ledger_below_minimum(
 
 @ledger_app.command("assess")
 def ledger_assess(
-    through: str = typer.Option(None, "--through",
+    through: str = typer.Option(None, "--through", metavar="YYYY-MM",
                                 help="Last month to assess, YYYY-MM (default this month)."),
     as_json: bool = JsonFlag,
 ) -> None:

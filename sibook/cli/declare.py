@@ -38,7 +38,7 @@ def declare(
     employer: str = typer.Option(..., "--employer", metavar="CODE", callback=identifier,
                                  help="Unit code of the filing employer."),
     month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="Declared month, YYYY-MM."),
-    batch: int = typer.Option(1, "--batch", min=1, max=MAX_BATCH,
+    batch: int = typer.Option(1, "--batch", metavar="N", min=1, max=MAX_BATCH,
                               help="Batch (đợt) within the month."),
     as_json: bool = JsonFlag,
 ) -> None:

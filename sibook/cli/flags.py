@@ -90,5 +90,5 @@ def realm_flag(value: str | None) -> str | None:
     return None if value is None else _realm(value)
 
 
-RealmOpt = typer.Option("civil", "--realm", callback=_realm,
+RealmOpt = typer.Option("civil", "--realm", metavar="REALM", callback=_realm,
                         help=f"Realm of the person: {', '.join(REALMS)}.")
