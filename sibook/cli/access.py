@@ -30,13 +30,15 @@ def add_client(
                                     help="Identifier the client signs in with"),
     kind: str = typer.Option(..., metavar="|".join(KINDS), callback=one_of(KINDS, "--kind"),
                              help="employer, hospital or officer"),
-    unit_code: str | None = typer.Option(None, help=(
+    unit_code: str | None = typer.Option(None, metavar="CODE", help=(
         "Employer's unit code; a hospital's 5-digit facility code (MA_CSKCB), which it then "
         "files claims for (without one it checks HI validity only)")),
-    province: str | None = typer.Option(None, help="Officer's province code; none = national"),
-    realm: str = typer.Option("civil", callback=realm_flag,
+    province: str | None = typer.Option(None, metavar="NN",
+                                        help="Officer's province code; none = national"),
+    realm: str = typer.Option("civil", metavar="REALM", callback=realm_flag,
                               help="civil, defence or public_security"),
-    roles: str = typer.Option("", help="Officer roles, comma-separated: clerk,approver,auditor"),
+    roles: str = typer.Option("", metavar="ROLES",
+                              help="Officer roles, comma-separated: clerk,approver,auditor"),
     as_json: bool = JsonFlag,
 ) -> None:
     """Create client credentials; the secret is printed once and stored only as an argon2 hash."""
@@ -79,8 +81,9 @@ def _show_unlocked(d: dict[str, Any]) -> None:
 
 @app.command("dev-idp")
 def dev_idp(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8001, "--port", min=1, max=65535, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", "--host", metavar="HOST", help="Address to listen on."),
+    port: int = typer.Option(8001, "--port", metavar="PORT", min=1, max=65535,
+                             help="Port to listen on."),
 ) -> None:
     """Run the development OpenID provider (users: the database's persons). Never in production."""
     import uvicorn

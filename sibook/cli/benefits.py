@@ -13,7 +13,7 @@ from sibook.access.actions import Action
 from sibook.benefits import domain
 from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine
-from sibook.cli.flags import RealmOpt, one_of, parse_date, parse_month
+from sibook.cli.flags import RealmOpt, identifier, one_of, parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ValidationError
@@ -56,7 +56,8 @@ _OPTIONS = {"received_on": "received", "decided_on": "decided", "monthly_amount"
 @app.command("claim")
 @refused_with(recorded=False)
 def claim(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID of the claimant."),
     regime: str = typer.Option(..., "--regime", metavar="REGIME",
                                callback=one_of(tuple(domain.Regime), "--regime"),
                                help=f"The benefit claimed: {', '.join(domain.Regime)}."),
@@ -64,20 +65,22 @@ def claim(
                                 help="The dossier's receipt number."),
     received: str = typer.Option(..., "--received", metavar="YYYY-MM-DD",
                                  help="Day received, YYYY-MM-DD."),
-    event_from: str = typer.Option(None, "--from", help=(
+    event_from: str = typer.Option(None, "--from", metavar="YYYY-MM-DD", help=(
         "sickness/maternity: first day of leave; occupational: day of the accident or "
         "diagnosis; pension: day it starts; survivorship: day of death; unemployment: day the "
-        "labour contract ended.")),
-    event_to: str = typer.Option(None, "--to", help="sickness/maternity: last day of leave."),
-    note: str = typer.Option(None, "--note", help="A short note (200 characters)."),
-    ground: str = typer.Option(None, "--ground", callback=one_of(tuple(domain.GROUNDS), "--ground"),
+        "labour contract ended, YYYY-MM-DD.")),
+    event_to: str = typer.Option(None, "--to", metavar="YYYY-MM-DD",
+                                 help="sickness/maternity: last day of leave, YYYY-MM-DD."),
+    note: str = typer.Option(None, "--note", metavar="TEXT", help="A short note (200 characters)."),
+    ground: str = typer.Option(None, "--ground", metavar="GROUND",
+                               callback=one_of(tuple(domain.GROUNDS), "--ground"),
                                help="lump_sum only, its ground (Law 41/2024 Art 70): "
                                     + ", ".join(domain.GROUNDS) + "."),
-    capacity_loss_percent: int = typer.Option(None, "--capacity-loss", help=(
+    capacity_loss_percent: int = typer.Option(None, "--capacity-loss", metavar="PERCENT", help=(
         "pension only: the assessed loss of working capacity, percent; lets the pension start "
         "before the statutory age (Law 41/2024 Art 65: up to 5 years at 61%, 10 at 81%).")),
-    hazardous_years: int = typer.Option(None, "--hazardous-years", help=(
-        "pension with --capacity-loss: years in especially heavy or hazardous jobs (15 or more "
+    hazardous_years: int = typer.Option(None, "--hazardous-years", metavar="N", help=(
+        "pension with --capacity-loss: N years in especially heavy or hazardous jobs (15 or more "
         "with a 61% loss allow an early pension).")),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
@@ -97,7 +100,8 @@ def claim(
 @app.command("decide")
 @refused_with(recorded=False)
 def decide_claim(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID of the claimant."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID of the claimant."),
     dossier: str = typer.Argument(..., help="The claim's dossier number."),
     outcome: str = typer.Option(..., "--outcome", metavar="OUTCOME",
                                 callback=one_of(domain.OUTCOMES, "--outcome"),
@@ -106,15 +110,16 @@ def decide_claim(
                                 help="Day of the decision, YYYY-MM-DD."),
     decision_no: str = typer.Option(..., "--decision-no", metavar="NO",
                                     help="The decision's number."),
-    amount: int = typer.Option(None, "--amount", help="Paid once, VND."),
-    monthly: int = typer.Option(None, "--monthly", help="Paid each month, VND."),
-    from_month: str = typer.Option(None, "--from-month",
+    amount: int = typer.Option(None, "--amount", metavar="VND", help="Paid once, VND."),
+    monthly: int = typer.Option(None, "--monthly", metavar="VND",
+                                help="Paid each month, VND."),
+    from_month: str = typer.Option(None, "--from-month", metavar="YYYY-MM",
                                    help="First month of a monthly benefit, YYYY-MM."),
-    months: int = typer.Option(None, "--months",
-                               help="How long a monthly benefit lasts (unemployment: 3-12)."),
-    days: int = typer.Option(None, "--days", help="Days of leave paid."),
-    reason: str = typer.Option(None, "--reason", help="Why it is refused."),
-    average_salary: int = typer.Option(None, "--average-salary", help=(
+    months: int = typer.Option(None, "--months", metavar="N", help=(
+        "How long a monthly benefit lasts, N months (unemployment: 3-12).")),
+    days: int = typer.Option(None, "--days", metavar="N", help="N days of leave paid."),
+    reason: str = typer.Option(None, "--reason", metavar="TEXT", help="Why it is refused."),
+    average_salary: int = typer.Option(None, "--average-salary", metavar="VND", help=(
         "A settled pension only, optional: the revalued average salary, VND, its dossier "
         "establishes (salary before the system's records, a court's or inspection's "
         "correction); --monthly and --amount are checked against the record's rate times it, "
@@ -136,7 +141,8 @@ def decide_claim(
 @app.command("list")
 @refused_with(benefits=[])  # a listing refused lists nothing, as persons list and employers list
 def list_benefits(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID."),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:

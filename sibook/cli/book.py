@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sibook.access.actions import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import RealmOpt, parse_date, utf8_text
+from sibook.cli.flags import RealmOpt, identifier, parse_date, utf8_text
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -48,7 +48,8 @@ VersionOpt = Annotated[int, typer.Option("--version", metavar="N", min=1,
                                          max=versions.MAX_VERSION,
                                          help="The version's number (see `book history`).")]
 
-PersonalId = Annotated[str, typer.Argument(help="The person's 12-digit personal ID.")]
+PersonalId = Annotated[str, typer.Argument(
+    callback=identifier, help="The person's 12-digit personal ID.")]
 
 
 def _current(personal_id: str, realm: str, command: str) -> tuple[versions.Version, bool]:

@@ -15,7 +15,7 @@ from rich.progress import (
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import parse_date, parse_month
+from sibook.cli.flags import identifier, parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -43,12 +43,13 @@ ledger_app = typer.Typer(help="The contribution ledger.", no_args_is_help=True)
 @payments_app.command("post")
 @refused_with(posted=False)
 def payments_post(
-    employer: str = typer.Option(..., "--employer", metavar="CODE",
+    employer: str = typer.Option(..., "--employer", metavar="CODE", callback=identifier,
                                  help="Unit code of the paying employer."),
     amount: int = typer.Option(..., "--amount", metavar="VND", help="Amount in VND."),
     reference: str = typer.Option(..., "--reference", metavar="REF",
                                   help="The bank's transaction reference."),
-    paid_on: str = typer.Option(None, "--date", help="Value date YYYY-MM-DD (default today)."),
+    paid_on: str = typer.Option(None, "--date", metavar="YYYY-MM-DD",
+                                help="Value date YYYY-MM-DD (default today)."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Post a remittance; it pays the oldest dues first. Re-posting a reference changes nothing."""
@@ -88,7 +89,8 @@ def payments_post(
 @payments_app.command("voluntary")
 @refused_with(posted=False)
 def payments_voluntary(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID of the participant."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID of the participant."),
     amount: int = typer.Option(..., "--amount", metavar="VND", help="Amount in VND."),
     reference: str = typer.Option(..., "--reference", metavar="REF",
                                   help="The payment's reference (bank, collection agent)."),
@@ -130,9 +132,12 @@ def _show_voluntary_payment(d: dict[str, Any]) -> None:
 
 
 @ledger_app.command("show")
+@refused_with(months=[])  # refused, its months empty, as a listing refused lists nothing
 def ledger_show(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID."),
-    since: str = typer.Option(None, "--from", help="First month shown, YYYY-MM."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID."),
+    since: str = typer.Option(None, "--from", metavar="YYYY-MM",
+                             help="First month shown, YYYY-MM."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                              help="Status on this day (default today)."),
     as_json: bool = JsonFlag,
@@ -188,7 +193,7 @@ _UNIT = {"employer": "code"}
 
 @ledger_app.command("employer")
 def ledger_employer(
-    code: str = typer.Argument(..., help="Unit code."),
+    code: str = typer.Argument(..., callback=identifier, help="Unit code."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                              help="Status on this day (default today)."),
     as_json: bool = JsonFlag,
@@ -205,8 +210,9 @@ def ledger_employer(
 
 @ledger_app.command("below-minimum")
 def ledger_below_minimum(
-    code: str = typer.Argument(..., help="Unit code."),
-    month: str = typer.Option(None, "--month", help="The month, YYYY-MM (default this month)."),
+    code: str = typer.Argument(..., callback=identifier, help="Unit code."),
+    month: str = typer.Option(None, "--month", metavar="YYYY-MM",
+                              help="The month, YYYY-MM (default this month)."),
     as_json: bool = JsonFlag,
 ) -> None:
     """An employer's workers paid below the month's regional minimum (raised since their pay
@@ -223,7 +229,7 @@ def ledger_below_minimum(
 
 @ledger_app.command("assess")
 def ledger_assess(
-    through: str = typer.Option(None, "--through",
+    through: str = typer.Option(None, "--through", metavar="YYYY-MM",
                                 help="Last month to assess, YYYY-MM (default this month)."),
     as_json: bool = JsonFlag,
 ) -> None:

@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import parse_month
+from sibook.cli.flags import identifier, parse_month
 from sibook.cli.output import (
     JsonFlag,
     as_typed,
@@ -35,10 +35,10 @@ def declare(
     # FILE, as the README writes the command and a refusal of it names it (not Typer's `file`).
     file: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="FILE",
                                 help="CSV, XLSX or JSON."),
-    employer: str = typer.Option(..., "--employer", metavar="CODE",
+    employer: str = typer.Option(..., "--employer", metavar="CODE", callback=identifier,
                                  help="Unit code of the filing employer."),
     month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="Declared month, YYYY-MM."),
-    batch: int = typer.Option(1, "--batch", min=1, max=MAX_BATCH,
+    batch: int = typer.Option(1, "--batch", metavar="N", min=1, max=MAX_BATCH,
                               help="Batch (đợt) within the month."),
     as_json: bool = JsonFlag,
 ) -> None:

@@ -47,6 +47,15 @@ def utf8_text(value: str, flag: str) -> str:
     return value
 
 
+def identifier(value: str | None) -> str | None:
+    """The callback of every argument or flag naming a person, a unit or a facility by its code
+    (a personal ID, a unit code, MA_CSKCB): read as ``sibook ids inspect`` reads one, whatever
+    whitespace surrounds it (a value pasted from a spreadsheet cell or a letter), the rest as
+    typed, so a command finds the person ``ids inspect`` calls valid. None (a flag left out)
+    stays None."""
+    return None if value is None else value.strip()
+
+
 _ECHO = 40  # characters of a refused value the usage error quotes (a flag may be megabytes)
 
 
@@ -81,5 +90,5 @@ def realm_flag(value: str | None) -> str | None:
     return None if value is None else _realm(value)
 
 
-RealmOpt = typer.Option("civil", "--realm", callback=_realm,
+RealmOpt = typer.Option("civil", "--realm", metavar="REALM", callback=_realm,
                         help=f"Realm of the person: {', '.join(REALMS)}.")

@@ -153,7 +153,7 @@ def list_keys(as_json: bool = JsonFlag) -> None:
 @keys_app.command("refresh-revocations")
 def refresh_revocations(
     realm: Annotated[str | None, typer.Option(
-        "--realm", callback=realm_flag,
+        "--realm", metavar="REALM", callback=realm_flag,
         help=f"Only this realm's list ({', '.join(REALMS)}); default: all.")] = None,
     as_json: bool = JsonFlag,
 ) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import one_of, parse_date, parse_month
+from sibook.cli.flags import identifier, one_of, parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -34,21 +34,24 @@ employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 _OFFICE = ("The SI office managing the person: five digits, the province's two first (01000: "
            "Hà Nội's). ")
 _BORN = "that of the province where their birth was registered (the ID's first three digits)"
-OfficeOpt = typer.Option(None, "--office", help=_OFFICE + (
+OfficeOpt = typer.Option(None, "--office", metavar="CODE", help=_OFFICE + (
     "Default: with --employer, the office of the employer's province; else " + _BORN + "."))
-HeldOfficeOpt = typer.Option(None, "--office", help=_OFFICE + (
+HeldOfficeOpt = typer.Option(None, "--office", metavar="CODE", help=_OFFICE + (
     "Default: the office managing them already, else their household's province's, else "
     + _BORN + "."))
-SupportOpt = typer.Option(None, "--support", callback=one_of(SUPPORT_GROUPS, "--support"),
+SupportOpt = typer.Option(None, "--support", metavar="GROUP",
+                          callback=one_of(SUPPORT_GROUPS, "--support"),
                           help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
-LimitOpt = typer.Option(100, "--limit", min=1, max=1_000_000, help="At most this many rows.")
+LimitOpt = typer.Option(100, "--limit", metavar="N", min=1, max=1_000_000,
+                        help="At most this many rows.")
 
 
 @persons_app.command("list")
 @refused_with(persons=[])
 def persons_list(
     limit: int = LimitOpt,
-    employer: str | None = typer.Option(None, "--employer", help="Only this unit's workers."),
+    employer: str | None = typer.Option(None, "--employer", metavar="CODE", callback=identifier,
+                                        help="Only this unit's workers."),
     as_json: bool = JsonFlag,
 ) -> None:
     """List persons in personal-ID order (defence and public-security persons never appear)."""
@@ -128,7 +131,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 @employers_app.command("add")
 @refused_with(registered=False)
 def employers_add(
-    code: str = typer.Option(..., "--code", metavar="CODE",
+    code: str = typer.Option(..., "--code", metavar="CODE", callback=identifier,
                              help="Unit code (10-digit enterprise code, ...)."),
     name: str = typer.Option(..., "--name", metavar="NAME", help="Registered name."),
     province: str = typer.Option(..., "--province", metavar="NN",
@@ -136,17 +139,19 @@ def employers_add(
     region: str = typer.Option(..., "--region", metavar="I|II|III|IV",
                                callback=one_of(REGIONS, "--region"),
                                help="Minimum-wage region: I, II, III or IV."),
-    address: str | None = typer.Option(None, "--address", help="Head office address."),
-    business_type: str | None = typer.Option(None, "--business-type", help=(
+    address: str | None = typer.Option(None, "--address", metavar="ADDRESS",
+                                       help="Head office address."),
+    business_type: str | None = typer.Option(None, "--business-type", metavar="TYPE", help=(
         "Type of business, as registered (at most 60 characters).")),
-    realm: str = typer.Option("civil", "--realm", callback=one_of(REALMS, "--realm"),
+    realm: str = typer.Option("civil", "--realm", metavar="REALM",
+                              callback=one_of(REALMS, "--realm"),
                               help="civil, or defence / public_security for a unit of those "
                                    "ministries."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Register an employer (unit)."""
     employer = NewEmployer(
-        code=code.strip(),
+        code=code,
         name=name.strip(),
         province_code=province.strip(),
         region=region,
@@ -189,30 +194,39 @@ _VOLUNTARY = {**_OPTIONS, "salary": "income"}
 @persons_app.command("register")
 @refused_with(registered=False)
 def persons_register(
-    personal_id: str = typer.Option(..., "--personal-id", metavar="ID",
+    personal_id: str = typer.Option(..., "--personal-id", metavar="ID", callback=identifier,
                                     help="12-digit personal ID."),
     name: str = typer.Option(..., "--name", metavar="NAME", help="Full name, with diacritics."),
     birth_date: str = typer.Option(..., "--birth-date", metavar="YYYY-MM-DD", help="YYYY-MM-DD."),
     sex: str = typer.Option(..., "--sex", metavar="male|female", callback=one_of(SEXES, "--sex"),
                             help="male or female."),
     birth_place: str | None = typer.Option(
-        None, "--birth-place", help="3-digit birth-registration code (default: the ID's own)."
+        None, "--birth-place", metavar="NNN",
+        help="3-digit birth-registration code (default: the ID's own)."
     ),
-    nationality: str = typer.Option("VN", "--nationality", help="ISO 3166-1 alpha-2 code."),
+    nationality: str = typer.Option("VN", "--nationality", metavar="CC",
+                                    help="ISO 3166-1 alpha-2 code."),
     ethnicity: str | None = typer.Option(
-        None, "--ethnicity", help="One of the 54 groups (default Kinh; for a foreign national: "
+        None, "--ethnicity", metavar="NAME",
+        help="One of the 54 groups (default Kinh; for a foreign national: "
         "Người nước ngoài)."
     ),
-    phone: str | None = typer.Option(None, "--phone", help="Contact phone number."),
-    address: str | None = typer.Option(None, "--address", help="Contact address."),
-    employer: str | None = typer.Option(None, "--employer", help="Registering employer's code."),
-    salary: int | None = typer.Option(None, "--salary", help="Monthly salary basis, VND."),
-    allowances: int = typer.Option(0, "--allowances",
+    phone: str | None = typer.Option(None, "--phone", metavar="PHONE",
+                                     help="Contact phone number."),
+    address: str | None = typer.Option(None, "--address", metavar="ADDRESS",
+                                       help="Contact address."),
+    employer: str | None = typer.Option(None, "--employer", metavar="CODE", callback=identifier,
+                                        help="Registering employer's code."),
+    salary: int | None = typer.Option(None, "--salary", metavar="VND",
+                                      help="Monthly salary basis, VND."),
+    allowances: int = typer.Option(0, "--allowances", metavar="VND",
                                    help="Allowances counted in the basis, VND a month."),
-    job: str | None = typer.Option(None, "--job", help="Job title."),
-    start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM."),
+    job: str | None = typer.Option(None, "--job", metavar="TITLE", help="Job title."),
+    start: str | None = typer.Option(None, "--from", metavar="YYYY-MM",
+                                      help="First month, YYYY-MM."),
     voluntary: bool = typer.Option(False, "--voluntary", help="Voluntary SI on --income."),
-    income: int | None = typer.Option(None, "--income", help="Voluntary SI monthly income, VND."),
+    income: int | None = typer.Option(None, "--income", metavar="VND",
+                                      help="Voluntary SI monthly income, VND."),
     support: str | None = SupportOpt,
     office: str | None = OfficeOpt,
     as_json: bool = JsonFlag,
@@ -231,11 +245,11 @@ def persons_register(
     first = parse_month(start, "--from") if start is not None else None
     _check_registration_flags(employer, salary, voluntary, income, support)
     person = NewPerson(
-        personal_id=personal_id.strip(),
+        personal_id=personal_id,
         full_name=name,
         birth_date=born,
         sex=sex,
-        birth_registration_place=(birth_place or personal_id.strip()[:3]),
+        birth_registration_place=(birth_place or personal_id[:3]),
         nationality=nationality,
         ethnicity=ethnicity,
         phone=phone,
@@ -279,11 +293,13 @@ def persons_register(
 @persons_app.command("voluntary")
 @refused_with(registered=False)
 def persons_voluntary(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID of a registered person."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID of a registered person."),
     income: int = typer.Option(..., "--income", metavar="VND",
                                help="Voluntary SI monthly income (VND)."),
     support: str | None = SupportOpt,
-    start: str | None = typer.Option(None, "--from", help="First month, YYYY-MM (default: this "
+    start: str | None = typer.Option(None, "--from", metavar="YYYY-MM",
+                                     help="First month, YYYY-MM (default: this "
                                      "month)."),
     office: str | None = HeldOfficeOpt,
     as_json: bool = JsonFlag,
@@ -295,9 +311,9 @@ def persons_voluntary(
     first = parse_month(start, "--from") if start is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = service.person_id_of(session=session, personal_id=personal_id.strip())
+            person_id = service.person_id_of(session=session, personal_id=personal_id)
             result = start_voluntary(session=session, person_id=person_id,
-                                     personal_id=personal_id.strip(),
+                                     personal_id=personal_id,
                                      voluntary=VoluntaryStart(income, support, first),
                                      office=OfficeChoice(office))
             logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])

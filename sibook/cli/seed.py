@@ -12,11 +12,11 @@ from sibook.seed.service import seed as run_seed
 
 
 def seed(
-    people: int = typer.Option(10_000, "--people", min=0, max=100_000_000,
+    people: int = typer.Option(10_000, "--people", metavar="N", min=0, max=100_000_000,
                                help="How many persons to make."),
-    employers: int = typer.Option(500, "--employers", min=1, max=10_000_000,
+    employers: int = typer.Option(500, "--employers", metavar="N", min=1, max=10_000_000,
                                   help="How many employers to make."),
-    seed_value: int = typer.Option(1, "--seed", help="Same seed, same population."),
+    seed_value: int = typer.Option(1, "--seed", metavar="N", help="Same seed, same population."),
     if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if persons exist."),
     as_json: bool = JsonFlag,
 ) -> None:

@@ -13,8 +13,10 @@ from sibook.core.config import get_settings
 
 
 def serve(
-    host: str = typer.Option(None, "--host", help="Bind address (default 127.0.0.1)."),
-    port: int = typer.Option(None, "--port", min=1, max=65535, help="Port (default 8000)."),
+    host: str = typer.Option(None, "--host", metavar="HOST",
+                             help="Bind address (default 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", metavar="PORT", min=1, max=65535,
+                             help="Port (default 8000)."),
 ) -> None:
     """Serve the API; docs at /docs, OpenAPI at /api/v1/openapi.json."""
     settings = get_settings()

@@ -10,7 +10,7 @@ import typer
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, operator_id, ready_engine
-from sibook.cli.flags import RealmOpt, utf8_text
+from sibook.cli.flags import RealmOpt, identifier, utf8_text
 from sibook.cli.output import (
     JsonFlag,
     as_typed,
@@ -19,6 +19,7 @@ from sibook.cli.output import (
     err_console,
     reasons_of,
     refuse,
+    refused_with,
     show_table,
 )
 from sibook.core.config import get_settings
@@ -93,8 +94,10 @@ def _count(n: int, noun: str) -> str:
 
 
 @app.command("list")
+@refused_with(visits=[], total=0)  # refused, no visit listed, as a listing refused lists none
 def list_visits(
-    personal_id: str = typer.Argument(..., help="12-digit personal ID."),
+    personal_id: str = typer.Argument(..., callback=identifier,
+                                     help="12-digit personal ID."),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -113,7 +116,8 @@ def list_visits(
 
 @app.command("annul")
 def annul_visit(
-    facility: str = typer.Argument(..., help="MA_CSKCB: the facility of the visit."),
+    facility: str = typer.Argument(..., callback=identifier,
+                                  help="MA_CSKCB: the facility of the visit."),
     link_code: str = typer.Argument(..., help="MA_LK: the facility's key of the visit."),
     reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                help="Why it is annulled (e.g. another patient's claim)."),

@@ -107,3 +107,25 @@ def test_a_damaged_certificate_in_the_keys_folder_is_refused_not_a_traceback(
     assert result.exit_code == 1, result.exception  # was a ValueError out of cryptography
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["field"] == "SIBOOK_KEYS_DIR" and "not a PEM certificate" in problem["reason"]
+
+
+@pytest.mark.parametrize(("args", "keys"), [
+    (["ledger", "show", UNKNOWN], {"months": []}),
+    (["visits", "list", UNKNOWN], {"visits": [], "total": 0}),
+])
+def test_a_refused_listing_answers_its_keys_empty(
+        empty_store: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+        keys: dict[str, object]) -> None:
+    """``ledger show`` and ``visits list`` refused answer their listing's keys, nothing in
+    them, as ``persons list`` and ``benefits list`` do: a person nobody holds, and a database
+    setting that names no database."""
+    assert json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout) == {**keys, "errors": [
+        {"field": "PERSONAL_ID", "reason": f"no registered person {UNKNOWN}"}]}
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", "sibook.db")  # a path, not a URL
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 1, result.output
+    answer = json.loads(result.stdout)
+    (problem,) = answer.pop("errors")
+    assert problem["field"] == "database" and "SIBOOK_DATABASE_URL" in problem["reason"], problem
+    assert answer == keys

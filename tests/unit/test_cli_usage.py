@@ -106,3 +106,21 @@ def test_no_rules_option_falls_back_to_its_name_in_capitals() -> None:
             fallback = str(param.name).upper()
             assert param.metavar and param.metavar != fallback, (path, param.name)
             assert fallback not in shown.output, (path, param.name)
+
+
+def test_no_option_shows_its_type_instead_of_what_it_takes() -> None:
+    """Every option of every command that takes a value says what it takes (VND, N, YYYY-MM,
+    YYYY-MM-DD, CODE, REALM, ...), as ``sibook rules`` does: none is left to Typer's type
+    (``--amount <int>``, ``--from-month <str>``) nor to Click's (INTEGER, TEXT, FLOAT)."""
+    commands = _leaves(typer.main.get_command(app), ["sibook"])
+    assert len(commands) > 40
+    for path, ctx in commands:
+        shown = CliRunner().invoke(app, [*path.split()[1:], "--help"], terminal_width=200)
+        assert shown.exit_code == 0, shown.output
+        for word in ("<int", "<float", "INTEGER", "FLOAT"):
+            assert word not in shown.output, (path, word)
+        for param in ctx.command.params:
+            if param.param_type_name != "option" or param.is_flag or param.name == "help":
+                continue
+            assert param.metavar, (path, param.name)
+            assert param.metavar in shown.output, (path, param.name)

@@ -1,0 +1,71 @@
+"""Every command reads a personal ID or a unit code as ``sibook ids inspect`` reads one: the
+whitespace around it (a value pasted from a spreadsheet cell) is no part of it, so the person
+``ids inspect " 001089012345 "`` calls valid is the person ``book export`` exports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from sibook.cli.main import app
+from sibook.core import migrate
+from sibook.core.config import get_settings
+from sibook.core.db import default_engine
+from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+
+PID = "001089012345"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    engine = default_engine()
+    migrate.upgrade(engine)
+    setup_workers(engine, 1)
+    yield engine
+    get_settings.cache_clear()
+
+
+def _ok(*args: str) -> dict[str, object]:
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    answer: dict[str, object] = json.loads(result.stdout)
+    return answer
+
+
+def test_ids_and_codes_are_read_without_the_spaces_around_them(store: Engine) -> None:
+    assert _ok("ids", "inspect", f" {PID} ")["valid"] is True
+    registered = _ok("persons", "register", "--personal-id", f" {PID}\t", "--name",
+                     "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male",
+                     "--employer", f" {EMPLOYER} ", "--salary", "10000000", "--from", "2026-01")
+    assert registered["personal_id"] == PID
+    listed = _ok("persons", "list", "--employer", f" {EMPLOYER} ")["persons"]
+    assert [p["personal_id"] for p in listed] == [PID]  # type: ignore[index,union-attr]
+    exported = _ok("book", "export", f" {PID} ", "--pdf", "book.pdf")
+    assert exported["personal_id"] == PID
+    assert Path("book.pdf").stat().st_size > 0
+    assert _ok("ledger", "show", f" {PID} ")["personal_id"] == PID
+    assert _ok("ledger", "employer", f"{EMPLOYER} ")["employer"] == EMPLOYER
+    assert _ok("visits", "list", f" {PID}")["personal_id"] == PID
+    assert _ok("benefits", "list", f" {PID} ")["benefits"] == []
+
+
+@pytest.mark.parametrize("args", [
+    ["book", "history", f" {PID} "], ["ledger", "show", f" {PID} "],
+    ["visits", "list", f" {PID} "], ["benefits", "list", f" {PID} "],
+])
+def test_a_person_nobody_holds_is_named_without_the_spaces_typed(
+        store: Engine, args: list[str]) -> None:
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 1, result.output
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["reason"].endswith(PID), problem
