@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -165,3 +166,21 @@ def employer_filing(engine: Engine) -> Callable[[bytes], Any]:
                            data={"month": "2026-01"}, files={"file": ("d02.csv", data, "text/csv")})
 
     return file
+
+
+def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A fixture's body for the CLI's tests: a migrated SQLite file and a keys folder in
+    ``tmp_path`` named by the settings (read again for each test), the ledger's workers set
+    up; ``yield from`` it."""
+    from sibook.core import migrate
+    from sibook.core.config import get_settings
+    from sibook.core.db import default_engine
+
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    engine = default_engine()
+    migrate.upgrade(engine)
+    setup_workers(engine, 1)
+    yield engine
+    get_settings.cache_clear()

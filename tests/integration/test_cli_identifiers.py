@@ -13,26 +13,16 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from sibook.cli.main import app
-from sibook.core import migrate
-from sibook.core.config import get_settings
-from sibook.core.db import default_engine
-from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+from tests.integration.ledger_fixtures import EMPLOYER, cli_store
 
 PID = "001089012345"
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     monkeypatch.delenv("SIBOOK_KEY_PASSPHRASE", raising=False)
     monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    engine = default_engine()
-    migrate.upgrade(engine)
-    setup_workers(engine, 1)
-    yield engine
-    get_settings.cache_clear()
+    yield from cli_store(tmp_path, monkeypatch)
 
 
 def _ok(*args: str) -> dict[str, object]:

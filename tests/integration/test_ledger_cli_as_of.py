@@ -12,23 +12,13 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from sibook.cli.main import app
-from sibook.core import migrate
-from sibook.core.config import get_settings
-from sibook.core.db import default_engine
-from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+from tests.integration.ledger_fixtures import EMPLOYER, cli_store
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    engine = default_engine()
-    migrate.upgrade(engine)
-    setup_workers(engine, 1)
-    yield engine
-    get_settings.cache_clear()
+    yield from cli_store(tmp_path, monkeypatch)
 
 
 def test_the_table_names_the_day_it_is_the_ledger_of(store: Engine) -> None:
