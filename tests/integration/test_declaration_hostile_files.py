@@ -52,6 +52,12 @@ UNKNOWN_SHARED_STRING = replaced(
 )
 
 
+# The bounds below tell a prompt refusal from a pathological one (reading every one of a
+# hostile file's rows or columns takes minutes), not a speed: on a loaded 2-core CI machine a
+# refusal that takes 0.4 s alone took 5 s (2026-11-28). Speed is measured in bench/.
+QUICK = 15
+
+
 def timed(data: bytes, fmt: str) -> float:
     start = time.perf_counter()
     refusal(data, fmt)
@@ -169,14 +175,14 @@ def test_an_xlsx_row_numbered_past_the_last_row_of_a_sheet_is_refused_quickly() 
     far = edited(SHEET, lambda xml: xml.replace(b'3"', b'99999999"'))  # row 3 and its cells
     start = time.perf_counter()
     (problem,) = refusal(far, "xlsx")
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < QUICK
     assert (problem.row, problem.field) == (1_048_577, "file")
 
 
 def test_a_csv_header_of_30000_columns_is_refused_before_it_is_parsed() -> None:
     header = ",".join(["personal_id", "case_code", *["x"] * 29_998])
     data = f"{header}\n{AN},TM{',1' * 29_998}\n".encode()
-    assert timed(data, "csv") < 2
+    assert timed(data, "csv") < QUICK
     (problem,) = refusal(data)
     assert (problem.row, problem.field) == (1, "header")
     assert problem.reason.startswith(f"has more than {MAX_COLUMNS} columns")
@@ -184,7 +190,7 @@ def test_a_csv_header_of_30000_columns_is_refused_before_it_is_parsed() -> None:
 
 def test_a_csv_header_of_megabytes_is_refused_before_it_is_parsed() -> None:
     data = b"personal_id,case_code,salary" + b"y" * 5_000_000 + f"\n{AN},TM\n".encode()
-    assert timed(data, "csv") < 2
+    assert timed(data, "csv") < QUICK
     (problem,) = refusal(data)
     assert (problem.row, problem.field, problem.reason) == (
         1, "header", "is longer than 65,536 characters"
@@ -197,7 +203,7 @@ def test_an_xlsx_or_json_of_as_many_columns_as_can_be_is_refused(fmt: str, width
     cells = [AN, "TM", *[1] * (width - 2)]
     line = dict(zip(names, cells, strict=True))
     data = xlsx_of([names, cells]) if fmt == "xlsx" else json.dumps([line]).encode()
-    assert timed(data, fmt) < 2
+    assert timed(data, fmt) < QUICK
     (problem,) = refusal(data, fmt)
     assert (problem.row, problem.field) == (1, "header")
     assert problem.reason.startswith(f"has more than {MAX_COLUMNS} columns")
@@ -210,7 +216,7 @@ def test_a_csv_of_90_columns_is_read_quickly() -> None:
     assert sum(f.height for f in read_frames(f"{header}\n{line * 20_000}".encode(), "csv")) == (
         20_000
     )
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < QUICK
 
 
 def test_a_row_with_cells_only_under_unknown_columns_is_blank() -> None:
