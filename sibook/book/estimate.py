@@ -19,6 +19,20 @@ sum by); and no one-time withdrawal is offered beside it (one is refused to some
 receives or has claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
 dossier's papers and are not judged here. The book's months of SI are calendar months (a month
 paid at two employers counts once), and so are those before 2014 a withdrawal counts.
+
+So are the months of the average salary: a month two sheet rows pay is one month of it, at
+the salary of the one SI is paid under. A worker with labour contracts at several employers
+pays compulsory SI under the contract signed first only, or under the one that takes effect
+next while it is suspended without SI (Law 41/2024 Art 2(5)(a); provisional, as reported by
+Lao Động, the law's text and Decree 158/2025 not seen on it:
+news.laodong.vn/xa-hoi/dong-bhxh-bhyt-khi-ky-nhieu-hop-dong-lao-dong-1683474.ldo,
+news.laodong.vn/cong-doan/cach-dong-bhxh-bat-buoc-khi-nguoi-lao-dong-lam-viec-cung-luc-nhieu-cong-ty-1590624.ldo),
+and voluntary SI is for those outside compulsory SI (Art 2(4)(a)). The average is of the
+salaries SI was paid on (Art 72, FACTS §4.1), so a second contract's salary is neither added
+to the first's nor averaged beside it. The book knows contracts by their rows: the one that
+began first is the employer whose unbroken rows began earliest among those that paid the
+month (the contract signed first but owing the month leaves it to the one that paid it, as
+the months count).
 """
 
 from __future__ import annotations
@@ -123,22 +137,45 @@ def _retirement(header: dict[str, Any]) -> RetirementResult | None:
 
 
 def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]:
-    """(month, salary basis) of every month the book counts, to ``on``: the sheets' months,
-    less those not paid in full (the employer's arrears, voluntary months owed)."""
+    """(month, salary basis) of every month the book counts, to ``on``, once each and in
+    order: the sheets' months, less those not paid in full (the employer's arrears, voluntary
+    months owed). A month two rows pay counts at one row's salary: a compulsory row's before
+    a voluntary one's, of two employers' the contract that began first (``_contract_starts``),
+    then the row listed first."""
     unpaid = {(a["employer_code"], a["month"]) for a in book.get("arrears", [])}
-    out: list[tuple[Period, int]] = []
-    for row in book.get("sheets", []):
+    rows = book.get("sheets", [])
+    chosen: dict[int, tuple[tuple[bool, int, int], int]] = {}  # month: (row's order, basis)
+    for order, (row, began) in enumerate(zip(rows, _contract_starts(rows), strict=True)):
         owed = {u["month"] for u in row.get("unpaid") or []}
         first = Period.parse(row["from"])
         last = min(Period.parse(row["to"]), on) if row["to"] else on
+        rank = (row["kind"] == "voluntary", began, order)
         basis = int(row["salary_basis"]) + int(row["allowances"])
         for index in range(first.index, last.index + 1):
-            month = Period.from_index(index)
-            text = str(month)
+            text = str(Period.from_index(index))
             if text in owed or (row["employer_code"], text) in unpaid:
                 continue
-            out.append((month, min(basis, _cap(month) or basis)))
+            if index not in chosen or rank < chosen[index][0]:
+                chosen[index] = (rank, basis)
+    out = []
+    for index, (_, basis) in sorted(chosen.items()):
+        month = Period.from_index(index)
+        out.append((month, min(basis, _cap(month) or basis)))
     return out
+
+
+def _contract_starts(rows: list[dict[str, Any]]) -> list[int]:
+    """For each sheet row, the month index its employer's unbroken run of rows began: when the
+    contract began, as far as the book shows (a raise starts a new row, not a new contract)."""
+    starts = [0] * len(rows)
+    runs: dict[tuple[str | None, int], int] = {}  # (employer, the month after a row): began
+    for i in sorted(range(len(rows)), key=lambda i: Period.parse(rows[i]["from"]).index):
+        row = rows[i]
+        first = Period.parse(row["from"]).index
+        starts[i] = runs.pop((row["employer_code"], first), first)
+        if row["to"]:
+            runs[(row["employer_code"], Period.parse(row["to"]).index + 1)] = starts[i]
+    return starts
 
 
 def _cap(month: Period) -> int | None:
