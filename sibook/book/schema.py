@@ -140,7 +140,8 @@ class BookTotals(_Strict):
     si_years: int
     si_remaining_months: int = Field(description="si_months = 12 * si_years + this")
     unpaid_months: int = Field(description="Reported or voluntary months not paid in full")
-    ui_months: int = Field(description="Months of UI paid since the last benefit")
+    ui_months: int = Field(description="Calendar months of UI paid since the last benefit: "
+                                       "a month paid at two employers counts once")
     ui_reserved_months: int = Field(description="Months of UI reserved from before it")
     si_months_paid_out: int | None = Field(None, description="Absent unless a one-time "
                                                              "withdrawal paid months out")
