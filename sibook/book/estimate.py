@@ -15,8 +15,10 @@ early retirement for reduced working capacity the claim was received for, Law 41
 its rate is cut per year early (Art 66(3)); months paid after the retirement age was reached
 by someone who had the years a pension needs by then earn the larger extra lump sum of Art
 68(2) (``pension_from``, which a pension's settlement checks its monthly amount and extra lump
-sum by); and no one-time withdrawal is offered beside it (one is refused to someone who
-receives or has claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
+sum by); a settled one whose decision states the average salary its dossier established is
+estimated on that average, the one it is paid on (``average_salary_note`` says so); and no
+one-time withdrawal is offered beside it (one is refused to someone who receives or has
+claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
 dossier's papers and are not judged here. The book's months of SI are calendar months (a month
 paid at two employers counts once), and so are those before 2014 a withdrawal counts.
 
@@ -60,13 +62,18 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     """The estimate for ``book`` (a version's payload) as of month ``on``."""
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
-    average, revalued_for = _average(history, on)
+    claimed = _pension_claim(book)
+    stated = _stated_average(claimed)
+    average, revalued_for = (stated, None) if stated is not None else _average(history, on)
     before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
     retirement = _retirement(book["header"])
     reached = retirement is None or retirement.reached <= on
     answer: dict[str, Any] = {
         "as_of": str(on), "si_months": si_months, "average_salary": average,
         "revalued_for": revalued_for,
+        "average_salary_note": None if stated is None or claimed is None else (
+            f"the average salary pension decision {claimed['decision_no']} (dossier "
+            f"{claimed['dossier_no']}) states, the one its pension is paid on, not the book's"),
         "retirement_date": None if retirement is None else retirement.retirement_date.isoformat(),
         "reached_retirement_age": reached,
         "pension": None, "pension_note": None, "one_time_withdrawal": None,
@@ -76,11 +83,10 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     }
     # Retiring now, the pension is paid from next month; else from the month after the age.
     first = on + 1 if retirement is None or reached else retirement.pension_from
-    claimed = _pension_claim(book)
     if claimed is not None:
         first = Period.parse(claimed["event_from"][:7])
     try:
-        answer["pension"] = pension_from(book, on, first).as_dict() | {
+        answer["pension"] = pension_from(book, on, first, average_salary=stated).as_dict() | {
             "from_month": str(first)}
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
@@ -124,6 +130,16 @@ def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:
     a person retires once."""
     return next((b for b in book.get("benefits", []) if b["regime"] == "pension"
                  and b["status"] != "refused" and b.get("event_from")), None)
+
+
+def _stated_average(claimed: dict[str, Any] | None) -> int | None:
+    """The average salary a settled pension's decision states (its dossier's: salary before
+    the system's records, a correction), which its pension is paid on; None when it states
+    none (books recorded before migration 0019 have none)."""
+    if claimed is None or claimed["status"] != "settled":
+        return None
+    stated = claimed.get("average_salary")
+    return None if stated is None else int(stated)
 
 
 def _retirement(header: dict[str, Any]) -> RetirementResult | None:

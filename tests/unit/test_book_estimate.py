@@ -186,3 +186,22 @@ def test_a_voluntary_month_beside_a_compulsory_one_counts_at_the_compulsory_sala
     assert len(history) == 18
     assert (dict(history)[Period(2025, 9)], dict(history)[Period(2026, 1)]) == \
         (10_000_000, 30_000_000)
+
+
+def test_a_settled_pension_is_estimated_on_the_average_salary_its_decision_states() -> None:
+    """The dossier's average (salary before the system's records, a correction) is what the
+    pension was settled on; the book's revalued 8,000,000 would give another monthly sum."""
+    book = _with_pension(_book([("2006-01", "2025-12", 8_000_000)], 240), "settled")
+    book["benefits"][0] |= {"decision_no": "72/QĐ", "average_salary": 12_000_000}
+    answer = estimate(book, Period(2025, 12))
+    assert (answer["average_salary"], answer["revalued_for"]) == (12_000_000, None)
+    assert answer["pension"]["monthly_pension"] == 5_400_000  # 45% (20 years, a man)
+    assert "decision 72/QĐ" in answer["average_salary_note"]
+
+
+def test_a_pension_settled_without_an_average_of_its_own_is_estimated_on_the_books() -> None:
+    answer = estimate(_with_pension(_book([("2006-01", "2025-12", 8_000_000)], 240), "settled"),
+                      Period(2025, 12))
+    assert (answer["revalued_for"], answer["average_salary_note"]) == (2025, None)
+    assert answer["pension"]["monthly_pension"] == round_vnd(
+        answer["average_salary"] * Decimal("0.45"))
