@@ -20,7 +20,8 @@ estimated on that average, the one it is paid on (``average_salary_note`` says s
 one-time withdrawal is offered beside it (one is refused to someone who receives or has
 claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
 dossier's papers and are not judged here. The book's months of SI are calendar months (a month
-paid at two employers counts once), and so are those before 2014 a withdrawal counts.
+paid at two employers counts once), and so are those before 2014 a withdrawal counts; months an
+earlier withdrawal paid out (the earliest) count no more, in the average salary either.
 
 So are the months of the average salary: a month two sheet rows pay is one month of it, at
 the salary of the one SI is paid under. A worker with labour contracts at several employers
@@ -61,7 +62,7 @@ _YEARS_BACK = 5  # how far back the latest published revaluation table is looked
 def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     """The estimate for ``book`` (a version's payload) as of month ``on``."""
     si_months = int(book["totals"]["si_months"])
-    history = salary_history(book, on)
+    history = _counted(book, salary_history(book, on))
     claimed = _pension_claim(book)
     stated = _stated_average(claimed)
     average, revalued_for = (stated, None) if stated is not None else _average(history, on)
@@ -114,7 +115,8 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     rules_on = max(on, starts)
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
-    average = average_salary if average_salary is not None else _average(history, on)[0]
+    average = average_salary if average_salary is not None else _average(
+        _counted(book, history), on)[0]
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
@@ -192,6 +194,14 @@ def _contract_starts(rows: list[dict[str, Any]]) -> list[int]:
         if row["to"]:
             runs[(row["employer_code"], Period.parse(row["to"]).index + 1)] = starts[i]
     return starts
+
+
+def _counted(book: dict[str, Any], history: list[tuple[Period, int]]
+             ) -> list[tuple[Period, int]]:
+    """The months of ``history`` the book still counts: not the earliest ones a one-time
+    withdrawal paid out (``si_months_paid_out``), which count towards no benefit again, so
+    neither their salaries in an average nor their years before 2014 in a withdrawal."""
+    return history[int(book["totals"].get("si_months_paid_out", 0)):]
 
 
 def _cap(month: Period) -> int | None:

@@ -205,3 +205,25 @@ def test_a_pension_settled_without_an_average_of_its_own_is_estimated_on_the_boo
     assert (answer["revalued_for"], answer["average_salary_note"]) == (2025, None)
     assert answer["pension"]["monthly_pension"] == round_vnd(
         answer["average_salary"] * Decimal("0.45"))
+
+
+def _after_a_withdrawal() -> dict[str, Any]:
+    """2010 to 2012 at 5,000,000 a month, paid out by a one-time withdrawal; then 2024 and
+    2025 at 10,000,000."""
+    book = _book([("2010-01", "2012-12", 5_000_000), ("2024-01", "2025-12", 10_000_000)], 24)
+    book["totals"]["si_months_paid_out"] = 36
+    return book
+
+
+def test_months_a_withdrawal_paid_out_are_not_averaged_again() -> None:
+    """Months paid out count no more (FACTS §4.2; the book's totals leave them out): the
+    average is of the 24 months since, at 10,000,000 (2024 and 2025 revalue at 1.00)."""
+    assert estimate(_after_a_withdrawal(), Period(2025, 12))["average_salary"] == 10_000_000
+
+
+def test_months_before_2014_a_withdrawal_paid_out_are_not_paid_out_again() -> None:
+    """The 24 months counted are from 2014: 2 average salaries a year, none at 1.5."""
+    answer = estimate(_after_a_withdrawal(), Period(2025, 12))
+    assert answer["one_time_withdrawal"] == one_time_withdrawal(
+        months_before_2014=0, months_from_2014=24, average_salary=answer["average_salary"],
+        on=Period(2025, 12)).amount
