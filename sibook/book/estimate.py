@@ -23,11 +23,11 @@ dossier's papers and are not judged here. The book's months of SI are calendar m
 paid at two employers counts once), and so are those before 2014 a withdrawal counts; months an
 earlier withdrawal paid out (the earliest) count no more, in the average salary either.
 
-So are the months of the average salary: a month two sheet rows pay is one month of it, at
-the salary of the one SI is paid under. A worker with labour contracts at several employers
-pays compulsory SI under the contract signed first only, or under the one that takes effect
-next while it is suspended without SI (Law 41/2024 Art 2(5)(a); provisional, as reported by
-Lao Động, the law's text and Decree 158/2025 not seen on it:
+The months of the average salary are calendar months too: a month two sheet rows pay is one
+month of it, at the salary of the one SI is paid under. A worker with labour contracts at
+several employers pays compulsory SI under the contract signed first only, or under the one
+that takes effect next while it is suspended without SI (Law 41/2024 Art 2(5)(a);
+provisional, as reported by Lao Động, the law's text and Decree 158/2025 not seen on it:
 news.laodong.vn/xa-hoi/dong-bhxh-bhyt-khi-ky-nhieu-hop-dong-lao-dong-1683474.ldo,
 news.laodong.vn/cong-doan/cach-dong-bhxh-bat-buoc-khi-nguoi-lao-dong-lam-viec-cung-luc-nhieu-cong-ty-1590624.ldo),
 and voluntary SI is for those outside compulsory SI (Art 2(4)(a)). The average is of the
@@ -162,7 +162,7 @@ def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]
     then the row listed first."""
     unpaid = {(a["employer_code"], a["month"]) for a in book.get("arrears", [])}
     rows = book.get("sheets", [])
-    chosen: dict[int, tuple[tuple[bool, int, int], int]] = {}  # month: (row's order, basis)
+    chosen: dict[int, tuple[tuple[bool, int, int], int]] = {}  # month: (row's rank, basis)
     for order, (row, began) in enumerate(zip(rows, _contract_starts(rows), strict=True)):
         owed = {u["month"] for u in row.get("unpaid") or []}
         first = Period.parse(row["from"])
