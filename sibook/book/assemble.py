@@ -181,11 +181,10 @@ def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | N
     until the employer pays them, voluntary months not paid in full (``owed``) until the
     participant does, months a one-time withdrawal paid out or an unemployment benefit used
     (``settled``) never again (their counts appear only in books that have them, so other
-    books' content is unchanged). SI months are calendar months (``si_calendar_months``)."""
-    si = si_calendar_months(rows, unpaid, owed)
-    ui_months = sum(_months(u) for u in ui)
-    ui_months -= sum(1 for code, m in unpaid for u in ui
-                     if u.employer_code == code and u.from_month <= m <= u.to_month)
+    books' content is unchanged). Months of SI and of UI are calendar months
+    (``calendar_months``)."""
+    si = calendar_months(rows, unpaid, owed)
+    ui_months = calendar_months(ui, unpaid)
     paid_out = benefits.months_settled(settled, benefits.Regime.LUMP_SUM)
     used = benefits.months_settled(settled, benefits.Regime.UNEMPLOYMENT)
     si = max(0, si - paid_out)
@@ -202,19 +201,24 @@ def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | N
     return out
 
 
-def si_calendar_months(rows: Sequence[Line], unpaid: set[tuple[str | None, Period]],
-                       owed: Sequence[OwedMonth] = ()) -> int:
-    """The calendar months some row pays SI for (not in arrears at that row's employer, not a
-    voluntary month owed): a month paid at two employers, or compulsory and voluntary, is one
-    month of SI. The time of SI is the time paid (Law 41/2024 Art 3(6)); someone with labour
-    contracts at several employers is insured under the first (Art 2(5)(a)) and voluntary SI is
-    for those outside compulsory SI (Art 2(4)(a)), so a month is never insured twice.
+def calendar_months(spans: Sequence[Line | UISpan], unpaid: set[tuple[str | None, Period]],
+                    owed: Sequence[OwedMonth] = ()) -> int:
+    """The calendar months some sheet row (or UI span) pays for: not in arrears at its
+    employer, not a voluntary month owed. A month paid at two employers, or compulsory and
+    voluntary, is one month of SI. The time of SI is the time paid (Law 41/2024 Art 3(6));
+    someone with labour contracts at several employers is insured under the first (Art
+    2(5)(a)) and voluntary SI is for those outside compulsory SI (Art 2(4)(a)), so a month is
+    never insured twice. So is a month of UI two spans cover: a worker with several contracts
+    pays UI under the first too (Employment Law 2013 Art 43, as VSS answered VCCI in 2023;
+    provisional under the Employment Law 2025), and one owed at one employer but paid by the
+    other counts, as SI's does. Source:
+    en.vcci.com.vn/legal-policy-suggestions/qa/how-to-sign-multiple-labor-contracts-and-pay-social-insurance-317
 
-    The months the rows cover, less those no covering row pays: only arrears and owed months
-    can be such, so a career's months are never walked one by one (books are issued in
+    The months the spans cover, less those no covering span pays: only arrears and owed
+    months can be such, so a career's months are never walked one by one (books are issued in
     batches of many thousand)."""
     covered, end = 0, None
-    for first, last in sorted((r.from_month.index, r.to_month.index) for r in rows):
+    for first, last in sorted((r.from_month.index, r.to_month.index) for r in spans):
         if end is None or first > end:
             covered, end = covered + max(0, last - first + 1), last
         elif last > end:
@@ -222,13 +226,13 @@ def si_calendar_months(rows: Sequence[Line], unpaid: set[tuple[str | None, Perio
     missing = {(code, month.index) for code, month in unpaid}
     owed_months = {m.month.index for m in owed}
 
-    def pays(r: Line, index: int) -> bool:
+    def pays(r: Line | UISpan, index: int) -> bool:
         return (r.employer_code, index) not in missing and not (
-            r.kind == "voluntary" and index in owed_months)
+            isinstance(r, Line) and r.kind == "voluntary" and index in owed_months)
 
     lost = 0
     for index in {index for _, index in missing} | owed_months:
-        covering = [r for r in rows if r.from_month.index <= index <= r.to_month.index]
+        covering = [r for r in spans if r.from_month.index <= index <= r.to_month.index]
         if covering and not any(pays(r, index) for r in covering):
             lost += 1
     return covered - lost

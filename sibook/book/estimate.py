@@ -15,10 +15,27 @@ early retirement for reduced working capacity the claim was received for, Law 41
 its rate is cut per year early (Art 66(3)); months paid after the retirement age was reached
 by someone who had the years a pension needs by then earn the larger extra lump sum of Art
 68(2) (``pension_from``, which a pension's settlement checks its monthly amount and extra lump
-sum by); and no one-time withdrawal is offered beside it (one is refused to someone who
-receives or has claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
+sum by); a settled one whose decision states the average salary its dossier established is
+estimated on that average, the one it is paid on (``average_salary_note`` says so); and no
+one-time withdrawal is offered beside it (one is refused to someone who receives or has
+claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
 dossier's papers and are not judged here. The book's months of SI are calendar months (a month
-paid at two employers counts once), and so are those before 2014 a withdrawal counts.
+paid at two employers counts once), and so are those before 2014 a withdrawal counts; months an
+earlier withdrawal paid out (the earliest) count no more, in the average salary either.
+
+The months of the average salary are calendar months too: a month two sheet rows pay is one
+month of it, at the salary of the one SI is paid under. A worker with labour contracts at
+several employers pays compulsory SI under the contract signed first only, or under the one
+that takes effect next while it is suspended without SI (Law 41/2024 Art 2(5)(a);
+provisional, as reported by Lao Động, the law's text and Decree 158/2025 not seen on it:
+news.laodong.vn/xa-hoi/dong-bhxh-bhyt-khi-ky-nhieu-hop-dong-lao-dong-1683474.ldo,
+news.laodong.vn/cong-doan/cach-dong-bhxh-bat-buoc-khi-nguoi-lao-dong-lam-viec-cung-luc-nhieu-cong-ty-1590624.ldo),
+and voluntary SI is for those outside compulsory SI (Art 2(4)(a)). The average is of the
+salaries SI was paid on (Art 72, FACTS §4.1), so a second contract's salary is neither added
+to the first's nor averaged beside it. The book knows contracts by their rows: the one that
+began first is the employer whose unbroken rows began earliest among those that paid the
+month (the contract signed first but owing the month leaves it to the one that paid it, as
+the months count).
 """
 
 from __future__ import annotations
@@ -45,14 +62,19 @@ _YEARS_BACK = 5  # how far back the latest published revaluation table is looked
 def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     """The estimate for ``book`` (a version's payload) as of month ``on``."""
     si_months = int(book["totals"]["si_months"])
-    history = salary_history(book, on)
-    average, revalued_for = _average(history, on)
+    history = _counted(book, salary_history(book, on))
+    claimed = _pension_claim(book)
+    stated = _stated_average(claimed)
+    average, revalued_for = (stated, None) if stated is not None else _average(history, on)
     before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
     retirement = _retirement(book["header"])
     reached = retirement is None or retirement.reached <= on
     answer: dict[str, Any] = {
         "as_of": str(on), "si_months": si_months, "average_salary": average,
         "revalued_for": revalued_for,
+        "average_salary_note": None if stated is None or claimed is None else (
+            f"the average salary pension decision {claimed['decision_no']} (dossier "
+            f"{claimed['dossier_no']}) states, the one its pension is paid on, not the book's"),
         "retirement_date": None if retirement is None else retirement.retirement_date.isoformat(),
         "reached_retirement_age": reached,
         "pension": None, "pension_note": None, "one_time_withdrawal": None,
@@ -62,11 +84,10 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     }
     # Retiring now, the pension is paid from next month; else from the month after the age.
     first = on + 1 if retirement is None or reached else retirement.pension_from
-    claimed = _pension_claim(book)
     if claimed is not None:
         first = Period.parse(claimed["event_from"][:7])
     try:
-        answer["pension"] = pension_from(book, on, first).as_dict() | {
+        answer["pension"] = pension_from(book, on, first, average_salary=stated).as_dict() | {
             "from_month": str(first)}
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
@@ -94,7 +115,8 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     rules_on = max(on, starts)
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
-    average = average_salary if average_salary is not None else _average(history, on)[0]
+    average = average_salary if average_salary is not None else _average(
+        _counted(book, history), on)[0]
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
@@ -112,6 +134,16 @@ def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:
                  and b["status"] != "refused" and b.get("event_from")), None)
 
 
+def _stated_average(claimed: dict[str, Any] | None) -> int | None:
+    """The average salary a settled pension's decision states (its dossier's: salary before
+    the system's records, a correction), which its pension is paid on; None when it states
+    none (books recorded before migration 0019 have none)."""
+    if claimed is None or claimed["status"] != "settled":
+        return None
+    stated = claimed.get("average_salary")
+    return None if stated is None else int(stated)
+
+
 def _retirement(header: dict[str, Any]) -> RetirementResult | None:
     """The person's retirement age and date; None when it was reached before the law tables
     begin (long retired)."""
@@ -123,22 +155,53 @@ def _retirement(header: dict[str, Any]) -> RetirementResult | None:
 
 
 def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]:
-    """(month, salary basis) of every month the book counts, to ``on``: the sheets' months,
-    less those not paid in full (the employer's arrears, voluntary months owed)."""
+    """(month, salary basis) of every month the book counts, to ``on``, once each and in
+    order: the sheets' months, less those not paid in full (the employer's arrears, voluntary
+    months owed). A month two rows pay counts at one row's salary: a compulsory row's before
+    a voluntary one's, of two employers' the contract that began first (``_contract_starts``),
+    then the row listed first."""
     unpaid = {(a["employer_code"], a["month"]) for a in book.get("arrears", [])}
-    out: list[tuple[Period, int]] = []
-    for row in book.get("sheets", []):
+    rows = book.get("sheets", [])
+    chosen: dict[int, tuple[tuple[bool, int, int], int]] = {}  # month: (row's rank, basis)
+    for order, (row, began) in enumerate(zip(rows, _contract_starts(rows), strict=True)):
         owed = {u["month"] for u in row.get("unpaid") or []}
         first = Period.parse(row["from"])
         last = min(Period.parse(row["to"]), on) if row["to"] else on
+        rank = (row["kind"] == "voluntary", began, order)
         basis = int(row["salary_basis"]) + int(row["allowances"])
         for index in range(first.index, last.index + 1):
-            month = Period.from_index(index)
-            text = str(month)
+            text = str(Period.from_index(index))
             if text in owed or (row["employer_code"], text) in unpaid:
                 continue
-            out.append((month, min(basis, _cap(month) or basis)))
+            if index not in chosen or rank < chosen[index][0]:
+                chosen[index] = (rank, basis)
+    out = []
+    for index, (_, basis) in sorted(chosen.items()):
+        month = Period.from_index(index)
+        out.append((month, min(basis, _cap(month) or basis)))
     return out
+
+
+def _contract_starts(rows: list[dict[str, Any]]) -> list[int]:
+    """For each sheet row, the month index its employer's unbroken run of rows began: when the
+    contract began, as far as the book shows (a raise starts a new row, not a new contract)."""
+    starts = [0] * len(rows)
+    runs: dict[tuple[str | None, int], int] = {}  # (employer, the month after a row): began
+    for i in sorted(range(len(rows)), key=lambda i: Period.parse(rows[i]["from"]).index):
+        row = rows[i]
+        first = Period.parse(row["from"]).index
+        starts[i] = runs.pop((row["employer_code"], first), first)
+        if row["to"]:
+            runs[(row["employer_code"], Period.parse(row["to"]).index + 1)] = starts[i]
+    return starts
+
+
+def _counted(book: dict[str, Any], history: list[tuple[Period, int]]
+             ) -> list[tuple[Period, int]]:
+    """The months of ``history`` the book still counts: not the earliest ones a one-time
+    withdrawal paid out (``si_months_paid_out``), which count towards no benefit again, so
+    neither their salaries in an average nor their years before 2014 in a withdrawal."""
+    return history[int(book["totals"].get("si_months_paid_out", 0)):]
 
 
 def _cap(month: Period) -> int | None:

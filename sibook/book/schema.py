@@ -140,7 +140,8 @@ class BookTotals(_Strict):
     si_years: int
     si_remaining_months: int = Field(description="si_months = 12 * si_years + this")
     unpaid_months: int = Field(description="Reported or voluntary months not paid in full")
-    ui_months: int = Field(description="Months of UI paid since the last benefit")
+    ui_months: int = Field(description="Calendar months of UI paid since the last benefit: "
+                                       "a month paid at two employers counts once")
     ui_reserved_months: int = Field(description="Months of UI reserved from before it")
     si_months_paid_out: int | None = Field(None, description="Absent unless a one-time "
                                                              "withdrawal paid months out")
@@ -230,7 +231,11 @@ class BenefitEstimate(_Strict):
     average_salary: int | None = Field(description="Revalued average monthly salary; null "
                                                    "without a salary history (or law tables)")
     revalued_for: int | None = Field(description="The settlement year whose revaluation "
-                                                 "coefficients were used (the latest published)")
+                                                 "coefficients were used (the latest "
+                                                 "published); null for a decision's average")
+    average_salary_note: str | None = Field(None, description=(
+        "Set when the average salary is the one a settled pension's decision states (its "
+        "dossier's, which the pension is paid on), not the book's; names the decision"))
     retirement_date: str | None = Field(pattern=DAY, description=(
         "The last day of the month the statutory retirement age is reached (Labour Code 2019 "
         "Art 169, Decree 135/2020); null when it was reached before the law tables (1995)"))

@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import BenefitConflict
 from sibook.book.assemble import content_hash
+from sibook.book.estimate import estimate
 from sibook.book.render_pdf import render_pdf
-from sibook.book.schema import BookAnswer
+from sibook.book.schema import BenefitEstimate, BookAnswer
 from sibook.cli.rules import app as rules_app
 from sibook.core import migrate
 from sibook.core.errors import ValidationError
@@ -100,6 +101,21 @@ def test_a_stated_average_prices_the_records_rate_and_the_book_shows_it(
         issued_at="2025-09-01T00:00:00+00:00", qr_png=qr_png("SIB1:TEST")))
     text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "bình quân tiền lương 12.000.000 đ" in text.replace("\r\n", " ")
+
+
+def test_the_books_estimate_of_a_pension_settled_on_a_stated_average_uses_it(
+        engine: Engine) -> None:
+    """The estimate of a settled pension is the one paid: on the decision's average, not the
+    book's 9,894,375, and it says whose average it is."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine)
+    claim(engine, pid, PENSION)
+    settle(engine, pid, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))
+    answer = estimate(book_of(engine, pid, as_of=date(2025, 9, 1)), Period(2025, 9))
+    BenefitEstimate.model_validate(answer)
+    assert (answer["average_salary"], answer["pension"]["monthly_pension"]) == \
+        (STATED, STATED_MONTHLY)
+    assert "pension decision 72/QĐ (dossier HS-HT-BQ)" in answer["average_salary_note"]
 
 
 def test_a_decision_stating_no_average_leaves_the_books_entry_without_one(

@@ -18,10 +18,10 @@ from sibook.book.assemble import (
     OwedMonth,
     UISpan,
     assemble,
+    calendar_months,
     canonical,
     content_hash,
     merge_lines,
-    si_calendar_months,
 )
 from sibook.book.sheets import EmployerInfo, law_epochs, lines_of, pieces, ui_spans
 from sibook.contributions.service import ParticipationRow, UIRow
@@ -90,16 +90,31 @@ def test_a_month_paid_by_two_employers_counts_once() -> None:
                               "unpaid_months": 2, "ui_months": 0, "ui_reserved_months": 0}
 
 
+def test_a_month_of_ui_paid_by_two_employers_counts_once() -> None:
+    """UI months are calendar months too, counted as SI's: A's UI from 2024-01 to 2024-12, B's
+    from 2024-07 to 2025-06 are 18 months, not 24 (a worker with several contracts pays UI
+    under one of them). B's arrear in 2024-08 leaves A's month counted; its arrear in 2025-03,
+    a month only B pays, is not counted until paid."""
+    a, b = line("2024-01", "2024-12"), line("2024-07", "2025-06", employer="0100000117")
+    ui = [UISpan(Period(2024, 1), Period(2024, 12), "0100000116", 10_000_000),
+          UISpan(Period(2024, 7), Period(2025, 6), "0100000117", 10_000_000)]
+    arrears = [Arrear(Period(2024, 8), "0100000117", "unpaid", 950_000, 40_000_000, 0),
+               Arrear(Period(2025, 3), "0100000117", "unpaid", 950_000, 40_000_000, 0)]
+    book = assemble(BookInputs(HEADER, [a, b], ui=ui, arrears=arrears))
+    assert sum(span["months"] for span in book["ui_periods"]) == 24
+    assert (book["totals"]["si_months"], book["totals"]["ui_months"]) == (17, 17)
+
+
 def test_a_voluntary_month_beside_a_compulsory_one_counts_once() -> None:
     """Voluntary SI is for those outside compulsory SI (Law 41/2024 Art 2(4)(a)): a month paid
     both ways is one month; a voluntary month owed counts only where no employer pays it."""
     compulsory = line("2024-01", "2024-06")
     voluntary = Line(Period(2024, 6), Period(2024, 12), "voluntary", None, None, None,
                      3_000_000, 0, None, SHARES)
-    assert si_calendar_months([compulsory, voluntary], set()) == 12
+    assert calendar_months([compulsory, voluntary], set()) == 12
     owed = [OwedMonth(Period(2024, 6), "unpaid", 330_000, 0),
             OwedMonth(Period(2024, 10), "unpaid", 330_000, 0)]
-    assert si_calendar_months([compulsory, voluntary], set(), owed) == 11
+    assert calendar_months([compulsory, voluntary], set(), owed) == 11
 
 
 @settings(max_examples=200, deadline=None)
@@ -121,7 +136,7 @@ def test_the_calendar_months_are_those_some_row_pays(
     paid = {i for r in rows for i in range(r.from_month.index, r.to_month.index + 1)
             if (r.employer_code, Period.from_index(i)) not in unpaid
             and not (r.kind == "voluntary" and i - base in owed)}
-    assert si_calendar_months(rows, unpaid, owing) == len(paid)
+    assert calendar_months(rows, unpaid, owing) == len(paid)
 
 
 def test_an_open_period_shows_no_end_month() -> None:

@@ -137,3 +137,93 @@ def test_a_woman_who_had_15_years_only_after_her_age_earns_half_an_average_a_yea
     answer = estimate(book, Period(2025, 12))
     average = answer["average_salary"]
     assert answer["pension"]["extra_lump_sum"] == round_vnd(average * Decimal("2.75"))
+
+
+def _two_employers(second_from: str = "2025-01") -> dict[str, Any]:
+    """A from 2024-01 at 10,000,000 a month, B (a second contract) from ``second_from`` to
+    2025-12 at 20,000,000."""
+    book = _book([("2024-01", "2025-12", 10_000_000), (second_from, "2025-12", 20_000_000)],
+                 24)
+    book["sheets"][1]["employer_code"] = "0100000156"
+    return book
+
+
+def test_a_month_paid_at_two_employers_is_one_month_of_the_average_at_the_first_contract() -> None:
+    """Law 41/2024 Art 2(5)(a): a worker with several labour contracts pays SI under the one
+    signed first, so each month of 2025 counts once, at A's 10,000,000, not twice (24 months
+    at 10,000,000 and 12 at 20,000,000 averaged 13,333,333)."""
+    history = salary_history(_two_employers(), Period(2025, 12))
+    assert len(history) == 24 and {pay for _, pay in history} == {10_000_000}
+    assert estimate(_two_employers(), Period(2025, 12))["average_salary"] == 10_000_000
+
+
+def test_a_month_the_first_employer_owes_counts_at_the_salary_the_other_paid_it_on() -> None:
+    """The book counts a month some employer paid; the month A has not paid is B's."""
+    book = _two_employers()
+    book["arrears"] = [{"employer_code": "0100000155", "month": "2025-06"}]
+    history = salary_history(book, Period(2025, 12))
+    assert [pay for month, pay in history if month == Period(2025, 6)] == [20_000_000]
+
+
+def test_the_contract_that_began_first_is_found_across_its_rows() -> None:
+    """A's raise in 2025-03 starts a new sheet row after B's began; A's contract still began
+    first (its rows are unbroken from 2024-01)."""
+    book = _two_employers(second_from="2024-06")
+    raised = dict(book["sheets"][0], **{"from": "2025-03", "salary_basis": 12_000_000})
+    book["sheets"][0]["to"] = "2025-02"
+    book["sheets"].insert(1, raised)
+    history = dict(salary_history(book, Period(2025, 12)))
+    assert (history[Period(2024, 6)], history[Period(2025, 3)]) == (10_000_000, 12_000_000)
+
+
+def test_a_voluntary_month_beside_a_compulsory_one_counts_at_the_compulsory_salary() -> None:
+    """Voluntary SI is for those outside compulsory SI (Law 41/2024 Art 2(4)(a))."""
+    book = _book([("2025-01", "2025-12", 10_000_000)], 18)
+    book["sheets"].append({"from": "2025-07", "to": "2026-06", "kind": "voluntary",
+                           "employer_code": None, "salary_basis": 30_000_000,
+                           "allowances": 0, "unpaid": []})
+    history = salary_history(book, Period(2026, 6))
+    assert len(history) == 18
+    assert (dict(history)[Period(2025, 9)], dict(history)[Period(2026, 1)]) == \
+        (10_000_000, 30_000_000)
+
+
+def test_a_settled_pension_is_estimated_on_the_average_salary_its_decision_states() -> None:
+    """The dossier's average (salary before the system's records, a correction) is what the
+    pension was settled on; the book's revalued 8,000,000 would give another monthly sum."""
+    book = _with_pension(_book([("2006-01", "2025-12", 8_000_000)], 240), "settled")
+    book["benefits"][0] |= {"decision_no": "72/QĐ", "average_salary": 12_000_000}
+    answer = estimate(book, Period(2025, 12))
+    assert (answer["average_salary"], answer["revalued_for"]) == (12_000_000, None)
+    assert answer["pension"]["monthly_pension"] == 5_400_000  # 45% (20 years, a man)
+    assert "decision 72/QĐ" in answer["average_salary_note"]
+
+
+def test_a_pension_settled_without_an_average_of_its_own_is_estimated_on_the_books() -> None:
+    answer = estimate(_with_pension(_book([("2006-01", "2025-12", 8_000_000)], 240), "settled"),
+                      Period(2025, 12))
+    assert (answer["revalued_for"], answer["average_salary_note"]) == (2025, None)
+    assert answer["pension"]["monthly_pension"] == round_vnd(
+        answer["average_salary"] * Decimal("0.45"))
+
+
+def _after_a_withdrawal() -> dict[str, Any]:
+    """2010 to 2012 at 5,000,000 a month, paid out by a one-time withdrawal; then 2024 and
+    2025 at 10,000,000."""
+    book = _book([("2010-01", "2012-12", 5_000_000), ("2024-01", "2025-12", 10_000_000)], 24)
+    book["totals"]["si_months_paid_out"] = 36
+    return book
+
+
+def test_months_a_withdrawal_paid_out_are_not_averaged_again() -> None:
+    """Months paid out count no more (FACTS §4.2; the book's totals leave them out): the
+    average is of the 24 months since, at 10,000,000 (2024 and 2025 revalue at 1.00)."""
+    assert estimate(_after_a_withdrawal(), Period(2025, 12))["average_salary"] == 10_000_000
+
+
+def test_months_before_2014_a_withdrawal_paid_out_are_not_paid_out_again() -> None:
+    """The 24 months counted are from 2014: 2 average salaries a year, none at 1.5."""
+    answer = estimate(_after_a_withdrawal(), Period(2025, 12))
+    assert answer["one_time_withdrawal"] == one_time_withdrawal(
+        months_before_2014=0, months_from_2014=24, average_salary=answer["average_salary"],
+        on=Period(2025, 12)).amount
