@@ -21,6 +21,7 @@ from sibook.cli.output import (
     show_table,
     usage_error,
 )
+from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
@@ -42,6 +43,12 @@ HeldOfficeOpt = typer.Option(None, "--office", metavar="CODE", help=_OFFICE + (
 SupportOpt = typer.Option(None, "--support", metavar="GROUP",
                           callback=one_of(SUPPORT_GROUPS, "--support"),
                           help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
+_CYCLE_HELP = ("Payment method: monthly, or 3 or 6 (months per payment), for agriculture, "
+               "forestry, fishery and salt-making units paying by product or piece-rate (Law "
+               "41/2024/QH15 Art 33(1)(b)); a cycle falls due on the last day of the month "
+               "after it (Art 34(4)). The unit's sector is not checked.")
+_CYCLE = one_of(tuple(PAYMENT_CYCLES), "--payment-cycle")
+_CYCLE_WORDS = {"monthly": "monthly", "3": "every 3 months", "6": "every 6 months"}
 LimitOpt = typer.Option(100, "--limit", metavar="N", min=1, max=1_000_000,
                         help="At most this many rows.")
 
@@ -147,6 +154,10 @@ def employers_add(
                               callback=one_of(REALMS, "--realm"),
                               help="civil, or defence / public_security for a unit of those "
                                    "ministries."),
+    payment_cycle: str = typer.Option("monthly", "--payment-cycle", metavar="monthly|3|6",
+                                      callback=_CYCLE, help=_CYCLE_HELP),
+    cycle_from: str | None = typer.Option(None, "--cycle-from", metavar="YYYY-MM", help=(
+        "First month paid by --payment-cycle (default: this month).")),
     as_json: bool = JsonFlag,
 ) -> None:
     """Register an employer (unit)."""
@@ -158,6 +169,8 @@ def employers_add(
         address=address,
         business_type=business_type,
         realm=realm,
+        payment_cycle=payment_cycle,
+        payment_cycle_from=None if cycle_from is None else parse_month(cycle_from, "--cycle-from"),
     )
     try:
         with unit_of_work(ready_engine()) as session:
@@ -172,8 +185,33 @@ def employers_add(
         "name": employer.name,
         "province_code": employer.province_code,
         "region": employer.region,
+        "payment_cycle": employer.payment_cycle,
     }
     emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
+
+
+@employers_app.command("cycle")
+@refused_with(recorded=False)
+def employers_cycle(
+    code: str = typer.Argument(..., callback=identifier, help="Unit code."),
+    payment_cycle: str = typer.Option(..., "--payment-cycle", metavar="monthly|3|6",
+                                      callback=_CYCLE, help=_CYCLE_HELP),
+    from_month: str = typer.Option(..., "--from", metavar="YYYY-MM",
+                                   help="First month paid so; the months before keep theirs."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Record the unit's payment method from a month on, as the agency accepted it."""
+    start = parse_month(from_month, "--from")
+    try:
+        with unit_of_work(ready_engine()) as session:
+            service.change_payment_cycle(session=session, code=code, cycle=payment_cycle,
+                                         from_month=start)
+    except ValidationError as exc:  # the unit unknown: the CODE typed
+        refuse(exc.problems, as_json, aliases={"employer": "code"})
+    data = {"recorded": True, "code": code, "payment_cycle": payment_cycle,
+            "from_month": str(start)}
+    emit(data, as_json, lambda d: console.print(
+        f"employer {d['code']} pays {_CYCLE_WORDS[d['payment_cycle']]} from {d['from_month']}"))
 
 
 # The registry's fields whose command option has another name (as_typed names each by the

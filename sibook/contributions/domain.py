@@ -25,6 +25,10 @@ DECREASES = {
 }
 CASE_CODES = {**INCREASES, **ADJUSTMENTS, **DECREASES}
 
+# An employer's payment method (phương thức đóng, ``cycles``): the listed words of a flag and of
+# the API, and the months of a cycle each means (Law 41/2024/QH15 Arts 33(1)(b), 34(4)).
+PAYMENT_CYCLES = {"monthly": 1, "3": 3, "6": 6}
+
 # The canonical columns every format is read into; aliases are the Vietnamese column names
 # employers' payroll software exports (without diacritics, as in D02-LT XML tags).
 COLUMNS = (

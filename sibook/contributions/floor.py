@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import Connection, bindparam, text
 
 from sibook import law
+from sibook.contributions.cycles import MONTHLY, PaymentCycles
 from sibook.core.period import Period
 
 _PAID_BY_EMPLOYER = ("compulsory", "foreign")  # a voluntary participant chooses their income
@@ -53,11 +54,11 @@ def minimum_of(region: str, month: Period) -> int | None:
         return None
 
 
-def evasion_from(month: Period) -> date:
+def evasion_from(month: Period, cycles: PaymentCycles = MONTHLY) -> date:
     """The day a month declared below the minimum counts as evasion from: the last day of the
-    month after it (FACTS §3.7, monthly payers), the day the month falls due from 2025-07
-    (``statement.deadline_of``, Law 41/2024 Art 34(4))."""
-    return (month + 1).last_day
+    month after it, or after its cycle for a 3- or 6-monthly payer (FACTS §3.7), the day the
+    month falls due from 2025-07 (``statement.deadline_of``, Law 41/2024 Art 34(4))."""
+    return (cycles.cycle_end(month) + 1).last_day
 
 
 def underpaid(conn: Connection, employer_id: int, region: str, month: Period,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from sibook.book import service as book
 from sibook.contributions import floor, ledger
+from sibook.contributions.cycles import cycles_for
 from sibook.contributions.service import PersonMonth, person_months, si_periods_of
 from sibook.contributions.statement import employer_months
 from sibook.core.period import Period
@@ -139,6 +140,7 @@ def below_minimum(*, session: Session, code: str, month: Period
         "month": str(month),
         "region": employer.region,
         "minimum": floor.minimum_of(employer.region, month),
-        "evasion_from": floor.evasion_from(month).isoformat(),
+        "evasion_from": floor.evasion_from(
+            month, cycles_for(session.connection(), employer.employer_id)).isoformat(),
         "workers": [w.as_dict() for w in workers],
     }, [w.person_id for w in workers]

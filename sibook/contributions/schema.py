@@ -101,7 +101,9 @@ class EmployerLedgerMonth(_Strict):
     deadline: str = Field(pattern=DAY, description="Last day to pay the month without interest: "
                                                    "the last day of the month after it from "
                                                    "2025-07 (Law 41/2024 Art 34(4)), of the "
-                                                   "month itself before")
+                                                   "month itself before; for a unit paying "
+                                                   "every 3 or 6 months, after (before 2025-07: "
+                                                   "at) the end of the month's cycle")
     days_late: int = Field(description="Days past the deadline the month is (or was, until paid "
                                        "in full); 0 when paid in time or not yet due")
     interest: int = Field(description="Late-payment interest accrued on the month by as_of")
@@ -148,7 +150,8 @@ class BelowMinimum(_Strict):
     """The unit's workers paid below the regional minimum in a month: the minimum was raised
     after their pay was declared. The dues stay those of the pay declared; the employer files
     an adjustment (DC). Declaring pay below the minimum counts as evasion from ``evasion_from``
-    (the last day of the month after)."""
+    (the last day of the month after, or after its cycle for a unit paying every 3 or 6
+    months)."""
 
     employer: str
     month: str = Field(pattern=MONTH)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook import law
+from sibook.contributions.cycles import MONTHLY, cycles_of
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation, VoluntaryPayment
 from sibook.contributions.statement import EmployerMonth, Status, deadline_of, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
@@ -338,7 +339,8 @@ def unpaid_months(
     payment deadline has passed (the arrears a book shows):
     ``{employer_id: {period_index: (status, due, paid)}}``, the same months, statuses and
     amounts as ``statement.employer_months`` (dues summed over entries, payments allocated on or
-    before ``as_of``), in two grouped queries for all the employers."""
+    before ``as_of``, each by its employer's payment cycle), in three grouped queries for all
+    the employers."""
     if not employer_ids:
         return {}
     ids = sorted(employer_ids)
@@ -358,10 +360,12 @@ def unpaid_months(
         .group_by(PaymentAllocation.employer_id, PaymentAllocation.period)
     ).all()
     paid = {(r[0], r[1]): int(r[2]) for r in paid_rows}
+    cycles = cycles_of(session.connection(), ids)
     out: dict[int, dict[int, tuple[Status, int, int]]] = {}
     for (employer_id, period), amount in due.items():
         settled = paid.get((employer_id, period), 0)
-        if settled < amount and deadline_of(Period.from_index(period)) < as_of:
+        deadline = deadline_of(Period.from_index(period), cycles.get(employer_id, MONTHLY))
+        if settled < amount and deadline < as_of:
             status: Status = "partly_paid" if settled > 0 else "unpaid"
             out.setdefault(employer_id, {})[period] = (status, amount, settled)
     return out

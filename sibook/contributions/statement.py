@@ -3,9 +3,11 @@
 Late interest is computed when read, from the allocation history: each stretch of days an
 amount stayed outstanding after the deadline accrues at the daily rate in force on the day the
 statement is made (Law 41/2024 Art 40 [S]; FACTS §3.7). The deadline is the last day of the
-month ``payment_deadline_months_after`` months after the contribution month, the rule in force
-for that month (law data): the month itself to 2025-06 (Decision 595/QD-BHXH Art 7(1)), the
-month after from 2025-07 (Law 41/2024 Art 34(4)(a) [S]): January 2026 falls due on 28 February.
+month ``payment_deadline_months_after`` months after the last month of the cycle the month is
+paid in (the month itself for a monthly payer; ``cycles``), the rule in force for that month
+(law data): the month itself to 2025-06 (Decision 595/QD-BHXH Art 7), the month after from
+2025-07 (Law 41/2024 Art 34(4)): January 2026 falls due on 28 February, and January to March
+2026 of a unit paying every 3 months from January on 30 April.
 
 The interest is shown, not collected: no payment is allocated to it (see ``ledger.allocate``).
 The agency determines it monthly and notifies the employer (Decree 274/2025/ND-CP Art 7), and
@@ -21,6 +23,7 @@ from typing import Literal
 from sqlalchemy import Connection, func, select
 
 from sibook import law
+from sibook.contributions.cycles import MONTHLY, PaymentCycles, cycles_for
 from sibook.contributions.ledger import dues_by_month
 from sibook.contributions.ledger_store import PaymentAllocation
 from sibook.core.period import Period
@@ -55,9 +58,11 @@ class EmployerMonth:
         return "partly_paid" if self.paid > 0 else "unpaid"
 
 
-def deadline_of(month: Period) -> date:
-    months_after = int(law.parameter("payment_deadline_months_after", month).value)
-    return (month + months_after).last_day
+def deadline_of(month: Period, cycles: PaymentCycles = MONTHLY) -> date:
+    """The day ``month``'s dues are due by, for an employer paying by ``cycles``."""
+    end = cycles.cycle_end(month)
+    months_after = int(law.parameter("payment_deadline_months_after", end).value)
+    return (end + months_after).last_day
 
 
 def employer_months(conn: Connection, employer_id: int, as_of: date) -> list[EmployerMonth]:
@@ -79,16 +84,18 @@ def employer_months(conn: Connection, employer_id: int, as_of: date) -> list[Emp
         if int(amount) != 0:
             allocations.setdefault(period, []).append((paid_on, int(amount)))
     rules_month = Period.of(as_of)
+    cycles = cycles_for(conn, employer_id)
     return [
-        _month(Period.from_index(p), amount, allocations.get(p, []), as_of, rules_month)
+        _month(Period.from_index(p), amount, allocations.get(p, []), as_of, rules_month,
+               deadline_of(Period.from_index(p), cycles))
         for p, amount in sorted(due.items())
     ]
 
 
 def _month(
-    month: Period, due: int, paid: list[tuple[date, int]], as_of: date, rules_month: Period
+    month: Period, due: int, paid: list[tuple[date, int]], as_of: date, rules_month: Period,
+    deadline: date,
 ) -> EmployerMonth:
-    deadline = deadline_of(month)
     outstanding = due - sum(a for d, a in paid if d <= deadline)
     interest, cursor, settled_on = 0, deadline, None
     for paid_on, amount in paid:

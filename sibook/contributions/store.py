@@ -72,3 +72,17 @@ class UIReserve(Base):
         BigId, ForeignKey("persons.person_id", ondelete="CASCADE"), primary_key=True
     )
     reserved_months: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PaymentCycle(Base):
+    """An employer's payment method from a month on, until its next row (``cycles``): monthly,
+    or once every 3 or 6 months (Law 41/2024/QH15 Art 33(1)(b)). No row: monthly."""
+
+    __tablename__ = "employer_payment_cycles"
+    __table_args__ = (CheckConstraint("months IN (1, 3, 6)", name="months"),)
+
+    employer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("employers.employer_id"), primary_key=True
+    )
+    from_month: Mapped[int] = mapped_column(Integer, primary_key=True)  # Period.index
+    months: Mapped[int] = mapped_column(SmallInteger)

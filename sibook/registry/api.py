@@ -39,6 +39,7 @@ from sibook.registry.schemas import (
     EmployerIn,
     HouseholdIn,
     JoinIn,
+    PaymentCycleIn,
     PersonRegistrationIn,
     VoluntaryStartIn,
     WorkerIn,
@@ -331,3 +332,20 @@ def add_employer(g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)], body: Emp
     # An officer registers into their own realm: a ministry's clerk registers its units.
     employer = dataclasses.replace(body.to_domain(), realm=getattr(g.principal, "realm", "civil"))
     return Created(id=service.add_employer(session=g.session, employer=employer))
+
+
+class PaymentCycleSet(BaseModel):
+    code: str
+    payment_cycle: str
+    from_month: str
+
+
+@router.put("/employers/{code}/payment-cycle", response_model=PaymentCycleSet)
+def set_payment_cycle(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)],
+                      body: PaymentCycleIn) -> PaymentCycleSet:
+    """The unit's payment method from ``from_month`` on, as the agency accepted it: monthly, or
+    every 3 or 6 months; a method set from the same month before is replaced."""
+    g.employer(code)
+    service.change_payment_cycle(session=g.session, code=code, cycle=body.payment_cycle,
+                                 from_month=Period.parse(body.from_month))
+    return PaymentCycleSet(code=code, **body.model_dump())

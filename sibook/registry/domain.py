@@ -7,7 +7,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.errors import Problem
+from sibook.core.period import Period
 from sibook.ids import (
     check_consistency,
     country,
@@ -120,6 +122,8 @@ class NewEmployer:
     address: str | None = None
     business_type: str | None = None
     realm: str = "civil"  # a unit of the defence or public-security ministry: its realm
+    payment_cycle: str = "monthly"  # or "3", "6": months per payment (contributions.cycles)
+    payment_cycle_from: Period | None = None  # None: the month registered
 
 
 def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> list[Problem]:
@@ -242,6 +246,12 @@ def text_problem(value: str | None, limit: int) -> str | None:
     return None
 
 
+def payment_cycle_problem(cycle: str) -> str | None:
+    if cycle in PAYMENT_CYCLES:
+        return None
+    return f"must be {', '.join(PAYMENT_CYCLES)} (months per payment), got {cycle!r}"
+
+
 def employer_problems(e: NewEmployer) -> list[Problem]:
     # Shape only: the check digit belongs to the business-registration database that issues the
     # code, and units registered before its rules carry codes that would fail it.
@@ -262,6 +272,8 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
         problems.append(
             Problem(field="region", reason=f"must be I, II, III or IV, got {e.region!r}")
         )
+    if (reason := payment_cycle_problem(e.payment_cycle)) is not None:
+        problems.append(Problem(field="payment_cycle", reason=reason))
     if not is_valid_province_code(e.province_code):
         problems.append(
             Problem(field="province_code", reason=f"unknown province code {e.province_code!r}")

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sibook.api.days import Day
-from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY
-from sibook.core.period import MONTH_PATTERN
+from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY, PAYMENT_CYCLES
+from sibook.core.period import MONTH_PATTERN, Period
 from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
     HouseholdMemberIn,
@@ -158,6 +158,15 @@ class HouseholdIn(_Input):
         )
 
 
+# Listed in the OpenAPI, checked by the registry (the domain's 422 naming the field).
+_PaymentCycleName = Annotated[str, Field(max_length=8, json_schema_extra={
+    "enum": [*PAYMENT_CYCLES]}, description=(
+    "Payment method: monthly, or 3 or 6 (months per payment), which agriculture, forestry, "
+    "fishery and salt-making units paying by product or piece-rate may register (Law "
+    "41/2024/QH15 Art 33(1)(b)); each cycle falls due on the last day of the month after it "
+    "(Art 34(4)). The unit's sector is not checked: the agency accepts the registration"))]
+
+
 class EmployerIn(_Input):
     code: str = Field(min_length=7, max_length=13)
     name: str = Field(min_length=1, max_length=200)
@@ -167,9 +176,21 @@ class EmployerIn(_Input):
     region: str = Field(max_length=8, json_schema_extra={"enum": ["I", "II", "III", "IV"]})
     address: str | None = Field(default=None, max_length=200)
     business_type: str | None = Field(default=None, max_length=60)
+    payment_cycle: _PaymentCycleName = "monthly"
+    payment_cycle_from: str | None = Field(default=None, pattern=MONTH_PATTERN, description=(
+        "First month paid by that method, YYYY-MM (default: this month)"))
 
     def to_domain(self) -> NewEmployer:
-        return NewEmployer(**self.model_dump())
+        data = self.model_dump()
+        start = data.pop("payment_cycle_from")
+        return NewEmployer(**data, payment_cycle_from=Period.parse(start) if start else None)
+
+
+class PaymentCycleIn(_Input):
+    """The unit's payment method from a month on; the months before keep theirs."""
+
+    payment_cycle: _PaymentCycleName
+    from_month: str = Field(pattern=MONTH_PATTERN, description="First month paid so, YYYY-MM")
 
 
 class Created(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sibook.contributions import cycles
 from sibook.contributions import service as contributions
 from sibook.core.db import Base
 from sibook.core.errors import ConflictError, Problem, ValidationError
@@ -25,6 +26,7 @@ from sibook.registry.domain import (
     employer_problems,
     household_problems,
     office_code_problem,
+    payment_cycle_problem,
     person_problems,
     provincial_office,
     recorded_ethnicity,
@@ -180,7 +182,20 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
         realm=employer.realm,
     )
     _insert_unique(session, row, partial(_employer_conflict, session, employer.code))
+    if employer.payment_cycle != "monthly":  # no row: monthly
+        cycles.set_payment_cycle(session=session, employer_id=row.employer_id,
+                                 cycle=employer.payment_cycle,
+                                 from_month=employer.payment_cycle_from or Period.of(date.today()))
     return row.employer_id
+
+
+def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month: Period) -> None:
+    """The unit pays by ``cycle`` from ``from_month`` on (``contributions.cycles``)."""
+    if (reason := payment_cycle_problem(cycle)) is not None:
+        raise ValidationError(field="payment_cycle", reason=reason)
+    employer = employer_by_code(session=session, code=code, lock=True)
+    cycles.set_payment_cycle(session=session, employer_id=employer.employer_id, cycle=cycle,
+                             from_month=from_month)
 
 
 def person_conflict(session: Session, person: NewPerson) -> str | None:

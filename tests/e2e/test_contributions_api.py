@@ -465,3 +465,36 @@ def test_a_unit_filing_past_its_budget_of_the_minute_is_429_before_any_name_is_c
     assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
     assert stopped.json() == {"detail": "too many requests; try again later"}
     assert _ledger_rows(api.engine) == 0
+
+
+PAYMENT_CYCLE = "/api/v1/employers/{code}/payment-cycle"
+
+
+def _clerk() -> dict[str, str]:
+    token = tokens.issue({"sub": "hn-clerk", "kind": "officer", "realm": "civil",
+                          "province_code": "01", "roles": ["clerk"]})
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_clerk_records_a_unit_paying_every_3_months_and_its_ledger_follows(api: Api) -> None:
+    """Law 41/2024 Art 34(4)(b): January to March fall due together, on 30 April."""
+    r = api.conforms("PUT", PAYMENT_CYCLE, api.client.put(
+        f"/api/v1/employers/{EMPLOYER}/payment-cycle", headers=_clerk(),
+        json={"payment_cycle": "3", "from_month": "2026-01"}))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"code": EMPLOYER, "payment_cycle": "3", "from_month": "2026-01"}
+    assert api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
+                    month="2026-03").status_code == 201
+    ledger = api.client.get(f"/api/v1/employers/{EMPLOYER}/ledger?as_of=2026-04-30",
+                            headers=api.as_employer()).json()
+    assert [(m["deadline"], m["days_late"]) for m in ledger["months"]] == [
+        ("2026-04-30", 0)] * 3
+
+
+def test_a_payment_cycle_not_listed_is_the_registrys_422_naming_the_field(api: Api) -> None:
+    r = api.conforms("POST", "/api/v1/employers", api.client.post(
+        "/api/v1/employers", headers=_clerk(), json={
+            "code": OTHER_UNIT, "name": "HTX Muối", "province_code": "01",
+            "region": "I", "payment_cycle": "12"}))
+    assert r.status_code == 422, r.text
+    assert [p["field"] for p in r.json()["errors"]] == ["payment_cycle"]

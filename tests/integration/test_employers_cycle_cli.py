@@ -1,0 +1,65 @@
+"""``sibook employers add --payment-cycle`` and ``sibook employers cycle``: a unit paying every
+3 or 6 months is registered so, or changes to it from a month, and its ledger follows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from sibook.cli.main import app
+from sibook.contributions.declare import declare
+from sibook.core.db import unit_of_work
+from sibook.core.period import Period
+from tests.integration.ledger_fixtures import EMPLOYER, cli_store, csv_of, worker_id
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    monkeypatch.setenv("COLUMNS", "200")
+    yield from cli_store(tmp_path, monkeypatch)
+
+
+def sibook(*args: str) -> tuple[int, dict[str, object]]:
+    result = CliRunner().invoke(app, [*args, "--json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_a_unit_registered_to_pay_every_6_months_says_so(store: Engine) -> None:
+    code, answer = sibook("employers", "add", "--code", "0109876543", "--name", "HTX Muối",
+                          "--province", "01", "--region", "I", "--payment-cycle", "6",
+                          "--cycle-from", "2026-01")
+    assert (code, answer["registered"], answer["payment_cycle"]) == (0, True, "6")
+
+
+def test_a_method_not_listed_is_a_usage_error_naming_the_flag(store: Engine) -> None:
+    result = CliRunner().invoke(app, [
+        "employers", "add", "--code", "0109876543", "--name", "HTX Muối", "--province", "01",
+        "--region", "I", "--payment-cycle", "quarterly"])
+    assert result.exit_code == 2
+    assert "--payment-cycle: must be one of monthly, 3, 6, got 'quarterly'" in result.output
+
+
+def test_a_unit_changed_to_every_3_months_owes_the_cycle_on_the_month_after_it(
+        store: Engine) -> None:
+    code, answer = sibook("employers", "cycle", EMPLOYER, "--payment-cycle", "3",
+                          "--from", "2026-01")
+    assert (code, answer) == (0, {"recorded": True, "code": EMPLOYER, "payment_cycle": "3",
+                                  "from_month": "2026-01"})
+    with unit_of_work(store) as s:
+        declare(session=s, data=csv_of([(worker_id(0), "TM", 10_000_000, "2026-01")]),
+                file_name="d.csv", employer_code=EMPLOYER, month=Period(2026, 3))
+    code, ledger = sibook("ledger", "employer", EMPLOYER, "--as-of", "2026-04-30")
+    assert [(m["deadline"], m["days_late"]) for m in ledger["months"]] == [  # type: ignore[attr-defined]
+        ("2026-04-30", 0)] * 3
+
+
+def test_changing_the_method_of_a_unit_nobody_holds_is_refused(store: Engine) -> None:
+    code, answer = sibook("employers", "cycle", "0100000998", "--payment-cycle", "3",
+                          "--from", "2026-01")
+    assert (code, answer["recorded"]) == (1, False)
+    assert [p["field"] for p in answer["errors"]] == ["CODE"]  # type: ignore[attr-defined]
