@@ -13,7 +13,7 @@ from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 
-app = typer.Typer(help="Credentials, lockouts and the development e-identity provider",
+app = typer.Typer(help="Credentials, lockouts and the development e-identity provider.",
                   no_args_is_help=True)
 
 # The kinds of client a credential is for (the credentials table's CHECK): a citizen signs in
