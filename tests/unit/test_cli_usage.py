@@ -12,6 +12,7 @@ import typer.main
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+from sibook.cli.flags import identifier
 from sibook.cli.main import _COMMANDS, app
 
 
@@ -165,3 +166,26 @@ def test_no_option_shows_its_type_instead_of_what_it_takes() -> None:
                 continue
             assert param.metavar, (path, param.name)
             assert param.metavar in shown.output, (path, param.name)
+
+
+# What a parameter names by a code or a number, as its metavar says: a person, a unit, a
+# facility and its visit, a client, a dossier or decision, a province, office, place, country.
+_CODES = {"PERSONAL_ID", "ID", "CODE", "FACILITY", "LINK_CODE", "CLIENT_ID", "DOSSIER", "NO",
+          "NN", "NNN", "CC"}
+
+
+def test_every_code_a_command_takes_is_read_by_the_one_identifier_callback() -> None:
+    """A code pasted with spaces around it is read without them by every command alike
+    (``flags.identifier``): add-client's CLIENT_ID and --unit-code, benefits' dossier and
+    decision numbers and visits annul's LINK_CODE were taken with their spaces."""
+    read = []
+    for path, ctx in _leaves(typer.main.get_command(app), ["sibook"]):
+        for param in ctx.command.params:
+            if param.metavar in _CODES:
+                callback = getattr(param.callback, "__wrapped__", None)
+                assert callback is identifier, (path, param.name)
+                read.append((path, param.name))
+    assert {("sibook access add-client", "unit_code"), ("sibook access unlock", "client_id"),
+            ("sibook benefits decide", "dossier"), ("sibook visits annul", "link_code")} <= set(
+        read)
+    assert len(read) > 30
