@@ -3,13 +3,19 @@
 The value goes in the body, not the path: a personal ID in a URL ends up in every proxy's and
 browser's log. An identifier of no known shape, or an invalid one, is still a 200 (the answer
 says why), as ``book verify`` answers an invalid book: the inspection itself succeeded.
+
+The answer is ``sibook.ids.inspect.inspect``'s, key for key and in its order, the contract's
+(value, kind, valid, errors, then the kind's keys as the number reads); ``IdAnswer`` describes
+it in the OpenAPI document. Serialized through ``IdAnswer`` an HI card's answer would put
+``province_code`` before ``group_code``, in the model's order, unlike the CLI's.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
@@ -45,7 +51,7 @@ class IdAnswer(BaseModel):
     si_code: str | None = Field(default=None, description="hi_card: the SI code it embeds")
 
 
-@router.post("/inspect", response_model=IdAnswer, response_model_exclude_unset=True)
-def inspect_id(body: InspectRequest) -> dict[str, Any]:
+@router.post("/inspect", response_model=IdAnswer)
+def inspect_id(body: InspectRequest) -> JSONResponse:
     """What the value is and whether it is valid, as ``sibook ids inspect VALUE --json``."""
-    return inspect(body.value)
+    return JSONResponse(inspect(body.value))

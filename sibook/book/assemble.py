@@ -174,6 +174,15 @@ def restricted(payload: dict[str, Any]) -> dict[str, Any]:
     return out | {"restricted": True}
 
 
+def unit_names(book: dict[str, Any]) -> dict[str, str]:
+    """Unit code -> "name (code)", from the book's sheets, which name the units its other
+    tables (arrears, UI periods) and the ledger give by code only: for the print and the
+    portal to name them (a citizen does not know their employer by its tax code), the signed
+    content unchanged. A restricted book has no sheets: no names."""
+    return {r["employer_code"]: f"{r['employer_name']} ({r['employer_code']})"
+            for r in book.get("sheets", []) if r.get("employer_code") and r.get("employer_name")}
+
+
 def totals(rows: Sequence[Line], ui: Sequence[UISpan], unpaid: set[tuple[str | None, Period]],
            ui_reserved_months: int, owed: Sequence[OwedMonth] = (),
            settled: Sequence[Benefit] = ()) -> dict[str, int]:

@@ -22,6 +22,7 @@ from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
 from sibook.benefits.domain import GROUNDS, NAMES, Regime
+from sibook.book.assemble import unit_names
 from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts
 from sibook.ids.countries import nationality_vi
 
@@ -161,16 +162,9 @@ def _sheet_cells(r: dict[str, Any]) -> list[str]:
             pair(("unemployment",)), pair(("health",)), KIND.get(r["kind"], r["kind"])]
 
 
-def _units(book: dict[str, Any]) -> dict[str, str]:
-    """Unit code -> "name (code)", from the sheets, which name the units the other tables
-    give by code only (the signed content is not changed for the print's sake)."""
-    return {r["employer_code"]: f"{r['employer_name']} ({r['employer_code']})"
-            for r in book["sheets"] if r.get("employer_code") and r.get("employer_name")}
-
-
 def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
     pdf.ln(4)
-    units = _units(book)
+    units = unit_names(book)
 
     def unit(code: str | None) -> str:
         return "—" if code is None else units.get(code, code)

@@ -8,12 +8,12 @@ import typer
 
 from sibook.access import credentials
 from sibook.cli.context import ready_engine
-from sibook.cli.flags import one_of, realm_flag
+from sibook.cli.flags import identifier, one_of, realm_flag
 from sibook.cli.output import JsonFlag, console, emit, refuse
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 
-app = typer.Typer(help="Credentials, lockouts and the development e-identity provider",
+app = typer.Typer(help="Credentials, lockouts and the development e-identity provider.",
                   no_args_is_help=True)
 
 # The kinds of client a credential is for (the credentials table's CHECK): a citizen signs in
@@ -26,14 +26,14 @@ CLIENT_ID = "CLIENT_ID"
 
 @app.command("add-client")
 def add_client(
-    client_id: str = typer.Argument(..., metavar=CLIENT_ID,
+    client_id: str = typer.Argument(..., metavar=CLIENT_ID, callback=identifier,
                                     help="Identifier the client signs in with"),
     kind: str = typer.Option(..., metavar="|".join(KINDS), callback=one_of(KINDS, "--kind"),
                              help="employer, hospital or officer"),
-    unit_code: str | None = typer.Option(None, metavar="CODE", help=(
+    unit_code: str | None = typer.Option(None, metavar="CODE", callback=identifier, help=(
         "Employer's unit code; a hospital's 5-digit facility code (MA_CSKCB), which it then "
         "files claims for (without one it checks HI validity only)")),
-    province: str | None = typer.Option(None, metavar="NN",
+    province: str | None = typer.Option(None, metavar="NN", callback=identifier,
                                         help="Officer's province code; none = national"),
     realm: str = typer.Option("civil", metavar="REALM", callback=realm_flag,
                               help="civil, defence or public_security"),
@@ -60,7 +60,7 @@ def add_client(
 
 
 @app.command("unlock")
-def unlock(client_id: str = typer.Argument(..., metavar=CLIENT_ID,
+def unlock(client_id: str = typer.Argument(..., metavar=CLIENT_ID, callback=identifier,
                                            help="The client id to lift the locks of"),
            as_json: bool = JsonFlag) -> None:
     """Lift a lockout before it expires (after checking who asked, out of band)."""

@@ -11,7 +11,7 @@ from sibook.cli.context import ready_engine
 from sibook.cli.output import JsonFlag, console, emit, err_console
 from sibook.core.db import unit_of_work
 
-app = typer.Typer(help="Access log", no_args_is_help=True)
+app = typer.Typer(help="The access log: check its hash chain.", no_args_is_help=True)
 
 
 @app.command("verify")

@@ -48,11 +48,13 @@ def utf8_text(value: str, flag: str) -> str:
 
 
 def identifier(value: str | None) -> str | None:
-    """The callback of every argument or flag naming a person, a unit or a facility by its code
-    (a personal ID, a unit code, MA_CSKCB): read as ``sibook ids inspect`` reads one, whatever
-    whitespace surrounds it (a value pasted from a spreadsheet cell or a letter), the rest as
-    typed, so a command finds the person ``ids inspect`` calls valid. None (a flag left out)
-    stays None."""
+    """The callback of every argument or flag naming something by its code or number: a
+    person (personal ID), a unit (unit code), a facility (MA_CSKCB) and its visit (MA_LK), a
+    client (CLIENT_ID), a dossier or decision number, a province, office, birth-place or
+    country code. Read as ``sibook ids inspect`` reads one, whatever whitespace surrounds it (a
+    value pasted from a spreadsheet cell or a letter), the rest as typed, so a command finds
+    the person ``ids inspect`` calls valid and a client signs in with the id it was given.
+    None (a flag left out) stays None."""
     return None if value is None else value.strip()
 
 

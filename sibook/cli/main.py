@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.main
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside it
     from typer import _click as click
@@ -52,6 +52,41 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _NamedArgument(TyperArgument):
+    """An argument its name says (PERSONAL_ID, FILE, OUT.pdf), in the help's list as in the
+    usage line: Typer 0.29 wrote its Python type beside it, ``PERSONAL_ID <str>``."""
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        return None
+
+
+class _Flag(TyperOption):
+    """A flag takes no value, so its help shows none: Typer 0.29 wrote ``--json <bool>``."""
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        return None
+
+
+def _said_plainly(param: Any) -> Any:
+    """``param`` shown in help as what it takes, not as its type: an argument by its name, a
+    flag by nothing, an option by its metavar (each command gives one: VND, YYYY-MM, CODE).
+    Typer builds each parameter itself with no say in its class, so the class is changed here,
+    to one that differs only in its help."""
+    if type(param) is TyperArgument:
+        param.__class__ = _NamedArgument
+    elif type(param) is TyperOption and param.is_flag:
+        param.__class__ = _Flag
+    return param
+
+
+class _PlainGroup(TyperGroup):
+    """A command group whose help shows its flags (``--help``, ``--install-completion``) with no
+    type beside them, as ``_Readable`` shows a command's."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return [_said_plainly(param) for param in super().get_params(ctx)]
+
+
 class _Readable(TyperCommand):
     """A command whose usage line reads as the contract and the README write it: ``sibook
     declare FILE --employer CODE --month YYYY-MM [OPTIONS]``. Typer 0.29 writes a required
@@ -64,6 +99,10 @@ class _Readable(TyperCommand):
         for param in self.params:
             if param.param_type_name == "argument" and param.metavar is None and param.name:
                 param.metavar = param.name.upper()
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        """Its parameters, the help option among them, each shown as what it takes."""
+        return [_said_plainly(param) for param in super().get_params(ctx)]
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         pieces: list[str] = []
@@ -97,7 +136,7 @@ def _load(name: str) -> click.Command:
         for command in target.registered_commands:  # Typer's default class, or none
             if command.cls in (None, TyperCommand):
                 command.cls = _Readable
-        holder.add_typer(target, name=name)
+        holder.add_typer(target, name=name, cls=_PlainGroup)
     else:
         holder.command(name, cls=_Readable)(target)
     group = typer.main.get_command(holder)
@@ -109,7 +148,7 @@ def _no_options() -> None:
     pass
 
 
-class _OnDemand(TyperGroup):
+class _OnDemand(_PlainGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(_COMMANDS)
 

@@ -35,11 +35,12 @@ employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 _OFFICE = ("The SI office managing the person: five digits, the province's two first (01000: "
            "Hà Nội's). ")
 _BORN = "that of the province where their birth was registered (the ID's first three digits)"
-OfficeOpt = typer.Option(None, "--office", metavar="CODE", help=_OFFICE + (
-    "Default: with --employer, the office of the employer's province; else " + _BORN + "."))
-HeldOfficeOpt = typer.Option(None, "--office", metavar="CODE", help=_OFFICE + (
-    "Default: the office managing them already, else their household's province's, else "
-    + _BORN + "."))
+OfficeOpt = typer.Option(None, "--office", metavar="CODE", callback=identifier, help=(
+    _OFFICE + "Default: with --employer, the office of the employer's province; else " + _BORN
+    + "."))
+HeldOfficeOpt = typer.Option(None, "--office", metavar="CODE", callback=identifier, help=(
+    _OFFICE + "Default: the office managing them already, else their household's province's, "
+    "else " + _BORN + "."))
 SupportOpt = typer.Option(None, "--support", metavar="GROUP",
                           callback=one_of(SUPPORT_GROUPS, "--support"),
                           help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
@@ -141,7 +142,7 @@ def employers_add(
     code: str = typer.Option(..., "--code", metavar="CODE", callback=identifier,
                              help="Unit code (10-digit enterprise code, ...)."),
     name: str = typer.Option(..., "--name", metavar="NAME", help="Registered name."),
-    province: str = typer.Option(..., "--province", metavar="NN",
+    province: str = typer.Option(..., "--province", metavar="NN", callback=identifier,
                                  help="2-digit province code (34 from 2025)."),
     region: str = typer.Option(..., "--region", metavar="I|II|III|IV",
                                callback=one_of(REGIONS, "--region"),
@@ -164,7 +165,7 @@ def employers_add(
     employer = NewEmployer(
         code=code,
         name=name.strip(),
-        province_code=province.strip(),
+        province_code=province,
         region=region,
         address=address,
         business_type=business_type,
@@ -239,10 +240,10 @@ def persons_register(
     sex: str = typer.Option(..., "--sex", metavar="male|female", callback=one_of(SEXES, "--sex"),
                             help="male or female."),
     birth_place: str | None = typer.Option(
-        None, "--birth-place", metavar="NNN",
+        None, "--birth-place", metavar="NNN", callback=identifier,
         help="3-digit birth-registration code (default: the ID's own)."
     ),
-    nationality: str = typer.Option("VN", "--nationality", metavar="CC",
+    nationality: str = typer.Option("VN", "--nationality", metavar="CC", callback=identifier,
                                     help="ISO 3166-1 alpha-2 code."),
     ethnicity: str | None = typer.Option(
         None, "--ethnicity", metavar="NAME",

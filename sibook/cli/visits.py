@@ -118,7 +118,8 @@ def list_visits(
 def annul_visit(
     facility: str = typer.Argument(..., callback=identifier,
                                   help="MA_CSKCB: the facility of the visit."),
-    link_code: str = typer.Argument(..., help="MA_LK: the facility's key of the visit."),
+    link_code: str = typer.Argument(..., callback=identifier,
+                                    help="MA_LK: the facility's key of the visit."),
     reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                help="Why it is annulled (e.g. another patient's claim)."),
     realm: str = RealmOpt,

@@ -30,6 +30,7 @@ from sibook.api.deps import SessionDep
 from sibook.book import api as book_api
 from sibook.book import issuing, versions
 from sibook.book import service as books
+from sibook.book.assemble import unit_names
 from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
 from sibook.contributions import queries
@@ -115,7 +116,7 @@ def my_book(request: Request, g: BookGuard) -> Response:
     qr, card, hi = _signed_images(v) if v is not None else (None, None, None)
     return templates.TemplateResponse(request, "book.html", {
         "b": payload, "v": v, "qr": qr, "revoked": v is not None and qr is None,
-        "card": _png(card) if card else None, "hi": hi,
+        "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
         "estimate": estimate(payload, Period.of(today))})
 

@@ -223,3 +223,16 @@ def test_a_refused_listing_answers_with_its_list_empty(cli: Cli,
     assert code == 1
     assert [e["field"] for e in unreadable.pop("errors")] == ["SIBOOK_LOCK_WAIT_SECONDS"]
     assert unreadable == {"benefits": []}
+
+
+def test_dossier_and_decision_numbers_are_read_without_the_spaces_pasted_around_them(
+        cli: Cli) -> None:
+    code, received = cli.run(*CLAIM[:2], cli.worker, "--regime", "unemployment", "--dossier",
+                             " HS-TN-1\t", *CLAIM[6:])
+    assert code == 0, received
+    code, decided = cli.run("benefits", "decide", cli.worker, " HS-TN-1 ", *SETTLE[:5],
+                            " 7/QĐ-SLĐTBXH ", *SETTLE[6:])
+    assert code == 0, decided
+    [listed] = cli.run("benefits", "list", cli.worker)[1]["benefits"]
+    assert (listed["dossier_no"], listed["decision"]["decision_no"]) == (
+        "HS-TN-1", "7/QĐ-SLĐTBXH")

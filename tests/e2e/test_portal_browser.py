@@ -65,6 +65,7 @@ class Site:
     me: Citizen
     other: Citizen
     late_month: Period  # the month me's employer paid LATE_BY days late
+    late_employer: str  # that employer as the page names it: "name (code)"
 
 
 
@@ -98,10 +99,11 @@ def _settle_a_maternity_claim(engine_url: str, personal_id: str) -> None:
 LATE_BY = 15  # days after its deadline the citizen's employer paid one month
 
 
-def _an_employer_paid_a_month_late(engine_url: str, personal_id: str) -> Period:
+def _an_employer_paid_a_month_late(engine_url: str, personal_id: str) -> tuple[Period, str]:
     """The citizen's employer paid one month LATE_BY days after its deadline (this site's seed
     has no late payer): a month before the seeded ledger's first, which the citizen worked,
-    assessed now and paid then, as the employer would have."""
+    assessed now and paid then, as the employer would have. The month, and the employer as
+    "name (code)"."""
     month = FIRST_LEDGER_MONTH - 2
     with unit_of_work(make_engine(engine_url)) as s:
         person_id = registry.person_id_of(session=s, personal_id=personal_id)
@@ -112,11 +114,12 @@ def _an_employer_paid_a_month_late(engine_url: str, personal_id: str) -> Period:
         conn = s.connection()
         ledger.post(conn, ledger.assess(conn, [month], [employer_id]), None)
         due = ledger.dues_by_month(conn, employer_id)[month.index]
-        code = registry.employer_refs(session=s, employer_ids={employer_id})[employer_id].code
+        unit = registry.employer_refs(session=s, employer_ids={employer_id})[employer_id]
     with unit_of_work(make_engine(engine_url)) as s:
-        post_payment(session=s, employer_code=code, amount=due, bank_reference="VCB-LATE-1",
+        post_payment(session=s, employer_code=unit.code, amount=due,
+                     bank_reference="VCB-LATE-1",
                      paid_on=deadline_of(month) + timedelta(days=LATE_BY))
-    return month
+    return month, f"{unit.name} ({unit.code})"
 
 
 VISIT_DAY = date.today() - timedelta(days=3)
@@ -160,9 +163,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     me, other = _two_citizens(db_url)
     _settle_a_maternity_claim(db_url, me.personal_id)
     _file_a_visit(db_url, me.personal_id)
-    late_month = _an_employer_paid_a_month_late(db_url, me.personal_id)
+    late_month, late_employer = _an_employer_paid_a_month_late(db_url, me.personal_id)
     with serving(create_app(), port):
-        yield Site(base, password, tmp, me, other, late_month)
+        yield Site(base, password, tmp, me, other, late_month, late_employer)
     mp.undo()
     get_settings.cache_clear()
     get_access_settings.cache_clear()
@@ -460,8 +463,8 @@ def test_at_a_phones_width_no_page_scrolls_sideways(browser: Browser, site: Site
 
 def test_at_a_phones_width_the_months_the_employer_paid_late_scroll_in_their_region(
         browser: Browser, site: Site) -> None:
-    """The late-months table (FACTS §3.7) at 375 px: its days and status columns scroll in
-    its own labelled region, not the page."""
+    """The late-months table (FACTS §3.7) at 375 px: the employer by name and code, its days
+    and status columns scroll in its own labelled region, not the page."""
     ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
     try:
         page = ctx.new_page()
@@ -469,6 +472,7 @@ def test_at_a_phones_width_the_months_the_employer_paid_late_scroll_in_their_reg
         region = page.get_by_role("region", name=re.compile("Months your employer paid late"))
         row = region.locator("tbody tr").filter(
             has_text=f"{site.late_month.month:02d}/{site.late_month.year}")
+        expect(row).to_contain_text(site.late_employer)
         expect(row).to_contain_text(str(LATE_BY))
         expect(row).to_contain_text("đã đóng / paid")
         page.screenshot(path=str(site.tmp / "portal-book-late-375.png"), full_page=True)

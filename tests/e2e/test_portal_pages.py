@@ -146,11 +146,45 @@ def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestCli
 def test_the_book_page_shows_the_months_the_employer_paid_late(
         portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
     """FACTS §3.7 (Decision 241/QD-BTC): beside the arrears, the months the employer paid
-    after their deadline or has not paid past it. Unit A pays January in time, February
-    (deadline 03-31) on 04-10, March (deadline 04-30) not at all."""
+    after their deadline or has not paid past it."""
     before = signed_in(client, OWN).get("/portal/book").text  # nothing assessed: none late
     assert re.search(r'id="employer-late">.*?</h2>\s*<p>Không có.', before, re.S)
     _, engine, ids = portal
+    _unit_a_pays_february_late_and_march_not(engine)
+    reads = _book_reads(engine, ids[OWN])
+    page = signed_in(client, OWN).get("/portal/book")
+    assert page.status_code == 200
+    assert _book_reads(engine, ids[OWN]) == reads + 1  # still one logged read a view
+    section = page.text.split('id="employer-late">')[1].split("<h2")[0]
+    assert "<p>2 tháng" in section and 'role="region"' in section
+    rows = re.findall(r'<td class="month">([^<]*)</td><td>[^<]*</td>\s*'
+                      r'<td class="num">(\d+)</td>\s*<td>([^<]*)</td>', section)
+    assert [(m, status) for m, _, status in rows] == [
+        ("02/2026", "đã đóng / paid"), ("03/2026", "chưa đóng đủ / still unpaid")]
+    assert rows[0][1] == "10" and int(rows[1][1]) > 0  # March's days run to today
+
+
+def test_the_book_pages_employer_tables_name_the_employer_with_its_code(
+        portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
+    """A citizen knows their employer by name, not by its tax code: the late months' and the
+    arrears' tables name it as the career table does, its code beside it, within the page's
+    one logged read of the citizen's own book."""
+    _, engine, ids = portal
+    _unit_a_pays_february_late_and_march_not(engine)
+    reads = _book_reads(engine, ids[OWN])
+    page = signed_in(client, OWN).get("/portal/book").text
+    assert _book_reads(engine, ids[OWN]) == reads + 1
+    named = f"Công ty A ({UNIT_A})"
+    late = page.split('id="employer-late">')[1].split("<h2")[0]
+    arrears = page.split("/ Months your employer deducted")[1].split("<h2")[0]
+    employer_cell = r'<td class="month">([^<]*)</td><td>([^<]*)</td>'
+    assert re.findall(employer_cell, late) == [("02/2026", named), ("03/2026", named)]
+    assert re.findall(employer_cell, arrears) == [("03/2026", named)]
+
+
+def _unit_a_pays_february_late_and_march_not(engine: Engine) -> None:
+    """Unit A, OWN's employer, pays January in time, February (deadline 03-31) on 04-10,
+    March (deadline 04-30) not at all."""
     with unit_of_work(engine) as s:
         conn = s.connection()
         unit = registry.employer_by_code(session=s, code=UNIT_A).employer_id
@@ -160,17 +194,6 @@ def test_the_book_page_shows_the_months_the_employer_paid_late(
         with unit_of_work(engine) as s:
             post_payment(session=s, employer_code=UNIT_A, amount=due[Period(2026, month).index],
                          bank_reference=f"VCB-LATE-{n}", paid_on=day, today=date(2026, 11, 1))
-    reads = _book_reads(engine, ids[OWN])
-    page = signed_in(client, OWN).get("/portal/book")
-    assert page.status_code == 200
-    assert _book_reads(engine, ids[OWN]) == reads + 1  # still one logged read a view
-    section = page.text.split('id="employer-late">')[1].split("<h2")[0]
-    assert "<p>2 tháng" in section and 'role="region"' in section
-    rows = re.findall(r'<td class="month">([^<]*)</td><td>([^<]*)</td>\s*'
-                      r'<td class="num">(\d+)</td>\s*<td>([^<]*)</td>', section)
-    assert [(m, e, status) for m, e, _, status in rows] == [
-        ("02/2026", UNIT_A, "đã đóng / paid"), ("03/2026", UNIT_A, "chưa đóng đủ / still unpaid")]
-    assert rows[0][2] == "10" and int(rows[1][2]) > 0  # March's days run to today
 
 
 def _book_reads(engine: Engine, person_id: int) -> int:

@@ -157,3 +157,10 @@ def test_an_annulment_refused_as_of_another_realm_is_in_the_persons_access_log(
     assert [(e.actor_kind, e.action, e.route, e.outcome) for e in entries
             if e.action == "visit.annul"] == [
         ("operator", "visit.annul", "cli: sibook visits annul", "not_found")]
+
+
+def test_a_visit_is_annulled_by_its_codes_pasted_with_spaces_around_them(cli: Cli) -> None:
+    cli.run("visits", "import", cli.claims("march.xml"))
+    code, annulled = cli.run("visits", "annul", " 01001 ", " LK0001\t", "--reason", "wrong")
+    assert code == 0, annulled
+    assert (annulled["annulled"], annulled["link_code"]) == (True, "LK0001")

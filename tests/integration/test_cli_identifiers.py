@@ -49,6 +49,18 @@ def test_ids_and_codes_are_read_without_the_spaces_around_them(store: Engine) ->
     assert _ok("benefits", "list", f" {PID} ")["benefits"] == []
 
 
+def test_a_client_is_created_and_unlocked_by_ids_and_codes_pasted_with_spaces(
+        store: Engine) -> None:
+    created = _ok("access", "add-client", " so-xanh-hr\t", "--kind", "employer",
+                  "--unit-code", f" {EMPLOYER} ")
+    assert created["client_id"] == "so-xanh-hr"
+    unlocked = _ok("access", "unlock", " so-xanh-hr ")
+    assert unlocked["client_id"] == "so-xanh-hr"
+    officer = _ok("access", "add-client", "so-ld-01", "--kind", "officer", "--province", " 01 ",
+                  "--roles", "clerk")
+    assert officer["client_id"] == "so-ld-01"
+
+
 @pytest.mark.parametrize("args", [
     ["book", "history", f" {PID} "], ["ledger", "show", f" {PID} "],
     ["visits", "list", f" {PID} "], ["benefits", "list", f" {PID} "],

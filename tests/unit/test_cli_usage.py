@@ -4,6 +4,7 @@ arguments by their names in capitals, then the options it needs with what they t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import typer.main
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+from sibook.cli.flags import identifier
 from sibook.cli.main import _COMMANDS, app
 
 
@@ -108,19 +110,82 @@ def test_no_rules_option_falls_back_to_its_name_in_capitals() -> None:
             assert fallback not in shown.output, (path, param.name)
 
 
+def _groups(command: Any, path: list[str]) -> list[tuple[str, Any]]:
+    """``sibook`` and every command group under it, as ``_leaves`` walks them."""
+    if not isinstance(command, TyperGroup):
+        return []
+    ctx = command.context_class(command, info_name=path[-1])
+    names = list(_COMMANDS) if len(path) == 1 else command.list_commands(ctx)
+    return [(" ".join(path), command), *(
+        group for name in names
+        for group in _groups(command.get_command(ctx, name), [*path, name]))]
+
+
+# Typer's type in angle brackets, where the help should say what a parameter takes: <int>,
+# <str>, <bool>, <float>, <list[str]>, <int range>, <datetime>, <path>...
+_TYPE_PLACEHOLDER = re.compile(r"<[a-z][\w\[\]|,. ]*>")
+
+
+def test_no_help_shows_a_type_in_angle_brackets() -> None:
+    """Every command's and group's help, ``sibook --help`` included, says what each argument
+    and option takes by its name or unit (PERSONAL_ID, VND, YYYY-MM), a flag nothing at all:
+    Typer 0.29 wrote ``PERSONAL_ID <str>``, ``--json <bool>``, ``--help <bool>`` and
+    ``--install-completion <bool>``."""
+    root = typer.main.get_command(app)
+    paths = [path for path, _ in _groups(root, ["sibook"]) + _leaves(root, ["sibook"])]
+    assert len(paths) > 55
+    for path in paths:
+        shown = CliRunner().invoke(app, [*path.split()[1:], "--help"], terminal_width=200)
+        assert shown.exit_code == 0, shown.output
+        assert _TYPE_PLACEHOLDER.findall(shown.output) == [], path
+
+
+def test_every_group_and_command_says_what_it_is_in_a_sentence() -> None:
+    """The one-line help ``sibook --help`` and each group's help list ends with a period, as
+    all but ``audit`` ("Access log") and ``access`` did."""
+    root = typer.main.get_command(app)
+    for path, command in _groups(root, ["sibook"]) + [
+            (path, ctx.command) for path, ctx in _leaves(root, ["sibook"])]:
+        said = (command.help or "").strip().split("\n\n")[0].strip()
+        assert said.endswith("."), (path, said)
+
+
 def test_no_option_shows_its_type_instead_of_what_it_takes() -> None:
     """Every option of every command that takes a value says what it takes (VND, N, YYYY-MM,
-    YYYY-MM-DD, CODE, REALM, ...), as ``sibook rules`` does: none is left to Typer's type
-    (``--amount <int>``, ``--from-month <str>``) nor to Click's (INTEGER, TEXT, FLOAT)."""
+    YYYY-MM-DD, CODE, REALM, ...), as ``sibook rules`` does: none is left to Click's type
+    (INTEGER, TEXT, FLOAT); Typer's (``--amount <int>``) no help shows at all."""
     commands = _leaves(typer.main.get_command(app), ["sibook"])
     assert len(commands) > 40
     for path, ctx in commands:
         shown = CliRunner().invoke(app, [*path.split()[1:], "--help"], terminal_width=200)
         assert shown.exit_code == 0, shown.output
-        for word in ("<int", "<float", "INTEGER", "FLOAT"):
+        for word in ("INTEGER", "FLOAT"):
             assert word not in shown.output, (path, word)
         for param in ctx.command.params:
             if param.param_type_name != "option" or param.is_flag or param.name == "help":
                 continue
             assert param.metavar, (path, param.name)
             assert param.metavar in shown.output, (path, param.name)
+
+
+# What a parameter names by a code or a number, as its metavar says: a person, a unit, a
+# facility and its visit, a client, a dossier or decision, a province, office, place, country.
+_CODES = {"PERSONAL_ID", "ID", "CODE", "FACILITY", "LINK_CODE", "CLIENT_ID", "DOSSIER", "NO",
+          "NN", "NNN", "CC"}
+
+
+def test_every_code_a_command_takes_is_read_by_the_one_identifier_callback() -> None:
+    """A code pasted with spaces around it is read without them by every command alike
+    (``flags.identifier``): add-client's CLIENT_ID and --unit-code, benefits' dossier and
+    decision numbers and visits annul's LINK_CODE were taken with their spaces."""
+    read = []
+    for path, ctx in _leaves(typer.main.get_command(app), ["sibook"]):
+        for param in ctx.command.params:
+            if param.metavar in _CODES:
+                callback = getattr(param.callback, "__wrapped__", None)
+                assert callback is identifier, (path, param.name)
+                read.append((path, param.name))
+    assert {("sibook access add-client", "unit_code"), ("sibook access unlock", "client_id"),
+            ("sibook benefits decide", "dossier"), ("sibook visits annul", "link_code")} <= set(
+        read)
+    assert len(read) > 30
