@@ -226,10 +226,10 @@ def the_unit_lists_its_worker(sh: Shell, ran: Ran) -> None:
 
 
 def filing_again_changes_nothing(sh: Shell, ran: Ran) -> None:
-    ledger = sh.json("ledger", "employer", "0101234567")
+    before = sh.count("ledger_entries")
     code, answer = sh.json(*ran.command.argv[1:])
     assert code == 0 and answer["replayed"] is True, answer
-    assert sh.json("ledger", "employer", "0101234567") == ledger
+    assert sh.count("ledger_entries") == before
 
 
 def september_interest(sh: Shell, ran: Ran) -> None:
@@ -237,6 +237,19 @@ def september_interest(sh: Shell, ran: Ran) -> None:
     (september,) = [m for m in ledger["months"] if m["month"] == "2026-09"]
     assert (september["due"], september["deadline"], september["days_late"],
             september["interest"]) == (3_840_000, "2026-10-31", 20, 23_040), september
+
+
+def nobody_is_paid_below_the_minimum(sh: Shell, ran: Ran) -> None:
+    _, answer = sh.json(*ran.command.argv[1:])
+    assert (answer["workers"], answer["minimum"]) == ([], 5_310_000), answer
+
+
+def the_shares_are_per_fund_with_json(sh: Shell, ran: Ran) -> None:
+    _, ledger = sh.json(*ran.command.argv[1:])
+    september = ledger["months"][0]
+    assert (september["month"], september["employee_share"]["retirement_survivorship"],
+            september["status"], september["employer_days_late"]) == (
+        "2026-09", 960_000, "paid", 20), september
 
 
 def voluntary_month_costs_528000(sh: Shell, ran: Ran) -> None:
@@ -323,6 +336,10 @@ CLAIMS = {claim.probe.__name__: claim for claim in [
           filing_again_changes_nothing),
     Claim("sibook ledger employer 0101234567", "September falls due 10-31, the month after: "
           "paid 11-20, 20 days late, 3,840,000 x 0.03% x 20 = 23,040", september_interest),
+    Claim("sibook ledger below-minimum 0101234567", "(none here: 15,000,000 meets region I's "
+          "5,310,000)", nobody_is_paid_below_the_minimum),
+    Claim("sibook ledger show 001089012345", "each side's share (per fund with --json), "
+          "paid/partly/unpaid, the employer's delay", the_shares_are_per_fund_with_json),
     Claim("sibook payments voluntary 001195004321", "528,000 a month (22% of 3,000,000 less "
           "the state's 132,000)", voluntary_month_costs_528000),
     Claim("sibook payments voluntary 001195004321", "Reposting a reference changes nothing; "
