@@ -23,6 +23,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -179,7 +180,7 @@ class Shell:
         return result.returncode, json.loads(result.stdout)
 
     def count(self, table: str) -> int:
-        with sqlite3.connect(self.home / "sibook.db") as db:
+        with closing(sqlite3.connect(self.home / "sibook.db")) as db:
             return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
@@ -199,7 +200,7 @@ Probe = Callable[[Shell, Ran], None]
 
 @dataclass(frozen=True)
 class Claim:
-    """What the README says beside `command`, word for word, and how it is checked: right
+    """What the README says around `command`, word for word, and how it is checked: right
     after the command (or after the later command `after`, when its proof needs one)."""
 
     command: str
