@@ -43,14 +43,16 @@ def seed_benefits(conn: Connection, *, seed: int, today: date) -> int:
         .order_by(t.person_id, t.seq)).all()
     claims: list[tuple[object, ...]] = []
     decisions: list[tuple[object, ...]] = []
-    taken: set[int] = set()
+    drawn: set[int] = set()
     for pid, start, end, basis, allowances in rows:
-        if pid in taken or rng.random() >= SHARE:
+        # One draw a person, on their first such period: a draw a period gave those with a
+        # raise or a new job since 2025-07 more chances (one employee in twelve, not twenty).
+        if pid in drawn:
             continue
+        drawn.add(pid)
         lo, hi = max(start, FIRST.index), min(last.index if end is None else end, last.index)
-        if lo > hi:
+        if rng.random() >= SHARE or lo > hi:
             continue
-        taken.add(pid)
         month = Period.from_index(rng.randint(lo, hi))
         days = rng.randint(2, 5)
         leave_from = month.first_day + timedelta(days=rng.randint(0, 20))
