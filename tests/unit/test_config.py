@@ -1,9 +1,12 @@
-"""SIBOOK_DATABASE_URL as the settings read it."""
+"""SIBOOK_* settings as they are read, and as the README documents them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from sibook.access.settings import AccessSettings
 from sibook.core.config import Settings
 
 
@@ -31,3 +34,13 @@ def test_a_variable_set_empty_is_one_not_set(monkeypatch: pytest.MonkeyPatch) ->
     assert Settings().database_url == Settings.model_fields["database_url"].default
     assert Settings().keys_dir == AccessSettings().keys_dir == "keys"
     assert AccessSettings().oidc_issuer == AccessSettings.model_fields["oidc_issuer"].default
+
+
+def test_the_readme_documents_every_setting() -> None:
+    """The README's configuration table names every variable the settings read, so an operator
+    finds each one there (the token, OIDC, rate and lockout ones were once missing)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Configuration", 1)[1].split("\n\n")[2]
+    names = {f"SIBOOK_{name.upper()}" for cls in (Settings, AccessSettings)
+             for name in cls.model_fields}
+    assert {n for n in names if f"`{n}`" not in table} == set()
