@@ -105,8 +105,7 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
                                               average_salary=d.average_salary)
     except ValidationError:  # NoRuleInForce too; too few years is refused before
         return []
-    record = _Record(facts, counted, due, max(Period.of(d.decided_on), starts),
-                     d.average_salary is not None)
+    record = _Record(facts, counted, due, starts, d.average_salary is not None)
     return _monthly_pension(record, d) + _extra_lump_sum(record, starts, d)
 
 
@@ -139,22 +138,25 @@ class _Record:
 
 
 def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:
-    """Law 41/2024 Art 66: the monthly pension is the rate the record's months give (cut per
-    year before the statutory age, Art 66(3)) times the revalued average salary (Art 72-73):
-    the one the decision states, its dossier's (salary before the system's records, a court's
-    or inspection's correction), else the book's salary history's, as the book's estimate
-    computes it; another sum is refused, naming the expected one, the average it rests on and
-    the command that computes it. The rate is the record's either way. Neither FACTS §4.1 nor
-    Art 66 states a lowest pension: none is applied."""
+    """The monthly pension is the rate the record's months give by the law in force when the
+    pension starts (Law 41/2024 Art 66, Law 58/2014 Art 56 before 2025-07; cut per year before
+    the statutory age) times the revalued average salary (Law 41/2024 Art 72-73): the one the
+    decision states, its dossier's (salary before the system's records, a court's or
+    inspection's correction), else the book's salary history's, as the book's estimate computes
+    it, and at least the lowest pension of that law (Law 41/2024 Art 141(11), Law 58/2014 Art
+    56(6)); another sum is refused, naming the expected one, the average it rests on, the law
+    that rates it and the command that computes it. The rate is the record's either way."""
     expected = r.due.monthly_pension
     if expected is None or d.monthly_amount == expected:
         return []
-    steps = "; ".join(step for step in r.due.explanation.steps
-                      if step.startswith(("rate =", "early by", "monthly pension =")))
+    steps = "; ".join(step for step in r.due.explanation.steps if step.startswith(
+        ("rate =", "early by", "monthly pension =", "lowest pension")))
+    rated = next(row.source for row in r.due.explanation.rows if row.table == "pension_rates")
     return [Problem(field="monthly_amount", reason=(
         f"{d.monthly_amount or 0:,} VND a month is not the pension the record gives, "
         f"{expected:,} VND: {r.counted} months of SI count on {d.decided_on.isoformat()} and "
-        f"{r.average()}; {steps} (Law 41/2024 Arts 66, 72; {r.command()} computes it)"))]
+        f"{r.average()}; {steps} ({rated}, the average Law 41/2024 Art 72; {r.command()} "
+        "computes it)"))]
 
 
 def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:

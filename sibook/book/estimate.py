@@ -110,9 +110,10 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     eligible then, which earn the larger extra lump sum (Art 68(2),
     ``months_past_retirement_age``). Raises
     ValidationError when the months give no pension or no rule prices it. The pension's rules
-    are those in force when it starts (``on`` for one started before). ``average_salary``: a
-    decision's own (its dossier's), used instead of the book's."""
-    rules_on = max(on, starts)
+    are those in force in the month it starts (Law 41/2024 Art 5(7): one started in 2023 is
+    priced by Law 58/2014), whenever it is asked; the salary history and its revaluation are
+    the book's as of ``on``. ``average_salary``: a decision's own (its dossier's), used instead
+    of the book's."""
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
     average = average_salary if average_salary is not None else _average(
@@ -121,9 +122,9 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
         paid=(m for m, _ in history), reached=retirement.reached,
-        starts=starts, on=rules_on,
+        starts=starts, on=starts,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
-    return pension(sex=book["header"]["sex"], contribution_months=si_months, on=rules_on,
+    return pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
                    months_early=early, average_salary=average, months_past_retirement_age=late)
 
 

@@ -164,18 +164,25 @@ class LawBook:
         return Fact(row.value("percent"), row)
 
     def pension_band(self, sex: Sex, years: int, on: Period) -> LawRow:
-        """The rate row for ``sex`` and whole ``years`` paid (eligibility counts whole years)."""
+        """The rate row in force in ``on`` for ``sex`` and whole ``years`` paid (eligibility
+        counts whole years): refused below the years a pension then needs, which may lie above
+        the band's own ``from_years`` (Law 58/2014: 20 years, the rate anchored at 15 to 20)."""
         table = self._tables["pension_rates"]
-        rows = [table.at(k, on) for k in table.keys if k.split("_")[0] == sex]
-        for row in sorted(rows, key=lambda r: r.value("from_years")):
-            upper = row.values.get("to_years")
-            if row.value("from_years") <= years and (upper is None or years < upper):
-                return row
-        least = self.pension_min_years(on).value
+        least = self.pension_min_years(on)
+        rows = [r for k in table.keys if k.split("_")[0] == sex
+                and (r := table.find(k, on)) is not None]
+        if years >= least.value:
+            for row in sorted(rows, key=lambda r: r.value("from_years")):
+                upper = row.values.get("to_years")
+                if row.value("from_years") <= years and (upper is None or years < upper):
+                    return row
+        if not rows:
+            raise NoRuleInForce(table="pension_rates", key=sex, on=on,
+                                first=table.first_month(sex))
         raise ValidationError(
             field="contribution_months",
-            reason=f"a {sex} pension needs at least {least} years ({least * 12} months) "
-                   f"of contributions, got {years} whole years")
+            reason=f"a {sex} pension needs at least {least.value} years ({least.value * 12} "
+                   f"months) of contributions ({least.row.source}), got {years} whole years")
 
     def pension_min_years(self, on: Period) -> Fact[int]:
         """The fewest whole years of SI that, with the retirement age, give a pension starting in

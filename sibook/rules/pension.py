@@ -9,7 +9,7 @@ from decimal import Decimal
 from sibook.core.errors import ValidationError
 from sibook.core.money import round_vnd
 from sibook.core.period import Period
-from sibook.law import SEXES, LawRow, book, parse_choice
+from sibook.law import SEXES, LawRow, NoRuleInForce, book, parse_choice
 from sibook.rules.explain import Explanation, Trail, pct, vnd
 from sibook.rules.inputs import check_money, check_months, check_range
 
@@ -40,13 +40,18 @@ def benefit_years(months: int, on: Period, trail: Trail) -> Decimal:
 def pension(*, sex: str, contribution_months: int, on: Period, months_early: int = 0,
             average_salary: int | None = None, months_past_retirement_age: int = 0
             ) -> PensionResult:
-    """Pension for a retirement in month ``on``; amounts need the average salary. A retirement
-    ``months_early`` needs the years of SI of Law 41/2024 Art 65(1), whichever case allows it
-    (an especially hazardous job too: its 15 years are years in the job, not fewer of SI).
-    ``months_past_retirement_age``: of the months, those paid after the statutory age was
-    reached; the years above the maximum rate among them earn a larger extra lump sum."""
+    """Pension starting in month ``on``, priced by the rules in force then (Law 41/2024 Art
+    5(7)): Law 58/2014's from 2016-01, Law 41/2024's from 2025-07; refused before the first
+    (``NoRuleInForce``). Amounts need the average salary; the monthly pension is at least the
+    lowest pension of the law then (``min_pension_*``). A retirement ``months_early`` needs the
+    years of SI of the early-retirement rules (Law 41/2024 Art 65(1), Law 58/2014 Art 55(1)),
+    whichever case allows it (an especially hazardous job too: its 15 years are years in the
+    job, not fewer of SI). ``months_past_retirement_age``: of the months, those paid after the
+    statutory age was reached; the years above the maximum rate among them earn a larger extra
+    lump sum where the law pays one."""
     checked_sex = parse_choice(sex, SEXES, field="sex")
     check_months(contribution_months, "contribution_months")
+    check_priced(on)
     law = book()
     trail = Trail({"sex": checked_sex, "contribution_months": str(contribution_months),
                    "months_early": str(months_early), "month": str(on),
@@ -64,9 +69,11 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
         if contribution_months < needed * 12:
             raise ValidationError(field="months_early", reason=(
                 f"early retirement needs {needed} years of SI, also from an especially "
-                f"hazardous job (Law 41/2024 Art 65(1)), got {contribution_months // 12} years "
-                f"{contribution_months % 12} months"))
+                f"hazardous job ({law.parameter('early_min_years', on).row.source}), got "
+                f"{contribution_months // 12} years {contribution_months % 12} months"))
     band = trail.use(law.pension_band(checked_sex, contribution_months // 12, on))
+    trail.step(f"a pension starting in {on} is priced by the law in force then: {band.source} "
+               f"(rows from {band.valid_from}; Law 41/2024 Art 5(7))")
     years = benefit_years(contribution_months, on, trail)
     base, step = band.value("base_percent"), band.value("step_percent")
     start, top = band.value("from_years"), band.value("max_percent")
@@ -80,10 +87,42 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     check_money(average_salary, "average_salary")
     monthly = round_vnd(average_salary * rate / 100)
     trail.step(f"monthly pension = {pct(rate)} x {vnd(average_salary)} = {vnd(monthly)}")
+    monthly = _at_least_lowest(monthly, contribution_months, on, trail)
     before_age = None if months_past_retirement_age == 0 else benefit_years(
         contribution_months - months_past_retirement_age, on, trail)
     extra = _extra_lump_sum(band, years, before_age, average_salary, on, trail)
     return PensionResult(rate, monthly, extra, trail.done())
+
+
+def check_priced(on: Period) -> None:
+    """Refuse a pension starting before the first month the pension rules are loaded for,
+    naming it and its law, rather than pricing it by a later law."""
+    table = book().table("pension_rates")
+    first = table.first_month()
+    if first is None or on >= first:
+        return
+    earliest = min(table.rows, key=lambda r: r.valid_from)
+    raise NoRuleInForce(table="pension_rates", key="pension", on=on, first=first, reason=(
+        f"no pension rules are loaded for a pension starting in {on}: a pension is priced by "
+        f"the law in force when it starts (Law 41/2024 Art 5(7)) and the earliest rules known "
+        f"are those from {first} ({earliest.source})"))
+
+
+def _at_least_lowest(monthly: int, contribution_months: int, on: Period, trail: Trail) -> int:
+    """The lowest monthly pension (Law 58/2014 Art 56(6): the base salary; Law 41/2024 Art
+    141(11): the reference level, for 20 years or more of SI): ``min_pension_*``."""
+    law = book()
+    years = int(trail.fact(law.parameter("min_pension_years", on)))
+    if contribution_months < years * 12:
+        return monthly
+    multiplier = trail.fact(law.parameter("min_pension_reference_multiplier", on))
+    reference = trail.fact(law.reference_level(on))
+    lowest = int(multiplier * reference)
+    if monthly >= lowest:
+        return monthly
+    trail.step(f"lowest pension for {years} years of SI or more = {multiplier} x reference level "
+               f"{vnd(reference)} = {vnd(lowest)}: the monthly pension is raised to it")
+    return lowest
 
 
 def _extra_lump_sum(band: LawRow, years: Decimal, by_age: Decimal | None, average_salary: int,
@@ -114,6 +153,7 @@ def years_above_full_rate(*, sex: str, contribution_months: int, on: Period
     is paid (Law 41/2024 Art 68), and those years: ``(extra_years, full_years)``."""
     checked_sex = parse_choice(sex, SEXES, field="sex")
     check_months(contribution_months, "contribution_months")
+    check_priced(on)
     trail = Trail({"sex": checked_sex, "contribution_months": str(contribution_months)})
     band = book().pension_band(checked_sex, contribution_months // 12, on)
     full_years, extra = _above_full_rate(band, benefit_years(contribution_months, on, trail))
@@ -171,30 +211,35 @@ class EarlyRetirement:
 def early_retirement(*, capacity_loss_percent: int, hazardous_years: int = 0,
                      on: Period) -> EarlyRetirement:
     """The early retirement a loss of working capacity allows for a pension starting in ``on``
-    (FACTS §4.1): with 20 years of SI, up to 5 years early at a 61% to under 81% loss, up to 10
-    at 81% or more, and with 15 years in especially heavy or hazardous jobs a 61% loss allows
-    it too (no shorter bound is given for that case: the rules engine's ``max_early_months``)."""
+    (FACTS §4.1), by the rules in force then (each reason cites its row): with 20 years of SI,
+    up to 5 years early at a 61% to under 81% loss (Law 58/2014 to 2020: 9 years in 2016, one
+    less a year), up to 10 at 81% or more, and with 15 years in especially heavy or hazardous
+    jobs a 61% loss allows it too (no shorter bound is given for that case: the rules engine's
+    ``max_early_months``)."""
     law = book()
-    least = law.parameter("early_loss_percent", on).value
-    severe = law.parameter("early_loss_severe_percent", on).value
-    job_years = int(law.parameter("early_hazardous_job_years", on).value)
-    most = int(law.parameter("max_early_months", on).value)
+    least = law.parameter("early_loss_percent", on)
+    severe = law.parameter("early_loss_severe_percent", on)
+    job_years = law.parameter("early_hazardous_job_years", on)
+    most = law.parameter("max_early_months", on)
     min_years = int(law.parameter("early_min_years", on).value)
-    if capacity_loss_percent < least:
-        return EarlyRetirement(0, f"a loss of {capacity_loss_percent}% is under the {least}% "
-                                  "that allows an early pension (Law 41/2024 Art 65(1))",
-                               min_years)
-    if capacity_loss_percent >= severe:
-        return EarlyRetirement(most, f"a loss of {severe}% or more allows up to {most} months "
-                                     "early (Law 41/2024 Art 65(1)(b))", min_years)
-    if hazardous_years >= job_years:
-        return EarlyRetirement(most, f"{job_years} years or more in especially heavy or "
-                                     f"hazardous jobs with a loss of {least}% or more allow up "
-                                     f"to {most} months early (Law 41/2024 Art 65(1)(c))",
-                               min_years)
-    moderate = int(law.parameter("max_early_months_moderate", on).value)
-    return EarlyRetirement(moderate, f"a loss of {least}% to under {severe}% allows up to "
-                                     f"{moderate} months early (Law 41/2024 Art 65(1)(a))",
+    if capacity_loss_percent < least.value:
+        return EarlyRetirement(0, f"a loss of {capacity_loss_percent}% is under the "
+                                  f"{least.value}% that allows an early pension "
+                                  f"({least.row.source})", min_years)
+    if capacity_loss_percent >= severe.value:
+        return EarlyRetirement(int(most.value), f"a loss of {severe.value}% or more allows up "
+                                                f"to {most.value} months early "
+                                                f"({severe.row.source})", min_years)
+    if hazardous_years >= job_years.value:
+        return EarlyRetirement(int(most.value), f"{job_years.value} years or more in especially "
+                                                f"heavy or hazardous jobs with a loss of "
+                                                f"{least.value}% or more allow up to "
+                                                f"{most.value} months early "
+                                                f"({job_years.row.source})", min_years)
+    moderate = law.parameter("max_early_months_moderate", on)
+    return EarlyRetirement(int(moderate.value), f"a loss of {least.value}% to under "
+                                                f"{severe.value}% allows up to {moderate.value} "
+                                                f"months early ({moderate.row.source})",
                            min_years)
 
 

@@ -62,7 +62,7 @@ def test_a_loss_of_61_to_81_percent_allows_5_years_early_and_81_percent_10(
         claim(engine, pid, pension_claim("HS-HT-E3", loss=80))
     assert moderate.value.problems[0].field == "event_from"
     assert ("72 months early: a loss of 61% to under 81% allows up to 60 months early "
-            "(Law 41/2024 Art 65(1)(a))") in moderate.value.problems[0].reason
+            "(Law 41/2024/QH15 Art 65(1)(a))") in moderate.value.problems[0].reason
     assert claim(engine, pid, pension_claim("HS-HT-E4", loss=81))["status"] == "claimed"
 
 

@@ -82,7 +82,8 @@ def test_a_monthly_pension_other_than_the_records_is_refused_naming_it(engine: E
         "6,000,000 VND a month is not the pension the record gives, 4,551,413 VND: 246 months "
         "of SI count on 2025-08-20 and the book's salary history averages 9,894,375 VND "
         "revalued; rate = 45% at 20 years + 2% x (20.5 - 20) years, at most 75% = 46%; "
-        "monthly pension = 46% x 9,894,375 = 4,551,413 (Law 41/2024 Arts 66, 72;")
+        "monthly pension = 46% x 9,894,375 = 4,551,413 (Law 41/2024/QH15 Art 66(1), the "
+        "average Law 41/2024 Art 72;")
     assert count(engine, "benefit_decisions") == 0
     command = re.search(r"`sibook rules (pension [^`]*)`", problem.reason)
     assert command is not None

@@ -104,11 +104,6 @@ def test_more_than_10_years_early_is_refused() -> None:
         pension(sex="male", contribution_months=300, months_early=121, on=JAN_2026)
 
 
-def test_pension_before_the_2024_law_is_refused_with_first_month() -> None:
-    with pytest.raises(ValidationError, match="2025-07"):
-        pension(sex="male", contribution_months=300, on=Period(2024, 1))
-
-
 def test_average_salary_revalues_each_year() -> None:
     history = [(Period(2023, m), 5_000_000) for m in range(1, 13)]
     result = average_salary(history=history, started=2023, settlement=Period(2025, 8))
