@@ -1,0 +1,67 @@
+"""A pension that started before July 2025, claimed and settled now, on SQLite and PostgreSQL:
+the book's estimate and the settlement's check price it by the law in force in the month it
+started (Law 41/2024 Art 5(7)), Law 58/2014, not by today's (``estimate.pension_from``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.book.estimate import estimate
+from sibook.cli.rules import app as rules_app
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.test_benefits import book_of, claim, older_worker, settle
+
+# A man born in January 1961 reached 60y3m in April 2021 (Decree 135/2020): a pension from
+# 2021-05. He worked 2001-01 to 2021-04: 244 months, 20 years 4 months, 20.5 years for the rate.
+# Law 58/2014 Art 56(2)(a) in 2021: 45% at 19 years + 2% x 1.5 = 48%; Law 41/2024 would give 46%.
+BORN_1961 = date(1961, 1, 15)
+PENSION = Claim(Regime.PENSION, "HS-HT-2021", date(2026, 3, 20), date(2021, 5, 1))
+STATED = 10_000_000  # the dossier's revalued average (2021's coefficients are not loaded)
+
+
+def retired_in_2021(engine: Engine) -> str:
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=BORN_1961, since=Period(2001, 1), until=Period(2021, 4))
+    claim(engine, pid, PENSION)
+    return pid
+
+
+def paying(monthly: int) -> Decision:
+    return Decision("settled", date(2026, 3, 20), "21/QĐ", monthly_amount=monthly,
+                    from_month=Period(2021, 5), average_salary=STATED)
+
+
+def test_a_pension_from_2021_is_settled_at_the_2014_laws_48_percent(engine: Engine) -> None:
+    pid = retired_in_2021(engine)
+    with pytest.raises(ValidationError) as today_law:
+        settle(engine, pid, PENSION.dossier_no, paying(4_600_000))
+    problem = today_law.value.problems[0]
+    assert problem.field == "monthly_amount"
+    assert problem.reason.startswith(
+        "4,600,000 VND a month is not the pension the record gives, 4,800,000 VND")
+    assert ("rate = 45% at 19 years + 2% x (20.5 - 19) years, at most 75% = 48%"
+            in problem.reason)
+    assert "(Law 58/2014/QH13 Art 56(2)(a), the average Law 41/2024 Art 72;" in problem.reason
+    command = re.search(r"`sibook rules (pension [^`]*)`", problem.reason)
+    assert command is not None and "--month 2021-05" in command.group(1)
+    computed = CliRunner().invoke(rules_app, [*shlex.split(command.group(1)), "--json"])
+    assert json.loads(computed.stdout)["monthly_pension"] == 4_800_000
+    assert settle(engine, pid, PENSION.dossier_no, paying(4_800_000))["status"] == "settled"
+
+
+def test_the_estimate_of_a_pension_claimed_from_2021_is_priced_as_in_2021(
+        engine: Engine) -> None:
+    pid = retired_in_2021(engine)
+    answer = estimate(book_of(engine, pid), Period(2026, 3))
+    assert answer["pension"]["rate_percent"] == 48
+    assert answer["pension"]["from_month"] == "2021-05"
