@@ -97,7 +97,11 @@ class PensionRequest(_Request):
     # Of the months, those paid after the statutory age by someone who had the years a pension
     # needs by then: Law 41/2024 Art 68(2).
     months_past_retirement_age: StrictInt = _declared(default=0, minimum=0)
-    month: str | None = OPTIONAL_MONTH
+    month: str | None = Field(
+        default=None, pattern=MONTH_PATTERN, examples=["2021-05"],
+        description="YYYY-MM the pension starts: the law in force then prices it (Law 41/2024 "
+                    "Art 5(7)), Law 58/2014 from 2016-01 (earlier: 422), Law 41/2024 from "
+                    "2025-07; default the current month")
 
 
 class PensionAnswer(_Answer):

@@ -36,6 +36,11 @@ def _check_month(value: str | None) -> str | None:
 MonthOpt = Annotated[str | None, typer.Option(
     "--month", metavar="YYYY-MM", callback=_check_month,
     help="The month whose rules apply, YYYY-MM (default: the current month).")]
+PensionMonthOpt = Annotated[str | None, typer.Option(
+    "--month", metavar="YYYY-MM", callback=_check_month,
+    help="The month the pension starts, YYYY-MM: the law in force then prices it (Law 41/2024 "
+         "Art 5(7)): Law 58/2014 from 2016-01 (earlier is refused), Law 41/2024 from 2025-07 "
+         "(default: the current month).")]
 RegionOpt = Annotated[str, typer.Option("--region", metavar="I|II|III|IV",
                                         callback=one_of(REGIONS, "--region"),
                                         help="Minimum-wage region: I, II, III or IV.")]
@@ -145,8 +150,9 @@ def pension(
         "--months-past-retirement-age", metavar="N", help="Of the months, those paid after the "
         "statutory age was reached by someone who had the years of SI a pension needs by "
         "then (none for someone who had them only later): their years above the maximum rate "
-        "earn 2 average salaries each, not 0.5 (Law 41/2024 Art 68(2)).")] = 0,
-    month: MonthOpt = None,
+        "earn 2 average salaries each, not 0.5 (Law 41/2024 Art 68(2); a pension starting "
+        "before 2025-07, under Law 58/2014 Art 58: 0.5 all the same).")] = 0,
+    month: PensionMonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:
     """Pension rate, and with --average-salary the monthly pension and extra lump sum."""

@@ -86,6 +86,17 @@ def test_pension(client: TestClient) -> None:
     assert status == 200 and out["rate_percent"] == 75.0 and out["monthly_pension"] == 6_000_000
 
 
+def test_a_pension_is_priced_by_the_law_of_the_month_it_starts(client: TestClient) -> None:
+    """``month`` is the month the pension starts: Law 58/2014 Art 56(2)(a) in 2021 (45% at 19
+    years: 20 give 47%), refused before its first month, 2016-01."""
+    body = {"sex": "male", "contribution_months": 240}
+    status, out = post(client, "pension", body | {"month": "2021-03"})
+    assert status == 200 and (out["rate_percent"], out["month"]) == (47.0, "2021-03")
+    status, out = post(client, "pension", body | {"month": "2015-12"})
+    assert status == 422 and out["errors"][0]["field"] == "month"
+    assert "start in 2016-01: nothing is known for 2015-12" in out["errors"][0]["reason"]
+
+
 def test_an_early_pension_needs_20_years_of_si_whatever_the_job(client: TestClient) -> None:
     """Law 41/2024 Art 65(1): 15 years of SI allow no early pension, and no ``hazardous``
     lowers the 20 years (Art 65(1)(c)'s 15 years are years in the job)."""

@@ -153,6 +153,25 @@ def test_an_early_pension_with_15_years_of_si_is_refused_hazardous_or_not() -> N
                                "--months-early", "12", "--hazardous", "--json"]).exit_code == 2
 
 
+def test_the_month_a_pension_starts_picks_the_law_that_prices_it() -> None:
+    """A man with 20 years: Law 58/2014 Art 56(2)(a) puts 45% at 19 years in 2021 (47%), Law
+    41/2024 Art 66(1) at 20 years (45%); the answer says which law priced it."""
+    code, out = run("pension", "--sex", "male", "--contribution-months", "240",
+                    "--month", "2021-03")
+    assert code == 0 and (out["rate_percent"], out["month"]) == (47.0, "2021-03")
+    assert "the law in force then: Law 58/2014/QH13 Art 56(2)(a)" in out["explain"][0]
+    code, out = run("pension", "--sex", "male", "--contribution-months", "240",
+                    "--month", "2026-01")
+    assert code == 0 and out["rate_percent"] == 45.0
+
+
+def test_a_pension_starting_before_2016_is_refused_naming_the_month() -> None:
+    code, out = run("pension", "--sex", "male", "--contribution-months", "240",
+                    "--month", "2015-12")
+    assert code == 1 and out["errors"][0]["field"] == "--month"
+    assert "start in 2016-01: nothing is known for 2015-12" in out["errors"][0]["reason"]
+
+
 def test_months_past_retirement_age_earn_the_larger_extra_lump_sum() -> None:
     """Law 41/2024 Art 68(2): 33 years, the last 2 after the age: 1 year above 30 at 0.5 and
     2 at 2 average salaries."""
