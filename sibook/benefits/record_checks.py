@@ -59,14 +59,14 @@ def retirement_month(facts: registry.PersonFacts) -> Period:
 def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c: Claim,
                 on: date) -> list[Problem]:
     """A pension from the claim's start, by the record on ``on``: from the month after the
-    retirement age is reached with the years of SI of ``pension_years`` (Law 41/2024 Art 64;
-    Decree 135/2020 Art 3), or before it as far as the claim's assessed loss of working
-    capacity allows, with the years of SI that needs (Art 65)."""
+    retirement age is reached with the years of SI of ``pension_years`` (Decree 135/2020 Art
+    3), or before it as far as the claim's assessed loss of working capacity allows, with the
+    years of SI that needs; each refusal cites the law row in force when the pension starts."""
     assert c.event_from is not None
     due = retirement_of(facts)
     early = 0 if due is None else max(0, due.pension_from - Period.of(c.event_from))
+    needed = pension_years(c.event_from)
     if due is None or early == 0:
-        needed = pension_years(c.event_from)
         return _too_few_years(session, person_id, c.event_from, on, needed.value,
                               "a pension needs", needed.row.source)
     allowed = _early_allowed(c)
@@ -78,11 +78,11 @@ def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c
         return [Problem(field=field, reason=(
             f"a pension from {c.event_from.isoformat()} is before retirement age: "
             f"{age_text(due.age_months)}, reached in {due.reached}, so a pension is paid from "
-            f"{due.pension_from} (Law 41/2024 Art 64; Decree 135/2020); {early} months early: "
+            f"{due.pension_from} ({needed.row.source}; Decree 135/2020); {early} months early: "
             f"{refused_for}"))]
     return _too_few_years(session, person_id, c.event_from, on, allowed.min_years,
                           f"a pension {early} months before retirement age needs",
-                          "Law 41/2024 Art 65")
+                          allowed.min_years_source)
 
 
 def _early_allowed(c: Claim) -> EarlyRetirement | str:

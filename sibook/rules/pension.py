@@ -201,11 +201,13 @@ def _early_cut(months_early: int, on: Period, trail: Trail) -> Decimal:
 class EarlyRetirement:
     """How early a pension may start for a reduced working capacity (Law 41/2024 Art 65(1)):
     ``months`` before the statutory age at most (0: not early at all), ``case`` the point of
-    Art 65(1) that allows it, or why none does, and ``min_years`` of SI it needs."""
+    Art 65(1) that allows it, or why none does, and ``min_years`` of SI it needs, as the law
+    row ``min_years_source`` says (Law 58/2014 Art 55 or Law 41/2024 Art 65)."""
 
     months: int
     case: str
     min_years: int
+    min_years_source: str
 
 
 def early_retirement(*, capacity_loss_percent: int, hazardous_years: int = 0,
@@ -221,26 +223,28 @@ def early_retirement(*, capacity_loss_percent: int, hazardous_years: int = 0,
     severe = law.parameter("early_loss_severe_percent", on)
     job_years = law.parameter("early_hazardous_job_years", on)
     most = law.parameter("max_early_months", on)
-    min_years = int(law.parameter("early_min_years", on).value)
+    needs = law.parameter("early_min_years", on)
+    min_years, source = int(needs.value), needs.row.source
     if capacity_loss_percent < least.value:
         return EarlyRetirement(0, f"a loss of {capacity_loss_percent}% is under the "
                                   f"{least.value}% that allows an early pension "
-                                  f"({least.row.source})", min_years)
+                                  f"({least.row.source})", min_years, source)
     if capacity_loss_percent >= severe.value:
         return EarlyRetirement(int(most.value), f"a loss of {severe.value}% or more allows up "
                                                 f"to {most.value} months early "
-                                                f"({severe.row.source})", min_years)
+                                                f"({severe.row.source})", min_years, source)
     if hazardous_years >= job_years.value:
         return EarlyRetirement(int(most.value), f"{job_years.value} years or more in especially "
                                                 f"heavy or hazardous jobs with a loss of "
                                                 f"{least.value}% or more allow up to "
                                                 f"{most.value} months early "
-                                                f"({job_years.row.source})", min_years)
+                                                f"({job_years.row.source})", min_years,
+                           source)
     moderate = law.parameter("max_early_months_moderate", on)
     return EarlyRetirement(int(moderate.value), f"a loss of {least.value}% to under "
                                                 f"{severe.value}% allows up to {moderate.value} "
                                                 f"months early ({moderate.row.source})",
-                           min_years)
+                           min_years, source)
 
 
 @dataclass(frozen=True)

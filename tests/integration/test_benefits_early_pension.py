@@ -94,7 +94,7 @@ def test_an_early_pension_needs_20_years_of_si(engine: Engine) -> None:
         claim(engine, pid, pension_claim("HS-HT-E8", loss=90))
     assert short.value.problems[0].field == "regime"
     assert ("a pension 21 months before retirement age needs 20 years (240 months; "
-            "Law 41/2024 Art 65)") in short.value.problems[0].reason
+            "Law 41/2024/QH15 Art 65(1))") in short.value.problems[0].reason
 
 
 def test_15_years_in_a_hazardous_job_need_20_years_of_si_too(engine: Engine) -> None:
@@ -105,7 +105,8 @@ def test_15_years_in_a_hazardous_job_need_20_years_of_si_too(engine: Engine) -> 
     with pytest.raises(ValidationError) as short:
         claim(engine, pid, pension_claim("HS-HT-E11", loss=65, hazardous=18))
     assert short.value.problems[0].field == "regime"
-    assert "needs 20 years (240 months; Law 41/2024 Art 65)" in short.value.problems[0].reason
+    assert ("needs 20 years (240 months; Law 41/2024/QH15 Art 65(1))"
+            in short.value.problems[0].reason)
 
 
 def test_the_same_dossier_with_another_assessment_is_a_conflict(engine: Engine) -> None:
