@@ -26,7 +26,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.law.terms import SEXES, SUPPORT_GROUPS
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import REALMS, REGIONS, NewEmployer, NewPerson
 
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
@@ -65,7 +65,7 @@ def persons_list(
     """List persons in personal-ID order (defence and public-security persons never appear)."""
     try:
         with unit_of_work(ready_engine()) as session:
-            rows = service.list_persons(session=session, limit=limit, employer_code=employer)
+            rows = reading.list_persons(session=session, limit=limit, employer_code=employer)
             logged(session, Action.PERSON_LIST, "persons list", [r.person_id for r in rows])
     except ValidationError as exc:  # an unknown --employer: named by its flag, as elsewhere
         refuse(exc.problems, as_json)
@@ -98,11 +98,11 @@ def persons_import(
         with unit_of_work(ready_engine()) as session:
             counts = service.import_batch(session=session, batch=batch, content_hash=digest)
             if not counts["replayed"]:
-                logged(session, Action.PERSON_REGISTER, "persons import", service.person_ids_of(
+                logged(session, Action.PERSON_REGISTER, "persons import", reading.person_ids_of(
                     session=session, personal_ids=(p.personal_id for p in batch.persons)))
                 # A household places its members (registered by this file or before it) at an
                 # address and moves them out of any other: a change of their record, logged.
-                logged(session, Action.HOUSEHOLD_ADD, "persons import", service.person_ids_of(
+                logged(session, Action.HOUSEHOLD_ADD, "persons import", reading.person_ids_of(
                     session=session, personal_ids={m.personal_id for h in batch.households
                                                    for m in h.members}))
     except ValidationError as exc:
@@ -124,7 +124,7 @@ def persons_import(
 def employers_list(limit: int = LimitOpt, as_json: bool = JsonFlag) -> None:
     """List employers in unit-code order."""
     with unit_of_work(ready_engine()) as session:
-        rows = service.list_employers(session=session, limit=limit)
+        rows = reading.list_employers(session=session, limit=limit)
     data = {"employers": [r.__dict__ for r in rows]}
     emit(data, as_json, lambda d: _table(d["employers"], "Employers"))
 
@@ -312,7 +312,7 @@ def persons_register(
                                                                        given=office),
             )
             # Any realm: a worker is registered into their employer's (``register``).
-            logged(session, Action.PERSON_REGISTER, "persons register", service.person_ids_of(
+            logged(session, Action.PERSON_REGISTER, "persons register", reading.person_ids_of(
                 session=session, personal_ids=[person.personal_id]))
     except ValidationError as exc:
         refuse(exc.problems, as_json,  # one command line, not a file: no row numbers
@@ -350,7 +350,7 @@ def persons_voluntary(
     first = parse_month(start, "--from") if start is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = service.person_id_of(session=session, personal_id=personal_id)
+            person_id = reading.person_id_of(session=session, personal_id=personal_id)
             result = start_voluntary(session=session, person_id=person_id,
                                      personal_id=personal_id,
                                      voluntary=VoluntaryStart(income, support, first),
