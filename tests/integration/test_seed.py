@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, select, text
 
+from sibook.contributions.statement import deadline_of, employer_months
 from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -410,3 +411,22 @@ def test_no_seeded_payment_is_dated_after_the_seeds_today(engine: Engine) -> Non
     assert date.fromisoformat(str(latest)) <= TODAY
     assert october > 0  # October's on-time payers have paid it
 
+
+def test_a_seeded_unit_paying_every_3_months_owes_its_running_cycle_without_being_late(
+        engine: Engine) -> None:
+    """One civil unit in fifty pays every 3 or 6 months from its first worker's month: a cycle's
+    months are paid together before the cycle's deadline, and the running cycle's are owed, not
+    late, though a monthly payer's deadline for the first of them has passed."""
+    today = date(2026, 12, 5)
+    seed(engine=engine, people=400, employers=50, seed=7, today=today)
+    with engine.connect() as conn:
+        unit, since = conn.execute(text(
+            "SELECT employer_id, from_month FROM employer_payment_cycles WHERE months = 3")).one()
+        first_worker = conn.execute(select(func.min(SIPeriod.from_month)).where(
+            SIPeriod.employer_id == unit)).scalar_one()
+        months = employer_months(conn, unit, today)
+    assert since == first_worker
+    running = [m for m in months if m.deadline >= today]
+    assert any(deadline_of(m.month) < today for m in running)  # late, were it paid monthly
+    assert [(m.status, m.days_late) for m in running] == [("unpaid", 0)] * len(running)
+    assert {(m.status, m.days_late) for m in months if m.deadline < today} == {("paid", 0)}
