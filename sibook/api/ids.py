@@ -38,7 +38,8 @@ class InspectRequest(BaseModel):
 class IdAnswer(BaseModel):
     """The contract's keys; the kind's own keys only for that kind."""
 
-    value: str
+    value: str = Field(description="The value as read: the whitespace around it is no part of "
+                       "it, as every command reads an identifier")
     kind: Literal["personal_id", "si_code", "hi_card"] | None
     valid: bool
     errors: list[str] = Field(description="Plain-language reasons; empty when valid")

@@ -33,7 +33,7 @@ from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
 # A person retires once and dies once: a second pension or survivorship claim, whatever day it

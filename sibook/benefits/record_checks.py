@@ -21,7 +21,7 @@ from sibook.core.errors import Problem
 from sibook.core.period import Period
 from sibook.law import Fact, NoRuleInForce
 from sibook.law.terms import Sex
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.rules.pension import EarlyRetirement, early_retirement
 from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 

@@ -33,7 +33,7 @@ from sibook.contributions import service as contributions
 from sibook.core.errors import NotFoundError, Problem, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.law import NoRuleInForce
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.registry.store import Employer
 from sibook.rules.pension import PensionResult, years_above_full_rate
 from sibook.rules.unemployment import benefit_cap, benefit_months

@@ -28,7 +28,7 @@ from sibook.book.estimate import estimate
 from sibook.book.schema import BenefitEstimate, BookAnswer, BookHistory, BookVersionSummary
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.signing import status
 from sibook.signing.card import CardAnswer, verify_card
 from sibook.signing.keys import NoKeys

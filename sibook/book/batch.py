@@ -22,7 +22,7 @@ from sibook.book import versions
 from sibook.book.assemble import Header, HISpan
 from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
 from sibook.contributions import service as contributions
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 
 if TYPE_CHECKING:
     from sibook.signing.keys import Signer

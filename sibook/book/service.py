@@ -25,7 +25,7 @@ from sibook.book.store import SIBook
 from sibook.contributions import service as contributions
 from sibook.contributions.voluntary import Account
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.rules.pension import PensionResult
 
 

@@ -17,7 +17,7 @@ from sibook.cli.flags import RealmOpt, identifier, one_of, parse_date, parse_mon
 from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ValidationError
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 
 app = typer.Typer(help="Benefits claimed and settled: sickness, maternity, work accident, "
                   "pension, survivorship, one-time withdrawal, unemployment.",

@@ -36,7 +36,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ServerFault, SibookError, ValidationError
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 
 if TYPE_CHECKING:
     from sibook.signing.status import RevocationList

@@ -33,7 +33,7 @@ from sibook.contributions.voluntary_payments import post_voluntary_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 
 payments_app = typer.Typer(help="Payments: employers' remittances, voluntary participants' "
                            "contributions.", no_args_is_help=True)

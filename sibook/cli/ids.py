@@ -24,7 +24,8 @@ _DETAIL_LABELS = {"group_code": "participant group", "benefit_level": "benefit l
 
 @app.command("inspect")
 def inspect(
-    value: str = typer.Argument(..., help="The identifier to inspect."),
+    value: str = typer.Argument(..., help=(
+        "The identifier to inspect; the spaces around it are no part of it.")),
     as_json: bool = JsonFlag,
 ) -> None:
     """Say what VALUE is and whether it is valid. Exit 0 when valid, 1 when not."""

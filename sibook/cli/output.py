@@ -40,6 +40,8 @@ def progress_hidden(as_json: bool) -> bool:
 
 
 JsonFlag = typer.Option(False, "--json", help="Print one JSON object on stdout and nothing else.")
+LimitOpt = typer.Option(100, "--limit", metavar="N", min=1, max=1_000_000,
+                        help="At most this many rows.")
 
 # The keys the running command's refusal carries (``refused_with``).
 _REFUSAL: ContextVar[Mapping[str, Any] | None] = ContextVar("refusal", default=None)
@@ -271,6 +273,14 @@ def show_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[objec
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     on.print(table)
+
+
+def show_listing(rows: list[dict[str, Any]], title: str) -> None:
+    """A listing's rows (dicts of one shape) as a titled table, or "no persons" when empty."""
+    if not rows:
+        console.print(f"no {title.lower()}")
+        return
+    show_table(title, list(rows[0]), (list(row.values()) for row in rows))
 
 
 def show_fields(title: str, fields: Mapping[str, object]) -> None:

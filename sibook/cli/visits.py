@@ -25,7 +25,7 @@ from sibook.cli.output import (
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, SibookError, ValidationError
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.visits.annulments import UnknownVisit, annul, recorded_person, unknown
 from sibook.visits.service import ClaimsRefused, VisitConflict, file_claims, listing
 

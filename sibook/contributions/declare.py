@@ -40,7 +40,7 @@ from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
 from sibook.law.tables import NoRuleInForce
 from sibook.registry import hi_cards
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 
 Progress = Callable[[str, int], None]
 # Registrations (TK1-TS) file their start line in batch 0, keyed by content alone, so they never

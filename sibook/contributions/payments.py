@@ -12,7 +12,7 @@ from sibook.contributions import ledger
 from sibook.contributions.ledger_store import Payment
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.registry.domain import text_problem
 
 MAX_PAYMENT = 1_000_000_000_000  # input sanity bound (1,000 billion VND), not a law value

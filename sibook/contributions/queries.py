@@ -13,7 +13,7 @@ from sibook.contributions.cycles import cycles_for
 from sibook.contributions.service import PersonMonth, person_months, si_periods_of
 from sibook.contributions.statement import employer_months
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.rules.inputs import as_field
 
 

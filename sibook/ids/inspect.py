@@ -1,9 +1,11 @@
 """What an identifier is and whether it is valid: the answer of ``sibook ids inspect``.
 
 The shape decides the kind: 12 digits a personal ID, 10 digits a legacy SI code, 2 letters and
-13 digits a legacy HI card number. Surrounding whitespace is ignored (copy-paste leaves it) and
-HI group letters may be lower case; spaces inside, or digits outside 0-9, make a value of no
-known shape, with a reason that says so.
+13 digits a legacy HI card number. Surrounding whitespace is no part of the value (copy-paste
+leaves it): the answer's ``value`` is the value as read, without it, as every command reads an
+identifier (``cli.flags.identifier``). HI group letters may be lower case (``value`` keeps them
+as typed); spaces inside, or digits outside 0-9, make a value of no known shape, with a reason
+that says so.
 """
 
 from __future__ import annotations
@@ -22,28 +24,28 @@ def inspect(value: str, *, today: date | None = None) -> dict[str, Any]:
     """The contract's JSON object for ``value`` (see CONTRACT.md, "Identifiers")."""
     text = value.strip()
     if is_ascii_digits(text) and len(text) == PERSONAL_ID_LENGTH:
-        return _personal_id(value, text, today)
+        return _personal_id(text, today)
     if is_ascii_digits(text) and len(text) == SI_CODE_LENGTH:
-        return _answer(value, "si_code", si_code_problems(text))
+        return _answer(text, "si_code", si_code_problems(text))
     if has_hi_card_shape(text):
-        return _hi_card(value, text)
-    return {"value": value, "kind": None, "valid": False, "errors": [_shape_reason(text)]}
+        return _hi_card(text)
+    return {"value": text, "kind": None, "valid": False, "errors": [_shape_reason(text)]}
 
 
-def _answer(value: str, kind: str, problems: list[Problem]) -> dict[str, Any]:
-    return {"value": value, "kind": kind, "valid": not problems,
+def _answer(text: str, kind: str, problems: list[Problem]) -> dict[str, Any]:
+    return {"value": text, "kind": kind, "valid": not problems,
             "errors": [p.reason for p in problems]}
 
 
-def _personal_id(value: str, text: str, today: date | None) -> dict[str, Any]:
-    answer = _answer(value, "personal_id", personal_id_problems(text, today=today))
+def _personal_id(text: str, today: date | None) -> dict[str, Any]:
+    answer = _answer(text, "personal_id", personal_id_problems(text, today=today))
     decoded = decode_personal_id(text)
     return {**answer, "province_code": decoded.prefix, "sex": decoded.sex,
             "birth_year": decoded.birth_year}
 
 
-def _hi_card(value: str, text: str) -> dict[str, Any]:
-    answer = _answer(value, "hi_card", hi_card_problems(text))
+def _hi_card(text: str) -> dict[str, Any]:
+    answer = _answer(text, "hi_card", hi_card_problems(text))
     return {**answer, "group_code": text[:2].upper(), "benefit_level": int(text[2]),
             "province_code": text[3:5], "si_code": text[5:]}
 

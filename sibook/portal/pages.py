@@ -48,7 +48,7 @@ from sibook.portal.web import (
     templates,
 )
 from sibook.registry import api as registry_api
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import JoinIn
 from sibook.signing.qr import qr_png

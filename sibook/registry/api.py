@@ -21,7 +21,7 @@ from sibook.api.problems import CONFLICT, GUESSING
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import provincial_office
 from sibook.registry.population import population_registry
 from sibook.registry.registration import (
@@ -83,7 +83,7 @@ def _persons(g: Guard, limit: int, employer_code: str | None, personal_id: str |
     An employer sees a worker's current employer only when it is itself: where a former
     worker works now is not the former employer's business.
     """
-    rows = service.list_persons(session=g.session, limit=limit, employer_code=employer_code,
+    rows = reading.list_persons(session=g.session, limit=limit, employer_code=employer_code,
                                 personal_id=personal_id, within=g.visible())
     if log:
         g.logged([r.person_id for r in rows])
@@ -192,9 +192,9 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     except ConflictError as exc:
         # The same 409 whoever holds the number; the holder (in whatever realm) finds the
         # attempt in their access log, so a probe of a hidden person is seen by their realm.
-        holder = service.registered_id(session=g.session, personal_id=person.personal_id)
+        holder = reading.registered_id(session=g.session, personal_id=person.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
-    g.logged([service.person_id_of(session=g.session, personal_id=person.personal_id,
+    g.logged([reading.person_id_of(session=g.session, personal_id=person.personal_id,
                                    realm=realm)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
@@ -246,7 +246,7 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Join
                       province=body.province_code)
     except ValidationError as exc:
         raise _renamed(exc, JOIN_FIELDS) from None
-    g.logged([service.person_id_of(session=g.session, personal_id=personal_id)])
+    g.logged([reading.person_id_of(session=g.session, personal_id=personal_id)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
@@ -273,14 +273,14 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
                           employment=EmploymentStart(code, body.salary, body.allowances,
                                                      body.job_title, start))
     except ConflictError as exc:  # as register_person: the holder sees the attempt
-        holder = service.registered_id(session=g.session, personal_id=body.personal_id)
+        holder = reading.registered_id(session=g.session, personal_id=body.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
     except ValidationError as exc:  # one worker, not a file: the start line's row says nothing
         _count_if_mismatch(g, exc)
         raise ValidationError([dataclasses.replace(p, row=None) for p in exc.problems]
                               ) from None
     # Of the unit's realm (``register``): logged whichever it is.
-    g.logged(service.person_ids_of(session=g.session, personal_ids=[body.personal_id]))
+    g.logged(reading.person_ids_of(session=g.session, personal_ids=[body.personal_id]))
     return WorkerRegistered(**{k: result[k] for k in WorkerRegistered.model_fields
                                if k in result})
 
@@ -300,7 +300,7 @@ def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: Person
     """HI check at admission (Decree 188/2025 Art 37-38): validity and benefit level only."""
     person_id = g.person(personal_id)
     today = date.today()
-    current = [c for c in service.hi_cards_of(session=g.session, person_id=person_id)
+    current = [c for c in reading.hi_cards_of(session=g.session, person_id=person_id)
                if c.valid_from <= today <= c.valid_to]
     card = current[-1] if current else None
     return HIValidity(personal_id=personal_id, valid=card is not None,
@@ -319,7 +319,7 @@ def add_household(g: Annotated[Guard, guard(Action.HOUSEHOLD_ADD)], body: Househ
 @router.get("/employers", response_model=EmployerList)
 def list_employers(g: Annotated[Guard, guard(Action.EMPLOYER_LIST)], limit: Limit = 100,
                    ) -> EmployerList:
-    rows = service.list_employers(session=g.session, limit=limit,
+    rows = reading.list_employers(session=g.session, limit=limit,
                                   realm=getattr(g.principal, "realm", "civil"))
     return EmployerList(employers=[EmployerOut(**r.__dict__) for r in rows])
 

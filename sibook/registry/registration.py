@@ -20,7 +20,7 @@ from sibook.contributions.declare import REGISTRATION_BATCH, declare
 from sibook.core.errors import ConflictError, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import province_2025
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import (
     NO_OFFICE,
     NewPerson,
@@ -97,7 +97,7 @@ def register(
         # A worker is of their employer's realm: a ministry's unit files for its realm's people
         # only, so a person registered civil by it could never be declared (nor, a civil
         # unit's worker, be hidden in a ministry's realm).
-        unit = service.employer_by_code(session=session, code=employment.employer_code)
+        unit = reading.employer_by_code(session=session, code=employment.employer_code)
         person = replace(person, realm=unit.realm)
         managing_office = managing_office or provincial_office(unit.province_code)
     today = today or date.today()
@@ -114,7 +114,7 @@ def register(
         answer["voluntary"] = _open_voluntary(session, person_id, voluntary, today)
     if employment:  # the start line issues the HI card, as every increase line does
         answer["declaration"] = _declare_start(session, person, employment, month)
-        answer["hi_card"] = service.hi_cards_of(session=session, person_id=person_id
+        answer["hi_card"] = reading.hi_cards_of(session=session, person_id=person_id
                                                 )[-1].card_number
     # A ministry's people are managed by the ministry itself (Decree 164: MoD and MPS keep
     # their books, FACTS §1.2), which no province's SI office is.
@@ -162,7 +162,7 @@ def join_voluntary(*, session: Session, personal_id: str, population: Population
 def _join(session: Session, personal_id: str, population: PopulationRegistry,
           voluntary: VoluntaryStart, today: date | None, province: str | None
           ) -> dict[str, Any]:
-    person_id = service.registered_id(session=session, personal_id=personal_id)
+    person_id = reading.registered_id(session=session, personal_id=personal_id)
     if person_id is None:
         try:
             citizen = population.lookup(personal_id)

@@ -27,6 +27,7 @@ class EmployerRef:
     occupational_rate_bp: int
     province_code: str  # a current (post-2025) code
     realm: str = "civil"  # a ministry's unit employs that ministry's people only
+    payment_cycle: int = 1  # months per payment: 1, or 3 or 6 (``seed.employers``)
 
 
 @dataclass

@@ -1,9 +1,21 @@
-"""Synthetic employers across the 34 provinces and the four minimum-wage regions."""
+"""Synthetic employers across the 34 provinces and the four minimum-wage regions.
+
+A few civil units (``CYCLE_PAYER_SHARE``) are farms, forests, fisheries or salt works paying
+every 3 or 6 months, as Law 41/2024/QH15 Art 33(1)(b) lets such a unit paying its workers by
+product or piece-rate (``contributions.cycles``). The method is theirs from the month their
+first worker was insured: the unit's registration with SI, as far as the seed knows it.
+"""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
+from sqlalchemy import Connection, func, select
+
+from sibook.contributions.store import SIPeriod
+from sibook.core.bulk import write
+from sibook.core.period import Period
 from sibook.ids import make_enterprise_code
 from sibook.ids.provinces import provinces_2025
 from sibook.seed import names
@@ -26,6 +38,10 @@ COLUMNS = (
 _UNITS = {2: ("defence", "Đơn vị {eid} thuộc Bộ Quốc phòng"),
           1: ("public_security", "Đơn vị {eid} thuộc Bộ Công an")}
 _CITIES = ("01", "79", "31", "48", "92")  # centrally-run cities: mostly region I
+CYCLE_PAYER_SHARE = 0.02
+_CYCLES = (3, 6)  # months per payment: the first unit chosen pays every 3, the next every 6, ...
+_NAME, _BUSINESS = COLUMNS.index("name"), COLUMNS.index("business_type")
+CYCLE_COLUMNS = ("employer_id", "from_month", "months")
 
 
 def generate(
@@ -35,6 +51,7 @@ def generate(
     weights = [6 if p.code in _CITIES else 1 for p in provinces]
     rows: list[tuple[object, ...]] = []
     refs: list[EmployerRef] = []
+    styles: list[tuple[str, str]] = []  # kind and word of each unit's name
     for i in range(count):
         eid = first_id + i
         province = rng.choices(provinces, weights)[0]
@@ -44,7 +61,9 @@ def generate(
             else rng.choices(("I", "II", "III", "IV"), (10, 30, 35, 25))[0]
         )
         industry, rate_bp = rng.choice(names.INDUSTRIES)
-        name = f"{rng.choice(names.COMPANY_KINDS)} {industry} {rng.choice(names.COMPANY_WORDS)}"
+        kind, word = rng.choice(names.COMPANY_KINDS), rng.choice(names.COMPANY_WORDS)
+        styles.append((kind, word))
+        name = f"{kind} {industry} {word}"
         address = f"Số {rng.randint(1, 500)} {rng.choice(names.STREETS)}, {province.name}"
         realm, unit_name = _UNITS.get(count - i, ("civil", "")) if count >= 3 else ("civil", "")
         rows.append(
@@ -62,4 +81,34 @@ def generate(
             )
         )
         refs.append(EmployerRef(eid, region, rate_bp, province.code, realm))
+    # Drawn after every unit, so the units' own draws (and the careers) stay as they were.
+    for n, i in enumerate(_cycle_payers(rng, refs)):
+        farming = rng.choice(names.FARMING)
+        row = list(rows[i])
+        kind, word = styles[i]
+        row[_NAME] = f"{kind} {farming} {word} {refs[i].employer_id}"
+        row[_BUSINESS] = farming
+        rows[i] = tuple(row)
+        refs[i] = replace(refs[i], payment_cycle=_CYCLES[n % len(_CYCLES)])
     return rows, refs
+
+
+def _cycle_payers(rng: random.Random, refs: list[EmployerRef]) -> list[int]:
+    """Positions in ``refs`` of the units paying every 3 or 6 months, in id order."""
+    civil = [i for i, ref in enumerate(refs) if ref.realm == "civil"]
+    return sorted(rng.sample(civil, round(len(civil) * CYCLE_PAYER_SHARE)))
+
+
+def seed_payment_cycles(conn: Connection, refs: list[EmployerRef], default: Period) -> int:
+    """The methods of the units not paying monthly (``employer_payment_cycles``), each from the
+    month its first worker was insured, or ``default`` at a unit nobody has worked at yet.
+    Rows written."""
+    payers = {ref.employer_id: ref.payment_cycle for ref in refs if ref.payment_cycle != 1}
+    if not payers:
+        return 0
+    first = {employer_id: month for employer_id, month in conn.execute(
+        select(SIPeriod.employer_id, func.min(SIPeriod.from_month))
+        .where(SIPeriod.employer_id.in_(payers)).group_by(SIPeriod.employer_id))}
+    rows = [(e, first.get(e, default.index), months) for e, months in sorted(payers.items())]
+    write(conn, "employer_payment_cycles", CYCLE_COLUMNS, rows)
+    return len(rows)

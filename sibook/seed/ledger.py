@@ -1,7 +1,9 @@
 """Seeded ledger history: dues assessed for recent months, paid on time by most employers.
 
 A few employers (about 3 %) report but pay late, partly, or not at all for the latest months,
-so arrears, late interest and evasion show up in the demo and the benchmarks.
+so arrears, late interest and evasion show up in the demo and the benchmarks. A unit paying
+every 3 or 6 months (``seed.employers``) pays a cycle's months together before the cycle's
+deadline, the running cycle not yet: its months are owed, not late.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import Connection
 
 from sibook.contributions import ledger
+from sibook.contributions.cycles import MONTHLY, cycles_of
 from sibook.contributions.statement import deadline_of
 from sibook.core.bulk import write
 from sibook.core.period import Period
@@ -34,6 +37,8 @@ def seed_ledger(conn: Connection, *, seed: int, codes: dict[int, str], today: da
     """Assess every employer for each month up to last month, then post payments. Rows written."""
     rng = random.Random(f"ledger-{seed}")
     late = {e for e in sorted(codes) if rng.random() < LATE_PAYER_SHARE}
+    methods = cycles_of(conn, codes)
+    running: dict[int, list[tuple[Period, int]]] = {}  # an on-time payer's cycle so far: dues
     last = Period.of(today) - 1
     months = list(ledger.months_to_assess(FIRST_LEDGER_MONTH, last))
     rows, payment_id = 0, 0
@@ -47,7 +52,19 @@ def seed_ledger(conn: Connection, *, seed: int, codes: dict[int, str], today: da
         for e in entries:  # months in order, so payment ids follow the calendar
             employer_id, due = e["employer_id"], e["total"]
             month = Period.from_index(e["period"])
-            paid_on, amount = _payment(rng, month, due, employer_id in late, today)
+            method = methods.get(employer_id, MONTHLY)
+            if employer_id in late:
+                paid_on, amount = _late_payment(rng, deadline_of(month, method), due, today)
+                cycle = []
+            else:  # in the days before the deadline; last month's (this month's end) by today
+                days = rng.randint(0, 20)
+                cycle = running.setdefault(employer_id, [])
+                cycle.append((month, due))
+                if method.cycle_end(month) != month:
+                    continue  # paid with the cycle's last month, if that is not still to come
+                del running[employer_id]
+                paid_on = min(deadline_of(month, method) - timedelta(days=days), today)
+                amount = sum(owed for _, owed in cycle)
             if amount <= 0:
                 continue
             payment_id += 1
@@ -62,8 +79,8 @@ def seed_ledger(conn: Connection, *, seed: int, codes: dict[int, str], today: da
                     f"{codes[employer_id]}:{reference}",
                 )
             )
-            if employer_id not in late:  # paid in full before the deadline, month by month
-                allocations.append((month.index, employer_id, 1, payment_id, amount, paid_on))
+            allocations += [(m.index, employer_id, 1, payment_id, owed, paid_on)  # in full
+                            for m, owed in cycle if owed > 0]
         write(conn, "payments", PAYMENT_COLUMNS, payments)
         write(conn, "payment_allocations", ALLOCATION_COLUMNS, allocations)
         rows += len(entries) + len(payments) + len(allocations)
@@ -75,12 +92,7 @@ def seed_ledger(conn: Connection, *, seed: int, codes: dict[int, str], today: da
     return rows
 
 
-def _payment(
-    rng: random.Random, month: Period, due: int, late: bool, today: date
-) -> tuple[date, int]:
-    deadline = deadline_of(month)
-    if not late:  # in the days before the deadline; last month's (this month's end) by today
-        return min(deadline - timedelta(days=rng.randint(0, 20)), today), due
+def _late_payment(rng: random.Random, deadline: date, due: int, today: date) -> tuple[date, int]:
     paid_on = deadline + timedelta(days=rng.randint(20, 120))
     if paid_on > today:
         return paid_on, 0  # not paid yet: arrears

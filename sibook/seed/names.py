@@ -140,6 +140,9 @@ INDUSTRIES = (
     ("Khai khoáng", 30),
     ("Giáo dục", 50),
 )
+# Units that may pay every 3 or 6 months (Law 41/2024/QH15 Art 33(1)(b)): agriculture,
+# forestry, fishery and salt-making.
+FARMING = ("Nông nghiệp", "Lâm nghiệp", "Thủy sản", "Sản xuất muối")
 STREETS = (
     "Lê Lợi",
     "Trần Hưng Đạo",

@@ -22,7 +22,7 @@ from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
 from sibook.seed.benefits import seed_benefits
 from sibook.seed.careers import EmployerRef
-from sibook.seed.ledger import seed_ledger
+from sibook.seed.ledger import FIRST_LEDGER_MONTH, seed_ledger
 from sibook.seed.population import COLUMNS, Population, Rows
 from sibook.seed.visits import seed_visits
 from sibook.seed.voluntary import seed_voluntary_payments
@@ -85,6 +85,7 @@ def seed(
             if progress:
                 progress(len(batch.persons))
         codes = {int(str(r[0])): str(r[1]) for r in employer_rows}
+        rows_written += employer_gen.seed_payment_cycles(conn, refs, FIRST_LEDGER_MONTH)
         rows_written += seed_ledger(conn, seed=seed, codes=codes, today=day)
         rows_written += seed_voluntary_payments(conn, seed=seed, today=day)
         rows_written += seed_benefits(conn, seed=seed, today=day)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.registry.domain import same_name
 from sibook.visits.annulments import annulment_of
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown

@@ -38,7 +38,7 @@ from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import HouseholdMemberIn, NewEmployer, NewHousehold, NewPerson
 from tests.e2e.test_openapi_conformance import assert_conforms
 
@@ -323,7 +323,7 @@ def test_a_caller_that_keeps_guessing_an_identity_is_stopped(world: World) -> No
         assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
         assert_conforms(OPENAPI, "post", "/api/v1/employers/{code}/workers", stopped)
         with unit_of_work(world.engine) as s:
-            assert service.registered_id(session=s, personal_id=stranger) is None
+            assert reading.registered_id(session=s, personal_id=stranger) is None
     finally:
         ratelimit.reset()
 

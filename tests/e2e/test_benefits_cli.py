@@ -24,7 +24,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
 from tests.integration.test_benefits import older_worker
 

@@ -34,6 +34,15 @@ def test_the_api_answers_as_the_cli(client: TestClient, value: str) -> None:
     assert shown.exit_code == (0 if r.json()["valid"] else 1)
 
 
+def test_both_answer_the_value_as_read_without_the_spaces_around_it(client: TestClient) -> None:
+    """As every command reads an identifier (cli.flags.identifier): the value is the one the
+    verdict is about, not the spaces pasted around it."""
+    shown = CliRunner().invoke(cli, ["ids", "inspect", "--json", " 001089012345\t"])
+    answered = client.post(PATH, json={"value": " 001089012345\t"}).json()
+    assert json.loads(shown.stdout)["value"] == answered["value"] == "001089012345"
+    assert answered["valid"] is True
+
+
 _ANSWER = ["value", "kind", "valid", "errors"]
 
 

@@ -28,7 +28,7 @@ from sibook.core.errors import NotFoundError
 from sibook.core.schema import metadata
 from sibook.portal import pages
 from sibook.registry import api as registry_api
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from tests.e2e.test_access_matrix import OWN, _populate, bearer
 from tests.e2e.test_portal_pages import NEWCOMER, SITE, signed_in
 

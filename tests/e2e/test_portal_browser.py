@@ -37,7 +37,7 @@ from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.seed.ledger import FIRST_LEDGER_MONTH
 from sibook.seed.service import seed
 from sibook.visits.service import file_claims

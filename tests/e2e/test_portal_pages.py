@@ -28,7 +28,7 @@ from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages, web
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from tests.e2e.test_access_matrix import OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
 

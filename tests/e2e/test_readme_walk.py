@@ -306,6 +306,8 @@ def reinstated_verifies_again(sh: Shell, ran: Ran) -> None:
 def spaces_around_an_id_are_no_part_of_it(sh: Shell, ran: Ran) -> None:
     code, answer = sh.json("book", "history", " 001089012345 ")
     assert code == 0 and answer["personal_id"] == "001089012345", answer
+    code, answer = sh.json("ids", "inspect", " 001089012345 ")
+    assert code == 0 and answer["value"] == "001089012345", answer
 
 
 def extra_lump_sum_for_years_past_the_age(sh: Shell, ran: Ran) -> None:

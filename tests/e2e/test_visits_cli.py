@@ -21,7 +21,7 @@ from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.schema import metadata
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import setup_workers, worker_name
 from tests.visit_files import claim_file, summary
 

@@ -26,7 +26,7 @@ from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.period import Period
 from sibook.ids import make_personal_id
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import HouseholdMemberIn, NewHousehold, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
@@ -69,7 +69,7 @@ class Api:
 
     def log(self, pid: str) -> list[tuple[str, str, str]]:
         with unit_of_work(self.engine) as s:
-            person_id = service.person_id_of(session=s, personal_id=pid,
+            person_id = reading.person_id_of(session=s, personal_id=pid,
                                              realm="defence" if pid == QUAN else "civil")
             return [tuple(r) for r in s.execute(
                 select(AccessLogEntry.actor_id, AccessLogEntry.action, AccessLogEntry.outcome)

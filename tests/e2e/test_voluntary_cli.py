@@ -26,6 +26,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.period import Period
 from sibook.ids import make_personal_id
+from sibook.registry import reading
 from sibook.registry import service as registry
 from sibook.registry.domain import HouseholdMemberIn, NewHousehold, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
@@ -142,7 +143,7 @@ def test_someone_who_never_joined_voluntary_si_is_refused_and_the_look_logged(cl
     code, refused = cli.pay(who=cli.worker)
     assert code == 1 and refused["errors"][0]["field"] == "PERSONAL_ID"
     with unit_of_work(cli.engine) as s:
-        entries = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+        entries = audit.entries_for_person(session=s, person_id=reading.person_id_of(
             session=s, personal_id=cli.worker))
     assert [(e.action, e.route, e.outcome) for e in entries] == [
         ("voluntary.pay", "cli: sibook payments voluntary", "refused")]
@@ -151,7 +152,7 @@ def test_someone_who_never_joined_voluntary_si_is_refused_and_the_look_logged(cl
 def test_a_payment_is_logged_for_the_person(cli: Cli) -> None:
     cli.pay()
     with unit_of_work(cli.engine) as s:
-        entries = audit.entries_for_person(session=s, person_id=registry.person_id_of(
+        entries = audit.entries_for_person(session=s, person_id=reading.person_id_of(
             session=s, personal_id=BINH))
     assert [(e.actor_kind, e.action, e.outcome) for e in entries] == [
         ("operator", "voluntary.pay", "allowed")]
@@ -207,7 +208,7 @@ def test_a_voluntary_participant_registered_at_the_console_is_managed_by_the_off
     code, registered = cli.run(*register, "--office", "79000")
     assert code == 0, registered
     with unit_of_work(cli.engine) as s:
-        person_id = registry.person_id_of(session=s, personal_id=chi)
+        person_id = reading.person_id_of(session=s, personal_id=chi)
         assert scope.can_see(s, Officer("hcm-clerk", "civil", "79", frozenset({"clerk"})),
                              person_id)
         assert not scope.can_see(s, Officer("hn-clerk", "civil", "01", frozenset({"clerk"})),

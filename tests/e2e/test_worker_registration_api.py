@@ -19,7 +19,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import NewEmployer
 from tests.e2e.test_access_matrix import (
     OPENAPI,
@@ -66,7 +66,7 @@ def test_a_worker_is_managed_by_the_office_of_their_employers_province(
                     headers=bearer(PRINCIPALS["employer_a"]), json=worker())
     assert r.status_code == 201, r.text
     with unit_of_work(engine) as s:
-        province = service.employer_by_code(session=s, code=UNIT_A).province_code
+        province = reading.employer_by_code(session=s, code=UNIT_A).province_code
         office = s.execute(select(metadata.tables["si_profiles"].c.managing_office)).scalar_one()
     assert office == f"{province}000"
 

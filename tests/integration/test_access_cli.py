@@ -17,7 +17,7 @@ from sibook.cli.main import app
 from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 

@@ -15,7 +15,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import NewPerson
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
@@ -65,7 +65,7 @@ def test_a_ministry_person_on_a_civil_units_record_is_not_listed(engine: Engine)
             sex="male", birth_registration_place="001", realm="defence"))
         s.execute(insert(periods).values(
             person_id=person_id, seq=1, from_month=Period(2025, 1).index, to_month=None,
-            kind="compulsory", employer_id=service.employer_by_code(
+            kind="compulsory", employer_id=reading.employer_by_code(
                 session=s, code=EMPLOYER).employer_id,
             salary_basis=5_000_000, allowances=0, occupational_rate_bp=50))
     assess_through(lambda: unit_of_work(engine), Period(2026, 1))

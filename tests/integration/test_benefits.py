@@ -22,7 +22,7 @@ from sibook.core.errors import NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.registry.domain import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register

@@ -22,7 +22,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import add_other_employer, setup_workers
 from tests.integration.test_benefits import book_of, claim, count, older_worker, settle
 

@@ -19,7 +19,7 @@ from sibook.contributions.declare import declare
 from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.signing.qr import qr_png
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 

@@ -21,7 +21,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ServerFault
 from sibook.core.period import Period
 from sibook.core.schema import metadata
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.seed.service import seed
 from sibook.signing import certs, held, keys
 from sibook.signing.status import RevocationList, revocations_file

@@ -33,7 +33,8 @@ def _ok(*args: str) -> dict[str, object]:
 
 
 def test_ids_and_codes_are_read_without_the_spaces_around_them(store: Engine) -> None:
-    assert _ok("ids", "inspect", f" {PID} ")["valid"] is True
+    inspected = _ok("ids", "inspect", f" {PID} ")
+    assert (inspected["value"], inspected["valid"]) == (PID, True)
     registered = _ok("persons", "register", "--personal-id", f" {PID}\t", "--name",
                      "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male",
                      "--employer", f" {EMPLOYER} ", "--salary", "10000000", "--from", "2026-01")

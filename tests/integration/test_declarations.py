@@ -20,7 +20,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import NewEmployer, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
@@ -388,7 +388,7 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
     setup_workers(engine, 0)  # the employer
     binh = _voluntary_since_september(engine)
     with unit_of_work(engine) as s:
-        person_id = service.registered_id(session=s, personal_id=binh)
+        person_id = reading.registered_id(session=s, personal_id=binh)
         assert person_id is not None
         s.execute(text("INSERT INTO voluntary_payments (person_id, payment_no, amount, "
                        "reference, idempotency_key, paid_on) VALUES (:p, 1, 6600000, 'V-1', "
@@ -603,9 +603,9 @@ def test_a_month_written_in_other_digits_is_refused_by_row(engine: Engine) -> No
 
 def _cards(engine: Engine, personal_id: str) -> list[tuple[object, ...]]:
     with unit_of_work(engine) as s:
-        person_id = service.person_id_of(session=s, personal_id=personal_id)
+        person_id = reading.person_id_of(session=s, personal_id=personal_id)
         return [(c.card_number, str(c.valid_from), str(c.valid_to))
-                for c in service.hi_cards_of(session=s, person_id=person_id)]
+                for c in reading.hi_cards_of(session=s, person_id=person_id)]
 
 
 def test_a_worker_who_starts_without_an_hi_card_gets_one_and_keeps_it(engine: Engine) -> None:
@@ -645,7 +645,7 @@ def test_a_cancelled_new_contract_takes_its_card_and_leaves_the_last_one(
         s.execute(text("INSERT INTO hi_cards (person_id, seq, card_number, group_code, "
                        "benefit_level, province_code, initial_kcb_place, valid_from, valid_to) "
                        "VALUES (:p, 1, :n, 'DN', 4, '01', '01001', :f, :t)"),
-                  {"p": service.person_id_of(session=s, personal_id=an), "n": f"DN401{an[2:]}",
+                  {"p": reading.person_id_of(session=s, personal_id=an), "n": f"DN401{an[2:]}",
                    "f": date(2025, 6, 1), "t": date(2025, 12, 31)})
     file(engine, csv_of([(an, "TM", 10_000_000, "2025-06")]), month=Period(2025, 12))
     last = _cards(engine, an)
@@ -665,7 +665,7 @@ def test_the_book_of_a_cancelled_start_has_no_hi_card_to_show(
 
     def book() -> versions.Version:
         with unit_of_work(engine) as s:
-            person_id = service.person_id_of(session=s, personal_id=an)
+            person_id = reading.person_id_of(session=s, personal_id=an)
             return book_service.current_version(session=s, person_id=person_id,
                                                 as_of=date.today())[0]
 
@@ -683,7 +683,7 @@ def test_the_book_of_a_cancelled_start_has_no_hi_card_to_show(
 def test_a_worker_whose_card_ended_before_the_start_gets_a_new_one(engine: Engine) -> None:
     (an,) = setup_workers(engine, 1)
     with unit_of_work(engine) as s:
-        person_id = service.person_id_of(session=s, personal_id=an)
+        person_id = reading.person_id_of(session=s, personal_id=an)
         s.execute(text("INSERT INTO hi_cards (person_id, seq, card_number, group_code, "
                        "benefit_level, province_code, initial_kcb_place, valid_from, valid_to) "
                        "VALUES (:p, 1, :n, 'DN', 4, '79', '79001', :f, :t)"),
@@ -733,9 +733,9 @@ def test_the_current_employer_is_the_one_of_this_month_not_the_open_period(
 
     def listed(on: date) -> dict[str, str | None]:
         with unit_of_work(engine) as s:
-            everyone = {r.personal_id: r.employer for r in service.list_persons(
+            everyone = {r.personal_id: r.employer for r in reading.list_persons(
                 session=s, today=on)}
-            at_unit = {r.personal_id for r in service.list_persons(
+            at_unit = {r.personal_id for r in reading.list_persons(
                 session=s, employer_code=EMPLOYER, today=on)}
         assert at_unit == {pid for pid, code in everyone.items() if code == EMPLOYER}
         return everyone

@@ -18,7 +18,7 @@ from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.ids.provinces import historical_provinces
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import HouseholdMemberIn, NewEmployer, NewHousehold, NewPerson
 
 BACKFILL = "0017"  # the revision under test; the one before it is read from its file
@@ -61,7 +61,7 @@ def _works(engine: Engine, pid: str, employer_id: int, months: tuple[Period, Per
            seq: int = 1) -> None:
     with unit_of_work(engine) as s:
         s.execute(insert(metadata.tables["si_periods"]).values(
-            person_id=service.registered_id(session=s, personal_id=pid), seq=seq,
+            person_id=reading.registered_id(session=s, personal_id=pid), seq=seq,
             from_month=months[0].index, to_month=months[1] and months[1].index,
             kind="compulsory", employer_id=employer_id, salary_basis=6_000_000, allowances=0,
             occupational_rate_bp=50))

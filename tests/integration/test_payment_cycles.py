@@ -14,6 +14,7 @@ from sibook.contributions import service as contributions
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
+from sibook.registry import reading
 from sibook.registry import service as registry
 from sibook.registry.domain import NewEmployer
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
@@ -66,8 +67,8 @@ def test_evasion_counts_from_the_cycles_deadline(engine: Engine) -> None:
 def test_a_worker_and_the_book_see_the_cycles_deadline(engine: Engine) -> None:
     an, _ = quarterly_unit_owing_january_to_march(engine)
     with unit_of_work(engine) as s:
-        person_id = registry.person_id_of(session=s, personal_id=an)
-        employer_id = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        person_id = reading.person_id_of(session=s, personal_id=an)
+        employer_id = reading.employer_by_code(session=s, code=EMPLOYER).employer_id
         before = queries.person_ledger(session=s, person_id=person_id, personal_id=an,
                                        as_of=date(2026, 4, 30))
         after = queries.person_ledger(session=s, person_id=person_id, personal_id=an,

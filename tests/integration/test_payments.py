@@ -14,7 +14,7 @@ from sibook.contributions.payments import post_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 

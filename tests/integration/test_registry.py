@@ -17,7 +17,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
-from sibook.registry import service
+from sibook.registry import reading, service
 from sibook.registry.domain import (
     HouseholdMemberIn,
     NewEmployer,
@@ -200,7 +200,7 @@ def test_a_registry_file_with_one_bad_row_imports_nothing(engine: Engine, tmp_pa
     assert all(p.row == 2 and p.field.startswith("persons.") for p in err.value.problems)
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
-        assert service.list_employers(session=s) == []
+        assert reading.list_employers(session=s) == []
 
 
 def test_a_malformed_registry_file_names_row_and_field(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, select, text
 
+from sibook.contributions.statement import deadline_of, employer_months
 from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -20,7 +21,7 @@ from sibook.ids import (
     make_enterprise_code,
     province_2025,
 )
-from sibook.registry import hi_cards, service
+from sibook.registry import hi_cards, reading, service
 from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
 from sibook.seed import service as seeding
@@ -203,7 +204,7 @@ def test_defence_and_public_security_people_are_absent_from_the_civil_list(engin
     seed(engine=engine, people=600, employers=10, seed=2, today=TODAY)
     with unit_of_work(engine) as s:
         hidden = s.scalar(select(func.count()).select_from(Person).where(Person.realm != "civil"))
-        listed = service.list_persons(session=s, limit=10_000)
+        listed = reading.list_persons(session=s, limit=10_000)
     assert hidden and hidden > 0
     assert len(listed) == 600 - hidden
 
@@ -217,7 +218,7 @@ def test_a_ministrys_unit_is_unknown_to_the_civil_list_of_persons(engine: Engine
         assert units
         for code in units:
             with pytest.raises(ValidationError, match=f"no employer with code {code}"):
-                service.list_persons(session=s, employer_code=code, today=TODAY)
+                reading.list_persons(session=s, employer_code=code, today=TODAY)
 
 
 def test_the_ministries_people_work_in_their_units_only(engine: Engine) -> None:
@@ -229,7 +230,7 @@ def test_the_ministries_people_work_in_their_units_only(engine: Engine) -> None:
             .join(SIPeriod, SIPeriod.person_id == Person.person_id)
             .join(Employer, Employer.employer_id == SIPeriod.employer_id)
             .group_by(Person.realm, Employer.realm)).all()
-        listed = {e.code for e in service.list_employers(session=s, limit=100)}
+        listed = {e.code for e in reading.list_employers(session=s, limit=100)}
     assert {(a, b) for a, b, _ in pairs} == {
         ("civil", "civil"), ("defence", "defence"), ("public_security", "public_security")}
     assert len(listed) == 8  # the two ministries' units are not in the civil list
@@ -409,3 +410,23 @@ def test_no_seeded_payment_is_dated_after_the_seeds_today(engine: Engine) -> Non
             {"p": Period(2026, 10).index}).scalar_one()
     assert date.fromisoformat(str(latest)) <= TODAY
     assert october > 0  # October's on-time payers have paid it
+
+
+def test_a_seeded_unit_paying_every_3_months_owes_its_running_cycle_without_being_late(
+        engine: Engine) -> None:
+    """One civil unit in fifty pays every 3 or 6 months from its first worker's month: a cycle's
+    months are paid together before the cycle's deadline, and the running cycle's are owed, not
+    late, though a monthly payer's deadline for the first of them has passed."""
+    today = date(2026, 12, 5)
+    seed(engine=engine, people=400, employers=50, seed=7, today=today)
+    with engine.connect() as conn:
+        unit, since = conn.execute(text(
+            "SELECT employer_id, from_month FROM employer_payment_cycles WHERE months = 3")).one()
+        first_worker = conn.execute(select(func.min(SIPeriod.from_month)).where(
+            SIPeriod.employer_id == unit)).scalar_one()
+        months = employer_months(conn, unit, today)
+    assert since == first_worker
+    running = [m for m in months if m.deadline >= today]
+    assert any(deadline_of(m.month) < today for m in running)  # late, were it paid monthly
+    assert [(m.status, m.days_late) for m in running] == [("unpaid", 0)] * len(running)
+    assert {(m.status, m.days_late) for m in months if m.deadline < today} == {("paid", 0)}

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.visits.annulments import annul, recorded_person
 from sibook.visits.service import VisitConflict, listing
 from tests.integration.races import until_one_waits

@@ -19,6 +19,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
+from sibook.registry import reading
 from sibook.registry import service as registry
 from sibook.registry.domain import NewPerson
 from sibook.visits.service import (
@@ -49,7 +50,7 @@ def insured(engine: Engine, count: int = 2) -> list[str]:
         soldier = registry.register_person(session=s, person=NewPerson(
             personal_id=SOLDIER, full_name="Lê Văn Quân", birth_date=date(1985, 1, 1),
             sex="male", birth_registration_place="001", realm="defence"))
-        people = [registry.person_id_of(session=s, personal_id=p) for p in pids] + [soldier]
+        people = [reading.person_id_of(session=s, personal_id=p) for p in pids] + [soldier]
         for n, person_id in enumerate(people):
             s.execute(insert(cards).values(
                 person_id=person_id, seq=1, card_number=card(n), group_code="DN",
@@ -76,7 +77,7 @@ def file(engine: Engine, records: list[dict[str, str]], *, realm: str = "civil",
 
 def visits_of(engine: Engine, pid: str, realm: str = "civil") -> list[dict[str, Any]]:
     with unit_of_work(engine) as s:
-        person_id = registry.person_id_of(session=s, personal_id=pid, realm=realm)
+        person_id = reading.person_id_of(session=s, personal_id=pid, realm=realm)
         return listing(session=s, person_id=person_id, personal_id=pid)["visits"]
 
 
@@ -115,7 +116,7 @@ def test_visits_are_read_a_page_at_a_time_with_their_total(engine: Engine) -> No
     file(engine, [visit(a, n, MA_THE_BHYT=card(0), NGAY_VAO=f"2026030{n + 1}0800",
                         NGAY_RA=f"2026030{n + 1}0900") for n in range(3)])
     with unit_of_work(engine) as s:
-        person_id = registry.person_id_of(session=s, personal_id=a)
+        person_id = reading.person_id_of(session=s, personal_id=a)
         page = listing(session=s, person_id=person_id, personal_id=a, limit=2, offset=1)
     assert (page["total"], [v["link_code"] for v in page["visits"]]) == (3, ["LK0001",
                                                                            "LK0000"])
@@ -128,7 +129,7 @@ def test_filed_at_is_answered_in_utc_whatever_the_databases_time_zone(engine: En
     file(engine, [visit(a, 0)])
     with unit_of_work(engine) as s:
         s.execute(text("SET TIME ZONE 'Asia/Ho_Chi_Minh'"))
-        person_id = registry.person_id_of(session=s, personal_id=a)
+        person_id = reading.person_id_of(session=s, personal_id=a)
         [v] = listing(session=s, person_id=person_id, personal_id=a)["visits"]
     assert v["filed_at"].endswith("+00:00"), v["filed_at"]
 
@@ -150,7 +151,7 @@ def test_a_visit_that_just_ended_in_vietnam_is_not_in_the_future_on_any_server(
     cards = metadata.tables["hi_cards"]
     with unit_of_work(engine) as s:
         s.execute(insert(cards).values(
-            person_id=registry.person_id_of(session=s, personal_id=a), seq=2,
+            person_id=reading.person_id_of(session=s, personal_id=a), seq=2,
             card_number=card(9), group_code="DN", benefit_level=4, province_code="01",
             initial_kcb_place="01001", valid_from=ended.date() - timedelta(days=1),
             valid_to=ended.date() + timedelta(days=1)))
@@ -257,7 +258,7 @@ def test_the_refused_persons_are_named_for_the_access_log(engine: Engine) -> Non
     with pytest.raises(ClaimsRefused) as caught:
         file(engine, [visit(a, 0, NGAY_RA="202603020700"), visit(SOLDIER, 2)])
     with unit_of_work(engine) as s:
-        expected = registry.person_ids_of(session=s, personal_ids=[a, SOLDIER])
+        expected = reading.person_ids_of(session=s, personal_ids=[a, SOLDIER])
     assert sorted(caught.value.person_ids) == sorted(expected)
 
 

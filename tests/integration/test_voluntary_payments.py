@@ -17,7 +17,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_personal_id
-from sibook.registry import service as registry
+from sibook.registry import reading as registry
 from sibook.registry.domain import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register, start_voluntary

@@ -49,10 +49,14 @@ def test_invalid_hi_card_lists_every_reason() -> None:
     assert len(answer["errors"]) == 3
 
 
-def test_surrounding_whitespace_is_ignored_but_the_value_is_echoed() -> None:
+def test_surrounding_whitespace_is_no_part_of_the_value_answered() -> None:
     answer = inspect(" 001089012345\n", today=TODAY)
-    assert (answer["value"], answer["kind"], answer["valid"]) == (" 001089012345\n",
+    assert (answer["value"], answer["kind"], answer["valid"]) == ("001089012345",
                                                                  "personal_id", True)
+
+
+def test_a_value_of_no_known_shape_is_answered_without_the_spaces_around_it() -> None:
+    assert inspect("\t12345 ")["value"] == "12345"
 
 
 def test_lowercase_hi_group_letters_are_accepted() -> None:
@@ -72,7 +76,8 @@ def test_lowercase_hi_group_letters_are_accepted() -> None:
 ])
 def test_value_of_no_known_shape_has_kind_null_and_a_reason(value: str, words: str) -> None:
     answer = inspect(value)
-    assert answer == {"value": value, "kind": None, "valid": False, "errors": answer["errors"]}
+    assert answer == {"value": value.strip(), "kind": None, "valid": False,
+                      "errors": answer["errors"]}
     assert len(answer["errors"]) == 1 and words in answer["errors"][0]
 
 

@@ -1,4 +1,5 @@
-"""`sibook persons ...` and `sibook employers ...`: the registry section of the contract."""
+"""`sibook persons ...`: insured persons, their registration and import (the registry section of
+the contract)."""
 
 from __future__ import annotations
 
@@ -13,24 +14,23 @@ from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import identifier, one_of, parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
+    LimitOpt,
     console,
     emit,
     missing_flag,
     refuse,
     refused_with,
-    show_table,
+    show_listing,
     usage_error,
 )
-from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.law.terms import SEXES, SUPPORT_GROUPS
-from sibook.registry import service
-from sibook.registry.domain import REALMS, REGIONS, NewEmployer, NewPerson
+from sibook.registry import reading, service
+from sibook.registry.domain import NewPerson
 
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
-employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 
 _OFFICE = ("The SI office managing the person: five digits, the province's two first (01000: "
            "Hà Nội's). ")
@@ -44,14 +44,6 @@ HeldOfficeOpt = typer.Option(None, "--office", metavar="CODE", callback=identifi
 SupportOpt = typer.Option(None, "--support", metavar="GROUP",
                           callback=one_of(SUPPORT_GROUPS, "--support"),
                           help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
-_CYCLE_HELP = ("Payment method: monthly, or 3 or 6 (months per payment), for agriculture, "
-               "forestry, fishery and salt-making units paying by product or piece-rate (Law "
-               "41/2024/QH15 Art 33(1)(b)); a cycle falls due on the last day of the month "
-               "after it (Art 34(4)). The unit's sector is not checked.")
-_CYCLE = one_of(tuple(PAYMENT_CYCLES), "--payment-cycle")
-_CYCLE_WORDS = {"monthly": "monthly", "3": "every 3 months", "6": "every 6 months"}
-LimitOpt = typer.Option(100, "--limit", metavar="N", min=1, max=1_000_000,
-                        help="At most this many rows.")
 
 
 @persons_app.command("list")
@@ -65,7 +57,7 @@ def persons_list(
     """List persons in personal-ID order (defence and public-security persons never appear)."""
     try:
         with unit_of_work(ready_engine()) as session:
-            rows = service.list_persons(session=session, limit=limit, employer_code=employer)
+            rows = reading.list_persons(session=session, limit=limit, employer_code=employer)
             logged(session, Action.PERSON_LIST, "persons list", [r.person_id for r in rows])
     except ValidationError as exc:  # an unknown --employer: named by its flag, as elsewhere
         refuse(exc.problems, as_json)
@@ -80,7 +72,7 @@ def persons_list(
             for r in rows
         ]
     }
-    emit(data, as_json, lambda d: _table(d["persons"], "Persons"))
+    emit(data, as_json, lambda d: show_listing(d["persons"], "Persons"))
 
 
 @persons_app.command("import")
@@ -98,11 +90,11 @@ def persons_import(
         with unit_of_work(ready_engine()) as session:
             counts = service.import_batch(session=session, batch=batch, content_hash=digest)
             if not counts["replayed"]:
-                logged(session, Action.PERSON_REGISTER, "persons import", service.person_ids_of(
+                logged(session, Action.PERSON_REGISTER, "persons import", reading.person_ids_of(
                     session=session, personal_ids=(p.personal_id for p in batch.persons)))
                 # A household places its members (registered by this file or before it) at an
                 # address and moves them out of any other: a change of their record, logged.
-                logged(session, Action.HOUSEHOLD_ADD, "persons import", service.person_ids_of(
+                logged(session, Action.HOUSEHOLD_ADD, "persons import", reading.person_ids_of(
                     session=session, personal_ids={m.personal_id for h in batch.households
                                                    for m in h.members}))
     except ValidationError as exc:
@@ -117,102 +109,6 @@ def persons_import(
             "households" + (" (this file was imported before: nothing changed)"
                             if d["replayed"] else ""), highlight=False),
     )
-
-
-@employers_app.command("list")
-@refused_with(employers=[])
-def employers_list(limit: int = LimitOpt, as_json: bool = JsonFlag) -> None:
-    """List employers in unit-code order."""
-    with unit_of_work(ready_engine()) as session:
-        rows = service.list_employers(session=session, limit=limit)
-    data = {"employers": [r.__dict__ for r in rows]}
-    emit(data, as_json, lambda d: _table(d["employers"], "Employers"))
-
-
-def _table(rows: list[dict[str, Any]], title: str) -> None:
-    if not rows:
-        console.print(f"no {title.lower()}")
-        return
-    show_table(title, list(rows[0]), (list(row.values()) for row in rows))
-
-
-@employers_app.command("add")
-@refused_with(registered=False)
-def employers_add(
-    code: str = typer.Option(..., "--code", metavar="CODE", callback=identifier,
-                             help="Unit code (10-digit enterprise code, ...)."),
-    name: str = typer.Option(..., "--name", metavar="NAME", help="Registered name."),
-    province: str = typer.Option(..., "--province", metavar="NN", callback=identifier,
-                                 help="2-digit province code (34 from 2025)."),
-    region: str = typer.Option(..., "--region", metavar="I|II|III|IV",
-                               callback=one_of(REGIONS, "--region"),
-                               help="Minimum-wage region: I, II, III or IV."),
-    address: str | None = typer.Option(None, "--address", metavar="ADDRESS",
-                                       help="Head office address."),
-    business_type: str | None = typer.Option(None, "--business-type", metavar="TYPE", help=(
-        "Type of business, as registered (at most 60 characters).")),
-    realm: str = typer.Option("civil", "--realm", metavar="REALM",
-                              callback=one_of(REALMS, "--realm"),
-                              help="civil, or defence / public_security for a unit of those "
-                                   "ministries."),
-    payment_cycle: str = typer.Option("monthly", "--payment-cycle", metavar="monthly|3|6",
-                                      callback=_CYCLE, help=_CYCLE_HELP),
-    cycle_from: str | None = typer.Option(None, "--cycle-from", metavar="YYYY-MM", help=(
-        "First month paid by --payment-cycle (default: this month).")),
-    as_json: bool = JsonFlag,
-) -> None:
-    """Register an employer (unit)."""
-    employer = NewEmployer(
-        code=code,
-        name=name.strip(),
-        province_code=province,
-        region=region,
-        address=address,
-        business_type=business_type,
-        realm=realm,
-        payment_cycle=payment_cycle,
-        payment_cycle_from=None if cycle_from is None else parse_month(cycle_from, "--cycle-from"),
-    )
-    try:
-        with unit_of_work(ready_engine()) as session:
-            service.add_employer(session=session, employer=employer)
-    except ValidationError as exc:
-        refuse(exc.problems, as_json, aliases=_OPTIONS)
-    except ConflictError as exc:
-        refuse([Problem(field="--code", reason=str(exc))], as_json)
-    data = {
-        "registered": True,
-        "code": employer.code,
-        "name": employer.name,
-        "province_code": employer.province_code,
-        "region": employer.region,
-        "payment_cycle": employer.payment_cycle,
-    }
-    emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
-
-
-@employers_app.command("cycle")
-@refused_with(recorded=False)
-def employers_cycle(
-    code: str = typer.Argument(..., callback=identifier, help="Unit code."),
-    payment_cycle: str = typer.Option(..., "--payment-cycle", metavar="monthly|3|6",
-                                      callback=_CYCLE, help=_CYCLE_HELP),
-    from_month: str = typer.Option(..., "--from", metavar="YYYY-MM",
-                                   help="First month paid so; the months before keep theirs."),
-    as_json: bool = JsonFlag,
-) -> None:
-    """Record the unit's payment method from a month on, as the agency accepted it."""
-    start = parse_month(from_month, "--from")
-    try:
-        with unit_of_work(ready_engine()) as session:
-            service.change_payment_cycle(session=session, code=code, cycle=payment_cycle,
-                                         from_month=start)
-    except ValidationError as exc:  # the unit unknown: the CODE typed
-        refuse(exc.problems, as_json, aliases={"employer": "code"})
-    data = {"recorded": True, "code": code, "payment_cycle": payment_cycle,
-            "from_month": str(start)}
-    emit(data, as_json, lambda d: console.print(
-        f"employer {d['code']} pays {_CYCLE_WORDS[d['payment_cycle']]} from {d['from_month']}"))
 
 
 # The registry's fields whose command option has another name (as_typed names each by the
@@ -312,7 +208,7 @@ def persons_register(
                                                                        given=office),
             )
             # Any realm: a worker is registered into their employer's (``register``).
-            logged(session, Action.PERSON_REGISTER, "persons register", service.person_ids_of(
+            logged(session, Action.PERSON_REGISTER, "persons register", reading.person_ids_of(
                 session=session, personal_ids=[person.personal_id]))
     except ValidationError as exc:
         refuse(exc.problems, as_json,  # one command line, not a file: no row numbers
@@ -350,7 +246,7 @@ def persons_voluntary(
     first = parse_month(start, "--from") if start is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = service.person_id_of(session=session, personal_id=personal_id)
+            person_id = reading.person_id_of(session=session, personal_id=personal_id)
             result = start_voluntary(session=session, person_id=person_id,
                                      personal_id=personal_id,
                                      voluntary=VoluntaryStart(income, support, first),

@@ -1,0 +1,123 @@
+"""`sibook employers ...`: units, their registration and payment method (the registry section of
+the contract)."""
+
+from __future__ import annotations
+
+import typer
+
+from sibook.cli.context import ready_engine
+from sibook.cli.flags import identifier, one_of, parse_month
+from sibook.cli.output import (
+    JsonFlag,
+    LimitOpt,
+    console,
+    emit,
+    refuse,
+    refused_with,
+    show_listing,
+)
+from sibook.contributions.domain import PAYMENT_CYCLES
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.registry import reading, service
+from sibook.registry.domain import REALMS, REGIONS, NewEmployer
+
+employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
+
+_CYCLE_HELP = ("Payment method: monthly, or 3 or 6 (months per payment), for agriculture, "
+               "forestry, fishery and salt-making units paying by product or piece-rate (Law "
+               "41/2024/QH15 Art 33(1)(b)); a cycle falls due on the last day of the month "
+               "after it (Art 34(4)). The unit's sector is not checked.")
+_CYCLE = one_of(tuple(PAYMENT_CYCLES), "--payment-cycle")
+_CYCLE_WORDS = {"monthly": "monthly", "3": "every 3 months", "6": "every 6 months"}
+# The registry's field whose option has another name (as_typed names each by the flag typed).
+_OPTIONS = {"province_code": "province"}
+
+
+@employers_app.command("list")
+@refused_with(employers=[])
+def employers_list(limit: int = LimitOpt, as_json: bool = JsonFlag) -> None:
+    """List employers in unit-code order."""
+    with unit_of_work(ready_engine()) as session:
+        rows = reading.list_employers(session=session, limit=limit)
+    data = {"employers": [r.__dict__ for r in rows]}
+    emit(data, as_json, lambda d: show_listing(d["employers"], "Employers"))
+
+
+@employers_app.command("add")
+@refused_with(registered=False)
+def employers_add(
+    code: str = typer.Option(..., "--code", metavar="CODE", callback=identifier,
+                             help="Unit code (10-digit enterprise code, ...)."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="Registered name."),
+    province: str = typer.Option(..., "--province", metavar="NN", callback=identifier,
+                                 help="2-digit province code (34 from 2025)."),
+    region: str = typer.Option(..., "--region", metavar="I|II|III|IV",
+                               callback=one_of(REGIONS, "--region"),
+                               help="Minimum-wage region: I, II, III or IV."),
+    address: str | None = typer.Option(None, "--address", metavar="ADDRESS",
+                                       help="Head office address."),
+    business_type: str | None = typer.Option(None, "--business-type", metavar="TYPE", help=(
+        "Type of business, as registered (at most 60 characters).")),
+    realm: str = typer.Option("civil", "--realm", metavar="REALM",
+                              callback=one_of(REALMS, "--realm"),
+                              help="civil, or defence / public_security for a unit of those "
+                                   "ministries."),
+    payment_cycle: str = typer.Option("monthly", "--payment-cycle", metavar="monthly|3|6",
+                                      callback=_CYCLE, help=_CYCLE_HELP),
+    cycle_from: str | None = typer.Option(None, "--cycle-from", metavar="YYYY-MM", help=(
+        "First month paid by --payment-cycle (default: this month).")),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Register an employer (unit)."""
+    employer = NewEmployer(
+        code=code,
+        name=name.strip(),
+        province_code=province,
+        region=region,
+        address=address,
+        business_type=business_type,
+        realm=realm,
+        payment_cycle=payment_cycle,
+        payment_cycle_from=None if cycle_from is None else parse_month(cycle_from, "--cycle-from"),
+    )
+    try:
+        with unit_of_work(ready_engine()) as session:
+            service.add_employer(session=session, employer=employer)
+    except ValidationError as exc:
+        refuse(exc.problems, as_json, aliases=_OPTIONS)
+    except ConflictError as exc:
+        refuse([Problem(field="--code", reason=str(exc))], as_json)
+    data = {
+        "registered": True,
+        "code": employer.code,
+        "name": employer.name,
+        "province_code": employer.province_code,
+        "region": employer.region,
+        "payment_cycle": employer.payment_cycle,
+    }
+    emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
+
+
+@employers_app.command("cycle")
+@refused_with(recorded=False)
+def employers_cycle(
+    code: str = typer.Argument(..., callback=identifier, help="Unit code."),
+    payment_cycle: str = typer.Option(..., "--payment-cycle", metavar="monthly|3|6",
+                                      callback=_CYCLE, help=_CYCLE_HELP),
+    from_month: str = typer.Option(..., "--from", metavar="YYYY-MM",
+                                   help="First month paid so; the months before keep theirs."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Record the unit's payment method from a month on, as the agency accepted it."""
+    start = parse_month(from_month, "--from")
+    try:
+        with unit_of_work(ready_engine()) as session:
+            service.change_payment_cycle(session=session, code=code, cycle=payment_cycle,
+                                         from_month=start)
+    except ValidationError as exc:  # the unit unknown: the CODE typed
+        refuse(exc.problems, as_json, aliases={"employer": "code"})
+    data = {"recorded": True, "code": code, "payment_cycle": payment_cycle,
+            "from_month": str(start)}
+    emit(data, as_json, lambda d: console.print(
+        f"employer {d['code']} pays {_CYCLE_WORDS[d['payment_cycle']]} from {d['from_month']}"))
