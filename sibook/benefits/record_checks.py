@@ -88,11 +88,12 @@ def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c
 def _early_allowed(c: Claim) -> EarlyRetirement | str:
     """How early the claim's loss of working capacity lets its pension start, or why it cannot
     start early at all."""
-    if c.capacity_loss_percent is None:
-        return ("an early pension for a reduced working capacity (Law 41/2024 Art 65) gives "
-                "the assessed capacity_loss_percent")
     month = Period.of(c.event_from or c.received_on)
     try:
+        if c.capacity_loss_percent is None:
+            source = law.book().parameter("early_loss_percent", month).row.source
+            return (f"an early pension for a reduced working capacity ({source}) gives the "
+                    "assessed capacity_loss_percent")
         return early_retirement(capacity_loss_percent=c.capacity_loss_percent,
                                 hazardous_years=c.hazardous_years or 0, on=month)
     except NoRuleInForce:

@@ -65,3 +65,17 @@ def test_the_estimate_of_a_pension_claimed_from_2021_is_priced_as_in_2021(
     answer = estimate(book_of(engine, pid), Period(2026, 3))
     assert answer["pension"]["rate_percent"] == 48
     assert answer["pension"]["from_month"] == "2021-05"
+
+
+def test_a_pension_before_its_age_in_2020_is_refused_by_the_2014_law(engine: Engine) -> None:
+    """Its refusal cites the law in force when it would start (Law 58/2014 Art 54), not
+    today's written into the message."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=BORN_1961, since=Period(2001, 1), until=Period(2021, 4))
+    with pytest.raises(ValidationError) as early:
+        claim(engine, pid, Claim(Regime.PENSION, "HS-HT-2020", date(2026, 3, 20),
+                                 date(2020, 5, 1)))
+    reason = early.value.problems[0].reason
+    assert "is before retirement age" in reason
+    assert "(Law 58/2014/QH13 Art 54(1); Decree 135/2020)" in reason
+    assert "Law 41/2024" not in reason
