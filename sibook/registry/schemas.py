@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY
 from sibook.core.period import MONTH_PATTERN
+from sibook.ids import UNIT_CODE_SHAPE
 from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
     HouseholdMemberIn,
@@ -159,7 +160,8 @@ class HouseholdIn(_Input):
 
 
 class EmployerIn(_Input):
-    code: str = Field(min_length=7, max_length=13)
+    # The shape declared, checked by the registry (the domain's 422 naming the field).
+    code: str = Field(min_length=7, max_length=13, json_schema_extra={"pattern": UNIT_CODE_SHAPE})
     name: str = Field(min_length=1, max_length=200)
     province_code: str = Field(pattern=r"^[0-9]{2}$")
     # Listed in the OpenAPI, checked by the registry: a region the law does not know is the
