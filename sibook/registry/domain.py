@@ -22,6 +22,9 @@ from sibook.ids import (
 )
 
 REALMS = ("civil", "defence", "public_security")
+# A phone number as the registry takes it, and the OpenAPI declares it: digits, a leading + and
+# spaces, dots or dashes between them.
+PHONE_SHAPE = r"^\+?[0-9][0-9 .-]{5,18}[0-9]$"
 # Longest text each field holds (the store's column widths): every door (CLI, API, import file)
 # is checked against these before anything is written.
 PERSON_TEXT = {"full_name": 120, "ethnicity": 40, "hometown": 200, "permanent_residence": 200,
@@ -183,7 +186,7 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
                 bad("relations", f"{rel.relation}: {problem.reason}")
     if p.email is not None and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", p.email) is None:
         bad("email", f"is not an e-mail address: {p.email!r}")
-    if p.phone is not None and re.fullmatch(r"\+?[0-9][0-9 .-]{5,18}[0-9]", p.phone) is None:
+    if p.phone is not None and re.fullmatch(PHONE_SHAPE, p.phone) is None:
         bad("phone", f"is not a phone number (digits, with +, spaces, dots or dashes): "
                      f"{p.phone!r}")
     return problems

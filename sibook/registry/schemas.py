@@ -12,6 +12,7 @@ from sibook.core.period import MONTH_PATTERN
 from sibook.ids import UNIT_CODE_SHAPE
 from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
+    PHONE_SHAPE,
     HouseholdMemberIn,
     NewEmployer,
     NewHousehold,
@@ -48,7 +49,8 @@ class PersonIn(_Input):
     legacy_si_code: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
     hometown: str | None = Field(default=None, max_length=200)
     permanent_residence: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=20)
+    phone: str | None = Field(default=None, max_length=20,
+                              json_schema_extra={"pattern": PHONE_SHAPE})
     email: str | None = Field(default=None, max_length=120)
     address: str | None = Field(default=None, max_length=200)
     relations: list[RelatedIn] = Field(default_factory=list, max_length=4)

@@ -4,6 +4,7 @@ nationality that is an ISO 3166-1 code and an ethnicity from the GSO's list of 5
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -22,6 +23,7 @@ from sibook.registry.domain import (
     person_problems,
     recorded_ethnicity,
 )
+from sibook.registry.schemas import PersonIn
 
 TODAY = date(2026, 11, 27)
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
@@ -52,6 +54,16 @@ def test_relations_and_contacts_are_checked(change: dict[str, object], field: st
                                             words: str) -> None:
     found = fields(replace(PERSON, **change))  # type: ignore[arg-type]
     assert found and all(f == field for f, _ in found) and words in found[0][1], found
+
+
+@pytest.mark.parametrize("phone", [
+    "0912 345 678", "+84-912.345.678", "024 3826 1234",
+    "abc", "0912\n345678", "+84", "0912 345 67-", "１２３４５６７８"])  # full-width digits
+def test_a_phone_the_openapi_declares_is_one_the_registry_takes(phone: str) -> None:
+    # The OpenAPI declared any text of 20 characters; the registry took only these.
+    declared = PersonIn.model_json_schema()["properties"]["phone"]["pattern"]
+    taken = not fields(replace(PERSON, phone=phone))
+    assert (re.search(declared, phone) is not None) == taken
 
 
 @pytest.mark.parametrize("nationality", ["XX", "Vietnam", "vn", "VNM", "XK"])
