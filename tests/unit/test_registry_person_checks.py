@@ -23,7 +23,7 @@ from sibook.registry.domain import (
     person_problems,
     recorded_ethnicity,
 )
-from sibook.registry.schemas import PersonIn
+from sibook.registry.schemas import EmployerIn, HouseholdIn, PersonIn
 
 TODAY = date(2026, 11, 27)
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
@@ -126,3 +126,18 @@ def test_an_employer_or_household_name_that_breaks_a_line_is_refused() -> None:
     household = NewHousehold(code="HN1", address="Phố\u2029Huế", province_code="01",
                              members=(HouseholdMemberIn(AN, "chủ hộ"),))
     assert [p.field for p in household_problems(household)] == ["address"]
+
+
+@pytest.mark.parametrize("code", [f"{n:02d}" for n in range(100)])
+def test_the_province_codes_the_openapi_lists_are_those_the_registry_takes(code: str) -> None:
+    # A unit or a household is placed in one of the 34 provinces since 2025; any two digits
+    # were declared.
+    employer = NewEmployer(code="0101234567", name="Công ty An", province_code=code,
+                           region="I")
+    household = NewHousehold(code="HN1", address="Hà Nội", province_code=code,
+                             members=(HouseholdMemberIn(AN, "chủ hộ"),))
+    taken = {"province_code" not in [p.field for p in employer_problems(employer)],
+             "province_code" not in [p.field for p in household_problems(household)]}
+    for model in (EmployerIn, HouseholdIn):
+        listed = model.model_json_schema()["properties"]["province_code"]["enum"]
+        assert taken == {code in listed}
