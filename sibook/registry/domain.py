@@ -18,6 +18,7 @@ from sibook.ids import (
     personal_id_problems,
     province_2025,
     province_by_id_prefix,
+    provinces_2025,
     unit_code_problems,
 )
 
@@ -59,6 +60,10 @@ def birth_province_office(personal_id: str) -> str | None:
     another; without it the person would be seen by no provincial clerk."""
     born = province_by_id_prefix(personal_id[:3])
     return None if born is None else provincial_office(born.merged_into.code)
+
+
+# An SI office code as ``office_code_problem`` takes it, and the OpenAPI declares it.
+OFFICE_SHAPE = f"^({'|'.join(p.code for p in provinces_2025())})[0-9]{{3}}$"
 
 
 def office_code_problem(code: str) -> str | None:

@@ -12,6 +12,7 @@ from sibook.core.period import MONTH_PATTERN
 from sibook.ids import UNIT_CODE_SHAPE, provinces_2025
 from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
+    OFFICE_SHAPE,
     PHONE_SHAPE,
     HouseholdMemberIn,
     NewEmployer,
@@ -94,7 +95,8 @@ class VoluntaryIn(_Input):
 # national officer, or taken from a provincial one (``office_for``).
 _OFFICE_CODE = ("The SI office managing the person (five digits, the province's two first: "
                 "01000 is Hà Nội's). ")
-_ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", description=(
+_ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", json_schema_extra={
+    "pattern": OFFICE_SHAPE}, description=(
     _OFFICE_CODE + "Default: a provincial officer's own province's; else the office already "
     "managing them, else their household's province's, else that of the province where their "
     "birth was registered (the personal ID's first three digits); refused only for a birth "
@@ -104,7 +106,8 @@ _ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", description
 class ImportedPersonIn(PersonIn):
     """A person of a registry file, and the SI office managing them."""
 
-    managing_office: str | None = Field(default=None, pattern=r"^[0-9]{5}$", description=(
+    managing_office: str | None = Field(default=None, pattern=r"^[0-9]{5}$", json_schema_extra={
+        "pattern": OFFICE_SHAPE}, description=(
         _OFFICE_CODE + "Default: that of the province of the file's household listing them, "
         "else of the province where their birth was registered (the personal ID's first three "
         "digits); a row with none of these (a birth registered abroad) is refused"))

@@ -20,10 +20,17 @@ from sibook.registry.domain import (
     RelatedPerson,
     employer_problems,
     household_problems,
+    office_code_problem,
     person_problems,
     recorded_ethnicity,
 )
-from sibook.registry.schemas import EmployerIn, HouseholdIn, PersonIn
+from sibook.registry.schemas import (
+    EmployerIn,
+    HouseholdIn,
+    ImportedPersonIn,
+    PersonIn,
+    PersonRegistrationIn,
+)
 
 TODAY = date(2026, 11, 27)
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
@@ -141,3 +148,12 @@ def test_the_province_codes_the_openapi_lists_are_those_the_registry_takes(code:
     for model in (EmployerIn, HouseholdIn):
         listed = model.model_json_schema()["properties"]["province_code"]["enum"]
         assert taken == {code in listed}
+
+
+@pytest.mark.parametrize("code", [*(f"{n:02d}000" for n in range(100)), "01", "0100a",
+                                  "１２０００"])
+def test_the_office_codes_the_openapi_declares_are_those_the_registry_takes(code: str) -> None:
+    # Any five digits were declared; an office is in one of the 34 provinces since 2025.
+    for model in (PersonRegistrationIn, ImportedPersonIn):
+        declared = model.model_json_schema()["properties"]["managing_office"]["pattern"]
+        assert (re.search(declared, code) is not None) == (office_code_problem(code) is None)
