@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY
 from sibook.core.period import MONTH_PATTERN
-from sibook.ids import UNIT_CODE_SHAPE, provinces_2025
+from sibook.ids import UNIT_CODE_SHAPE, countries, provinces_2025
 from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
     OFFICE_SHAPE,
@@ -50,7 +50,10 @@ class PersonIn(_Input):
         "Tày, Thái, Mường, Khmer, Hoa, Nùng, H'Mông, ...; stored in that spelling), or 'Người "
         "nước ngoài' for a foreign national. Absent: Kinh for nationality VN, 'Người nước "
         "ngoài' otherwise"))
+    # The codes listed, checked by the registry: a code ISO 3166-1 never assigned (XK, NX) is
+    # the domain's 422 naming the field.
     nationality: str = Field(default="VN", pattern=r"^[A-Z]{2}$",
+                             json_schema_extra={"enum": [c for c in sorted(countries())]},
                              description="ISO 3166-1 alpha-2 country code")
     legacy_si_code: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
     hometown: str | None = Field(default=None, max_length=200)

@@ -5,6 +5,7 @@ nationality that is an ISO 3166-1 code and an ethnicity from the GSO's list of 5
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import replace
 from datetime import date
 
@@ -61,6 +62,14 @@ def test_relations_and_contacts_are_checked(change: dict[str, object], field: st
                                             words: str) -> None:
     found = fields(replace(PERSON, **change))  # type: ignore[arg-type]
     assert found and all(f == field for f, _ in found) and words in found[0][1], found
+
+
+def test_the_nationalities_the_openapi_lists_are_those_the_registry_takes() -> None:
+    # Any two capital letters were declared; the registry takes the codes ISO 3166-1 assigned.
+    listed = PersonIn.model_json_schema()["properties"]["nationality"]["enum"]
+    for code in (a + b for a in string.ascii_uppercase for b in string.ascii_uppercase):
+        taken = "nationality" not in [f for f, _ in fields(replace(PERSON, nationality=code))]
+        assert (code in listed) == taken, code
 
 
 @pytest.mark.parametrize("phone", [
