@@ -29,15 +29,13 @@ from sqlalchemy import select
 from sibook.access import jwks, ratelimit, tokens
 from sibook.access.dev_idp import create_dev_idp
 from sibook.access.settings import get_access_settings
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.schema import metadata
 from sibook.seed.service import seed
 from sibook.signing import keys
-from tests.servers import free_port, serving
+from tests.servers import app_on, free_port, serving
 
 PASSPHRASE = "fuzz-passphrase"
 OFFICER = {"sub": "fuzz-officer", "kind": "officer", "realm": "civil", "province_code": None,
@@ -72,13 +70,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     engine = make_engine(f"sqlite:///{tmp / 'fuzz.db'}")
     migrate.upgrade(engine)
     seed(engine=engine, people=40, employers=4, seed=3, today=date(2026, 6, 1))
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
+    app = app_on(engine)
     app.mount("/dev-idp", create_dev_idp(engine=engine))
     persons, employers = metadata.tables["persons"], metadata.tables["employers"]
     with unit_of_work(engine) as s:
