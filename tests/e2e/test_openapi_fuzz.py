@@ -133,7 +133,8 @@ def _only_a_file_part_retyped(case: Any) -> bool:
     sent with it, is ignored, as Schemathesis grants when it comes alone."""
     phase = case.meta.phase.data if case.meta is not None else None
     mutations = getattr(phase, "mutations", ())
-    files = _file_parts(case.operation.schema.raw_schema, case.method, case.path)
+    operation = case.operation  # the declared one; an unexpected-method case sends another
+    files = _file_parts(operation.schema.raw_schema, operation.method, operation.path)
     retyped = [m for m in mutations if m.parameter in files and m.keywords == ("type",)]
     return bool(retyped) and all(
         m in retyped or (m.parameter_location != ParameterLocation.BODY
