@@ -1,4 +1,5 @@
-"""Real HTTP servers for tests: an ASGI app served by uvicorn in a thread on a free port."""
+"""Real HTTP servers for tests: an ASGI app served by uvicorn in a thread on a free port, and the
+app itself on a test's database."""
 
 from __future__ import annotations
 
@@ -8,6 +9,25 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from sibook.api.app import create_app
+from sibook.api.deps import get_session
+from sibook.core.db import unit_of_work
+
+
+def app_on(engine: Engine) -> FastAPI:
+    """The app, each request's unit of work on ``engine`` (settings must be in place)."""
+    app = create_app()
+
+    def session() -> Iterator[Any]:
+        with unit_of_work(engine) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = session
+    return app
 
 
 def free_port() -> int:

@@ -44,6 +44,7 @@ from sibook.ids.provinces import (
 )
 from sibook.ids.si_code import is_valid_si_code, make_si_code, si_code_problems
 from sibook.ids.unit_code import (
+    UNIT_CODE_SHAPE,
     UnitCodeKind,
     enterprise_check_digit,
     is_valid_unit_code,
@@ -53,6 +54,7 @@ from sibook.ids.unit_code import (
 )
 
 __all__ = [
+    "UNIT_CODE_SHAPE",
     "BirthCountry", "Country", "HiCard", "HiGroup", "HistoricalProvince", "PersonalId",
     "Province", "Sex", "UnitCodeKind", "birth_countries", "birth_country", "birth_place_name",
     "century_sex_digit", "check_consistency", "countries", "country", "current_province_for",

@@ -36,6 +36,11 @@ def enterprise_check_digit(first_nine: str) -> int | None:
     return check if check < 10 else None
 
 
+# The shapes ``unit_code_kind`` knows, as the OpenAPI declares a unit code given in a body (7
+# digits is a budget-relationship code; with a capital letter, a legacy one).
+UNIT_CODE_SHAPE = r"^([0-9]{10}|[0-9A-Z]{7})$"
+
+
 def unit_code_kind(value: str) -> UnitCodeKind | None:
     """Which kind of unit code ``value`` is shaped like, if any."""
     if is_ascii_digits(value) and len(value) == ENTERPRISE_CODE_LENGTH:

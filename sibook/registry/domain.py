@@ -20,10 +20,14 @@ from sibook.ids import (
     personal_id_problems,
     province_2025,
     province_by_id_prefix,
+    provinces_2025,
     unit_code_problems,
 )
 
 REALMS = ("civil", "defence", "public_security")
+# A phone number as the registry takes it, and the OpenAPI declares it: digits, a leading + and
+# spaces, dots or dashes between them.
+PHONE_SHAPE = r"^\+?[0-9][0-9 .-]{5,18}[0-9]$"
 # Longest text each field holds (the store's column widths): every door (CLI, API, import file)
 # is checked against these before anything is written.
 PERSON_TEXT = {"full_name": 120, "ethnicity": 40, "hometown": 200, "permanent_residence": 200,
@@ -58,6 +62,10 @@ def birth_province_office(personal_id: str) -> str | None:
     another; without it the person would be seen by no provincial clerk."""
     born = province_by_id_prefix(personal_id[:3])
     return None if born is None else provincial_office(born.merged_into.code)
+
+
+# An SI office code as ``office_code_problem`` takes it, and the OpenAPI declares it.
+OFFICE_SHAPE = f"^({'|'.join(p.code for p in provinces_2025())})[0-9]{{3}}$"
 
 
 def office_code_problem(code: str) -> str | None:
@@ -187,7 +195,7 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
                 bad("relations", f"{rel.relation}: {problem.reason}")
     if p.email is not None and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", p.email) is None:
         bad("email", f"is not an e-mail address: {p.email!r}")
-    if p.phone is not None and re.fullmatch(r"\+?[0-9][0-9 .-]{5,18}[0-9]", p.phone) is None:
+    if p.phone is not None and re.fullmatch(PHONE_SHAPE, p.phone) is None:
         bad("phone", f"is not a phone number (digits, with +, spaces, dots or dashes): "
                      f"{p.phone!r}")
     return problems

@@ -9,14 +9,22 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY, PAYMENT_CYCLES
 from sibook.core.period import MONTH_PATTERN, Period
+from sibook.ids import UNIT_CODE_SHAPE, countries, provinces_2025
 from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
+    OFFICE_SHAPE,
+    PHONE_SHAPE,
     HouseholdMemberIn,
     NewEmployer,
     NewHousehold,
     NewPerson,
     RelatedPerson,
 )
+
+# The 34 provinces since 1/7/2025, listed in the OpenAPI and checked by the registry: a code the
+# merger closed is the domain's 422 naming the field and the province it went to.
+_CurrentProvinceCode = Annotated[str, Field(pattern=r"^[0-9]{2}$", json_schema_extra={
+    "enum": [p.code for p in provinces_2025()]})]
 
 
 class _Input(BaseModel):
@@ -42,12 +50,16 @@ class PersonIn(_Input):
         "Tày, Thái, Mường, Khmer, Hoa, Nùng, H'Mông, ...; stored in that spelling), or 'Người "
         "nước ngoài' for a foreign national. Absent: Kinh for nationality VN, 'Người nước "
         "ngoài' otherwise"))
+    # The codes listed, checked by the registry: a code ISO 3166-1 never assigned (XK, NX) is
+    # the domain's 422 naming the field.
     nationality: str = Field(default="VN", pattern=r"^[A-Z]{2}$",
+                             json_schema_extra={"enum": [c for c in sorted(countries())]},
                              description="ISO 3166-1 alpha-2 country code")
     legacy_si_code: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
     hometown: str | None = Field(default=None, max_length=200)
     permanent_residence: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=20)
+    phone: str | None = Field(default=None, max_length=20,
+                              json_schema_extra={"pattern": PHONE_SHAPE})
     email: str | None = Field(default=None, max_length=120)
     address: str | None = Field(default=None, max_length=200)
     relations: list[RelatedIn] = Field(default_factory=list, max_length=4)
@@ -86,7 +98,8 @@ class VoluntaryIn(_Input):
 # national officer, or taken from a provincial one (``office_for``).
 _OFFICE_CODE = ("The SI office managing the person (five digits, the province's two first: "
                 "01000 is Hà Nội's). ")
-_ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", description=(
+_ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", json_schema_extra={
+    "pattern": OFFICE_SHAPE}, description=(
     _OFFICE_CODE + "Default: a provincial officer's own province's; else the office already "
     "managing them, else their household's province's, else that of the province where their "
     "birth was registered (the personal ID's first three digits); refused only for a birth "
@@ -96,7 +109,8 @@ _ManagingOffice = Annotated[str | None, Field(pattern=r"^[0-9]{5}$", description
 class ImportedPersonIn(PersonIn):
     """A person of a registry file, and the SI office managing them."""
 
-    managing_office: str | None = Field(default=None, pattern=r"^[0-9]{5}$", description=(
+    managing_office: str | None = Field(default=None, pattern=r"^[0-9]{5}$", json_schema_extra={
+        "pattern": OFFICE_SHAPE}, description=(
         _OFFICE_CODE + "Default: that of the province of the file's household listing them, "
         "else of the province where their birth was registered (the personal ID's first three "
         "digits); a row with none of these (a birth registered abroad) is refused"))
@@ -146,7 +160,7 @@ class MemberIn(_Input):
 class HouseholdIn(_Input):
     code: str = Field(min_length=1, max_length=20)
     address: str = Field(min_length=1, max_length=200)
-    province_code: str = Field(pattern=r"^[0-9]{2}$")
+    province_code: _CurrentProvinceCode
     members: list[MemberIn] = Field(min_length=1, max_length=50)
 
     def to_domain(self) -> NewHousehold:
@@ -168,9 +182,10 @@ _PaymentCycleName = Annotated[str, Field(max_length=8, json_schema_extra={
 
 
 class EmployerIn(_Input):
-    code: str = Field(min_length=7, max_length=13)
+    # The shape declared, checked by the registry (the domain's 422 naming the field).
+    code: str = Field(min_length=7, max_length=13, json_schema_extra={"pattern": UNIT_CODE_SHAPE})
     name: str = Field(min_length=1, max_length=200)
-    province_code: str = Field(pattern=r"^[0-9]{2}$")
+    province_code: _CurrentProvinceCode
     # Listed in the OpenAPI, checked by the registry: a region the law does not know is the
     # domain's 422 naming the field, as a support group's is.
     region: str = Field(max_length=8, json_schema_extra={"enum": ["I", "II", "III", "IV"]})

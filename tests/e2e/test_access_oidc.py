@@ -24,14 +24,12 @@ from sibook.access.dev_idp import WRONG, create_dev_idp
 from sibook.access.dev_idp_server import load_rsa_key
 from sibook.access.oidc_client import COOKIE, COOKIE_PATH, LOGIN_AUDIENCE, SESSION_COOKIE
 from sibook.access.settings import get_access_settings
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_personal_id
 from sibook.registry import service
 from sibook.registry.domain import NewPerson
-from tests.servers import free_port, serving
+from tests.servers import app_on, free_port, serving
 
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
 BINH = make_personal_id("079", date(1991, 7, 9), "female", 222)
@@ -74,13 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     engine = make_engine(f"sqlite:///{tmp / 'oidc.db'}")
     migrate.upgrade(engine)
     _seed(engine)
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
+    app = app_on(engine)
     app.mount("/dev-idp", create_dev_idp(engine=engine))
     with serving(app, port):
         yield Site(base, f"{base}/dev-idp", password, str(tmp / "keys"))

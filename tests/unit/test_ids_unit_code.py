@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sibook.ids import (
+    UNIT_CODE_SHAPE,
     enterprise_check_digit,
     is_valid_unit_code,
     make_enterprise_code,
     unit_code_kind,
     unit_code_problems,
 )
+from sibook.registry.schemas import EmployerIn
 
 
 def test_published_enterprise_code_has_a_matching_check_digit() -> None:
@@ -43,6 +47,21 @@ def test_no_check_digit_fits_when_the_weighted_sum_divides_by_11() -> None:
 ])
 def test_shape_decides_the_kind_of_unit_code(value: str, kind: str | None) -> None:
     assert unit_code_kind(value) == kind
+
+
+@given(st.from_regex(UNIT_CODE_SHAPE, fullmatch=True)
+       | st.text(alphabet="0123456789AZaz é-", min_size=6, max_size=11))
+@example("tzh490l")
+@example("TZH490l")
+@example("0100233488 ")
+@example("１０１２３４５")  # full-width digits
+def test_the_shape_the_openapi_declares_is_the_kinds_the_code_knows(value: str) -> None:
+    assert (re.fullmatch(UNIT_CODE_SHAPE, value) is not None) == (unit_code_kind(value) is not None)
+
+
+def test_an_employers_code_is_declared_by_its_shape() -> None:
+    # A 13-character code of anything was declared; the registry refused all but these shapes.
+    assert EmployerIn.model_json_schema()["properties"]["code"]["pattern"] == UNIT_CODE_SHAPE
 
 
 @given(st.integers(0, 8_999_990))

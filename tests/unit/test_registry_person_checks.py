@@ -4,6 +4,8 @@ nationality that is an ISO 3166-1 code and an ethnicity from the GSO's list of 5
 
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import replace
 from datetime import date
 
@@ -19,8 +21,16 @@ from sibook.registry.domain import (
     RelatedPerson,
     employer_problems,
     household_problems,
+    office_code_problem,
     person_problems,
     recorded_ethnicity,
+)
+from sibook.registry.schemas import (
+    EmployerIn,
+    HouseholdIn,
+    ImportedPersonIn,
+    PersonIn,
+    PersonRegistrationIn,
 )
 
 TODAY = date(2026, 11, 27)
@@ -52,6 +62,24 @@ def test_relations_and_contacts_are_checked(change: dict[str, object], field: st
                                             words: str) -> None:
     found = fields(replace(PERSON, **change))  # type: ignore[arg-type]
     assert found and all(f == field for f, _ in found) and words in found[0][1], found
+
+
+def test_the_nationalities_the_openapi_lists_are_those_the_registry_takes() -> None:
+    # Any two capital letters were declared; the registry takes the codes ISO 3166-1 assigned.
+    listed = PersonIn.model_json_schema()["properties"]["nationality"]["enum"]
+    for code in (a + b for a in string.ascii_uppercase for b in string.ascii_uppercase):
+        taken = "nationality" not in [f for f, _ in fields(replace(PERSON, nationality=code))]
+        assert (code in listed) == taken, code
+
+
+@pytest.mark.parametrize("phone", [
+    "0912 345 678", "+84-912.345.678", "024 3826 1234",
+    "abc", "0912\n345678", "+84", "0912 345 67-", "１２３４５６７８"])  # full-width digits
+def test_a_phone_the_openapi_declares_is_one_the_registry_takes(phone: str) -> None:
+    # The OpenAPI declared any text of 20 characters; the registry took only these.
+    declared = PersonIn.model_json_schema()["properties"]["phone"]["pattern"]
+    taken = not fields(replace(PERSON, phone=phone))
+    assert (re.search(declared, phone) is not None) == taken
 
 
 @pytest.mark.parametrize("nationality", ["XX", "Vietnam", "vn", "VNM", "XK"])
@@ -114,3 +142,27 @@ def test_an_employer_or_household_name_that_breaks_a_line_is_refused() -> None:
     household = NewHousehold(code="HN1", address="Phố\u2029Huế", province_code="01",
                              members=(HouseholdMemberIn(AN, "chủ hộ"),))
     assert [p.field for p in household_problems(household)] == ["address"]
+
+
+@pytest.mark.parametrize("code", [f"{n:02d}" for n in range(100)])
+def test_the_province_codes_the_openapi_lists_are_those_the_registry_takes(code: str) -> None:
+    # A unit or a household is placed in one of the 34 provinces since 2025; any two digits
+    # were declared.
+    employer = NewEmployer(code="0101234567", name="Công ty An", province_code=code,
+                           region="I")
+    household = NewHousehold(code="HN1", address="Hà Nội", province_code=code,
+                             members=(HouseholdMemberIn(AN, "chủ hộ"),))
+    taken = {"province_code" not in [p.field for p in employer_problems(employer)],
+             "province_code" not in [p.field for p in household_problems(household)]}
+    for model in (EmployerIn, HouseholdIn):
+        listed = model.model_json_schema()["properties"]["province_code"]["enum"]
+        assert taken == {code in listed}
+
+
+@pytest.mark.parametrize("code", [*(f"{n:02d}000" for n in range(100)), "01", "0100a",
+                                  "１２０００"])
+def test_the_office_codes_the_openapi_declares_are_those_the_registry_takes(code: str) -> None:
+    # Any five digits were declared; an office is in one of the 34 provinces since 2025.
+    for model in (PersonRegistrationIn, ImportedPersonIn):
+        declared = model.model_json_schema()["properties"]["managing_office"]["pattern"]
+        assert (re.search(declared, code) is not None) == (office_code_problem(code) is None)
