@@ -24,7 +24,7 @@ import tempfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import Glyph, TTFFont
 from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, PDFType3Font
-from fpdf.syntax import Name, PDFArray, PDFContentStream
+from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject, build_obj_dict
 
 from sibook.core.errors import ServerFault
 
@@ -96,7 +96,16 @@ class FontMissing(ServerFault):
 
 
 class FontOutput(OutputProducer):
-    """fpdf2's output, but a cut font is embedded from its prepared objects, not subset."""
+    """fpdf2's output, but a cut font is embedded from its prepared objects, not subset, and
+    each object's dictionary is built from the fields it has."""
+
+    def _add_pdf_obj(self, pdf_obj: PDFObject, trace_label: str | None = None) -> int:
+        """fpdf2's; the dictionary built as fpdf2 builds it (the same entries, in the same
+        order), but reading only the object's own fields and its class's: fpdf2 reads every
+        name ``dir`` gives, ~44 an object with the methods, half the time of ``output``."""
+        if hasattr(pdf_obj, "__dict__"):
+            setattr(pdf_obj, "_build_obj_dict", partial(_obj_dict, pdf_obj))  # noqa: B010
+        return super()._add_pdf_obj(pdf_obj, trace_label)
 
     def _add_fonts(self, *args: Any, **kwargs: Any) -> dict[int, PDFFont | PDFType3Font]:
         fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
@@ -125,6 +134,25 @@ class FontOutput(OutputProducer):
                     descriptor, cid_font.c_i_d_to_g_i_d_map, font_file):
             self._add_pdf_obj(obj, "fonts")
         return composite
+
+
+def _obj_dict(obj: PDFObject, security_handler: Any = None) -> dict[str, object]:
+    """``PDFObject._build_obj_dict``: ``dir`` is sorted, and holds the instance's fields and the
+    class's; ``build_obj_dict`` drops the methods, the private names and the None values."""
+    names = sorted({*_class_fields(type(obj)), *(k for k in vars(obj) if k[0] != "_")})
+    return build_obj_dict({name: getattr(obj, name) for name in names},
+                          _security_handler=security_handler, _obj_id=obj.id)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _class_fields(cls: type) -> tuple[str, ...]:
+    """The public names of ``cls`` that are not methods (properties and class constants)."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(name for name in dir(cls)
+                             if not name.startswith("_") and not callable(getattr(cls, name, None)))
+    return _FIELDS[cls]
 
 
 class _Deflated(PDFContentStream):
