@@ -3,27 +3,28 @@ header, then the loose contribution sheets (tờ rời), UI/HI periods, unpaid m
 
 Vietnamese needs a Unicode font embedded in the file: DejaVu Sans from Debian's
 fonts-dejavu-core, cut once per process to the Vietnamese glyphs and embedded from objects
-prepared once (``sibook.book.fonts``). Text is placed with ``text`` runs measured here, and a
-table's grid is drawn once a page: fpdf2's table helper cost ~2 ms a cell, and even its
-``cell``, ``get_string_width`` and a rectangle a cell took most of the time of a book (a
-30-year book has ~300 cells). The printed form carries the mark Decree 137/2024 Art 4-5 asks
-of a data message put on paper: which system issued it, when, and a QR to check it against the
-original (FACTS §1.5).
+prepared once (``sibook.book.fonts``). Text is placed with ``text`` runs measured here (a
+table row's runs written at once, ``fonts.texts``), and a table's grid is drawn once a page:
+fpdf2's table helper cost ~2 ms a cell, and even its ``cell``, ``get_string_width`` and a
+rectangle a cell took most of the time of a book (a 30-year book has ~300 cells). The QR goes
+in as its PNG holds it (``sibook.book.pdf_images``). The printed form carries the mark Decree
+137/2024 Art 4-5 asks of a data message put on paper: which system issued it, when, and a QR to
+check it against the original (FACTS §1.5).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from io import BytesIO
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
 from sibook.benefits.domain import GROUNDS, NAMES, Regime
+from sibook.book import pdf_images
 from sibook.book.assemble import unit_names
-from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts
+from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts, texts
 from sibook.ids.countries import nationality_vi
 
 __all__ = ["FONT", "FONT_BOLD", "render_pdf"]
@@ -112,7 +113,7 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
     if t.get("ui_months_used"):
         _line(pdf, f"Đã hưởng trợ cấp thất nghiệp (đã dùng): {t['ui_months_used']} tháng BHTN",
               height=8)
-    pdf.image(BytesIO(qr_png), x=pdf.w / 2 - 30, y=pdf.get_y() + 6, w=60)
+    pdf_images.image(pdf, qr_png, x=pdf.w / 2 - 30, y=pdf.get_y() + 6, w=60)
     pdf.set_y(pdf.h - 45)
     pdf.set_font(FAMILY, "", 8)
     note = (f"Phiên bản sổ {version}, mã băm SHA-256 {content_hash}. Bản điện tử do {issuer} "
@@ -301,12 +302,12 @@ def _heading(pdf: FPDF, size: float, line_height: float, widths: Sequence[float]
 
 def _texts(pdf: FPDF, line_height: float, widths: Sequence[float],
            cells: Sequence[list[str]], y: float) -> None:
-    x = pdf.l_margin
+    x, runs = pdf.l_margin, []
     for lines, w in zip(cells, widths, strict=True):
-        for i, text in enumerate(lines):  # baseline at 3/4 of the line, as fpdf2's cells do
-            if text:
-                pdf.text(x + PAD, y + PAD / 2 + (i + 0.75) * line_height, text)
+        runs += [(x + PAD, y + PAD / 2 + (i + 0.75) * line_height, text)  # baseline at 3/4 of
+                 for i, text in enumerate(lines) if text]  # the line, as fpdf2's cells do
         x += w
+    texts(pdf, runs)
 
 
 def _columns(pdf: FPDF, widths: Sequence[float], top: float) -> None:
@@ -360,8 +361,7 @@ def _width(pdf: FPDF, text: str) -> float:
     graphics state it makes on every call: that was 40% of the time of drawing the pages."""
     font = pdf.current_font
     assert isinstance(font, TTFFont)  # FAMILY is always a TrueType font
-    widths = font.cw
-    return sum(widths[ord(c)] for c in text) * pdf.font_size_pt / (1000 * pdf.k)
+    return sum(map(font.cw.__getitem__, map(ord, text))) * pdf.font_size_pt / (1000 * pdf.k)
 
 
 def _title(pdf: FPDF, title: str, subtitle: str) -> None:

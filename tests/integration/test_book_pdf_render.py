@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from io import BytesIO
 
 import pytest
+from fpdf import FPDF
+from PIL import Image
 
+from sibook.book import pdf_images
 from sibook.book import render_pdf as module
 from sibook.book.render_pdf import FONT, render_pdf
 from sibook.signing.qr import qr_png
@@ -47,11 +51,42 @@ def test_page_one_renders_to_a_non_blank_image(tmp_path: object) -> None:
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
 def test_a_name_outside_the_vietnamese_glyphs_is_drawn_with_the_whole_font() -> None:
-    book = {**BOOK, "header": {**BOOK["header"], "full_name": "Иван Петров"}}  # type: ignore[dict-item]
-    pdf = render_pdf(book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
-                     issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(),
-                     qr_png=qr_png("SIB1:TEST"))
-    assert "ИВАН ПЕТРОВ" in pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    row = {**BOOK["sheets"][0], "job_title": "Инженер"}  # type: ignore[index]
+    book = {**BOOK, "header": {**BOOK["header"], "full_name": "Иван Петров"},  # type: ignore[dict-item]
+            "sheets": [row]}
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST")))
+    assert "ИВАН ПЕТРОВ" in pdf[0].get_textpage().get_text_range()
+    assert "Инженер, Công ty Cổ phần Đồng Á" in pdf[1].get_textpage().get_text_range()  # a cell
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+@pytest.mark.parametrize("text", ["SIB1:TEST", "SIB1:" + "7ZK:A2" * 100], ids=["short", "long"])
+def test_the_qr_on_the_cover_has_exactly_the_pixels_of_its_image(text: str) -> None:
+    png = qr_png(text, scale=3)
+    pdf = pdfium.PdfDocument(render_pdf(
+        BOOK, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=png))
+    images = [obj for obj in pdf[0].get_objects() if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
+    assert len(images) == 1
+    drawn = images[0].get_bitmap().to_pil().convert("L")
+    assert drawn.tobytes() == Image.open(BytesIO(png)).convert("L").tobytes()
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "1"])
+def test_an_image_is_embedded_with_its_pixels_whatever_its_kind(mode: str) -> None:
+    """A 1-bit grey PNG goes in as it is; any other kind of image through fpdf2's own path."""
+    image = Image.new(mode, (37, 21), "white")
+    image.paste(Image.new(mode, (11, 5), "black"), (3, 7))
+    png = BytesIO()
+    image.save(png, format="PNG")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf_images.image(pdf, png.getvalue(), x=10, y=10, w=37)
+    page = pdfium.PdfDocument(bytes(pdf.output()))[0]
+    drawn = next(obj for obj in page.get_objects() if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE)
+    assert drawn.get_bitmap().to_pil().convert("L").tobytes() == image.convert("L").tobytes()
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")

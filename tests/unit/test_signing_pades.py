@@ -17,7 +17,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from sibook.signing.pades import pdf_book_metadata, sign_pdf, validate_pdf
+from sibook.signing.pades import _BookText, pdf_book_metadata, sign_pdf, validate_pdf
 from sibook.signing.trust_list import TrustList
 from tests.unit.test_signing_support import Agency, book_payload, make_agency, tiny_pdf
 
@@ -51,6 +51,17 @@ def test_signed_pdf_validates_against_the_trust_list(agency: Agency, signed: byt
 
 def test_book_metadata_is_carried_under_the_signature(signed: bytes) -> None:
     assert pdf_book_metadata(signed) == book_payload()
+
+
+@pytest.mark.parametrize("text", [
+    '{"name":"NGUYỄN THỊ HỒNG","version":3}',  # beyond PDFDocEncoding: UTF-16BE
+    '{"name":"Tran (Van) A\\B\r","version":3}',  # PDFDocEncoding, with bytes to escape
+    ""])
+def test_the_book_metadata_is_written_as_pyhanko_writes_a_text_string(text: str) -> None:
+    ours, theirs = BytesIO(), BytesIO()
+    _BookText(text).write_to_stream(ours)
+    generic.TextStringObject(text).write_to_stream(theirs)
+    assert ours.getvalue() == theirs.getvalue()
 
 
 def test_one_flipped_byte_in_the_signed_content_makes_it_invalid(agency: Agency,
