@@ -7,12 +7,14 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from sibook.access import audit, credentials, revocation
 from sibook.access.principals import TooManyRequests
 from sibook.access.settings import get_access_settings
+from sibook.core import migrate
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry import service as registry
@@ -55,6 +57,23 @@ def test_an_untouched_chain_verifies(engine: Engine) -> None:
 
 def test_the_database_refuses_to_edit_or_delete_log_rows(engine: Engine) -> None:
     _fill(engine, 1)
+    for sql in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+
+
+def test_a_chain_logged_before_migration_0021_verifies_after_it_and_stays_append_only(
+        engine: Engine) -> None:
+    """0021 drops the UNIQUE index on hash; on SQLite by rebuilding the table, which must keep
+    every row as it was hashed and make the append-only triggers again."""
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0020")
+    _fill(engine, 3)
+    migrate.upgrade(engine)
+    _fill(engine, 2)  # appended on the new table, after the old entries
+    assert _verify(engine) == audit.ChainReport(entries=5)
     for sql in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(sql))
