@@ -39,6 +39,8 @@ def test_reference_level_history() -> None:
     assert law.reference_level(Period(2019, 7)).value == 1_490_000
     assert law.reference_level(Period(2023, 7)).value == 1_800_000
     assert law.reference_level(Period(2024, 7)).value == 2_340_000
+    assert law.reference_level(Period(2026, 6)).value == 2_340_000
+    assert law.reference_level(Period(2026, 7)).value == 2_530_000  # Decree 161/2026 Art 3(2)
 
 
 def test_compulsory_rates_in_2026_add_up_to_32_percent() -> None:
