@@ -90,6 +90,17 @@ def test_revaluation_of_2010_salary_settled_in_2025_is_1_90() -> None:
     assert law.book().revaluation(2010, Period(2025, 6)).value == Decimal("1.90")
 
 
+def test_revaluation_settled_in_2026_uses_the_2026_table() -> None:
+    """VSS Official Letter 340/BHXH-CSXH (2026-02-03): before 1995 5.81, 2010 1.96, 2024 1.03;
+    2027 has no table yet."""
+    book = law.book()
+    on = Period(2026, 11)
+    assert [book.revaluation(y, on).value for y in (1990, 2010, 2024, 2026)] == \
+        [Decimal("5.81"), Decimal("1.96"), Decimal("1.03"), Decimal("1.00")]
+    with pytest.raises(NoRuleInForce):
+        book.revaluation(2010, Period(2027, 1))
+
+
 def test_overlapping_rows_are_refused() -> None:
     text = HEADER + "a,1,2020-01,2020-12,Decree X,false,\na,2,2020-06,,Decree Y,false,\n"
     with pytest.raises(LawDataError, match="overlap"):
