@@ -90,6 +90,15 @@ def test_revaluation_of_2010_salary_settled_in_2025_is_1_90() -> None:
     assert law.book().revaluation(2010, Period(2025, 6)).value == Decimal("1.90")
 
 
+def test_revaluation_settled_in_2024_uses_circular_20_2023() -> None:
+    """Circular 20/2023/TT-BLDTBXH as reproduced: 2010 1.83, 2022 1.03; 2023 has no table."""
+    book = law.book()
+    assert [book.revaluation(y, Period(2024, 6)).value for y in (2010, 2022)] == \
+        [Decimal("1.83"), Decimal("1.03")]
+    with pytest.raises(NoRuleInForce):
+        book.revaluation(2010, Period(2023, 12))
+
+
 def test_revaluation_settled_in_2026_uses_the_2026_table() -> None:
     """VSS Official Letter 340/BHXH-CSXH (2026-02-03): before 1995 5.81, 2010 1.96, 2024 1.03;
     2027 has no table yet."""
