@@ -28,6 +28,8 @@ from tests.integration.test_benefits import book_of, claim, count, older_worker,
 # from 2028-01 and 2032-04 (Decree 135/2020). Both worked 2005-01 to 2025-06: 246 months.
 BORN_1966, BORN_1970 = date(1966, 3, 15), date(1970, 3, 15)
 RECEIVED, STARTS = date(2026, 3, 1), date(2026, 4, 1)  # 21 and 72 months early
+# Settled in 2026: salaries revalued by the 2026 coefficients (VSS Official Letter
+# 340/BHXH-CSXH, revaluation.csv), so the book's average salary is 10,215,000.
 
 
 def pension_claim(dossier: str, loss: int | None = None, hazardous: int | None = None
@@ -49,7 +51,7 @@ def test_a_pension_21_months_early_is_received_and_settled_with_a_61_percent_los
     assert (got["status"], got["capacity_loss_percent"], got["hazardous_years"]) == \
         ("claimed", 61, None)
     done = settle(engine, pid, "HS-HT-E2", Decision(
-        "settled", date(2026, 3, 15), "61/QĐ", monthly_amount=4_254_581,
+        "settled", date(2026, 3, 15), "61/QĐ", monthly_amount=4_392_450,  # 43% x 10,215,000
         from_month=Period(2026, 4)))
     assert done["status"] == "settled" and done["capacity_loss_percent"] == 61
 
@@ -141,7 +143,7 @@ def test_the_signed_book_carries_a_settled_early_pensions_assessment(engine: Eng
     pid = older_worker(engine, born=BORN_1970)
     claim(engine, pid, pension_claim("HS-HT-B1", loss=65, hazardous=15))
     settle(engine, pid, "HS-HT-B1", Decision("settled", date(2026, 3, 15), "65/QĐ",
-                                            monthly_amount=3_364_088,
+                                            monthly_amount=3_473_100,  # 34% x 10,215,000
                                             from_month=Period(2026, 4)))
     book = book_of(engine, pid)
     entry = next(b for b in book["benefits"] if b["dossier_no"] == "HS-HT-B1")

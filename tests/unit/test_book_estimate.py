@@ -30,9 +30,18 @@ def test_two_years_at_ten_million_give_four_averages_at_once_and_no_pension() ->
 
 
 def test_a_year_without_published_coefficients_counts_at_face_value() -> None:
-    answer = estimate(_book([("2024-01", None, 10_000_000)], 35), Period(2026, 11))
-    assert (answer["average_salary"], answer["revalued_for"]) == (10_000_000, 2025)
+    # 2027 has no table yet: the 2026 one (1.00 for 2025 and 2026) is used, 2027 at face value.
+    answer = estimate(_book([("2025-01", None, 10_000_000)], 35), Period(2027, 11))
+    assert (answer["average_salary"], answer["revalued_for"]) == (10_000_000, 2026)
     assert answer["one_time_withdrawal"] == 60_000_000  # 2 years 11 months count as 3
+
+
+def test_a_settlement_in_2026_revalues_2024_by_1_03() -> None:
+    # VSS Official Letter 340/BHXH-CSXH (2026-02-03): 2024 x 1.03, 2025 and 2026 x 1.00.
+    answer = estimate(_book([("2024-01", None, 10_000_000)], 35), Period(2026, 11))
+    assert answer["revalued_for"] == 2026
+    assert answer["average_salary"] == round_vnd(
+        Decimal(10_000_000) * (12 * Decimal("1.03") + 23) / 35)  # 10,102,857
 
 
 def test_months_in_arrears_and_pay_above_the_cap_are_left_out_or_capped() -> None:

@@ -39,6 +39,8 @@ def test_reference_level_history() -> None:
     assert law.reference_level(Period(2019, 7)).value == 1_490_000
     assert law.reference_level(Period(2023, 7)).value == 1_800_000
     assert law.reference_level(Period(2024, 7)).value == 2_340_000
+    assert law.reference_level(Period(2026, 6)).value == 2_340_000
+    assert law.reference_level(Period(2026, 7)).value == 2_530_000  # Decree 161/2026 Art 3(2)
 
 
 def test_compulsory_rates_in_2026_add_up_to_32_percent() -> None:
@@ -86,6 +88,26 @@ def test_woman_born_january_1970_retires_at_57_years_4_months() -> None:
 
 def test_revaluation_of_2010_salary_settled_in_2025_is_1_90() -> None:
     assert law.book().revaluation(2010, Period(2025, 6)).value == Decimal("1.90")
+
+
+def test_revaluation_settled_in_2024_uses_circular_20_2023() -> None:
+    """Circular 20/2023/TT-BLDTBXH as reproduced: 2010 1.83, 2022 1.03; 2023 has no table."""
+    book = law.book()
+    assert [book.revaluation(y, Period(2024, 6)).value for y in (2010, 2022)] == \
+        [Decimal("1.83"), Decimal("1.03")]
+    with pytest.raises(NoRuleInForce):
+        book.revaluation(2010, Period(2023, 12))
+
+
+def test_revaluation_settled_in_2026_uses_the_2026_table() -> None:
+    """VSS Official Letter 340/BHXH-CSXH (2026-02-03): before 1995 5.81, 2010 1.96, 2024 1.03;
+    2027 has no table yet."""
+    book = law.book()
+    on = Period(2026, 11)
+    assert [book.revaluation(y, on).value for y in (1990, 2010, 2024, 2026)] == \
+        [Decimal("5.81"), Decimal("1.96"), Decimal("1.03"), Decimal("1.00")]
+    with pytest.raises(NoRuleInForce):
+        book.revaluation(2010, Period(2027, 1))
 
 
 def test_overlapping_rows_are_refused() -> None:

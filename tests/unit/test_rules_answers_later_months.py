@@ -48,8 +48,9 @@ def test_a_month_after_this_one_names_the_newest_change_of_the_tables_used() -> 
         "the rules of 2040-01 were asked, a month later than this one (2026-11): they are the "
         "law in force as the tables know it, which stays in force until replaced; the newest "
         "change known to the tables used (regional minimum wages, caps and parameters, "
-        "reference level, contribution rates) is in force from 2026-01-01 (Decree "
-        "293/2025/ND-CP Art 3); later changes are not in the tables")
+        "reference level, contribution rates) is in force from 2026-07-01 (Law 41/2024/QH15 "
+        "Art 7 and Art 141(13); Decree 161/2026/ND-CP Art 3(2)); later changes are not in the "
+        "tables")  # the base salary 2,530,000 from 2026-07 (Decree 161/2026, reference_level.csv)
 
 
 def test_a_month_after_this_one_is_answered_as_the_law_in_force_now() -> None:

@@ -171,12 +171,15 @@ def test_day_61_is_the_first_day_of_evasion() -> None:
 
 def test_sickness_pay_stops_at_the_si_basis_cap() -> None:
     """No contribution is paid above 20 x the reference level, so no benefit is either:
-    100,000,000 counts as 46,800,000 in 2026 -> 46,800,000 x 75% / 24 = 1,462,500 a day."""
-    capped = sickness_benefit(salary=100_000_000, days=Decimal(1), years_contributed=5,
-                              on=Period(2026, 11))
-    at_cap = sickness_benefit(salary=46_800_000, days=Decimal(1), years_contributed=5,
-                              on=Period(2026, 11))
-    assert capped.amount == at_cap.amount == 1_462_500
+    100,000,000 counts as 46,800,000 in 2026-06 -> 46,800,000 x 75% / 24 = 1,462,500 a day;
+    as 50,600,000 from 2026-07 (the base salary 2,530,000 of Decree 161/2026/ND-CP Art 3(2))
+    -> 50,600,000 x 75% / 24 = 1,581,250."""
+    for month, cap, daily in ((Period(2026, 6), 46_800_000, 1_462_500),
+                              (Period(2026, 11), 50_600_000, 1_581_250)):
+        capped = sickness_benefit(salary=100_000_000, days=Decimal(1), years_contributed=5,
+                                  on=month)
+        at_cap = sickness_benefit(salary=cap, days=Decimal(1), years_contributed=5, on=month)
+        assert capped.amount == at_cap.amount == daily
 
 
 def test_late_interest_on_a_large_employers_month_is_computed() -> None:
