@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from sibook import law
 from sibook.benefits.domain import SETTLED, Claim, Decision, Regime, check_decision, ui_months_used
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
@@ -160,7 +161,8 @@ def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:
 
 
 def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:
-    """A pension's ``amount`` (paid once) is the extra lump sum of Law 41/2024 Art 68 for the
+    """A pension's ``amount`` (paid once) is the extra lump sum of Law 41/2024 Art 68 (Law
+    58/2014 Art 58 for a pension before 2025-07, the refusals cite the one in force) for the
     years of SI beyond those that give the maximum rate, as the law's formulas give it on the
     record at the decision, the way the book's estimate computes it: the months counted, the
     revalued average salary (the decision's own when it states one), 2 average salaries a year
@@ -173,6 +175,8 @@ def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:
         return []
     above, full = years_above_full_rate(sex=sex_of(facts), contribution_months=counted,
                                         on=r.rules_on)
+    # The law that pays it when the pension starts: Law 58/2014 Art 58 before 2025-07.
+    article = law.book().parameter("extra_lump_sum_per_year", r.rules_on).row.source
     told = f"{counted} months of SI count on {d.decided_on.isoformat()}"
     if expected == 0:
         most = counted + max(0, starts - Period.of(d.decided_on) - 1)
@@ -181,14 +185,13 @@ def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:
             "once paid: settle the pension then")
         return [Problem(field="amount", reason=(
             f"{told}: no year beyond the {full} that give the maximum rate, so no extra lump "
-            f"sum is paid once (Law 41/2024 Art 68){still}"))]
+            f"sum is paid once ({article}){still}"))]
     late = int(r.due.explanation.inputs["months_past_retirement_age"])
     how = "; ".join(step for step in r.due.explanation.steps
                     if step.startswith(("extra lump sum", "+ ")))
     stated = f"; {r.average()}" if r.stated else ""
     why = (f"{told}: {above} years beyond the {full} that give the maximum rate"
-           f"{_past_age(facts, counted, late, above, r.rules_on)}{stated}; {how} (Law 41/2024 "
-           f"Art 68; "
+           f"{_past_age(facts, counted, late, above, r.rules_on)}{stated}; {how} ({article}; "
            f"{r.command()} computes it)")
     if d.amount is None:
         return [Problem(field="amount", reason=(
@@ -201,9 +204,12 @@ def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:
 def _past_age(facts: registry.PersonFacts, counted: int, late: int, above: Decimal,
               on: Period) -> str:
     """Of the ``above`` years, those in the ``late`` months paid after the retirement age by
-    someone eligible then, which Law 41/2024 Art 68(2) pays at a higher rate; said when any."""
+    someone eligible then, which Law 41/2024 Art 68(2) pays at a higher rate; said when any
+    (Law 58/2014 Art 58, for a pension before 2025-07, pays them as any other)."""
     due = retirement_of(facts)
-    if due is None or late == 0:
+    rates = law.book().parameter
+    if due is None or late == 0 or (rates("extra_lump_sum_per_year_past_retirement_age", on).value
+                                    <= rates("extra_lump_sum_per_year", on).value):
         return ""
     before, _ = years_above_full_rate(sex=sex_of(facts), contribution_months=counted - late,
                                       on=on)

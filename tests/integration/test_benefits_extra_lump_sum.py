@@ -131,7 +131,7 @@ def test_months_still_to_come_before_the_start_give_no_extra_lump_sum_until_paid
     assert refused.value.problems[0].field == "amount"
     assert refused.value.problems[0].reason == (
         "360 months of SI count on 2025-08-20: no year beyond the 30 that give the maximum "
-        "rate, so no extra lump sum is paid once (Law 41/2024 Art 68); at most 362 by the "
+        "rate, so no extra lump sum is paid once (Law 41/2024/QH15 Art 68); at most 362 by the "
         "pension's start, but a month still to come counts only once paid: settle the pension "
         "then")
     assert settle(engine, pid, later.dossier_no, replace(ahead, amount=None)

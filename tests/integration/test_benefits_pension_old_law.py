@@ -79,3 +79,26 @@ def test_a_pension_before_its_age_in_2020_is_refused_by_the_2014_law(engine: Eng
     assert "is before retirement age" in reason
     assert "(Law 58/2014/QH13 Art 54(1); Decree 135/2020)" in reason
     assert "Law 41/2024" not in reason
+
+
+def test_the_extra_lump_sum_of_a_pension_from_2021_cites_the_2014_law(engine: Engine) -> None:
+    """Law 58/2014 Art 58(2) pays the extra lump sum of a pension started in 2021, 0.5 average
+    salaries a year, those paid after the retirement age too: its refusal cites the law that
+    prices it, not Law 41/2024 Art 68 and its higher rate. A woman born in January 1966
+    reached 55y4m in May 2021 (Decree 135/2020) and worked on to October: 1990-01 to 2021-10
+    are 31 years 10 months, 32 for the rate, 2 above the 30 that give 75% (Art 56(2)(b)):
+    0.5 x 2 x 10,000,000."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=date(1966, 1, 15), sex="female", since=Period(1990, 1),
+                       until=Period(2021, 10))
+    pension = Claim(Regime.PENSION, "HS-HT-2021B", date(2026, 3, 20), date(2021, 11, 1))
+    claim(engine, pid, pension)
+    decision = Decision("settled", date(2026, 3, 20), "22/QĐ", monthly_amount=7_500_000,
+                        from_month=Period(2021, 11), average_salary=STATED)
+    with pytest.raises(ValidationError) as missing:
+        settle(engine, pid, pension.dossier_no, decision)
+    problem = missing.value.problems[0]
+    assert problem.field == "amount"
+    assert problem.reason.startswith("the extra lump sum of 10,000,000 VND is paid once")
+    assert "(Law 58/2014/QH13 Art 58(2);" in problem.reason
+    assert "Law 41/2024" not in problem.reason and "higher rate" not in problem.reason
