@@ -22,7 +22,7 @@ from sibook.core.period import Period
 from sibook.law import Fact, NoRuleInForce
 from sibook.law.terms import Sex
 from sibook.registry import reading as registry
-from sibook.rules.pension import EarlyRetirement, early_retirement
+from sibook.rules.pension import EarlyRetirement, check_priced, early_retirement
 from sibook.rules.retirement import RetirementResult, age_text, retirement_age
 
 COVERED_KINDS = ("compulsory", "foreign")
@@ -61,10 +61,15 @@ def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c
     """A pension from the claim's start, by the record on ``on``: from the month after the
     retirement age is reached with the years of SI of ``pension_years`` (Decree 135/2020 Art
     3), or before it as far as the claim's assessed loss of working capacity allows, with the
-    years of SI that needs; each refusal cites the law row in force when the pension starts."""
+    years of SI that needs; each refusal cites the law row in force when the pension starts,
+    and one starting before the first rules loaded is refused naming ``event_from``."""
     assert c.event_from is not None
     due = retirement_of(facts)
     early = 0 if due is None else max(0, due.pension_from - Period.of(c.event_from))
+    try:  # a pension before the rules loaded: the claim's start is what is refused
+        check_priced(Period.of(c.event_from))
+    except NoRuleInForce as before:
+        return [Problem(field="event_from", reason=before.problems[0].reason)]
     needed = pension_years(c.event_from)
     if due is None or early == 0:
         return _too_few_years(session, person_id, c.event_from, on, needed.value,

@@ -102,3 +102,19 @@ def test_the_extra_lump_sum_of_a_pension_from_2021_cites_the_2014_law(engine: En
     assert problem.reason.startswith("the extra lump sum of 10,000,000 VND is paid once")
     assert "(Law 58/2014/QH13 Art 58(2);" in problem.reason
     assert "Law 41/2024" not in problem.reason and "higher rate" not in problem.reason
+
+
+def test_a_pension_from_before_2016_is_refused_naming_its_start(engine: Engine) -> None:
+    """No pension rules are loaded before 2016-01 (Law 58/2014's effect): a pension claimed
+    from 2015 is refused naming the claim's event_from, the field that dates it, not a 'month'
+    the claim has no field for."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=date(1950, 1, 15), since=Period(1995, 1),
+                       until=Period(2015, 4))
+    with pytest.raises(ValidationError) as refused:
+        claim(engine, pid, Claim(Regime.PENSION, "HS-HT-2015", date(2026, 3, 20),
+                                 date(2015, 5, 1)))
+    problem = refused.value.problems[0]
+    assert problem.field == "event_from"
+    assert problem.reason.startswith("no pension rules are loaded for a pension starting in "
+                                     "2015-05")
