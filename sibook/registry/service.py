@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.contributions import cycles
+from sibook.contributions.ledger import dues_by_month
+from sibook.contributions.statement import deadline_of
 from sibook.core.db import Base
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
@@ -166,11 +168,26 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
     return row.employer_id
 
 
-def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month: Period) -> None:
-    """The unit pays by ``cycle`` from ``from_month`` on (``contributions.cycles``)."""
+def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month: Period,
+                         today: date | None = None) -> None:
+    """The unit pays by ``cycle`` from ``from_month`` on (``contributions.cycles``). Refused
+    from a month the ledger holds dues for that already fell due by the unit's method then:
+    the late days, interest and evasion counted on that deadline are history a change of
+    method must not rewrite."""
     if (reason := payment_cycle_problem(cycle)) is not None:
         raise ValidationError(field="payment_cycle", reason=reason)
     employer = employer_by_code(session=session, code=code, lock=True)
+    conn = session.connection()
+    owed = sorted(p for p, due in dues_by_month(conn, employer.employer_id).items()
+                  if due > 0 and p >= from_month.index)
+    if owed:
+        first = Period.from_index(owed[0])
+        due_on = deadline_of(first, cycles.cycles_for(conn, employer.employer_id))
+        if due_on < (today or date.today()):
+            raise ValidationError(field="from_month", reason=(
+                f"{first} is on the ledger and fell due on {due_on.isoformat()} by the unit's "
+                "method then: a method is changed from a month not yet due, so the days late, "
+                "interest and evasion already counted stay as they were"))
     cycles.set_payment_cycle(session=session, employer_id=employer.employer_id, cycle=cycle,
                              from_month=from_month)
 

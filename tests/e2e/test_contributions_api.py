@@ -498,3 +498,14 @@ def test_a_payment_cycle_not_listed_is_the_registrys_422_naming_the_field(api: A
             "region": "I", "payment_cycle": "12"}))
     assert r.status_code == 422, r.text
     assert [p["field"] for p in r.json()["errors"]] == ["payment_cycle"]
+
+
+def test_a_payment_cycle_from_a_month_already_due_is_the_registrys_422(api: Api) -> None:
+    """Changing the method from a month already due would rewrite its late days and interest."""
+    assert api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
+                    month="2026-01").status_code == 201
+    r = api.conforms("PUT", PAYMENT_CYCLE, api.client.put(
+        f"/api/v1/employers/{EMPLOYER}/payment-cycle", headers=_clerk(),
+        json={"payment_cycle": "3", "from_month": "2026-01"}))
+    assert r.status_code == 422, r.text
+    assert [p["field"] for p in r.json()["errors"]] == ["from_month"]

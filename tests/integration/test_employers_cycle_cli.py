@@ -63,3 +63,23 @@ def test_changing_the_method_of_a_unit_nobody_holds_is_refused(store: Engine) ->
                           "--from", "2026-01")
     assert (code, answer["recorded"]) == (1, False)
     assert [p["field"] for p in answer["errors"]] == ["CODE"]  # type: ignore[attr-defined]
+
+
+def test_a_method_is_not_changed_from_a_month_already_due(store: Engine) -> None:
+    """January 2026, filed and due on 2026-02-28 as a monthly payer's, was late the day after;
+    a change to every 3 months from January would move its deadline to 30 April and erase that
+    lateness: refused naming --from, nothing recorded. From a month not yet due it is taken."""
+    with unit_of_work(store) as s:
+        declare(session=s, data=csv_of([(worker_id(0), "TM", 10_000_000, "2026-01")]),
+                file_name="d.csv", employer_code=EMPLOYER, month=Period(2026, 1))
+    code, answer = sibook("employers", "cycle", EMPLOYER, "--payment-cycle", "3",
+                          "--from", "2026-01")
+    assert (code, answer["recorded"]) == (1, False)
+    [problem] = answer["errors"]  # type: ignore[misc]
+    assert problem["field"] == "--from"
+    assert problem["reason"].startswith("2026-01 is on the ledger and fell due on 2026-02-28")
+    code, ledger = sibook("ledger", "employer", EMPLOYER, "--as-of", "2026-03-10")
+    assert [m["deadline"] for m in ledger["months"]] == ["2026-02-28"]  # type: ignore[attr-defined]
+    code, answer = sibook("employers", "cycle", EMPLOYER, "--payment-cycle", "3",
+                          "--from", "2099-01")
+    assert (code, answer["recorded"]) == (0, True)
