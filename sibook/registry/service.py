@@ -178,10 +178,10 @@ def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month:
         raise ValidationError(field="payment_cycle", reason=reason)
     employer = employer_by_code(session=session, code=code, lock=True)
     conn = session.connection()
-    owed = sorted(p for p, due in dues_by_month(conn, employer.employer_id).items()
-                  if due > 0 and p >= from_month.index)
-    if owed:
-        first = Period.from_index(owed[0])
+    owed = min((p for p, due in dues_by_month(conn, employer.employer_id).items()
+                if due > 0 and p >= from_month.index), default=None)
+    if owed is not None:
+        first = Period.from_index(owed)
         due_on = deadline_of(first, cycles.cycles_for(conn, employer.employer_id))
         if due_on < (today or date.today()):
             raise ValidationError(field="from_month", reason=(
