@@ -141,7 +141,8 @@ class _Record:
 def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:
     """The monthly pension is the rate the record's months give by the law in force when the
     pension starts (Law 41/2024 Art 66, Law 58/2014 Art 56 before 2025-07; cut per year before
-    the statutory age) times the revalued average salary (Law 41/2024 Art 72-73): the one the
+    the statutory age) times the revalued average salary (Law 41/2024 Arts 72-73, Law 58/2014
+    Arts 62-63 before 2025-07: the refusal cites the averaging rows in force then): the one the
     decision states, its dossier's (salary before the system's records, a court's or
     inspection's correction), else the book's salary history's, as the book's estimate computes
     it, and at least the lowest pension of that law (Law 41/2024 Art 141(11), Law 58/2014 Art
@@ -153,10 +154,11 @@ def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:
     steps = "; ".join(step for step in r.due.explanation.steps if step.startswith(
         ("rate =", "early by", "monthly pension =", "lowest pension")))
     rated = next(row.source for row in r.due.explanation.rows if row.table == "pension_rates")
+    averaged = law.book().averaging_law(r.rules_on).source
     return [Problem(field="monthly_amount", reason=(
         f"{d.monthly_amount or 0:,} VND a month is not the pension the record gives, "
         f"{expected:,} VND: {r.counted} months of SI count on {d.decided_on.isoformat()} and "
-        f"{r.average()}; {steps} ({rated}, the average Law 41/2024 Art 72; {r.command()} "
+        f"{r.average()}; {steps} ({rated}, the average {averaged}; {r.command()} "
         "computes it)"))]
 
 

@@ -192,7 +192,8 @@ class LawBook:
         return Fact(int(row.value("value")), row)
 
     def averaging_window(self, start_year: int, on: Period) -> Fact[int | None]:
-        """Years of salary averaged for a person who started SI in ``start_year`` (None: all)."""
+        """Years of salary averaged for a person who started SI in ``start_year`` (None: all),
+        by the rows in force in ``on``, the month the pension starts (Law 41/2024 Art 5(7))."""
         table = self._tables["averaging_windows"]
         for row in table.all_at(on):
             if row.value("from_year") <= start_year <= row.value("to_year"):
@@ -200,6 +201,17 @@ class LawBook:
                 return Fact(int(years) if years is not None else None, row)
         raise NoRuleInForce(table="averaging_windows", key=str(start_year), on=on,
                             first=table.first_month())
+
+    def averaging_law(self, on: Period) -> LawRow:
+        """A salary averaging row in force in ``on`` (every window of a law cites the same
+        article): the law a pension starting then is averaged by, Law 58/2014 Art 62 to
+        2025-06, Law 41/2024 Art 72 from 2025-07."""
+        table = self._tables["averaging_windows"]
+        rows = table.all_at(on)
+        if not rows:
+            raise NoRuleInForce(table="averaging_windows", key="any start year", on=on,
+                                first=table.first_month())
+        return rows[0]
 
     def revaluation(self, paid_year: int, settlement: Period) -> Fact[Decimal]:
         table = self._tables["revaluation"]

@@ -518,8 +518,10 @@ def test_a_pension_before_retirement_age_is_refused_at_the_claim_and_at_the_deci
     assert ("a pension from 2025-06-01 is before retirement age: 61 years 3 months, reached "
             "in 2025-06, so a pension is paid from 2025-07") in early.value.problems[0].reason
     claim(engine, pid, Claim(Regime.PENSION, "HS-HT-7", date(2025, 5, 20), date(2025, 7, 1)))
+    # The record's sum, 46% of 9,894,375 (a decision of June 2025 went unchecked while no
+    # salary averaging rows were loaded before July 2025).
     done = settle(engine, pid, "HS-HT-7", Decision(
-        "settled", date(2025, 6, 10), "21/QĐ", monthly_amount=6_000_000,
+        "settled", date(2025, 6, 10), "21/QĐ", monthly_amount=4_551_413,
         from_month=Period(2025, 7)))
     assert done["status"] == "settled"
     # A claim received before this check (or on a record corrected since) is refused when

@@ -83,7 +83,7 @@ def test_a_monthly_pension_other_than_the_records_is_refused_naming_it(engine: E
         "of SI count on 2025-08-20 and the book's salary history averages 9,894,375 VND "
         "revalued; rate = 45% at 20 years + 2% x (20.5 - 20) years, at most 75% = 46%; "
         "monthly pension = 46% x 9,894,375 = 4,551,413 (Law 41/2024/QH15 Art 66(1), the "
-        "average Law 41/2024 Art 72;")
+        "average Law 41/2024/QH15 Art 72(1);")
     assert count(engine, "benefit_decisions") == 0
     command = re.search(r"`sibook rules (pension [^`]*)`", problem.reason)
     assert command is not None

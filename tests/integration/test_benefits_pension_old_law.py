@@ -51,12 +51,34 @@ def test_a_pension_from_2021_is_settled_at_the_2014_laws_48_percent(engine: Engi
         "4,600,000 VND a month is not the pension the record gives, 4,800,000 VND")
     assert ("rate = 45% at 19 years + 2% x (20.5 - 19) years, at most 75% = 48%"
             in problem.reason)
-    assert "(Law 58/2014/QH13 Art 56(2)(a), the average Law 41/2024 Art 72;" in problem.reason
+    # The average too is the law's in force in 2021: Law 58/2014 Art 62, not Law 41/2024 Art 72.
+    assert ("(Law 58/2014/QH13 Art 56(2)(a), the average Law 58/2014/QH13 Art 62(1);"
+            in problem.reason)
+    assert "Art 72" not in problem.reason
     command = re.search(r"`sibook rules (pension [^`]*)`", problem.reason)
     assert command is not None and "--month 2021-05" in command.group(1)
     computed = CliRunner().invoke(rules_app, [*shlex.split(command.group(1)), "--json"])
     assert json.loads(computed.stdout)["monthly_pension"] == 4_800_000
     assert settle(engine, pid, PENSION.dossier_no, paying(4_800_000))["status"] == "settled"
+
+
+def test_a_pension_from_2026_is_refused_citing_the_2024_laws_average(engine: Engine) -> None:
+    """The same refusal for a pension that starts under Law 41/2024 cites its Art 72: a man
+    born in September 1964 reached 61y3m in December 2025 (Decree 135/2020), a pension from
+    2026-01; 2005-01 to 2025-12 are 21 years, 47% (Art 66(1)) of the stated 10,000,000."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, born=date(1964, 9, 15), until=Period(2025, 12))
+    pension = Claim(Regime.PENSION, "HS-HT-2026", date(2026, 3, 20), date(2026, 1, 1))
+    claim(engine, pid, pension)
+    decision = Decision("settled", date(2026, 3, 20), "26/QĐ", monthly_amount=4_600_000,
+                        from_month=Period(2026, 1), average_salary=STATED)
+    with pytest.raises(ValidationError) as refused:
+        settle(engine, pid, pension.dossier_no, decision)
+    reason = refused.value.problems[0].reason
+    assert reason.startswith("4,600,000 VND a month is not the pension the record gives, "
+                             "4,700,000 VND")
+    assert "(Law 41/2024/QH15 Art 66(1), the average Law 41/2024/QH15 Art 72(1);" in reason
+    assert "Art 62" not in reason
 
 
 def test_the_estimate_of_a_pension_claimed_from_2021_is_priced_as_in_2021(

@@ -76,8 +76,8 @@ def test_a_stated_average_prices_the_records_rate_and_the_book_shows_it(
         "4,551,413 VND a month is not the pension the record gives, 5,520,000 VND: 246 months "
         "of SI count on 2025-08-20 and the decision states an average salary of 12,000,000 VND; "
         "rate = 45% at 20 years + 2% x (20.5 - 20) years, at most 75% = 46%; monthly pension = "
-        "46% x 12,000,000 = 5,520,000 (Law 41/2024/QH15 Art 66(1), the average Law 41/2024 "
-        "Art 72;")
+        "46% x 12,000,000 = 5,520,000 (Law 41/2024/QH15 Art 66(1), the average Law 41/2024/QH15 "
+        "Art 72(1);")
     assert "--average-salary 12000000 " in reason
     assert computed(reason, "monthly_pension") == STATED_MONTHLY
     done = settle(engine, pid, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))

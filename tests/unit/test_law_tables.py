@@ -110,6 +110,28 @@ def test_revaluation_settled_in_2026_uses_the_2026_table() -> None:
         book.revaluation(2010, Period(2027, 1))
 
 
+def test_a_pension_from_2021_averages_by_law_58_and_one_from_2026_by_law_41() -> None:
+    """Law 58/2014 Art 62(1) from 2016-01 to 2025-06, Law 41/2024 Art 72(1) from 2025-07, the
+    same windows: SI begun in 2001-2006 averages the last 8 years, from 2025 the whole period."""
+    book = law.book()
+    for on, source in ((Period(2016, 1), "Law 58/2014/QH13 Art 62(1)"),
+                       (Period(2021, 5), "Law 58/2014/QH13 Art 62(1)"),
+                       (Period(2025, 6), "Law 58/2014/QH13 Art 62(1)"),
+                       (Period(2025, 7), "Law 41/2024/QH15 Art 72(1)"),
+                       (Period(2026, 1), "Law 41/2024/QH15 Art 72(1)")):
+        eight = book.averaging_window(2001, on)
+        assert (eight.value, eight.row.source) == (8, source)
+        assert book.averaging_window(2025, on).value is None
+        assert book.averaging_law(on).source == source
+
+
+def test_no_salary_averaging_rule_is_known_before_law_58() -> None:
+    with pytest.raises(NoRuleInForce, match="first known month is 2016-01"):
+        law.book().averaging_window(2001, Period(2015, 12))
+    with pytest.raises(NoRuleInForce):
+        law.book().averaging_law(Period(2015, 12))
+
+
 def test_overlapping_rows_are_refused() -> None:
     text = HEADER + "a,1,2020-01,2020-12,Decree X,false,\na,2,2020-06,,Decree Y,false,\n"
     with pytest.raises(LawDataError, match="overlap"):
