@@ -4,9 +4,12 @@ withdrew their SI at once, in the book's month, by the rules engine's formulas (
 
 An estimate, never a decision: the salary history is the book's (months not paid in full left
 out, voluntary income as declared), capped at 20 times the reference level where the law
-tables reach (from 2020), revalued by the coefficients of the settlement year, or of the latest
-year the law tables hold when that year's are not yet published (the answer says which; the
-salaries of the years after it then count at face value). The retirement age is judged from
+tables reach (from 2020), revalued by the coefficients of the settlement year (the estimate's
+own; a pension claimed that has started by then, its start's: a year's table is for the
+benefits that start in it, Circular 01/2025/TT-BLDTBXH Art 1), or of the latest year the law
+tables hold when that year's are not yet published (the answer says which; the salaries of the
+years after it then count at face value); a year the tables skip (2016-2023, whose circulars
+are not loaded) gives no average, and ``pension_note`` says so. The retirement age is judged from
 the book's header (Decree 135/2020: the date, whether it is reached in the book's month, and
 the first month a pension could be paid: after the age is reached, never before next month);
 the pension's rate counts the months the book holds now. A pension the book shows claimed
@@ -40,6 +43,7 @@ the months count).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -65,13 +69,20 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     history = _counted(book, salary_history(book, on))
     claimed = _pension_claim(book)
     stated = _stated_average(claimed)
-    average, revalued_for = (stated, None) if stated is not None else _average(history, on)
-    before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
     retirement = _retirement(book["header"])
     reached = retirement is None or retirement.reached <= on
+    # Retiring now, the pension is paid from next month; else from the month after the age.
+    first = on + 1 if retirement is None or reached else retirement.pension_from
+    if claimed is not None:
+        first = Period.parse(claimed["event_from"][:7])
+    # A claimed pension's average is its own (revalued for its start); else this month's.
+    mean = _Average(stated, None) if stated is not None else _average(
+        history, first if claimed is not None else on, on)
+    average = mean.amount
+    before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
     answer: dict[str, Any] = {
         "as_of": str(on), "si_months": si_months, "average_salary": average,
-        "revalued_for": revalued_for,
+        "revalued_for": mean.revalued_for,
         "average_salary_note": None if stated is None or claimed is None else (
             f"the average salary pension decision {claimed['decision_no']} (dossier "
             f"{claimed['dossier_no']}) states, the one its pension is paid on, not the book's"),
@@ -82,13 +93,10 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
         "note": ("An estimate from the book as of this month by the law's formulas; the SI "
                  "office's decision, on the full dossier, is what is paid."),
     }
-    # Retiring now, the pension is paid from next month; else from the month after the age.
-    first = on + 1 if retirement is None or reached else retirement.pension_from
-    if claimed is not None:
-        first = Period.parse(claimed["event_from"][:7])
     try:
         answer["pension"] = pension_from(book, on, first, average_salary=stated).as_dict() | {
             "from_month": str(first)}
+        answer["pension_note"] = mean.missing
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
     if claimed is not None:
@@ -111,13 +119,14 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     ``months_past_retirement_age``). Raises
     ValidationError when the months give no pension or no rule prices it. The pension's rules
     are those in force in the month it starts (Law 41/2024 Art 5(7): one started in 2023 is
-    priced by Law 58/2014), whenever it is asked; the salary history and its revaluation are
-    the book's as of ``on``. ``average_salary``: a decision's own (its dossier's), used instead
-    of the book's."""
+    priced by Law 58/2014), whenever it is asked, and so are its salary averaging window and
+    revaluation coefficients (those for its start's year once it has started by ``on``; see
+    ``revaluation_year``); the salary history is the book's as of ``on``. ``average_salary``: a
+    decision's own (its dossier's), used instead of the book's."""
     si_months = int(book["totals"]["si_months"])
     history = salary_history(book, on)
     average = average_salary if average_salary is not None else _average(
-        _counted(book, history), on)[0]
+        _counted(book, history), starts, on).amount
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
@@ -213,22 +222,47 @@ def _cap(month: Period) -> int | None:
         return None
 
 
-def _average(history: list[tuple[Period, int]], on: Period) -> tuple[int | None, int | None]:
-    """The revalued average salary and the settlement year whose coefficients it used."""
+@dataclass(frozen=True)
+class _Average:
+    """A revalued average salary and the year whose coefficients it used; ``missing`` says
+    why there is none when the law tables cannot give one."""
+
+    amount: int | None
+    revalued_for: int | None
+    missing: str | None = None
+
+
+def _average(history: list[tuple[Period, int]], starts: Period, on: Period) -> _Average:
+    """The revalued average salary of a benefit starting in ``starts``, asked in ``on``: over
+    the window of the rules in force at its start, revalued as ``revaluation_year`` says."""
     if not history:
-        return None, None
+        return _Average(None, None)
     started = min(m for m, _ in history).year
-    for back in range(_YEARS_BACK + 1):
-        settlement = Period(on.year - back, 12) if back else on
-        # Salaries paid after the settlement year count at face value (its own year's are 1.00).
-        clamped = [(m if m.year <= settlement.year else Period(settlement.year, m.month), pay)
-                   for m, pay in history]
-        try:
-            result = average_salary(history=clamped, started=started, settlement=settlement)
-        except law.NoRuleInForce:
-            continue
-        return result.average, settlement.year
-    return None, None
+    try:
+        year = revaluation_year(starts, on)
+        # Salaries paid after the table's year count at face value (its own year's are 1.00).
+        clamped = [(m if m.year <= year else Period(year, m.month), pay) for m, pay in history]
+        result = average_salary(history=clamped, started=started, settlement=starts,
+                                revalued_for=year)
+    except law.NoRuleInForce as exc:
+        return _Average(None, None, f"no average salary is estimated: {exc.problems[0].reason}")
+    return _Average(result.average, year)
+
+
+def revaluation_year(starts: Period, on: Period) -> int:
+    """The year whose revaluation coefficients revalue the salaries of a benefit starting in
+    ``starts``, asked in month ``on``: its start's year (a year's table is for the benefits
+    that start in it: Circular 01/2025/TT-BLDTBXH Art 1; Law 41/2024 Art 73, Decree 158/2025
+    Art 16), or ``on``'s for one starting in a later year, whose table ``on`` cannot know yet.
+    A year after the last table loaded, not yet published, takes that table when it is at most
+    ``_YEARS_BACK`` years older. A year the tables skip (2016-2023: MoLISA's circulars for them
+    are not loaded) or end too long before stays itself, which ``average_salary`` refuses
+    naming it, rather than being revalued by another year's coefficients."""
+    year = min(starts.year, on.year)
+    loaded = law.book().revaluation_years()
+    if year in loaded or not loaded or year < loaded[-1] or year - loaded[-1] > _YEARS_BACK:
+        return year  # average_salary refuses a year without a table, naming it
+    return loaded[-1]
 
 
 def _withdrawal(before: int, since: int, average: int, on: Period) -> int | None:

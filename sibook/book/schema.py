@@ -230,9 +230,12 @@ class BenefitEstimate(_Strict):
     si_months: int = Field(description="Months of SI the book counts")
     average_salary: int | None = Field(description="Revalued average monthly salary; null "
                                                    "without a salary history (or law tables)")
-    revalued_for: int | None = Field(description="The settlement year whose revaluation "
-                                                 "coefficients were used (the latest "
-                                                 "published); null for a decision's average")
+    revalued_for: int | None = Field(description=(
+        "The year whose revaluation coefficients were used: the estimate's own, or, for a "
+        "pension claimed that has started by then, its start's (a year's coefficients are for "
+        "the benefits that start in it); the latest published when that year's are not yet; "
+        "null for a decision's average, or when no coefficients for that year are loaded "
+        "(pension_note says so)"))
     average_salary_note: str | None = Field(None, description=(
         "Set when the average salary is the one a settled pension's decision states (its "
         "dossier's, which the pension is paid on), not the book's; names the decision"))
@@ -242,7 +245,8 @@ class BenefitEstimate(_Strict):
     reached_retirement_age: bool = Field(description="Whether the age is reached in or "
                                                      "before the estimate's month")
     pension: PensionEstimate | None = Field(description="null when the months are not enough")
-    pension_note: str | None = Field(description="Why there is no pension estimate")
+    pension_note: str | None = Field(description="Why there is no pension estimate, or why "
+                                                 "it has a rate but no amounts")
     one_time_withdrawal: int | None
     one_time_withdrawal_note: str | None = Field(description=(
         "Why no one-time withdrawal is offered: a pension is claimed or settled (Law 41/2024 "

@@ -214,10 +214,26 @@ class LawBook:
         return rows[0]
 
     def revaluation(self, paid_year: int, settlement: Period) -> Fact[Decimal]:
+        """The coefficient revaluing a salary paid in ``paid_year`` for a benefit that starts in
+        ``settlement``'s year (a year's table is for benefits starting in it: Circular
+        01/2025/TT-BLDTBXH Art 1); refused, naming the year, when no table for it is loaded."""
         table = self._tables["revaluation"]
         first_year = min(int(k) for k in table.keys)
+        if not table.all_at(settlement):
+            years = self.revaluation_years()
+            raise NoRuleInForce(table="revaluation", key=str(paid_year), on=settlement,
+                                first=table.first_month(), reason=(
+                f"no revaluation coefficients are loaded for benefits starting in "
+                f"{settlement.year} (the law tables hold those for {', '.join(map(str, years))}): "
+                "the salaries paid cannot be revalued (Law 41/2024 Art 73, Law 58/2014 Art 63)"))
         row = table.at(str(max(paid_year, first_year)), settlement)
         return Fact(row.value("coefficient"), row)
+
+    def revaluation_years(self) -> tuple[int, ...]:
+        """The years of the benefits the revaluation tables are loaded for, in order."""
+        rows = self._tables["revaluation"].rows
+        return tuple(sorted({year for r in rows for year in range(
+            r.valid_from.year, (r.valid_to or r.valid_from).year + 1)}))
 
     def retirement_age(self, sex: Sex, born: Period) -> Fact[int]:
         """Statutory age in months for someone born in month ``born`` (normal conditions): the

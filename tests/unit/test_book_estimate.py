@@ -216,6 +216,50 @@ def test_a_pension_settled_without_an_average_of_its_own_is_estimated_on_the_boo
         answer["average_salary"] * Decimal("0.45"))
 
 
+def _claimed_from(book: dict[str, Any], start: str) -> dict[str, Any]:
+    return book | {"benefits": [{"regime": "pension", "dossier_no": "HS-HT-9",
+                                 "received_on": "2026-03-02", "status": "claimed",
+                                 "event_from": start}]}
+
+
+def test_a_pension_claimed_from_2024_is_revalued_by_the_2024_table_not_todays() -> None:
+    """A year's coefficients are for the benefits that start in it (Circular 01/2025 Art 1):
+    a pension from 2024-05 still unsettled in 2026-03 is revalued by the 2024 table (2016 x
+    1.23 ...), not 2026's (2016 x 1.36 ...). SI from 2004: the last 8 years, Law 58/2014 Art
+    62(1)(c), in force in 2024-05; 244 months, 20.5 years, 46%."""
+    book = _claimed_from(_book([("2004-01", "2024-04", 8_000_000)], 244), "2024-05-01")
+    answer = estimate(book, Period(2026, 3))
+    years = {2016: (8, "1.23"), 2017: (12, "1.19"), 2018: (12, "1.15"), 2019: (12, "1.12"),
+             2020: (12, "1.08"), 2021: (12, "1.07"), 2022: (12, "1.03"), 2023: (12, "1.00"),
+             2024: (4, "1.00")}
+    revalued = sum(months * Decimal(factor) for months, factor in years.values())
+    assert (answer["average_salary"], answer["revalued_for"]) == \
+        (round_vnd(8_000_000 * revalued / 96), 2024)
+    assert answer["pension"]["rate_percent"] == 46.0
+    assert answer["pension"]["monthly_pension"] == round_vnd(
+        answer["average_salary"] * Decimal("0.46"))
+    assert answer["pension_note"] is None
+
+
+def test_a_pension_claimed_from_2021_has_no_amount_and_says_why() -> None:
+    """MoLISA's 2021 coefficients are not loaded: no other year's table stands in for them;
+    the rate is the 2021 law's (Law 58/2014 Art 56(2)(a): 45% at 19 years + 2% x 1.5)."""
+    book = _claimed_from(_book([("2001-01", "2021-04", 8_000_000)], 244), "2021-05-01")
+    answer = estimate(book, Period(2026, 3))
+    assert (answer["average_salary"], answer["revalued_for"]) == (None, None)
+    assert (answer["pension"]["rate_percent"], answer["pension"]["monthly_pension"]) == \
+        (48.0, None)
+    assert "no revaluation coefficients are loaded for benefits starting in 2021" in \
+        answer["pension_note"]
+
+
+def test_a_pension_claimed_from_a_later_year_is_revalued_as_of_the_estimate() -> None:
+    """A pension from 2027-01 asked about in 2026-11: 2027's table cannot be known yet, so
+    2026's (2024 x 1.03), as for a pension not claimed."""
+    book = _claimed_from(_book([("2024-01", "2026-10", 10_000_000)], 34), "2027-01-01")
+    assert estimate(book, Period(2026, 11))["revalued_for"] == 2026
+
+
 def _after_a_withdrawal() -> dict[str, Any]:
     """2010 to 2012 at 5,000,000 a month, paid out by a one-time withdrawal; then 2024 and
     2025 at 10,000,000."""

@@ -117,6 +117,27 @@ def test_average_salary_uses_the_window_for_the_start_year() -> None:
     assert result.months_used == 5 * 12  # started before 1995: last 5 years
 
 
+def test_a_pension_from_2024_is_averaged_by_law_58_and_revalued_by_the_2024_table() -> None:
+    """SI begun in 2010: the last 10 years (Law 58/2014 Art 62(1)(d), in force in 2024-05);
+    2014 salaries x 1.27 (Circular 20/2023, benefits starting in 2024), not 2026's 1.36."""
+    history = [(Period(2010 + i // 12, i % 12 + 1), 1_000_000) for i in range(12 * 5)]
+    result = average_salary(history=history, started=2010, settlement=Period(2024, 5))
+    rows = result.explanation.rows
+    assert [r.source for r in rows if r.table == "averaging_windows"] == \
+        ["Law 58/2014/QH13 Art 62(1)"]
+    assert {r.valid_from for r in rows if r.table == "revaluation"} == {Period(2024, 1)}
+    assert result.average == 1_476_000  # (1.83 + 1.54 + 1.41 + 1.33 + 1.27) / 5 x 1,000,000
+
+
+def test_an_average_for_a_year_without_coefficients_is_refused_naming_the_year() -> None:
+    """MoLISA's circular for benefits starting in 2021 is not loaded: no other year's table
+    stands in for it."""
+    history = [(Period(2020, m), 5_000_000) for m in range(1, 13)]
+    with pytest.raises(ValidationError, match="no revaluation coefficients are loaded for "
+                                              "benefits starting in 2021"):
+        average_salary(history=history, started=2020, settlement=Period(2021, 5))
+
+
 @given(st.sampled_from(["male", "female"]), st.integers(min_value=180, max_value=12 * 60))
 def test_rate_is_within_40_and_75(sex: str, months: int) -> None:
     rate = pension(sex=sex, contribution_months=months, on=JAN_2026).rate_percent
