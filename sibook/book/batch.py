@@ -108,13 +108,22 @@ def load_people(*, session: Session, person_ids: Sequence[int]) -> dict[int, Per
             for pid, h in headers.items()}
 
 
+def header_of(f: registry.PersonFacts) -> Header:
+    """The book's header of a person as the registry holds them (both paths build it here)."""
+    return Header(f.personal_id, f.legacy_si_code, f.full_name, f.birth_date, f.sex,
+                  f.nationality, f.realm)
+
+
+def hi_span_of(c: registry.HICardRow) -> HISpan:
+    """A book's HI period of a card as the registry holds it (both paths build it here)."""
+    return HISpan(c.card_number, c.benefit_level, c.valid_from, c.valid_to, c.initial_kcb_place)
+
+
 def _headers(session: Session, ids: list[int]) -> dict[int, Header]:
-    return {pid: Header(f.personal_id, f.legacy_si_code, f.full_name, f.birth_date, f.sex,
-                        f.nationality, f.realm)
+    return {pid: header_of(f)
             for pid, f in registry.person_facts_many(session=session, person_ids=ids).items()}
 
 
 def _hi_cards(session: Session, ids: list[int]) -> dict[int, list[HISpan]]:
-    return {pid: [HISpan(c.card_number, c.benefit_level, c.valid_from, c.valid_to,
-                         c.initial_kcb_place) for c in cards]
+    return {pid: [hi_span_of(c) for c in cards]
             for pid, cards in registry.hi_cards_of_many(session=session, person_ids=ids).items()}

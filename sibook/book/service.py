@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 # so whichever of the two is imported first finds the other half-made.
 from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
-from sibook.book.assemble import Header, HISpan, content_hash
+from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
 from sibook.book.sheets import (
     PersonInputs,
@@ -61,14 +61,11 @@ def assemble_book(
 def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[str, Any]:
     """One person's book, read one fact at a time (``batch.assemble_many`` reads many people's
     at once; both assemble with ``sheets.payload_of``, so their books are byte-identical)."""
-    facts = registry.person_facts(session=session, person_id=person_id)
     person = PersonInputs(
-        header=Header(facts.personal_id, facts.legacy_si_code, facts.full_name,
-                      facts.birth_date, facts.sex, facts.nationality, facts.realm),
+        header=batch.header_of(registry.person_facts(session=session, person_id=person_id)),
         periods=contributions.si_periods_of(session=session, person_id=person_id),
         ui_rows=contributions.ui_periods_of(session=session, person_id=person_id),
-        cards=[HISpan(c.card_number, c.benefit_level, c.valid_from, c.valid_to,
-                      c.initial_kcb_place)
+        cards=[batch.hi_span_of(c)
                for c in registry.hi_cards_of(session=session, person_id=person_id)],
         ui_reserved_months=contributions.ui_reserved_months(session=session,
                                                             person_id=person_id),

@@ -29,7 +29,9 @@ _CYCLE_HELP = ("Payment method: monthly, or 3 or 6 (months per payment), for agr
                "41/2024/QH15 Art 33(1)(b)); a cycle falls due on the last day of the month "
                "after it (Art 34(4)). The unit's sector is not checked.")
 _CYCLE = one_of(tuple(PAYMENT_CYCLES), "--payment-cycle")
-_CYCLE_WORDS = {"monthly": "monthly", "3": "every 3 months", "6": "every 6 months"}
+_CYCLE_METAVAR = "|".join(PAYMENT_CYCLES)
+_CYCLE_WORDS = {word: "monthly" if months == 1 else f"every {months} months"
+                for word, months in PAYMENT_CYCLES.items()}
 # The registry's field whose option has another name (as_typed names each by the flag typed).
 _OPTIONS = {"province_code": "province"}
 
@@ -63,7 +65,7 @@ def employers_add(
                               callback=one_of(REALMS, "--realm"),
                               help="civil, or defence / public_security for a unit of those "
                                    "ministries."),
-    payment_cycle: str = typer.Option("monthly", "--payment-cycle", metavar="monthly|3|6",
+    payment_cycle: str = typer.Option("monthly", "--payment-cycle", metavar=_CYCLE_METAVAR,
                                       callback=_CYCLE, help=_CYCLE_HELP),
     cycle_from: str | None = typer.Option(None, "--cycle-from", metavar="YYYY-MM", help=(
         "First month paid by --payment-cycle (default: this month).")),
@@ -103,7 +105,7 @@ def employers_add(
 @refused_with(recorded=False)
 def employers_cycle(
     code: str = typer.Argument(..., callback=identifier, help="Unit code."),
-    payment_cycle: str = typer.Option(..., "--payment-cycle", metavar="monthly|3|6",
+    payment_cycle: str = typer.Option(..., "--payment-cycle", metavar=_CYCLE_METAVAR,
                                       callback=_CYCLE, help=_CYCLE_HELP),
     from_month: str = typer.Option(..., "--from", metavar="YYYY-MM",
                                    help="First month paid so; the months before keep theirs."),

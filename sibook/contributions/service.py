@@ -339,8 +339,8 @@ def unpaid_months(
     payment deadline has passed (the arrears a book shows):
     ``{employer_id: {period_index: (status, due, paid)}}``, the same months, statuses and
     amounts as ``statement.employer_months`` (dues summed over entries, payments allocated on or
-    before ``as_of``, each by its employer's payment cycle), in three grouped queries for all
-    the employers."""
+    before ``as_of``, each by its employer's payment cycle), in two grouped queries for all
+    the employers and a third when some month is not paid in full."""
     if not employer_ids:
         return {}
     ids = sorted(employer_ids)
@@ -360,12 +360,15 @@ def unpaid_months(
         .group_by(PaymentAllocation.employer_id, PaymentAllocation.period)
     ).all()
     paid = {(r[0], r[1]): int(r[2]) for r in paid_rows}
-    cycles = cycles_of(session.connection(), ids)
+    owing = {key: (amount, settled) for key, amount in due.items()
+             if (settled := paid.get(key, 0)) < amount}
+    # Only a month not paid in full needs its deadline: the payment methods are read for the
+    # employers owing one, and not at all for most books (all paid, no query).
+    cycles = cycles_of(session.connection(), (employer_id for employer_id, _ in owing))
     out: dict[int, dict[int, tuple[Status, int, int]]] = {}
-    for (employer_id, period), amount in due.items():
-        settled = paid.get((employer_id, period), 0)
+    for (employer_id, period), (amount, settled) in owing.items():
         deadline = deadline_of(Period.from_index(period), cycles.get(employer_id, MONTHLY))
-        if settled < amount and deadline < as_of:
+        if deadline < as_of:
             status: Status = "partly_paid" if settled > 0 else "unpaid"
             out.setdefault(employer_id, {})[period] = (status, amount, settled)
     return out

@@ -32,7 +32,6 @@ from sibook.access.principals import (
 )
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import ValidationError
@@ -41,6 +40,7 @@ from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import reading, service
 from sibook.registry.domain import HouseholdMemberIn, NewEmployer, NewHousehold, NewPerson
 from tests.e2e.test_openapi_conformance import assert_conforms
+from tests.servers import app_on
 
 OWN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
 OTHER = make_personal_id("079", date(1991, 7, 9), "female", 222)
@@ -117,13 +117,7 @@ def populated_app(db: Path) -> tuple[FastAPI, Engine, dict[str, int]]:
     engine = make_engine(f"sqlite:///{db}")
     migrate.upgrade(engine)
     ids = _populate(engine)
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
+    app = app_on(engine)
     return app, engine, ids
 
 

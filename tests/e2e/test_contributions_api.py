@@ -17,8 +17,6 @@ from sqlalchemy import Engine, select
 from sibook.access import ratelimit, tokens
 from sibook.access.settings import get_access_settings
 from sibook.access.store import AccessLogEntry
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.contributions import api as contributions_api
 from sibook.contributions import declare as declare_module
 from sibook.contributions import jobs
@@ -30,7 +28,7 @@ from sibook.ids import make_enterprise_code
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.integration.ledger_fixtures import EMPLOYER, WORKER_NAMES, csv_of, setup_workers
 from tests.integration.test_declaration_files import xlsx_of
-from tests.servers import free_port, serving
+from tests.servers import app_on, free_port, serving
 
 OTHER_UNIT = make_enterprise_code(77, "79")
 FILING = "/api/v1/employers/{code}/declarations"
@@ -79,14 +77,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     engine: Engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
     migrate.upgrade(engine)
     workers = setup_workers(engine, 4)
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
-    yield Api(TestClient(app), workers, engine)
+    yield Api(TestClient(app_on(engine)), workers, engine)
     engine.dispose()
     get_settings.cache_clear()
     get_access_settings.cache_clear()

@@ -16,8 +16,6 @@ from typer.testing import CliRunner
 
 from sibook.access import ratelimit, tokens
 from sibook.access.settings import get_access_settings
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.cli.main import app as cli
 from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.contributions.domain import MAX_SALARY
@@ -26,6 +24,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, worker_id
+from tests.servers import app_on
 
 INTEGER_MAX = 2**31 - 1  # PostgreSQL's INTEGER
 NUL = "a\x00b"
@@ -55,14 +54,7 @@ def configured(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture
 def client(configured: Engine) -> TestClient:
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(configured) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(app_on(configured), raise_server_exceptions=False)
 
 
 def clerk() -> dict[str, str]:

@@ -25,10 +25,10 @@ from sqlalchemy import Engine
 from sibook.access import credentials, jwks, oidc_client, ratelimit, tokens
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
+from tests.servers import app_on
 
 Spec = dict[str, Any]
 ISSUER = "http://127.0.0.1:9/idp"  # nothing listens on the discard port: an unreachable issuer
@@ -88,13 +88,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     jwks.forget()
     engine = make_engine(f"sqlite:///{tmp / 'conformance.db'}")
     migrate.upgrade(engine)
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
+    app = app_on(engine)
     yield Site(app, engine, app.openapi())
     engine.dispose()
     mp.undo()

@@ -20,8 +20,6 @@ from starlette.exceptions import HTTPException
 
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.book import versions
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError
@@ -31,6 +29,7 @@ from sibook.registry import api as registry_api
 from sibook.registry import reading as registry
 from tests.e2e.test_access_matrix import OWN, _populate, bearer
 from tests.e2e.test_portal_pages import NEWCOMER, SITE, signed_in
+from tests.servers import app_on
 
 FAILURES = [NotFoundError("nothing here after all"), HTTPException(409, "changed meanwhile")]
 
@@ -64,14 +63,7 @@ def world(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
         s.execute(insert(metadata.tables["population_citizens"]).values(
             personal_id=NEWCOMER, full_name="Đỗ Thị Mai", birth_date=date(1990, 6, 15),
             sex="female"))
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
-    yield World(TestClient(app, raise_server_exceptions=False), engine, ids)
+    yield World(TestClient(app_on(engine), raise_server_exceptions=False), engine, ids)
     get_access_settings.cache_clear()
 
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import pytest
@@ -21,7 +20,6 @@ from sibook.access.principals import Citizen, EmployerUnit, Hospital, Officer, P
 from sibook.access.settings import get_access_settings
 from sibook.access.store import AccessLogEntry
 from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.period import Period
@@ -33,6 +31,7 @@ from sibook.registry.registration import VoluntaryStart, register
 from sibook.rules import voluntary_dues
 from tests.e2e.test_access_matrix import bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
+from tests.servers import app_on
 
 TODAY = date.today()
 START = Period.of(TODAY) - 2  # three voluntary months up to this one
@@ -103,14 +102,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     engine = make_engine(f"sqlite:///{tmp_path / 'voluntary.db'}")
     migrate.upgrade(engine)
     _people(engine)
-    app = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = session
-    yield Api(TestClient(app, raise_server_exceptions=False), engine)
+    yield Api(TestClient(app_on(engine), raise_server_exceptions=False), engine)
     engine.dispose()
     get_access_settings.cache_clear()
 

@@ -13,8 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from sibook.access import tokens
-from sibook.api.app import create_app
-from sibook.api.deps import get_session
 from sibook.contributions import staged_lookup
 from sibook.core.db import unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
@@ -22,6 +20,7 @@ from sibook.registry import service
 from sibook.registry.domain import NewEmployer, NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
+from tests.servers import app_on
 
 EMPLOYER = make_enterprise_code(4242, "01")
 OTHER_EMPLOYER = make_enterprise_code(5151, "79")
@@ -149,14 +148,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 def employer_filing(engine: Engine) -> Callable[[bytes], Any]:
     """POST a D02 file for 2026-01 as the unit EMPLOYER itself, over the API on ``engine``."""
-    api = create_app()
-
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
-            yield s
-
-    api.dependency_overrides[get_session] = session
-    client = TestClient(api)
+    client = TestClient(app_on(engine))
     token = tokens.issue({"sub": f"client-{EMPLOYER}", "kind": "employer",
                           "unit_code": EMPLOYER})
 

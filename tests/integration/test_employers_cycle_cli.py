@@ -83,3 +83,12 @@ def test_a_method_is_not_changed_from_a_month_already_due(store: Engine) -> None
     code, answer = sibook("employers", "cycle", EMPLOYER, "--payment-cycle", "3",
                           "--from", "2099-01")
     assert (code, answer["recorded"]) == (0, True)
+
+
+@pytest.mark.parametrize(("cycle", "words"), [("3", "every 3 months"), ("6", "every 6 months"),
+                                              ("monthly", "monthly")])
+def test_a_recorded_method_is_said_in_words(store: Engine, cycle: str, words: str) -> None:
+    result = CliRunner().invoke(app, ["employers", "cycle", EMPLOYER, "--payment-cycle", cycle,
+                                      "--from", "2099-01"])
+    assert result.exit_code == 0
+    assert f"employer {EMPLOYER} pays {words} from 2099-01" in result.output

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from sibook.book import batch
+from sibook.book import service as books
 from sibook.contributions import queries
 from sibook.contributions import service as contributions
 from sibook.contributions.declare import declare
@@ -82,6 +84,24 @@ def test_a_worker_and_the_book_see_the_cycles_deadline(engine: Engine) -> None:
             if m["month"] in cycle] == [(1, True)] * 3
     assert arrears[0] == {}
     assert sorted(arrears[1][employer_id]) == [Period(2026, m).index for m in (1, 2, 3)]
+
+
+def test_the_book_shows_the_cycles_months_as_arrears_only_after_its_deadline(
+        engine: Engine) -> None:
+    """The single path (``sibook book export``, the API's book) and the batch path alike."""
+    an, _ = quarterly_unit_owing_january_to_march(engine)
+    with unit_of_work(engine) as s:
+        person_id = reading.person_id_of(session=s, personal_id=an)
+        single = [books.assemble_person(session=s, person_id=person_id, as_of=day)
+                  for day in (date(2026, 4, 30), date(2026, 5, 1))]
+        batched = [batch.assemble_many(session=s, person_ids=[person_id], as_of=day)[person_id]
+                   for day in (date(2026, 4, 30), date(2026, 5, 1))]
+    assert single == batched
+    assert (single[0]["arrears"], single[0]["totals"]["unpaid_months"]) == ([], 0)
+    assert [(a["month"], a["employer_code"], a["status"], a["employer_due"], a["employer_paid"])
+            for a in single[1]["arrears"]] == [
+        (f"2026-0{m}", EMPLOYER, "unpaid", 3_200_000, 0) for m in (1, 2, 3)]
+    assert single[1]["totals"]["unpaid_months"] == 3
 
 
 def test_a_monthly_unit_beside_it_keeps_the_monthly_deadline(engine: Engine) -> None:
