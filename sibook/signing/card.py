@@ -43,7 +43,7 @@ def verify_card(data: bytes, *, trust_list: TrustList, on: date) -> CardAnswer:
         text = data.decode("utf-8-sig")  # a BOM (Notepad's UTF-8) is no part of the text
     except UnicodeDecodeError:
         return CardAnswer(valid=False, errors=["not QR text: the input is not UTF-8"])
-    qr = verify_qr(text.strip(), trust_list)
+    qr = verify_qr(text, trust_list)  # which strips what may surround the text
     p = qr.payload
     answer = CardAnswer(valid=False, signer=qr.signer, errors=list(qr.errors))
     if qr.document != "hi_card":

@@ -131,6 +131,31 @@ def test_bytes_after_the_cose_message_are_refused(agency: Agency) -> None:
     assert result.errors == ["extra data after the signed message"]
 
 
+def test_one_flipped_byte_anywhere_in_an_exported_qr_file_makes_it_invalid(
+        agency: Agency) -> None:
+    """The file ``book export --qr`` writes, newline included: its last byte flipped turned
+    the newline into a vertical tab, which was stripped as whitespace and verified."""
+    from sibook.signing.verify import verify
+
+    exported = (sign_qr(book_payload(), agency.signer) + "\n").encode("ascii")
+    still_valid = []
+    for at in range(len(exported)):
+        tampered = bytearray(exported)
+        tampered[at] ^= 0x01
+        if verify(bytes(tampered), trust_list=agency.trust_list).valid:
+            still_valid.append(at)
+    assert still_valid == []
+
+
+@pytest.mark.parametrize("around", [("", ""), ("", "\r\n"), ("  ", " \t\n"), ("\ufeff", "\n")])
+def test_a_qr_file_saved_by_an_editor_still_verifies(agency: Agency,
+                                                     around: tuple[str, str]) -> None:
+    from sibook.signing.verify import verify
+
+    text = around[0] + sign_qr(book_payload(), agency.signer) + around[1]
+    assert verify(text.encode("utf-8"), trust_list=agency.trust_list).valid
+
+
 def test_text_longer_than_any_qr_code_is_refused_before_decoding(
         agency: Agency, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_decoding(text: str) -> bytes:
