@@ -6,9 +6,12 @@ import typer
 from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from sibook.cli.context import ready_engine
+from sibook.cli.keys import REFUSED, keys_dir_setting, keys_problems
 from sibook.cli.output import JsonFlag, console, emit, err_console, progress_hidden, refuse
+from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.seed.service import seed as run_seed
+from sibook.signing import keys
 
 
 def seed(
@@ -20,7 +23,8 @@ def seed(
     if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if persons exist."),
     as_json: bool = JsonFlag,
 ) -> None:
-    """Seed a deterministic synthetic population: households, careers since 1995, HI cards."""
+    """Seed a deterministic synthetic population: households, careers since 1995, HI cards;
+    and the agency's signing keys when there are none yet (as `sibook keys init` would)."""
     engine = ready_engine()
     columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console,
@@ -41,6 +45,15 @@ def seed(
         except ConflictError as exc:  # persons or employers there already: that database
             bar.stop()
             refuse([Problem(field="SIBOOK_DATABASE_URL", reason=str(exc))], as_json)
+    # The books just issued are the agency's: with its keys made here, everything a newcomer
+    # runs next (the trust list included, which never makes keys itself) finds the agency.
+    try:
+        made = keys.first_keys(keys_dir_setting(), get_settings().key_passphrase)
+    except REFUSED as exc:
+        refuse(keys_problems(exc), as_json)
+    if made:
+        err_console.print(f"made the agency's signing keys in {keys_dir_setting()} (as "
+                          "`sibook keys init` would)", markup=False, highlight=False)
     data = {
         "people": report.people,
         "employers": report.employers,

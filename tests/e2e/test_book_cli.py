@@ -575,3 +575,19 @@ def test_an_hi_card_qr_is_checked_offline_and_by_the_public_endpoint(
 
     r = client.post("/api/v1/hi-cards/verify", files={"file": ("card.txt", qr.read_bytes())})
     assert r.status_code == 200 and r.json() == answer
+
+
+def test_the_seed_makes_the_agencys_keys_once_so_the_trust_list_exports_at_once(
+        tmp_path: Path) -> None:
+    """`make run` seeds and serves: the trust list, which never makes keys itself, is there to
+    export at once, and seeding again keeps the agency's root."""
+    seeded = run(tmp_path, "seed", "--people", "5", "--employers", "1", "--json")
+    assert seeded.returncode == 0 and "made the agency's signing keys" in seeded.stderr
+    root = (tmp_path / "keys" / "root.cert.pem").read_bytes()
+    exported = run(tmp_path, "trust-list", "export", str(tmp_path / "trust.pem"), "--json")
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert json.loads(exported.stdout)["roots"] == 1
+    assert root in (tmp_path / "trust.pem").read_bytes()
+    again = run(tmp_path, "seed", "--people", "5", "--employers", "1", "--if-empty", "--json")
+    assert again.returncode == 0 and "made the agency" not in again.stderr
+    assert (tmp_path / "keys" / "root.cert.pem").read_bytes() == root

@@ -21,7 +21,8 @@ SIBOOK = [sys.executable, "-m", "sibook.cli.main"]
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{db}",
+           "SIBOOK_KEYS_DIR": str(db.parent / "keys")}  # the seed makes the agency's keys
     return subprocess.run([*SIBOOK, *args], capture_output=True, text=True, env=env, timeout=120)
 
 
