@@ -262,5 +262,5 @@ class Guard:
         ``outcome`` "refused": a refused filing's checks read these persons' records."""
         if not RULES[self.action].personal:
             return
-        audit.append_many(session=session or self.session,
-                          accesses=[self._access(outcome, pid) for pid in person_ids])
+        audit.append_for(session=session or self.session, access=self._access(outcome, None),
+                         person_ids=person_ids)
