@@ -61,7 +61,7 @@ class AccessLogEntry(Base):
 
 class AccessLogSubject(Base):
     """One person a group entry names. Append-only like the log; no foreign key either way:
-    it outlives the person, and a row added, changed or deleted is caught by ``audit.verify``
+    it outlives the person, and a row added, changed or deleted is caught by ``chain.verify``
     against its entry's hashed count and digest, not by the database."""
 
     __tablename__ = "access_log_subjects"

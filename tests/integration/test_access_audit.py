@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from sibook.access import audit, credentials, revocation
+from sibook.access import audit, chain, credentials, revocation
 from sibook.access.principals import TooManyRequests
 from sibook.access.settings import get_access_settings
 from sibook.access.store import AccessLogEntry
@@ -36,9 +36,9 @@ def _fill(engine: Engine, count: int = 5) -> None:
             audit.append(session=s, access=_access(n))
 
 
-def _verify(engine: Engine) -> audit.ChainReport:
+def _verify(engine: Engine) -> chain.ChainReport:
     with unit_of_work(engine) as s:
-        return audit.verify(session=s)
+        return chain.verify(session=s)
 
 
 def _tamper(engine: Engine, sql: str, table: str = "access_log") -> None:
@@ -54,7 +54,7 @@ def _tamper(engine: Engine, sql: str, table: str = "access_log") -> None:
 
 def test_an_untouched_chain_verifies(engine: Engine) -> None:
     _fill(engine)
-    assert _verify(engine) == audit.ChainReport(entries=5)
+    assert _verify(engine) == chain.ChainReport(entries=5)
 
 
 def test_the_database_refuses_to_edit_or_delete_log_rows(engine: Engine) -> None:
@@ -75,7 +75,7 @@ def test_a_chain_logged_before_migration_0021_verifies_after_it_and_stays_append
     _fill(engine, 3)
     migrate.upgrade(engine)
     _fill(engine, 2)  # appended on the new table, after the old entries
-    assert _verify(engine) == audit.ChainReport(entries=5)
+    assert _verify(engine) == chain.ChainReport(entries=5)
     for sql in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(sql))
@@ -94,7 +94,7 @@ def test_a_chain_logged_before_migration_0022_verifies_after_it_beside_group_ent
     migrate.upgrade(engine)
     with unit_of_work(engine) as s:
         audit.append_for(session=s, access=_access(0), person_ids=[7, 8, 9])
-    assert _verify(engine) == audit.ChainReport(entries=6)
+    assert _verify(engine) == chain.ChainReport(entries=6)
     _tamper(engine, "UPDATE access_log SET purpose = 'x' WHERE seq = 2")
     assert _verify(engine).first_bad_seq == 2
 
@@ -111,7 +111,7 @@ def _group_of(engine: Engine, person_ids: list[int]) -> int:
 def test_one_access_of_many_persons_is_one_entry_that_each_of_them_sees(
         engine: Engine) -> None:
     assert _group_of(engine, [40, 10, 30, 20]) == 4
-    assert _verify(engine) == audit.ChainReport(entries=5)
+    assert _verify(engine) == chain.ChainReport(entries=5)
     with unit_of_work(engine) as s:
         seen = {p: [(e.seq, e.purpose) for e in audit.entries_for_person(session=s,
                                                                          person_id=p)]
@@ -137,7 +137,7 @@ def test_accesses_alike_but_for_their_persons_are_one_entry_and_others_stay_apar
         named = {p: [e.seq for e in audit.entries_for_person(session=s, person_id=p)]
                  for p in range(6)}
     assert named == {0: [1], 1: [1], 2: [2, 1], 3: [1], 4: [5, 4], 5: [4]}
-    assert _verify(engine) == audit.ChainReport(entries=5)
+    assert _verify(engine) == chain.ChainReport(entries=5)
 
 
 @pytest.mark.parametrize(("sql", "why"), [
@@ -273,7 +273,7 @@ def test_concurrent_appenders_never_fork_the_chain(engine: Engine) -> None:
     for t in threads:
         t.join()
     assert not errors
-    assert _verify(engine) == audit.ChainReport(entries=40)
+    assert _verify(engine) == chain.ChainReport(entries=40)
 
 
 def test_a_citizen_sees_only_the_entries_that_name_them(engine: Engine) -> None:
