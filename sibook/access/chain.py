@@ -64,7 +64,14 @@ def _subjects_fit(row: AccessLogEntry, ids: list[int]) -> bool:
 
 def verify(*, session: Session) -> ChainReport:
     """Walk the chain from the genesis; report the first seq whose row, or the persons a group
-    entry names, does not fit."""
+    entry names, does not fit.
+
+    On PostgreSQL in one snapshot (REPEATABLE READ, when ``session`` has not begun yet): under
+    READ COMMITTED each query saw what was committed before it, so an entry appended while the
+    chain was walked showed as a group entry without its persons, or a head ahead of the rows.
+    SQLite's transaction holds the write lock already."""
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     expected_seq, prev, count = 1, GENESIS_HASH, 0
     named = _Named(session)
     for row in _rows(session):

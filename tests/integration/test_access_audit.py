@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from sibook.access import audit, chain, credentials, revocation
 from sibook.access.principals import TooManyRequests
@@ -172,6 +174,26 @@ def test_a_groups_count_edited_with_its_persons_is_found_as_an_edit(engine: Engi
     _tamper(engine, f"UPDATE access_log SET subject_count = 2 WHERE seq = {seq}")
     report = _verify(engine)
     assert report.first_bad_seq == seq and "edited" in (report.reason or "")
+
+
+def test_entries_appended_while_the_chain_is_walked_are_not_taken_for_tampering(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filing logged between verify's reads of the persons and of the entries (each query
+    of READ COMMITTED sees the commits before it) is outside the walk, not a broken chain."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's verify holds the write lock: nothing is appended meanwhile")
+    _group_of(engine, [10, 20])
+    walk = chain._rows
+
+    def appended_first(session: Session) -> Iterator[AccessLogEntry]:
+        with unit_of_work(engine) as s:
+            audit.append_for(session=s, access=_access(0), person_ids=[30, 40])
+        return walk(session)
+
+    monkeypatch.setattr(chain, "_rows", appended_first)
+    assert _verify(engine) == chain.ChainReport(entries=5)
+    monkeypatch.undo()
+    assert _verify(engine) == chain.ChainReport(entries=6)
 
 
 def test_the_database_refuses_to_edit_or_delete_the_persons_of_a_group(engine: Engine) -> None:
