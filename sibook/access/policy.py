@@ -153,7 +153,8 @@ class Guard:
     def refuse(self, exc: Exception, outcome: str,
                person_ids: Iterable[int | None] = (None,)) -> Exception:
         """Log a refusal so it survives the request's rollback, and return ``exc`` to raise:
-        one entry per person it concerns (``person_ids``; none given: one entry naming nobody).
+        for each person it concerns (``person_ids``, one group entry for several; none given:
+        one entry naming nobody).
 
         The request's own work is rolled back first (it is refused anyway); the refusal entries
         are committed alone in the same session, which avoids a second writer on SQLite.

@@ -101,6 +101,16 @@ def test_a_chain_logged_before_migration_0022_verifies_after_it_beside_group_ent
     assert _verify(engine).first_bad_seq == 2
 
 
+def test_migration_0022_is_not_undone_over_group_entries(engine: Engine) -> None:
+    """0021's schema has no place for a group's persons: undoing 0022 would lose them."""
+    _group_of(engine, [1, 2])
+    cfg = migrate.alembic_config(engine)
+    with pytest.raises(RuntimeError, match="group entries"), engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0021")
+    assert _verify(engine) == chain.ChainReport(entries=5)
+
+
 def _group_of(engine: Engine, person_ids: list[int]) -> int:
     """Three single entries, then one access of ``person_ids`` (entry 4), then one more."""
     _fill(engine, 3)
