@@ -1,7 +1,11 @@
-"""Appending to the access log: entries/s beside a plain multi-row INSERT of the same rows.
+"""Appending to the access log: a filing's log and single entries, beside a plain multi-row
+INSERT of as many rows.
 
-A filing logs one entry per worker while it holds the chain's head row, which every read of
-personal data waits for; so the append must cost about what writing its rows costs.
+A filing logs its workers while it holds the chain's head row, which every read of personal
+data waits for: since migration 0022 as one group entry naming them (``audit.append_for``, what
+``sibook declare`` and the API do), before it one entry each. Both are timed: the filing's log
+of N persons, and N entries naming one person each (two officers' reads, alternately, which
+never group), whose cost per entry is the log's cost for reads one by one.
 
 Run: ``.venv/bin/python bench/bench_audit.py [--entries 50000] [--backend postgresql|sqlite]``.
 Uses a throw-away migrated database (``scratch_db.py``), dropped afterwards.
@@ -43,10 +47,24 @@ def plain_insert(engine: Engine, count: int) -> float:
     return took
 
 
-def append(engine: Engine, count: int) -> float:
-    accesses = [audit.Access(actor_kind="operator", actor_id="root@host",
-                             action="contribution.declare", route="cli: sibook declare",
-                             purpose="operator command", person_id=n) for n in range(count)]
+FILING = audit.Access(actor_kind="operator", actor_id="root@host", action="contribution.declare",
+                      route="cli: sibook declare", purpose="operator command")
+
+
+def filing(engine: Engine, count: int) -> float:
+    """Seconds to log a filing of ``count`` workers, as ``cli.context.logged`` does."""
+    start = time.perf_counter()
+    with unit_of_work(engine) as s:
+        audit.append_for(session=s, access=FILING, person_ids=range(count))
+    return time.perf_counter() - start
+
+
+def singles(engine: Engine, count: int) -> float:
+    """Seconds to append ``count`` entries naming one person each (no two alike but for it)."""
+    accesses = [audit.Access(actor_kind="officer", actor_id=f"clerk-{n % 2}",
+                             action="person.read", route="GET /api/v1/persons/{personal_id}",
+                             purpose="read a person's record", person_id=n)
+                for n in range(count)]
     start = time.perf_counter()
     with unit_of_work(engine) as s:
         audit.append_many(session=s, accesses=accesses)
@@ -82,19 +100,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         engine, name = fresh(args.backend, Path(workdir))
         try:
-            plain, appended = [], []
+            plain, grouped, one_each = [], [], []
             for _ in range(args.runs):
                 plain.append(plain_insert(engine, args.entries))
-                appended.append(append(engine, args.entries))
+                grouped.append(filing(engine, args.entries))
+                one_each.append(singles(engine, args.entries))
         finally:
             engine.dispose()
             drop(name)
-    best_plain, best_append = min(plain), min(appended)
+    best_plain, best_group, best_single = min(plain), min(grouped), min(one_each)
     print(f"{args.backend}, {args.entries:,} entries, best of {args.runs}")
-    print(f"plain multi-row INSERT   {args.entries / best_plain:>10,.0f} rows/s  "
+    print(f"plain multi-row INSERT          {args.entries / best_plain:>10,.0f} rows/s  "
           f"({best_plain:.2f} s)")
-    print(f"audit.append_many        {args.entries / best_append:>10,.0f} entries/s "
-          f"({best_append:.2f} s, {best_append / best_plain:.2f}x the plain INSERT)")
+    print(f"a filing's log (one entry)      {args.entries / best_group:>10,.0f} persons/s "
+          f"({best_group:.3f} s, {best_group / best_plain:.2f}x the plain INSERT)")
+    print(f"one entry a person (append_many) {args.entries / best_single:>9,.0f} entries/s "
+          f"({best_single:.2f} s, {best_single / best_plain:.2f}x the plain INSERT)")
+    print("every run, s: plain " + ", ".join(f"{t:.3f}" for t in plain) + "; filing "
+          + ", ".join(f"{t:.3f}" for t in grouped) + "; one entry a person "
+          + ", ".join(f"{t:.3f}" for t in one_each))
     canonical, encoder = hashing(args.entries)
     print(f"hash chain, CPU per entry: json.dumps {canonical / args.entries * 1e6:.1f} us, "
           f"the append's encoder {encoder / args.entries * 1e6:.1f} us")

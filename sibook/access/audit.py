@@ -1,24 +1,31 @@
-"""The append-only, hash-chained access log (nhật ký truy cập): append, read, verify.
+"""The append-only, hash-chained access log (nhật ký truy cập): append, and read the entries
+naming a person (``chain`` checks the chain).
 
 Each entry's hash is SHA-256 over its canonical JSON (every field but ``hash``, keys sorted,
 compact separators, UTF-8) which includes ``prev_hash``: editing, deleting or reordering any row
 breaks the chain from that row on, and the head row catches a deleted tail.
+
+One access of many persons at once (a filing, a listing) is one group entry: it names them in
+``access_log_subjects``, and its hashed fields hold their count and a SHA-256 of their ids, so a
+person added to, changed in or deleted from a group is found as an edit of that entry is.
+Entries naming one person or none are as they always were, and hash as they did.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
+from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, union_all, update
 from sqlalchemy.orm import Session
 
-from sibook.access.store import GENESIS_HASH, AccessLogEntry, AccessLogHead
+from sibook.access.store import AccessLogEntry, AccessLogHead, AccessLogSubject
 from sibook.core import bulk
 
 
@@ -35,30 +42,43 @@ class Access:
     person_id: int | None = None
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    entries: int
-    first_bad_seq: int | None = None
-    reason: str | None = None
-
-    @property
-    def intact(self) -> bool:
-        return self.first_bad_seq is None
-
-
 def as_utc(at: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+class _Group(NamedTuple):
+    """One access of several persons, logged as one entry: ``access`` names nobody itself;
+    ``person_ids`` are distinct and ascending, the order their digest is taken in."""
+
+    access: Access
+    person_ids: list[int]
+    digest: str
+
+
+def _group(access: Access, person_ids: Iterable[int]) -> _Group:
+    ids = sorted(person_ids)
+    return _Group(replace(access, person_id=None), ids, subjects_digest(ids))
+
+
+def subjects_digest(person_ids: Iterable[int]) -> str:
+    """SHA-256 over a group entry's person ids, ascending, each in decimal and a line end."""
+    return hashlib.sha256("".join(f"{int(p)}\n" for p in person_ids).encode()).hexdigest()
+
+
 def canonical(entry: AccessLogEntry) -> bytes:
-    """The bytes that are hashed: stable across backends and Python versions."""
-    return _encoded({
+    """The bytes that are hashed: stable across backends and Python versions. A group entry's
+    count and digest of its persons are among them; an entry naming one person or none has
+    neither (NULL), so it hashes as every entry did before group entries (migration 0022)."""
+    fields: dict[str, Any] = {
         "seq": entry.seq, "at": _instant(entry.at),
         "actor_kind": entry.actor_kind, "actor_id": entry.actor_id,
         "person_id": entry.person_id, "action": entry.action, "route": entry.route,
         "purpose": entry.purpose, "outcome": entry.outcome, "prev_hash": entry.prev_hash,
-    })
+    }
+    if entry.subject_count is not None or entry.subjects_sha256 is not None:
+        fields.update(subject_count=entry.subject_count, subjects_sha256=entry.subjects_sha256)
+    return _encoded(fields)
 
 
 def entry_hash(entry: AccessLogEntry) -> str:
@@ -115,9 +135,22 @@ def append(*, session: Session, access: Access, at: datetime | None = None) -> A
     return append_many(session=session, accesses=[access], at=at)[0]
 
 
+def append_for(*, session: Session, access: Access, person_ids: Iterable[int],
+               at: datetime | None = None) -> list[Appended]:
+    """Log ``access`` of each of ``person_ids`` (its own ``person_id`` aside), as
+    ``append_many`` of one access a person does, without making those: a filing's 100,000."""
+    ids = list(person_ids)
+    if len(ids) > 1 and len(set(ids)) == len(ids):
+        return _append(session, [_group(access, ids)], at)
+    return append_many(session=session, accesses=[replace(access, person_id=p) for p in ids],
+                       at=at)
+
+
 def append_many(*, session: Session, accesses: list[Access], at: datetime | None = None,
                 ) -> list[Appended]:
-    """Append entries in order, in the caller's transaction, under one lock of the chain head.
+    """Append ``accesses`` in order, in the caller's transaction, under one lock of the chain
+    head; consecutive ones alike but for the persons they name (a filing's, a listing's) as
+    one group entry. One entry each is returned, in chain order.
 
     Concurrency: the UPDATE of the single head row comes first. On PostgreSQL it takes the row
     lock, so concurrent appenders queue until the holder commits and then see its seq and hash
@@ -126,12 +159,40 @@ def append_many(*, session: Session, accesses: list[Access], at: datetime | None
 
     Every read of personal data anywhere waits on that lock, so the rows are written as plain
     rows, not ORM objects (COPY on PostgreSQL): a filing of 50,000 workers logs them in about
-    two seconds, where building and flushing one object each held the lock for sixteen.
+    two seconds, where building and flushing one object each held the lock for sixteen; and a
+    filing's workers are one entry, their ids one narrow row each (bench/RESULTS.md).
     """
-    if not accesses:
+    return _append(session, _entries(accesses), at)
+
+
+def _entries(accesses: list[Access]) -> list[Access | _Group]:
+    """The chain entries of ``accesses``: each run of consecutive accesses that differ only in
+    the person they name is one group entry. A person named again, or an access naming
+    nobody, ends a run: what each person is shown stays one entry per access of them."""
+    entries: list[Access | _Group] = []
+    run: list[Access] = []
+    named: set[int] = set()
+    for access in accesses:
+        if run and (access.person_id is None or access.person_id in named
+                    or _fixed(access) != _fixed(run[0])):
+            entries.append(run[0] if len(run) == 1 else _group(run[0], named))
+            run, named = [], set()
+        if access.person_id is None:
+            entries.append(access)
+        else:
+            run.append(access)
+            named.add(access.person_id)
+    if run:
+        entries.append(run[0] if len(run) == 1 else _group(run[0], named))
+    return entries
+
+
+def _append(session: Session, entries: list[Access | _Group], at: datetime | None
+            ) -> list[Appended]:
+    if not entries:
         return []
     session.execute(update(AccessLogHead).where(AccessLogHead.id == 1)
-                    .values(last_seq=AccessLogHead.last_seq + len(accesses)))
+                    .values(last_seq=AccessLogHead.last_seq + len(entries)))
     last_seq, prev = session.execute(
         select(AccessLogHead.last_seq, AccessLogHead.last_hash).where(AccessLogHead.id == 1)
     ).one()
@@ -141,31 +202,41 @@ def append_many(*, session: Session, accesses: list[Access], at: datetime | None
     encoded = _encoder(instant)
     # Only a string an entry until the rows are written: a tuple each (the entry and its
     # access) gave the garbage collector work, ~0.1 s of a 100,000-entry append (RESULTS.md).
-    first, prevs, hashes = last_seq - len(accesses) + 1, [prev], []
-    for seq, access in enumerate(accesses, start=first):
-        prev = hashlib.sha256(encoded(access, seq, prev)).hexdigest()
+    first, prevs, hashes = last_seq - len(entries) + 1, [prev], []
+    for seq, entry in enumerate(entries, start=first):
+        text = (encoded(entry, seq, prev) if isinstance(entry, Access)
+                else _encoded({"seq": seq, "at": instant, **entry.access.__dict__,
+                               "prev_hash": prev, "subject_count": len(entry.person_ids),
+                               "subjects_sha256": entry.digest}))
+        prev = hashlib.sha256(text).hexdigest()
         hashes.append(prev)
     prevs += hashes[:-1]
-    _write(session, when, first, accesses, prevs, hashes)
+    _write(session, when, first, entries, prevs, hashes)
+    _write_groups(session, when, first, entries, prevs, hashes)
     session.execute(update(AccessLogHead).where(AccessLogHead.id == 1).values(last_hash=prev))
     return list(map(Appended, range(first, last_seq + 1), prevs, hashes))
 
 
 _FIXED = ("actor_kind", "actor_id", "action", "route", "purpose", "outcome")
+_fixed = attrgetter(*_FIXED)  # what an entry says but its person: a group's members share it
 _COLUMNS = ("seq", "at", *_FIXED, "person_id", "prev_hash", "hash")
 
 
-def _write(session: Session, when: datetime, first: int, accesses: list[Access],
+def _write(session: Session, when: datetime, first: int, entries: list[Access | _Group],
            prevs: list[str], hashes: list[str]) -> None:
-    """Write entries ``first``, ``first + 1``... of ``accesses`` with their previous and own
-    hashes."""
+    """Write the entries naming one person or none among entries ``first``, ``first + 1``...
+    with their previous and own hashes."""
+    if not any(isinstance(entry, Access) for entry in entries):  # a filing's one group
+        return
     conn = session.connection()
-    seqs = range(first, first + len(accesses))
+    seqs = range(first, first + len(entries))
     if conn.dialect.name != "postgresql":  # SQLAlchemy's own types store the time as SQLite
-        conn.execute(insert(AccessLogEntry), [  # reads it back
-            {"seq": seq, "at": when, "prev_hash": prev_hash, "hash": hashed, **access.__dict__}
-            for seq, access, prev_hash, hashed in zip(seqs, accesses, prevs, hashes,
-                                                      strict=True)])
+        rows = [{"seq": seq, "at": when, "prev_hash": prev_hash, "hash": hashed,  # reads back
+                 **entry.__dict__}
+                for seq, entry, prev_hash, hashed in zip(seqs, entries, prevs, hashes,
+                                                         strict=True)
+                if isinstance(entry, Access)]
+        conn.execute(insert(AccessLogEntry), rows)
         return
     # COPY's text lines made here, each distinct access's fixed fields escaped once: psycopg's
     # write_row per entry took half of a large append's time. An entry's own hash is a hex
@@ -173,53 +244,58 @@ def _write(session: Session, when: datetime, first: int, accesses: list[Access],
     fixed: dict[tuple[str, ...], str] = {}
     at = when.isoformat()
 
-    def line(seq: int, access: Access, prev_hash: str, hashed: str) -> str:
-        key = (access.actor_kind, access.actor_id, access.action, access.route, access.purpose,
-               access.outcome)  # _FIXED's order
+    def line(seq: int, entry: Access | _Group, prev_hash: str, hashed: str) -> str:
+        if not isinstance(entry, Access):
+            return ""
+        key = _fixed(entry)
         same = fixed.get(key)
         if same is None:
             same = fixed[key] = "\t".join(map(bulk.copy_text, key))
-        person = r"\N" if access.person_id is None else str(int(access.person_id))
+        person = r"\N" if entry.person_id is None else str(int(entry.person_id))
         return f"{seq}\t{at}\t{same}\t{person}\t{bulk.copy_text(prev_hash)}\t{hashed}\n"
 
     bulk.write_lines(conn, AccessLogEntry.__tablename__, _COLUMNS,
-                     map(line, seqs, accesses, prevs, hashes))
+                     filter(None, map(line, seqs, entries, prevs, hashes)))
+
+
+def _write_groups(session: Session, when: datetime, first: int,
+                  entries: list[Access | _Group], prevs: list[str], hashes: list[str]) -> None:
+    """Write the group entries among entries ``first``, ``first + 1``... (a few rows), and the
+    persons each names, one row each: COPY on PostgreSQL, executemany on SQLite."""
+    groups = [(seq, entry, prev_hash, hashed) for seq, entry, prev_hash, hashed
+              in zip(range(first, first + len(entries)), entries, prevs, hashes, strict=True)
+              if isinstance(entry, _Group)]
+    if not groups:
+        return
+    conn = session.connection()
+    conn.execute(insert(AccessLogEntry), [
+        {"seq": seq, "at": when, "prev_hash": prev_hash, "hash": hashed, **group.access.__dict__,
+         "subject_count": len(group.person_ids), "subjects_sha256": group.digest}
+        for seq, group, prev_hash, hashed in groups])
+    table, columns = AccessLogSubject.__tablename__, ("person_id", "seq")
+    if conn.dialect.name == "postgresql":
+        bulk.write_lines(conn, table, columns, (f"{int(p)}\t{seq}\n" for seq, group, _, _
+                                                in groups for p in group.person_ids))
+    else:
+        bulk.write(conn, table, columns, [(p, seq) for seq, group, _, _ in groups
+                                          for p in group.person_ids])
 
 
 def entries_for_person(*, session: Session, person_id: int, limit: int = 100,
                        before: int | None = None) -> list[AccessLogEntry]:
     """The entries that name ``person_id``, newest first; ``before``: only those older than
-    the entry of that seq. Paging by seq (keyset, on the index by person and seq), not by an
-    offset: entries appended meanwhile shift no page, so none is shown twice or skipped."""
-    query = select(AccessLogEntry).where(AccessLogEntry.person_id == person_id)
-    if before is not None:
-        query = query.where(AccessLogEntry.seq < before)
-    return list(session.scalars(query.order_by(AccessLogEntry.seq.desc()).limit(limit)))
+    the entry of that seq. Paging by seq (keyset), not by an offset: entries appended meanwhile
+    shift no page, so none is shown twice or skipped. An entry names the person itself (its
+    ``person_id``) or as one of a group's (``person_id`` None): the newest ``limit`` of each
+    kind, each read on its own index by person and seq, then the newest ``limit`` of both."""
+    def newest(seq: Any, person: Any) -> Any:
+        query = select(seq.label("seq")).where(person == person_id)
+        if before is not None:
+            query = query.where(seq < before)
+        return select(query.order_by(seq.desc()).limit(limit).subquery())
 
-
-def _rows(session: Session) -> Iterator[AccessLogEntry]:
-    yield from session.scalars(
-        select(AccessLogEntry).order_by(AccessLogEntry.seq).execution_options(yield_per=1000)
-    )
-
-
-def verify(*, session: Session) -> ChainReport:
-    """Walk the chain from the genesis; report the first seq whose row does not fit."""
-    expected_seq, prev, count = 1, GENESIS_HASH, 0
-    for row in _rows(session):
-        count += 1
-        if row.seq != expected_seq:
-            return ChainReport(count, expected_seq, f"entry {expected_seq} is missing")
-        if row.prev_hash != prev:
-            return ChainReport(count, row.seq, "prev_hash does not match the entry before it")
-        if entry_hash(row) != row.hash:
-            return ChainReport(count, row.seq, "content does not match its hash (edited)")
-        prev, expected_seq = row.hash, expected_seq + 1
-    head = session.execute(
-        select(AccessLogHead.last_seq, AccessLogHead.last_hash).where(AccessLogHead.id == 1)
-    ).one()
-    if head.last_seq != count or head.last_hash != prev:
-        return ChainReport(count, count + 1,
-                           f"the chain head says {head.last_seq} entries, {count} found "
-                           "(entries deleted from the end)")
-    return ChainReport(count)
+    seqs = union_all(newest(AccessLogEntry.seq, AccessLogEntry.person_id),
+                     newest(AccessLogSubject.seq, AccessLogSubject.person_id)).subquery()
+    return list(session.scalars(
+        select(AccessLogEntry).where(AccessLogEntry.seq.in_(select(seqs.c.seq)))
+        .order_by(AccessLogEntry.seq.desc()).limit(limit)))

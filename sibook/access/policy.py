@@ -153,7 +153,8 @@ class Guard:
     def refuse(self, exc: Exception, outcome: str,
                person_ids: Iterable[int | None] = (None,)) -> Exception:
         """Log a refusal so it survives the request's rollback, and return ``exc`` to raise:
-        one entry per person it concerns (``person_ids``; none given: one entry naming nobody).
+        for each person it concerns (``person_ids``, one group entry for several; none given:
+        one entry naming nobody).
 
         The request's own work is rolled back first (it is refused anyway); the refusal entries
         are committed alone in the same session, which avoids a second writer on SQLite.
@@ -262,5 +263,5 @@ class Guard:
         ``outcome`` "refused": a refused filing's checks read these persons' records."""
         if not RULES[self.action].personal:
             return
-        audit.append_many(session=session or self.session,
-                          accesses=[self._access(outcome, pid) for pid in person_ids])
+        audit.append_for(session=session or self.session, access=self._access(outcome, None),
+                         person_ids=person_ids)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     func,
@@ -51,6 +52,28 @@ class AccessLogEntry(Base):
     # Not unique in the database: nothing looks an entry up by hash, and the chain is checked in
     # seq order (migration 0021 dropped the index, 40% of an append's time).
     hash: Mapped[str] = mapped_column(String(64))
+    # A group entry (migration 0022): one access of many persons at once (a filing, a listing)
+    # names them in access_log_subjects, not in person_id (None); these two, which its hash
+    # covers, say how many and which (SHA-256 of their ids, see audit.subjects_digest).
+    subject_count: Mapped[int | None] = mapped_column(Integer)
+    subjects_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessLogSubject(Base):
+    """One person a group entry names. Append-only like the log; no foreign key either way:
+    it outlives the person, and a row added, changed or deleted is caught by ``chain.verify``
+    against its entry's hashed count and digest, not by the database."""
+
+    __tablename__ = "access_log_subjects"
+    __table_args__ = (
+        # The key is the citizen's read: the entries naming a person, newest first. The only
+        # index: each is written into for every person of a filing while the head is held.
+        PrimaryKeyConstraint("person_id", "seq"),
+        {"sqlite_with_rowid": False},  # the key is the table: one B-tree written, not two
+    )
+
+    person_id: Mapped[int] = mapped_column(BigId)
+    seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class AccessLogHead(Base):

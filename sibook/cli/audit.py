@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from sibook.access import audit
+from sibook.access import chain
 from sibook.cli.context import ready_engine
 from sibook.cli.output import JsonFlag, console, emit, err_console
 from sibook.core.db import unit_of_work
@@ -18,7 +18,7 @@ app = typer.Typer(help="The access log: check its hash chain.", no_args_is_help=
 def verify(as_json: bool = JsonFlag) -> None:
     """Walk the hash chain of the access log; exit 1 at the first edited, deleted or moved entry."""
     with unit_of_work(ready_engine()) as session:
-        report = audit.verify(session=session)
+        report = chain.verify(session=session)
     data: dict[str, Any] = {"intact": report.intact, "entries": report.entries,
                             "first_bad_seq": report.first_bad_seq, "reason": report.reason}
 

@@ -116,9 +116,8 @@ def logged(session: Session, action: Action, command: str, person_ids: Iterable[
     The API's reads go through the access policy and its log; an operator's command bypasses
     the policy (whoever runs it holds the database), but not the log: a citizen sees in their
     access log that an operator exported their book, as they see an officer's read."""
-    operator, route = operator_id(), f"cli: sibook {command}"  # once: ~10 us of system calls
-    audit.append_many(session=session, accesses=[
-        audit.Access(actor_kind=OPERATOR, actor_id=operator, action=action.value, route=route,
-                     purpose="operator command", outcome=outcome, person_id=pid)
-        for pid in person_ids])
+    operator, route = operator_id(), f"cli: sibook {command}"
+    audit.append_for(session=session, access=audit.Access(
+        actor_kind=OPERATOR, actor_id=operator, action=action.value, route=route,
+        purpose="operator command", outcome=outcome), person_ids=person_ids)
 

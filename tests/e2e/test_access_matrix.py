@@ -19,7 +19,7 @@ from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
-from sibook.access import audit, credentials, ratelimit, tokens
+from sibook.access import audit, chain, credentials, ratelimit, tokens
 from sibook.access.deps import TOKEN_REQUIRED, declared_action
 from sibook.access.policy import Action, permits
 from sibook.access.principals import (
@@ -332,7 +332,7 @@ def test_a_citizen_sees_who_looked_at_their_data_and_nobody_elses(world: World) 
         own_ids = {e.seq for e in audit.entries_for_person(session=s,
                                                            person_id=world.ids[OWN], limit=1000)}
         assert len(own_ids) >= len(entries)
-        assert audit.verify(session=s).intact
+        assert chain.verify(session=s).intact
 
 
 def test_a_citizens_access_log_shows_another_citizens_attempt_without_their_personal_id(

@@ -14,10 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from sibook.access import audit
 from sibook.access.principals import Citizen, EmployerUnit, Officer, Principal
 from sibook.access.settings import get_access_settings
 from sibook.access.store import AccessLogEntry
 from sibook.core.db import unit_of_work
+from sibook.registry import reading as registry
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.e2e.test_openapi_conformance import assert_conforms
 
@@ -159,9 +161,12 @@ def test_a_dossier_of_another_realms_person_is_a_plain_409_in_the_holders_log(ap
     assert clash.json()["errors"] == [{"field": "dossier_no", "reason":
                                        "dossier HS-0001 is recorded for another person"}]
     with unit_of_work(api.engine) as s:
-        rows = s.execute(select(AccessLogEntry.person_id, AccessLogEntry.outcome)
-                         .where(AccessLogEntry.actor_id == "hn-clerk")).all()
-    assert len({pid for pid, outcome in rows if outcome == "refused"}) == 2  # both persons
+        outcomes = [[e.outcome for e in audit.entries_for_person(
+                         session=s, person_id=registry.person_id_of(session=s, personal_id=pid,
+                                                                    realm=realm))
+                     if e.actor_id == "hn-clerk"]
+                    for pid, realm in ((OWN, "civil"), (HIDDEN, "defence"))]
+    assert all("refused" in logged for logged in outcomes)  # both persons
 
 
 def test_a_defence_person_reads_their_benefits_from_their_ministry_not_over_the_api(

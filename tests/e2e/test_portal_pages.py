@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, update
 
-from sibook.access import audit, oidc_client, tokens
+from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
-from sibook.access.principals import Citizen
+from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
 from sibook.book import service as books
 from sibook.contributions import ledger
@@ -29,7 +29,7 @@ from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages, web
 from sibook.registry import reading as registry
-from tests.e2e.test_access_matrix import OWN, UNIT_A, bearer, populated_app
+from tests.e2e.test_access_matrix import OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
@@ -380,6 +380,29 @@ def test_the_api_pages_the_access_log_by_its_last_entry(
     cases = [e["purpose"] for answer in (first, second, third) for e in answer["entries"]
              if e["purpose"].startswith("case ")]
     assert cases == [f"case {n}" for n in range(249, -1, -1)]
+
+
+def test_a_listing_of_many_persons_is_shown_to_each_as_a_read_of_them_alone(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A listing is one entry of the log naming every person it showed; each person sees it
+    as they see a read of their record alone, and sees no one else it named."""
+    officer = bearer(Officer("auditor", "civil", None, frozenset({"auditor"})))
+    assert client.get("/api/v1/persons", headers=officer).status_code == 200
+    assert client.get(f"/api/v1/persons/{OWN}", headers=officer).status_code == 200
+    seen = {}
+    for personal_id in (OWN, OTHER):
+        answer = client.get("/api/v1/me/access-log", headers=bearer(Citizen(personal_id, 2)))
+        assert answer.status_code == 200
+        seen[personal_id] = [e for e in answer.json()["entries"] if e["actor"] == "auditor"]
+    listed, read = seen[OWN][1], seen[OWN][0]
+    assert (listed["action"], read["action"]) == ("person.list", "person.read")
+    assert listed.keys() == read.keys() and seen[OTHER] == [listed]
+    assert OTHER not in str(seen[OWN]) and OWN not in str(seen[OTHER])
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        (one,), (same,) = ([e.seq for e in audit.entries_for_person(session=s, person_id=ids[p])
+                            if e.action == "person.list"] for p in (OWN, OTHER))
+        assert one == same and chain.verify(session=s).intact
 
 
 @pytest.mark.parametrize(("method", "url", "status"), [

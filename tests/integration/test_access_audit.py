@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from sibook.access import audit, credentials, revocation
+from sibook.access import audit, chain, credentials, revocation
 from sibook.access.principals import TooManyRequests
 from sibook.access.settings import get_access_settings
+from sibook.access.store import AccessLogEntry
 from sibook.core import migrate
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
@@ -34,25 +38,25 @@ def _fill(engine: Engine, count: int = 5) -> None:
             audit.append(session=s, access=_access(n))
 
 
-def _verify(engine: Engine) -> audit.ChainReport:
+def _verify(engine: Engine) -> chain.ChainReport:
     with unit_of_work(engine) as s:
-        return audit.verify(session=s)
+        return chain.verify(session=s)
 
 
-def _tamper(engine: Engine, sql: str) -> None:
+def _tamper(engine: Engine, sql: str, table: str = "access_log") -> None:
     """What a DBA with full rights could do: drop the append-only guard, then edit."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP TRIGGER access_log_append_only ON access_log"))
+            conn.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
         else:
-            conn.execute(text("DROP TRIGGER access_log_no_update"))
-            conn.execute(text("DROP TRIGGER access_log_no_delete"))
+            conn.execute(text(f"DROP TRIGGER {table}_no_update"))
+            conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
         conn.execute(text(sql))
 
 
 def test_an_untouched_chain_verifies(engine: Engine) -> None:
     _fill(engine)
-    assert _verify(engine) == audit.ChainReport(entries=5)
+    assert _verify(engine) == chain.ChainReport(entries=5)
 
 
 def test_the_database_refuses_to_edit_or_delete_log_rows(engine: Engine) -> None:
@@ -73,8 +77,139 @@ def test_a_chain_logged_before_migration_0021_verifies_after_it_and_stays_append
     _fill(engine, 3)
     migrate.upgrade(engine)
     _fill(engine, 2)  # appended on the new table, after the old entries
-    assert _verify(engine) == audit.ChainReport(entries=5)
+    assert _verify(engine) == chain.ChainReport(entries=5)
     for sql in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+
+
+def test_a_chain_logged_before_migration_0022_verifies_after_it_beside_group_entries(
+        engine: Engine) -> None:
+    """0022 adds group entries; the entries logged before it hash exactly as they did."""
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0021")
+    _fill(engine, 3)
+    with unit_of_work(engine) as s:  # 0021's code: one entry a person, whatever the access
+        audit.append_many(session=s, accesses=[_access(n) for n in range(4, 6)])
+    migrate.upgrade(engine)
+    with unit_of_work(engine) as s:
+        audit.append_for(session=s, access=_access(0), person_ids=[7, 8, 9])
+    assert _verify(engine) == chain.ChainReport(entries=6)
+    _tamper(engine, "UPDATE access_log SET purpose = 'x' WHERE seq = 2")
+    assert _verify(engine).first_bad_seq == 2
+
+
+def test_migration_0022_is_not_undone_over_group_entries(engine: Engine) -> None:
+    """0021's schema has no place for a group's persons: undoing 0022 would lose them."""
+    _group_of(engine, [1, 2])
+    cfg = migrate.alembic_config(engine)
+    with pytest.raises(RuntimeError, match="group entries"), engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0021")
+    assert _verify(engine) == chain.ChainReport(entries=5)
+
+
+def _group_of(engine: Engine, person_ids: list[int]) -> int:
+    """Three single entries, then one access of ``person_ids`` (entry 4), then one more."""
+    _fill(engine, 3)
+    with unit_of_work(engine) as s:
+        (group,) = audit.append_for(session=s, access=_access(0), person_ids=person_ids)
+    _fill(engine, 1)
+    return group.seq
+
+
+def test_one_access_of_many_persons_is_one_entry_that_each_of_them_sees(
+        engine: Engine) -> None:
+    assert _group_of(engine, [40, 10, 30, 20]) == 4
+    assert _verify(engine) == chain.ChainReport(entries=5)
+    with unit_of_work(engine) as s:
+        seen = {p: [(e.seq, e.purpose) for e in audit.entries_for_person(session=s,
+                                                                         person_id=p)]
+                for p in (10, 20, 30, 40, 50)}
+    assert seen == {10: [(4, "case 0")], 20: [(4, "case 0")], 30: [(4, "case 0")],
+                    40: [(4, "case 0")], 50: []}
+
+
+def test_accesses_alike_but_for_their_persons_are_one_entry_and_others_stay_apart(
+        engine: Engine) -> None:
+    """append_many groups each run of accesses that differ only in their person; a person
+    named again in the run is a second access of them, so it starts a new entry."""
+    other = audit.Access(actor_kind="officer", actor_id="hcm-clerk", action="person.read",
+                         route="GET /api/v1/persons/{personal_id}", purpose="case 0",
+                         person_id=2)
+    accesses = [_access(0), *(dataclasses.replace(_access(0), person_id=n) for n in (1, 2, 3)),
+                other, dataclasses.replace(_access(0), person_id=None),
+                *(dataclasses.replace(_access(0), person_id=n) for n in (4, 5, 4))]
+    with unit_of_work(engine) as s:
+        appended = audit.append_many(session=s, accesses=accesses)
+    assert [a.seq for a in appended] == [1, 2, 3, 4, 5]
+    with unit_of_work(engine) as s:
+        named = {p: [e.seq for e in audit.entries_for_person(session=s, person_id=p)]
+                 for p in range(6)}
+    assert named == {0: [1], 1: [1], 2: [2, 1], 3: [1], 4: [5, 4], 5: [4]}
+    assert _verify(engine) == chain.ChainReport(entries=5)
+
+
+@pytest.mark.parametrize(("sql", "why"), [
+    ("UPDATE access_log_subjects SET person_id = 11 WHERE person_id = 20", "changed"),
+    ("DELETE FROM access_log_subjects WHERE person_id = 20", "deleted"),
+    ("INSERT INTO access_log_subjects (person_id, seq) VALUES (99, 4)", "added"),
+])
+def test_a_person_changed_in_deleted_from_or_added_to_a_group_is_found_by_its_seq(
+        engine: Engine, sql: str, why: str) -> None:
+    seq = _group_of(engine, [10, 20, 30])
+    _tamper(engine, sql, "access_log_subjects")
+    report = _verify(engine)
+    assert report.first_bad_seq == seq and "persons it names" in (report.reason or ""), why
+
+
+@pytest.mark.parametrize("seq", [3, 5, 6])
+def test_a_person_added_to_an_entry_that_names_one_or_none_is_found(engine: Engine,
+                                                                    seq: int) -> None:
+    """The triggers refuse only updates and deletes: a row inserted under entry 3 (a single
+    entry), 5 (the last) or 6 (no entry yet) makes the citizen see an access that was not."""
+    _group_of(engine, [10, 20, 30])
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO access_log_subjects (person_id, seq) VALUES (77, {seq})"))
+    report = _verify(engine)
+    assert report.first_bad_seq == seq and not report.intact
+
+
+def test_a_groups_count_edited_with_its_persons_is_found_as_an_edit(engine: Engine) -> None:
+    seq = _group_of(engine, [10, 20, 30])
+    _tamper(engine, "DELETE FROM access_log_subjects WHERE person_id = 20",
+            "access_log_subjects")
+    _tamper(engine, f"UPDATE access_log SET subject_count = 2 WHERE seq = {seq}")
+    report = _verify(engine)
+    assert report.first_bad_seq == seq and "edited" in (report.reason or "")
+
+
+def test_entries_appended_while_the_chain_is_walked_are_not_taken_for_tampering(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filing logged between verify's reads of the persons and of the entries (each query
+    of READ COMMITTED sees the commits before it) is outside the walk, not a broken chain."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's verify holds the write lock: nothing is appended meanwhile")
+    _group_of(engine, [10, 20])
+    walk = chain._rows
+
+    def appended_first(session: Session) -> Iterator[AccessLogEntry]:
+        with unit_of_work(engine) as s:
+            audit.append_for(session=s, access=_access(0), person_ids=[30, 40])
+        return walk(session)
+
+    monkeypatch.setattr(chain, "_rows", appended_first)
+    assert _verify(engine) == chain.ChainReport(entries=5)
+    monkeypatch.undo()
+    assert _verify(engine) == chain.ChainReport(entries=6)
+
+
+def test_the_database_refuses_to_edit_or_delete_the_persons_of_a_group(engine: Engine) -> None:
+    _group_of(engine, [10, 20])
+    for sql in ("UPDATE access_log_subjects SET person_id = 3",
+                "DELETE FROM access_log_subjects"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(sql))
 
@@ -170,7 +305,7 @@ def test_concurrent_appenders_never_fork_the_chain(engine: Engine) -> None:
     for t in threads:
         t.join()
     assert not errors
-    assert _verify(engine) == audit.ChainReport(entries=40)
+    assert _verify(engine) == chain.ChainReport(entries=40)
 
 
 def test_a_citizen_sees_only_the_entries_that_name_them(engine: Engine) -> None:
@@ -194,6 +329,28 @@ def test_a_persons_entries_are_paged_by_seq_unshifted_by_newer_ones(engine: Engi
         pages.append([e.seq for e in page])
         before = page[-1].seq
     assert pages == [[7, 6, 5], [4, 3, 2], [1]]
+
+
+def test_a_persons_single_and_group_entries_are_paged_together_newest_first(
+        engine: Engine) -> None:
+    for n in range(6):
+        with unit_of_work(engine) as s:
+            if n % 2:
+                audit.append(session=s, access=_access(3))
+            else:
+                audit.append_for(session=s, access=_access(0), person_ids=[3, 100 + n])
+    pages: list[list[int]] = []
+    before = None
+    while page := _page(engine, 3, before):
+        pages.append([e.seq for e in page])
+        before = page[-1].seq
+    assert pages == [[6, 5, 4], [3, 2, 1]]
+    assert [e.seq for e in _page(engine, 104, None)] == [5]
+
+
+def _page(engine: Engine, person_id: int, before: int | None) -> list[AccessLogEntry]:
+    with unit_of_work(engine) as s:
+        return audit.entries_for_person(session=s, person_id=person_id, limit=3, before=before)
 
 
 UNIT = "0100000155"

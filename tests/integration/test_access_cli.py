@@ -56,6 +56,24 @@ def test_verify_finds_a_single_edited_row(tmp_path: Path, monkeypatch: pytest.Mo
         get_settings.cache_clear()
 
 
+def test_verify_finds_a_person_removed_from_a_group_entry(operator_db: Engine) -> None:
+    runner = CliRunner()
+    with unit_of_work(operator_db) as s:
+        audit.append(session=s, access=audit.Access(
+            actor_kind="officer", actor_id="o1", action="person.read",
+            route="GET /api/v1/persons/{personal_id}", purpose="case", person_id=1))
+        audit.append_for(session=s, access=audit.Access(
+            actor_kind="officer", actor_id="o1", action="person.list",
+            route="GET /api/v1/persons", purpose="case"), person_ids=[1, 2, 3])
+    assert json.loads(runner.invoke(app, ["audit", "verify", "--json"]).stdout)["entries"] == 2
+    with operator_db.begin() as conn:
+        conn.execute(text("DROP TRIGGER access_log_subjects_no_delete"))
+        conn.execute(text("DELETE FROM access_log_subjects WHERE person_id = 2"))
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "BROKEN at entry 2: the persons it names" in result.stderr
+
+
 def test_operator_commands_are_logged_for_the_person(operator_db: Engine, tmp_path: Path) -> None:
     """What an operator's command reads or changes of a person lands in the same hash-chained
     log as the API's reads, under the operator's account, so the citizen sees it too."""
