@@ -45,28 +45,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sibook import law
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.rules.averaging import average_salary
 from sibook.rules.lump_sum import one_time_withdrawal
-from sibook.rules.pension import (
-    PensionResult,
-    average_salary,
-    months_past_retirement_age,
-    pension,
-)
+from sibook.rules.pension import PensionResult, months_past_retirement_age, pension
 from sibook.rules.retirement import RetirementResult, retirement_age
 
 LAW_2014 = Period(2014, 1)  # the lump sum's rate changes for months from 2014 (FACTS §4.2)
 _YEARS_BACK = 5  # how far back the latest published revaluation table is looked for
+T = TypeVar("T")
 
 
 def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     """The estimate for ``book`` (a version's payload) as of month ``on``."""
     si_months = int(book["totals"]["si_months"])
-    history = _counted(book, salary_history(book, on))
+    history = _counted(book, _paid(book, on))
     claimed = _pension_claim(book)
     stated = _stated_average(claimed)
     retirement = _retirement(book["header"])
@@ -79,7 +76,7 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     mean = _Average(stated, None) if stated is not None else _average(
         history, first if claimed is not None else on, on)
     average = mean.amount
-    before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
+    before = min(len({m for m, _, _ in history if m < LAW_2014}), si_months)
     answer: dict[str, Any] = {
         "as_of": str(on), "si_months": si_months, "average_salary": average,
         "revalued_for": mean.revalued_for,
@@ -124,13 +121,13 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     ``revaluation_year``); the salary history is the book's as of ``on``. ``average_salary``: a
     decision's own (its dossier's), used instead of the book's."""
     si_months = int(book["totals"]["si_months"])
-    history = salary_history(book, on)
+    history = _paid(book, on)
     average = average_salary if average_salary is not None else _average(
         _counted(book, history), starts, on).amount
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
-        paid=(m for m, _ in history), reached=retirement.reached,
+        paid=(m for m, _, _ in history), reached=retirement.reached,
         starts=starts, on=starts,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
     return pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
@@ -170,25 +167,32 @@ def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]
     months owed). A month two rows pay counts at one row's salary: a compulsory row's before
     a voluntary one's, of two employers' the contract that began first (``_contract_starts``),
     then the row listed first."""
+    return [(month, basis) for month, basis, _ in _paid(book, on)]
+
+
+def _paid(book: dict[str, Any], on: Period) -> list[tuple[Period, int, bool]]:
+    """``salary_history``'s months, each saying whether the row it was counted at paid it by
+    the state's salary scale (the row's ``state_scale``)."""
     unpaid = {(a["employer_code"], a["month"]) for a in book.get("arrears", [])}
     rows = book.get("sheets", [])
-    chosen: dict[int, tuple[tuple[bool, int, int], int]] = {}  # month: (row's rank, basis)
+    chosen: dict[int, tuple[tuple[bool, int, int], int, bool]] = {}  # month: (rank, basis, ..)
     for order, (row, began) in enumerate(zip(rows, _contract_starts(rows), strict=True)):
         owed = {u["month"] for u in row.get("unpaid") or []}
         first = Period.parse(row["from"])
         last = min(Period.parse(row["to"]), on) if row["to"] else on
         rank = (row["kind"] == "voluntary", began, order)
         basis = int(row["salary_basis"]) + int(row["allowances"])
+        state = bool(row.get("state_scale"))
         for index in range(first.index, last.index + 1):
             text = str(Period.from_index(index))
             if text in owed or (row["employer_code"], text) in unpaid:
                 continue
             if index not in chosen or rank < chosen[index][0]:
-                chosen[index] = (rank, basis)
+                chosen[index] = (rank, basis, state)
     out = []
-    for index, (_, basis) in sorted(chosen.items()):
+    for index, (_, basis, state) in sorted(chosen.items()):
         month = Period.from_index(index)
-        out.append((month, min(basis, _cap(month) or basis)))
+        out.append((month, min(basis, _cap(month) or basis), state))
     return out
 
 
@@ -206,8 +210,7 @@ def _contract_starts(rows: list[dict[str, Any]]) -> list[int]:
     return starts
 
 
-def _counted(book: dict[str, Any], history: list[tuple[Period, int]]
-             ) -> list[tuple[Period, int]]:
+def _counted(book: dict[str, Any], history: list[T]) -> list[T]:
     """The months of ``history`` the book still counts: not the earliest ones a one-time
     withdrawal paid out (``si_months_paid_out``), which count towards no benefit again, so
     neither their salaries in an average nor their years before 2014 in a withdrawal."""
@@ -232,18 +235,23 @@ class _Average:
     missing: str | None = None
 
 
-def _average(history: list[tuple[Period, int]], starts: Period, on: Period) -> _Average:
-    """The revalued average salary of a benefit starting in ``starts``, asked in ``on``: over
-    the window of the rules in force at its start, revalued as ``revaluation_year`` says."""
+def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period) -> _Average:
+    """The revalued average salary of a benefit starting in ``starts``, asked in ``on``, by the
+    rules in force at its start: the months the employer set the pay of over the whole period,
+    those on the state's salary scale over its window (``average_salary``), revalued as
+    ``revaluation_year`` says."""
     if not history:
         return _Average(None, None)
-    started = min(m for m, _ in history).year
+    started = min(m for m, _, _ in history).year
     try:
         year = revaluation_year(starts, on)
         # Salaries paid after the table's year count at face value (its own year's are 1.00).
-        clamped = [(m if m.year <= year else Period(year, m.month), pay) for m, pay in history]
-        result = average_salary(history=clamped, started=started, settlement=starts,
-                                revalued_for=year)
+        clamped = [(m if m.year <= year else Period(year, m.month), pay, state)
+                   for m, pay, state in history]
+        result = average_salary(
+            history=[(m, pay) for m, pay, state in clamped if not state],
+            state_history=[(m, pay) for m, pay, state in clamped if state],
+            started=started, settlement=starts, revalued_for=year)
     except law.NoRuleInForce as exc:
         return _Average(None, None, f"no average salary is estimated: {exc.problems[0].reason}")
     return _Average(result.average, year)
