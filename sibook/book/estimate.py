@@ -43,7 +43,7 @@ the months count).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -51,6 +51,7 @@ from sibook import law
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules.averaging import average_salary
+from sibook.rules.explain import Explanation
 from sibook.rules.lump_sum import one_time_withdrawal
 from sibook.rules.pension import PensionResult, months_past_retirement_age, pension
 from sibook.rules.retirement import RetirementResult, retirement_age
@@ -122,16 +123,24 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     decision's own (its dossier's), used instead of the book's."""
     si_months = int(book["totals"]["si_months"])
     history = _paid(book, on)
-    average = average_salary if average_salary is not None else _average(
-        _counted(book, history), starts, on).amount
+    mean = _Average(average_salary, None) if average_salary is not None else _average(
+        _counted(book, history), starts, on)
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
         paid=(m for m, _, _ in history), reached=retirement.reached,
         starts=starts, on=starts,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
-    return pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
-                   months_early=early, average_salary=average, months_past_retirement_age=late)
+    result = pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
+                     months_early=early, average_salary=mean.amount,
+                     months_past_retirement_age=late)
+    if mean.explanation is None:
+        return result
+    # The average's own steps and rows first: the pension's explanation says how it was taken.
+    why, how = result.explanation, mean.explanation
+    return replace(result, explanation=Explanation(
+        inputs=why.inputs, steps=how.steps + why.steps,
+        rows=how.rows + tuple(r for r in why.rows if r not in how.rows)))
 
 
 def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:
@@ -233,6 +242,7 @@ class _Average:
     amount: int | None
     revalued_for: int | None
     missing: str | None = None
+    explanation: Explanation | None = None  # how the rules engine averaged (None: it did not)
 
 
 def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period) -> _Average:
@@ -254,7 +264,7 @@ def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period
             started=started, settlement=starts, revalued_for=year)
     except law.NoRuleInForce as exc:
         return _Average(None, None, f"no average salary is estimated: {exc.problems[0].reason}")
-    return _Average(result.average, year)
+    return _Average(result.average, year, explanation=result.explanation)
 
 
 def revaluation_year(starts: Period, on: Period) -> int:

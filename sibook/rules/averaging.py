@@ -53,7 +53,9 @@ def average_salary(*, history: Salaries, started: int, settlement: Period,
     trail = Trail({"months": str(len(history) + len(state_history)), "started": str(started),
                    "state_scale_months": str(len(state_history)),
                    "settlement": str(settlement), "revalued_for": str(year)})
-    rule = trail.use(law.table("parameters").at("employer_set_average_years", settlement))
+    rule = law.table("parameters").at("employer_set_average_years", settlement)
+    if history:  # cited where it applies; looked up always, refusing a month before its rules
+        trail.use(rule)
 
     def revalued(months: Salaries) -> Decimal:
         return sum((salary * trail.fact(law.revaluation(month.year, Period(year, 1)))
