@@ -3,13 +3,16 @@ withdrew their SI at once, in the book's month, by the rules engine's formulas (
 §4.2). Pure: the book's payload in, a JSON-ready answer out.
 
 An estimate, never a decision: the salary history is the book's (months not paid in full left
-out, voluntary income as declared), capped at 20 times the reference level where the law
-tables reach (from 2020), revalued by the coefficients of the settlement year (the estimate's
-own; a pension claimed that has started by then, its start's: a year's table is for the
-benefits that start in it, Circular 01/2025/TT-BLDTBXH Art 1), or of the latest year the law
-tables hold when that year's are not yet published (the answer says which; the salaries of the
-years after it then count at face value); a year the tables skip (2016-2023, whose circulars
-are not loaded) gives no average, and ``pension_note`` says so. The retirement age is judged from
+out, voluntary income as declared), capped at 20 times the reference level where the law tables
+reach (from 2020), averaged by who set the pay (Law 41/2024 Art 72, Law 58/2014 Art 62: the
+months of sheet rows marked ``state_scale`` over the window for the year SI started, the others
+over the whole period, both kinds together by ``rules.averaging``'s formula), revalued by the
+coefficients of the settlement year (the estimate's own; a pension claimed that has started by
+then, its start's: a year's table is for the benefits that start in it, Circular
+01/2025/TT-BLDTBXH Art 1), or of the latest year the law tables hold when that year's are not
+yet published (the answer says which; the salaries of the years after it then count at face
+value); a year the tables skip (2016-2023, whose circulars are not loaded) gives no average, and
+``pension_note`` says so. The retirement age is judged from
 the book's header (Decree 135/2020: the date, whether it is reached in the book's month, and
 the first month a pension could be paid: after the age is reached, never before next month);
 the pension's rate counts the months the book holds now. A pension the book shows claimed
