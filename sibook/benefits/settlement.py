@@ -154,12 +154,21 @@ def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:
     steps = "; ".join(step for step in r.due.explanation.steps if step.startswith(
         ("rate =", "early by", "monthly pension =", "lowest pension")))
     rated = next(row.source for row in r.due.explanation.rows if row.table == "pension_rates")
-    averaged = law.book().averaging_law(r.rules_on).source
+    averaged = _averaged_by(r)
     return [Problem(field="monthly_amount", reason=(
         f"{d.monthly_amount or 0:,} VND a month is not the pension the record gives, "
         f"{expected:,} VND: {r.counted} months of SI count on {d.decided_on.isoformat()} and "
         f"{r.average()}; {steps} ({rated}, the average {averaged}; {r.command()} "
         "computes it)"))]
+
+
+def _averaged_by(r: _Record) -> str:
+    """The articles the record's average salary was taken by: the state scale's window (Law
+    41/2024 Art 72(1)), the employer-set pay's whole period and the mixed formula (Art
+    72(2)-(3)), as the average used them; for a decision's own average, the article in force."""
+    used = [row.source for row in r.due.explanation.rows if row.table == "averaging_windows"
+            or row.key == "employer_set_average_years"]
+    return " and ".join(dict.fromkeys(used)) or law.book().averaging_law(r.rules_on).source
 
 
 def _extra_lump_sum(r: _Record, starts: Period, d: Decision) -> list[Problem]:

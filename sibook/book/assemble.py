@@ -61,12 +61,14 @@ class Line:
     employee_share: Shares | None
     ongoing: bool = False  # the period is still open after to_month
     support: str | None = None  # voluntary: the state's support group these months had
+    state_scale: bool = False  # paid by the state's salary scale (the unit's salary_regime)
 
     def key(self) -> tuple[Any, ...]:
         """What must stay the same for two consecutive lines to be one sheet row (compared
         with ==, which compares the share dicts by content)."""
         return (self.kind, self.employer_code, self.employer_name, self.job_title,
-                self.salary_basis, self.allowances, self.employer_share, self.employee_share)
+                self.salary_basis, self.allowances, self.employer_share, self.employee_share,
+                self.state_scale)
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,8 @@ def _row(r: Line, owed: Sequence[OwedMonth]) -> dict[str, Any]:
                            "job_title": r.job_title, "salary_basis": r.salary_basis,
                            "allowances": r.allowances, "employer": r.employer_share,
                            "employee": r.employee_share}
+    if r.state_scale:  # absent from other rows: books of employer-set pay stay as they were
+        row["state_scale"] = True
     if r.kind == "voluntary":  # the row's months the participant has not paid in full
         row["unpaid"] = [{"month": str(m.month), "status": m.status, "due": m.due,
                           "paid": m.paid}

@@ -51,7 +51,7 @@ class EmployerFacts:
         if not new:
             return
         self.employers |= {
-            eid: EmployerInfo(r.code, r.name, r.region)
+            eid: EmployerInfo(r.code, r.name, r.region, r.salary_regime == "state")
             for eid, r in registry.employer_refs(session=session, employer_ids=new).items()}
         unpaid = contributions.unpaid_months(session=session, employer_ids=new, as_of=as_of)
         for eid in new:

@@ -3,13 +3,16 @@ withdrew their SI at once, in the book's month, by the rules engine's formulas (
 §4.2). Pure: the book's payload in, a JSON-ready answer out.
 
 An estimate, never a decision: the salary history is the book's (months not paid in full left
-out, voluntary income as declared), capped at 20 times the reference level where the law
-tables reach (from 2020), revalued by the coefficients of the settlement year (the estimate's
-own; a pension claimed that has started by then, its start's: a year's table is for the
-benefits that start in it, Circular 01/2025/TT-BLDTBXH Art 1), or of the latest year the law
-tables hold when that year's are not yet published (the answer says which; the salaries of the
-years after it then count at face value); a year the tables skip (2016-2023, whose circulars
-are not loaded) gives no average, and ``pension_note`` says so. The retirement age is judged from
+out, voluntary income as declared), capped at 20 times the reference level where the law tables
+reach (from 2020), averaged by who set the pay (Law 41/2024 Art 72, Law 58/2014 Art 62: the
+months of sheet rows marked ``state_scale`` over the window for the year SI started, the others
+over the whole period, both kinds together by ``rules.averaging``'s formula), revalued by the
+coefficients of the settlement year (the estimate's own; a pension claimed that has started by
+then, its start's: a year's table is for the benefits that start in it, Circular
+01/2025/TT-BLDTBXH Art 1), or of the latest year the law tables hold when that year's are not
+yet published (the answer says which; the salaries of the years after it then count at face
+value); a year the tables skip (2016-2023, whose circulars are not loaded) gives no average, and
+``pension_note`` says so. The retirement age is judged from
 the book's header (Decree 135/2020: the date, whether it is reached in the book's month, and
 the first month a pension could be paid: after the age is reached, never before next month);
 the pension's rate counts the months the book holds now. A pension the book shows claimed
@@ -43,30 +46,28 @@ the months count).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sibook import law
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.rules.averaging import average_salary
+from sibook.rules.explain import Explanation
 from sibook.rules.lump_sum import one_time_withdrawal
-from sibook.rules.pension import (
-    PensionResult,
-    average_salary,
-    months_past_retirement_age,
-    pension,
-)
+from sibook.rules.pension import PensionResult, months_past_retirement_age, pension
 from sibook.rules.retirement import RetirementResult, retirement_age
 
 LAW_2014 = Period(2014, 1)  # the lump sum's rate changes for months from 2014 (FACTS §4.2)
 _YEARS_BACK = 5  # how far back the latest published revaluation table is looked for
+T = TypeVar("T")
 
 
 def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     """The estimate for ``book`` (a version's payload) as of month ``on``."""
     si_months = int(book["totals"]["si_months"])
-    history = _counted(book, salary_history(book, on))
+    history = _counted(book, _paid(book, on))
     claimed = _pension_claim(book)
     stated = _stated_average(claimed)
     retirement = _retirement(book["header"])
@@ -79,7 +80,7 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     mean = _Average(stated, None) if stated is not None else _average(
         history, first if claimed is not None else on, on)
     average = mean.amount
-    before = min(len({m for m, _ in history if m < LAW_2014}), si_months)
+    before = min(len({m for m, _, _ in history if m < LAW_2014}), si_months)
     answer: dict[str, Any] = {
         "as_of": str(on), "si_months": si_months, "average_salary": average,
         "revalued_for": mean.revalued_for,
@@ -124,17 +125,25 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
     ``revaluation_year``); the salary history is the book's as of ``on``. ``average_salary``: a
     decision's own (its dossier's), used instead of the book's."""
     si_months = int(book["totals"]["si_months"])
-    history = salary_history(book, on)
-    average = average_salary if average_salary is not None else _average(
-        _counted(book, history), starts, on).amount
+    history = _paid(book, on)
+    mean = _Average(average_salary, None) if average_salary is not None else _average(
+        _counted(book, history), starts, on)
     retirement = _retirement(book["header"])
     early = 0 if retirement is None else max(0, retirement.pension_from - starts)
     late = 0 if retirement is None or early else min(si_months, months_past_retirement_age(
-        paid=(m for m, _ in history), reached=retirement.reached,
+        paid=(m for m, _, _ in history), reached=retirement.reached,
         starts=starts, on=starts,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
-    return pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
-                   months_early=early, average_salary=average, months_past_retirement_age=late)
+    result = pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
+                     months_early=early, average_salary=mean.amount,
+                     months_past_retirement_age=late)
+    if mean.explanation is None:
+        return result
+    # The average's own steps and rows first: the pension's explanation says how it was taken.
+    why, how = result.explanation, mean.explanation
+    return replace(result, explanation=Explanation(
+        inputs=why.inputs, steps=how.steps + why.steps,
+        rows=how.rows + tuple(r for r in why.rows if r not in how.rows)))
 
 
 def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:
@@ -170,25 +179,32 @@ def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]
     months owed). A month two rows pay counts at one row's salary: a compulsory row's before
     a voluntary one's, of two employers' the contract that began first (``_contract_starts``),
     then the row listed first."""
+    return [(month, basis) for month, basis, _ in _paid(book, on)]
+
+
+def _paid(book: dict[str, Any], on: Period) -> list[tuple[Period, int, bool]]:
+    """``salary_history``'s months, each saying whether the row it was counted at paid it by
+    the state's salary scale (the row's ``state_scale``)."""
     unpaid = {(a["employer_code"], a["month"]) for a in book.get("arrears", [])}
     rows = book.get("sheets", [])
-    chosen: dict[int, tuple[tuple[bool, int, int], int]] = {}  # month: (row's rank, basis)
+    chosen: dict[int, tuple[tuple[bool, int, int], int, bool]] = {}  # month: (rank, basis, ..)
     for order, (row, began) in enumerate(zip(rows, _contract_starts(rows), strict=True)):
         owed = {u["month"] for u in row.get("unpaid") or []}
         first = Period.parse(row["from"])
         last = min(Period.parse(row["to"]), on) if row["to"] else on
         rank = (row["kind"] == "voluntary", began, order)
         basis = int(row["salary_basis"]) + int(row["allowances"])
+        state = bool(row.get("state_scale"))
         for index in range(first.index, last.index + 1):
             text = str(Period.from_index(index))
             if text in owed or (row["employer_code"], text) in unpaid:
                 continue
             if index not in chosen or rank < chosen[index][0]:
-                chosen[index] = (rank, basis)
+                chosen[index] = (rank, basis, state)
     out = []
-    for index, (_, basis) in sorted(chosen.items()):
+    for index, (_, basis, state) in sorted(chosen.items()):
         month = Period.from_index(index)
-        out.append((month, min(basis, _cap(month) or basis)))
+        out.append((month, min(basis, _cap(month) or basis), state))
     return out
 
 
@@ -206,8 +222,7 @@ def _contract_starts(rows: list[dict[str, Any]]) -> list[int]:
     return starts
 
 
-def _counted(book: dict[str, Any], history: list[tuple[Period, int]]
-             ) -> list[tuple[Period, int]]:
+def _counted(book: dict[str, Any], history: list[T]) -> list[T]:
     """The months of ``history`` the book still counts: not the earliest ones a one-time
     withdrawal paid out (``si_months_paid_out``), which count towards no benefit again, so
     neither their salaries in an average nor their years before 2014 in a withdrawal."""
@@ -230,23 +245,29 @@ class _Average:
     amount: int | None
     revalued_for: int | None
     missing: str | None = None
+    explanation: Explanation | None = None  # how the rules engine averaged (None: it did not)
 
 
-def _average(history: list[tuple[Period, int]], starts: Period, on: Period) -> _Average:
-    """The revalued average salary of a benefit starting in ``starts``, asked in ``on``: over
-    the window of the rules in force at its start, revalued as ``revaluation_year`` says."""
+def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period) -> _Average:
+    """The revalued average salary of a benefit starting in ``starts``, asked in ``on``, by the
+    rules in force at its start: the months the employer set the pay of over the whole period,
+    those on the state's salary scale over its window (``average_salary``), revalued as
+    ``revaluation_year`` says."""
     if not history:
         return _Average(None, None)
-    started = min(m for m, _ in history).year
+    started = min(m for m, _, _ in history).year
     try:
         year = revaluation_year(starts, on)
         # Salaries paid after the table's year count at face value (its own year's are 1.00).
-        clamped = [(m if m.year <= year else Period(year, m.month), pay) for m, pay in history]
-        result = average_salary(history=clamped, started=started, settlement=starts,
-                                revalued_for=year)
+        clamped = [(m if m.year <= year else Period(year, m.month), pay, state)
+                   for m, pay, state in history]
+        result = average_salary(
+            history=[(m, pay) for m, pay, state in clamped if not state],
+            state_history=[(m, pay) for m, pay, state in clamped if state],
+            started=started, settlement=starts, revalued_for=year)
     except law.NoRuleInForce as exc:
         return _Average(None, None, f"no average salary is estimated: {exc.problems[0].reason}")
-    return _Average(result.average, year)
+    return _Average(result.average, year, explanation=result.explanation)
 
 
 def revaluation_year(starts: Period, on: Period) -> int:

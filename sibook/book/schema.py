@@ -64,6 +64,11 @@ class BookSheetRow(_Strict):
                                                 "voluntary or no law table prices the month")
     employee: FundShares | None = Field(description="The worker's (or participant's) share a "
                                                 "month; null when no law table prices it")
+    state_scale: bool | None = Field(
+        None, description="true when the unit paid these months by the state's salary scale "
+                          "(a state agency or public unit); absent when the employer set the "
+                          "pay. A pension averages the two kinds over different years (Law "
+                          "41/2024/QH15 Art 72)")
     unpaid: list[BookOwedMonth] | None = Field(
         None, description="BookVoluntary rows only (absent otherwise): months not paid in full, "
                           "not counted until they are")

@@ -46,6 +46,7 @@ class EmployerInfo:
     code: str
     name: str
     region: str
+    state_scale: bool = False  # the unit pays by the state's salary scale (salary_regime)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
         employer = employers.get(p.employer_id) if p.employer_id is not None else None
         region = employer.region if employer else "I"
         code, name = (employer.code, employer.name) if employer else (None, None)
+        state_scale = employer is not None and employer.state_scale and p.kind != "voluntary"
         ongoing = p.to_month is None or p.to_month > last
         basis = p.salary_basis + p.allowances
         stretches: list[list[Any]] = []  # [from, to, shares, support], merged while equal
@@ -127,11 +129,12 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
             out.append(Line(month(a), month(b), p.kind, code, name, p.job_title, p.salary_basis,
                             p.allowances, shares[0] if shares and not voluntary else None,
                             shares[1] if shares else None, ongoing=ongoing and b == end,
-                            support=support))
+                            support=support, state_scale=state_scale))
         leave = _maternity_leave(p, periods, last)
         if leave is not None:
             out.append(Line(leave[0], leave[1], MATERNITY, code, name, p.job_title,
-                            p.salary_basis, p.allowances, NOTHING_DUE, NOTHING_DUE))
+                            p.salary_basis, p.allowances, NOTHING_DUE, NOTHING_DUE,
+                            state_scale=state_scale))
     return out
 
 

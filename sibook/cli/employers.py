@@ -20,7 +20,7 @@ from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.registry import reading, service
-from sibook.registry.domain import REALMS, REGIONS, NewEmployer
+from sibook.registry.domain import REALMS, REGIONS, SALARY_REGIMES, NewEmployer
 
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
 
@@ -69,6 +69,14 @@ def employers_add(
                                       callback=_CYCLE, help=_CYCLE_HELP),
     cycle_from: str | None = typer.Option(None, "--cycle-from", metavar="YYYY-MM", help=(
         "First month paid by --payment-cycle (default: this month).")),
+    salary_regime: str | None = typer.Option(
+        None, "--salary-regime", metavar="|".join(SALARY_REGIMES),
+        callback=one_of(SALARY_REGIMES, "--salary-regime"), help=(
+            "Who sets the unit's pay: employer (an enterprise; the default) or state (a state "
+            "agency or public unit paying by the state's salary scale; always so in the "
+            "defence and public-security realms). A pension averages employer-set salaries "
+            "over the whole period of SI, state-scale ones over the last years by the year SI "
+            "started (Law 41/2024/QH15 Art 72).")),
     as_json: bool = JsonFlag,
 ) -> None:
     """Register an employer (unit)."""
@@ -82,6 +90,7 @@ def employers_add(
         realm=realm,
         payment_cycle=payment_cycle,
         payment_cycle_from=None if cycle_from is None else parse_month(cycle_from, "--cycle-from"),
+        salary_regime=salary_regime,
     )
     try:
         with unit_of_work(ready_engine()) as session:
@@ -97,6 +106,7 @@ def employers_add(
         "province_code": employer.province_code,
         "region": employer.region,
         "payment_cycle": employer.payment_cycle,
+        "salary_regime": employer.regime,
     }
     emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
 

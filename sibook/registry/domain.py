@@ -25,6 +25,10 @@ from sibook.ids import (
 )
 
 REALMS = ("civil", "defence", "public_security")
+# Who sets a unit's pay (``Employer.salary_regime``): the employer, or the state's salary scale
+# (a state agency or public unit paying by it; the units of the defence and public-security
+# realms always do).
+SALARY_REGIMES = ("employer", "state")
 # A phone number as the registry takes it, and the OpenAPI declares it: digits, a leading + and
 # spaces, dots or dashes between them.
 PHONE_SHAPE = r"^\+?[0-9][0-9 .-]{5,18}[0-9]$"
@@ -132,6 +136,14 @@ class NewEmployer:
     realm: str = "civil"  # a unit of the defence or public-security ministry: its realm
     payment_cycle: str = "monthly"  # or "3", "6": months per payment (contributions.cycles)
     payment_cycle_from: Period | None = None  # None: the month registered
+    salary_regime: str | None = None  # employer | state; None: state in a realm, else employer
+
+    @property
+    def regime(self) -> str:
+        """The unit's salary regime, the realm's when none was given."""
+        if self.salary_regime is not None:
+            return self.salary_regime
+        return "employer" if self.realm == "civil" else "state"
 
 
 def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> list[Problem]:
@@ -276,6 +288,12 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
     if e.realm not in REALMS:
         problems.append(Problem(field="realm", reason=f"must be one of {', '.join(REALMS)}, "
                                                       f"got {e.realm!r}"))
+    if e.regime not in SALARY_REGIMES:
+        problems.append(Problem(field="salary_regime", reason=(
+            f"must be one of {', '.join(SALARY_REGIMES)}, got {e.regime!r}")))
+    elif e.regime != "state" and e.realm != "civil":
+        problems.append(Problem(field="salary_regime", reason=(
+            f"a unit of the {e.realm} realm pays by the state's salary scale: state")))
     if e.region not in REGIONS:
         problems.append(
             Problem(field="region", reason=f"must be I, II, III or IV, got {e.region!r}")

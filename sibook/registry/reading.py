@@ -134,6 +134,7 @@ class EmployerRef:
     region: str
     occupational_rate_bp: int
     realm: str = "civil"
+    salary_regime: str = "employer"  # or "state": the unit pays by the state's salary scale
 
 
 def employer_by_code(*, session: Session, code: str, lock: bool = False) -> EmployerRef:
@@ -143,7 +144,7 @@ def employer_by_code(*, session: Session, code: str, lock: bool = False) -> Empl
     if row is None:
         raise ValidationError(field="employer", reason=f"no employer with code {code}")
     return EmployerRef(row.employer_id, row.code, row.name, row.province_code, row.region,
-                       row.occupational_rate_bp, row.realm)
+                       row.occupational_rate_bp, row.realm, row.salary_regime)
 
 
 def employer_codes(*, session: Session, employer_ids: set[int]) -> dict[int, str]:
@@ -160,7 +161,8 @@ def employer_refs(*, session: Session, employer_ids: set[int]) -> dict[int, Empl
         return {}
     rows = session.execute(
         select(Employer.employer_id, Employer.code, Employer.name, Employer.province_code,
-               Employer.region, Employer.occupational_rate_bp, Employer.realm)
+               Employer.region, Employer.occupational_rate_bp, Employer.realm,
+               Employer.salary_regime)
         .where(Employer.employer_id.in_(employer_ids))
     ).all()  # plain rows, not ORM objects: a batch of books reads thousands of employers
     return {r[0]: EmployerRef(*r) for r in rows}

@@ -14,6 +14,7 @@ from sibook.law.terms import SUPPORT_GROUPS
 from sibook.registry.domain import (
     OFFICE_SHAPE,
     PHONE_SHAPE,
+    SALARY_REGIMES,
     HouseholdMemberIn,
     NewEmployer,
     NewHousehold,
@@ -194,6 +195,14 @@ class EmployerIn(_Input):
     payment_cycle: _PaymentCycleName = "monthly"
     payment_cycle_from: str | None = Field(default=None, pattern=MONTH_PATTERN, description=(
         "First month paid by that method, YYYY-MM (default: this month)"))
+    salary_regime: str | None = Field(
+        default=None, max_length=8, json_schema_extra={"enum": [*SALARY_REGIMES]},
+        description=(
+            "Who sets the unit's pay: employer (an enterprise; the default) or state (a state "
+            "agency or public unit paying by the state's salary scale; the default, and the "
+            "only value, for a unit of the defence or public-security realm). A pension "
+            "averages employer-set salaries over the whole period of SI and state-scale ones "
+            "over the last years by the year SI started (Law 41/2024/QH15 Art 72)"))
 
     def to_domain(self) -> NewEmployer:
         data = self.model_dump()

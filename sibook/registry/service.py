@@ -159,6 +159,7 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
         address=employer.address,
         business_type=employer.business_type,
         realm=employer.realm,
+        salary_regime=employer.regime,
     )
     _insert_unique(session, row, partial(_employer_conflict, session, employer.code))
     if employer.payment_cycle != "monthly":  # no row: monthly

@@ -128,6 +128,7 @@ class Employer(Base):
     __table_args__ = (
         CheckConstraint("region IN ('I','II','III','IV')", name="region"),
         CheckConstraint("realm IN ('civil','defence','public_security')", name="realm"),
+        CheckConstraint("salary_regime IN ('employer','state')", name="salary_regime"),
     )
 
     employer_id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -142,6 +143,11 @@ class Employer(Base):
     # A unit of the defence or public-security ministry is in its realm, as its people are: its
     # dues would tell its people's pay, so it is absent for everyone outside the realm.
     realm: Mapped[str] = mapped_column(String(16), default="civil", server_default="civil")
+    # Who sets its workers' pay: the employer (an enterprise), or the state's salary scale (a
+    # state agency or public unit paying by it): the years a pension averages differ (Law
+    # 41/2024 Art 72; ``rules.pension.average_salary``).
+    salary_regime: Mapped[str] = mapped_column(String(8), default="employer",
+                                               server_default="employer")
 
 
 class SIProfile(Base):

@@ -8,6 +8,7 @@ Money is whole VND, rounded half up once per amount (see each module's docstring
 
 from __future__ import annotations
 
+from sibook.rules.averaging import AverageSalaryResult, average_salary
 from sibook.rules.contribution import (
     ContributionResult,
     HouseholdHiResult,
@@ -26,7 +27,7 @@ from sibook.rules.maternity import (
     childbirth_allowance,
     maternity_leave_benefit,
 )
-from sibook.rules.pension import AverageSalaryResult, PensionResult, average_salary, pension
+from sibook.rules.pension import PensionResult, pension
 from sibook.rules.retirement import RetirementResult, retirement_age, retirement_date
 from sibook.rules.sickness import SicknessResult, sickness_benefit
 from sibook.rules.survivorship import (

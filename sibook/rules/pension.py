@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -245,38 +245,3 @@ def early_retirement(*, capacity_loss_percent: int, hazardous_years: int = 0,
                                                 f"{severe.value}% allows up to {moderate.value} "
                                                 f"months early ({moderate.row.source})",
                            min_years, source)
-
-
-@dataclass(frozen=True)
-class AverageSalaryResult:
-    average: int
-    months_used: int
-    explanation: Explanation
-
-
-def average_salary(*, history: Sequence[tuple[Period, int]], started: int,
-                   settlement: Period, revalued_for: int | None = None) -> AverageSalaryResult:
-    """Average of the revalued monthly salaries over the window for the year SI ``started``
-    that the rules in force in ``settlement`` (the month the benefit starts) give (Law 58/2014
-    Art 62 to 2025-06, Law 41/2024 Art 72 from 2025-07), revalued by the coefficients for
-    benefits starting in ``revalued_for`` (default ``settlement``'s year; Law 41/2024 Art 73,
-    Decree 158/2025 Art 16: a year's table is for the benefits that start in it)."""
-    if not history:
-        raise ValidationError(field="history", reason="needs at least one month of salary")
-    law = book()
-    year = settlement.year if revalued_for is None else revalued_for
-    trail = Trail({"months": str(len(history)), "started": str(started),
-                   "settlement": str(settlement), "revalued_for": str(year)})
-    window = trail.fact(law.averaging_window(started, settlement))
-    ordered = sorted(history)
-    used = ordered if window is None else ordered[-window * 12:]
-    trail.step(f"SI started in {started}: average over "
-               f"{'the whole period' if window is None else f'the last {window} years'} "
-               f"({len(used)} months), revalued by the coefficients for benefits starting in "
-               f"{year}")
-    total = Decimal(0)
-    for month, salary in used:
-        total += salary * trail.fact(law.revaluation(month.year, Period(year, 1)))
-    average = round_vnd(total / len(used))
-    trail.step(f"sum of revalued salaries {vnd(total)} / {len(used)} months = {vnd(average)}")
-    return AverageSalaryResult(average=average, months_used=len(used), explanation=trail.done())

@@ -4,6 +4,11 @@ A few civil units (``CYCLE_PAYER_SHARE``) are farms, forests, fisheries or salt 
 every 3 or 6 months, as Law 41/2024/QH15 Art 33(1)(b) lets such a unit paying its workers by
 product or piece-rate (``contributions.cycles``). The method is theirs from the month their
 first worker was insured: the unit's registration with SI, as far as the seed knows it.
+
+Some civil units (``STATE_SCALE_SHARE``: schools, hospitals, communes' people's committees,
+departments) pay by the state's salary scale, as the defence and public-security units do; the
+others are enterprises whose pay the employer sets (``Employer.salary_regime``: the years a
+pension averages differ, Law 41/2024/QH15 Art 72).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ COLUMNS = (
     "managing_office",
     "occupational_rate_bp",
     "realm",
+    "salary_regime",
 )
 # The last two units of a seed of three or more are a defence and a public-security unit (the
 # ministries' people work there and nowhere else); all others are civil.
@@ -39,8 +45,12 @@ _UNITS = {2: ("defence", "Đơn vị {eid} thuộc Bộ Quốc phòng"),
           1: ("public_security", "Đơn vị {eid} thuộc Bộ Công an")}
 _CITIES = ("01", "79", "31", "48", "92")  # centrally-run cities: mostly region I
 CYCLE_PAYER_SHARE = 0.02
+# A tenth of the civil units are state agencies and public units: a plausible share for
+# synthetic data, an assumption and not a statistic.
+STATE_SCALE_SHARE = 0.1
 _CYCLES = (3, 6)  # months per payment: the first unit chosen pays every 3, the next every 6, ...
 _NAME, _BUSINESS = COLUMNS.index("name"), COLUMNS.index("business_type")
+_REGIME = COLUMNS.index("salary_regime")
 CYCLE_COLUMNS = ("employer_id", "from_month", "months")
 
 
@@ -78,6 +88,7 @@ def generate(
                 f"{province.code}{rng.randint(0, 999):03d}",
                 rate_bp,
                 realm,
+                "employer" if realm == "civil" else "state",
             )
         )
         refs.append(EmployerRef(eid, region, rate_bp, province.code, realm))
@@ -90,6 +101,12 @@ def generate(
         row[_BUSINESS] = farming
         rows[i] = tuple(row)
         refs[i] = replace(refs[i], payment_cycle=_CYCLES[n % len(_CYCLES)])
+    for i in _public_units(rng, refs):
+        unit, business = rng.choice(names.PUBLIC_UNITS)
+        row = list(rows[i])
+        row[_NAME] = f"{unit} {styles[i][1]} {refs[i].employer_id}"
+        row[_BUSINESS], row[_REGIME] = business, "state"
+        rows[i] = tuple(row)
     return rows, refs
 
 
@@ -97,6 +114,13 @@ def _cycle_payers(rng: random.Random, refs: list[EmployerRef]) -> list[int]:
     """Positions in ``refs`` of the units paying every 3 or 6 months, in id order."""
     civil = [i for i, ref in enumerate(refs) if ref.realm == "civil"]
     return sorted(rng.sample(civil, round(len(civil) * CYCLE_PAYER_SHARE)))
+
+
+def _public_units(rng: random.Random, refs: list[EmployerRef]) -> list[int]:
+    """Positions in ``refs`` of the civil units paying by the state's salary scale, in id
+    order: drawn after the cycle payers (farms and the like, enterprises), so those stay."""
+    civil = [i for i, ref in enumerate(refs) if ref.realm == "civil" and ref.payment_cycle == 1]
+    return sorted(rng.sample(civil, round(len(civil) * STATE_SCALE_SHARE)))
 
 
 def seed_payment_cycles(conn: Connection, refs: list[EmployerRef], default: Period) -> int:

@@ -143,6 +143,15 @@ INDUSTRIES = (
 # Units that may pay every 3 or 6 months (Law 41/2024/QH15 Art 33(1)(b)): agriculture,
 # forestry, fishery and salt-making.
 FARMING = ("Nông nghiệp", "Lâm nghiệp", "Thủy sản", "Sản xuất muối")
+# State agencies and public units paying by the state's salary scale: (name, business type).
+PUBLIC_UNITS = (
+    ("Trường Trung học phổ thông", "Giáo dục"),
+    ("Trường Tiểu học", "Giáo dục"),
+    ("Bệnh viện Đa khoa", "Y tế"),
+    ("Trung tâm Y tế", "Y tế"),
+    ("Ủy ban nhân dân xã", "Quản lý nhà nước"),
+    ("Sở Tài chính", "Quản lý nhà nước"),
+)
 STREETS = (
     "Lê Lợi",
     "Trần Hưng Đạo",

@@ -321,3 +321,31 @@ def test_a_ministrys_unit_is_absent_outside_its_realm(client: Any) -> None:
     bad = c.post("/api/v1/employers", headers=civil, json={
         "code": "0100000996", "name": "Đơn vị 996", "province_code": "01", "region": "V"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "region", bad.text
+
+
+def test_a_unit_paying_by_the_state_scale_is_registered_so_and_a_ministrys_always_is(
+        client: Any) -> None:
+    """``salary_regime`` is optional: employer by default, state when the body says so; a
+    ministry's unit pays by the state's scale and is refused one its employer sets; a value
+    the registry does not know is its 422 naming the field."""
+    c, (engine, _) = client
+    civil, defence = bearer(PRINCIPALS["clerk_hanoi"]), bearer(PRINCIPALS["defence_clerk"])
+
+    def register(headers: dict[str, str], code: str, **extra: str) -> Any:
+        return c.post("/api/v1/employers", headers=headers, json={
+            "code": code, "name": "Trường Tiểu học", "province_code": "01", "region": "I",
+            **extra})
+
+    assert register(civil, "0100000995", salary_regime="state").status_code == 201
+    assert register(civil, "0100000994").status_code == 201
+    assert register(defence, "0100000993").status_code == 201
+    for refused in (register(civil, "0100000992", salary_regime="mixed"),
+                    register(defence, "0100000991", salary_regime="employer")):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "salary_regime"
+    with engine.connect() as conn:
+        regimes = dict(conn.execute(metadata.tables["employers"].select().with_only_columns(
+            metadata.tables["employers"].c.code, metadata.tables["employers"].c.salary_regime)
+        ).all())
+    assert (regimes["0100000995"], regimes["0100000994"], regimes["0100000993"]) == (
+        "state", "employer", "state")

@@ -109,6 +109,8 @@ def test_a_bad_flag_is_a_usage_error(seeded: Path) -> None:
      "--region"),
     (["employers", "add", "--code", "0101234567", "--name", "X", "--province", "01",
       "--region", "I", "--realm", "army"], "--realm"),
+    (["employers", "add", "--code", "0101234567", "--name", "X", "--province", "01",
+      "--region", "I", "--salary-regime", "mixed"], "--salary-regime"),
     (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
       "1989-03-02", "--sex", "m"], "--sex"),
     (["access", "add-client", "audit-x", "--kind", "bank"], "--kind"),
@@ -423,6 +425,26 @@ def test_importing_the_same_file_again_answers_the_first_import(tmp_path: Path) 
     other.write_text(registry.read_text(encoding="utf-8").replace("An Phát", "An Phát 2"),
                      encoding="utf-8")
     assert run(db, "persons", "import", str(other), "--json").returncode == 1
+
+
+def test_a_unit_paying_by_the_state_scale_says_so_and_a_ministrys_cannot_say_otherwise(
+        tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    school = run(db, "employers", "add", "--code", "0101234567", "--name", "Trường Tiểu học",
+                 "--province", "01", "--region", "I", "--salary-regime", "state", "--json")
+    assert school.returncode == 0, school.stdout + school.stderr
+    assert json.loads(school.stdout)["salary_regime"] == "state"
+    firm = run(db, "employers", "add", "--code", "0101234568", "--name", "Công ty An",
+               "--province", "01", "--region", "I", "--json")
+    assert json.loads(firm.stdout)["salary_regime"] == "employer"
+    unit = run(db, "employers", "add", "--code", "0101234569", "--name", "Đơn vị Quân đội",
+               "--province", "01", "--region", "I", "--realm", "defence", "--salary-regime",
+               "employer", "--json")
+    assert unit.returncode == 1
+    assert [p["field"] for p in json.loads(unit.stdout)["errors"]] == ["--salary-regime"]
+    # The contract's listing keeps its keys.
+    listed = json.loads(run(db, "employers", "list", "--json").stdout)["employers"]
+    assert [set(e) for e in listed] == [{"code", "name", "province_code", "region"}] * 2
 
 
 def test_a_worker_registered_by_a_ministrys_unit_is_of_its_realm(tmp_path: Path) -> None:

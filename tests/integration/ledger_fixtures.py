@@ -51,14 +51,17 @@ def worker_name(n: int) -> str:
 WORKER_NAMES = {worker_id(n): worker_name(n) for n in range(1_000)}
 
 
-def setup_workers(engine: Engine, count: int, *, region: str = "I") -> list[str]:
-    """An employer in ``region`` and ``count`` registered men with no period yet."""
+def setup_workers(engine: Engine, count: int, *, region: str = "I",
+                  salary_regime: str = "employer") -> list[str]:
+    """An employer in ``region`` and ``count`` registered men with no period yet; the
+    employer sets its pay, or with ``salary_regime="state"`` pays by the state's scale."""
     ids = [worker_id(n) for n in range(count)]
     with unit_of_work(engine) as s:
         service.add_employer(
             session=s,
             employer=NewEmployer(
-                code=EMPLOYER, name="Công ty TNHH Sổ Xanh", province_code="01", region=region
+                code=EMPLOYER, name="Công ty TNHH Sổ Xanh", province_code="01", region=region,
+                salary_regime=salary_regime,
             ),
         )
         for n, pid in enumerate(ids):

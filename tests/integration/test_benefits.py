@@ -509,7 +509,9 @@ def test_a_pension_before_retirement_age_is_refused_at_the_claim_and_at_the_deci
     """Law 41/2024 Art 64, Decree 135/2020: a man born in March 1964 retires at 61y3m, at the
     end of June 2025; his pension is paid from July. A pension from June was received and
     settled (nothing compared the start with his age)."""
-    (young,) = setup_workers(engine, 1)  # a man born in 1990: 62 in 2052-01
+    # A man born in 1990 (62 in 2052-01); the unit pays by the state's scale: the figures are
+    # its window's (Law 41/2024 Art 72(1)).
+    (young,) = setup_workers(engine, 1, salary_regime="state")
     pid = older_worker(engine)
     with pytest.raises(ValidationError) as early:
         claim(engine, pid, Claim(Regime.PENSION, "HS-HT-6", date(2025, 5, 20),
@@ -548,7 +550,7 @@ def test_no_one_time_withdrawal_for_someone_on_a_pension_whatever_the_ground(
         engine: Engine) -> None:
     """Grounds b-e were checked for the stop of contributions only: a pensioner who had
     stopped contributing withdrew their SI at once as well (emigration, illness, ...)."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime="state")  # the figures are its window's (Art 72(1))
     pid = older_worker(engine)  # retired at the end of June 2025, SI to 2025-06
     withdrawal = Claim(Regime.LUMP_SUM, "HS-LS-9", date(2025, 8, 1), ground="emigration")
     claim(engine, pid, withdrawal)  # no pension yet

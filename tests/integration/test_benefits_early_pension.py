@@ -1,7 +1,10 @@
 """A pension before the statutory age for a reduced working capacity (Law 41/2024 Art 65, FACTS
 §4.1), on SQLite and PostgreSQL: the claim records the assessed loss (and the years in
 especially heavy or hazardous jobs), and eligibility allows as many months early as they do,
-with 20 years of SI; the decision checks it again, and the book's estimate cuts the rate."""
+with 20 years of SI; the decision checks it again, and the book's estimate cuts the rate.
+
+The test unit pays by the state's salary scale here (``STATE``): its workers' averages are
+the last years' by the year SI started (Law 41/2024 Art 72(1)), as the figures below are."""
 
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ RECEIVED, STARTS = date(2026, 3, 1), date(2026, 4, 1)  # 21 and 72 months early
 # Settled in 2026: salaries revalued by the 2026 coefficients (VSS Official Letter
 # 340/BHXH-CSXH, revaluation.csv), so the book's average salary is 10,215,000.
 
+STATE = "state"  # the test unit's salary regime
+
 
 def pension_claim(dossier: str, loss: int | None = None, hazardous: int | None = None
                   ) -> Claim:
@@ -41,7 +46,7 @@ def pension_claim(dossier: str, loss: int | None = None, hazardous: int | None =
 def test_a_pension_21_months_early_is_received_and_settled_with_a_61_percent_loss(
         engine: Engine) -> None:
     """A claim before the statutory age was refused whatever the person's capacity."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1966)
     with pytest.raises(ValidationError) as plain:
         claim(engine, pid, pension_claim("HS-HT-E1"))
@@ -58,7 +63,7 @@ def test_a_pension_21_months_early_is_received_and_settled_with_a_61_percent_los
 
 def test_a_loss_of_61_to_81_percent_allows_5_years_early_and_81_percent_10(
         engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1970)
     with pytest.raises(ValidationError) as moderate:
         claim(engine, pid, pension_claim("HS-HT-E3", loss=80))
@@ -70,7 +75,7 @@ def test_a_loss_of_61_to_81_percent_allows_5_years_early_and_81_percent_10(
 
 def test_15_years_in_hazardous_jobs_with_a_61_percent_loss_allow_more_than_5_years(
         engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1970)
     with pytest.raises(ValidationError) as fourteen:
         claim(engine, pid, pension_claim("HS-HT-E5", loss=65, hazardous=14))
@@ -80,7 +85,7 @@ def test_15_years_in_hazardous_jobs_with_a_61_percent_loss_allow_more_than_5_yea
 
 
 def test_a_loss_under_61_percent_allows_no_early_pension(engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1966)
     with pytest.raises(ValidationError) as low:
         claim(engine, pid, pension_claim("HS-HT-E7", loss=60, hazardous=20))
@@ -90,7 +95,7 @@ def test_a_loss_under_61_percent_allows_no_early_pension(engine: Engine) -> None
 
 def test_an_early_pension_needs_20_years_of_si(engine: Engine) -> None:
     """18 years qualify for a pension at the statutory age (15 do), not before it."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1966, since=Period(2007, 7))  # 216 months
     with pytest.raises(ValidationError) as short:
         claim(engine, pid, pension_claim("HS-HT-E8", loss=90))
@@ -102,7 +107,7 @@ def test_an_early_pension_needs_20_years_of_si(engine: Engine) -> None:
 def test_15_years_in_a_hazardous_job_need_20_years_of_si_too(engine: Engine) -> None:
     """Art 65(1)(c): the 15 years are years in the especially hazardous job; the 20 years of SI
     all of Art 65(1) asks are still needed (as ``sibook rules pension`` refuses them)."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1970, since=Period(2007, 7))  # 216 months
     with pytest.raises(ValidationError) as short:
         claim(engine, pid, pension_claim("HS-HT-E11", loss=65, hazardous=18))
@@ -112,7 +117,7 @@ def test_15_years_in_a_hazardous_job_need_20_years_of_si_too(engine: Engine) -> 
 
 
 def test_the_same_dossier_with_another_assessment_is_a_conflict(engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1966)
     claim(engine, pid, pension_claim("HS-HT-E9", loss=70, hazardous=16))
     assert claim(engine, pid, pension_claim("HS-HT-E9", loss=70, hazardous=16))["replayed"]
@@ -126,7 +131,7 @@ def test_the_estimate_of_an_early_pension_starts_from_the_claim_with_the_rate_cu
         engine: Engine) -> None:
     """Art 66(3): 21 months early, 1 year and 9 odd months, cut 2% + 1%; 246 months count as
     20.5 years: 46% for a man, so 43%."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1966)
     claim(engine, pid, pension_claim("HS-HT-E10", loss=85))
     answer = estimate(book_of(engine, pid), Period(2026, 3))
@@ -139,7 +144,7 @@ def test_the_signed_book_carries_a_settled_early_pensions_assessment(engine: Eng
     of working capacity and the hazardous-job years the early pension was settled on (the
     signed QR carries the book's totals and hash, not its benefits)."""
     pdfium = pytest.importorskip("pypdfium2", reason="pip install '.[test]' brings pypdfium2")
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1970)
     claim(engine, pid, pension_claim("HS-HT-B1", loss=65, hazardous=15))
     settle(engine, pid, "HS-HT-B1", Decision("settled", date(2026, 3, 15), "65/QĐ",
@@ -164,7 +169,7 @@ def test_the_claims_table_keeps_the_assessment_in_its_own_checked_columns(
         engine: Engine) -> None:
     """Migration 0016: the assessment has columns of its own (it was packed into ``ground``),
     and the database refuses a percent no assessment gives, whatever wrote it."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=BORN_1970)
     claim(engine, pid, pension_claim("HS-HT-C1", loss=65, hazardous=15))
     claims = metadata.tables["benefit_claims"]

@@ -2,7 +2,10 @@
 of SI than give the maximum rate pays the extra lump sum once (the decision's ``amount``), the
 sum the law's formulas give on the record at the decision, as the book's estimate and ``sibook
 rules pension`` compute it; one settled for fewer pays none. The years paid past the retirement
-age earn 2 average salaries each only for someone who had the 15 years when reaching it."""
+age earn 2 average salaries each only for someone who had the 15 years when reaching it.
+
+The test unit pays by the state's salary scale here (``STATE``): its workers' averages are
+the last years' by the year SI started (Law 41/2024 Art 72(1)), as the figures below are."""
 
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ AVERAGE_FROM_1995, AVERAGE_FROM_1990 = 9_615_000, 9_486_000
 # The monthly pension is 75% of the average at 30 years or more (Law 41/2024 Art 66(1)).
 MONTHLY_FROM_1995, MONTHLY_FROM_1990 = 7_211_250, 7_114_500
 
+STATE = "state"  # the test unit's salary regime
+
 
 def decision(amount: int | None, monthly: int = MONTHLY_FROM_1995) -> Decision:
     return Decision("settled", DECIDED, "68/QĐ", amount=amount, monthly_amount=monthly,
@@ -60,7 +65,7 @@ def test_a_woman_eligible_at_her_age_is_paid_2_averages_for_the_half_year_after_
         engine: Engine) -> None:
     """366 months count 30.5 years, half a year beyond the 30 that give 75%, in the 11 months
     she paid after reaching her age with 29 years 7 months of SI: 2 x 0.5 average salaries."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     # Born March 1968: 56y4m, reached in 2024-07 (Decree 135/2020); SI 1995-01 to 2025-06.
     pid = older_worker(engine, born=date(1968, 3, 15), sex="female", since=Period(1995, 1))
     claim(engine, pid, PENSION)
@@ -78,7 +83,7 @@ def test_a_woman_eligible_at_her_age_is_paid_2_averages_for_the_half_year_after_
 
 
 def test_the_estimate_on_the_day_of_the_decision_gives_the_sum_settled(engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=date(1968, 3, 15), sex="female", since=Period(1995, 1))
     claim(engine, pid, PENSION)
     answer = estimate(book_of(engine, pid, as_of=DECIDED), Period.of(DECIDED))
@@ -93,7 +98,7 @@ def test_a_woman_with_15_years_only_after_her_age_is_paid_half_an_average_a_year
     """Born June 1945, 55 reached in 2000-06 with 10.5 years of SI (from 1990-01): the 426
     months to 2025-06 count 35.5 years, 5.5 beyond 30, paid after the age but by someone not
     yet eligible for a pension then, so at 0.5 average salaries each (Art 68(1)), not 2."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=date(1945, 6, 10), sex="female", since=Period(1990, 1))
     claim(engine, pid, PENSION)
     expected = AVERAGE_FROM_1990 * 11 // 4  # 0.5 x 5.5 = 2.75 average salaries
@@ -106,7 +111,7 @@ def test_a_woman_with_15_years_only_after_her_age_is_paid_half_an_average_a_year
 
 
 def test_a_man_with_20_years_6_months_is_paid_no_extra_lump_sum(engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine)  # 246 months: 20.5 years, the maximum rate needs 35
     claim(engine, pid, PENSION)
     monthly = 4_551_413  # 46% of 9,894,375, the last 8 years' average for SI begun in 2005
@@ -120,7 +125,7 @@ def test_months_still_to_come_before_the_start_give_no_extra_lump_sum_until_paid
         engine: Engine) -> None:
     """360 months to 2025-06 give 30 years, no more; a pension from November could reach 30
     years 2 months with the months to October, but none of them is paid at the decision."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=date(1968, 3, 15), sex="female", since=Period(1995, 7))
     later = Claim(Regime.PENSION, "HS-HT-69", date(2025, 8, 1), date(2025, 11, 1))
     claim(engine, pid, later)

@@ -3,7 +3,10 @@ SI it needs are 20 to June 2025 (Law 58/2014 Art 54) and 15 from July (Law 41/20
 5(7): a benefit is settled under the law in force when it is enjoyed), for the pension and for
 a one-time withdrawal on ground a, counting a month paid at two employers once; and its
 monthly amount is the rate the record's months give
-times the book's revalued average salary (Art 66), as `sibook rules pension` computes it."""
+times the book's revalued average salary (Art 66), as `sibook rules pension` computes it.
+
+The test unit pays by the state's salary scale here (``STATE``): its workers' averages are
+the last years' by the year SI started (Law 41/2024 Art 72(1)), as the figures below are."""
 
 from __future__ import annotations
 
@@ -30,9 +33,11 @@ from tests.integration.test_benefits import book_of, claim, count, older_worker,
 RETIRES_2025_05 = date(1964, 2, 15)
 SINCE_2008 = Period(2008, 1)  # to 2025-06: 210 months, 17.5 years of SI
 
+STATE = "state"  # the test unit's salary regime
+
 
 def test_a_pension_from_june_2025_needed_20_years_and_one_from_july_15(engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=RETIRES_2025_05, since=SINCE_2008)
     with pytest.raises(ValidationError) as june:
         claim(engine, pid, Claim(Regime.PENSION, "HS-HT-L1", date(2025, 5, 10),
@@ -49,7 +54,7 @@ def test_a_withdrawal_at_retirement_age_is_for_under_20_years_to_june_2025_then_
         engine: Engine) -> None:
     """Art 70(1)(a): reached retirement age without the years a pension needs, those of the
     law in force when the withdrawal is claimed."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=RETIRES_2025_05, since=SINCE_2008, until=Period(2025, 5))
     june = claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-L1", date(2025, 6, 20),
                                     ground="retirement_age"))
@@ -66,7 +71,7 @@ def test_a_monthly_pension_other_than_the_records_is_refused_naming_it(engine: E
     """246 months (20.5 years: 46% for a man, Art 66(1)) and 9,000,000 a month from 2005,
     averaged over the last 8 years revalued for 2025: 9,894,375; 46% of it is 4,551,413. Any
     monthly amount was settled."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine)
     claim(engine, pid, Claim(Regime.PENSION, "HS-HT-L3", date(2025, 8, 1), date(2025, 9, 1)))
 
@@ -98,7 +103,7 @@ def test_a_month_paid_at_two_employers_is_one_month_towards_the_15_years(
     """14 years at the test employer (2011-07 to 2025-06) and, in the first of them, a second
     contract at another: 180 months on the sheets, 168 of SI (Law 41/2024 Art 3(6), Art
     2(5)(a)). The book counted 180, 15 years, and the pension was received."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     other = add_other_employer(engine)
     pid = older_worker(engine, since=Period(2011, 7))
     with unit_of_work(engine) as s:

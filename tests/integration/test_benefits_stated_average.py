@@ -2,7 +2,10 @@
 before the system's records, a court's or inspection's correction), on SQLite and PostgreSQL:
 its monthly amount and extra lump sum are then checked against the record's rate times THAT
 average (Law 41/2024 Arts 66, 68), and it is kept with the decision (migration 0019); a
-decision that states none is checked on the book's average, as before."""
+decision that states none is checked on the book's average, as before.
+
+The test unit pays by the state's salary scale here (``STATE``): its workers' averages are
+the last years' by the year SI started (Law 41/2024 Art 72(1)), as the figures below are."""
 
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ DECIDED = date(2025, 8, 20)
 # revalued average 9,894,375 gives 4,551,413 a month. The dossier's 12,000,000 gives 5,520,000.
 BOOKS_MONTHLY, STATED, STATED_MONTHLY = 4_551_413, 12_000_000, 5_520_000
 
+STATE = "state"  # the test unit's salary regime
+
 
 def paying(monthly: int, average: int | None = None, amount: int | None = None) -> Decision:
     return Decision("settled", DECIDED, "72/QĐ", amount=amount, monthly_amount=monthly,
@@ -62,7 +67,7 @@ def computed(reason: str, key: str) -> int:
 
 def test_a_stated_average_prices_the_records_rate_and_the_book_shows_it(
         engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine)
     claim(engine, pid, PENSION)
     # Without a stated average the dossier's figure is refused, as before: the book's decides.
@@ -108,7 +113,7 @@ def test_the_books_estimate_of_a_pension_settled_on_a_stated_average_uses_it(
         engine: Engine) -> None:
     """The estimate of a settled pension is the one paid: on the decision's average, not the
     book's 9,894,375, and it says whose average it is."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine)
     claim(engine, pid, PENSION)
     settle(engine, pid, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))
@@ -121,7 +126,7 @@ def test_the_books_estimate_of_a_pension_settled_on_a_stated_average_uses_it(
 
 def test_a_decision_stating_no_average_leaves_the_books_entry_without_one(
         engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine)
     claim(engine, pid, PENSION)
     done = settle(engine, pid, PENSION.dossier_no, paying(BOOKS_MONTHLY))
@@ -134,7 +139,7 @@ def test_the_extra_lump_sum_follows_the_stated_average_and_its_refusal_names_it(
         engine: Engine) -> None:
     """A woman with 366 months (30.5 years, 75%), half a year beyond the 30 in the months paid
     after her age: 2 x 0.5 average salaries (Art 68(2)), of the stated 20,000,000."""
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine, born=date(1968, 3, 15), sex="female", since=Period(1995, 1))
     claim(engine, pid, PENSION)
     field, reason = refused(engine, pid, paying(15_000_000, 20_000_000, amount=9_615_000))
@@ -149,7 +154,7 @@ def test_the_extra_lump_sum_follows_the_stated_average_and_its_refusal_names_it(
 
 
 def test_only_a_settled_pension_states_an_average(engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine)
     claim(engine, pid, SICK)
     with pytest.raises(ValidationError) as sick:
@@ -169,7 +174,7 @@ def test_only_a_settled_pension_states_an_average(engine: Engine) -> None:
 
 
 def test_migration_0019_adds_the_checked_column_and_is_undone(engine: Engine) -> None:
-    setup_workers(engine, 0)
+    setup_workers(engine, 0, salary_regime=STATE)
     pid = older_worker(engine)
     claim(engine, pid, PENSION)
     settle(engine, pid, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))

@@ -293,3 +293,20 @@ def test_a_career_since_1995_shows_the_amounts_of_every_month_in_the_book() -> N
                             check_minimum=False)
     assert first.employer_share == rules.employer.as_dict()
     assert first.employee_share == rules.employee.as_dict()
+
+
+def test_the_months_of_a_unit_paying_by_the_state_scale_say_so_and_no_others_do() -> None:
+    """A pension averages them over other years (Law 41/2024 Art 72): the row says
+    ``state_scale``; an enterprise's row and a voluntary one have no such key, so the content
+    of the books of people who never worked at such a unit is as it was."""
+    units = {7: EmployerInfo("0101234567", "Trường Tiểu học", "I", state_scale=True),
+             8: EmployerInfo("0101234568", "Công ty A", "I")}
+    periods = [ParticipationRow("compulsory", Period(2024, 1), Period(2024, 12), 7, None,
+                                8_000_000, 0, 50, None),
+               ParticipationRow("compulsory", Period(2025, 1), Period(2025, 6), 8, None,
+                                8_000_000, 0, 50, None),
+               voluntary("2025-07", None, 3_000_000, None)]
+    lines = lines_of(periods, units, Period(2025, 12))
+    book = assemble(BookInputs(HEADER, lines))
+    assert [(r["employer_code"], r.get("state_scale")) for r in book["sheets"]] == [
+        ("0101234567", True), ("0101234568", None), (None, None)]

@@ -225,9 +225,10 @@ def _claimed_from(book: dict[str, Any], start: str) -> dict[str, Any]:
 def test_a_pension_claimed_from_2024_is_revalued_by_the_2024_table_not_todays() -> None:
     """A year's coefficients are for the benefits that start in it (Circular 01/2025 Art 1):
     a pension from 2024-05 still unsettled in 2026-03 is revalued by the 2024 table (2016 x
-    1.23 ...), not 2026's (2016 x 1.36 ...). SI from 2004: the last 8 years, Law 58/2014 Art
-    62(1)(c), in force in 2024-05; 244 months, 20.5 years, 46%."""
+    1.23 ...), not 2026's (2016 x 1.36 ...). SI from 2004 on the state's salary scale: the last
+    8 years, Law 58/2014 Art 62(1)(c), in force in 2024-05; 244 months, 20.5 years, 46%."""
     book = _claimed_from(_book([("2004-01", "2024-04", 8_000_000)], 244), "2024-05-01")
+    book["sheets"][0]["state_scale"] = True
     answer = estimate(book, Period(2026, 3))
     years = {2016: (8, "1.23"), 2017: (12, "1.19"), 2018: (12, "1.15"), 2019: (12, "1.12"),
              2020: (12, "1.08"), 2021: (12, "1.07"), 2022: (12, "1.03"), 2023: (12, "1.00"),

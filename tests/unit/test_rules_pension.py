@@ -111,17 +111,20 @@ def test_average_salary_revalues_each_year() -> None:
     assert result.average == 5_200_000
 
 
-def test_average_salary_uses_the_window_for_the_start_year() -> None:
+def test_state_scale_salaries_are_averaged_over_the_window_for_the_start_year() -> None:
     history = [(Period(1990 + i // 12, i % 12 + 1), 1_000_000) for i in range(12 * 30)]
-    result = average_salary(history=history, started=1990, settlement=Period(2025, 8))
+    result = average_salary(history=(), state_history=history, started=1990,
+                            settlement=Period(2025, 8))
     assert result.months_used == 5 * 12  # started before 1995: last 5 years
 
 
 def test_a_pension_from_2024_is_averaged_by_law_58_and_revalued_by_the_2024_table() -> None:
-    """SI begun in 2010: the last 10 years (Law 58/2014 Art 62(1)(d), in force in 2024-05);
+    """State scale, SI begun in 2010: the last 10 years (Law 58/2014 Art 62(1)(d), in force in
+    2024-05);
     2014 salaries x 1.27 (Circular 20/2023, benefits starting in 2024), not 2026's 1.36."""
     history = [(Period(2010 + i // 12, i % 12 + 1), 1_000_000) for i in range(12 * 5)]
-    result = average_salary(history=history, started=2010, settlement=Period(2024, 5))
+    result = average_salary(history=(), state_history=history, started=2010,
+                            settlement=Period(2024, 5))
     rows = result.explanation.rows
     assert [r.source for r in rows if r.table == "averaging_windows"] == \
         ["Law 58/2014/QH13 Art 62(1)"]
