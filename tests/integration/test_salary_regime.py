@@ -2,7 +2,7 @@
 PostgreSQL: the same career at an enterprise averages the whole period, at a unit paying by the
 state's salary scale the last years by the year SI started, and one with both kinds of time
 averages all its months with the state-scale ones at their own window's average. The unit's
-regime is kept with it (migration 0022: every unit on record so far set its own pay, but the
+regime is kept with it (migration 0023: every unit on record so far set its own pay, but the
 defence and public-security units, which pay by the state's scale)."""
 
 from __future__ import annotations
@@ -154,12 +154,12 @@ def test_a_unit_of_a_ministrys_realm_pays_by_the_state_scale(engine: Engine) -> 
     assert [p.field for p in refused.value.problems] == ["salary_regime"]
 
 
-def test_migration_0022_keeps_every_unit_on_record_employer_set_but_the_ministries(
+def test_migration_0023_keeps_every_unit_on_record_employer_set_but_the_ministries(
         engine: Engine) -> None:
     cfg = migrate.alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0021")
+        command.downgrade(cfg, "0022")
     with engine.begin() as conn:
         for eid, code, realm in ((1, "0100000001", "civil"), (2, "0100000002", "defence"),
                                  (3, "0100000003", "public_security")):

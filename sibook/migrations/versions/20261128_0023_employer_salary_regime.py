@@ -1,7 +1,7 @@
 """employers.salary_regime: units paying by the state's salary scale
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-11-28 07:30:00.000000
 
 A pension's average salary is taken over the whole period of SI for salaries the employer set,
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0022'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
