@@ -50,28 +50,29 @@ class EmployerInfo:
     # Its regime's changes (``registry.regimes``): (Period.index from, state scale), ascending.
     regime_changes: tuple[tuple[int, bool], ...] = ()
 
-    def scale_spans(self, first: int, last: int) -> Iterator[tuple[int, int, bool]]:
+    def scale_spans(self, first: int, last: int) -> tuple[tuple[int, int, bool], ...]:
         """Months ``first..last`` (``Period.index``) cut where the unit's regime changes, each
         span with whether the state's salary scale paid it."""
         if not self.regime_changes:  # most units: one span, nothing looked up
-            yield first, last, self.state_scale
-            return
+            return ((first, last, self.state_scale),)
         at = bisect_right([m for m, _ in self.regime_changes], first) - 1
         state = self.state_scale if at < 0 else self.regime_changes[at][1]
+        spans = []
         for start, changed in self.regime_changes[at + 1:]:
             if start > last:
                 break
-            yield first, start - 1, state
+            spans.append((first, start - 1, state))
             first, state = start, changed
-        yield first, last, state
+        spans.append((first, last, state))
+        return tuple(spans)
 
 
 def _scale_spans(employer: EmployerInfo | None, first: int, last: int, kind: str
-                 ) -> Iterator[tuple[int, int, bool]]:
+                 ) -> tuple[tuple[int, int, bool], ...]:
     """``EmployerInfo.scale_spans``; one span off the state's scale without a unit, or for
     voluntary months (the participant's own income)."""
     if employer is None or kind == "voluntary":
-        return iter(((first, last, False),))
+        return ((first, last, False),)
     return employer.scale_spans(first, last)
 
 
