@@ -12,22 +12,23 @@ then, its start's: a year's table is for the benefits that start in it, Circular
 01/2025/TT-BLDTBXH Art 1), or of the latest year the law tables hold when that year's are not
 yet published (the answer says which; the salaries of the years after it then count at face
 value); a year the tables skip (2016-2023, whose circulars are not loaded) gives no average, and
-``pension_note`` says so. The retirement age is judged from
-the book's header (Decree 135/2020: the date, whether it is reached in the book's month, and
-the first month a pension could be paid: after the age is reached, never before next month);
-the pension's rate counts the months the book holds now. A pension the book shows claimed
-(not refused) is estimated from the month it was claimed from: before the statutory age (an
-early retirement for reduced working capacity the claim was received for, Law 41/2024 Art 65)
-its rate is cut per year early (Art 66(3)); months paid after the retirement age was reached
-by someone who had the years a pension needs by then earn the larger extra lump sum of Art
-68(2) (``pension_from``, which a pension's settlement checks its monthly amount and extra lump
-sum by); a settled one whose decision states the average salary its dossier established is
-estimated on that average, the one it is paid on (``average_salary_note`` says so); and no
-one-time withdrawal is offered beside it (one is refused to someone who receives or has
-claimed a pension, Art 70). The grounds for a one-time withdrawal rest on the
-dossier's papers and are not judged here. The book's months of SI are calendar months (a month
-paid at two employers counts once), and so are those before 2014 a withdrawal counts; months an
-earlier withdrawal paid out (the earliest) count no more, in the average salary either.
+``pension_note`` says so. ``average_rule`` says which of those rules took the book's average.
+The retirement age is judged from the book's header (Decree 135/2020: the date, whether it is
+reached in the book's month, and the first month a pension could be paid: after the age is
+reached, never before next month); the pension's rate counts the months the book holds now. A
+pension the book shows claimed (not refused) is estimated from the month it was claimed from:
+before the statutory age (an early retirement for reduced working capacity the claim was
+received for, Law 41/2024 Art 65) its rate is cut per year early (Art 66(3)); months paid after
+the retirement age was reached by someone who had the years a pension needs by then earn the
+larger extra lump sum of Art 68(2) (``pension_from``, which a pension's settlement checks its
+monthly amount and extra lump sum by); a settled one whose decision states the average salary
+its dossier established is estimated on that average, the one it is paid on
+(``average_salary_note`` says so); and no one-time withdrawal is offered beside it (one is
+refused to someone who receives or has claimed a pension, Art 70). The grounds for a one-time
+withdrawal rest on the dossier's papers and are not judged here. The book's months of SI are
+calendar months (a month paid at two employers counts once), and so are those before 2014 a
+withdrawal counts; months an earlier withdrawal paid out (the earliest) count no more, in the
+average salary either.
 
 The months of the average salary are calendar months too: a month two sheet rows pay is one
 month of it, at the salary of the one SI is paid under. A worker with labour contracts at
@@ -53,7 +54,7 @@ from typing import Any, TypeVar
 from sibook import law
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
-from sibook.rules.averaging import average_salary
+from sibook.rules.averaging import AverageRule, average_salary
 from sibook.rules.explain import Explanation
 from sibook.rules.lump_sum import one_time_withdrawal
 from sibook.rules.pension import PensionResult, months_past_retirement_age, pension
@@ -87,6 +88,7 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
         "average_salary_note": None if stated is None or claimed is None else (
             f"the average salary pension decision {claimed['decision_no']} (dossier "
             f"{claimed['dossier_no']}) states, the one its pension is paid on, not the book's"),
+        "average_rule": None if mean.rule is None else mean.rule.as_dict(),
         "retirement_date": None if retirement is None else retirement.retirement_date.isoformat(),
         "reached_retirement_age": reached,
         "pension": None, "pension_note": None, "one_time_withdrawal": None,
@@ -246,6 +248,7 @@ class _Average:
     revalued_for: int | None
     missing: str | None = None
     explanation: Explanation | None = None  # how the rules engine averaged (None: it did not)
+    rule: AverageRule | None = None  # which of Art 72's rules it took (None: it did not)
 
 
 def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period) -> _Average:
@@ -267,7 +270,7 @@ def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period
             started=started, settlement=starts, revalued_for=year)
     except law.NoRuleInForce as exc:
         return _Average(None, None, f"no average salary is estimated: {exc.problems[0].reason}")
-    return _Average(result.average, year, explanation=result.explanation)
+    return _Average(result.average, year, explanation=result.explanation, rule=result.rule)
 
 
 def revaluation_year(starts: Period, on: Period) -> int:

@@ -224,6 +224,25 @@ class PensionEstimate(_Strict):
         "month a pension claim in the book starts from, when there is one"))
 
 
+class AverageRule(_Strict):
+    """Which of the law's rules took the average salary (Law 41/2024 Art 72; Law 58/2014 Art 62
+    for a pension starting before 2025-07), by who set the pay of the book's months."""
+
+    rule: Literal["whole_period", "state_scale_window", "both"] = Field(description=(
+        "whole_period: no month on the state's salary scale, every salary counted over the "
+        "whole period of SI (pay the employer set, a voluntary income; Art 72(2)); "
+        "state_scale_window: every month on the state's salary scale (sheet rows marked "
+        "state_scale), averaged over the last years by the year SI started (Art 72(1)); both: "
+        "each state-scale month at that window's average, the others each at their own, over "
+        "all the months (Art 72(3), Circular 59/2015/TT-BLDTBXH Art 20(3)'s formula)"))
+    si_started: int = Field(description="The year SI started, which sets the window")
+    window_years: int | None = Field(description=(
+        "The years the state-scale months are averaged over; null for whole_period, or when "
+        "the window is the whole period (SI started from 2025)"))
+    source: str = Field(description="The law rows' sources, '; ' between them")
+    text: str = Field(description="The rule in English words, with its sources")
+
+
 class BenefitEstimate(_Strict):
     """What the person would get in the book's month: a pension if they retired, or a one-time
     withdrawal, by the law's formulas on the book's salary history, and when the person
@@ -244,6 +263,9 @@ class BenefitEstimate(_Strict):
     average_salary_note: str | None = Field(None, description=(
         "Set when the average salary is the one a settled pension's decision states (its "
         "dossier's, which the pension is paid on), not the book's; names the decision"))
+    average_rule: AverageRule | None = Field(None, description=(
+        "Which rule took the book's average salary; null when there is none, or it is a "
+        "decision's (average_salary_note)"))
     retirement_date: str | None = Field(pattern=DAY, description=(
         "The last day of the month the statutory retirement age is reached (Labour Code 2019 "
         "Art 169, Decree 135/2020); null when it was reached before the law tables (1995)"))

@@ -46,7 +46,34 @@ class EmployerInfo:
     code: str
     name: str
     region: str
-    state_scale: bool = False  # the unit pays by the state's salary scale (salary_regime)
+    state_scale: bool = False  # registered paying by the state's salary scale (salary_regime)
+    # Its regime's changes (``registry.regimes``): (Period.index from, state scale), ascending.
+    regime_changes: tuple[tuple[int, bool], ...] = ()
+
+    def scale_spans(self, first: int, last: int) -> tuple[tuple[int, int, bool], ...]:
+        """Months ``first..last`` (``Period.index``) cut where the unit's regime changes, each
+        span with whether the state's salary scale paid it."""
+        if not self.regime_changes:  # most units: one span, nothing looked up
+            return ((first, last, self.state_scale),)
+        at = bisect_right([m for m, _ in self.regime_changes], first) - 1
+        state = self.state_scale if at < 0 else self.regime_changes[at][1]
+        spans = []
+        for start, changed in self.regime_changes[at + 1:]:
+            if start > last:
+                break
+            spans.append((first, start - 1, state))
+            first, state = start, changed
+        spans.append((first, last, state))
+        return tuple(spans)
+
+
+def _scale_spans(employer: EmployerInfo | None, first: int, last: int, kind: str
+                 ) -> tuple[tuple[int, int, bool], ...]:
+    """``EmployerInfo.scale_spans``; one span off the state's scale without a unit, or for
+    voluntary months (the participant's own income)."""
+    if employer is None or kind == "voluntary":
+        return ((first, last, False),)
+    return employer.scale_spans(first, last)
 
 
 @dataclass(frozen=True)
@@ -106,10 +133,10 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
         employer = employers.get(p.employer_id) if p.employer_id is not None else None
         region = employer.region if employer else "I"
         code, name = (employer.code, employer.name) if employer else (None, None)
-        state_scale = employer is not None and employer.state_scale and p.kind != "voluntary"
         ongoing = p.to_month is None or p.to_month > last
         basis = p.salary_basis + p.allowances
-        stretches: list[list[Any]] = []  # [from, to, shares, support], merged while equal
+        # [from, to, shares, support, state scale], merged while all are equal
+        stretches: list[list[Any]] = []
         for first, final, epoch in pieces(p.from_month.index, end):
             spans = (_support_spans(first, final, epoch, p.support_group, supported)
                      if p.kind == "voluntary" else ((first, final, None),))
@@ -120,21 +147,24 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
                 # income outside the law's range) take none; the others are paid oldest first,
                 # so any unpaid ones are the latest and would be supported the same when paid.
                 supported += b - a + 1 if support and shares else 0
-                if stretches and stretches[-1][2] == shares and stretches[-1][3] == support:
-                    stretches[-1][1] = b
-                else:
-                    stretches.append([a, b, shares, support])
+                for c, d, state in _scale_spans(employer, a, b, p.kind):
+                    if stretches and stretches[-1][2:] == [shares, support, state]:
+                        stretches[-1][1] = d
+                    else:
+                        stretches.append([c, d, shares, support, state])
         voluntary = p.kind == "voluntary"  # no employer: its share is none, not zero
-        for a, b, shares, support in stretches:
+        for a, b, shares, support, state in stretches:
             out.append(Line(month(a), month(b), p.kind, code, name, p.job_title, p.salary_basis,
                             p.allowances, shares[0] if shares and not voluntary else None,
                             shares[1] if shares else None, ongoing=ongoing and b == end,
-                            support=support, state_scale=state_scale))
+                            support=support, state_scale=state))
         leave = _maternity_leave(p, periods, last)
         if leave is not None:
-            out.append(Line(leave[0], leave[1], MATERNITY, code, name, p.job_title,
+            out.extend(Line(month(a), month(b), MATERNITY, code, name, p.job_title,
                             p.salary_basis, p.allowances, NOTHING_DUE, NOTHING_DUE,
-                            state_scale=state_scale))
+                            state_scale=state)
+                       for a, b, state in _scale_spans(employer, leave[0].index,
+                                                       leave[1].index, MATERNITY))
     return out
 
 

@@ -361,8 +361,9 @@ def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool =
     except SibookError as exc:
         refuse(_problems(exc), as_json)
     data = estimate(v.payload, Period.of(date.today()))
-    emit(data, as_json, lambda d: show_fields(f"Benefit estimate for {personal_id}, {d['as_of']}",
-                                              {k: x for k, x in d.items() if k != "note"}))
+    emit(data, as_json, lambda d: show_fields(
+        f"Benefit estimate for {personal_id}, {d['as_of']}",
+        {k: x["text"] if k == "average_rule" and x else x for k, x in d.items() if k != "note"}))
 
 
 @app.command("show")

@@ -19,7 +19,7 @@ from sibook.cli.output import (
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
-from sibook.registry import reading, service
+from sibook.registry import reading, regimes, service
 from sibook.registry.domain import REALMS, REGIONS, SALARY_REGIMES, NewEmployer
 
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)
@@ -32,6 +32,14 @@ _CYCLE = one_of(tuple(PAYMENT_CYCLES), "--payment-cycle")
 _CYCLE_METAVAR = "|".join(PAYMENT_CYCLES)
 _CYCLE_WORDS = {word: "monthly" if months == 1 else f"every {months} months"
                 for word, months in PAYMENT_CYCLES.items()}
+_REGIME = one_of(SALARY_REGIMES, "--salary-regime")
+_REGIME_METAVAR = "|".join(SALARY_REGIMES)
+_REGIME_HELP = ("Who sets the unit's pay: employer (an enterprise) or state (a state agency or "
+                "public unit paying by the state's salary scale; always so in the defence and "
+                "public-security realms). A pension averages employer-set salaries over the "
+                "whole period of SI, state-scale ones over the last years by the year SI started "
+                "(Law 41/2024/QH15 Art 72).")
+_REGIME_WORDS = {"employer": "the pay it sets", "state": "the state's salary scale"}
 # The registry's field whose option has another name (as_typed names each by the flag typed).
 _OPTIONS = {"province_code": "province"}
 
@@ -70,13 +78,8 @@ def employers_add(
     cycle_from: str | None = typer.Option(None, "--cycle-from", metavar="YYYY-MM", help=(
         "First month paid by --payment-cycle (default: this month).")),
     salary_regime: str | None = typer.Option(
-        None, "--salary-regime", metavar="|".join(SALARY_REGIMES),
-        callback=one_of(SALARY_REGIMES, "--salary-regime"), help=(
-            "Who sets the unit's pay: employer (an enterprise; the default) or state (a state "
-            "agency or public unit paying by the state's salary scale; always so in the "
-            "defence and public-security realms). A pension averages employer-set salaries "
-            "over the whole period of SI, state-scale ones over the last years by the year SI "
-            "started (Law 41/2024/QH15 Art 72).")),
+        None, "--salary-regime", metavar=_REGIME_METAVAR, callback=_REGIME,
+        help=f"{_REGIME_HELP} Default: employer; changed later by `employers regime`."),
     as_json: bool = JsonFlag,
 ) -> None:
     """Register an employer (unit)."""
@@ -133,3 +136,30 @@ def employers_cycle(
             "from_month": str(start)}
     emit(data, as_json, lambda d: console.print(
         f"employer {d['code']} pays {_CYCLE_WORDS[d['payment_cycle']]} from {d['from_month']}"))
+
+
+@employers_app.command("regime")
+@refused_with(recorded=False)
+def employers_regime(
+    code: str = typer.Argument(..., callback=identifier, help="Unit code."),
+    salary_regime: str = typer.Option(..., "--salary-regime", metavar=_REGIME_METAVAR,
+                                      callback=_REGIME, help=_REGIME_HELP),
+    from_month: str = typer.Option(..., "--from", metavar="YYYY-MM", help=(
+        "First month paid so; the months before keep theirs (a regime registered wrong: the "
+        "unit's first month).")),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Record who sets the unit's pay from a month on: a public unit that became a company, or
+    a regime registered wrong."""
+    start = parse_month(from_month, "--from")
+    try:
+        with unit_of_work(ready_engine()) as session:
+            regimes.change_salary_regime(session=session, code=code, regime=salary_regime,
+                                         from_month=start)
+    except ValidationError as exc:  # the unit unknown: the CODE typed
+        refuse(exc.problems, as_json, aliases={"employer": "code"})
+    data = {"recorded": True, "code": code, "salary_regime": salary_regime,
+            "from_month": str(start)}
+    emit(data, as_json, lambda d: console.print(
+        f"employer {d['code']} pays by {_REGIME_WORDS[d['salary_regime']]} from "
+        f"{d['from_month']}"))

@@ -90,6 +90,20 @@ def stay(at: str) -> str:
     return f"{day(date_part)} {clock}"
 
 
+def average_rule_vi(rule: dict[str, Any]) -> str:
+    """The estimate's ``average_rule`` in the words of Law 41/2024 Art 72 (pay set by the
+    state's salary regime, or by the employer)."""
+    state = "tiền lương theo chế độ tiền lương do Nhà nước quy định"
+    span = (f"{rule['window_years']} năm cuối" if rule["window_years"] else
+            "toàn bộ thời gian") + f" (bắt đầu đóng năm {rule['si_started']})"
+    if rule["rule"] == "whole_period":
+        return "Bình quân tiền lương của toàn bộ thời gian đóng"
+    if rule["rule"] == "state_scale_window":
+        return f"Bình quân {state} của {span}"
+    return (f"Bình quân chung các thời gian: mỗi tháng hưởng {state} tính bằng bình quân "
+            f"{span}, các tháng khác theo tiền lương đã đóng")
+
+
 # The access log in the citizen's words: what was done (the action's code stays beside it, as
 # the API and the auditors name it), how it ended, and who did it.
 ACTION_VI = {
@@ -122,6 +136,7 @@ BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, day=day, month=month, vietnam_time=vietnam_time,
                              stay=stay, sex=lambda s: SEX.get(s, s),
+                             average_rule=average_rule_vi,
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
                              benefit_status=lambda s: BENEFIT_STATUS.get(s, s),

@@ -21,7 +21,7 @@ from sibook.api.problems import CONFLICT, GUESSING
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
-from sibook.registry import reading, service
+from sibook.registry import reading, regimes, service
 from sibook.registry.domain import provincial_office
 from sibook.registry.population import population_registry
 from sibook.registry.registration import (
@@ -41,6 +41,7 @@ from sibook.registry.schemas import (
     JoinIn,
     PaymentCycleIn,
     PersonRegistrationIn,
+    SalaryRegimeIn,
     VoluntaryStartIn,
     WorkerIn,
 )
@@ -349,3 +350,22 @@ def set_payment_cycle(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLO
     service.change_payment_cycle(session=g.session, code=code, cycle=body.payment_cycle,
                                  from_month=Period.parse(body.from_month))
     return PaymentCycleSet(code=code, **body.model_dump())
+
+
+class SalaryRegimeSet(BaseModel):
+    code: str
+    salary_regime: str
+    from_month: str
+
+
+@router.put("/employers/{code}/salary-regime", response_model=SalaryRegimeSet)
+def set_salary_regime(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)],
+                      body: SalaryRegimeIn) -> SalaryRegimeSet:
+    """Who sets the unit's pay from ``from_month`` on (a public unit that became a company, or
+    a regime registered wrong): a regime set from the same month before is replaced; the
+    book's rows split where it changes, and a pension averages each kind of month by its rule
+    (Law 41/2024/QH15 Art 72)."""
+    g.employer(code)
+    regimes.change_salary_regime(session=g.session, code=code, regime=body.salary_regime,
+                                 from_month=Period.parse(body.from_month))
+    return SalaryRegimeSet(code=code, **body.model_dump())

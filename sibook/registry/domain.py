@@ -272,6 +272,16 @@ def payment_cycle_problem(cycle: str) -> str | None:
     return f"must be {', '.join(PAYMENT_CYCLES)} (months per payment), got {cycle!r}"
 
 
+def salary_regime_problem(regime: str, realm: str) -> str | None:
+    """Why a unit of ``realm`` cannot pay by ``regime``: not listed, or ``employer`` in a
+    ministry's realm, whose units pay by the state's salary scale."""
+    if regime not in SALARY_REGIMES:
+        return f"must be one of {', '.join(SALARY_REGIMES)}, got {regime!r}"
+    if regime != "state" and realm != "civil":
+        return f"a unit of the {realm} realm pays by the state's salary scale: state"
+    return None
+
+
 def employer_problems(e: NewEmployer) -> list[Problem]:
     # Shape only: the check digit belongs to the business-registration database that issues the
     # code, and units registered before its rules carry codes that would fail it.
@@ -288,12 +298,8 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
     if e.realm not in REALMS:
         problems.append(Problem(field="realm", reason=f"must be one of {', '.join(REALMS)}, "
                                                       f"got {e.realm!r}"))
-    if e.regime not in SALARY_REGIMES:
-        problems.append(Problem(field="salary_regime", reason=(
-            f"must be one of {', '.join(SALARY_REGIMES)}, got {e.regime!r}")))
-    elif e.regime != "state" and e.realm != "civil":
-        problems.append(Problem(field="salary_regime", reason=(
-            f"a unit of the {e.realm} realm pays by the state's salary scale: state")))
+    if (reason := salary_regime_problem(e.regime, e.realm)) is not None:
+        problems.append(Problem(field="salary_regime", reason=reason))
     if e.region not in REGIONS:
         problems.append(
             Problem(field="region", reason=f"must be I, II, III or IV, got {e.region!r}")

@@ -217,6 +217,19 @@ class PaymentCycleIn(_Input):
     from_month: str = Field(pattern=MONTH_PATTERN, description="First month paid so, YYYY-MM")
 
 
+class SalaryRegimeIn(_Input):
+    """Who sets the unit's pay from a month on; the months before keep theirs."""
+
+    salary_regime: str = Field(max_length=8, json_schema_extra={"enum": [*SALARY_REGIMES]},
+                               description=(
+        "employer (the unit sets the pay) or state (it pays by the state's salary scale; the "
+        "only regime of a unit of the defence or public-security realm). A pension averages "
+        "employer-set salaries over the whole period of SI and state-scale ones over the last "
+        "years by the year SI started (Law 41/2024/QH15 Art 72)"))
+    from_month: str = Field(pattern=MONTH_PATTERN, description=(
+        "First month paid so, YYYY-MM (a regime registered wrong: the unit's first month)"))
+
+
 class Created(BaseModel):
     id: int
 

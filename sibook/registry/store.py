@@ -150,6 +150,23 @@ class Employer(Base):
                                                server_default="employer")
 
 
+class SalaryRegimeChange(Base):
+    """A unit's salary regime from a month on, until its next row (``registry.regimes``): a
+    public unit that became a company, or a regime registered wrong. Before its first row a
+    unit's months are paid by ``Employer.salary_regime``, the regime it was registered with."""
+
+    __tablename__ = "employer_salary_regimes"
+    __table_args__ = (
+        CheckConstraint("salary_regime IN ('employer','state')", name="salary_regime"),
+    )
+
+    employer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("employers.employer_id"), primary_key=True
+    )
+    from_month: Mapped[int] = mapped_column(Integer, primary_key=True)  # Period.index
+    salary_regime: Mapped[str] = mapped_column(String(8))
+
+
 class SIProfile(Base):
     """Group 4, the person-level part of SI information (periods are in contributions)."""
 

@@ -29,11 +29,48 @@ from sibook.rules.explain import Explanation, Trail, vnd
 Salaries = Sequence[tuple[Period, int]]
 
 
+# Which of Art 72's rules took an average (``AverageRule.rule``).
+WHOLE_PERIOD, STATE_WINDOW, BOTH = "whole_period", "state_scale_window", "both"
+# The formula for both kinds of time: the guidance the row ``employer_set_average_years`` notes.
+MIXED_FORMULA = "Circular 59/2015/TT-BLDTBXH Art 20(3)"
+
+
+@dataclass(frozen=True)
+class AverageRule:
+    """Which rule took an average, for an answer to say: the whole period (pay the employer
+    set, Art 72(2)), the state scale's window (Art 72(1)), or both together (Art 72(3), by
+    Circular 59/2015 Art 20(3)'s formula); ``source``, the law rows' sources."""
+
+    rule: str  # WHOLE_PERIOD | STATE_WINDOW | BOTH
+    si_started: int
+    window_years: int | None  # the state-scale months' window; None: all of them, or none
+    source: str
+
+    @property
+    def text(self) -> str:
+        span = "the whole period" if self.window_years is None else (
+            f"the last {self.window_years} years")
+        scale = f"{span} on the state's salary scale (SI started in {self.si_started})"
+        if self.rule == WHOLE_PERIOD:
+            return (f"the whole period: pay the employer set, or a voluntary income "
+                    f"({self.source})")
+        if self.rule == STATE_WINDOW:
+            return f"{scale} ({self.source})"
+        return (f"both kinds of time together: each month on the state's salary scale at the "
+                f"average of {scale}, each month of pay set otherwise at its own, over all the "
+                f"months ({self.source})")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "si_started": self.si_started,
+                "window_years": self.window_years, "source": self.source, "text": self.text}
+
+
 @dataclass(frozen=True)
 class AverageSalaryResult:
     average: int
     months_used: int  # the months whose salaries the average took
     explanation: Explanation
+    rule: AverageRule
 
 
 def average_salary(*, history: Salaries, started: int, settlement: Period,
@@ -65,10 +102,13 @@ def average_salary(*, history: Salaries, started: int, settlement: Period,
     if own:
         trail.step(f"{len(own)} months of salary set by the employer: each counted, over the "
                    f"whole period ({rule.source})")
-    state, used = sorted(state_history), 0
+    state, used, window = sorted(state_history), 0, None
     total, months = revalued(own), len(own)
+    sources = [rule.source] if own else []
     if state:
-        window = trail.fact(law.averaging_window(started, settlement))
+        fact = law.averaging_window(started, settlement)
+        window = trail.fact(fact)
+        sources.insert(0, fact.row.source)
         last = state if window is None else state[-window * 12:]
         mean = revalued(last) / len(last)
         span = "the whole period" if window is None else f"the last {window} years"
@@ -80,5 +120,8 @@ def average_salary(*, history: Salaries, started: int, settlement: Period,
     average = round_vnd(total / months)
     trail.step(f"revalued by the coefficients for benefits starting in {year}: "
                f"{vnd(total)} / {months} months = {vnd(average)}")
-    return AverageSalaryResult(average=average, months_used=len(own) + used,
-                               explanation=trail.done())
+    kind = WHOLE_PERIOD if not state else STATE_WINDOW if not own else BOTH
+    return AverageSalaryResult(
+        average=average, months_used=len(own) + used, explanation=trail.done(),
+        rule=AverageRule(kind, started, window, "; ".join(
+            [*sources, MIXED_FORMULA] if kind == BOTH else sources)))

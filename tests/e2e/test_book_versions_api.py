@@ -80,9 +80,15 @@ def test_a_citizen_reads_a_benefit_estimate_of_their_own_book(
     assert_conforms(client.app.openapi(), "GET", path, r)  # type: ignore[attr-defined]
     book = client.get(f"/api/v1/books/{OWN}", headers=me).json()["book"]
     assert r.status_code == 200 and r.json()["si_months"] == book["totals"]["si_months"]
+    # An enterprise's worker: the whole period, citing the article (Law 41/2024 Art 72(2)).
+    assert r.json()["average_rule"]["rule"] == "whole_period"
+    assert "Art 72" in r.json()["average_rule"]["source"]
     assert client.get(path.format(personal_id=OTHER), headers=me).status_code == 404
     shown = CliRunner().invoke(cli, ["book", "estimate", OWN, "--json"])
     assert shown.exit_code == 0 and json.loads(shown.stdout) == r.json()
+    plain = CliRunner().invoke(cli, ["book", "estimate", OWN], env={"COLUMNS": "300"})
+    assert "│ average rule │ the whole period: pay the employer set" in " ".join(
+        plain.stdout.split())
 
 
 def test_asking_for_a_version_never_recorded_is_in_the_persons_access_log(

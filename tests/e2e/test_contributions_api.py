@@ -6,6 +6,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, select
 from sibook.access import audit, ratelimit, tokens
 from sibook.access.settings import get_access_settings
 from sibook.access.store import AccessLogEntry
+from sibook.book import service as books
 from sibook.contributions import api as contributions_api
 from sibook.contributions import declare as declare_module
 from sibook.contributions import jobs
@@ -503,3 +505,36 @@ def test_a_payment_cycle_from_a_month_already_due_is_the_registrys_422(api: Api)
         json={"payment_cycle": "3", "from_month": "2026-01"}))
     assert r.status_code == 422, r.text
     assert [p["field"] for p in r.json()["errors"]] == ["from_month"]
+
+
+SALARY_REGIME = "/api/v1/employers/{code}/salary-regime"
+
+
+def test_a_clerk_records_a_units_salary_regime_from_a_month_and_the_book_follows(
+        api: Api) -> None:
+    """The unit pays by the state's salary scale from 2026-01: its worker's January row says
+    ``state_scale``, the pension's average is the state scale's (Law 41/2024 Art 72(1))."""
+    r = api.conforms("PUT", SALARY_REGIME, api.client.put(
+        SALARY_REGIME.format(code=EMPLOYER), headers=_clerk(),
+        json={"salary_regime": "state", "from_month": "2026-01"}))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"code": EMPLOYER, "salary_regime": "state", "from_month": "2026-01"}
+    assert api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
+                    month="2026-01").status_code == 201
+    with unit_of_work(api.engine) as s:
+        book = books.assemble_book(session=s, personal_id=api.workers[0], as_of=date(2026, 2, 1))
+    assert [row.get("state_scale") for row in book["sheets"]] == [True]
+
+
+@pytest.mark.parametrize(("who", "body", "status", "field"), [
+    ("employer", {"salary_regime": "state", "from_month": "2026-01"}, 403, None),
+    ("clerk", {"salary_regime": "mixed", "from_month": "2026-01"}, 422, "salary_regime"),
+])
+def test_a_salary_regime_is_an_officers_to_set_and_one_of_two(
+        api: Api, who: str, body: dict[str, str], status: int, field: str | None) -> None:
+    headers = _clerk() if who == "clerk" else api.as_employer()
+    r = api.conforms("PUT", SALARY_REGIME, api.client.put(
+        SALARY_REGIME.format(code=EMPLOYER), headers=headers, json=body))
+    assert r.status_code == status, r.text
+    if field is not None:
+        assert [p["field"] for p in r.json()["errors"]] == [field]

@@ -296,6 +296,9 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert "Ước tính chế độ" in page.text and "BHXH một lần" in page.text
     assert "Thời điểm nghỉ hưu" in page.text and "Retirement age and" not in page.text
     assert re.search(r"\d\u00a0₫", page.text) and "₫ ₫" not in page.text  # the filter's ₫
+    # Which rule took the average, in both languages: an enterprise's pay, the whole period.
+    assert "Bình quân tiền lương của toàn bộ thời gian đóng" in page.text
+    assert "Average of the whole period: pay the employer set" in page.text
 
 
 def test_a_population_service_failure_is_said_in_plain_words_and_logged(

@@ -123,8 +123,10 @@ def test_a_worker_with_both_kinds_of_time_is_averaged_by_the_mixed_formula(
     # The rows the law's rate changes cut: the school's before 2020, the enterprise's after.
     assert {(row["from"] < str(RAISED), row.get("state_scale")) for row in book["sheets"]} == {
         (True, True), (False, None)}
-    average = estimate(book, AS_OF)["average_salary"]
+    answer = estimate(book, AS_OF)
+    average = answer["average_salary"]
     assert average == law(own=LATE, state=EARLY)
+    assert (answer["average_rule"]["rule"], answer["average_rule"]["window_years"]) == ("both", 8)
     assert average not in (law(own=EARLY + LATE, state=[]), law(own=[], state=EARLY + LATE))
 
 

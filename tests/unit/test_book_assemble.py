@@ -310,3 +310,30 @@ def test_the_months_of_a_unit_paying_by_the_state_scale_say_so_and_no_others_do(
     book = assemble(BookInputs(HEADER, lines))
     assert [(r["employer_code"], r.get("state_scale")) for r in book["sheets"]] == [
         ("0101234567", True), ("0101234568", None), (None, None)]
+
+
+def test_the_rows_split_where_the_units_regime_changes_and_merge_while_it_stays() -> None:
+    """A public school that became a company in March 2025 (its regime: state as registered,
+    employer from 2025-03, ``registry.regimes``): one stretch of work is two kinds of time
+    for the pension's average, the rows before it marked ``state_scale``, none after."""
+    school = EmployerInfo("0101234567", "Trường Tiểu học", "I", state_scale=True,
+                          regime_changes=((Period(2025, 3).index, False),))
+    periods = [ParticipationRow("compulsory", Period(2024, 1), Period(2025, 12), 7, None,
+                                8_000_000, 0, 50, None)]
+    book = assemble(BookInputs(HEADER, lines_of(periods, {7: school}, Period(2025, 12))))
+    assert [(r["from"], r["to"], r.get("state_scale")) for r in book["sheets"]] == [
+        ("2024-01", "2025-02", True), ("2025-03", "2025-12", None)]
+    unchanged = replace(school, regime_changes=())
+    assert len(lines_of(periods, {7: unchanged}, Period(2025, 12))) == 1
+
+
+def test_a_regime_changed_and_changed_back_marks_only_the_months_between() -> None:
+    unit = EmployerInfo("0101234567", "Đơn vị", "I", regime_changes=(
+        (Period(2024, 3).index, True), (Period(2024, 5).index, False)))
+    spans = [(Period.from_index(a), Period.from_index(b), state) for a, b, state in
+             unit.scale_spans(Period(2024, 1).index, Period(2024, 12).index)]
+    assert spans == [(Period(2024, 1), Period(2024, 2), False),
+                     (Period(2024, 3), Period(2024, 4), True),
+                     (Period(2024, 5), Period(2024, 12), False)]
+    assert list(unit.scale_spans(Period(2024, 4).index, Period(2024, 4).index)) == [
+        (Period(2024, 4).index, Period(2024, 4).index, True)]

@@ -281,3 +281,21 @@ def test_months_before_2014_a_withdrawal_paid_out_are_not_paid_out_again() -> No
     assert answer["one_time_withdrawal"] == one_time_withdrawal(
         months_before_2014=0, months_from_2014=24, average_salary=answer["average_salary"],
         on=Period(2025, 12)).amount
+
+
+def test_the_estimate_says_which_rule_took_its_average() -> None:
+    """A book of employer-set pay: the whole period; its rows marked state_scale: the window
+    for SI begun in 2006 (the last 8 years), the estimate's average then the window's."""
+    book = _book([("2006-01", "2025-12", 8_000_000)], 240)
+    assert estimate(book, Period(2025, 12))["average_rule"]["rule"] == "whole_period"
+    book["sheets"][0]["state_scale"] = True
+    rule = estimate(book, Period(2025, 12))["average_rule"]
+    assert (rule["rule"], rule["si_started"], rule["window_years"], rule["source"]) == (
+        "state_scale_window", 2006, 8, "Law 41/2024/QH15 Art 72(1)")
+
+
+def test_a_decisions_average_and_no_average_name_no_rule() -> None:
+    book = _with_pension(_book([("2006-01", "2025-12", 8_000_000)], 240), "settled")
+    book["benefits"][0] |= {"decision_no": "72/QĐ", "average_salary": 12_000_000}
+    assert estimate(book, Period(2025, 12))["average_rule"] is None
+    assert estimate(_book([], 0), Period(2025, 12))["average_rule"] is None

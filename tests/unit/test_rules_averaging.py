@@ -80,3 +80,34 @@ def test_state_scale_time_shorter_than_its_window_is_averaged_whole() -> None:
 def test_no_month_at_all_is_refused() -> None:
     with pytest.raises(ValidationError, match="history: needs at least one month"):
         average_salary(history=(), state_history=(), started=2020, settlement=AUG_2025)
+
+
+def test_an_average_of_employer_set_pay_says_it_took_the_whole_period() -> None:
+    rule = average_salary(history=EARLIER + LATER, started=1990, settlement=AUG_2025).rule
+    assert (rule.rule, rule.window_years, rule.source) == (
+        "whole_period", None, "Law 41/2024/QH15 Art 72(2)-(3)")
+    assert rule.text.startswith("the whole period")
+
+
+def test_an_average_on_the_state_scale_says_its_window_and_the_year_si_started() -> None:
+    rule = average_salary(history=(), state_history=EARLIER + LATER, started=1990,
+                          settlement=AUG_2025).rule
+    assert (rule.rule, rule.si_started, rule.window_years, rule.source) == (
+        "state_scale_window", 1990, 5, "Law 41/2024/QH15 Art 72(1)")
+    assert "the last 5 years on the state's salary scale (SI started in 1990)" in rule.text
+
+
+def test_a_pension_before_july_2025_cites_law_58_for_its_window() -> None:
+    """SI begun in 2005 and a pension from 2024-05: the last 8 years, Law 58/2014 Art 62(1)."""
+    rule = average_salary(history=(), state_history=EARLIER, started=2005,
+                          settlement=Period(2024, 5), revalued_for=2024).rule
+    assert (rule.window_years, rule.source) == (8, "Law 58/2014/QH13 Art 62(1)")
+
+
+def test_an_average_of_both_kinds_cites_both_articles_and_the_circulars_formula() -> None:
+    rule = average_salary(history=LATER, state_history=EARLIER, started=1990,
+                          settlement=AUG_2025).rule
+    assert (rule.rule, rule.window_years) == ("both", 5)
+    assert rule.source == ("Law 41/2024/QH15 Art 72(1); Law 41/2024/QH15 Art 72(2)-(3); "
+                           "Circular 59/2015/TT-BLDTBXH Art 20(3)")
+    assert rule.text.startswith("both kinds of time together") and rule.source in rule.text
