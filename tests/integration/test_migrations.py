@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from sibook.core import migrate
 from sibook.core.schema import metadata
@@ -103,3 +104,27 @@ def test_a_database_behind_head_is_brought_there_and_a_current_one_left_alone(
     migrate.ensure_head(engine)
     assert migrate.at_head(engine)
     test_the_migrated_database_matches_the_models(engine)
+
+
+def test_a_database_holding_a_unit_and_its_payment_upgrades_past_the_employers_columns(
+        engine: Engine) -> None:
+    """0012 and 0023 add columns to ``employers``, which the ledger's tables refer to: on
+    SQLite a copy-and-move of the table is refused by those foreign keys once a row refers to a
+    unit, so both add their column in place."""
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO employers (employer_id, code, name, province_code, "
+                          "region, occupational_rate_bp) VALUES (1, '0100000001', 'Đơn vị', "
+                          "'01', 'I', 50)"))
+        conn.execute(text("INSERT INTO payments (payment_id, employer_id, amount, "
+                          "bank_reference, paid_on, idempotency_key) VALUES (1, 1, 100, 'R1', "
+                          "'2026-01-05', 'k1')"))
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT realm, salary_regime FROM employers")).one() == (
+            "civil", "employer")
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE employers SET realm = 'elsewhere'"))

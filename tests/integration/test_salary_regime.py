@@ -169,6 +169,9 @@ def test_migration_0023_keeps_every_unit_on_record_employer_set_but_the_ministri
                 "INSERT INTO employers (employer_id, code, name, province_code, region, "
                 "occupational_rate_bp, realm) VALUES (:eid, :code, 'Đơn vị', '01', 'I', 50, "
                 ":realm)"), {"eid": eid, "code": code, "realm": realm})
+        # A row referring to a unit: on SQLite, rebuilding the table would be refused for it.
+        conn.execute(text("INSERT INTO employer_payment_cycles (employer_id, from_month, months)"
+                          " VALUES (1, :month, 3)"), {"month": Period(2026, 1).index})
     migrate.upgrade(engine)
     with engine.connect() as conn:
         regimes = conn.execute(text(

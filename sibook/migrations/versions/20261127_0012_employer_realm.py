@@ -22,11 +22,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The CHECK on the column itself, so SQLite adds it in place: a table-level constraint
+    # made the batch copy-and-move ``employers``, and SQLite's foreign keys refuse dropping it
+    # once a ledger entry or period refers to a unit.
     with op.batch_alter_table('employers') as batch:
-        batch.add_column(sa.Column('realm', sa.String(length=16), server_default='civil',
-                                   nullable=False))
-        batch.create_check_constraint(
-            op.f('ck_employers_realm'), "realm IN ('civil','defence','public_security')")
+        batch.add_column(sa.Column(
+            'realm', sa.String(length=16), sa.CheckConstraint(
+                "realm IN ('civil','defence','public_security')", name=op.f('ck_employers_realm')),
+            server_default='civil', nullable=False))
 
 
 def downgrade() -> None:

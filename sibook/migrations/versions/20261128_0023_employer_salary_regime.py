@@ -24,12 +24,19 @@ branch_labels = None
 depends_on = None
 
 
+CHECK = "salary_regime IN ('employer','state')"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('employers') as batch:
-        batch.add_column(sa.Column('salary_regime', sa.String(length=8),
-                                   server_default='employer', nullable=False))
-        batch.create_check_constraint(
-            op.f('ck_employers_salary_regime'), "salary_regime IN ('employer','state')")
+    if op.get_bind().dialect.name == "sqlite":
+        # ADD COLUMN in place: a batch's copy-and-move drops ``employers``, which SQLite's
+        # foreign keys refuse once a ledger entry, period or payment cycle refers to a unit.
+        op.execute("ALTER TABLE employers ADD COLUMN salary_regime VARCHAR(8) DEFAULT "
+                   f"'employer' NOT NULL CONSTRAINT ck_employers_salary_regime CHECK ({CHECK})")
+    else:
+        op.add_column('employers', sa.Column('salary_regime', sa.String(length=8),
+                                             server_default='employer', nullable=False))
+        op.create_check_constraint(op.f('ck_employers_salary_regime'), 'employers', CHECK)
     op.execute("UPDATE employers SET salary_regime = 'state' WHERE realm <> 'civil'")
 
 
