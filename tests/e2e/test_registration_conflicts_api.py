@@ -1,5 +1,6 @@
-"""A registration refused because the number is taken names the field that holds it, as every
-other refusal of the API does (and as the CLI names ``--code``): a client can point at it."""
+"""Registering over HTTP: a registration refused because the number is taken names the field that
+holds it, as every other refusal of the API does (and as the CLI names ``--code``), and a unit
+registered is answered as recorded."""
 
 from __future__ import annotations
 
@@ -56,3 +57,28 @@ def test_a_personal_id_already_registered_names_personal_id(client: TestClient) 
     [error] = refused(client.post("/api/v1/persons", headers=clerk, json=person),
                       "POST", "/api/v1/persons")
     assert error["field"] == "personal_id"
+
+
+@pytest.mark.parametrize(("given", "recorded"), [({"salary_regime": "state"}, "state"),
+                                                 ({}, "employer")])
+def test_a_unit_registered_is_answered_as_recorded(client: TestClient, given: dict[str, str],
+                                                   recorded: str) -> None:
+    """The answer says what the unit was registered as, as `employers add --json` does: a
+    client sees the salary regime (and payment method) the pension averages will follow."""
+    r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["clerk_hanoi"]), json={
+        "code": "0109999991", "name": "Sở Tư pháp", "province_code": "01", "region": "I",
+        **given})
+    assert r.status_code == 201, r.text
+    assert_conforms(OPENAPI, "POST", "/api/v1/employers", r)
+    body = r.json()
+    assert body["salary_regime"] == recorded and body["payment_cycle"] == "monthly"
+    assert (body["code"], body["name"], body["province_code"], body["region"]) == (
+        "0109999991", "Sở Tư pháp", "01", "I")
+    assert isinstance(body["id"], int)
+
+
+def test_a_ministrys_unit_is_answered_as_paying_by_the_state_scale(client: TestClient) -> None:
+    r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["defence_clerk"]), json={
+        "code": "0109999992", "name": "Đơn vị 992", "province_code": "01", "region": "I"})
+    assert r.status_code == 201, r.text
+    assert r.json()["salary_regime"] == "state"
