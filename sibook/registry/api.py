@@ -71,6 +71,8 @@ class EmployerOut(BaseModel):
     name: str
     province_code: str
     region: str
+    salary_regime: Literal["employer", "state"] = Field(description=(
+        "Who sets the unit's pay: employer (an enterprise) or state (the state's salary scale)"))
 
 
 class EmployerList(BaseModel):

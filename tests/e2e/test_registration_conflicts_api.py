@@ -82,3 +82,15 @@ def test_a_ministrys_unit_is_answered_as_paying_by_the_state_scale(client: TestC
         "code": "0109999992", "name": "Đơn vị 992", "province_code": "01", "region": "I"})
     assert r.status_code == 201, r.text
     assert r.json()["salary_regime"] == "state"
+
+
+def test_the_units_listed_say_who_sets_their_pay(client: TestClient) -> None:
+    """What a unit was registered as is read back: the listing names its salary regime."""
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    assert client.post("/api/v1/employers", headers=clerk, json={
+        "code": "0109999993", "name": "Trường THCS", "province_code": "01", "region": "I",
+        "salary_regime": "state"}).status_code == 201
+    listed = client.get("/api/v1/employers", headers=clerk)
+    assert_conforms(OPENAPI, "GET", "/api/v1/employers", listed)
+    regimes = {e["code"]: e["salary_regime"] for e in listed.json()["employers"]}
+    assert (regimes["0109999993"], regimes[UNIT_A]) == ("state", "employer")
