@@ -177,7 +177,9 @@ def _map_errors(app: FastAPI) -> None:
 
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"errors": [{"reason": str(exc)}]})
+        error = {"reason": str(exc)} if exc.field is None else {"field": exc.field,
+                                                                 "reason": str(exc)}
+        return JSONResponse(status_code=409, content={"errors": [error]})
 
     @app.exception_handler(KeyUnusable)
     async def cannot_sign(_: Request, exc: KeyUnusable) -> JSONResponse:

@@ -48,6 +48,16 @@ def _answer(model: type[BaseModel] | Any, description: str) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
+# Declared so that a client written from the document knows to wait, and how long.
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                               "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+
+
+def _busy(model: type[BaseModel] | Any, description: str) -> dict[str, Any]:
+    """A 429 or 503: nothing was done, and Retry-After (where sent) says when to ask again."""
+    return {**_answer(model, description), "headers": RETRY_AFTER}
+
+
 Responses = dict[int | str, dict[str, Any]]
 # Every /api/v1 route may answer these; routes add their own (409, 202, ...) where they can.
 COMMON: Responses = {
@@ -64,21 +74,21 @@ COMMON: Responses = {
                            "nothing was read further or changed"),
     422: _answer(Problems | MalformedRequest, "Input refused: the rules' reasons by field "
                                               "(and row), or a malformed request"),
-    503: _answer(Problems | Detail, "The database is busy past the lock wait or unreachable, or "
+    503: _busy(Problems | Detail, "The database is busy past the lock wait or unreachable, or "
                                     "a service it needs is down; nothing changed, retry after "
                                     "Retry-After. {detail} when the e-identity provider cannot "
                                     "be reached (to sign in, or to check a token it issued)"),
 }
 CONFLICT: Responses = {409: _answer(Problems, "Contradicts what is stored (e.g. filed already)")}
 SIGN_IN: Responses = {
-    429: _answer(Detail, "Too many sign-in attempts from this address; retry later"),
+    429: _busy(Detail, "Too many sign-in attempts from this address; retry later"),
 }
 GUESSING: Responses = {
-    429: _answer(Detail, "Too many identities the population database refused for this caller "
+    429: _busy(Detail, "Too many identities the population database refused for this caller "
                          "within the hour (guessing a birth date); retry after Retry-After"),
 }
 FILING_RATE: Responses = {
-    429: _answer(Detail, "Too many declarations filed for this unit within the minute (each "
+    429: _busy(Detail, "Too many declarations filed for this unit within the minute (each "
                          "checks its lines' names against personal IDs); retry after "
                          "Retry-After"),
 }
@@ -87,5 +97,5 @@ TOKEN: Responses = {
     400: _answer(OAuthError, "invalid_request (a body that cannot be parsed, a missing or "
                              "malformed parameter) or unsupported_grant_type"),
     401: _answer(OAuthError, "invalid_client: unknown, wrong or locked (one answer for all)"),
-    429: _answer(Detail, "Too many attempts; retry later"),
+    429: _busy(Detail, "Too many attempts; retry later"),
 }

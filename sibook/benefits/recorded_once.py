@@ -21,6 +21,8 @@ class BenefitConflict(ConflictError):
     ``holder``: the person the dossier is recorded for, when another (the attempt is theirs to
     see in their access log too, as a registration of their number is)."""
 
+    field: str
+
     def __init__(self, field: str, reason: str, holder: int | None = None) -> None:
         super().__init__(reason)
         self.field = field

@@ -211,7 +211,7 @@ def reinstate_version(session: Session, a: Agency, *, person_id: int, personal_i
     found = _recorded(session, person_id, personal_id, version)
     if not reinstate(a, personal_id=personal_id, version=version,
                      realm=found.payload["header"]["realm"]):
-        raise NotRevoked(f"version {version} of book {personal_id} is not revoked")
+        raise NotRevoked(f"version {version} of book {personal_id} is not revoked", field="version")
 
 
 def _recorded(session: Session, person_id: int, personal_id: str, version: int) -> Version:

@@ -50,7 +50,7 @@ def employers_list(limit: int = LimitOpt, as_json: bool = JsonFlag) -> None:
     """List employers in unit-code order."""
     with unit_of_work(ready_engine()) as session:
         rows = reading.list_employers(session=session, limit=limit)
-    data = {"employers": [r.__dict__ for r in rows]}
+    data = {"employers": [r.contract() for r in rows]}
     emit(data, as_json, lambda d: show_listing(d["employers"], "Employers"))
 
 

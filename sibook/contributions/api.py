@@ -64,7 +64,11 @@ FILED: Responses = {201: {"model": DeclarationAnswer, "description": "The filing
 POSTED: Responses = {201: {"model": EmployerPaymentAnswer, "description": "The payment posted "
                            "(or, its reference posted before, that payment)"}}
 ACCEPTED: Responses = {202: {"model": JobOut, "description": "A large file accepted for "
-                                                          "processing: poll the Location"}}
+                                                          "processing: poll the Location",
+                             "headers": {"Location": {
+                                 "description": "The job to poll: /api/v1/employers/{code}/"
+                                                "declaration-jobs/{job_id}",
+                                 "schema": {"type": "string"}}}}}
 
 
 def conflict(exc: PaymentConflict) -> JSONResponse:

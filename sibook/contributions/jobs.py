@@ -233,7 +233,9 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
             if not result["replayed"]:
                 log(staging.person_ids(session.connection()), session, "allowed")
             # In the filing's own transaction: a job reads accepted if and only if it landed.
-            _save(session, replace(job, status="accepted", result={"accepted": True, **result}))
+            # A replay reads no line (its answer is the first filing's), yet all of them are done.
+            _save(session, replace(job, status="accepted", lines_done=result["lines"],
+                                   result={"accepted": True, **result}))
 
     try:
         retrying(file_once)  # a deadlock's victim files again, from the spooled upload

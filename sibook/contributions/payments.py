@@ -27,6 +27,8 @@ FIRST_PAYMENT_DAY = date(1995, 1, 1)
 class PaymentConflict(ConflictError):
     """The reference was posted before with another amount or date: ``field`` says which."""
 
+    field: str
+
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(reason)
         self.field = field

@@ -61,4 +61,12 @@ class NotFoundError(SibookError):
 
 
 class ConflictError(SibookError):
-    """The request contradicts what is stored (e.g. registering a person twice)."""
+    """The request contradicts what is stored (e.g. registering a person twice). ``field``:
+    the input that holds what is taken (the API's 409 names it), when one does."""
+
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        if field is not None:
+            self.field = field

@@ -36,6 +36,7 @@ from sibook.registry.registration import join_voluntary as join
 from sibook.registry.registration import start_voluntary as begin_voluntary
 from sibook.registry.schemas import (
     Created,
+    EmployerCreated,
     EmployerIn,
     HouseholdIn,
     JoinIn,
@@ -71,6 +72,8 @@ class EmployerOut(BaseModel):
     name: str
     province_code: str
     region: str
+    salary_regime: Literal["employer", "state"] = Field(description=(
+        "Who sets the unit's pay: employer (an enterprise) or state (the state's salary scale)"))
 
 
 class EmployerList(BaseModel):
@@ -325,14 +328,18 @@ def list_employers(g: Annotated[Guard, guard(Action.EMPLOYER_LIST)], limit: Limi
     return EmployerList(employers=[EmployerOut(**r.__dict__) for r in rows])
 
 
-@router.post("/employers", response_model=Created, status_code=status.HTTP_201_CREATED,
+@router.post("/employers", response_model=EmployerCreated, status_code=status.HTTP_201_CREATED,
              responses=CONFLICT)
 def add_employer(g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)], body: EmployerIn,
-                 ) -> Created:
+                 ) -> EmployerCreated:
     g.province(body.province_code)
     # An officer registers into their own realm: a ministry's clerk registers its units.
     employer = dataclasses.replace(body.to_domain(), realm=getattr(g.principal, "realm", "civil"))
-    return Created(id=service.add_employer(session=g.session, employer=employer))
+    employer_id = service.add_employer(session=g.session, employer=employer)
+    return EmployerCreated(
+        id=employer_id, code=employer.code, name=employer.name.strip(),
+        province_code=employer.province_code, region=employer.region,
+        payment_cycle=employer.payment_cycle, salary_regime=employer.regime)
 
 
 class PaymentCycleSet(BaseModel):

@@ -33,6 +33,12 @@ class EmployerRow:
     name: str
     province_code: str
     region: str
+    salary_regime: str = "employer"  # the API lists it; `employers list` keeps the contract's
+
+    def contract(self) -> dict[str, str]:
+        """The keys `sibook employers list --json` answers (CONTRACT.md)."""
+        return {"code": self.code, "name": self.name, "province_code": self.province_code,
+                "region": self.region}
 
 
 def registered_id(*, session: Session, personal_id: str) -> int | None:
@@ -118,11 +124,13 @@ def list_persons(
 def list_employers(*, session: Session, limit: int = 100, realm: str | None = "civil",
                    ) -> list[EmployerRow]:
     """The employers of ``realm`` (None: every realm, for the operator's own commands)."""
-    query = select(Employer.code, Employer.name, Employer.province_code, Employer.region)
+    query = select(Employer.code, Employer.name, Employer.province_code, Employer.region,
+                   Employer.salary_regime)
     if realm is not None:
         query = query.where(Employer.realm == realm)
     rows = session.execute(query.order_by(Employer.code).limit(limit)).all()
-    return [EmployerRow(r.code, r.name, r.province_code, r.region) for r in rows]
+    return [EmployerRow(r.code, r.name, r.province_code, r.region, r.salary_regime)
+            for r in rows]
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def register(
     # A number already held (in any realm) is the same 409 before the population database is
     # asked: its answer about the declared identity is for people not yet registered only.
     if (held := service.person_conflict(session, person)) is not None:
-        raise ConflictError(held)
+        raise service.taken(held)
     verified = _check_identity(population, person, require_match)
     person_id = service.register_person(session=session, person=person, today=today)
     month = Period.of(today)

@@ -234,6 +234,18 @@ class Created(BaseModel):
     id: int
 
 
+class EmployerCreated(Created):
+    """The unit as recorded, as `sibook employers add --json` answers it: the salary regime and
+    payment method the officer's realm and the defaults gave it included."""
+
+    code: str
+    name: str
+    province_code: str
+    region: str
+    payment_cycle: str
+    salary_regime: Literal["employer", "state"]
+
+
 class RegistryBatch(_Input):
     """A registry file: employers, then persons, then households, applied in one transaction."""
 

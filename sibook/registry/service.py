@@ -55,7 +55,7 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
     if problems:
         raise ValidationError(problems)
     if (held := person_conflict(session, person)) is not None:
-        raise ConflictError(held)
+        raise taken(held)
     ethnicity = recorded_ethnicity(person)
     assert ethnicity is not None  # person_problems refused any other
     row = Person(
@@ -123,7 +123,7 @@ def add_household(*, session: Session, household: NewHousehold) -> int:
     # A code refused for itself (a NUL, which PostgreSQL refuses even to look up) is no one's.
     if all(p.field != "code" for p in problems) and (
             held := _household_conflict(session, household.code)) is not None:
-        problems.append(Problem(field="code", reason=held))
+        problems.append(held)
     if problems:
         raise ValidationError(problems)
     row = Household(
@@ -150,7 +150,7 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
     if problems:
         raise ValidationError(problems)
     if (held := _employer_conflict(session, employer.code)) is not None:
-        raise ConflictError(held)
+        raise taken(held)
     row = Employer(
         code=employer.code,
         name=employer.name.strip(),
@@ -193,30 +193,38 @@ def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month:
                              from_month=from_month)
 
 
-def person_conflict(session: Session, person: NewPerson) -> str | None:
-    """Why ``person`` cannot be registered: a number someone already holds (any realm)."""
+def person_conflict(session: Session, person: NewPerson) -> Problem | None:
+    """Why ``person`` cannot be registered: a number someone already holds (any realm), under
+    the field that holds it."""
     if registered_id(session=session, personal_id=person.personal_id) is not None:
-        return f"a person with personal ID {person.personal_id} is already registered"
+        return Problem(field="personal_id", reason=(
+            f"a person with personal ID {person.personal_id} is already registered"))
     if person.legacy_si_code and session.scalar(
         select(Person.person_id).where(Person.legacy_si_code == person.legacy_si_code)
     ):
-        return f"SI code {person.legacy_si_code} belongs to another person"
+        return Problem(field="legacy_si_code",
+                       reason=f"SI code {person.legacy_si_code} belongs to another person")
     return None
 
 
-def _employer_conflict(session: Session, code: str) -> str | None:
+def taken(held: Problem) -> ConflictError:
+    """The 409 for a number someone holds, naming its field."""
+    return ConflictError(held.reason, field=held.field)
+
+
+def _employer_conflict(session: Session, code: str) -> Problem | None:
     if session.scalar(select(Employer.employer_id).where(Employer.code == code)):
-        return f"employer {code} is already registered"
+        return Problem(field="code", reason=f"employer {code} is already registered")
     return None
 
 
-def _household_conflict(session: Session, code: str) -> str | None:
+def _household_conflict(session: Session, code: str) -> Problem | None:
     if session.scalar(select(Household.household_id).where(Household.code == code)):
-        return f"household {code} already exists"
+        return Problem(field="code", reason=f"household {code} already exists")
     return None
 
 
-def _insert_unique(session: Session, row: Base, conflict: Callable[[], str | None]) -> None:
+def _insert_unique(session: Session, row: Base, conflict: Callable[[], Problem | None]) -> None:
     """Insert ``row`` in a savepoint. Another transaction may register the same number between
     the check and this insert (PostgreSQL makes this one wait for it, then refuses the
     duplicate): that is the conflict the check would have found, answered the same way."""
@@ -224,10 +232,10 @@ def _insert_unique(session: Session, row: Base, conflict: Callable[[], str | Non
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        reason = conflict()
-        if reason is None:
+        held = conflict()
+        if held is None:
             raise
-        raise ConflictError(reason) from None
+        raise taken(held) from None
 
 
 def import_batch(*, session: Session, batch: RegistryBatch,

@@ -190,7 +190,7 @@ class RevocationList:
                 return was
             raise ConflictError(f"version {version} of book {personal_id} is revoked since "
                                 f"{was.revoked_at}; reinstate it before revoking it for "
-                                "another reason")
+                                "another reason", field="reason")
         entry = Revocation(personal_id, version, reason,
                            (at or datetime.now(UTC)).isoformat(timespec="seconds"), book_hash)
         self._entries[(personal_id, version)] = entry

@@ -68,6 +68,7 @@ def test_an_approver_revokes_and_reinstates_a_version(api: tuple[TestClient, Any
     assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 200
     again = client.delete(url(OWN), headers=bearer(APPROVER))
     assert again.status_code == 409 and "not revoked" in again.json()["errors"][0]["reason"]
+    assert again.json()["errors"][0]["field"] == "version"  # the path's: another is revoked
 
     with unit_of_work(engine) as s:
         acts = [(e.action, e.outcome) for e in reversed(audit.entries_for_person(
@@ -87,6 +88,7 @@ def test_a_revoked_version_keeps_its_first_revocation(api: tuple[TestClient, Any
     assert again.status_code == 201 and again.json() == first.json()
     other = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "lý do khác"})
     assert other.status_code == 409, other.text
+    assert other.json()["errors"][0]["field"] == "reason"
     assert "reinstate it before" in other.json()["errors"][0]["reason"]
     (entry,) = client.get("/api/v1/revocations").json()["entries"]
     assert entry["revoked_at"] == first.json()["revoked"]["revoked_at"]

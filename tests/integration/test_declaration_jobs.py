@@ -88,6 +88,17 @@ def test_a_finished_job_is_answered_by_another_process(
     assert seen.result is not None and seen.result["dues"] == {"2026-01": 10_240_000}
 
 
+def test_a_file_filed_again_reads_all_its_lines_done(engine: Engine) -> None:
+    """The same file again is the first filing's answer: a poller shows every line of it done,
+    not an accepted job with 0 lines (its lines are checked and filed, the first time)."""
+    workers = setup_workers(engine, 3)
+    data = csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in workers])
+    first = _finished(engine, _start(engine, data).job_id)
+    again = _finished(engine, _start(engine, data).job_id)
+    assert again.result is not None and again.result["replayed"] is True
+    assert (again.status, again.lines_done) == ("accepted", first.lines_done) == ("accepted", 3)
+
+
 def test_a_running_job_shows_its_progress_while_its_filing_holds_the_database(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()

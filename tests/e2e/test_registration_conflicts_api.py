@@ -1,0 +1,96 @@
+"""Registering over HTTP: a registration refused because the number is taken names the field that
+holds it, as every other refusal of the API does (and as the CLI names ``--code``), and a unit
+registered is answered as recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sibook.access.settings import get_access_settings
+from sibook.core.config import get_settings
+from tests.e2e.test_access_matrix import OPENAPI, PRINCIPALS, UNIT_A, bearer, populated_app
+from tests.e2e.test_openapi_conformance import assert_conforms
+from tests.e2e.test_worker_registration_api import NEW, worker
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    app, engine, _ = populated_app(tmp_path / "conflicts.db")
+    yield TestClient(app, raise_server_exceptions=False)
+    engine.dispose()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def refused(answer: Any, method: str, path: str) -> list[dict[str, Any]]:
+    assert answer.status_code == 409, answer.text
+    assert_conforms(OPENAPI, method, path, answer)
+    errors: list[dict[str, Any]] = answer.json()["errors"]
+    return errors
+
+
+def test_a_unit_code_already_registered_names_code(client: TestClient) -> None:
+    r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["clerk_hanoi"]), json={
+        "code": UNIT_A, "name": "Công ty khác", "province_code": "01", "region": "I",
+        "salary_regime": "state"})
+    [error] = refused(r, "POST", "/api/v1/employers")
+    assert error["field"] == "code" and UNIT_A in error["reason"]
+
+
+def test_a_personal_id_already_registered_names_personal_id(client: TestClient) -> None:
+    employer = bearer(PRINCIPALS["employer_a"])
+    path = f"/api/v1/employers/{UNIT_A}/workers"
+    assert client.post(path, headers=employer, json=worker()).status_code == 201
+    [error] = refused(client.post(path, headers=employer, json=worker()),
+                      "POST", "/api/v1/employers/{code}/workers")
+    assert error["field"] == "personal_id" and NEW in error["reason"]
+
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])  # a clerk's registration of the same number
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title", "from_month")}
+    [error] = refused(client.post("/api/v1/persons", headers=clerk, json=person),
+                      "POST", "/api/v1/persons")
+    assert error["field"] == "personal_id"
+
+
+@pytest.mark.parametrize(("given", "recorded"), [({"salary_regime": "state"}, "state"),
+                                                 ({}, "employer")])
+def test_a_unit_registered_is_answered_as_recorded(client: TestClient, given: dict[str, str],
+                                                   recorded: str) -> None:
+    """The answer says what the unit was registered as, as `employers add --json` does: a
+    client sees the salary regime (and payment method) the pension averages will follow."""
+    r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["clerk_hanoi"]), json={
+        "code": "0109999991", "name": "Sở Tư pháp", "province_code": "01", "region": "I",
+        **given})
+    assert r.status_code == 201, r.text
+    assert_conforms(OPENAPI, "POST", "/api/v1/employers", r)
+    body = r.json()
+    assert body["salary_regime"] == recorded and body["payment_cycle"] == "monthly"
+    assert (body["code"], body["name"], body["province_code"], body["region"]) == (
+        "0109999991", "Sở Tư pháp", "01", "I")
+    assert isinstance(body["id"], int)
+
+
+def test_a_ministrys_unit_is_answered_as_paying_by_the_state_scale(client: TestClient) -> None:
+    r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["defence_clerk"]), json={
+        "code": "0109999992", "name": "Đơn vị 992", "province_code": "01", "region": "I"})
+    assert r.status_code == 201, r.text
+    assert r.json()["salary_regime"] == "state"
+
+
+def test_the_units_listed_say_who_sets_their_pay(client: TestClient) -> None:
+    """What a unit was registered as is read back: the listing names its salary regime."""
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    assert client.post("/api/v1/employers", headers=clerk, json={
+        "code": "0109999993", "name": "Trường THCS", "province_code": "01", "region": "I",
+        "salary_regime": "state"}).status_code == 201
+    listed = client.get("/api/v1/employers", headers=clerk)
+    assert_conforms(OPENAPI, "GET", "/api/v1/employers", listed)
+    regimes = {e["code"]: e["salary_regime"] for e in listed.json()["employers"]}
+    assert (regimes["0109999993"], regimes[UNIT_A]) == ("state", "employer")
