@@ -73,7 +73,9 @@ class EmployerOut(BaseModel):
     province_code: str
     region: str
     salary_regime: Literal["employer", "state"] = Field(description=(
-        "Who sets the unit's pay: employer (an enterprise) or state (the state's salary scale)"))
+        "Who sets the unit's pay this month: employer (an enterprise) or state (the state's "
+        "salary scale); the regime it was registered with unless changed since "
+        "(PUT /api/v1/employers/{code}/salary-regime)"))
 
 
 class EmployerList(BaseModel):

@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from sibook.contributions import service as contributions
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
-from sibook.registry.store import Employer, HICard, Person
+from sibook.registry.store import Employer, HICard, Person, SalaryRegimeChange
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,15 @@ def list_persons(
 
 def list_employers(*, session: Session, limit: int = 100, realm: str | None = "civil",
                    ) -> list[EmployerRow]:
-    """The employers of ``realm`` (None: every realm, for the operator's own commands)."""
+    """The employers of ``realm`` (None: every realm, for the operator's own commands), each
+    with the salary regime in force this month: the latest change from a month up to this one,
+    else the one it was registered with (``registry.regimes``)."""
+    changed = (select(SalaryRegimeChange.salary_regime)
+               .where(SalaryRegimeChange.employer_id == Employer.employer_id,
+                      SalaryRegimeChange.from_month <= Period.of(date.today()).index)
+               .order_by(SalaryRegimeChange.from_month.desc()).limit(1).scalar_subquery())
     query = select(Employer.code, Employer.name, Employer.province_code, Employer.region,
-                   Employer.salary_regime)
+                   func.coalesce(changed, Employer.salary_regime).label("salary_regime"))
     if realm is not None:
         query = query.where(Employer.realm == realm)
     rows = session.execute(query.order_by(Employer.code).limit(limit)).all()

@@ -519,6 +519,9 @@ def test_a_clerk_records_a_units_salary_regime_from_a_month_and_the_book_follows
         json={"salary_regime": "state", "from_month": "2026-01"}))
     assert r.status_code == 200, r.text
     assert r.json() == {"code": EMPLOYER, "salary_regime": "state", "from_month": "2026-01"}
+    # The listing says the regime in force this month, no longer the one registered.
+    listed = api.client.get("/api/v1/employers", headers=_clerk()).json()["employers"]
+    assert [u["salary_regime"] for u in listed if u["code"] == EMPLOYER] == ["state"]
     assert api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
                     month="2026-01").status_code == 201
     with unit_of_work(api.engine) as s:
