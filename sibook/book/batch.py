@@ -23,7 +23,6 @@ from sibook.book.assemble import Header, HISpan
 from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
 from sibook.contributions import service as contributions
 from sibook.registry import reading as registry
-from sibook.registry import regimes
 
 if TYPE_CHECKING:
     from sibook.signing.keys import Signer
@@ -51,10 +50,9 @@ class EmployerFacts:
         new = ids - self.employers.keys()
         if not new:
             return
-        changes = regimes.changes_of(session=session, employer_ids=new)
         self.employers |= {
             eid: EmployerInfo(r.code, r.name, r.region, r.salary_regime == "state",
-                              changes.get(eid, ()))
+                              r.regime_changes)
             for eid, r in registry.employer_refs(session=session, employer_ids=new).items()}
         unpaid = contributions.unpaid_months(session=session, employer_ids=new, as_of=as_of)
         for eid in new:

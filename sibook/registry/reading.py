@@ -6,7 +6,7 @@ listings of persons and employers. Nothing here registers or changes anything
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, select, true
@@ -149,6 +149,9 @@ class EmployerRef:
     occupational_rate_bp: int
     realm: str = "civil"
     salary_regime: str = "employer"  # or "state": the unit pays by the state's salary scale
+    # Its regime's changes (``registry.regimes``): (Period.index from, state scale), ascending;
+    # read by ``employer_refs`` only.
+    regime_changes: tuple[tuple[int, bool], ...] = ()
 
 
 def employer_by_code(*, session: Session, code: str, lock: bool = False) -> EmployerRef:
@@ -171,15 +174,26 @@ def employer_codes(*, session: Session, employer_ids: set[int]) -> dict[int, str
 
 
 def employer_refs(*, session: Session, employer_ids: set[int]) -> dict[int, EmployerRef]:
+    """The employers, each with its salary regime's changes, in one query: a unit's changes are
+    its rows joined (most units have none: one row each). Plain rows, not ORM objects: a batch
+    of books reads thousands of employers."""
     if not employer_ids:
         return {}
     rows = session.execute(
         select(Employer.employer_id, Employer.code, Employer.name, Employer.province_code,
                Employer.region, Employer.occupational_rate_bp, Employer.realm,
-               Employer.salary_regime)
+               Employer.salary_regime, SalaryRegimeChange.from_month,
+               SalaryRegimeChange.salary_regime)
+        .outerjoin(SalaryRegimeChange, SalaryRegimeChange.employer_id == Employer.employer_id)
         .where(Employer.employer_id.in_(employer_ids))
-    ).all()  # plain rows, not ORM objects: a batch of books reads thousands of employers
-    return {r[0]: EmployerRef(*r) for r in rows}
+        .order_by(Employer.employer_id, SalaryRegimeChange.from_month)
+    ).all()
+    refs: dict[int, EmployerRef] = {}
+    for *unit, from_month, regime in rows:
+        ref = refs.get(unit[0]) or EmployerRef(*unit)
+        refs[unit[0]] = ref if from_month is None else replace(
+            ref, regime_changes=(*ref.regime_changes, (from_month, regime == "state")))
+    return refs
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,7 @@ public-security realms pay by the state's scale and are refused ``employer``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from sibook.core.errors import ValidationError
@@ -23,25 +21,6 @@ from sibook.core.period import Period
 from sibook.registry.domain import salary_regime_problem
 from sibook.registry.reading import employer_by_code
 from sibook.registry.store import SalaryRegimeChange
-
-# A unit's changes: (Period.index of the first month, paid by the state's scale), ascending.
-Changes = tuple[tuple[int, bool], ...]
-
-
-def changes_of(*, session: Session, employer_ids: Iterable[int]) -> dict[int, Changes]:
-    """The units' regime changes, one read for all; a unit without any is absent."""
-    ids = sorted(set(employer_ids))
-    if not ids:
-        return {}
-    found: dict[int, list[tuple[int, bool]]] = {}
-    for employer_id, from_month, regime in session.execute(
-        select(SalaryRegimeChange.employer_id, SalaryRegimeChange.from_month,
-               SalaryRegimeChange.salary_regime)
-        .where(SalaryRegimeChange.employer_id.in_(ids))
-        .order_by(SalaryRegimeChange.employer_id, SalaryRegimeChange.from_month)
-    ):
-        found.setdefault(employer_id, []).append((from_month, regime == "state"))
-    return {e: tuple(changes) for e, changes in found.items()}
 
 
 def change_salary_regime(*, session: Session, code: str, regime: str,
