@@ -9,8 +9,8 @@ read of personal data waits for. Of the three indexes each entry was written int
 one on ``hash`` (random 64-character keys, one B-tree page touched each) cost about 40% of an
 append on PostgreSQL (bench/RESULTS.md), and nothing needs it: no query looks an entry up by
 its hash, ``seq`` is the primary key, and the chain is checked by walking ``seq`` order and
-each ``prev_hash`` (``audit.verify``), which an equal hash in two rows cannot fool (the hash
-covers ``seq``, so two rows sharing one would take a SHA-256 collision).
+each ``prev_hash`` (``sibook.access.chain.verify``), which an equal hash in two rows cannot
+fool (the hash covers ``seq``, so two rows sharing one would take a SHA-256 collision).
 
 SQLite cannot drop an inline constraint: the table is rebuilt (its rows copied), which drops
 its append-only triggers with the old table, so they are made again as 0002 made them.
