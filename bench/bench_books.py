@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from sibook.book import batch, service, versions
 from sibook.book.issuing import issue_qr, qr_payload
+from sibook.book.payload import employer_ids, payload_of
 from sibook.book.render_pdf import render_pdf
-from sibook.book.sheets import employer_ids, payload_of
 from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.schema import metadata

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from sibook.benefits import records as benefit_records
 from sibook.book import versions
+from sibook.book.arrears import MonthStatus
 from sibook.book.assemble import Header, HISpan
-from sibook.book.sheets import EmployerInfo, MonthStatus, PersonInputs, employer_ids, payload_of
+from sibook.book.payload import PersonInputs, employer_ids, payload_of
+from sibook.book.sheets import EmployerInfo
 from sibook.contributions import service as contributions
 from sibook.registry import reading as registry
 

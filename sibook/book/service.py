@@ -13,15 +13,10 @@ from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
 from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
-from sibook.book.sheets import (
-    PersonInputs,
-    employer_ids,
-    lines_of,
-    payload_of,
-    supported_months,
-    voluntary_account_of,
-)
+from sibook.book.payload import PersonInputs, employer_ids, payload_of
+from sibook.book.sheets import lines_of, supported_months
 from sibook.book.store import SIBook
+from sibook.book.voluntary_charges import voluntary_account_of
 from sibook.contributions import service as contributions
 from sibook.contributions.voluntary import Account
 from sibook.core.period import Period
@@ -60,7 +55,7 @@ def assemble_book(
 
 def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[str, Any]:
     """One person's book, read one fact at a time (``batch.assemble_many`` reads many people's
-    at once; both assemble with ``sheets.payload_of``, so their books are byte-identical)."""
+    at once; both assemble with ``payload.payload_of``, so their books are byte-identical)."""
     person = PersonInputs(
         header=batch.header_of(registry.person_facts(session=session, person_id=person_id)),
         periods=contributions.si_periods_of(session=session, person_id=person_id),

@@ -1,44 +1,22 @@
-"""From stored participation periods to the book's lines, with the per-fund amounts of the law.
+"""From stored participation periods to the book's lines (its sheets) and UI periods.
 
-A stored period already is one unchanged stretch (employer, job, basis); only the law can change
-the amounts inside it. So a period is cut at the months where any law table changes (its
-"epochs") and the dues are computed once per piece, not once per month: a 30-year history takes
-tens of calculations, not hundreds.
+A period is cut at the law's epochs (``amounts.pieces``), where its units' salary regimes
+change, and where the state's support to voluntary SI runs out; pieces whose amounts and marks
+are the same stay one line.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
-from functools import cache, lru_cache
 from typing import Any
 
 from sibook import law
-from sibook.benefits.domain import Benefit
-from sibook.book.assemble import (
-    Arrear,
-    BookInputs,
-    Header,
-    HISpan,
-    Line,
-    OwedMonth,
-    Shares,
-    UISpan,
-    VoluntaryPaid,
-    assemble,
-)
+from sibook.book.amounts import pieces, shares_at, support_limit_at
+from sibook.book.assemble import Line, Shares, UISpan
 from sibook.contributions.service import ParticipationRow, UIRow
-from sibook.contributions.voluntary import Account, Charge, Payment, allocate
-from sibook.core.errors import ValidationError
 from sibook.core.period import Period
-from sibook.law import Fund
-from sibook.rules import voluntary_dues
-from sibook.rules.contribution import capped, compulsory_terms, shares_under
-from sibook.rules.inputs import check_money
-
-ARREAR_STATUSES = ("unpaid", "partly_paid")
 
 
 @dataclass(frozen=True)
@@ -76,49 +54,6 @@ def _scale_spans(employer: EmployerInfo | None, first: int, last: int, kind: str
     return employer.scale_spans(first, last)
 
 
-@dataclass(frozen=True)
-class MonthStatus:
-    """The ledger's view of an employer's month (contributions.statement)."""
-
-    status: str  # paid | partly_paid | unpaid
-    due: int
-    paid: int
-
-
-@cache
-def law_epochs() -> tuple[Period, ...]:
-    """Months where any law table starts or stops a row: the amounts are constant in between."""
-    starts: set[Period] = set()
-    for table in law.book().tables.values():
-        for row in table.rows:
-            starts.add(row.valid_from)
-            if row.valid_to is not None:
-                starts.add(row.valid_to + 1)
-    return tuple(sorted(starts))
-
-
-@cache
-def _epoch_indices() -> tuple[int, ...]:
-    return tuple(e.index for e in law_epochs())
-
-
-def pieces(start: int, end: int) -> Iterator[tuple[int, int, int]]:
-    """Months ``start..end`` (``Period.index`` numbers) cut at the law's epochs, each piece with
-    the first month of its epoch: every law lookup, hence every amount, is the same for both.
-    Before the first epoch no table has a row, so such a piece answers the month before it
-    (one refusal cached, not one per month). Integers, not Periods: a long career is cut into
-    tens of pieces and compared hundreds of times."""
-    epochs = _epoch_indices()
-    i = bisect_right(epochs, start)
-    epoch = epochs[i - 1] if i else epochs[0] - 1
-    cursor = start
-    while cursor <= end:
-        stop = min(end, epochs[i] - 1) if i < len(epochs) else end
-        yield cursor, stop, epoch
-        cursor = epoch = stop + 1
-        i += 1
-
-
 def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, EmployerInfo],
              last: Period) -> list[Line]:
     """Book lines of the periods up to month ``last`` (later months are not in the book yet).
@@ -142,7 +77,7 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
                      if p.kind == "voluntary" else ((first, final, None),))
             for a, b, support in spans:
                 # Keyed by the epoch, not the month: people with the same basis share one result.
-                shares = _shares(epoch, basis, region, p.occupational_rate_bp, p.kind, support)
+                shares = shares_at(epoch, basis, region, p.occupational_rate_bp, p.kind, support)
                 # Support is counted by the months paid for. Months that cannot be paid (an
                 # income outside the law's range) take none; the others are paid oldest first,
                 # so any unpaid ones are the latest and would be supported the same when paid.
@@ -222,197 +157,14 @@ def ui_spans(rows: Sequence[UIRow], employers: Mapping[int, EmployerInfo],
     return out
 
 
-def arrears_of(lines: Sequence[Line], employers: Mapping[int, EmployerInfo],
-               statuses: Mapping[int, Mapping[int, MonthStatus]]) -> list[Arrear]:
-    """Months of the person's compulsory lines that their employer has not paid in full
-    (``statuses`` holds the person's own employers: the reverse map stays that small)."""
-    by_code = {employers[eid].code: eid for eid in statuses if eid in employers}
-    out = []
-    for line in lines:
-        eid = by_code.get(line.employer_code or "")
-        if eid is None or line.kind in ("voluntary", MATERNITY):  # nothing the employer owes
-            continue
-        for index, st in statuses.get(eid, {}).items():
-            if st.status in ARREAR_STATUSES and line.from_month.index <= index <= \
-                    line.to_month.index:
-                withheld = line.employee_share["total"] if line.employee_share else None
-                out.append(Arrear(Period.from_index(index), line.employer_code, st.status,
-                                  withheld, st.due, st.paid))
-    return sorted(out, key=lambda a: a.month)
-
-
-@dataclass(frozen=True)
-class PersonInputs:
-    """What the book of one person is made of, as read from the database."""
-
-    header: Header
-    periods: Sequence[ParticipationRow]
-    ui_rows: Sequence[UIRow]
-    cards: Sequence[HISpan]
-    ui_reserved_months: int
-    voluntary_payments: Sequence[Payment] = ()
-    benefits: Sequence[Benefit] = ()
-
-
-def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
-            statuses: Mapping[int, Mapping[int, MonthStatus]], as_of: date) -> dict[str, Any]:
-    """The book's payload from its facts: pure, shared by the single and the batch path."""
-    last = Period.of(as_of)
-    lines = lines_of(p.periods, employers, last)
-    mine = {eid: statuses.get(eid, {}) for eid in employer_ids(p)}
-    return assemble(BookInputs(
-        header=p.header, lines=lines, ui=ui_spans(p.ui_rows, employers, last),
-        hi=[c for c in p.cards if c.valid_from <= as_of],  # a card not yet begun is no fact yet
-        arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months,
-        benefits=benefits_known_on(p.benefits, as_of),
-        voluntary=voluntary_paid(p, lines, as_of)))
-
-
-def benefits_known_on(benefits: Sequence[Benefit], as_of: date) -> list[Benefit]:
-    """The claims received by ``as_of``, each with its decision if taken by then."""
-    return [b if b.decision is None or b.decision.decided_on <= as_of else replace(b, decision=None)
-            for b in benefits if b.claim.received_on <= as_of]
-
-
-def voluntary_paid(p: PersonInputs, lines: Sequence[Line], as_of: date) -> VoluntaryPaid | None:
-    """What the person's voluntary payments made by ``as_of`` pay of their voluntary lines;
-    None for someone who never was a voluntary participant."""
-    if not p.voluntary_payments and all(r.kind != "voluntary" for r in p.periods):
-        return None
-    account = voluntary_account_of(lines, p.voluntary_payments, as_of, priced_only=True)
-    return VoluntaryPaid([(x.paid_on, x.reference, x.amount) for x in account.payments],
-                         [OwedMonth(m.month, m.status, m.due, m.paid) for m in account.unpaid()],
-                         account.credit)
-
-
-def voluntary_account_of(lines: Sequence[Line], payments: Sequence[Payment], as_of: date, *,
-                         priced_only: bool = False) -> Account:
-    """What ``payments`` made by ``as_of`` pay of the voluntary months of ``lines``;
-    ``priced_only`` leaves out the months before the law tables (they take no money and stand
-    as recorded), which the book does not list: most of a long career's months."""
-    return allocate(charges_of(lines, priced_only=priced_only), payments, as_of,
-                    price_at=advance_price)
-
-
-def advance_price(charge: Charge, paid_in: Period) -> int | None:
-    """What a month costs when paid ahead, in month ``paid_in``: the rules in force then (FACTS
-    §3.4, Law 41/2024 Art 36: a change of the poverty line, the reference level or the support
-    after a prepayment brings no top-up and no refund); a month paid in or after its own time
-    costs its own price."""
-    if paid_in >= charge.month:
-        return charge.due
-    shares = _voluntary_shares(paid_in.index, charge.basis, charge.support)
-    return shares[1]["total"] if shares else charge.due
-
-
-def charges_of(lines: Sequence[Line], *, priced_only: bool = False) -> list[Charge]:
-    """Each month of the voluntary lines with what the participant pays for it: the line's
-    share, the state's support already taken off within the months the law allows."""
-    out: list[Charge] = []
-    for line in lines:
-        if line.kind != "voluntary":
-            continue
-        if priced_only and line.employee_share is None and \
-                not _voluntary_rules_at(line.to_month.index):  # lines are cut at 2020-01
-            continue
-        for index in range(line.from_month.index, line.to_month.index + 1):
-            before = line.employee_share is None and not _voluntary_rules_at(index)
-            out.append(Charge(Period.from_index(index), line.salary_basis, line.employee_share,
-                              before_rules=before, support=line.support))
-    return out
-
-
-def employer_ids(p: PersonInputs) -> set[int]:
-    """Employers of the person's SI and UI periods."""
-    ids = {r.employer_id for r in p.periods if r.employer_id is not None}
-    return ids | {u.employer_id for u in p.ui_rows}
-
-
 def _support_spans(a: int, b: int, epoch: int, group: str | None, used: int
                    ) -> tuple[tuple[int, int, str | None], ...]:
     """Months ``a..b`` of a voluntary period with the support group that applies to each: the
     group until the months of support the law allows run out (``used`` before ``a``), then
     none. One span, or two where the support ends inside."""
-    left = max(0, _support_limit(epoch) - used) if group else 0
+    left = max(0, support_limit_at(epoch) - used) if group else 0
     if left >= b - a + 1:
         return ((a, b, group),)
     if left == 0:
         return ((a, b, None),)
     return (a, a + left - 1, group), (a + left, b, None)
-
-
-@cache
-def _voluntary_rules_at(index: int) -> bool:
-    """Whether the law tables hold voluntary SI's rate and income floor for the month."""
-    month = Period.from_index(index)
-    try:
-        law.fund_rates("voluntary", month)
-        law.parameter("rural_poverty_line", month)
-    except ValidationError:  # NoRuleInForce
-        return False
-    return True
-
-
-@cache
-def _support_limit(index: int) -> int:
-    """Months of state support to voluntary SI the law allows (0 before the tables)."""
-    try:
-        return int(law.parameter("voluntary_support_months", Period.from_index(index)).value)
-    except ValidationError:  # NoRuleInForce: no amounts are shown then either
-        return 0
-
-
-def _shares(index: int, basis: int, region: str, oa_bp: int, kind: str,
-            support: str | None = None) -> tuple[Shares, Shares] | None:
-    """Employer's and worker's monthly amounts per fund, as the rules compute them; None when
-    the law tables do not reach back to the month or the basis is outside what the law allows."""
-    try:
-        check_money(basis, "salary")
-        if kind == "voluntary":
-            return _voluntary_shares(index, basis, support)
-    except ValidationError:
-        return None
-    terms = _terms_at(index, region, oa_bp, kind)
-    if terms is None:
-        return None
-    si_cap, ui_cap, rates = terms
-    # The amounts depend on the rates and the capped bases only: keyed so, most of a career's
-    # pieces (each epoch's caps differ; the rates seldom do) share one computation.
-    return _shares_under(rates, capped(basis, si_cap), capped(basis, ui_cap))
-
-
-@lru_cache(maxsize=65_536)
-def _shares_under(rates: int, si_basis: int, ui_basis: int) -> tuple[Shares, Shares]:
-    return shares_under(*_RATES[rates], si_basis, ui_basis)
-
-
-# The distinct (denominator, rates) of the law, numbered: cache keys stay three small ints.
-_RATES: list[tuple[int, tuple[tuple[Fund, int, int], ...]]] = []
-
-
-@cache
-def _terms_at(index: int, region: str, oa_bp: int, kind: str
-              ) -> tuple[int | None, int | None, int] | None:
-    """SI/HI cap, UI cap (None: uncapped) and the number of the rates in force in a month, or
-    None before the tables begin (asked once per epoch: a refusal builds an exception with its
-    reasons)."""
-    try:
-        si_cap, ui_cap, denominator, rates = compulsory_terms(
-            Period.from_index(index), region, "reduced" if oa_bp == 30 else "standard",
-            "foreign" if kind == "foreign" else "compulsory")
-    except ValidationError:  # NoRuleInForce is one
-        return None
-    if (denominator, rates) not in _RATES:
-        _RATES.append((denominator, rates))
-    return si_cap, ui_cap, _RATES.index((denominator, rates))
-
-
-@lru_cache(maxsize=16_384)
-def _voluntary_shares(index: int, income: int, support: str | None
-                      ) -> tuple[Shares, Shares] | None:
-    """What the participant pays (the state's support taken off) and the employer's nothing."""
-    try:
-        result = voluntary_dues(month=Period.from_index(index), salary=income, support=support)
-    except ValidationError:  # before the tables, or an income outside the law's range
-        return None
-    return result.employer.as_dict(), result.employee.as_dict()

@@ -3,8 +3,8 @@
 Most pay a year at a time, at the start of the year's months (Law 41/2024/QH15 Art 36(2) lets
 them pay monthly, every 3, 6 or 12 months or years ahead); about one in ten has let their last
 months lapse, so unpaid voluntary months show in the demo and the benchmarks. What a month costs
-is what the book charges for it (``sheets.charges_of``: the declared income's rate less the
-state's support), so the seeded payments pay exactly the months they are meant to.
+is what the book charges for it (``voluntary_charges.charges_of``: the declared income's rate
+less the state's support), so the seeded payments pay exactly the months they are meant to.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from sibook.book.sheets import advance_price, charges_of, lines_of
+from sibook.book.sheets import lines_of
+from sibook.book.voluntary_charges import advance_price, charges_of
 from sibook.contributions import service as contributions
 from sibook.contributions.store import SIPeriod
 from sibook.contributions.voluntary import Charge

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sibook.book.amounts import law_epochs, pieces
 from sibook.book.assemble import (
     Arrear,
     BookInputs,
@@ -23,7 +24,7 @@ from sibook.book.assemble import (
     content_hash,
     merge_lines,
 )
-from sibook.book.sheets import EmployerInfo, law_epochs, lines_of, pieces, ui_spans
+from sibook.book.sheets import EmployerInfo, lines_of, ui_spans
 from sibook.contributions.service import ParticipationRow, UIRow
 from sibook.core.period import Period
 from sibook.rules import compulsory_dues, voluntary_dues

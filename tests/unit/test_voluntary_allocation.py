@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sibook.book.sheets import charges_of, lines_of
+from sibook.book.sheets import lines_of
+from sibook.book.voluntary_charges import charges_of
 from sibook.contributions.service import ParticipationRow
 from sibook.contributions.voluntary import Account, Payment, allocate
 from sibook.core.period import Period
@@ -113,7 +114,7 @@ def test_months_paid_ahead_keep_the_price_they_had_when_paid() -> None:
     """FACTS §3.4 (Law 41/2024 Art 36): a change of the poverty line after a prepayment brings
     no top-up and no refund. Paid in December 2021 for 2022, when the line went from 700,000
     to 1,500,000 (support up, dues down): each 2022 month costs December 2021's price."""
-    from sibook.book.sheets import voluntary_account_of
+    from sibook.book.voluntary_charges import voluntary_account_of
 
     december = _due(Period(2021, 12), 2_000_000, "near_poor")
     assert december != _due(Period(2022, 1), 2_000_000, "near_poor")
@@ -128,7 +129,7 @@ def test_months_paid_ahead_keep_the_price_they_had_when_paid() -> None:
 def test_a_month_paid_ahead_counts_even_if_its_income_fell_below_a_later_floor() -> None:
     """1,000,000 was a valid income in 2021 (floor 700,000) but not in 2022 (1,500,000): paid
     ahead in 2021 the months stand paid; paid late in 2022 they cannot be priced."""
-    from sibook.book.sheets import voluntary_account_of
+    from sibook.book.voluntary_charges import voluntary_account_of
 
     lines = lines_of([voluntary("2022-01", "2022-03", 1_000_000)], {}, Period(2022, 3))
     price = _due(Period(2021, 11), 1_000_000)
