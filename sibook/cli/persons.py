@@ -28,7 +28,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.law.terms import SEXES, SUPPORT_GROUPS
 from sibook.registry import reading, service
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 
 persons_app = typer.Typer(help="Insured persons.", no_args_is_help=True)
 

@@ -23,11 +23,11 @@ from sibook.ids.provinces import province_2025
 from sibook.registry import reading, service
 from sibook.registry.domain import (
     NO_OFFICE,
-    NewPerson,
     birth_province_office,
     office_code_problem,
     provincial_office,
 )
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import (
     PopulationRegistry,
     PopulationUnavailable,

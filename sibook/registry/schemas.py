@@ -11,16 +11,10 @@ from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY, PAYMENT_CYCLE
 from sibook.core.period import MONTH_PATTERN, Period
 from sibook.ids import UNIT_CODE_SHAPE, countries, provinces_2025
 from sibook.law.terms import SUPPORT_GROUPS
-from sibook.registry.domain import (
-    OFFICE_SHAPE,
-    PHONE_SHAPE,
-    SALARY_REGIMES,
-    HouseholdMemberIn,
-    NewEmployer,
-    NewHousehold,
-    NewPerson,
-    RelatedPerson,
-)
+from sibook.registry.domain import OFFICE_SHAPE, SALARY_REGIMES
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
+from sibook.registry.new_person import PHONE_SHAPE, NewPerson, RelatedPerson
 
 # The 34 provinces since 1/7/2025, listed in the OpenAPI and checked by the registry: a code the
 # merger closed is the domain's 422 naming the field and the province it went to.

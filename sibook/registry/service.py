@@ -21,18 +21,13 @@ from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
 from sibook.registry.domain import (
     NO_OFFICE,
-    NewEmployer,
-    NewHousehold,
-    NewPerson,
     birth_province_office,
-    employer_problems,
-    household_problems,
     office_code_problem,
-    payment_cycle_problem,
-    person_problems,
     provincial_office,
-    recorded_ethnicity,
 )
+from sibook.registry.new_employer import NewEmployer, employer_problems, payment_cycle_problem
+from sibook.registry.new_household import NewHousehold, household_problems
+from sibook.registry.new_person import NewPerson, person_problems, recorded_ethnicity
 from sibook.registry.reading import employer_by_code, registered_id
 from sibook.registry.store import (
     Contact,

@@ -268,7 +268,7 @@ def test_an_answer_is_sent_only_after_its_transaction_committed(
 def _defence_unit(engine: Any) -> str:
     """A unit of the defence ministry, registered: its code."""
     from sibook.registry import service
-    from sibook.registry.domain import NewEmployer
+    from sibook.registry.new_employer import NewEmployer
 
     with unit_of_work(engine) as s:
         service.add_employer(session=s, employer=NewEmployer(

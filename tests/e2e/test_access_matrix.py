@@ -38,7 +38,9 @@ from sibook.core.errors import ValidationError
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import reading, service
-from sibook.registry.domain import HouseholdMemberIn, NewEmployer, NewHousehold, NewPerson
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
+from sibook.registry.new_person import NewPerson
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.servers import app_on
 

@@ -28,7 +28,7 @@ from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_personal_id
 from sibook.registry import service
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 from tests.servers import app_on, free_port, serving
 
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)

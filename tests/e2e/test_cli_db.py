@@ -19,7 +19,7 @@ from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_personal_id
 from sibook.registry import service
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 
 
 @pytest.mark.postgres

@@ -28,7 +28,8 @@ from sibook.core.period import Period
 from sibook.ids import make_personal_id
 from sibook.registry import reading
 from sibook.registry import service as registry
-from sibook.registry.domain import HouseholdMemberIn, NewHousehold, NewPerson
+from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
 from sibook.rules import voluntary_dues

@@ -20,7 +20,7 @@ from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import reading, service
-from sibook.registry.domain import NewEmployer
+from sibook.registry.new_employer import NewEmployer
 from tests.e2e.test_access_matrix import (
     OPENAPI,
     PRINCIPALS,

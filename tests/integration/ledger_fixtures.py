@@ -17,7 +17,8 @@ from sibook.contributions import staged_lookup
 from sibook.core.db import unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
-from sibook.registry.domain import NewEmployer, NewPerson
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
 from tests.servers import app_on

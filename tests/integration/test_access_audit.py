@@ -22,7 +22,7 @@ from sibook.core import migrate
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.registry import service as registry
-from sibook.registry.domain import NewEmployer
+from sibook.registry.new_employer import NewEmployer
 from tests.integration.races import until_one_waits
 
 

@@ -16,7 +16,7 @@ from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
 from sibook.registry import reading, service
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 

@@ -23,7 +23,7 @@ from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
 from sibook.registry import reading as registry
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers

@@ -21,7 +21,8 @@ from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import reading, service
-from sibook.registry.domain import NewEmployer, NewPerson
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
 from sibook.signing.card import verify_card

@@ -19,7 +19,8 @@ from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.ids.provinces import historical_provinces
 from sibook.registry import reading, service
-from sibook.registry.domain import HouseholdMemberIn, NewHousehold, NewPerson
+from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
+from sibook.registry.new_person import NewPerson
 
 BACKFILL = "0017"  # the revision under test; the one before it is read from its file
 THIS_MONTH = Period.of(date.today())

@@ -18,7 +18,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.registry import reading
 from sibook.registry import service as registry
-from sibook.registry.domain import NewEmployer
+from sibook.registry.new_employer import NewEmployer
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 FARM = "0109876543"

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert, text
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.ids import make_personal_id
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import (
     HttpPopulationRegistry,
     LocalPopulationRegistry,

@@ -18,14 +18,10 @@ from sibook.core.errors import ConflictError, Problem, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import reading, service
-from sibook.registry.domain import (
-    HouseholdMemberIn,
-    NewEmployer,
-    NewHousehold,
-    NewPerson,
-    RelatedPerson,
-)
 from sibook.registry.importer import parse_registry_file
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
+from sibook.registry.new_person import NewPerson, RelatedPerson
 from sibook.registry.registration import VoluntaryStart, start_voluntary
 from sibook.registry.store import (
     Contact,

@@ -24,7 +24,8 @@ from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import reading as registry
 from sibook.registry import service
-from sibook.registry.domain import NewEmployer, NewPerson
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
 from sibook.rules import average_salary

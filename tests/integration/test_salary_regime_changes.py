@@ -17,7 +17,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.registry import regimes, service
-from sibook.registry.domain import NewEmployer
+from sibook.registry.new_employer import NewEmployer
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
 from tests.integration.test_benefits import book_of
 from tests.integration.test_salary_regime import (

@@ -239,7 +239,7 @@ def test_the_ministries_people_work_in_their_units_only(engine: Engine) -> None:
 def test_ids_continue_after_seeding(engine: Engine) -> None:
     """New registrations after a bulk seed must not collide with the seeded ids."""
     seed(engine=engine, people=20, employers=2, seed=1, today=TODAY)
-    from sibook.registry.domain import NewEmployer
+    from sibook.registry.new_employer import NewEmployer
 
     with unit_of_work(engine) as s:
         new_id = service.add_employer(

@@ -11,13 +11,9 @@ from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import service
-from sibook.registry.domain import (
-    HouseholdMemberIn,
-    NewEmployer,
-    NewHousehold,
-    NewPerson,
-    RelatedPerson,
-)
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
+from sibook.registry.new_person import NewPerson, RelatedPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import EmploymentStart, register
 from sibook.registry.store import (

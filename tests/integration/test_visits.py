@@ -21,7 +21,7 @@ from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
 from sibook.registry import reading
 from sibook.registry import service as registry
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 from sibook.visits.service import (
     ClaimsRefused,
     OtherFacility,

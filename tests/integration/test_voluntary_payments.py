@@ -18,7 +18,7 @@ from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_personal_id
 from sibook.registry import reading as registry
-from sibook.registry.domain import NewPerson
+from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register, start_voluntary
 from tests.integration.ledger_fixtures import setup_workers

@@ -12,16 +12,13 @@ from datetime import date
 import pytest
 
 from sibook.ids import make_personal_id
-from sibook.registry.domain import (
+from sibook.registry.domain import office_code_problem
+from sibook.registry.new_employer import NewEmployer, employer_problems
+from sibook.registry.new_household import HouseholdMemberIn, NewHousehold, household_problems
+from sibook.registry.new_person import (
     FOREIGNER,
-    HouseholdMemberIn,
-    NewEmployer,
-    NewHousehold,
     NewPerson,
     RelatedPerson,
-    employer_problems,
-    household_problems,
-    office_code_problem,
     person_problems,
     recorded_ethnicity,
 )
