@@ -19,8 +19,9 @@ from sibook.cli.output import (
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.law import REGIONS
 from sibook.registry import reading, regimes, service
-from sibook.registry.domain import REALMS, REGIONS, SALARY_REGIMES
+from sibook.registry.domain import REALMS, SALARY_REGIMES
 from sibook.registry.new_employer import NewEmployer
 
 employers_app = typer.Typer(help="Employers (units).", no_args_is_help=True)

@@ -22,8 +22,7 @@ from sibook.contributions.ledger_store import (
 )
 from sibook.core.bulk import write
 from sibook.core.period import Period
-
-REGIONS = ("I", "II", "III", "IV")
+from sibook.law import REGIONS
 
 # One scan of the periods for all the months asked: each period row joins the months it covers.
 # Caps come in as a small derived table (month, region, SI/HI cap, UI cap).

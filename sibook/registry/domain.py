@@ -1,5 +1,6 @@
-"""Pure values of the registry its parts share: realms, regions, salary regimes, the SI office
-that manages a person, and the checks every stored text passes.
+"""Pure values of the registry its parts share: realms, salary regimes, the SI office that
+manages a person, the province a unit or household is registered under, and the checks every
+stored text passes.
 
 What registering a person, a household or an employer needs, and the checks it must pass
 before it is stored: ``new_person``, ``new_household``, ``new_employer``.
@@ -9,14 +10,19 @@ from __future__ import annotations
 
 import unicodedata
 
-from sibook.ids import province_2025, province_by_id_prefix, provinces_2025
+from sibook.ids import (
+    historical_province,
+    is_valid_province_code,
+    province_2025,
+    province_by_id_prefix,
+    provinces_2025,
+)
 
 REALMS = ("civil", "defence", "public_security")
 # Who sets a unit's pay (``Employer.salary_regime``): the employer, or the state's salary scale
 # (a state agency or public unit paying by it; the units of the defence and public-security
 # realms always do).
 SALARY_REGIMES = ("employer", "state")
-REGIONS = ("I", "II", "III", "IV")
 # Unicode categories no stored text may hold (besides the C0 and C1 controls): see text_problem.
 UNPRINTABLE = frozenset({"Cf", "Zl", "Zp"})
 
@@ -53,6 +59,21 @@ def office_code_problem(code: str) -> str | None:
         return None
     return (f"{code!r} is not an SI office code: five digits, the first two a current "
             "province's code (01000 is Hà Nội's provincial office)")
+
+
+def province_code_problem(code: str, registering: str) -> str | None:
+    """Why ``registering`` (a unit, a household) cannot be registered under province ``code``:
+    unknown, or closed by the 2025 merger (the address lies in the province it merged into
+    today); None when it is a current code."""
+    if not is_valid_province_code(code):
+        return f"unknown province code {code!r}"
+    if province_2025(code) is not None:
+        return None
+    old = historical_province(code)
+    assert old is not None  # a valid code that is not a current one is a historical one
+    return (f"province {old.code} ({old.name}) was merged into {old.merged_into.code} "
+            f"({old.merged_into.name}) on 2025-07-01 (Decision 19/2025/QD-TTg): {registering} "
+            f"is registered under a current code")
 
 
 def same_name(a: str, b: str) -> bool:

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.errors import Problem
 from sibook.core.period import Period
-from sibook.ids import (
-    historical_province,
-    is_valid_province_code,
-    province_2025,
-    unit_code_problems,
+from sibook.ids import unit_code_problems
+from sibook.law import REGIONS
+from sibook.registry.domain import (
+    REALMS,
+    province_code_problem,
+    salary_regime_problem,
+    text_problem,
 )
-from sibook.registry.domain import REALMS, REGIONS, salary_regime_problem, text_problem
 
 # Longest text each field holds (the store's column widths): every door (CLI, API, import file)
 # is checked against these before anything is written.
@@ -72,15 +73,6 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
         )
     if (reason := payment_cycle_problem(e.payment_cycle)) is not None:
         problems.append(Problem(field="payment_cycle", reason=reason))
-    if not is_valid_province_code(e.province_code):
-        problems.append(
-            Problem(field="province_code", reason=f"unknown province code {e.province_code!r}")
-        )
-    elif province_2025(e.province_code) is None:  # a code closed by the 2025 merger
-        old = historical_province(e.province_code)
-        assert old is not None  # a valid code that is not a current one is a historical one
-        problems.append(Problem(field="province_code", reason=(
-            f"province {old.code} ({old.name}) was merged into {old.merged_into.code} "
-            f"({old.merged_into.name}) on 2025-07-01 (Decision 19/2025/QD-TTg): a unit is "
-            f"registered under a current code")))
+    if (reason := province_code_problem(e.province_code, "a unit")) is not None:
+        problems.append(Problem(field="province_code", reason=reason))
     return problems

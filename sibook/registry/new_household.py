@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sibook.core.errors import Problem
-from sibook.ids import historical_province, is_valid_province_code, province_2025
-from sibook.registry.domain import text_problem
+from sibook.registry.domain import province_code_problem, text_problem
 
 
 @dataclass(frozen=True)
@@ -29,16 +28,8 @@ def household_problems(h: NewHousehold) -> list[Problem]:
         *((f"members[{i}].relation_to_head", m.relation_to_head, 30)
           for i, m in enumerate(h.members, start=1)))
         if (reason := "must not be empty" if not value.strip() else text_problem(value, limit))]
-    if not is_valid_province_code(h.province_code):
-        problems.append(Problem(field="province_code",
-                                reason=f"unknown province code {h.province_code!r}"))
-    elif province_2025(h.province_code) is None:  # a code closed by the 2025 merger
-        # The household's province places its members in an officer's sight: a closed code
-        # is no officer's, and the address lies in the province it merged into today.
-        old = historical_province(h.province_code)
-        assert old is not None
-        problems.append(Problem(field="province_code", reason=(
-            f"province {old.code} ({old.name}) was merged into {old.merged_into.code} "
-            f"({old.merged_into.name}) on 2025-07-01 (Decision 19/2025/QD-TTg): a household "
-            f"is registered under a current code")))
+    # The household's province places its members in an officer's sight: a closed code is no
+    # officer's.
+    if (reason := province_code_problem(h.province_code, "a household")) is not None:
+        problems.append(Problem(field="province_code", reason=reason))
     return problems

@@ -23,11 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sibook.core.db import Base, BigId
 
-REALMS = ("civil", "defence", "public_security")
-SEXES = ("male", "female")
-RELATIONS = ("father", "mother", "spouse", "legal_representative")
-REGIONS = ("I", "II", "III", "IV")
-
 
 class Person(Base):
     """Group 1, basic personal data (thông tin cơ bản về nhân thân)."""

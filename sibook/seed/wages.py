@@ -10,13 +10,12 @@ from __future__ import annotations
 from functools import cache
 
 from sibook.core.period import Period
-from sibook.law import regional_minimum
+from sibook.law import REGIONS, regional_minimum
 from sibook.law.tables import NoRuleInForce
 
 # Average yearly growth of nominal minimum wages 2012-2026 (about 7 %/year), used only to
 # extrapolate synthetic floors to months before the earliest table.
 BACKWARD_GROWTH = 1.07
-REGIONS = ("I", "II", "III", "IV")
 
 
 @cache
