@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from sibook.benefits.domain import Benefit, Claim, Decision, Regime
+from sibook.benefits.domain import SETTLED, Benefit, Claim, Decision, Regime
 from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.contributions import service as contributions
 from sibook.core.period import Period
+
+# The benefits paid on an average of the record's salaries, which a unit's salary regime
+# decides (Law 41/2024 Art 72): a pension and a one-time withdrawal.
+AVERAGING = (Regime.PENSION, Regime.LUMP_SUM)
 
 
 def benefits_of(*, session: Session, person_id: int) -> list[Benefit]:
@@ -45,3 +51,34 @@ def decision_of(row: BenefitDecision) -> Decision:
                     None if row.from_month is None else Period.from_index(row.from_month),
                     row.months, row.days, row.reason, row.months_settled,
                     average_salary=row.average_salary)
+
+
+@dataclass(frozen=True)
+class Averaged:
+    """Settled benefits whose average took months a unit paid: how many, and the latest."""
+
+    benefits: int
+    last: Period
+
+
+def averaged_at(*, session: Session, employer_id: int, since: Period) -> Averaged | None:
+    """The settled pensions and one-time withdrawals whose average took a month the unit
+    ``employer_id`` paid from ``since`` on; None when none did. Each averaged its person's
+    record as it stood at the decision: the months up to the decision's month."""
+    paid = contributions.unit_periods(employer_id=employer_id, since=since).subquery()
+    rows = session.execute(
+        select(BenefitDecision.person_id, BenefitDecision.claim_no, BenefitDecision.decided_on,
+               paid.c.from_month, paid.c.to_month)
+        .join(BenefitClaim, and_(BenefitClaim.person_id == BenefitDecision.person_id,
+                                 BenefitClaim.claim_no == BenefitDecision.claim_no))
+        .join(paid, paid.c.person_id == BenefitDecision.person_id)
+        .where(BenefitDecision.outcome == SETTLED,
+               BenefitClaim.regime.in_([r.value for r in AVERAGING]))).all()
+    last: dict[tuple[int, int], int] = {}
+    for person_id, claim_no, decided_on, first, to in rows:
+        decided = Period.of(decided_on).index
+        month = decided if to is None else min(to, decided)
+        if first <= decided and month >= since.index:
+            key = (person_id, claim_no)
+            last[key] = max(month, last.get(key, month))
+    return Averaged(len(last), Period.from_index(max(last.values()))) if last else None

@@ -3,6 +3,8 @@ the contract)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from sibook.cli.context import ready_engine
@@ -15,6 +17,7 @@ from sibook.cli.output import (
     refuse,
     refused_with,
     show_listing,
+    show_table,
 )
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.db import unit_of_work
@@ -160,8 +163,37 @@ def employers_regime(
                                          from_month=start)
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases={"employer": "code"})
+    except ConflictError as exc:  # a month a settled benefit averaged: the --from typed
+        refuse([Problem(field=exc.field or "from_month", reason=str(exc))], as_json)
     data = {"recorded": True, "code": code, "salary_regime": salary_regime,
             "from_month": str(start)}
     emit(data, as_json, lambda d: console.print(
         f"employer {d['code']} pays by {_REGIME_WORDS[d['salary_regime']]} from "
         f"{d['from_month']}"))
+
+
+@employers_app.command("regimes")
+@refused_with(changes=[])  # refused, no change listed, as a listing refused lists none
+def employers_regimes(
+    code: str = typer.Argument(..., callback=identifier, help="Unit code."),
+    as_json: bool = JsonFlag,
+) -> None:
+    """Show who has set the unit's pay over time: the regime it was registered with, each
+    change from a month on, and the one in force this month."""
+    try:
+        with unit_of_work(ready_engine()) as session:
+            history = regimes.regime_history(session=session, code=code)
+    except ValidationError as exc:  # the unit unknown: the CODE typed
+        refuse(exc.problems, as_json, aliases={"employer": "code"})
+    emit(history.as_dict(), as_json, _show_regimes)
+
+
+def _show_regimes(data: dict[str, Any]) -> None:
+    console.print(f"employer {data['code']}: registered paying by "
+                  f"{_REGIME_WORDS[data['registered']]}, paying by "
+                  f"{_REGIME_WORDS[data['in_force']]} this month")
+    if not data["changes"]:
+        console.print("no change recorded")
+        return
+    show_table("Changes", ("from", "paid by"),
+               ((c["from_month"], _REGIME_WORDS[c["salary_regime"]]) for c in data["changes"]))

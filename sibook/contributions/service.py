@@ -36,6 +36,15 @@ def current_worker_ids(*, employer_id: int, month: Period) -> Select[tuple[int]]
     return select(SIPeriod.person_id).where(covering(month), SIPeriod.employer_id == employer_id)
 
 
+def unit_periods(*, employer_id: int, since: Period
+                 ) -> Select[tuple[int, int, int | None]]:
+    """The SI periods ``employer_id`` paid that reach ``since`` or later: (person_id,
+    from_month, to_month), ``to_month`` None while open."""
+    return select(SIPeriod.person_id, SIPeriod.from_month, SIPeriod.to_month).where(
+        SIPeriod.employer_id == employer_id,
+        SIPeriod.to_month.is_(None) | (SIPeriod.to_month >= since.index))
+
+
 def current_employer_ids(*, session: Session, person_ids: list[int], month: Period
                          ) -> dict[int, int]:
     """Internal id of each person's employer in ``month``, if any."""

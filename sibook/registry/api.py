@@ -17,7 +17,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath, UnitCodePath, UnitCodeQuery
-from sibook.api.problems import CONFLICT, GUESSING
+from sibook.api.problems import CONFLICT, GUESSING, Problems, Responses
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -367,14 +367,48 @@ class SalaryRegimeSet(BaseModel):
     from_month: str
 
 
-@router.put("/employers/{code}/salary-regime", response_model=SalaryRegimeSet)
+# A change reaching back to months a settled benefit averaged (registry.regimes).
+AVERAGED: Responses = {409: {"model": Problems, "description": (
+    "from_month is at or before a month a settled pension or one-time withdrawal of one of the "
+    "unit's workers averaged: the reason says how many, and the first month that can change")}}
+
+
+@router.put("/employers/{code}/salary-regime", response_model=SalaryRegimeSet,
+            responses=AVERAGED)
 def set_salary_regime(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)],
                       body: SalaryRegimeIn) -> SalaryRegimeSet:
     """Who sets the unit's pay from ``from_month`` on (a public unit that became a company, or
     a regime registered wrong): a regime set from the same month before is replaced; the
     book's rows split where it changes, and a pension averages each kind of month by its rule
-    (Law 41/2024/QH15 Art 72)."""
+    (Law 41/2024/QH15 Art 72). Refused (409 naming ``from_month``) from a month a settled
+    pension or one-time withdrawal of one of its workers averaged: the amounts settled stay."""
     g.employer(code)
     regimes.change_salary_regime(session=g.session, code=code, regime=body.salary_regime,
                                  from_month=Period.parse(body.from_month))
     return SalaryRegimeSet(code=code, **body.model_dump())
+
+
+class SalaryRegimeChangeOut(BaseModel):
+    from_month: str = Field(description="First month paid so, YYYY-MM")
+    salary_regime: Literal["employer", "state"]
+
+
+class SalaryRegimeHistory(BaseModel):
+    code: str
+    registered: Literal["employer", "state"] = Field(description=(
+        "The regime the unit was registered with: its months before the first change"))
+    changes: list[SalaryRegimeChangeOut] = Field(description=(
+        "Each change from a month on, until the next, ascending"))
+    in_force: Literal["employer", "state"] = Field(description="The regime of this month")
+
+
+@router.get("/employers/{code}/salary-regime", response_model=SalaryRegimeHistory)
+def salary_regime_history(code: UnitCodePath,
+                          g: Annotated[Guard, guard(Action.EMPLOYER_LIST)],
+                          ) -> SalaryRegimeHistory:
+    """Who has set the unit's pay over time (as `sibook employers regimes` shows it): the
+    regime it was registered with, each change from a month on, and the one in force this
+    month; read as the employers are listed."""
+    g.employer(code)  # 404 for a unit nobody holds or of another realm
+    history = regimes.regime_history(session=g.session, code=code)
+    return SalaryRegimeHistory.model_validate(history.as_dict())

@@ -9,14 +9,24 @@ months before a unit's first change keep the regime it was registered with, so a
 registered wrong is corrected by a change from the unit's first month. A change from a month
 already recorded replaces it; the months before keep theirs. The units of the defence and
 public-security realms pay by the state's scale and are refused ``employer``.
+
+A change never reaches back past a month a settled pension or one-time withdrawal of one of the
+unit's workers averaged (``benefits.records.averaged_at``): its amounts were settled on that
+average, and the book's estimate and the settlement's check would otherwise price it again on
+another, as the payment method is never changed from a month already due
+(``registry.service.change_payment_cycle``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sibook.core.errors import ValidationError
+from sibook.benefits.records import averaged_at
+from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry.domain import salary_regime_problem
 from sibook.registry.reading import employer_by_code
@@ -28,13 +38,55 @@ def change_salary_regime(*, session: Session, code: str, regime: str,
     """The unit ``code`` pays by ``regime`` (employer | state) from ``from_month`` on, a change
     recorded from that month before replaced. Refused (field ``salary_regime``) for a regime
     not listed, or ``employer`` for a unit of a ministry's realm; (``employer``) for a unit
-    nobody holds."""
+    nobody holds; a conflict (``from_month``) from a month a settled benefit averaged."""
     employer = employer_by_code(session=session, code=code, lock=True)
     if (reason := salary_regime_problem(regime, employer.realm)) is not None:
         raise ValidationError(field="salary_regime", reason=reason)
+    settled = averaged_at(session=session, employer_id=employer.employer_id, since=from_month)
+    if settled is not None:
+        benefits = ("1 settled pension or one-time withdrawal" if settled.benefits == 1 else
+                    f"{settled.benefits} settled pensions or one-time withdrawals")
+        raise ConflictError(
+            f"{benefits} of the unit's workers averaged its months up to {settled.last}: the "
+            f"regime can change from {settled.last + 1} on, so the amounts settled stay those "
+            "the record gave", field="from_month")
     session.execute(delete(SalaryRegimeChange).where(
         SalaryRegimeChange.employer_id == employer.employer_id,
         SalaryRegimeChange.from_month == from_month.index))
     session.add(SalaryRegimeChange(employer_id=employer.employer_id,
                                    from_month=from_month.index, salary_regime=regime))
     session.flush()
+
+
+@dataclass(frozen=True)
+class RegimeHistory:
+    """A unit's salary regime over time: the one it was registered with, then its changes
+    (from month, regime), ascending."""
+
+    code: str
+    registered: str
+    changes: tuple[tuple[Period, str], ...]
+
+    def in_force(self, month: Period) -> str:
+        """The regime of ``month``: the latest change from it or before, else the registered."""
+        return next((regime for start, regime in reversed(self.changes) if start <= month),
+                    self.registered)
+
+    def as_dict(self, today: date | None = None) -> dict[str, object]:
+        """The answer of `employers regimes` and of the API, ``in_force`` this month's."""
+        return {"code": self.code, "registered": self.registered,
+                "changes": [{"from_month": str(start), "salary_regime": regime}
+                            for start, regime in self.changes],
+                "in_force": self.in_force(Period.of(today or date.today()))}
+
+
+def regime_history(*, session: Session, code: str) -> RegimeHistory:
+    """The unit ``code``'s regimes over time; refused (field ``employer``) for a unit nobody
+    holds."""
+    employer = employer_by_code(session=session, code=code)
+    changes = session.execute(
+        select(SalaryRegimeChange.from_month, SalaryRegimeChange.salary_regime)
+        .where(SalaryRegimeChange.employer_id == employer.employer_id)
+        .order_by(SalaryRegimeChange.from_month)).all()
+    return RegimeHistory(code, employer.salary_regime,
+                         tuple((Period.from_index(start), regime) for start, regime in changes))

@@ -8,12 +8,16 @@ first worker was insured: the unit's registration with SI, as far as the seed kn
 Some civil units (``STATE_SCALE_SHARE``: schools, hospitals, communes' people's committees,
 departments) pay by the state's salary scale, as the defence and public-security units do; the
 others are enterprises whose pay the employer sets (``Employer.salary_regime``: the years a
-pension averages differ, Law 41/2024/QH15 Art 72).
+pension averages differ, Law 41/2024/QH15 Art 72). One of them in fifty (``REGIME_CHANGE_SHARE``,
+at least one where there are any) has since become a company setting its own pay, from a month
+drawn between its first worker's and the seed's own (``registry.regimes``), so `sibook employers
+regimes` and its workers' books show a unit whose regime changed.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import replace
 
 from sqlalchemy import Connection, func, select
@@ -48,10 +52,14 @@ CYCLE_PAYER_SHARE = 0.02
 # A tenth of the civil units are state agencies and public units: a plausible share for
 # synthetic data, an assumption and not a statistic.
 STATE_SCALE_SHARE = 0.1
+# Of those, one in fifty has since become a company (a public unit equitised): an assumption for
+# synthetic data, as the share above.
+REGIME_CHANGE_SHARE = 0.02
 _CYCLES = (3, 6)  # months per payment: the first unit chosen pays every 3, the next every 6, ...
 _NAME, _BUSINESS = COLUMNS.index("name"), COLUMNS.index("business_type")
-_REGIME = COLUMNS.index("salary_regime")
+_REGIME, _REALM = COLUMNS.index("salary_regime"), COLUMNS.index("realm")
 CYCLE_COLUMNS = ("employer_id", "from_month", "months")
+REGIME_COLUMNS = ("employer_id", "from_month", "salary_regime")
 
 
 def generate(
@@ -130,9 +138,31 @@ def seed_payment_cycles(conn: Connection, refs: list[EmployerRef], default: Peri
     payers = {ref.employer_id: ref.payment_cycle for ref in refs if ref.payment_cycle != 1}
     if not payers:
         return 0
-    first = {employer_id: month for employer_id, month in conn.execute(
-        select(SIPeriod.employer_id, func.min(SIPeriod.from_month))
-        .where(SIPeriod.employer_id.in_(payers)).group_by(SIPeriod.employer_id))}
+    first = _first_months(conn, payers)
     rows = [(e, first.get(e, default.index), months) for e, months in sorted(payers.items())]
     write(conn, "employer_payment_cycles", CYCLE_COLUMNS, rows)
     return len(rows)
+
+
+def seed_regime_changes(conn: Connection, rows: list[tuple[object, ...]], *, seed: int,
+                        month: Period) -> int:
+    """The civil public units that became companies (``employer_salary_regimes``): one in fifty,
+    at least one, each setting its own pay from a month after its first worker's, up to
+    ``month`` (the seed's own; a unit nobody has worked at yet, from it). Rows written."""
+    public = [int(str(r[0])) for r in rows if r[_REGIME] == "state" and r[_REALM] == "civil"]
+    if not public:
+        return 0
+    rng = random.Random(f"regimes-{seed}")
+    changed = sorted(rng.sample(public, max(1, round(len(public) * REGIME_CHANGE_SHARE))))
+    first = _first_months(conn, changed)
+    written = [(e, rng.randint(min(first.get(e, month.index) + 1, month.index), month.index),
+                "employer") for e in changed]
+    write(conn, "employer_salary_regimes", REGIME_COLUMNS, written)
+    return len(written)
+
+
+def _first_months(conn: Connection, employer_ids: Iterable[int]) -> dict[int, int]:
+    """The month (``Period.index``) each unit's first worker was insured, of those with one."""
+    return {employer_id: month for employer_id, month in conn.execute(
+        select(SIPeriod.employer_id, func.min(SIPeriod.from_month))
+        .where(SIPeriod.employer_id.in_(list(employer_ids))).group_by(SIPeriod.employer_id))}

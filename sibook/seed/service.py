@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select, text
 
 from sibook.core.bulk import advance_sequences, analyze, write
 from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.period import Period
 from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
 from sibook.seed.benefits import seed_benefits
@@ -86,6 +87,8 @@ def seed(
                 progress(len(batch.persons))
         codes = {int(str(r[0])): str(r[1]) for r in employer_rows}
         rows_written += employer_gen.seed_payment_cycles(conn, refs, FIRST_LEDGER_MONTH)
+        rows_written += employer_gen.seed_regime_changes(conn, employer_rows, seed=seed,
+                                                         month=Period.of(day))
         rows_written += seed_ledger(conn, seed=seed, codes=codes, today=day)
         rows_written += seed_voluntary_payments(conn, seed=seed, today=day)
         rows_written += seed_benefits(conn, seed=seed, today=day)

@@ -21,7 +21,7 @@ from sibook.ids import (
     make_enterprise_code,
     province_2025,
 )
-from sibook.registry import hi_cards, reading, service
+from sibook.registry import hi_cards, reading, regimes, service
 from sibook.registry.store import Employer, Person
 from sibook.seed import employers as employer_gen
 from sibook.seed import service as seeding
@@ -74,9 +74,11 @@ def test_seed_is_deterministic_across_backends(
 
     other = make_engine(f"sqlite:///{tmp_path_factory.mktemp('again') / 'again.db'}")
     migrate.upgrade(other)
-    seed(engine=engine, people=120, employers=5, seed=3, today=TODAY)
-    seed(engine=other, people=120, employers=5, seed=3, today=TODAY)
+    # 30 units: three public ones, one of which became a company (employer_salary_regimes).
+    seed(engine=engine, people=120, employers=30, seed=3, today=TODAY)
+    seed(engine=other, people=120, employers=30, seed=3, today=TODAY)
     for query in ("SELECT personal_id, full_name, birth_date FROM persons ORDER BY person_id",
+                  "SELECT employer_id, from_month, salary_regime FROM employer_salary_regimes",
                   "SELECT person_id, facility_code, link_code, admitted_at, discharged_at, "
                   "diagnosis, total_cost, hi_paid FROM hi_visits ORDER BY person_id, link_code"):
         with engine.connect() as a, other.connect() as b:
@@ -430,3 +432,23 @@ def test_a_seeded_unit_paying_every_3_months_owes_its_running_cycle_without_bein
     assert any(deadline_of(m.month) < today for m in running)  # late, were it paid monthly
     assert [(m.status, m.days_late) for m in running] == [("unpaid", 0)] * len(running)
     assert {(m.status, m.days_late) for m in months if m.deadline < today} == {("paid", 0)}
+
+
+def test_a_seeded_public_unit_became_a_company_and_its_history_shows_it(engine: Engine) -> None:
+    """One civil public unit in fifty, at least one, sets its own pay from a month after its
+    first worker's, by the seed's month: in force now, as `employers regimes` answers."""
+    seed(engine=engine, people=400, employers=50, seed=7, today=TODAY)
+    with engine.connect() as conn:
+        [(unit, since)] = conn.execute(text(
+            "SELECT employer_id, from_month FROM employer_salary_regimes")).all()
+        code, registered, realm = conn.execute(text(
+            "SELECT code, salary_regime, realm FROM employers WHERE employer_id = :e"),
+            {"e": unit}).one()
+        first = conn.execute(select(func.min(SIPeriod.from_month)).where(
+            SIPeriod.employer_id == unit)).scalar_one()
+    assert (registered, realm) == ("state", "civil")
+    assert first is not None and first < since <= Period.of(TODAY).index
+    with unit_of_work(engine) as s:
+        history = regimes.regime_history(session=s, code=code).as_dict(TODAY)
+    assert history == {"code": code, "registered": "state", "in_force": "employer", "changes": [
+        {"from_month": str(Period.from_index(since)), "salary_regime": "employer"}]}
