@@ -634,3 +634,16 @@ def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
 
 def test_every_action_has_its_vietnamese_name() -> None:
     assert set(web.ACTION_VI) == {a.value for a in Action}
+
+
+def test_an_officers_purpose_in_vietnamese_reads_as_typed_in_the_access_log(
+        client: TestClient) -> None:
+    """The officer's X-Purpose travels as UTF-8 bytes; the server read them as Latin-1, so the
+    citizen's log said "kiá»m tra há» sÆ¡" for "kiểm tra hồ sơ"."""
+    clerk = bearer(Officer("hn-clerk", "civil", "01", frozenset({"clerk"})))
+    sent = [*((k.encode(), v.encode()) for k, v in clerk.items()),
+            (b"X-Purpose", "kiểm tra hồ sơ HS-2026-0001".encode())]  # as curl sends it
+    assert client.get(f"/api/v1/books/{OWN}", headers=sent).status_code == 200
+    row = next(r for r in signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+               if "hn-clerk" in r)
+    assert "<td>kiểm tra hồ sơ HS-2026-0001</td>" in row, row
