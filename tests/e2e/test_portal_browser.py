@@ -495,6 +495,28 @@ def test_at_a_phones_width_the_join_form_fits(browser: Browser, site: Site) -> N
         ctx.close()
 
 
+# Each form field's height and text size, as laid out.
+FIELDS = """() => [...document.querySelectorAll('main input, main select')].map(e => [
+  e.name, e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).fontSize)])"""
+
+
+def test_at_a_phones_width_the_join_forms_fields_are_big_enough_to_tap_and_read(
+        browser: Browser, site: Site) -> None:
+    """The fields kept the browser's own 13 px text in boxes 19 px high: under the 24 px a
+    finger needs (WCAG 2.5.8), and a phone zooms the page into a field under 16 px."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=2))
+        expect(page.get_by_label("Monthly income")).to_be_visible()
+        fields = page.evaluate(FIELDS)
+        page.screenshot(path=str(site.tmp / "portal-join-375.png"), full_page=True)
+        assert len(fields) == 4
+        assert [f for f in fields if f[1] < 24 or f[2] < 16] == []
+    finally:
+        ctx.close()
+
+
 def test_the_first_tab_shows_a_skip_link_that_reads_clearly(context: BrowserContext,
                                                             site: Site) -> None:
     """The keyboard's first stop, drawn on an opaque ground above the site's title: it was
