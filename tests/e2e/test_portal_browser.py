@@ -203,6 +203,26 @@ def sign_in(page: Page, site: Site, personal_id: str, level: int = 2) -> None:
     page.wait_for_url(f"{site.base}/portal/book")
 
 
+def test_signing_in_through_the_provider_logs_no_error(browser: Browser, site: Site) -> None:
+    """The walk from the portal through the development provider's form to the book, in a
+    browser of its own (one asks a site for its /favicon.ico once): no console error, no
+    request answered 4xx or 5xx. The provider's form named no icon, and /favicon.ico is 404."""
+    fresh = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        page = fresh.new_page(locale="vi-VN")
+        seen: list[str] = []
+        page.on("console", lambda m: seen.append(f"{m.type}: {m.text}") if m.type in (
+            "error", "warning") else None)
+        page.on("response", lambda r: seen.append(f"{r.status} {r.url}") if r.status >= 400
+                else None)
+        sign_in(page, site, site.me.personal_id)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(site.me.full_name)
+        page.wait_for_timeout(500)  # not a timing assertion: the icon is asked for after load
+        assert seen == []
+    finally:
+        fresh.close()
+
+
 def test_a_citizen_signs_in_and_sees_their_own_book(context: BrowserContext, site: Site) -> None:
     page = context.new_page()
     sign_in(page, site, site.me.personal_id)
