@@ -647,3 +647,18 @@ def test_an_officers_purpose_in_vietnamese_reads_as_typed_in_the_access_log(
     row = next(r for r in signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
                if "hn-clerk" in r)
     assert "<td>kiểm tra hồ sơ HS-2026-0001</td>" in row, row
+
+
+def test_the_pension_rate_is_written_as_vietnamese_write_a_number(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The estimate printed the rate "43.0%" beside amounts whose dots group thousands
+    ("4.035.964 ₫"): a whole rate has no decimals, and a fraction takes a comma."""
+    _, engine, ids = portal
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:  # OWN has worked at unit A since 2000: a pension's years
+        s.execute(update(periods).where(periods.c.person_id == ids[OWN])
+                  .values(from_month=2000 * 12))
+    text = signed_in(client, OWN).get("/portal/book").text
+    rate = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>([^<]*)", text, re.S)
+    assert rate is not None and re.match(r"\d+(,\d+)?%: \d", rate.group(1)), rate
+    assert not re.search(r"\d\.\d+%", text)
