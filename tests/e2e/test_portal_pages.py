@@ -4,6 +4,7 @@ book, and the pages' content security policy."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, update
 
+from sibook import law
 from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
@@ -103,6 +105,28 @@ def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> No
     assert page.status_code == 422
     beside = re.search(r'id="income-error">([^<]*)<', page.text)
     assert beside is not None and "rural poverty line" in beside.group(1)
+
+
+@pytest.mark.parametrize(("form", "field", "says"), [
+    ({"income": "500"}, "income", "Mức thu nhập tháng {now} phải từ {floor} (chuẩn nghèo nông "
+     "thôn) đến {cap} (20 lần mức tham chiếu {reference}). / voluntary SI income must be"),
+    ({"income": "5000000", "from_month": "2020-01"}, "from_month",
+     "Tháng bắt đầu phải từ tháng này, {now}, đến chậm nhất {last}. / voluntary SI starts"),
+])
+def test_a_refusal_of_the_rules_says_its_range_in_vietnamese_first(
+        client: TestClient, form: dict[str, str], field: str, says: str) -> None:
+    """The law's range in the citizen's language and numbers, then the rules' English: the
+    form said only "voluntary SI income must be between the rural poverty line 1,500,000 ..."."""
+    now = Period.of(date.today())
+    cap = law.book().si_hi_cap(now)
+    said = says.format(now=web.month(str(now)), last=web.month(str(now + 12)),
+                       floor=web.vnd(int(law.parameter("rural_poverty_line", now).value)),
+                       cap=web.vnd(cap.amount), reference=web.vnd(cap.base))
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "support_group": "other", "province_code": "01", **form})
+    assert page.status_code == 422
+    beside = re.search(rf'id="{field}-error">([^<]*)<', page.text)
+    assert beside is not None and beside.group(1).startswith(html.escape(said)), beside
 
 
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
