@@ -119,7 +119,8 @@ def my_book(request: Request, g: BookGuard) -> Response:
     payload, v = books.recorded_version(session=g.session, person_id=person_id, as_of=today)
     qr, card, hi = _signed_images(v) if v is not None else (None, None, None)
     return templates.TemplateResponse(request, "book.html", {
-        "b": payload, "v": v, "qr": qr, "revoked": v is not None and qr is None,
+        "b": payload, "v": v, "qr": _png(qr_png(qr, scale=3)) if qr else None, "qr_text": qr,
+        "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
         "estimate": estimate(payload, Period.of(today))})
@@ -151,8 +152,9 @@ def issue_my_book(request: Request, g: BookGuard) -> Response:
 
 
 def _signed_images(v: versions.Version) -> tuple[str | None, bytes, dict[str, Any] | None]:
-    """The book's QR (None while the version is revoked), its HI card image, and the card's
-    facts the image shows (None: no card on record), which its alternative text says too."""
+    """The book's signed QR text (None while the version is revoked), its HI card image, and
+    the card's facts the image shows with its QR text (None: no card on record), which its
+    alternative text says too."""
     agency = issuing.agency()
     qr: str | None = None
     try:  # a revoked version is not handed out again (as the API's QR and PDF refuse it)
@@ -160,8 +162,7 @@ def _signed_images(v: versions.Version) -> tuple[str | None, bytes, dict[str, An
     except ConflictError:
         pass
     else:  # a key that cannot sign is the server's failure, never shown as a revocation
-        qr = _png(qr_png(issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"])),
-                         scale=3))
+        qr = issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"]))
     try:
         hi, card = issuing.hi_card(v, agency)
     except NotFoundError:  # no HI card on record: the card image says so

@@ -9,6 +9,7 @@ SIBOOK_REQUIRE_BROWSER=1 makes that a failure.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -263,6 +264,35 @@ def test_the_signed_pdf_downloads(context: BrowserContext, site: Site) -> None:
         page.get_by_role("button", name=re.compile("Download the signed book")).click()
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf  # a signed PDF
+
+
+def _downloaded(page: Page, link: str) -> tuple[str, bytes]:
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile(link)).click()
+    return download.value.suggested_filename, Path(download.value.path()).read_bytes()
+
+
+def test_the_qr_and_the_hi_card_download_and_verify(context: BrowserContext,
+                                                    site: Site) -> None:
+    """The book's QR and the HI card were only shown: no way to keep them but to save an
+    image, and the QR's text, what `sibook book verify` and a hospital's check read, none."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    issue(page, site)
+    name, text = _downloaded(page, "Download the QR's text")
+    assert name.startswith(f"sibook-{site.me.personal_id}-v") and name.endswith("-qr.txt")
+    book = httpx2.post(f"{site.base}/api/v1/verify", files={"file": ("qr.txt", text)}).json()
+    assert (book["valid"], book["personal_id"]) == (True, site.me.personal_id), book
+    name, text = _downloaded(page, "Download the card QR's text")
+    assert name.endswith("-the-bhyt-qr.txt")
+    card = httpx2.post(f"{site.base}/api/v1/hi-cards/verify",
+                       files={"file": ("card.txt", text)}).json()
+    assert (card["valid"], card["personal_id"]) == (True, site.me.personal_id), card
+    for link, image in (("Download the QR \\(PNG", "signed QR"), ("Download the HI card", "card")):
+        name, png = _downloaded(page, link)
+        shown = page.get_by_role("img", name=re.compile(image)).get_attribute("src") or ""
+        assert name.endswith(".png") and png.startswith(b"\x89PNG")
+        assert shown.endswith(base64.b64encode(png).decode())
 
 
 def test_the_access_log_shows_the_read_just_made(context: BrowserContext, site: Site) -> None:
