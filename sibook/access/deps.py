@@ -12,6 +12,7 @@ The authorisation-matrix test fails for any route that does not.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -39,8 +40,14 @@ def route_of(request: Request) -> str:
 
 
 def purpose_of(request: Request, action: Action) -> str:
-    """The caller's stated purpose (X-Purpose, e.g. a case number), else the action's default."""
-    stated = "".join(ch for ch in request.headers.get("x-purpose", "") if ch.isprintable())
+    """The caller's stated purpose (X-Purpose, e.g. a case number), else the action's default.
+    An officer states it in Vietnamese ("kiểm tra hồ sơ"), sent as UTF-8: Starlette reads a
+    header's bytes as Latin-1, which showed the citizen's access log "kiá»m tra há» sÆ¡".
+    Bytes that are not UTF-8 stay as Latin-1 read them."""
+    raw = request.headers.get("x-purpose", "")
+    with suppress(UnicodeError):
+        raw = raw.encode("latin-1").decode("utf-8")
+    stated = "".join(ch for ch in raw if ch.isprintable())
     return (stated.strip() or RULES[action].purpose)[:200]
 
 

@@ -41,7 +41,10 @@ from sibook.core.db import default_engine, unit_of_work
 from sibook.core.schema import metadata
 
 WRONG = "Personal ID or password is wrong."  # one message: unknown ID, wrong password, locked
-FORM = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+# English, as its words are; an icon of its own (none), so the browser does not ask for
+# /favicon.ico, a 404 in the console of the walk through sign-in; a phone's width.
+FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>sibook dev e-identity</title></head><body>
 <h1>Development e-identity (not VNeID)</h1><p style="color:#b00">{error}</p>
 <form method="post" action="{action}">{hidden}

@@ -20,6 +20,7 @@ import pydantic
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from sibook import law
 from sibook.access import api as access_api
 from sibook.access import revocation, tokens
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
@@ -35,17 +36,20 @@ from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
 from sibook.contributions import queries
 from sibook.contributions.domain import MAX_SALARY
+from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
 from sibook.portal.web import (
     PageRoute,
     from_this_site,
+    month,
     own_id,
     population_down,
     refused,
     require_page,
     templates,
+    vnd,
 )
 from sibook.registry import api as registry_api
 from sibook.registry import reading as registry
@@ -115,7 +119,8 @@ def my_book(request: Request, g: BookGuard) -> Response:
     payload, v = books.recorded_version(session=g.session, person_id=person_id, as_of=today)
     qr, card, hi = _signed_images(v) if v is not None else (None, None, None)
     return templates.TemplateResponse(request, "book.html", {
-        "b": payload, "v": v, "qr": qr, "revoked": v is not None and qr is None,
+        "b": payload, "v": v, "qr": _png(qr_png(qr, scale=3)) if qr else None, "qr_text": qr,
+        "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
         "estimate": estimate(payload, Period.of(today))})
@@ -147,8 +152,9 @@ def issue_my_book(request: Request, g: BookGuard) -> Response:
 
 
 def _signed_images(v: versions.Version) -> tuple[str | None, bytes, dict[str, Any] | None]:
-    """The book's QR (None while the version is revoked), its HI card image, and the card's
-    facts the image shows (None: no card on record), which its alternative text says too."""
+    """The book's signed QR text (None while the version is revoked), its HI card image, and
+    the card's facts the image shows with its QR text (None: no card on record), which its
+    alternative text says too."""
     agency = issuing.agency()
     qr: str | None = None
     try:  # a revoked version is not handed out again (as the API's QR and PDF refuse it)
@@ -156,8 +162,7 @@ def _signed_images(v: versions.Version) -> tuple[str | None, bytes, dict[str, An
     except ConflictError:
         pass
     else:  # a key that cannot sign is the server's failure, never shown as a revocation
-        qr = _png(qr_png(issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"])),
-                         scale=3))
+        qr = issuing.issue_qr(v, agency.signer(v.payload["header"]["realm"]))
     try:
         hi, card = issuing.hi_card(v, agency)
     except NotFoundError:  # no HI card on record: the card image says so
@@ -221,18 +226,40 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
         # page answers normally, so what joining stored before the refusal (the person, the
         # book) would otherwise be committed, and the citizen left with an empty book.
         g.session.rollback()
-        return _join_refused(request, g, form, exc)
+        return _join_refused(request, g, form, body, exc)
     g.session.commit()  # the book exists before the page that shows it is asked for
     return RedirectResponse(f"{PORTAL}/book", status_code=303)
 
 
-def _join_refused(request: Request, g: Guard, form: dict[str, str],
+def _out_of_range_vi(body: JoinIn, field: str) -> str | None:
+    """The law's range the form's income or first month is outside of, in Vietnamese and
+    with numbers as Vietnamese write them (the rules say it in English: "voluntary SI income
+    must be between the rural poverty line 1,500,000 and ..."); None when it is within."""
+    now = Period.of(date.today())
+    first = Period.parse(body.from_month) if body.from_month else now
+    last = now + VOLUNTARY_START_AHEAD
+    if field == "from_month" and not now <= first <= last:
+        return (f"Tháng bắt đầu phải từ tháng này, {month(str(now))}, đến chậm nhất "
+                f"{month(str(last))}.")
+    if field == "income" and now <= first <= last:
+        floor = int(law.parameter("rural_poverty_line", first).value)
+        cap = law.book().si_hi_cap(first)
+        if cap.amount is not None and not floor <= body.income <= cap.amount:
+            return (f"Mức thu nhập tháng {month(str(first))} phải từ {vnd(floor)} (chuẩn nghèo "
+                    f"nông thôn) đến {vnd(cap.amount)} (20 lần mức tham chiếu {vnd(cap.base)}).")
+    return None
+
+
+def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn,
                   exc: ValidationError | ConflictError | PopulationServiceDown) -> Response:
     if isinstance(exc, ValidationError):
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
             # The law's refusal of a support group lists the API's codes: the form has its list.
             reason = (FORM_ERRORS[(p.field, "")] if p.field == "support_group" else p.reason)
+            vietnamese = _out_of_range_vi(body, p.field)
+            if vietnamese:
+                reason = f"{vietnamese} / {reason}"
             problems.setdefault(p.field if p.field in FIELD_LABELS else "", []).append(
                 reason if p.field in FIELD_LABELS else str(p))
         return _join_form(request, g, form, problems, status=422)

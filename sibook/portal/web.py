@@ -63,6 +63,12 @@ def vnd(amount: int | None) -> str:
     return "—" if amount is None else f"{amount:,}\u00a0₫".replace(",", ".")
 
 
+def percent(rate: float) -> str:
+    """43.0 -> '43%', 43.5 -> '43,5%': Vietnamese writes a decimal comma (its dots group
+    thousands, as in the amounts beside it), and a whole rate without decimals."""
+    return f"{rate:g}".replace(".", ",") + "%"
+
+
 def day(text: str) -> str:
     """A date as the book holds it, '2001-07-26', as Vietnamese write it and as the signed PDF
     and the HI card print it: '26/07/2001'."""
@@ -134,7 +140,8 @@ ACTOR_KIND_VI = {"citizen": "công dân / citizen", "officer": "cán bộ BHXH /
                  "anonymous": "không đăng nhập / anonymous"}
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
-templates.env.filters.update(vnd=vnd, day=day, month=month, vietnam_time=vietnam_time,
+templates.env.filters.update(vnd=vnd, percent=percent, day=day, month=month,
+                             vietnam_time=vietnam_time,
                              stay=stay, sex=lambda s: SEX.get(s, s),
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,

@@ -4,6 +4,7 @@ book, and the pages' content security policy."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, update
 
+from sibook import law
 from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
@@ -103,6 +105,28 @@ def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> No
     assert page.status_code == 422
     beside = re.search(r'id="income-error">([^<]*)<', page.text)
     assert beside is not None and "rural poverty line" in beside.group(1)
+
+
+@pytest.mark.parametrize(("form", "field", "says"), [
+    ({"income": "500"}, "income", "Mức thu nhập tháng {now} phải từ {floor} (chuẩn nghèo nông "
+     "thôn) đến {cap} (20 lần mức tham chiếu {reference}). / voluntary SI income must be"),
+    ({"income": "5000000", "from_month": "2020-01"}, "from_month",
+     "Tháng bắt đầu phải từ tháng này, {now}, đến chậm nhất {last}. / voluntary SI starts"),
+])
+def test_a_refusal_of_the_rules_says_its_range_in_vietnamese_first(
+        client: TestClient, form: dict[str, str], field: str, says: str) -> None:
+    """The law's range in the citizen's language and numbers, then the rules' English: the
+    form said only "voluntary SI income must be between the rural poverty line 1,500,000 ..."."""
+    now = Period.of(date.today())
+    cap = law.book().si_hi_cap(now)
+    said = says.format(now=web.month(str(now)), last=web.month(str(now + 12)),
+                       floor=web.vnd(int(law.parameter("rural_poverty_line", now).value)),
+                       cap=web.vnd(cap.amount), reference=web.vnd(cap.base))
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "support_group": "other", "province_code": "01", **form})
+    assert page.status_code == 422
+    beside = re.search(rf'id="{field}-error">([^<]*)<', page.text)
+    assert beside is not None and beside.group(1).startswith(html.escape(said)), beside
 
 
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
@@ -634,3 +658,31 @@ def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
 
 def test_every_action_has_its_vietnamese_name() -> None:
     assert set(web.ACTION_VI) == {a.value for a in Action}
+
+
+def test_an_officers_purpose_in_vietnamese_reads_as_typed_in_the_access_log(
+        client: TestClient) -> None:
+    """The officer's X-Purpose travels as UTF-8 bytes; the server read them as Latin-1, so the
+    citizen's log said "kiá»m tra há» sÆ¡" for "kiểm tra hồ sơ"."""
+    clerk = bearer(Officer("hn-clerk", "civil", "01", frozenset({"clerk"})))
+    sent = [*((k.encode(), v.encode()) for k, v in clerk.items()),
+            (b"X-Purpose", "kiểm tra hồ sơ HS-2026-0001".encode())]  # as curl sends it
+    assert client.get(f"/api/v1/books/{OWN}", headers=sent).status_code == 200
+    row = next(r for r in signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+               if "hn-clerk" in r)
+    assert "<td>kiểm tra hồ sơ HS-2026-0001</td>" in row, row
+
+
+def test_the_pension_rate_is_written_as_vietnamese_write_a_number(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The estimate printed the rate "43.0%" beside amounts whose dots group thousands
+    ("4.035.964 ₫"): a whole rate has no decimals, and a fraction takes a comma."""
+    _, engine, ids = portal
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:  # OWN has worked at unit A since 2000: a pension's years
+        s.execute(update(periods).where(periods.c.person_id == ids[OWN])
+                  .values(from_month=2000 * 12))
+    text = signed_in(client, OWN).get("/portal/book").text
+    rate = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>([^<]*)", text, re.S)
+    assert rate is not None and re.match(r"\d+(,\d+)?%: \d", rate.group(1)), rate
+    assert not re.search(r"\d\.\d+%", text)
