@@ -126,7 +126,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         with _numbers_not_taken_since_the_look_up(conn):
             changed.update(staged_periods.apply(conn, employer.employer_id,
                                                 employer.occupational_rate_bp, step,
-                                                card_group=hi_cards.EMPLOYEE_GROUP))
+                                                card_group=hi_cards.EMPLOYEE_GROUP,
+                                                case_codes=staged.codes))
             changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
