@@ -86,22 +86,24 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     staging.create(conn)
     problems: list[Problem] = []
     lines, si_codes = 0, False
+    staged = staging.Staged()
     for frame in frames:
         typed, found = check_frame(frame, month)
         problems += found
         si_codes = si_codes or typed["si_code"].is_not_null().any()
         bad_rows = {p.row for p in found}
-        staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))))
+        staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))), staged)
         lines += frame.height
         say("checked", lines)
     if lines == 0:
         raise ValidationError(field="file", reason="the declaration has no lines")
     staging.analyze(conn, "decl_staging")
-    problems += _set_minimums(conn, employer.region, month)
-    steps, repeated = staged_steps.order_steps(conn)
+    problems += _set_minimums(conn, employer.region, month, staged.months)
+    steps, repeated = staged_steps.order_steps(conn, staged.lines)
     problems += repeated
     today = date.today()
-    staged_cards.set_card_dates(conn, lambda start: hi_cards.validity(start, today))
+    staged_cards.set_card_dates(conn, staged.months,
+                                lambda start: hi_cards.validity(start, today))
     province = hi_cards.card_province(employer.province_code)
     issue_cards = partial(staged_cards.issue_hi_cards,
                           number_prefix=hi_cards.number_prefix(province),
@@ -124,12 +126,13 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         with _numbers_not_taken_since_the_look_up(conn):
             changed.update(staged_periods.apply(conn, employer.employer_id,
                                                 employer.occupational_rate_bp, step,
-                                                card_group=hi_cards.EMPLOYEE_GROUP))
+                                                card_group=hi_cards.EMPLOYEE_GROUP,
+                                                case_codes=staged.codes))
             changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal(problems, staging.person_ids(conn))
     say("applied", lines)
-    months = _months_to_assess(conn, employer.employer_id, month)
+    months = _months_to_assess(conn, employer.employer_id, month, min(staged.months))
     entries = ledger.assess(conn, months, [employer.employer_id])
     result = {
         "employer": employer.code,
@@ -138,7 +141,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         "lines": lines,
         "format": meta.file_format,
         "content_hash": meta.content_hash,
-        "case_codes": staging.counts_by_code(conn),
+        "case_codes": staged.case_codes(),
         "periods_closed": changed["periods_closed"],
         "periods_opened": changed["periods_opened"],
         "hi_cards_issued": changed["hi_cards_issued"],
@@ -234,12 +237,13 @@ def next_batch(conn: Connection, employer_id: int, month: Period) -> int:
     return int(last or 0) + 1
 
 
-def _set_minimums(conn: Connection, region: str, month: Period) -> list[Problem]:
-    """The regional minimum of every month from the earliest line's to the declared month: a
-    line's pay must meet each month it covers, not only its first (a minimum raised since)."""
+def _set_minimums(conn: Connection, region: str, month: Period,
+                  declared: set[Period]) -> list[Problem]:
+    """The regional minimum of every month from the earliest line's (of the months ``declared``
+    by the staged lines) to the declared month: a line's pay must meet each month it covers,
+    not only its first (a minimum raised since)."""
     minimums: dict[Period, int] = {}
     unknown: dict[int, str] = {}
-    declared = set(staging.months_declared(conn))
     first = min(declared, default=month)
     for m in (first + n for n in range(month - first + 1)):
         try:
@@ -256,12 +260,13 @@ def _set_minimums(conn: Connection, region: str, month: Period) -> list[Problem]
     ]
 
 
-def _months_to_assess(conn: Connection, employer_id: int, month: Period) -> list[Period]:
-    """From the earliest month the filing changed (or the month after the last one assessed
-    before the declared month, so months without changes still fall due) up to the declared
-    month, or to the last month already assessed if later: a back-dated change must correct
-    the dues of every month already charged, not only those up to the declared month."""
-    earliest = min(staging.months_declared(conn))
+def _months_to_assess(conn: Connection, employer_id: int, month: Period,
+                      earliest: Period) -> list[Period]:
+    """From the earliest month the filing changed (``earliest``, its lines' first; or the month
+    after the last one assessed before the declared month, so months without changes still
+    fall due) up to the declared month, or to the last month already assessed if later: a
+    back-dated change must correct the dues of every month already charged, not only those up
+    to the declared month."""
     last, latest = conn.execute(
         select(func.max(LedgerEntry.period).filter(LedgerEntry.period < month.index),
                func.max(LedgerEntry.period))

@@ -3,7 +3,7 @@ start (the card a cancelled start issued goes with its period: ``staged_periods`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from sqlalchemy import Connection, text
@@ -13,13 +13,13 @@ from sibook.core.bulk import write
 from sibook.core.period import Period
 
 
-def set_card_dates(conn: Connection, validity: Callable[[Period], tuple[date, date]]) -> None:
-    """The validity of a card issued to someone starting in each month the lines name (a
-    filing names a few months), for ``issue_hi_cards`` to join, and for ``staged_periods`` to
-    find the card a cancelled start issued."""
-    months = [int(r[0]) for r in conn.execute(text("SELECT DISTINCT from_month FROM decl_staging"))]
+def set_card_dates(conn: Connection, months: Iterable[Period],
+                   validity: Callable[[Period], tuple[date, date]]) -> None:
+    """The validity of a card issued to someone starting in each of the ``months`` the lines
+    name (a filing names a few months), for ``issue_hi_cards`` to join, and for
+    ``staged_periods`` to find the card a cancelled start issued."""
     write(conn, "decl_card_dates", ("from_month", "valid_from", "valid_to"),
-          [(m, *validity(Period.from_index(m))) for m in months])
+          [(m.index, *validity(m)) for m in sorted(months)])
 
 
 # A person's cards, by the primary key (person_id leads it) as the lookup reaches periods: an

@@ -25,13 +25,13 @@ _KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INC
 MAX_STEPS = 24
 
 
-def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
+def order_steps(conn: Connection, staged: int) -> tuple[int, list[Problem]]:
     """Number each person's lines in the order they apply (a negative step sets one aside):
     the number of steps, and the lines that repeat an earlier line's kind and month for the
     same person (two increases from March say nothing the first did not; which one holds?).
     A line followed by one from a later month covers the months up to it (``covers_to``; the
-    others, up to the declared month)."""
-    conn.execute(text(f"""
+    others, up to the declared month). ``staged``: how many lines are staged."""
+    numbered = conn.execute(text(f"""
         UPDATE decl_staging SET step = r.step,
             covers_to = CASE WHEN r.next_from IS NULL THEN NULL
                              WHEN r.next_from > r.from_month THEN r.next_from - 1
@@ -42,7 +42,11 @@ def order_steps(conn: Connection) -> tuple[int, list[Problem]]:
               WHERE personal_id IN (SELECT personal_id FROM decl_staging
                                     GROUP BY personal_id HAVING count(*) > 1)
               WINDOW w AS (PARTITION BY personal_id ORDER BY from_month, {_KIND_ORDER}, row)) r
-        WHERE decl_staging.row = r.row"""))
+        WHERE decl_staging.row = r.row""")).rowcount
+    if not numbered:
+        # One line a person (almost every filing): all in step 1, none repeated; the queries
+        # below would each scan the staged lines again to say so.
+        return min(staged, 1), []
     found: list[Problem] = []
     for row, first_row in conn.execute(text(f"""
             SELECT row, first_row FROM (

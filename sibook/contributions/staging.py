@@ -12,6 +12,9 @@ Here: the temporary tables, the staging of the lines, and what is read back of t
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+
 import polars as pl
 from sqlalchemy import Connection, bindparam, text
 
@@ -75,19 +78,32 @@ def _temp(conn: Connection) -> str:
     return "temp." if conn.dialect.name == "sqlite" else ""
 
 
-def stage(conn: Connection, frame: pl.DataFrame) -> None:
+@dataclass
+class Staged:
+    """What the staged lines hold, counted from their frames as they are staged: each of the
+    filing's statements that read it from the table instead scanned the whole table."""
+
+    lines: int = 0
+    months: set[Period] = field(default_factory=set)
+    codes: Counter[str] = field(default_factory=Counter)
+
+    def case_codes(self) -> dict[str, int]:
+        """Lines per case code, by code."""
+        return dict(sorted(self.codes.items()))
+
+
+def stage(conn: Connection, frame: pl.DataFrame, staged: Staged) -> None:
+    """Stage the lines of ``frame`` (checked, typed: ``validate``), counted in ``staged``."""
     write_frame(conn, "decl_staging", frame.select(STAGING_COLUMNS))
+    staged.lines += frame.height
+    staged.months.update(Period.from_index(m) for m in frame["from_month"].unique().to_list())
+    staged.codes.update(dict(frame["case_code"].value_counts().iter_rows()))
 
 
 def analyze(conn: Connection, table: str) -> None:
     """Give PostgreSQL's planner the size of a temporary table (autovacuum never does)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"ANALYZE {table}"))
-
-
-def months_declared(conn: Connection) -> list[Period]:
-    rows = conn.execute(text("SELECT DISTINCT from_month FROM decl_staging"))
-    return sorted(Period.from_index(r[0]) for r in rows)
 
 
 def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]:
@@ -98,13 +114,6 @@ def rows_in_months(conn: Connection, months: list[int]) -> list[tuple[int, int]]
         {"m": months},
     )
     return [(int(r[0]), int(r[1])) for r in rows]
-
-
-def counts_by_code(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(
-        text("SELECT case_code, count(*) FROM decl_staging GROUP BY case_code ORDER BY case_code")
-    )
-    return {r[0]: int(r[1]) for r in rows}
 
 
 def person_ids(conn: Connection) -> list[int]:
