@@ -161,7 +161,8 @@ def refuse_revoked(v: Version, a: Agency) -> None:
     if reason is not None:  # why is the approvers' own: the holder may be the one suspected
         raise ConflictError(f"version {v.version} of book {personal_id} is revoked by the "
                             "agency until it is reinstated or a new version is issued; the SI "
-                            "office that manages the book can say more")
+                            "office that manages the book can say more",
+                            field="personal_id")  # the book asked for: PERSONAL_ID, as the CLI
 
 
 def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str,
