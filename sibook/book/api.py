@@ -112,7 +112,8 @@ def read_book_version(personal_id: PersonalIdPath, version: VersionPath, g: Read
     person_id = g.person(personal_id)
     v = versions.get(session=g.session, person_id=person_id, version=version)
     if v is None:  # the person's book was read: logged, though it has no such version
-        raise g.refuse(NotFoundError(f"book {personal_id} has no version {version}"),
+        raise g.refuse(NotFoundError(f"book {personal_id} has no version {version}",
+                                     field="version"),
                        "refused", (person_id,))
     return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}

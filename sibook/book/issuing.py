@@ -240,7 +240,8 @@ def card_qr(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[
     at = (on or datetime.now(UTC)).replace(microsecond=0)
     cards = v.payload["hi_periods"]
     if not cards:
-        raise NotFoundError(f"book {v.payload['header']['personal_id']} has no HI card")
+        raise NotFoundError(f"book {v.payload['header']['personal_id']} has no HI card",
+                            field="personal_id")
     today = at.date().isoformat()
     card = next((c for c in reversed(cards) if c["valid_from"] <= today <= c["valid_to"]),
                 cards[-1])

@@ -149,7 +149,7 @@ def declaration_job(code: UnitCodePath, job_id: str, g: Declarer) -> dict[str, A
     g.employer(code)
     job = jobs.get(job_id, session=g.session)
     if job is None or job.employer != code:
-        raise NotFoundError("no such declaration job")
+        raise NotFoundError("no such declaration job", field="job_id")
     return job.as_dict()
 
 

@@ -103,7 +103,7 @@ def _persons(g: Guard, limit: int, employer_code: str | None, personal_id: str |
 def list_persons(g: Annotated[Guard, guard(Action.PERSON_LIST)], limit: Limit = 100,
                  employer: UnitCodeQuery = None) -> PersonList:
     if employer is not None:
-        g.employer(employer)
+        g.employer(employer, field="employer")
     return PersonList(persons=_persons(g, limit, employer))
 
 

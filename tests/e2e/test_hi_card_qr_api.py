@@ -111,7 +111,8 @@ def test_only_those_who_read_the_book_get_its_card(api: Api) -> None:
 def test_a_person_without_a_card_is_a_404_saying_so(api: Api) -> None:
     r = api.qr("auditor_national", OTHER)
     assert r.status_code == 404, r.text
-    assert "no HI card" in r.json()["errors"][0]["reason"]
+    (error,) = r.json()["errors"]
+    assert error["field"] == "personal_id" and "no HI card" in error["reason"]
     assert ("auditor", "book.read", "GET " + PATH, "refused") in api.reads(OTHER)
 
 
