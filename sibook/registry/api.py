@@ -250,8 +250,13 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Join
         result = join(session=g.session, personal_id=personal_id, voluntary=start,
                       population=population_registry(g.session, get_settings().population_url),
                       province=body.province_code)
-    except ValidationError as exc:
-        raise _renamed(exc, JOIN_FIELDS) from None
+    except (ValidationError, ConflictError) as exc:
+        # Its checks read the citizen's record, when there is one: logged, refused, as an
+        # officer's refused start is (the transaction first, which a conflict may have aborted).
+        g.session.rollback()
+        registered = reading.registered_id(session=g.session, personal_id=personal_id)
+        raise g.refuse(_renamed(exc, JOIN_FIELDS) if isinstance(exc, ValidationError) else exc,
+                       "refused", (registered,)) from None
     g.logged([reading.person_id_of(session=g.session, personal_id=personal_id)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
