@@ -49,7 +49,7 @@ from sibook.registry.schemas import (
 
 router = APIRouter(tags=["registry"])
 
-Limit = Annotated[int, Query(ge=1, le=10_000)]
+Limit = Annotated[int, Query(ge=1, le=10_000, description="At most this many in the answer")]
 
 
 def guard(action: Action) -> object:

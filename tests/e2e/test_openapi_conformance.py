@@ -255,3 +255,12 @@ def test_a_sign_in_from_the_portal_ends_with_a_declared_redirect(site: Site, cli
     r = _sign_in(site, client, next_="/portal/")
     assert (r.status_code, r.headers["location"]) == (303, "/portal/"), r.text
     assert_conforms(site.spec, "GET", "/api/v1/auth/callback", r)
+
+
+def test_every_parameter_says_what_it_is(site: Site) -> None:
+    """A client written from the document alone knows what each parameter means (the ledger's
+    ``from`` lists months from it while its summary counts them all)."""
+    bare = [f"{m.upper()} {p} {x['name']}" for p, ops in site.spec["paths"].items()
+            for m, op in ops.items() for x in op.get("parameters", [])
+            if not (x.get("description") or x.get("schema", {}).get("description"))]
+    assert bare == []
