@@ -195,7 +195,8 @@ def me(guard: Annotated[Guard, Depends(require(Action.ME_READ))]) -> MeOut:
 
 @router.get("/me/access-log", response_model=AccessLogOut)
 def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))],
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  limit: Annotated[int, Query(ge=1, le=1000, description=(
+                      "Entries in the answer, newest first"))] = 100,
                   before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
                       "Only entries older than this one: the answer's next_before"))] = None,
                   ) -> AccessLogOut:

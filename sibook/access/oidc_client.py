@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from authlib.common.security import generate_token  # type: ignore[import-untyped]
 from authlib.integrations.base_client import OAuthError  # type: ignore[import-untyped]
 from authlib.integrations.httpx_client import OAuth2Client  # type: ignore[import-untyped]
-from fastapi import APIRouter, Cookie, Depends, Request
+from fastapi import APIRouter, Cookie, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from httpx2 import HTTPError
 from pydantic import BaseModel
@@ -72,7 +72,9 @@ def _client(s: AccessSettings) -> Any:
 
 @router.get("/auth/login", summary="Sign in with the national e-identity (OIDC + PKCE)",
             status_code=302, response_class=RedirectResponse, responses=TO_PROVIDER | SIGN_IN)
-def login(request: Request, _: PublicGuard, next: str = "") -> RedirectResponse:
+def login(request: Request, _: PublicGuard, next: Annotated[str, Query(description=(
+        "A portal page to return to, signed in by a cookie; without it the callback answers "
+        "the bearer token as JSON"))] = "") -> RedirectResponse:
     ratelimit.limit(request, "login")
     s = get_access_settings()
     meta = jwks.issuer_metadata(s.oidc_issuer)
@@ -114,8 +116,12 @@ def _back_to_portal(why: str) -> Response:
 
 @router.get("/auth/callback", summary="Where the e-identity provider returns the browser",
             response_model=CitizenToken, responses=TO_PORTAL | SIGN_IN)
-def callback(request: Request, _: PublicGuard, code: str = "", state: str = "",
-             sibook_login: Annotated[str | None, Cookie()] = None) -> Response:
+def callback(request: Request, _: PublicGuard,
+             code: Annotated[str, Query(description="The provider's authorization code")] = "",
+             state: Annotated[str, Query(description="The state sent at sign-in, returned")] = "",
+             sibook_login: Annotated[str | None, Cookie(description=(
+                 "The sign-in in progress, set by /auth/login for 10 minutes"))] = None
+             ) -> Response:
     ratelimit.limit(request, "login")
     s = get_access_settings()
     try:

@@ -189,7 +189,7 @@ class Guard:
             self.province(placing_in)
         if found is None or not scope.can_see(self.session, self.principal, found[0],
                                               placing=placing_in is not None):
-            raise self.refuse(NotFoundError(NOT_VISIBLE), "not_found",
+            raise self.refuse(NotFoundError(NOT_VISIBLE, field="personal_id"), "not_found",
                               (found[0] if found else None,))
         self.logged([found[0]])
         return found[0]
@@ -219,10 +219,10 @@ class Guard:
                               "forbidden")
         return self.principal.personal_id
 
-    def employer(self, unit_code: str) -> None:
+    def employer(self, unit_code: str, *, field: str = "code") -> None:
         """An employer acts for its own unit only; an officer for the units of their realm and
         province. Civil unit codes are public, so these are 403s; a ministry's unit is a 404
-        outside its realm."""
+        outside its realm, naming ``field``, the input that gave the code."""
         p = self.principal
         if not isinstance(p, EmployerUnit | Officer):  # a citizen's own months are on /me
             raise self.refuse(Forbidden("only the unit itself or an officer may act for an "
@@ -236,7 +236,7 @@ class Guard:
             # tell their pay); a civil unit's code is public, so another realm's officer is
             # told it is not theirs.
             if place is None or place[1] not in (CIVIL, p.realm):
-                raise NotFoundError(f"no employer with code {unit_code}")
+                raise NotFoundError(f"no employer with code {unit_code}", field=field)
             if place[1] != p.realm:
                 raise self.refuse(Forbidden("employers are outside your realm"), "forbidden")
             self.province(place[0])

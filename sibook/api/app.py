@@ -32,7 +32,13 @@ from sibook.book import api as book_api
 from sibook.contributions import api as contributions_api
 from sibook.contributions import voluntary_api
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
+from sibook.core.errors import (
+    ConflictError,
+    NamedError,
+    NotFoundError,
+    ServerFault,
+    ValidationError,
+)
 from sibook.portal import pages as portal
 from sibook.portal import web as portal_web
 from sibook.registry import api as registry_api
@@ -154,7 +160,7 @@ def _map_errors(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def missing(_: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse(status_code=404, content={"errors": [{"reason": str(exc)}]})
+        return JSONResponse(status_code=404, content={"errors": [_named(exc)]})
 
     @app.exception_handler(PopulationServiceDown)
     async def unavailable(_: Request, exc: PopulationServiceDown) -> JSONResponse:
@@ -177,9 +183,7 @@ def _map_errors(app: FastAPI) -> None:
 
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
-        error = {"reason": str(exc)} if exc.field is None else {"field": exc.field,
-                                                                 "reason": str(exc)}
-        return JSONResponse(status_code=409, content={"errors": [error]})
+        return JSONResponse(status_code=409, content={"errors": [_named(exc)]})
 
     @app.exception_handler(KeyUnusable)
     async def cannot_sign(_: Request, exc: KeyUnusable) -> JSONResponse:
@@ -197,6 +201,12 @@ def _map_errors(app: FastAPI) -> None:
             "reason": "the service cannot do this now; nothing was changed, try again later"}]})
 
     answer_by_route(app)  # the portal's pages and the token endpoint: their own answers
+
+
+def _named(exc: NamedError) -> dict[str, str]:
+    """A 404's or 409's one problem: the field it is about, where one is, and why."""
+    return {"reason": str(exc)} if exc.field is None else {"field": exc.field,
+                                                           "reason": str(exc)}
 
 
 def _json_safe(value: Any) -> Any:

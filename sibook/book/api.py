@@ -47,6 +47,8 @@ def _only(media_type: str, description: str) -> Responses:
 PDF = _only("application/pdf", "The signed book (PAdES)")
 PNG = _only("image/png", "The health-insurance card")
 QR = _only("text/plain", "The book's signed QR text (COSE)")
+CARD_QR = _only("text/plain", "The HI card's signed QR text (COSE), as its image carries it: "
+                "what POST /hi-cards/verify checks")
 PEM = _only("application/x-pem-file", "The trust list: the agency's root certificate and the "
              "issuing certificates of each realm (PEM), all a verifier needs")
 router = APIRouter(tags=["book"])
@@ -110,7 +112,8 @@ def read_book_version(personal_id: PersonalIdPath, version: VersionPath, g: Read
     person_id = g.person(personal_id)
     v = versions.get(session=g.session, person_id=person_id, version=version)
     if v is None:  # the person's book was read: logged, though it has no such version
-        raise g.refuse(NotFoundError(f"book {personal_id} has no version {version}"),
+        raise g.refuse(NotFoundError(f"book {personal_id} has no version {version}",
+                                     field="version"),
                        "refused", (person_id,))
     return {"version": v.version, "content_hash": v.content_hash, "prev_hash": v.prev_hash,
             "book": v.payload}
@@ -159,6 +162,18 @@ def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
             return no_card_png(v.payload["header"])
 
     return Response(_signed(g, personal_id, card)[1], media_type="image/png")
+
+
+@router.get("/persons/{personal_id}/hi-card/qr", response_class=Response, responses=CARD_QR)
+def hi_card_qr(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
+    """The QR text of the person's HI card valid today (else their latest), signed from the
+    current book version as the card image's (``sibook book card --qr``); 404 for a person
+    with no card. A card stands while its book version is revoked: coverage is the
+    registry's."""
+    def qr(v: versions.Version, a: issuing.Agency) -> str:
+        return issuing.card_qr(v, a)[1]
+
+    return PlainTextResponse(_signed(g, personal_id, qr)[1])
 
 
 class RevocationIn(BaseModel):

@@ -161,7 +161,8 @@ def refuse_revoked(v: Version, a: Agency) -> None:
     if reason is not None:  # why is the approvers' own: the holder may be the one suspected
         raise ConflictError(f"version {v.version} of book {personal_id} is revoked by the "
                             "agency until it is reinstated or a new version is issued; the SI "
-                            "office that manages the book can say more")
+                            "office that manages the book can say more",
+                            field="personal_id")  # the book asked for: PERSONAL_ID, as the CLI
 
 
 def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str,
@@ -229,10 +230,18 @@ def check(data: bytes, trust_list: TrustList,
 def hi_card(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[str, Any], bytes]:
     """The HI card valid at ``on`` (else the latest) from a book version, with its signed QR
     text under ``qr`` (``signing.card.verify_card`` checks it), and its PNG."""
+    shown, qr = card_qr(v, a, on=on)
+    return {**shown, "qr": qr}, card_png(shown, qr_png(qr, scale=4))
+
+
+def card_qr(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[str, Any], str]:
+    """The HI card valid at ``on`` (else the latest) from a book version, as its image shows
+    it, and its signed QR text, without drawing the image."""
     at = (on or datetime.now(UTC)).replace(microsecond=0)
     cards = v.payload["hi_periods"]
     if not cards:
-        raise NotFoundError(f"book {v.payload['header']['personal_id']} has no HI card")
+        raise NotFoundError(f"book {v.payload['header']['personal_id']} has no HI card",
+                            field="personal_id")
     today = at.date().isoformat()
     card = next((c for c in reversed(cards) if c["valid_from"] <= today <= c["valid_to"]),
                 cards[-1])
@@ -242,7 +251,6 @@ def hi_card(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[
                "birth_date": header["birth_date"], "version": v.version,
                "book_hash": v.content_hash, **card,
                "issued_at": at.isoformat(timespec="seconds"), "kid": signer.key_id.hex()}
-    qr = sign_qr(payload, signer, issued_at=at)
     shown = {**card, "full_name": header["full_name"], "birth_date": header["birth_date"],
              "issuer": certs.REALMS.get(header["realm"], header["realm"])}
-    return {**shown, "qr": qr}, card_png(shown, qr_png(qr, scale=4))
+    return shown, sign_qr(payload, signer, issued_at=at)

@@ -73,7 +73,7 @@ class NoVersion(NotFoundError):
     """The book has no recorded version of the number asked (404): the caller's to change."""
 
     def __init__(self, personal_id: str, version: int) -> None:
-        super().__init__(f"book {personal_id} has no version {version}")
+        super().__init__(f"book {personal_id} has no version {version}", field="version")
 
 
 def get(*, session: Session, person_id: int, version: int) -> Version | None:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -144,12 +145,14 @@ def file_declaration(
 # it was recorded, so a key added to the answer since cannot turn a poll into a 500.
 @router.get("/employers/{code}/declaration-jobs/{job_id}", response_model=None,
             responses={200: {"model": JobOut, "description": "The filing's progress"}})
-def declaration_job(code: UnitCodePath, job_id: str, g: Declarer) -> dict[str, Any]:
+def declaration_job(code: UnitCodePath, job_id: Annotated[str, PathParam(
+        description="The job's id, as the 202's Location names it")], g: Declarer
+                    ) -> dict[str, Any]:
     """Progress and result of a large filing."""
     g.employer(code)
     job = jobs.get(job_id, session=g.session)
     if job is None or job.employer != code:
-        raise NotFoundError("no such declaration job")
+        raise NotFoundError("no such declaration job", field="job_id")
     return job.as_dict()
 
 
@@ -200,7 +203,8 @@ def person_ledger(
     personal_id: PersonalIdPath,
     g: Reader,
     as_of: AsOfQuery = None,
-    since: Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN)] = None,
+    since: Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN, description=(
+        "The first month listed (YYYY-MM); the summary still counts every month"))] = None,
 ) -> dict[str, Any]:
     """A person's months: paid, partly paid, unpaid (employers see their own months only).
     A person of the defence or public-security realm is answered to their realm's officers

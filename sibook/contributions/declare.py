@@ -168,7 +168,7 @@ class ConcurrentFiling(ConflictError):
 
     def __init__(self, person_ids: list[int]) -> None:
         super().__init__("another filing changed the same workers at the same time; nothing "
-                         "was filed, file again")
+                         "was filed, file again", field="file")
         self.person_ids = person_ids
 
 

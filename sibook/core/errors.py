@@ -56,13 +56,9 @@ class ServerFault(SibookError):
     portal answer 503 without naming the server's files; the log and the CLI give the detail."""
 
 
-class NotFoundError(SibookError):
-    """The thing asked for does not exist (or is not visible to the caller)."""
-
-
-class ConflictError(SibookError):
-    """The request contradicts what is stored (e.g. registering a person twice). ``field``:
-    the input that holds what is taken (the API's 409 names it), when one does."""
+class NamedError(SibookError):
+    """A refusal about one input: ``field`` names it (the API's answer names it), when one
+    does."""
 
     field: str | None = None
 
@@ -70,3 +66,13 @@ class ConflictError(SibookError):
         super().__init__(*args)
         if field is not None:
             self.field = field
+
+
+class NotFoundError(NamedError):
+    """The thing asked for does not exist (or is not visible to the caller). ``field``: the
+    input that names it (the API's 404 names it), when one does."""
+
+
+class ConflictError(NamedError):
+    """The request contradicts what is stored (e.g. registering a person twice). ``field``:
+    the input that holds what is taken (the API's 409 names it), when one does."""

@@ -49,7 +49,7 @@ from sibook.registry.schemas import (
 
 router = APIRouter(tags=["registry"])
 
-Limit = Annotated[int, Query(ge=1, le=10_000)]
+Limit = Annotated[int, Query(ge=1, le=10_000, description="At most this many in the answer")]
 
 
 def guard(action: Action) -> object:
@@ -103,7 +103,7 @@ def _persons(g: Guard, limit: int, employer_code: str | None, personal_id: str |
 def list_persons(g: Annotated[Guard, guard(Action.PERSON_LIST)], limit: Limit = 100,
                  employer: UnitCodeQuery = None) -> PersonList:
     if employer is not None:
-        g.employer(employer)
+        g.employer(employer, field="employer")
     return PersonList(persons=_persons(g, limit, employer))
 
 
@@ -250,8 +250,13 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Join
         result = join(session=g.session, personal_id=personal_id, voluntary=start,
                       population=population_registry(g.session, get_settings().population_url),
                       province=body.province_code)
-    except ValidationError as exc:
-        raise _renamed(exc, JOIN_FIELDS) from None
+    except (ValidationError, ConflictError) as exc:
+        # Its checks read the citizen's record, when there is one: logged, refused, as an
+        # officer's refused start is (the transaction first, which a conflict may have aborted).
+        g.session.rollback()
+        registered = reading.registered_id(session=g.session, personal_id=personal_id)
+        raise g.refuse(_renamed(exc, JOIN_FIELDS) if isinstance(exc, ValidationError) else exc,
+                       "refused", (registered,)) from None
     g.logged([reading.person_id_of(session=g.session, personal_id=personal_id)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 

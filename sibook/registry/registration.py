@@ -196,7 +196,7 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
     # the period after the last one. The second waits for the first, then finds it open.
     if session.scalar(select(Person.realm).where(Person.person_id == person_id)
                       .with_for_update()) != "civil":
-        raise ConflictError("this person's SI is kept by their ministry")
+        raise ConflictError("this person's SI is kept by their ministry", field="personal_id")
     opened = _open_voluntary(session, person_id, voluntary, today or date.today())
     managing_office = None if office is None else office_for(
         session=session, given=office.given, person_id=person_id, province=office.province,

@@ -30,7 +30,7 @@ class UnknownVisit(NotFoundError):
 
 def unknown(facility_code: str, link_code: str) -> UnknownVisit:
     return UnknownVisit(f"no visit with MA_LK {clipped(link_code)!r} at facility "
-                        f"{facility_code}")
+                        f"{facility_code}", field="link_code")
 
 
 def recorded_person(*, session: Session, facility_code: str, link_code: str) -> int | None:

@@ -137,6 +137,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 person_id=ids[pid], seq=2, from_month=2016 * 12, to_month=2017 * 12 + 11,
                 kind="voluntary", employer_id=None, salary_basis=3_000_000, allowances=0,
                 occupational_rate_bp=0))
+        for seq, pid in enumerate((OWN, OTHER, HIDDEN)):  # a card each, for its QR's route
+            s.execute(insert(metadata.tables["hi_cards"]).values(
+                person_id=ids[pid], seq=1, card_number=f"DN401012345678{seq}", group_code="DN",
+                benefit_level=4, province_code="01", initial_kcb_place="01001",
+                valid_from=date(date.today().year, 1, 1),
+                valid_to=date(date.today().year, 12, 31)))
     yield World(TestClient(app, raise_server_exceptions=False), engine, ids)
     engine.dispose()
     mp.undo()

@@ -52,7 +52,11 @@ def test_an_approver_revokes_and_reinstates_a_version(api: tuple[TestClient, Any
     entry = r.json()["revoked"]
     assert (entry["personal_id"], entry["version"], entry["reason"], entry["book_hash"]) == (
         OWN, 1, "nghi gian lận", book_hash)
-    assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 409
+    for refused in (client.get(f"/api/v1/books/{OWN}/{what}", headers=clerk)
+                    for what in ("qr", "pdf")):  # named by the book asked, never why
+        assert refused.status_code == 409, refused.text
+        (error,) = refused.json()["errors"]
+        assert error["field"] == "personal_id" and "gian" not in error["reason"]
     checked = client.post("/api/v1/verify", files={"file": ("qr.txt", qr.content)}).json()
     assert checked["valid"] is False and "revoked" in " ".join(checked["errors"])
     assert "gian" not in str(checked)  # the public verifier says when, never why

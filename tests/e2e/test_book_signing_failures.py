@@ -90,17 +90,18 @@ def test_an_export_that_cannot_sign_records_no_version(world: World) -> None:
     assert world.latest() == 1
 
 
-@pytest.mark.parametrize("what", ["pdf", "qr", "card.png"])
+@pytest.mark.parametrize("what", [f"books/{OWN}/pdf", f"books/{OWN}/qr", f"books/{OWN}/card.png",
+                                  f"persons/{OWN}/hi-card/qr"])
 def test_a_signed_route_that_cannot_sign_records_no_version_and_logs_the_refusal(
         world: World, what: str) -> None:
     clerk = bearer(PRINCIPALS["clerk_hanoi"])
     world.passphrase(WRONG)
-    refused = world.client.get(f"/api/v1/books/{OWN}/{what}", headers=clerk)
+    refused = world.client.get(f"/api/v1/{what}", headers=clerk)
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "60", refused.text
     assert "cannot sign" in refused.text and str(world.tmp) not in refused.text  # no server path
     assert world.latest() is None and world.outcomes() == ["refused"]
     world.passphrase(RIGHT)
-    signed = world.client.get(f"/api/v1/books/{OWN}/{what}", headers=clerk)
+    signed = world.client.get(f"/api/v1/{what}", headers=clerk)
     assert signed.status_code == 200, signed.text
     assert world.latest() == 1
 

@@ -84,7 +84,7 @@ def test_the_filing_that_writes_second_is_a_409(postgres: Engine,
         lambda: _taken_on_by_the_other_employer(postgres, an))
     assert not isinstance(r, Exception), r
     assert r.status_code == 409, r.text
-    assert r.json() == {"errors": [{"reason": CONFLICT}]}
+    assert r.json() == {"errors": [{"field": "file", "reason": CONFLICT}]}  # as the CLI's
     assert _filings_of(postgres, EMPLOYER) == 0
     # Its checks read the worker's periods before the conflict: logged, though refused.
     assert len(_refused_reads_of(postgres, an)) == 1

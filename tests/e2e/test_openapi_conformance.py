@@ -161,6 +161,7 @@ def test_the_token_endpoint_judges_client_credentials_not_a_bearer_token(
 @pytest.mark.parametrize(("path", "headers"), [
     ("/api/v1/books/{personal_id}/qr", {}),
     ("/api/v1/books/{personal_id}/qr", {"Authorization": "Bearer garbage"}),
+    ("/api/v1/persons/{personal_id}/hi-card/qr", {}),
     ("/api/v1/trust-list", {"Authorization": "Bearer garbage"}),
 ])
 def test_a_text_route_refuses_in_json_as_declared(site: Site, client: TestClient, path: str,
@@ -179,6 +180,7 @@ def test_only_a_success_may_be_other_than_json(site: Site) -> None:
     assert media["GET", "/api/v1/trust-list", "200"] == ["application/x-pem-file"]
     assert media["GET", "/api/v1/books/{personal_id}/pdf", "200"] == ["application/pdf"]
     assert media["GET", "/api/v1/books/{personal_id}/card.png", "200"] == ["image/png"]
+    assert media["GET", "/api/v1/persons/{personal_id}/hi-card/qr", "200"] == ["text/plain"]
 
 
 ANSWER = {"version": 1, "content_hash": "a" * 64, "prev_hash": None, "book": {}}
@@ -253,3 +255,12 @@ def test_a_sign_in_from_the_portal_ends_with_a_declared_redirect(site: Site, cli
     r = _sign_in(site, client, next_="/portal/")
     assert (r.status_code, r.headers["location"]) == (303, "/portal/"), r.text
     assert_conforms(site.spec, "GET", "/api/v1/auth/callback", r)
+
+
+def test_every_parameter_says_what_it_is(site: Site) -> None:
+    """A client written from the document alone knows what each parameter means (the ledger's
+    ``from`` lists months from it while its summary counts them all)."""
+    bare = [f"{m.upper()} {p} {x['name']}" for p, ops in site.spec["paths"].items()
+            for m, op in ops.items() for x in op.get("parameters", [])
+            if not (x.get("description") or x.get("schema", {}).get("description"))]
+    assert bare == []

@@ -235,14 +235,14 @@ def test_an_unknown_or_unseen_visit_is_a_404_naming_no_person(api: Api) -> None:
     api.file(BACH_MAI, claim_file([visit(OWN)]))
     unknown = api.annul(CLERK, link="LK-9")
     assert unknown.status_code == 404
-    assert unknown.json() == {"errors": [{"reason": "no visit with MA_LK 'LK-9' at facility "
-                                                    "01001"}]}
+    assert unknown.json() == {"errors": [{
+        "field": "link_code", "reason": "no visit with MA_LK 'LK-9' at facility 01001"}]}
     elsewhere = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
     defence = Officer("mod", "defence", None, frozenset({"clerk"}))
     for who in (elsewhere, defence):
         r = api.annul(who)
         assert (r.status_code, r.json()) == (404, {"errors": [{
-            "reason": "no visit with MA_LK 'LK-1' at facility 01001"}]}), who
+            "field": "link_code", "reason": "no visit with MA_LK 'LK-1' at facility 01001"}]}), who
     assert ("hcm-clerk", "visit.annul", "not_found") in api.log(OWN)
     assert api.mine(SELF).json()["total"] == 1
 

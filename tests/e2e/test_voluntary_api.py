@@ -225,5 +225,17 @@ def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
     again = start(CLERK, DUNG)
     assert again.status_code == 422 and "already participates" in again.text
     assert start(BINH_SELF, DUNG).status_code == 403
-    assert start(DEFENCE_CLERK, QUAN).status_code == 409
+    kept = start(DEFENCE_CLERK, QUAN)
+    assert kept.status_code == 409, kept.text
+    assert kept.json()["errors"][0]["field"] == "personal_id"  # as every 409 names its field
     assert ("hn-clerk", "person.register", "allowed") in api.log(DUNG)
+
+
+def test_a_citizens_refused_join_is_in_their_access_log(api: Api) -> None:
+    """Joining checks the citizen's record (their periods): refused, that read is logged as the
+    officer's refused start is, so the log shows every look at the record."""
+    r = api.client.post("/api/v1/me/voluntary", headers=bearer(BINH_SELF),
+                        json={"income": 3_000_000, "province_code": "01"})
+    assert_conforms(SPEC, "POST", "/api/v1/me/voluntary", r)
+    assert r.status_code == 422 and "already participates" in r.text
+    assert api.log(BINH)[-1] == (BINH, "voluntary.join", "refused")
