@@ -146,6 +146,9 @@ def _sheets(pdf: FPDF, book: dict[str, Any]) -> None:
            " — số tiền đóng mỗi tháng (đồng): người lao động / đơn vị")
     _table(pdf, 7, 3.6, [w for _, w in SHEET_COLUMNS], [t for t, _ in SHEET_COLUMNS],
            [_sheet_cells(r) for r in book["sheets"]])
+    if not book["sheets"]:  # registered, no period yet: said as every empty section says it
+        pdf.set_font(FAMILY, "", 8)
+        _line(pdf, "Không có.", height=6)
 
 
 def _sheet_cells(r: dict[str, Any]) -> list[str]:

@@ -29,6 +29,7 @@ from sibook.cli.output import (
     print_json,
     reasons_of,
     refuse,
+    separate_outputs,
     show_fields,
     write_out,
 )
@@ -80,6 +81,7 @@ def export(
     as_json: bool = JsonFlag,
 ) -> None:
     """Assemble the book (a new version if anything changed), sign it, write PDF and QR."""
+    separate_outputs("--pdf", pdf, "--qr", qr)
     from sibook.book import issuing  # signing and PDF libraries load only when used
     from sibook.signing.certs import common_name
     try:
@@ -420,6 +422,7 @@ def card(
     as_json: bool = JsonFlag,
 ) -> None:
     """The e-HI card image (PNG) with a signed QR, from the current book version."""
+    separate_outputs("--png", png, "--qr", qr)
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
         with _recording(personal_id, realm, "book card") as (version, _):

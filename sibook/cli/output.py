@@ -299,6 +299,21 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def separate_outputs(first_flag: str, first: Path, second_flag: str,
+                     second: Path | None) -> None:
+    """Two output flags naming one file (however spelled: ``a.pdf``, ``./a.pdf``, a link to
+    it): the second would be written over the first, which the answer would still name. Flags
+    that do not go together: a usage error (exit 2) before anything is read or written."""
+    if second is None:
+        return
+    same = first.resolve() == second.resolve()
+    with contextlib.suppress(OSError):  # hard links: only files that exist can be compared
+        same = same or first.samefile(second)
+    if same:
+        usage_error(second_flag, f"names the file {first_flag} names ({second}): give each "
+                    "output its own file")
+
+
 def write_out(path: Path, data: bytes, as_json: bool, flag: str) -> None:
     """Write an output file, or refuse (exit 1) saying why it cannot be written: a folder that
     does not exist, a directory, a full disk; never a traceback."""

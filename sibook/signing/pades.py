@@ -162,7 +162,7 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
         reader = PdfFileReader(BytesIO(data), strict=False)
         embedded = reader.embedded_signatures
     except Exception as exc:  # noqa: BLE001 - see above
-        return PdfResult(valid=False, errors=[f"not a readable PDF: {exc}"])
+        return PdfResult(valid=False, errors=[_reason("not a readable PDF", exc)])
     if not embedded:
         return PdfResult(valid=False, errors=["the PDF carries no signature"])
     try:
@@ -173,7 +173,7 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
         moment = signature.self_reported_timestamp
         status = validate_pdf_signature(signature, _validation_context(trust_list, moment))
     except Exception as exc:  # noqa: BLE001 - see above
-        return PdfResult(valid=False, errors=[f"the signature cannot be read: {exc}"])
+        return PdfResult(valid=False, errors=[_reason("the signature cannot be read", exc)])
     cert = status.signing_cert
     result = PdfResult(valid=False, intact=bool(status.intact),
                        signer=_subject_cn(cert.subject.native),
@@ -183,16 +183,29 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
         result.errors += _contents_text_problems(data, signature)
         result.errors += _unsigned_contents_problems(signature, cert, trust_list)
     except Exception as exc:  # noqa: BLE001 - see above
-        result.errors.append(f"the signature's unsigned parts cannot be read: {exc}")
+        result.errors.append(_reason("the signature's unsigned parts cannot be read", exc))
     try:  # read lazily by pyHanko: a damaged /Info surfaces only here
         # As signed: an update appended after the signature (or a changed signed byte) must
         # not name whose book it is, as a QR whose signature fails names nobody.
         result.book = _book_info(reader.get_historical_resolver(signature.signed_revision)
                                  ) if status.intact else None
     except Exception as exc:  # noqa: BLE001 - see above
-        result.errors.append(f"the book metadata (/Info) cannot be read: {exc}")
+        result.errors.append(_reason("the book metadata (/Info) cannot be read", exc))
     result.valid = not result.errors
     return result
+
+
+# Python's own words for a bug a library met on a damaged file ("'EmbeddedPdfSignature' object
+# has no attribute ...", a key or an index it did not find, an assertion): nothing a reader
+# can act on, so the reason is the plain words alone.
+_PYTHON_FAULTS = (AttributeError, TypeError, LookupError, NameError, AssertionError)
+
+
+def _reason(words: str, exc: Exception) -> str:
+    """``words``, then what ``exc`` says when it says something: its first line (asn1crypto
+    adds "while parsing ..." lines), never an empty ``words: ``."""
+    said = "" if isinstance(exc, _PYTHON_FAULTS) else str(exc).strip()
+    return f"{words}: {said.splitlines()[0]}" if said else words
 
 
 def pdf_book_metadata(pdf: bytes) -> dict[str, Any] | None:

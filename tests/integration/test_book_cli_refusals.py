@@ -129,3 +129,20 @@ def test_a_refused_listing_answers_its_keys_empty(
     (problem,) = answer.pop("errors")
     assert problem["field"] == "database" and "SIBOOK_DATABASE_URL" in problem["reason"], problem
     assert answer == keys
+
+
+@pytest.mark.parametrize(("command", "first"), [(["book", "export"], "--pdf"),
+                                                 (["book", "card"], "--png")])
+def test_one_file_named_for_two_outputs_is_a_usage_error(
+        empty_store: Path, monkeypatch: pytest.MonkeyPatch, command: list[str],
+        first: str) -> None:
+    """``--qr`` naming the file ``--pdf`` (or ``--png``) names, however spelled, would write
+    the QR text over the PDF just written while the answer said the PDF was there: flags that
+    do not go together, exit 2, nothing written."""
+    _registered()
+    monkeypatch.chdir(empty_store)
+    result = CliRunner().invoke(app, [*command, UNKNOWN, first, "book.out",
+                                      "--qr", str(empty_store / "book.out")])
+    assert result.exit_code == 2, result.output
+    assert f"--qr: names the file {first} names" in result.output, result.output
+    assert not (empty_store / "book.out").exists()

@@ -132,6 +132,20 @@ def test_a_voluntary_participants_unpaid_months_are_listed() -> None:
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_a_book_with_no_contributions_says_so_under_the_sheets_headings() -> None:
+    """A person registered with no period yet (a student with an HI card): the sheets' table
+    says "Không có." (none) as every other empty section does, not headings over nothing."""
+    book = {**BOOK, "sheets": []}
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST")))
+    text = " ".join(" ".join(pdf[i].get_textpage().get_text_range().split())
+                    for i in range(len(pdf)))
+    sheets = text[text.index("TỜ RỜI"):text.index("BẢO HIỂM THẤT NGHIỆP")]
+    assert "Hình thức Không có." in sheets, sheets
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
 def test_a_restricted_realms_book_says_why_it_shows_no_sheets() -> None:
     header = {**BOOK["header"], "realm": "defence"}  # type: ignore[dict-item]
     book = {**BOOK, "header": header, "sheets": [], "restricted": True}

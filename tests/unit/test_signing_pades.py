@@ -214,6 +214,31 @@ def test_garbage_is_refused_with_a_reason_not_an_exception(agency: Agency, data:
     assert not result.valid and result.errors[0].startswith(reason)
 
 
+def _hex_digit_set(signed: bytes, at: int) -> bytes:
+    """``signed`` with the ``at``-th hex digit of its /Contents made an ``F``."""
+    start, _ = _contents(signed)
+    tampered = bytearray(signed)
+    tampered[start + at] = ord("F")
+    return bytes(tampered)
+
+
+def test_a_reason_is_in_plain_words_not_a_python_error_or_empty(agency: Agency,
+                                                                 signed: bytes) -> None:
+    """What pyHanko raises on a damaged file is said after the plain words only when it says
+    something: not an empty message (an update appended with a broken cross-reference made
+    "not a readable PDF: "), nor Python's own words for a bug it met ("'EmbeddedPdfSignature'
+    object has no attribute 'external_md_algorithm'"), nor a second line of them."""
+    appended = signed + (b"\n1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 1\n0000000000 "
+                         b"65535 f \ntrailer\n<< /Size 2 /Root 1 0 R /Prev 0 >>\nstartxref\n"
+                         + str(len(signed)).encode() + b"\n%%EOF\n")
+    for tampered in (appended, _hex_digit_set(signed, 12), _hex_digit_set(signed, 96)):
+        errors = validate_pdf(tampered, agency.trust_list).errors
+        assert errors, "a tampered book must be invalid"
+        for reason in errors:
+            assert not reason.rstrip().endswith(":") and "\n" not in reason, errors
+            assert " object " not in reason and "attribute" not in reason, errors
+
+
 def test_unsigned_pdf_is_refused(agency: Agency) -> None:
     assert validate_pdf(tiny_pdf(), agency.trust_list).errors == ["the PDF carries no signature"]
 
