@@ -164,7 +164,7 @@ def hi_card(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     return Response(_signed(g, personal_id, card)[1], media_type="image/png")
 
 
-@router.get("/persons/{personal_id}/hi-card/qr", response_class=Response, responses=CARD_QR)
+@router.get("/books/{personal_id}/card/qr", response_class=Response, responses=CARD_QR)
 def hi_card_qr(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
     """The QR text of the person's HI card valid today (else their latest), signed from the
     current book version as the card image's (``sibook book card --qr``); 404 for a person

@@ -91,7 +91,7 @@ def test_an_export_that_cannot_sign_records_no_version(world: World) -> None:
 
 
 @pytest.mark.parametrize("what", [f"books/{OWN}/pdf", f"books/{OWN}/qr", f"books/{OWN}/card.png",
-                                  f"persons/{OWN}/hi-card/qr"])
+                                  f"books/{OWN}/card/qr"])
 def test_a_signed_route_that_cannot_sign_records_no_version_and_logs_the_refusal(
         world: World, what: str) -> None:
     clerk = bearer(PRINCIPALS["clerk_hanoi"])

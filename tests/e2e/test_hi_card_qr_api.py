@@ -1,4 +1,4 @@
-"""The HI card's signed QR text over HTTP (``GET /persons/{personal_id}/hi-card/qr``): to whoever
+"""The HI card's signed QR text over HTTP (``GET /books/{personal_id}/card/qr``): to whoever
 may read the person's book, the card's QR as its image carries it, which the public
 ``POST /hi-cards/verify`` accepts; each read in the person's access log."""
 
@@ -23,7 +23,7 @@ from sibook.core.schema import metadata
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, PRINCIPALS, bearer, populated_app
 from tests.e2e.test_openapi_conformance import assert_conforms
 
-PATH = "/api/v1/persons/{personal_id}/hi-card/qr"
+PATH = "/api/v1/books/{personal_id}/card/qr"
 YEAR = date.today().year
 CARDS = {OWN: "DN4010123456789", HIDDEN: "QN5010123456780"}
 APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))

@@ -161,7 +161,7 @@ def test_the_token_endpoint_judges_client_credentials_not_a_bearer_token(
 @pytest.mark.parametrize(("path", "headers"), [
     ("/api/v1/books/{personal_id}/qr", {}),
     ("/api/v1/books/{personal_id}/qr", {"Authorization": "Bearer garbage"}),
-    ("/api/v1/persons/{personal_id}/hi-card/qr", {}),
+    ("/api/v1/books/{personal_id}/card/qr", {}),
     ("/api/v1/trust-list", {"Authorization": "Bearer garbage"}),
 ])
 def test_a_text_route_refuses_in_json_as_declared(site: Site, client: TestClient, path: str,
@@ -180,7 +180,7 @@ def test_only_a_success_may_be_other_than_json(site: Site) -> None:
     assert media["GET", "/api/v1/trust-list", "200"] == ["application/x-pem-file"]
     assert media["GET", "/api/v1/books/{personal_id}/pdf", "200"] == ["application/pdf"]
     assert media["GET", "/api/v1/books/{personal_id}/card.png", "200"] == ["image/png"]
-    assert media["GET", "/api/v1/persons/{personal_id}/hi-card/qr", "200"] == ["text/plain"]
+    assert media["GET", "/api/v1/books/{personal_id}/card/qr", "200"] == ["text/plain"]
 
 
 ANSWER = {"version": 1, "content_hash": "a" * 64, "prev_hash": None, "book": {}}
