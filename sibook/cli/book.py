@@ -31,7 +31,7 @@ from sibook.cli.output import (
     refuse,
     separate_outputs,
     show_fields,
-    write_out,
+    write_outputs,
 )
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
@@ -90,11 +90,11 @@ def export(
             signer = agency.signer(version.payload["header"]["realm"])
             document = issuing.book_pdf(version, agency)
             text = issuing.issue_qr(version, signer) if qr is not None else None
+            write_outputs([("--pdf", pdf, document)] + (
+                [] if qr is None or text is None else
+                [("--qr", qr, (text + "\n").encode("ascii"))]), as_json)
     except SibookError as exc:
         refuse(_problems(exc), as_json)
-    write_out(pdf, document, as_json, "--pdf")
-    if qr is not None and text is not None:
-        write_out(qr, (text + "\n").encode("ascii"), as_json, "--qr")
     data = {"personal_id": personal_id, "version": version.version,
             "content_hash": version.content_hash, "new_version": created,
             "signer": common_name(signer.certificate), "pdf": str(pdf),
@@ -427,11 +427,11 @@ def card(
     try:
         with _recording(personal_id, realm, "book card") as (version, _):
             shown, image = issuing.hi_card(version, issuing.agency(), on=datetime.now(UTC))
+            write_outputs([("--png", png, image)] + (
+                [] if qr is None else [("--qr", qr, (shown["qr"] + "\n").encode("ascii"))]),
+                as_json)
     except SibookError as exc:
         refuse(_problems(exc), as_json)
-    write_out(png, image, as_json, "--png")
-    if qr is not None:
-        write_out(qr, (shown["qr"] + "\n").encode("ascii"), as_json, "--qr")
     data = {"personal_id": personal_id, "version": version.version, "png": str(png),
             "qr": str(qr) if qr else None, "card_number": shown["card_number"],
             "valid_to": shown["valid_to"]}

@@ -317,8 +317,21 @@ def separate_outputs(first_flag: str, first: Path, second_flag: str,
 def write_out(path: Path, data: bytes, as_json: bool, flag: str) -> None:
     """Write an output file, or refuse (exit 1) saying why it cannot be written: a folder that
     does not exist, a directory, a full disk; never a traceback."""
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        refuse([Problem(field=flag, reason=f"cannot write {path}: {exc.strerror or exc}")],
-               as_json)
+    write_outputs([(flag, path, data)], as_json)
+
+
+def write_outputs(outputs: Sequence[tuple[str, Path, bytes]], as_json: bool) -> None:
+    """Write the (flag, path, bytes) outputs of one command, all or none: when one cannot be
+    written, those written before it are removed and the command refuses (exit 1) naming the
+    flag. Called inside the transaction that records what they sign, so a refusal leaves
+    neither a signed file of a version never recorded nor a version no file shows."""
+    written: list[Path] = []
+    for flag, path, data in outputs:
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            for done in written:
+                done.unlink(missing_ok=True)
+            refuse([Problem(field=flag, reason=f"cannot write {path}: {exc.strerror or exc}")],
+                   as_json)
+        written.append(path)

@@ -146,3 +146,34 @@ def test_one_file_named_for_two_outputs_is_a_usage_error(
     assert result.exit_code == 2, result.output
     assert f"--qr: names the file {first} names" in result.output, result.output
     assert not (empty_store / "book.out").exists()
+
+
+def _versions() -> int:
+    from sqlalchemy import func, select
+
+    from sibook.book.store import BookVersion
+    from sibook.core.db import unit_of_work
+    with unit_of_work(default_engine()) as session:
+        return session.scalar(select(func.count()).select_from(BookVersion)) or 0
+
+
+def test_an_output_that_cannot_be_written_leaves_no_file_and_no_version(
+        empty_store: Path) -> None:
+    """The PDF is written, then the QR cannot be (a directory stands at its path): the export
+    refuses naming ``--qr``, removes the PDF it wrote (a signed book of a version the database
+    would not hold) and records no new version, which the next export records."""
+    _registered()
+    started = CliRunner().invoke(app, ["persons", "voluntary", UNKNOWN, "--income", "3000000",
+                                       "--office", "01000", "--json"])
+    assert started.exit_code == 0, started.output  # the book's facts changed: a new version due
+    before = _versions()
+    pdf, qr = empty_store / "book.pdf", empty_store / "a-folder"
+    qr.mkdir()
+    (problem,) = _errors("book", "export", UNKNOWN, "--pdf", str(pdf), "--qr", str(qr))
+    assert problem["field"] == "--qr" and "cannot write" in problem["reason"], problem
+    assert not pdf.exists()
+    assert _versions() == before
+    made = CliRunner().invoke(app, ["book", "export", UNKNOWN, "--pdf", str(pdf), "--json"])
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["new_version"] is True and pdf.exists()
+    assert _versions() == before + 1
