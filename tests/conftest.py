@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from sibook.core import migrate
 from sibook.core.db import make_engine
+from tests.databases import migrated_sqlite
 
 # The PostgreSQL server tests use; .ci/run starts it. Each test session makes its own database.
 PG_ADMIN_URL = os.environ.get(
@@ -49,18 +50,17 @@ def pg_server() -> Iterator[str]:
 
 
 def _fresh_postgres(base_url: str) -> Iterator[Engine]:
-    """Each test gets its own schema in the session database, migrated from scratch."""
+    """Each test gets its own schema in the session database, migrated from scratch. It is
+    left there: dropping the session's database at its end drops it (~0.2 s a test saved)."""
     schema = f"t_{uuid.uuid4().hex[:10]}"
     setup = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with setup.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(base_url, connect_args={"options": f"-csearch_path={schema}"})
     migrate.upgrade(engine)
+    setup.dispose()
     yield engine
     engine.dispose()
-    with setup.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    setup.dispose()
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -69,8 +69,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def _migrated(request: pytest.FixtureRequest, folder: Path) -> Iterator[Engine]:
     """A migrated, empty database on the backend the fixture's parameter names."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{folder / 'sibook.db'}")
-        migrate.upgrade(eng)
+        eng = make_engine(migrated_sqlite(folder / "sibook.db"))
         yield eng
         eng.dispose()
     else:

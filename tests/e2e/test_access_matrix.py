@@ -32,7 +32,6 @@ from sibook.access.principals import (
 )
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
-from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.schema import metadata
@@ -41,6 +40,7 @@ from sibook.registry import reading, service
 from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
 from sibook.registry.new_person import NewPerson
+from tests.databases import migrated_sqlite
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.servers import app_on
 
@@ -116,8 +116,7 @@ def populated_app(db: Path) -> tuple[FastAPI, Engine, dict[str, int]]:
     request's unit of work on that database). Settings must be in place before the call."""
     get_access_settings.cache_clear()
     ratelimit.reset()
-    engine = make_engine(f"sqlite:///{db}")
-    migrate.upgrade(engine)
+    engine = make_engine(migrated_sqlite(db))
     ids = _populate(engine)
     app = app_on(engine)
     return app, engine, ids

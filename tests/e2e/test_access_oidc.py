@@ -24,11 +24,11 @@ from sibook.access.dev_idp import WRONG, create_dev_idp
 from sibook.access.dev_idp_server import load_rsa_key
 from sibook.access.oidc_client import COOKIE, COOKIE_PATH, LOGIN_AUDIENCE, SESSION_COOKIE
 from sibook.access.settings import get_access_settings
-from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_personal_id
 from sibook.registry import service
 from sibook.registry.new_person import NewPerson
+from tests.databases import migrated_sqlite
 from tests.servers import app_on, free_port, serving
 
 AN = make_personal_id("001", date(1989, 3, 2), "male", 12345)
@@ -69,8 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     get_access_settings.cache_clear()
     jwks.forget()
     ratelimit.reset()
-    engine = make_engine(f"sqlite:///{tmp / 'oidc.db'}")
-    migrate.upgrade(engine)
+    engine = make_engine(migrated_sqlite(tmp / "oidc.db"))
     _seed(engine)
     app = app_on(engine)
     app.mount("/dev-idp", create_dev_idp(engine=engine))

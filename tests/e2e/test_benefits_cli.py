@@ -19,12 +19,12 @@ from typer.testing import CliRunner
 
 from sibook.access import audit
 from sibook.cli.main import app
-from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.registry import reading as registry
+from tests.databases import migrated_sqlite
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
 from tests.integration.test_benefits import older_worker
 
@@ -48,11 +48,10 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     db = tmp_path / "cli.db"
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", migrated_sqlite(db))
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_settings.cache_clear()
     engine = default_engine()
-    migrate.upgrade(engine)
     (worker,) = setup_workers(engine, 1)
     with unit_of_work(engine) as s:
         person = registry.person_id_of(session=s, personal_id=worker)

@@ -23,11 +23,11 @@ from sibook.contributions import api as contributions_api
 from sibook.contributions import declare as declare_module
 from sibook.contributions import jobs
 from sibook.contributions.schema import DeclarationAnswer
-from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code
 from sibook.registry import reading as registry
+from tests.databases import migrated_sqlite
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.integration.ledger_fixtures import EMPLOYER, WORKER_NAMES, csv_of, setup_workers
 from tests.integration.test_declaration_files import xlsx_of
@@ -77,8 +77,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     get_settings.cache_clear()
     get_access_settings.cache_clear()
     ratelimit.reset()
-    engine: Engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    migrate.upgrade(engine)
+    engine: Engine = make_engine(migrated_sqlite(tmp_path / "api.db"))
     workers = setup_workers(engine, 4)
     yield Api(TestClient(app_on(engine)), workers, engine)
     engine.dispose()

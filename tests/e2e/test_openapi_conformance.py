@@ -25,9 +25,9 @@ from sqlalchemy import Engine
 from sibook.access import credentials, jwks, oidc_client, ratelimit, tokens
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
-from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.ids import make_enterprise_code, make_personal_id
+from tests.databases import migrated_sqlite
 from tests.servers import app_on
 
 Spec = dict[str, Any]
@@ -86,8 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     get_access_settings.cache_clear()
     ratelimit.reset()
     jwks.forget()
-    engine = make_engine(f"sqlite:///{tmp / 'conformance.db'}")
-    migrate.upgrade(engine)
+    engine = make_engine(migrated_sqlite(tmp / "conformance.db"))
     app = app_on(engine)
     yield Site(app, engine, app.openapi())
     engine.dispose()

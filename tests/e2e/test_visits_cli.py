@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from sibook.access import audit
 from sibook.cli.main import app
-from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.schema import metadata
 from sibook.registry import reading as registry
+from tests.databases import migrated_sqlite
 from tests.integration.ledger_fixtures import setup_workers, worker_name
 from tests.visit_files import claim_file, summary
 
@@ -47,11 +47,10 @@ class Cli:
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", migrated_sqlite(tmp_path / "cli.db"))
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_settings.cache_clear()
     engine = default_engine()
-    migrate.upgrade(engine)
     (worker,) = setup_workers(engine, 1)
     with unit_of_work(engine) as s:
         s.execute(insert(metadata.tables["hi_cards"]).values(

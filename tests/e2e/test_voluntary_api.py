@@ -20,7 +20,6 @@ from sibook.access.principals import Citizen, EmployerUnit, Hospital, Officer, P
 from sibook.access.settings import get_access_settings
 from sibook.access.store import AccessLogEntry
 from sibook.api.app import create_app
-from sibook.core import migrate
 from sibook.core.db import make_engine, unit_of_work
 from sibook.core.period import Period
 from sibook.ids import make_personal_id
@@ -30,6 +29,7 @@ from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
 from sibook.rules import voluntary_dues
+from tests.databases import migrated_sqlite
 from tests.e2e.test_access_matrix import bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.servers import app_on
@@ -100,8 +100,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_access_settings.cache_clear()
     ratelimit.reset()
-    engine = make_engine(f"sqlite:///{tmp_path / 'voluntary.db'}")
-    migrate.upgrade(engine)
+    engine = make_engine(migrated_sqlite(tmp_path / "voluntary.db"))
     _people(engine)
     yield Api(TestClient(app_on(engine), raise_server_exceptions=False), engine)
     engine.dispose()

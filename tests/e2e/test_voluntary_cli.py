@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 from sibook.access import audit, scope
 from sibook.access.principals import Officer
 from sibook.cli.main import app
-from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.period import Period
@@ -33,6 +32,7 @@ from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import VoluntaryStart, register
 from sibook.rules import voluntary_dues
+from tests.databases import migrated_sqlite
 from tests.integration.ledger_fixtures import setup_workers
 
 TODAY = date.today()
@@ -70,11 +70,10 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     db = tmp_path / "cli.db"
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", migrated_sqlite(db))
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_settings.cache_clear()
     engine = default_engine()
-    migrate.upgrade(engine)
     (worker,) = setup_workers(engine, 1)
     with unit_of_work(engine) as s:
         register(session=s, person=NewPerson(

@@ -21,6 +21,7 @@ from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.registry.registration import register
+from tests.databases import migrated_sqlite
 from tests.servers import app_on
 
 EMPLOYER = make_enterprise_code(4242, "01")
@@ -168,15 +169,13 @@ def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engin
     """A fixture's body for the CLI's tests: a migrated SQLite file and a keys folder in
     ``tmp_path`` named by the settings (read again for each test), the ledger's workers set
     up; ``yield from`` it."""
-    from sibook.core import migrate
     from sibook.core.config import get_settings
     from sibook.core.db import default_engine
 
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", migrated_sqlite(tmp_path / "cli.db"))
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_settings.cache_clear()
     engine = default_engine()
-    migrate.upgrade(engine)
     setup_workers(engine, 1)
     yield engine
     get_settings.cache_clear()

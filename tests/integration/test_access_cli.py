@@ -14,21 +14,20 @@ from typer.testing import CliRunner
 from sibook.access import audit, credentials
 from sibook.cli.context import operator_id
 from sibook.cli.main import app
-from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.registry import reading as registry
+from tests.databases import migrated_sqlite
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 
 @pytest.fixture
 def operator_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The operator's machine: a migrated SQLite store and a keys dir, as the commands see them."""
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", migrated_sqlite(tmp_path / "cli.db"))
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_settings.cache_clear()
     engine = default_engine()
-    migrate.upgrade(engine)
     yield engine
     get_settings.cache_clear()
 

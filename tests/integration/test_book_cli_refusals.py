@@ -12,19 +12,18 @@ import pytest
 from typer.testing import CliRunner
 
 from sibook.cli.main import app
-from sibook.core import migrate
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine
+from tests.databases import migrated_sqlite
 
 UNKNOWN = "001089012345"
 
 
 @pytest.fixture
 def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", migrated_sqlite(tmp_path / "cli.db"))
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     get_settings.cache_clear()
-    migrate.upgrade(default_engine())
     yield tmp_path
     get_settings.cache_clear()
 
