@@ -21,7 +21,9 @@ A change never reaches back past a month a settled pension or one-time withdrawa
 unit's workers averaged (``benefits.records.averaged_at``): its amounts were settled on that
 average, and the book's estimate and the settlement's check would otherwise price it again on
 another, as the payment method is never changed from a month already due
-(``registry.service.change_payment_cycle``).
+(``registry.service.change_payment_cycle``). A settlement at the same moment holds the units
+its person's months were paid by (``registry.reading.hold_units_of``) as this holds the unit:
+whichever comes second waits, then sees the first (this refused, or that priced on the change).
 """
 
 from __future__ import annotations
