@@ -49,6 +49,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
            four_eyes: bool = False) -> dict[str, Any]:
     """Settle or refuse a received claim, once; with ``four_eyes`` (officers over HTTP) not by
     the officer who received it. An operator's command holds the database anyway."""
+    if decision.outcome == SETTLED:  # a pension or a withdrawal averages by the units' regimes
+        registry.hold_units_of(session=session, person_id=person_id)
     lock_person(session, person_id)
     row = session.scalars(select(BenefitClaim).where(
         BenefitClaim.person_id == person_id,

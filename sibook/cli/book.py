@@ -63,11 +63,20 @@ def _recording(personal_id: str, realm: str, command: str
                ) -> Iterator[tuple[versions.Version, bool]]:
     """The current version (recorded first if the facts changed), in a transaction that commits
     when the block ends: what signs it goes in the block, so a version is recorded with its
-    signature or not at all (a wrong passphrase, an expired certificate records nothing)."""
-    with unit_of_work(ready_engine()) as session:
-        person_id = registry.person_id_of(session=session, personal_id=personal_id, realm=realm)
-        logged(session, Action.BOOK_READ, command, [person_id])
-        yield service.current_version(session=session, person_id=person_id, as_of=date.today())
+    signature or not at all (a wrong passphrase, an expired certificate records nothing).
+    The read rolls back with it, so a refusal after the person was read (a key that cannot
+    sign, an output that cannot be written) is logged apart, as the API logs it."""
+    person_id: int | None = None
+    try:
+        with unit_of_work(ready_engine()) as session:
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
+            logged(session, Action.BOOK_READ, command, [person_id])
+            yield service.current_version(session=session, person_id=person_id,
+                                          as_of=date.today())
+    except (SibookError, typer.Exit):  # typer.Exit: write_outputs' refusal
+        _refused(person_id, Action.BOOK_READ, command)
+        raise
 
 
 @app.command("export")
@@ -260,7 +269,7 @@ def revoke(
                                            personal_id=personal_id, version=version,
                                            reason=reason)
     except SibookError as exc:
-        _refused(person_id, "book revoke")
+        _refused(person_id, Action.BOOK_ISSUE, "book revoke")
         refuse(_problems(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
         f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
@@ -283,7 +292,7 @@ def reinstate(
             issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
                                       personal_id=personal_id, version=version)
     except SibookError as exc:
-        _refused(person_id, "book reinstate")
+        _refused(person_id, Action.BOOK_ISSUE, "book reinstate")
         refuse(_problems(exc), as_json)
     emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
          lambda d: console.print(f"version {version} of book {personal_id} stands again",
@@ -322,12 +331,13 @@ def _approved(personal_id: str, realm: str, purpose: str) -> int:
     return person_id
 
 
-def _refused(person_id: int | None, purpose: str) -> None:
-    """A revocation act the store or the list refused is logged as refused too, as the API
-    logs it (the act itself was logged as allowed before it was tried)."""
+def _refused(person_id: int | None, action: Action, purpose: str) -> None:
+    """An act on a person's book that was refused after the person was found (a revocation
+    the list refused, an export that could not sign) is logged as refused, in a transaction
+    of its own that outlives the refused one, as the API logs it."""
     if person_id is not None:
         with unit_of_work(ready_engine()) as session:
-            logged(session, Action.BOOK_ISSUE, purpose, [person_id], outcome="refused")
+            logged(session, action, purpose, [person_id], outcome="refused")
 
 
 @app.command("history")

@@ -45,6 +45,20 @@ def unit_periods(*, employer_id: int, since: Period
         SIPeriod.to_month.is_(None) | (SIPeriod.to_month >= since.index))
 
 
+def units_of(*, person_id: int) -> Select[tuple[int | None]]:
+    """Subquery of the units that paid ``person_id``'s SI periods."""
+    return select(SIPeriod.employer_id).where(SIPeriod.person_id == person_id,
+                                              SIPeriod.employer_id.is_not(None))
+
+
+def first_insured(*, session: Session, employer_id: int) -> Period | None:
+    """The month the unit ``employer_id``'s first worker was insured (the first month of its
+    earliest SI period); None while it has had none."""
+    first = session.scalar(select(func.min(SIPeriod.from_month))
+                           .where(SIPeriod.employer_id == employer_id))
+    return None if first is None else Period.from_index(first)
+
+
 def current_employer_ids(*, session: Session, person_ids: list[int], month: Period
                          ) -> dict[int, int]:
     """Internal id of each person's employer in ``month``, if any."""

@@ -385,8 +385,10 @@ def set_salary_regime(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLO
     """Who sets the unit's pay from ``from_month`` on (a public unit that became a company, or
     a regime registered wrong): a regime set from the same month before is replaced; the
     book's rows split where it changes, and a pension averages each kind of month by its rule
-    (Law 41/2024/QH15 Art 72). Refused (409 naming ``from_month``) from a month a settled
-    pension or one-time withdrawal of one of its workers averaged: the amounts settled stay."""
+    (Law 41/2024/QH15 Art 72). Refused (422 naming ``from_month``) from a month before the
+    unit's first, when its first worker was insured; (409 naming ``from_month``) from a month a
+    settled pension or one-time withdrawal of one of its workers averaged: the amounts settled
+    stay."""
     g.employer(code)
     regimes.change_salary_regime(session=g.session, code=code, regime=body.salary_regime,
                                  from_month=Period.parse(body.from_month))

@@ -164,6 +164,19 @@ def employer_by_code(*, session: Session, code: str, lock: bool = False) -> Empl
                        row.occupational_rate_bp, row.realm, row.salary_regime)
 
 
+def hold_units_of(*, session: Session, person_id: int) -> None:
+    """Share-lock, until the transaction ends, the units that paid the person's SI periods
+    (PostgreSQL's FOR SHARE; SQLite's one writer serialises anyway): a change of a unit's salary
+    regime locks the unit for update (``regimes.change_salary_regime``), so it waits for what
+    this transaction records on its months, then sees it; one that came first is seen here.
+    Taken in unit order, as the closing takes units, and before the person's own row: nothing
+    takes a unit while it holds a person (a filing writes its workers' periods and cards without
+    taking their rows), so none waits on the other in the opposite order."""
+    session.execute(select(Employer.employer_id)
+                    .where(Employer.employer_id.in_(contributions.units_of(person_id=person_id)))
+                    .order_by(Employer.employer_id).with_for_update(read=True))
+
+
 def employer_codes(*, session: Session, employer_ids: set[int]) -> dict[int, str]:
     if not employer_ids:
         return {}

@@ -10,11 +10,20 @@ registered wrong is corrected by a change from the unit's first month. A change 
 already recorded replaces it; the months before keep theirs. The units of the defence and
 public-security realms pay by the state's scale and are refused ``employer``.
 
+A change is from the unit's first month on, the month its first worker was insured (its first
+participation): a month before it paid nobody, so a change from it would record a date the unit
+never paid in (1990-01 for a unit first paying in 2020). sibook keeps no registration date of a
+unit, and one would not do: units are registered with careers reaching back before the store
+was (a migration, the seed's since 1995). A unit that has had no worker yet has no first month
+on record, so any month is taken: its workers' history may yet be recorded.
+
 A change never reaches back past a month a settled pension or one-time withdrawal of one of the
 unit's workers averaged (``benefits.records.averaged_at``): its amounts were settled on that
 average, and the book's estimate and the settlement's check would otherwise price it again on
 another, as the payment method is never changed from a month already due
-(``registry.service.change_payment_cycle``).
+(``registry.service.change_payment_cycle``). A settlement at the same moment holds the units
+its person's months were paid by (``registry.reading.hold_units_of``) as this holds the unit:
+whichever comes second waits, then sees the first (this refused, or that priced on the change).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sibook.benefits.records import averaged_at
+from sibook.contributions.service import first_insured
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry.domain import salary_regime_problem
@@ -38,10 +48,17 @@ def change_salary_regime(*, session: Session, code: str, regime: str,
     """The unit ``code`` pays by ``regime`` (employer | state) from ``from_month`` on, a change
     recorded from that month before replaced. Refused (field ``salary_regime``) for a regime
     not listed, or ``employer`` for a unit of a ministry's realm; (``employer``) for a unit
-    nobody holds; a conflict (``from_month``) from a month a settled benefit averaged."""
+    nobody holds; (``from_month``) from a month before the unit's first; a conflict
+    (``from_month``) from a month a settled benefit averaged."""
     employer = employer_by_code(session=session, code=code, lock=True)
     if (reason := salary_regime_problem(regime, employer.realm)) is not None:
         raise ValidationError(field="salary_regime", reason=reason)
+    first = first_insured(session=session, employer_id=employer.employer_id)
+    if first is not None and from_month < first:
+        raise ValidationError(field="from_month", reason=(
+            f"{from_month} is before the unit's first month, {first}, when its first worker "
+            f"was insured: it paid nobody before, so its regime changes from {first} on (a "
+            f"regime registered wrong is corrected from {first})"))
     settled = averaged_at(session=session, employer_id=employer.employer_id, since=from_month)
     if settled is not None:
         benefits = ("1 settled pension or one-time withdrawal" if settled.benefits == 1 else

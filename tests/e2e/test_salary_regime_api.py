@@ -69,3 +69,14 @@ def test_a_change_under_a_settled_withdrawal_is_a_409_naming_from_month(api: Api
         assert conn.execute(text("SELECT count(*) FROM employer_salary_regimes")).scalar() == 0
     assert put(api, {"salary_regime": "state", "from_month": "2025-07"}
                ).status_code == 200
+
+
+def test_a_change_before_the_units_first_month_is_a_422_naming_from_month(api: Api) -> None:
+    """The unit's first worker was insured from 2024-01: not from 1990-01, from then on."""
+    worked(api.engine, api.workers[0])
+    r = put(api, {"salary_regime": "state", "from_month": "1990-01"})
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["errors"]
+    assert problem["field"] == "from_month"
+    assert "its regime changes from 2024-01 on" in problem["reason"]
+    assert put(api, {"salary_regime": "state", "from_month": "2024-01"}).status_code == 200

@@ -64,6 +64,16 @@ def test_a_regime_not_listed_is_a_usage_error_naming_the_flag(store: Engine) -> 
     assert "--salary-regime: must be one of employer, state, got 'mixed'" in result.output
 
 
+def test_a_change_before_the_units_first_month_is_refused_naming_from(store: Engine) -> None:
+    add_school(store)
+    worker(store, 91, (SCHOOL, SCHOOL))
+    code, answer = sibook("employers", "regime", SCHOOL, "--salary-regime", "employer",
+                          "--from", "1990-01")
+    assert (code, answer["recorded"]) == (1, False)
+    [problem] = answer["errors"]  # type: ignore[misc]
+    assert problem["field"] == "--from" and f"changes from {STARTED} on" in problem["reason"]
+
+
 def test_a_change_back_to_months_a_settled_benefit_averaged_is_refused_naming_from(
         store: Engine) -> None:
     add_school(store)

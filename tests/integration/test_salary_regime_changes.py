@@ -71,6 +71,21 @@ def test_a_regime_registered_wrong_is_corrected_from_the_units_first_month(
     assert estimate(book, AS_OF)["average_salary"] == law(own=[], state=EARLY + LATE)
 
 
+def test_a_change_before_the_units_first_month_is_refused_naming_from_month(
+        school: Engine) -> None:
+    """The school's first worker was insured from 2005-01: a change from 1990-01 would record
+    a month it paid nobody in; from its first month it is taken."""
+    worker(school, 94, (SCHOOL, SCHOOL))
+    with pytest.raises(ValidationError) as refused:
+        change(school, SCHOOL, "employer", Period(1990, 1))
+    [problem] = refused.value.problems
+    assert problem.field == "from_month" and "its regime changes from 2005-01 on" in \
+        problem.reason, problem
+    with school.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM employer_salary_regimes")).scalar() == 0
+    change(school, SCHOOL, "employer", STARTED)
+
+
 def test_a_change_from_a_month_already_changed_replaces_it(school: Engine) -> None:
     pid = worker(school, 93, (SCHOOL, SCHOOL))
     change(school, SCHOOL, "employer", RAISED)
