@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
@@ -177,6 +177,10 @@ def hi_card_qr(personal_id: PersonalIdPath, g: ReadGuard) -> Response:
 
 
 class RevocationIn(BaseModel):
+    # A misspelt key is refused, as in every other body, never dropped while the version is
+    # revoked all the same.
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field(min_length=1, max_length=issuing.MAX_REASON, pattern=r"\S",
                         description="Why, e.g. suspected fraud: kept in the realm's signed list "
                                     "for officers, never published")

@@ -112,6 +112,20 @@ def test_a_version_that_does_not_exist_is_404_and_a_reason_is_required(
     assert client.get("/api/v1/revocations").json()["entries"] == []
 
 
+def test_a_key_the_revocation_does_not_know_is_refused_naming_it(
+        api: tuple[TestClient, Any]) -> None:
+    """A misspelt key (``"reson"`` beside the reason, a field a script adds) is refused as in
+    every other body, never dropped while the version is revoked all the same."""
+    client, _ = api
+    client.get(f"/api/v1/books/{OWN}", headers=bearer(PRINCIPALS["clerk_hanoi"]))
+    r = client.post(url(OWN), headers=bearer(APPROVER),
+                    json={"reason": "nghi gian lận", "reson": "x"})
+    assert r.status_code == 422 and "reson" in str(r.json()["detail"][0]["loc"]), r.text
+    # nothing was revoked: another reason is the first revocation, not a 409
+    other = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "lý do khác"})
+    assert other.status_code == 201, other.text
+
+
 def test_only_approvers_of_the_persons_realm_revoke(api: tuple[TestClient, Any]) -> None:
     client, (engine, ids) = api
     body = {"reason": "nghi gian lận"}
