@@ -81,6 +81,9 @@ def create_app() -> FastAPI:
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(portal.router)  # the citizen portal's pages, at /portal
+    # A path no operation has is the declared 404, a trailing slash too: Starlette's 307 to the
+    # path without it is a status the OpenAPI declares nowhere (the portal keeps its own).
+    app.router.redirect_slashes = False
     if get_access_settings().dev_idp:  # the development e-identity provider; never in production
         app.mount("/dev-idp", create_dev_idp())
     _map_errors(app)
