@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
+from typer.testing import CliRunner
 
 from sibook.access import audit
 from sibook.access.principals import Officer
 from sibook.access.settings import get_access_settings
+from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
@@ -124,6 +126,24 @@ def test_a_key_the_revocation_does_not_know_is_refused_naming_it(
     # nothing was revoked: another reason is the first revocation, not a 409
     other = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "lý do khác"})
     assert other.status_code == 201, other.text
+
+
+def test_the_cli_tells_the_history_of_a_revoked_book_as_the_api_does(
+        api: tuple[TestClient, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sibook book history --json`` answers as GET .../versions (README): each version's
+    ``revoked`` true or false, as the OpenAPI declares, not the reason or null."""
+    client, _ = api
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'revocation.db'}")
+    get_settings.cache_clear()
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 200  # version 1
+    revoked = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "nghi gian lận"})
+    assert revoked.status_code == 201, revoked.text
+    answered = client.get(f"/api/v1/books/{OWN}/versions", headers=clerk).json()
+    shown = CliRunner().invoke(cli, ["book", "history", OWN, "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == answered
+    assert [v["revoked"] for v in answered["versions"]] == [True]
 
 
 def test_only_approvers_of_the_persons_realm_revoke(api: tuple[TestClient, Any]) -> None:
