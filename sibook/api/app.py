@@ -200,7 +200,7 @@ def _map_errors(app: FastAPI) -> None:
     async def server_fault(_: Request, exc: ServerFault) -> JSONResponse:
         # The server's own files (a font): named in its log, never to the caller.
         _log.error("the server cannot answer: %s", exc)
-        return JSONResponse(status_code=503, content={"errors": [{
+        return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={"errors": [{
             "reason": "the service cannot do this now; nothing was changed, try again later"}]})
 
     answer_by_route(app)  # the portal's pages and the token endpoint: their own answers

@@ -21,7 +21,15 @@ from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
-from tests.e2e.test_access_matrix import HIDDEN, OWN, PRINCIPALS, bearer, populated_app
+from tests.e2e.test_access_matrix import (
+    HIDDEN,
+    OPENAPI,
+    OWN,
+    PRINCIPALS,
+    bearer,
+    populated_app,
+)
+from tests.e2e.test_openapi_conformance import assert_conforms
 
 APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))
 DEFENCE_APPROVER = Officer("mod-approver", "defence", None, frozenset({"approver"}))
@@ -144,6 +152,19 @@ def test_the_cli_tells_the_history_of_a_revoked_book_as_the_api_does(
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout) == answered
     assert [v["revoked"] for v in answered["versions"]] == [True]
+
+
+def test_a_revocation_list_the_server_cannot_read_is_a_declared_503(
+        api: tuple[TestClient, Any], tmp_path: Path) -> None:
+    """The server's own list altered on disk: its fault, not the request's, a 503 with the
+    Retry-After the OpenAPI declares for every 503, naming none of its files."""
+    client, _ = api
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 200  # the keys
+    (tmp_path / "keys" / "revocations.json").write_text("{")
+    r = client.get(f"/api/v1/books/{OWN}/versions", headers=clerk)
+    assert r.status_code == 503 and "revocations" not in r.text, r.text
+    assert_conforms(OPENAPI, "GET", "/api/v1/books/{personal_id}/versions", r)
 
 
 def test_only_approvers_of_the_persons_realm_revoke(api: tuple[TestClient, Any]) -> None:

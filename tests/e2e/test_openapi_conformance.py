@@ -55,10 +55,13 @@ def schema_problems(value: Any, schema: Spec, spec: Spec) -> list[str]:
 
 def assert_conforms(spec: Spec, method: str, path: str, r: httpx2.Response) -> None:
     """``r`` (an answer to ``method path``, ``path`` as the OpenAPI names it) is declared: its
-    status, its content type for that status (none when none is declared), its JSON shape."""
+    status, the headers declared for it (a 503's Retry-After), its content type for that
+    status (none when none is declared), its JSON shape."""
     where = f"{method} {path} answered {r.status_code}"
     responses = spec["paths"][path][method.lower()]["responses"]
     assert str(r.status_code) in responses, f"{where}, which is not declared"
+    missing = [h for h in responses[str(r.status_code)].get("headers", {}) if h not in r.headers]
+    assert missing == [], f"{where} without the declared {missing}"
     content = responses[str(r.status_code)].get("content")
     media = r.headers.get("content-type", "").split(";")[0].strip()
     if not content:
