@@ -25,7 +25,8 @@ _cache: dict[str, tuple[float, KeySet, dict[str, Any]]] = {}
 class IssuerUnavailable(HTTPException):
     def __init__(self) -> None:
         super().__init__(status.HTTP_503_SERVICE_UNAVAILABLE,
-                         "the e-identity provider cannot be reached; try again later")
+                         "the e-identity provider cannot be reached; try again later",
+                         headers={"Retry-After": "30"})  # as the OpenAPI declares every 503
 
 
 def _fetch(issuer: str) -> tuple[KeySet, dict[str, Any]]:

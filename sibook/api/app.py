@@ -81,6 +81,9 @@ def create_app() -> FastAPI:
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(portal.router)  # the citizen portal's pages, at /portal
+    # A path no operation has is the declared 404, a trailing slash too: Starlette's 307 to the
+    # path without it is a status the OpenAPI declares nowhere (the portal keeps its own).
+    app.router.redirect_slashes = False
     if get_access_settings().dev_idp:  # the development e-identity provider; never in production
         app.mount("/dev-idp", create_dev_idp())
     _map_errors(app)
@@ -197,7 +200,7 @@ def _map_errors(app: FastAPI) -> None:
     async def server_fault(_: Request, exc: ServerFault) -> JSONResponse:
         # The server's own files (a font): named in its log, never to the caller.
         _log.error("the server cannot answer: %s", exc)
-        return JSONResponse(status_code=503, content={"errors": [{
+        return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={"errors": [{
             "reason": "the service cannot do this now; nothing was changed, try again later"}]})
 
     answer_by_route(app)  # the portal's pages and the token endpoint: their own answers

@@ -98,6 +98,17 @@ def known_revocations() -> RevocationList:
         return RevocationList()
 
 
+def history(session: Session, *, person_id: int, personal_id: str) -> dict[str, Any]:
+    """Every version of the book, oldest first, each revoked or not (never why), and whether
+    the hash chain is intact: ``sibook book history`` and GET .../versions answer it alike."""
+    chain = versions.history(session=session, person_id=person_id)
+    revoked = known_revocations()
+    problems = versions.chain_problems(chain)
+    return {"personal_id": personal_id, "chain_intact": not problems, "problems": problems,
+            "versions": [{**v.summary(), "revoked": revoked.is_revoked(
+                personal_id, v.version, v.content_hash) is not None} for v in chain]}
+
+
 def qr_payload(v: Version, signer: Signer, issued_at: datetime) -> dict[str, Any]:
     """What the signed QR says: enough to recognise the person and the exact book version."""
     header = v.payload["header"]

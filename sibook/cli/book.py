@@ -350,14 +350,9 @@ def history(personal_id: PersonalId, realm: str = RealmOpt,
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
-            chain = versions.history(session=session, person_id=person_id)
-        revoked = issuing.known_revocations()
+            data = issuing.history(session, person_id=person_id, personal_id=personal_id)
     except SibookError as exc:
         refuse(_problems(exc), as_json)
-    problems = versions.chain_problems(chain)
-    data = {"personal_id": personal_id, "chain_intact": not problems, "problems": problems,
-            "versions": [{**v.summary(), "revoked": revoked.is_revoked(personal_id, v.version)}
-                         for v in chain]}
     emit(data, as_json, _show_history)
 
 
@@ -411,8 +406,12 @@ def show(
 
 
 def _show_history(d: dict[str, Any]) -> None:
+    from sibook.book import issuing
+
+    why = issuing.known_revocations()  # the operator's own list says why; the JSON never does
     for v in d["versions"]:
-        mark = f"  REVOKED: {v['revoked']}" if v["revoked"] else ""
+        reason = why.is_revoked(d["personal_id"], v["version"], v["content_hash"])
+        mark = f"  REVOKED: {reason}" if v["revoked"] else ""
         console.print(f"v{v['version']:<3} {v['created_at'][:19]}  {v['content_hash'][:16]}  "
                       f"prev {(v['prev_hash'] or '-')[:16]}{mark}", markup=False,
                       highlight=False)

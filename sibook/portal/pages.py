@@ -99,6 +99,12 @@ def _png(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
+@router.get("")
+def without_its_slash() -> Response:
+    """``/portal`` as typed: the sign-in page is at ``/portal/``."""
+    return RedirectResponse(f"{PORTAL}/", status_code=307)
+
+
 @router.get("/")
 def sign_in(request: Request, expired: bool = False, failed: bool = False,
             timed_out: bool = False) -> Response:

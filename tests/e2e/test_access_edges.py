@@ -246,6 +246,25 @@ def test_an_unknown_api_path_is_the_declared_404(client: Any) -> None:
     assert_conforms(c.get("/api/v1/openapi.json").json(), "get", "/api/v1/persons/{personal_id}", r)
 
 
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/api/v1/employers/"), ("POST", "/api/v1/ids/inspect/"),
+    ("GET", "/api/v1/trust-list/")])
+def test_a_path_with_a_slash_no_operation_has_is_the_declared_404_not_a_redirect(
+        client: Any, method: str, path: str) -> None:
+    """No operation has the path with a trailing slash: the declared 404 naming it, as any other
+    path no operation has, not a 307 (which the OpenAPI declares nowhere) to the one without."""
+    c, _ = client
+    r = c.request(method, path, json={"value": "001089012345"}, follow_redirects=False)
+    assert r.status_code == 404, (r.status_code, r.headers.get("location"))
+    assert r.json()["errors"][0]["field"] == "path" and path in r.json()["errors"][0]["reason"]
+
+
+def test_the_portal_typed_without_its_slash_is_still_found(client: Any) -> None:
+    c, _ = client
+    r = c.get("/portal", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (307, "/portal/")
+
+
 def test_an_answer_is_sent_only_after_its_transaction_committed(
         client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read of personal data is logged in the request's transaction: when that cannot

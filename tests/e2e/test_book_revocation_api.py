@@ -12,14 +12,24 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
+from typer.testing import CliRunner
 
 from sibook.access import audit
 from sibook.access.principals import Officer
 from sibook.access.settings import get_access_settings
+from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
-from tests.e2e.test_access_matrix import HIDDEN, OWN, PRINCIPALS, bearer, populated_app
+from tests.e2e.test_access_matrix import (
+    HIDDEN,
+    OPENAPI,
+    OWN,
+    PRINCIPALS,
+    bearer,
+    populated_app,
+)
+from tests.e2e.test_openapi_conformance import assert_conforms
 
 APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))
 DEFENCE_APPROVER = Officer("mod-approver", "defence", None, frozenset({"approver"}))
@@ -110,6 +120,51 @@ def test_a_version_that_does_not_exist_is_404_and_a_reason_is_required(
         r = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": reason})
         assert r.status_code == 422, (reason, r.text)
     assert client.get("/api/v1/revocations").json()["entries"] == []
+
+
+def test_a_key_the_revocation_does_not_know_is_refused_naming_it(
+        api: tuple[TestClient, Any]) -> None:
+    """A misspelt key (``"reson"`` beside the reason, a field a script adds) is refused as in
+    every other body, never dropped while the version is revoked all the same."""
+    client, _ = api
+    client.get(f"/api/v1/books/{OWN}", headers=bearer(PRINCIPALS["clerk_hanoi"]))
+    r = client.post(url(OWN), headers=bearer(APPROVER),
+                    json={"reason": "nghi gian lận", "reson": "x"})
+    assert r.status_code == 422 and "reson" in str(r.json()["detail"][0]["loc"]), r.text
+    # nothing was revoked: another reason is the first revocation, not a 409
+    other = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "lý do khác"})
+    assert other.status_code == 201, other.text
+
+
+def test_the_cli_tells_the_history_of_a_revoked_book_as_the_api_does(
+        api: tuple[TestClient, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sibook book history --json`` answers as GET .../versions (README): each version's
+    ``revoked`` true or false, as the OpenAPI declares, not the reason or null."""
+    client, _ = api
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'revocation.db'}")
+    get_settings.cache_clear()
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 200  # version 1
+    revoked = client.post(url(OWN), headers=bearer(APPROVER), json={"reason": "nghi gian lận"})
+    assert revoked.status_code == 201, revoked.text
+    answered = client.get(f"/api/v1/books/{OWN}/versions", headers=clerk).json()
+    shown = CliRunner().invoke(cli, ["book", "history", OWN, "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == answered
+    assert [v["revoked"] for v in answered["versions"]] == [True]
+
+
+def test_a_revocation_list_the_server_cannot_read_is_a_declared_503(
+        api: tuple[TestClient, Any], tmp_path: Path) -> None:
+    """The server's own list altered on disk: its fault, not the request's, a 503 with the
+    Retry-After the OpenAPI declares for every 503, naming none of its files."""
+    client, _ = api
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=clerk).status_code == 200  # the keys
+    (tmp_path / "keys" / "revocations.json").write_text("{")
+    r = client.get(f"/api/v1/books/{OWN}/versions", headers=clerk)
+    assert r.status_code == 503 and "revocations" not in r.text, r.text
+    assert_conforms(OPENAPI, "GET", "/api/v1/books/{personal_id}/versions", r)
 
 
 def test_only_approvers_of_the_persons_realm_revoke(api: tuple[TestClient, Any]) -> None:

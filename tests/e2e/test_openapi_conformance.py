@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -54,10 +55,13 @@ def schema_problems(value: Any, schema: Spec, spec: Spec) -> list[str]:
 
 def assert_conforms(spec: Spec, method: str, path: str, r: httpx2.Response) -> None:
     """``r`` (an answer to ``method path``, ``path`` as the OpenAPI names it) is declared: its
-    status, its content type for that status (none when none is declared), its JSON shape."""
+    status, the headers declared for it (a 503's Retry-After), its content type for that
+    status (none when none is declared), its JSON shape."""
     where = f"{method} {path} answered {r.status_code}"
     responses = spec["paths"][path][method.lower()]["responses"]
     assert str(r.status_code) in responses, f"{where}, which is not declared"
+    missing = [h for h in responses[str(r.status_code)].get("headers", {}) if h not in r.headers]
+    assert missing == [], f"{where} without the declared {missing}"
     content = responses[str(r.status_code)].get("content")
     media = r.headers.get("content-type", "").split(";")[0].strip()
     if not content:
@@ -198,6 +202,26 @@ def test_an_answer_off_its_declared_shape_is_named(site: Site, answer: dict[str,
     book = {"$ref": "#/components/schemas/BookAnswer"}
     problems = schema_problems(answer, book, site.spec)
     assert any(problem in p for p in problems), problems
+
+
+def _objects(schema: Spec, spec: Spec) -> Iterator[tuple[str, Spec]]:
+    """Each object schema ``schema`` is or holds, by name, following references."""
+    refs = {ref.rsplit("/", 1)[-1] for ref in re.findall(r'"\$ref": "([^"]+)"', json.dumps(schema))}
+    for name in sorted(refs):
+        found = spec["components"]["schemas"][name]
+        yield name, found
+        yield from _objects(found, spec)
+
+
+def test_every_json_body_refuses_a_key_it_does_not_know(site: Site) -> None:
+    """A misspelt or unknown key is a 422 naming it, never dropped without a word: each JSON
+    body, and each object in it, says so (``additionalProperties: false``)."""
+    open_ = {name for _, path, media in BODIES if media == "application/json"
+             for method in site.spec["paths"][path]
+             for name, schema in _objects(site.spec["paths"][path][method].get(
+                 "requestBody", {}).get("content", {}).get(media, {}), site.spec)
+             if schema.get("type") == "object" and schema.get("additionalProperties") is not False}
+    assert open_ == set()
 
 
 def test_every_operation_that_takes_a_body_declares_a_400(site: Site) -> None:

@@ -125,5 +125,5 @@ def test_reading_a_books_history_makes_no_keys(client: TestClient, keys_dir: Pat
     assert [v["revoked"] for v in r.json()["versions"]] == [False]
     shown = CliRunner().invoke(cli, ["book", "history", OWN, "--json"])
     assert shown.exit_code == 0, shown.output
-    assert [v["revoked"] for v in json.loads(shown.stdout)["versions"]] == [None]
+    assert [v["revoked"] for v in json.loads(shown.stdout)["versions"]] == [False]
     assert no_keys_made(keys_dir)
