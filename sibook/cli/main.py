@@ -232,6 +232,8 @@ def _flag_of(exc: Exception) -> str:
     param = getattr(exc, "param", None)
     if param is not None:
         return typed_name(param) or str(param.name).upper()
+    if type(exc).__name__ == "BadOptionUsage":  # a flag of the command, misused: '--month'
+        return str(exc.option_name)  # type: ignore[attr-defined]  # given no value, or --json=x
     hint = getattr(exc, "param_hint", None)
     return hint if isinstance(hint, str) else "usage"
 

@@ -53,8 +53,20 @@ def person_id_of(*, session: Session, personal_id: str, realm: str = "civil") ->
         select(Person.person_id).where(Person.personal_id == personal_id, Person.realm == realm)
     )
     if pid is None:
-        raise ValidationError(field="personal_id", reason=f"no registered person {personal_id}")
+        raise ValidationError(field="personal_id", reason=no_person(personal_id))
     return pid
+
+
+def no_person(personal_id: str) -> str:
+    """Why nobody holds ``personal_id``; an empty one (a script's unset variable) is said to
+    be empty, not "no registered person " with nothing after."""
+    return (f"no registered person {personal_id}" if personal_id else
+            "no registered person: the personal ID given is empty")
+
+
+def no_employer(code: str) -> str:
+    """Why no employer has unit code ``code``, an empty one said to be empty."""
+    return f"no employer with code {code}" if code else "no employer: the unit code given is empty"
 
 
 def person_ids_of(*, session: Session, personal_ids: Iterable[str]) -> list[int]:
@@ -106,7 +118,7 @@ def list_persons(
         employer_id = session.scalar(unit if within is not None
                                      else unit.where(Employer.realm == "civil"))
         if employer_id is None:
-            raise ValidationError(field="employer", reason=f"no employer with code {employer_code}")
+            raise ValidationError(field="employer", reason=no_employer(employer_code))
         workers = contributions.current_worker_ids(employer_id=employer_id, month=month)
         query = query.where(Person.person_id.in_(workers))
     rows = session.execute(query.order_by(Person.personal_id).limit(limit)).all()
@@ -159,7 +171,7 @@ def employer_by_code(*, session: Session, code: str, lock: bool = False) -> Empl
     query = select(Employer).where(Employer.code == code)
     row = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if row is None:
-        raise ValidationError(field="employer", reason=f"no employer with code {code}")
+        raise ValidationError(field="employer", reason=no_employer(code))
     return EmployerRef(row.employer_id, row.code, row.name, row.province_code, row.region,
                        row.occupational_rate_bp, row.realm, row.salary_regime)
 

@@ -208,7 +208,8 @@ def _unwrap(text: str) -> bytes:
     if inflater.unconsumed_tail:
         raise _Refused(f"decompress failed: payload larger than {MAX_PAYLOAD} bytes")
     if not inflater.eof:
-        raise _Refused("decompress failed: truncated zlib stream")
+        raise _Refused("decompress failed: the QR text is cut short or was altered (its "
+                       "compressed data ends early)")
     if inflater.unused_data:  # unsigned bytes riding along a genuine QR
         raise _Refused("extra data after the compressed payload")
     return raw

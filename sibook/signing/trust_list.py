@@ -20,6 +20,8 @@ from sibook.core.errors import ValidationError
 from sibook.signing import certs
 from sibook.signing.keys import issuer_certificates, read_root
 
+_PEM_BEGIN = b"-----BEGIN CERTIFICATE-----"
+
 
 @dataclass(frozen=True)
 class TrustList:
@@ -54,8 +56,13 @@ class TrustList:
         try:
             loaded = x509.load_pem_x509_certificates(data)
         except ValueError as exc:
-            raise ValidationError(field="trust list", reason=f"not PEM certificates: {exc}"
-                                  ) from exc
+            # cryptography's words (a link to its FAQ, a parser state such as MalformedFraming)
+            # tell a verifier nothing to act on: what the file lacks is said instead.
+            found = _PEM_BEGIN in data
+            raise ValidationError(field="trust list", reason=(
+                "not PEM certificates: a certificate in it is damaged" if found else
+                f"not PEM certificates: it holds no {_PEM_BEGIN.decode()} block (a trust "
+                "list is the PEM text `sibook trust-list export` writes)")) from exc
         return cls.from_certificates(loaded)
 
     @classmethod

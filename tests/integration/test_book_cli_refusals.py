@@ -41,6 +41,23 @@ def test_an_unknown_person_is_refused_by_field(empty_store: Path, args: list[str
         {"field": "PERSONAL_ID", "reason": f"no registered person {UNKNOWN}"}]
 
 
+@pytest.mark.parametrize(("args", "field", "reason"), [
+    (["book", "export", " ", "--pdf", "an.pdf"], "PERSONAL_ID",
+     "no registered person: the personal ID given is empty"),
+    (["book", "history", ""], "PERSONAL_ID",
+     "no registered person: the personal ID given is empty"),
+    (["persons", "list", "--employer", ""], "--employer",
+     "no employer: the unit code given is empty"),
+])
+def test_an_empty_identifier_is_refused_saying_it_is_empty(
+        empty_store: Path, args: list[str], field: str, reason: str) -> None:
+    """A script's unset variable (``book export "$ID"``) was told "no registered person "
+    and nothing after, as if the message were cut short."""
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["errors"] == [{"field": field, "reason": reason}]
+
+
 def _registered(personal_id: str = UNKNOWN) -> str:
     added = CliRunner().invoke(app, ["persons", "register", "--personal-id", personal_id,
                                      "--name", "Nguyễn Văn An", "--birth-date", "1989-03-02",

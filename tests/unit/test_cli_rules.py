@@ -293,3 +293,25 @@ def test_a_birth_date_in_the_future_is_refused_naming_the_flag() -> None:
     code, out = run("retirement", "--sex", "male", "--birth-date", "2099-01-01")
     assert code == 1 and out["errors"][0]["field"] == "--birth-date"
     assert out["errors"][0]["reason"].startswith("2099-01-01 is in the future")
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["rules", "contribution", "--salary", "1", "--region", "I", "--json", "--month"],
+     "--month"),
+    (["rules", "late-interest", "--amount", "1", "--json", "--days-late"], "--days-late"),
+    (["rules", "contribution", "--json=yes", "--month", "2026-01"], "--json"),
+])
+def test_a_flag_given_no_value_is_named_in_the_json_of_its_usage_error(
+        argv: list[str], flag: str) -> None:
+    """``--month`` last on the line, its value left out: Click's "Option '--month' requires an
+    argument." (exit 2) came with the field "usage", as a flag that does not exist does; the
+    flag is there, so the answer names it, as for a value of the wrong form."""
+    import subprocess
+    import sys
+
+    code = "import sys\nfrom sibook.cli.main import main\nsys.argv[0] = 'sibook'\nmain()\n"
+    ran = subprocess.run([sys.executable, "-c", code, *argv, *(["--json"] if "--json" not in
+                          argv else [])], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 2, ran.stderr
+    (problem,) = json.loads(ran.stdout)["errors"]
+    assert problem["field"] == flag and flag in problem["reason"], problem

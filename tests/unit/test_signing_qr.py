@@ -67,6 +67,11 @@ def test_payload_swapped_under_a_genuine_signature_fails_the_signature(agency: A
      "decompress failed: the QR text is damaged or was altered"),
     ("SIB1:" + b45encode(zlib.compress(b"\x01\x02")).decode(), "not a COSE_Sign1 message"),
     ("", "bad prefix"),
+    # a stream that ends early (the prefix alone; a text whose last groups were lost) is told
+    # in the QR's words, as a damaged one is, not zlib's "truncated zlib stream"
+    ("SIB1:", "decompress failed: the QR text is cut short or was altered"),
+    ("SIB1:" + b45encode(zlib.compress(b"book" * 40)[:-4]).decode(),
+     "decompress failed: the QR text is cut short or was altered"),
     # CBOR semantic tags that cbor2 builds while reading: a decimal fraction with a huge
     # exponent (tag 4), a day count far past year 9999 (tag 100), nesting deeper than the stack
     ("SIB1:NCFEP7/UCGBW-B0.60ZZEQ5", "not a COSE_Sign1 message"),

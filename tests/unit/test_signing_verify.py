@@ -13,6 +13,7 @@ from sibook.core.errors import ValidationError
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import sign_qr
 from sibook.signing.status import REVOCATIONS_FILE, RevocationList
+from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import verify
 from tests.unit.test_signing_support import Agency, book_payload, make_agency, tiny_pdf
 
@@ -161,3 +162,20 @@ def test_any_signer_protocol_implementation_signs_qr_and_pdf(agency: Agency) -> 
     pdf_ok = verify(sign_pdf(tiny_pdf(), remote, book=book_payload()),
                     trust_list=agency.trust_list)
     assert qr_ok.valid and pdf_ok.valid and remote.calls == 2
+
+
+@pytest.mark.parametrize(("pem", "says"), [
+    (b"", "holds no -----BEGIN CERTIFICATE----- block"),
+    (b"hello world\n", "holds no -----BEGIN CERTIFICATE----- block"),
+    (b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n", "is damaged"),
+    (b"-----BEGIN CERTIFICATE-----\nMANhYmM=\n-----END CERTIFICATE-----\n", "is damaged"),
+])
+def test_a_trust_list_that_is_no_pem_is_refused_in_plain_words(pem: bytes, says: str) -> None:
+    """``book verify --trust-list FILE`` naming the wrong file was told cryptography's words:
+    "Unable to load PEM file. See https://cryptography.io/... MalformedFraming"."""
+    with pytest.raises(ValidationError) as refused:
+        TrustList.from_pem(pem)
+    (problem,) = refused.value.problems
+    assert problem.field == "trust list" and says in problem.reason
+    assert "http" not in problem.reason and "Malformed" not in problem.reason
+    assert "ParseError" not in problem.reason and "InvalidData" not in problem.reason
