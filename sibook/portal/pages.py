@@ -33,13 +33,14 @@ from sibook.book import issuing, versions
 from sibook.book import service as books
 from sibook.book.assemble import unit_names
 from sibook.book.card_image import no_card_png
-from sibook.book.estimate import estimate
+from sibook.book.estimate import estimate_with_shortfall
 from sibook.contributions import queries
 from sibook.contributions.domain import MAX_SALARY
 from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
+from sibook.portal.reasons import shortfall_vi
 from sibook.portal.web import (
     PageRoute,
     from_this_site,
@@ -124,12 +125,13 @@ def my_book(request: Request, g: BookGuard) -> Response:
     today = date.today()
     payload, v = books.recorded_version(session=g.session, person_id=person_id, as_of=today)
     qr, card, hi = _signed_images(v) if v is not None else (None, None, None)
+    sums, shortfall = estimate_with_shortfall(payload, Period.of(today))
     return templates.TemplateResponse(request, "book.html", {
         "b": payload, "v": v, "qr": _png(qr_png(qr, scale=3)) if qr else None, "qr_text": qr,
         "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
-        "estimate": estimate(payload, Period.of(today))})
+        "estimate": sums, "pension_why": shortfall_vi(shortfall, payload)})
 
 
 def _employer_late(g: Guard, person_id: int, today: date) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
 from sibook.book import service as books
+from sibook.book.estimate import Shortfall
 from sibook.contributions import ledger
 from sibook.contributions.payments import post_payment
 from sibook.core.config import get_settings
@@ -29,7 +30,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
-from sibook.portal import pages, web
+from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
 from tests.e2e.test_access_matrix import OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
@@ -606,12 +607,39 @@ def test_the_access_log_reads_in_vietnam_time(
 
 def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient) -> None:
     """Months say months; an amount's ₫ is bound to its digits by a no-break space (a narrow
-    column put it alone on the next line); and why no pension is estimated (six years paid,
-    fifteen needed) begins in Vietnamese, not only in the rules' English."""
+    column put it alone on the next line)."""
     text = signed_in(client, OWN).get("/portal/book").text
     assert re.search(r'id="unpaid-months">\d+ tháng <span class="en" lang="en">/ months', text)
     assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
-    assert "Chưa tính được lương hưu." in text and "pension needs at least 15 years" in text
+
+
+def test_why_no_pension_is_estimated_is_said_in_vietnamese_only(client: TestClient) -> None:
+    """Six years paid, fifteen needed: the page said "Chưa tính được lương hưu." and then the
+    rules' English ("a male pension needs at least 15 years ..."). The API keeps that English
+    (a contract); the page says it in Vietnamese, with no word of it."""
+    note = client.get(f"/api/v1/books/{OWN}/estimate", headers=bearer(Citizen(OWN, 2))).json()[
+        "pension_note"]
+    assert note.startswith("a male pension needs at least 15 years")  # the API's, unchanged
+    text = signed_in(client, OWN).get("/portal/book").text
+    why = re.search(r"Chưa tính được lương hưu\. <span id=\"pension-why\">([^<]*)</span>", text)
+    assert why is not None, text
+    assert why.group(1) == ("Hưởng lương hưu cần đóng BHXH đủ ít nhất 15 năm (180 tháng); "
+                            "sổ mới có 6 năm 11 tháng.")
+    english = {w for w in re.findall(r"[a-z]{3,}", note)} - {"art"}
+    said = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>(.*?)</dd>", text, re.S)
+    assert said is not None
+    assert not set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>", " ", said.group(1)))) & english
+
+
+def test_a_missing_revaluation_table_is_said_in_vietnamese() -> None:
+    """A pension starting in a year whose coefficients are not loaded (2016-2023) has a rate
+    but no amount: the page says why in Vietnamese, by the refusal's table, not its English."""
+    starts = Period(2020, 1)
+    with pytest.raises(law.NoRuleInForce) as refused:
+        law.book().revaluation(2010, starts)
+    said = reasons.shortfall_vi(Shortfall(refused.value, starts), {"totals": {"si_months": 0}})
+    assert said == ("Chưa có hệ số trượt giá tiền lương cho người bắt đầu hưởng năm 2020, nên "
+                    "chưa tính được mức bình quân tiền lương.")
 
 
 def test_the_hi_card_image_says_in_words_what_it_shows(
