@@ -42,6 +42,8 @@ from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
 from sibook.portal.reasons import shortfall_vi
 from sibook.portal.web import (
+    FROM_ELSEWHERE,
+    SIGN_OUT_ELSEWHERE,
     PageRoute,
     from_this_site,
     month,
@@ -76,7 +78,6 @@ SUPPORT_GROUPS = [
     ("ethnic_minority", "Người dân tộc thiểu số: hỗ trợ 30% / Ethnic minority: 30%"),
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
-FROM_ELSEWHERE = "a form posted from another site is refused"
 VISITS_A_PAGE = 50
 LOG_SHOWN = 200  # the access log's entries a page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
@@ -322,7 +323,7 @@ def sign_out(request: Request, session: SessionDep) -> Response:
     browsers name the page's origin, and only this host's own page may sign its citizen out
     (the session cookie is SameSite=Lax too)."""
     if not from_this_site(request):
-        return refused(request, 403, "sign-out from another site is refused")
+        return refused(request, 403, SIGN_OUT_ELSEWHERE)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         s = get_access_settings()

@@ -275,7 +275,8 @@ def test_signing_the_book_from_another_site_records_nothing(
         client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]], url: str) -> None:
     _, engine, ids = portal
     page = signed_in(client, OWN).post(url, headers={"Origin": "https://elsewhere.example"})
-    assert page.status_code == 403 and "another site is refused" in page.text
+    assert page.status_code == 403
+    assert "Lý do: biểu mẫu được gửi từ trang web khác nên bị từ chối." in page.text
     assert _versions(engine, ids[OWN]) == 0
 
 
@@ -357,7 +358,8 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
         data={"income": "5000000", "support_group": "other",
                           "province_code": "01"})
     assert page.status_code == 403
-    assert "another site is refused" in page.text and "This request is refused" in page.text
+    assert "biểu mẫu được gửi từ trang web khác" in page.text
+    assert "another site is refused" not in page.text  # the reason in Vietnamese only
     assert "level-2" not in page.text
     c = signed_in(client, OWN)
     c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
@@ -521,6 +523,7 @@ def test_a_sign_out_from_another_site_is_refused_with_a_page(client: TestClient)
     refused = c.post("/portal/sign-out", headers={"Origin": "https://elsewhere.example"})
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")
+    assert "Lý do: yêu cầu đăng xuất được gửi từ trang web khác" in refused.text
     assert "default-src 'none'" in refused.headers["Content-Security-Policy"]
     assert c.get("/portal/book").status_code == 200  # still signed in
 
@@ -682,6 +685,9 @@ def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
                if "GET /portal/book" in r)
     assert 'Xem sổ BHXH <code class="en">book.read</code>' in row
     assert "được phép / allowed" in row
+    # No purpose stated: the log holds the action's English default ("read the SI book").
+    assert "<td>Không nêu (mục đích mặc định của việc này)</td>" in row
+    assert "read the SI book" not in row
 
 
 def test_every_action_has_its_vietnamese_name() -> None:
