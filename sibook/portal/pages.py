@@ -42,6 +42,7 @@ from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
 from sibook.portal.reasons import shortfall_vi
 from sibook.portal.web import (
+    ALREADY_JOINED,
     FROM_ELSEWHERE,
     SIGN_OUT_ELSEWHERE,
     PageRoute,
@@ -269,11 +270,15 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn
             vietnamese = _out_of_range_vi(body, p.field)
             if vietnamese:
                 reason = f"{vietnamese} / {reason}"
+            if p.field == "personal_id" and registry.registered_id(
+                    session=g.session, personal_id=own_id(g)) is not None:
+                problems.setdefault("", []).append(ALREADY_JOINED)  # "already participates"
+                continue
             problems.setdefault(p.field if p.field in FIELD_LABELS else "", []).append(
                 reason if p.field in FIELD_LABELS else str(p))
         return _join_form(request, g, form, problems, status=422)
     if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
-        return refused(request, 409, str(exc))
+        return refused(request, 409, ALREADY_JOINED if exc.field == "personal_id" else str(exc))
     return population_down(request, exc)
 
 

@@ -60,6 +60,8 @@ NO_SUCH_PAGE = "Không có trang này. / There is no such page."
 NOT_THAT_WAY = "Trang này không mở được theo cách đó. / This page cannot be opened that way."
 FROM_ELSEWHERE = "a form posted from another site is refused"
 SIGN_OUT_ELSEWHERE = "sign-out from another site is refused"
+ALREADY_JOINED = ("Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại. / You are registered "
+                  "already.")
 # A refusal's reason as the refusal page says it. The policy's and the portal's own English
 # reasons (constants, not sentences built from data) have their Vietnamese here; the portal's
 # own notices say it in Vietnamese first already. Any other reason (an error's English
@@ -70,7 +72,7 @@ REASON_VI = {
     NEEDS_LEVEL_2: "cần đăng nhập bằng định danh điện tử mức 2 (VNeID mức 2).",
     NOT_VISIBLE: "không có người có số định danh này trong phạm vi bạn được xem.",
     **{own: own for own in (CANNOT_SIGN, CANNOT_NOW, POPULATION_DOWN, BUSY, BAD_ADDRESS,
-                            NO_SUCH_PAGE, NOT_THAT_WAY)},
+                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED)},
 }
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
 # HI card) data: URLs, and their forms post to the portal itself. Anything else an injected
