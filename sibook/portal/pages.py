@@ -265,17 +265,18 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn
     if isinstance(exc, ValidationError):
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
-            # The law's refusal of a support group lists the API's codes: the form has its list.
-            reason = (FORM_ERRORS[(p.field, "")] if p.field == "support_group" else p.reason)
-            vietnamese = _out_of_range_vi(body, p.field)
-            if vietnamese:
-                reason = f"{vietnamese} / {reason}"
-            if p.field == "personal_id" and registry.registered_id(
+            field = p.field if p.field in FIELD_LABELS else ""
+            if p.field == "support_group":  # the law's refusal lists the API's codes
+                reason = FORM_ERRORS[(p.field, "")]
+            elif p.field == "personal_id" and registry.registered_id(
                     session=g.session, personal_id=own_id(g)) is not None:
-                problems.setdefault("", []).append(ALREADY_JOINED)  # "already participates"
-                continue
-            problems.setdefault(p.field if p.field in FIELD_LABELS else "", []).append(
-                reason if p.field in FIELD_LABELS else str(p))
+                reason = ALREADY_JOINED  # "the person already participates (...) since ..."
+            else:  # the range in Vietnamese first, where the form knows it
+                reason = p.reason if field else str(p)
+                vietnamese = _out_of_range_vi(body, p.field)
+                if vietnamese:
+                    reason = f"{vietnamese} / {reason}"
+            problems.setdefault(field, []).append(reason)
         return _join_form(request, g, form, problems, status=422)
     if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
         return refused(request, 409, ALREADY_JOINED if exc.field == "personal_id" else str(exc))
