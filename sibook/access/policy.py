@@ -35,6 +35,7 @@ from sibook.core.errors import NotFoundError
 NOT_VISIBLE = "no person with that personal ID in your scope"
 LEVEL_2 = 2
 NEEDS_LEVEL_2 = "this needs a level-2 e-identity (VNeID level 2)"
+OPERATOR_PURPOSE = "operator command"  # what a ``sibook`` command logs as its purpose
 
 ALL_ROLES = frozenset({"clerk", "approver", "auditor"})
 CLERK = frozenset({"clerk"})

@@ -65,8 +65,25 @@ _YEARS_BACK = 5  # how far back the latest published revaluation table is looked
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """Why the estimate has no pension, or a pension without an amount: the rules' refusal
+    itself and the month the pension would start. ``pension_note`` is its English reason (the
+    JSON's, a contract); an edge that speaks another language words it by the refusal's kind
+    (its law table, or the field refused), not by parsing that sentence."""
+
+    refusal: ValidationError
+    starts: Period
+
+
 def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
     """The estimate for ``book`` (a version's payload) as of month ``on``."""
+    return estimate_with_shortfall(book, on)[0]
+
+
+def estimate_with_shortfall(book: dict[str, Any], on: Period,
+                            ) -> tuple[dict[str, Any], Shortfall | None]:
+    """``estimate``, with why there is no pension or no amount (None: nothing is missing)."""
     si_months = int(book["totals"]["si_months"])
     history = _counted(book, _paid(book, on))
     claimed = _pension_claim(book)
@@ -96,12 +113,16 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
         "note": ("An estimate from the book as of this month by the law's formulas; the SI "
                  "office's decision, on the full dossier, is what is paid."),
     }
+    shortfall: Shortfall | None = None
     try:
         answer["pension"] = pension_from(book, on, first, average_salary=stated).as_dict() | {
             "from_month": str(first)}
         answer["pension_note"] = mean.missing
+        if mean.refusal is not None:
+            shortfall = Shortfall(mean.refusal, first)
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
+        shortfall = Shortfall(exc, first)
     if claimed is not None:
         state = "settles" if claimed["status"] == "settled" else "claims"
         answer["one_time_withdrawal_note"] = (
@@ -109,7 +130,7 @@ def estimate(book: dict[str, Any], on: Period) -> dict[str, Any]:
             "paid to someone who receives (or has claimed) one (Law 41/2024 Art 70)")
     elif average is not None and si_months > 0:
         answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
-    return answer
+    return answer, shortfall
 
 
 def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
@@ -241,14 +262,20 @@ def _cap(month: Period) -> int | None:
 
 @dataclass(frozen=True)
 class _Average:
-    """A revalued average salary and the year whose coefficients it used; ``missing`` says
-    why there is none when the law tables cannot give one."""
+    """A revalued average salary and the year whose coefficients it used; ``refusal`` is why
+    there is none when the law tables cannot give one."""
 
     amount: int | None
     revalued_for: int | None
-    missing: str | None = None
+    refusal: law.NoRuleInForce | None = None
     explanation: Explanation | None = None  # how the rules engine averaged (None: it did not)
     rule: AverageRule | None = None  # which of Art 72's rules it took (None: it did not)
+
+    @property
+    def missing(self) -> str | None:
+        """Why there is no average, in the estimate's English (its ``pension_note``)."""
+        return None if self.refusal is None else (
+            f"no average salary is estimated: {self.refusal.problems[0].reason}")
 
 
 def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period) -> _Average:
@@ -269,7 +296,7 @@ def _average(history: list[tuple[Period, int, bool]], starts: Period, on: Period
             state_history=[(m, pay) for m, pay, state in clamped if state],
             started=started, settlement=starts, revalued_for=year)
     except law.NoRuleInForce as exc:
-        return _Average(None, None, f"no average salary is estimated: {exc.problems[0].reason}")
+        return _Average(None, None, exc)
     return _Average(result.average, year, explanation=result.explanation, rule=result.rule)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access import audit
 from sibook.access.actions import Action
+from sibook.access.policy import OPERATOR_PURPOSE
 from sibook.cli.output import DatabaseUrlError
 from sibook.core import migrate
 from sibook.core.db import default_engine
@@ -119,5 +120,5 @@ def logged(session: Session, action: Action, command: str, person_ids: Iterable[
     operator, route = operator_id(), f"cli: sibook {command}"
     audit.append_for(session=session, access=audit.Access(
         actor_kind=OPERATOR, actor_id=operator, action=action.value, route=route,
-        purpose="operator command", outcome=outcome), person_ids=person_ids)
+        purpose=OPERATOR_PURPOSE, outcome=outcome), person_ids=person_ids)
 

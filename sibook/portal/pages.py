@@ -33,14 +33,18 @@ from sibook.book import issuing, versions
 from sibook.book import service as books
 from sibook.book.assemble import unit_names
 from sibook.book.card_image import no_card_png
-from sibook.book.estimate import estimate
+from sibook.book.estimate import estimate_with_shortfall
 from sibook.contributions import queries
 from sibook.contributions.domain import MAX_SALARY
 from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
+from sibook.portal.reasons import shortfall_vi
 from sibook.portal.web import (
+    ALREADY_JOINED,
+    FROM_ELSEWHERE,
+    SIGN_OUT_ELSEWHERE,
     PageRoute,
     from_this_site,
     month,
@@ -75,7 +79,6 @@ SUPPORT_GROUPS = [
     ("ethnic_minority", "Người dân tộc thiểu số: hỗ trợ 30% / Ethnic minority: 30%"),
 ]
 SIGN_IN = f"/api/v1/auth/login?next={PORTAL}/book"
-FROM_ELSEWHERE = "a form posted from another site is refused"
 VISITS_A_PAGE = 50
 LOG_SHOWN = 200  # the access log's entries a page
 FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
@@ -124,12 +127,13 @@ def my_book(request: Request, g: BookGuard) -> Response:
     today = date.today()
     payload, v = books.recorded_version(session=g.session, person_id=person_id, as_of=today)
     qr, card, hi = _signed_images(v) if v is not None else (None, None, None)
+    sums, shortfall = estimate_with_shortfall(payload, Period.of(today))
     return templates.TemplateResponse(request, "book.html", {
         "b": payload, "v": v, "qr": _png(qr_png(qr, scale=3)) if qr else None, "qr_text": qr,
         "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
-        "estimate": estimate(payload, Period.of(today))})
+        "estimate": sums, "pension_why": shortfall_vi(shortfall, payload)})
 
 
 def _employer_late(g: Guard, person_id: int, today: date) -> list[dict[str, Any]]:
@@ -261,16 +265,21 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn
     if isinstance(exc, ValidationError):
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
-            # The law's refusal of a support group lists the API's codes: the form has its list.
-            reason = (FORM_ERRORS[(p.field, "")] if p.field == "support_group" else p.reason)
-            vietnamese = _out_of_range_vi(body, p.field)
-            if vietnamese:
-                reason = f"{vietnamese} / {reason}"
-            problems.setdefault(p.field if p.field in FIELD_LABELS else "", []).append(
-                reason if p.field in FIELD_LABELS else str(p))
+            field = p.field if p.field in FIELD_LABELS else ""
+            if p.field == "support_group":  # the law's refusal lists the API's codes
+                reason = FORM_ERRORS[(p.field, "")]
+            elif p.field == "personal_id" and registry.registered_id(
+                    session=g.session, personal_id=own_id(g)) is not None:
+                reason = ALREADY_JOINED  # "the person already participates (...) since ..."
+            else:  # the range in Vietnamese first, where the form knows it
+                reason = p.reason if field else str(p)
+                vietnamese = _out_of_range_vi(body, p.field)
+                if vietnamese:
+                    reason = f"{vietnamese} / {reason}"
+            problems.setdefault(field, []).append(reason)
         return _join_form(request, g, form, problems, status=422)
     if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
-        return refused(request, 409, str(exc))
+        return refused(request, 409, ALREADY_JOINED if exc.field == "personal_id" else str(exc))
     return population_down(request, exc)
 
 
@@ -320,7 +329,7 @@ def sign_out(request: Request, session: SessionDep) -> Response:
     browsers name the page's origin, and only this host's own page may sign its citizen out
     (the session cookie is SameSite=Lax too)."""
     if not from_this_site(request):
-        return refused(request, 403, "sign-out from another site is refused")
+        return refused(request, 403, SIGN_OUT_ELSEWHERE)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         s = get_access_settings()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -26,7 +27,14 @@ from starlette.exceptions import HTTPException  # FastAPI's and the policy's ref
 from sibook.access import tokens
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
-from sibook.access.policy import NEEDS_LEVEL_2, Guard
+from sibook.access.policy import (
+    NEEDS_LEVEL_2,
+    NOT_VISIBLE,
+    OPERATOR_PURPOSE,
+    RULES,
+    Action,
+    Guard,
+)
 from sibook.access.principals import Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
@@ -47,6 +55,25 @@ POPULATION_DOWN = ("Chưa kết nối được Cơ sở dữ liệu quốc gia v
                    "reached right now; nothing was registered, please try again later.")
 BUSY = ("Hệ thống đang bận, vui lòng thử lại sau. / The database is busy or cannot be reached; "
         "nothing was changed, please try again later.")
+BAD_ADDRESS = "Địa chỉ trang không đúng. / The page's address is not valid."
+NO_SUCH_PAGE = "Không có trang này. / There is no such page."
+NOT_THAT_WAY = "Trang này không mở được theo cách đó. / This page cannot be opened that way."
+FROM_ELSEWHERE = "a form posted from another site is refused"
+SIGN_OUT_ELSEWHERE = "sign-out from another site is refused"
+ALREADY_JOINED = ("Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại. / You are registered "
+                  "already.")
+# A refusal's reason as the refusal page says it. The policy's and the portal's own English
+# reasons (constants, not sentences built from data) have their Vietnamese here; the portal's
+# own notices say it in Vietnamese first already. Any other reason (an error's English
+# message) is shown after the page's Vietnamese, marked as English detail.
+REASON_VI = {
+    FROM_ELSEWHERE: "biểu mẫu được gửi từ trang web khác nên bị từ chối.",
+    SIGN_OUT_ELSEWHERE: "yêu cầu đăng xuất được gửi từ trang web khác nên bị từ chối.",
+    NEEDS_LEVEL_2: "cần đăng nhập bằng định danh điện tử mức 2 (VNeID mức 2).",
+    NOT_VISIBLE: "không có người có số định danh này trong phạm vi bạn được xem.",
+    **{own: own for own in (CANNOT_SIGN, CANNOT_NOW, POPULATION_DOWN, BUSY, BAD_ADDRESS,
+                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED)},
+}
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
 # HI card) data: URLs, and their forms post to the portal itself. Anything else an injected
 # tag might try is refused by the browser, and no other site may frame them.
@@ -138,6 +165,17 @@ OUTCOME_VI = {"allowed": "được phép / allowed", "refused": "bị từ chố
 ACTOR_KIND_VI = {"citizen": "công dân / citizen", "officer": "cán bộ BHXH / SI officer",
                  "employer": "đơn vị / employer", "hospital": "cơ sở KCB / health facility",
                  "anonymous": "không đăng nhập / anonymous"}
+# A purpose the caller did not state is the action's default, in English (the log's own);
+# the page says so in Vietnamese. A stated one (an officer's case number) reads as typed.
+def purpose_vi(purpose: str, action: str) -> str:
+    if purpose == OPERATOR_PURPOSE:
+        return "Lệnh của cán bộ vận hành hệ thống (không nêu mục đích)"
+    with suppress(ValueError):  # an action no longer known: its purpose as logged
+        if purpose == RULES[Action(action)].purpose:
+            return "Không nêu (mục đích mặc định của việc này)"
+    return purpose
+
+
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, percent=percent, day=day, month=month,
@@ -147,7 +185,7 @@ templates.env.filters.update(vnd=vnd, percent=percent, day=day, month=month,
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
                              benefit_status=lambda s: BENEFIT_STATUS.get(s, s),
-                             action_vi=lambda a: ACTION_VI.get(a, ""),
+                             action_vi=lambda a: ACTION_VI.get(a, ""), purpose=purpose_vi,
                              outcome=lambda o: OUTCOME_VI.get(o, o),
                              actor_kind=lambda k: ACTOR_KIND_VI.get(k, k))
 
@@ -198,7 +236,8 @@ def refused(request: Request, status: int, reason: str, *, no_page: bool = False
     in at level 2; any other 403 (a form from another site) says what it is, not that.
     ``no_page``: the address has no page at all, which is said as that, not as data withheld."""
     page = templates.TemplateResponse(request, "refused.html", {
-        "status": status, "reason": reason, "needs_level_2": reason == NEEDS_LEVEL_2,
+        "status": status, "reason": reason, "reason_vi": REASON_VI.get(reason),
+        "needs_level_2": reason == NEEDS_LEVEL_2,
         "no_page": no_page, "signed_in": signed_in(request)}, status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page
@@ -237,7 +276,7 @@ async def _cannot_sign(request: Request, exc: KeyUnusable) -> Response:
 async def _unreadable(request: Request, exc: RequestValidationError) -> Response:
     # A link edited by hand (/portal/?expired=maybe): the page's own words, not the API's JSON
     # listing the parameters' types.
-    return refused(request, 400, "Địa chỉ trang không đúng. / The page's address is not valid.")
+    return refused(request, 400, BAD_ADDRESS)
 
 
 async def _server_fault(request: Request, exc: ServerFault) -> Response:
@@ -271,9 +310,8 @@ def is_portal(path: str) -> bool:
 
 def no_such_page(request: Request, exc: HTTPException) -> Response:
     """An address of the portal that no page has (or not for that method): a refusal page."""
-    page = refused(request, exc.status_code, "Không có trang này. / There is no such page."
-                   if exc.status_code == 404 else "Trang này không mở được theo cách đó. / This "
-                   "page cannot be opened that way.", no_page=exc.status_code == 404)
+    page = refused(request, exc.status_code, NO_SUCH_PAGE if exc.status_code == 404 else
+                   NOT_THAT_WAY, no_page=exc.status_code == 404)
     for name, value in (exc.headers or {}).items():  # Allow, for a 405
         page.headers.setdefault(name, value)
     return _page_headers(page)

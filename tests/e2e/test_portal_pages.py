@@ -22,6 +22,7 @@ from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
 from sibook.book import service as books
+from sibook.book.estimate import Shortfall
 from sibook.contributions import ledger
 from sibook.contributions.payments import post_payment
 from sibook.core.config import get_settings
@@ -29,7 +30,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
-from sibook.portal import pages, web
+from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
 from tests.e2e.test_access_matrix import OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
@@ -274,7 +275,8 @@ def test_signing_the_book_from_another_site_records_nothing(
         client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]], url: str) -> None:
     _, engine, ids = portal
     page = signed_in(client, OWN).post(url, headers={"Origin": "https://elsewhere.example"})
-    assert page.status_code == 403 and "another site is refused" in page.text
+    assert page.status_code == 403
+    assert "Lý do: biểu mẫu được gửi từ trang web khác nên bị từ chối." in page.text
     assert _versions(engine, ids[OWN]) == 0
 
 
@@ -312,6 +314,11 @@ def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestCli
                           "province_code": "01"})
     assert joined.status_code == 303
     assert "You have no e-SI book yet" not in c.get("/portal/book").text
+    again = c.post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other", "province_code": "01"})
+    assert again.status_code == 422  # the form sent twice: said in the citizen's words
+    assert "<li>Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in again.text
+    assert "already participates" not in again.text
 
 
 def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
@@ -356,7 +363,8 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
         data={"income": "5000000", "support_group": "other",
                           "province_code": "01"})
     assert page.status_code == 403
-    assert "another site is refused" in page.text and "This request is refused" in page.text
+    assert "biểu mẫu được gửi từ trang web khác" in page.text
+    assert "another site is refused" not in page.text  # the reason in Vietnamese only
     assert "level-2" not in page.text
     c = signed_in(client, OWN)
     c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
@@ -520,6 +528,7 @@ def test_a_sign_out_from_another_site_is_refused_with_a_page(client: TestClient)
     refused = c.post("/portal/sign-out", headers={"Origin": "https://elsewhere.example"})
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")
+    assert "Lý do: yêu cầu đăng xuất được gửi từ trang web khác" in refused.text
     assert "default-src 'none'" in refused.headers["Content-Security-Policy"]
     assert c.get("/portal/book").status_code == 200  # still signed in
 
@@ -606,12 +615,39 @@ def test_the_access_log_reads_in_vietnam_time(
 
 def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient) -> None:
     """Months say months; an amount's ₫ is bound to its digits by a no-break space (a narrow
-    column put it alone on the next line); and why no pension is estimated (six years paid,
-    fifteen needed) begins in Vietnamese, not only in the rules' English."""
+    column put it alone on the next line)."""
     text = signed_in(client, OWN).get("/portal/book").text
     assert re.search(r'id="unpaid-months">\d+ tháng <span class="en" lang="en">/ months', text)
     assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
-    assert "Chưa tính được lương hưu." in text and "pension needs at least 15 years" in text
+
+
+def test_why_no_pension_is_estimated_is_said_in_vietnamese_only(client: TestClient) -> None:
+    """Six years paid, fifteen needed: the page said "Chưa tính được lương hưu." and then the
+    rules' English ("a male pension needs at least 15 years ..."). The API keeps that English
+    (a contract); the page says it in Vietnamese, with no word of it."""
+    note = client.get(f"/api/v1/books/{OWN}/estimate", headers=bearer(Citizen(OWN, 2))).json()[
+        "pension_note"]
+    assert note.startswith("a male pension needs at least 15 years")  # the API's, unchanged
+    text = signed_in(client, OWN).get("/portal/book").text
+    why = re.search(r"Chưa tính được lương hưu\. <span id=\"pension-why\">([^<]*)</span>", text)
+    assert why is not None, text
+    assert why.group(1) == ("Hưởng lương hưu cần đóng BHXH đủ ít nhất 15 năm (180 tháng); "
+                            "sổ mới có 6 năm 11 tháng.")
+    english = {w for w in re.findall(r"[a-z]{3,}", note)} - {"art"}
+    said = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>(.*?)</dd>", text, re.S)
+    assert said is not None
+    assert not set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>", " ", said.group(1)))) & english
+
+
+def test_a_missing_revaluation_table_is_said_in_vietnamese() -> None:
+    """A pension starting in a year whose coefficients are not loaded (2016-2023) has a rate
+    but no amount: the page says why in Vietnamese, by the refusal's table, not its English."""
+    starts = Period(2020, 1)
+    with pytest.raises(law.NoRuleInForce) as refused:
+        law.book().revaluation(2010, starts)
+    said = reasons.shortfall_vi(Shortfall(refused.value, starts), {"totals": {"si_months": 0}})
+    assert said == ("Chưa có hệ số trượt giá tiền lương cho người bắt đầu hưởng năm 2020, nên "
+                    "chưa tính được mức bình quân tiền lương.")
 
 
 def test_the_hi_card_image_says_in_words_what_it_shows(
@@ -654,6 +690,9 @@ def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
                if "GET /portal/book" in r)
     assert 'Xem sổ BHXH <code class="en">book.read</code>' in row
     assert "được phép / allowed" in row
+    # No purpose stated: the log holds the action's English default ("read the SI book").
+    assert "<td>Không nêu (mục đích mặc định của việc này)</td>" in row
+    assert "read the SI book" not in row
 
 
 def test_every_action_has_its_vietnamese_name() -> None:
