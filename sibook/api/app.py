@@ -42,6 +42,7 @@ from sibook.core.errors import (
 from sibook.portal import pages as portal
 from sibook.portal import web as portal_web
 from sibook.registry import api as registry_api
+from sibook.registry import employers_api
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
 from sibook.visits import api as visits_api
@@ -74,9 +75,9 @@ def create_app() -> FastAPI:
         return JSONResponse(app.openapi())
 
     v1 = APIRouter(prefix=API_PREFIX, responses=problems.COMMON)
-    for router in (registry_api.router, ids.router, rules.router, access_api.router,
-                   contributions_api.router, voluntary_api.router, benefits_api.router,
-                   visits_api.router, book_api.router):
+    for router in (registry_api.router, employers_api.router, ids.router, rules.router,
+                   access_api.router, contributions_api.router, voluntary_api.router,
+                   benefits_api.router, visits_api.router, book_api.router):
         mark_public(router.routes)  # before inclusion: an included route copies what it has
         v1.include_router(router)
     app.include_router(v1)
