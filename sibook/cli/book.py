@@ -306,20 +306,15 @@ def _problems(exc: SibookError) -> list[Problem]:
     in; else the person (PERSONAL_ID: none registered, a version revoked, no HI card)."""
     if isinstance(exc, ValidationError):
         return reasons_of(exc, "personal_id")
-    if isinstance(exc, versions.NoVersion):
-        return [Problem(field="--version", reason=str(exc))]
-    from sibook.book import issuing  # loaded already by the commands whose refusals need it
-    from sibook.book.fonts import FontMissing
+    from sibook.book.fonts import FontMissing  # loaded already by the commands that need it
     from sibook.cli.keys import keys_problems
     from sibook.signing import keys
 
-    if isinstance(exc, issuing.NotRevoked):
-        return [Problem(field="--version", reason=str(exc))]
     if isinstance(exc, FontMissing):
         return [Problem(field="fonts", reason=str(exc))]
     if isinstance(exc, keys.NoKeys | keys.NoPassphrase | keys.KeyUnusable | ServerFault):
         return keys_problems(exc)  # ServerFault: the revocation lists in the keys folder
-    return reasons_of(exc, "personal_id")
+    return reasons_of(exc, "personal_id")  # NoVersion's, NotRevoked's field: --version
 
 
 def _approved(personal_id: str, realm: str, purpose: str) -> int:

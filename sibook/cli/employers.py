@@ -14,6 +14,7 @@ from sibook.cli.output import (
     LimitOpt,
     console,
     emit,
+    reasons_of,
     refuse,
     refused_with,
     show_listing,
@@ -164,7 +165,7 @@ def employers_regime(
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases={"employer": "code"})
     except ConflictError as exc:  # a month a settled benefit averaged: the --from typed
-        refuse([Problem(field=exc.field or "from_month", reason=str(exc))], as_json)
+        refuse(reasons_of(exc, "from_month"), as_json)
     data = {"recorded": True, "code": code, "salary_regime": salary_regime,
             "from_month": str(start)}
     emit(data, as_json, lambda d: console.print(

@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sibook.core.errors import Problem, ValidationError
+from sibook.core.errors import NamedError, Problem, ValidationError
 from sibook.core.retry import retrying
 
 # soft_wrap: a message is one line however long (a path, a personal ID, a reason), as a script
@@ -100,12 +100,14 @@ def os_reason(exc: OSError) -> str:
 
 def reasons_of(exc: Exception, field: str) -> list[Problem]:
     """What ``refuse`` says of a service's refusal: a ValidationError's problems, each by its
-    field (an option's by its flag), as every command names them; any other error's words
-    named ``field``, what the user can change to get past it (``personal_id``: the person's
-    argument, as typed)."""
+    field (an option's by its flag), as every command names them; a 404 or 409 by the field it
+    names (``version``: ``--version``, as typed), as the API's answer names it; any other
+    error's words named ``field``, what the user can change to get past it (``personal_id``:
+    the person's argument, as typed)."""
     if isinstance(exc, ValidationError) and exc.problems:
         return list(exc.problems)
-    return [Problem(field=field, reason=str(exc))]
+    named = exc.field if isinstance(exc, NamedError) else None
+    return [Problem(field=named or field, reason=str(exc))]
 
 
 def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
