@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sibook.access.actions import Action
 from sibook.book import service, versions
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import RealmOpt, identifier, parse_date, utf8_text
+from sibook.cli.flags import RealmOpt, file_flag, identifier, parse_date, utf8_text
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -82,10 +82,11 @@ def _recording(personal_id: str, realm: str, command: str
 @app.command("export")
 def export(
     personal_id: PersonalId,
-    pdf: Annotated[Path, typer.Option("--pdf", metavar="OUT.pdf",
+    pdf: Annotated[Path, typer.Option("--pdf", metavar="OUT.pdf", callback=file_flag("--pdf"),
                                       help="Where to write the signed PDF.")],
-    qr: Annotated[Path | None, typer.Option("--qr", metavar="OUT.txt",
-                                            help="Also write the QR text.")] = None,
+    qr: Annotated[Path | None, typer.Option(
+        "--qr", metavar="OUT.txt", callback=file_flag("--qr"),
+        help="Also write the QR text.")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -115,7 +116,8 @@ def export(
 
 
 TrustListOpt = Annotated[Path | None, typer.Option(
-    "--trust-list", metavar="FILE", help="PEM trust list (default: the local agency's keys).")]
+    "--trust-list", metavar="FILE", callback=file_flag("--trust-list"),
+    help="PEM trust list (default: the local agency's keys).")]
 
 
 def _trust(path: Path | None) -> TrustList:
@@ -130,7 +132,8 @@ def verify(
     file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
     trust_list: TrustListOpt = None,
     revocations: Annotated[Path | None, typer.Option(
-        "--revocations", metavar="FILE", help="Signed revocation list, as published (default: "
+        "--revocations", metavar="FILE", callback=file_flag("--revocations"),
+        help="Signed revocation list, as published (default: "
         "the local agency's).")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="A stale or missing revocation list makes the book invalid (exit 1) "
@@ -417,10 +420,10 @@ def _show_history(d: dict[str, Any]) -> None:
 @app.command("card")
 def card(
     personal_id: PersonalId,
-    png: Annotated[Path, typer.Option("--png", metavar="OUT.png",
+    png: Annotated[Path, typer.Option("--png", metavar="OUT.png", callback=file_flag("--png"),
                                       help="Where to write the card image.")],
     qr: Annotated[Path | None, typer.Option(
-        "--qr", metavar="OUT.txt",
+        "--qr", metavar="OUT.txt", callback=file_flag("--qr"),
         help="Also write the card's signed QR text (for `book verify-card`).")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,

@@ -137,7 +137,8 @@ def ledger_show(
     personal_id: str = typer.Argument(..., callback=identifier,
                                      help="12-digit personal ID."),
     since: str = typer.Option(None, "--from", metavar="YYYY-MM",
-                             help="First month shown, YYYY-MM."),
+                             help="First month listed, YYYY-MM (the summary still counts "
+                                  "every month, as the API's)."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                              help="Status on this day (default today)."),
     as_json: bool = JsonFlag,

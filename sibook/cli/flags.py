@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
 import typer
 
@@ -80,6 +81,19 @@ def one_of(choices: Sequence[str], flag: str) -> Callable[[str | None], str | No
     reads every such flag."""
     def check(value: str | None) -> str | None:
         return None if value is None else choice(value, choices, flag)
+    return check
+
+
+def file_flag(flag: str) -> Callable[[Path | None], Path | None]:
+    """The callback of a flag naming a file: a value that begins with "-" is the next flag,
+    taken as the file name because the flag was given none (``--pdf --json`` would write a file
+    called --json and print no JSON). A file whose name begins with "-" is named ./-name."""
+    def check(value: Path | None) -> Path | None:
+        if value is not None and str(value).startswith("-"):
+            shown = str(value)[:_ECHO]
+            usage_error(flag, f"needs a file name, got {shown!r}, which is a flag (name a file "
+                              f"that begins with '-' as ./{shown})")
+        return value
     return check
 
 

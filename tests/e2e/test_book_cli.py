@@ -244,6 +244,25 @@ def test_with_json_a_usage_error_also_prints_one_json_object_naming_the_flag(hom
     assert problem["field"] == "--realm" and "must be one of" in problem["reason"]
 
 
+@pytest.mark.parametrize(("command", "flag"), [
+    ("export", "--pdf"), ("export", "--qr"), ("card", "--png"), ("card", "--qr"),
+    ("verify", "--trust-list"), ("verify", "--revocations")])
+def test_a_file_flag_given_no_file_name_is_a_usage_error_not_a_file_named_after_a_flag(
+        home: Path, command: str, flag: str) -> None:
+    """``--pdf --json``: Click would take --json as the file's name, write the PDF there and
+    print no JSON; the flag was given no file, a usage error naming it."""
+    target = [person(home)] if command != "verify" else [str(home / "garbage.txt")]
+    files = {"export": ["--pdf", "a.pdf", "--qr", "a.txt"], "card": ["--png", "a.png", "--qr",
+             "a.txt"], "verify": ["--trust-list", "t.pem", "--revocations", "r.json"]}[command]
+    at = files.index(flag)
+    args = files[:at] + files[at + 2:] + [flag]  # the flag given last: its value is --json
+    result = run(home, "book", command, *target, *args, "--json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == flag and "needs a file name, got '--json'" in problem["reason"]
+    assert not (home / "--json").exists() and not (home / "a.pdf").exists()
+
+
 def test_history_shows_an_intact_chain(home: Path, exported: tuple[str, Path, Path]) -> None:
     result = run(home, "book", "history", exported[0], "--json")
     data = json.loads(result.stdout)
