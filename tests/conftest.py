@@ -56,7 +56,10 @@ def _fresh_postgres(base_url: str) -> Iterator[Engine]:
     setup = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with setup.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(base_url, connect_args={"options": f"-csearch_path={schema}"})
+    # In the URL's options, which make_engine adds its own to (connect_args would replace them:
+    # the tests would then run without the lock wait, the dead-client check, ...).
+    engine = make_engine(make_url(base_url).update_query_dict(
+        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False))
     migrate.upgrade(engine)
     yield engine
     engine.dispose()

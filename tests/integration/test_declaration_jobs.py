@@ -50,12 +50,8 @@ def _finished(engine: Engine, job_id: str) -> jobs.Job:
 def _another_process(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """What a second server process has: its own connections and none of this one's memory."""
     monkeypatch.setattr(jobs, "_live", {})
-    url = engine.url.render_as_string(hide_password=False)
-    if engine.dialect.name == "sqlite":
-        return make_engine(url)
-    with engine.connect() as conn:  # each test has its own schema: the other process uses it
-        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-    return make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    # The URL names the test's own schema too (conftest), so the other process uses it.
+    return make_engine(engine.url.render_as_string(hide_password=False))
 
 
 def _left_behind(engine: Engine, owner_pid: int) -> str:
