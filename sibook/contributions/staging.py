@@ -43,6 +43,9 @@ def create(conn: Connection) -> None:
         # spinning disks) the planner scans the whole persons table for every filing instead,
         # which grows with the country, not with the file.
         conn.execute(text("SET LOCAL random_page_cost = 1.1"))
+        # The filing sorts its lines (into index order for the look-up and each insert): with
+        # the default 4 MB each sort of a 100,000-line file spills to disk.
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))
     for table in ("decl_staging", "decl_lookup", "decl_minimum", "decl_aside", "decl_card_dates"):
         conn.execute(text(f"DROP TABLE IF EXISTS {_temp(conn)}{table}"))
     conn.execute(

@@ -53,8 +53,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         # A client killed mid-statement (kill -9 of a filing, a crashed server) is noticed by
         # the server within this and its session ended, its locks released; otherwise the
         # statement runs on, holding them, to its end (PostgreSQL 14+).
+        # temp_buffers: a filing's staged lines (temporary tables) stay in the session's memory
+        # instead of going through the file system; only a session that uses temporary tables
+        # takes them, and only after connecting can it no longer be raised.
         parsed = parsed.update_query_dict({"options": (
-            f"{given} -c jit=off -c lock_timeout={wait_ms:d} "
+            f"{given} -c jit=off -c lock_timeout={wait_ms:d} -c temp_buffers=64MB "
             f"-c client_connection_check_interval={CLIENT_CHECK_MS:d}").strip()})
         # A pooled connection that died with a server restart is replaced, not handed to a
         # request that would then fail.
