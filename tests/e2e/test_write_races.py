@@ -23,11 +23,12 @@ from sqlalchemy import Engine, text
 from sibook.access.principals import Citizen, EmployerUnit, Hospital, Officer
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
+from sibook.contributions import api as contributions_api
 from sibook.contributions import ledger
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
-from sibook.ids import make_personal_id
+from sibook.ids import make_enterprise_code, make_personal_id
 from tests.e2e.test_access_matrix import OWN, UNIT_A, UNIT_B, _populate, bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.visit_files import claim_file, summary
@@ -154,6 +155,17 @@ def filing(data: bytes, *, batch: int = 1) -> Call:
     return call
 
 
+def finished(client: TestClient, location: str) -> dict[str, Any]:
+    """A large filing's job once it ended, each poll's answer as the OpenAPI declares it."""
+    for _ in range(600):
+        r = client.get(location, headers=bearer(EMPLOYER_A))
+        assert_conforms(SPEC, "GET", "/api/v1/employers/{code}/declaration-jobs/{job_id}", r)
+        if r.json()["status"] not in ("queued", "running"):
+            return dict(r.json())
+        time.sleep(0.05)
+    raise AssertionError(f"still running: {location}")
+
+
 def adjustment(salary: int) -> bytes:
     return f"personal_id,case_code,salary,from_month\n{OWN},DC,{salary},2026-01\n".encode()
 
@@ -223,6 +235,7 @@ def test_two_payments_at_once_pay_the_oldest_dues_once(race: Race) -> None:
 # --- registrations --------------------------------------------------------------------------
 
 NEW = make_personal_id("001", date(1996, 4, 5), "female", 4242)
+UNIT_NEW = make_enterprise_code(77)
 WORKERS = "/api/v1/employers/{code}/workers"
 PERSONS = "/api/v1/persons"
 JOIN = "/api/v1/me/voluntary"
@@ -322,6 +335,44 @@ def test_a_citizen_joining_as_a_clerk_registers_them_is_registered_once_and_join
     assert second.json()["participant_type"] == "voluntary"
     assert race.count("persons", "personal_id = :p", p=NEW) == 1
     assert race.count("si_periods", "kind = 'voluntary'") == 1
+
+
+EMPLOYERS = "/api/v1/employers"
+REGIME = "/api/v1/employers/{code}/salary-regime"
+
+
+def employer_added(name: str) -> Call:
+    def call(client: TestClient) -> httpx2.Response:
+        return client.post(EMPLOYERS, headers=bearer(CLERK), json={
+            "code": UNIT_NEW, "name": name, "province_code": "01", "region": "I",
+            "payment_cycle": "3", "payment_cycle_from": "2026-01"})
+    return call
+
+
+def test_one_unit_registered_twice_at_once_is_one_unit_and_one_409(race: Race) -> None:
+    first, second = race.at_once(employer_added("Công ty Một"), employer_added("Công ty Một"))
+    assert declared("POST", EMPLOYERS, first, second) == [201, 409], (first.text, second.text)
+    assert second.json() == {"errors": [{"field": "code", "reason": (
+        f"employer {UNIT_NEW} is already registered")}]}
+    assert race.count("employers", "code = :c", c=UNIT_NEW) == 1
+
+
+def regime(salary_regime: str) -> Call:
+    def call(client: TestClient) -> httpx2.Response:
+        return client.put(REGIME.format(code=UNIT_A), headers=bearer(CLERK),
+                          json={"salary_regime": salary_regime, "from_month": "2026-01"})
+    return call
+
+
+def test_two_regimes_from_one_month_at_once_leave_the_one_answered_last(race: Race) -> None:
+    """The second waits for the first, then replaces it, as a change from a month already
+    changed does: neither is a 500, and what stands is what the last answer says."""
+    first, second = race.at_once(regime("state"), regime("employer"))
+    assert_conforms(SPEC, "PUT", REGIME, first)
+    assert_conforms(SPEC, "PUT", REGIME, second)
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    history = TestClient(race.app).get(REGIME.format(code=UNIT_A), headers=bearer(CLERK))
+    assert history.json()["changes"] == [{"from_month": "2026-01", "salary_regime": "employer"}]
 
 
 # --- households, voluntary SI ---------------------------------------------------------------
@@ -539,3 +590,16 @@ def test_a_reinstatement_sent_as_its_revocation_commits_lifts_it(race: Race) -> 
     assert_conforms(SPEC, "DELETE", REVOCATION, second)
     assert (first.status_code, second.status_code) == (201, 200), (first.text, second.text)
     assert client.get("/api/v1/revocations").json()["entries"] == []
+
+
+def test_the_same_large_declaration_posted_twice_at_once_is_filed_once_and_replayed(
+        race: Race, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each is answered 202 and filed by a job of its own; the jobs run at the same moment."""
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    client = TestClient(race.app)
+    started = [filing(adjustment(11_000_000))(client) for _ in range(2)]
+    assert [r.status_code for r in started] == [202, 202], [r.text for r in started]
+    jobs = [finished(client, r.headers["Location"]) for r in started]
+    assert sorted((j["status"], j["result"]["replayed"]) for j in jobs) == [
+        ("accepted", False), ("accepted", True)], jobs
+    assert race.count("declarations") == 1
