@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from sibook.access import credentials
 from sibook.access.principals import Citizen, EmployerUnit, Hospital, Officer
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
@@ -29,6 +30,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
+from sibook.registry.population import LocalPopulationRegistry
 from tests.e2e.test_access_matrix import OWN, UNIT_A, UNIT_B, _populate, bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.visit_files import claim_file, summary
@@ -603,3 +605,48 @@ def test_the_same_large_declaration_posted_twice_at_once_is_filed_once_and_repla
     assert sorted((j["status"], j["result"]["replayed"]) for j in jobs) == [
         ("accepted", False), ("accepted", True)], jobs
     assert race.count("declarations") == 1
+
+
+def test_guesses_sent_at_once_are_stopped_at_the_tenth_as_guesses_sent_one_by_one(
+        race: Race, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller's tenth refused identity is still being checked when their eleventh comes:
+    the eleventh waits for it, then is stopped (429) before the population database is asked.
+    Checked side by side, a burst of guesses was answered whole, however many it held."""
+    _in_population(race)
+    guesser = EmployerUnit("guesser", UNIT_A)
+    with unit_of_work(race.engine) as s:
+        for _ in range(credentials.IDENTITY_MISMATCHES_PER_HOUR - 1):
+            credentials.identity_refused(s, guesser.actor_id)
+    asked, go = threading.Event(), threading.Event()
+    lookup = LocalPopulationRegistry.lookup
+
+    def held_lookup(self: LocalPopulationRegistry, personal_id: str) -> Any:
+        if not asked.is_set():  # the tenth guess's: held until the eleventh has come
+            asked.set()
+            go.wait(60)
+        return lookup(self, personal_id)
+
+    monkeypatch.setattr(LocalPopulationRegistry, "lookup", held_lookup)
+    answers: dict[int, httpx2.Response] = {}
+
+    def guess(day: int) -> None:
+        answers[day] = TestClient(race.app).post(
+            WORKERS.format(code=UNIT_A), headers=bearer(guesser), json={
+                "personal_id": NEW, "full_name": "Lê Thị Hoa", "birth_date": f"1996-04-{day:02d}",
+                "sex": "female", "birth_registration_place": "001", "salary": 9_000_000})
+
+    tenth = threading.Thread(target=guess, args=(10,))
+    tenth.start()
+    eleventh = threading.Thread(target=guess, args=(11,))
+    try:
+        assert asked.wait(60), "the tenth guess never asked the population database"
+        eleventh.start()
+        _waits_or_ends(race.engine, eleventh)
+    finally:
+        go.set()
+        tenth.join(60)
+    eleventh.join(60)
+    assert_conforms(SPEC, "POST", WORKERS, answers[10])
+    assert_conforms(SPEC, "POST", WORKERS, answers[11])
+    assert (answers[10].status_code, answers[11].status_code) == (422, 429), \
+        (answers[10].text, answers[11].text)
