@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -180,9 +180,18 @@ _HOUR = timedelta(hours=1)
 def identity_allowed(session: Session, actor: str, now: datetime | None = None) -> None:
     """429 while ``actor`` is stopped for having had IDENTITY_MISMATCHES_PER_HOUR identities
     refused within an hour: before the population database is asked again, so a stopped
-    caller learns nothing more."""
+    caller learns nothing more.
+
+    The caller's turn is held until the transaction ends (PostgreSQL's advisory lock; SQLite's
+    writers take turns already): their registrations are checked one after the other, each
+    reading the refusals of those before it (``identity_refused`` counts one in the same
+    transaction). Checked side by side, guesses sent at once were all answered, however many
+    past the tenth."""
     now = now or datetime.now(UTC)
-    until = locked_until(session, subject("identity", actor))
+    key = subject("identity", actor)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
+    until = locked_until(session, key)
     if until is not None and until > now:
         raise TooManyRequests(int((until - now).total_seconds()) + 1)
 

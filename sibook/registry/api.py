@@ -114,7 +114,9 @@ def _count_if_mismatch(g: Guard, exc: ValidationError) -> None:
     allowance (``credentials.identity_allowed``): guessing a birth date takes many tries.
     Committed alone, after the refused work is rolled back."""
     if isinstance(exc, IdentityMismatch):
-        g.session.rollback()
+        # The refused registration is undone (its savepoint), and the transaction still holds
+        # the caller's turn (``identity_allowed``): the count is committed before their next
+        # registration reads it. A rollback first would let that one read it uncounted.
         credentials.identity_refused(g.session, g.principal.actor_id)
         g.session.commit()
 
@@ -170,10 +172,11 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
     try:
         office = (province and provincial_office(province) if body.managing_office is None
                   else office_for(session=g.session, given=body.managing_office))
-        result = register(session=g.session, person=person,
-                          population=population_registry(g.session, settings.population_url),
-                          require_match=settings.require_population_match, voluntary=start,
-                          managing_office=office)
+        with g.session.begin_nested():  # a refusal undoes it, the caller's turn still held
+            result = register(session=g.session, person=person,
+                              population=population_registry(g.session, settings.population_url),
+                              require_match=settings.require_population_match, voluntary=start,
+                              managing_office=office)
     except ValidationError as exc:
         _count_if_mismatch(g, exc)
         raise _renamed(exc, VOLUNTARY_FIELDS) from None
@@ -260,11 +263,12 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
     settings = get_settings()
     credentials.identity_allowed(g.session, g.principal.actor_id)
     try:
-        result = register(session=g.session, person=body.to_domain(),
-                          population=population_registry(g.session, settings.population_url),
-                          require_match=settings.require_population_match,
-                          employment=EmploymentStart(code, body.salary, body.allowances,
-                                                     body.job_title, start))
+        with g.session.begin_nested():  # a refusal undoes it, the caller's turn still held
+            result = register(session=g.session, person=body.to_domain(),
+                              population=population_registry(g.session, settings.population_url),
+                              require_match=settings.require_population_match,
+                              employment=EmploymentStart(code, body.salary, body.allowances,
+                                                         body.job_title, start))
     except ConflictError as exc:  # as register_person: the holder sees the attempt
         holder = reading.registered_id(session=g.session, personal_id=body.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None

@@ -175,10 +175,19 @@ def _join(session: Session, personal_id: str, population: PopulationRegistry,
         person = NewPerson(personal_id=personal_id, full_name=citizen.full_name,
                            birth_date=citizen.birth_date, sex=citizen.sex,
                            birth_registration_place=personal_id[:3])
-        return register(session=session, person=person, population=population,
-                        require_match=True, voluntary=voluntary, today=today,
-                        managing_office=province and provincial_office(province),
-                        birthplace=False)  # the citizen is asked where they live
+        try:
+            return register(session=session, person=person, population=population,
+                            require_match=True, voluntary=voluntary, today=today,
+                            managing_office=province and provincial_office(province),
+                            birthplace=False)  # the citizen is asked where they live
+        except ConflictError:
+            # Registered at the same moment by another request (the form sent twice, a clerk,
+            # their employer's TK1-TS), which PostgreSQL made this one wait for: nothing of
+            # this one is written yet, and it joins as a registered person does, answered
+            # as a request after that one is (started, or refused as participating).
+            person_id = reading.registered_id(session=session, personal_id=personal_id)
+            if person_id is None:
+                raise
     return start_voluntary(session=session, person_id=person_id, personal_id=personal_id,
                            voluntary=voluntary, today=today,
                            office=OfficeChoice(province=province, birthplace=False))

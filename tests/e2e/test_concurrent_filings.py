@@ -5,18 +5,14 @@ exit 1 with its JSON on the command line, never a 500 or a traceback, and nothin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from sibook.access import ratelimit
-from sibook.access.settings import get_access_settings
 from sibook.cli.main import app as cli
 from sibook.contributions.declare import declare
-from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import (
@@ -30,26 +26,6 @@ from tests.integration.ledger_fixtures import (
 
 CONFLICT = ("another filing changed the same workers at the same time; nothing was filed, "
             "file again")
-
-
-@pytest.fixture
-def postgres(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-             ) -> Iterator[Engine]:
-    """``engine`` on PostgreSQL, configured as the CLI's and the API's database."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers itself")
-    with engine.connect() as conn:
-        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
-    ratelimit.reset()
-    yield engine
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
 
 
 def _taken_on_by_the_other_employer(engine: Engine, personal_id: str) -> None:

@@ -20,33 +20,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
-from sibook.access import ratelimit
 from sibook.access.settings import get_access_settings
 from sibook.api.retry import RetryAborted
 from sibook.cli.main import app as cli
-from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, employer_filing, setup_workers
 from tests.integration.races import SERIALIZATION_FAILURE, until_one_waits
-
-
-@pytest.fixture
-def postgres(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-             ) -> Iterator[Engine]:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers itself")
-    with engine.connect() as conn:  # the CLI's database: the test's own schema
-        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
-    ratelimit.reset()
-    yield engine
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
 
 
 def _count(engine: Engine, sql: str) -> int:
