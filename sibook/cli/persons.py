@@ -211,7 +211,10 @@ def persons_register(
             logged(session, Action.PERSON_REGISTER, "persons register", reading.person_ids_of(
                 session=session, personal_ids=[person.personal_id]))
     except ValidationError as exc:
-        refuse(exc.problems, as_json,  # one command line, not a file: no row numbers
+        # One command line, not a file: no row numbers. An employee's start is filed as a
+        # one-line list (TM), whose problems the filing numbers row 1 and names by its column
+        # (salary): named here by the flag typed (--salary), as every other problem.
+        refuse([Problem(field=p.field, reason=p.reason) for p in exc.problems], as_json,
                aliases=_VOLUNTARY if voluntary else _OPTIONS)
     except (ConflictError, PopulationServiceDown) as exc:
         refuse([Problem(field="--personal-id", reason=str(exc))], as_json)

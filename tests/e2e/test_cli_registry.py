@@ -207,6 +207,22 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
                     "--province", "01", "--region", "I", "--json")
     assert long_name.returncode == 1
     assert json.loads(long_name.stdout)["errors"][0]["field"] == "--name"
+    # An employee's start is filed as a one-line list: its problems name the flags too, with
+    # no row number (there is no file), not the list's column and row 1.
+    assert run(db, "employers", "add", "--code", "0101234567", "--name", "An Phát",
+               "--province", "01", "--region", "I").returncode == 0
+    worker = ("persons", "register", "--personal-id", "001089012345", "--name",
+              "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male", "--employer",
+              "0101234567", "--json")
+    low = run(db, *worker, "--salary", "1000")
+    assert low.returncode == 1
+    assert json.loads(low.stdout)["errors"] == [{"field": "--salary", "reason": (
+        f"1,000 is below the regional minimum wage 5,310,000 for region I in "
+        f"{date.today():%Y-%m}")}]
+    long_job = run(db, *worker, "--salary", "12000000", "--job", "x" * 121)
+    assert long_job.returncode == 1
+    assert json.loads(long_job.stdout)["errors"] == [
+        {"field": "--job", "reason": "longer than 120 characters"}]
 
 
 def test_a_person_registered_at_the_console_is_managed_by_an_office_named_or_their_employers(
