@@ -256,6 +256,11 @@ def _show_below_minimum(d: dict[str, Any]) -> None:
     if d["minimum"] is None:
         console.print(f"No regional minimum is known for {d['month']}.", markup=False)
         return
+    if not d["workers"]:  # an empty table under "evasion from ... unless adjusted" said more
+        console.print(f"No worker of {d['employer']} is paid below the regional minimum "
+                      f"({d['minimum']:,} VND, region {d['region']}) in {d['month']}.",
+                      markup=False, highlight=False)
+        return
     show_table(
         f"Paid below the regional minimum ({d['minimum']:,} VND, region {d['region']}) in "
         f"{d['month']} at {d['employer']}; evasion from {d['evasion_from']} unless adjusted",
