@@ -61,6 +61,7 @@ def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
 # 97-2003 .xls an OLE2 compound file.
 ZIP_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks of UTF-16 LE and BE
 
 
 def _as_named(source: Source, fmt: str) -> None:
@@ -76,6 +77,10 @@ def _as_named(source: Source, fmt: str) -> None:
         raise ValidationError(field="file", reason=(
             "the file is an Excel 97-2003 workbook (.xls), which is not read: save it as "
             "Excel Workbook (.xlsx) or CSV UTF-8"))
+    if fmt != "xlsx" and head.startswith(UTF16_MARKS):
+        raise ValidationError(field="file", reason=(
+            "the file is UTF-16 text (as Excel's \"Unicode Text\" saves it), not UTF-8: save "
+            "it as CSV UTF-8"))
     if fmt != "xlsx" and head.startswith(ZIP_MAGIC):
         raise ValidationError(field="file", reason=(
             f"the file is an XLSX workbook (a ZIP archive), not {fmt.upper()} text as its "

@@ -111,6 +111,20 @@ def test_a_workbook_named_as_text_is_refused_saying_it_is_a_workbook(
         assert (problem.field, problem.row, problem.reason) == ("file", None, says)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_csv_saved_as_utf16_is_refused_saying_so(encoding: str) -> None:
+    """Excel's "Unicode Text" is UTF-16 with a byte-order mark: "line 1 is not UTF-8 text
+    (byte 0xff)" named no way out."""
+    data = f"personal_id,case_code,salary\n{AN},TM,9000000\n".encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    for fmt in ("csv", "json"):
+        (problem,) = refusal(data, fmt)
+        assert (problem.field, problem.reason) == ("file", (
+            'the file is UTF-16 text (as Excel\'s "Unicode Text" saves it), not UTF-8: save it '
+            "as CSV UTF-8"))
+
+
 def test_an_old_excel_workbook_and_text_named_xlsx_are_refused_saying_what_they_are() -> None:
     old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an Excel 97-2003 file's start
     for fmt in ("csv", "xlsx"):
