@@ -217,6 +217,23 @@ def test_a_client_id_taken_already_is_refused_naming_the_argument(operator_db: E
     assert problem["field"] == "CLIENT_ID" and "already exists" in problem["reason"]
 
 
+@pytest.mark.parametrize(("kind", "flags", "named"), [
+    # An officer "for a unit" would act nationwide: an officer reads no unit code.
+    ("officer", ["--unit-code", "0101234567", "--roles", "clerk"], "--unit-code"),
+    ("employer", ["--unit-code", "0101234567", "--roles", "clerk"], "--roles"),
+    ("employer", ["--unit-code", "0101234567", "--province", "01"], "--province"),
+    ("hospital", ["--unit-code", "01001", "--realm", "defence"], "--realm"),
+])
+def test_a_flag_the_credentials_kind_does_not_read_is_a_usage_error_not_dropped(
+        operator_db: Engine, kind: str, flags: list[str], named: str) -> None:
+    result = CliRunner().invoke(app, ["access", "add-client", "x-client", "--kind", kind,
+                                      *flags])
+    assert result.exit_code == 2, result.output  # Click's usage error, naming the flag
+    assert f"Invalid value for {named}: is for " in result.output
+    with unit_of_work(operator_db) as s:  # nothing was created
+        assert s.get(credentials.PrincipalCredential, "x-client") is None
+
+
 def test_seeding_a_database_that_holds_people_names_the_database(operator_db: Engine) -> None:
     setup_workers(operator_db, 1)
     refused = CliRunner().invoke(app, ["seed", "--people", "10", "--employers", "1", "--json"])
