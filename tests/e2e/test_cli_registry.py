@@ -502,3 +502,20 @@ def test_a_refused_payment_names_the_flag_typed_not_the_services_field(
     text = run(seeded, "payments", "post", "--employer", code,
                *(part for pair in given.items() for part in pair))
     assert text.returncode == 1 and f"error: {flag}:" in text.stderr
+
+
+def test_a_ministrys_worker_has_their_months_read_in_their_realm(seeded: Path) -> None:
+    """``ledger show --realm``, as ``benefits list`` and ``book show`` take it: a defence
+    person's months are their realm's to read, so without it the console could never."""
+    with sqlite3.connect(seeded) as db:
+        (soldier,) = db.execute("SELECT personal_id FROM persons WHERE realm = 'defence' "
+                                "ORDER BY personal_id LIMIT 1").fetchone()
+    hidden = run(seeded, "ledger", "show", soldier, "--json")
+    assert hidden.returncode == 1
+    assert json.loads(hidden.stdout)["errors"][0]["field"] == "PERSONAL_ID"
+    shown = run(seeded, "ledger", "show", soldier, "--realm", "defence", "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    answer = json.loads(shown.stdout)
+    assert answer["personal_id"] == soldier and answer["months"]
+    assert run(seeded, "ledger", "show", soldier, "--realm", "public_security",
+               "--json").returncode == 1
