@@ -119,6 +119,14 @@ def test_a_bad_flag_is_a_usage_error(seeded: Path) -> None:
       "1989-03-02", "--sex", "male", "--employer", "0101234567"], "--salary"),
     (["rules", "contribution", "--month", "2026-01", "--salary", "1", "--foreign",
       "--voluntary"], "--voluntary"),
+    # a flag this use would drop without a word (the person was registered without it)
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--job", "Kế toán"], "--job"),
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--voluntary", "--income", "3000000", "--allowances",
+      "500000"], "--allowances"),
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--from", "2026-01"], "--from"),
 ])
 def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
         seeded: Path, args: list[str], field: str) -> None:
