@@ -64,7 +64,10 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     earlier = session.get(BenefitDecision, (person_id, row.claim_no))
     if earlier is not None:
         was = decision_of(earlier)
-        check_same("decision", earlier.decision_no, was, decision, skip=("months_settled",))
+        # Named by its dossier, the key the caller gave: "decision 12 was recorded with
+        # decision_no 12, not 21" named the number twice and the dossier not at all.
+        check_same("the decision on dossier", row.dossier_no, was, decision,
+                   skip=("months_settled",))
         return answer(session, personal_id, row, replayed=True)
     day = today or date.today()
     problems = check_decision(claim, decision, day)

@@ -9,7 +9,7 @@ import typer
 from sibook.access import credentials
 from sibook.cli.context import ready_engine
 from sibook.cli.flags import identifier, one_of, realm_flag
-from sibook.cli.output import JsonFlag, console, emit, refuse
+from sibook.cli.output import JsonFlag, console, emit, refuse, usage_error
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 
@@ -42,6 +42,9 @@ def add_client(
     as_json: bool = JsonFlag,
 ) -> None:
     """Create client credentials; the secret is printed once and stored only as an argon2 hash."""
+    _flags_of_kind(kind, {"--unit-code": unit_code, "--province": province,
+                          "--roles": roles.strip() or None,
+                          "--realm": None if realm == "civil" else realm})
     client = credentials.NewClient(
         client_id=client_id, kind=kind, unit_code=unit_code, province_code=province, realm=realm,
         roles=tuple(r.strip() for r in roles.split(",") if r.strip()))
@@ -57,6 +60,25 @@ def add_client(
         console.print(f"client {d['client_id']} created; secret (shown once): {d['secret']}")
 
     emit({"client_id": client_id, "secret": secret}, as_json, render)
+
+
+# The flags each kind of credential reads; the others it would drop without a word.
+_FLAGS_OF_KIND = {
+    "--unit-code": ("employer", "hospital"),
+    "--province": ("officer",),
+    "--roles": ("officer",),
+    "--realm": ("employer", "officer"),  # a hospital's is the civil realm (``Hospital``)
+}
+
+
+def _flags_of_kind(kind: str, given: dict[str, str | None]) -> None:
+    """A flag the credential's kind does not read is a usage error (exit 2), not dropped: an
+    officer given ``--unit-code`` would act nationwide (no ``--province``), not for the unit,
+    and an employer given ``--roles clerk`` has no clerk's rights."""
+    for flag, value in given.items():
+        if value is not None and kind not in _FLAGS_OF_KIND[flag]:
+            usage_error(flag, f"is for {' and '.join(_FLAGS_OF_KIND[flag])} credentials, not "
+                              f"{kind} ones, which would not use it")
 
 
 @app.command("unlock")

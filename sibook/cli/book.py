@@ -366,9 +366,27 @@ def estimate_cmd(personal_id: PersonalId, realm: str = RealmOpt, as_json: bool =
     except SibookError as exc:
         refuse(_problems(exc), as_json)
     data = estimate(v.payload, Period.of(date.today()))
-    emit(data, as_json, lambda d: show_fields(
-        f"Benefit estimate for {personal_id}, {d['as_of']}",
-        {k: x["text"] if k == "average_rule" and x else x for k, x in d.items() if k != "note"}))
+    emit(data, as_json, lambda d: _show_estimate(personal_id, d))
+
+
+def _show_estimate(personal_id: str, d: dict[str, Any]) -> None:
+    """The estimate in words: a year as a year (2026, not 2,026), the pension in a sentence
+    (not a Python dict), yes or no, and the note that it is an estimate."""
+    pension = d["pension"]
+    if pension is not None:
+        monthly = pension["monthly_pension"]
+        amount = "" if monthly is None else f": {monthly:,} VND a month"
+        extra = pension["extra_lump_sum"]
+        pension = (f"{pension['rate_percent']:g}% of the average salary{amount} from "
+                   f"{pension['from_month']}"
+                   + ("" if not extra else f", and an extra lump sum of {extra:,} VND"))
+    shown = {**d, "revalued_for": None if d["revalued_for"] is None else str(d["revalued_for"]),
+             "average_rule": d["average_rule"] and d["average_rule"]["text"],
+             "reached_retirement_age": "yes" if d["reached_retirement_age"] else "no",
+             "pension": pension}
+    show_fields(f"Benefit estimate for {personal_id}, {d['as_of']}",
+                {k: x for k, x in shown.items() if k != "note"})
+    console.print(d["note"], markup=False, highlight=False)
 
 
 @app.command("show")

@@ -15,7 +15,7 @@ from rich.progress import (
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import identifier, parse_date, parse_month
+from sibook.cli.flags import RealmOpt, identifier, parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -141,6 +141,7 @@ def ledger_show(
                                   "every month, as the API's)."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                              help="Status on this day (default today)."),
+    realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Per month: employer, basis, amounts per fund, and paid / partly paid / unpaid; voluntary
@@ -149,7 +150,10 @@ def ledger_show(
     first = parse_month(since, "--from") if since is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = registry.person_id_of(session=session, personal_id=personal_id)
+            # A ministry's people are read in their realm, as by `benefits list --realm`
+            # (their realm's officers read their months over HTTP).
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
             logged(session, Action.CONTRIBUTION_READ, "ledger show", [person_id])
             data = queries.person_ledger(
                 session=session,
@@ -255,6 +259,11 @@ def ledger_assess(
 def _show_below_minimum(d: dict[str, Any]) -> None:
     if d["minimum"] is None:
         console.print(f"No regional minimum is known for {d['month']}.", markup=False)
+        return
+    if not d["workers"]:  # an empty table under "evasion from ... unless adjusted" said more
+        console.print(f"No worker of {d['employer']} is paid below the regional minimum "
+                      f"({d['minimum']:,} VND, region {d['region']}) in {d['month']}.",
+                      markup=False, highlight=False)
         return
     show_table(
         f"Paid below the regional minimum ({d['minimum']:,} VND, region {d['region']}) in "

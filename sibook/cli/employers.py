@@ -19,6 +19,7 @@ from sibook.cli.output import (
     refused_with,
     show_listing,
     show_table,
+    usage_error,
 )
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.db import unit_of_work
@@ -89,6 +90,9 @@ def employers_add(
     as_json: bool = JsonFlag,
 ) -> None:
     """Register an employer (unit)."""
+    if cycle_from is not None and payment_cycle == "monthly":  # it would be dropped unsaid
+        usage_error("--cycle-from", "only with --payment-cycle 3 or 6: a unit paying monthly "
+                                    "starts no cycle")
     employer = NewEmployer(
         code=code,
         name=name.strip(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,12 @@ class _Readable(TyperCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.short_help is None and self.help:
+            # Its line in its group's list of commands: the help's first paragraph as one
+            # line, as the command's own help shows it. Typer's rich mode kept the docstring's
+            # line breaks there (``ledger show``'s "... unpaid; voluntary" then a line alone).
+            first = inspect.cleandoc(self.help).partition("\f")[0].split("\n\n")[0]
+            self.short_help = " ".join(first.split())
         for param in self.params:
             if param.param_type_name == "argument" and param.metavar is None and param.name:
                 param.metavar = param.name.upper()

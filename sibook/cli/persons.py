@@ -178,7 +178,8 @@ def persons_register(
 
     born = parse_date(birth_date, "--birth-date")
     first = parse_month(start, "--from") if start is not None else None
-    _check_registration_flags(employer, salary, voluntary, income, support)
+    _check_registration_flags(employer, salary, voluntary, income, support,
+                              job=job, allowances=allowances, start=start)
     person = NewPerson(
         personal_id=personal_id,
         full_name=name,
@@ -211,7 +212,10 @@ def persons_register(
             logged(session, Action.PERSON_REGISTER, "persons register", reading.person_ids_of(
                 session=session, personal_ids=[person.personal_id]))
     except ValidationError as exc:
-        refuse(exc.problems, as_json,  # one command line, not a file: no row numbers
+        # One command line, not a file: no row numbers. An employee's start is filed as a
+        # one-line list (TM), whose problems the filing numbers row 1 and names by its column
+        # (salary): named here by the flag typed (--salary), as every other problem.
+        refuse([Problem(field=p.field, reason=p.reason) for p in exc.problems], as_json,
                aliases=_VOLUNTARY if voluntary else _OPTIONS)
     except (ConflictError, PopulationServiceDown) as exc:
         refuse([Problem(field="--personal-id", reason=str(exc))], as_json)
@@ -276,9 +280,14 @@ def _check_registration_flags(
     voluntary: bool,
     income: int | None,
     support: str | None,
+    *,
+    job: str | None = None,
+    allowances: int = 0,
+    start: str | None = None,
 ) -> None:
     """Flags that do not go together, or one this registration needs missing: a usage error
-    (exit 2), as the rules commands' are."""
+    (exit 2), as the rules commands' are; so is one that would be dropped without a word (a
+    job or allowances of no employment, a first month of no participation)."""
     if employer and voluntary:
         usage_error("--voluntary", "cannot be used with --employer")
     if employer and salary is None:
@@ -289,3 +298,8 @@ def _check_registration_flags(
         missing_flag("--income", "Required with --voluntary.")
     if (income is not None or support) and not voluntary:
         usage_error("--income" if income is not None else "--support", "only with --voluntary")
+    if (job is not None or allowances) and not employer:
+        usage_error("--job" if job is not None else "--allowances", "only with --employer")
+    if start is not None and not (employer or voluntary):
+        usage_error("--from", "only with --employer or --voluntary: a person registered with "
+                              "neither starts no participation")

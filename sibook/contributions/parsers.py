@@ -46,6 +46,7 @@ def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
     A CSV or XLSX file given as a path is streamed: memory stays flat in the file's size.
     A JSON filing is read whole (it is meant for short lists; large ones come as CSV).
     """
+    _as_named(source, fmt)
     if fmt == "csv":
         yield from read_csv(source)
     elif fmt == "xlsx":
@@ -54,6 +55,40 @@ def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
         yield from read_json(_bytes(source))
     else:
         raise ValidationError(field="file", reason=f"unknown format {fmt!r}; use csv, xlsx or json")
+
+
+# What a spreadsheet program's workbook starts with: an XLSX is a ZIP archive, an Excel
+# 97-2003 .xls an OLE2 compound file.
+ZIP_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks of UTF-16 LE and BE
+
+
+def _as_named(source: Source, fmt: str) -> None:
+    """Refuse a file that is not the format its name says, saying what it is: a workbook
+    saved or renamed as .csv would otherwise be "line 1 is not UTF-8 text", and a CSV named
+    .xlsx "File is not a zip file", neither of which tells the clerk what to do."""
+    if isinstance(source, Path):
+        with source.open("rb") as f:
+            head = f.read(len(XLS_MAGIC))
+    else:
+        head = source[: len(XLS_MAGIC)]
+    if head.startswith(XLS_MAGIC):
+        raise ValidationError(field="file", reason=(
+            "the file is an Excel 97-2003 workbook (.xls), which is not read: save it as "
+            "Excel Workbook (.xlsx) or CSV UTF-8"))
+    if fmt != "xlsx" and head.startswith(UTF16_MARKS):
+        raise ValidationError(field="file", reason=(
+            "the file is UTF-16 text (as Excel's \"Unicode Text\" saves it), not UTF-8: save "
+            "it as CSV UTF-8"))
+    if fmt != "xlsx" and head.startswith(ZIP_MAGIC):
+        raise ValidationError(field="file", reason=(
+            f"the file is an XLSX workbook (a ZIP archive), not {fmt.upper()} text as its "
+            "name says: name it .xlsx, or save it as CSV UTF-8"))
+    if fmt == "xlsx" and head and not head.startswith(ZIP_MAGIC):
+        raise ValidationError(field="file", reason=(
+            "the file is not an XLSX workbook (which is a ZIP archive), though its name ends "
+            ".xlsx: a CSV file is named .csv, a JSON file .json"))
 
 
 def _bytes(source: Source) -> bytes:

@@ -52,5 +52,16 @@ def _problem(error: ErrorDetails) -> Problem:
     if len(loc) >= 2 and isinstance(loc[1], int):
         row = loc[1] + 1  # people count rows from 1
         loc = [loc[0], *loc[2:]]
-    # The file itself (not an object at the top): named as a file that is not JSON is.
-    return Problem(field=".".join(str(p) for p in loc) or "file", reason=error["msg"], row=row)
+    if not loc:  # the file itself (not an object at the top): named as a file not JSON is
+        return Problem(field="file", reason=(
+            'a registry file is one JSON object, {"employers": [...], "persons": [...], '
+            f'"households": [...]}}, not {_kind(error["input"])}'))
+    # A validator's refusal in its own words, without Pydantic's "Value error, " before them.
+    reason = error["msg"].removeprefix("Value error, ")
+    return Problem(field=".".join(str(p) for p in loc), reason=reason, row=row)
+
+
+def _kind(value: object) -> str:
+    """A JSON value's kind, as the refusal names what the file held instead of an object."""
+    return ("a list" if isinstance(value, list) else "null" if value is None
+            else "a string" if isinstance(value, str) else "a number")

@@ -5,6 +5,7 @@ listings of persons and employers. Nothing here registers or changes anything
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -60,8 +61,17 @@ def person_id_of(*, session: Session, personal_id: str, realm: str = "civil") ->
 def no_person(personal_id: str) -> str:
     """Why nobody holds ``personal_id``; an empty one (a script's unset variable) is said to
     be empty, not "no registered person " with nothing after."""
-    return (f"no registered person {personal_id}" if personal_id else
-            "no registered person: the personal ID given is empty")
+    if not personal_id:
+        return "no registered person: the personal ID given is empty"
+    said = f"no registered person {personal_id}"
+    if re.fullmatch(r"[0-9]{12}", personal_id):
+        return said
+    # Not an ID at all: said so (an API path of this form is refused for its pattern), as a
+    # D02 file's cell is: 11 or 10 digits are most often an ID a spreadsheet took for a number.
+    count = f", not {len(personal_id)}" if personal_id.isascii() and personal_id.isdigit() else ""
+    dropped = ("; a spreadsheet drops an ID's leading zeros unless its column is text"
+               if count and len(personal_id) < 12 else "")
+    return f"{said}: a personal ID is 12 digits{count}{dropped}"
 
 
 def no_employer(code: str) -> str:

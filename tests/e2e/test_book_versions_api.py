@@ -87,8 +87,32 @@ def test_a_citizen_reads_a_benefit_estimate_of_their_own_book(
     shown = CliRunner().invoke(cli, ["book", "estimate", OWN, "--json"])
     assert shown.exit_code == 0 and json.loads(shown.stdout) == r.json()
     plain = CliRunner().invoke(cli, ["book", "estimate", OWN], env={"COLUMNS": "300"})
-    assert "│ average rule │ the whole period: pay the employer set" in " ".join(
-        plain.stdout.split())
+    words = " ".join(plain.stdout.split())
+    assert "│ average rule │ the whole period: pay the employer set" in words
+    # A year is a year (not "2,026"), and the text says it is an estimate, as the JSON's note.
+    assert f"│ revalued for │ {r.json()['revalued_for']} │" in words
+    assert r.json()["note"] in words
+
+
+def test_the_estimate_in_words_says_the_pension_in_a_sentence_not_a_dict(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sibook.cli.book import _show_estimate
+    from sibook.cli.output import console
+
+    monkeypatch.setattr(console, "width", 300)  # each value on one line
+
+    _show_estimate("001062604791", {
+        "as_of": "2026-11", "si_months": 282, "average_salary": 5982454, "revalued_for": 2026,
+        "average_salary_note": None, "average_rule": None, "retirement_date": "2022-09-30",
+        "reached_retirement_age": True, "pension_note": None, "one_time_withdrawal": None,
+        "one_time_withdrawal_note": None, "note": "An estimate.",
+        "pension": {"rate_percent": 52.5, "monthly_pension": 3110876, "extra_lump_sum": 7000000,
+                    "from_month": "2026-12"}})
+    words = " ".join(capsys.readouterr().out.split())
+    assert "{" not in words and "True" not in words
+    assert ("│ pension │ 52.5% of the average salary: 3,110,876 VND a month from 2026-12, and "
+            "an extra lump sum of 7,000,000 VND │") in words
+    assert "│ reached retirement age │ yes │" in words
 
 
 def test_asking_for_a_version_never_recorded_is_in_the_persons_access_log(

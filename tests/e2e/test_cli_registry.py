@@ -119,6 +119,14 @@ def test_a_bad_flag_is_a_usage_error(seeded: Path) -> None:
       "1989-03-02", "--sex", "male", "--employer", "0101234567"], "--salary"),
     (["rules", "contribution", "--month", "2026-01", "--salary", "1", "--foreign",
       "--voluntary"], "--voluntary"),
+    # a flag this use would drop without a word (the person was registered without it)
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--job", "Kế toán"], "--job"),
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--voluntary", "--income", "3000000", "--allowances",
+      "500000"], "--allowances"),
+    (["persons", "register", "--personal-id", "001089012399", "--name", "Lê Văn", "--birth-date",
+      "1989-03-02", "--sex", "male", "--from", "2026-01"], "--from"),
 ])
 def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
         seeded: Path, args: list[str], field: str) -> None:
@@ -207,6 +215,22 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
                     "--province", "01", "--region", "I", "--json")
     assert long_name.returncode == 1
     assert json.loads(long_name.stdout)["errors"][0]["field"] == "--name"
+    # An employee's start is filed as a one-line list: its problems name the flags too, with
+    # no row number (there is no file), not the list's column and row 1.
+    assert run(db, "employers", "add", "--code", "0101234567", "--name", "An Phát",
+               "--province", "01", "--region", "I").returncode == 0
+    worker = ("persons", "register", "--personal-id", "001089012345", "--name",
+              "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male", "--employer",
+              "0101234567", "--json")
+    low = run(db, *worker, "--salary", "1000")
+    assert low.returncode == 1
+    assert json.loads(low.stdout)["errors"] == [{"field": "--salary", "reason": (
+        f"1,000 is below the regional minimum wage 5,310,000 for region I in "
+        f"{date.today():%Y-%m}")}]
+    long_job = run(db, *worker, "--salary", "12000000", "--job", "x" * 121)
+    assert long_job.returncode == 1
+    assert json.loads(long_job.stdout)["errors"] == [
+        {"field": "--job", "reason": "longer than 120 characters"}]
 
 
 def test_a_person_registered_at_the_console_is_managed_by_an_office_named_or_their_employers(
@@ -486,3 +510,20 @@ def test_a_refused_payment_names_the_flag_typed_not_the_services_field(
     text = run(seeded, "payments", "post", "--employer", code,
                *(part for pair in given.items() for part in pair))
     assert text.returncode == 1 and f"error: {flag}:" in text.stderr
+
+
+def test_a_ministrys_worker_has_their_months_read_in_their_realm(seeded: Path) -> None:
+    """``ledger show --realm``, as ``benefits list`` and ``book show`` take it: a defence
+    person's months are their realm's to read, so without it the console could never."""
+    with sqlite3.connect(seeded) as db:
+        (soldier,) = db.execute("SELECT personal_id FROM persons WHERE realm = 'defence' "
+                                "ORDER BY personal_id LIMIT 1").fetchone()
+    hidden = run(seeded, "ledger", "show", soldier, "--json")
+    assert hidden.returncode == 1
+    assert json.loads(hidden.stdout)["errors"][0]["field"] == "PERSONAL_ID"
+    shown = run(seeded, "ledger", "show", soldier, "--realm", "defence", "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    answer = json.loads(shown.stdout)
+    assert answer["personal_id"] == soldier and answer["months"]
+    assert run(seeded, "ledger", "show", soldier, "--realm", "public_security",
+               "--json").returncode == 1

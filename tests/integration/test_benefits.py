@@ -193,6 +193,11 @@ def test_a_decision_is_taken_once(engine: Engine) -> None:
                                                       PAID_SICK.decision_no, amount=2_000_000,
                                                       days=5))
     assert changed.value.field == "amount"
+    with pytest.raises(BenefitConflict) as renumbered:
+        settle(engine, pid, SICK.dossier_no, replace(PAID_SICK, decision_no="99/QĐ-BHXH"))
+    assert (renumbered.value.field, str(renumbered.value)) == ("decision_no", (
+        f"the decision on dossier {SICK.dossier_no} was recorded with decision_no "
+        f"{PAID_SICK.decision_no}, not 99/QĐ-BHXH"))
     with pytest.raises(BenefitConflict) as long_reason:  # compared before any other check
         settle(engine, pid, SICK.dossier_no, replace(PAID_SICK, reason="x" * 10**5))
     assert long_reason.value.field == "reason" and len(str(long_reason.value)) < 200

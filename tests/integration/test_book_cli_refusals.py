@@ -41,6 +41,23 @@ def test_an_unknown_person_is_refused_by_field(empty_store: Path, args: list[str
         {"field": "PERSONAL_ID", "reason": f"no registered person {UNKNOWN}"}]
 
 
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("01089012345", "no registered person 01089012345: a personal ID is 12 digits, not 11; a "
+                    "spreadsheet drops an ID's leading zeros unless its column is text"),
+    ("0010890123456", "no registered person 0010890123456: a personal ID is 12 digits, not 13"),
+    ("DN4011089012345", "no registered person DN4011089012345: a personal ID is 12 digits"),
+])
+def test_a_value_that_is_no_personal_id_is_refused_saying_what_one_is(
+        empty_store: Path, typed: str, reason: str) -> None:
+    """An ID copied from a spreadsheet that took it for a number has lost its leading zero:
+    "no registered person" alone sent the clerk looking for a person, not at the number."""
+    for args in (["book", "show", typed], ["ledger", "show", typed]):
+        result = CliRunner().invoke(app, [*args, "--json"])
+        assert result.exit_code == 1, result.output
+        assert json.loads(result.stdout)["errors"] == [
+            {"field": "PERSONAL_ID", "reason": reason}]
+
+
 @pytest.mark.parametrize(("args", "field", "reason"), [
     (["book", "export", " ", "--pdf", "an.pdf"], "PERSONAL_ID",
      "no registered person: the personal ID given is empty"),

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from sibook.contributions.declare import declare
 from sibook.contributions.domain import MAX_SALARY
-from sibook.contributions.parsers import read_frames
+from sibook.contributions.parsers import Source, read_frames
 from sibook.contributions.validate import check_frame
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, ValidationError
@@ -24,7 +24,7 @@ JAN = Period(2026, 1)
 AN = worker_id(0)
 
 
-def checked(data: bytes, fmt: str = "csv") -> tuple[list[tuple[int, int | None]], list[Problem]]:
+def checked(data: Source, fmt: str = "csv") -> tuple[list[tuple[int, int | None]], list[Problem]]:
     """(row, salary) of every line read, and every problem found, as ``declare`` sees them."""
     lines: list[tuple[int, int | None]] = []
     problems: list[Problem] = []
@@ -35,7 +35,7 @@ def checked(data: bytes, fmt: str = "csv") -> tuple[list[tuple[int, int | None]]
     return lines, problems
 
 
-def refusal(data: bytes, fmt: str = "csv") -> list[Problem]:
+def refusal(data: Source, fmt: str = "csv") -> list[Problem]:
     with pytest.raises(ValidationError) as err:
         checked(data, fmt)
     return err.value.problems

@@ -8,6 +8,7 @@ import json
 import time
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -91,6 +92,48 @@ def test_a_csv_separated_by_semicolons_is_refused_saying_so() -> None:
     (problem,) = refusal(f"personal_id;case_code;salary\n{AN};TM;15000000\n".encode())
     assert (problem.row, problem.field) == (1, "header")
     assert problem.reason.startswith("the columns are separated by ';', not commas")
+
+
+@pytest.mark.parametrize(("fmt", "says"), [
+    ("csv", "the file is an XLSX workbook (a ZIP archive), not CSV text as its name says: "
+            "name it .xlsx, or save it as CSV UTF-8"),
+    ("json", "the file is an XLSX workbook (a ZIP archive), not JSON text as its name says: "
+             "name it .xlsx, or save it as CSV UTF-8"),
+])
+def test_a_workbook_named_as_text_is_refused_saying_it_is_a_workbook(
+        fmt: str, says: str, tmp_path: Path) -> None:
+    """A clerk renames Excel's .xlsx to .csv: "line 1 is not UTF-8 text" told them nothing.
+    The command reads a path, the API an upload's bytes: both are told."""
+    path = tmp_path / f"d02.{fmt}"
+    path.write_bytes(GOOD_XLSX)
+    for source in (GOOD_XLSX, path):
+        (problem,) = refusal(source, fmt)
+        assert (problem.field, problem.row, problem.reason) == ("file", None, says)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_csv_saved_as_utf16_is_refused_saying_so(encoding: str) -> None:
+    """Excel's "Unicode Text" is UTF-16 with a byte-order mark: "line 1 is not UTF-8 text
+    (byte 0xff)" named no way out."""
+    data = f"personal_id,case_code,salary\n{AN},TM,9000000\n".encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    for fmt in ("csv", "json"):
+        (problem,) = refusal(data, fmt)
+        assert (problem.field, problem.reason) == ("file", (
+            'the file is UTF-16 text (as Excel\'s "Unicode Text" saves it), not UTF-8: save it '
+            "as CSV UTF-8"))
+
+
+def test_an_old_excel_workbook_and_text_named_xlsx_are_refused_saying_what_they_are() -> None:
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an Excel 97-2003 file's start
+    for fmt in ("csv", "xlsx"):
+        (problem,) = refusal(old, fmt)
+        assert problem.reason.startswith("the file is an Excel 97-2003 workbook (.xls)")
+    (problem,) = refusal(f"personal_id,case_code,salary\n{AN},TM,9000000\n".encode(), "xlsx")
+    assert problem.reason == ("the file is not an XLSX workbook (which is a ZIP archive), "
+                              "though its name ends .xlsx: a CSV file is named .csv, a JSON "
+                              "file .json")
 
 
 def test_a_quoted_cell_never_closed_is_refused_naming_the_row_it_opens_on() -> None:

@@ -44,6 +44,17 @@ def test_a_method_not_listed_is_a_usage_error_naming_the_flag(store: Engine) -> 
     assert "--payment-cycle: must be one of monthly, 3, 6, got 'quarterly'" in result.output
 
 
+def test_a_first_cycle_month_for_a_unit_paying_monthly_is_a_usage_error_not_dropped(
+        store: Engine) -> None:
+    result = CliRunner().invoke(app, [
+        "employers", "add", "--code", "0109876543", "--name", "HTX Muối", "--province", "01",
+        "--region", "I", "--cycle-from", "2026-01"])
+    assert result.exit_code == 2
+    assert "Invalid value for --cycle-from: only with --payment-cycle 3 or 6" in result.output
+    listed = sibook("employers", "list")[1]["employers"]
+    assert "0109876543" not in [e["code"] for e in listed]  # type: ignore[attr-defined]
+
+
 def test_a_unit_changed_to_every_3_months_owes_the_cycle_on_the_month_after_it(
         store: Engine) -> None:
     code, answer = sibook("employers", "cycle", EMPLOYER, "--payment-cycle", "3",

@@ -208,6 +208,19 @@ def test_a_malformed_registry_file_names_row_and_field(tmp_path: Path) -> None:
     assert any(p.field == "persons.full_name" for p in err.value.problems)
 
 
+def test_a_registry_files_value_refused_is_said_in_the_validators_own_words(
+        tmp_path: Path) -> None:
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"persons": [{
+        "personal_id": AN, "full_name": "Nguyễn Văn An", "birth_date": "1989-13-01",
+        "sex": "male", "birth_registration_place": "001"}]}), encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        parse_registry_file(path)
+    assert [(p.row, p.field, p.reason) for p in err.value.problems] == [
+        (1, "persons.birth_date", "a date written YYYY-MM-DD, between 1900-01-01 and "
+                                  "2099-12-31")]  # not "Value error, a date ..."
+
+
 @pytest.mark.parametrize("content", [
     "[1, 2]", "null", '"persons"',
     pytest.param('{"persons": [' + "9" * 5_000 + "]}", id="5000-digits"),  # int() refuses it
@@ -220,6 +233,10 @@ def test_a_registry_file_that_is_not_an_object_names_the_file(tmp_path: Path,
     with pytest.raises(ValidationError) as err:
         parse_registry_file(path)
     assert [p.field for p in err.value.problems] == ["file"]
+    if content in ("[1, 2]", "null", '"persons"'):  # what it is, not Pydantic's class name
+        (problem,) = err.value.problems
+        assert problem.reason.startswith('a registry file is one JSON object, {"employers": ')
+        assert "RegistryBatch" not in problem.reason
 
 
 def test_a_relative_who_is_not_registered_is_kept_by_name_and_id(engine: Engine) -> None:

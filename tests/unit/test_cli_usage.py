@@ -189,3 +189,24 @@ def test_every_code_a_command_takes_is_read_by_the_one_identifier_callback() -> 
             ("sibook benefits decide", "dossier"), ("sibook visits annul", "link_code")} <= set(
         read)
     assert len(read) > 30
+
+
+def test_a_groups_list_of_commands_says_each_ones_help_on_one_line() -> None:
+    """``sibook ledger --help`` lists each command with its help's first paragraph, wrapped to
+    the terminal only: Typer broke it where the docstring's lines break, so at 80 columns
+    ``ledger show`` read "... unpaid; voluntary", then "months with ..." on a line alone."""
+    root = typer.main.get_command(app)
+    listed = 0
+    for path, group in _groups(root, ["sibook"]):
+        shown = CliRunner().invoke(app, [*path.split()[1:], "--help"], env={"COLUMNS": "400"})
+        assert shown.exit_code == 0, shown.output
+        lines = [" ".join(line.strip("│ ").split()) for line in shown.output.splitlines()]
+        ctx = group.context_class(group, info_name=path.split()[-1])
+        for name in list(_COMMANDS) if path == "sibook" else group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if isinstance(command, TyperGroup) or not command.help:
+                continue
+            first = " ".join(command.help.partition("\f")[0].split("\n\n")[0].split())
+            assert f"{name} {first}" in lines, (path, name)
+            listed += 1
+    assert listed > 40
