@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from sibook.contributions import ledger
 from sibook.contributions.ledger_store import Payment
+from sibook.contributions.service import first_insured
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
@@ -69,6 +70,19 @@ def checked_payment(*, amount: int, reference: str, paid_on: date, today: date |
     return trimmed
 
 
+def _not_before_the_unit(session: Session, employer_id: int, code: str, paid_on: date) -> None:
+    """A remittance dated before the unit had anything to pay is a mistyped date (2016 for 2026):
+    allocated by that date it would pay every month on time and lower the late interest owed.
+    The month before the first worker's is taken: a unit may pay ahead for the month they start.
+    A unit with no worker yet takes any date (its payment waits as credit)."""
+    first = first_insured(session=session, employer_id=employer_id)
+    if first is not None and paid_on < (first - 1).first_day:
+        raise ValidationError(field="paid_on", reason=(
+            f"{paid_on.isoformat()} is before {code} had contributions to pay: its first worker "
+            f"was insured in {first}, so a remittance of its is dated from "
+            f"{(first - 1).first_day.isoformat()} on"))
+
+
 def post_payment(
     *,
     session: Session,
@@ -103,6 +117,7 @@ def post_payment(
             "credit": ledger.credit(conn, employer.employer_id),
             "replayed": True,
         }
+    _not_before_the_unit(session, employer.employer_id, employer.code, paid_on)
     payment_id = int(
         conn.execute(
             insert(Payment)

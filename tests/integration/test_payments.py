@@ -216,6 +216,19 @@ def test_a_payment_dated_before_social_insurance_began_is_refused(engine: Engine
         pay(engine, 1_000_000, "VCB-OLD", date(1994, 12, 31))
 
 
+def test_a_payment_dated_before_the_unit_had_anything_to_pay_is_refused(engine: Engine) -> None:
+    """Its first worker insured from 2026-01: a remittance dated 2016 (a mistyped year) would
+    pay every month on time by that date and wipe out the late interest."""
+    three_months_owed(engine)
+    with pytest.raises(ValidationError, match="first worker was insured in 2026-01") as refused:
+        pay(engine, 9_600_000, "VCB-2016", date(2016, 3, 20))
+    assert [p.field for p in refused.value.problems] == ["paid_on"]
+    assert statement(engine, date(2026, 3, 31))["totals"]["paid"] == 0  # type: ignore[index]
+    # paying ahead in the month before the first worker's month is a payment of the unit's
+    assert pay(engine, 3_200_000, "VCB-AHEAD", date(2025, 12, 1))["allocated"] == [
+        {"month": "2026-01", "amount": 3_200_000}]
+
+
 @pytest.mark.parametrize("ref", [
     "VCB\x00001", "VCB-1\nVCB-2", "   ",
     "\ufb03" * 40,  # 'ffi' ligature: 120 characters in capitals, past the key's column
