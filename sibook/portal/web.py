@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
 
 from sibook.access import tokens
+from sibook.access.api import OTHER_CITIZEN, OTHER_REALM_OFFICER
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import (
@@ -164,7 +165,13 @@ OUTCOME_VI = {"allowed": "được phép / allowed", "refused": "bị từ chố
               "unauthenticated": "chưa đăng nhập / not signed in"}
 ACTOR_KIND_VI = {"citizen": "công dân / citizen", "officer": "cán bộ BHXH / SI officer",
                  "employer": "đơn vị / employer", "hospital": "cơ sở KCB / health facility",
-                 "anonymous": "không đăng nhập / anonymous"}
+                 "anonymous": "không đăng nhập / anonymous",
+                 # a ``sibook`` command at the agency's console (sibook.cli.context.OPERATOR)
+                 "operator": "cán bộ vận hành hệ thống / system operator"}
+# Who acted, where the log shows no one by name (the API's English, sibook.access.api): another
+# citizen who tried this personal ID, an officer of another realm.
+ACTOR_VI = {OTHER_CITIZEN: "Một công dân khác / another citizen",
+            OTHER_REALM_OFFICER: "Cán bộ thuộc ngành khác / an officer of another realm"}
 # A purpose the caller did not state is the action's default, in English (the log's own);
 # the page says so in Vietnamese. A stated one (an officer's case number) reads as typed.
 def purpose_vi(purpose: str, action: str) -> str:
@@ -187,6 +194,7 @@ templates.env.filters.update(vnd=vnd, percent=percent, day=day, month=month,
                              benefit_status=lambda s: BENEFIT_STATUS.get(s, s),
                              action_vi=lambda a: ACTION_VI.get(a, ""), purpose=purpose_vi,
                              outcome=lambda o: OUTCOME_VI.get(o, o),
+                             actor=lambda a: ACTOR_VI.get(a, a),
                              actor_kind=lambda k: ACTOR_KIND_VI.get(k, k))
 
 
