@@ -615,3 +615,50 @@ def test_the_english_beside_the_vietnamese_is_marked_as_english(
     page.goto(f"{site.base}/portal/{path}")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     assert page.evaluate(UNMARKED_ENGLISH) == []
+
+
+# What the keyboard's focus looks like on the element that holds it.
+FOCUS_RING = """() => { const e = document.activeElement, s = getComputedStyle(e);
+  return [e.tagName, s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }"""
+
+
+def test_the_keyboard_focus_shows_as_a_thick_ring_on_every_stop(browser: Browser,
+                                                                 site: Site) -> None:
+    """Each stop of the keyboard on the book page at a phone's width (menu, sign-out, each
+    table's region, the download buttons and links) wears a 3 px ring in the notices' amber:
+    the browser's own 1 px dark ring was lost against the dark blue buttons, and, around a
+    table's region taller than the screen (only its sides show), among the table's lines."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        issue(page, site)
+        stops = []
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            stop = page.evaluate(FOCUS_RING)
+            if stop[0] == "BODY":  # past the last stop
+                break
+            stops.append(stop)
+        assert {tag for tag, *_ in stops} == {"A", "BUTTON", "DIV"}, stops
+        assert [s for s in stops if s[1:] != ["solid", 3, "rgb(180, 95, 6)"]] == []
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
+def test_the_sign_out_button_stands_clear_of_the_headers_line(
+        browser: Browser, site: Site, viewport: dict[str, int]) -> None:
+    """The button sat on the header's blue rule, its edge and the line one at both widths."""
+    ctx = browser.new_context(locale="vi-VN", viewport=viewport)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        button = page.get_by_role("button", name=re.compile("Sign out"))
+        gap = button.evaluate("""b => { const h = b.closest('header');
+          const line = h.getBoundingClientRect().bottom
+                       - parseFloat(getComputedStyle(h).borderBottomWidth);
+          return line - b.getBoundingClientRect().bottom; }""")
+        assert gap >= 8, gap
+    finally:
+        ctx.close()
