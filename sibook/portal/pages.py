@@ -110,11 +110,13 @@ def without_its_slash() -> Response:
 
 @router.get("/")
 def sign_in(request: Request, expired: bool = False, failed: bool = False,
-            timed_out: bool = False) -> Response:
+            timed_out: bool = False, signed_out: bool = False) -> Response:
     """The sign-in page; it says why when sent back here: the session expired, a sign-in did
-    not complete, or one was left longer than the provider's 10 minutes."""
+    not complete, or one was left longer than the provider's 10 minutes; or that the citizen
+    has just signed out."""
     return templates.TemplateResponse(request, "sign_in.html", {
-        "sign_in": SIGN_IN, "expired": expired, "failed": failed, "timed_out": timed_out})
+        "sign_in": SIGN_IN, "expired": expired, "failed": failed, "timed_out": timed_out,
+        "signed_out": signed_out})
 
 
 @router.get("/book")
@@ -335,6 +337,6 @@ def sign_out(request: Request, session: SessionDep) -> Response:
         s = get_access_settings()
         with suppress(Unauthenticated):  # expired or not ours: nothing to end
             revocation.revoke(session, tokens.verify_own(token, s.access_token_audience, s))
-    response = RedirectResponse(f"{PORTAL}/", status_code=303)
+    response = RedirectResponse(f"{PORTAL}/?signed_out=1", status_code=303)  # says so
     response.delete_cookie(SESSION_COOKIE, path=PORTAL)
     return response

@@ -591,7 +591,8 @@ def test_after_signing_out_the_back_button_shows_no_personal_data(
     page.goto(f"{site.base}/portal/visits")
     expect(page.get_by_text("1.234.000 ₫")).to_be_visible()
     page.get_by_role("button", name=re.compile("Sign out")).click()
-    page.wait_for_url(f"{site.base}/portal/")
+    page.wait_for_url(f"{site.base}/portal/?signed_out=1")
+    expect(page.get_by_role("status")).to_contain_text("You have signed out")
     for _ in range(2):  # the visits, then the book
         page.go_back()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")

@@ -515,7 +515,9 @@ def test_sign_out_ends_the_session_and_a_copy_of_its_cookie(client: TestClient) 
     token = c.cookies.get("sibook_session")
     assert token and c.get("/portal/book").status_code == 200
     gone = c.post("/portal/sign-out", headers=SITE, follow_redirects=False)
-    assert gone.status_code == 303 and gone.headers["location"] == "/portal/"
+    assert gone.status_code == 303 and gone.headers["location"] == "/portal/?signed_out=1"
+    said = c.get(gone.headers["location"])  # that it worked: the sign-in page alone left doubt
+    assert '<p class="notice" role="status" id="signed-out">Bạn đã đăng xuất.' in said.text
     assert 'sibook_session=""' in gone.headers["set-cookie"]
     assert "Path=/portal" in gone.headers["set-cookie"]
     c.cookies.set("sibook_session", token, path="/portal")  # a copy kept: refused all the same
