@@ -750,3 +750,17 @@ def test_who_acted_is_said_in_vietnamese_in_the_access_log(
     assert {"root@console (cán bộ vận hành hệ thống / system operator)",
             "Một công dân khác / another citizen",
             "Cán bộ thuộc ngành khác / an officer of another realm"} <= who, who
+
+
+def test_a_voluntary_only_book_has_no_employers_sections(client: TestClient) -> None:
+    """Someone who joined voluntary SI themself and never had an employer read "Months your
+    employer deducted but did not pay: None" and "Months your employer paid late: None"; a
+    book with an employer keeps both."""
+    c = signed_in(client, NEWCOMER)
+    joined = c.post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other", "province_code": "01"})
+    assert joined.status_code == 200 and "Voluntary SI: months not paid in full" in joined.text
+    assert "Months your employer" not in joined.text and "Đơn vị chậm đóng" not in joined.text
+    employed = signed_in(client, OWN).get("/portal/book").text
+    assert "Months your employer deducted but did not pay" in employed
+    assert "Months your employer paid late" in employed
