@@ -152,6 +152,9 @@ def test_many_visits_are_shown_a_page_at_a_time_latest_first(client: TestClient)
     assert second.text.count('<td class="month">') == 2
     assert "01/01/2026 08:00" in second.text and 'href="/portal/visits?page=1"' in second.text
     assert client.get("/portal/visits?page=x%00").text == first.text
+    past = client.get("/portal/visits?page=9").text  # past the last: led to the first, only
+    assert "No visit on this page" in past and 'href="/portal/visits" rel="first"' in past
+    assert "/portal/visits?page=8" not in past  # not to another empty page
 
 
 @pytest.mark.parametrize(("method", "url"), [
