@@ -767,3 +767,10 @@ def test_a_voluntary_only_book_has_no_employers_sections(client: TestClient) -> 
     employed = signed_in(client, OWN).get("/portal/book").text
     assert "Months your employer deducted but did not pay" in employed
     assert "Months your employer paid late" in employed
+
+
+@pytest.mark.parametrize("path", ["/portal/book", "/portal/visits", "/portal/access-log"])
+def test_the_menu_marks_the_page_the_citizen_is_on(client: TestClient, path: str) -> None:
+    """Three links alike, none saying which page this is, to the eye or a screen reader."""
+    page = signed_in(client, OWN).get(path).text
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', page) == [path]
