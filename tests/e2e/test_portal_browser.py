@@ -663,3 +663,33 @@ def test_the_sign_out_button_stands_clear_of_the_headers_line(
         assert gap >= 8, gap
     finally:
         ctx.close()
+
+
+# Scrolled to its far right, each row's first cell: where it stands against the region's left
+# edge, and whether it is what shows at its own middle (not a cell scrolled over it).
+FIRST_CELLS_AT_THE_RIGHT = """r => {
+  r.querySelector('tbody tr').scrollIntoView({block: 'start'}); r.scrollLeft = r.scrollWidth;
+  const left = r.getBoundingClientRect().left;
+  return [...r.querySelectorAll('tbody tr')].slice(0, 3).map(tr => {
+    const c = tr.cells[0].getBoundingClientRect();
+    const shown = document.elementFromPoint(c.left + c.width / 2, c.top + c.height / 2);
+    return [Math.round(c.left - left), tr.cells[0].contains(shown)]; }); }"""
+
+
+@pytest.mark.parametrize(("path", "region"), [("book", "Contribution sheets"),
+                                              ("visits", "HI visits")])
+def test_at_a_phones_width_a_row_keeps_its_month_while_its_amounts_scroll_into_view(
+        browser: Browser, site: Site, path: str, region: str) -> None:
+    """Scrolled sideways to a sheet's contributions or a visit's costs, a phone showed the
+    amounts with neither the months nor the day they were for: the first column stays."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        page.goto(f"{site.base}/portal/{path}")
+        scrolled = page.get_by_role("region", name=re.compile(region))
+        cells = scrolled.evaluate(FIRST_CELLS_AT_THE_RIGHT)
+        page.screenshot(path=str(site.tmp / f"portal-{path}-scrolled-375.png"))
+        assert cells and all(cell == [0, True] for cell in cells), cells
+    finally:
+        ctx.close()
