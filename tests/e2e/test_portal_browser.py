@@ -439,10 +439,11 @@ def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
     assert forged.status_code == 403
     expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
     page.get_by_label("Monthly income").fill("5000000")
-    support = page.get_by_label("State support")
-    expect(support.locator("option", has_text="No support")).to_have_count(0)
-    expect(support.locator("option")).to_have_count(5)  # the law's five groups, nothing else
-    support.select_option("near_poor")
+    support = page.get_by_role("radiogroup", name=re.compile("State support"))
+    expect(support.get_by_role("radio", name=re.compile("No support"))).to_have_count(0)
+    expect(support.get_by_role("radio")).to_have_count(5)  # the law's five groups, no other
+    expect(support.get_by_role("radio", name=re.compile("Everyone else"))).to_be_checked()
+    support.get_by_role("radio", name=re.compile("Near-poor household")).check()
     page.get_by_role("button", name=re.compile("Join")).click()
     page.wait_for_url(f"{site.base}/portal/book")
     expect(page.get_by_role("heading", level=1)).to_contain_text("SI book")
@@ -538,16 +539,38 @@ def test_at_a_phones_width_the_join_form_fits(browser: Browser, site: Site) -> N
     try:
         page = ctx.new_page()
         sign_in(page, site, _unregistered_adult(site, nth=1))
-        expect(page.get_by_label("State support")).to_be_visible()
+        expect(page.get_by_role("radiogroup", name=re.compile("State support"))).to_be_visible()
         page_width, screen, _ = page.evaluate(SIDEWAYS)
         assert page_width == screen  # the support list's long options were 495 px wide
     finally:
         ctx.close()
 
 
-# Each form field's height and text size, as laid out.
-FIELDS = """() => [...document.querySelectorAll('main input, main select')].map(e => [
-  e.name, e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).fontSize)])"""
+def test_at_a_phones_width_each_support_group_is_read_in_full(browser: Browser,
+                                                               site: Site) -> None:
+    """The support groups were a closed list whose chosen line a phone cut off mid-word
+    ("Hộ nghèo: hỗ trợ 50% / Poor househ"): each is a choice of its own, its words whole."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=1))
+        choices = page.get_by_role("radiogroup", name=re.compile("State support")).locator(
+            "label")
+        expect(choices).to_have_count(5)
+        for label in choices.all():
+            right, cut = label.evaluate("""l => [l.getBoundingClientRect().right,
+              l.scrollWidth > l.clientWidth]""")
+            assert right <= PHONE["width"] and not cut, label.inner_text()
+        page.screenshot(path=str(site.tmp / "portal-join-groups-375.png"), full_page=True)
+    finally:
+        ctx.close()
+
+
+# Each form field's height and text size, as laid out: a choice's by the words it is tapped on.
+FIELDS = """() => [...document.querySelectorAll('main input, main select')].map(e => {
+  const tapped = e.type === 'radio' ? e.closest('label') : e;
+  return [e.name, tapped.getBoundingClientRect().height,
+          parseFloat(getComputedStyle(tapped).fontSize)]; })"""
 
 
 def test_at_a_phones_width_the_join_forms_fields_are_big_enough_to_tap_and_read(
@@ -561,7 +584,7 @@ def test_at_a_phones_width_the_join_forms_fields_are_big_enough_to_tap_and_read(
         expect(page.get_by_label("Monthly income")).to_be_visible()
         fields = page.evaluate(FIELDS)
         page.screenshot(path=str(site.tmp / "portal-join-375.png"), full_page=True)
-        assert len(fields) == 4
+        assert len(fields) == 3 + 5  # income, first month, province; five support groups
         assert [f for f in fields if f[1] < 24 or f[2] < 16] == []
     finally:
         ctx.close()
