@@ -24,8 +24,8 @@ from sibook import law
 from sibook.access import api as access_api
 from sibook.access import revocation, tokens
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
-from sibook.access.policy import Action, Guard
-from sibook.access.principals import Unauthenticated
+from sibook.access.policy import LEVEL_2, Action, Guard
+from sibook.access.principals import Citizen, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import SessionDep
 from sibook.book import api as book_api
@@ -52,6 +52,7 @@ from sibook.portal.web import (
     population_down,
     refused,
     require_page,
+    session_principal,
     templates,
     vnd,
 )
@@ -113,10 +114,13 @@ def sign_in(request: Request, expired: bool = False, failed: bool = False,
             timed_out: bool = False, signed_out: bool = False) -> Response:
     """The sign-in page; it says why when sent back here: the session expired, a sign-in did
     not complete, or one was left longer than the provider's 10 minutes; or that the citizen
-    has just signed out."""
+    has just signed out. A citizen still signed in (a bookmark of this page) is led to their
+    book, and may sign in afresh (at level 2, after a level-1 sign-in was refused)."""
+    who = session_principal(request)
     return templates.TemplateResponse(request, "sign_in.html", {
         "sign_in": SIGN_IN, "expired": expired, "failed": failed, "timed_out": timed_out,
-        "signed_out": signed_out})
+        "signed_out": signed_out, "signed_in": who is not None,
+        "at_level_2": isinstance(who, Citizen) and who.level >= LEVEL_2})
 
 
 @router.get("/book")

@@ -36,7 +36,7 @@ from sibook.access.policy import (
     Action,
     Guard,
 )
-from sibook.access.principals import Unauthenticated
+from sibook.access.principals import Principal, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
@@ -224,18 +224,23 @@ def from_this_site(request: Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.headers.get("host")
 
 
-def signed_in(request: Request) -> bool:
-    """Whether the visitor holds a portal session: a token of ours, unexpired, in the portal's
+def session_principal(request: Request) -> Principal | None:
+    """Who holds the visitor's portal session: a token of ours, unexpired, in the portal's
     cookie. A kept copy of a signed-out one counts too (that needs the store): its menu's every
     link leads to the sign-in page."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        return False
+        return None
     try:
-        tokens.verify_own(token, get_access_settings().access_token_audience)
+        return tokens.principal_from_own(
+            tokens.verify_own(token, get_access_settings().access_token_audience))
     except Unauthenticated:
-        return False
-    return True
+        return None
+
+
+def signed_in(request: Request) -> bool:
+    """Whether the visitor holds a portal session (``session_principal``)."""
+    return session_principal(request) is not None
 
 
 def refused(request: Request, status: int, reason: str, *, no_page: bool = False) -> Response:

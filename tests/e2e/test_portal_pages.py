@@ -774,3 +774,20 @@ def test_the_menu_marks_the_page_the_citizen_is_on(client: TestClient, path: str
     """Three links alike, none saying which page this is, to the eye or a screen reader."""
     page = signed_in(client, OWN).get(path).text
     assert re.findall(r'<a href="([^"]+)" aria-current="page">', page) == [path]
+
+
+def test_a_citizen_still_signed_in_at_the_sign_in_page_is_led_to_their_book(
+        client: TestClient) -> None:
+    """A bookmark of /portal/ showed a signed-in citizen nothing but "Sign in with VNeID", as
+    if they were not: their menu and a link to their book, with the sign-in still offered. A
+    level-1 session, whose book is refused, is offered the sign-in alone."""
+    page = signed_in(client, OWN).get("/portal/").text
+    assert 'id="signed-in"' in page and all(link in page for link in SIGNED_IN_MENU)
+    assert "Sign in with VNeID" in page
+    client.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
+                       path="/portal")
+    level_1 = client.get("/portal/").text
+    assert 'id="signed-in"' not in level_1 and "Sign in with VNeID" in level_1
+    client.cookies.clear()
+    anonymous = client.get("/portal/").text
+    assert 'id="signed-in"' not in anonymous and 'action="/portal/sign-out"' not in anonymous
