@@ -8,6 +8,7 @@ callback sets, instead of from an Authorization header that a browser link canno
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
 
@@ -183,9 +185,23 @@ def purpose_vi(purpose: str, action: str) -> str:
     return purpose
 
 
+VIETNAMESE_LETTER = re.compile("[À-ỹĐđ]")
+
+
+def bilingual(text: str) -> Markup:
+    """A message as the portal words its own, "Vietnamese / English", with its English marked
+    as English, as the pages' other English is (a screen reader switches voice for it); a
+    message in English alone (the rules' words where the portal has none) is marked whole."""
+    vietnamese, slash, english = text.partition(" / ")
+    if not slash:
+        return (escape(text) if VIETNAMESE_LETTER.search(text) else
+                Markup('<span class="en" lang="en">{}</span>').format(text))
+    return Markup('{} <span class="en" lang="en">/ {}</span>').format(vietnamese, english)
+
+
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
-templates.env.filters.update(vnd=vnd, percent=percent, day=day, month=month,
+templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=day, month=month,
                              vietnam_time=vietnam_time,
                              stay=stay, sex=lambda s: SEX.get(s, s),
                              average_rule=average_rule_vi,

@@ -75,6 +75,13 @@ def signed_in(c: TestClient, personal_id: str) -> TestClient:
     return c
 
 
+def _beside(page: str, field: str) -> str | None:
+    """The refusal beside a field of the join form, as read (its English's markup left out)."""
+    found = re.search(rf'<strong class="field-error" id="{field}-error">(.*?)</strong>', page,
+                      re.S)
+    return re.sub(r"</?span[^>]*>", "", found.group(1)) if found else None
+
+
 @pytest.mark.parametrize(("form", "field", "says"), [
     ({"income": "-5"}, "income", "digits only"),
     ({"income": "5.000.000"}, "income", "digits only"),
@@ -92,9 +99,8 @@ def test_a_bad_join_form_says_what_to_type_beside_the_field(
         client: TestClient, form: dict[str, str], field: str, says: str) -> None:
     page = signed_in(client, NEWCOMER).post("/portal/voluntary", data=form, headers=SITE)
     assert page.status_code == 422
-    beside = re.search(rf'<strong class="field-error" id="{field}-error">([^<]*)</strong>',
-                       page.text)
-    assert beside is not None and says in beside.group(1), page.text
+    beside = _beside(page.text, field)
+    assert beside is not None and says in beside, page.text
     assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page.text, re.S)
     for jargon in ("should match pattern", "valid integer", "Input should be", "^(19|20)"):
         assert jargon not in page.text
@@ -104,8 +110,8 @@ def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> No
     page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE,
                                             data={"income": "500", "support_group": "other"})
     assert page.status_code == 422
-    beside = re.search(r'id="income-error">([^<]*)<', page.text)
-    assert beside is not None and "rural poverty line" in beside.group(1)
+    beside = _beside(page.text, "income")
+    assert beside is not None and "rural poverty line" in beside
 
 
 @pytest.mark.parametrize(("form", "field", "says"), [
@@ -126,8 +132,8 @@ def test_a_refusal_of_the_rules_says_its_range_in_vietnamese_first(
     page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
         "support_group": "other", "province_code": "01", **form})
     assert page.status_code == 422
-    beside = re.search(rf'id="{field}-error">([^<]*)<', page.text)
-    assert beside is not None and beside.group(1).startswith(html.escape(said)), beside
+    beside = _beside(page.text, field)
+    assert beside is not None and beside.startswith(html.escape(said)), beside
 
 
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
@@ -791,3 +797,19 @@ def test_a_citizen_still_signed_in_at_the_sign_in_page_is_led_to_their_book(
     client.cookies.clear()
     anonymous = client.get("/portal/").text
     assert 'id="signed-in"' not in anonymous and 'action="/portal/sign-out"' not in anonymous
+
+
+def test_the_join_forms_english_is_marked_as_english(client: TestClient) -> None:
+    """The page is lang="vi": its refusals' English ("/ Enter a whole number of VND..."), the
+    support groups' and a field's English name were read in a Vietnamese voice (WCAG 3.1.2);
+    the rules' English alone, where the form has no words of its own, is marked whole."""
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "income": "5.000.000", "support_group": "other", "province_code": "01"}).text
+    assert ('id="income-error">Nhập số đồng, chỉ gồm chữ số, ví dụ 5000000. '
+            '<span class="en" lang="en">/ Enter a whole number of VND') in page
+    assert ('Mức thu nhập tháng <span class="en" lang="en">/ Monthly income</span></a>: '
+            in page)
+    assert ('> <span>Hộ nghèo: hỗ trợ 50% <span class="en" lang="en">/ Poor household: 50%'
+            '</span></span></label>') in page
+    assert web.bilingual("voluntary SI starts this month at the earliest") == (
+        '<span class="en" lang="en">voluntary SI starts this month at the earliest</span>')
