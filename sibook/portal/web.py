@@ -272,7 +272,12 @@ def refused(request: Request, status: int, reason: str, *, no_page: bool = False
     return page
 
 
-async def _refusal(request: Request, exc: HTTPException) -> Response:
+async def _refusal(request: Request, exc: HTTPException) -> Response | None:
+    if exc.status_code == 405:
+        # The router's, for a page's address asked with another method (a GET of a form's
+        # action): the app's handler, whose Allow names every method, says it as
+        # ``no_such_page`` does, not as "Details: Method Not Allowed" in English.
+        return None
     if exc.status_code == 401:  # no or expired sign-in: back to the sign-in page
         response: Response = RedirectResponse(f"{PORTAL}/?expired=1", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=PORTAL)
@@ -352,9 +357,10 @@ def _page_headers(response: Response) -> Response:
     return response
 
 
-def _as_page(answer: Callable[[Request, Any], Awaitable[Response]]) -> Answer:
-    async def page(request: Request, exc: Any) -> Response:
-        return _page_headers(await answer(request, exc))
+def _as_page(answer: Callable[[Request, Any], Awaitable[Response | None]]) -> Answer:
+    async def page(request: Request, exc: Any) -> Response | None:
+        response = await answer(request, exc)  # None: the app's handler answers
+        return None if response is None else _page_headers(response)
 
     return page
 

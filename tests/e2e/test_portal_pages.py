@@ -813,3 +813,17 @@ def test_the_join_forms_english_is_marked_as_english(client: TestClient) -> None
             '</span></span></label>') in page
     assert web.bilingual("voluntary SI starts this month at the earliest") == (
         '<span class="en" lang="en">voluntary SI starts this month at the earliest</span>')
+
+
+@pytest.mark.parametrize(("method", "url", "allow"), [
+    ("GET", "/portal/voluntary", "POST"), ("GET", "/portal/sign-out", "POST"),
+    ("GET", "/portal/book.pdf", "POST"), ("PUT", "/portal/book", "GET, POST")])
+def test_a_page_asked_with_another_method_says_so_in_the_portals_words(
+        client: TestClient, method: str, url: str, allow: str) -> None:
+    """A form's address opened as a link answered "Chi tiết (bằng tiếng Anh) / Details: Method
+    Not Allowed", and Allow named one method of the address's two."""
+    page = signed_in(client, OWN).request(method, url)
+    assert page.status_code == 405 and page.headers["Allow"] == allow
+    assert ('Lý do: Trang này không mở được theo cách đó. <span class="en" lang="en">/ This '
+            'page cannot be opened that way.</span>') in page.text
+    assert "Method Not Allowed" not in page.text
