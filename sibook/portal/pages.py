@@ -44,6 +44,7 @@ from sibook.portal.reasons import shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
     FROM_ELSEWHERE,
+    REVOKED_NOW,
     SIGN_OUT_ELSEWHERE,
     PageRoute,
     from_this_site,
@@ -295,7 +296,10 @@ def my_book_pdf(request: Request, g: BookGuard) -> Response:
     facts changed): a form posted from the book page, as every act that writes."""
     if not from_this_site(request):
         return refused(request, 403, FROM_ELSEWHERE)
-    return book_api.book_pdf(own_id(g), g)
+    try:
+        return book_api.book_pdf(own_id(g), g)
+    except ConflictError as exc:  # revoked since the page offered it (its refusal is logged)
+        raise ConflictError(REVOKED_NOW, field=exc.field) from exc
 
 
 @router.get("/access-log")

@@ -63,6 +63,10 @@ NO_SUCH_PAGE = "Không có trang này. / There is no such page."
 NOT_THAT_WAY = "Trang này không mở được theo cách đó. / This page cannot be opened that way."
 FROM_ELSEWHERE = "a form posted from another site is refused"
 SIGN_OUT_ELSEWHERE = "sign-out from another site is refused"
+REVOKED_NOW = ("Phiên bản này của sổ đang bị cơ quan BHXH tạm thu hồi, nên không cấp bản PDF có "
+               "ký số. Liên hệ cơ quan BHXH quản lý sổ của bạn. / This version of your book is "
+               "revoked by the agency for now, so no signed PDF of it is handed out. Ask the SI "
+               "office that manages your book.")
 ALREADY_JOINED = ("Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại. / You are registered "
                   "already.")
 # A refusal's reason as the refusal page says it. The policy's and the portal's own English
@@ -75,7 +79,7 @@ REASON_VI = {
     NEEDS_LEVEL_2: "cần đăng nhập bằng định danh điện tử mức 2 (VNeID mức 2).",
     NOT_VISIBLE: "không có người có số định danh này trong phạm vi bạn được xem.",
     **{own: own for own in (CANNOT_SIGN, CANNOT_NOW, POPULATION_DOWN, BUSY, BAD_ADDRESS,
-                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED)},
+                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED, REVOKED_NOW)},
 }
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
 # HI card) data: URLs, and their forms post to the portal itself. Anything else an injected

@@ -21,6 +21,7 @@ from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
+from sibook.book import issuing
 from sibook.book import service as books
 from sibook.book.estimate import Shortfall
 from sibook.contributions import ledger
@@ -827,3 +828,22 @@ def test_a_page_asked_with_another_method_says_so_in_the_portals_words(
     assert ('Lý do: Trang này không mở được theo cách đó. <span class="en" lang="en">/ This '
             'page cannot be opened that way.</span>') in page.text
     assert "Method Not Allowed" not in page.text
+
+
+def test_a_pdf_asked_for_after_its_version_was_revoked_is_refused_in_the_portals_words(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The book page offered the PDF, then the agency revoked its version: the download said
+    "Details: version 1 of book ... is revoked by the agency ..." in English only."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        version, _ = books.current_version(session=s, person_id=ids[OWN], as_of=date.today())
+    with unit_of_work(engine) as s:
+        issuing.revoke_version(s, issuing.agency(), person_id=ids[OWN], personal_id=OWN,
+                               version=version.version, reason="nghi gian lan")
+    c = signed_in(client, OWN)
+    page = c.post("/portal/book.pdf", headers=SITE)
+    assert page.status_code == 409 and page.headers["content-type"].startswith("text/html")
+    assert "Lý do: Phiên bản này của sổ đang bị cơ quan BHXH tạm thu hồi" in page.text
+    assert "Details" not in page.text and "gian lan" not in page.text
+    logged = c.get("/portal/access-log").text
+    assert "POST /portal/book.pdf" in logged and "bị từ chối / refused" in logged
