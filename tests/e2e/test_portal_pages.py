@@ -33,7 +33,7 @@ from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
-from tests.e2e.test_access_matrix import OTHER, OWN, UNIT_A, bearer, populated_app
+from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
@@ -847,3 +847,19 @@ def test_a_pdf_asked_for_after_its_version_was_revoked_is_refused_in_the_portals
     assert "Details" not in page.text and "gian lan" not in page.text
     logged = c.get("/portal/access-log").text
     assert "POST /portal/book.pdf" in logged and "bị từ chối / refused" in logged
+
+
+def test_a_ministrys_book_says_why_its_pension_has_a_rate_and_no_amount(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A defence book holds no pay (a state secret), so the estimate has a rate and no amount:
+    the page said "56%, từ tháng 12/2026" and nothing of the amount."""
+    _, engine, ids = portal
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:  # a pension's years
+        s.execute(update(periods).where(periods.c.person_id == ids[HIDDEN])
+                  .values(from_month=2000 * 12))
+    text = signed_in(client, HIDDEN).get("/portal/book").text
+    rate = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>(.*?)</dd>", text, re.S)
+    assert rate is not None and re.match(r"\d+(,\d+)?% \(<span id=\"pension-why\">số tiền do bộ "
+                                         r"chủ quản tính, vì tiền lương là bí mật nhà nước",
+                                         rate.group(1)), rate.group(1)
