@@ -178,6 +178,22 @@ def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestCli
     assert "script-src" not in policy  # default-src 'none' refuses every script
 
 
+@pytest.mark.parametrize(("method", "url", "status"), [
+    ("GET", "/portal/book", 200), ("GET", "/portal/visits", 200),
+    ("GET", "/portal/visits?page=2", 200), ("GET", "/portal/access-log", 200),
+    ("POST", "/portal/book.pdf", 200), ("POST", "/portal/book", 303),
+    ("POST", "/portal/sign-out", 303), ("GET", "/portal/nope", 404),
+    ("GET", "/portal/voluntary", 405)])
+def test_no_page_of_personal_data_is_kept_by_the_browser(
+        client: TestClient, method: str, url: str, status: int) -> None:
+    """no-store on every answer a signed-in citizen gets, the PDF, the redirects after a form
+    and the refusal pages with their menu too: a kept copy is what the back button shows on a
+    shared computer after signing out."""
+    answer = signed_in(client, OWN).request(method, url, headers=SITE, follow_redirects=False)
+    assert answer.status_code == status
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
 def test_the_book_page_shows_the_months_the_employer_paid_late(
         portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
     """FACTS §3.7 (Decision 241/QD-BTC): beside the arrears, the months the employer paid
@@ -837,16 +853,22 @@ def test_a_pdf_asked_for_after_its_version_was_revoked_is_refused_in_the_portals
     _, engine, ids = portal
     with unit_of_work(engine) as s:
         version, _ = books.current_version(session=s, person_id=ids[OWN], as_of=date.today())
+    agency = issuing.agency()
     with unit_of_work(engine) as s:
-        issuing.revoke_version(s, issuing.agency(), person_id=ids[OWN], personal_id=OWN,
+        issuing.revoke_version(s, agency, person_id=ids[OWN], personal_id=OWN,
                                version=version.version, reason="nghi gian lan")
-    c = signed_in(client, OWN)
-    page = c.post("/portal/book.pdf", headers=SITE)
-    assert page.status_code == 409 and page.headers["content-type"].startswith("text/html")
-    assert "Lý do: Phiên bản này của sổ đang bị cơ quan BHXH tạm thu hồi" in page.text
-    assert "Details" not in page.text and "gian lan" not in page.text
-    logged = c.get("/portal/access-log").text
-    assert "POST /portal/book.pdf" in logged and "bị từ chối / refused" in logged
+    try:
+        c = signed_in(client, OWN)
+        page = c.post("/portal/book.pdf", headers=SITE)
+        assert page.status_code == 409 and page.headers["content-type"].startswith("text/html")
+        assert "Lý do: Phiên bản này của sổ đang bị cơ quan BHXH tạm thu hồi" in page.text
+        assert "Details" not in page.text and "gian lan" not in page.text
+        logged = c.get("/portal/access-log").text
+        assert "POST /portal/book.pdf" in logged and "bị từ chối / refused" in logged
+    finally:  # the revocation list is the keys folder's, which other tests' books share
+        with unit_of_work(engine) as s:
+            issuing.reinstate_version(s, agency, person_id=ids[OWN], personal_id=OWN,
+                                      version=version.version)
 
 
 def test_a_ministrys_book_says_why_its_pension_has_a_rate_and_no_amount(
