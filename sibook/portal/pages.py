@@ -165,7 +165,8 @@ def issue_my_book(request: Request, g: BookGuard) -> Response:
     # rolled back. A version is recorded with what carries its number, or not at all.
     _signed_images(v)
     g.session.commit()
-    return RedirectResponse(f"{PORTAL}/book", status_code=303)
+    # Back where the button was, now with what it issued: the top of a long page on a phone.
+    return RedirectResponse(f"{PORTAL}/book#download", status_code=303)
 
 
 def _signed_images(v: versions.Version) -> tuple[str | None, bytes, dict[str, Any] | None]:

@@ -252,7 +252,7 @@ def issue(page: Page, site: Site) -> None:
     button = page.get_by_role("button", name=re.compile("Issue the signed version"))
     if button.count():
         button.click()
-        page.wait_for_url(f"{site.base}/portal/book")
+        page.wait_for_url(f"{site.base}/portal/book#download")
     expect(page.locator("#unsigned")).to_have_count(0)
 
 
@@ -714,5 +714,26 @@ def test_at_a_phones_width_a_row_keeps_its_month_while_its_amounts_scroll_into_v
         cells = scrolled.evaluate(FIRST_CELLS_AT_THE_RIGHT)
         page.screenshot(path=str(site.tmp / f"portal-{path}-scrolled-375.png"))
         assert cells and all(cell == [0, True] for cell in cells), cells
+    finally:
+        ctx.close()
+
+
+def test_issuing_the_book_on_a_phone_lands_on_what_it_issued(browser: Browser,
+                                                             site: Site) -> None:
+    """The button is at the foot of a long page; the issued QR, card and PDF are beside it.
+    The answer led back to the page's top, several screens above them."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
+            unsigned = str(s.scalar(text(  # a career no other test shows, so never signed
+                "SELECT personal_id FROM persons p WHERE realm = 'civil' AND EXISTS (SELECT 1 "
+                "FROM si_periods WHERE person_id = p.person_id) ORDER BY person_id DESC")))
+        sign_in(page, site, unsigned)
+        page.get_by_role("button", name=re.compile("Issue the signed version")).click()
+        page.wait_for_url(f"{site.base}/portal/book#download")
+        expect(page.get_by_role("heading", name=re.compile("Download and QR"))).to_be_in_viewport()
+        expect(page.get_by_role("button", name=re.compile("Download the signed book"))
+               ).to_be_in_viewport()
     finally:
         ctx.close()
