@@ -203,19 +203,25 @@ def bilingual(text: str) -> Markup:
     return Markup('{} <span class="en" lang="en">/ {}</span>').format(vietnamese, english)
 
 
+def said(words: dict[str, str]) -> Callable[[str], Markup]:
+    """A filter: a code in the words the table has for it ("Vietnamese / English", marked by
+    ``bilingual``), else the code itself."""
+    return lambda code: bilingual(words.get(code, code))
+
+
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=day, month=month,
                              vietnam_time=vietnam_time,
-                             stay=stay, sex=lambda s: SEX.get(s, s),
+                             stay=stay, sex=said(SEX),
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
-                             benefit_status=lambda s: BENEFIT_STATUS.get(s, s),
+                             benefit_status=said(BENEFIT_STATUS),
                              action_vi=lambda a: ACTION_VI.get(a, ""), purpose=purpose_vi,
-                             outcome=lambda o: OUTCOME_VI.get(o, o),
+                             outcome=said(OUTCOME_VI),
                              actor=lambda a: ACTOR_VI.get(a, a),
-                             actor_kind=lambda k: ACTOR_KIND_VI.get(k, k))
+                             actor_kind=said(ACTOR_KIND_VI))
 
 
 def _cookie_bearer(token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,

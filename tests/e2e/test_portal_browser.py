@@ -629,16 +629,32 @@ UNMARKED_ENGLISH = r"""() => [...document.querySelectorAll('.en')].filter(e =>
 ).map(e => e.textContent.trim())"""
 
 
+# Text read in the page's Vietnamese that goes on "/ English" after its Vietnamese: the words
+# and values the pages write in both languages ("Nam / Male", "đã đóng / paid", a button's).
+UNMARKED_AFTER_A_SLASH = r"""() => { const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode()); ) {
+    const e = n.parentElement;
+    if (e.closest('[lang]').lang === 'en' || e.closest('code')) continue;
+    if (/(^|\s)\/\s*[A-Za-z]/.test(n.textContent)) out.push(n.textContent.trim());
+  }
+  return out; }"""
+
+
 @pytest.mark.parametrize("path", ["book", "visits", "access-log"])
 def test_the_english_beside_the_vietnamese_is_marked_as_english(
         context: BrowserContext, site: Site, path: str) -> None:
     """A screen reader reads the page (lang="vi") in a Vietnamese voice and switches to an
-    English one for the English beside it (WCAG 3.1.2): none of it was marked."""
+    English one for the English beside it (WCAG 3.1.2): none of it was marked, and then the
+    values in both languages (sex, statuses, who acted, how it ended), the buttons and the
+    tables' captions were not."""
     page = context.new_page()
     sign_in(page, site, site.me.personal_id)
+    issue(page, site)
     page.goto(f"{site.base}/portal/{path}")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     assert page.evaluate(UNMARKED_ENGLISH) == []
+    assert page.evaluate(UNMARKED_AFTER_A_SLASH) == []
 
 
 # What the keyboard's focus looks like on the element that holds it.
@@ -726,9 +742,10 @@ def test_issuing_the_book_on_a_phone_lands_on_what_it_issued(browser: Browser,
     try:
         page = ctx.new_page()
         with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
-            unsigned = str(s.scalar(text(  # a career no other test shows, so never signed
+            unsigned = str(s.scalar(text(  # a career whose book no version records yet
                 "SELECT personal_id FROM persons p WHERE realm = 'civil' AND EXISTS (SELECT 1 "
-                "FROM si_periods WHERE person_id = p.person_id) ORDER BY person_id DESC")))
+                "FROM si_periods WHERE person_id = p.person_id) AND NOT EXISTS (SELECT 1 FROM "
+                "book_versions WHERE person_id = p.person_id) ORDER BY person_id DESC")))
         sign_in(page, site, unsigned)
         page.get_by_role("button", name=re.compile("Issue the signed version")).click()
         page.wait_for_url(f"{site.base}/portal/book#download")
