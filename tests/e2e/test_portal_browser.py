@@ -754,3 +754,16 @@ def test_issuing_the_book_on_a_phone_lands_on_what_it_issued(browser: Browser,
                ).to_be_in_viewport()
     finally:
         ctx.close()
+
+
+def test_on_a_desktop_a_long_term_does_not_push_its_lists_values_aside(
+        context: BrowserContext, site: Site) -> None:
+    """The estimate's longest term ("Pension on the months paid so far") made its column 500 px
+    wide at 1280 px: every value of the list stood in the page's right half, wrapping."""
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, site, site.me.personal_id)
+    estimate = page.locator("h2#estimate + dl")
+    offset = estimate.evaluate("""dl => dl.querySelector('dd').getBoundingClientRect().left
+                                       - dl.getBoundingClientRect().left""")
+    assert offset <= 20 * 16 + 16, offset  # a term at most 20rem, then the 1rem gap
