@@ -767,3 +767,34 @@ def test_on_a_desktop_a_long_term_does_not_push_its_lists_values_aside(
     offset = estimate.evaluate("""dl => dl.querySelector('dd').getBoundingClientRect().left
                                        - dl.getBoundingClientRect().left""")
     assert offset <= 20 * 16 + 16, offset  # a term at most 20rem, then the 1rem gap
+
+
+def test_at_a_phones_width_a_fields_refusal_and_hint_follow_it_without_a_blank_line(
+        browser: Browser, site: Site) -> None:
+    """Each refusal straight under its field (the support groups' under their last choice),
+    and a field's hint straight under its refusal: a line break before the refusal left an
+    empty line under the choices."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=4))
+        page.evaluate("""() => { const form = document.querySelector('form.join');
+          form.querySelectorAll('[name=support_group]').forEach(r => { r.value = 'bogus'; });
+          form.querySelector('#income').value = '5000000';
+          form.querySelector('#province_code').value = '01'; form.submit(); }""")
+        expect(page.locator("#support_group-error")).to_be_visible()
+        gaps = [page.evaluate(GAP, ["#support_group label:last-of-type", "#support_group-error"])]
+        page.get_by_label("Monthly income").fill("1000")
+        page.get_by_role("radio", name=re.compile("Everyone else")).check()
+        page.get_by_role("button", name=re.compile("Join")).click()
+        expect(page.locator("#income-error")).to_be_visible()
+        gaps += [page.evaluate(GAP, ["#income", "#income-error"]),
+                 page.evaluate(GAP, ["#income-error", "#income-error ~ small"])]
+        assert all(0 <= gap < 8 for gap in gaps), gaps
+    finally:
+        ctx.close()
+
+
+# From the bottom of the first element to the top of the second.
+GAP = """([above, below]) => document.querySelector(below).getBoundingClientRect().top
+                           - document.querySelector(above).getBoundingClientRect().bottom"""
