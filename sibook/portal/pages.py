@@ -24,8 +24,8 @@ from sibook import law
 from sibook.access import api as access_api
 from sibook.access import revocation, tokens
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
-from sibook.access.policy import Action, Guard
-from sibook.access.principals import Unauthenticated
+from sibook.access.policy import LEVEL_2, Action, Guard
+from sibook.access.principals import Citizen, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import SessionDep
 from sibook.book import api as book_api
@@ -44,6 +44,7 @@ from sibook.portal.reasons import shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
     FROM_ELSEWHERE,
+    REVOKED_NOW,
     SIGN_OUT_ELSEWHERE,
     PageRoute,
     from_this_site,
@@ -52,6 +53,7 @@ from sibook.portal.web import (
     population_down,
     refused,
     require_page,
+    session_principal,
     templates,
     vnd,
 )
@@ -110,11 +112,16 @@ def without_its_slash() -> Response:
 
 @router.get("/")
 def sign_in(request: Request, expired: bool = False, failed: bool = False,
-            timed_out: bool = False) -> Response:
+            timed_out: bool = False, signed_out: bool = False) -> Response:
     """The sign-in page; it says why when sent back here: the session expired, a sign-in did
-    not complete, or one was left longer than the provider's 10 minutes."""
+    not complete, or one was left longer than the provider's 10 minutes; or that the citizen
+    has just signed out. A citizen still signed in (a bookmark of this page) is led to their
+    book, and may sign in afresh (at level 2, after a level-1 sign-in was refused)."""
+    who = session_principal(request)
     return templates.TemplateResponse(request, "sign_in.html", {
-        "sign_in": SIGN_IN, "expired": expired, "failed": failed, "timed_out": timed_out})
+        "sign_in": SIGN_IN, "expired": expired, "failed": failed, "timed_out": timed_out,
+        "signed_out": signed_out, "signed_in": who is not None,
+        "at_level_2": isinstance(who, Citizen) and who.level >= LEVEL_2})
 
 
 @router.get("/book")
@@ -158,7 +165,8 @@ def issue_my_book(request: Request, g: BookGuard) -> Response:
     # rolled back. A version is recorded with what carries its number, or not at all.
     _signed_images(v)
     g.session.commit()
-    return RedirectResponse(f"{PORTAL}/book", status_code=303)
+    # Back where the button was, now with what it issued: the top of a long page on a phone.
+    return RedirectResponse(f"{PORTAL}/book#download", status_code=303)
 
 
 def _signed_images(v: versions.Version) -> tuple[str | None, bytes, dict[str, Any] | None]:
@@ -289,7 +297,10 @@ def my_book_pdf(request: Request, g: BookGuard) -> Response:
     facts changed): a form posted from the book page, as every act that writes."""
     if not from_this_site(request):
         return refused(request, 403, FROM_ELSEWHERE)
-    return book_api.book_pdf(own_id(g), g)
+    try:
+        return book_api.book_pdf(own_id(g), g)
+    except ConflictError as exc:  # revoked since the page offered it (its refusal is logged)
+        raise ConflictError(REVOKED_NOW, field=exc.field) from exc
 
 
 @router.get("/access-log")
@@ -335,6 +346,6 @@ def sign_out(request: Request, session: SessionDep) -> Response:
         s = get_access_settings()
         with suppress(Unauthenticated):  # expired or not ours: nothing to end
             revocation.revoke(session, tokens.verify_own(token, s.access_token_audience, s))
-    response = RedirectResponse(f"{PORTAL}/", status_code=303)
+    response = RedirectResponse(f"{PORTAL}/?signed_out=1", status_code=303)  # says so
     response.delete_cookie(SESSION_COOKIE, path=PORTAL)
     return response

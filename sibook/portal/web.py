@@ -8,6 +8,7 @@ callback sets, instead of from an Authorization header that a browser link canno
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -21,10 +22,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
 
 from sibook.access import tokens
+from sibook.access.api import OTHER_CITIZEN, OTHER_REALM_OFFICER
 from sibook.access.deps import require
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import (
@@ -35,7 +38,7 @@ from sibook.access.policy import (
     Action,
     Guard,
 )
-from sibook.access.principals import Unauthenticated
+from sibook.access.principals import Principal, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
@@ -60,6 +63,10 @@ NO_SUCH_PAGE = "Không có trang này. / There is no such page."
 NOT_THAT_WAY = "Trang này không mở được theo cách đó. / This page cannot be opened that way."
 FROM_ELSEWHERE = "a form posted from another site is refused"
 SIGN_OUT_ELSEWHERE = "sign-out from another site is refused"
+REVOKED_NOW = ("Phiên bản này của sổ đang bị cơ quan BHXH tạm thu hồi, nên không cấp bản PDF có "
+               "ký số. Liên hệ cơ quan BHXH quản lý sổ của bạn. / This version of your book is "
+               "revoked by the agency for now, so no signed PDF of it is handed out. Ask the SI "
+               "office that manages your book.")
 ALREADY_JOINED = ("Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại. / You are registered "
                   "already.")
 # A refusal's reason as the refusal page says it. The policy's and the portal's own English
@@ -72,7 +79,7 @@ REASON_VI = {
     NEEDS_LEVEL_2: "cần đăng nhập bằng định danh điện tử mức 2 (VNeID mức 2).",
     NOT_VISIBLE: "không có người có số định danh này trong phạm vi bạn được xem.",
     **{own: own for own in (CANNOT_SIGN, CANNOT_NOW, POPULATION_DOWN, BUSY, BAD_ADDRESS,
-                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED)},
+                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED, REVOKED_NOW)},
 }
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
 # HI card) data: URLs, and their forms post to the portal itself. Anything else an injected
@@ -164,7 +171,13 @@ OUTCOME_VI = {"allowed": "được phép / allowed", "refused": "bị từ chố
               "unauthenticated": "chưa đăng nhập / not signed in"}
 ACTOR_KIND_VI = {"citizen": "công dân / citizen", "officer": "cán bộ BHXH / SI officer",
                  "employer": "đơn vị / employer", "hospital": "cơ sở KCB / health facility",
-                 "anonymous": "không đăng nhập / anonymous"}
+                 "anonymous": "không đăng nhập / anonymous",
+                 # a ``sibook`` command at the agency's console (sibook.cli.context.OPERATOR)
+                 "operator": "cán bộ vận hành hệ thống / system operator"}
+# Who acted, where the log shows no one by name (the API's English, sibook.access.api): another
+# citizen who tried this personal ID, an officer of another realm.
+ACTOR_VI = {OTHER_CITIZEN: "Một công dân khác / another citizen",
+            OTHER_REALM_OFFICER: "Cán bộ thuộc ngành khác / an officer of another realm"}
 # A purpose the caller did not state is the action's default, in English (the log's own);
 # the page says so in Vietnamese. A stated one (an officer's case number) reads as typed.
 def purpose_vi(purpose: str, action: str) -> str:
@@ -176,18 +189,39 @@ def purpose_vi(purpose: str, action: str) -> str:
     return purpose
 
 
+VIETNAMESE_LETTER = re.compile("[À-ỹĐđ]")
+
+
+def bilingual(text: str) -> Markup:
+    """A message as the portal words its own, "Vietnamese / English", with its English marked
+    as English, as the pages' other English is (a screen reader switches voice for it); a
+    message in English alone (the rules' words where the portal has none) is marked whole."""
+    vietnamese, slash, english = text.partition(" / ")
+    if not slash:
+        return (escape(text) if VIETNAMESE_LETTER.search(text) else
+                Markup('<span class="en" lang="en">{}</span>').format(text))
+    return Markup('{} <span class="en" lang="en">/ {}</span>').format(vietnamese, english)
+
+
+def said(words: dict[str, str]) -> Callable[[str], Markup]:
+    """A filter: a code in the words the table has for it ("Vietnamese / English", marked by
+    ``bilingual``), else the code itself."""
+    return lambda code: bilingual(words.get(code, code))
+
+
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
-templates.env.filters.update(vnd=vnd, percent=percent, day=day, month=month,
+templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=day, month=month,
                              vietnam_time=vietnam_time,
-                             stay=stay, sex=lambda s: SEX.get(s, s),
+                             stay=stay, sex=said(SEX),
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
-                             benefit_status=lambda s: BENEFIT_STATUS.get(s, s),
+                             benefit_status=said(BENEFIT_STATUS),
                              action_vi=lambda a: ACTION_VI.get(a, ""), purpose=purpose_vi,
-                             outcome=lambda o: OUTCOME_VI.get(o, o),
-                             actor_kind=lambda k: ACTOR_KIND_VI.get(k, k))
+                             outcome=said(OUTCOME_VI),
+                             actor=lambda a: ACTOR_VI.get(a, a),
+                             actor_kind=said(ACTOR_KIND_VI))
 
 
 def _cookie_bearer(token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
@@ -216,18 +250,23 @@ def from_this_site(request: Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.headers.get("host")
 
 
-def signed_in(request: Request) -> bool:
-    """Whether the visitor holds a portal session: a token of ours, unexpired, in the portal's
+def session_principal(request: Request) -> Principal | None:
+    """Who holds the visitor's portal session: a token of ours, unexpired, in the portal's
     cookie. A kept copy of a signed-out one counts too (that needs the store): its menu's every
     link leads to the sign-in page."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        return False
+        return None
     try:
-        tokens.verify_own(token, get_access_settings().access_token_audience)
+        return tokens.principal_from_own(
+            tokens.verify_own(token, get_access_settings().access_token_audience))
     except Unauthenticated:
-        return False
-    return True
+        return None
+
+
+def signed_in(request: Request) -> bool:
+    """Whether the visitor holds a portal session (``session_principal``)."""
+    return session_principal(request) is not None
 
 
 def refused(request: Request, status: int, reason: str, *, no_page: bool = False) -> Response:
@@ -243,7 +282,12 @@ def refused(request: Request, status: int, reason: str, *, no_page: bool = False
     return page
 
 
-async def _refusal(request: Request, exc: HTTPException) -> Response:
+async def _refusal(request: Request, exc: HTTPException) -> Response | None:
+    if exc.status_code == 405:
+        # The router's, for a page's address asked with another method (a GET of a form's
+        # action): the app's handler, whose Allow names every method, says it as
+        # ``no_such_page`` does, not as "Details: Method Not Allowed" in English.
+        return None
     if exc.status_code == 401:  # no or expired sign-in: back to the sign-in page
         response: Response = RedirectResponse(f"{PORTAL}/?expired=1", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=PORTAL)
@@ -323,9 +367,10 @@ def _page_headers(response: Response) -> Response:
     return response
 
 
-def _as_page(answer: Callable[[Request, Any], Awaitable[Response]]) -> Answer:
-    async def page(request: Request, exc: Any) -> Response:
-        return _page_headers(await answer(request, exc))
+def _as_page(answer: Callable[[Request, Any], Awaitable[Response | None]]) -> Answer:
+    async def page(request: Request, exc: Any) -> Response | None:
+        response = await answer(request, exc)  # None: the app's handler answers
+        return None if response is None else _page_headers(response)
 
     return page
 

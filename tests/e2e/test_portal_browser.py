@@ -252,7 +252,7 @@ def issue(page: Page, site: Site) -> None:
     button = page.get_by_role("button", name=re.compile("Issue the signed version"))
     if button.count():
         button.click()
-        page.wait_for_url(f"{site.base}/portal/book")
+        page.wait_for_url(f"{site.base}/portal/book#download")
     expect(page.locator("#unsigned")).to_have_count(0)
 
 
@@ -439,10 +439,11 @@ def test_a_citizen_without_a_book_joins_voluntary_si_from_the_portal(
     assert forged.status_code == 403
     expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
     page.get_by_label("Monthly income").fill("5000000")
-    support = page.get_by_label("State support")
-    expect(support.locator("option", has_text="No support")).to_have_count(0)
-    expect(support.locator("option")).to_have_count(5)  # the law's five groups, nothing else
-    support.select_option("near_poor")
+    support = page.get_by_role("radiogroup", name=re.compile("State support"))
+    expect(support.get_by_role("radio", name=re.compile("No support"))).to_have_count(0)
+    expect(support.get_by_role("radio")).to_have_count(5)  # the law's five groups, no other
+    expect(support.get_by_role("radio", name=re.compile("Everyone else"))).to_be_checked()
+    support.get_by_role("radio", name=re.compile("Near-poor household")).check()
     page.get_by_role("button", name=re.compile("Join")).click()
     page.wait_for_url(f"{site.base}/portal/book")
     expect(page.get_by_role("heading", level=1)).to_contain_text("SI book")
@@ -538,16 +539,38 @@ def test_at_a_phones_width_the_join_form_fits(browser: Browser, site: Site) -> N
     try:
         page = ctx.new_page()
         sign_in(page, site, _unregistered_adult(site, nth=1))
-        expect(page.get_by_label("State support")).to_be_visible()
+        expect(page.get_by_role("radiogroup", name=re.compile("State support"))).to_be_visible()
         page_width, screen, _ = page.evaluate(SIDEWAYS)
         assert page_width == screen  # the support list's long options were 495 px wide
     finally:
         ctx.close()
 
 
-# Each form field's height and text size, as laid out.
-FIELDS = """() => [...document.querySelectorAll('main input, main select')].map(e => [
-  e.name, e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).fontSize)])"""
+def test_at_a_phones_width_each_support_group_is_read_in_full(browser: Browser,
+                                                               site: Site) -> None:
+    """The support groups were a closed list whose chosen line a phone cut off mid-word
+    ("Hộ nghèo: hỗ trợ 50% / Poor househ"): each is a choice of its own, its words whole."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=1))
+        choices = page.get_by_role("radiogroup", name=re.compile("State support")).locator(
+            "label")
+        expect(choices).to_have_count(5)
+        for label in choices.all():
+            right, cut = label.evaluate("""l => [l.getBoundingClientRect().right,
+              l.scrollWidth > l.clientWidth]""")
+            assert right <= PHONE["width"] and not cut, label.inner_text()
+        page.screenshot(path=str(site.tmp / "portal-join-groups-375.png"), full_page=True)
+    finally:
+        ctx.close()
+
+
+# Each form field's height and text size, as laid out: a choice's by the words it is tapped on.
+FIELDS = """() => [...document.querySelectorAll('main input, main select')].map(e => {
+  const tapped = e.type === 'radio' ? e.closest('label') : e;
+  return [e.name, tapped.getBoundingClientRect().height,
+          parseFloat(getComputedStyle(tapped).fontSize)]; })"""
 
 
 def test_at_a_phones_width_the_join_forms_fields_are_big_enough_to_tap_and_read(
@@ -561,7 +584,7 @@ def test_at_a_phones_width_the_join_forms_fields_are_big_enough_to_tap_and_read(
         expect(page.get_by_label("Monthly income")).to_be_visible()
         fields = page.evaluate(FIELDS)
         page.screenshot(path=str(site.tmp / "portal-join-375.png"), full_page=True)
-        assert len(fields) == 4
+        assert len(fields) == 3 + 5  # income, first month, province; five support groups
         assert [f for f in fields if f[1] < 24 or f[2] < 16] == []
     finally:
         ctx.close()
@@ -591,7 +614,8 @@ def test_after_signing_out_the_back_button_shows_no_personal_data(
     page.goto(f"{site.base}/portal/visits")
     expect(page.get_by_text("1.234.000 ₫")).to_be_visible()
     page.get_by_role("button", name=re.compile("Sign out")).click()
-    page.wait_for_url(f"{site.base}/portal/")
+    page.wait_for_url(f"{site.base}/portal/?signed_out=1")
+    expect(page.get_by_role("status")).to_contain_text("You have signed out")
     for _ in range(2):  # the visits, then the book
         page.go_back()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
@@ -605,13 +629,172 @@ UNMARKED_ENGLISH = r"""() => [...document.querySelectorAll('.en')].filter(e =>
 ).map(e => e.textContent.trim())"""
 
 
+# Text read in the page's Vietnamese that goes on "/ English" after its Vietnamese: the words
+# and values the pages write in both languages ("Nam / Male", "đã đóng / paid", a button's).
+UNMARKED_AFTER_A_SLASH = r"""() => { const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode()); ) {
+    const e = n.parentElement;
+    if (e.closest('[lang]').lang === 'en' || e.closest('code')) continue;
+    if (/(^|\s)\/\s*[A-Za-z]/.test(n.textContent)) out.push(n.textContent.trim());
+  }
+  return out; }"""
+
+
 @pytest.mark.parametrize("path", ["book", "visits", "access-log"])
 def test_the_english_beside_the_vietnamese_is_marked_as_english(
         context: BrowserContext, site: Site, path: str) -> None:
     """A screen reader reads the page (lang="vi") in a Vietnamese voice and switches to an
-    English one for the English beside it (WCAG 3.1.2): none of it was marked."""
+    English one for the English beside it (WCAG 3.1.2): none of it was marked, and then the
+    values in both languages (sex, statuses, who acted, how it ended), the buttons and the
+    tables' captions were not."""
     page = context.new_page()
     sign_in(page, site, site.me.personal_id)
+    issue(page, site)
     page.goto(f"{site.base}/portal/{path}")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     assert page.evaluate(UNMARKED_ENGLISH) == []
+    assert page.evaluate(UNMARKED_AFTER_A_SLASH) == []
+
+
+# What the keyboard's focus looks like on the element that holds it.
+FOCUS_RING = """() => { const e = document.activeElement, s = getComputedStyle(e);
+  return [e.tagName, s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }"""
+
+
+def test_the_keyboard_focus_shows_as_a_thick_ring_on_every_stop(browser: Browser,
+                                                                 site: Site) -> None:
+    """Each stop of the keyboard on the book page at a phone's width (menu, sign-out, each
+    table's region, the download buttons and links) wears a 3 px ring in the notices' amber:
+    the browser's own 1 px dark ring was lost against the dark blue buttons, and, around a
+    table's region taller than the screen (only its sides show), among the table's lines."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        issue(page, site)
+        stops = []
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            stop = page.evaluate(FOCUS_RING)
+            if stop[0] == "BODY":  # past the last stop
+                break
+            stops.append(stop)
+        assert {tag for tag, *_ in stops} == {"A", "BUTTON", "DIV"}, stops
+        assert [s for s in stops if s[1:] != ["solid", 3, "rgb(180, 95, 6)"]] == []
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
+def test_the_sign_out_button_stands_clear_of_the_headers_line(
+        browser: Browser, site: Site, viewport: dict[str, int]) -> None:
+    """The button sat on the header's blue rule, its edge and the line one at both widths."""
+    ctx = browser.new_context(locale="vi-VN", viewport=viewport)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        button = page.get_by_role("button", name=re.compile("Sign out"))
+        gap = button.evaluate("""b => { const h = b.closest('header');
+          const line = h.getBoundingClientRect().bottom
+                       - parseFloat(getComputedStyle(h).borderBottomWidth);
+          return line - b.getBoundingClientRect().bottom; }""")
+        assert gap >= 8, gap
+    finally:
+        ctx.close()
+
+
+# Scrolled to its far right, each row's first cell: where it stands against the region's left
+# edge, and whether it is what shows at its own middle (not a cell scrolled over it).
+FIRST_CELLS_AT_THE_RIGHT = """r => {
+  r.querySelector('tbody tr').scrollIntoView({block: 'start'}); r.scrollLeft = r.scrollWidth;
+  const left = r.getBoundingClientRect().left;
+  return [...r.querySelectorAll('tbody tr')].slice(0, 3).map(tr => {
+    const c = tr.cells[0].getBoundingClientRect();
+    const shown = document.elementFromPoint(c.left + c.width / 2, c.top + c.height / 2);
+    return [Math.round(c.left - left), tr.cells[0].contains(shown)]; }); }"""
+
+
+@pytest.mark.parametrize(("path", "region"), [("book", "Contribution sheets"),
+                                              ("visits", "HI visits")])
+def test_at_a_phones_width_a_row_keeps_its_month_while_its_amounts_scroll_into_view(
+        browser: Browser, site: Site, path: str, region: str) -> None:
+    """Scrolled sideways to a sheet's contributions or a visit's costs, a phone showed the
+    amounts with neither the months nor the day they were for: the first column stays."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        page.goto(f"{site.base}/portal/{path}")
+        scrolled = page.get_by_role("region", name=re.compile(region))
+        cells = scrolled.evaluate(FIRST_CELLS_AT_THE_RIGHT)
+        page.screenshot(path=str(site.tmp / f"portal-{path}-scrolled-375.png"))
+        assert cells and all(cell == [0, True] for cell in cells), cells
+    finally:
+        ctx.close()
+
+
+def test_issuing_the_book_on_a_phone_lands_on_what_it_issued(browser: Browser,
+                                                             site: Site) -> None:
+    """The button is at the foot of a long page; the issued QR, card and PDF are beside it.
+    The answer led back to the page's top, several screens above them."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
+            unsigned = str(s.scalar(text(  # a career whose book no version records yet
+                "SELECT personal_id FROM persons p WHERE realm = 'civil' AND EXISTS (SELECT 1 "
+                "FROM si_periods WHERE person_id = p.person_id) AND NOT EXISTS (SELECT 1 FROM "
+                "book_versions WHERE person_id = p.person_id) ORDER BY person_id DESC")))
+        sign_in(page, site, unsigned)
+        page.get_by_role("button", name=re.compile("Issue the signed version")).click()
+        page.wait_for_url(f"{site.base}/portal/book#download")
+        expect(page.get_by_role("heading", name=re.compile("Download and QR"))).to_be_in_viewport()
+        expect(page.get_by_role("button", name=re.compile("Download the signed book"))
+               ).to_be_in_viewport()
+    finally:
+        ctx.close()
+
+
+def test_on_a_desktop_a_long_term_does_not_push_its_lists_values_aside(
+        context: BrowserContext, site: Site) -> None:
+    """The estimate's longest term ("Pension on the months paid so far") made its column 500 px
+    wide at 1280 px: every value of the list stood in the page's right half, wrapping."""
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, site, site.me.personal_id)
+    estimate = page.locator("h2#estimate + dl")
+    offset = estimate.evaluate("""dl => dl.querySelector('dd').getBoundingClientRect().left
+                                       - dl.getBoundingClientRect().left""")
+    assert offset <= 20 * 16 + 16, offset  # a term at most 20rem, then the 1rem gap
+
+
+def test_at_a_phones_width_a_fields_refusal_and_hint_follow_it_without_a_blank_line(
+        browser: Browser, site: Site) -> None:
+    """Each refusal straight under its field (the support groups' under their last choice),
+    and a field's hint straight under its refusal: a line break before the refusal left an
+    empty line under the choices."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=4))
+        page.evaluate("""() => { const form = document.querySelector('form.join');
+          form.querySelectorAll('[name=support_group]').forEach(r => { r.value = 'bogus'; });
+          form.querySelector('#income').value = '5000000';
+          form.querySelector('#province_code').value = '01'; form.submit(); }""")
+        expect(page.locator("#support_group-error")).to_be_visible()
+        gaps = [page.evaluate(GAP, ["#support_group label:last-of-type", "#support_group-error"])]
+        page.get_by_label("Monthly income").fill("1000")
+        page.get_by_role("radio", name=re.compile("Everyone else")).check()
+        page.get_by_role("button", name=re.compile("Join")).click()
+        expect(page.locator("#income-error")).to_be_visible()
+        gaps += [page.evaluate(GAP, ["#income", "#income-error"]),
+                 page.evaluate(GAP, ["#income-error", "#income-error ~ small"])]
+        assert all(0 <= gap < 8 for gap in gaps), gaps
+    finally:
+        ctx.close()
+
+
+# From the bottom of the first element to the top of the second.
+GAP = """([above, below]) => document.querySelector(below).getBoundingClientRect().top
+                           - document.querySelector(above).getBoundingClientRect().bottom"""

@@ -21,6 +21,7 @@ from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
+from sibook.book import issuing
 from sibook.book import service as books
 from sibook.book.estimate import Shortfall
 from sibook.contributions import ledger
@@ -32,7 +33,7 @@ from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
-from tests.e2e.test_access_matrix import OTHER, OWN, UNIT_A, bearer, populated_app
+from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
@@ -75,6 +76,18 @@ def signed_in(c: TestClient, personal_id: str) -> TestClient:
     return c
 
 
+def _as_read(page: str) -> str:
+    """A page's text as read, without the spans that mark its English as English."""
+    return re.sub(r"</?span[^>]*>", "", page)
+
+
+def _beside(page: str, field: str) -> str | None:
+    """The refusal beside a field of the join form, as read (its English's markup left out)."""
+    found = re.search(rf'<strong class="field-error" id="{field}-error">(.*?)</strong>', page,
+                      re.S)
+    return _as_read(found.group(1)) if found else None
+
+
 @pytest.mark.parametrize(("form", "field", "says"), [
     ({"income": "-5"}, "income", "digits only"),
     ({"income": "5.000.000"}, "income", "digits only"),
@@ -92,9 +105,8 @@ def test_a_bad_join_form_says_what_to_type_beside_the_field(
         client: TestClient, form: dict[str, str], field: str, says: str) -> None:
     page = signed_in(client, NEWCOMER).post("/portal/voluntary", data=form, headers=SITE)
     assert page.status_code == 422
-    beside = re.search(rf'<strong class="field-error" id="{field}-error">([^<]*)</strong>',
-                       page.text)
-    assert beside is not None and says in beside.group(1), page.text
+    beside = _beside(page.text, field)
+    assert beside is not None and says in beside, page.text
     assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page.text, re.S)
     for jargon in ("should match pattern", "valid integer", "Input should be", "^(19|20)"):
         assert jargon not in page.text
@@ -104,8 +116,8 @@ def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> No
     page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE,
                                             data={"income": "500", "support_group": "other"})
     assert page.status_code == 422
-    beside = re.search(r'id="income-error">([^<]*)<', page.text)
-    assert beside is not None and "rural poverty line" in beside.group(1)
+    beside = _beside(page.text, "income")
+    assert beside is not None and "rural poverty line" in beside
 
 
 @pytest.mark.parametrize(("form", "field", "says"), [
@@ -126,8 +138,8 @@ def test_a_refusal_of_the_rules_says_its_range_in_vietnamese_first(
     page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
         "support_group": "other", "province_code": "01", **form})
     assert page.status_code == 422
-    beside = re.search(rf'id="{field}-error">([^<]*)<', page.text)
-    assert beside is not None and beside.group(1).startswith(html.escape(said)), beside
+    beside = _beside(page.text, field)
+    assert beside is not None and beside.startswith(html.escape(said)), beside
 
 
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
@@ -146,12 +158,15 @@ def test_many_visits_are_shown_a_page_at_a_time_latest_first(client: TestClient)
     first = signed_in(client, OWN).get("/portal/visits")
     assert first.status_code == 200
     assert first.text.count('<td class="month">') == 2 * 50
-    assert "51 lượt / visits" in first.text and "20/02/2026 08:00" in first.text
+    assert "51 lượt / visits" in _as_read(first.text) and "20/02/2026 08:00" in first.text
     assert 'href="/portal/visits?page=2"' in first.text
     second = client.get("/portal/visits?page=2")
     assert second.text.count('<td class="month">') == 2
     assert "01/01/2026 08:00" in second.text and 'href="/portal/visits?page=1"' in second.text
     assert client.get("/portal/visits?page=x%00").text == first.text
+    past = client.get("/portal/visits?page=9").text  # past the last: led to the first, only
+    assert "No visit on this page" in past and 'href="/portal/visits" rel="first"' in past
+    assert "/portal/visits?page=8" not in past  # not to another empty page
 
 
 @pytest.mark.parametrize(("method", "url"), [
@@ -168,6 +183,22 @@ def test_the_pages_run_no_script_and_load_nothing_from_elsewhere(client: TestCli
     assert "script-src" not in policy  # default-src 'none' refuses every script
 
 
+@pytest.mark.parametrize(("method", "url", "status"), [
+    ("GET", "/portal/book", 200), ("GET", "/portal/visits", 200),
+    ("GET", "/portal/visits?page=2", 200), ("GET", "/portal/access-log", 200),
+    ("POST", "/portal/book.pdf", 200), ("POST", "/portal/book", 303),
+    ("POST", "/portal/sign-out", 303), ("GET", "/portal/nope", 404),
+    ("GET", "/portal/voluntary", 405)])
+def test_no_page_of_personal_data_is_kept_by_the_browser(
+        client: TestClient, method: str, url: str, status: int) -> None:
+    """no-store on every answer a signed-in citizen gets, the PDF, the redirects after a form
+    and the refusal pages with their menu too: a kept copy is what the back button shows on a
+    shared computer after signing out."""
+    answer = signed_in(client, OWN).request(method, url, headers=SITE, follow_redirects=False)
+    assert answer.status_code == status
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
 def test_the_book_page_shows_the_months_the_employer_paid_late(
         portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
     """FACTS §3.7 (Decision 241/QD-BTC): beside the arrears, the months the employer paid
@@ -180,7 +211,7 @@ def test_the_book_page_shows_the_months_the_employer_paid_late(
     page = signed_in(client, OWN).get("/portal/book")
     assert page.status_code == 200
     assert _book_reads(engine, ids[OWN]) == reads + 1  # still one logged read a view
-    section = page.text.split('id="employer-late">')[1].split("<h2")[0]
+    section = _as_read(page.text).split('id="employer-late">')[1].split("<h2")[0]
     assert "<p>2 tháng" in section and 'role="region"' in section
     rows = re.findall(r'<td class="month">([^<]*)</td><td>[^<]*</td>\s*'
                       r'<td class="num">(\d+)</td>\s*<td>([^<]*)</td>', section)
@@ -515,7 +546,9 @@ def test_sign_out_ends_the_session_and_a_copy_of_its_cookie(client: TestClient) 
     token = c.cookies.get("sibook_session")
     assert token and c.get("/portal/book").status_code == 200
     gone = c.post("/portal/sign-out", headers=SITE, follow_redirects=False)
-    assert gone.status_code == 303 and gone.headers["location"] == "/portal/"
+    assert gone.status_code == 303 and gone.headers["location"] == "/portal/?signed_out=1"
+    said = c.get(gone.headers["location"])  # that it worked: the sign-in page alone left doubt
+    assert '<p class="notice" role="status" id="signed-out">Bạn đã đăng xuất.' in said.text
     assert 'sibook_session=""' in gone.headers["set-cookie"]
     assert "Path=/portal" in gone.headers["set-cookie"]
     c.cookies.set("sibook_session", token, path="/portal")  # a copy kept: refused all the same
@@ -689,7 +722,7 @@ def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
     row = next(r for r in c.get("/portal/access-log").text.split("<tr>")
                if "GET /portal/book" in r)
     assert 'Xem sổ BHXH <code class="en">book.read</code>' in row
-    assert "được phép / allowed" in row
+    assert "được phép / allowed" in _as_read(row)
     # No purpose stated: the log holds the action's English default ("read the SI book").
     assert "<td>Không nêu (mục đích mặc định của việc này)</td>" in row
     assert "read the SI book" not in row
@@ -725,3 +758,135 @@ def test_the_pension_rate_is_written_as_vietnamese_write_a_number(
     rate = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>([^<]*)", text, re.S)
     assert rate is not None and re.match(r"\d+(,\d+)?%: \d", rate.group(1)), rate
     assert not re.search(r"\d\.\d+%", text)
+
+
+def test_who_acted_is_said_in_vietnamese_in_the_access_log(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A `sibook` command at the console, another citizen who tried this personal ID, an
+    officer of another realm: the log said "root (operator)", "another citizen (công dân /
+    citizen)" and "an officer of another realm (...)", English alone on a Vietnamese page."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["access_credentials"]).values(
+            client_id="qp-clerk", kind="officer", secret_hash="-", realm="defence",
+            roles="clerk"))
+        audit.append_many(session=s, accesses=[audit.Access(
+            actor_kind=kind, actor_id=actor, action="book.read", route="cli: sibook book show",
+            purpose="operator command", person_id=ids[OWN])
+            for kind, actor in (("operator", "root@console"), ("officer", "qp-clerk"))])
+    assert client.get(f"/api/v1/books/{OWN}",
+                      headers=bearer(Citizen(OTHER, 2))).status_code == 404
+    rows = signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+    who = {_as_read(re.findall(r"<td>(.*?)</td>", r, re.S)[1]) for r in rows[2:]}
+    assert {"root@console (cán bộ vận hành hệ thống / system operator)",
+            "Một công dân khác / another citizen",
+            "Cán bộ thuộc ngành khác / an officer of another realm"} <= who, who
+
+
+def test_a_voluntary_only_book_has_no_employers_sections(client: TestClient) -> None:
+    """Someone who joined voluntary SI themself and never had an employer read "Months your
+    employer deducted but did not pay: None" and "Months your employer paid late: None"; a
+    book with an employer keeps both."""
+    c = signed_in(client, NEWCOMER)
+    joined = c.post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other", "province_code": "01"})
+    assert joined.status_code == 200 and "Voluntary SI: months not paid in full" in joined.text
+    assert "Months your employer" not in joined.text and "Đơn vị chậm đóng" not in joined.text
+    employed = signed_in(client, OWN).get("/portal/book").text
+    assert "Months your employer deducted but did not pay" in employed
+    assert "Months your employer paid late" in employed
+
+
+@pytest.mark.parametrize("path", ["/portal/book", "/portal/visits", "/portal/access-log"])
+def test_the_menu_marks_the_page_the_citizen_is_on(client: TestClient, path: str) -> None:
+    """Three links alike, none saying which page this is, to the eye or a screen reader."""
+    page = signed_in(client, OWN).get(path).text
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', page) == [path]
+
+
+def test_a_citizen_still_signed_in_at_the_sign_in_page_is_led_to_their_book(
+        client: TestClient) -> None:
+    """A bookmark of /portal/ showed a signed-in citizen nothing but "Sign in with VNeID", as
+    if they were not: their menu and a link to their book, with the sign-in still offered. A
+    level-1 session, whose book is refused, is offered the sign-in alone."""
+    page = signed_in(client, OWN).get("/portal/").text
+    assert 'id="signed-in"' in page and all(link in page for link in SIGNED_IN_MENU)
+    assert "Sign in with VNeID" in page
+    client.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
+                       path="/portal")
+    level_1 = client.get("/portal/").text
+    assert 'id="signed-in"' not in level_1 and "Sign in with VNeID" in level_1
+    client.cookies.clear()
+    anonymous = client.get("/portal/").text
+    assert 'id="signed-in"' not in anonymous and 'action="/portal/sign-out"' not in anonymous
+
+
+def test_the_join_forms_english_is_marked_as_english(client: TestClient) -> None:
+    """The page is lang="vi": its refusals' English ("/ Enter a whole number of VND..."), the
+    support groups' and a field's English name were read in a Vietnamese voice (WCAG 3.1.2);
+    the rules' English alone, where the form has no words of its own, is marked whole."""
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "income": "5.000.000", "support_group": "other", "province_code": "01"}).text
+    assert ('id="income-error">Nhập số đồng, chỉ gồm chữ số, ví dụ 5000000. '
+            '<span class="en" lang="en">/ Enter a whole number of VND') in page
+    assert ('Mức thu nhập tháng <span class="en" lang="en">/ Monthly income</span></a>: '
+            in page)
+    assert ('> <span>Hộ nghèo: hỗ trợ 50% <span class="en" lang="en">/ Poor household: 50%'
+            '</span></span></label>') in page
+    assert web.bilingual("voluntary SI starts this month at the earliest") == (
+        '<span class="en" lang="en">voluntary SI starts this month at the earliest</span>')
+
+
+@pytest.mark.parametrize(("method", "url", "allow"), [
+    ("GET", "/portal/voluntary", "POST"), ("GET", "/portal/sign-out", "POST"),
+    ("GET", "/portal/book.pdf", "POST"), ("PUT", "/portal/book", "GET, POST")])
+def test_a_page_asked_with_another_method_says_so_in_the_portals_words(
+        client: TestClient, method: str, url: str, allow: str) -> None:
+    """A form's address opened as a link answered "Chi tiết (bằng tiếng Anh) / Details: Method
+    Not Allowed", and Allow named one method of the address's two."""
+    page = signed_in(client, OWN).request(method, url)
+    assert page.status_code == 405 and page.headers["Allow"] == allow
+    assert ('Lý do: Trang này không mở được theo cách đó. <span class="en" lang="en">/ This '
+            'page cannot be opened that way.</span>') in page.text
+    assert "Method Not Allowed" not in page.text
+
+
+def test_a_pdf_asked_for_after_its_version_was_revoked_is_refused_in_the_portals_words(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The book page offered the PDF, then the agency revoked its version: the download said
+    "Details: version 1 of book ... is revoked by the agency ..." in English only."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        version, _ = books.current_version(session=s, person_id=ids[OWN], as_of=date.today())
+    agency = issuing.agency()
+    with unit_of_work(engine) as s:
+        issuing.revoke_version(s, agency, person_id=ids[OWN], personal_id=OWN,
+                               version=version.version, reason="nghi gian lan")
+    try:
+        c = signed_in(client, OWN)
+        page = c.post("/portal/book.pdf", headers=SITE)
+        assert page.status_code == 409 and page.headers["content-type"].startswith("text/html")
+        assert "Lý do: Phiên bản này của sổ đang bị cơ quan BHXH tạm thu hồi" in page.text
+        assert "Details" not in page.text and "gian lan" not in page.text
+        logged = c.get("/portal/access-log").text
+        assert "POST /portal/book.pdf" in logged and "bị từ chối / refused" in _as_read(logged)
+    finally:  # the revocation list is the keys folder's, which other tests' books share
+        with unit_of_work(engine) as s:
+            issuing.reinstate_version(s, agency, person_id=ids[OWN], personal_id=OWN,
+                                      version=version.version)
+
+
+def test_a_ministrys_book_says_why_its_pension_has_a_rate_and_no_amount(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A defence book holds no pay (a state secret), so the estimate has a rate and no amount:
+    the page said "56%, từ tháng 12/2026" and nothing of the amount."""
+    _, engine, ids = portal
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:  # a pension's years
+        s.execute(update(periods).where(periods.c.person_id == ids[HIDDEN])
+                  .values(from_month=2000 * 12))
+    text = signed_in(client, HIDDEN).get("/portal/book").text
+    rate = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>(.*?)</dd>", text, re.S)
+    assert rate is not None and re.match(r"\d+(,\d+)?% \(<span id=\"pension-why\">số tiền do bộ "
+                                         r"chủ quản tính, vì tiền lương là bí mật nhà nước",
+                                         rate.group(1)), rate.group(1)
