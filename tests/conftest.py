@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +68,24 @@ def _fresh_postgres(base_url: str) -> Iterator[Engine]:
     with setup.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     setup.dispose()
+
+
+_SCRATCH = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keys, cached PDFs and the default database of this test process go to a folder of its
+    own, whatever the shell says: a test that does not name its own would otherwise sign with,
+    revoke in and cache beside the checkout's ./keys (or a developer's real SIBOOK_KEYS_DIR)."""
+    scratch = Path(tempfile.mkdtemp(prefix="sibook-tests-"))
+    config.stash[_SCRATCH] = scratch
+    os.environ["SIBOOK_KEYS_DIR"] = str(scratch / "keys")
+    os.environ["SIBOOK_DATABASE_URL"] = f"sqlite:///{scratch / 'sibook.db'}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (scratch := config.stash.get(_SCRATCH, None)) is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
