@@ -119,7 +119,8 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
     note = (f"Phiên bản sổ {version}, mã băm SHA-256 {content_hash}. Bản điện tử do {issuer} "
             f"ký số lúc {issued_at}; bản in này là bản chuyển đổi từ thông điệp dữ liệu của hệ "
             "thống sibook (Cơ sở dữ liệu quốc gia về bảo hiểm). Kiểm tra tính toàn vẹn: quét mã "
-            "QR hoặc chạy `sibook book verify` với danh sách tin cậy công khai.")
+            "QR, tải tệp lên trang Kiểm tra sổ /portal/verify của cổng hoặc chạy `sibook book "
+            "verify` với danh sách tin cậy công khai.")
     for text in _wrap(pdf, note, pdf.w - pdf.l_margin - pdf.r_margin, pad=0):
         _line(pdf, text, height=4)
 

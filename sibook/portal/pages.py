@@ -12,12 +12,13 @@ by the acts that sign it, forms posted from the portal's own pages (issue, downl
 from __future__ import annotations
 
 import base64
+import io
 from contextlib import suppress
 from datetime import date
 from typing import Annotated, Any
 
 import pydantic
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from sibook import law
@@ -40,7 +41,7 @@ from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
-from sibook.portal.reasons import shortfall_vi
+from sibook.portal.reasons import check_vi, shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
     FROM_ELSEWHERE,
@@ -62,6 +63,7 @@ from sibook.registry import reading as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import JoinIn
 from sibook.signing.qr import qr_png
+from sibook.signing.verify import NOT_A_BOOK_QR
 from sibook.visits import api as visits_api
 
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
@@ -70,6 +72,9 @@ BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
 LogGuard = Annotated[Guard, Depends(require_page(Action.ME_ACCESS_LOG))]
 VisitGuard = Annotated[Guard, Depends(require_page(Action.VISIT_READ))]
 JoinGuard = Annotated[Guard, Depends(require_page(Action.VOLUNTARY_JOIN))]
+PublicGuard = Annotated[Guard, Depends(require_page(Action.PUBLIC))]  # as the API's verify
+NOTHING_TO_CHECK = ("Chọn tệp PDF hoặc tệp văn bản mã QR, hoặc dán nội dung mã QR. / Choose a "
+                    "PDF or a QR text file, or paste the QR text.")
 # FACTS §3.4 (Decree 159/2025): the state pays a share of 22% of the rural poverty line, for at
 # most 10 years; everyone in no named group is "other". The form offers no "no support": the
 # system counts the months of support used (``support_months_left``) and stops it after 120.
@@ -331,6 +336,43 @@ def my_visits(request: Request, g: VisitGuard, page: str = "1") -> Response:
     pages = max(1, -(-listed["total"] // VISITS_A_PAGE))
     return templates.TemplateResponse(request, "visits.html", {
         "visits": listed["visits"], "total": listed["total"], "page": number, "pages": pages})
+
+
+@router.get("/verify")
+def check_form(request: Request) -> Response:
+    """The public check of a book PDF, a book's QR text or an HI card's QR text: no sign-in."""
+    return _check_page(request, None)
+
+
+@router.post("/verify")
+def check(request: Request, g: PublicGuard, file: Annotated[UploadFile | None, File()] = None,
+          text: Annotated[str, Form()] = "") -> Response:
+    """The form's answer: the API's own checks (``POST /api/v1/verify``, and for an HI card's
+    QR ``POST /api/v1/hi-cards/verify``), with their upload limit, as that page shows them.
+    Nothing is logged that the API's public routes do not log."""
+    if not from_this_site(request):
+        return refused(request, 403, FROM_ELSEWHERE)
+    data = file.file.read(book_api.MAX_UPLOAD + 1) if file is not None else b""
+    if not data:
+        data = text.strip().encode()
+    if not data:
+        return _check_page(request, None, problem=NOTHING_TO_CHECK, status=422)
+    answer = book_api.verify(g, UploadFile(io.BytesIO(data), filename="upload"))
+    if NOT_A_BOOK_QR in answer["errors"]:  # an HI card's QR: the card's own check
+        card = book_api.verify_hi_card(g, UploadFile(io.BytesIO(data), filename="upload"))
+        return _check_page(request, {"card": True, **card.model_dump()})
+    return _check_page(request, answer)
+
+
+def _check_page(request: Request, answer: dict[str, Any] | None, *, problem: str | None = None,
+                status: int = 200) -> Response:
+    """The form, and under it the last answer: each error in Vietnamese, the API's English
+    beside it."""
+    reasons = [(check_vi(e), e) for e in answer["errors"]] if answer else []
+    warnings = [(check_vi(w), w) for w in (answer or {}).get("warnings") or []]
+    return templates.TemplateResponse(request, "verify.html", {
+        "a": answer, "reasons": reasons, "warnings": warnings, "problem": problem,
+        "signed_in": session_principal(request) is not None}, status_code=status)
 
 
 @router.post("/sign-out")

@@ -82,3 +82,46 @@ def shortfall_vi(s: Shortfall | None, book: dict[str, Any]) -> str | None:
         return say(s, book)
     return (f"Quy định của luật chưa đủ để ước tính cho tháng {_on(s)} "
             f"(mã lý do: {kind or 'không rõ'}).")
+
+
+# Why a book or an HI card does not check out (the verifier's errors, in English as the API
+# and the CLI keep them), in Vietnamese by the error's opening words; the page shows the
+# English beside it, exactly as the API answers it. First match wins.
+CHECK_VI: tuple[tuple[str, str], ...] = (
+    ("revoked:", "Phiên bản này của sổ đã bị cơ quan BHXH thu hồi."),
+    ("the document does not match its signature",
+     "Tệp đã bị sửa sau khi ký: nội dung không khớp với chữ ký số."),
+    ("the PDF was changed after signing", "Tệp PDF đã bị thêm nội dung sau khi ký."),
+    ("bad signature", "Chữ ký số không đúng: nội dung không do cơ quan BHXH ký hoặc đã bị sửa."),
+    ("the signing certificate was not valid",
+     "Chứng thư số dùng để ký không có hiệu lực vào lúc ký."),
+    ("the signing certificate does not chain",
+     "Chứng thư số dùng để ký không thuộc danh sách tin cậy của cơ quan BHXH."),
+    ("unknown key id", "Mã được ký bằng khóa không thuộc danh sách tin cậy của cơ quan BHXH."),
+    ("a book PDF carries exactly one signature", "Sổ BHXH dạng PDF có đúng một chữ ký số."),
+    ("the PDF carries no /SIBook metadata", "Tệp PDF này không phải sổ BHXH điện tử."),
+    ("not a PDF and not QR text", "Tệp không phải PDF, cũng không phải nội dung mã QR."),
+    ("not QR text", "Nội dung không phải văn bản của mã QR."),
+    ("bad prefix", "Đây không phải mã QR của cơ quan BHXH (sổ BHXH hoặc thẻ BHYT)."),
+    ("QR text too long", "Nội dung mã QR dài quá mức một mã QR chứa được."),
+    ("the card is not valid on", "Thẻ BHYT không có giá trị sử dụng vào ngày kiểm tra."),
+    ("upload larger than", "Tệp quá lớn, không phải sổ BHXH hay mã QR."),
+    ("cannot verify:", "Hệ thống tạm thời chưa kiểm tra được, vui lòng thử lại sau."),
+    ("strict verification refuses it", "Chưa đọc được danh sách thu hồi của cơ quan BHXH."),
+    ("no revocation list", "Chưa đọc được danh sách thu hồi, nên chưa biết sổ có bị thu hồi."),
+    ("no ", "Chưa đọc được danh sách thu hồi, nên chưa biết sổ có bị thu hồi."),
+)
+DAMAGED_QR_VI = "Nội dung mã QR bị hỏng, bị cắt ngắn hoặc đã bị sửa."
+DAMAGED_QR = ("not base45", "decompress failed", "extra data", "not a COSE_Sign1",
+              "no key id", "signed claims carry")
+
+
+def check_vi(error: str) -> str:
+    """One of the verifier's errors (or warnings) in Vietnamese; one it has no words for is
+    said as a reason the page gives in English."""
+    if error.startswith(DAMAGED_QR):
+        return DAMAGED_QR_VI
+    for opening, vietnamese in CHECK_VI:
+        if error.startswith(opening):
+            return vietnamese
+    return "Lý do khác (chi tiết bằng tiếng Anh):"

@@ -266,6 +266,34 @@ def test_the_signed_pdf_downloads(context: BrowserContext, site: Site) -> None:
     assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf  # a signed PDF
 
 
+def test_anyone_checks_a_downloaded_pdf_on_the_portal_without_signing_in(
+        browser: Browser, context: BrowserContext, site: Site) -> None:
+    """The bank clerk given the citizen's PDF: from the portal's start page, not signed in,
+    to the check page; the PDF uploaded is the agency's, of this person, its English marked."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    issue(page, site)
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("Download the signed book")).click()
+    pdf = site.tmp / "given.pdf"
+    download.value.save_as(pdf)
+    clerk = browser.new_context(locale="vi-VN", viewport={"width": 1100, "height": 900})
+    try:
+        other = clerk.new_page()
+        other.goto(f"{site.base}/portal/")
+        other.get_by_role("link", name="Kiểm tra sổ, thẻ").click()
+        other.wait_for_url(f"{site.base}/portal/verify")
+        other.get_by_label(re.compile("Tệp sổ BHXH")).set_input_files(str(pdf))
+        other.get_by_role("button", name=re.compile("Kiểm tra")).click()
+        expect(other.locator("#verdict")).to_have_text(re.compile("^Hợp lệ"))
+        expect(other.locator("main dl")).to_contain_text(site.me.personal_id)
+        assert other.evaluate(UNMARKED_ENGLISH) == []
+        assert other.evaluate(UNMARKED_AFTER_A_SLASH) == []
+        other.screenshot(path=str(site.tmp / "portal-verify.png"), full_page=True)
+    finally:
+        clerk.close()
+
+
 def _downloaded(page: Page, link: str) -> tuple[str, bytes]:
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(link)).click()

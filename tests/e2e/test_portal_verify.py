@@ -1,0 +1,144 @@
+"""The portal's public check (``/portal/verify``): a book's PDF or QR text, or an HI card's QR,
+checked without signing in by the API's own verification, its answer and reasons shown in
+Vietnamese first with the API's English beside them."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert
+
+from sibook.access import audit
+from sibook.access.principals import Officer
+from sibook.access.settings import get_access_settings
+from sibook.core.config import get_settings
+from sibook.core.db import unit_of_work
+from sibook.core.schema import metadata
+from tests.e2e.test_access_matrix import OWN, PRINCIPALS, bearer, populated_app
+
+SITE = {"Origin": "http://testserver"}
+APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))
+CARD = "DN4010123456789"
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+         ) -> Iterator[tuple[TestClient, Engine, dict[str, int]]]:
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    app, engine, ids = populated_app(tmp_path / "portal-verify.db")
+    year = date.today().year
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_cards"]).values(
+            person_id=ids[OWN], seq=1, card_number=CARD, group_code="DN", benefit_level=4,
+            province_code="01", initial_kcb_place="01001", valid_from=date(year, 1, 1),
+            valid_to=date(year, 12, 31)))
+    yield TestClient(app, raise_server_exceptions=False), engine, ids
+    engine.dispose()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+
+
+def _clerk() -> dict[str, str]:
+    return bearer(PRINCIPALS["clerk_hanoi"])
+
+
+def _text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def _check(client: TestClient, *, data: bytes | None = None, text: str = "",
+           headers: dict[str, str] | None = None) -> tuple[int, str]:
+    files = {"file": ("book.pdf", data or b"")}
+    r = client.post("/portal/verify", files=files, data={"text": text},
+                    headers=SITE if headers is None else headers)
+    assert "sibook_session" not in r.headers.get("set-cookie", "")
+    return r.status_code, _text(r.text)
+
+
+def test_the_form_needs_no_sign_in_and_the_start_page_links_it(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    client, _, _ = site
+    start = client.get("/portal/")
+    assert 'href="/portal/verify"' in start.text
+    form = client.get("/portal/verify")
+    assert form.status_code == 200, form.text
+    assert 'enctype="multipart/form-data"' in form.text and 'name="file"' in form.text
+    assert "Kiểm tra sổ BHXH" in form.text
+    assert form.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_a_genuine_pdf_and_qr_are_valid_and_a_changed_byte_is_not(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    client, engine, ids = site
+    pdf = client.get(f"/api/v1/books/{OWN}/pdf", headers=_clerk())
+    assert pdf.status_code == 200, pdf.text
+    qr = client.get(f"/api/v1/books/{OWN}/qr", headers=_clerk()).text
+    with unit_of_work(engine) as s:
+        logged = len(audit.entries_for_person(session=s, person_id=ids[OWN]))
+    for status, page in (_check(client, data=pdf.content), _check(client, text=qr)):
+        assert status == 200, page
+        assert "Hợp lệ / Valid" in page and "Không hợp lệ" not in page
+        assert f"Số định danh cá nhân / Personal ID {OWN}" in page
+        assert "Phiên bản sổ / Version 1" in page and "Người ký / Signer" in page
+    with unit_of_work(engine) as s:  # as the API's public verify: no read of the book logged
+        assert len(audit.entries_for_person(session=s, person_id=ids[OWN])) == logged
+
+    at = pdf.content.index(b"Person ")  # the holder's name, inside the signed bytes
+    changed = pdf.content[:at] + b"Q" + pdf.content[at + 1:]
+    status, page = _check(client, data=changed)
+    assert status == 200 and "Không hợp lệ / Not valid" in page, page
+    assert ("Tệp đã bị sửa sau khi ký: nội dung không khớp với chữ ký số. / the document does "
+            "not match its signature: altered after signing") in page
+
+
+def test_a_revoked_version_is_said_revoked(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    client, _, _ = site
+    qr = client.get(f"/api/v1/books/{OWN}/qr", headers=_clerk()).text
+    r = client.post(f"/api/v1/books/{OWN}/versions/1/revocation", headers=bearer(APPROVER),
+                    json={"reason": "nghi gian lận"})
+    assert r.status_code == 201, r.text
+    status, page = _check(client, text=qr)
+    assert status == 200 and "Không hợp lệ / Not valid" in page
+    assert (f"Phiên bản này của sổ đã bị cơ quan BHXH thu hồi. / revoked: version 1 of book "
+            f"{OWN}: revoked on") in page
+    assert "gian" not in page  # when, never why, as the API
+
+
+def test_garbage_is_not_valid_and_says_why(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    client, _, _ = site
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=_clerk()).status_code == 200  # keys
+    status, page = _check(client, text="hello")
+    assert status == 200 and "Không hợp lệ / Not valid" in page
+    assert "Đây không phải mã QR của cơ quan BHXH" in page and "bad prefix" in page
+    status, page = _check(client, data=b"\xff\xfe\x00garbage")
+    assert "Tệp không phải PDF, cũng không phải nội dung mã QR." in page, page
+    status, page = _check(client)  # nothing chosen, nothing pasted: the form says so
+    assert status == 422 and "Chọn tệp PDF hoặc tệp văn bản mã QR" in page
+
+
+def test_an_hi_cards_qr_gets_the_cards_answer(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    client, _, _ = site
+    card = client.get(f"/api/v1/books/{OWN}/card/qr", headers=_clerk())
+    assert card.status_code == 200, card.text
+    status, page = _check(client, text=card.text)
+    assert status == 200 and "Hợp lệ / Valid" in page, page
+    assert "Mã QR của thẻ BHYT" in page and f"Mã số thẻ BHYT / Card number {CARD}" in page
+    assert f"Họ và tên / Full name Person {OWN}" in page
+    assert f"31/12/{date.today().year}" in page
+
+
+def test_a_form_posted_from_another_site_is_refused(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    client, _, _ = site
+    status, page = _check(client, text="hello", headers={"Origin": "https://evil.example"})
+    assert status == 403 and "gửi từ trang web khác" in page
