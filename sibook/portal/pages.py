@@ -72,7 +72,9 @@ BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
 LogGuard = Annotated[Guard, Depends(require_page(Action.ME_ACCESS_LOG))]
 VisitGuard = Annotated[Guard, Depends(require_page(Action.VISIT_READ))]
 JoinGuard = Annotated[Guard, Depends(require_page(Action.VOLUNTARY_JOIN))]
-PublicGuard = Annotated[Guard, Depends(require_page(Action.PUBLIC))]  # as the API's verify
+# The API's verify's own guard (Authorization header, which a browser never sends): the portal's
+# session cookie is not read, so an expired one does not send a visitor to sign in first.
+PublicGuard = book_api.PublicGuard
 NOTHING_TO_CHECK = ("Chọn tệp PDF hoặc tệp văn bản mã QR, hoặc dán nội dung mã QR. / Choose a "
                     "PDF or a QR text file, or paste the QR text.")
 # FACTS §3.4 (Decree 159/2025): the state pays a share of 22% of the rural poverty line, for at

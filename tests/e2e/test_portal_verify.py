@@ -142,3 +142,14 @@ def test_a_form_posted_from_another_site_is_refused(
     client, _, _ = site
     status, page = _check(client, text="hello", headers={"Origin": "https://evil.example"})
     assert status == 403 and "gửi từ trang web khác" in page
+
+
+def test_an_expired_sign_in_does_not_stand_in_the_way(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """The check needs no sign-in, so a session cookie that no longer holds (expired, signed
+    out, or garbage) is not asked for: the answer, not the sign-in page."""
+    client, _, _ = site
+    qr = client.get(f"/api/v1/books/{OWN}/qr", headers=_clerk()).text
+    client.cookies.set("sibook_session", "not-a-token", path="/portal")
+    status, page = _check(client, text=qr)
+    assert status == 200 and "Hợp lệ / Valid" in page, page
