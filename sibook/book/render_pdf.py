@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from fpdf import FPDF
@@ -25,6 +26,7 @@ from sibook.benefits.domain import GROUNDS, NAMES, Regime
 from sibook.book import pdf_images
 from sibook.book.assemble import unit_names
 from sibook.book.fonts import FAMILY, FONT, FONT_BOLD, FontOutput, add_fonts, texts
+from sibook.core.vietnam_time import vietnam_time
 from sibook.ids.countries import nationality_vi
 
 __all__ = ["FONT", "FONT_BOLD", "render_pdf"]
@@ -117,10 +119,10 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
     pdf.set_y(pdf.h - 45)
     pdf.set_font(FAMILY, "", 8)
     note = (f"Phiên bản sổ {version}, mã băm SHA-256 {content_hash}. Bản điện tử do {issuer} "
-            f"ký số lúc {issued_at}; bản in này là bản chuyển đổi từ thông điệp dữ liệu của hệ "
-            "thống sibook (Cơ sở dữ liệu quốc gia về bảo hiểm). Kiểm tra tính toàn vẹn: quét mã "
-            "QR, tải tệp lên trang Kiểm tra sổ /portal/verify của cổng hoặc chạy `sibook book "
-            "verify` với danh sách tin cậy công khai.")
+            f"ký số lúc {_instant(issued_at)}; bản in này là bản chuyển đổi từ thông điệp dữ "
+            "liệu của hệ thống sibook (Cơ sở dữ liệu quốc gia về bảo hiểm). Kiểm tra tính "
+            "toàn vẹn: quét mã QR, tải tệp lên trang Kiểm tra sổ /portal/verify của cổng "
+            "hoặc chạy `sibook book verify` với danh sách tin cậy công khai.")
     for text in _wrap(pdf, note, pdf.w - pdf.l_margin - pdf.r_margin, pad=0):
         _line(pdf, text, height=4)
 
@@ -395,6 +397,12 @@ def _vnd(amount: int | None) -> str:
 def _month(text: str) -> str:
     year, month = text.split("-")
     return f"{month}/{year}"
+
+
+def _instant(text: str) -> str:
+    """The signing time (ISO 8601, UTC, as the signed payload holds it) as Vietnamese read a
+    time: their own clock, day first."""
+    return f"{vietnam_time(datetime.fromisoformat(text))} (giờ Việt Nam)"
 
 
 def _date(text: str) -> str:

@@ -11,7 +11,6 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
@@ -43,10 +42,10 @@ from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
+from sibook.core.vietnam_time import vietnam_time
 from sibook.ids.countries import nationality_vi
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
-from sibook.visits.service import VIETNAM
 
 _log = logging.getLogger(__name__)
 CANNOT_SIGN = ("Hệ thống tạm thời không ký được sổ, vui lòng thử lại sau. / The agency cannot "
@@ -114,13 +113,6 @@ def month(text: str) -> str:
     """A month as the book holds it, '2026-07', as the signed PDF prints it: '07/2026'."""
     year, number = text.split("-")
     return f"{number}/{year}"
-
-
-def vietnam_time(at: datetime) -> str:
-    """An instant (a naive one is UTC, as the access log stores it) in Vietnam's time, the
-    clock the visits and the citizen read: '28/11/2026 09:04:12'."""
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(VIETNAM).strftime(
-        "%d/%m/%Y %H:%M:%S")
 
 
 def stay(at: str) -> str:

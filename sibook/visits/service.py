@@ -14,7 +14,7 @@ content, naming the annulment.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, insert, select
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
+from sibook.core.vietnam_time import VIETNAM
 from sibook.registry import reading as registry
 from sibook.registry.domain import same_name
 from sibook.visits.annulments import annulment_of
@@ -31,8 +32,7 @@ from sibook.visits.store import HIVisit, HIVisitAnnulment
 from sibook.visits.xml130 import read_claim_file
 
 # A claim's times (NGAY_VAO, NGAY_RA) are Vietnam's local time whatever the server's zone: a
-# discharge is "in the future" by Vietnam's clock (UTC+7, no daylight saving time).
-VIETNAM = timezone(timedelta(hours=7))
+# discharge is "in the future" by Vietnam's clock (``VIETNAM``).
 
 # A visit's annulment, if any: the annulment row of the same key.
 _same: ColumnElement[bool] = and_(HIVisitAnnulment.person_id == HIVisit.person_id,

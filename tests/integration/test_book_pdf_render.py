@@ -47,6 +47,8 @@ def test_page_one_renders_to_a_non_blank_image(tmp_path: object) -> None:
     text = page.get_textpage().get_text_range()
     assert "NGUYỄN THỊ HỒNG" in text
     assert "Quốc tịch: Việt Nam" in text  # the name, not the code the record holds
+    # signed at midnight UTC: 07:00 in Vietnam, written day first
+    assert "ký số lúc 26/11/2026 07:00:00 (giờ Việt Nam)" in " ".join(text.split())
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")

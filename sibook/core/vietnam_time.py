@@ -1,0 +1,15 @@
+"""Vietnam's clock (UTC+7, no daylight saving time): what its health facilities write and what
+its citizens read, whatever the server's own time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+VIETNAM = timezone(timedelta(hours=7))
+
+
+def vietnam_time(at: datetime) -> str:
+    """An instant (a naive one is UTC, as the access log stores it) in Vietnam's time, as
+    Vietnamese write it: '28/11/2026 09:04:12'."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(VIETNAM).strftime(
+        "%d/%m/%Y %H:%M:%S")
