@@ -39,7 +39,7 @@ class HiGroup:
 
 @dataclass(frozen=True)
 class HiCard:
-    value: str  # upper-case group letters
+    value: str
     group_code: str
     benefit_level: int
     province_code: str
@@ -80,7 +80,9 @@ def _level_problem(group: HiGroup | None, level: int) -> str | None:
 def hi_card_problems(value: str) -> list[Problem]:
     """Every reason ``value`` is not a legacy HI card number; empty when it is.
 
-    The group letters may be lower case (people type them so); the rest must be exact.
+    Group letters in lower case are of the card's shape but not a valid number, which is
+    ``^[A-Z]{2}[1-5]\\d{2}\\d{10}$`` (Decision 1351/QD-BHXH; FACTS.md 5.3): the reason names
+    the upper-case letters to write instead.
     """
     if not has_hi_card_shape(value):
         return [Problem(field=FIELD, reason=(
@@ -89,6 +91,8 @@ def hi_card_problems(value: str) -> list[Problem]:
     group_code, level, province = value[:2].upper(), int(value[2]), value[3:5]
     group = hi_group(group_code)
     reasons = []
+    if value[:2] != group_code:
+        reasons.append(f"the group letters must be upper case: {group_code}, not {value[:2]}")
     if group is None:
         reasons.append(f"{group_code} is not a known participant-group code")
     level_problem = _level_problem(group, level)
@@ -104,9 +108,8 @@ def parse_hi_card(value: str) -> HiCard:
     problems = hi_card_problems(value)
     if problems:
         raise ValidationError(problems)
-    upper = value[:2].upper() + value[2:]
-    return HiCard(value=upper, group_code=upper[:2], benefit_level=int(upper[2]),
-                  province_code=upper[3:5], si_code=upper[5:])
+    return HiCard(value=value, group_code=value[:2], benefit_level=int(value[2]),
+                  province_code=value[3:5], si_code=value[5:])
 
 
 def is_valid_hi_card(value: str) -> bool:

@@ -3,9 +3,9 @@
 The shape decides the kind: 12 digits a personal ID, 10 digits a legacy SI code, 2 letters and
 13 digits a legacy HI card number. Surrounding whitespace is no part of the value (copy-paste
 leaves it): the answer's ``value`` is the value as read, without it, as every command reads an
-identifier (``cli.flags.identifier``). HI group letters may be lower case (``value`` keeps them
-as typed); spaces inside, or digits outside 0-9, make a value of no known shape, with a reason
-that says so.
+identifier (``cli.flags.identifier``). HI group letters in lower case are an HI card number
+that is not valid (its group letters are upper case), answered with its parts as typed; spaces
+inside, or digits outside 0-9, make a value of no known shape, with a reason that says so.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _personal_id(text: str, today: date | None) -> dict[str, Any]:
 
 def _hi_card(text: str) -> dict[str, Any]:
     answer = _answer(text, "hi_card", hi_card_problems(text))
-    return {**answer, "group_code": text[:2].upper(), "benefit_level": int(text[2]),
+    return {**answer, "group_code": text[:2], "benefit_level": int(text[2]),
             "province_code": text[3:5], "si_code": text[5:]}
 
 

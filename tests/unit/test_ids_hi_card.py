@@ -75,8 +75,11 @@ def test_closed_pre_2025_province_code_is_still_valid_on_a_legacy_card() -> None
     assert is_valid_hi_card("DN4027901234567")  # Hà Giang, merged into Tuyên Quang in 2025
 
 
-def test_lowercase_group_letters_are_read_as_upper_case() -> None:
-    assert parse_hi_card("dn4797901234567").group_code == "DN"
+def test_lowercase_group_letters_are_refused() -> None:
+    """FACTS.md 5.3 (Decision 1351/QD-BHXH): the number is ``^[A-Z]{2}[1-5]\\d{2}\\d{10}$``."""
+    with pytest.raises(ValidationError, match="must be upper case: DN, not dn"):
+        parse_hi_card("dn4797901234567")
+    assert not is_valid_hi_card("Dn4797901234567")
 
 
 @pytest.mark.parametrize("value", ["DN479790123456", "DN47979012345678", "D44797901234567",

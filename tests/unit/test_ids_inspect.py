@@ -59,9 +59,12 @@ def test_a_value_of_no_known_shape_is_answered_without_the_spaces_around_it() ->
     assert inspect("\t12345 ")["value"] == "12345"
 
 
-def test_lowercase_hi_group_letters_are_accepted() -> None:
-    answer = inspect("dn4797901234567")
-    assert (answer["valid"], answer["group_code"]) == (True, "DN")
+@pytest.mark.parametrize("value", ["dn4797901234567", "Dn4797901234567", "dN4797901234567"])
+def test_lowercase_hi_group_letters_are_an_hi_card_that_is_not_valid(value: str) -> None:
+    """FACTS.md 5.3 (Decision 1351/QD-BHXH): the number is ``^[A-Z]{2}[1-5]\\d{2}\\d{10}$``."""
+    answer = inspect(value)
+    assert (answer["kind"], answer["valid"], answer["group_code"]) == ("hi_card", False, value[:2])
+    assert answer["errors"] == [f"the group letters must be upper case: DN, not {value[:2]}"]
 
 
 @pytest.mark.parametrize(("value", "words"), [
