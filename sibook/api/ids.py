@@ -5,9 +5,8 @@ browser's log. An identifier of no known shape, or an invalid one, is still a 20
 says why), as ``book verify`` answers an invalid book: the inspection itself succeeded.
 
 The answer is ``sibook.ids.inspect.inspect``'s, key for key and in its order, the contract's
-(value, kind, valid, errors, then the kind's keys as the number reads); ``IdAnswer`` describes
-it in the OpenAPI document. Serialized through ``IdAnswer`` an HI card's answer would put
-``province_code`` before ``group_code``, in the model's order, unlike the CLI's.
+(value, kind, valid, errors, province_code, sex, birth_year, null where the kind has none, then
+an HI card's own keys); ``IdAnswer`` describes it in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -36,7 +35,8 @@ class InspectRequest(BaseModel):
 
 
 class IdAnswer(BaseModel):
-    """The contract's keys; the kind's own keys only for that kind."""
+    """The contract's keys, for every kind (null where it has none); an HI card's own keys
+    only for an HI card."""
 
     value: str = Field(description="The value as read: the whitespace around it is no part of "
                        "it, as every command reads an identifier")

@@ -26,28 +26,33 @@ def inspect(value: str, *, today: date | None = None) -> dict[str, Any]:
     if is_ascii_digits(text) and len(text) == PERSONAL_ID_LENGTH:
         return _personal_id(text, today)
     if is_ascii_digits(text) and len(text) == SI_CODE_LENGTH:
-        return _answer(text, "si_code", si_code_problems(text))
+        return _answer(text, "si_code", _reasons(si_code_problems(text)))
     if has_hi_card_shape(text):
         return _hi_card(text)
-    return {"value": text, "kind": None, "valid": False, "errors": [_shape_reason(text)]}
+    return _answer(text, None, [_shape_reason(text)])
 
 
-def _answer(text: str, kind: str, problems: list[Problem]) -> dict[str, Any]:
-    return {"value": text, "kind": kind, "valid": not problems,
-            "errors": [p.reason for p in problems]}
+def _answer(text: str, kind: str | None, reasons: list[str], *, province_code: str | None = None,
+            sex: str | None = None, birth_year: int | None = None) -> dict[str, Any]:
+    """The contract's keys for every value, null where the kind has none (an SI code has no
+    province, an HI card no sex): a script reads ``answer["sex"]`` whatever it was given."""
+    return {"value": text, "kind": kind, "valid": not reasons, "errors": reasons,
+            "province_code": province_code, "sex": sex, "birth_year": birth_year}
+
+
+def _reasons(problems: list[Problem]) -> list[str]:
+    return [p.reason for p in problems]
 
 
 def _personal_id(text: str, today: date | None) -> dict[str, Any]:
-    answer = _answer(text, "personal_id", personal_id_problems(text, today=today))
     decoded = decode_personal_id(text)
-    return {**answer, "province_code": decoded.prefix, "sex": decoded.sex,
-            "birth_year": decoded.birth_year}
+    return _answer(text, "personal_id", _reasons(personal_id_problems(text, today=today)),
+                   province_code=decoded.prefix, sex=decoded.sex, birth_year=decoded.birth_year)
 
 
 def _hi_card(text: str) -> dict[str, Any]:
-    answer = _answer(text, "hi_card", hi_card_problems(text))
-    return {**answer, "group_code": text[:2], "benefit_level": int(text[2]),
-            "province_code": text[3:5], "si_code": text[5:]}
+    answer = _answer(text, "hi_card", _reasons(hi_card_problems(text)), province_code=text[3:5])
+    return {**answer, "group_code": text[:2], "benefit_level": int(text[2]), "si_code": text[5:]}
 
 
 def _shape_reason(text: str) -> str:

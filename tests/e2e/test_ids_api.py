@@ -43,22 +43,25 @@ def test_both_answer_the_value_as_read_without_the_spaces_around_it(client: Test
     assert answered["valid"] is True
 
 
-_ANSWER = ["value", "kind", "valid", "errors"]
+_ANSWER = ["value", "kind", "valid", "errors", "province_code", "sex", "birth_year"]
 
 
-@pytest.mark.parametrize(("value", "keys"), [
-    ("001089012345", [*_ANSWER, "province_code", "sex", "birth_year"]),
-    ("0123456789", _ANSWER),
-    ("DN4010123456789", [*_ANSWER, "group_code", "benefit_level", "province_code", "si_code"]),
-    ("12345", _ANSWER),
+@pytest.mark.parametrize(("value", "keys", "nulls"), [
+    ("001089012345", _ANSWER, []),
+    ("0123456789", _ANSWER, ["province_code", "sex", "birth_year"]),
+    ("DN4010123456789", [*_ANSWER, "group_code", "benefit_level", "si_code"],
+     ["sex", "birth_year"]),
+    ("12345", _ANSWER, ["kind", "province_code", "sex", "birth_year"]),
 ])
 def test_both_answer_the_contracts_keys_in_its_order(client: TestClient, value: str,
-                                                     keys: list[str]) -> None:
-    """CONTRACT.md: value, kind, valid, errors, then the kind's keys, an HI card's as its
-    number reads (DN 4 01 0123456789); the API's model listed province_code first."""
-    shown = CliRunner().invoke(cli, ["ids", "inspect", "--json", "--", value])
-    assert list(json.loads(shown.stdout)) == keys
-    assert list(client.post(PATH, json={"value": value}).json()) == keys
+                                                     keys: list[str], nulls: list[str]) -> None:
+    """CONTRACT.md's keys for every value, in its order (value, kind, valid, errors,
+    province_code, sex, birth_year), null where the kind has none, then an HI card's own: a
+    script reading answer["sex"] of whatever it was given gets null, not a KeyError."""
+    shown = json.loads(CliRunner().invoke(cli, ["ids", "inspect", "--json", "--", value]).stdout)
+    answered = client.post(PATH, json={"value": value}).json()
+    assert list(shown) == list(answered) == keys
+    assert [k for k in keys if shown[k] is None] == nulls
 
 
 def test_a_body_of_the_wrong_shape_is_refused(client: TestClient) -> None:

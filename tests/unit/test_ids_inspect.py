@@ -23,13 +23,15 @@ def test_contract_example_personal_id() -> None:
 def test_valid_hi_card_reports_its_parts() -> None:
     assert inspect("HT3010123456789") == {
         "value": "HT3010123456789", "kind": "hi_card", "valid": True, "errors": [],
-        "group_code": "HT", "benefit_level": 3, "province_code": "01", "si_code": "0123456789",
+        "province_code": "01", "sex": None, "birth_year": None,
+        "group_code": "HT", "benefit_level": 3, "si_code": "0123456789",
     }
 
 
 def test_ten_digits_are_a_legacy_si_code() -> None:
     assert inspect("0123456789") == {"value": "0123456789", "kind": "si_code", "valid": True,
-                                     "errors": []}
+                                     "errors": [], "province_code": None, "sex": None,
+                                     "birth_year": None}
 
 
 def test_personal_id_with_unknown_prefix_keeps_its_kind_but_is_invalid() -> None:
@@ -80,7 +82,8 @@ def test_lowercase_hi_group_letters_are_an_hi_card_that_is_not_valid(value: str)
 def test_value_of_no_known_shape_has_kind_null_and_a_reason(value: str, words: str) -> None:
     answer = inspect(value)
     assert answer == {"value": value.strip(), "kind": None, "valid": False,
-                      "errors": answer["errors"]}
+                      "errors": answer["errors"], "province_code": None, "sex": None,
+                      "birth_year": None}
     assert len(answer["errors"]) == 1 and words in answer["errors"][0]
 
 
