@@ -49,7 +49,7 @@ def _render(answer: dict[str, Any]) -> None:
     table.add_row("kind", _KIND_NAMES.get(answer["kind"] or "", "not a known identifier"))
     table.add_row("verdict", "[green]valid[/green]" if answer["valid"] else "[red]not valid[/red]")
     for key, label in _DETAIL_LABELS.items():
-        if key in answer:
+        if answer.get(key) is not None:  # the JSON's nulls are the kind's parts it has not
             place = _place_name(answer) if key == "province_code" else None
             table.add_row(label, f"{answer[key]} ({place})" if place else str(answer[key]))
     console.print(table)

@@ -93,3 +93,14 @@ def test_a_value_that_is_not_utf8_is_answered_in_utf8_json(encoding: str) -> Non
     answer = json.loads(run.stdout.decode("utf-8"))
     assert answer["value"] == "00108\udcff" and answer["kind"] is None
     assert answer["valid"] is False and answer["errors"]
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("0123456789", []), ("DN4010123456789", ["participant group", "province code", "SI code"]),
+    ("12345", [])])
+def test_in_words_only_the_parts_a_kind_has_are_shown(run: Run, value: str,
+                                                      shown: list[str]) -> None:
+    """The JSON's nulls (an SI code's sex, an HI card's birth year) are not printed as None."""
+    out = run(value).stdout
+    assert "None" not in out and "birth year" not in out
+    assert all(label in out for label in shown)
