@@ -279,6 +279,20 @@ def test_months_early_help_names_the_laws_most_of_120_months() -> None:
     assert code == 1 and out["errors"][0]["field"] == "--months-early"
 
 
+def test_support_help_says_an_absent_group_is_no_state_support() -> None:
+    """An outside caller reading FACTS §3.4 ("others: 20%") may expect every voluntary
+    participant to get support; the calculator gives none without --support (README), so its
+    help says so, and that ``other`` is the 20% group."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    support = next(p for p in group.commands["contribution"].params if p.name == "support")
+    assert isinstance(support, typer.core.TyperOption) and support.help is not None
+    assert "without it, no state support" in support.help and "other (20%" in support.help
+    base = ("contribution", "--month", "2026-01", "--salary", "2000000", "--voluntary")
+    assert run(*base)[1]["state_support"] == 0
+    assert run(*base, "--support", "other")[1]["state_support"] == 66_000
+
+
 def test_a_month_after_this_one_is_answered_saying_the_tables_know_no_later_change() -> None:
     code, out = run("contribution", "--month", "2099-12", "--salary", "10000000", "--region",
                     "I")
