@@ -140,7 +140,8 @@ def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
     qr = sign_qr(payload, signer, issued_at=at)
     unsigned = render_pdf(v.payload, version=v.version, content_hash=v.content_hash,
                           issuer=certs.REALMS.get(header["realm"], header["realm"]),
-                          issued_at=payload["issued_at"], qr_png=qr_png(qr, scale=3))
+                          issued_at=payload["issued_at"], qr_png=qr_png(qr, scale=3),
+                          public_url=get_settings().public_url)
     signed = sign_pdf(unsigned, signer, book=payload)
     if cached:
         tmp = path.with_suffix(".tmp")

@@ -60,13 +60,14 @@ class _BookPDF(FPDF):
 
 
 def render_pdf(book: dict[str, Any], *, version: int, content_hash: str, issuer: str,
-               issued_at: str, qr_png: bytes) -> bytes:
-    """An unsigned PDF of ``book`` (the payload of one version); signing comes after."""
+               issued_at: str, qr_png: bytes, public_url: str | None = None) -> bytes:
+    """An unsigned PDF of ``book`` (the payload of one version); signing comes after.
+    ``public_url``: the portal's address, printed before its check page's path."""
     pdf = _new_pdf(json.dumps(book, ensure_ascii=False) + issuer)
     header = book["header"]
     pdf.owner = (f"{header['full_name'].upper()} — số định danh {header['personal_id']} — "
                  f"sổ BHXH điện tử, phiên bản {version}")
-    _cover(pdf, book, version, content_hash, issuer, issued_at, qr_png)
+    _cover(pdf, book, version, content_hash, issuer, issued_at, qr_png, public_url)
     _sheets(pdf, book)
     _periods(pdf, book)
     return bytes(pdf.output(output_producer_class=FontOutput))
@@ -82,7 +83,7 @@ def _new_pdf(text: str) -> _BookPDF:
 
 
 def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, issuer: str,
-           issued_at: str, qr_png: bytes) -> None:
+           issued_at: str, qr_png: bytes, public_url: str | None) -> None:
     h, t = book["header"], book["totals"]
     pdf.add_page()
     pdf.set_font(FAMILY, "B", 13)
@@ -121,12 +122,13 @@ def _cover(pdf: FPDF, book: dict[str, Any], version: int, content_hash: str, iss
     note = (f"Phiên bản sổ {version}, mã băm SHA-256 {content_hash}. Bản điện tử do {issuer} "
             f"ký số lúc {_instant(issued_at)}; bản in này là bản chuyển đổi từ thông điệp dữ "
             "liệu của hệ thống sibook (Cơ sở dữ liệu quốc gia về bảo hiểm). Kiểm tra tính "
-            "toàn vẹn: quét mã QR, tải tệp lên trang Kiểm tra sổ /portal/verify của cổng "
+            f"toàn vẹn: quét mã QR, tải tệp lên trang Kiểm tra sổ {_check_page(public_url)} "
             "hoặc chạy `sibook book verify` với danh sách tin cậy công khai.")
     for text in _wrap(pdf, note, pdf.w - pdf.l_margin - pdf.r_margin, pad=0):
         _line(pdf, text, height=4)
 
 
+CHECK_PAGE = "/portal/verify"  # the portal's public check page (sibook.portal.pages.check)
 RESTRICTED_NOTE = (
     "Người tham gia thuộc Bộ Quốc phòng hoặc Bộ Công an quản lý: quá trình công tác, đơn vị, "
     "chức vụ và tiền lương thuộc bí mật nhà nước, do bộ chủ quản lưu giữ; sổ này chỉ ghi tổng "
@@ -397,6 +399,12 @@ def _vnd(amount: int | None) -> str:
 def _month(text: str) -> str:
     year, month = text.split("-")
     return f"{month}/{year}"
+
+
+def _check_page(public_url: str | None) -> str:
+    """Where a reader of the paper checks it: the portal's check page at its public address
+    (SIBOOK_PUBLIC_URL), or its path on the portal when the address was not given."""
+    return f"{public_url}{CHECK_PAGE}" if public_url else f"{CHECK_PAGE} của cổng"
 
 
 def _instant(text: str) -> str:

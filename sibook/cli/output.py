@@ -206,8 +206,8 @@ def settings_problem(exc: Exception) -> Problem | None:
         return None
     first = errors()[0]
     name = "SIBOOK_" + "_".join(str(part) for part in first["loc"]).upper()
-    return Problem(field=name, reason=(f"{name} cannot be read: {first['msg']}, got "
-                                       f"{first['input']!r}"))
+    message = first["msg"].removeprefix("Value error, ")  # a validator's own words, as said
+    return Problem(field=name, reason=f"{name} cannot be read: {message}, got {first['input']!r}")
 
 
 def as_typed(problems: Iterable[Problem], aliases: Mapping[str, str] | None = None

@@ -7,6 +7,7 @@ import os
 import stat
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,24 @@ class Settings(BaseSettings):
     # The largest request body the API takes (413 beyond it), checked while the body arrives,
     # so no upload can fill the server's disk. A 100,000-worker CSV list is about 10 MB.
     max_upload_bytes: int = 100 * 1024 * 1024
+
+    # The portal's public address (e.g. https://sobhxh.example.gov.vn): a signed book's PDF prints
+    # its check page there (SIBOOK_PUBLIC_URL/portal/verify). Unset: the page's path alone.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _an_address_to_print(cls, url: str | None) -> str | None:
+        """An http(s) address with a host, printed without its trailing slash: a reader types
+        it from paper, so anything else is a mistake the operator should hear of at start."""
+        if url is None:
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("https", "http") or not parts.netloc or parts.query \
+                or parts.fragment:
+            raise ValueError("must be an http(s) address with a host and no query, such as "
+                             "https://sobhxh.example.gov.vn")
+        return url.strip().rstrip("/")
 
     @field_validator("database_url")
     @classmethod

@@ -396,6 +396,18 @@ def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) 
     assert problem["reason"].startswith("SIBOOK_LOCK_WAIT_SECONDS cannot be read: ")
 
 
+def test_a_setting_its_own_check_refuses_is_said_in_that_checks_words(tmp_path: Path) -> None:
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "SIBOOK_PUBLIC_URL": "sobhxh.example.gov.vn"}
+    result = subprocess.run([*SIBOOK, "employers", "list", "--json"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem == {"field": "SIBOOK_PUBLIC_URL", "reason": (
+        "SIBOOK_PUBLIC_URL cannot be read: must be an http(s) address with a host and no query, "
+        "such as https://sobhxh.example.gov.vn, got 'sobhxh.example.gov.vn'")}  # no pydantic
+
+
 @pytest.mark.parametrize(("name", "value"), [("SIBOOK_DEV_IDP", "maybe"),
                                            ("SIBOOK_OIDC_LEVEL2_ACR", "level 2")])  # not JSON
 def test_an_access_setting_that_cannot_be_read_is_named_not_a_traceback(

@@ -52,6 +52,18 @@ def test_page_one_renders_to_a_non_blank_image(tmp_path: object) -> None:
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+@pytest.mark.parametrize(("public_url", "printed"), [
+    (None, "Kiểm tra sổ /portal/verify của cổng"),
+    ("https://sobhxh.example.gov.vn", "Kiểm tra sổ https://sobhxh.example.gov.vn/portal/verify")])
+def test_the_cover_says_where_to_check_the_book(public_url: str | None, printed: str) -> None:
+    pdf = pdfium.PdfDocument(render_pdf(
+        BOOK, version=1, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2026, 11, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST"),
+        public_url=public_url))
+    assert printed in " ".join(pdf[0].get_textpage().get_text_range().split())
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
 def test_a_name_outside_the_vietnamese_glyphs_is_drawn_with_the_whole_font() -> None:
     row = {**BOOK["sheets"][0], "job_title": "Инженер"}  # type: ignore[index]
     book = {**BOOK, "header": {**BOOK["header"], "full_name": "Иван Петров"},  # type: ignore[dict-item]

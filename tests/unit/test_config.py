@@ -44,3 +44,16 @@ def test_the_readme_documents_every_setting() -> None:
     names = {f"SIBOOK_{name.upper()}" for cls in (Settings, AccessSettings)
              for name in cls.model_fields}
     assert {n for n in names if f"`{n}`" not in table} == set()
+
+
+@pytest.mark.parametrize(("given", "read"), [
+    ("https://sobhxh.example.gov.vn/", "https://sobhxh.example.gov.vn"),
+    (" http://10.0.0.5:8000 ", "http://10.0.0.5:8000"), (None, None)])
+def test_the_public_address_is_read_as_printed(given: str | None, read: str | None) -> None:
+    assert Settings(public_url=given).public_url == read
+
+
+@pytest.mark.parametrize("given", ["sobhxh.example.gov.vn", "ftp://x", "https://", "https://x?a=1"])
+def test_a_public_address_no_reader_could_type_is_refused(given: str) -> None:
+    with pytest.raises(ValueError, match="http"):
+        Settings(public_url=given)
