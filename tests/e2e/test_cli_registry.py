@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import URL, create_engine, make_url, text
@@ -383,13 +384,18 @@ def test_a_postgresql_url_without_a_driver_is_read_through_psycopg(
     assert json.loads(result.stdout) == {"persons": []}
 
 
-def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:
-    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-           "SIBOOK_LOCK_WAIT_SECONDS": "two minutes"}
+def _employers_listed_with(tmp_path: Path, name: str, value: str) -> dict[str, Any]:
+    """``employers list --json`` run with the setting ``name`` set to ``value``: refused."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", name: value}
     result = subprocess.run([*SIBOOK, "employers", "list", "--json"], capture_output=True,
                             text=True, env=env, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    answer = json.loads(result.stdout)
+    answer: dict[str, Any] = json.loads(result.stdout)
+    return answer
+
+
+def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:
+    answer = _employers_listed_with(tmp_path, "SIBOOK_LOCK_WAIT_SECONDS", "two minutes")
     (problem,) = answer.pop("errors")
     assert answer == {"employers": []}  # the command's keys, as in its other refusals
     assert problem["field"] == "SIBOOK_LOCK_WAIT_SECONDS"
@@ -397,12 +403,8 @@ def test_a_setting_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) 
 
 
 def test_a_setting_its_own_check_refuses_is_said_in_that_checks_words(tmp_path: Path) -> None:
-    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-           "SIBOOK_PUBLIC_URL": "sobhxh.example.gov.vn"}
-    result = subprocess.run([*SIBOOK, "employers", "list", "--json"], capture_output=True,
-                            text=True, env=env, timeout=120)
-    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    (problem,) = json.loads(result.stdout)["errors"]
+    (problem,) = _employers_listed_with(tmp_path, "SIBOOK_PUBLIC_URL",
+                                        "sobhxh.example.gov.vn")["errors"]
     assert problem == {"field": "SIBOOK_PUBLIC_URL", "reason": (
         "SIBOOK_PUBLIC_URL cannot be read: must be an http(s) address with a host and no query, "
         "such as https://sobhxh.example.gov.vn, got 'sobhxh.example.gov.vn'")}  # no pydantic
