@@ -3,9 +3,14 @@ while the second, on a thread, runs until it waits on the first's lock."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from sibook.core.db import unit_of_work
 
 # A statement PostgreSQL fails as it fails a transaction that lost a race under SERIALIZABLE
 # (SQLSTATE 40001): the error itself, without the race.
@@ -26,3 +31,15 @@ def until_one_waits(engine: Engine, seconds: float = 20) -> None:
                 return
         time.sleep(0.05)
     raise AssertionError("the second transaction never waited on the first")
+
+
+def while_held(engine: Engine, hold: Callable[[Session], object],
+               second: Callable[[], object]) -> None:
+    """``hold`` does its work in a transaction; ``second`` runs on a thread until it waits on
+    that transaction, which then commits; returns once ``second`` has ended."""
+    with unit_of_work(engine) as s:
+        hold(s)
+        racer = threading.Thread(target=second)
+        racer.start()
+        until_one_waits(engine)
+    racer.join(timeout=60)

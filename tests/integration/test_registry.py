@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -31,7 +30,7 @@ from sibook.registry.store import (
     PersonRelation,
     SIProfile,
 )
-from tests.integration.races import until_one_waits
+from tests.integration.races import while_held
 
 BIRTH = date(1989, 3, 2)
 AN = make_personal_id("001", BIRTH, "male", 12345)
@@ -356,12 +355,7 @@ def test_the_same_number_registered_twice_at_once_is_one_record_and_one_conflict
         except ConflictError as exc:
             outcome.append(str(exc))
 
-    with unit_of_work(engine) as s:
-        register(s)
-        racer = threading.Thread(target=second)
-        racer.start()
-        until_one_waits(engine)
-    racer.join(timeout=60)
+    while_held(engine, register, second)
     # the field is the answer's to name (a CLI refusal names it again: "--code: code: ...")
     assert outcome == ([f"a person with personal ID {AN} is already registered"]
                        if what == "person" else
@@ -428,12 +422,8 @@ def test_the_same_file_imported_twice_at_once_is_one_import_and_its_replay(
         except ValidationError as exc:
             outcome.append(exc.problems)
 
-    with unit_of_work(engine) as s:
-        service.import_batch(session=s, batch=batch, content_hash=digest)
-        racer = threading.Thread(target=retry)
-        racer.start()
-        until_one_waits(engine)
-    racer.join(timeout=60)
+    while_held(engine, lambda s: service.import_batch(session=s, batch=batch,
+                                                      content_hash=digest), retry)
     assert outcome == [{"employers": 0, "persons": 1, "households": 0, "replayed": True}]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 1
@@ -458,14 +448,9 @@ def test_the_same_household_code_added_twice_at_once_is_one_household_and_one_re
         except ValidationError as exc:
             outcome.append(exc.problems)
 
-    with unit_of_work(engine) as s:
-        service.add_household(session=s, household=NewHousehold(
-            code="HGD7", address="Hà Nội", province_code="01",
-            members=(HouseholdMemberIn(AN, "chủ hộ"),)))
-        racer = threading.Thread(target=second)
-        racer.start()
-        until_one_waits(engine)
-    racer.join(timeout=60)
+    while_held(engine, lambda s: service.add_household(session=s, household=NewHousehold(
+        code="HGD7", address="Hà Nội", province_code="01",
+        members=(HouseholdMemberIn(AN, "chủ hộ"),))), second)
     assert outcome == [[Problem(field="code", reason="household HGD7 already exists")]]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(HouseholdMember)) == 1
@@ -488,12 +473,8 @@ def test_voluntary_si_started_twice_at_once_is_one_period_and_one_refusal(
         except ValidationError as exc:
             outcome.append([p.field for p in exc.problems])
 
-    with unit_of_work(engine) as s:
-        start_voluntary(session=s, person_id=person_id, personal_id=AN, voluntary=start)
-        racer = threading.Thread(target=second)
-        racer.start()
-        until_one_waits(engine)
-    racer.join(timeout=60)
+    while_held(engine, lambda s: start_voluntary(session=s, person_id=person_id,
+                                                 personal_id=AN, voluntary=start), second)
     assert outcome == [["voluntary"]]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
@@ -516,14 +497,9 @@ def test_a_person_placed_in_two_households_at_once_ends_in_the_later_one(
         except Exception as exc:  # noqa: BLE001 - the test is that nothing is raised
             outcome.append(exc)
 
-    with unit_of_work(engine) as s:
-        service.add_household(session=s, household=NewHousehold(
-            code="HGD8", address="Hà Nội", province_code="01",
-            members=(HouseholdMemberIn(AN, "chủ hộ"),)))
-        racer = threading.Thread(target=second)
-        racer.start()
-        until_one_waits(engine)
-    racer.join(timeout=60)
+    while_held(engine, lambda s: service.add_household(session=s, household=NewHousehold(
+        code="HGD8", address="Hà Nội", province_code="01",
+        members=(HouseholdMemberIn(AN, "chủ hộ"),))), second)
     (later,) = outcome
     with unit_of_work(engine) as s:
         assert s.scalars(select(HouseholdMember.household_id)).all() == [later]
@@ -546,15 +522,13 @@ def test_voluntary_si_started_as_an_employer_takes_the_person_on_is_refused_as_a
         except ValidationError as exc:
             outcome.append([p.field for p in exc.problems])
 
-    with unit_of_work(engine) as s:  # what the filing's staged increase writes
+    def staged_increase(s: Session) -> None:  # what the filing's staged increase writes
         s.add(SIPeriod(person_id=person_id, seq=1, from_month=Period(2026, 1).index,
                        to_month=None, kind="compulsory", employer_id=None, job_title=None,
                        salary_basis=9_000_000, allowances=0, occupational_rate_bp=50))
         s.flush()
-        racer = threading.Thread(target=second)
-        racer.start()
-        until_one_waits(engine)
-    racer.join(timeout=60)
+
+    while_held(engine, staged_increase, second)
     assert outcome == [["voluntary"]]
     with unit_of_work(engine) as s:
         assert s.scalars(select(SIPeriod.kind)).all() == ["compulsory"]

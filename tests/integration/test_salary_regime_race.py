@@ -23,7 +23,7 @@ from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.registry import reading as registry
 from sibook.registry import regimes
-from tests.integration.races import until_one_waits
+from tests.integration.races import until_one_waits, while_held
 from tests.integration.test_benefits import TODAY, claim, count, settle
 from tests.integration.test_benefits_stated_average import DECIDED, paying
 from tests.integration.test_salary_regime import RAISED, SCHOOL, worker
@@ -55,12 +55,7 @@ def _meanwhile(engine: Engine, hold: Callable[[Session], None],
         except ConflictError as exc:
             outcome.append(exc.field)
 
-    with unit_of_work(engine) as s:
-        hold(s)
-        racer = threading.Thread(target=run)
-        racer.start()
-        until_one_waits(engine)
-    racer.join(timeout=60)
+    while_held(engine, hold, run)
     return outcome
 
 
