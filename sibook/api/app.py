@@ -25,6 +25,7 @@ from sibook.access.settings import get_access_settings
 from sibook.api import ids, problems, rules
 from sibook.api.body_limit import BodyLimit
 from sibook.api.deps import answer_by_route
+from sibook.api.head import HeadAsGet
 from sibook.api.multipart_end import MultipartEnd
 from sibook.api.retry import RetryAborted
 from sibook.benefits import api as benefits_api
@@ -103,8 +104,9 @@ def create_app() -> FastAPI:
         return response
 
     app.add_middleware(BodyLimit, limit=get_settings().max_upload_bytes)
-    # Outermost: a run again after a deadlock goes through every other layer anew.
+    # A run again after a deadlock goes through every other layer anew.
     app.add_middleware(RetryAborted)
+    app.add_middleware(HeadAsGet)  # a HEAD goes through every layer as its GET
     return app
 
 
