@@ -116,9 +116,10 @@ def _map_errors(app: FastAPI) -> None:
         if exc.status_code == 405:
             # Starlette's 405 names the methods of the first route of the path only; FastAPI
             # makes one route per method, so Allow would list one of several (RFC 9110 §15.5.6).
-            allowed = sorted({method for context in iter_route_contexts(app.routes)
-                              if context.matches(request.scope)[0] is not Match.NONE
-                              for method in context.methods or ()})
+            methods = {method for context in iter_route_contexts(app.routes)
+                       if context.matches(request.scope)[0] is not Match.NONE
+                       for method in context.methods or ()}
+            allowed = sorted(methods | ({"HEAD"} if "GET" in methods else set()))  # HeadAsGet
             exc = StarletteHTTPException(405, exc.detail, {**(exc.headers or {}),
                                                           "Allow": ", ".join(allowed)})
         if exc.status_code in (404, 405) and portal_web.is_portal(request.url.path):

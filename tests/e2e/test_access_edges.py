@@ -232,7 +232,7 @@ def test_a_script_ends_its_own_token_at_the_api(client: Any) -> None:
 def test_a_405_names_every_method_of_the_path(client: Any) -> None:
     c, _ = client
     r = c.request("OPTIONS", "/api/v1/employers")
-    assert (r.status_code, r.headers["allow"]) == (405, "GET, POST")
+    assert (r.status_code, r.headers["allow"]) == (405, "GET, HEAD, POST")
     r = c.patch(f"/api/v1/books/{OWN}/versions/1/revocation")
     assert (r.status_code, r.headers["allow"]) == (405, "DELETE, POST")
 

@@ -839,7 +839,7 @@ def test_the_join_forms_english_is_marked_as_english(client: TestClient) -> None
 
 @pytest.mark.parametrize(("method", "url", "allow"), [
     ("GET", "/portal/voluntary", "POST"), ("GET", "/portal/sign-out", "POST"),
-    ("GET", "/portal/book.pdf", "POST"), ("PUT", "/portal/book", "GET, POST")])
+    ("GET", "/portal/book.pdf", "POST"), ("PUT", "/portal/book", "GET, HEAD, POST")])
 def test_a_page_asked_with_another_method_says_so_in_the_portals_words(
         client: TestClient, method: str, url: str, allow: str) -> None:
     """A form's address opened as a link answered "Chi tiết (bằng tiếng Anh) / Details: Method
