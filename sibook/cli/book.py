@@ -18,9 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sibook.access.actions import Action
 from sibook.book import service, versions
-from sibook.cli.context import logged, ready_engine
+from sibook.cli.context import configured_engine, logged, ready_engine
 from sibook.cli.flags import RealmOpt, file_flag, identifier, parse_date, utf8_text
 from sibook.cli.output import (
+    DatabaseUrlError,
     JsonFlag,
     console,
     emit,
@@ -34,7 +35,7 @@ from sibook.cli.output import (
     write_outputs,
 )
 from sibook.core.config import get_settings
-from sibook.core.db import make_engine, unit_of_work
+from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ServerFault, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
@@ -242,12 +243,12 @@ def _newer_version(personal_id: str, version: int, realm: str) -> int | None:
     url = get_settings().database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return None  # verifying offline: do not create an empty database
-    try:
-        with unit_of_work(make_engine(url)) as session:
+    try:  # a URL naming no database (an uninstalled driver) tells no newer version either
+        with unit_of_work(configured_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
             last = versions.latest(session=session, person_id=person_id)
-    except (SQLAlchemyError, SibookError):
+    except (SQLAlchemyError, SibookError, DatabaseUrlError):
         return None
     return last.version if last and last.version > version else None
 

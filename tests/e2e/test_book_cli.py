@@ -89,6 +89,21 @@ def test_exported_qr_verifies_offline_with_only_the_trust_list(
     assert not (tmp_path / "none.db").exists()  # verifying offline touches no database
 
 
+@pytest.mark.parametrize("url", ["postgresql+psycopg2://postgres@127.0.0.1:5432/sibook",
+                                 "mysql://u@127.0.0.1/sibook"])
+def test_verifying_where_the_database_url_names_an_uninstalled_driver_is_still_offline(
+        home: Path, exported: tuple[str, Path, Path], url: str) -> None:
+    """Verifying needs no database: one whose driver is not installed only means no
+    ``newer_version`` can be told, as an unreachable one does; it was a traceback, nothing on
+    stdout, exit 1."""
+    env = {**os.environ, "SIBOOK_DATABASE_URL": url, "SIBOOK_KEYS_DIR": str(home / "keys")}
+    result = subprocess.run([*SIBOOK, "book", "verify", str(exported[2]), "--json"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == CONTRACT and answer["valid"] is True
+
+
 def test_a_trust_list_of_the_books_realm_alone_verifies_it_at_the_agency(
         home: Path, exported: tuple[str, Path, Path], tmp_path: Path) -> None:
     """The agency's other realms' revocation lists, which that trust list cannot check, say
