@@ -307,7 +307,11 @@ def principal_of(row: PrincipalCredential) -> Principal:
 def unlock(*, session: Session, client_id: str, now: datetime | None = None) -> int:
     """Lift the client's locks, everywhere and at every address, and forget its failures;
     how many locks were in force (0 for an id nobody was locked out under: known or not, as a
-    guesser's ids are locked out too)."""
+    guesser's ids are locked out too). An id no credential can have (empty, too long, holding
+    a control character) is refused as ``create_client`` refuses it: a script's unset variable
+    would otherwise be told it unlocked something."""
+    if reason := client_id_problem(client_id):
+        raise ValidationError(field="client_id", reason=reason)
     now = now or datetime.now(UTC)
     prefix = client_subjects(client_id, "")[1][:32]
     theirs = LoginFailures.subject.startswith(prefix)
