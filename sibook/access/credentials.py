@@ -8,7 +8,9 @@ Security choices:
 - Lockout counts failures per subject (a hash of kind + identifier, known or not); after
   ``lockout_threshold`` failures in ``lockout_minutes`` the subject is locked for as long. The
   lock lifts by itself (safe recovery, no hotline), or an officer lifts it early with
-  ``sibook access unlock``. While locked, the answer is the same as for a wrong secret.
+  ``sibook access unlock``. While locked, the answer is the same as for a wrong secret. A
+  client's attempts are judged one after the other (``take_turn``), so a burst sent at once
+  gets exactly ``lockout_threshold`` tries, no more.
 - A client's lock is per client *and address*: client ids are not secret (an employer's is
   often its unit code), so a lock on the id alone would let anyone shut an employer out by
   sending five wrong secrets every quarter hour. A 256-bit secret cannot be guessed anyway;
@@ -99,7 +101,7 @@ def client_subjects(client_id: str, address: str) -> tuple[str, str]:
 
 
 def locked_until(session: Session, key: str) -> datetime | None:
-    row = session.get(LoginFailures, key)
+    row = session.get(LoginFailures, key, populate_existing=True)  # another may have counted
     return None if row is None or row.locked_until is None else _utc(row.locked_until)
 
 
@@ -189,11 +191,19 @@ def identity_allowed(session: Session, actor: str, now: datetime | None = None) 
     past the tenth."""
     now = now or datetime.now(UTC)
     key = subject("identity", actor)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
+    take_turn(session, key)
     until = locked_until(session, key)
     if until is not None and until > now:
         raise TooManyRequests(int((until - now).total_seconds()) + 1)
+
+
+def take_turn(session: Session, key: str) -> None:
+    """Hold ``key``'s turn until the transaction ends: another transaction taking it waits, then
+    reads what this one counted (PostgreSQL's advisory lock; SQLite's writers take turns
+    already, each transaction beginning IMMEDIATE). A limit checked before it is counted is
+    exact only so: checked side by side, attempts sent at once all pass the check."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
 
 
 def identity_refused(session: Session, actor: str, now: datetime | None = None) -> None:
@@ -282,6 +292,11 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
         matched = row is not None
     except (VerificationError, InvalidHashError):
         matched = False
+    # The client's attempts are judged one after the other, each seeing the failures counted
+    # before it (the secret checked first, outside the turn: a verification is the slow part).
+    # Judged side by side, a burst of wrong secrets sent at once all found the client unlocked
+    # and were all answered: 5 to 8 tries where the limit is 5.
+    take_turn(session, overall)
     if is_locked(session, key, now) or is_locked(session, overall, now):
         return None  # attempts while locked do not extend the lock: it always lifts on time
     if not matched or row is None:
