@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.access.principals import (
+    CIVIL,
     ROLES,
     EmployerUnit,
     Hospital,
@@ -254,12 +255,13 @@ def create_client(*, session: Session, client: NewClient) -> str:
 def _unit_problem(session: Session, client: NewClient) -> None:
     """An employer's credential names a registered unit of its own realm: it reads that
     unit's workers, and a credential for a unit not (yet) there would act for whoever
-    registers the code later."""
+    registers the code later. A ministry's unit is absent to another realm, as to the access
+    policy (``Guard.employer``): refused as a code nobody holds; a civil unit's code is public."""
     if not client.unit_code:
         raise ValidationError(field="unit_code", reason="an employer credential needs a unit code")
     employers = metadata.tables["employers"]
     realm = session.scalar(select(employers.c.realm).where(employers.c.code == client.unit_code))
-    if realm is None:
+    if realm is None or realm not in (CIVIL, client.realm):
         raise ValidationError(field="unit_code", reason=(
             f"no employer with code {client.unit_code}: register the unit first"))
     if realm != client.realm:

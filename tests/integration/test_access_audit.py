@@ -362,18 +362,22 @@ def _unit(engine: Engine, realm: str = "civil") -> None:
             code=UNIT, name="Công ty An Phát", province_code="01", region="I", realm=realm))
 
 
-@pytest.mark.parametrize("realm", [None, "defence"])
+@pytest.mark.parametrize(("unit_realm", "realm"), [
+    (None, "civil"), ("defence", "civil"), ("defence", "public_security"),
+    ("civil", "defence")])
 def test_an_employer_credential_names_a_registered_unit_of_its_realm(
-        engine: Engine, realm: str | None) -> None:
-    if realm is not None:
-        _unit(engine, realm)
+        engine: Engine, unit_realm: str | None, realm: str) -> None:
+    """A ministry's unit is absent to another realm: refused as a code nobody holds (it was
+    told "of the defence realm"); a civil unit's code is public, so it is said to be civil."""
+    if unit_realm is not None:
+        _unit(engine, unit_realm)
     with unit_of_work(engine) as s, pytest.raises(ValidationError) as refused:
         credentials.create_client(session=s, client=credentials.NewClient(
-            "acme", "employer", unit_code=UNIT))
+            "acme", "employer", unit_code=UNIT, realm=realm))
     (problem,) = refused.value.problems
     assert (problem.field, problem.reason) == (
-        ("unit_code", f"no employer with code {UNIT}: register the unit first") if realm is None
-        else ("realm", f"unit {UNIT} is of the defence realm, not civil"))
+        ("realm", f"unit {UNIT} is of the civil realm, not defence") if unit_realm == "civil"
+        else ("unit_code", f"no employer with code {UNIT}: register the unit first"))
 
 
 def test_five_wrong_secrets_lock_a_client_until_the_lock_expires(engine: Engine) -> None:
