@@ -224,3 +224,18 @@ def test_a_civil_operator_is_answered_for_a_ministrys_person_as_for_an_id_nobody
 
     assert typed(SOLDIER) == typed(STRANGER) and typed(SOLDIER)[0] == 1
 
+
+def test_a_registry_file_places_no_ministrys_person_in_a_household(
+        ministry: Engine, tmp_path: Path) -> None:
+    """``persons import`` moved a defence person into a civil household, where an unknown ID
+    was refused."""
+    def imported(personal_id: str) -> tuple[int, str]:
+        path = tmp_path / f"{personal_id}.json"
+        path.write_text(json.dumps({"households": [{
+            "code": "HH-7171", "address": "Hà Nội", "province_code": "01",
+            "members": [{"personal_id": personal_id, "relation_to_head": "chủ hộ"}]}]}),
+            encoding="utf-8")
+        code, answer = run("persons", "import", str(path))
+        return code, json.dumps(answer).replace(personal_id, "X")
+
+    assert imported(SOLDIER) == imported(STRANGER) and imported(SOLDIER)[0] == 1
