@@ -8,7 +8,9 @@ Security choices:
 - Lockout counts failures per subject (a hash of kind + identifier, known or not); after
   ``lockout_threshold`` failures in ``lockout_minutes`` the subject is locked for as long. The
   lock lifts by itself (safe recovery, no hotline), or an officer lifts it early with
-  ``sibook access unlock``. While locked, the answer is the same as for a wrong secret.
+  ``sibook access unlock``. While locked, the answer is the same as for a wrong secret. A
+  client's attempts are judged one after the other (``take_turn``), so a burst sent at once
+  gets exactly ``lockout_threshold`` tries, no more.
 - A client's lock is per client *and address*: client ids are not secret (an employer's is
   often its unit code), so a lock on the id alone would let anyone shut an employer out by
   sending five wrong secrets every quarter hour. A 256-bit secret cannot be guessed anyway;
@@ -37,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.access.principals import (
+    CIVIL,
     ROLES,
     EmployerUnit,
     Hospital,
@@ -99,7 +102,7 @@ def client_subjects(client_id: str, address: str) -> tuple[str, str]:
 
 
 def locked_until(session: Session, key: str) -> datetime | None:
-    row = session.get(LoginFailures, key)
+    row = session.get(LoginFailures, key, populate_existing=True)  # another may have counted
     return None if row is None or row.locked_until is None else _utc(row.locked_until)
 
 
@@ -189,11 +192,19 @@ def identity_allowed(session: Session, actor: str, now: datetime | None = None) 
     past the tenth."""
     now = now or datetime.now(UTC)
     key = subject("identity", actor)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
+    take_turn(session, key)
     until = locked_until(session, key)
     if until is not None and until > now:
         raise TooManyRequests(int((until - now).total_seconds()) + 1)
+
+
+def take_turn(session: Session, key: str) -> None:
+    """Hold ``key``'s turn until the transaction ends: another transaction taking it waits, then
+    reads what this one counted (PostgreSQL's advisory lock; SQLite's writers take turns
+    already, each transaction beginning IMMEDIATE). A limit checked before it is counted is
+    exact only so: checked side by side, attempts sent at once all pass the check."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
 
 
 def identity_refused(session: Session, actor: str, now: datetime | None = None) -> None:
@@ -244,12 +255,13 @@ def create_client(*, session: Session, client: NewClient) -> str:
 def _unit_problem(session: Session, client: NewClient) -> None:
     """An employer's credential names a registered unit of its own realm: it reads that
     unit's workers, and a credential for a unit not (yet) there would act for whoever
-    registers the code later."""
+    registers the code later. A ministry's unit is absent to another realm, as to the access
+    policy (``Guard.employer``): refused as a code nobody holds; a civil unit's code is public."""
     if not client.unit_code:
         raise ValidationError(field="unit_code", reason="an employer credential needs a unit code")
     employers = metadata.tables["employers"]
     realm = session.scalar(select(employers.c.realm).where(employers.c.code == client.unit_code))
-    if realm is None:
+    if realm is None or realm not in (CIVIL, client.realm):
         raise ValidationError(field="unit_code", reason=(
             f"no employer with code {client.unit_code}: register the unit first"))
     if realm != client.realm:
@@ -282,6 +294,11 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
         matched = row is not None
     except (VerificationError, InvalidHashError):
         matched = False
+    # The client's attempts are judged one after the other, each seeing the failures counted
+    # before it (the secret checked first, outside the turn: a verification is the slow part).
+    # Judged side by side, a burst of wrong secrets sent at once all found the client unlocked
+    # and were all answered: 5 to 8 tries where the limit is 5.
+    take_turn(session, overall)
     if is_locked(session, key, now) or is_locked(session, overall, now):
         return None  # attempts while locked do not extend the lock: it always lifts on time
     if not matched or row is None:
@@ -307,7 +324,11 @@ def principal_of(row: PrincipalCredential) -> Principal:
 def unlock(*, session: Session, client_id: str, now: datetime | None = None) -> int:
     """Lift the client's locks, everywhere and at every address, and forget its failures;
     how many locks were in force (0 for an id nobody was locked out under: known or not, as a
-    guesser's ids are locked out too)."""
+    guesser's ids are locked out too). An id no credential can have (empty, too long, holding
+    a control character) is refused as ``create_client`` refuses it: a script's unset variable
+    would otherwise be told it unlocked something."""
+    if reason := client_id_problem(client_id):
+        raise ValidationError(field="client_id", reason=reason)
     now = now or datetime.now(UTC)
     prefix = client_subjects(client_id, "")[1][:32]
     theirs = LoginFailures.subject.startswith(prefix)

@@ -9,7 +9,7 @@ import typer
 from sibook.access import credentials
 from sibook.cli.context import ready_engine
 from sibook.cli.flags import identifier, one_of, realm_flag
-from sibook.cli.output import JsonFlag, console, emit, refuse, usage_error
+from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, usage_error
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
 
@@ -82,12 +82,16 @@ def _flags_of_kind(kind: str, given: dict[str, str | None]) -> None:
 
 
 @app.command("unlock")
+@refused_with(unlocked=False)
 def unlock(client_id: str = typer.Argument(..., metavar=CLIENT_ID, callback=identifier,
                                            help="The client id to lift the locks of"),
            as_json: bool = JsonFlag) -> None:
     """Lift a lockout before it expires (after checking who asked, out of band)."""
-    with unit_of_work(ready_engine()) as session:
-        lifted = credentials.unlock(session=session, client_id=client_id)
+    try:
+        with unit_of_work(ready_engine()) as session:
+            lifted = credentials.unlock(session=session, client_id=client_id)
+    except ValidationError as exc:  # an id no client can have: the CLIENT_ID typed
+        refuse(exc.problems, as_json)
     emit({"client_id": client_id, "unlocked": True, "locks_lifted": lifted}, as_json,
          _show_unlocked)
 

@@ -15,7 +15,7 @@ from rich.progress import (
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import RealmOpt, identifier, parse_date, parse_month
+from sibook.cli.flags import RealmOpt, UnitRealmOpt, identifier, parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
     console,
@@ -50,12 +50,14 @@ def payments_post(
                                   help="The bank's transaction reference."),
     paid_on: str = typer.Option(None, "--date", metavar="YYYY-MM-DD",
                                 help="Value date YYYY-MM-DD (default today)."),
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Post a remittance; it pays the oldest dues first. Re-posting a reference changes nothing."""
     day = parse_date(paid_on, "--date") if paid_on is not None else date.today()
     try:
         with unit_of_work(ready_engine()) as session:
+            registry.employer_by_code(session=session, code=employer, realm=realm)
             result = post_payment(
                 session=session,
                 employer_code=employer,
@@ -201,12 +203,14 @@ def ledger_employer(
     code: str = typer.Argument(..., callback=identifier, help="Unit code."),
     as_of: str = typer.Option(None, "--as-of", metavar="YYYY-MM-DD",
                              help="Status on this day (default today)."),
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """An employer's months: dues, payments, late interest and evasion."""
     day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
     try:
         with unit_of_work(ready_engine()) as session:
+            registry.employer_by_code(session=session, code=code, realm=realm)
             data = queries.employer_ledger(session=session, code=code, as_of=day)
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases=_UNIT)
@@ -218,6 +222,7 @@ def ledger_below_minimum(
     code: str = typer.Argument(..., callback=identifier, help="Unit code."),
     month: str = typer.Option(None, "--month", metavar="YYYY-MM",
                               help="The month, YYYY-MM (default this month)."),
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """An employer's workers paid below the month's regional minimum (raised since their pay
@@ -225,6 +230,7 @@ def ledger_below_minimum(
     period = parse_month(month, "--month") if month is not None else Period.of(date.today())
     try:
         with unit_of_work(ready_engine()) as session:
+            registry.employer_by_code(session=session, code=code, realm=realm)
             data, person_ids = queries.below_minimum(session=session, code=code, month=period)
             logged(session, Action.CONTRIBUTION_READ, "ledger below-minimum", person_ids)
     except ValidationError as exc:

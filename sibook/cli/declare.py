@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import identifier, parse_month
+from sibook.cli.flags import UnitRealmOpt, identifier, parse_month
 from sibook.cli.output import (
     JsonFlag,
     as_typed,
@@ -28,6 +28,7 @@ from sibook.contributions.declare import MAX_BATCH, ConcurrentFiling, Declaratio
 from sibook.contributions.declare import declare as file_declaration
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.registry import reading as registry
 
 
 @refused_with(accepted=False)
@@ -40,6 +41,7 @@ def declare(
     month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="Declared month, YYYY-MM."),
     batch: int = typer.Option(1, "--batch", metavar="N", min=1, max=MAX_BATCH,
                               help="Batch (đợt) within the month."),
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """File a monthly list of increases, decreases and adjustments (D02-LT)."""
@@ -59,6 +61,7 @@ def declare(
 
         try:
             with unit_of_work(ready_engine()) as session:
+                registry.employer_by_code(session=session, code=employer, realm=realm)
                 result = file_declaration(
                     session=session,
                     data=file,

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from sibook.cli.context import ready_engine
-from sibook.cli.flags import identifier, one_of, parse_month
+from sibook.cli.flags import UnitRealmOpt, identifier, one_of, parse_month
 from sibook.cli.output import (
     JsonFlag,
     LimitOpt,
@@ -53,10 +53,11 @@ _OPTIONS = {"province_code": "province"}
 
 @employers_app.command("list")
 @refused_with(employers=[])
-def employers_list(limit: int = LimitOpt, as_json: bool = JsonFlag) -> None:
-    """List employers in unit-code order."""
+def employers_list(limit: int = LimitOpt, realm: str = UnitRealmOpt,
+                   as_json: bool = JsonFlag) -> None:
+    """List employers in unit-code order (a ministry's units with its --realm only)."""
     with unit_of_work(ready_engine()) as session:
-        rows = reading.list_employers(session=session, limit=limit)
+        rows = reading.list_employers(session=session, limit=limit, realm=realm)
     data = {"employers": [r.contract() for r in rows]}
     emit(data, as_json, lambda d: show_listing(d["employers"], "Employers"))
 
@@ -132,12 +133,14 @@ def employers_cycle(
                                       callback=_CYCLE, help=_CYCLE_HELP),
     from_month: str = typer.Option(..., "--from", metavar="YYYY-MM",
                                    help="First month paid so; the months before keep theirs."),
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Record the unit's payment method from a month on, as the agency accepted it."""
     start = parse_month(from_month, "--from")
     try:
         with unit_of_work(ready_engine()) as session:
+            reading.employer_by_code(session=session, code=code, realm=realm)
             service.change_payment_cycle(session=session, code=code, cycle=payment_cycle,
                                          from_month=start)
     except ValidationError as exc:  # the unit unknown: the CODE typed
@@ -157,6 +160,7 @@ def employers_regime(
     from_month: str = typer.Option(..., "--from", metavar="YYYY-MM", help=(
         "First month paid so; the months before keep theirs (a regime registered wrong: the "
         "unit's first month).")),
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Record who sets the unit's pay from a month on: a public unit that became a company, or
@@ -164,6 +168,7 @@ def employers_regime(
     start = parse_month(from_month, "--from")
     try:
         with unit_of_work(ready_engine()) as session:
+            reading.employer_by_code(session=session, code=code, realm=realm)
             regimes.change_salary_regime(session=session, code=code, regime=salary_regime,
                                          from_month=start)
     except ValidationError as exc:  # the unit unknown: the CODE typed
@@ -181,12 +186,14 @@ def employers_regime(
 @refused_with(changes=[])  # refused, no change listed, as a listing refused lists none
 def employers_regimes(
     code: str = typer.Argument(..., callback=identifier, help="Unit code."),
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Show who has set the unit's pay over time: the regime it was registered with, each
     change from a month on, and the one in force this month."""
     try:
         with unit_of_work(ready_engine()) as session:
+            reading.employer_by_code(session=session, code=code, realm=realm)
             history = regimes.regime_history(session=session, code=code)
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases={"employer": "code"})

@@ -108,3 +108,7 @@ def realm_flag(value: str | None) -> str | None:
 
 RealmOpt = typer.Option("civil", "--realm", metavar="REALM", callback=_realm,
                         help=f"Realm of the person: {', '.join(REALMS)}.")
+# A ministry's unit is found only with its realm named, as its people are (``RealmOpt``): to
+# civil use it is absent, refused as a code nobody holds.
+UnitRealmOpt = typer.Option("civil", "--realm", metavar="REALM", callback=_realm,
+                            help=f"Realm of the unit: {', '.join(REALMS)}.")

@@ -11,7 +11,7 @@ import typer
 
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
-from sibook.cli.flags import identifier, one_of, parse_date, parse_month
+from sibook.cli.flags import UnitRealmOpt, identifier, one_of, parse_date, parse_month
 from sibook.cli.output import (
     JsonFlag,
     LimitOpt,
@@ -164,9 +164,11 @@ def persons_register(
                                       help="Voluntary SI monthly income, VND."),
     support: str | None = SupportOpt,
     office: str | None = OfficeOpt,
+    realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
-    """Register a person (TK1-TS) and issue their e-SI book, by an employer or voluntarily."""
+    """Register a person (TK1-TS) and issue their e-SI book, by an employer or voluntarily (a
+    ministry's unit registers its worker into its realm, named by --realm)."""
     from sibook.registry.population import population_registry
     from sibook.registry.registration import (
         EmploymentStart,
@@ -180,6 +182,8 @@ def persons_register(
     first = parse_month(start, "--from") if start is not None else None
     _check_registration_flags(employer, salary, voluntary, income, support,
                               job=job, allowances=allowances, start=start)
+    if realm != "civil" and not employer:  # a ministry's people are registered by its units
+        usage_error("--realm", "only with --employer: the unit of that realm registering them")
     person = NewPerson(
         personal_id=personal_id,
         full_name=name,
@@ -196,6 +200,8 @@ def persons_register(
     settings = get_settings()
     try:
         with unit_of_work(ready_engine()) as session:
+            if employer:  # a worker is of their unit's realm (``register``), named by --realm
+                reading.employer_by_code(session=session, code=employer, realm=realm)
             result = register(
                 session=session,
                 person=person,

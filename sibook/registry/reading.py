@@ -176,9 +176,15 @@ class EmployerRef:
     regime_changes: tuple[tuple[int, bool], ...] = ()
 
 
-def employer_by_code(*, session: Session, code: str, lock: bool = False) -> EmployerRef:
-    """The employer with unit code ``code``; ``lock`` serialises its filings and payments."""
+def employer_by_code(*, session: Session, code: str, lock: bool = False,
+                     realm: str | None = None) -> EmployerRef:
+    """The employer with unit code ``code``; ``lock`` serialises its filings and payments.
+    ``realm``: a unit of that realm only, as ``person_id_of`` finds a person: a ministry's unit
+    is absent to any other, refused as a code nobody holds (None: any realm, for a caller the
+    access policy has judged, ``Guard.employer``)."""
     query = select(Employer).where(Employer.code == code)
+    if realm is not None:
+        query = query.where(Employer.realm == realm)
     row = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if row is None:
         raise ValidationError(field="employer", reason=no_employer(code))

@@ -9,7 +9,7 @@ from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,15 +98,19 @@ def register_person(*, session: Session, person: NewPerson, today: date | None =
     return row.person_id
 
 
-def add_household(*, session: Session, household: NewHousehold) -> int:
+def add_household(*, session: Session, household: NewHousehold, realm: str | None = None) -> int:
     """Store a household and its members; every member must already be registered. A person
-    belongs to one household: a member of another one moves to this one."""
+    belongs to one household: a member of another one moves to this one. ``realm``: members
+    of that realm only, a person of another refused as an ID nobody holds (None: any, for a
+    caller the access policy has judged, ``Guard.person``)."""
     problems: list[Problem] = household_problems(household)
     member_ids: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, m in enumerate(household.members, start=1):
         field = f"members[{i}].personal_id"
-        pid = session.scalar(select(Person.person_id).where(Person.personal_id == m.personal_id))
+        pid = session.scalar(select(Person.person_id).where(
+            Person.personal_id == m.personal_id,
+            true() if realm is None else Person.realm == realm))
         if pid is None:
             problems.append(Problem(field=field,
                                     reason=f"no registered person has personal ID {m.personal_id}"))
@@ -269,7 +273,10 @@ def import_batch(*, session: Session, batch: RegistryBatch,
         apply(
             "households",
             row,
-            partial(add_household, session=session, household=household.to_domain()),
+            # A registry file is the civil realm's (its persons are registered civil): a
+            # ministry's person is absent to it, as to a civil officer.
+            partial(add_household, session=session, household=household.to_domain(),
+                    realm="civil"),
         )
     offices, unmanaged = _offices_of(batch)
     problems += unmanaged

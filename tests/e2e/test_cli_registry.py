@@ -494,7 +494,7 @@ def test_a_worker_registered_by_a_ministrys_unit_is_of_its_realm(tmp_path: Path)
     registered = run(db, "persons", "register", "--personal-id", "001089012345", "--name",
                      "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male",
                      "--employer", "0101234567", "--salary", "12000000", "--from", month,
-                     "--json")
+                     "--realm", "defence", "--json")
     assert registered.returncode == 0, registered.stdout + registered.stderr
     assert json.loads(registered.stdout)["participant_type"] == "compulsory"
     # Absent from the civil listing, as the ministries' people are.

@@ -5,51 +5,26 @@ field: a 422 over HTTP, exit 1 on the command line, never a 500 or a traceback."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from sibook.access import ratelimit, tokens
-from sibook.access.settings import get_access_settings
+from sibook.access import tokens
 from sibook.cli.main import app as cli
 from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.contributions.domain import MAX_SALARY
-from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
-from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, worker_id
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, worker_id
 from tests.servers import app_on
 
 INTEGER_MAX = 2**31 - 1  # PostgreSQL's INTEGER
 NUL = "a\x00b"
 WORKER = worker_id(0)  # the one setup_workers registers
-
-
-@pytest.fixture
-def configured(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-               ) -> Iterator[Engine]:
-    """``engine`` with an employer and one worker, the CLI's and the API's database."""
-    url = engine.url
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
-    ratelimit.reset()
-    setup_workers(engine, 1)
-    yield engine
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
 
 
 @pytest.fixture

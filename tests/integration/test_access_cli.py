@@ -207,6 +207,21 @@ def test_unlock_says_how_many_locks_it_lifted(operator_db: Engine) -> None:
     assert said.exit_code == 0 and "no lock was in force" in said.stdout
 
 
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("", "must not be empty"),  # a script's unset variable
+    ("   ", "must not be empty"),
+    ("acme\tco", "must not contain control characters (line breaks, tabs, ...)"),
+    ("x" * 65, "is 65 characters long; at most 64"),
+])
+def test_unlock_of_an_id_no_client_can_have_is_refused_naming_the_argument(
+        operator_db: Engine, typed: str, reason: str) -> None:
+    """It answered "unlocked" (exit 0) for an empty id, as for one typed right."""
+    refused = CliRunner().invoke(app, ["access", "unlock", typed, "--json"])
+    assert refused.exit_code == 1, refused.output
+    assert json.loads(refused.stdout) == {"unlocked": False, "errors": [
+        {"field": "CLIENT_ID", "reason": reason}]}
+
+
 def test_a_client_id_taken_already_is_refused_naming_the_argument(operator_db: Engine) -> None:
     runner = CliRunner()
     add = ["access", "add-client", "bv-bach-mai", "--kind", "hospital", "--json"]

@@ -45,7 +45,7 @@ def test_a_ministrys_unit_is_refused_employer_set_pay_naming_the_flag(store: Eng
     assert sibook("employers", "add", "--code", "0100000999", "--name", "Đơn vị 999",
                   "--province", "01", "--region", "I", "--realm", "defence")[0] == 0
     code, answer = sibook("employers", "regime", "0100000999", "--salary-regime", "employer",
-                          "--from", "2026-01")
+                          "--from", "2026-01", "--realm", "defence")
     assert (code, answer["recorded"]) == (1, False)
     assert [p["field"] for p in answer["errors"]] == ["--salary-regime"]  # type: ignore[attr-defined]
 

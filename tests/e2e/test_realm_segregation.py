@@ -1,0 +1,241 @@
+"""A unit or person of the defence or public-security realm is absent outside it: to a civil
+caller, over HTTP and on the command line, the very answer a code or personal ID nobody holds
+gets (status or exit code, and body, the value itself aside); the realm's own reach it with the
+realm named (its officers' tokens, the commands' ``--realm``). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from sibook.access import tokens
+from sibook.cli.main import app as cli
+from sibook.core.db import unit_of_work
+from sibook.core.period import Period
+from sibook.ids import make_enterprise_code
+from sibook.registry import registration, service
+from sibook.registry.new_employer import NewEmployer
+from sibook.registry.new_person import NewPerson
+from sibook.registry.population import LocalPopulationRegistry
+from tests.integration.ledger_fixtures import csv_of, worker_id, worker_name
+from tests.servers import app_on
+
+MINISTRY = make_enterprise_code(7171, "01")  # a defence unit in Hà Nội
+NOBODYS = make_enterprise_code(7272, "01")  # a code no unit holds
+SOLDIER = worker_id(500)  # a defence unit's worker
+STRANGER = worker_id(501)  # a personal ID nobody holds
+THIS_MONTH = f"{date.today():%Y-%m}"  # not yet due: a payment method may change from it
+
+
+def run(*args: str) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def register(code: str, personal_id: str, *realm: str) -> tuple[int, dict[str, Any]]:
+    return run("persons", "register", "--personal-id", personal_id, "--name", worker_name(500),
+               "--birth-date", "1990-01-01", "--sex", "male", "--employer", code, "--salary",
+               "12000000", "--from", "2026-01", *realm)
+
+
+@pytest.fixture
+def ministry(configured: Engine, tmp_path: Path) -> Engine:
+    """``configured`` (a civil unit and its worker) with a defence unit and its soldier."""
+    with unit_of_work(configured) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=MINISTRY, name="Đơn vị 7171", province_code="01", region="I",
+            realm="defence"))
+        registration.register(
+            session=s, person=NewPerson(personal_id=SOLDIER, full_name=worker_name(500),
+                                        birth_date=date(1990, 1, 1), sex="male",
+                                        birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False,
+            employment=registration.EmploymentStart(MINISTRY, 12_000_000, 0, None,
+                                                    Period(2026, 1)))
+    return configured
+
+
+def d02(tmp_path: Path) -> str:
+    path = tmp_path / "d02.csv"
+    path.write_bytes(csv_of([(SOLDIER, "DC", 13_000_000, "2026-01")]))
+    return str(path)
+
+
+# Each command that names a unit, as a civil operator types it (CODE: the unit's code).
+UNIT_COMMANDS = {
+    "employers regimes": ("employers", "regimes", "CODE"),
+    "employers cycle": ("employers", "cycle", "CODE", "--payment-cycle", "3", "--from",
+                        THIS_MONTH),
+    "employers regime": ("employers", "regime", "CODE", "--salary-regime", "state", "--from",
+                         "2026-01"),
+    "ledger employer": ("ledger", "employer", "CODE"),
+    "ledger below-minimum": ("ledger", "below-minimum", "CODE", "--month", "2026-01"),
+    "payments post": ("payments", "post", "--employer", "CODE", "--amount", "1000",
+                      "--reference", "R-7171", "--date", "2026-02-05"),
+    "declare": ("declare", "FILE", "--employer", "CODE", "--month", "2026-01"),
+    "persons list": ("persons", "list", "--employer", "CODE"),
+    "access add-client": ("access", "add-client", "unit-7171", "--kind", "employer",
+                          "--unit-code", "CODE"),
+}
+
+
+def typed(command: str, code: str, tmp_path: Path) -> list[str]:
+    return [{"CODE": code, "FILE": d02(tmp_path)}.get(a, a) for a in UNIT_COMMANDS[command]]
+
+
+@pytest.mark.parametrize("command", UNIT_COMMANDS)
+def test_a_civil_operator_is_answered_for_a_ministrys_unit_as_for_a_code_nobody_holds(
+        ministry: Engine, tmp_path: Path, command: str) -> None:
+    """They reached the unit: its pay method and regime changed, its dues and workers read,
+    a remittance posted to it, a credential made naming its realm."""
+    hidden = run(*typed(command, MINISTRY, tmp_path))
+    unknown = run(*typed(command, NOBODYS, tmp_path))
+    assert hidden[0] == unknown[0] == 1, hidden
+    assert json.dumps(hidden[1]).replace(MINISTRY, "X") == json.dumps(unknown[1]).replace(
+        NOBODYS, "X")
+
+
+@pytest.mark.parametrize("command", [c for c in UNIT_COMMANDS if c != "persons list"])
+def test_the_ministrys_unit_is_reached_with_its_realm_named(
+        ministry: Engine, tmp_path: Path, command: str) -> None:
+    """``--realm defence`` (``persons list`` lists no ministry's people: CONTRACT.md)."""
+    code, answer = run(*typed(command, MINISTRY, tmp_path), "--realm", "defence")
+    assert code == 0, answer
+
+
+def test_a_civil_operator_registers_no_worker_for_a_ministrys_unit(ministry: Engine) -> None:
+    """Without --realm it made a defence person, hidden from the civil operator who made them;
+    with it, the unit's worker is of its realm."""
+    hidden, unknown = register(MINISTRY, STRANGER), register(NOBODYS, STRANGER)
+    assert hidden[0] == unknown[0] == 1
+    assert json.dumps(hidden[1]).replace(MINISTRY, "X") == json.dumps(unknown[1]).replace(
+        NOBODYS, "X")
+    assert register(MINISTRY, STRANGER, "--realm", "defence")[0] == 0
+    assert run("ledger", "show", STRANGER, "--realm", "defence")[0] == 0
+    alone = CliRunner().invoke(cli, ["persons", "register", "--personal-id", STRANGER,
+                                     "--name", "Lê Văn B", "--birth-date", "1990-01-01",
+                                     "--sex", "male", "--realm", "defence"])
+    assert alone.exit_code == 2 and "--realm" in alone.output  # names no unit to register
+
+
+def test_employers_list_lists_a_realms_units_only_with_the_realm_named(
+        ministry: Engine) -> None:
+    def listed(*realm: str) -> list[str]:
+        return [e["code"] for e in run("employers", "list", *realm)[1]["employers"]]
+
+    assert MINISTRY not in listed() and listed()
+    assert listed("--realm", "defence") == [MINISTRY]
+
+
+def officer(realm: str) -> dict[str, str]:
+    token = tokens.issue({"sub": f"{realm}-clerk", "kind": "officer", "realm": realm,
+                          "province_code": None, "roles": ["approver", "auditor", "clerk"]})
+    return {"Authorization": f"Bearer {token}"}
+
+
+WORKER_BODY = {"personal_id": "001089012345", "full_name": "Nguyễn Văn An",
+               "birth_date": "1989-03-02", "sex": "male", "birth_registration_place": "001",
+               "salary": 12_000_000}
+# (method, path, keyword arguments) of each route that names a unit.
+UNIT_ROUTES = {
+    "ledger": ("GET", "/api/v1/employers/CODE/ledger", {}),
+    "below-minimum": ("GET", "/api/v1/employers/CODE/below-minimum", {}),
+    "salary-regime history": ("GET", "/api/v1/employers/CODE/salary-regime", {}),
+    "payment-cycle": ("PUT", "/api/v1/employers/CODE/payment-cycle",
+                      {"json": {"payment_cycle": "3", "from_month": THIS_MONTH}}),
+    "salary-regime": ("PUT", "/api/v1/employers/CODE/salary-regime",
+                      {"json": {"salary_regime": "state", "from_month": "2026-01"}}),
+    "payments": ("POST", "/api/v1/employers/CODE/payments",
+                 {"json": {"amount": 1000, "reference": "R-1", "paid_on": "2026-02-05"}}),
+    "declarations": ("POST", "/api/v1/employers/CODE/declarations",
+                     {"data": {"month": "2026-01"},
+                      "files": {"file": ("d02.csv", csv_of([(SOLDIER, "DC", 13_000_000,
+                                                               "2026-01")]))}}),
+    "declaration job": ("GET", "/api/v1/employers/CODE/declaration-jobs/job-1", {}),
+    "persons of the unit": ("GET", "/api/v1/persons?employer=CODE", {}),
+    "workers": ("POST", "/api/v1/employers/CODE/workers", {"json": WORKER_BODY}),
+}
+# Each route that names a person.
+PERSON_ROUTES = [
+    "/api/v1/persons/PID", "/api/v1/persons/PID/ledger", "/api/v1/persons/PID/benefits",
+    "/api/v1/persons/PID/visits", "/api/v1/persons/PID/voluntary-payments",
+    "/api/v1/books/PID", "/api/v1/books/PID/versions", "/api/v1/books/PID/estimate",
+    "/api/v1/hi-cards/PID/validity",
+]
+
+
+def answer(client: TestClient, route: tuple[str, str, dict[str, Any]], value: str,
+           realm: str = "civil") -> tuple[int, str]:
+    method, path, kwargs = route
+    r = client.request(method, path.replace("CODE", value).replace("PID", value),
+                       headers=officer(realm), **kwargs)
+    return r.status_code, r.text.replace(value, "X")
+
+
+@pytest.mark.parametrize("route", UNIT_ROUTES)
+def test_a_civil_officer_is_answered_for_a_ministrys_unit_as_for_a_code_nobody_holds(
+        ministry: Engine, route: str) -> None:
+    client = TestClient(app_on(ministry), raise_server_exceptions=False)
+    hidden = answer(client, UNIT_ROUTES[route], MINISTRY)
+    assert hidden == answer(client, UNIT_ROUTES[route], NOBODYS) and hidden[0] == 404
+    assert answer(client, UNIT_ROUTES[route], MINISTRY, "defence")[0] != 404 or \
+        route == "declaration job"  # the job is unknown, the unit found
+
+
+@pytest.mark.parametrize("path", PERSON_ROUTES)
+def test_a_civil_officer_is_answered_for_a_ministrys_person_as_for_an_id_nobody_holds(
+        ministry: Engine, path: str) -> None:
+    client = TestClient(app_on(ministry), raise_server_exceptions=False)
+    hidden = answer(client, ("GET", path, {}), SOLDIER)
+    assert hidden == answer(client, ("GET", path, {}), STRANGER) and hidden[0] == 404
+    assert answer(client, ("GET", path, {}), SOLDIER, "defence")[0] == 200
+
+
+# Each command that names a person, as a civil operator types it (PID: the personal ID).
+PERSON_COMMANDS = {
+    "ledger show": ("ledger", "show", "PID"),
+    "payments voluntary": ("payments", "voluntary", "PID", "--amount", "1000", "--reference",
+                           "V-1", "--date", "2026-02-05"),
+    "persons voluntary": ("persons", "voluntary", "PID", "--income", "3000000"),
+    "benefits list": ("benefits", "list", "PID"),
+    "benefits claim": ("benefits", "claim", "PID", "--regime", "sickness", "--dossier",
+                       "HS-7171", "--received", "2026-02-01"),
+    "book show": ("book", "show", "PID"),
+    "book history": ("book", "history", "PID"),
+    "book estimate": ("book", "estimate", "PID"),
+    "book revoke": ("book", "revoke", "PID", "--version", "1", "--reason", "suspected fraud"),
+    "visits list": ("visits", "list", "PID"),
+}
+
+
+@pytest.mark.parametrize("command", PERSON_COMMANDS)
+def test_a_civil_operator_is_answered_for_a_ministrys_person_as_for_an_id_nobody_holds(
+        ministry: Engine, command: str) -> None:
+    def typed(personal_id: str) -> tuple[int, str]:
+        code, answer = run(*(personal_id if a == "PID" else a for a in PERSON_COMMANDS[command]))
+        return code, json.dumps(answer).replace(personal_id, "X")
+
+    assert typed(SOLDIER) == typed(STRANGER) and typed(SOLDIER)[0] == 1
+
+
+def test_a_registry_file_places_no_ministrys_person_in_a_household(
+        ministry: Engine, tmp_path: Path) -> None:
+    """``persons import`` moved a defence person into a civil household, where an unknown ID
+    was refused."""
+    def imported(personal_id: str) -> tuple[int, str]:
+        path = tmp_path / f"{personal_id}.json"
+        path.write_text(json.dumps({"households": [{
+            "code": "HH-7171", "address": "Hà Nội", "province_code": "01",
+            "members": [{"personal_id": personal_id, "relation_to_head": "chủ hộ"}]}]}),
+            encoding="utf-8")
+        code, answer = run("persons", "import", str(path))
+        return code, json.dumps(answer).replace(personal_id, "X")
+
+    assert imported(SOLDIER) == imported(STRANGER) and imported(SOLDIER)[0] == 1
