@@ -100,6 +100,7 @@ CHECK_VI: tuple[tuple[str, str], ...] = (
     ("unknown key id", "Mã được ký bằng khóa không thuộc danh sách tin cậy của cơ quan BHXH."),
     ("a book PDF carries exactly one signature", "Sổ BHXH dạng PDF có đúng một chữ ký số."),
     ("the PDF carries no /SIBook metadata", "Tệp PDF này không phải sổ BHXH điện tử."),
+    ("empty input", "Tệp trống: không có gì để kiểm tra."),
     ("not a PDF and not QR text", "Tệp không phải PDF, cũng không phải nội dung mã QR."),
     ("not QR text", "Nội dung không phải văn bản của mã QR."),
     ("bad prefix", "Đây không phải mã QR của cơ quan BHXH (sổ BHXH hoặc thẻ BHYT)."),

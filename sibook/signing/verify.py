@@ -15,6 +15,7 @@ list say, the staleness and the list's ``next_update`` in ``warnings``; hard-fai
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +60,9 @@ PDF_MAGIC = b"%PDF-"
 def verify(data: bytes, *, trust_list: TrustList, status: RevocationStatus | None = None,
            strict: bool = False, now: datetime | None = None) -> VerifyResult:
     """Verify a book PDF or QR text given as bytes (as read from a file), at ``now``."""
+    if not data.removeprefix(BOM_UTF8).strip():  # an empty file is not a QR with a bad prefix
+        return VerifyResult(valid=False, errors=[
+            "empty input: nothing to verify (give a book's PDF or the text of its QR)"])
     if PDF_MAGIC in data[:1024]:
         result = _verify_pdf(data, trust_list, status)
     else:

@@ -121,6 +121,8 @@ def test_garbage_is_not_valid_and_says_why(
     assert "Đây không phải mã QR của cơ quan BHXH" in page and "bad prefix" in page
     status, page = _check(client, data=b"\xff\xfe\x00garbage")
     assert "Tệp không phải PDF, cũng không phải nội dung mã QR." in page, page
+    status, page = _check(client, data=b"\r\n")  # a file of blank lines: said empty
+    assert status == 200 and "Tệp trống: không có gì để kiểm tra." in page, page
     status, page = _check(client)  # nothing chosen, nothing pasted: the form says so
     assert status == 422 and "Chọn tệp PDF hoặc tệp văn bản mã QR" in page
 

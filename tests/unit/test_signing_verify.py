@@ -98,7 +98,7 @@ def test_flipped_byte_in_the_signature_value_is_invalid(agency: Agency,
 @pytest.mark.parametrize(("data", "reason"), [
     (b"\xff\xfe\x00garbage", "not a PDF and not QR text"),
     (b"hello world", "bad prefix"),
-    (b"", "bad prefix"),
+    (b"", "empty input"),
     (b"%PDF-", "not a readable PDF"),
 ])
 def test_garbage_gives_errors_not_exceptions(agency: Agency, data: bytes, reason: str) -> None:
@@ -179,3 +179,11 @@ def test_a_trust_list_that_is_no_pem_is_refused_in_plain_words(pem: bytes, says:
     assert problem.field == "trust list" and says in problem.reason
     assert "http" not in problem.reason and "Malformed" not in problem.reason
     assert "ParseError" not in problem.reason and "InvalidData" not in problem.reason
+
+
+@pytest.mark.parametrize("data", [b"", b" \r\n\t", "\ufeff".encode()])
+def test_an_empty_input_is_said_to_be_empty(agency: Agency, data: bytes) -> None:
+    result = verify(data, trust_list=agency.trust_list)
+    assert not result.valid
+    assert result.errors == [
+        "empty input: nothing to verify (give a book's PDF or the text of its QR)"]
