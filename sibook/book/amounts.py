@@ -3,7 +3,8 @@
 A stored period already is one unchanged stretch (employer, job, basis); only the law can change
 the amounts inside it. So a period is cut at the months where any law table changes (its
 "epochs") and the dues are computed once per piece, not once per month: a 30-year history takes
-tens of calculations, not hundreds.
+tens of calculations, not hundreds. A compulsory period is cut more coarsely still, only where
+its worker's caps or rates change the amounts at its basis (``compulsory_amounts``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sibook.core.period import Period
 from sibook.law import Fund
 from sibook.rules import voluntary_dues
 from sibook.rules.contribution import capped, compulsory_terms, shares_under
-from sibook.rules.inputs import check_money
+from sibook.rules.inputs import PLAUSIBLE_MAX_VND, check_money
 
 
 @cache
@@ -77,23 +78,78 @@ def support_limit_at(index: int) -> int:
         return 0
 
 
-def shares_at(index: int, basis: int, region: str, oa_bp: int, kind: str,
-            support: str | None = None) -> tuple[Shares, Shares] | None:
-    """Employer's and worker's monthly amounts per fund, as the rules compute them; None when
-    the law tables do not reach back to the month or the basis is outside what the law allows."""
+Amounts = tuple[Shares, Shares]  # the employer's and the worker's, per fund and "total"
+# What the amounts of a compulsory month depend on: the number of the rates (``_RATES``) and
+# the basis capped for SI/HI and for UI. None: the law tables do not price the month.
+_AmountsKey = tuple[int, int, int] | None
+
+
+def voluntary_amounts(index: int, income: int, support: str | None) -> Amounts | None:
+    """What a voluntary participant pays in the epoch starting at month ``index`` (the state's
+    support taken off) and the employer's nothing; None when the law tables do not reach back
+    to the month or the income is outside what the law allows."""
     try:
-        check_money(basis, "salary")
-        if kind == "voluntary":
-            return voluntary_shares_at(index, basis, support)
+        check_money(income, "salary")
     except ValidationError:
         return None
-    terms = _terms_at(index, region, oa_bp, kind)
-    if terms is None:
-        return None
-    si_cap, ui_cap, rates = terms
-    # The amounts depend on the rates and the capped bases only: keyed so, most of a career's
-    # pieces (each epoch's caps differ; the rates seldom do) share one computation.
-    return _shares_under(rates, capped(basis, si_cap), capped(basis, ui_cap))
+    return voluntary_shares_at(index, income, support)
+
+
+def compulsory_amounts(start: int, end: int, basis: int, region: str, oa_bp: int, kind: str
+                       ) -> list[tuple[int, int, Amounts | None]]:
+    """Months ``start..end`` of a compulsory or foreign worker's period, cut where the amounts
+    at ``basis`` may change, each run with the employer's and worker's monthly amounts per fund
+    as the rules compute them; None where the law tables do not reach back to the months or
+    the basis is outside what the law allows. Two runs in a row may have equal amounts (their
+    keys differ): whoever merges them compares the amounts.
+
+    Not once per law epoch (``pieces``): an epoch changes one table, often neither the caps nor
+    the rates of this kind of worker (``_compulsory_terms`` merges those epochs), and a new cap
+    above the basis leaves the capped basis, hence the amounts, as they were. So a 30-year
+    career at one salary is a few runs, each looked up once, not forty pieces."""
+    try:
+        check_money(basis, "salary")
+    except ValidationError:
+        return [(start, end, None)]
+    starts, terms = _compulsory_terms(region, oa_bp, kind)
+    runs: list[tuple[int, int, Amounts | None]] = []
+    key: _AmountsKey = None
+    for i in range(bisect_right(starts, start) - 1, len(starts)):
+        if starts[i] > end:
+            break
+        # Inline, not a function: this runs for every period of every book issued.
+        in_force = terms[i]
+        changed = None if in_force is None else (
+            in_force[0], min(basis, in_force[1]), min(basis, in_force[2]))
+        if starts[i] <= start:  # the run's first terms
+            key = changed
+        elif changed != key:
+            runs.append((start, starts[i] - 1, None if key is None else _shares_under(*key)))
+            start, key = starts[i], changed
+    runs.append((start, end, None if key is None else _shares_under(*key)))
+    return runs
+
+
+@cache
+def _compulsory_terms(region: str, oa_bp: int, kind: str
+                      ) -> tuple[tuple[int, ...], tuple[tuple[int, int, int] | None, ...]]:
+    """The months (``Period.index``) where the caps or rates of this kind of worker change, the
+    first 0 (before the tables), and from each the number of the rates in force, the SI/HI cap
+    and the UI cap (None: the tables do not reach back so far); the law's epochs where these
+    stay the same are merged. A month with no cap has ``PLAUSIBLE_MAX_VND`` for it: a basis
+    ``check_money`` let through is never above it, so ``min`` leaves the basis whole, as
+    ``capped`` with no cap does."""
+    epochs = _epoch_indices()
+    starts: list[int] = []
+    terms: list[tuple[int, int, int] | None] = []
+    for start, epoch in ((0, epochs[0] - 1), *((e, e) for e in epochs)):
+        found = _terms_at(epoch, region, oa_bp, kind)
+        in_force = None if found is None else (
+            found[2], capped(PLAUSIBLE_MAX_VND, found[0]), capped(PLAUSIBLE_MAX_VND, found[1]))
+        if not terms or in_force != terms[-1]:
+            starts.append(start)
+            terms.append(in_force)
+    return tuple(starts), tuple(terms)
 
 
 @lru_cache(maxsize=65_536)

@@ -138,7 +138,9 @@ def merge_lines(lines: Iterable[Line]) -> list[Line]:
     rows: list[Line] = []
     for line in sorted(lines, key=lambda ln: ln.from_month.index):
         last = rows[-1] if rows else None
-        if last and last.to_month + 1 == line.from_month and last.key() == line.key():
+        # Month numbers, not Periods: this runs for every line of every book issued.
+        if last and last.to_month.index + 1 == line.from_month.index and \
+                last.key() == line.key():
             rows[-1] = replace(last, to_month=line.to_month, ongoing=line.ongoing)
         else:
             rows.append(line)

@@ -10,10 +10,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sibook import law
-from sibook.book.amounts import pieces, shares_at, support_limit_at
+from sibook.book.amounts import (
+    Amounts,
+    compulsory_amounts,
+    pieces,
+    support_limit_at,
+    voluntary_amounts,
+)
 from sibook.book.assemble import Line, Shares, UISpan
 from sibook.contributions.service import ParticipationRow, UIRow
 from sibook.core.period import Period
@@ -60,33 +65,25 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
     Pieces of one period whose amounts the law left unchanged stay one line."""
     out: list[Line] = []
     month = Period.from_index
+    last_index = last.index
     supported = 0  # months of the state's support to voluntary SI so far (the law caps them)
     for p in periods:
-        if p.from_month > last:
+        first = p.from_month.index
+        if first > last_index:
             continue
-        end = min(p.to_month or last, last).index
+        end = last_index if p.to_month is None else min(p.to_month.index, last_index)
         employer = employers.get(p.employer_id) if p.employer_id is not None else None
         region = employer.region if employer else "I"
         code, name = (employer.code, employer.name) if employer else (None, None)
-        ongoing = p.to_month is None or p.to_month > last
+        ongoing = p.to_month is None or p.to_month.index > last_index
         basis = p.salary_basis + p.allowances
-        # [from, to, shares, support, state scale], merged while all are equal
-        stretches: list[list[Any]] = []
-        for first, final, epoch in pieces(p.from_month.index, end):
-            spans = (_support_spans(first, final, epoch, p.support_group, supported)
-                     if p.kind == "voluntary" else ((first, final, None),))
-            for a, b, support in spans:
-                # Keyed by the epoch, not the month: people with the same basis share one result.
-                shares = shares_at(epoch, basis, region, p.occupational_rate_bp, p.kind, support)
-                # Support is counted by the months paid for. Months that cannot be paid (an
-                # income outside the law's range) take none; the others are paid oldest first,
-                # so any unpaid ones are the latest and would be supported the same when paid.
-                supported += b - a + 1 if support and shares else 0
-                for c, d, state in _scale_spans(employer, a, b, p.kind):
-                    if stretches and stretches[-1][2:] == [shares, support, state]:
-                        stretches[-1][1] = d
-                    else:
-                        stretches.append([c, d, shares, support, state])
+        runs: Sequence[tuple[int, int, Amounts | None, str | None]]
+        if p.kind == "voluntary":
+            runs, supported = _voluntary_runs(first, end, basis, p.support_group, supported)
+        else:
+            runs = [(a, b, shares, None) for a, b, shares in compulsory_amounts(
+                first, end, basis, region, p.occupational_rate_bp, p.kind)]
+        stretches = _stretches(runs, _scale_spans(employer, first, end, p.kind))
         voluntary = p.kind == "voluntary"  # no employer: its share is none, not zero
         for a, b, shares, support, state in stretches:
             out.append(Line(month(a), month(b), p.kind, code, name, p.job_title, p.salary_basis,
@@ -101,6 +98,48 @@ def lines_of(periods: Sequence[ParticipationRow], employers: Mapping[int, Employ
                        for a, b, state in _scale_spans(employer, leave[0].index,
                                                        leave[1].index, MATERNITY))
     return out
+
+
+def _stretches(runs: Sequence[tuple[int, int, Amounts | None, str | None]],
+               scale: tuple[tuple[int, int, bool], ...]
+               ) -> list[tuple[int, int, Amounts | None, str | None, bool]]:
+    """A period's runs of amounts and support cut where its unit's salary regime changes
+    (``scale``: its spans over the whole period), then merged while amounts (by content: two
+    runs' amounts may be equal), support and regime are all the same: its sheet lines."""
+    out: list[tuple[int, int, Amounts | None, str | None, bool]] = []
+    for a, b, shares, support in runs:
+        # Most units never changed their regime: one span, nothing to cut.
+        cut = ((a, b, scale[0][2]),) if len(scale) == 1 else _cut(scale, a, b)
+        for c, d, state in cut:
+            if out and out[-1][2:] == (shares, support, state):
+                out[-1] = (out[-1][0], d, shares, support, state)
+            else:
+                out.append((c, d, shares, support, state))
+    return out
+
+
+def _cut(scale: tuple[tuple[int, int, bool], ...], a: int, b: int
+         ) -> list[tuple[int, int, bool]]:
+    """The spans of ``scale`` within months ``a..b``."""
+    return [(max(a, c), min(b, d), state) for c, d, state in scale if c <= b and d >= a]
+
+
+def _voluntary_runs(first: int, end: int, income: int, group: str | None, supported: int
+                    ) -> tuple[list[tuple[int, int, Amounts | None, str | None]], int]:
+    """Months ``first..end`` of a voluntary period cut at the law's epochs and where the
+    state's support runs out, each with its amounts and support group, and the months of
+    support counted after them (``supported`` before)."""
+    runs = []
+    for a0, b0, epoch in pieces(first, end):
+        for a, b, support in _support_spans(a0, b0, epoch, group, supported):
+            # Keyed by the epoch, not the month: people with the same income share one result.
+            shares = voluntary_amounts(epoch, income, support)
+            # Support is counted by the months paid for. Months that cannot be paid (an
+            # income outside the law's range) take none; the others are paid oldest first,
+            # so any unpaid ones are the latest and would be supported the same when paid.
+            supported += b - a + 1 if support and shares else 0
+            runs.append((a, b, shares, support))
+    return runs, supported
 
 
 def supported_months(lines: Sequence[Line]) -> int:

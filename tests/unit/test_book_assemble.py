@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sibook.book.amounts import law_epochs, pieces
+from sibook.book.amounts import compulsory_amounts, law_epochs, pieces
 from sibook.book.assemble import (
     Arrear,
     BookInputs,
@@ -26,8 +27,10 @@ from sibook.book.assemble import (
 )
 from sibook.book.sheets import EmployerInfo, lines_of, ui_spans
 from sibook.contributions.service import ParticipationRow, UIRow
+from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules import compulsory_dues, voluntary_dues
+from sibook.rules.contribution import Worker, compulsory_shares
 
 HEADER = Header("001089012345", "0101234567", "Nguyễn Thị Hồng", date(1989, 3, 2), "female",
                 "VN", "civil")
@@ -182,6 +185,30 @@ def test_a_piece_before_the_first_epoch_answers_the_month_before_the_law() -> No
     first = law_epochs()[0]
     assert list(pieces((first - 30).index, (first - 1).index)) == [
         ((first - 30).index, (first - 1).index, (first - 1).index)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=st.integers(1990 * 12, 2031 * 12), months=st.integers(1, 480),
+       basis=st.one_of(st.integers(0, 200_000_000), st.sampled_from(
+           [1, 350_000, 4_960_000, 46_800_000, 46_800_001, 99_200_000, 10_000_000_001])),
+       region=st.sampled_from(["I", "II", "III", "IV"]), oa_bp=st.sampled_from([0, 30, 50]),
+       kind=st.sampled_from(["compulsory", "foreign"]))
+def test_each_month_of_a_compulsory_run_has_the_amounts_the_rules_give_that_month(
+        start: int, months: int, basis: int, region: str, oa_bp: int, kind: str) -> None:
+    """Runs span several law epochs where caps and rates leave the amounts alone."""
+    runs = compulsory_amounts(start, start + months - 1, basis, region, oa_bp, kind)
+    assert [a for a, _, _ in runs] == [start] + [b + 1 for _, b, _ in runs[:-1]]
+    assert runs[-1][1] == start + months - 1
+    for a, b, shares in runs:
+        for index in range(a, b + 1):
+            try:
+                expected = compulsory_shares(
+                    Period.from_index(index), basis, region,
+                    "reduced" if oa_bp == 30 else "standard", cast(Worker, kind))
+            except ValidationError:  # before the law tables, or a basis out of range
+                assert shares is None
+            else:
+                assert shares == expected
 
 
 @settings(max_examples=300, deadline=None)
