@@ -36,7 +36,7 @@ from sibook.contributions.domain import DeclarationMeta, content_hash
 from sibook.contributions.ledger_store import Declaration, LedgerEntry
 from sibook.contributions.parsers import Source, detect_format, read_frames
 from sibook.contributions.validate import check_frame
-from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.errors import ConflictError, Problem, ValidationError, capped
 from sibook.core.period import Period
 from sibook.law.tables import NoRuleInForce
 from sibook.registry import hi_cards
@@ -47,7 +47,6 @@ Progress = Callable[[str, int], None]
 # take a batch number the employer's own D02-LT filings of the month will use.
 REGISTRATION_BATCH = 0
 MAX_BATCH = 99  # batches (đợt) a month: the forms number them with two digits
-MAX_PROBLEMS = 1_000  # a report longer than this is cut; the count says how many there were
 
 
 def declare(
@@ -307,15 +306,4 @@ class DeclarationRefused(ValidationError):
 
 
 def _refusal(problems: list[Problem], person_ids: list[int]) -> DeclarationRefused:
-    shown = sorted(problems, key=lambda p: p.row or 0)[:MAX_PROBLEMS]
-    if len(problems) > MAX_PROBLEMS:
-        shown.append(
-            Problem(
-                field="file",
-                reason=(
-                    f"{len(problems) - MAX_PROBLEMS} more problems not shown "
-                    f"({len(problems)} in all)"
-                ),
-            )
-        )
-    return DeclarationRefused(shown, person_ids)
+    return DeclarationRefused(capped(problems), person_ids)
