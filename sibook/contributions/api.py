@@ -132,8 +132,8 @@ def file_declaration(
     except ConflictError as exc:
         if isinstance(exc, ConcurrentFiling):
             raise  # its transaction is aborted: the app's 409 answers it
-        # The batch holds other content: found before anything was read or written. Named as
-        # the CLI (--batch) and a large filing's job name it.
+        # The batch holds other content, and the file is good (else its problems come with the
+        # batch's in a 422). Named as the CLI (--batch) and a large filing's job name it.
         return JSONResponse(status_code=status.HTTP_409_CONFLICT,
                             content={"errors": [{"field": "batch", "reason": str(exc)}]})
     if not result["replayed"]:

@@ -79,23 +79,30 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     month, batch_no = meta.month, meta.batch_no
     employer = registry.employer_by_code(session=session, code=meta.employer_code, lock=True)
     conn = session.connection()
-    earlier = _earlier(conn, employer.employer_id, meta)
+    earlier, taken = _earlier(conn, employer.employer_id, meta)
     if earlier is not None:
         return {**json.loads(earlier), "replayed": True}
-    staging.create(conn)
+    # A batch filed before with other content is refused, but only after the file is checked:
+    # told alone, it would have the employer file again under a new number to learn only then
+    # what is wrong with the file. Its problems and the batch's come in one report.
+    batch = [] if taken is None else [Problem(field="batch", reason=str(taken))]
     problems: list[Problem] = []
+    staging.create(conn)
     lines, si_codes = 0, False
     staged = staging.Staged()
-    for frame in frames:
-        typed, found = check_frame(frame, month)
-        problems += found
-        si_codes = si_codes or typed["si_code"].is_not_null().any()
-        bad_rows = {p.row for p in found}
-        staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))), staged)
-        lines += frame.height
-        say("checked", lines)
-    if lines == 0:
-        raise ValidationError(field="file", reason="the declaration has no lines")
+    try:
+        for frame in frames:
+            typed, found = check_frame(frame, month)
+            problems += found
+            si_codes = si_codes or typed["si_code"].is_not_null().any()
+            bad_rows = {p.row for p in found}
+            staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))), staged)
+            lines += frame.height
+            say("checked", lines)
+        if lines == 0:
+            raise ValidationError(field="file", reason="the declaration has no lines")
+    except ValidationError as unread:  # a file that cannot be read, or has no lines
+        raise ValidationError([*batch, *unread.problems]) from unread
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month, staged.months)
     steps, repeated = staged_steps.order_steps(conn, staged.lines)
@@ -117,7 +124,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
             misnamed += staged_checks.si_code_problems(conn, step)
         found = staged_checks.problems(conn, employer.employer_id, employer.region, step, misnamed)
         problems += found
-        if step == steps and problems:
+        if step == steps and (problems or batch):
             break
         # The steps after this one are checked against what it changes; a refused filing
         # rolls all of it back.
@@ -129,7 +136,9 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                                                 case_codes=staged.codes))
             changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
-        raise _refusal(problems, staging.person_ids(conn))
+        raise _refusal([*batch, *problems], staging.person_ids(conn))
+    if taken is not None:
+        raise taken  # the file is good: the batch is all that is wrong (409)
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month, min(staged.months))
     entries = ledger.assess(conn, months, [employer.employer_id])
@@ -195,17 +204,30 @@ def _read_ahead(data: Source, fmt: str, say: Progress) -> Iterator[Iterable[pl.D
         return
     with tempfile.TemporaryDirectory(prefix="sibook-xlsx-") as folder:
         parts, lines = [], 0
-        for number, frame in enumerate(read_frames(data, fmt)):
-            part = Path(folder) / f"{number:06d}.arrow"
-            frame.write_ipc(part)
-            parts.append(part)
-            lines += frame.height
-            say("read", lines)
+        try:
+            for number, frame in enumerate(read_frames(data, fmt)):
+                part = Path(folder) / f"{number:06d}.arrow"
+                frame.write_ipc(part)
+                parts.append(part)
+                lines += frame.height
+                say("read", lines)
+        except ValidationError as unread:
+            # Raised where a CSV's would be, as the filing reads its frames: in one report with
+            # what the filing finds before (a batch filed with other content).
+            yield _raising(unread)
+            return
         yield (pl.read_ipc(part, memory_map=False) for part in parts)
 
 
-def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta) -> str | None:
-    """The stored result of this very filing, if made before; a clash is refused."""
+def _raising(exc: ValidationError) -> Iterator[pl.DataFrame]:
+    raise exc
+    yield  # a generator: raises when read
+
+
+def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta
+             ) -> tuple[str | None, ConflictError | None]:
+    """The stored result of this very filing, if made before; or the refusal of a batch filed
+    before with other content, if it was."""
     rows = conn.execute(
         select(Declaration.declaration_id, Declaration.content_hash, Declaration.result).where(
             Declaration.employer_id == employer_id,
@@ -215,16 +237,16 @@ def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta) -> str |
     ).all()
     for declaration_id, digest, result in rows:
         if digest == meta.content_hash:
-            return json.dumps({"declaration_id": declaration_id, **json.loads(result)})
+            return json.dumps({"declaration_id": declaration_id, **json.loads(result)}), None
     if rows and meta.batch_no != REGISTRATION_BATCH:
         free = next_batch(conn, employer_id, meta.month)
-        raise ConflictError(
+        return None, ConflictError(
             f"batch {meta.batch_no} of {meta.month} was already filed by {meta.employer_code} "
             f"with different content; " + (f"file the changes as batch {free}"
                                             if free <= MAX_BATCH else
                                             f"all {MAX_BATCH} batches of the month are filed: "
                                             f"file the changes in a later month's list"))
-    return None
+    return None, None
 
 
 def next_batch(conn: Connection, employer_id: int, month: Period) -> int:
