@@ -27,6 +27,7 @@ from sibook.core.errors import Problem, ValidationError, capped
 # Excel's last row. openpyxl yields a blank row for each missing one, so a row numbered far past
 # it would be a stall made of a few bytes.
 SHEET_ROWS = 1_048_576
+CONTENT_TYPES = "[Content_Types].xml"  # the part every Office Open XML file begins with
 EXCEL_DIGITS = 15  # significant digits of a number in Excel; the stored double has a few more
 
 
@@ -38,7 +39,8 @@ def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
     rows = _sheet_rows(source)
     first, names = next(((n, v) for n, v in rows if any(_text(c).strip() for c in v)), (0, ()))
     if not names:
-        raise ValidationError(field="file", reason="the first sheet is empty")
+        raise ValidationError(field="file", reason="the first sheet is empty: the list is read "
+                              "from the workbook's first sheet only; move it there")
     if unreadable := [Problem(field="header", row=first, reason=c.reason(_ref(first, at)))
                       for at, c in enumerate(names) if isinstance(c, Unreadable)]:
         raise ValidationError(unreadable)
@@ -112,6 +114,11 @@ def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
     except ValidationError:
         raise
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, cell values)
+        if isinstance(exc, KeyError) and CONTENT_TYPES in str(exc):
+            raise ValidationError(field="file", reason=(
+                f"the file is a ZIP archive but not an XLSX workbook (it holds no "
+                f"{CONTENT_TYPES}): save the list from the spreadsheet program as Excel "
+                "Workbook (.xlsx)")) from exc
         after = f" (after row {n})" if n else ""
         raise ValidationError(
             field="file", reason=f"not a readable XLSX workbook: {exc}{after}"
