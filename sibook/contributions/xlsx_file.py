@@ -4,6 +4,7 @@ Excel shows them (15 significant digits, a month typed as a date)."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -27,6 +28,11 @@ from sibook.core.errors import Problem, ValidationError, capped
 # Excel's last row. openpyxl yields a blank row for each missing one, so a row numbered far past
 # it would be a stall made of a few bytes.
 SHEET_ROWS = 1_048_576
+# A workbook's parts are compressed: a few hundred kilobytes can unpack to gigabytes, which
+# openpyxl reads into memory when they are one cell or the shared strings (a 394 KB file of one
+# 400 MB cell took 5 GB and minutes). A real sheet of a declaration's rows packs 5-15 times.
+UNPACKED_FLOOR = 16 * 1024 * 1024  # any workbook may unpack to this much
+UNPACKED_RATIO = 100  # past the floor, at most this many times the file's own size
 CONTENT_TYPES = "[Content_Types].xml"  # the part every Office Open XML file begins with
 EXCEL_DIGITS = 15  # significant digits of a number in Excel; the stored double has a few more
 
@@ -102,6 +108,7 @@ def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
 
     n = 0
     try:
+        _not_a_bomb(source)
         book = load_workbook(
             source if isinstance(source, Path) else io.BytesIO(source),
             read_only=True,
@@ -123,6 +130,19 @@ def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
         raise ValidationError(
             field="file", reason=f"not a readable XLSX workbook: {exc}{after}"
         ) from exc
+
+
+def _not_a_bomb(source: Source) -> None:
+    """Refuse a workbook whose parts would unpack to more than a declaration's sheet holds. The
+    sizes its ZIP directory states bound what is read: Python's ``zipfile`` reads no further."""
+    packed = source.stat().st_size if isinstance(source, Path) else len(source)
+    with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as archive:
+        unpacked = sum(part.file_size for part in archive.infolist())
+    if unpacked > max(UNPACKED_FLOOR, UNPACKED_RATIO * packed):
+        raise ValidationError(field="file", reason=(
+            f"the workbook unpacks to {unpacked:,} bytes from {packed:,}, more than "
+            f"{UNPACKED_RATIO} times its size: no list of workers does; save it again from the "
+            "spreadsheet program"))
 
 
 def _parsed_rows(book: Any, sheet: Any) -> Iterator[tuple[int, tuple[object, ...]]]:

@@ -25,6 +25,7 @@ from tests.integration.ledger_fixtures import (
     snapshot,
 )
 from tests.integration.test_declaration_files import AN, xlsx_of
+from tests.integration.test_declaration_xlsx_cells import sheet_replaced
 from tests.integration.test_declarations import file
 
 TITLE = "Trưởng phòng Kế toán"
@@ -66,6 +67,13 @@ def workbook_on_its_second_sheet() -> bytes:
     return out.getvalue()
 
 
+def workbook_of_one_huge_cell() -> bytes:
+    """A few kilobytes that unpack to 20 MB: one cell's text (a bomb's, made small; Excel and
+    openpyxl write at most 32,767 characters in a cell, other programs more)."""
+    data = xlsx_of([["personal_id", "case_code", "job_title"], [AN, "TM", "HUGE"]])
+    return sheet_replaced(data, "HUGE", "A" * 20_000_000)
+
+
 HEAD = "personal_id,full_name,case_code,salary"
 NAMED = f"{AN},{WORKER_NAMES[AN]}"
 # (file name, content, the one problem: row, field as the API names it, start of the reason)
@@ -78,6 +86,8 @@ REFUSED = [
      (None, "file", "the file is a ZIP archive but not an XLSX workbook")),
     ("d02.xlsx", workbook_on_its_second_sheet(),
      (None, "file", "the first sheet is empty: the list is read from the workbook's first")),
+    ("d02.xlsx", workbook_of_one_huge_cell(),
+     (None, "file", "the workbook unpacks to 20,01")),
     ("d02", f"{HEAD}\n{NAMED},TM,9000000\n".encode(),
      (None, "file", "the file has a name with no extension (d02): a declaration is a CSV")),
     ("d02.txt", f"{HEAD}\n{NAMED},TM,9000000\n".encode(),
@@ -94,7 +104,8 @@ REFUSED = [
     ("d02.csv", f"{HEAD}\n{AN},{'A' * 1_000_000},TM,9000000\n".encode(),
      (2, "full_name", "longer than 120 characters")),
 ]
-IDS = ["0-byte", "bom-only", "0-byte-xlsx", "0-byte-json", "zip", "second-sheet", "no-extension",
+IDS = ["0-byte", "bom-only", "0-byte-xlsx", "0-byte-json", "zip", "second-sheet", "zip-bomb",
+       "no-extension",
        "txt", "1e7", "negative", "huge", "other-date", "missing-column", "same-line-twice",
        "huge-line"]
 
