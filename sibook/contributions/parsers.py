@@ -35,9 +35,8 @@ def detect_format(name: str) -> str:
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         said = f"a name ending .{suffix}" if suffix else "a name with no extension"
-        raise ValidationError(field="file", reason=f"the file has {said} ({Path(name).name}): "
-                              "a declaration is a CSV, XLSX or JSON file, named .csv, .xlsx "
-                              "or .json")
+        raise ValidationError(field="file", reason=f"the file has {said}: a declaration is "
+                              "a CSV, XLSX or JSON file, named .csv, .xlsx or .json")
     return suffix
 
 
