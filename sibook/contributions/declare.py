@@ -138,7 +138,9 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     if problems:
         raise _refusal([*batch, *problems], staging.person_ids(conn))
     if taken is not None:
-        raise taken  # the file is good: the batch is all that is wrong (409)
+        # The file is good: the batch is all that is wrong (409). Its first steps were applied
+        # to check the later ones against: the caller's rollback undoes them, as a refusal's.
+        raise taken
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month, min(staged.months))
     entries = ledger.assess(conn, months, [employer.employer_id])
@@ -245,7 +247,8 @@ def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta
             f"with different content; " + (f"file the changes as batch {free}"
                                             if free <= MAX_BATCH else
                                             f"all {MAX_BATCH} batches of the month are filed: "
-                                            f"file the changes in a later month's list"))
+                                            f"file the changes in a later month's list"),
+            field="batch")
     return None, None
 
 

@@ -17,6 +17,7 @@ from tests.integration.ledger_fixtures import (
     EMPLOYER,
     cli_store,
     csv_of,
+    employer_filing,
     setup_workers,
     snapshot,
     worker_id,
@@ -85,3 +86,19 @@ def test_the_command_names_the_batch_by_its_flag_beside_the_rows(store: Engine,
     assert result.exit_code == 1, result.output
     errors = json.loads(result.stdout)["errors"]
     assert [(e.get("row"), e["field"]) for e in errors] == [(None, "--batch"), (2, "salary")]
+
+
+def test_a_good_file_of_several_steps_in_a_taken_batch_keeps_none_of_them(engine: Engine
+                                                                           ) -> None:
+    """Its first steps are applied to check the later ones against: the upload's 409 must not
+    commit them."""
+    a, b = setup_workers(engine, 2)
+    upload = employer_filing(engine)
+    assert upload(csv_of([(a, "TM", 8_000_000, "2026-01")])).status_code == 201
+    before = snapshot(engine)
+    # b taken on from December, then on unpaid leave from January: two steps
+    answer = upload(csv_of([(b, "TM", 8_000_000, "2025-12"), (b, "KL", None, "2026-01")]))
+    assert answer.status_code == 409, answer.text
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "batch" and error["reason"].startswith(TAKEN)
+    assert snapshot(engine) == before
