@@ -4,6 +4,7 @@ to it: sibook.cli.declare)."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import typer
@@ -166,17 +167,20 @@ def ledger_show(
             )
     except ValidationError as exc:
         refuse(exc.problems, as_json)
-    emit(data, as_json, _show_person)
+    emit(data, as_json, partial(_show_person, since=first))
 
 
-def _show_person(d: dict[str, Any]) -> None:
+def _show_person(d: dict[str, Any], since: Period | None = None) -> None:
     show_table(
-        f"Contribution months of {d['personal_id']}",
+        f"Contribution months of {d['personal_id']}" + (f" from {since}" if since else ""),
         ("month", "employer", "basis", "employee", "employer share", "status"),
         ((m["month"], m["employer"] or m["kind"], m["basis"], _total(m["employee_share"]),
           _total(m["employer_share"]), _status(m)) for m in d["months"]),
     )
-    show_fields("Summary", d["summary"])
+    # The summary is the whole record's, --from or not (what a pension or a lump sum counts),
+    # as the API's: said so beneath a table of fewer months, lest its unpaid seem among them.
+    show_fields("Summary of every month, not only those listed" if since else "Summary",
+                d["summary"])
 
 
 def _status(m: dict[str, Any]) -> str:

@@ -33,7 +33,7 @@ from sibook.contributions.schema import (
     EmployerPaymentAnswer,
     PersonLedger,
 )
-from sibook.core.errors import ConflictError, NotFoundError
+from sibook.core.errors import NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 
 router = APIRouter(tags=["contributions"])
@@ -102,7 +102,7 @@ def file_declaration(
     month: MonthForm,
     file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
     batch: Annotated[int, Form(ge=1, le=MAX_BATCH)] = 1,
-) -> dict[str, Any] | JSONResponse:
+) -> dict[str, Any]:
     """File a monthly D02-LT list; idempotent by content, employer, month and batch."""
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up
     # the server's event loop and every other request with it.
@@ -129,13 +129,6 @@ def file_declaration(
     except (DeclarationRefused, ConcurrentFiling) as refused:
         # Its checks read the persons it named: logged, though nothing changed.
         raise g.refuse(refused, "refused", refused.person_ids) from None
-    except ConflictError as exc:
-        if isinstance(exc, ConcurrentFiling):
-            raise  # its transaction is aborted: the app's 409 answers it
-        # The batch holds other content: found before anything was read or written. Named as
-        # the CLI (--batch) and a large filing's job name it.
-        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
-                            content={"errors": [{"field": "batch", "reason": str(exc)}]})
     if not result["replayed"]:
         g.logged(staging.person_ids(g.session.connection()))
     return {"accepted": True, **result}

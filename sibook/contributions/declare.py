@@ -36,7 +36,7 @@ from sibook.contributions.domain import DeclarationMeta, content_hash
 from sibook.contributions.ledger_store import Declaration, LedgerEntry
 from sibook.contributions.parsers import Source, detect_format, read_frames
 from sibook.contributions.validate import check_frame
-from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.errors import ConflictError, Problem, ValidationError, capped
 from sibook.core.period import Period
 from sibook.law.tables import NoRuleInForce
 from sibook.registry import hi_cards
@@ -47,7 +47,6 @@ Progress = Callable[[str, int], None]
 # take a batch number the employer's own D02-LT filings of the month will use.
 REGISTRATION_BATCH = 0
 MAX_BATCH = 99  # batches (đợt) a month: the forms number them with two digits
-MAX_PROBLEMS = 1_000  # a report longer than this is cut; the count says how many there were
 
 
 def declare(
@@ -80,23 +79,30 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     month, batch_no = meta.month, meta.batch_no
     employer = registry.employer_by_code(session=session, code=meta.employer_code, lock=True)
     conn = session.connection()
-    earlier = _earlier(conn, employer.employer_id, meta)
+    earlier, taken = _earlier(conn, employer.employer_id, meta)
     if earlier is not None:
         return {**json.loads(earlier), "replayed": True}
-    staging.create(conn)
+    # A batch filed before with other content is refused, but only after the file is checked:
+    # told alone, it would have the employer file again under a new number to learn only then
+    # what is wrong with the file. Its problems and the batch's come in one report.
+    batch = [] if taken is None else [Problem(field="batch", reason=str(taken))]
     problems: list[Problem] = []
+    staging.create(conn)
     lines, si_codes = 0, False
     staged = staging.Staged()
-    for frame in frames:
-        typed, found = check_frame(frame, month)
-        problems += found
-        si_codes = si_codes or typed["si_code"].is_not_null().any()
-        bad_rows = {p.row for p in found}
-        staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))), staged)
-        lines += frame.height
-        say("checked", lines)
-    if lines == 0:
-        raise ValidationError(field="file", reason="the declaration has no lines")
+    try:
+        for frame in frames:
+            typed, found = check_frame(frame, month)
+            problems += found
+            si_codes = si_codes or typed["si_code"].is_not_null().any()
+            bad_rows = {p.row for p in found}
+            staging.stage(conn, typed.filter(~typed["row"].is_in(list(bad_rows))), staged)
+            lines += frame.height
+            say("checked", lines)
+        if lines == 0:
+            raise ValidationError(field="file", reason="the declaration has no lines")
+    except ValidationError as unread:  # a file that cannot be read, or has no lines
+        raise ValidationError([*batch, *unread.problems]) from unread
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month, staged.months)
     steps, repeated = staged_steps.order_steps(conn, staged.lines)
@@ -118,7 +124,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
             misnamed += staged_checks.si_code_problems(conn, step)
         found = staged_checks.problems(conn, employer.employer_id, employer.region, step, misnamed)
         problems += found
-        if step == steps and problems:
+        if step == steps and (problems or batch):
             break
         # The steps after this one are checked against what it changes; a refused filing
         # rolls all of it back.
@@ -130,7 +136,11 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                                                 case_codes=staged.codes))
             changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
-        raise _refusal(problems, staging.person_ids(conn))
+        raise _refusal([*batch, *problems], staging.person_ids(conn))
+    if taken is not None:
+        # The file is good: the batch is all that is wrong (409). Its first steps were applied
+        # to check the later ones against: the caller's rollback undoes them, as a refusal's.
+        raise taken
     say("applied", lines)
     months = _months_to_assess(conn, employer.employer_id, month, min(staged.months))
     entries = ledger.assess(conn, months, [employer.employer_id])
@@ -196,17 +206,30 @@ def _read_ahead(data: Source, fmt: str, say: Progress) -> Iterator[Iterable[pl.D
         return
     with tempfile.TemporaryDirectory(prefix="sibook-xlsx-") as folder:
         parts, lines = [], 0
-        for number, frame in enumerate(read_frames(data, fmt)):
-            part = Path(folder) / f"{number:06d}.arrow"
-            frame.write_ipc(part)
-            parts.append(part)
-            lines += frame.height
-            say("read", lines)
+        try:
+            for number, frame in enumerate(read_frames(data, fmt)):
+                part = Path(folder) / f"{number:06d}.arrow"
+                frame.write_ipc(part)
+                parts.append(part)
+                lines += frame.height
+                say("read", lines)
+        except ValidationError as unread:
+            # Raised where a CSV's would be, as the filing reads its frames: in one report with
+            # what the filing finds before (a batch filed with other content).
+            yield _raising(unread)
+            return
         yield (pl.read_ipc(part, memory_map=False) for part in parts)
 
 
-def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta) -> str | None:
-    """The stored result of this very filing, if made before; a clash is refused."""
+def _raising(exc: ValidationError) -> Iterator[pl.DataFrame]:
+    raise exc
+    yield  # a generator: raises when read
+
+
+def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta
+             ) -> tuple[str | None, ConflictError | None]:
+    """The stored result of this very filing, if made before; or the refusal of a batch filed
+    before with other content, if it was."""
     rows = conn.execute(
         select(Declaration.declaration_id, Declaration.content_hash, Declaration.result).where(
             Declaration.employer_id == employer_id,
@@ -216,16 +239,17 @@ def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta) -> str |
     ).all()
     for declaration_id, digest, result in rows:
         if digest == meta.content_hash:
-            return json.dumps({"declaration_id": declaration_id, **json.loads(result)})
+            return json.dumps({"declaration_id": declaration_id, **json.loads(result)}), None
     if rows and meta.batch_no != REGISTRATION_BATCH:
         free = next_batch(conn, employer_id, meta.month)
-        raise ConflictError(
+        return None, ConflictError(
             f"batch {meta.batch_no} of {meta.month} was already filed by {meta.employer_code} "
             f"with different content; " + (f"file the changes as batch {free}"
                                             if free <= MAX_BATCH else
                                             f"all {MAX_BATCH} batches of the month are filed: "
-                                            f"file the changes in a later month's list"))
-    return None
+                                            f"file the changes in a later month's list"),
+            field="batch")
+    return None, None
 
 
 def next_batch(conn: Connection, employer_id: int, month: Period) -> int:
@@ -307,15 +331,4 @@ class DeclarationRefused(ValidationError):
 
 
 def _refusal(problems: list[Problem], person_ids: list[int]) -> DeclarationRefused:
-    shown = sorted(problems, key=lambda p: p.row or 0)[:MAX_PROBLEMS]
-    if len(problems) > MAX_PROBLEMS:
-        shown.append(
-            Problem(
-                field="file",
-                reason=(
-                    f"{len(problems) - MAX_PROBLEMS} more problems not shown "
-                    f"({len(problems)} in all)"
-                ),
-            )
-        )
-    return DeclarationRefused(shown, person_ids)
+    return DeclarationRefused(capped(problems), person_ids)

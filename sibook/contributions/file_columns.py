@@ -91,13 +91,16 @@ def _legacy_of(names: list[str], first: int, second: int) -> int | None:
 
 def canonical(frame: pl.LazyFrame, columns: dict[str, int]) -> pl.LazyFrame:
     """Rows blank in every known column dropped (their numbers are kept by the others), then
-    ``row`` + COLUMNS, stripped, a blank cell null. ``frame`` has ``row`` and raw columns
-    ``c<position>``; only those of ``columns`` are read.
+    ``row`` + COLUMNS, stripped, in Unicode's composed form (NFC), a blank cell null.
+    ``frame`` has ``row`` and raw columns ``c<position>``; only those of ``columns`` are read.
 
     A blank cell is an empty one however it is written: unquoted, quoted (``""``, as exports
     quoting every field write it), spaces, or ``""`` in JSON.
     """
-    stripped = {c: pl.col(f"c{at}").str.strip_chars() for c, at in columns.items()}
+    # NFC: a keyboard or a Mac's file may write Vietnamese decomposed (e + combining marks);
+    # stored so, a job title would not equal the same title typed elsewhere.
+    stripped = {c: pl.col(f"c{at}").str.strip_chars().str.normalize("NFC")
+                for c, at in columns.items()}
     cells = {c: pl.when(v.str.len_bytes() > 0).then(v) for c, v in stripped.items()}
     filled = pl.any_horizontal([v.is_not_null() for v in cells.values()])
     missing = pl.lit(None, dtype=pl.String)

@@ -34,9 +34,9 @@ __all__ = ["FORMATS", "Source", "detect_format", "read_frames"]
 def detect_format(name: str) -> str:
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise ValidationError(
-            field="file", reason=f"unknown format .{suffix}; use CSV, XLSX or JSON"
-        )
+        said = f"a name ending .{suffix}" if suffix else "a name with no extension"
+        raise ValidationError(field="file", reason=f"the file has {said}: a declaration is "
+                              "a CSV, XLSX or JSON file, named .csv, .xlsx or .json")
     return suffix
 
 

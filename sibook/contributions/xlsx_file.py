@@ -4,9 +4,13 @@ Excel shows them (15 significant digits, a month typed as a date)."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -19,25 +23,38 @@ from sibook.contributions.file_columns import (
     column_name,
     header,
 )
-from sibook.core.errors import ValidationError
+from sibook.core.errors import Problem, ValidationError, capped
 
 # Excel's last row. openpyxl yields a blank row for each missing one, so a row numbered far past
 # it would be a stall made of a few bytes.
 SHEET_ROWS = 1_048_576
+# A workbook's parts are compressed: a few hundred kilobytes can unpack to gigabytes, which
+# openpyxl reads into memory when they are one cell or the shared strings (a 394 KB file of one
+# 400 MB cell took 5 GB and minutes). A real sheet of a declaration's rows packs 5-15 times.
+UNPACKED_FLOOR = 16 * 1024 * 1024  # any workbook may unpack to this much
+UNPACKED_RATIO = 100  # past the floor, at most this many times the file's own size
+CONTENT_TYPES = "[Content_Types].xml"  # the part every Office Open XML file begins with
 EXCEL_DIGITS = 15  # significant digits of a number in Excel; the stored double has a few more
 
 
 
 def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
+    """The sheet's frames; a cell the filing reads that holds no value of its own
+    (``Unreadable``) is refused by its row and column, every such cell of the sheet at once,
+    once the sheet is read."""
     rows = _sheet_rows(source)
-    texts = ((n, ["" if v is None else str(v) for v in values]) for n, values in rows)
-    first, names = next(((n, t) for n, t in texts if any(c.strip() for c in t)), (0, []))
+    first, names = next(((n, v) for n, v in rows if any(_text(c).strip() for c in v)), (0, ()))
     if not names:
-        raise ValidationError(field="file", reason="the first sheet is empty")
+        raise ValidationError(field="file", reason="the first sheet is empty: the list is read "
+                              "from the workbook's first sheet only; move it there")
+    if unreadable := [Problem(field="header", row=first, reason=c.reason(_ref(first, at)))
+                      for at, c in enumerate(names) if isinstance(c, Unreadable)]:
+        raise ValidationError(unreadable)
+    titles = [_text(c) for c in names]
     # Rows are read MAX_COLUMNS + 1 wide: the header ends at its last title.
-    while not names[-1].strip():
-        names.pop()
-    if not set(REQUIRED) <= {column_name(n) for n in names}:
+    while not titles[-1].strip():
+        titles.pop()
+    if not set(REQUIRED) <= {column_name(n) for n in titles}:
         raise ValidationError(
             field="header",
             row=first,
@@ -45,20 +62,44 @@ def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
             f"{', '.join(REQUIRED)}, and optionally "
             f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}",
         )
-    columns = header(names, row=first)
+    columns = header(titles, row=first)
+    unreadable = []
     chunk: list[tuple[int, tuple[object, ...]]] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == CHUNK_ROWS:
+            unreadable += _unreadable(chunk, columns)
             yield from _sheet_frame(chunk, columns)
             chunk = []
+    unreadable += _unreadable(chunk, columns)
     yield from _sheet_frame(chunk, columns)
+    if unreadable:
+        raise ValidationError(capped(unreadable))
+
+
+def _text(value: object) -> str:
+    return "" if value is None or isinstance(value, Unreadable) else str(value)
+
+
+def _ref(row: int, at: int) -> str:
+    """A cell's name as the spreadsheet shows it (D7), by its row and 0-based column."""
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    return f"{get_column_letter(at + 1)}{row}"
+
+
+def _unreadable(chunk: list[tuple[int, tuple[object, ...]]],
+                columns: dict[str, int]) -> list[Problem]:
+    return [Problem(field=c, row=n, reason=cell.reason(_ref(n, at)))
+            for n, v in chunk for c, at in columns.items()
+            if isinstance(cell := v[at], Unreadable)]
 
 
 def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """The first sheet's rows numbered as in the sheet (read-only openpyxl yields a blank tuple
-    for every missing row), each MAX_COLUMNS + 1 cells wide: one cell far to the right would
-    otherwise widen every row after it. Cells further right are not read.
+    """The first sheet's rows that the file holds, numbered as in the sheet, each
+    MAX_COLUMNS + 1 cells wide: one cell far to the right would otherwise widen every row after
+    it. Cells further right are not read. A cell whose value Excel would not show as typed is
+    an ``Unreadable`` (``_cell_parser``).
 
     openpyxl reads a part or a cell only when it reaches it, so a broken one raises anywhere in
     the sheet: a refusal naming the last row read.
@@ -67,6 +108,7 @@ def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
 
     n = 0
     try:
+        _not_a_bomb(source)
         book = load_workbook(
             source if isinstance(source, Path) else io.BytesIO(source),
             read_only=True,
@@ -74,24 +116,99 @@ def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
         )
         if not book.worksheets:
             raise ValueError("it has no worksheet")  # refused below, like openpyxl's errors
-        sheet = book.worksheets[0]
-        # The size the file states is not trusted: openpyxl drops the rows past it.
-        sheet.reset_dimensions()
-        for n, values in enumerate(
-            sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
-        ):
-            if n > SHEET_ROWS:
-                break
+        for n, values in _parsed_rows(book, book.worksheets[0]):
             yield n, values
+    except ValidationError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, cell values)
+        if isinstance(exc, KeyError) and CONTENT_TYPES in str(exc):
+            raise ValidationError(field="file", reason=(
+                f"the file is a ZIP archive but not an XLSX workbook (it holds no "
+                f"{CONTENT_TYPES}): save the list from the spreadsheet program as Excel "
+                "Workbook (.xlsx)")) from exc
         after = f" (after row {n})" if n else ""
         raise ValidationError(
             field="file", reason=f"not a readable XLSX workbook: {exc}{after}"
         ) from exc
-    if n > SHEET_ROWS:
-        raise ValidationError(
-            field="file", row=n, reason=f"a sheet has at most {SHEET_ROWS:,} rows"
-        )
+
+
+def _not_a_bomb(source: Source) -> None:
+    """Refuse a workbook whose parts would unpack to more than a declaration's sheet holds. The
+    sizes its ZIP directory states bound what is read: Python's ``zipfile`` reads no further."""
+    packed = source.stat().st_size if isinstance(source, Path) else len(source)
+    with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as archive:
+        unpacked = sum(part.file_size for part in archive.infolist())
+    if unpacked > max(UNPACKED_FLOOR, UNPACKED_RATIO * packed):
+        raise ValidationError(field="file", reason=(
+            f"the workbook unpacks to {unpacked:,} bytes from {packed:,}, more than "
+            f"{UNPACKED_RATIO} times its size: no list of workers does; save it again from the "
+            "spreadsheet program"))
+
+
+def _parsed_rows(book: Any, sheet: Any) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The rows as openpyxl's read-only sheet parses them, by ``_cell_parser``'s. Its own
+    ``iter_rows`` cannot be given another parser, yields a blank row for every row number the
+    file skips (a row numbered past a sheet's last would be a stall made of a few bytes), and
+    drops a row numbered again without a word; here a row number not after the one before is
+    refused."""
+    last = 0
+    with sheet._get_source() as xml:
+        parser = _cell_parser()(xml, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                             date_formats=book._date_formats,
+                             timedelta_formats=book._timedelta_formats)
+        for n, cells in parser.parse():
+            if n > SHEET_ROWS:
+                raise ValidationError(
+                    field="file", row=n, reason=f"a sheet has at most {SHEET_ROWS:,} rows"
+                )
+            if n <= last:
+                raise ValidationError(field="file", row=n, reason=(
+                    f"the sheet's row {n} comes after its row {last}: the workbook is damaged; "
+                    "open it in a spreadsheet program and save it again"))
+            last = n
+            values: list[object] = [None] * (MAX_COLUMNS + 1)
+            for cell in cells:
+                if 1 <= cell["column"] <= MAX_COLUMNS + 1:
+                    values[cell["column"] - 1] = cell["value"]
+            yield n, tuple(values)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A cell whose value the file does not hold: a formula never calculated (a workbook
+    written by a program and never opened in a spreadsheet program reads as empty there), or
+    one whose calculation failed (``#REF!``, ``#N/A``, ...), which would read as that text."""
+
+    error: str | None = None
+
+    def reason(self, cell: str) -> str:
+        if self.error is None:
+            return (f"cell {cell} holds a formula with no computed value (the workbook was "
+                    "written by a program and never calculated): open it in a spreadsheet "
+                    "program and save it, or write the value itself")
+        return (f"cell {cell} holds the error {self.error}, a formula that failed: correct it "
+                "in the spreadsheet")
+
+
+@cache
+def _cell_parser() -> type:
+    """openpyxl's sheet parser, telling an ``Unreadable`` cell from an empty one or from text
+    (imported when a workbook is read: most commands never read one)."""
+    from openpyxl.worksheet._reader import (  # type: ignore[import-untyped]
+        FORMULA_TAG,
+        WorkSheetParser,
+    )
+
+    class CellParser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if cell["data_type"] == "e":
+                cell["value"] = Unreadable(str(cell["value"]))
+            elif cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = Unreadable()
+            return cell
+
+    return CellParser
 
 
 def _sheet_frame(
@@ -99,7 +216,8 @@ def _sheet_frame(
 ) -> Iterator[pl.DataFrame]:
     data: dict[str, list[object]] = {"row": [n for n, _ in chunk]}
     for at in columns.values():
-        data[f"c{at}"] = [None if v[at] is None else _cell(v[at]) for _, v in chunk]
+        data[f"c{at}"] = [None if v[at] is None or isinstance(v[at], Unreadable) else _cell(v[at])
+                          for _, v in chunk]
     frame = pl.DataFrame(data, schema={c: pl.Int64 if c == "row" else pl.String for c in data})
     frame = canonical(frame.lazy(), columns).collect()
     if frame.height:

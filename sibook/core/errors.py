@@ -24,6 +24,19 @@ class Problem:
         return out
 
 
+MAX_PROBLEMS = 1_000  # a report longer than this is cut; the count says how many there were
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """``problems`` by row, the first MAX_PROBLEMS of them, and then how many more there were:
+    a file wrong on every line is refused, not answered with a report of megabytes."""
+    shown = sorted(problems, key=lambda p: p.row or 0)[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(Problem(field="file", reason=f"{len(problems) - MAX_PROBLEMS} more problems "
+                             f"not shown ({len(problems)} in all)"))
+    return shown
+
+
 class SibookError(Exception):
     """Base of the errors the edges (CLI exit 1, HTTP 4xx) turn into answers."""
 

@@ -157,10 +157,10 @@ def employer_filing(engine: Engine) -> Callable[[bytes], Any]:
     token = tokens.issue({"sub": f"client-{EMPLOYER}", "kind": "employer",
                           "unit_code": EMPLOYER})
 
-    def file(data: bytes) -> Any:
+    def file(data: bytes, name: str = "d02.csv") -> Any:
         return client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
                            headers={"Authorization": f"Bearer {token}"},
-                           data={"month": "2026-01"}, files={"file": ("d02.csv", data, "text/csv")})
+                           data={"month": "2026-01"}, files={"file": (name, data, "text/csv")})
 
     return file
 

@@ -220,7 +220,7 @@ def test_an_xlsx_row_numbered_past_the_last_row_of_a_sheet_is_refused_quickly() 
     start = time.perf_counter()
     (problem,) = refusal(far, "xlsx")
     assert time.perf_counter() - start < QUICK
-    assert (problem.row, problem.field) == (1_048_577, "file")
+    assert (problem.row, problem.field) == (99_999_999, "file")
 
 
 def test_a_csv_header_of_30000_columns_is_refused_before_it_is_parsed() -> None:

@@ -1,0 +1,92 @@
+"""XLSX cells that hold no value of their own (a formula never calculated, one that failed) are
+refused by their cell, never read as empty or as the error's text."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import Engine
+
+from sibook.contributions.declare import declare
+from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
+from tests.integration.ledger_fixtures import EMPLOYER, WORKER_NAMES, setup_workers, snapshot
+from tests.integration.test_declaration_files import AN, JAN, checked, refusal, xlsx_of
+from tests.integration.test_declaration_hostile_files import SHEET
+
+HEAD = ["personal_id", "full_name", "case_code", "job_title", "salary", "allowances", "from_month"]
+
+
+def test_formulas_a_program_wrote_and_no_one_calculated_are_refused_by_cell(engine: Engine
+                                                                           ) -> None:
+    """openpyxl (as any program writing a workbook) stores the formula and no value: read as
+    an empty cell, the allowances would be filed as none and the month as the declared one."""
+    setup_workers(engine, 1)
+    data = xlsx_of([HEAD,
+                    [AN, WORKER_NAMES[AN], "TM", "Kế toán", "=10000000*1.5", 500_000, "2026-01"],
+                    [AN, WORKER_NAMES[AN], "DC", None, 16_000_000, "=E2/10", "=TEXT(NOW(),0)"]])
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as refused, unit_of_work(engine) as s:
+        declare(session=s, data=data, file_name="d02.xlsx", employer_code=EMPLOYER, month=JAN)
+    problems = refused.value.problems
+    assert [(p.row, p.field, p.reason.split(" (")[0]) for p in problems] == [
+        (2, "salary", "cell E2 holds a formula with no computed value"),
+        (3, "allowances", "cell F3 holds a formula with no computed value"),
+        (3, "from_month", "cell G3 holds a formula with no computed value"),
+    ]
+    assert "open it in a spreadsheet program and save it" in problems[0].reason
+    assert snapshot(engine) == before
+
+
+def test_a_formula_excel_calculated_is_its_value() -> None:
+    data = xlsx_of([HEAD, [AN, None, "TM", None, "=10000000*1.5", None, None]])
+    calculated = sheet_replaced(data, "<f>10000000*1.5</f><v></v>",
+                                "<f>10000000*1.5</f><v>15000000</v>")
+    assert checked(calculated, "xlsx") == ([(2, 15_000_000)], [])
+
+
+def test_a_formula_in_a_column_the_filing_ignores_is_not_read() -> None:
+    data = xlsx_of([[*HEAD[:3], "note", "salary"], [AN, None, "TM", "=A2", 9_000_000]])
+    assert checked(data, "xlsx") == ([(2, 9_000_000)], [])
+
+
+def test_an_error_a_formula_left_is_refused_not_read_as_its_text() -> None:
+    """#N/A in the job title would otherwise be the worker's job title."""
+    (problem,) = refusal(xlsx_of([HEAD, [AN, None, "TM", "#N/A", 9_000_000, None, None]]),
+                         "xlsx")
+    assert (problem.row, problem.field, problem.reason) == (
+        2, "job_title", "cell D2 holds the error #N/A, a formula that failed: correct it in the "
+        "spreadsheet")
+
+
+def test_a_column_name_left_uncalculated_is_refused_by_its_cell() -> None:
+    (problem,) = refusal(xlsx_of([["personal_id", "case_code", '=LOWER("SALARY")'],
+                                  [AN, "TM", 9_000_000]]), "xlsx")
+    assert (problem.row, problem.field) == (1, "header")
+    assert problem.reason.startswith("cell C1 holds a formula with no computed value")
+
+
+def test_a_row_numbered_again_is_refused_not_dropped() -> None:
+    """openpyxl's own reader skips a row whose number is not after the last one's."""
+    data = xlsx_of([["personal_id", "case_code", "salary"], [AN, "TM", 8_000_000],
+                    [AN, "DC", 9_000_000]])
+    again = sheet_replaced(sheet_replaced(data, '<row r="3">', '<row r="2">'), 'r="A3"', 'r="A2"')
+    (problem,) = refusal(again, "xlsx")
+    assert (problem.row, problem.field) == (2, "file")
+    assert problem.reason.startswith("the sheet's row 2 comes after its row 2")
+
+
+def sheet_replaced(data: bytes, old: str, new: str) -> bytes:
+    """``data`` with ``old`` replaced in its sheet's XML, as a program other than Excel may
+    write it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == SHEET:
+                assert old.encode() in body
+                body = body.replace(old.encode(), new.encode())
+            dst.writestr(item, body)
+    return out.getvalue()
