@@ -141,7 +141,11 @@ class Registered(BaseModel):
     participant_type: Literal["registered", "voluntary", "compulsory"] = Field(description=(
         "registered: no participation yet; voluntary: voluntary SI from the month given; "
         "compulsory: an employee, the first month declared"))
-    identity_verified: bool
+    identity_verified: bool = Field(description=(
+        "true: the identity was checked against the National Population Database (or, the "
+        "citizen joining themself, by their level-2 e-identity) and matched; false: nothing "
+        "checked it (the database does not hold the number, or an officer started a person "
+        "already registered)"))
     voluntary: VoluntaryOpened | None = Field(default=None, description=(
         "A voluntary participant's start and monthly amount (as `sibook persons register "
         "--voluntary` answers it); null otherwise"))

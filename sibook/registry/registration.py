@@ -297,19 +297,25 @@ def _join(session: Session, personal_id: str, population: PopulationRegistry,
             person_id = reading.registered_id(session=session, personal_id=personal_id)
             if person_id is None:
                 raise
+    # Their VNeID level-2 sign-in verified who they are: the answer says so, as a
+    # registration checked against the population database does.
     return start_voluntary(session=session, person_id=person_id, personal_id=personal_id,
                            voluntary=voluntary, today=today,
-                           office=OfficeChoice(province=province, birthplace=False))
+                           office=OfficeChoice(province=province, birthplace=False),
+                           identity_verified=True)
 
 
 def start_voluntary(*, session: Session, person_id: int, personal_id: str,
                     voluntary: VoluntaryStart, today: date | None = None,
-                    office: OfficeChoice | None = None) -> dict[str, Any]:
+                    office: OfficeChoice | None = None, identity_verified: bool = False,
+                    ) -> dict[str, Any]:
     """A registered person of the civil realm starts voluntary SI (TK1-TS): from the citizen's
     own sign-in, or at the SI office (someone whose job ended joins, their book already
     issued). Refused while they participate, or with a start inside an earlier period.
     ``office``: how an officer chooses the SI office that manages them from now on; None (the
-    citizen themself) leaves the one they have."""
+    citizen themself) leaves the one they have. ``identity_verified``: whether the caller's
+    identity was verified (the citizen's own level-2 sign-in); an officer's start checks
+    nothing of it, and the answer says so."""
     # Locked: two starts at once (a form sent twice; the citizen and a clerk) would both number
     # the period after the last one. The second waits for the first, then finds it open.
     if session.scalar(select(Person.realm).where(Person.person_id == person_id)
@@ -330,7 +336,8 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
     assert issued is not None  # every registered person has one (register_person)
     return {"personal_id": personal_id, "book_number": issued.book_number,
             "book_status": issued.status, "book_version": issued.version,
-            "participant_type": "voluntary", "identity_verified": True, "voluntary": opened}
+            "participant_type": "voluntary", "identity_verified": identity_verified,
+            "voluntary": opened}
 
 
 def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart, today: date

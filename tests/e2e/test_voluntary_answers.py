@@ -1,0 +1,31 @@
+"""What a clerk's voluntary start answers, on SQLite and PostgreSQL: ``identity_verified`` true
+only where something verified the identity."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from tests.e2e.test_access_matrix import OWN, PRINCIPALS, bearer
+from tests.e2e.test_registration_replays import client, configured  # noqa: F401 - fixtures
+
+CLERK = PRINCIPALS["clerk_hanoi"]
+
+
+def started(client: TestClient, engine: Engine) -> dict[str, object]:  # noqa: F811
+    """OWN's job ended in 2025; the Hà Nội clerk starts their voluntary SI: the answer."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE si_periods SET to_month = :m WHERE person_id = "
+                          "(SELECT person_id FROM persons WHERE personal_id = :p)"),
+                     {"m": 2025 * 12, "p": OWN})
+    r = client.post(f"/api/v1/persons/{OWN}/voluntary", headers=bearer(CLERK),
+                    json={"income": 3_000_000})
+    assert r.status_code == 201, r.text
+    answer: dict[str, object] = r.json()
+    return answer
+
+
+def test_an_officers_voluntary_start_says_no_identity_was_verified(
+        client: TestClient, configured: Engine) -> None:  # noqa: F811
+    """Nothing checks the identity of a person a clerk starts: the answer does not claim it."""
+    assert started(client, configured)["identity_verified"] is False
