@@ -1,7 +1,10 @@
-"""What a clerk's voluntary start answers, on SQLite and PostgreSQL: ``identity_verified`` true
-only where something verified the identity."""
+"""What a clerk's voluntary start and a voluntary payment answer, on SQLite and PostgreSQL:
+``identity_verified`` true only where something verified the identity, and a payment's
+``recorded_at`` written as every other route writes a moment (+00:00, not "Z")."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -29,3 +32,15 @@ def test_an_officers_voluntary_start_says_no_identity_was_verified(
         client: TestClient, configured: Engine) -> None:  # noqa: F811
     """Nothing checks the identity of a person a clerk starts: the answer does not claim it."""
     assert started(client, configured)["identity_verified"] is False
+
+
+def test_a_voluntary_payments_recorded_at_is_written_as_the_other_routes_write_a_moment(
+        client: TestClient, configured: Engine) -> None:  # noqa: F811
+    started(client, configured)
+    path = f"/api/v1/persons/{OWN}/voluntary-payments"
+    posted = client.post(path, headers=bearer(CLERK), json={
+        "amount": 660_000, "reference": "VNPT-9", "paid_on": date.today().isoformat()})
+    assert posted.status_code == 201, posted.text
+    listed = client.get(path, headers=bearer(CLERK))
+    for at in (posted.json()["recorded_at"], listed.json()["payments"][0]["recorded_at"]):
+        assert at.endswith("+00:00"), at
