@@ -20,8 +20,8 @@ from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise
 from sibook.core.period import Period
 from sibook.registry import service
-from sibook.registry.new_employer import NewEmployer
-from sibook.registry.new_household import NewHousehold
+from sibook.registry.new_employer import NewEmployer, employer_problems
+from sibook.registry.new_household import NewHousehold, household_problems
 from sibook.registry.new_person import NewPerson, recorded_ethnicity
 from sibook.registry.store import (
     Contact,
@@ -151,7 +151,11 @@ def employer_again(*, session: Session, employer: NewEmployer, today: date | Non
                    ) -> int | None:
     """The unit registered before with ``employer``'s code and content, None when no unit
     holds the code; refused naming what differs. A unit of another realm is the 409 any held
-    code gets, naming neither realm nor unit (``service.add_employer``)."""
+    code gets, naming neither realm nor unit (``service.add_employer``). A registration the
+    rules refuse is no one's (None: ``add_employer`` says why; a NUL in the code, which
+    PostgreSQL refuses even to look up, included)."""
+    if employer_problems(employer):
+        return None
     row = session.scalars(select(Employer).where(Employer.code == employer.code)).one_or_none()
     if row is None:
         return None
@@ -164,7 +168,10 @@ def employer_again(*, session: Session, employer: NewEmployer, today: date | Non
 
 def household_again(*, session: Session, household: NewHousehold) -> int | None:
     """The household registered before with ``household``'s code and content, None when no
-    household holds the code; refused naming what differs."""
+    household holds the code, or the rules refuse it (``add_household`` says why); refused
+    naming what differs."""
+    if household_problems(household):
+        return None
     row = session.scalars(select(Household).where(Household.code == household.code)
                           ).one_or_none()
     if row is None:
