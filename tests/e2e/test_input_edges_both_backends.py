@@ -11,20 +11,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from sibook.access import ratelimit, tokens
-from sibook.access.settings import get_access_settings
+from sibook.access import tokens
 from sibook.cli.main import app as cli
 from sibook.contributions.declare import DeclarationRefused, declare
 from sibook.contributions.domain import MAX_SALARY
-from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, worker_id
-from tests.servers import app_on
+from tests.servers import app_on, configured_for
 
 INTEGER_MAX = 2**31 - 1  # PostgreSQL's INTEGER
 NUL = "a\x00b"
@@ -35,21 +33,9 @@ WORKER = worker_id(0)  # the one setup_workers registers
 def configured(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                ) -> Iterator[Engine]:
     """``engine`` with an employer and one worker, the CLI's and the API's database."""
-    url = engine.url
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
-    ratelimit.reset()
-    setup_workers(engine, 1)
-    yield engine
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
+    with configured_for(engine, tmp_path / "keys", monkeypatch):
+        setup_workers(engine, 1)
+        yield engine
 
 
 @pytest.fixture
@@ -167,3 +153,11 @@ def test_a_credential_the_table_cannot_hold_exits_1_naming_the_field(
     result = CliRunner().invoke(cli, ["access", "add-client", *args, "--json"])
     assert result.exit_code == 1, result.output
     assert [e["field"] for e in json.loads(result.stdout)["errors"]] == [field]
+
+
+def test_a_unit_registered_with_a_nul_in_its_code_is_a_422_naming_it(client: TestClient
+                                                                     ) -> None:
+    """Checked before the code is looked up for a registration sent again."""
+    r = client.post("/api/v1/employers", headers=clerk(), json={
+        "code": "0101" + NUL, "name": "Công ty", "province_code": "01", "region": "I"})
+    assert fields(r) == ["code"]

@@ -17,15 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from sibook.access import ratelimit
 from sibook.access.principals import Officer
-from sibook.access.settings import get_access_settings
 from sibook.cli.main import app as cli
-from sibook.core.config import get_settings
 from tests.e2e.test_access_matrix import OPENAPI, OWN, PRINCIPALS, UNIT_A, _populate, bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.e2e.test_worker_registration_api import NEW, worker
-from tests.servers import app_on
+from tests.servers import app_on, configured_for
 
 WORKERS = "/api/v1/employers/{code}/workers"
 WRITTEN = ("persons", "si_books", "book_versions", "si_periods", "hi_cards", "declarations",
@@ -37,21 +34,9 @@ WRITTEN = ("persons", "si_books", "book_versions", "si_periods", "hi_cards", "de
 def configured(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                ) -> Iterator[Engine]:
     """``engine`` holding the access matrix's people and units, the CLI's database too."""
-    url = engine.url
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
-    ratelimit.reset()
-    _populate(engine)
-    yield engine
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
+    with configured_for(engine, tmp_path / "keys", monkeypatch):
+        _populate(engine)
+        yield engine
 
 
 @pytest.fixture
@@ -65,6 +50,24 @@ def counts(engine: Engine) -> dict[str, int]:
                 for t in WRITTEN}
 
 
+def sent_twice(client: TestClient, engine: Engine, route: str, who: dict[str, str],
+               body: dict[str, Any], **path: str) -> dict[str, Any]:
+    """The first answer to ``body`` posted to ``route`` (its ``path`` parameters filled),
+    once the same sent again has been answered with it (201, ``replayed``, as the OpenAPI
+    declares) and has written nothing."""
+    first = client.post(route.format(**path), headers=who, json=body)
+    assert first.status_code == 201, first.text
+    assert first.json()["replayed"] is False
+    before = counts(engine)
+    again = client.post(route.format(**path), headers=who, json=body)
+    assert again.status_code == 201, again.text
+    assert_conforms(OPENAPI, "POST", route, again)
+    assert again.json() == {**first.json(), "replayed": True}
+    assert counts(engine) == before
+    answer: dict[str, Any] = first.json()
+    return answer
+
+
 def refused(answer: Any, path: str) -> list[tuple[str, str]]:
     assert answer.status_code == 409, answer.text
     assert_conforms(OPENAPI, "POST", path, answer)
@@ -73,16 +76,8 @@ def refused(answer: Any, path: str) -> list[tuple[str, str]]:
 
 def test_a_worker_registered_again_is_answered_as_the_first_and_writes_nothing(
         client: TestClient, configured: Engine) -> None:
-    employer, path = bearer(PRINCIPALS["employer_a"]), WORKERS.format(code=UNIT_A)
-    first = client.post(path, headers=employer, json=worker())
-    assert first.status_code == 201, first.text
-    before = counts(configured)
-    again = client.post(path, headers=employer, json=worker())
-    assert again.status_code == 201, again.text
-    assert_conforms(OPENAPI, "POST", WORKERS, again)
-    assert again.json() == {**first.json(), "replayed": True}
-    assert first.json()["replayed"] is False
-    assert counts(configured) == before
+    sent_twice(client, configured, WORKERS, bearer(PRINCIPALS["employer_a"]), worker(),
+               code=UNIT_A)
 
 
 def test_a_worker_registered_again_on_another_salary_is_a_409_naming_salary(
@@ -114,12 +109,7 @@ def test_a_voluntary_registration_sent_again_answers_its_first_month(
     person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
                                                              "from_month")}
     body = {**person, "voluntary": {"income": 3_000_000, "support_group": "near_poor"}}
-    first = client.post("/api/v1/persons", headers=clerk, json=body)
-    assert first.status_code == 201, first.text
-    before = counts(configured)
-    again = client.post("/api/v1/persons", headers=clerk, json=body)
-    assert again.json() == {**first.json(), "replayed": True}
-    assert counts(configured) == before
+    sent_twice(client, configured, "/api/v1/persons", clerk, body)
     other = client.post("/api/v1/persons", headers=clerk,
                         json={**body, "voluntary": {"income": 4_000_000}})
     assert [f for f, _ in refused(other, "/api/v1/persons")] == [
@@ -146,12 +136,7 @@ def test_a_unit_registered_again_is_replayed_and_with_another_name_refused_namin
     clerk = bearer(PRINCIPALS["clerk_hanoi"])
     unit = {"code": "0109999981", "name": "Công ty Ba", "province_code": "01", "region": "I",
             "payment_cycle": "3", "payment_cycle_from": "2026-01"}
-    first = client.post("/api/v1/employers", headers=clerk, json=unit)
-    assert first.status_code == 201, first.text
-    before = counts(configured)
-    again = client.post("/api/v1/employers", headers=clerk, json=unit)
-    assert again.status_code == 201 and again.json() == {**first.json(), "replayed": True}
-    assert counts(configured) == before
+    sent_twice(client, configured, "/api/v1/employers", clerk, unit)
     other = client.post("/api/v1/employers", headers=clerk,
                         json={**unit, "name": "Công ty Bốn", "payment_cycle_from": "2026-02"})
     assert refused(other, "/api/v1/employers") == [
@@ -165,12 +150,7 @@ def test_a_household_registered_again_is_replayed_and_its_code_held_is_a_409(
     clerk = bearer(PRINCIPALS["clerk_hanoi"])
     home = {"code": "HN9", "address": "Số 1 Hàng Bài", "province_code": "01",
             "members": [{"personal_id": OWN, "relation_to_head": "chủ hộ"}]}
-    first = client.post("/api/v1/households", headers=clerk, json=home)
-    assert first.status_code == 201, first.text
-    before = counts(configured)
-    again = client.post("/api/v1/households", headers=clerk, json=home)
-    assert again.status_code == 201 and again.json() == {**first.json(), "replayed": True}
-    assert counts(configured) == before
+    sent_twice(client, configured, "/api/v1/households", clerk, home)
     other = client.post("/api/v1/households", headers=clerk,
                         json={**home, "address": "Số 2 Hàng Bài"})
     assert refused(other, "/api/v1/households") == [(
