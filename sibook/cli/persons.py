@@ -122,8 +122,10 @@ _OPTIONS = {
     "job_title": "job",
     "managing_office": "office",
 }
-# A voluntary income is checked as a salary.
-_VOLUNTARY = {**_OPTIONS, "salary": "income"}
+# A voluntary income is checked as a salary; a registration run again names the voluntary
+# start's fields as the API's body nests them.
+_VOLUNTARY = {**_OPTIONS, "salary": "income", "voluntary.income": "income",
+              "voluntary.support_group": "support"}
 
 
 @persons_app.command("register")

@@ -189,3 +189,14 @@ def test_persons_register_run_again_exits_0_and_other_content_names_the_flag(
     assert counts(configured) == before
     code, other = cli_json(*register[:-3], "9500000", *register[-2:])
     assert code == 1 and [e["field"] for e in other["errors"]] == ["--salary"], other
+
+
+def test_persons_register_voluntary_run_again_on_another_income_names_its_flags(
+        configured: Engine) -> None:
+    register = ("persons", "register", "--personal-id", NEW, "--name", "Lê Thị Hoa",
+                "--birth-date", "1996-04-05", "--sex", "female", "--voluntary", "--support",
+                "poor", "--income")
+    assert cli_json(*register, "3000000")[0] == 0
+    assert cli_json(*register, "3000000")[1]["replayed"] is True
+    code, other = cli_json(*register[:-3], "--income", "4000000")
+    assert code == 1 and [e["field"] for e in other["errors"]] == ["--income", "--support"]
