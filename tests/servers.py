@@ -10,11 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from sibook.access import ratelimit
+from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
 from sibook.api.deps import get_session
+from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 
 
@@ -28,6 +32,27 @@ def app_on(engine: Engine) -> FastAPI:
 
     app.dependency_overrides[get_session] = session
     return app
+
+
+@contextmanager
+def configured_for(engine: Engine, keys: Any, monkeypatch: pytest.MonkeyPatch
+                   ) -> Iterator[Engine]:
+    """``engine`` as the CLI's and the app's database (on PostgreSQL, the test's own schema),
+    the agency's keys in ``keys``; the settings read afresh, and again once the block ends."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(keys))
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
+    ratelimit.reset()
+    yield engine
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    get_access_settings.cache_clear()
 
 
 def free_port() -> int:

@@ -179,6 +179,11 @@ class Guard:
         """WHERE clause for lists, counts and exports over ``persons``."""
         return scope.visible_to(self.principal)
 
+    def sees(self, person_id: int, *, placing: bool = False) -> bool:
+        """Whether the principal may see the person (as ``person`` decides), nothing logged:
+        a registration sent again is answered to whoever may read its answer anyway."""
+        return scope.can_see(self.session, self.principal, person_id, placing=placing)
+
     def person(self, personal_id: str, *, placing_in: str | None = None) -> int:
         """The internal id of a person the principal may see, logged; 404 otherwise.
 

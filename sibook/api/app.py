@@ -37,6 +37,7 @@ from sibook.core.errors import (
     ConflictError,
     NamedError,
     NotFoundError,
+    RecordedOtherwise,
     ServerFault,
     ValidationError,
 )
@@ -190,7 +191,9 @@ def _map_errors(app: FastAPI) -> None:
 
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"errors": [_named(exc)]})
+        return JSONResponse(status_code=409, content={"errors": (
+            [p.as_dict() for p in exc.problems] if isinstance(exc, RecordedOtherwise)
+            else [_named(exc)])})
 
     @app.exception_handler(KeyUnusable)
     async def cannot_sign(_: Request, exc: KeyUnusable) -> JSONResponse:

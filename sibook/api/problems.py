@@ -80,6 +80,13 @@ COMMON: Responses = {
                                     "be reached (to sign in, or to check a token it issued)"),
 }
 CONFLICT: Responses = {409: _answer(Problems, "Contradicts what is stored (e.g. filed already)")}
+# A registration's identifier (personal ID, unit code, household code) already held: one 409
+# for every registry, never a 422 (registry.registered_again).
+HELD: Responses = {409: _answer(Problems, (
+    "Already registered: the personal ID, unit code or household code is held, by another "
+    "record or by this one registered before with other content (each field that differs "
+    "named, one problem each). The same registration sent again is not refused: 201 with "
+    "its first answer and replayed true"))}
 SIGN_IN: Responses = {
     429: _busy(Detail, "Too many sign-in attempts from this address; retry later"),
 }

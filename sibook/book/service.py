@@ -41,6 +41,10 @@ def record_first_versions(*, session: Session, person_ids: list[int], as_of: dat
         versions.record_many(session=session, payloads=payloads)
 
 
+def first_version(*, session: Session, person_id: int) -> int:
+    return versions.first(session=session, person_id=person_id)
+
+
 def book_of(*, session: Session, person_id: int) -> SIBook | None:
     return session.get(SIBook, person_id)
 

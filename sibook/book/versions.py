@@ -63,6 +63,13 @@ def history(*, session: Session, person_id: int) -> list[Version]:
     return [_version(r) for r in rows]
 
 
+def first(*, session: Session, person_id: int) -> int:
+    """The number of the book's first recorded version: the book as its registration left it
+    (a registration sent again answers it)."""
+    return session.scalar(select(func.min(BookVersion.version))
+                          .where(BookVersion.person_id == person_id)) or 1
+
+
 def latest(*, session: Session, person_id: int) -> Version | None:
     row = session.scalars(select(BookVersion).where(BookVersion.person_id == person_id)
                           .order_by(BookVersion.version.desc()).limit(1)).first()

@@ -23,9 +23,9 @@ from sibook.cli.output import (
 )
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.law import REGIONS
-from sibook.registry import reading, regimes, service
+from sibook.registry import reading, regimes, registered_again, service
 from sibook.registry.domain import REALMS, SALARY_REGIMES
 from sibook.registry.new_employer import NewEmployer
 
@@ -108,8 +108,10 @@ def employers_add(
     )
     try:
         with unit_of_work(ready_engine()) as session:
-            service.add_employer(session=session, employer=employer)
+            _, replayed = registered_again.register_employer(session=session, employer=employer)
     except ValidationError as exc:
+        refuse(exc.problems, as_json, aliases=_OPTIONS)
+    except RecordedOtherwise as exc:  # registered before with other content: each flag named
         refuse(exc.problems, as_json, aliases=_OPTIONS)
     except ConflictError as exc:
         refuse([Problem(field="--code", reason=str(exc))], as_json)
@@ -121,8 +123,11 @@ def employers_add(
         "region": employer.region,
         "payment_cycle": employer.payment_cycle,
         "salary_regime": employer.regime,
+        "replayed": replayed,
     }
-    emit(data, as_json, lambda d: console.print(f"employer {d['code']} registered"))
+    emit(data, as_json, lambda d: console.print(
+        f"employer {d['code']} " + ("was registered so before; nothing changed" if d["replayed"]
+                                    else "registered")))
 
 
 @employers_app.command("cycle")

@@ -25,7 +25,7 @@ from sibook.cli.output import (
 )
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.law.terms import SEXES, SUPPORT_GROUPS
 from sibook.registry import reading, service
 from sibook.registry.new_person import NewPerson
@@ -122,8 +122,10 @@ _OPTIONS = {
     "job_title": "job",
     "managing_office": "office",
 }
-# A voluntary income is checked as a salary.
-_VOLUNTARY = {**_OPTIONS, "salary": "income"}
+# A voluntary income is checked as a salary; a registration run again names the voluntary
+# start's fields as the API's body nests them.
+_VOLUNTARY = {**_OPTIONS, "salary": "income", "voluntary.income": "income",
+              "voluntary.support_group": "support"}
 
 
 @persons_app.command("register")
@@ -213,10 +215,16 @@ def persons_register(
                 # employee's is their employer's province's (``register``).
                 managing_office=None if office is None else office_for(session=session,
                                                                        given=office),
+                replay_for=lambda _: True,  # the operator's console sees everyone
             )
-            # Any realm: a worker is registered into their employer's (``register``).
-            logged(session, Action.PERSON_REGISTER, "persons register", reading.person_ids_of(
-                session=session, personal_ids=[person.personal_id]))
+            # Any realm: a worker is registered into their employer's (``register``); a
+            # registration run again reads and changes nothing: not logged again.
+            if not result["replayed"]:
+                logged(session, Action.PERSON_REGISTER, "persons register",
+                       reading.person_ids_of(session=session,
+                                             personal_ids=[person.personal_id]))
+    except RecordedOtherwise as exc:  # registered before with other content: each flag named
+        refuse(exc.problems, as_json, aliases=_VOLUNTARY if voluntary else _OPTIONS)
     except ValidationError as exc:
         # One command line, not a file: no row numbers. An employee's start is filed as a
         # one-line list (TM), whose problems the filing numbers row 1 and names by its column
@@ -229,7 +237,8 @@ def persons_register(
         {"registered": True, **result},
         as_json,
         lambda d: console.print(
-            f"registered {d['personal_id']}; e-SI book {d['book_number']} ({d['book_status']}, "
+            ("registered so before (nothing changed): " if d["replayed"] else "registered ")
+            + f"{d['personal_id']}; e-SI book {d['book_number']} ({d['book_status']}, "
             f"version {d['book_version']})"
         ),
     )

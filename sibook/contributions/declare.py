@@ -226,6 +226,17 @@ def _raising(exc: ValidationError) -> Iterator[pl.DataFrame]:
     yield  # a generator: raises when read
 
 
+def filed_before(*, session: Session, data: bytes, file_name: str, employer_code: str,
+                 month: Period, batch_no: int) -> dict[str, Any] | None:
+    """The answer ``declare`` gave this very filing (``replayed``), if it was made before;
+    None otherwise. Reads only: a registration sent again finds its start line's filing."""
+    employer = registry.employer_by_code(session=session, code=employer_code)
+    meta = DeclarationMeta(employer_code, month, batch_no, content_hash(data),
+                           detect_format(file_name))
+    earlier, _ = _earlier(session.connection(), employer.employer_id, meta)
+    return None if earlier is None else {**json.loads(earlier), "replayed": True}
+
+
 def _earlier(conn: Connection, employer_id: int, meta: DeclarationMeta
              ) -> tuple[str | None, ConflictError | None]:
     """The stored result of this very filing, if made before; or the refusal of a batch filed

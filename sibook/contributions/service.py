@@ -216,8 +216,8 @@ def open_voluntary_period(
         raise ValidationError(field="voluntary.from_month", reason=(
             f"voluntary SI starts from {now} (this month) to {now + VOLUNTARY_START_AHEAD} at "
             f"the latest; {month} was asked"))
-    dues = voluntary_dues(month=month, salary=income, support=support_group,  # checks the range
-                          months_supported=months_supported)
+    voluntary_dues(month=month, salary=income, support=support_group,  # checks the range
+                   months_supported=months_supported)
     _refuse_if_participating(session, person_id)
     last_seq, last_to = session.execute(
         select(func.max(SIPeriod.seq), func.max(SIPeriod.to_month))
@@ -248,6 +248,16 @@ def open_voluntary_period(
         # made this one wait for it. Refused as it is after that filing.
         _refuse_if_participating(session, person_id)
         raise
+    return voluntary_quote(month=month, income=income, support_group=support_group,
+                           months_supported=months_supported)
+
+
+def voluntary_quote(*, month: Period, income: int, support_group: str | None,
+                    months_supported: int) -> dict[str, object]:
+    """A voluntary period's first month as the book will charge it (``open_voluntary_period``
+    answers it, and so does a registration sent again, from the period it opened)."""
+    dues = voluntary_dues(month=month, salary=income, support=support_group,
+                          months_supported=months_supported)
     return {
         "from_month": str(month),
         "income": income,

@@ -8,7 +8,7 @@ have no part in it. The access policy decides and logs (``Guard.person``).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
@@ -40,7 +40,10 @@ class VoluntaryPaymentOut(BaseModel):
     amount: int
     reference: str
     paid_on: date
-    recorded_at: datetime
+    # Written as the other routes write a moment (benefits, the book's versions): UTC as
+    # +00:00, not pydantic's "Z" for a datetime.
+    recorded_at: str = Field(description="When it was recorded: ISO 8601, UTC (+00:00)",
+                             json_schema_extra={"format": "date-time"})
     allocated: list[Allocated] = Field(description="The months it pays, oldest first")
 
 

@@ -111,8 +111,10 @@ def _answer(session: Session, personal_id: str, row: VoluntaryPayment, today: da
 
 
 def _payment(row: VoluntaryPayment, account: Account) -> dict[str, Any]:
-    # SQLite hands back the UTC timestamp it stored without its zone.
-    at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+    # SQLite hands back the UTC timestamp it stored without its zone; PostgreSQL's is told
+    # in its session's zone: +00:00 either way.
+    at = (row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+          ).astimezone(UTC)
     return {"payment_no": row.payment_no, "amount": row.amount, "reference": row.reference,
             "paid_on": row.paid_on.isoformat(), "recorded_at": at.isoformat(),
             "allocated": [{"month": str(month), "amount": paid}

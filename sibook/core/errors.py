@@ -89,3 +89,15 @@ class NotFoundError(NamedError):
 class ConflictError(NamedError):
     """The request contradicts what is stored (e.g. registering a person twice). ``field``:
     the input that holds what is taken (the API's 409 names it), when one does."""
+
+
+class RecordedOtherwise(ConflictError):
+    """What a request names (a number, a code) was recorded before with other content: one
+    problem per field that differs, so that a request re-sent after its answer was lost is
+    told apart from another one (the API's 409 lists them, the CLI's refusal names each)."""
+
+    problems: list[Problem]
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems), field=problems[0].field)
+        self.problems = problems

@@ -18,11 +18,11 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath, UnitCodePath, UnitCodeQuery
-from sibook.api.problems import CONFLICT, GUESSING
+from sibook.api.problems import CONFLICT, GUESSING, HELD
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
-from sibook.registry import reading, service
+from sibook.registry import reading, registered_again
 from sibook.registry.domain import provincial_office
 from sibook.registry.population import population_registry
 from sibook.registry.registration import (
@@ -141,14 +141,22 @@ class Registered(BaseModel):
     participant_type: Literal["registered", "voluntary", "compulsory"] = Field(description=(
         "registered: no participation yet; voluntary: voluntary SI from the month given; "
         "compulsory: an employee, the first month declared"))
-    identity_verified: bool
+    identity_verified: bool = Field(description=(
+        "true: the identity was checked against the National Population Database (or, the "
+        "citizen joining themself, by their level-2 e-identity) and matched; false: nothing "
+        "checked it (the database does not hold the number, or an officer started a person "
+        "already registered)"))
     voluntary: VoluntaryOpened | None = Field(default=None, description=(
         "A voluntary participant's start and monthly amount (as `sibook persons register "
         "--voluntary` answers it); null otherwise"))
+    replayed: bool = Field(default=False, description=(
+        "true: the same registration was made before (a request sent again after its answer "
+        "was lost): this is its answer, nothing changed; with other content the number is a "
+        "409 naming each field that differs"))
 
 
 @router.post("/persons", response_model=Registered, status_code=status.HTTP_201_CREATED,
-             responses={**CONFLICT, **GUESSING})
+             responses={**HELD, **GUESSING})
 def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
                     body: PersonRegistrationIn) -> Registered:
     """Register a person (TK1-TS): identity checked against the population database, e-SI
@@ -176,7 +184,7 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
             result = register(session=g.session, person=person,
                               population=population_registry(g.session, settings.population_url),
                               require_match=settings.require_population_match, voluntary=start,
-                              managing_office=office)
+                              managing_office=office, replay_for=g.sees)
     except ValidationError as exc:
         _count_if_mismatch(g, exc)
         raise _renamed(exc, VOLUNTARY_FIELDS) from None
@@ -185,8 +193,9 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
         # attempt in their access log, so a probe of a hidden person is seen by their realm.
         holder = reading.registered_id(session=g.session, personal_id=person.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
-    g.logged([reading.person_id_of(session=g.session, personal_id=person.personal_id,
-                                   realm=realm)])
+    if not result["replayed"]:  # a replay reads and changes nothing: not logged again
+        g.logged([reading.person_id_of(session=g.session, personal_id=person.personal_id,
+                                       realm=realm)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
@@ -251,7 +260,7 @@ class WorkerRegistered(Registered):
 
 
 @router.post("/employers/{code}/workers", response_model=WorkerRegistered,
-             status_code=status.HTTP_201_CREATED, responses={**CONFLICT, **GUESSING})
+             status_code=status.HTTP_201_CREATED, responses={**HELD, **GUESSING})
 def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_REGISTER)],
                     body: WorkerIn) -> WorkerRegistered:
     """TK1-TS by the employer: the worker's identity checked against the population database,
@@ -268,7 +277,8 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
                               population=population_registry(g.session, settings.population_url),
                               require_match=settings.require_population_match,
                               employment=EmploymentStart(code, body.salary, body.allowances,
-                                                         body.job_title, start))
+                                                         body.job_title, start),
+                              replay_for=g.sees)
     except ConflictError as exc:  # as register_person: the holder sees the attempt
         holder = reading.registered_id(session=g.session, personal_id=body.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
@@ -276,8 +286,9 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
         _count_if_mismatch(g, exc)
         raise ValidationError([dataclasses.replace(p, row=None) for p in exc.problems]
                               ) from None
-    # Of the unit's realm (``register``): logged whichever it is.
-    g.logged(reading.person_ids_of(session=g.session, personal_ids=[body.personal_id]))
+    # Of the unit's realm (``register``): logged whichever it is; a replay is not again.
+    if not result["replayed"]:
+        g.logged(reading.person_ids_of(session=g.session, personal_ids=[body.personal_id]))
     return WorkerRegistered(**{k: result[k] for k in WorkerRegistered.model_fields
                                if k in result})
 
@@ -305,9 +316,24 @@ def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: Person
                       valid_to=card.valid_to if card else None)
 
 
-@router.post("/households", response_model=Created, status_code=status.HTTP_201_CREATED)
+@router.post("/households", response_model=Created, status_code=status.HTTP_201_CREATED,
+             responses=HELD)
 def add_household(g: Annotated[Guard, guard(Action.HOUSEHOLD_ADD)], body: HouseholdIn,
                   ) -> Created:
+    """Register a household and its members (registered persons; one in another household
+    moves to this one). The same registration sent again answers the first (``replayed``,
+    nothing changed or logged); its code with other content, or held by another household,
+    is a 409 naming each field that differs."""
+    household = body.to_domain()
+    g.province(body.province_code)
+    members = [reading.registered_id(session=g.session, personal_id=m.personal_id)
+               for m in body.members]
+    if all(m is not None and g.sees(m, placing=True) for m in members) and (
+            earlier := registered_again.household_again(session=g.session,
+                                                        household=household)) is not None:
+        return Created(id=earlier, replayed=True)
     for member in body.members:
         g.person(member.personal_id, placing_in=body.province_code)
-    return Created(id=service.add_household(session=g.session, household=body.to_domain()))
+    household_id, replayed = registered_again.register_household(session=g.session,
+                                                                 household=household)
+    return Created(id=household_id, replayed=replayed)

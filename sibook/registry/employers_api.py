@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 
 from sibook.access.policy import Action, Guard
 from sibook.api.params import UnitCodePath
-from sibook.api.problems import CONFLICT, Problems, Responses
+from sibook.api.problems import HELD, Problems, Responses
 from sibook.core.period import Period
-from sibook.registry import reading, regimes, service
+from sibook.registry import reading, regimes, registered_again, service
 from sibook.registry.api import Limit, guard
 from sibook.registry.schemas import EmployerCreated, EmployerIn, PaymentCycleIn, SalaryRegimeIn
 
@@ -47,17 +47,21 @@ def list_employers(g: Annotated[Guard, guard(Action.EMPLOYER_LIST)], limit: Limi
 
 
 @router.post("/employers", response_model=EmployerCreated, status_code=status.HTTP_201_CREATED,
-             responses=CONFLICT)
+             responses=HELD)
 def add_employer(g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)], body: EmployerIn,
                  ) -> EmployerCreated:
+    """Register a unit. The same registration sent again answers the first (``replayed``,
+    nothing changed); its code with other content is a 409 naming each field that differs,
+    and a code held in another realm the 409 any held code gets."""
     g.province(body.province_code)
     # An officer registers into their own realm: a ministry's clerk registers its units.
     employer = dataclasses.replace(body.to_domain(), realm=getattr(g.principal, "realm", "civil"))
-    employer_id = service.add_employer(session=g.session, employer=employer)
+    employer_id, replayed = registered_again.register_employer(session=g.session,
+                                                               employer=employer)
     return EmployerCreated(
         id=employer_id, code=employer.code, name=employer.name.strip(),
         province_code=employer.province_code, region=employer.region,
-        payment_cycle=employer.payment_cycle, salary_regime=employer.regime)
+        payment_cycle=employer.payment_cycle, salary_regime=employer.regime, replayed=replayed)
 
 
 class PaymentCycleSet(BaseModel):

@@ -7,6 +7,7 @@ the start month, so dues fall due at once) or registers themself for voluntary S
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -16,18 +17,18 @@ from sqlalchemy.orm import Session
 
 from sibook.book import service as book
 from sibook.contributions import service as contributions
-from sibook.contributions.declare import REGISTRATION_BATCH, declare
-from sibook.core.errors import ConflictError, SibookError, ValidationError
+from sibook.contributions.declare import REGISTRATION_BATCH, declare, filed_before
+from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import province_2025
-from sibook.registry import reading, service
+from sibook.registry import reading, registered_again, service
 from sibook.registry.domain import (
     NO_OFFICE,
     birth_province_office,
     office_code_problem,
     provincial_office,
 )
-from sibook.registry.new_person import NewPerson
+from sibook.registry.new_person import NewPerson, person_problems
 from sibook.registry.population import (
     PopulationRegistry,
     PopulationUnavailable,
@@ -80,6 +81,7 @@ def register(
     managing_office: str | None = None,
     today: date | None = None,
     birthplace: bool = True,
+    replay_for: Callable[[int], bool] | None = None,
 ) -> dict[str, Any]:
     """Register a person, their e-SI book issued in the same transaction; ``employment`` (the
     employer's TK1-TS: the first TM line) or ``voluntary`` starts their participation.
@@ -87,7 +89,10 @@ def register(
     officer's: see ``provincial_office``); else an employee's is their employer's province's;
     else (``birthplace``) that of the province where their birth was registered. With none
     known a civil person's registration is refused (``NoOffice``, asked last so that the other
-    refusals come first): a person of no province is seen by no provincial clerk."""
+    refusals come first): a person of no province is seen by no provincial clerk. The same
+    registration sent again answers the first one's answer (``replayed``) to a caller
+    ``replay_for`` says may see the person (None: no one), and is refused (409) naming the
+    fields that differ otherwise (``registered_again``)."""
     if employment and voluntary:
         raise ValidationError(
             field="--voluntary",
@@ -101,12 +106,20 @@ def register(
         person = replace(person, realm=unit.realm)
         managing_office = managing_office or provincial_office(unit.province_code)
     today = today or date.today()
+    again = Again(person, population, employment, voluntary, managing_office, today, replay_for)
     # A number already held (in any realm) is the same 409 before the population database is
     # asked: its answer about the declared identity is for people not yet registered only.
     if (held := service.person_conflict(session, person)) is not None:
-        raise service.taken(held)
+        return _registered_again(session, held, again)
     verified = _check_identity(population, person, require_match)
-    person_id = service.register_person(session=session, person=person, today=today)
+    try:
+        person_id = service.register_person(session=session, person=person, today=today)
+    except ConflictError:
+        # The same number registered at the same moment by another request (the same one sent
+        # twice), which PostgreSQL made this one wait for: answered as a request after it.
+        if (held := service.person_conflict(session, person)) is None:
+            raise
+        return _registered_again(session, held, again)
     month = Period.of(today)
     kind = "compulsory" if employment else "voluntary" if voluntary else "registered"
     answer: dict[str, Any] = {}
@@ -135,7 +148,103 @@ def register(
         "participant_type": kind,
         "identity_verified": verified,
         **answer,
+        "replayed": False,
     }
+
+
+@dataclass(frozen=True)
+class Again:
+    """A registration as ``register`` was asked for it, to compare with the one recorded."""
+
+    person: NewPerson
+    population: PopulationRegistry
+    employment: EmploymentStart | None
+    voluntary: VoluntaryStart | None
+    managing_office: str | None
+    today: date
+    replay_for: Callable[[int], bool] | None
+
+
+def _registered_again(session: Session, held: Problem, again: Again) -> dict[str, Any]:
+    """The answer of the registration of ``again.person``'s number, made before with the same
+    content (``replayed``: nothing changed, nothing logged); refused naming each field that
+    differs. Only to a caller who may see the person (``replay_for``): anyone else gets the
+    409 a held number gets, which says nothing of whom it belongs to."""
+    person, today = again.person, again.today
+    holder = reading.registered_id(session=session, personal_id=person.personal_id)
+    if (held.field != "personal_id" or holder is None or again.replay_for is None
+            or not again.replay_for(holder)
+            or reading.person_facts(session=session, person_id=holder).realm != person.realm):
+        raise service.taken(held)
+    if problems := person_problems(person, today=today):
+        raise ValidationError(problems)
+    differ = registered_again.person_differences(session, holder, person)
+    answer: dict[str, Any] = {}
+    if again.employment:
+        answer, found = _employment_again(session, holder, person, again.employment, today)
+        differ += found
+    if again.voluntary:
+        month = again.voluntary.from_month or Period.of(today)
+        differ += registered_again.voluntary_differences(
+            session, holder, month=month, income=again.voluntary.income,
+            support_group=again.voluntary.support_group)
+        answer["voluntary"] = contributions.voluntary_quote(
+            month=month, income=again.voluntary.income,
+            support_group=again.voluntary.support_group,
+            months_supported=book.voluntary_support_used(session=session, person_id=holder,
+                                                         before=month))
+    kind = ("compulsory" if again.employment else "voluntary" if again.voluntary
+            else "registered")
+    profile = session.get(SIProfile, holder)
+    recorded = {"participant_type": profile and profile.participant_type,
+                "managing_office": profile and profile.managing_office}
+    given = {"participant_type": kind, "managing_office": again.managing_office}
+    differ += registered_again.differences(
+        recorded, {k: v for k, v in given.items() if v is not None},
+        what=f"personal ID {person.personal_id}")
+    registered_again.refuse_if_any(differ)
+    issued = book.book_of(session=session, person_id=holder)
+    assert issued is not None  # every registered person has one (register_person)
+    return {
+        "personal_id": person.personal_id,
+        "book_number": issued.book_number,
+        "book_status": issued.status,
+        "book_version": book.first_version(session=session, person_id=holder),
+        "participant_type": kind,
+        "identity_verified": _identity_known(again.population, person),
+        **answer,
+        "replayed": True,
+    }
+
+
+def _employment_again(session: Session, person_id: int, person: NewPerson,
+                      job: EmploymentStart, today: date) -> tuple[dict[str, Any], list[Problem]]:
+    """The start line's filing and HI card, as the worker's first registration answered
+    them; else where this start is not the one filed."""
+    data, month = _start_filing(person, job, Period.of(today))
+    filed = filed_before(session=session, data=data, file_name=START_FILE,
+                         employer_code=job.employer_code, month=month,
+                         batch_no=REGISTRATION_BATCH)
+    if filed is None:
+        unit = reading.employer_by_code(session=session, code=job.employer_code)
+        found = registered_again.employment_differences(
+            session, person_id, unit.employer_id, salary=job.salary, allowances=job.allowances,
+            job_title=job.job_title, from_month=job.from_month or Period.of(today))
+        return {}, found or [Problem(field="from_month", reason=(
+            "the worker's start was filed for another month"))]
+    cards = reading.hi_cards_of(session=session, person_id=person_id)
+    return {"declaration": filed, "hi_card": cards[0].card_number}, []
+
+
+def _identity_known(population: PopulationRegistry, person: NewPerson) -> bool:
+    """Whether the population database holds ``person`` as declared (``identity_verified``),
+    asked again for a registration sent again, as its first was."""
+    try:
+        citizen = population.lookup(person.personal_id)
+    except PopulationUnavailable as exc:
+        raise PopulationServiceDown(f"{exc}; nothing was registered, try again") from exc
+    return citizen is not None and not identity_problems(
+        citizen, full_name=person.full_name, birth_date=person.birth_date, sex=person.sex)
 
 
 def join_voluntary(*, session: Session, personal_id: str, population: PopulationRegistry,
@@ -188,19 +297,25 @@ def _join(session: Session, personal_id: str, population: PopulationRegistry,
             person_id = reading.registered_id(session=session, personal_id=personal_id)
             if person_id is None:
                 raise
+    # Their VNeID level-2 sign-in verified who they are: the answer says so, as a
+    # registration checked against the population database does.
     return start_voluntary(session=session, person_id=person_id, personal_id=personal_id,
                            voluntary=voluntary, today=today,
-                           office=OfficeChoice(province=province, birthplace=False))
+                           office=OfficeChoice(province=province, birthplace=False),
+                           identity_verified=True)
 
 
 def start_voluntary(*, session: Session, person_id: int, personal_id: str,
                     voluntary: VoluntaryStart, today: date | None = None,
-                    office: OfficeChoice | None = None) -> dict[str, Any]:
+                    office: OfficeChoice | None = None, identity_verified: bool = False,
+                    ) -> dict[str, Any]:
     """A registered person of the civil realm starts voluntary SI (TK1-TS): from the citizen's
     own sign-in, or at the SI office (someone whose job ended joins, their book already
     issued). Refused while they participate, or with a start inside an earlier period.
     ``office``: how an officer chooses the SI office that manages them from now on; None (the
-    citizen themself) leaves the one they have."""
+    citizen themself) leaves the one they have. ``identity_verified``: whether the caller's
+    identity was verified (the citizen's own level-2 sign-in); an officer's start checks
+    nothing of it, and the answer says so."""
     # Locked: two starts at once (a form sent twice; the citizen and a clerk) would both number
     # the period after the last one. The second waits for the first, then finds it open.
     if session.scalar(select(Person.realm).where(Person.person_id == person_id)
@@ -221,7 +336,8 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
     assert issued is not None  # every registered person has one (register_person)
     return {"personal_id": personal_id, "book_number": issued.book_number,
             "book_status": issued.status, "book_version": issued.version,
-            "participant_type": "voluntary", "identity_verified": True, "voluntary": opened}
+            "participant_type": "voluntary", "identity_verified": identity_verified,
+            "voluntary": opened}
 
 
 def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart, today: date
@@ -269,6 +385,19 @@ class IdentityMismatch(ValidationError):
 def _declare_start(
     session: Session, person: NewPerson, job: EmploymentStart, month: Period
 ) -> dict[str, Any]:
+    data, declared = _start_filing(person, job, month)
+    return declare(session=session, data=data, file_name=START_FILE,
+                   employer_code=job.employer_code, month=declared,
+                   batch_no=REGISTRATION_BATCH)
+
+
+START_FILE = "tk1-ts.json"
+
+
+def _start_filing(person: NewPerson, job: EmploymentStart, month: Period
+                  ) -> tuple[bytes, Period]:
+    """The one-line list (TM) that declares a worker's start, and the month it is filed for:
+    ``month``, or next month for a worker taken on from then."""
     start = job.from_month or month
     # A worker taken on from the 1st of next month is registered ahead, as a D02 list may be
     # filed for next month; the start line is then that month's. Later is refused by its field
@@ -286,14 +415,7 @@ def _declare_start(
         "job_title": job.job_title,
         "from_month": str(start),
     }
-    return declare(
-        session=session,
-        data=json.dumps({"lines": [line]}).encode(),
-        file_name="tk1-ts.json",
-        employer_code=job.employer_code,
-        month=max(month, start),
-        batch_no=REGISTRATION_BATCH,
-    )
+    return json.dumps({"lines": [line]}).encode(), max(month, start)
 
 
 def office_for(*, session: Session, given: str | None, person_id: int | None = None,

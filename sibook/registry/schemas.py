@@ -226,6 +226,9 @@ class SalaryRegimeIn(_Input):
 
 class Created(BaseModel):
     id: int
+    replayed: bool = Field(default=False, description=(
+        "true: the same registration was made before (a request sent again after its answer "
+        "was lost); this is its answer, and nothing changed"))
 
 
 class EmployerCreated(Created):

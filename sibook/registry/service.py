@@ -119,19 +119,16 @@ def add_household(*, session: Session, household: NewHousehold, realm: str | Non
         else:
             member_ids.append((pid, m.relation_to_head))
         seen.add(m.personal_id)
-    # A code refused for itself (a NUL, which PostgreSQL refuses even to look up) is no one's.
-    if all(p.field != "code" for p in problems) and (
-            held := _household_conflict(session, household.code)) is not None:
-        problems.append(held)
     if problems:
         raise ValidationError(problems)
+    # A code held is the 409 any identifier registered twice gets (checked after the code's
+    # own problems: a NUL, which PostgreSQL refuses even to look up, is no one's).
+    if (held := _household_conflict(session, household.code)) is not None:
+        raise taken(held)
     row = Household(
         code=household.code, address=household.address, province_code=household.province_code
     )
-    try:
-        _insert_unique(session, row, partial(_household_conflict, session, household.code))
-    except ConflictError as exc:  # another transaction's, committed since the check
-        raise ValidationError(field="code", reason=str(exc)) from None
+    _insert_unique(session, row, partial(_household_conflict, session, household.code))
     # Locked, in one order: two households placing one person at the same moment would both
     # insert the membership. The second waits for the first, then moves them as it should.
     session.execute(select(Person.person_id).where(Person.person_id.in_(
@@ -219,7 +216,7 @@ def _employer_conflict(session: Session, code: str) -> Problem | None:
 
 def _household_conflict(session: Session, code: str) -> Problem | None:
     if session.scalar(select(Household.household_id).where(Household.code == code)):
-        return Problem(field="code", reason=f"household {code} already exists")
+        return Problem(field="code", reason=f"household {code} is already registered")
     return None
 
 

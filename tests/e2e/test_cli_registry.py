@@ -62,16 +62,18 @@ def test_a_unit_or_a_person_registered_already_is_refused_naming_the_flag_once(
     again = run(seeded, "employers", "add", "--code", code, "--name", "X", "--province", "01",
                 "--region", "I", "--json")
     assert again.returncode == 1
-    assert json.loads(again.stdout)["errors"] == [  # not "--code: code: employer ..."
-        {"field": "--code", "reason": f"employer {code} is already registered"}]
-    (pid,) = [p["personal_id"] for p in json.loads(
+    # Registered before with other content: each flag that differs, once ("--name", not
+    # "--name: name: ...").
+    assert [e["field"] for e in json.loads(again.stdout)["errors"]][:1] == ["--name"]
+    ((pid, born),) = [(p["personal_id"], p["birth_date"]) for p in json.loads(
         run(seeded, "persons", "list", "--limit", "1", "--json").stdout)["persons"]]
+    sex = "male" if int(pid[3]) % 2 == 0 else "female"  # the ID's century-and-sex digit
     twice = run(seeded, "persons", "register", "--personal-id", pid, "--name", "Lê Văn",
-                "--birth-date", "1989-03-02", "--sex", "male", "--json")
+                "--birth-date", born, "--sex", sex, "--json")
     assert twice.returncode == 1
-    (problem,) = json.loads(twice.stdout)["errors"]
-    assert problem["field"] == "--personal-id" and not problem["reason"].startswith(
-        "personal_id:"), problem
+    problems = json.loads(twice.stdout)["errors"]
+    assert problems[0]["field"] == "--name" and not problems[0]["reason"].startswith(
+        "full_name:"), problems
 
 
 def test_persons_list_of_an_unknown_employer_names_the_flag(seeded: Path) -> None:

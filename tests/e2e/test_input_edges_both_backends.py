@@ -142,3 +142,11 @@ def test_a_credential_the_table_cannot_hold_exits_1_naming_the_field(
     result = CliRunner().invoke(cli, ["access", "add-client", *args, "--json"])
     assert result.exit_code == 1, result.output
     assert [e["field"] for e in json.loads(result.stdout)["errors"]] == [field]
+
+
+def test_a_unit_registered_with_a_nul_in_its_code_is_a_422_naming_it(client: TestClient
+                                                                     ) -> None:
+    """Checked before the code is looked up for a registration sent again."""
+    r = client.post("/api/v1/employers", headers=clerk(), json={
+        "code": "0101" + NUL, "name": "Công ty", "province_code": "01", "region": "I"})
+    assert fields(r) == ["code"]

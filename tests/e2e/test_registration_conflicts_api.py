@@ -40,23 +40,35 @@ def test_a_unit_code_already_registered_names_code(client: TestClient) -> None:
     r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["clerk_hanoi"]), json={
         "code": UNIT_A, "name": "Công ty khác", "province_code": "01", "region": "I",
         "salary_regime": "state"})
-    [error] = refused(r, "POST", "/api/v1/employers")
-    assert error["field"] == "code" and UNIT_A in error["reason"]
+    errors = refused(r, "POST", "/api/v1/employers")
+    # Registered before with other content: each field that differs, named by the unit's code.
+    assert [e["field"] for e in errors] == ["name", "salary_regime"]
+    assert all(UNIT_A in e["reason"] for e in errors)
 
 
 def test_a_personal_id_already_registered_names_personal_id(client: TestClient) -> None:
     employer = bearer(PRINCIPALS["employer_a"])
     path = f"/api/v1/employers/{UNIT_A}/workers"
     assert client.post(path, headers=employer, json=worker()).status_code == 201
-    [error] = refused(client.post(path, headers=employer, json=worker()),
-                      "POST", "/api/v1/employers/{code}/workers")
-    assert error["field"] == "personal_id" and NEW in error["reason"]
-
-    clerk = bearer(PRINCIPALS["clerk_hanoi"])  # a clerk's registration of the same number
+    # A defence clerk, who cannot see the civil worker: the number is held, and no more.
+    clerk = bearer(PRINCIPALS["defence_clerk"])
     person = {k: v for k, v in worker().items() if k not in ("salary", "job_title", "from_month")}
     [error] = refused(client.post("/api/v1/persons", headers=clerk, json=person),
                       "POST", "/api/v1/persons")
-    assert error["field"] == "personal_id"
+    assert error["field"] == "personal_id" and NEW in error["reason"]
+
+
+def test_a_worker_registered_by_the_unit_is_no_plain_registration_sent_again(
+        client: TestClient) -> None:
+    """A clerk's registration without participation, of a worker the unit registered: not
+    the registration recorded (participant_type), never a replay of it."""
+    path = f"/api/v1/employers/{UNIT_A}/workers"
+    assert client.post(path, headers=bearer(PRINCIPALS["employer_a"]),
+                       json=worker()).status_code == 201
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title", "from_month")}
+    errors = refused(client.post("/api/v1/persons", headers=bearer(PRINCIPALS["clerk_hanoi"]),
+                                 json=person), "POST", "/api/v1/persons")
+    assert [e["field"] for e in errors] == ["participant_type"]
 
 
 @pytest.mark.parametrize(("given", "recorded"), [({"salary_regime": "state"}, "state"),

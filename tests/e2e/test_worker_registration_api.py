@@ -89,8 +89,11 @@ def test_an_employer_registers_its_new_worker(api: tuple[TestClient, Any]) -> No
     assert [m["month"] for m in ledger["months"]] == [THIS_MONTH]
     assert ledger["months"][0]["employer"] == UNIT_A
 
-    again = client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=employer, json=worker())
+    # Sent again with another post: refused naming it (the same content is its replay).
+    again = client.post(f"/api/v1/employers/{UNIT_A}/workers", headers=employer,
+                        json=worker(job_title="Thủ quỹ"))
     assert again.status_code == 409
+    assert [e["field"] for e in again.json()["errors"]] == ["job_title"]
 
 
 def test_the_book_as_registered_is_version_1(api: tuple[TestClient, Any]) -> None:

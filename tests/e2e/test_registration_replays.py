@@ -1,0 +1,202 @@
+"""A registration sent again after its answer was lost (a crash, a timeout, a re-upload), on
+SQLite and PostgreSQL: the same content is answered as the first was (201, ``replayed``) and
+writes nothing (no row, book version, ledger entry or access-log entry); the same number or
+code with other content is a 409 naming each field that differs, and a household code is the
+409 a unit code is. The CLI's `employers add` and `persons register` alike (exit 0, exit 1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from sibook.access.principals import Officer
+from sibook.cli.main import app as cli
+from tests.e2e.test_access_matrix import OPENAPI, OWN, PRINCIPALS, UNIT_A, _populate, bearer
+from tests.e2e.test_openapi_conformance import assert_conforms
+from tests.e2e.test_worker_registration_api import NEW, worker
+from tests.servers import app_on, configured_for
+
+WORKERS = "/api/v1/employers/{code}/workers"
+WRITTEN = ("persons", "si_books", "book_versions", "si_periods", "hi_cards", "declarations",
+           "ledger_entries", "access_log", "employers", "employer_payment_cycles", "households",
+           "household_members")
+
+
+@pytest.fixture
+def configured(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+               ) -> Iterator[Engine]:
+    """``engine`` holding the access matrix's people and units, the CLI's database too."""
+    with configured_for(engine, tmp_path / "keys", monkeypatch):
+        _populate(engine)
+        yield engine
+
+
+@pytest.fixture
+def client(configured: Engine) -> TestClient:
+    return TestClient(app_on(configured), raise_server_exceptions=False)
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
+                for t in WRITTEN}
+
+
+def sent_twice(client: TestClient, engine: Engine, route: str, who: dict[str, str],
+               body: dict[str, Any], **path: str) -> dict[str, Any]:
+    """The first answer to ``body`` posted to ``route`` (its ``path`` parameters filled),
+    once the same sent again has been answered with it (201, ``replayed``, as the OpenAPI
+    declares) and has written nothing."""
+    first = client.post(route.format(**path), headers=who, json=body)
+    assert first.status_code == 201, first.text
+    assert first.json()["replayed"] is False
+    before = counts(engine)
+    again = client.post(route.format(**path), headers=who, json=body)
+    assert again.status_code == 201, again.text
+    assert_conforms(OPENAPI, "POST", route, again)
+    assert again.json() == {**first.json(), "replayed": True}
+    assert counts(engine) == before
+    answer: dict[str, Any] = first.json()
+    return answer
+
+
+def refused(answer: Any, path: str) -> list[tuple[str, str]]:
+    assert answer.status_code == 409, answer.text
+    assert_conforms(OPENAPI, "POST", path, answer)
+    return [(e["field"], e["reason"]) for e in answer.json()["errors"]]
+
+
+def test_a_worker_registered_again_is_answered_as_the_first_and_writes_nothing(
+        client: TestClient, configured: Engine) -> None:
+    sent_twice(client, configured, WORKERS, bearer(PRINCIPALS["employer_a"]), worker(),
+               code=UNIT_A)
+
+
+def test_a_worker_registered_again_on_another_salary_is_a_409_naming_salary(
+        client: TestClient, configured: Engine) -> None:
+    employer, path = bearer(PRINCIPALS["employer_a"]), WORKERS.format(code=UNIT_A)
+    assert client.post(path, headers=employer, json=worker()).status_code == 201
+    before = counts(configured)
+    again = client.post(path, headers=employer, json=worker(salary=9_500_000))
+    assert [f for f, _ in refused(again, WORKERS)] == ["salary"]
+    assert counts(configured)["persons"] == before["persons"]
+
+
+def test_a_person_registered_again_with_two_fields_changed_names_both_and_no_value(
+        client: TestClient) -> None:
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    assert client.post("/api/v1/persons", headers=clerk, json=person).status_code == 201
+    again = client.post("/api/v1/persons", headers=clerk,
+                        json={**person, "birth_date": "1996-04-06", "full_name": "Lê Thị Hòa"})
+    named = refused(again, "/api/v1/persons")
+    assert [f for f, _ in named] == ["full_name", "birth_date"]
+    assert all("1996-04-05" not in reason and "Hoa" not in reason for _, reason in named)
+
+
+def test_a_voluntary_registration_sent_again_answers_its_first_month(
+        client: TestClient, configured: Engine) -> None:
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    body = {**person, "voluntary": {"income": 3_000_000, "support_group": "near_poor"}}
+    sent_twice(client, configured, "/api/v1/persons", clerk, body)
+    other = client.post("/api/v1/persons", headers=clerk,
+                        json={**body, "voluntary": {"income": 4_000_000}})
+    assert [f for f, _ in refused(other, "/api/v1/persons")] == [
+        "voluntary.income", "voluntary.support_group"]
+
+
+def test_a_number_sent_again_by_a_caller_who_cannot_see_its_holder_is_the_plain_409(
+        client: TestClient) -> None:
+    """A clerk of another province learns nothing of the worker unit A registered: not
+    whether its identity is the one sent, nor which field is not."""
+    assert client.post(WORKERS.format(code=UNIT_A), headers=bearer(PRINCIPALS["employer_a"]),
+                       json=worker()).status_code == 201
+    clerk_hcm = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    for body in (person, {**person, "birth_date": "1996-04-06"}):
+        again = client.post("/api/v1/persons", headers=bearer(clerk_hcm), json=body)
+        assert refused(again, "/api/v1/persons") == [
+            ("personal_id", f"a person with personal ID {NEW} is already registered")]
+
+
+def test_a_unit_registered_again_is_replayed_and_with_another_name_refused_naming_it(
+        client: TestClient, configured: Engine) -> None:
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    unit = {"code": "0109999981", "name": "Công ty Ba", "province_code": "01", "region": "I",
+            "payment_cycle": "3", "payment_cycle_from": "2026-01"}
+    sent_twice(client, configured, "/api/v1/employers", clerk, unit)
+    other = client.post("/api/v1/employers", headers=clerk,
+                        json={**unit, "name": "Công ty Bốn", "payment_cycle_from": "2026-02"})
+    assert refused(other, "/api/v1/employers") == [
+        ("name", "employer 0109999981 was registered with name 'Công ty Ba', not 'Công ty Bốn'"),
+        ("payment_cycle_from", "employer 0109999981 was registered with payment_cycle_from "
+                               "'another month', not '2026-02'")]
+
+
+def test_a_household_registered_again_is_replayed_and_its_code_held_is_a_409(
+        client: TestClient, configured: Engine) -> None:
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    home = {"code": "HN9", "address": "Số 1 Hàng Bài", "province_code": "01",
+            "members": [{"personal_id": OWN, "relation_to_head": "chủ hộ"}]}
+    sent_twice(client, configured, "/api/v1/households", clerk, home)
+    other = client.post("/api/v1/households", headers=clerk,
+                        json={**home, "address": "Số 2 Hàng Bài"})
+    assert refused(other, "/api/v1/households") == [(
+        "address", "household HN9 was registered with address 'Số 1 Hàng Bài', not "
+                   "'Số 2 Hàng Bài'")]
+
+
+def cli_json(*args: str) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_employers_add_run_again_exits_0_with_the_same_answer(configured: Engine) -> None:
+    add = ("employers", "add", "--code", "0109999982", "--name", "Công ty Năm", "--province",
+           "01", "--region", "II")
+    code, first = cli_json(*add)
+    assert (code, first["replayed"]) == (0, False)
+    before = counts(configured)
+    assert cli_json(*add) == (0, {**first, "replayed": True})
+    assert counts(configured) == before
+    code, other = cli_json(*add[:-1], "III")
+    assert (code, other["errors"]) == (1, [{"field": "--region", "reason": (
+        "employer 0109999982 was registered with region 'II', not 'III'")}])
+
+
+def test_persons_register_run_again_exits_0_and_other_content_names_the_flag(
+        configured: Engine) -> None:
+    register = ("persons", "register", "--personal-id", NEW, "--name", "Lê Thị Hoa",
+                "--birth-date", "1996-04-05", "--sex", "female", "--employer", UNIT_A,
+                "--salary", "9000000", "--from", f"{date.today():%Y-%m}")
+    code, first = cli_json(*register)
+    assert (code, first["replayed"]) == (0, False), first
+    before = counts(configured)
+    assert cli_json(*register) == (0, {**first, "declaration": {
+        **first["declaration"], "replayed": True}, "replayed": True})
+    assert counts(configured) == before
+    code, other = cli_json(*register[:-3], "9500000", *register[-2:])
+    assert code == 1 and [e["field"] for e in other["errors"]] == ["--salary"], other
+
+
+def test_persons_register_voluntary_run_again_on_another_income_names_its_flags(
+        configured: Engine) -> None:
+    register = ("persons", "register", "--personal-id", NEW, "--name", "Lê Thị Hoa",
+                "--birth-date", "1996-04-05", "--sex", "female", "--voluntary", "--support",
+                "poor", "--income")
+    assert cli_json(*register, "3000000")[0] == 0
+    assert cli_json(*register, "3000000")[1]["replayed"] is True
+    code, other = cli_json(*register[:-3], "--income", "4000000")
+    assert code == 1 and [e["field"] for e in other["errors"]] == ["--income", "--support"]
