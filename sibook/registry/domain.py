@@ -9,6 +9,8 @@ before it is stored: ``new_person``, ``new_household``, ``new_employer``.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from sibook.ids import (
     historical_province,
@@ -17,6 +19,9 @@ from sibook.ids import (
     province_by_id_prefix,
     provinces_2025,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 REALMS = ("civil", "defence", "public_security")
 # Who sets a unit's pay (``Employer.salary_regime``): the employer, or the state's salary scale
@@ -74,6 +79,18 @@ def province_code_problem(code: str, registering: str) -> str | None:
     return (f"province {old.code} ({old.name}) was merged into {old.merged_into.code} "
             f"({old.merged_into.name}) on 2025-07-01 (Decision 19/2025/QD-TTg): {registering} "
             f"is registered under a current code")
+
+
+def composed_texts(record: DataclassInstance) -> None:
+    """Every text field of the frozen dataclass ``record`` in Unicode's composed form (NFC), as
+    its ``__post_init__``: a name typed on a Mac or some phone keyboards arrives decomposed (e +
+    combining accents), and stored so it would equal no other writing of the same name, be
+    longer than its column allows, and be sorted apart. Declaration files are read so too
+    (``contributions.file_columns``)."""
+    for item in fields(record):
+        value = getattr(record, item.name)
+        if isinstance(value, str):
+            object.__setattr__(record, item.name, unicodedata.normalize("NFC", value))
 
 
 def same_name(a: str, b: str) -> bool:

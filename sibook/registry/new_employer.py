@@ -12,6 +12,7 @@ from sibook.ids import unit_code_problems
 from sibook.law import REGIONS
 from sibook.registry.domain import (
     REALMS,
+    composed_texts,
     province_code_problem,
     salary_regime_problem,
     text_problem,
@@ -34,6 +35,9 @@ class NewEmployer:
     payment_cycle: str = "monthly"  # or "3", "6": months per payment (contributions.cycles)
     payment_cycle_from: Period | None = None  # None: the month registered
     salary_regime: str | None = None  # employer | state; None: state in a realm, else employer
+
+    def __post_init__(self) -> None:
+        composed_texts(self)
 
     @property
     def regime(self) -> str:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sibook.core.errors import Problem
-from sibook.registry.domain import province_code_problem, text_problem
+from sibook.registry.domain import composed_texts, province_code_problem, text_problem
 
 
 @dataclass(frozen=True)
 class HouseholdMemberIn:
     personal_id: str
     relation_to_head: str
+
+    def __post_init__(self) -> None:
+        composed_texts(self)
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,9 @@ class NewHousehold:
     address: str
     province_code: str
     members: tuple[HouseholdMemberIn, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        composed_texts(self)
 
 
 def household_problems(h: NewHousehold) -> list[Problem]:

@@ -15,7 +15,7 @@ from sibook.ids import (
     is_valid_id_prefix,
     personal_id_problems,
 )
-from sibook.registry.domain import REALMS, same_name, text_problem
+from sibook.registry.domain import REALMS, composed_texts, same_name, text_problem
 
 # A phone number as the registry takes it, and the OpenAPI declares it: digits, a leading + and
 # spaces, dots or dashes between them.
@@ -39,6 +39,9 @@ class RelatedPerson:
     full_name: str
     personal_id: str | None = None
 
+    def __post_init__(self) -> None:
+        composed_texts(self)
+
 
 @dataclass(frozen=True)
 class NewPerson:
@@ -59,6 +62,9 @@ class NewPerson:
     email: str | None = None
     address: str | None = None
     relations: tuple[RelatedPerson, ...] = ()
+
+    def __post_init__(self) -> None:
+        composed_texts(self)
 
 
 def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> list[Problem]:

@@ -7,6 +7,7 @@ code with other content is a 409 naming each field that differs, and a household
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -200,3 +201,40 @@ def test_persons_register_voluntary_run_again_on_another_income_names_its_flags(
     assert cli_json(*register, "3000000")[1]["replayed"] is True
     code, other = cli_json(*register[:-3], "--income", "4000000")
     assert code == 1 and [e["field"] for e in other["errors"]] == ["--income", "--support"]
+
+
+def _decomposed(value: str) -> str:
+    written = unicodedata.normalize("NFD", value)
+    assert written != value  # the test writes the text as a Mac's keyboard does
+    return written
+
+
+def test_texts_written_decomposed_are_stored_composed_and_match_when_sent_again(
+        client: TestClient, configured: Engine) -> None:
+    """A name typed on a Mac arrives decomposed (e + combining accents): stored so, it would
+    equal no other writing of the same name, and a re-send in the other form would be a 409."""
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    first = client.post("/api/v1/persons", headers=clerk,
+                        json={**person, "full_name": _decomposed(person["full_name"]),
+                              "address": _decomposed("Số 1 Hàng Bài")})
+    assert first.status_code == 201, first.text
+    again = client.post("/api/v1/persons", headers=clerk, json={
+        **person, "address": "Số 1 Hàng Bài"})
+    assert again.status_code == 201 and again.json()["replayed"] is True, again.text
+    unit = {"code": "0109999982", "name": _decomposed("Công ty Đức Việt"),
+            "province_code": "01", "region": "I", "address": _decomposed("Hà Nội")}
+    assert client.post("/api/v1/employers", headers=clerk, json=unit).status_code == 201
+    home = {"code": "HN8", "address": _decomposed("Số 3 Hàng Bài"), "province_code": "01",
+            "members": [{"personal_id": OWN, "relation_to_head": _decomposed("chủ hộ")}]}
+    assert client.post("/api/v1/households", headers=clerk, json=home).status_code == 201
+    with configured.connect() as conn:
+        stored = [conn.execute(text(query)).scalar_one() for query in (
+            f"SELECT full_name FROM persons WHERE personal_id = '{NEW}'",  # noqa: S608
+            "SELECT name FROM employers WHERE code = '0109999982'",
+            "SELECT address FROM households WHERE code = 'HN8'",
+            "SELECT relation_to_head FROM household_members m JOIN households h "
+            "ON h.household_id = m.household_id WHERE h.code = 'HN8'")]
+    assert stored == [person["full_name"], "Công ty Đức Việt", "Số 3 Hàng Bài", "chủ hộ"]
+    assert all(unicodedata.is_normalized("NFC", value) for value in stored)
