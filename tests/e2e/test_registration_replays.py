@@ -154,9 +154,8 @@ def test_a_household_registered_again_is_replayed_and_its_code_held_is_a_409(
     sent_twice(client, configured, "/api/v1/households", clerk, home)
     other = client.post("/api/v1/households", headers=clerk,
                         json={**home, "address": "Số 2 Hàng Bài"})
-    assert refused(other, "/api/v1/households") == [(
-        "address", "household HN9 was registered with address 'Số 1 Hàng Bài', not "
-                   "'Số 2 Hàng Bài'")]
+    assert refused(other, "/api/v1/households") == [(  # the address recorded is never told
+        "address", "household HN9 was registered with another address")]
 
 
 def cli_json(*args: str) -> tuple[int, dict[str, Any]]:
