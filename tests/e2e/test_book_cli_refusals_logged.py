@@ -23,8 +23,8 @@ from sibook.registry import reading as registry
 from tests.e2e import test_input_edges_both_backends as both_backends
 
 WORKER = both_backends.WORKER
-# The CLI's and the API's database on each backend, one worker in it; the API on it.
-configured, client = both_backends.configured, both_backends.client
+# The API on the CLI's database (conftest's ``configured``: each backend, one worker in it).
+client = both_backends.client
 
 
 def _book_reads(engine: Engine) -> list[tuple[str, str]]:

@@ -73,7 +73,8 @@ def test_a_filing_run_again_after_a_deadlock_counts_once_against_the_units_budge
     assert _filed_through_a_deadlock(postgres, file).status_code == 201
     other = csv_of([("001090999999", "GH", None, "2026-01")])
     again = file(other)  # the second filing of the minute: answered (batch 1 is filed)
-    assert again.status_code == 409, again.text
+    assert again.status_code == 422, again.text  # the batch taken, told with the file's problem
+    assert [e["field"] for e in again.json()["errors"]] == ["batch", "case_code"]
     assert file(other).status_code == 429
 
 
