@@ -142,7 +142,7 @@ def token(request: Request,
     principal = credentials.principal_of(row)
     claims: dict[str, object] = {"sub": row.client_id, "kind": row.kind}
     if row.kind == "employer":
-        claims["unit_code"] = row.unit_code
+        claims.update(unit_code=row.unit_code, realm=row.realm)
     if row.kind == "hospital" and row.unit_code:
         claims["facility_code"] = row.unit_code
     if row.kind == "officer":

@@ -314,7 +314,8 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
 
 def principal_of(row: PrincipalCredential) -> Principal:
     if row.kind == "employer":
-        return EmployerUnit(client_id=row.client_id, unit_code=row.unit_code or "")
+        return EmployerUnit(client_id=row.client_id, unit_code=row.unit_code or "",
+                            realm=row.realm)
     if row.kind == "hospital":
         return Hospital(client_id=row.client_id, facility_code=row.unit_code)
     return Officer(client_id=row.client_id, realm=row.realm, province_code=row.province_code,

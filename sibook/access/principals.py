@@ -45,12 +45,13 @@ class Officer:
 
 @dataclass(frozen=True)
 class EmployerUnit:
-    """An employer (đơn vị sử dụng lao động) by its unit code; sees its own workers only."""
+    """An employer (đơn vị sử dụng lao động) by its unit code; sees its own workers only, of
+    its realm (a ministry's unit, its soldiers or officers; a civil unit, never theirs)."""
 
     client_id: str
     unit_code: str
+    realm: str = CIVIL  # the unit's: its credential is made in it (``credentials._unit_problem``)
     kind: ClassVar[str] = "employer"
-    realm: ClassVar[str] = CIVIL
 
     @property
     def actor_id(self) -> str:

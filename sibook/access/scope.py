@@ -81,8 +81,8 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
             return p.c.realm == realm
         case Officer(realm=realm, province_code=str(province)):
             return (p.c.realm == realm) & in_province(province)
-        case EmployerUnit(unit_code=code):
-            return (p.c.realm == CIVIL) & p.c.person_id.in_(workers_of(code))
+        case EmployerUnit(unit_code=code, realm=realm):
+            return (p.c.realm == realm) & p.c.person_id.in_(workers_of(code))
         case Hospital():
             return p.c.realm == CIVIL
         case Anonymous():

@@ -148,7 +148,8 @@ def principal_from_own(claims: dict[str, Any]) -> Principal:
                        province_code=claims.get("province_code"),
                        roles=frozenset(claims.get("roles", [])))
     if kind == "employer":
-        return EmployerUnit(client_id=sub, unit_code=str(claims["unit_code"]))
+        return EmployerUnit(client_id=sub, unit_code=str(claims["unit_code"]),
+                            realm=str(claims.get("realm", CIVIL)))
     if kind == "hospital":
         facility = claims.get("facility_code")
         return Hospital(client_id=sub, facility_code=facility if isinstance(facility, str)

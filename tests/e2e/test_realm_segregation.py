@@ -24,7 +24,7 @@ from sibook.registry import registration, service
 from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
-from tests.integration.ledger_fixtures import csv_of, worker_id, worker_name
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, worker_id, worker_name
 from tests.servers import app_on
 
 MINISTRY = make_enterprise_code(7171, "01")  # a defence unit in Hà Nội
@@ -239,3 +239,36 @@ def test_a_registry_file_places_no_ministrys_person_in_a_household(
         return code, json.dumps(answer).replace(personal_id, "X")
 
     assert imported(SOLDIER) == imported(STRANGER) and imported(SOLDIER)[0] == 1
+
+
+def _unit_token(client: TestClient, *add_client: str) -> dict[str, str]:
+    """The bearer of an employer credential made at the console (``access add-client``) and
+    exchanged for a token as a unit's payroll script does."""
+    made, answer = run("access", "add-client", *add_client)
+    assert made == 0, answer
+    token = client.post("/api/v1/auth/token", data={
+        "grant_type": "client_credentials", "client_id": add_client[0],
+        "client_secret": answer["secret"]})
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def test_a_ministrys_unit_acts_with_its_own_credential_for_its_own_people_only(
+        ministry: Engine) -> None:
+    """Its credential, made in its realm, was a civil unit's: it saw none of its workers
+    (every one of them of its realm) and could file for none of them."""
+    client = TestClient(app_on(ministry), raise_server_exceptions=False)
+    unit = _unit_token(client, "unit-7171", "--kind", "employer", "--unit-code", MINISTRY,
+                       "--realm", "defence")
+    assert client.get(f"/api/v1/persons/{SOLDIER}", headers=unit).status_code == 200
+    listed = client.get(f"/api/v1/persons?employer={MINISTRY}", headers=unit)
+    assert [p["personal_id"] for p in listed.json()["persons"]] == [SOLDIER], listed.text
+    assert client.get(f"/api/v1/persons/{SOLDIER}/ledger", headers=unit).status_code == 200
+    filed = client.post(f"/api/v1/employers/{MINISTRY}/declarations", headers=unit,
+                        data={"month": "2026-01"}, files={"file": ("d02.csv", csv_of(
+                            [(SOLDIER, "DC", 13_000_000, "2026-01")]))})
+    assert filed.status_code == 201, filed.text
+    # A civil unit's credential still sees no soldier: the answer an unknown ID gets.
+    civil = _unit_token(client, "unit-civil", "--kind", "employer", "--unit-code", EMPLOYER)
+    assert client.get(f"/api/v1/persons/{SOLDIER}", headers=civil).text == client.get(
+        f"/api/v1/persons/{STRANGER}", headers=civil).text.replace(STRANGER, SOLDIER)
