@@ -167,22 +167,34 @@ class LawBook:
         """The rate row in force in ``on`` for ``sex`` and whole ``years`` paid (eligibility
         counts whole years): refused below the years a pension then needs, which may lie above
         the band's own ``from_years`` (Law 58/2014: 20 years, the rate anchored at 15 to 20)."""
-        table = self._tables["pension_rates"]
         least = self.pension_min_years(on)
-        rows = [r for k in table.keys if k.split("_")[0] == sex
-                and (r := table.find(k, on)) is not None]
+        rows = self._pension_rows(sex, on)
         if years >= least.value:
             for row in sorted(rows, key=lambda r: r.value("from_years")):
                 upper = row.values.get("to_years")
                 if row.value("from_years") <= years and (upper is None or years < upper):
                     return row
-        if not rows:
-            raise NoRuleInForce(table="pension_rates", key=sex, on=on,
-                                first=table.first_month(sex))
         raise ValidationError(
             field="contribution_months",
             reason=f"a {sex} pension needs at least {least.value} years ({least.value * 12} "
                    f"months) of contributions ({least.row.source}), got {years} whole years")
+
+    def pension_full_rate_band(self, sex: Sex, on: Period) -> LawRow:
+        """The rate row in force in ``on`` for ``sex`` that reaches the law's maximum rate: the
+        years above its full rate earn the extra lump sum (Law 41/2024 Art 68, Law 58/2014 Art
+        58), whichever band a pension is priced by (a man's 15 to under 20 years reach 45%, not
+        the 75% of 35 years)."""
+        return max(self._pension_rows(sex, on), key=lambda r: r.value("max_percent"))
+
+    def _pension_rows(self, sex: Sex, on: Period) -> list[LawRow]:
+        """The rate rows (bands) in force in ``on`` for ``sex``; refused when none is."""
+        table = self._tables["pension_rates"]
+        rows = [r for k in table.keys if k.split("_")[0] == sex
+                and (r := table.find(k, on)) is not None]
+        if not rows:
+            raise NoRuleInForce(table="pension_rates", key=sex, on=on,
+                                first=table.first_month(sex))
+        return rows
 
     def pension_min_years(self, on: Period) -> Fact[int]:
         """The fewest whole years of SI that, with the retirement age, give a pension starting in

@@ -90,7 +90,8 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     monthly = _at_least_lowest(monthly, contribution_months, on, trail)
     before_age = None if months_past_retirement_age == 0 else benefit_years(
         contribution_months - months_past_retirement_age, on, trail)
-    extra = _extra_lump_sum(band, years, before_age, average_salary, on, trail)
+    full_rate = trail.use(law.pension_full_rate_band(checked_sex, on))
+    extra = _extra_lump_sum(full_rate, years, before_age, average_salary, on, trail)
     return PensionResult(rate, monthly, extra, trail.done())
 
 
@@ -155,7 +156,7 @@ def years_above_full_rate(*, sex: str, contribution_months: int, on: Period
     check_months(contribution_months, "contribution_months")
     check_priced(on)
     trail = Trail({"sex": checked_sex, "contribution_months": str(contribution_months)})
-    band = book().pension_band(checked_sex, contribution_months // 12, on)
+    band = book().pension_full_rate_band(checked_sex, on)
     full_years, extra = _above_full_rate(band, benefit_years(contribution_months, on, trail))
     return extra, full_years
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules import average_salary, pension
-from sibook.rules.pension import early_retirement
+from sibook.rules.pension import early_retirement, years_above_full_rate
 
 JAN_2026 = Period(2026, 1)
 
@@ -82,6 +82,18 @@ def test_months_past_retirement_age_are_some_of_the_months_and_not_early() -> No
     with pytest.raises(ValidationError, match="starts early"):
         pension(sex="male", contribution_months=240, on=JAN_2026, months_early=12,
                 months_past_retirement_age=12)
+
+
+@pytest.mark.parametrize("months", [180, 227, 239])
+def test_a_man_under_20_years_is_told_the_35_years_of_the_maximum_rate(months: int) -> None:
+    """Law 41/2024 Art 68: the extra lump sum is for the years above those that give 75%, 35
+    for a man whatever his band; his 15 to under 20 years' band tops out at 45% at 20 years,
+    which the explanation (and a settlement's refusal) named as the maximum rate's."""
+    result = pension(sex="male", contribution_months=months, on=JAN_2026,
+                     average_salary=10_000_000)
+    assert result.extra_lump_sum == 0
+    assert any(step.endswith("years above 35 = 0") for step in result.explanation.steps)
+    assert years_above_full_rate(sex="male", contribution_months=months, on=JAN_2026) == (0, 35)
 
 
 def test_without_average_salary_amounts_are_none() -> None:
