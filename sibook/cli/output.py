@@ -20,7 +20,9 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from sibook.core.errors import NamedError, Problem, ValidationError
 from sibook.core.retry import retrying
@@ -86,7 +88,9 @@ def refuse(
                     "errors": [p.as_dict() for p in problems]})
     else:
         for p in problems:
-            err_console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
+            # A reason may quote what was typed ('[/]' as a birth place): text, not markup.
+            err_console.print(f"[red]error:[/red] {escape(str(p))}", markup=True,
+                              highlight=False)
     raise typer.Exit(1)
 
 
@@ -293,12 +297,13 @@ def show_fields(title: str, fields: Mapping[str, object]) -> None:
     console.print(table)
 
 
-def _cell(value: object) -> str:
+def _cell(value: object) -> Text:
+    """A cell as text, never Rich markup: a name or code may hold brackets ("Nguyễn [/]")."""
     if value is None:
-        return ""
+        return Text("")
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+        return Text(f"{value:,}")
+    return Text(str(value))
 
 
 def separate_outputs(first_flag: str, first: Path, second_flag: str,
