@@ -88,3 +88,24 @@ def test_in_words_what_was_typed_is_shown_as_text_never_as_rich_markup(store: En
     listed = CliRunner().invoke(app, ["persons", "list"])
     assert listed.exit_code == 0, listed.output
     assert "Nguyễn [/] An" in listed.stdout
+
+
+@pytest.mark.parametrize(("pid", "why"), [
+    ("003089012345", "the first three digits 003 are not a known place of birth registration"),
+    ("abc", "must contain only the digits 0-9"),
+])
+def test_a_personal_id_that_cannot_be_is_blamed_not_a_birth_place_never_typed(
+        store: Engine, pid: str, why: str) -> None:
+    """Without --birth-place the place is the ID's own first digits: the refusal named
+    --birth-place, a flag the user never typed, beside the ID's own reason."""
+    result = CliRunner().invoke(app, ["persons", "register", "--personal-id", pid, "--name",
+                                      "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex",
+                                      "male", "--json"])
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.stdout)["errors"]
+    assert [e["field"] for e in errors] == ["--personal-id"], errors
+    assert why in errors[0]["reason"]
+    typed = CliRunner().invoke(app, ["persons", "register", "--personal-id", PID, "--name",
+                                     "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex",
+                                     "male", "--birth-place", "003", "--json"])
+    assert [e["field"] for e in json.loads(typed.stdout)["errors"]] == ["--birth-place"]
