@@ -50,7 +50,8 @@ def _render(answer: dict[str, Any]) -> None:
     # and "[bold]..." showed a value other than the one given.
     table.add_row("value", Text(repr(answer["value"])))
     table.add_row("kind", _KIND_NAMES.get(answer["kind"] or "", "not a known identifier"))
-    table.add_row("verdict", "[green]valid[/green]" if answer["valid"] else "[red]not valid[/red]")
+    table.add_row("verdict", Text("valid", style="green") if answer["valid"]
+                  else Text("not valid", style="red"))
     for key, label in _DETAIL_LABELS.items():
         if answer.get(key) is not None:  # the JSON's nulls are the kind's parts it has not
             place = _place_name(answer) if key == "province_code" else None

@@ -29,9 +29,12 @@ from sibook.core.retry import retrying
 
 # soft_wrap: a message is one line however long (a path, a personal ID, a reason), as a script
 # reading the output expects; Rich would otherwise break it at 80 columns when not on a terminal.
-# Tables still fit the width.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# Tables still fit the width. markup=False: what is printed quotes references, names, codes
+# and reasons as typed or stored, and Rich would read their brackets as markup (a payment's
+# reference "[/]" raised a MarkupError after the payment was posted); a styled word asks for
+# markup where it is printed.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 def progress_hidden(as_json: bool) -> bool:
