@@ -45,7 +45,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 class _Warnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         err_console.print(f"[yellow]warning:[/yellow] {escape(record.getMessage())}",
-                          highlight=False)
+                          markup=True, highlight=False)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sibook.cli.output import JsonFlag, console, emit, err_console
 from sibook.ids.inspect import inspect as inspect_value
@@ -45,9 +46,12 @@ def _place_name(answer: dict[str, Any]) -> str | None:
 
 def _render(answer: dict[str, Any]) -> None:
     table = Table(show_header=False, box=None)
-    table.add_row("value", repr(answer["value"]))
+    # Text, not a string: Rich reads a string's brackets as markup, so "[/x]" crashed the table
+    # and "[bold]..." showed a value other than the one given.
+    table.add_row("value", Text(repr(answer["value"])))
     table.add_row("kind", _KIND_NAMES.get(answer["kind"] or "", "not a known identifier"))
-    table.add_row("verdict", "[green]valid[/green]" if answer["valid"] else "[red]not valid[/red]")
+    table.add_row("verdict", Text("valid", style="green") if answer["valid"]
+                  else Text("not valid", style="red"))
     for key, label in _DETAIL_LABELS.items():
         if answer.get(key) is not None:  # the JSON's nulls are the kind's parts it has not
             place = _place_name(answer) if key == "province_code" else None

@@ -20,16 +20,21 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from sibook.core.errors import NamedError, Problem, ValidationError
 from sibook.core.retry import retrying
 
 # soft_wrap: a message is one line however long (a path, a personal ID, a reason), as a script
 # reading the output expects; Rich would otherwise break it at 80 columns when not on a terminal.
-# Tables still fit the width.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# Tables still fit the width. markup=False: what is printed quotes references, names, codes
+# and reasons as typed or stored, and Rich would read their brackets as markup (a payment's
+# reference "[/]" raised a MarkupError after the payment was posted); a styled word asks for
+# markup where it is printed.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 def progress_hidden(as_json: bool) -> bool:
@@ -86,7 +91,9 @@ def refuse(
                     "errors": [p.as_dict() for p in problems]})
     else:
         for p in problems:
-            err_console.print(f"[red]error:[/red] {p}", markup=True, highlight=False)
+            # A reason may quote what was typed ('[/]' as a birth place): text, not markup.
+            err_console.print(f"[red]error:[/red] {escape(str(p))}", markup=True,
+                              highlight=False)
     raise typer.Exit(1)
 
 
@@ -293,12 +300,13 @@ def show_fields(title: str, fields: Mapping[str, object]) -> None:
     console.print(table)
 
 
-def _cell(value: object) -> str:
+def _cell(value: object) -> Text:
+    """A cell as text, never Rich markup: a name or code may hold brackets ("Nguyễn [/]")."""
     if value is None:
-        return ""
+        return Text("")
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+        return Text(f"{value:,}")
+    return Text(str(value))
 
 
 def separate_outputs(first_flag: str, first: Path, second_flag: str,

@@ -229,7 +229,10 @@ def persons_register(
         # One command line, not a file: no row numbers. An employee's start is filed as a
         # one-line list (TM), whose problems the filing numbers row 1 and names by its column
         # (salary): named here by the flag typed (--salary), as every other problem.
-        refuse([Problem(field=p.field, reason=p.reason) for p in exc.problems], as_json,
+        # Without --birth-place the place is the ID's own first three digits: a fault in it is
+        # the ID's, which --personal-id's reason names; a flag not typed is not blamed.
+        refuse([Problem(field=p.field, reason=p.reason) for p in exc.problems
+                if birth_place is not None or p.field != "birth_registration_place"], as_json,
                aliases=_VOLUNTARY if voluntary else _OPTIONS)
     except (ConflictError, PopulationServiceDown) as exc:
         refuse([Problem(field="--personal-id", reason=str(exc))], as_json)

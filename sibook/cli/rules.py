@@ -78,10 +78,11 @@ def _render(title: str, data: dict[str, Any]) -> None:
             table.add_row(key, f"{value:,}" if isinstance(value, int)
                           and not isinstance(value, bool) else str(value))
     console.print(table)
-    console.print("[bold]How it was computed[/bold]")
+    console.print("[bold]How it was computed[/bold]", markup=True)
     for number, step in enumerate(data["explain"], 1):
         console.print(f"  {number}. {step}", markup=False, highlight=False)
-    console.print("[bold]Sources[/bold]" + (" (some provisional)" if data["provisional"] else ""))
+    console.print("[bold]Sources[/bold]" + (" (some provisional)" if data["provisional"] else ""),
+                  markup=True)
     for source in data["sources"]:
         console.print(f"  - {source}", markup=False, highlight=False)
 

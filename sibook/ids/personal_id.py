@@ -94,12 +94,13 @@ def is_valid_personal_id(value: str) -> bool:
     return not personal_id_problems(value)
 
 
-def check_consistency(pid: str, birth_date: date, sex: str) -> list[Problem]:
+def check_consistency(pid: str, birth_date: date, sex: str, *,
+                      today: date | None = None) -> list[Problem]:
     """Reasons the ID disagrees with the person's recorded birth date and sex (empty if none).
 
     A mismatch names the person's field (``birth_date`` or ``sex``) that the ID contradicts.
     """
-    problems = personal_id_problems(pid)
+    problems = personal_id_problems(pid, today=today)
     if problems:
         return problems
     decoded = decode_personal_id(pid)

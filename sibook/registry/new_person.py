@@ -104,9 +104,13 @@ def person_problems(p: NewPerson, *, today: date, row: int | None = None) -> lis
         # FACTS §5.1: the ID's first three digits are the place the birth was registered.
         bad("birth_registration_place", f"must be {p.personal_id[:3]!r}, the place of birth "
             f"registration the personal ID encodes, got {p.birth_registration_place!r}")
-    if p.sex in ("male", "female") and p.birth_date <= today:
-        for problem in check_consistency(p.personal_id, p.birth_date, p.sex):
-            problems.append(Problem(field=problem.field, reason=problem.reason, row=row))
+    # A sex or birth date refused above is no ground to compare the ID with: it is still
+    # checked on its own, so one answer gives every reason (the ID's too).
+    of_the_id = (check_consistency(p.personal_id, p.birth_date, p.sex, today=today)
+                 if p.sex in ("male", "female") and p.birth_date <= today
+                 else personal_id_problems(p.personal_id, today=today))
+    for problem in of_the_id:
+        problems.append(Problem(field=problem.field, reason=problem.reason, row=row))
     if p.legacy_si_code is not None and not (
         len(p.legacy_si_code) == 10 and p.legacy_si_code.isascii() and p.legacy_si_code.isdigit()
     ):

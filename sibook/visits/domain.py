@@ -107,8 +107,11 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     if problem := text_problem(name, NAME_MAX):
         bad("HO_TEN", problem)
     pid = fields["SO_CCCD"].strip()
-    if personal_id_problems(pid):
-        bad("SO_CCCD", f"{clipped(pid)!r} is not a personal ID (12 digits)")
+    if wrong := personal_id_problems(pid, today=now.date()):
+        # Why, as ids inspect says it: "(12 digits)" alone misled for 12 digits whose birth
+        # place or birth year cannot be.
+        bad("SO_CCCD", f"{clipped(pid)!r} is not a personal ID: "
+                       + "; ".join(p.reason for p in wrong))
     cards = tuple(c.strip().upper() for c in fields["MA_THE_BHYT"].split(";") if c.strip())
     if len(fields["MA_THE_BHYT"]) > CARDS_MAX or not cards or not all(
             has_hi_card_shape(c) for c in cards):

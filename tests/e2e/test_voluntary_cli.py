@@ -113,6 +113,15 @@ def test_a_payment_read_as_text_says_what_it_paid(cli: Cli) -> None:
     assert f"credit {FULL:,} VND" in said
 
 
+def test_a_reference_holding_brackets_is_said_as_given(cli: Cli) -> None:
+    """Printed as text, never Rich markup: "[/]" raised a MarkupError traceback once the
+    payment was posted, so the payer read a crash for a payment recorded."""
+    result = CliRunner().invoke(app, ["payments", "voluntary", BINH, "--amount", str(FULL),
+                                      "--reference", "VNPT [/] 1", "--date", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "(VNPT [/] 1, " in " ".join(result.stdout.split())
+
+
 def test_reposting_a_reference_is_one_payment_and_another_amount_is_refused(cli: Cli) -> None:
     _, first = cli.pay()
     code, again = cli.pay(reference="vnpt-1")

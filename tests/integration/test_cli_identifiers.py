@@ -72,3 +72,40 @@ def test_a_person_nobody_holds_is_named_without_the_spaces_typed(
     assert result.exit_code == 1, result.output
     (problem,) = json.loads(result.stdout)["errors"]
     assert problem["reason"].endswith(PID), problem
+
+
+def test_in_words_what_was_typed_is_shown_as_text_never_as_rich_markup(store: Engine) -> None:
+    """A refusal quoting a code typed with brackets, and a registered name holding them, are
+    printed as given: Rich read them as markup, so '[/]' crashed the command with a MarkupError
+    traceback instead of the refusal (or the listing)."""
+    refused = CliRunner().invoke(app, ["persons", "register", "--personal-id", PID,
+                                       "--birth-place", "[/]", "--name", "Nguyễn Văn An",
+                                       "--birth-date", "1989-03-02", "--sex", "male"])
+    assert isinstance(refused.exception, SystemExit) and refused.exit_code == 1
+    assert "unknown province or country code '[/]'" in refused.stderr
+    _ok("persons", "register", "--personal-id", PID, "--name", "Nguyễn [/] An",
+        "--birth-date", "1989-03-02", "--sex", "male")
+    listed = CliRunner().invoke(app, ["persons", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "Nguyễn [/] An" in listed.stdout
+
+
+@pytest.mark.parametrize(("pid", "why"), [
+    ("003089012345", "the first three digits 003 are not a known place of birth registration"),
+    ("abc", "must contain only the digits 0-9"),
+])
+def test_a_personal_id_that_cannot_be_is_blamed_not_a_birth_place_never_typed(
+        store: Engine, pid: str, why: str) -> None:
+    """Without --birth-place the place is the ID's own first digits: the refusal named
+    --birth-place, a flag the user never typed, beside the ID's own reason."""
+    result = CliRunner().invoke(app, ["persons", "register", "--personal-id", pid, "--name",
+                                      "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex",
+                                      "male", "--json"])
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.stdout)["errors"]
+    assert [e["field"] for e in errors] == ["--personal-id"], errors
+    assert why in errors[0]["reason"]
+    typed = CliRunner().invoke(app, ["persons", "register", "--personal-id", PID, "--name",
+                                     "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex",
+                                     "male", "--birth-place", "003", "--json"])
+    assert [e["field"] for e in json.loads(typed.stdout)["errors"]] == ["--birth-place"]

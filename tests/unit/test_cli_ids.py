@@ -104,3 +104,13 @@ def test_in_words_only_the_parts_a_kind_has_are_shown(run: Run, value: str,
     out = run(value).stdout
     assert "None" not in out and "birth year" not in out
     assert all(label in out for label in shown)
+
+
+@pytest.mark.parametrize("value", ["[/x]", "[bold]DN479", "dn4790123456789[/]"])
+def test_in_words_a_value_with_brackets_is_shown_as_given(run: Run, value: str) -> None:
+    """A value is text, never Rich markup: "[/x]" crashed the table with a MarkupError and
+    "[bold]DN479" was shown as 'DN479', a value other than the one given."""
+    result = run(value)
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1  # not a crash
+    assert repr(value) in result.stdout
+    assert "is not an identifier of a known shape" in result.stderr

@@ -61,6 +61,31 @@ def test_relations_and_contacts_are_checked(change: dict[str, object], field: st
     assert found and all(f == field for f, _ in found) and words in found[0][1], found
 
 
+@pytest.mark.parametrize(("change", "words"), [
+    ({"personal_id": "001227000001", "birth_date": date(2027, 1, 1)}, "in the future"),
+    ({"personal_id": "abc", "birth_date": date(2027, 1, 1)}, "only the digits 0-9"),
+    ({"personal_id": "003089012345", "sex": "M"}, "not a known place of birth registration"),
+])
+def test_the_personal_id_is_checked_when_the_birth_date_or_sex_is_refused(
+        change: dict[str, object], words: str) -> None:
+    """A birth date in the future (or a sex not male or female) cannot be compared with the
+    ID, but the ID is still checked on its own: the answer named the birth date alone, and the
+    ID's own fault only once that was mended."""
+    found = fields(replace(PERSON, **change))  # type: ignore[arg-type]
+    assert any(f == "personal_id" and words in reason for f, reason in found), found
+
+
+def test_the_personal_id_is_checked_against_the_day_given() -> None:
+    """A birth year after the day the registry checks against is in the future, whatever the
+    machine's clock says."""
+    pid = make_personal_id("001", date(2026, 11, 1), "female", 1)
+    born = replace(PERSON, personal_id=pid, birth_date=date(2026, 11, 1), sex="female")
+    assert fields(born) == []
+    found = [(p.field, p.reason) for p in person_problems(born, today=date(2025, 12, 31))]
+    assert ("personal_id", "the century digit 3 and year digits 26 give birth year 2026, "
+            "which is in the future") in found, found
+
+
 def test_the_nationalities_the_openapi_lists_are_those_the_registry_takes() -> None:
     # Any two capital letters were declared; the registry takes the codes ISO 3166-1 assigned.
     listed = PersonIn.model_json_schema()["properties"]["nationality"]["enum"]

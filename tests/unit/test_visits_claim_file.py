@@ -135,6 +135,18 @@ def test_codes_are_checked_by_field() -> None:
     assert "not the facility the file is from (01001)" in found["MA_CSKCB"]
 
 
+@pytest.mark.parametrize(("pid", "why"), [
+    ("12345", "must have 12 digits, not 5"),
+    ("003089012345", "the first three digits 003 are not a known place of birth registration"),
+    ("001227012345", "give birth year 2027, which is in the future"),
+])
+def test_a_personal_id_that_cannot_be_is_refused_saying_why(pid: str, why: str) -> None:
+    """As ids inspect says it, the year judged by the file's day: "is not a personal ID (12
+    digits)" was all a facility read of 12 digits whose birth place or year cannot be."""
+    [(field, reason)] = problems(SO_CCCD=pid)
+    assert field == "SO_CCCD" and why in reason, reason
+
+
 def test_a_discharge_in_the_future_is_refused() -> None:
     [(field, reason)] = problems(NGAY_RA="202604011300")
     assert field == "NGAY_RA" and "future" in reason
