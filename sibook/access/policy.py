@@ -184,11 +184,14 @@ class Guard:
         a registration sent again is answered to whoever may read its answer anyway."""
         return scope.can_see(self.session, self.principal, person_id, placing=placing)
 
-    def person(self, personal_id: str, *, placing_in: str | None = None) -> int:
+    def person(self, personal_id: str, *, placing_in: str | None = None, log: bool = True
+               ) -> int:
         """The internal id of a person the principal may see, logged; 404 otherwise.
 
         ``placing_in``: the route puts the person in that province (a household), so an officer
         of that province may act before the person belongs to it; the realm still holds.
+        ``log`` False: the route logs the access itself once it knows there was one (a request
+        sent again, answered as the first, is not logged again).
         """
         found = scope.find_person(self.session, personal_id)
         if placing_in is not None:
@@ -197,7 +200,8 @@ class Guard:
                                               placing=placing_in is not None):
             raise self.refuse(NotFoundError(NOT_VISIBLE, field="personal_id"), "not_found",
                               (found[0] if found else None,))
-        self.logged([found[0]])
+        if log:
+            self.logged([found[0]])
         return found[0]
 
     def kept_by_the_ministry(self, person_id: int, what: str) -> None:

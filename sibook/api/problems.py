@@ -87,6 +87,12 @@ HELD: Responses = {409: _answer(Problems, (
     "record or by this one registered before with other content (each field that differs "
     "named, one problem each). The same registration sent again is not refused: 201 with "
     "its first answer and replayed true"))}
+# A voluntary start (registry.registration.start_voluntary): sent again, answered as the first.
+STARTED: Responses = {409: _answer(Problems, (
+    "Contradicts what is stored: a person the defence or public-security ministry keeps, or "
+    "this start made before with other content (each field that differs named, one problem "
+    "each). The same start sent again is not refused: 201 with its first answer and replayed "
+    "true"))}
 SIGN_IN: Responses = {
     429: _busy(Detail, "Too many sign-in attempts from this address; retry later"),
 }

@@ -98,6 +98,7 @@ def payments_voluntary(
     reference: str = typer.Option(..., "--reference", metavar="REF",
                                   help="The payment's reference (bank, collection agent)."),
     paid_on: str = typer.Option(..., "--date", metavar="YYYY-MM-DD", help="Day paid, YYYY-MM-DD."),
+    realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Record a voluntary participant's payment (monthly, every 3, 6 or 12 months, or years
@@ -107,7 +108,10 @@ def payments_voluntary(
     person_id: int | None = None
     try:
         with unit_of_work(ready_engine()) as session:
-            person_id = registry.person_id_of(session=session, personal_id=personal_id)
+            # A ministry's participant is found in their realm only, as by `ledger show
+            # --realm` (without it: the refusal a personal ID nobody holds gets).
+            person_id = registry.person_id_of(session=session, personal_id=personal_id,
+                                              realm=realm)
             result = post_voluntary_payment(session=session, person_id=person_id,
                                             personal_id=personal_id, amount=amount,
                                             reference=reference, paid_on=day)

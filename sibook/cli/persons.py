@@ -273,13 +273,15 @@ def persons_voluntary(
                                      personal_id=personal_id,
                                      voluntary=VoluntaryStart(income, support, first),
                                      office=OfficeChoice(office))
-            logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
-    except ValidationError as exc:  # the person (the argument), or a flag
+            if not result["replayed"]:  # run again, it reads and changes nothing
+                logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
+    except (ValidationError, RecordedOtherwise) as exc:  # the person (argument), or a flag
         refuse(exc.problems, as_json, aliases={**_VOLUNTARY, "voluntary": "personal_id"})
     except ConflictError as exc:
         refuse([Problem(field="personal_id", reason=str(exc))], as_json)
     emit({"registered": True, **result}, as_json, lambda d: console.print(
-        f"{d['personal_id']}: voluntary SI from {d['voluntary']['from_month']}, "
+        ("started so before (nothing changed): " if d["replayed"] else "")
+        + f"{d['personal_id']}: voluntary SI from {d['voluntary']['from_month']}, "
         f"{_payable(d['voluntary'])}", markup=False, highlight=False))
 
 

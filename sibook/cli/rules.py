@@ -98,7 +98,8 @@ def contribution(
              "income).")],
     region: Annotated[str | None, typer.Option(
         "--region", metavar="I|II|III|IV", callback=one_of(REGIONS, "--region"),
-        help="Minimum-wage region I..IV (employees).")] = None,
+        help="Minimum-wage region I..IV (employees; --voluntary: taken, and its explain "
+             "says it does not apply).")] = None,
     voluntary: Annotated[bool, typer.Option("--voluntary", help="Voluntary SI.")] = False,
     foreign: Annotated[bool, typer.Option("--foreign", help="A foreign employee.")] = False,
     support: Annotated[str | None, typer.Option(

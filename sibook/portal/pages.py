@@ -38,7 +38,7 @@ from sibook.book.estimate import estimate_with_shortfall
 from sibook.contributions import queries
 from sibook.contributions.domain import MAX_SALARY
 from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
-from sibook.core.errors import ConflictError, NotFoundError, ValidationError
+from sibook.core.errors import ConflictError, NotFoundError, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
 from sibook.portal.reasons import check_vi, shortfall_vi
@@ -293,8 +293,9 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn
                     reason = f"{vietnamese} / {reason}"
             problems.setdefault(field, []).append(reason)
         return _join_form(request, g, form, problems, status=422)
-    if isinstance(exc, ConflictError):  # e.g. the form sent twice: they participate already
-        return refused(request, 409, ALREADY_JOINED if exc.field == "personal_id" else str(exc))
+    if isinstance(exc, ConflictError):  # e.g. joined before on another income: they participate
+        joined = exc.field == "personal_id" or isinstance(exc, RecordedOtherwise)
+        return refused(request, 409, ALREADY_JOINED if joined else str(exc))
     return population_down(request, exc)
 
 

@@ -18,9 +18,9 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import PersonalIdPath, UnitCodePath, UnitCodeQuery
-from sibook.api.problems import CONFLICT, GUESSING, HELD
+from sibook.api.problems import GUESSING, HELD, STARTED
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError, ValidationError
+from sibook.core.errors import ConflictError, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading, registered_again
 from sibook.registry.domain import provincial_office
@@ -99,14 +99,18 @@ def read_person(g: Annotated[Guard, guard(Action.PERSON_READ)], personal_id: Per
 # The voluntary income is checked as the rules check a salary: its problems, under the body's
 # own names (a clerk's registration nests them under "voluntary"; a citizen's joining does not).
 VOLUNTARY_FIELDS = {"salary": "voluntary.income", "support": "voluntary.support_group"}
-JOIN_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id",
-               "managing_office": "province_code",
-               "voluntary.from_month": "from_month"}
+START_FIELDS = {"salary": "income", "support": "support_group", "voluntary": "personal_id",
+                "voluntary.from_month": "from_month", "voluntary.income": "income",
+                "voluntary.support_group": "support_group"}
+JOIN_FIELDS = {**START_FIELDS, "managing_office": "province_code"}  # an officer names the office
 
 
-def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
-    return ValidationError([dataclasses.replace(p, field=names.get(p.field, p.field))
-                            for p in exc.problems])
+def _renamed(exc: Exception, names: dict[str, str]) -> Exception:
+    """``exc``'s problems under the body's own names; a refusal naming no field, as it is."""
+    if isinstance(exc, ValidationError | RecordedOtherwise):
+        return type(exc)([dataclasses.replace(p, field=names.get(p.field, p.field))
+                          for p in exc.problems])
+    return exc
 
 
 def _count_if_mismatch(g: Guard, exc: ValidationError) -> None:
@@ -200,7 +204,7 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
 
 
 @router.post("/persons/{personal_id}/voluntary", response_model=Registered,
-             status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+             status_code=status.HTTP_201_CREATED, responses=STARTED)
 def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
         Action.PERSON_REGISTER)], body: VoluntaryStartIn) -> Registered:
     """At the SI office (a clerk): a registered person starts voluntary SI (TK1-TS), e.g.
@@ -209,8 +213,11 @@ def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
     participate or for a start inside an earlier period; 409 for a ministry's person. The
     ``managing_office`` manages them from then on (default: the one that does, else a
     provincial officer's, else their household's province's, else their birth province's;
-    none known, a birth registered abroad, is a 422)."""
-    person_id = g.person(personal_id)  # visible to the clerk (province, realm); logged
+    none known, a birth registered abroad, is a 422). The same start sent again answers the
+    first (``replayed``, nothing changed or logged); with other content it is a 409 naming
+    each field that differs."""
+    # Visible to the clerk (province, realm); logged below, unless it is a replay.
+    person_id = g.person(personal_id, log=False)
     if body.managing_office is not None:
         g.province(body.managing_office[:2])
     start = VoluntaryStart(body.income, body.support_group,
@@ -220,15 +227,15 @@ def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
                                  personal_id=personal_id, voluntary=start,
                                  office=OfficeChoice(body.managing_office, getattr(
                                      g.principal, "province_code", None)))
-    except ValidationError as exc:  # its checks read the person's periods: logged, refused
-        raise g.refuse(_renamed(exc, JOIN_FIELDS), "refused", (person_id,)) from None
-    except ConflictError as exc:
-        raise g.refuse(exc, "refused", (person_id,)) from None
+    except (ValidationError, ConflictError) as exc:  # its checks read the person's periods
+        raise g.refuse(_renamed(exc, START_FIELDS), "refused", (person_id,)) from None
+    if not result["replayed"]:
+        g.logged([person_id])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
 @router.post("/me/voluntary", response_model=Registered, status_code=status.HTTP_201_CREATED,
-             responses=CONFLICT)
+             responses=STARTED)
 def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: JoinIn,
                    ) -> Registered:
     """The signed-in citizen (VNeID level 2) joins voluntary SI themself (TK1-TS): registered
@@ -236,7 +243,9 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Join
     the voluntary period opened from ``from_month`` on the declared income, all or nothing.
     The office managing them (kept if one does) is that of ``province_code``, else of their
     household's province; none known is a 422 naming ``province_code``. Payments are recorded
-    by the agency from the collector's receipts."""
+    by the agency from the collector's receipts. The same join sent again (the form sent
+    twice) answers the first (``replayed``, nothing changed or logged); with another income,
+    support group or first month it is a 409 naming each."""
     personal_id = g.own_personal_id()
     start = VoluntaryStart(body.income, body.support_group,
                            Period.parse(body.from_month) if body.from_month else None)
@@ -249,9 +258,9 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Join
         # officer's refused start is (the transaction first, which a conflict may have aborted).
         g.session.rollback()
         registered = reading.registered_id(session=g.session, personal_id=personal_id)
-        raise g.refuse(_renamed(exc, JOIN_FIELDS) if isinstance(exc, ValidationError) else exc,
-                       "refused", (registered,)) from None
-    g.logged([reading.person_id_of(session=g.session, personal_id=personal_id)])
+        raise g.refuse(_renamed(exc, JOIN_FIELDS), "refused", (registered,)) from None
+    if not result["replayed"]:  # a replay reads and changes nothing: not logged again
+        g.logged([reading.person_id_of(session=g.session, personal_id=personal_id)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 

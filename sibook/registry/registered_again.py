@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sibook.contributions import cycles
 from sibook.contributions import service as contributions
 from sibook.contributions.domain import PAYMENT_CYCLES
+from sibook.contributions.service import ParticipationRow
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise
 from sibook.core.period import Period
 from sibook.registry import service
@@ -97,11 +98,19 @@ def employment_differences(session: Session, person_id: int, employer_id: int, *
          "from_month": str(from_month)}, what="the worker's start")
 
 
+def voluntary_opened(session: Session, person_id: int, month: Period
+                     ) -> ParticipationRow | None:
+    """The person's voluntary period from ``month``: the one a voluntary start from that month
+    opened, were it sent again."""
+    return next((p for p in contributions.si_periods_of(session=session, person_id=person_id)
+                 if p.kind == "voluntary" and p.from_month == month), None)
+
+
 def voluntary_differences(session: Session, person_id: int, *, month: Period, income: int,
                           support_group: str | None) -> list[Problem]:
-    """Where a voluntary registration is not the voluntary period the first one opened."""
-    opened = next((p for p in contributions.si_periods_of(session=session, person_id=person_id)
-                   if p.kind == "voluntary" and p.from_month == month), None)
+    """Where a voluntary registration or start is not the voluntary period the first one
+    opened."""
+    opened = voluntary_opened(session, person_id, month)
     if opened is None:
         return [Problem(field="voluntary.from_month", reason=(
             f"the person was registered without a voluntary period from {month}"))]

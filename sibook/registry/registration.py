@@ -188,11 +188,7 @@ def _registered_again(session: Session, held: Problem, again: Again) -> dict[str
         differ += registered_again.voluntary_differences(
             session, holder, month=month, income=again.voluntary.income,
             support_group=again.voluntary.support_group)
-        answer["voluntary"] = contributions.voluntary_quote(
-            month=month, income=again.voluntary.income,
-            support_group=again.voluntary.support_group,
-            months_supported=book.voluntary_support_used(session=session, person_id=holder,
-                                                         before=month))
+        answer["voluntary"] = _quoted(session, holder, again.voluntary, month)
     kind = ("compulsory" if again.employment else "voluntary" if again.voluntary
             else "registered")
     profile = session.get(SIProfile, holder)
@@ -254,7 +250,8 @@ def join_voluntary(*, session: Session, personal_id: str, population: Population
     registered: they are, from the National Population Database (name, birth date and sex as
     it holds them; the birth registration place is the ID's first three digits), with their
     e-SI book and the voluntary period, in one transaction. Registered (civil realm): their
-    voluntary period opens, unless they already participate. ``province``: where they say
+    voluntary period opens, unless they already participate; the same join sent again (the
+    form sent twice) answers as the first did (``replayed``). ``province``: where they say
     they live, whose office manages them unless one does already (``office_for``)."""
     if province is not None and province_2025(province) is None:
         raise ValidationError(field="managing_office", reason=(
@@ -293,7 +290,7 @@ def _join(session: Session, personal_id: str, population: PopulationRegistry,
             # Registered at the same moment by another request (the form sent twice, a clerk,
             # their employer's TK1-TS), which PostgreSQL made this one wait for: nothing of
             # this one is written yet, and it joins as a registered person does, answered
-            # as a request after that one is (started, or refused as participating).
+            # as a request after that one is (started, replayed, or refused as participating).
             person_id = reading.registered_id(session=session, personal_id=personal_id)
             if person_id is None:
                 raise
@@ -315,29 +312,62 @@ def start_voluntary(*, session: Session, person_id: int, personal_id: str,
     ``office``: how an officer chooses the SI office that manages them from now on; None (the
     citizen themself) leaves the one they have. ``identity_verified``: whether the caller's
     identity was verified (the citizen's own level-2 sign-in); an officer's start checks
-    nothing of it, and the answer says so."""
+    nothing of it, and the answer says so. The same start sent again answers as the first did
+    (``replayed``) and writes nothing; with other content it is refused naming what differs
+    (``_started_before``)."""
     # Locked: two starts at once (a form sent twice; the citizen and a clerk) would both number
     # the period after the last one. The second waits for the first, then finds it open.
     if session.scalar(select(Person.realm).where(Person.person_id == person_id)
                       .with_for_update()) != "civil":
         raise ConflictError("this person's SI is kept by their ministry", field="personal_id")
-    opened = _open_voluntary(session, person_id, voluntary, today or date.today())
-    managing_office = None if office is None else office_for(
-        session=session, given=office.given, person_id=person_id, province=office.province,
-        birthplace=office.birthplace)
-    profile = session.get(SIProfile, person_id)
-    if profile is None:
-        session.add(SIProfile(person_id=person_id, participant_type="voluntary",
-                              payment_method="monthly", managing_office=managing_office))
-    else:
-        profile.participant_type = "voluntary"
-        profile.managing_office = managing_office or profile.managing_office
+    today = today or date.today()
+    opened = _started_before(session, person_id, personal_id, voluntary, today, office)
+    replayed = opened is not None
+    if opened is None:
+        opened = _open_voluntary(session, person_id, voluntary, today)
+        managing_office = None if office is None else office_for(
+            session=session, given=office.given, person_id=person_id,
+            province=office.province, birthplace=office.birthplace)
+        profile = session.get(SIProfile, person_id)
+        if profile is None:
+            session.add(SIProfile(person_id=person_id, participant_type="voluntary",
+                                  payment_method="monthly", managing_office=managing_office))
+        else:
+            profile.participant_type = "voluntary"
+            profile.managing_office = managing_office or profile.managing_office
     issued = book.book_of(session=session, person_id=person_id)
     assert issued is not None  # every registered person has one (register_person)
     return {"personal_id": personal_id, "book_number": issued.book_number,
             "book_status": issued.status, "book_version": issued.version,
             "participant_type": "voluntary", "identity_verified": identity_verified,
-            "voluntary": opened}
+            "voluntary": opened, "replayed": replayed}
+
+
+def _started_before(session: Session, person_id: int, personal_id: str,
+                    voluntary: VoluntaryStart, today: date, office: OfficeChoice | None
+                    ) -> dict[str, Any] | None:
+    """The first month's quote of the voluntary period this same start opened before (sent
+    again: its answer lost, a form sent twice, the citizen and a clerk at once), as a
+    registration sent again is answered (``registered_again``): nothing is written. None when
+    no voluntary period of the person's starts in its month (a start to make, or to refuse);
+    refused (409) naming each field that differs. The office an officer names is compared (it
+    would manage them from then on); a citizen's province is not: it only picks an office for
+    someone managed by none, which after that start they are not."""
+    month = voluntary.from_month or Period.of(today)
+    if registered_again.voluntary_opened(session, person_id, month) is None:
+        return None
+    differ = registered_again.voluntary_differences(
+        session, person_id, month=month, income=voluntary.income,
+        support_group=voluntary.support_group)
+    if office is not None and office.given is not None:
+        named = office_for(session=session, given=office.given)  # a code refused as ever
+        held = session.scalar(select(SIProfile.managing_office)
+                              .where(SIProfile.person_id == person_id))
+        differ += registered_again.differences({"managing_office": held},
+                                               {"managing_office": named},
+                                               what=f"personal ID {personal_id}")
+    registered_again.refuse_if_any(differ)
+    return _quoted(session, person_id, voluntary, month)
 
 
 def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart, today: date
@@ -349,6 +379,16 @@ def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart,
     return contributions.open_voluntary_period(
         session=session, person_id=person_id, month=month, income=voluntary.income,
         support_group=voluntary.support_group, today=today,
+        months_supported=book.voluntary_support_used(session=session, person_id=person_id,
+                                                     before=month))
+
+
+def _quoted(session: Session, person_id: int, voluntary: VoluntaryStart, month: Period
+            ) -> dict[str, Any]:
+    """What ``_open_voluntary`` answered for the period it opened from ``month``: for the same
+    start, or registration, sent again."""
+    return contributions.voluntary_quote(
+        month=month, income=voluntary.income, support_group=voluntary.support_group,
         months_supported=book.voluntary_support_used(session=session, person_id=person_id,
                                                      before=month))
 

@@ -85,10 +85,16 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
     if voluntary:
         result = voluntary_dues(month=on, salary=salary, support=support,
                                 months_supported=months_supported)
-    else:
-        assert region is not None  # checked above
-        result = compulsory_dues(month=on, salary=salary, region=region, oa_rate=oa_rate,
-                                 kind="foreign" if foreign else "compulsory")
+        answer = _with(result.as_dict(), result.explanation, on, today)
+        if region is not None:  # taken, as the contract's usage names it, but said unused
+            answer["explain"].insert(0, (
+                f"region {parse_choice(region, REGIONS, field='region')} does not apply: "
+                "voluntary SI is paid on the declared income, whose floor is the rural "
+                "poverty line in every region, not a region's minimum wage"))
+        return answer
+    assert region is not None  # checked above
+    result = compulsory_dues(month=on, salary=salary, region=region, oa_rate=oa_rate,
+                             kind="foreign" if foreign else "compulsory")
     return _with(result.as_dict(), result.explanation, on, today)
 
 

@@ -345,11 +345,20 @@ def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestCli
                           "province_code": "01"})
     assert joined.status_code == 303
     assert "You have no e-SI book yet" not in c.get("/portal/book").text
-    again = c.post("/portal/voluntary", headers=SITE, data={
+    again = c.post("/portal/voluntary", headers=SITE, follow_redirects=False, data={
         "income": "5000000", "support_group": "other", "province_code": "01"})
-    assert again.status_code == 422  # the form sent twice: said in the citizen's words
-    assert "<li>Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in again.text
-    assert "already participates" not in again.text
+    assert again.status_code == 303  # the form sent twice: joined once, the book shown again
+    other = c.post("/portal/voluntary", headers=SITE, data={
+        "income": "6000000", "support_group": "other", "province_code": "01"})
+    assert other.status_code == 409  # joined before on another income: in the citizen's words
+    assert "Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in other.text
+    assert "voluntary.income" not in other.text and "registered with" not in other.text
+    later = c.post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other", "province_code": "01",
+        "from_month": str(Period.of(date.today()) + 1)})
+    assert later.status_code == 422  # joining again later: said in the citizen's words
+    assert "<li>Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in later.text
+    assert "already participates" not in later.text
 
 
 def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:

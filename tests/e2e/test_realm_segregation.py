@@ -24,6 +24,7 @@ from sibook.registry import registration, service
 from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
+from sibook.rules import voluntary_dues
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, worker_id, worker_name
 from tests.servers import app_on
 
@@ -223,6 +224,37 @@ def test_a_civil_operator_is_answered_for_a_ministrys_person_as_for_an_id_nobody
         return code, json.dumps(answer).replace(personal_id, "X")
 
     assert typed(SOLDIER) == typed(STRANGER) and typed(SOLDIER)[0] == 1
+
+
+def test_a_ministrys_voluntary_participant_is_paid_for_and_listed_with_the_realm_named(
+        ministry: Engine) -> None:
+    """`payments voluntary` had no --realm: a ministry's participant's payment could not be
+    posted at the console at all. Without it they are still a personal ID nobody holds."""
+    member = worker_id(502)
+    with unit_of_work(ministry) as s:
+        registration.register(
+            session=s, person=NewPerson(personal_id=member, full_name=worker_name(502),
+                                        birth_date=date(1990, 1, 1), sex="male",
+                                        birth_registration_place="001", realm="defence"),
+            population=LocalPopulationRegistry(s), require_match=False,
+            voluntary=registration.VoluntaryStart(3_000_000))
+    due = voluntary_dues(month=Period.of(date.today()), salary=3_000_000).employee.total
+
+    def paid(personal_id: str, *realm: str) -> tuple[int, dict[str, Any]]:
+        return run("payments", "voluntary", personal_id, "--amount", str(due), "--reference",
+                   "V-7171", "--date", date.today().isoformat(), *realm)
+
+    hidden, unknown = paid(member), paid(STRANGER)
+    assert hidden[0] == unknown[0] == 1
+    assert json.dumps(hidden[1]).replace(member, "X") == json.dumps(unknown[1]).replace(
+        STRANGER, "X")
+    code, posted = paid(member, "--realm", "defence")
+    assert code == 0, posted
+    assert posted["allocated"] == [{"month": THIS_MONTH, "amount": due}]
+    code, ledger = run("ledger", "show", member, "--realm", "defence")
+    assert code == 0, ledger
+    assert [(m["month"], m["kind"], m["status"]) for m in ledger["months"]] == [
+        (THIS_MONTH, "voluntary", "paid")]
 
 
 def test_a_registry_file_places_no_ministrys_person_in_a_household(

@@ -74,6 +74,17 @@ def test_voluntary_with_a_region_that_does_not_exist_is_422_naming_region(
     assert status == 422 and out["errors"][0]["field"] == "region"
 
 
+def test_voluntary_with_a_region_answers_as_without_and_says_it_does_not_apply(
+        client: TestClient) -> None:
+    body = {"month": "2026-01", "salary": 5_000_000, "voluntary": True, "support": "poor"}
+    status, with_region = post(client, "contribution", {**body, "region": "II"})
+    assert status == 200
+    without = post(client, "contribution", body)[1]
+    said, *steps = with_region.pop("explain")
+    assert steps == without.pop("explain") and with_region == without
+    assert said.startswith("region II does not apply: voluntary SI")
+
+
 def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
     status, out = post(client, "contribution", {"month": "Jan", "salary": 1, "region": "I"})
     assert status == 422 and "month" in str(out)

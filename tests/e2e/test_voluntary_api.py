@@ -207,27 +207,52 @@ def test_the_ledger_shows_a_participants_voluntary_months_as_declared(api: Api) 
 
 
 def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
-    """At the SI office: Dũng, registered and never voluntary, starts this month; then he
-    participates, so a second start is refused; a ministry's person is not the civil SI's."""
+    """At the SI office: Dũng, registered and never voluntary, starts this month; the same
+    start sent again is its first answer, logged and written once; then he participates, so
+    another start is refused; a ministry's person is not the civil SI's."""
     path = "/api/v1/persons/{personal_id}/voluntary"
     body = {"income": 3_000_000, "support_group": "other"}
 
-    def start(who: Principal, pid: str) -> httpx2.Response:
-        r = api.client.post(path.format(personal_id=pid), headers=bearer(who), json=body)
+    def start(who: Principal, pid: str, **other: object) -> httpx2.Response:
+        r = api.client.post(path.format(personal_id=pid), headers=bearer(who),
+                            json={**body, **other})
         assert_conforms(SPEC, "POST", path, r)
         return r
 
     r = start(CLERK, DUNG)
     assert r.status_code == 201, r.text
-    assert r.json()["participant_type"] == "voluntary"
+    assert (r.json()["participant_type"], r.json()["replayed"]) == ("voluntary", False)
     assert r.json()["voluntary"]["monthly_payable"] == 660_000 - 66_000  # 22%, less 20% support
-    again = start(CLERK, DUNG)
-    assert again.status_code == 422 and "already participates" in again.text
+    logged = api.log(DUNG)
+    assert logged == [("hn-clerk", "person.register", "allowed")]
+    again = start(CLERK, DUNG, from_month=str(Period.of(TODAY)))
+    assert again.status_code == 201, again.text
+    assert again.json() == {**r.json(), "replayed": True}
+    assert api.log(DUNG) == logged  # a replay reads and changes nothing: not logged again
+    other = start(CLERK, DUNG, income=4_000_000, support_group=None, managing_office="01001")
+    assert other.status_code == 409, other.text
+    assert [e["field"] for e in other.json()["errors"]] == [
+        "income", "support_group", "managing_office"]
+    later = start(CLERK, DUNG, from_month=str(Period.of(TODAY) + 1))
+    assert later.status_code == 422 and "already participates" in later.text
     assert start(BINH_SELF, DUNG).status_code == 403
     kept = start(DEFENCE_CLERK, QUAN)
     assert kept.status_code == 409, kept.text
     assert kept.json()["errors"][0]["field"] == "personal_id"  # as every 409 names its field
     assert ("hn-clerk", "person.register", "allowed") in api.log(DUNG)
+
+
+def test_an_officers_start_naming_no_office_is_refused_naming_managing_office(api: Api
+                                                                             ) -> None:
+    """The officer's body names ``managing_office`` (the citizen's, ``province_code``): a
+    refusal of it names the field sent."""
+    path = "/api/v1/persons/{personal_id}/voluntary"
+    national = Officer("vss-clerk", "civil", None, frozenset({"clerk"}))
+    r = api.client.post(path.format(personal_id=DUNG), headers=bearer(national),
+                        json={"income": 3_000_000, "managing_office": "99000"})
+    assert_conforms(SPEC, "POST", path, r)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["managing_office"]
 
 
 def test_a_citizens_refused_join_is_in_their_access_log(api: Api) -> None:

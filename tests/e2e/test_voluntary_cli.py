@@ -60,6 +60,10 @@ class Cli:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM voluntary_payments")).scalar_one())
 
+    def access_log(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM access_log")).scalar_one())
+
     def managing_office(self, personal_id: str) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(text(
@@ -192,9 +196,19 @@ def test_a_registered_person_starts_voluntary_si_at_the_office(cli: Cli) -> None
                             "--support", "other", "--office", "01000")
     assert code == 0, started
     assert started["voluntary"]["monthly_payable"] == 660_000 - 66_000
-    code, again = cli.run("persons", "voluntary", cli.worker, "--income", "3000000")
-    assert code == 1 and again["errors"][0]["field"] == "PERSONAL_ID"
-    assert "already participates" in again["errors"][0]["reason"]
+    logged = cli.access_log()
+    code, again = cli.run("persons", "voluntary", cli.worker, "--income", "3000000",
+                          "--support", "other")
+    assert cli.access_log() == logged  # run again, it reads and changes nothing
+    assert (code, again) == (0, {**started, "replayed": True})  # run again: nothing changed
+    code, other = cli.run("persons", "voluntary", cli.worker, "--income", "3500000",
+                          "--office", "01001")
+    assert code == 1 and [e["field"] for e in other["errors"]] == [
+        "--income", "--support", "--office"]
+    code, later = cli.run("persons", "voluntary", cli.worker, "--income", "3000000", "--from",
+                          str(Period.of(date.today()) + 1))
+    assert code == 1 and later["errors"][0]["field"] == "PERSONAL_ID"
+    assert "already participates" in later["errors"][0]["reason"]
     code, low = cli.run("persons", "voluntary", BINH, "--income", "100", "--office", "01000")
     assert code == 1 and low["errors"][0]["field"] == "--income"
 

@@ -271,8 +271,14 @@ def test_a_citizen_joins_voluntary_si_themself(api: tuple[TestClient, Any]) -> N
         PRINCIPALS["clerk_hanoi"])).status_code == 404
     hcmc = Officer("hcm-clerk", "civil", "79", frozenset({"clerk"}))
     assert client.get(f"/api/v1/persons/{JOINER}", headers=bearer(hcmc)).status_code == 200
-    again = client.post("/api/v1/me/voluntary", headers=me, json={"income": 3_000_000})
-    assert again.status_code == 422 and "already participates" in again.text
+    # The form sent again: its first answer; without the support group, a 409 naming it.
+    again = client.post("/api/v1/me/voluntary", headers=me, json={
+        "income": 3_000_000, "support_group": "near_poor", "province_code": "79"})
+    assert again.status_code == 201 and again.json() == {**r.json(), "replayed": True}
+    other = client.post("/api/v1/me/voluntary", headers=me, json={"income": 3_000_000})
+    assert_conforms(OPENAPI, "POST", "/api/v1/me/voluntary", other)
+    assert other.status_code == 409 and [e["field"] for e in other.json()["errors"]] == [
+        "support_group"]
     assert persons(engine) == before + 1
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sibook.contributions.store import SIPeriod
 from sibook.core.db import unit_of_work
-from sibook.core.errors import ConflictError, Problem, ValidationError
+from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
 from sibook.registry import reading, service
@@ -456,26 +456,32 @@ def test_the_same_household_code_added_twice_at_once_is_one_household_and_one_re
         assert s.scalar(select(func.count()).select_from(HouseholdMember)) == 1
 
 
-def test_voluntary_si_started_twice_at_once_is_one_period_and_one_refusal(
-        engine: Engine) -> None:
-    """A citizen's form sent twice: the second start waits for the first, then finds the
-    person participating, the refusal a later start gets, never a duplicate-key crash."""
+@pytest.mark.parametrize(("income", "second_gets"), [
+    (3_000_000, "replayed"), (4_000_000, ["voluntary.income"])])
+def test_voluntary_si_started_twice_at_once_is_one_period_and_its_replay(
+        engine: Engine, income: int, second_gets: object) -> None:
+    """A citizen's form sent twice: the second start waits for the first, then answers it
+    (replayed), as it would after it, never a duplicate-key crash; with another income it is
+    refused naming it."""
     with unit_of_work(engine) as s:
         person_id = service.register_person(session=s, person=an())
     start = VoluntaryStart(income=3_000_000, support_group=None, from_month=None)
+    first: list[dict[str, object]] = []
     outcome: list[object] = []
 
     def second() -> None:
         try:
             with unit_of_work(engine) as s:
-                start_voluntary(session=s, person_id=person_id, personal_id=AN, voluntary=start)
-            outcome.append("started")
-        except ValidationError as exc:
+                outcome.append(start_voluntary(session=s, person_id=person_id, personal_id=AN,
+                                               voluntary=replace(start, income=income)))
+        except RecordedOtherwise as exc:
             outcome.append([p.field for p in exc.problems])
 
-    while_held(engine, lambda s: start_voluntary(session=s, person_id=person_id,
-                                                 personal_id=AN, voluntary=start), second)
-    assert outcome == [["voluntary"]]
+    while_held(engine, lambda s: first.append(start_voluntary(
+        session=s, person_id=person_id, personal_id=AN, voluntary=start)), second)
+    assert first[0]["replayed"] is False
+    assert outcome == [{**first[0], "replayed": True} if second_gets == "replayed"
+                       else second_gets]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
 

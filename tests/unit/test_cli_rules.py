@@ -46,6 +46,11 @@ def test_voluntary_contribution_accepts_the_region_the_contract_usage_names() ->
     without = run("contribution", "--month", "2026-01", "--salary", "1500000", "--voluntary",
                   "--support", "near_poor")
     assert with_region[0] == 0 and with_region[1]["total"] == without[1]["total"] == 330_000
+    # not ignored silently: the answer is the same, and its explain says the region is unused
+    said, *steps = with_region[1].pop("explain")
+    assert steps == without[1].pop("explain") and with_region[1] == without[1]
+    assert said.startswith("region IV does not apply: voluntary SI is paid on the declared "
+                           "income, whose floor is the rural poverty line")
 
 
 def test_readable_output_shows_the_explanation() -> None:
