@@ -147,7 +147,7 @@ def verify(
     from sibook.signing.verify import verify as check  # PDF libraries load only when used
     refused: dict[str, ValidationError] = {}  # local lists this trust list cannot check
     try:
-        data = file.read_bytes()
+        data = _read_input(file)
         trust = _trust(trust_list)
         revoked = (_published_list(revocations, trust) if revocations else
                    RevocationList.load_realms(Path(get_settings().keys_dir), trust,
@@ -168,6 +168,20 @@ def verify(
         if newer is not None:
             result["newer_version"] = newer
     _answer(result, as_json)
+
+
+def _read_input(file: Path) -> bytes:
+    """What ``book verify`` and ``verify-card`` check, refused past the size the API reads:
+    read whole, a file of any size (or a device that never ends, /dev/zero) took all the
+    memory and ended in a traceback."""
+    from sibook.signing.verify import MAX_INPUT
+
+    with file.open("rb") as f:
+        data = f.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
+        raise SibookError(f"{file}: larger than {MAX_INPUT} bytes, more than any book PDF or "
+                          "QR text")
+    return data
 
 
 def _cannot_verify(reason: str, as_json: bool) -> None:
@@ -201,7 +215,7 @@ def verify_card(
 
     day = parse_date(on, "--on") if on is not None else date.today()
     try:
-        data = file.read_bytes()
+        data = _read_input(file)
         trust = _trust(trust_list)
     except (OSError, SibookError) as exc:
         why = os_reason(exc) if isinstance(exc, OSError) else str(exc)

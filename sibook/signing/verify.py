@@ -27,6 +27,9 @@ from sibook.signing.trust_list import TrustList
 
 NOT_A_BOOK_QR = "this is an HI card's QR, not a book's"
 NO_LIST = "no revocation list was given: revoked book versions cannot be known"
+# The most read of what is given to check, at the API and the command line alike: a book PDF is
+# tens of KB and a QR text at most 4,296 characters, so anything larger is refused unread.
+MAX_INPUT = 20 * 1024 * 1024
 
 
 @dataclass

@@ -23,6 +23,7 @@ from sibook.core.errors import ConflictError
 from sibook.signing import keys
 from sibook.signing.status import RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
+from sibook.signing.verify import MAX_INPUT
 
 SIBOOK = [sys.executable, "-m", "sibook.cli.main"]
 CONTRACT = {"valid", "personal_id", "version", "signer", "errors"}
@@ -225,6 +226,21 @@ def test_a_file_that_is_not_there_cannot_verify_in_plain_words(
                  str(tmp_path / "trust.pem"), "--json")
     assert json.loads(result.stdout)["errors"] == [
         f"cannot verify: {tmp_path / 'trust.pem'}: No such file or directory"]
+
+
+@pytest.mark.parametrize("command", ["verify", "verify-card"])
+def test_a_file_larger_than_the_api_takes_is_refused_unread(
+        home: Path, tmp_path: Path, command: str) -> None:
+    """Read whole, a file of any size (or /dev/zero) took all the memory and ended in a
+    MemoryError's traceback. A sparse file: its size costs no disk."""
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as f:
+        f.truncate(MAX_INPUT + 1)
+    result = run(home, "book", command, str(huge), "--json")
+    assert result.returncode == 1 and result.stderr == ""
+    assert json.loads(result.stdout)["errors"] == [
+        f"cannot verify: {huge}: larger than {MAX_INPUT} bytes, more than any book PDF or "
+        "QR text"]
 
 
 def test_without_json_an_invalid_book_is_reported_on_stderr(home: Path) -> None:
