@@ -182,11 +182,11 @@ _CBOR_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, LookupError, Arith
 
 # What an editor, a paste or a line end puts around the text. Not str.strip()'s whitespace:
 # the file's newline with one bit flipped is a vertical tab, a changed byte to refuse.
-_AROUND_TEXT = " \t\r\n"
+AROUND_TEXT = " \t\r\n"
 
 
 def _unwrap(text: str) -> bytes:
-    text = text.strip(_AROUND_TEXT)
+    text = text.strip(AROUND_TEXT)
     if not text.startswith(PREFIX):
         raise _Refused(f"bad prefix: the agency's QR (a book's or an HI card's) starts with "
                        f"{PREFIX!r}")

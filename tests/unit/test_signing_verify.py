@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from io import BytesIO
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from sibook.core.errors import ValidationError
+from sibook.signing._base45 import b45decode, b45encode
 from sibook.signing.pades import sign_pdf
-from sibook.signing.qr import sign_qr
+from sibook.signing.qr import PREFIX, sign_qr
 from sibook.signing.status import REVOCATIONS_FILE, RevocationList
 from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import verify
@@ -57,6 +59,23 @@ def test_qr_text_saved_with_a_byte_order_mark_verifies(agency: Agency) -> None:
     answer = verify_card(bom + sign_qr(card, agency.signer).encode(),
                          trust_list=agency.trust_list, on=date(2026, 6, 1))
     assert answer.valid, answer.errors
+
+
+def test_a_qr_text_holding_the_letters_of_a_pdf_header_is_read_as_qr_text(
+        agency: Agency) -> None:
+    """Base45 has the letters of "%PDF-": about one QR in 200,000 holds them within its first
+    KiB, where a PDF's header may lie, and was checked as a PDF ("not a readable PDF"). Here
+    placed on purpose: the signed message as the signer made it, its zlib stream stored
+    uncompressed, so the payload's bytes b"k`Nu" are base45's "%PDF-9"."""
+    for pad in ("", "x"):  # base45 takes bytes two by two: one of these lands on a pair
+        sign1 = zlib.decompress(b45decode(sign_qr(
+            {**book_payload(), "name": pad + "k`Nu"}, agency.signer)[len(PREFIX):]))
+        text = PREFIX + b45encode(zlib.compress(sign1, 0)).decode("ascii")
+        if "%PDF-" in text[:1024]:
+            break
+    assert "%PDF-" in text[:1024]
+    result = verify((text + "\n").encode(), trust_list=agency.trust_list)
+    assert (result.valid, result.kind, result.errors) == (True, "qr", [])
 
 
 def test_hi_card_qr_is_not_a_valid_book(agency: Agency) -> None:
