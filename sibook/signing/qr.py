@@ -264,7 +264,8 @@ def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate |
         problem = validity_problem(checked, result.issued_at)
         if problem:
             result.errors.append(problem)
-    if status is not None:
+    # A card stands while the book version it was made from is revoked (signing.card).
+    if status is not None and result.document == "book":
         result.revocation = revoked(status, result.payload)
         if result.revocation:
             result.errors.append(result.revocation)

@@ -89,6 +89,20 @@ def test_hi_card_qr_is_not_a_valid_book(agency: Agency) -> None:
         "errors": ["this is an HI card's QR, not a book's"]}
 
 
+def test_hi_card_qr_is_not_said_revoked_with_the_book_version_it_was_made_from(
+        agency: Agency) -> None:
+    """A card stands while its book version is revoked (signing.card): a card's QR given as a
+    book's was answered "revoked: version 3 of book ...", which a hospital's clerk reads as a
+    revoked card, and which told whoever holds the card of a suspicion about the book."""
+    card = {**book_payload(), "card_number": "GD4797931234567", "benefit_level": 4,
+            "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "suspected fraud")
+    result = verify(sign_qr(card, agency.signer).encode(), trust_list=agency.trust_list,
+                    status=revocations)
+    assert result.errors == ["this is an HI card's QR, not a book's"]
+
+
 def test_revoked_pdf_version_is_invalid_with_revoked_reason(agency: Agency,
                                                             signed_pdf: bytes) -> None:
     revocations = RevocationList()
