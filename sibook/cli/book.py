@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from sibook.access.actions import Action
@@ -254,10 +255,10 @@ def _answer(result: dict[str, Any], as_json: bool) -> None:
 
 def _newer_version(personal_id: str, version: int, realm: str) -> int | None:
     """The latest version in the local database when newer; None offline or when unknown."""
-    url = get_settings().database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return None  # verifying offline: do not create an empty database
     try:  # a URL naming no database (an uninstalled driver) tells no newer version either
+        url = make_url(get_settings().database_url)
+        if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+            return None  # verifying offline: do not create an empty database
         with unit_of_work(configured_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)

@@ -77,10 +77,11 @@ def test_exported_pdf_verifies_per_contract(home: Path, exported: tuple[str, Pat
     assert answer["version"] == 1 and answer["errors"] == [] and "warnings" not in answer
 
 
+@pytest.mark.parametrize("scheme", ["sqlite", "sqlite+pysqlite"])  # the driver named too
 def test_exported_qr_verifies_offline_with_only_the_trust_list(
-        home: Path, exported: tuple[str, Path, Path], tmp_path: Path) -> None:
+        home: Path, exported: tuple[str, Path, Path], tmp_path: Path, scheme: str) -> None:
     assert run(home, "trust-list", "export", str(tmp_path / "trust.pem")).returncode == 0
-    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"{scheme}:///{tmp_path / 'none.db'}",
            "SIBOOK_KEYS_DIR": str(tmp_path / "no-keys")}
     result = subprocess.run([*SIBOOK, "book", "verify", str(exported[2]), "--trust-list",
                              str(tmp_path / "trust.pem"), "--json"], capture_output=True,
