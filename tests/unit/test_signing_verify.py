@@ -126,6 +126,8 @@ def test_flipped_byte_in_the_signature_value_is_invalid(agency: Agency,
     tampered[start] = ord("0") if tampered[start] != ord("0") else ord("1")
     result = verify(bytes(tampered), trust_list=agency.trust_list)
     assert result.errors == ["bad signature: the signature value does not verify"]
+    # A signature that fails names no book, as a QR's does: anyone can write /SIBook.
+    assert (result.personal_id, result.version) == (None, None)
 
 
 @pytest.mark.parametrize(("data", "reason"), [
