@@ -125,7 +125,7 @@ TrustListOpt = Annotated[Path | None, typer.Option(
 def _trust(path: Path | None) -> TrustList:
     from sibook.signing.trust_list import TrustList
 
-    return TrustList.load(path) if path else TrustList.from_keys_dir(
+    return TrustList.from_pem(_read_input(path)) if path else TrustList.from_keys_dir(
         Path(get_settings().keys_dir))
 
 
@@ -172,16 +172,16 @@ def verify(
 
 
 def _read_input(file: Path) -> bytes:
-    """What ``book verify`` and ``verify-card`` check, refused past the size the API reads:
-    read whole, a file of any size (or a device that never ends, /dev/zero) took all the
-    memory and ended in a traceback."""
+    """A file ``book verify`` and ``verify-card`` read (what they check, a trust list),
+    refused past the size the API reads: read whole, a file of any size (or a device that
+    never ends, /dev/zero) took all the memory and ended in a traceback."""
     from sibook.signing.verify import MAX_INPUT
 
     with file.open("rb") as f:
         data = f.read(MAX_INPUT + 1)
     if len(data) > MAX_INPUT:
-        raise SibookError(f"{file}: larger than {MAX_INPUT} bytes, more than any book PDF or "
-                          "QR text")
+        raise SibookError(f"{file}: larger than {MAX_INPUT} bytes, more than any book PDF, "
+                          "QR text or trust list")
     return data
 
 

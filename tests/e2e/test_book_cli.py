@@ -233,15 +233,17 @@ def test_a_file_that_is_not_there_cannot_verify_in_plain_words(
 def test_a_file_larger_than_the_api_takes_is_refused_unread(
         home: Path, tmp_path: Path, command: str) -> None:
     """Read whole, a file of any size (or /dev/zero) took all the memory and ended in a
-    MemoryError's traceback. A sparse file: its size costs no disk."""
+    MemoryError's traceback; so did a trust list. A sparse file: its size costs no disk."""
     huge = tmp_path / "huge.pdf"
     with huge.open("wb") as f:
         f.truncate(MAX_INPUT + 1)
-    result = run(home, "book", command, str(huge), "--json")
-    assert result.returncode == 1 and result.stderr == ""
-    assert json.loads(result.stdout)["errors"] == [
-        f"cannot verify: {huge}: larger than {MAX_INPUT} bytes, more than any book PDF or "
-        "QR text"]
+    (tmp_path / "book.txt").write_text("SIB1:", encoding="utf-8")
+    for args in ([str(huge)], [str(tmp_path / "book.txt"), "--trust-list", str(huge)]):
+        result = run(home, "book", command, *args, "--json")
+        assert result.returncode == 1 and result.stderr == ""
+        assert json.loads(result.stdout)["errors"] == [
+            f"cannot verify: {huge}: larger than {MAX_INPUT} bytes, more than any book PDF, "
+            "QR text or trust list"]
 
 
 def test_without_json_an_invalid_book_is_reported_on_stderr(home: Path) -> None:
