@@ -32,6 +32,7 @@ from sibook.registry import reading as registry
 from sibook.signing import status
 from sibook.signing.card import CardAnswer, verify_card
 from sibook.signing.keys import NoKeys
+from sibook.signing.verify import MAX_INPUT
 from sibook.signing.verify import verify as check
 
 _log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
 ApproverGuard = Annotated[Guard, Depends(require(Action.BOOK_ISSUE))]
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
 VersionPath = Annotated[int, PathParam(ge=1, le=versions.MAX_VERSION, description="Book version")]
-MAX_UPLOAD = 20 * 1024 * 1024  # a book PDF is tens of KB; refuse anything absurd unread
 
 
 def _current(g: Guard, personal_id: str) -> versions.Version:
@@ -262,10 +262,10 @@ def verify(g: PublicGuard, file: Annotated[UploadFile, File(
     warnings (errors when ``strict``). A revoked version is answered with when, never why."""
     # A plain (threadpool) route, not async: pyHanko's validation runs its own event loop
     # (asyncio.run), which cannot start inside the server's.
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
+    data = file.file.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
         return {"valid": False, "personal_id": None, "version": None, "signer": None,
-                "errors": [f"upload larger than {MAX_UPLOAD} bytes: not a book"]}
+                "errors": [f"upload larger than {MAX_INPUT} bytes: not a book"]}
     a = _public_agency("verify")
     if a is None:
         return _cannot_verify(KEYS_NOT_READY)
@@ -308,10 +308,10 @@ def verify_hi_card(g: PublicGuard, file: Annotated[UploadFile, File(
     """Whether an HI card's QR is the agency's and the card valid on the day (default today):
     what a health facility checks at admission, from the card the patient shows. It answers
     only what the QR itself carries."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
+    data = file.file.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
         return CardCheck(**CardAnswer(valid=False, errors=[
-            f"upload larger than {MAX_UPLOAD} bytes: not a card's QR"]).as_dict())
+            f"upload larger than {MAX_INPUT} bytes: not a card's QR"]).as_dict())
     a = _public_agency("HI card verify")
     if a is None:
         return CardCheck(**CardAnswer(valid=False, errors=[f"cannot verify: {KEYS_NOT_READY}"]

@@ -259,9 +259,10 @@ def card_qr(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[
                 cards[-1])
     header = v.payload["header"]
     signer = a.signer(header["realm"])
+    # No book_hash: it keys the public revocation list, so whoever scans a card (a hospital)
+    # could find there a suspicion about the book, which the card does not share.
     payload = {"personal_id": header["personal_id"], "name": header["full_name"],
-               "birth_date": header["birth_date"], "version": v.version,
-               "book_hash": v.content_hash, **card,
+               "birth_date": header["birth_date"], "version": v.version, **card,
                "issued_at": at.isoformat(timespec="seconds"), "kid": signer.key_id.hex()}
     shown = {**card, "full_name": header["full_name"], "birth_date": header["birth_date"],
              "issuer": certs.REALMS.get(header["realm"], header["realm"])}

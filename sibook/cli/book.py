@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from sibook.access.actions import Action
@@ -124,7 +125,7 @@ TrustListOpt = Annotated[Path | None, typer.Option(
 def _trust(path: Path | None) -> TrustList:
     from sibook.signing.trust_list import TrustList
 
-    return TrustList.load(path) if path else TrustList.from_keys_dir(
+    return TrustList.from_pem(_read_input(path)) if path else TrustList.from_keys_dir(
         Path(get_settings().keys_dir))
 
 
@@ -147,7 +148,7 @@ def verify(
     from sibook.signing.verify import verify as check  # PDF libraries load only when used
     refused: dict[str, ValidationError] = {}  # local lists this trust list cannot check
     try:
-        data = file.read_bytes()
+        data = _read_input(file)
         trust = _trust(trust_list)
         revoked = (_published_list(revocations, trust) if revocations else
                    RevocationList.load_realms(Path(get_settings().keys_dir), trust,
@@ -168,6 +169,20 @@ def verify(
         if newer is not None:
             result["newer_version"] = newer
     _answer(result, as_json)
+
+
+def _read_input(file: Path) -> bytes:
+    """A file ``book verify`` and ``verify-card`` read (what they check, a trust list),
+    refused past the size the API reads: read whole, a file of any size (or a device that
+    never ends, /dev/zero) took all the memory and ended in a traceback."""
+    from sibook.signing.verify import MAX_INPUT
+
+    with file.open("rb") as f:
+        data = f.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
+        raise SibookError(f"{file}: larger than {MAX_INPUT} bytes, more than any book PDF, "
+                          "QR text or trust list")
+    return data
 
 
 def _cannot_verify(reason: str, as_json: bool) -> None:
@@ -201,7 +216,7 @@ def verify_card(
 
     day = parse_date(on, "--on") if on is not None else date.today()
     try:
-        data = file.read_bytes()
+        data = _read_input(file)
         trust = _trust(trust_list)
     except (OSError, SibookError) as exc:
         why = os_reason(exc) if isinstance(exc, OSError) else str(exc)
@@ -240,10 +255,10 @@ def _answer(result: dict[str, Any], as_json: bool) -> None:
 
 def _newer_version(personal_id: str, version: int, realm: str) -> int | None:
     """The latest version in the local database when newer; None offline or when unknown."""
-    url = get_settings().database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return None  # verifying offline: do not create an empty database
     try:  # a URL naming no database (an uninstalled driver) tells no newer version either
+        url = make_url(get_settings().database_url)
+        if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+            return None  # verifying offline: do not create an empty database
         with unit_of_work(configured_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)

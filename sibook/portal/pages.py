@@ -63,7 +63,7 @@ from sibook.registry import reading as registry
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import JoinIn
 from sibook.signing.qr import qr_png
-from sibook.signing.verify import NOT_A_BOOK_QR
+from sibook.signing.verify import MAX_INPUT, NOT_A_BOOK_QR
 from sibook.visits import api as visits_api
 
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
@@ -355,7 +355,7 @@ def check(request: Request, g: PublicGuard, file: Annotated[UploadFile | None, F
     Nothing is logged that the API's public routes do not log."""
     if not from_this_site(request):
         return refused(request, 403, FROM_ELSEWHERE)
-    data = file.file.read(book_api.MAX_UPLOAD + 1) if file is not None else b""
+    data = file.file.read(MAX_INPUT + 1) if file is not None else b""
     if not data:
         data = text.strip().encode()
     if not data:

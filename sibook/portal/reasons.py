@@ -114,6 +114,7 @@ CHECK_VI: tuple[tuple[str, str], ...] = (
 )
 DAMAGED_QR_VI = "Nội dung mã QR bị hỏng, bị cắt ngắn hoặc đã bị sửa."
 DAMAGED_QR = ("not base45", "decompress failed", "extra data", "not a COSE_Sign1",
+              "the QR text was altered",
               "no key id", "signed claims carry")
 
 

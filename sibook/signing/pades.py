@@ -174,21 +174,27 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
         status = validate_pdf_signature(signature, _validation_context(trust_list, moment))
     except Exception as exc:  # noqa: BLE001 - see above
         return PdfResult(valid=False, errors=[_reason("the signature cannot be read", exc)])
-    cert = status.signing_cert
+    key_id = certs.spki_key_id(status.signing_cert.public_key.dump())
+    # As a QR's: the signer is the trust list's certificate of the signing key; the name a
+    # certificate it does not hold gives itself (a forger writes the agency's) is nobody's.
+    known = trust_list.issuer(key_id)
     result = PdfResult(valid=False, intact=bool(status.intact),
-                       signer=_subject_cn(cert.subject.native),
-                       key_id=certs.spki_key_id(cert.public_key.dump()).hex())
+                       signer=certs.common_name(known) if known is not None else None,
+                       key_id=key_id.hex())
     result.errors = _status_errors(status, len(embedded), moment)
     try:  # the certificates are parsed lazily: a damaged one surfaces only here
         result.errors += _contents_text_problems(data, signature)
-        result.errors += _unsigned_contents_problems(signature, cert, trust_list)
+        result.errors += _unsigned_contents_problems(signature, status.signing_cert,
+                                                     trust_list)
     except Exception as exc:  # noqa: BLE001 - see above
         result.errors.append(_reason("the signature's unsigned parts cannot be read", exc))
     try:  # read lazily by pyHanko: a damaged /Info surfaces only here
-        # As signed: an update appended after the signature (or a changed signed byte) must
-        # not name whose book it is, as a QR whose signature fails names nobody.
+        # As signed: an update appended after the signature (or a changed signed byte, a
+        # signature that fails or a key the trust list does not hold) must not name whose
+        # book it is, as a QR whose signature fails names nobody.
+        signed = status.intact and status.valid and known is not None
         result.book = _book_info(reader.get_historical_resolver(signature.signed_revision)
-                                 ) if status.intact else None
+                                 ) if signed else None
     except Exception as exc:  # noqa: BLE001 - see above
         result.errors.append(_reason("the book metadata (/Info) cannot be read", exc))
     result.valid = not result.errors
@@ -364,10 +370,3 @@ def _book_info(pdf: PdfHandler) -> dict[str, Any] | None:
     except ValueError:
         return None
     return parsed if isinstance(parsed, dict) else None
-
-
-def _subject_cn(native: Any) -> str | None:
-    if isinstance(native, dict):
-        value = native.get("common_name")
-        return str(value) if value is not None else None
-    return None

@@ -182,11 +182,11 @@ _CBOR_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, LookupError, Arith
 
 # What an editor, a paste or a line end puts around the text. Not str.strip()'s whitespace:
 # the file's newline with one bit flipped is a vertical tab, a changed byte to refuse.
-_AROUND_TEXT = " \t\r\n"
+AROUND_TEXT = " \t\r\n"
 
 
 def _unwrap(text: str) -> bytes:
-    text = text.strip(_AROUND_TEXT)
+    text = text.strip(AROUND_TEXT)
     if not text.startswith(PREFIX):
         raise _Refused(f"bad prefix: the agency's QR (a book's or an HI card's) starts with "
                        f"{PREFIX!r}")
@@ -212,7 +212,27 @@ def _unwrap(text: str) -> bytes:
                        "compressed data ends early)")
     if inflater.unused_data:  # unsigned bytes riding along a genuine QR
         raise _Refused("extra data after the compressed payload")
+    if _unread_bits_set(compressed, raw):
+        raise _Refused("the QR text was altered: bits its compressed data leaves unused "
+                       "(zero as written) are set")
     return raw
+
+
+def _unread_bits_set(compressed: bytes, raw: bytes) -> bool:
+    """Whether a set bit of the deflate stream's last byte is one no inflater reads: the
+    stream ends inside that byte and zlib writes the rest 0, so a character of the text
+    changed there inflated alike and verified. A bit is unread when the stream without it
+    inflates to the same bytes (at most 8 inflations of a QR's few hundred bytes)."""
+    at = len(compressed) - 5  # the last byte of the stream: the Adler-32 checksum's 4 follow
+    for bit in (1 << n for n in range(8)):
+        if at >= 2 and compressed[at] & bit:  # after the 2 bytes of zlib's header
+            cleared = compressed[:at] + bytes([compressed[at] & ~bit]) + compressed[at + 1:]
+            try:
+                if zlib.decompress(cleared) == raw:
+                    return True
+            except zlib.error:
+                pass
+    return False
 
 
 def _not_base45(body: str) -> str:
@@ -264,7 +284,8 @@ def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate |
         problem = validity_problem(checked, result.issued_at)
         if problem:
             result.errors.append(problem)
-    if status is not None:
+    # A card stands while the book version it was made from is revoked (signing.card).
+    if status is not None and result.document == "book":
         result.revocation = revoked(status, result.payload)
         if result.revocation:
             result.errors.append(result.revocation)

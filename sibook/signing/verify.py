@@ -21,12 +21,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sibook.signing import certs
-from sibook.signing.qr import revoked, verify_qr
+from sibook.signing.qr import AROUND_TEXT, PREFIX, revoked, verify_qr
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList
 
 NOT_A_BOOK_QR = "this is an HI card's QR, not a book's"
 NO_LIST = "no revocation list was given: revoked book versions cannot be known"
+# The most read of what is given to check, at the API and the command line alike: a book PDF is
+# tens of KB and a QR text at most 4,296 characters, so anything larger is refused unread.
+MAX_INPUT = 20 * 1024 * 1024
 
 
 @dataclass
@@ -63,7 +66,7 @@ def verify(data: bytes, *, trust_list: TrustList, status: RevocationStatus | Non
     if not data.removeprefix(BOM_UTF8).strip():  # an empty file is not a QR with a bad prefix
         return VerifyResult(valid=False, errors=[
             "empty input: nothing to verify (give a book's PDF or the text of its QR)"])
-    if PDF_MAGIC in data[:1024]:
+    if PDF_MAGIC in data[:1024] and not _qr_text(data):
         result = _verify_pdf(data, trust_list, status)
     else:
         try:
@@ -76,6 +79,14 @@ def verify(data: bytes, *, trust_list: TrustList, status: RevocationStatus | Non
         _judge_list(result, status, strict, now or datetime.now(UTC))
     result.valid = not result.errors
     return result
+
+
+def _qr_text(data: bytes) -> bool:
+    """Whether ``data`` starts as a QR's text does (what may surround it aside): then it is QR
+    text, whatever follows. Base45 has the letters of "%PDF-", and about one QR in 200,000
+    holds them within its first KiB; a book PDF never starts so."""
+    return data.removeprefix(BOM_UTF8).lstrip(AROUND_TEXT.encode("ascii")).startswith(
+        PREFIX.encode("ascii"))
 
 
 def _verify_qr(text: str, trust_list: TrustList, status: RevocationStatus | None

@@ -23,6 +23,7 @@ from sibook.core.errors import ConflictError
 from sibook.signing import keys
 from sibook.signing.status import RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
+from sibook.signing.verify import MAX_INPUT
 
 SIBOOK = [sys.executable, "-m", "sibook.cli.main"]
 CONTRACT = {"valid", "personal_id", "version", "signer", "errors"}
@@ -76,10 +77,11 @@ def test_exported_pdf_verifies_per_contract(home: Path, exported: tuple[str, Pat
     assert answer["version"] == 1 and answer["errors"] == [] and "warnings" not in answer
 
 
+@pytest.mark.parametrize("scheme", ["sqlite", "sqlite+pysqlite"])  # the driver named too
 def test_exported_qr_verifies_offline_with_only_the_trust_list(
-        home: Path, exported: tuple[str, Path, Path], tmp_path: Path) -> None:
+        home: Path, exported: tuple[str, Path, Path], tmp_path: Path, scheme: str) -> None:
     assert run(home, "trust-list", "export", str(tmp_path / "trust.pem")).returncode == 0
-    env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}",
+    env = {**os.environ, "SIBOOK_DATABASE_URL": f"{scheme}:///{tmp_path / 'none.db'}",
            "SIBOOK_KEYS_DIR": str(tmp_path / "no-keys")}
     result = subprocess.run([*SIBOOK, "book", "verify", str(exported[2]), "--trust-list",
                              str(tmp_path / "trust.pem"), "--json"], capture_output=True,
@@ -225,6 +227,23 @@ def test_a_file_that_is_not_there_cannot_verify_in_plain_words(
                  str(tmp_path / "trust.pem"), "--json")
     assert json.loads(result.stdout)["errors"] == [
         f"cannot verify: {tmp_path / 'trust.pem'}: No such file or directory"]
+
+
+@pytest.mark.parametrize("command", ["verify", "verify-card"])
+def test_a_file_larger_than_the_api_takes_is_refused_unread(
+        home: Path, tmp_path: Path, command: str) -> None:
+    """Read whole, a file of any size (or /dev/zero) took all the memory and ended in a
+    MemoryError's traceback; so did a trust list. A sparse file: its size costs no disk."""
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as f:
+        f.truncate(MAX_INPUT + 1)
+    (tmp_path / "book.txt").write_text("SIB1:", encoding="utf-8")
+    for args in ([str(huge)], [str(tmp_path / "book.txt"), "--trust-list", str(huge)]):
+        result = run(home, "book", command, *args, "--json")
+        assert result.returncode == 1 and result.stderr == ""
+        assert json.loads(result.stdout)["errors"] == [
+            f"cannot verify: {huge}: larger than {MAX_INPUT} bytes, more than any book PDF, "
+            "QR text or trust list"]
 
 
 def test_without_json_an_invalid_book_is_reported_on_stderr(home: Path) -> None:

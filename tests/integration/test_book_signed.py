@@ -231,3 +231,25 @@ def test_a_card_not_yet_begun_is_not_in_the_book(engine: Engine, worker: int) ->
         on = service.assemble_person(session=s, person_id=worker, as_of=first)
     assert before["hi_periods"] == []
     assert [h["valid_from"] for h in on["hi_periods"]] == [first.isoformat()]
+
+
+def test_a_card_of_a_revoked_version_stands_and_links_to_no_published_entry(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    """A card stands while its book version is revoked (coverage is the registry's), and the
+    hospital that scans it must not learn of the suspicion: its QR carried the version's
+    content hash, the very key of the public revocation list (GET /api/v1/revocations), which
+    names a revoked version by that hash precisely so that no one is named."""
+    from sibook.signing.card import verify_card
+    from sibook.signing.qr import verify_qr
+
+    v = current(engine, worker)
+    with unit_of_work(engine) as s:
+        issuing.revoke_version(s, agency, person_id=worker, version=v.version,
+                               personal_id=v.payload["header"]["personal_id"],
+                               reason="nghi gian lan")
+    _, text = issuing.card_qr(v, agency)
+    answer = verify_card(text.encode(), trust_list=agency.trust_list(), on=TODAY)
+    assert answer.valid, answer.errors
+    published = {e.published()["book_hash"] for e in agency.revocations("civil").entries}
+    assert published == {v.content_hash}
+    assert not published & set(map(str, verify_qr(text, agency.trust_list()).payload.values()))

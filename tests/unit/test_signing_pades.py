@@ -172,6 +172,9 @@ def test_pdf_signed_by_another_agency_is_untrusted(agency: Agency, tmp_path: Pat
                           agency.trust_list)
     assert result.intact and not result.valid
     assert "does not chain to a trust-list root" in result.errors[0]
+    # As a QR of a key the trust list does not hold: nobody is named, and the name its
+    # certificate gives itself (a forger writes the agency's) is no signer.
+    assert (result.signer, result.book) == (None, None)
 
 
 def test_signers_taking_turns_each_sign_with_their_own_certificate(agency: Agency,

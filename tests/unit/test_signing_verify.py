@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from io import BytesIO
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from sibook.core.errors import ValidationError
+from sibook.signing._base45 import b45decode, b45encode
 from sibook.signing.pades import sign_pdf
-from sibook.signing.qr import sign_qr
+from sibook.signing.qr import PREFIX, sign_qr
 from sibook.signing.status import REVOCATIONS_FILE, RevocationList
 from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import verify
@@ -59,6 +61,23 @@ def test_qr_text_saved_with_a_byte_order_mark_verifies(agency: Agency) -> None:
     assert answer.valid, answer.errors
 
 
+def test_a_qr_text_holding_the_letters_of_a_pdf_header_is_read_as_qr_text(
+        agency: Agency) -> None:
+    """Base45 has the letters of "%PDF-": about one QR in 200,000 holds them within its first
+    KiB, where a PDF's header may lie, and was checked as a PDF ("not a readable PDF"). Here
+    placed on purpose: the signed message as the signer made it, its zlib stream stored
+    uncompressed, so the payload's bytes b"k`Nu" are base45's "%PDF-9"."""
+    for pad in ("", "x"):  # base45 takes bytes two by two: one of these lands on a pair
+        sign1 = zlib.decompress(b45decode(sign_qr(
+            {**book_payload(), "name": pad + "k`Nu"}, agency.signer)[len(PREFIX):]))
+        text = PREFIX + b45encode(zlib.compress(sign1, 0)).decode("ascii")
+        if "%PDF-" in text[:1024]:
+            break
+    assert "%PDF-" in text[:1024]
+    result = verify((text + "\n").encode(), trust_list=agency.trust_list)
+    assert (result.valid, result.kind, result.errors) == (True, "qr", [])
+
+
 def test_hi_card_qr_is_not_a_valid_book(agency: Agency) -> None:
     card = {**book_payload(), "card_number": "GD4797931234567", "benefit_level": 4,
             "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
@@ -68,6 +87,20 @@ def test_hi_card_qr_is_not_a_valid_book(agency: Agency) -> None:
         "valid": False, "personal_id": "001090001234", "version": 3,
         "signer": "Vietnam Social Security civil issuer 1",
         "errors": ["this is an HI card's QR, not a book's"]}
+
+
+def test_hi_card_qr_is_not_said_revoked_with_the_book_version_it_was_made_from(
+        agency: Agency) -> None:
+    """A card stands while its book version is revoked (signing.card): a card's QR given as a
+    book's was answered "revoked: version 3 of book ...", which a hospital's clerk reads as a
+    revoked card, and which told whoever holds the card of a suspicion about the book."""
+    card = {**book_payload(), "card_number": "GD4797931234567", "benefit_level": 4,
+            "valid_from": "2026-01-01", "valid_to": "2026-12-31"}
+    revocations = RevocationList()
+    revocations.revoke("001090001234", 3, "suspected fraud")
+    result = verify(sign_qr(card, agency.signer).encode(), trust_list=agency.trust_list,
+                    status=revocations)
+    assert result.errors == ["this is an HI card's QR, not a book's"]
 
 
 def test_revoked_pdf_version_is_invalid_with_revoked_reason(agency: Agency,
@@ -93,6 +126,8 @@ def test_flipped_byte_in_the_signature_value_is_invalid(agency: Agency,
     tampered[start] = ord("0") if tampered[start] != ord("0") else ord("1")
     result = verify(bytes(tampered), trust_list=agency.trust_list)
     assert result.errors == ["bad signature: the signature value does not verify"]
+    # A signature that fails names no book, as a QR's does: anyone can write /SIBook.
+    assert (result.personal_id, result.version) == (None, None)
 
 
 @pytest.mark.parametrize(("data", "reason"), [
