@@ -19,6 +19,7 @@ from sibook.contributions import service as contributions
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise
 from sibook.core.period import Period
+from sibook.law import UNNAMED_SUPPORT_GROUP
 from sibook.registry import service
 from sibook.registry.new_employer import NewEmployer, employer_problems
 from sibook.registry.new_household import NewHousehold, household_problems
@@ -98,17 +99,24 @@ def employment_differences(session: Session, person_id: int, employer_id: int, *
 
 
 def voluntary_differences(session: Session, person_id: int, *, month: Period, income: int,
-                          support_group: str | None) -> list[Problem]:
-    """Where a voluntary registration is not the voluntary period the first one opened."""
+                          support_group: str | None) -> tuple[str | None, list[Problem]]:
+    """The support group of the voluntary period the first registration opened (what its
+    answer quoted), and where a voluntary registration is not that period. A group not named
+    (None) is ``other``, as the first registration's was; a period opened when naming none
+    meant no support recorded none, which a registration naming none still is."""
     opened = next((p for p in contributions.si_periods_of(session=session, person_id=person_id)
                    if p.kind == "voluntary" and p.from_month == month), None)
     if opened is None:
-        return [Problem(field="voluntary.from_month", reason=(
-            f"the person was registered without a voluntary period from {month}"))]
-    return differences({"voluntary.income": opened.salary_basis,
-                        "voluntary.support_group": opened.support_group},
-                       {"voluntary.income": income, "voluntary.support_group": support_group},
-                       what="the voluntary period")
+        return support_group or UNNAMED_SUPPORT_GROUP, [Problem(
+            field="voluntary.from_month", reason=(
+                f"the person was registered without a voluntary period from {month}"))]
+    recorded = opened.support_group
+    asked = None if support_group is None and recorded is None else (
+        support_group or UNNAMED_SUPPORT_GROUP)
+    return recorded, differences(
+        {"voluntary.income": opened.salary_basis, "voluntary.support_group": recorded},
+        {"voluntary.income": income, "voluntary.support_group": asked},
+        what="the voluntary period")
 
 
 def _employer_differences(session: Session, row: Employer, e: NewEmployer, today: date

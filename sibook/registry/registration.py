@@ -21,6 +21,7 @@ from sibook.contributions.declare import REGISTRATION_BATCH, declare, filed_befo
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import province_2025
+from sibook.law import UNNAMED_SUPPORT_GROUP
 from sibook.registry import reading, registered_again, service
 from sibook.registry.domain import (
     NO_OFFICE,
@@ -48,9 +49,17 @@ class EmploymentStart:
 
 @dataclass(frozen=True)
 class VoluntaryStart:
+    """Voluntary SI asked for: ``support_group`` as the request named it (None: none named)."""
+
     income: int
     support_group: str | None = None
     from_month: Period | None = None
+
+    @property
+    def group(self) -> str:
+        """The support group the period opens with: one not named is ``other``, never no
+        support, which the law does not know (``UNNAMED_SUPPORT_GROUP``)."""
+        return self.support_group or UNNAMED_SUPPORT_GROUP
 
 
 @dataclass(frozen=True)
@@ -185,12 +194,12 @@ def _registered_again(session: Session, held: Problem, again: Again) -> dict[str
         differ += found
     if again.voluntary:
         month = again.voluntary.from_month or Period.of(today)
-        differ += registered_again.voluntary_differences(
+        group, found = registered_again.voluntary_differences(
             session, holder, month=month, income=again.voluntary.income,
             support_group=again.voluntary.support_group)
+        differ += found
         answer["voluntary"] = contributions.voluntary_quote(
-            month=month, income=again.voluntary.income,
-            support_group=again.voluntary.support_group,
+            month=month, income=again.voluntary.income, support_group=group,
             months_supported=book.voluntary_support_used(session=session, person_id=holder,
                                                          before=month))
     kind = ("compulsory" if again.employment else "voluntary" if again.voluntary
@@ -348,7 +357,7 @@ def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart,
     month = voluntary.from_month or Period.of(today)
     return contributions.open_voluntary_period(
         session=session, person_id=person_id, month=month, income=voluntary.income,
-        support_group=voluntary.support_group, today=today,
+        support_group=voluntary.group, today=today,
         months_supported=book.voluntary_support_used(session=session, person_id=person_id,
                                                      before=month))
 

@@ -37,7 +37,8 @@ from tests.integration.ledger_fixtures import setup_workers
 
 TODAY = date.today()
 START = Period.of(TODAY) - 2
-FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000).employee.total
+# A month's dues of a participant registered naming no support group: an "other" (20%).
+FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000, support="other").employee.total
 BINH = make_personal_id("001", date(1995, 5, 2), "female", 4321)
 
 
