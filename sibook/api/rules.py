@@ -63,7 +63,9 @@ class ContributionRequest(_Request):
     region: str | None = _declared(default=None, enum=list(REGIONS))
     voluntary: StrictBool = False
     foreign: StrictBool = False
-    support: str | None = _declared(default=None, enum=list(SUPPORT_GROUPS))
+    support: str | None = _declared(default=None, enum=list(SUPPORT_GROUPS), description=(
+        "Voluntary state-support group; absent: other (20%: anyone in none of the others), "
+        "as the law supports everyone, for 120 months in all (Decree 159/2025)"))
     months_supported: StrictInt = _declared(default=0, **MONTHS)
     oa_rate: str = _declared(default="standard", enum=list(OA_RATES))
 

@@ -43,7 +43,9 @@ HeldOfficeOpt = typer.Option(None, "--office", metavar="CODE", callback=identifi
     "else " + _BORN + "."))
 SupportOpt = typer.Option(None, "--support", metavar="GROUP",
                           callback=one_of(SUPPORT_GROUPS, "--support"),
-                          help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS))
+                          help="Voluntary state-support group: " + ", ".join(SUPPORT_GROUPS)
+                          + "; without it, other (20%: anyone in none of the others), as the law "
+                          "supports everyone, for 120 months in all (Decree 159/2025).")
 
 
 @persons_app.command("list")

@@ -105,7 +105,8 @@ def contribution(
     support: Annotated[str | None, typer.Option(
         "--support", metavar="GROUP", callback=one_of(SUPPORT_GROUPS, "--support"),
         help="Voluntary support group: poor, near_poor, ethnic_minority, island, other (20%: "
-             "anyone in none of those); without it, no state support (Decree 159/2025).")] = None,
+             "anyone in none of those); without it, other: the law supports everyone, for 120 "
+             "months in all (Decree 159/2025).")] = None,
     months_supported: Annotated[int, typer.Option(
         "--months-supported", metavar="N",
         help="Months of voluntary support already received.")] = 0,

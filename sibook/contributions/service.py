@@ -269,7 +269,9 @@ def voluntary_quote(*, month: Period, income: int, support_group: str | None,
 
 def _support_months_left(month: Period, support_group: str | None, used: int) -> int:
     """The months from ``month`` on the state's support still lowers what the participant pays
-    (the law's limit in force in ``month``, less those used): none without a support group."""
+    (the law's limit in force in ``month``, less those used): none for a period recorded
+    without a group (opened when naming none meant no support; one naming none is ``other``
+    now, ``registration.VoluntaryStart``)."""
     if support_group is None:
         return 0
     return max(0, int(law.parameter("voluntary_support_months", month).value) - used)

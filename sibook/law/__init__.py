@@ -20,6 +20,7 @@ from sibook.law.terms import (
     REGIONS,
     SEXES,
     SUPPORT_GROUPS,
+    UNNAMED_SUPPORT_GROUP,
     Fund,
     Kind,
     OaRate,
@@ -30,10 +31,11 @@ from sibook.law.terms import (
 )
 
 __all__ = [
-    "FUNDS", "OA_RATES", "REGIONS", "SEXES", "SUPPORT_GROUPS", "Cap", "Fact", "Fund", "FundRate",
-    "FundRates", "Kind", "LawBook", "LawDataError", "LawRow", "LawTable", "NoRuleInForce",
-    "OaRate", "Region", "Sex", "SupportGroup", "book", "fund_rates", "load_book", "parameter",
-    "parse_choice", "parse_table", "reference_level", "regional_minimum",
+    "FUNDS", "OA_RATES", "REGIONS", "SEXES", "SUPPORT_GROUPS", "UNNAMED_SUPPORT_GROUP", "Cap",
+    "Fact", "Fund", "FundRate", "FundRates", "Kind", "LawBook", "LawDataError", "LawRow",
+    "LawTable", "NoRuleInForce", "OaRate", "Region", "Sex", "SupportGroup", "book", "fund_rates",
+    "load_book", "parameter", "parse_choice", "parse_table", "reference_level",
+    "regional_minimum",
 ]
 
 

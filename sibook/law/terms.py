@@ -20,6 +20,10 @@ REGIONS: tuple[Region, ...] = get_args(Region)
 SEXES: tuple[Sex, ...] = get_args(Sex)
 SUPPORT_GROUPS: tuple[SupportGroup, ...] = get_args(SupportGroup)
 OA_RATES: tuple[OaRate, ...] = get_args(OaRate)
+# The support group of a voluntary participant who names none: the law supports everyone, those
+# in none of its other groups at this one's rate (Decree 159/2025: 20%); it has no group without
+# support, which ends only once its 120 months are used.
+UNNAMED_SUPPORT_GROUP: SupportGroup = "other"
 
 _T = TypeVar("_T", bound=str)
 

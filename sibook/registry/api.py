@@ -133,8 +133,8 @@ class VoluntaryOpened(BaseModel):
     state_support: int = Field(description="The state's support for that month, VND")
     support_months_left: int = Field(description=(
         "Months from that one on the state's support still lowers what the participant pays: "
-        "the law allows 120 in all, the person's earlier voluntary months counted; 0 without "
-        "a support group"))
+        "the law allows 120 in all, the person's earlier voluntary months counted; 0 for a "
+        "period recorded without a group (opened when naming none meant no support)"))
 
 
 class Registered(BaseModel):

@@ -20,6 +20,7 @@ from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.contributions.service import ParticipationRow
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise
 from sibook.core.period import Period
+from sibook.law import UNNAMED_SUPPORT_GROUP
 from sibook.registry import service
 from sibook.registry.new_employer import NewEmployer, employer_problems
 from sibook.registry.new_household import NewHousehold, household_problems
@@ -107,17 +108,23 @@ def voluntary_opened(session: Session, person_id: int, month: Period
 
 
 def voluntary_differences(session: Session, person_id: int, *, month: Period, income: int,
-                          support_group: str | None) -> list[Problem]:
-    """Where a voluntary registration or start is not the voluntary period the first one
-    opened."""
+                          support_group: str | None) -> tuple[str | None, list[Problem]]:
+    """The support group of the voluntary period the first registration or start opened (what
+    its answer quoted), and where a voluntary registration or start is not that period. A group
+    not named (None) is ``other``, as the first one's was; a period opened when naming none
+    meant no support recorded none, which a registration naming none still is."""
     opened = voluntary_opened(session, person_id, month)
     if opened is None:
-        return [Problem(field="voluntary.from_month", reason=(
-            f"the person was registered without a voluntary period from {month}"))]
-    return differences({"voluntary.income": opened.salary_basis,
-                        "voluntary.support_group": opened.support_group},
-                       {"voluntary.income": income, "voluntary.support_group": support_group},
-                       what="the voluntary period")
+        return support_group or UNNAMED_SUPPORT_GROUP, [Problem(
+            field="voluntary.from_month", reason=(
+                f"the person was registered without a voluntary period from {month}"))]
+    recorded = opened.support_group
+    asked = None if support_group is None and recorded is None else (
+        support_group or UNNAMED_SUPPORT_GROUP)
+    return recorded, differences(
+        {"voluntary.income": opened.salary_basis, "voluntary.support_group": recorded},
+        {"voluntary.income": income, "voluntary.support_group": asked},
+        what="the voluntary period")
 
 
 def _employer_differences(session: Session, row: Employer, e: NewEmployer, today: date

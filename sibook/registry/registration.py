@@ -21,6 +21,7 @@ from sibook.contributions.declare import REGISTRATION_BATCH, declare, filed_befo
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import province_2025
+from sibook.law import UNNAMED_SUPPORT_GROUP
 from sibook.registry import reading, registered_again, service
 from sibook.registry.domain import (
     NO_OFFICE,
@@ -48,9 +49,17 @@ class EmploymentStart:
 
 @dataclass(frozen=True)
 class VoluntaryStart:
+    """Voluntary SI asked for: ``support_group`` as the request named it (None: none named)."""
+
     income: int
     support_group: str | None = None
     from_month: Period | None = None
+
+    @property
+    def group(self) -> str:
+        """The support group the period opens with: one not named is ``other``, never no
+        support, which the law does not know (``UNNAMED_SUPPORT_GROUP``)."""
+        return self.support_group or UNNAMED_SUPPORT_GROUP
 
 
 @dataclass(frozen=True)
@@ -185,10 +194,11 @@ def _registered_again(session: Session, held: Problem, again: Again) -> dict[str
         differ += found
     if again.voluntary:
         month = again.voluntary.from_month or Period.of(today)
-        differ += registered_again.voluntary_differences(
+        group, found = registered_again.voluntary_differences(
             session, holder, month=month, income=again.voluntary.income,
             support_group=again.voluntary.support_group)
-        answer["voluntary"] = _quoted(session, holder, again.voluntary, month)
+        differ += found
+        answer["voluntary"] = _quoted(session, holder, again.voluntary, month, group)
     kind = ("compulsory" if again.employment else "voluntary" if again.voluntary
             else "registered")
     profile = session.get(SIProfile, holder)
@@ -356,7 +366,7 @@ def _started_before(session: Session, person_id: int, personal_id: str,
     month = voluntary.from_month or Period.of(today)
     if registered_again.voluntary_opened(session, person_id, month) is None:
         return None
-    differ = registered_again.voluntary_differences(
+    group, differ = registered_again.voluntary_differences(
         session, person_id, month=month, income=voluntary.income,
         support_group=voluntary.support_group)
     if office is not None and office.given is not None:
@@ -367,7 +377,7 @@ def _started_before(session: Session, person_id: int, personal_id: str,
                                                {"managing_office": named},
                                                what=f"personal ID {personal_id}")
     registered_again.refuse_if_any(differ)
-    return _quoted(session, person_id, voluntary, month)
+    return _quoted(session, person_id, voluntary, month, group)
 
 
 def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart, today: date
@@ -378,17 +388,17 @@ def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart,
     month = voluntary.from_month or Period.of(today)
     return contributions.open_voluntary_period(
         session=session, person_id=person_id, month=month, income=voluntary.income,
-        support_group=voluntary.support_group, today=today,
+        support_group=voluntary.group, today=today,
         months_supported=book.voluntary_support_used(session=session, person_id=person_id,
                                                      before=month))
 
 
-def _quoted(session: Session, person_id: int, voluntary: VoluntaryStart, month: Period
-            ) -> dict[str, Any]:
-    """What ``_open_voluntary`` answered for the period it opened from ``month``: for the same
-    start, or registration, sent again."""
+def _quoted(session: Session, person_id: int, voluntary: VoluntaryStart, month: Period,
+            group: str | None) -> dict[str, Any]:
+    """What ``_open_voluntary`` answered for the period it opened from ``month`` with the
+    support ``group`` it recorded: for the same start, or registration, sent again."""
     return contributions.voluntary_quote(
-        month=month, income=voluntary.income, support_group=voluntary.support_group,
+        month=month, income=voluntary.income, support_group=group,
         months_supported=book.voluntary_support_used(session=session, person_id=person_id,
                                                      before=month))
 

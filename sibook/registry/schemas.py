@@ -74,7 +74,7 @@ _SupportGroupName = Annotated[str, Field(json_schema_extra={"enum": [*SUPPORT_GR
 
 class VoluntaryIn(_Input):
     """Voluntary SI, which the person asks for themself (TK1-TS): the declared monthly income
-    and, for those the state supports, their group."""
+    and their state-support group."""
 
     income: StrictInt = Field(gt=0, le=MAX_SALARY, description=(
         "Declared monthly income, VND: from the rural poverty line to 20 x the reference level "
@@ -82,9 +82,8 @@ class VoluntaryIn(_Input):
     support_group: _SupportGroupName | None = Field(
         default=None, max_length=40, description=(
             "The state's support: poor, near_poor, ethnic_minority, island or other (everyone "
-            "else who is supported). Absent: no support is asked for, the whole 22% paid (the "
-            "portal's form always names a group: the system itself stops the support after the "
-            "120 months the law allows)"))
+            "else). Absent: other, as the law supports everyone; the system itself stops the "
+            "support after the 120 months the law allows"))
     from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
                                    description="First month, YYYY-MM (default: this month)")
 

@@ -14,6 +14,7 @@ day unless a caller (a test) passes one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from functools import wraps
@@ -21,7 +22,7 @@ from typing import Any, ParamSpec
 
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
-from sibook.law import REGIONS, NoRuleInForce, parse_choice
+from sibook.law import REGIONS, UNNAMED_SUPPORT_GROUP, NoRuleInForce, book, parse_choice
 from sibook.rules import (
     childbirth_allowance,
     compulsory_dues,
@@ -33,7 +34,7 @@ from sibook.rules import (
     unemployment_benefit,
     voluntary_dues,
 )
-from sibook.rules.explain import Explanation
+from sibook.rules.explain import Explanation, pct
 
 # How the explanation names a law table (sibook/law/data/<table>.csv) to a reader.
 _TABLE_WORDS = {
@@ -83,8 +84,11 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
                              oa_rate=oa_rate)
     on = parse_month(month)
     if voluntary:
-        result = voluntary_dues(month=on, salary=salary, support=support,
+        result = voluntary_dues(month=on, salary=salary,
+                                support=support or UNNAMED_SUPPORT_GROUP,
                                 months_supported=months_supported)
+        if support is None:
+            result = replace(result, explanation=_group_not_named(result.explanation, on))
         answer = _with(result.as_dict(), result.explanation, on, today)
         if region is not None:  # taken, as the contract's usage names it, but said unused
             answer["explain"].insert(0, (
@@ -96,6 +100,16 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
     result = compulsory_dues(month=on, salary=salary, region=region, oa_rate=oa_rate,
                              kind="foreign" if foreign else "compulsory")
     return _with(result.as_dict(), result.explanation, on, today)
+
+
+def _group_not_named(explanation: Explanation, on: Period) -> Explanation:
+    """A voluntary question naming no support group is answered for ``other``, and says so
+    first: the law has no group without support (``UNNAMED_SUPPORT_GROUP``)."""
+    percent = book().voluntary_support(UNNAMED_SUPPORT_GROUP, on)
+    step = (f"no group given: {UNNAMED_SUPPORT_GROUP}, {pct(percent.value)}, everyone in none "
+            f"of the other groups ({percent.row.source}); the law has no group without "
+            "support, which ends only once its months of support are used")
+    return replace(explanation, steps=(step, *explanation.steps))
 
 
 def check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bool,

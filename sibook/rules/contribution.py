@@ -128,7 +128,9 @@ def si_hi_cap(month: Period, trail: Trail) -> tuple[int, int]:
 
 def voluntary_dues(*, month: Period, salary: int, support: str | None = None,
                    months_supported: int = 0) -> ContributionResult:
-    """Voluntary SI on the declared monthly income, with the state's support for ``support``."""
+    """Voluntary SI on the declared monthly income, with the state's support for ``support``;
+    None: none (the law's months of it used, or a period recorded with no group when naming
+    none still meant no support; a question naming none asks for ``other``)."""
     check_money(salary, "salary")
     check_months(months_supported, "months_supported")
     law = book()
@@ -209,7 +211,7 @@ def _split(rates: FundRates, bases: dict[Fund, int], trail: Trail) -> tuple[Shar
 def _state_support(month: Period, poverty_line: int, rates: FundRates, group: str | None,
                    months_supported: int, trail: Trail) -> int:
     if group is None:
-        trail.step("no support group given: no state support")
+        trail.step("no support group: no state support")
         return 0
     checked = parse_choice(group, SUPPORT_GROUPS, field="support")
     law = book()

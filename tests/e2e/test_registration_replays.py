@@ -117,6 +117,50 @@ def test_a_voluntary_registration_sent_again_answers_its_first_month(
         "voluntary.income", "voluntary.support_group"]
 
 
+def test_a_voluntary_registration_naming_no_group_is_other_and_sent_again_replays(
+        client: TestClient, configured: Engine) -> None:
+    """No ``support_group`` is ``other`` (Decree 159/2025 supports everyone, others at 20%):
+    quoted 66,000 of support, and the same sent again, or naming ``other``, is the first."""
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    body = {**person, "voluntary": {"income": 3_000_000}}
+    first = sent_twice(client, configured, "/api/v1/persons", clerk, body)
+    assert (first["voluntary"]["state_support"], first["voluntary"]["monthly_payable"]) == (
+        66_000, 594_000)
+    named = client.post("/api/v1/persons", headers=clerk, json={
+        **body, "voluntary": {"income": 3_000_000, "support_group": "other"}})
+    assert named.status_code == 201 and named.json() == {**first, "replayed": True}
+    poor = client.post("/api/v1/persons", headers=clerk, json={
+        **body, "voluntary": {"income": 3_000_000, "support_group": "poor"}})
+    assert [f for f, _ in refused(poor, "/api/v1/persons")] == ["voluntary.support_group"]
+
+
+def test_a_voluntary_period_recorded_with_no_group_replays_a_resend_naming_none(
+        client: TestClient, configured: Engine) -> None:
+    """A period opened when naming no group meant no support recorded none (NULL): sent again
+    naming none, as it was, the registration is answered as the record charges it (the whole
+    22%); naming ``other`` is not what was recorded."""
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    body = {**person, "voluntary": {"income": 3_000_000}}
+    assert client.post("/api/v1/persons", headers=clerk, json=body).status_code == 201
+    with configured.begin() as conn:
+        conn.execute(text(
+            "UPDATE si_periods SET support_group = NULL WHERE kind = 'voluntary' AND person_id = "
+            "(SELECT person_id FROM persons WHERE personal_id = :p)"), {"p": person["personal_id"]})
+    before = counts(configured)
+    again = client.post("/api/v1/persons", headers=clerk, json=body)
+    assert again.status_code == 201, again.text
+    assert again.json()["replayed"] is True and counts(configured) == before
+    assert (again.json()["voluntary"]["state_support"],
+            again.json()["voluntary"]["monthly_payable"]) == (0, 660_000)
+    named = client.post("/api/v1/persons", headers=clerk, json={
+        **body, "voluntary": {"income": 3_000_000, "support_group": "other"}})
+    assert [f for f, _ in refused(named, "/api/v1/persons")] == ["voluntary.support_group"]
+
+
 def test_a_number_sent_again_by_a_caller_who_cannot_see_its_holder_is_the_plain_409(
         client: TestClient) -> None:
     """A clerk of another province learns nothing of the worker unit A registered: not
@@ -200,6 +244,20 @@ def test_persons_register_voluntary_run_again_on_another_income_names_its_flags(
     assert cli_json(*register, "3000000")[1]["replayed"] is True
     code, other = cli_json(*register[:-3], "--income", "4000000")
     assert code == 1 and [e["field"] for e in other["errors"]] == ["--income", "--support"]
+
+
+def test_persons_register_voluntary_without_support_is_other_and_run_again_replays(
+        configured: Engine) -> None:
+    register = ("persons", "register", "--personal-id", NEW, "--name", "Lê Thị Hoa",
+                "--birth-date", "1996-04-05", "--sex", "female", "--voluntary", "--income",
+                "3000000")
+    code, first = cli_json(*register)
+    assert code == 0 and first["voluntary"]["state_support"] == 66_000, first
+    assert cli_json(*register) == (0, {**first, "replayed": True})
+    with configured.connect() as conn:
+        assert conn.execute(text(
+            "SELECT support_group FROM si_periods JOIN persons USING (person_id) "
+            "WHERE personal_id = :p AND kind = 'voluntary'"), {"p": NEW}).scalar_one() == "other"
 
 
 def _decomposed(value: str) -> str:

@@ -85,6 +85,19 @@ def test_voluntary_with_a_region_answers_as_without_and_says_it_does_not_apply(
     assert said.startswith("region II does not apply: voluntary SI")
 
 
+def test_voluntary_without_support_is_the_other_groups_20_percent(client: TestClient) -> None:
+    """No ``support`` is ``other`` (FACTS §3.4: everyone is supported, others at 20%), until
+    the 120 months of support are used."""
+    body = {"month": "2026-01", "salary": 1_500_000, "voluntary": True}
+    status, out = post(client, "contribution", body)
+    assert status == 200
+    assert (out["state_support"], out["employee"]["total"], out["total"]) == (
+        66_000, 264_000, 330_000)
+    assert out["explain"][0].startswith("no group given: other, 20%")
+    status, out = post(client, "contribution", {**body, "months_supported": 120})
+    assert status == 200 and out["state_support"] == 0 and out["employee"]["total"] == 330_000
+
+
 def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
     status, out = post(client, "contribution", {"month": "Jan", "salary": 1, "region": "I"})
     assert status == 422 and "month" in str(out)

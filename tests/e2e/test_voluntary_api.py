@@ -36,7 +36,8 @@ from tests.servers import app_on
 
 TODAY = date.today()
 START = Period.of(TODAY) - 2  # three voluntary months up to this one
-FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000).employee.total
+# A month's dues of a participant registered naming no support group: an "other" (20%).
+FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000, support="other").employee.total
 BINH = make_personal_id("001", date(1995, 5, 2), "female", 4321)
 CHI = make_personal_id("001", date(1996, 6, 3), "female", 4322)  # a voluntary neighbour
 DUNG = make_personal_id("001", date(1990, 1, 1), "male", 4323)  # never voluntary
@@ -229,7 +230,7 @@ def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
     assert again.status_code == 201, again.text
     assert again.json() == {**r.json(), "replayed": True}
     assert api.log(DUNG) == logged  # a replay reads and changes nothing: not logged again
-    other = start(CLERK, DUNG, income=4_000_000, support_group=None, managing_office="01001")
+    other = start(CLERK, DUNG, income=4_000_000, support_group="poor", managing_office="01001")
     assert other.status_code == 409, other.text
     assert [e["field"] for e in other.json()["errors"]] == [
         "income", "support_group", "managing_office"]
@@ -239,6 +240,17 @@ def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
     kept = start(DEFENCE_CLERK, QUAN)
     assert kept.status_code == 409, kept.text
     assert kept.json()["errors"][0]["field"] == "personal_id"  # as every 409 names its field
+
+
+def test_a_clerk_naming_no_support_group_starts_it_as_other(api: Api) -> None:
+    """Decree 159/2025 supports every voluntary participant, "others" at 20%: a start naming
+    no group is ``other``, 66,000 a month off the 22% for the 120 months, not charged in full."""
+    r = api.client.post(f"/api/v1/persons/{DUNG}/voluntary", headers=bearer(CLERK),
+                        json={"income": 3_000_000})
+    assert r.status_code == 201, r.text
+    opened = r.json()["voluntary"]
+    assert (opened["monthly_payable"], opened["state_support"],
+            opened["support_months_left"]) == (660_000 - 66_000, 66_000, 120)
     assert ("hn-clerk", "person.register", "allowed") in api.log(DUNG)
 
 

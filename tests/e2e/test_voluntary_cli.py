@@ -37,7 +37,8 @@ from tests.integration.ledger_fixtures import setup_workers
 
 TODAY = date.today()
 START = Period.of(TODAY) - 2
-FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000).employee.total
+# A month's dues of a participant registered naming no support group: an "other" (20%).
+FULL = voluntary_dues(month=Period.of(TODAY), salary=3_000_000, support="other").employee.total
 BINH = make_personal_id("001", date(1995, 5, 2), "female", 4321)
 
 
@@ -202,7 +203,7 @@ def test_a_registered_person_starts_voluntary_si_at_the_office(cli: Cli) -> None
     assert cli.access_log() == logged  # run again, it reads and changes nothing
     assert (code, again) == (0, {**started, "replayed": True})  # run again: nothing changed
     code, other = cli.run("persons", "voluntary", cli.worker, "--income", "3500000",
-                          "--office", "01001")
+                          "--support", "poor", "--office", "01001")
     assert code == 1 and [e["field"] for e in other["errors"]] == [
         "--income", "--support", "--office"]
     code, later = cli.run("persons", "voluntary", cli.worker, "--income", "3000000", "--from",

@@ -392,8 +392,9 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
         person_id = reading.registered_id(session=s, personal_id=binh)
         assert person_id is not None
         s.execute(text("INSERT INTO voluntary_payments (person_id, payment_no, amount, "
-                       "reference, idempotency_key, paid_on) VALUES (:p, 1, 6600000, 'V-1', "
-                       "'V-1', '2025-09-20')"), {"p": person_id})  # 10 months at 660,000
+                       "reference, idempotency_key, paid_on) VALUES (:p, 1, 5940000, 'V-1', "
+                       "'V-1', '2025-09-20')"), {"p": person_id})
+        # 10 months at 594,000: 22% of 3,000,000 less the 66,000 the state pays for "others"
     with pytest.raises(ValidationError) as err:
         file(engine, csv_of([(binh, "TM", 9_000_000, "2025-09")],
                             names={binh: "Trần Thị Bình"}))
@@ -415,7 +416,7 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
                                                  as_of=date(2026, 3, 31))
         assert [(str(m.month), m.status) for m in account.months] == [
             ("2025-09", "paid"), ("2025-10", "paid"), ("2025-11", "paid"), ("2025-12", "paid")]
-        assert account.credit == 6 * 660_000  # the months after the job starts are not bought
+        assert account.credit == 6 * 594_000  # the months after the job starts are not bought
 
 
 def test_a_back_dated_change_corrects_every_month_already_charged(engine: Engine) -> None:

@@ -26,10 +26,14 @@ from tests.integration.ledger_fixtures import setup_workers
 TODAY = date(2026, 3, 20)
 JANUARY = Period(2026, 1)
 FULL = 660_000  # 22% of the declared 3,000,000 a month, no state support
+# What one naming no support group pays: they are "others", whose 20% of 22% x the rural poverty
+# line 1,500,000 the state pays (Decree 159/2025, FACTS §3.4).
+DUE = FULL - 66_000
 
 
 def join_voluntarily(engine: Engine, n: int = 1, start: Period = JANUARY) -> str:
-    """A person who joined voluntary SI on 3,000,000 a month from ``start``."""
+    """A person who joined voluntary SI on 3,000,000 a month from ``start``, naming no support
+    group."""
     pid = make_personal_id("001", date(1995, 5, 2), "female", 4300 + n)
     with unit_of_work(engine) as s:
         register(session=s, person=NewPerson(
@@ -65,9 +69,9 @@ def book(engine: Engine, pid: str, as_of: date = TODAY) -> tuple[int, dict[str, 
 
 def test_a_payment_pays_the_oldest_months_and_carries_the_rest(engine: Engine) -> None:
     pid = join_voluntarily(engine)
-    posted = pay(engine, pid, 2 * FULL + 100_000, "VNPT-1")
-    assert posted["allocated"] == [{"month": "2026-01", "amount": FULL},
-                                   {"month": "2026-02", "amount": FULL},
+    posted = pay(engine, pid, 2 * DUE + 100_000, "VNPT-1")
+    assert posted["allocated"] == [{"month": "2026-01", "amount": DUE},
+                                   {"month": "2026-02", "amount": DUE},
                                    {"month": "2026-03", "amount": 100_000}]
     assert (posted["payment_no"], posted["credit"], posted["replayed"]) == (1, 0, False)
     with unit_of_work(engine) as s:
@@ -80,21 +84,21 @@ def test_a_payment_pays_the_oldest_months_and_carries_the_rest(engine: Engine) -
 def test_the_same_reference_again_is_the_first_payment_and_changes_nothing(engine: Engine
                                                                           ) -> None:
     pid = join_voluntarily(engine)
-    first = pay(engine, pid, FULL, "VNPT-0001")
+    first = pay(engine, pid, DUE, "VNPT-0001")
     before = stored(engine)
-    again = pay(engine, pid, FULL, "vnpt-0001")  # banks print references in either case
+    again = pay(engine, pid, DUE, "vnpt-0001")  # banks print references in either case
     assert stored(engine) == before and len(before) == 1
     assert again == {**first, "replayed": True}
 
 
 @pytest.mark.parametrize(("amount", "on", "field"), [
-    (FULL + 1, date(2026, 2, 10), "amount"),
-    (FULL, date(2026, 2, 11), "paid_on"),
+    (DUE + 1, date(2026, 2, 10), "amount"),
+    (DUE, date(2026, 2, 11), "paid_on"),
 ])
 def test_the_same_reference_with_another_amount_or_date_is_refused_naming_it(
         engine: Engine, amount: int, on: date, field: str) -> None:
     pid = join_voluntarily(engine)
-    pay(engine, pid, FULL, "VNPT-7")
+    pay(engine, pid, DUE, "VNPT-7")
     before = stored(engine)
     with pytest.raises(PaymentConflict, match="already posted") as err:
         pay(engine, pid, amount, "VNPT-7", on)
@@ -108,27 +112,27 @@ def test_a_reference_longer_in_capitals_than_its_key_column_is_refused(engine: E
     key holds (PostgreSQL refused the insert, a 500; SQLite stored it)."""
     pid = join_voluntarily(engine)
     with pytest.raises(ValidationError) as err:
-        pay(engine, pid, FULL, "\u00df" * 40)
+        pay(engine, pid, DUE, "\u00df" * 40)
     assert [p.field for p in err.value.problems] == ["reference"]
     assert stored(engine) == []
 
 
 def test_a_reference_is_one_persons_key_not_everyones(engine: Engine) -> None:
     binh, chi = join_voluntarily(engine, 1), join_voluntarily(engine, 2)
-    pay(engine, binh, FULL, "RECEIPT-1")
-    assert pay(engine, chi, 2 * FULL, "RECEIPT-1")["replayed"] is False
+    pay(engine, binh, DUE, "RECEIPT-1")
+    assert pay(engine, chi, 2 * DUE, "RECEIPT-1")["replayed"] is False
     assert len(stored(engine)) == 2
 
 
 @pytest.mark.parametrize(("amount", "ref", "on", "field"), [
     (0, "VNPT-1", date(2026, 2, 10), "amount"),
-    (-FULL, "VNPT-1", date(2026, 2, 10), "amount"),
-    (FULL, "VNPT\x001", date(2026, 2, 10), "reference"),
-    (FULL, "VNPT-1\nVNPT-2", date(2026, 2, 10), "reference"),
-    (FULL, "   ", date(2026, 2, 10), "reference"),
-    (FULL, "R" * 41, date(2026, 2, 10), "reference"),
-    (FULL, "VNPT-1", date(2026, 3, 21), "paid_on"),  # after TODAY
-    (FULL, "VNPT-1", date(1994, 12, 31), "paid_on"),
+    (-DUE, "VNPT-1", date(2026, 2, 10), "amount"),
+    (DUE, "VNPT\x001", date(2026, 2, 10), "reference"),
+    (DUE, "VNPT-1\nVNPT-2", date(2026, 2, 10), "reference"),
+    (DUE, "   ", date(2026, 2, 10), "reference"),
+    (DUE, "R" * 41, date(2026, 2, 10), "reference"),
+    (DUE, "VNPT-1", date(2026, 3, 21), "paid_on"),  # after TODAY
+    (DUE, "VNPT-1", date(1994, 12, 31), "paid_on"),
 ])
 def test_bad_input_is_refused_by_field_and_nothing_is_written(
         engine: Engine, amount: int, ref: str, on: date, field: str) -> None:
@@ -147,19 +151,19 @@ def test_a_payment_dated_before_the_participant_could_have_joined_is_refused(
     ahead of her start, pays March."""
     pid = join_voluntarily(engine, start=Period(2026, 3))
     with pytest.raises(ValidationError) as err:
-        pay(engine, pid, FULL, "VNPT-EARLY", date(2025, 2, 28))
+        pay(engine, pid, DUE, "VNPT-EARLY", date(2025, 2, 28))
     (problem,) = err.value.problems
     assert problem.field == "paid_on"
     assert problem.reason.startswith("2025-02-28 is before") and "2025-03-01" in problem.reason
     assert stored(engine) == []
-    assert pay(engine, pid, FULL, "VNPT-AHEAD", date(2026, 2, 10))["allocated"] == [
-        {"month": "2026-03", "amount": FULL}]
+    assert pay(engine, pid, DUE, "VNPT-AHEAD", date(2026, 2, 10))["allocated"] == [
+        {"month": "2026-03", "amount": DUE}]
 
 
 def test_a_person_who_never_joined_voluntary_si_cannot_pay_for_it(engine: Engine) -> None:
     (worker,) = setup_workers(engine, 1)
     with pytest.raises(ValidationError) as err:
-        pay(engine, worker, FULL, "VNPT-1")
+        pay(engine, worker, DUE, "VNPT-1")
     assert err.value.problems[0].field == "personal_id"
     assert "no voluntary SI period" in err.value.problems[0].reason
     assert stored(engine) == []
@@ -169,7 +173,7 @@ def test_a_person_who_never_joined_voluntary_si_cannot_pay_for_it(engine: Engine
                                  "DELETE FROM voluntary_payments"])
 def test_payments_cannot_be_rewritten(engine: Engine, sql: str) -> None:
     pid = join_voluntarily(engine)
-    pay(engine, pid, FULL, "VNPT-1")
+    pay(engine, pid, DUE, "VNPT-1")
     with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
         conn.execute(text(sql))
     assert len(stored(engine)) == 1
@@ -177,24 +181,24 @@ def test_payments_cannot_be_rewritten(engine: Engine, sql: str) -> None:
 
 def test_an_unpaid_voluntary_month_does_not_count_and_is_shown_unpaid(engine: Engine) -> None:
     pid = join_voluntarily(engine)
-    pay(engine, pid, FULL + 200_000, "VNPT-1")
+    pay(engine, pid, DUE + 200_000, "VNPT-1")
     _, payload = book(engine, pid)
     (row,) = payload["sheets"]
     assert (row["kind"], row["months"]) == ("voluntary", 3)
     assert row["unpaid"] == [
-        {"month": "2026-02", "status": "partly_paid", "due": FULL, "paid": 200_000},
-        {"month": "2026-03", "status": "unpaid", "due": FULL, "paid": 0}]
+        {"month": "2026-02", "status": "partly_paid", "due": DUE, "paid": 200_000},
+        {"month": "2026-03", "status": "unpaid", "due": DUE, "paid": 0}]
     assert (payload["totals"]["si_months"], payload["totals"]["unpaid_months"]) == (1, 2)
     assert payload["voluntary"] == {"payments": [
-        {"paid_on": "2026-02-10", "reference": "VNPT-1", "amount": FULL + 200_000}],
-        "paid": FULL + 200_000, "credit": 0}
+        {"paid_on": "2026-02-10", "reference": "VNPT-1", "amount": DUE + 200_000}],
+        "paid": DUE + 200_000, "credit": 0}
 
 
 def test_paying_the_months_makes_a_new_book_version_that_counts_them(engine: Engine) -> None:
     pid = join_voluntarily(engine)
     first, unpaid = book(engine, pid)
     assert unpaid["totals"]["si_months"] == 0
-    pay(engine, pid, 3 * FULL, "VNPT-1", date(2026, 3, 15))
+    pay(engine, pid, 3 * DUE, "VNPT-1", date(2026, 3, 15))
     second, paid = book(engine, pid)
     assert second == first + 1
     assert (paid["totals"]["si_months"], paid["totals"]["unpaid_months"]) == (3, 0)
@@ -204,11 +208,11 @@ def test_paying_the_months_makes_a_new_book_version_that_counts_them(engine: Eng
 
 def test_a_payment_that_only_adds_credit_is_a_new_version_too(engine: Engine) -> None:
     pid = join_voluntarily(engine)
-    pay(engine, pid, 3 * FULL, "VNPT-1")
+    pay(engine, pid, 3 * DUE, "VNPT-1")
     first, _ = book(engine, pid)
-    pay(engine, pid, FULL, "VNPT-2", date(2026, 3, 18))  # April's, paid ahead
+    pay(engine, pid, DUE, "VNPT-2", date(2026, 3, 18))  # April's, paid ahead
     second, payload = book(engine, pid)
-    assert second == first + 1 and payload["voluntary"]["credit"] == FULL
+    assert second == first + 1 and payload["voluntary"]["credit"] == DUE
     assert payload["totals"]["si_months"] == 3
 
 
@@ -224,7 +228,7 @@ def test_a_book_without_voluntary_participation_has_no_voluntary_part(engine: En
 def test_the_batch_reads_a_whole_batchs_payments_in_one_query(engine: Engine) -> None:
     pids = [join_voluntarily(engine, n) for n in range(1, 5)]
     for n, pid in enumerate(pids):
-        pay(engine, pid, (n + 1) * FULL, f"VNPT-{n}")
+        pay(engine, pid, (n + 1) * DUE, f"VNPT-{n}")
     reads: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -317,3 +321,35 @@ def test_the_quote_counts_the_months_of_support_left_and_the_book_agrees(
     due = dues_on(engine, pid, date(2031, 3, 10))
     assert (due["2030-03"], due["2031-02"], due["2031-03"]) == (
         opened["monthly_payable"], opened["monthly_payable"], FULL)
+
+
+def test_a_participant_naming_no_support_group_is_supported_as_other(engine: Engine) -> None:
+    """Decree 159/2025 supports every voluntary participant, those in none of its groups at
+    20% ("others", FACTS §3.4): a registration naming no group opens the period as ``other``,
+    quoted and charged 66,000 less a month for the 120 months, not the whole 22%."""
+    pid = make_personal_id("001", date(1995, 5, 2), "female", 4398)
+    with unit_of_work(engine) as s:
+        answer = register(session=s, person=NewPerson(
+            personal_id=pid, full_name="Trần Thị Tư", birth_date=date(1995, 5, 2),
+            sex="female", birth_registration_place="001"),
+            population=LocalPopulationRegistry(s), require_match=False, managing_office="01000",
+            voluntary=VoluntaryStart(3_000_000, None, JANUARY), today=JANUARY.first_day)
+    opened = answer["voluntary"]
+    assert (opened["monthly_payable"], opened["state_support"],
+            opened["support_months_left"]) == (DUE, 66_000, 120)
+    with engine.connect() as conn:
+        assert conn.execute(text(
+            "SELECT support_group FROM si_periods WHERE kind = 'voluntary'")).scalar_one() == (
+            "other")
+    assert dues_on(engine, pid, TODAY) == {"2026-01": DUE, "2026-02": DUE, "2026-03": DUE}
+
+
+def test_a_period_recorded_without_a_group_keeps_the_charge_it_was_opened_with(
+        engine: Engine) -> None:
+    """A period opened when naming no group meant no support recorded none (NULL): records are
+    not rewritten, so its months cost the whole 22%, as they were quoted and paid."""
+    pid = join_voluntarily(engine)
+    with unit_of_work(engine) as s:
+        s.execute(text("UPDATE si_periods SET support_group = NULL WHERE person_id = :p"),
+                  {"p": registry.person_id_of(session=s, personal_id=pid)})
+    assert dues_on(engine, pid, TODAY) == {"2026-01": FULL, "2026-02": FULL, "2026-03": FULL}

@@ -284,18 +284,29 @@ def test_months_early_help_names_the_laws_most_of_120_months() -> None:
     assert code == 1 and out["errors"][0]["field"] == "--months-early"
 
 
-def test_support_help_says_an_absent_group_is_no_state_support() -> None:
-    """An outside caller reading FACTS §3.4 ("others: 20%") may expect every voluntary
-    participant to get support; the calculator gives none without --support (README), so its
-    help says so, and that ``other`` is the 20% group."""
+def test_voluntary_without_support_is_the_other_group_until_the_120_months_are_used() -> None:
+    """FACTS §3.4 (Decree 159/2025) supports every voluntary participant, "others" at 20%; the
+    law has no group without support. So no --support is ``other``: 20% x 22% x the rural
+    poverty line 1,500,000 = 66,000, said first in ``explain`` and in the flag's help; only the
+    120 months used end it."""
     group = typer.main.get_command(app)
     assert isinstance(group, typer.core.TyperGroup)
     support = next(p for p in group.commands["contribution"].params if p.name == "support")
     assert isinstance(support, typer.core.TyperOption) and support.help is not None
-    assert "without it, no state support" in support.help and "other (20%" in support.help
-    base = ("contribution", "--month", "2026-01", "--salary", "2000000", "--voluntary")
-    assert run(*base)[1]["state_support"] == 0
-    assert run(*base, "--support", "other")[1]["state_support"] == 66_000
+    assert "without it, other" in support.help and "other (20%" in support.help
+    base = ("contribution", "--month", "2026-01", "--salary", "1500000", "--voluntary")
+    code, out = run(*base)
+    assert code == 0
+    assert (out["state_support"], out["employee"]["total"], out["total"]) == (
+        66_000, 264_000, 330_000)
+    assert out["explain"][0].startswith("no group given: other, 20%")
+    named = run(*base, "--support", "other")[1]
+    assert {k: named[k] for k in ("employee", "state_support", "total")} == {
+        k: out[k] for k in ("employee", "state_support", "total")}
+    assert not any(step.startswith("no group given") for step in named["explain"])
+    code, used = run(*base, "--months-supported", "120")
+    assert code == 0 and used["state_support"] == 0 and used["employee"]["total"] == 330_000
+    assert run(*base, "--months-supported", "119")[1]["state_support"] == 66_000
 
 
 def test_a_month_after_this_one_is_answered_saying_the_tables_know_no_later_change() -> None:

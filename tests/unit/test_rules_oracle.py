@@ -87,8 +87,8 @@ def test_voluntary_dues_and_state_support(month: str, group: str | None) -> None
     for income in (1_500_000, 2_000_000, cap):
         code, out = run("contribution", "--month", month, "--salary", income, "--voluntary",
                         *flags)
-        # a % of 22% x the rural poverty line 1,500,000 (FACTS §3.4); no group, no support
-        support = 0 if group is None else SUPPORT[group] * 330_000 // 100
+        # a % of 22% x the rural poverty line 1,500,000 (FACTS §3.4); no group is "others"
+        support = SUPPORT[group or "other"] * 330_000 // 100
         due = 22 * income // 100
         assert code == 0
         assert (out["state_support"], out["employee"]["total"], out["total"],
