@@ -33,6 +33,7 @@ from sibook.access.principals import (
 from sibook.core.errors import NotFoundError
 
 NOT_VISIBLE = "no person with that personal ID in your scope"
+NO_HOLDER = "no person holding that number in your scope"  # an SI code's, an HI card's
 LEVEL_2 = 2
 NEEDS_LEVEL_2 = "this needs a level-2 e-identity (VNeID level 2)"
 OPERATOR_PURPOSE = "operator command"  # what a ``sibook`` command logs as its purpose
@@ -172,7 +173,8 @@ class Guard:
         person is registered; the answer is the same 403 either way)."""
         reason = permits(self.principal, self.action)
         if reason is not None:
-            found = scope.find_person(self.session, personal_id) if personal_id else None
+            # Any number the HI check takes (an SI code, a card's) names its holder too.
+            found = scope.find_holder(self.session, personal_id) if personal_id else None
             raise self.refuse(Forbidden(reason), "forbidden", (found[0] if found else None,))
 
     def visible(self) -> ColumnElement[bool]:
@@ -196,9 +198,19 @@ class Guard:
         found = scope.find_person(self.session, personal_id)
         if placing_in is not None:
             self.province(placing_in)
+        return self._visible(found, NOT_VISIBLE, placing=placing_in is not None, log=log)
+
+    def holder(self, number: str) -> int:
+        """``person`` by any number the HI check at admission takes (``scope.find_holder``: an
+        SI code, an HI card number's SI code), logged: one of another realm or scope answers
+        the 404 of a number nobody holds, as a personal ID does."""
+        return self._visible(scope.find_holder(self.session, number), NO_HOLDER)
+
+    def _visible(self, found: tuple[int, str] | None, absent: str, *, placing: bool = False,
+                 log: bool = True) -> int:
         if found is None or not scope.can_see(self.session, self.principal, found[0],
-                                              placing=placing_in is not None):
-            raise self.refuse(NotFoundError(NOT_VISIBLE, field="personal_id"), "not_found",
+                                              placing=placing):
+            raise self.refuse(NotFoundError(absent, field="personal_id"), "not_found",
                               (found[0] if found else None,))
         if log:
             self.logged([found[0]])

@@ -25,6 +25,7 @@ from sibook.access.principals import (
 from sibook.contributions.service import covering
 from sibook.core.period import Period
 from sibook.core.schema import metadata
+from sibook.ids import inspect
 
 
 def _t(name: str) -> Table:
@@ -101,6 +102,23 @@ def find_person(session: Session, personal_id: str) -> tuple[int, str] | None:
     row = session.execute(
         select(p.c.person_id, p.c.realm).where(p.c.personal_id == personal_id)
     ).first()
+    return (row.person_id, row.realm) if row else None
+
+
+def find_holder(session: Session, number: str) -> tuple[int, str] | None:
+    """(person_id, realm) of whoever holds ``number``, in any realm, for the log and the HI
+    check at admission: a personal ID, a legacy SI code as the registry stores it, or a legacy
+    HI card number by the SI code it ends with (whether the card is theirs is the caller's to
+    decide). The kind is the one ``ids inspect`` reads, surrounding whitespace no part of it."""
+    answer = inspect(number)
+    if answer["kind"] == "personal_id":
+        return find_person(session, answer["value"])
+    si_code = {"si_code": answer["value"], "hi_card": answer.get("si_code")}.get(answer["kind"])
+    if si_code is None:
+        return None
+    p = persons()
+    row = session.execute(
+        select(p.c.person_id, p.c.realm).where(p.c.legacy_si_code == si_code)).first()
     return (row.person_id, row.realm) if row else None
 
 

@@ -13,6 +13,14 @@ from sibook.api.days import Day
 # included).
 
 PersonalIdPath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit personal ID")]
+# The HI check at admission (Decree 188/2025 Art 37-38) also takes the number on the card when
+# VNeID or the network fails: the 10-digit SI code printed since 1/4/2021, or a legacy
+# 15-character card number (upper-case letters checked by ``ids inspect``, not by the shape).
+# Spaces around it are no part of it, as for every identifier the commands read.
+HiCardHolderPath = Annotated[str, Path(
+    pattern=r"^\s*([0-9]{12}|[0-9]{10}|[A-Za-z]{2}[0-9]{13})\s*$",
+    description="12-digit personal ID, 10-digit SI code (mã số BHXH) or 15-character HI card "
+                "number (XX Y ZZ and the SI code)")]
 # A unit code is 7 or 10 characters (sibook.ids.unit_code), stored in 13: letters and digits
 # only, so a NUL or a control character is the caller's 422, never a query PostgreSQL refuses.
 UNIT_CODE = r"^[0-9A-Za-z]{7,13}$"

@@ -17,11 +17,12 @@ from sibook.access import credentials
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
-from sibook.api.params import PersonalIdPath, UnitCodePath, UnitCodeQuery
+from sibook.api.params import HiCardHolderPath, PersonalIdPath, UnitCodePath, UnitCodeQuery
 from sibook.api.problems import GUESSING, HELD, STARTED
 from sibook.core.config import get_settings
-from sibook.core.errors import ConflictError, RecordedOtherwise, ValidationError
+from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
+from sibook.ids import inspect
 from sibook.registry import reading, registered_again
 from sibook.registry.domain import provincial_office
 from sibook.registry.population import population_registry
@@ -305,24 +306,49 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
 class HIValidity(BaseModel):
     """What a health facility may know: whether the card is valid today and the benefit level."""
 
-    personal_id: str
+    personal_id: str | None = Field(description=(
+        "The personal ID checked; null when the facility checked by the SI code or the card "
+        "number: it learns no identifier the patient did not give"))
     valid: bool
     benefit_level: int | None
     valid_to: date | None
+    checked_by: Literal["personal_id", "si_code", "hi_card"] = Field(description=(
+        "The kind of number checked, as `ids inspect` reads it"))
+    reason: str | None = Field(description=(
+        "Why a card number given is not valid although its SI code is held: it is not the card "
+        "on record (its group or benefit level differs); null otherwise"))
 
 
 @router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity)
-def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: PersonalIdPath,
+def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: HiCardHolderPath,
                 ) -> HIValidity:
-    """HI check at admission (Decree 188/2025 Art 37-38): validity and benefit level only."""
-    person_id = g.person(personal_id)
+    """HI check at admission (Decree 188/2025 Art 37-38): validity and benefit level only, by
+    the personal ID, or by the card's number when VNeID/VssID or the network fails: the 10-digit
+    SI code (the card printed since 1/4/2021) or the legacy 15-character number. A person out of
+    the caller's sight (another realm's) answers the 404 of a number nobody holds."""
+    number = inspect(personal_id)
+    kind, value = number["kind"], number["value"]
+    if kind != "personal_id" and not number["valid"]:  # a 12-digit one stays the 404 it was
+        raise ValidationError([Problem(field="personal_id", reason=r) for r in number["errors"]])
+    person_id = g.person(value) if kind == "personal_id" else g.holder(value)
     today = date.today()
     current = [c for c in reading.hi_cards_of(session=g.session, person_id=person_id)
                if c.valid_from <= today <= c.valid_to]
     card = current[-1] if current else None
-    return HIValidity(personal_id=personal_id, valid=card is not None,
+    reason = None
+    if card and kind == "hi_card" and (card.group_code, card.benefit_level) != (
+            number["group_code"], number["benefit_level"]):
+        # The SI code is held, the card is not the one on record (an old or altered card):
+        # not valid, rather than the 404 of a number nobody holds, which would send the
+        # facility after a typo. It admits the patient anyway (Art 37-38) and checks the SI
+        # code, which tells no more than this would have.
+        card, reason = None, (f"{value} is not the HI card on record for SI code "
+                              f"{number['si_code']} (its group or benefit level differs): "
+                              "check the SI code or the personal ID")
+    return HIValidity(personal_id=value if kind == "personal_id" else None,
+                      valid=card is not None,
                       benefit_level=card.benefit_level if card else None,
-                      valid_to=card.valid_to if card else None)
+                      valid_to=card.valid_to if card else None, checked_by=kind, reason=reason)
 
 
 @router.post("/households", response_model=Created, status_code=status.HTTP_201_CREATED,

@@ -50,9 +50,14 @@ class Api:
         return answer
 
     def reads(self, personal_id: str) -> list[tuple[str, str, str, str]]:
-        with unit_of_work(self.engine) as s:
-            return [(e.actor_id, e.action, e.route, e.outcome) for e in audit.entries_for_person(
-                session=s, person_id=self.ids[personal_id])]
+        return reads(self.engine, self.ids[personal_id])
+
+
+def reads(engine: Engine, person_id: int) -> list[tuple[str, str, str, str]]:
+    """The person's access log: who, which action, on which route, with what outcome."""
+    with unit_of_work(engine) as s:
+        return [(e.actor_id, e.action, e.route, e.outcome)
+                for e in audit.entries_for_person(session=s, person_id=person_id)]
 
 
 @pytest.fixture

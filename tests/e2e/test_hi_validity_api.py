@@ -1,0 +1,147 @@
+"""The HI check at admission (``GET /hi-cards/{number}/validity``, Decree 188/2025 Art 37-38):
+by the personal ID, or, when VNeID/VssID or the network fails, by the number on the card: the
+10-digit SI code (cards printed since 1/4/2021) or the legacy 15-character number. A ministry's
+person is a number nobody holds to a facility; every check is in the person's access log. On
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert
+
+from sibook.access.principals import EmployerUnit, Hospital, Officer, Principal
+from sibook.core.db import unit_of_work
+from sibook.core.schema import metadata
+from sibook.ids import make_enterprise_code, make_personal_id
+from sibook.registry import service
+from sibook.registry.new_person import NewPerson
+from tests.e2e.test_access_matrix import OPENAPI, bearer
+from tests.e2e.test_hi_card_qr_api import reads
+from tests.e2e.test_openapi_conformance import assert_conforms
+from tests.servers import app_on, configured_for
+
+PATH = "/api/v1/hi-cards/{personal_id}/validity"
+YEAR = date.today().year
+PATIENT = make_personal_id("001", date(1985, 3, 2), "male", 12345)
+SOLDIER = make_personal_id("001", date(1985, 1, 1), "male", 777)  # defence realm
+SI_CODE, SOLDIERS_SI_CODE, NOBODYS_SI_CODE = "0101234567", "0101234568", "0109999999"
+CARD, SOLDIERS_CARD = f"DN401{SI_CODE}", f"QN501{SOLDIERS_SI_CODE}"
+HOSPITAL = Hospital("bach-mai")
+
+
+@dataclass
+class Api:
+    client: TestClient
+    engine: Engine
+    ids: dict[str, int]
+
+    def check(self, number: str, who: Principal = HOSPITAL) -> httpx2.Response:
+        r = self.client.get(PATH.format(personal_id=number), headers=bearer(who))
+        assert_conforms(OPENAPI, "GET", PATH, r)
+        return r
+
+    def log(self, personal_id: str) -> list[tuple[str, str, str, str]]:
+        return reads(self.engine, self.ids[personal_id])
+
+
+@pytest.fixture
+def api(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """A civil patient and a soldier, each with an SI code and a card valid this year."""
+    with configured_for(engine, tmp_path / "keys", monkeypatch):
+        ids = {}
+        with unit_of_work(engine) as s:
+            for pid, si_code, card, realm in ((PATIENT, SI_CODE, CARD, "civil"),
+                                              (SOLDIER, SOLDIERS_SI_CODE, SOLDIERS_CARD,
+                                               "defence")):
+                ids[pid] = service.register_person(session=s, person=NewPerson(
+                    personal_id=pid, full_name=f"Person {pid}", birth_date=date(1985, 1, 1),
+                    sex="male", birth_registration_place="001", legacy_si_code=si_code,
+                    realm=realm))
+                s.execute(insert(metadata.tables["hi_cards"]).values(
+                    person_id=ids[pid], seq=1, card_number=card, group_code=card[:2],
+                    benefit_level=int(card[2]), province_code="01", initial_kcb_place="01001",
+                    valid_from=date(YEAR, 1, 1), valid_to=date(YEAR, 12, 31)))
+        app = app_on(engine)
+        yield Api(TestClient(app, raise_server_exceptions=False), engine, ids)
+
+
+@pytest.mark.parametrize(("number", "kind"), [
+    (PATIENT, "personal_id"), (SI_CODE, "si_code"), (CARD, "hi_card"),
+    (f" {SI_CODE} ", "si_code"),  # pasted: the spaces around are no part of it
+])
+def test_a_facility_checks_by_the_personal_id_the_si_code_or_the_card_number(
+        api: Api, number: str, kind: str) -> None:
+    r = api.check(number)
+    assert r.status_code == 200, r.text
+    # The personal ID only when it was given: a card number tells the facility no other one.
+    assert r.json() == {"personal_id": PATIENT if kind == "personal_id" else None,
+                        "valid": True, "benefit_level": 4, "valid_to": f"{YEAR}-12-31",
+                        "checked_by": kind, "reason": None}
+
+
+@pytest.mark.parametrize("number", [
+    make_personal_id("079", date(1991, 7, 9), "female", 222), NOBODYS_SI_CODE,
+    f"DN401{NOBODYS_SI_CODE}"])
+def test_a_number_nobody_holds_is_a_404(api: Api, number: str) -> None:
+    assert api.check(number).status_code == 404
+
+
+@pytest.mark.parametrize("card", [f"DN201{SI_CODE}", f"HT301{SI_CODE}"])
+def test_a_card_number_whose_group_or_level_differs_is_not_the_card_on_record(
+        api: Api, card: str) -> None:
+    """Its SI code is held: not valid, saying why, rather than the 404 of a typo; the level
+    on record is not told, as the SI code's own check would tell it."""
+    r = api.check(card)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert (answer["valid"], answer["benefit_level"], answer["valid_to"]) == (False, None, None)
+    assert "not the HI card on record" in answer["reason"]
+    assert api.check(f"DN401{SI_CODE}").json()["valid"] is True  # the one on record
+
+
+@pytest.mark.parametrize(("number", "says"), [
+    (f"dn401{SI_CODE}", "upper case"), (f"ZZ401{SI_CODE}", "not a known participant-group"),
+    ("12345678901", None),  # 11 digits: no number's shape, FastAPI's 422
+])
+def test_a_number_that_is_no_hi_card_is_refused_naming_why(api: Api, number: str,
+                                                            says: str | None) -> None:
+    r = api.check(number)
+    assert r.status_code == 422, r.text
+    if says:
+        assert [e["field"] for e in r.json()["errors"]] == ["personal_id"]
+        assert says in r.text
+
+
+@pytest.mark.parametrize(("number", "nobodys"), [
+    (SOLDIER, make_personal_id("001", date(1985, 1, 1), "male", 778)),
+    (SOLDIERS_SI_CODE, NOBODYS_SI_CODE),
+    (SOLDIERS_CARD, f"QN501{NOBODYS_SI_CODE}")])
+def test_a_ministrys_person_is_a_number_nobody_holds_to_a_facility(
+        api: Api, number: str, nobodys: str) -> None:
+    hidden, unknown = api.check(number), api.check(nobodys)
+    assert (hidden.status_code, hidden.text.replace(number, "X")) == (
+        unknown.status_code, unknown.text.replace(nobodys, "X"))
+    assert hidden.status_code == 404
+    route = "GET " + PATH
+    assert api.log(SOLDIER) == [("bach-mai", "hi.check", route, "not_found")]
+    own = api.check(number, Officer("mod-clerk", "defence", None, frozenset({"clerk"})))
+    assert own.status_code == 200 and own.json()["benefit_level"] == 5, own.text
+
+
+def test_each_check_is_in_the_persons_access_log_whichever_number_named_them(
+        api: Api) -> None:
+    for number in (PATIENT, SI_CODE, CARD, f"DN201{SI_CODE}"):
+        assert api.check(number).status_code == 200
+    # An employer may not check: refused, and the patient sees who tried, by the SI code too.
+    employer = EmployerUnit("acme", make_enterprise_code(5))
+    assert api.check(SI_CODE, employer).status_code == 403
+    route = "GET " + PATH
+    assert sorted(api.log(PATIENT)) == [("acme", "hi.check", route, "forbidden")] + [
+        ("bach-mai", "hi.check", route, "allowed")] * 4
