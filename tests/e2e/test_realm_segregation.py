@@ -20,6 +20,7 @@ from sibook.cli.main import app as cli
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code
+from sibook.law import UNNAMED_SUPPORT_GROUP
 from sibook.registry import registration, service
 from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_person import NewPerson
@@ -238,7 +239,8 @@ def test_a_ministrys_voluntary_participant_is_paid_for_and_listed_with_the_realm
                                         birth_registration_place="001", realm="defence"),
             population=LocalPopulationRegistry(s), require_match=False,
             voluntary=registration.VoluntaryStart(3_000_000))
-    due = voluntary_dues(month=Period.of(date.today()), salary=3_000_000).employee.total
+    due = voluntary_dues(month=Period.of(date.today()), salary=3_000_000,
+                         support=UNNAMED_SUPPORT_GROUP).employee.total  # no group named
 
     def paid(personal_id: str, *realm: str) -> tuple[int, dict[str, Any]]:
         return run("payments", "voluntary", personal_id, "--amount", str(due), "--reference",
