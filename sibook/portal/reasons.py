@@ -84,9 +84,11 @@ def shortfall_vi(s: Shortfall | None, book: dict[str, Any]) -> str | None:
             f"(mã lý do: {kind or 'không rõ'}).")
 
 
-# Why a book or an HI card does not check out (the verifier's errors, in English as the API
-# and the CLI keep them), in Vietnamese by the error's opening words; the page shows the
-# English beside it, exactly as the API answers it. First match wins.
+# Why a book or an HI card does not check out (the verifier's errors and warnings, in English
+# as the API and the CLI keep them), in Vietnamese by the reason's opening words, never by the
+# detail after them (a library's, a name, a date); the page shows the English beside it,
+# exactly as the API answers it. First match wins. Each reason sibook.signing, the API and
+# the HI card's check give has its words here (tests/unit/test_portal_check_reasons.py).
 CHECK_VI: tuple[tuple[str, str], ...] = (
     ("revoked:", "Phiên bản này của sổ đã bị cơ quan BHXH thu hồi."),
     ("the document does not match its signature",
@@ -97,25 +99,47 @@ CHECK_VI: tuple[tuple[str, str], ...] = (
      "Chứng thư số dùng để ký không có hiệu lực vào lúc ký."),
     ("the signing certificate does not chain",
      "Chứng thư số dùng để ký không thuộc danh sách tin cậy của cơ quan BHXH."),
+    ("certificate ", "Chứng thư số dùng để ký mã QR không có hiệu lực vào lúc cấp mã."),
     ("unknown key id", "Mã được ký bằng khóa không thuộc danh sách tin cậy của cơ quan BHXH."),
+    ("unsupported algorithm",
+     "Mã QR được ký bằng thuật toán mà cơ quan BHXH không dùng: không phải mã của cơ quan BHXH."),
     ("a book PDF carries exactly one signature", "Sổ BHXH dạng PDF có đúng một chữ ký số."),
+    ("the PDF carries no signature",
+     "Tệp PDF không có chữ ký số: không phải sổ BHXH do cơ quan BHXH cấp."),
     ("the PDF carries no /SIBook metadata", "Tệp PDF này không phải sổ BHXH điện tử."),
+    ("the signature carries a certificate",
+     "Chữ ký số mang theo chứng thư số không có trong danh sách tin cậy của cơ quan BHXH: "
+     "đã bị sửa sau khi ký hoặc không do cơ quan BHXH ký."),
+    ("the signature's", "Phần chữ ký số của tệp bị hỏng hoặc đã bị sửa sau khi ký."),
+    ("the book metadata", "Thông tin sổ ghi trong tệp PDF bị hỏng, không đọc được."),
     ("empty input", "Tệp trống: không có gì để kiểm tra."),
     ("not a PDF and not QR text", "Tệp không phải PDF, cũng không phải nội dung mã QR."),
+    ("not a readable PDF", "Tệp PDF bị hỏng, không đọc được."),
+    ("not a PDF", "Tệp không phải PDF."),
     ("not QR text", "Nội dung không phải văn bản của mã QR."),
     ("bad prefix", "Đây không phải mã QR của cơ quan BHXH (sổ BHXH hoặc thẻ BHYT)."),
     ("QR text too long", "Nội dung mã QR dài quá mức một mã QR chứa được."),
+    ("this is an HI card's QR", "Đây là mã QR của thẻ BHYT, không phải của sổ BHXH."),
+    ("this is a book's QR", "Đây là mã QR của sổ BHXH, không phải của thẻ BHYT."),
+    ("payload names no personal_id/version",
+     "Nội dung đã ký không ghi số định danh và phiên bản sổ, nên không kiểm tra được sổ có bị "
+     "thu hồi hay không."),
     ("the card is not valid on", "Thẻ BHYT không có giá trị sử dụng vào ngày kiểm tra."),
     ("upload larger than", "Tệp quá lớn, không phải sổ BHXH hay mã QR."),
     ("cannot verify:", "Hệ thống tạm thời chưa kiểm tra được, vui lòng thử lại sau."),
-    ("strict verification refuses it", "Chưa đọc được danh sách thu hồi của cơ quan BHXH."),
+    ("strict verification refuses it",
+     "Danh sách thu hồi của cơ quan BHXH chưa đọc được hoặc đã cũ, nên chưa xác nhận được sổ "
+     "không bị thu hồi."),
     ("no revocation list", "Chưa đọc được danh sách thu hồi, nên chưa biết sổ có bị thu hồi."),
-    ("no ", "Chưa đọc được danh sách thu hồi, nên chưa biết sổ có bị thu hồi."),
+    ("the revocation list",
+     "Danh sách thu hồi của cơ quan BHXH đã cũ (quá hạn cập nhật hoặc không ghi hạn): phiên "
+     "bản sổ bị thu hồi sau khi lập danh sách sẽ chưa có trong đó."),
 )
 DAMAGED_QR_VI = "Nội dung mã QR bị hỏng, bị cắt ngắn hoặc đã bị sửa."
 DAMAGED_QR = ("not base45", "decompress failed", "extra data", "not a COSE_Sign1",
               "the QR text was altered",
               "no key id", "signed claims carry")
+OTHER_VI = "Lý do khác (chi tiết bằng tiếng Anh):"
 
 
 def check_vi(error: str) -> str:
@@ -126,4 +150,4 @@ def check_vi(error: str) -> str:
     for opening, vietnamese in CHECK_VI:
         if error.startswith(opening):
             return vietnamese
-    return "Lý do khác (chi tiết bằng tiếng Anh):"
+    return OTHER_VI

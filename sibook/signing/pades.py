@@ -25,6 +25,8 @@ from __future__ import annotations
 import codecs
 import json
 import logging
+import os
+import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -157,23 +159,28 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
     if PDF_MAGIC not in data[:1024]:
         return PdfResult(valid=False, errors=["not a PDF: no %PDF- header"])
     # pyHanko raises many exception types on malformed input (its own, asn1crypto's, ValueError,
-    # KeyError...); a verifier must answer for any input, so each is turned into a reason.
+    # KeyError...); a verifier must answer for any input, so each is turned into a reason in
+    # our words, by the step that failed (see ``_reason`` for what of the library's follows).
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
-        embedded = reader.embedded_signatures
+        embedded = reader.embedded_signatures  # each signature's CMS is parsed here
     except Exception as exc:  # noqa: BLE001 - see above
-        return PdfResult(valid=False, errors=[_reason("not a readable PDF", exc)])
+        said = SIGNATURE_DAMAGED if _parsing_signature(exc) else NOT_READABLE
+        return PdfResult(valid=False, errors=[_reason(said, exc)])
     if not embedded:
-        return PdfResult(valid=False, errors=["the PDF carries no signature"])
+        return PdfResult(valid=False, errors=[NO_SIGNATURE])
+    signature = embedded[-1]
     try:
-        signature = embedded[-1]
         # Checked at the signing time the signature itself carries (signed, so it cannot be
         # moved without the key), as the QR is at its issue time: a book signed while its
         # certificate was valid stays valid when that certificate later expires.
         moment = signature.self_reported_timestamp
+    except Exception:  # noqa: BLE001 - see above; pyHanko's words only repeat the bad text
+        return PdfResult(valid=False, errors=[SIGNING_TIME_DAMAGED])
+    try:
         status = validate_pdf_signature(signature, _validation_context(trust_list, moment))
     except Exception as exc:  # noqa: BLE001 - see above
-        return PdfResult(valid=False, errors=[_reason("the signature cannot be read", exc)])
+        return PdfResult(valid=False, errors=[_reason(SIGNATURE_DAMAGED, exc)])
     key_id = certs.spki_key_id(status.signing_cert.public_key.dump())
     # As a QR's: the signer is the trust list's certificate of the signing key; the name a
     # certificate it does not hold gives itself (a forger writes the agency's) is nobody's.
@@ -187,7 +194,7 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
         result.errors += _unsigned_contents_problems(signature, status.signing_cert,
                                                      trust_list)
     except Exception as exc:  # noqa: BLE001 - see above
-        result.errors.append(_reason("the signature's unsigned parts cannot be read", exc))
+        result.errors.append(_reason(f"{SIGNATURE_DAMAGED} outside what it signs", exc))
     try:  # read lazily by pyHanko: a damaged /Info surfaces only here
         # As signed: an update appended after the signature (or a changed signed byte, a
         # signature that fails or a key the trust list does not hold) must not name whose
@@ -201,17 +208,34 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
     return result
 
 
-# Python's own words for a bug a library met on a damaged file ("'EmbeddedPdfSignature' object
-# has no attribute ...", a key or an index it did not find, an assertion): nothing a reader
-# can act on, so the reason is the plain words alone.
-_PYTHON_FAULTS = (AttributeError, TypeError, LookupError, NameError, AssertionError)
+# The openings of the reasons a PDF that cannot be checked is refused with (the portal words
+# each in Vietnamese by its opening: sibook.portal.reasons).
+NOT_READABLE = "not a readable PDF"
+NO_SIGNATURE = "the PDF carries no signature"
+SIGNATURE_DAMAGED = "the signature's data is damaged"
+SIGNING_TIME_DAMAGED = ("the signature's data is damaged: its signing time (/M) is not a date "
+                        "(changed after signing)")
 
 
 def _reason(words: str, exc: Exception) -> str:
-    """``words``, then what ``exc`` says when it says something: its first line (asn1crypto
-    adds "while parsing ..." lines), never an empty ``words: ``."""
-    said = "" if isinstance(exc, _PYTHON_FAULTS) else str(exc).strip()
+    """``words``, then what ``exc`` says when pyHanko itself says it (its first line, never an
+    empty ``words: ``): "Could not read /ByteRange entry in signature", "/ETSI.CAdES.detachex
+    is not a recognized SubFilter type". Not what Python says of a bug a library met on a
+    damaged file ("invalid literal for int() with base 10", "'EmbeddedPdfSignature' object has
+    no attribute ..."), nor asn1crypto's parser ("Error parsing asn1crypto.cms.ContentInfo -
+    method should have been constructed, but primitive was found"): they name the libraries'
+    insides, not what is wrong with the book."""
+    if _parsing_signature(exc):
+        return f"{words}: its encoding (DER) cannot be parsed"
+    said = str(exc).strip() if type(exc).__module__.startswith("pyhanko") else ""
     return f"{words}: {said.splitlines()[0]}" if said else words
+
+
+def _parsing_signature(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised parsing DER (the signature's CMS, its certificates): by
+    where it was raised, as asn1crypto raises plain ValueErrors and TypeErrors."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and f"{os.sep}asn1crypto{os.sep}" in frames[-1].filename
 
 
 def pdf_book_metadata(pdf: bytes) -> dict[str, Any] | None:

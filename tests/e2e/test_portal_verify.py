@@ -21,6 +21,7 @@ from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from tests.e2e.test_access_matrix import OWN, PRINCIPALS, bearer, populated_app
+from tests.unit.test_signing_support import flipped_signing_time, zeroed_contents
 
 SITE = {"Origin": "http://testserver"}
 APPROVER = Officer("hn-approver", "civil", "01", frozenset({"approver"}))
@@ -126,6 +127,23 @@ def test_garbage_is_not_valid_and_says_why(
     status, page = _check(client)  # nothing chosen, nothing pasted: the form says so
     assert status == 422 and "Chọn tệp PDF hoặc tệp văn bản mã QR" in page
 
+
+
+def test_a_damaged_signature_is_said_in_vietnamese_in_our_words(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A /Contents of zeros and a changed signing time were shown as "Lý do khác" beside
+    asn1crypto's and pyHanko's own words."""
+    client, _, _ = site
+    pdf = client.get(f"/api/v1/books/{OWN}/pdf", headers=_clerk())
+    assert pdf.status_code == 200, pdf.text
+    for damaged, english in (
+            (zeroed_contents(pdf.content), "its encoding (DER) cannot be parsed"),
+            (flipped_signing_time(pdf.content), "its signing time (/M) is not a date")):
+        status, page = _check(client, data=damaged)
+        assert status == 200 and "Không hợp lệ / Not valid" in page, page
+        assert ("Phần chữ ký số của tệp bị hỏng hoặc đã bị sửa sau khi ký. / the signature's "
+                f"data is damaged: {english}") in page
+        assert "Lý do khác" not in page and "asn1crypto" not in page
 
 def test_an_hi_cards_qr_gets_the_cards_answer(
         site: tuple[TestClient, Engine, dict[str, int]]) -> None:

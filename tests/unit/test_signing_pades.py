@@ -19,7 +19,15 @@ from pyhanko_certvalidator import ValidationContext
 
 from sibook.signing.pades import _BookText, pdf_book_metadata, sign_pdf, validate_pdf
 from sibook.signing.trust_list import TrustList
-from tests.unit.test_signing_support import Agency, book_payload, make_agency, tiny_pdf
+from tests.unit.test_signing_support import (
+    Agency,
+    book_payload,
+    contents_span,
+    flipped_signing_time,
+    make_agency,
+    tiny_pdf,
+    zeroed_contents,
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +81,6 @@ def test_one_flipped_byte_in_the_signed_content_makes_it_invalid(agency: Agency,
     assert result.errors == ["the document does not match its signature: altered after signing"]
 
 
-def _contents(signed: bytes) -> tuple[int, int]:
-    """Where the hex of ``/Contents`` lies: the one part the signed byte range leaves out."""
-    start = signed.index(b"/Contents <") + len(b"/Contents <")
-    return start, signed.index(b">", start)
-
-
 def _still_valid(agency: Agency, signed: bytes, flips: set[int]) -> list[int]:
     out = []
     for at in sorted(flips):
@@ -94,7 +96,7 @@ def test_one_flipped_byte_in_any_part_of_the_signature_makes_it_invalid(
     """/Contents, which no byte range covers: a byte in each part of the CMS structure (its
     header, digest algorithms, content type, both certificates, the signer's name, the signed
     attributes, the signature) and of the zeros padding it, and every 997th of the file."""
-    start, end = _contents(signed)
+    start, end = contents_span(signed)
     hex_at = [28, 31, 42, 300, 900, 1230, 1250, 1400, 1650, 2500, 3500]  # DER byte offsets
     flips = {start + 2 * at + 1 for at in hex_at} | {*range(0, len(signed), 997)}
     assert _still_valid(agency, signed, flips) == []
@@ -103,14 +105,14 @@ def test_one_flipped_byte_in_any_part_of_the_signature_makes_it_invalid(
 @pytest.mark.slow
 def test_one_flipped_byte_anywhere_makes_it_invalid(agency: Agency, signed: bytes) -> None:
     """Every 61st byte of the file and every 7th of /Contents (~1,400 validations)."""
-    start, end = _contents(signed)
+    start, end = contents_span(signed)
     assert _still_valid(agency, signed, {*range(0, len(signed), 61),
                                          *range(start, end, 7)}) == []
 
 
 def test_a_changed_padding_or_carried_certificate_is_named(agency: Agency, signed: bytes
                                                            ) -> None:
-    start, end = _contents(signed)
+    start, end = contents_span(signed)
     padding = bytearray(signed)
     padding[end - 10] = ord("1")  # the zeros after the signature's DER
     assert validate_pdf(bytes(padding), agency.trust_list).errors == [
@@ -128,7 +130,7 @@ def test_a_changed_hex_text_that_decodes_alike_makes_it_invalid(agency: Agency, 
     """Texts of /Contents that decode to the same bytes: a hex letter in lower case, a zero of
     the padding turned into a space (skipped in a hex string; an odd count is padded with 0),
     the last one turned into a newline. Each is one changed byte, so the book is invalid."""
-    start, end = _contents(signed)
+    start, end = contents_span(signed)
     letter = next(at for at in range(start, end) if signed[at:at + 1] in b"ABCDEF")
     for at, byte in ((letter, signed[letter] | 0x20), (end - 10, ord(" ")),
                      (end - 1, ord("\n"))):
@@ -219,7 +221,7 @@ def test_garbage_is_refused_with_a_reason_not_an_exception(agency: Agency, data:
 
 def _hex_digit_set(signed: bytes, at: int) -> bytes:
     """``signed`` with the ``at``-th hex digit of its /Contents made an ``F``."""
-    start, _ = _contents(signed)
+    start, _ = contents_span(signed)
     tampered = bytearray(signed)
     tampered[start + at] = ord("F")
     return bytes(tampered)
@@ -240,6 +242,19 @@ def test_a_reason_is_in_plain_words_not_a_python_error_or_empty(agency: Agency,
         for reason in errors:
             assert not reason.rstrip().endswith(":") and "\n" not in reason, errors
             assert " object " not in reason and "attribute" not in reason, errors
+
+
+def test_a_damaged_signature_is_said_in_our_words_not_a_librarys(agency: Agency,
+                                                                   signed: bytes) -> None:
+    """A /Contents of zeros was "not a readable PDF: Error parsing asn1crypto.cms.ContentInfo -
+    method should have been constructed, but primitive was found", and a changed signing time
+    "the signature cannot be read: D|0722026... does not appear to be a date string.": the
+    library's words, which the portal could only show in English."""
+    assert validate_pdf(zeroed_contents(signed), agency.trust_list).errors == [
+        "the signature's data is damaged: its encoding (DER) cannot be parsed"]
+    assert validate_pdf(flipped_signing_time(signed), agency.trust_list).errors == [
+        "the signature's data is damaged: its signing time (/M) is not a date "
+        "(changed after signing)"]
 
 
 def test_unsigned_pdf_is_refused(agency: Agency) -> None:

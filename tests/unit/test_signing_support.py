@@ -1,5 +1,5 @@
 """Builders shared by the signing tests (no tests here): an agency in a temporary folder,
-a book payload and a tiny PDF."""
+a book payload, a tiny PDF and signed PDFs damaged as a tamperer would."""
 
 from __future__ import annotations
 
@@ -46,3 +46,25 @@ def tiny_pdf(text: str = "So bao hiem xa hoi (social insurance book)") -> bytes:
     pdf.set_font("helvetica", size=12)
     pdf.cell(text=text)
     return bytes(pdf.output())
+
+
+def contents_span(signed: bytes) -> tuple[int, int]:
+    """Where the hex of ``/Contents`` lies: the one part the signed byte range leaves out."""
+    start = signed.index(b"/Contents <") + len(b"/Contents <")
+    return start, signed.index(b">", start)
+
+
+def zeroed_contents(signed: bytes) -> bytes:
+    """``signed`` with the hex of its signature all zeros (asn1crypto read it as "should have
+    been constructed, but primitive was found")."""
+    start, end = contents_span(signed)
+    return signed[:start] + b"0" * (end - start) + signed[end:]
+
+
+def flipped_signing_time(signed: bytes) -> bytes:
+    """``signed`` with one bit of its signing time /M changed: the colon's escape ``\\072``
+    made ``|072`` (pyHanko said "D|0722026... does not appear to be a date string")."""
+    at = signed.rindex(b"/M (D") + len(b"/M (D")
+    tampered = bytearray(signed)
+    tampered[at] ^= 0x20
+    return bytes(tampered)
