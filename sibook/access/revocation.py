@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access.settings import get_access_settings
 from sibook.access.store import RevokedToken
+from sibook.access.tokens import LEEWAY
 
 SESSION = "sid:"  # before a session's id where it is kept; a jti is hex, never this
 
@@ -27,7 +28,9 @@ def revoke(session: Session, claims: dict[str, Any]) -> None:
     jti, exp = claims.get("jti"), claims.get("exp")
     if not isinstance(jti, str) or not isinstance(exp, int):
         return
-    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < int(time.time())))
+    # Forgotten once no longer accepted anyway: a token is accepted up to LEEWAY past its exp.
+    session.execute(delete(RevokedToken).where(
+        RevokedToken.expires_at < int(time.time()) - LEEWAY))
     ended = [{"jti": jti, "expires_at": exp}]
     sid, auth_time = claims.get("sid"), claims.get("auth_time")
     if isinstance(sid, str) and isinstance(auth_time, int):

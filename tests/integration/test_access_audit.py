@@ -641,3 +641,16 @@ def test_signing_out_a_session_token_refuses_every_token_of_its_session(
         assert not revocation.is_revoked(s, None)
         kept = s.execute(text("SELECT expires_at FROM access_revoked_tokens WHERE jti = 'sid:s-1'"))
         assert kept.scalar_one() == now - 60 + cap
+
+
+def test_a_signed_out_token_stays_refused_while_its_expiry_leeway_would_accept_it(
+        engine: Engine) -> None:
+    """A token is accepted up to ``tokens.LEEWAY`` past its exp (clock skew): its sign-out
+    was forgotten at the exp itself, by the next sign-out, and it worked again meanwhile."""
+    now = int(time.time())
+    with unit_of_work(engine) as s:
+        revocation.revoke(s, {"jti": "t-just-expired", "exp": now - 5})
+    with unit_of_work(engine) as s:
+        revocation.revoke(s, {"jti": "t-next", "exp": now + 600})
+    with unit_of_work(engine) as s:
+        assert revocation.is_revoked(s, "t-just-expired")
