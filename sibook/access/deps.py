@@ -66,8 +66,8 @@ class require:  # lower case: it reads as a verb at the route, Depends(require(A
             return guard
         try:
             guard.principal = tokens.authenticate(creds.credentials)
-            jti = tokens.token_id(creds.credentials)
-            if jti is not None and revocation.is_revoked(session, jti):  # signed out
+            if revocation.is_revoked(session, tokens.token_id(creds.credentials),
+                                     tokens.session_id(creds.credentials)):  # signed out
                 raise Unauthenticated()
         except Unauthenticated as exc:
             guard.principal = Anonymous()

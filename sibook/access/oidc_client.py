@@ -13,11 +13,20 @@ Authorization code flow with PKCE (S256) through Authlib. Security choices:
   A sign-in started by the citizen portal (``?next=/portal/...``) gets it as a cookie instead:
   HttpOnly, SameSite=Lax, path-scoped to the portal (the API reads only Bearer headers, so the
   cookie never authenticates an API call), and a 303 back to ``next``.
+- That cookie's token stays short-lived (``access_token_ttl``) but its session is renewed on
+  activity: a portal page the citizen opens, allowed, with less than half the token's life
+  left, answers with a fresh token of the same claims, among them the session's id (``sid``)
+  and its sign-in time (``auth_time``), carried unchanged. No renewal reaches past
+  ``portal_session_max_seconds`` from the sign-in; then the citizen signs in again. Signing out
+  refuses the session id, so a copy of any of its tokens is refused too. Bearer tokens
+  answered as JSON belong to no session and are never renewed.
 """
 
 from __future__ import annotations
 
 import hmac
+import time
+import uuid
 from typing import Annotated, Any
 
 from authlib.common.security import generate_token  # type: ignore[import-untyped]
@@ -57,6 +66,35 @@ class CitizenToken(BaseModel):
     token_type: str
     expires_in: int
     assurance_level: int
+
+
+def set_session_cookie(response: Response, token: str, ttl: int, s: AccessSettings) -> None:
+    """The portal's session cookie, at sign-in and at each renewal alike."""
+    response.set_cookie(SESSION_COOKIE, token, max_age=ttl, path=PORTAL, httponly=True,
+                        secure=s.cookie_secure, samesite="lax")
+
+
+def renewed_session(token: str, s: AccessSettings) -> tuple[str, int] | None:
+    """A fresh token (and its life in seconds) for the portal session of ``token``, one the
+    page's guard has just allowed (signed, unexpired, not signed out), when it has less than
+    half its life left; None when it is not due yet, ``token`` is of no portal session (a
+    bearer token, one of the e-identity provider), or the session's cap is reached."""
+    try:
+        claims = tokens.verify_own(token, s.access_token_audience, s)
+    except Unauthenticated:  # the provider's token: it has no session of ours
+        return None
+    iat, exp, auth_time = claims.get("iat"), claims.get("exp"), claims.get("auth_time")
+    if not (isinstance(claims.get("sid"), str) and isinstance(auth_time, int)
+            and isinstance(iat, int) and isinstance(exp, int)):
+        return None
+    now = int(time.time())
+    if (exp - now) * 2 >= exp - iat:
+        return None
+    ttl = min(s.access_token_ttl, auth_time + s.portal_session_max_seconds - now)
+    if ttl <= 0 or now + ttl <= exp:  # the cap: nothing later to give
+        return None
+    # The same claims (subject, level, session id, sign-in time); a new iat, exp and jti.
+    return tokens.issue(claims, s, ttl=ttl, issued_at=now), ttl
 
 
 def _portal_path(next_: str) -> str | None:
@@ -147,14 +185,15 @@ def callback(request: Request, _: PublicGuard,
         # A portal sign-in that did not complete (cancelled at the provider, a stale or
         # replayed answer).
         return _back_to_portal("failed")
-    access_token = tokens.issue({"sub": citizen.personal_id, "kind": "citizen",
-                                 "personal_id": citizen.personal_id, "level": citizen.level}, s)
+    claims = {"sub": citizen.personal_id, "kind": "citizen",
+              "personal_id": citizen.personal_id, "level": citizen.level}
     response: Response
     if next_:
         response = RedirectResponse(next_, status_code=303)
-        response.set_cookie(SESSION_COOKIE, access_token, max_age=s.access_token_ttl,
-                            path=PORTAL, httponly=True, secure=s.cookie_secure, samesite="lax")
+        session = {"sid": uuid.uuid4().hex, "auth_time": int(time.time())}
+        set_session_cookie(response, tokens.issue(claims | session, s), s.access_token_ttl, s)
     else:
+        access_token = tokens.issue(claims, s)
         response = JSONResponse({"access_token": access_token, "token_type": "Bearer",
                                  "expires_in": s.access_token_ttl,
                                  "assurance_level": citizen.level})

@@ -1,7 +1,10 @@
 """Ending own bearer tokens before their expiry: a citizen who signs out has the token behind
 their session refused from then on, not only forgotten by their browser (a copied cookie or a
-token kept by a script would otherwise work until it expired). Each refused token is kept only
-until it would have expired: the table stays as small as the sign-outs of ten minutes."""
+token kept by a script would otherwise work until it expired). A token of a portal session
+ends its whole session: the session's id is refused too (in the same table, its key
+namespaced ``sid:``), so a copy of a token it had before a renewal is refused as well. Each is
+kept only until the last token it stands for would have expired (a session: its cap from the
+sign-in): the table stays as small as the sign-outs of a session's cap."""
 
 from __future__ import annotations
 
@@ -13,7 +16,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from sibook.access.settings import get_access_settings
 from sibook.access.store import RevokedToken
+from sibook.access.tokens import LEEWAY
+
+SESSION = "sid:"  # before a session's id where it is kept; a jti is hex, never this
 
 
 def revoke(session: Session, claims: dict[str, Any]) -> None:
@@ -21,13 +28,24 @@ def revoke(session: Session, claims: dict[str, Any]) -> None:
     jti, exp = claims.get("jti"), claims.get("exp")
     if not isinstance(jti, str) or not isinstance(exp, int):
         return
-    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < int(time.time())))
+    # Forgotten once no longer accepted anyway: a token is accepted up to LEEWAY past its exp.
+    session.execute(delete(RevokedToken).where(
+        RevokedToken.expires_at < int(time.time()) - LEEWAY))
+    ended = [{"jti": jti, "expires_at": exp}]
+    sid, auth_time = claims.get("sid"), claims.get("auth_time")
+    if isinstance(sid, str) and isinstance(auth_time, int):
+        # No token of the session, renewed or not, expires past its cap from the sign-in.
+        cap = auth_time + get_access_settings().portal_session_max_seconds
+        ended.append({"jti": SESSION + sid, "expires_at": max(exp, cap)})
     # Insert-if-absent: the same token signed out twice at once (a second click) is refused
     # once, not a duplicate key (a 500) for the second.
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(dialect_insert(RevokedToken).values(jti=jti, expires_at=exp)
+    session.execute(dialect_insert(RevokedToken).values(ended)
                     .on_conflict_do_nothing(index_elements=[RevokedToken.jti]))
 
 
-def is_revoked(session: Session, jti: str) -> bool:
-    return session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
+def is_revoked(session: Session, jti: str | None, sid: str | None = None) -> bool:
+    """Whether the token ``jti``, or the portal session ``sid`` it belongs to, was ended."""
+    keys = [key for key in (jti, sid and SESSION + sid) if key]
+    return bool(keys) and session.scalar(
+        select(RevokedToken.jti).where(RevokedToken.jti.in_(keys)).limit(1)) is not None

@@ -125,7 +125,8 @@ class LoginFailures(Base):
 
 class RevokedToken(Base):
     """Own bearer tokens ended before their expiry (a citizen signed out): refused until they
-    would have expired anyway, then forgotten. Keyed by the token's ``jti``."""
+    would have expired anyway, then forgotten. Keyed by the token's ``jti``, or by
+    ``sid:`` and a portal session's id for the whole session (``revocation.revoke``)."""
 
     __tablename__ = "access_revoked_tokens"
 

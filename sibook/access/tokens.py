@@ -70,11 +70,14 @@ def public_jwks(settings: AccessSettings | None = None) -> dict[str, Any]:
 
 
 def issue(claims: dict[str, Any], settings: AccessSettings | None = None, *,
-          audience: str | None = None, ttl: int | None = None) -> str:
-    """A token of ours. Another ``audience`` (e.g. the login cookie's) is never a bearer token."""
+          audience: str | None = None, ttl: int | None = None,
+          issued_at: int | None = None) -> str:
+    """A token of ours. Another ``audience`` (e.g. the login cookie's) is never a bearer token.
+    ``claims``' own ``iss``, ``aud``, ``iat``, ``exp`` and ``jti`` are replaced by this
+    token's. ``issued_at`` (Unix seconds; default now) lets a test mint an aged token."""
     s = settings or get_access_settings()
     key = signing_key(s)
-    now = int(time.time())
+    now = int(time.time()) if issued_at is None else issued_at
     body = {**claims, "iss": s.access_token_issuer, "aud": audience or s.access_token_audience,
             "iat": now, "exp": now + (ttl or s.access_token_ttl), "jti": uuid.uuid4().hex}
     return jwt.encode({"alg": "ES256", "kid": key.thumbprint()}, body, key, algorithms=OWN_ALGS)
@@ -96,8 +99,15 @@ def _validate(token: str, key: ECKey | KeySet, algs: list[str], iss: str, aud: s
 
 def verify_own(token: str, audience: str, settings: AccessSettings | None = None,
                ) -> dict[str, Any]:
+    """The claims of a valid token of ours. One of a portal session (its ``auth_time``) is
+    refused past the session's cap too, however recently it was renewed."""
     s = settings or get_access_settings()
-    return _validate(token, signing_key(s), OWN_ALGS, s.access_token_issuer, audience)
+    claims = _validate(token, signing_key(s), OWN_ALGS, s.access_token_issuer, audience)
+    auth_time = claims.get("auth_time")
+    if auth_time is not None and not (isinstance(auth_time, int) and time.time()
+                                      <= auth_time + s.portal_session_max_seconds + LEEWAY):
+        raise Unauthenticated()
+    return claims
 
 
 def _unverified(token: str, part: int, name: str) -> str | None:
@@ -113,6 +123,12 @@ def _unverified(token: str, part: int, name: str) -> str | None:
 def token_id(token: str) -> str | None:
     """The ``jti`` of a token ``authenticate`` has already validated (for revocation)."""
     return _unverified(token, 1, "jti")
+
+
+def session_id(token: str) -> str | None:
+    """The portal session (``sid``) of a token ``authenticate`` has already validated; None
+    for a bearer token of no portal session."""
+    return _unverified(token, 1, "sid")
 
 
 def unverified_issuer(token: str) -> str:
@@ -162,7 +178,7 @@ def authenticate(token: str, settings: AccessSettings | None = None) -> Principa
     s = settings or get_access_settings()
     iss = unverified_issuer(token)
     if iss == s.access_token_issuer:
-        claims = _validate(token, signing_key(s), OWN_ALGS, iss, s.access_token_audience)
+        claims = verify_own(token, s.access_token_audience, s)
         try:
             return principal_from_own(claims)
         except (KeyError, ValueError, TypeError) as exc:

@@ -28,7 +28,12 @@ from starlette.exceptions import HTTPException  # FastAPI's and the policy's ref
 from sibook.access import tokens
 from sibook.access.api import OTHER_CITIZEN, OTHER_REALM_OFFICER
 from sibook.access.deps import require
-from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
+from sibook.access.oidc_client import (
+    PORTAL,
+    SESSION_COOKIE,
+    renewed_session,
+    set_session_cookie,
+)
 from sibook.access.policy import (
     NEEDS_LEVEL_2,
     NOT_VISIBLE,
@@ -222,12 +227,18 @@ def _cookie_bearer(token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = 
 
 
 class require_page(require):  # noqa: N801 - reads as a verb, like require
-    """``require`` for a page: the same policy and log; the token comes from the cookie."""
+    """``require`` for a page: the same policy and log; the token comes from the cookie. A
+    session it allows is renewed when due (``renewed_session``); ``PageRoute`` sets the new
+    cookie on the page's answer unless that answer is a refusal."""
 
     def __call__(self, request: Request, session: SessionDep,
                  creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_cookie_bearer)],
                  ) -> Guard:
-        return super().__call__(request, session, creds)
+        guard = super().__call__(request, session, creds)  # refused: raised, nothing renewed
+        if creds is not None:
+            request.state.renewed_session = renewed_session(creds.credentials,
+                                                            get_access_settings())
+        return guard
 
 
 def own_id(guard: Guard) -> str:
@@ -387,6 +398,13 @@ class PageRoute(AnsweringRoute):
         async def page(request: Request) -> Response:
             # No try here: an exception answered inside the route's dependencies would be
             # committed by its unit of work (see AnsweringRoute).
-            return _page_headers(await handler(request))
+            response = await handler(request)
+            # A refusal the page answers itself (a form from another site) renews nothing;
+            # an exception's refusal never gets here.
+            renewal: tuple[str, int] | None = getattr(request.state, "renewed_session", None)
+            if renewal is not None and response.status_code < 400:
+                token, ttl = renewal
+                set_session_cookie(response, token, ttl, get_access_settings())
+            return _page_headers(response)
 
         return page

@@ -82,10 +82,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def _sign_in(site: Site, personal_id: str, password: str, level: int = 2,
-             ) -> tuple[httpx2.Client, httpx2.Response]:
+             login: str = "/api/v1/auth/login") -> tuple[httpx2.Client, httpx2.Response]:
     """Play the browser: login -> provider form -> submit -> callback. Returns the last answer."""
     browser = httpx2.Client(base_url=site.base, follow_redirects=False, timeout=10)
-    start = browser.get("/api/v1/auth/login")
+    start = browser.get(login)
     assert start.status_code == 302
     form_page = browser.get(start.headers["location"])
     assert form_page.status_code == 200
@@ -116,6 +116,21 @@ def test_a_citizen_signs_in_and_sees_their_own_record_and_access_log(site: Site)
     log = browser.get("/api/v1/me/access-log", headers=auth).json()["entries"]
     assert {e["action"] for e in log} >= {"me.read"} and all(e["actor"] == "you" for e in log)
     assert browser.get(f"/api/v1/persons/{BINH}", headers=auth).status_code == 403
+
+
+def test_a_portal_sign_in_starts_a_session_and_a_bearer_sign_in_none(site: Site) -> None:
+    """The portal's cookie holds a token of a session (its id and sign-in time, carried by
+    every renewal); the token answered as JSON belongs to no session, so it is never renewed."""
+    before = int(time.time())
+    browser, answer = _sign_in(site, AN, site.password,
+                               login="/api/v1/auth/login?next=/portal/book")
+    assert answer.status_code == 303 and answer.headers["location"] == "/portal/book"
+    audience = get_access_settings().access_token_audience
+    claims = tokens.verify_own(browser.cookies[SESSION_COOKIE], audience)
+    assert len(claims["sid"]) == 32 and before <= claims["auth_time"] <= claims["iat"]
+    _, bearer = _sign_in(site, AN, site.password)
+    assert not {"sid", "auth_time"} & set(tokens.verify_own(bearer.json()["access_token"],
+                                                              audience))
 
 
 def test_a_level_1_account_signs_in_but_gets_no_personal_data(site: Site) -> None:

@@ -13,6 +13,7 @@ import base64
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import text
 
-from sibook.access import jwks, ratelimit
+from sibook.access import jwks, ratelimit, tokens
 from sibook.access.oidc_client import SESSION_COOKIE
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
@@ -649,6 +650,37 @@ def test_after_signing_out_the_back_button_shows_no_personal_data(
         expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
         expect(page.get_by_text(site.me.full_name)).to_have_count(0)
         expect(page.get_by_text("1.234.000 ₫")).to_have_count(0)
+
+
+def test_an_active_citizen_stays_signed_in_and_signing_out_ends_every_copy(
+        context: BrowserContext, site: Site) -> None:
+    """A page opened late in the session token's life renews it in the browser (the same
+    session); signing out then refuses a copy of the cookie from before the renewal too."""
+    page = context.new_page()
+    sign_in(page, site, site.me.personal_id)
+    s = get_access_settings()
+    claims = tokens.verify_own(session_cookie(context), s.access_token_audience, s)
+    aged = tokens.issue(claims, s, issued_at=int(time.time()) - s.access_token_ttl + 60)
+    context.add_cookies([{"name": SESSION_COOKIE, "value": aged, "domain": "127.0.0.1",
+                          "path": "/portal", "httpOnly": True, "sameSite": "Lax"}])
+    page.goto(f"{site.base}/portal/visits")
+    expect(page.get_by_text("1.234.000 ₫")).to_be_visible()
+    renewed = session_cookie(context)
+    assert renewed != aged
+    assert tokens.verify_own(renewed, s.access_token_audience, s)["sid"] == claims["sid"]
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.wait_for_url(f"{site.base}/portal/?signed_out=1")
+    context.add_cookies([{"name": SESSION_COOKIE, "value": aged, "domain": "127.0.0.1",
+                          "path": "/portal", "httpOnly": True, "sameSite": "Lax"}])
+    page.goto(f"{site.base}/portal/book")
+    assert page.url == f"{site.base}/portal/?expired=1"
+    expect(page.get_by_text(site.me.full_name)).to_have_count(0)
+
+
+def session_cookie(context: BrowserContext) -> str:
+    """The browser's one session cookie (a copy put in replaces it: one name, host and path)."""
+    (value,) = [c["value"] for c in context.cookies() if c["name"] == SESSION_COOKIE]
+    return value
 
 
 # The English of an element of the English class that holds no Vietnamese letter.

@@ -621,3 +621,36 @@ def test_a_token_signed_out_twice_at_once_is_refused_once_and_neither_fails(
     assert errors == []
     with unit_of_work(engine) as s:
         assert revocation.is_revoked(s, "t-1")
+
+
+def test_signing_out_a_session_token_refuses_every_token_of_its_session(
+        engine: Engine) -> None:
+    """The session's id is kept in the signed-out tokens' own table, namespaced, until the
+    session's cap: another token of it (one before a renewal) is refused, another session's
+    is not."""
+    now = int(time.time())
+    cap = get_access_settings().portal_session_max_seconds
+    claims = {"jti": "t-now", "exp": now + 600, "sid": "s-1", "auth_time": now - 60}
+    with unit_of_work(engine) as s:
+        revocation.revoke(s, claims)
+        revocation.revoke(s, claims)  # twice (a second click): refused once, no error
+    with unit_of_work(engine) as s:
+        assert revocation.is_revoked(s, "t-now")
+        assert revocation.is_revoked(s, "t-before-renewal", "s-1")
+        assert not revocation.is_revoked(s, "t-other", "s-2")
+        assert not revocation.is_revoked(s, None)
+        kept = s.execute(text("SELECT expires_at FROM access_revoked_tokens WHERE jti = 'sid:s-1'"))
+        assert kept.scalar_one() == now - 60 + cap
+
+
+def test_a_signed_out_token_stays_refused_while_its_expiry_leeway_would_accept_it(
+        engine: Engine) -> None:
+    """A token is accepted up to ``tokens.LEEWAY`` past its exp (clock skew): its sign-out
+    was forgotten at the exp itself, by the next sign-out, and it worked again meanwhile."""
+    now = int(time.time())
+    with unit_of_work(engine) as s:
+        revocation.revoke(s, {"jti": "t-just-expired", "exp": now - 5})
+    with unit_of_work(engine) as s:
+        revocation.revoke(s, {"jti": "t-next", "exp": now + 600})
+    with unit_of_work(engine) as s:
+        assert revocation.is_revoked(s, "t-just-expired")
