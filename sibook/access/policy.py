@@ -173,8 +173,10 @@ class Guard:
         person is registered; the answer is the same 403 either way)."""
         reason = permits(self.principal, self.action)
         if reason is not None:
-            # Any number the HI check takes (an SI code, a card's) names its holder too.
-            found = scope.find_holder(self.session, personal_id) if personal_id else None
+            # Any number the HI check takes (an SI code, a card's) names its holder there;
+            # elsewhere the address takes a personal ID only, and such a number names nobody.
+            find = scope.find_holder if self.action is Action.HI_CHECK else scope.find_person
+            found = find(self.session, personal_id) if personal_id else None
             raise self.refuse(Forbidden(reason), "forbidden", (found[0] if found else None,))
 
     def visible(self) -> ColumnElement[bool]:

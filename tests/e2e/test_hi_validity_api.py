@@ -145,3 +145,17 @@ def test_each_check_is_in_the_persons_access_log_whichever_number_named_them(
     route = "GET " + PATH
     assert sorted(api.log(PATIENT)) == [("acme", "hi.check", route, "forbidden")] + [
         ("bach-mai", "hi.check", route, "allowed")] * 4
+
+
+@pytest.mark.parametrize("path", ["/api/v1/persons/{}", "/api/v1/books/{}"])
+@pytest.mark.parametrize("number", [SI_CODE, CARD])
+def test_a_refused_address_that_takes_no_card_number_blames_nobody_for_one(
+        api: Api, path: str, number: str) -> None:
+    """Only the HI check reads an SI code or a card number: at an address that takes a personal
+    ID alone, one names nobody (an allowed caller is answered 422), so a facility refused there
+    is not in the holder's log as having tried to read their record or book."""
+    r = api.client.get(path.format(number), headers=bearer(HOSPITAL))
+    assert r.status_code == 403
+    assert api.log(PATIENT) == []
+    assert api.client.get(path.format(PATIENT), headers=bearer(HOSPITAL)).status_code == 403
+    assert [entry[3] for entry in api.log(PATIENT)] == ["forbidden"]  # the personal ID does
