@@ -30,7 +30,7 @@ from sibook.access.principals import (
     Officer,
     Principal,
 )
-from sibook.core.errors import NotFoundError
+from sibook.core.errors import ConflictError, NotFoundError
 
 NOT_VISIBLE = "no person with that personal ID in your scope"
 NO_HOLDER = "no person holding that number in your scope"  # an SI code's, an HI card's
@@ -206,7 +206,13 @@ class Guard:
         """``person`` by any number the HI check at admission takes (``scope.find_holder``: an
         SI code, an HI card number's SI code), logged: one of another realm or scope answers
         the 404 of a number nobody holds, as a personal ID does."""
-        return self._visible(scope.find_holder(self.session, number), NO_HOLDER)
+        found = scope.holders(self.session, number)
+        seen = [h for h in found if scope.can_see(self.session, self.principal, h[0])]
+        if len(seen) > 1:  # one SI code, two people's cards: never answer for the wrong one
+            raise self.refuse(ConflictError(
+                f"more than one person's HI card carries {number.strip()}: check by the "
+                "personal ID", field="personal_id"), "refused", [h[0] for h in seen])
+        return self._visible(seen[0] if seen else (found[0] if found else None), NO_HOLDER)
 
     def _visible(self, found: tuple[int, str] | None, absent: str, *, placing: bool = False,
                  log: bool = True) -> int:

@@ -8,7 +8,9 @@ they are absent, not forbidden.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -106,20 +108,46 @@ def find_person(session: Session, personal_id: str) -> tuple[int, str] | None:
 
 
 def find_holder(session: Session, number: str) -> tuple[int, str] | None:
-    """(person_id, realm) of whoever holds ``number``, in any realm, for the log and the HI
-    check at admission: a personal ID, a legacy SI code as the registry stores it, or a legacy
-    HI card number by the SI code it ends with (whether the card is theirs is the caller's to
-    decide). The kind is the one ``ids inspect`` reads, surrounding whitespace no part of it."""
+    """(person_id, realm) of the one person ``holders`` finds, None for none or several: for
+    the log of a refused HI check, which must never name the wrong person."""
+    found = holders(session, number)
+    return found[0] if len(found) == 1 else None
+
+
+def holders(session: Session, number: str) -> list[tuple[int, str]]:
+    """(person_id, realm) of whoever, in any realm, holds ``number`` as the HI check at
+    admission reads it (the kind ``ids inspect`` reads; surrounding whitespace is no part of
+    it): a personal ID; a legacy card number (15 characters) by the card on record carrying
+    it; an SI code (10 digits, the number printed on cards since 1/4/2021) by the cards whose
+    number ends in it. Cards issued here carry the last 10 digits of the personal ID, seeded
+    and older ones the legacy SI code, so one SI code can be two people's: the caller refuses
+    several rather than answer for the wrong one. Failing a card, a legacy card number whose
+    SI code is held names its holder (the card then is not the one on record), as does an SI
+    code held with no card carrying it."""
     answer = inspect(number)
     if answer["kind"] == "personal_id":
-        return find_person(session, answer["value"])
-    si_code = {"si_code": answer["value"], "hi_card": answer.get("si_code")}.get(answer["kind"])
-    if si_code is None:
-        return None
-    p = persons()
-    row = session.execute(
-        select(p.c.person_id, p.c.realm).where(p.c.legacy_si_code == si_code)).first()
-    return (row.person_id, row.realm) if row else None
+        one = find_person(session, answer["value"])
+        return [one] if one else []
+    code = {"si_code": answer["value"], "hi_card": answer.get("si_code")}.get(answer["kind"])
+    if code is None:
+        return []
+    p, cards = persons(), _t("hi_cards")
+    # Every personal ID ending in the code (its first two digits are the rest of its birth
+    # place's code): a hundred point look-ups on the unique index, never a scan.
+    rows = session.execute(
+        select(p.c.person_id, p.c.realm, p.c.legacy_si_code, cards.c.card_number)
+        .select_from(p.outerjoin(cards, cards.c.person_id == p.c.person_id))
+        .where(or_(p.c.legacy_si_code == code,
+                   p.c.personal_id.in_([f"{d:02d}{code}" for d in range(100)])))
+        .order_by(p.c.person_id)).all()
+
+    def whose(keep: Callable[[Any], bool]) -> list[tuple[int, str]]:
+        return list(dict.fromkeys((r.person_id, r.realm) for r in rows if keep(r)))
+
+    card = answer["value"] if answer["kind"] == "hi_card" else None
+    return ((card is not None and whose(lambda r: r.card_number == card))
+            or whose(lambda r: r.card_number is not None and r.card_number[-10:] == code)
+            or whose(lambda r: r.legacy_si_code == code))
 
 
 def can_see(session: Session, principal: Principal, person_id: int, *,

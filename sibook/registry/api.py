@@ -18,7 +18,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import HiCardHolderPath, PersonalIdPath, UnitCodePath, UnitCodeQuery
-from sibook.api.problems import GUESSING, HELD, STARTED
+from sibook.api.problems import GUESSING, HELD, SHARED_NUMBER, STARTED
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
@@ -319,7 +319,7 @@ class HIValidity(BaseModel):
         "on record (its group or benefit level differs); null otherwise"))
 
 
-@router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity)
+@router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity, responses=SHARED_NUMBER)
 def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: HiCardHolderPath,
                 ) -> HIValidity:
     """HI check at admission (Decree 188/2025 Art 37-38): validity and benefit level only, by

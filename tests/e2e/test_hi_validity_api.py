@@ -159,3 +159,49 @@ def test_a_refused_address_that_takes_no_card_number_blames_nobody_for_one(
     assert api.log(PATIENT) == []
     assert api.client.get(path.format(PATIENT), headers=bearer(HOSPITAL)).status_code == 403
     assert [entry[3] for entry in api.log(PATIENT)] == ["forbidden"]  # the personal ID does
+
+
+SHARER = make_personal_id("001", date(1985, 1, 1), "male", 4242)  # no legacy SI code
+SHARED = SHARER[2:]  # the SI code part of the cards issued here: the ID's last 10 digits
+
+
+def test_a_card_issued_here_is_checked_by_its_number_and_one_si_code_of_two_is_refused(
+        api: Api) -> None:
+    """Cards issued here carry the last 10 digits of the personal ID; another person's legacy
+    SI code can be those digits. The number on each one's card finds its holder; the 10
+    digits alone are two people's, refused (409) rather than answered for the wrong one. The
+    lookup matched legacy SI codes only: the card issued here was a 404, and the other
+    person's card was answered for it."""
+    with unit_of_work(api.engine) as s:
+        for pid, legacy, card in ((SHARER, None, f"DN401{SHARED}"),
+                                  (make_personal_id("001", date(1985, 1, 1), "male", 99),
+                                   SHARED, f"HT301{SHARED}")):
+            api.ids[pid] = service.register_person(session=s, person=NewPerson(
+                personal_id=pid, full_name=f"Person {pid}", birth_date=date(1985, 1, 1),
+                sex="male", birth_registration_place="001", legacy_si_code=legacy))
+            s.execute(insert(metadata.tables["hi_cards"]).values(
+                person_id=api.ids[pid], seq=1, card_number=card, group_code=card[:2],
+                benefit_level=int(card[2]), province_code="01", initial_kcb_place="01001",
+                valid_from=date(YEAR, 1, 1), valid_to=date(YEAR, 12, 31)))
+    issued_here = api.check(f"DN401{SHARED}")
+    assert issued_here.status_code == 200, issued_here.text
+    assert (issued_here.json()["valid"], issued_here.json()["benefit_level"]) == (True, 4)
+    assert [(e[1], e[3]) for e in api.log(SHARER)] == [("hi.check", "allowed")]
+    legacy = api.check(f"HT301{SHARED}")
+    assert (legacy.json()["valid"], legacy.json()["benefit_level"]) == (True, 3)
+    both = api.check(SHARED)
+    assert both.status_code == 409, both.text
+    assert [e["field"] for e in both.json()["errors"]] == ["personal_id"]
+    assert "check by the personal ID" in both.text
+    alone = make_personal_id("001", date(1992, 2, 2), "female", 5151)
+    with unit_of_work(api.engine) as s:
+        api.ids[alone] = service.register_person(session=s, person=NewPerson(
+            personal_id=alone, full_name="Alone", birth_date=date(1992, 2, 2), sex="female",
+            birth_registration_place="001"))
+        s.execute(insert(metadata.tables["hi_cards"]).values(
+            person_id=api.ids[alone], seq=1, card_number=f"GD401{alone[2:]}", group_code="GD",
+            benefit_level=4, province_code="01", initial_kcb_place="01001",
+            valid_from=date(YEAR, 1, 1), valid_to=date(YEAR, 12, 31)))
+    printed = api.check(alone[2:])  # the 10 digits a card printed since 2021 shows
+    assert printed.status_code == 200, printed.text
+    assert (printed.json()["valid"], printed.json()["checked_by"]) == (True, "si_code")
