@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,10 +20,11 @@ class AccessSettings(BaseSettings):
     access_token_issuer: str = "sibook"
     access_token_audience: str = "sibook-api"
     # Short-lived bearer tokens: a revoked credential stops working within this many seconds.
-    access_token_ttl: int = 600
+    access_token_ttl: PositiveInt = 600
     # A portal session (the citizen's cookie) is renewed on activity, a fresh token of the
-    # same TTL, but never past this many seconds from its sign-in: then sign in again.
-    portal_session_max_seconds: int = 8 * 3600
+    # same TTL, but never past this many seconds from its sign-in: then sign in again. Both
+    # positive: 0 would end every session (every token) at once, which no operator means.
+    portal_session_max_seconds: PositiveInt = 8 * 3600
 
     # The national e-identity provider (VNeID level 2 in production); the dev provider locally.
     oidc_issuer: str = "http://127.0.0.1:8000/dev-idp"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from sibook.access.settings import AccessSettings
+from sibook.cli.output import settings_problem
 from sibook.core.config import Settings
 
 
@@ -57,3 +59,17 @@ def test_the_public_address_is_read_as_printed(given: str | None, read: str | No
 def test_a_public_address_no_reader_could_type_is_refused(given: str) -> None:
     with pytest.raises(ValueError, match="http"):
         Settings(public_url=given)
+
+
+@pytest.mark.parametrize("name", ["SIBOOK_ACCESS_TOKEN_TTL", "SIBOOK_PORTAL_SESSION_MAX_SECONDS"])
+@pytest.mark.parametrize("value", ["0", "-60"])
+def test_a_token_or_session_lifetime_that_is_not_positive_is_refused_naming_it(
+        monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    """0 or less made every portal session end 30 s after its sign-in (or every token at
+    once), silently; now the variable is refused at start, named as it was set."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as refused:
+        AccessSettings()
+    problem = settings_problem(refused.value)
+    assert problem is not None and problem.field == name
+    assert "greater than 0" in problem.reason and repr(int(value)) in problem.reason
