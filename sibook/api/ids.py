@@ -43,10 +43,11 @@ class IdAnswer(BaseModel):
     kind: Literal["personal_id", "si_code", "hi_card"] | None
     valid: bool
     errors: list[str] = Field(description="Plain-language reasons; empty when valid")
-    province_code: str | None = Field(default=None, description="personal_id: the 3-digit "
+    # In every answer (the contract's keys), null where the kind has none.
+    province_code: str | None = Field(description="personal_id: the 3-digit "
                                       "birth-registration code; hi_card: the 2-digit province")
-    sex: Literal["male", "female"] | None = Field(default=None, description="personal_id")
-    birth_year: int | None = Field(default=None, description="personal_id")
+    sex: Literal["male", "female"] | None = Field(description="personal_id")
+    birth_year: int | None = Field(description="personal_id")
     group_code: str | None = Field(default=None, description="hi_card")
     benefit_level: int | None = Field(default=None, description="hi_card")
     si_code: str | None = Field(default=None, description="hi_card: the SI code it embeds")

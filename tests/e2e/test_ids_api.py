@@ -70,3 +70,12 @@ def test_a_body_of_the_wrong_shape_is_refused(client: TestClient) -> None:
         r = client.post(PATH, json=body)
         assert r.status_code == 422, body
         assert_conforms(client.app.openapi(), "POST", PATH, r)  # type: ignore[attr-defined]
+
+
+def test_the_openapi_requires_the_contracts_keys_in_every_answer(client: TestClient) -> None:
+    """The contract's keys are in every answer, null where the kind has none: the OpenAPI
+    says so (a client generated from it read province_code, sex and birth_year as optional);
+    an HI card's own keys stay optional, in its answers only."""
+    schema = client.app.openapi()["components"]["schemas"]["IdAnswer"]  # type: ignore[attr-defined]
+    assert set(schema["required"]) == {"value", "kind", "valid", "errors", "province_code", "sex",
+                                       "birth_year"}
