@@ -212,7 +212,10 @@ class Guard:
             raise self.refuse(ConflictError(
                 f"more than one person's HI card carries {number.strip()}: check by the "
                 "personal ID", field="personal_id"), "refused", [h[0] for h in seen])
-        return self._visible(seen[0] if seen else (found[0] if found else None), NO_HOLDER)
+        if seen:
+            self.logged([seen[0][0]])
+            return seen[0][0]
+        return self._visible(found[0] if found else None, NO_HOLDER)  # the 404, logged
 
     def _visible(self, found: tuple[int, str] | None, absent: str, *, placing: bool = False,
                  log: bool = True) -> int:

@@ -80,12 +80,12 @@ COMMON: Responses = {
                                     "be reached (to sign in, or to check a token it issued)"),
 }
 CONFLICT: Responses = {409: _answer(Problems, "Contradicts what is stored (e.g. filed already)")}
-# A registration's identifier (personal ID, unit code, household code) already held: one 409
-# for every registry, never a 422 (registry.registered_again).
 # An HI card's number (its SI code) that more than one person's card carries: the HI check
 # refuses to answer for either.
 SHARED_NUMBER: Responses = {409: _answer(Problems, (
     "More than one person's HI card carries that SI code: check by the personal ID"))}
+# A registration's identifier (personal ID, unit code, household code) already held: one 409
+# for every registry, never a 422 (registry.registered_again).
 HELD: Responses = {409: _answer(Problems, (
     "Already registered: the personal ID, unit code or household code is held, by another "
     "record or by this one registered before with other content (each field that differs "

@@ -107,13 +107,13 @@ def voluntary_opened(session: Session, person_id: int, month: Period
                  if p.kind == "voluntary" and p.from_month == month), None)
 
 
-def voluntary_differences(session: Session, person_id: int, *, month: Period, income: int,
+def voluntary_differences(opened: ParticipationRow | None, *, month: Period, income: int,
                           support_group: str | None) -> tuple[str | None, list[Problem]]:
     """The support group of the voluntary period the first registration or start opened (what
     its answer quoted), and where a voluntary registration or start is not that period. A group
     not named (None) is ``other``, as the first one's was; a period opened when naming none
-    meant no support recorded none, which a registration naming none still is."""
-    opened = voluntary_opened(session, person_id, month)
+    meant no support recorded none, which a registration naming none still is. ``opened``:
+    the person's voluntary period from ``month`` (``voluntary_opened``)."""
     if opened is None:
         return support_group or UNNAMED_SUPPORT_GROUP, [Problem(
             field="voluntary.from_month", reason=(

@@ -195,8 +195,8 @@ def _registered_again(session: Session, held: Problem, again: Again) -> dict[str
     if again.voluntary:
         month = again.voluntary.from_month or Period.of(today)
         group, found = registered_again.voluntary_differences(
-            session, holder, month=month, income=again.voluntary.income,
-            support_group=again.voluntary.support_group)
+            registered_again.voluntary_opened(session, holder, month), month=month,
+            income=again.voluntary.income, support_group=again.voluntary.support_group)
         differ += found
         answer["voluntary"] = _quoted(session, holder, again.voluntary, month, group)
     kind = ("compulsory" if again.employment else "voluntary" if again.voluntary
@@ -364,11 +364,11 @@ def _started_before(session: Session, person_id: int, personal_id: str,
     would manage them from then on); a citizen's province is not: it only picks an office for
     someone managed by none, which after that start they are not."""
     month = voluntary.from_month or Period.of(today)
-    if registered_again.voluntary_opened(session, person_id, month) is None:
+    opened = registered_again.voluntary_opened(session, person_id, month)
+    if opened is None:
         return None
     group, differ = registered_again.voluntary_differences(
-        session, person_id, month=month, income=voluntary.income,
-        support_group=voluntary.support_group)
+        opened, month=month, income=voluntary.income, support_group=voluntary.support_group)
     if office is not None and office.given is not None:
         named = office_for(session=session, given=office.given)  # a code refused as ever
         held = session.scalar(select(SIProfile.managing_office)
