@@ -22,6 +22,7 @@ from sibook.book.versions import Version
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.signing import certs, keys, status
+from sibook.signing.claims import REALM_KEY
 from sibook.signing.held import current_signer
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
@@ -110,10 +111,11 @@ def history(session: Session, *, person_id: int, personal_id: str) -> dict[str, 
 
 
 def qr_payload(v: Version, signer: Signer, issued_at: datetime) -> dict[str, Any]:
-    """What the signed QR says: enough to recognise the person and the exact book version."""
+    """What the signed QR (and the PDF's /SIBook) says: enough to recognise the person, the
+    exact book version and the realm whose issuer alone may sign it (``claims``)."""
     header = v.payload["header"]
     return {"personal_id": header["personal_id"], "name": header["full_name"],
-            "birth_date": header["birth_date"], "version": v.version,
+            "birth_date": header["birth_date"], REALM_KEY: header["realm"], "version": v.version,
             "book_hash": v.content_hash, "totals": v.payload["totals"],
             "issued_at": issued_at.isoformat(timespec="seconds"), "kid": signer.key_id.hex()}
 
@@ -262,7 +264,8 @@ def card_qr(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[
     # No book_hash: it keys the public revocation list, so whoever scans a card (a hospital)
     # could find there a suspicion about the book, which the card does not share.
     payload = {"personal_id": header["personal_id"], "name": header["full_name"],
-               "birth_date": header["birth_date"], "version": v.version, **card,
+               "birth_date": header["birth_date"], REALM_KEY: header["realm"],
+               "version": v.version, **card,
                "issued_at": at.isoformat(timespec="seconds"), "kid": signer.key_id.hex()}
     shown = {**card, "full_name": header["full_name"], "birth_date": header["birth_date"],
              "issuer": certs.REALMS.get(header["realm"], header["realm"])}

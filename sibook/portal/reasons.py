@@ -100,6 +100,12 @@ CHECK_VI: tuple[tuple[str, str], ...] = (
     ("the signing certificate does not chain",
      "Chứng thư số dùng để ký không thuộc danh sách tin cậy của cơ quan BHXH."),
     ("certificate ", "Chứng thư số dùng để ký mã QR không có hiệu lực vào lúc cấp mã."),
+    ("signed by another realm's key",
+     "Được ký bằng khóa của cơ quan BHXH khác: sổ hoặc thẻ của người thuộc một ngành (BHXH Việt "
+     "Nam, BHXH Bộ Quốc phòng, BHXH Công an nhân dân) chỉ do chính cơ quan đó ký."),
+    ("issued in the future",
+     "Thời điểm ký ghi trong tệp là một thời điểm trong tương lai: không phải do cơ quan BHXH "
+     "cấp đúng quy trình hoặc đồng hồ của máy ký bị sai."),
     ("unknown key id", "Mã được ký bằng khóa không thuộc danh sách tin cậy của cơ quan BHXH."),
     ("unsupported algorithm",
      "Mã QR được ký bằng thuật toán mà cơ quan BHXH không dùng: không phải mã của cơ quan BHXH."),

@@ -71,6 +71,7 @@ class PdfResult:
     key_id: str | None = None  # hex, of the signing certificate (certs.key_id)
     book: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
+    signed_at: datetime | None = None  # the signing time /M, as the signer wrote it
 
 
 class _PyHankoSigner(signers.Signer):
@@ -187,7 +188,7 @@ def validate_pdf(data: bytes, trust_list: TrustList) -> PdfResult:
     known = trust_list.issuer(key_id)
     result = PdfResult(valid=False, intact=bool(status.intact),
                        signer=certs.common_name(known) if known is not None else None,
-                       key_id=key_id.hex())
+                       key_id=key_id.hex(), signed_at=moment)
     result.errors = _status_errors(status, len(embedded), moment)
     try:  # the certificates are parsed lazily: a damaged one surfaces only here
         result.errors += _contents_text_problems(data, signature)

@@ -35,6 +35,7 @@ from PIL import Image, ImageOps
 
 from sibook.signing import certs
 from sibook.signing._base45 import ALPHABET, b45decode, b45encode
+from sibook.signing.claims import future_problem, latest_issue, realm_problem
 from sibook.signing.keys import Signer
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList, validity_problem
@@ -111,9 +112,10 @@ def _signer_key(signer: Signer) -> _SignerKey:
     return cached
 
 
-def verify_qr(text: str, trust_list: TrustList, *,
-              status: RevocationStatus | None = None) -> QrResult:
-    """Check a QR text offline: encoding, signature, certificate at issue time, revocation."""
+def verify_qr(text: str, trust_list: TrustList, *, status: RevocationStatus | None = None,
+              now: datetime | None = None) -> QrResult:
+    """Check a QR text offline, at ``now``: encoding, signature, certificate at issue time, an
+    issue time not in the future, the realm named (``claims``), revocation."""
     try:
         sign1 = _unwrap(text)
         protected, kid = _headers(sign1)
@@ -135,7 +137,8 @@ def verify_qr(text: str, trust_list: TrustList, *,
         result.errors.append("bad signature: the QR was not signed by key "
                              f"{kid.hex()} or was altered after signing")
         return result
-    _check_claims(claims, (cert, trust_list.root_of(kid)), status, result)
+    _check_claims(claims, (cert, trust_list.root_of(kid)), status, result,
+                  now or datetime.now(UTC))
     result.valid = not result.errors
     return result
 
@@ -269,7 +272,7 @@ def _headers(sign1: bytes) -> tuple[dict[Any, Any], bytes]:
 
 
 def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate | None],
-                  status: RevocationStatus | None, result: QrResult) -> None:
+                  status: RevocationStatus | None, result: QrResult, now: datetime) -> None:
     if not isinstance(claims, dict) or not isinstance(claims.get(BOOK_CLAIM), dict):
         result.errors.append("signed claims carry no book payload")
         return
@@ -284,6 +287,9 @@ def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate |
         problem = validity_problem(checked, result.issued_at)
         if problem:
             result.errors.append(problem)
+    said = (future_problem(latest_issue(result.issued_at, result.payload), now),
+            realm_problem(result.payload, chain[0]))
+    result.errors += [problem for problem in said if problem]
     # A card stands while the book version it was made from is revoked (signing.card).
     if status is not None and result.document == "book":
         result.revocation = revoked(status, result.payload)

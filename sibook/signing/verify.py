@@ -1,6 +1,7 @@
 """One door for checking a book: a signed PDF or a ``SIB1:`` QR text, offline.
 
-Checks signature, certificate chain up to a trust-list root, certificate validity, and
+Checks signature, certificate chain up to a trust-list root, certificate validity, that the
+book was signed by its own realm's issuer and not issued in the future (``claims``), and
 revocation of the book version, and that a QR is a book's (an HI card's QR is signed the same
 way but proves no book); answers in the contract's shape
 ``{"valid", "personal_id", "version", "signer", "errors"}``, plus ``warnings`` when there are
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sibook.signing import certs
+from sibook.signing.claims import future_problem, latest_issue, realm_problem
 from sibook.signing.qr import AROUND_TEXT, PREFIX, revoked, verify_qr
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList
@@ -67,14 +69,14 @@ def verify(data: bytes, *, trust_list: TrustList, status: RevocationStatus | Non
         return VerifyResult(valid=False, errors=[
             "empty input: nothing to verify (give a book's PDF or the text of its QR)"])
     if PDF_MAGIC in data[:1024] and not _qr_text(data):
-        result = _verify_pdf(data, trust_list, status)
+        result = _verify_pdf(data, trust_list, status, now or datetime.now(UTC))
     else:
         try:
             text = data.decode("utf-8-sig")  # a BOM (Notepad's UTF-8) is no part of the text
         except UnicodeDecodeError:
             return VerifyResult(valid=False, errors=[
                 "not a PDF and not QR text: the input is neither %PDF- nor UTF-8"])
-        result = _verify_qr(text, trust_list, status)
+        result = _verify_qr(text, trust_list, status, now)
     if NOT_A_BOOK_QR not in result.errors:  # a card's QR proves no book version anyway
         _judge_list(result, status, strict, now or datetime.now(UTC))
     result.valid = not result.errors
@@ -89,9 +91,9 @@ def _qr_text(data: bytes) -> bool:
         PREFIX.encode("ascii"))
 
 
-def _verify_qr(text: str, trust_list: TrustList, status: RevocationStatus | None
-               ) -> VerifyResult:
-    qr = verify_qr(text, trust_list, status=status)
+def _verify_qr(text: str, trust_list: TrustList, status: RevocationStatus | None,
+               now: datetime | None) -> VerifyResult:
+    qr = verify_qr(text, trust_list, status=status, now=now)
     personal_id, version = _identity(qr.payload)
     errors = list(qr.errors)
     if qr.document == "hi_card":  # genuine, but a card: it must not pass for the book itself
@@ -102,14 +104,19 @@ def _verify_qr(text: str, trust_list: TrustList, status: RevocationStatus | None
                         realm=_realm(trust_list, qr.key_id), genuine=genuine)
 
 
-def _verify_pdf(data: bytes, trust_list: TrustList,
-                status: RevocationStatus | None) -> VerifyResult:
+def _verify_pdf(data: bytes, trust_list: TrustList, status: RevocationStatus | None,
+                now: datetime) -> VerifyResult:
     from sibook.signing.pades import validate_pdf
 
     pdf = validate_pdf(data, trust_list)
     book = pdf.book or {}
     personal_id, version = _identity(book)
     errors = list(pdf.errors)
+    signer = trust_list.issuer(bytes.fromhex(pdf.key_id)) if pdf.key_id else None
+    if pdf.book is not None and signer is not None:  # what the signature vouches for, as a QR's
+        said = (future_problem(latest_issue(pdf.signed_at, book), now),
+                realm_problem(book, signer))
+        errors += [problem for problem in said if problem]
     genuine = not errors and pdf.book is not None
     if pdf.book is None:
         if not errors:

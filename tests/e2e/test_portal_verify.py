@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,11 @@ from sqlalchemy import Engine, insert
 from sibook.access import audit
 from sibook.access.principals import Officer
 from sibook.access.settings import get_access_settings
+from sibook.book import issuing
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
+from sibook.signing.qr import sign_qr, verify_qr
 from tests.e2e.test_access_matrix import OWN, PRINCIPALS, bearer, populated_app
 from tests.unit.test_signing_support import flipped_signing_time, zeroed_contents
 
@@ -144,6 +146,32 @@ def test_a_damaged_signature_is_said_in_vietnamese_in_our_words(
         assert ("Phần chữ ký số của tệp bị hỏng hoặc đã bị sửa sau khi ký. / the signature's "
                 f"data is damaged: {english}") in page
         assert "Lý do khác" not in page and "asn1crypto" not in page
+
+def test_a_book_signed_by_another_realm_or_in_the_future_is_refused_api_and_page(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """The civil book's own payload signed by the trusted defence key, or by the civil key
+    with an issue time a day ahead: the API's errors name why, the page says it in
+    Vietnamese beside them."""
+    client, _, _ = site
+    qr = client.get(f"/api/v1/books/{OWN}/qr", headers=_clerk()).text
+    agency = issuing.agency()
+    payload = verify_qr(qr, agency.trust_list()).payload
+    assert payload["realm"] == "civil"
+    for text, english, vietnamese in (
+            (sign_qr(payload, agency.signer("defence")), "signed by another realm's key: "
+             "issued for the 'civil' realm, signed by the certificate 'Vietnam Social Security "
+             "defence issuer 1' of the 'defence' realm", "Được ký bằng khóa của cơ quan BHXH "
+             "khác"),
+            (sign_qr(payload, agency.signer("civil"), issued_at=datetime.now(UTC)
+                     + timedelta(days=1)), "issued in the future: ", "Thời điểm ký ghi trong "
+             "tệp là một thời điểm trong tương lai")):
+        answer = client.post("/api/v1/verify", files={"file": ("qr.txt", text.encode())})
+        assert answer.status_code == 200 and answer.json()["valid"] is False
+        assert [e[:len(english)] for e in answer.json()["errors"]] == [english]
+        status, page = _check(client, text=text)
+        assert status == 200 and "Không hợp lệ / Not valid" in page, page
+        assert vietnamese in page and english in page and "Lý do khác" not in page
+
 
 def test_an_hi_cards_qr_gets_the_cards_answer(
         site: tuple[TestClient, Engine, dict[str, int]]) -> None:

@@ -103,7 +103,10 @@ def _qr_reasons(agency: Agency, expired: Agency) -> Iterator[list[str]]:
                  _cose({1: -35, 4: agency.signer.key_id}).encode(),
                  _cose({1: -7, 4: agency.signer.key_id}).encode(),
                  sign_qr(book_payload(), agency.signer,
-                         issued_at=datetime(2000, 1, 1, tzinfo=UTC)).encode()):
+                         issued_at=datetime(2000, 1, 1, tzinfo=UTC)).encode(),
+                 sign_qr(book_payload(), agency.signer,
+                         issued_at=datetime.now(UTC) + timedelta(days=1)).encode(),
+                 sign_qr({**book_payload(), "realm": "defence"}, agency.signer).encode()):
         yield verify(data, trust_list=trust).errors
     yield verify(sign_qr({"name": "x"}, agency.signer).encode(), trust_list=trust,
                  status=revoked).errors

@@ -1,5 +1,7 @@
 """A revocation list's freshness: its signed ``next_update``, stale lists in verification (a
-warning, or invalid when strict), old-format and replayed lists, renewal. A fixed clock."""
+warning, or invalid when strict), old-format and replayed lists, renewal. A clock fixed at
+8:00 tomorrow: the books checked are signed now, before it, as a verifier's clock is after
+what it checks (one issued past the verifier's clock is refused: sibook.signing.claims)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import NO_LIST, verify
 from tests.unit.test_signing_support import PASSPHRASE, Agency, book_payload, make_agency, tiny_pdf
 
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+T0 = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+AT_T0, NEXT_DAY = T0.isoformat(), (T0 + timedelta(days=1)).isoformat()  # as a list writes them
+EARLIER = (T0 - timedelta(days=28)).replace(hour=0).isoformat()  # an earlier version's list
 PID = "001090001234"  # book_payload's person, version 3
 
 
@@ -57,7 +61,7 @@ def test_a_list_is_current_until_its_next_update_24_hours_after_signing(
     listed = saved(agency, tmp_path / "r.json", at=T0)
     assert listed.staleness("civil", T0 + timedelta(hours=23, minutes=59)) is None
     problem = listed.staleness("civil", T0 + timedelta(hours=24))
-    assert problem is not None and "is stale: its next_update 2026-03-02T08:00:00+00:00" in problem
+    assert problem is not None and f"is stale: its next_update {NEXT_DAY}" in problem
 
 
 @pytest.mark.parametrize("kind", ["pdf", "qr"])
@@ -69,8 +73,8 @@ def test_past_next_update_a_good_book_is_valid_with_a_warning_naming_it(
                     now=T0 + timedelta(days=2))
     assert result.valid and result.errors == []
     assert result.warnings == [
-        "the revocation list of the civil realm (r.json, signed 2026-03-01T08:00:00+00:00) is "
-        "stale: its next_update 2026-03-02T08:00:00+00:00 has passed, and a version revoked "
+        f"the revocation list of the civil realm (r.json, signed {AT_T0}) is "
+        f"stale: its next_update {NEXT_DAY} has passed, and a version revoked "
         "since would not show"]
 
 
@@ -128,8 +132,8 @@ def test_an_edited_next_update_breaks_the_lists_signature(
 def _earlier_version_list(path: Path, signer: Signer, revoked: bool) -> None:
     """A list as versions before next_update wrote it: signed over entries and signed_at."""
     entries = ([{"personal_id": PID, "version": 3, "reason": "suspected fraud",
-                 "revoked_at": "2026-02-01T00:00:00+00:00"}] if revoked else [])
-    body = {"entries": entries, "signed_at": "2026-02-01T00:00:00+00:00"}
+                 "revoked_at": EARLIER}] if revoked else [])
+    body = {"entries": entries, "signed_at": EARLIER}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     path.write_text(json.dumps({**body, "kid": signer.key_id.hex(), "signature": base64.b64encode(
         signer.sign(canonical.encode())).decode()}), encoding="utf-8")
@@ -145,7 +149,7 @@ def test_a_list_of_an_earlier_version_without_next_update_loads_as_stale(
     assert result.errors == [f"revoked: version 3 of book {PID}: suspected fraud"]
     assert result.warnings == [
         "the revocation list of the civil realm (revocations.json, signed "
-        "2026-02-01T00:00:00+00:00) has no next_update, as written by an earlier version: "
+        f"{EARLIER}) has no next_update, as written by an earlier version: "
         "treated as stale"]
 
 
@@ -279,7 +283,7 @@ def test_the_published_list_is_the_civil_one_only(tmp_path: Path) -> None:
                  keys.load_signer(made.keys_dir, "defence", PASSPHRASE), now=T0)
     signed = status.published(made.keys_dir, made.trust_list, lambda realm: keys.load_signer(
         made.keys_dir, realm, PASSPHRASE), now=T0 + timedelta(hours=1))
-    assert signed["entries"] == [] and signed["signed_at"] == "2026-03-01T08:00:00+00:00"
+    assert signed["entries"] == [] and signed["signed_at"] == AT_T0
     assert "038059749911" not in json.dumps(signed)
 
 
@@ -324,11 +328,11 @@ def test_the_published_list_names_versions_by_book_hash_and_never_whose_or_why(
     text = json.dumps(doc, ensure_ascii=False)
     assert PID not in text and "suspected fraud" not in text and "older entry" not in text
     assert {json.dumps(e, sort_keys=True) for e in doc["entries"]} == {
-        json.dumps({"book_hash": "ab" * 32, "revoked_at": "2026-03-01T08:00:00+00:00"}),
-        json.dumps({"personal_id": "001090009999", "revoked_at": "2026-03-01T08:00:00+00:00",
+        json.dumps({"book_hash": "ab" * 32, "revoked_at": AT_T0}),
+        json.dumps({"personal_id": "001090009999", "revoked_at": AT_T0,
                     "version": 1})}
     (tmp_path / "public.json").write_text(text, encoding="utf-8")
     public = RevocationList.load(tmp_path / "public.json", agency.trust_list)
-    assert public.is_revoked(PID, 3, "ab" * 32) == "revoked on 2026-03-01T08:00:00+00:00"
+    assert public.is_revoked(PID, 3, "ab" * 32) == f"revoked on {AT_T0}"
     assert public.is_revoked(PID, 3) is None and public.is_revoked(PID, 3, "cd" * 32) is None
     assert public.is_revoked("001090009999", 1) == "revoked"
