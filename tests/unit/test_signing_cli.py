@@ -4,6 +4,7 @@ export|export-revocations``."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -102,6 +103,48 @@ def test_trust_list_export_writes_pem_that_loads_alone(run: Run, tmp_path: Path)
     assert run("trust-list", "export", str(out)).exit_code == 0
     trust = TrustList.load(out)
     assert len(trust.roots) == 1 and len(trust.issuers) == 3
+
+
+@pytest.mark.parametrize("command", ["export", "export-revocations"])
+def test_trust_list_export_to_dash_prints_the_file_alone_on_standard_output(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """"-" is standard output, as for common CLIs: it wrote a file named "-". The file alone
+    is on stdout, to be piped on; what was written is said on stderr."""
+    run("keys", "init")
+    monkeypatch.chdir(tmp_path)
+    result = run("trust-list", command, "-")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "-").exists()
+    trust = TrustList.from_keys_dir(tmp_path / "keys")
+    if command == "export":
+        assert result.stdout_bytes == trust.to_pem()
+    else:
+        (tmp_path / "r.json").write_bytes(result.stdout_bytes)
+        assert RevocationList.load(tmp_path / "r.json", trust, realm="civil").entries == []
+    assert "to standard output" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["export", "export-revocations"])
+def test_trust_list_export_to_dash_with_json_is_a_usage_error(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """The file and the JSON answer would share stdout, and neither could be read."""
+    run("keys", "init")
+    monkeypatch.chdir(tmp_path)
+    result = run("trust-list", command, "-", "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+    said = re.sub(r"[\s│]", "", result.stderr)  # Rich's box folds the message across lines
+    assert "where--jsonprintsitsanswer" in said
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_file_named_dash_is_written_as_dot_slash_dash(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("keys", "init")
+    monkeypatch.chdir(tmp_path)
+    result = run("trust-list", "export", "./-", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["path"] == "-"
+    assert TrustList.load(tmp_path / "-").roots
 
 
 @pytest.mark.parametrize("as_json", [False, True])
