@@ -84,10 +84,10 @@ def _recording(personal_id: str, realm: str, command: str
 @app.command("export")
 def export(
     personal_id: PersonalId,
-    pdf: Annotated[Path, typer.Option("--pdf", metavar="OUT.pdf", callback=file_flag("--pdf"),
+    pdf: Annotated[Path, typer.Option("--pdf", metavar="OUT.pdf", parser=file_flag("--pdf"),
                                       help="Where to write the signed PDF.")],
     qr: Annotated[Path | None, typer.Option(
-        "--qr", metavar="OUT.txt", callback=file_flag("--qr"),
+        "--qr", metavar="OUT.txt", parser=file_flag("--qr"),
         help="Also write the QR text.")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
@@ -118,7 +118,7 @@ def export(
 
 
 TrustListOpt = Annotated[Path | None, typer.Option(
-    "--trust-list", metavar="FILE", callback=file_flag("--trust-list"),
+    "--trust-list", metavar="FILE", parser=file_flag("--trust-list"),
     help="PEM trust list (default: the local agency's keys).")]
 
 
@@ -134,7 +134,7 @@ def verify(
     file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
     trust_list: TrustListOpt = None,
     revocations: Annotated[Path | None, typer.Option(
-        "--revocations", metavar="FILE", callback=file_flag("--revocations"),
+        "--revocations", metavar="FILE", parser=file_flag("--revocations"),
         help="Signed revocation list, as published (default: "
         "the local agency's).")] = None,
     strict: Annotated[bool, typer.Option(
@@ -454,10 +454,10 @@ def _show_history(d: dict[str, Any]) -> None:
 @app.command("card")
 def card(
     personal_id: PersonalId,
-    png: Annotated[Path, typer.Option("--png", metavar="OUT.png", callback=file_flag("--png"),
+    png: Annotated[Path, typer.Option("--png", metavar="OUT.png", parser=file_flag("--png"),
                                       help="Where to write the card image.")],
     qr: Annotated[Path | None, typer.Option(
-        "--qr", metavar="OUT.txt", callback=file_flag("--qr"),
+        "--qr", metavar="OUT.txt", parser=file_flag("--qr"),
         help="Also write the card's signed QR text (for `book verify-card`).")] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,

@@ -84,17 +84,21 @@ def one_of(choices: Sequence[str], flag: str) -> Callable[[str | None], str | No
     return check
 
 
-def file_flag(flag: str) -> Callable[[Path | None], Path | None]:
-    """The callback of a flag naming a file: a value that begins with "-" is the next flag,
-    taken as the file name because the flag was given none (``--pdf --json`` would write a file
-    called --json and print no JSON). A file whose name begins with "-" is named ./-name."""
-    def check(value: Path | None) -> Path | None:
-        if value is not None and str(value).startswith("-"):
-            shown = str(value)[:_ECHO]
-            usage_error(flag, f"needs a file name, got {shown!r}, which is a flag (name a file "
-                              f"that begins with '-' as ./{shown})")
-        return value
-    return check
+def file_flag(flag: str) -> Callable[[str | Path], Path]:
+    """The parser of a flag naming a file, given the text as typed: a value that begins with
+    "-" is the next flag, taken as the file name because the flag was given none (``--pdf
+    --json`` would write a file called --json and print no JSON). A file whose name begins with
+    "-" is named ./-name: read as typed, since a Path makes ./-name into -name, refused."""
+    def parse(value: str | Path) -> Path:
+        text = str(value)  # a str from the command line; Click may hand a Path back once made
+        if isinstance(value, str) and text.startswith("-"):
+            shown = text[:_ECHO]
+            usage_error(flag, f"needs a file name, got {shown!r}, " + (
+                f"and {flag} names a file, not standard input or output (a file called - is ./-)"
+                if text == "-" else
+                f"which is a flag (name a file that begins with '-' as ./{shown})"))
+        return Path(text)
+    return parse
 
 
 def _realm(value: str) -> str:

@@ -31,8 +31,11 @@ CONTRACT = {"valid", "personal_id", "version", "signer", "errors"}
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seeded(tmp_path_factory.mktemp("book-cli"))
+
+
+def seeded(home: Path) -> Path:
     """A fresh machine: a seeded database, no keys yet (export makes them)."""
-    home = tmp_path_factory.mktemp("book-cli")
     result = run(home, "seed", "--people", "120", "--employers", "8", "--seed", "1", "--json")
     assert result.returncode == 0, result.stderr
     return home
