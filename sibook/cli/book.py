@@ -7,6 +7,7 @@ Persons of the defence and public-security realms exist for these commands only 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -117,6 +118,12 @@ def export(
         + (f", QR {d['qr']}" if d["qr"] else ""), markup=False, highlight=False))
 
 
+# FILE "-" is standard input, as for common CLIs (`sibook book verify - < an.txt`); FILE is
+# taken as typed, a str, since a Path makes ./- (a file named -) into -.
+STDIN = "-"
+STDIN_HELP = ' "-" reads standard input (a file named - is ./-).'
+
+
 TrustListOpt = Annotated[Path | None, typer.Option(
     "--trust-list", metavar="FILE", parser=file_flag("--trust-list"),
     help="PEM trust list (default: the local agency's keys).")]
@@ -131,7 +138,8 @@ def _trust(path: Path | None) -> TrustList:
 
 @app.command("verify")
 def verify(
-    file: Annotated[Path, typer.Argument(help="A book PDF or a QR text file.")],
+    file: Annotated[str, typer.Argument(
+        help=f"A book PDF or a QR text file;{STDIN_HELP}")],
     trust_list: TrustListOpt = None,
     revocations: Annotated[Path | None, typer.Option(
         "--revocations", metavar="FILE", parser=file_flag("--revocations"),
@@ -171,16 +179,21 @@ def verify(
     _answer(result, as_json)
 
 
-def _read_input(file: Path) -> bytes:
-    """A file ``book verify`` and ``verify-card`` read (what they check, a trust list),
-    refused past the size the API reads: read whole, a file of any size (or a device that
-    never ends, /dev/zero) took all the memory and ended in a traceback."""
+def _read_input(file: Path | str) -> bytes:
+    """A file ``book verify`` and ``verify-card`` read (what they check, a trust list), or
+    standard input for FILE "-", refused past the size the API reads: read whole, a file of
+    any size (or a device that never ends, /dev/zero) took all the memory and ended in a
+    traceback."""
     from sibook.signing.verify import MAX_INPUT
 
-    with file.open("rb") as f:
-        data = f.read(MAX_INPUT + 1)
+    if file == STDIN:
+        data = sys.stdin.buffer.read(MAX_INPUT + 1)
+    else:
+        with Path(file).open("rb") as f:
+            data = f.read(MAX_INPUT + 1)
     if len(data) > MAX_INPUT:
-        raise SibookError(f"{file}: larger than {MAX_INPUT} bytes, more than any book PDF, "
+        shown = "standard input" if file == STDIN else str(Path(file))
+        raise SibookError(f"{shown}: larger than {MAX_INPUT} bytes, more than any book PDF, "
                           "QR text or trust list")
     return data
 
@@ -202,7 +215,8 @@ def _published_list(path: Path, trust: TrustList) -> RevocationList:
 
 @app.command("verify-card")
 def verify_card(
-    file: Annotated[Path, typer.Argument(help="A text file holding the HI card's QR text.")],
+    file: Annotated[str, typer.Argument(
+        help=f"A text file holding the HI card's QR text;{STDIN_HELP}")],
     trust_list: TrustListOpt = None,
     on: Annotated[str | None, typer.Option(
         "--on", metavar="YYYY-MM-DD",

@@ -41,12 +41,12 @@ def seeded(home: Path) -> Path:
     return home
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{home / 'sibook.db'}",
            "SIBOOK_KEYS_DIR": str(home / "keys")}
     env.pop("SIBOOK_KEY_PASSPHRASE", None)
     return subprocess.run([*SIBOOK, *args], capture_output=True, text=True, env=env,
-                          timeout=180, cwd=home)
+                          timeout=180, cwd=home, input=stdin)
 
 
 def person(home: Path, realm: str = "civil") -> str:

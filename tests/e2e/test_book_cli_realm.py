@@ -1,7 +1,7 @@
 """``sibook book export`` and ``book verify`` across realms as a user runs them (real
 processes, SQLite, keys): a ministry's book signed by the ministry verifies, another realm's
-signature on a book does not; and a file named "-" is written as ./-, as the usage error for
-"-" says."""
+signature on a book does not; and "-": a file named "-" is written as ./-, as the usage error
+for "-" says, and the file verified may be read from standard input."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def test_qr_dash_is_a_usage_error_and_dot_slash_dash_a_file_named_dash(home: Pat
     """``--qr -`` names no file (the QR is not printed on stdout); ``./-`` is the file the
     usage error says to write: it was refused as a flag, a Path reading ./- as -."""
     pid = person(home)
+    (home / "-").unlink(missing_ok=True)  # another test's, had it run first
     dash = run(home, "book", "export", pid, "--pdf", "a.pdf", "--qr", "-", "--json")
     assert dash.returncode == 2
     (problem,) = json.loads(dash.stdout)["errors"]
@@ -61,3 +62,20 @@ def test_qr_dash_is_a_usage_error_and_dot_slash_dash_a_file_named_dash(home: Pat
     assert named.returncode == 0, named.stdout + named.stderr
     assert (home / "-").read_text().startswith("SIB1:")
     assert (home / "-a.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("command", ["verify", "verify-card"])
+def test_verify_dash_reads_standard_input(home: Path, command: str) -> None:
+    """It read a file named "-" ("cannot verify: -: No such file or directory"); ./- is one."""
+    pid = person(home)
+    book, card = home / "in.txt", home / "card-in.txt"
+    assert run(home, "book", "export", pid, "--pdf", str(home / "in.pdf"), "--qr",
+               str(book)).returncode == 0
+    assert run(home, "book", "card", pid, "--png", str(home / "in.png"), "--qr",
+               str(card)).returncode == 0
+    text = (book if command == "verify" else card).read_text()
+    piped = run(home, "book", command, "-", "--json", stdin=text)
+    assert piped.returncode == 0, piped.stdout + piped.stderr
+    assert json.loads(piped.stdout)["personal_id"] == pid
+    (home / "-").write_text(text)
+    assert run(home, "book", command, "./-", "--json").returncode == 0
