@@ -35,7 +35,7 @@ from PIL import Image, ImageOps
 
 from sibook.signing import certs
 from sibook.signing._base45 import ALPHABET, b45decode, b45encode
-from sibook.signing.claims import future_problem, latest_issue, realm_problem
+from sibook.signing.claims import ISSUED_IN_FUTURE, future_problem, latest_issue, realm_problem
 from sibook.signing.keys import Signer
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList, validity_problem
@@ -282,7 +282,12 @@ def _check_claims(claims: Any, chain: tuple[x509.Certificate, x509.Certificate |
     if not isinstance(iat, int):
         result.errors.append("signed claims carry no issue time (iat)")
         return
-    result.issued_at = datetime.fromtimestamp(iat, UTC)
+    try:
+        result.issued_at = datetime.fromtimestamp(iat, UTC)
+    except (ValueError, OverflowError, OSError):  # past what a datetime holds (year 9999)
+        result.errors.append(f"{ISSUED_IN_FUTURE}: iat {iat} lies past the year 9999" if iat > 0
+                             else f"signed claims carry an issue time before year 1 (iat {iat})")
+        return
     for checked in (c for c in chain if c is not None):
         problem = validity_problem(checked, result.issued_at)
         if problem:

@@ -4,17 +4,20 @@ later than now (beyond the few minutes clocks differ)."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import cbor2
 import pytest
 
 from sibook.signing import keys
+from sibook.signing._base45 import b45encode
 from sibook.signing.card import verify_card
 from sibook.signing.claims import CLOCK_SKEW
 from sibook.signing.keys import FileSigner
 from sibook.signing.pades import sign_pdf
-from sibook.signing.qr import sign_qr
+from sibook.signing.qr import _COSE, BOOK_CLAIM, IAT, ISS, PREFIX, SUB, _signer_key, sign_qr
 from sibook.signing.verify import verify
 from tests.unit.test_signing_support import PASSPHRASE, Agency, book_payload, make_agency, tiny_pdf
 
@@ -127,3 +130,19 @@ def test_an_hi_card_issued_in_the_future_is_refused(agency: Agency) -> None:
     text = sign_qr(CARD, agency.signer, issued_at=datetime.now(UTC) + timedelta(hours=1))
     answer = verify_card(text.encode(), trust_list=agency.trust_list, on=date(2026, 6, 1))
     assert not answer.valid and answer.errors[0].startswith("issued in the future: ")
+
+
+@pytest.mark.parametrize(("iat", "reason"), [
+    (10 ** 12, "issued in the future: iat 1000000000000 lies past the year 9999"),
+    (2 ** 63, f"issued in the future: iat {2 ** 63} lies past the year 9999"),
+    (-(10 ** 12), "signed claims carry an issue time before year 1 (iat -1000000000000)")])
+def test_an_issue_time_no_calendar_holds_is_refused_not_raised(agency: Agency, iat: int,
+                                                               reason: str) -> None:
+    """A signer's iat past year 9999 made verify raise (a traceback, a 500)."""
+    claims = {ISS: "x", SUB: "001090001234", IAT: iat, BOOK_CLAIM: book_payload()}
+    key = _signer_key(agency.signer)
+    sign1 = _COSE.encode_and_sign(cbor2.dumps(claims), key, protected=key.protected,
+                                  unprotected={})
+    text = PREFIX + b45encode(zlib.compress(sign1, 9)).decode()
+    result = verify(text.encode(), trust_list=agency.trust_list)
+    assert not result.valid and result.errors == [reason]
