@@ -177,6 +177,19 @@ def test_the_exported_revocation_list_is_the_civil_one_checked_by_the_trust_list
     assert published.entries == [] and "038059749911" not in out.read_text()
 
 
+def test_export_revocations_counts_its_entries_in_words(run: Run, tmp_path: Path) -> None:
+    run("keys", "init")
+    keys_dir = tmp_path / "keys"
+    civil = RevocationList()
+    civil.revoke("001089012345", 2, "nghi gian lan")
+    passphrase = (keys_dir / "passphrase").read_text().strip().encode()
+    civil.save(keys_dir / revocations_file("civil"),
+               keys.load_signer(keys_dir, "civil", passphrase))
+    result = run("trust-list", "export-revocations", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    assert "(1 entry, next update" in result.stdout  # was "1 entries"
+
+
 def test_distrust_after_a_rotation_leaves_the_key_out_of_the_exported_trust_list(
         run: Run, tmp_path: Path) -> None:
     run("keys", "init")
