@@ -75,7 +75,8 @@ def export_revocations(
             "entries": len(signed["entries"]), "signed_at": signed["signed_at"],
             "next_update": signed.get("next_update")}
     emit(data, as_json, lambda d: _said(out).print(
-        f"wrote the {d['realm']} revocation list ({d['entries']} entries, next update "
+        f"wrote the {d['realm']} revocation list ({d['entries']} "
+        f"{'entry' if d['entries'] == 1 else 'entries'}, next update "
         f"{d['next_update']}) to {d['path']}", markup=False, highlight=False))
 
 

@@ -33,6 +33,8 @@ __all__ = ["FORMATS", "Source", "detect_format", "read_frames"]
 
 def detect_format(name: str) -> str:
     suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix == "xls":  # by its name an Excel 97-2003 workbook: say how to get past it
+        raise ValidationError(field="file", reason=XLS_REFUSED)
     if suffix not in FORMATS:
         said = f"a name ending .{suffix}" if suffix else "a name with no extension"
         raise ValidationError(field="file", reason=f"the file has {said}: a declaration is "
@@ -62,6 +64,8 @@ def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
 ZIP_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks of UTF-16 LE and BE
+XLS_REFUSED = ("the file is an Excel 97-2003 workbook (.xls), which is not read: save it as "
+               "Excel Workbook (.xlsx) or CSV UTF-8")
 
 
 def _as_named(source: Source, fmt: str) -> None:
@@ -74,9 +78,7 @@ def _as_named(source: Source, fmt: str) -> None:
     else:
         head = source[: len(XLS_MAGIC)]
     if head.startswith(XLS_MAGIC):
-        raise ValidationError(field="file", reason=(
-            "the file is an Excel 97-2003 workbook (.xls), which is not read: save it as "
-            "Excel Workbook (.xlsx) or CSV UTF-8"))
+        raise ValidationError(field="file", reason=XLS_REFUSED)
     if fmt != "xlsx" and head.startswith(UTF16_MARKS):
         raise ValidationError(field="file", reason=(
             "the file is UTF-16 text (as Excel's \"Unicode Text\" saves it), not UTF-8: save "

@@ -227,10 +227,14 @@ def _employment_again(session: Session, person_id: int, person: NewPerson,
                       job: EmploymentStart, today: date) -> tuple[dict[str, Any], list[Problem]]:
     """The start line's filing and HI card, as the worker's first registration answered
     them; else where this start is not the one filed."""
-    data, month = _start_filing(person, job, Period.of(today))
-    filed = filed_before(session=session, data=data, file_name=START_FILE,
-                         employer_code=job.employer_code, month=month,
-                         batch_no=REGISTRATION_BATCH)
+    filed = None
+    # The start line holds the name: one given otherwise (which ``person_differences`` names,
+    # or, spaces aside, takes as the same) still filed the start that the name recorded did.
+    for name in dict.fromkeys((person.full_name, session.get_one(Person, person_id).full_name)):
+        data, month = _start_filing(replace(person, full_name=name), job, Period.of(today))
+        filed = filed or filed_before(session=session, data=data, file_name=START_FILE,
+                                      employer_code=job.employer_code, month=month,
+                                      batch_no=REGISTRATION_BATCH)
     if filed is None:
         unit = reading.employer_by_code(session=session, code=job.employer_code)
         found = registered_again.employment_differences(

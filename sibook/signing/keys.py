@@ -353,13 +353,29 @@ def _load(keys_dir: Path, stem: str, passphrase: bytes,
     cert_path, key_path = keys_dir / f"{stem}.cert.pem", keys_dir / f"{stem}.key.pem"
     if not key_path.exists():
         raise KeyUnusable(f"missing private key {key_path}")
+    data = key_path.read_bytes()
     try:
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=passphrase)
+        key = serialization.load_pem_private_key(data, password=passphrase)
     except (ValueError, TypeError) as exc:
+        if not _encrypted_key(data):  # no passphrase would open it: the file is to restore
+            raise KeyUnusable(f"{key_path} is not an encrypted private key (damaged?): "
+                              "restore the keys folder from its backup") from None
         raise WrongPassphrase(f"cannot decrypt {key_path}: wrong passphrase?") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyUnusable(f"{key_path} is not an EC private key")
     return certificate(cert_path), key
+
+
+def _encrypted_key(data: bytes) -> bool:
+    """Whether ``data`` reads as an encrypted PEM private key, whatever its passphrase: asked
+    for none, only such a key says it needs one."""
+    try:
+        serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        return True
+    except ValueError:
+        return False
+    return False
 
 
 def write_private(path: Path, data: bytes) -> None:

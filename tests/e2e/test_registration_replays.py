@@ -91,6 +91,17 @@ def test_a_worker_registered_again_on_another_salary_is_a_409_naming_salary(
     assert counts(configured)["persons"] == before["persons"]
 
 
+def test_a_worker_registered_again_under_another_name_names_that_field_only(
+        client: TestClient) -> None:
+    employer, path = bearer(PRINCIPALS["employer_a"]), WORKERS.format(code=UNIT_A)
+    assert client.post(path, headers=employer, json=worker()).status_code == 201
+    again = client.post(path, headers=employer, json=worker(full_name="Lê Thị Hòa"))
+    # Was also from_month, "filed for another month": the start line holds the name.
+    assert [f for f, _ in refused(again, WORKERS)] == ["full_name"]
+    spaced = client.post(path, headers=employer, json=worker(full_name="Lê Thị Hoa "))
+    assert spaced.status_code == 201 and spaced.json()["replayed"] is True, spaced.text
+
+
 def test_a_person_registered_again_with_two_fields_changed_names_both_and_no_value(
         client: TestClient) -> None:
     clerk = bearer(PRINCIPALS["clerk_hanoi"])

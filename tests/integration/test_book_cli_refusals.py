@@ -142,6 +142,20 @@ def test_a_damaged_certificate_in_the_keys_folder_is_refused_not_a_traceback(
     assert problem["field"] == "SIBOOK_KEYS_DIR" and "not a PEM certificate" in problem["reason"]
 
 
+def test_a_damaged_private_key_names_the_keys_folder_not_the_passphrase(
+        empty_store: Path) -> None:
+    _registered()
+    made = CliRunner().invoke(app, ["keys", "init", "--json"])
+    assert made.exit_code == 0, made.output
+    (empty_store / "keys" / "civil.1.key.pem").write_text("not PEM")
+    result = CliRunner().invoke(app, ["book", "export", UNKNOWN, "--pdf",
+                                      str(empty_store / "again.pdf"), "--json"])
+    assert result.exit_code == 1, result.exception
+    (problem,) = json.loads(result.stdout)["errors"]
+    # Was SIBOOK_KEY_PASSPHRASE, "wrong passphrase?": no passphrase opens a damaged file.
+    assert problem["field"] == "SIBOOK_KEYS_DIR" and "damaged" in problem["reason"]
+
+
 @pytest.mark.parametrize(("args", "keys"), [
     (["ledger", "show", UNKNOWN], {"months": []}),
     (["visits", "list", UNKNOWN], {"visits": [], "total": 0}),

@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 from sibook.contributions import jobs
 from sibook.contributions.domain import MAX_SALARY
 from sibook.contributions.file_columns import MAX_COLUMNS
-from sibook.contributions.parsers import read_frames
+from sibook.contributions.parsers import detect_format, read_frames
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
 from tests.integration.test_declaration_files import AN, checked, refusal, xlsx_of
@@ -130,6 +131,9 @@ def test_an_old_excel_workbook_and_text_named_xlsx_are_refused_saying_what_they_
     for fmt in ("csv", "xlsx"):
         (problem,) = refusal(old, fmt)
         assert problem.reason.startswith("the file is an Excel 97-2003 workbook (.xls)")
+    with pytest.raises(ValidationError) as named:  # was only "a name ending .xls: ..."
+        detect_format("D02-LT.XLS")
+    assert named.value.problems[0].reason.startswith("the file is an Excel 97-2003 workbook")
     (problem,) = refusal(f"personal_id,case_code,salary\n{AN},TM,9000000\n".encode(), "xlsx")
     assert problem.reason == ("the file is not an XLSX workbook (which is a ZIP archive), "
                               "though its name ends .xlsx: a CSV file is named .csv, a JSON "

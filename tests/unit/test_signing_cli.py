@@ -202,15 +202,19 @@ def test_refresh_revocations_without_keys_exits_1(run: Run) -> None:
     assert result.exit_code == 1 and json.loads(result.stdout)["errors"]
 
 
+def _revoked(keys_dir: Path, realm: str, personal_id: str) -> None:
+    """The realm's revocation list, saved signed, naming version 1 of ``personal_id``."""
+    revoked = RevocationList()
+    revoked.revoke(personal_id, 1, "nghi gian lan")
+    passphrase = (keys_dir / "passphrase").read_text().strip().encode()
+    revoked.save(keys_dir / revocations_file(realm),
+                 keys.load_signer(keys_dir, realm, passphrase))
+
+
 def test_the_exported_revocation_list_is_the_civil_one_checked_by_the_trust_list_alone(
         run: Run, tmp_path: Path) -> None:
     run("keys", "init")
-    keys_dir = tmp_path / "keys"
-    defence = RevocationList()
-    defence.revoke("038059749911", 1, "nghi gian lan")
-    passphrase = (keys_dir / "passphrase").read_text().strip().encode()
-    defence.save(keys_dir / revocations_file("defence"),
-                 keys.load_signer(keys_dir, "defence", passphrase))
+    _revoked(tmp_path / "keys", "defence", "038059749911")
     out, pem = tmp_path / "revocations.json", tmp_path / "trust.pem"
     assert run("trust-list", "export", str(pem)).exit_code == 0
     result = run("trust-list", "export-revocations", str(out), "--json")
@@ -218,6 +222,14 @@ def test_the_exported_revocation_list_is_the_civil_one_checked_by_the_trust_list
     assert json.loads(result.stdout)["realm"] == "civil"
     published = RevocationList.load(out, TrustList.load(pem), realm="civil")
     assert published.entries == [] and "038059749911" not in out.read_text()
+
+
+def test_export_revocations_counts_its_entries_in_words(run: Run, tmp_path: Path) -> None:
+    run("keys", "init")
+    _revoked(tmp_path / "keys", "civil", "001089012345")
+    result = run("trust-list", "export-revocations", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    assert "(1 entry, next update" in result.stdout  # was "1 entries"
 
 
 def test_distrust_after_a_rotation_leaves_the_key_out_of_the_exported_trust_list(
