@@ -149,9 +149,9 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
         elif meaning is None and given is not None:
             bad(field, f"a {c.regime} claim takes no {field}")
     if c.regime is Regime.LUMP_SUM and c.ground not in GROUNDS:
-        ground = None if c.ground is None else clipped(c.ground)
+        named = "none was given" if c.ground is None else f"got {clipped(c.ground)!r}"
         bad("ground", f"a one-time withdrawal names its ground (Law 41/2024 Art 70): one of "
-                      f"{', '.join(GROUNDS)}; got {ground!r}")
+                      f"{', '.join(GROUNDS)}; {named}")
     elif c.regime is not Regime.LUMP_SUM and c.ground is not None:
         bad("ground", f"only a one-time withdrawal names a ground, not a {c.regime} claim")
     _early_pension_facts(c, bad)

@@ -127,6 +127,11 @@ def stay(at: str) -> str:
     return f"{day(date_part)} {clock}"
 
 
+def counted(n: int, unit: str) -> str:
+    """A count in English with its unit, one or more: '1 month', '13 months'."""
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
 def average_rule_vi(rule: dict[str, Any]) -> str:
     """The estimate's ``average_rule`` in the words of Law 41/2024 Art 72 (pay set by the
     state's salary regime, or by the employer)."""
@@ -210,7 +215,7 @@ BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=day, month=month,
                              vietnam_time=vietnam_time,
-                             stay=stay, sex=said(SEX),
+                             stay=stay, counted=counted, sex=said(SEX),
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],

@@ -663,6 +663,24 @@ def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient)
     assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
 
 
+def test_one_year_and_one_month_read_so_in_english(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A newcomer joins, and 13 voluntary months of 2016, before voluntary SI's tables, are on
+    record: the page read "1 years 1 months (13 months)"."""
+    c = signed_in(client, NEWCOMER)
+    assert c.post("/portal/voluntary", headers=SITE, follow_redirects=False, data={
+        "income": "5000000", "support_group": "other", "province_code": "01"}
+                  ).status_code == 303
+    with unit_of_work(portal[1]) as s:
+        person_id = registry.person_id_of(session=s, personal_id=NEWCOMER)
+        s.execute(insert(metadata.tables["si_periods"]).values(
+            person_id=person_id, seq=9, from_month=2016 * 12, to_month=2017 * 12,
+            kind="voluntary", employer_id=None, salary_basis=3_000_000, allowances=0,
+            occupational_rate_bp=0))
+    read = " ".join(_as_read(c.get("/portal/book").text).split())
+    assert "1 năm 1 tháng / 1 year 1 month (13 months)" in read, read[read.find("SI paid"):][:99]
+
+
 def test_why_no_pension_is_estimated_is_said_in_vietnamese_only(client: TestClient) -> None:
     """Six years paid, fifteen needed: the page said "Chưa tính được lương hưu." and then the
     rules' English ("a male pension needs at least 15 years ..."). The API keeps that English

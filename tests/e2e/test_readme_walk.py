@@ -1,13 +1,14 @@
 """README.md's shell sessions typed as a newcomer types them, line by line: the proof it is true.
 
 Runs, in order, in a fresh folder with its own SQLite database and keys folder, every command of
-the ```sh blocks a newcomer types without a server: "A walk through", then the commands of "HI
-visits" and "The HTTP API" (their `curl` lines need `make run` serving and are skipped; so is the
-"Two commands" block: `make run` serves, `make test` runs this suite). Continuation lines are
+the ```sh blocks a newcomer types: "A walk through", then "HI visits" and "The HTTP API", whose
+`curl` lines go to `sibook serve` on the same folder (readme_curl.py; the "Two commands" block is
+not run: `make run` serves, `make test` runs this suite). Continuation lines are
 joined, heredocs written, and `sibook` is the venv's own console script, found through the
 README's `export PATH=...`. A command exits 0, or with the code its comment states ("exit 1"; a
 code in parentheses is that of another situation). A `--json` command prints one JSON object
-holding every `"key": value` its comment quotes, and each figure a comment states is asserted
+holding every `"key": value` its comment quotes (a `curl` line answers the status and keys the
+comments before or beside it state, else a 2xx), and each figure a comment states is asserted
 from the commands' answers (CLAIMS). The passphrase is left unset, as a newcomer leaves it: the
 first signing generates it into the keys folder.
 """
@@ -31,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.readme_curl import Curls, Fetched
+
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("A walk through", "HI visits (KCB history)", "The HTTP API")
 NOT_RUN = ("Two commands",)  # make run serves; make test runs this suite
@@ -43,6 +46,7 @@ class Command:
     text: str
     comment: str = ""  # beside it and on the indented comment lines under it: its outcome
     context: str = ""  # every comment between the previous command and the next one
+    said_before: str = ""  # the comments before it, since the previous command, and beside it
 
     @property
     def argv(self) -> list[str]:
@@ -129,7 +133,8 @@ def steps_of(lines: list[tuple[int, str]]) -> list[Step]:
         elif export:
             steps.append(Export(export[1], export[2]))
         else:
-            last = Command(number, code, note, " ".join([*loose, note]))
+            said = " ".join([*loose, note])
+            last = Command(number, code, note, said, said)
             steps.append(last)
             loose = []
     return steps
@@ -370,7 +375,7 @@ CLAIMS = {claim.probe.__name__: claim for claim in [
 @dataclass
 class Walk:
     ran: list[Ran]
-    skipped: list[Command]
+    fetched: list[Fetched]
     claims: dict[str, Exception | None]
 
 
@@ -388,23 +393,28 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
     sh, steps = Shell(tmp_path_factory.mktemp("readme")), readme_steps()
     commands = [s for s in steps if isinstance(s, Command)]
     done = Walk([], [], {name: AssertionError("its command never ran") for name in CLAIMS})
-    for step in steps:
-        if isinstance(step, Export):
-            sh.export(step)
-        elif isinstance(step, Heredoc):
-            sh.write(step)
-        elif step.argv[0] == NEEDS_A_SERVER:
-            done.skipped.append(step)
-        else:
-            ran = Ran(step, sh.run(step.argv))
-            done.ran.append(ran)
-            for name, claim in CLAIMS.items():
-                if step.text.startswith(claim.after or claim.command):
-                    try:
-                        prove(claim, commands, sh, ran)
-                        done.claims[name] = None
-                    except Exception as failed:  # reported by its own test
-                        done.claims[name] = failed
+    curls = Curls(sh)
+    try:
+        for step in steps:
+            if isinstance(step, Export):
+                sh.export(step)
+            elif isinstance(step, Heredoc):
+                sh.write(step)
+            elif step.argv[0] == NEEDS_A_SERVER:
+                done.fetched.append(curls.fetch(step))
+            else:
+                ran = Ran(step, sh.run(step.argv))
+                done.ran.append(ran)
+                curls.remember(step.argv, ran.result.stdout)
+                for name, claim in CLAIMS.items():
+                    if step.text.startswith(claim.after or claim.command):
+                        try:
+                            prove(claim, commands, sh, ran)
+                            done.claims[name] = None
+                        except Exception as failed:  # reported by its own test
+                            done.claims[name] = failed
+    finally:
+        curls.stop()
     return done
 
 
@@ -412,7 +422,20 @@ def test_the_walk_runs_every_command_a_newcomer_types(walk: Walk) -> None:
     typed = [r.command.argv[:3] for r in walk.ran]
     assert typed[0] == ["sibook", "seed", "--people"] and len(typed) > 40
     assert ["sibook", "visits", "import"] in typed and ["sibook", "audit", "verify"] in typed
-    assert all(c.argv[0] == "curl" for c in walk.skipped) and walk.skipped
+    assert walk.fetched and all(f.command.argv[0] == "curl" for f in walk.fetched)
+
+
+def test_every_http_call_answers_as_its_comments_say(walk: Walk) -> None:
+    wrong = []
+    for f in walk.fetched:
+        stated, said = f.expected_status(), f"line {f.command.line}: `{f.command.text}`"
+        if (f.status != stated) if stated else not 200 <= f.status < 300:
+            wrong.append(f"{said} answered {f.status}, not {stated or '2xx'}: {f.body[:300]}")
+        elif f.quoted_keys():
+            answer = f.answer()
+            wrong += [f"{said} answered {key} {answer.get(key)!r}, not {value!r}"
+                      for key, value in f.quoted_keys() if answer.get(key) != value]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_every_command_exits_as_its_comment_says(walk: Walk) -> None:

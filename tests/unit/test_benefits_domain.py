@@ -56,6 +56,13 @@ def test_a_one_time_withdrawal_names_its_ground_and_nothing_else_does() -> None:
                                        ground="emigration"), TODAY)) == {"ground"}
 
 
+def test_a_withdrawal_without_a_ground_is_told_so_in_plain_words() -> None:
+    (problem,) = check_claim(Claim(Regime.LUMP_SUM, "HS-1", RECEIVED), TODAY)
+    assert problem.reason.endswith("; none was given"), problem.reason
+    (problem,) = check_claim(Claim(Regime.LUMP_SUM, "HS-1", RECEIVED, ground="holiday"), TODAY)
+    assert problem.reason.endswith("; got 'holiday'"), problem.reason
+
+
 def test_a_claim_names_every_problem_at_once() -> None:
     problems = check_claim(Claim(Regime.SICKNESS, "HS/1", date(2026, 4, 1), date(2026, 2, 9),
                                  date(2026, 2, 2), "x" * 201), TODAY)
