@@ -288,7 +288,7 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
                               require_match=settings.require_population_match,
                               employment=EmploymentStart(code, body.salary, body.allowances,
                                                          body.job_title, start),
-                              replay_for=g.sees)
+                              replay_for=g.sees_now)
     except ConflictError as exc:  # as register_person: the holder sees the attempt
         holder = reading.registered_id(session=g.session, personal_id=body.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
