@@ -357,6 +357,22 @@ def test_a_citizens_access_log_shows_another_citizens_attempt_without_their_pers
     assert not any(pid in json.dumps(entries) for pid in (OTHER, HIDDEN))
 
 
+def test_a_citizens_stated_purpose_is_not_written_into_another_persons_log(
+        world: World) -> None:
+    """A citizen reads their own record only: a purpose they state (X-Purpose) explains
+    nothing, and on a number not theirs it put text of their choosing (a phone number to
+    call) into that person's access log, shown on the portal; the action's own is logged."""
+    bait = "Sổ của bạn bị khóa, gọi 0900 000 000 / call to unlock"
+    for level in (2, 1):
+        world.client.get(f"/api/v1/books/{OWN}", headers={
+            **bearer(Citizen(OTHER, level)), "X-Purpose": bait.encode()})
+    entries = world.client.get("/api/v1/me/access-log?limit=1000",
+                               headers=bearer(PRINCIPALS["citizen"])).json()["entries"]
+    assert not any("0900" in e["purpose"] for e in entries)
+    assert any(e["actor"] == "another citizen" and e["outcome"] == "forbidden"
+               for e in entries)
+
+
 MINISTRY_UNIT = "0100000888"  # a defence unit, registered by the test that needs it
 
 
