@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from sibook.access.principals import Officer
 from sibook.cli.main import app as cli
 from sibook.core.period import Period
-from tests.e2e.test_access_matrix import OPENAPI, OWN, PRINCIPALS, UNIT_A, _populate, bearer
+from tests.e2e.test_access_matrix import OPENAPI, OTHER, OWN, PRINCIPALS, UNIT_A, _populate, bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.e2e.test_worker_registration_api import NEW, worker
 from tests.servers import app_on, configured_for
@@ -238,6 +238,24 @@ def test_a_household_registered_again_is_replayed_and_its_code_held_is_a_409(
                         json={**home, "address": "Số 2 Hàng Bài"})
     assert refused(other, "/api/v1/households") == [(  # the address recorded is never told
         "address", "household HN9 was registered with another address")]
+
+
+def test_a_household_code_held_out_of_the_clerks_sight_is_the_plain_409(
+        client: TestClient) -> None:
+    """A clerk of another province, registering people of their own under a code a household
+    of Hồ Chí Minh City holds, is not told which of its fields differ: the 409 naming the
+    address or not confirmed a guess of where strangers live."""
+    hcmc = bearer(Officer("hcm-clerk", "civil", "79", frozenset({"clerk"})))
+    home = {"code": "HCM1", "address": "12 Lê Lợi, Quận 1", "province_code": "79",
+            "members": [{"personal_id": OTHER, "relation_to_head": "chủ hộ"}]}
+    assert client.post("/api/v1/households", headers=hcmc, json=home).status_code == 201
+    hanoi = bearer(PRINCIPALS["clerk_hanoi"])
+    for address in (home["address"], "13 Lê Lợi"):
+        guess = client.post("/api/v1/households", headers=hanoi, json={
+            **home, "address": address, "province_code": "01",
+            "members": [{"personal_id": OWN, "relation_to_head": "chủ hộ"}]})
+        assert refused(guess, "/api/v1/households") == [
+            ("code", "household HCM1 is already registered")]
 
 
 def cli_json(*args: str) -> tuple[int, dict[str, Any]]:
