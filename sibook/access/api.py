@@ -34,6 +34,7 @@ router.include_router(oidc_client.router)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 OTHER_CITIZEN = "another citizen"  # an access log's actor: never another citizen's ID
 OTHER_REALM_OFFICER = "an officer of another realm"  # nor a ministry officer's client id
+OTHER_REALM_UNIT = "a unit of another realm"  # nor a ministry unit's, absent outside its realm
 
 
 class TokenOut(BaseModel):
@@ -208,8 +209,8 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
     rows = audit.entries_for_person(session=guard.session, person_id=person_id,
                                     limit=limit + 1, before=before)
     more, rows = len(rows) > limit, rows[:limit]
-    realms = credentials.officer_realms(
-        guard.session, {r.actor_id for r in rows if r.actor_kind == "officer"})
+    realms = credentials.client_realms(
+        guard.session, {r.actor_id for r in rows if r.actor_kind in ("officer", "employer")})
     own_realm = scope.realm_of(guard.session, person_id)
     return AccessLogOut(entries=[
         AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
@@ -224,10 +225,10 @@ def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: boo
     """Who acted, as the citizen is shown it: officers, employers and hospitals by their client
     id; the citizen themself as "you"; another citizen (who tried a number not theirs) without
     their personal ID, which is their personal data (the agency's auditors read it in full); an
-    officer of another realm (a ministry's, who probed a number outside it) without their id,
-    which is that realm's to keep."""
-    if kind == "officer" and foreign:
-        return OTHER_REALM_OFFICER
+    officer or a unit of another realm (a ministry's, whose credential typed a number outside
+    it) without their id, which is that realm's to keep."""
+    if foreign and kind in ("officer", "employer"):
+        return OTHER_REALM_OFFICER if kind == "officer" else OTHER_REALM_UNIT
     if kind != "citizen":
         return actor_id
     return "you" if actor_id == own_personal_id else OTHER_CITIZEN

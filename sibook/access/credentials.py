@@ -75,12 +75,13 @@ class NewClient:
     roles: tuple[str, ...] = ()
 
 
-def officer_realms(session: Session, client_ids: set[str]) -> dict[str, str]:
-    """The realm of each of these officers' credentials (ids not found are left out)."""
+def client_realms(session: Session, client_ids: set[str]) -> dict[str, str]:
+    """The realm of each of these officers' and units' credentials (ids not found, and
+    hospitals', which are civil, are left out)."""
     if not client_ids:
         return {}
     rows = session.execute(select(PrincipalCredential.client_id, PrincipalCredential.realm)
-                           .where(PrincipalCredential.kind == "officer",
+                           .where(PrincipalCredential.kind.in_(("officer", "employer")),
                                   PrincipalCredential.client_id.in_(sorted(client_ids))))
     return {client_id: realm for client_id, realm in rows}
 

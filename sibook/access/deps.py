@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sibook.access import revocation, tokens
 from sibook.access.policy import RULES, Action, Guard
-from sibook.access.principals import Anonymous, Unauthenticated
+from sibook.access.principals import Anonymous, Citizen, Unauthenticated
 from sibook.api.deps import SessionDep
 
 _bearer = HTTPBearer(auto_error=False, description="Bearer token from /api/v1/auth/token or "
@@ -72,6 +72,11 @@ class require:  # lower case: it reads as a verb at the route, Depends(require(A
         except Unauthenticated as exc:
             guard.principal = Anonymous()
             raise guard.refuse(exc, "unauthenticated") from None
+        if isinstance(guard.principal, Citizen):
+            # A citizen acts on their own record, which a purpose explains nothing of; one
+            # stated on a number not theirs was text of their choosing (a number to call) in
+            # that person's access log.
+            guard.purpose = RULES[self.action].purpose
         guard.check(request.path_params.get("personal_id"))
         return guard
 

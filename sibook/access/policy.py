@@ -188,6 +188,15 @@ class Guard:
         a registration sent again is answered to whoever may read its answer anyway."""
         return scope.can_see(self.session, self.principal, person_id, placing=placing)
 
+    def sees_now(self, person_id: int) -> bool:
+        """``sees``, and for an employer only a worker still with it: a registration sent
+        again is answered as the first (or naming what differs) to it while they work for it,
+        never after they left, when it would tell what the person's record became since (a
+        voluntary start, another office, a new phone) to a unit that is no longer theirs."""
+        unit = self.own_unit()
+        return (unit is None or scope.still_with(self.session, unit, person_id)) and self.sees(
+            person_id)
+
     def person(self, personal_id: str, *, placing_in: str | None = None, log: bool = True
                ) -> int:
         """The internal id of a person the principal may see, logged; 404 otherwise.

@@ -46,6 +46,19 @@ def workers_of(unit_code: str) -> Select[tuple[int]]:
             .where(employers.c.code == unit_code))
 
 
+def still_with(session: Session, unit_code: str, person_id: int) -> bool:
+    """Whether the person's period at the unit is open or ends this month or later: one of
+    its workers now, or taken on from a later month; not a former worker."""
+    periods, employers = _t("si_periods"), _t("employers")
+    now = Period.of(date.today()).index
+    return session.scalar(
+        select(periods.c.person_id)
+        .join(employers, employers.c.employer_id == periods.c.employer_id)
+        .where(periods.c.person_id == person_id, employers.c.code == unit_code,
+               periods.c.to_month.is_(None) | (periods.c.to_month >= now)).limit(1)
+    ) is not None
+
+
 def in_province(province_code: str) -> ColumnElement[bool]:
     """A person belongs to a province by household residence, by current employer, or by the
     SI office managing them (the office that registered them; its code leads with the

@@ -102,10 +102,13 @@ _REASONS = {
 _ELSEWHERE = {"still_open": ("case_code", "overlapping periods: this person still has an open "
                                           "period with another employer, which must report "
                                           "the decrease first")}
-_VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person has paid voluntary "
-                                          "SI since {open_month}; compulsory participation "
-                                          "from a later month ends it, none starts in or "
-                                          "before that month")}
+# Nor, of a former worker now paying voluntary SI, since when: the increase is refused as
+# starting too early (their e-SI book, and the worker, know the month).
+_VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person pays voluntary SI "
+                                          "from this month or an earlier one; compulsory "
+                                          "participation from a month after the voluntary "
+                                          "period's first ends it (their e-SI book shows it), "
+                                          "none starts in or before that month")}
 _MONTHS = ("from_month", "open_month", "last_month", "below_month")
 # Whether a person the employer never had a period with is registered, employed elsewhere or
 # paying voluntary SI is not the employer's business: a line for such an outsider is refused

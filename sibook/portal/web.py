@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
 
 from sibook.access import tokens
-from sibook.access.api import OTHER_CITIZEN, OTHER_REALM_OFFICER
+from sibook.access.api import OTHER_CITIZEN, OTHER_REALM_OFFICER, OTHER_REALM_UNIT
 from sibook.access.deps import require
 from sibook.access.oidc_client import (
     PORTAL,
@@ -177,9 +177,10 @@ ACTOR_KIND_VI = {"citizen": "công dân / citizen", "officer": "cán bộ BHXH /
                  # a ``sibook`` command at the agency's console (sibook.cli.context.OPERATOR)
                  "operator": "cán bộ vận hành hệ thống / system operator"}
 # Who acted, where the log shows no one by name (the API's English, sibook.access.api): another
-# citizen who tried this personal ID, an officer of another realm.
+# citizen who tried this personal ID, an officer or a unit of another realm.
 ACTOR_VI = {OTHER_CITIZEN: "Một công dân khác / another citizen",
-            OTHER_REALM_OFFICER: "Cán bộ thuộc ngành khác / an officer of another realm"}
+            OTHER_REALM_OFFICER: "Cán bộ thuộc ngành khác / an officer of another realm",
+            OTHER_REALM_UNIT: "Đơn vị thuộc ngành khác / a unit of another realm"}
 # A purpose the caller did not state is the action's default, in English (the log's own);
 # the page says so in Vietnamese. A stated one (an officer's case number) reads as typed.
 def purpose_vi(purpose: str, action: str) -> str:

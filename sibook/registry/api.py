@@ -288,7 +288,7 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
                               require_match=settings.require_population_match,
                               employment=EmploymentStart(code, body.salary, body.allowances,
                                                          body.job_title, start),
-                              replay_for=g.sees)
+                              replay_for=g.sees_now)
     except ConflictError as exc:  # as register_person: the holder sees the attempt
         holder = reading.registered_id(session=g.session, personal_id=body.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
@@ -364,11 +364,11 @@ def add_household(g: Annotated[Guard, guard(Action.HOUSEHOLD_ADD)], body: Househ
     members = [reading.registered_id(session=g.session, personal_id=m.personal_id)
                for m in body.members]
     if all(m is not None and g.sees(m, placing=True) for m in members) and (
-            earlier := registered_again.household_again(session=g.session,
-                                                        household=household)) is not None:
+            earlier := registered_again.household_again(
+                session=g.session, household=household, in_sight=g.sees)) is not None:
         return Created(id=earlier, replayed=True)
     for member in body.members:
         g.person(member.personal_id, placing_in=body.province_code)
-    household_id, replayed = registered_again.register_household(session=g.session,
-                                                                 household=household)
+    household_id, replayed = registered_again.register_household(
+        session=g.session, household=household, in_sight=g.sees)
     return Created(id=household_id, replayed=replayed)

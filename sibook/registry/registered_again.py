@@ -149,15 +149,20 @@ def _employer_differences(session: Session, row: Employer, e: NewEmployer, today
         what=f"employer {e.code}")
 
 
-def _household_differences(session: Session, row: Household, h: NewHousehold
-                           ) -> list[Problem]:
+def _household_differences(session: Session, row: Household, h: NewHousehold,
+                           in_sight: Callable[[int], bool]) -> list[Problem]:
     members = session.execute(
-        select(Person.personal_id, HouseholdMember.relation_to_head)
+        select(Person.personal_id, HouseholdMember.relation_to_head, Person.person_id)
         .join(HouseholdMember, HouseholdMember.person_id == Person.person_id)
         .where(HouseholdMember.household_id == row.household_id)).all()
+    if not all(in_sight(m.person_id) for m in members):
+        # Its code sent by a clerk who does not see all who live there: which fields differ
+        # would confirm a guess of its address, so only that the code is held.
+        raise service.taken(Problem(field="code",
+                                    reason=f"household {h.code} is already registered"))
     return differences(
         {"address": row.address, "province_code": row.province_code,
-         "members": {(pid, relation) for pid, relation in members}},
+         "members": {(pid, relation) for pid, relation, _ in members}},
         {"address": h.address, "province_code": h.province_code,
          "members": {(m.personal_id, m.relation_to_head) for m in h.members}},
         # Never what is recorded: a household's address and members are personal data (group
@@ -184,17 +189,19 @@ def employer_again(*, session: Session, employer: NewEmployer, today: date | Non
     return row.employer_id
 
 
-def household_again(*, session: Session, household: NewHousehold) -> int | None:
+def household_again(*, session: Session, household: NewHousehold,
+                    in_sight: Callable[[int], bool]) -> int | None:
     """The household registered before with ``household``'s code and content, None when no
     household holds the code, or the rules refuse it (``add_household`` says why); refused
-    naming what differs."""
+    naming what differs to a caller who has all its members ``in_sight``, else as a held
+    code."""
     if household_problems(household):
         return None
     row = session.scalars(select(Household).where(Household.code == household.code)
                           ).one_or_none()
     if row is None:
         return None
-    refuse_if_any(_household_differences(session, row, household))
+    refuse_if_any(_household_differences(session, row, household, in_sight))
     return row.household_id
 
 
@@ -218,9 +225,11 @@ def register_employer(*, session: Session, employer: NewEmployer) -> tuple[int, 
                 lambda: service.add_employer(session=session, employer=employer))
 
 
-def register_household(*, session: Session, household: NewHousehold) -> tuple[int, bool]:
+def register_household(*, session: Session, household: NewHousehold,
+                       in_sight: Callable[[int], bool]) -> tuple[int, bool]:
     """``service.add_household``, the same registration sent again answered (``once``)."""
-    return once(lambda: household_again(session=session, household=household),
+    return once(lambda: household_again(session=session, household=household,
+                                        in_sight=in_sight),
                 lambda: service.add_household(session=session, household=household))
 
 

@@ -207,7 +207,7 @@ def _registered_again(session: Session, held: Problem, again: Again) -> dict[str
     given = {"participant_type": kind, "managing_office": again.managing_office}
     differ += registered_again.differences(
         recorded, {k: v for k, v in given.items() if v is not None},
-        what=f"personal ID {person.personal_id}")
+        what=f"personal ID {person.personal_id}", told=lambda _: False)
     registered_again.refuse_if_any(differ)
     issued = book.book_of(session=session, person_id=holder)
     assert issued is not None  # every registered person has one (register_person)

@@ -357,24 +357,56 @@ def test_a_citizens_access_log_shows_another_citizens_attempt_without_their_pers
     assert not any(pid in json.dumps(entries) for pid in (OTHER, HIDDEN))
 
 
-def test_a_ministry_officers_probe_is_in_a_civil_citizens_log_without_their_client_id(
+def test_a_citizens_stated_purpose_is_not_written_into_another_persons_log(
         world: World) -> None:
-    """A defence officer who typed a civil number met the same 404 as for a number no one
-    holds; the citizen's log shows the attempt, but the ministry officer's id is the ministry's
-    to keep (the agency's auditors read it in full)."""
+    """A citizen reads their own record only: a purpose they state (X-Purpose) explains
+    nothing, and on a number not theirs it put text of their choosing (a phone number to
+    call) into that person's access log, shown on the portal; the action's own is logged."""
+    bait = "Sổ của bạn bị khóa, gọi 0900 000 000 / call to unlock"
+    for level in (2, 1):
+        world.client.get(f"/api/v1/books/{OWN}", headers={
+            **bearer(Citizen(OTHER, level)), "X-Purpose": bait.encode()})
+    entries = world.client.get("/api/v1/me/access-log?limit=1000",
+                               headers=bearer(PRINCIPALS["citizen"])).json()["entries"]
+    assert not any("0900" in e["purpose"] for e in entries)
+    assert any(e["actor"] == "another citizen" and e["outcome"] == "forbidden"
+               for e in entries)
+
+
+MINISTRY_UNIT = "0100000888"  # a defence unit, registered by the test that needs it
+
+
+@pytest.mark.parametrize(("prober", "shown", "civil"), [
+    (Officer("mod-prober", "defence", None, frozenset({"clerk"})),
+     "an officer of another realm", "clerk_hanoi"),
+    (EmployerUnit(f"unit-{MINISTRY_UNIT}", MINISTRY_UNIT, "defence"),
+     "a unit of another realm", "employer_a")])
+def test_a_ministrys_probe_is_in_a_civil_citizens_log_without_its_client_id(
+        world: World, prober: Officer | EmployerUnit, shown: str, civil: str) -> None:
+    """A defence officer or unit whose credential typed a civil number met the same 404 as
+    for a number no one holds; the citizen's log shows the attempt, but the ministry's client
+    id is the ministry's to keep (the agency's auditors read it in full): a unit's may name a
+    unit that is absent outside its realm."""
     with unit_of_work(world.engine) as s:
+        if isinstance(prober, EmployerUnit):
+            service.add_employer(session=s, employer=NewEmployer(
+                code=MINISTRY_UNIT, name="Đơn vị 888", province_code="01", region="I",
+                realm="defence"))
         credentials.create_client(session=s, client=credentials.NewClient(
-            "mod-prober", "officer", realm="defence", roles=("clerk",)))
-    prober = Officer("mod-prober", "defence", None, frozenset({"clerk"}))
+            prober.client_id, prober.kind, realm="defence",
+            unit_code=getattr(prober, "unit_code", None),
+            roles=tuple(getattr(prober, "roles", ()))))
     assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(prober)).status_code == 404
-    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(PRINCIPALS["clerk_hanoi"])
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(PRINCIPALS[civil])
                             ).status_code == 200
     entries = world.client.get("/api/v1/me/access-log?limit=1000",
                                headers=bearer(PRINCIPALS["citizen"])).json()["entries"]
-    assert "mod-prober" not in json.dumps(entries)
-    probes = [e for e in entries if e["actor"] == "an officer of another realm"]
+    assert prober.client_id not in json.dumps(entries)
+    probes = [e for e in entries if e["actor"] == shown]
     assert len(probes) == 1 and probes[0]["outcome"] == "not_found"
-    assert any(e["actor"] == "hn-clerk" for e in entries)  # their own realm's, by id
+    assert probes[0]["actor_kind"] == prober.kind
+    # their own realm's, by id
+    assert any(e["actor"] == PRINCIPALS[civil].actor_id for e in entries)
 
 
 def test_a_soldier_sees_their_book_but_not_their_units_and_pay_month_by_month(

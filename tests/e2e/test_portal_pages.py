@@ -790,24 +790,28 @@ def test_the_pension_rate_is_written_as_vietnamese_write_a_number(
 def test_who_acted_is_said_in_vietnamese_in_the_access_log(
         client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
     """A `sibook` command at the console, another citizen who tried this personal ID, an
-    officer of another realm: the log said "root (operator)", "another citizen (công dân /
-    citizen)" and "an officer of another realm (...)", English alone on a Vietnamese page."""
+    officer or a unit of another realm: the log said "root (operator)", "another citizen (công
+    dân / citizen)" and "an officer of another realm (...)", English alone on a Vietnamese
+    page."""
     _, engine, ids = portal
     with unit_of_work(engine) as s:
-        s.execute(insert(metadata.tables["access_credentials"]).values(
-            client_id="qp-clerk", kind="officer", secret_hash="-", realm="defence",
-            roles="clerk"))
+        s.execute(insert(metadata.tables["access_credentials"]), [
+            {"client_id": client, "kind": kind, "secret_hash": "-", "realm": "defence",
+             "roles": roles} for client, kind, roles in (("qp-clerk", "officer", "clerk"),
+                                                         ("qp-unit", "employer", ""))])
         audit.append_many(session=s, accesses=[audit.Access(
             actor_kind=kind, actor_id=actor, action="book.read", route="cli: sibook book show",
             purpose="operator command", person_id=ids[OWN])
-            for kind, actor in (("operator", "root@console"), ("officer", "qp-clerk"))])
+            for kind, actor in (("operator", "root@console"), ("officer", "qp-clerk"),
+                                ("employer", "qp-unit"))])
     assert client.get(f"/api/v1/books/{OWN}",
                       headers=bearer(Citizen(OTHER, 2))).status_code == 404
     rows = signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
     who = {_as_read(re.findall(r"<td>(.*?)</td>", r, re.S)[1]) for r in rows[2:]}
     assert {"root@console (cán bộ vận hành hệ thống / system operator)",
             "Một công dân khác / another citizen",
-            "Cán bộ thuộc ngành khác / an officer of another realm"} <= who, who
+            "Cán bộ thuộc ngành khác / an officer of another realm",
+            "Đơn vị thuộc ngành khác / a unit of another realm"} <= who, who
 
 
 def test_a_voluntary_only_book_has_no_employers_sections(client: TestClient) -> None:

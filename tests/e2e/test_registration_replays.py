@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from sibook.access.principals import Officer
 from sibook.cli.main import app as cli
-from tests.e2e.test_access_matrix import OPENAPI, OWN, PRINCIPALS, UNIT_A, _populate, bearer
+from sibook.core.period import Period
+from tests.e2e.test_access_matrix import OPENAPI, OTHER, OWN, PRINCIPALS, UNIT_A, _populate, bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.e2e.test_worker_registration_api import NEW, worker
 from tests.servers import app_on, configured_for
@@ -187,6 +188,43 @@ def test_a_number_sent_again_by_a_caller_who_cannot_see_its_holder_is_the_plain_
             ("personal_id", f"a person with personal ID {NEW} is already registered")]
 
 
+def test_a_former_employers_registration_sent_again_is_the_plain_409(
+        client: TestClient) -> None:
+    """Once the worker has left, the unit that registered them is answered as any caller who
+    cannot see them is: neither the voluntary SI they started since nor the office of another
+    province that manages them now (which the 409 naming what differs said, with the values),
+    nor whether a phone number guessed is theirs."""
+    now = Period.of(date.today())
+    unit, path = bearer(PRINCIPALS["employer_a"]), WORKERS.format(code=UNIT_A)
+    started = worker(from_month=str(now - 6))
+    assert client.post(path, headers=unit, json=started).status_code == 201
+    left = f"personal_id,case_code,from_month\n{NEW},GH,{now - 2}\n".encode()
+    assert client.post(f"/api/v1/employers/{UNIT_A}/declarations", headers=unit,
+                       data={"month": str(now)}, files={"file": ("d.csv", left, "text/csv")}
+                       ).status_code == 201
+    national = bearer(Officer("clerk", "civil", None, frozenset({"clerk"})))
+    assert client.post(f"/api/v1/persons/{NEW}/voluntary", headers=national, json={
+        "income": 3_000_000, "managing_office": "79000"}).status_code == 201
+    for body in (started, {**started, "phone": "0912345678"}):
+        assert refused(client.post(path, headers=unit, json=body), WORKERS) == [
+            ("personal_id", f"a person with personal ID {NEW} is already registered")]
+
+
+def test_a_person_registered_again_names_a_different_office_without_the_recorded_one(
+        client: TestClient) -> None:
+    """The office managing a person is theirs to know, as their identity is: the 409 names the
+    field, not the office recorded."""
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    assert client.post("/api/v1/persons", headers=bearer(PRINCIPALS["clerk_hanoi"]),
+                       json=person).status_code == 201
+    national = bearer(Officer("clerk", "civil", None, frozenset({"clerk"})))
+    again = client.post("/api/v1/persons", headers=national,
+                        json={**person, "managing_office": "79000"})
+    [(field, reason)] = refused(again, "/api/v1/persons")
+    assert field == "managing_office" and "01000" not in reason, reason
+
+
 def test_a_unit_registered_again_is_replayed_and_with_another_name_refused_naming_it(
         client: TestClient, configured: Engine) -> None:
     clerk = bearer(PRINCIPALS["clerk_hanoi"])
@@ -211,6 +249,24 @@ def test_a_household_registered_again_is_replayed_and_its_code_held_is_a_409(
                         json={**home, "address": "Số 2 Hàng Bài"})
     assert refused(other, "/api/v1/households") == [(  # the address recorded is never told
         "address", "household HN9 was registered with another address")]
+
+
+def test_a_household_code_held_out_of_the_clerks_sight_is_the_plain_409(
+        client: TestClient) -> None:
+    """A clerk of another province, registering people of their own under a code a household
+    of Hồ Chí Minh City holds, is not told which of its fields differ: the 409 naming the
+    address or not confirmed a guess of where strangers live."""
+    hcmc = bearer(Officer("hcm-clerk", "civil", "79", frozenset({"clerk"})))
+    home = {"code": "HCM1", "address": "12 Lê Lợi, Quận 1", "province_code": "79",
+            "members": [{"personal_id": OTHER, "relation_to_head": "chủ hộ"}]}
+    assert client.post("/api/v1/households", headers=hcmc, json=home).status_code == 201
+    hanoi = bearer(PRINCIPALS["clerk_hanoi"])
+    for address in (home["address"], "13 Lê Lợi"):
+        guess = client.post("/api/v1/households", headers=hanoi, json={
+            **home, "address": address, "province_code": "01",
+            "members": [{"personal_id": OWN, "relation_to_head": "chủ hộ"}]})
+        assert refused(guess, "/api/v1/households") == [
+            ("code", "household HCM1 is already registered")]
 
 
 def cli_json(*args: str) -> tuple[int, dict[str, Any]]:

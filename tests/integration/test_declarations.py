@@ -24,7 +24,7 @@ from sibook.registry import reading, service
 from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
-from sibook.registry.registration import VoluntaryStart, register
+from sibook.registry.registration import VoluntaryStart, register, start_voluntary
 from sibook.signing.card import verify_card
 from tests.integration.ledger_fixtures import (
     EMPLOYER,
@@ -309,6 +309,26 @@ def test_a_refusal_does_not_tell_where_else_a_former_worker_is_employed(
     with pytest.raises(ValidationError) as own:  # the employer's own period may be named
         file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
     assert "with this employer since 2025-06" in own.value.problems[0].reason
+
+
+def test_a_refusal_does_not_tell_since_when_a_former_worker_pays_voluntary_si(
+        engine: Engine) -> None:
+    """Nor since when a former worker, who left for voluntary SI, pays it: that the increase
+    must start later than that period's first month, not which month that is."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 8_000_000, "2025-01")]), month=Period(2025, 1))
+    file(engine, csv_of([(an, "GH", None, "2025-05")]), month=Period(2025, 5))
+    with unit_of_work(engine) as s:
+        person_id = reading.registered_id(session=s, personal_id=an)
+        assert person_id is not None
+        start_voluntary(session=s, person_id=person_id, personal_id=an,
+                        voluntary=VoluntaryStart(3_000_000, None, Period(2025, 9)),
+                        today=date(2025, 9, 15))
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 9_000_000, "2025-08")]))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (2, "case_code")
+    assert "voluntary" in problem.reason and "2025-09" not in problem.reason, problem.reason
 
 
 def _refused_alike(engine: Engine, employer: str, lines: list[tuple[str, str, str]],
