@@ -316,7 +316,7 @@ class HIValidity(BaseModel):
         "The kind of number checked, as `ids inspect` reads it"))
     reason: str | None = Field(description=(
         "Why a card number given is not valid although its SI code is held: it is not the card "
-        "on record (its group or benefit level differs); null otherwise"))
+        "on record (its group, benefit level or province differs); null otherwise"))
 
 
 @router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity, responses=SHARED_NUMBER)
@@ -336,15 +336,17 @@ def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: HiCard
                if c.valid_from <= today <= c.valid_to]
     card = current[-1] if current else None
     reason = None
-    if card and kind == "hi_card" and (card.group_code, card.benefit_level) != (
-            number["group_code"], number["benefit_level"]):
+    if card and kind == "hi_card" and (card.group_code, card.benefit_level, card.province_code
+                                       ) != (number["group_code"], number["benefit_level"],
+                                             number["province_code"]):
         # The SI code is held, the card is not the one on record (an old or altered card):
         # not valid, rather than the 404 of a number nobody holds, which would send the
         # facility after a typo. It admits the patient anyway (Art 37-38) and checks the SI
-        # code, which tells no more than this would have.
+        # code, which tells no more than this would have. Which part differs is not told:
+        # each part right would be learnt one at a time.
         card, reason = None, (f"{value} is not the HI card on record for SI code "
-                              f"{number['si_code']} (its group or benefit level differs): "
-                              "check the SI code or the personal ID")
+                              f"{number['si_code']} (its group, benefit level or province "
+                              "differs): check the SI code or the personal ID")
     return HIValidity(personal_id=value if kind == "personal_id" else None,
                       valid=card is not None,
                       benefit_level=card.benefit_level if card else None,
