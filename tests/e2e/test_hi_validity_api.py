@@ -134,6 +134,8 @@ def test_a_ministrys_person_is_a_number_nobody_holds_to_a_facility(
     hidden, unknown = api.check(number), api.check(nobodys)
     assert (hidden.status_code, hidden.text.replace(number, "X")) == (
         unknown.status_code, unknown.text.replace(nobodys, "X"))
+    assert {k: v for k, v in hidden.headers.items() if k != "date"} == {
+        k: v for k, v in unknown.headers.items() if k != "date"}
     assert hidden.status_code == 404
     route = "GET " + PATH
     assert api.log(SOLDIER) == [("bach-mai", "hi.check", route, "not_found")]
@@ -165,6 +167,34 @@ def test_a_refused_address_that_takes_no_card_number_blames_nobody_for_one(
     assert api.log(PATIENT) == []
     assert api.client.get(path.format(PATIENT), headers=bearer(HOSPITAL)).status_code == 403
     assert [entry[3] for entry in api.log(PATIENT)] == ["forbidden"]  # the personal ID does
+
+
+def test_a_ministrys_person_whose_card_carries_a_patients_si_code_does_not_hide_the_patient(
+        api: Api) -> None:
+    """A soldier's card issued here carries the last 10 digits of his personal ID, which are a
+    civil patient's legacy SI code; her own card carries her personal ID's. The soldier, out of
+    the facility's sight, was the number's holder all the same, and her check a 404: it told
+    that someone hidden holds the number. She is answered as if he were not there."""
+    soldier = make_personal_id("001", date(1985, 5, 5), "male", 31337)
+    patient = make_personal_id("001", date(1985, 6, 6), "male", 4444)
+    for pid, legacy, card, realm in ((soldier, None, f"QN501{soldier[2:]}", "defence"),
+                                     (patient, soldier[2:], f"GD401{patient[2:]}", "civil")):
+        with unit_of_work(api.engine) as s:
+            api.ids[pid] = service.register_person(session=s, person=NewPerson(
+                personal_id=pid, full_name=f"Person {pid}", birth_date=date(1985, 1, 1),
+                sex="male", birth_registration_place="001", legacy_si_code=legacy, realm=realm))
+            s.execute(insert(metadata.tables["hi_cards"]).values(
+                person_id=api.ids[pid], seq=1, card_number=card, group_code=card[:2],
+                benefit_level=int(card[2]), province_code="01", initial_kcb_place="01001",
+                valid_from=date(YEAR, 1, 1), valid_to=date(YEAR, 12, 31)))
+    for number in (soldier[2:], f"GD401{soldier[2:]}"):
+        r = api.check(number)
+        assert r.status_code == 200, r.text
+        assert (r.json()["valid"], r.json()["benefit_level"]) == (True, 4)
+    assert [(e[1], e[3]) for e in api.log(patient)] == [("hi.check", "allowed")] * 2
+    assert api.log(soldier) == []
+    own = api.check(soldier[2:], Officer("mod-clerk", "defence", None, frozenset({"clerk"})))
+    assert own.json()["benefit_level"] == 5, own.text  # his realm's officer: his card
 
 
 SHARER = make_personal_id("001", date(1985, 1, 1), "male", 4242)  # no legacy SI code
