@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from sibook.access import audit, scope
+from sibook.access import audit, hi_checks, scope
 from sibook.access.actions import Action as Action  # routes name their action here too
 from sibook.access.principals import (
     CIVIL,
@@ -226,6 +226,9 @@ class Guard:
                  log: bool = True) -> int:
         if found is None or not scope.can_see(self.session, self.principal, found[0],
                                               placing=placing):
+            if self.action is Action.HI_CHECK:  # committed in the turn: the refusal rolls back
+                hi_checks.failed(self.session, self.principal)
+                self.session.commit()
             raise self.refuse(NotFoundError(absent, field="personal_id"), "not_found",
                               (found[0] if found else None,))
         if log:

@@ -6,7 +6,9 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert
 
+from sibook.access import credentials, ratelimit
 from sibook.access.principals import EmployerUnit, Hospital, Officer, Principal
+from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
@@ -241,3 +245,71 @@ def test_a_card_issued_here_is_checked_by_its_number_and_one_si_code_of_two_is_r
     printed = api.check(alone[2:])  # the 10 digits a card printed since 2021 shows
     assert printed.status_code == 200, printed.text
     assert (printed.json()["valid"], printed.json()["checked_by"]) == (True, "si_code")
+
+
+OFFICER = Officer("vss-clerk", "civil", None, frozenset({"clerk"}))
+
+
+@pytest.fixture
+def limit(api: Api, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Three failed checks an hour, not the 60 a hospital gets, to keep the tests short."""
+    monkeypatch.setenv("SIBOOK_HI_CHECK_FAILURES_PER_HOUR", "3")
+    get_access_settings.cache_clear()
+    return 3
+
+
+def test_a_facility_that_keeps_failing_checks_is_stopped_for_the_hour(
+        api: Api, limit: int) -> None:
+    """A card number not the one on record, a number nobody holds and a ministry's person's
+    each count; past the limit every check is a 429, the right number's too (else the 429
+    would be the wrong guesses' answer alone), in any server process. The facility could guess
+    a known SI code's group, level and province one 200 after another."""
+    failures = [api.check(n).status_code for n in (f"DN479{SI_CODE}", NOBODYS_SI_CODE,
+                                                   SOLDIERS_SI_CODE)]
+    assert failures == [200, 404, 404]
+    ratelimit.reset()  # as a restart or another server process: the count is in the store
+    for number in (f"DN201{SI_CODE}", CARD, PATIENT):
+        stopped = api.check(number)
+        assert stopped.status_code == 429, stopped.text
+        assert 0 < int(stopped.headers["Retry-After"]) <= 3601  # the hour after the third
+        assert stopped.json() == {"detail": "too many requests; try again later"}
+    assert api.check(CARD, Hospital("cho-ray")).json()["valid"] is True  # another facility's
+    assert api.check(CARD, OFFICER).json()["valid"] is True
+
+
+def test_successful_checks_are_never_counted(api: Api, limit: int) -> None:
+    for number in [PATIENT, SI_CODE, CARD] * 3:
+        assert api.check(number).json()["valid"] is True
+    assert [api.check(NOBODYS_SI_CODE).status_code for _ in range(limit - 1)] == [404] * (limit - 1)
+    assert api.check(CARD).json()["valid"] is True  # two failures of three: still answered
+
+
+def test_an_officers_failed_checks_are_not_limited(api: Api, limit: int) -> None:
+    answers = [api.check(n, OFFICER).status_code
+               for n in [NOBODYS_SI_CODE, f"DN479{SI_CODE}"] * limit]
+    assert answers == [404, 200] * limit
+    assert api.check(CARD, OFFICER).json()["valid"] is True
+
+
+def test_an_officer_lifts_a_facilitys_stop_with_access_unlock(api: Api, limit: int) -> None:
+    for _ in range(limit):
+        api.check(NOBODYS_SI_CODE)
+    assert api.check(CARD).status_code == 429
+    with unit_of_work(api.engine) as s:
+        assert credentials.unlock(session=s, client_id="bach-mai") == 1
+    assert api.check(CARD).json()["valid"] is True
+
+
+def test_failed_checks_sent_at_once_are_stopped_at_the_limit(api: Api, limit: int) -> None:
+    """A facility's checks take turns, each reading the failures counted before it: judged
+    side by side, guesses sent at once would all find the credential not yet stopped."""
+    assert api.check(CARD).status_code == 200  # the server's token key made, before the race
+    go = threading.Barrier(8)
+
+    def guess(level: int) -> int:
+        go.wait()
+        return api.check(f"DN{level % 5 + 1}79{SI_CODE}").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = sorted(pool.map(guess, range(8)))
+    assert answers == [200] * limit + [429] * (8 - limit)
