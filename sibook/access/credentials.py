@@ -164,7 +164,7 @@ def forget_expired(session: Session, now: datetime, settings: AccessSettings | N
     (SKIP LOCKED): a sign-in never waits on, or deadlocks with, a failure being counted.
     ``most``: at most so many rows (None: all)."""
     s = settings or get_access_settings()
-    longest = max(timedelta(minutes=s.lockout_minutes), _HOUR)
+    longest = max(timedelta(minutes=s.lockout_minutes), HOUR)
     expired = (select(LoginFailures.subject)
                .where(LoginFailures.window_start < now - longest,
                       or_(LoginFailures.locked_until.is_(None),
@@ -178,7 +178,7 @@ def forget_expired(session: Session, now: datetime, settings: AccessSettings | N
 # that keeps getting it wrong is guessing (a stranger's birth date, one day at a time). Kept in
 # the store, as the lockout: it holds across server processes and restarts.
 IDENTITY_MISMATCHES_PER_HOUR = 10
-_HOUR = timedelta(hours=1)
+HOUR = timedelta(hours=1)
 
 
 def identity_allowed(session: Session, actor: str, now: datetime | None = None) -> None:
@@ -191,9 +191,14 @@ def identity_allowed(session: Session, actor: str, now: datetime | None = None) 
     reading the refusals of those before it (``identity_refused`` counts one in the same
     transaction). Checked side by side, guesses sent at once were all answered, however many
     past the tenth."""
-    now = now or datetime.now(UTC)
-    key = subject("identity", actor)
-    take_turn(session, key)
+    stopped_in_turn(session, subject("identity", actor), now or datetime.now(UTC))
+
+
+def stopped_in_turn(session: Session, key: str, now: datetime, *, turn: str | None = None
+                    ) -> None:
+    """Take ``turn``'s (default ``key``'s) turn, then 429 while ``key`` is locked: a limit
+    counted in the store, judged one attempt after the other."""
+    take_turn(session, turn or key)
     until = locked_until(session, key)
     if until is not None and until > now:
         raise TooManyRequests(int((until - now).total_seconds()) + 1)
@@ -211,7 +216,7 @@ def take_turn(session: Session, key: str) -> None:
 def identity_refused(session: Session, actor: str, now: datetime | None = None) -> None:
     """Count a refused identity against ``actor`` (flushed; the caller commits it)."""
     record_failure(session, subject("identity", actor), now or datetime.now(UTC),
-                   threshold=IDENTITY_MISMATCHES_PER_HOUR, window=_HOUR)
+                   threshold=IDENTITY_MISMATCHES_PER_HOUR, window=HOUR)
 
 
 def create_client(*, session: Session, client: NewClient) -> str:

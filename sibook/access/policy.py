@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from sibook.access import audit, scope
+from sibook.access import audit, hi_checks, scope
 from sibook.access.actions import Action as Action  # routes name their action here too
 from sibook.access.principals import (
     CIVIL,
@@ -215,8 +215,12 @@ class Guard:
         """``person`` by any number the HI check at admission takes (``scope.find_holder``: an
         SI code, an HI card number's SI code), logged: one of another realm or scope answers
         the 404 of a number nobody holds, as a personal ID does."""
-        found = scope.holders(self.session, number)
-        seen = [h for h in found if scope.can_see(self.session, self.principal, h[0])]
+        ranked = scope.holders_by_rank(self.session, number)
+        seen: list[tuple[int, str]] = []
+        for rank in ranked:  # the first rank the caller sees anyone of
+            seen = [h for h in rank if scope.can_see(self.session, self.principal, h[0])]
+            if seen:
+                break
         if len(seen) > 1:  # one SI code, two people's cards: never answer for the wrong one
             raise self.refuse(ConflictError(
                 f"more than one person's HI card carries {number.strip()}: check by the "
@@ -224,12 +228,16 @@ class Guard:
         if seen:
             self.logged([seen[0][0]])
             return seen[0][0]
-        return self._visible(found[0] if found else None, NO_HOLDER)  # the 404, logged
+        hidden = next((rank[0] for rank in ranked if rank), None)  # in whose log the 404 is
+        return self._visible(hidden, NO_HOLDER)
 
     def _visible(self, found: tuple[int, str] | None, absent: str, *, placing: bool = False,
                  log: bool = True) -> int:
         if found is None or not scope.can_see(self.session, self.principal, found[0],
                                               placing=placing):
+            if self.action is Action.HI_CHECK:  # committed in the turn: the refusal rolls back
+                hi_checks.failed(self.session, self.principal)
+                self.session.commit()
             raise self.refuse(NotFoundError(absent, field="personal_id"), "not_found",
                               (found[0] if found else None,))
         if log:

@@ -137,10 +137,18 @@ def holders(session: Session, number: str) -> list[tuple[int, str]]:
     several rather than answer for the wrong one. Failing a card, a legacy card number whose
     SI code is held names its holder (the card then is not the one on record), as does an SI
     code held with no card carrying it."""
+    return next((found for found in holders_by_rank(session, number) if found), [])
+
+
+def holders_by_rank(session: Session, number: str) -> list[list[tuple[int, str]]]:
+    """``holders``' candidates, best first: those whose card is the number given, those whose
+    card carries its SI code, those whose legacy SI code it is. A caller that sees only some
+    realms takes the first it sees any of: a hidden person ranked first must not hide the one
+    it sees, or the 404 would tell that someone hidden holds the number."""
     answer = inspect(number)
     if answer["kind"] == "personal_id":
         one = find_person(session, answer["value"])
-        return [one] if one else []
+        return [[one] if one else []]
     code = {"si_code": answer["value"], "hi_card": answer.get("si_code")}.get(answer["kind"])
     if code is None:
         return []
@@ -158,9 +166,9 @@ def holders(session: Session, number: str) -> list[tuple[int, str]]:
         return list(dict.fromkeys((r.person_id, r.realm) for r in rows if keep(r)))
 
     card = answer["value"] if answer["kind"] == "hi_card" else None
-    return ((card is not None and whose(lambda r: r.card_number == card))
-            or whose(lambda r: r.card_number is not None and r.card_number[-10:] == code)
-            or whose(lambda r: r.legacy_si_code == code))
+    return [whose(lambda r: card is not None and r.card_number == card),
+            whose(lambda r: r.card_number is not None and r.card_number[-10:] == code),
+            whose(lambda r: r.legacy_si_code == code)]
 
 
 def can_see(session: Session, principal: Principal, person_id: int, *,

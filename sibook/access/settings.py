@@ -55,6 +55,15 @@ class AccessSettings(BaseSettings):
     # payroll software re-filing a year of months, or a unit's batches, in one burst stays
     # under it (10 stopped such a burst at its eleventh month).
     declaration_rate_per_minute: int = 60
+    # A health facility's failed HI checks at admission (sibook.access.hi_checks) an hour per
+    # credential: a number nobody holds (or a ministry's person's), or a card number whose SI
+    # code is held but which is not the card on record. Each one is otherwise a free guess of
+    # a known SI code's group, benefit level and province. 60, one a minute on average: the
+    # busiest hospitals admit about 10,000 patients a day, nearly all checked by the chip ID
+    # or VNeID; a number is typed only when those fail, and its typing mistakes run to tens a
+    # day, a handful an hour at the morning peak, a re-check of each included. Past it the
+    # credential's every check is a 429 for the hour after the last one counted.
+    hi_check_failures_per_hour: PositiveInt = 60
 
 
 @lru_cache(maxsize=1)

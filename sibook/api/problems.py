@@ -104,6 +104,11 @@ GUESSING: Responses = {
     429: _busy(Detail, "Too many identities the population database refused for this caller "
                          "within the hour (guessing a birth date); retry after Retry-After"),
 }
+HI_GUESSING: Responses = {
+    429: _busy(Detail, "Too many failed checks by this health facility's credential within "
+                         "the hour (numbers nobody holds, card numbers not the card on "
+                         "record): every check is refused until Retry-After"),
+}
 FILING_RATE: Responses = {
     429: _busy(Detail, "Too many declarations filed for this unit within the minute (each "
                          "checks its lines' names against personal IDs); retry after "

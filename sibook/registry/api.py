@@ -13,12 +13,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from sibook.access import credentials
+from sibook.access import credentials, hi_checks
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import HiCardHolderPath, PersonalIdPath, UnitCodePath, UnitCodeQuery
-from sibook.api.problems import GUESSING, HELD, SHARED_NUMBER, STARTED
+from sibook.api.problems import GUESSING, HELD, HI_GUESSING, SHARED_NUMBER, STARTED
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
@@ -316,16 +316,19 @@ class HIValidity(BaseModel):
         "The kind of number checked, as `ids inspect` reads it"))
     reason: str | None = Field(description=(
         "Why a card number given is not valid although its SI code is held: it is not the card "
-        "on record (its group or benefit level differs); null otherwise"))
+        "on record (its group, benefit level or province differs); null otherwise"))
 
 
-@router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity, responses=SHARED_NUMBER)
+@router.get("/hi-cards/{personal_id}/validity", response_model=HIValidity,
+            responses={**SHARED_NUMBER, **HI_GUESSING})
 def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: HiCardHolderPath,
                 ) -> HIValidity:
     """HI check at admission (Decree 188/2025 Art 37-38): validity and benefit level only, by
     the personal ID, or by the card's number when VNeID/VssID or the network fails: the 10-digit
     SI code (the card printed since 1/4/2021) or the legacy 15-character number. A person out of
-    the caller's sight (another realm's) answers the 404 of a number nobody holds."""
+    the caller's sight (another realm's) answers the 404 of a number nobody holds. A facility's
+    failed checks are limited (``access.hi_checks``)."""
+    hi_checks.allowed(g.session, g.principal)
     number = inspect(personal_id)
     kind, value = number["kind"], number["value"]
     if kind != "personal_id" and not number["valid"]:  # a 12-digit one stays the 404 it was
@@ -336,15 +339,18 @@ def hi_validity(g: Annotated[Guard, guard(Action.HI_CHECK)], personal_id: HiCard
                if c.valid_from <= today <= c.valid_to]
     card = current[-1] if current else None
     reason = None
-    if card and kind == "hi_card" and (card.group_code, card.benefit_level) != (
-            number["group_code"], number["benefit_level"]):
+    if card and kind == "hi_card" and (card.group_code, card.benefit_level, card.province_code
+                                       ) != (number["group_code"], number["benefit_level"],
+                                             number["province_code"]):
         # The SI code is held, the card is not the one on record (an old or altered card):
         # not valid, rather than the 404 of a number nobody holds, which would send the
         # facility after a typo. It admits the patient anyway (Art 37-38) and checks the SI
-        # code, which tells no more than this would have.
+        # code, which tells no more than this would have. Which part differs is not told, nor
+        # is the guess free (``hi_checks``): each part right would be learnt one at a time.
+        hi_checks.failed(g.session, g.principal)
         card, reason = None, (f"{value} is not the HI card on record for SI code "
-                              f"{number['si_code']} (its group or benefit level differs): "
-                              "check the SI code or the personal ID")
+                              f"{number['si_code']} (its group, benefit level or province "
+                              "differs): check the SI code or the personal ID")
     return HIValidity(personal_id=value if kind == "personal_id" else None,
                       valid=card is not None,
                       benefit_level=card.benefit_level if card else None,

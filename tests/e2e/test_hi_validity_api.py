@@ -6,7 +6,9 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert
 
+from sibook.access import credentials, ratelimit
 from sibook.access.principals import EmployerUnit, Hospital, Officer, Principal
+from sibook.access.settings import get_access_settings
 from sibook.core.db import unit_of_work
 from sibook.core.schema import metadata
 from sibook.ids import make_enterprise_code, make_personal_id
@@ -93,16 +97,22 @@ def test_a_number_nobody_holds_is_a_404(api: Api, number: str) -> None:
     assert api.check(number).status_code == 404
 
 
-@pytest.mark.parametrize("card", [f"DN201{SI_CODE}", f"HT301{SI_CODE}"])
-def test_a_card_number_whose_group_or_level_differs_is_not_the_card_on_record(
+@pytest.mark.parametrize("card", [
+    f"DN201{SI_CODE}", f"HT301{SI_CODE}",
+    f"DN479{SI_CODE}",  # TP HCM's: the card on record is Hà Nội's (was answered valid)
+])
+def test_a_card_number_whose_group_level_or_province_differs_is_not_the_card_on_record(
         api: Api, card: str) -> None:
     """Its SI code is held: not valid, saying why, rather than the 404 of a typo; the level
-    on record is not told, as the SI code's own check would tell it."""
+    on record is not told, as the SI code's own check would tell it, nor which part differs
+    (each part right would be learnt one at a time)."""
     r = api.check(card)
     assert r.status_code == 200, r.text
     answer = r.json()
     assert (answer["valid"], answer["benefit_level"], answer["valid_to"]) == (False, None, None)
-    assert "not the HI card on record" in answer["reason"]
+    assert answer["reason"] == (
+        f"{card} is not the HI card on record for SI code {SI_CODE} (its group, benefit "
+        "level or province differs): check the SI code or the personal ID")
     assert api.check(f"DN401{SI_CODE}").json()["valid"] is True  # the one on record
 
 
@@ -128,6 +138,8 @@ def test_a_ministrys_person_is_a_number_nobody_holds_to_a_facility(
     hidden, unknown = api.check(number), api.check(nobodys)
     assert (hidden.status_code, hidden.text.replace(number, "X")) == (
         unknown.status_code, unknown.text.replace(nobodys, "X"))
+    assert {k: v for k, v in hidden.headers.items() if k != "date"} == {
+        k: v for k, v in unknown.headers.items() if k != "date"}
     assert hidden.status_code == 404
     route = "GET " + PATH
     assert api.log(SOLDIER) == [("bach-mai", "hi.check", route, "not_found")]
@@ -159,6 +171,34 @@ def test_a_refused_address_that_takes_no_card_number_blames_nobody_for_one(
     assert api.log(PATIENT) == []
     assert api.client.get(path.format(PATIENT), headers=bearer(HOSPITAL)).status_code == 403
     assert [entry[3] for entry in api.log(PATIENT)] == ["forbidden"]  # the personal ID does
+
+
+def test_a_ministrys_person_whose_card_carries_a_patients_si_code_does_not_hide_the_patient(
+        api: Api) -> None:
+    """A soldier's card issued here carries the last 10 digits of his personal ID, which are a
+    civil patient's legacy SI code; her own card carries her personal ID's. The soldier, out of
+    the facility's sight, was the number's holder all the same, and her check a 404: it told
+    that someone hidden holds the number. She is answered as if he were not there."""
+    soldier = make_personal_id("001", date(1985, 5, 5), "male", 31337)
+    patient = make_personal_id("001", date(1985, 6, 6), "male", 4444)
+    for pid, legacy, card, realm in ((soldier, None, f"QN501{soldier[2:]}", "defence"),
+                                     (patient, soldier[2:], f"GD401{patient[2:]}", "civil")):
+        with unit_of_work(api.engine) as s:
+            api.ids[pid] = service.register_person(session=s, person=NewPerson(
+                personal_id=pid, full_name=f"Person {pid}", birth_date=date(1985, 1, 1),
+                sex="male", birth_registration_place="001", legacy_si_code=legacy, realm=realm))
+            s.execute(insert(metadata.tables["hi_cards"]).values(
+                person_id=api.ids[pid], seq=1, card_number=card, group_code=card[:2],
+                benefit_level=int(card[2]), province_code="01", initial_kcb_place="01001",
+                valid_from=date(YEAR, 1, 1), valid_to=date(YEAR, 12, 31)))
+    for number in (soldier[2:], f"GD401{soldier[2:]}"):
+        r = api.check(number)
+        assert r.status_code == 200, r.text
+        assert (r.json()["valid"], r.json()["benefit_level"]) == (True, 4)
+    assert [(e[1], e[3]) for e in api.log(patient)] == [("hi.check", "allowed")] * 2
+    assert api.log(soldier) == []
+    own = api.check(soldier[2:], Officer("mod-clerk", "defence", None, frozenset({"clerk"})))
+    assert own.json()["benefit_level"] == 5, own.text  # his realm's officer: his card
 
 
 SHARER = make_personal_id("001", date(1985, 1, 1), "male", 4242)  # no legacy SI code
@@ -205,3 +245,71 @@ def test_a_card_issued_here_is_checked_by_its_number_and_one_si_code_of_two_is_r
     printed = api.check(alone[2:])  # the 10 digits a card printed since 2021 shows
     assert printed.status_code == 200, printed.text
     assert (printed.json()["valid"], printed.json()["checked_by"]) == (True, "si_code")
+
+
+OFFICER = Officer("vss-clerk", "civil", None, frozenset({"clerk"}))
+
+
+@pytest.fixture
+def limit(api: Api, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Three failed checks an hour, not the 60 a hospital gets, to keep the tests short."""
+    monkeypatch.setenv("SIBOOK_HI_CHECK_FAILURES_PER_HOUR", "3")
+    get_access_settings.cache_clear()
+    return 3
+
+
+def test_a_facility_that_keeps_failing_checks_is_stopped_for_the_hour(
+        api: Api, limit: int) -> None:
+    """A card number not the one on record, a number nobody holds and a ministry's person's
+    each count; past the limit every check is a 429, the right number's too (else the 429
+    would be the wrong guesses' answer alone), in any server process. The facility could guess
+    a known SI code's group, level and province one 200 after another."""
+    failures = [api.check(n).status_code for n in (f"DN479{SI_CODE}", NOBODYS_SI_CODE,
+                                                   SOLDIERS_SI_CODE)]
+    assert failures == [200, 404, 404]
+    ratelimit.reset()  # as a restart or another server process: the count is in the store
+    for number in (f"DN201{SI_CODE}", CARD, PATIENT):
+        stopped = api.check(number)
+        assert stopped.status_code == 429, stopped.text
+        assert 0 < int(stopped.headers["Retry-After"]) <= 3601  # the hour after the third
+        assert stopped.json() == {"detail": "too many requests; try again later"}
+    assert api.check(CARD, Hospital("cho-ray")).json()["valid"] is True  # another facility's
+    assert api.check(CARD, OFFICER).json()["valid"] is True
+
+
+def test_successful_checks_are_never_counted(api: Api, limit: int) -> None:
+    for number in [PATIENT, SI_CODE, CARD] * 3:
+        assert api.check(number).json()["valid"] is True
+    assert [api.check(NOBODYS_SI_CODE).status_code for _ in range(limit - 1)] == [404] * (limit - 1)
+    assert api.check(CARD).json()["valid"] is True  # two failures of three: still answered
+
+
+def test_an_officers_failed_checks_are_not_limited(api: Api, limit: int) -> None:
+    answers = [api.check(n, OFFICER).status_code
+               for n in [NOBODYS_SI_CODE, f"DN479{SI_CODE}"] * limit]
+    assert answers == [404, 200] * limit
+    assert api.check(CARD, OFFICER).json()["valid"] is True
+
+
+def test_an_officer_lifts_a_facilitys_stop_with_access_unlock(api: Api, limit: int) -> None:
+    for _ in range(limit):
+        api.check(NOBODYS_SI_CODE)
+    assert api.check(CARD).status_code == 429
+    with unit_of_work(api.engine) as s:
+        assert credentials.unlock(session=s, client_id="bach-mai") == 1
+    assert api.check(CARD).json()["valid"] is True
+
+
+def test_failed_checks_sent_at_once_are_stopped_at_the_limit(api: Api, limit: int) -> None:
+    """A facility's checks take turns, each reading the failures counted before it: judged
+    side by side, guesses sent at once would all find the credential not yet stopped."""
+    assert api.check(CARD).status_code == 200  # the server's token key made, before the race
+    go = threading.Barrier(8)
+
+    def guess(level: int) -> int:
+        go.wait()
+        return api.check(f"DN{level % 5 + 1}79{SI_CODE}").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = sorted(pool.map(guess, range(8)))
+    assert answers == [200] * limit + [429] * (8 - limit)

@@ -73,3 +73,15 @@ def test_a_token_or_session_lifetime_that_is_not_positive_is_refused_naming_it(
     problem = settings_problem(refused.value)
     assert problem is not None and problem.field == name
     assert "greater than 0" in problem.reason and repr(int(value)) in problem.reason
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_limit_of_failed_hi_checks_that_is_not_positive_is_refused(
+        monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """0 would stop a facility before its first failed check, or (as a falsy threshold) fall
+    back to the sign-in lockout's 5 unsaid."""
+    monkeypatch.setenv("SIBOOK_HI_CHECK_FAILURES_PER_HOUR", value)
+    with pytest.raises(ValidationError) as refused:
+        AccessSettings()
+    problem = settings_problem(refused.value)
+    assert problem is not None and problem.field == "SIBOOK_HI_CHECK_FAILURES_PER_HOUR"
