@@ -123,11 +123,14 @@ _OPTIONS = {
     "voluntary.from_month": "start",  # a voluntary start is --from too
     "job_title": "job",
     "managing_office": "office",
+    # Whether the person is employed, voluntary or only registered is what --employer or
+    # --voluntary says; a registration run again that differs there names the flag given.
+    "participant_type": "employer",
 }
 # A voluntary income is checked as a salary; a registration run again names the voluntary
 # start's fields as the API's body nests them.
 _VOLUNTARY = {**_OPTIONS, "salary": "income", "voluntary.income": "income",
-              "voluntary.support_group": "support"}
+              "voluntary.support_group": "support", "participant_type": "voluntary"}
 
 
 @persons_app.command("register")

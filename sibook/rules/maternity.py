@@ -38,7 +38,8 @@ def childbirth_allowance(*, month: Period, children: int, voluntary: bool = Fals
         per_child = int(multiple * reference)
         trail.step(f"{multiple} x reference level {vnd(reference)} = {vnd(per_child)} per child")
     amount = per_child * children
-    trail.step(f"{vnd(per_child)} x {children} children = {vnd(amount)}")
+    trail.step(f"{vnd(per_child)} x {children} {'child' if children == 1 else 'children'} = "
+               f"{vnd(amount)}")
     return AllowanceResult(amount=amount, explanation=trail.done())
 
 
@@ -60,7 +61,8 @@ def maternity_leave_benefit(*, month: Period, average_salary: int, children: int
     base = int(trail.fact(law.parameter("maternity_leave_months", month)))
     extra = int(trail.fact(law.parameter("maternity_extra_child_months", month)))
     months = base + extra * (children - 1)
-    trail.step(f"leave = {base} months + {extra} x {children - 1} extra children = {months}")
+    extras = f"{children - 1} extra {'child' if children == 2 else 'children'}"
+    trail.step(f"leave = {base} months + {extra} x {extras} = {months}")
     rate = trail.fact(law.parameter("maternity_benefit_percent", month))
     amount = round_vnd(average_salary * rate / 100 * months)
     trail.step(f"benefit = {pct(rate)} x {vnd(average_salary)} x {months} months = {vnd(amount)}")

@@ -236,6 +236,24 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
         {"field": "--job", "reason": "longer than 120 characters"}]
 
 
+def test_a_registration_run_again_as_another_kind_of_participant_names_the_flag(
+        tmp_path: Path) -> None:
+    """An employee registered again with no --employer, or with --voluntary, is refused naming
+    the flag the command line has, not the API's participant_type."""
+    db = tmp_path / "fresh.db"
+    assert run(db, "employers", "add", "--code", "0101234567", "--name", "An Phát",
+               "--province", "01", "--region", "I").returncode == 0
+    person = ("persons", "register", "--personal-id", "001089012345", "--name",
+              "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male", "--json")
+    assert run(db, *person, "--employer", "0101234567", "--salary", "12000000").returncode == 0
+    plain = run(db, *person)
+    assert plain.returncode == 1
+    assert [p["field"] for p in json.loads(plain.stdout)["errors"]] == ["--employer"]
+    voluntary = run(db, *person, "--voluntary", "--income", "3000000")
+    assert voluntary.returncode == 1
+    assert "--voluntary" in [p["field"] for p in json.loads(voluntary.stdout)["errors"]]
+
+
 def test_a_person_registered_at_the_console_is_managed_by_an_office_named_or_their_employers(
         tmp_path: Path) -> None:
     """The console belongs to no province: the person is managed by the --office named, else an
