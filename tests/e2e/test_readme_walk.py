@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.readme_curl import Curls, Fetched
+from tests.e2e.readme_curl import CURL, Curls, Fetched
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("A walk through", "HI visits (KCB history)", "The HTTP API")
@@ -401,7 +401,8 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
             elif isinstance(step, Heredoc):
                 sh.write(step)
             elif step.argv[0] == NEEDS_A_SERVER:
-                done.fetched.append(curls.fetch(step))
+                if CURL is not None:  # else test_every_http_call_... skips
+                    done.fetched.append(curls.fetch(step))
             else:
                 ran = Ran(step, sh.run(step.argv))
                 done.ran.append(ran)
@@ -422,10 +423,13 @@ def test_the_walk_runs_every_command_a_newcomer_types(walk: Walk) -> None:
     typed = [r.command.argv[:3] for r in walk.ran]
     assert typed[0] == ["sibook", "seed", "--people"] and len(typed) > 40
     assert ["sibook", "visits", "import"] in typed and ["sibook", "audit", "verify"] in typed
-    assert walk.fetched and all(f.command.argv[0] == "curl" for f in walk.fetched)
+    assert all(f.command.argv[0] == "curl" for f in walk.fetched)
+    assert walk.fetched or CURL is None
 
 
 def test_every_http_call_answers_as_its_comments_say(walk: Walk) -> None:
+    if CURL is None:
+        pytest.skip("the README's HTTP calls are typed with curl, which is not installed")
     wrong = []
     for f in walk.fetched:
         stated, said = f.expected_status(), f"line {f.command.line}: `{f.command.text}`"
