@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hmac
 import html
-import os
 import secrets
 import sys
 from datetime import UTC, datetime
@@ -36,7 +35,7 @@ from sibook.access.dev_idp_server import (
     load_rsa_key,
 )
 from sibook.access.settings import AccessSettings, get_access_settings
-from sibook.core.config import make_keys_dir
+from sibook.core.config import secret_made_once
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.schema import metadata
 
@@ -59,12 +58,7 @@ def dev_password(s: AccessSettings) -> str:
     if s.dev_idp_password:
         return s.dev_idp_password
     path = Path(s.keys_dir) / "dev-idp-password"
-    if not path.exists():
-        make_keys_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(12))
-    password = path.read_text().strip()
+    password = secret_made_once(path, lambda: secrets.token_urlsafe(12).encode()).decode().strip()
     print(f"dev identity provider password (from {path}): {password}", file=sys.stderr)
     return password
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -26,7 +25,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge  # type: ignore[import-untyped]
 from authlib.oidc.core.grants import OpenIDCode  # type: ignore[import-untyped]
 from joserfc.jwk import RSAKey
 
-from sibook.core.config import make_keys_dir
+from sibook.core.config import secret_made_once
 
 CODE_TTL, TOKEN_TTL = 300, 600
 
@@ -120,13 +119,9 @@ class Memory:
 
 
 def load_rsa_key(keys_dir: str) -> RSAKey:
-    path = Path(keys_dir) / "dev-idp-key.json"
-    if not path.exists():
-        make_keys_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(RSAKey.generate_key(2048, private=True).as_dict(private=True), f)
-    return RSAKey.import_key(json.loads(path.read_text()))
+    made = secret_made_once(Path(keys_dir) / "dev-idp-key.json", lambda: json.dumps(
+        RSAKey.generate_key(2048, private=True).as_dict(private=True)).encode())
+    return RSAKey.import_key(json.loads(made))
 
 
 class StarletteRequest(OAuth2Request):  # type: ignore[misc]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import time
 import uuid
@@ -36,7 +35,7 @@ from sibook.access.principals import (
     Unauthenticated,
 )
 from sibook.access.settings import AccessSettings, get_access_settings
-from sibook.core.config import make_keys_dir
+from sibook.core.config import secret_made_once
 
 OWN_ALGS = ["ES256"]
 OIDC_ALGS = ["RS256", "ES256"]
@@ -47,15 +46,9 @@ LEEWAY = 30
 def _load_key(inline: str | None, keys_dir: str) -> ECKey:
     if inline:
         return ECKey.import_key(json.loads(inline))
-    path = Path(keys_dir) / "access-token-key.json"
-    if not path.exists():
-        make_keys_dir(path.parent)
-        key = ECKey.generate_key("P-256", private=True)
-        # O_EXCL: two processes starting at once cannot overwrite each other's key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(key.as_dict(private=True), f)
-    return ECKey.import_key(json.loads(path.read_text()))
+    made = secret_made_once(Path(keys_dir) / "access-token-key.json", lambda: json.dumps(
+        ECKey.generate_key("P-256", private=True).as_dict(private=True)).encode())
+    return ECKey.import_key(json.loads(made))
 
 
 def signing_key(settings: AccessSettings | None = None) -> ECKey:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
+import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -104,3 +107,25 @@ def make_keys_dir(path: Path) -> None:
         logging.getLogger(__name__).warning(
             "the keys folder %s was open to other accounts (%04o): made 0700", path,
             stat.S_IMODE(folder.st_mode))
+
+
+def secret_made_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The secret in ``path`` (in the keys folder), made by ``make`` when there is none yet.
+
+    Processes (or threads) asking at once all read the one secret that won: each writes its own
+    to a private temporary file first and links it into place, which fails where one is already
+    there, so no reader ever sees a file half written (an O_EXCL create of ``path`` itself let
+    a second reader read it empty: a 500 on the first requests to a fresh keys folder)."""
+    if not path.exists():
+        make_keys_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(make())
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):  # another made it first: theirs it is
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    return path.read_bytes()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from joserfc import jwt
@@ -36,6 +39,32 @@ def test_the_key_is_generated_once_with_owner_only_permissions(settings: AccessS
     key_file = Path(settings.keys_dir) / "access-token-key.json"
     assert key_file.stat().st_mode & 0o077 == 0
     assert key_file.parent.stat().st_mode & 0o777 == 0o700  # the keys folder it made, too
+
+
+def test_the_first_requests_at_once_to_a_fresh_keys_folder_share_one_key(
+        settings: AccessSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests arriving together before the key exists each made one; the one that lost the
+    race to create the file failed (a 500) or read it still empty. All now read the winner's."""
+    made = ECKey.generate_key
+
+    def slow(*args: Any, **kwargs: Any) -> ECKey:
+        time.sleep(0.05)  # each request is still making its key when the others look
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(ECKey, "generate_key", slow)
+    tokens._load_key.cache_clear()
+    start = threading.Barrier(6)
+
+    def first_request() -> str:
+        start.wait()
+        return tokens._load_key(None, settings.keys_dir).thumbprint()
+
+    with ThreadPoolExecutor(6) as pool:
+        prints = list(pool.map(lambda _: first_request(), range(6)))
+    tokens._load_key.cache_clear()
+    assert len(set(prints)) == 1
+    assert prints[0] == tokens.signing_key(settings).thumbprint()
+    assert [p.name for p in Path(settings.keys_dir).iterdir()] == ["access-token-key.json"]
 
 
 def test_a_keys_folder_open_to_others_is_made_owner_only_when_a_key_is_written(
