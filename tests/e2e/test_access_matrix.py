@@ -244,11 +244,24 @@ def test_an_employer_asking_for_another_units_workers_is_forbidden(world: World)
     assert r.status_code == 403
 
 
-def test_a_hidden_person_and_an_unknown_id_look_the_same(world: World) -> None:
-    headers = bearer(PRINCIPALS["auditor_national"])
-    hidden = world.client.get(f"/api/v1/persons/{HIDDEN}", headers=headers)
-    unknown = world.client.get("/api/v1/persons/001099000001", headers=headers)
-    assert (hidden.status_code, hidden.json()) == (unknown.status_code, unknown.json())
+@pytest.mark.parametrize(("method", "path"), sorted(
+    (m, p) for m, p in ACTIONS if "{personal_id}" in p))
+def test_a_hidden_person_and_an_unknown_id_look_the_same(world: World, method: str,
+                                                         path: str) -> None:
+    """On every route naming a person, to every caller outside the defence realm (the civil
+    unit the defence person once worked at too): the status, headers and body an ID nobody
+    holds gets, the ID itself aside."""
+    unknown = make_personal_id("001", date(1999, 1, 1), "male", 1)
+    for who in PRINCIPALS.keys() - {"defence_clerk"}:
+        answers = []
+        for target in (HIDDEN, unknown):
+            url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{personal_id}", target))
+            body = BODIES.get((method, path), {}) if method in ("POST", "PUT", "PATCH") else None
+            r = world.client.request(method, url, headers=bearer(PRINCIPALS[who]),
+                                     json=body(target) if callable(body) else body)
+            answers.append((r.status_code, r.text.replace(target, "X"), sorted(
+                (k, v) for k, v in r.headers.items() if k not in ("date", "content-length"))))
+        assert answers[0] == answers[1], who
 
 
 def test_the_refused_look_at_a_defence_person_is_logged(world: World) -> None:
