@@ -102,6 +102,10 @@ def create_app() -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if "authorization" in request.headers or "cookie" in request.headers:
+            # An answer to a signed-in caller may hold personal data: no browser or shared
+            # cache keeps it (the public trust list and revocation lists stay cacheable).
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     app.add_middleware(BodyLimit, limit=get_settings().max_upload_bytes)

@@ -183,6 +183,18 @@ def test_no_other_site_may_frame_the_pages(client: Any) -> None:
         assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
 
 
+def test_no_cache_keeps_an_answer_to_a_signed_in_caller(client: Any) -> None:
+    """A citizen's book or an officer's read of a person holds personal data: a shared proxy or
+    the browser's disk cache must not keep it. The public OpenAPI document may be cached."""
+    c, _ = client
+    for who, url in (("citizen", "/api/v1/me/access-log"), ("clerk_hanoi", "/api/v1/persons"),
+                     ("clerk_hanoi", "/api/v1/persons/000000000000")):
+        r = c.get(url, headers=bearer(PRINCIPALS[who]))
+        assert r.status_code in (200, 404) and r.headers["Cache-Control"] == "no-store", url
+    public = c.get("/api/v1/openapi.json")
+    assert public.status_code == 200 and "Cache-Control" not in public.headers
+
+
 def test_another_site_cannot_sign_a_citizen_out(client: Any) -> None:
     c, _ = client
     foreign = c.post("/portal/sign-out", headers={"Origin": "https://evil.example"},
