@@ -5,7 +5,9 @@ later than now. Pure; each check answers the reason it refuses, or None.
 A signature proves only who signed, not that the signer was the one to sign this book: each
 realm's issuer signs its own people's books (civil SI agency, defence, public security), so a
 defence key's signature on a civil book is no book of the agency's. Payloads issued before
-``REALM_KEY`` was written name no realm, and are held to nothing here, as before.
+``REALM_KEY`` was written name no realm, and are held to nothing here, as before; so, for now,
+is one a realm's key signed leaving the realm out (only a mark in the certificates made from
+now on, saying what they sign names its realm, would tell the two apart).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def latest_issue(signed_at: datetime | None, payload: Mapping[str, Any]) -> date
         said = datetime.fromisoformat(stated) if isinstance(stated, str) else None
     except ValueError:
         said = None
-    if said is not None and said.tzinfo is None:
-        said = None  # the agency writes UTC offsets; a naive time cannot be compared
-    times = [t for t in (signed_at, said) if t is not None]
+    # The agency writes UTC offsets; a time without one (a PDF date may omit it) is no
+    # moment to compare.
+    times = [t for t in (signed_at, said) if t is not None and t.tzinfo is not None]
     return max(times) if times else None

@@ -146,3 +146,10 @@ def test_an_issue_time_no_calendar_holds_is_refused_not_raised(agency: Agency, i
     text = PREFIX + b45encode(zlib.compress(sign1, 9)).decode()
     result = verify(text.encode(), trust_list=agency.trust_list)
     assert not result.valid and result.errors == [reason]
+
+
+def test_a_stated_issue_time_without_utc_offset_is_left_out_not_compared(
+        agency: Agency) -> None:
+    """The signature's own time still judges it; comparing the two raised TypeError."""
+    payload = {**book_payload(), "issued_at": "2099-01-01T00:00:00"}
+    assert verify(signed("pdf", payload, agency.signer), trust_list=agency.trust_list).valid
