@@ -61,7 +61,7 @@ def paired(label_a: str, label_b: str, seconds: float, work_a: Callable[[int], o
 def payload(i: int) -> dict[str, object]:
     return {
         "personal_id": f"{1_090_000_000 + i:012d}", "name": "Nguyễn Thị Hồng",
-        "birth_date": "1990-05-17", "version": 3, "book_hash": "9f2c" * 16,
+        "birth_date": "1990-05-17", "realm": "civil", "version": 3, "book_hash": "9f2c" * 16,
         "totals": {"si_months": 360, "ui_months": 300, "ui_reserve_months": 12},
         "issued_at": "2026-03-01T08:00:00Z", "kid": "00" * 8,
     }

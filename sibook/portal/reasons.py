@@ -103,6 +103,9 @@ CHECK_VI: tuple[tuple[str, str], ...] = (
     ("signed by another realm's key",
      "Được ký bằng khóa của cơ quan BHXH khác: sổ hoặc thẻ của người thuộc một ngành (BHXH Việt "
      "Nam, BHXH Bộ Quốc phòng, BHXH Công an nhân dân) chỉ do chính cơ quan đó ký."),
+    ("the signed payload names no realm",
+     "Nội dung đã ký không ghi sổ hoặc thẻ thuộc ngành BHXH nào, trong khi khóa đã ký nó chỉ ký "
+     "nội dung có ghi: không phải do cơ quan BHXH cấp."),
     ("issued in the future",
      "Thời điểm ký ghi trong tệp là một thời điểm trong tương lai: không phải do cơ quan BHXH "
      "cấp đúng quy trình hoặc đồng hồ của máy ký bị sai."),

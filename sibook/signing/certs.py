@@ -29,6 +29,12 @@ REALMS: dict[str, str] = {
     "defence": "Bảo hiểm xã hội Bộ Quốc phòng",
     "public_security": "Bảo hiểm xã hội Công an nhân dân",
 }
+# The certificate policy of the issuing certificates whose every book and HI card payload
+# names its realm (claims.REALM_KEY), made since payloads do: a payload one of them signed
+# without a realm is none the agency issued, so another realm's key cannot pass a book off by
+# leaving the realm out. Certificates made before carry no policy, and what they signed
+# verifies as before. An OID under 2.25 (ITU-T X.667, from a UUID) needs no registration.
+PAYLOADS_NAME_REALM = x509.ObjectIdentifier("2.25.133136488458932967582936040696173113512")
 ROOT_DAYS = 20 * 365
 ISSUER_DAYS = 5 * 365
 CURVE = ec.SECP256R1()
@@ -124,8 +130,19 @@ def make_issuer(key: ec.EllipticCurvePrivateKey, *, realm: str, generation: int,
                        critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski),
                        critical=False)
+        .add_extension(x509.CertificatePolicies([x509.PolicyInformation(PAYLOADS_NAME_REALM,
+                                                                        None)]), critical=False)
         .sign(root_key, hashes.SHA256())
     )
+
+
+def names_realm(cert: x509.Certificate) -> bool:
+    """Whether what ``cert`` signs names its realm (``PAYLOADS_NAME_REALM``)."""
+    try:
+        policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(p.policy_identifier == PAYLOADS_NAME_REALM for p in policies)
 
 
 def is_ca(cert: x509.Certificate) -> bool:

@@ -5,7 +5,9 @@ later than now. Pure; each check answers the reason it refuses, or None.
 A signature proves only who signed, not that the signer was the one to sign this book: each
 realm's issuer signs its own people's books (civil SI agency, defence, public security), so a
 defence key's signature on a civil book is no book of the agency's. Payloads issued before
-``REALM_KEY`` was written name no realm, and are held to nothing here, as before.
+``REALM_KEY`` was written name no realm, and are held to nothing here, as before: they were
+signed by certificates made before, which lack ``certs.PAYLOADS_NAME_REALM``; a certificate
+that has it signs only payloads that name their realm.
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ REALM_KEY = "realm"  # in a book's and an HI card's signed payload since it was 
 CLOCK_SKEW = timedelta(minutes=5)
 ISSUED_IN_FUTURE = "issued in the future"
 OTHER_REALM = "signed by another realm's key"
+NO_REALM = "the signed payload names no realm"
 
 
 def realm_problem(payload: Mapping[str, Any], signer: x509.Certificate) -> str | None:
     """Why a payload naming a realm may not be signed by ``signer``, or None."""
-    if REALM_KEY not in payload:
-        return None  # issued before payloads named their realm
-    named, signing = payload[REALM_KEY], certs.realm_of(signer)
+    signing = certs.realm_of(signer)
+    if REALM_KEY not in payload:  # as issued before payloads named their realm, or forged
+        return None if not certs.names_realm(signer) else (
+            f"{NO_REALM}, which every payload the certificate {certs.common_name(signer)!r} "
+            f"of the {signing!r} realm signs names")
+    named = payload[REALM_KEY]
     if named == signing:
         return None
     return (f"{OTHER_REALM}: issued for the {named!r} realm, signed by the certificate "
@@ -57,7 +63,7 @@ def latest_issue(signed_at: datetime | None, payload: Mapping[str, Any]) -> date
         said = datetime.fromisoformat(stated) if isinstance(stated, str) else None
     except ValueError:
         said = None
-    if said is not None and said.tzinfo is None:
-        said = None  # the agency writes UTC offsets; a naive time cannot be compared
-    times = [t for t in (signed_at, said) if t is not None]
+    # The agency writes UTC offsets; a time without one (a PDF date may omit it) is no
+    # moment to compare.
+    times = [t for t in (signed_at, said) if t is not None and t.tzinfo is not None]
     return max(times) if times else None

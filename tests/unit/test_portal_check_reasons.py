@@ -28,7 +28,7 @@ from tests.unit import test_signing_support as support
 from tests.unit.test_signing_support import Agency, book_payload, make_agency, tiny_pdf
 
 CARD = {"card_number": "GD4797931234567", "benefit_level": 4, "valid_from": "2026-01-01",
-        "valid_to": "2026-12-31", "personal_id": "001090001234", "version": 3}
+        "valid_to": "2026-12-31", "personal_id": "001090001234", "realm": "civil", "version": 3}
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,9 @@ def _qr_reasons(agency: Agency, expired: Agency) -> Iterator[list[str]]:
                          issued_at=datetime(2000, 1, 1, tzinfo=UTC)).encode(),
                  sign_qr(book_payload(), agency.signer,
                          issued_at=datetime.now(UTC) + timedelta(days=1)).encode(),
-                 sign_qr({**book_payload(), "realm": "defence"}, agency.signer).encode()):
+                 sign_qr({**book_payload(), "realm": "defence"}, agency.signer).encode(),
+                 sign_qr({k: v for k, v in book_payload().items() if k != "realm"},
+                         agency.signer).encode()):
         yield verify(data, trust_list=trust).errors
     yield verify(sign_qr({"name": "x"}, agency.signer).encode(), trust_list=trust,
                  status=revoked).errors

@@ -19,10 +19,17 @@ from sibook.signing.keys import FileSigner
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import _COSE, BOOK_CLAIM, IAT, ISS, PREFIX, SUB, _signer_key, sign_qr
 from sibook.signing.verify import verify
-from tests.unit.test_signing_support import PASSPHRASE, Agency, book_payload, make_agency, tiny_pdf
+from tests.unit.test_signing_support import (
+    PASSPHRASE,
+    Agency,
+    before_realms,
+    book_payload,
+    make_agency,
+    tiny_pdf,
+)
 
 CARD = {"card_number": "GD4797931234567", "benefit_level": 4, "valid_from": "2026-01-01",
-        "valid_to": "2099-12-31", "personal_id": "001090001234", "version": 3}
+        "valid_to": "2099-12-31", "personal_id": "001090001234", "realm": "civil", "version": 3}
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +73,30 @@ def test_a_book_signed_by_its_own_realms_key_is_valid(agency: Agency, kind: str,
     assert result.valid and result.errors == [] and result.realm == realm
 
 
+def without_realm() -> dict[str, Any]:
+    return {k: v for k, v in book_payload().items() if k != "realm"}
+
+
 @pytest.mark.parametrize("kind", ["pdf", "qr"])
 def test_a_book_issued_before_payloads_named_their_realm_verifies_as_before(
         agency: Agency, kind: str) -> None:
-    result = verify(signed(kind, book_payload(), signer(agency, "defence")),
-                    trust_list=agency.trust_list)
+    """Signed under a certificate made before (no PAYLOADS_NAME_REALM policy)."""
+    old = before_realms(agency)
+    result = verify(signed(kind, without_realm(), old.signer), trust_list=old.trust_list)
     assert result.valid and result.errors == []
+
+
+@pytest.mark.parametrize("kind", ["pdf", "qr"])
+def test_a_book_left_without_its_realm_by_another_realms_key_is_refused(
+        agency: Agency, kind: str) -> None:
+    """Leaving the realm out does not get a civil book past the defence key's certificate,
+    which signs only payloads that name their realm."""
+    result = verify(signed(kind, without_realm(), signer(agency, "defence")),
+                    trust_list=agency.trust_list)
+    assert not result.valid and not result.genuine
+    assert result.errors == [
+        "the signed payload names no realm, which every payload the certificate "
+        "'Vietnam Social Security defence issuer 1' of the 'defence' realm signs names"]
 
 
 def test_an_hi_card_signed_by_another_realms_key_is_refused(agency: Agency) -> None:
@@ -146,3 +171,10 @@ def test_an_issue_time_no_calendar_holds_is_refused_not_raised(agency: Agency, i
     text = PREFIX + b45encode(zlib.compress(sign1, 9)).decode()
     result = verify(text.encode(), trust_list=agency.trust_list)
     assert not result.valid and result.errors == [reason]
+
+
+def test_a_stated_issue_time_without_utc_offset_is_left_out_not_compared(
+        agency: Agency) -> None:
+    """The signature's own time still judges it; comparing the two raised TypeError."""
+    payload = {**book_payload(), "issued_at": "2099-01-01T00:00:00"}
+    assert verify(signed("pdf", payload, agency.signer), trust_list=agency.trust_list).valid

@@ -8,9 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from fpdf import FPDF
 
-from sibook.signing import keys
+from sibook.signing import certs, keys
 from sibook.signing.keys import FileSigner
 from sibook.signing.trust_list import TrustList
 
@@ -34,9 +36,29 @@ def make_agency(keys_dir: Path, *, now: datetime | None = None,
 def book_payload(version: int = 3) -> dict[str, Any]:
     return {
         "personal_id": "001090001234", "name": "Nguyễn Thị Hồng", "birth_date": "1990-05-17",
-        "version": version, "book_hash": "9f2c" * 16,
+        "realm": "civil", "version": version, "book_hash": "9f2c" * 16,
         "totals": {"si_months": 187, "ui_months": 150}, "issued_at": "2026-03-01T08:00:00Z",
     }
+
+
+def before_realms(agency: Agency) -> Agency:
+    """The agency's civil key under a certificate as made before payloads named their realm
+    (no ``PAYLOADS_NAME_REALM`` policy), signed by a root of its own: what it signs may name
+    no realm."""
+    root_key = certs.new_private_key()
+    root = certs.make_root(root_key, now=agency.signer.certificate.not_valid_before_utc)
+    made = certs.make_issuer(agency.signer.private_key, realm="civil", generation=1,
+                             root_cert=root, root_key=root_key, now=root.not_valid_before_utc)
+    builder = (x509.CertificateBuilder().subject_name(made.subject).issuer_name(made.issuer)
+               .public_key(made.public_key()).serial_number(made.serial_number)
+               .not_valid_before(made.not_valid_before_utc)
+               .not_valid_after(made.not_valid_after_utc))
+    for ext in made.extensions:
+        if not isinstance(ext.value, x509.CertificatePolicies):
+            builder = builder.add_extension(ext.value, ext.critical)
+    old = builder.sign(root_key, hashes.SHA256())
+    return Agency(agency.keys_dir, FileSigner(agency.signer.private_key, old, [root]),
+                  TrustList.from_certificates([root, old]))
 
 
 def tiny_pdf(text: str = "So bao hiem xa hoi (social insurance book)") -> bytes:
