@@ -16,6 +16,8 @@ and the canonical frame they all end in are ``file_columns``'.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,11 +88,22 @@ def _as_named(source: Source, fmt: str) -> None:
     if fmt != "xlsx" and head.startswith(ZIP_MAGIC):
         raise ValidationError(field="file", reason=(
             f"the file is an XLSX workbook (a ZIP archive), not {fmt.upper()} text as its "
-            "name says: name it .xlsx, or save it as CSV UTF-8"))
+            "name says: name it .xlsx, or save it as CSV UTF-8" if _workbook(source) else
+            f"the file is a ZIP archive, not {fmt.upper()} text as its name says: a "
+            "declaration is one CSV (UTF-8), XLSX or JSON file, not an archive of files"))
     if fmt == "xlsx" and head and not head.startswith(ZIP_MAGIC):
         raise ValidationError(field="file", reason=(
             "the file is not an XLSX workbook (which is a ZIP archive), though its name ends "
             ".xlsx: a CSV file is named .csv, a JSON file .json"))
+
+
+def _workbook(source: Source) -> bool:
+    """Whether a ZIP archive holds a workbook's part (what every XLSX has), not any files."""
+    try:
+        with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):  # cut short: say what its name says
+        return True
 
 
 def _bytes(source: Source) -> bytes:

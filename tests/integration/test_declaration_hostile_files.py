@@ -112,6 +112,18 @@ def test_a_workbook_named_as_text_is_refused_saying_it_is_a_workbook(
         assert (problem.field, problem.row, problem.reason) == ("file", None, says)
 
 
+def test_a_zip_archive_named_as_text_is_not_called_a_workbook(tmp_path: Path) -> None:
+    """A ZIP of the month's CSV files renamed .csv is an archive, not a workbook: naming it
+    .xlsx, as a workbook's refusal advises, would not help."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("d02-2026-11.csv", f"personal_id,case_code,salary\n{AN},TM,9000000\n")
+    (problem,) = refusal(archive.getvalue(), "csv")
+    assert (problem.field, problem.reason) == ("file", (
+        "the file is a ZIP archive, not CSV text as its name says: a declaration is one CSV "
+        "(UTF-8), XLSX or JSON file, not an archive of files"))
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
 def test_a_csv_saved_as_utf16_is_refused_saying_so(encoding: str) -> None:
     """Excel's "Unicode Text" is UTF-16 with a byte-order mark: "line 1 is not UTF-8 text
