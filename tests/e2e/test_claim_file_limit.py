@@ -8,7 +8,9 @@ On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -163,3 +165,18 @@ def test_the_operators_import_is_not_limited(api: Api, tmp_path: Path) -> None:
         assert len(json.loads(result.stdout)["errors"]) == LIMIT + 1
     with unit_of_work(api.engine) as s:
         assert s.scalar(select(func.count()).select_from(LoginFailures)) == 0
+
+
+def test_files_sent_at_once_are_stopped_at_the_limit(api: Api) -> None:
+    """A facility's files take turns once read, each judged on the records counted before
+    it: judged side by side, guesses sent at once would all find the budget unspent."""
+    assert api.file(record()).status_code == 201  # the server's token key made, before the race
+    go = threading.Barrier(8)
+
+    def guess(n: int) -> int:
+        go.wait()
+        return api.file(record(NOBODY, f"LK-{n + 2}")).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = sorted(pool.map(guess, range(8)))
+    assert answers == [422] * LIMIT + [429] * (8 - LIMIT)
