@@ -114,9 +114,10 @@ def is_locked(session: Session, key: str, now: datetime) -> bool:
 
 def record_failure(session: Session, key: str, now: datetime,
                    settings: AccessSettings | None = None, *, threshold: int | None = None,
-                   window: timedelta | None = None) -> None:
-    """Count a failure of ``key``; at ``threshold`` (default ``lockout_threshold``) failures
-    within ``window`` (default ``lockout_minutes``) it is locked for as long."""
+                   window: timedelta | None = None, count: int = 1) -> int:
+    """Count ``count`` failures of ``key``; at ``threshold`` (default ``lockout_threshold``)
+    failures within ``window`` (default ``lockout_minutes``) it is locked for as long. The
+    failures counted in the window, these included."""
     s = settings or get_access_settings()
     window = window or timedelta(minutes=s.lockout_minutes)
     # Insert-if-absent, then the row locked: two wrong secrets at the same moment both count
@@ -129,14 +130,16 @@ def record_failure(session: Session, key: str, now: datetime,
                           .with_for_update().execution_options(populate_existing=True)).one()
     if now - _utc(row.window_start) > window:
         row.failures, row.window_start, row.locked_until = 0, now, None
-    row.failures += 1
+    row.failures += count
     if row.failures >= (threshold or s.lockout_threshold):
         row.locked_until = now + window
     session.flush()
+    counted = row.failures
     # Failures come from addresses and ids never seen again, with no sign-in after: each
     # new one takes a few expired rows with it (after its own row is held, so it waits on
     # no other), and the table stays the size of the subjects tried lately.
     forget_expired(session, now, s, most=FORGET_AT_A_FAILURE)
+    return counted
 
 
 def clear_failures(session: Session, key: str) -> None:

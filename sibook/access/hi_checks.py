@@ -1,12 +1,17 @@
-"""A health facility's failed HI checks at admission, limited per credential.
+"""A health facility's failed HI checks at admission, and its claim files' lines naming a
+person not as registered, limited per credential.
 
 A failed check tells the facility something all the same: a card number whose SI code is held
 but which is not the card on record is a wrong guess of that SI code's group, benefit level or
 province; a number nobody holds (or a ministry's person's, answered alike) a wrong guess of a
-number. After ``hi_check_failures_per_hour`` of them (``AccessSettings``, where the number is
-argued) within the hour, the credential is stopped for the hour after the last: every check is
-a 429 with Retry-After, one by a right number too, or the 429 would be the wrong guesses'
-answer alone. Successful checks are never counted, however many.
+number. A claim file's line refused as not the registry's person (``visits.service``: an ID
+nobody holds or a ministry's person's, another name, a card not theirs) is a guess of whose
+the ID is, or its name: it counts alike, one a line. After ``hi_check_failures_per_hour`` of
+them (``AccessSettings``, where the number is argued) within the hour, the credential is
+stopped for the hour after the last: every check and claim file is a 429 with Retry-After, one
+by a right number too, or the 429 would be the wrong guesses' answer alone; a file with more
+such lines than the credential had left is that 429 too, its lines not answered. Successful
+checks and accepted files are never counted, however many.
 
 Counted in the store, as the sign-in lockout and refused identities are (``credentials``): it
 holds across server processes and restarts, and a credential's checks take turns, so checks sent
@@ -21,7 +26,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from sibook.access import credentials
-from sibook.access.principals import Hospital, Principal
+from sibook.access.principals import Hospital, Principal, TooManyRequests
 from sibook.access.settings import get_access_settings
 
 
@@ -41,11 +46,20 @@ def allowed(session: Session, principal: Principal, now: datetime | None = None)
             turn=credentials.subject("hi-check", principal.client_id))
 
 
-def failed(session: Session, principal: Principal, now: datetime | None = None) -> None:
-    """Count a failed check of a facility's credential (flushed; the caller commits it, before
-    any rollback of the refusal, while the credential's turn is still held)."""
-    if isinstance(principal, Hospital):
-        credentials.record_failure(
-            session, subject_of(principal.client_id), now or datetime.now(UTC),
-            threshold=get_access_settings().hi_check_failures_per_hour,
-            window=credentials.HOUR)
+def failed(session: Session, principal: Principal, now: datetime | None = None, *,
+           count: int = 1) -> TooManyRequests | None:
+    """Count ``count`` failures of a facility's credential (flushed; the caller commits it,
+    before any rollback of the refusal, while the credential's turn is still held). The 429 to
+    answer instead of the refusal when they were more than it had left: a claim file's lines
+    are answered together, and a file of thousands of guessed names must not be answered past
+    the limit; a single check never is (it is counted only while the credential is not
+    stopped)."""
+    if not isinstance(principal, Hospital) or count < 1:
+        return None
+    key, at = subject_of(principal.client_id), now or datetime.now(UTC)
+    limit = get_access_settings().hi_check_failures_per_hour
+    if credentials.record_failure(session, key, at, threshold=limit, window=credentials.HOUR,
+                                  count=count) <= limit:
+        return None
+    until = credentials.locked_until(session, key) or at + credentials.HOUR
+    return TooManyRequests(int((until - at).total_seconds()) + 1)

@@ -106,8 +106,11 @@ GUESSING: Responses = {
 }
 HI_GUESSING: Responses = {
     429: _busy(Detail, "Too many failed checks by this health facility's credential within "
-                         "the hour (numbers nobody holds, card numbers not the card on "
-                         "record): every check is refused until Retry-After"),
+                         "the hour (HI checks of numbers nobody holds or card numbers not the "
+                         "card on record, claim-file records naming a person not as "
+                         "registered): every check and claim file is refused until "
+                         "Retry-After, as is a claim file with more such records than were "
+                         "left"),
 }
 FILING_RATE: Responses = {
     429: _busy(Detail, "Too many declarations filed for this unit within the minute (each "

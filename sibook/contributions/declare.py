@@ -136,7 +136,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                                                 case_codes=staged.codes))
             changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
-        raise _refusal([*batch, *problems], staging.person_ids(conn))
+        raise _refusal([*batch, *problems], staging.named_person_ids(conn))
     if taken is not None:
         # The file is good: the batch is all that is wrong (409). Its first steps were applied
         # to check the later ones against: the caller's rollback undoes them, as a refusal's.
@@ -333,8 +333,9 @@ def _record(
 
 
 class DeclarationRefused(ValidationError):
-    """A refused filing, with the persons it named that the registry knows: what they were
-    checked against (open periods, the last month worked) was read, so it is logged."""
+    """A refused filing, with the persons it named that the registry knows, in any realm: what
+    they were checked against (open periods, the last month worked; for another realm's,
+    whether they are registered) was read, so it is logged."""
 
     def __init__(self, problems: list[Problem], person_ids: list[int]) -> None:
         super().__init__(problems)

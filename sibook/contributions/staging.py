@@ -125,3 +125,12 @@ def person_ids(conn: Connection) -> list[int]:
     return [int(r[0]) for r in conn.execute(
         text("SELECT DISTINCT person_id FROM decl_lookup WHERE person_id IS NOT NULL "
              "ORDER BY person_id"))]
+
+
+def named_person_ids(conn: Connection) -> list[int]:
+    """The registered persons the staged lines name, of any realm: a refused filing is in the
+    log of each, one of another realm too (refused as a number nobody holds), as a refused
+    registration of them is, so a ministry's unit probing a civil ID, or the reverse, is seen."""
+    return [int(r[0]) for r in conn.execute(
+        text("SELECT DISTINCT p.person_id FROM decl_staging s JOIN persons p "
+             "ON p.personal_id = s.personal_id ORDER BY p.person_id"))]

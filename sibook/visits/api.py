@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sibook.access import scope
+from sibook.access import hi_checks, scope
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital
 from sibook.api.params import PersonalIdPath
-from sibook.api.problems import CONFLICT
+from sibook.api.problems import CONFLICT, HI_GUESSING
 from sibook.core.errors import ValidationError
 from sibook.visits.annulments import annul, recorded_person, unknown
 from sibook.visits.domain import LINK_MAX, REASON_MAX, VISIT_TYPES
@@ -112,20 +112,24 @@ Offset = Annotated[int, Query(ge=0, le=10**9, description="Latest visits to skip
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=ClaimsFiled,
-             responses=CONFLICT)
+             responses={**CONFLICT, **HI_GUESSING})
 def file_visits(g: Filer, file: Annotated[UploadFile, File(
         description="A Decision 130/QĐ-BYT file: GIAMDINHHS, each HOSO's XML1 (TONG_HOP) in "
                     "base64")]) -> dict[str, Any] | JSONResponse:
     """A health facility files its claims: every record is recorded, or none (422 naming each
     record, as ``row``, and field; 409 for a record filed before with other content). The
-    file's MACSKCB must be the credential's facility (403 otherwise)."""
+    file's MACSKCB must be the credential's facility (403 otherwise). Its records naming a
+    person not as registered count against the credential's failed HI checks
+    (``access.hi_checks``): past them, 429."""
     facility = g.own_facility()
+    hi_checks.allowed(g.session, g.principal)  # a stopped facility's file is not even read
     # End the token check's transaction, which on SQLite holds the store's only write lock,
     # before the upload is read and parsed (as a filing of declarations does).
     g.session.commit()
     try:
-        answer, person_ids = file_claims(session=g.session, data=file.file.read(), realm=CIVIL,
-                                         actor=g.principal.actor_id, facility=facility)
+        answer, person_ids = file_claims(
+            session=g.session, data=file.file.read(), realm=CIVIL, actor=g.principal.actor_id,
+            facility=facility, in_turn=lambda: hi_checks.allowed(g.session, g.principal))
     except OtherFacility as exc:
         raise g.refuse(Forbidden(str(exc)), "forbidden") from None
     except VisitConflict as exc:  # its checks read the persons' records: logged as refused
@@ -133,7 +137,11 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
         return JSONResponse(status_code=status.HTTP_409_CONFLICT,
                             content={"errors": [p.as_dict() for p in exc.problems]})
     except ClaimsRefused as exc:
-        raise g.refuse(exc, "refused", exc.person_ids or (None,)) from None
+        stop = None
+        if exc.mismatches:  # counted in the turn ``in_turn`` took: committed before the rollback
+            stop = hi_checks.failed(g.session, g.principal, count=exc.mismatches)
+            g.session.commit()
+        raise g.refuse(stop or exc, "refused", exc.person_ids or (None,)) from None
     except ValidationError as exc:  # the file cannot be read: it named nobody
         raise g.refuse(exc, "refused") from None
     g.logged(person_ids)

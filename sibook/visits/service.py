@@ -13,7 +13,7 @@ content, naming the annulment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,11 +42,15 @@ _same: ColumnElement[bool] = and_(HIVisitAnnulment.person_id == HIVisit.person_i
 
 class ClaimsRefused(ValidationError):
     """The file's records break the rules; ``person_ids``: the registered persons it named,
-    whose records its checks read (logged as refused)."""
+    whose records its checks read (logged as refused); ``mismatches``: how many of its records
+    name a person not as the registry holds them (``_against_registry``), each a guess of whose
+    an ID is that a facility's credential has a budget of (``access.hi_checks``)."""
 
-    def __init__(self, problems: list[Problem], person_ids: Sequence[int]) -> None:
+    def __init__(self, problems: list[Problem], person_ids: Sequence[int],
+                 mismatches: int = 0) -> None:
         super().__init__(problems)
         self.person_ids = list(person_ids)
+        self.mismatches = mismatches
 
 
 class VisitConflict(ConflictError):
@@ -64,23 +68,30 @@ class OtherFacility(SibookError):
 
 def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
                 facility: str | None = None, now: datetime | None = None,
-                ) -> tuple[dict[str, Any], list[int]]:
+                in_turn: Callable[[], None] | None = None) -> tuple[dict[str, Any], list[int]]:
     """Record the visits of a Decision 130 file, all or none; the answer and the persons the
     file named. ``facility``: the only facility the caller may file for (a hospital's
-    credential); ``realm``: whose persons the file may name (others are unknown to it)."""
+    credential); ``realm``: whose persons the file may name (others are unknown to it);
+    ``in_turn``: called once the file is read, before the registry is: a facility's budget of
+    mismatches is checked there, its turn held while this one is judged (the parse held no
+    lock)."""
     parsed = read_claim_file(data)
     if facility is not None and parsed.facility_code != facility:
         raise OtherFacility(f"the file is facility {parsed.facility_code}'s; this credential "
                             f"files for facility {facility} only")
+    if in_turn is not None:
+        in_turn()
     at = now or datetime.now(VIETNAM).replace(tzinfo=None)
     visits, problems = _read(parsed.records, parsed.facility_code, at)
     persons = registry.person_ids_in_realm(
         session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)
-    problems += _against_registry(session, visits, persons)
+    found, mismatched = _against_registry(session, visits, persons)
+    problems += found
     if problems:
         named = [f.get("SO_CCCD", "").strip() for _, f in parsed.records]
         raise ClaimsRefused(sorted(problems, key=lambda p: p.row or 0),
-                            registry.person_ids_of(session=session, personal_ids=named))
+                            registry.person_ids_of(session=session, personal_ids=named),
+                            len(mismatched))
     fresh, unchanged = _recorded(session, parsed.facility_code, visits, persons, actor)
     answer = {"facility_code": parsed.facility_code, "records": len(visits),
               "recorded": len(fresh), "unchanged": unchanged, "replayed": not fresh}
@@ -108,27 +119,33 @@ def _read(records: list[tuple[int, dict[str, str]]], facility: str, now: datetim
 
 
 def _against_registry(session: Session, visits: list[tuple[int, Visit]],
-                      persons: dict[str, int]) -> list[Problem]:
+                      persons: dict[str, int]) -> tuple[list[Problem], set[int]]:
     """A registered person of the realm, named as registered, and a card of theirs valid on
-    the admission day."""
+    the admission day; the problems, and the rows naming a person not as registered (an ID
+    nobody in the realm holds, another name, a card not theirs: guesses of an identity; a card
+    of theirs not valid that day is not)."""
     cards = registry.hi_cards_of_many(session=session, person_ids=list(persons.values()))
     facts = registry.person_facts_many(session=session, person_ids=list(persons.values()))
     out: list[Problem] = []
+    mismatched: set[int] = set()
     for row, v in visits:
         person_id = persons.get(v.personal_id)
         if person_id is None:
+            mismatched.add(row)
             out.append(Problem(row=row, field="SO_CCCD", reason=(
                 f"no registered person with personal ID {v.personal_id}")))
             continue
         if not same_name(v.patient_name, facts[person_id].full_name):
             # Not the registered name: the file learns only that it differs (it may hold a
             # number it should not, and a name would confirm whose it is).
+            mismatched.add(row)
             out.append(Problem(row=row, field="HO_TEN", reason=(
                 f"is not the name registered for personal ID {v.personal_id} (compared "
                 "whatever the case, spacing and Unicode composition)")))
         theirs = {c.card_number.upper(): c for c in cards.get(person_id, [])}
         stranger = next((c for c in v.cards if c not in theirs), None)
         if stranger is not None:
+            mismatched.add(row)
             out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
                 f"{stranger} is not an HI card of {v.personal_id}")))
             continue
@@ -138,7 +155,7 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
                               f"{theirs[c].valid_to.isoformat()}" for c in v.cards)
             out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
                 f"not valid on the admission day {day.isoformat()}: {spans}")))
-    return out
+    return out, mismatched
 
 
 def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from sibook.access import tokens
+from sibook.access.principals import Citizen
 from sibook.cli.main import app as cli
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
@@ -26,6 +27,7 @@ from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_person import NewPerson
 from sibook.registry.population import LocalPopulationRegistry
 from sibook.rules import voluntary_dues
+from tests.e2e.test_access_matrix import bearer
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, worker_id, worker_name
 from tests.servers import app_on
 
@@ -306,3 +308,26 @@ def test_a_ministrys_unit_acts_with_its_own_credential_for_its_own_people_only(
     civil = _unit_token(client, "unit-civil", "--kind", "employer", "--unit-code", EMPLOYER)
     assert client.get(f"/api/v1/persons/{SOLDIER}", headers=civil).text == client.get(
         f"/api/v1/persons/{STRANGER}", headers=civil).text.replace(STRANGER, SOLDIER)
+
+
+@pytest.mark.parametrize(("unit_code", "realm", "named"), [
+    (MINISTRY, "defence", worker_id(0)),  # the civil unit's worker
+    (EMPLOYER, "civil", SOLDIER)])
+def test_a_filing_naming_another_realms_person_is_in_their_log_as_another_realms_units(
+        ministry: Engine, unit_code: str, realm: str, named: str) -> None:
+    """A unit's filing reads the persons its lines name: one of another realm is refused as a
+    number nobody holds, and the attempt is in that person's access log, as a registration of
+    them by another realm's unit is, shown as such (the unit's id is its realm's to keep)."""
+    client = TestClient(app_on(ministry), raise_server_exceptions=False)
+    unit = _unit_token(client, f"unit-{realm}", "--kind", "employer", "--unit-code", unit_code,
+                       "--realm", realm)
+    filed = client.post(f"/api/v1/employers/{unit_code}/declarations", headers=unit,
+                        data={"month": "2026-01"}, files={"file": ("d02.csv", csv_of(
+                            [(named, "TM", 13_000_000, "2026-01")]))})
+    assert filed.status_code == 422, filed.text
+    assert f"no registered person with personal ID {named}" in filed.text
+    log = client.get("/api/v1/me/access-log", headers=bearer(Citizen(named, 2)))
+    assert log.status_code == 200, log.text
+    assert [(e["actor"], e["actor_kind"], e["outcome"]) for e in log.json()["entries"]
+            if e["action"] == "contribution.declare"] == [
+        ("a unit of another realm", "employer", "refused")]
