@@ -1,9 +1,10 @@
 """Receiving a claim, once per dossier number, when the person's record supports it: sickness
-and work-accident benefits are for someone in compulsory SI at the time, maternity for SI in
-the year before the leave, a one-time withdrawal for someone who has stopped contributing and
-is on no pension (grounds a and e checked against the record, FACTS §4.2), a pension as
-``record_checks`` says, an unemployment benefit for at least 12 months of UI contributions
-(FACTS §4.6); one event is claimed once unless refused, and nothing begins after a death."""
+and work-accident benefits are for someone in compulsory SI at the time, maternity for 6
+months of SI in the 12 before the birth, a one-time withdrawal for someone who has stopped
+contributing and is on no pension (grounds a and e checked against the record, FACTS §4.2), a
+pension as ``record_checks`` says, an unemployment benefit for a UI participant whose contract
+has ended (the 12 months of UI it needs are counted when settled, FACTS §4.6); one event is
+claimed once unless refused, and nothing begins after a death."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
 
+# Maternity (FACTS §4.4): 6 months of contributions in the 12 before the birth; the leave
+# begins at most 2 months before it, so the record is read over the 10 months before the leave.
+MATERNITY_MONTHS, LEAVE_BEFORE_BIRTH = 6, 2
+MATERNITY_WINDOW = 12 - LEAVE_BEFORE_BIRTH
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
 # A person retires once and dies once: a second pension or survivorship claim, whatever day it
 # names, is the same event again (unless the first was refused).
@@ -128,12 +133,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "covered in the month of the event (voluntary SI pays pension and "
                 "survivorship only)"))]
     if c.regime is Regime.MATERNITY and c.event_from is not None:
-        month = Period.of(c.event_from)
-        if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - 12)
-                   for p in si):
-            return [Problem(field="event_from", reason=(
-                f"no SI in the 12 months before {month}: maternity benefits need contributions "
-                "in the year before the leave (FACTS §4.4)"))]
+        return _maternity_months(si, Period.of(c.event_from))
     if c.regime is Regime.LUMP_SUM:
         return (still_contributing(si, Period.of(c.received_on))
                 or pensioner(session, person_id)
@@ -141,6 +141,24 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.regime is Regime.PENSION and c.event_from is not None:
         return pension_due(session, person_id, facts, c, c.received_on)
     return []
+
+
+def _maternity_months(si: list[contributions.ParticipationRow], leave: Period
+                      ) -> list[Problem]:
+    """At least 6 months of contributions in the 12 months before the birth (FACTS §4.4). The
+    claim gives the leave, which begins at most 2 months before the birth, and its months count
+    as contributed: the most any birth date can give is the months on record in the 10 before
+    the leave plus 2, so fewer than 4 there is refused (any kind of SI counts: a voluntary
+    participant's allowance asks the same 6 months, §4.4)."""
+    window = [leave + k for k in range(-MATERNITY_WINDOW, 0)]
+    paid = sum(1 for m in window if any(covers(p.from_month, p.to_month, m) for p in si))
+    if paid + LEAVE_BEFORE_BIRTH >= MATERNITY_MONTHS:
+        return []
+    return [Problem(field="event_from", reason=(
+        f"{paid} months of SI from {window[0]} to {window[-1]}: maternity benefits need "
+        f"{MATERNITY_MONTHS} months of contributions in the 12 months before the birth, and a "
+        f"leave from {leave} (at most {LEAVE_BEFORE_BIRTH} months before it) adds at most "
+        f"{LEAVE_BEFORE_BIRTH} (FACTS §4.4)"))]
 
 
 def _lump_sum_ground(session: Session, person_id: int, c: Claim,

@@ -620,3 +620,19 @@ def test_no_pension_on_months_a_withdrawal_paid_out(engine: Engine) -> None:
         claim(engine, pid, Claim(Regime.PENSION, "HS-HT-14", date(2025, 8, 20),
                                  date(2025, 9, 1)))
     assert "0 months of SI count on 2025-08-20" in paid_out.value.problems[0].reason
+
+
+def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: Engine) -> None:
+    """FACTS §4.4: 6 months in the 12 before the birth; the leave may begin 2 months before it
+    and counts as contributed, so 4 months on record in the 10 before the leave are enough."""
+    a, b = setup_workers(engine, 2)
+    worked(engine, a)  # to 2025-06
+    worked(engine, b)
+    with pytest.raises(ValidationError) as few:  # 2025-04 to 2025-06 only: 3 months
+        claim(engine, a, Claim(Regime.MATERNITY, "HS-TS-1", date(2026, 3, 16),
+                               date(2026, 2, 1), date(2026, 3, 15)))
+    assert few.value.problems[0].field == "event_from"
+    assert "3 months of SI from 2025-04 to 2026-01" in few.value.problems[0].reason
+    done = claim(engine, b, Claim(Regime.MATERNITY, "HS-TS-2", date(2026, 3, 16),
+                                  date(2025, 10, 1), date(2026, 3, 15)))  # 2025-02 to 06: 5
+    assert done["status"] == "claimed"
