@@ -636,3 +636,25 @@ def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: E
     done = claim(engine, b, Claim(Regime.MATERNITY, "HS-TS-2", date(2026, 3, 16),
                                   date(2025, 10, 1), date(2026, 3, 15)))  # 2025-02 to 06: 5
     assert done["status"] == "claimed"
+
+
+def test_an_unemployment_benefit_counts_the_ui_months_paid_before_the_termination(
+        engine: Engine) -> None:
+    """FACTS §4.6: the months paid before the termination give the benefit; those of a later
+    contract belong to its own termination."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid, until=Period(2024, 8))  # 8 months: too few
+    claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-8", date(2024, 9, 5),
+                             date(2024, 8, 31)))
+    with unit_of_work(engine) as s:  # hired again from 2024-10 to 2025-06: 9 more months
+        person = registry.person_id_of(session=s, personal_id=pid)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        s.execute(insert(metadata.tables["ui_periods"]).values(
+            person_id=person, seq=2, from_month=Period(2024, 10).index,
+            to_month=END.index, employer_id=eid, salary_basis=9_000_000))
+    with pytest.raises(ValidationError) as few:
+        settle(engine, pid, "HS-TN-8", Decision("settled", date(2025, 7, 20), "8/QĐ",
+                                                monthly_amount=5_400_000,
+                                                from_month=Period(2024, 9), months=3))
+    assert "8 months of UI contributions" in few.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 0
