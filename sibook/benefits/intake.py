@@ -31,6 +31,7 @@ from sibook.benefits.record_checks import (
 from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
 from sibook.benefits.records import claim_of
 from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
@@ -149,9 +150,11 @@ def _maternity_months(si: list[contributions.ParticipationRow], leave: Period
     claim gives the leave, which begins at most 2 months before the birth, and its months count
     as contributed: the most any birth date can give is the months on record in the 10 before
     the leave plus 2, so fewer than 4 there is refused (any kind of SI counts: a voluntary
-    participant's allowance asks the same 6 months, §4.4)."""
+    participant's allowance asks the same 6 months, §4.4), and so do an earlier leave's."""
     window = [leave + k for k in range(-MATERNITY_WINDOW, 0)]
-    paid = sum(1 for m in window if any(covers(p.from_month, p.to_month, m) for p in si))
+    spans = [(p.from_month, p.to_month) for p in si] + book.maternity_leaves(
+        periods=si, last=window[-1])  # an earlier leave's months count as paid too (§4.4)
+    paid = sum(1 for m in window if any(covers(first, last, m) for first, last in spans))
     if paid + LEAVE_BEFORE_BIRTH >= MATERNITY_MONTHS:
         return []
     return [Problem(field="event_from", reason=(

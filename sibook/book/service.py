@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 # The module, not its names: batch imports the registry, whose service imports this module,
 # so whichever of the two is imported first finds the other half-made.
 from sibook.benefits import records as benefit_records
-from sibook.book import batch, versions
+from sibook.book import batch, sheets, versions
 from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
 from sibook.book.payload import PersonInputs, employer_ids, payload_of
@@ -85,6 +85,13 @@ def assemble_person(*, session: Session, person_id: int, as_of: date,
     known = batch.EmployerFacts()
     known.load(session, employer_ids(person), as_of)
     return payload_of(person, known.employers, known.statuses, as_of)
+
+
+def maternity_leaves(*, periods: list[contributions.ParticipationRow], last: Period
+                     ) -> list[tuple[Period, Period]]:
+    """The (first, last) months of maternity leave, to ``last``, that the book counts as
+    contributed after the periods their employers ended for it (FACTS §4.4)."""
+    return sheets.maternity_leaves(periods, last)
 
 
 def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period,

@@ -658,3 +658,20 @@ def test_an_unemployment_benefit_counts_the_ui_months_paid_before_the_terminatio
                                                 from_month=Period(2024, 9), months=3))
     assert "8 months of UI contributions" in few.value.problems[0].reason
     assert count(engine, "benefit_decisions") == 0
+
+
+def test_an_earlier_maternity_leave_counts_towards_the_next(engine: Engine) -> None:
+    """FACTS §4.4: the months of a leave count as contributed, for the next birth's 6 too."""
+    (pid,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:  # 2024-10, leave (TS) 2024-11 to 2025-04, back in 2025-05
+        person = registry.person_id_of(session=s, personal_id=pid)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        for seq, first, last, closed in ((1, Period(2024, 10), Period(2024, 10), "TS"),
+                                         (2, Period(2025, 5), Period(2025, 5), "TS")):
+            s.execute(insert(metadata.tables["si_periods"]).values(
+                person_id=person, seq=seq, from_month=first.index, to_month=last.index,
+                kind="compulsory", employer_id=eid, salary_basis=9_000_000, allowances=0,
+                occupational_rate_bp=50, closed_by=closed))
+    done = claim(engine, pid, Claim(Regime.MATERNITY, "HS-TS-3", date(2025, 11, 20),
+                                    date(2025, 6, 1), date(2025, 11, 19)))
+    assert done["status"] == "claimed"
