@@ -134,7 +134,15 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "covered in the month of the event (voluntary SI pays pension and "
                 "survivorship only)"))]
     if c.regime is Regime.MATERNITY and c.event_from is not None:
-        return _maternity_months(si, Period.of(c.event_from))
+        month = Period.of(c.event_from)
+        if facts.sex == "female":
+            return _maternity_months(si, month)
+        # A father's leave: FACTS §4.4 gives him days without the mother's 6 months.
+        if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - 12)
+                   for p in si):
+            return [Problem(field="event_from", reason=(
+                f"no SI in the 12 months before {month}: maternity benefits need contributions "
+                "in the year before the leave (FACTS §4.4)"))]
     if c.regime is Regime.LUMP_SUM:
         return (still_contributing(si, Period.of(c.received_on))
                 or pensioner(session, person_id)
@@ -146,7 +154,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
 
 def _maternity_months(si: list[contributions.ParticipationRow], leave: Period
                       ) -> list[Problem]:
-    """At least 6 months of contributions in the 12 months before the birth (FACTS §4.4). The
+    """A mother's 6 months of contributions in the 12 months before the birth (FACTS §4.4). The
     claim gives the leave, which begins at most 2 months before the birth, and its months count
     as contributed: the most any birth date can give is the months on record in the 10 before
     the leave plus 2, so fewer than 4 there is refused (any kind of SI counts: a voluntary

@@ -623,11 +623,13 @@ def test_no_pension_on_months_a_withdrawal_paid_out(engine: Engine) -> None:
 
 
 def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: Engine) -> None:
-    """FACTS §4.4: 6 months in the 12 before the birth; the leave may begin 2 months before it
-    and counts as contributed, so 4 months on record in the 10 before the leave are enough."""
-    a, b = setup_workers(engine, 2)
-    worked(engine, a)  # to 2025-06
-    worked(engine, b)
+    """FACTS §4.4: a mother needs 6 months in the 12 before the birth; the leave may begin 2
+    months before it and counts as contributed, so 4 months on record in the 10 before the
+    leave are enough. A father's days are not held to her 6 months."""
+    (father,) = setup_workers(engine, 1)  # and the employer
+    a = older_worker(engine, date(1995, 1, 1), "female", START, END)  # SI to 2025-06
+    b = older_worker(engine, date(1996, 2, 2), "female", START, END)
+    worked(engine, father)
     with pytest.raises(ValidationError) as few:  # 2025-04 to 2025-06 only: 3 months
         claim(engine, a, Claim(Regime.MATERNITY, "HS-TS-1", date(2026, 3, 16),
                                date(2026, 2, 1), date(2026, 3, 15)))
@@ -636,6 +638,9 @@ def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: E
     done = claim(engine, b, Claim(Regime.MATERNITY, "HS-TS-2", date(2026, 3, 16),
                                   date(2025, 10, 1), date(2026, 3, 15)))  # 2025-02 to 06: 5
     assert done["status"] == "claimed"
+    days = claim(engine, father, Claim(Regime.MATERNITY, "HS-TS-4", date(2026, 2, 10),
+                                       date(2026, 2, 2), date(2026, 2, 6)))
+    assert days["status"] == "claimed"
 
 
 def test_an_unemployment_benefit_counts_the_ui_months_paid_before_the_termination(
@@ -662,12 +667,13 @@ def test_an_unemployment_benefit_counts_the_ui_months_paid_before_the_terminatio
 
 def test_an_earlier_maternity_leave_counts_towards_the_next(engine: Engine) -> None:
     """FACTS §4.4: the months of a leave count as contributed, for the next birth's 6 too."""
-    (pid,) = setup_workers(engine, 1)
+    setup_workers(engine, 1)  # the employer
+    pid = older_worker(engine, date(1997, 3, 3), "female", START, START)  # 2024-01 only
     with unit_of_work(engine) as s:  # 2024-10, leave (TS) 2024-11 to 2025-04, back in 2025-05
         person = registry.person_id_of(session=s, personal_id=pid)
         eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
-        for seq, first, last, closed in ((1, Period(2024, 10), Period(2024, 10), "TS"),
-                                         (2, Period(2025, 5), Period(2025, 5), "TS")):
+        for seq, first, last, closed in ((2, Period(2024, 10), Period(2024, 10), "TS"),
+                                         (3, Period(2025, 5), Period(2025, 5), "TS")):
             s.execute(insert(metadata.tables["si_periods"]).values(
                 person_id=person, seq=seq, from_month=first.index, to_month=last.index,
                 kind="compulsory", employer_id=eid, salary_basis=9_000_000, allowances=0,
