@@ -41,6 +41,7 @@ from sibook.registry import reading as registry
 # begins at most 2 months before it, so the record is read over the 10 months before the leave.
 MATERNITY_MONTHS, LEAVE_BEFORE_BIRTH = 6, 2
 MATERNITY_WINDOW = 12 - LEAVE_BEFORE_BIRTH
+LOSS_LEAVE_DAYS = 50  # a pregnancy loss at 25 weeks or more, the 6 months not met (§4.4)
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
 # A person retires once and dies once: a second pension or survivorship claim, whatever day it
 # names, is the same event again (unless the first was refused).
@@ -135,9 +136,11 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "survivorship only)"))]
     if c.regime is Regime.MATERNITY and c.event_from is not None:
         month = Period.of(c.event_from)
-        if facts.sex == "female":
+        if facts.sex == "female" and (c.event_to is None or (
+                c.event_to - c.event_from).days + 1 > LOSS_LEAVE_DAYS):
             return _maternity_months(si, month)
-        # A father's leave: FACTS §4.4 gives him days without the mother's 6 months.
+        # A father's days, and a leave no longer than the 50 days a pregnancy loss at 25 weeks
+        # or more gives without the 6 months (FACTS §4.4), are held to the year's SI only.
         if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - 12)
                    for p in si):
             return [Problem(field="event_from", reason=(

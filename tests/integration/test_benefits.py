@@ -625,14 +625,15 @@ def test_no_pension_on_months_a_withdrawal_paid_out(engine: Engine) -> None:
 def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: Engine) -> None:
     """FACTS §4.4: a mother needs 6 months in the 12 before the birth; the leave may begin 2
     months before it and counts as contributed, so 4 months on record in the 10 before the
-    leave are enough. A father's days are not held to her 6 months."""
+    leave are enough. A father's days, and the 50 days a pregnancy loss at 25 weeks or more
+    gives without them, are not held to her 6 months."""
     (father,) = setup_workers(engine, 1)  # and the employer
     a = older_worker(engine, date(1995, 1, 1), "female", START, END)  # SI to 2025-06
     b = older_worker(engine, date(1996, 2, 2), "female", START, END)
     worked(engine, father)
     with pytest.raises(ValidationError) as few:  # 2025-04 to 2025-06 only: 3 months
         claim(engine, a, Claim(Regime.MATERNITY, "HS-TS-1", date(2026, 3, 16),
-                               date(2026, 2, 1), date(2026, 3, 15)))
+                               date(2026, 2, 1), date(2026, 7, 31)))
     assert few.value.problems[0].field == "event_from"
     assert "3 months of SI from 2025-04 to 2026-01" in few.value.problems[0].reason
     done = claim(engine, b, Claim(Regime.MATERNITY, "HS-TS-2", date(2026, 3, 16),
@@ -641,6 +642,9 @@ def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: E
     days = claim(engine, father, Claim(Regime.MATERNITY, "HS-TS-4", date(2026, 2, 10),
                                        date(2026, 2, 2), date(2026, 2, 6)))
     assert days["status"] == "claimed"
+    loss = claim(engine, a, Claim(Regime.MATERNITY, "HS-TS-5", date(2026, 3, 16),
+                                  date(2026, 2, 1), date(2026, 3, 22)))  # 50 days
+    assert loss["status"] == "claimed"
 
 
 def test_an_unemployment_benefit_counts_the_ui_months_paid_before_the_termination(
