@@ -1,9 +1,10 @@
 """Receiving a claim, once per dossier number, when the person's record supports it: sickness
-and work-accident benefits are for someone in compulsory SI at the time, maternity for SI in
-the year before the leave, a one-time withdrawal for someone who has stopped contributing and
-is on no pension (grounds a and e checked against the record, FACTS §4.2), a pension as
-``record_checks`` says, an unemployment benefit for at least 12 months of UI contributions
-(FACTS §4.6); one event is claimed once unless refused, and nothing begins after a death."""
+and work-accident benefits are for someone in compulsory SI at the time, maternity for 6
+months of SI in the 12 before the birth, a one-time withdrawal for someone who has stopped
+contributing and is on no pension (grounds a and e checked against the record, FACTS §4.2), a
+pension as ``record_checks`` says, an unemployment benefit for a UI participant whose contract
+has ended (the 12 months of UI it needs are counted when settled, FACTS §4.6); one event is
+claimed once unless refused, and nothing begins after a death."""
 
 from __future__ import annotations
 
@@ -30,11 +31,17 @@ from sibook.benefits.record_checks import (
 from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
 from sibook.benefits.records import claim_of
 from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
 
+# Maternity (FACTS §4.4): 6 months of contributions in the 12 before the birth; the leave
+# begins at most 2 months before it, so the record is read over the 10 months before the leave.
+MATERNITY_MONTHS, LEAVE_BEFORE_BIRTH = 6, 2
+MATERNITY_WINDOW = 12 - LEAVE_BEFORE_BIRTH
+LOSS_LEAVE_DAYS = 50  # a pregnancy loss at 25 weeks or more, the 6 months not met (§4.4)
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
 # A person retires once and dies once: a second pension or survivorship claim, whatever day it
 # names, is the same event again (unless the first was refused).
@@ -129,6 +136,11 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "survivorship only)"))]
     if c.regime is Regime.MATERNITY and c.event_from is not None:
         month = Period.of(c.event_from)
+        if facts.sex == "female" and (c.event_to is None or (
+                c.event_to - c.event_from).days + 1 > LOSS_LEAVE_DAYS):
+            return _maternity_months(si, month)
+        # A father's days, and a leave no longer than the 50 days a pregnancy loss at 25 weeks
+        # or more gives without the 6 months (FACTS §4.4), are held to the year's SI only.
         if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - 12)
                    for p in si):
             return [Problem(field="event_from", reason=(
@@ -141,6 +153,26 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.regime is Regime.PENSION and c.event_from is not None:
         return pension_due(session, person_id, facts, c, c.received_on)
     return []
+
+
+def _maternity_months(si: list[contributions.ParticipationRow], leave: Period
+                      ) -> list[Problem]:
+    """A mother's 6 months of contributions in the 12 months before the birth (FACTS §4.4). The
+    claim gives the leave, which begins at most 2 months before the birth, and its months count
+    as contributed: the most any birth date can give is the months on record in the 10 before
+    the leave plus 2, so fewer than 4 there is refused (any kind of SI counts: a voluntary
+    participant's allowance asks the same 6 months, §4.4), and so do an earlier leave's."""
+    window = [leave + k for k in range(-MATERNITY_WINDOW, 0)]
+    spans = [(p.from_month, p.to_month) for p in si] + book.maternity_leaves(
+        periods=si, last=window[-1])  # an earlier leave's months count as paid too (§4.4)
+    paid = sum(1 for m in window if any(covers(first, last, m) for first, last in spans))
+    if paid + LEAVE_BEFORE_BIRTH >= MATERNITY_MONTHS:
+        return []
+    return [Problem(field="event_from", reason=(
+        f"{paid} months of SI from {window[0]} to {window[-1]}: maternity benefits need "
+        f"{MATERNITY_MONTHS} months of contributions in the 12 months before the birth, and a "
+        f"leave from {leave} (at most {LEAVE_BEFORE_BIRTH} months before it) adds at most "
+        f"{LEAVE_BEFORE_BIRTH} (FACTS §4.4)"))]
 
 
 def _lump_sum_ground(session: Session, person_id: int, c: Claim,

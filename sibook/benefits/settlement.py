@@ -252,8 +252,12 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
                     or _above_ui_cap(session, ui, ended, d.monthly_amount))
     if problems:
         raise ValidationError(problems)
-    totals = book.assemble_person(session=session, person_id=person_id,
-                                  as_of=d.decided_on)["totals"]
+    # The UI months paid (by the decision) up to the termination give its benefit; those of a
+    # later contract belong to that contract's own termination (FACTS §4.6).
+    totals = book.assemble_person(
+        session=session, person_id=person_id, as_of=d.decided_on,
+        ui_through=None if c.regime is Regime.LUMP_SUM
+        else Period.of(c.event_from or c.received_on))["totals"]
     if c.regime is Regime.LUMP_SUM:
         if totals["si_months"] <= 0:
             raise ValidationError(field="outcome", reason=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 # The module, not its names: batch imports the registry, whose service imports this module,
 # so whichever of the two is imported first finds the other half-made.
 from sibook.benefits import records as benefit_records
-from sibook.book import batch, versions
+from sibook.book import batch, sheets, versions
 from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
 from sibook.book.payload import PersonInputs, employer_ids, payload_of
@@ -57,13 +58,20 @@ def assemble_book(
     return assemble_person(session=session, person_id=person_id, as_of=as_of)
 
 
-def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[str, Any]:
+def assemble_person(*, session: Session, person_id: int, as_of: date,
+                    ui_through: Period | None = None) -> dict[str, Any]:
     """One person's book, read one fact at a time (``batch.assemble_many`` reads many people's
-    at once; both assemble with ``payload.payload_of``, so their books are byte-identical)."""
+    at once; both assemble with ``payload.payload_of``, so their books are byte-identical).
+    ``ui_through``: only the UI months to that one (a termination's), as paid by ``as_of``."""
+    ui_rows = contributions.ui_periods_of(session=session, person_id=person_id)
+    if ui_through is not None:
+        ui_rows = [replace(u, to_month=ui_through if u.to_month is None
+                           else min(u.to_month, ui_through))
+                   for u in ui_rows if u.from_month <= ui_through]
     person = PersonInputs(
         header=batch.header_of(registry.person_facts(session=session, person_id=person_id)),
         periods=contributions.si_periods_of(session=session, person_id=person_id),
-        ui_rows=contributions.ui_periods_of(session=session, person_id=person_id),
+        ui_rows=ui_rows,
         cards=[batch.hi_span_of(c)
                for c in registry.hi_cards_of(session=session, person_id=person_id)],
         ui_reserved_months=contributions.ui_reserved_months(session=session,
@@ -77,6 +85,13 @@ def assemble_person(*, session: Session, person_id: int, as_of: date) -> dict[st
     known = batch.EmployerFacts()
     known.load(session, employer_ids(person), as_of)
     return payload_of(person, known.employers, known.statuses, as_of)
+
+
+def maternity_leaves(*, periods: list[contributions.ParticipationRow], last: Period
+                     ) -> list[tuple[Period, Period]]:
+    """The (first, last) months of maternity leave, to ``last``, that the book counts as
+    contributed after the periods their employers ended for it (FACTS §4.4)."""
+    return sheets.maternity_leaves(periods, last)
 
 
 def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period,

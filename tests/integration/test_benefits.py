@@ -620,3 +620,68 @@ def test_no_pension_on_months_a_withdrawal_paid_out(engine: Engine) -> None:
         claim(engine, pid, Claim(Regime.PENSION, "HS-HT-14", date(2025, 8, 20),
                                  date(2025, 9, 1)))
     assert "0 months of SI count on 2025-08-20" in paid_out.value.problems[0].reason
+
+
+def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: Engine) -> None:
+    """FACTS §4.4: a mother needs 6 months in the 12 before the birth; the leave may begin 2
+    months before it and counts as contributed, so 4 months on record in the 10 before the
+    leave are enough. A father's days, and the 50 days a pregnancy loss at 25 weeks or more
+    gives without them, are not held to her 6 months."""
+    (father,) = setup_workers(engine, 1)  # and the employer
+    a = older_worker(engine, date(1995, 1, 1), "female", START, END)  # SI to 2025-06
+    b = older_worker(engine, date(1996, 2, 2), "female", START, END)
+    worked(engine, father)
+    with pytest.raises(ValidationError) as few:  # 2025-04 to 2025-06 only: 3 months
+        claim(engine, a, Claim(Regime.MATERNITY, "HS-TS-1", date(2026, 3, 16),
+                               date(2026, 2, 1), date(2026, 7, 31)))
+    assert few.value.problems[0].field == "event_from"
+    assert "3 months of SI from 2025-04 to 2026-01" in few.value.problems[0].reason
+    done = claim(engine, b, Claim(Regime.MATERNITY, "HS-TS-2", date(2026, 3, 16),
+                                  date(2025, 10, 1), date(2026, 3, 15)))  # 2025-02 to 06: 5
+    assert done["status"] == "claimed"
+    days = claim(engine, father, Claim(Regime.MATERNITY, "HS-TS-4", date(2026, 2, 10),
+                                       date(2026, 2, 2), date(2026, 2, 6)))
+    assert days["status"] == "claimed"
+    loss = claim(engine, a, Claim(Regime.MATERNITY, "HS-TS-5", date(2026, 3, 16),
+                                  date(2026, 2, 1), date(2026, 3, 22)))  # 50 days
+    assert loss["status"] == "claimed"
+
+
+def test_an_unemployment_benefit_counts_the_ui_months_paid_before_the_termination(
+        engine: Engine) -> None:
+    """FACTS §4.6: the months paid before the termination give the benefit; those of a later
+    contract belong to its own termination."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid, until=Period(2024, 8))  # 8 months: too few
+    claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-8", date(2024, 9, 5),
+                             date(2024, 8, 31)))
+    with unit_of_work(engine) as s:  # hired again from 2024-10 to 2025-06: 9 more months
+        person = registry.person_id_of(session=s, personal_id=pid)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        s.execute(insert(metadata.tables["ui_periods"]).values(
+            person_id=person, seq=2, from_month=Period(2024, 10).index,
+            to_month=END.index, employer_id=eid, salary_basis=9_000_000))
+    with pytest.raises(ValidationError) as few:
+        settle(engine, pid, "HS-TN-8", Decision("settled", date(2025, 7, 20), "8/QĐ",
+                                                monthly_amount=5_400_000,
+                                                from_month=Period(2024, 9), months=3))
+    assert "8 months of UI contributions" in few.value.problems[0].reason
+    assert count(engine, "benefit_decisions") == 0
+
+
+def test_an_earlier_maternity_leave_counts_towards_the_next(engine: Engine) -> None:
+    """FACTS §4.4: the months of a leave count as contributed, for the next birth's 6 too."""
+    setup_workers(engine, 1)  # the employer
+    pid = older_worker(engine, date(1997, 3, 3), "female", START, START)  # 2024-01 only
+    with unit_of_work(engine) as s:  # 2024-10, leave (TS) 2024-11 to 2025-04, back in 2025-05
+        person = registry.person_id_of(session=s, personal_id=pid)
+        eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
+        for seq, first, last, closed in ((2, Period(2024, 10), Period(2024, 10), "TS"),
+                                         (3, Period(2025, 5), Period(2025, 5), "TS")):
+            s.execute(insert(metadata.tables["si_periods"]).values(
+                person_id=person, seq=seq, from_month=first.index, to_month=last.index,
+                kind="compulsory", employer_id=eid, salary_basis=9_000_000, allowances=0,
+                occupational_rate_bp=50, closed_by=closed))
+    done = claim(engine, pid, Claim(Regime.MATERNITY, "HS-TS-3", date(2025, 11, 20),
+                                    date(2025, 6, 1), date(2025, 11, 19)))
+    assert done["status"] == "claimed"
