@@ -48,12 +48,22 @@ def last_day(month: str) -> date:
     return date(year, mon, calendar.monthrange(year, mon)[1])
 
 
-def deadline(month: str) -> date:
-    """A monthly payer's deadline. FACTS §3.5 gives Decision 595's last day of the month [C for
-    the old rule] and leaves the 2024 Law's Art 34 open [U]. Ambiguous from 2025-07 (the Law's
-    start): the project reads Art 34(4)(a) as the last day of the month after (README, "Late
-    interest"), and so does this oracle."""
-    return last_day(next_month(month) if month >= "2025-07" else month)
+def deadline(month: str, cycle: tuple[str, int] | None = None) -> date:
+    """The month's deadline; ``cycle`` (first month, 3 or 6) for a unit paying every 3 or 6
+    months from then, whose cycle's months fall due together (FACTS §3.5). FACTS gives Decision
+    595's last day of the month or of the cycle [C for the old rule] and leaves the 2024 Law's
+    Art 34 open [U]. Ambiguous from 2025-07 (the Law's start): the project reads Art 34(4) as
+    the last day of the month after the month or the cycle (README, "Late interest"), and so
+    does this oracle."""
+    end = month
+    if cycle is not None and month >= cycle[0]:
+        first, length = cycle
+        end = next_month(first, (months_after(first, month) // length + 1) * length - 1)
+    return last_day(next_month(end) if month >= "2025-07" else end)
+
+
+def months_after(first: str, month: str) -> int:
+    return (int(month[:4]) - int(first[:4])) * 12 + int(month[5:]) - int(first[5:])
 
 
 def shares(month: str, basis: int, region: str) -> dict[str, dict[str, int]]:
@@ -120,6 +130,7 @@ class Month:
     month: str
     due: int
     below_minimum: int
+    due_by: date
     allocations: list[tuple[date, int]] = field(default_factory=list)
 
     @property
@@ -127,8 +138,10 @@ class Month:
         return sum(amount for _, amount in self.allocations)
 
 
-def months_of(workers: dict[str, Worker], region: str, first: str, last: str) -> list[Month]:
-    """The employer's months from ``first`` to ``last``: every worker's dues, both sides."""
+def months_of(workers: dict[str, Worker], region: str, first: str, last: str,
+              cycle: tuple[str, int] | None = None) -> list[Month]:
+    """The employer's months from ``first`` to ``last``: every worker's dues, both sides;
+    ``cycle`` as for :func:`deadline`."""
     out, month = [], first
     while month <= last:
         due = sum(shares(month, b, region)["employer"]["total"]
@@ -136,7 +149,8 @@ def months_of(workers: dict[str, Worker], region: str, first: str, last: str) ->
                   for w in workers.values() if (b := w.basis(month)) is not None)
         if due:
             out.append(Month(month, due, sum(w.below_minimum(month, region)
-                                             for w in workers.values())))
+                                             for w in workers.values()),
+                             deadline(month, cycle)))
         month = next_month(month)
     return out
 
@@ -160,7 +174,7 @@ def statement(m: Month, as_of: date) -> dict[str, object]:
     """The month as of ``as_of``: late days run from the deadline to the day it was paid in
     full (that day counted, as FACTS' 'the 61st day' counts days after the deadline) or to
     as_of; interest is 0.03% a day of what was still owed each of those days."""
-    due_by = deadline(m.month)
+    due_by = m.due_by
     balance, at, interest = m.due, due_by, Decimal(0)
     full_on = None
     for day, amount in sorted(m.allocations):

@@ -1,14 +1,16 @@
-"""The contribution ledger against an oracle written from FACTS.md alone (ledger_oracle): two
-employers (region I, region IV) file their workers' lists and pay over 2025-2026, through the
-services the CLI and the API call, and each day read gives, per employer and month, the dues,
-what was paid, the deadline, the days late, the interest and the evasion flag the oracle works
-out, and per worker and month the dues per fund and the employer's month's status.
+"""The contribution ledger against an oracle written from FACTS.md alone (ledger_oracle): three
+employers (region I, region IV, and region II paying every 3 months from 2026) file their
+workers' lists and pay over 2025-2026, through the services the CLI and the API call, and each
+day read gives, per employer and month, the dues, what was paid, the deadline, the days late,
+the interest and the evasion flag the oracle works out, and per worker and month the dues per
+fund and the employer's month's status.
 
 The months run from 2025-05 to 2026-11, across the deadline rule's change (2025-07), the
 regional minimums' (2026-01) and the reference level's (2026-07); one worker earns above the SI
 cap and, in 2025, the UI cap; one is paid region I's 2025 minimum, then below 2026's, one
-region IV's; there are raises, a back-dated cut of pay already paid for, a decrease (GH), and
-payments partial, late, ahead, in pieces, posted out of order, and months never paid."""
+region IV's, one region II's; there are raises, a back-dated cut of pay already paid for, a
+decrease (GH), and payments partial, late, ahead, in pieces, posted out of order, and months
+never paid."""
 
 from __future__ import annotations
 
@@ -41,8 +43,10 @@ from tests.integration.ledger_fixtures import (
 from tests.integration.ledger_oracle import Line
 
 A, B = EMPLOYER, make_enterprise_code(6161, "04")  # region I (Hà Nội), region IV (Cao Bằng)
-REGION = {A: "I", B: "IV"}
-W0, W1, W2, W3, V0, V1 = (worker_id(n) for n in range(6))
+C = make_enterprise_code(7171, "31")  # region II (Hải Phòng), a fishery paying every 3 months
+REGION = {A: "I", B: "IV", C: "II"}
+CYCLE = {C: ("2026-01", 3)}
+W0, W1, W2, W3, V0, V1, X0, X1 = (worker_id(n) for n in range(8))
 THROUGH = "2026-11"  # the last month the agency's monthly assessment reaches
 
 # What the employers file and the bank's statements say, in the order posted: a payment made
@@ -67,9 +71,12 @@ EVENTS: list[File | Pay] = [
     (B, 16_524_000, "B-06", date(2026, 1, 30)),  # October on its 61st: evasion
     (A, "2026-02", [Line(W0, "DC", 11_000_000, "2026-01"), Line(W3, "GH", None, "2026-02")]),
     (B, "2026-02", [Line(V1, "DC", 3_700_000, "2026-01")]),
+    (C, "2026-02", [Line(X0, "TM", 4_730_000, "2026-01"), Line(X1, "TM", 20_000_000, "2026-02")]),
+    (C, 17_340_800, "C-01", date(2026, 4, 30)),  # January to March, due together that day
     (A, 30_000_000, "A-05", date(2026, 3, 5)),  # and nothing more from B
     # a cut of pay back to 2025-11, months paid for already: the money freed pays the next
     (A, "2026-08", [Line(W1, "DC", 60_000_000, "2025-11"), Line(W2, "DC", 5_400_000, "2026-03")]),
+    (C, 10_000_000, "C-02", date(2026, 8, 15)),  # April late, May in part, and no more
     (A, 260_000_000, "A-06", date(2026, 11, 18)),  # all A owes, and more: credit
 ]
 AS_OF = [date(2025, 7, 31), date(2025, 9, 30), date(2025, 10, 10), date(2025, 11, 29),
@@ -89,10 +96,13 @@ def csv(lines: list[Line]) -> bytes:
 @pytest.fixture(scope="module")
 def store(module_engine: Engine) -> Engine:
     """The two employers' months, filed and paid as EVENTS posts them, then assessed."""
-    setup_workers(module_engine, 6)
+    setup_workers(module_engine, 8)
     with unit_of_work(module_engine) as s:
         service.add_employer(session=s, employer=NewEmployer(
             code=B, name="Công ty Cao Nguyên", province_code="04", region="IV"))
+        service.add_employer(session=s, employer=NewEmployer(
+            code=C, name="Hợp tác xã Thủy sản Biển Xanh", province_code="31", region="II",
+            payment_cycle="3", payment_cycle_from=Period.parse(CYCLE[C][0])))
     for event in EVENTS:
         with unit_of_work(module_engine) as s:
             if len(event) == 3:
@@ -109,7 +119,8 @@ def store(module_engine: Engine) -> Engine:
 
 def expected_months(code: str, as_of: date) -> tuple[list[oracle.Month], int]:
     lines = [x for e in EVENTS if len(e) == 3 and e[0] == code for x in e[2]]
-    months = oracle.months_of(oracle.workers_of(lines), REGION[code], "2025-05", THROUGH)
+    months = oracle.months_of(oracle.workers_of(lines), REGION[code], "2025-05", THROUGH,
+                              CYCLE.get(code))
     payments = [(e[3], e[1]) for e in EVENTS if len(e) == 4 and e[0] == code]
     return months, oracle.allocate(months, payments, as_of)
 
@@ -120,7 +131,7 @@ def employer_ledger(engine: Engine, code: str, as_of: date) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("as_of", AS_OF, ids=str)
-@pytest.mark.parametrize("code", [A, B])
+@pytest.mark.parametrize("code", [A, B, C])
 def test_each_month_is_due_paid_late_and_evaded_as_the_law_says(
         store: Engine, code: str, as_of: date) -> None:
     months, credit = expected_months(code, as_of)
@@ -135,7 +146,7 @@ def test_each_month_is_due_paid_late_and_evaded_as_the_law_says(
         "credit": credit}
 
 
-WORKERS = {W0: A, W1: A, W2: A, W3: A, V0: B, V1: B}
+WORKERS = {W0: A, W1: A, W2: A, W3: A, V0: B, V1: B, X0: C, X1: C}
 
 
 def expected_person(personal_id: str, as_of: date) -> list[dict[str, Any]]:
@@ -155,7 +166,7 @@ def expected_person(personal_id: str, as_of: date) -> list[dict[str, Any]]:
             "employer_share": sides["employer"], "employee_share": sides["employee"],
             # a worker's month is the employer's whole month (README: FACTS says nothing)
             "status": line["status"],
-            "deducted_not_remitted": line["status"] != "paid" and as_of > oracle.deadline(m.month),
+            "deducted_not_remitted": line["status"] != "paid" and as_of > m.due_by,
             "employer_month_due": m.due, "employer_month_paid": m.paid,
             "due": None, "paid": None, "employer_days_late": line["days_late"]})
     return out
@@ -205,7 +216,7 @@ def test_the_command_line_answers_what_the_oracle_works_out(
     get_settings.cache_clear()
     try:
         as_of = date(2026, 11, 20)
-        for code in (A, B):
+        for code in (A, B, C):
             out = CliRunner().invoke(app, ["ledger", "employer", code, "--as-of", "2026-11-20",
                                            "--json"])
             assert out.exit_code == 0, out.output
