@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import Connection, func, select
@@ -26,6 +27,7 @@ from sibook import law
 from sibook.contributions.cycles import MONTHLY, PaymentCycles, cycles_for
 from sibook.contributions.ledger import dues_by_month
 from sibook.contributions.ledger_store import PaymentAllocation
+from sibook.core.money import round_vnd
 from sibook.core.period import Period
 from sibook.rules import accrued_interest
 
@@ -97,7 +99,8 @@ def _month(
     deadline: date,
 ) -> EmployerMonth:
     outstanding = due - sum(a for d, a in paid if d <= deadline)
-    interest, cursor, settled_on = 0, deadline, None
+    # Summed exact and rounded once (STYLE; FACTS §3.7 names the rate, no rounding per run).
+    interest, cursor, settled_on = Decimal(0), deadline, None
     for paid_on, amount in paid:
         if paid_on <= deadline or paid_on > as_of:
             continue
@@ -119,4 +122,5 @@ def _month(
     # A month never late needs no evasion rule (none is known before the law tables begin).
     evasion = days_late > 0 and days_late >= int(
         law.parameter("evasion_from_day", rules_month).value)
-    return EmployerMonth(month, due, total_paid, deadline, days_late, interest, evasion)
+    return EmployerMonth(month, due, total_paid, deadline, days_late, round_vnd(interest),
+                         evasion)

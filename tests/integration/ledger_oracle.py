@@ -179,26 +179,26 @@ def statement(m: Month, as_of: date) -> dict[str, object]:
     full_on = None
     for day, amount in sorted(m.allocations):
         if day > at:
-            interest += _rounded(INTEREST_A_DAY * balance * (day - at).days)
+            interest += INTEREST_A_DAY * balance * (day - at).days
             at = day
         balance -= amount
         if balance == 0:
             full_on = day
     end = full_on if full_on is not None else as_of
     if balance and as_of > at:
-        interest += _rounded(INTEREST_A_DAY * balance * (as_of - at).days)
+        interest += INTEREST_A_DAY * balance * (as_of - at).days
     days_late = max((end - due_by).days, 0)
     status = "paid" if m.paid == m.due else "partly_paid" if m.paid else "unpaid"
     return {"month": m.month, "due": m.due, "paid": m.paid, "outstanding": m.due - m.paid,
             "deadline": due_by.isoformat(), "days_late": days_late,
-            "interest": int(interest),
+            "interest": int(_rounded(interest)),
             "evasion": days_late >= FIRST_DAY_OF_EVASION, "status": status,
             "below_minimum": m.below_minimum}
 
 
 def _rounded(amount: Decimal) -> Decimal:
-    """Ambiguous: FACTS names no rounding of the interest. The package rounds each run of days
-    at one balance (deadline to a payment, payment to payment, to as_of) to the nearest dong,
-    half up, and sums those: 1 dong off the exact sum rounded once (2025-07 of region I's
-    employer as of 2025-09-30: 128,332, not 128,333). This oracle follows it."""
+    """FACTS names no rounding of the interest; STYLE rounds once: the exact sum of the month's
+    runs of days at one balance (deadline to a payment, payment to payment, to as_of), to the
+    nearest dong, half up (2025-07 of region I's employer as of 2025-09-30: 128,333; rounding
+    each run gave 128,332)."""
     return amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
