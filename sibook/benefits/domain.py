@@ -69,6 +69,21 @@ GROUNDS: dict[str, str] = {
 # Employment Law 74/2025 (FACTS §4.6): 3 months for 12-36 months paid, one more per 12, max 12.
 UI_MONTHS = range(3, 13)
 LEAVE_REGIMES = (Regime.SICKNESS, Regime.MATERNITY)
+# Regimes of another that pay for the same day, so one claim's days may not meet the other's:
+# a day of maternity leave is paid by maternity, not as sick leave (FACTS §4.3, §4.4: each pays
+# the day of leave on its own salary base), and the sickness regime pays for an illness or an
+# accident that is not a work accident (Law 41/2024 Art 42(1)), so a sick leave over the day of
+# an accident or diagnosis claimed as occupational is the same event. A maternity leave and an
+# occupational claim are allowed together: work-accident benefits pay for the working capacity
+# lost (a lump sum or a monthly allowance, FACTS §4.5), not for days of leave.
+ONE_A_DAY = (frozenset((Regime.SICKNESS, Regime.MATERNITY)),
+             frozenset((Regime.SICKNESS, Regime.OCCUPATIONAL)))
+
+
+def same_days_clash(a: Regime, b: Regime) -> bool:
+    """Whether claims of regimes ``a`` and ``b`` over the same days pay a day twice: two claims
+    of one regime always (one event is paid once), two of ``ONE_A_DAY`` too."""
+    return a is b or frozenset((a, b)) in ONE_A_DAY
 SETTLED, REFUSED = "settled", "refused"
 OUTCOMES = (SETTLED, REFUSED)
 # A dossier's receipt number ("2026.0001234", "HS-000123"): it names the claim in a URL path,

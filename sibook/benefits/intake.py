@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sibook.benefits.domain import Claim, Regime, check_claim
+from sibook.benefits.domain import Claim, Regime, check_claim, same_days_clash
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     COVERED_KINDS,
@@ -108,10 +108,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
             f"(dossier {died[1]}): no benefit of theirs begins after it"))]
     clash = _overlapping(session, person_id, c)
     if clash is not None:
-        dossier, same = clash
-        return [Problem(field="event_from" if c.event_from else "regime", reason=(
-            f"dossier {dossier} already claims this {c.regime} for the same {same}; it is "
-            "settled or being decided once"))]
+        return [clash]
     si = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
           if p.from_month <= Period.of(c.received_on)]
     if c.regime is Regime.UNEMPLOYMENT:
@@ -237,34 +234,50 @@ def _death(session: Session, person_id: int) -> tuple[date, str] | None:
     return None if row is None else (row[0], row[1])
 
 
-def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] | None:
-    """The dossier of a claim, not refused, for the same event, and what makes it the same:
-    the same days of leave, accident or diagnosis; the same termination (no contract paid UI in
-    a month after the earlier day named, up to the later: a second claim a day or a month
-    apart would otherwise pay the same months of unemployment twice); for a pension or a
-    death, any (a person retires once and dies once); for a regime without event dates, any
-    claim. One event is paid once."""
+def _overlapping(session: Session, person_id: int, c: Claim) -> Problem | None:
+    """The claim, not refused, of the same event, named by its dossier: the same days of leave,
+    accident or diagnosis, of this regime or of one paying the same day (``same_days_clash``,
+    FACTS §4.3, §4.4); the same termination (no contract paid UI in a month after the earlier
+    day named, up to the later: a second claim a day or a month apart would otherwise pay the
+    same months of unemployment twice); for a pension or a death, any (a person retires once
+    and dies once); for a regime without event dates, any claim. One event is paid once."""
     decided = select(BenefitDecision.claim_no).where(
         BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
+    regimes = [str(r) for r in Regime if same_days_clash(r, c.regime)]
     rows = session.scalars(select(BenefitClaim).where(
-        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(c.regime),
-        BenefitClaim.claim_no.not_in(decided))).all()
+        BenefitClaim.person_id == person_id, BenefitClaim.regime.in_(regimes),
+        BenefitClaim.claim_no.not_in(decided)).order_by(BenefitClaim.claim_no)).all()
     ui = (contributions.ui_periods_of(session=session, person_id=person_id)
           if rows and c.regime is Regime.UNEMPLOYMENT else [])
+    field = "event_from" if c.event_from else "regime"
     for r in rows:
-        if c.regime in ONCE:
-            return r.dossier_no, "person"
+        if r.regime == c.regime and c.regime in ONCE:
+            return _again(r.dossier_no, field, f"this {c.regime} for the same person")
         if c.event_from is None or r.event_from is None:
-            if c.regime is Regime.LUMP_SUM:
+            if r.regime != c.regime or c.regime is Regime.LUMP_SUM:
                 continue  # after a withdrawal, new months may be withdrawn again
-            return r.dossier_no, "person"
+            return _again(r.dossier_no, field, f"this {c.regime} for the same person")
         if c.regime is Regime.UNEMPLOYMENT:
             lo, hi = sorted((Period.of(c.event_from), Period.of(r.event_from)))
             if not any(u.from_month <= hi and (u.to_month is None or u.to_month > lo)
                        for u in ui):  # no month of UI after the earlier day, to the later
-                return r.dossier_no, "termination (no contract paid UI between the two days)"
+                return _again(r.dossier_no, field, (
+                    f"this {c.regime} for the same termination (no contract paid UI between "
+                    "the two days)"))
             continue
         if (c.event_from <= (r.event_to or r.event_from)
                 and r.event_from <= (c.event_to or c.event_from)):
-            return r.dossier_no, "days"
+            # The end of this claim that falls in the other's days: its start, else its end.
+            end = "event_from" if r.event_from <= c.event_from else "event_to"
+            if r.regime == c.regime:
+                return _again(r.dossier_no, end, f"this {c.regime} for the same days")
+            return _again(r.dossier_no, end, (
+                f"{r.regime} for days this {c.regime} claim takes too: one benefit pays a day "
+                "(FACTS §4.3, §4.4; no sick pay for a work accident, Law 41/2024 Art 42(1))"))
     return None
+
+
+def _again(dossier: str, field: str, what: str) -> Problem:
+    """A claim refused for one already received (the person's own, which its clerk may read)."""
+    return Problem(field=field, reason=(
+        f"dossier {dossier} already claims {what}; it is settled or being decided once"))
