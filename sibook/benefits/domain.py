@@ -112,6 +112,9 @@ class Claim:
     # loss of working capacity, in percent, and the years in especially heavy or hazardous jobs.
     capacity_loss_percent: int | None = None
     hazardous_years: int | None = None
+    # A mother's maternity leave after leave for infertility treatment (FACTS §4.4): her 6
+    # months of contributions are looked for in the 24 months before the birth, not 12.
+    infertility_treatment: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,9 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
     elif c.regime is not Regime.LUMP_SUM and c.ground is not None:
         bad("ground", f"only a one-time withdrawal names a ground, not a {c.regime} claim")
     _early_pension_facts(c, bad)
+    if c.infertility_treatment and c.regime is not Regime.MATERNITY:
+        bad("infertility_treatment", f"only a maternity claim follows infertility treatment, "
+                                     f"not a {c.regime} claim")
     if c.event_from and c.event_to and c.event_to < c.event_from:
         bad("event_to", f"{c.event_to.isoformat()} is before event_from "
                         f"{c.event_from.isoformat()}")
@@ -317,7 +323,8 @@ def entry(b: Benefit) -> dict[str, Any]:
         "event_from": c.event_from and c.event_from.isoformat(),
         "event_to": c.event_to and c.event_to.isoformat(), "note": c.note,
         "ground": c.ground, "capacity_loss_percent": c.capacity_loss_percent,
-        "hazardous_years": c.hazardous_years}
+        "hazardous_years": c.hazardous_years,
+        "infertility_treatment": c.infertility_treatment or None}
     if d is not None:
         optional |= {"decided_on": d.decided_on.isoformat(), "decision_no": d.decision_no,
                      "amount": d.amount, "monthly_amount": d.monthly_amount,
