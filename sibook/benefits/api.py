@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
@@ -65,6 +65,10 @@ class ClaimIn(_Input):
         None, gt=0, le=domain.HAZARDOUS_YEARS_MAX, description=(
             "pension with capacity_loss_percent only: years in especially heavy or hazardous "
             "jobs (15 or more with a 61% loss allow an early pension, Art 65(1)(c))"))
+    infertility_treatment: StrictBool = Field(False, description=(
+        "maternity, a mother's only: the leave follows leave for infertility treatment, so her "
+        "6 months of contributions are looked for in the 24 months before the birth, not 12 "
+        "(Law 41/2024, FACTS §4.4)"))
 
 
 class DecisionIn(_Input):
@@ -118,6 +122,8 @@ class BenefitOut(BaseModel):
     ground: str | None
     capacity_loss_percent: int | None
     hazardous_years: int | None
+    infertility_treatment: bool = Field(description="A maternity claim after leave for "
+                                                    "infertility treatment (FACTS §4.4)")
     recorded_at: str
     status: str = Field(description="claimed | settled | refused")
     decision: DecisionOut | None
@@ -151,7 +157,7 @@ def receive(personal_id: PersonalIdPath, body: ClaimIn, g: Receiver
     person_id = g.person(personal_id)
     claim = domain.Claim(body.regime, body.dossier_no, body.received_on, body.event_from,
                          body.event_to, body.note, body.ground, body.capacity_loss_percent,
-                         body.hazardous_years)
+                         body.hazardous_years, body.infertility_treatment)
     return _recorded(g, person_id, lambda: receive_claim(
         session=g.session, person_id=person_id, personal_id=personal_id, claim=claim,
         actor=g.principal.actor_id))

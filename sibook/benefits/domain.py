@@ -69,6 +69,21 @@ GROUNDS: dict[str, str] = {
 # Employment Law 74/2025 (FACTS §4.6): 3 months for 12-36 months paid, one more per 12, max 12.
 UI_MONTHS = range(3, 13)
 LEAVE_REGIMES = (Regime.SICKNESS, Regime.MATERNITY)
+# Regimes of another that pay for the same day, so one claim's days may not meet the other's:
+# a day of maternity leave is paid by maternity, not as sick leave (FACTS §4.3, §4.4: each pays
+# the day of leave on its own salary base), and the sickness regime pays for an illness or an
+# accident that is not a work accident (Law 41/2024 Art 42(1)), so a sick leave over the day of
+# an accident or diagnosis claimed as occupational is the same event. A maternity leave and an
+# occupational claim are allowed together: work-accident benefits pay for the working capacity
+# lost (a lump sum or a monthly allowance, FACTS §4.5), not for days of leave.
+ONE_A_DAY = (frozenset((Regime.SICKNESS, Regime.MATERNITY)),
+             frozenset((Regime.SICKNESS, Regime.OCCUPATIONAL)))
+
+
+def same_days_clash(a: Regime, b: Regime) -> bool:
+    """Whether claims of regimes ``a`` and ``b`` over the same days pay a day twice: two claims
+    of one regime always (one event is paid once), two of ``ONE_A_DAY`` too."""
+    return a is b or frozenset((a, b)) in ONE_A_DAY
 SETTLED, REFUSED = "settled", "refused"
 OUTCOMES = (SETTLED, REFUSED)
 # A dossier's receipt number ("2026.0001234", "HS-000123"): it names the claim in a URL path,
@@ -97,6 +112,9 @@ class Claim:
     # loss of working capacity, in percent, and the years in especially heavy or hazardous jobs.
     capacity_loss_percent: int | None = None
     hazardous_years: int | None = None
+    # A mother's maternity leave after leave for infertility treatment (FACTS §4.4): her 6
+    # months of contributions are looked for in the 24 months before the birth, not 12.
+    infertility_treatment: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +173,9 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
     elif c.regime is not Regime.LUMP_SUM and c.ground is not None:
         bad("ground", f"only a one-time withdrawal names a ground, not a {c.regime} claim")
     _early_pension_facts(c, bad)
+    if c.infertility_treatment and c.regime is not Regime.MATERNITY:
+        bad("infertility_treatment", f"only a maternity claim follows infertility treatment, "
+                                     f"not a {c.regime} claim")
     if c.event_from and c.event_to and c.event_to < c.event_from:
         bad("event_to", f"{c.event_to.isoformat()} is before event_from "
                         f"{c.event_from.isoformat()}")
@@ -302,7 +323,8 @@ def entry(b: Benefit) -> dict[str, Any]:
         "event_from": c.event_from and c.event_from.isoformat(),
         "event_to": c.event_to and c.event_to.isoformat(), "note": c.note,
         "ground": c.ground, "capacity_loss_percent": c.capacity_loss_percent,
-        "hazardous_years": c.hazardous_years}
+        "hazardous_years": c.hazardous_years,
+        "infertility_treatment": c.infertility_treatment or None}
     if d is not None:
         optional |= {"decided_on": d.decided_on.isoformat(), "decision_no": d.decision_no,
                      "amount": d.amount, "monthly_amount": d.monthly_amount,

@@ -1,10 +1,11 @@
 """Receiving a claim, once per dossier number, when the person's record supports it: sickness
 and work-accident benefits are for someone in compulsory SI at the time, maternity for 6
-months of SI in the 12 before the birth, a one-time withdrawal for someone who has stopped
-contributing and is on no pension (grounds a and e checked against the record, FACTS §4.2), a
-pension as ``record_checks`` says, an unemployment benefit for a UI participant whose contract
-has ended (the 12 months of UI it needs are counted when settled, FACTS §4.6); one event is
-claimed once unless refused, and nothing begins after a death."""
+months of SI in the 12 (24 after infertility treatment) before the birth, a one-time
+withdrawal for someone who has stopped contributing and is on no pension (grounds a and e
+checked against the record, FACTS §4.2), a pension as ``record_checks`` says, an unemployment
+benefit for a UI participant whose contract has ended (the 12 months of UI it needs are
+counted when settled, FACTS §4.6); one event, and one day of leave, is claimed once unless
+refused, and nothing begins after a death."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.benefits.domain import Claim, Regime, check_claim
+from sibook.benefits.overlap import overlapping
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     COVERED_KINDS,
@@ -37,15 +39,13 @@ from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
 
-# Maternity (FACTS §4.4): 6 months of contributions in the 12 before the birth; the leave
-# begins at most 2 months before it, so the record is read over the 10 months before the leave.
+# Maternity (FACTS §4.4): 6 months of contributions in the 12 before the birth, the 24 after
+# leave for infertility treatment; the leave begins at most 2 months before the birth, so the
+# record is read over the 10 (or 22) months before the leave.
 MATERNITY_MONTHS, LEAVE_BEFORE_BIRTH = 6, 2
-MATERNITY_WINDOW = 12 - LEAVE_BEFORE_BIRTH
+BEFORE_BIRTH, AFTER_INFERTILITY_TREATMENT = 12, 24
 LOSS_LEAVE_DAYS = 50  # a pregnancy loss at 25 weeks or more, the 6 months not met (§4.4)
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
-# A person retires once and dies once: a second pension or survivorship claim, whatever day it
-# names, is the same event again (unless the first was refused).
-ONCE = (Regime.PENSION, Regime.SURVIVORSHIP)
 
 
 def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: Claim,
@@ -75,7 +75,8 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
                 dossier_no=claim.dossier_no, dossier_key=key, received_on=claim.received_on,
                 event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
                 ground=claim.ground, capacity_loss_percent=claim.capacity_loss_percent,
-                hazardous_years=claim.hazardous_years, recorded_by=actor[:64]))
+                hazardous_years=claim.hazardous_years,
+                infertility_treatment=claim.infertility_treatment or None, recorded_by=actor[:64]))
     except IntegrityError:
         # The same dossier received for another person at the same moment (each claim locks
         # its own person only): PostgreSQL made this one wait for it. Refused as after it.
@@ -106,12 +107,9 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
         return [Problem(field=field, reason=(
             f"{day.isoformat()} is after the person's death on {died[0].isoformat()} "
             f"(dossier {died[1]}): no benefit of theirs begins after it"))]
-    clash = _overlapping(session, person_id, c)
+    clash = overlapping(session, person_id, c)
     if clash is not None:
-        dossier, same = clash
-        return [Problem(field="event_from" if c.event_from else "regime", reason=(
-            f"dossier {dossier} already claims this {c.regime} for the same {same}; it is "
-            "settled or being decided once"))]
+        return [clash]
     si = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
           if p.from_month <= Period.of(c.received_on)]
     if c.regime is Regime.UNEMPLOYMENT:
@@ -135,17 +133,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "covered in the month of the event (voluntary SI pays pension and "
                 "survivorship only)"))]
     if c.regime is Regime.MATERNITY and c.event_from is not None:
-        month = Period.of(c.event_from)
-        if facts.sex == "female" and (c.event_to is None or (
-                c.event_to - c.event_from).days + 1 > LOSS_LEAVE_DAYS):
-            return _maternity_months(si, month)
-        # A father's days, and a leave no longer than the 50 days a pregnancy loss at 25 weeks
-        # or more gives without the 6 months (FACTS §4.4), are held to the year's SI only.
-        if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - 12)
-                   for p in si):
-            return [Problem(field="event_from", reason=(
-                f"no SI in the 12 months before {month}: maternity benefits need contributions "
-                "in the year before the leave (FACTS §4.4)"))]
+        return _maternity(si, c, facts)
     if c.regime is Regime.LUMP_SUM:
         return (still_contributing(si, Period.of(c.received_on))
                 or pensioner(session, person_id)
@@ -155,14 +143,39 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     return []
 
 
-def _maternity_months(si: list[contributions.ParticipationRow], leave: Period
+def _maternity(si: list[contributions.ParticipationRow], c: Claim,
+               facts: registry.PersonFacts) -> list[Problem]:
+    """A mother's leave is held to her 6 months (``_maternity_months``), in the 24 months before
+    the birth when the claim follows leave for infertility treatment (FACTS §4.4), which only a
+    mother takes; a father's days, and a leave no longer than the 50 days a pregnancy loss at
+    25 weeks or more gives without the 6 months, to SI in the year (or two) before only."""
+    assert c.event_from is not None
+    month = Period.of(c.event_from)
+    within = AFTER_INFERTILITY_TREATMENT if c.infertility_treatment else BEFORE_BIRTH
+    if facts.sex != "female" and c.infertility_treatment:
+        return [Problem(field="infertility_treatment", reason=(
+            "a mother's leave follows infertility treatment (FACTS §4.4), not a father's days"))]
+    if facts.sex == "female" and (c.event_to is None or (
+            c.event_to - c.event_from).days + 1 > LOSS_LEAVE_DAYS):
+        return _maternity_months(si, month, within)
+    if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - within)
+               for p in si):
+        return [Problem(field="event_from", reason=(
+            f"no SI in the {within} months before {month}: maternity benefits need "
+            "contributions in the year before the leave, two after infertility treatment "
+            "(FACTS §4.4)"))]
+    return []
+
+
+def _maternity_months(si: list[contributions.ParticipationRow], leave: Period, within: int
                       ) -> list[Problem]:
-    """A mother's 6 months of contributions in the 12 months before the birth (FACTS §4.4). The
-    claim gives the leave, which begins at most 2 months before the birth, and its months count
-    as contributed: the most any birth date can give is the months on record in the 10 before
-    the leave plus 2, so fewer than 4 there is refused (any kind of SI counts: a voluntary
-    participant's allowance asks the same 6 months, §4.4), and so do an earlier leave's."""
-    window = [leave + k for k in range(-MATERNITY_WINDOW, 0)]
+    """A mother's 6 months of contributions in the ``within`` (12, or 24 after infertility
+    treatment) months before the birth (FACTS §4.4). The claim gives the leave, which begins at
+    most 2 months before the birth, and its months count as contributed: the most any birth
+    date can give is the months on record in the ``within`` - 2 before the leave plus 2, so
+    fewer than 4 there is refused (any kind of SI counts: a voluntary participant's allowance
+    asks the same 6 months, §4.4), and so do an earlier leave's."""
+    window = [leave + k for k in range(-(within - LEAVE_BEFORE_BIRTH), 0)]
     spans = [(p.from_month, p.to_month) for p in si] + book.maternity_leaves(
         periods=si, last=window[-1])  # an earlier leave's months count as paid too (§4.4)
     paid = sum(1 for m in window if any(covers(first, last, m) for first, last in spans))
@@ -170,7 +183,8 @@ def _maternity_months(si: list[contributions.ParticipationRow], leave: Period
         return []
     return [Problem(field="event_from", reason=(
         f"{paid} months of SI from {window[0]} to {window[-1]}: maternity benefits need "
-        f"{MATERNITY_MONTHS} months of contributions in the 12 months before the birth, and a "
+        f"{MATERNITY_MONTHS} months of contributions in the {within} months before the birth"
+        f"{' (after infertility treatment)' if within != BEFORE_BIRTH else ''}, and a "
         f"leave from {leave} (at most {LEAVE_BEFORE_BIRTH} months before it) adds at most "
         f"{LEAVE_BEFORE_BIRTH} (FACTS §4.4)"))]
 
@@ -235,36 +249,3 @@ def _death(session: Session, person_id: int) -> tuple[date, str] | None:
         BenefitClaim.event_from.is_not(None),
         BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.event_from)).first()
     return None if row is None else (row[0], row[1])
-
-
-def _overlapping(session: Session, person_id: int, c: Claim) -> tuple[str, str] | None:
-    """The dossier of a claim, not refused, for the same event, and what makes it the same:
-    the same days of leave, accident or diagnosis; the same termination (no contract paid UI in
-    a month after the earlier day named, up to the later: a second claim a day or a month
-    apart would otherwise pay the same months of unemployment twice); for a pension or a
-    death, any (a person retires once and dies once); for a regime without event dates, any
-    claim. One event is paid once."""
-    decided = select(BenefitDecision.claim_no).where(
-        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
-    rows = session.scalars(select(BenefitClaim).where(
-        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(c.regime),
-        BenefitClaim.claim_no.not_in(decided))).all()
-    ui = (contributions.ui_periods_of(session=session, person_id=person_id)
-          if rows and c.regime is Regime.UNEMPLOYMENT else [])
-    for r in rows:
-        if c.regime in ONCE:
-            return r.dossier_no, "person"
-        if c.event_from is None or r.event_from is None:
-            if c.regime is Regime.LUMP_SUM:
-                continue  # after a withdrawal, new months may be withdrawn again
-            return r.dossier_no, "person"
-        if c.regime is Regime.UNEMPLOYMENT:
-            lo, hi = sorted((Period.of(c.event_from), Period.of(r.event_from)))
-            if not any(u.from_month <= hi and (u.to_month is None or u.to_month > lo)
-                       for u in ui):  # no month of UI after the earlier day, to the later
-                return r.dossier_no, "termination (no contract paid UI between the two days)"
-            continue
-        if (c.event_from <= (r.event_to or r.event_from)
-                and r.event_from <= (c.event_to or c.event_from)):
-            return r.dossier_no, "days"
-    return None

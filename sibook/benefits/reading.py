@@ -34,6 +34,7 @@ def answer(session: Session, personal_id: str, row: BenefitClaim, *,
         "event_from": c.event_from and c.event_from.isoformat(),
         "event_to": c.event_to and c.event_to.isoformat(), "note": c.note, "ground": c.ground,
         "capacity_loss_percent": c.capacity_loss_percent, "hazardous_years": c.hazardous_years,
+        "infertility_treatment": c.infertility_treatment,
         "recorded_at": _utc(row.recorded_at).isoformat(), "status": b.status,
         "decision": None if d is None or decision is None else {
             "outcome": d.outcome, "decided_on": d.decided_on.isoformat(),

@@ -42,7 +42,8 @@ def claim_of(row: BenefitClaim) -> Claim:
     return Claim(Regime(row.regime), row.dossier_no, row.received_on, row.event_from,
                  row.event_to, row.note, row.ground,
                  capacity_loss_percent=row.capacity_loss_percent,
-                 hazardous_years=row.hazardous_years)
+                 hazardous_years=row.hazardous_years,
+                 infertility_treatment=bool(row.infertility_treatment))
 
 
 def decision_of(row: BenefitDecision) -> Decision:

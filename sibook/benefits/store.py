@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -55,6 +56,9 @@ class BenefitClaim(Base):
         "capacity_loss_percent BETWEEN 1 AND 100", name="capacity_loss_percent"))
     hazardous_years: Mapped[int | None] = mapped_column(SmallInteger, CheckConstraint(
         "hazardous_years BETWEEN 1 AND 60", name="hazardous_years"))
+    # A mother's maternity claim after leave for infertility treatment: her 6 months are looked
+    # for in the 24 before the birth (FACTS §4.4; migration 0025). True, or null: it does not.
+    infertility_treatment: Mapped[bool | None] = mapped_column(Boolean)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())

@@ -120,6 +120,8 @@ class BookBenefit(_Strict):
     hazardous_years: int | None = Field(None, description=(
         "Early pension with capacity_loss_percent: years in especially heavy or hazardous jobs "
         "(Art 65(1)(c)); absent when not given"))
+    infertility_treatment: bool | None = Field(None, description=(
+        "Maternity after leave for infertility treatment (FACTS §4.4): true; absent otherwise"))
     decided_on: str | None = Field(None, pattern=DAY, description="Absent until decided")
     decision_no: str | None = Field(None, description="Absent until decided")
     amount: int | None = Field(None, description="Paid once, VND; absent when not")

@@ -82,6 +82,9 @@ def claim(
     hazardous_years: int = typer.Option(None, "--hazardous-years", metavar="N", help=(
         "pension with --capacity-loss: N years in especially heavy or hazardous jobs (15 or more "
         "with a 61% loss allow an early pension).")),
+    infertility_treatment: bool = typer.Option(False, "--infertility-treatment", help=(
+        "maternity, a mother's only: the leave follows leave for infertility treatment, so her "
+        "6 months of contributions are looked for in the 24 months before the birth, not 12.")),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -89,7 +92,7 @@ def claim(
     c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
                      None if event_to is None else parse_date(event_to, "--to"), note, ground,
-                     capacity_loss_percent, hazardous_years)
+                     capacity_loss_percent, hazardous_years, infertility_treatment)
     result = _run(personal_id, realm, Action.BENEFIT_CLAIM, "benefits claim", as_json,
                   lambda s, pid: receive_claim(session=s, person_id=pid,
                                                personal_id=personal_id, claim=c,

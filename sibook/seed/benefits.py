@@ -4,8 +4,9 @@ benchmarks show benefits claimed and settled.
 About one employee in twenty with a compulsory period since the Law 41/2024 tables begin
 (2025-07) had 2 to 5 working days of sick leave in a covered month, claimed them 5 to 20 days
 later and got a decision a week after the claim; one not yet decided by ``today`` stays
-claimed. The amount is what the rules engine pays (``rules.sickness``: 75% of the month's SI
-salary / 24 per day, FACTS §4.3), so a seeded decision is one the law gives.
+claimed. The amount is what the rules engine pays (``rules.sickness``: 75% of the SI salary of
+the month before the leave / 24 per day, FACTS §4.3), so a seeded decision is one the law
+gives; a leave is drawn in a month whose month before is on record.
 """
 
 from __future__ import annotations
@@ -37,20 +38,25 @@ def seed_benefits(conn: Connection, *, seed: int, today: date) -> int:
     if last < FIRST:
         return 0
     t = SIPeriod.__table__.c
-    rows = conn.execute(
+    rows = conn.execute(  # from the month before the first leave that may be drawn
         select(t.person_id, t.from_month, t.to_month, t.salary_basis, t.allowances)
-        .where(t.kind == "compulsory", (t.to_month.is_(None)) | (t.to_month >= FIRST.index))
+        .where(t.kind == "compulsory", (t.to_month.is_(None)) | (t.to_month >= FIRST.index - 1))
         .order_by(t.person_id, t.seq)).all()
+    salaries: dict[int, list[tuple[int, int | None, int]]] = {}
+    for pid, start, end, basis, allowances in rows:
+        salaries.setdefault(pid, []).append((start, end, basis + allowances))
     claims: list[tuple[object, ...]] = []
     decisions: list[tuple[object, ...]] = []
     drawn: set[int] = set()
-    for pid, start, end, basis, allowances in rows:
+    for pid, start, end, _, _ in rows:
         # One draw a person, on their first such period: a draw a period gave those with a
         # raise or a new job since 2025-07 more chances (one employee in twelve, not twenty).
-        if pid in drawn:
+        if pid in drawn or (end is not None and end < FIRST.index):
             continue
         drawn.add(pid)
         lo, hi = max(start, FIRST.index), min(last.index if end is None else end, last.index)
+        if _salary_in(salaries[pid], lo - 1) is None:
+            lo += 1  # the period's first month is the first of SI: no month before it
         if rng.random() >= SHARE or lo > hi:
             continue
         month = Period.from_index(rng.randint(lo, hi))
@@ -64,7 +70,9 @@ def seed_benefits(conn: Connection, *, seed: int, today: date) -> int:
         decided = received + timedelta(days=7)
         if decided <= today:
             # Years of this stretch only: 5 days are below every band's yearly maximum.
-            amount = sickness_benefit(salary=basis + allowances, days=Decimal(days),
+            before = _salary_in(salaries[pid], month.index - 1)
+            assert before is not None  # drawn so (``lo``)
+            amount = sickness_benefit(salary=before, days=Decimal(days),
                                       years_contributed=(month.index - start) // 12,
                                       on=month).amount
             decisions.append((pid, 1, "settled", decided, f"{pid % 1000}/QĐ-BHXH", amount,
@@ -72,3 +80,9 @@ def seed_benefits(conn: Connection, *, seed: int, today: date) -> int:
     write(conn, "benefit_claims", CLAIMS, claims)
     write(conn, "benefit_decisions", DECISIONS, decisions)
     return len(claims) + len(decisions)
+
+
+def _salary_in(periods: list[tuple[int, int | None, int]], month: int) -> int | None:
+    """The SI salary (basis and allowances) of the compulsory period covering ``month``."""
+    return next((salary for first, last, salary in periods
+                 if first <= month and (last is None or month <= last)), None)

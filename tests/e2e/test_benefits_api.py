@@ -232,3 +232,17 @@ def test_a_decision_body_may_state_an_average_salary_checked_by_its_key(api: Api
     assert [e["field"] for e in sick.json()["errors"]] == ["average_salary"]
     done = api.decide(APPROVER, OWN)
     assert (done.status_code, done.json()["decision"]["average_salary"]) == (201, None)
+
+
+def test_infertility_treatment_is_a_maternity_claims_boolean_checked_by_its_key(
+        api: Api) -> None:
+    """FACTS §4.4: the key says a mother's leave follows infertility treatment; a sickness
+    claim saying it, or a string for it, is refused by the key and records nothing."""
+    refused = api.claim(CLERK, OWN, SICK | {"infertility_treatment": "yes"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["body", "infertility_treatment"]
+    sick = api.claim(CLERK, OWN, SICK | {"infertility_treatment": True})
+    assert sick.status_code == 422, sick.text
+    assert [e["field"] for e in sick.json()["errors"]] == ["infertility_treatment"]
+    received = api.claim(CLERK, OWN)
+    assert (received.status_code, received.json()["infertility_treatment"]) == (201, False)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +236,20 @@ def test_dossier_and_decision_numbers_are_read_without_the_spaces_pasted_around_
     [listed] = cli.run("benefits", "list", cli.worker)[1]["benefits"]
     assert (listed["dossier_no"], listed["decision"]["decision_no"]) == (
         "HS-TN-1", "7/QĐ-SLĐTBXH")
+
+
+def test_a_mother_after_infertility_treatment_claims_with_its_flag(cli: Cli) -> None:
+    """FACTS §4.4: 5 months paid in 2024-01 to 05 are not in the 10 months before a leave from
+    2025-06, but are in the 22: the flag looks for the 6 months in the 24 before the birth."""
+    mother = older_worker(cli.engine, date(1994, 4, 4), "female", Period(2024, 1),
+                          Period(2024, 5))
+    leave = ("benefits", "claim", mother, "--regime", "maternity", "--dossier", "HS-TS-1",
+             "--received", "2025-06-20", "--from", "2025-06-01", "--to", "2025-11-30")
+    code, refused = cli.run(*leave)
+    assert (code, refused["errors"][0]["field"]) == (1, "--from"), refused
+    code, done = cli.run(*leave, "--infertility-treatment")
+    assert (code, done["recorded"], done["infertility_treatment"]) == (0, True, True), done
+    code, father = cli.run("benefits", "claim", cli.worker, "--regime", "maternity",
+                           "--dossier", "HS-TS-2", "--received", "2025-03-10", "--from",
+                           "2025-03-02", "--to", "2025-03-06", "--infertility-treatment")
+    assert (code, father["errors"][0]["field"]) == (1, "--infertility-treatment"), father

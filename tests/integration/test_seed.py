@@ -312,10 +312,11 @@ def test_seeded_sick_leave_is_claimed_and_settled_as_the_law_pays_it(engine: Eng
                 continue
             assert check_decision(b.claim, b.decision, TODAY) == []
             assert b.decision.days is not None
+            before = Period.of(b.claim.event_from) - 1  # its salary pays the leave (FACTS §4.3)
             covering = s.execute(select(SIPeriod.salary_basis + SIPeriod.allowances).where(
                 SIPeriod.person_id == pid, SIPeriod.kind == "compulsory",
-                SIPeriod.from_month <= Period.of(b.claim.event_from).index,
-                func.coalesce(SIPeriod.to_month, 10**6) >= Period.of(b.claim.event_from).index,
+                SIPeriod.from_month <= before.index,
+                func.coalesce(SIPeriod.to_month, 10**6) >= before.index,
             )).scalars().all()
             assert any(sickness_benefit(salary=salary, days=Decimal(b.decision.days),
                                         years_contributed=0, on=Period.of(b.claim.event_from)

@@ -187,3 +187,17 @@ def test_a_refusal_quotes_a_long_value_cut_short() -> None:
     numbered = check_decision(Claim(Regime.LUMP_SUM, "HS-1", RECEIVED, ground="emigration"),
                               Decision("settled", TODAY, long, amount=1), TODAY)
     assert [len(p.reason) < 300 for p in numbered] == [True]
+
+
+def test_only_a_maternity_claim_says_it_follows_infertility_treatment() -> None:
+    """FACTS §4.4: the 24 months of a mother after infertility treatment; the book's entry
+    shows it only when said."""
+    leave = Claim(Regime.MATERNITY, "HS-TS-9", RECEIVED, date(2026, 2, 1), date(2026, 7, 31),
+                  infertility_treatment=True)
+    assert check_claim(leave, TODAY) == []
+    assert entry(Benefit(leave))["infertility_treatment"] is True
+    sick = Claim(Regime.SICKNESS, "HS-OD-9", RECEIVED, date(2026, 2, 1), date(2026, 2, 3))
+    assert "infertility_treatment" not in entry(Benefit(sick))
+    sick_treated = Claim(Regime.SICKNESS, "HS-OD-9", RECEIVED, date(2026, 2, 1),
+                         date(2026, 2, 3), infertility_treatment=True)
+    assert fields_of(check_claim(sick_treated, TODAY)) == {"infertility_treatment"}
