@@ -52,6 +52,12 @@ SUMMARY = "XML1"
 MAX_DEPTH = 32
 ENVELOPE_ELEMENTS = 64 * MAX_RECORDS
 SUMMARY_ELEMENTS = 256
+# The envelope's elements a file holds once, and a FILEHOSO's: read once, a second one would be
+# left unread (another MACSKCB, a second list of records, another XML1 content), so that what
+# is recorded is not all the file says.
+ENVELOPE_ONCE = ("THONGTINDONVI", "THONGTINDONVI/MACSKCB", "THONGTINHOSO",
+                 "THONGTINHOSO/SOLUONGHOSO", "THONGTINHOSO/DANHSACHHOSO")
+FILE_ONCE = ("LOAIHOSO", "NOIDUNGFILE")
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,12 @@ def read_claim_file(data: bytes) -> ClaimFile:
     if root.tag != "GIAMDINHHS":
         raise ValidationError(field="file", reason=(
             f"the root element is <{clipped(root.tag)}>, not <GIAMDINHHS> (Decision 130/QĐ-BYT)"))
+    problems = [Problem(field=path.rsplit("/", 1)[-1], reason=(
+        f"{path} appears {n} times; a file holds it once"))
+        for path in ENVELOPE_ONCE if (n := len(root.findall(path))) > 1]
+    if problems:
+        raise ValidationError(problems)
     facility = (root.findtext("THONGTINDONVI/MACSKCB") or "").strip()
-    problems: list[Problem] = []
     if not FACILITY.fullmatch(facility):
         problems.append(Problem(field="MACSKCB", reason=(
             "THONGTINDONVI/MACSKCB must be the facility's 5-digit code; got "
@@ -161,8 +171,12 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
     def bad(field: str, reason: str) -> None:
         problems.append(Problem(field=field, reason=reason, row=row))
 
-    summaries = [f for f in record.findall("FILEHOSO")
-                 if (f.findtext("LOAIHOSO") or "").strip() == SUMMARY]
+    files = record.findall("FILEHOSO")
+    for tag in FILE_ONCE:
+        if (most := max((len(f.findall(tag)) for f in files), default=0)) > 1:
+            bad(tag, f"appears {most} times in one FILEHOSO; a FILEHOSO holds it once")
+            return None
+    summaries = [f for f in files if (f.findtext("LOAIHOSO") or "").strip() == SUMMARY]
     if len(summaries) != 1:
         bad("LOAIHOSO", f"a HOSO holds one FILEHOSO of LOAIHOSO {SUMMARY}; this one holds "
                         f"{len(summaries)}")

@@ -194,6 +194,33 @@ def test_a_record_without_its_xml1_is_refused_by_record() -> None:
     assert [(r, f) for r, f, _ in refusal(data)] == [(1, "LOAIHOSO"), (2, "LOAIHOSO")]
 
 
+@pytest.mark.parametrize(("old", "new", "field"), [
+    (b"</THONGTINDONVI>", b"<MACSKCB>79001</MACSKCB></THONGTINDONVI>", "MACSKCB"),
+    (b"<SOLUONGHOSO>2</SOLUONGHOSO>", b"<SOLUONGHOSO>2</SOLUONGHOSO><SOLUONGHOSO>9</SOLUONGHOSO>",
+     "SOLUONGHOSO"),
+    (b"</DANHSACHHOSO>", b"</DANHSACHHOSO><DANHSACHHOSO></DANHSACHHOSO>", "DANHSACHHOSO"),
+    (b"<CHUKYDONVI/>", b"<THONGTINHOSO/><CHUKYDONVI/>", "THONGTINHOSO"),
+])
+def test_an_envelope_element_written_twice_is_refused_not_half_read(
+        old: bytes, new: bytes, field: str) -> None:
+    """A second MACSKCB, count or list of records would be left unread: which is meant?"""
+    data = claim_file([record(), record(MA_LK="LK2")])
+    found = refusal(data.replace(old, new, 1))
+    assert (None, field) in [(row, f) for row, f, _ in found]
+    assert all("appears 2 times" in reason for _, _, reason in found)
+
+
+@pytest.mark.parametrize("tag", ["NOIDUNGFILE", "LOAIHOSO"])
+def test_a_filehoso_holding_its_content_or_type_twice_is_refused_by_record(tag: str) -> None:
+    """Another XML1 content (or type) in the record's XML1: one of the two would be unread."""
+    data = claim_file([record(), record(MA_LK="LK2")])
+    at = data.index(b"</FILEHOSO>", data.rindex(b"<HOSO>"))  # the second record's XML1
+    value = base64.b64encode(tong_hop(record(MA_LK="LK3"))) if tag == "NOIDUNGFILE" else b"XML1"
+    data = data[:at] + f"<{tag}>".encode() + value + f"</{tag}>".encode() + data[at:]
+    [(row, field, reason)] = refusal(data)
+    assert (row, field) == (2, tag) and "appears 2 times in one FILEHOSO" in reason
+
+
 def test_a_facility_code_not_five_digits_is_refused() -> None:
     [(_, field, _reason)] = refusal(claim_file([record()], facility="BV01"))
     assert field == "MACSKCB"
