@@ -187,6 +187,10 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
                            "as the base64 of the <TONG_HOP> document")
         return None
     content = "".join((summaries[0].findtext("NOIDUNGFILE") or "").split())
+    if not content:  # not "no element found at line 1, column 0" of the nothing it decodes to
+        bad("NOIDUNGFILE", "the XML1 content is missing or empty: the base64 of the <TONG_HOP> "
+                           "document goes there")
+        return None
     try:
         raw = base64.b64decode(content, validate=True)
     except ValueError:  # binascii.Error, or a character outside ASCII

@@ -221,6 +221,15 @@ def test_a_filehoso_holding_its_content_or_type_twice_is_refused_by_record(tag: 
     assert (row, field) == (2, tag) and "appears 2 times in one FILEHOSO" in reason
 
 
+@pytest.mark.parametrize("content", [b"", b"<NOIDUNGFILE> \n </NOIDUNGFILE>"])
+def test_an_xml1_without_its_content_is_said_to_have_none(content: bytes) -> None:
+    data = claim_file([record()])
+    start = data.index(b"<NOIDUNGFILE>")
+    end = data.index(b"</NOIDUNGFILE>") + len(b"</NOIDUNGFILE>")
+    [(row, field, reason)] = refusal(data[:start] + content + data[end:])
+    assert (row, field) == (1, "NOIDUNGFILE") and "missing or empty" in reason
+
+
 def test_a_facility_code_not_five_digits_is_refused() -> None:
     [(_, field, _reason)] = refusal(claim_file([record()], facility="BV01"))
     assert field == "MACSKCB"
