@@ -261,6 +261,16 @@ def test_an_encoding_python_cannot_read_is_refused_naming_file_or_record() -> No
     assert (row, field) == (1, "NOIDUNGFILE") and "x-unknown" in reason
 
 
+@pytest.mark.parametrize("name", ["UTF8", "utf_8", "utf8"])
+def test_utf8_declared_by_another_of_its_names_is_read_as_utf8(name: str) -> None:
+    """Java writes "UTF8": expat, knowing only "UTF-8", read it a byte at a time and refused
+    every Vietnamese letter as "not well-formed (invalid token)"."""
+    inner = tong_hop(record(HO_TEN="Nguyễn Văn Ánh")).replace(b"utf-8", name.encode())
+    data = with_summary(inner).replace(b"utf-8", name.encode())
+    [(_, fields)] = read_claim_file(data).records
+    assert fields["HO_TEN"] == "Nguyễn Văn Ánh"
+
+
 def test_deep_nesting_is_refused_where_it_passes_the_limit() -> None:
     depth = 200_000
     deep = b"<GIAMDINHHS>" + b"<a>" * depth + b"</a>" * depth + b"</GIAMDINHHS>"
