@@ -213,10 +213,11 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
             continue
         if v.link_code in annulled:
             holders.add(was.person_id)
+            day = as_utc(annulled[v.link_code]).astimezone(VIETNAM).date()  # the facility's
             conflicts.append(Problem(row=row, field="MA_LK", reason=(
                 f"MA_LK {v.link_code!r} of facility {facility} names a visit annulled on "
-                f"{as_utc(annulled[v.link_code]).date().isoformat()}: an annulled visit is "
-                "not filed again; a corrected claim takes a new MA_LK")))
+                f"{day.isoformat()} (Vietnam's date): an annulled visit is not filed again; a "
+                "corrected claim takes a new MA_LK")))
             continue
         if was.person_id != persons[v.personal_id]:
             # Another person's visit: who they are is not the file's to learn (a person of
