@@ -142,7 +142,11 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
             out.append(Problem(row=row, field="HO_TEN", reason=(
                 f"is not the name registered for personal ID {v.personal_id} (compared "
                 "whatever the case, spacing and Unicode composition)")))
-        theirs = {c.card_number.upper(): c for c in cards.get(person_id, [])}
+        # A card's number, with each span it was valid (one a row: a worker back after it
+        # expired is given the same number again, valid from their return).
+        theirs: dict[str, list[registry.HICardRow]] = {}
+        for c in cards.get(person_id, []):
+            theirs.setdefault(c.card_number.upper(), []).append(c)
         stranger = next((c for c in v.cards if c not in theirs), None)
         if stranger is not None:
             mismatched.add(row)
@@ -150,9 +154,10 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
                 f"{stranger} is not an HI card of {v.personal_id}")))
             continue
         day = v.admitted_at.date()
-        if not any(theirs[c].valid_from <= day <= theirs[c].valid_to for c in v.cards):
-            spans = ", ".join(f"{c} from {theirs[c].valid_from.isoformat()} to "
-                              f"{theirs[c].valid_to.isoformat()}" for c in v.cards)
+        if not any(span.valid_from <= day <= span.valid_to
+                   for c in v.cards for span in theirs[c]):
+            spans = ", ".join(f"{c} from {span.valid_from.isoformat()} to "
+                              f"{span.valid_to.isoformat()}" for c in v.cards for span in theirs[c])
             out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
                 f"not valid on the admission day {day.isoformat()}: {spans}")))
     return out, mismatched
@@ -208,10 +213,11 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
             continue
         if v.link_code in annulled:
             holders.add(was.person_id)
+            day = as_utc(annulled[v.link_code]).astimezone(VIETNAM).date()  # the facility's
             conflicts.append(Problem(row=row, field="MA_LK", reason=(
                 f"MA_LK {v.link_code!r} of facility {facility} names a visit annulled on "
-                f"{as_utc(annulled[v.link_code]).date().isoformat()}: an annulled visit is "
-                "not filed again; a corrected claim takes a new MA_LK")))
+                f"{day.isoformat()} (Vietnam's date): an annulled visit is not filed again; a "
+                "corrected claim takes a new MA_LK")))
             continue
         if was.person_id != persons[v.personal_id]:
             # Another person's visit: who they are is not the file's to learn (a person of

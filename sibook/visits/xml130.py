@@ -34,6 +34,8 @@ credential that sent the file (or the officer who imports it) answers for it.
 from __future__ import annotations
 
 import base64
+import codecs
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import NoReturn
@@ -52,6 +54,15 @@ SUMMARY = "XML1"
 MAX_DEPTH = 32
 ENVELOPE_ELEMENTS = 64 * MAX_RECORDS
 SUMMARY_ELEMENTS = 256
+# The envelope's elements a file holds once, and a FILEHOSO's: read once, a second one would be
+# left unread (another MACSKCB, a second list of records, another XML1 content), so that what
+# is recorded is not all the file says.
+ENVELOPE_ONCE = ("THONGTINDONVI", "THONGTINDONVI/MACSKCB", "THONGTINHOSO",
+                 "THONGTINHOSO/SOLUONGHOSO", "THONGTINHOSO/DANHSACHHOSO")
+FILE_ONCE = ("LOAIHOSO", "NOIDUNGFILE")
+# The encoding an XML declaration names (after a UTF-8 byte order mark, if any).
+DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]{0,200}?"
+                      rb"""encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
     ValueError saying why not, as soon as it holds more than ``max_elements`` elements or
     nests them deeper than MAX_DEPTH."""
     builder = ET.TreeBuilder()
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate("UTF-8" if _names_utf8(data) else None)
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _no_dtd
     parser.EntityDeclHandler = _no_dtd
@@ -114,6 +125,17 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
     return builder.close()
 
 
+def _names_utf8(data: bytes) -> bool:
+    """Whether the XML declaration names UTF-8, by any of its names: expat knows it only as
+    "UTF-8" and reads another ("UTF8", as Java writes it; "utf_8") a byte at a time, as if
+    it were a one-byte encoding, refusing every Vietnamese letter as "not well-formed"."""
+    declared = DECLARED.match(data)
+    try:
+        return declared is not None and codecs.lookup(declared[1].decode()).name == "utf-8"
+    except LookupError:  # refused as the parser reads the declaration, saying so
+        return False
+
+
 def read_claim_file(data: bytes) -> ClaimFile:
     """The envelope's facility and records; ValidationError naming every record (``row``:
     its HOSO's place in DANHSACHHOSO) and field that cannot be read."""
@@ -127,8 +149,12 @@ def read_claim_file(data: bytes) -> ClaimFile:
     if root.tag != "GIAMDINHHS":
         raise ValidationError(field="file", reason=(
             f"the root element is <{clipped(root.tag)}>, not <GIAMDINHHS> (Decision 130/QĐ-BYT)"))
+    problems = [Problem(field=path.rsplit("/", 1)[-1], reason=(
+        f"{path} appears {n} times; a file holds it once"))
+        for path in ENVELOPE_ONCE if (n := len(root.findall(path))) > 1]
+    if problems:
+        raise ValidationError(problems)
     facility = (root.findtext("THONGTINDONVI/MACSKCB") or "").strip()
-    problems: list[Problem] = []
     if not FACILITY.fullmatch(facility):
         problems.append(Problem(field="MACSKCB", reason=(
             "THONGTINDONVI/MACSKCB must be the facility's 5-digit code; got "
@@ -161,8 +187,12 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
     def bad(field: str, reason: str) -> None:
         problems.append(Problem(field=field, reason=reason, row=row))
 
-    summaries = [f for f in record.findall("FILEHOSO")
-                 if (f.findtext("LOAIHOSO") or "").strip() == SUMMARY]
+    files = record.findall("FILEHOSO")
+    for tag in FILE_ONCE:
+        if (most := max((len(f.findall(tag)) for f in files), default=0)) > 1:
+            bad(tag, f"appears {most} times in one FILEHOSO; a FILEHOSO holds it once")
+            return None
+    summaries = [f for f in files if (f.findtext("LOAIHOSO") or "").strip() == SUMMARY]
     if len(summaries) != 1:
         bad("LOAIHOSO", f"a HOSO holds one FILEHOSO of LOAIHOSO {SUMMARY}; this one holds "
                         f"{len(summaries)}")
@@ -173,6 +203,10 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
                            "as the base64 of the <TONG_HOP> document")
         return None
     content = "".join((summaries[0].findtext("NOIDUNGFILE") or "").split())
+    if not content:  # not "no element found at line 1, column 0" of the nothing it decodes to
+        bad("NOIDUNGFILE", "the XML1 content is missing or empty: the base64 of the <TONG_HOP> "
+                           "document goes there")
+        return None
     try:
         raw = base64.b64decode(content, validate=True)
     except ValueError:  # binascii.Error, or a character outside ASCII

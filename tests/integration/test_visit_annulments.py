@@ -5,14 +5,16 @@ nothing; its key is not filed again; annulments are append-only."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 from sqlalchemy.exc import DatabaseError
 
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
+from sibook.core.schema import metadata
 from sibook.registry import reading as registry
 from sibook.visits.annulments import annul, recorded_person
 from sibook.visits.service import VisitConflict, listing
@@ -73,6 +75,22 @@ def test_an_annulled_key_is_not_filed_again_whatever_its_content(engine: Engine)
         [problem] = caught.value.problems
         assert (problem.row, problem.field) == (1, "MA_LK")
         assert "annulled on" in problem.reason and "new MA_LK" in problem.reason
+
+
+def test_a_refiled_annulled_key_names_the_day_of_its_annulment_in_vietnam(engine: Engine
+                                                                         ) -> None:
+    """Annulled at 03:00 on 1 April in Hà Nội, 20:00 on 31 March in UTC: the hospital reads
+    its own day."""
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_visit_annulments"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=a), facility_code="01001",
+            link_code="LK0000", reason=WRONG, annulled_by="bv-01001",
+            annulled_at=datetime(2026, 3, 31, 20, 0, tzinfo=UTC)))
+    with pytest.raises(VisitConflict) as caught:
+        file(engine, [visit(a, 0)])
+    assert "annulled on 2026-04-01 (Vietnam's date)" in caught.value.problems[0].reason
 
 
 def test_an_annulment_needs_a_reason(engine: Engine) -> None:

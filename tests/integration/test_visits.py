@@ -200,6 +200,24 @@ def test_one_bad_record_refuses_the_file_naming_every_problem(engine: Engine) ->
     assert count(engine) == 0
 
 
+def test_a_card_number_issued_again_is_valid_in_each_of_its_spans(engine: Engine) -> None:
+    """A worker back after their card expired is given its number again (``issue_hi_cards``):
+    a visit of the first span is on a card valid that day, not one valid from the return."""
+    a, _ = insured(engine)
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["hi_cards"]).values(
+            person_id=reading.person_id_of(session=s, personal_id=a), seq=2,
+            card_number=card(0), group_code="DN", benefit_level=4, province_code="01",
+            initial_kcb_place="01001", valid_from=date(2024, 3, 1), valid_to=date(2024, 12, 31)))
+    last_year = visit(a, 0, NGAY_VAO="202406100830", NGAY_RA="202406101015")
+    assert file(engine, [last_year, visit(a, 0, MA_LK="LK2")])["recorded"] == 2
+    [(row, field, reason)] = refused(engine, [visit(a, 0, MA_LK="LK3", NGAY_VAO="202502030800",
+                                                    NGAY_RA="202502031000")])
+    assert (row, field) == (1, "MA_THE_BHYT")
+    assert reason == (f"not valid on the admission day 2025-02-03: {card(0)} from 2024-03-01 to "
+                      f"2024-12-31, {card(0)} from 2026-01-01 to 2026-12-31")
+
+
 def test_a_patient_named_otherwise_than_registered_is_refused_without_the_registered_name(
         engine: Engine) -> None:
     a, b = insured(engine)

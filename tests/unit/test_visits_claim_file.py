@@ -194,6 +194,42 @@ def test_a_record_without_its_xml1_is_refused_by_record() -> None:
     assert [(r, f) for r, f, _ in refusal(data)] == [(1, "LOAIHOSO"), (2, "LOAIHOSO")]
 
 
+@pytest.mark.parametrize(("old", "new", "field"), [
+    (b"</THONGTINDONVI>", b"<MACSKCB>79001</MACSKCB></THONGTINDONVI>", "MACSKCB"),
+    (b"<SOLUONGHOSO>2</SOLUONGHOSO>", b"<SOLUONGHOSO>2</SOLUONGHOSO><SOLUONGHOSO>9</SOLUONGHOSO>",
+     "SOLUONGHOSO"),
+    (b"</DANHSACHHOSO>", b"</DANHSACHHOSO><DANHSACHHOSO></DANHSACHHOSO>", "DANHSACHHOSO"),
+    (b"<CHUKYDONVI/>", b"<THONGTINHOSO/><CHUKYDONVI/>", "THONGTINHOSO"),
+])
+def test_an_envelope_element_written_twice_is_refused_not_half_read(
+        old: bytes, new: bytes, field: str) -> None:
+    """A second MACSKCB, count or list of records would be left unread: which is meant?"""
+    data = claim_file([record(), record(MA_LK="LK2")])
+    found = refusal(data.replace(old, new, 1))
+    assert (None, field) in [(row, f) for row, f, _ in found]
+    assert all("appears 2 times" in reason for _, _, reason in found)
+
+
+@pytest.mark.parametrize("tag", ["NOIDUNGFILE", "LOAIHOSO"])
+def test_a_filehoso_holding_its_content_or_type_twice_is_refused_by_record(tag: str) -> None:
+    """Another XML1 content (or type) in the record's XML1: one of the two would be unread."""
+    data = claim_file([record(), record(MA_LK="LK2")])
+    at = data.index(b"</FILEHOSO>", data.rindex(b"<HOSO>"))  # the second record's XML1
+    value = base64.b64encode(tong_hop(record(MA_LK="LK3"))) if tag == "NOIDUNGFILE" else b"XML1"
+    data = data[:at] + f"<{tag}>".encode() + value + f"</{tag}>".encode() + data[at:]
+    [(row, field, reason)] = refusal(data)
+    assert (row, field) == (2, tag) and "appears 2 times in one FILEHOSO" in reason
+
+
+@pytest.mark.parametrize("content", [b"", b"<NOIDUNGFILE> \n </NOIDUNGFILE>"])
+def test_an_xml1_without_its_content_is_said_to_have_none(content: bytes) -> None:
+    data = claim_file([record()])
+    start = data.index(b"<NOIDUNGFILE>")
+    end = data.index(b"</NOIDUNGFILE>") + len(b"</NOIDUNGFILE>")
+    [(row, field, reason)] = refusal(data[:start] + content + data[end:])
+    assert (row, field) == (1, "NOIDUNGFILE") and "missing or empty" in reason
+
+
 def test_a_facility_code_not_five_digits_is_refused() -> None:
     [(_, field, _reason)] = refusal(claim_file([record()], facility="BV01"))
     assert field == "MACSKCB"
@@ -223,6 +259,16 @@ def test_an_encoding_python_cannot_read_is_refused_naming_file_or_record() -> No
     inner = b'<?xml version="1.0" encoding="x-unknown"?><TONG_HOP/>'
     [(row, field, reason)] = refusal(with_summary(inner))
     assert (row, field) == (1, "NOIDUNGFILE") and "x-unknown" in reason
+
+
+@pytest.mark.parametrize("name", ["UTF8", "utf_8", "utf8"])
+def test_utf8_declared_by_another_of_its_names_is_read_as_utf8(name: str) -> None:
+    """Java writes "UTF8": expat, knowing only "UTF-8", read it a byte at a time and refused
+    every Vietnamese letter as "not well-formed (invalid token)"."""
+    inner = tong_hop(record(HO_TEN="Nguyễn Văn Ánh")).replace(b"utf-8", name.encode())
+    data = with_summary(inner).replace(b"utf-8", name.encode())
+    [(_, fields)] = read_claim_file(data).records
+    assert fields["HO_TEN"] == "Nguyễn Văn Ánh"
 
 
 def test_deep_nesting_is_refused_where_it_passes_the_limit() -> None:
