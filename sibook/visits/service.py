@@ -85,7 +85,11 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
     visits, problems = _read(parsed.records, parsed.facility_code, at)
     persons = registry.person_ids_in_realm(
         session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)
-    found, mismatched = _against_registry(session, visits, persons)
+    # A record filed before with the same content is a replay whatever the registry says now
+    # (a name corrected since, a card ended): the file sent again answers as the first did.
+    again = _replays(session, parsed.facility_code, visits, persons)
+    found, mismatched = _against_registry(
+        session, [(row, v) for row, v in visits if row not in again], persons)
     problems += found
     if problems:
         named = [f.get("SO_CCCD", "").strip() for _, f in parsed.records]
@@ -188,10 +192,9 @@ def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],
     return fresh, unchanged
 
 
-def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]],
-                 persons: dict[str, int]) -> tuple[list[Visit], int]:
-    """The visits not recorded yet and how many are recorded with the same content; refused
-    when any is recorded with other content."""
+def _on_record(session: Session, facility: str, visits: list[tuple[int, Visit]],
+               ) -> tuple[dict[str, HIVisit], dict[str, datetime]]:
+    """The facility's recorded visits these records' MA_LK name, and when those annulled were."""
     links = [v.link_code for _, v in visits]
     recorded: dict[str, HIVisit] = {}
     annulled: dict[str, datetime] = {}
@@ -203,6 +206,24 @@ def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]
             recorded[r.link_code] = r
             if at is not None:
                 annulled[r.link_code] = at
+    return recorded, annulled
+
+
+def _replays(session: Session, facility: str, visits: list[tuple[int, Visit]],
+             persons: dict[str, int]) -> set[int]:
+    """The rows recorded before, not annulled, for the same person with the same content."""
+    recorded, annulled = _on_record(session, facility, visits)
+    return {row for row, v in visits
+            if (was := recorded.get(v.link_code)) is not None and v.link_code not in annulled
+            and was.person_id == persons.get(v.personal_id)
+            and not differences(visit_of(was, v.personal_id, v.patient_name), v)}
+
+
+def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]],
+                 persons: dict[str, int]) -> tuple[list[Visit], int]:
+    """The visits not recorded yet and how many are recorded with the same content; refused
+    when any is recorded with other content."""
+    recorded, annulled = _on_record(session, facility, visits)
     fresh: list[Visit] = []
     conflicts: list[Problem] = []
     holders: set[int] = set()

@@ -170,6 +170,23 @@ def test_the_same_file_again_changes_nothing_and_says_so(engine: Engine) -> None
     assert count(engine) == 2
 
 
+def test_the_same_file_again_replays_after_the_patients_name_was_corrected(
+        engine: Engine) -> None:
+    """A name corrected in the registry after the filing (FACTS §7.2 item 9): the identical
+    file sent again is the replay it is, not a refusal of a name the file rightly gave then
+    (which would also count against the facility's budget of mismatches); a new record still
+    needs the name as registered now."""
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE persons SET full_name = 'Nguyễn Văn Đúng' "
+                          "WHERE personal_id = :p"), {"p": a})
+    assert file(engine, [visit(a, 0)])["replayed"] is True
+    [(row, field, _)] = refused(engine, [visit(a, 0), visit(a, 2, MA_THE_BHYT=card(0))])
+    assert (row, field) == (2, "HO_TEN")
+    assert count(engine) == 1
+
+
 def test_a_recorded_visit_filed_with_other_content_refuses_the_whole_file(
         engine: Engine) -> None:
     a, b = insured(engine)
