@@ -87,7 +87,8 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
         session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)
     # A record filed before with the same content is a replay whatever the registry says now
     # (a name corrected since, a card ended): the file sent again answers as the first did.
-    again = _replays(session, parsed.facility_code, visits, persons)
+    on_record = _on_record(session, parsed.facility_code, visits)
+    again = _replays(visits, persons, on_record)
     found, mismatched = _against_registry(
         session, [(row, v) for row, v in visits if row not in again], persons)
     problems += found
@@ -96,7 +97,8 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
         raise ClaimsRefused(sorted(problems, key=lambda p: p.row or 0),
                             registry.person_ids_of(session=session, personal_ids=named),
                             len(mismatched))
-    fresh, unchanged = _recorded(session, parsed.facility_code, visits, persons, actor)
+    fresh, unchanged = _recorded(session, parsed.facility_code, visits, persons, actor,
+                                 on_record)
     answer = {"facility_code": parsed.facility_code, "records": len(visits),
               "recorded": len(fresh), "unchanged": unchanged, "replayed": not fresh}
     return answer, sorted(set(persons.values()))
@@ -168,9 +170,11 @@ def _against_registry(session: Session, visits: list[tuple[int, Visit]],
 
 
 def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],
-              persons: dict[str, int], actor: str) -> tuple[list[Visit], int]:
-    """Insert the visits not recorded yet; the ones inserted and how many were unchanged."""
-    fresh, unchanged = _new_records(session, facility, visits, persons)
+              persons: dict[str, int], actor: str, on_record: OnRecord,
+              ) -> tuple[list[Visit], int]:
+    """Insert the visits not recorded yet; the ones inserted and how many were unchanged.
+    ``on_record``: what the facility had recorded of them when the file was checked."""
+    fresh, unchanged = _new_records(facility, visits, persons, on_record)
     while fresh:
         try:
             with session.begin_nested():
@@ -186,14 +190,18 @@ def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],
             # with it): compared with what it recorded, as a retry after it would be, and the
             # rest inserted again. Nothing recorded meanwhile: another constraint, raised.
             before = len(fresh)
-            fresh, unchanged = _new_records(session, facility, visits, persons)
+            fresh, unchanged = _new_records(facility, visits, persons,
+                                            _on_record(session, facility, visits))
             if len(fresh) == before:
                 raise
     return fresh, unchanged
 
 
-def _on_record(session: Session, facility: str, visits: list[tuple[int, Visit]],
-               ) -> tuple[dict[str, HIVisit], dict[str, datetime]]:
+# The recorded visits by MA_LK, and when those annulled were.
+OnRecord = tuple[dict[str, HIVisit], dict[str, datetime]]
+
+
+def _on_record(session: Session, facility: str, visits: list[tuple[int, Visit]]) -> OnRecord:
     """The facility's recorded visits these records' MA_LK name, and when those annulled were."""
     links = [v.link_code for _, v in visits]
     recorded: dict[str, HIVisit] = {}
@@ -209,21 +217,21 @@ def _on_record(session: Session, facility: str, visits: list[tuple[int, Visit]],
     return recorded, annulled
 
 
-def _replays(session: Session, facility: str, visits: list[tuple[int, Visit]],
-             persons: dict[str, int]) -> set[int]:
+def _replays(visits: list[tuple[int, Visit]], persons: dict[str, int], on_record: OnRecord,
+             ) -> set[int]:
     """The rows recorded before, not annulled, for the same person with the same content."""
-    recorded, annulled = _on_record(session, facility, visits)
+    recorded, annulled = on_record
     return {row for row, v in visits
             if (was := recorded.get(v.link_code)) is not None and v.link_code not in annulled
             and was.person_id == persons.get(v.personal_id)
             and not differences(visit_of(was, v.personal_id, v.patient_name), v)}
 
 
-def _new_records(session: Session, facility: str, visits: list[tuple[int, Visit]],
-                 persons: dict[str, int]) -> tuple[list[Visit], int]:
+def _new_records(facility: str, visits: list[tuple[int, Visit]], persons: dict[str, int],
+                 on_record: OnRecord) -> tuple[list[Visit], int]:
     """The visits not recorded yet and how many are recorded with the same content; refused
     when any is recorded with other content."""
-    recorded, annulled = _on_record(session, facility, visits)
+    recorded, annulled = on_record
     fresh: list[Visit] = []
     conflicts: list[Problem] = []
     holders: set[int] = set()
