@@ -22,6 +22,15 @@ from sibook.access.actions import Action
 from sibook.book import service, versions
 from sibook.cli.context import configured_engine, logged, ready_engine
 from sibook.cli.flags import RealmOpt, file_flag, identifier, parse_date, utf8_text
+from sibook.cli.out_files import (
+    STDOUT_HELP,
+    output_flag,
+    printed_alone,
+    said_on,
+    separate_outputs,
+    where,
+    write_outputs,
+)
 from sibook.cli.output import (
     DatabaseUrlError,
     JsonFlag,
@@ -32,9 +41,7 @@ from sibook.cli.output import (
     print_json,
     reasons_of,
     refuse,
-    separate_outputs,
     show_fields,
-    write_outputs,
 )
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
@@ -85,15 +92,16 @@ def _recording(personal_id: str, realm: str, command: str
 @app.command("export")
 def export(
     personal_id: PersonalId,
-    pdf: Annotated[Path, typer.Option("--pdf", metavar="OUT.pdf", parser=file_flag("--pdf"),
-                                      help="Where to write the signed PDF.")],
-    qr: Annotated[Path | None, typer.Option(
-        "--qr", metavar="OUT.txt", parser=file_flag("--qr"),
-        help="Also write the QR text.")] = None,
+    pdf: Annotated[str, typer.Option("--pdf", metavar="OUT.pdf", parser=output_flag("--pdf"),
+                                     help="Where to write the signed PDF;" + STDOUT_HELP)],
+    qr: Annotated[str | None, typer.Option(
+        "--qr", metavar="OUT.txt", parser=output_flag("--qr"),
+        help="Also write the QR text;" + STDOUT_HELP)] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Assemble the book (a new version if anything changed), sign it, write PDF and QR."""
+    printed_alone({"--pdf": pdf, "--qr": qr}, as_json)
     separate_outputs("--pdf", pdf, "--qr", qr)
     from sibook.book import issuing  # signing and PDF libraries load only when used
     from sibook.signing.certs import common_name
@@ -110,9 +118,9 @@ def export(
         refuse(_problems(exc), as_json)
     data = {"personal_id": personal_id, "version": version.version,
             "content_hash": version.content_hash, "new_version": created,
-            "signer": common_name(signer.certificate), "pdf": str(pdf),
-            "qr": str(qr) if qr else None}
-    emit(data, as_json, lambda d: console.print(
+            "signer": common_name(signer.certificate), "pdf": where(pdf),
+            "qr": where(qr) if qr else None}
+    emit(data, as_json, lambda d: said_on(pdf, qr).print(
         f"book {d['personal_id']} version {d['version']}"
         f"{' (new)' if d['new_version'] else ''} signed by {d['signer']}: {d['pdf']}"
         + (f", QR {d['qr']}" if d["qr"] else ""), markup=False, highlight=False))
@@ -468,15 +476,17 @@ def _show_history(d: dict[str, Any]) -> None:
 @app.command("card")
 def card(
     personal_id: PersonalId,
-    png: Annotated[Path, typer.Option("--png", metavar="OUT.png", parser=file_flag("--png"),
-                                      help="Where to write the card image.")],
-    qr: Annotated[Path | None, typer.Option(
-        "--qr", metavar="OUT.txt", parser=file_flag("--qr"),
-        help="Also write the card's signed QR text (for `book verify-card`).")] = None,
+    png: Annotated[str, typer.Option("--png", metavar="OUT.png", parser=output_flag("--png"),
+                                     help="Where to write the card image;" + STDOUT_HELP)],
+    qr: Annotated[str | None, typer.Option(
+        "--qr", metavar="OUT.txt", parser=output_flag("--qr"),
+        help="Also write the card's signed QR text (for `book verify-card`);"
+        + STDOUT_HELP)] = None,
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """The e-HI card image (PNG) with a signed QR, from the current book version."""
+    printed_alone({"--png": png, "--qr": qr}, as_json)
     separate_outputs("--png", png, "--qr", qr)
     from sibook.book import issuing  # signing and PDF libraries load only when used
     try:
@@ -487,9 +497,9 @@ def card(
                 as_json)
     except SibookError as exc:
         refuse(_problems(exc), as_json)
-    data = {"personal_id": personal_id, "version": version.version, "png": str(png),
-            "qr": str(qr) if qr else None, "card_number": shown["card_number"],
+    data = {"personal_id": personal_id, "version": version.version, "png": where(png),
+            "qr": where(qr) if qr else None, "card_number": shown["card_number"],
             "valid_to": shown["valid_to"]}
-    emit(data, as_json, lambda d: console.print(
+    emit(data, as_json, lambda d: said_on(png, qr).print(
         f"HI card {d['card_number']} (valid to {d['valid_to']}): {d['png']}"
         + (f", QR {d['qr']}" if d["qr"] else ""), markup=False, highlight=False))

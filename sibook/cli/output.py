@@ -15,7 +15,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -308,40 +307,3 @@ def _cell(value: object) -> Text:
         return Text(f"{value:,}")
     return Text(str(value))
 
-
-def separate_outputs(first_flag: str, first: Path, second_flag: str,
-                     second: Path | None) -> None:
-    """Two output flags naming one file (however spelled: ``a.pdf``, ``./a.pdf``, a link to
-    it): the second would be written over the first, which the answer would still name. Flags
-    that do not go together: a usage error (exit 2) before anything is read or written."""
-    if second is None:
-        return
-    same = first.resolve() == second.resolve()
-    with contextlib.suppress(OSError):  # hard links: only files that exist can be compared
-        same = same or first.samefile(second)
-    if same:
-        usage_error(second_flag, f"names the file {first_flag} names ({second}): give each "
-                    "output its own file")
-
-
-def write_out(path: Path, data: bytes, as_json: bool, flag: str) -> None:
-    """Write an output file, or refuse (exit 1) saying why it cannot be written: a folder that
-    does not exist, a directory, a full disk; never a traceback."""
-    write_outputs([(flag, path, data)], as_json)
-
-
-def write_outputs(outputs: Sequence[tuple[str, Path, bytes]], as_json: bool) -> None:
-    """Write the (flag, path, bytes) outputs of one command, all or none: when one cannot be
-    written, those written before it are removed and the command refuses (exit 1) naming the
-    flag. Called inside the transaction that records what they sign, so a refusal leaves
-    neither a signed file of a version never recorded nor a version no file shows."""
-    written: list[Path] = []
-    for flag, path, data in outputs:
-        try:
-            path.write_bytes(data)
-        except OSError as exc:
-            for done in written:
-                done.unlink(missing_ok=True)
-            refuse([Problem(field=flag, reason=f"cannot write {path}: {exc.strerror or exc}")],
-                   as_json)
-        written.append(path)

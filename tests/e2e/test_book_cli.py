@@ -42,11 +42,21 @@ def seeded(home: Path) -> Path:
 
 
 def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SIBOOK, *args], capture_output=True, text=True, env=env_of(home),
+                          timeout=180, cwd=home, input=stdin)
+
+
+def run_binary(home: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``run``, its stdout and stderr as bytes: a PDF or a PNG printed on standard output."""
+    return subprocess.run([*SIBOOK, *args], capture_output=True, env=env_of(home), timeout=180,
+                          cwd=home)
+
+
+def env_of(home: Path) -> dict[str, str]:
     env = {**os.environ, "SIBOOK_DATABASE_URL": f"sqlite:///{home / 'sibook.db'}",
            "SIBOOK_KEYS_DIR": str(home / "keys")}
     env.pop("SIBOOK_KEY_PASSPHRASE", None)
-    return subprocess.run([*SIBOOK, *args], capture_output=True, text=True, env=env,
-                          timeout=180, cwd=home, input=stdin)
+    return env
 
 
 def person(home: Path, realm: str = "civil") -> str:
