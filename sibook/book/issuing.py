@@ -7,6 +7,7 @@ own issuing certificate (FACTS §1.2, defence and public-security books stay wit
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,19 +127,19 @@ def issue_qr(v: Version, signer: Signer, *, now: datetime | None = None) -> str:
 
 
 def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
-    """The signed PDF of a version, made once per signing key and then served from the cache
-    (the key is in the name: after a rotation, or for another agency's keys beside these, the
-    book is signed afresh by the current key, never served as another key signed it)."""
+    """The signed PDF of a version, made once per signing key and payload format and then
+    served from the cache (the key is in the name: after a rotation, or for another agency's
+    keys beside these, the book is signed afresh by the current key, never served as another
+    key signed it; so is the format, ``_cache_name``)."""
     header = v.payload["header"]
     refuse_revoked(v, a)
     signer = a.signer(header["realm"])
-    path = a.cache_dir / (f"{header['personal_id']}-v{v.version}-{v.content_hash[:16]}"
-                          f"-{signer.key_id.hex()}.pdf")
+    at = (now or datetime.now(UTC)).replace(microsecond=0)
+    payload = qr_payload(v, signer, at)
+    path = a.cache_dir / _cache_name(v, signer, payload)
     cached = _private_dir(a.cache_dir)
     if cached and path.exists():
         return path.read_bytes()
-    at = (now or datetime.now(UTC)).replace(microsecond=0)
-    payload = qr_payload(v, signer, at)
     qr = sign_qr(payload, signer, issued_at=at)
     unsigned = render_pdf(v.payload, version=v.version, content_hash=v.content_hash,
                           issuer=certs.REALMS.get(header["realm"], header["realm"]),
@@ -149,7 +150,23 @@ def book_pdf(v: Version, a: Agency, *, now: datetime | None = None) -> bytes:
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(signed)
         tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
+        for older in a.cache_dir.glob(f"{_cache_stem(v, signer)}*.pdf"):
+            if older != path:  # the same book and key in an older format: never served again
+                older.unlink(missing_ok=True)
     return signed
+
+
+def _cache_stem(v: Version, signer: Signer) -> str:
+    return (f"{v.payload['header']['personal_id']}-v{v.version}-{v.content_hash[:16]}"
+            f"-{signer.key_id.hex()}")
+
+
+def _cache_name(v: Version, signer: Signer, payload: dict[str, Any]) -> str:
+    """A cached PDF's name: the book version, the key, and the payload's format, the names of
+    what it signs: a PDF cached by a sibook whose payload had other keys (before the realm was
+    signed in it, named without a format) is made again on its next export, not served."""
+    signed_keys = hashlib.sha256(",".join(sorted(payload)).encode()).hexdigest()[:8]
+    return f"{_cache_stem(v, signer)}-p{signed_keys}.pdf"
 
 
 def _private_dir(directory: Path) -> bool:

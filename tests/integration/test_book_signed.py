@@ -17,6 +17,7 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import Engine, insert, select, update
 
 from sibook.book import issuing, service, versions
+from sibook.book.render_pdf import render_pdf
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ServerFault
 from sibook.core.period import Period
@@ -24,6 +25,9 @@ from sibook.core.schema import metadata
 from sibook.registry import reading as registry
 from sibook.seed.service import seed
 from sibook.signing import certs, held, keys
+from sibook.signing.claims import REALM_KEY
+from sibook.signing.pades import sign_pdf
+from sibook.signing.qr import qr_png, sign_qr
 from sibook.signing.status import RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
 
@@ -136,6 +140,30 @@ def test_after_a_rotation_the_pdf_is_signed_by_the_new_key_not_served_from_the_o
     assert (before.signer, after.signer) == (
         "Vietnam Social Security civil issuer 1", "Vietnam Social Security civil issuer 2")
     assert after.signer == certs.common_name(agency.signer("civil").certificate)
+
+
+def test_a_pdf_cached_before_its_payload_named_the_realm_is_made_again_not_served(
+        engine: Engine, worker: int, agency: issuing.Agency) -> None:
+    """An older sibook cached PDFs by version and key alone, signing no realm in them: such a
+    file was served, realm-less, until the version or the key changed."""
+    v = current(engine, worker)
+    signer = agency.signer("civil")
+    header = v.payload["header"]
+    payload = issuing.qr_payload(v, signer, datetime.now(UTC).replace(microsecond=0))
+    del payload[REALM_KEY]  # as signed before payloads named their realm
+    unsigned = render_pdf(v.payload, version=v.version, content_hash=v.content_hash,
+                          issuer=certs.REALMS["civil"], issued_at=payload["issued_at"],
+                          qr_png=qr_png(sign_qr(payload, signer), scale=3))
+    agency.cache_dir.mkdir(parents=True)
+    old = agency.cache_dir / (f"{header['personal_id']}-v{v.version}-{v.content_hash[:16]}"
+                              f"-{signer.key_id.hex()}.pdf")  # the older sibook's name
+    old.write_bytes(sign_pdf(unsigned, signer, book=payload))
+    assert REALM_KEY not in issuing.check(old.read_bytes(), agency.trust_list(), None).payload
+    served = issuing.book_pdf(v, agency)
+    assert issuing.check(served, agency.trust_list(), None).payload[REALM_KEY] == "civil"
+    assert not old.exists()  # never served again
+    (cached,) = agency.cache_dir.glob("*.pdf")
+    assert cached.read_bytes() == served == issuing.book_pdf(v, agency)  # kept, not re-signed
 
 
 def test_a_pdf_cache_another_account_could_write_to_is_not_used(
