@@ -351,9 +351,11 @@ def _save(keys_dir: Path, stem: str, key: ec.EllipticCurvePrivateKey,
 def _load(keys_dir: Path, stem: str, passphrase: bytes,
           ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     cert_path, key_path = keys_dir / f"{stem}.cert.pem", keys_dir / f"{stem}.key.pem"
-    if not key_path.exists():
-        raise KeyUnusable(f"missing private key {key_path}")
-    data = key_path.read_bytes()
+    cert = certificate(cert_path)  # both read before the slow decryption: the pair of a moment
+    try:
+        data = key_path.read_bytes()
+    except FileNotFoundError:
+        raise KeyUnusable(f"missing private key {key_path}") from None
     try:
         key = serialization.load_pem_private_key(data, password=passphrase)
     except (ValueError, TypeError) as exc:
@@ -363,7 +365,14 @@ def _load(keys_dir: Path, stem: str, passphrase: bytes,
         raise WrongPassphrase(f"cannot decrypt {key_path}: wrong passphrase?") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyUnusable(f"{key_path} is not an EC private key")
-    return certificate(cert_path), key
+    if key.public_key() != cert.public_key():
+        # Read while ``keys init --force`` replaced the pair (the old key, the new certificate),
+        # or a folder pieced together from two: what it signed would verify under neither, and
+        # a held signer would keep signing so (``held``) until the folder changed again.
+        raise KeyUnusable(f"{key_path} is not the key of {cert_path.name}: the keys were being "
+                          "replaced (try again), or the folder is damaged (restore it from its "
+                          "backup)")
+    return cert, key
 
 
 def _encrypted_key(data: bytes) -> bool:

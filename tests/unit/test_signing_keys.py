@@ -166,6 +166,40 @@ def test_two_rotations_at_once_in_two_processes_make_two_generations(
     assert len(TrustList.from_keys_dir(tmp_path).issuers) == 5
 
 
+def _replace_keys_in_a_process(keys_dir: Path, times: int) -> None:
+    for _ in range(times):
+        keys.init_keys(keys_dir, PASSPHRASE, force=True)
+
+
+def test_a_signer_read_while_init_force_replaces_the_keys_is_never_a_mismatched_pair(
+        tmp_path: Path) -> None:
+    """``keys init --force`` in one process rewrites civil.1's key and certificate while a
+    server reads them in another: it took the old key and the new certificate, a signer whose
+    signatures verify under neither, and held it (the certificate it compares unchanged)."""
+    keys.init_keys(tmp_path, PASSPHRASE)
+    replacing = multiprocessing.get_context("fork").Process(
+        target=_replace_keys_in_a_process, args=(tmp_path, 30))
+    replacing.start()
+    mismatched = 0
+    while replacing.is_alive():
+        # Between the replaced files and the new ones a reader is refused: it tries again.
+        with contextlib.suppress(keys.KeyUnusable, keys.NoKeys):
+            signer = keys.load_signer(tmp_path, "civil", PASSPHRASE)
+            mismatched += signer.certificate.public_key() != signer.private_key.public_key()
+    replacing.join()
+    assert replacing.exitcode == 0 and mismatched == 0
+
+
+def test_a_key_beside_another_keys_certificate_is_refused(tmp_path: Path) -> None:
+    keys.init_keys(tmp_path / "a", PASSPHRASE)
+    keys.init_keys(tmp_path / "b", PASSPHRASE)
+    (tmp_path / "a" / "civil.1.key.pem").write_bytes(
+        (tmp_path / "b" / "civil.1.key.pem").read_bytes())
+    with pytest.raises(keys.KeyUnusable, match="civil.1.key.pem is not the key of "
+                                                "civil.1.cert.pem: the keys were being replaced"):
+        keys.load_signer(tmp_path / "a", "civil", PASSPHRASE)
+
+
 def test_first_uses_at_once_make_one_set_of_keys_and_one_passphrase(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two first exports on a fresh machine (threads; the lock is the folder's, as between
