@@ -56,8 +56,18 @@ def _show_certs(rows: list[dict[str, Any]]) -> None:
         state = (f"  DISTRUSTED since {at} UTC" if at else
                  "  DISTRUSTED (since when was not recorded)" if row["distrusted"] else "")
         console.print(f"{mark} {row['role']:<16} gen {row['generation']:<3} {row['key_id']}  "
-                      f"{row['subject']}  until {row['not_after'][:10]}{state}",
-                      markup=False, highlight=False)
+                      f"{row['subject']}  until {row['not_after'][:10]}{state}"
+                      f"{_realm_policy(row)}", markup=False, highlight=False)
+
+
+def _realm_policy(row: dict[str, Any]) -> str:
+    """An issuing certificate made before the realm policy (``certs.PAYLOADS_NAME_REALM``):
+    the one that signs now is rotated, so what is signed from then on must name its realm."""
+    if row["names_realm"] is not False or row["distrusted"]:
+        return ""
+    if row["current"]:
+        return f"  LACKS THE REALM POLICY: run `sibook keys rotate --realm {row['role']}`"
+    return "  lacks the realm policy (signs nothing now)"
 
 
 def _as_dicts(infos: list[CertInfo]) -> list[dict[str, Any]]:
@@ -142,7 +152,8 @@ def distrust(
 @keys_app.command("list")
 def list_keys(as_json: bool = JsonFlag) -> None:
     """Every certificate: the root and each realm's issuing generations (* = signs now,
-    x = distrusted, with when: out of the trust list, nothing it signed verifies)."""
+    x = distrusted, with when: out of the trust list, nothing it signed verifies), and those
+    made before the realm policy (`keys rotate` the realm whose current one lacks it)."""
     try:
         infos = list_certs(keys_dir_setting())
     except REFUSED as exc:

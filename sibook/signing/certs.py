@@ -167,6 +167,10 @@ class CertInfo:
     # before the time was kept is distrusted with no time: ``distrusted`` says it.
     distrusted: bool = False
     distrusted_at: datetime | None = None
+    # An issuing certificate's ``PAYLOADS_NAME_REALM`` policy; None for the root, which signs
+    # certificates, not books. One made before the policy existed lacks it until the realm's
+    # key is rotated: what it signs is not held to name its realm.
+    names_realm: bool | None = None
 
     @classmethod
     def of(cls, role: str, generation: int, cert: x509.Certificate, *, current: bool,
@@ -174,7 +178,8 @@ class CertInfo:
         return cls(role=role, generation=generation, key_id=key_id(cert).hex(),
                    subject=common_name(cert), not_before=cert.not_valid_before_utc,
                    not_after=cert.not_valid_after_utc, current=current, distrusted=distrusted,
-                   distrusted_at=distrusted_at)
+                   distrusted_at=distrusted_at,
+                   names_realm=None if role == "root" else names_realm(cert))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -183,4 +188,5 @@ class CertInfo:
             "not_after": self.not_after.isoformat(), "current": self.current,
             "distrusted": self.distrusted,
             "distrusted_at": self.distrusted_at.isoformat() if self.distrusted_at else None,
+            "names_realm": self.names_realm,
         }

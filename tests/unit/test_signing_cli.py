@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 import typer
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from typer.testing import CliRunner, Result
 
 from sibook.cli import keys as keys_cli
@@ -18,6 +21,7 @@ from sibook.core.config import get_settings
 from sibook.signing import keys
 from sibook.signing.status import RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
+from tests.unit.test_signing_support import without_realm_policy
 
 Run = Callable[..., Result]
 
@@ -259,3 +263,30 @@ def test_list_shows_a_distrusted_certificate_marked_with_when(run: Run) -> None:
     text = run("keys", "list").stdout
     assert f"x defence          gen 1   {defence[0]['key_id']}" in text
     assert f"DISTRUSTED since {defence[0]['distrusted_at'][:19].replace('T', ' ')} UTC" in text
+
+
+def test_list_marks_issuing_certificates_made_before_the_realm_policy(run: Run,
+                                                                     tmp_path: Path) -> None:
+    """Keys an older sibook made: their certificates lack the policy, which only `keys rotate`
+    gives the realm's next one; the list says which and what to run."""
+    run("keys", "init")
+    folder = tmp_path / "keys"
+    passphrase = (folder / "passphrase").read_text().strip().encode()
+    root_key = serialization.load_pem_private_key((folder / "root.key.pem").read_bytes(),
+                                                  passphrase)
+    assert isinstance(root_key, ec.EllipticCurvePrivateKey)
+    civil = folder / "civil.1.cert.pem"
+    old = without_realm_policy(x509.load_pem_x509_certificate(civil.read_bytes()), root_key)
+    civil.write_bytes(old.public_bytes(serialization.Encoding.PEM))
+    rows = json.loads(run("keys", "list", "--json").stdout)["certificates"]
+    assert [(r["role"], r["names_realm"]) for r in rows] == [
+        ("root", None), ("civil", False), ("defence", True), ("public_security", True)]
+    assert "LACKS THE REALM POLICY: run `sibook keys rotate --realm civil`" in run(
+        "keys", "list").stdout
+    assert run("keys", "rotate", "--realm", "civil").exit_code == 0
+    rows = json.loads(run("keys", "list", "--json").stdout)["certificates"]
+    assert [(r["generation"], r["names_realm"]) for r in rows if r["role"] == "civil"] == [
+        (1, False), (2, True)]
+    text = run("keys", "list").stdout
+    assert "lacks the realm policy (signs nothing now)" in text and "LACKS" not in text
+    assert civil.read_bytes() == old.public_bytes(serialization.Encoding.PEM)  # kept as it was

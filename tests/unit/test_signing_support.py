@@ -10,6 +10,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from fpdf import FPDF
 
 from sibook.signing import certs, keys
@@ -49,6 +50,15 @@ def before_realms(agency: Agency) -> Agency:
     root = certs.make_root(root_key, now=agency.signer.certificate.not_valid_before_utc)
     made = certs.make_issuer(agency.signer.private_key, realm="civil", generation=1,
                              root_cert=root, root_key=root_key, now=root.not_valid_before_utc)
+    old = without_realm_policy(made, root_key)
+    return Agency(agency.keys_dir, FileSigner(agency.signer.private_key, old, [root]),
+                  TrustList.from_certificates([root, old]))
+
+
+def without_realm_policy(made: x509.Certificate, root_key: ec.EllipticCurvePrivateKey
+                         ) -> x509.Certificate:
+    """``made`` as an older sibook made it, before the ``PAYLOADS_NAME_REALM`` policy: the
+    same subject, key and dates, re-signed by ``root_key``."""
     builder = (x509.CertificateBuilder().subject_name(made.subject).issuer_name(made.issuer)
                .public_key(made.public_key()).serial_number(made.serial_number)
                .not_valid_before(made.not_valid_before_utc)
@@ -56,9 +66,7 @@ def before_realms(agency: Agency) -> Agency:
     for ext in made.extensions:
         if not isinstance(ext.value, x509.CertificatePolicies):
             builder = builder.add_extension(ext.value, ext.critical)
-    old = builder.sign(root_key, hashes.SHA256())
-    return Agency(agency.keys_dir, FileSigner(agency.signer.private_key, old, [root]),
-                  TrustList.from_certificates([root, old]))
+    return builder.sign(root_key, hashes.SHA256())
 
 
 def tiny_pdf(text: str = "So bao hiem xa hoi (social insurance book)") -> bytes:
