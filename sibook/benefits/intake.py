@@ -3,9 +3,9 @@ and work-accident benefits are for someone in compulsory SI at the time, materni
 months of SI in the 12 (24 after infertility treatment) before the birth, a one-time
 withdrawal for someone who has stopped contributing and is on no pension (grounds a and e
 checked against the record, FACTS §4.2), a pension as ``record_checks`` says, an unemployment
-benefit for a UI participant whose contract has ended (the 12 months of UI it needs are
-counted when settled, FACTS §4.6); one event, and one day of leave, is claimed once unless
-refused, and nothing begins after a death."""
+benefit for a UI participant whose contract has ended with 12 months of UI paid in the 24
+before (``record_checks.ui_qualifying``, checked again when settled, FACTS §4.6); one event,
+and one day of leave, is claimed once unless refused, and nothing begins after a death."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from sibook.benefits.record_checks import (
     si_years,
     still_contributing,
     still_employed,
+    ui_qualifying,
 )
 from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
 from sibook.benefits.records import claim_of
@@ -120,6 +121,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 f"no UI contributions before {ended}: unemployment benefit is for UI "
                 "participants"))]
         return (still_employed(si, ui, ended + 1)
+                or ui_qualifying(session, person_id, ended, c.received_on)
                 or _pension_due_instead(session, person_id, c, facts, ended))
     if not si:
         return [Problem(field="regime", reason="no SI participation on record before "

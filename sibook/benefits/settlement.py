@@ -25,6 +25,7 @@ from sibook.benefits.record_checks import (
     sex_of,
     still_contributing,
     still_employed,
+    ui_qualifying,
 )
 from sibook.benefits.recorded_once import check_same, lock_person
 from sibook.benefits.records import claim_of, decision_of
@@ -249,6 +250,7 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
         ui = contributions.ui_periods_of(session=session, person_id=person_id)
         ended = Period.of(c.event_from or c.received_on)
         problems = (still_employed(si, ui, ended + 1)
+                    or ui_qualifying(session, person_id, ended, d.decided_on)
                     or _above_ui_cap(session, ui, ended, d.monthly_amount))
     if problems:
         raise ValidationError(problems)

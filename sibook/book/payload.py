@@ -18,6 +18,7 @@ from sibook.book.assemble import (
     OwedMonth,
     VoluntaryPaid,
     assemble,
+    calendar_months,
 )
 from sibook.book.sheets import EmployerInfo, lines_of, ui_spans
 from sibook.book.voluntary_charges import voluntary_account_of
@@ -51,6 +52,17 @@ def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
         arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months,
         benefits=benefits_known_on(p.benefits, as_of),
         voluntary=voluntary_paid(p, lines, as_of)))
+
+
+def ui_months_paid(periods: Sequence[ParticipationRow], ui_rows: Sequence[UIRow],
+                   employers: Mapping[int, EmployerInfo],
+                   statuses: Mapping[int, Mapping[int, MonthStatus]], as_of: date) -> int:
+    """The months of ``ui_rows`` paid by ``as_of``, as the book's totals count them (a month
+    its employer owes counts once paid), whether or not a benefit has used them since."""
+    last = Period.of(as_of)
+    lines = lines_of(periods, employers, last)
+    unpaid = {(a.employer_code, a.month) for a in arrears_of(lines, employers, statuses)}
+    return calendar_months(ui_spans(ui_rows, employers, last), unpaid)
 
 
 def benefits_known_on(benefits: Sequence[Benefit], as_of: date) -> list[Benefit]:

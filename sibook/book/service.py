@@ -14,7 +14,7 @@ from sibook.benefits import records as benefit_records
 from sibook.book import batch, sheets, versions
 from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
-from sibook.book.payload import PersonInputs, employer_ids, payload_of
+from sibook.book.payload import PersonInputs, employer_ids, payload_of, ui_months_paid
 from sibook.book.sheets import lines_of, supported_months
 from sibook.book.store import SIBook
 from sibook.book.voluntary_charges import voluntary_account_of
@@ -85,6 +85,21 @@ def assemble_person(*, session: Session, person_id: int, as_of: date,
     known = batch.EmployerFacts()
     known.load(session, employer_ids(person), as_of)
     return payload_of(person, known.employers, known.statuses, as_of)
+
+
+def ui_paid_between(*, session: Session, person_id: int, as_of: date, first: Period,
+                    last: Period) -> int:
+    """The person's UI months from ``first`` to ``last`` their employers paid by ``as_of``,
+    counted as the book counts them (``payload.ui_months_paid``)."""
+    rows = [replace(u, from_month=max(u.from_month, first),
+                    to_month=last if u.to_month is None else min(u.to_month, last))
+            for u in contributions.ui_periods_of(session=session, person_id=person_id)
+            if u.from_month <= last and (u.to_month is None or u.to_month >= first)]
+    periods = contributions.si_periods_of(session=session, person_id=person_id)
+    known = batch.EmployerFacts()
+    known.load(session, {p.employer_id for p in periods if p.employer_id is not None}
+               | {u.employer_id for u in rows}, as_of)
+    return ui_months_paid(periods, rows, known.employers, known.statuses, as_of)
 
 
 def maternity_leaves(*, periods: list[contributions.ParticipationRow], last: Period
