@@ -3,7 +3,7 @@ batch path (``service.assemble_person``, ``batch``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -63,6 +63,33 @@ def ui_months_paid(periods: Sequence[ParticipationRow], ui_rows: Sequence[UIRow]
     lines = lines_of(periods, employers, last)
     unpaid = {(a.employer_code, a.month) for a in arrears_of(lines, employers, statuses)}
     return calendar_months(ui_spans(ui_rows, employers, last), unpaid)
+
+
+@dataclass(frozen=True)
+class MonthsPaid:
+    """Months of SI paid in a stretch, and those of it an employer declared but owes."""
+
+    months: int
+    owed: tuple[tuple[str | None, Period], ...]  # (the employer's code, the month)
+
+
+def si_months_paid(p: PersonInputs, employers: Mapping[int, EmployerInfo],
+                   statuses: Mapping[int, Mapping[int, MonthStatus]], as_of: date,
+                   first: Period, last: Period, kinds: Collection[str]) -> MonthsPaid:
+    """The months from ``first`` to ``last`` of the person's sheet rows of ``kinds`` paid by
+    ``as_of``, as the book's totals count them (a month its employer owes counts once paid, a
+    voluntary month once the participant has paid it in full), whether or not a benefit has
+    paid them out since."""
+    lines = lines_of(p.periods, employers, Period.of(as_of))
+    owing = [a for a in arrears_of(lines, employers, statuses) if first <= a.month <= last]
+    voluntary = voluntary_paid(p, lines, as_of)
+    spans = [replace(ln, from_month=max(first, ln.from_month), to_month=min(last, ln.to_month))
+             for ln in lines
+             if ln.kind in kinds and ln.from_month <= last and ln.to_month >= first]
+    paid = calendar_months(spans, {(a.employer_code, a.month) for a in owing},
+                           voluntary.owed if voluntary else ())
+    return MonthsPaid(paid, tuple((a.employer_code, a.month) for a in owing
+                                  if any(s.employer_code == a.employer_code for s in spans)))
 
 
 def benefits_known_on(benefits: Sequence[Benefit], as_of: date) -> list[Benefit]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +15,14 @@ from sibook.benefits import records as benefit_records
 from sibook.book import batch, sheets, versions
 from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
-from sibook.book.payload import PersonInputs, employer_ids, payload_of, ui_months_paid
+from sibook.book.payload import (
+    MonthsPaid,
+    PersonInputs,
+    employer_ids,
+    payload_of,
+    si_months_paid,
+    ui_months_paid,
+)
 from sibook.book.sheets import lines_of, supported_months
 from sibook.book.store import SIBook
 from sibook.book.voluntary_charges import voluntary_account_of
@@ -68,7 +76,14 @@ def assemble_person(*, session: Session, person_id: int, as_of: date,
         ui_rows = [replace(u, to_month=ui_through if u.to_month is None
                            else min(u.to_month, ui_through))
                    for u in ui_rows if u.from_month <= ui_through]
-    person = PersonInputs(
+    person = _person_inputs(session, person_id, ui_rows)
+    known = _employers_of(session, person, as_of)
+    return payload_of(person, known.employers, known.statuses, as_of)
+
+
+def _person_inputs(session: Session, person_id: int,
+                   ui_rows: list[contributions.UIRow]) -> PersonInputs:
+    return PersonInputs(
         header=batch.header_of(registry.person_facts(session=session, person_id=person_id)),
         periods=contributions.si_periods_of(session=session, person_id=person_id),
         ui_rows=ui_rows,
@@ -80,11 +95,14 @@ def assemble_person(*, session: Session, person_id: int, as_of: date,
                                                                person_id=person_id),
         benefits=benefit_records.benefits_of(session=session, person_id=person_id),
     )
-    # The employers and their unpaid months as the batch path reads them, by the same code: a
-    # book must not depend on the path that made it.
+
+
+def _employers_of(session: Session, person: PersonInputs, as_of: date) -> batch.EmployerFacts:
+    """The employers and their unpaid months as the batch path reads them, by the same code: a
+    book must not depend on the path that made it."""
     known = batch.EmployerFacts()
     known.load(session, employer_ids(person), as_of)
-    return payload_of(person, known.employers, known.statuses, as_of)
+    return known
 
 
 def ui_paid_between(*, session: Session, person_id: int, as_of: date, first: Period,
@@ -95,11 +113,19 @@ def ui_paid_between(*, session: Session, person_id: int, as_of: date, first: Per
                     to_month=last if u.to_month is None else min(u.to_month, last))
             for u in contributions.ui_periods_of(session=session, person_id=person_id)
             if u.from_month <= last and (u.to_month is None or u.to_month >= first)]
-    periods = contributions.si_periods_of(session=session, person_id=person_id)
-    known = batch.EmployerFacts()
-    known.load(session, {p.employer_id for p in periods if p.employer_id is not None}
-               | {u.employer_id for u in rows}, as_of)
-    return ui_months_paid(periods, rows, known.employers, known.statuses, as_of)
+    person = _person_inputs(session, person_id, rows)
+    known = _employers_of(session, person, as_of)
+    return ui_months_paid(person.periods, rows, known.employers, known.statuses, as_of)
+
+
+def si_paid_between(*, session: Session, person_id: int, as_of: date, first: Period,
+                    last: Period, kinds: Collection[str]) -> MonthsPaid:
+    """The person's months of SI of ``kinds`` (sheet rows' kinds, ``maternity`` a leave's)
+    from ``first`` to ``last`` paid by ``as_of``, counted as the book counts them
+    (``payload.si_months_paid``), and those of them their employer owes."""
+    person = _person_inputs(session, person_id, [])
+    known = _employers_of(session, person, as_of)
+    return si_months_paid(person, known.employers, known.statuses, as_of, first, last, kinds)
 
 
 def maternity_leaves(*, periods: list[contributions.ParticipationRow], last: Period

@@ -634,7 +634,7 @@ def test_maternity_needs_six_months_of_si_in_the_year_before_the_birth(engine: E
         claim(engine, a, Claim(Regime.MATERNITY, "HS-TS-1", date(2026, 3, 16),
                                date(2026, 2, 1), date(2026, 7, 31)))
     assert few.value.problems[0].field == "event_from"
-    assert "3 months of SI from 2025-04 to 2026-01" in few.value.problems[0].reason
+    assert "3 months of compulsory SI paid from 2025-04 to 2026-01" in few.value.problems[0].reason
     done = claim(engine, b, Claim(Regime.MATERNITY, "HS-TS-2", date(2026, 3, 16),
                                   date(2025, 10, 1), date(2026, 3, 15)))  # 2025-02 to 06: 5
     assert done["status"] == "claimed"

@@ -31,7 +31,7 @@ def test_after_infertility_treatment_the_six_months_are_looked_for_in_two_years(
     with pytest.raises(ValidationError) as year:
         claim(engine, pid, LEAVE)
     assert year.value.problems[0].field == "event_from"
-    assert "0 months of SI from 2024-08 to 2025-05" in year.value.problems[0].reason
+    assert "0 months of compulsory SI paid from 2024-08 to 2025-05" in year.value.problems[0].reason
     treated = replace(LEAVE, infertility_treatment=True)
     assert claim(engine, pid, treated)["infertility_treatment"] is True
     again = claim(engine, pid, treated)  # the claim keeps it: the same dossier again
@@ -64,7 +64,7 @@ def test_two_years_still_need_four_months_on_record(engine: Engine) -> None:
     with pytest.raises(ValidationError) as few:  # 2023-08 and 09 only in 2023-08 to 2025-05
         claim(engine, pid, replace(LEAVE, infertility_treatment=True))
     assert few.value.problems[0].field == "event_from"
-    assert "2 months of SI from 2023-08 to 2025-05" in few.value.problems[0].reason
+    assert "2 months of compulsory SI paid from 2023-08 to 2025-05" in few.value.problems[0].reason
     assert "24 months before the birth (after infertility treatment)" in \
         few.value.problems[0].reason
 
