@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 # The module, not its names: batch imports the registry, whose service imports this module,
 # so whichever of the two is imported first finds the other half-made.
 from sibook.benefits import records as benefit_records
-from sibook.book import batch, sheets, versions
+from sibook.book import batch, versions
 from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
 from sibook.book.payload import (
@@ -126,13 +126,6 @@ def si_paid_between(*, session: Session, person_id: int, as_of: date, first: Per
     person = _person_inputs(session, person_id, [])
     known = _employers_of(session, person, as_of)
     return si_months_paid(person, known.employers, known.statuses, as_of, first, last, kinds)
-
-
-def maternity_leaves(*, periods: list[contributions.ParticipationRow], last: Period
-                     ) -> list[tuple[Period, Period]]:
-    """The (first, last) months of maternity leave, to ``last``, that the book counts as
-    contributed after the periods their employers ended for it (FACTS §4.4)."""
-    return sheets.maternity_leaves(periods, last)
 
 
 def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period,
