@@ -1,11 +1,12 @@
 """Receiving a claim, once per dossier number, when the person's record supports it: sickness
 and work-accident benefits are for someone in compulsory SI at the time, maternity for 6
-months of SI in the 12 (24 after infertility treatment) before the birth, a one-time
-withdrawal for someone who has stopped contributing and is on no pension (grounds a and e
-checked against the record, FACTS §4.2), a pension as ``record_checks`` says, an unemployment
-benefit for a UI participant whose contract has ended (the 12 months of UI it needs are
-counted when settled, FACTS §4.6); one event, and one day of leave, is claimed once unless
-refused, and nothing begins after a death."""
+months of compulsory SI paid in the 12 (24 after infertility treatment) before the birth
+(``maternity_checks``, checked again when settled), a one-time withdrawal for someone who has
+stopped contributing and is on no pension (grounds a and e checked against the record, FACTS
+§4.2), a pension as ``record_checks`` says, an unemployment
+benefit for a UI participant whose contract has ended with 12 months of UI paid in the 24
+before (``record_checks.ui_qualifying``, checked again when settled, FACTS §4.6); one event,
+and one day of leave, is claimed once unless refused, and nothing begins after a death."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.benefits.domain import Claim, Regime, check_claim
+from sibook.benefits.maternity_checks import maternity_supported
 from sibook.benefits.overlap import overlapping
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
@@ -29,22 +31,16 @@ from sibook.benefits.record_checks import (
     si_years,
     still_contributing,
     still_employed,
+    ui_qualifying,
 )
 from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
 from sibook.benefits.records import claim_of
 from sibook.benefits.store import BenefitClaim, BenefitDecision
-from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
 
-# Maternity (FACTS §4.4): 6 months of contributions in the 12 before the birth, the 24 after
-# leave for infertility treatment; the leave begins at most 2 months before the birth, so the
-# record is read over the 10 (or 22) months before the leave.
-MATERNITY_MONTHS, LEAVE_BEFORE_BIRTH = 6, 2
-BEFORE_BIRTH, AFTER_INFERTILITY_TREATMENT = 12, 24
-LOSS_LEAVE_DAYS = 50  # a pregnancy loss at 25 weeks or more, the 6 months not met (§4.4)
 BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
 
 
@@ -120,6 +116,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 f"no UI contributions before {ended}: unemployment benefit is for UI "
                 "participants"))]
         return (still_employed(si, ui, ended + 1)
+                or ui_qualifying(session, person_id, ended, c.received_on)
                 or _pension_due_instead(session, person_id, c, facts, ended))
     if not si:
         return [Problem(field="regime", reason="no SI participation on record before "
@@ -133,7 +130,7 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 "covered in the month of the event (voluntary SI pays pension and "
                 "survivorship only)"))]
     if c.regime is Regime.MATERNITY and c.event_from is not None:
-        return _maternity(si, c, facts)
+        return maternity_supported(session, person_id, facts, c, c.received_on)
     if c.regime is Regime.LUMP_SUM:
         return (still_contributing(si, Period.of(c.received_on))
                 or pensioner(session, person_id)
@@ -141,52 +138,6 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.regime is Regime.PENSION and c.event_from is not None:
         return pension_due(session, person_id, facts, c, c.received_on)
     return []
-
-
-def _maternity(si: list[contributions.ParticipationRow], c: Claim,
-               facts: registry.PersonFacts) -> list[Problem]:
-    """A mother's leave is held to her 6 months (``_maternity_months``), in the 24 months before
-    the birth when the claim follows leave for infertility treatment (FACTS §4.4), which only a
-    mother takes; a father's days, and a leave no longer than the 50 days a pregnancy loss at
-    25 weeks or more gives without the 6 months, to SI in the year (or two) before only."""
-    assert c.event_from is not None
-    month = Period.of(c.event_from)
-    within = AFTER_INFERTILITY_TREATMENT if c.infertility_treatment else BEFORE_BIRTH
-    if facts.sex != "female" and c.infertility_treatment:
-        return [Problem(field="infertility_treatment", reason=(
-            "a mother's leave follows infertility treatment (FACTS §4.4), not a father's days"))]
-    if facts.sex == "female" and (c.event_to is None or (
-            c.event_to - c.event_from).days + 1 > LOSS_LEAVE_DAYS):
-        return _maternity_months(si, month, within)
-    if not any(p.from_month <= month and (p.to_month is None or p.to_month >= month - within)
-               for p in si):
-        return [Problem(field="event_from", reason=(
-            f"no SI in the {within} months before {month}: maternity benefits need "
-            "contributions in the year before the leave, two after infertility treatment "
-            "(FACTS §4.4)"))]
-    return []
-
-
-def _maternity_months(si: list[contributions.ParticipationRow], leave: Period, within: int
-                      ) -> list[Problem]:
-    """A mother's 6 months of contributions in the ``within`` (12, or 24 after infertility
-    treatment) months before the birth (FACTS §4.4). The claim gives the leave, which begins at
-    most 2 months before the birth, and its months count as contributed: the most any birth
-    date can give is the months on record in the ``within`` - 2 before the leave plus 2, so
-    fewer than 4 there is refused (any kind of SI counts: a voluntary participant's allowance
-    asks the same 6 months, §4.4), and so do an earlier leave's."""
-    window = [leave + k for k in range(-(within - LEAVE_BEFORE_BIRTH), 0)]
-    spans = [(p.from_month, p.to_month) for p in si] + book.maternity_leaves(
-        periods=si, last=window[-1])  # an earlier leave's months count as paid too (§4.4)
-    paid = sum(1 for m in window if any(covers(first, last, m) for first, last in spans))
-    if paid + LEAVE_BEFORE_BIRTH >= MATERNITY_MONTHS:
-        return []
-    return [Problem(field="event_from", reason=(
-        f"{paid} months of SI from {window[0]} to {window[-1]}: maternity benefits need "
-        f"{MATERNITY_MONTHS} months of contributions in the {within} months before the birth"
-        f"{' (after infertility treatment)' if within != BEFORE_BIRTH else ''}, and a "
-        f"leave from {leave} (at most {LEAVE_BEFORE_BIRTH} months before it) adds at most "
-        f"{LEAVE_BEFORE_BIRTH} (FACTS §4.4)"))]
 
 
 def _lump_sum_ground(session: Session, person_id: int, c: Claim,

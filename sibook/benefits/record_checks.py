@@ -3,7 +3,8 @@ when it is settled: a pension at the retirement age with the years of SI the law
 it starts asks (15 from 2025-07, Law 41/2024 Art 64; 20 before, Law 58/2014 Art 54), or before
 the age as far as the assessed loss of working capacity allows with 20 (Law 41/2024 Art 65,
 FACTS §4.1); a one-time withdrawal for someone who has stopped contributing and is on no
-pension (§4.2); an unemployment benefit for someone whose contract has ended (§4.6)."""
+pension (§4.2); an unemployment benefit for someone whose contract has ended, with 12 months of
+UI paid in the 24 before (§4.6)."""
 
 from __future__ import annotations
 
@@ -148,6 +149,48 @@ def still_employed(si: list[contributions.ParticipationRow], ui: list[contributi
             f"still employed under contract in {after}: unemployment benefit is for someone "
             "whose labour contract has ended (the employer files the decrease first)"))]
     return []
+
+
+def ui_qualifying(session: Session, person_id: int, ended: Period, on: date) -> list[Problem]:
+    """Unemployment benefit needs ``ui_min_months`` of UI paid in the
+    ``ui_qualifying_window_months`` before the labour contract ended in ``ended`` (Law on
+    Employment 38/2013 Art 49(2); Law 74/2025 Art 38 from 2026), paid by ``on`` as the book
+    counts them. Months up to an earlier benefit's termination do not qualify again: that
+    benefit used them, or reserved them to lengthen a later one once it qualifies (FACTS §4.6).
+    Unchecked for a termination no law table covers."""
+    rules = law.book().parameter
+    try:
+        least, window = rules("ui_min_months", ended), rules("ui_qualifying_window_months", ended)
+    except NoRuleInForce:
+        return []
+    start = ended - (int(window.value) - 1)
+    after = _after_last_ui_benefit(session, person_id, ended, on)
+    first = start if after is None else max(start, after)
+    paid = book.ui_paid_between(session=session, person_id=person_id, as_of=on, first=first,
+                                last=ended) if first <= ended else 0
+    if paid >= least.value:
+        return []
+    since = "" if first == start else (
+        f" (those before {first} counted for an earlier unemployment benefit)")
+    return [Problem(field="event_from", reason=(
+        f"{paid} months of UI paid from {first} to {ended} as of {on.isoformat()}{since}: "
+        f"unemployment benefit needs {least.value} months of UI contributions in the "
+        f"{window.value} months before the labour contract ended ({window.row.source})"))]
+
+
+def _after_last_ui_benefit(session: Session, person_id: int, ended: Period, on: date
+                           ) -> Period | None:
+    """The month after the latest termination before ``ended`` that an unemployment benefit
+    was settled on by ``on``; None when none was."""
+    rows = session.execute(select(BenefitClaim.event_from, BenefitClaim.received_on).join(
+        BenefitDecision, (BenefitDecision.person_id == BenefitClaim.person_id)
+        & (BenefitDecision.claim_no == BenefitClaim.claim_no)).where(
+        BenefitClaim.person_id == person_id,
+        BenefitClaim.regime == str(Regime.UNEMPLOYMENT),
+        BenefitDecision.outcome == SETTLED, BenefitDecision.decided_on <= on)).all()
+    earlier = [Period.of(day or received) for day, received in rows
+               if Period.of(day or received) < ended]
+    return max(earlier) + 1 if earlier else None
 
 
 def pensioner(session: Session, person_id: int) -> list[Problem]:

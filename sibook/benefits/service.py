@@ -9,7 +9,8 @@ SI at the time, a one-time withdrawal for someone who has stopped contributing a
 pension (FACTS §4.2), a pension for someone who has reached the retirement age and whose record
 can reach 15 years, or before that age as far as the loss of working capacity the claim gives
 allows, with 20 years (§4.1, Law 41/2024 Art 65; both checked again when settled), an
-unemployment benefit for at least 12 months of UI contributions (FACTS §4.6).
+unemployment benefit for 12 months of UI paid in the 24 before the contract ended (FACTS §4.6;
+both checked again when settled).
 """
 
 from sibook.benefits.intake import receive_claim

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sibook import law
 from sibook.benefits.domain import SETTLED, Claim, Decision, Regime, check_decision, ui_months_used
+from sibook.benefits.maternity_checks import maternity_supported
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     pension_due,
@@ -25,6 +26,7 @@ from sibook.benefits.record_checks import (
     sex_of,
     still_contributing,
     still_employed,
+    ui_qualifying,
 )
 from sibook.benefits.recorded_once import check_same, lock_person
 from sibook.benefits.records import claim_of, decision_of
@@ -73,7 +75,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     problems = check_decision(claim, decision, day)
     if problems:
         raise ValidationError(problems)
-    if problems := _pension_on_record(session, person_id, claim, decision):
+    if problems := (_pension_on_record(session, person_id, claim, decision)
+                    or _maternity_on_record(session, person_id, claim, decision)):
         raise ValidationError(problems)
     settled = _months_settled(session, person_id, claim, decision)
     session.execute(insert(BenefitDecision).values(
@@ -113,6 +116,17 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
         return []
     record = _Record(facts, counted, due, starts, d.average_salary is not None)
     return _monthly_pension(record, d) + _extra_lump_sum(record, starts, d)
+
+
+def _maternity_on_record(session: Session, person_id: int, c: Claim, d: Decision
+                         ) -> list[Problem]:
+    """A maternity benefit is settled on the months the record shows paid at the decision, by
+    the rule the claim was received by (``maternity_checks``): a claim received before it was
+    checked, or before an employer's unpaid months were left out, is caught here."""
+    if d.outcome != SETTLED or c.regime is not Regime.MATERNITY or c.event_from is None:
+        return []
+    facts = registry.person_facts(session=session, person_id=person_id)
+    return maternity_supported(session, person_id, facts, c, d.decided_on)
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,7 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
         ui = contributions.ui_periods_of(session=session, person_id=person_id)
         ended = Period.of(c.event_from or c.received_on)
         problems = (still_employed(si, ui, ended + 1)
+                    or ui_qualifying(session, person_id, ended, d.decided_on)
                     or _above_ui_cap(session, ui, ended, d.monthly_amount))
     if problems:
         raise ValidationError(problems)

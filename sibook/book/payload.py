@@ -3,7 +3,7 @@ batch path (``service.assemble_person``, ``batch``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -18,6 +18,7 @@ from sibook.book.assemble import (
     OwedMonth,
     VoluntaryPaid,
     assemble,
+    calendar_months,
 )
 from sibook.book.sheets import EmployerInfo, lines_of, ui_spans
 from sibook.book.voluntary_charges import voluntary_account_of
@@ -51,6 +52,44 @@ def payload_of(p: PersonInputs, employers: Mapping[int, EmployerInfo],
         arrears=arrears_of(lines, employers, mine), ui_reserved_months=p.ui_reserved_months,
         benefits=benefits_known_on(p.benefits, as_of),
         voluntary=voluntary_paid(p, lines, as_of)))
+
+
+def ui_months_paid(periods: Sequence[ParticipationRow], ui_rows: Sequence[UIRow],
+                   employers: Mapping[int, EmployerInfo],
+                   statuses: Mapping[int, Mapping[int, MonthStatus]], as_of: date) -> int:
+    """The months of ``ui_rows`` paid by ``as_of``, as the book's totals count them (a month
+    its employer owes counts once paid), whether or not a benefit has used them since."""
+    last = Period.of(as_of)
+    lines = lines_of(periods, employers, last)
+    unpaid = {(a.employer_code, a.month) for a in arrears_of(lines, employers, statuses)}
+    return calendar_months(ui_spans(ui_rows, employers, last), unpaid)
+
+
+@dataclass(frozen=True)
+class MonthsPaid:
+    """Months of SI paid in a stretch, and those of it an employer declared but owes."""
+
+    months: int
+    owed: tuple[tuple[str | None, Period], ...]  # (the employer's code, the month)
+
+
+def si_months_paid(p: PersonInputs, employers: Mapping[int, EmployerInfo],
+                   statuses: Mapping[int, Mapping[int, MonthStatus]], as_of: date,
+                   first: Period, last: Period, kinds: Collection[str]) -> MonthsPaid:
+    """The months from ``first`` to ``last`` of the person's sheet rows of ``kinds`` paid by
+    ``as_of``, as the book's totals count them (a month its employer owes counts once paid, a
+    voluntary month once the participant has paid it in full), whether or not a benefit has
+    paid them out since."""
+    lines = lines_of(p.periods, employers, Period.of(as_of))
+    owing = [a for a in arrears_of(lines, employers, statuses) if first <= a.month <= last]
+    voluntary = voluntary_paid(p, lines, as_of)
+    spans = [replace(ln, from_month=max(first, ln.from_month), to_month=min(last, ln.to_month))
+             for ln in lines
+             if ln.kind in kinds and ln.from_month <= last and ln.to_month >= first]
+    paid = calendar_months(spans, {(a.employer_code, a.month) for a in owing},
+                           voluntary.owed if voluntary else ())
+    return MonthsPaid(paid, tuple((a.employer_code, a.month) for a in owing
+                                  if any(s.employer_code == a.employer_code for s in spans)))
 
 
 def benefits_known_on(benefits: Sequence[Benefit], as_of: date) -> list[Benefit]:

@@ -222,14 +222,18 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
 
 def _benefit_event(b: dict[str, Any]) -> str:
     """The days a benefit is for (leave: first to last day), or a withdrawal's ground; an early
-    pension's assessed loss of working capacity (and hazardous-job years) after its start."""
+    pension's assessed loss of working capacity (and hazardous-job years) after its start, and
+    a maternity leave that follows leave for infertility treatment (its 6 months looked for in
+    the 24 before the birth, FACTS §4.4)."""
     if "ground" in b:
         return f"căn cứ Điều 70 khoản 1 điểm {GROUNDS[b['ground']][0]}"
     days = [_date(b[k]) for k in ("event_from", "event_to") if k in b]
     assessed = [f"suy giảm khả năng lao động {b['capacity_loss_percent']}%"
                 if "capacity_loss_percent" in b else "",
                 f"{b['hazardous_years']} năm làm nghề đặc biệt nặng nhọc, độc hại, nguy hiểm"
-                if "hazardous_years" in b else ""]
+                if "hazardous_years" in b else "",
+                "sau thời gian nghỉ việc điều trị vô sinh" if b.get("infertility_treatment")
+                else ""]
     return "; ".join(p for p in (" – ".join(days), *assessed) if p)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -11,10 +12,17 @@ from sqlalchemy.orm import Session
 # The module, not its names: batch imports the registry, whose service imports this module,
 # so whichever of the two is imported first finds the other half-made.
 from sibook.benefits import records as benefit_records
-from sibook.book import batch, sheets, versions
+from sibook.book import batch, versions
 from sibook.book.assemble import content_hash
 from sibook.book.estimate import pension_from
-from sibook.book.payload import PersonInputs, employer_ids, payload_of
+from sibook.book.payload import (
+    MonthsPaid,
+    PersonInputs,
+    employer_ids,
+    payload_of,
+    si_months_paid,
+    ui_months_paid,
+)
 from sibook.book.sheets import lines_of, supported_months
 from sibook.book.store import SIBook
 from sibook.book.voluntary_charges import voluntary_account_of
@@ -68,7 +76,14 @@ def assemble_person(*, session: Session, person_id: int, as_of: date,
         ui_rows = [replace(u, to_month=ui_through if u.to_month is None
                            else min(u.to_month, ui_through))
                    for u in ui_rows if u.from_month <= ui_through]
-    person = PersonInputs(
+    person = _person_inputs(session, person_id, ui_rows)
+    known = _employers_of(session, person, as_of)
+    return payload_of(person, known.employers, known.statuses, as_of)
+
+
+def _person_inputs(session: Session, person_id: int,
+                   ui_rows: list[contributions.UIRow]) -> PersonInputs:
+    return PersonInputs(
         header=batch.header_of(registry.person_facts(session=session, person_id=person_id)),
         periods=contributions.si_periods_of(session=session, person_id=person_id),
         ui_rows=ui_rows,
@@ -80,18 +95,37 @@ def assemble_person(*, session: Session, person_id: int, as_of: date,
                                                                person_id=person_id),
         benefits=benefit_records.benefits_of(session=session, person_id=person_id),
     )
-    # The employers and their unpaid months as the batch path reads them, by the same code: a
-    # book must not depend on the path that made it.
+
+
+def _employers_of(session: Session, person: PersonInputs, as_of: date) -> batch.EmployerFacts:
+    """The employers and their unpaid months as the batch path reads them, by the same code: a
+    book must not depend on the path that made it."""
     known = batch.EmployerFacts()
     known.load(session, employer_ids(person), as_of)
-    return payload_of(person, known.employers, known.statuses, as_of)
+    return known
 
 
-def maternity_leaves(*, periods: list[contributions.ParticipationRow], last: Period
-                     ) -> list[tuple[Period, Period]]:
-    """The (first, last) months of maternity leave, to ``last``, that the book counts as
-    contributed after the periods their employers ended for it (FACTS §4.4)."""
-    return sheets.maternity_leaves(periods, last)
+def ui_paid_between(*, session: Session, person_id: int, as_of: date, first: Period,
+                    last: Period) -> int:
+    """The person's UI months from ``first`` to ``last`` their employers paid by ``as_of``,
+    counted as the book counts them (``payload.ui_months_paid``)."""
+    rows = [replace(u, from_month=max(u.from_month, first),
+                    to_month=last if u.to_month is None else min(u.to_month, last))
+            for u in contributions.ui_periods_of(session=session, person_id=person_id)
+            if u.from_month <= last and (u.to_month is None or u.to_month >= first)]
+    person = _person_inputs(session, person_id, rows)
+    known = _employers_of(session, person, as_of)
+    return ui_months_paid(person.periods, rows, known.employers, known.statuses, as_of)
+
+
+def si_paid_between(*, session: Session, person_id: int, as_of: date, first: Period,
+                    last: Period, kinds: Collection[str]) -> MonthsPaid:
+    """The person's months of SI of ``kinds`` (sheet rows' kinds, ``maternity`` a leave's)
+    from ``first`` to ``last`` paid by ``as_of``, counted as the book counts them
+    (``payload.si_months_paid``), and those of them their employer owes."""
+    person = _person_inputs(session, person_id, [])
+    known = _employers_of(session, person, as_of)
+    return si_months_paid(person, known.employers, known.statuses, as_of, first, last, kinds)
 
 
 def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period,

@@ -153,12 +153,6 @@ MATERNITY = "maternity"  # a sheet row's kind: months of maternity leave, counte
 NOTHING_DUE: Shares = dict.fromkeys((*law.FUNDS, "total"), 0)
 
 
-def maternity_leaves(periods: Sequence[ParticipationRow], last: Period
-                     ) -> list[tuple[Period, Period]]:
-    """The months of maternity leave the book counts as contributed (``_maternity_leave``)."""
-    return [span for p in periods if (span := _maternity_leave(p, periods, last)) is not None]
-
-
 def _maternity_leave(p: ParticipationRow, periods: Sequence[ParticipationRow], last: Period
                      ) -> tuple[Period, Period] | None:
     """The months after a period its employer ended for maternity leave (TS) that count as
