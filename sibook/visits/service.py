@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
-from sibook.core.vietnam_time import VIETNAM
+from sibook.core.vietnam_time import VIETNAM, in_vietnam
 from sibook.registry import reading as registry
 from sibook.registry.domain import same_name
 from sibook.visits.annulments import annulment_of
@@ -242,7 +242,7 @@ def _new_records(facility: str, visits: list[tuple[int, Visit]], persons: dict[s
             continue
         if v.link_code in annulled:
             holders.add(was.person_id)
-            day = as_utc(annulled[v.link_code]).astimezone(VIETNAM).date()  # the facility's
+            day = in_vietnam(annulled[v.link_code]).date()  # the facility's
             conflicts.append(Problem(row=row, field="MA_LK", reason=(
                 f"MA_LK {v.link_code!r} of facility {facility} names a visit annulled on "
                 f"{day.isoformat()} (Vietnam's date): an annulled visit is not filed again; a "
