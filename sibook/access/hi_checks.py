@@ -26,8 +26,10 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from sibook.access import credentials
+from sibook.access.audit import as_utc
 from sibook.access.principals import Hospital, Principal, TooManyRequests
 from sibook.access.settings import get_access_settings
+from sibook.access.store import LoginFailures
 
 
 def subject_of(client_id: str) -> str:
@@ -46,20 +48,31 @@ def allowed(session: Session, principal: Principal, now: datetime | None = None)
             turn=credentials.subject("hi-check", principal.client_id))
 
 
+def budget(session: Session, principal: Principal, now: datetime | None = None
+           ) -> int | None:
+    """``allowed``, then how many failures a facility's credential has left before it is
+    stopped (None: another principal's, not limited)."""
+    at = now or datetime.now(UTC)
+    allowed(session, principal, at)
+    if not isinstance(principal, Hospital):
+        return None
+    row = session.get(LoginFailures, subject_of(principal.client_id), populate_existing=True)
+    counted = 0 if row is None or at - as_utc(row.window_start) > credentials.HOUR \
+        else row.failures
+    return max(get_access_settings().hi_check_failures_per_hour - counted, 0)
+
+
 def failed(session: Session, principal: Principal, now: datetime | None = None, *,
            count: int = 1) -> TooManyRequests | None:
     """Count ``count`` failures of a facility's credential (flushed; the caller commits it,
-    before any rollback of the refusal, while the credential's turn is still held). The 429 to
-    answer instead of the refusal when they were more than it had left: a claim file's lines
-    are answered together, and a file of thousands of guessed names must not be answered past
-    the limit; a single check never is (it is counted only while the credential is not
-    stopped)."""
+    before any rollback of the refusal, while the credential's turn is still held); the 429
+    in force once they are, when they reached the limit."""
     if not isinstance(principal, Hospital) or count < 1:
         return None
     key, at = subject_of(principal.client_id), now or datetime.now(UTC)
     limit = get_access_settings().hi_check_failures_per_hour
     if credentials.record_failure(session, key, at, threshold=limit, window=credentials.HOUR,
-                                  count=count) <= limit:
+                                  count=count) < limit:
         return None
     until = credentials.locked_until(session, key) or at + credentials.HOUR
     return TooManyRequests(int((until - at).total_seconds()) + 1)
