@@ -106,12 +106,13 @@ GUESSING: Responses = {
 }
 HI_GUESSING: Responses = {
     429: _busy(Detail, "Too many failed checks by this health facility's credential within "
-                         "the hour (HI checks of numbers nobody holds or card numbers not the "
-                         "card on record, claim-file records naming a person not as "
-                         "registered): every check and claim file is refused until "
-                         "Retry-After, as is a claim file with more such records than were "
-                         "left"),
+                         "the last 60 minutes (HI checks of numbers nobody holds or card "
+                         "numbers not the card on record, claim-file records naming a person "
+                         "not as registered): every check and claim file is refused until "
+                         "Retry-After"),
 }
+
+
 class StoppedFile(BaseModel):
     """A claim file with more records naming a person not as registered than its facility's
     credential had failed checks left: answered as far as they went."""
