@@ -33,8 +33,6 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,6 +47,7 @@ from sibook.access.principals import (
 )
 from sibook.access.settings import AccessSettings, get_access_settings
 from sibook.access.store import LoginFailures, PrincipalCredential
+from sibook.core.db import dialect_insert
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.schema import metadata
 from sibook.ids.provinces import province_2025
@@ -122,8 +121,7 @@ def record_failure(session: Session, key: str, now: datetime,
     window = window or timedelta(minutes=s.lockout_minutes)
     # Insert-if-absent, then the row locked: two wrong secrets at the same moment both count
     # (a read-then-insert would make the second a duplicate key, a 500 instead of a refusal).
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(dialect_insert(LoginFailures).values(
+    session.execute(dialect_insert(session, LoginFailures).values(
         subject=key, failures=0, window_start=now, locked_until=None,
     ).on_conflict_do_nothing(index_elements=[LoginFailures.subject]))
     row = session.scalars(select(LoginFailures).where(LoginFailures.subject == key)

@@ -12,13 +12,12 @@ import time
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sibook.access.settings import get_access_settings
 from sibook.access.store import RevokedToken
 from sibook.access.tokens import LEEWAY
+from sibook.core.db import dialect_insert
 
 SESSION = "sid:"  # before a session's id where it is kept; a jti is hex, never this
 
@@ -39,8 +38,7 @@ def revoke(session: Session, claims: dict[str, Any]) -> None:
         ended.append({"jti": SESSION + sid, "expires_at": max(exp, cap)})
     # Insert-if-absent: the same token signed out twice at once (a second click) is refused
     # once, not a duplicate key (a 500) for the second.
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(dialect_insert(RevokedToken).values(ended)
+    session.execute(dialect_insert(session, RevokedToken).values(ended)
                     .on_conflict_do_nothing(index_elements=[RevokedToken.jti]))
 
 

@@ -62,9 +62,10 @@ class AccessSettings(BaseSettings):
     # busiest hospitals admit about 10,000 patients a day, nearly all checked by the chip ID
     # or VNeID; a number is typed only when those fail, and its typing mistakes run to tens a
     # day, a handful an hour at the morning peak, a re-check of each included. Past it the
-    # credential's every check is a 429 for the hour after the last one counted. Its claim
-    # files' records naming a person not as registered count too (a guess of whose an ID is):
-    # their patients were checked at admission, so an honest file holds few.
+    # credential's every check is a 429 until the earliest of them is 60 minutes old (in any
+    # 60 minutes, not per clock hour: ``sliding_window``). Its claim files' records naming a
+    # person not as registered count too (a guess of whose an ID is): their patients were
+    # checked at admission, so an honest file holds few.
     hi_check_failures_per_hour: PositiveInt = 60
 
 

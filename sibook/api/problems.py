@@ -106,11 +106,29 @@ GUESSING: Responses = {
 }
 HI_GUESSING: Responses = {
     429: _busy(Detail, "Too many failed checks by this health facility's credential within "
-                         "the hour (HI checks of numbers nobody holds or card numbers not the "
-                         "card on record, claim-file records naming a person not as "
-                         "registered): every check and claim file is refused until "
-                         "Retry-After, as is a claim file with more such records than were "
-                         "left"),
+                         "the last 60 minutes (HI checks of numbers nobody holds or card "
+                         "numbers not the card on record, claim-file records naming a person "
+                         "not as registered): every check and claim file is refused until "
+                         "Retry-After"),
+}
+
+
+class StoppedFile(BaseModel):
+    """A claim file with more records naming a person not as registered than its facility's
+    credential had failed checks left: answered as far as they went."""
+
+    detail: str
+    errors: list[ProblemOut]
+
+
+CLAIMS_GUESSING: Responses = {
+    429: _busy(Detail | StoppedFile, (
+        "Too many failed checks by this health facility's credential within the last 60 "
+        "minutes (as for the HI check): every claim file is refused until Retry-After. A file "
+        "with more records naming a person not as registered than were left is refused so "
+        "too, {detail, errors}: its records were checked in order until the one past the "
+        "budget, which `detail` names; `errors` holds the problems found before it and every "
+        "record's own (its fields, dates, money), as a 422 would; nothing was recorded")),
 }
 FILING_RATE: Responses = {
     429: _busy(Detail, "Too many declarations filed for this unit within the minute (each "

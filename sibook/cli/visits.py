@@ -3,6 +3,7 @@ recorded wrongly (thin over sibook.visits.service and .annulments, as the API is
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,6 +26,7 @@ from sibook.cli.output import (
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, SibookError, ValidationError
+from sibook.core.vietnam_time import in_vietnam
 from sibook.registry import reading as registry
 from sibook.visits.annulments import UnknownVisit, annul, recorded_person, unknown
 from sibook.visits.service import ClaimsRefused, VisitConflict, file_claims, listing
@@ -149,7 +151,8 @@ def annul_visit(
     emit(answer, as_json, lambda d: console.print(
         f"visit {d['link_code']} of facility {d['facility_code']} "
         + ("was annulled already" if d["replayed"] else "annulled")
-        + f" on {d['annulled_at'][:10]}: {d['reason']}", markup=False, highlight=False))
+        + f" on {_vietnam_minute(d['annulled_at'])}: {d['reason']}", markup=False,
+        highlight=False))
 
 
 def _show_list(data: dict[str, Any]) -> None:
@@ -162,5 +165,11 @@ def _show_list(data: dict[str, Any]) -> None:
                [(v["admitted_at"].replace("T", " "), v["discharged_at"].replace("T", " "),
                  v["facility_code"], v["visit_type_name"], v["diagnosis"], v["total_cost"],
                  v["hi_paid"], v["patient_paid"],
-                 v["annulment"] and f"{v['annulment']['annulled_at'][:10]}: "
+                 v["annulment"] and f"{_vietnam_minute(v['annulment']['annulled_at'])}: "
                                     f"{v['annulment']['reason']}") for v in data["visits"]])
+
+
+def _vietnam_minute(utc: str) -> str:
+    """An answer's UTC instant on Vietnam's clock, as the visits' own times are shown: an
+    annulment at 20:00 UTC on 31 March is one of 1 April in Vietnam."""
+    return in_vietnam(datetime.fromisoformat(utc)).strftime("%Y-%m-%d %H:%M")

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from sibook.core import retry
@@ -95,6 +96,14 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 @lru_cache(maxsize=4)
+def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT in the session's dialect, which has ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (insert-if-absent, upsert) on both stores."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def engine_for(url: str) -> Engine:
     return make_engine(url)
 

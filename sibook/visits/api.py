@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sibook.access import hi_checks, scope
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital
+from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital, TooManyRequests
 from sibook.api.params import PersonalIdPath
-from sibook.api.problems import CONFLICT, HI_GUESSING
+from sibook.api.problems import CLAIMS_GUESSING, CONFLICT
 from sibook.core.errors import ValidationError
 from sibook.visits.annulments import annul, recorded_person, unknown
 from sibook.visits.domain import LINK_MAX, REASON_MAX, VISIT_TYPES
@@ -112,7 +112,7 @@ Offset = Annotated[int, Query(ge=0, le=10**9, description="Latest visits to skip
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=ClaimsFiled,
-             responses={**CONFLICT, **HI_GUESSING})
+             responses={**CONFLICT, **CLAIMS_GUESSING})
 def file_visits(g: Filer, file: Annotated[UploadFile, File(
         description="A Decision 130/QĐ-BYT file: GIAMDINHHS, each HOSO's XML1 (TONG_HOP) in "
                     "base64")]) -> dict[str, Any] | JSONResponse:
@@ -120,7 +120,8 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
     record, as ``row``, and field; 409 for a record filed before with other content). The
     file's MACSKCB must be the credential's facility (403 otherwise). Its records naming a
     person not as registered count against the credential's failed HI checks
-    (``access.hi_checks``): past them, 429."""
+    (``access.hi_checks``): past them, 429 (one past them in the file: a 429 naming the
+    problems found before it, and every record's own)."""
     facility = g.own_facility()
     hi_checks.allowed(g.session, g.principal)  # a stopped facility's file is not even read
     # End the token check's transaction, which on SQLite holds the store's only write lock,
@@ -129,7 +130,7 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
     try:
         answer, person_ids = file_claims(
             session=g.session, data=file.file.read(), realm=CIVIL, actor=g.principal.actor_id,
-            facility=facility, in_turn=lambda: hi_checks.allowed(g.session, g.principal))
+            facility=facility, in_turn=lambda: hi_checks.budget(g.session, g.principal))
     except OtherFacility as exc:
         raise g.refuse(Forbidden(str(exc)), "forbidden") from None
     except VisitConflict as exc:  # its checks read the persons' records: logged as refused
@@ -141,11 +142,29 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
         if exc.mismatches:  # counted in the turn ``in_turn`` took: committed before the rollback
             stop = hi_checks.failed(g.session, g.principal, count=exc.mismatches)
             g.session.commit()
-        raise g.refuse(stop or exc, "refused", exc.person_ids or (None,)) from None
+        g.refuse(exc, "refused", exc.person_ids or (None,))
+        if exc.unchecked_from is None:
+            raise exc from None
+        return _stopped(exc, exc.unchecked_from, stop)
     except ValidationError as exc:  # the file cannot be read: it named nobody
         raise g.refuse(exc, "refused") from None
     g.logged(person_ids)
     return {"accepted": True, **answer}
+
+
+def _stopped(exc: ClaimsRefused, row: int, stop: TooManyRequests | None) -> JSONResponse:
+    """The 429 of a file that spent its credential's failed checks at ``row``: the problems
+    found up to there, and every record's own, so the facility can mend its file."""
+    return JSONResponse(
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        # Stopped by the count just made, unless failures aged out of the window meanwhile.
+        headers=stop.headers if stop is not None else {"Retry-After": "1"},
+        content={"detail": (
+            f"too many failed checks by this credential: record {row} is one past the records "
+            "naming a person not as registered it had left, and neither it nor those after "
+            "it were checked against the registry; errors lists what was found before it and "
+            "each record's own problems; nothing was recorded, send the file again after "
+            "Retry-After"), "errors": [p.as_dict() for p in exc.problems]})
 
 
 @router.post("/visits/annulments", status_code=status.HTTP_201_CREATED,

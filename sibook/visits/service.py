@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
-from sibook.core.vietnam_time import VIETNAM
+from sibook.core.vietnam_time import VIETNAM, in_vietnam
 from sibook.registry import reading as registry
 from sibook.registry.domain import same_name
 from sibook.visits.annulments import annulment_of
@@ -44,13 +44,16 @@ class ClaimsRefused(ValidationError):
     """The file's records break the rules; ``person_ids``: the registered persons it named,
     whose records its checks read (logged as refused); ``mismatches``: how many of its records
     name a person not as the registry holds them (``_against_registry``), each a guess of whose
-    an ID is that a facility's credential has a budget of (``access.hi_checks``)."""
+    an ID is that a facility's credential has a budget of (``access.hi_checks``);
+    ``unchecked_from``: the record whose mismatch was one past that budget, from which on the
+    records were not checked against the registry (None: every record was)."""
 
     def __init__(self, problems: list[Problem], person_ids: Sequence[int],
-                 mismatches: int = 0) -> None:
+                 mismatches: int = 0, unchecked_from: int | None = None) -> None:
         super().__init__(problems)
         self.person_ids = list(person_ids)
         self.mismatches = mismatches
+        self.unchecked_from = unchecked_from
 
 
 class VisitConflict(ConflictError):
@@ -68,19 +71,21 @@ class OtherFacility(SibookError):
 
 def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
                 facility: str | None = None, now: datetime | None = None,
-                in_turn: Callable[[], None] | None = None) -> tuple[dict[str, Any], list[int]]:
+                in_turn: Callable[[], int | None] | None = None
+                ) -> tuple[dict[str, Any], list[int]]:
     """Record the visits of a Decision 130 file, all or none; the answer and the persons the
     file named. ``facility``: the only facility the caller may file for (a hospital's
     credential); ``realm``: whose persons the file may name (others are unknown to it);
-    ``in_turn``: called once the file is read, before the registry is: a facility's budget of
-    mismatches is checked there, its turn held while this one is judged (the parse held no
-    lock)."""
+    ``in_turn``: called once the file is read, before the registry is, answering how many
+    mismatches the facility has left (None: no limit), its turn held while this one is judged
+    (the parse held no lock). The records are checked in the file's order until one more than
+    that: it and those after are not checked against the registry, as checks one at a time
+    would have been stopped there."""
     parsed = read_claim_file(data)
     if facility is not None and parsed.facility_code != facility:
         raise OtherFacility(f"the file is facility {parsed.facility_code}'s; this credential "
                             f"files for facility {facility} only")
-    if in_turn is not None:
-        in_turn()
+    budget = None if in_turn is None else in_turn()
     at = now or datetime.now(VIETNAM).replace(tzinfo=None)
     visits, problems = _read(parsed.records, parsed.facility_code, at)
     persons = registry.person_ids_in_realm(
@@ -89,14 +94,14 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
     # (a name corrected since, a card ended): the file sent again answers as the first did.
     on_record = _on_record(session, parsed.facility_code, visits)
     again = _replays(visits, persons, on_record)
-    found, mismatched = _against_registry(
-        session, [(row, v) for row, v in visits if row not in again], persons)
+    found, mismatched, unchecked_from = _against_registry(
+        session, [(row, v) for row, v in visits if row not in again], persons, budget)
     problems += found
     if problems:
         named = [f.get("SO_CCCD", "").strip() for _, f in parsed.records]
         raise ClaimsRefused(sorted(problems, key=lambda p: p.row or 0),
                             registry.person_ids_of(session=session, personal_ids=named),
-                            len(mismatched))
+                            mismatched, unchecked_from)
     fresh, unchanged = _recorded(session, parsed.facility_code, visits, persons, actor,
                                  on_record)
     answer = {"facility_code": parsed.facility_code, "records": len(visits),
@@ -125,48 +130,63 @@ def _read(records: list[tuple[int, dict[str, str]]], facility: str, now: datetim
 
 
 def _against_registry(session: Session, visits: list[tuple[int, Visit]],
-                      persons: dict[str, int]) -> tuple[list[Problem], set[int]]:
+                      persons: dict[str, int], budget: int | None = None,
+                      ) -> tuple[list[Problem], int, int | None]:
     """A registered person of the realm, named as registered, and a card of theirs valid on
-    the admission day; the problems, and the rows naming a person not as registered (an ID
+    the admission day; the problems, how many rows name a person not as registered (an ID
     nobody in the realm holds, another name, a card not theirs: guesses of an identity; a card
-    of theirs not valid that day is not)."""
+    of theirs not valid that day is not), and the row of the mismatch one past ``budget``,
+    where the checks stopped (None: every row was checked)."""
     cards = registry.hi_cards_of_many(session=session, person_ids=list(persons.values()))
     facts = registry.person_facts_many(session=session, person_ids=list(persons.values()))
     out: list[Problem] = []
-    mismatched: set[int] = set()
+    mismatched = 0
     for row, v in visits:
         person_id = persons.get(v.personal_id)
-        if person_id is None:
-            mismatched.add(row)
-            out.append(Problem(row=row, field="SO_CCCD", reason=(
-                f"no registered person with personal ID {v.personal_id}")))
-            continue
-        if not same_name(v.patient_name, facts[person_id].full_name):
-            # Not the registered name: the file learns only that it differs (it may hold a
-            # number it should not, and a name would confirm whose it is).
-            mismatched.add(row)
-            out.append(Problem(row=row, field="HO_TEN", reason=(
-                f"is not the name registered for personal ID {v.personal_id} (compared "
-                "whatever the case, spacing and Unicode composition)")))
-        # A card's number, with each span it was valid (one a row: a worker back after it
-        # expired is given the same number again, valid from their return).
-        theirs: dict[str, list[registry.HICardRow]] = {}
-        for c in cards.get(person_id, []):
-            theirs.setdefault(c.card_number.upper(), []).append(c)
-        stranger = next((c for c in v.cards if c not in theirs), None)
-        if stranger is not None:
-            mismatched.add(row)
-            out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
-                f"{stranger} is not an HI card of {v.personal_id}")))
-            continue
-        day = v.admitted_at.date()
-        if not any(span.valid_from <= day <= span.valid_to
-                   for c in v.cards for span in theirs[c]):
-            spans = ", ".join(f"{c} from {span.valid_from.isoformat()} to "
-                              f"{span.valid_to.isoformat()}" for c in v.cards for span in theirs[c])
-            out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
-                f"not valid on the admission day {day.isoformat()}: {spans}")))
-    return out, mismatched
+        found, mismatch = _registry_problems(
+            row, v, None if person_id is None else (facts[person_id].full_name,
+                                                    cards.get(person_id, [])))
+        if mismatch and mismatched == budget:
+            return out, mismatched, row
+        out += found
+        mismatched += mismatch
+    return out, mismatched, None
+
+
+def _registry_problems(row: int, v: Visit, person: tuple[str, list[registry.HICardRow]] | None,
+                       ) -> tuple[list[Problem], bool]:
+    """The row's problems against its person as registered (name and cards; None: nobody in
+    the realm holds its ID), and whether it names them not as registered."""
+    if person is None:
+        return [Problem(row=row, field="SO_CCCD", reason=(
+            f"no registered person with personal ID {v.personal_id}"))], True
+    name, cards = person
+    out: list[Problem] = []
+    misnamed = not same_name(v.patient_name, name)
+    if misnamed:
+        # Not the registered name: the file learns only that it differs (it may hold a
+        # number it should not, and a name would confirm whose it is).
+        out.append(Problem(row=row, field="HO_TEN", reason=(
+            f"is not the name registered for personal ID {v.personal_id} (compared "
+            "whatever the case, spacing and Unicode composition)")))
+    # A card's number, with each span it was valid (one a row: a worker back after it
+    # expired is given the same number again, valid from their return).
+    theirs: dict[str, list[registry.HICardRow]] = {}
+    for c in cards:
+        theirs.setdefault(c.card_number.upper(), []).append(c)
+    stranger = next((c for c in v.cards if c not in theirs), None)
+    if stranger is not None:
+        out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
+            f"{stranger} is not an HI card of {v.personal_id}")))
+        return out, True
+    day = v.admitted_at.date()
+    if not any(span.valid_from <= day <= span.valid_to
+               for c in v.cards for span in theirs[c]):
+        spans = ", ".join(f"{c} from {span.valid_from.isoformat()} to "
+                          f"{span.valid_to.isoformat()}" for c in v.cards for span in theirs[c])
+        out.append(Problem(row=row, field="MA_THE_BHYT", reason=(
+            f"not valid on the admission day {day.isoformat()}: {spans}")))
+    return out, misnamed
 
 
 def _recorded(session: Session, facility: str, visits: list[tuple[int, Visit]],
@@ -242,7 +262,7 @@ def _new_records(facility: str, visits: list[tuple[int, Visit]], persons: dict[s
             continue
         if v.link_code in annulled:
             holders.add(was.person_id)
-            day = as_utc(annulled[v.link_code]).astimezone(VIETNAM).date()  # the facility's
+            day = in_vietnam(annulled[v.link_code]).date()  # the facility's
             conflicts.append(Problem(row=row, field="MA_LK", reason=(
                 f"MA_LK {v.link_code!r} of facility {facility} names a visit annulled on "
                 f"{day.isoformat()} (Vietnam's date): an annulled visit is not filed again; a "

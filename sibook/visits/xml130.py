@@ -26,7 +26,8 @@ lists the same fields. To check against the decision's annex when it is at hand:
 
 Security: the file comes from outside. It is read by expat with no DTD at all (a DOCTYPE is
 refused where it starts, so no entity can be declared, expanded or fetched: the billion-laughs
-and external-entity attacks need one), and so is each record's decoded TONG_HOP. The
+and external-entity attacks need one), and so is each record's decoded TONG_HOP, in whatever
+encoding its mark or declaration names (``xml_encoding``: handed to expat as UTF-8). The
 CHUKYDONVI signature is not verified here: the facilities' certificates are not held yet; the
 credential that sent the file (or the officer who imports it) answers for it.
 """
@@ -34,8 +35,6 @@ credential that sent the file (or the officer who imports it) answers for it.
 from __future__ import annotations
 
 import base64
-import codecs
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import NoReturn
@@ -43,6 +42,7 @@ from xml.parsers import expat
 
 from sibook.core.errors import Problem, ValidationError
 from sibook.visits.domain import FACILITY, REQUIRED, clipped
+from sibook.visits.xml_encoding import as_utf8
 
 MAX_RECORDS = 20_000  # a month of a large hospital's claims is sent in several files
 SUMMARY = "XML1"
@@ -60,9 +60,6 @@ SUMMARY_ELEMENTS = 256
 ENVELOPE_ONCE = ("THONGTINDONVI", "THONGTINDONVI/MACSKCB", "THONGTINHOSO",
                  "THONGTINHOSO/SOLUONGHOSO", "THONGTINHOSO/DANHSACHHOSO")
 FILE_ONCE = ("LOAIHOSO", "NOIDUNGFILE")
-# The encoding an XML declaration names (after a UTF-8 byte order mark, if any).
-DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]{0,200}?"
-                      rb"""encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 
 
 @dataclass(frozen=True)
@@ -85,9 +82,10 @@ def _no_dtd(*_: object) -> NoReturn:
 def parse_xml(data: bytes, max_elements: int) -> ET.Element:
     """The element tree of ``data``, without DTDs, entities or attributes (none is read);
     ValueError saying why not, as soon as it holds more than ``max_elements`` elements or
-    nests them deeper than MAX_DEPTH."""
+    nests them deeper than MAX_DEPTH, or when its encoding cannot be read (``as_utf8``)."""
+    data = as_utf8(data)
     builder = ET.TreeBuilder()
-    parser = expat.ParserCreate("UTF-8" if _names_utf8(data) else None)
+    parser = expat.ParserCreate("UTF-8")  # what the file declares is read by ``as_utf8``
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _no_dtd
     parser.EntityDeclHandler = _no_dtd
@@ -116,24 +114,10 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
         parser.Parse(data, True)
     except _Refused as exc:
         raise ValueError(str(exc)) from None
-    except LookupError as exc:  # an encoding Python has no codec for, in the declaration
-        raise ValueError(f"the XML declaration names an encoding that cannot be read ({exc}); "
-                         "Decision 130 files are UTF-8") from None
     except expat.ExpatError as exc:
         raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)} at line "
                          f"{exc.lineno}, column {exc.offset}") from None
     return builder.close()
-
-
-def _names_utf8(data: bytes) -> bool:
-    """Whether the XML declaration names UTF-8, by any of its names: expat knows it only as
-    "UTF-8" and reads another ("UTF8", as Java writes it; "utf_8") a byte at a time, as if
-    it were a one-byte encoding, refusing every Vietnamese letter as "not well-formed"."""
-    declared = DECLARED.match(data)
-    try:
-        return declared is not None and codecs.lookup(declared[1].decode()).name == "utf-8"
-    except LookupError:  # refused as the parser reads the declaration, saying so
-        return False
 
 
 def read_claim_file(data: bytes) -> ClaimFile:

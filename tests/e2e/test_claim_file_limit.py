@@ -127,14 +127,21 @@ def test_failed_hi_checks_stop_the_facilitys_claim_files(api: Api) -> None:
     assert_stopped(api.file(record()))
 
 
-def test_a_file_with_more_such_records_than_are_left_is_a_429_answering_none(
+def test_a_file_with_more_such_records_than_are_left_is_a_429_answered_up_to_them(
         api: Api) -> None:
-    """Its records are not answered one by one (a file holds up to 20,000: as many names
-    confirmed at once); each person named finds the refused filing in their access log."""
+    """Its records are checked in order until the one past the budget, as checks one at a time
+    would be stopped there: the facility learns what to mend so far, and every record's own
+    problems, never whether the names after it are right (a file holds up to 20,000: as many
+    names confirmed at once). Each person named finds the refused filing in their log."""
     assert api.check(NOBODY).status_code == 404  # two left
     r = api.file(record(HO_TEN="Trần Thị Bình"), record(NOBODY, "LK-2"),
-                 record(link="LK-3", MA_THE_BHYT="DN4010109999999"))
-    assert_stopped(r)
+                 record(link="LK-3", MA_THE_BHYT="DN4010109999999"),
+                 record(NOBODY, "LK-4", MA_LOAI_KCB="99"))
+    assert r.status_code == 429, r.text
+    assert 0 < int(r.headers["Retry-After"]) <= 3601
+    assert "record 3 is one past" in r.json()["detail"]
+    assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [
+        (1, "HO_TEN"), (2, "SO_CCCD"), (4, "MA_LOAI_KCB")]  # not 3's card, nor 4's ID
     assert api.refused_filings(PATIENT) == 1
     assert_stopped(api.file(record()))
 

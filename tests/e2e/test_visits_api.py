@@ -256,3 +256,14 @@ def test_a_hospital_annuls_its_own_facilitys_visits_only_and_auditors_none(api: 
     assert api.annul(SELF).status_code == 403
     assert api.annul(CLERK, reason=" ").status_code == 422
     assert api.mine(SELF).json()["total"] == 1
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_a_file_written_in_utf16_or_utf32_with_its_mark_is_filed(api: Api, codec: str) -> None:
+    """As Windows tools save XML: a byte order mark, then a declaration naming the encoding
+    (UTF-32 was "not well-formed (invalid token)")."""
+    data = claim_file([visit(OWN)]).decode().replace('encoding="utf-8"',
+                                                     f'encoding="{codec.upper()}"')
+    filed = api.file(BACH_MAI, data.encode(codec))
+    assert filed.status_code == 201, filed.text
+    assert api.of(CLERK, OWN).json()["total"] == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +163,21 @@ def test_a_visit_is_annulled_by_its_codes_pasted_with_spaces_around_them(cli: Cl
     code, annulled = cli.run("visits", "annul", " 01001 ", " LK0001\t", "--reason", "wrong")
     assert code == 0, annulled
     assert (annulled["annulled"], annulled["link_code"]) == (True, "LK0001")
+
+
+def test_an_annulment_is_shown_on_vietnams_clock(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """20:00 UTC on 31 March is 03:00 on 1 April in Vietnam: the day the officer annulled it
+    by their own calendar, as the visits' admission and discharge times are shown."""
+    monkeypatch.setenv("COLUMNS", "200")  # the table's row on one line
+    cli.run("visits", "import", cli.claims("march.xml"))
+    with unit_of_work(cli.engine) as s:
+        s.execute(insert(metadata.tables["hi_visit_annulments"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=cli.worker),
+            facility_code="01001", link_code="LK0001", reason="wrong", annulled_by="op",
+            annulled_at=datetime(2026, 3, 31, 20, 0, tzinfo=UTC)))
+    listed = CliRunner().invoke(app, ["visits", "list", cli.worker])
+    assert listed.exit_code == 0, listed.output
+    assert "2026-04-01 03:00: wrong" in listed.stdout and "2026-03-31" not in listed.stdout
+    again = CliRunner().invoke(app, ["visits", "annul", "01001", "LK0001", "--reason", "x"])
+    assert "was annulled already on 2026-04-01 03:00: wrong" in again.stdout

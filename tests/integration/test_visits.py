@@ -389,3 +389,25 @@ def test_files_sharing_records_in_another_order_do_not_deadlock(engine: Engine) 
     racer.join(timeout=60)
     assert answers == [2]
     assert count(engine) == 2
+
+
+def test_records_are_checked_against_the_registry_until_one_past_the_budget(
+        engine: Engine) -> None:
+    """As checks one at a time would be stopped: the mismatch past the facility's budget
+    and the records after it are not checked against the registry (a card of theirs not
+    valid that day, before it, is no mismatch); every record's own problems are still named."""
+    a, b = insured(engine)
+    nobody = make_personal_id("001", date(1985, 1, 1), "male", 999)
+    records = [visit(a, 0, HO_TEN="Trần Thị Bình"),
+               visit(b, 1, NGAY_VAO="202512310800", NGAY_RA="202512310900"),
+               visit(nobody, 2), visit(nobody, 3, MA_LOAI_KCB="99"),
+               visit(a, 4, HO_TEN="X", MA_THE_BHYT=card(0))]
+    for budget, rows, mismatches, cut in (
+            (1, [(1, "HO_TEN"), (2, "MA_THE_BHYT"), (4, "MA_LOAI_KCB")], 1, 3),
+            (None, [(1, "HO_TEN"), (2, "MA_THE_BHYT"), (3, "SO_CCCD"), (4, "MA_LOAI_KCB"),
+                    (5, "HO_TEN")], 3, None)):
+        with unit_of_work(engine) as s, pytest.raises(ClaimsRefused) as caught:
+            file_claims(session=s, data=claim_file(records), realm="civil", actor="bv-01001",
+                        now=NOW, in_turn=lambda budget=budget: budget)
+        assert [(p.row, p.field) for p in caught.value.problems] == rows
+        assert (caught.value.mismatches, caught.value.unchecked_from) == (mismatches, cut)

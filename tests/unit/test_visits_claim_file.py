@@ -271,6 +271,41 @@ def test_utf8_declared_by_another_of_its_names_is_read_as_utf8(name: str) -> Non
     assert fields["HO_TEN"] == "Nguyễn Văn Ánh"
 
 
+def in_encoding(codec: str, declared: str, name: str = "Nguyễn Văn Ánh") -> bytes:
+    """A file written in ``codec`` declaring ``declared``, its record's TONG_HOP too."""
+    def written(xml: bytes) -> bytes:
+        return xml.decode().replace('encoding="utf-8"', f'encoding="{declared}"').encode(codec)
+    return written(with_summary(written(tong_hop(record(HO_TEN=name)))))
+
+
+@pytest.mark.parametrize(("codec", "declared", "name"), [
+    ("utf-16", "UTF-16", "Nguyễn Văn Ánh"),  # its byte order mark first, as Windows writes it
+    ("utf-16-be", "UTF-16", "Nguyễn Văn Ánh"),  # no mark: "<?" two bytes wide says so
+    ("utf-32", "UTF-32", "Nguyễn Văn Ánh"),  # expat: "not well-formed (invalid token)"
+    ("gb18030", "GB18030", "Nguyễn Văn Ánh"),  # expat: "multi-byte encodings are not ..."
+    ("shift_jis", "Shift_JIS", "山田太郎"),
+    ("cp037", "IBM037", "Nguyen Van An"),  # EBCDIC: its declaration read by its "<?xm"
+])
+def test_a_file_is_read_in_any_encoding_its_mark_or_declaration_names(
+        codec: str, declared: str, name: str) -> None:
+    [(_, fields)] = read_claim_file(in_encoding(codec, declared, name)).records
+    assert fields["HO_TEN"] == name
+
+
+@pytest.mark.parametrize(("data", "why"), [
+    (b'<?xml version="1.0" encoding="base64"?><GIAMDINHHS/>', "'base64', which is not a text"),
+    (b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-16"?><GIAMDINHHS/>',
+     "written in UTF-8 (its first bytes say so) but its XML declaration names 'UTF-16'"),
+    (b'<?xml version="1.0" encoding="UTF-32"?><GIAMDINHHS/>',
+     "names 'UTF-32' but the file is written in one-byte characters"),
+    (b'<?xml version="1.0" encoding="Shift_JIS"?><GIAMDINHHS>\xff</GIAMDINHHS>',
+     "byte 0xFF at offset 54 of the file is not Shift_JIS"),
+])
+def test_an_encoding_that_cannot_be_read_is_refused_saying_why(data: bytes, why: str) -> None:
+    [(row, field, reason)] = refusal(data)
+    assert (row, field) == (None, "file") and why in reason, reason
+
+
 def test_deep_nesting_is_refused_where_it_passes_the_limit() -> None:
     depth = 200_000
     deep = b"<GIAMDINHHS>" + b"<a>" * depth + b"</a>" * depth + b"</GIAMDINHHS>"
