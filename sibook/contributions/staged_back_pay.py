@@ -1,7 +1,7 @@
-"""A salary adjustment (DC) from a month before the worker's open period began: the pay of a
-month already closed is corrected, as an employer must be able to do for any month the worker
-was insured with it (a raise from November split the open period, then October's pay is found
-wrong).
+"""A salary adjustment (DC) from a month before the worker's open period began, or of a former
+worker: the pay of a month already closed is corrected, as an employer must be able to do for
+any month the worker was insured with it (a raise from November split the open period, then
+October's pay is found wrong; a leaver's last months were under-declared).
 
 A DC line gives the pay from its month on until the worker's next change of pay already on
 file (D02-LT, FACTS §6.3: DC is an adjustment of the pay declared, not a new contract): the
@@ -18,9 +18,10 @@ from sqlalchemy import Connection, text
 
 from sibook.contributions.case_sql import ADJUST
 
-# A line of the step that adjusts pay from before its open period (with the filing employer:
-# ``staged_checks`` refuses any other adjustment); ``staged_periods`` leaves it to this module.
-BACK = f"s.case_code IN {ADJUST} AND s.from_month < l.open_from"
+# A line of the step that adjusts pay from before the worker's open period, or of a worker
+# with none (a former worker's pay corrected; ``staged_checks`` refuses it unless a period
+# with the filing employer covers its month): ``staged_periods`` leaves it to this module.
+BACK = f"s.case_code IN {ADJUST} AND (l.open_from IS NULL OR s.from_month < l.open_from)"
 # The period of the line's person with employer ``:e`` covering the line's month (as ``p``);
 # only a closed one can lie before the open period.
 _COVERS = """p.person_id = l.person_id AND p.employer_id = :e

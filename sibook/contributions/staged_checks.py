@@ -17,7 +17,7 @@ from sibook.contributions.case_sql import (
     OPENS,
 )
 from sibook.contributions.domain import INCREASES
-from sibook.contributions.staged_back_pay import COVERED
+from sibook.contributions.staged_back_pay import BACK, COVERED
 from sibook.core.bulk import write
 from sibook.core.errors import Problem
 from sibook.core.period import Period
@@ -56,7 +56,7 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
                AS overlaps_last,
            s.case_code IN {CLOSES}
                AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)
-               AS nothing_to_close,
+               AND NOT ({BACK} AND {COVERED}) AS nothing_to_close,
            s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month < l.open_from
                AS decrease_too_early,
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from

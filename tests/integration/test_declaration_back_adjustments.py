@@ -16,7 +16,13 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading
-from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers, snapshot
+from tests.integration.ledger_fixtures import (
+    EMPLOYER,
+    add_other_employer,
+    csv_of,
+    setup_workers,
+    snapshot,
+)
 
 SEP, OCT, NOV = Period(2026, 9), Period(2026, 10), Period(2026, 11)
 RATE = 32  # % of the basis both sides owe in region I (ledger_fixtures' employer)
@@ -174,3 +180,27 @@ def test_a_month_of_an_earlier_stint_is_corrected_and_the_gap_between_is_refused
     with pytest.raises(ValidationError) as err:
         file(engine, [(an, "DC", 10_400_000, "2026-08")], OCT, batch=2)
     assert "no period with it covers 2026-08" in err.value.problems[0].reason
+
+
+def test_a_former_workers_month_is_corrected_though_another_unit_employs_them_now(
+        engine: Engine) -> None:
+    """Left from October (GH), taken on by another unit from November: the employer still
+    corrects September's pay, and a month after the worker left is refused as before, saying
+    nothing of the other unit."""
+    (an,) = setup_workers(engine, 1)
+    other = add_other_employer(engine)
+    file(engine, [(an, "TM", 10_000_000, "2026-08")], Period(2026, 8))
+    file(engine, [(an, "GH", None, "2026-10")], OCT)
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 9_000_000, "2026-11")]), file_name="d.csv",
+                employer_code=other, month=NOV)
+    result = file(engine, [(an, "DC", 10_300_000, "2026-09")], NOV)
+    assert result["dues"] == {"2026-09": 300_000 * RATE // 100}
+    assert periods(engine) == [("2026-08", "2026-08", 10_000_000),
+                               ("2026-09", "2026-09", 10_300_000), ("2026-11", None, 9_000_000)]
+    with pytest.raises(ValidationError) as err:
+        file(engine, [(an, "DC", 10_300_000, "2026-10")], NOV, batch=2)
+    (problem,) = err.value.problems
+    assert (problem.field, problem.reason) == (
+        "case_code", "decrease or adjustment without a prior increase: this person has no "
+                     "open period with this employer")
