@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sibook import law
 from sibook.contributions import (
     ledger,
+    staged_back_pay,
     staged_cards,
     staged_checks,
     staged_lookup,
@@ -32,7 +33,7 @@ from sibook.contributions import (
     staged_steps,
     staging,
 )
-from sibook.contributions.domain import DeclarationMeta, content_hash
+from sibook.contributions.domain import ADJUSTMENTS, DeclarationMeta, content_hash
 from sibook.contributions.ledger_store import Declaration, LedgerEntry
 from sibook.contributions.parsers import Source, detect_format, read_frames
 from sibook.contributions.validate import check_frame
@@ -118,6 +119,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
         staged_lookup.look_up(conn, step, employer.employer_id, employer.realm)
+        if not staged.codes.keys().isdisjoint(ADJUSTMENTS):
+            staged_back_pay.limit_cover(conn, employer.employer_id, step)
         # A line whose name or SI code is not its person's: told as such, and nothing more.
         misnamed = staged_checks.name_problems(conn, step)
         if si_codes:

@@ -9,7 +9,8 @@ from pathlib import Path
 from sibook.core.period import Period
 
 # FACTS §6.3: the case codes seen on D02-LT. Increases open a period, DC replaces the open one
-# with new pay, decreases close it from the given month.
+# with new pay (or re-prices an earlier one's months: ``staged_back_pay``), decreases close it
+# from the given month.
 INCREASES = {
     "TM": "new increase",
     "TD": "increase, has a book, moving within the province",

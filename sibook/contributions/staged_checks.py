@@ -17,6 +17,7 @@ from sibook.contributions.case_sql import (
     OPENS,
 )
 from sibook.contributions.domain import INCREASES
+from sibook.contributions.staged_back_pay import BACK, COVERED
 from sibook.core.bulk import write
 from sibook.core.errors import Problem
 from sibook.core.period import Period
@@ -55,11 +56,11 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
                AS overlaps_last,
            s.case_code IN {CLOSES}
                AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)
-               AS nothing_to_close,
+               AND NOT ({BACK} AND {COVERED}) AS nothing_to_close,
            s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month < l.open_from
                AS decrease_too_early,
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
-               AS adjustment_too_early,
+               AND NOT {COVERED} AS adjustment_too_early,
            s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.with_employer IS NULL
                AS name_required
     FROM decl_staging s
@@ -90,8 +91,10 @@ _REASONS = {
                                       "person has no open period with this employer"),
     "decrease_too_early": ("from_month", "a decrease cannot start before the open period "
                                          "does ({open_month})"),
-    "adjustment_too_early": ("from_month", "an adjustment cannot start before the open period "
-                                           "does ({open_month})"),
+    "adjustment_too_early": ("from_month", "an adjustment from before the open period "
+                                           "({open_month}) corrects a month the worker was "
+                                           "insured with this employer, and no period with "
+                                           "it covers {from_month}"),
     # Without it, any employer could put any registered person on its payroll and so read
     # their record: the name on their ID card is what the employer must know of them.
     "name_required": ("full_name", "required for a worker new to this employer, as on their "

@@ -7,13 +7,16 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, text
 
+from sibook.contributions import staged_back_pay
 from sibook.contributions.case_sql import ADJUST, CLOSES, DECREASE, ENDS_VOLUNTARY, OPENS
 from sibook.contributions.domain import ADJUSTMENTS, DECREASES
 
 # An adjustment from the open period's own first month rewrites that period's pay in place
 # (the period is the current record; the ledger keeps the history as correcting entries).
 _IN_PLACE = f"s.case_code IN {ADJUST} AND s.from_month = l.open_from"
-_SPLITS = f"NOT ({_IN_PLACE})"
+# One from a later month splits it; one from an earlier month re-prices a closed period
+# instead (``staged_back_pay``).
+_SPLITS = f"NOT ({_IN_PLACE}) AND NOT ({staged_back_pay.BACK})"
 # A decrease from the open period's own first month (a worker taken on, or re-paid by an
 # adjustment, from a month they then did not work) cancels that period: it never was, and the
 # month's dues are reversed when the months are assessed again.
@@ -52,6 +55,7 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
+    cut = staged_back_pay.apply(conn, employer_id, step)
     cancelled = _cancel(conn, employer_id, step, card_group)
     closed = _close(conn, f"(s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})) "
                           f"OR ({ENDS_VOLUNTARY})", {"step": step, "e": employer_id})
@@ -64,8 +68,9 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
         {"step": step},
     )
-    return {"periods_closed": closed + cancelled,
-            **_open(conn, employer_id, occupational_rate_bp, step)}
+    opened = _open(conn, employer_id, occupational_rate_bp, step)
+    return {"periods_closed": closed + cancelled + cut,
+            "periods_opened": opened["periods_opened"] + cut}
 
 
 def _close(conn: Connection, lines: str, params: dict[str, int]) -> int:

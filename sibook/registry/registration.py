@@ -135,7 +135,10 @@ def register(
     if voluntary:
         answer["voluntary"] = _open_voluntary(session, person_id, voluntary, today)
     if employment:  # the start line issues the HI card, as every increase line does
-        answer["declaration"] = _declare_start(session, person, employment, month)
+        # Under the name as recorded (``register_person`` strips it), which a registration
+        # sent again finds it by whatever stray spaces either was typed with.
+        answer["declaration"] = _declare_start(
+            session, replace(person, full_name=person.full_name.strip()), employment, month)
         answer["hi_card"] = reading.hi_cards_of(session=session, person_id=person_id
                                                 )[-1].card_number
     # A ministry's people are managed by the ministry itself (Decree 164: MoD and MPS keep
@@ -228,9 +231,10 @@ def _employment_again(session: Session, person_id: int, person: NewPerson,
     """The start line's filing and HI card, as the worker's first registration answered
     them; else where this start is not the one filed."""
     filed = None
-    # The start line holds the name: one given otherwise (which ``person_differences`` names,
-    # or, spaces aside, takes as the same) still filed the start that the name recorded did.
-    for name in dict.fromkeys((person.full_name, session.get_one(Person, person_id).full_name)):
+    # The start line holds the name as recorded: one given otherwise (which
+    # ``person_differences`` names, or, spaces aside, takes as the same) still filed that
+    # start. A start filed before lines were so, under the name as typed, is found by it.
+    for name in dict.fromkeys((session.get_one(Person, person_id).full_name, person.full_name)):
         data, month = _start_filing(replace(person, full_name=name), job, Period.of(today))
         filed = filed or filed_before(session=session, data=data, file_name=START_FILE,
                                       employer_code=job.employer_code, month=month,

@@ -103,6 +103,22 @@ def test_a_worker_registered_again_under_another_name_names_that_field_only(
     assert spaced.status_code == 201 and spaced.json()["replayed"] is True, spaced.text
 
 
+def test_a_worker_first_registered_with_stray_spaces_is_replayed_under_the_name_recorded(
+        client: TestClient, configured: Engine) -> None:
+    employer, path = bearer(PRINCIPALS["employer_a"]), WORKERS.format(code=UNIT_A)
+    first = client.post(path, headers=employer, json=worker(full_name=" Lê Thị Hoa  "))
+    assert first.status_code == 201, first.text
+    before = counts(configured)
+    # The registry records "Lê Thị Hoa"; the start line was filed under the name as typed,
+    # so the name recorded found no filing and a false from_month refused the replay.
+    again = client.post(path, headers=employer, json=worker())
+    assert again.status_code == 201, again.text
+    assert again.json() == {**first.json(), "replayed": True}
+    assert counts(configured) == before
+    raised = client.post(path, headers=employer, json=worker(salary=9_500_000))
+    assert [f for f, _ in refused(raised, WORKERS)] == ["salary"]
+
+
 def test_a_person_registered_again_with_two_fields_changed_names_both_and_no_value(
         client: TestClient) -> None:
     clerk = bearer(PRINCIPALS["clerk_hanoi"])

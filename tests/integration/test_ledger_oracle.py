@@ -76,6 +76,9 @@ EVENTS: list[File | Pay] = [
     (A, 30_000_000, "A-05", date(2026, 3, 5)),  # and nothing more from B
     # a cut of pay back to 2025-11, months paid for already: the money freed pays the next
     (A, "2026-08", [Line(W1, "DC", 60_000_000, "2025-11"), Line(W2, "DC", 5_400_000, "2026-03")]),
+    # W0's pay corrected in months its later raises closed: each correction holds up to the
+    # next change of pay on file (the 2025-09 and 2026-01 raises stay)
+    (A, "2026-09", [Line(W0, "DC", 10_500_000, "2025-07"), Line(W0, "DC", 12_500_000, "2025-10")]),
     (C, 10_000_000, "C-02", date(2026, 8, 15)),  # April late, May in part, and no more
     (A, 260_000_000, "A-06", date(2026, 11, 18)),  # all A owes, and more: credit
 ]
