@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Connection, Select, and_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TextualSelect
 
 from sibook.benefits.domain import SETTLED, Benefit, Claim, Decision, Regime
 from sibook.benefits.store import BenefitClaim, BenefitDecision
@@ -54,6 +57,22 @@ def decision_of(row: BenefitDecision) -> Decision:
                     average_salary=row.average_salary)
 
 
+def _settled_averaging(*columns: Any) -> Select[Any]:
+    """``columns`` of the settled pensions and one-time withdrawals (decision and claim)."""
+    return (select(*columns)
+            .join_from(BenefitDecision, BenefitClaim,
+                       and_(BenefitClaim.person_id == BenefitDecision.person_id,
+                            BenefitClaim.claim_no == BenefitDecision.claim_no))
+            .where(BenefitDecision.outcome == SETTLED,
+                   BenefitClaim.regime.in_([r.value for r in AVERAGING])))
+
+
+def _last_averaged(decided_on: date) -> Period:
+    """The last month a settled pension or withdrawal averaged: it took its person's record as
+    it stood at the decision, the months up to the decision's month."""
+    return Period.of(decided_on)
+
+
 @dataclass(frozen=True)
 class Averaged:
     """Settled benefits whose average took months a unit paid: how many, and the latest."""
@@ -64,22 +83,48 @@ class Averaged:
 
 def averaged_at(*, session: Session, employer_id: int, since: Period) -> Averaged | None:
     """The settled pensions and one-time withdrawals whose average took a month the unit
-    ``employer_id`` paid from ``since`` on; None when none did. Each averaged its person's
-    record as it stood at the decision: the months up to the decision's month."""
+    ``employer_id`` paid from ``since`` on; None when none did."""
     paid = contributions.unit_periods(employer_id=employer_id, since=since).subquery()
     rows = session.execute(
-        select(BenefitDecision.person_id, BenefitDecision.claim_no, BenefitDecision.decided_on,
-               paid.c.from_month, paid.c.to_month)
-        .join(BenefitClaim, and_(BenefitClaim.person_id == BenefitDecision.person_id,
-                                 BenefitClaim.claim_no == BenefitDecision.claim_no))
-        .join(paid, paid.c.person_id == BenefitDecision.person_id)
-        .where(BenefitDecision.outcome == SETTLED,
-               BenefitClaim.regime.in_([r.value for r in AVERAGING]))).all()
+        _settled_averaging(BenefitDecision.person_id, BenefitDecision.claim_no,
+                           BenefitDecision.decided_on, paid.c.from_month, paid.c.to_month)
+        .join(paid, paid.c.person_id == BenefitDecision.person_id)).all()
     last: dict[tuple[int, int], int] = {}
     for person_id, claim_no, decided_on, first, to in rows:
-        decided = Period.of(decided_on).index
+        decided = _last_averaged(decided_on).index
         month = decided if to is None else min(to, decided)
         if first <= decided and month >= since.index:
             key = (person_id, claim_no)
             last[key] = max(month, last.get(key, month))
     return Averaged(len(last), Period.from_index(max(last.values()))) if last else None
+
+
+@dataclass(frozen=True)
+class AveragedBy:
+    """The settled pension or one-time withdrawal that averaged the latest of a person's
+    months: its record up to ``last`` is settled on that average."""
+
+    regime: Regime
+    dossier_no: str
+    decision_no: str
+    decided_on: date
+
+    @property
+    def last(self) -> Period:
+        return _last_averaged(self.decided_on)
+
+
+def averaged_of(*, session: Session | Connection,
+                persons: Select[tuple[int]] | TextualSelect) -> dict[int, AveragedBy]:
+    """Each of ``persons`` (a query of person ids) whose record a settled pension or one-time
+    withdrawal averaged, with the one that averaged the latest month: one query however many
+    persons (a declaration's 100,000 workers)."""
+    rows = session.execute(
+        _settled_averaging(BenefitDecision.person_id, BenefitClaim.regime,
+                           BenefitClaim.dossier_no, BenefitDecision.decision_no,
+                           BenefitDecision.decided_on)
+        .where(BenefitDecision.person_id.in_(persons))
+        .order_by(BenefitDecision.person_id, BenefitDecision.decided_on,
+                  BenefitDecision.claim_no))
+    return {person_id: AveragedBy(Regime(regime), dossier_no, decision_no, decided_on)
+            for person_id, regime, dossier_no, decision_no, decided_on in rows}

@@ -30,6 +30,7 @@ from sibook.contributions import (
     staged_checks,
     staged_lookup,
     staged_periods,
+    staged_settled,
     staged_steps,
     staging,
 )
@@ -105,6 +106,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     except ValidationError as unread:  # a file that cannot be read, or has no lines
         raise ValidationError([*batch, *unread.problems]) from unread
     staging.analyze(conn, "decl_staging")
+    # The benefits settled on the workers' records, which no line may change (every step's).
+    staged_settled.note(conn)
     problems += _set_minimums(conn, employer.region, month, staged.months)
     steps, repeated = staged_steps.order_steps(conn, staged.lines)
     problems += repeated

@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, text
 
+from sibook.contributions import staged_settled
 from sibook.contributions.case_sql import (
     ADJUST,
     CLOSES,
@@ -36,10 +37,11 @@ def set_minimums(conn: Connection, minimums: dict[Period, int]) -> None:
 
 
 # Every check of a line against the database, as a flag column: one pass over the lines (the
-# eight checks took eight), then each raised flag becomes a problem with its reason.
+# nine checks took nine), then each raised flag becomes a problem with its reason.
 _CHECKS = f"""
 SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
     SELECT s.row, s.personal_id, s.salary, s.from_month, d.aside_row, s.case_code,
+           {", ".join(staged_settled.COLUMNS)},
            s.full_name IS NOT NULL AS named,
            l.open_employer AS employer, l.open_from AS open_month, l.last_to AS last_month,
            l.row IS NULL AS unknown, l.with_employer IS NULL AS outsider,
@@ -62,9 +64,11 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
                AND NOT {COVERED} AS adjustment_too_early,
            s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.with_employer IS NULL
-               AS name_required
+               AS name_required,
+           {staged_settled.AVERAGED} AS averaged
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
+    {staged_settled.JOIN}
     LEFT JOIN decl_minimum m ON m.from_month = s.from_month
     LEFT JOIN (SELECT personal_id, min(row) AS aside_row FROM decl_staging
                WHERE step < 0 AND -step < :step GROUP BY personal_id) d
@@ -74,6 +78,7 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
 LEFT JOIN decl_minimum b ON b.from_month = c.below_month
 WHERE unknown OR after_refused OR below_month IS NOT NULL OR still_open OR overlaps_last
    OR nothing_to_close OR decrease_too_early OR adjustment_too_early OR name_required
+   OR averaged
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
@@ -99,6 +104,7 @@ _REASONS = {
     # their record: the name on their ID card is what the employer must know of them.
     "name_required": ("full_name", "required for a worker new to this employer, as on their "
                                    "ID card"),
+    "averaged": staged_settled.REASON,
 }
 # Where a former worker is employed now is not the filing employer's business: the reason
 # says another employer must act, not which one, nor since when.
@@ -112,7 +118,8 @@ _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person pays
                                           "participation from a month after the voluntary "
                                           "period's first ends it (their e-SI book shows it), "
                                           "none starts in or before that month")}
-_MONTHS = ("from_month", "open_month", "last_month", "below_month")
+_MONTHS = ("from_month", "open_month", "last_month", "below_month", "averaged_to",
+           "free_month")
 # Whether a person the employer never had a period with is registered, employed elsewhere or
 # paying voluntary SI is not the employer's business: a line for such an outsider is refused
 # for what the line and the employer's own records say (an increase without the name, a
@@ -126,7 +133,7 @@ _OUTSIDER = ("personal_id", "no registered person with personal ID {personal_id}
                             "e-SI book shows them); a person not yet registered is registered "
                             "first (TK1-TS)")
 _ABOUT_THE_PERSON = ("unknown", "still_open", "overlaps_last", "nothing_to_close",
-                     "name_required")
+                     "name_required", "averaged")
 
 
 def _told_an_outsider(row: int, personal_id: str, case_code: str, from_month: int | None,

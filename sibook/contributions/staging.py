@@ -16,7 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import BigInteger, Connection, bindparam, column, text
+from sqlalchemy.sql.selectable import TextualSelect
 
 from sibook.core.bulk import write_frame
 from sibook.core.period import Period
@@ -36,7 +37,8 @@ STAGING_COLUMNS = (
 
 def create(conn: Connection) -> None:
     """The filing's temporary tables: its staged lines, and what the ``staged_*`` modules write
-    beside them (the look-up, the minimums, the lines set aside, the cards' dates)."""
+    beside them (the look-up, the minimums, the lines set aside, the cards' dates, the benefits
+    settled on the workers' records)."""
     on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
     if conn.dialect.name == "postgresql":
         # Lines find their persons by index: with the default random_page_cost (tuned for
@@ -46,7 +48,8 @@ def create(conn: Connection) -> None:
         # The filing sorts its lines (into index order for the look-up and each insert): with
         # the default 4 MB each sort of a 100,000-line file spills to disk.
         conn.execute(text("SET LOCAL work_mem = '64MB'"))
-    for table in ("decl_staging", "decl_lookup", "decl_minimum", "decl_aside", "decl_card_dates"):
+    for table in ("decl_staging", "decl_lookup", "decl_minimum", "decl_aside", "decl_card_dates",
+                  "decl_settled"):
         conn.execute(text(f"DROP TABLE IF EXISTS {_temp(conn)}{table}"))
     conn.execute(
         text(
@@ -75,6 +78,9 @@ def create(conn: Connection) -> None:
     conn.execute(text(f"CREATE TEMPORARY TABLE decl_aside (row BIGINT PRIMARY KEY){on_commit}"))
     conn.execute(text("CREATE TEMPORARY TABLE decl_card_dates (from_month INTEGER PRIMARY KEY, "
                       f"valid_from DATE, valid_to DATE){on_commit}"))
+    conn.execute(text("CREATE TEMPORARY TABLE decl_settled (person_id BIGINT PRIMARY KEY, "
+                      "last_month INTEGER, benefit VARCHAR(40), dossier_no VARCHAR(40), "
+                      f"decision_no VARCHAR(40), decided_on VARCHAR(10)){on_commit}"))
 
 
 def _temp(conn: Connection) -> str:
@@ -127,10 +133,19 @@ def person_ids(conn: Connection) -> list[int]:
              "ORDER BY person_id"))]
 
 
+# The registered persons the staged lines name, of any realm.
+_NAMED = ("SELECT p.person_id FROM decl_staging s JOIN persons p "
+          "ON p.personal_id = s.personal_id")
+
+
+def named_persons() -> TextualSelect:
+    """A query of the registered persons the staged lines name (a person once a line)."""
+    return text(_NAMED).columns(column("person_id", BigInteger))
+
+
 def named_person_ids(conn: Connection) -> list[int]:
     """The registered persons the staged lines name, of any realm: a refused filing is in the
     log of each, one of another realm too (refused as a number nobody holds), as a refused
     registration of them is, so a ministry's unit probing a civil ID, or the reverse, is seen."""
     return [int(r[0]) for r in conn.execute(
-        text("SELECT DISTINCT p.person_id FROM decl_staging s JOIN persons p "
-             "ON p.personal_id = s.personal_id ORDER BY p.person_id"))]
+        text(f"SELECT DISTINCT person_id FROM ({_NAMED}) n ORDER BY person_id"))]
