@@ -106,8 +106,6 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     except ValidationError as unread:  # a file that cannot be read, or has no lines
         raise ValidationError([*batch, *unread.problems]) from unread
     staging.analyze(conn, "decl_staging")
-    # The benefits settled on the workers' records, which no line may change (every step's).
-    staged_settled.note(conn)
     problems += _set_minimums(conn, employer.region, month, staged.months)
     steps, repeated = staged_steps.order_steps(conn, staged.lines)
     problems += repeated
@@ -122,6 +120,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     changed: Counter[str] = Counter()
     for step in range(1, steps + 1):
         staged_lookup.look_up(conn, step, employer.employer_id, employer.realm)
+        if step == 1:  # it found every worker: the benefits settled on their records
+            staged_settled.note(conn)
         if not staged.codes.keys().isdisjoint(ADJUSTMENTS):
             staged_back_pay.limit_cover(conn, employer.employer_id, step)
         # A line whose name or SI code is not its person's: told as such, and nothing more.

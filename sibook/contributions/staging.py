@@ -16,8 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import BigInteger, Connection, bindparam, column, text
-from sqlalchemy.sql.selectable import TextualSelect
+from sqlalchemy import Connection, bindparam, text
 
 from sibook.core.bulk import write_frame
 from sibook.core.period import Period
@@ -133,19 +132,10 @@ def person_ids(conn: Connection) -> list[int]:
              "ORDER BY person_id"))]
 
 
-# The registered persons the staged lines name, of any realm.
-_NAMED = ("SELECT p.person_id FROM decl_staging s JOIN persons p "
-          "ON p.personal_id = s.personal_id")
-
-
-def named_persons() -> TextualSelect:
-    """A query of the registered persons the staged lines name (a person once a line)."""
-    return text(_NAMED).columns(column("person_id", BigInteger))
-
-
 def named_person_ids(conn: Connection) -> list[int]:
     """The registered persons the staged lines name, of any realm: a refused filing is in the
     log of each, one of another realm too (refused as a number nobody holds), as a refused
     registration of them is, so a ministry's unit probing a civil ID, or the reverse, is seen."""
     return [int(r[0]) for r in conn.execute(
-        text(f"SELECT DISTINCT person_id FROM ({_NAMED}) n ORDER BY person_id"))]
+        text("SELECT DISTINCT p.person_id FROM decl_staging s JOIN persons p "
+             "ON p.personal_id = s.personal_id ORDER BY p.person_id"))]
