@@ -10,7 +10,8 @@ line's re-priced, and the periods after it (a later DC's raise, a decrease, a ne
 stay as filed. Filed after November's raise, October's correction leaves November's in place.
 A DC from the covering period's own first month re-prices that period in place. The months
 changed are assessed again by the filing, whose ledger entries correct what was posted for them
-(signed entries, never an update: ``ledger.assess``)."""
+(signed entries, never an update: ``ledger.assess``). A month a settled pension or one-time
+withdrawal averaged is not corrected here (``staged_settled``)."""
 
 from __future__ import annotations
 
