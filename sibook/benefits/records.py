@@ -126,5 +126,6 @@ def averaged_of(*, session: Session | Connection,
         .where(BenefitDecision.person_id.in_(persons))
         .order_by(BenefitDecision.person_id, BenefitDecision.decided_on,
                   BenefitDecision.claim_no))
+    # In decision order: a person's latest decision is the one kept.
     return {person_id: AveragedBy(Regime(regime), dossier_no, decision_no, decided_on)
             for person_id, regime, dossier_no, decision_no, decided_on in rows}
