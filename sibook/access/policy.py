@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access import audit, hi_checks, scope
 from sibook.access.actions import Action as Action  # routes name their action here too
+from sibook.access.former_workers import Identity, identities_at_leaving
 from sibook.access.principals import (
     CIVIL,
     Anonymous,
@@ -305,6 +306,13 @@ class Guard:
         """The unit code an employer acts for (it sees its workers' months with it only);
         None for everyone else."""
         return self.principal.unit_code if isinstance(self.principal, EmployerUnit) else None
+
+    def identities_at_leaving(self, person_ids: Iterable[int]) -> dict[int, Identity]:
+        """For an employer, its former workers among ``person_ids`` with the name and birth date
+        recorded while they worked for it (``former_workers``): what the registry says now may
+        be from after they left. Empty for anyone else, who is shown the registry as it is."""
+        unit = self.own_unit()
+        return {} if unit is None else identities_at_leaving(self.session, unit, person_ids)
 
     def logged(self, person_ids: Iterable[int], *, session: Session | None = None,
                outcome: str = "allowed") -> None:

@@ -186,6 +186,10 @@ def below_minimum(code: UnitCodePath, g: Reader, month: Annotated[str | None, Qu
         session=g.session, code=code,
         month=Period.parse(month) if month else Period.of(date.today()))
     g.logged(person_ids)
+    left = g.identities_at_leaving(person_ids)  # a worker since gone: named as they were then
+    for worker, person_id in zip(answer["workers"], person_ids, strict=True):
+        if person_id in left:
+            worker["full_name"] = left[person_id].full_name
     return answer
 
 
