@@ -140,7 +140,9 @@ class EmployerLedger(_Strict):
 
 class UnderpaidWorker(_Strict):
     personal_id: str
-    full_name: str
+    full_name: str | None = Field(description=(
+        "The worker's name; to the unit, of one who has since left it, as recorded while they "
+        "worked for it (the book version of then), null when nothing was recorded then"))
     salary: int = Field(description="The salary declared, VND (allowances not counted)")
     minimum: int = Field(description="The month's regional minimum, VND")
     shortfall: int = Field(description="minimum - salary")
