@@ -1,19 +1,34 @@
 """One benefit for a day, on SQLite and PostgreSQL: a claim whose days meet those of a claim
 already received or settled (not refused), of its own regime or of one paying the same day, is
 refused naming the end of its leave that falls in them and the dossier it meets (FACTS §4.3,
-§4.4; Law 41/2024 Art 42(1) for a work accident)."""
+§4.4; Law 41/2024 Art 42(1) for a work accident); of two received side by side anyway, the
+first settled is paid and the other may only be refused, also when both are settled at once."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
+from sqlalchemy.orm import Session
 
 from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.benefits.service import decide
+from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
+from sibook.core.schema import metadata
+from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import setup_workers
-from tests.integration.test_benefits import END, START, claim, count, older_worker, settle
+from tests.integration.races import while_held
+from tests.integration.test_benefits import (
+    END,
+    START,
+    TODAY,
+    claim,
+    count,
+    older_worker,
+    settle,
+)
 
 LEAVE = Claim(Regime.MATERNITY, "HS-TS-21", date(2025, 3, 20), date(2025, 3, 1),
               date(2025, 8, 31))
@@ -93,3 +108,76 @@ def test_a_work_accident_during_a_maternity_leave_is_still_received(engine: Engi
     claim(engine, pid, LEAVE)
     assert claim(engine, pid, Claim(Regime.OCCUPATIONAL, "HS-TN-LD-23", date(2025, 6, 20),
                                     date(2025, 6, 2)))["status"] == "claimed"
+
+
+# Sick days inside LEAVE, received beside it: before the overlap rule existed, or when the
+# record said otherwise (nothing received now can meet a claim not refused).
+SICK_IN_LEAVE = Claim(Regime.SICKNESS, "HS-OD-27", date(2025, 4, 10), date(2025, 4, 1),
+                      date(2025, 4, 5))
+PAID_LEAVE = Decision("settled", date(2025, 4, 20), "27/QĐ", amount=54_000_000)
+PAID_SICK_DAYS = Decision("settled", date(2025, 4, 20), "28/QĐ", amount=1_730_000, days=5)
+
+
+def received_beside(engine: Engine, pid: str, c: Claim, claim_no: int) -> None:
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["benefit_claims"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), claim_no=claim_no,
+            regime=str(c.regime), dossier_no=c.dossier_no, dossier_key=c.dossier_no,
+            received_on=c.received_on, event_from=c.event_from, event_to=c.event_to,
+            recorded_by="clerk"))
+
+
+def test_of_two_claims_received_for_the_same_days_the_first_settled_is_paid(
+        engine: Engine) -> None:
+    """Both were settled: the overlap was looked for when a claim was received only."""
+    pid = mother(engine)
+    claim(engine, pid, LEAVE)
+    received_beside(engine, pid, SICK_IN_LEAVE, 2)
+    assert settle(engine, pid, SICK_IN_LEAVE.dossier_no, PAID_SICK_DAYS)["status"] == "settled"
+    with pytest.raises(ValidationError) as twice:
+        settle(engine, pid, LEAVE.dossier_no, PAID_LEAVE)
+    assert twice.value.problems[0].field == "event_to"  # the leave's end is in the sick days
+    assert twice.value.problems[0].reason == (
+        "dossier HS-OD-27 already claims sickness for days this maternity claim takes too: one "
+        "benefit pays a day (FACTS §4.3, §4.4; no sick pay for a work accident, Law 41/2024 Art "
+        "42(1)), and it is settled: this one may only be refused")
+    assert count(engine, "benefit_decisions") == 1
+    assert settle(engine, pid, LEAVE.dossier_no, Decision(
+        "refused", date(2025, 4, 21), "29/QĐ", reason="đã hưởng ốm đau"))["status"] == "refused"
+
+
+def test_a_claim_beside_one_still_pending_is_settled_and_the_other_then_refused(
+        engine: Engine) -> None:
+    pid = mother(engine)
+    claim(engine, pid, LEAVE)
+    received_beside(engine, pid, SICK_IN_LEAVE, 2)
+    assert settle(engine, pid, LEAVE.dossier_no, PAID_LEAVE)["status"] == "settled"
+    with pytest.raises(ValidationError) as twice:
+        settle(engine, pid, SICK_IN_LEAVE.dossier_no, PAID_SICK_DAYS)
+    assert twice.value.problems[0].field == "event_from"
+    assert "dossier HS-TS-21 already claims maternity" in twice.value.problems[0].reason
+
+
+def test_two_settlements_of_the_same_days_at_once_pay_one(engine: Engine) -> None:
+    """The second waits on the person the first holds, then sees it settled."""
+    pid = mother(engine)
+    claim(engine, pid, LEAVE)
+    received_beside(engine, pid, SICK_IN_LEAVE, 2)
+    outcome: list[object] = []
+
+    def settling(s: Session, dossier: str, d: Decision) -> object:
+        return decide(session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+                      personal_id=pid, dossier_no=dossier, decision=d, actor="approver",
+                      today=TODAY)["status"]
+
+    def second() -> None:
+        try:
+            with unit_of_work(engine) as s:
+                outcome.append(settling(s, SICK_IN_LEAVE.dossier_no, PAID_SICK_DAYS))
+        except ValidationError as exc:
+            outcome.append(exc.problems[0].reason.split(":")[0])
+
+    while_held(engine, lambda s: settling(s, LEAVE.dossier_no, PAID_LEAVE), second)
+    assert outcome == ["dossier HS-TS-21 already claims maternity for days this sickness claim "
+                       "takes too"]
+    assert count(engine, "benefit_decisions") == 1
