@@ -154,10 +154,12 @@ class _Record:
         """The ``sibook rules pension`` command that computes ``due``."""
         inputs = self.due.explanation.inputs
         early = int(inputs["months_early"])
+        voluntary = (f" --voluntary-months {inputs['voluntary_months']}"
+                     if "voluntary_months" in inputs else "")
         return (f"`sibook rules pension --sex {sex_of(self.facts)} --contribution-months "
                 f"{self.counted}{f' --months-early {early}' if early else ''} --average-salary "
                 f"{inputs['average_salary'].replace(',', '')} --months-past-retirement-age "
-                f"{inputs['months_past_retirement_age']} --month {self.rules_on}`")
+                f"{inputs['months_past_retirement_age']}{voluntary} --month {self.rules_on}`")
 
 
 def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:

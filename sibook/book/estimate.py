@@ -159,7 +159,8 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
     result = pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
                      months_early=early, average_salary=mean.amount,
-                     months_past_retirement_age=late)
+                     months_past_retirement_age=late,
+                     voluntary_months=si_months - compulsory_months(book, on))
     if mean.explanation is None:
         return result
     # The average's own steps and rows first: the pension's explanation says how it was taken.

@@ -91,3 +91,24 @@ def test_an_early_pension_counts_compulsory_months_only(engine: Engine) -> None:
     assert decided.value.problems[0].reason.startswith(
         "234 months of compulsory SI count on 2026-03-10 (the other 8 voluntary")
     assert count(engine, "benefit_decisions") == 0
+
+
+def test_the_lowest_pension_is_for_20_years_of_compulsory_si(engine: Engine) -> None:
+    """222 compulsory months (18.5 years) and 24 voluntary: 246 months rate 46%, and 46% of the
+    4,000,000 the decision states is 1,840,000, under the reference level (2,340,000), which
+    Law 41/2024 Art 141(11) pays only with 20 years of compulsory SI. It was raised to it."""
+    setup_workers(engine, 0)
+    pid = older_worker(engine, since=Period(2005, 1), until=Period(2023, 6))  # retires 2025-06
+    voluntary(engine, pid, Period(2023, 7), Period(2025, 6), date(2025, 7, 5))
+    claim(engine, pid, Claim(Regime.PENSION, "HS-HT-V4", date(2025, 7, 5), date(2025, 7, 1)))
+    with pytest.raises(ValidationError) as raised:
+        settle(engine, pid, "HS-HT-V4", Decision(
+            "settled", date(2025, 7, 10), "V4/QĐ", monthly_amount=2_340_000,
+            from_month=Period(2025, 7), average_salary=4_000_000))
+    assert raised.value.problems[0].reason.startswith(
+        "2,340,000 VND a month is not the pension the record gives, 1,840,000 VND: 246 months")
+    assert "--voluntary-months 24 " in raised.value.problems[0].reason
+    done = settle(engine, pid, "HS-HT-V4", Decision(
+        "settled", date(2025, 7, 10), "V4/QĐ", monthly_amount=1_840_000,
+        from_month=Period(2025, 7), average_salary=4_000_000))
+    assert done["status"] == "settled"
