@@ -127,35 +127,32 @@ def received_beside(engine: Engine, pid: str, c: Claim, claim_no: int) -> None:
             recorded_by="clerk"))
 
 
-def test_of_two_claims_received_for_the_same_days_the_first_settled_is_paid(
-        engine: Engine) -> None:
-    """Both were settled: the overlap was looked for when a claim was received only."""
-    pid = mother(engine)
-    claim(engine, pid, LEAVE)
-    received_beside(engine, pid, SICK_IN_LEAVE, 2)
-    assert settle(engine, pid, SICK_IN_LEAVE.dossier_no, PAID_SICK_DAYS)["status"] == "settled"
-    with pytest.raises(ValidationError) as twice:
-        settle(engine, pid, LEAVE.dossier_no, PAID_LEAVE)
-    assert twice.value.problems[0].field == "event_to"  # the leave's end is in the sick days
-    assert twice.value.problems[0].reason == (
+@pytest.mark.parametrize(("first", "then", "field", "met"), [
+    ((SICK_IN_LEAVE, PAID_SICK_DAYS), (LEAVE, PAID_LEAVE), "event_to", (
         "dossier HS-OD-27 already claims sickness for days this maternity claim takes too: one "
         "benefit pays a day (FACTS §4.3, §4.4; no sick pay for a work accident, Law 41/2024 Art "
-        "42(1)), and it is settled: this one may only be refused")
-    assert count(engine, "benefit_decisions") == 1
-    assert settle(engine, pid, LEAVE.dossier_no, Decision(
-        "refused", date(2025, 4, 21), "29/QĐ", reason="đã hưởng ốm đau"))["status"] == "refused"
-
-
-def test_a_claim_beside_one_still_pending_is_settled_and_the_other_then_refused(
-        engine: Engine) -> None:
+        "42(1)), and it is settled: this one may only be refused")),
+    ((LEAVE, PAID_LEAVE), (SICK_IN_LEAVE, PAID_SICK_DAYS), "event_from", (
+        "dossier HS-TS-21 already claims maternity for days this sickness claim takes too: one "
+        "benefit pays a day (FACTS §4.3, §4.4; no sick pay for a work accident, Law 41/2024 Art "
+        "42(1)), and it is settled: this one may only be refused")),
+])
+def test_of_two_claims_received_for_the_same_days_the_first_settled_is_paid(
+        engine: Engine, first: tuple[Claim, Decision], then: tuple[Claim, Decision],
+        field: str, met: str) -> None:
+    """Both were settled: the overlap was looked for when a claim was received only. The
+    refusal names the end of the later one in the other's days (the leave's last, the sick
+    leave's first)."""
     pid = mother(engine)
     claim(engine, pid, LEAVE)
     received_beside(engine, pid, SICK_IN_LEAVE, 2)
-    assert settle(engine, pid, LEAVE.dossier_no, PAID_LEAVE)["status"] == "settled"
+    assert settle(engine, pid, first[0].dossier_no, first[1])["status"] == "settled"
     with pytest.raises(ValidationError) as twice:
-        settle(engine, pid, SICK_IN_LEAVE.dossier_no, PAID_SICK_DAYS)
-    assert twice.value.problems[0].field == "event_from"
-    assert "dossier HS-TS-21 already claims maternity" in twice.value.problems[0].reason
+        settle(engine, pid, then[0].dossier_no, then[1])
+    assert (twice.value.problems[0].field, twice.value.problems[0].reason) == (field, met)
+    assert count(engine, "benefit_decisions") == 1
+    assert settle(engine, pid, then[0].dossier_no, Decision(
+        "refused", date(2025, 4, 21), "29/QĐ", reason="đã hưởng"))["status"] == "refused"
 
 
 def test_two_settlements_of_the_same_days_at_once_pay_one(engine: Engine) -> None:

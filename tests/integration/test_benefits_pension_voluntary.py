@@ -14,7 +14,6 @@ from sqlalchemy import Engine, insert
 
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.book.estimate import estimate
-from sibook.contributions.voluntary_payments import post_voluntary_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
@@ -22,22 +21,9 @@ from sibook.core.schema import metadata
 from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import setup_workers
 from tests.integration.test_benefits import book_of, claim, count, older_worker, settle
+from tests.integration.test_benefits_maternity_months import voluntary_paid
 
 BORN_1966 = date(1966, 3, 15)  # 62 in 2027-12: a pension from 2026-04 is 21 months early
-
-
-def voluntary(engine: Engine, pid: str, first: Period, last: Period, today: date) -> None:
-    """``pid`` was a voluntary participant on 3,000,000 a month from ``first`` to ``last`` and
-    paid for all of it on its last day."""
-    with unit_of_work(engine) as s:
-        person = registry.person_id_of(session=s, personal_id=pid)
-        s.execute(insert(metadata.tables["si_periods"]).values(
-            person_id=person, seq=2, from_month=first.index, to_month=last.index,
-            kind="voluntary", employer_id=None, salary_basis=3_000_000, allowances=0,
-            occupational_rate_bp=0, support_group="other"))
-        post_voluntary_payment(session=s, person_id=person, personal_id=pid,
-                               amount=660_000 * (last - first + 1), reference="VNPT-61",
-                               paid_on=last.last_day, today=today)
 
 
 def test_voluntary_months_bring_a_pension_at_the_statutory_age_and_rate_it(
@@ -47,7 +33,7 @@ def test_voluntary_months_bring_a_pension_at_the_statutory_age_and_rate_it(
     99(1), as Art 66(1) for a man with 15 to 20 years). Pinned: this was already so."""
     setup_workers(engine, 0)
     pid = older_worker(engine, since=Period(2010, 1), until=Period(2023, 6))  # retires 2025-06
-    voluntary(engine, pid, Period(2023, 7), Period(2025, 6), date(2025, 7, 5))
+    voluntary_paid(engine, pid, Period(2023, 7), Period(2025, 6), date(2025, 7, 5))
     got = claim(engine, pid, Claim(Regime.PENSION, "HS-HT-V1", date(2025, 7, 5),
                                    date(2025, 7, 1)))
     assert got["status"] == "claimed"
@@ -66,7 +52,7 @@ def test_an_early_pension_counts_compulsory_months_only(engine: Engine) -> None:
     SI, under the 20 an early pension needs (Art 65(1)). It was received (and settled)."""
     setup_workers(engine, 0)
     pid = older_worker(engine, born=BORN_1966, since=Period(2006, 1))  # to 2025-06
-    voluntary(engine, pid, Period(2025, 7), Period(2026, 2), date(2026, 3, 1))
+    voluntary_paid(engine, pid, Period(2025, 7), Period(2026, 2), date(2026, 3, 1))
     with pytest.raises(ValidationError) as short:
         claim(engine, pid, Claim(Regime.PENSION, "HS-HT-V2", date(2026, 3, 1),
                                  date(2026, 4, 1), capacity_loss_percent=85))
@@ -99,7 +85,7 @@ def test_the_lowest_pension_is_for_20_years_of_compulsory_si(engine: Engine) -> 
     Law 41/2024 Art 141(11) pays only with 20 years of compulsory SI. It was raised to it."""
     setup_workers(engine, 0)
     pid = older_worker(engine, since=Period(2005, 1), until=Period(2023, 6))  # retires 2025-06
-    voluntary(engine, pid, Period(2023, 7), Period(2025, 6), date(2025, 7, 5))
+    voluntary_paid(engine, pid, Period(2023, 7), Period(2025, 6), date(2025, 7, 5))
     claim(engine, pid, Claim(Regime.PENSION, "HS-HT-V4", date(2025, 7, 5), date(2025, 7, 1)))
     with pytest.raises(ValidationError) as raised:
         settle(engine, pid, "HS-HT-V4", Decision(
