@@ -7,7 +7,9 @@ Two rules are loaded (``sibook/law/data/parameters.csv``), each for its own mont
 - 2016-01 to 2025-06 (Law 58/2014 Art 122(3); Official Letter 1379/BHXH-BT): on the first day
   of each month, ``k`` = ``late_interest_fund_rate_multiplier`` x the SI fund's average
   investment rate of the year before, per month, on what was late 30 days or more: the dues
-  still owed at the end of the month before, from the second month after the deadline's.
+  still owed at the end of the month before, from the second month after the deadline's
+  (read alike for a unit paying every 3 or 6 months: the law's 30 days count from the
+  cycle's deadline).
 
 A month of the lateness that neither rule prices (before 2016, or a year whose investment rate
 is not loaded) is charged nothing and named in ``unpriced``, for the statement to say so.
@@ -52,8 +54,11 @@ def accrued(due: int, paid: list[tuple[date, int]], deadline: date, as_of: date)
     first_late = deadline + timedelta(days=1)
     if first_late > as_of:
         return Accrued(interest, ())
+    last_change = max((d + timedelta(days=1) for d, _ in paid), default=first_late)
     month = Period.of(first_late)
     while month.first_day <= as_of:
+        if month.first_day >= last_change and owed_on(month.first_day) <= 0:
+            break  # paid in full and no entry since: nothing more to charge
         start, end = max(month.first_day, first_late), min(month.last_day, as_of)
         if (daily := _daily_percent(month)) is not None:
             interest += _by_days(owed_on, paid, start, end, daily)
