@@ -43,7 +43,7 @@ class EmployerMonth:
     days_late: int  # days the month is (or was, until fully paid) past its deadline
     interest: int
     evasion: bool  # it was (or is) still not fully paid on the first day of evasion
-    unpriced: tuple[Period, ...] = ()  # months it was late that no interest rule prices
+    unpriced: tuple[Period, ...]  # months it was late that no interest rule prices
 
     @property
     def in_evasion(self) -> bool:
