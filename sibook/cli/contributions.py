@@ -297,3 +297,5 @@ def _show_employer(d: dict[str, Any]) -> None:
          for m in d["months"]),
     )
     show_fields("Totals", d["totals"])
+    for note in d["notes"]:
+        console.print(f"Note: {note}")
