@@ -16,6 +16,7 @@ class Action(StrEnum):
     HOUSEHOLD_ADD = "household.add"
     EMPLOYER_LIST = "employer.list"
     EMPLOYER_REGISTER = "employer.register"
+    EMPLOYER_CHANGE = "employer.change"
     ME_READ = "me.read"
     ME_ACCESS_LOG = "me.access_log"
     BOOK_READ = "book.read"

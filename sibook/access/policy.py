@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access import audit, hi_checks, scope
 from sibook.access.actions import Action as Action  # routes name their action here too
+from sibook.access.former_workers import Identity, identities_at_leaving
 from sibook.access.principals import (
     CIVIL,
     Anonymous,
@@ -69,6 +70,11 @@ RULES: dict[Action, Rule] = {
     Action.HOUSEHOLD_ADD: Rule("register a household", officer_roles=CLERK),
     Action.EMPLOYER_LIST: Rule("list employers", officer_roles=ALL_ROLES, personal=False),
     Action.EMPLOYER_REGISTER: Rule("register an employer", officer_roles=CLERK, personal=False),
+    # A unit's salary regime or payment method from a month on changes its workers' books from
+    # then (how their months are priced, when they fall due): each of them finds it in their
+    # access log, as they find a filing of theirs.
+    Action.EMPLOYER_CHANGE: Rule("change an employer's salary regime or payment method",
+                                 officer_roles=CLERK),
     Action.ME_READ: Rule("citizen reads own record", citizen=True),
     Action.ME_ACCESS_LOG: Rule("citizen reads who looked at their data", citizen=True),
     # Not employers: a book holds every month of a career, and an employer may see only the
@@ -81,9 +87,8 @@ RULES: dict[Action, Rule] = {
                                       officer_roles=CLERK),
     # Recorded by the agency from the bank's statement, never by the payer: an employer that
     # could post (and date) its own remittance could date it before its deadline and owe no
-    # late interest.
-    Action.EMPLOYER_PAY: Rule("record an employer's remittance", officer_roles=CLERK,
-                              personal=False),
+    # late interest. The months it pays read paid in the workers' books: logged for each.
+    Action.EMPLOYER_PAY: Rule("record an employer's remittance", officer_roles=CLERK),
     # A voluntary participant's payments are theirs and the agency's, no employer's.
     Action.VOLUNTARY_READ: Rule("read voluntary SI payments", citizen=True,
                                 officer_roles=ALL_ROLES),
@@ -305,6 +310,13 @@ class Guard:
         """The unit code an employer acts for (it sees its workers' months with it only);
         None for everyone else."""
         return self.principal.unit_code if isinstance(self.principal, EmployerUnit) else None
+
+    def identities_at_leaving(self, person_ids: Iterable[int]) -> dict[int, Identity]:
+        """For an employer, its former workers among ``person_ids`` with the name and birth date
+        recorded while they worked for it (``former_workers``): what the registry says now may
+        be from after they left. Empty for anyone else, who is shown the registry as it is."""
+        unit = self.own_unit()
+        return {} if unit is None else identities_at_leaving(self.session, unit, person_ids)
 
     def logged(self, person_ids: Iterable[int], *, session: Session | None = None,
                outcome: str = "allowed") -> None:

@@ -99,6 +99,10 @@ class PensionRequest(_Request):
     # Of the months, those paid after the statutory age by someone who had the years a pension
     # needs by then: Law 41/2024 Art 68(2).
     months_past_retirement_age: StrictInt = _declared(default=0, minimum=0)
+    voluntary_months: StrictInt = _declared(
+        default=0, minimum=0, description="Of the months, those paid to voluntary SI only: they "
+        "count towards the rate, not towards the 20 years of compulsory SI an early pension and "
+        "the lowest pension need (Law 41/2024 Arts 65(1), 141(11))")
     month: str | None = Field(
         default=None, pattern=MONTH_PATTERN, examples=["2021-05"],
         description="YYYY-MM the pension starts: the law in force then prices it (Law 41/2024 "

@@ -73,6 +73,11 @@ def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c
         return [Problem(field="event_from", reason=before.problems[0].reason)]
     needed = pension_years(c.event_from)
     if due is None or early == 0:
+        # At the statutory age voluntary months count: 15 years of compulsory SI give the
+        # compulsory scheme's pension (Art 64(1)), fewer with voluntary ones the voluntary
+        # scheme's, 15 years of SI of either kind (Arts 98, 111(1)(a)); both rate the pension
+        # on all the years paid (Arts 66(1), 99(1) alike; Art 5(3)). Law 58/2014 Arts 54, 71,
+        # 73 the same with 20 years before 2025-07.
         return _too_few_years(session, person_id, c.event_from, on, needed.value,
                               "a pension needs", needed.row.source)
     allowed = _early_allowed(c)
@@ -88,7 +93,7 @@ def pension_due(session: Session, person_id: int, facts: registry.PersonFacts, c
             f"{refused_for}"))]
     return _too_few_years(session, person_id, c.event_from, on, allowed.min_years,
                           f"a pension {early} months before retirement age needs",
-                          allowed.min_years_source)
+                          allowed.min_years_source, compulsory=True)
 
 
 def _early_allowed(c: Claim) -> EarlyRetirement | str:
@@ -107,18 +112,25 @@ def _early_allowed(c: Claim) -> EarlyRetirement | str:
 
 
 def _too_few_years(session: Session, person_id: int, starts: date, on: date, years: int,
-                   needs: str, article: str) -> list[Problem]:
-    """A pension needs ``years`` of SI: refused when the months the book counts on ``on``,
-    with every month still to come before the pension starts, fall short (those months may
-    yet be paid: only a pension no contribution can reach is refused)."""
-    counted = int(book.assemble_person(session=session, person_id=person_id,
-                                       as_of=on)["totals"]["si_months"])
+                   needs: str, article: str, *, compulsory: bool = False) -> list[Problem]:
+    """A pension needs ``years`` of SI (``compulsory``: of compulsory SI, an early pension's,
+    Law 41/2024 Art 65(1)): refused when the months the book counts on ``on``, with every
+    month still to come before the pension starts, fall short (those months may yet be paid:
+    only a pension no contribution can reach is refused)."""
+    months, compulsory_months = book.si_months_counted(session=session, person_id=person_id,
+                                                       as_of=on)
+    counted = compulsory_months if compulsory else months
     most = counted + max(0, Period.of(starts) - Period.of(on) - 1)
     if most >= years * 12:
         return []
+    kind = "compulsory SI" if compulsory else "SI"
+    left = "" if months == counted else (
+        f" (the other {months - counted} voluntary, which an early pension does not count: "
+        "with fewer years of compulsory SI, Law 41/2024 Art 111(1)(a) gives the voluntary "
+        "scheme's pension, at the statutory age only, Art 98)")
     return [Problem(field="regime", reason=(
-        f"{counted} months of SI count on {on.isoformat()}, at most {most} by the pension's "
-        f"start on {starts.isoformat()}: {needs} {years} years "
+        f"{counted} months of {kind} count on {on.isoformat()}{left}, at most {most} by the "
+        f"pension's start on {starts.isoformat()}: {needs} {years} years "
         f"({years * 12} months; {article})"))]
 
 

@@ -1,5 +1,6 @@
 """Deciding a received claim, once: settled (with what is paid) or refused (saying why), never
-by the officer who received it over HTTP. A settled pension is checked against the record again
+by the officer who received it over HTTP. A claim meeting one settled already (the same event
+or days, ``overlap``) is not settled too. A settled pension is checked against the record again
 (its monthly amount and extra lump sum those the law gives on it, Law 41/2024 Arts 66, 68, on
 the average salary the decision states or else the book's), a one-time withdrawal pays out the
 SI months the book counts, an unemployment benefit uses the UI months and stays under its
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from sibook import law
 from sibook.benefits.domain import SETTLED, Claim, Decision, Regime, check_decision, ui_months_used
 from sibook.benefits.maternity_checks import maternity_supported
+from sibook.benefits.overlap import settled_once
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     pension_due,
@@ -75,7 +77,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     problems = check_decision(claim, decision, day)
     if problems:
         raise ValidationError(problems)
-    if problems := (_pension_on_record(session, person_id, claim, decision)
+    if problems := (settled_once(session, person_id, claim, decision)
+                    or _pension_on_record(session, person_id, claim, decision)
                     or _maternity_on_record(session, person_id, claim, decision)):
         raise ValidationError(problems)
     settled = _months_settled(session, person_id, claim, decision)
@@ -151,10 +154,12 @@ class _Record:
         """The ``sibook rules pension`` command that computes ``due``."""
         inputs = self.due.explanation.inputs
         early = int(inputs["months_early"])
+        voluntary = (f" --voluntary-months {inputs['voluntary_months']}"
+                     if "voluntary_months" in inputs else "")
         return (f"`sibook rules pension --sex {sex_of(self.facts)} --contribution-months "
                 f"{self.counted}{f' --months-early {early}' if early else ''} --average-salary "
                 f"{inputs['average_salary'].replace(',', '')} --months-past-retirement-age "
-                f"{inputs['months_past_retirement_age']} --month {self.rules_on}`")
+                f"{inputs['months_past_retirement_age']}{voluntary} --month {self.rules_on}`")
 
 
 def _monthly_pension(r: _Record, d: Decision) -> list[Problem]:

@@ -159,7 +159,8 @@ def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
         paid_out=int(book["totals"].get("si_months_paid_out", 0))))
     result = pension(sex=book["header"]["sex"], contribution_months=si_months, on=starts,
                      months_early=early, average_salary=mean.amount,
-                     months_past_retirement_age=late)
+                     months_past_retirement_age=late,
+                     voluntary_months=si_months - compulsory_months(book, on))
     if mean.explanation is None:
         return result
     # The average's own steps and rows first: the pension's explanation says how it was taken.
@@ -205,9 +206,24 @@ def salary_history(book: dict[str, Any], on: Period) -> list[tuple[Period, int]]
     return [(month, basis) for month, basis, _ in _paid(book, on)]
 
 
+def compulsory_months(book: dict[str, Any], on: Period) -> int:
+    """Of the months the book counts on ``on`` (``si_months``), those compulsory SI paid: a
+    month some row not voluntary pays (compulsory, foreign, a maternity leave's, Law 41/2024
+    Art 53(8)). An early pension needs 20 years of them (Art 65(1): "thời gian đóng bảo hiểm xã
+    hội bắt buộc từ đủ 20 năm"; Art 111(1)(a): with fewer, the voluntary scheme's pension, at
+    the statutory age only, Art 98)."""
+    return sum(not voluntary for *_, voluntary in _counted(book, _kinds_paid(book, on)))
+
+
 def _paid(book: dict[str, Any], on: Period) -> list[tuple[Period, int, bool]]:
     """``salary_history``'s months, each saying whether the row it was counted at paid it by
     the state's salary scale (the row's ``state_scale``)."""
+    return [(month, basis, state) for month, basis, state, _ in _kinds_paid(book, on)]
+
+
+def _kinds_paid(book: dict[str, Any], on: Period) -> list[tuple[Period, int, bool, bool]]:
+    """``_paid``, each month saying too whether only voluntary SI paid it (a month paid both
+    ways is counted at its compulsory row)."""
     unpaid = {(a["employer_code"], a["month"]) for a in book.get("arrears", [])}
     rows = book.get("sheets", [])
     chosen: dict[int, tuple[tuple[bool, int, int], int, bool]] = {}  # month: (rank, basis, ..)
@@ -225,9 +241,9 @@ def _paid(book: dict[str, Any], on: Period) -> list[tuple[Period, int, bool]]:
             if index not in chosen or rank < chosen[index][0]:
                 chosen[index] = (rank, basis, state)
     out = []
-    for index, (_, basis, state) in sorted(chosen.items()):
+    for index, ((voluntary, *_), basis, state) in sorted(chosen.items()):
         month = Period.from_index(index)
-        out.append((month, min(basis, _cap(month) or basis), state))
+        out.append((month, min(basis, _cap(month) or basis), state, voluntary))
     return out
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
 from sibook.book.assemble import content_hash
-from sibook.book.estimate import pension_from
+from sibook.book.estimate import compulsory_months, pension_from
 from sibook.book.payload import (
     MonthsPaid,
     PersonInputs,
@@ -126,6 +126,15 @@ def si_paid_between(*, session: Session, person_id: int, as_of: date, first: Per
     person = _person_inputs(session, person_id, [])
     known = _employers_of(session, person, as_of)
     return si_months_paid(person, known.employers, known.statuses, as_of, first, last, kinds)
+
+
+def si_months_counted(*, session: Session, person_id: int, as_of: date) -> tuple[int, int]:
+    """The SI months the person's book counts on ``as_of`` and, of them, those compulsory SI
+    paid (``estimate.compulsory_months``): a pension at the statutory age counts both kinds
+    (Law 41/2024 Arts 64, 98, 111), an early one the compulsory only (Art 65(1))."""
+    payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
+    return (int(payload["totals"]["si_months"]),
+            compulsory_months(payload, Period.of(as_of)))
 
 
 def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: Period,

@@ -29,7 +29,7 @@ from sibook.cli.output import (
     show_table,
 )
 from sibook.contributions import queries
-from sibook.contributions.payments import PaymentConflict, post_payment
+from sibook.contributions.payments import PaymentConflict, post
 from sibook.contributions.voluntary_payments import post_voluntary_payment
 from sibook.core.db import unit_of_work
 from sibook.core.errors import Problem, ValidationError
@@ -59,19 +59,20 @@ def payments_post(
     try:
         with unit_of_work(ready_engine()) as session:
             registry.employer_by_code(session=session, code=employer, realm=realm)
-            result = post_payment(
+            posted = post(
                 session=session,
                 employer_code=employer,
                 amount=amount,
                 bank_reference=reference,
                 paid_on=day,
             )
+            logged(session, Action.EMPLOYER_PAY, "payments post", posted.person_ids)
     except ValidationError as exc:
         refuse(exc.problems, as_json)
     except PaymentConflict as exc:
         refuse([Problem(field=exc.field, reason=str(exc))], as_json)
     emit(
-        {"posted": True, **result},
+        {"posted": True, **posted.answer},
         as_json,
         lambda d: console.print(
             f"payment {d['payment_id']} of {d['amount']:,} VND "
@@ -296,3 +297,5 @@ def _show_employer(d: dict[str, Any]) -> None:
          for m in d["months"]),
     )
     show_fields("Totals", d["totals"])
+    for note in d["notes"]:
+        console.print(f"Note: {note}")

@@ -7,7 +7,8 @@ from typing import Any
 
 import typer
 
-from sibook.cli.context import ready_engine
+from sibook.access.actions import Action
+from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import UnitRealmOpt, identifier, one_of, parse_month
 from sibook.cli.output import (
     JsonFlag,
@@ -146,8 +147,9 @@ def employers_cycle(
     try:
         with unit_of_work(ready_engine()) as session:
             reading.employer_by_code(session=session, code=code, realm=realm)
-            service.change_payment_cycle(session=session, code=code, cycle=payment_cycle,
-                                         from_month=start)
+            logged(session, Action.EMPLOYER_CHANGE, "employers cycle",
+                   service.change_payment_cycle(session=session, code=code,
+                                                cycle=payment_cycle, from_month=start))
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases={"employer": "code"})
     data = {"recorded": True, "code": code, "payment_cycle": payment_cycle,
@@ -174,8 +176,9 @@ def employers_regime(
     try:
         with unit_of_work(ready_engine()) as session:
             reading.employer_by_code(session=session, code=code, realm=realm)
-            regimes.change_salary_regime(session=session, code=code, regime=salary_regime,
-                                         from_month=start)
+            logged(session, Action.EMPLOYER_CHANGE, "employers regime",
+                   regimes.change_salary_regime(session=session, code=code,
+                                                regime=salary_regime, from_month=start))
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases={"employer": "code"})
     except ConflictError as exc:  # a month a settled benefit averaged: the --from typed

@@ -155,6 +155,10 @@ def pension(
         "then (none for someone who had them only later): their years above the maximum rate "
         "earn 2 average salaries each, not 0.5 (Law 41/2024 Art 68(2); a pension starting "
         "before 2025-07, under Law 58/2014 Art 58: 0.5 all the same).")] = 0,
+    voluntary_months: Annotated[int, typer.Option(
+        "--voluntary-months", metavar="N", help="Of the months, those paid to voluntary SI "
+        "only: they count towards the rate, not towards the 20 years of compulsory SI an early "
+        "pension and the lowest pension need (Law 41/2024 Arts 65(1), 141(11)).")] = 0,
     month: PensionMonthOpt = None,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -162,7 +166,7 @@ def pension(
     _answer(as_json, lambda: answers.pension_answer(
         sex=sex, contribution_months=contribution_months, months_early=months_early,
         average_salary=average_salary, months_past_retirement_age=months_past_retirement_age,
-        month=_month(month)), "Pension")
+        voluntary_months=voluntary_months, month=_month(month)), "Pension")
 
 
 @app.command("retirement")

@@ -25,7 +25,7 @@ from sibook.contributions.declare import (
     declare,
 )
 from sibook.contributions.job_store import JobStatus
-from sibook.contributions.payments import MAX_PAYMENT, PaymentConflict, post_payment
+from sibook.contributions.payments import MAX_PAYMENT, PaymentConflict, post
 from sibook.contributions.schema import (
     BelowMinimum,
     DeclarationAnswer,
@@ -158,11 +158,12 @@ def post_employer_payment(code: UnitCodePath, body: PaymentIn, g: Payer
     with another amount or date it is refused (409 naming the field that differs)."""
     g.employer(code)
     try:
-        result = post_payment(session=g.session, employer_code=code, amount=body.amount,
-                              bank_reference=body.reference, paid_on=body.paid_on)
+        posted = post(session=g.session, employer_code=code, amount=body.amount,
+                      bank_reference=body.reference, paid_on=body.paid_on)
     except PaymentConflict as exc:
         return conflict(exc)
-    return {"posted": True, **result}
+    g.logged(posted.person_ids)
+    return {"posted": True, **posted.answer}
 
 
 @router.get("/employers/{code}/ledger", response_model=None, responses={
@@ -186,6 +187,10 @@ def below_minimum(code: UnitCodePath, g: Reader, month: Annotated[str | None, Qu
         session=g.session, code=code,
         month=Period.parse(month) if month else Period.of(date.today()))
     g.logged(person_ids)
+    left = g.identities_at_leaving(person_ids)  # a worker since gone: named as they were then
+    for worker, person_id in zip(answer["workers"], person_ids, strict=True):
+        if person_id in left:
+            worker["full_name"] = left[person_id].full_name
     return answer
 
 

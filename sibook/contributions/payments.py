@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sibook.contributions import ledger
 from sibook.contributions.ledger_store import Payment
+from sibook.contributions.reached import workers_in
 from sibook.contributions.service import first_insured
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -83,7 +84,23 @@ def _not_before_the_unit(session: Session, employer_id: int, code: str, paid_on:
             f"{(first - 1).first_day.isoformat()} on"))
 
 
-def post_payment(
+class Posted(NamedTuple):
+    """A payment's answer, and the persons whose books it changed: the unit's workers in the
+    months whose money it changed, paid by it or moved to other money (none for a reference
+    posted before, which changes nothing), for the access log."""
+
+    answer: dict[str, Any]
+    person_ids: list[int]
+
+
+def post_payment(*, session: Session, employer_code: str, amount: int, bank_reference: str,
+                 paid_on: date, today: date | None = None) -> dict[str, Any]:
+    """``post``'s answer alone."""
+    return post(session=session, employer_code=employer_code, amount=amount,
+                bank_reference=bank_reference, paid_on=paid_on, today=today).answer
+
+
+def post(
     *,
     session: Session,
     employer_code: str,
@@ -91,7 +108,7 @@ def post_payment(
     bank_reference: str,
     paid_on: date,
     today: date | None = None,
-) -> dict[str, Any]:
+) -> Posted:
     """Post a payment once: the same bank reference again answers the first result."""
     reference = checked_payment(amount=amount, reference=bank_reference, paid_on=paid_on,
                                 today=today)
@@ -105,7 +122,7 @@ def post_payment(
         same_payment(earlier.amount, earlier.paid_on, amount, paid_on, reason=(
             f"bank reference {reference} was already posted for {employer.code} with "
             f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"))
-        return {  # that payment as the ledger holds it: its own reference and allocations
+        return Posted({  # that payment as the ledger holds it: its reference and allocations
             "payment_id": earlier.payment_id,
             "employer": employer.code,
             "amount": earlier.amount,
@@ -116,7 +133,7 @@ def post_payment(
                               conn, earlier.payment_id)],
             "credit": ledger.credit(conn, employer.employer_id),
             "replayed": True,
-        }
+        }, [])
     _not_before_the_unit(session, employer.employer_id, employer.code, paid_on)
     payment_id = int(
         conn.execute(
@@ -132,7 +149,7 @@ def post_payment(
         ).scalar_one()
     )
     allocations = ledger.allocate(conn, employer.employer_id)
-    return {
+    return Posted({
         "payment_id": payment_id,
         "employer": employer.code,
         "amount": amount,
@@ -145,4 +162,5 @@ def post_payment(
         ],
         "credit": ledger.credit(conn, employer.employer_id),  # what no dues have used yet
         "replayed": False,
-    }
+    }, workers_in(session=session, employer_id=employer.employer_id,
+                  months=[a.period for a in allocations]))

@@ -11,7 +11,7 @@ from sibook.book import service as book
 from sibook.contributions import floor, ledger
 from sibook.contributions.cycles import cycles_for
 from sibook.contributions.service import PersonMonth, person_months, si_periods_of
-from sibook.contributions.statement import employer_months
+from sibook.contributions.statement import employer_months, statement_notes
 from sibook.core.period import Period
 from sibook.registry import reading as registry
 from sibook.rules.inputs import as_field
@@ -125,6 +125,7 @@ def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, An
             "months_in_evasion": sum(m.in_evasion for m in months),
             "credit": ledger.credit(session.connection(), employer.employer_id, as_of),
         },
+        "notes": statement_notes(months, as_of),
     }
 
 

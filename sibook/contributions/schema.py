@@ -106,9 +106,14 @@ class EmployerLedgerMonth(_Strict):
                                                    "at) the end of the month's cycle")
     days_late: int = Field(description="Days past the deadline the month is (or was, until paid "
                                        "in full); 0 when paid in time or not yet due")
-    interest: int = Field(description="Late-payment interest accrued on the month by as_of")
+    interest: int = Field(description="Late-payment interest accrued on the month by as_of, "
+                                      "each stretch late by the rule then in force: 0.03% a "
+                                      "day from 2025-07 (Law 41/2024 Art 40), Law 58/2014 Art "
+                                      "122(3)'s monthly charge before where the law tables "
+                                      "price it (see notes)")
     evasion: bool = Field(description="The month was (or is) still not paid in full on the first "
-                                      "day counted as evasion; stays true once paid")
+                                      "day counted as evasion; stays true once paid; false "
+                                      "where the law tables have no evasion rule (see notes)")
     status: Literal["paid", "partly_paid", "unpaid"]
     below_minimum: int = Field(description="Workers whose declared salary is below the "
                                            "month's regional minimum (raised since it was "
@@ -133,6 +138,9 @@ class EmployerLedger(_Strict):
     as_of: str = Field(pattern=DAY)
     months: list[EmployerLedgerMonth] = Field(description="Every month with dues, oldest first")
     totals: EmployerLedgerTotals
+    notes: list[str] = Field(description="What the law tables could not work out, in words: "
+                                         "months late no interest rule prices (charged "
+                                         "nothing), evasion where no rule judges it")
 
 
 # GET /employers/{code}/below-minimum (200)
@@ -140,7 +148,9 @@ class EmployerLedger(_Strict):
 
 class UnderpaidWorker(_Strict):
     personal_id: str
-    full_name: str
+    full_name: str | None = Field(description=(
+        "The worker's name; to the unit, of one who has since left it, as recorded while they "
+        "worked for it (the book version of then), null when nothing was recorded then"))
     salary: int = Field(description="The salary declared, VND (allowances not counted)")
     minimum: int = Field(description="The month's regional minimum, VND")
     shortfall: int = Field(description="minimum - salary")

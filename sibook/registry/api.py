@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from sibook.access import credentials, hi_checks
 from sibook.access.deps import require
+from sibook.access.former_workers import Identity
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
 from sibook.api.params import HiCardHolderPath, PersonalIdPath, UnitCodePath, UnitCodeQuery
@@ -54,11 +55,16 @@ def guard(action: Action) -> object:
     return Depends(require(action))
 
 
+AS_EMPLOYED = ("; to a former employer, as recorded while the person worked for it (the book "
+               "version of then), null when nothing was recorded then")
+
+
 class PersonOut(BaseModel):
     personal_id: str
-    full_name: str
-    birth_date: date
-    employer: str | None
+    full_name: str | None = Field(description="The name" + AS_EMPLOYED)
+    birth_date: date | None = Field(description="The birth date" + AS_EMPLOYED)
+    employer: str | None = Field(description=(
+        "The unit the person works for this month; to an employer, only when that is itself"))
 
 
 class PersonList(BaseModel):
@@ -70,14 +76,18 @@ def _persons(g: Guard, limit: int, employer_code: str | None, personal_id: str |
     """Persons visible to the caller (policy predicate), with their current employer's code.
 
     An employer sees a worker's current employer only when it is itself: where a former
-    worker works now is not the former employer's business.
+    worker works now is not the former employer's business; nor is what their record became
+    since they left: it is shown their name and birth date as recorded then.
     """
     rows = reading.list_persons(session=g.session, limit=limit, employer_code=employer_code,
                                 personal_id=personal_id, within=g.visible())
     if log:
         g.logged([r.person_id for r in rows])
     own = g.principal.unit_code if isinstance(g.principal, EmployerUnit) else None
-    return [PersonOut(personal_id=r.personal_id, full_name=r.full_name, birth_date=r.birth_date,
+    left = g.identities_at_leaving(r.person_id for r in rows)
+    return [PersonOut(personal_id=r.personal_id,
+                      **dataclasses.asdict(left.get(r.person_id) or Identity(r.full_name,
+                                                                             r.birth_date)),
                       employer=r.employer if own is None or r.employer == own else None)
             for r in rows]
 

@@ -71,13 +71,14 @@ class PaymentCycleSet(BaseModel):
 
 
 @router.put("/employers/{code}/payment-cycle", response_model=PaymentCycleSet)
-def set_payment_cycle(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)],
+def set_payment_cycle(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLOYER_CHANGE)],
                       body: PaymentCycleIn) -> PaymentCycleSet:
     """The unit's payment method from ``from_month`` on, as the agency accepted it: monthly, or
     every 3 or 6 months; a method set from the same month before is replaced."""
     g.employer(code)
-    service.change_payment_cycle(session=g.session, code=code, cycle=body.payment_cycle,
-                                 from_month=Period.parse(body.from_month))
+    g.logged(service.change_payment_cycle(session=g.session, code=code,
+                                          cycle=body.payment_cycle,
+                                          from_month=Period.parse(body.from_month)))
     return PaymentCycleSet(code=code, **body.model_dump())
 
 
@@ -95,7 +96,7 @@ AVERAGED: Responses = {409: {"model": Problems, "description": (
 
 @router.put("/employers/{code}/salary-regime", response_model=SalaryRegimeSet,
             responses=AVERAGED)
-def set_salary_regime(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLOYER_REGISTER)],
+def set_salary_regime(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLOYER_CHANGE)],
                       body: SalaryRegimeIn) -> SalaryRegimeSet:
     """Who sets the unit's pay from ``from_month`` on (a public unit that became a company, or
     a regime registered wrong): a regime set from the same month before is replaced; the
@@ -105,8 +106,9 @@ def set_salary_regime(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLO
     settled pension or one-time withdrawal of one of its workers averaged: the amounts settled
     stay."""
     g.employer(code)
-    regimes.change_salary_regime(session=g.session, code=code, regime=body.salary_regime,
-                                 from_month=Period.parse(body.from_month))
+    g.logged(regimes.change_salary_regime(session=g.session, code=code,
+                                          regime=body.salary_regime,
+                                          from_month=Period.parse(body.from_month)))
     return SalaryRegimeSet(code=code, **body.model_dump())
 
 

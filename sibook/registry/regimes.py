@@ -35,6 +35,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sibook.benefits.records import averaged_at
+from sibook.contributions.reached import workers_from
 from sibook.contributions.service import first_insured
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
@@ -44,12 +45,13 @@ from sibook.registry.store import SalaryRegimeChange
 
 
 def change_salary_regime(*, session: Session, code: str, regime: str,
-                         from_month: Period) -> None:
+                         from_month: Period) -> list[int]:
     """The unit ``code`` pays by ``regime`` (employer | state) from ``from_month`` on, a change
-    recorded from that month before replaced. Refused (field ``salary_regime``) for a regime
-    not listed, or ``employer`` for a unit of a ministry's realm; (``employer``) for a unit
-    nobody holds; (``from_month``) from a month before the unit's first; a conflict
-    (``from_month``) from a month a settled benefit averaged."""
+    recorded from that month before replaced; the persons whose books it changes (the
+    unit's workers from that month on) are returned, for the access log. Refused (field
+    ``salary_regime``) for a regime not listed, or ``employer`` for a unit of a ministry's
+    realm; (``employer``) for a unit nobody holds; (``from_month``) from a month before the
+    unit's first; a conflict (``from_month``) from a month a settled benefit averaged."""
     employer = employer_by_code(session=session, code=code, lock=True)
     if (reason := salary_regime_problem(regime, employer.realm)) is not None:
         raise ValidationError(field="salary_regime", reason=reason)
@@ -73,6 +75,7 @@ def change_salary_regime(*, session: Session, code: str, regime: str,
     session.add(SalaryRegimeChange(employer_id=employer.employer_id,
                                    from_month=from_month.index, salary_regime=regime))
     session.flush()
+    return workers_from(session=session, employer_id=employer.employer_id, since=from_month)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sibook.contributions import cycles
 from sibook.contributions.ledger import dues_by_month
+from sibook.contributions.reached import workers_from
 from sibook.contributions.statement import deadline_of
 from sibook.core.db import Base
 from sibook.core.errors import ConflictError, Problem, ValidationError
@@ -166,8 +167,10 @@ def add_employer(*, session: Session, employer: NewEmployer) -> int:
 
 
 def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month: Period,
-                         today: date | None = None) -> None:
-    """The unit pays by ``cycle`` from ``from_month`` on (``contributions.cycles``). Refused
+                         today: date | None = None) -> list[int]:
+    """The unit pays by ``cycle`` from ``from_month`` on (``contributions.cycles``); the
+    persons whose books it changes (the unit's workers from that month on, whose months fall
+    due otherwise) are returned, for the access log. Refused
     from a month the ledger holds dues for that already fell due by the unit's method then:
     the late days, interest and evasion counted on that deadline are history a change of
     method must not rewrite."""
@@ -187,6 +190,7 @@ def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month:
                 "interest and evasion already counted stay as they were"))
     cycles.set_payment_cycle(session=session, employer_id=employer.employer_id, cycle=cycle,
                              from_month=from_month)
+    return workers_from(session=session, employer_id=employer.employer_id, since=from_month)
 
 
 def person_conflict(session: Session, person: NewPerson) -> Problem | None:

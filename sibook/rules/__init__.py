@@ -19,7 +19,7 @@ from sibook.rules.contribution import (
     voluntary_dues,
 )
 from sibook.rules.explain import Explanation
-from sibook.rules.late_payment import LateInterestResult, accrued_interest, late_interest
+from sibook.rules.late_payment import LateInterestResult, late_interest
 from sibook.rules.lump_sum import LumpSumResult, one_time_withdrawal
 from sibook.rules.maternity import (
     AllowanceResult,
@@ -43,7 +43,7 @@ __all__ = [
     "AllowanceResult", "AverageSalaryResult", "ContributionResult", "Explanation",
     "HouseholdHiResult", "LateInterestResult", "LeaveResult", "LumpSumResult", "PensionResult",
     "RetirementResult", "Share", "SicknessResult", "SurvivorResult", "UnemploymentResult",
-    "accrued_interest", "average_salary", "childbirth_allowance", "compulsory_dues",
+    "average_salary", "childbirth_allowance", "compulsory_dues",
     "funeral_allowance", "household_hi_dues", "late_interest", "maternity_leave_benefit",
     "monthly_survivor_allowance", "one_time_survivor_allowance", "one_time_withdrawal",
     "pension", "pensioner_survivor_allowance", "retirement_age", "retirement_date",

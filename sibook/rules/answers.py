@@ -138,11 +138,12 @@ def check_contribution_flags(*, region: str | None, voluntary: bool, foreign: bo
 @_in_plain_words
 def pension_answer(*, sex: str, contribution_months: int, month: str, months_early: int = 0,
                    average_salary: int | None = None, months_past_retirement_age: int = 0,
-                   today: date | None = None) -> Answer:
+                   voluntary_months: int = 0, today: date | None = None) -> Answer:
     on = parse_month(month)
     result = pension(sex=sex, contribution_months=contribution_months, on=on,
                      months_early=months_early, average_salary=average_salary,
-                     months_past_retirement_age=months_past_retirement_age)
+                     months_past_retirement_age=months_past_retirement_age,
+                     voluntary_months=voluntary_months)
     return _with({**result.as_dict(), "month": str(on)}, result.explanation, on, today)
 
 

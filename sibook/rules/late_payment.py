@@ -44,16 +44,6 @@ def late_interest(*, amount: int, days_late: int, on: Period) -> LateInterestRes
                               evasion_from_day=first_evasion_day, explanation=trail.done())
 
 
-
-def accrued_interest(*, amount: int, days_late: int, on: Period) -> Decimal:
-    """The same interest on a ledger's own totals, exact (not rounded: a month late in several
-    runs of days at one balance each is rounded once, on the sum, by the caller): no bounds on
-    what a person may type (a large employer's month runs past them), no explanation
-    (computed for every late month)."""
-    daily = book().parameter("late_interest_daily_percent", on).value
-    return percent_of(amount, daily) * days_late
-
-
 def _interest(amount: int, daily_percent: Decimal, days_late: int) -> int:
     """Rounded once: amount x daily rate x days, half up to whole dong."""
     return round_vnd(percent_of(amount, daily_percent) * days_late)

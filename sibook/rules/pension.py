@@ -38,8 +38,8 @@ def benefit_years(months: int, on: Period, trail: Trail) -> Decimal:
 
 
 def pension(*, sex: str, contribution_months: int, on: Period, months_early: int = 0,
-            average_salary: int | None = None, months_past_retirement_age: int = 0
-            ) -> PensionResult:
+            average_salary: int | None = None, months_past_retirement_age: int = 0,
+            voluntary_months: int = 0) -> PensionResult:
     """Pension starting in month ``on``, priced by the rules in force then (Law 41/2024 Art
     5(7)): Law 58/2014's from 2016-01, Law 41/2024's from 2025-07; refused before the first
     (``NoRuleInForce``). Amounts need the average salary; the monthly pension is at least the
@@ -48,7 +48,11 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     whichever case allows it (an especially hazardous job too: its 15 years are years in the
     job, not fewer of SI). ``months_past_retirement_age``: of the months, those paid after the
     statutory age was reached; the years above the maximum rate among them earn a larger extra
-    lump sum where the law pays one."""
+    lump sum where the law pays one. ``voluntary_months``: of the months, those paid to
+    voluntary SI only: they count towards the rate (Law 41/2024 Arts 66(1), 99(1), 5(3)), not
+    towards an early pension's years (Art 65(1)) nor the lowest pension's (Art 141(11); Law
+    58/2014 Art 56(6) is the compulsory scheme's, which Art 71 gives with 20 years of
+    compulsory SI, from recollection): years of compulsory SI, both."""
     checked_sex = parse_choice(sex, SEXES, field="sex")
     check_months(contribution_months, "contribution_months")
     check_priced(on)
@@ -56,21 +60,27 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     trail = Trail({"sex": checked_sex, "contribution_months": str(contribution_months),
                    "months_early": str(months_early), "month": str(on),
                    "average_salary": vnd(average_salary) if average_salary else "none",
-                   "months_past_retirement_age": str(months_past_retirement_age)})
+                   "months_past_retirement_age": str(months_past_retirement_age)}
+                  | ({"voluntary_months": str(voluntary_months)} if voluntary_months else {}))
     max_early = int(trail.fact(law.parameter("max_early_months", on)))
     check_range(months_early, "months_early", low=0, high=max_early, unit="months")
     check_range(months_past_retirement_age, "months_past_retirement_age", low=0,
                 high=contribution_months, unit="months (at most contribution_months)")
+    check_range(voluntary_months, "voluntary_months", low=0, high=contribution_months,
+                unit="months (at most contribution_months)")
+    compulsory = contribution_months - voluntary_months
     if months_early and months_past_retirement_age:
         raise ValidationError(field="months_past_retirement_age", reason=(
             "a pension that starts early has no months paid past the retirement age"))
     if months_early:
         needed = int(trail.fact(law.parameter("early_min_years", on)))
-        if contribution_months < needed * 12:
+        if compulsory < needed * 12:
+            left = "" if not voluntary_months else (
+                f" of compulsory SI (the {voluntary_months} voluntary months do not count)")
             raise ValidationError(field="months_early", reason=(
                 f"early retirement needs {needed} years of SI, also from an especially "
                 f"hazardous job ({law.parameter('early_min_years', on).row.source}), got "
-                f"{contribution_months // 12} years {contribution_months % 12} months"))
+                f"{compulsory // 12} years {compulsory % 12} months{left}"))
     band = trail.use(law.pension_band(checked_sex, contribution_months // 12, on))
     trail.step(f"a pension starting in {on} is priced by the law in force then: {band.source} "
                f"(rows from {band.valid_from}; Law 41/2024 Art 5(7))")
@@ -87,7 +97,7 @@ def pension(*, sex: str, contribution_months: int, on: Period, months_early: int
     check_money(average_salary, "average_salary")
     monthly = round_vnd(average_salary * rate / 100)
     trail.step(f"monthly pension = {pct(rate)} x {vnd(average_salary)} = {vnd(monthly)}")
-    monthly = _at_least_lowest(monthly, contribution_months, on, trail)
+    monthly = _at_least_lowest(monthly, compulsory, on, trail)
     before_age = None if months_past_retirement_age == 0 else benefit_years(
         contribution_months - months_past_retirement_age, on, trail)
     full_rate = trail.use(law.pension_full_rate_band(checked_sex, on))
@@ -109,20 +119,21 @@ def check_priced(on: Period) -> None:
         f"are those from {first} ({earliest.source})"))
 
 
-def _at_least_lowest(monthly: int, contribution_months: int, on: Period, trail: Trail) -> int:
+def _at_least_lowest(monthly: int, compulsory_months: int, on: Period, trail: Trail) -> int:
     """The lowest monthly pension (Law 58/2014 Art 56(6): the base salary; Law 41/2024 Art
-    141(11): the reference level, for 20 years or more of SI): ``min_pension_*``."""
+    141(11): the reference level, for 20 years or more of compulsory SI): ``min_pension_*``."""
     law = book()
     years = int(trail.fact(law.parameter("min_pension_years", on)))
-    if contribution_months < years * 12:
+    if compulsory_months < years * 12:
         return monthly
     multiplier = trail.fact(law.parameter("min_pension_reference_multiplier", on))
     reference = trail.fact(law.reference_level(on))
     lowest = int(multiplier * reference)
     if monthly >= lowest:
         return monthly
-    trail.step(f"lowest pension for {years} years of SI or more = {multiplier} x reference level "
-               f"{vnd(reference)} = {vnd(lowest)}: the monthly pension is raised to it")
+    trail.step(f"lowest pension for {years} years of compulsory SI or more = {multiplier} x "
+               f"reference level {vnd(reference)} = {vnd(lowest)}: the monthly pension is "
+               "raised to it")
     return lowest
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 # FACTS §3.3, by the year the month is in
@@ -20,11 +20,13 @@ FUNDS = ("retirement_survivorship", "sickness_maternity", "occupational", "healt
 RATES = {fund: (Decimal(employer), Decimal(employee)) for fund, employer, employee in (
     ("retirement_survivorship", "14", "8"), ("sickness_maternity", "3", "0"),
     ("occupational", "0.5", "0"), ("health", "3", "1.5"), ("unemployment", "1", "1"))}
-# FACTS §3.7: 0.03% a day, Law 41/2024's, in force from 2025-07. Ambiguous before it (FACTS
-# gives no earlier rate): the package counts a day late in 2025-06 at 0.03% too, when read as
-# of a day from 2025-07 on, and refuses an as_of before 2025-07 (its interest table begins
-# then); this oracle follows the first, and the test reads no day before 2025-07.
+# FACTS §3.7: 0.03% a day, Law 41/2024's, in force from 2025-07-01 (FACTS §1: the Law's date);
+# FACTS gives no earlier rate. Before it Law 58/2014 Art 122(3) charged only what was late 30
+# days or more, monthly (the project's law tables cite it): the only month late before 2025-07
+# here (A's 2025-05, due 05-31, paid 06-20) was late 20 days then, so those days cost nothing
+# (``statement`` checks no month was late 30 days or more before 2025-07).
 INTEREST_A_DAY = Decimal("0.0003")
+LAW_41_FROM = date(2025, 7, 1)
 FIRST_DAY_OF_EVASION = 61  # FACTS §3.7: the 61st day after the deadline
 
 
@@ -179,21 +181,29 @@ def statement(m: Month, as_of: date) -> dict[str, object]:
     full_on = None
     for day, amount in sorted(m.allocations):
         if day > at:
-            interest += INTEREST_A_DAY * balance * (day - at).days
+            interest += INTEREST_A_DAY * balance * _days_under_law_41(at, day)
             at = day
         balance -= amount
         if balance == 0:
             full_on = day
     end = full_on if full_on is not None else as_of
     if balance and as_of > at:
-        interest += INTEREST_A_DAY * balance * (as_of - at).days
+        interest += INTEREST_A_DAY * balance * _days_under_law_41(at, as_of)
     days_late = max((end - due_by).days, 0)
+    assert (min(end, LAW_41_FROM) - due_by).days < 30, m.month  # see INTEREST_A_DAY
     status = "paid" if m.paid == m.due else "partly_paid" if m.paid else "unpaid"
     return {"month": m.month, "due": m.due, "paid": m.paid, "outstanding": m.due - m.paid,
             "deadline": due_by.isoformat(), "days_late": days_late,
             "interest": int(_rounded(interest)),
-            "evasion": days_late >= FIRST_DAY_OF_EVASION, "status": status,
+            # no day-61 rule before Law 41/2024 (FACTS §3.7 is its rule)
+            "evasion": as_of >= LAW_41_FROM and days_late >= FIRST_DAY_OF_EVASION,
+            "status": status,
             "below_minimum": m.below_minimum}
+
+
+def _days_under_law_41(after: date, through: date) -> int:
+    """The days after ``after`` up to ``through`` on which Law 41/2024 was in force."""
+    return max((through - max(after, LAW_41_FROM - timedelta(days=1))).days, 0)
 
 
 def _rounded(amount: Decimal) -> Decimal:

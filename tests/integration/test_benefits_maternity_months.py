@@ -35,9 +35,10 @@ def mother(engine: Engine, first: Period, last: Period) -> str:
     return older_worker(engine, date(1994, 4, 4), "female", first, last)
 
 
-def voluntary_paid(engine: Engine, pid: str, first: Period, last: Period) -> None:
+def voluntary_paid(engine: Engine, pid: str, first: Period, last: Period,
+                   today: date = date(2025, 6, 20)) -> None:
     """``pid`` was a voluntary participant on 3,000,000 a month from ``first`` to ``last`` and
-    paid for all of it at the end."""
+    paid for all of it at the end (recorded on ``today``)."""
     with unit_of_work(engine) as s:
         person = registry.person_id_of(session=s, personal_id=pid)
         s.execute(insert(metadata.tables["si_periods"]).values(
@@ -46,7 +47,7 @@ def voluntary_paid(engine: Engine, pid: str, first: Period, last: Period) -> Non
             occupational_rate_bp=0, support_group="other"))
         post_voluntary_payment(session=s, person_id=person, personal_id=pid,
                                amount=660_000 * (last - first + 1), reference="VNPT-51",
-                               paid_on=last.last_day, today=date(2025, 6, 20))
+                               paid_on=last.last_day, today=today)
 
 
 def dues(engine: Engine, first: Period, last: Period) -> None:

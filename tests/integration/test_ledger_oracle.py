@@ -82,10 +82,11 @@ EVENTS: list[File | Pay] = [
     (C, 10_000_000, "C-02", date(2026, 8, 15)),  # April late, May in part, and no more
     (A, 260_000_000, "A-06", date(2026, 11, 18)),  # all A owes, and more: credit
 ]
-AS_OF = [date(2025, 7, 31), date(2025, 9, 30), date(2025, 10, 10), date(2025, 11, 29),
-         date(2025, 11, 30), date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 29),
-         date(2026, 1, 30), date(2026, 3, 5), date(2026, 4, 30), date(2026, 8, 31),
-         date(2026, 11, 20)]
+# 2025-06-25: before Law 41/2024's rules, read all the same (README, "Late interest")
+AS_OF = [date(2025, 6, 25), date(2025, 7, 31), date(2025, 9, 30), date(2025, 10, 10),
+         date(2025, 11, 29), date(2025, 11, 30), date(2025, 12, 30), date(2025, 12, 31),
+         date(2026, 1, 29), date(2026, 1, 30), date(2026, 3, 5), date(2026, 4, 30),
+         date(2026, 8, 31), date(2026, 11, 20)]
 
 
 def csv(lines: list[Line]) -> bytes:

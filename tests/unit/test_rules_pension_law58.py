@@ -109,7 +109,7 @@ def test_the_lowest_pension_from_july_2025_is_the_reference_level_for_20_years()
     fifteen = pension(sex="female", contribution_months=180, on=Period(2026, 1),
                       average_salary=3_000_000)
     assert twenty.monthly_pension == 2_340_000  # 55% x 3,000,000 = 1,650,000 raised
-    assert "lowest pension for 20 years of SI or more" in twenty.explanation.steps[-2]
+    assert "lowest pension for 20 years of compulsory SI or more" in twenty.explanation.steps[-2]
     assert fifteen.monthly_pension == 1_350_000  # 45%: no lowest pension under 20 years
 
 
@@ -118,3 +118,18 @@ def test_an_early_pension_in_2017_could_start_8_years_early_at_a_61_percent_loss
     allowed = early_retirement(capacity_loss_percent=61, on=Period(2017, 6))
     assert (allowed.months, allowed.min_years) == (96, 20)
     assert "Law 58/2014/QH13 Art 55(1)(a)" in allowed.case
+
+
+def test_voluntary_months_rate_the_pension_but_earn_no_lowest_pension_nor_an_early_one() -> None:
+    """Law 41/2024 Art 141(11): 20 years of compulsory SI; 18 of them and 2 voluntary (240
+    months) rate 55% for a woman (Arts 66(1), 99(1)) with no lowest pension; Art 65(1): an
+    early pension needs the 20 compulsory years too."""
+    mixed = pension(sex="female", contribution_months=240, on=Period(2026, 1),
+                    average_salary=3_000_000, voluntary_months=24)
+    assert (mixed.rate_percent, mixed.monthly_pension) == (55, 1_650_000)
+    assert mixed.explanation.inputs["voluntary_months"] == "24"
+    with pytest.raises(ValidationError) as early:
+        pension(sex="female", contribution_months=250, on=Period(2026, 1), months_early=24,
+                voluntary_months=24)
+    assert early.value.problems[0].reason.endswith(
+        "got 18 years 10 months of compulsory SI (the 24 voluntary months do not count)")
