@@ -37,6 +37,7 @@ from sibook.contributions import (
 from sibook.contributions.domain import ADJUSTMENTS, DeclarationMeta, content_hash
 from sibook.contributions.ledger_store import Declaration, LedgerEntry
 from sibook.contributions.parsers import Source, detect_format, read_frames
+from sibook.contributions.statement import DEADLINE_RULE
 from sibook.contributions.validate import check_frame
 from sibook.core.errors import ConflictError, Problem, ValidationError, capped
 from sibook.core.period import Period
@@ -107,6 +108,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         raise ValidationError([*batch, *unread.problems]) from unread
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month, staged.months)
+    problems += _months_without_deadline(conn, staged.months)
     steps, repeated = staged_steps.order_steps(conn, staged.lines)
     problems += repeated
     today = date.today()
@@ -293,6 +295,24 @@ def _set_minimums(conn: Connection, region: str, month: Period,
             if m in declared:
                 unknown[m.index] = exc.problems[0].reason
     staged_checks.set_minimums(conn, minimums)
+    return _refused_months(conn, unknown)
+
+
+def _months_without_deadline(conn: Connection, declared: set[Period]) -> list[Problem]:
+    """The lines from a month before the deadline rule's first (2020-01): their dues would
+    have no deadline, and every read of the employer's ledger, or of its workers' books, would
+    be refused naming that month."""
+    unknown: dict[int, str] = {}
+    for m in declared:
+        try:
+            law.parameter(DEADLINE_RULE, m)
+        except NoRuleInForce as exc:
+            unknown[m.index] = exc.problems[0].reason
+    return _refused_months(conn, unknown)
+
+
+def _refused_months(conn: Connection, unknown: dict[int, str]) -> list[Problem]:
+    """Each staged line from one of the ``unknown`` months (index: reason), refused."""
     if not unknown:
         return []
     return [

@@ -32,6 +32,7 @@ from sibook.core.money import round_vnd
 from sibook.core.period import Period
 
 Status = Literal["paid", "partly_paid", "unpaid", "reported"]
+DEADLINE_RULE = "payment_deadline_months_after"  # its rows begin in 2020-01
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class EmployerMonth:
 def deadline_of(month: Period, cycles: PaymentCycles = MONTHLY) -> date:
     """The day ``month``'s dues are due by, for an employer paying by ``cycles``."""
     end = cycles.cycle_end(month)
-    months_after = int(law.parameter("payment_deadline_months_after", end).value)
+    months_after = int(law.parameter(DEADLINE_RULE, end).value)
     return (end + months_after).last_day
 
 

@@ -16,6 +16,7 @@ from sibook.book import service as book_service
 from sibook.contributions import staged_steps
 from sibook.contributions.declare import ConcurrentFiling, declare
 from sibook.contributions.parsers import read_frames
+from sibook.contributions.statement import employer_months
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, NotFoundError, ValidationError
 from sibook.core.period import Period
@@ -792,3 +793,23 @@ def test_a_ministrys_unit_files_for_its_people_and_a_civil_unit_for_civilians(
         filed = declare(session=s, data=csv_of([(soldier, "TM", 9_000_000, "2026-01")], names),
                         file_name="d.csv", employer_code=unit, month=JAN, batch_no=1)
     assert filed["periods_opened"] == 1
+
+
+def test_a_line_from_before_the_deadline_rule_is_refused_and_the_ledger_stays_readable(
+        engine: Engine) -> None:
+    """Dues from 2019-06 would have no deadline (the rule's rows begin in 2020-01): filed, they
+    made every read of the employer's ledger and of its workers' books refused naming 2019-06.
+    The line is refused by row instead, nothing filed, and one from 2020-01 is read."""
+    (an,) = setup_workers(engine, 1)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as err:
+        file(engine, csv_of([(an, "TM", 10_000_000, "2019-06")]), month=Period(2020, 1))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (2, "from_month")
+    assert "2019-06" in problem.reason and "first known month is 2020-01" in problem.reason
+    assert snapshot(engine) == before
+    file(engine, csv_of([(an, "TM", 10_000_000, "2020-01")]), month=Period(2020, 1))
+    with unit_of_work(engine) as s:
+        unit = reading.employer_by_code(session=s, code=EMPLOYER)
+        months = employer_months(s.connection(), unit.employer_id, date(2020, 6, 15))
+    assert [(str(m.month), m.due) for m in months][:1] == [("2020-01", 3_200_000)]

@@ -1,6 +1,7 @@
 """Dues assessed over many months at once, on both stores: a filing back-dated to the first
-month the law tables know, and decades of months in one assessment (SQLite once refused any
-assessment of more than 125 months: 'too many terms in compound SELECT')."""
+month a filing takes (the payment deadline's rows begin in 2020-01), and decades of months in
+one assessment (SQLite once refused any assessment of more than 125 months: 'too many terms in
+compound SELECT')."""
 
 from __future__ import annotations
 
@@ -19,13 +20,13 @@ def _months_due(engine: Engine) -> list[tuple[int, int]]:
             "SELECT period, sum(total) FROM ledger_entries GROUP BY period ORDER BY period"))]
 
 
-def test_a_filing_back_dated_eleven_years_assesses_every_month(engine: Engine) -> None:
+def test_a_filing_back_dated_six_years_assesses_every_month(engine: Engine) -> None:
     (an,) = setup_workers(engine, 1)
     with unit_of_work(engine) as s:
-        declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2015-01")]), file_name="d.csv",
+        declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2020-01")]), file_name="d.csv",
                 employer_code=EMPLOYER, month=Period(2026, 6))
     due = _months_due(engine)
-    assert [m for m, _ in due] == [Period(2015, 1).index + n for n in range(138)]
+    assert [m for m, _ in due] == [Period(2020, 1).index + n for n in range(78)]
     assert all(total > 0 for _, total in due)
 
 
