@@ -234,6 +234,11 @@ def test_registration_problems_name_the_flags_the_user_gave(tmp_path: Path) -> N
     assert long_job.returncode == 1
     assert json.loads(long_job.stdout)["errors"] == [
         {"field": "--job", "reason": "longer than 120 characters"}]
+    # A start before the payment deadline's first rule (2020-01) names --from, the flag typed,
+    # not the law table's "month".
+    early_start = run(db, *worker, "--salary", "12000000", "--from", "2019-11")
+    assert early_start.returncode == 1
+    assert [p["field"] for p in json.loads(early_start.stdout)["errors"]] == ["--from"]
 
 
 def test_a_registration_run_again_as_another_kind_of_participant_names_the_flag(
