@@ -36,6 +36,7 @@ from sqlalchemy import delete, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sibook.access import sliding_window
 from sibook.access.principals import (
     CIVIL,
     ROLES,
@@ -112,13 +113,13 @@ def is_locked(session: Session, key: str, now: datetime) -> bool:
 
 
 def record_failure(session: Session, key: str, now: datetime,
-                   settings: AccessSettings | None = None, *, threshold: int | None = None,
-                   window: timedelta | None = None, count: int = 1) -> int:
-    """Count ``count`` failures of ``key``; at ``threshold`` (default ``lockout_threshold``)
-    failures within ``window`` (default ``lockout_minutes``) it is locked for as long. The
-    failures counted in the window, these included."""
+                   settings: AccessSettings | None = None, *, threshold: int | None = None
+                   ) -> int:
+    """Count a failure of ``key``; at ``threshold`` (default ``lockout_threshold``) failures
+    within ``lockout_minutes`` it is locked for as long. The failures counted in the window,
+    this one included."""
     s = settings or get_access_settings()
-    window = window or timedelta(minutes=s.lockout_minutes)
+    window = timedelta(minutes=s.lockout_minutes)
     # Insert-if-absent, then the row locked: two wrong secrets at the same moment both count
     # (a read-then-insert would make the second a duplicate key, a 500 instead of a refusal).
     session.execute(dialect_insert(session, LoginFailures).values(
@@ -128,7 +129,7 @@ def record_failure(session: Session, key: str, now: datetime,
                           .with_for_update().execution_options(populate_existing=True)).one()
     if now - _utc(row.window_start) > window:
         row.failures, row.window_start, row.locked_until = 0, now, None
-    row.failures += count
+    row.failures += 1
     if row.failures >= (threshold or s.lockout_threshold):
         row.locked_until = now + window
     session.flush()
@@ -184,8 +185,9 @@ HOUR = timedelta(hours=1)
 
 def identity_allowed(session: Session, actor: str, now: datetime | None = None) -> None:
     """429 while ``actor`` is stopped for having had IDENTITY_MISMATCHES_PER_HOUR identities
-    refused within an hour: before the population database is asked again, so a stopped
-    caller learns nothing more.
+    refused within 60 minutes, until the earliest of them is 60 minutes old (``sliding_window``:
+    never more in any 60 minutes, the hour's turn included): before the population database is
+    asked again, so a stopped caller learns nothing more.
 
     The caller's turn is held until the transaction ends (PostgreSQL's advisory lock; SQLite's
     writers take turns already): their registrations are checked one after the other, each
@@ -215,9 +217,12 @@ def take_turn(session: Session, key: str) -> None:
 
 
 def identity_refused(session: Session, actor: str, now: datetime | None = None) -> None:
-    """Count a refused identity against ``actor`` (flushed; the caller commits it)."""
-    record_failure(session, subject("identity", actor), now or datetime.now(UTC),
-                   threshold=IDENTITY_MISMATCHES_PER_HOUR, window=HOUR)
+    """Count a refused identity against ``actor`` (flushed; the caller commits it, in the turn
+    ``identity_allowed`` took)."""
+    at = now or datetime.now(UTC)
+    sliding_window.count(session, subject("identity", actor), at,
+                         limit=IDENTITY_MISMATCHES_PER_HOUR, window=HOUR)
+    forget_expired(session, at, most=FORGET_AT_A_FAILURE)  # as each sign-in failure does
 
 
 def create_client(*, session: Session, client: NewClient) -> str:

@@ -102,7 +102,8 @@ SIGN_IN: Responses = {
 }
 GUESSING: Responses = {
     429: _busy(Detail, "Too many identities the population database refused for this caller "
-                         "within the hour (guessing a birth date); retry after Retry-After"),
+                         "within the last 60 minutes (guessing a birth date); retry after "
+                         "Retry-After"),
 }
 HI_GUESSING: Responses = {
     429: _busy(Detail, "Too many failed checks by this health facility's credential within "

@@ -125,8 +125,8 @@ def _renamed(exc: Exception, names: dict[str, str]) -> Exception:
 
 
 def _count_if_mismatch(g: Guard, exc: ValidationError) -> None:
-    """An identity the population database refused counts against the caller's hourly
-    allowance (``credentials.identity_allowed``): guessing a birth date takes many tries.
+    """An identity the population database refused counts against the caller's allowance
+    in any 60 minutes (``credentials.identity_allowed``): guessing a birth date takes many tries.
     Committed alone, after the refused work is rolled back."""
     if isinstance(exc, IdentityMismatch):
         # The refused registration is undone (its savepoint), and the transaction still holds

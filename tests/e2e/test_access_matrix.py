@@ -315,7 +315,7 @@ def test_a_registered_number_is_the_409_before_the_population_database_is_asked(
 
 
 def test_a_caller_that_keeps_guessing_an_identity_is_stopped(world: World) -> None:
-    """Ten identities refused within the hour, then 429 before the population database is
+    """Ten identities refused in any 60 minutes, then 429 before the population database is
     asked again, in any server process: the right birth date, found on the eleventh try, is
     not confirmed."""
     stranger = make_personal_id("001", date(2009, 4, 12), "female", 9191)
