@@ -18,26 +18,23 @@ GUESSER = "employer:0101234567"
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 
-def guess(engine: Engine, at: datetime) -> bool:
-    """A registration whose identity the population database refuses, at ``at``, as the API
-    makes it: whether it was asked and counted (False: the caller was stopped, a 429)."""
+def stop(engine: Engine, at: datetime, *, refused: bool = True) -> int | None:
+    """A registration at ``at``, as the API makes it: Retry-After if the caller is stopped (a
+    429), else None, its identity refused by the population database and counted if
+    ``refused``."""
     with unit_of_work(engine) as s:
         try:
             credentials.identity_allowed(s, GUESSER, at)
-        except TooManyRequests:
-            return False
-        credentials.identity_refused(s, GUESSER, at)
-        return True
-
-
-def wait(engine: Engine, at: datetime) -> int | None:
-    """Retry-After at ``at``; None when the caller is not stopped."""
-    with unit_of_work(engine) as s:
-        try:
-            credentials.identity_allowed(s, GUESSER, at)
-        except TooManyRequests as stop:
-            return int((stop.headers or {})["Retry-After"])
+        except TooManyRequests as stopped:
+            return int((stopped.headers or {})["Retry-After"])
+        if refused:
+            credentials.identity_refused(s, GUESSER, at)
         return None
+
+
+def guess(engine: Engine, at: datetime) -> bool:
+    """A refused identity at ``at``: whether it was asked and counted."""
+    return stop(engine, at) is None
 
 
 def test_the_limit_holds_across_the_hours_turn(engine: Engine) -> None:
@@ -51,7 +48,7 @@ def test_the_limit_holds_across_the_hours_turn(engine: Engine) -> None:
 def test_the_stop_lifts_as_the_earliest_refusal_ages_out(engine: Engine) -> None:
     for n in range(LIMIT):
         assert guess(engine, T0 + timedelta(minutes=5 * n))
-    assert wait(engine, T0 + timedelta(minutes=59, seconds=50)) == 11
-    assert wait(engine, T0 + timedelta(minutes=60)) is None
+    assert stop(engine, T0 + timedelta(minutes=59, seconds=50), refused=False) == 11
+    assert stop(engine, T0 + timedelta(minutes=60), refused=False) is None
     assert guess(engine, T0 + timedelta(minutes=60))  # nine in the last 60 minutes, then ten
-    assert wait(engine, T0 + timedelta(minutes=60, seconds=1)) == 5 * 60
+    assert stop(engine, T0 + timedelta(minutes=60, seconds=1)) == 5 * 60
