@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from sibook.cli.output import usage_error
+from sibook.cli.output import typed_name, usage_error
 from sibook.core.period import DAY_PATTERN, MONTH_PATTERN, Period
 from sibook.registry.domain import REALMS
 
@@ -48,15 +48,24 @@ def utf8_text(value: str, flag: str) -> str:
     return value
 
 
-def identifier(value: str | None) -> str | None:
+def identifier(param: typer.CallbackParam, value: str | None) -> str | None:
     """The callback of every argument or flag naming something by its code or number: a
     person (personal ID), a unit (unit code), a facility (MA_CSKCB) and its visit (MA_LK), a
     client (CLIENT_ID), a dossier or decision number, a province, office, birth-place or
     country code. Read as ``sibook ids inspect`` reads one, whatever whitespace surrounds it (a
     value pasted from a spreadsheet cell or a letter), the rest as typed, so a command finds
     the person ``ids inspect`` calls valid and a client signs in with the id it was given.
-    None (a flag left out) stays None."""
-    return None if value is None else value.strip()
+    None (a flag left out) stays None. One that begins with "-" is the next flag, taken as
+    the value because the flag was given none (``--employer --json`` would look up a unit
+    called --json and answer in plain words): a usage error naming the flag, as a file
+    flag's is (``file_flag``); no code or number begins with "-"."""
+    if value is None:
+        return None
+    if value.strip().startswith("-"):
+        flag = typed_name(param) or str(param.name)
+        usage_error(flag, f"needs a {param.metavar or 'value'}, got {value.strip()[:_ECHO]!r}, "
+                    "which is a flag")
+    return value.strip()
 
 
 _ECHO = 40  # characters of a refused value the usage error quotes (a flag may be megabytes)

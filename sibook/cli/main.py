@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: the Click that Typer 0.29+ carries inside
 from sibook.cli.output import (
     database_problem,
     err_console,
+    json_asked,
     print_json,
     retrying_said_once,
     settings_problem,
@@ -187,7 +188,7 @@ def main() -> None:
         code = retrying_said_once(lambda: app(standalone_mode=False))  # typer.Exit(n): n
     except _UsageError as exc:
         _show(exc)
-        if "--json" in sys.argv:
+        if json_asked():
             print_json({"errors": [{"field": _flag_of(exc), "reason": _message(exc)}]})
         raise SystemExit(2) from None
     except _ClickException as exc:
@@ -204,14 +205,14 @@ def main() -> None:
         reason = ("an argument is not UTF-8 text (it holds a byte such as 0xff that is no "
                   "character): write it in UTF-8")
         err_console.print(f"Error: {reason}", markup=False, highlight=False)
-        if "--json" in sys.argv:
+        if json_asked():
             print_json({"errors": [{"field": "usage", "reason": reason}]})
         raise SystemExit(2) from None
     except Exception as exc:  # a command without contract keys for its refusal (refused_with)
         problem = database_problem(exc) or settings_problem(exc)
         if problem is None:
             raise
-        if "--json" in sys.argv:
+        if json_asked():
             print_json({"errors": [problem.as_dict()]})
         else:
             err_console.print(problem.reason, markup=False, highlight=False)

@@ -138,12 +138,18 @@ def refused_with(**keys: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorate
 
 
+def json_asked() -> bool:
+    """``--json`` is on the command line, also as ``--json=VALUE`` (Click refuses the value, a
+    usage error a script asking for JSON still reads as one JSON object on stdout)."""
+    return any(arg == "--json" or arg.startswith("--json=") for arg in sys.argv[1:])
+
+
 def retrying_said_once(work: Callable[[], R]) -> R:
     """``retrying(work)`` (a command whose transaction was a deadlock's victim runs again).
     With ``--json`` what each attempt prints on stdout is held until it ends, and an attempt
     given up for another has said nothing: a script reads one JSON object, the last attempt's.
     Without it stdout stays live, as a progress bar (and ``serve``) need a terminal to draw in."""
-    if "--json" not in sys.argv:
+    if not json_asked():
         return retrying(work)
     shown = sys.stdout
     held = io.StringIO()

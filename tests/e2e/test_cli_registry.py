@@ -140,6 +140,32 @@ def test_with_json_a_usage_error_is_exit_2_and_one_json_object_on_stdout(
     assert problem["field"] == field and problem["reason"]
 
 
+@pytest.mark.parametrize(("args", "field"), [
+    (["persons", "list", "--employer"], "--employer"),
+    (["persons", "list", "--limit", "5", "--employer"], "--employer"),
+    (["access", "add-client", "acme", "--kind", "employer", "--unit-code"], "--unit-code"),
+])
+def test_a_code_flag_given_no_code_is_a_usage_error_not_a_code_named_after_a_flag(
+        seeded: Path, args: list[str], field: str) -> None:
+    """``--employer --json``: Click takes --json as the unit's code, looks up a unit called
+    --json and answers in plain words on stderr; the flag was given no code, a usage error."""
+    result = run(seeded, *args, "--json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == field and "got '--json', which is a flag" in problem["reason"]
+
+
+def test_json_written_with_a_value_still_answers_a_usage_error_in_one_json_object(
+        seeded: Path) -> None:
+    """``--json=true`` is refused by Click (the flag takes no value): exit 2, and the script
+    that asked for JSON reads the reason on stdout as with ``--json``."""
+    result = run(seeded, "rules", "late-interest", "--amount", "1000", "--days-late", "61",
+                 "--json=true")
+    assert result.returncode == 2
+    (problem,) = json.loads(result.stdout)["errors"]
+    assert problem["field"] == "--json" and "does not take a value" in problem["reason"]
+
+
 def test_a_declared_file_that_is_missing_is_named_file_as_the_readme_writes_it(
         seeded: Path, tmp_path: Path) -> None:
     """The usage line and the reason said `file`, the JSON field FILE: one name, FILE, as
