@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
@@ -18,7 +18,7 @@ from sibook.access.principals import Forbidden
 from sibook.api.days import Day
 from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT
-from sibook.benefits import domain
+from sibook.benefits import domain, occupational_facts
 from sibook.benefits.service import (
     BenefitConflict,
     SameOfficer,
@@ -69,6 +69,20 @@ class ClaimIn(_Input):
         "maternity, a mother's only: the leave follows leave for infertility treatment, so her "
         "6 months of contributions are looked for in the 24 months before the birth, not 12 "
         "(Law 41/2024, FACTS §4.4)"))
+    occupational_kind: Literal["accident", "disease"] | None = Field(None, description=(
+        "occupational only: a work accident or an occupational disease; a disease diagnosed "
+        "after the job ended is received within its guarantee period (Law 84/2015/QH13 Art "
+        "46(2), Circular 15/2016/TT-BYT)"))
+    disease_code: StrictInt | None = Field(
+        None, gt=0, le=occupational_facts.DISEASE_CODE_MAX, description=(
+            "an occupational disease's: the appendix of Circular 15/2016/TT-BYT that lists it"))
+    disease_form: str | None = Field(None, max_length=occupational_facts.FORM_MAX, description=(
+        "an occupational disease's form or lesion, where its appendix sets a guarantee period "
+        "per form (the keys of sibook/law/data/occupational_diseases.csv: inorganic_colic, "
+        "acute, chronic, ...)"))
+    exposure_ended: str | None = Field(None, pattern=MONTH_PATTERN, description=(
+        "an occupational disease's: the last month in the job exposed to its harmful factor, "
+        "YYYY-MM; by default the end of the person's last compulsory SI before the diagnosis"))
 
 
 class DecisionIn(_Input):
@@ -124,6 +138,18 @@ class BenefitOut(BaseModel):
     hazardous_years: int | None
     infertility_treatment: bool = Field(description="A maternity claim after leave for "
                                                     "infertility treatment (FACTS §4.4)")
+    occupational_kind: str | None = Field(None, description="accident | disease; null: not "
+                                                            "said (an occupational claim only)")
+    disease_code: int | None = None
+    disease_form: str | None = None
+    exposure_ended: str | None = Field(None, description="The last month of exposure, YYYY-MM: "
+                                                         "given, or the record's when a disease "
+                                                         "was diagnosed after the job")
+    disease_name: str | None = Field(None, description="The disease as Circular 15/2016/TT-BYT "
+                                                       "names it, where the law tables know it")
+    guarantee: str | None = Field(None, description=(
+        "Why a disease diagnosed after exposure ended is insured: within its guarantee period, "
+        "citing the law; null otherwise"))
     recorded_at: str
     status: str = Field(description="claimed | settled | refused")
     decision: DecisionOut | None
@@ -157,7 +183,10 @@ def receive(personal_id: PersonalIdPath, body: ClaimIn, g: Receiver
     person_id = g.person(personal_id)
     claim = domain.Claim(body.regime, body.dossier_no, body.received_on, body.event_from,
                          body.event_to, body.note, body.ground, body.capacity_loss_percent,
-                         body.hazardous_years, body.infertility_treatment)
+                         body.hazardous_years, body.infertility_treatment,
+                         body.occupational_kind, body.disease_code, body.disease_form,
+                         None if body.exposure_ended is None
+                         else Period.parse(body.exposure_ended))
     return _recorded(g, person_id, lambda: receive_claim(
         session=g.session, person_id=person_id, personal_id=personal_id, claim=claim,
         actor=g.principal.actor_id))

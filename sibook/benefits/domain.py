@@ -16,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from sibook.benefits import occupational_facts
 from sibook.core.errors import Problem
 from sibook.core.period import Period
 from sibook.registry.domain import text_problem
@@ -115,6 +116,12 @@ class Claim:
     # A mother's maternity leave after leave for infertility treatment (FACTS §4.4): her 6
     # months of contributions are looked for in the 24 months before the birth, not 12.
     infertility_treatment: bool = False
+    # An occupational claim (``occupational_facts``): a work accident or a disease; a disease's
+    # code (Circular 15/2016/TT-BYT appendix), form, and the last month of exposure.
+    occupational_kind: str | None = None
+    disease_code: int | None = None
+    disease_form: str | None = None
+    exposure_ended: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,7 @@ def check_claim(c: Claim, today: date) -> list[Problem]:
     if c.infertility_treatment and c.regime is not Regime.MATERNITY:
         bad("infertility_treatment", f"only a maternity claim follows infertility treatment, "
                                      f"not a {c.regime} claim")
+    occupational_facts.check(c, bad)
     if c.event_from and c.event_to and c.event_to < c.event_from:
         bad("event_to", f"{c.event_to.isoformat()} is before event_from "
                         f"{c.event_from.isoformat()}")
@@ -324,7 +332,8 @@ def entry(b: Benefit) -> dict[str, Any]:
         "event_to": c.event_to and c.event_to.isoformat(), "note": c.note,
         "ground": c.ground, "capacity_loss_percent": c.capacity_loss_percent,
         "hazardous_years": c.hazardous_years,
-        "infertility_treatment": c.infertility_treatment or None}
+        "infertility_treatment": c.infertility_treatment or None,
+        **occupational_facts.entry(c)}
     if d is not None:
         optional |= {"decided_on": d.decided_on.isoformat(), "decision_no": d.decision_no,
                      "amount": d.amount, "monthly_amount": d.monthly_amount,

@@ -1,5 +1,6 @@
 """Receiving a claim, once per dossier number, when the person's record supports it: sickness
-and work-accident benefits are for someone in compulsory SI at the time, maternity for 6
+and work-accident benefits are for someone in compulsory SI at the time, an occupational
+disease diagnosed later too within its guarantee period (``occupational``), maternity for 6
 months of compulsory SI paid in the 12 (24 after infertility treatment) before the birth
 (``maternity_checks``, checked again when settled), a one-time withdrawal for someone who has
 stopped contributing and is on no pension (grounds a and e checked against the record, FACTS
@@ -10,6 +11,7 @@ and one day of leave, is claimed once unless refused, and nothing begins after a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -17,13 +19,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sibook.benefits import occupational
 from sibook.benefits.domain import Claim, Regime, check_claim
 from sibook.benefits.maternity_checks import maternity_supported
 from sibook.benefits.overlap import overlapping
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
-    COVERED_KINDS,
-    covers,
     pension_due,
     pension_years,
     pensioner,
@@ -57,8 +58,13 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
     if earlier is not None:
         if earlier.person_id != person_id:
             raise _of_another_person(earlier)
-        check_same("dossier", earlier.dossier_no, claim_of(earlier), claim)
+        was = claim_of(earlier)  # a month exposure ended that the claim left to the record
+        check_same("dossier", earlier.dossier_no, was, claim if claim.exposure_ended else
+                   replace(claim, exposure_ended=was.exposure_ended))
         return answer(session, personal_id, earlier, replayed=True)
+    if occupational.after_the_job(claim):
+        claim = occupational.with_exposure_end(
+            contributions.si_periods_of(session=session, person_id=person_id), claim)
     problems = _eligible(session, person_id, claim)
     if problems:
         raise ValidationError(problems)
@@ -72,7 +78,11 @@ def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: 
                 event_from=claim.event_from, event_to=claim.event_to, note=claim.note,
                 ground=claim.ground, capacity_loss_percent=claim.capacity_loss_percent,
                 hazardous_years=claim.hazardous_years,
-                infertility_treatment=claim.infertility_treatment or None, recorded_by=actor[:64]))
+                infertility_treatment=claim.infertility_treatment or None,
+                occupational_kind=claim.occupational_kind, disease_code=claim.disease_code,
+                disease_form=claim.disease_form,
+                exposure_ended=claim.exposure_ended and claim.exposure_ended.index,
+                recorded_by=actor[:64]))
     except IntegrityError:
         # The same dossier received for another person at the same moment (each claim locks
         # its own person only): PostgreSQL made this one wait for it. Refused as after it.
@@ -123,8 +133,9 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                                                f"{c.received_on.isoformat()}")]
     if c.regime in (Regime.SICKNESS, Regime.OCCUPATIONAL) and c.event_from is not None:
         month = Period.of(c.event_from)
-        if not any(p.kind in COVERED_KINDS and covers(p.from_month, p.to_month, month)
-                   for p in si):
+        if not occupational.covered(si, month):
+            if occupational.after_the_job(c):  # a disease within its guarantee period
+                return occupational.within_guarantee(si, c)
             return [Problem(field="event_from", reason=(
                 f"not in compulsory SI in {month}: {c.regime} benefits are for employees "
                 "covered in the month of the event (voluntary SI pays pension and "

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sibook.benefits.domain import NAMES, Benefit
+from sibook.benefits.occupational import acceptance
+from sibook.benefits.occupational_facts import disease_names
 from sibook.benefits.records import claim_of, decision_of
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 
@@ -35,6 +37,11 @@ def answer(session: Session, personal_id: str, row: BenefitClaim, *,
         "event_to": c.event_to and c.event_to.isoformat(), "note": c.note, "ground": c.ground,
         "capacity_loss_percent": c.capacity_loss_percent, "hazardous_years": c.hazardous_years,
         "infertility_treatment": c.infertility_treatment,
+        "occupational_kind": c.occupational_kind, "disease_code": c.disease_code,
+        "disease_form": c.disease_form,
+        "exposure_ended": c.exposure_ended and str(c.exposure_ended),
+        "disease_name": disease_names(c.disease_code, c.disease_form)[0],
+        "guarantee": acceptance(c),
         "recorded_at": _utc(row.recorded_at).isoformat(), "status": b.status,
         "decision": None if d is None or decision is None else {
             "outcome": d.outcome, "decided_on": d.decided_on.isoformat(),

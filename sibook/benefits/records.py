@@ -46,7 +46,11 @@ def claim_of(row: BenefitClaim) -> Claim:
                  row.event_to, row.note, row.ground,
                  capacity_loss_percent=row.capacity_loss_percent,
                  hazardous_years=row.hazardous_years,
-                 infertility_treatment=bool(row.infertility_treatment))
+                 infertility_treatment=bool(row.infertility_treatment),
+                 occupational_kind=row.occupational_kind, disease_code=row.disease_code,
+                 disease_form=row.disease_form,
+                 exposure_ended=None if row.exposure_ended is None
+                 else Period.from_index(row.exposure_ended))
 
 
 def decision_of(row: BenefitDecision) -> Decision:

@@ -59,6 +59,14 @@ class BenefitClaim(Base):
     # A mother's maternity claim after leave for infertility treatment: her 6 months are looked
     # for in the 24 before the birth (FACTS §4.4; migration 0025). True, or null: it does not.
     infertility_treatment: Mapped[bool | None] = mapped_column(Boolean)
+    # An occupational claim: a work accident or a disease; a disease's code (Circular
+    # 15/2016/TT-BYT appendix) and form, and the last month of exposure (Period.index), from
+    # which its guarantee period runs (Law 84/2015/QH13 Art 46(2); migration 0026).
+    occupational_kind: Mapped[str | None] = mapped_column(String(8), CheckConstraint(
+        "occupational_kind IN ('accident','disease')", name="occupational_kind"))
+    disease_code: Mapped[int | None] = mapped_column(SmallInteger)
+    disease_form: Mapped[str | None] = mapped_column(String(40))
+    exposure_ended: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())

@@ -224,7 +224,7 @@ def _benefit_event(b: dict[str, Any]) -> str:
     """The days a benefit is for (leave: first to last day), or a withdrawal's ground; an early
     pension's assessed loss of working capacity (and hazardous-job years) after its start, and
     a maternity leave that follows leave for infertility treatment (its 6 months looked for in
-    the 24 before the birth, FACTS §4.4)."""
+    the 24 before the birth, FACTS §4.4), an occupational disease's name."""
     if "ground" in b:
         return f"căn cứ Điều 70 khoản 1 điểm {GROUNDS[b['ground']][0]}"
     days = [_date(b[k]) for k in ("event_from", "event_to") if k in b]
@@ -233,8 +233,20 @@ def _benefit_event(b: dict[str, Any]) -> str:
                 f"{b['hazardous_years']} năm làm nghề đặc biệt nặng nhọc, độc hại, nguy hiểm"
                 if "hazardous_years" in b else "",
                 "sau thời gian nghỉ việc điều trị vô sinh" if b.get("infertility_treatment")
-                else ""]
+                else "", _disease(b)]
     return "; ".join(p for p in (" – ".join(days), *assessed) if p)
+
+
+def _disease(b: dict[str, Any]) -> str:
+    """An occupational disease's name (and form) as Circular 15/2016/TT-BYT words it, or its
+    appendix where the law tables do not name it, and the month exposure ended."""
+    if "disease_code" not in b:
+        return ""
+    name = b.get("disease_name") or f"bệnh nghề nghiệp Phụ lục {b['disease_code']}"
+    form = f" ({b['disease_form_name']})" if "disease_form_name" in b else ""
+    ended = (f", thôi tiếp xúc tháng {_month(b['exposure_ended'])}" if "exposure_ended" in b
+             else "")
+    return f"{name}{form}{ended}"
 
 
 def _benefit_paid(b: dict[str, Any]) -> str:

@@ -122,6 +122,16 @@ class BookBenefit(_Strict):
         "(Art 65(1)(c)); absent when not given"))
     infertility_treatment: bool | None = Field(None, description=(
         "Maternity after leave for infertility treatment (FACTS §4.4): true; absent otherwise"))
+    occupational_kind: str | None = Field(None, description=(
+        "Occupational: accident or disease; absent when not said"))
+    disease_code: int | None = Field(None, description=(
+        "An occupational disease's appendix of Circular 15/2016/TT-BYT; absent when not given"))
+    disease_form: str | None = Field(None, description="Its form's key, where given")
+    disease_name: str | None = Field(None, description=(
+        "The disease as Circular 15/2016/TT-BYT names it, where the law tables know it"))
+    disease_form_name: str | None = Field(None, description="Its form as the appendix words it")
+    exposure_ended: str | None = Field(None, pattern=MONTH, description=(
+        "The last month of exposure to the disease's harmful factor, where known"))
     decided_on: str | None = Field(None, pattern=DAY, description="Absent until decided")
     decision_no: str | None = Field(None, description="Absent until decided")
     amount: int | None = Field(None, description="Paid once, VND; absent when not")

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from sibook.access.actions import Action
-from sibook.benefits import domain
+from sibook.benefits import domain, occupational_facts
 from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, identifier, one_of, parse_date, parse_month
@@ -85,6 +85,19 @@ def claim(
     infertility_treatment: bool = typer.Option(False, "--infertility-treatment", help=(
         "maternity, a mother's only: the leave follows leave for infertility treatment, so her "
         "6 months of contributions are looked for in the 24 months before the birth, not 12.")),
+    occupational_kind: str = typer.Option(
+        None, "--occupational-kind", metavar="KIND",
+        callback=one_of(occupational_facts.KINDS, "--occupational-kind"), help=(
+            "occupational only: accident or disease; a disease diagnosed after the job ended is "
+            "received within its guarantee period (Law 84/2015/QH13 Art 46(2)).")),
+    disease_code: int = typer.Option(None, "--disease-code", metavar="N", help=(
+        "an occupational disease's: the appendix of Circular 15/2016/TT-BYT listing it.")),
+    disease_form: str = typer.Option(None, "--disease-form", metavar="FORM", help=(
+        "an occupational disease's form or lesion where its appendix sets a period per form "
+        "(keys in sibook/law/data/occupational_diseases.csv: acute, chronic, ...).")),
+    exposure_ended: str = typer.Option(None, "--exposure-ended", metavar="YYYY-MM", help=(
+        "an occupational disease's last month in the job exposed to its harmful factor; by "
+        "default the end of the last compulsory SI before the diagnosis.")),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
@@ -92,7 +105,10 @@ def claim(
     c = domain.Claim(domain.Regime(regime), dossier, parse_date(received, "--received"),
                      None if event_from is None else parse_date(event_from, "--from"),
                      None if event_to is None else parse_date(event_to, "--to"), note, ground,
-                     capacity_loss_percent, hazardous_years, infertility_treatment)
+                     capacity_loss_percent, hazardous_years, infertility_treatment,
+                     occupational_kind, disease_code, disease_form,
+                     None if exposure_ended is None
+                     else parse_month(exposure_ended, "--exposure-ended"))
     result = _run(personal_id, realm, Action.BENEFIT_CLAIM, "benefits claim", as_json,
                   lambda s, pid: receive_claim(session=s, person_id=pid,
                                                personal_id=personal_id, claim=c,
@@ -162,6 +178,8 @@ def _show_one(b: dict[str, Any]) -> None:
             f"{b['personal_id']}: {b['status']}")
     if d is not None:
         told += f" by decision {d['decision_no']} of {d['decided_on']}" + _paid(d)
+    if b.get("guarantee"):  # a disease diagnosed after exposure ended: why it is insured
+        told += f"; {b['disease_name']}: {b['guarantee']}"
     console.print(("already recorded; " if b["replayed"] else "") + told, highlight=False)
 
 

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.law import diseases
 from sibook.law.tables import LawDataError, LawRow, LawTable, NoRuleInForce, parse_table
 from sibook.law.terms import (
     FUNDS,
@@ -28,7 +29,7 @@ T = TypeVar("T")
 
 TABLES = ("fund_rates", "reference_level", "regional_minimum", "parameters", "voluntary_support",
           "household_hi", "pension_rates", "averaging_windows", "revaluation", "retirement_age",
-          "sickness_days")
+          "sickness_days", diseases.TABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,11 @@ class LawBook:
 
     def table(self, name: str) -> LawTable:
         return self._tables[name]
+
+    def disease_guarantee(self, code: int, form: str | None, on: Period) -> diseases.Guarantee:
+        """An occupational disease's guarantee period in force in month ``on`` (Circular
+        15/2016/TT-BYT), refused by field when the table has none for it."""
+        return diseases.guarantee(self._tables[diseases.TABLE], code, form, on)
 
     @property
     def tables(self) -> Mapping[str, LawTable]:
@@ -290,6 +296,8 @@ def _cap(row: LawRow, base: int, base_name: str, rows: tuple[LawRow, ...]) -> Ca
 def load_book() -> LawBook:
     """Read every table shipped in ``sibook/law/data`` and validate it."""
     data = files("sibook.law").joinpath("data")
-    tables = {name: parse_table(name, data.joinpath(f"{name}.csv").read_text(encoding="utf-8"))
+    tables = {name: parse_table(name, data.joinpath(f"{name}.csv").read_text(encoding="utf-8"),
+                                diseases.TEXT_COLUMNS if name == diseases.TABLE else ())
               for name in TABLES}
+    diseases.check_rows(tables[diseases.TABLE])
     return LawBook(tables)

@@ -40,6 +40,8 @@ class LawRow:
     note: str = ""
     line: int = 0
     unset: frozenset[str] = frozenset()  # columns written ``none``: the law set no such value
+    # Columns a table declares as text (a disease's name, a unit), kept as written.
+    texts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def value(self, column: str) -> Decimal:
         try:
@@ -122,8 +124,9 @@ class LawTable:
         return tuple(r for r in self.rows if r.in_force(on))
 
 
-def parse_table(name: str, text: str) -> LawTable:
-    """Parse and validate one table's CSV text (``#`` lines are comments)."""
+def parse_table(name: str, text: str, text_columns: tuple[str, ...] = ()) -> LawTable:
+    """Parse and validate one table's CSV text (``#`` lines are comments); ``text_columns`` are
+    kept as written, every other column not of ``META_COLUMNS`` is a number."""
     numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1)
                 if line.strip() and not line.lstrip().startswith("#")]
     if not numbered:
@@ -133,18 +136,21 @@ def parse_table(name: str, text: str) -> LawTable:
     missing = [c for c in META_COLUMNS if c not in columns]
     if missing:
         raise LawDataError(f"{name}.csv: missing columns {missing}")
-    value_columns = [c for c in columns if c not in META_COLUMNS]
+    missing = [c for c in text_columns if c not in columns]
+    if missing:
+        raise LawDataError(f"{name}.csv: missing columns {missing}")
+    value_columns = [c for c in columns if c not in META_COLUMNS and c not in text_columns]
     if not value_columns:
         raise LawDataError(f"{name}.csv: no value column")
     lines = [n for n, _ in numbered[1:]]
-    rows = tuple(_parse_row(name, line, raw, value_columns) for line, raw in zip(lines, reader,
-                                                                                 strict=True))
+    rows = tuple(_parse_row(name, line, raw, value_columns, text_columns)
+                 for line, raw in zip(lines, reader, strict=True))
     _check_no_overlap(name, rows)
     return LawTable(name=name, rows=rows)
 
 
 def _parse_row(table: str, line: int, raw: Mapping[str, str | None], value_columns: Iterable[str],
-               ) -> LawRow:
+               text_columns: Iterable[str] = ()) -> LawRow:
     where = f"{table}.csv line {line}"
 
     def cell(column: str) -> str:
@@ -176,7 +182,8 @@ def _parse_row(table: str, line: int, raw: Mapping[str, str | None], value_colum
         raise LawDataError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}")
     return LawRow(table=table, key=key, values=MappingProxyType(values), valid_from=valid_from,
                   valid_to=valid_to, source=source, provisional=cell("provisional") == "true",
-                  note=cell("note"), line=line, unset=unset)
+                  note=cell("note"), line=line, unset=unset,
+                  texts=MappingProxyType({c: cell(c) for c in text_columns}))
 
 
 def _check_no_overlap(table: str, rows: tuple[LawRow, ...]) -> None:

@@ -246,3 +246,23 @@ def test_infertility_treatment_is_a_maternity_claims_boolean_checked_by_its_key(
     assert [e["field"] for e in sick.json()["errors"]] == ["infertility_treatment"]
     received = api.claim(CLERK, OWN)
     assert (received.status_code, received.json()["infertility_treatment"]) == (201, False)
+
+
+def test_an_occupational_disease_is_named_by_its_keys_and_checked_by_them(api: Api) -> None:
+    """Law 84/2015/QH13 Art 46(2), Circular 15/2016/TT-BYT: the kind, the disease's code (its
+    appendix), form and last month of exposure; a wrong type is refused by the key, a
+    sickness claim naming a disease by our field, and a disease in the job is received named."""
+    disease = {"regime": "occupational", "dossier_no": "HS-BNN-1", "received_on": "2021-03-20",
+               "event_from": "2021-03-01", "occupational_kind": "disease", "disease_code": 6}
+    for key, bad in (("disease_code", "6"), ("occupational_kind", "illness"),
+                     ("exposure_ended", "2021-3")):
+        refused = api.claim(CLERK, OWN, disease | {key: bad})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["loc"] == ["body", key]
+    sick = api.claim(CLERK, OWN, SICK | {"disease_code": 6})
+    assert sick.status_code == 422, sick.text
+    assert [e["field"] for e in sick.json()["errors"]] == ["disease_code"]
+    received = api.claim(CLERK, OWN, disease)
+    assert received.status_code == 201, received.text
+    assert (received.json()["disease_name"], received.json()["guarantee"]) == (
+        "Bệnh viêm phế quản mạn tính nghề nghiệp", None)

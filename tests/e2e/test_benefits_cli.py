@@ -253,3 +253,21 @@ def test_a_mother_after_infertility_treatment_claims_with_its_flag(cli: Cli) -> 
                            "--dossier", "HS-TS-2", "--received", "2025-03-10", "--from",
                            "2025-03-02", "--to", "2025-03-06", "--infertility-treatment")
     assert (code, father["errors"][0]["field"]) == (1, "--infertility-treatment"), father
+
+
+def test_a_disease_diagnosed_after_the_job_is_claimed_within_its_guarantee_period(
+        cli: Cli) -> None:
+    """Law 84/2015/QH13 Art 46(2): lead anaemia (Circular 15/2016/TT-BYT Appendix 8, 3 months)
+    diagnosed in 2025-09, exposure ended with the SI in 2025-06; a work accident then is not."""
+    after = ("benefits", "claim", cli.worker, "--regime", "occupational", "--received",
+             "2025-09-20", "--from", "2025-09-10")
+    code, accident = cli.run(*after, "--dossier", "HS-TNLD-9", "--occupational-kind",
+                             "accident")
+    assert (code, accident["errors"][0]["field"]) == (1, "--from"), accident
+    code, done = cli.run(*after, "--dossier", "HS-BNN-9", "--occupational-kind", "disease",
+                         "--disease-code", "8", "--disease-form", "inorganic_anaemia")
+    assert (code, done["recorded"], done["exposure_ended"]) == (0, True, "2025-06"), done
+    assert "Circular 15/2016/TT-BYT Appendix 8" in done["guarantee"]
+    code, silicosis = cli.run(*after[:-1], "2025-09-12", "--dossier", "HS-BNN-10",
+                              "--occupational-kind", "disease", "--disease-code", "1")
+    assert (code, silicosis["errors"][0]["field"]) == (1, "--disease-code"), silicosis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -201,3 +202,27 @@ def test_only_a_maternity_claim_says_it_follows_infertility_treatment() -> None:
     sick_treated = Claim(Regime.SICKNESS, "HS-OD-9", RECEIVED, date(2026, 2, 1),
                          date(2026, 2, 3), infertility_treatment=True)
     assert fields_of(check_claim(sick_treated, TODAY)) == {"infertility_treatment"}
+
+
+def test_only_an_occupational_disease_names_a_disease_and_its_exposure() -> None:
+    """Law 84/2015/QH13 Art 46(2): the kind is an occupational claim's; the code (needed), form
+    and last month of exposure a disease's, that month not after the diagnosis."""
+    disease = Claim(Regime.OCCUPATIONAL, "HS-BNN-9", RECEIVED, date(2026, 2, 1),
+                    occupational_kind="disease", disease_code=8, disease_form="inorganic_colic",
+                    exposure_ended=Period(2026, 1))
+    assert check_claim(disease, TODAY) == []
+    assert entry(Benefit(disease))["disease_name"] == "Bệnh nhiễm độc chì nghề nghiệp"
+    assert fields_of(check_claim(replace(disease, disease_code=None), TODAY)) == {"disease_code"}
+    assert fields_of(check_claim(replace(disease, exposure_ended=Period(2026, 3)), TODAY)) == {
+        "exposure_ended"}
+    assert fields_of(check_claim(replace(disease, occupational_kind="accident"), TODAY)) == {
+        "disease_code", "disease_form", "exposure_ended"}
+    assert fields_of(check_claim(replace(disease, occupational_kind="illness"), TODAY)) == {
+        "occupational_kind"}
+    assert fields_of(check_claim(replace(disease, disease_form="chì vô cơ"), TODAY)) == {
+        "disease_form"}
+    sick = Claim(Regime.SICKNESS, "HS-OD-9", RECEIVED, date(2026, 2, 1), date(2026, 2, 3),
+                 occupational_kind="disease", disease_code=8)
+    assert fields_of(check_claim(sick, TODAY)) == {"occupational_kind", "disease_code"}
+    plain = Claim(Regime.OCCUPATIONAL, "HS-TNLD-9", RECEIVED, date(2026, 2, 1))
+    assert check_claim(plain, TODAY) == [] and "disease_code" not in entry(Benefit(plain))

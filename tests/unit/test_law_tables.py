@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from sibook import law
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.law import LawDataError, NoRuleInForce, parse_table
+from sibook.law.diseases import TABLE, check_rows
 
 JAN_2026 = Period(2026, 1)
 HEADER = "key,value,valid_from,valid_to,source,provisional,note\n"
@@ -185,3 +187,43 @@ def test_the_lowest_pension_band_begins_at_the_years_a_pension_needs() -> None:
     table = law.book().table("pension_rates")
     lowest = min(int(table.at(k, on).value("from_years")) for k in table.keys)
     assert lowest == law.book().pension_min_years(on).value
+
+
+def test_a_disease_guarantee_period_is_counted_from_the_end_of_the_month_exposure_ended() -> None:
+    """Circular 15/2016/TT-BYT Art 2 and its appendices, per form where they differ."""
+    book, ended, on = law.book(), Period(2025, 2), Period(2025, 9)
+    lead = book.disease_guarantee(8, "inorganic_glomerulonephritis", on)
+    assert (lead.period, lead.last_day(ended)) == ("10 years", date(2035, 2, 28))
+    assert book.disease_guarantee(8, "inorganic_colic", on).last_day(ended) == date(2025, 3, 30)
+    # 24 hours of acute CO poisoning: one whole day after the month's last.
+    assert book.disease_guarantee(16, "acute", on).last_day(ended) == date(2025, 3, 1)
+    assert book.disease_guarantee(6, None, on).last_day(ended) == date(2026, 2, 28)
+    asbestosis = book.disease_guarantee(2, None, on)
+    assert (asbestosis.period, asbestosis.last_day(ended)) == ("no time limit", None)
+    assert asbestosis.source == "Circular 15/2016/TT-BYT Appendix 2, provisional"
+
+
+def test_a_disease_or_form_the_table_has_no_period_for_is_refused_by_field() -> None:
+    book, on = law.book(), Period(2025, 9)
+    for code, form, field, words in ((1, None, "disease_code", "no guarantee period in the law "
+                                                             "tables for disease 1"),
+                                     (8, None, "disease_form", "inorganic_colic"),
+                                     (8, "acute", "disease_form", "got 'acute'"),
+                                     (6, "acute", "disease_form", "takes no form")):
+        with pytest.raises(ValidationError) as no:
+            book.disease_guarantee(code, form, on)
+        assert no.value.problems[0].field == field
+        assert words in no.value.problems[0].reason
+    with pytest.raises(NoRuleInForce):  # Circular 15/2016 is in force from 2016-07
+        book.disease_guarantee(6, None, Period(2016, 6))
+
+
+def test_text_columns_are_kept_and_a_disease_row_needs_a_known_unit() -> None:
+    header = "key,appendix,amount,unit,name,form,valid_from,valid_to,source,provisional,note\n"
+    texts = ("unit", "name", "form")
+    table = parse_table(TABLE, header + "6,6,12,month,Bệnh X,,2016-07,,C,true,\n", texts)
+    assert (table.rows[0].texts["name"], table.rows[0].value("amount")) == ("Bệnh X", 12)
+    for bad in ("6,6,12,week,Bệnh X,,2016-07,,C,true,\n",
+                "6,6,none,month,Bệnh X,,2016-07,,C,true,\n"):
+        with pytest.raises(LawDataError, match="line 2"):
+            check_rows(parse_table(TABLE, header + bad, texts))

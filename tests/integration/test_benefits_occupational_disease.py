@@ -1,0 +1,131 @@
+"""An occupational disease diagnosed after the job ended, on SQLite and PostgreSQL: received
+within the guarantee period its appendix of Circular 15/2016/TT-BYT sets after exposure ended
+(Law 84/2015/QH13 Art 46(2)), refused after it or when the law tables have no period for the
+disease; a work accident after the job, and a claim saying none of it, are refused as before."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from sibook.benefits.domain import Claim, Regime
+from sibook.benefits.service import BenefitConflict
+from sibook.book.render_pdf import FONT, render_pdf
+from sibook.core.errors import ValidationError
+from sibook.core.period import Period
+from sibook.signing.qr import qr_png
+from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.test_benefits import book_of, claim, worked
+
+# Compulsory SI 2024-01 to 2025-06 (``worked``), then out of the job. Lead anaemia has a
+# guarantee period of 3 months (Appendix 8): from the end of 2025-06 to 2025-09-30.
+ANAEMIA = Claim(Regime.OCCUPATIONAL, "HS-BNN-1", date(2025, 9, 20), date(2025, 9, 10),
+                occupational_kind="disease", disease_code=8, disease_form="inorganic_anaemia")
+
+
+def out_of_the_job(engine: Engine) -> str:
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    return pid
+
+
+def refusal(engine: Engine, pid: str, c: Claim) -> tuple[str, str]:
+    with pytest.raises(ValidationError) as no:
+        claim(engine, pid, c)
+    return no.value.problems[0].field, no.value.problems[0].reason
+
+
+def test_a_disease_diagnosed_within_its_guarantee_period_is_received(engine: Engine) -> None:
+    pid = out_of_the_job(engine)
+    got = claim(engine, pid, ANAEMIA)
+    assert (got["occupational_kind"], got["disease_code"], got["disease_form"],
+            got["exposure_ended"]) == ("disease", 8, "inorganic_anaemia", "2025-06")
+    assert got["disease_name"] == "Bệnh nhiễm độc chì nghề nghiệp"
+    assert "within the guarantee period of 3 months" in got["guarantee"]
+    for cited in ("Circular 15/2016/TT-BYT Appendix 8", "Law 84/2015/QH13 Art 46(2)",
+                  "Decree 88/2020/ND-CP Art 5(3)", "last day 2025-09-30"):
+        assert cited in got["guarantee"]
+    again = claim(engine, pid, ANAEMIA)  # the month the record gave is kept, not asked again
+    assert (again["replayed"], again["exposure_ended"]) == (True, "2025-06")
+    with pytest.raises(BenefitConflict) as other:
+        claim(engine, pid, replace(ANAEMIA, exposure_ended=Period(2025, 5)))
+    assert other.value.field == "exposure_ended"
+
+
+def test_a_diagnosis_after_the_period_is_refused_citing_it(engine: Engine) -> None:
+    pid = out_of_the_job(engine)
+    field, reason = refusal(engine, pid, replace(ANAEMIA, event_from=date(2025, 10, 2),
+                                                 received_on=date(2025, 10, 5)))
+    assert field == "event_from"
+    assert "after the guarantee period of 3 months" in reason
+    assert "last day 2025-09-30; Circular 15/2016/TT-BYT Appendix 8" in reason
+    # Exposure ended earlier, the claim says: the period runs from that month's end.
+    field, reason = refusal(engine, pid, replace(ANAEMIA, exposure_ended=Period(2025, 3)))
+    assert (field, "last day 2025-06-30" in reason) == ("event_from", True)
+
+
+def test_the_period_is_per_form_and_may_have_no_limit(engine: Engine) -> None:
+    pid = out_of_the_job(engine)
+    field, reason = refusal(engine, pid, replace(ANAEMIA, disease_form=None))
+    assert field == "disease_form"
+    assert "inorganic_colic" in reason and "organic_chronic" in reason
+    # Glomerulonephritis from inorganic lead: 10 years.
+    kidney = claim(engine, pid, replace(ANAEMIA, dossier_no="HS-BNN-2",
+                                        disease_form="inorganic_glomerulonephritis",
+                                        event_from=date(2026, 3, 1),
+                                        received_on=date(2026, 3, 10)))
+    assert "10 years" in kidney["guarantee"]
+    asbestosis = claim(engine, pid, Claim(
+        Regime.OCCUPATIONAL, "HS-BNN-3", date(2026, 3, 10), date(2026, 3, 2),
+        occupational_kind="disease", disease_code=2))
+    assert "no time limit" in asbestosis["guarantee"]
+    assert asbestosis["disease_name"] == "Bệnh bụi phổi amiăng nghề nghiệp"
+
+
+def test_a_disease_the_tables_have_no_period_for_is_refused_after_the_job(
+        engine: Engine) -> None:
+    pid = out_of_the_job(engine)
+    silicosis = Claim(Regime.OCCUPATIONAL, "HS-BNN-4", date(2025, 9, 20), date(2025, 9, 10),
+                      occupational_kind="disease", disease_code=1)
+    field, reason = refusal(engine, pid, silicosis)
+    assert field == "disease_code"
+    assert "no guarantee period in the law tables for disease 1" in reason
+    # While in the job it needs no period: received as any claim in compulsory SI.
+    in_job = claim(engine, pid, replace(silicosis, event_from=date(2025, 5, 10)))
+    assert (in_job["exposure_ended"], in_job["guarantee"]) == (None, None)
+
+
+def test_exposure_ends_in_a_month_of_compulsory_si(engine: Engine) -> None:
+    pid = out_of_the_job(engine)
+    field, reason = refusal(engine, pid, replace(ANAEMIA, exposure_ended=Period(2023, 12)))
+    assert field == "exposure_ended"
+    assert "not in compulsory SI in 2023-12" in reason
+
+
+def test_a_work_accident_after_the_job_is_refused_as_before(engine: Engine) -> None:
+    pid = out_of_the_job(engine)
+    accident = Claim(Regime.OCCUPATIONAL, "HS-TNLD-1", date(2025, 9, 20), date(2025, 9, 10))
+    for c in (accident, replace(accident, occupational_kind="accident")):
+        field, reason = refusal(engine, pid, c)
+        assert (field, "not in compulsory SI in 2025-09" in reason) == ("event_from", True)
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-dejavu-core is not installed")
+def test_the_book_names_the_disease_on_the_claims_line(engine: Engine) -> None:
+    pdfium = pytest.importorskip("pypdfium2", reason="pip install '.[test]' brings pypdfium2")
+    pid = out_of_the_job(engine)
+    claim(engine, pid, ANAEMIA)
+    book = book_of(engine, pid, date(2025, 9, 25))
+    [entry] = book["benefits"]
+    assert (entry["disease_name"], entry["disease_form_name"], entry["exposure_ended"]) == (
+        "Bệnh nhiễm độc chì nghề nghiệp", "chì vô cơ: thiếu máu", "2025-06")
+    pdf = pdfium.PdfDocument(render_pdf(
+        book, version=2, content_hash="ab" * 32, issuer="Bảo hiểm xã hội Việt Nam",
+        issued_at=datetime(2025, 9, 26, tzinfo=UTC).isoformat(), qr_png=qr_png("SIB1:TEST")))
+    text = " ".join("".join(page.get_textpage().get_text_range() for page in pdf).split())
+    listed = text[text.index("CHẾ ĐỘ ĐÃ ĐỀ NGHỊ"):]
+    assert "Bệnh nhiễm độc chì nghề nghiệp (chì vô cơ: thiếu máu)" in listed
+    assert "thôi tiếp xúc tháng 06/2025" in listed
