@@ -11,14 +11,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine
 
-from sibook.benefits.domain import Claim, Regime
+from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import BenefitConflict
 from sibook.book.render_pdf import FONT, render_pdf
-from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.signing.qr import qr_png
 from tests.integration.ledger_fixtures import setup_workers
-from tests.integration.test_benefits import book_of, claim, worked
+from tests.integration.test_benefits import book_of, claim, settle, worked
+from tests.integration.test_benefits_overlap import refused
 
 # Compulsory SI 2024-01 to 2025-06 (``worked``), then out of the job. Lead anaemia has a
 # guarantee period of 3 months (Appendix 8): from the end of 2025-06 to 2025-09-30.
@@ -32,12 +32,6 @@ def out_of_the_job(engine: Engine) -> str:
     return pid
 
 
-def refusal(engine: Engine, pid: str, c: Claim) -> tuple[str, str]:
-    with pytest.raises(ValidationError) as no:
-        claim(engine, pid, c)
-    return no.value.problems[0].field, no.value.problems[0].reason
-
-
 def test_a_disease_diagnosed_within_its_guarantee_period_is_received(engine: Engine) -> None:
     pid = out_of_the_job(engine)
     got = claim(engine, pid, ANAEMIA)
@@ -48,6 +42,9 @@ def test_a_disease_diagnosed_within_its_guarantee_period_is_received(engine: Eng
     for cited in ("Circular 15/2016/TT-BYT Appendix 8", "Law 84/2015/QH13 Art 46(2)",
                   "Decree 88/2020/ND-CP Art 5(3)", "last day 2025-09-30"):
         assert cited in got["guarantee"]
+    paid = settle(engine, pid, "HS-BNN-1", Decision("settled", date(2025, 10, 1), "5/QĐ-BHXH",
+                                                    amount=12_000_000))
+    assert paid["status"] == "settled"
     again = claim(engine, pid, ANAEMIA)  # the month the record gave is kept, not asked again
     assert (again["replayed"], again["exposure_ended"]) == (True, "2025-06")
     with pytest.raises(BenefitConflict) as other:
@@ -57,19 +54,19 @@ def test_a_disease_diagnosed_within_its_guarantee_period_is_received(engine: Eng
 
 def test_a_diagnosis_after_the_period_is_refused_citing_it(engine: Engine) -> None:
     pid = out_of_the_job(engine)
-    field, reason = refusal(engine, pid, replace(ANAEMIA, event_from=date(2025, 10, 2),
+    field, reason = refused(engine, pid, replace(ANAEMIA, event_from=date(2025, 10, 2),
                                                  received_on=date(2025, 10, 5)))
     assert field == "event_from"
     assert "after the guarantee period of 3 months" in reason
     assert "last day 2025-09-30; Circular 15/2016/TT-BYT Appendix 8" in reason
     # Exposure ended earlier, the claim says: the period runs from that month's end.
-    field, reason = refusal(engine, pid, replace(ANAEMIA, exposure_ended=Period(2025, 3)))
+    field, reason = refused(engine, pid, replace(ANAEMIA, exposure_ended=Period(2025, 3)))
     assert (field, "last day 2025-06-30" in reason) == ("event_from", True)
 
 
 def test_the_period_is_per_form_and_may_have_no_limit(engine: Engine) -> None:
     pid = out_of_the_job(engine)
-    field, reason = refusal(engine, pid, replace(ANAEMIA, disease_form=None))
+    field, reason = refused(engine, pid, replace(ANAEMIA, disease_form=None))
     assert field == "disease_form"
     assert "inorganic_colic" in reason and "organic_chronic" in reason
     # Glomerulonephritis from inorganic lead: 10 years.
@@ -90,7 +87,7 @@ def test_a_disease_the_tables_have_no_period_for_is_refused_after_the_job(
     pid = out_of_the_job(engine)
     silicosis = Claim(Regime.OCCUPATIONAL, "HS-BNN-4", date(2025, 9, 20), date(2025, 9, 10),
                       occupational_kind="disease", disease_code=1)
-    field, reason = refusal(engine, pid, silicosis)
+    field, reason = refused(engine, pid, silicosis)
     assert field == "disease_code"
     assert "no guarantee period in the law tables for disease 1" in reason
     # While in the job it needs no period: received as any claim in compulsory SI.
@@ -100,7 +97,7 @@ def test_a_disease_the_tables_have_no_period_for_is_refused_after_the_job(
 
 def test_exposure_ends_in_a_month_of_compulsory_si(engine: Engine) -> None:
     pid = out_of_the_job(engine)
-    field, reason = refusal(engine, pid, replace(ANAEMIA, exposure_ended=Period(2023, 12)))
+    field, reason = refused(engine, pid, replace(ANAEMIA, exposure_ended=Period(2023, 12)))
     assert field == "exposure_ended"
     assert "not in compulsory SI in 2023-12" in reason
 
@@ -109,7 +106,7 @@ def test_a_work_accident_after_the_job_is_refused_as_before(engine: Engine) -> N
     pid = out_of_the_job(engine)
     accident = Claim(Regime.OCCUPATIONAL, "HS-TNLD-1", date(2025, 9, 20), date(2025, 9, 10))
     for c in (accident, replace(accident, occupational_kind="accident")):
-        field, reason = refusal(engine, pid, c)
+        field, reason = refused(engine, pid, c)
         assert (field, "not in compulsory SI in 2025-09" in reason) == ("event_from", True)
 
 
