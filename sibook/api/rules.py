@@ -176,7 +176,7 @@ class MaternityAllowanceRequest(_Request):
 
 
 class LateInterestRequest(_Request):
-    amount: StrictInt = _declared(minimum=1, maximum=PLAUSIBLE_MAX_DUES)
+    amount: StrictInt = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DUES)
     days_late: StrictInt = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
     month: str | None = OPTIONAL_MONTH
 

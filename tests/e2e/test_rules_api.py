@@ -175,6 +175,21 @@ def test_late_interest(client: TestClient) -> None:
     assert status == 200 and out["interest"] == 150_000 and out["evasion"] is False
 
 
+@pytest.mark.parametrize("days_late", [0, 10, 61, 400])
+def test_nothing_owed_accrues_nothing_and_evades_nothing_at_the_console_and_over_http(
+        client: TestClient, days_late: int) -> None:
+    """Law 41/2024 Art 40(1) charges 0.03% a day on the amount late: on 0, nothing; Art 38(1)
+    and 39(1)(đ) make late payment and evasion an amount not paid, so day 61 is no evasion.
+    Answered (200, exit 0), not refused: a ledger month paid in full is answered so too."""
+    body = {"amount": 0, "days_late": days_late, "month": "2026-01"}
+    status, out = post(client, "late-interest", body)
+    cli = CliRunner().invoke(rules_cli, ["late-interest", "--amount", "0", "--days-late",
+                                         str(days_late), "--month", "2026-01", "--json"])
+    assert status == 200 and cli.exit_code == 0, (out, cli.output)
+    for answer in (out, json.loads(cli.stdout)):
+        assert (answer["interest"], answer["evasion"]) == (0, False)
+
+
 def test_unknown_key_is_422(client: TestClient) -> None:
     status, _ = post(client, "late-interest", {"amount": 1, "days_late": 1, "bogus": 1})
     assert status == 422
@@ -186,6 +201,7 @@ def test_unknown_key_is_422(client: TestClient) -> None:
     ("pension", {"contribution_months": 240}, "sex", "enum", "other"),
     ("maternity-allowance", {"month": "2026-01"}, "children", "maximum", 11),
     ("late-interest", {"amount": 1_000_000}, "days_late", "minimum", -1),
+    ("late-interest", {"days_late": 10}, "amount", "minimum", -1),
 ])
 def test_the_openapi_states_the_ranges_the_calculators_refuse(
         client: TestClient, path: str, body: dict[str, Any], field: str, key: str,
@@ -256,7 +272,7 @@ UNEMPLOYED = {"average_salary": 10_000_000, "contribution_months": 24, "region":
     ("sickness", {"days": 3, "salary": 5_000_000, "years_contributed": 5, "month": "1990-01"},
      "month"),
     ("maternity-allowance", {"children": 1, "month": "1990-01"}, "month"),
-    ("late-interest", {"amount": 0, "days_late": 10, "month": "2026-01"}, "amount"),
+    ("late-interest", {"amount": -1, "days_late": 10, "month": "2026-01"}, "amount"),
     ("late-interest", {"amount": 1000, "days_late": 10, "month": "1990-01"}, "month"),
     ("retirement", {"birth_date": "1900-01-01", "sex": "male"}, "birth_date"),
     ("retirement", {"birth_date": "2099-01-01", "sex": "male"}, "birth_date"),  # not yet born
