@@ -291,6 +291,33 @@ def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
                              for problem in json.loads(cli.stdout)["errors"]]
 
 
+@pytest.mark.parametrize(("path", "body", "field", "typed"), [
+    ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "II"}, "region", "ii"),
+    ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "III"}, "region",
+     "iIi"),
+    ("unemployment", {**UNEMPLOYED, "region": "IV"}, "region", "iv"),
+    ("pension", {"sex": "female", "contribution_months": 300, "month": "2026-01"}, "sex",
+     "Female"),
+    ("retirement", {"sex": "male", "birth_date": "1964-03-15"}, "sex", "MALE"),
+])
+def test_a_region_or_sex_is_read_in_any_letter_case_as_the_cli_reads_it(
+        client: TestClient, path: str, body: dict[str, Any], field: str, typed: str) -> None:
+    """``--region ii`` is II at the console; the API refused "ii" (422). The schema still lists
+    the words as answered, and says any case is read."""
+    as_listed, as_typed = post(client, path, body), post(client, path, {**body, field: typed})
+    flags = [arg for key, value in {**body, field: typed}.items()
+             for arg in (f"--{key.replace('_', '-')}", str(value))]
+    cli = CliRunner().invoke(rules_cli, [path, *flags, "--json"])
+    assert as_listed[0] == as_typed[0] == 200 and cli.exit_code == 0, (as_typed, cli.output)
+    assert as_typed[1] == as_listed[1] == json.loads(cli.stdout)
+    spec = client.get("/api/v1/openapi.json").json()
+    ref = spec["paths"][f"/api/v1/rules/{path}"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["$ref"].split("/")[-1]
+    declared = spec["components"]["schemas"][ref]["properties"][field]
+    assert body[field] in declared["enum"] and typed not in declared["enum"]
+    assert "any letter case" in declared["description"]
+
+
 @pytest.mark.parametrize(("path", "body"), [
     ("contribution", {"month": "2099-12", "salary": 10_000_000, "region": "I"}),
     ("maternity-allowance", {"month": "2099-12", "children": 1}),
