@@ -102,6 +102,14 @@ def client_subjects(client_id: str, address: str) -> tuple[str, str]:
     return overall[:32] + subject("address", address)[:32], overall
 
 
+def client_count(client_id: str, kind: str) -> str:
+    """The key of a limit counted per credential (``kind``: refused identities, failed HI
+    checks): it begins as the client's sign-in lockout rows do, so ``unlock`` lifts its stop
+    too. Its turn is ``subject(kind, client_id)``, never the sign-in's (a registration or a
+    check would otherwise wait on a secret's verification)."""
+    return client_subjects(client_id, "")[1][:32] + subject(kind, client_id)[:32]
+
+
 def locked_until(session: Session, key: str) -> datetime | None:
     row = session.get(LoginFailures, key, populate_existing=True)  # another may have counted
     return None if row is None or row.locked_until is None else _utc(row.locked_until)
@@ -181,6 +189,7 @@ def forget_expired(session: Session, now: datetime, settings: AccessSettings | N
 # the store, as the lockout: it holds across server processes and restarts.
 IDENTITY_MISMATCHES_PER_HOUR = 10
 HOUR = timedelta(hours=1)
+IDENTITY = "identity"  # the kind of the count (``client_count``)
 
 
 def identity_allowed(session: Session, actor: str, now: datetime | None = None) -> None:
@@ -193,8 +202,9 @@ def identity_allowed(session: Session, actor: str, now: datetime | None = None) 
     writers take turns already): their registrations are checked one after the other, each
     reading the refusals of those before it (``identity_refused`` counts one in the same
     transaction). Checked side by side, guesses sent at once were all answered, however many
-    past the tenth."""
-    stopped_in_turn(session, subject("identity", actor), now or datetime.now(UTC))
+    past the tenth. ``actor`` is an officer's or a unit's client id: ``unlock`` lifts the stop."""
+    stopped_in_turn(session, client_count(actor, IDENTITY), now or datetime.now(UTC),
+                    turn=subject(IDENTITY, actor))
 
 
 def stopped_in_turn(session: Session, key: str, now: datetime, *, turn: str | None = None
@@ -220,7 +230,7 @@ def identity_refused(session: Session, actor: str, now: datetime | None = None) 
     """Count a refused identity against ``actor`` (flushed; the caller commits it, in the turn
     ``identity_allowed`` took)."""
     at = now or datetime.now(UTC)
-    sliding_window.count(session, subject("identity", actor), at,
+    sliding_window.count(session, client_count(actor, IDENTITY), at,
                          limit=IDENTITY_MISMATCHES_PER_HOUR, window=HOUR)
     forget_expired(session, at, most=FORGET_AT_A_FAILURE)  # as each sign-in failure does
 
@@ -335,7 +345,8 @@ def principal_of(row: PrincipalCredential) -> Principal:
 
 
 def unlock(*, session: Session, client_id: str, now: datetime | None = None) -> int:
-    """Lift the client's locks, everywhere and at every address, and forget its failures;
+    """Lift the client's locks, everywhere and at every address, and its stops (refused
+    identities, failed HI checks: ``client_count``), and forget its failures and their counts;
     how many locks were in force (0 for an id nobody was locked out under: known or not, as a
     guesser's ids are locked out too). An id no credential can have (empty, too long, holding
     a control character) is refused as ``create_client`` refuses it: a script's unset variable

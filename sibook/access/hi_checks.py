@@ -30,12 +30,12 @@ from sibook.access import credentials, sliding_window
 from sibook.access.principals import Hospital, Principal, TooManyRequests
 from sibook.access.settings import get_access_settings
 
+HI_CHECK = "hi-check"  # the kind of the count (``credentials.client_count``)
+
 
 def subject_of(client_id: str) -> str:
-    """The credential's count: it begins as its sign-in lockout's, so ``sibook access unlock``
-    lifts a stop as well."""
-    return (credentials.client_subjects(client_id, "")[1][:32]
-            + credentials.subject("hi-check", client_id)[:32])
+    """The credential's count: ``sibook access unlock`` lifts its stop as well."""
+    return credentials.client_count(client_id, HI_CHECK)
 
 
 def allowed(session: Session, principal: Principal, now: datetime | None = None) -> None:
@@ -44,7 +44,7 @@ def allowed(session: Session, principal: Principal, now: datetime | None = None)
     if isinstance(principal, Hospital):
         credentials.stopped_in_turn(
             session, subject_of(principal.client_id), now or datetime.now(UTC),
-            turn=credentials.subject("hi-check", principal.client_id))
+            turn=credentials.subject(HI_CHECK, principal.client_id))
 
 
 def budget(session: Session, principal: Principal, now: datetime | None = None

@@ -9,7 +9,8 @@ last ``limit`` events are kept, each in a row of its own (a slot beside the key;
 at most ``limit`` rows however many it counts, and ``credentials.forget_expired`` deletes those
 older than every window. Once ``limit`` of them are within the window, the key is stopped until
 the earliest of them leaves it: its own row's ``locked_until``, which ``stopped_in_turn`` reads
-in one lookup and ``credentials.unlock`` lifts (a key must begin as its client's rows do).
+in one lookup and ``credentials.unlock`` lifts (a key made by ``credentials.client_count``
+begins as its client's rows do).
 
 Exact only when a key's events are judged one after the other: the caller holds its turn
 (``credentials.take_turn``) from the check to the count.

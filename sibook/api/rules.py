@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
+from sibook.api.choices import REGION_DOC, SEX_DOC, RegionText, SexText
 from sibook.api.days import Day
 from sibook.core.period import MONTH_PATTERN
 from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
@@ -60,7 +61,8 @@ class _Answer(BaseModel):
 class ContributionRequest(_Request):
     month: str = MONTH
     salary: StrictInt = _declared(**VND)
-    region: str | None = _declared(default=None, enum=list(REGIONS))
+    region: RegionText | None = _declared(default=None, enum=list(REGIONS),
+                                          description=REGION_DOC)
     voluntary: StrictBool = False
     foreign: StrictBool = False
     support: str | None = _declared(default=None, enum=list(SUPPORT_GROUPS), description=(
@@ -88,7 +90,7 @@ class ContributionAnswer(_Answer):
 
 
 class PensionRequest(_Request):
-    sex: str = _declared(enum=list(SEXES))
+    sex: SexText = _declared(enum=list(SEXES), description=SEX_DOC)
     contribution_months: StrictInt = _declared(**MONTHS)
     # At most the law's max_early_months (120: 10 years, Law 41/2024 Art 65), checked by the
     # calculator against the table of the month asked.
@@ -118,7 +120,7 @@ class PensionAnswer(_Answer):
 
 
 class RetirementRequest(_Request):
-    sex: str = _declared(enum=list(SEXES))
+    sex: SexText = _declared(enum=list(SEXES), description=SEX_DOC)
     birth_date: Day = Field(description="Not after today; only the year known: "
                                       "YYYY-01-01 (Decree 135/2020 Art 3)")
 
@@ -145,7 +147,7 @@ class AmountAnswer(_Answer):
 class UnemploymentRequest(_Request):
     average_salary: StrictInt = _declared(**VND)
     contribution_months: StrictInt = _declared(**MONTHS)
-    region: str = _declared(enum=list(REGIONS))
+    region: RegionText = _declared(enum=list(REGIONS), description=REGION_DOC)
     termination: Day
 
 
@@ -176,7 +178,7 @@ class MaternityAllowanceRequest(_Request):
 
 
 class LateInterestRequest(_Request):
-    amount: StrictInt = _declared(minimum=1, maximum=PLAUSIBLE_MAX_DUES)
+    amount: StrictInt = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DUES)
     days_late: StrictInt = _declared(minimum=0, maximum=PLAUSIBLE_MAX_DAYS)
     month: str | None = OPTIONAL_MONTH
 

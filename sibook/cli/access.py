@@ -86,7 +86,9 @@ def _flags_of_kind(kind: str, given: dict[str, str | None]) -> None:
 def unlock(client_id: str = typer.Argument(..., metavar=CLIENT_ID, callback=identifier,
                                            help="The client id to lift the locks of"),
            as_json: bool = JsonFlag) -> None:
-    """Lift a lockout before it expires (after checking who asked, out of band)."""
+    """Lift a client's lockout and stops before they expire (after checking who asked, out of
+    band): its sign-in locks, its stop from registering after ten identities the population
+    database refused within 60 minutes, and a facility's stop after its failed HI checks."""
     try:
         with unit_of_work(ready_engine()) as session:
             lifted = credentials.unlock(session=session, client_id=client_id)

@@ -154,7 +154,7 @@ def ledger_show(
 ) -> None:
     """Per month: employer, basis, amounts per fund, and paid / partly paid / unpaid; voluntary
     months with what the participant owed and paid."""
-    day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
+    day = parse_date(as_of, "--as-of") if as_of is not None else None
     first = parse_month(since, "--from") if since is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
@@ -171,15 +171,8 @@ def ledger_show(
                 since=first,
             )
     except ValidationError as exc:
-        refuse(exc.problems, as_json, aliases=_unreadable_ledger(as_of, "personal_id"))
+        refuse(exc.problems, as_json)
     emit(data, as_json, partial(_show_person, since=first))
-
-
-def _unreadable_ledger(as_of: str | None, argument: str) -> dict[str, str]:
-    """A month of the ledger no law table prices is reported against ``as_of`` (``queries``),
-    the day whose rules judge every month: named so when --as-of was typed; else the user gave
-    no day, and the refusal names the ledger read (``argument``), its reason the month."""
-    return {} if as_of is not None else {"as_of": argument}
 
 
 def _show_person(d: dict[str, Any], since: Period | None = None) -> None:
@@ -223,13 +216,13 @@ def ledger_employer(
     as_json: bool = JsonFlag,
 ) -> None:
     """An employer's months: dues, payments, late interest and evasion."""
-    day = parse_date(as_of, "--as-of") if as_of is not None else date.today()
+    day = parse_date(as_of, "--as-of") if as_of is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
             registry.employer_by_code(session=session, code=code, realm=realm)
             data = queries.employer_ledger(session=session, code=code, as_of=day)
     except ValidationError as exc:  # the unit unknown: the CODE typed
-        refuse(exc.problems, as_json, aliases={**_UNIT, **_unreadable_ledger(as_of, "code")})
+        refuse(exc.problems, as_json, aliases=_UNIT)
     emit(data, as_json, _show_employer)
 
 

@@ -13,6 +13,7 @@ import typer
 
 from sibook.cli.output import typed_name, usage_error
 from sibook.core.period import DAY_PATTERN, MONTH_PATTERN, Period
+from sibook.law.terms import as_spelled
 from sibook.registry.domain import REALMS
 
 
@@ -77,10 +78,8 @@ def choice(value: str, choices: Sequence[str], flag: str) -> str:
     as the vocabulary spells it. One outside it is a usage error (exit 2) naming the flag and
     the values, as the contract's usage lines list them (``--region I|II|III|IV``) and as a
     mistyped month is. No vocabulary holds two words that differ only in case."""
-    typed = value.strip().casefold()
-    for word in choices:
-        if word.casefold() == typed:
-            return word
+    if (word := as_spelled(value.strip(), choices)) is not None:
+        return word
     shown = value if len(value) <= _ECHO else value[:_ECHO] + "…"
     usage_error(flag, f"must be one of {', '.join(choices)}, got {shown!r}")
 

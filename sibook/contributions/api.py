@@ -171,7 +171,7 @@ def post_employer_payment(code: UnitCodePath, body: PaymentIn, g: Payer
 def employer_ledger(code: UnitCodePath, g: Reader, as_of: AsOfQuery = None) -> dict[str, Any]:
     """Dues, payments, late interest and evasion per month."""
     g.employer(code)
-    return queries.employer_ledger(session=g.session, code=code, as_of=as_of or date.today())
+    return queries.employer_ledger(session=g.session, code=code, as_of=as_of)
 
 
 @router.get("/employers/{code}/below-minimum", response_model=None, responses={
@@ -213,7 +213,7 @@ def person_ledger(
         session=g.session,
         person_id=person_id,
         personal_id=personal_id,
-        as_of=as_of or date.today(),
+        as_of=as_of,
         since=Period.parse(since) if since else None,
         employer_code=g.own_unit(),
     )

@@ -18,8 +18,8 @@ from sibook.rules.inputs import as_field
 
 
 def person_ledger(
-    *, session: Session, person_id: int, personal_id: str, as_of: date, since: Period | None = None,
-    employer_code: str | None = None,
+    *, session: Session, person_id: int, personal_id: str, as_of: date | None,
+    since: Period | None = None, employer_code: str | None = None,
 ) -> dict[str, Any]:
     """The person's months and their summary; with ``employer_code``, only the months worked
     for that employer, and the summary of those only (an employer's view of its worker).
@@ -27,14 +27,16 @@ def person_ledger(
     employer's business. A month worked for an employer says how late the employer paid it
     (``employer_days_late``, its statement's ``days_late``; None when reported), and the summary
     counts the late ones (``months_employer_late``): Decision 241/QD-BTC makes them shareable
-    (FACTS §3.7). Each employer's statement is read once, by ``person_months``."""
+    (FACTS §3.7). Each employer's statement is read once, by ``person_months``. ``as_of``
+    None is today (``judged_on``)."""
+    as_of, judged_by = judged_on(as_of, "personal_id")
     employer_ids = {
         r.employer_id
         for r in si_periods_of(session=session, person_id=person_id)
         if r.employer_id is not None
     }
     employers = registry.employer_refs(session=session, employer_ids=employer_ids)
-    with as_field("as_of"):  # the late-payment rules in force on as_of judge every month
+    with as_field(judged_by):
         months = person_months(
             session=session,
             person_id=person_id,
@@ -74,6 +76,15 @@ def person_ledger(
     }
 
 
+def judged_on(as_of: date | None, ledger_key: str) -> tuple[date, str]:
+    """The day whose late-payment rules judge every month of a ledger (``as_of``, else today),
+    and the field a month no law table prices is reported against: ``as_of`` when the caller
+    gave that day; else the caller gave none, and the ledger's own key (``ledger_key``: the
+    unit's code, the personal ID) is named, its reason the month that cannot be read, not a
+    day nobody typed. The CLI and the API both answer so (``--as-of``, ``?as_of=``)."""
+    return (as_of, "as_of") if as_of is not None else (date.today(), ledger_key)
+
+
 def _employed(m: PersonMonth, employer: str) -> dict[str, Any]:
     """A month worked for an employer; ``due`` and ``paid`` are a voluntary participant's own."""
     return {
@@ -93,9 +104,11 @@ def _employed(m: PersonMonth, employer: str) -> dict[str, Any]:
     }
 
 
-def employer_ledger(*, session: Session, code: str, as_of: date) -> dict[str, Any]:
+def employer_ledger(*, session: Session, code: str, as_of: date | None) -> dict[str, Any]:
+    """The unit's months as of ``as_of`` (None: today, ``judged_on``)."""
+    as_of, judged_by = judged_on(as_of, "code")
     employer = registry.employer_by_code(session=session, code=code)
-    with as_field("as_of"):
+    with as_field(judged_by):
         months = employer_months(session.connection(), employer.employer_id, as_of)
     underpaid = floor.counts_by_month(session.connection(), employer.employer_id,
                                       employer.region, [m.month for m in months], employer.realm)

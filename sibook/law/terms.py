@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, TypeVar, get_args
 
 from sibook.core.errors import ValidationError
@@ -26,6 +27,14 @@ OA_RATES: tuple[OaRate, ...] = get_args(OaRate)
 UNNAMED_SUPPORT_GROUP: SupportGroup = "other"
 
 _T = TypeVar("_T", bound=str)
+
+
+def as_spelled(value: str, choices: Sequence[_T]) -> _T | None:
+    """The word of ``choices`` that ``value`` is, read in any letter case (``i`` is I, ``Male``
+    is male), as ``choices`` spells it; None when it is none of them. No vocabulary here holds
+    two words that differ only in case. The CLI's flags and the API's bodies read so alike."""
+    typed = value.casefold()
+    return next((word for word in choices if word.casefold() == typed), None)
 
 
 def parse_choice(value: str, choices: tuple[_T, ...], *, field: str) -> _T:

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from sibook.api.choices import REGION_DOC, SEX_DOC, RegionText, SexWord
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY, PAYMENT_CYCLES
 from sibook.core.period import MONTH_PATTERN, Period
@@ -38,7 +39,7 @@ class PersonIn(_Input):
     personal_id: str = Field(pattern=r"^[0-9]{12}$")
     full_name: str = Field(min_length=1, max_length=120)
     birth_date: Day
-    sex: Literal["male", "female"]
+    sex: SexWord = Field(description=SEX_DOC)
     birth_registration_place: str = Field(pattern=r"^[0-9]{3}$")
     ethnicity: str | None = Field(default=None, max_length=40, description=(
         "One of Vietnam's 54 ethnic groups as the General Statistics Office writes them (Kinh, "
@@ -182,7 +183,8 @@ class EmployerIn(_Input):
     province_code: _CurrentProvinceCode
     # Listed in the OpenAPI, checked by the registry: a region the law does not know is the
     # domain's 422 naming the field, as a support group's is.
-    region: str = Field(max_length=8, json_schema_extra={"enum": ["I", "II", "III", "IV"]})
+    region: RegionText = Field(max_length=8, description=REGION_DOC,
+                               json_schema_extra={"enum": ["I", "II", "III", "IV"]})
     address: str | None = Field(default=None, max_length=200)
     business_type: str | None = Field(default=None, max_length=60)
     payment_cycle: _PaymentCycleName = "monthly"

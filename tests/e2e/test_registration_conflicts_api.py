@@ -106,3 +106,19 @@ def test_the_units_listed_say_who_sets_their_pay(client: TestClient) -> None:
     assert_conforms(OPENAPI, "GET", "/api/v1/employers", listed)
     regimes = {e["code"]: e["salary_regime"] for e in listed.json()["employers"]}
     assert (regimes["0109999993"], regimes[UNIT_A]) == ("state", "employer")
+
+
+def test_a_region_and_a_sex_are_read_in_any_letter_case_and_recorded_as_listed(
+        client: TestClient) -> None:
+    """As ``employers add --region iii`` and ``persons register --sex Female`` read them: the
+    API refused "iii" (422) and "Female" (422). Recorded as the schema lists them: the worker
+    sent again with "female" is the same registration, replayed."""
+    r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["clerk_hanoi"]), json={
+        "code": "0109999994", "name": "Đơn vị 994", "province_code": "01", "region": "iii"})
+    assert r.status_code == 201, r.text
+    assert r.json()["region"] == "III"
+    employer, path = bearer(PRINCIPALS["employer_a"]), f"/api/v1/employers/{UNIT_A}/workers"
+    first = client.post(path, headers=employer, json=worker(sex="Female"))
+    assert first.status_code == 201, first.text
+    again = client.post(path, headers=employer, json=worker())
+    assert again.status_code == 201 and again.json()["replayed"] is True, again.text

@@ -175,6 +175,21 @@ def test_late_interest(client: TestClient) -> None:
     assert status == 200 and out["interest"] == 150_000 and out["evasion"] is False
 
 
+@pytest.mark.parametrize("days_late", [0, 10, 61, 400])
+def test_nothing_owed_accrues_nothing_and_evades_nothing_at_the_console_and_over_http(
+        client: TestClient, days_late: int) -> None:
+    """Law 41/2024 Art 40(1) charges 0.03% a day on the amount late: on 0, nothing; Art 38(1)
+    and 39(1)(đ) make late payment and evasion an amount not paid, so day 61 is no evasion.
+    Answered (200, exit 0), not refused: a ledger month paid in full is answered so too."""
+    body = {"amount": 0, "days_late": days_late, "month": "2026-01"}
+    status, out = post(client, "late-interest", body)
+    cli = CliRunner().invoke(rules_cli, ["late-interest", "--amount", "0", "--days-late",
+                                         str(days_late), "--month", "2026-01", "--json"])
+    assert status == 200 and cli.exit_code == 0, (out, cli.output)
+    for answer in (out, json.loads(cli.stdout)):
+        assert (answer["interest"], answer["evasion"]) == (0, False)
+
+
 def test_unknown_key_is_422(client: TestClient) -> None:
     status, _ = post(client, "late-interest", {"amount": 1, "days_late": 1, "bogus": 1})
     assert status == 422
@@ -186,6 +201,7 @@ def test_unknown_key_is_422(client: TestClient) -> None:
     ("pension", {"contribution_months": 240}, "sex", "enum", "other"),
     ("maternity-allowance", {"month": "2026-01"}, "children", "maximum", 11),
     ("late-interest", {"amount": 1_000_000}, "days_late", "minimum", -1),
+    ("late-interest", {"days_late": 10}, "amount", "minimum", -1),
 ])
 def test_the_openapi_states_the_ranges_the_calculators_refuse(
         client: TestClient, path: str, body: dict[str, Any], field: str, key: str,
@@ -256,7 +272,7 @@ UNEMPLOYED = {"average_salary": 10_000_000, "contribution_months": 24, "region":
     ("sickness", {"days": 3, "salary": 5_000_000, "years_contributed": 5, "month": "1990-01"},
      "month"),
     ("maternity-allowance", {"children": 1, "month": "1990-01"}, "month"),
-    ("late-interest", {"amount": 0, "days_late": 10, "month": "2026-01"}, "amount"),
+    ("late-interest", {"amount": -1, "days_late": 10, "month": "2026-01"}, "amount"),
     ("late-interest", {"amount": 1000, "days_late": 10, "month": "1990-01"}, "month"),
     ("retirement", {"birth_date": "1900-01-01", "sex": "male"}, "birth_date"),
     ("retirement", {"birth_date": "2099-01-01", "sex": "male"}, "birth_date"),  # not yet born
@@ -273,6 +289,33 @@ def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
     assert status == 422 and cli.exit_code == 1, (out, cli.output)
     assert out["errors"] == [{**problem, "field": problem["field"][2:].replace("-", "_")}
                              for problem in json.loads(cli.stdout)["errors"]]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "typed"), [
+    ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "II"}, "region", "ii"),
+    ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "III"}, "region",
+     "iIi"),
+    ("unemployment", {**UNEMPLOYED, "region": "IV"}, "region", "iv"),
+    ("pension", {"sex": "female", "contribution_months": 300, "month": "2026-01"}, "sex",
+     "Female"),
+    ("retirement", {"sex": "male", "birth_date": "1964-03-15"}, "sex", "MALE"),
+])
+def test_a_region_or_sex_is_read_in_any_letter_case_as_the_cli_reads_it(
+        client: TestClient, path: str, body: dict[str, Any], field: str, typed: str) -> None:
+    """``--region ii`` is II at the console; the API refused "ii" (422). The schema still lists
+    the words as answered, and says any case is read."""
+    as_listed, as_typed = post(client, path, body), post(client, path, {**body, field: typed})
+    flags = [arg for key, value in {**body, field: typed}.items()
+             for arg in (f"--{key.replace('_', '-')}", str(value))]
+    cli = CliRunner().invoke(rules_cli, [path, *flags, "--json"])
+    assert as_listed[0] == as_typed[0] == 200 and cli.exit_code == 0, (as_typed, cli.output)
+    assert as_typed[1] == as_listed[1] == json.loads(cli.stdout)
+    spec = client.get("/api/v1/openapi.json").json()
+    ref = spec["paths"][f"/api/v1/rules/{path}"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["$ref"].split("/")[-1]
+    declared = spec["components"]["schemas"][ref]["properties"][field]
+    assert body[field] in declared["enum"] and typed not in declared["enum"]
+    assert "any letter case" in declared["description"]
 
 
 @pytest.mark.parametrize(("path", "body"), [

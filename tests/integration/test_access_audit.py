@@ -526,8 +526,8 @@ def test_a_sign_in_forgets_the_failures_that_no_longer_count_and_only_those(
         for _ in range(credentials.IDENTITY_MISMATCHES_PER_HOUR):  # stopped for the hour
             credentials.identity_refused(s, "guesser", now - timedelta(minutes=30))
         credentials.identity_refused(s, "slow guesser", now - timedelta(minutes=40))
-    stopped, slow = credentials.subject("identity", "guesser"), credentials.subject(
-        "identity", "slow guesser")
+    stopped, slow = (credentials.client_count(actor, credentials.IDENTITY)
+                     for actor in ("guesser", "slow guesser"))
     with unit_of_work(engine) as s:
         assert credentials.authenticate_client(session=s, client_id="h2", secret=secret,
                                                now=now) is not None

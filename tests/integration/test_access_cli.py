@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from sibook.access import audit, credentials
+from sibook.access.principals import TooManyRequests
 from sibook.cli.context import operator_id
 from sibook.cli.main import app
 from sibook.core.config import get_settings
@@ -205,6 +206,40 @@ def test_unlock_says_how_many_locks_it_lifted(operator_db: Engine) -> None:
     assert json.loads(again.stdout)["locks_lifted"] == 0
     said = runner.invoke(app, ["access", "unlock", "nobody-knwon"])
     assert said.exit_code == 0 and "no lock was in force" in said.stdout
+
+
+def _identities_refused(engine: Engine, client_id: str) -> None:
+    """``client_id`` stopped from registering: its identities refused ten times this hour."""
+    with unit_of_work(engine) as s:
+        for _ in range(credentials.IDENTITY_MISMATCHES_PER_HOUR):
+            credentials.identity_refused(s, client_id)
+
+
+def _may_register(engine: Engine, client_id: str) -> bool:
+    with unit_of_work(engine) as s:
+        try:
+            credentials.identity_allowed(s, client_id)
+        except TooManyRequests:
+            return False
+        return True
+
+
+def test_unlock_lifts_the_clients_stop_from_registering_and_only_its(
+        operator_db: Engine) -> None:
+    """A unit's HR clerk stopped for an hour after ten identities the population database
+    refused (a typo'd birth date in a batch) could not be let back in before the hour: unlock
+    lifted sign-in locks only."""
+    _identities_refused(operator_db, "so-xanh-hr")
+    _identities_refused(operator_db, "other-unit")
+    assert not _may_register(operator_db, "so-xanh-hr")
+    lifted = CliRunner().invoke(app, ["access", "unlock", "so-xanh-hr", "--json"])
+    assert json.loads(lifted.stdout) == {"client_id": "so-xanh-hr", "unlocked": True,
+                                         "locks_lifted": 1}
+    assert _may_register(operator_db, "so-xanh-hr")
+    assert not _may_register(operator_db, "other-unit")
+    with unit_of_work(operator_db) as s:  # its refusals are forgotten, not only the stop
+        credentials.identity_refused(s, "so-xanh-hr")
+    assert _may_register(operator_db, "so-xanh-hr")
 
 
 @pytest.mark.parametrize(("typed", "reason"), [

@@ -1,5 +1,6 @@
 """``sibook ledger employer CODE --as-of DAY`` read by a person: the table says which day's
-ledger it is, as the JSON's ``as_of`` does (today's when no day is given)."""
+ledger it is, as the JSON's ``as_of`` does (today's when no day is given). A ledger no law
+table prices names what was given, at the console and over HTTP alike."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from sibook.access import tokens
 from sibook.cli.main import app
 from sibook.contributions import declare as declare_module
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, cli_store, csv_of, worker_id
+from tests.servers import app_on
 
 
 @pytest.fixture
@@ -62,4 +66,23 @@ def test_a_ledger_month_no_rule_prices_names_the_ledger_unless_as_of_was_typed(
         assert result.exit_code == 1, result.output
         (problem,) = json.loads(result.stdout)["errors"]
         assert problem["field"] == field
+        assert "2019-06" in problem["reason"], problem
+
+
+@pytest.mark.parametrize(("path", "field"), [("employers/{code}/ledger", "code"),
+                                             ("persons/{worker}/ledger", "personal_id")])
+def test_over_http_too_the_ledger_is_named_unless_as_of_was_sent(
+        store: Engine, monkeypatch: pytest.MonkeyPatch, path: str, field: str) -> None:
+    """As the console: without ``?as_of=`` the 422 names the path's key (the unit's code, the
+    personal ID), whose month cannot be read, not a query parameter nobody sent."""
+    worker = _filed_before_the_deadline_rule(store, monkeypatch)
+    client = TestClient(app_on(store))
+    token = tokens.issue({"sub": f"client-{EMPLOYER}", "kind": "employer",
+                          "unit_code": EMPLOYER})
+    url = "/api/v1/" + path.format(code=EMPLOYER, worker=worker)
+    for query, named in (({}, field), ({"as_of": "2026-01-15"}, "as_of")):
+        answer = client.get(url, params=query, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 422, answer.text
+        (problem,) = answer.json()["errors"]
+        assert problem["field"] == named
         assert "2019-06" in problem["reason"], problem

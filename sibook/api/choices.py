@@ -1,0 +1,30 @@
+"""A closed vocabulary at every edge (HTTP bodies, registry files), read in any letter case as
+the CLI reads its flags (``--region i`` is I): pydantic only, as ``days`` is.
+
+The OpenAPI lists the words as they are answered (``enum``), and the field's description says
+any letter case is read; a word of none of them is refused as before, by the schema or the
+rules, naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator
+
+from sibook.law.terms import REGIONS, SEXES, as_spelled
+
+
+def any_case(choices: Sequence[str]) -> BeforeValidator:
+    """Reads a word of ``choices`` whatever its letter case, as ``choices`` spells it."""
+    def spelled(value: object) -> object:
+        word = as_spelled(value, choices) if isinstance(value, str) else None
+        return value if word is None else word
+    return BeforeValidator(spelled)
+
+
+REGION_DOC = "Minimum-wage region I, II, III or IV, in any letter case (i is I)"
+SEX_DOC = "male or female, in any letter case (Male is male)"
+RegionText = Annotated[str, any_case(REGIONS)]
+SexText = Annotated[str, any_case(SEXES)]
+SexWord = Annotated[Literal["male", "female"], any_case(SEXES)]
