@@ -97,9 +97,9 @@ def test_a_citizen_reads_a_benefit_estimate_of_their_own_book(
 def test_the_estimate_in_words_says_the_pension_in_a_sentence_not_a_dict(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from sibook.cli.book import _show_estimate
-    from sibook.cli.output import console
-
-    monkeypatch.setattr(console, "width", 300)  # each value on one line
+    # Each value on one line. Not setattr(console, "width", ...): undoing that would pin the
+    # shared console at the width read before it, for every later test of the process.
+    monkeypatch.setenv("COLUMNS", "300")
 
     _show_estimate("001062604791", {
         "as_of": "2026-11", "si_months": 282, "average_salary": 5982454, "revalued_for": 2026,
