@@ -46,6 +46,7 @@ from sibook.access.principals import Principal, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
+from sibook.book.render_pdf import benefit_event
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.core.vietnam_time import vietnam_time
 from sibook.ids.countries import nationality_vi
@@ -222,7 +223,7 @@ templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
-                             benefit_status=said(BENEFIT_STATUS),
+                             benefit_status=said(BENEFIT_STATUS), benefit_event=benefit_event,
                              action_vi=lambda a: ACTION_VI.get(a, ""), purpose=purpose_vi,
                              outcome=said(OUTCOME_VI),
                              actor=lambda a: ACTOR_VI.get(a, a),

@@ -21,6 +21,8 @@ from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
+from sibook.benefits.domain import Claim, Regime
+from sibook.benefits.service import receive_claim
 from sibook.book import issuing
 from sibook.book import service as books
 from sibook.book.estimate import Shortfall
@@ -921,3 +923,24 @@ def test_a_ministrys_book_says_why_its_pension_has_a_rate_and_no_amount(
     assert rate is not None and re.match(r"\d+(,\d+)?% \(<span id=\"pension-why\">số tiền do bộ "
                                          r"chủ quản tính, vì tiền lương là bí mật nhà nước",
                                          rate.group(1)), rate.group(1)
+
+
+def test_a_maternity_claim_after_infertility_treatment_says_so_on_its_line(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The benefits table says what the signed PDF's says of a claim (FACTS §4.4): a mother's
+    leave after leave for infertility treatment, on her claim's line only, beside its days."""
+    _app, engine, ids = portal
+    with unit_of_work(engine) as s:
+        for dossier, treated in (("HS-TS-1", True), ("HS-OD-1", False)):
+            regime = Regime.MATERNITY if treated else Regime.SICKNESS
+            first = date(2025, 6, 1) if treated else date(2025, 3, 2)
+            receive_claim(session=s, person_id=ids[OTHER], personal_id=OTHER, actor="clerk",
+                          claim=Claim(regime, dossier, first + timedelta(days=19), first,
+                                      first + timedelta(days=4 if not treated else 182),
+                                      infertility_treatment=treated))
+    page = signed_in(client, OTHER).get("/portal/book")
+    rows = re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
+    maternity = _as_read(next(r for r in rows if "HS-TS-1" in r))
+    assert "01/06/2025 – 30/11/2025; sau thời gian nghỉ việc điều trị vô sinh" in maternity
+    sickness = _as_read(next(r for r in rows if "HS-OD-1" in r))
+    assert "02/03/2025 – 06/03/2025" in sickness and "vô sinh" not in sickness
