@@ -349,6 +349,13 @@ def population_down(request: Request, exc: PopulationServiceDown) -> Response:
     return page
 
 
+def unexpected(request: Request) -> Response:
+    """A portal page that failed on a fault nothing else answers (a defect), after its unit of
+    work rolled back: the portal's page in its words, not Starlette's "Internal Server Error";
+    the traceback is the server log's (the exception is raised on after this answer)."""
+    return _page_headers(refused(request, 500, CANNOT_NOW))
+
+
 async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
     return population_down(request, exc)
 
