@@ -21,8 +21,8 @@ from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
-from sibook.benefits.domain import Claim, Regime
-from sibook.benefits.service import receive_claim
+from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.benefits.service import decide, receive_claim
 from sibook.book import issuing
 from sibook.book import service as books
 from sibook.book.estimate import Shortfall
@@ -944,3 +944,21 @@ def test_a_maternity_claim_after_infertility_treatment_says_so_on_its_line(
     assert "01/06/2025 – 30/11/2025; sau thời gian nghỉ việc điều trị vô sinh" in maternity
     sickness = _as_read(next(r for r in rows if "HS-OD-1" in r))
     assert "02/03/2025 – 06/03/2025" in sickness and "vô sinh" not in sickness
+
+
+def test_a_settled_leave_says_how_many_days_of_leave_were_paid(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The days a settlement paid, which the signed PDF prints beside the amount ("3 ngày
+    nghỉ"), are on the page too: a 5-day leave paid for 3 days reads as that."""
+    _app, engine, ids = portal
+    with unit_of_work(engine) as s:
+        receive_claim(session=s, person_id=ids[OWN], personal_id=OWN, actor="clerk",
+                      claim=Claim(Regime.SICKNESS, "HS-OD-2", date(2025, 3, 20),
+                                  date(2025, 3, 2), date(2025, 3, 6)))
+        decide(session=s, person_id=ids[OWN], personal_id=OWN, actor="approver",
+               dossier_no="HS-OD-2", decision=Decision("settled", date(2025, 3, 25), "7/QĐ",
+                                                       amount=600_000, days=3))
+    page = signed_in(client, OWN).get("/portal/book")
+    row = _as_read(next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
+                        if "HS-OD-2" in r))
+    assert "600.000\u00a0₫<br><small>3 ngày nghỉ / days of leave</small>" in row
