@@ -287,13 +287,17 @@ def test_opening_a_changed_book_twice_records_no_version(
         assert page.status_code == 200
         assert "Nguyễn Văn Mới" in page.text and 'id="unsigned"' in page.text
         assert "signed QR code" not in page.text  # version 1's QR would say the old name
+        # Its header says version 1 exists, not "not signed yet" as if it never was signed.
+        assert "đã thay đổi từ phiên bản 1, chưa ký" in _as_read(page.text)
+        assert "<dd>chưa ký" not in page.text
 
 
 def test_issuing_the_book_records_its_version_once_and_shows_what_it_signs(
         client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
     _, engine, ids = portal
     c = signed_in(client, OWN)
-    assert 'id="unsigned"' in c.get("/portal/book").text
+    never = c.get("/portal/book").text
+    assert 'id="unsigned"' in never and "<dd>chưa ký <span" in never and "phiên bản 1" not in never
     issued = c.post("/portal/book", headers=SITE)  # and back to the page
     assert issued.status_code == 200 and issued.url.path == "/portal/book"
     assert 'id="unsigned"' not in issued.text
