@@ -966,3 +966,32 @@ def test_a_settled_leave_says_how_many_days_of_leave_were_paid(
     row = _as_read(next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
                         if "HS-OD-2" in r))
     assert "600.000\u00a0₫<br><small>3 ngày nghỉ / days of leave</small>" in row
+
+
+def test_a_monthly_benefit_says_how_many_months_it_lasts(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """An unemployment benefit's months, which the signed PDF prints beside its monthly amount
+    ("(3 tháng)"), are on the page too: when it stops is what its holder plans by."""
+    _app, engine, ids = portal
+    person = ids[OTHER]
+    with unit_of_work(engine) as s:  # her contract ended in May 2025, UI paid since 2020
+        periods = metadata.tables["si_periods"]
+        employer = s.execute(select(periods.c.employer_id).where(
+            periods.c.person_id == person)).scalar_one()
+        s.execute(update(periods).where(periods.c.person_id == person).values(
+            to_month=Period(2025, 5).index))
+        s.execute(insert(metadata.tables["ui_periods"]).values(
+            person_id=person, seq=1, from_month=Period(2020, 1).index,
+            to_month=Period(2025, 5).index, employer_id=employer, salary_basis=9_000_000))
+        receive_claim(session=s, person_id=person, personal_id=OTHER, actor="clerk",
+                      claim=Claim(Regime.UNEMPLOYMENT, "HS-TN-1", date(2025, 6, 5),
+                                  date(2025, 5, 31)), today=date(2025, 6, 5))
+        decide(session=s, person_id=person, personal_id=OTHER, actor="approver",
+               dossier_no="HS-TN-1", today=date(2025, 6, 20), decision=Decision(
+                   "settled", date(2025, 6, 20), "8/QĐ-SLĐTBXH", monthly_amount=5_400_000,
+                   from_month=Period(2025, 6), months=3))
+    page = signed_in(client, OTHER).get("/portal/book")
+    row = _as_read(next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
+                        if "HS-TN-1" in r))
+    assert "5.400.000\u00a0₫ từ / from 06/2025<br><small>3 tháng / months</small>" in row
+
