@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import OperationalError
@@ -213,6 +213,14 @@ def _map_errors(app: FastAPI) -> None:
         _log.error("the server cannot answer: %s", exc)
         return JSONResponse(status_code=503, headers={"Retry-After": "60"}, content={"errors": [{
             "reason": "the service cannot do this now; nothing was changed, try again later"}]})
+
+    @app.exception_handler(Exception)
+    async def fault(request: Request, _: Exception) -> Response:
+        # Starlette's own answer to a defect, but a portal page's in the citizen's words;
+        # Starlette raises the exception on after it, for the server's log.
+        if portal_web.is_portal(request.url.path):
+            return portal_web.unexpected(request)
+        return PlainTextResponse("Internal Server Error", status_code=500)
 
     answer_by_route(app)  # the portal's pages and the token endpoint: their own answers
 

@@ -215,12 +215,12 @@ def _periods(pdf: FPDF, book: dict[str, Any]) -> None:
              ["Chế độ", "Hồ sơ, ngày nhận", "Sự kiện", "Tình trạng", "Quyết định",
               "Chi trả / lý do"],
              [[NAMES[Regime(b["regime"])], f"{b['dossier_no']} ngày {_date(b['received_on'])}",
-               _benefit_event(b), STATUS[b["status"]],
+               benefit_event(b), STATUS[b["status"]],
                f"{b['decision_no']} ngày {_date(b['decided_on'])}" if "decided_on" in b else "",
                _benefit_paid(b)] for b in book["benefits"]])
 
 
-def _benefit_event(b: dict[str, Any]) -> str:
+def benefit_event(b: dict[str, Any]) -> str:
     """The days a benefit is for (leave: first to last day), or a withdrawal's ground; an early
     pension's assessed loss of working capacity (and hazardous-job years) after its start, and
     a maternity leave that follows leave for infertility treatment (its 6 months looked for in

@@ -144,6 +144,8 @@ def my_book(request: Request, g: BookGuard) -> Response:
     sums, shortfall = estimate_with_shortfall(payload, Period.of(today))
     return templates.TemplateResponse(request, "book.html", {
         "b": payload, "v": v, "qr": _png(qr_png(qr, scale=3)) if qr else None, "qr_text": qr,
+        # The version the book changed since, if any: "not signed yet" would deny it exists.
+        "signed_before": None if v else versions.latest(session=g.session, person_id=person_id),
         "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),

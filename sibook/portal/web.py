@@ -46,6 +46,7 @@ from sibook.access.principals import Principal, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.benefits.domain import NAMES, Regime
+from sibook.book.render_pdf import benefit_event
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.core.vietnam_time import vietnam_time
 from sibook.ids.countries import nationality_vi
@@ -222,7 +223,7 @@ templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,
                              regime=lambda r: NAMES[Regime(r)],
-                             benefit_status=said(BENEFIT_STATUS),
+                             benefit_status=said(BENEFIT_STATUS), benefit_event=benefit_event,
                              action_vi=lambda a: ACTION_VI.get(a, ""), purpose=purpose_vi,
                              outcome=said(OUTCOME_VI),
                              actor=lambda a: ACTOR_VI.get(a, a),
@@ -346,6 +347,13 @@ def population_down(request: Request, exc: PopulationServiceDown) -> Response:
     page = refused(request, 503, POPULATION_DOWN)
     page.headers["Retry-After"] = "60"
     return page
+
+
+def unexpected(request: Request) -> Response:
+    """A portal page that failed on a fault nothing else answers (a defect), after its unit of
+    work rolled back: the portal's page in its words, not Starlette's "Internal Server Error";
+    the traceback is the server log's (the exception is raised on after this answer)."""
+    return _page_headers(refused(request, 500, CANNOT_NOW))
 
 
 async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 
 from sibook.access.principals import Citizen
 from sibook.access.settings import get_access_settings
-from sibook.book import versions
+from sibook.book import issuing, versions
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError
 from sibook.core.schema import metadata
@@ -124,3 +124,33 @@ def test_a_refused_page_still_logs_its_refusal(world: World) -> None:
     assert page.status_code == 403 and "level-2" in page.text
     assert world.count("access_log", outcome="forbidden") == forbidden + 1
     assert world.latest(OWN) is None
+
+
+def test_a_page_that_fails_unexpectedly_says_so_in_the_portals_words(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault no answer names (a defect) is the portal's page, in Vietnamese, with its
+    policy, and changes nothing; what failed is not on the page (the server's log has it)."""
+    def fails(*_: object) -> None:  # after the version and its logged read were written
+        raise RuntimeError("a defect at line 42 of /srv/sibook/secret.py")
+
+    monkeypatch.setattr(pages, "_signed_images", fails)
+    logged = world.count("access_log")
+    page = signed_in(world.client, OWN).post("/portal/book", headers=SITE,
+                                             follow_redirects=False)
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "Hệ thống tạm thời không thực hiện được, vui lòng thử lại sau." in page.text
+    assert "secret.py" not in page.text and "RuntimeError" not in page.text
+    assert world.latest(OWN) is None and world.count("access_log") == logged
+
+
+def test_the_api_still_answers_an_unexpected_fault_as_before(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal's answer to a defect is its pages' only: the API's route is no page."""
+    def fails(*_: object, **__: object) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(issuing, "issue_qr", fails)
+    answer = world.client.get(f"/api/v1/books/{OWN}/qr", headers=bearer(Citizen(OWN, 2)))
+    assert (answer.status_code, answer.text) == (500, "Internal Server Error")

@@ -21,6 +21,8 @@ from sibook.access import audit, chain, oidc_client, tokens
 from sibook.access.actions import Action
 from sibook.access.principals import Citizen, Officer
 from sibook.access.settings import get_access_settings
+from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.benefits.service import decide, receive_claim
 from sibook.book import issuing
 from sibook.book import service as books
 from sibook.book.estimate import Shortfall
@@ -285,13 +287,17 @@ def test_opening_a_changed_book_twice_records_no_version(
         assert page.status_code == 200
         assert "Nguyễn Văn Mới" in page.text and 'id="unsigned"' in page.text
         assert "signed QR code" not in page.text  # version 1's QR would say the old name
+        # Its header says version 1 exists, not "not signed yet" as if it never was signed.
+        assert "đã thay đổi từ phiên bản 1, chưa ký" in _as_read(page.text)
+        assert "<dd>chưa ký" not in page.text
 
 
 def test_issuing_the_book_records_its_version_once_and_shows_what_it_signs(
         client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
     _, engine, ids = portal
     c = signed_in(client, OWN)
-    assert 'id="unsigned"' in c.get("/portal/book").text
+    never = c.get("/portal/book").text
+    assert 'id="unsigned"' in never and "<dd>chưa ký <span" in never and "phiên bản 1" not in never
     issued = c.post("/portal/book", headers=SITE)  # and back to the page
     assert issued.status_code == 200 and issued.url.path == "/portal/book"
     assert 'id="unsigned"' not in issued.text
@@ -921,3 +927,71 @@ def test_a_ministrys_book_says_why_its_pension_has_a_rate_and_no_amount(
     assert rate is not None and re.match(r"\d+(,\d+)?% \(<span id=\"pension-why\">số tiền do bộ "
                                          r"chủ quản tính, vì tiền lương là bí mật nhà nước",
                                          rate.group(1)), rate.group(1)
+
+
+def test_a_maternity_claim_after_infertility_treatment_says_so_on_its_line(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The benefits table says what the signed PDF's says of a claim (FACTS §4.4): a mother's
+    leave after leave for infertility treatment, on her claim's line only, beside its days."""
+    _app, engine, ids = portal
+    with unit_of_work(engine) as s:
+        for dossier, treated in (("HS-TS-1", True), ("HS-OD-1", False)):
+            regime = Regime.MATERNITY if treated else Regime.SICKNESS
+            first = date(2025, 6, 1) if treated else date(2025, 3, 2)
+            receive_claim(session=s, person_id=ids[OTHER], personal_id=OTHER, actor="clerk",
+                          claim=Claim(regime, dossier, first + timedelta(days=19), first,
+                                      first + timedelta(days=4 if not treated else 182),
+                                      infertility_treatment=treated))
+    page = signed_in(client, OTHER).get("/portal/book")
+    rows = re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
+    maternity = _as_read(next(r for r in rows if "HS-TS-1" in r))
+    assert "01/06/2025 – 30/11/2025; sau thời gian nghỉ việc điều trị vô sinh" in maternity
+    sickness = _as_read(next(r for r in rows if "HS-OD-1" in r))
+    assert "02/03/2025 – 06/03/2025" in sickness and "vô sinh" not in sickness
+
+
+def test_a_settled_leave_says_how_many_days_of_leave_were_paid(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The days a settlement paid, which the signed PDF prints beside the amount ("3 ngày
+    nghỉ"), are on the page too: a 5-day leave paid for 3 days reads as that."""
+    _app, engine, ids = portal
+    with unit_of_work(engine) as s:
+        receive_claim(session=s, person_id=ids[OWN], personal_id=OWN, actor="clerk",
+                      claim=Claim(Regime.SICKNESS, "HS-OD-2", date(2025, 3, 20),
+                                  date(2025, 3, 2), date(2025, 3, 6)))
+        decide(session=s, person_id=ids[OWN], personal_id=OWN, actor="approver",
+               dossier_no="HS-OD-2", decision=Decision("settled", date(2025, 3, 25), "7/QĐ",
+                                                       amount=600_000, days=3))
+    page = signed_in(client, OWN).get("/portal/book")
+    row = _as_read(next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
+                        if "HS-OD-2" in r))
+    assert "600.000\u00a0₫<br><small>3 ngày nghỉ / days of leave</small>" in row
+
+
+def test_a_monthly_benefit_says_how_many_months_it_lasts(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """An unemployment benefit's months, which the signed PDF prints beside its monthly amount
+    ("(3 tháng)"), are on the page too: when it stops is what its holder plans by."""
+    _app, engine, ids = portal
+    person = ids[OTHER]
+    with unit_of_work(engine) as s:  # her contract ended in May 2025, UI paid since 2020
+        periods = metadata.tables["si_periods"]
+        employer = s.execute(select(periods.c.employer_id).where(
+            periods.c.person_id == person)).scalar_one()
+        s.execute(update(periods).where(periods.c.person_id == person).values(
+            to_month=Period(2025, 5).index))
+        s.execute(insert(metadata.tables["ui_periods"]).values(
+            person_id=person, seq=1, from_month=Period(2020, 1).index,
+            to_month=Period(2025, 5).index, employer_id=employer, salary_basis=9_000_000))
+        receive_claim(session=s, person_id=person, personal_id=OTHER, actor="clerk",
+                      claim=Claim(Regime.UNEMPLOYMENT, "HS-TN-1", date(2025, 6, 5),
+                                  date(2025, 5, 31)), today=date(2025, 6, 5))
+        decide(session=s, person_id=person, personal_id=OTHER, actor="approver",
+               dossier_no="HS-TN-1", today=date(2025, 6, 20), decision=Decision(
+                   "settled", date(2025, 6, 20), "8/QĐ-SLĐTBXH", monthly_amount=5_400_000,
+                   from_month=Period(2025, 6), months=3))
+    page = signed_in(client, OTHER).get("/portal/book")
+    row = _as_read(next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
+                        if "HS-TN-1" in r))
+    assert "5.400.000\u00a0₫ từ / from 06/2025<br><small>3 tháng / months</small>" in row
+

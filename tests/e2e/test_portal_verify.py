@@ -201,3 +201,15 @@ def test_an_expired_sign_in_does_not_stand_in_the_way(
     client.cookies.set("sibook_session", "not-a-token", path="/portal")
     status, page = _check(client, text=qr)
     assert status == 200 and "Hợp lệ / Valid" in page, page
+
+
+def test_the_check_page_says_a_check_is_not_logged_not_that_every_read_is(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """The other pages' footer ("every read of your data is logged") is not true of a check,
+    which logs nothing (above): a bank clerk would believe the holder is told of it."""
+    client, _, _ = site
+    for page in (client.get("/portal/verify"), client.post("/portal/verify",
+                                                           data={"text": "SIB1:x"})):
+        assert "Every read of your data is" not in page.text
+        assert "A check is not recorded in the holder's access log." in page.text
+    assert "Every read of your data is" in client.get("/portal/").text
