@@ -17,6 +17,13 @@ from sibook.core import migrate
 from sibook.core.db import make_engine
 from tests.databases import migrated_sqlite
 
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment, which the
+# CLI's Rich consoles (made when sibook.cli.output is imported) would keep as a fixed width: a
+# test's monkeypatch.setenv("COLUMNS", ...) would then be ignored on a worker, though honoured
+# in one process. Without them a worker's consoles read the width at print time, as there.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 # The PostgreSQL server tests use; .ci/run starts it. Each test session makes its own database.
 PG_ADMIN_URL = os.environ.get(
     "SIBOOK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
