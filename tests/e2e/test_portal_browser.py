@@ -829,6 +829,21 @@ def test_on_a_desktop_a_long_term_does_not_push_its_lists_values_aside(
     assert offset <= 20 * 16 + 16, offset  # a term at most 20rem, then the 1rem gap
 
 
+def test_an_empty_join_form_is_answered_by_the_server_in_vietnamese_not_by_browser_bubbles(
+        context: BrowserContext, site: Site) -> None:
+    """The form does not leave its checks to the browser (whose messages follow the browser's
+    own language and never reach the page's error summary): sent empty, the server refuses it
+    with each field's reason in Vietnamese and English, and nothing is stored."""
+    page = context.new_page()
+    sign_in(page, site, _unregistered_adult(site, nth=5))
+    with page.expect_response(f"{site.base}/portal/voluntary") as answer:
+        page.get_by_role("button", name=re.compile("Join")).click()
+    assert answer.value.status == 422
+    expect(page.locator("#income-error")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Mức thu nhập tháng")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("You have no e-SI book yet")
+
+
 def test_at_a_phones_width_a_fields_refusal_and_hint_follow_it_without_a_blank_line(
         browser: Browser, site: Site) -> None:
     """Each refusal straight under its field (the support groups' under their last choice),
