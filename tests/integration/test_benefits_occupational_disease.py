@@ -95,6 +95,29 @@ def test_a_disease_the_tables_have_no_period_for_is_refused_after_the_job(
     assert (in_job["exposure_ended"], in_job["guarantee"]) == (None, None)
 
 
+def test_an_appendix_read_from_another_reproduction_gives_its_period(engine: Engine) -> None:
+    """Leptospira (Appendix 29, as thuvienphapluat.vn reproduces it): acute 21 days after the
+    end of 2025-06, so to 2025-07-21; COVID-19 (Appendix 35, Circular 02/2023): 28 days."""
+    pid = out_of_the_job(engine)
+    lepto = Claim(Regime.OCCUPATIONAL, "HS-BNN-5", date(2025, 7, 25), date(2025, 7, 21),
+                  occupational_kind="disease", disease_code=29, disease_form="acute")
+    got = claim(engine, pid, lepto)
+    assert got["disease_name"] == "Bệnh Leptospira nghề nghiệp"
+    for cited in ("within the guarantee period of 21 days", "last day 2025-07-21",
+                  "Circular 15/2016/TT-BYT Appendix 29, provisional"):
+        assert cited in got["guarantee"]
+    field, reason = refused(engine, pid, replace(lepto, dossier_no="HS-BNN-6",
+                                                 event_from=date(2025, 7, 22)))
+    assert field == "event_from"
+    assert "after the guarantee period of 21 days" in reason and "2025-07-21" in reason
+    covid = Claim(Regime.OCCUPATIONAL, "HS-BNN-7", date(2025, 8, 2), date(2025, 7, 28),
+                  occupational_kind="disease", disease_code=35)
+    assert "Circular 02/2023/TT-BYT" in claim(engine, pid, covid)["guarantee"]
+    field, reason = refused(engine, pid, replace(covid, dossier_no="HS-BNN-8",
+                                                 event_from=date(2025, 7, 29)))
+    assert (field, "after the guarantee period of 28 days" in reason) == ("event_from", True)
+
+
 def test_exposure_ends_in_a_month_of_compulsory_si(engine: Engine) -> None:
     pid = out_of_the_job(engine)
     field, reason = refused(engine, pid, replace(ANAEMIA, exposure_ended=Period(2023, 12)))

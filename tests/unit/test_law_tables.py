@@ -203,6 +203,24 @@ def test_a_disease_guarantee_period_is_counted_from_the_end_of_the_month_exposur
     assert asbestosis.source == "Circular 15/2016/TT-BYT Appendix 2, provisional"
 
 
+def test_the_appendices_read_from_other_reproductions_load_with_their_periods() -> None:
+    """Appendices 3, 5, 15, 23, 25, 27, 29 and 34 of Circular 15/2016/TT-BYT, and 35 (COVID-19)
+    from Circular 02/2023/TT-BYT, covering a diagnosis from 2020-02."""
+    book, ended, on = law.book(), Period(2025, 2), Period(2025, 9)
+    assert book.disease_guarantee(3, "acute", on).last_day(ended) == date(2025, 3, 2)  # 48 h
+    assert book.disease_guarantee(5, None, on).last_day(ended) == date(2060, 2, 29)
+    assert book.disease_guarantee(23, "ionizing", on).period == "5 years"
+    assert book.disease_guarantee(27, "other", on).last_day(ended) == date(2025, 3, 15)
+    assert book.disease_guarantee(29, "skin_brain_joint", on).period == "10 years"
+    for code, form in ((15, "acute"), (34, None)):
+        assert book.disease_guarantee(code, form, on).last_day(ended) is None
+    covid = book.disease_guarantee(35, None, Period(2020, 2))
+    assert (covid.name, covid.last_day(ended)) == ("Bệnh COVID-19 nghề nghiệp", date(2025, 3, 28))
+    assert covid.source.startswith("Circular 02/2023/TT-BYT")
+    with pytest.raises(NoRuleInForce):
+        book.disease_guarantee(35, None, Period(2020, 1))
+
+
 def test_a_disease_or_form_the_table_has_no_period_for_is_refused_by_field() -> None:
     book, on = law.book(), Period(2025, 9)
     for code, form, field, words in ((1, None, "disease_code", "no guarantee period in the law "
