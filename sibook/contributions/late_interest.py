@@ -12,7 +12,8 @@ Two rules are loaded (``sibook/law/data/parameters.csv``), each for its own mont
   cycle's deadline).
 
 A month of the lateness that neither rule prices (before 2016, or a year whose investment rate
-is not loaded) is charged nothing and named in ``unpriced``, for the statement to say so.
+is not loaded: the rates of 2015, 2016 and 2018 to 2023 are, so 2018 and 2025-01 to 2025-06
+are not priced) is charged nothing and named in ``unpriced``, for the statement to say so.
 """
 
 from __future__ import annotations

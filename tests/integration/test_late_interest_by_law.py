@@ -1,7 +1,8 @@
 """Late interest charged each stretch of lateness by the rule in force then: Law 41/2024's 0.03%
-a day from 2025-07, Law 58/2014 Art 122(3)'s monthly charge before (priced in 2020, the one
-year whose fund investment rate is loaded: 2019's 5.80%), nothing where the law tables price
-nothing, the statement saying so; and the ledger read as of a day before 2025-07."""
+a day from 2025-07, Law 58/2014 Art 122(3)'s monthly charge before (each year at twice the fund
+investment rate of the year before: 2019's 5.80% in 2020, 2020's 5.02% in 2021), nothing where
+the law tables price nothing (2025-01 to 2025-06: 2024's rate is not loaded), the statement
+saying so; and the ledger read as of a day before 2025-07."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from tests.integration.ledger_fixtures import EMPLOYER, cli_store, setup_workers
 FUNDS = ("retirement_survivorship", "sickness_maternity", "occupational", "health",
          "unemployment")
 # Law 58/2014 Art 122(3): twice the fund's average investment rate of the year before, a
-# month: 2 x 5.80% / 12 in 2020 (Notice 63/TB-BHXH of 2020-01-08).
+# month: 2 x 5.80% / 12 in 2020 (Notice 63/TB-BHXH of 2020-01-08), 2 x 5.02% / 12 in 2021
+# (Notice 123/TB-BHXH of 2021-01-14; Ho Chi Minh City published it as 0.8366% a month).
 K_2020 = Decimal(2) * Decimal("5.80") / 12 / 100
+K_2021 = Decimal(2) * Decimal("5.02") / 12 / 100
 
 
 def owes(engine: Engine, month: Period, total: int) -> None:
@@ -83,18 +86,32 @@ def test_2020_is_charged_monthly_at_twice_the_funds_investment_rate(engine: Engi
     assert got["notes"] == ["evasion not judged: no evasion rule in the law tables for 2020-06"]
 
 
+def test_a_stretch_into_2021_is_charged_each_month_at_its_years_rate(engine: Engine) -> None:
+    setup_workers(engine, 1)
+    owes(engine, Period(2020, 10), 10_000_000)  # due 2020-10-31
+    got = ledger(engine, date(2021, 2, 10))
+    (october,) = got["months"]  # type: ignore[misc]
+    # November is the grace; charged on 1 December at 2020's rate, on 1 January and 1 February
+    # at 2021's (2020's investment rate), each on the 10,000,000 still owed
+    want = int((10_000_000 * (K_2020 + 2 * K_2021)).quantize(Decimal(1),
+                                                            rounding=ROUND_HALF_UP))
+    assert want == 264_000  # 96,666.67 + 2 x 83,666.67
+    assert (october["days_late"], october["interest"]) == (102, want)
+    assert got["notes"] == ["evasion not judged: no evasion rule in the law tables for 2021-02"]
+
+
 def test_a_year_whose_investment_rate_is_not_loaded_is_named_not_charged(
         engine: Engine) -> None:
     setup_workers(engine, 1)
-    owes(engine, Period(2020, 11), 10_000_000)  # due 2020-11-30
-    got = ledger(engine, date(2021, 2, 10))
+    owes(engine, Period(2024, 11), 10_000_000)  # due 2024-11-30
+    got = ledger(engine, date(2025, 2, 10))
     (november,) = got["months"]  # type: ignore[misc]
-    # December is the grace; January and February 2021 need 2020's rate, not loaded
+    # December is the grace; January and February 2025 need 2024's rate, not loaded
     assert (november["days_late"], november["interest"]) == (72, 0)
     assert got["notes"] == [
-        "interest for days late in 2021-01..2021-02 not computed: no late-interest rate in the "
+        "interest for days late in 2025-01..2025-02 not computed: no late-interest rate in the "
         "law tables for those months",
-        "evasion not judged: no evasion rule in the law tables for 2021-02"]
+        "evasion not judged: no evasion rule in the law tables for 2025-02"]
 
 
 def test_the_ledger_reads_as_of_a_day_before_2025_07(engine: Engine) -> None:

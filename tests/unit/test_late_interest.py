@@ -5,7 +5,9 @@ grace, and money moved off a month paid makes it late again."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
 
 from sibook.contributions.late_interest import accrued
 from sibook.core.period import Period
@@ -42,5 +44,26 @@ def test_a_month_never_late_names_no_month() -> None:
 
 
 def test_a_month_late_unpriced_is_named() -> None:
-    got = accrued(1_000_000, [], date(2022, 3, 31), date(2022, 6, 15))
-    assert (got.interest, got.unpriced) == (0, (Period(2022, 5), Period(2022, 6)))
+    # 2018 needs 2017's investment rate, which no source found: not loaded
+    got = accrued(1_000_000, [], date(2018, 3, 31), date(2018, 6, 15))
+    assert (got.interest, got.unpriced) == (0, (Period(2018, 5), Period(2018, 6)))
+
+
+@pytest.mark.parametrize(("year", "monthly_percent", "want"), [
+    # 2016: the 1.065% a month Ho Chi Minh City Social Security published (Notice 619/TB-BHXH)
+    (2016, Decimal("1.065"), 21_300),
+    # 2017: twice 2016's 7.9% (Notice 425/TB-BHXH) a twelfth a month, 1.31666..%
+    (2017, Decimal(2) * Decimal("7.9") / 12, 26_333),
+    # 2022: twice 2021's 4.39% (Ho Chi Minh City's Notice 230/TB-BHXH: 0.7316% a month)
+    (2022, Decimal(2) * Decimal("4.39") / 12, 14_633),
+])
+def test_a_year_whose_rate_is_loaded_is_charged_twice_the_rate_of_the_year_before(
+        year: int, monthly_percent: Decimal, want: int) -> None:
+    # January's 1,000,000 unpaid to mid-April: February is the grace, charged on 1 March and
+    # 1 April (paid 10 April, so nothing is owed on 1 May)
+    got = accrued(1_000_000, [(date(year, 4, 10), 1_000_000)], date(year, 1, 31),
+                  date(year, 6, 30))
+    by_hand = 2 * 1_000_000 * monthly_percent / 100
+    assert int(by_hand.quantize(Decimal(1), rounding=ROUND_HALF_UP)) == want
+    assert got.unpriced == ()
+    assert int(got.interest.quantize(Decimal(1), rounding=ROUND_HALF_UP)) == want
