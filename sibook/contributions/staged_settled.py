@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Connection, column, text
 
+from sibook.benefits import record_turns
 from sibook.benefits.domain import Regime
 from sibook.benefits.records import averaged_of
 from sibook.contributions import staging
@@ -54,7 +55,10 @@ _FOUND = text("SELECT person_id FROM decl_lookup WHERE person_id IS NOT NULL").c
 
 def note(conn: Connection) -> None:
     """Write the settled benefit averaging the latest month of each worker the lines name, if
-    any (``decl_settled``). Called once, after step 1's look-up."""
+    any (``decl_settled``). Called once, after step 1's look-up, before the filing's first
+    change; a settlement for one of the workers waits for the filing from then on, or it for
+    the settlement (``record_turns``), as the unit's own filings wait for its lock."""
+    record_turns.filing(conn, _FOUND)
     settled = averaged_of(session=conn, persons=_FOUND)
     write(conn, "decl_settled",
           ("person_id", "last_month", "benefit", "dossier_no", "decision_no", "decided_on"),
