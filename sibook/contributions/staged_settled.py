@@ -1,10 +1,12 @@
 """The benefits settled on the records a declaration's lines would change.
 
 A settled pension or one-time withdrawal averaged its worker's record as it stood at the
-decision, the months up to the decision's month (``benefits.records.averaged_of``), and its
-amounts rest on that average. Every line changes its worker's months from its own month on (a
-DC re-prices them, an increase adds them, a decrease takes them away), so a line from such a
-month is refused (``staged_checks``), naming the benefit, its dossier and its decision.
+decision (``benefits.records.averaged_of``): a pension the months up to the decision's month, a
+withdrawal, for someone who had stopped contributing, the months before it (a job from the
+decision's month on starts a new record). Its amounts rest on that average. Every line
+changes its worker's months from its own month on (a DC re-prices them, an increase adds them,
+a decrease takes them away), so a line from such a month is refused (``staged_checks``),
+naming the benefit, its dossier and its decision.
 
 The law does not leave such a benefit as it was: once the contributions the employer owed are
 collected, the SI agency confirms the period added and adjusts the benefit (Decree
