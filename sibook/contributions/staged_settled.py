@@ -58,8 +58,8 @@ _FOUND = text("SELECT person_id FROM decl_lookup WHERE person_id IS NOT NULL").c
 def note(conn: Connection) -> None:
     """Write the settled benefit averaging the latest month of each worker the lines name, if
     any (``decl_settled``). Called once, after step 1's look-up, before the filing's first
-    change; a settlement for one of the workers waits for the filing from then on, or it for
-    the settlement (``record_turns``), as the unit's own filings wait for its lock."""
+    change: it first takes the workers' turns (``record_turns``), so a settlement for one of
+    them under way ends first and is read here, and one begun later waits for the filing."""
     record_turns.filing(conn, _FOUND)
     settled = averaged_of(session=conn, persons=_FOUND)
     write(conn, "decl_settled",
