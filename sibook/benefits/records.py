@@ -71,10 +71,16 @@ def _settled_averaging(*columns: Any) -> Select[Any]:
                    BenefitClaim.regime.in_([r.value for r in AVERAGING])))
 
 
-def _last_averaged(decided_on: date) -> Period:
-    """The last month a settled pension or withdrawal averaged: it took its person's record as
-    it stood at the decision, the months up to the decision's month."""
-    return Period.of(decided_on)
+def _last_averaged(regime: Regime, decided_on: date) -> Period:
+    """The last month a settled pension or withdrawal averaged. A pension took its person's
+    record as it stood at the decision, the months up to the decision's month (a pensioner may
+    still be working: that month is counted, ``book.pension_on_record``). A one-time withdrawal
+    is for someone who has stopped contributing (Law 41/2024 Art 70, FACTS §4.2) and is
+    refused while a period covers its decision's month (``record_checks.still_contributing``):
+    it paid out the months before that month at the latest, and a job from it on starts a new
+    record, which the book counts apart (``book.assemble.totals``)."""
+    decided = Period.of(decided_on)
+    return decided - 1 if regime is Regime.LUMP_SUM else decided
 
 
 @dataclass(frozen=True)
@@ -91,11 +97,12 @@ def averaged_at(*, session: Session, employer_id: int, since: Period) -> Average
     paid = contributions.unit_periods(employer_id=employer_id, since=since).subquery()
     rows = session.execute(
         _settled_averaging(BenefitDecision.person_id, BenefitDecision.claim_no,
-                           BenefitDecision.decided_on, paid.c.from_month, paid.c.to_month)
+                           BenefitClaim.regime, BenefitDecision.decided_on, paid.c.from_month,
+                           paid.c.to_month)
         .join(paid, paid.c.person_id == BenefitDecision.person_id)).all()
     last: dict[tuple[int, int], int] = {}
-    for person_id, claim_no, decided_on, first, to in rows:
-        decided = _last_averaged(decided_on).index
+    for person_id, claim_no, regime, decided_on, first, to in rows:
+        decided = _last_averaged(Regime(regime), decided_on).index
         month = decided if to is None else min(to, decided)
         if first <= decided and month >= since.index:
             key = (person_id, claim_no)
@@ -115,7 +122,7 @@ class AveragedBy:
 
     @property
     def last(self) -> Period:
-        return _last_averaged(self.decided_on)
+        return _last_averaged(self.regime, self.decided_on)
 
 
 def averaged_of(*, session: Session | Connection,

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sibook import law
+from sibook.benefits import record_turns
 from sibook.benefits.domain import SETTLED, Claim, Decision, Regime, check_decision, ui_months_used
 from sibook.benefits.maternity_checks import maternity_supported
 from sibook.benefits.overlap import settled_once
@@ -55,6 +56,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     the officer who received it. An operator's command holds the database anyway."""
     if decision.outcome == SETTLED:  # a pension or a withdrawal averages by the units' regimes
         registry.hold_units_of(session=session, person_id=person_id)
+        # Settled on the record as it stands: not while a filing, of any unit, changes it.
+        record_turns.settling(session, person_id)
     lock_person(session, person_id)
     row = session.scalars(select(BenefitClaim).where(
         BenefitClaim.person_id == person_id,

@@ -1,10 +1,12 @@
 """The benefits settled on the records a declaration's lines would change.
 
 A settled pension or one-time withdrawal averaged its worker's record as it stood at the
-decision, the months up to the decision's month (``benefits.records.averaged_of``), and its
-amounts rest on that average. Every line changes its worker's months from its own month on (a
-DC re-prices them, an increase adds them, a decrease takes them away), so a line from such a
-month is refused (``staged_checks``), naming the benefit, its dossier and its decision.
+decision (``benefits.records.averaged_of``): a pension the months up to the decision's month, a
+withdrawal, for someone who had stopped contributing, the months before it (a job from the
+decision's month on starts a new record). Its amounts rest on that average. Every line
+changes its worker's months from its own month on (a DC re-prices them, an increase adds them,
+a decrease takes them away), so a line from such a month is refused (``staged_checks``),
+naming the benefit, its dossier and its decision.
 
 The law does not leave such a benefit as it was: once the contributions the employer owed are
 collected, the SI agency confirms the period added and adjusts the benefit (Decree
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Connection, column, text
 
+from sibook.benefits import record_turns
 from sibook.benefits.domain import Regime
 from sibook.benefits.records import averaged_of
 from sibook.contributions import staging
@@ -54,7 +57,10 @@ _FOUND = text("SELECT person_id FROM decl_lookup WHERE person_id IS NOT NULL").c
 
 def note(conn: Connection) -> None:
     """Write the settled benefit averaging the latest month of each worker the lines name, if
-    any (``decl_settled``). Called once, after step 1's look-up."""
+    any (``decl_settled``). Called once, after step 1's look-up, before the filing's first
+    change: it first takes the workers' turns (``record_turns``), so a settlement for one of
+    them under way ends first and is read here, and one begun later waits for the filing."""
+    record_turns.filing(conn, _FOUND)
     settled = averaged_of(session=conn, persons=_FOUND)
     write(conn, "decl_settled",
           ("person_id", "last_month", "benefit", "dossier_no", "decision_no", "decided_on"),

@@ -3,7 +3,9 @@ SQLite and PostgreSQL: such a benefit took its worker's record up to the decisio
 line from such a month (a DC in a closed period or in the open one, a decrease, an increase
 adding the month) is refused naming the row, the month, the benefit, its dossier and decision,
 and the SI agency's re-computation; the whole filing is left unapplied. Lines from the month
-after the decision are taken, and a benefit only claimed holds nothing."""
+after a pension's decision are taken, from a withdrawal's decision month itself (a new job
+starts a new record: the withdrawal paid out the months before it), and a benefit only
+claimed holds nothing."""
 
 from __future__ import annotations
 
@@ -80,30 +82,33 @@ def test_a_dc_of_a_closed_month_a_withdrawal_paid_out_refuses_the_whole_filing(
     problems = refused(engine, [(an, "TM", 10_000_000, "2026-11"),
                                 (him, "DC", 11_000_000, "2025-03")])
     assert problems == [(3, "from_month", reason(
-        "2025-03", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-10",
-        "2025-11"))]
+        "2025-03", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-09",
+        "2025-10"))]
     file(engine, [(an, "TM", 10_000_000, "2026-11")])  # the rest of the file, alone, is taken
 
 
-def test_an_increase_back_to_the_withdrawals_month_is_refused_the_month_after_taken(
+def test_an_increase_before_the_withdrawals_month_is_refused_from_it_taken(
         engine: Engine, withdrawn: tuple[str, str]) -> None:
-    """Taken on again from 2025-10 would add a month to the record the withdrawal paid out."""
+    """Taken on again from 2025-09 would add a month to the record the withdrawal paid out, a
+    month before it was decided (his last was 2025-06); a job from 2025-10, the decision's
+    month, starts a new record."""
     _, him = withdrawn
-    assert refused(engine, [(him, "TM", 9_000_000, "2025-10")]) == [(2, "from_month", reason(
-        "2025-10", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-10",
-        "2025-11"))]
-    assert file(engine, [(him, "TM", 9_000_000, "2025-11")])["periods_opened"] == 1
+    assert refused(engine, [(him, "TM", 9_000_000, "2025-09")]) == [(2, "from_month", reason(
+        "2025-09", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-09",
+        "2025-10"))]
+    assert file(engine, [(him, "TM", 9_000_000, "2025-10")])["periods_opened"] == 1
 
 
 def test_another_employer_is_not_told_of_the_benefit(
         engine: Engine, withdrawn: tuple[str, str]) -> None:
     """An employer he never worked for learns nothing of his withdrawal: its line is refused
-    as any outsider's is, from what the line says."""
+    as any outsider's is, from what the line says. From the decision's month it takes him on."""
     _, him = withdrawn
     other = add_other_employer(engine)
-    ((row, field, why),) = refused(engine, [(him, "TM", 9_000_000, "2025-10")], other)
+    ((row, field, why),) = refused(engine, [(him, "TM", 9_000_000, "2025-09")], other)
     assert (row, field) == (2, "personal_id")
     assert "HS-LS-DC" not in why and "withdrawal" not in why
+    assert file(engine, [(him, "TM", 9_000_000, "2025-10")], other)["periods_opened"] == 1
 
 
 @pytest.fixture

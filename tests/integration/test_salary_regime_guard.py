@@ -13,11 +13,14 @@ from sqlalchemy import Engine, text
 
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.book.estimate import estimate
+from sibook.contributions.declare import declare
+from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError
 from sibook.core.period import Period
-from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 from tests.integration.test_benefits import SICK, book_of, claim, settle
 from tests.integration.test_benefits_stated_average import STATED, STATED_MONTHLY, paying
+from tests.integration.test_declaration_settled_benefits import FILED, NAMES
 from tests.integration.test_salary_regime import AS_OF, END, RAISED, SCHOOL, add_school, worker
 from tests.integration.test_salary_regime_changes import change
 
@@ -61,6 +64,21 @@ def test_a_change_back_to_months_a_settled_withdrawal_averaged_is_refused(
     assert recorded(school) == 0
     assert book_of(school, pid)["sheets"] == before["sheets"]
     change(school, SCHOOL, "employer", END + 1)  # the first month no benefit averaged
+    assert recorded(school) == 1
+
+
+def test_a_job_from_a_withdrawals_decision_month_does_not_hold_the_new_units_regime(
+        school: Engine) -> None:
+    """He withdrew his SI in 2025-10, his last month paid 2025-06, and the school took him on
+    from 2025-10, the decision's month: a new record, which the withdrawal did not average, so
+    the school may change from that month."""
+    pid = worker(school, 91, (EMPLOYER, EMPLOYER))
+    claim(school, pid, WITHDRAWAL)
+    settle(school, pid, WITHDRAWAL.dossier_no, WITHDRAWN)
+    with unit_of_work(school) as s:
+        declare(session=s, data=csv_of([(pid, "TM", 9_000_000, "2025-10")], NAMES),
+                file_name="d02.csv", employer_code=SCHOOL, month=FILED)
+    change(school, SCHOOL, "employer", Period(2025, 10))
     assert recorded(school) == 1
 
 
