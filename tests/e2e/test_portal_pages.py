@@ -543,6 +543,27 @@ def test_a_signed_in_citizen_at_a_mistyped_address_is_led_back_to_their_book(
     assert "Sign in again" not in page.text
 
 
+@pytest.mark.parametrize(("url", "page"), [
+    ("/portal/book/", "/portal/book"), ("/portal/visits/?page=2", "/portal/visits?page=2"),
+    ("/portal/access-log//", "/portal/access-log")])
+def test_a_page_typed_with_a_trailing_slash_is_led_to_the_page(client: TestClient, url: str,
+                                                               page: str) -> None:
+    """A link or bookmark ending in a slash: sent to the page, its query kept, not a 404."""
+    c = signed_in(client, OWN)
+    r = c.get(url, follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (308, page)
+    assert c.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "url"), [
+    ("GET", "http://testserver//evil.example/"), ("GET", "http://testserver/portal//evil.example/"),
+    ("GET", "/portal/nope/"), ("POST", "/portal/sign-out/"), ("GET", "/api/v1/trust-list/")])
+def test_a_trailing_slash_leads_nowhere_but_to_a_page_of_the_portal(
+        client: TestClient, method: str, url: str) -> None:
+    r = signed_in(client, OWN).request(method, url, headers=SITE, follow_redirects=False)
+    assert r.status_code == 404 and "location" not in r.headers
+
+
 def test_a_level_1_sign_in_is_asked_to_sign_in_again(client: TestClient) -> None:
     client.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"].removeprefix(
         "Bearer "), path="/portal")
