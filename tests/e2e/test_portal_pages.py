@@ -35,6 +35,8 @@ from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
+from sibook.registry import service as registry_service
+from sibook.registry.new_person import NewPerson
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
 
@@ -376,6 +378,27 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     # Which rule took the average, in both languages: an enterprise's pay, the whole period.
     assert "Bình quân tiền lương của toàn bộ thời gian đóng" in page.text
     assert "Average of the whole period: pay the employer set" in page.text
+
+
+def test_a_child_who_never_paid_si_is_told_there_is_nothing_to_estimate_yet(
+        portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
+    """A child on a household's HI read "Hưởng lương hưu cần ... 15 năm; sổ mới có 0 năm 0
+    tháng" under a retirement date in 2079: said instead as no history, in both languages."""
+    child = make_personal_id("001", date(2019, 4, 1), "female", 31)
+    with unit_of_work(portal[1]) as s:
+        registry_service.register_person(session=s, person=NewPerson(
+            personal_id=child, full_name="Bé Na", birth_date=date(2019, 4, 1), sex="female",
+            birth_registration_place="001", realm="civil"))
+    page = signed_in(client, child).get("/portal/book")
+    estimate = re.search(r'<h2 id="estimate">.*?</h2>\s*<p id="no-estimate">(.*?)</p>\s*<h2',
+                         page.text, re.S)
+    assert page.status_code == 200 and estimate is not None
+    assert " ".join(_as_read(estimate.group(1)).split()) == (
+        "Chưa có quá trình đóng BHXH nên chưa có ước tính chế độ. There is no SI contribution "
+        "history yet, so there is no benefit estimate.")
+    # One who has paid keeps the estimate, its reason included.
+    paid = signed_in(client, OWN).get("/portal/book").text
+    assert "no-estimate" not in paid and "Lương hưu theo số tháng đã đóng" in paid
 
 
 def test_a_population_service_failure_is_said_in_plain_words_and_logged(
