@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sibook.core.errors import ServerFault
+from sibook.core.private_files import private_temp, sync_folder
 
 # The URL schemes that name PostgreSQL without naming a driver.
 _POSTGRESQL = ("postgresql", "postgres")
@@ -118,14 +118,11 @@ def secret_made_once(path: Path, make: Callable[[], bytes]) -> bytes:
     a second reader read it empty: a 500 on the first requests to a fresh keys folder)."""
     if not path.exists():
         make_keys_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+        tmp = private_temp(path, make())
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(make())
-                out.flush()
-                os.fsync(out.fileno())
             with contextlib.suppress(FileExistsError):  # another made it first: theirs it is
                 os.link(tmp, path)
         finally:
-            os.unlink(tmp)
+            tmp.unlink()
+        sync_folder(path.parent)
     return path.read_bytes()

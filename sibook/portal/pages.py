@@ -149,7 +149,16 @@ def my_book(request: Request, g: BookGuard) -> Response:
         "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
-        "estimate": sums, "pension_why": shortfall_vi(shortfall, payload)})
+        "estimate": sums, "pension_why": shortfall_vi(shortfall, payload),
+        "never_paid": _never_paid(payload)})
+
+
+def _never_paid(book: dict[str, Any]) -> bool:
+    """No SI paid ever (a child on a household's HI, a newcomer): no period in the book and no
+    month in its totals (a ministry's book keeps its total, not its periods), so an estimate
+    would only say "0 years" of a pension nobody has begun to earn."""
+    t = book["totals"]
+    return not (book.get("sheets") or t["si_months"] or t.get("si_months_paid_out"))
 
 
 def _employer_late(g: Guard, person_id: int, today: date) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Cookie, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException  # FastAPI's and the policy's refusals alike
+from starlette.routing import Match
 
 from sibook.access import tokens
 from sibook.access.api import OTHER_CITIZEN, OTHER_REALM_OFFICER, OTHER_REALM_UNIT
@@ -372,12 +373,31 @@ def is_portal(path: str) -> bool:
 
 
 def no_such_page(request: Request, exc: HTTPException) -> Response:
-    """An address of the portal that no page has (or not for that method): a refusal page."""
+    """An address of the portal that no page has (or not for that method): a refusal page, or
+    the page itself when only its trailing slash was too many."""
+    if exc.status_code == 404 and (page_path := _without_its_slash(request)):
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        return _page_headers(RedirectResponse(page_path + ("?" + query if query else ""),
+                                              status_code=308))
     page = refused(request, exc.status_code, NO_SUCH_PAGE if exc.status_code == 404 else
                    NOT_THAT_WAY, no_page=exc.status_code == 404)
     for name, value in (exc.headers or {}).items():  # Allow, for a 405
         page.headers.setdefault(name, value)
     return _page_headers(page)
+
+
+def _without_its_slash(request: Request) -> str | None:
+    """The path of the portal's page that a GET of it with trailing slashes meant, if there is
+    one (``/portal/book/`` for ``/portal/book``): the app answers no path of the API so
+    (``redirect_slashes`` off), but a citizen types, bookmarks and is sent such links. Only a
+    path of this server's portal, never a whole URL, so no link can lead off-site through it."""
+    path = request.url.path.rstrip("/")
+    if request.method != "GET" or path == request.url.path or not is_portal(path):
+        return None
+    scope = {**request.scope, "path": path}
+    if not any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+        return None
+    return quote(path)
 
 
 def _page_headers(response: Response) -> Response:

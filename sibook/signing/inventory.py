@@ -11,8 +11,9 @@ from pathlib import Path
 
 from cryptography import x509
 
+from sibook.core.private_files import write_private
 from sibook.signing.certs import REALMS, CertInfo
-from sibook.signing.keys import issuer_certificates, read_root, write_private
+from sibook.signing.keys import issuer_certificates, read_root
 
 _DISTRUSTED_FILE = re.compile(r"^(?P<realm>[a-z_]+)\.(?P<gen>[0-9]+)\.distrusted\.pem$")
 _DISTRUSTED_AT = "Distrusted at: "  # the first line of a distrusted certificate's file
@@ -52,7 +53,5 @@ def save_distrusted(keys_dir: Path, realm: str, generation: int, cert_pem: bytes
     """Keep a certificate (PEM) as distrusted since ``at``; it leaves the trust list when its
     ``.cert.pem`` is removed."""
     path = keys_dir / f"{realm}.{generation}.distrusted.pem"
-    tmp = path.with_name(f".{path.name}.tmp")
     text = f"{_DISTRUSTED_AT}{at.isoformat(timespec='seconds')}\n"
-    write_private(tmp, text.encode() + cert_pem)
-    tmp.replace(path)
+    write_private(path, text.encode() + cert_pem)

@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from sibook.core.config import make_keys_dir
 from sibook.core.errors import ConflictError, NotFoundError
+from sibook.core.private_files import sync_folder, write_private
 from sibook.signing import certs
 from sibook.signing.certs import REALMS, CertInfo
 
@@ -233,9 +234,10 @@ def first_keys(keys_dir: Path, configured: str | None) -> bool:
 def _init(keys_dir: Path, passphrase: bytes, *, force: bool = False,
           now: datetime | None = None, root_days: int = certs.ROOT_DAYS,
           issuer_days: int = certs.ISSUER_DAYS) -> list[CertInfo]:
-    if force:
-        for old in keys_dir.glob("*.pem"):
+    if force:  # the certificates first: a crash midway leaves no certificate without its key
+        for old in sorted(keys_dir.glob("*.pem"), key=lambda p: not p.name.endswith(".cert.pem")):
             old.unlink()
+        sync_folder(keys_dir)
     at = now or datetime.now(UTC)
     root_key = certs.new_private_key()
     root_cert = certs.make_root(root_key, now=at, days=root_days)
@@ -338,14 +340,12 @@ def _save(keys_dir: Path, stem: str, key: ec.EllipticCurvePrivateKey,
         serialization.BestAvailableEncryption(passphrase),
     )
     write_private(keys_dir / f"{stem}.key.pem", encrypted)
-    # The certificate last, whole or not at all: its name is what makes the generation exist
-    # for readers (the trust list, the newest signer), who never hold the lock.
-    cert_path = keys_dir / f"{stem}.cert.pem"
+    # The certificate last, once the key is on disk: its name is what makes the generation
+    # exist for readers (the trust list, the newest signer), who never hold the lock, so a
+    # crash between leaves a key without its certificate, never a certificate without its key.
     # Owner-only too, though public (the trust list is exported): nothing in the folder is
     # open to others, so ``owner_only`` has nothing to say of a folder this module made.
-    tmp = cert_path.with_name(f".{cert_path.name}.tmp")
-    write_private(tmp, cert.public_bytes(serialization.Encoding.PEM))
-    tmp.replace(cert_path)
+    write_private(keys_dir / f"{stem}.cert.pem", cert.public_bytes(serialization.Encoding.PEM))
 
 
 def _load(keys_dir: Path, stem: str, passphrase: bytes,
@@ -385,12 +385,3 @@ def _encrypted_key(data: bytes) -> bool:
     except ValueError:
         return False
     return False
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a secret readable by the owner only (0600), created so, never chmod-ed after."""
-    if path.exists():
-        path.unlink()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)

@@ -31,7 +31,6 @@ import binascii
 import json
 import logging
 import math
-import os
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
@@ -46,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, SibookError, ValidationError
+from sibook.core.private_files import write_private
 from sibook.signing import certs
 from sibook.signing.keys import Signer, file_lock
 from sibook.signing.trust_list import TrustList, validity_problem
@@ -215,13 +215,9 @@ class RevocationList:
                 "next_update": _iso(next_update)}
         signed = {**body, "kid": signer.key_id.hex(),
                   "signature": base64.b64encode(signer.sign(_canonical(body))).decode()}
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.unlink(missing_ok=True)
         # Owner-only: the agency's own list names persons and why (a published copy is exported).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(json.dumps(signed, ensure_ascii=False, indent=1))
-        tmp.replace(path)  # a concurrent reader sees the old list or the new, never half
+        # Replaced whole: a concurrent reader sees the old list or the new, never half.
+        write_private(path, json.dumps(signed, ensure_ascii=False, indent=1).encode())
         return Freshness(certs.realm_of(signer.certificate), path.name, signed_at, next_update)
 
     @classmethod

@@ -35,6 +35,8 @@ from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
 from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
+from sibook.registry import service as registry_service
+from sibook.registry.new_person import NewPerson
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.servers import free_port
 
@@ -378,6 +380,27 @@ def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     assert "Average of the whole period: pay the employer set" in page.text
 
 
+def test_a_child_who_never_paid_si_is_told_there_is_nothing_to_estimate_yet(
+        portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
+    """A child on a household's HI read "Hưởng lương hưu cần ... 15 năm; sổ mới có 0 năm 0
+    tháng" under a retirement date in 2079: said instead as no history, in both languages."""
+    child = make_personal_id("001", date(2019, 4, 1), "female", 31)
+    with unit_of_work(portal[1]) as s:
+        registry_service.register_person(session=s, person=NewPerson(
+            personal_id=child, full_name="Bé Na", birth_date=date(2019, 4, 1), sex="female",
+            birth_registration_place="001", realm="civil"))
+    page = signed_in(client, child).get("/portal/book")
+    estimate = re.search(r'<h2 id="estimate">.*?</h2>\s*<p id="no-estimate">(.*?)</p>\s*<h2',
+                         page.text, re.S)
+    assert page.status_code == 200 and estimate is not None
+    assert " ".join(_as_read(estimate.group(1)).split()) == (
+        "Chưa có quá trình đóng BHXH nên chưa có ước tính chế độ. There is no SI contribution "
+        "history yet, so there is no benefit estimate.")
+    # One who has paid keeps the estimate, its reason included.
+    paid = signed_in(client, OWN).get("/portal/book").text
+    assert "no-estimate" not in paid and "Lương hưu theo số tháng đã đóng" in paid
+
+
 def test_a_population_service_failure_is_said_in_plain_words_and_logged(
         client: TestClient, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -541,6 +564,27 @@ def test_a_signed_in_citizen_at_a_mistyped_address_is_led_back_to_their_book(
     assert ('href="/portal/book">Về sổ của tôi <span class="en" lang="en">/ Back to my book'
             in page.text)
     assert "Sign in again" not in page.text
+
+
+@pytest.mark.parametrize(("url", "page"), [
+    ("/portal/book/", "/portal/book"), ("/portal/visits/?page=2", "/portal/visits?page=2"),
+    ("/portal/access-log//", "/portal/access-log")])
+def test_a_page_typed_with_a_trailing_slash_is_led_to_the_page(client: TestClient, url: str,
+                                                               page: str) -> None:
+    """A link or bookmark ending in a slash: sent to the page, its query kept, not a 404."""
+    c = signed_in(client, OWN)
+    r = c.get(url, follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (308, page)
+    assert c.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "url"), [
+    ("GET", "http://testserver//evil.example/"), ("GET", "http://testserver/portal//evil.example/"),
+    ("GET", "/portal/nope/"), ("POST", "/portal/sign-out/"), ("GET", "/api/v1/trust-list/")])
+def test_a_trailing_slash_leads_nowhere_but_to_a_page_of_the_portal(
+        client: TestClient, method: str, url: str) -> None:
+    r = signed_in(client, OWN).request(method, url, headers=SITE, follow_redirects=False)
+    assert r.status_code == 404 and "location" not in r.headers
 
 
 def test_a_level_1_sign_in_is_asked_to_sign_in_again(client: TestClient) -> None:

@@ -16,10 +16,12 @@ from datetime import date
 
 import pytest
 from alembic import command
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from typer.testing import CliRunner
 
+from sibook.access import tokens
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import BenefitConflict
 from sibook.book.assemble import content_hash
@@ -34,6 +36,7 @@ from sibook.core.schema import metadata
 from sibook.signing.qr import qr_png
 from tests.integration.ledger_fixtures import setup_workers
 from tests.integration.test_benefits import SICK, book_of, claim, count, older_worker, settle
+from tests.servers import app_on
 
 PENSION = Claim(Regime.PENSION, "HS-HT-BQ", date(2025, 8, 1), date(2025, 9, 1))
 DECIDED = date(2025, 8, 20)
@@ -107,6 +110,24 @@ def test_a_stated_average_prices_the_records_rate_and_the_book_shows_it(
         issued_at="2025-09-01T00:00:00+00:00", qr_png=qr_png("SIB1:TEST")))
     text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "bình quân tiền lương 12.000.000 đ" in text.replace("\r\n", " ")
+
+
+def test_the_portal_line_of_a_pension_settled_on_a_stated_average_says_it_as_the_pdf(
+        engine: Engine) -> None:
+    """The PDF's line says "bình quân tiền lương 12.000.000 đ"; the portal's said only the
+    monthly amount, so its holder could not see what the pension rests on."""
+    setup_workers(engine, 0, salary_regime=STATE)
+    pid = older_worker(engine)
+    claim(engine, pid, PENSION)
+    settle(engine, pid, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))
+    client = TestClient(app_on(engine))
+    client.cookies.set("sibook_session", tokens.issue(
+        {"sub": pid, "kind": "citizen", "personal_id": pid, "level": 2}), path="/portal")
+    page = client.get("/portal/book")
+    line = next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
+                if PENSION.dossier_no in r)
+    assert ("5.520.000\u00a0₫ từ / from 09/2025<br><small>bình quân tiền lương 12.000.000\u00a0₫ "
+            "/ average monthly salary</small>") in re.sub(r"</?span[^>]*>", "", line)
 
 
 def test_the_books_estimate_of_a_pension_settled_on_a_stated_average_uses_it(

@@ -238,3 +238,23 @@ def test_first_uses_at_once_make_one_set_of_keys_and_one_passphrase(
     for realm in REALMS:
         signer = keys.load_signer(folder, realm, passphrase)
         assert trust.root_of(signer.key_id) == keys.read_root(folder)
+
+
+@pytest.mark.parametrize("crash_at", range(1, 9))  # the root's and three realms' pairs: 8 files
+def test_init_force_interrupted_midway_leaves_no_certificate_without_its_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_at: int) -> None:
+    """Readers take a certificate's name as its generation's existence: one left beside a
+    deleted key is a realm that cannot sign until the folder is restored."""
+    keys.init_keys(tmp_path, PASSPHRASE)
+    unlink, removed = Path.unlink, []
+
+    def crash_at_nth(path: Path, missing_ok: bool = False) -> None:
+        if len(removed) + 1 == crash_at:
+            raise OSError(5, "Input/output error")
+        removed.append(path.name)
+        unlink(path, missing_ok)
+    monkeypatch.setattr(Path, "unlink", crash_at_nth)
+    with pytest.raises(OSError, match="Input/output"):
+        keys.init_keys(tmp_path, PASSPHRASE, force=True)
+    left = {p.name for p in tmp_path.glob("*.pem")}
+    assert {c.replace(".cert.", ".key.") for c in left if c.endswith(".cert.pem")} <= left
