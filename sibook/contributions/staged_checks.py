@@ -121,7 +121,7 @@ _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person pays
                                           "period's first ends it (their e-SI book shows it), "
                                           "none starts in or before that month")}
 _MONTHS = ("from_month", "open_month", "last_month", "below_month", "averaged_to",
-           "free_month", "pension_from")
+           "free_month", "pension_from", "ends_from")
 # Whether a person the employer never had a period with is registered, employed elsewhere or
 # paying voluntary SI is not the employer's business: a line for such an outsider is refused
 # for what the line and the employer's own records say (an increase without the name, a

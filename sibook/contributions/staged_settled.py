@@ -57,7 +57,11 @@ AVERAGED = "s.from_month <= a.last_month"
 PENSIONER = (f"s.case_code IN {OPENS} AND s.from_month >= a.pension_from "
              "AND s.from_month > a.last_month")
 COLUMNS = ("a.benefit", "a.dossier_no", "a.decision_no", "a.decided_on",
-           "a.last_month AS averaged_to", "a.last_month + 1 AS free_month", "a.pension_from")
+           "a.last_month AS averaged_to", "a.last_month + 1 AS free_month", "a.pension_from",
+           # The first month a decrease ending the period is taken: neither averaged nor
+           # before the pension.
+           "CASE WHEN a.pension_from > a.last_month THEN a.pension_from "
+           "ELSE a.last_month + 1 END AS ends_from")
 REASON = ("from_month", "{from_month} is in the record the worker's settled {benefit} averaged "
                         "(dossier {dossier_no}, decision {decision_no} of {decided_on}, the "
                         "months up to {averaged_to}): a list cannot change that record's pay or "
@@ -71,7 +75,7 @@ PENSIONER_REASON = ("from_month", "{from_month} is a month the worker's settled 
                                   "insurance (Law 41/2024/QH15 Art 2(7)(a), Art 139(1)(b); Law "
                                   "58/2014/QH13 Art 123(9) before 2025-07), and no list "
                                   "takes them on or re-prices their pay from then; a period "
-                                  "still open here is ended by a decrease from {pension_from}")
+                                  "still open here is ended by a decrease from {ends_from}")
 # Law 58/2014 in force: the first month the exclusion is read for (no pension sibook settles
 # starts earlier, ``rules.pension.check_priced``).
 PENSIONER_RULE = Period(2016, 1)

@@ -12,6 +12,7 @@ ending the period left open is taken."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -70,14 +71,14 @@ def reason(month: str, benefit: str, dossier: str, decision: str, decided: str,
             "that record")
 
 
-def pension_reason(month: str) -> str:
+def pension_reason(month: str, decided: str = "2025-08-20", ends: str = "2025-09") -> str:
     """The refusal of a line from ``month``, which the ``pensioned`` worker's pension pays."""
     return (f"{month} is a month the worker's settled pension pays (dossier "
-            f"{PENSION.dossier_no}, decision 72/QĐ of 2025-08-20, from 2025-09): a person "
+            f"{PENSION.dossier_no}, decision 72/QĐ of {decided}, from 2025-09): a person "
             "receiving a pension is not subject to compulsory SI, nor so to OA/OD insurance "
             "(Law 41/2024/QH15 Art 2(7)(a), Art 139(1)(b); Law 58/2014/QH13 Art 123(9) before "
             "2025-07), and no list takes them on or re-prices their pay from then; a period "
-            "still open here is ended by a decrease from 2025-09")
+            f"still open here is ended by a decrease from {ends}")
 
 
 @pytest.fixture
@@ -178,3 +179,19 @@ def test_a_benefit_only_claimed_holds_no_month(engine: Engine) -> None:
     claim(engine, him, WITHDRAWAL)
     result = file(engine, [(him, "DC", 11_000_000, "2025-03")])
     assert (result["periods_closed"], result["periods_opened"]) == (1, 1)
+
+
+def test_a_pension_decided_after_it_began_is_ended_from_the_month_after_its_decision(
+        engine: Engine) -> None:
+    """Paid from 2025-09 but decided on 2025-10-20, the pension averaged his months to 2025-10:
+    a raise from 2025-11 is refused for the pension, and the reason sends the decrease to
+    2025-11, the first month neither averaged nor unpaid by the pension; that one is taken."""
+    setup_workers(engine, 0)
+    him = older_worker(engine, until=None)
+    claim(engine, him, PENSION)
+    settle(engine, him, PENSION.dossier_no,
+           replace(paying(STILL_WORKING_MONTHLY, STATED), decided_on=date(2025, 10, 20)))
+    assert refused(engine, [(him, "DC", 9_500_000, "2025-11")]) == [
+        (2, "from_month", pension_reason("2025-11", "2025-10-20", "2025-11"))]
+    result = file(engine, [(him, "GH", None, "2025-11")])
+    assert (result["periods_closed"], result["periods_opened"]) == (1, 0)
