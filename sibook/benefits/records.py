@@ -113,12 +113,14 @@ def averaged_at(*, session: Session, employer_id: int, since: Period) -> Average
 @dataclass(frozen=True)
 class AveragedBy:
     """The settled pension or one-time withdrawal that averaged the latest of a person's
-    months: its record up to ``last`` is settled on that average."""
+    months: its record up to ``last`` is settled on that average. A pension's
+    ``pension_from``: the first month it pays (the decision's, else the day it starts)."""
 
     regime: Regime
     dossier_no: str
     decision_no: str
     decided_on: date
+    pension_from: Period | None = None
 
     @property
     def last(self) -> Period:
@@ -133,10 +135,30 @@ def averaged_of(*, session: Session | Connection,
     rows = session.execute(
         _settled_averaging(BenefitDecision.person_id, BenefitClaim.regime,
                            BenefitClaim.dossier_no, BenefitDecision.decision_no,
-                           BenefitDecision.decided_on)
+                           BenefitDecision.decided_on, BenefitDecision.from_month,
+                           BenefitClaim.event_from)
         .where(BenefitDecision.person_id.in_(persons))
         .order_by(BenefitDecision.person_id, BenefitDecision.decided_on,
                   BenefitDecision.claim_no))
     # In decision order: a person's latest decision is the one kept.
-    return {person_id: AveragedBy(Regime(regime), dossier_no, decision_no, decided_on)
-            for person_id, regime, dossier_no, decision_no, decided_on in rows}
+    return {person_id: AveragedBy(Regime(regime), dossier_no, decision_no, decided_on,
+                                  _pension_from(Regime(regime), from_month, starts))
+            for person_id, regime, dossier_no, decision_no, decided_on, from_month, starts
+            in rows}
+
+
+def _pension_from(regime: Regime, from_month: int | None, starts: date | None
+                  ) -> Period | None:
+    if regime is not Regime.PENSION:
+        return None
+    if from_month is not None:
+        return Period.from_index(from_month)
+    return None if starts is None else Period.of(starts)
+
+
+def settled_pension(*, session: Session, person_id: int) -> AveragedBy | None:
+    """The person's settled pension, if any (a pension is settled once: ``settled_once``)."""
+    found = averaged_of(session=session, persons=select(BenefitDecision.person_id).where(
+        BenefitDecision.person_id == person_id))
+    by = found.get(person_id)
+    return by if by is not None and by.regime is Regime.PENSION else None

@@ -65,7 +65,8 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
                AND NOT {COVERED} AS adjustment_too_early,
            s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.with_employer IS NULL
                AS name_required,
-           {staged_settled.AVERAGED} AS averaged
+           {staged_settled.AVERAGED} AS averaged,
+           {staged_settled.PENSIONER} AS pensioner
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     {staged_settled.JOIN}
@@ -78,7 +79,7 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
 LEFT JOIN decl_minimum b ON b.from_month = c.below_month
 WHERE unknown OR after_refused OR below_month IS NOT NULL OR still_open OR overlaps_last
    OR nothing_to_close OR decrease_too_early OR adjustment_too_early OR name_required
-   OR averaged
+   OR averaged OR pensioner
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
@@ -105,6 +106,7 @@ _REASONS = {
     "name_required": ("full_name", "required for a worker new to this employer, as on their "
                                    "ID card"),
     "averaged": staged_settled.REASON,
+    "pensioner": staged_settled.PENSIONER_REASON,
 }
 # Where a former worker is employed now is not the filing employer's business: the reason
 # says another employer must act, not which one, nor since when.
@@ -119,7 +121,7 @@ _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person pays
                                           "period's first ends it (their e-SI book shows it), "
                                           "none starts in or before that month")}
 _MONTHS = ("from_month", "open_month", "last_month", "below_month", "averaged_to",
-           "free_month")
+           "free_month", "pension_from", "ends_from")
 # Whether a person the employer never had a period with is registered, employed elsewhere or
 # paying voluntary SI is not the employer's business: a line for such an outsider is refused
 # for what the line and the employer's own records say (an increase without the name, a
@@ -129,11 +131,11 @@ _OUTSIDER = ("personal_id", "no registered person with personal ID {personal_id}
                             "full_name (and si_code, if given) can be taken on from "
                             "{from_month}: the ID and name must be one registered person's, as "
                             "on their ID card, whose SI periods leave that month free (none "
-                            "open with another employer, none recorded in or after it; their "
-                            "e-SI book shows them); a person not yet registered is registered "
-                            "first (TK1-TS)")
+                            "open with another employer, none recorded in or after it) and "
+                            "whose pension, if any, does not pay it (their e-SI book shows "
+                            "them); a person not yet registered is registered first (TK1-TS)")
 _ABOUT_THE_PERSON = ("unknown", "still_open", "overlaps_last", "nothing_to_close",
-                     "name_required", "averaged")
+                     "name_required", "averaged", "pensioner")
 
 
 def _told_an_outsider(row: int, personal_id: str, case_code: str, from_month: int | None,

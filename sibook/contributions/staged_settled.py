@@ -16,6 +16,16 @@ in the text at hand). sibook re-computes no settled benefit, and a monthly list 
 re-open one: the refusal sends the officer to that re-computation, where the corrected months
 are recorded with the benefit adjusted on them.
 
+A settled pension also keeps its worker out of every later list, from the first month it pays
+on: a person receiving a pension is not subject to compulsory SI (Law 41/2024/QH15 Art
+2(7)(a), "Người đang hưởng lương hưu"; Law 58/2014/QH13 Art 123(9) before 2025-07, as BHXH
+TP.HCM, nld.com.vn 2019-10, and hddtvn.com read it), so not to the OA/OD insurance either,
+which covers the compulsory participants (Law on OSH 84/2015/QH13 Art 43(1), as Law 41/2024
+Art 139(1)(b) words it). No fund is left to price (their HI is the SI agency's 4.5% of the
+pension, FACTS §3.6; UI excluded them by Law on Employment 38/2013 Art 43(2)), so a line that
+would open or re-price a period from such a month (TM, TD, TC, TT, DC) is refused; a decrease
+is taken, as it ends a period left open.
+
 The file's persons are looked up at once, after its first step's look-up: every person's first
 line is in step 1 (``staged_steps``), so that look-up has found each of them once, by index.
 One query however many lines (``decl_settled`` holds the few found, which the checks join);
@@ -30,9 +40,11 @@ from sqlalchemy import BigInteger, Connection, column, text
 
 from sibook.benefits import record_turns
 from sibook.benefits.domain import Regime
-from sibook.benefits.records import averaged_of
+from sibook.benefits.records import AveragedBy, averaged_of
 from sibook.contributions import staging
+from sibook.contributions.case_sql import OPENS
 from sibook.core.bulk import write
+from sibook.core.period import Period
 
 _BENEFIT = {Regime.PENSION: "pension", Regime.LUMP_SUM: "one-time withdrawal"}
 
@@ -40,14 +52,33 @@ _BENEFIT = {Regime.PENSION: "pension", Regime.LUMP_SUM: "one-time withdrawal"}
 # record (as ``a``), and whether the line's month is one it averaged.
 JOIN = "LEFT JOIN decl_settled a ON a.person_id = l.person_id"
 AVERAGED = "s.from_month <= a.last_month"
+# A line opening or re-pricing a period from a month the worker's pension pays, past the
+# months it averaged (those are ``AVERAGED``'s to refuse).
+PENSIONER = (f"s.case_code IN {OPENS} AND s.from_month >= a.pension_from "
+             "AND s.from_month > a.last_month")
 COLUMNS = ("a.benefit", "a.dossier_no", "a.decision_no", "a.decided_on",
-           "a.last_month AS averaged_to", "a.last_month + 1 AS free_month")
+           "a.last_month AS averaged_to", "a.last_month + 1 AS free_month", "a.pension_from",
+           # The first month a decrease ending the period is taken: neither averaged nor
+           # before the pension.
+           "CASE WHEN a.pension_from > a.last_month THEN a.pension_from "
+           "ELSE a.last_month + 1 END AS ends_from")
 REASON = ("from_month", "{from_month} is in the record the worker's settled {benefit} averaged "
                         "(dossier {dossier_no}, decision {decision_no} of {decided_on}, the "
                         "months up to {averaged_to}): a list cannot change that record's pay or "
                         "months; the SI agency re-computes the benefit on the corrected months "
                         "once the contributions owed are collected (Decree 158/2025/ND-CP) and "
-                        "records them then; lines from {free_month} on are taken")
+                        "records them then; lines from {free_month} on are outside that record")
+PENSIONER_REASON = ("from_month", "{from_month} is a month the worker's settled pension pays "
+                                  "(dossier {dossier_no}, decision {decision_no} of "
+                                  "{decided_on}, from {pension_from}): a person receiving a "
+                                  "pension is not subject to compulsory SI, nor so to OA/OD "
+                                  "insurance (Law 41/2024/QH15 Art 2(7)(a), Art 139(1)(b); Law "
+                                  "58/2014/QH13 Art 123(9) before 2025-07), and no list "
+                                  "takes them on or re-prices their pay from then; a period "
+                                  "still open here is ended by a decrease from {ends_from}")
+# Law 58/2014 in force: the first month the exclusion is read for (no pension sibook settles
+# starts earlier, ``rules.pension.check_priced``).
+PENSIONER_RULE = Period(2016, 1)
 
 
 # The persons step 1's lines were found for: the file's, each once.
@@ -63,7 +94,15 @@ def note(conn: Connection) -> None:
     record_turns.filing(conn, _FOUND)
     settled = averaged_of(session=conn, persons=_FOUND)
     write(conn, "decl_settled",
-          ("person_id", "last_month", "benefit", "dossier_no", "decision_no", "decided_on"),
+          ("person_id", "last_month", "benefit", "dossier_no", "decision_no", "decided_on",
+           "pension_from"),
           [(person_id, a.last.index, _BENEFIT.get(a.regime, str(a.regime)), a.dossier_no,
-            a.decision_no, a.decided_on.isoformat()) for person_id, a in settled.items()])
+            a.decision_no, a.decided_on.isoformat(), _excluded_from(a))
+           for person_id, a in settled.items()])
     staging.analyze(conn, "decl_settled")
+
+
+def _excluded_from(a: AveragedBy) -> int | None:
+    """The first month a pension keeps its worker out of compulsory SI (``PENSIONER``), as a
+    month index; None for a withdrawal."""
+    return None if a.pension_from is None else max(a.pension_from, PENSIONER_RULE).index

@@ -29,6 +29,7 @@ from sibook.access.policy import LEVEL_2, Action, Guard
 from sibook.access.principals import Citizen, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import SessionDep
+from sibook.benefits import records
 from sibook.book import api as book_api
 from sibook.book import issuing, versions
 from sibook.book import service as books
@@ -45,6 +46,7 @@ from sibook.portal.reasons import check_vi, shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
     FROM_ELSEWHERE,
+    PENSIONER_JOINS,
     REVOKED_NOW,
     SIGN_OUT_ELSEWHERE,
     PageRoute,
@@ -294,9 +296,12 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn
             field = p.field if p.field in FIELD_LABELS else ""
             if p.field == "support_group":  # the law's refusal lists the API's codes
                 reason = FORM_ERRORS[(p.field, "")]
-            elif p.field == "personal_id" and registry.registered_id(
-                    session=g.session, personal_id=own_id(g)) is not None:
-                reason = ALREADY_JOINED  # "the person already participates (...) since ..."
+            elif p.field == "personal_id" and (person := registry.registered_id(
+                    session=g.session, personal_id=own_id(g))) is not None:
+                # "the person already participates (...) since ...", or a pension is paid
+                # to them (``registration._refuse_if_pensioner``)
+                reason = (PENSIONER_JOINS if records.settled_pension(
+                    session=g.session, person_id=person) else ALREADY_JOINED)
             else:  # the range in Vietnamese first, where the form knows it
                 reason = p.reason if field else str(p)
                 vietnamese = _out_of_range_vi(body, p.field)

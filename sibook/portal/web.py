@@ -75,6 +75,9 @@ REVOKED_NOW = ("Phiên bản này của sổ đang bị cơ quan BHXH tạm thu 
                "office that manages your book.")
 ALREADY_JOINED = ("Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại. / You are registered "
                   "already.")
+PENSIONER_JOINS = ("Người đang hưởng lương hưu không tham gia BHXH tự nguyện (Luật Bảo hiểm xã "
+                   "hội số 41/2024/QH15, Điều 2 khoản 4 điểm a). / Someone receiving a pension "
+                   "does not join voluntary SI.")
 # A refusal's reason as the refusal page says it. The policy's and the portal's own English
 # reasons (constants, not sentences built from data) have their Vietnamese here; the portal's
 # own notices say it in Vietnamese first already. Any other reason (an error's English
@@ -85,7 +88,8 @@ REASON_VI = {
     NEEDS_LEVEL_2: "cần đăng nhập bằng định danh điện tử mức 2 (VNeID mức 2).",
     NOT_VISIBLE: "không có người có số định danh này trong phạm vi bạn được xem.",
     **{own: own for own in (CANNOT_SIGN, CANNOT_NOW, POPULATION_DOWN, BUSY, BAD_ADDRESS,
-                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED, REVOKED_NOW)},
+                            NO_SUCH_PAGE, NOT_THAT_WAY, ALREADY_JOINED, PENSIONER_JOINS,
+                            REVOKED_NOW)},
 }
 # The pages run no script and load nothing: their one stylesheet is inline, their images (QR,
 # HI card) data: URLs, and their forms post to the portal itself. Anything else an injected

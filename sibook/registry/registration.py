@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sibook.benefits import records
 from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.contributions.declare import REGISTRATION_BATCH, declare, filed_before
@@ -36,6 +37,9 @@ from sibook.registry.population import (
     identity_problems,
 )
 from sibook.registry.store import Household, HouseholdMember, Person, SIProfile
+
+# Law 41/2024 in force: from it a pensioner is no voluntary participant (``_refuse_if_pensioner``).
+VOLUNTARY_PENSIONER_RULE = Period(2025, 7)
 
 
 @dataclass(frozen=True)
@@ -394,11 +398,31 @@ def _open_voluntary(session: Session, person_id: int, voluntary: VoluntaryStart,
     state's support only while the months of it the law allows last, counting those the
     person's earlier voluntary periods took (Decree 159/2025)."""
     month = voluntary.from_month or Period.of(today)
+    _refuse_if_pensioner(session, person_id, month)
     return contributions.open_voluntary_period(
         session=session, person_id=person_id, month=month, income=voluntary.income,
         support_group=voluntary.group, today=today,
         months_supported=book.voluntary_support_used(session=session, person_id=person_id,
                                                      before=month))
+
+
+def _refuse_if_pensioner(session: Session, person_id: int, month: Period) -> None:
+    """Someone receiving a pension does not join voluntary SI: Law 41/2024/QH15 Art 2(4)(a)
+    admits a citizen of 15 or more who is not subject to compulsory SI "và không phải là người
+    đang hưởng lương hưu" (read in a full Vietnamese copy of the law, as ``parameters.csv``'s
+    ``pension_min_years`` was). A settled pension refuses the start whatever month it pays
+    from: the period opened would run on into it. Law 58/2014 Art 2(4), before 2025-07, names
+    no such exclusion in the text at hand, so an earlier start is not refused for it."""
+    if month < VOLUNTARY_PENSIONER_RULE:
+        return
+    pension = records.settled_pension(session=session, person_id=person_id)
+    if pension is None:
+        return
+    raise ValidationError(field="voluntary", reason=(
+        f"dossier {pension.dossier_no} settles a pension for this person (decision "
+        f"{pension.decision_no} of {pension.decided_on.isoformat()}, paid from "
+        f"{pension.pension_from}): someone receiving a pension does not join voluntary SI "
+        "(Law 41/2024/QH15 Art 2(4)(a))"))
 
 
 def _quoted(session: Session, person_id: int, voluntary: VoluntaryStart, month: Period,

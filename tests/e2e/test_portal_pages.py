@@ -369,6 +369,29 @@ def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestCli
     assert "already participates" not in later.text
 
 
+def test_a_pensioners_join_is_refused_in_the_citizens_words(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A settled pension bars voluntary SI (Law 41/2024 Art 2(4)(a)): the page says so, not
+    that they are registered already. Written as a settlement records it (his age and years
+    are not this test's)."""
+    _app, engine, ids = portal
+    claims, decisions = metadata.tables["benefit_claims"], metadata.tables["benefit_decisions"]
+    with unit_of_work(engine) as s:
+        s.execute(insert(claims).values(
+            person_id=ids[OWN], claim_no=9, regime="pension", dossier_no="HS-HT-9",
+            dossier_key="HS-HT-9", received_on=date(2025, 8, 1), event_from=date(2025, 9, 1),
+            recorded_by="clerk"))
+        s.execute(insert(decisions).values(
+            person_id=ids[OWN], claim_no=9, outcome="settled", decided_on=date(2025, 8, 20),
+            decision_no="9/QĐ", monthly_amount=5_000_000,
+            from_month=Period(2025, 9).index, months_settled=0, recorded_by="approver"))
+    page = signed_in(client, OWN).post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other", "province_code": "01"})
+    assert page.status_code == 422
+    assert "<li>Người đang hưởng lương hưu không tham gia BHXH tự nguyện" in page.text
+    assert "Bạn đã có sổ BHXH" not in page.text
+
+
 def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
     page = signed_in(client, OWN).get("/portal/book")
     assert page.status_code == 200

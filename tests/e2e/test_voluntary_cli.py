@@ -34,6 +34,8 @@ from sibook.registry.registration import VoluntaryStart, register
 from sibook.rules import voluntary_dues
 from tests.databases import migrated_sqlite
 from tests.integration.ledger_fixtures import setup_workers
+from tests.integration.test_benefits import claim, older_worker, settle
+from tests.integration.test_benefits_stated_average import PENSION, STATED, STATED_MONTHLY, paying
 
 TODAY = date.today()
 START = Period.of(TODAY) - 2
@@ -272,3 +274,21 @@ def test_a_registered_person_with_no_household_is_managed_where_their_birth_was_
     code, started = cli.run("persons", "voluntary", before, "--income", "3000000")
     assert code == 0, started
     assert cli.managing_office(before) == "48000"
+
+
+def test_a_pensioner_is_refused_voluntary_si_at_the_office(cli: Cli) -> None:
+    """Law 41/2024 Art 2(4)(a): the command refuses (exit 1, naming PERSONAL_ID) someone a
+    settled pension is paid to, saying whose pension; nothing is opened."""
+    him = older_worker(cli.engine)
+    claim(cli.engine, him, PENSION)
+    settle(cli.engine, him, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))
+    code, refused = cli.run("persons", "voluntary", him, "--income", "3000000")
+    assert code == 1
+    ((field, reason),) = [(e["field"], e["reason"]) for e in refused["errors"]]
+    assert field == "PERSONAL_ID"
+    assert reason.startswith(f"dossier {PENSION.dossier_no} settles a pension for this person")
+    assert "Law 41/2024/QH15 Art 2(4)(a)" in reason
+    with cli.engine.connect() as conn:
+        assert conn.execute(text(
+            "SELECT count(*) FROM si_periods p JOIN persons USING (person_id) "
+            "WHERE personal_id = :p AND kind = 'voluntary'"), {"p": him}).scalar_one() == 0

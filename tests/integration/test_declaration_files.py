@@ -441,9 +441,10 @@ def test_a_row_whose_si_code_is_another_persons_or_no_ones_is_refused_alike(
                              "(and si_code, if given) can be taken on from 2026-01: the "
                              "ID and name must be one registered person's, as on their ID "
                              "card, whose SI periods leave that month free (none open "
-                             "with another employer, none recorded in or after it; their "
-                             "e-SI book shows them); a person not yet registered is "
-                             "registered first (TK1-TS)") for row in (2, 3)]
+                             "with another employer, none recorded in or after it) and "
+                             "whose pension, if any, does not pay it (their e-SI book shows "
+                             "them); a person not yet registered is registered first "
+                             "(TK1-TS)") for row in (2, 3)]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM si_periods")).scalar() == 0
     file_d02(engine, transition_file(("0123456780", an), ("0123456781", binh)))

@@ -2,13 +2,17 @@
 SQLite and PostgreSQL: such a benefit took its worker's record up to the decision's month, so a
 line from such a month (a DC in a closed period or in the open one, a decrease, an increase
 adding the month) is refused naming the row, the month, the benefit, its dossier and decision,
-and the SI agency's re-computation; the whole filing is left unapplied. Lines from the month
-after a pension's decision are taken, from a withdrawal's decision month itself (a new job
-starts a new record: the withdrawal paid out the months before it), and a benefit only
-claimed holds nothing."""
+and the SI agency's re-computation; the whole filing is left unapplied. Lines from a
+withdrawal's decision month itself are taken (a new job starts a new record: the withdrawal
+paid out the months before it), and a benefit only claimed holds nothing. A pensioner is not
+subject to compulsory SI (Law 41/2024 Art 2(7)(a)): from the month the pension pays, a line
+opening or re-pricing a period is refused naming the pension, the month and the law, to the
+employer who had the worker (another is told only what any outsider's line is); a decrease
+ending the period left open is taken."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -40,10 +44,11 @@ Row = tuple[str, str, int | None, str]
 NAMES = {make_personal_id("001", RETIRES_2025_06, "male", 91): "Lê Văn Thành"}
 
 
-def file(engine: Engine, rows: list[Row], employer: str = EMPLOYER) -> dict[str, object]:
+def file(engine: Engine, rows: list[Row], employer: str = EMPLOYER, month: Period = FILED
+         ) -> dict[str, object]:
     with unit_of_work(engine) as s:
         return declare(session=s, data=csv_of(rows, NAMES), file_name="d02.csv",
-                       employer_code=employer, month=FILED)
+                       employer_code=employer, month=month)
 
 
 def refused(engine: Engine, rows: list[Row], employer: str = EMPLOYER
@@ -62,7 +67,18 @@ def reason(month: str, benefit: str, dossier: str, decision: str, decided: str,
             f"{dossier}, decision {decision} of {decided}, the months up to {averaged_to}): a "
             "list cannot change that record's pay or months; the SI agency re-computes the "
             "benefit on the corrected months once the contributions owed are collected "
-            f"(Decree 158/2025/ND-CP) and records them then; lines from {free} on are taken")
+            f"(Decree 158/2025/ND-CP) and records them then; lines from {free} on are outside "
+            "that record")
+
+
+def pension_reason(month: str, decided: str = "2025-08-20", ends: str = "2025-09") -> str:
+    """The refusal of a line from ``month``, which the ``pensioned`` worker's pension pays."""
+    return (f"{month} is a month the worker's settled pension pays (dossier "
+            f"{PENSION.dossier_no}, decision 72/QĐ of {decided}, from 2025-09): a person "
+            "receiving a pension is not subject to compulsory SI, nor so to OA/OD insurance "
+            "(Law 41/2024/QH15 Art 2(7)(a), Art 139(1)(b); Law 58/2014/QH13 Art 123(9) before "
+            "2025-07), and no list takes them on or re-prices their pay from then; a period "
+            f"still open here is ended by a decrease from {ends}")
 
 
 @pytest.fixture
@@ -131,10 +147,30 @@ def test_a_change_of_the_open_period_from_a_month_the_pension_averaged_is_refuse
         month, "pension", PENSION.dossier_no, "72/QĐ", "2025-08-20", "2025-08", "2025-09"))]
 
 
-def test_a_change_from_the_month_after_the_pension_was_settled_is_taken(
+@pytest.mark.parametrize("month", ["2025-09", "2026-11"])
+def test_a_raise_from_a_month_the_pension_pays_is_refused(
+        engine: Engine, pensioned: str, month: str) -> None:
+    assert refused(engine, [(pensioned, "DC", 9_500_000, month)]) == [
+        (2, "from_month", pension_reason(month))]
+
+
+def test_the_period_left_open_is_ended_from_the_pensions_first_month(
         engine: Engine, pensioned: str) -> None:
-    result = file(engine, [(pensioned, "DC", 9_500_000, "2025-09")])
-    assert (result["periods_closed"], result["periods_opened"]) == (1, 1)
+    result = file(engine, [(pensioned, "GH", None, "2025-09")])
+    assert (result["periods_closed"], result["periods_opened"]) == (1, 0)
+
+
+def test_the_pensioner_is_not_taken_on_again(engine: Engine, pensioned: str) -> None:
+    """Once his period is ended, a later increase by his employer would open a compulsory
+    period priced at every fund's rate for a month his pension pays: refused, the file left
+    unapplied; the other employer, which never had him, is refused as for any outsider."""
+    file(engine, [(pensioned, "GH", None, "2025-09")], month=Period(2025, 9))
+    assert refused(engine, [(pensioned, "TM", 9_000_000, "2026-11")]) == [
+        (2, "from_month", pension_reason("2026-11"))]
+    other = add_other_employer(engine)
+    ((row, field, why),) = refused(engine, [(pensioned, "TM", 9_000_000, "2026-11")], other)
+    assert (row, field) == (2, "personal_id")
+    assert PENSION.dossier_no not in why and "does not pay it" in why
 
 
 def test_a_benefit_only_claimed_holds_no_month(engine: Engine) -> None:
@@ -143,3 +179,19 @@ def test_a_benefit_only_claimed_holds_no_month(engine: Engine) -> None:
     claim(engine, him, WITHDRAWAL)
     result = file(engine, [(him, "DC", 11_000_000, "2025-03")])
     assert (result["periods_closed"], result["periods_opened"]) == (1, 1)
+
+
+def test_a_pension_decided_after_it_began_is_ended_from_the_month_after_its_decision(
+        engine: Engine) -> None:
+    """Paid from 2025-09 but decided on 2025-10-20, the pension averaged his months to 2025-10:
+    a raise from 2025-11 is refused for the pension, and the reason sends the decrease to
+    2025-11, the first month neither averaged nor unpaid by the pension; that one is taken."""
+    setup_workers(engine, 0)
+    him = older_worker(engine, until=None)
+    claim(engine, him, PENSION)
+    settle(engine, him, PENSION.dossier_no,
+           replace(paying(STILL_WORKING_MONTHLY, STATED), decided_on=date(2025, 10, 20)))
+    assert refused(engine, [(him, "DC", 9_500_000, "2025-11")]) == [
+        (2, "from_month", pension_reason("2025-11", "2025-10-20", "2025-11"))]
+    result = file(engine, [(him, "GH", None, "2025-11")])
+    assert (result["periods_closed"], result["periods_opened"]) == (1, 0)

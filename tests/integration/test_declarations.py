@@ -366,9 +366,9 @@ def test_an_unknown_person_and_one_registered_elsewhere_are_refused_alike(
                            "(and si_code, if given) can be taken on from 2025-09: the ID "
                            "and name must be one registered person's, as on their ID "
                            "card, whose SI periods leave that month free (none open with "
-                           "another employer, none recorded in or after it; their e-SI "
-                           "book shows them); a person not yet registered is registered "
-                           "first (TK1-TS)")}
+                           "another employer, none recorded in or after it) and whose "
+                           "pension, if any, does not pay it (their e-SI book shows them); "
+                           "a person not yet registered is registered first (TK1-TS)")}
     assert _refused_alike(engine, other, increases, unnamed) == {
         ("full_name", "required for a worker new to this employer, as on their ID card")}
     # A second line of the same person is refused as after the first, whoever they are.
