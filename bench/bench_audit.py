@@ -86,7 +86,7 @@ def hashing(count: int) -> tuple[float, float]:
     instant = "2026-11-28T01:02:03.000004+00:00"
     start, prev = time.process_time(), "0" * 64
     for seq, access in enumerate(accesses, 1):
-        fields = {"seq": seq, "at": instant, "prev_hash": prev, **access.__dict__}
+        fields = {"seq": seq, "at": instant, "prev_hash": prev, **access.hashed()}
         prev = hashlib.sha256(audit._encoded(fields)).hexdigest()
     canonical, last = time.process_time() - start, prev
     encoded = audit._encoder(instant)

@@ -61,6 +61,12 @@ class AccessOut(BaseModel):
     route: str
     purpose: str
     outcome: str
+    detail: str | None = Field(None, description=(
+        "What it was about where the action alone does not say: \"key value\" parts joined "
+        "by \"; \" naming the unit a remittance or a change of its salary regime or payment "
+        "method concerns and what changed, or the filing (unit, month, batch, declaration), "
+        "e.g. \"unit 0101234567; payment_cycle 3; from 2026-04\"; null on other entries and "
+        "on every entry logged before it was kept (migration 0027)"))
 
 
 class AccessLogOut(BaseModel):
@@ -216,7 +222,8 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
         AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
                   actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id,
                                      foreign=realms.get(r.actor_id, own_realm) != own_realm),
-                  action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome)
+                  action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
+                  detail=r.detail)
         for r in rows
     ], next_before=rows[-1].seq if more else None)
 

@@ -9,6 +9,10 @@ One access of many persons at once (a filing, a listing) is one group entry: it 
 ``access_log_subjects``, and its hashed fields hold their count and a SHA-256 of their ids, so a
 person added to, changed in or deleted from a group is found as an edit of that entry is.
 Entries naming one person or none are as they always were, and hash as they did.
+
+An entry may say what the access was about where its action alone does not (``detail``,
+migration 0027: the unit a remittance or a change of its record concerns, the filing); it is
+hashed when given, so every entry logged before, which has none, hashes as it did.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert, select, union_all, update
 from sqlalchemy.orm import Session
 
-from sibook.access.store import AccessLogEntry, AccessLogHead, AccessLogSubject
+from sibook.access.store import DETAIL_MAX, AccessLogEntry, AccessLogHead, AccessLogSubject
 from sibook.core import bulk
 
 
 @dataclass(frozen=True)
 class Access:
-    """What one entry says: who, which person, what, through which route, why, and the outcome."""
+    """What one entry says: who, which person, what, through which route, why, and the outcome;
+    ``detail``: what it was about, where the action does not say (``sibook.access.details``)."""
 
     actor_kind: str
     actor_id: str
@@ -40,6 +45,21 @@ class Access:
     purpose: str
     outcome: str = "allowed"
     person_id: int | None = None
+    detail: str | None = None
+
+    def __post_init__(self) -> None:
+        # Refused here, not by the column: SQLite stores a text of any length.
+        if self.detail is not None and not 0 < len(self.detail) <= DETAIL_MAX:
+            raise ValueError(f"an access's detail is 1..{DETAIL_MAX} characters: "
+                             f"{self.detail!r}")
+
+    def hashed(self) -> dict[str, Any]:
+        """The fields an entry of this access hashes (with its seq, time and previous hash):
+        all of them, but no detail when it has none, as every entry before 0027."""
+        fields = dict(self.__dict__)
+        if self.detail is None:
+            del fields["detail"]
+        return fields
 
 
 def as_utc(at: datetime) -> datetime:
@@ -69,7 +89,8 @@ def subjects_digest(person_ids: Iterable[int]) -> str:
 def canonical(entry: AccessLogEntry) -> bytes:
     """The bytes that are hashed: stable across backends and Python versions. A group entry's
     count and digest of its persons are among them; an entry naming one person or none has
-    neither (NULL), so it hashes as every entry did before group entries (migration 0022)."""
+    neither (NULL), so it hashes as every entry did before group entries (migration 0022).
+    Its detail likewise, when it has one (migration 0027)."""
     fields: dict[str, Any] = {
         "seq": entry.seq, "at": _instant(entry.at),
         "actor_kind": entry.actor_kind, "actor_id": entry.actor_id,
@@ -78,6 +99,8 @@ def canonical(entry: AccessLogEntry) -> bytes:
     }
     if entry.subject_count is not None or entry.subjects_sha256 is not None:
         fields.update(subject_count=entry.subject_count, subjects_sha256=entry.subjects_sha256)
+    if entry.detail is not None:
+        fields["detail"] = entry.detail
     return _encoded(fields)
 
 
@@ -98,18 +121,19 @@ def _encoder(instant: str) -> Callable[[Access, int, str], bytes]:
     equal), for the entries of one append. A filing's entries differ only in seq, person and
     previous hash, so the rest is JSON-encoded once per distinct access, not once per entry:
     ``json.dumps`` of every entry took a third of a large append's time."""
-    texts: dict[tuple[str, ...], tuple[str, str]] = {}
+    texts: dict[tuple[str | None, ...], tuple[str, str]] = {}
     at = _json_text(instant)
 
     def encoded(access: Access, seq: int, prev_hash: str) -> bytes:
         key = (access.action, access.actor_id, access.actor_kind, access.outcome,
-               access.purpose, access.route)
+               access.purpose, access.route, access.detail)
         fixed = texts.get(key)
         if fixed is None:  # the keys in sorted order, as _encoded writes them
-            action, actor_id, actor_kind, outcome, purpose, route = map(_json_text, key)
+            action, actor_id, actor_kind, outcome, purpose, route = map(_json_text, key[:-1])
+            detail = "" if access.detail is None else f'"detail":{_json_text(access.detail)},'
             fixed = texts[key] = (
                 f'{{"action":{action},"actor_id":{actor_id},"actor_kind":{actor_kind},'
-                f'"at":{at},"outcome":{outcome},"person_id":',
+                f'"at":{at},{detail}"outcome":{outcome},"person_id":',
                 f',"purpose":{purpose},"route":{route},"seq":')
         person = "null" if access.person_id is None else str(int(access.person_id))
         return (f'{fixed[0]}{person},"prev_hash":{_json_text(prev_hash)}{fixed[1]}{int(seq)}}}'
@@ -205,7 +229,7 @@ def _append(session: Session, entries: list[Access | _Group], at: datetime | Non
     first, prevs, hashes = last_seq - len(entries) + 1, [prev], []
     for seq, entry in enumerate(entries, start=first):
         text = (encoded(entry, seq, prev) if isinstance(entry, Access)
-                else _encoded({"seq": seq, "at": instant, **entry.access.__dict__,
+                else _encoded({"seq": seq, "at": instant, **entry.access.hashed(),
                                "prev_hash": prev, "subject_count": len(entry.person_ids),
                                "subjects_sha256": entry.digest}))
         prev = hashlib.sha256(text).hexdigest()
@@ -217,7 +241,7 @@ def _append(session: Session, entries: list[Access | _Group], at: datetime | Non
     return list(map(Appended, range(first, last_seq + 1), prevs, hashes))
 
 
-_FIXED = ("actor_kind", "actor_id", "action", "route", "purpose", "outcome")
+_FIXED = ("actor_kind", "actor_id", "action", "route", "purpose", "outcome", "detail")
 _fixed = attrgetter(*_FIXED)  # what an entry says but its person: a group's members share it
 _COLUMNS = ("seq", "at", *_FIXED, "person_id", "prev_hash", "hash")
 
@@ -241,7 +265,7 @@ def _write(session: Session, when: datetime, first: int, entries: list[Access | 
     # COPY's text lines made here, each distinct access's fixed fields escaped once: psycopg's
     # write_row per entry took half of a large append's time. An entry's own hash is a hex
     # digest made here: nothing in it to escape.
-    fixed: dict[tuple[str, ...], str] = {}
+    fixed: dict[tuple[str | None, ...], str] = {}
     at = when.isoformat()
 
     def line(seq: int, entry: Access | _Group, prev_hash: str, hashed: str) -> str:
@@ -250,7 +274,8 @@ def _write(session: Session, when: datetime, first: int, entries: list[Access | 
         key = _fixed(entry)
         same = fixed.get(key)
         if same is None:
-            same = fixed[key] = "\t".join(map(bulk.copy_text, key))
+            same = fixed[key] = "\t".join(r"\N" if text is None else bulk.copy_text(text)
+                                           for text in key)
         person = r"\N" if entry.person_id is None else str(int(entry.person_id))
         return f"{seq}\t{at}\t{same}\t{person}\t{bulk.copy_text(prev_hash)}\t{hashed}\n"
 

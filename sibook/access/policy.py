@@ -152,23 +152,25 @@ class Guard:
     session: Session
     purpose: str
 
-    def _access(self, outcome: str, person_id: int | None) -> audit.Access:
+    def _access(self, outcome: str, person_id: int | None, detail: str | None = None,
+                ) -> audit.Access:
         return audit.Access(actor_kind=self.principal.kind, actor_id=self.principal.actor_id,
                             action=self.action.value, route=self.route, purpose=self.purpose,
-                            outcome=outcome, person_id=person_id)
+                            outcome=outcome, person_id=person_id, detail=detail)
 
     def refuse(self, exc: Exception, outcome: str,
-               person_ids: Iterable[int | None] = (None,)) -> Exception:
+               person_ids: Iterable[int | None] = (None,), *, detail: str | None = None,
+               ) -> Exception:
         """Log a refusal so it survives the request's rollback, and return ``exc`` to raise:
         for each person it concerns (``person_ids``, one group entry for several; none given:
-        one entry naming nobody).
+        one entry naming nobody); ``detail``: what it was about (``sibook.access.details``).
 
         The request's own work is rolled back first (it is refused anyway); the refusal entries
         are committed alone in the same session, which avoids a second writer on SQLite.
         """
         self.session.rollback()
         audit.append_many(session=self.session,
-                          accesses=[self._access(outcome, pid) for pid in person_ids])
+                          accesses=[self._access(outcome, pid, detail) for pid in person_ids])
         self.session.commit()
         return exc
 
@@ -319,11 +321,12 @@ class Guard:
         return {} if unit is None else identities_at_leaving(self.session, unit, person_ids)
 
     def logged(self, person_ids: Iterable[int], *, session: Session | None = None,
-               outcome: str = "allowed") -> None:
+               outcome: str = "allowed", detail: str | None = None) -> None:
         """Record a read or change of these persons, in the request's transaction (or in
         ``session``'s: a large filing is applied after the request has been answered).
-        ``outcome`` "refused": a refused filing's checks read these persons' records."""
+        ``outcome`` "refused": a refused filing's checks read these persons' records.
+        ``detail``: what it was about, where the action does not say (``access.details``)."""
         if not RULES[self.action].personal:
             return
-        audit.append_for(session=session or self.session, access=self._access(outcome, None),
-                         person_ids=person_ids)
+        audit.append_for(session=session or self.session,
+                         access=self._access(outcome, None, detail), person_ids=person_ids)

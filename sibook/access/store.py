@@ -27,6 +27,7 @@ from sibook.core.db import Base, BigId
 PRINCIPAL_KINDS = ("employer", "hospital", "officer")
 OFFICER_ROLES = ("clerk", "approver", "auditor")
 GENESIS_HASH = "0" * 64  # prev_hash of the first entry
+DETAIL_MAX = 200  # an entry's detail: a few "key value" parts (sibook.access.details)
 
 
 class AccessLogEntry(Base):
@@ -57,6 +58,10 @@ class AccessLogEntry(Base):
     # covers, say how many and which (SHA-256 of their ids, see audit.subjects_digest).
     subject_count: Mapped[int | None] = mapped_column(Integer)
     subjects_sha256: Mapped[str | None] = mapped_column(String(64))
+    # What the access was about where its action alone does not say (migration 0027): the unit
+    # a remittance or a change of its regime or payment method concerns, what changed, the
+    # filing (sibook.access.details). Hashed when not NULL; NULL on every entry logged before.
+    detail: Mapped[str | None] = mapped_column(String(DETAIL_MAX))
 
 
 class AccessLogSubject(Base):

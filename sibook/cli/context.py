@@ -111,14 +111,15 @@ def operator_id() -> str:
 
 
 def logged(session: Session, action: Action, command: str, person_ids: Iterable[int], *,
-           outcome: str = "allowed") -> None:
+           outcome: str = "allowed", detail: str | None = None) -> None:
     """Log, in the command's transaction, the persons it read or changed.
 
     The API's reads go through the access policy and its log; an operator's command bypasses
     the policy (whoever runs it holds the database), but not the log: a citizen sees in their
-    access log that an operator exported their book, as they see an officer's read."""
+    access log that an operator exported their book, as they see an officer's read.
+    ``detail``: what it was about, where the action does not say (``access.details``)."""
     operator, route = operator_id(), f"cli: sibook {command}"
     audit.append_for(session=session, access=audit.Access(
         actor_kind=OPERATOR, actor_id=operator, action=action.value, route=route,
-        purpose=OPERATOR_PURPOSE, outcome=outcome), person_ids=person_ids)
+        purpose=OPERATOR_PURPOSE, outcome=outcome, detail=detail), person_ids=person_ids)
 

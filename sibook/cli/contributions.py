@@ -66,7 +66,8 @@ def payments_post(
                 bank_reference=reference,
                 paid_on=day,
             )
-            logged(session, Action.EMPLOYER_PAY, "payments post", posted.person_ids)
+            logged(session, Action.EMPLOYER_PAY, "payments post", posted.person_ids,
+                   detail=posted.detail)
     except ValidationError as exc:
         refuse(exc.problems, as_json)
     except PaymentConflict as exc:

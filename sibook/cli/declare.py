@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from sibook.access import details
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import UnitRealmOpt, identifier, parse_month
@@ -46,6 +47,7 @@ def declare(
 ) -> None:
     """File a monthly list of increases, decreases and adjustments (D02-LT)."""
     period = parse_month(month, "--month")
+    refused = details.declaration(employer, period, batch)  # a filing that did not land
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -73,26 +75,28 @@ def declare(
                 )
                 if not result["replayed"]:
                     logged(session, Action.CONTRIBUTION_DECLARE, "declare",
-                           staging.person_ids(session.connection()))
+                           staging.person_ids(session.connection()),
+                           detail=details.declaration(employer, period, batch,
+                                                      result["declaration_id"]))
         except ValidationError as exc:
             bar.stop()
-            _log_reads_of_refused(exc)
+            _log_reads_of_refused(exc, refused)
             _report(exc.problems, as_json)
         except ConflictError as exc:
             bar.stop()
-            _log_reads_of_refused(exc)
+            _log_reads_of_refused(exc, refused)
             field = "file" if isinstance(exc, ConcurrentFiling) else "--batch"
             refuse([Problem(field=field, reason=str(exc))], as_json)
     emit({"accepted": True, **result}, as_json, _show_declaration)
 
 
-def _log_reads_of_refused(exc: Exception) -> None:
+def _log_reads_of_refused(exc: Exception, detail: str) -> None:
     """A filing refused after its checks ran was rolled back, but the checks read the persons
-    it named: logged as refused."""
+    it named: logged as refused, with the filing's ``detail``."""
     if isinstance(exc, DeclarationRefused | ConcurrentFiling):
         with unit_of_work(ready_engine()) as session:
             logged(session, Action.CONTRIBUTION_DECLARE, "declare", exc.person_ids,
-                   outcome="refused")
+                   outcome="refused", detail=detail)
 
 
 def _report(problems: list[Problem], as_json: bool) -> NoReturn:

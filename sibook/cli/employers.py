@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from sibook.access import details
 from sibook.access.actions import Action
 from sibook.cli.context import logged, ready_engine
 from sibook.cli.flags import UnitRealmOpt, identifier, one_of, parse_month
@@ -149,7 +150,9 @@ def employers_cycle(
             reading.employer_by_code(session=session, code=code, realm=realm)
             logged(session, Action.EMPLOYER_CHANGE, "employers cycle",
                    service.change_payment_cycle(session=session, code=code,
-                                                cycle=payment_cycle, from_month=start))
+                                                cycle=payment_cycle, from_month=start),
+                   detail=details.unit_changed(code, details.PAYMENT_CYCLE, payment_cycle,
+                                               start))
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases={"employer": "code"})
     data = {"recorded": True, "code": code, "payment_cycle": payment_cycle,
@@ -178,7 +181,9 @@ def employers_regime(
             reading.employer_by_code(session=session, code=code, realm=realm)
             logged(session, Action.EMPLOYER_CHANGE, "employers regime",
                    regimes.change_salary_regime(session=session, code=code,
-                                                regime=salary_regime, from_month=start))
+                                                regime=salary_regime, from_month=start),
+                   detail=details.unit_changed(code, details.SALARY_REGIME, salary_regime,
+                                               start))
     except ValidationError as exc:  # the unit unknown: the CODE typed
         refuse(exc.problems, as_json, aliases={"employer": "code"})
     except ConflictError as exc:  # a month a settled benefit averaged: the --from typed

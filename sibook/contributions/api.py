@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from sibook.access import ratelimit
+from sibook.access import details, ratelimit
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.settings import get_access_settings
@@ -118,8 +118,8 @@ def file_declaration(
     if (file.size or 0) > ASYNC_BYTES:
         job = jobs.start(upload=file.file, file_name=name, employer_code=code, month=period,
                          batch_no=batch, session=g.session,
-                         log=lambda ids, session, outcome: g.logged(ids, session=session,
-                                                                    outcome=outcome))
+                         log=lambda ids, session, outcome, detail: g.logged(
+                             ids, session=session, outcome=outcome, detail=detail))
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = f"/api/v1/employers/{code}/declaration-jobs/{job.job_id}"
         return job.as_dict()
@@ -128,9 +128,11 @@ def file_declaration(
                          employer_code=code, month=period, batch_no=batch)
     except (DeclarationRefused, ConcurrentFiling) as refused:
         # Its checks read the persons it named: logged, though nothing changed.
-        raise g.refuse(refused, "refused", refused.person_ids) from None
+        raise g.refuse(refused, "refused", refused.person_ids,
+                       detail=details.declaration(code, period, batch)) from None
     if not result["replayed"]:
-        g.logged(staging.person_ids(g.session.connection()))
+        g.logged(staging.person_ids(g.session.connection()), detail=details.declaration(
+            code, period, batch, result["declaration_id"]))
     return {"accepted": True, **result}
 
 
@@ -162,7 +164,7 @@ def post_employer_payment(code: UnitCodePath, body: PaymentIn, g: Payer
                       bank_reference=body.reference, paid_on=body.paid_on)
     except PaymentConflict as exc:
         return conflict(exc)
-    g.logged(posted.person_ids)
+    g.logged(posted.person_ids, detail=posted.detail)
     return {"posted": True, **posted.answer}
 
 

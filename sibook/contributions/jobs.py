@@ -33,6 +33,7 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from sibook.access import details
 from sibook.contributions import staging
 from sibook.contributions.declare import ConcurrentFiling, DeclarationRefused, declare
 from sibook.contributions.job_store import UNFINISHED, DeclarationJob, JobStatus
@@ -75,8 +76,8 @@ _lock = threading.Lock()
 
 
 # Logs in ``session`` the persons a filing changed, or (outcome "refused") those a refused
-# filing named: the access log.
-Logger = Callable[[Iterable[int], Session, str], None]
+# filing named, with the filing's detail (access.details.declaration): the access log.
+Logger = Callable[[Iterable[int], Session, str, str], None]
 
 
 def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period,
@@ -231,24 +232,26 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
                              employer_code=job.employer, month=month, batch_no=batch_no,
                              progress=progress)
             if not result["replayed"]:
-                log(staging.person_ids(session.connection()), session, "allowed")
+                log(staging.person_ids(session.connection()), session, "allowed",
+                    details.declaration(job.employer, month, batch_no, result["declaration_id"]))
             # In the filing's own transaction: a job reads accepted if and only if it landed.
             # A replay reads no line (its answer is the first filing's), yet all of them are done.
             _save(session, replace(job, status="accepted", lines_done=result["lines"],
                                    result={"accepted": True, **result}))
 
+    refused = details.declaration(job.employer, month, batch_no)  # no id: nothing landed
     try:
         retrying(file_once)  # a deadlock's victim files again, from the spooled upload
     except ValidationError as exc:
         with unit_of_work(engine) as session:
             if isinstance(exc, DeclarationRefused):  # the filing rolled back; its reads stand
-                log(exc.person_ids, session, "refused")
+                log(exc.person_ids, session, "refused", refused)
             _save(session, replace(job, status="refused",
                                    errors=[p.as_dict() for p in exc.problems]))
     except ConflictError as exc:
         field = "file" if isinstance(exc, ConcurrentFiling) else "batch"
         with unit_of_work(engine) as session:
             if isinstance(exc, ConcurrentFiling):  # rolled back, but the checks read them
-                log(exc.person_ids, session, "refused")
+                log(exc.person_ids, session, "refused", refused)
             _save(session, replace(job, status="refused",
                                    errors=[{"field": field, "reason": str(exc)}]))

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from sibook.access import details
 from sibook.contributions import ledger
 from sibook.contributions.ledger_store import Payment
 from sibook.contributions.reached import workers_in
@@ -91,6 +92,14 @@ class Posted(NamedTuple):
 
     answer: dict[str, Any]
     person_ids: list[int]
+
+    @property
+    def detail(self) -> str:
+        """What the access log says the entry of these persons was about: the unit, the
+        payment and the months it paid (``access.details.unit_paid``)."""
+        a = self.answer
+        return details.unit_paid(a["employer"], a["payment_id"], a["paid_on"],
+                                 (paid["month"] for paid in a["allocated"]))
 
 
 def post_payment(*, session: Session, employer_code: str, amount: int, bank_reference: str,

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
+from sibook.access import details
 from sibook.access.policy import Action, Guard
 from sibook.api.params import UnitCodePath
 from sibook.api.problems import HELD, Problems, Responses
@@ -76,9 +77,11 @@ def set_payment_cycle(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLO
     """The unit's payment method from ``from_month`` on, as the agency accepted it: monthly, or
     every 3 or 6 months; a method set from the same month before is replaced."""
     g.employer(code)
+    start = Period.parse(body.from_month)
     g.logged(service.change_payment_cycle(session=g.session, code=code,
-                                          cycle=body.payment_cycle,
-                                          from_month=Period.parse(body.from_month)))
+                                          cycle=body.payment_cycle, from_month=start),
+             detail=details.unit_changed(code, details.PAYMENT_CYCLE, body.payment_cycle,
+                                         start))
     return PaymentCycleSet(code=code, **body.model_dump())
 
 
@@ -106,9 +109,11 @@ def set_salary_regime(code: UnitCodePath, g: Annotated[Guard, guard(Action.EMPLO
     settled pension or one-time withdrawal of one of its workers averaged: the amounts settled
     stay."""
     g.employer(code)
+    start = Period.parse(body.from_month)
     g.logged(regimes.change_salary_regime(session=g.session, code=code,
-                                          regime=body.salary_regime,
-                                          from_month=Period.parse(body.from_month)))
+                                          regime=body.salary_regime, from_month=start),
+             detail=details.unit_changed(code, details.SALARY_REGIME, body.salary_regime,
+                                         start))
     return SalaryRegimeSet(code=code, **body.model_dump())
 
 

@@ -208,9 +208,10 @@ def test_a_bad_filing_is_422_with_row_and_column(api: Api) -> None:
     # Refused, so nothing changed; but the worker's record was read to check the line: logged.
     with unit_of_work(api.engine) as s:
         logged = s.execute(select(AccessLogEntry.actor_id, AccessLogEntry.action,
-                                  AccessLogEntry.outcome)
+                                  AccessLogEntry.outcome, AccessLogEntry.detail)
                            .where(AccessLogEntry.person_id.is_not(None))).all()
-    assert logged == [(f"client-{EMPLOYER}", "contribution.declare", "refused")]
+    assert logged == [(f"client-{EMPLOYER}", "contribution.declare", "refused",
+                       f"unit {EMPLOYER}; month 2026-01; batch 1")]  # no declaration landed
 
 
 def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest.MonkeyPatch
@@ -226,10 +227,12 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
     # Applied after the answer, in the job's own transaction: logged there, once for each
     # worker (one entry of the chain naming the four).
     with unit_of_work(api.engine) as s:
-        logged = [[(e.actor_id, e.action) for e in audit.entries_for_person(
+        logged = [[(e.actor_id, e.action, e.detail) for e in audit.entries_for_person(
                        session=s, person_id=registry.person_id_of(session=s, personal_id=pid))]
                   for pid in api.workers]
-    assert logged == [[(f"client-{EMPLOYER}", "contribution.declare")]] * 4
+    filing = (f"unit {EMPLOYER}; month 2026-01; batch 1; "
+              f"declaration {job['result']['declaration_id']}")
+    assert logged == [[(f"client-{EMPLOYER}", "contribution.declare", filing)]] * 4
 
 
 @pytest.mark.parametrize("name", ["d02.txt", "d02." + "x" * 300])

@@ -38,6 +38,7 @@ from sibook.registry import reading as registry
 from sibook.registry import service as registry_service
 from sibook.registry.new_person import NewPerson
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
+from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.servers import free_port
 
 NEWCOMER = make_personal_id("001", date(1990, 6, 15), "female", 4242)  # no SI record yet
@@ -826,6 +827,27 @@ def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
     # No purpose stated: the log holds the action's English default ("read the SI book").
     assert "<td>Không nêu (mục đích mặc định của việc này)</td>" in row
     assert "read the SI book" not in row
+
+
+def test_the_access_log_says_which_unit_and_what_changed_beside_the_action(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A change of the unit's payment method read "employer.change" alone: now its unit, what
+    changed and from when, in the API's answer and on the page in both languages."""
+    app = portal[0]
+    clerk = bearer(Officer("hn-clerk", "civil", "01", frozenset({"clerk"})))
+    changed = client.put(f"/api/v1/employers/{UNIT_A}/payment-cycle", headers=clerk,
+                         json={"payment_cycle": "3", "from_month": "2026-04"})
+    assert changed.status_code == 200, changed.text
+    assert client.get(f"/api/v1/books/{OWN}", headers=clerk).status_code == 200
+    answer = client.get("/api/v1/me/access-log", headers=bearer(Citizen(OWN, 2)))
+    assert_conforms(app.openapi(), "GET", "/api/v1/me/access-log", answer)
+    said = {e["action"]: e["detail"] for e in answer.json()["entries"]}
+    assert said["employer.change"] == f"unit {UNIT_A}; payment_cycle 3; from 2026-04"
+    assert said["book.read"] is None  # the action says it all
+    row = next(r for r in signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+               if "employer.change" in r)
+    assert (f"Đơn vị / unit: {UNIT_A}; phương thức đóng / payment method: 3 tháng một lần / "
+            "every 3 months; từ tháng / from: 04/2026") in _as_read(row), row
 
 
 def test_every_action_has_its_vietnamese_name() -> None:

@@ -1,7 +1,8 @@
 """A write to a unit's record that changes its workers' books is in each of their access logs,
 as a filing is: a remittance (the months it paid read paid) for the workers of those months, a
 change of salary regime or payment method from a month for the workers from that month on; one
-group entry each, in the write's transaction, nothing for a replay or a refusal."""
+group entry each, in the write's transaction, nothing for a replay or a refusal. Each entry
+says which unit and what changed (its ``detail``), as a filing's names the filing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from sibook.access import audit, chain
 from sibook.core.db import unit_of_work
@@ -57,6 +58,10 @@ def test_a_remittance_is_in_the_logs_of_the_workers_of_the_months_it_paid(api: A
     [entry] = logged[w[0]]
     assert (entry.actor_id, entry.route, entry.subject_count) == (
         "hn-clerk", "POST /api/v1/employers/{code}/payments", 2)  # one entry names both
+    # which unit's payment, which months it paid: not its amount (a unit of two would tell
+    # each worker the other's pay) nor its bank reference (free text)
+    assert entry.detail == (f"unit {EMPLOYER}; payment {paid.json()['payment_id']}; "
+                            "paid_on 2026-02-20; months 2026-01")
     again = api.client.post(PAYMENT.format(code=EMPLOYER), headers=_clerk(),
                             json={**payment, "reference": "vcb-log"})
     assert again.json()["replayed"] is True
@@ -80,8 +85,23 @@ def test_a_regime_or_payment_method_changed_from_a_month_is_in_its_workers_logs(
     # Worker 1 left after 2026-01: neither change reaches a month of theirs.
     assert {pid: len(entries) for pid, entries in logged.items()} == {
         w[0]: 2, w[1]: 0, w[2]: 2, w[3]: 0}
-    assert {e.route for e in logged[w[0]]} == {"PUT /api/v1/employers/{code}/salary-regime",
-                                               "PUT /api/v1/employers/{code}/payment-cycle"}
+    assert {(e.route, e.detail) for e in logged[w[0]]} == {
+        ("PUT /api/v1/employers/{code}/salary-regime",
+         f"unit {EMPLOYER}; salary_regime state; from 2026-02"),
+        ("PUT /api/v1/employers/{code}/payment-cycle",
+         f"unit {EMPLOYER}; payment_cycle 3; from 2026-04")}
+
+
+def test_a_filing_names_its_unit_month_batch_and_declaration(api: Api) -> None:
+    w = api.workers
+    filed = api.file(csv_of([(w[0], "TM", 10_000_000, "2026-01"),
+                             (w[1], "TM", 10_000_000, "2026-01")]))
+    assert filed.status_code == 201, filed.text
+    logged = _logged(api, "contribution.declare")
+    [entry] = logged[w[0]]
+    assert logged[w[1]] == [entry] and entry.subject_count == 2  # one value for the group
+    assert entry.detail == (f"unit {EMPLOYER}; month 2026-01; batch 1; "
+                            f"declaration {filed.json()['declaration_id']}")
 
 
 @pytest.fixture
@@ -97,11 +117,21 @@ def test_the_console_logs_its_remittances_and_changes_for_the_workers_they_reach
     for command in (("payments", "post", "--employer", EMPLOYER, "--amount", "1000000",
                      "--reference", "VCB-CLI", "--date", "2026-02-20"),
                     ("employers", "regime", EMPLOYER, "--salary-regime", "state",
-                     "--from", "2026-01")):
+                     "--from", "2026-01"),
+                    ("employers", "cycle", EMPLOYER, "--payment-cycle", "6",
+                     "--from", "2026-07")):
         assert sibook(*command)[0] == 0
     with unit_of_work(store) as s:
         entries = audit.entries_for_person(
             session=s, person_id=reading.person_id_of(session=s, personal_id=worker_id(0)))
-        assert [(e.action, e.route, e.actor_kind) for e in entries[:2]] == [
-            ("employer.change", "cli: sibook employers regime", "operator"),
-            ("employer.pay", "cli: sibook payments post", "operator")]
+        payment_id = s.execute(text("SELECT payment_id FROM payments")).scalar_one()
+        declaration_id = s.execute(text("SELECT declaration_id FROM declarations")).scalar_one()
+        assert [(e.action, e.route, e.actor_kind, e.detail) for e in entries] == [
+            ("employer.change", "cli: sibook employers cycle", "operator",
+             f"unit {EMPLOYER}; payment_cycle 6; from 2026-07"),
+            ("employer.change", "cli: sibook employers regime", "operator",
+             f"unit {EMPLOYER}; salary_regime state; from 2026-01"),
+            ("employer.pay", "cli: sibook payments post", "operator",
+             f"unit {EMPLOYER}; payment {payment_id}; paid_on 2026-02-20; months 2026-01"),
+            ("contribution.declare", "cli: sibook declare", "operator",
+             f"unit {EMPLOYER}; month 2026-01; batch 1; declaration {declaration_id}")]

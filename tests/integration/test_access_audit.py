@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -66,15 +66,20 @@ def test_the_database_refuses_to_edit_or_delete_log_rows(engine: Engine) -> None
             conn.execute(text(sql))
 
 
-def test_a_chain_logged_before_migration_0021_verifies_after_it_and_stays_append_only(
-        engine: Engine) -> None:
-    """0021 drops the UNIQUE index on hash; on SQLite by rebuilding the table, which must keep
-    every row as it was hashed and make the append-only triggers again."""
+def _downgrade(engine: Engine, revision: str) -> None:
     cfg = migrate.alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0020")
+        command.downgrade(cfg, revision)
+
+
+def test_a_chain_logged_before_migration_0021_verifies_after_it_and_stays_append_only(
+        engine: Engine) -> None:
+    """0021 drops the UNIQUE index on hash; on SQLite by rebuilding the table, which must keep
+    every row as it was hashed and make the append-only triggers again. The entries are
+    logged at head and taken down with the schema: this code writes 0027's columns."""
     _fill(engine, 3)
+    _downgrade(engine, "0020")
     migrate.upgrade(engine)
     _fill(engine, 2)  # appended on the new table, after the old entries
     assert _verify(engine) == chain.ChainReport(entries=5)
@@ -85,14 +90,12 @@ def test_a_chain_logged_before_migration_0021_verifies_after_it_and_stays_append
 
 def test_a_chain_logged_before_migration_0022_verifies_after_it_beside_group_entries(
         engine: Engine) -> None:
-    """0022 adds group entries; the entries logged before it hash exactly as they did."""
-    cfg = migrate.alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0021")
+    """0022 adds group entries; the entries logged before it hash exactly as they did (logged
+    at head, with no group entry, and taken down with the schema, as 0021's test does)."""
     _fill(engine, 3)
     with unit_of_work(engine) as s:  # 0021's code: one entry a person, whatever the access
         audit.append_many(session=s, accesses=[_access(n) for n in range(4, 6)])
+    _downgrade(engine, "0021")
     migrate.upgrade(engine)
     with unit_of_work(engine) as s:
         audit.append_for(session=s, access=_access(0), person_ids=[7, 8, 9])
@@ -109,6 +112,78 @@ def test_migration_0022_is_not_undone_over_group_entries(engine: Engine) -> None
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0021")
     assert _verify(engine) == chain.ChainReport(entries=5)
+
+
+PAID = "unit 0100000001; payment 12; paid_on 2026-02-20; months 2026-01..2026-02"
+CHANGED = "unit 0100000001; payment_cycle 3; from 2026-04"
+
+
+def _detailed(engine: Engine) -> None:
+    """Entry 6 naming one person with a detail, entry 7 a group with one (both on 0027)."""
+    with unit_of_work(engine) as s:
+        audit.append(session=s, access=dataclasses.replace(_access(6), detail=PAID))
+        audit.append_for(session=s, access=dataclasses.replace(_access(0), detail=CHANGED),
+                         person_ids=[7, 8, 9])
+
+
+def test_a_chain_logged_before_migration_0027_verifies_after_it_beside_entries_with_a_detail(
+        engine: Engine) -> None:
+    """0027 adds ``detail`` in place: the entries before it (single and group, which the code
+    before 0027 hashed as it hashes an entry without a detail, tests/unit pins the bytes)
+    verify as they did, and SQLite's append-only triggers stay."""
+    _group_of(engine, [1, 2])
+    _downgrade(engine, "0026")
+    assert "detail" not in {c["name"] for c in inspect(engine).get_columns("access_log")}
+    migrate.upgrade(engine)
+    _detailed(engine)
+    assert _verify(engine) == chain.ChainReport(entries=7)
+    with unit_of_work(engine) as s:
+        assert [(e.seq, e.detail) for e in audit.entries_for_person(session=s, person_id=8)
+                ] == [(7, CHANGED)]
+        assert [e.detail for e in audit.entries_for_person(session=s, person_id=6)] == [PAID]
+        assert [e.detail for e in audit.entries_for_person(session=s, person_id=1)] == [
+            None] * 3
+    for sql in ("UPDATE access_log SET detail = 'x'", "DELETE FROM access_log"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+
+
+@pytest.mark.parametrize(("sql", "seq"), [
+    ("UPDATE access_log SET detail = 'unit 0100000009' WHERE seq = 2", 2),  # an old entry
+    ("UPDATE access_log SET detail = 'unit 0100000009; payment 13' WHERE seq = 6", 6),
+    ("UPDATE access_log SET detail = NULL WHERE seq = 7", 7),  # a group's, dropped
+])
+def test_a_detail_added_changed_or_removed_is_found_as_an_edit_by_its_seq(
+        engine: Engine, sql: str, seq: int) -> None:
+    _group_of(engine, [1, 2])
+    _detailed(engine)
+    _tamper(engine, sql)
+    report = _verify(engine)
+    assert report.first_bad_seq == seq and "edited" in (report.reason or "")
+
+
+def test_migration_0027_is_not_undone_over_entries_with_a_detail(engine: Engine) -> None:
+    """0026's schema has no place for a detail, which the entry's hash covers."""
+    _group_of(engine, [1, 2])
+    _detailed(engine)
+    cfg = migrate.alembic_config(engine)
+    with pytest.raises(RuntimeError, match="detail"), engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0026")
+    assert _verify(engine) == chain.ChainReport(entries=7)
+
+
+def test_accesses_alike_but_for_their_detail_are_not_one_group(engine: Engine) -> None:
+    """A group's members share its one detail: an access of another unit is an entry apart."""
+    accesses = [dataclasses.replace(_access(0), person_id=n, detail=detail)
+                for n, detail in ((1, PAID), (2, PAID), (3, CHANGED), (4, CHANGED), (5, None))]
+    with unit_of_work(engine) as s:
+        assert [a.seq for a in audit.append_many(session=s, accesses=accesses)] == [1, 2, 3]
+    with unit_of_work(engine) as s:
+        assert [(e.seq, e.detail) for n in (2, 3, 5)
+                for e in audit.entries_for_person(session=s, person_id=n)] == [
+            (1, PAID), (2, CHANGED), (3, None)]
+    assert _verify(engine) == chain.ChainReport(entries=3)
 
 
 def _group_of(engine: Engine, person_ids: list[int]) -> int:

@@ -74,6 +74,34 @@ def test_verify_finds_a_person_removed_from_a_group_entry(operator_db: Engine) -
     assert "BROKEN at entry 2: the persons it names" in result.stderr
 
 
+def test_verify_finds_an_entrys_detail_edited(operator_db: Engine) -> None:
+    """A detail (migration 0027) is in its entry's hash: set on an entry logged without one, or
+    changed, ``audit verify`` names that entry."""
+    runner = CliRunner()
+    with unit_of_work(operator_db) as s:
+        for n, detail in ((1, None), (2, "unit 0100000001; payment_cycle 3; from 2026-04")):
+            audit.append(session=s, access=audit.Access(
+                actor_kind="officer", actor_id="o1", action="employer.change",
+                route="PUT /api/v1/employers/{code}/payment-cycle", purpose="case",
+                person_id=n, detail=detail))
+    assert json.loads(runner.invoke(app, ["audit", "verify", "--json"]).stdout)["entries"] == 2
+    with operator_db.begin() as conn:
+        conn.execute(text("DROP TRIGGER access_log_no_update"))
+        conn.execute(text("UPDATE access_log SET detail = 'unit 0100000001; payment_cycle 6; "
+                          "from 2026-04' WHERE seq = 2"))
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "BROKEN at entry 2: content does not match its hash (edited)" in result.stderr
+    with operator_db.begin() as conn:  # entry 2 as it was
+        conn.execute(text("UPDATE access_log SET detail = 'unit 0100000001; payment_cycle 3; "
+                          "from 2026-04' WHERE seq = 2"))
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+    with operator_db.begin() as conn:  # entry 1, logged without a detail, given one
+        conn.execute(text("UPDATE access_log SET detail = 'unit 0100000001' WHERE seq = 1"))
+    result = runner.invoke(app, ["audit", "verify", "--json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["first_bad_seq"] == 1
+
+
 def test_operator_commands_are_logged_for_the_person(operator_db: Engine, tmp_path: Path) -> None:
     """What an operator's command reads or changes of a person lands in the same hash-chained
     log as the API's reads, under the operator's account, so the citizen sees it too."""

@@ -128,7 +128,7 @@ def test_a_large_filing_whose_transaction_deadlocks_is_filed_once(tally: Engine)
     when its transaction is a deadlock's victim, rather than ending 'failed'."""
     (an,) = setup_workers(tally, 1)
 
-    def log(_ids: object, session: Session, _outcome: str) -> None:  # as the access log does
+    def log(_ids: object, session: Session, _outcome: str, _detail: str) -> None:  # as the log does
         session.execute(text("UPDATE tally SET n = n + 1 WHERE id = 1"))
 
     # Holds what the job's log needs, then (once the job, holding its employer, waits on it)

@@ -1,0 +1,58 @@
+"""What an access-log entry was about, where its action alone does not say (its ``detail``,
+migration 0027): the unit a remittance or a change of its record concerns and what changed,
+the filing a declaration's entry is of. A person reading their log sees the subject beside the
+action; an auditor finds the record it names.
+
+A detail is machine-neutral and short: "key value" parts joined by "; " (keys fixed words,
+values codes, months, days and numbers, none holding "; "), e.g. ``unit 0101234567;
+payment_cycle 3; from 2026-04``, which the portal shows in both languages. It names no person:
+an entry of many persons shows each of them the same detail. A remittance's amount is left
+out (in a unit of two it tells one worker the other's pay), and so is its bank reference (free
+text typed from the statement); its id and day find it in the unit's ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sibook.core.period import Period
+
+UNIT, PAYMENT, PAID_ON, MONTHS = "unit", "payment", "paid_on", "months"
+PAYMENT_CYCLE, SALARY_REGIME, FROM = "payment_cycle", "salary_regime", "from"
+MONTH, BATCH, DECLARATION = "month", "batch", "declaration"
+SEP = "; "
+
+
+def _said(*parts: tuple[str, object]) -> str:
+    return SEP.join(f"{key} {value}" for key, value in parts)
+
+
+def parts(detail: str) -> list[tuple[str, str]]:
+    """A detail's (key, value) parts, in order; a part without a value is its key alone."""
+    return [(key, value) for key, _, value in (part.partition(" ")
+                                                for part in detail.split(SEP))]
+
+
+def unit_paid(unit_code: str, payment_id: int, paid_on: str, months: Iterable[str]) -> str:
+    """A remittance posted: the unit, the payment's id and day, and the first and last month it
+    paid (``YYYY-MM``; none: it went to the unit's credit, its workers' months changed by the
+    money it moved)."""
+    said = [(UNIT, unit_code), (PAYMENT, payment_id), (PAID_ON, paid_on)]
+    paid = sorted(months)
+    if paid:
+        said.append((MONTHS, paid[0] if paid[0] == paid[-1] else f"{paid[0]}..{paid[-1]}"))
+    return _said(*said)
+
+
+def unit_changed(unit_code: str, what: str, value: str, from_month: Period) -> str:
+    """A unit's ``what`` (PAYMENT_CYCLE or SALARY_REGIME) set to ``value`` from a month on."""
+    return _said((UNIT, unit_code), (what, value), (FROM, from_month))
+
+
+def declaration(unit_code: str, month: Period | str, batch: int,
+                declaration_id: int | None = None) -> str:
+    """A unit's filing of a month's batch; its id once it landed (none for a refused one)."""
+    said = [(UNIT, unit_code), (MONTH, month), (BATCH, batch)]
+    if declaration_id is not None:
+        said.append((DECLARATION, declaration_id))
+    return _said(*said)

@@ -1,0 +1,55 @@
+"""An access-log entry's detail (``sibook.access.details``: "key value" parts) in the citizen's
+words: each part's name in Vietnamese and English, its months and days as the pages write them,
+a payment method or salary regime said, not coded. A part the portal has no words for reads as
+logged, so a detail written by a later version still shows whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+from sibook.access import details as d
+from sibook.portal.web import bilingual, day, month
+
+LABEL = {
+    d.UNIT: "Đơn vị / unit", d.PAYMENT: "khoản nộp số / payment", d.PAID_ON: "ngày nộp / paid on",
+    d.MONTHS: "trả cho tháng / months paid",
+    d.PAYMENT_CYCLE: "phương thức đóng / payment method",
+    d.SALARY_REGIME: "chế độ tiền lương / salary regime", d.FROM: "từ tháng / from",
+    d.MONTH: "tháng kê khai / month declared", d.BATCH: "đợt / batch",
+    d.DECLARATION: "mã kê khai / declaration",
+}
+CYCLE = {"monthly": "hằng tháng / monthly", "3": "3 tháng một lần / every 3 months",
+         "6": "6 tháng một lần / every 6 months"}
+REGIME = {"employer": "do đơn vị quyết định / set by the unit",
+          "state": "theo chế độ tiền lương do Nhà nước quy định / the state's salary scale"}
+
+
+def _months(value: str) -> str:
+    first, _, last = value.partition("..")
+    return month(first) if not last else f"{month(first)}–{month(last)}"
+
+
+VALUE: dict[str, Callable[[str], str]] = {
+    d.PAID_ON: day, d.MONTHS: _months, d.FROM: month, d.MONTH: month,
+    d.PAYMENT_CYCLE: lambda v: CYCLE.get(v, v), d.SALARY_REGIME: lambda v: REGIME.get(v, v),
+}
+
+
+def detail_vi(detail: str | None) -> Markup:
+    """The parts, "name: value" each, joined by "; " (nothing for an entry without a detail)."""
+    if not detail:
+        return Markup("")
+    said = []
+    for key, value in d.parts(detail):
+        if key not in LABEL or not value:
+            said.append(bilingual(f"{key} {value}".strip()))
+            continue
+        try:
+            shown = VALUE.get(key, str)(value)
+        except ValueError:  # not a month or day after all: as logged
+            shown = value
+        said.append(Markup("{}: {}").format(
+            bilingual(LABEL[key]), bilingual(shown) if " / " in shown else escape(shown)))
+    return Markup("; ").join(said)
