@@ -8,6 +8,7 @@ and kills the import as soon as its first page is written.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,9 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from sibook.seed.service import BATCH_PEOPLE, seed
+from sibook.signing.certs import REALMS
+from sibook.signing.keys import file_lock
+from sibook.signing.status import revocations_file
 from tests.integration.ledger_fixtures import snapshot
 
 TODAY = date(2026, 11, 1)
@@ -216,3 +220,29 @@ def _until(done: Callable[[], bool], failure: str) -> None:
     while not done():
         assert time.monotonic() < deadline, failure
         time.sleep(0.05)
+
+
+def test_keys_init_killed_midway_is_finished_by_running_it_again(tmp_path: Path) -> None:
+    """`sibook keys init` killed after it wrote some of the agency's keys: the folder reads
+    as holding none, so the same command run again makes them all (it refuses a folder that
+    holds keys), rather than one whose realms cannot sign and whose lists are missing."""
+    keys_dir = tmp_path / "keys"
+    keys_dir.mkdir(mode=0o700)
+    env = {**os.environ, "SIBOOK_KEYS_DIR": str(keys_dir),
+           "SIBOOK_KEY_PASSPHRASE": "test passphrase",
+           "SIBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}"}
+    command = [sys.executable, "-m", "sibook.cli.main", "keys", "init", "--json"]
+    # The first revocation list is written under its lock: held here, the command stops there,
+    # once every realm's first certificate is made.
+    with file_lock(keys_dir / f".{revocations_file(next(iter(REALMS)))}.lock"):
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _until(lambda: all((keys_dir / f"{realm}.1.cert.pem").exists() for realm in REALMS)
+               or proc.poll() is not None, "keys init made no issuing certificate")
+        assert proc.poll() is None, proc.communicate()
+        _kill(proc)
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stdout
+    renewed = subprocess.run([*command[:4], "refresh-revocations", "--json"], env=env,
+                             capture_output=True, text=True, check=False)
+    assert renewed.returncode == 0, renewed.stdout
+    assert {r["realm"] for r in json.loads(renewed.stdout)["renewed"]} == set(REALMS)
