@@ -99,6 +99,22 @@ def employment_differences(session: Session, person_id: int, employer_id: int, *
          "from_month": str(from_month)}, what="the worker's start")
 
 
+def voluntary_month(session: Session, person_id: int, given: Period | None, today: date
+                    ) -> Period:
+    """The first month a voluntary registration or start names: the one ``given``, else this
+    month; for one naming none while the person's voluntary period from last month runs, last
+    month: it is that start sent again once the month turned (its answer lost at the month's
+    end), which this month would make a start from another month, refused as participating.
+    A period from an earlier month is another start's, refused so still."""
+    this = Period.of(today)
+    if given is not None:
+        return given
+    last = this - 1
+    running = any(p.kind == "voluntary" and p.to_month is None and p.from_month == last
+                  for p in contributions.si_periods_of(session=session, person_id=person_id))
+    return last if running else this
+
+
 def voluntary_opened(session: Session, person_id: int, month: Period
                      ) -> ParticipationRow | None:
     """The person's voluntary period from ``month``: the one a voluntary start from that month

@@ -196,7 +196,8 @@ def _registered_again(session: Session, held: Problem, again: Again) -> dict[str
         answer, found = _employment_again(session, holder, person, again.employment, today)
         differ += found
     if again.voluntary:
-        month = again.voluntary.from_month or Period.of(today)
+        month = registered_again.voluntary_month(session, holder, again.voluntary.from_month,
+                                                 today)
         group, found = registered_again.voluntary_differences(
             registered_again.voluntary_opened(session, holder, month), month=month,
             income=again.voluntary.income, support_group=again.voluntary.support_group)
@@ -371,7 +372,7 @@ def _started_before(session: Session, person_id: int, personal_id: str,
     refused (409) naming each field that differs. The office an officer names is compared (it
     would manage them from then on); a citizen's province is not: it only picks an office for
     someone managed by none, which after that start they are not."""
-    month = voluntary.from_month or Period.of(today)
+    month = registered_again.voluntary_month(session, person_id, voluntary.from_month, today)
     opened = registered_again.voluntary_opened(session, person_id, month)
     if opened is None:
         return None
