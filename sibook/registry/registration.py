@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import product
 from typing import Any
 
 from sqlalchemy import select
@@ -235,8 +236,14 @@ def _employment_again(session: Session, person_id: int, person: NewPerson,
     # The start line holds the name as recorded: one given otherwise (which
     # ``person_differences`` names, or, spaces aside, takes as the same) still filed that
     # start. A start filed before lines were so, under the name as typed, is found by it.
-    for name in dict.fromkeys((session.get_one(Person, person_id).full_name, person.full_name)):
-        data, month = _start_filing(replace(person, full_name=name), job, Period.of(today))
+    # Sent again once the month turned (its answer lost at the month's end), it was filed as
+    # last month's registration: its first month, or that month for one naming none.
+    this = Period.of(today)
+    ahead = job.from_month is not None and job.from_month > this  # never last month's
+    for name, when in product(
+            dict.fromkeys((session.get_one(Person, person_id).full_name, person.full_name)),
+            (this,) if ahead else (this, this - 1)):
+        data, month = _start_filing(replace(person, full_name=name), job, when)
         filed = filed or filed_before(session=session, data=data, file_name=START_FILE,
                                       employer_code=job.employer_code, month=month,
                                       batch_no=REGISTRATION_BATCH)

@@ -22,7 +22,12 @@ from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
 from sibook.registry.new_person import NewPerson, RelatedPerson
 from sibook.registry.population import LocalPopulationRegistry
-from sibook.registry.registration import VoluntaryStart, register, start_voluntary
+from sibook.registry.registration import (
+    EmploymentStart,
+    VoluntaryStart,
+    register,
+    start_voluntary,
+)
 from sibook.registry.store import (
     Contact,
     Employer,
@@ -519,6 +524,30 @@ def test_a_voluntary_start_naming_no_month_run_again_in_a_later_month_is_that_st
     assert registered[1] == {**registered[0], "replayed": True}
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(SIPeriod)) == 2
+
+
+@pytest.mark.parametrize("first_month", [None, Period(2026, 11)])
+def test_a_worker_registered_again_once_the_month_turned_is_that_start(
+        engine: Engine, first_month: Period | None) -> None:
+    """The employer's TK1-TS sent on the month's last day, its answer lost, and sent again the
+    next day: its start line was filed for November, and the registration is that start
+    (replayed, nothing written), whether it named its first month or left it this month."""
+    unit = make_enterprise_code(77, "01")
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=unit, name="Công ty TNHH Tháng Mười Một", province_code="01", region="I"))
+    job = EmploymentStart(unit, 12_000_000, 0, None, first_month)
+    answers = []
+    for day in (date(2026, 11, 30), date(2026, 12, 1)):
+        with unit_of_work(engine) as s:
+            answers.append(register(
+                session=s, person=an(), population=LocalPopulationRegistry(s),
+                require_match=False, employment=job, today=day, replay_for=lambda _: True))
+    first = answers[0]  # its start line's filing is replayed too
+    assert answers[1] == {**first, "declaration": {**first["declaration"], "replayed": True},
+                          "replayed": True}
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
 
 
 def test_a_person_placed_in_two_households_at_once_ends_in_the_later_one(
