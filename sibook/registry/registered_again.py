@@ -147,9 +147,12 @@ def _employer_differences(session: Session, row: Employer, e: NewEmployer, today
                           ) -> list[Problem]:
     """Where ``e`` is not the unit registered with its code: its fields as registered, and
     the payment method it pays by from the month the registration names (this month by
-    default)."""
-    start = e.payment_cycle_from or Period.of(today)
+    default; sent again once the month turned, naming none, the month before if the method
+    began then: the registration of last month, its answer lost at the month's end)."""
     changes = cycles.cycles_for(session.connection(), row.employer_id).changes
+    this = Period.of(today)
+    named = (e.payment_cycle_from,) if e.payment_cycle_from else (this, this - 1)
+    start = next((m for m in named if any(since == m for since, _ in changes)), named[0])
     months = next((m for since, m in reversed(changes) if since <= start), 1)
     cycle = next(word for word, n in PAYMENT_CYCLES.items() if n == months)
     began = e.payment_cycle == "monthly" or any(

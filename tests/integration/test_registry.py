@@ -16,7 +16,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
-from sibook.registry import reading, service
+from sibook.registry import reading, registered_again, service
 from sibook.registry.importer import parse_registry_file
 from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
@@ -548,6 +548,24 @@ def test_a_worker_registered_again_once_the_month_turned_is_that_start(
                           "replayed": True}
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
+
+
+def test_a_unit_registered_again_once_the_month_turned_keeps_its_methods_first_month(
+        engine: Engine) -> None:
+    """A unit paying every 3 months registered on the month's last day naming no first month
+    (that month), its answer lost, and sent again the next day: the same registration; sent
+    in a later month still, a method from that month, which it is not."""
+    unit = NewEmployer(code=make_enterprise_code(78, "01"), name="HTX Muối Bạc Liêu",
+                       province_code="01", region="I", payment_cycle="3")
+    with unit_of_work(engine) as s:  # as a registration of 30 November recorded it
+        employer_id = service.add_employer(
+            session=s, employer=replace(unit, payment_cycle_from=Period(2026, 11)))
+    with unit_of_work(engine) as s:
+        assert registered_again.employer_again(session=s, employer=unit,
+                                               today=date(2026, 12, 1)) == employer_id
+    with pytest.raises(RecordedOtherwise) as later, unit_of_work(engine) as s:
+        registered_again.employer_again(session=s, employer=unit, today=date(2027, 1, 4))
+    assert [p.field for p in later.value.problems] == ["payment_cycle_from"]
 
 
 def test_a_person_placed_in_two_households_at_once_ends_in_the_later_one(
