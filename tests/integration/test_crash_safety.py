@@ -1,9 +1,12 @@
-"""Killing `sibook declare` in the middle of its transaction leaves nothing of the filing.
+"""Killing a writing command midway leaves all of its write or none of it.
 
-The process is the real command line; it is killed with SIGKILL while its transaction has
-already changed participation periods. PostgreSQL: the test holds a lock on the ledger so the
-import stops right after it rewrote the periods. SQLite: the test watches the write-ahead log
-and kills the import as soon as its first page is written.
+The process is the real command line, killed with SIGKILL. `sibook declare`, while its
+transaction has already changed participation periods (PostgreSQL: the test holds a lock on
+the ledger so the import stops right after it rewrote the periods; SQLite: the test watches the
+write-ahead log and kills the import as soon as its first page is written): nothing of the
+filing stays. `sibook seed`, once its generator process is forked: nothing seeded, and no
+process or session of it left holding its locks. `sibook keys init`, stopped by the first
+revocation list's lock once it made every realm's certificate: run again, it makes them all.
 """
 
 from __future__ import annotations
