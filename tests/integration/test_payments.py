@@ -353,7 +353,9 @@ def test_a_payment_posted_without_a_date_run_again_the_next_day_is_that_payment(
     answer lost) is answered with the payment it posted, not refused as another date; given
     --date, another day is still refused."""
     yesterday = date.today() - timedelta(days=1)
-    first = pay(store, 1_000_000, "VCB-NIGHT", yesterday)  # the run whose answer was lost
+    with unit_of_work(store) as s:  # the run whose answer was lost
+        first = post_payment(session=s, employer_code=EMPLOYER, amount=1_000_000,
+                             bank_reference="VCB-NIGHT", paid_on=yesterday)
     command = ["payments", "post", "--employer", EMPLOYER, "--amount", "1000000",
                "--reference", "VCB-NIGHT", "--json"]
     again = CliRunner().invoke(cli, command)
