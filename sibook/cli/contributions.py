@@ -49,13 +49,14 @@ def payments_post(
     amount: int = typer.Option(..., "--amount", metavar="VND", help="Amount in VND."),
     reference: str = typer.Option(..., "--reference", metavar="REF",
                                   help="The bank's transaction reference."),
-    paid_on: str = typer.Option(None, "--date", metavar="YYYY-MM-DD",
-                                help="Value date YYYY-MM-DD (default today)."),
+    paid_on: str = typer.Option(None, "--date", metavar="YYYY-MM-DD", help=(
+        "Value date YYYY-MM-DD (default today; without it, a reference posted on another day "
+        "is that payment again).")),
     realm: str = UnitRealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
     """Post a remittance; it pays the oldest dues first. Re-posting a reference changes nothing."""
-    day = parse_date(paid_on, "--date") if paid_on is not None else date.today()
+    day = parse_date(paid_on, "--date") if paid_on is not None else None
     try:
         with unit_of_work(ready_engine()) as session:
             registry.employer_by_code(session=session, code=employer, realm=realm)

@@ -50,7 +50,8 @@ def import_claims(
         with unit_of_work(ready_engine()) as session:
             answer, person_ids = file_claims(session=session, data=data, realm=realm,
                                              actor=operator_id())
-            logged(session, Action.VISIT_FILE, "visits import", person_ids)
+            if not answer["replayed"]:  # filed before: a file run again changes nothing
+                logged(session, Action.VISIT_FILE, "visits import", person_ids)
     except (ClaimsRefused, VisitConflict) as exc:
         with unit_of_work(ready_engine()) as session:  # its checks read the persons it named
             logged(session, Action.VISIT_FILE, "visits import", exc.person_ids,

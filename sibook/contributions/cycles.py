@@ -79,6 +79,13 @@ def cycles_for(conn: Connection, employer_id: int) -> PaymentCycles:
     return cycles_of(conn, [employer_id]).get(employer_id, MONTHLY)
 
 
+def recorded_from(conn: Connection, employer_id: int, from_month: Period) -> int | None:
+    """The months per cycle recorded from ``from_month`` itself (None: no method set from it)."""
+    return conn.execute(select(PaymentCycle.months).where(
+        PaymentCycle.employer_id == employer_id,
+        PaymentCycle.from_month == from_month.index)).scalar_one_or_none()
+
+
 def set_payment_cycle(*, session: Session, employer_id: int, cycle: str,
                       from_month: Period) -> None:
     """The employer pays by ``cycle`` (a word of ``PAYMENT_CYCLES``, checked by the caller)

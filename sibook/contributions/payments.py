@@ -115,11 +115,14 @@ def post(
     employer_code: str,
     amount: int,
     bank_reference: str,
-    paid_on: date,
+    paid_on: date | None,
     today: date | None = None,
 ) -> Posted:
-    """Post a payment once: the same bank reference again answers the first result."""
-    reference = checked_payment(amount=amount, reference=bank_reference, paid_on=paid_on,
+    """Post a payment once: the same bank reference again answers the first result.
+    ``paid_on`` None (a command given no date): today, and a reference posted before, on any
+    day, is that payment again (a command run again the next day, its answer lost)."""
+    day = paid_on or today or date.today()
+    reference = checked_payment(amount=amount, reference=bank_reference, paid_on=day,
                                 today=today)
     employer = registry.employer_by_code(session=session, code=employer_code, lock=True)
     conn = session.connection()
@@ -128,7 +131,7 @@ def post(
     key = f"{employer.code}:{reference.upper()}"
     earlier = conn.execute(select(Payment).where(Payment.idempotency_key == key)).first()
     if earlier is not None:
-        same_payment(earlier.amount, earlier.paid_on, amount, paid_on, reason=(
+        same_payment(earlier.amount, earlier.paid_on, amount, paid_on or earlier.paid_on, reason=(
             f"bank reference {reference} was already posted for {employer.code} with "
             f"{earlier.amount:,} VND on {earlier.paid_on.isoformat()}"))
         return Posted({  # that payment as the ledger holds it: its reference and allocations
@@ -143,7 +146,7 @@ def post(
             "credit": ledger.credit(conn, employer.employer_id),
             "replayed": True,
         }, [])
-    _not_before_the_unit(session, employer.employer_id, employer.code, paid_on)
+    _not_before_the_unit(session, employer.employer_id, employer.code, day)
     payment_id = int(
         conn.execute(
             insert(Payment)
@@ -151,7 +154,7 @@ def post(
                 employer_id=employer.employer_id,
                 amount=amount,
                 bank_reference=reference,
-                paid_on=paid_on,
+                paid_on=day,
                 idempotency_key=key,
             )
             .returning(Payment.payment_id)
@@ -163,7 +166,7 @@ def post(
         "employer": employer.code,
         "amount": amount,
         "reference": reference,
-        "paid_on": paid_on.isoformat(),
+        "paid_on": day.isoformat(),
         "allocated": [
             {"month": str(Period.from_index(a.period)), "amount": a.amount}
             for a in allocations

@@ -48,13 +48,18 @@ def change_salary_regime(*, session: Session, code: str, regime: str,
                          from_month: Period) -> list[int]:
     """The unit ``code`` pays by ``regime`` (employer | state) from ``from_month`` on, a change
     recorded from that month before replaced; the persons whose books it changes (the
-    unit's workers from that month on) are returned, for the access log. Refused (field
+    unit's workers from that month on) are returned, for the access log; none for the change
+    recorded so before, which is answered as it was, whatever was settled since. Refused (field
     ``salary_regime``) for a regime not listed, or ``employer`` for a unit of a ministry's
     realm; (``employer``) for a unit nobody holds; (``from_month``) from a month before the
     unit's first; a conflict (``from_month``) from a month a settled benefit averaged."""
     employer = employer_by_code(session=session, code=code, lock=True)
     if (reason := salary_regime_problem(regime, employer.realm)) is not None:
         raise ValidationError(field="salary_regime", reason=reason)
+    if session.scalar(select(SalaryRegimeChange.salary_regime).where(
+            SalaryRegimeChange.employer_id == employer.employer_id,
+            SalaryRegimeChange.from_month == from_month.index)) == regime:
+        return []  # recorded so before (its answer lost): nothing changes, nobody is logged
     first = first_insured(session=session, employer_id=employer.employer_id)
     if first is not None and from_month < first:
         raise ValidationError(field="from_month", reason=(

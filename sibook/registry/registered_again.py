@@ -99,6 +99,22 @@ def employment_differences(session: Session, person_id: int, employer_id: int, *
          "from_month": str(from_month)}, what="the worker's start")
 
 
+def voluntary_month(session: Session, person_id: int, given: Period | None, today: date
+                    ) -> Period:
+    """The first month a voluntary registration or start names: the one ``given``, else this
+    month; for one naming none while the person's voluntary period from last month runs, last
+    month: it is that start sent again once the month turned (its answer lost at the month's
+    end), which this month would make a start from another month, refused as participating.
+    A period from an earlier month is another start's, refused so still."""
+    this = Period.of(today)
+    if given is not None:
+        return given
+    last = this - 1
+    running = any(p.kind == "voluntary" and p.to_month is None and p.from_month == last
+                  for p in contributions.si_periods_of(session=session, person_id=person_id))
+    return last if running else this
+
+
 def voluntary_opened(session: Session, person_id: int, month: Period
                      ) -> ParticipationRow | None:
     """The person's voluntary period from ``month``: the one a voluntary start from that month
@@ -131,9 +147,12 @@ def _employer_differences(session: Session, row: Employer, e: NewEmployer, today
                           ) -> list[Problem]:
     """Where ``e`` is not the unit registered with its code: its fields as registered, and
     the payment method it pays by from the month the registration names (this month by
-    default)."""
-    start = e.payment_cycle_from or Period.of(today)
+    default; sent again once the month turned, naming none, the month before if the method
+    began then: the registration of last month, its answer lost at the month's end)."""
     changes = cycles.cycles_for(session.connection(), row.employer_id).changes
+    this = Period.of(today)
+    named = (e.payment_cycle_from,) if e.payment_cycle_from else (this, this - 1)
+    start = next((m for m in named if any(since == m for since, _ in changes)), named[0])
     months = next((m for since, m in reversed(changes) if since <= start), 1)
     cycle = next(word for word, n in PAYMENT_CYCLES.items() if n == months)
     began = e.payment_cycle == "monthly" or any(

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import product
 from typing import Any
 
 from sqlalchemy import select
@@ -200,7 +201,8 @@ def _registered_again(session: Session, held: Problem, again: Again) -> dict[str
         answer, found = _employment_again(session, holder, person, again.employment, today)
         differ += found
     if again.voluntary:
-        month = again.voluntary.from_month or Period.of(today)
+        month = registered_again.voluntary_month(session, holder, again.voluntary.from_month,
+                                                 today)
         group, found = registered_again.voluntary_differences(
             registered_again.voluntary_opened(session, holder, month), month=month,
             income=again.voluntary.income, support_group=again.voluntary.support_group)
@@ -238,8 +240,14 @@ def _employment_again(session: Session, person_id: int, person: NewPerson,
     # The start line holds the name as recorded: one given otherwise (which
     # ``person_differences`` names, or, spaces aside, takes as the same) still filed that
     # start. A start filed before lines were so, under the name as typed, is found by it.
-    for name in dict.fromkeys((session.get_one(Person, person_id).full_name, person.full_name)):
-        data, month = _start_filing(replace(person, full_name=name), job, Period.of(today))
+    # Sent again once the month turned (its answer lost at the month's end), it was filed as
+    # last month's registration: its first month, or that month for one naming none.
+    this = Period.of(today)
+    ahead = job.from_month is not None and job.from_month > this  # never last month's
+    for name, when in product(
+            dict.fromkeys((session.get_one(Person, person_id).full_name, person.full_name)),
+            (this,) if ahead else (this, this - 1)):
+        data, month = _start_filing(replace(person, full_name=name), job, when)
         filed = filed or filed_before(session=session, data=data, file_name=START_FILE,
                                       employer_code=job.employer_code, month=month,
                                       batch_no=REGISTRATION_BATCH)
@@ -375,7 +383,7 @@ def _started_before(session: Session, person_id: int, personal_id: str,
     refused (409) naming each field that differs. The office an officer names is compared (it
     would manage them from then on); a citizen's province is not: it only picks an office for
     someone managed by none, which after that start they are not."""
-    month = voluntary.from_month or Period.of(today)
+    month = registered_again.voluntary_month(session, person_id, voluntary.from_month, today)
     opened = registered_again.voluntary_opened(session, person_id, month)
     if opened is None:
         return None

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook.contributions import cycles
+from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.contributions.ledger import dues_by_month
 from sibook.contributions.reached import workers_from
 from sibook.contributions.statement import deadline_of
@@ -170,7 +171,8 @@ def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month:
                          today: date | None = None) -> list[int]:
     """The unit pays by ``cycle`` from ``from_month`` on (``contributions.cycles``); the
     persons whose books it changes (the unit's workers from that month on, whose months fall
-    due otherwise) are returned, for the access log. Refused
+    due otherwise) are returned, for the access log; none for the method set so from that month
+    before, which is answered as it was, whatever has fallen due since. Refused
     from a month the ledger holds dues for that already fell due by the unit's method then:
     the late days, interest and evasion counted on that deadline are history a change of
     method must not rewrite."""
@@ -178,6 +180,8 @@ def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month:
         raise ValidationError(field="payment_cycle", reason=reason)
     employer = employer_by_code(session=session, code=code, lock=True)
     conn = session.connection()
+    if cycles.recorded_from(conn, employer.employer_id, from_month) == PAYMENT_CYCLES[cycle]:
+        return []  # set so before (its answer lost): nothing changes, nobody is logged
     owed = min((p for p, due in dues_by_month(conn, employer.employer_id).items()
                 if due > 0 and p >= from_month.index), default=None)
     if owed is not None:

@@ -8,10 +8,12 @@ the bulk path. The queue between them is short, so memory stays flat in the numb
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from queue import Full
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
@@ -30,6 +32,7 @@ from sibook.seed.voluntary import seed_voluntary_payments
 
 BATCH_PEOPLE = 5_000  # people per batch; at most QUEUE_BATCHES + 2 batches are alive at once
 QUEUE_BATCHES = 2
+ORPHAN_CHECK_SECONDS = 0.5  # how often a generator waiting on a full queue checks its writer
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,24 @@ def _generate(
         while done < people:
             batch = population.batch(min(size, people - done))
             done += len(batch.persons)
-            queue.put(batch)
-        queue.put(None)
+            _hand_over(queue, batch)
+        _hand_over(queue, None)
     except BaseException as exc:  # the parent re-raises it: a failed seed must not look done
-        queue.put(exc)
+        _hand_over(queue, exc)
+
+
+def _hand_over(queue: Any, item: object) -> None:
+    """Put ``item`` in the writer's queue, and end this process if the writer has died (killed
+    with the seed's command). Forked inside the writer's transaction, this process holds a copy
+    of its connection: while it lives, PostgreSQL sees the client alive and keeps the dead
+    writer's transaction open, with its locks on persons and employers (every registration
+    waits on them), and a full queue would keep it waiting for ever."""
+    writer = mp.parent_process()
+    while True:
+        if writer is not None and not writer.is_alive():
+            os._exit(1)  # nothing to clean up: the rows were the writer's to write
+        try:
+            queue.put(item, timeout=ORPHAN_CHECK_SECONDS)
+            return
+        except Full:
+            continue

@@ -36,14 +36,23 @@ class GenerationSigns(ConflictError):
 
 def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes, *,
              now: datetime | None = None) -> CertInfo:
-    """Stop trusting issuing certificate ``generation`` of ``realm``; what it is now."""
+    """Stop trusting issuing certificate ``generation`` of ``realm``; what it is now. One
+    distrusted before is answered as it was (its key file deleted if still there)."""
     if realm not in REALMS:
         raise NotFoundError(f"unknown realm {realm!r}; expected one of {', '.join(REALMS)}")
     if not keys.has_keys(keys_dir):
         raise keys.NoKeys(keys_dir)
     with keys.locked(keys_dir):  # not while a rotation picks the realm's next number
-        issued = {i.generation: i for i in list_certs(keys_dir)
-                  if i.role == realm and not i.distrusted}
+        certificates = [i for i in list_certs(keys_dir) if i.role == realm]
+        issued = {i.generation: i for i in certificates if not i.distrusted}
+        stem = f"{realm}.{generation}"
+        was = next((i for i in certificates if i.distrusted and i.generation == generation),
+                   None)
+        if generation not in issued and was is not None:
+            # Distrusted before: run again (its answer lost, or killed between the
+            # certificate's removal and the key's), it answers so and deletes the key if left.
+            (keys_dir / f"{stem}.key.pem").unlink(missing_ok=True)
+            return was
         if generation not in issued:
             raise NoSuchGeneration(f"the {realm} realm has no trusted issuing certificate "
                                 f"{generation} (see `sibook keys list`)")
@@ -54,7 +63,6 @@ def distrust(keys_dir: Path, realm: str, generation: int, passphrase: bytes, *,
         status.renew(keys_dir / status.revocations_file(realm), TrustList.from_keys_dir(keys_dir),
                      current, realm=realm)
         at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-        stem = f"{realm}.{generation}"
         cert_path = keys_dir / f"{stem}.cert.pem"
         save_distrusted(keys_dir, realm, generation, cert_path.read_bytes(), at)
         cert_path.unlink()

@@ -48,6 +48,7 @@ from sibook.signing import certs
 from sibook.signing.certs import REALMS, CertInfo
 
 PASSPHRASE_FILE = "passphrase"
+ROOT_CERT = "root.cert.pem"  # its presence is the keys' (``has_keys``), written last
 LOCK_FILE = ".lock"  # held while keys are made (``locked``); empty
 ISSUER_FILE = re.compile(r"^(?P<realm>[a-z_]+)\.(?P<gen>[0-9]+)\.cert\.pem$")
 _OTHERS = 0o077  # any access by the group or other accounts
@@ -146,7 +147,7 @@ def _passphrase_file(keys_dir: Path) -> tuple[bytes, bool]:
 
 
 def has_keys(keys_dir: Path) -> bool:
-    return (keys_dir / "root.cert.pem").exists()
+    return (keys_dir / ROOT_CERT).exists()
 
 
 @contextmanager
@@ -234,17 +235,23 @@ def first_keys(keys_dir: Path, configured: str | None) -> bool:
 def _init(keys_dir: Path, passphrase: bytes, *, force: bool = False,
           now: datetime | None = None, root_days: int = certs.ROOT_DAYS,
           issuer_days: int = certs.ISSUER_DAYS) -> list[CertInfo]:
-    if force:  # the certificates first: a crash midway leaves no certificate without its key
+    # The root's certificate is what makes the folder hold keys (``has_keys``): removed first
+    # and written last, so a process killed in between leaves a folder that holds none, which
+    # ``keys init`` (or the first export) then fills whole, not realms that cannot sign, lists
+    # missing, and a refusal to make them. Then the other certificates before their keys: a
+    # crash midway leaves no certificate without its key.
+    if force:
+        (keys_dir / ROOT_CERT).unlink(missing_ok=True)
         for old in sorted(keys_dir.glob("*.pem"), key=lambda p: not p.name.endswith(".cert.pem")):
             old.unlink()
         sync_folder(keys_dir)
     at = now or datetime.now(UTC)
     root_key = certs.new_private_key()
     root_cert = certs.make_root(root_key, now=at, days=root_days)
-    _save(keys_dir, "root", root_key, root_cert, passphrase)
     signers = {realm: _new_issuer(keys_dir, realm, 1, root_cert, root_key, passphrase, at,
                                   issuer_days) for realm in REALMS}
     _first_revocation_lists(keys_dir, signers, at)
+    _save(keys_dir, "root", root_key, root_cert, passphrase)
     return [CertInfo.of("root", 0, root_cert, current=True)] + [
         CertInfo.of(realm, 1, signer.certificate, current=True)
         for realm, signer in signers.items()]
@@ -288,7 +295,7 @@ def load_signer(keys_dir: Path, realm: str, passphrase: bytes) -> FileSigner:
 
 
 def read_root(keys_dir: Path) -> x509.Certificate:
-    path = keys_dir / "root.cert.pem"
+    path = keys_dir / ROOT_CERT
     if not path.exists():
         raise NoKeys(keys_dir)
     return certificate(path)

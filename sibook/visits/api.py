@@ -148,7 +148,8 @@ def file_visits(g: Filer, file: Annotated[UploadFile, File(
         return _stopped(exc, exc.unchecked_from, stop)
     except ValidationError as exc:  # the file cannot be read: it named nobody
         raise g.refuse(exc, "refused") from None
-    g.logged(person_ids)
+    if not answer["replayed"]:  # filed before: a file sent again changes nothing
+        g.logged(person_ids)
     return {"accepted": True, **answer}
 
 

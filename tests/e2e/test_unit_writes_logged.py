@@ -104,6 +104,29 @@ def test_a_filing_names_its_unit_month_batch_and_declaration(api: Api) -> None:
                             f"declaration {filed.json()['declaration_id']}")
 
 
+def test_a_regime_or_payment_method_set_again_as_recorded_is_answered_and_logged_for_nobody(
+        api: Api) -> None:
+    """The same change sent again (its answer lost) changes nothing: answered as the first,
+    with no entry in the workers' logs, and not refused by what has happened since (the
+    months it starts from have fallen due)."""
+    w = _staffed(api)
+    changes = ((SALARY_REGIME, {"salary_regime": "state", "from_month": "2026-02"}),
+               (PAYMENT_CYCLE, {"payment_cycle": "3", "from_month": "2026-04"}))
+    first = [api.client.put(path.format(code=EMPLOYER), headers=_clerk(), json=body)
+             for path, body in changes]
+    assert [r.status_code for r in first] == [200, 200], [r.text for r in first]
+    seqs = {pid: [e.seq for e in entries]
+            for pid, entries in _logged(api, "employer.change").items()}
+    # April filed since: its dues fell due by the method on record (end of July 2026).
+    assert api.file(csv_of([(w[3], "TM", 10_000_000, "2026-04")]),
+                    month="2026-04").status_code == 201
+    again = [api.client.put(path.format(code=EMPLOYER), headers=_clerk(), json=body)
+             for path, body in changes]
+    assert [(r.status_code, r.json()) for r in again] == [(200, r.json()) for r in first]
+    assert {pid: [e.seq for e in entries]
+            for pid, entries in _logged(api, "employer.change").items()} == seqs
+
+
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     yield from cli_store(tmp_path, monkeypatch)  # the unit and worker 0, with no period yet

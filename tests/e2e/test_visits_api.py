@@ -130,6 +130,8 @@ def test_the_same_file_again_is_replayed_and_changed_content_is_a_409(api: Api) 
     api.file(BACH_MAI, claim_file([visit(OWN)]))
     again = api.file(BACH_MAI, claim_file([visit(OWN)]))
     assert (again.status_code, again.json()["replayed"]) == (201, True)
+    # Filed once: the file sent again (its answer lost) is not a second filing in their log.
+    assert api.log(OWN).count(("bach-mai", "visit.file", "allowed")) == 1
     changed = api.file(BACH_MAI, claim_file([visit(OTHER, "LK-2"),
                                              visit(OWN, NGAY_RA="202603021100")]))
     assert changed.status_code == 409, changed.text

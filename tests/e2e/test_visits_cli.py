@@ -80,6 +80,8 @@ def test_a_file_is_imported_once_listed_and_logged(cli: Cli) -> None:
     assert {(e.actor_kind, e.action, e.route) for e in entries} >= {
         ("operator", "visit.file", "cli: sibook visits import"),
         ("operator", "visit.read", "cli: sibook visits list")}
+    # Imported once: the file run again (its answer lost) is not a second filing in their log.
+    assert [e.action for e in entries].count("visit.file") == 1
 
 
 def test_a_refused_file_exits_1_naming_record_and_field(cli: Cli) -> None:

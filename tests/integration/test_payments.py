@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert
+from typer.testing import CliRunner
 
+from sibook.cli.main import app as cli
 from sibook.contributions import queries
 from sibook.contributions.declare import declare
 from sibook.contributions.ledger_store import LedgerEntry
@@ -15,7 +20,7 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
-from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+from tests.integration.ledger_fixtures import EMPLOYER, cli_store, csv_of, setup_workers
 
 
 def three_months_owed(engine: Engine) -> str:
@@ -335,3 +340,29 @@ def test_a_statement_as_of_a_day_is_the_ledger_as_it_stood_then_both_sides(
         "due": 6_400_000, "paid": 6_400_000, "outstanding": 0, "credit": 3_600_000}
     now = statement(engine, date(2026, 3, 31))["totals"]
     assert (now["due"], now["paid"], now["credit"]) == (9_600_000, 9_600_000, 400_000)  # type: ignore[index]
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    yield from cli_store(tmp_path, monkeypatch)  # the unit, with no worker insured yet
+
+
+def test_a_payment_posted_without_a_date_run_again_the_next_day_is_that_payment(
+        store: Engine) -> None:
+    """`payments post` given no --date posts on today: a script run again the next day (its
+    answer lost) is answered with the payment it posted, not refused as another date; given
+    --date, another day is still refused."""
+    yesterday = date.today() - timedelta(days=1)
+    with unit_of_work(store) as s:  # the run whose answer was lost
+        first = post_payment(session=s, employer_code=EMPLOYER, amount=1_000_000,
+                             bank_reference="VCB-NIGHT", paid_on=yesterday)
+    command = ["payments", "post", "--employer", EMPLOYER, "--amount", "1000000",
+               "--reference", "VCB-NIGHT", "--json"]
+    again = CliRunner().invoke(cli, command)
+    assert again.exit_code == 0, again.stdout
+    answer = json.loads(again.stdout)
+    assert (answer["replayed"], answer["payment_id"], answer["paid_on"]) == (
+        True, first["payment_id"], yesterday.isoformat())
+    dated = CliRunner().invoke(cli, [*command, "--date", date.today().isoformat()])
+    assert dated.exit_code == 1
+    assert [e["field"] for e in json.loads(dated.stdout)["errors"]] == ["--date"]

@@ -16,12 +16,18 @@ from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids import make_enterprise_code, make_personal_id
-from sibook.registry import reading, service
+from sibook.registry import reading, registered_again, service
 from sibook.registry.importer import parse_registry_file
 from sibook.registry.new_employer import NewEmployer
 from sibook.registry.new_household import HouseholdMemberIn, NewHousehold
 from sibook.registry.new_person import NewPerson, RelatedPerson
-from sibook.registry.registration import VoluntaryStart, start_voluntary
+from sibook.registry.population import LocalPopulationRegistry
+from sibook.registry.registration import (
+    EmploymentStart,
+    VoluntaryStart,
+    register,
+    start_voluntary,
+)
 from sibook.registry.store import (
     Contact,
     Employer,
@@ -484,6 +490,82 @@ def test_voluntary_si_started_twice_at_once_is_one_period_and_its_replay(
                        else second_gets]
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
+
+
+def test_a_voluntary_start_naming_no_month_run_again_in_a_later_month_is_that_start(
+        engine: Engine) -> None:
+    """Started on the month's last day (no month named: this month), its answer lost, and run
+    again the next day: the same start, answered as the first (it opened its period from
+    November), not a start from December refused as participating; a registration too. Run
+    in a later month still, it is a start from that month, refused so as before."""
+    with unit_of_work(engine) as s:
+        person_id = service.register_person(session=s, person=an())
+    start = VoluntaryStart(income=3_000_000, support_group=None, from_month=None)
+    runs = []
+    for day in (date(2026, 11, 30), date(2026, 12, 1)):
+        with unit_of_work(engine) as s:
+            runs.append(start_voluntary(session=s, person_id=person_id, personal_id=AN,
+                                        voluntary=start, today=day))
+    assert runs[1] == {**runs[0], "replayed": True}
+    assert runs[0]["voluntary"]["from_month"] == "2026-11"
+    with pytest.raises(ValidationError, match="already participates"), unit_of_work(engine) as s:
+        start_voluntary(session=s, person_id=person_id, personal_id=AN, voluntary=start,
+                        today=date(2027, 1, 4))
+    pid = make_personal_id("079", date(1991, 7, 9), "female", 4321)
+    person = NewPerson(personal_id=pid, full_name="Trần Thị Bình", birth_date=date(1991, 7, 9),
+                       sex="female", birth_registration_place="079")
+    registered = []
+    for day in (date(2026, 11, 30), date(2026, 12, 1)):
+        with unit_of_work(engine) as s:
+            registered.append(register(
+                session=s, person=person, population=LocalPopulationRegistry(s),
+                require_match=False, managing_office="01000", voluntary=start, today=day,
+                replay_for=lambda _: True))
+    assert registered[1] == {**registered[0], "replayed": True}
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(SIPeriod)) == 2
+
+
+@pytest.mark.parametrize("first_month", [None, Period(2026, 11)])
+def test_a_worker_registered_again_once_the_month_turned_is_that_start(
+        engine: Engine, first_month: Period | None) -> None:
+    """The employer's TK1-TS sent on the month's last day, its answer lost, and sent again the
+    next day: its start line was filed for November, and the registration is that start
+    (replayed, nothing written), whether it named its first month or left it this month."""
+    unit = make_enterprise_code(77, "01")
+    with unit_of_work(engine) as s:
+        service.add_employer(session=s, employer=NewEmployer(
+            code=unit, name="Công ty TNHH Tháng Mười Một", province_code="01", region="I"))
+    job = EmploymentStart(unit, 12_000_000, 0, None, first_month)
+    answers = []
+    for day in (date(2026, 11, 30), date(2026, 12, 1)):
+        with unit_of_work(engine) as s:
+            answers.append(register(
+                session=s, person=an(), population=LocalPopulationRegistry(s),
+                require_match=False, employment=job, today=day, replay_for=lambda _: True))
+    first = answers[0]  # its start line's filing is replayed too
+    assert answers[1] == {**first, "declaration": {**first["declaration"], "replayed": True},
+                          "replayed": True}
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(SIPeriod)) == 1
+
+
+def test_a_unit_registered_again_once_the_month_turned_keeps_its_methods_first_month(
+        engine: Engine) -> None:
+    """A unit paying every 3 months registered on the month's last day naming no first month
+    (that month), its answer lost, and sent again the next day: the same registration; sent
+    in a later month still, a method from that month, which it is not."""
+    unit = NewEmployer(code=make_enterprise_code(78, "01"), name="HTX Muối Bạc Liêu",
+                       province_code="01", region="I", payment_cycle="3")
+    with unit_of_work(engine) as s:  # as a registration of 30 November recorded it
+        employer_id = service.add_employer(
+            session=s, employer=replace(unit, payment_cycle_from=Period(2026, 11)))
+    with unit_of_work(engine) as s:
+        assert registered_again.employer_again(session=s, employer=unit,
+                                               today=date(2026, 12, 1)) == employer_id
+    with pytest.raises(RecordedOtherwise) as later, unit_of_work(engine) as s:
+        registered_again.employer_again(session=s, employer=unit, today=date(2027, 1, 4))
+    assert [p.field for p in later.value.problems] == ["payment_cycle_from"]
 
 
 def test_a_person_placed_in_two_households_at_once_ends_in_the_later_one(

@@ -251,6 +251,23 @@ def test_distrust_after_a_rotation_leaves_the_key_out_of_the_exported_trust_list
     assert trust.issuer(bytes.fromhex(first["key_id"])) is None and len(trust.issuers) == 3
 
 
+def test_distrust_run_again_answers_the_first_and_deletes_a_key_left_behind(
+        run: Run, tmp_path: Path) -> None:
+    """Run again after its answer was lost, or after it was killed between removing the
+    certificate and the key (a compromised key must not stay on disk): exit 0, the first
+    answer, and no key file of that generation left."""
+    run("keys", "init")
+    run("keys", "rotate", "--realm", "civil")
+    distrust = ("keys", "distrust", "--realm", "civil", "--generation", "1", "--json")
+    first = run(*distrust)
+    assert first.exit_code == 0, first.output
+    key = tmp_path / "keys" / "civil.1.key.pem"
+    key.write_bytes(b"the key a killed distrust had not deleted yet")
+    again = run(*distrust)
+    assert (again.exit_code, json.loads(again.stdout)) == (0, json.loads(first.stdout))
+    assert not key.exists()
+
+
 def test_list_shows_a_distrusted_certificate_marked_with_when(run: Run) -> None:
     run("keys", "init")
     run("keys", "rotate", "--realm", "defence")
