@@ -84,8 +84,13 @@ def test_a_certificate_distrusted_before_the_time_was_kept_is_listed_without_one
 
 
 def test_a_certificate_is_distrusted_once(tmp_path: Path) -> None:
+    """Run again, the distrust answers as the first did (its answer lost, or killed between
+    the certificate's removal and the key's) and distrusts nothing more."""
     make_agency(tmp_path)
     keys.rotate(tmp_path, "civil", PASSPHRASE)
-    distrust(tmp_path, "civil", 1, PASSPHRASE)
-    with pytest.raises(NotFoundError, match="no trusted issuing certificate 1"):
-        distrust(tmp_path, "civil", 1, PASSPHRASE)
+    first = distrust(tmp_path, "civil", 1, PASSPHRASE)
+    folder = sorted(p.name for p in tmp_path.iterdir())
+    assert distrust(tmp_path, "civil", 1, PASSPHRASE) == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == folder
+    with pytest.raises(NotFoundError, match="no trusted issuing certificate 3"):
+        distrust(tmp_path, "civil", 3, PASSPHRASE)
