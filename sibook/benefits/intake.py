@@ -4,10 +4,11 @@ disease diagnosed later too within its guarantee period (``occupational``), mate
 months of compulsory SI paid in the 12 (24 after infertility treatment) before the birth
 (``maternity_checks``, checked again when settled), a one-time withdrawal for someone who has
 stopped contributing and is on no pension (grounds a and e checked against the record, FACTS
-§4.2), a pension as ``record_checks`` says, an unemployment
-benefit for a UI participant whose contract has ended with 12 months of UI paid in the 24
-before (``record_checks.ui_qualifying``, checked again when settled, FACTS §4.6); one event,
-and one day of leave, is claimed once unless refused, and nothing begins after a death."""
+§4.2), a pension as ``record_checks`` says for someone who has left work (``left_work``), an
+unemployment benefit for a UI participant whose contract has ended with 12 months of UI paid in
+the 24 before (``record_checks.ui_qualifying``, checked again when settled, FACTS §4.6); one
+event, and one day of leave, is claimed once unless refused, and nothing begins after a
+death."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from sibook.benefits import occupational
 from sibook.benefits.domain import Claim, Regime, check_claim
+from sibook.benefits.left_work import still_working
 from sibook.benefits.maternity_checks import maternity_supported
 from sibook.benefits.overlap import overlapping
 from sibook.benefits.reading import answer
@@ -147,7 +149,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
                 or pensioner(session, person_id)
                 or _lump_sum_ground(session, person_id, c, si, facts))
     if c.regime is Regime.PENSION and c.event_from is not None:
-        return pension_due(session, person_id, facts, c, c.received_on)
+        return (pension_due(session, person_id, facts, c, c.received_on)
+                or still_working(session, person_id, Period.of(c.event_from)))
     return []
 
 

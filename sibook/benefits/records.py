@@ -73,8 +73,10 @@ def _settled_averaging(*columns: Any) -> Select[Any]:
 
 def _last_averaged(regime: Regime, decided_on: date) -> Period:
     """The last month a settled pension or withdrawal averaged. A pension took its person's
-    record as it stood at the decision, the months up to the decision's month (a pensioner may
-    still be working: that month is counted, ``book.pension_on_record``). A one-time withdrawal
+    record as it stood at the decision, the months up to the decision's month (a pension decided
+    ahead of its start, its worker still at work in that month until the period's decrease:
+    the month is counted, ``book.pension_on_record``; no period runs into the pension's first
+    month, ``left_work``). A one-time withdrawal
     is for someone who has stopped contributing (Law 41/2024 Art 70, FACTS §4.2) and is
     refused while a period covers its decision's month (``record_checks.still_contributing``):
     it paid out the months before that month at the latest, and a job from it on starts a new

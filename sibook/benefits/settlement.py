@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sibook import law
 from sibook.benefits import record_turns
 from sibook.benefits.domain import SETTLED, Claim, Decision, Regime, check_decision, ui_months_used
+from sibook.benefits.left_work import still_working
 from sibook.benefits.maternity_checks import maternity_supported
 from sibook.benefits.overlap import settled_once
 from sibook.benefits.reading import answer
@@ -100,7 +101,8 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
                        ) -> list[Problem]:
     """A pension is settled from the month after the retirement age is reached (or as early as
     the claim's loss of working capacity allows), with the years of SI the record can reach,
-    by the record as it stands at the decision (a claim received before these checks existed,
+    for someone no SI period covers then (``left_work``: the employer's decrease filed), by
+    the record as it stands at the decision (a claim received before these checks existed,
     or months paid out by a withdrawal since, are caught here); its monthly amount and extra
     lump sum are those the law's formulas give on that record, priced on the decision's own
     average salary when it states one. Unchecked when no rule prices the pension; the amounts
@@ -111,9 +113,10 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
     # from_month is never before the event's month (check_decision): the start day decides.
     if c.event_from is None:
         return []
-    if problems := pension_due(session, person_id, facts, c, d.decided_on):
-        return problems
     starts = Period.of(c.event_from)
+    if problems := (pension_due(session, person_id, facts, c, d.decided_on)
+                    or still_working(session, person_id, starts)):
+        return problems
     try:
         counted, due = book.pension_on_record(session=session, person_id=person_id,
                                               as_of=d.decided_on, starts=starts,

@@ -8,7 +8,9 @@ paid out the months before it), and a benefit only claimed holds nothing. A pens
 subject to compulsory SI (Law 41/2024 Art 2(7)(a)): from the month the pension pays, a line
 opening or re-pricing a period is refused naming the pension, the month and the law, to the
 employer who had the worker (another is told only what any outsider's line is); a decrease
-ending the period left open is taken."""
+ending a period left open is taken. A pension is settled only once its worker's period has
+ended (``benefits.left_work``): the open period here is one a pension settled before that
+check, or records migrated, left."""
 
 from __future__ import annotations
 
@@ -16,14 +18,16 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.core.schema import metadata
 from sibook.ids import make_personal_id
+from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import (
     EMPLOYER,
     add_other_employer,
@@ -32,12 +36,12 @@ from tests.integration.ledger_fixtures import (
     snapshot,
 )
 from tests.integration.test_benefits import RETIRES_2025_06, claim, older_worker, settle
-from tests.integration.test_benefits_stated_average import PENSION, STATED, paying
+from tests.integration.test_benefits_stated_average import DECIDED, PENSION, STATED, paying
 
 FILED = Period(2026, 11)
 WITHDRAWAL = Claim(Regime.LUMP_SUM, "HS-LS-DC", date(2025, 10, 1), ground="emigration")
 WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=30_000_000)
-# The older worker still working on 2025-08-20: 248 months, 47% of the stated 12,000,000.
+# The older worker here to 2025-08: 248 months, 47% of the stated 12,000,000.
 STILL_WORKING_MONTHLY = 5_640_000
 Row = tuple[str, str, int | None, str]
 # older_worker's ID and name, on his lines as an employer knows him.
@@ -127,15 +131,34 @@ def test_another_employer_is_not_told_of_the_benefit(
     assert file(engine, [(him, "TM", 9_000_000, "2025-10")], other)["periods_opened"] == 1
 
 
+def left_open(engine: Engine, pid: str) -> None:
+    """``pid``'s periods with the test employer open again, as a pension settled before sibook
+    checked its worker had left work (``benefits.left_work``), or the SI agency's records
+    migrated, left them: the declarations' guard is for that record."""
+    with unit_of_work(engine) as s:
+        person = registry.person_id_of(session=s, personal_id=pid)
+        for table in ("si_periods", "ui_periods"):
+            t = metadata.tables[table]
+            s.execute(update(t).where(t.c.person_id == person).values(to_month=None))
+
+
+def pension_settled(engine: Engine, decided: date = DECIDED) -> str:
+    """An older worker here since 2005 whose pension from 2025-09 was settled on ``decided``
+    once he left at the end of 2025-08, his period then left open (``left_open``)."""
+    setup_workers(engine, 0)
+    him = older_worker(engine, until=Period(2025, 8))
+    claim(engine, him, PENSION)
+    settle(engine, him, PENSION.dossier_no,
+           replace(paying(STILL_WORKING_MONTHLY, STATED), decided_on=decided))
+    left_open(engine, him)
+    return him
+
+
 @pytest.fixture
 def pensioned(engine: Engine) -> str:
-    """An older worker here since 2005, still working, whose pension from 2025-09 was settled
-    on 2025-08-20."""
-    setup_workers(engine, 0)
-    him = older_worker(engine, until=None)
-    claim(engine, him, PENSION)
-    settle(engine, him, PENSION.dossier_no, paying(STILL_WORKING_MONTHLY, STATED))
-    return him
+    """An older worker here since 2005, his period open, whose pension from 2025-09 was
+    settled on 2025-08-20."""
+    return pension_settled(engine)
 
 
 @pytest.mark.parametrize("line", [("DC", 9_500_000, "2025-08"), ("GH", None, "2025-07")],
@@ -186,11 +209,7 @@ def test_a_pension_decided_after_it_began_is_ended_from_the_month_after_its_deci
     """Paid from 2025-09 but decided on 2025-10-20, the pension averaged his months to 2025-10:
     a raise from 2025-11 is refused for the pension, and the reason sends the decrease to
     2025-11, the first month neither averaged nor unpaid by the pension; that one is taken."""
-    setup_workers(engine, 0)
-    him = older_worker(engine, until=None)
-    claim(engine, him, PENSION)
-    settle(engine, him, PENSION.dossier_no,
-           replace(paying(STILL_WORKING_MONTHLY, STATED), decided_on=date(2025, 10, 20)))
+    him = pension_settled(engine, date(2025, 10, 20))
     assert refused(engine, [(him, "DC", 9_500_000, "2025-11")]) == [
         (2, "from_month", pension_reason("2025-11", "2025-10-20", "2025-11"))]
     result = file(engine, [(him, "GH", None, "2025-11")])

@@ -53,10 +53,14 @@ def _settling(pid: str, decision: Decision) -> Callable[[Session], None]:
     return settling
 
 
-def _filing(pid: str, unit: str) -> Callable[[Session], None]:
+def _filing(pid: str, unit: str, until: str | None = None) -> Callable[[Session], None]:
+    """The unit takes him on from TAKEN_ON (and, given ``until``, lets him go from it)."""
+    rows: list[tuple[str, str, int | None, str]] = [(pid, "TM", 9_000_000, TAKEN_ON)]
+    rows += [(pid, "GH", None, until)] if until else []
+
     def filing(s: Session) -> None:
-        declare(session=s, data=csv_of([(pid, "TM", 9_000_000, TAKEN_ON)], NAMES),
-                file_name="d02.csv", employer_code=unit, month=FILED)
+        declare(session=s, data=csv_of(rows, NAMES), file_name="d02.csv",
+                employer_code=unit, month=FILED)
     return filing
 
 
@@ -88,9 +92,11 @@ def test_a_line_in_an_averaged_month_filed_while_the_pension_is_settled_is_refus
 def test_a_pension_settled_while_such_a_line_is_filed_counts_its_months(
         engine: Engine, retiring: tuple[str, str]) -> None:
     """The settlement waits for the filing, then counts 2025-07 and 2025-08 too: 248 months
-    give 47%, not the 46% the decision priced, and it is refused naming its monthly amount."""
+    give 47%, not the 46% the decision priced, and it is refused naming its monthly amount.
+    (The job ends before the pension's first month: one still open is refused first, for a
+    pension is paid on leaving work, ``benefits.left_work``.)"""
     him, other = retiring
     second, refused = _refusals_of(engine, _settling(him, RETIRED))
-    while_held(engine, _filing(him, other), second)
+    while_held(engine, _filing(him, other, until="2025-09"), second)
     assert refused == ["monthly_amount"]
     assert count(engine, "declarations") == 1 and count(engine, "benefit_decisions") == 0

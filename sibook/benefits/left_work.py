@@ -1,0 +1,67 @@
+"""A pension is for someone who has stopped working, checked when it is claimed and again when
+it is settled.
+
+An employee is entitled to a pension "khi nghỉ việc", on leaving work, with the age and years
+the article sets (Law 41/2024/QH15 Art 64(1) and Art 65(1) for an early one; Law 58/2014/QH13
+Art 54(1) before 2025-07, as Labour Code 45/2019/QH14 Art 219(1)(a) words it). Working past
+the retirement age is lawful and paid for (the extra lump sum of Art 68(2), FACTS §4.1); the
+pension of someone in compulsory SI starts when they are eligible and as the employer's
+document ending the labour contract records it (Art 69(1)), so not while the employer's period
+still covers its first month: the employer files the decrease (GH) first. A voluntary
+participant who keeps contributing once eligible has their pension from the month after the
+month they stop (Art 101(2)), and a pensioner may not join voluntary SI (Art 2(4)(a)): a
+voluntary period still running into the pension's first month is refused alike, as a one-time
+withdrawal is for someone who has stopped contributing (``record_checks.still_contributing``).
+A period still open from a later month (a job taken up since) is refused too: once the pension
+is settled no list takes such a worker on (``contributions.staged_settled``). Arts 64, 65, 69,
+101 and 2(4) read in a full Vietnamese copy of Law 41/2024, not the gazette:
+github.com/teije05-art/clone-pjj-tax-legal-22dec
+.../10_Natural_Resources_SHUI/Documents/Doc_Undated_Luat_Bao_hiem.md; Law 58/2014 Art 54(1) as
+quoted in public copies of the Labour Code's amendment, not the gazette."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from sibook.benefits.record_checks import COVERED_KINDS, covers
+from sibook.contributions import service as contributions
+from sibook.core.errors import Problem
+from sibook.core.period import Period
+from sibook.registry import reading as registry
+
+LEFT_WORK = ("a pension is paid on leaving work (Law 41/2024 Art 64(1), 'khi nghỉ việc', from "
+             "the day the employer's termination records, Art 69(1); Law 58/2014 Art 54(1) "
+             "before 2025-07)")
+STOPPED_PAYING = ("a voluntary participant's pension starts the month after they stop "
+                  "contributing (Law 41/2024 Art 101(2)), and a pensioner may not contribute "
+                  "voluntarily (Art 2(4)(a))")
+
+
+def still_working(session: Session, person_id: int, starts: Period) -> list[Problem]:
+    """Refused while an SI period of the person covers ``starts``, the pension's first month, or
+    is still open: naming the period, its unit (a compulsory one's) and what ends it."""
+    period = next((p for p in contributions.si_periods_of(session=session, person_id=person_id)
+                   if p.to_month is None or covers(p.from_month, p.to_month, starts)), None)
+    if period is None:
+        return []
+    if period.kind in COVERED_KINDS:
+        units = {period.employer_id} if period.employer_id is not None else set()
+        unit = registry.employer_codes(session=session, employer_ids=units)
+        at = "".join(f" at unit {code}" for code in unit.values())
+        what, why = f"{period.kind} SI period{at}", LEFT_WORK
+    else:
+        what, why = f"{period.kind} SI period", STOPPED_PAYING
+    if period.to_month is not None:  # closed after the pension would start
+        return [Problem(field="event_from", reason=(
+            f"the {what} from {period.from_month} to {period.to_month} covers {starts}, the "
+            f"pension's first month: {why}; the pension starts in {period.to_month + 1} at "
+            "the earliest"))]
+    if period.from_month > starts:  # a job taken up since the pension's first month
+        covering, ends = f"months the pension would pay from {starts}", " (cancelling it)"
+    else:
+        covering, ends = f"{starts}, the pension's first month", " at the latest"
+    then = (f"the employer files the decrease (GH) from {max(period.from_month, starts)}{ends}"
+            " first" if period.kind in COVERED_KINDS else "the voluntary period ends first")
+    return [Problem(field="event_from", reason=(
+        f"the {what} from {period.from_month} is still open, covering {covering}: {why}; "
+        f"{then}"))]
