@@ -59,7 +59,8 @@ def refusal(engine: Engine, pid: str, c: Claim) -> list[tuple[str, str]]:
 
 def voluntary_ends(engine: Engine) -> list[int | None]:
     with unit_of_work(engine) as s:
-        return list(s.scalars(select(SIPeriod.to_month).where(SIPeriod.kind == "voluntary")))
+        return list(s.scalars(select(SIPeriod.to_month).where(SIPeriod.kind == "voluntary")
+                                .order_by(SIPeriod.seq)))
 
 
 def version(engine: Engine, pid: str) -> tuple[int, dict[str, Any]]:
@@ -109,6 +110,8 @@ def test_a_lapsed_voluntary_participant_withdraws_and_the_period_ends(engine: En
     done = settle(engine, pid, WITHDRAWAL.dossier_no, WITHDRAWN)
     assert done["decision"]["months_settled"] == 19  # 18 compulsory and 2025-07
     assert voluntary_ends(engine) == [Period(2025, 9).index]  # the month before the decision's
+    volunteer(engine, pid, 0, start=Period(2025, 11))  # nothing open stands in the way
+    assert voluntary_ends(engine) == [Period(2025, 9).index, None]
 
 
 def test_a_withdrawal_is_refused_while_the_voluntary_months_are_paid(engine: Engine) -> None:
