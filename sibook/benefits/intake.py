@@ -38,6 +38,7 @@ from sibook.benefits.record_checks import (
 )
 from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
 from sibook.benefits.records import claim_of
+from sibook.benefits.stopped_paying import paid_from
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem, ValidationError
@@ -145,12 +146,14 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.regime is Regime.MATERNITY and c.event_from is not None:
         return maternity_supported(session, person_id, facts, c, c.received_on)
     if c.regime is Regime.LUMP_SUM:
-        return (still_contributing(si, Period.of(c.received_on))
+        month = Period.of(c.received_on)
+        return (still_contributing(si, month, paid_from(session, person_id, month,
+                                                        c.received_on))
                 or pensioner(session, person_id)
                 or _lump_sum_ground(session, person_id, c, si, facts))
     if c.regime is Regime.PENSION and c.event_from is not None:
         return (pension_due(session, person_id, facts, c, c.received_on)
-                or still_working(session, person_id, Period.of(c.event_from)))
+                or still_working(session, person_id, Period.of(c.event_from), c.received_on))
     return []
 
 
@@ -179,9 +182,14 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
     if not any(p.from_month < BEFORE_2025_07 for p in si):
         return [Problem(field="ground", reason=(
             "no SI before 2025-07: ground e) is for those who contributed before 1 July 2025"))]
-    if any(p.to_month is None or p.to_month >= month - 12 for p in si):
+    # A voluntary participant is outside SI from the month after the last one paid.
+    voluntary = paid_from(session, person_id, month - 12, c.received_on)
+    if voluntary is not None or any(p.kind != "voluntary" and (
+            p.to_month is None or p.to_month >= month - 12) for p in si):
+        since = "" if voluntary is None else f" (voluntary SI paid through {voluntary})"
         return [Problem(field="ground", reason=(
-            f"SI in the 12 months before {month}: ground e) needs 12 months outside SI"))]
+            f"SI in the 12 months before {month}{since}: ground e) needs 12 months outside "
+            "SI"))]
     if (paid := years()) >= 20:
         return [Problem(field="ground", reason=(
             f"{paid:.1f} years of SI: ground e) is for under 20 years"))]

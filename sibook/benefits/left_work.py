@@ -9,9 +9,10 @@ pension of someone in compulsory SI starts when they are eligible and as the emp
 document ending the labour contract records it (Art 69(1)), so not while the employer's period
 still covers its first month: the employer files the decrease (GH) first. A voluntary
 participant who keeps contributing once eligible has their pension from the month after the
-month they stop (Art 101(2)), and a pensioner may not join voluntary SI (Art 2(4)(a)): a
-voluntary period still running into the pension's first month is refused alike, as a one-time
-withdrawal is for someone who has stopped contributing (``record_checks.still_contributing``).
+month they stop (Art 101(2)), and a pensioner may not join voluntary SI (Art 2(4)(a)): they
+stop by not paying, so a pension is refused only while a voluntary month from its first on is
+paid, naming the last (``stopped_paying``; a one-time withdrawal alike,
+``record_checks.still_contributing``), and its settlement ends the open voluntary period.
 A period still open from a later month (a job taken up since) is refused too: once the pension
 is settled no list takes such a worker on (``contributions.staged_settled``). Arts 64, 65, 69,
 101 and 2(4) read in a full Vietnamese copy of Law 41/2024, not the gazette:
@@ -21,9 +22,12 @@ quoted in public copies of the Labour Code's amendment, not the gazette."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
-from sibook.benefits.record_checks import COVERED_KINDS, covers
+from sibook.benefits.record_checks import covers
+from sibook.benefits.stopped_paying import paid_from
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem
 from sibook.core.period import Period
@@ -37,31 +41,42 @@ STOPPED_PAYING = ("a voluntary participant's pension starts the month after they
                   "voluntarily (Art 2(4)(a))")
 
 
-def still_working(session: Session, person_id: int, starts: Period) -> list[Problem]:
-    """Refused while an SI period of the person covers ``starts``, the pension's first month, or
-    is still open: naming the period, its unit (a compulsory one's) and what ends it."""
+def still_working(session: Session, person_id: int, starts: Period, on: date
+                  ) -> list[Problem]:
+    """Refused while an employer's SI period of the person covers ``starts``, the pension's
+    first month, or is still open: naming the period, its unit and the decrease that ends it;
+    or while a voluntary participant has paid, by ``on``, a month from ``starts`` on, naming
+    the last one paid (they stop by not paying, ``stopped_paying``)."""
     period = next((p for p in contributions.si_periods_of(session=session, person_id=person_id)
-                   if p.to_month is None or covers(p.from_month, p.to_month, starts)), None)
+                   if p.kind != "voluntary"
+                   and (p.to_month is None or covers(p.from_month, p.to_month, starts))), None)
     if period is None:
-        return []
-    if period.kind in COVERED_KINDS:
-        units = {period.employer_id} if period.employer_id is not None else set()
-        unit = registry.employer_codes(session=session, employer_ids=units)
-        at = "".join(f" at unit {code}" for code in unit.values())
-        what, why = f"{period.kind} SI period{at}", LEFT_WORK
-    else:
-        what, why = f"{period.kind} SI period", STOPPED_PAYING
+        return _still_paying(session, person_id, starts, on)
+    units = {period.employer_id} if period.employer_id is not None else set()
+    unit = registry.employer_codes(session=session, employer_ids=units)
+    what = f"{period.kind} SI period{''.join(f' at unit {code}' for code in unit.values())}"
     if period.to_month is not None:  # closed after the pension would start
         return [Problem(field="event_from", reason=(
             f"the {what} from {period.from_month} to {period.to_month} covers {starts}, the "
-            f"pension's first month: {why}; the pension starts in {period.to_month + 1} at "
-            "the earliest"))]
+            f"pension's first month: {LEFT_WORK}; the pension starts in {period.to_month + 1} "
+            "at the earliest"))]
     if period.from_month > starts:  # a job taken up since the pension's first month
         covering, ends = f"months the pension would pay from {starts}", " (cancelling it)"
     else:
         covering, ends = f"{starts}, the pension's first month", " at the latest"
-    then = (f"the employer files the decrease (GH) from {max(period.from_month, starts)}{ends}"
-            " first" if period.kind in COVERED_KINDS else "the voluntary period ends first")
     return [Problem(field="event_from", reason=(
-        f"the {what} from {period.from_month} is still open, covering {covering}: {why}; "
-        f"{then}"))]
+        f"the {what} from {period.from_month} is still open, covering {covering}: "
+        f"{LEFT_WORK}; the employer files the decrease (GH) from "
+        f"{max(period.from_month, starts)}{ends} first"))]
+
+
+def _still_paying(session: Session, person_id: int, starts: Period, on: date
+                  ) -> list[Problem]:
+    paid = paid_from(session, person_id, starts, on)
+    if paid is None:
+        return []
+    return [Problem(field="event_from", reason=(
+        f"voluntary SI is paid through {paid} as of {on.isoformat()}, covering {starts}, the "
+        f"pension's first month: {STOPPED_PAYING}; the pension starts in {paid + 1} at the "
+        "earliest, the month after the last one paid (a voluntary participant stops by not "
+        "paying)"))]

@@ -144,12 +144,22 @@ def covers(first: Period, last: Period | None, month: Period) -> bool:
     return first <= month and (last is None or month <= last)
 
 
-def still_contributing(si: list[contributions.ParticipationRow], month: Period
-                       ) -> list[Problem]:
-    if any(covers(p.from_month, p.to_month, month) for p in si):
+def still_contributing(si: list[contributions.ParticipationRow], month: Period,
+                       paid_through: Period | None = None) -> list[Problem]:
+    """A one-time withdrawal is for someone who has stopped contributing (Law 41/2024 Art 70):
+    refused while an employer's period covers ``month``, or while voluntary months from it on
+    are paid, through ``paid_through`` (``stopped_paying.paid_from``: a voluntary participant
+    stops by not paying, so an open voluntary period alone does not refuse it)."""
+    if any(p.kind != "voluntary" and covers(p.from_month, p.to_month, month) for p in si):
         return [Problem(field="regime", reason=(
             f"still contributing in {month}: a one-time withdrawal is for someone who has "
             "stopped contributing (Law 41/2024 Art 70)"))]
+    if paid_through is not None:
+        return [Problem(field="regime", reason=(
+            f"voluntary SI is paid through {paid_through}, covering {month}: a one-time "
+            "withdrawal is for someone who has stopped contributing (Law 41/2024 Art 70), "
+            "and a voluntary participant stops by not paying; it is paid from "
+            f"{paid_through + 1} at the earliest"))]
     return []
 
 

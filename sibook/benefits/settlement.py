@@ -34,6 +34,7 @@ from sibook.benefits.record_checks import (
 )
 from sibook.benefits.recorded_once import check_same, lock_person
 from sibook.benefits.records import claim_of, decision_of
+from sibook.benefits.stopped_paying import end_with, paid_from
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.book import service as book
 from sibook.contributions import service as contributions
@@ -94,7 +95,20 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
         months=decision.months, days=decision.days, reason=decision.reason,
         months_settled=settled, average_salary=decision.average_salary,
         recorded_by=actor[:64]))
+    if (ends := _stops_contributing(claim, decision)) is not None:
+        end_with(session, person_id, ends)
     return answer(session, personal_id, row, replayed=False)
+
+
+def _stops_contributing(c: Claim, d: Decision) -> Period | None:
+    """The month a settled pension or one-time withdrawal ends an open voluntary period before:
+    the pension's first month, the withdrawal's decision month (checked just before: no
+    voluntary month from it on is paid)."""
+    if d.outcome != SETTLED:
+        return None
+    if c.regime is Regime.PENSION:
+        return Period.of(c.event_from) if c.event_from else d.from_month
+    return Period.of(d.decided_on) if c.regime is Regime.LUMP_SUM else None
 
 
 def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
@@ -115,7 +129,7 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
         return []
     starts = Period.of(c.event_from)
     if problems := (pension_due(session, person_id, facts, c, d.decided_on)
-                    or still_working(session, person_id, starts)):
+                    or still_working(session, person_id, starts, d.decided_on)):
         return problems
     try:
         counted, due = book.pension_on_record(session=session, person_id=person_id,
@@ -268,7 +282,9 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
         return 0
     si = contributions.si_periods_of(session=session, person_id=person_id)
     if c.regime is Regime.LUMP_SUM:
-        problems = (still_contributing(si, Period.of(d.decided_on))
+        month = Period.of(d.decided_on)
+        problems = (still_contributing(si, month, paid_from(session, person_id, month,
+                                                            d.decided_on))
                     or pensioner(session, person_id))
     else:
         ui = contributions.ui_periods_of(session=session, person_id=person_id)

@@ -27,7 +27,7 @@ from sibook.book.sheets import lines_of, supported_months
 from sibook.book.store import SIBook
 from sibook.book.voluntary_charges import voluntary_account_of
 from sibook.contributions import service as contributions
-from sibook.contributions.voluntary import Account
+from sibook.contributions.voluntary import COUNTED, Account
 from sibook.core.period import Period
 from sibook.registry import reading as registry
 from sibook.rules.pension import PensionResult
@@ -156,6 +156,27 @@ def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Accou
                if r.kind == "voluntary"]
     paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
     return voluntary_account_of(lines_of(periods, {}, Period.of(as_of)), paid, as_of)
+
+
+def voluntary_paid_through(*, session: Session, person_id: int, as_of: date, first: Period
+                           ) -> Period | None:
+    """The last voluntary month from ``first`` on that the person's payments made by ``as_of``
+    pay in full (months paid ahead too), allocated as ``voluntary_account`` allocates them;
+    None when no such month is paid: a voluntary participant who stopped paying has stopped
+    contributing (Law 41/2024 Art 101(2))."""
+    periods = [r for r in contributions.si_periods_of(session=session, person_id=person_id)
+               if r.kind == "voluntary"]
+    paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
+    last, credit = max(first, Period.of(as_of)), None
+    while True:
+        account = voluntary_account_of(lines_of(periods, {}, last), paid, as_of)
+        counted = [m.month for m in account.months if m.month >= first and m.status in COUNTED]
+        # Credit left once every month so far is paid pays the months after: read on while
+        # it pays some (each year read takes money, so this ends).
+        if (not account.months or account.months[-1].status != "paid"
+                or account.credit in (0, credit)):
+            return max(counted, default=None)
+        last, credit = last + 12, account.credit
 
 
 def voluntary_support_used(*, session: Session, person_id: int, before: Period) -> int:

@@ -291,6 +291,25 @@ def _refuse_if_participating(session: Session, person_id: int) -> None:
         )
 
 
+def end_voluntary_period(*, session: Session, person_id: int, last: Period) -> None:
+    """End the person's open voluntary period with month ``last``, in the caller's transaction:
+    a pension or a one-time withdrawal was settled for someone who stopped paying (Law 41/2024
+    Art 101(2): a voluntary participant stops by not paying, and no filing ends the period). A
+    period registered to start after ``last`` never began: it is removed (the caller has
+    checked that none of its months is paid). No D02-LT case code names this end, so
+    ``closed_by`` stays empty."""
+    row = session.scalars(select(SIPeriod).where(
+        SIPeriod.person_id == person_id, SIPeriod.kind == "voluntary",
+        SIPeriod.to_month.is_(None)).with_for_update()).one_or_none()
+    if row is None:
+        return
+    if row.from_month > last.index:
+        session.delete(row)
+    else:
+        row.to_month = last.index
+    session.flush()
+
+
 # Bulk reads for the book's batch issuing: one query per kind of fact for many persons.
 
 

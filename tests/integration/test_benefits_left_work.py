@@ -1,10 +1,11 @@
 """A pension is for someone who has left work, on SQLite and PostgreSQL (Law 41/2024 Art 64(1),
 "khi nghỉ việc"; its start recorded by the employer's termination, Art 69(1); a voluntary
-participant's the month after they stop contributing, Art 101(2)): claimed, or settled, while
-an SI period covers its first month or is still open, it is refused on ``event_from`` naming
-the period, its unit and what ends it, and nothing is written; once the employer's decrease is
-filed it is received and settled. It was received and settled for a worker still employed,
-whose employer's period stayed open and priced beside the pension."""
+participant's the month after they stop contributing, Art 101(2),
+``test_benefits_voluntary_stop``): claimed, or settled, while an employer's SI period covers
+its first month or is still open, it is refused on ``event_from`` naming the period, its unit
+and what ends it, and nothing is written; once the employer's decrease is filed it is received
+and settled. It was received and settled for a worker still employed, whose employer's period
+stayed open and priced beside the pension."""
 
 from __future__ import annotations
 
@@ -14,11 +15,8 @@ import pytest
 from sqlalchemy import Engine
 
 from sibook.benefits.domain import Claim
-from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
-from sibook.registry import reading as registry
-from sibook.registry.registration import VoluntaryStart, start_voluntary
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
 from tests.integration.test_benefits import claim, count, older_worker, settle
 from tests.integration.test_benefits_stated_average import PENSION, STATED, paying
@@ -78,18 +76,3 @@ def test_a_pension_starts_after_the_period_ends(engine: Engine) -> None:
     later = Claim(PENSION.regime, "HS-HT-NV", PENSION.received_on, date(2025, 11, 1))
     assert claim(engine, him, later)["status"] == "claimed"
 
-
-def test_a_voluntary_participant_stops_contributing_before_the_pension(engine: Engine) -> None:
-    """Voluntary SI from 2025-07, after his job: refused as a one-time withdrawal is for
-    someone still contributing."""
-    setup_workers(engine, 0)
-    him = older_worker(engine)  # here to 2025-06
-    with unit_of_work(engine) as s:
-        start_voluntary(session=s, person_id=registry.person_id_of(session=s, personal_id=him),
-                        personal_id=him, voluntary=VoluntaryStart(income=3_000_000),
-                        today=date(2025, 7, 10))
-    assert refused_claim(engine, him) == [("event_from", (
-        "the voluntary SI period from 2025-07 is still open, covering 2025-09, the pension's "
-        "first month: a voluntary participant's pension starts the month after they stop "
-        "contributing (Law 41/2024 Art 101(2)), and a pensioner may not contribute "
-        "voluntarily (Art 2(4)(a)); the voluntary period ends first"))]

@@ -1,0 +1,35 @@
+"""A voluntary participant stops contributing by not paying: no filing ends a voluntary period,
+and no month of it is owed (Law 41/2024 Art 36; a month counts only once paid, FACTS §3.4).
+Their pension starts the month after they stop (Art 101(2)) and a one-time withdrawal is for
+someone who has stopped (Art 70(1)): while a voluntary period is open, or covers the month in
+question, they are still contributing only when a month from it on is paid, as the book's
+voluntary account allocates their payments (``book.voluntary_paid_through``). Once a pension or
+a withdrawal is settled the open period ends with it (``contributions.end_voluntary_period``),
+so the book shows it ended and a later start or filing finds nothing open."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from sibook.book import service as book
+from sibook.contributions import service as contributions
+from sibook.core.period import Period
+
+
+def paid_from(session: Session, person_id: int, month: Period, on: date) -> Period | None:
+    """The last voluntary month from ``month`` on that payments made by ``on`` pay in full, read
+    when a voluntary period of the person is open or reaches ``month``; None when none is
+    paid: the person has stopped contributing."""
+    if not any(p.kind == "voluntary" and (p.to_month is None or p.to_month >= month)
+               for p in contributions.si_periods_of(session=session, person_id=person_id)):
+        return None
+    return book.voluntary_paid_through(session=session, person_id=person_id, as_of=on,
+                                       first=month)
+
+
+def end_with(session: Session, person_id: int, first: Period) -> None:
+    """End the person's open voluntary period with the month before ``first``: the pension's
+    first month, or a withdrawal's decision month."""
+    contributions.end_voluntary_period(session=session, person_id=person_id, last=first - 1)
