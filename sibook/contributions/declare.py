@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sibook import law
+from sibook.benefits import record_turns
 from sibook.contributions import (
     ledger,
     staged_back_pay,
@@ -120,6 +121,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                           group_code=hi_cards.EMPLOYEE_GROUP,
                           benefit_level=hi_cards.EMPLOYEE_LEVEL, province_code=province)
     changed: Counter[str] = Counter()
+    # Not while a benefit of one of its persons is settled: that may end their voluntary period.
+    record_turns.filing(conn, staged.lines)
     for step in range(1, steps + 1):
         staged_lookup.look_up(conn, step, employer.employer_id, employer.realm)
         if step == 1:  # it found every worker: the benefits settled on their records

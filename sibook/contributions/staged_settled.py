@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Connection, column, text
 
-from sibook.benefits import record_turns
 from sibook.benefits.domain import Regime
 from sibook.benefits.records import AveragedBy, averaged_of
 from sibook.contributions import staging
@@ -89,9 +88,9 @@ _FOUND = text("SELECT person_id FROM decl_lookup WHERE person_id IS NOT NULL").c
 def note(conn: Connection) -> None:
     """Write the settled benefit averaging the latest month of each worker the lines name, if
     any (``decl_settled``). Called once, after step 1's look-up, before the filing's first
-    change: it first takes the workers' turns (``record_turns``), so a settlement for one of
-    them under way ends first and is read here, and one begun later waits for the filing."""
-    record_turns.filing(conn, _FOUND)
+    change, the workers' turns taken before that look-up (``record_turns.filing``): a
+    settlement for one of them under way has ended and is read here, and one begun later waits
+    for the filing."""
     settled = averaged_of(session=conn, persons=_FOUND)
     write(conn, "decl_settled",
           ("person_id", "last_month", "benefit", "dossier_no", "decision_no", "decided_on",

@@ -18,16 +18,20 @@ from sibook.benefits.service import decide
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
+from sibook.core.period import Period
 from sibook.registry import reading as registry
 from tests.integration.ledger_fixtures import add_other_employer, csv_of, setup_workers
 from tests.integration.races import while_held
-from tests.integration.test_benefits import TODAY, claim, count, older_worker
+from tests.integration.test_benefits import TODAY, claim, count, older_worker, worked
 from tests.integration.test_benefits_stated_average import (
     PENSION,
     STATED,
     STATED_MONTHLY,
     paying,
 )
+from tests.integration.test_benefits_voluntary_stop import WITHDRAWAL as VOLUNTARY_WITHDRAWAL
+from tests.integration.test_benefits_voluntary_stop import WITHDRAWN as VOLUNTARY_WITHDRAWN
+from tests.integration.test_benefits_voluntary_stop import voluntary_ends, volunteer
 from tests.integration.test_declaration_settled_benefits import FILED, NAMES
 
 # The older worker, here from 2005 to 2025-06 (246 months), retires: his pension from 2025-09,
@@ -100,3 +104,31 @@ def test_a_pension_settled_while_such_a_line_is_filed_counts_its_months(
     while_held(engine, _filing(him, other, until="2025-09"), second)
     assert refused == ["monthly_amount"]
     assert count(engine, "declarations") == 1 and count(engine, "benefit_decisions") == 0
+
+
+def test_a_withdrawal_ending_the_voluntary_period_while_a_later_start_is_filed_keeps_its_end(
+        engine: Engine) -> None:
+    """A lapsed voluntary participant's withdrawal, settled on 2025-10-20, ends their open
+    voluntary period with 2025-09 while a unit they never worked for files their start from
+    2025-12: the filing waits for the settlement and reads their periods after it, so it
+    finds no voluntary period open to end and the end stays 2025-09 (read before, it ended
+    the period again with 2025-11, two unpaid voluntary months after the withdrawal)."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)  # 2024-01 to 2025-06
+    volunteer(engine, pid, 1)  # 2025-07 paid, then not
+    claim(engine, pid, VOLUNTARY_WITHDRAWAL)
+    other = add_other_employer(engine)
+
+    def starting(s: Session) -> None:
+        declare(session=s, data=csv_of([(pid, "TM", 9_000_000, "2025-12")]),
+                file_name="d02.csv", employer_code=other, month=FILED)
+
+    def withdrawing(s: Session) -> None:
+        decide(session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
+               personal_id=pid, dossier_no=VOLUNTARY_WITHDRAWAL.dossier_no,
+               decision=VOLUNTARY_WITHDRAWN, actor="approver", today=TODAY)
+
+    second, refused = _refusals_of(engine, starting)
+    while_held(engine, withdrawing, second)
+    assert refused == [] and count(engine, "declarations") == 1
+    assert voluntary_ends(engine) == [Period(2025, 9).index]
