@@ -13,9 +13,9 @@ month they stop (Art 101(2)), and a pensioner may not join voluntary SI (Art 2(4
 stop by not paying, so a pension is refused only while a voluntary month from its first on is
 paid, naming the last (``stopped_paying``; a one-time withdrawal alike,
 ``record_checks.still_contributing``), and its settlement ends the open voluntary period.
-A period still open from a later month (a job taken up since) is refused too: once the pension
-is settled no list takes such a worker on (``contributions.staged_settled``). Arts 64, 65, 69,
-101 and 2(4) read in a full Vietnamese copy of Law 41/2024, not the gazette:
+A period from a later month (a job taken up since, open or closed) is refused too: once the
+pension is settled no list takes such a worker on (``contributions.staged_settled``). Arts
+64, 65, 69, 101 and 2(4) read in a full Vietnamese copy of Law 41/2024, not the gazette:
 github.com/teije05-art/clone-pjj-tax-legal-22dec
 .../10_Natural_Resources_SHUI/Documents/Doc_Undated_Luat_Bao_hiem.md; Law 58/2014 Art 54(1) as
 quoted in public copies of the Labour Code's amendment, not the gazette."""
@@ -26,7 +26,6 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from sibook.benefits.record_checks import covers
 from sibook.benefits.stopped_paying import paid_from
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem
@@ -44,26 +43,29 @@ STOPPED_PAYING = ("a voluntary participant's pension starts the month after they
 def still_working(session: Session, person_id: int, starts: Period, on: date
                   ) -> list[Problem]:
     """Refused while an employer's SI period of the person covers ``starts``, the pension's
-    first month, or is still open: naming the period, its unit and the decrease that ends it;
-    or while a voluntary participant has paid, by ``on``, a month from ``starts`` on, naming
-    the last one paid (they stop by not paying, ``stopped_paying``)."""
-    period = next((p for p in contributions.si_periods_of(session=session, person_id=person_id)
-                   if p.kind != "voluntary"
-                   and (p.to_month is None or covers(p.from_month, p.to_month, starts))), None)
+    first month, or a month after it (still open, or closed since: a job taken up after it
+    began), naming the period, its unit and the decrease that ends it or the first month the
+    pension can start; or while a voluntary participant has paid, by ``on``, a month from
+    ``starts`` on, naming the last one paid (they stop by not paying, ``stopped_paying``)."""
+    later = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
+             if p.kind != "voluntary" and (p.to_month is None or p.to_month >= starts)]
+    # The open one, else the one ending last: the pension starts after it.
+    period = next((p for p in later if p.to_month is None), None) or max(
+        later, key=lambda p: p.to_month or starts, default=None)
     if period is None:
         return _still_paying(session, person_id, starts, on)
     units = {period.employer_id} if period.employer_id is not None else set()
     unit = registry.employer_codes(session=session, employer_ids=units)
     what = f"{period.kind} SI period{''.join(f' at unit {code}' for code in unit.values())}"
+    if period.from_month > starts:  # a job taken up since the pension's first month
+        covering = f"months the pension would pay from {starts}"
+    else:
+        covering = f"{starts}, the pension's first month"
     if period.to_month is not None:  # closed after the pension would start
         return [Problem(field="event_from", reason=(
-            f"the {what} from {period.from_month} to {period.to_month} covers {starts}, the "
-            f"pension's first month: {LEFT_WORK}; the pension starts in {period.to_month + 1} "
-            "at the earliest"))]
-    if period.from_month > starts:  # a job taken up since the pension's first month
-        covering, ends = f"months the pension would pay from {starts}", " (cancelling it)"
-    else:
-        covering, ends = f"{starts}, the pension's first month", " at the latest"
+            f"the {what} from {period.from_month} to {period.to_month} covers {covering}: "
+            f"{LEFT_WORK}; the pension starts in {period.to_month + 1} at the earliest"))]
+    ends = " (cancelling it)" if period.from_month > starts else " at the latest"
     return [Problem(field="event_from", reason=(
         f"the {what} from {period.from_month} is still open, covering {covering}: "
         f"{LEFT_WORK}; the employer files the decrease (GH) from "

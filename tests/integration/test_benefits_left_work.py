@@ -76,3 +76,21 @@ def test_a_pension_starts_after_the_period_ends(engine: Engine) -> None:
     later = Claim(PENSION.regime, "HS-HT-NV", PENSION.received_on, date(2025, 11, 1))
     assert claim(engine, him, later)["status"] == "claimed"
 
+
+
+def test_a_pension_is_not_settled_over_a_job_taken_up_and_ended_since(engine: Engine) -> None:
+    """Claimed once he left, then employed in 2025-10 alone (taken on, and let go from 2025-11)
+    before the decision: a month the pension from 2025-09 would pay, as it is while the job
+    runs. It starts once that job has ended."""
+    setup_workers(engine, 0)
+    him = older_worker(engine, until=Period(2025, 8))
+    claim(engine, him, PENSION)
+    file(engine, [(him, "TM", 9_000_000, "2025-10")], month=Period(2025, 10))
+    file(engine, [(him, "GH", None, "2025-11")], month=Period(2025, 11))
+    with pytest.raises(ValidationError) as worked:
+        settle(engine, him, PENSION.dossier_no, SETTLED)
+    assert [(p.field, p.reason) for p in worked.value.problems] == [("event_from", (
+        f"the compulsory SI period at unit {EMPLOYER} from 2025-10 to 2025-10 covers months "
+        f"the pension would pay from 2025-09: {LEFT_WORK}; the pension starts in 2025-11 at "
+        "the earliest"))]
+    assert count(engine, "benefit_decisions") == 0
