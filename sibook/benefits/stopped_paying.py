@@ -1,5 +1,6 @@
-"""A voluntary participant stops contributing by not paying: no filing ends a voluntary period,
-and no month of it is owed (Law 41/2024 Art 36; a month counts only once paid, FACTS §3.4).
+"""A voluntary participant stops contributing by not paying: nothing they file ends a voluntary
+period (an employer's increase does, ``case_sql.ENDS_VOLUNTARY``: they took a job), and no
+month of it is owed (Law 41/2024 Art 36; a month counts only once paid, FACTS §3.4).
 Their pension starts the month after they stop (Art 101(2)) and a one-time withdrawal is for
 someone who has stopped (Art 70(1)): while a voluntary period is open, or covers the month in
 question, they are still contributing only when a month from it on is paid, as the book's

@@ -294,7 +294,8 @@ def _refuse_if_participating(session: Session, person_id: int) -> None:
 def end_voluntary_period(*, session: Session, person_id: int, last: Period) -> None:
     """End the person's open voluntary period with month ``last``, in the caller's transaction:
     a pension or a one-time withdrawal was settled for someone who stopped paying (Law 41/2024
-    Art 101(2): a voluntary participant stops by not paying, and no filing ends the period). A
+    Art 101(2): a voluntary participant stops by not paying, and nothing they file ends the
+    period; an employer's increase does, ``case_sql.ENDS_VOLUNTARY``). A
     period registered to start after ``last`` never began: it is removed (the caller has
     checked that none of its months is paid). No D02-LT case code names this end, so
     ``closed_by`` stays empty."""
