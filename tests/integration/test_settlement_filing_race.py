@@ -3,7 +3,8 @@ SQLite and PostgreSQL (where the two would otherwise both commit: the filing loc
 unit, the settlement the units that paid him and his row): whichever comes second sees the
 first. A line in a month the pension averages, filed while it is settled, is refused as it is
 once the pension is settled; a pension settled while such a line is filed is checked on the
-record with it."""
+record with it; a withdrawal ending an open voluntary period while a later start is filed keeps
+that end (the filing reads the periods once it has its turn)."""
 
 from __future__ import annotations
 
