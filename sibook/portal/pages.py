@@ -293,17 +293,19 @@ def _out_of_range_vi(body: JoinIn, field: str) -> str | None:
 def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn,
                   exc: ValidationError | ConflictError | PopulationServiceDown) -> Response:
     if isinstance(exc, ValidationError):
+        if any(p.field == "personal_id" for p in exc.problems) and (
+                person := registry.registered_id(session=g.session,
+                                                 personal_id=own_id(g))) is not None:
+            # "the person already participates (...) since ...", or a pension is paid to them
+            # (``registration._refuse_if_pensioner``): said on the refusal page, which leads
+            # to their book, not on the form headed "you have no e-SI book yet".
+            return refused(request, 422, PENSIONER_JOINS if records.settled_pension(
+                session=g.session, person_id=person) else ALREADY_JOINED)
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
             field = p.field if p.field in FIELD_LABELS else ""
             if p.field == "support_group":  # the law's refusal lists the API's codes
                 reason = FORM_ERRORS[(p.field, "")]
-            elif p.field == "personal_id" and (person := registry.registered_id(
-                    session=g.session, personal_id=own_id(g))) is not None:
-                # "the person already participates (...) since ...", or a pension is paid
-                # to them (``registration._refuse_if_pensioner``)
-                reason = (PENSIONER_JOINS if records.settled_pension(
-                    session=g.session, person_id=person) else ALREADY_JOINED)
             else:  # the range in Vietnamese first, where the form knows it
                 reason = p.reason if field else str(p)
                 vietnamese = _out_of_range_vi(body, p.field)

@@ -366,8 +366,16 @@ def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestCli
         "income": "5000000", "support_group": "other", "province_code": "01",
         "from_month": str(Period.of(date.today()) + 1)})
     assert later.status_code == 422  # joining again later: said in the citizen's words
-    assert "<li>Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in later.text
+    assert "Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in later.text
     assert "already participates" not in later.text
+    _refused_with_their_book(later.text)
+
+
+def _refused_with_their_book(page: str) -> None:
+    """A join refused to someone who has a book: said on the refusal page, which leads to the
+    book, not on the join form headed "you have no e-SI book yet" under which it stood."""
+    assert "You have no e-SI book yet" not in page and 'action="/portal/voluntary"' not in page
+    assert '<a href="/portal/book">Về sổ của tôi' in page
 
 
 def test_a_pensioners_join_is_refused_in_the_citizens_words(
@@ -389,8 +397,9 @@ def test_a_pensioners_join_is_refused_in_the_citizens_words(
     page = signed_in(client, OWN).post("/portal/voluntary", headers=SITE, data={
         "income": "5000000", "support_group": "other", "province_code": "01"})
     assert page.status_code == 422
-    assert "<li>Người đang hưởng lương hưu không tham gia BHXH tự nguyện" in page.text
+    assert "Người đang hưởng lương hưu không tham gia BHXH tự nguyện" in page.text
     assert "Bạn đã có sổ BHXH" not in page.text
+    _refused_with_their_book(page.text)
 
 
 def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
