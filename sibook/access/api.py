@@ -20,7 +20,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from sibook.access import audit, credentials, oidc_client, ratelimit, revocation, scope, tokens
+from sibook.access import (
+    audit,
+    credentials,
+    details,
+    oidc_client,
+    ratelimit,
+    revocation,
+    scope,
+    tokens,
+)
 from sibook.access.deps import TOKEN_REQUIRED, BearerDep, require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Citizen, Forbidden, Unauthenticated
@@ -218,14 +227,15 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
     realms = credentials.client_realms(
         guard.session, {r.actor_id for r in rows if r.actor_kind in ("officer", "employer")})
     own_realm = scope.realm_of(guard.session, person_id)
-    return AccessLogOut(entries=[
-        AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
-                  actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id,
-                                     foreign=realms.get(r.actor_id, own_realm) != own_realm),
-                  action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
-                  detail=r.detail)
-        for r in rows
-    ], next_before=rows[-1].seq if more else None)
+    entries = []
+    for r in rows:
+        foreign = realms.get(r.actor_id, own_realm) != own_realm
+        entries.append(AccessOut(
+            at=audit.as_utc(r.at), actor_kind=r.actor_kind,
+            actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id, foreign=foreign),
+            action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
+            detail=details.without_unit(r.detail) if foreign else r.detail))
+    return AccessLogOut(entries=entries, next_before=rows[-1].seq if more else None)
 
 
 def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: bool) -> str:

@@ -328,6 +328,7 @@ def test_a_filing_naming_another_realms_person_is_in_their_log_as_another_realms
     assert f"no registered person with personal ID {named}" in filed.text
     log = client.get("/api/v1/me/access-log", headers=bearer(Citizen(named, 2)))
     assert log.status_code == 200, log.text
-    assert [(e["actor"], e["actor_kind"], e["outcome"]) for e in log.json()["entries"]
-            if e["action"] == "contribution.declare"] == [
-        ("a unit of another realm", "employer", "refused")]
+    assert [(e["actor"], e["actor_kind"], e["outcome"], e["detail"])
+            for e in log.json()["entries"] if e["action"] == "contribution.declare"] == [
+        # nor the unit's code in what the filing was (its realm's to keep too)
+        ("a unit of another realm", "employer", "refused", "month 2026-01; batch 1")]

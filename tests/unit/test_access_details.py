@@ -63,3 +63,10 @@ def test_the_portal_says_each_part_in_both_languages(detail: str | None, shown: 
 
 def test_a_detail_is_shown_as_text() -> None:
     assert "<b>" not in str(detail_vi("unit <b>x</b>; <b>y</b> z"))
+
+
+def test_an_entry_of_another_realms_unit_keeps_its_detail_without_the_unit() -> None:
+    assert details.without_unit(f"unit {UNIT}; month 2026-04; batch 1") == (
+        "month 2026-04; batch 1")
+    assert details.without_unit(f"unit {UNIT}") is None
+    assert details.without_unit(None) is None
