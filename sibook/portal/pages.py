@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sibook import law
 from sibook.access import api as access_api
-from sibook.access import revocation, tokens
+from sibook.access import revocation, scope, tokens
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import LEVEL_2, Action, Guard
 from sibook.access.principals import Citizen, Unauthenticated
@@ -33,7 +33,7 @@ from sibook.benefits import records
 from sibook.book import api as book_api
 from sibook.book import issuing, versions
 from sibook.book import service as books
-from sibook.book.assemble import unit_names
+from sibook.book.assemble import RESTRICTED_REALMS, unit_names
 from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate_with_shortfall
 from sibook.contributions import queries
@@ -42,7 +42,7 @@ from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
-from sibook.portal.log_detail import detail_vi
+from sibook.portal.log_detail import detail_vi, unit_codes
 from sibook.portal.reasons import check_vi, shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
@@ -336,14 +336,21 @@ def my_access_log(request: Request, g: LogGuard, before: str = "") -> Response:
     """Who accessed my data (the API's ``GET /api/v1/me/access-log``), LOG_SHOWN a page,
     newest first; ``?before=`` the API's ``next_before``: the older ones (one that is not a
     number shows the newest)."""
-    if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
+    person = registry.registered_id(session=g.session, personal_id=own_id(g))
+    if person is None:
         # No record yet (the join form's citizen): nothing of theirs to have been read; the
         # menu's link answers so, not a "no data you may see" refusal.
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
     older = int(before) if before.isascii() and before.isdecimal() and len(before) <= 18 else None
     log = access_api.my_access_log(g, limit=LOG_SHOWN, before=older or None)
+    realm = scope.realm_of(g.session, person)
+    # The units the entries name, by name and code as the book names them; a ministry's
+    # person's book names none (their units are its secrets), nor does their log.
+    units = {} if realm in RESTRICTED_REALMS or realm is None else registry.unit_names(
+        session=g.session, codes=unit_codes(e.detail for e in log.entries), realm=realm)
     return templates.TemplateResponse(request, "access_log.html", {
-        "entries": log.entries, "next_before": log.next_before, "paged": bool(older)})
+        "entries": log.entries, "next_before": log.next_before, "paged": bool(older),
+        "units": units})
 
 
 @router.get("/visits")

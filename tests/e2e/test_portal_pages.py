@@ -855,8 +855,10 @@ def test_the_access_log_says_which_unit_and_what_changed_beside_the_action(
     assert said["book.read"] is None  # the action says it all
     row = next(r for r in signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
                if "employer.change" in r)
-    assert (f"Đơn vị / unit: {UNIT_A}; phương thức đóng / payment method: 3 tháng một lần / "
-            "every 3 months; từ tháng / from: 04/2026") in _as_read(row), row
+    # The unit by its name beside its code, as the book names it: its code alone was a number
+    # the citizen does not know their employer by.
+    assert (f"Đơn vị / unit: Công ty A ({UNIT_A}); phương thức đóng / payment method: 3 tháng "
+            "một lần / every 3 months; từ tháng / from: 04/2026") in _as_read(row), row
 
 
 def test_every_action_has_its_vietnamese_name() -> None:
