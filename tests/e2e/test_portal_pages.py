@@ -217,7 +217,7 @@ def test_the_book_page_shows_the_months_the_employer_paid_late(
     assert page.status_code == 200
     assert _book_reads(engine, ids[OWN]) == reads + 1  # still one logged read a view
     section = _as_read(page.text).split('id="employer-late">')[1].split("<h2")[0]
-    assert "<p>2 tháng" in section and 'role="region"' in section
+    assert "<p>2&nbsp;tháng" in section and 'role="region"' in section
     rows = re.findall(r'<td class="month">([^<]*)</td><td>[^<]*</td>\s*'
                       r'<td class="num">(\d+)</td>\s*<td>([^<]*)</td>', section)
     assert [(m, status) for m, _, status in rows] == [
@@ -740,10 +740,16 @@ def test_the_access_log_reads_in_vietnam_time(
 
 def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient) -> None:
     """Months say months; an amount's ₫ is bound to its digits by a no-break space (a narrow
-    column put it alone on the next line)."""
+    column put it alone on the next line), and so is a count's unit: a phone showed the
+    totals' "(256" above "months)" and "0" above "tháng"."""
     text = signed_in(client, OWN).get("/portal/book").text
-    assert re.search(r'id="unpaid-months">\d+ tháng <span class="en" lang="en">/ months', text)
+    assert re.search(r'id="unpaid-months">\d+&nbsp;tháng <span class="en" lang="en">/ months',
+                     text)
     assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
+    totals = text[text.index("Tổng hợp"):text.index('<h2 id="estimate">')]
+    read = html.unescape(_as_read(totals))
+    assert re.search(r"\d\u00a0months\)", read)
+    assert not re.search(r"\d\s+(năm|tháng|years?|months?)\b", read.replace("\u00a0", "~"))
 
 
 def test_one_year_and_one_month_read_so_in_english(
@@ -760,7 +766,7 @@ def test_one_year_and_one_month_read_so_in_english(
             person_id=person_id, seq=9, from_month=2016 * 12, to_month=2017 * 12,
             kind="voluntary", employer_id=None, salary_basis=3_000_000, allowances=0,
             occupational_rate_bp=0))
-    read = " ".join(_as_read(c.get("/portal/book").text).split())
+    read = " ".join(html.unescape(_as_read(c.get("/portal/book").text)).split())
     assert "1 năm 1 tháng / 1 year 1 month (13 months)" in read, read[read.find("SI paid"):][:99]
 
 
