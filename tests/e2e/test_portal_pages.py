@@ -1072,6 +1072,10 @@ def test_a_settled_leave_says_how_many_days_of_leave_were_paid(
     row = _as_read(next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
                         if "HS-OD-2" in r))
     assert "600.000\u00a0₫<br><small>3 ngày nghỉ / days of leave</small>" in row
+    # The leave's days under the benefit's name, which its column's head names as the PDF's
+    # "Sự kiện" column does: a pension's start day stood there with no word of what it was.
+    assert "<small class=\"event\">02/03/2025 – 06/03/2025</small>" in row
+    assert "Chế độ, sự kiện / Benefit, event</th>" in _as_read(page.text)
 
 
 def test_a_monthly_benefit_says_how_many_months_it_lasts(
