@@ -32,7 +32,7 @@ from sibook.access import (
 )
 from sibook.access.deps import TOKEN_REQUIRED, BearerDep, require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import Citizen, Forbidden, Unauthenticated
+from sibook.access.principals import CIVIL, Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.api.problems import TOKEN
@@ -234,7 +234,10 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
             at=audit.as_utc(r.at), actor_kind=r.actor_kind,
             actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id, foreign=foreign),
             action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
-            detail=details.without_unit(r.detail) if foreign else r.detail))
+            # A ministry's person is shown no detail: its units, payments and months are the
+            # ministry's to keep, as their months and benefits are (``kept_by_the_ministry``).
+            detail=None if own_realm != CIVIL else
+            details.without_unit(r.detail) if foreign else r.detail))
     return AccessLogOut(entries=entries, next_before=rows[-1].seq if more else None)
 
 

@@ -33,7 +33,7 @@ from sibook.benefits import records
 from sibook.book import api as book_api
 from sibook.book import issuing, versions
 from sibook.book import service as books
-from sibook.book.assemble import RESTRICTED_REALMS, unit_names
+from sibook.book.assemble import unit_names
 from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate_with_shortfall
 from sibook.contributions import queries
@@ -343,11 +343,10 @@ def my_access_log(request: Request, g: LogGuard, before: str = "") -> Response:
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
     older = int(before) if before.isascii() and before.isdecimal() and len(before) <= 18 else None
     log = access_api.my_access_log(g, limit=LOG_SHOWN, before=older or None)
-    realm = scope.realm_of(g.session, person)
-    # The units the entries name, by name and code as the book names them; a ministry's
-    # person's book names none (their units are its secrets), nor does their log.
-    units = {} if realm in RESTRICTED_REALMS or realm is None else registry.unit_names(
-        session=g.session, codes=unit_codes(e.detail for e in log.entries), realm=realm)
+    # The units the entries name, by name and code as the book names them (a ministry's
+    # person's log has no detail: the API keeps it, as their book keeps their units).
+    units = registry.unit_names(session=g.session, codes=unit_codes(
+        e.detail for e in log.entries), realm=scope.realm_of(g.session, person) or "")
     return templates.TemplateResponse(request, "access_log.html", {
         "entries": log.entries, "next_before": log.next_before, "paged": bool(older),
         "units": units})
