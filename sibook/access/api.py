@@ -74,8 +74,10 @@ class AccessOut(BaseModel):
         "What it was about where the action alone does not say: \"key value\" parts joined "
         "by \"; \" naming the unit a remittance or a change of its salary regime or payment "
         "method concerns and what changed, or the filing (unit, month, batch, declaration), "
-        "e.g. \"unit 0101234567; payment_cycle 3; from 2026-04\"; null on other entries and "
-        "on every entry logged before it was kept (migration 0027)"))
+        "e.g. \"unit 0101234567; payment_cycle 3; from 2026-04\"; without its unit on an "
+        "entry of another realm's unit; null on other entries, on every entry logged before "
+        "it was kept (migration 0027) and for a person of the defence or public-security "
+        "realm"))
 
 
 class AccessLogOut(BaseModel):
