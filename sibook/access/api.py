@@ -20,10 +20,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
-from sibook.access import audit, credentials, oidc_client, ratelimit, revocation, scope, tokens
+from sibook.access import (
+    audit,
+    credentials,
+    details,
+    oidc_client,
+    ratelimit,
+    revocation,
+    scope,
+    tokens,
+)
 from sibook.access.deps import TOKEN_REQUIRED, BearerDep, require
 from sibook.access.policy import Action, Guard
-from sibook.access.principals import Citizen, Forbidden, Unauthenticated
+from sibook.access.principals import CIVIL, Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.api.problems import TOKEN
@@ -65,8 +74,10 @@ class AccessOut(BaseModel):
         "What it was about where the action alone does not say: \"key value\" parts joined "
         "by \"; \" naming the unit a remittance or a change of its salary regime or payment "
         "method concerns and what changed, or the filing (unit, month, batch, declaration), "
-        "e.g. \"unit 0101234567; payment_cycle 3; from 2026-04\"; null on other entries and "
-        "on every entry logged before it was kept (migration 0027)"))
+        "e.g. \"unit 0101234567; payment_cycle 3; from 2026-04\"; without its unit on an "
+        "entry of another realm's unit; null on other entries, on every entry logged before "
+        "it was kept (migration 0027) and for a person of the defence or public-security "
+        "realm"))
 
 
 class AccessLogOut(BaseModel):
@@ -218,14 +229,18 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
     realms = credentials.client_realms(
         guard.session, {r.actor_id for r in rows if r.actor_kind in ("officer", "employer")})
     own_realm = scope.realm_of(guard.session, person_id)
-    return AccessLogOut(entries=[
-        AccessOut(at=audit.as_utc(r.at), actor_kind=r.actor_kind,
-                  actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id,
-                                     foreign=realms.get(r.actor_id, own_realm) != own_realm),
-                  action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
-                  detail=r.detail)
-        for r in rows
-    ], next_before=rows[-1].seq if more else None)
+    entries = []
+    for r in rows:
+        foreign = realms.get(r.actor_id, own_realm) != own_realm
+        entries.append(AccessOut(
+            at=audit.as_utc(r.at), actor_kind=r.actor_kind,
+            actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id, foreign=foreign),
+            action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
+            # A ministry's person is shown no detail: its units, payments and months are the
+            # ministry's to keep, as their months and benefits are (``kept_by_the_ministry``).
+            detail=None if own_realm != CIVIL else
+            details.without_unit(r.detail) if foreign else r.detail))
+    return AccessLogOut(entries=entries, next_before=rows[-1].seq if more else None)
 
 
 def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: bool) -> str:

@@ -56,3 +56,12 @@ def declaration(unit_code: str, month: Period | str, batch: int,
     if declaration_id is not None:
         said.append((DECLARATION, declaration_id))
     return _said(*said)
+
+
+def without_unit(detail: str | None) -> str | None:
+    """The detail without the unit it names (for an entry of another realm's unit, whose code
+    is its realm's to keep, as its client id is); None when nothing else is left."""
+    if detail is None:
+        return None
+    kept = [(key, value) for key, value in parts(detail) if key != UNIT]
+    return _said(*kept) or None

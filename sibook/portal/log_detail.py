@@ -5,7 +5,7 @@ logged, so a detail written by a later version still shows whole."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from markupsafe import Markup, escape
 
@@ -37,14 +37,25 @@ VALUE: dict[str, Callable[[str], str]] = {
 }
 
 
-def detail_vi(detail: str | None) -> Markup:
-    """The parts, "name: value" each, joined by "; " (nothing for an entry without a detail)."""
+def unit_codes(details: Iterable[str | None]) -> set[str]:
+    """The unit codes the details name."""
+    return {value for detail in details if detail
+            for key, value in d.parts(detail) if key == d.UNIT and value}
+
+
+def detail_vi(detail: str | None, units: Mapping[str, str] | None = None) -> Markup:
+    """The parts, "name: value" each, joined by "; " (nothing for an entry without a detail);
+    a unit by ``units``' "name (code)" where it has it, as the book names a unit (a citizen does
+    not know their employer by its tax code), else by its code."""
     if not detail:
         return Markup("")
     said = []
     for key, value in d.parts(detail):
         if key not in LABEL or not value:
             said.append(bilingual(f"{key} {value}".strip()))
+            continue
+        if key == d.UNIT and units and value in units:
+            said.append(Markup("{}: {}").format(bilingual(LABEL[key]), units[value]))
             continue
         try:
             shown = VALUE.get(key, str)(value)

@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sibook import law
 from sibook.access import api as access_api
-from sibook.access import revocation, tokens
+from sibook.access import revocation, scope, tokens
 from sibook.access.oidc_client import PORTAL, SESSION_COOKIE
 from sibook.access.policy import LEVEL_2, Action, Guard
 from sibook.access.principals import Citizen, Unauthenticated
@@ -42,7 +42,7 @@ from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
-from sibook.portal.log_detail import detail_vi
+from sibook.portal.log_detail import detail_vi, unit_codes
 from sibook.portal.reasons import check_vi, shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
@@ -293,17 +293,19 @@ def _out_of_range_vi(body: JoinIn, field: str) -> str | None:
 def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn,
                   exc: ValidationError | ConflictError | PopulationServiceDown) -> Response:
     if isinstance(exc, ValidationError):
+        if any(p.field == "personal_id" for p in exc.problems) and (
+                person := registry.registered_id(session=g.session,
+                                                 personal_id=own_id(g))) is not None:
+            # "the person already participates (...) since ...", or a pension is paid to them
+            # (``registration._refuse_if_pensioner``): said on the refusal page, which leads
+            # to their book, not on the form headed "you have no e-SI book yet".
+            return refused(request, 422, PENSIONER_JOINS if records.settled_pension(
+                session=g.session, person_id=person) else ALREADY_JOINED)
         problems: dict[str, list[str]] = {}
         for p in exc.problems:
             field = p.field if p.field in FIELD_LABELS else ""
             if p.field == "support_group":  # the law's refusal lists the API's codes
                 reason = FORM_ERRORS[(p.field, "")]
-            elif p.field == "personal_id" and (person := registry.registered_id(
-                    session=g.session, personal_id=own_id(g))) is not None:
-                # "the person already participates (...) since ...", or a pension is paid
-                # to them (``registration._refuse_if_pensioner``)
-                reason = (PENSIONER_JOINS if records.settled_pension(
-                    session=g.session, person_id=person) else ALREADY_JOINED)
             else:  # the range in Vietnamese first, where the form knows it
                 reason = p.reason if field else str(p)
                 vietnamese = _out_of_range_vi(body, p.field)
@@ -334,14 +336,20 @@ def my_access_log(request: Request, g: LogGuard, before: str = "") -> Response:
     """Who accessed my data (the API's ``GET /api/v1/me/access-log``), LOG_SHOWN a page,
     newest first; ``?before=`` the API's ``next_before``: the older ones (one that is not a
     number shows the newest)."""
-    if registry.registered_id(session=g.session, personal_id=own_id(g)) is None:
+    person = registry.registered_id(session=g.session, personal_id=own_id(g))
+    if person is None:
         # No record yet (the join form's citizen): nothing of theirs to have been read; the
         # menu's link answers so, not a "no data you may see" refusal.
         return templates.TemplateResponse(request, "access_log.html", {"entries": []})
     older = int(before) if before.isascii() and before.isdecimal() and len(before) <= 18 else None
     log = access_api.my_access_log(g, limit=LOG_SHOWN, before=older or None)
+    # The units the entries name, by name and code as the book names them (a ministry's
+    # person's log has no detail: the API keeps it, as their book keeps their units).
+    units = registry.unit_names(session=g.session, codes=unit_codes(
+        e.detail for e in log.entries), realm=scope.realm_of(g.session, person) or "")
     return templates.TemplateResponse(request, "access_log.html", {
-        "entries": log.entries, "next_before": log.next_before, "paged": bool(older)})
+        "entries": log.entries, "next_before": log.next_before, "paged": bool(older),
+        "units": units})
 
 
 @router.get("/visits")

@@ -134,8 +134,9 @@ def stay(at: str) -> str:
 
 
 def counted(n: int, unit: str) -> str:
-    """A count in English with its unit, one or more: '1 month', '13 months'."""
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+    """A count in English with its unit, one or more: '1 month', '13 months'; the space is a
+    no-break one, as ``vnd``'s, so a phone never puts the unit on a line of its own."""
+    return f"{n}\u00a0{unit}" if n == 1 else f"{n}\u00a0{unit}s"
 
 
 def average_rule_vi(rule: dict[str, Any]) -> str:

@@ -214,6 +214,16 @@ def employer_codes(*, session: Session, employer_ids: set[int]) -> dict[int, str
     return {r[0]: r[1] for r in rows}
 
 
+def unit_names(*, session: Session, codes: set[str], realm: str) -> dict[str, str]:
+    """Unit code -> "name (code)" for the units of ``realm`` among ``codes`` (one of another
+    realm is absent, as everywhere outside it), as ``book.assemble.unit_names`` names a book's."""
+    if not codes:
+        return {}
+    rows = session.execute(select(Employer.code, Employer.name).where(
+        Employer.code.in_(codes), Employer.realm == realm))
+    return {code: f"{name} ({code})" for code, name in rows}
+
+
 def employer_refs(*, session: Session, employer_ids: set[int]) -> dict[int, EmployerRef]:
     """The employers, each with its salary regime's changes, in one query: a unit's changes are
     its rows joined (most units have none: one row each). Plain rows, not ORM objects: a batch

@@ -32,6 +32,7 @@ from sibook.benefits.domain import Claim, Decision, Regime
 from sibook.benefits.service import decide, receive_claim
 from sibook.book import issuing
 from sibook.book import service as books
+from sibook.book.estimate import estimate
 from sibook.contributions import ledger
 from sibook.contributions.payments import post_payment
 from sibook.contributions.statement import deadline_of
@@ -559,6 +560,65 @@ def test_at_a_phones_width_the_months_the_employer_paid_late_scroll_in_their_reg
         page_width, screen, tables_outside_a_region = page.evaluate(SIDEWAYS)
         assert (page_width, tables_outside_a_region) == (screen, 0)
         assert region.evaluate("r => r.getBoundingClientRect().right") <= screen
+    finally:
+        ctx.close()
+
+
+# How many lines each of the words, found in a text node of the element, is laid out on.
+LINES_OF = """(e, words) => words.map(w => {
+  const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode()); ) {
+    const i = n.textContent.indexOf(w);
+    if (i < 0) continue;
+    const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + w.length);
+    return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size;
+  }
+  return 0; })"""
+
+
+def _settle_a_pension(engine_url: str, dossier: str, decision_no: str) -> str:
+    """A pension claimed from next month by a civil person past the age whose jobs all ended,
+    settled at what the book's estimate gives, the average its decision states the book's:
+    its line's amount and average stand nowrap in the widest column."""
+    today = date.today()
+    start = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    with unit_of_work(make_engine(engine_url)) as s:
+        pensioner = str(s.scalar(text(
+            "SELECT personal_id FROM persons p WHERE realm = 'civil' AND birth_date < :old AND "
+            "EXISTS (SELECT 1 FROM si_periods WHERE person_id = p.person_id) AND NOT EXISTS "
+            "(SELECT 1 FROM si_periods WHERE person_id = p.person_id AND to_month IS NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM benefit_claims WHERE person_id = p.person_id AND "
+            "regime = 'pension') ORDER BY birth_date DESC LIMIT 1"),
+            {"old": date(today.year - 63, 1, 1)}))
+        person_id = registry.person_id_of(session=s, personal_id=pensioner)
+        receive_claim(session=s, person_id=person_id, personal_id=pensioner, actor="clerk",
+                      claim=Claim(Regime.PENSION, dossier, today, start))
+    with unit_of_work(make_engine(engine_url)) as s:
+        book = books.assemble_person(session=s, person_id=person_id, as_of=today)
+        due = estimate(book, Period.of(today))
+        decide(session=s, person_id=person_id, personal_id=pensioner, actor="approver",
+               dossier_no=dossier, decision=Decision(
+                   "settled", today, decision_no, monthly_amount=due["pension"][
+                       "monthly_pension"], from_month=Period.of(start),
+                   average_salary=due["average_salary"]))
+    return pensioner
+
+
+def test_at_a_phones_width_a_benefits_dossier_and_decision_numbers_read_whole(
+        browser: Browser, site: Site) -> None:
+    """A pensioner's phone showed "HS-HT-" above "0001," and "501/QĐ-" above "BHXH,": the
+    numbers broke at their hyphens in the benefits table's columns, narrowed by the pension's
+    amount and average beside them."""
+    pensioner = _settle_a_pension(f"sqlite:///{site.tmp / 'portal.db'}", "HS-HT-0001",
+                                  "501/QĐ-BHXH")
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, pensioner)
+        row = page.locator("table#benefits tbody tr").filter(has_text="HS-HT-0001")
+        expect(row).to_contain_text("bình quân tiền lương")
+        page.screenshot(path=str(site.tmp / "portal-pension-375.png"), full_page=True)
+        assert row.evaluate(LINES_OF, ["HS-HT-0001", "501/QĐ-BHXH"]) == [1, 1]
     finally:
         ctx.close()
 

@@ -217,7 +217,7 @@ def test_the_book_page_shows_the_months_the_employer_paid_late(
     assert page.status_code == 200
     assert _book_reads(engine, ids[OWN]) == reads + 1  # still one logged read a view
     section = _as_read(page.text).split('id="employer-late">')[1].split("<h2")[0]
-    assert "<p>2 tháng" in section and 'role="region"' in section
+    assert "<p>2&nbsp;tháng" in section and 'role="region"' in section
     rows = re.findall(r'<td class="month">([^<]*)</td><td>[^<]*</td>\s*'
                       r'<td class="num">(\d+)</td>\s*<td>([^<]*)</td>', section)
     assert [(m, status) for m, _, status in rows] == [
@@ -366,8 +366,16 @@ def test_a_refused_join_leaves_nothing_behind_and_the_form_stays(client: TestCli
         "income": "5000000", "support_group": "other", "province_code": "01",
         "from_month": str(Period.of(date.today()) + 1)})
     assert later.status_code == 422  # joining again later: said in the citizen's words
-    assert "<li>Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in later.text
+    assert "Bạn đã có sổ BHXH nên không cần đăng ký tham gia lại." in later.text
     assert "already participates" not in later.text
+    _refused_with_their_book(later.text)
+
+
+def _refused_with_their_book(page: str) -> None:
+    """A join refused to someone who has a book: said on the refusal page, which leads to the
+    book, not on the join form headed "you have no e-SI book yet" under which it stood."""
+    assert "You have no e-SI book yet" not in page and 'action="/portal/voluntary"' not in page
+    assert '<a href="/portal/book">Về sổ của tôi' in page
 
 
 def test_a_pensioners_join_is_refused_in_the_citizens_words(
@@ -389,8 +397,9 @@ def test_a_pensioners_join_is_refused_in_the_citizens_words(
     page = signed_in(client, OWN).post("/portal/voluntary", headers=SITE, data={
         "income": "5000000", "support_group": "other", "province_code": "01"})
     assert page.status_code == 422
-    assert "<li>Người đang hưởng lương hưu không tham gia BHXH tự nguyện" in page.text
+    assert "Người đang hưởng lương hưu không tham gia BHXH tự nguyện" in page.text
     assert "Bạn đã có sổ BHXH" not in page.text
+    _refused_with_their_book(page.text)
 
 
 def test_the_book_page_shows_a_benefit_estimate(client: TestClient) -> None:
@@ -731,10 +740,16 @@ def test_the_access_log_reads_in_vietnam_time(
 
 def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient) -> None:
     """Months say months; an amount's ₫ is bound to its digits by a no-break space (a narrow
-    column put it alone on the next line)."""
+    column put it alone on the next line), and so is a count's unit: a phone showed the
+    totals' "(256" above "months)" and "0" above "tháng"."""
     text = signed_in(client, OWN).get("/portal/book").text
-    assert re.search(r'id="unpaid-months">\d+ tháng <span class="en" lang="en">/ months', text)
+    assert re.search(r'id="unpaid-months">\d+&nbsp;tháng <span class="en" lang="en">/ months',
+                     text)
     assert re.search(r"\d\u00a0₫", text) and not re.search(r"\d ₫", text)
+    totals = text[text.index("Tổng hợp"):text.index('<h2 id="estimate">')]
+    read = html.unescape(_as_read(totals))
+    assert re.search(r"\d\u00a0months\)", read)
+    assert not re.search(r"\d\s+(năm|tháng|years?|months?)\b", read.replace("\u00a0", "~"))
 
 
 def test_one_year_and_one_month_read_so_in_english(
@@ -751,7 +766,7 @@ def test_one_year_and_one_month_read_so_in_english(
             person_id=person_id, seq=9, from_month=2016 * 12, to_month=2017 * 12,
             kind="voluntary", employer_id=None, salary_basis=3_000_000, allowances=0,
             occupational_rate_bp=0))
-    read = " ".join(_as_read(c.get("/portal/book").text).split())
+    read = " ".join(html.unescape(_as_read(c.get("/portal/book").text)).split())
     assert "1 năm 1 tháng / 1 year 1 month (13 months)" in read, read[read.find("SI paid"):][:99]
 
 
@@ -846,8 +861,10 @@ def test_the_access_log_says_which_unit_and_what_changed_beside_the_action(
     assert said["book.read"] is None  # the action says it all
     row = next(r for r in signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
                if "employer.change" in r)
-    assert (f"Đơn vị / unit: {UNIT_A}; phương thức đóng / payment method: 3 tháng một lần / "
-            "every 3 months; từ tháng / from: 04/2026") in _as_read(row), row
+    # The unit by its name beside its code, as the book names it: its code alone was a number
+    # the citizen does not know their employer by.
+    assert (f"Đơn vị / unit: Công ty A ({UNIT_A}); phương thức đóng / payment method: 3 tháng "
+            "một lần / every 3 months; từ tháng / from: 04/2026") in _as_read(row), row
 
 
 def test_every_action_has_its_vietnamese_name() -> None:
@@ -1055,6 +1072,10 @@ def test_a_settled_leave_says_how_many_days_of_leave_were_paid(
     row = _as_read(next(r for r in re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
                         if "HS-OD-2" in r))
     assert "600.000\u00a0₫<br><small>3 ngày nghỉ / days of leave</small>" in row
+    # The leave's days under the benefit's name, which its column's head names as the PDF's
+    # "Sự kiện" column does: a pension's start day stood there with no word of what it was.
+    assert "<small class=\"event\">02/03/2025 – 06/03/2025</small>" in row
+    assert "Chế độ, sự kiện / Benefit, event</th>" in _as_read(page.text)
 
 
 def test_a_monthly_benefit_says_how_many_months_it_lasts(

@@ -304,6 +304,11 @@ def test_a_ministrys_unit_acts_with_its_own_credential_for_its_own_people_only(
                         data={"month": "2026-01"}, files={"file": ("d02.csv", csv_of(
                             [(SOLDIER, "DC", 13_000_000, "2026-01")]))})
     assert filed.status_code == 201, filed.text
+    # The soldier's log has the filing, but not its detail: the unit is the ministry's to keep,
+    # as their months and benefits are.
+    log = client.get("/api/v1/me/access-log", headers=bearer(Citizen(SOLDIER, 2))).json()
+    assert [(e["actor"], e["detail"]) for e in log["entries"]
+            if e["action"] == "contribution.declare"] == [("unit-7171", None)]
     # A civil unit's credential still sees no soldier: the answer an unknown ID gets.
     civil = _unit_token(client, "unit-civil", "--kind", "employer", "--unit-code", EMPLOYER)
     assert client.get(f"/api/v1/persons/{SOLDIER}", headers=civil).text == client.get(
@@ -328,6 +333,9 @@ def test_a_filing_naming_another_realms_person_is_in_their_log_as_another_realms
     assert f"no registered person with personal ID {named}" in filed.text
     log = client.get("/api/v1/me/access-log", headers=bearer(Citizen(named, 2)))
     assert log.status_code == 200, log.text
-    assert [(e["actor"], e["actor_kind"], e["outcome"]) for e in log.json()["entries"]
-            if e["action"] == "contribution.declare"] == [
-        ("a unit of another realm", "employer", "refused")]
+    assert [(e["actor"], e["actor_kind"], e["outcome"], e["detail"])
+            for e in log.json()["entries"] if e["action"] == "contribution.declare"] == [
+        # nor the unit's code in what the filing was (its realm's to keep too); a soldier's
+        # log shows no detail at all (their ministry's to keep)
+        ("a unit of another realm", "employer", "refused",
+         "month 2026-01; batch 1" if realm == "defence" else None)]

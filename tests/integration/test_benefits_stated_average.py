@@ -128,6 +128,13 @@ def test_the_portal_line_of_a_pension_settled_on_a_stated_average_says_it_as_the
                 if PENSION.dossier_no in r)
     assert ("5.520.000\u00a0₫ từ / from 09/2025<br><small>bình quân tiền lương 12.000.000\u00a0₫ "
             "/ average monthly salary</small>") in re.sub(r"</?span[^>]*>", "", line)
+    # The estimate's average names the decision in Vietnamese too: it did in the English only.
+    average = re.search(r"<dt>Mức bình quân tiền lương.*?<dd>(.*?)</dd>", page.text, re.S)
+    assert average is not None
+    assert (f"12.000.000 ₫ (theo quyết định hưởng lương hưu 72/QĐ, hồ sơ "
+            f"{PENSION.dossier_no}: lương hưu tính trên mức này, không phải mức tính từ sổ / "
+            f"the average salary pension decision 72/QĐ") in " ".join(
+        re.sub(r"</?span[^>]*>", "", average.group(1)).split())
 
 
 def test_the_books_estimate_of_a_pension_settled_on_a_stated_average_uses_it(

@@ -63,3 +63,22 @@ def test_the_portal_says_each_part_in_both_languages(detail: str | None, shown: 
 
 def test_a_detail_is_shown_as_text() -> None:
     assert "<b>" not in str(detail_vi("unit <b>x</b>; <b>y</b> z"))
+
+
+def test_an_entry_of_another_realms_unit_keeps_its_detail_without_the_unit() -> None:
+    assert details.without_unit(f"unit {UNIT}; month 2026-04; batch 1") == (
+        "month 2026-04; batch 1")
+    assert details.without_unit(f"unit {UNIT}") is None
+    assert details.without_unit(None) is None
+
+
+def test_the_portal_names_a_unit_it_knows_by_name_and_code() -> None:
+    detail = f"unit {UNIT}; payment_cycle 6; from 2026-04"
+    assert _read_with(detail, {UNIT: "Công ty <A> (0101234567)"}).startswith(
+        "Đơn vị / unit: Công ty <A> (0101234567); phương thức đóng")
+    assert _read_with(detail, {"0100000001": "Công ty B"}).startswith(f"Đơn vị / unit: {UNIT};")
+    assert "<A>" not in str(detail_vi(detail, {UNIT: "Công ty <A>"}))  # a name is text too
+
+
+def _read_with(detail: str, units: dict[str, str]) -> str:
+    return html.unescape(re.sub(r"</?span[^>]*>", "", str(detail_vi(detail, units))))
