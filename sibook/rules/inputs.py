@@ -27,8 +27,10 @@ def check_range(value: int | Decimal, field: str, *, low: int, high: int,
         raise ValidationError(field=field, reason=f"must be a number, got {value}")
     if not low <= value <= high:
         suffix = f" {unit}" if unit else ""
+        # A whole number said as typed: --days -1 (read as a float for part days) got -1, not -1.0.
+        shown = int(value) if value == int(value) else value
         raise ValidationError(
-            field=field, reason=f"must be between {low:,} and {high:,}{suffix}, got {value:,}")
+            field=field, reason=f"must be between {low:,} and {high:,}{suffix}, got {shown:,}")
 
 
 def check_money(value: int, field: str, *, low: int = 1) -> None:

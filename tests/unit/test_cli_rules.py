@@ -207,6 +207,18 @@ def test_sickness() -> None:
     assert code == 0 and out["amount"] == 900_000 and out["max_days_per_year"] == 50
 
 
+def test_days_out_of_range_are_said_as_typed_not_as_a_float() -> None:
+    """--days takes a part day (2.5), so it is read as a float; a whole number refused is said
+    as typed (99,999), not 99,999.0."""
+    code, out = run("sickness", "--salary", "12000000", "--days", "99999",
+                    "--years-contributed", "0")
+    assert code == 1 and out["errors"] == [
+        {"field": "--days", "reason": "must be between 0 and 3,650 days, got 99,999"}]
+    code, out = run("sickness", "--salary", "12000000", "--days", "-0.5",
+                    "--years-contributed", "0")
+    assert code == 1 and out["errors"][0]["reason"].endswith("got -0.5")
+
+
 def test_maternity_allowance() -> None:
     code, out = run("maternity-allowance", "--month", "2026-01", "--children", "1")
     assert code == 0 and out["amount"] == 4_680_000  # 2 x 2,340,000
