@@ -8,13 +8,14 @@ from typing import Any
 
 import typer
 from sqlalchemy.orm import Session
+from typer.core import TyperGroup
 
 from sibook.access.actions import Action
 from sibook.benefits import domain, occupational_facts
 from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, identifier, one_of, parse_date, parse_month
-from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table
+from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table, typed_name
 from sibook.core.db import unit_of_work
 from sibook.core.errors import NotFoundError, Problem, ValidationError
 from sibook.registry import reading as registry
@@ -45,12 +46,29 @@ def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bo
                     if isinstance(exc, BenefitConflict) else
                     [Problem(field="dossier_no", reason=str(exc))]
                     if isinstance(exc, NotFoundError) else exc.problems)
-        refuse(problems, as_json, aliases=_OPTIONS)
+        refuse(_as_the_claims(problems) if command == "benefits decide" else problems,
+               as_json, aliases=_OPTIONS)
 
 
 # The claim's and decision's fields whose command option has another name (--received, ...).
 _OPTIONS = {"received_on": "received", "decided_on": "decided", "monthly_amount": "monthly",
             "dossier_no": "dossier"}
+
+
+def _as_the_claims(problems: list[Problem]) -> list[Problem]:
+    """``decide`` refused for a field of the claim it decides, which it has no flag for (a
+    pension's start on a job taken up since: ``event_from``): named as the claim's flag, "the
+    claim's --from", as ``benefits claim`` received it; the decision's own fields as typed."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    decides = {p.name for p in group.commands["decide"].params}
+    flags = {p.name: typed_name(p) for p in group.commands["claim"].params
+             if p.name not in decides}
+    named = []
+    for p in problems:
+        flag = flags.get(_OPTIONS.get(p.field, p.field)) if p.row is None else None
+        named.append(p if flag is None else Problem(field=f"the claim's {flag}", reason=p.reason))
+    return named
 
 
 @app.command("claim")

@@ -28,6 +28,7 @@ from sibook.registry import reading as registry
 from tests.databases import migrated_sqlite
 from tests.integration.ledger_fixtures import EMPLOYER, setup_workers
 from tests.integration.test_benefits import older_worker
+from tests.integration.test_declaration_settled_benefits import file
 
 CLAIM = ("benefits", "claim", "--regime", "unemployment", "--dossier", "HS-TN-1",
          "--received", "2025-07-05", "--from", "2025-06-30")
@@ -271,3 +272,19 @@ def test_a_disease_diagnosed_after_the_job_is_claimed_within_its_guarantee_perio
     code, silicosis = cli.run(*after[:-1], "2025-09-12", "--dossier", "HS-BNN-10",
                               "--occupational-kind", "disease", "--disease-code", "1")
     assert (code, silicosis["errors"][0]["field"]) == (1, "--disease-code"), silicosis
+
+
+def test_a_decision_refused_for_the_claims_dates_names_the_claims_flag(cli: Cli) -> None:
+    """A pension decided while a job taken up since the claim covers its first month is refused
+    on the claim's start (``event_from``, the API's key), which ``decide`` has no flag for: it
+    names the flag the claim was received with, as the claim's."""
+    him = older_worker(cli.engine, until=Period(2025, 8))
+    code, _ = cli.run("benefits", "claim", him, "--regime", "pension", "--dossier", "HS-HT-1",
+                      "--received", "2025-08-01", "--from", "2025-09-01")
+    assert code == 0
+    file(cli.engine, [(him, "TM", 9_000_000, "2025-10")], month=Period(2025, 10))
+    code, refused = cli.run("benefits", "decide", him, "HS-HT-1", "--outcome", "settled",
+                            "--decided", "2025-08-20", "--decision-no", "72/QĐ",
+                            "--monthly", "5640000", "--from-month", "2025-09")
+    assert (code, [e["field"] for e in refused["errors"]]) == (1, ["the claim's --from"])
+    assert "still open" in refused["errors"][0]["reason"]
