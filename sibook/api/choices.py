@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator
 
-from sibook.law.terms import REGIONS, SEXES, as_spelled
+from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS, as_spelled
 
 
 def any_case(choices: Sequence[str]) -> BeforeValidator:
@@ -25,6 +25,11 @@ def any_case(choices: Sequence[str]) -> BeforeValidator:
 
 REGION_DOC = "Minimum-wage region I, II, III or IV, in any letter case (i is I)"
 SEX_DOC = "male or female, in any letter case (Male is male)"
+# Said after a support group field's own description, which explains the groups.
+SUPPORT_CASE = ". Read in any letter case (POOR is poor)"
+OA_RATE_DOC = "OA/OD rate: standard or reduced (Decree 58/2020 Art 5), in any letter case"
 RegionText = Annotated[str, any_case(REGIONS)]
 SexText = Annotated[str, any_case(SEXES)]
 SexWord = Annotated[Literal["male", "female"], any_case(SEXES)]
+SupportText = Annotated[str, any_case(SUPPORT_GROUPS)]
+OaRateText = Annotated[str, any_case(OA_RATES)]

@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from sibook.access.deps import require
 from sibook.access.policy import Action
-from sibook.api.choices import REGION_DOC, SEX_DOC, RegionText, SexText
+from sibook.api.choices import (
+    OA_RATE_DOC,
+    REGION_DOC,
+    SEX_DOC,
+    SUPPORT_CASE,
+    OaRateText,
+    RegionText,
+    SexText,
+    SupportText,
+)
 from sibook.api.days import Day
 from sibook.core.period import MONTH_PATTERN
 from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS
@@ -65,11 +74,12 @@ class ContributionRequest(_Request):
                                           description=REGION_DOC)
     voluntary: StrictBool = False
     foreign: StrictBool = False
-    support: str | None = _declared(default=None, enum=list(SUPPORT_GROUPS), description=(
+    support: SupportText | None = _declared(default=None, enum=list(SUPPORT_GROUPS), description=(
         "Voluntary state-support group; absent: other (20%: anyone in none of the others), "
-        "as the law supports everyone, for 120 months in all (Decree 159/2025)"))
+        "as the law supports everyone, for 120 months in all (Decree 159/2025)" + SUPPORT_CASE))
     months_supported: StrictInt = _declared(default=0, **MONTHS)
-    oa_rate: str = _declared(default="standard", enum=list(OA_RATES))
+    oa_rate: OaRateText = _declared(default="standard", enum=list(OA_RATES),
+                                    description=OA_RATE_DOC)
 
 
 class FundShares(BaseModel):

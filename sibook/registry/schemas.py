@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from sibook.api.choices import REGION_DOC, SEX_DOC, RegionText, SexWord
+from sibook.api.choices import REGION_DOC, SEX_DOC, SUPPORT_CASE, RegionText, SexWord, SupportText
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY, PAYMENT_CYCLES
 from sibook.core.period import MONTH_PATTERN, Period
@@ -70,7 +70,7 @@ class PersonIn(_Input):
 
 # The groups are listed in the OpenAPI, but checked by the rules: a group the law does not know
 # is the domain's 422 naming the field (as ``/rules/contribution`` answers it), not FastAPI's.
-_SupportGroupName = Annotated[str, Field(json_schema_extra={"enum": [*SUPPORT_GROUPS]})]
+_SupportGroupName = Annotated[SupportText, Field(json_schema_extra={"enum": [*SUPPORT_GROUPS]})]
 
 
 class VoluntaryIn(_Input):
@@ -84,7 +84,7 @@ class VoluntaryIn(_Input):
         default=None, max_length=40, description=(
             "The state's support: poor, near_poor, ethnic_minority, island or other (everyone "
             "else). Absent: other, as the law supports everyone; the system itself stops the "
-            "support after the 120 months the law allows"))
+            "support after the 120 months the law allows" + SUPPORT_CASE))
     from_month: str | None = Field(default=None, pattern=MONTH_PATTERN,
                                    description="First month, YYYY-MM (default: this month)")
 

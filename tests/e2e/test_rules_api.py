@@ -299,14 +299,19 @@ def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
     ("pension", {"sex": "female", "contribution_months": 300, "month": "2026-01"}, "sex",
      "Female"),
     ("retirement", {"sex": "male", "birth_date": "1964-03-15"}, "sex", "MALE"),
+    ("contribution", {"month": "2026-01", "salary": 3_000_000, "voluntary": True,
+                      "support": "poor"}, "support", "POOR"),
+    ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "I",
+                      "oa_rate": "reduced"}, "oa_rate", "Reduced"),
 ])
-def test_a_region_or_sex_is_read_in_any_letter_case_as_the_cli_reads_it(
+def test_a_word_of_a_list_is_read_in_any_letter_case_as_the_cli_reads_it(
         client: TestClient, path: str, body: dict[str, Any], field: str, typed: str) -> None:
-    """``--region ii`` is II at the console; the API refused "ii" (422). The schema still lists
-    the words as answered, and says any case is read."""
+    """``--region ii`` is II at the console, ``--support POOR`` poor; the API refused "ii" and
+    "POOR" (422). The schema still lists the words as answered, and says any case is read."""
     as_listed, as_typed = post(client, path, body), post(client, path, {**body, field: typed})
     flags = [arg for key, value in {**body, field: typed}.items()
-             for arg in (f"--{key.replace('_', '-')}", str(value))]
+             for arg in ([f"--{key}"] if value is True
+                         else [f"--{key.replace('_', '-')}", str(value)])]
     cli = CliRunner().invoke(rules_cli, [path, *flags, "--json"])
     assert as_listed[0] == as_typed[0] == 200 and cli.exit_code == 0, (as_typed, cli.output)
     assert as_typed[1] == as_listed[1] == json.loads(cli.stdout)

@@ -192,8 +192,9 @@ def test_a_clerk_registers_a_voluntary_participant(api: tuple[TestClient, Any]) 
     assert low.json()["errors"][0]["field"] == "voluntary.income"
     assert "rural poverty line" in low.json()["errors"][0]["reason"]
     assert persons(engine) == before
+    # Read in any letter case, as the CLI reads --support NEAR_POOR.
     r = client.post("/api/v1/persons", headers=clerk, json=person(voluntary={
-        "income": 3_000_000, "support_group": "near_poor", "from_month": THIS_MONTH}))
+        "income": 3_000_000, "support_group": "NEAR_POOR", "from_month": THIS_MONTH}))
     assert r.status_code == 201, r.text
     assert_conforms(OPENAPI, "POST", "/api/v1/persons", r)
     assert r.json()["participant_type"] == "voluntary"
@@ -228,6 +229,7 @@ def test_an_unknown_support_group_is_the_domains_refusal_naming_the_field(
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["VoluntaryIn"]
     assert {"enum": ["poor", "near_poor", "ethnic_minority", "island", "other"]}.items() <= \
         schema["properties"]["support_group"]["anyOf"][0].items()
+    assert "any letter case" in schema["properties"]["support_group"]["description"]
 
 
 JOINER = make_personal_id("001", date(1994, 2, 3), "female", 5151)  # in the population DB only
