@@ -84,6 +84,13 @@ def test_a_voluntary_participant_who_stopped_paying_gets_the_pension_and_the_per
     assert after > before
     assert [(r["from"], r["to"]) for r in book["sheets"] if r["kind"] == "voluntary"] == [
         ("2025-07", "2025-08")]
+    # The book lists months up to its own: one of 2025-07 still shows the period running,
+    # ended in 2025-08, a month it does not list yet (README).
+    with unit_of_work(engine) as s:
+        july = service.assemble_person(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=him), as_of=date(2025, 7, 20))
+    assert [(r["from"], r["to"]) for r in july["sheets"] if r["kind"] == "voluntary"] == [
+        ("2025-07", None)]
 
 
 def test_a_pension_is_refused_while_voluntary_months_from_its_first_are_paid(
