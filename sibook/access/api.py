@@ -73,7 +73,8 @@ class AccessOut(BaseModel):
     detail: str | None = Field(None, description=(
         "What it was about where the action alone does not say: \"key value\" parts joined "
         "by \"; \" naming the unit a remittance or a change of its salary regime or payment "
-        "method concerns and what changed, or the filing (unit, month, batch, declaration), "
+        "method concerns and what changed, the filing (unit, month, batch, declaration), or "
+        "the benefit claim or decision (regime, dossier, decision, outcome), "
         "e.g. \"unit 0101234567; payment_cycle 3; from 2026-04\"; without its unit on an "
         "entry of another realm's unit; null on other entries, on every entry logged before "
         "it was kept (migration 0027) and for a person of the defence or public-security "

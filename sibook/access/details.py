@@ -1,6 +1,7 @@
 """What an access-log entry was about, where its action alone does not say (its ``detail``,
 migration 0027): the unit a remittance or a change of its record concerns and what changed,
-the filing a declaration's entry is of. A person reading their log sees the subject beside the
+the filing a declaration's entry is of, the benefit dossier a claim's or decision's entry is of.
+A person reading their log sees the subject beside the
 action; an auditor finds the record it names.
 
 A detail is machine-neutral and short: "key value" parts joined by "; " (keys fixed words,
@@ -8,7 +9,9 @@ values codes, months, days and numbers, none holding "; "), e.g. ``unit 01012345
 payment_cycle 3; from 2026-04``, which the portal shows in both languages. It names no person:
 an entry of many persons shows each of them the same detail. A remittance's amount is left
 out (in a unit of two it tells one worker the other's pay), and so is its bank reference (free
-text typed from the statement); its id and day find it in the unit's ledger.
+text typed from the statement); its id and day find it in the unit's ledger. A benefit's is
+its regime, dossier and decision number and outcome only: its amounts and a disease's name are
+the person's pay and health, kept to their benefits page.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sibook.core.period import Period
 UNIT, PAYMENT, PAID_ON, MONTHS = "unit", "payment", "paid_on", "months"
 PAYMENT_CYCLE, SALARY_REGIME, FROM = "payment_cycle", "salary_regime", "from"
 MONTH, BATCH, DECLARATION = "month", "batch", "declaration"
+REGIME, DOSSIER, DECISION, OUTCOME = "regime", "dossier", "decision", "outcome"
 SEP = "; "
 
 
@@ -55,6 +59,16 @@ def declaration(unit_code: str, month: Period | str, batch: int,
     said = [(UNIT, unit_code), (MONTH, month), (BATCH, batch)]
     if declaration_id is not None:
         said.append((DECLARATION, declaration_id))
+    return _said(*said)
+
+
+def benefit(regime: str, dossier_no: str, decision_no: str | None = None,
+            outcome: str | None = None) -> str:
+    """A benefit claim received (its regime and dossier number) or decided (with the decision's
+    number and outcome, settled or refused)."""
+    said: list[tuple[str, object]] = [(REGIME, regime), (DOSSIER, dossier_no)]
+    if decision_no is not None:
+        said += [(DECISION, decision_no), (OUTCOME, outcome)]
     return _said(*said)
 
 

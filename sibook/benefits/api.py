@@ -23,6 +23,7 @@ from sibook.benefits.service import (
     BenefitConflict,
     SameOfficer,
     decide,
+    detail,
     listing,
     receive_claim,
 )
@@ -180,7 +181,7 @@ def benefits(personal_id: PersonalIdPath, g: Reader) -> dict[str, Any]:
 def receive(personal_id: PersonalIdPath, body: ClaimIn, g: Receiver
             ) -> dict[str, Any] | JSONResponse:
     """Receive a claim (the dossier); the same dossier again answers its first record."""
-    person_id = g.person(personal_id)
+    person_id = g.person(personal_id, log=False)  # logged with the dossier, once recorded
     claim = domain.Claim(body.regime, body.dossier_no, body.received_on, body.event_from,
                          body.event_to, body.note, body.ground, body.capacity_loss_percent,
                          body.hazardous_years, body.infertility_treatment,
@@ -197,7 +198,7 @@ def receive(personal_id: PersonalIdPath, body: ClaimIn, g: Receiver
 def decision(personal_id: PersonalIdPath, dossier_no: DossierPath, body: DecisionIn,
              g: Decider) -> dict[str, Any] | JSONResponse:
     """Settle (what is paid) or refuse (why) a received claim; once."""
-    person_id = g.person(personal_id)
+    person_id = g.person(personal_id, log=False)  # logged with the decision, once recorded
     taken = domain.Decision(
         body.outcome, body.decided_on, body.decision_no, body.amount, body.monthly_amount,
         None if body.from_month is None else Period.parse(body.from_month), body.months,
@@ -223,4 +224,5 @@ def _recorded(g: Guard, person_id: int, record: Callable[[], dict[str, Any]]
                             content={"errors": [{"field": "dossier_no", "reason": str(exc)}]})
     except SameOfficer as exc:
         raise g.refuse(Forbidden(str(exc)), "forbidden", (person_id,)) from None
+    g.logged([person_id], detail=detail(result))  # which dossier: the action alone does not say
     return result

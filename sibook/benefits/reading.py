@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sibook.access import details
 from sibook.benefits.domain import NAMES, Benefit
 from sibook.benefits.occupational import acceptance
 from sibook.benefits.occupational_facts import disease_names
@@ -21,6 +23,13 @@ def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, 
                            .order_by(BenefitClaim.received_on, BenefitClaim.claim_no)).all()
     return {"personal_id": personal_id,
             "benefits": [answer(session, personal_id, r) for r in rows]}
+
+
+def detail(b: Mapping[str, Any]) -> str:
+    """The access log's detail of a claim or decision recorded (``answer``'s): which dossier."""
+    d = b["decision"]
+    return details.benefit(b["regime"], b["dossier_no"], *(
+        () if d is None else (d["decision_no"], d["outcome"])))
 
 
 def answer(session: Session, personal_id: str, row: BenefitClaim, *,

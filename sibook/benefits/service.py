@@ -14,8 +14,8 @@ both checked again when settled).
 """
 
 from sibook.benefits.intake import receive_claim
-from sibook.benefits.reading import listing
+from sibook.benefits.reading import detail, listing
 from sibook.benefits.recorded_once import BenefitConflict
 from sibook.benefits.settlement import SameOfficer, decide
 
-__all__ = ["BenefitConflict", "SameOfficer", "decide", "listing", "receive_claim"]
+__all__ = ["BenefitConflict", "SameOfficer", "decide", "detail", "listing", "receive_claim"]

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from sibook.access.actions import Action
 from sibook.benefits import domain, occupational_facts
-from sibook.benefits.service import BenefitConflict, decide, listing, receive_claim
+from sibook.benefits.service import BenefitConflict, decide, detail, listing, receive_claim
 from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, identifier, one_of, parse_date, parse_month
 from sibook.cli.output import JsonFlag, console, emit, refuse, refused_with, show_table, typed_name
@@ -26,15 +26,18 @@ app = typer.Typer(help="Benefits claimed and settled: sickness, maternity, work 
 
 
 def _run(personal_id: str, realm: str, action: Action, command: str, as_json: bool,
-         work: Callable[[Session, int], dict[str, Any]]) -> dict[str, Any]:
-    """``work`` on the person in one transaction, logged; refused input exits 1 by field."""
+         work: Callable[[Session, int], dict[str, Any]], *, said: bool = True
+         ) -> dict[str, Any]:
+    """``work`` on the person in one transaction, logged (``said``: with the dossier it
+    recorded, ``benefits.detail``); refused input exits 1 by field."""
     person_id: int | None = None
     try:
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
             result = work(session, person_id)
-            logged(session, action, command, [person_id])
+            logged(session, action, command, [person_id],
+                   detail=detail(result) if said else None)
             return result
     except (BenefitConflict, ValidationError, NotFoundError) as exc:
         if person_id is not None:  # its checks read the person's record: logged, though refused
@@ -186,7 +189,8 @@ def list_benefits(
 ) -> None:
     """A person's benefit claims in the order received, each with its decision."""
     result = _run(personal_id, realm, Action.BENEFIT_READ, "benefits list", as_json,
-                  lambda s, pid: listing(session=s, person_id=pid, personal_id=personal_id))
+                  lambda s, pid: listing(session=s, person_id=pid, personal_id=personal_id),
+                  said=False)
     emit(result, as_json, _show_list)
 
 

@@ -22,6 +22,7 @@ from sibook.contributions.store import SIPeriod
 from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD, Account
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
+from sibook.registry.store import Person
 
 
 def post_voluntary_payment(
@@ -98,7 +99,15 @@ def voluntary_statement(*, session: Session, person_id: int, personal_id: str, a
 def _lock_voluntary_periods(session: Session, person_id: int) -> list[int]:
     """The first months (``Period.index``) of the person's voluntary periods, none if they never
     joined voluntary SI; the rows are locked (PostgreSQL) so that two postings for one person
-    take their numbers one after the other (SQLite's writer lock already serialises them)."""
+    take their numbers one after the other (SQLite's writer lock already serialises them).
+
+    The person's row first, as a settlement locks it (``benefits.settlement``) before ending
+    the voluntary period: locked after the periods, a payment holding them met the settlement
+    holding the row when its own insert checked the row (its foreign key), a deadlock. FOR NO
+    KEY UPDATE: it waits for a settlement's FOR UPDATE, not for a filing's foreign-key checks
+    (KEY SHARE), which meet the payment at the periods as before."""
+    session.scalars(select(Person.person_id).where(Person.person_id == person_id)
+                    .with_for_update(key_share=True)).one()
     return list(session.scalars(select(SIPeriod.from_month).where(
         SIPeriod.person_id == person_id, SIPeriod.kind == "voluntary").with_for_update()).all())
 

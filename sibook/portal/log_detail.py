@@ -1,7 +1,8 @@
 """An access-log entry's detail (``sibook.access.details``: "key value" parts) in the citizen's
 words: each part's name in Vietnamese and English, its months and days as the pages write them,
-a payment method or salary regime said, not coded. A part the portal has no words for reads as
-logged, so a detail written by a later version still shows whole."""
+a payment method, salary regime, benefit or decision's outcome said, not coded. A part the
+portal has no words for reads as logged, so a detail written by a later version still shows
+whole."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from markupsafe import Markup, escape
 
 from sibook.access import details as d
+from sibook.benefits.domain import NAMES, REFUSED, SETTLED, Regime
 from sibook.portal.web import bilingual, day, month
 
 LABEL = {
@@ -19,11 +21,20 @@ LABEL = {
     d.SALARY_REGIME: "chế độ tiền lương / salary regime", d.FROM: "từ tháng / from",
     d.MONTH: "tháng kê khai / month declared", d.BATCH: "đợt / batch",
     d.DECLARATION: "mã kê khai / declaration",
+    d.REGIME: "chế độ / benefit", d.DOSSIER: "hồ sơ số / dossier",
+    d.DECISION: "quyết định số / decision", d.OUTCOME: "kết quả / outcome",
 }
 CYCLE = {"monthly": "hằng tháng / monthly", "3": "3 tháng một lần / every 3 months",
          "6": "6 tháng một lần / every 6 months"}
 REGIME = {"employer": "do đơn vị quyết định / set by the unit",
           "state": "theo chế độ tiền lương do Nhà nước quy định / the state's salary scale"}
+
+ENGLISH = {Regime.SICKNESS: "sickness", Regime.MATERNITY: "maternity",
+           Regime.OCCUPATIONAL: "work accident or occupational disease",
+           Regime.PENSION: "pension", Regime.SURVIVORSHIP: "survivorship",
+           Regime.LUMP_SUM: "one-time withdrawal", Regime.UNEMPLOYMENT: "unemployment benefit"}
+BENEFIT = {str(r): f"{NAMES[r]} / {ENGLISH[r]}" for r in Regime}
+OUTCOME = {SETTLED: "giải quyết / settled", REFUSED: "từ chối / refused"}
 
 
 def _months(value: str) -> str:
@@ -34,6 +45,7 @@ def _months(value: str) -> str:
 VALUE: dict[str, Callable[[str], str]] = {
     d.PAID_ON: day, d.MONTHS: _months, d.FROM: month, d.MONTH: month,
     d.PAYMENT_CYCLE: lambda v: CYCLE.get(v, v), d.SALARY_REGIME: lambda v: REGIME.get(v, v),
+    d.REGIME: lambda v: BENEFIT.get(v, v), d.OUTCOME: lambda v: OUTCOME.get(v, v),
 }
 
 

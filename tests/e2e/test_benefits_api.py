@@ -140,6 +140,22 @@ def test_every_refused_and_allowed_touch_is_logged(api: Api) -> None:
                                         ("hn-clerk", "benefit.claim", "refused")]
 
 
+def test_the_citizen_sees_which_dossier_was_received_and_decided(api: Api) -> None:
+    """Their log read "benefit.claim" alone: now the regime and dossier, and the decision's
+    number and outcome; never its amounts or the claim's note (pay and health)."""
+    assert api.claim(CLERK, OWN).status_code == 201
+    assert api.claim(CLERK, OWN).json()["replayed"] is True  # read again: logged again
+    assert api.decide(APPROVER, OWN, body={**PAID, "outcome": "refused", "amount": None,
+                                           "days": None, "reason": "không đủ"}).status_code == 201
+    answer = api.client.get("/api/v1/me/access-log", headers=bearer(SELF))
+    assert_conforms(api.spec, "GET", "/api/v1/me/access-log", answer)
+    assert [(e["action"], e["detail"]) for e in answer.json()["entries"][1:]] == [
+        ("benefit.decide", "regime sickness; dossier HS-0001; decision 12/QĐ-BHXH; "
+                           "outcome refused"),
+        ("benefit.claim", "regime sickness; dossier HS-0001"),
+        ("benefit.claim", "regime sickness; dossier HS-0001")]  # [0]: this read
+
+
 def test_an_officer_with_both_roles_does_not_decide_what_they_received(api: Api) -> None:
     both = Officer("hn-both", "civil", "01", frozenset({"clerk", "approver"}))
     api.claim(both, OWN)

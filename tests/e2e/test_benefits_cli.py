@@ -84,9 +84,13 @@ def test_a_claim_is_received_decided_listed_and_logged(cli: Cli) -> None:
     shown = CliRunner().invoke(app, ["benefits", "list", cli.worker])
     assert shown.exit_code == 0 and "settled" in shown.stdout  # a table, its cells wrapped
     with unit_of_work(cli.engine) as s:
-        actions = [e.action for e in audit.entries_for_person(
-            session=s, person_id=registry.person_id_of(session=s, personal_id=cli.worker))]
-    assert {"benefit.claim", "benefit.decide", "benefit.read"} <= set(actions)
+        said = {e.action: e.detail for e in audit.entries_for_person(
+            session=s, person_id=registry.person_id_of(session=s, personal_id=cli.worker))}
+    # Which dossier each entry is of (its amounts are not: the person's pay), none for a read.
+    assert said == {"benefit.claim": "regime unemployment; dossier HS-TN-1",
+                    "benefit.decide": "regime unemployment; dossier HS-TN-1; "
+                                      "decision 7/QĐ-SLĐTBXH; outcome settled",
+                    "benefit.read": None}
 
 
 def test_a_repeat_changes_nothing_and_a_change_is_refused_by_field(cli: Cli) -> None:

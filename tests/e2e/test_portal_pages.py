@@ -38,6 +38,7 @@ from sibook.registry import reading as registry
 from sibook.registry import service as registry_service
 from sibook.registry.new_person import NewPerson
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
+from tests.e2e.test_benefits_api import PAID, SICK
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.servers import free_port
 
@@ -865,6 +866,25 @@ def test_the_access_log_says_which_unit_and_what_changed_beside_the_action(
     # the citizen does not know their employer by.
     assert (f"Đơn vị / unit: Công ty A ({UNIT_A}); phương thức đóng / payment method: 3 tháng "
             "một lần / every 3 months; từ tháng / from: 04/2026") in _as_read(row), row
+
+
+def test_the_access_log_says_which_benefit_dossier_was_received_and_decided(
+        client: TestClient) -> None:
+    """A claim's entry read "benefit.claim" alone: now its regime and dossier, a decision's
+    number and outcome, in both languages."""
+    path = f"/api/v1/persons/{OWN}/benefits"
+    clerk = bearer(Officer("hn-clerk", "civil", "01", frozenset({"clerk"})))
+    approver = bearer(Officer("hn-approver", "civil", "01", frozenset({"approver"})))
+    assert client.post(path, headers=clerk, json=SICK).status_code == 201
+    decided = client.post(path + "/HS-0001/decision", headers=approver, json=PAID)
+    assert decided.status_code == 201, decided.text
+    rows = signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+    claim, decision = (_as_read(next(r for r in rows if f"benefit.{a}" in r))
+                       for a in ("claim", "decide"))
+    assert "chế độ / benefit: Ốm đau / sickness; hồ sơ số / dossier: HS-0001" in claim, claim
+    assert ("hồ sơ số / dossier: HS-0001; quyết định số / decision: 12/QĐ-BHXH; "
+            "kết quả / outcome: giải quyết / settled") in decision, decision
+    assert "1.730.000" not in decision and "cúm" not in claim  # pay and health: not here
 
 
 def test_every_action_has_its_vietnamese_name() -> None:

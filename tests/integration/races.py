@@ -18,16 +18,18 @@ SERIALIZATION_FAILURE = ("DO $$ BEGIN RAISE EXCEPTION 'could not serialize' "
                          "USING ERRCODE = '40001'; END $$")
 
 
-def until_one_waits(engine: Engine, seconds: float = 20) -> None:
-    """Until another connection waits on a lock (PostgreSQL), or a moment (SQLite, where the
-    second writer waits for the whole database instead)."""
+def until_one_waits(engine: Engine, seconds: float = 20, *, waiting: int = 1) -> None:
+    """Until another connection waits on a lock (PostgreSQL; ``waiting``: so many locks are
+    waited on), or a moment (SQLite, where the second writer waits for the whole database
+    instead)."""
     if engine.dialect.name != "postgresql":
         time.sleep(0.5)
         return
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with engine.connect() as conn:
-            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                            ).scalar_one() >= waiting:
                 return
         time.sleep(0.05)
     raise AssertionError("the second transaction never waited on the first")

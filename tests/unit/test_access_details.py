@@ -31,11 +31,18 @@ def test_a_change_and_a_filing_say_what_and_from_when() -> None:
     assert details.declaration(UNIT, Period(2026, 4), 2, 17).endswith("; declaration 17")
 
 
+def test_a_benefit_names_its_regime_dossier_and_decision() -> None:
+    assert details.benefit("pension", "HS-1") == "regime pension; dossier HS-1"
+    assert details.benefit("pension", "HS-1", "9/QĐ", "settled") == (
+        "regime pension; dossier HS-1; decision 9/QĐ; outcome settled")
+
+
 def test_the_longest_detail_fits_its_column() -> None:
     longest = [details.unit_paid("X" * 13, 2**63 - 1, "2026-04-10", ["2026-01", "2026-12"]),
                details.unit_changed("X" * 13, details.SALARY_REGIME, "employer",
                                     Period(2026, 4)),
-               details.declaration("X" * 13, Period(2026, 4), 999, 2**63 - 1)]
+               details.declaration("X" * 13, Period(2026, 4), 999, 2**63 - 1),
+               details.benefit("occupational", "X" * 40, "Đ" * 40, "refused")]
     assert max(map(len, longest)) <= DETAIL_MAX
 
 
@@ -53,6 +60,9 @@ def _read(detail: str | None) -> str:
     (f"unit {UNIT}; month 2026-04; batch 1; declaration 17",
      f"Đơn vị / unit: {UNIT}; tháng kê khai / month declared: 04/2026; đợt / batch: 1; "
      "mã kê khai / declaration: 17"),
+    ("regime lump_sum; dossier HS-1; decision 9/QĐ; outcome refused",
+     "chế độ / benefit: BHXH một lần / one-time withdrawal; hồ sơ số / dossier: HS-1; "
+     "quyết định số / decision: 9/QĐ; kết quả / outcome: từ chối / refused"),
     # a part this version has no words for, or a value not of its kind: as logged
     ("unit X; shelf 4; from soon", "Đơn vị / unit: X; shelf 4; từ tháng / from: soon"),
     (None, ""),
