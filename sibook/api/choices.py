@@ -25,8 +25,14 @@ def any_case(choices: Sequence[str]) -> BeforeValidator:
 
 REGION_DOC = "Minimum-wage region I, II, III or IV, in any letter case (i is I)"
 SEX_DOC = "male or female, in any letter case (Male is male)"
-# Said after a support group field's own description, which explains the groups.
-SUPPORT_CASE = ". Read in any letter case (POOR is poor)"
+
+
+def case_said(typed: str, word: str) -> str:
+    """Said after a field's own description, which explains its words: ``typed`` is ``word``."""
+    return f". Read in any letter case ({typed} is {word})"
+
+
+SUPPORT_CASE = case_said("POOR", "poor")
 OA_RATE_DOC = "OA/OD rate: standard or reduced (Decree 58/2020 Art 5), in any letter case"
 RegionText = Annotated[str, any_case(REGIONS)]
 SexText = Annotated[str, any_case(SEXES)]

@@ -6,7 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from sibook.api.choices import REGION_DOC, SEX_DOC, SUPPORT_CASE, RegionText, SexWord, SupportText
+from sibook.api.choices import (
+    REGION_DOC,
+    SEX_DOC,
+    SUPPORT_CASE,
+    RegionText,
+    SexWord,
+    SupportText,
+    any_case,
+    case_said,
+)
 from sibook.api.days import Day
 from sibook.contributions.domain import JOB_TITLE_MAX, MAX_SALARY, PAYMENT_CYCLES
 from sibook.core.period import MONTH_PATTERN, Period
@@ -168,12 +177,16 @@ class HouseholdIn(_Input):
 
 
 # Listed in the OpenAPI, checked by the registry (the domain's 422 naming the field).
-_PaymentCycleName = Annotated[str, Field(max_length=8, json_schema_extra={
-    "enum": [*PAYMENT_CYCLES]}, description=(
+_PaymentCycleName = Annotated[str, any_case(tuple(PAYMENT_CYCLES)), Field(
+    max_length=8, json_schema_extra={"enum": [*PAYMENT_CYCLES]}, description=(
     "Payment method: monthly, or 3 or 6 (months per payment), which agriculture, forestry, "
     "fishery and salt-making units paying by product or piece-rate may register (Law "
     "41/2024/QH15 Art 33(1)(b)); each cycle falls due on the last day of the month after it "
-    "(Art 34(4)). The unit's sector is not checked: the agency accepts the registration"))]
+    "(Art 34(4)). The unit's sector is not checked: the agency accepts the registration"
+    + case_said("Monthly", "monthly")))]
+# Listed in the OpenAPI, checked by the registry, as a payment method is.
+_SalaryRegimeName = Annotated[str, any_case(SALARY_REGIMES)]
+_REGIME_CASE = case_said("State", "state")
 
 
 class EmployerIn(_Input):
@@ -190,14 +203,14 @@ class EmployerIn(_Input):
     payment_cycle: _PaymentCycleName = "monthly"
     payment_cycle_from: str | None = Field(default=None, pattern=MONTH_PATTERN, description=(
         "First month paid by that method, YYYY-MM (default: this month)"))
-    salary_regime: str | None = Field(
+    salary_regime: _SalaryRegimeName | None = Field(
         default=None, max_length=8, json_schema_extra={"enum": [*SALARY_REGIMES]},
         description=(
             "Who sets the unit's pay: employer (an enterprise; the default) or state (a state "
             "agency or public unit paying by the state's salary scale; the default, and the "
             "only value, for a unit of the defence or public-security realm). A pension "
             "averages employer-set salaries over the whole period of SI and state-scale ones "
-            "over the last years by the year SI started (Law 41/2024/QH15 Art 72)"))
+            "over the last years by the year SI started (Law 41/2024/QH15 Art 72)" + _REGIME_CASE))
 
     def to_domain(self) -> NewEmployer:
         data = self.model_dump()
@@ -215,12 +228,12 @@ class PaymentCycleIn(_Input):
 class SalaryRegimeIn(_Input):
     """Who sets the unit's pay from a month on; the months before keep theirs."""
 
-    salary_regime: str = Field(max_length=8, json_schema_extra={"enum": [*SALARY_REGIMES]},
-                               description=(
+    salary_regime: _SalaryRegimeName = Field(
+        max_length=8, json_schema_extra={"enum": [*SALARY_REGIMES]}, description=(
         "employer (the unit sets the pay) or state (it pays by the state's salary scale; the "
         "only regime of a unit of the defence or public-security realm). A pension averages "
         "employer-set salaries over the whole period of SI and state-scale ones over the last "
-        "years by the year SI started (Law 41/2024/QH15 Art 72)"))
+        "years by the year SI started (Law 41/2024/QH15 Art 72)" + _REGIME_CASE))
     from_month: str = Field(pattern=MONTH_PATTERN, description=(
         "First month paid so, YYYY-MM (a regime registered wrong: the unit's first month)"))
 

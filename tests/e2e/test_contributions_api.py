@@ -490,6 +490,15 @@ def test_a_clerk_records_a_unit_paying_every_3_months_and_its_ledger_follows(api
         ("2026-04-30", 0)] * 3
 
 
+def test_a_payment_cycle_is_read_in_any_letter_case_as_the_cli_reads_it(api: Api) -> None:
+    """``employers cycle --payment-cycle Monthly`` is monthly; the API refused "Monthly"."""
+    r = api.conforms("PUT", PAYMENT_CYCLE, api.client.put(
+        f"/api/v1/employers/{EMPLOYER}/payment-cycle", headers=_clerk(),
+        json={"payment_cycle": "Monthly", "from_month": "2026-01"}))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"code": EMPLOYER, "payment_cycle": "monthly", "from_month": "2026-01"}
+
+
 def test_a_payment_cycle_not_listed_is_the_registrys_422_naming_the_field(api: Api) -> None:
     r = api.conforms("POST", "/api/v1/employers", api.client.post(
         "/api/v1/employers", headers=_clerk(), json={

@@ -108,17 +108,33 @@ def test_the_units_listed_say_who_sets_their_pay(client: TestClient) -> None:
     assert (regimes["0109999993"], regimes[UNIT_A]) == ("state", "employer")
 
 
-def test_a_region_and_a_sex_are_read_in_any_letter_case_and_recorded_as_listed(
+def test_a_word_of_a_list_is_read_in_any_letter_case_and_recorded_as_listed(
         client: TestClient) -> None:
-    """As ``employers add --region iii`` and ``persons register --sex Female`` read them: the
-    API refused "iii" (422) and "Female" (422). Recorded as the schema lists them: the worker
-    sent again with "female" is the same registration, replayed."""
+    """As ``employers add --region iii --payment-cycle Monthly --salary-regime State`` and
+    ``persons register --sex Female`` read them: the API refused each (422). Recorded as the
+    schema lists them: the worker sent again with "female" is the same registration, replayed."""
     r = client.post("/api/v1/employers", headers=bearer(PRINCIPALS["clerk_hanoi"]), json={
-        "code": "0109999994", "name": "Đơn vị 994", "province_code": "01", "region": "iii"})
+        "code": "0109999994", "name": "Đơn vị 994", "province_code": "01", "region": "iii",
+        "payment_cycle": "Monthly", "salary_regime": "State"})
     assert r.status_code == 201, r.text
-    assert r.json()["region"] == "III"
+    assert_conforms(OPENAPI, "POST", "/api/v1/employers", r)
+    assert (r.json()["region"], r.json()["payment_cycle"], r.json()["salary_regime"]) == (
+        "III", "monthly", "state")
     employer, path = bearer(PRINCIPALS["employer_a"]), f"/api/v1/employers/{UNIT_A}/workers"
     first = client.post(path, headers=employer, json=worker(sex="Female"))
     assert first.status_code == 201, first.text
     again = client.post(path, headers=employer, json=worker())
     assert again.status_code == 201 and again.json()["replayed"] is True, again.text
+
+
+@pytest.mark.parametrize(("schema", "field", "listed"), [
+    ("EmployerIn", "payment_cycle", ["monthly", "3", "6"]),
+    ("EmployerIn", "salary_regime", ["employer", "state"]),
+    ("PaymentCycleIn", "payment_cycle", ["monthly", "3", "6"]),
+    ("SalaryRegimeIn", "salary_regime", ["employer", "state"]),
+])
+def test_a_units_words_are_listed_as_answered_and_said_to_be_read_in_any_case(
+        client: TestClient, schema: str, field: str, listed: list[str]) -> None:
+    declared = client.get("/api/v1/openapi.json").json()["components"]["schemas"][schema][
+        "properties"][field]
+    assert declared["enum"] == listed and "any letter case" in declared["description"]

@@ -32,8 +32,9 @@ def get(api: Api, headers: dict[str, str], code: str = EMPLOYER) -> httpx2.Respo
 
 def test_an_officer_reads_a_units_regimes_over_time(api: Api) -> None:
     """Registered employer-set; on the state's scale from 2020-01, and a change already
-    recorded for 2099-01 not yet in force."""
-    for body in ({"salary_regime": "state", "from_month": "2099-01"},
+    recorded for 2099-01 not yet in force; "STATE" read as ``employers regime
+    --salary-regime STATE`` reads it, and recorded as listed."""
+    for body in ({"salary_regime": "STATE", "from_month": "2099-01"},
                  {"salary_regime": "state", "from_month": "2020-01"}):
         assert put(api, body).status_code == 200
     r = get(api, _clerk())
