@@ -475,11 +475,16 @@ def _clerk() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def put_cycle(api: Api, cycle: str) -> httpx2.Response:
+    """The unit's payment method set to ``cycle`` from 2026-01, as a clerk sets it."""
+    return api.conforms("PUT", PAYMENT_CYCLE, api.client.put(
+        PAYMENT_CYCLE.format(code=EMPLOYER), headers=_clerk(),
+        json={"payment_cycle": cycle, "from_month": "2026-01"}))
+
+
 def test_a_clerk_records_a_unit_paying_every_3_months_and_its_ledger_follows(api: Api) -> None:
     """Law 41/2024 Art 34(4)(b): January to March fall due together, on 30 April."""
-    r = api.conforms("PUT", PAYMENT_CYCLE, api.client.put(
-        f"/api/v1/employers/{EMPLOYER}/payment-cycle", headers=_clerk(),
-        json={"payment_cycle": "3", "from_month": "2026-01"}))
+    r = put_cycle(api, "3")
     assert r.status_code == 200, r.text
     assert r.json() == {"code": EMPLOYER, "payment_cycle": "3", "from_month": "2026-01"}
     assert api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
@@ -492,9 +497,7 @@ def test_a_clerk_records_a_unit_paying_every_3_months_and_its_ledger_follows(api
 
 def test_a_payment_cycle_is_read_in_any_letter_case_as_the_cli_reads_it(api: Api) -> None:
     """``employers cycle --payment-cycle Monthly`` is monthly; the API refused "Monthly"."""
-    r = api.conforms("PUT", PAYMENT_CYCLE, api.client.put(
-        f"/api/v1/employers/{EMPLOYER}/payment-cycle", headers=_clerk(),
-        json={"payment_cycle": "Monthly", "from_month": "2026-01"}))
+    r = put_cycle(api, "Monthly")
     assert r.status_code == 200, r.text
     assert r.json() == {"code": EMPLOYER, "payment_cycle": "monthly", "from_month": "2026-01"}
 
@@ -512,9 +515,7 @@ def test_a_payment_cycle_from_a_month_already_due_is_the_registrys_422(api: Api)
     """Changing the method from a month already due would rewrite its late days and interest."""
     assert api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
                     month="2026-01").status_code == 201
-    r = api.conforms("PUT", PAYMENT_CYCLE, api.client.put(
-        f"/api/v1/employers/{EMPLOYER}/payment-cycle", headers=_clerk(),
-        json={"payment_cycle": "3", "from_month": "2026-01"}))
+    r = put_cycle(api, "3")
     assert r.status_code == 422, r.text
     assert [p["field"] for p in r.json()["errors"]] == ["from_month"]
 
