@@ -53,6 +53,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sibook import law
+from sibook.benefits.domain import pension_first_month
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules.averaging import AverageRule, average_salary
@@ -97,8 +98,8 @@ def estimate_with_shortfall(book: dict[str, Any], on: Period,
     reached = retirement is None or retirement.reached <= on
     # Retiring now, the pension is paid from next month; else from the month after the age.
     first = on + 1 if retirement is None or reached else retirement.pension_from
-    if claimed is not None:
-        first = Period.parse(claimed["event_from"][:7])
+    if claimed is not None:  # its decision's first month once settled, else the claim's
+        first = _first_month(claimed)
     # A claimed pension's average is its own (revalued for its start); else this month's.
     mean = _Average(stated, None) if stated is not None else _average(
         history, first if claimed is not None else on, on)
@@ -192,6 +193,15 @@ def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:
     a person retires once."""
     return next((b for b in book.get("benefits", []) if b["regime"] == "pension"
                  and b["status"] != "refused" and b.get("event_from")), None)
+
+
+def _first_month(claimed: dict[str, Any]) -> Period:
+    """A claimed pension's first month as its settlement takes it (``pension_first_month``)."""
+    stated = claimed.get("from_month")
+    first = pension_first_month(None if stated is None else Period.parse(stated),
+                                date.fromisoformat(claimed["event_from"]))
+    assert first is not None  # the claim has a start (``_pension_claim``)
+    return first
 
 
 def _stated_average(claimed: dict[str, Any] | None) -> int | None:

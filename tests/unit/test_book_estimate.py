@@ -316,3 +316,11 @@ def test_a_worker_past_retirement_age_still_employed_is_told_the_pension_waits()
     voluntary = _book([("2000-01", None, 10_000_000)], 312)
     voluntary["sheets"][0]["kind"] = "voluntary"  # stops by not paying: no employer to leave
     assert "leave work" not in estimate(voluntary, Period(2025, 12))["note"]
+
+
+def test_a_settled_pension_is_estimated_from_its_decisions_first_month() -> None:
+    """Claimed from 2026-01, settled from 2026-03: the estimate starts it where the decision
+    pays it, as its settlement priced it (``pension_first_month``), not at the claim's."""
+    book = _with_pension(_book([("2006-01", "2025-12", 8_000_000)], 240), "settled")
+    book["benefits"][0] |= {"decision_no": "72/QĐ", "from_month": "2026-03"}
+    assert estimate(book, Period(2025, 12))["pension"]["from_month"] == "2026-03"
