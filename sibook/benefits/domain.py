@@ -144,6 +144,16 @@ class Decision:
     average_salary: int | None = None
 
 
+
+def pension_first_month(from_month: Period | None, event_from: date | None) -> Period | None:
+    """A pension's first month: the one its decision pays from when it states one (never before
+    the claim's, ``check_decision``: a decision may start it later, once the employer's
+    termination is recorded), else the claim's start. The one month the voluntary period ends
+    before, the left-work check looks at and a declaration's pensioner check starts from."""
+    if from_month is not None:
+        return from_month
+    return None if event_from is None else Period.of(event_from)
+
 @dataclass(frozen=True)
 class Benefit:
     claim: Claim

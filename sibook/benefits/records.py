@@ -11,7 +11,14 @@ from sqlalchemy import Connection, Select, and_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
-from sibook.benefits.domain import SETTLED, Benefit, Claim, Decision, Regime
+from sibook.benefits.domain import (
+    SETTLED,
+    Benefit,
+    Claim,
+    Decision,
+    Regime,
+    pension_first_month,
+)
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.contributions import service as contributions
 from sibook.core.period import Period
@@ -116,7 +123,7 @@ def averaged_at(*, session: Session, employer_id: int, since: Period) -> Average
 class AveragedBy:
     """The settled pension or one-time withdrawal that averaged the latest of a person's
     months: its record up to ``last`` is settled on that average. A pension's
-    ``pension_from``: the first month it pays (the decision's, else the day it starts)."""
+    ``pension_from``: the first month it pays (``pension_first_month``)."""
 
     regime: Regime
     dossier_no: str
@@ -153,9 +160,8 @@ def _pension_from(regime: Regime, from_month: int | None, starts: date | None
                   ) -> Period | None:
     if regime is not Regime.PENSION:
         return None
-    if from_month is not None:
-        return Period.from_index(from_month)
-    return None if starts is None else Period.of(starts)
+    return pension_first_month(None if from_month is None else Period.from_index(from_month),
+                               starts)
 
 
 def settled_pension(*, session: Session, person_id: int) -> AveragedBy | None:

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from sibook import law
 from sibook.benefits import record_turns
-from sibook.benefits.domain import SETTLED, Claim, Decision, Regime, check_decision, ui_months_used
+from sibook.benefits.domain import (
+    SETTLED,
+    Claim,
+    Decision,
+    Regime,
+    check_decision,
+    pension_first_month,
+    ui_months_used,
+)
 from sibook.benefits.left_work import still_working
 from sibook.benefits.maternity_checks import maternity_supported
 from sibook.benefits.overlap import settled_once
@@ -107,7 +115,7 @@ def _stops_contributing(c: Claim, d: Decision) -> Period | None:
     if d.outcome != SETTLED:
         return None
     if c.regime is Regime.PENSION:
-        return Period.of(c.event_from) if c.event_from else d.from_month
+        return pension_first_month(d.from_month, c.event_from)
     return Period.of(d.decided_on) if c.regime is Regime.LUMP_SUM else None
 
 
@@ -124,10 +132,11 @@ def _pension_on_record(session: Session, person_id: int, c: Claim, d: Decision
     if d.outcome != SETTLED or c.regime is not Regime.PENSION:
         return []
     facts = registry.person_facts(session=session, person_id=person_id)
-    # from_month is never before the event's month (check_decision): the start day decides.
-    if c.event_from is None:
+    # Entitled by the claim's start day (pension_due); paid, priced and left work from the
+    # decision's first month, never before the claim's (check_decision).
+    starts = pension_first_month(d.from_month, c.event_from)
+    if c.event_from is None or starts is None:
         return []
-    starts = Period.of(c.event_from)
     if problems := (pension_due(session, person_id, facts, c, d.decided_on)
                     or still_working(session, person_id, starts, d.decided_on)):
         return problems

@@ -15,15 +15,16 @@ value); a year the tables skip (2016-2023, whose circulars are not loaded) gives
 ``pension_note`` says so. ``average_rule`` says which of those rules took the book's average.
 The retirement age is judged from the book's header (Decree 135/2020: the date, whether it is
 reached in the book's month, and the first month a pension could be paid: after the age is
-reached, never before next month); the pension's rate counts the months the book holds now. A
-pension the book shows claimed (not refused) is estimated from the month it was claimed from:
-before the statutory age (an early retirement for reduced working capacity the claim was
-received for, Law 41/2024 Art 65) its rate is cut per year early (Art 66(3)); months paid after
-the retirement age was reached by someone who had the years a pension needs by then earn the
-larger extra lump sum of Art 68(2) (``pension_from``, which a pension's settlement checks its
-monthly amount and extra lump sum by); a settled one whose decision states the average salary
-its dossier established is estimated on that average, the one it is paid on
-(``average_salary_note`` says so); and no one-time withdrawal is offered beside it (one is
+reached, never before next month, and for someone still employed not before they leave work,
+which ``note`` then says, ``awaits_leaving_work``); the pension's rate counts the months the
+book holds now. A pension the book shows claimed (not refused) is estimated from the month it
+was claimed from: before the statutory age (an early retirement for reduced working capacity
+the claim was received for, Law 41/2024 Art 65) its rate is cut per year early (Art 66(3));
+months paid after the retirement age was reached by someone who had the years a pension needs
+by then earn the larger extra lump sum of Art 68(2) (``pension_from``, which a pension's
+settlement checks its monthly amount and extra lump sum by); a settled one whose decision
+states the average salary its dossier established is estimated on that average, the one it is
+paid on (``average_salary_note`` says so); and no one-time withdrawal is offered beside it (one is
 refused to someone who receives or has claimed a pension, Art 70). The grounds for a one-time
 withdrawal rest on the dossier's papers and are not judged here. The book's months of SI are
 calendar months (a month paid at two employers counts once), and so are those before 2014 a
@@ -52,6 +53,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sibook import law
+from sibook.benefits.domain import pension_first_month
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules.averaging import AverageRule, average_salary
@@ -63,6 +65,10 @@ from sibook.rules.retirement import RetirementResult, retirement_age
 LAW_2014 = Period(2014, 1)  # the lump sum's rate changes for months from 2014 (FACTS §4.2)
 _YEARS_BACK = 5  # how far back the latest published revaluation table is looked for
 T = TypeVar("T")
+# The estimate's ``note`` for a pension that waits for its worker to leave work.
+LEAVING_WORK = (" An SI period with an employer is still running: the pension starts the month "
+                "after you leave work, once the employer files the decrease (GH), not in "
+                "{first} while you work (Law 41/2024 Art 64(1), 'khi nghỉ việc').")
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,8 @@ def estimate_with_shortfall(book: dict[str, Any], on: Period,
     reached = retirement is None or retirement.reached <= on
     # Retiring now, the pension is paid from next month; else from the month after the age.
     first = on + 1 if retirement is None or reached else retirement.pension_from
-    if claimed is not None:
-        first = Period.parse(claimed["event_from"][:7])
+    if claimed is not None:  # its decision's first month once settled, else the claim's
+        first = _first_month(claimed)
     # A claimed pension's average is its own (revalued for its start); else this month's.
     mean = _Average(stated, None) if stated is not None else _average(
         history, first if claimed is not None else on, on)
@@ -123,6 +129,8 @@ def estimate_with_shortfall(book: dict[str, Any], on: Period,
     except ValidationError as exc:
         answer["pension_note"] = exc.problems[0].reason
         shortfall = Shortfall(exc, first)
+    if awaits_leaving_work(book, answer):
+        answer["note"] += LEAVING_WORK.format(first=first)
     if claimed is not None:
         state = "settles" if claimed["status"] == "settled" else "claims"
         answer["one_time_withdrawal_note"] = (
@@ -131,6 +139,16 @@ def estimate_with_shortfall(book: dict[str, Any], on: Period,
     elif average is not None and si_months > 0:
         answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
     return answer, shortfall
+
+
+def awaits_leaving_work(book: dict[str, Any], answer: dict[str, Any]) -> bool:
+    """Whether ``answer``'s pension (``estimate``'s, of ``book``) waits for the person to leave
+    work: not claimed, its first month next month (the age reached), while an employer's SI
+    period still runs (a sheet row without an end, not voluntary): a claim is refused until
+    the employer files the decrease (``benefits.left_work``, Law 41/2024 Art 64(1))."""
+    return (answer["pension"] is not None and answer["reached_retirement_age"]
+            and _pension_claim(book) is None
+            and any(r["to"] is None and r["kind"] != "voluntary" for r in book.get("sheets", [])))
 
 
 def pension_from(book: dict[str, Any], on: Period, starts: Period, *,
@@ -175,6 +193,15 @@ def _pension_claim(book: dict[str, Any]) -> dict[str, Any] | None:
     a person retires once."""
     return next((b for b in book.get("benefits", []) if b["regime"] == "pension"
                  and b["status"] != "refused" and b.get("event_from")), None)
+
+
+def _first_month(claimed: dict[str, Any]) -> Period:
+    """A claimed pension's first month as its settlement takes it (``pension_first_month``)."""
+    stated = claimed.get("from_month")
+    first = pension_first_month(None if stated is None else Period.parse(stated),
+                                date.fromisoformat(claimed["event_from"]))
+    assert first is not None  # the claim has a start (``_pension_claim``)
+    return first
 
 
 def _stated_average(claimed: dict[str, Any] | None) -> int | None:

@@ -35,7 +35,7 @@ from sibook.book import issuing, versions
 from sibook.book import service as books
 from sibook.book.assemble import unit_names
 from sibook.book.card_image import no_card_png
-from sibook.book.estimate import estimate_with_shortfall
+from sibook.book.estimate import awaits_leaving_work, estimate_with_shortfall
 from sibook.contributions import queries
 from sibook.contributions.domain import MAX_SALARY
 from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
@@ -154,6 +154,7 @@ def my_book(request: Request, g: BookGuard) -> Response:
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
         "estimate": sums, "pension_why": shortfall_vi(shortfall, payload),
+        "leaving_work": awaits_leaving_work(payload, sums),
         "never_paid": _never_paid(payload)})
 
 

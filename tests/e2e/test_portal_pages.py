@@ -1125,3 +1125,28 @@ def test_a_monthly_benefit_says_how_many_months_it_lasts(
                         if "HS-TN-1" in r))
     assert "5.400.000\u00a0₫ từ / from 06/2025<br><small>3 tháng / months</small>" in row
 
+
+
+def test_a_worker_past_retirement_age_is_told_the_pension_starts_once_they_leave(
+        portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
+    """Past the age with the employer's period open: the page estimated a pension from next
+    month, which a claim would be refused for until the employer's decrease (Art 64(1)). It
+    still estimates it, and says in both languages that it starts once they leave work."""
+    _, engine, ids = portal
+    older = make_personal_id("001", date(1958, 2, 1), "male", 77)
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:
+        person_id = registry_service.register_person(session=s, person=NewPerson(
+            personal_id=older, full_name="Trần Văn Bảy", birth_date=date(1958, 2, 1),
+            sex="male", birth_registration_place="001", realm="civil"))
+        unit = s.scalar(select(periods.c.employer_id).where(periods.c.person_id == ids[OWN]))
+        s.execute(insert(periods).values(
+            person_id=person_id, seq=1, from_month=2000 * 12, to_month=None, kind="compulsory",
+            employer_id=unit, salary_basis=10_000_000, allowances=0, occupational_rate_bp=0))
+    text = signed_in(client, older).get("/portal/book").text
+    said = re.search(r'<span id="leaving-work">([^<]*)</span>', text)
+    assert said is not None and said.group(1).startswith(
+        "Bạn vẫn đang làm việc, đóng BHXH qua đơn vị: lương hưu được hưởng từ tháng sau khi "
+        "nghỉ việc")
+    assert "the pension starts the month after you leave work" in html.unescape(text)
+    assert '<span id="leaving-work">' not in signed_in(client, OWN).get("/portal/book").text

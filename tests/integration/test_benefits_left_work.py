@@ -9,6 +9,7 @@ stayed open and priced beside the pension."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -81,7 +82,9 @@ def test_a_pension_starts_after_the_period_ends(engine: Engine) -> None:
 def test_a_pension_is_not_settled_over_a_job_taken_up_and_ended_since(engine: Engine) -> None:
     """Claimed once he left, then employed in 2025-10 alone (taken on, and let go from 2025-11)
     before the decision: a month the pension from 2025-09 would pay, as it is while the job
-    runs. It starts once that job has ended."""
+    runs. It starts once that job has ended: a decision paying from 2025-11 is settled, the
+    left-work check looking at the decision's first month (``pension_first_month``, as the
+    declarations' pensioner check does), not the claim's."""
     setup_workers(engine, 0)
     him = older_worker(engine, until=Period(2025, 8))
     claim(engine, him, PENSION)
@@ -94,3 +97,6 @@ def test_a_pension_is_not_settled_over_a_job_taken_up_and_ended_since(engine: En
         f"the pension would pay from 2025-09: {LEFT_WORK}; the pension starts in 2025-11 at "
         "the earliest"))]
     assert count(engine, "benefit_decisions") == 0
+    later = replace(SETTLED, from_month=Period(2025, 11))
+    assert settle(engine, him, PENSION.dossier_no, later)["status"] == "settled"
+

@@ -8,6 +8,7 @@ and nothing could end it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -156,3 +157,17 @@ def test_a_voluntary_start_registered_after_the_pension_and_never_paid_is_remove
     volunteer(engine, him, 0, start=Period(2025, 10))
     settle(engine, him, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))
     assert voluntary_ends(engine) == []
+
+
+def test_a_decision_starting_later_than_claimed_ends_the_period_before_its_own_start(
+        engine: Engine) -> None:
+    """Claimed from 2025-09, the decision pays from 2025-11: the pension's first month is the
+    decision's (``pension_first_month``), as the declarations' pensioner check reads it, so
+    2025-09 and 2025-10 stay in the voluntary period (ended 2025-08 before)."""
+    setup_workers(engine, 0)
+    him = older_worker(engine)
+    volunteer(engine, him, 1)
+    claim(engine, him, PENSION)
+    later = replace(paying(WITH_JULY, STATED), from_month=Period(2025, 11))
+    assert settle(engine, him, PENSION.dossier_no, later)["status"] == "settled"
+    assert voluntary_ends(engine) == [Period(2025, 10).index]

@@ -299,3 +299,28 @@ def test_a_decisions_average_and_no_average_name_no_rule() -> None:
     book["benefits"][0] |= {"decision_no": "72/QĐ", "average_salary": 12_000_000}
     assert estimate(book, Period(2025, 12))["average_rule"] is None
     assert estimate(_book([], 0), Period(2025, 12))["average_rule"] is None
+
+
+def test_a_worker_past_retirement_age_still_employed_is_told_the_pension_waits() -> None:
+    """Past the age with the employer's period running: the amount is estimated, and the note
+    says the pension starts once they leave work (a claim is refused until the employer's
+    decrease, ``benefits.left_work``); pension_note stays for what is missing."""
+    working = estimate(_book([("2000-01", None, 10_000_000)], 312), Period(2025, 12))
+    left = estimate(_book([("2000-01", "2025-11", 10_000_000)], 311), Period(2025, 12))
+    assert working["pension"]["monthly_pension"] and working["pension_note"] is None
+    assert working["note"].endswith(
+        " An SI period with an employer is still running: the pension starts the month after "
+        "you leave work, once the employer files the decrease (GH), not in 2026-01 while you "
+        "work (Law 41/2024 Art 64(1), 'khi nghỉ việc').")
+    assert "leave work" not in left["note"] and left["pension"]["from_month"] == "2026-01"
+    voluntary = _book([("2000-01", None, 10_000_000)], 312)
+    voluntary["sheets"][0]["kind"] = "voluntary"  # stops by not paying: no employer to leave
+    assert "leave work" not in estimate(voluntary, Period(2025, 12))["note"]
+
+
+def test_a_settled_pension_is_estimated_from_its_decisions_first_month() -> None:
+    """Claimed from 2026-01, settled from 2026-03: the estimate starts it where the decision
+    pays it, as its settlement priced it (``pension_first_month``), not at the claim's."""
+    book = _with_pension(_book([("2006-01", "2025-12", 8_000_000)], 240), "settled")
+    book["benefits"][0] |= {"decision_no": "72/QĐ", "from_month": "2026-03"}
+    assert estimate(book, Period(2025, 12))["pension"]["from_month"] == "2026-03"
