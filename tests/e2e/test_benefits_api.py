@@ -284,24 +284,33 @@ def test_an_occupational_disease_is_named_by_its_keys_and_checked_by_them(api: A
         "Bệnh viêm phế quản mạn tính nghề nghiệp", None)
 
 
-def test_a_bodys_words_are_read_in_any_letter_case_and_answered_as_listed(api: Api) -> None:
-    """As the CLI reads --regime Sickness, --outcome SETTLED, --ground Emigration and
-    --occupational-kind Disease: recorded as listed, so the listed spelling is a replay."""
+def test_a_claims_regime_is_read_in_any_letter_case_and_recorded_as_listed(api: Api) -> None:
+    """As the CLI reads --regime Sickness: the listed spelling sent again is a replay."""
     received = api.claim(CLERK, OWN, SICK | {"regime": "Sickness"})
     assert (received.status_code, received.json()["regime"]) == (201, "sickness"), received.text
     assert api.claim(CLERK, OWN).json()["replayed"] is True
+
+
+def test_a_decisions_outcome_is_read_in_any_letter_case_and_recorded_as_listed(
+        api: Api) -> None:
+    """As the CLI reads --outcome SETTLED: the listed spelling sent again is a replay."""
+    api.claim(CLERK, OWN)
     decided = api.decide(APPROVER, OWN, body=PAID | {"outcome": "SETTLED"})
     assert decided.status_code == 201, decided.text
     assert decided.json()["decision"]["outcome"] == "settled"
     assert api.decide(APPROVER, OWN).json()["replayed"] is True
-    # Still contributing, so refused by the regime's rule; the ground read as its listed word.
-    withdrawal = {"regime": "LUMP_SUM", "dossier_no": "HS-LS-2", "received_on": "2021-03-20"}
+
+
+def test_a_claims_ground_and_occupational_kind_are_read_in_any_letter_case(api: Api) -> None:
+    """As the CLI reads --ground Emigration and --occupational-kind Disease."""
+    # Still contributing, so refused by the regime's rule alone: the ground is a listed word.
+    withdrawal = {"regime": "lump_sum", "dossier_no": "HS-LS-2", "received_on": "2021-03-20"}
     typed, listed = (api.claim(CLERK, OWN, withdrawal | {"ground": ground})
                      for ground in ("Emigration", "emigration"))
     assert typed.status_code == 422 and typed.json() == listed.json(), typed.text
     assert [e["field"] for e in typed.json()["errors"]] == ["regime"]
     disease = api.claim(CLERK, OWN, {
-        "regime": "Occupational", "dossier_no": "HS-BNN-2", "received_on": "2021-03-20",
+        "regime": "occupational", "dossier_no": "HS-BNN-2", "received_on": "2021-03-20",
         "event_from": "2021-03-10", "occupational_kind": "Disease", "disease_code": 6})
     assert disease.status_code == 201, disease.text
     assert disease.json()["occupational_kind"] == "disease"
