@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import Forbidden
+from sibook.api.choices import any_case, case_said
 from sibook.api.days import Day
 from sibook.api.params import PersonalIdPath
 from sibook.api.problems import CONFLICT
@@ -45,8 +46,17 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Read in any letter case, as the CLI reads --regime, --ground, --occupational-kind and
+# --outcome; answered and recorded as the OpenAPI lists them (an enum, a pattern or a description).
+_RegimeWord = Annotated[domain.Regime, any_case(tuple(domain.Regime))]
+_GroundWord = Annotated[str, any_case(tuple(domain.GROUNDS))]
+_KindWord = Annotated[Literal["accident", "disease"], any_case(occupational_facts.KINDS)]
+_OutcomeWord = Annotated[str, any_case(domain.OUTCOMES)]
+
+
 class ClaimIn(_Input):
-    regime: domain.Regime
+    regime: _RegimeWord = Field(description=(
+        "The regime claimed: " + ", ".join(domain.Regime) + case_said("Sickness", "sickness")))
     dossier_no: str = Field(pattern=domain.DOSSIER.pattern,
                             description="The dossier's receipt number, unique in the country")
     received_on: Day
@@ -56,9 +66,10 @@ class ClaimIn(_Input):
         "labour contract ended; lump_sum: none"))
     event_to: Day | None = Field(None, description="sickness/maternity: last day of leave")
     note: str | None = Field(None, max_length=domain.NOTE_MAX)
-    ground: str | None = Field(None, description=(
+    ground: _GroundWord | None = Field(None, description=(
         "lump_sum only, its ground under Law 41/2024 Art 70(1): "
-        + "; ".join(f"{k}: {v}" for k, v in domain.GROUNDS.items())))
+        + "; ".join(f"{k}: {v}" for k, v in domain.GROUNDS.items())
+        + case_said("Emigration", "emigration")))
     capacity_loss_percent: StrictInt | None = Field(None, gt=0, le=100, description=(
         "pension only: the assessed loss of working capacity, percent, which lets a pension "
         "start before the statutory age (Law 41/2024 Art 65: up to 5 years at 61%, 10 at 81%)"))
@@ -70,10 +81,10 @@ class ClaimIn(_Input):
         "maternity, a mother's only: the leave follows leave for infertility treatment, so her "
         "6 months of contributions are looked for in the 24 months before the birth, not 12 "
         "(Law 41/2024, FACTS §4.4)"))
-    occupational_kind: Literal["accident", "disease"] | None = Field(None, description=(
+    occupational_kind: _KindWord | None = Field(None, description=(
         "occupational only: a work accident or an occupational disease; a disease diagnosed "
         "after the job ended is received within its guarantee period (Law 84/2015/QH13 Art "
-        "46(2), Circular 15/2016/TT-BYT)"))
+        "46(2), Circular 15/2016/TT-BYT)" + case_said("Disease", "disease")))
     disease_code: StrictInt | None = Field(
         None, gt=0, le=occupational_facts.DISEASE_CODE_MAX, description=(
             "an occupational disease's: the appendix of Circular 15/2016/TT-BYT that lists it"))
@@ -87,7 +98,8 @@ class ClaimIn(_Input):
 
 
 class DecisionIn(_Input):
-    outcome: str = Field(pattern="^(settled|refused)$")
+    outcome: _OutcomeWord = Field(pattern="^(settled|refused)$", description=(
+        "settled (paid as stated) or refused (with a reason)" + case_said("SETTLED", "settled")))
     decided_on: Day
     decision_no: str = Field(min_length=1, max_length=domain.NUMBER_MAX)
     amount: StrictInt | None = Field(None, gt=0, le=domain.MAX_AMOUNT, description="Paid once, VND")

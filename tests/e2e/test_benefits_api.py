@@ -282,3 +282,52 @@ def test_an_occupational_disease_is_named_by_its_keys_and_checked_by_them(api: A
     assert received.status_code == 201, received.text
     assert (received.json()["disease_name"], received.json()["guarantee"]) == (
         "Bệnh viêm phế quản mạn tính nghề nghiệp", None)
+
+
+def test_a_claims_regime_is_read_in_any_letter_case_and_recorded_as_listed(api: Api) -> None:
+    """As the CLI reads --regime Sickness: the listed spelling sent again is a replay."""
+    received = api.claim(CLERK, OWN, SICK | {"regime": "Sickness"})
+    assert (received.status_code, received.json()["regime"]) == (201, "sickness"), received.text
+    assert api.claim(CLERK, OWN).json()["replayed"] is True
+
+
+def test_a_decisions_outcome_is_read_in_any_letter_case_and_recorded_as_listed(
+        api: Api) -> None:
+    """As the CLI reads --outcome SETTLED: the listed spelling sent again is a replay."""
+    api.claim(CLERK, OWN)
+    decided = api.decide(APPROVER, OWN, body=PAID | {"outcome": "SETTLED"})
+    assert decided.status_code == 201, decided.text
+    assert decided.json()["decision"]["outcome"] == "settled"
+    assert api.decide(APPROVER, OWN).json()["replayed"] is True
+
+
+def test_a_claims_ground_and_occupational_kind_are_read_in_any_letter_case(api: Api) -> None:
+    """As the CLI reads --ground Emigration and --occupational-kind Disease."""
+    # Still contributing, so refused by the regime's rule alone: the ground is a listed word.
+    withdrawal = {"regime": "lump_sum", "dossier_no": "HS-LS-2", "received_on": "2021-03-20"}
+    typed, listed = (api.claim(CLERK, OWN, withdrawal | {"ground": ground})
+                     for ground in ("Emigration", "emigration"))
+    assert typed.status_code == 422 and typed.json() == listed.json(), typed.text
+    assert [e["field"] for e in typed.json()["errors"]] == ["regime"]
+    disease = api.claim(CLERK, OWN, {
+        "regime": "occupational", "dossier_no": "HS-BNN-2", "received_on": "2021-03-20",
+        "event_from": "2021-03-10", "occupational_kind": "Disease", "disease_code": 6})
+    assert disease.status_code == 201, disease.text
+    assert disease.json()["occupational_kind"] == "disease"
+
+
+@pytest.mark.parametrize(("schema", "field"), [
+    ("ClaimIn", "regime"), ("ClaimIn", "ground"), ("ClaimIn", "occupational_kind"),
+    ("DecisionIn", "outcome")])
+def test_a_bodys_words_are_said_to_be_read_in_any_case(api: Api, schema: str, field: str
+                                                       ) -> None:
+    declared = api.spec["components"]["schemas"][schema]["properties"][field]
+    assert "any letter case" in declared["description"]
+
+
+def test_the_openapi_lists_a_bodys_words_as_answered(api: Api) -> None:
+    schemas = api.spec["components"]["schemas"]
+    assert schemas["Regime"]["enum"] == ["sickness", "maternity", "occupational", "pension",
+                                         "survivorship", "lump_sum", "unemployment"]
+    kind = schemas["ClaimIn"]["properties"]["occupational_kind"]["anyOf"][0]
+    assert kind["enum"] == ["accident", "disease"]
