@@ -37,6 +37,14 @@ def refused_claim(engine: Engine, pid: str, c: Claim = PENSION) -> list[tuple[st
     return [(p.field or "", p.reason) for p in refusal.value.problems]
 
 
+def refused_settlement(engine: Engine, pid: str) -> list[tuple[str, str]]:
+    """The problems PENSION's settlement (as SETTLED) is refused with; nothing decided."""
+    with pytest.raises(ValidationError) as refusal:
+        settle(engine, pid, PENSION.dossier_no, SETTLED)
+    assert count(engine, "benefit_decisions") == 0
+    return [(p.field or "", p.reason) for p in refusal.value.problems]
+
+
 def test_a_pension_is_claimed_once_the_employer_has_filed_the_decrease(engine: Engine) -> None:
     setup_workers(engine, 0)
     him = older_worker(engine, until=None)  # here since 2005, still working
@@ -56,13 +64,10 @@ def test_a_pension_is_not_settled_while_a_job_taken_up_since_runs(engine: Engine
     him = older_worker(engine, until=Period(2025, 8))
     claim(engine, him, PENSION)
     file(engine, [(him, "TM", 9_000_000, "2025-10")], month=Period(2025, 10))
-    with pytest.raises(ValidationError) as working:
-        settle(engine, him, PENSION.dossier_no, SETTLED)
-    assert [(p.field, p.reason) for p in working.value.problems] == [("event_from", (
+    assert refused_settlement(engine, him) == [("event_from", (
         f"the compulsory SI period at unit {EMPLOYER} from 2025-10 is still open, covering "
         f"months the pension would pay from 2025-09: {LEFT_WORK}; the employer files the "
         "decrease (GH) from 2025-10 (cancelling it) first"))]
-    assert count(engine, "benefit_decisions") == 0
     file(engine, [(him, "GH", None, "2025-10")], month=Period(2025, 11))
     assert settle(engine, him, PENSION.dossier_no, SETTLED)["status"] == "settled"
 
@@ -78,7 +83,6 @@ def test_a_pension_starts_after_the_period_ends(engine: Engine) -> None:
     assert claim(engine, him, later)["status"] == "claimed"
 
 
-
 def test_a_pension_is_not_settled_over_a_job_taken_up_and_ended_since(engine: Engine) -> None:
     """Claimed once he left, then employed in 2025-10 alone (taken on, and let go from 2025-11)
     before the decision: a month the pension from 2025-09 would pay, as it is while the job
@@ -90,13 +94,10 @@ def test_a_pension_is_not_settled_over_a_job_taken_up_and_ended_since(engine: En
     claim(engine, him, PENSION)
     file(engine, [(him, "TM", 9_000_000, "2025-10")], month=Period(2025, 10))
     file(engine, [(him, "GH", None, "2025-11")], month=Period(2025, 11))
-    with pytest.raises(ValidationError) as worked:
-        settle(engine, him, PENSION.dossier_no, SETTLED)
-    assert [(p.field, p.reason) for p in worked.value.problems] == [("event_from", (
+    assert refused_settlement(engine, him) == [("event_from", (
         f"the compulsory SI period at unit {EMPLOYER} from 2025-10 to 2025-10 covers months "
         f"the pension would pay from 2025-09: {LEFT_WORK}; the pension starts in 2025-11 at "
         "the earliest"))]
-    assert count(engine, "benefit_decisions") == 0
     later = replace(SETTLED, from_month=Period(2025, 11))
     assert settle(engine, him, PENSION.dossier_no, later)["status"] == "settled"
 
