@@ -119,8 +119,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     clash = overlapping(session, person_id, c)
     if clash is not None:
         return [clash]
-    si = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
-          if p.from_month <= Period.of(c.received_on)]
+    periods = contributions.si_periods_of(session=session, person_id=person_id)
+    si = [p for p in periods if p.from_month <= Period.of(c.received_on)]
     if c.regime is Regime.UNEMPLOYMENT:
         ended = Period.of(c.event_from or c.received_on)
         ui = contributions.ui_periods_of(session=session, person_id=person_id)
@@ -147,10 +147,10 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
         return maternity_supported(session, person_id, facts, c, c.received_on)
     if c.regime is Regime.LUMP_SUM:
         month = Period.of(c.received_on)
-        return (still_contributing(si, month, paid_from(session, person_id, month,
+        return (still_contributing(si, month, paid_from(session, person_id, periods, month,
                                                         c.received_on))
                 or pensioner(session, person_id)
-                or _lump_sum_ground(session, person_id, c, si, facts))
+                or _lump_sum_ground(session, person_id, c, si, periods, facts))
     if c.regime is Regime.PENSION and c.event_from is not None:
         return (pension_due(session, person_id, facts, c, c.received_on)
                 or still_working(session, person_id, Period.of(c.event_from), c.received_on))
@@ -159,8 +159,10 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
 
 def _lump_sum_ground(session: Session, person_id: int, c: Claim,
                      si: list[contributions.ParticipationRow],
+                     periods: list[contributions.ParticipationRow],
                      facts: registry.PersonFacts) -> list[Problem]:
-    """Grounds a) and e) of Law 41/2024 Art 70(1), checked against the record (FACTS §4.2)."""
+    """Grounds a) and e) of Law 41/2024 Art 70(1), checked against the record (FACTS §4.2):
+    ``si`` the periods begun by the claim's month, ``periods`` all the person's."""
     if c.ground not in ("retirement_age", "before_2025_07"):
         return []  # b, c, d, f: the dossier's papers (passport and visa, medical board, ...)
     month = Period.of(c.received_on)
@@ -183,7 +185,7 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
         return [Problem(field="ground", reason=(
             "no SI before 2025-07: ground e) is for those who contributed before 1 July 2025"))]
     # A voluntary participant is outside SI from the month after the last one paid.
-    voluntary = paid_from(session, person_id, month - 12, c.received_on)
+    voluntary = paid_from(session, person_id, periods, month - 12, c.received_on)
     if voluntary is not None or any(p.kind != "voluntary" and (
             p.to_month is None or p.to_month >= month - 12) for p in si):
         since = "" if voluntary is None else f" (voluntary SI paid through {voluntary})"

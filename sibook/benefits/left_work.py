@@ -47,13 +47,14 @@ def still_working(session: Session, person_id: int, starts: Period, on: date
     began), naming the period, its unit and the decrease that ends it or the first month the
     pension can start; or while a voluntary participant has paid, by ``on``, a month from
     ``starts`` on, naming the last one paid (they stop by not paying, ``stopped_paying``)."""
-    later = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
+    si = contributions.si_periods_of(session=session, person_id=person_id)
+    later = [p for p in si
              if p.kind != "voluntary" and (p.to_month is None or p.to_month >= starts)]
     # The open one, else the one ending last: the pension starts after it.
     period = next((p for p in later if p.to_month is None), None) or max(
         later, key=lambda p: p.to_month or starts, default=None)
     if period is None:
-        return _still_paying(session, person_id, starts, on)
+        return _still_paying(session, person_id, si, starts, on)
     units = {period.employer_id} if period.employer_id is not None else set()
     unit = registry.employer_codes(session=session, employer_ids=units)
     what = f"{period.kind} SI period{''.join(f' at unit {code}' for code in unit.values())}"
@@ -72,9 +73,9 @@ def still_working(session: Session, person_id: int, starts: Period, on: date
         f"{max(period.from_month, starts)}{ends} first"))]
 
 
-def _still_paying(session: Session, person_id: int, starts: Period, on: date
-                  ) -> list[Problem]:
-    paid = paid_from(session, person_id, starts, on)
+def _still_paying(session: Session, person_id: int, si: list[contributions.ParticipationRow],
+                  starts: Period, on: date) -> list[Problem]:
+    paid = paid_from(session, person_id, si, starts, on)
     if paid is None:
         return []
     return [Problem(field="event_from", reason=(

@@ -292,7 +292,7 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
     si = contributions.si_periods_of(session=session, person_id=person_id)
     if c.regime is Regime.LUMP_SUM:
         month = Period.of(d.decided_on)
-        problems = (still_contributing(si, month, paid_from(session, person_id, month,
+        problems = (still_contributing(si, month, paid_from(session, person_id, si, month,
                                                             d.decided_on))
                     or pensioner(session, person_id))
     else:

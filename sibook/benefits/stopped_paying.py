@@ -19,15 +19,16 @@ from sibook.contributions import service as contributions
 from sibook.core.period import Period
 
 
-def paid_from(session: Session, person_id: int, month: Period, on: date) -> Period | None:
+def paid_from(session: Session, person_id: int, si: list[contributions.ParticipationRow],
+              month: Period, on: date) -> Period | None:
     """The last voluntary month from ``month`` on that payments made by ``on`` pay in full, read
-    when a voluntary period of the person is open or reaches ``month``; None when none is
-    paid: the person has stopped contributing."""
-    if not any(p.kind == "voluntary" and (p.to_month is None or p.to_month >= month)
-               for p in contributions.si_periods_of(session=session, person_id=person_id)):
+    when a voluntary period of the person's ``si`` (their periods, as the caller read them) is
+    open or reaches ``month``; None when none is paid: the person has stopped contributing."""
+    voluntary = [p for p in si if p.kind == "voluntary"]
+    if not any(p.to_month is None or p.to_month >= month for p in voluntary):
         return None
-    return book.voluntary_paid_through(session=session, person_id=person_id, as_of=on,
-                                       first=month)
+    return book.voluntary_paid_through(session=session, person_id=person_id,
+                                       periods=voluntary, as_of=on, first=month)
 
 
 def end_with(session: Session, person_id: int, first: Period) -> None:

@@ -158,14 +158,13 @@ def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Accou
     return voluntary_account_of(lines_of(periods, {}, Period.of(as_of)), paid, as_of)
 
 
-def voluntary_paid_through(*, session: Session, person_id: int, as_of: date, first: Period
-                           ) -> Period | None:
+def voluntary_paid_through(*, session: Session, person_id: int,
+                           periods: list[contributions.ParticipationRow], as_of: date,
+                           first: Period) -> Period | None:
     """The last voluntary month from ``first`` on that the person's payments made by ``as_of``
-    pay in full (months paid ahead too), allocated as ``voluntary_account`` allocates them;
-    None when no such month is paid: a voluntary participant who stopped paying has stopped
-    contributing (Law 41/2024 Art 101(2))."""
-    periods = [r for r in contributions.si_periods_of(session=session, person_id=person_id)
-               if r.kind == "voluntary"]
+    pay in full (months paid ahead too), allocated to their voluntary ``periods`` as
+    ``voluntary_account`` allocates them; None when no such month is paid: a voluntary
+    participant who stopped paying has stopped contributing (Law 41/2024 Art 101(2))."""
     paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
     last, credit = max(first, Period.of(as_of)), None
     while True:
