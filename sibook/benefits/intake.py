@@ -43,9 +43,8 @@ from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
+from sibook.law import LAW_41_2024_IN_FORCE
 from sibook.registry import reading as registry
-
-BEFORE_2025_07 = Period(2025, 7)  # Law 41/2024 in force: ground e) grandfathers earlier SI
 
 
 def receive_claim(*, session: Session, person_id: int, personal_id: str, claim: Claim,
@@ -181,7 +180,8 @@ def _lump_sum_ground(session: Session, person_id: int, c: Claim,
                 f"{paid:.1f} years of SI: at {needed} or more a pension is due, not a "
                 "one-time withdrawal (ground a)"))]
         return []
-    if not any(p.from_month < BEFORE_2025_07 for p in si):
+    # ground e) grandfathers SI paid before Law 41/2024
+    if not any(p.from_month < LAW_41_2024_IN_FORCE for p in si):
         return [Problem(field="ground", reason=(
             "no SI before 2025-07: ground e) is for those who contributed before 1 July 2025"))]
     # A voluntary participant is outside SI from the month after the last one paid.

@@ -30,12 +30,16 @@ from sibook.law.terms import (
     parse_choice,
 )
 
+# Law 41/2024/QH15 (the SI Law) is in force from 1 July 2025 (FACTS.md §0); the rules it changed
+# start with this month.
+LAW_41_2024_IN_FORCE = Period(2025, 7)
+
 __all__ = [
-    "FUNDS", "OA_RATES", "REGIONS", "SEXES", "SUPPORT_GROUPS", "UNNAMED_SUPPORT_GROUP", "Cap",
-    "Fact", "Fund", "FundRate", "FundRates", "Kind", "LawBook", "LawDataError", "LawRow",
-    "LawTable", "NoRuleInForce", "OaRate", "Region", "Sex", "SupportGroup", "book", "fund_rates",
-    "load_book", "parameter", "parse_choice", "parse_table", "reference_level",
-    "regional_minimum",
+    "FUNDS", "LAW_41_2024_IN_FORCE", "OA_RATES", "REGIONS", "SEXES", "SUPPORT_GROUPS",
+    "UNNAMED_SUPPORT_GROUP", "Cap", "Fact", "Fund", "FundRate", "FundRates", "Kind", "LawBook",
+    "LawDataError", "LawRow", "LawTable", "NoRuleInForce", "OaRate", "Region", "Sex",
+    "SupportGroup", "book", "fund_rates", "load_book", "parameter", "parse_choice", "parse_table",
+    "reference_level", "regional_minimum",
 ]
 
 

@@ -23,7 +23,7 @@ from sibook.contributions.declare import REGISTRATION_BATCH, declare, filed_befo
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import province_2025
-from sibook.law import UNNAMED_SUPPORT_GROUP
+from sibook.law import LAW_41_2024_IN_FORCE, UNNAMED_SUPPORT_GROUP
 from sibook.registry import reading, registered_again, service
 from sibook.registry.domain import (
     NO_OFFICE,
@@ -38,9 +38,6 @@ from sibook.registry.population import (
     identity_problems,
 )
 from sibook.registry.store import Household, HouseholdMember, Person, SIProfile
-
-# Law 41/2024 in force: from it a pensioner is no voluntary participant (``_refuse_if_pensioner``).
-VOLUNTARY_PENSIONER_RULE = Period(2025, 7)
 
 
 @dataclass(frozen=True)
@@ -421,7 +418,7 @@ def _refuse_if_pensioner(session: Session, person_id: int, month: Period) -> Non
     ``pension_min_years`` was). A settled pension refuses the start whatever month it pays
     from: the period opened would run on into it. Law 58/2014 Art 2(4), before 2025-07, names
     no such exclusion in the text at hand, so an earlier start is not refused for it."""
-    if month < VOLUNTARY_PENSIONER_RULE:
+    if month < LAW_41_2024_IN_FORCE:  # from it a pensioner is no voluntary participant
         return
     pension = records.settled_pension(session=session, person_id=person_id)
     if pension is None:

@@ -20,10 +20,11 @@ from sqlalchemy import Connection, select
 from sibook.contributions.store import SIPeriod
 from sibook.core.bulk import write
 from sibook.core.period import Period
+from sibook.law import LAW_41_2024_IN_FORCE
 from sibook.rules.sickness import sickness_benefit
 
 SHARE = 0.05
-FIRST = Period(2025, 7)  # the sickness tables of Law 41/2024 start here
+FIRST = LAW_41_2024_IN_FORCE  # the sickness tables of Law 41/2024 start here
 CLAIMS = ("person_id", "claim_no", "regime", "dossier_no", "dossier_key", "received_on",
           "event_from", "event_to", "note", "recorded_by")
 DECISIONS = ("person_id", "claim_no", "outcome", "decided_on", "decision_no", "amount", "days",

@@ -18,8 +18,9 @@ from sibook.contributions.cycles import MONTHLY, cycles_of
 from sibook.contributions.statement import deadline_of
 from sibook.core.bulk import write
 from sibook.core.period import Period
+from sibook.law import LAW_41_2024_IN_FORCE
 
-FIRST_LEDGER_MONTH = Period(2025, 7)  # Law 41/2024 in force: the e-ledger era of the demo
+FIRST_LEDGER_MONTH = LAW_41_2024_IN_FORCE  # the e-ledger era of the demo
 LATE_PAYER_SHARE = 0.03
 MONTHS_PER_SCAN = 4
 PAYMENT_COLUMNS = (
