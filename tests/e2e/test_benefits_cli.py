@@ -273,9 +273,9 @@ def test_a_disease_diagnosed_after_the_job_is_claimed_within_its_guarantee_perio
                          "--disease-code", "8", "--disease-form", "inorganic_anaemia")
     assert (code, done["recorded"], done["exposure_ended"]) == (0, True, "2025-06"), done
     assert "Circular 15/2016/TT-BYT Appendix 8" in done["guarantee"]
-    code, silicosis = cli.run(*after[:-1], "2025-09-12", "--dossier", "HS-BNN-10",
-                              "--occupational-kind", "disease", "--disease-code", "1")
-    assert (code, silicosis["errors"][0]["field"]) == (1, "--disease-code"), silicosis
+    code, benzene = cli.run(*after[:-1], "2025-09-12", "--dossier", "HS-BNN-10",
+                            "--occupational-kind", "disease", "--disease-code", "9")
+    assert (code, benzene["errors"][0]["field"]) == (1, "--disease-code"), benzene
 
 
 def test_a_decision_refused_for_the_claims_dates_names_the_claims_flag(cli: Cli) -> None:

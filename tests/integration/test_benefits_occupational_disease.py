@@ -6,7 +6,7 @@ disease; a work accident after the job, and a claim saying none of it, are refus
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -85,13 +85,13 @@ def test_the_period_is_per_form_and_may_have_no_limit(engine: Engine) -> None:
 def test_a_disease_the_tables_have_no_period_for_is_refused_after_the_job(
         engine: Engine) -> None:
     pid = out_of_the_job(engine)
-    silicosis = Claim(Regime.OCCUPATIONAL, "HS-BNN-4", date(2025, 9, 20), date(2025, 9, 10),
-                      occupational_kind="disease", disease_code=1)
-    field, reason = refused(engine, pid, silicosis)
+    benzene = Claim(Regime.OCCUPATIONAL, "HS-BNN-4", date(2025, 9, 20), date(2025, 9, 10),
+                    occupational_kind="disease", disease_code=9)
+    field, reason = refused(engine, pid, benzene)
     assert field == "disease_code"
-    assert "no guarantee period in the law tables for disease 1" in reason
+    assert "no guarantee period in the law tables for disease 9" in reason
     # While in the job it needs no period: received as any claim in compulsory SI.
-    in_job = claim(engine, pid, replace(silicosis, event_from=date(2025, 5, 10)))
+    in_job = claim(engine, pid, replace(benzene, event_from=date(2025, 5, 10)))
     assert (in_job["exposure_ended"], in_job["guarantee"]) == (None, None)
 
 
@@ -116,6 +116,42 @@ def test_an_appendix_read_from_another_reproduction_gives_its_period(engine: Eng
     field, reason = refused(engine, pid, replace(covid, dossier_no="HS-BNN-8",
                                                  event_from=date(2025, 7, 29)))
     assert (field, "after the guarantee period of 28 days" in reason) == ("event_from", True)
+
+
+def diagnosed(code: int, form: str, on: date, dossier: str,
+              ended: Period | None = None) -> Claim:
+    """A disease claim diagnosed ``on`` and received five days later."""
+    return Claim(Regime.OCCUPATIONAL, dossier, on + timedelta(days=5), on,
+                 occupational_kind="disease", disease_code=code, disease_form=form,
+                 exposure_ended=ended)
+
+
+def test_silicosis_manganese_and_decompression_sickness_are_received_within_their_periods(
+        engine: Engine) -> None:
+    """Appendices 1, 11 and 19 of Circular 15/2016/TT-BYT: each form's period after the end of
+    the month exposure ended, received on its last day and refused the day after."""
+    pids = setup_workers(engine, 3)  # one each: a worker claims a regime's days once
+    for pid in pids:
+        worked(engine, pid)
+    cases = (  # exposure ended 2025-06 unless given: 48 and 36 hours run to 2025-07-02
+        (1, "acute", "1 year", date(2025, 12, 31), Period(2024, 12)),
+        (11, "acute", "48 hours", date(2025, 7, 2), None),
+        (19, "acute", "36 hours", date(2025, 7, 2), None))
+    for n, (pid, (code, form, period, last, ended)) in enumerate(zip(pids, cases, strict=True)):
+        got = claim(engine, pid, diagnosed(code, form, last, f"HS-BNN-2{n}", ended))
+        for cited in (f"within the guarantee period of {period}", f"last day {last}",
+                      f"Circular 15/2016/TT-BYT Appendix {code}, provisional"):
+            assert cited in got["guarantee"], (code, got["guarantee"])
+        field, reason = refused(engine, pid, diagnosed(code, form, last + timedelta(days=1),
+                                                       f"HS-BNN-3{n}", ended))
+        assert field == "event_from", (code, reason)
+        assert f"after the guarantee period of {period}" in reason and str(last) in reason
+    # The chronic forms run for decades: a diagnosis in 2026 is within them.
+    for n, (pid, code, period) in enumerate(((pids[0], 1, "35 years"), (pids[1], 11, "20 years"),
+                                             (pids[2], 19, "20 years"))):
+        got = claim(engine, pid, diagnosed(code, "chronic", date(2026, 3, 2), f"HS-BNN-4{n}"))
+        assert f"within the guarantee period of {period}" in got["guarantee"]
+    assert got["disease_name"] == "Bệnh giảm áp nghề nghiệp"
 
 
 def test_exposure_ends_in_a_month_of_compulsory_si(engine: Engine) -> None:

@@ -221,10 +221,32 @@ def test_the_appendices_read_from_other_reproductions_load_with_their_periods() 
         book.disease_guarantee(35, None, Period(2020, 1))
 
 
+def test_appendices_1_11_and_19_load_with_their_periods_per_form() -> None:
+    """Silicosis (1: acute 1 year, chronic 35 years), manganese (11: acute 48 hours, chronic 20
+    years) and decompression sickness (19: acute 36 hours, chronic 20 years), each form counted
+    from the end of the month exposure ended; a form must be named."""
+    book, ended, on = law.book(), Period(2025, 2), Period(2025, 9)
+    for code, form, period, last in ((1, "acute", "1 year", date(2026, 2, 28)),
+                                     (1, "chronic", "35 years", date(2060, 2, 29)),
+                                     (11, "acute", "48 hours", date(2025, 3, 2)),
+                                     (11, "chronic", "20 years", date(2045, 2, 28)),
+                                     (19, "acute", "36 hours", date(2025, 3, 2)),
+                                     (19, "chronic", "20 years", date(2045, 2, 28))):
+        g = book.disease_guarantee(code, form, on)
+        assert (g.period, g.last_day(ended)) == (period, last), (code, form)
+        assert g.source == f"Circular 15/2016/TT-BYT Appendix {code}, provisional"
+    assert book.disease_guarantee(1, "acute", on).name == "Bệnh bụi phổi silic nghề nghiệp"
+    assert book.disease_guarantee(19, "chronic", on).form_name == "bệnh giảm áp mạn tính"
+    with pytest.raises(ValidationError) as no:
+        book.disease_guarantee(1, None, on)
+    assert no.value.problems[0].field == "disease_form"
+    assert "acute, chronic" in no.value.problems[0].reason
+
+
 def test_a_disease_or_form_the_table_has_no_period_for_is_refused_by_field() -> None:
     book, on = law.book(), Period(2025, 9)
-    for code, form, field, words in ((1, None, "disease_code", "no guarantee period in the law "
-                                                             "tables for disease 1"),
+    for code, form, field, words in ((9, None, "disease_code", "no guarantee period in the law "
+                                                             "tables for disease 9"),
                                      (8, None, "disease_form", "inorganic_colic"),
                                      (8, "acute", "disease_form", "got 'acute'"),
                                      (6, "acute", "disease_form", "takes no form")):
