@@ -104,7 +104,7 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
         months_settled=settled, average_salary=decision.average_salary,
         recorded_by=actor[:64]))
     if (ends := _stops_contributing(claim, decision)) is not None:
-        end_with(session, person_id, ends)
+        end_with(session, person_id, ends, day)
     return answer(session, personal_id, row, replayed=False)
 
 

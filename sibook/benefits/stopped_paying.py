@@ -5,8 +5,9 @@ Their pension starts the month after they stop (Art 101(2)) and a one-time withd
 someone who has stopped (Art 70(1)): while a voluntary period is open, or covers the month in
 question, they are still contributing only when a month from it on is paid, as the book's
 voluntary account allocates their payments (``book.voluntary_paid_through``). Once a pension or
-a withdrawal is settled the open period ends with it (``contributions.end_voluntary_period``),
-so the book shows it ended and a later start or filing finds nothing open."""
+a withdrawal is settled the open period ends with it, at its last month paid
+(``contributions.end_voluntary_period``), so the book shows it ended and a later start or
+filing finds nothing open."""
 
 from __future__ import annotations
 
@@ -31,7 +32,17 @@ def paid_from(session: Session, person_id: int, si: list[contributions.Participa
                                        periods=voluntary, as_of=on, first=month)
 
 
-def end_with(session: Session, person_id: int, first: Period) -> None:
-    """End the person's open voluntary period with the month before ``first``: the pension's
-    first month, or a withdrawal's decision month."""
-    contributions.end_voluntary_period(session=session, person_id=person_id, last=first - 1)
+def end_with(session: Session, person_id: int, first: Period, on: date) -> None:
+    """End the person's open voluntary period before ``first`` (the pension's first month, or a
+    withdrawal's decision month) at the last month paid by ``on``: the months after it were not
+    paid in their windows (Law 41/2024 Art 36(3)), and with the period ended no payment can pay
+    them now (``contributions.voluntary_payments``), so the book would list them as not paid
+    for good, though no one owes them (a voluntary month is never owed, FACTS §3.4). A period
+    none of whose months is paid is removed: the participant never contributed in it."""
+    voluntary = [p for p in contributions.si_periods_of(session=session, person_id=person_id)
+                 if p.kind == "voluntary"]
+    if not any(p.to_month is None for p in voluntary):
+        return
+    paid = book.voluntary_paid_before(session=session, person_id=person_id, periods=voluntary,
+                                      as_of=on, before=first)
+    contributions.end_voluntary_period(session=session, person_id=person_id, last=paid)

@@ -178,6 +178,17 @@ def voluntary_paid_through(*, session: Session, person_id: int,
         last, credit = last + 12, account.credit
 
 
+def voluntary_paid_before(*, session: Session, person_id: int,
+                          periods: list[contributions.ParticipationRow], as_of: date,
+                          before: Period) -> Period | None:
+    """The last voluntary month before ``before`` that counts (paid in full by the payments
+    made by ``as_of``, or before the law tables, as recorded), allocated to the person's
+    voluntary ``periods`` as ``voluntary_account`` allocates them; None when none does."""
+    paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
+    account = voluntary_account_of(lines_of(periods, {}, before - 1), paid, as_of)
+    return max((m.month for m in account.months if m.status in COUNTED), default=None)
+
+
 def voluntary_support_used(*, session: Session, person_id: int, before: Period) -> int:
     """Months of the state's support to voluntary SI the person's periods took before month
     ``before`` (at most the law's 120, Decree 159/2025), as the book's sheet rows count them:

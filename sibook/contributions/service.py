@@ -291,20 +291,21 @@ def _refuse_if_participating(session: Session, person_id: int) -> None:
         )
 
 
-def end_voluntary_period(*, session: Session, person_id: int, last: Period) -> None:
+def end_voluntary_period(*, session: Session, person_id: int, last: Period | None) -> None:
     """End the person's open voluntary period with month ``last``, in the caller's transaction:
     a pension or a one-time withdrawal was settled for someone who stopped paying (Law 41/2024
     Art 101(2): a voluntary participant stops by not paying, and nothing they file ends the
-    period; an employer's increase does, ``case_sql.ENDS_VOLUNTARY``). A
-    period registered to start after ``last`` never began: it is removed (the caller has
-    checked that none of its months is paid). No D02-LT case code names this end, so
-    ``closed_by`` stays empty."""
+    period; an employer's increase does, ``case_sql.ENDS_VOLUNTARY``), ``last`` their last
+    month paid (``benefits.stopped_paying.end_with``). A period starting after ``last``, or
+    with ``last`` None (no month paid), never began: it is removed (the caller has checked
+    that none of its months is paid). No D02-LT case code names this end, so ``closed_by``
+    stays empty."""
     row = session.scalars(select(SIPeriod).where(
         SIPeriod.person_id == person_id, SIPeriod.kind == "voluntary",
         SIPeriod.to_month.is_(None)).with_for_update()).one_or_none()
     if row is None:
         return
-    if row.from_month > last.index:
+    if last is None or row.from_month > last.index:
         session.delete(row)
     else:
         row.to_month = last.index

@@ -66,7 +66,8 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
            s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.with_employer IS NULL
                AS name_required,
            {staged_settled.AVERAGED} AS averaged,
-           {staged_settled.PENSIONER} AS pensioner
+           {staged_settled.PENSIONER} AS pensioner,
+           {staged_settled.RUNS_INTO_PENSION} AS into_pension
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     {staged_settled.JOIN}
@@ -79,7 +80,7 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
 LEFT JOIN decl_minimum b ON b.from_month = c.below_month
 WHERE unknown OR after_refused OR below_month IS NOT NULL OR still_open OR overlaps_last
    OR nothing_to_close OR decrease_too_early OR adjustment_too_early OR name_required
-   OR averaged OR pensioner
+   OR averaged OR pensioner OR into_pension
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
@@ -107,6 +108,7 @@ _REASONS = {
                                    "ID card"),
     "averaged": staged_settled.REASON,
     "pensioner": staged_settled.PENSIONER_REASON,
+    "into_pension": staged_settled.RUNS_INTO_PENSION_REASON,
 }
 # Where a former worker is employed now is not the filing employer's business: the reason
 # says another employer must act, not which one, nor since when.
@@ -135,7 +137,7 @@ _OUTSIDER = ("personal_id", "no registered person with personal ID {personal_id}
                             "whose pension, if any, does not pay it (their e-SI book shows "
                             "them); a person not yet registered is registered first (TK1-TS)")
 _ABOUT_THE_PERSON = ("unknown", "still_open", "overlaps_last", "nothing_to_close",
-                     "name_required", "averaged", "pensioner")
+                     "name_required", "averaged", "pensioner", "into_pension")
 
 
 def _told_an_outsider(row: int, personal_id: str, case_code: str, from_month: int | None,

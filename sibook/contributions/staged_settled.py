@@ -26,6 +26,15 @@ pension, FACTS §3.6; UI excluded them by Law on Employment 38/2013 Art 43(2)), 
 would open or re-price a period from such a month (TM, TD, TC, TT, DC) is refused; a decrease
 is taken, as it ends a period left open.
 
+A pension may start after the month it was decided in (a decision paying from a later month):
+the months between are neither averaged nor paid by it, and a job may fill them. A pension is
+paid on leaving work (Law 41/2024/QH15 Art 64(1); its start is the day the employer's
+termination records, Art 69(1)), which ``benefits.left_work`` checks when it is settled, and from
+its first month its worker is outside compulsory SI: a period opened or re-priced from such a
+month must end before the pension's first month, so a line from one is refused unless a
+decrease in the same list, from that first month at the latest, ends it (``RUNS_INTO_PENSION``).
+Before, such a job ran on open into the months the pension pays, charged at every fund's rate.
+
 The file's persons are looked up at once, after its first step's look-up: every person's first
 line is in step 1 (``staged_steps``), so that look-up has found each of them once, by index.
 One query however many lines (``decl_settled`` holds the few found, which the checks join);
@@ -41,7 +50,7 @@ from sqlalchemy import BigInteger, Connection, column, text
 from sibook.benefits.domain import Regime
 from sibook.benefits.records import AveragedBy, averaged_of
 from sibook.contributions import staging
-from sibook.contributions.case_sql import OPENS
+from sibook.contributions.case_sql import DECREASE, OPENS
 from sibook.core.bulk import write
 from sibook.core.period import Period
 
@@ -55,6 +64,16 @@ AVERAGED = "s.from_month <= a.last_month"
 # months it averaged (those are ``AVERAGED``'s to refuse).
 PENSIONER = (f"s.case_code IN {OPENS} AND s.from_month >= a.pension_from "
              "AND s.from_month > a.last_month")
+# A line opening or re-pricing a period from a month after those the pension averaged and
+# before its first, which no later decrease of the same list ends by that first month: the
+# period would run on into the months the pension pays. The decrease is looked for only for
+# the few lines in those months: the first test is false (never null) for a worker with no
+# pension, which stops the AND there on both stores (decl_staging has no index by person).
+RUNS_INTO_PENSION = (f"a.pension_from IS NOT NULL AND s.case_code IN {OPENS} "
+                     "AND s.from_month > a.last_month "
+                     "AND s.from_month < a.pension_from AND NOT EXISTS (SELECT 1 FROM "
+                     "decl_staging x WHERE x.personal_id = s.personal_id AND x.step > s.step "
+                     f"AND x.case_code IN {DECREASE} AND x.from_month <= a.pension_from)")
 COLUMNS = ("a.benefit", "a.dossier_no", "a.decision_no", "a.decided_on",
            "a.last_month AS averaged_to", "a.last_month + 1 AS free_month", "a.pension_from",
            # The first month a decrease ending the period is taken: neither averaged nor
@@ -75,6 +94,15 @@ PENSIONER_REASON = ("from_month", "{from_month} is a month the worker's settled 
                                   "58/2014/QH13 Art 123(9) before 2025-07), and no list "
                                   "takes them on or re-prices their pay from then; a period "
                                   "still open here is ended by a decrease from {ends_from}")
+RUNS_INTO_PENSION_REASON = (
+    "from_month", "{from_month} is after the record the worker's settled pension averaged and "
+                  "before its first month {pension_from} (dossier {dossier_no}, decision "
+                  "{decision_no} of {decided_on}): a period from it may not run on into the "
+                  "months the pension pays, as a pension is paid on leaving work (Law "
+                  "41/2024/QH15 Art 64(1), Art 69(1)) and a person receiving one is not "
+                  "subject to compulsory SI (Art 2(7)(a)); the same list ends the period with "
+                  "a decrease from {pension_from} at the latest (the list of {pension_from} or "
+                  "a later month can carry both lines)")
 # Law 58/2014 in force: the first month the exclusion is read for (no pension sibook settles
 # starts earlier, ``rules.pension.check_priced``).
 PENSIONER_RULE = Period(2016, 1)

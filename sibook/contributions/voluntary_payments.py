@@ -36,29 +36,29 @@ def post_voluntary_payment(
     today: date | None = None,
 ) -> dict[str, Any]:
     """Record a payment once: the same reference again (in either letter case) answers the
-    first result and changes nothing; with another amount or date it is refused. A payment
-    dated before the participant could have joined is refused: a start is asked for at most
-    VOLUNTARY_START_AHEAD months ahead, so a payment made at registration for a later start
-    (paying ahead, at the price of the month paid in) is taken, and one dated earlier is not.
+    first result and changes nothing; with another amount or date it is refused. A payment is
+    for a voluntary period open on the day it was paid, one running or registered to start
+    later (paid ahead, at the price of the month paid in: Law 41/2024/QH15 Art 36(2)), though
+    it may be recorded after the period ended; one paid once every period had ended has no
+    month to pay and is refused, naming the month the last one ended (before, it was taken as
+    credit that no month would use). A payment dated before the participant could have
+    joined is refused: a start is asked for at most VOLUNTARY_START_AHEAD months ahead, so a
+    payment made at registration for a later start is taken, and one dated earlier is not.
     The day of registration itself is not stored, so this is the bound."""
     day = today or date.today()
     stored = checked_payment(amount=amount, reference=reference, paid_on=paid_on, today=day,
                              what="the payment reference")
-    starts = _lock_voluntary_periods(session, person_id)
-    if not starts:
-        raise ValidationError(field="personal_id", reason=(
-            f"{personal_id} has no voluntary SI period: register the voluntary participation "
-            "first"))
+    periods = _lock_voluntary_periods(session, person_id)
     key = stored.upper()
     earlier = session.scalars(select(VoluntaryPayment).where(
         VoluntaryPayment.person_id == person_id,
         VoluntaryPayment.idempotency_key == key)).one_or_none()
-    if earlier is not None:
+    if earlier is not None:  # a replay answers as the first did, whatever ended since
         same_payment(earlier.amount, earlier.paid_on, amount, paid_on, reason=(
             f"reference {earlier.reference} was already posted for {personal_id} with "
             f"{earlier.amount:,} VND paid on {earlier.paid_on.isoformat()}"))
         return _answer(session, personal_id, earlier, day, replayed=True)
-    first = Period.from_index(min(starts))
+    first = _open_period_start(periods, personal_id, paid_on)
     earliest = (first - VOLUNTARY_START_AHEAD).first_day
     if paid_on < earliest:
         raise ValidationError(field="paid_on", reason=(
@@ -96,9 +96,38 @@ def voluntary_statement(*, session: Session, person_id: int, personal_id: str, a
     }
 
 
-def _lock_voluntary_periods(session: Session, person_id: int) -> list[int]:
-    """The first months (``Period.index``) of the person's voluntary periods, none if they never
-    joined voluntary SI; the rows are locked (PostgreSQL) so that two postings for one person
+def _open_period_start(periods: list[SIPeriod], personal_id: str, paid_on: date) -> Period:
+    """The first month of the earliest voluntary period open on ``paid_on`` (running,
+    registered to start later, or ended in or after that month); refused on ``personal_id``
+    when the person never joined or every period had ended by then. An ended period leaves no
+    month to pay: its months were paid in their windows or not at all (Law 41/2024/QH15 Art
+    36(3)); its participant took a job, compulsory SI from then (Art 2(1); the period's
+    ``closed_by`` names the employer's case code), or a pension or a one-time withdrawal was
+    settled (``end_voluntary_period``), and a pensioner does not contribute voluntarily (Art
+    2(4)(a)). To pay again they register the participation again, as one who stopped paying
+    did under Decision 595/QD-BHXH Art 11(3) ("phải đăng ký lại", as ketoanexcel.org quotes
+    it; provisional for Law 41/2024)."""
+    if not periods:
+        raise ValidationError(field="personal_id", reason=(
+            f"{personal_id} has no voluntary SI period: register the voluntary participation "
+            "first"))
+    month = Period.of(paid_on).index
+    open_then = [p.from_month for p in periods if p.to_month is None or p.to_month >= month]
+    if open_then:
+        return Period.from_index(min(open_then))
+    last = max(periods, key=lambda p: p.to_month or 0)
+    by = (f", when an employer's {last.closed_by} took them into compulsory SI"
+          if last.closed_by else "")
+    raise ValidationError(field="personal_id", reason=(
+        f"{personal_id} had no open voluntary SI period on {paid_on.isoformat()} (the last "
+        f"ended in {Period.from_index(last.to_month or last.from_month)}{by}): a voluntary "
+        "payment pays the months of an open participation, or of one registered to start "
+        "later (Law 41/2024/QH15 Art 36); register the voluntary participation again first"))
+
+
+def _lock_voluntary_periods(session: Session, person_id: int) -> list[SIPeriod]:
+    """The person's voluntary periods, none if they never joined voluntary SI; the rows are
+    locked (PostgreSQL) so that two postings for one person
     take their numbers one after the other (SQLite's writer lock already serialises them).
 
     The person's row first, as a settlement locks it (``benefits.settlement``) before ending
@@ -108,8 +137,9 @@ def _lock_voluntary_periods(session: Session, person_id: int) -> list[int]:
     (KEY SHARE), which meet the payment at the periods as before."""
     session.scalars(select(Person.person_id).where(Person.person_id == person_id)
                     .with_for_update(key_share=True)).one()
-    return list(session.scalars(select(SIPeriod.from_month).where(
-        SIPeriod.person_id == person_id, SIPeriod.kind == "voluntary").with_for_update()).all())
+    return list(session.scalars(select(SIPeriod).where(
+        SIPeriod.person_id == person_id, SIPeriod.kind == "voluntary")
+        .order_by(SIPeriod.seq).with_for_update()).all())
 
 
 def _answer(session: Session, personal_id: str, row: VoluntaryPayment, today: date, *,

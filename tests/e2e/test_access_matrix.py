@@ -180,8 +180,10 @@ OPENAPI = create_app().openapi()
 # would answer FastAPI's 422 before the person's visibility is decided.
 # A claim's dossier number is unique in the country: one per person claimed for.
 BODIES: dict[tuple[str, str], Any] = {
+    # Paid while their voluntary period (2016-2017) was open: one paid after it ended is
+    # refused, no month being left for it.
     ("POST", "/api/v1/persons/{personal_id}/voluntary-payments"): {
-        "amount": 100_000, "reference": "MATRIX-1", "paid_on": "2020-01-06"},
+        "amount": 100_000, "reference": "MATRIX-1", "paid_on": "2017-12-06"},
     ("POST", "/api/v1/persons/{personal_id}/benefits"): lambda target: {
         "regime": "sickness", "dossier_no": f"MATRIX-{target}", "received_on": "2021-03-20",
         "event_from": "2021-03-01", "event_to": "2021-03-05"},

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from sibook.access import audit, scope
 from sibook.access.principals import Officer
 from sibook.cli.main import app
+from sibook.contributions.service import end_voluntary_period
 from sibook.core.config import get_settings
 from sibook.core.db import default_engine, unit_of_work
 from sibook.core.period import Period
@@ -163,6 +164,22 @@ def test_someone_who_never_joined_voluntary_si_is_refused_and_the_look_logged(cl
             session=s, personal_id=cli.worker))
     assert [(e.action, e.route, e.outcome) for e in entries] == [
         ("voluntary.pay", "cli: sibook payments voluntary", "refused")]
+
+
+def test_a_payment_once_the_voluntary_period_ended_exits_1_naming_the_person(cli: Cli
+                                                                            ) -> None:
+    """Her period ended last month (as a settled pension ends it): a payment today pays no
+    month, refused (exit 1) on PERSONAL_ID saying when the period ended; nothing written."""
+    with unit_of_work(cli.engine) as s:
+        end_voluntary_period(session=s, person_id=reading.person_id_of(
+            session=s, personal_id=BINH), last=Period.of(TODAY) - 1)
+    code, refused = cli.pay()
+    assert code == 1 and refused["posted"] is False
+    ((field, reason),) = [(e["field"], e["reason"]) for e in refused["errors"]]
+    assert field == "PERSONAL_ID"
+    assert f"no open voluntary SI period on {TODAY.isoformat()} (the last ended in " \
+           f"{Period.of(TODAY) - 1})" in reason
+    assert cli.payments() == 0
 
 
 def test_a_payment_is_logged_for_the_person(cli: Cli) -> None:

@@ -80,18 +80,15 @@ def test_a_voluntary_participant_who_stopped_paying_gets_the_pension_and_the_per
     before, _ = version(engine, him)
     assert settle(engine, him, PENSION.dossier_no,
                   paying(WITH_JULY, STATED))["status"] == "settled"
-    assert voluntary_ends(engine) == [Period(2025, 8).index]  # the month before the pension's
+    # At the last month paid, 2025-07: 2025-08, before the pension's first month, was never
+    # paid and can no longer be (a payment once the period ended is refused), so the book shows
+    # no voluntary month not paid, where it listed 2025-08 as unpaid for good.
+    assert voluntary_ends(engine) == [JULY.index]
     after, book = version(engine, him)
     assert after > before
-    assert [(r["from"], r["to"]) for r in book["sheets"] if r["kind"] == "voluntary"] == [
-        ("2025-07", "2025-08")]
-    # The book lists months up to its own: one of 2025-07 still shows the period running,
-    # ended in 2025-08, a month it does not list yet (README).
-    with unit_of_work(engine) as s:
-        july = service.assemble_person(session=s, person_id=registry.person_id_of(
-            session=s, personal_id=him), as_of=date(2025, 7, 20))
-    assert [(r["from"], r["to"]) for r in july["sheets"] if r["kind"] == "voluntary"] == [
-        ("2025-07", None)]
+    assert [(r["from"], r["to"], r["unpaid"]) for r in book["sheets"]
+            if r["kind"] == "voluntary"] == [("2025-07", "2025-07", [])]
+    assert book["totals"]["unpaid_months"] == 0
 
 
 def test_a_pension_is_refused_while_voluntary_months_from_its_first_are_paid(
@@ -117,9 +114,9 @@ def test_a_lapsed_voluntary_participant_withdraws_and_the_period_ends(engine: En
     assert claim(engine, pid, WITHDRAWAL)["status"] == "claimed"
     done = settle(engine, pid, WITHDRAWAL.dossier_no, WITHDRAWN)
     assert done["decision"]["months_settled"] == 19  # 18 compulsory and 2025-07
-    assert voluntary_ends(engine) == [Period(2025, 9).index]  # the month before the decision's
+    assert voluntary_ends(engine) == [JULY.index]  # the last paid, before the decision's month
     volunteer(engine, pid, 0, start=Period(2025, 11))  # nothing open stands in the way
-    assert voluntary_ends(engine) == [Period(2025, 9).index, None]
+    assert voluntary_ends(engine) == [JULY.index, None]
 
 
 def test_a_withdrawal_is_refused_while_the_voluntary_months_are_paid(engine: Engine) -> None:
@@ -162,12 +159,28 @@ def test_a_voluntary_start_registered_after_the_pension_and_never_paid_is_remove
 def test_a_decision_starting_later_than_claimed_ends_the_period_before_its_own_start(
         engine: Engine) -> None:
     """Claimed from 2025-09, the decision pays from 2025-11: the pension's first month is the
-    decision's (``pension_first_month``), as the declarations' pensioner check reads it, so
-    2025-09 and 2025-10 stay in the voluntary period (ended 2025-08 before)."""
+    decision's (``pension_first_month``), as the declarations' pensioner check reads it; the
+    period ends at 2025-07, its last month paid, as for a decision paying from the month
+    claimed (2025-08 to 2025-10 were never paid)."""
     setup_workers(engine, 0)
     him = older_worker(engine)
     volunteer(engine, him, 1)
     claim(engine, him, PENSION)
     later = replace(paying(WITH_JULY, STATED), from_month=Period(2025, 11))
     assert settle(engine, him, PENSION.dossier_no, later)["status"] == "settled"
-    assert voluntary_ends(engine) == [Period(2025, 10).index]
+    assert voluntary_ends(engine) == [JULY.index]
+
+
+def test_a_period_none_of_whose_months_was_paid_is_removed_when_the_pension_settles(
+        engine: Engine) -> None:
+    """Registered from 2025-07 and never paid: no month of it counts or can be paid once the
+    pension is settled, so the row is removed rather than listed as months not paid."""
+    setup_workers(engine, 0)
+    him = older_worker(engine)
+    volunteer(engine, him, 0)
+    claim(engine, him, PENSION)
+    settle(engine, him, PENSION.dossier_no, paying(STATED_MONTHLY, STATED))
+    assert voluntary_ends(engine) == []
+    _, book = version(engine, him)
+    assert [r for r in book["sheets"] if r["kind"] == "voluntary"] == []
+    assert book["totals"]["unpaid_months"] == 0

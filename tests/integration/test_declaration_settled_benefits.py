@@ -36,7 +36,13 @@ from tests.integration.ledger_fixtures import (
     snapshot,
 )
 from tests.integration.test_benefits import RETIRES_2025_06, claim, older_worker, settle
-from tests.integration.test_benefits_stated_average import DECIDED, PENSION, STATED, paying
+from tests.integration.test_benefits_stated_average import (
+    DECIDED,
+    PENSION,
+    STATED,
+    STATED_MONTHLY,
+    paying,
+)
 
 FILED = Period(2026, 11)
 WITHDRAWAL = Claim(Regime.LUMP_SUM, "HS-LS-DC", date(2025, 10, 1), ground="emigration")
@@ -214,3 +220,62 @@ def test_a_pension_decided_after_it_began_is_ended_from_the_month_after_its_deci
         (2, "from_month", pension_reason("2025-11", "2025-10-20", "2025-11"))]
     result = file(engine, [(him, "GH", None, "2025-11")])
     assert (result["periods_closed"], result["periods_opened"]) == (1, 0)
+
+
+def starting_later(engine: Engine) -> str:
+    """An older worker here to 2025-06 whose pension, decided on 2025-08-20 (averaging his
+    record to 2025-08), pays from 2025-11: 2025-09 and 2025-10 are neither averaged nor paid."""
+    setup_workers(engine, 0)
+    him = older_worker(engine)
+    claim(engine, him, PENSION)
+    settle(engine, him, PENSION.dossier_no,
+           replace(paying(STATED_MONTHLY, STATED), from_month=Period(2025, 11)))
+    return him
+
+
+def runs_into_reason(month: str) -> str:
+    return (f"{month} is after the record the worker's settled pension averaged and before its "
+            f"first month 2025-11 (dossier {PENSION.dossier_no}, decision 72/QĐ of "
+            "2025-08-20): a period from it may not run on into the months the pension pays, "
+            "as a pension is paid on leaving work (Law 41/2024/QH15 Art 64(1), Art 69(1)) and "
+            "a person receiving one is not subject to compulsory SI (Art 2(7)(a)); the same "
+            "list ends the period with a decrease from 2025-11 at the latest (the list of "
+            "2025-11 or a later month can carry both lines)")
+
+
+@pytest.mark.parametrize("filed", [Period(2025, 9), FILED])
+def test_a_job_taken_between_the_decision_and_a_later_pension_start_must_end_before_it(
+        engine: Engine, filed: Period) -> None:
+    """Taken on from 2025-09 with nothing ending it, the job's period would run on into
+    2025-11 and after, months his pension pays: refused, in September's list as in a later
+    one, naming the pension and the decrease that ends it; nothing is written."""
+    him = starting_later(engine)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as refusal:
+        file(engine, [(him, "TM", 9_000_000, "2025-09")], month=filed)
+    assert snapshot(engine) == before
+    assert [(p.row, p.field, p.reason) for p in refusal.value.problems] == [
+        (2, "from_month", runs_into_reason("2025-09"))]
+
+
+def test_a_job_ended_before_the_pensions_first_month_in_the_same_list_is_taken(
+        engine: Engine) -> None:
+    """The same job with its decrease from 2025-11, the pension's first month, in one list:
+    two months of compulsory SI outside the pension's record and before its months."""
+    him = starting_later(engine)
+    late = [(him, "TM", 9_000_000, "2025-09"), (him, "GH", None, "2025-12")]
+    assert refused(engine, late) == [
+        (2, "from_month", runs_into_reason("2025-09")),
+        (3, "personal_id", "not checked: it applies after row 2 of the same person, which is "
+                           "refused")]
+    result = file(engine, [(him, "TM", 9_000_000, "2025-09"), (him, "GH", None, "2025-11")],
+                  month=Period(2025, 11))
+    assert (result["periods_opened"], result["periods_closed"]) == (1, 1)
+
+
+def test_another_employer_is_not_told_of_the_later_pension(engine: Engine) -> None:
+    him = starting_later(engine)
+    other = add_other_employer(engine)
+    ((row, field, why),) = refused(engine, [(him, "TM", 9_000_000, "2025-09")], other)
+    assert (row, field) == (2, "personal_id")
+    assert PENSION.dossier_no not in why and "pension" in why

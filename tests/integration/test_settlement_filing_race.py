@@ -110,10 +110,11 @@ def test_a_pension_settled_while_such_a_line_is_filed_counts_its_months(
 def test_a_withdrawal_ending_the_voluntary_period_while_a_later_start_is_filed_keeps_its_end(
         engine: Engine) -> None:
     """A lapsed voluntary participant's withdrawal, settled on 2025-10-20, ends their open
-    voluntary period with 2025-09 while a unit they never worked for files their start from
-    2025-12: the filing waits for the settlement and reads their periods after it, so it
-    finds no voluntary period open to end and the end stays 2025-09 (read before, it ended
-    the period again with 2025-11, two unpaid voluntary months after the withdrawal)."""
+    voluntary period with 2025-07, its last month paid, while a unit they never worked for
+    files their start from 2025-12: the filing waits for the settlement and reads their
+    periods after it, so it finds no voluntary period open to end and the end stays 2025-07
+    (read before, it ended the period again with 2025-11, unpaid voluntary months after the
+    withdrawal)."""
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid)  # 2024-01 to 2025-06
     volunteer(engine, pid, 1)  # 2025-07 paid, then not
@@ -132,4 +133,4 @@ def test_a_withdrawal_ending_the_voluntary_period_while_a_later_start_is_filed_k
     second, refused = _refusals_of(engine, starting)
     while_held(engine, withdrawing, second)
     assert refused == [] and count(engine, "declarations") == 1
-    assert voluntary_ends(engine) == [Period(2025, 9).index]
+    assert voluntary_ends(engine) == [Period(2025, 7).index]

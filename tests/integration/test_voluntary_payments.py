@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event, text
 from sibook.book import batch, service
 from sibook.book.assemble import canonical
 from sibook.contributions.payments import PaymentConflict
+from sibook.contributions.service import end_voluntary_period
 from sibook.contributions.voluntary_payments import post_voluntary_payment, voluntary_statement
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
@@ -167,6 +168,58 @@ def test_a_person_who_never_joined_voluntary_si_cannot_pay_for_it(engine: Engine
     assert err.value.problems[0].field == "personal_id"
     assert "no voluntary SI period" in err.value.problems[0].reason
     assert stored(engine) == []
+
+
+def test_a_payment_once_the_voluntary_period_ended_is_refused_and_a_replay_answers(
+        engine: Engine) -> None:
+    """Bình's period ended in 2026-02 (a settled pension or withdrawal ends it so,
+    ``end_voluntary_period``): no month is left for a payment made since to pay, so it is
+    refused naming her and the month it ended, where it was taken silently as credit; nothing
+    is written. The payment she made while it was open, posted again, answers as it did, and
+    one she made in February, recorded only now, is taken."""
+    pid = join_voluntarily(engine)
+    first = pay(engine, pid, DUE, "VNPT-1")
+    with unit_of_work(engine) as s:
+        end_voluntary_period(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=pid), last=Period(2026, 2))
+    before = stored(engine)
+    with pytest.raises(ValidationError) as err:
+        pay(engine, pid, DUE, "VNPT-2", date(2026, 3, 10))
+    ((field, reason),) = [(p.field, p.reason) for p in err.value.problems]
+    assert field == "personal_id"
+    assert reason.startswith(f"{pid} had no open voluntary SI period on 2026-03-10 (the last "
+                             "ended in 2026-02)")
+    assert stored(engine) == before
+    assert pay(engine, pid, DUE, "VNPT-1") == {**first, "replayed": True}
+    assert pay(engine, pid, DUE, "VNPT-FEB", date(2026, 2, 27))["allocated"] == [
+        {"month": "2026-02", "amount": DUE}]
+
+
+def test_a_payment_for_a_participation_registered_to_start_later_is_taken_ahead(
+        engine: Engine) -> None:
+    """Her first period ended; a new one registered from 2026-05 is open: a payment in March
+    pays May ahead (Law 41/2024 Art 36(2)), credit until May comes, and one dated before that
+    registration could be made (12 months before May) is refused though the ended period
+    began earlier."""
+    pid = join_voluntarily(engine, start=Period(2025, 1))
+    pay(engine, pid, FULL, "VNPT-JAN", date(2025, 1, 10))  # January, at its price
+    with unit_of_work(engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=pid)
+        end_voluntary_period(session=s, person_id=person_id, last=Period(2025, 1))
+        s.execute(text("INSERT INTO si_periods (person_id, seq, from_month, kind, "
+                       "salary_basis, allowances, occupational_rate_bp, support_group) "
+                       "VALUES (:p, 2, :m, 'voluntary', 3000000, 0, 0, 'other')"),
+                  {"p": person_id, "m": Period(2026, 5).index})
+    with pytest.raises(ValidationError) as err:
+        pay(engine, pid, DUE, "VNPT-OLD", date(2025, 4, 30))
+    assert [p.field for p in err.value.problems] == ["paid_on"]
+    assert "starts in 2026-05" in err.value.problems[0].reason
+    ahead = pay(engine, pid, DUE, "VNPT-AHEAD", date(2026, 3, 10))
+    assert (ahead["allocated"], ahead["replayed"]) == ([], False)  # credit until May comes
+    with unit_of_work(engine) as s:
+        may = voluntary_statement(session=s, person_id=registry.person_id_of(
+            session=s, personal_id=pid), personal_id=pid, as_of=date(2026, 5, 31))
+    assert [(m["month"], m["status"]) for m in may["months"]][-1] == ("2026-05", "paid")
 
 
 @pytest.mark.parametrize("sql", ["UPDATE voluntary_payments SET amount = 1",
