@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -592,3 +593,25 @@ def test_a_ministrys_worker_has_their_months_read_in_their_realm(seeded: Path) -
     assert answer["personal_id"] == soldier and answer["months"]
     assert run(seeded, "ledger", "show", soldier, "--realm", "public_security",
                "--json").returncode == 1
+
+
+def test_a_registration_says_when_the_population_database_did_not_verify_the_identity(
+        seeded: Path, tmp_path: Path) -> None:
+    """The README's walk registers An, whom the population database does not hold, noting
+    `"identity_verified": false`; without `--json` the answer did not say it."""
+    seeded = Path(shutil.copy(seeded, tmp_path / "sibook.db"))  # the module's store unchanged
+    with sqlite3.connect(seeded) as db:
+        pid, name, born, sex = db.execute(
+            "SELECT personal_id, full_name, birth_date, sex FROM population_citizens WHERE "
+            "personal_id NOT IN (SELECT personal_id FROM persons) ORDER BY personal_id"
+        ).fetchone()
+    held = run(seeded, "persons", "register", "--personal-id", pid, "--name", name,
+               "--birth-date", born, "--sex", sex)
+    assert held.returncode == 0, held.stderr
+    assert held.stdout.rstrip().endswith("(active, version 1)"), held.stdout
+    unknown = run(seeded, "persons", "register", "--personal-id", "001089012345", "--name",
+                  "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male")
+    assert unknown.returncode == 0, unknown.stderr
+    assert unknown.stdout.rstrip().endswith(
+        "(active, version 1); identity not verified: the population database does not hold "
+        "it as given"), unknown.stdout
