@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -615,3 +616,14 @@ def test_a_registration_says_when_the_population_database_did_not_verify_the_ide
     assert unknown.stdout.rstrip().endswith(
         "(active, version 1); identity not verified: the population database does not hold "
         "it as given"), unknown.stdout
+
+
+def test_seed_if_empty_on_a_populated_database_says_what_it_holds(seeded: Path) -> None:
+    """`make run PEOPLE=20000` on the demo's sibook.db said "database already populated;
+    nothing seeded": not how many, nor how to get the bigger one."""
+    again = run(seeded, "seed", "--people", "20000", "--employers", "1000", "--if-empty")
+    assert again.returncode == 0, again.stderr
+    # 300 and 12 seeded, and what the module's other tests registered since
+    assert re.match(r"the database already holds 3\d\d persons and 1\d employers; nothing "
+                    r"seeded \(a population of another size is seeded into a fresh database: "
+                    r"remove its file", again.stdout), again.stdout
