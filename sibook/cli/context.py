@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sibook.access import audit
 from sibook.access.actions import Action
 from sibook.access.policy import OPERATOR_PURPOSE
-from sibook.cli.output import DatabaseUrlError
+from sibook.cli.output import DatabaseUrlError, err_console
 from sibook.core import migrate
 from sibook.core.db import default_engine
 
@@ -28,8 +28,11 @@ def ready_engine() -> Engine:
     of ``migrate.ensure_head``, each refused in its own words (exit 1, field ``database``),
     not a traceback (see ``opened_engine``; and a database at a revision this sibook has no
     migration for: a newer sibook upgraded it)."""
-    engine, current = _opened()
-    if current:
+    engine = configured_engine()
+    new_file = _sqlite_file(engine)
+    if new_file and new_file.exists() and new_file.stat().st_size:
+        new_file = None  # SQLite leaves an empty file where it opened one and wrote nothing
+    if _opened(engine):
         return engine
     try:
         migrate.upgrade(engine)
@@ -40,6 +43,9 @@ def ready_engine() -> Engine:
         raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} cannot "
                                f"be migrated by this sibook: {exc} (a newer sibook's "
                                "revision?); nothing was changed") from None
+    if new_file:  # a command run outside the checkout: the default names a file there
+        err_console.print(f"made a new, empty database {new_file} ({_where(engine)}, as "
+                          "SIBOOK_DATABASE_URL names it)", markup=False, highlight=False)
     return engine
 
 
@@ -47,15 +53,16 @@ def opened_engine() -> Engine:
     """The configured database, opened but not migrated (``db upgrade`` migrates it as told):
     a SQLite file whose folder is not there, or a file that is not a database, is refused
     (exit 1, field ``database``), as a URL that names no database is."""
-    return _opened()[0]
-
-
-def _opened() -> tuple[Engine, bool]:
-    """The configured engine, and whether its database is at head."""
     engine = configured_engine()
+    _opened(engine)
+    return engine
+
+
+def _opened(engine: Engine) -> bool:
+    """Whether the engine's database is at head."""
     _folder_is_there(engine)
     try:
-        return engine, migrate.at_head(engine)
+        return migrate.at_head(engine)
     except DatabaseError as exc:
         if isinstance(exc, OperationalError):  # busy or unreachable: database_problem's words
             raise
@@ -68,15 +75,24 @@ def _opened() -> tuple[Engine, bool]:
 def _folder_is_there(engine: Engine) -> None:
     """A SQLite file is created on first use, its folder is not: a folder that is not there
     is said by its name, not as SQLite's "unable to open database file"."""
-    name = engine.url.database
-    if engine.dialect.name != "sqlite" or not name or name == ":memory:" or \
-            name.startswith("file:"):
+    file = _sqlite_file(engine)
+    if file is None:
         return
-    folder = Path(name).parent
+    folder = file.parent
     if not folder.is_dir():
         raise DatabaseUrlError(f"SIBOOK_DATABASE_URL cannot be used: {_where(engine)} is in "
                                f"the folder {folder}, which does not exist; create it first "
                                "(the database file itself is created on first use)")
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite file the engine names, absolute (a relative one is of the folder a command
+    runs in); None for another store, an in-memory database or a ``file:`` URI."""
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name == ":memory:" or \
+            name.startswith("file:"):
+        return None
+    return Path(name).absolute()
 
 
 def _where(engine: Engine) -> str:

@@ -114,9 +114,13 @@ def _show_declaration(d: dict[str, Any]) -> None:
         f"declaration {d['declaration_id']} of {d['employer']} for {d['month']} "
         f"(batch {d['batch']}): {head}"
     )
+    # A filing sent again changed nothing: what follows is what its first filing did.
+    first = "when first filed: " if d["replayed"] else ""
+    codes = ", ".join(f"{code} {n:,}" for code, n in d["case_codes"].items())
+    cards = f"; HI cards issued {d['hi_cards_issued']:,}" if d["hi_cards_issued"] else ""
     console.print(
-        f"{d['lines']:,} lines {d['case_codes']}; periods opened "
-        f"{d['periods_opened']:,}, closed {d['periods_closed']:,}"
+        f"{first}{d['lines']:,} line{'' if d['lines'] == 1 else 's'} ({codes}); periods "
+        f"opened {d['periods_opened']:,}, closed {d['periods_closed']:,}{cards}"
     )
     for month, amount in d["dues"].items():
         console.print(f"  dues {month}: {amount:+,} VND")

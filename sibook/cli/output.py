@@ -280,10 +280,12 @@ def missing_flag(flag: str, message: str) -> NoReturn:
 
 def show_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *,
                on: Console = console, style: str | None = None) -> None:
-    """A titled table; ``None`` cells print empty, numbers with thousands separators."""
+    """A titled table; ``None`` cells print empty, numbers with thousands separators. A value
+    wider than its column (a table of many columns in 80, a pipe's width) folds onto the next
+    line, never cut to an ellipsis: an amount shown as ``237,…`` would be lost."""
     table = Table(title=title, title_style=style)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     on.print(table)

@@ -248,6 +248,8 @@ def persons_register(
             ("registered so before (nothing changed): " if d["replayed"] else "registered ")
             + f"{d['personal_id']}; e-SI book {d['book_number']} ({d['book_status']}, "
             f"version {d['book_version']})"
+            + ("" if d["identity_verified"] else
+               "; identity not verified: the population database does not hold it as given")
         ),
     )
 

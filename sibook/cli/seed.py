@@ -64,7 +64,9 @@ def seed(
         data,
         as_json,
         lambda d: console.print(
-            "database already populated; nothing seeded"
+            f"the database already holds {report.held[0]:,} persons and {report.held[1]:,} "
+            "employers; nothing seeded (a population of another size is seeded into a fresh "
+            "database: remove its file, or name another in SIBOOK_DATABASE_URL)"
             if report.skipped
             else f"seeded {report.people:,} persons, {report.employers:,} employers, "
             f"{report.rows:,} rows"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 
 import typer
 import uvicorn
 
 from sibook.access.settings import get_access_settings
 from sibook.cli.context import ready_engine
+from sibook.cli.output import refuse
 from sibook.core.config import get_settings
+from sibook.core.errors import Problem
 
 
 def serve(
@@ -22,6 +26,7 @@ def serve(
     settings = get_settings()
     ready_engine()
     bind_host, bind_port = host or settings.host, port or settings.port
+    _port_is_free(bind_host, bind_port, "--port" if port else "SIBOOK_PORT")
     if get_access_settings().dev_idp:
         _follow_dev_idp(bind_host, bind_port)
     uvicorn.run("sibook.api.app:create_app", factory=True, host=bind_host, port=bind_port,
@@ -38,3 +43,19 @@ def _follow_dev_idp(host: str, port: int) -> None:
     os.environ.setdefault("SIBOOK_OIDC_ISSUER", f"{base}/dev-idp")
     os.environ.setdefault("SIBOOK_OIDC_REDIRECT_URI", f"{base}/api/v1/auth/callback")
     get_access_settings.cache_clear()
+
+
+def _port_is_free(host: str, port: int, field: str) -> None:
+    """A port another server holds (`make run` started twice) is refused naming it, exit 1,
+    where uvicorn started the app, logged its bind error and exited 3. Bound as uvicorn binds
+    (SO_REUSEADDR), so a port left in TIME_WAIT is free."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            return  # anything else (a host that is not this machine's) uvicorn says itself
+        refuse([Problem(field=field, reason=(
+            f"{host}:{port} is in use, by another sibook serve or another program: stop it, "
+            "or serve on another port (--port, SIBOOK_PORT)"))], as_json=False)

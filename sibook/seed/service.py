@@ -41,6 +41,7 @@ class SeedReport:
     employers: int
     rows: int
     skipped: bool = False
+    held: tuple[int, int] = (0, 0)  # skipped: the persons and employers the database holds
 
 
 def seed(
@@ -71,7 +72,7 @@ def seed(
         units = conn.execute(select(func.count()).select_from(Employer)).scalar_one()
         if persons or units:
             if if_empty:
-                return SeedReport(0, 0, 0, skipped=True)
+                return SeedReport(0, 0, 0, skipped=True, held=(persons, units))
             raise ConflictError(
                 f"the database already holds {persons} persons and {units} employers; seed a "
                 "fresh database (or pass --if-empty to skip)"

@@ -188,3 +188,23 @@ def test_upgrade_of_a_database_a_newer_sibook_migrated_names_the_database(
     assert done.stderr.startswith("error: database: SIBOOK_DATABASE_URL cannot be used: the "
                                   "database is at a revision this sibook has no migration for")
     assert _upgrade(tmp_path, "0999x").stderr.startswith("error: REVISION: Can't locate")
+
+
+def test_a_command_run_outside_the_checkout_says_it_made_a_new_database(tmp_path: Path) -> None:
+    """The default `sibook.db` is of the folder a command runs in: run elsewhere, a command
+    answered "no persons" from a new, empty file, never saying it made one. It says so on
+    stderr (stdout stays the answer), once: the next command finds the file."""
+    env = {k: v for k, v in os.environ.items() if k != "SIBOOK_DATABASE_URL"}
+    env["SIBOOK_KEYS_DIR"] = str(tmp_path / "keys")
+
+    def persons_list() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sibook.cli.main", "persons", "list",
+                               "--json"], capture_output=True, text=True, env=env,
+                              timeout=180, cwd=tmp_path)
+
+    first = persons_list()
+    assert (first.returncode, json.loads(first.stdout)) == (0, {"persons": []}), first.stderr
+    assert first.stderr == (f"made a new, empty database {tmp_path / 'sibook.db'} "
+                            "(sqlite:///sibook.db, as SIBOOK_DATABASE_URL names it)\n")
+    again = persons_list()
+    assert (again.returncode, again.stderr) == (0, "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -592,3 +594,36 @@ def test_a_ministrys_worker_has_their_months_read_in_their_realm(seeded: Path) -
     assert answer["personal_id"] == soldier and answer["months"]
     assert run(seeded, "ledger", "show", soldier, "--realm", "public_security",
                "--json").returncode == 1
+
+
+def test_a_registration_says_when_the_population_database_did_not_verify_the_identity(
+        seeded: Path, tmp_path: Path) -> None:
+    """The README's walk registers An, whom the population database does not hold, noting
+    `"identity_verified": false`; without `--json` the answer did not say it."""
+    seeded = Path(shutil.copy(seeded, tmp_path / "sibook.db"))  # the module's store unchanged
+    with sqlite3.connect(seeded) as db:
+        pid, name, born, sex = db.execute(
+            "SELECT personal_id, full_name, birth_date, sex FROM population_citizens WHERE "
+            "personal_id NOT IN (SELECT personal_id FROM persons) ORDER BY personal_id"
+        ).fetchone()
+    held = run(seeded, "persons", "register", "--personal-id", pid, "--name", name,
+               "--birth-date", born, "--sex", sex)
+    assert held.returncode == 0, held.stderr
+    assert held.stdout.rstrip().endswith("(active, version 1)"), held.stdout
+    unknown = run(seeded, "persons", "register", "--personal-id", "001089012345", "--name",
+                  "Nguyễn Văn An", "--birth-date", "1989-03-02", "--sex", "male")
+    assert unknown.returncode == 0, unknown.stderr
+    assert unknown.stdout.rstrip().endswith(
+        "(active, version 1); identity not verified: the population database does not hold "
+        "it as given"), unknown.stdout
+
+
+def test_seed_if_empty_on_a_populated_database_says_what_it_holds(seeded: Path) -> None:
+    """`make run PEOPLE=20000` on the demo's sibook.db said "database already populated;
+    nothing seeded": not how many, nor how to get the bigger one."""
+    again = run(seeded, "seed", "--people", "20000", "--employers", "1000", "--if-empty")
+    assert again.returncode == 0, again.stderr
+    # 300 and 12 seeded, and what the module's other tests registered since
+    assert re.match(r"the database already holds 3\d\d persons and 1\d employers; nothing "
+                    r"seeded \(a population of another size is seeded into a fresh database: "
+                    r"remove its file", again.stdout), again.stdout
