@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, quote_from_bytes, urlsplit
 
 from fastapi import Cookie, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -381,7 +381,7 @@ def no_such_page(request: Request, exc: HTTPException) -> Response:
     """An address of the portal that no page has (or not for that method): a refusal page, or
     the page itself when only its trailing slash was too many."""
     if exc.status_code == 404 and (page_path := _without_its_slash(request)):
-        query = request.scope.get("query_string", b"").decode("latin-1")
+        query = _query_as_sent(request.scope.get("query_string", b""))
         return _page_headers(RedirectResponse(page_path + ("?" + query if query else ""),
                                               status_code=308))
     page = refused(request, exc.status_code, NO_SUCH_PAGE if exc.status_code == 404 else
@@ -389,6 +389,18 @@ def no_such_page(request: Request, exc: HTTPException) -> Response:
     for name, value in (exc.headers or {}).items():  # Allow, for a 405
         page.headers.setdefault(name, value)
     return _page_headers(page)
+
+
+# What a query's bytes keep as they are in the Location: its separators and its escapes (a
+# browser's query is escaped already); anything else, a client's raw UTF-8 ("Nguyễn") or a
+# "#" that would end it, is percent-encoded byte by byte.
+QUERY_KEPT = "/?:@!$&'()*+,;=%"
+
+
+def _query_as_sent(raw: bytes) -> str:
+    """A request's query as the Location of its 308 carries it: the same bytes, escaped; read as
+    Latin-1, a raw "ễ" came out as "á»\x85", escaped again as UTF-8 ("%C3%A1%C2%BB...")."""
+    return quote_from_bytes(raw, safe=QUERY_KEPT)
 
 
 def _without_its_slash(request: Request) -> str | None:
