@@ -42,7 +42,7 @@ from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
-from sibook.portal.log_detail import detail_vi, unit_codes
+from sibook.portal.log_detail import benefit_event_said, detail_vi, regime_said, unit_codes
 from sibook.portal.reasons import check_vi, shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
@@ -69,7 +69,8 @@ from sibook.signing.qr import qr_png
 from sibook.signing.verify import MAX_INPUT, NOT_A_BOOK_QR
 from sibook.visits import api as visits_api
 
-templates.env.filters.update(detail=detail_vi)  # web's filters can't import it: it uses them
+# web's filters can't import these: they use them
+templates.env.filters.update(detail=detail_vi, regime=regime_said, benefit_event=benefit_event_said)
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
 BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]

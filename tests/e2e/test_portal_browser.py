@@ -333,6 +333,10 @@ def test_the_access_log_shows_the_read_just_made(context: BrowserContext, site: 
     newest_book_read = page.locator("tbody tr").filter(has_text="GET /portal/book").first
     expect(newest_book_read).to_contain_text("book.read")
     expect(newest_book_read).to_contain_text("Bạn / you")
+    # What was done, and that no purpose was stated, in both languages as the rest of the row.
+    expect(newest_book_read).to_contain_text("Xem sổ BHXH / viewed the SI book")
+    expect(newest_book_read).to_contain_text(
+        "Không nêu (mục đích mặc định của việc này) / not stated (the action's default purpose)")
     page.screenshot(path=str(site.tmp / "portal-access-log.png"), full_page=True)
 
 

@@ -866,18 +866,40 @@ def test_a_book_without_an_hi_card_says_so_in_the_images_words(client: TestClien
         "/portal/book").text
 
 
-def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
+def test_the_access_log_says_what_was_done_and_how_it_ended_in_both_languages(
         client: TestClient) -> None:
-    """A row read 'book.read ... allowed': the API's codes, not the citizen's words."""
+    """A row read 'book.read ... allowed': the API's codes, not the citizen's words; then what
+    was done and why in Vietnamese only, where the rest of the page says its English too."""
     c = signed_in(client, OWN)
     c.get("/portal/book")
     row = next(r for r in c.get("/portal/access-log").text.split("<tr>")
                if "GET /portal/book" in r)
-    assert 'Xem sổ BHXH <code class="en">book.read</code>' in row
+    assert ('Xem sổ BHXH <span class="en" lang="en">/ viewed the SI book</span> '
+            '<code class="en">book.read</code>') in row
     assert "được phép / allowed" in _as_read(row)
     # No purpose stated: the log holds the action's English default ("read the SI book").
-    assert "<td>Không nêu (mục đích mặc định của việc này)</td>" in row
+    assert ("<td>Không nêu (mục đích mặc định của việc này) / not stated (the action's default "
+            "purpose)</td>") in html.unescape(_as_read(row))
     assert "read the SI book" not in row
+
+
+def test_an_operators_and_an_officers_purpose_in_the_access_log(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A console command's purpose is said in both languages; one an officer typed reads as
+    typed, whole, even with a slash in it (it is not "Vietnamese / English")."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        audit.append_many(session=s, accesses=[audit.Access(
+            actor_kind="officer", actor_id="hn-clerk", action="book.read", route=route,
+            purpose=purpose, person_id=ids[OWN]) for route, purpose in (
+                ("cli: sibook book show", "operator command"),
+                ("GET /api/v1/books/x", "hồ sơ HS-1 / kiểm tra"))])
+    rows = signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+    console, typed = (next(r for r in rows if route in r) for route in ("cli:", "GET /api"))
+    assert ('<td>Lệnh của cán bộ vận hành hệ thống (không nêu mục đích) <span class="en" '
+            'lang="en">/ a system operator&#39;s command (no purpose stated)</span></td>'
+            ) in console
+    assert "<td>hồ sơ HS-1 / kiểm tra</td>" in typed
 
 
 def test_the_access_log_says_which_unit_and_what_changed_beside_the_action(
@@ -1106,9 +1128,36 @@ def test_a_maternity_claim_after_infertility_treatment_says_so_on_its_line(
     page = signed_in(client, OTHER).get("/portal/book")
     rows = re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
     maternity = _as_read(next(r for r in rows if "HS-TS-1" in r))
-    assert "01/06/2025 – 30/11/2025; sau thời gian nghỉ việc điều trị vô sinh" in maternity
+    assert ("01/06/2025 – 30/11/2025; sau thời gian nghỉ việc điều trị vô sinh / 01/06/2025 – "
+            "30/11/2025; after leave for infertility treatment") in maternity
     sickness = _as_read(next(r for r in rows if "HS-OD-1" in r))
-    assert "02/03/2025 – 06/03/2025" in sickness and "vô sinh" not in sickness
+    assert "02/03/2025 – 06/03/2025</small>" in sickness and "vô sinh" not in sickness
+
+
+def test_a_benefits_regime_and_event_are_said_in_both_languages(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The benefits table's lines were the PDF's Vietnamese only ("Thai sản", "căn cứ Điều 70
+    khoản 1 điểm b"), where the rest of the page says its English beside it."""
+    _app, engine, ids = portal
+    claims = metadata.tables["benefit_claims"]
+    with unit_of_work(engine) as s:  # as recorded (OTHER's rules are not this test's)
+        for row in ({
+            "person_id": ids[OTHER], "claim_no": n, "dossier_no": dossier, "dossier_key": dossier,
+            "received_on": date(2025, 8, 1), "recorded_by": "clerk", **claim}
+            for n, (dossier, claim) in enumerate((
+                ("HS-1L-1", {"regime": "lump_sum", "ground": "emigration"}),
+                ("HS-HT-1", {"regime": "pension", "event_from": date(2025, 9, 1),
+                             "capacity_loss_percent": 61, "hazardous_years": 15})), 90)):
+            s.execute(insert(claims).values(row))
+    page = signed_in(client, OTHER).get("/portal/book").text
+    rows = re.findall(r"<tr><td>(.*?)</tr>", page, re.S)
+    withdrawal, pension = (next(r for r in rows if d in r) for d in ("HS-1L-1", "HS-HT-1"))
+    assert ('BHXH một lần <span class="en" lang="en">/ one-time withdrawal</span><br><small '
+            'class="event">căn cứ Điều 70 khoản 1 điểm b <span class="en" lang="en">/ Art 70(1) '
+            'b) emigrating to settle abroad</span></small>') in withdrawal, withdrawal
+    assert ("01/09/2025; suy giảm khả năng lao động 61%; 15 năm làm nghề đặc biệt nặng nhọc, độc "
+            "hại, nguy hiểm / 01/09/2025; 61% loss of working capacity; 15 years in especially "
+            "heavy, hazardous or dangerous jobs") in _as_read(pension), pension
 
 
 def test_a_settled_leave_says_how_many_days_of_leave_were_paid(
