@@ -101,7 +101,11 @@ def _beside(page: str, field: str) -> str | None:
     ({"income": "5.000.000"}, "income", "digits only"),
     ({"income": "\u0665" * 7}, "income", "digits only"),  # Arabic-Indic: 0-9 only
     ({"income": "9" * 5000}, "income", "too large"),  # past what int() reads: was a 500
-    ({"income": "5000000", "from_month": "2026-13"}, "from_month", "YYYY-MM"),
+    ({"income": "5000000", "from_month": "2026-13"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "13/2026"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "November 2026"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "11-2026"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "\u0661\u0661/2026"}, "from_month", "MM/YYYY"),
     ({"income": "5000000", "support_group": "bogus"}, "support_group", "Choose one"),
     ({"income": "5000000", "province_code": "1"}, "province_code", "Choose the province"),
     ({"income": "5000000", "support_group": "other"}, "province_code",
@@ -118,6 +122,33 @@ def test_a_bad_join_form_says_what_to_type_beside_the_field(
     assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page.text, re.S)
     for jargon in ("should match pattern", "valid integer", "Input should be", "^(19|20)"):
         assert jargon not in page.text
+
+
+@pytest.mark.parametrize("typed", ["{m:02d}/{y}", " {m}/{y} ", "{y}-{m:02d}"])
+def test_the_join_forms_month_is_read_as_the_pages_write_it(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]], typed: str) -> None:
+    """The first month is typed as the pages print one, month/year ("11/2026"), in a text
+    field whose format the page says in both languages (an <input type=month> showed the
+    browser's language's "November 2026" on a Vietnamese page); the API's "2026-11" still
+    reads. The form offers this month so."""
+    now = Period.of(date.today())
+    c = signed_in(client, NEWCOMER)
+    form = c.get("/portal/book").text
+    shown = web.month(str(now))
+    assert re.search(rf'id="from_month" name="from_month" type="text"[^>]*value="{shown}"'
+                     r'[^>]*aria-describedby="from_month-hint"', form, re.S), form
+    assert 'type="month"' not in form
+    assert _as_read(form).count(f"Dạng TT/NNNN, ví dụ {shown}.\n  / As MM/YYYY") == 1
+    joined = c.post("/portal/voluntary", headers=SITE, follow_redirects=False, data={
+        "income": "5000000", "support_group": "other", "province_code": "01",
+        "from_month": typed.format(m=now.month, y=now.year)})
+    assert joined.status_code == 303, joined.text
+    periods, persons = metadata.tables["si_periods"], metadata.tables["persons"]
+    with unit_of_work(portal[1]) as s:
+        first = s.scalar(select(periods.c.from_month).join(
+            persons, persons.c.person_id == periods.c.person_id).where(
+            persons.c.personal_id == NEWCOMER))
+    assert first == now.index
 
 
 def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> None:
