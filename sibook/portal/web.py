@@ -235,6 +235,28 @@ def said(words: dict[str, str]) -> Callable[[str], Markup]:
     return lambda code: bilingual(words.get(code, code))
 
 
+# A visit's kind (sibook.visits.domain.VISIT_TYPES, Decision 130/QĐ-BYT's words) in English
+# beside it: the portal's own rendering of those words, not an official translation.
+VISIT_TYPE_EN = {
+    "01": "examination", "02": "outpatient treatment", "03": "inpatient treatment",
+    "04": "day inpatient treatment",
+    "05": "outpatient treatment of a long-term chronic disease all year, with examination and "
+          "medicine",
+    "06": "treatment at a commune health station or regional polyclinic",
+    "07": "medicine collected by appointment (no examination)",
+    "08": "outpatient treatment of a long-term chronic disease all year, with examination, "
+          "technical services and/or medicine",
+    "09": "inpatient treatment under 4 hours", "10": "other cases",
+}
+
+
+def visit_type(visit: dict[str, Any]) -> Markup:
+    """A visit's kind in Vietnamese, its English after it where the portal has it."""
+    english = VISIT_TYPE_EN.get(visit["visit_type"])
+    name = visit["visit_type_name"]
+    return bilingual(f"{name} / {english}" if english else name)
+
+
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=day, month=month,
@@ -242,7 +264,7 @@ templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=
                              stay=stay, counted=counted, sex=said(SEX),
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,
-                             benefit_status=said(BENEFIT_STATUS),
+                             benefit_status=said(BENEFIT_STATUS), visit_type=visit_type,
                              action=lambda a: bilingual(ACTION_VI[a]) if a in ACTION_VI else "",
                              purpose=purpose_said,
                              outcome=said(OUTCOME_VI),

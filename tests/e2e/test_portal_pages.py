@@ -39,6 +39,7 @@ from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
 from sibook.registry import service as registry_service
 from sibook.registry.new_person import NewPerson
+from sibook.visits.domain import VISIT_TYPES
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.e2e.test_benefits_api import PAID, SICK
 from tests.e2e.test_openapi_conformance import assert_conforms
@@ -206,6 +207,14 @@ def test_many_visits_are_shown_a_page_at_a_time_latest_first(client: TestClient)
     past = client.get("/portal/visits?page=9").text  # past the last: led to the first, only
     assert "No visit on this page" in past and 'href="/portal/visits" rel="first"' in past
     assert "/portal/visits?page=8" not in past  # not to another empty page
+
+
+def test_a_visits_kind_is_said_in_both_languages(client: TestClient) -> None:
+    """The kind column read "Khám bệnh" alone, where every other cell of the page says its
+    English too; each kind the code list has, has its English."""
+    page = signed_in(client, OWN).get("/portal/visits").text
+    assert '<td>Khám bệnh <span class="en" lang="en">/ examination</span></td>' in page
+    assert set(web.VISIT_TYPE_EN) == set(VISIT_TYPES)
 
 
 @pytest.mark.parametrize(("method", "url"), [
