@@ -509,7 +509,8 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
                           "province_code": "01"})
     assert page.status_code == 403
     assert "biểu mẫu được gửi từ trang web khác" in page.text
-    assert "another site is refused" not in page.text  # the reason in Vietnamese only
+    # The reason in both languages, its English the policy's words, marked as English.
+    assert '<span class="en" lang="en">/ a form posted from another site is refused' in page.text
     assert "level-2" not in page.text
     c = signed_in(client, OWN)
     c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
@@ -702,6 +703,9 @@ def test_a_level_1_sign_in_is_asked_to_sign_in_again(client: TestClient) -> None
     page = client.get("/portal/book")
     assert page.status_code == 403 and "level-2 e-identity" in page.text
     assert 'href="/portal/">Đăng nhập lại <span class="en" lang="en">/ Sign in again' in page.text
+    # Why, in both languages as the notice above it (its English was left out).
+    assert ('<p>Lý do: cần đăng nhập bằng định danh điện tử mức 2 (VNeID mức 2). <span class="en" '
+            'lang="en">/ this needs a level-2 e-identity (VNeID level 2)</span></p>') in page.text
 
 
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
