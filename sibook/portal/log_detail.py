@@ -7,11 +7,13 @@ whole."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from sibook.access import details as d
-from sibook.benefits.domain import NAMES, REFUSED, SETTLED, Regime
+from sibook.benefits.domain import GROUNDS, NAMES, REFUSED, SETTLED, Regime
+from sibook.book.render_pdf import benefit_event
 from sibook.portal.web import bilingual, day, month
 
 LABEL = {
@@ -76,3 +78,26 @@ def detail_vi(detail: str | None, units: Mapping[str, str] | None = None) -> Mar
         said.append(Markup("{}: {}").format(
             bilingual(LABEL[key]), bilingual(shown) if " / " in shown else escape(shown)))
     return Markup("; ").join(said)
+
+
+def regime_said(regime: str) -> Markup:
+    """A benefit's regime in both languages, as the access log's entries name it."""
+    return bilingual(BENEFIT.get(regime, regime))
+
+
+def benefit_event_said(b: Mapping[str, Any]) -> Markup:
+    """A benefits row's event line: the PDF's Vietnamese (``benefit_event``), and its words in
+    English after it; its days alone (a leave's first to last day) need none."""
+    vietnamese = benefit_event(dict(b))
+    days = [day(b[k]) for k in ("event_from", "event_to") if k in b]
+    english = [f"Art 70(1) {GROUNDS[b['ground']]}" if "ground" in b else " – ".join(days),
+               f"{b['capacity_loss_percent']}% loss of working capacity"
+               if "capacity_loss_percent" in b else "",
+               f"{b['hazardous_years']} years in especially heavy, hazardous or dangerous jobs"
+               if "hazardous_years" in b else "",
+               "after leave for infertility treatment" if b.get("infertility_treatment") else "",
+               f"occupational disease, appendix {b['disease_code']}"
+               + (f", exposure ended {month(b['exposure_ended'])}" if "exposure_ended" in b
+                  else "") if "disease_code" in b else ""]
+    said = "; ".join(p for p in english if p)
+    return escape(vietnamese) if said == vietnamese else bilingual(f"{vietnamese} / {said}")

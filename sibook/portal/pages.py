@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from contextlib import suppress
 from datetime import date
 from typing import Annotated, Any
@@ -42,7 +43,7 @@ from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD
 from sibook.core.errors import ConflictError, NotFoundError, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
-from sibook.portal.log_detail import detail_vi, unit_codes
+from sibook.portal.log_detail import benefit_event_said, detail_vi, regime_said, unit_codes
 from sibook.portal.reasons import check_vi, shortfall_vi
 from sibook.portal.web import (
     ALREADY_JOINED,
@@ -69,7 +70,8 @@ from sibook.signing.qr import qr_png
 from sibook.signing.verify import MAX_INPUT, NOT_A_BOOK_QR
 from sibook.visits import api as visits_api
 
-templates.env.filters.update(detail=detail_vi)  # web's filters can't import it: it uses them
+# web's filters can't import these: they use them
+templates.env.filters.update(detail=detail_vi, regime=regime_said, benefit_event=benefit_event_said)
 router = APIRouter(prefix=PORTAL, tags=["portal"], route_class=PageRoute,
                    include_in_schema=False)
 BookGuard = Annotated[Guard, Depends(require_page(Action.BOOK_READ))]
@@ -104,8 +106,8 @@ FORM_ERRORS = {
     ("income", ""): "Nhập số đồng, chỉ gồm chữ số, ví dụ 5000000. "
                     "/ Enter a whole number of VND, digits only, e.g. 5000000.",
     ("support_group", ""): "Chọn một đối tượng trong danh sách. / Choose one from the list.",
-    ("from_month", ""): "Nhập tháng dạng NNNN-TT, ví dụ 2026-11. "
-                        "/ Enter the month as YYYY-MM, e.g. 2026-11.",
+    ("from_month", ""): "Nhập tháng dạng TT/NNNN (tháng/năm), ví dụ 11/2026. "
+                        "/ Enter the month as MM/YYYY (month/year), e.g. 11/2026.",
     ("province_code", ""): "Chọn tỉnh, thành phố nơi bạn cư trú. "
                            "/ Choose the province you live in.",
 }
@@ -217,8 +219,20 @@ def _join_form(request: Request, g: Guard, form: dict[str, str],
     return templates.TemplateResponse(request, "join.html", {
         "personal_id": own_id(g), "groups": SUPPORT_GROUPS, "provinces": provinces_2025(),
         "form": form, "problems": problems,
-        "labels": FIELD_LABELS, "this_month": str(Period.of(date.today()))},
+        "labels": FIELD_LABELS, "this_month": month(str(Period.of(date.today())))},
         status_code=status)
+
+
+# The join form's month as the pages write one, "11/2026" (a month of one digit too, "3/2026"),
+# or as the API takes it, "2026-11"; ASCII digits only.
+MONTH_YEAR = re.compile(r"\s*([0-9]{1,2})\s*/\s*([0-9]{4})\s*")
+
+
+def month_typed(text: str) -> str:
+    """A month typed on the form, "MM/YYYY", as the API reads one, "YYYY-MM"; anything else as
+    typed (the API's "YYYY-MM" too), for the schema to accept or refuse."""
+    found = MONTH_YEAR.fullmatch(text)
+    return f"{found[2]}-{int(found[1]):02d}" if found else text.strip()
 
 
 def _form_problems(exc: pydantic.ValidationError) -> dict[str, list[str]]:
@@ -253,7 +267,8 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
     try:
         body = JoinIn.model_validate({
             "income": number,
-            "support_group": support_group or None, "from_month": from_month or None,
+            "support_group": support_group or None,
+            "from_month": month_typed(from_month) or None,
             "province_code": province_code or None})
     except pydantic.ValidationError as exc:
         return _join_form(request, g, form, _form_problems(exc), status=422)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, quote_from_bytes, urlsplit
 
 from fastapi import Cookie, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,8 +46,6 @@ from sibook.access.policy import (
 from sibook.access.principals import Principal, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
-from sibook.benefits.domain import NAMES, Regime
-from sibook.book.render_pdf import benefit_event
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.core.vietnam_time import vietnam_time
 from sibook.ids.countries import nationality_vi
@@ -153,28 +151,38 @@ def average_rule_vi(rule: dict[str, Any]) -> str:
             f"{span}, các tháng khác theo tiền lương đã đóng")
 
 
-# The access log in the citizen's words: what was done (the action's code stays beside it, as
-# the API and the auditors name it), how it ended, and who did it.
+# The access log in the citizen's words, Vietnamese and English as the rest of the page: what
+# was done (the action's code stays beside it, as the API and the auditors name it), how it
+# ended, and who did it.
 ACTION_VI = {
-    "public": "Thông tin công khai", "person.list": "Tra cứu danh sách người tham gia",
-    "person.read": "Xem hồ sơ người tham gia", "person.register": "Đăng ký người tham gia",
-    "worker.register": "Đăng ký người lao động (TK1-TS)",
-    "household.add": "Đăng ký hộ gia đình", "employer.list": "Xem danh sách đơn vị",
-    "employer.register": "Đăng ký đơn vị",
-    "employer.change": "Thay đổi chế độ tiền lương hoặc phương thức đóng của đơn vị",
-    "me.read": "Xem hồ sơ của mình",
-    "me.access_log": "Xem ai đã xem dữ liệu", "book.read": "Xem sổ BHXH",
-    "book.issue": "Cấp hoặc thu hồi sổ BHXH", "contribution.read": "Xem quá trình đóng",
-    "contribution.declare": "Kê khai đóng BHXH", "employer.pay": "Ghi nhận đơn vị nộp tiền",
-    "voluntary.read": "Xem đóng BHXH tự nguyện",
-    "voluntary.pay": "Ghi nhận đóng BHXH tự nguyện",
-    "voluntary.join": "Tham gia BHXH tự nguyện", "benefit.read": "Xem chế độ đã hưởng",
-    "benefit.claim": "Tiếp nhận hồ sơ hưởng chế độ",
-    "benefit.decide": "Giải quyết hồ sơ hưởng chế độ",
-    "hi.check": "Kiểm tra thẻ BHYT tại cơ sở KCB",
-    "visit.file": "Gửi dữ liệu khám chữa bệnh BHYT",
-    "visit.read": "Xem lịch sử khám chữa bệnh", "visit.annul": "Hủy lượt khám ghi sai",
-    "audit.read": "Kiểm tra nhật ký truy cập",
+    "public": "Thông tin công khai / public information",
+    "person.list": "Tra cứu danh sách người tham gia / searched the list of participants",
+    "person.read": "Xem hồ sơ người tham gia / viewed the participant's record",
+    "person.register": "Đăng ký người tham gia / registered the participant",
+    "worker.register": "Đăng ký người lao động (TK1-TS) / registered a worker (TK1-TS)",
+    "household.add": "Đăng ký hộ gia đình / registered a household",
+    "employer.list": "Xem danh sách đơn vị / viewed the list of units",
+    "employer.register": "Đăng ký đơn vị / registered a unit",
+    "employer.change": "Thay đổi chế độ tiền lương hoặc phương thức đóng của đơn vị / changed "
+                       "a unit's salary regime or payment method",
+    "me.read": "Xem hồ sơ của mình / viewed your own record",
+    "me.access_log": "Xem ai đã xem dữ liệu / viewed who accessed the data",
+    "book.read": "Xem sổ BHXH / viewed the SI book",
+    "book.issue": "Cấp hoặc thu hồi sổ BHXH / issued or revoked the SI book",
+    "contribution.read": "Xem quá trình đóng / viewed the contribution history",
+    "contribution.declare": "Kê khai đóng BHXH / declared SI contributions",
+    "employer.pay": "Ghi nhận đơn vị nộp tiền / recorded a unit's payment",
+    "voluntary.read": "Xem đóng BHXH tự nguyện / viewed voluntary SI payments",
+    "voluntary.pay": "Ghi nhận đóng BHXH tự nguyện / recorded a voluntary SI payment",
+    "voluntary.join": "Tham gia BHXH tự nguyện / joined voluntary SI",
+    "benefit.read": "Xem chế độ đã hưởng / viewed the benefits",
+    "benefit.claim": "Tiếp nhận hồ sơ hưởng chế độ / received a benefit claim",
+    "benefit.decide": "Giải quyết hồ sơ hưởng chế độ / decided a benefit claim",
+    "hi.check": "Kiểm tra thẻ BHYT tại cơ sở KCB / checked the HI card at a health facility",
+    "visit.file": "Gửi dữ liệu khám chữa bệnh BHYT / filed an HI visit",
+    "visit.read": "Xem lịch sử khám chữa bệnh / viewed the HI visits",
+    "visit.annul": "Hủy lượt khám ghi sai / annulled a visit filed in error",
+    "audit.read": "Kiểm tra nhật ký truy cập / audited the access log",
 }
 OUTCOME_VI = {"allowed": "được phép / allowed", "refused": "bị từ chối / refused",
               "forbidden": "bị từ chối / forbidden",
@@ -191,14 +199,20 @@ ACTOR_VI = {OTHER_CITIZEN: "Một công dân khác / another citizen",
             OTHER_REALM_OFFICER: "Cán bộ thuộc ngành khác / an officer of another realm",
             OTHER_REALM_UNIT: "Đơn vị thuộc ngành khác / a unit of another realm"}
 # A purpose the caller did not state is the action's default, in English (the log's own);
-# the page says so in Vietnamese. A stated one (an officer's case number) reads as typed.
-def purpose_vi(purpose: str, action: str) -> str:
+# the page says so in both languages. A stated one (an officer's case number) reads as typed.
+OPERATOR_PURPOSE_SAID = ("Lệnh của cán bộ vận hành hệ thống (không nêu mục đích) / a system "
+                         "operator's command (no purpose stated)")
+DEFAULT_PURPOSE_SAID = ("Không nêu (mục đích mặc định của việc này) / not stated (the "
+                        "action's default purpose)")
+
+
+def purpose_said(purpose: str, action: str) -> Markup:
     if purpose == OPERATOR_PURPOSE:
-        return "Lệnh của cán bộ vận hành hệ thống (không nêu mục đích)"
+        return bilingual(OPERATOR_PURPOSE_SAID)
     with suppress(ValueError):  # an action no longer known: its purpose as logged
         if purpose == RULES[Action(action)].purpose:
-            return "Không nêu (mục đích mặc định của việc này)"
-    return purpose
+            return bilingual(DEFAULT_PURPOSE_SAID)
+    return escape(purpose)  # as typed, even with a " / " in it
 
 
 VIETNAMESE_LETTER = re.compile("[À-ỹĐđ]")
@@ -221,6 +235,28 @@ def said(words: dict[str, str]) -> Callable[[str], Markup]:
     return lambda code: bilingual(words.get(code, code))
 
 
+# A visit's kind (sibook.visits.domain.VISIT_TYPES, Decision 130/QĐ-BYT's words) in English
+# beside it: the portal's own rendering of those words, not an official translation.
+VISIT_TYPE_EN = {
+    "01": "examination", "02": "outpatient treatment", "03": "inpatient treatment",
+    "04": "day inpatient treatment",
+    "05": "outpatient treatment of a long-term chronic disease all year, with examination and "
+          "medicine",
+    "06": "treatment at a commune health station or regional polyclinic",
+    "07": "medicine collected by appointment (no examination)",
+    "08": "outpatient treatment of a long-term chronic disease all year, with examination, "
+          "technical services and/or medicine",
+    "09": "inpatient treatment under 4 hours", "10": "other cases",
+}
+
+
+def visit_type(visit: dict[str, Any]) -> Markup:
+    """A visit's kind in Vietnamese, its English after it where the portal has it."""
+    english = VISIT_TYPE_EN.get(visit["visit_type"])
+    name = visit["visit_type_name"]
+    return bilingual(f"{name} / {english}" if english else name)
+
+
 BENEFIT_STATUS = {"claimed": "đang giải quyết / being decided",
                   "settled": "đã giải quyết / settled", "refused": "không giải quyết / refused"}
 templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=day, month=month,
@@ -228,9 +264,9 @@ templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=
                              stay=stay, counted=counted, sex=said(SEX),
                              average_rule=average_rule_vi,
                              nationality=nationality_vi,
-                             regime=lambda r: NAMES[Regime(r)],
-                             benefit_status=said(BENEFIT_STATUS), benefit_event=benefit_event,
-                             action_vi=lambda a: ACTION_VI.get(a, ""), purpose=purpose_vi,
+                             benefit_status=said(BENEFIT_STATUS), visit_type=visit_type,
+                             action=lambda a: bilingual(ACTION_VI[a]) if a in ACTION_VI else "",
+                             purpose=purpose_said,
                              outcome=said(OUTCOME_VI),
                              actor=lambda a: ACTOR_VI.get(a, a),
                              actor_kind=said(ACTOR_KIND_VI))
@@ -381,7 +417,7 @@ def no_such_page(request: Request, exc: HTTPException) -> Response:
     """An address of the portal that no page has (or not for that method): a refusal page, or
     the page itself when only its trailing slash was too many."""
     if exc.status_code == 404 and (page_path := _without_its_slash(request)):
-        query = request.scope.get("query_string", b"").decode("latin-1")
+        query = _query_as_sent(request.scope.get("query_string", b""))
         return _page_headers(RedirectResponse(page_path + ("?" + query if query else ""),
                                               status_code=308))
     page = refused(request, exc.status_code, NO_SUCH_PAGE if exc.status_code == 404 else
@@ -389,6 +425,18 @@ def no_such_page(request: Request, exc: HTTPException) -> Response:
     for name, value in (exc.headers or {}).items():  # Allow, for a 405
         page.headers.setdefault(name, value)
     return _page_headers(page)
+
+
+# What a query's bytes keep as they are in the Location: its separators and its escapes (a
+# browser's query is escaped already); anything else, a client's raw UTF-8 ("Nguyễn") or a
+# "#" that would end it, is percent-encoded byte by byte.
+QUERY_KEPT = "/?:@!$&'()*+,;=%"
+
+
+def _query_as_sent(raw: bytes) -> str:
+    """A request's query as the Location of its 308 carries it: the same bytes, escaped; read as
+    Latin-1, a raw "ễ" came out as "á»\x85", escaped again as UTF-8 ("%C3%A1%C2%BB...")."""
+    return quote_from_bytes(raw, safe=QUERY_KEPT)
 
 
 def _without_its_slash(request: Request) -> str | None:

@@ -333,6 +333,10 @@ def test_the_access_log_shows_the_read_just_made(context: BrowserContext, site: 
     newest_book_read = page.locator("tbody tr").filter(has_text="GET /portal/book").first
     expect(newest_book_read).to_contain_text("book.read")
     expect(newest_book_read).to_contain_text("Bạn / you")
+    # What was done, and that no purpose was stated, in both languages as the rest of the row.
+    expect(newest_book_read).to_contain_text("Xem sổ BHXH / viewed the SI book")
+    expect(newest_book_read).to_contain_text(
+        "Không nêu (mục đích mặc định của việc này) / not stated (the action's default purpose)")
     page.screenshot(path=str(site.tmp / "portal-access-log.png"), full_page=True)
 
 
@@ -933,3 +937,40 @@ def test_at_a_phones_width_a_fields_refusal_and_hint_follow_it_without_a_blank_l
 # From the bottom of the first element to the top of the second.
 GAP = """([above, below]) => document.querySelector(below).getBoundingClientRect().top
                            - document.querySelector(above).getBoundingClientRect().bottom"""
+
+
+def test_the_join_forms_month_reads_as_the_pages_write_one_whatever_the_browsers_language(
+        browser: Browser, site: Site) -> None:
+    """An <input type=month> was drawn by the browser in its own language ("November 2026" in
+    an English Chromium, on a Vietnamese page whose every other month reads "11/2026"): the
+    field is the page's own, month/year, its format said beside it in both languages; a month
+    typed otherwise is refused beside it in both languages, and one typed so is joined on."""
+    now = Period.of(date.today())
+    shown = f"{now.month:02d}/{now.year}"
+    ctx = browser.new_context(locale="en-US", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=3))
+        field = page.get_by_label(re.compile("First month"))
+        expect(field).to_have_value(shown)
+        expect(field).to_have_attribute("type", "text")
+        expect(field).to_have_accessible_description(re.compile(
+            f"Dạng TT/NNNN, ví dụ {shown}. / As MM/YYYY, e.g. {shown}."))
+        page.get_by_label("Monthly income").fill("5000000")
+        page.get_by_label("Province you live in").select_option(label="Hà Nội")
+        field.fill("November 2026")
+        with page.expect_response(f"{site.base}/portal/voluntary") as answer:
+            page.get_by_role("button", name=re.compile("Join")).click()
+        assert answer.value.status == 422
+        expect(page.locator("#from_month-error")).to_have_text(
+            "Nhập tháng dạng TT/NNNN (tháng/năm), ví dụ 11/2026. / Enter the month as MM/YYYY "
+            "(month/year), e.g. 11/2026.")
+        expect(field).to_have_value("November 2026")  # what was typed stays, to be corrected
+        page.screenshot(path=str(site.tmp / "portal-join-month-refused-375.png"), full_page=True)
+        field.fill(f"{now.month}/{now.year}")
+        page.get_by_role("button", name=re.compile("Join")).click()
+        page.wait_for_url(f"{site.base}/portal/book")
+        sheets = page.get_by_role("region", name=re.compile("Contribution sheets"))
+        expect(sheets.locator("tbody tr").first.locator("td").first).to_have_text(shown)
+    finally:
+        ctx.close()

@@ -4,12 +4,14 @@ book, and the pages' content security policy."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -37,6 +39,7 @@ from sibook.portal import pages, reasons, web
 from sibook.registry import reading as registry
 from sibook.registry import service as registry_service
 from sibook.registry.new_person import NewPerson
+from sibook.visits.domain import VISIT_TYPES
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.e2e.test_benefits_api import PAID, SICK
 from tests.e2e.test_openapi_conformance import assert_conforms
@@ -99,7 +102,11 @@ def _beside(page: str, field: str) -> str | None:
     ({"income": "5.000.000"}, "income", "digits only"),
     ({"income": "\u0665" * 7}, "income", "digits only"),  # Arabic-Indic: 0-9 only
     ({"income": "9" * 5000}, "income", "too large"),  # past what int() reads: was a 500
-    ({"income": "5000000", "from_month": "2026-13"}, "from_month", "YYYY-MM"),
+    ({"income": "5000000", "from_month": "2026-13"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "13/2026"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "November 2026"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "11-2026"}, "from_month", "MM/YYYY"),
+    ({"income": "5000000", "from_month": "\u0661\u0661/2026"}, "from_month", "MM/YYYY"),
     ({"income": "5000000", "support_group": "bogus"}, "support_group", "Choose one"),
     ({"income": "5000000", "province_code": "1"}, "province_code", "Choose the province"),
     ({"income": "5000000", "support_group": "other"}, "province_code",
@@ -116,6 +123,33 @@ def test_a_bad_join_form_says_what_to_type_beside_the_field(
     assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page.text, re.S)
     for jargon in ("should match pattern", "valid integer", "Input should be", "^(19|20)"):
         assert jargon not in page.text
+
+
+@pytest.mark.parametrize("typed", ["{m:02d}/{y}", " {m}/{y} ", "{y}-{m:02d}"])
+def test_the_join_forms_month_is_read_as_the_pages_write_it(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]], typed: str) -> None:
+    """The first month is typed as the pages print one, month/year ("11/2026"), in a text
+    field whose format the page says in both languages (an <input type=month> showed the
+    browser's language's "November 2026" on a Vietnamese page); the API's "2026-11" still
+    reads. The form offers this month so."""
+    now = Period.of(date.today())
+    c = signed_in(client, NEWCOMER)
+    form = c.get("/portal/book").text
+    shown = web.month(str(now))
+    assert re.search(rf'id="from_month" name="from_month" type="text"[^>]*value="{shown}"'
+                     r'[^>]*aria-describedby="from_month-hint"', form, re.S), form
+    assert 'type="month"' not in form
+    assert _as_read(form).count(f"Dạng TT/NNNN, ví dụ {shown}.\n  / As MM/YYYY") == 1
+    joined = c.post("/portal/voluntary", headers=SITE, follow_redirects=False, data={
+        "income": "5000000", "support_group": "other", "province_code": "01",
+        "from_month": typed.format(m=now.month, y=now.year)})
+    assert joined.status_code == 303, joined.text
+    periods, persons = metadata.tables["si_periods"], metadata.tables["persons"]
+    with unit_of_work(portal[1]) as s:
+        first = s.scalar(select(periods.c.from_month).join(
+            persons, persons.c.person_id == periods.c.person_id).where(
+            persons.c.personal_id == NEWCOMER))
+    assert first == now.index
 
 
 def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> None:
@@ -173,6 +207,14 @@ def test_many_visits_are_shown_a_page_at_a_time_latest_first(client: TestClient)
     past = client.get("/portal/visits?page=9").text  # past the last: led to the first, only
     assert "No visit on this page" in past and 'href="/portal/visits" rel="first"' in past
     assert "/portal/visits?page=8" not in past  # not to another empty page
+
+
+def test_a_visits_kind_is_said_in_both_languages(client: TestClient) -> None:
+    """The kind column read "Khám bệnh" alone, where every other cell of the page says its
+    English too; each kind the code list has, has its English."""
+    page = signed_in(client, OWN).get("/portal/visits").text
+    assert '<td>Khám bệnh <span class="en" lang="en">/ examination</span></td>' in page
+    assert set(web.VISIT_TYPE_EN) == set(VISIT_TYPES)
 
 
 @pytest.mark.parametrize(("method", "url"), [
@@ -467,7 +509,8 @@ def test_a_form_from_another_site_is_refused_for_what_it_is(client: TestClient) 
                           "province_code": "01"})
     assert page.status_code == 403
     assert "biểu mẫu được gửi từ trang web khác" in page.text
-    assert "another site is refused" not in page.text  # the reason in Vietnamese only
+    # The reason in both languages, its English the policy's words, marked as English.
+    assert '<span class="en" lang="en">/ a form posted from another site is refused' in page.text
     assert "level-2" not in page.text
     c = signed_in(client, OWN)
     c.cookies.set("sibook_session", bearer(Citizen(OWN, 1))["Authorization"][7:],
@@ -612,6 +655,39 @@ def test_a_page_typed_with_a_trailing_slash_is_led_to_the_page(client: TestClien
     assert c.get(url).status_code == 200
 
 
+def _asgi_get(app: FastAPI, path: str, query: bytes) -> tuple[int, dict[bytes, bytes]]:
+    """A GET with its query's bytes as a client sent them, raw UTF-8 too (curl, a script):
+    httpx escapes a query before the app sees it, as a browser does."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app({"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                     "method": "GET", "scheme": "http", "path": path,
+                     "raw_path": path.encode(), "query_string": query, "root_path": "",
+                     "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1),
+                     "server": ("testserver", 80)}, receive, send))
+    return sent[0]["status"], dict(sent[0]["headers"])
+
+
+@pytest.mark.parametrize(("query", "kept"), [
+    ("ho_ten=Nguyễn Văn Ả".encode(), "ho_ten=Nguy%E1%BB%85n%20V%C4%83n%20%E1%BA%A2"),
+    (b"page=2&q=%E1%BB%85", "page=2&q=%E1%BB%85"),  # a browser's, escaped already: as sent
+    (b"page=2#x=//evil.example", "page=2%23x=//evil.example"),
+    (b"next=https://evil.example/&a=\\\\evil", "next=https://evil.example/&a=%5C%5Cevil")])
+def test_a_trailing_slashs_redirect_keeps_a_vietnamese_query_as_sent(
+        portal: tuple[FastAPI, Engine, dict[str, int]], query: bytes, kept: str) -> None:
+    """The query was read as Latin-1 and escaped again as UTF-8: "Nguyễn" came back as
+    "Nguy%C3%A1%C2%BB%C2%85n", which the page reads as "Nguyá»\\x85n". Its bytes are escaped
+    once now, and the Location is still this server's page, whatever the query holds."""
+    status, headers = _asgi_get(portal[0], "/portal/visits/", query)
+    assert (status, headers[b"location"].decode()) == (308, f"/portal/visits?{kept}")
+
+
 @pytest.mark.parametrize(("method", "url"), [
     ("GET", "http://testserver//evil.example/"), ("GET", "http://testserver/portal//evil.example/"),
     ("GET", "/portal/nope/"), ("POST", "/portal/sign-out/"), ("GET", "/api/v1/trust-list/")])
@@ -627,6 +703,9 @@ def test_a_level_1_sign_in_is_asked_to_sign_in_again(client: TestClient) -> None
     page = client.get("/portal/book")
     assert page.status_code == 403 and "level-2 e-identity" in page.text
     assert 'href="/portal/">Đăng nhập lại <span class="en" lang="en">/ Sign in again' in page.text
+    # Why, in both languages as the notice above it (its English was left out).
+    assert ('<p>Lý do: cần đăng nhập bằng định danh điện tử mức 2 (VNeID mức 2). <span class="en" '
+            'lang="en">/ this needs a level-2 e-identity (VNeID level 2)</span></p>') in page.text
 
 
 def test_the_api_still_answers_json_for_an_unknown_path(client: TestClient) -> None:
@@ -831,18 +910,40 @@ def test_a_book_without_an_hi_card_says_so_in_the_images_words(client: TestClien
         "/portal/book").text
 
 
-def test_the_access_log_says_what_was_done_and_how_it_ended_in_vietnamese(
+def test_the_access_log_says_what_was_done_and_how_it_ended_in_both_languages(
         client: TestClient) -> None:
-    """A row read 'book.read ... allowed': the API's codes, not the citizen's words."""
+    """A row read 'book.read ... allowed': the API's codes, not the citizen's words; then what
+    was done and why in Vietnamese only, where the rest of the page says its English too."""
     c = signed_in(client, OWN)
     c.get("/portal/book")
     row = next(r for r in c.get("/portal/access-log").text.split("<tr>")
                if "GET /portal/book" in r)
-    assert 'Xem sổ BHXH <code class="en">book.read</code>' in row
+    assert ('Xem sổ BHXH <span class="en" lang="en">/ viewed the SI book</span> '
+            '<code class="en">book.read</code>') in row
     assert "được phép / allowed" in _as_read(row)
     # No purpose stated: the log holds the action's English default ("read the SI book").
-    assert "<td>Không nêu (mục đích mặc định của việc này)</td>" in row
+    assert ("<td>Không nêu (mục đích mặc định của việc này) / not stated (the action's default "
+            "purpose)</td>") in html.unescape(_as_read(row))
     assert "read the SI book" not in row
+
+
+def test_an_operators_and_an_officers_purpose_in_the_access_log(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """A console command's purpose is said in both languages; one an officer typed reads as
+    typed, whole, even with a slash in it (it is not "Vietnamese / English")."""
+    _, engine, ids = portal
+    with unit_of_work(engine) as s:
+        audit.append_many(session=s, accesses=[audit.Access(
+            actor_kind="officer", actor_id="hn-clerk", action="book.read", route=route,
+            purpose=purpose, person_id=ids[OWN]) for route, purpose in (
+                ("cli: sibook book show", "operator command"),
+                ("GET /api/v1/books/x", "hồ sơ HS-1 / kiểm tra"))])
+    rows = signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+    console, typed = (next(r for r in rows if route in r) for route in ("cli:", "GET /api"))
+    assert ('<td>Lệnh của cán bộ vận hành hệ thống (không nêu mục đích) <span class="en" '
+            'lang="en">/ a system operator&#39;s command (no purpose stated)</span></td>'
+            ) in console
+    assert "<td>hồ sơ HS-1 / kiểm tra</td>" in typed
 
 
 def test_the_access_log_says_which_unit_and_what_changed_beside_the_action(
@@ -1071,9 +1172,36 @@ def test_a_maternity_claim_after_infertility_treatment_says_so_on_its_line(
     page = signed_in(client, OTHER).get("/portal/book")
     rows = re.findall(r"<tr><td>(.*?)</tr>", page.text, re.S)
     maternity = _as_read(next(r for r in rows if "HS-TS-1" in r))
-    assert "01/06/2025 – 30/11/2025; sau thời gian nghỉ việc điều trị vô sinh" in maternity
+    assert ("01/06/2025 – 30/11/2025; sau thời gian nghỉ việc điều trị vô sinh / 01/06/2025 – "
+            "30/11/2025; after leave for infertility treatment") in maternity
     sickness = _as_read(next(r for r in rows if "HS-OD-1" in r))
-    assert "02/03/2025 – 06/03/2025" in sickness and "vô sinh" not in sickness
+    assert "02/03/2025 – 06/03/2025</small>" in sickness and "vô sinh" not in sickness
+
+
+def test_a_benefits_regime_and_event_are_said_in_both_languages(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
+    """The benefits table's lines were the PDF's Vietnamese only ("Thai sản", "căn cứ Điều 70
+    khoản 1 điểm b"), where the rest of the page says its English beside it."""
+    _app, engine, ids = portal
+    claims = metadata.tables["benefit_claims"]
+    with unit_of_work(engine) as s:  # as recorded (OTHER's rules are not this test's)
+        for row in ({
+            "person_id": ids[OTHER], "claim_no": n, "dossier_no": dossier, "dossier_key": dossier,
+            "received_on": date(2025, 8, 1), "recorded_by": "clerk", **claim}
+            for n, (dossier, claim) in enumerate((
+                ("HS-1L-1", {"regime": "lump_sum", "ground": "emigration"}),
+                ("HS-HT-1", {"regime": "pension", "event_from": date(2025, 9, 1),
+                             "capacity_loss_percent": 61, "hazardous_years": 15})), 90)):
+            s.execute(insert(claims).values(row))
+    page = signed_in(client, OTHER).get("/portal/book").text
+    rows = re.findall(r"<tr><td>(.*?)</tr>", page, re.S)
+    withdrawal, pension = (next(r for r in rows if d in r) for d in ("HS-1L-1", "HS-HT-1"))
+    assert ('BHXH một lần <span class="en" lang="en">/ one-time withdrawal</span><br><small '
+            'class="event">căn cứ Điều 70 khoản 1 điểm b <span class="en" lang="en">/ Art 70(1) '
+            'b) emigrating to settle abroad</span></small>') in withdrawal, withdrawal
+    assert ("01/09/2025; suy giảm khả năng lao động 61%; 15 năm làm nghề đặc biệt nặng nhọc, độc "
+            "hại, nguy hiểm / 01/09/2025; 61% loss of working capacity; 15 years in especially "
+            "heavy, hazardous or dangerous jobs") in _as_read(pension), pension
 
 
 def test_a_settled_leave_says_how_many_days_of_leave_were_paid(
