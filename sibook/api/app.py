@@ -27,6 +27,7 @@ from sibook.api.body_limit import BodyLimit
 from sibook.api.deps import answer_by_route
 from sibook.api.head import HeadAsGet
 from sibook.api.multipart_end import MultipartEnd
+from sibook.api.query_text import QueryText
 from sibook.api.retry import RetryAborted
 from sibook.benefits import api as benefits_api
 from sibook.book import api as book_api
@@ -112,6 +113,7 @@ def create_app() -> FastAPI:
     # A run again after a deadlock goes through every other layer anew.
     app.add_middleware(RetryAborted)
     app.add_middleware(HeadAsGet)  # a HEAD goes through every layer as its GET
+    app.add_middleware(QueryText)  # outermost: no layer reads a query that is not text
     return app
 
 

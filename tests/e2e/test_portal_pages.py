@@ -4,14 +4,12 @@ book, and the pages' content security policy."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -40,6 +38,7 @@ from sibook.registry import reading as registry
 from sibook.registry import service as registry_service
 from sibook.registry.new_person import NewPerson
 from sibook.visits.domain import VISIT_TYPES
+from tests.asgi_raw import raw_get
 from tests.e2e.test_access_matrix import HIDDEN, OTHER, OWN, UNIT_A, bearer, populated_app
 from tests.e2e.test_benefits_api import PAID, SICK
 from tests.e2e.test_openapi_conformance import assert_conforms
@@ -655,25 +654,6 @@ def test_a_page_typed_with_a_trailing_slash_is_led_to_the_page(client: TestClien
     assert c.get(url).status_code == 200
 
 
-def _asgi_get(app: FastAPI, path: str, query: bytes) -> tuple[int, dict[bytes, bytes]]:
-    """A GET with its query's bytes as a client sent them, raw UTF-8 too (curl, a script):
-    httpx escapes a query before the app sees it, as a browser does."""
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app({"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-                     "method": "GET", "scheme": "http", "path": path,
-                     "raw_path": path.encode(), "query_string": query, "root_path": "",
-                     "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1),
-                     "server": ("testserver", 80)}, receive, send))
-    return sent[0]["status"], dict(sent[0]["headers"])
-
-
 @pytest.mark.parametrize(("query", "kept"), [
     ("ho_ten=Nguyễn Văn Ả".encode(), "ho_ten=Nguy%E1%BB%85n%20V%C4%83n%20%E1%BA%A2"),
     (b"page=2&q=%E1%BB%85", "page=2&q=%E1%BB%85"),  # a browser's, escaped already: as sent
@@ -684,7 +664,7 @@ def test_a_trailing_slashs_redirect_keeps_a_vietnamese_query_as_sent(
     """The query was read as Latin-1 and escaped again as UTF-8: "Nguyễn" came back as
     "Nguy%C3%A1%C2%BB%C2%85n", which the page reads as "Nguyá»\\x85n". Its bytes are escaped
     once now, and the Location is still this server's page, whatever the query holds."""
-    status, headers = _asgi_get(portal[0], "/portal/visits/", query)
+    status, headers, _ = raw_get(portal[0], "/portal/visits/", query)
     assert (status, headers[b"location"].decode()) == (308, f"/portal/visits?{kept}")
 
 
