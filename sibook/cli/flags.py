@@ -92,6 +92,9 @@ def one_of(choices: Sequence[str], flag: str) -> Callable[[str | None], str | No
     return check
 
 
+NO_FILE_NAME = "needs a file name, got an empty one"
+
+
 def file_flag(flag: str) -> Callable[[str | Path], Path]:
     """The parser of a flag naming a file, given the text as typed: a value that begins with
     "-" is the next flag, taken as the file name because the flag was given none (``--pdf
@@ -99,6 +102,8 @@ def file_flag(flag: str) -> Callable[[str | Path], Path]:
     "-" is named ./-name: read as typed, since a Path makes ./-name into -name, refused."""
     def parse(value: str | Path) -> Path:
         text = str(value)  # a str from the command line; Click may hand a Path back once made
+        if not text:  # a path would read it as ".", the folder the command runs in
+            usage_error(flag, NO_FILE_NAME)
         if isinstance(value, str) and text.startswith("-"):
             shown = text[:_ECHO]
             usage_error(flag, f"needs a file name, got {shown!r}, " + (

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -183,6 +185,7 @@ def main() -> None:
     A usage error (exit 2) keeps Click's message on stderr; with ``--json`` anywhere on the
     line it also prints the contract's one JSON object on stdout, so a script that always
     parses stdout gets the reason and never an empty read."""
+    sys.stdout = watched = _WatchedStdout(sys.stdout)
     try:
         # A command whose transaction was a deadlock's victim runs again (sibook.core.retry).
         code = retrying_said_once(lambda: app(standalone_mode=False))  # typer.Exit(n): n
@@ -208,6 +211,16 @@ def main() -> None:
         if json_asked():
             print_json({"errors": [{"field": "usage", "reason": reason}]})
         raise SystemExit(2) from None
+    except OSError as exc:
+        if not watched.failed:
+            raise
+        _stdout_lost()
+        # Where the answer goes cannot take it (a full disk, a reader that went away): said
+        # in plain words on stderr, as a file a command names that cannot be written is.
+        if not isinstance(exc, BrokenPipeError):  # the reader left: it wants nothing more
+            err_console.print(f"error: cannot write the answer on standard output: "
+                              f"{exc.strerror or exc}", markup=False, highlight=False)
+        raise SystemExit(1) from None
     except Exception as exc:  # a command without contract keys for its refusal (refused_with)
         problem = database_problem(exc) or settings_problem(exc)
         if problem is None:
@@ -218,6 +231,40 @@ def main() -> None:
             err_console.print(problem.reason, markup=False, highlight=False)
         raise SystemExit(1) from None
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+class _WatchedStdout:
+    """``sys.stdout``, noting whether writing to it failed: a full disk, or a reader that went
+    away (``sibook ... | head``). Every other attribute is the stream's own."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.failed = False
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except OSError:
+            self.failed = True
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            self.failed = True
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _stdout_lost() -> None:
+    """Point the failed standard output at the null device, so Python's own flush at exit of
+    what it still holds adds no second traceback."""
+    # Closed, or not a file (OSError, ValueError, AttributeError): nothing to point.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _argument_not_utf8(exc: UnicodeEncodeError) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from sibook.cli.flags import file_flag
+from sibook.cli.flags import NO_FILE_NAME, file_flag
 from sibook.cli.output import console, err_console, refuse, usage_error
 from sibook.core.errors import Problem
 
@@ -42,7 +42,11 @@ def output_flag(flag: str) -> Callable[[str], str]:
 def printed_alone(outputs: dict[str, Out | None], as_json: bool) -> None:
     """The (flag: value) outputs of one command, at most one of them on standard output and
     none with --json (the file and the answer would share it, and neither could be read): a
-    usage error (exit 2) before anything is read or written."""
+    usage error (exit 2) before anything is read or written. An empty name names no file
+    (a path would read it as ".", the folder the command runs in): given none, exit 2 too."""
+    for flag, out in outputs.items():
+        if out is not None and not str(out):
+            usage_error(flag, NO_FILE_NAME)
     printed = [flag for flag, out in outputs.items() if on_stdout(out)]
     if printed and as_json:
         usage_error(printed[0], "is - (standard output), where --json prints its answer: "

@@ -141,6 +141,19 @@ def test_trust_list_export_to_dash_with_json_is_a_usage_error(
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.parametrize("command", ["export", "export-revocations"])
+def test_trust_list_export_to_an_empty_name_is_a_usage_error(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """An empty OUT names no file: it was read as ".", refused (exit 1) as "cannot write .:
+    Is a directory", a path nobody typed."""
+    run("keys", "init")
+    monkeypatch.chdir(tmp_path)
+    result = run("trust-list", command, "", "--json")
+    assert result.exit_code == 2, result.output
+    said = re.sub(r"[\s│]", "", result.stderr)
+    assert "needsafilename,gotanemptyone" in said
+
+
 def test_a_file_named_dash_is_written_as_dot_slash_dash(
         run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run("keys", "init")
