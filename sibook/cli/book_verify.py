@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sibook.book import versions
 from sibook.cli.context import configured_engine
-from sibook.cli.flags import RealmOpt, file_flag, parse_date
+from sibook.cli.flags import NO_FILE_NAME, RealmOpt, file_flag, parse_date
 from sibook.cli.output import (
     DatabaseUrlError,
     JsonFlag,
@@ -23,6 +23,7 @@ from sibook.cli.output import (
     err_console,
     os_reason,
     print_json,
+    usage_error,
 )
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
@@ -40,6 +41,14 @@ STDIN = "-"
 STDIN_HELP = ' "-" reads standard input (a file named - is ./-).'
 
 
+def _named(value: str) -> str:
+    """FILE as typed; an empty one is a usage error, as an empty file flag is: a path would
+    read it as ".", and verify answered "cannot verify: .: Is a directory"."""
+    if not value:
+        usage_error("FILE", NO_FILE_NAME)
+    return value
+
+
 TrustListOpt = Annotated[Path | None, typer.Option(
     "--trust-list", metavar="FILE", parser=file_flag("--trust-list"),
     help="PEM trust list (default: the local agency's keys).")]
@@ -54,7 +63,7 @@ def _trust(path: Path | None) -> TrustList:
 
 def verify(
     file: Annotated[str, typer.Argument(
-        help=f"A book PDF or a QR text file;{STDIN_HELP}")],
+        help=f"A book PDF or a QR text file;{STDIN_HELP}", callback=_named)],
     trust_list: TrustListOpt = None,
     revocations: Annotated[Path | None, typer.Option(
         "--revocations", metavar="FILE", parser=file_flag("--revocations"),
@@ -130,7 +139,7 @@ def _published_list(path: Path, trust: TrustList) -> RevocationList:
 
 def verify_card(
     file: Annotated[str, typer.Argument(
-        help=f"A text file holding the HI card's QR text;{STDIN_HELP}")],
+        help=f"A text file holding the HI card's QR text;{STDIN_HELP}", callback=_named)],
     trust_list: TrustListOpt = None,
     on: Annotated[str | None, typer.Option(
         "--on", metavar="YYYY-MM-DD",

@@ -226,6 +226,16 @@ def test_garbage_exits_1_with_a_reason(home: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["verify", "verify-card"])
+def test_verifying_an_empty_file_name_is_a_usage_error(home: Path, command: str) -> None:
+    """An empty FILE names nothing to check: it was read as ".", answered (exit 1) "cannot
+    verify: .: Is a directory", a path nobody typed; now exit 2, as an empty file flag."""
+    result = run(home, "book", command, "", "--json")
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["errors"][0]["field"] == "FILE"
+    assert "needs a file name, got an empty one" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "verify-card"])
 def test_a_file_that_is_not_there_cannot_verify_in_plain_words(
         home: Path, tmp_path: Path, command: str) -> None:
     """A missing file (or trust list) was said as Python's OSError: "[Errno 2] No such file
