@@ -144,8 +144,10 @@ def revoke(
         _refused(person_id, Action.BOOK_ISSUE, "book revoke")
         refuse(_problems(exc), as_json)
     emit({"revoked": entry.__dict__}, as_json, lambda d: console.print(
-        f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']}: "
-        f"{d['revoked']['reason']}", markup=False, highlight=False))
+        # "since": revoking again for the same reason (a retry) answers the revocation on record
+        f"revoked version {d['revoked']['version']} of book {d['revoked']['personal_id']} since "
+        f"{d['revoked']['revoked_at']}: {d['revoked']['reason']}", markup=False,
+        highlight=False))
 
 
 @app.command("reinstate")

@@ -374,6 +374,11 @@ def test_a_revoked_version_exits_1_as_revoked(home: Path, exported: tuple[str, P
     assert result.returncode == 0, result.stdout + result.stderr
     code, answer = verify(home, qr)
     assert code == 1 and answer["errors"] == [f"revoked: version 1 of book {pid}: nghi gian lan"]
+    # Again for the same reason (a retry): the revocation on record, said with its time.
+    since = json.loads(result.stdout)["revoked"]["revoked_at"]
+    again = run(home, "book", "revoke", pid, "--version", "1", "--reason", "nghi gian lan")
+    assert again.returncode == 0 and (
+        f"revoked version 1 of book {pid} since {since}: nghi gian lan") in again.stdout
 
 
 def test_a_refused_revocation_is_logged_refused_and_the_list_is_the_agencys_only(
