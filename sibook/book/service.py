@@ -27,7 +27,7 @@ from sibook.book.sheets import lines_of, supported_months
 from sibook.book.store import SIBook
 from sibook.book.voluntary_charges import voluntary_account_of
 from sibook.contributions import service as contributions
-from sibook.contributions.voluntary import COUNTED, Account
+from sibook.contributions.voluntary import COUNTED, Account, Payment
 from sibook.core.period import Period
 from sibook.registry import reading as registry
 from sibook.rules.pension import PensionResult
@@ -185,6 +185,24 @@ def voluntary_paid_before(*, session: Session, person_id: int,
     made by ``as_of``, or before the law tables, as recorded), allocated to the person's
     voluntary ``periods`` as ``voluntary_account`` allocates them; None when none does."""
     paid = contributions.voluntary_payments_of(session=session, person_id=person_id)
+    return _paid_before(periods, paid, as_of, before)
+
+
+def voluntary_paid_before_many(before: dict[int, Period], *, session: Session,
+                               as_of: date) -> dict[int, Period | None]:
+    """``voluntary_paid_before`` of each person in ``before`` (person id: month), their
+    voluntary periods and payments read in one query each (a filing's voluntary participants
+    taking a job, ``contributions.staged_periods``)."""
+    ids = list(before)
+    periods = contributions.si_periods_of_many(session=session, person_ids=ids)
+    paid = contributions.voluntary_payments_of_many(session=session, person_ids=ids)
+    return {pid: _paid_before([p for p in periods.get(pid, []) if p.kind == "voluntary"],
+                              paid.get(pid, []), as_of, first)
+            for pid, first in before.items()}
+
+
+def _paid_before(periods: list[contributions.ParticipationRow], paid: list[Payment],
+                 as_of: date, before: Period) -> Period | None:
     account = voluntary_account_of(lines_of(periods, {}, before - 1), paid, as_of)
     return max((m.month for m in account.months if m.status in COUNTED), default=None)
 

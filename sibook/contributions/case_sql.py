@@ -18,8 +18,9 @@ DECREASE = _sql_set(set(DECREASES))
 ADJUST = _sql_set(set(ADJUSTMENTS))
 
 # An increase for a voluntary participant (their open period has no employer) from a later
-# month ends the voluntary period the month before: who works on a labour contract is insured
-# compulsorily (Law 41/2024 Art 2), so the employer's start ends the voluntary one, and what
-# was paid for the months after it is the participant's credit again (``voluntary``).
+# month ends the voluntary period before it: who works on a labour contract is insured
+# compulsorily (Law 41/2024 Art 2), so the employer's start ends the voluntary one, at its
+# last month paid (``staged_periods``), and what was paid for the months after it is the
+# participant's credit again (``voluntary``).
 ENDS_VOLUNTARY = (f"s.case_code IN {INCREASE} AND l.open_seq IS NOT NULL "
                   "AND l.open_employer IS NULL AND s.from_month > l.open_from")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sibook import law
 from sibook.benefits import record_turns
+from sibook.book import service as book
 from sibook.contributions import (
     ledger,
     staged_back_pay,
@@ -121,6 +122,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
                           group_code=hi_cards.EMPLOYEE_GROUP,
                           benefit_level=hi_cards.EMPLOYEE_LEVEL, province_code=province)
     changed: Counter[str] = Counter()
+    paid_before = partial(book.voluntary_paid_before_many, session=session, as_of=today)
     # Not while a benefit of one of its persons is settled: that may end their voluntary period.
     record_turns.filing(conn, staged.lines)
     for step in range(1, steps + 1):
@@ -144,7 +146,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
             changed.update(staged_periods.apply(conn, employer.employer_id,
                                                 employer.occupational_rate_bp, step,
                                                 card_group=hi_cards.EMPLOYEE_GROUP,
-                                                case_codes=staged.codes))
+                                                case_codes=staged.codes,
+                                                paid_before=paid_before))
             changed["hi_cards_issued"] += issue_cards(conn, step)
     if problems:
         raise _refusal([*batch, *problems], staging.named_person_ids(conn))

@@ -15,7 +15,7 @@ from sibook.contributions.cycles import MONTHLY, cycles_of
 from sibook.contributions.ledger_store import LedgerEntry, PaymentAllocation, VoluntaryPayment
 from sibook.contributions.statement import EmployerMonth, Status, deadline_of, employer_months
 from sibook.contributions.store import SIPeriod, UIPeriod, UIReserve
-from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD, Payment
+from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD, Payment, ended_at
 from sibook.core.bulk import fetch
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
@@ -305,10 +305,10 @@ def end_voluntary_period(*, session: Session, person_id: int, last: Period | Non
         SIPeriod.to_month.is_(None)).with_for_update()).one_or_none()
     if row is None:
         return
-    if last is None or row.from_month > last.index:
+    if (end := ended_at(row.from_month, last)) is None:
         session.delete(row)
     else:
-        row.to_month = last.index
+        row.to_month = end
     session.flush()
 
 

@@ -3,13 +3,15 @@ adjustments close or cancel, and the ones its increases and adjustments open."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from sqlalchemy import Connection, text
 
 from sibook.contributions import staged_back_pay
 from sibook.contributions.case_sql import ADJUST, CLOSES, DECREASE, ENDS_VOLUNTARY, OPENS
 from sibook.contributions.domain import ADJUSTMENTS, DECREASES
+from sibook.contributions.voluntary import ended_at
+from sibook.core.period import Period
 
 # An adjustment from the open period's own first month rewrites that period's pay in place
 # (the period is the current record; the ledger keeps the history as correcting entries).
@@ -23,18 +25,24 @@ _SPLITS = f"NOT ({_IN_PLACE}) AND NOT ({staged_back_pay.BACK})"
 _CANCELS = f"s.case_code IN {DECREASE} AND s.from_month = l.open_from AND l.open_employer = :e"
 
 
+# The last voluntary month each person paid before the month given (person id: month), as the
+# book's voluntary account allocates the payments (``book.voluntary_paid_before_many``).
+PaidBefore = Callable[[dict[int, Period]], dict[int, Period | None]]
+
+
 def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
-          step: int, *, card_group: str, case_codes: Collection[str]) -> dict[str, int]:
+          step: int, *, card_group: str, case_codes: Collection[str],
+          paid_before: PaidBefore) -> dict[str, int]:
     """Close the periods the decreases and adjustments of ``step`` end, and the voluntary ones
     its increases end; open the new ones. A cancelled start takes the HI card of
     ``card_group`` it issued with it. ``case_codes``: those the filing's lines use."""
+    ended = _end_voluntary(conn, step, paid_before)
     if set(case_codes).isdisjoint({*ADJUSTMENTS, *DECREASES}):
         # Increases alone (the common filing): of the changes below, only the end of a
         # voluntary period can have lines; the other five statements would each join every
         # line to its look-up to find none (100,000 lines, timed alternately on a VM loaded
-        # ~5: the five 0.55 s together, this one 0.03 s).
-        closed = _close(conn, ENDS_VOLUNTARY, {"step": step})
-        return {"periods_closed": closed, **_open(conn, employer_id, occupational_rate_bp, step)}
+        # ~5: the five 0.55 s together, the voluntary ones' 0.03 s).
+        return {"periods_closed": ended, **_open(conn, employer_id, occupational_rate_bp, step)}
     conn.execute(
         text(f"""
         UPDATE si_periods SET salary_basis = c.salary, allowances = c.allowances,
@@ -57,8 +65,8 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
     )
     cut = staged_back_pay.apply(conn, employer_id, step)
     cancelled = _cancel(conn, employer_id, step, card_group)
-    closed = _close(conn, f"(s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})) "
-                          f"OR ({ENDS_VOLUNTARY})", {"step": step, "e": employer_id})
+    closed = _close(conn, f"s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})",
+                    {"step": step, "e": employer_id})
     conn.execute(
         text(f"""
         UPDATE ui_periods SET to_month = c.to_month
@@ -69,8 +77,44 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
         {"step": step},
     )
     opened = _open(conn, employer_id, occupational_rate_bp, step)
-    return {"periods_closed": closed + cancelled + cut,
+    return {"periods_closed": ended + closed + cancelled + cut,
             "periods_opened": opened["periods_opened"] + cut}
+
+
+def _end_voluntary(conn: Connection, step: int, paid_before: PaidBefore) -> int:
+    """End the open voluntary period of each participant an increase of ``step`` takes on
+    (``ENDS_VOLUNTARY``) at its last month paid before the job's first, or remove it when none
+    of its months is paid, as a settled pension does (``benefits.stopped_paying.end_with``):
+    the months after it were not paid in their windows (Law 41/2024 Art 36(3)), and with the
+    period ended no payment can pay them now, so the book would list them as not paid for
+    good though no one owes them. Months paid ahead, from the job's first on, leave the period
+    ending the month before it, and what paid them is credit again. How many periods.
+
+    One statement finds them (a filing has few, most none); each is ended the month before the
+    job's first, as it was, which locks its row against a voluntary payment being posted (that
+    locks the periods too, ``voluntary_payments``), and only then are its payments read."""
+    found = conn.execute(text(f"""
+        SELECT l.person_id, l.open_seq, l.open_from, s.from_month, s.case_code
+        FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+        WHERE {ENDS_VOLUNTARY}"""), {"step": step}).all()
+    if not found:
+        return 0
+    _set_end(conn, [{"p": p, "s": seq, "t": job - 1, "c": code}
+                    for p, seq, _, job, code in found])
+    last = paid_before({p: Period.from_index(job) for p, _, _, job, _ in found})
+    ends = [(p, seq, job, code, ended_at(start, last[p])) for p, seq, start, job, code in found]
+    _set_end(conn, [{"p": p, "s": seq, "t": end, "c": code}
+                    for p, seq, job, code, end in ends if end is not None and end < job - 1])
+    gone = [{"p": p, "s": seq} for p, seq, _, _, end in ends if end is None]
+    if gone:
+        conn.execute(text("DELETE FROM si_periods WHERE person_id = :p AND seq = :s"), gone)
+    return len(found)
+
+
+def _set_end(conn: Connection, rows: list[dict[str, object]]) -> None:
+    if rows:
+        conn.execute(text("UPDATE si_periods SET to_month = :t, closed_by = :c "
+                          "WHERE person_id = :p AND seq = :s"), rows)
 
 
 def _close(conn: Connection, lines: str, params: dict[str, int]) -> int:

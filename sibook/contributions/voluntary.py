@@ -127,3 +127,10 @@ def _status(charge: Charge, due: int | None, paid: int) -> Status:
     if paid >= due:
         return "paid"
     return "partly_paid" if paid > 0 else "unpaid"
+
+
+def ended_at(first: int, last: Period | None) -> int | None:
+    """The last month (index) of a voluntary period from month index ``first`` that ends at
+    ``last``, its last month paid; None when it never began (nothing paid, or only an earlier
+    period's months): it is removed, not ended."""
+    return None if last is None or last.index < first else last.index

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from sibook.book import issuing, versions
 from sibook.book import service as book_service
-from sibook.contributions import staged_steps
+from sibook.contributions import queries, staged_steps
 from sibook.contributions.declare import ConcurrentFiling, declare
 from sibook.contributions.parsers import read_frames
 from sibook.contributions.statement import employer_months
@@ -409,13 +409,7 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
     that had them before (one that never did is not told of their voluntary SI)."""
     setup_workers(engine, 0)  # the employer
     binh = _voluntary_since_september(engine)
-    with unit_of_work(engine) as s:
-        person_id = reading.registered_id(session=s, personal_id=binh)
-        assert person_id is not None
-        s.execute(text("INSERT INTO voluntary_payments (person_id, payment_no, amount, "
-                       "reference, idempotency_key, paid_on) VALUES (:p, 1, 5940000, 'V-1', "
-                       "'V-1', '2025-09-20')"), {"p": person_id})
-        # 10 months at 594,000: 22% of 3,000,000 less the 66,000 the state pays for "others"
+    person_id = _paid(engine, binh, 10)
     with pytest.raises(ValidationError) as err:
         file(engine, csv_of([(binh, "TM", 9_000_000, "2025-09")],
                             names={binh: "Trần Thị Bình"}))
@@ -438,6 +432,74 @@ def test_an_increase_for_a_voluntary_participant_ends_the_voluntary_period(
         assert [(str(m.month), m.status) for m in account.months] == [
             ("2025-09", "paid"), ("2025-10", "paid"), ("2025-11", "paid"), ("2025-12", "paid")]
         assert account.credit == 6 * 594_000  # the months after the job starts are not bought
+
+
+def _paid(engine: Engine, personal_id: str, months: int) -> int:
+    """The participant's person id, once they paid ``months`` voluntary months on 2025-09-20
+    (none: nothing recorded)."""
+    with unit_of_work(engine) as s:
+        person_id = reading.registered_id(session=s, personal_id=personal_id)
+        assert person_id is not None
+        if months:
+            # 594,000 a month: 22% of 3,000,000 less the 66,000 the state pays for "others"
+            s.execute(text("INSERT INTO voluntary_payments (person_id, payment_no, amount, "
+                           "reference, idempotency_key, paid_on) VALUES (:p, 1, :a, 'V-1', "
+                           "'V-1', '2025-09-20')"), {"p": person_id, "a": months * 594_000})
+    return person_id
+
+
+def _si_periods_of(engine: Engine, person_id: int) -> list[tuple[str, str, str | None, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT kind, from_month, to_month, closed_by FROM si_periods "
+                                 "WHERE person_id = :p ORDER BY seq"), {"p": person_id}).all()
+    return [(k, str(Period.from_index(f)), t and str(Period.from_index(t)), c)
+            for k, f, t, c in rows]
+
+
+def test_a_job_ends_the_voluntary_period_at_its_last_month_paid(engine: Engine) -> None:
+    """Paid for 2025-09 and 2025-10 only, then taken on from 2026-01 (in a list that also
+    lets a worker go): the voluntary period ends at 2025-10, as a settled pension ends it.
+    2025-11 and 2025-12 were not paid in their windows and, the period ended, no payment can
+    pay them (Law 41/2024 Art 36(3)): ended the month before the job, the book and the
+    ledger listed them as voluntary months not paid for good, which no one owes."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 8_000_000, "2025-06")]), month=Period(2025, 6))
+    binh = _voluntary_since_september(engine)
+    person_id = _paid(engine, binh, 2)
+    result = file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01"),
+                                  (an, "GH", None, "2026-01")], names={binh: "Trần Thị Bình"}))
+    assert (result["periods_closed"], result["periods_opened"]) == (2, 1)
+    assert _si_periods_of(engine, person_id) == [("voluntary", "2025-09", "2025-10", "TM"),
+                                           ("compulsory", "2026-01", None, None)]
+    with unit_of_work(engine) as s:
+        book = book_service.assemble_person(session=s, person_id=person_id,
+                                            as_of=date(2026, 3, 31))
+        ledger = queries.person_ledger(session=s, person_id=person_id, personal_id=binh,
+                                       as_of=date(2026, 3, 31))
+    assert [(r["from"], r["to"], r["unpaid"]) for r in book["sheets"]
+            if r["kind"] == "voluntary"] == [("2025-09", "2025-10", [])]
+    assert [(r["month"], r["status"]) for r in ledger["months"] if r["kind"] == "voluntary"
+            ] == [("2025-09", "paid"), ("2025-10", "paid")]
+    assert ledger["summary"]["voluntary_credit"] == 0
+
+
+def test_a_job_removes_a_voluntary_period_none_of_whose_months_was_paid(
+        engine: Engine) -> None:
+    """Registered from 2025-09, never paid, taken on from 2026-01: no month of the period
+    counts or can be paid once the job ends it, so it is removed (the participant never
+    contributed in it), as a settled pension removes it, rather than left with four months
+    not paid for good."""
+    setup_workers(engine, 0)
+    binh = _voluntary_since_september(engine)
+    person_id = _paid(engine, binh, 0)
+    result = file(engine, csv_of([(binh, "TM", 9_000_000, "2026-01")],
+                                 names={binh: "Trần Thị Bình"}))
+    assert (result["periods_closed"], result["periods_opened"]) == (1, 1)
+    assert _si_periods_of(engine, person_id) == [("compulsory", "2026-01", None, None)]
+    with unit_of_work(engine) as s:
+        book = book_service.assemble_person(session=s, person_id=person_id,
+                                            as_of=date(2026, 3, 31))
+    assert [r for r in book["sheets"] if r["kind"] == "voluntary"] == []
 
 
 def test_a_back_dated_change_corrects_every_month_already_charged(engine: Engine) -> None:
