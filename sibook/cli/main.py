@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import inspect
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,9 @@ class _PlainGroup(TyperGroup):
         return [_said_plainly(param) for param in super().get_params(ctx)]
 
 
+_NEGATIVE = re.compile(r"-\d")
+
+
 class _Readable(TyperCommand):
     """A command whose usage line reads as the contract and the README write it: ``sibook
     declare FILE --employer CODE --month YYYY-MM [OPTIONS]``. Typer 0.29 writes a required
@@ -113,6 +117,34 @@ class _Readable(TyperCommand):
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         """Its parameters, the help option among them, each shown as what it takes."""
         return [_said_plainly(param) for param in super().get_params(ctx)]
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._negatives_as_values(ctx, args))
+
+    def _negatives_as_values(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``args`` with a word such as ``-1`` read as an argument's value, as argparse reads a
+        negative number: Click took it for an unknown option, so ``ids inspect -1`` was a
+        usage error (exit 2) where the contract answers "not a known identifier" (exit 1).
+        No command here has a short option for it to be. The options (and the values they
+        take) go first, then ``--`` and the arguments in their order."""
+        if "--" in args or not any(_NEGATIVE.match(arg) for arg in args):
+            return args
+        if not any(param.param_type_name == "argument" for param in self.params):
+            return args
+        takes = {name: param.nargs for param in self.params
+                 if isinstance(param, TyperOption) and not (param.is_flag or param.count)
+                 for name in param.opts}
+        options: list[str] = []
+        values: list[str] = []
+        words = iter(args)
+        for word in words:
+            if _NEGATIVE.match(word) or not word.startswith("-") or word == "-":
+                values.append(word)
+                continue
+            options.append(word)
+            if "=" not in word:
+                options.extend(next(words, "") for _ in range(takes.get(word, 0)))
+        return [*options, "--", *values]
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         pieces: list[str] = []

@@ -71,6 +71,21 @@ def test_missing_value_is_a_usage_error(run: Run) -> None:
     assert run().exit_code == 2
 
 
+@pytest.mark.parametrize("args", [("-1", "--json"), ("--json", "-1"), ("-001089012345", "--json")])
+def test_a_negative_number_is_a_value_not_a_flag(run: Run, args: tuple[str, ...]) -> None:
+    """Read as argparse reads it: an identifier of no known shape (exit 1), not a usage error."""
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    answer = json.loads(result.stdout)
+    assert (answer["value"], answer["kind"], answer["valid"]) == (args[args[0] == "--json"], None,
+                                                                   False)
+
+
+def test_a_mistyped_flag_beside_a_negative_number_is_still_a_usage_error(run: Run) -> None:
+    assert run("--jsn", "-1").exit_code == 2
+    assert run("-1", "-2", "--json").exit_code == 2
+
+
 def test_without_json_the_birth_registration_place_is_named(run: Run) -> None:
     assert "079 (TP Hồ Chí Minh)" in run("079301000123").stdout
 
