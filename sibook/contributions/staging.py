@@ -18,20 +18,12 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Connection, bindparam, text
 
+from sibook.contributions.domain import COLUMNS
 from sibook.core.bulk import write_frame
 from sibook.core.period import Period
 
-STAGING_COLUMNS = (
-    "row",
-    "personal_id",
-    "full_name",
-    "case_code",
-    "job_title",
-    "salary",
-    "allowances",
-    "from_month",
-    "si_code",
-)
+# The file's columns after the row number the validation named each line by.
+STAGING_COLUMNS = ("row", *COLUMNS)
 
 
 def create(conn: Connection) -> None:
