@@ -44,7 +44,7 @@ from sibook.core.errors import ConflictError, NotFoundError, RecordedOtherwise, 
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
 from sibook.portal.log_detail import benefit_event_said, detail_vi, regime_said, unit_codes
-from sibook.portal.reasons import check_vi, shortfall_vi
+from sibook.portal.reasons import check_vi, shortfall_said
 from sibook.portal.web import (
     ALREADY_JOINED,
     FROM_ELSEWHERE,
@@ -155,7 +155,7 @@ def my_book(request: Request, g: BookGuard) -> Response:
         "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
-        "estimate": sums, "pension_why": shortfall_vi(shortfall, payload),
+        "estimate": sums, "pension_why": shortfall_said(shortfall, payload),
         "leaving_work": awaits_leaving_work(payload, sums),
         "never_paid": _never_paid(payload)})
 

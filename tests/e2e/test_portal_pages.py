@@ -30,6 +30,7 @@ from sibook.contributions import ledger
 from sibook.contributions.payments import post_payment
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
@@ -830,33 +831,50 @@ def test_one_year_and_one_month_read_so_in_english(
     assert "1 năm 1 tháng / 1 year 1 month (13 months)" in read, read[read.find("SI paid"):][:99]
 
 
-def test_why_no_pension_is_estimated_is_said_in_vietnamese_only(client: TestClient) -> None:
+def test_why_no_pension_is_estimated_is_said_in_vietnamese_with_its_english_beside(
+        client: TestClient) -> None:
     """Six years paid, fifteen needed: the page said "Chưa tính được lương hưu." and then the
-    rules' English ("a male pension needs at least 15 years ..."). The API keeps that English
-    (a contract); the page says it in Vietnamese, with no word of it."""
+    rules' English ("a male pension needs at least 15 years ..."), then the Vietnamese alone.
+    The API keeps the rules' English (a contract); the page says why in Vietnamese, none of
+    the rules' words in it, with the portal's own English beside it, marked as English."""
     note = client.get(f"/api/v1/books/{OWN}/estimate", headers=bearer(Citizen(OWN, 2))).json()[
         "pension_note"]
     assert note.startswith("a male pension needs at least 15 years")  # the API's, unchanged
     text = signed_in(client, OWN).get("/portal/book").text
-    why = re.search(r"Chưa tính được lương hưu\. <span id=\"pension-why\">([^<]*)</span>", text)
+    why = re.search(r'Chưa tính được lương hưu\. <span class="en" lang="en">/ No pension can be '
+                    r'estimated yet\.</span>\s*<span id="pension-why">([^<]*) <span class="en" '
+                    r'lang="en">/ ([^<]*)</span></span>', text)
     assert why is not None, text
     assert why.group(1) == ("Hưởng lương hưu cần đóng BHXH đủ ít nhất 15 năm (180 tháng); "
                             "sổ mới có 6 năm 11 tháng.")
+    assert why.group(2).replace("\u00a0", " ") == (
+        "A pension needs at least 15 years (180 months) of SI paid; the book has 6 years "
+        "11 months so far.")
     english = {w for w in re.findall(r"[a-z]{3,}", note)} - {"art"}
-    said = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>(.*?)</dd>", text, re.S)
-    assert said is not None
-    assert not set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>", " ", said.group(1)))) & english
+    assert not set(re.findall(r"[a-z]+", why.group(1))) & english
 
 
-def test_a_missing_revaluation_table_is_said_in_vietnamese() -> None:
+def test_a_missing_revaluation_table_is_said_in_vietnamese_and_english() -> None:
     """A pension starting in a year whose coefficients are not loaded (2016-2023) has a rate
-    but no amount: the page says why in Vietnamese, by the refusal's table, not its English."""
+    but no amount: the page says why by the refusal's table, not its English."""
     starts = Period(2020, 1)
     with pytest.raises(law.NoRuleInForce) as refused:
         law.book().revaluation(2010, starts)
-    said = reasons.shortfall_vi(Shortfall(refused.value, starts), {"totals": {"si_months": 0}})
+    said = reasons.shortfall_said(Shortfall(refused.value, starts), {"totals": {"si_months": 0}})
     assert said == ("Chưa có hệ số trượt giá tiền lương cho người bắt đầu hưởng năm 2020, nên "
-                    "chưa tính được mức bình quân tiền lương.")
+                    "chưa tính được mức bình quân tiền lương. / There are no salary revaluation "
+                    "coefficients yet for a pension starting in 2020, so the average salary "
+                    "cannot be worked out yet.")
+
+
+def test_a_reason_without_its_own_words_still_reads_in_both_languages() -> None:
+    """A refusal of a kind the portal has no words for: its code, in Vietnamese and English."""
+    refused = ValidationError(field="salary_basis", reason="below the floor")
+    said = reasons.shortfall_said(Shortfall(refused, Period(2031, 5)), {"totals": {
+        "si_months": 0}})
+    assert said == ("Quy định của luật chưa đủ để ước tính cho tháng 05/2031 (mã lý do: "
+                    "salary_basis). / The law's rules do not cover an estimate for 05/2031 yet "
+                    "(reason code: salary_basis).")
 
 
 def test_the_hi_card_image_says_in_words_what_it_shows(
@@ -1252,9 +1270,13 @@ def test_a_worker_past_retirement_age_is_told_the_pension_starts_once_they_leave
             person_id=person_id, seq=1, from_month=2000 * 12, to_month=None, kind="compulsory",
             employer_id=unit, salary_basis=10_000_000, allowances=0, occupational_rate_bp=0))
     text = signed_in(client, older).get("/portal/book").text
-    said = re.search(r'<span id="leaving-work">([^<]*)</span>', text)
+    said = re.search(r'<span id="leaving-work">([^<]*)<span class="en" lang="en">/ ([^<]*)'
+                     r'</span></span>', text)
     assert said is not None and said.group(1).startswith(
         "Bạn vẫn đang làm việc, đóng BHXH qua đơn vị: lương hưu được hưởng từ tháng sau khi "
         "nghỉ việc")
+    assert html.unescape(said.group(2)).startswith(  # beside it: it read in Vietnamese alone
+        "You are still working, paying SI through your employer: the pension is paid from the "
+        "month after you leave work")
     assert "the pension starts the month after you leave work" in html.unescape(text)
     assert '<span id="leaving-work">' not in signed_in(client, OWN).get("/portal/book").text
