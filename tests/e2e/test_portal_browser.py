@@ -232,7 +232,7 @@ def test_a_citizen_signs_in_and_sees_their_own_book(context: BrowserContext, sit
     expect(page.get_by_role("heading", level=1)).to_contain_text(site.me.full_name)
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.get_by_text(site.me.personal_id)).to_be_visible()
-    expect(page.get_by_text("Việt Nam", exact=True)).to_be_visible()  # the nationality's name
+    expect(page.get_by_text("Việt Nam / Viet Nam", exact=True)).to_be_visible()  # by name
     expect(page.get_by_role("heading", name=re.compile("Totals"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Contribution sheets"))).to_be_visible()
     unpaid = page.get_by_role("table").filter(has_text="Withheld from you")

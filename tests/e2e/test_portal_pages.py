@@ -284,6 +284,26 @@ def test_the_book_pages_employer_tables_name_the_employer_with_its_code(
     employer_cell = r'<td class="month">([^<]*)</td><td>([^<]*)</td>'
     assert re.findall(employer_cell, late) == [("02/2026", named), ("03/2026", named)]
     assert re.findall(employer_cell, arrears) == [("03/2026", named)]
+    # The contribution sheets' rows too, before the job (they named it alone).
+    sheets = page.split('aria-label="Tờ rời / Contribution sheets"')[1].split("</table>")[0]
+    employers = re.findall(r'<td class="num">\d+</td>\s*<td>([^<,]*)', sheets)
+    assert employers and set(employers) == {named}, employers
+
+
+def test_the_book_page_names_the_nationality_in_both_languages(client: TestClient) -> None:
+    """The nationality read "Việt Nam" alone where sex reads "Nam / Male"."""
+    page = signed_in(client, OWN).get("/portal/book").text
+    assert re.search(r'<dt>Quốc tịch .*?</dt><dd>Việt Nam <span class="en" lang="en">/ Viet '
+                     r'Nam</span></dd>', page), page
+
+
+@pytest.mark.parametrize(("code", "shown"), [
+    ("VN", 'Việt Nam <span class="en" lang="en">/ Viet Nam</span>'),
+    ("DE", 'Đức <span class="en" lang="en">/ Germany</span>'),
+    ("AD", "Andorra"),  # one name in both languages, said once and not marked as English
+    ("X1", "X1")])  # no code: as recorded, never a failure to show the page
+def test_a_nationality_is_shown_by_its_names(code: str, shown: str) -> None:
+    assert str(web.nationality(code)) == shown
 
 
 def _unit_a_pays_february_late_and_march_not(engine: Engine) -> None:
