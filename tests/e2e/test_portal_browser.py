@@ -810,20 +810,38 @@ def test_the_keyboard_focus_shows_as_a_thick_ring_on_every_stop(browser: Browser
         ctx.close()
 
 
+# The sign-out button's place in the header: its gap above the header's rule, its right edge
+# against the header's content edge, its text's lines, its top against the title's bottom and
+# its bottom against the menu's first link's top.
+SIGN_OUT_PLACE = """b => { const h = b.closest('header'), s = getComputedStyle(h);
+  const line = h.getBoundingClientRect().bottom - parseFloat(s.borderBottomWidth);
+  const r = b.getBoundingClientRect(), words = document.createRange();
+  words.selectNodeContents(b);
+  const title = h.querySelector('p').getBoundingClientRect();
+  const menu = h.querySelector('nav a').getBoundingClientRect();
+  return {gap: line - r.bottom,
+          right: h.getBoundingClientRect().right - parseFloat(s.paddingRight) - r.right,
+          lines: new Set([...words.getClientRects()].map(c => Math.round(c.top))).size,
+          beside_title: r.top < title.bottom, above_menu: r.bottom <= menu.top}; }"""
+
+
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
-def test_the_sign_out_button_stands_clear_of_the_headers_line(
+def test_the_sign_out_button_keeps_its_place_at_the_headers_right(
         browser: Browser, site: Site, viewport: dict[str, int]) -> None:
-    """The button sat on the header's blue rule, its edge and the line one at both widths."""
+    """The button sat on the header's blue rule, its edge and the line one at both widths;
+    then, as the menu's last item, it fell wherever the links left room: a row of its own
+    under them on a phone and at 1024-1280 px, beside the last link at 700-900 px. It stands
+    at the header's right, above the menu, its words on one line: beside the site's name on
+    a desktop, under it on a phone."""
     ctx = browser.new_context(locale="vi-VN", viewport=viewport)
     try:
         page = ctx.new_page()
         sign_in(page, site, site.me.personal_id)
         button = page.get_by_role("button", name=re.compile("Sign out"))
-        gap = button.evaluate("""b => { const h = b.closest('header');
-          const line = h.getBoundingClientRect().bottom
-                       - parseFloat(getComputedStyle(h).borderBottomWidth);
-          return line - b.getBoundingClientRect().bottom; }""")
-        assert gap >= 8, gap
+        place = button.evaluate(SIGN_OUT_PLACE)
+        assert place["gap"] >= 8, place
+        assert abs(place["right"]) < 1 and place["lines"] == 1 and place["above_menu"], place
+        assert place["beside_title"] == (viewport["width"] > 640), place
     finally:
         ctx.close()
 
