@@ -296,6 +296,48 @@ def test_anyone_checks_a_downloaded_pdf_on_the_portal_without_signing_in(
         clerk.close()
 
 
+# A file field's width as laid out, and whether the browser's own "Choose File" button shows.
+FILE_FIELD = """e => [e.getBoundingClientRect().width,
+  getComputedStyle(e, '::file-selector-button').display]"""
+
+
+def test_the_check_pages_file_field_reads_in_the_portals_words_whatever_the_browsers_language(
+        browser: Browser, site: Site) -> None:
+    """An English Chromium drew "Choose File" and "No file chosen" (a Vietnamese one its own
+    words) amid the page's Vietnamese and English: the page's own button and line say them
+    in both languages, the browser's field out of sight until a file is chosen, then showing
+    the file's name only. The field is still the keyboard's stop, named by its label, its ring
+    on the page's button, which opens the file chooser; the page runs no script."""
+    ctx = browser.new_context(locale="en-US", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{site.base}/portal/verify")
+        field = page.locator("input[type=file]")
+        expect(field).to_have_accessible_name(
+            "Tệp sổ BHXH (PDF) hoặc tệp văn bản mã QR / The book's PDF or a QR text file")
+        assert field.evaluate(FILE_FIELD)[0] <= 1
+        expect(page.get_by_text("Chưa chọn tệp / No file chosen")).to_be_visible()
+        page.get_by_label(re.compile("Or paste the QR text")).focus()
+        page.keyboard.press("Shift+Tab")
+        expect(field).to_be_focused()
+        button = page.get_by_text("Chọn tệp / Choose a file")
+        assert button.evaluate("b => getComputedStyle(b).outlineStyle") == "solid"
+        with page.expect_file_chooser() as chooser:
+            button.click()
+        given = site.tmp / "not a book.txt"
+        given.write_text("SIB1:not a book")
+        chooser.value.set_files(str(given))
+        expect(page.get_by_text("Chưa chọn tệp")).to_be_hidden()
+        expect(page.get_by_text("Tệp đã chọn / Chosen:")).to_be_visible()
+        width, own_button = field.evaluate(FILE_FIELD)
+        assert width > 1 and own_button == "none"
+        page.screenshot(path=str(site.tmp / "portal-verify-chosen-375.png"), full_page=True)
+        page.get_by_role("button", name=re.compile("Kiểm tra")).click()
+        expect(page.locator("#verdict")).to_have_text(re.compile("^Không hợp lệ"))  # it was sent
+    finally:
+        ctx.close()
+
+
 def _downloaded(page: Page, link: str) -> tuple[str, bytes]:
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(link)).click()
