@@ -380,6 +380,11 @@ def test_the_access_log_shows_the_read_just_made(context: BrowserContext, site: 
     expect(newest_book_read).to_contain_text(
         "Không nêu (mục đích mặc định của việc này) / not stated (the action's default purpose)")
     page.screenshot(path=str(site.tmp / "portal-access-log.png"), full_page=True)
+    # Its own read's route, in its narrow column at a desktop's width: it broke at its hyphen,
+    # "GET /portal/access-" above "log".
+    page.set_viewport_size({"width": 1280, "height": 800})
+    own_read = page.locator("tbody tr").filter(has_text="GET /portal/access-log").first
+    assert own_read.evaluate(LINES_OF, ["/access-log"]) == [1]
 
 
 def test_a_citizen_sees_their_hi_visits_and_the_read_is_logged(
