@@ -44,7 +44,7 @@ from sibook.core.errors import ConflictError, NotFoundError, RecordedOtherwise, 
 from sibook.core.period import Period
 from sibook.ids.provinces import provinces_2025
 from sibook.portal.log_detail import benefit_event_said, detail_vi, regime_said, unit_codes
-from sibook.portal.reasons import check_vi, shortfall_vi
+from sibook.portal.reasons import check_vi, shortfall_said
 from sibook.portal.web import (
     ALREADY_JOINED,
     FROM_ELSEWHERE,
@@ -155,7 +155,7 @@ def my_book(request: Request, g: BookGuard) -> Response:
         "revoked": v is not None and qr is None,
         "card": _png(card) if card else None, "hi": hi, "units": unit_names(payload),
         "late": None if payload.get("restricted") else _employer_late(g, person_id, today),
-        "estimate": sums, "pension_why": shortfall_vi(shortfall, payload),
+        "estimate": sums, "pension_why": shortfall_said(shortfall, payload),
         "leaving_work": awaits_leaving_work(payload, sums),
         "never_paid": _never_paid(payload)})
 
@@ -405,18 +405,19 @@ def check(request: Request, g: PublicGuard, file: Annotated[UploadFile | None, F
     answer = book_api.verify(g, UploadFile(io.BytesIO(data), filename="upload"))
     if NOT_A_BOOK_QR in answer["errors"]:  # an HI card's QR: the card's own check
         card = book_api.verify_hi_card(g, UploadFile(io.BytesIO(data), filename="upload"))
-        return _check_page(request, {"card": True, **card.model_dump()})
-    return _check_page(request, answer)
+        return _check_page(request, {"card": True, **card.model_dump()}, text=text)
+    return _check_page(request, answer, text=text)
 
 
 def _check_page(request: Request, answer: dict[str, Any] | None, *, problem: str | None = None,
-                status: int = 200) -> Response:
+                status: int = 200, text: str = "") -> Response:
     """The form, and under it the last answer: each error in Vietnamese, the API's English
-    beside it."""
+    beside it. The QR text pasted stays in its box, to be read against the answer or
+    corrected (a file chosen cannot be kept: a browser never lets a page choose one)."""
     reasons = [(check_vi(e), e) for e in answer["errors"]] if answer else []
     warnings = [(check_vi(w), w) for w in (answer or {}).get("warnings") or []]
     return templates.TemplateResponse(request, "verify.html", {
-        "a": answer, "reasons": reasons, "warnings": warnings, "problem": problem,
+        "a": answer, "reasons": reasons, "warnings": warnings, "problem": problem, "text": text,
         "signed_in": session_principal(request) is not None}, status_code=status)
 
 

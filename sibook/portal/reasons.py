@@ -1,9 +1,10 @@
 """Why the estimate has no pension (or no amount), in the citizen's words.
 
 The rules engine explains in English, and the API's and CLI's ``pension_note`` keeps that
-English (a contract); the portal words the same refusal in Vietnamese, by its kind: the law
-table that had no rule, or the field the rules refused. A kind without its own words here
-still reads as Vietnamese, with the kind's code beside it.
+English (a contract); the portal words the same refusal by its kind, the law table that had no
+rule or the field the rules refused, in Vietnamese with its English beside it ("Vietnamese /
+English", as the portal's other messages). A kind without its own words here still reads so,
+with the kind's code beside it.
 """
 
 from __future__ import annotations
@@ -14,25 +15,31 @@ from typing import Any
 from sibook import law
 from sibook.book.estimate import Shortfall
 from sibook.core.period import Period
-from sibook.portal.web import month
+from sibook.portal.web import counted, month
 
 Say = Callable[[Shortfall, dict[str, Any]], str]
 
 
-def _paid(book: dict[str, Any]) -> str:
+def _paid(book: dict[str, Any]) -> tuple[str, str]:
+    """What the book has paid so far, in Vietnamese and in English."""
     months = int(book["totals"]["si_months"])
-    return f"sổ mới có {months // 12} năm {months % 12} tháng"
+    years, rest = divmod(months, 12)
+    return (f"sổ mới có {years} năm {rest} tháng",
+            f"the book has {counted(years, 'year')} {counted(rest, 'month')} so far")
 
 
 def _too_few_years(s: Shortfall, book: dict[str, Any]) -> str:
     least = law.book().pension_min_years(s.starts).value
-    return (f"Hưởng lương hưu cần đóng BHXH đủ ít nhất {least} năm ({least * 12} tháng); "
-            f"{_paid(book)}.")
+    vi, en = _paid(book)
+    return (f"Hưởng lương hưu cần đóng BHXH đủ ít nhất {least} năm ({least * 12} tháng); {vi}."
+            f" / A pension needs at least {least} years ({least * 12} months) of SI paid; {en}.")
 
 
 def _early(s: Shortfall, book: dict[str, Any]) -> str:
     needed = int(law.parameter("early_min_years", s.starts).value)
-    return f"Nghỉ hưu trước tuổi cần đóng BHXH đủ ít nhất {needed} năm; {_paid(book)}."
+    vi, en = _paid(book)
+    return (f"Nghỉ hưu trước tuổi cần đóng BHXH đủ ít nhất {needed} năm; {vi}. / Retiring "
+            f"before the retirement age needs at least {needed} years of SI paid; {en}.")
 
 
 def _when(s: Shortfall) -> Period:
@@ -53,35 +60,44 @@ def _kind(s: Shortfall) -> str:
 
 
 # By kind: a law table without a rule ("table:<name>"), else the field the rules refused.
-SHORTFALL_VI: dict[str, Say] = {
+SHORTFALL_SAID: dict[str, Say] = {
     "contribution_months": _too_few_years,
     "months_early": _early,
     "months_past_retirement_age": lambda s, b: (
-        "Lương hưu hưởng trước tuổi thì không có tháng đóng sau tuổi nghỉ hưu."),
+        "Lương hưu hưởng trước tuổi thì không có tháng đóng sau tuổi nghỉ hưu. / A pension "
+        "taken before the retirement age has no months paid after that age."),
     "table:pension_rates": lambda s, b: (
         f"Chưa có quy định tính lương hưu bắt đầu hưởng từ tháng {month(str(s.starts))}: "
-        "lương hưu tính theo luật có hiệu lực khi bắt đầu hưởng."),
+        "lương hưu tính theo luật có hiệu lực khi bắt đầu hưởng. / There is no rule yet for a "
+        f"pension starting in {month(str(s.starts))}: a pension is worked out by the law in "
+        "force when it starts."),
     "table:revaluation": lambda s, b: (
         f"Chưa có hệ số trượt giá tiền lương cho người bắt đầu hưởng năm {_when(s).year}, nên "
-        "chưa tính được mức bình quân tiền lương."),
+        "chưa tính được mức bình quân tiền lương. / There are no salary revaluation "
+        f"coefficients yet for a pension starting in {_when(s).year}, so the average salary "
+        "cannot be worked out yet."),
     "table:averaging_windows": lambda s, b: (
         f"Chưa có quy định số năm tính bình quân tiền lương cho tháng {_on(s)}, nên chưa tính "
-        "được mức bình quân tiền lương."),
+        "được mức bình quân tiền lương. / There is no rule yet on how many years the average "
+        f"salary covers for {_on(s)}, so the average salary cannot be worked out yet."),
     "table:retirement_age": lambda s, b: (
-        "Chưa có quy định tuổi nghỉ hưu áp dụng cho năm sinh của bạn."),
+        "Chưa có quy định tuổi nghỉ hưu áp dụng cho năm sinh của bạn. / There is no rule yet "
+        "on the retirement age for your year of birth."),
 }
 
 
-def shortfall_vi(s: Shortfall | None, book: dict[str, Any]) -> str | None:
-    """The estimate's ``pension_note`` in Vietnamese (None: the estimate misses nothing)."""
+def shortfall_said(s: Shortfall | None, book: dict[str, Any]) -> str | None:
+    """The estimate's ``pension_note`` as the portal says it, "Vietnamese / English" (None: the
+    estimate misses nothing)."""
     if s is None:
         return None
     kind = _kind(s)
-    say = SHORTFALL_VI.get(kind)
+    say = SHORTFALL_SAID.get(kind)
     if say is not None:
         return say(s, book)
     return (f"Quy định của luật chưa đủ để ước tính cho tháng {_on(s)} "
-            f"(mã lý do: {kind or 'không rõ'}).")
+            f"(mã lý do: {kind or 'không rõ'}). / The law's rules do not cover an estimate "
+            f"for {_on(s)} yet (reason code: {kind or 'unknown'}).")
 
 
 # Why a book or an HI card does not check out (the verifier's errors and warnings, in English

@@ -48,7 +48,7 @@ from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.core.vietnam_time import vietnam_time
-from sibook.ids.countries import nationality_vi
+from sibook.ids.countries import country
 from sibook.registry.registration import PopulationServiceDown
 from sibook.signing.keys import KeyUnusable
 
@@ -235,6 +235,31 @@ def said(words: dict[str, str]) -> Callable[[str], Markup]:
     return lambda code: bilingual(words.get(code, code))
 
 
+def nationality(code: str) -> Markup:
+    """A nationality recorded as its ISO code, by name: Vietnamese as the book prints it, ISO's
+    English beside it where it differs ("Việt Nam / Viet Nam"); a value that is no code as it
+    is (a record must never fail to show over it)."""
+    found = country(code)
+    if found is None or found.name == found.name_vi:
+        return escape(found.name if found else code)
+    return bilingual(f"{found.name_vi} / {found.name}")
+
+
+HTTP_ROUTE = re.compile(r"([A-Z]+) (/\S*)")
+
+
+def route(said: str) -> Markup:
+    """An access-log entry's route, broken only before a "/" of its path: a narrow column
+    broke "GET /portal/access-log" at its hyphen, "access-" above "log". A route of another
+    form (an operator's command, "cli: sibook book export") as logged."""
+    found = HTTP_ROUTE.fullmatch(said)
+    if found is None:
+        return escape(said)
+    method, path = found.groups()
+    parts = (Markup('<span class="ref">{}</span>').format(p) for p in re.split("(?=/)", path) if p)
+    return Markup("{} ").format(method) + Markup("<wbr>").join(parts)
+
+
 # A visit's kind (sibook.visits.domain.VISIT_TYPES, Decision 130/QĐ-BYT's words) in English
 # beside it: the portal's own rendering of those words, not an official translation.
 VISIT_TYPE_EN = {
@@ -263,10 +288,10 @@ templates.env.filters.update(vnd=vnd, bilingual=bilingual, percent=percent, day=
                              vietnam_time=vietnam_time,
                              stay=stay, counted=counted, sex=said(SEX),
                              average_rule=average_rule_vi,
-                             nationality=nationality_vi,
+                             nationality=nationality,
                              benefit_status=said(BENEFIT_STATUS), visit_type=visit_type,
                              action=lambda a: bilingual(ACTION_VI[a]) if a in ACTION_VI else "",
-                             purpose=purpose_said,
+                             purpose=purpose_said, route=route,
                              outcome=said(OUTCOME_VI),
                              actor=lambda a: ACTOR_VI.get(a, a),
                              actor_kind=said(ACTOR_KIND_VI))

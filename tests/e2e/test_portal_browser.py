@@ -232,7 +232,7 @@ def test_a_citizen_signs_in_and_sees_their_own_book(context: BrowserContext, sit
     expect(page.get_by_role("heading", level=1)).to_contain_text(site.me.full_name)
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.get_by_text(site.me.personal_id)).to_be_visible()
-    expect(page.get_by_text("Việt Nam", exact=True)).to_be_visible()  # the nationality's name
+    expect(page.get_by_text("Việt Nam / Viet Nam", exact=True)).to_be_visible()  # by name
     expect(page.get_by_role("heading", name=re.compile("Totals"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Contribution sheets"))).to_be_visible()
     unpaid = page.get_by_role("table").filter(has_text="Withheld from you")
@@ -296,6 +296,48 @@ def test_anyone_checks_a_downloaded_pdf_on_the_portal_without_signing_in(
         clerk.close()
 
 
+# A file field's width as laid out, and whether the browser's own "Choose File" button shows.
+FILE_FIELD = """e => [e.getBoundingClientRect().width,
+  getComputedStyle(e, '::file-selector-button').display]"""
+
+
+def test_the_check_pages_file_field_reads_in_the_portals_words_whatever_the_browsers_language(
+        browser: Browser, site: Site) -> None:
+    """An English Chromium drew "Choose File" and "No file chosen" (a Vietnamese one its own
+    words) amid the page's Vietnamese and English: the page's own button and line say them
+    in both languages, the browser's field out of sight until a file is chosen, then showing
+    the file's name only. The field is still the keyboard's stop, named by its label, its ring
+    on the page's button, which opens the file chooser; the page runs no script."""
+    ctx = browser.new_context(locale="en-US", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{site.base}/portal/verify")
+        field = page.locator("input[type=file]")
+        expect(field).to_have_accessible_name(
+            "Tệp sổ BHXH (PDF) hoặc tệp văn bản mã QR / The book's PDF or a QR text file")
+        assert field.evaluate(FILE_FIELD)[0] <= 1
+        expect(page.get_by_text("Chưa chọn tệp / No file chosen")).to_be_visible()
+        page.get_by_label(re.compile("Or paste the QR text")).focus()
+        page.keyboard.press("Shift+Tab")
+        expect(field).to_be_focused()
+        button = page.get_by_text("Chọn tệp / Choose a file")
+        assert button.evaluate("b => getComputedStyle(b).outlineStyle") == "solid"
+        with page.expect_file_chooser() as chooser:
+            button.click()
+        given = site.tmp / "not a book.txt"
+        given.write_text("SIB1:not a book")
+        chooser.value.set_files(str(given))
+        expect(page.get_by_text("Chưa chọn tệp")).to_be_hidden()
+        expect(page.get_by_text("Tệp đã chọn / Chosen:")).to_be_visible()
+        width, own_button = field.evaluate(FILE_FIELD)
+        assert width > 1 and own_button == "none"
+        page.screenshot(path=str(site.tmp / "portal-verify-chosen-375.png"), full_page=True)
+        page.get_by_role("button", name=re.compile("Kiểm tra")).click()
+        expect(page.locator("#verdict")).to_have_text(re.compile("^Không hợp lệ"))  # it was sent
+    finally:
+        ctx.close()
+
+
 def _downloaded(page: Page, link: str) -> tuple[str, bytes]:
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(link)).click()
@@ -338,6 +380,11 @@ def test_the_access_log_shows_the_read_just_made(context: BrowserContext, site: 
     expect(newest_book_read).to_contain_text(
         "Không nêu (mục đích mặc định của việc này) / not stated (the action's default purpose)")
     page.screenshot(path=str(site.tmp / "portal-access-log.png"), full_page=True)
+    # Its own read's route, in its narrow column at a desktop's width: it broke at its hyphen,
+    # "GET /portal/access-" above "log".
+    page.set_viewport_size({"width": 1280, "height": 800})
+    own_read = page.locator("tbody tr").filter(has_text="GET /portal/access-log").first
+    assert own_read.evaluate(LINES_OF, ["/access-log"]) == [1]
 
 
 def test_a_citizen_sees_their_hi_visits_and_the_read_is_logged(
@@ -797,6 +844,9 @@ def test_the_keyboard_focus_shows_as_a_thick_ring_on_every_stop(browser: Browser
         page = ctx.new_page()
         sign_in(page, site, site.me.personal_id)
         issue(page, site)
+        # From the page's top: issuing it here (as when this test runs alone) leaves the focus
+        # at #download, past the menu and the tables.
+        page.goto(f"{site.base}/portal/book")
         stops = []
         for _ in range(30):
             page.keyboard.press("Tab")
@@ -810,20 +860,38 @@ def test_the_keyboard_focus_shows_as_a_thick_ring_on_every_stop(browser: Browser
         ctx.close()
 
 
+# The sign-out button's place in the header: its gap above the header's rule, its right edge
+# against the header's content edge, its text's lines, its top against the title's bottom and
+# its bottom against the menu's first link's top.
+SIGN_OUT_PLACE = """b => { const h = b.closest('header'), s = getComputedStyle(h);
+  const line = h.getBoundingClientRect().bottom - parseFloat(s.borderBottomWidth);
+  const r = b.getBoundingClientRect(), words = document.createRange();
+  words.selectNodeContents(b);
+  const title = h.querySelector('p').getBoundingClientRect();
+  const menu = h.querySelector('nav a').getBoundingClientRect();
+  return {gap: line - r.bottom,
+          right: h.getBoundingClientRect().right - parseFloat(s.paddingRight) - r.right,
+          lines: new Set([...words.getClientRects()].map(c => Math.round(c.top))).size,
+          beside_title: r.top < title.bottom, above_menu: r.bottom <= menu.top}; }"""
+
+
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}])
-def test_the_sign_out_button_stands_clear_of_the_headers_line(
+def test_the_sign_out_button_keeps_its_place_at_the_headers_right(
         browser: Browser, site: Site, viewport: dict[str, int]) -> None:
-    """The button sat on the header's blue rule, its edge and the line one at both widths."""
+    """The button sat on the header's blue rule, its edge and the line one at both widths;
+    then, as the menu's last item, it fell wherever the links left room: a row of its own
+    under them on a phone and at 1024-1280 px, beside the last link at 700-900 px. It stands
+    at the header's right, above the menu, its words on one line: beside the site's name on
+    a desktop, under it on a phone."""
     ctx = browser.new_context(locale="vi-VN", viewport=viewport)
     try:
         page = ctx.new_page()
         sign_in(page, site, site.me.personal_id)
         button = page.get_by_role("button", name=re.compile("Sign out"))
-        gap = button.evaluate("""b => { const h = b.closest('header');
-          const line = h.getBoundingClientRect().bottom
-                       - parseFloat(getComputedStyle(h).borderBottomWidth);
-          return line - b.getBoundingClientRect().bottom; }""")
-        assert gap >= 8, gap
+        place = button.evaluate(SIGN_OUT_PLACE)
+        assert place["gap"] >= 8, place
+        assert abs(place["right"]) < 1 and place["lines"] == 1 and place["above_menu"], place
+        assert place["beside_title"] == (viewport["width"] > 640), place
     finally:
         ctx.close()
 

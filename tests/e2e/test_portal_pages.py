@@ -30,6 +30,7 @@ from sibook.contributions import ledger
 from sibook.contributions.payments import post_payment
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.ids.personal_id import make_personal_id
@@ -85,8 +86,9 @@ def signed_in(c: TestClient, personal_id: str) -> TestClient:
 
 
 def _as_read(page: str) -> str:
-    """A page's text as read, without the spans that mark its English as English."""
-    return re.sub(r"</?span[^>]*>", "", page)
+    """A page's text as read, without the spans that mark its English as English (or keep a
+    route's part whole) and the line breaks a route allows."""
+    return re.sub(r"</?span[^>]*>|<wbr>", "", page)
 
 
 def _beside(page: str, field: str) -> str | None:
@@ -283,6 +285,26 @@ def test_the_book_pages_employer_tables_name_the_employer_with_its_code(
     employer_cell = r'<td class="month">([^<]*)</td><td>([^<]*)</td>'
     assert re.findall(employer_cell, late) == [("02/2026", named), ("03/2026", named)]
     assert re.findall(employer_cell, arrears) == [("03/2026", named)]
+    # The contribution sheets' rows too, before the job (they named it alone).
+    sheets = page.split('aria-label="Tờ rời / Contribution sheets"')[1].split("</table>")[0]
+    employers = re.findall(r'<td class="num">\d+</td>\s*<td>([^<,]*)', sheets)
+    assert employers and set(employers) == {named}, employers
+
+
+def test_the_book_page_names_the_nationality_in_both_languages(client: TestClient) -> None:
+    """The nationality read "Việt Nam" alone where sex reads "Nam / Male"."""
+    page = signed_in(client, OWN).get("/portal/book").text
+    assert re.search(r'<dt>Quốc tịch .*?</dt><dd>Việt Nam <span class="en" lang="en">/ Viet '
+                     r'Nam</span></dd>', page), page
+
+
+@pytest.mark.parametrize(("code", "shown"), [
+    ("VN", 'Việt Nam <span class="en" lang="en">/ Viet Nam</span>'),
+    ("DE", 'Đức <span class="en" lang="en">/ Germany</span>'),
+    ("AD", "Andorra"),  # one name in both languages, said once and not marked as English
+    ("X1", "X1")])  # no code: as recorded, never a failure to show the page
+def test_a_nationality_is_shown_by_its_names(code: str, shown: str) -> None:
+    assert str(web.nationality(code)) == shown
 
 
 def _unit_a_pays_february_late_and_march_not(engine: Engine) -> None:
@@ -830,33 +852,50 @@ def test_one_year_and_one_month_read_so_in_english(
     assert "1 năm 1 tháng / 1 year 1 month (13 months)" in read, read[read.find("SI paid"):][:99]
 
 
-def test_why_no_pension_is_estimated_is_said_in_vietnamese_only(client: TestClient) -> None:
+def test_why_no_pension_is_estimated_is_said_in_vietnamese_with_its_english_beside(
+        client: TestClient) -> None:
     """Six years paid, fifteen needed: the page said "Chưa tính được lương hưu." and then the
-    rules' English ("a male pension needs at least 15 years ..."). The API keeps that English
-    (a contract); the page says it in Vietnamese, with no word of it."""
+    rules' English ("a male pension needs at least 15 years ..."), then the Vietnamese alone.
+    The API keeps the rules' English (a contract); the page says why in Vietnamese, none of
+    the rules' words in it, with the portal's own English beside it, marked as English."""
     note = client.get(f"/api/v1/books/{OWN}/estimate", headers=bearer(Citizen(OWN, 2))).json()[
         "pension_note"]
     assert note.startswith("a male pension needs at least 15 years")  # the API's, unchanged
     text = signed_in(client, OWN).get("/portal/book").text
-    why = re.search(r"Chưa tính được lương hưu\. <span id=\"pension-why\">([^<]*)</span>", text)
+    why = re.search(r'Chưa tính được lương hưu\. <span class="en" lang="en">/ No pension can be '
+                    r'estimated yet\.</span>\s*<span id="pension-why">([^<]*) <span class="en" '
+                    r'lang="en">/ ([^<]*)</span></span>', text)
     assert why is not None, text
     assert why.group(1) == ("Hưởng lương hưu cần đóng BHXH đủ ít nhất 15 năm (180 tháng); "
                             "sổ mới có 6 năm 11 tháng.")
+    assert why.group(2).replace("\u00a0", " ") == (
+        "A pension needs at least 15 years (180 months) of SI paid; the book has 6 years "
+        "11 months so far.")
     english = {w for w in re.findall(r"[a-z]{3,}", note)} - {"art"}
-    said = re.search(r"<dt>Lương hưu theo số tháng đã đóng.*?<dd>(.*?)</dd>", text, re.S)
-    assert said is not None
-    assert not set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>", " ", said.group(1)))) & english
+    assert not set(re.findall(r"[a-z]+", why.group(1))) & english
 
 
-def test_a_missing_revaluation_table_is_said_in_vietnamese() -> None:
+def test_a_missing_revaluation_table_is_said_in_vietnamese_and_english() -> None:
     """A pension starting in a year whose coefficients are not loaded (2016-2023) has a rate
-    but no amount: the page says why in Vietnamese, by the refusal's table, not its English."""
+    but no amount: the page says why by the refusal's table, not its English."""
     starts = Period(2020, 1)
     with pytest.raises(law.NoRuleInForce) as refused:
         law.book().revaluation(2010, starts)
-    said = reasons.shortfall_vi(Shortfall(refused.value, starts), {"totals": {"si_months": 0}})
+    said = reasons.shortfall_said(Shortfall(refused.value, starts), {"totals": {"si_months": 0}})
     assert said == ("Chưa có hệ số trượt giá tiền lương cho người bắt đầu hưởng năm 2020, nên "
-                    "chưa tính được mức bình quân tiền lương.")
+                    "chưa tính được mức bình quân tiền lương. / There are no salary revaluation "
+                    "coefficients yet for a pension starting in 2020, so the average salary "
+                    "cannot be worked out yet.")
+
+
+def test_a_reason_without_its_own_words_still_reads_in_both_languages() -> None:
+    """A refusal of a kind the portal has no words for: its code, in Vietnamese and English."""
+    refused = ValidationError(field="salary_basis", reason="below the floor")
+    said = reasons.shortfall_said(Shortfall(refused, Period(2031, 5)), {"totals": {
+        "si_months": 0}})
+    assert said == ("Quy định của luật chưa đủ để ước tính cho tháng 05/2031 (mã lý do: "
+                    "salary_basis). / The law's rules do not cover an estimate for 05/2031 yet "
+                    "(reason code: salary_basis).")
 
 
 def test_the_hi_card_image_says_in_words_what_it_shows(
@@ -897,7 +936,7 @@ def test_the_access_log_says_what_was_done_and_how_it_ended_in_both_languages(
     c = signed_in(client, OWN)
     c.get("/portal/book")
     row = next(r for r in c.get("/portal/access-log").text.split("<tr>")
-               if "GET /portal/book" in r)
+               if "GET /portal/book" in _as_read(r))
     assert ('Xem sổ BHXH <span class="en" lang="en">/ viewed the SI book</span> '
             '<code class="en">book.read</code>') in row
     assert "được phép / allowed" in _as_read(row)
@@ -919,11 +958,16 @@ def test_an_operators_and_an_officers_purpose_in_the_access_log(
                 ("cli: sibook book show", "operator command"),
                 ("GET /api/v1/books/x", "hồ sơ HS-1 / kiểm tra"))])
     rows = signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
-    console, typed = (next(r for r in rows if route in r) for route in ("cli:", "GET /api"))
+    console, typed = (next(r for r in rows if route in _as_read(r))
+                      for route in ("cli:", "GET /api"))
     assert ('<td>Lệnh của cán bộ vận hành hệ thống (không nêu mục đích) <span class="en" '
             'lang="en">/ a system operator&#39;s command (no purpose stated)</span></td>'
             ) in console
     assert "<td>hồ sơ HS-1 / kiểm tra</td>" in typed
+    # A route broken only before its path's each "/" (never at a hyphen); a command as logged.
+    assert "<code>cli: sibook book show</code>" in console
+    assert ('<code>GET <span class="ref">/api</span><wbr><span class="ref">/v1</span><wbr>'
+            '<span class="ref">/books</span><wbr><span class="ref">/x</span></code>') in typed
 
 
 def test_the_access_log_says_which_unit_and_what_changed_beside_the_action(
@@ -1113,7 +1157,8 @@ def test_a_pdf_asked_for_after_its_version_was_revoked_is_refused_in_the_portals
         assert "Lý do: Phiên bản này của sổ đang bị cơ quan BHXH tạm thu hồi" in page.text
         assert "Details" not in page.text and "gian lan" not in page.text
         logged = c.get("/portal/access-log").text
-        assert "POST /portal/book.pdf" in logged and "bị từ chối / refused" in _as_read(logged)
+        assert "POST /portal/book.pdf" in _as_read(logged)
+        assert "bị từ chối / refused" in _as_read(logged)
     finally:  # the revocation list is the keys folder's, which other tests' books share
         with unit_of_work(engine) as s:
             issuing.reinstate_version(s, agency, person_id=ids[OWN], personal_id=OWN,
@@ -1252,9 +1297,13 @@ def test_a_worker_past_retirement_age_is_told_the_pension_starts_once_they_leave
             person_id=person_id, seq=1, from_month=2000 * 12, to_month=None, kind="compulsory",
             employer_id=unit, salary_basis=10_000_000, allowances=0, occupational_rate_bp=0))
     text = signed_in(client, older).get("/portal/book").text
-    said = re.search(r'<span id="leaving-work">([^<]*)</span>', text)
+    said = re.search(r'<span id="leaving-work">([^<]*)<span class="en" lang="en">/ ([^<]*)'
+                     r'</span></span>', text)
     assert said is not None and said.group(1).startswith(
         "Bạn vẫn đang làm việc, đóng BHXH qua đơn vị: lương hưu được hưởng từ tháng sau khi "
         "nghỉ việc")
+    assert html.unescape(said.group(2)).startswith(  # beside it: it read in Vietnamese alone
+        "You are still working, paying SI through your employer: the pension is paid from the "
+        "month after you leave work")
     assert "the pension starts the month after you leave work" in html.unescape(text)
     assert '<span id="leaving-work">' not in signed_in(client, OWN).get("/portal/book").text

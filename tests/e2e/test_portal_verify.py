@@ -131,6 +131,18 @@ def test_garbage_is_not_valid_and_says_why(
 
 
 
+def test_the_pasted_qr_text_stays_in_its_box_beside_the_answer(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """The answer emptied the box: what was pasted could be neither read against the reasons
+    nor corrected. It stays, escaped as any text the page shows."""
+    client, _, _ = site
+    assert client.get(f"/api/v1/books/{OWN}/qr", headers=_clerk()).status_code == 200  # keys
+    r = client.post("/portal/verify", files={"file": ("book.pdf", b"")},
+                    data={"text": "SIB1:<b>not a QR"}, headers=SITE)
+    assert r.status_code == 200 and "Không hợp lệ" in r.text
+    assert re.search(r'<textarea id="text"[^>]*>SIB1:&lt;b&gt;not a QR</textarea>', r.text)
+
+
 def test_a_damaged_signature_is_said_in_vietnamese_in_our_words(
         site: tuple[TestClient, Engine, dict[str, int]]) -> None:
     """A /Contents of zeros and a changed signing time were shown as "Lý do khác" beside
