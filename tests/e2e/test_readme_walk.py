@@ -1,6 +1,8 @@
 """README.md's shell sessions typed as a newcomer types them, line by line: the proof it is true.
 
-Runs, in order, in a fresh folder with its own SQLite database and keys folder, every command of
+Runs, in order, in a fresh folder with its own database (a SQLite file there, and again a
+PostgreSQL schema, the production store: SIBOOK_DATABASE_URL names it) and keys folder, every
+command of
 the ```sh blocks a newcomer types: "A walk through", then "HI visits" and "The HTTP API", whose
 `curl` lines go to `sibook serve` on the same folder (readme_curl.py; the "Two commands" block is
 not run: `make run` serves, `make test` runs this suite). Continuation lines are
@@ -21,17 +23,17 @@ import os
 import re
 import shlex
 import shutil
-import sqlite3
 import subprocess
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import NullPool, create_engine, text
 
+from tests.conftest import BACKENDS, postgres_schema
 from tests.e2e.readme_curl import CURL, Curls, Fetched
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,11 +154,12 @@ class Shell:
     """The newcomer's terminal: one folder (database, keys and files), sibook once exported."""
 
     home: Path
+    database_url: str
     env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SIBOOK_")}
-        self.env |= {"SIBOOK_DATABASE_URL": f"sqlite:///{self.home / 'sibook.db'}",
+        self.env |= {"SIBOOK_DATABASE_URL": self.database_url,
                      "SIBOOK_KEYS_DIR": str(self.home / "keys")}
 
     def export(self, step: Export) -> None:
@@ -185,8 +188,12 @@ class Shell:
         return result.returncode, json.loads(result.stdout)
 
     def count(self, table: str) -> int:
-        with closing(sqlite3.connect(self.home / "sibook.db")) as db:
-            return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        engine = create_engine(self.database_url, poolclass=NullPool)
+        try:
+            with engine.connect() as db:
+                return int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+        finally:
+            engine.dispose()
 
 
 @dataclass
@@ -388,9 +395,19 @@ def prove(claim: Claim, commands: list[Command], sh: Shell, ran: Ran) -> None:
     claim.probe(sh, ran)
 
 
-@pytest.fixture(scope="module")
-def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
-    sh, steps = Shell(tmp_path_factory.mktemp("readme")), readme_steps()
+@pytest.fixture(scope="module", params=BACKENDS)
+def walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[Walk]:
+    home = tmp_path_factory.mktemp("readme")
+    if request.param == "sqlite":
+        yield walked(Shell(home, f"sqlite:///{home / 'sibook.db'}"))
+        return
+    with postgres_schema(request.getfixturevalue("pg_server")) as url:
+        yield walked(Shell(home, url))
+
+
+def walked(sh: Shell) -> Walk:
+    steps = readme_steps()
     commands = [s for s in steps if isinstance(s, Command)]
     done = Walk([], [], {name: AssertionError("its command never ran") for name in CLAIMS})
     curls = Curls(sh)
