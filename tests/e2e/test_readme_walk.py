@@ -24,7 +24,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -395,15 +395,26 @@ def prove(claim: Claim, commands: list[Command], sh: Shell, ran: Ran) -> None:
     claim.probe(sh, ran)
 
 
+_WALKS: dict[str, Walk] = {}  # each store's walk, walked once in this process
+
+
+def walk_on(store: str, request: pytest.FixtureRequest,
+            tmp_path_factory: pytest.TempPathFactory) -> Walk:
+    """The walk on ``store`` (sqlite, postgresql), in a folder and database of its own: its
+    answers are kept, the database dropped once walked."""
+    if store not in _WALKS:
+        home = tmp_path_factory.mktemp(f"readme-{store}")
+        if store == "sqlite":
+            _WALKS[store] = walked(Shell(home, f"sqlite:///{home / 'sibook.db'}"))
+        else:
+            with postgres_schema(request.getfixturevalue("pg_server")) as url:
+                _WALKS[store] = walked(Shell(home, url))
+    return _WALKS[store]
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
-def walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-         ) -> Iterator[Walk]:
-    home = tmp_path_factory.mktemp("readme")
-    if request.param == "sqlite":
-        yield walked(Shell(home, f"sqlite:///{home / 'sibook.db'}"))
-        return
-    with postgres_schema(request.getfixturevalue("pg_server")) as url:
-        yield walked(Shell(home, url))
+def walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Walk:
+    return walk_on(request.param, request, tmp_path_factory)
 
 
 def walked(sh: Shell) -> Walk:
@@ -495,3 +506,34 @@ def test_what_the_readme_says_a_command_prints(walk: Walk, name: str) -> None:
     failed = walk.claims[name]
     if failed is not None:
         raise failed
+
+
+# What the stores cannot make alike: the moments recorded (their shape must match: UTC, whole
+# seconds or not), the secrets drawn and the walk's folder; all else a newcomer reads is the
+# same on both.
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\.\d+)?|\d\d:\d\d:\d\d")
+_SECRET = re.compile(r'"(secret|access_token)": ?"[^"]*"')
+_FOLDER = re.compile(r"/\S*/readme-(sqlite|postgresql)\d*")  # walk_on's, named by its store
+
+
+def as_seen(answer: str) -> str:
+    answer = _MOMENT.sub(lambda m: re.sub(r"\d", "9", m[0]), answer)
+    return _FOLDER.sub("<the walk's folder>", _SECRET.sub(lambda m: f'"{m[1]}": "..."', answer))
+
+
+def answers(walk: Walk) -> list[tuple[Command, str]]:
+    """Each command's exit code and stdout, each HTTP call's status and body, as a user sees
+    them on any store."""
+    return ([(r.command, f"exit {r.result.returncode}: {as_seen(r.result.stdout)}")
+             for r in walk.ran]
+            + [(f.command, f"{f.status}: {as_seen(f.body)}") for f in walk.fetched])
+
+
+@pytest.mark.postgres
+def test_postgresql_answers_the_walk_as_sqlite_does(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    sqlite, postgresql = (answers(walk_on(store, request, tmp_path_factory))
+                          for store in ("sqlite", "postgresql"))
+    differ = [f"line {c.line}: `{c.text}`\n  sqlite:     {a[:400]}\n  postgresql: {b[:400]}"
+              for (c, a), (_, b) in zip(sqlite, postgresql, strict=True) if a != b]
+    assert not differ, "\n".join(differ)
