@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,23 +59,33 @@ def pg_server() -> Iterator[str]:
     admin.dispose()
 
 
-def _fresh_postgres(base_url: str) -> Iterator[Engine]:
-    """Each test gets its own schema in the session database, migrated from scratch; dropped
-    after it, as a database-wide statement (the seed's ANALYZE) locks every schema there is."""
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A schema of its own in the session database, empty, dropped after; the URL reaching
+    it (what SIBOOK_DATABASE_URL names for a command run as a subprocess)."""
     schema = f"t_{uuid.uuid4().hex[:10]}"
     setup = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with setup.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # In the URL's options, which make_engine adds its own to (connect_args would replace them:
-    # the tests would then run without the lock wait, the dead-client check, ...).
-    engine = make_engine(make_url(base_url).update_query_dict(
-        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False))
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    with setup.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    setup.dispose()
+    try:
+        # In the URL's options, which make_engine adds its own to (connect_args would replace
+        # them: the tests would then run without the lock wait, the dead-client check, ...).
+        yield make_url(base_url).update_query_dict(
+            {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    finally:
+        with setup.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        setup.dispose()
+
+
+def _fresh_postgres(base_url: str) -> Iterator[Engine]:
+    """Each test gets its own schema in the session database, migrated from scratch; dropped
+    after it, as a database-wide statement (the seed's ANALYZE) locks every schema there is."""
+    with postgres_schema(base_url) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 _SCRATCH = pytest.StashKey[Path]()

@@ -36,6 +36,7 @@ from sibook.access.principals import CIVIL, Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.api.problems import TOKEN
+from sibook.core.moments import as_utc
 
 router = APIRouter(tags=["access"])
 router.include_router(oidc_client.router)
@@ -234,7 +235,7 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
     for r in rows:
         foreign = realms.get(r.actor_id, own_realm) != own_realm
         entries.append(AccessOut(
-            at=audit.as_utc(r.at), actor_kind=r.actor_kind,
+            at=as_utc(r.at), actor_kind=r.actor_kind,
             actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id, foreign=foreign),
             action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
             # A ministry's person is shown no detail: its units, payments and months are the

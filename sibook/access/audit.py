@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from sibook.access.store import DETAIL_MAX, AccessLogEntry, AccessLogHead, AccessLogSubject
 from sibook.core import bulk
+from sibook.core.moments import as_utc
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,6 @@ class Access:
         if self.detail is None:
             del fields["detail"]
         return fields
-
-
-def as_utc(at: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 class _Group(NamedTuple):

@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sibook.access.audit import as_utc
+from sibook.core.moments import as_utc
 from sibook.core.period import Period
 from sibook.core.schema import metadata
 from sibook.core.vietnam_time import VIETNAM

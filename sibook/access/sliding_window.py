@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sibook.access.audit import as_utc
 from sibook.access.store import LoginFailures
 from sibook.core.db import dialect_insert
+from sibook.core.moments import as_utc
 
 SLOT_KEY = 56  # characters of the key a slot's subject keeps (the column holds 64)
 

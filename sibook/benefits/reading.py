@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sibook.benefits.occupational import acceptance
 from sibook.benefits.occupational_facts import disease_names
 from sibook.benefits.records import claim_of, decision_of
 from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.core.moments import stamped
 
 
 def listing(*, session: Session, person_id: int, personal_id: str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def answer(session: Session, personal_id: str, row: BenefitClaim, *,
         "exposure_ended": c.exposure_ended and str(c.exposure_ended),
         "disease_name": disease_names(c.disease_code, c.disease_form)[0],
         "guarantee": acceptance(c),
-        "recorded_at": _utc(row.recorded_at).isoformat(), "status": b.status,
+        "recorded_at": stamped(row.recorded_at), "status": b.status,
         "decision": None if d is None or decision is None else {
             "outcome": d.outcome, "decided_on": d.decided_on.isoformat(),
             "decision_no": d.decision_no, "amount": d.amount,
@@ -59,10 +59,5 @@ def answer(session: Session, personal_id: str, row: BenefitClaim, *,
             "from_month": None if d.from_month is None else str(d.from_month),
             "months": d.months, "days": d.days, "reason": d.reason,
             "months_settled": d.months_settled, "average_salary": d.average_salary,
-            "recorded_at": _utc(decision.recorded_at).isoformat()},
+            "recorded_at": stamped(decision.recorded_at)},
     } | ({} if replayed is None else {"replayed": replayed})
-
-
-def _utc(at: datetime) -> datetime:
-    # SQLite hands back the UTC timestamp it stored without its zone.
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

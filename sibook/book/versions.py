@@ -20,6 +20,7 @@ from sibook.book.assemble import content_hash, hashed
 from sibook.book.store import BookVersion, SIBook
 from sibook.core.bulk import write
 from sibook.core.errors import NotFoundError
+from sibook.core.moments import as_utc
 
 MAX_VERSION = 2**31 - 1  # the column is a 32-bit INTEGER; a larger number names nothing
 
@@ -154,13 +155,10 @@ def _latest_many(session: Session, person_ids: list[int]) -> dict[int, Version]:
                                   BookVersion.created_at)
                            .join(newest, (newest.c.person_id == BookVersion.person_id)
                                  & (newest.c.version == BookVersion.version)))
-    return {r[0]: Version(r[1], r[2], r[3], _aware(r[4]), {}) for r in rows}
+    return {r[0]: Version(r[1], r[2], r[3], as_utc(r[4]), {}) for r in rows}
 
 
 def _version(row: BookVersion) -> Version:
-    return Version(row.version, row.content_hash, row.prev_hash, _aware(row.created_at),
+    return Version(row.version, row.content_hash, row.prev_hash, as_utc(row.created_at),
                    dict(row.payload))
 
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -9,7 +9,7 @@ the book's sheet rows price it (``book.service.voluntary_account``).
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -21,6 +21,7 @@ from sibook.contributions.payments import checked_payment, same_payment
 from sibook.contributions.store import SIPeriod
 from sibook.contributions.voluntary import VOLUNTARY_START_AHEAD, Account
 from sibook.core.errors import ValidationError
+from sibook.core.moments import stamped
 from sibook.core.period import Period
 from sibook.registry.store import Person
 
@@ -150,11 +151,7 @@ def _answer(session: Session, personal_id: str, row: VoluntaryPayment, today: da
 
 
 def _payment(row: VoluntaryPayment, account: Account) -> dict[str, Any]:
-    # SQLite hands back the UTC timestamp it stored without its zone; PostgreSQL's is told
-    # in its session's zone: +00:00 either way.
-    at = (row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
-          ).astimezone(UTC)
     return {"payment_no": row.payment_no, "amount": row.amount, "reference": row.reference,
-            "paid_on": row.paid_on.isoformat(), "recorded_at": at.isoformat(),
+            "paid_on": row.paid_on.isoformat(), "recorded_at": stamped(row.recorded_at),
             "allocated": [{"month": str(month), "amount": paid}
                           for month, paid in account.allocated_by(row.payment_no)]}

@@ -18,8 +18,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sibook.access.audit import as_utc
 from sibook.core.errors import NotFoundError, ValidationError
+from sibook.core.moments import stamped
 from sibook.visits.domain import clipped, link_problem, reason_problem
 from sibook.visits.store import HIVisit, HIVisitAnnulment
 
@@ -79,4 +79,4 @@ def _answer(row: HIVisitAnnulment, *, replayed: bool) -> dict[str, Any]:
 def annulment_of(row: HIVisitAnnulment) -> dict[str, Any]:
     """An annulment as the answers show it."""
     return {"reason": row.reason, "annulled_by": row.annulled_by,
-            "annulled_at": as_utc(row.annulled_at).isoformat()}
+            "annulled_at": stamped(row.annulled_at)}

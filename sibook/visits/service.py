@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sibook.access.audit import as_utc
 from sibook.core.errors import ConflictError, Problem, SibookError, ValidationError
+from sibook.core.moments import stamped
 from sibook.core.vietnam_time import VIETNAM, in_vietnam
 from sibook.registry import reading as registry
 from sibook.registry.domain import same_name
@@ -338,5 +338,5 @@ def _answer(r: HIVisit, annulment: HIVisitAnnulment | None) -> dict[str, Any]:
             "diagnosis": r.diagnosis, "visit_type": r.visit_type,
             "visit_type_name": VISIT_TYPES.get(r.visit_type, r.visit_type),
             "total_cost": r.total_cost, "hi_paid": r.hi_paid, "patient_paid": r.patient_paid,
-            "filed_at": as_utc(r.filed_at).isoformat(),
+            "filed_at": stamped(r.filed_at),
             "annulment": None if annulment is None else annulment_of(annulment)}

@@ -1,6 +1,8 @@
 """README.md's shell sessions typed as a newcomer types them, line by line: the proof it is true.
 
-Runs, in order, in a fresh folder with its own SQLite database and keys folder, every command of
+Runs, in order, in a fresh folder with its own database (a SQLite file there, and again a
+PostgreSQL schema, the production store: SIBOOK_DATABASE_URL names it) and keys folder, every
+command of
 the ```sh blocks a newcomer types: "A walk through", then "HI visits" and "The HTTP API", whose
 `curl` lines go to `sibook serve` on the same folder (readme_curl.py; the "Two commands" block is
 not run: `make run` serves, `make test` runs this suite). Continuation lines are
@@ -21,17 +23,17 @@ import os
 import re
 import shlex
 import shutil
-import sqlite3
 import subprocess
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import NullPool, create_engine, text
 
+from tests.conftest import BACKENDS, postgres_schema
 from tests.e2e.readme_curl import CURL, Curls, Fetched
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,11 +154,12 @@ class Shell:
     """The newcomer's terminal: one folder (database, keys and files), sibook once exported."""
 
     home: Path
+    database_url: str
     env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SIBOOK_")}
-        self.env |= {"SIBOOK_DATABASE_URL": f"sqlite:///{self.home / 'sibook.db'}",
+        self.env |= {"SIBOOK_DATABASE_URL": self.database_url,
                      "SIBOOK_KEYS_DIR": str(self.home / "keys")}
 
     def export(self, step: Export) -> None:
@@ -185,8 +188,12 @@ class Shell:
         return result.returncode, json.loads(result.stdout)
 
     def count(self, table: str) -> int:
-        with closing(sqlite3.connect(self.home / "sibook.db")) as db:
-            return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        engine = create_engine(self.database_url, poolclass=NullPool)
+        try:
+            with engine.connect() as db:
+                return int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+        finally:
+            engine.dispose()
 
 
 @dataclass
@@ -388,9 +395,30 @@ def prove(claim: Claim, commands: list[Command], sh: Shell, ran: Ran) -> None:
     claim.probe(sh, ran)
 
 
-@pytest.fixture(scope="module")
-def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
-    sh, steps = Shell(tmp_path_factory.mktemp("readme")), readme_steps()
+_WALKS: dict[str, Walk] = {}  # each store's walk, walked once in this process
+
+
+def walk_on(store: str, request: pytest.FixtureRequest,
+            tmp_path_factory: pytest.TempPathFactory) -> Walk:
+    """The walk on ``store`` (sqlite, postgresql), in a folder and database of its own: its
+    answers are kept, the database dropped once walked."""
+    if store not in _WALKS:
+        home = tmp_path_factory.mktemp(f"readme-{store}")
+        if store == "sqlite":
+            _WALKS[store] = walked(Shell(home, f"sqlite:///{home / 'sibook.db'}"))
+        else:
+            with postgres_schema(request.getfixturevalue("pg_server")) as url:
+                _WALKS[store] = walked(Shell(home, url))
+    return _WALKS[store]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def walk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Walk:
+    return walk_on(request.param, request, tmp_path_factory)
+
+
+def walked(sh: Shell) -> Walk:
+    steps = readme_steps()
     commands = [s for s in steps if isinstance(s, Command)]
     done = Walk([], [], {name: AssertionError("its command never ran") for name in CLAIMS})
     curls = Curls(sh)
@@ -478,3 +506,34 @@ def test_what_the_readme_says_a_command_prints(walk: Walk, name: str) -> None:
     failed = walk.claims[name]
     if failed is not None:
         raise failed
+
+
+# What the stores cannot make alike: the moments recorded (their shape must match: UTC, whole
+# seconds or not), the secrets drawn and the walk's folder; all else a newcomer reads is the
+# same on both.
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\.\d+)?|\d\d:\d\d:\d\d")
+_SECRET = re.compile(r'"(secret|access_token)": ?"[^"]*"')
+_FOLDER = re.compile(r"/\S*/readme-(sqlite|postgresql)\d*")  # walk_on's, named by its store
+
+
+def as_seen(answer: str) -> str:
+    answer = _MOMENT.sub(lambda m: re.sub(r"\d", "9", m[0]), answer)
+    return _FOLDER.sub("<the walk's folder>", _SECRET.sub(lambda m: f'"{m[1]}": "..."', answer))
+
+
+def answers(walk: Walk) -> list[tuple[Command, str]]:
+    """Each command's exit code and stdout, each HTTP call's status and body, as a user sees
+    them on any store."""
+    return ([(r.command, f"exit {r.result.returncode}: {as_seen(r.result.stdout)}")
+             for r in walk.ran]
+            + [(f.command, f"{f.status}: {as_seen(f.body)}") for f in walk.fetched])
+
+
+@pytest.mark.postgres
+def test_postgresql_answers_the_walk_as_sqlite_does(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    sqlite, postgresql = (answers(walk_on(store, request, tmp_path_factory))
+                          for store in ("sqlite", "postgresql"))
+    differ = [f"line {c.line}: `{c.text}`\n  sqlite:     {a[:400]}\n  postgresql: {b[:400]}"
+              for (c, a), (_, b) in zip(sqlite, postgresql, strict=True) if a != b]
+    assert not differ, "\n".join(differ)
