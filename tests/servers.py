@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import Engine, text
 
 from sibook.access import ratelimit
 from sibook.access.settings import get_access_settings
 from sibook.api.app import create_app
-from sibook.api.deps import get_session
+from sibook.api.deps import get_session, route_reads_only
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
 
@@ -26,8 +26,8 @@ def app_on(engine: Engine) -> FastAPI:
     """The app, each request's unit of work on ``engine`` (settings must be in place)."""
     app = create_app()
 
-    def session() -> Iterator[Any]:
-        with unit_of_work(engine) as s:
+    def session(request: Request) -> Iterator[Any]:
+        with unit_of_work(engine, reads_only=route_reads_only(request)) as s:
             yield s
 
     app.dependency_overrides[get_session] = session

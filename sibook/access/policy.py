@@ -31,6 +31,7 @@ from sibook.access.principals import (
     Officer,
     Principal,
 )
+from sibook.core.db import begin_writing
 from sibook.core.errors import ConflictError, NotFoundError
 
 NOT_VISIBLE = "no person with that personal ID in your scope"
@@ -169,6 +170,7 @@ class Guard:
         are committed alone in the same session, which avoids a second writer on SQLite.
         """
         self.session.rollback()
+        begin_writing(self.session)  # the request's unit of work may have been a reading one
         audit.append_many(session=self.session,
                           accesses=[self._access(outcome, pid, detail) for pid in person_ids])
         self.session.commit()

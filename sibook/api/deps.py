@@ -15,9 +15,25 @@ from starlette.concurrency import run_in_threadpool
 
 from sibook.core.db import unit_of_work
 
+# The routes whose unit of work only reads (``reads_only``).
+_READS_ONLY: set[Callable[..., Any]] = set()
 
-def get_session() -> Iterator[Session]:
-    with unit_of_work() as session:
+
+def reads_only(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a route that writes nothing (but a refusal's access-log entries, which
+    ``Guard.refuse`` writes in a transaction of their own): on SQLite it answers while a
+    large filing holds the store, as a poll of that filing's progress must."""
+    _READS_ONLY.add(endpoint)
+    return endpoint
+
+
+def route_reads_only(request: Request) -> bool:
+    """Whether the request's route is marked ``reads_only``."""
+    return getattr(request.scope.get("route"), "endpoint", None) in _READS_ONLY
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with unit_of_work(reads_only=route_reads_only(request)) as session:
         yield session
 
 

@@ -15,6 +15,7 @@ from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.settings import get_access_settings
 from sibook.api.days import Day
+from sibook.api.deps import reads_only
 from sibook.api.params import AsOfQuery, PersonalIdPath, UnitCodePath
 from sibook.api.problems import CONFLICT, FILING_RATE, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
@@ -140,6 +141,7 @@ def file_declaration(
 # it was recorded, so a key added to the answer since cannot turn a poll into a 500.
 @router.get("/employers/{code}/declaration-jobs/{job_id}", response_model=None,
             responses={200: {"model": JobOut, "description": "The filing's progress"}})
+@reads_only  # on SQLite, answered while the filing it follows holds the store
 def declaration_job(code: UnitCodePath, job_id: Annotated[str, PathParam(
         description="The job's id, as the 202's Location names it")], g: Declarer
                     ) -> dict[str, Any]:

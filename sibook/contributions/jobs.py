@@ -137,7 +137,10 @@ def get(job_id: str, *, session: Session) -> Job | None:
     if row is None:
         return None
     if row.status in UNFINISHED and _gone(row, session):
-        row.status, row.errors = "failed", json.dumps([DIED])  # stored with the request
+        # Stored with the request. A poll's unit of work only reads (``api.reads_only``): on
+        # SQLite this write may then find another writer at work and fail the poll (503,
+        # "try again"), and the next poll stores it.
+        row.status, row.errors = "failed", json.dumps([DIED])
         for spool in SPOOL_DIR.glob(f"{row.job_id}*"):  # its upload, if it died on this host
             spool.unlink(missing_ok=True)
     return Job(job_id=row.job_id, employer=row.employer_code,

@@ -88,11 +88,25 @@ def _sqlite_pragmas(dbapi_conn: Any, busy_ms: int) -> None:
     dbapi_conn.isolation_level = None
 
 
+# The execution option saying how a transaction begins on SQLite (``_sqlite_begin``).
+SQLITE_BEGIN = "sibook_sqlite_begin"
+
+
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE: take the write lock at the start. A deferred transaction that reads and then
     # writes cannot wait for another writer (SQLite answers "database is locked" at once);
     # almost every request here writes (the access log), so serialising them costs nothing.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # DEFERRED for a unit of work that only reads (``unit_of_work(reads_only=True)``): under
+    # WAL it reads the last commit while a writer works, instead of waiting for it.
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(SQLITE_BEGIN, 'IMMEDIATE')}")
+
+
+def begin_writing(session: Session) -> None:
+    """Begin the session's next transaction as one that writes (SQLite's write lock taken at
+    its start), whatever its unit of work was opened for; called where no transaction is
+    under way (after a rollback or a commit)."""
+    options: Any = {SQLITE_BEGIN: "IMMEDIATE"}  # an option of ours, not in SQLAlchemy's types
+    session.connection(execution_options=options)
 
 
 @lru_cache(maxsize=4)
@@ -113,11 +127,17 @@ def default_engine() -> Engine:
 
 
 @contextmanager
-def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+def unit_of_work(engine: Engine | None = None, *, reads_only: bool = False
+                 ) -> Iterator[Session]:
     """One transaction: commits on success, rolls back everything on any error (and a
     deadlock's or serialization failure's rollback lets the running attempt run again, see
-    ``retry``)."""
-    factory = sessionmaker(bind=engine or default_engine(), expire_on_commit=False)
+    ``retry``). ``reads_only``: on SQLite the transaction does not wait for the writer (a
+    large filing holds the store's one write lock for its whole run); one that writes after
+    all must ``begin_writing`` first, or may fail "database is locked" while another writes."""
+    bind = engine or default_engine()
+    if reads_only:
+        bind = bind.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
     session = factory()
     try:
         yield session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from sibook.access import audit, ratelimit, tokens
 from sibook.access.settings import get_access_settings
@@ -335,6 +336,39 @@ def test_another_units_job_is_not_found(api: Api, monkeypatch: pytest.MonkeyPatc
     other = api.client.get(f"/api/v1/employers/{OTHER_UNIT}/declaration-jobs/{job['job_id']}",
                            headers=api.as_employer(OTHER_UNIT))
     assert other.status_code == 404
+
+
+def test_a_poll_answers_while_the_filing_it_follows_holds_the_store(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite a filing holds the store's one write lock for its whole run; a poll of its
+    progress reads under WAL beside it. It waited for the filing's end (SIBOOK_LOCK_WAIT's 120
+    s, then a 503), every request's token check beginning as a writer."""
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    holding, release = threading.Event(), threading.Event()
+
+    def slow_filing(*, session: Any, progress: Any, **_: Any) -> dict[str, Any]:
+        session.execute(text("SELECT 1"))  # its transaction begins: the write lock
+        progress("checked", 3)
+        holding.set()
+        release.wait(timeout=60)
+        raise RuntimeError("not filed")
+
+    monkeypatch.setattr(jobs, "declare", slow_filing)
+    r = api.file(csv_of([(api.workers[0], "TM", 8_000_000, "2026-01")]))
+    assert r.status_code == 202, r.text
+    assert holding.wait(timeout=10)
+    answers: list[httpx2.Response] = []
+    poll = threading.Thread(target=lambda: answers.append(
+        api.client.get(r.headers["Location"], headers=api.as_employer())))
+    poll.start()
+    poll.join(timeout=10)
+    answered_while_held = not poll.is_alive()
+    release.set()
+    poll.join()
+    assert answered_while_held
+    assert answers[0].status_code == 200, answers[0].text
+    assert (answers[0].json()["status"], answers[0].json()["lines_done"]) == ("running", 3)
+    assert api.finished_job(r.headers["Location"], api.as_employer())["status"] == "failed"
 
 
 def test_payments_and_ledgers(api: Api) -> None:
