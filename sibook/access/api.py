@@ -44,6 +44,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 OTHER_CITIZEN = "another citizen"  # an access log's actor: never another citizen's ID
 OTHER_REALM_OFFICER = "an officer of another realm"  # nor a ministry officer's client id
 OTHER_REALM_UNIT = "a unit of another realm"  # nor a ministry unit's, absent outside its realm
+OTHER_REALM_PURPOSE = "kept by the other realm"  # nor the purpose (a case number) they stated
 
 
 class TokenOut(BaseModel):
@@ -68,7 +69,10 @@ class AccessOut(BaseModel):
     actor: str
     action: str
     route: str
-    purpose: str
+    purpose: str = Field(description=(
+        "The purpose the caller stated (X-Purpose), else the action's own; \"kept by the "
+        "other realm\" for an officer or a unit of another realm, whose case numbers are that "
+        "realm's to keep, as their client id"))
     outcome: str
     detail: str | None = Field(None, description=(
         "What it was about where the action alone does not say: \"key value\" parts joined "
@@ -236,12 +240,19 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
         entries.append(AccessOut(
             at=audit.as_utc(r.at), actor_kind=r.actor_kind,
             actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id, foreign=foreign),
-            action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
+            action=r.action, route=r.route, outcome=r.outcome,
+            purpose=OTHER_REALM_PURPOSE if _from_another_realm(r.actor_kind, foreign)
+            else r.purpose,
             # A ministry's person is shown no detail: its units, payments and months are the
             # ministry's to keep, as their months and benefits are (``kept_by_the_ministry``).
             detail=None if own_realm != CIVIL else
             details.without_unit(r.detail) if foreign else r.detail))
     return AccessLogOut(entries=entries, next_before=rows[-1].seq if more else None)
+
+
+def _from_another_realm(kind: str, foreign: bool) -> bool:
+    """Whether the entry's actor is an officer or a unit of another realm than the person's."""
+    return foreign and kind in ("officer", "employer")
 
 
 def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: bool) -> str:
@@ -250,7 +261,7 @@ def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: boo
     their personal ID, which is their personal data (the agency's auditors read it in full); an
     officer or a unit of another realm (a ministry's, whose credential typed a number outside
     it) without their id, which is that realm's to keep."""
-    if foreign and kind in ("officer", "employer"):
+    if _from_another_realm(kind, foreign):
         return OTHER_REALM_OFFICER if kind == "officer" else OTHER_REALM_UNIT
     if kind != "citizen":
         return actor_id

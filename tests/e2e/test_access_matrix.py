@@ -411,15 +411,18 @@ def test_a_ministrys_probe_is_in_a_civil_citizens_log_without_its_client_id(
             prober.client_id, prober.kind, realm="defence",
             unit_code=getattr(prober, "unit_code", None),
             roles=tuple(getattr(prober, "roles", ()))))
-    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(prober)).status_code == 404
+    case = {"X-Purpose": "BQP-HS-2026-0417"}  # the ministry's case number: theirs to keep too
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(prober) | case
+                            ).status_code == 404
     assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(PRINCIPALS[civil])
                             ).status_code == 200
     entries = world.client.get("/api/v1/me/access-log?limit=1000",
                                headers=bearer(PRINCIPALS["citizen"])).json()["entries"]
-    assert prober.client_id not in json.dumps(entries)
+    assert prober.client_id not in json.dumps(entries) and "BQP" not in json.dumps(entries)
     probes = [e for e in entries if e["actor"] == shown]
     assert len(probes) == 1 and probes[0]["outcome"] == "not_found"
     assert probes[0]["actor_kind"] == prober.kind
+    assert probes[0]["purpose"] == "kept by the other realm"
     # their own realm's, by id
     assert any(e["actor"] == PRINCIPALS[civil].actor_id for e in entries)
 
