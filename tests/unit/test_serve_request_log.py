@@ -13,10 +13,8 @@ import httpx2
 import pytest
 import uvicorn
 
-from sibook.access.settings import get_access_settings
-from sibook.cli import serve as serve_cli
-from sibook.core.config import get_settings
 from tests.servers import free_port
+from tests.unit.test_serve_proxies import served_with
 
 
 async def answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -27,29 +25,12 @@ async def answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-def served_config(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The logging configuration `sibook serve` hands uvicorn."""
-    monkeypatch.setenv("SIBOOK_DEV_IDP", "0")
-    get_settings.cache_clear()
-    get_access_settings.cache_clear()
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr(serve_cli, "ready_engine", lambda: None)
-    monkeypatch.setattr(serve_cli, "_port_is_free", lambda *_: None)
-    monkeypatch.setattr(serve_cli.uvicorn, "run", lambda *a, **kw: seen.update(kw))
-    try:
-        serve_cli.serve(host=None, port=None)  # type: ignore[arg-type]
-    finally:
-        get_settings.cache_clear()
-        get_access_settings.cache_clear()
-    config: dict[str, Any] = seen.get("log_config", uvicorn.config.LOGGING_CONFIG)  # its own
-    return config
-
-
 def test_the_request_log_names_no_person(monkeypatch: pytest.MonkeyPatch,
                                          capfd: pytest.CaptureFixture[str]) -> None:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(answer, host="127.0.0.1", port=port,
-                                           log_config=served_config(monkeypatch)))
+                                           log_config=served_with(monkeypatch).get(
+                                               "log_config", uvicorn.config.LOGGING_CONFIG)))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
