@@ -33,8 +33,11 @@ def test_the_request_log_names_no_person(monkeypatch: pytest.MonkeyPatch,
                                                "log_config", uvicorn.config.LOGGING_CONFIG)))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
+    for _ in range(500):  # 10 s
+        if server.started:
+            break
         time.sleep(0.02)
+    assert server.started, "the test server did not start"
     try:
         base = f"http://127.0.0.1:{port}"
         for target in ("/api/v1/books/001089012345/pdf",
