@@ -487,6 +487,32 @@ def test_client_credentials_give_a_token_and_wrong_ones_a_uniform_401(world: Wor
     assert {p["personal_id"] for p in r.json()["persons"]} == {OWN}
 
 
+def test_a_revoked_credential_and_every_token_it_holds_are_refused_at_once(
+        world: World) -> None:
+    """A leaked credential had no way to be ended, and a token it was given kept reading its
+    workers for the token's life whatever became of the credential."""
+    from sibook.access import credentials
+
+    with unit_of_work(world.engine) as s:
+        secret = credentials.create_client(session=s, client=credentials.NewClient(
+            "acme-leaked", "employer", unit_code=UNIT_A))
+    form = {"grant_type": "client_credentials", "client_id": "acme-leaked",
+            "client_secret": secret}
+    token = world.client.post("/api/v1/auth/token", data=form).json()["access_token"]
+    held = {"Authorization": f"Bearer {token}"}
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=held).status_code == 200
+    with unit_of_work(world.engine) as s:
+        assert credentials.revoke_client(session=s, client_id="acme-leaked") is True
+    refused = world.client.get(f"/api/v1/persons/{OWN}", headers=held)
+    assert refused.status_code == 401 and "WWW-Authenticate" in refused.headers
+    again = world.client.post("/api/v1/auth/token", data=form)
+    assert (again.status_code, again.json()) == (401, {"error": "invalid_client"})
+    with unit_of_work(world.engine) as s:  # others' tokens, and tokens of no credential, stand
+        assert credentials.revoke_client(session=s, client_id="acme-leaked") is False
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(
+        PRINCIPALS["employer_a"])).status_code == 200
+
+
 def test_garbage_and_expired_bearers_are_401_and_logged(world: World) -> None:
     for token in ("garbage", tokens.issue({"sub": "x", "kind": "hospital"}, audience="other")):
         r = world.client.get("/api/v1/persons", headers={"Authorization": f"Bearer {token}"})
