@@ -388,6 +388,34 @@ def test_a_citizens_stated_purpose_is_not_written_into_another_persons_log(
                for e in entries)
 
 
+def test_a_units_or_facilitys_words_reach_no_log_but_of_what_it_was_allowed(
+        world: World) -> None:
+    """A unit's X-Purpose on a number not its worker's (a 404) and a health facility's on any
+    card it checks put text of their choosing ("call ...") on the person's portal page; their
+    action's own purpose is shown instead. An officer's case number and the employer's words
+    on its own worker's record stay (``test_a_citizen_sees_who_looked_at_...``)."""
+    bait = {"X-Purpose": "So BHXH bi khoa, goi 0900 000 000"}
+    assert world.client.get(f"/api/v1/persons/{OTHER}", headers=bearer(
+        PRINCIPALS["employer_a"]) | bait).status_code == 404
+    assert world.client.get(f"/api/v1/hi-cards/{OTHER}/validity", headers=bearer(
+        PRINCIPALS["hospital"]) | bait).status_code == 200
+    assert world.client.get(f"/api/v1/persons/{OTHER}", headers=bearer(
+        PRINCIPALS["auditor_national"]) | {"X-Purpose": "HS-2026-0001"}).status_code == 200
+    entries = world.client.get("/api/v1/me/access-log?limit=1000", headers=bearer(
+        Citizen(OTHER, 2))).json()["entries"]
+    assert not any("0900" in e["purpose"] for e in entries)
+    def purposes(actor: str, outcome: str) -> set[str]:
+        return {e["purpose"] for e in entries if (e["actor"], e["outcome"]) == (actor, outcome)}
+
+    assert "read a person's record" in purposes("acme", "not_found")
+    assert "check HI validity at a health facility" in purposes("bach-mai", "allowed")
+    assert "HS-2026-0001" in purposes("auditor", "allowed")
+    with unit_of_work(world.engine) as s:  # the auditors read what was stated
+        kept = {e.purpose for e in audit.entries_for_person(
+            session=s, person_id=world.ids[OTHER], limit=1000)}
+    assert bait["X-Purpose"] in kept
+
+
 MINISTRY_UNIT = "0100000888"  # a defence unit, registered by the test that needs it
 
 
