@@ -31,7 +31,7 @@ from sibook.access import (
     tokens,
 )
 from sibook.access.deps import TOKEN_REQUIRED, BearerDep, require
-from sibook.access.policy import Action, Guard
+from sibook.access.policy import RULES, Action, Guard
 from sibook.access.principals import CIVIL, Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
@@ -45,6 +45,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 OTHER_CITIZEN = "another citizen"  # an access log's actor: never another citizen's ID
 OTHER_REALM_OFFICER = "an officer of another realm"  # nor a ministry officer's client id
 OTHER_REALM_UNIT = "a unit of another realm"  # nor a ministry unit's, absent outside its realm
+OTHER_REALM_PURPOSE = "kept by the other realm"  # nor the purpose (a case number) they stated
 
 
 class TokenOut(BaseModel):
@@ -69,7 +70,11 @@ class AccessOut(BaseModel):
     actor: str
     action: str
     route: str
-    purpose: str
+    purpose: str = Field(description=(
+        "The purpose an officer stated (X-Purpose), or an employer on what it was allowed, "
+        "else the action's own (a health facility's, a unit's refused attempt); \"kept by the "
+        "other realm\" for an officer or a unit of another realm, whose case numbers are that "
+        "realm's to keep, as their client id"))
     outcome: str
     detail: str | None = Field(None, description=(
         "What it was about where the action alone does not say: \"key value\" parts joined "
@@ -237,12 +242,38 @@ def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))
         entries.append(AccessOut(
             at=as_utc(r.at), actor_kind=r.actor_kind,
             actor=_actor_shown(r.actor_kind, r.actor_id, citizen.personal_id, foreign=foreign),
-            action=r.action, route=r.route, purpose=r.purpose, outcome=r.outcome,
+            action=r.action, route=r.route, outcome=r.outcome,
+            purpose=_purpose_shown(r.actor_kind, r.action, r.outcome, r.purpose,
+                                   foreign=foreign),
             # A ministry's person is shown no detail: its units, payments and months are the
             # ministry's to keep, as their months and benefits are (``kept_by_the_ministry``).
             detail=None if own_realm != CIVIL else
             details.without_unit(r.detail) if foreign else r.detail))
     return AccessLogOut(entries=entries, next_before=rows[-1].seq if more else None)
+
+
+def _purpose_shown(kind: str, action: str, outcome: str, purpose: str, *, foreign: bool
+                   ) -> str:
+    """The purpose as the person is shown it: an officer's case number as stated, and what
+    their employer stated of a read or change it was allowed (of its own worker). Any other
+    caller's text is its own choice about someone it may not even reach (a unit's attempt on a
+    stranger's number, a refused filing naming them, a health facility's check of anyone's
+    card): shown, it would put words of that caller's ("your book is locked, call ...") on the
+    agency's page, as a citizen's could (``require`` keeps none of theirs). The action's own
+    purpose is shown instead; the log keeps what was stated, for the agency's auditors."""
+    if _from_another_realm(kind, foreign):
+        return OTHER_REALM_PURPOSE
+    if kind == "officer" or (kind == "employer" and outcome == "allowed"):
+        return purpose
+    action_of = {a.value: a for a in Action}.get(action)
+    if kind in ("employer", "hospital") and action_of is not None:
+        return RULES[action_of].purpose
+    return purpose  # a citizen's is the action's already (``require``); a console command's
+
+
+def _from_another_realm(kind: str, foreign: bool) -> bool:
+    """Whether the entry's actor is an officer or a unit of another realm than the person's."""
+    return foreign and kind in ("officer", "employer")
 
 
 def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: bool) -> str:
@@ -251,7 +282,7 @@ def _actor_shown(kind: str, actor_id: str, own_personal_id: str, *, foreign: boo
     their personal ID, which is their personal data (the agency's auditors read it in full); an
     officer or a unit of another realm (a ministry's, whose credential typed a number outside
     it) without their id, which is that realm's to keep."""
-    if foreign and kind in ("officer", "employer"):
+    if _from_another_realm(kind, foreign):
         return OTHER_REALM_OFFICER if kind == "officer" else OTHER_REALM_UNIT
     if kind != "citizen":
         return actor_id

@@ -334,6 +334,28 @@ def authenticate_client(*, session: Session, client_id: str, secret: str,
     return row
 
 
+def revoke_client(*, session: Session, client_id: str) -> bool:
+    """End a credential (leaked, or its holder gone): its secret is refused from now on, and
+    so is every token it was given (``revoked``). Whether it was in force until now; an id no
+    client has is refused naming ``client_id``."""
+    if reason := client_id_problem(client_id):
+        raise ValidationError(field="client_id", reason=reason)
+    row = session.get(PrincipalCredential, client_id, with_for_update=True)
+    if row is None:
+        raise ValidationError(field="client_id", reason=f"no client {client_id}")
+    was, row.active = bool(row.active), False
+    return was
+
+
+def revoked(session: Session, principal: Principal) -> bool:
+    """Whether ``principal`` holds a token of a credential revoked since it was given: refused
+    at once, not when its token expires. A citizen's token is no credential's."""
+    if not isinstance(principal, EmployerUnit | Hospital | Officer):
+        return False
+    return session.scalar(select(PrincipalCredential.active).where(
+        PrincipalCredential.client_id == principal.client_id)) is False
+
+
 def principal_of(row: PrincipalCredential) -> Principal:
     if row.kind == "employer":
         return EmployerUnit(client_id=row.client_id, unit_code=row.unit_code or "",

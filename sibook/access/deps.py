@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sibook.access import revocation, tokens
+from sibook.access import credentials, revocation, tokens
 from sibook.access.policy import RULES, Action, Guard
 from sibook.access.principals import Anonymous, Citizen, Unauthenticated
 from sibook.api.deps import SessionDep
@@ -68,6 +68,8 @@ class require:  # lower case: it reads as a verb at the route, Depends(require(A
             guard.principal = tokens.authenticate(creds.credentials)
             if revocation.is_revoked(session, tokens.token_id(creds.credentials),
                                      tokens.session_id(creds.credentials)):  # signed out
+                raise Unauthenticated()
+            if credentials.revoked(session, guard.principal):  # sibook access revoke-client
                 raise Unauthenticated()
         except Unauthenticated as exc:
             guard.principal = Anonymous()

@@ -37,6 +37,7 @@ from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, PDFType3Font
 from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject, build_obj_dict
 
 from sibook.core.errors import ServerFault
+from sibook.core.private_files import private_folder
 
 LOGGER = logging.getLogger(__name__)
 FAMILY = "DejaVu"
@@ -247,10 +248,19 @@ def _whole(font: Path) -> Path:
 
 
 def _cut(font: Path) -> Path:
-    """The cut font file, made on the first use (and kept in the temp dir for the next runs)."""
+    """The cut font file, made on the first use (and kept in the temp dir for the next runs).
+    Its glyphs draw every signed book: kept only in a folder of this account's alone, never
+    one another account made first or can write to (``private_folder``), where it could have
+    planted a font drawing other digits than the book's text holds; failing that, made again
+    in a private folder of this process's."""
     source = _whole(font).read_bytes()
     key = hashlib.sha256(source + repr((sorted(COVERED), DROPPED, CUT)).encode())
-    path = Path(tempfile.gettempdir()) / "sibook-fonts" / f"{font.stem}-{key.hexdigest()[:16]}.ttf"
+    folder = Path(tempfile.gettempdir()) / "sibook-fonts"
+    if not private_folder(folder):
+        LOGGER.warning("%s is another account's or open to others: the fonts are cut in a "
+                     "private folder instead (remove it; sibook makes it owner-only)", folder)
+        folder = Path(tempfile.mkdtemp(prefix="sibook-fonts-"))
+    path = folder / f"{font.stem}-{key.hexdigest()[:16]}.ttf"
     if path.exists():
         return path
     options = subset.Options()
@@ -264,7 +274,6 @@ def _cut(font: Path) -> Path:
     cutter = subset.Subsetter(options)
     cutter.populate(unicodes=COVERED)
     cutter.subset(ttf)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
     ttf.save(tmp)
     tmp.replace(path)  # atomic: concurrent processes write the same bytes

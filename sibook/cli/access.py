@@ -107,6 +107,23 @@ def _show_unlocked(d: dict[str, Any]) -> None:
                   markup=False, highlight=False)
 
 
+@app.command("revoke-client")
+@refused_with(revoked=False)
+def revoke_client(client_id: str = typer.Argument(..., metavar=CLIENT_ID, callback=identifier,
+                                                  help="The client id to end"),
+                  as_json: bool = JsonFlag) -> None:
+    """End a client's credential (leaked, or its holder gone): its secret is refused from now
+    on, and so is every token it holds, at once. A new credential takes another client id."""
+    try:
+        with unit_of_work(ready_engine()) as session:
+            was_active = credentials.revoke_client(session=session, client_id=client_id)
+    except ValidationError as exc:  # an id no client has: the CLIENT_ID typed
+        refuse(exc.problems, as_json)
+    emit({"client_id": client_id, "revoked": True, "was_active": was_active}, as_json,
+         lambda d: console.print(f"{d['client_id']} revoked" + (
+             "" if d["was_active"] else " (it was already)"), markup=False, highlight=False))
+
+
 @app.command("dev-idp")
 def dev_idp(
     host: str = typer.Option("127.0.0.1", "--host", metavar="HOST", help="Address to listen on."),

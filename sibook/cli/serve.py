@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from sibook.access.settings import get_access_settings
+from sibook.api import request_log
 from sibook.cli.context import ready_engine
 from sibook.cli.output import refuse
 from sibook.core.config import get_settings
@@ -31,7 +32,8 @@ def serve(
         _follow_dev_idp(bind_host, bind_port)
     uvicorn.run("sibook.api.app:create_app", factory=True, host=bind_host, port=bind_port,
                 proxy_headers=bool(settings.trusted_proxies),
-                forwarded_allow_ips=settings.trusted_proxies or None)
+                forwarded_allow_ips=settings.trusted_proxies or None,
+                log_config=request_log.log_config())  # no personal ID in its request lines
 
 
 def _follow_dev_idp(host: str, port: int) -> None:

@@ -41,6 +41,7 @@ from sibook.contributions.parsers import detect_format
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
+from sibook.core.private_files import private_folder
 from sibook.core.retry import retrying
 
 
@@ -97,9 +98,11 @@ def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period
                                period=month.index, batch_no=batch_no, file_name=file_name,
                                status=job.status, owner=f"{_HOST}:{os.getpid()}"))
     session.commit()
-    SPOOL_DIR.mkdir(mode=0o700, exist_ok=True)
     spool = SPOOL_DIR / f"{job.job_id}.{fmt}"
     try:
+        if not private_folder(SPOOL_DIR):  # the payroll would be another account's to read
+            raise PermissionError(f"{SPOOL_DIR} is another account's or open to others: "
+                                  "remove it, sibook makes it owner-only (0700)")
         with spool.open("xb") as out:
             shutil.copyfileobj(upload, out, length=1 << 20)
     except OSError:  # a full disk: the job is recorded, and this process lives on to poll

@@ -65,6 +65,7 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
                AND NOT {COVERED} AS adjustment_too_early,
            s.case_code IN {INCREASE} AND s.full_name IS NULL AND l.with_employer IS NULL
                AS name_required,
+           {staged_settled.DECIDED_OUTSIDE_ITS_TIME} AS outside_its_time,
            {staged_settled.AVERAGED} AS averaged,
            {staged_settled.PENSIONER} AS pensioner,
            {staged_settled.RUNS_INTO_PENSION} AS into_pension
@@ -164,6 +165,8 @@ def problems(conn: Connection, employer_id: int, region: str, step: int,
         employer = r["employer"]
         reasons = (_REASONS | _VOLUNTARY if employer is None
                    else _REASONS if employer == employer_id else _REASONS | _ELSEWHERE)
+        if r["outside_its_time"]:  # a benefit of theirs the unit has no part in: not named
+            reasons = reasons | staged_settled.OUTSIDE_ITS_TIME
         raised = [flag for flag in reasons if r[flag]]
         # A line after a refused one was checked against periods it did not expect: only that.
         if "after_refused" in raised:

@@ -6,7 +6,8 @@ withdrawal, for someone who had stopped contributing, the months before it (a jo
 decision's month on starts a new record). Its amounts rest on that average. Every line
 changes its worker's months from its own month on (a DC re-prices them, an increase adds them,
 a decrease takes them away), so a line from such a month is refused (``staged_checks``),
-naming the benefit, its dossier and its decision.
+naming the benefit, its dossier and its decision to the unit it was decided in the worker's
+time with, and only its kind to any other (``DECIDED_OUTSIDE_ITS_TIME``).
 
 The law does not leave such a benefit as it was: once the contributions the employer owed are
 collected, the SI agency confirms the period added and adjusts the benefit (Decree
@@ -74,6 +75,17 @@ RUNS_INTO_PENSION = (f"a.pension_from IS NOT NULL AND s.case_code IN {OPENS} "
                      "AND s.from_month < a.pension_from AND NOT EXISTS (SELECT 1 FROM "
                      "decl_staging x WHERE x.personal_id = s.personal_id AND x.step > s.step "
                      f"AND x.case_code IN {DECREASE} AND x.from_month <= a.pension_from)")
+# A benefit decided outside the worker's time with the filing unit: after they left it (past
+# the month after their last with it, the leaving a pension is paid on), or before it took them
+# on. What their record became since, or was before, is not the unit's to learn (an employer
+# sees a worker's months with it only, ``sibook.access.former_workers``): such a line is refused
+# by the OUTSIDE_ITS_TIME reasons, naming no dossier, decision or month of the benefit.
+# Computed only for the few lines of a worker with a settled benefit.
+DECIDED_OUTSIDE_ITS_TIME = (
+    "CASE WHEN a.person_id IS NULL THEN 1 = 0 ELSE NOT EXISTS (SELECT 1 FROM si_periods x "
+    "WHERE x.person_id = l.person_id AND x.employer_id = :e "
+    "AND x.from_month <= a.decided_month "
+    "AND (x.to_month IS NULL OR a.decided_month <= x.to_month + 1)) END")
 COLUMNS = ("a.benefit", "a.dossier_no", "a.decision_no", "a.decided_on",
            "a.last_month AS averaged_to", "a.last_month + 1 AS free_month", "a.pension_from",
            # The first month a decrease ending the period is taken: neither averaged nor
@@ -103,6 +115,32 @@ RUNS_INTO_PENSION_REASON = (
                   "subject to compulsory SI (Art 2(7)(a)); the same list ends the period with "
                   "a decrease from {pension_from} at the latest (the list of {pension_from} or "
                   "a later month can carry both lines)")
+# The same refusals to a unit the benefit was decided outside the worker's time with
+# (DECIDED_OUTSIDE_ITS_TIME): what the line may not do and why, with the kind of benefit, as a
+# former worker's refusal names another employer's open period (``staged_checks``), never its
+# dossier, decision, date or months, which the worker's e-SI book shows them.
+OUTSIDE_ITS_TIME = {
+    "averaged": ("from_month", "{from_month} is in the record a pension or one-time withdrawal, "
+                               "settled outside the worker's time with this unit, averaged: a "
+                               "list cannot change that record's pay or months; the SI agency "
+                               "re-computes the benefit on the corrected months once the "
+                               "contributions owed are collected (Decree 158/2025/ND-CP) and "
+                               "records them then; the worker's e-SI book shows the months "
+                               "that record holds"),
+    "pensioner": ("from_month", "{from_month} is a month a pension, settled outside the "
+                                "worker's time with this unit, pays: a person receiving a "
+                                "pension is not subject to compulsory SI, nor so to OA/OD "
+                                "insurance (Law 41/2024/QH15 Art 2(7)(a), Art 139(1)(b); Law "
+                                "58/2014/QH13 Art 123(9) before 2025-07), and no list takes "
+                                "them on or re-prices their pay from then (their e-SI book "
+                                "shows the pension's first month)"),
+    "into_pension": ("from_month", "{from_month} is before the first month of a pension, "
+                                   "settled outside the worker's time with this unit: a period "
+                                   "from it may not run on into the months the pension pays "
+                                   "(Law 41/2024/QH15 Art 64(1), Art 69(1), Art 2(7)(a)); the "
+                                   "same list ends the period with a decrease from that first "
+                                   "month at the latest (their e-SI book shows it)"),
+}
 # Law 58/2014 in force: the first month the exclusion is read for (no pension sibook settles
 # starts earlier, ``rules.pension.check_priced``).
 PENSIONER_RULE = Period(2016, 1)
@@ -122,9 +160,10 @@ def note(conn: Connection) -> None:
     settled = averaged_of(session=conn, persons=_FOUND)
     write(conn, "decl_settled",
           ("person_id", "last_month", "benefit", "dossier_no", "decision_no", "decided_on",
-           "pension_from"),
+           "decided_month", "pension_from"),
           [(person_id, a.last.index, _BENEFIT.get(a.regime, str(a.regime)), a.dossier_no,
-            a.decision_no, a.decided_on.isoformat(), _excluded_from(a))
+            a.decision_no, a.decided_on.isoformat(), Period.of(a.decided_on).index,
+            _excluded_from(a))
            for person_id, a in settled.items()])
     staging.analyze(conn, "decl_settled")
 

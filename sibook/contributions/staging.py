@@ -71,7 +71,8 @@ def create(conn: Connection) -> None:
                       f"valid_from DATE, valid_to DATE){on_commit}"))
     conn.execute(text("CREATE TEMPORARY TABLE decl_settled (person_id BIGINT PRIMARY KEY, "
                       "last_month INTEGER, benefit VARCHAR(40), dossier_no VARCHAR(40), "
-                      "decision_no VARCHAR(40), decided_on VARCHAR(10), pension_from INTEGER)"
+                      "decision_no VARCHAR(40), decided_on VARCHAR(10), decided_month INTEGER, "
+                      "pension_from INTEGER)"
                       f"{on_commit}"))
 
 

@@ -1,10 +1,12 @@
 """Secrets on disk (the keys folder's private keys, passphrase, signed lists): written
 owner-only (0600) and whole or not at all. A crash leaves the old file or the new, never one
-empty or half written beside the certificate it belongs to."""
+empty or half written beside the certificate it belongs to. And the folders kept under the
+shared temp dir, used only while they are this account's alone (``private_folder``)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -47,3 +49,18 @@ def sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def private_folder(path: Path) -> bool:
+    """Whether ``path``, made owner-only (0700) if missing, is a folder of this account's that
+    no other account can read or write: not a symbolic link, ours, 0700 or tighter. A folder
+    under the shared temp dir (/tmp) can be made first by another account, or left open: what
+    this account then wrote there (a payroll upload) would be theirs to read or swap, and what
+    it found there (a cut font it embeds in a signed book) theirs to have planted. Such a
+    folder is not used at all; nothing in it is trusted or changed."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077

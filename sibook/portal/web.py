@@ -27,7 +27,12 @@ from starlette.exceptions import HTTPException  # FastAPI's and the policy's ref
 from starlette.routing import Match
 
 from sibook.access import tokens
-from sibook.access.api import OTHER_CITIZEN, OTHER_REALM_OFFICER, OTHER_REALM_UNIT
+from sibook.access.api import (
+    OTHER_CITIZEN,
+    OTHER_REALM_OFFICER,
+    OTHER_REALM_PURPOSE,
+    OTHER_REALM_UNIT,
+)
 from sibook.access.deps import require
 from sibook.access.oidc_client import (
     PORTAL,
@@ -204,11 +209,15 @@ OPERATOR_PURPOSE_SAID = ("Lệnh của cán bộ vận hành hệ thống (khôn
                          "operator's command (no purpose stated)")
 DEFAULT_PURPOSE_SAID = ("Không nêu (mục đích mặc định của việc này) / not stated (the "
                         "action's default purpose)")
+OTHER_REALM_PURPOSE_SAID = ("Do ngành khác quản lý, không hiển thị / kept by the other realm, "
+                            "not shown")
 
 
 def purpose_said(purpose: str, action: str) -> Markup:
     if purpose == OPERATOR_PURPOSE:
         return bilingual(OPERATOR_PURPOSE_SAID)
+    if purpose == OTHER_REALM_PURPOSE:
+        return bilingual(OTHER_REALM_PURPOSE_SAID)
     with suppress(ValueError):  # an action no longer known: its purpose as logged
         if purpose == RULES[Action(action)].purpose:
             return bilingual(DEFAULT_PURPOSE_SAID)

@@ -388,6 +388,34 @@ def test_a_citizens_stated_purpose_is_not_written_into_another_persons_log(
                for e in entries)
 
 
+def test_a_units_or_facilitys_words_reach_no_log_but_of_what_it_was_allowed(
+        world: World) -> None:
+    """A unit's X-Purpose on a number not its worker's (a 404) and a health facility's on any
+    card it checks put text of their choosing ("call ...") on the person's portal page; their
+    action's own purpose is shown instead. An officer's case number and the employer's words
+    on its own worker's record stay (``test_a_citizen_sees_who_looked_at_...``)."""
+    bait = {"X-Purpose": "So BHXH bi khoa, goi 0900 000 000"}
+    assert world.client.get(f"/api/v1/persons/{OTHER}", headers=bearer(
+        PRINCIPALS["employer_a"]) | bait).status_code == 404
+    assert world.client.get(f"/api/v1/hi-cards/{OTHER}/validity", headers=bearer(
+        PRINCIPALS["hospital"]) | bait).status_code == 200
+    assert world.client.get(f"/api/v1/persons/{OTHER}", headers=bearer(
+        PRINCIPALS["auditor_national"]) | {"X-Purpose": "HS-2026-0001"}).status_code == 200
+    entries = world.client.get("/api/v1/me/access-log?limit=1000", headers=bearer(
+        Citizen(OTHER, 2))).json()["entries"]
+    assert not any("0900" in e["purpose"] for e in entries)
+    def purposes(actor: str, outcome: str) -> set[str]:
+        return {e["purpose"] for e in entries if (e["actor"], e["outcome"]) == (actor, outcome)}
+
+    assert "read a person's record" in purposes("acme", "not_found")
+    assert "check HI validity at a health facility" in purposes("bach-mai", "allowed")
+    assert "HS-2026-0001" in purposes("auditor", "allowed")
+    with unit_of_work(world.engine) as s:  # the auditors read what was stated
+        kept = {e.purpose for e in audit.entries_for_person(
+            session=s, person_id=world.ids[OTHER], limit=1000)}
+    assert bait["X-Purpose"] in kept
+
+
 MINISTRY_UNIT = "0100000888"  # a defence unit, registered by the test that needs it
 
 
@@ -411,15 +439,18 @@ def test_a_ministrys_probe_is_in_a_civil_citizens_log_without_its_client_id(
             prober.client_id, prober.kind, realm="defence",
             unit_code=getattr(prober, "unit_code", None),
             roles=tuple(getattr(prober, "roles", ()))))
-    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(prober)).status_code == 404
+    case = {"X-Purpose": "BQP-HS-2026-0417"}  # the ministry's case number: theirs to keep too
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(prober) | case
+                            ).status_code == 404
     assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(PRINCIPALS[civil])
                             ).status_code == 200
     entries = world.client.get("/api/v1/me/access-log?limit=1000",
                                headers=bearer(PRINCIPALS["citizen"])).json()["entries"]
-    assert prober.client_id not in json.dumps(entries)
+    assert prober.client_id not in json.dumps(entries) and "BQP" not in json.dumps(entries)
     probes = [e for e in entries if e["actor"] == shown]
     assert len(probes) == 1 and probes[0]["outcome"] == "not_found"
     assert probes[0]["actor_kind"] == prober.kind
+    assert probes[0]["purpose"] == "kept by the other realm"
     # their own realm's, by id
     assert any(e["actor"] == PRINCIPALS[civil].actor_id for e in entries)
 
@@ -482,6 +513,32 @@ def test_client_credentials_give_a_token_and_wrong_ones_a_uniform_401(world: Wor
     r = world.client.get("/api/v1/persons",
                          headers={"Authorization": f"Bearer {ok.json()['access_token']}"})
     assert {p["personal_id"] for p in r.json()["persons"]} == {OWN}
+
+
+def test_a_revoked_credential_and_every_token_it_holds_are_refused_at_once(
+        world: World) -> None:
+    """A leaked credential had no way to be ended, and a token it was given kept reading its
+    workers for the token's life whatever became of the credential."""
+    from sibook.access import credentials
+
+    with unit_of_work(world.engine) as s:
+        secret = credentials.create_client(session=s, client=credentials.NewClient(
+            "acme-leaked", "employer", unit_code=UNIT_A))
+    form = {"grant_type": "client_credentials", "client_id": "acme-leaked",
+            "client_secret": secret}
+    token = world.client.post("/api/v1/auth/token", data=form).json()["access_token"]
+    held = {"Authorization": f"Bearer {token}"}
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=held).status_code == 200
+    with unit_of_work(world.engine) as s:
+        assert credentials.revoke_client(session=s, client_id="acme-leaked") is True
+    refused = world.client.get(f"/api/v1/persons/{OWN}", headers=held)
+    assert refused.status_code == 401 and "WWW-Authenticate" in refused.headers
+    again = world.client.post("/api/v1/auth/token", data=form)
+    assert (again.status_code, again.json()) == (401, {"error": "invalid_client"})
+    with unit_of_work(world.engine) as s:  # others' tokens, and tokens of no credential, stand
+        assert credentials.revoke_client(session=s, client_id="acme-leaked") is False
+    assert world.client.get(f"/api/v1/persons/{OWN}", headers=bearer(
+        PRINCIPALS["employer_a"])).status_code == 200
 
 
 def test_garbage_and_expired_bearers_are_401_and_logged(world: World) -> None:

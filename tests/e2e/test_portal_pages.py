@@ -1058,17 +1058,22 @@ def test_who_acted_is_said_in_vietnamese_in_the_access_log(
                                                          ("qp-unit", "employer", ""))])
         audit.append_many(session=s, accesses=[audit.Access(
             actor_kind=kind, actor_id=actor, action="book.read", route="cli: sibook book show",
-            purpose="operator command", person_id=ids[OWN])
-            for kind, actor in (("operator", "root@console"), ("officer", "qp-clerk"),
-                                ("employer", "qp-unit"))])
+            purpose=purpose, person_id=ids[OWN])
+            for kind, actor, purpose in (("operator", "root@console", "operator command"),
+                                         ("officer", "qp-clerk", "BQP-HS-77"),
+                                         ("employer", "qp-unit", "BQP-HS-78"))])
     assert client.get(f"/api/v1/books/{OWN}",
                       headers=bearer(Citizen(OTHER, 2))).status_code == 404
-    rows = signed_in(client, OWN).get("/portal/access-log").text.split("<tr>")
+    page = signed_in(client, OWN).get("/portal/access-log").text
+    rows = page.split("<tr>")
     who = {_as_read(re.findall(r"<td>(.*?)</td>", r, re.S)[1]) for r in rows[2:]}
     assert {"root@console (cán bộ vận hành hệ thống / system operator)",
             "Một công dân khác / another citizen",
             "Cán bộ thuộc ngành khác / an officer of another realm",
             "Đơn vị thuộc ngành khác / a unit of another realm"} <= who, who
+    # Nor the case number they stated: that realm's to keep, as their id.
+    assert "BQP-HS" not in page
+    assert page.count("Do ngành khác quản lý, không hiển thị") == 2
 
 
 def test_a_voluntary_only_book_has_no_employers_sections(client: TestClient) -> None:

@@ -318,3 +318,27 @@ def test_seeding_a_database_that_holds_people_names_the_database(operator_db: En
     assert refused.exit_code == 1
     (problem,) = json.loads(refused.stdout)["errors"]
     assert problem["field"] == "SIBOOK_DATABASE_URL" and "already holds" in problem["reason"]
+
+
+def test_revoke_client_ends_a_credential(operator_db: Engine) -> None:
+    """`sibook access revoke-client`: the credential's secret is refused from then on (and its
+    tokens, ``test_access_matrix``); again, it says it was already; an id no client has is
+    refused naming CLIENT_ID."""
+    with unit_of_work(operator_db) as s:
+        secret = credentials.create_client(session=s, client=credentials.NewClient(
+            "hn-clerk-9", "officer", province_code="01", roles=("clerk",)))
+    runner = CliRunner()
+    ended = runner.invoke(app, ["access", "revoke-client", "hn-clerk-9", "--json"])
+    assert ended.exit_code == 0, ended.output
+    assert json.loads(ended.stdout) == {"client_id": "hn-clerk-9", "revoked": True,
+                                        "was_active": True}
+    with unit_of_work(operator_db) as s:
+        assert credentials.authenticate_client(session=s, client_id="hn-clerk-9",
+                                               secret=secret) is None
+    again = runner.invoke(app, ["access", "revoke-client", "hn-clerk-9"])
+    assert again.exit_code == 0 and "hn-clerk-9 revoked (it was already)" in again.stdout
+    unknown = runner.invoke(app, ["access", "revoke-client", "nobody-known", "--json"])
+    assert unknown.exit_code == 1
+    answer = json.loads(unknown.stdout)
+    assert answer["revoked"] is False
+    assert [e["field"] for e in answer["errors"]] == ["CLIENT_ID"], answer

@@ -7,7 +7,9 @@ withdrawal's decision month itself are taken (a new job starts a new record: the
 paid out the months before it), and a benefit only claimed holds nothing. A pensioner is not
 subject to compulsory SI (Law 41/2024 Art 2(7)(a)): from the month the pension pays, a line
 opening or re-pricing a period is refused naming the pension, the month and the law, to the
-employer who had the worker (another is told only what any outsider's line is); a decrease
+employer who had the worker (another is told only what any outsider's line is; one the
+worker had left before the benefit was decided, only its kind, never its dossier, decision or
+months); a decrease
 ending a period left open is taken. A pension is settled only once its worker's period has
 ended (``benefits.left_work``): the open period here is one a pension settled before that
 check, or records migrated, left."""
@@ -47,7 +49,7 @@ from tests.integration.test_benefits_stated_average import (
 FILED = Period(2026, 11)
 WITHDRAWAL = Claim(Regime.LUMP_SUM, "HS-LS-DC", date(2025, 10, 1), ground="emigration")
 WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=30_000_000)
-# The older worker here to 2025-08: 248 months, 47% of the stated 12,000,000.
+# The older worker here to 2025-07 or 2025-08: 247 or 248 months, 47% of the stated 12,000,000.
 STILL_WORKING_MONTHLY = 5_640_000
 Row = tuple[str, str, int | None, str]
 # older_worker's ID and name, on his lines as an employer knows him.
@@ -81,6 +83,22 @@ def reason(month: str, benefit: str, dossier: str, decision: str, decided: str,
             "that record")
 
 
+def reason_outside_its_time(month: str) -> str:
+    """The refusal of a line from ``month`` of the record a benefit averaged that was settled
+    after the worker left the unit: what the line may not do, never the benefit's dossier,
+    decision, date or months (what the worker's record became after they left)."""
+    return (f"{month} is in the record a pension or one-time withdrawal, settled outside the "
+            "worker's time with this unit, averaged: a list cannot change that record's pay or "
+            "months; the SI agency re-computes the benefit on the corrected months once the "
+            "contributions owed are collected (Decree 158/2025/ND-CP) and records them then; "
+            "the worker's e-SI book shows the months that record holds")
+
+
+def told_nothing_of(why: str, *parts: str) -> None:
+    for part in parts:
+        assert part not in why
+
+
 def pension_reason(month: str, decided: str = "2025-08-20", ends: str = "2025-09") -> str:
     """The refusal of a line from ``month``, which the ``pensioned`` worker's pension pays."""
     return (f"{month} is a month the worker's settled pension pays (dossier "
@@ -94,7 +112,8 @@ def pension_reason(month: str, decided: str = "2025-08-20", ends: str = "2025-09
 @pytest.fixture
 def withdrawn(engine: Engine) -> tuple[str, str]:
     """A worker taken on nowhere yet (``an``), and an older one who worked here from 2005 to
-    2025-06 and withdrew his SI at once on 2025-10-20 (``him``)."""
+    2025-06 and withdrew his SI on 2025-10-20 (``him``), four months after he left: the unit
+    is told no more of the withdrawal than that a benefit holds the months."""
     (an,) = setup_workers(engine, 1)
     him = older_worker(engine)
     claim(engine, him, WITHDRAWAL)
@@ -107,9 +126,8 @@ def test_a_dc_of_a_closed_month_a_withdrawal_paid_out_refuses_the_whole_filing(
     an, him = withdrawn
     problems = refused(engine, [(an, "TM", 10_000_000, "2026-11"),
                                 (him, "DC", 11_000_000, "2025-03")])
-    assert problems == [(3, "from_month", reason(
-        "2025-03", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-09",
-        "2025-10"))]
+    assert problems == [(3, "from_month", reason_outside_its_time("2025-03"))]
+    told_nothing_of(problems[0][2], "HS-LS-DC", "99/QĐ", "2025-10")
     file(engine, [(an, "TM", 10_000_000, "2026-11")])  # the rest of the file, alone, is taken
 
 
@@ -119,10 +137,21 @@ def test_an_increase_before_the_withdrawals_month_is_refused_from_it_taken(
     month before it was decided (his last was 2025-06); a job from 2025-10, the decision's
     month, starts a new record."""
     _, him = withdrawn
-    assert refused(engine, [(him, "TM", 9_000_000, "2025-09")]) == [(2, "from_month", reason(
-        "2025-09", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-09",
-        "2025-10"))]
+    assert refused(engine, [(him, "TM", 9_000_000, "2025-09")]) == [
+        (2, "from_month", reason_outside_its_time("2025-09"))]
     assert file(engine, [(him, "TM", 9_000_000, "2025-10")])["periods_opened"] == 1
+
+
+def test_a_withdrawal_settled_as_the_worker_left_is_named_to_the_unit(engine: Engine) -> None:
+    """Decided in the month after his last here (the leaving it pays out on), the withdrawal
+    is of his time with the unit: the refusal names it, its dossier and decision."""
+    setup_workers(engine, 0)
+    him = older_worker(engine, until=Period(2025, 9))
+    claim(engine, him, WITHDRAWAL)
+    settle(engine, him, WITHDRAWAL.dossier_no, WITHDRAWN)
+    assert refused(engine, [(him, "DC", 11_000_000, "2025-03")]) == [(2, "from_month", reason(
+        "2025-03", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-09",
+        "2025-10"))]
 
 
 def test_another_employer_is_not_told_of_the_benefit(
@@ -222,15 +251,28 @@ def test_a_pension_decided_after_it_began_is_ended_from_the_month_after_its_deci
     assert (result["periods_closed"], result["periods_opened"]) == (1, 0)
 
 
-def starting_later(engine: Engine) -> str:
-    """An older worker here to 2025-06 whose pension, decided on 2025-08-20 (averaging his
-    record to 2025-08), pays from 2025-11: 2025-09 and 2025-10 are neither averaged nor paid."""
+LEFT_AS_DECIDED = Period(2025, 7)  # his last month here, the one before the decision's
+
+
+def starting_later(engine: Engine, until: Period = LEFT_AS_DECIDED) -> str:
+    """An older worker here to ``until`` whose pension, decided on 2025-08-20 (averaging his
+    record to 2025-08), pays from 2025-11: 2025-09 and 2025-10 are neither averaged nor paid.
+    Decided in the month after his last here, the pension is of his time with the unit."""
     setup_workers(engine, 0)
-    him = older_worker(engine)
+    him = older_worker(engine, until=until)
     claim(engine, him, PENSION)
+    monthly = STATED_MONTHLY if until < LEFT_AS_DECIDED else STILL_WORKING_MONTHLY  # 21 years
     settle(engine, him, PENSION.dossier_no,
-           replace(paying(STATED_MONTHLY, STATED), from_month=Period(2025, 11)))
+           replace(paying(monthly, STATED), from_month=Period(2025, 11)))
     return him
+
+
+def runs_into_reason_outside_its_time(month: str) -> str:
+    return (f"{month} is before the first month of a pension, settled outside the worker's "
+            "time with this unit: a period from it may not run on into the months the pension "
+            "pays (Law 41/2024/QH15 Art 64(1), Art 69(1), Art 2(7)(a)); the same list ends the "
+            "period with a decrease from that first month at the latest (their e-SI book shows "
+            "it)")
 
 
 def runs_into_reason(month: str) -> str:
@@ -256,6 +298,20 @@ def test_a_job_taken_between_the_decision_and_a_later_pension_start_must_end_bef
     assert snapshot(engine) == before
     assert [(p.row, p.field, p.reason) for p in refusal.value.problems] == [
         (2, "from_month", runs_into_reason("2025-09"))]
+
+
+def test_a_unit_the_worker_left_before_the_pension_is_not_told_of_it(engine: Engine) -> None:
+    """Decided two months after his last here, the pension is what his record became after he
+    left: the unit that takes him on again is told what the line may not do, never the
+    pension's dossier, decision or months; a pension it pays he is not taken on in either."""
+    him = starting_later(engine, until=Period(2025, 6))
+    problems = refused(engine, [(him, "TM", 9_000_000, "2025-09")])
+    assert problems == [(2, "from_month", runs_into_reason_outside_its_time("2025-09"))]
+    ((_, _, paid),) = refused(engine, [(him, "TM", 9_000_000, "2026-11")])
+    assert paid.startswith("2026-11 is a month a pension, settled outside the worker's time "
+                           "with this unit, pays: ")
+    for why in (problems[0][2], paid):
+        told_nothing_of(why, PENSION.dossier_no, "72/QĐ", "2025-08", "2025-11")
 
 
 def test_a_job_ended_before_the_pensions_first_month_in_the_same_list_is_taken(

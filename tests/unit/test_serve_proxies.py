@@ -21,15 +21,22 @@ def test_forwarded_headers_are_trusted_only_from_configured_proxies(
         monkeypatch.delenv("SIBOOK_TRUSTED_PROXIES", raising=False)
     else:
         monkeypatch.setenv("SIBOOK_TRUSTED_PROXIES", proxies)
+    seen = served_with(monkeypatch)
+    assert (seen["proxy_headers"], seen["forwarded_allow_ips"]) == expected
+
+
+def served_with(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What `sibook serve` hands uvicorn.run (no database, no development provider)."""
     monkeypatch.setenv("SIBOOK_DEV_IDP", "0")
     get_settings.cache_clear()
     get_access_settings.cache_clear()
     seen: dict[str, Any] = {}
     monkeypatch.setattr(serve_cli, "ready_engine", lambda: None)
+    monkeypatch.setattr(serve_cli, "_port_is_free", lambda *_: None)
     monkeypatch.setattr(serve_cli.uvicorn, "run", lambda *a, **kw: seen.update(kw))
     try:
         serve_cli.serve(host=None, port=None)  # type: ignore[arg-type]
     finally:
         get_settings.cache_clear()
         get_access_settings.cache_clear()
-    assert (seen["proxy_headers"], seen["forwarded_allow_ips"]) == expected
+    return seen
