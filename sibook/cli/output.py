@@ -186,6 +186,10 @@ def database_problem(exc: Exception) -> Problem | None:
     if errors is None or not isinstance(exc, errors.OperationalError):
         return None
     reason = str(getattr(exc, "orig", exc)).strip() or str(exc)
+    # PostgreSQL's CONTEXT line says where the server was (``while locking tuple (0,1) in
+    # relation "employers"``): the server's log has it; the user's answer is what to do.
+    reason = "\n".join(line for line in reason.splitlines()
+                       if not line.startswith("CONTEXT:")).strip()
     if missing := _NO_SUCH_DATABASE.search(reason):  # not a passing state: the URL's to mend
         return Problem(field="database", reason=(
             f"SIBOOK_DATABASE_URL names the database {missing[1]}, which its server does not "
