@@ -16,10 +16,12 @@ This leans on fpdf2 2.8 internals (``TTFFont``'s fields and code map, the output
 
 from __future__ import annotations
 
+import atexit
 import copy
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 import zlib
 from collections.abc import Sequence
@@ -260,6 +262,7 @@ def _cut(font: Path) -> Path:
         LOGGER.warning("%s is another account's or open to others: the fonts are cut in a "
                      "private folder instead (remove it; sibook makes it owner-only)", folder)
         folder = Path(tempfile.mkdtemp(prefix="sibook-fonts-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # read whole by then
     path = folder / f"{font.stem}-{key.hexdigest()[:16]}.ttf"
     if path.exists():
         return path

@@ -6,7 +6,6 @@ shared temp dir, used only while they are this account's alone (``private_folder
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from pathlib import Path
 
@@ -57,10 +56,24 @@ def private_folder(path: Path) -> bool:
     under the shared temp dir (/tmp) can be made first by another account, or left open: what
     this account then wrote there (a payroll upload) would be theirs to read or swap, and what
     it found there (a cut font it embeds in a signed book) theirs to have planted. Such a
-    folder is not used at all; nothing in it is trusted or changed."""
+    folder is not used at all; nothing in it is trusted or changed.
+
+    One of ours that others could read but never write (0755: as sibook made it before it
+    asked for 0700, under the usual umask) holds only what this account put there: it is
+    closed (0700) and used, not passed over on every run."""
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = os.lstat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:  # a symbolic link (ELOOP, ENOTDIR), or no folder to be had
+        return False
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return False
+        if st.st_mode & 0o077:
+            os.fchmod(fd, 0o700)  # the folder opened, not whatever the name points to now
+        return True
     except OSError:
         return False
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+    finally:
+        os.close(fd)

@@ -72,3 +72,33 @@ def test_a_cut_font_planted_in_a_folder_others_can_reach_is_not_drawn_with(
     used = fonts._cut(fonts.FONT)
     assert used != planted and used.read_bytes() == made.read_bytes()
     assert planted.read_bytes() == PLANTED  # nothing in their folder is touched either
+
+
+def test_a_font_folder_of_ours_others_could_only_read_is_closed_and_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0755, as sibook made it before it asked for 0700: only this account could write in it,
+    so its fonts are ours. It was passed over, and every process (every `book export`) cut the
+    fonts again into a new folder of its own, left behind in /tmp."""
+    monkeypatch.setattr(fonts.tempfile, "tempdir", str(tmp_path))
+    made = fonts._cut(fonts.FONT)
+    made.parent.chmod(0o755)
+    made.touch()  # its time, to see it is not cut again
+    stamp = made.stat().st_mtime_ns
+    assert fonts._cut(fonts.FONT) == made and made.stat().st_mtime_ns == stamp
+    assert made.parent.stat().st_mode & 0o777 == 0o700
+    assert [p.name for p in tmp_path.iterdir()] == ["sibook-fonts"]
+
+
+def test_a_spool_folder_of_ours_others_could_only_read_is_closed_and_used(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (worker,) = setup_workers(engine, 1)
+    spool = tmp_path / "sibook-declarations"
+    spool.mkdir(mode=0o755)
+    spool.chmod(0o755)
+    monkeypatch.setattr(jobs, "SPOOL_DIR", spool)
+    with unit_of_work(engine) as s:
+        job = jobs.start(upload=io.BytesIO(csv_of([(worker, "TM", 8_000_000, "2026-01")])),
+                         file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1),
+                         batch_no=1, session=s, log=lambda *_: None)
+    assert job.status != "failed"
+    assert spool.stat().st_mode & 0o777 == 0o700
