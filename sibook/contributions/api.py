@@ -34,7 +34,7 @@ from sibook.contributions.schema import (
     EmployerPaymentAnswer,
     PersonLedger,
 )
-from sibook.core.errors import NotFoundError
+from sibook.core.errors import MAX_PROBLEMS, NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 
 router = APIRouter(tags=["contributions"])
@@ -89,11 +89,24 @@ class PaymentIn(BaseModel):
     paid_on: Day
 
 
+# What a client must handle, said where it reads: without it the OpenAPI named neither the
+# size past which a file is answered 202 nor that a replay of a large file is a job too.
+FILING_DESCRIPTION = (
+    "File a monthly D02-LT list; idempotent by content, employer, month and batch.\n\n"
+    f"A file of at most {ASYNC_BYTES:,} bytes is filed at once: 201 with the filing's answer "
+    "(`replayed: true` when the same content was filed before), or 409/422 with the reasons. "
+    f"A larger one is answered 202 with a job and its `Location`: poll it until `status` is "
+    "`accepted` (the same answer in `result`, a replay's too), `refused` (the reasons in "
+    f"`errors`, at most {MAX_PROBLEMS:,}, then one saying how many more) or `failed` "
+    "(nothing landed: upload it again). Nothing is changed before the whole file is checked.")
+
+
 @router.post(
     "/employers/{code}/declarations",
     status_code=status.HTTP_201_CREATED,
     response_model=None,  # the service's answer as it is; DeclarationAnswer documents it
     responses=FILED | ACCEPTED | CONFLICT | FILING_RATE,
+    description=FILING_DESCRIPTION,
 )
 def file_declaration(
     code: UnitCodePath,
@@ -104,7 +117,7 @@ def file_declaration(
     file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
     batch: Annotated[int, Form(ge=1, le=MAX_BATCH)] = 1,
 ) -> dict[str, Any]:
-    """File a monthly D02-LT list; idempotent by content, employer, month and batch."""
+    """File a monthly D02-LT list (see FILING_DESCRIPTION)."""
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up
     # the server's event loop and every other request with it.
     g.employer(code)

@@ -26,6 +26,7 @@ from sibook.contributions import jobs
 from sibook.contributions.schema import DeclarationAnswer
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
+from sibook.core.errors import MAX_PROBLEMS
 from sibook.ids import make_enterprise_code
 from sibook.registry import reading as registry
 from tests.databases import migrated_sqlite
@@ -234,6 +235,28 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
     filing = (f"unit {EMPLOYER}; month 2026-01; batch 1; "
               f"declaration {job['result']['declaration_id']}")
     assert logged == [[(f"client-{EMPLOYER}", "contribution.declare", filing)]] * 4
+
+
+def test_a_large_file_filed_again_is_a_job_whose_result_is_the_replay(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    data = csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers])
+    first = api.finished_job(api.file(data).headers["Location"], api.as_employer())
+    again = api.conforms("POST", FILING, api.file(data))
+    assert again.status_code == 202, again.text  # by its size, before the content is known
+    job = api.finished_job(again.headers["Location"], api.as_employer())
+    assert job["status"] == "accepted" and job["result"] == {**first["result"], "replayed": True}
+
+
+def test_the_filings_description_says_when_a_file_is_a_job_and_how_it_ends(api: Api) -> None:
+    """A script author reads the OpenAPI: it names the size past which the answer is 202 (the
+    threshold in force) and the job's ends, not only "a large file"."""
+    spec = api.client.get("/api/v1/openapi.json").json()
+    said = spec["paths"][FILING]["post"]["description"]
+    assert f"{contributions_api.ASYNC_BYTES:,} bytes" in said
+    assert f"at most {MAX_PROBLEMS:,}" in said
+    for word in ("202", "`Location`", "`accepted`", "`refused`", "`failed`", "`replayed: true`"):
+        assert word in said, word
 
 
 @pytest.mark.parametrize("name", ["d02.txt", "d02." + "x" * 300])
