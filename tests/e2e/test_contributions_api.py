@@ -464,6 +464,33 @@ def test_a_payment_with_a_key_the_api_does_not_know_is_refused_and_not_posted(
     assert posted.status_code == 201 and posted.json()["replayed"] is False, posted.text
 
 
+def test_a_malformed_request_names_its_fields_in_errors_as_a_refused_one_does(api: Api) -> None:
+    """A payroll script reads ``errors`` on every 422: a payment of 0 VND (the schema's) and one
+    dated in the future (the domain's) both name their field there; FastAPI's ``detail`` stays."""
+    clerk = {"Authorization": "Bearer " + tokens.issue(
+        {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
+         "roles": ["clerk"]})}
+    payment = {"amount": 0, "reference": "VCB-10", "paid_on": "2026-02-30"}
+    r = api.conforms("POST", PAYMENT, api.client.post(
+        PAYMENT.format(code=EMPLOYER), headers=clerk, json=payment))
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "amount"], ["body", "paid_on"]]
+    assert [(e["field"], e["reason"]) for e in r.json()["errors"]] == [
+        ("amount", "Input should be greater than 0"),
+        ("paid_on", "Input should be a valid date or datetime, day value is outside expected "
+                    "range")]
+    future = api.conforms("POST", PAYMENT, api.client.post(
+        PAYMENT.format(code=EMPLOYER), headers=clerk, json={**payment, "amount": 1,
+                                                            "paid_on": "2099-01-01"}))
+    assert [e["field"] for e in future.json()["errors"]] == ["paid_on"]
+    query = api.conforms("GET", PERSON_LEDGER, api.client.get(
+        f"/api/v1/persons/{api.workers[0]}/ledger?from=2026-1", headers=clerk))
+    assert [e["field"] for e in query.json()["errors"]] == ["from"]
+    job = api.conforms("POST", FILING, api.client.post(
+        FILING.format(code=EMPLOYER), headers=api.as_employer(), data={"month": "2026-01"}))
+    assert [e["field"] for e in job.json()["errors"]] == ["file"]
+
+
 def test_an_employer_cannot_file_for_another_unit(api: Api) -> None:
     r = api.client.post(f"/api/v1/employers/{EMPLOYER}/declarations",
                         headers=api.as_employer(OTHER_UNIT), data={"month": "2026-01"},
