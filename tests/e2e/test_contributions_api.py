@@ -391,7 +391,13 @@ def test_a_poll_answers_while_the_filing_it_follows_holds_the_store(
     assert answered_while_held
     assert answers[0].status_code == 200, answers[0].text
     assert (answers[0].json()["status"], answers[0].json()["lines_done"]) == ("running", 3)
+    # When to poll: said by the 202 and by each answer of a job not done, as declared.
+    api.conforms("GET", JOB, answers[0])
+    assert r.headers["Retry-After"] == answers[0].headers["Retry-After"] == "1"
     assert api.finished_job(r.headers["Location"], api.as_employer())["status"] == "failed"
+    done = api.conforms("GET", JOB, api.client.get(r.headers["Location"],
+                                                   headers=api.as_employer()))
+    assert "Retry-After" not in done.headers
 
 
 def test_payments_and_ledgers(api: Api) -> None:
