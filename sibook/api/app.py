@@ -163,8 +163,9 @@ def _map_errors(app: FastAPI) -> None:
                           + (f" at character {where[0]}" if where else "")})
         # FastAPI's own answer, but one that can always be written: the echoed input may hold
         # NaN or infinity (Python's JSON reader takes them), which JSON cannot carry.
+        detail = _json_safe(jsonable_encoder(exc.errors()))
         return JSONResponse(status_code=422,
-                            content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+                            content={"detail": detail, "errors": problems.named_problems(detail)})
 
     @app.exception_handler(ValidationError)
     async def invalid(_: Request, exc: ValidationError) -> JSONResponse:

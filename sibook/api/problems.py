@@ -3,7 +3,8 @@
 Two shapes, by who refuses: the access layer answers FastAPI's ``{"detail": "..."}`` (401, 403,
 429, and 503 when the e-identity provider is down), the domain ``{"errors": [{field, reason,
 row}]}`` (404, 409, 422, 503). A malformed request (wrong types, a missing field) is FastAPI's own
-422, ``{"detail": [...]}``; a body that cannot be parsed at all is its 400, ``{"detail": "..."}``.
+422, ``{"detail": [...]}``, with the same problems in ``errors`` as the domain names its; a body
+that cannot be parsed at all is its 400, ``{"detail": "..."}``.
 The token endpoint answers as RFC 6749 §5.2 says instead: ``{"error": "..."}``, 400 or 401.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Detail(BaseModel):
@@ -42,6 +43,26 @@ class RequestProblem(BaseModel):
 
 class MalformedRequest(BaseModel):
     detail: list[RequestProblem]
+    errors: list[ProblemOut] = Field(description=(
+        "The same problems as the domain's refusals name theirs, so a client reads `errors` "
+        "whichever refused: `field` the body's key, query or path parameter (a nested one "
+        "dotted, `voluntary.income`), `reason` FastAPI's message"))
+
+
+# Where FastAPI's ``loc`` says a value came from: not part of the field's name.
+_SOURCES = ("body", "query", "path", "header", "cookie")
+
+
+def named_problems(detail: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """FastAPI's validation errors as ``{field, reason}``: before, a malformed request named
+    its field only as ``loc``, so a client handled two shapes of 422 on one route (a payment's
+    ``amount: 0`` in ``detail``, its ``paid_on`` in the future in ``errors``)."""
+    named = []
+    for problem in detail:
+        loc = [str(part) for part in problem.get("loc", ())]
+        field = ".".join(loc[1:] if loc[:1] and loc[0] in _SOURCES and len(loc) > 1 else loc)
+        named.append({"field": field or None, "reason": str(problem.get("msg", "malformed"))})
+    return named
 
 
 def _answer(model: type[BaseModel] | Any, description: str) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from sibook.contributions.schema import (
     EmployerPaymentAnswer,
     PersonLedger,
 )
-from sibook.core.errors import NotFoundError
+from sibook.core.errors import MAX_PROBLEMS, NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 
 router = APIRouter(tags=["contributions"])
@@ -65,12 +65,22 @@ FILED: Responses = {201: {"model": DeclarationAnswer, "description": "The filing
                           "the same content filed before, its first answer replayed)"}}
 POSTED: Responses = {201: {"model": EmployerPaymentAnswer, "description": "The payment posted "
                            "(or, its reference posted before, that payment)"}}
+# How long a client waits before it polls a job again: a filing of a few MB takes seconds, so
+# a poll a second lets it see the end soon without asking hundreds of times.
+POLL_AFTER_SECONDS = 1
+_WAIT = "Seconds to wait before polling the job (again)"
+_POLL_AFTER = {"description": _WAIT, "schema": {"type": "string", "pattern": "^[0-9]+$"}}
 ACCEPTED: Responses = {202: {"model": JobOut, "description": "A large file accepted for "
                                                           "processing: poll the Location",
                              "headers": {"Location": {
                                  "description": "The job to poll: /api/v1/employers/{code}/"
                                                 "declaration-jobs/{job_id}",
-                                 "schema": {"type": "string"}}}}}
+                                 "schema": {"type": "string"}},
+                                 "Retry-After": _POLL_AFTER}}}
+POLLED: Responses = {200: {"model": JobOut, "description": "The filing's progress",
+                           "headers": {"Retry-After": {
+                               **_POLL_AFTER, "required": False,
+                               "description": f"While the job is queued or running: {_WAIT}"}}}}
 
 
 def conflict(exc: PaymentConflict) -> JSONResponse:
@@ -89,11 +99,25 @@ class PaymentIn(BaseModel):
     paid_on: Day
 
 
+# What a client must handle, said where it reads: without it the OpenAPI named neither the
+# size past which a file is answered 202 nor that a replay of a large file is a job too.
+FILING_DESCRIPTION = (
+    "File a monthly D02-LT list; idempotent by content, employer, month and batch.\n\n"
+    f"A file of at most {ASYNC_BYTES:,} bytes is filed at once: 201 with the filing's answer "
+    "(`replayed: true` when the same content was filed before), or 409/422 with the reasons. "
+    f"A larger one is answered 202 with a job and its `Location`: poll it, `Retry-After` "
+    "seconds apart (sent with the 202 and each answer of a job not done), until `status` is "
+    "`accepted` (the same answer in `result`, a replay's too), `refused` (the reasons in "
+    f"`errors`, at most {MAX_PROBLEMS:,}, then one saying how many more) or `failed` "
+    "(nothing landed: upload it again). Nothing is changed before the whole file is checked.")
+
+
 @router.post(
     "/employers/{code}/declarations",
     status_code=status.HTTP_201_CREATED,
     response_model=None,  # the service's answer as it is; DeclarationAnswer documents it
     responses=FILED | ACCEPTED | CONFLICT | FILING_RATE,
+    description=FILING_DESCRIPTION,
 )
 def file_declaration(
     code: UnitCodePath,
@@ -104,7 +128,7 @@ def file_declaration(
     file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
     batch: Annotated[int, Form(ge=1, le=MAX_BATCH)] = 1,
 ) -> dict[str, Any]:
-    """File a monthly D02-LT list; idempotent by content, employer, month and batch."""
+    """File a monthly D02-LT list (see FILING_DESCRIPTION)."""
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up
     # the server's event loop and every other request with it.
     g.employer(code)
@@ -123,6 +147,7 @@ def file_declaration(
                              ids, session=session, outcome=outcome, detail=detail))
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = f"/api/v1/employers/{code}/declaration-jobs/{job.job_id}"
+        response.headers["Retry-After"] = str(POLL_AFTER_SECONDS)
         return job.as_dict()
     try:
         result = declare(session=g.session, data=file.file.read(), file_name=name,
@@ -140,17 +165,20 @@ def file_declaration(
 # Documented, not re-validated (as the other answers here): a job's stored result is sent as
 # it was recorded, so a key added to the answer since cannot turn a poll into a 500.
 @router.get("/employers/{code}/declaration-jobs/{job_id}", response_model=None,
-            responses={200: {"model": JobOut, "description": "The filing's progress"}})
+            responses=POLLED)
 @reads_only  # on SQLite, answered while the filing it follows holds the store
 def declaration_job(code: UnitCodePath, job_id: Annotated[str, PathParam(
-        description="The job's id, as the 202's Location names it")], g: Declarer
-                    ) -> dict[str, Any]:
+        description="The job's id, as the 202's Location names it")], g: Declarer,
+                    response: Response) -> dict[str, Any]:
     """Progress and result of a large filing."""
     g.employer(code)
     job = jobs.get(job_id, session=g.session)
     if job is None or job.employer != code:
         raise NotFoundError("no such declaration job", field="job_id")
-    return job.as_dict()
+    answer = job.as_dict()
+    if answer["status"] in ("queued", "running"):
+        response.headers["Retry-After"] = str(POLL_AFTER_SECONDS)
+    return answer
 
 
 @router.post("/employers/{code}/payments", status_code=status.HTTP_201_CREATED,

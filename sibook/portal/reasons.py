@@ -138,6 +138,10 @@ CHECK_VI: tuple[tuple[str, str], ...] = (
     ("the signature's", "Phần chữ ký số của tệp bị hỏng hoặc đã bị sửa sau khi ký."),
     ("the book metadata", "Thông tin sổ ghi trong tệp PDF bị hỏng, không đọc được."),
     ("empty input", "Tệp trống: không có gì để kiểm tra."),
+    ("an image (", "Đây là tệp ảnh, không phải nội dung mã QR: hãy gửi văn bản mà mã QR chứa, "
+                   "như máy quét đọc được (hoặc tệp PDF của sổ BHXH)."),
+    ("a PDF, not QR text", "Đây là tệp PDF, không phải nội dung mã QR của thẻ BHYT: hãy gửi "
+                           "văn bản mà mã QR của thẻ chứa, như máy quét đọc được."),
     ("not a PDF and not QR text", "Tệp không phải PDF, cũng không phải nội dung mã QR."),
     ("not a readable PDF", "Tệp PDF bị hỏng, không đọc được."),
     ("not a PDF", "Tệp không phải PDF."),

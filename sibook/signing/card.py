@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from sibook.signing.not_text import QR_TEXT, file_kind
 from sibook.signing.qr import verify_qr
 from sibook.signing.trust_list import TrustList
 
@@ -42,7 +43,10 @@ def verify_card(data: bytes, *, trust_list: TrustList, on: date) -> CardAnswer:
     try:
         text = data.decode("utf-8-sig")  # a BOM (Notepad's UTF-8) is no part of the text
     except UnicodeDecodeError:
-        return CardAnswer(valid=False, errors=["not QR text: the input is not UTF-8"])
+        kind = file_kind(data)
+        return CardAnswer(valid=False, errors=[
+            f"{kind}, not QR text: give {QR_TEXT}" if kind else
+            "not QR text: the input is not UTF-8"])
     qr = verify_qr(text, trust_list)  # which strips what may surround the text
     p = qr.payload
     answer = CardAnswer(valid=False, signer=qr.signer, errors=list(qr.errors))

@@ -23,6 +23,7 @@ from typing import Any
 
 from sibook.signing import certs
 from sibook.signing.claims import future_problem, latest_issue, realm_problem
+from sibook.signing.not_text import QR_TEXT, file_kind
 from sibook.signing.qr import AROUND_TEXT, PREFIX, revoked, verify_qr
 from sibook.signing.status import RevocationStatus
 from sibook.signing.trust_list import TrustList
@@ -74,8 +75,10 @@ def verify(data: bytes, *, trust_list: TrustList, status: RevocationStatus | Non
         try:
             text = data.decode("utf-8-sig")  # a BOM (Notepad's UTF-8) is no part of the text
         except UnicodeDecodeError:
+            kind = file_kind(data)  # a PDF's is read above, so an image's if any
             return VerifyResult(valid=False, errors=[
-                "not a PDF and not QR text: the input is neither %PDF- nor UTF-8"])
+                f"{kind}, not a book's PDF or QR text: give the PDF, or {QR_TEXT}"
+                if kind else "not a PDF and not QR text: the input is neither %PDF- nor UTF-8"])
         result = _verify_qr(text, trust_list, status, now)
     if NOT_A_BOOK_QR not in result.errors:  # a card's QR proves no book version anyway
         _judge_list(result, status, strict, now or datetime.now(UTC))

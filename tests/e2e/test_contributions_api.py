@@ -26,6 +26,7 @@ from sibook.contributions import jobs
 from sibook.contributions.schema import DeclarationAnswer
 from sibook.core.config import get_settings
 from sibook.core.db import make_engine, unit_of_work
+from sibook.core.errors import MAX_PROBLEMS
 from sibook.ids import make_enterprise_code
 from sibook.registry import reading as registry
 from tests.databases import migrated_sqlite
@@ -236,6 +237,28 @@ def test_a_large_filing_is_accepted_then_processed(api: Api, monkeypatch: pytest
     assert logged == [[(f"client-{EMPLOYER}", "contribution.declare", filing)]] * 4
 
 
+def test_a_large_file_filed_again_is_a_job_whose_result_is_the_replay(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    data = csv_of([(pid, "TM", 8_000_000, "2026-01") for pid in api.workers])
+    first = api.finished_job(api.file(data).headers["Location"], api.as_employer())
+    again = api.conforms("POST", FILING, api.file(data))
+    assert again.status_code == 202, again.text  # by its size, before the content is known
+    job = api.finished_job(again.headers["Location"], api.as_employer())
+    assert job["status"] == "accepted" and job["result"] == {**first["result"], "replayed": True}
+
+
+def test_the_filings_description_says_when_a_file_is_a_job_and_how_it_ends(api: Api) -> None:
+    """A script author reads the OpenAPI: it names the size past which the answer is 202 (the
+    threshold in force) and the job's ends, not only "a large file"."""
+    spec = api.client.get("/api/v1/openapi.json").json()
+    said = spec["paths"][FILING]["post"]["description"]
+    assert f"{contributions_api.ASYNC_BYTES:,} bytes" in said
+    assert f"at most {MAX_PROBLEMS:,}" in said
+    for word in ("202", "`Location`", "`accepted`", "`refused`", "`failed`", "`replayed: true`"):
+        assert word in said, word
+
+
 @pytest.mark.parametrize("name", ["d02.txt", "d02." + "x" * 300])
 def test_a_large_filing_of_no_known_format_is_422_and_starts_no_job(
         api: Api, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
@@ -368,7 +391,13 @@ def test_a_poll_answers_while_the_filing_it_follows_holds_the_store(
     assert answered_while_held
     assert answers[0].status_code == 200, answers[0].text
     assert (answers[0].json()["status"], answers[0].json()["lines_done"]) == ("running", 3)
+    # When to poll: said by the 202 and by each answer of a job not done, as declared.
+    api.conforms("GET", JOB, answers[0])
+    assert r.headers["Retry-After"] == answers[0].headers["Retry-After"] == "1"
     assert api.finished_job(r.headers["Location"], api.as_employer())["status"] == "failed"
+    done = api.conforms("GET", JOB, api.client.get(r.headers["Location"],
+                                                   headers=api.as_employer()))
+    assert "Retry-After" not in done.headers
 
 
 def test_payments_and_ledgers(api: Api) -> None:
@@ -439,6 +468,33 @@ def test_a_payment_with_a_key_the_api_does_not_know_is_refused_and_not_posted(
     del payment["paid_to_month"]
     posted = api.client.post(PAYMENT.format(code=EMPLOYER), headers=clerk, json=payment)
     assert posted.status_code == 201 and posted.json()["replayed"] is False, posted.text
+
+
+def test_a_malformed_request_names_its_fields_in_errors_as_a_refused_one_does(api: Api) -> None:
+    """A payroll script reads ``errors`` on every 422: a payment of 0 VND (the schema's) and one
+    dated in the future (the domain's) both name their field there; FastAPI's ``detail`` stays."""
+    clerk = {"Authorization": "Bearer " + tokens.issue(
+        {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
+         "roles": ["clerk"]})}
+    payment = {"amount": 0, "reference": "VCB-10", "paid_on": "2026-02-30"}
+    r = api.conforms("POST", PAYMENT, api.client.post(
+        PAYMENT.format(code=EMPLOYER), headers=clerk, json=payment))
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "amount"], ["body", "paid_on"]]
+    assert [(e["field"], e["reason"]) for e in r.json()["errors"]] == [
+        ("amount", "Input should be greater than 0"),
+        ("paid_on", "Input should be a valid date or datetime, day value is outside expected "
+                    "range")]
+    future = api.conforms("POST", PAYMENT, api.client.post(
+        PAYMENT.format(code=EMPLOYER), headers=clerk, json={**payment, "amount": 1,
+                                                            "paid_on": "2099-01-01"}))
+    assert [e["field"] for e in future.json()["errors"]] == ["paid_on"]
+    query = api.conforms("GET", PERSON_LEDGER, api.client.get(
+        f"/api/v1/persons/{api.workers[0]}/ledger?from=2026-1", headers=clerk))
+    assert [e["field"] for e in query.json()["errors"]] == ["from"]
+    job = api.conforms("POST", FILING, api.client.post(
+        FILING.format(code=EMPLOYER), headers=api.as_employer(), data={"month": "2026-01"}))
+    assert [e["field"] for e in job.json()["errors"]] == ["file"]
 
 
 def test_an_employer_cannot_file_for_another_unit(api: Api) -> None:

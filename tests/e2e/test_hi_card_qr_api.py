@@ -42,7 +42,7 @@ class Api:
         assert_conforms(self.spec, "GET", PATH, r)
         return r
 
-    def verify(self, qr: str, as_of: date | None = None) -> dict[str, Any]:
+    def verify(self, qr: str | bytes, as_of: date | None = None) -> dict[str, Any]:
         r = self.client.post("/api/v1/hi-cards/verify", files={"file": ("card.txt", qr)},
                              params={"as_of": as_of.isoformat()} if as_of else {})
         assert r.status_code == 200, r.text
@@ -88,6 +88,20 @@ def test_the_citizens_card_qr_is_what_the_hospitals_check_accepts(api: Api) -> N
     assert checked["full_name"] == f"Person {OWN}"
     assert api.verify(r.text, as_of=date(YEAR + 1, 1, 1))["valid"] is False  # expired then
     assert api.verify(r.text.replace("SIB1:", "SIB1:A", 1))["valid"] is False
+
+
+def test_the_cards_picture_sent_for_its_qr_text_is_told_to_send_the_text(api: Api) -> None:
+    """A hospital handed the card's image (or a book's PDF) uploads that file: the answer says
+    what it sent and what to send, not that the input "is not UTF-8"."""
+    png = api.client.get(f"/api/v1/books/{OWN}/card.png", headers=bearer(PRINCIPALS["citizen"]))
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    send = "the text its QR holds, as a scanner reads it"
+    assert api.verify(png.content)["errors"] == [f"an image (PNG), not QR text: give {send}"]
+    pdf = api.client.get(f"/api/v1/books/{OWN}/pdf", headers=bearer(PRINCIPALS["citizen"]))
+    assert api.verify(pdf.content)["errors"] == [f"a PDF, not QR text: give {send}"]
+    r = api.client.post("/api/v1/verify", files={"file": ("card.png", png.content)})
+    assert r.status_code == 200 and r.json()["errors"] == [
+        f"an image (PNG), not a book's PDF or QR text: give the PDF, or {send}"]
 
 
 def test_each_read_is_in_the_persons_access_log(api: Api) -> None:

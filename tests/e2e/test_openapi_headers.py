@@ -22,6 +22,12 @@ def test_a_large_filings_202_declares_its_location() -> None:
     assert "declaration-jobs" in location["description"]
 
 
+def test_a_large_filings_202_and_its_polls_declare_when_to_poll() -> None:
+    assert "Retry-After" in _headers(FILING["202"])
+    polled = OPENAPI["paths"]["/api/v1/employers/{code}/declaration-jobs/{job_id}"]["get"]
+    assert _headers(polled["responses"]["200"])["Retry-After"]["required"] is False
+
+
 def test_every_429_and_503_declares_retry_after() -> None:
     missing = [f"{method.upper()} {path} {code}"
                for path, item in OPENAPI["paths"].items() for method, op in item.items()

@@ -27,6 +27,7 @@ from sibook.signing.verify import MAX_INPUT, verify
 from tests.unit import test_signing_support as support
 from tests.unit.test_signing_support import Agency, book_payload, make_agency, tiny_pdf
 
+PNG, JPEG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"\xff\xd8\xff\xe0\x00\x10JFIF"
 CARD = {"card_number": "GD4797931234567", "benefit_level": 4, "valid_from": "2026-01-01",
         "valid_to": "2026-12-31", "personal_id": "001090001234", "realm": "civil", "version": 3}
 
@@ -119,6 +120,10 @@ def _qr_reasons(agency: Agency, expired: Agency) -> Iterator[list[str]]:
         yield verify(book.encode(), trust_list=trust, status=status, strict=True).errors
     today = date(2026, 6, 1)
     yield verify_card(b"\xff\xfe", trust_list=trust, on=today).errors
+    for picture in (PNG, JPEG):
+        yield verify(picture, trust_list=trust).errors
+        yield verify_card(picture, trust_list=trust, on=today).errors
+    yield verify_card(tiny_pdf(), trust_list=trust, on=today).errors
     yield verify_card(book.encode(), trust_list=trust, on=today).errors
     yield verify_card(sign_qr(CARD, agency.signer).encode(), trust_list=trust,
                       on=date(2027, 1, 1)).errors
