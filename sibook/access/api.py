@@ -191,7 +191,7 @@ def sign_out(guard: Annotated[Guard, Depends(require(Action.PUBLIC))],
     the token stops working at once instead of at its expiry. 401 without a valid token; a
     token of the e-identity provider is the provider's to end."""
     if creds is None:  # a token that was sent has been authenticated by ``require`` already
-        raise guard.refuse(Unauthenticated(), "unauthenticated")
+        raise guard.refuse(Unauthenticated(token_sent=False), "unauthenticated")
     s = get_access_settings()
     if tokens.unverified_issuer(creds.credentials) == s.access_token_issuer:
         revocation.revoke(guard.session,

@@ -62,7 +62,7 @@ class require:  # lower case: it reads as a verb at the route, Depends(require(A
                       session=session, purpose=purpose_of(request, self.action))
         if creds is None:
             if self.action is not Action.PUBLIC:
-                raise guard.refuse(Unauthenticated(), "unauthenticated")
+                raise guard.refuse(Unauthenticated(token_sent=False), "unauthenticated")
             return guard
         try:
             guard.principal = tokens.authenticate(creds.credentials)

@@ -89,11 +89,15 @@ Principal = Citizen | Officer | EmployerUnit | Hospital | Anonymous
 
 class Unauthenticated(HTTPException):
     """401 with the RFC 6750 challenge. One message for every token problem: an attacker learns
-    nothing from which check failed."""
+    nothing from which check failed. ``token_sent=False``: the request carried none, so the
+    challenge names no error (RFC 6750 §3.1: a request lacking any authentication information
+    gets no error code)."""
 
-    def __init__(self, detail: str = "a valid bearer token is required") -> None:
+    def __init__(self, detail: str = "a valid bearer token is required", *,
+                 token_sent: bool = True) -> None:
+        challenge = 'Bearer error="invalid_token"' if token_sent else "Bearer"
         super().__init__(status.HTTP_401_UNAUTHORIZED, detail,
-                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                         headers={"WWW-Authenticate": challenge})
 
 
 class Forbidden(HTTPException):

@@ -541,6 +541,17 @@ def test_a_revoked_credential_and_every_token_it_holds_are_refused_at_once(
         PRINCIPALS["employer_a"])).status_code == 200
 
 
+def test_a_request_with_no_token_is_challenged_without_an_error_code(world: World) -> None:
+    """RFC 6750 §3.1: a request lacking any authentication information gets the challenge
+    alone; one whose token failed gets error="invalid_token"."""
+    bare = world.client.get("/api/v1/persons")
+    assert (bare.status_code, bare.headers["www-authenticate"]) == (401, "Bearer")
+    bad = world.client.get("/api/v1/persons", headers={"Authorization": "Bearer garbage"})
+    assert bad.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    out = world.client.post("/api/v1/auth/sign-out")
+    assert (out.status_code, out.headers["www-authenticate"]) == (401, "Bearer")
+
+
 def test_garbage_and_expired_bearers_are_401_and_logged(world: World) -> None:
     for token in ("garbage", tokens.issue({"sub": "x", "kind": "hospital"}, audience="other")):
         r = world.client.get("/api/v1/persons", headers={"Authorization": f"Bearer {token}"})
