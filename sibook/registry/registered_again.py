@@ -1,9 +1,10 @@
 """A registration sent again, its first answer lost (a crash, a timeout, a re-upload), is
 answered as a filing or a payment sent again is: the same content answers what the first
-registration answered (``replayed``) and changes nothing (no second row, book version or
-access-log entry); the same personal ID, unit code or household code with other content is
-refused (409, ``RecordedOtherwise``) naming each field that differs. A record is corrected by
-the route that changes it, never by registering it again."""
+registration answered (``replayed``) and changes nothing (no second row or book version; its
+answer, a person's record, is logged as a read by the route that gives it); the same personal
+ID, unit code or household code with other content is refused (409, ``RecordedOtherwise``)
+naming each field that differs. A record is corrected by the route that changes it, never by
+registering it again."""
 
 from __future__ import annotations
 
