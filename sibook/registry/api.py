@@ -379,14 +379,22 @@ def add_household(g: Annotated[Guard, guard(Action.HOUSEHOLD_ADD)], body: Househ
     g.province(body.province_code)
     members = [reading.registered_id(session=g.session, personal_id=m.personal_id)
                for m in body.members]
-    if all(m is not None and g.sees(m, placing=True) for m in members) and (
-            earlier := registered_again.household_again(
-                session=g.session, household=household, in_sight=g.sees)) is not None:
-        # It tells who lives together, as the first did: each member logged (one entry).
-        g.logged([m for m in members if m is not None])
-        return Created(id=earlier, replayed=True)
-    for member in body.members:
-        g.person(member.personal_id, placing_in=body.province_code)
-    household_id, replayed = registered_again.register_household(
-        session=g.session, household=household, in_sight=g.sees)
+    try:
+        if all(m is not None and g.sees(m, placing=True) for m in members) and (
+                earlier := registered_again.household_again(
+                    session=g.session, household=household, in_sight=g.sees)) is not None:
+            # It tells who lives together, as the first did: each member logged (one entry).
+            g.logged([m for m in members if m is not None])
+            return Created(id=earlier, replayed=True)
+        for member in body.members:
+            g.person(member.personal_id, placing_in=body.province_code)
+        household_id, replayed = registered_again.register_household(
+            session=g.session, household=household, in_sight=g.sees)
+    except RecordedOtherwise as exc:
+        # Which of the address and members differ from the household recorded tells of the
+        # people living there (only to a clerk who sees them all) and of those sent: in their
+        # logs, refused.
+        read = {*registered_again.household_members(session=g.session, code=household.code),
+                *(m for m in members if m is not None)}
+        raise g.refuse(exc, "refused", sorted(read)) from None
     return Created(id=household_id, replayed=replayed)

@@ -225,6 +225,14 @@ def household_again(*, session: Session, household: NewHousehold,
     return row.household_id
 
 
+def household_members(*, session: Session, code: str) -> list[int]:
+    """The persons recorded in the household holding ``code`` (none if no household does):
+    those a 409 naming what differs from it tells of."""
+    return list(session.scalars(
+        select(HouseholdMember.person_id).join(Household)
+        .where(Household.code == code).order_by(HouseholdMember.person_id)))
+
+
 def once(again: Callable[[], int | None], add: Callable[[], int]) -> tuple[int, bool]:
     """The id of what ``add`` registers, and whether it was registered before (``again``:
     its id when the same was): the same registered at the same moment by another request,

@@ -314,17 +314,18 @@ def test_a_unit_registered_again_is_replayed_and_with_another_name_refused_namin
                                "'another month', not '2026-02'")]
 
 
-def test_a_household_registered_again_is_replayed_and_its_code_held_is_a_409(
+def test_a_household_registered_again_is_replayed_and_with_another_address_a_logged_409(
         client: TestClient, configured: Engine) -> None:
-    clerk = bearer(PRINCIPALS["clerk_hanoi"])
     home = {"code": "HN9", "address": "Số 1 Hàng Bài", "province_code": "01",
             "members": [{"personal_id": OWN, "relation_to_head": "chủ hộ"}]}
     sent_twice(client, configured, "/api/v1/households", PRINCIPALS["clerk_hanoi"], home,
                read_by=ANOTHER_CLERK, subjects=(OWN,))
-    other = client.post("/api/v1/households", headers=clerk,
+    other = client.post("/api/v1/households", headers=bearer(ANOTHER_CLERK),
                         json={**home, "address": "Số 2 Hàng Bài"})
     assert refused(other, "/api/v1/households") == [(  # the address recorded is never told
         "address", "household HN9 was registered with another address")]
+    # Whether it is where they live is told of them: in the member's log, refused.
+    assert readers(configured, OWN)[-1] == ("hn-clerk-2", "household.add", "refused")
 
 
 def test_a_household_code_held_out_of_the_clerks_sight_is_the_plain_409(
