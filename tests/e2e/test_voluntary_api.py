@@ -191,6 +191,16 @@ def test_every_read_and_payment_is_in_the_persons_access_log(api: Api) -> None:
                              ("auditor", "voluntary.read", "allowed")]
 
 
+def test_a_payment_posted_again_by_another_clerk_is_in_the_persons_log(api: Api) -> None:
+    """Its answer is that payment and the months it paid: a replay, however it changes
+    nothing, is a read of them, logged naming who sent it (as every replay's answer is)."""
+    first = api.post(CLERK, BINH)
+    again = api.post(OTHER_CLERK, BINH)
+    assert again.status_code == 201 and again.json()["replayed"] is True, again.text
+    assert api.log(BINH) == [("hn-clerk", "voluntary.pay", "allowed"),
+                             ("hn-clerk-2", "voluntary.pay", "allowed")], first.text
+
+
 LEDGER = "/api/v1/persons/{personal_id}/ledger"
 
 
