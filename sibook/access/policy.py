@@ -212,8 +212,8 @@ class Guard:
 
         ``placing_in``: the route puts the person in that province (a household), so an officer
         of that province may act before the person belongs to it; the realm still holds.
-        ``log`` False: the route logs the access itself once it knows there was one (a request
-        sent again, answered as the first, is not logged again).
+        ``log`` False: the route logs the access itself once it knows how it ended (answered,
+        a replay too, or refused, which logs its own entry).
         """
         found = scope.find_person(self.session, personal_id)
         if placing_in is not None:

@@ -223,11 +223,9 @@ def persons_register(
                 replay_for=lambda _: True,  # the operator's console sees everyone
             )
             # Any realm: a worker is registered into their employer's (``register``); a
-            # registration run again reads and changes nothing: not logged again.
-            if not result["replayed"]:
-                logged(session, Action.PERSON_REGISTER, "persons register",
-                       reading.person_ids_of(session=session,
-                                             personal_ids=[person.personal_id]))
+            # registration run again changes nothing, yet prints the person's record: logged.
+            logged(session, Action.PERSON_REGISTER, "persons register",
+                   reading.person_ids_of(session=session, personal_ids=[person.personal_id]))
     except RecordedOtherwise as exc:  # registered before with other content: each flag named
         refuse(exc.problems, as_json, aliases=_VOLUNTARY if voluntary else _OPTIONS)
     except ValidationError as exc:
@@ -280,8 +278,8 @@ def persons_voluntary(
                                      personal_id=personal_id,
                                      voluntary=VoluntaryStart(income, support, first),
                                      office=OfficeChoice(office))
-            if not result["replayed"]:  # run again, it reads and changes nothing
-                logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
+            # Run again, it changes nothing, yet prints the person's start: logged.
+            logged(session, Action.PERSON_REGISTER, "persons voluntary", [person_id])
     except (ValidationError, RecordedOtherwise) as exc:  # the person (argument), or a flag
         refuse(exc.problems, as_json, aliases={**_VOLUNTARY, "voluntary": "personal_id"})
     except ConflictError as exc:

@@ -34,6 +34,7 @@ from sibook.contributions.schema import (
     EmployerPaymentAnswer,
     PersonLedger,
 )
+from sibook.core.db import begin_writing
 from sibook.core.errors import MAX_PROBLEMS, NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 
@@ -144,7 +145,8 @@ def file_declaration(
         job = jobs.start(upload=file.file, file_name=name, employer_code=code, month=period,
                          batch_no=batch, session=g.session,
                          log=lambda ids, session, outcome, detail: g.logged(
-                             ids, session=session, outcome=outcome, detail=detail))
+                             ids, session=session, outcome=outcome, detail=detail),
+                         filed_by=jobs.filer(g.principal))
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = f"/api/v1/employers/{code}/declaration-jobs/{job.job_id}"
         response.headers["Retry-After"] = str(POLL_AFTER_SECONDS)
@@ -175,6 +177,15 @@ def declaration_job(code: UnitCodePath, job_id: Annotated[str, PathParam(
     job = jobs.get(job_id, session=g.session)
     if job is None or job.employer != code:
         raise NotFoundError("no such declaration job", field="job_id")
+    # Only a refused job's errors tell of persons (a running one's progress, an accepted one's
+    # counts and dues, a failed one's reason name nobody): read by anyone but its filer, whose
+    # read is the refusal's own entry, they are logged as the refusal was. Finished, the job
+    # holds no lock: the poll's reading transaction ends and a writing one logs them.
+    refusal = job.refusal
+    if refusal is not None and refusal.filed_by != jobs.filer(g.principal):
+        g.session.commit()
+        begin_writing(g.session)
+        g.logged(refusal.person_ids, outcome="refused", detail=refusal.detail)
     answer = job.as_dict()
     if answer["status"] in ("queued", "running"):
         response.headers["Retry-After"] = str(POLL_AFTER_SECONDS)

@@ -36,7 +36,8 @@ class DeclarationJob(Base):
     file_name: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(8))
     lines_done: Mapped[int] = mapped_column(Integer, default=0)
-    result: Mapped[str | None] = mapped_column(Text)  # JSON: the filing's answer once accepted
+    # JSON: the filing's answer once accepted; a refused one's jobs.Refusal (never answered)
+    result: Mapped[str | None] = mapped_column(Text)
     errors: Mapped[str] = mapped_column(Text, default="[]")  # JSON: the problems, if not
     owner: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(

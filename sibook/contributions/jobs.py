@@ -25,7 +25,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -34,6 +34,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sibook.access import details
+from sibook.access.principals import Principal
 from sibook.contributions import staging
 from sibook.contributions.declare import ConcurrentFiling, DeclarationRefused, declare
 from sibook.contributions.job_store import UNFINISHED, DeclarationJob, JobStatus
@@ -45,6 +46,18 @@ from sibook.core.private_files import private_folder
 from sibook.core.retry import retrying
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Whom a refused filing's checks read, which its errors tell of (a name not the one
+    registered for a personal ID, a period open elsewhere), and who filed it (``filer``): kept
+    with the job, never answered, so that a poll by anyone else is logged as a read of them,
+    as the refusal was (``detail``: access.details.declaration)."""
+
+    person_ids: list[int]
+    filed_by: str | None
+    detail: str
+
+
 @dataclass
 class Job:
     job_id: str
@@ -54,6 +67,8 @@ class Job:
     lines_done: int = 0
     result: dict[str, Any] | None = None
     errors: list[dict[str, object]] = field(default_factory=list)
+    filed_by: str | None = None  # ``filer`` of who uploaded it
+    refusal: Refusal | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "employer": self.employer, "month": self.month,
@@ -81,10 +96,15 @@ _lock = threading.Lock()
 Logger = Callable[[Iterable[int], Session, str, str], None]
 
 
+def filer(principal: Principal) -> str:
+    """Who filed a job, as kept with its refusal: the principal's kind and id."""
+    return f"{principal.kind}:{principal.actor_id}"
+
+
 def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period,
-          batch_no: int, session: Session, log: Logger) -> Job:
+          batch_no: int, session: Session, log: Logger, filed_by: str | None = None) -> Job:
     """Record the job, copy the upload to a temporary file (in blocks, never whole in memory)
-    and file it.
+    and file it; ``filed_by``: ``filer`` of the uploader.
 
     The row is committed in ``session`` (the request's) first: every process must find it, and
     on SQLite the job could not begin while the request held the write lock (an officer's
@@ -92,7 +112,8 @@ def start(*, upload: BinaryIO, file_name: str, employer_code: str, month: Period
     # Refused before anything is recorded; the spool is named by the format, never by the
     # client's text (a name too long for the disk was a 500 that left the job queued).
     fmt = detect_format(file_name)
-    job = Job(job_id=uuid.uuid4().hex, employer=employer_code, month=str(month))
+    job = Job(job_id=uuid.uuid4().hex, employer=employer_code, month=str(month),
+              filed_by=filed_by)
     _sweep(session)
     session.add(DeclarationJob(job_id=job.job_id, employer_code=employer_code,
                                period=month.index, batch_no=batch_no, file_name=file_name,
@@ -146,11 +167,13 @@ def get(job_id: str, *, session: Session) -> Job | None:
         row.status, row.errors = "failed", json.dumps([DIED])
         for spool in SPOOL_DIR.glob(f"{row.job_id}*"):  # its upload, if it died on this host
             spool.unlink(missing_ok=True)
+    stored = None if row.result is None else json.loads(row.result)
+    refused = row.status == "refused"  # its result column keeps the Refusal, if any
     return Job(job_id=row.job_id, employer=row.employer_code,
                month=str(Period.from_index(row.period)), status=cast(JobStatus, row.status),
-               lines_done=row.lines_done,
-               result=None if row.result is None else json.loads(row.result),
-               errors=json.loads(row.errors))
+               lines_done=row.lines_done, result=None if refused else stored,
+               errors=json.loads(row.errors),
+               refusal=Refusal(**stored) if refused and stored is not None else None)
 
 
 def _gone(row: DeclarationJob, session: Session) -> bool:
@@ -183,9 +206,10 @@ def _db_now(session: Session) -> datetime:
 
 
 def _save(session: Session, job: Job) -> None:
+    kept = job.result if job.refusal is None else asdict(job.refusal)
     session.execute(update(DeclarationJob).where(DeclarationJob.job_id == job.job_id).values(
         status=job.status, lines_done=job.lines_done,
-        result=None if job.result is None else json.dumps(job.result, ensure_ascii=False),
+        result=None if kept is None else json.dumps(kept, ensure_ascii=False),
         errors=json.dumps(job.errors, ensure_ascii=False)))
 
 
@@ -250,9 +274,11 @@ def _file(job: Job, engine: Engine, path: Path, file_name: str, month: Period,
         retrying(file_once)  # a deadlock's victim files again, from the spooled upload
     except ValidationError as exc:
         with unit_of_work(engine) as session:
+            named = None
             if isinstance(exc, DeclarationRefused):  # the filing rolled back; its reads stand
                 log(exc.person_ids, session, "refused", refused)
-            _save(session, replace(job, status="refused",
+                named = Refusal(exc.person_ids, job.filed_by, refused) if exc.person_ids else None
+            _save(session, replace(job, status="refused", refusal=named,
                                    errors=[p.as_dict() for p in exc.problems]))
     except ConflictError as exc:
         field = "file" if isinstance(exc, ConcurrentFiling) else "batch"

@@ -208,9 +208,10 @@ def register_person(g: Annotated[Guard, guard(Action.PERSON_REGISTER)],
         # attempt in their access log, so a probe of a hidden person is seen by their realm.
         holder = reading.registered_id(session=g.session, personal_id=person.personal_id)
         raise g.refuse(exc, "refused", (holder,)) from None
-    if not result["replayed"]:  # a replay reads and changes nothing: not logged again
-        g.logged([reading.person_id_of(session=g.session, personal_id=person.personal_id,
-                                       realm=realm)])
+    # A replay changes nothing but answers the person's record (book, start): logged as the
+    # first, whoever sends it again (``replayed`` in the answer tells the two apart).
+    g.logged([reading.person_id_of(session=g.session, personal_id=person.personal_id,
+                                   realm=realm)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
@@ -225,9 +226,9 @@ def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
     ``managing_office`` manages them from then on (default: the one that does, else a
     provincial officer's, else their household's province's, else their birth province's;
     none known, a birth registered abroad, is a 422). The same start sent again answers the
-    first (``replayed``, nothing changed or logged); with other content it is a 409 naming
-    each field that differs."""
-    # Visible to the clerk (province, realm); logged below, unless it is a replay.
+    first (``replayed``, nothing changed; logged, as it answers the person's start); with
+    other content it is a 409 naming each field that differs."""
+    # Visible to the clerk (province, realm); logged below, once answered (a replay too).
     person_id = g.person(personal_id, log=False)
     if body.managing_office is not None:
         g.province(body.managing_office[:2])
@@ -240,8 +241,7 @@ def start_voluntary(personal_id: PersonalIdPath, g: Annotated[Guard, guard(
                                      g.principal, "province_code", None)))
     except (ValidationError, ConflictError) as exc:  # its checks read the person's periods
         raise g.refuse(_renamed(exc, START_FIELDS), "refused", (person_id,)) from None
-    if not result["replayed"]:
-        g.logged([person_id])
+    g.logged([person_id])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
@@ -255,7 +255,7 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Join
     The office managing them (kept if one does) is that of ``province_code``, else of their
     household's province; none known is a 422 naming ``province_code``. Payments are recorded
     by the agency from the collector's receipts. The same join sent again (the form sent
-    twice) answers the first (``replayed``, nothing changed or logged); with another income,
+    twice) answers the first (``replayed``, nothing changed; logged); with another income,
     support group or first month it is a 409 naming each."""
     personal_id = g.own_personal_id()
     start = VoluntaryStart(body.income, body.support_group,
@@ -270,8 +270,8 @@ def join_voluntary(g: Annotated[Guard, guard(Action.VOLUNTARY_JOIN)], body: Join
         g.session.rollback()
         registered = reading.registered_id(session=g.session, personal_id=personal_id)
         raise g.refuse(_renamed(exc, JOIN_FIELDS), "refused", (registered,)) from None
-    if not result["replayed"]:  # a replay reads and changes nothing: not logged again
-        g.logged([reading.person_id_of(session=g.session, personal_id=personal_id)])
+    # A replay changes nothing, yet reads the record it answers: logged, as the first.
+    g.logged([reading.person_id_of(session=g.session, personal_id=personal_id)])
     return Registered(**{k: result[k] for k in Registered.model_fields if k in result})
 
 
@@ -306,9 +306,9 @@ def register_worker(code: UnitCodePath, g: Annotated[Guard, guard(Action.WORKER_
         _count_if_mismatch(g, exc)
         raise ValidationError([dataclasses.replace(p, row=None) for p in exc.problems]
                               ) from None
-    # Of the unit's realm (``register``): logged whichever it is; a replay is not again.
-    if not result["replayed"]:
-        g.logged(reading.person_ids_of(session=g.session, personal_ids=[body.personal_id]))
+    # Of the unit's realm (``register``): logged whichever it is, a replay too (its answer is
+    # the worker's book and HI card, whoever sends it again).
+    g.logged(reading.person_ids_of(session=g.session, personal_ids=[body.personal_id]))
     return WorkerRegistered(**{k: result[k] for k in WorkerRegistered.model_fields
                                if k in result})
 
@@ -373,18 +373,28 @@ def add_household(g: Annotated[Guard, guard(Action.HOUSEHOLD_ADD)], body: Househ
                   ) -> Created:
     """Register a household and its members (registered persons; one in another household
     moves to this one). The same registration sent again answers the first (``replayed``,
-    nothing changed or logged); its code with other content, or held by another household,
-    is a 409 naming each field that differs."""
+    nothing changed; each member logged, as by the first); its code with other content, or
+    held by another household, is a 409 naming each field that differs."""
     household = body.to_domain()
     g.province(body.province_code)
     members = [reading.registered_id(session=g.session, personal_id=m.personal_id)
                for m in body.members]
-    if all(m is not None and g.sees(m, placing=True) for m in members) and (
-            earlier := registered_again.household_again(
-                session=g.session, household=household, in_sight=g.sees)) is not None:
-        return Created(id=earlier, replayed=True)
-    for member in body.members:
-        g.person(member.personal_id, placing_in=body.province_code)
-    household_id, replayed = registered_again.register_household(
-        session=g.session, household=household, in_sight=g.sees)
+    try:
+        if all(m is not None and g.sees(m, placing=True) for m in members) and (
+                earlier := registered_again.household_again(
+                    session=g.session, household=household, in_sight=g.sees)) is not None:
+            # It tells who lives together, as the first did: each member logged (one entry).
+            g.logged([m for m in members if m is not None])
+            return Created(id=earlier, replayed=True)
+        for member in body.members:
+            g.person(member.personal_id, placing_in=body.province_code)
+        household_id, replayed = registered_again.register_household(
+            session=g.session, household=household, in_sight=g.sees)
+    except RecordedOtherwise as exc:
+        # Which of the address and members differ from the household recorded tells of the
+        # people living there (only to a clerk who sees them all) and of those sent: in their
+        # logs, refused.
+        read = {*registered_again.household_members(session=g.session, code=household.code),
+                *(m for m in members if m is not None)}
+        raise g.refuse(exc, "refused", sorted(read)) from None
     return Created(id=household_id, replayed=replayed)

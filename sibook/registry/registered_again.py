@@ -1,9 +1,10 @@
 """A registration sent again, its first answer lost (a crash, a timeout, a re-upload), is
 answered as a filing or a payment sent again is: the same content answers what the first
-registration answered (``replayed``) and changes nothing (no second row, book version or
-access-log entry); the same personal ID, unit code or household code with other content is
-refused (409, ``RecordedOtherwise``) naming each field that differs. A record is corrected by
-the route that changes it, never by registering it again."""
+registration answered (``replayed``) and changes nothing (no second row or book version; its
+answer, a person's record, is logged as a read by the route that gives it); the same personal
+ID, unit code or household code with other content is refused (409, ``RecordedOtherwise``)
+naming each field that differs. A record is corrected by the route that changes it, never by
+registering it again."""
 
 from __future__ import annotations
 
@@ -222,6 +223,14 @@ def household_again(*, session: Session, household: NewHousehold,
         return None
     refuse_if_any(_household_differences(session, row, household, in_sight))
     return row.household_id
+
+
+def household_members(*, session: Session, code: str) -> list[int]:
+    """The persons recorded in the household holding ``code`` (none if no household does):
+    those a 409 naming what differs from it tells of."""
+    return list(session.scalars(
+        select(HouseholdMember.person_id).join(Household)
+        .where(Household.code == code).order_by(HouseholdMember.person_id)))
 
 
 def once(again: Callable[[], int | None], add: Callable[[], int]) -> tuple[int, bool]:

@@ -181,9 +181,9 @@ class Again:
 
 def _registered_again(session: Session, held: Problem, again: Again) -> dict[str, Any]:
     """The answer of the registration of ``again.person``'s number, made before with the same
-    content (``replayed``: nothing changed, nothing logged); refused naming each field that
-    differs. Only to a caller who may see the person (``replay_for``): anyone else gets the
-    409 a held number gets, which says nothing of whom it belongs to."""
+    content (``replayed``: nothing changed; the caller logs the read); refused naming each
+    field that differs. Only to a caller who may see the person (``replay_for``): anyone else
+    gets the 409 a held number gets, which says nothing of whom it belongs to."""
     person, today = again.person, again.today
     holder = reading.registered_id(session=session, personal_id=person.personal_id)
     if (held.field != "personal_id" or holder is None or again.replay_for is None

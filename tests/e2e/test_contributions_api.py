@@ -74,15 +74,26 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    engine: Engine = make_engine(migrated_sqlite(tmp_path / "api.db"))
+    yield from _served(engine, tmp_path, monkeypatch)
+    engine.dispose()
+
+
+@pytest.fixture
+def api_on_both(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                ) -> Iterator[Api]:
+    """``api`` on SQLite and on PostgreSQL."""
+    yield from _served(engine, tmp_path, monkeypatch)
+
+
+def _served(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
     monkeypatch.setenv("SIBOOK_MAX_UPLOAD_BYTES", str(UPLOAD_CAP))
     get_settings.cache_clear()
     get_access_settings.cache_clear()
     ratelimit.reset()
-    engine: Engine = make_engine(migrated_sqlite(tmp_path / "api.db"))
     workers = setup_workers(engine, 4)
     yield Api(TestClient(app_on(engine)), workers, engine)
-    engine.dispose()
     get_settings.cache_clear()
     get_access_settings.cache_clear()
 
@@ -257,6 +268,57 @@ def test_the_filings_description_says_when_a_file_is_a_job_and_how_it_ends(api: 
     assert f"at most {MAX_PROBLEMS:,}" in said
     for word in ("202", "`Location`", "`accepted`", "`refused`", "`failed`", "`replayed: true`"):
         assert word in said, word
+
+
+def as_clerk() -> dict[str, str]:
+    """A clerk of the province of ``EMPLOYER``'s (Hà Nội)."""
+    return {"Authorization": "Bearer " + tokens.issue(
+        {"sub": "hn-clerk", "kind": "officer", "realm": "civil", "province_code": "01",
+         "roles": ["clerk"]})}
+
+
+def access_log_of(api: Api, personal_id: str) -> list[tuple[str, str, str, str | None]]:
+    """Who did what, how it ended and about what, oldest first, in the person's log."""
+    with unit_of_work(api.engine) as s:
+        person_id = registry.person_id_of(session=s, personal_id=personal_id)
+        return [(e.actor_id, e.action, e.outcome, e.detail) for e in reversed(
+            audit.entries_for_person(session=s, person_id=person_id))]
+
+
+def test_a_refused_large_filings_errors_read_by_another_than_its_filer_are_logged(
+        api_on_both: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused job's errors tell of the workers its checks read. Its filer's polls are that
+    refusal's own entry; anyone else's (a clerk of the unit's province) is logged as the
+    refusal was, naming the reader: it was answered them unlogged."""
+    api = api_on_both
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    r = api.file(csv_of([(api.workers[0], "TM", 1_000, "2026-01")]))
+    assert r.status_code == 202, r.text
+    job = api.finished_job(r.headers["Location"], api.as_employer())
+    assert job["status"] == "refused" and job["errors"][0]["row"] == 2, job
+    filing = f"unit {EMPLOYER}; month 2026-01; batch 1"
+    refusal = (f"client-{EMPLOYER}", "contribution.declare", "refused", filing)
+    assert access_log_of(api, api.workers[0]) == [refusal]
+    assert api.client.get(r.headers["Location"], headers=api.as_employer()).json() == job
+    assert access_log_of(api, api.workers[0]) == [refusal]  # its filer: logged already
+    read = api.conforms("GET", JOB, api.client.get(r.headers["Location"], headers=as_clerk()))
+    assert read.json() == job
+    assert access_log_of(api, api.workers[0]) == [
+        refusal, ("hn-clerk", "contribution.declare", "refused", filing)]
+
+
+def test_an_accepted_jobs_polls_name_nobody_and_are_not_logged(
+        api_on_both: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its result is the unit's counts and dues, as a filing sent again answers them: no
+    worker is named, so a clerk's poll adds no entry to a worker's log (only the filing's)."""
+    api = api_on_both
+    monkeypatch.setattr(contributions_api, "ASYNC_BYTES", 10)
+    r = api.file(csv_of([(api.workers[0], "TM", 8_000_000, "2026-01")]))
+    job = api.finished_job(r.headers["Location"], api.as_employer())
+    assert job["status"] == "accepted", job
+    logged = access_log_of(api, api.workers[0])
+    assert api.client.get(r.headers["Location"], headers=as_clerk()).json() == job
+    assert access_log_of(api, api.workers[0]) == logged
 
 
 @pytest.mark.parametrize("name", ["d02.txt", "d02." + "x" * 300])

@@ -1,8 +1,10 @@
 """A registration sent again after its answer was lost (a crash, a timeout, a re-upload), on
 SQLite and PostgreSQL: the same content is answered as the first was (201, ``replayed``) and
-writes nothing (no row, book version, ledger entry or access-log entry); the same number or
-code with other content is a 409 naming each field that differs, and a household code is the
-409 a unit code is. The CLI's `employers add` and `persons register` alike (exit 0, exit 1)."""
+changes nothing (no row, book version or ledger entry), but its answer, a person's record, is
+in that person's access log, naming whoever sent it again (a unit's register is public: not
+logged); the same number or code with other content is a 409 naming each field that differs,
+and a household code is the 409 a unit code is. The CLI's `employers add` and `persons
+register` alike (exit 0, exit 1)."""
 
 from __future__ import annotations
 
@@ -16,17 +18,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from sibook.access.principals import Officer
+from sibook.access import audit
+from sibook.access.principals import Citizen, Officer, Principal
+from sibook.cli.context import operator_id
 from sibook.cli.main import app as cli
 from sibook.core.period import Period
+from sibook.registry import reading
 from tests.e2e.test_access_matrix import OPENAPI, OTHER, OWN, PRINCIPALS, UNIT_A, _populate, bearer
 from tests.e2e.test_openapi_conformance import assert_conforms
 from tests.e2e.test_worker_registration_api import NEW, worker
 from tests.servers import app_on, configured_for
 
 WORKERS = "/api/v1/employers/{code}/workers"
+ANOTHER_CLERK = Officer("hn-clerk-2", "civil", "01", frozenset({"clerk"}))
 WRITTEN = ("persons", "si_books", "book_versions", "si_periods", "hi_cards", "declarations",
            "ledger_entries", "access_log", "employers", "employer_payment_cycles", "households",
            "household_members")
@@ -52,20 +59,41 @@ def counts(engine: Engine) -> dict[str, int]:
                 for t in WRITTEN}
 
 
-def sent_twice(client: TestClient, engine: Engine, route: str, who: dict[str, str],
-               body: dict[str, Any], **path: str) -> dict[str, Any]:
-    """The first answer to ``body`` posted to ``route`` (its ``path`` parameters filled),
-    once the same sent again has been answered with it (201, ``replayed``, as the OpenAPI
-    declares) and has written nothing."""
-    first = client.post(route.format(**path), headers=who, json=body)
+def readers(engine: Engine, personal_id: str) -> list[tuple[str, str, str]]:
+    """Who did what, with what outcome, in each entry of the person's access log, oldest
+    first (an entry naming several persons too)."""
+    with Session(engine) as session:
+        person_id = reading.person_ids_of(session=session, personal_ids=[personal_id])[0]
+        return [(e.actor_id, e.action, e.outcome) for e in reversed(
+            audit.entries_for_person(session=session, person_id=person_id))]
+
+
+def logged_once(before: dict[str, int]) -> dict[str, int]:
+    """The counts ``before``, one access-log entry added: a replay changes nothing but logs
+    the read its answer is."""
+    return {**before, "access_log": before["access_log"] + 1}
+
+
+def sent_twice(client: TestClient, engine: Engine, route: str, who: Principal,
+               body: dict[str, Any], *, read_by: Principal | None = None,
+               subjects: tuple[str, ...] = (), **path: str) -> dict[str, Any]:
+    """The first answer to ``body`` posted to ``route`` (its ``path`` parameters filled) by
+    ``who``, once the same sent again by ``read_by`` (``who`` by default) has been answered
+    with it (201, ``replayed``, as the OpenAPI declares) and has changed nothing, but each
+    of ``subjects`` (personal IDs) finds it in their access log, one entry naming its sender
+    as the first is."""
+    first = client.post(route.format(**path), headers=bearer(who), json=body)
     assert first.status_code == 201, first.text
     assert first.json()["replayed"] is False
-    before = counts(engine)
-    again = client.post(route.format(**path), headers=who, json=body)
+    before, logs = counts(engine), {p: readers(engine, p) for p in subjects}
+    sender = read_by or who
+    again = client.post(route.format(**path), headers=bearer(sender), json=body)
     assert again.status_code == 201, again.text
     assert_conforms(OPENAPI, "POST", route, again)
     assert again.json() == {**first.json(), "replayed": True}
-    assert counts(engine) == before
+    assert counts(engine) == (logged_once(before) if subjects else before)
+    for subject, log in logs.items():
+        assert readers(engine, subject) == [*log, (sender.actor_id, *log[-1][1:])], subject
     answer: dict[str, Any] = first.json()
     return answer
 
@@ -76,10 +104,13 @@ def refused(answer: Any, path: str) -> list[tuple[str, str]]:
     return [(e["field"], e["reason"]) for e in answer.json()["errors"]]
 
 
-def test_a_worker_registered_again_is_answered_as_the_first_and_writes_nothing(
-        client: TestClient, configured: Engine) -> None:
-    sent_twice(client, configured, WORKERS, bearer(PRINCIPALS["employer_a"]), worker(),
-               code=UNIT_A)
+@pytest.mark.parametrize("again_by", ["employer_a", "clerk_hanoi"])
+def test_a_worker_registered_again_is_answered_as_the_first_and_logged_as_read(
+        client: TestClient, configured: Engine, again_by: str) -> None:
+    """Its answer is the worker's book and HI card: the worker sees who was given it again,
+    the unit or an officer (the review's finding: a replay answered them unlogged)."""
+    sent_twice(client, configured, WORKERS, PRINCIPALS["employer_a"], worker(),
+               read_by=PRINCIPALS[again_by], subjects=(NEW,), code=UNIT_A)
 
 
 def test_a_worker_registered_again_on_another_salary_is_a_409_naming_salary(
@@ -114,7 +145,7 @@ def test_a_worker_first_registered_with_stray_spaces_is_replayed_under_the_name_
     again = client.post(path, headers=employer, json=worker())
     assert again.status_code == 201, again.text
     assert again.json() == {**first.json(), "replayed": True}
-    assert counts(configured) == before
+    assert counts(configured) == logged_once(before)
     raised = client.post(path, headers=employer, json=worker(salary=9_500_000))
     assert [f for f, _ in refused(raised, WORKERS)] == ["salary"]
 
@@ -138,7 +169,8 @@ def test_a_voluntary_registration_sent_again_answers_its_first_month(
     person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
                                                              "from_month")}
     body = {**person, "voluntary": {"income": 3_000_000, "support_group": "near_poor"}}
-    sent_twice(client, configured, "/api/v1/persons", clerk, body)
+    sent_twice(client, configured, "/api/v1/persons", PRINCIPALS["clerk_hanoi"], body,
+               read_by=ANOTHER_CLERK, subjects=(NEW,))
     other = client.post("/api/v1/persons", headers=clerk,
                         json={**body, "voluntary": {"income": 4_000_000}})
     assert [f for f, _ in refused(other, "/api/v1/persons")] == [
@@ -153,7 +185,8 @@ def test_a_voluntary_registration_naming_no_group_is_other_and_sent_again_replay
     person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
                                                              "from_month")}
     body = {**person, "voluntary": {"income": 3_000_000}}
-    first = sent_twice(client, configured, "/api/v1/persons", clerk, body)
+    first = sent_twice(client, configured, "/api/v1/persons", PRINCIPALS["clerk_hanoi"], body,
+                       subjects=(NEW,))
     assert (first["voluntary"]["state_support"], first["voluntary"]["monthly_payable"]) == (
         66_000, 594_000)
     named = client.post("/api/v1/persons", headers=clerk, json={
@@ -181,7 +214,7 @@ def test_a_voluntary_period_recorded_with_no_group_replays_a_resend_naming_none(
     before = counts(configured)
     again = client.post("/api/v1/persons", headers=clerk, json=body)
     assert again.status_code == 201, again.text
-    assert again.json()["replayed"] is True and counts(configured) == before
+    assert again.json()["replayed"] is True and counts(configured) == logged_once(before)
     assert (again.json()["voluntary"]["state_support"],
             again.json()["voluntary"]["monthly_payable"]) == (0, 660_000)
     named = client.post("/api/v1/persons", headers=clerk, json={
@@ -241,12 +274,38 @@ def test_a_person_registered_again_names_a_different_office_without_the_recorded
     assert field == "managing_office" and "01000" not in reason, reason
 
 
+def registered_at_the_counter(client: TestClient) -> None:
+    """``NEW`` registered by a Hanoi clerk, participating in nothing yet."""
+    person = {k: v for k, v in worker().items() if k not in ("salary", "job_title",
+                                                             "from_month")}
+    assert client.post("/api/v1/persons", headers=bearer(PRINCIPALS["clerk_hanoi"]),
+                       json=person).status_code == 201
+
+
+def test_a_voluntary_start_sent_again_by_another_clerk_is_in_the_persons_log(
+        client: TestClient, configured: Engine) -> None:
+    """Its answer is the person's start (income, what they pay, their book): the review found
+    a replay answered it to another officer unlogged."""
+    registered_at_the_counter(client)
+    sent_twice(client, configured, "/api/v1/persons/{personal_id}/voluntary",
+               PRINCIPALS["clerk_hanoi"], {"income": 3_000_000, "support_group": "other"},
+               read_by=ANOTHER_CLERK, subjects=(NEW,), personal_id=NEW)
+
+
+def test_a_citizens_join_sent_again_is_in_their_own_log(client: TestClient,
+                                                        configured: Engine) -> None:
+    """The form sent twice: the second answer reads the record as the first did, logged so."""
+    registered_at_the_counter(client)
+    sent_twice(client, configured, "/api/v1/me/voluntary", Citizen(NEW, 2),
+               {"income": 3_000_000, "support_group": "other"}, subjects=(NEW,))
+
+
 def test_a_unit_registered_again_is_replayed_and_with_another_name_refused_naming_it(
         client: TestClient, configured: Engine) -> None:
     clerk = bearer(PRINCIPALS["clerk_hanoi"])
     unit = {"code": "0109999981", "name": "Công ty Ba", "province_code": "01", "region": "I",
             "payment_cycle": "3", "payment_cycle_from": "2026-01"}
-    sent_twice(client, configured, "/api/v1/employers", clerk, unit)
+    sent_twice(client, configured, "/api/v1/employers", PRINCIPALS["clerk_hanoi"], unit)
     other = client.post("/api/v1/employers", headers=clerk,
                         json={**unit, "name": "Công ty Bốn", "payment_cycle_from": "2026-02"})
     assert refused(other, "/api/v1/employers") == [
@@ -255,16 +314,18 @@ def test_a_unit_registered_again_is_replayed_and_with_another_name_refused_namin
                                "'another month', not '2026-02'")]
 
 
-def test_a_household_registered_again_is_replayed_and_its_code_held_is_a_409(
+def test_a_household_registered_again_is_replayed_and_with_another_address_a_logged_409(
         client: TestClient, configured: Engine) -> None:
-    clerk = bearer(PRINCIPALS["clerk_hanoi"])
     home = {"code": "HN9", "address": "Số 1 Hàng Bài", "province_code": "01",
             "members": [{"personal_id": OWN, "relation_to_head": "chủ hộ"}]}
-    sent_twice(client, configured, "/api/v1/households", clerk, home)
-    other = client.post("/api/v1/households", headers=clerk,
+    sent_twice(client, configured, "/api/v1/households", PRINCIPALS["clerk_hanoi"], home,
+               read_by=ANOTHER_CLERK, subjects=(OWN,))
+    other = client.post("/api/v1/households", headers=bearer(ANOTHER_CLERK),
                         json={**home, "address": "Số 2 Hàng Bài"})
     assert refused(other, "/api/v1/households") == [(  # the address recorded is never told
         "address", "household HN9 was registered with another address")]
+    # Whether it is where they live is told of them: in the member's log, refused.
+    assert readers(configured, OWN)[-1] == ("hn-clerk-2", "household.add", "refused")
 
 
 def test_a_household_code_held_out_of_the_clerks_sight_is_the_plain_409(
@@ -310,10 +371,12 @@ def test_persons_register_run_again_exits_0_and_other_content_names_the_flag(
                 "--salary", "9000000", "--from", f"{date.today():%Y-%m}")
     code, first = cli_json(*register)
     assert (code, first["replayed"]) == (0, False), first
-    before = counts(configured)
+    before, log = counts(configured), readers(configured, NEW)
     assert cli_json(*register) == (0, {**first, "declaration": {
         **first["declaration"], "replayed": True}, "replayed": True})
-    assert counts(configured) == before
+    # It prints the person's book: in their log as the first run is, the operator named.
+    assert counts(configured) == logged_once(before)
+    assert readers(configured, NEW) == [*log, (operator_id(), "person.register", "allowed")]
     code, other = cli_json(*register[:-3], "9500000", *register[-2:])
     assert code == 1 and [e["field"] for e in other["errors"]] == ["--salary"], other
 

@@ -47,6 +47,7 @@ SPEC = create_app().openapi()
 
 BINH_SELF = Citizen(BINH, 2)
 CLERK = Officer("hn-clerk", "civil", "01", frozenset({"clerk"}))
+OTHER_CLERK = Officer("hn-clerk-2", "civil", "01", frozenset({"clerk"}))
 AUDITOR = Officer("auditor", "civil", None, frozenset({"auditor"}))
 DEFENCE_CLERK = Officer("mod-clerk", "defence", None, frozenset({"clerk"}))
 
@@ -190,6 +191,16 @@ def test_every_read_and_payment_is_in_the_persons_access_log(api: Api) -> None:
                              ("auditor", "voluntary.read", "allowed")]
 
 
+def test_a_payment_posted_again_by_another_clerk_is_in_the_persons_log(api: Api) -> None:
+    """Its answer is that payment and the months it paid: a replay, however it changes
+    nothing, is a read of them, logged naming who sent it (as every replay's answer is)."""
+    first = api.post(CLERK, BINH)
+    again = api.post(OTHER_CLERK, BINH)
+    assert again.status_code == 201 and again.json()["replayed"] is True, again.text
+    assert api.log(BINH) == [("hn-clerk", "voluntary.pay", "allowed"),
+                             ("hn-clerk-2", "voluntary.pay", "allowed")], first.text
+
+
 LEDGER = "/api/v1/persons/{personal_id}/ledger"
 
 
@@ -209,7 +220,8 @@ def test_the_ledger_shows_a_participants_voluntary_months_as_declared(api: Api) 
 
 def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
     """At the SI office: Dũng, registered and never voluntary, starts this month; the same
-    start sent again is its first answer, logged and written once; then he participates, so
+    start sent again (by another clerk) is its first answer, written once, its read logged
+    again; then he participates, so
     another start is refused; a ministry's person is not the civil SI's."""
     path = "/api/v1/persons/{personal_id}/voluntary"
     body = {"income": 3_000_000, "support_group": "other"}
@@ -226,10 +238,11 @@ def test_a_clerk_starts_voluntary_si_for_a_registered_person(api: Api) -> None:
     assert r.json()["voluntary"]["monthly_payable"] == 660_000 - 66_000  # 22%, less 20% support
     logged = api.log(DUNG)
     assert logged == [("hn-clerk", "person.register", "allowed")]
-    again = start(CLERK, DUNG, from_month=str(Period.of(TODAY)))
+    again = start(OTHER_CLERK, DUNG, from_month=str(Period.of(TODAY)))
     assert again.status_code == 201, again.text
     assert again.json() == {**r.json(), "replayed": True}
-    assert api.log(DUNG) == logged  # a replay reads and changes nothing: not logged again
+    # A replay changes nothing, but its answer is Dũng's start: logged, naming who got it.
+    assert api.log(DUNG) == [*logged, ("hn-clerk-2", "person.register", "allowed")]
     other = start(CLERK, DUNG, income=4_000_000, support_group="poor", managing_office="01001")
     assert other.status_code == 409, other.text
     assert [e["field"] for e in other.json()["errors"]] == [

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from sibook.access import audit, scope
 from sibook.access.principals import Officer
+from sibook.cli.context import operator_id
 from sibook.cli.main import app
 from sibook.contributions.service import end_voluntary_period
 from sibook.core.config import get_settings
@@ -67,6 +68,14 @@ class Cli:
     def access_log(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM access_log")).scalar_one())
+
+    def last_entry(self) -> tuple[str, str, str]:
+        """Who did what to whom (a personal ID) in the newest access-log entry."""
+        with self.engine.connect() as conn:
+            actor, action, person = conn.execute(text(
+                "SELECT actor_id, action, personal_id FROM access_log JOIN persons "
+                "USING (person_id) ORDER BY seq DESC LIMIT 1")).one()
+            return actor, action, person
 
     def managing_office(self, personal_id: str) -> str | None:
         with self.engine.connect() as conn:
@@ -219,7 +228,9 @@ def test_a_registered_person_starts_voluntary_si_at_the_office(cli: Cli) -> None
     logged = cli.access_log()
     code, again = cli.run("persons", "voluntary", cli.worker, "--income", "3000000",
                           "--support", "other")
-    assert cli.access_log() == logged  # run again, it reads and changes nothing
+    # Run again, it changes nothing but prints the person's start: logged, as the first run.
+    assert cli.access_log() == logged + 1
+    assert cli.last_entry() == (operator_id(), "person.register", cli.worker)
     assert (code, again) == (0, {**started, "replayed": True})  # run again: nothing changed
     code, other = cli.run("persons", "voluntary", cli.worker, "--income", "3500000",
                           "--support", "poor", "--office", "01001")

@@ -330,7 +330,8 @@ def test_one_worker_registered_twice_at_once_by_its_employer_is_one_start_and_it
 
 def test_a_citizen_joining_twice_at_once_is_one_person_and_its_replay(race: Race) -> None:
     """The form sent twice: the second waits for the first's registration, then answers it
-    (replayed), as it does after it (it was a 422 "already participates"), and logs nothing."""
+    (replayed), as it does after it (it was a 422 "already participates"); each answer, the
+    citizen's record, is in their log."""
     _in_population(race)
     first, second = race.at_once(joined, joined)
     assert declared("POST", JOIN, first, second) == [201, 201], (first.text, second.text)
@@ -338,7 +339,7 @@ def test_a_citizen_joining_twice_at_once_is_one_person_and_its_replay(race: Race
     assert race.count("persons", "personal_id = :p", p=NEW) == 1
     assert race.count("si_periods", "kind = 'voluntary'") == 1
     assert race.count("access_log l JOIN persons p ON p.person_id = l.person_id",
-                      "p.personal_id = :p", p=NEW) == 1
+                      "p.personal_id = :p", p=NEW) == 2
 
 
 def test_a_citizen_joining_twice_at_once_on_two_incomes_is_one_person_and_a_409(
