@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,18 @@ from sibook.contributions import jobs
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
+
+
+def _finished(engine: Engine, job_id: str) -> str:
+    for _ in range(400):
+        with unit_of_work(engine) as s:
+            job = jobs.get(job_id, session=s)
+        assert job is not None
+        if job.status not in ("queued", "running"):
+            return job.status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} still {job.status}")
+
 
 PLANTED = b"another account's font, drawing a 7 for every 1"
 
@@ -56,6 +69,7 @@ def test_a_payroll_is_spooled_in_a_folder_of_this_accounts_alone(
                          file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1),
                          batch_no=1, session=s, log=lambda *_: None)
     assert job.status != "failed"
+    assert _finished(engine, job.job_id) == "accepted"  # its thread done before the store goes
     assert (tmp_path / "sibook-declarations").stat().st_mode & 0o777 == 0o700
 
 
@@ -101,4 +115,5 @@ def test_a_spool_folder_of_ours_others_could_only_read_is_closed_and_used(
                          file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1),
                          batch_no=1, session=s, log=lambda *_: None)
     assert job.status != "failed"
+    assert _finished(engine, job.job_id) == "accepted"  # its thread done before the store goes
     assert spool.stat().st_mode & 0o777 == 0o700
