@@ -11,6 +11,7 @@ import base64
 import binascii
 from datetime import date, datetime
 from typing import Annotated, ClassVar
+from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -141,14 +142,22 @@ def _basic(request: Request) -> tuple[str, str] | None:
         user, _, secret = base64.b64decode(header[6:]).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    return user, secret
+    # Each part form-urlencoded before it was joined (RFC 6749 §2.3.1): "%3A" for a colon.
+    return unquote_plus(user), unquote_plus(secret)
 
 
 token_router = APIRouter(route_class=_OAuthRoute)
 
 
 @token_router.post("/auth/token", response_model=TokenOut, responses=TOKEN,
-                   summary="Client-credentials token for employers, hospitals, officers")
+                   summary="Client-credentials token for employers, hospitals, officers",
+                   description=(
+                       "OAuth 2.0 client credentials (RFC 6749 §4.4): `grant_type="
+                       "client_credentials`, the client authenticated by HTTP Basic "
+                       "(`Authorization: Basic` of `client_id:client_secret`, RFC 6749 "
+                       "§2.3.1) or by `client_id` and `client_secret` in the form; Basic is "
+                       "read first when both are sent. 401 `invalid_client` alike for an "
+                       "unknown client, a wrong secret, a locked one and a revoked one."))
 def token(request: Request,
           guard: Annotated[Guard, Depends(require_without_bearer(Action.PUBLIC))],
           grant_type: Annotated[str, Form()], client_id: Annotated[str, Form()] = "",

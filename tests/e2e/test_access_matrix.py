@@ -496,6 +496,30 @@ def test_a_clerk_registers_persons_into_their_own_realm(world: World) -> None:
         assert s.scalar(select(persons.c.realm).where(persons.c.personal_id == pid)) == "defence"
 
 
+def test_a_client_may_authenticate_by_http_basic_as_rfc_6749_says(world: World) -> None:
+    """RFC 6749 §2.3.1: the client id and secret form-urlencoded, then Basic; read before the
+    form's when both are sent."""
+    import base64
+
+    from sibook.access import credentials
+
+    with unit_of_work(world.engine) as s:
+        secret = credentials.create_client(session=s, client=credentials.NewClient(
+            "acme basic+1", "employer", unit_code=UNIT_A))
+
+    def basic(user: str, password: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(
+            f"{user}:{password}".encode()).decode()}
+
+    grant = {"grant_type": "client_credentials"}
+    ok = world.client.post("/api/v1/auth/token", data=grant,
+                           headers=basic("acme+basic%2B1", secret))
+    assert ok.status_code == 200 and ok.json()["token_type"] == "Bearer"
+    first = world.client.post("/api/v1/auth/token", headers=basic("acme+basic%2B1", "nope"),
+                              data={**grant, "client_id": "acme basic+1", "client_secret": secret})
+    assert (first.status_code, first.json()) == (401, {"error": "invalid_client"})
+
+
 def test_client_credentials_give_a_token_and_wrong_ones_a_uniform_401(world: World) -> None:
     from sibook.access import credentials
 
