@@ -20,6 +20,14 @@ from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 
 
+def _filing(engine: Engine, worker: str) -> jobs.Job:
+    """A large filing's job for ``worker``, spooled in ``jobs.SPOOL_DIR``."""
+    with unit_of_work(engine) as s:
+        return jobs.start(upload=io.BytesIO(csv_of([(worker, "TM", 8_000_000, "2026-01")])),
+                          file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1),
+                          batch_no=1, session=s, log=lambda *_: None)
+
+
 def _finished(engine: Engine, job_id: str) -> str:
     for _ in range(400):
         with unit_of_work(engine) as s:
@@ -52,10 +60,7 @@ def test_a_payroll_is_never_spooled_into_a_folder_others_can_reach(
     (worker,) = setup_workers(engine, 1)
     spool = not_ours_alone(tmp_path / "sibook-declarations", how)
     monkeypatch.setattr(jobs, "SPOOL_DIR", spool)
-    with unit_of_work(engine) as s:
-        job = jobs.start(upload=io.BytesIO(csv_of([(worker, "TM", 8_000_000, "2026-01")])),
-                         file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1),
-                         batch_no=1, session=s, log=lambda *_: None)
+    job = _filing(engine, worker)
     assert job.status == "failed" and "uploaded again" in str(job.errors[0]["reason"])
     assert os.listdir(spool) == []
 
@@ -64,10 +69,7 @@ def test_a_payroll_is_spooled_in_a_folder_of_this_accounts_alone(
         engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (worker,) = setup_workers(engine, 1)
     monkeypatch.setattr(jobs, "SPOOL_DIR", tmp_path / "sibook-declarations")
-    with unit_of_work(engine) as s:
-        job = jobs.start(upload=io.BytesIO(csv_of([(worker, "TM", 8_000_000, "2026-01")])),
-                         file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1),
-                         batch_no=1, session=s, log=lambda *_: None)
+    job = _filing(engine, worker)
     assert job.status != "failed"
     assert _finished(engine, job.job_id) == "accepted"  # its thread done before the store goes
     assert (tmp_path / "sibook-declarations").stat().st_mode & 0o777 == 0o700
@@ -110,10 +112,7 @@ def test_a_spool_folder_of_ours_others_could_only_read_is_closed_and_used(
     spool.mkdir(mode=0o755)
     spool.chmod(0o755)
     monkeypatch.setattr(jobs, "SPOOL_DIR", spool)
-    with unit_of_work(engine) as s:
-        job = jobs.start(upload=io.BytesIO(csv_of([(worker, "TM", 8_000_000, "2026-01")])),
-                         file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 1),
-                         batch_no=1, session=s, log=lambda *_: None)
+    job = _filing(engine, worker)
     assert job.status != "failed"
     assert _finished(engine, job.job_id) == "accepted"  # its thread done before the store goes
     assert spool.stat().st_mode & 0o777 == 0o700
