@@ -92,33 +92,35 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     def bad(field: str, reason: str) -> None:
         out.append(Problem(field=field, reason=reason, row=row))
 
+    # Every problem of the record at once: a missing field no longer hides the others'.
+    missing = {name for name in REQUIRED if not fields.get(name, "").strip()}
     for name in REQUIRED:
-        if not fields.get(name, "").strip():
+        if name in missing:
             bad(name, "is required and missing or empty")
-    if out:
-        return None, out
+    fields = {name: fields.get(name, "") for name in REQUIRED}
     link = fields["MA_LK"].strip()
-    if problem := link_problem(link):
+    if "MA_LK" not in missing and (problem := link_problem(link)):
         bad("MA_LK", problem)
     own = fields["MA_CSKCB"].strip()
-    if own != facility:
+    if "MA_CSKCB" not in missing and own != facility:
         bad("MA_CSKCB", f"{clipped(own)!r} is not the facility the file is from ({facility})")
     name = " ".join(fields["HO_TEN"].split())
-    if problem := text_problem(name, NAME_MAX):
+    if "HO_TEN" not in missing and (problem := text_problem(name, NAME_MAX)):
         bad("HO_TEN", problem)
     pid = fields["SO_CCCD"].strip()
-    if wrong := personal_id_problems(pid, today=now.date()):
+    if "SO_CCCD" not in missing and (wrong := personal_id_problems(pid, today=now.date())):
         # Why, as ids inspect says it: "(12 digits)" alone misled for 12 digits whose birth
         # place or birth year cannot be.
         bad("SO_CCCD", f"{clipped(pid)!r} is not a personal ID: "
                        + "; ".join(p.reason for p in wrong))
     cards = tuple(c.strip().upper() for c in fields["MA_THE_BHYT"].split(";") if c.strip())
-    if len(fields["MA_THE_BHYT"]) > CARDS_MAX or not cards or not all(
-            has_hi_card_shape(c) for c in cards):
+    if "MA_THE_BHYT" not in missing and (
+            len(fields["MA_THE_BHYT"]) > CARDS_MAX or not cards
+            or not all(has_hi_card_shape(c) for c in cards)):
         bad("MA_THE_BHYT", "an HI card number is 15 characters (2 letters, 13 digits); several "
                            "cards of one stay are separated by ';'")
-    admitted = _stamp(fields["NGAY_VAO"], "NGAY_VAO", bad)
-    discharged = _stamp(fields["NGAY_RA"], "NGAY_RA", bad)
+    admitted = None if "NGAY_VAO" in missing else _stamp(fields["NGAY_VAO"], "NGAY_VAO", bad)
+    discharged = None if "NGAY_RA" in missing else _stamp(fields["NGAY_RA"], "NGAY_RA", bad)
     if admitted and discharged and discharged < admitted:
         bad("NGAY_RA", f"discharge {fields['NGAY_RA'].strip()} is before admission "
                        f"{fields['NGAY_VAO'].strip()}")
@@ -126,15 +128,15 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
         bad("NGAY_RA", f"{fields['NGAY_RA'].strip()} is in the future: a claim is filed after "
                        "discharge")
     diagnosis = fields["MA_BENH_CHINH"].strip().upper()
-    if not ICD10.fullmatch(diagnosis):
+    if "MA_BENH_CHINH" not in missing and not ICD10.fullmatch(diagnosis):
         bad("MA_BENH_CHINH", f"{clipped(diagnosis)!r} is not an ICD-10 code (a letter, two digits, "
                              "an optional '.' and subcategory: J03, J03.9)")
     kind = fields["MA_LOAI_KCB"].strip()
-    if kind not in VISIT_TYPES:
+    if "MA_LOAI_KCB" not in missing and kind not in VISIT_TYPES:
         bad("MA_LOAI_KCB", f"{clipped(kind)!r} is not a visit type of Decision 130/QĐ-BYT "
                            f"({', '.join(VISIT_TYPES)})")
-    total, hi, patient = (_money(fields[f], f, bad) for f in ("T_TONGCHI_BV", "T_BHTT",
-                                                               "T_BNCCT"))
+    total, hi, patient = (None if f in missing else _money(fields[f], f, bad)
+                          for f in ("T_TONGCHI_BV", "T_BHTT", "T_BNCCT"))
     if total is not None and hi is not None and patient is not None and hi + patient > total:
         bad("T_BHTT", f"what the HI fund pays ({hi:,}) and the co-payment ({patient:,}) "
                       f"exceed the visit's total cost ({total:,})")

@@ -127,6 +127,14 @@ def test_every_missing_field_is_named() -> None:
     assert [f for f, _ in problems(MA_LK=None, T_BHTT="")] == ["MA_LK", "T_BHTT"]
 
 
+def test_a_missing_field_does_not_hide_the_records_other_problems() -> None:
+    """A hospital mends a refused record once: the missing field was named alone before, and
+    the record's other problems only after it was sent again."""
+    found = problems(MA_LK=None, MA_BENH_CHINH="viêm họng", NGAY_RA="2026-03-01",
+                     T_BHTT="")
+    assert [f for f, _ in found] == ["MA_LK", "T_BHTT", "NGAY_RA", "MA_BENH_CHINH"]
+
+
 def test_codes_are_checked_by_field() -> None:
     found = dict(problems(MA_BENH_CHINH="viêm họng", MA_LOAI_KCB="42", SO_CCCD="12345",
                           MA_THE_BHYT="DN401", MA_CSKCB="79001"))
