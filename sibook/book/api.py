@@ -225,7 +225,7 @@ def revoke_version(personal_id: PersonalIdPath, version: VersionPath, body: Revo
 def reinstate_version(personal_id: PersonalIdPath, version: VersionPath,
                       g: ApproverGuard) -> Reinstated:
     """Lift a temporary revocation (the suspicion was cleared): the version is valid again.
-    409 when it is not revoked."""
+    409 when it is not revoked (never, or reinstated already: it verifies as valid)."""
     person_id = g.person(personal_id)
     g.session.commit()  # the act is logged before the signed list changes
     try:

@@ -243,7 +243,11 @@ def reinstate_version(session: Session, a: Agency, *, person_id: int, personal_i
     found = _recorded(session, person_id, personal_id, version)
     if not reinstate(a, personal_id=personal_id, version=version,
                      realm=found.payload["header"]["realm"]):
-        raise NotRevoked(f"version {version} of book {personal_id} is not revoked", field="version")
+        # A retried reinstatement lands here too: the list keeps no lifted revocations to tell
+        # "reinstated already" from "never revoked", and either way it verifies as valid.
+        raise NotRevoked(f"version {version} of book {personal_id} is not revoked (never, or "
+                         "reinstated already): it verifies as valid, nothing to lift",
+                         field="version")
 
 
 def _recorded(session: Session, person_id: int, personal_id: str, version: int) -> Version:
