@@ -50,7 +50,7 @@ _REGIME_HELP = ("Who sets the unit's pay: employer (an enterprise) or state (a s
                 "(Law 41/2024/QH15 Art 72).")
 _REGIME_WORDS = {"employer": "the pay it sets", "state": "the state's salary scale"}
 # The registry's field whose option has another name (as_typed names each by the flag typed).
-_OPTIONS = {"province_code": "province"}
+_OPTIONS = {"province_code": "province", "payment_cycle_from": "cycle_from"}
 
 
 @employers_app.command("list")

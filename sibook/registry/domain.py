@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import fields
+from datetime import date
 from typing import TYPE_CHECKING
 
+from sibook.core.period import Period
 from sibook.ids import (
     historical_province,
     is_valid_province_code,
@@ -28,6 +30,9 @@ REALMS = ("civil", "defence", "public_security")
 # (a state agency or public unit paying by it; the units of the defence and public-security
 # realms always do).
 SALARY_REGIMES = ("employer", "state")
+# How far ahead a unit's payment method or salary regime may be changed from: a decision taking
+# effect within the year; a month beyond it is a typed year (2062 for 2026), not a plan.
+UNIT_CHANGE_AHEAD = 12  # months
 # Unicode categories no stored text may hold (besides the C0 and C1 controls): see text_problem.
 UNPRINTABLE = frozenset({"Cf", "Zl", "Zp"})
 
@@ -117,6 +122,17 @@ def text_problem(value: str | None, limit: int) -> str | None:
         # refuses it in a body or file, and the CLI's argument that is not UTF-8 is a usage
         # error, exit 2: sibook.cli.main.)
         return "must not contain control characters (line breaks, tabs, ...)"
+    return None
+
+
+def change_ahead_problem(from_month: Period, today: date) -> str | None:
+    """Why a unit's method or regime cannot change from ``from_month`` (as of ``today``): more
+    than ``UNIT_CHANGE_AHEAD`` months ahead."""
+    latest = Period.of(today) + UNIT_CHANGE_AHEAD
+    if from_month > latest:
+        return (f"{from_month} is more than {UNIT_CHANGE_AHEAD} months ahead of today; a change "
+                f"is recorded from {latest} at the latest (one decided for later, nearer the "
+                "time)")
     return None
 
 

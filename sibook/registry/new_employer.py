@@ -4,6 +4,7 @@ stored."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sibook.contributions.domain import PAYMENT_CYCLES
 from sibook.core.errors import Problem
@@ -12,6 +13,7 @@ from sibook.ids import unit_code_problems
 from sibook.law import REGIONS
 from sibook.registry.domain import (
     REALMS,
+    change_ahead_problem,
     composed_texts,
     province_code_problem,
     salary_regime_problem,
@@ -53,7 +55,7 @@ def payment_cycle_problem(cycle: str) -> str | None:
     return f"must be {', '.join(PAYMENT_CYCLES)} (months per payment), got {cycle!r}"
 
 
-def employer_problems(e: NewEmployer) -> list[Problem]:
+def employer_problems(e: NewEmployer, today: date | None = None) -> list[Problem]:
     # Shape only: the check digit belongs to the business-registration database that issues the
     # code, and units registered before its rules carry codes that would fail it.
     problems = [
@@ -77,6 +79,9 @@ def employer_problems(e: NewEmployer) -> list[Problem]:
         )
     if (reason := payment_cycle_problem(e.payment_cycle)) is not None:
         problems.append(Problem(field="payment_cycle", reason=reason))
+    if e.payment_cycle_from is not None and (reason := change_ahead_problem(
+            e.payment_cycle_from, today or date.today())) is not None:
+        problems.append(Problem(field="payment_cycle_from", reason=reason))
     if (reason := province_code_problem(e.province_code, "a unit")) is not None:
         problems.append(Problem(field="province_code", reason=reason))
     return problems

@@ -39,23 +39,26 @@ from sibook.contributions.reached import workers_from
 from sibook.contributions.service import first_insured
 from sibook.core.errors import ConflictError, ValidationError
 from sibook.core.period import Period
-from sibook.registry.domain import salary_regime_problem
+from sibook.registry.domain import change_ahead_problem, salary_regime_problem
 from sibook.registry.reading import employer_by_code
 from sibook.registry.store import SalaryRegimeChange
 
 
 def change_salary_regime(*, session: Session, code: str, regime: str,
-                         from_month: Period) -> list[int]:
+                         from_month: Period, today: date | None = None) -> list[int]:
     """The unit ``code`` pays by ``regime`` (employer | state) from ``from_month`` on, a change
     recorded from that month before replaced; the persons whose books it changes (the
     unit's workers from that month on) are returned, for the access log; none for the change
     recorded so before, which is answered as it was, whatever was settled since. Refused (field
     ``salary_regime``) for a regime not listed, or ``employer`` for a unit of a ministry's
     realm; (``employer``) for a unit nobody holds; (``from_month``) from a month before the
-    unit's first; a conflict (``from_month``) from a month a settled benefit averaged."""
+    unit's first or more than a year ahead; a conflict (``from_month``) from a month a settled
+    benefit averaged."""
     employer = employer_by_code(session=session, code=code, lock=True)
     if (reason := salary_regime_problem(regime, employer.realm)) is not None:
         raise ValidationError(field="salary_regime", reason=reason)
+    if (reason := change_ahead_problem(from_month, today or date.today())) is not None:
+        raise ValidationError(field="from_month", reason=reason)
     if session.scalar(select(SalaryRegimeChange.salary_regime).where(
             SalaryRegimeChange.employer_id == employer.employer_id,
             SalaryRegimeChange.from_month == from_month.index)) == regime:

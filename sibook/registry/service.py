@@ -24,6 +24,7 @@ from sibook.core.period import Period
 from sibook.registry.domain import (
     NO_OFFICE,
     birth_province_office,
+    change_ahead_problem,
     office_code_problem,
     provincial_office,
 )
@@ -178,6 +179,8 @@ def change_payment_cycle(*, session: Session, code: str, cycle: str, from_month:
     method must not rewrite."""
     if (reason := payment_cycle_problem(cycle)) is not None:
         raise ValidationError(field="payment_cycle", reason=reason)
+    if (reason := change_ahead_problem(from_month, today or date.today())) is not None:
+        raise ValidationError(field="from_month", reason=reason)
     employer = employer_by_code(session=session, code=code, lock=True)
     conn = session.connection()
     if cycles.recorded_from(conn, employer.employer_id, from_month) == PAYMENT_CYCLES[cycle]:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from sibook.benefits.domain import Claim, Decision, Regime
+from sibook.core.period import Period
 from sibook.ids import make_enterprise_code
 from tests.e2e import test_contributions_api as contributions_api
 from tests.e2e.test_contributions_api import SALARY_REGIME, Api, _clerk
@@ -32,9 +33,10 @@ def get(api: Api, headers: dict[str, str], code: str = EMPLOYER) -> httpx2.Respo
 
 def test_an_officer_reads_a_units_regimes_over_time(api: Api) -> None:
     """Registered employer-set; on the state's scale from 2020-01, and a change already
-    recorded for 2099-01 not yet in force; "STATE" read as ``employers regime
+    recorded for six months on, not yet in force; "STATE" read as ``employers regime
     --salary-regime STATE`` reads it, and recorded as listed."""
-    for body in ({"salary_regime": "STATE", "from_month": "2099-01"},
+    ahead = str(Period.of(date.today()) + 6)
+    for body in ({"salary_regime": "STATE", "from_month": ahead},
                  {"salary_regime": "state", "from_month": "2020-01"}):
         assert put(api, body).status_code == 200
     r = get(api, _clerk())
@@ -42,7 +44,7 @@ def test_an_officer_reads_a_units_regimes_over_time(api: Api) -> None:
     assert r.json() == {
         "code": EMPLOYER, "registered": "employer", "in_force": "state",
         "changes": [{"from_month": "2020-01", "salary_regime": "state"},
-                    {"from_month": "2099-01", "salary_regime": "state"}]}
+                    {"from_month": ahead, "salary_regime": "state"}]}
 
 
 @pytest.mark.parametrize(("who", "code", "status"), [

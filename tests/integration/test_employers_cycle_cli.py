@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from tests.integration.ledger_fixtures import EMPLOYER, cli_store, csv_of, worker_id
+
+AHEAD = Period.of(date.today()) + 6  # a month not yet due, within the year a change may reach
 
 
 @pytest.fixture
@@ -34,6 +37,17 @@ def test_a_unit_registered_to_pay_every_6_months_says_so(store: Engine) -> None:
                           "--province", "01", "--region", "I", "--payment-cycle", "6",
                           "--cycle-from", "2026-01")
     assert (code, answer["registered"], answer["payment_cycle"]) == (0, True, "6")
+
+
+def test_a_first_cycle_month_years_ahead_is_refused_naming_the_flag(store: Engine) -> None:
+    """2062 typed for 2026: the unit would pay monthly, unsaid, until then."""
+    code, answer = sibook("employers", "add", "--code", "0109876543", "--name", "HTX Muối",
+                          "--province", "01", "--region", "I", "--payment-cycle", "6",
+                          "--cycle-from", "2062-01")
+    assert (code, answer["registered"]) == (1, False)
+    [problem] = answer["errors"]  # type: ignore[misc]
+    assert problem["field"] == "--cycle-from"
+    assert problem["reason"].startswith("2062-01 is more than 12 months ahead of today")
 
 
 def test_a_method_not_listed_is_a_usage_error_naming_the_flag(store: Engine) -> None:
@@ -92,7 +106,7 @@ def test_a_method_is_not_changed_from_a_month_already_due(store: Engine) -> None
     code, ledger = sibook("ledger", "employer", EMPLOYER, "--as-of", "2026-03-10")
     assert [m["deadline"] for m in ledger["months"]] == ["2026-02-28"]  # type: ignore[attr-defined]
     code, answer = sibook("employers", "cycle", EMPLOYER, "--payment-cycle", "3",
-                          "--from", "2099-01")
+                          "--from", str(AHEAD))
     assert (code, answer["recorded"]) == (0, True)
 
 
@@ -100,6 +114,6 @@ def test_a_method_is_not_changed_from_a_month_already_due(store: Engine) -> None
                                               ("monthly", "monthly")])
 def test_a_recorded_method_is_said_in_words(store: Engine, cycle: str, words: str) -> None:
     result = CliRunner().invoke(app, ["employers", "cycle", EMPLOYER, "--payment-cycle", cycle,
-                                      "--from", "2099-01"])
+                                      "--from", str(AHEAD)])
     assert result.exit_code == 0
-    assert f"employer {EMPLOYER} pays {words} from 2099-01" in result.output
+    assert f"employer {EMPLOYER} pays {words} from {AHEAD}" in result.output

@@ -5,10 +5,13 @@ time."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from sibook.cli.main import app
+from sibook.core.period import Period
 from tests.integration import test_employers_cycle_cli as cycle_cli
 from tests.integration.ledger_fixtures import EMPLOYER
 from tests.integration.test_benefits import claim, settle
@@ -94,20 +97,21 @@ def test_a_change_back_to_months_a_settled_benefit_averaged_is_refused_naming_fr
 
 def test_a_units_regimes_over_time_show_the_registered_the_changes_and_this_months(
         store: Engine) -> None:
-    """A change recorded ahead (2099-01) is listed, not yet in force."""
+    """A change recorded ahead (six months on) is listed, not yet in force."""
     add_school(store)
-    for regime, start in (("state", "2099-01"), ("employer", str(RAISED))):
+    ahead = str(Period.of(date.today()) + 6)
+    for regime, start in (("state", ahead), ("employer", str(RAISED))):
         assert sibook("employers", "regime", SCHOOL, "--salary-regime", regime,
                       "--from", start)[0] == 0
     assert sibook("employers", "regimes", SCHOOL) == (0, {
         "code": SCHOOL, "registered": "state", "in_force": "employer",
         "changes": [{"from_month": "2020-01", "salary_regime": "employer"},
-                    {"from_month": "2099-01", "salary_regime": "state"}]})
+                    {"from_month": ahead, "salary_regime": "state"}]})
     result = CliRunner().invoke(app, ["employers", "regimes", SCHOOL])
     assert result.exit_code == 0
     assert (f"employer {SCHOOL}: registered paying by the state's salary scale, paying by the "
             "pay it sets this month") in result.output
-    assert "2099-01" in result.output
+    assert ahead in result.output
 
 
 def test_a_unit_never_changed_is_in_force_as_registered(store: Engine) -> None:

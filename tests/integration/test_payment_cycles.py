@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
 from sibook.book import batch
@@ -15,6 +16,7 @@ from sibook.contributions import queries
 from sibook.contributions import service as contributions
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
+from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading
 from sibook.registry import service as registry
@@ -135,3 +137,16 @@ def test_a_unit_registered_to_pay_every_6_months_is_due_after_its_half_year(
                                          )["months"]
     assert {(m["deadline"], m["days_late"]) for m in months} == {("2026-07-31", 0)}
     assert len(months) == 6
+
+
+def test_a_method_changed_from_more_than_a_year_ahead_is_refused(engine: Engine) -> None:
+    setup_workers(engine, 0)
+    today = date(2026, 11, 29)
+    with pytest.raises(ValidationError) as refused, unit_of_work(engine) as s:
+        registry.change_payment_cycle(session=s, code=EMPLOYER, cycle="3",
+                                      from_month=Period(2062, 1), today=today)
+    assert refused.value.problems[0].field == "from_month"
+    assert "2062-01 is more than 12 months ahead of today" in refused.value.problems[0].reason
+    with unit_of_work(engine) as s:
+        registry.change_payment_cycle(session=s, code=EMPLOYER, cycle="3",
+                                      from_month=Period(2027, 11), today=today)

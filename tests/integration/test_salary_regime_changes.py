@@ -6,6 +6,8 @@ the state's scale."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from alembic import command
 from sqlalchemy import Engine, text
@@ -136,3 +138,18 @@ def test_migration_0024_keeps_the_changes_apart_and_checks_their_regime(
     change(school, SCHOOL, "employer", RAISED)
     with pytest.raises(IntegrityError), school.begin() as conn:
         conn.execute(text("UPDATE employer_salary_regimes SET salary_regime = 'mixed'"))
+
+
+def test_a_change_more_than_a_year_ahead_is_refused_as_a_typed_year(school: Engine) -> None:
+    """2062 typed for 2026 would silently turn the unit's pensions' averaging from then on."""
+    today = date(2026, 11, 29)
+    with pytest.raises(ValidationError) as refused, unit_of_work(school) as s:
+        regimes.change_salary_regime(session=s, code=SCHOOL, regime="employer",
+                                     from_month=Period(2027, 12), today=today)
+    assert refused.value.problems[0].field == "from_month"
+    assert "more than 12 months ahead" in refused.value.problems[0].reason
+    with unit_of_work(school) as s:  # a decision taking effect within the year is recorded
+        regimes.change_salary_regime(session=s, code=SCHOOL, regime="employer",
+                                     from_month=Period(2027, 11), today=today)
+        assert regimes.regime_history(session=s, code=SCHOOL).changes == (
+            (Period(2027, 11), "employer"),)
