@@ -200,8 +200,13 @@ class VersionRef(BaseModel):
     version: int
 
 
+class ReinstatedRef(VersionRef):
+    reinstated_at: str = Field(description="When the revocation was lifted (ISO 8601, UTC); "
+                                            "a retried reinstatement answers the first's")
+
+
 class Reinstated(BaseModel):
-    reinstated: VersionRef
+    reinstated: ReinstatedRef
 
 
 @router.post("/books/{personal_id}/versions/{version}/revocation", status_code=201,
@@ -225,15 +230,17 @@ def revoke_version(personal_id: PersonalIdPath, version: VersionPath, body: Revo
 def reinstate_version(personal_id: PersonalIdPath, version: VersionPath,
                       g: ApproverGuard) -> Reinstated:
     """Lift a temporary revocation (the suspicion was cleared): the version is valid again.
-    409 when it is not revoked (never, or reinstated already: it verifies as valid)."""
+    Sent again, it answers the reinstatement on record (200, as the first); 409 when the
+    version was never revoked (it verifies as valid)."""
     person_id = g.person(personal_id)
     g.session.commit()  # the act is logged before the signed list changes
     try:
-        issuing.reinstate_version(g.session, issuing.agency(), person_id=person_id,
-                                  personal_id=personal_id, version=version)
+        lifted = issuing.reinstate_version(g.session, issuing.agency(), person_id=person_id,
+                                           personal_id=personal_id, version=version)
     except SibookError as exc:  # the attempt stays in the person's access log
         raise g.refuse(exc, "refused", [person_id]) from None
-    return Reinstated(reinstated=VersionRef(personal_id=personal_id, version=version))
+    return Reinstated(reinstated=ReinstatedRef(personal_id=personal_id, version=version,
+                                               reinstated_at=lifted.reinstated_at))
 
 
 class VerifyAnswer(BaseModel):

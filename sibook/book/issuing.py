@@ -28,7 +28,7 @@ from sibook.signing.held import current_signer
 from sibook.signing.keys import Signer
 from sibook.signing.pades import sign_pdf
 from sibook.signing.qr import qr_png, sign_qr
-from sibook.signing.status import Revocation, RevocationList, revocations_file
+from sibook.signing.status import Lifted, Revocation, RevocationList, revocations_file
 from sibook.signing.trust_list import TrustList
 from sibook.signing.verify import VerifyResult, verify
 
@@ -206,14 +206,17 @@ def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str
                                                               book_hash=book_hash))[0]
 
 
-def reinstate(a: Agency, *, personal_id: str, version: int, realm: str) -> bool:
+def reinstate(a: Agency, *, personal_id: str, version: int, realm: str) -> Lifted | None:
     """Lift a temporary revocation (the suspicion was cleared): the version verifies as valid
-    again and may be handed out. False when it was not revoked; nothing is rewritten then."""
+    again and may be handed out. A version lifted before (a retried reinstatement) answers that
+    reinstatement; None when it was never revoked. Nothing is rewritten for either."""
     path = a.keys_dir / revocations_file(realm)
-    if a.revocations(realm).is_revoked(personal_id, version) is None:
-        return False
-    return status.change(path, a.trust_list(), a.signer(realm), realm=realm,
+    listed = a.revocations(realm)
+    if listed.is_revoked(personal_id, version) is None:
+        return listed.lifted_of(personal_id, version)
+    done = status.change(path, a.trust_list(), a.signer(realm), realm=realm,
                          edit=lambda r: r.reinstate(personal_id, version))[0]
+    return None if done is None else done[0]
 
 
 MAX_REASON = 200  # it is signed into the realm's list and shown to officers; a sentence
@@ -238,16 +241,17 @@ class NotRevoked(ConflictError):
 
 
 def reinstate_version(session: Session, a: Agency, *, person_id: int, personal_id: str,
-                      version: int) -> None:
-    """Lift the revocation of a recorded version; refused when it is not revoked."""
+                      version: int) -> Lifted:
+    """Lift the revocation of a recorded version (answered as before when lifted already);
+    refused when it was never revoked."""
     found = _recorded(session, person_id, personal_id, version)
-    if not reinstate(a, personal_id=personal_id, version=version,
-                     realm=found.payload["header"]["realm"]):
-        # A retried reinstatement lands here too: the list keeps no lifted revocations to tell
-        # "reinstated already" from "never revoked", and either way it verifies as valid.
-        raise NotRevoked(f"version {version} of book {personal_id} is not revoked (never, or "
-                         "reinstated already): it verifies as valid, nothing to lift",
-                         field="version")
+    lifted = reinstate(a, personal_id=personal_id, version=version,
+                       realm=found.payload["header"]["realm"])
+    if lifted is None:
+        raise NotRevoked(f"version {version} of book {personal_id} is not revoked, and no "
+                         "reinstatement of it is on record: it verifies as valid, nothing to "
+                         "lift", field="version")
+    return lifted
 
 
 def _recorded(session: Session, person_id: int, personal_id: str, version: int) -> Version:

@@ -163,14 +163,17 @@ def reinstate(
     try:
         person_id = _approved(personal_id, realm, "book reinstate")
         with unit_of_work(ready_engine()) as session:
-            issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
-                                      personal_id=personal_id, version=version)
+            lifted = issuing.reinstate_version(session, issuing.agency(), person_id=person_id,
+                                               personal_id=personal_id, version=version)
     except SibookError as exc:
         _refused(person_id, Action.BOOK_ISSUE, "book reinstate")
         refuse(_problems(exc), as_json)
-    emit({"reinstated": {"personal_id": personal_id, "version": version}}, as_json,
-         lambda d: console.print(f"version {version} of book {personal_id} stands again",
-                                 markup=False, highlight=False))
+    # "since": reinstating again (a retry) answers the reinstatement on record, as revoke does
+    emit({"reinstated": {"personal_id": personal_id, "version": version,
+                         "reinstated_at": lifted.reinstated_at}}, as_json,
+         lambda d: console.print(f"version {version} of book {personal_id} stands again since "
+                                 f"{d['reinstated']['reinstated_at']}", markup=False,
+                                 highlight=False))
 
 
 def _problems(exc: SibookError) -> list[Problem]:

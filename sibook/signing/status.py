@@ -19,9 +19,15 @@ list. What a stale list makes of a book is ``verify``'s decision.
 File shape::
 
     {"entries": [{"personal_id", "version", "reason", "revoked_at", "book_hash"}...],
+     "lifted": [{...an entry's keys, "reinstated_at"}...],
      "signed_at": ISO,
      "next_update": ISO, "kid": hex, "signature": base64 DER ECDSA-SHA256 over the canonical
-     JSON of {"entries", "signed_at", "next_update"} (sorted keys, no spaces, UTF-8)}
+     JSON of {"entries", "lifted", "signed_at", "next_update"} (sorted keys, no spaces, UTF-8)}
+
+``lifted`` keeps the revocations reinstated, in the agency's own lists only (never published),
+so a retried reinstatement is answered as the first was, not as a version never revoked; a
+list without any (as written before it existed) has no ``lifted`` key, and its signature covers
+none.
 """
 
 from __future__ import annotations
@@ -108,6 +114,17 @@ class Revocation:
 
 
 @dataclass(frozen=True)
+class Lifted:
+    """A revocation reinstated (the suspicion was cleared), and when."""
+
+    revocation: Revocation
+    reinstated_at: str  # ISO 8601, UTC
+
+    def stored(self) -> dict[str, Any]:
+        return {**self.revocation.stored(), "reinstated_at": self.reinstated_at}
+
+
+@dataclass(frozen=True)
 class Freshness:
     """Where a realm's list was read from, when it was signed and until when it is current."""
 
@@ -137,8 +154,10 @@ class RevocationList:
 
     def __init__(self, entries: list[Revocation] | None = None, *,
                  freshness: Iterable[Freshness] = (),
-                 by_hash: Mapping[str, str] | None = None) -> None:
+                 by_hash: Mapping[str, str] | None = None,
+                 lifted: Iterable[Lifted] = ()) -> None:
         self._entries = {(e.personal_id, e.version): e for e in entries or []}
+        self._lifted = {(li.revocation.personal_id, li.revocation.version): li for li in lifted}
         # A published list's entries: book hash -> revoked_at (whose and why are not in it).
         self._by_hash = dict(by_hash or {})
         self._freshness = {f.realm: f for f in freshness}
@@ -146,6 +165,15 @@ class RevocationList:
     @property
     def entries(self) -> list[Revocation]:
         return sorted(self._entries.values(), key=lambda e: (e.personal_id, e.version))
+
+    @property
+    def lifted(self) -> list[Lifted]:
+        return sorted(self._lifted.values(),
+                      key=lambda li: (li.revocation.personal_id, li.revocation.version))
+
+    def lifted_of(self, personal_id: str, version: int) -> Lifted | None:
+        """The reinstatement of this version's last revocation, None when none is on record."""
+        return self._lifted.get((personal_id, version))
 
     @property
     def freshness(self) -> list[Freshness]:
@@ -191,14 +219,22 @@ class RevocationList:
             raise ConflictError(f"version {version} of book {personal_id} is revoked since "
                                 f"{was.revoked_at}; reinstate it before revoking it for "
                                 "another reason", field="reason")
-        entry = Revocation(personal_id, version, reason,
-                           (at or datetime.now(UTC)).isoformat(timespec="seconds"), book_hash)
+        entry = Revocation(personal_id, version, reason, _stamp(at), book_hash)
         self._entries[(personal_id, version)] = entry
+        self._lifted.pop((personal_id, version), None)  # revoked again: lifted no longer
         return entry
 
-    def reinstate(self, personal_id: str, version: int) -> bool:
-        """Lift a temporary revocation; False when the version was not revoked."""
-        return self._entries.pop((personal_id, version), None) is not None
+    def reinstate(self, personal_id: str, version: int, *, at: datetime | None = None
+                  ) -> tuple[Lifted, bool] | None:
+        """Lift a temporary revocation: the reinstatement and whether it was lifted before (a
+        retried reinstatement, answered as the first); None when the version was never
+        revoked (or only before lifted revocations were kept)."""
+        entry = self._entries.pop((personal_id, version), None)
+        if entry is None:
+            before = self._lifted.get((personal_id, version))
+            return None if before is None else (before, True)
+        lifted = self._lifted[(personal_id, version)] = Lifted(entry, _stamp(at))
+        return lifted, False
 
     def save(self, path: Path, signer: Signer, *, now: datetime | None = None,
              valid_for: timedelta | None = None) -> Freshness:
@@ -211,8 +247,10 @@ class RevocationList:
                valid_for: timedelta | None) -> Freshness:
         signed_at = (now or datetime.now(UTC)).replace(microsecond=0)
         next_update = signed_at + (valid_for or list_validity())
-        body = {"entries": [e.stored() for e in self.entries], "signed_at": _iso(signed_at),
-                "next_update": _iso(next_update)}
+        body: dict[str, Any] = {"entries": [e.stored() for e in self.entries],
+                                "signed_at": _iso(signed_at), "next_update": _iso(next_update)}
+        if self._lifted:  # none: the file as lists without lifted revocations were
+            body["lifted"] = [li.stored() for li in self.lifted]
         signed = {**body, "kid": signer.key_id.hex(),
                   "signature": base64.b64encode(signer.sign(_canonical(body))).decode()}
         # Owner-only: the agency's own list names persons and why (a published copy is exported).
@@ -240,7 +278,8 @@ class RevocationList:
                 refused[realm] = exc
         return cls([e for one in loaded for e in one.entries],
                    freshness=[f for one in loaded for f in one.freshness],
-                   by_hash={h: at for one in loaded for h, at in one._by_hash.items()})
+                   by_hash={h: at for one in loaded for h, at in one._by_hash.items()},
+                   lifted=[li for one in loaded for li in one.lifted])
 
     @classmethod
     def load(cls, path: Path, trust_list: TrustList, *, realm: str | None = None
@@ -334,8 +373,9 @@ def _read(path: Path, trust_list: TrustList, realm: str | None
         if not isinstance(signed, dict):
             raise TypeError("not a JSON object")
         body = {"entries": signed["entries"], "signed_at": signed["signed_at"]}
-        if signed.get("next_update") is not None:  # absent from lists of earlier versions
-            body["next_update"] = signed["next_update"]
+        for optional in ("next_update", "lifted"):  # absent from lists of earlier versions
+            if signed.get(optional) is not None:
+                body[optional] = signed[optional]
         kid = bytes.fromhex(signed["kid"])
         signature = base64.b64decode(signed["signature"], validate=True)
     except KeyError as exc:  # str(KeyError) is the bare key: say what is wrong with it
@@ -362,7 +402,9 @@ def _read(path: Path, trust_list: TrustList, realm: str | None
             by_hash[str(raw["book_hash"])] = str(raw.get("revoked_at"))  # a published entry
         else:
             entries.append(_entry(path, raw))
-    return signed, RevocationList(entries, freshness=[freshness], by_hash=by_hash)
+    lifted = [_lifted(path, raw) for raw in body.get("lifted", [])]
+    return signed, RevocationList(entries, freshness=[freshness], by_hash=by_hash,
+                                  lifted=lifted)
 
 
 def _check_signature(path: Path, trust_list: TrustList, kid: bytes, signature: bytes,
@@ -389,6 +431,17 @@ def _entry(path: Path, raw: Any) -> Revocation:
                           str(raw["revoked_at"]), None if hashed is None else str(hashed))
     except (KeyError, TypeError, ValueError) as exc:
         raise _refused(path, f"malformed entry {raw!r}") from exc
+
+
+def _lifted(path: Path, raw: Any) -> Lifted:
+    try:
+        return Lifted(_entry(path, raw), str(raw["reinstated_at"]))
+    except (KeyError, TypeError) as exc:
+        raise _refused(path, f"malformed lifted entry {raw!r}") from exc
+
+
+def _stamp(at: datetime | None) -> str:
+    return (at or datetime.now(UTC)).isoformat(timespec="seconds")
 
 
 def _instant(path: Path, raw: Any) -> datetime | None:

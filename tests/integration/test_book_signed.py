@@ -211,12 +211,32 @@ def test_a_reinstated_version_verifies_and_is_handed_out_again(
     personal_id = v.payload["header"]["personal_id"]
     issuing.revoke(agency, personal_id=personal_id, version=v.version, reason="nghi gian lan",
                    realm="civil")
-    assert issuing.reinstate(agency, personal_id=personal_id, version=v.version, realm="civil")
-    assert not issuing.reinstate(agency, personal_id=personal_id, version=v.version,
-                                 realm="civil")
+    lifted = issuing.reinstate(agency, personal_id=personal_id, version=v.version,
+                               realm="civil")
+    assert lifted is not None and lifted.revocation.reason == "nghi gian lan"
+    signed = (agency.keys_dir / "revocations.json").read_bytes()
+    # Sent again (its answer lost): the reinstatement on record, the list not signed again.
+    assert issuing.reinstate(agency, personal_id=personal_id, version=v.version,
+                             realm="civil") == lifted
+    assert (agency.keys_dir / "revocations.json").read_bytes() == signed
+    assert issuing.reinstate(agency, personal_id=personal_id, version=v.version + 1,
+                             realm="civil") is None  # never revoked
     result = issuing.check(issuing.book_pdf(v, agency), agency.trust_list(),
                            agency.revocations())
     assert result.valid, result.errors
+
+
+def test_a_version_revoked_again_after_its_reinstatement_is_revoked_and_then_lifted_anew(
+        agency: issuing.Agency) -> None:
+    pid = "001089012345"
+    issuing.revoke(agency, personal_id=pid, version=1, reason="x", realm="civil")
+    first = issuing.reinstate(agency, personal_id=pid, version=1, realm="civil")
+    issuing.revoke(agency, personal_id=pid, version=1, reason="y", realm="civil")
+    listed = agency.revocations("civil")
+    assert (listed.is_revoked(pid, 1), listed.lifted_of(pid, 1)) == ("y", None)
+    again = issuing.reinstate(agency, personal_id=pid, version=1, realm="civil")
+    assert first is not None and again is not None
+    assert (again.revocation.reason, first.revocation.reason) == ("y", "x")
 
 
 def test_revocations_made_at_the_same_time_all_land(agency: issuing.Agency) -> None:
