@@ -103,6 +103,31 @@ def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
     assert status == 422 and "month" in str(out)
 
 
+@pytest.mark.parametrize(("path", "body"), [
+    ("contribution", {"month": "2026-13", "salary": 10_000_000, "region": "I"}),
+    ("pension", {"sex": "male", "contribution_months": 240, "month": "26-01"}),
+    ("late-interest", {"amount": 1, "days_late": 1, "month": "2100-01"}),
+])
+def test_a_malformed_month_is_refused_in_the_clis_words_never_by_its_pattern(
+        client: TestClient, path: str, body: dict[str, Any]) -> None:
+    """The API named a month it could not read by FastAPI's "String should match pattern
+    '^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$'"; ``--month`` says what to write, and so does it now."""
+    import subprocess
+    import sys
+
+    status, out = post(client, path, body)
+    flags = [arg for key, value in body.items()
+             for arg in (f"--{key.replace('_', '-')}", str(value))]
+    code = "import sys\nfrom sibook.cli.main import main\nsys.argv[0] = 'sibook'\nmain()\n"
+    ran = subprocess.run([sys.executable, "-c", code, "rules", path, *flags, "--json"],
+                         capture_output=True, text=True, timeout=120)
+    said = f"must be a month as YYYY-MM, years 1900 to 2099, got {body['month']!r}"
+    assert status == 422 and ran.returncode == 2, (out, ran.stderr)
+    assert json.loads(ran.stdout)["errors"] == [
+        {"field": "--month", "reason": f"Invalid value for --month: {said}"}]
+    assert out["errors"] == [{"field": "month", "reason": said}]
+
+
 def test_pension(client: TestClient) -> None:
     status, out = post(client, "pension", {"sex": "female", "contribution_months": 360,
                                            "average_salary": 8_000_000, "month": "2026-01"})
