@@ -169,6 +169,28 @@ def test_months_past_retirement_age_earn_the_larger_extra_lump_sum(client: TestC
     assert status == 422 and out["errors"][0]["field"] == "months_past_retirement_age"
 
 
+@pytest.mark.parametrize("cli", [False, True])
+def test_months_past_the_age_of_someone_not_yet_eligible_at_it_are_refused(
+        client: TestClient, cli: bool) -> None:
+    """31 years, 200 months of them past the age: 172 by then, under the 15 years a pension
+    needs, so she was not eligible and Art 68(2)'s 2 average salaries are not hers. The extra
+    year above 30 was paid at 2 (20,000,000, not 5,000,000); now the input is refused."""
+    body = {"sex": "female", "contribution_months": 372, "average_salary": 10_000_000,
+            "month": "2026-01", "months_past_retirement_age": 200}
+    if cli:
+        flags = [a for k, v in body.items() for a in (f"--{k.replace('_', '-')}", str(v))]
+        ran = CliRunner().invoke(rules_cli, ["pension", *flags, "--json"])
+        status, out = (422 if ran.exit_code == 1 else ran.exit_code), json.loads(ran.stdout)
+    else:
+        status, out = post(client, "pension", body)
+    assert status == 422, out
+    (problem,) = out["errors"]
+    assert problem["field"].strip("-").replace("-", "_") == "months_past_retirement_age"
+    assert "172 of the 372 months were paid by then" in problem["reason"]
+    status, out = post(client, "pension", body | {"months_past_retirement_age": 192})  # 180
+    assert status == 200 and out["extra_lump_sum"] == 20_000_000
+
+
 def test_lump_sum(client: TestClient) -> None:
     status, out = post(client, "lump-sum", {"months_before_2014": 0, "months_from_2014": 24,
                                             "average_salary": 5_000_000, "month": "2026-01"})
