@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sibook.core.period import MONTH_PATTERN, month_refused
+
 
 class Detail(BaseModel):
     detail: str
@@ -46,7 +48,8 @@ class MalformedRequest(BaseModel):
     errors: list[ProblemOut] = Field(description=(
         "The same problems as the domain's refusals name theirs, so a client reads `errors` "
         "whichever refused: `field` the body's key, query or path parameter (a nested one "
-        "dotted, `voluntary.income`), `reason` FastAPI's message"))
+        "dotted, `voluntary.income`), `reason` FastAPI's message (a month not written "
+        "YYYY-MM: the commands' words, `must be a month as YYYY-MM, years 1900 to 2099`)"))
 
 
 # Where FastAPI's ``loc`` says a value came from: not part of the field's name.
@@ -61,8 +64,17 @@ def named_problems(detail: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for problem in detail:
         loc = [str(part) for part in problem.get("loc", ())]
         field = ".".join(loc[1:] if loc[:1] and loc[0] in _SOURCES and len(loc) > 1 else loc)
-        named.append({"field": field or None, "reason": str(problem.get("msg", "malformed"))})
+        named.append({"field": field or None, "reason": _reason(problem)})
     return named
+
+
+def _reason(problem: dict[str, Any]) -> str:
+    """FastAPI's message, but a month refused by its pattern in the words the commands use
+    ("String should match pattern '^(19|20)...'" named no format a caller could follow)."""
+    if (problem.get("type") == "string_pattern_mismatch"
+            and (problem.get("ctx") or {}).get("pattern") == MONTH_PATTERN):
+        return month_refused(problem.get("input"))
+    return str(problem.get("msg", "malformed"))
 
 
 def _answer(model: type[BaseModel] | Any, description: str) -> dict[str, Any]:

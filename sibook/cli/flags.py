@@ -12,14 +12,14 @@ from pathlib import Path
 import typer
 
 from sibook.cli.output import typed_name, usage_error
-from sibook.core.period import DAY_PATTERN, MONTH_PATTERN, Period
+from sibook.core.period import DAY_PATTERN, MONTH_PATTERN, Period, month_refused
 from sibook.law.terms import as_spelled
 from sibook.registry.domain import REALMS
 
 
 def parse_month(value: str, flag: str) -> Period:
     if re.fullmatch(MONTH_PATTERN, value) is None:
-        usage_error(flag, f"must be a month as YYYY-MM, years 1900 to 2099, got {value!r}")
+        usage_error(flag, month_refused(value))
     return Period.parse(value)
 
 

@@ -16,6 +16,12 @@ MONTH_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
 DAY_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
+def month_refused(value: object) -> str:
+    """Why a value is no month MONTH_PATTERN takes, in the same words at every door (a flag,
+    a JSON body, a query): never the pattern itself, which tells a caller nothing."""
+    return f"must be a month as YYYY-MM, years 1900 to 2099, got {value!r}"
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Period:
     year: int

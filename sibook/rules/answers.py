@@ -144,7 +144,22 @@ def pension_answer(*, sex: str, contribution_months: int, month: str, months_ear
                      months_early=months_early, average_salary=average_salary,
                      months_past_retirement_age=months_past_retirement_age,
                      voluntary_months=voluntary_months)
+    _eligible_by_the_age(contribution_months, months_past_retirement_age, on)
     return _with({**result.as_dict(), "month": str(on)}, result.explanation, on, today)
+
+
+def _eligible_by_the_age(contribution_months: int, months_past: int, on: Period) -> None:
+    """Months paid past the statutory age count only for someone who had the years of SI a
+    pension needs when reaching it (Law 41/2024 Art 68(2), as ``--months-past-retirement-age``
+    says): with fewer paid by then none do, and 2 average salaries a year were paid for them."""
+    needed = book().pension_min_years(on)
+    by_age = contribution_months - months_past
+    if months_past and by_age < 12 * needed.value:
+        raise ValidationError(field="months_past_retirement_age", reason=(
+            f"only someone who had the {needed.value} years ({12 * needed.value} months) of SI "
+            f"a pension needs when reaching the statutory age ({needed.row.source}) has months "
+            f"past it; {by_age} of the {contribution_months} months were paid by then, so none "
+            f"count: give 0"))
 
 
 def retirement_answer(*, sex: str, birth_date: date, today: date | None = None) -> Answer:

@@ -103,6 +103,31 @@ def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
     assert status == 422 and "month" in str(out)
 
 
+@pytest.mark.parametrize(("path", "body"), [
+    ("contribution", {"month": "2026-13", "salary": 10_000_000, "region": "I"}),
+    ("pension", {"sex": "male", "contribution_months": 240, "month": "26-01"}),
+    ("late-interest", {"amount": 1, "days_late": 1, "month": "2100-01"}),
+])
+def test_a_malformed_month_is_refused_in_the_clis_words_never_by_its_pattern(
+        client: TestClient, path: str, body: dict[str, Any]) -> None:
+    """The API named a month it could not read by FastAPI's "String should match pattern
+    '^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$'"; ``--month`` says what to write, and so does it now."""
+    import subprocess
+    import sys
+
+    status, out = post(client, path, body)
+    flags = [arg for key, value in body.items()
+             for arg in (f"--{key.replace('_', '-')}", str(value))]
+    code = "import sys\nfrom sibook.cli.main import main\nsys.argv[0] = 'sibook'\nmain()\n"
+    ran = subprocess.run([sys.executable, "-c", code, "rules", path, *flags, "--json"],
+                         capture_output=True, text=True, timeout=120)
+    said = f"must be a month as YYYY-MM, years 1900 to 2099, got {body['month']!r}"
+    assert status == 422 and ran.returncode == 2, (out, ran.stderr)
+    assert json.loads(ran.stdout)["errors"] == [
+        {"field": "--month", "reason": f"Invalid value for --month: {said}"}]
+    assert out["errors"] == [{"field": "month", "reason": said}]
+
+
 def test_pension(client: TestClient) -> None:
     status, out = post(client, "pension", {"sex": "female", "contribution_months": 360,
                                            "average_salary": 8_000_000, "month": "2026-01"})
@@ -142,6 +167,28 @@ def test_months_past_retirement_age_earn_the_larger_extra_lump_sum(client: TestC
     assert status == 200 and out["extra_lump_sum"] == 45_000_000
     status, out = post(client, "pension", body | {"months_past_retirement_age": 397})
     assert status == 422 and out["errors"][0]["field"] == "months_past_retirement_age"
+
+
+@pytest.mark.parametrize("cli", [False, True])
+def test_months_past_the_age_of_someone_not_yet_eligible_at_it_are_refused(
+        client: TestClient, cli: bool) -> None:
+    """31 years, 200 months of them past the age: 172 by then, under the 15 years a pension
+    needs, so she was not eligible and Art 68(2)'s 2 average salaries are not hers. The extra
+    year above 30 was paid at 2 (20,000,000, not 5,000,000); now the input is refused."""
+    body = {"sex": "female", "contribution_months": 372, "average_salary": 10_000_000,
+            "month": "2026-01", "months_past_retirement_age": 200}
+    if cli:
+        flags = [a for k, v in body.items() for a in (f"--{k.replace('_', '-')}", str(v))]
+        ran = CliRunner().invoke(rules_cli, ["pension", *flags, "--json"])
+        status, out = (422 if ran.exit_code == 1 else ran.exit_code), json.loads(ran.stdout)
+    else:
+        status, out = post(client, "pension", body)
+    assert status == 422, out
+    (problem,) = out["errors"]
+    assert problem["field"].strip("-").replace("-", "_") == "months_past_retirement_age"
+    assert "172 of the 372 months were paid by then" in problem["reason"]
+    status, out = post(client, "pension", body | {"months_past_retirement_age": 192})  # 180
+    assert status == 200 and out["extra_lump_sum"] == 20_000_000
 
 
 def test_lump_sum(client: TestClient) -> None:
