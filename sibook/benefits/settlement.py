@@ -1,6 +1,7 @@
 """Deciding a received claim, once: settled (with what is paid) or refused (saying why), never
 by the officer who received it over HTTP. A claim meeting one settled already (the same event
-or days, ``overlap``) is not settled too. A settled pension is checked against the record again
+or days, ``overlap``) is not settled too, nor one beginning (a leave ending) after the death a
+survivorship claim names. A settled pension is checked against the record again
 (its monthly amount and extra lump sum those the law gives on it, Law 41/2024 Arts 66, 68, on
 the average salary the decision states or else the book's), a one-time withdrawal pays out the
 SI months the book counts, an unemployment benefit uses the UI months and stays under its
@@ -29,7 +30,7 @@ from sibook.benefits.domain import (
 )
 from sibook.benefits.left_work import still_working
 from sibook.benefits.maternity_checks import maternity_supported
-from sibook.benefits.overlap import settled_once
+from sibook.benefits.overlap import after_death, settled_once
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     pension_due,
@@ -91,6 +92,7 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     if problems:
         raise ValidationError(problems)
     if problems := (settled_once(session, person_id, claim, decision)
+                    or _alive(session, person_id, claim, decision)
                     or _pension_on_record(session, person_id, claim, decision)
                     or _maternity_on_record(session, person_id, claim, decision)):
         raise ValidationError(problems)
@@ -106,6 +108,13 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     if (ends := _stops_contributing(claim, decision)) is not None:
         end_with(session, person_id, ends, day)
     return answer(session, personal_id, row, replayed=False)
+
+
+def _alive(session: Session, person_id: int, c: Claim, d: Decision) -> list[Problem]:
+    """A claim received before the person's death was recorded is settled only for what began
+    before it (``after_death``): no sick pay for days after it, no pension starting after it.
+    A refusal stays open."""
+    return after_death(session, person_id, c) if d.outcome == SETTLED else []
 
 
 def _stops_contributing(c: Claim, d: Decision) -> Period | None:

@@ -337,6 +337,34 @@ def test_nothing_of_the_persons_begins_after_their_death(engine: Engine) -> None
                              date(2025, 3, 12), date(2025, 3, 14)))
 
 
+def test_a_claim_received_before_the_death_was_recorded_is_not_paid_after_it(
+        engine: Engine) -> None:
+    """A sick leave of days after the death, received before the survivorship claim named it,
+    is refused when settled (it was paid before); a leave running past the death is refused
+    when received, naming its last day; what began before the death is settled."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)  # the leave of 3-7 March
+    late = Claim(Regime.SICKNESS, "HS-2025-0011", date(2025, 3, 24), date(2025, 3, 12),
+                 date(2025, 3, 14))
+    claim(engine, pid, late)
+    claim(engine, pid, Claim(Regime.SURVIVORSHIP, "TT-2", date(2025, 3, 25), date(2025, 3, 10)))
+    with pytest.raises(ValidationError) as after:
+        settle(engine, pid, late.dossier_no, replace(PAID_SICK, decision_no="13/QĐ-BHXH",
+                                                     days=3))
+    assert after.value.problems[0].field == "event_from"
+    assert "after the person's death on 2025-03-10 (dossier TT-2)" in \
+        after.value.problems[0].reason
+    with pytest.raises(ValidationError) as past:
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0012", date(2025, 3, 25),
+                                 date(2025, 3, 8), date(2025, 3, 12)))
+    assert past.value.problems[0].field == "event_to"
+    assert "a leave ends with it at the latest" in past.value.problems[0].reason
+    assert settle(engine, pid, SICK.dossier_no)["status"] == "settled"
+    refused = Decision("refused", date(2025, 3, 27), "15/QĐ", reason="sau ngày chết")
+    assert settle(engine, pid, late.dossier_no, refused)["status"] == "refused"
+
+
 def test_no_unemployment_benefit_while_still_employed(engine: Engine) -> None:
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid, until=None)
