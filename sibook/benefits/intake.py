@@ -35,6 +35,7 @@ from sibook.benefits.record_checks import (
     still_contributing,
     still_employed,
     ui_qualifying,
+    withdrawn,
 )
 from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
 from sibook.benefits.records import claim_of
@@ -145,7 +146,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
         return (still_contributing(si, month, paid_from(session, person_id, periods, month,
                                                         c.received_on))
                 or pensioner(session, person_id)
-                or _lump_sum_ground(session, person_id, c, si, periods, facts))
+                or _lump_sum_ground(session, person_id, c, si, periods, facts)
+                or withdrawn(session, person_id, c.received_on))
     if c.regime is Regime.PENSION and c.event_from is not None:
         return (pension_due(session, person_id, facts, c, c.received_on)
                 or still_working(session, person_id, Period.of(c.event_from), c.received_on))

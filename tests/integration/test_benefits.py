@@ -241,6 +241,36 @@ def test_a_one_time_withdrawal_pays_out_the_months_and_later_months_count_anew(
     assert len(book_of(engine, pid)["sheets"]) == 1  # the history stays in the book
 
 
+def test_a_second_withdrawal_of_the_same_months_is_refused_when_received(
+        engine: Engine) -> None:
+    """While one is being decided it claims the months; once settled none is left to pay out
+    until new months are paid (before, both were received and the second refused only when
+    settled)."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-5", date(2025, 10, 1), ground="emigration"))
+    again = Claim(Regime.LUMP_SUM, "HS-LS-6", date(2025, 10, 25), ground="illness")
+    with pytest.raises(ValidationError) as pending:
+        claim(engine, pid, again)
+    assert (pending.value.problems[0].field, pending.value.problems[0].reason) == (
+        "regime", "dossier HS-LS-5 already claims a one-time withdrawal of these months; it is "
+                  "settled or being decided once")
+    settle(engine, pid, "HS-LS-5", Decision("settled", date(2025, 10, 20), "99/QĐ",
+                                            amount=30_000_000))
+    with pytest.raises(ValidationError) as none_left:
+        claim(engine, pid, again)
+    assert (none_left.value.problems[0].field, none_left.value.problems[0].reason) == (
+        "regime", "no SI months left to pay out as of 2025-10-25: dossier HS-LS-5 paid out 18 "
+                  "months, and only months paid since may be withdrawn again")
+    with unit_of_work(engine) as s:  # hired again, November to January
+        s.execute(insert(metadata.tables["si_periods"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), seq=2,
+            from_month=Period(2025, 11).index, to_month=Period(2026, 1).index,
+            kind="compulsory", salary_basis=9_000_000, allowances=0, occupational_rate_bp=50,
+            employer_id=registry.employer_by_code(session=s, code=EMPLOYER).employer_id))
+    assert claim(engine, pid, replace(again, received_on=date(2026, 3, 2)))["status"] == "claimed"
+
+
 def test_a_withdrawal_is_refused_while_still_contributing(engine: Engine) -> None:
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid, until=None)
