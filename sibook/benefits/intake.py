@@ -1,5 +1,6 @@
 """Receiving a claim, once per dossier number, when the person's record supports it: sickness
-and work-accident benefits are for someone in compulsory SI at the time, an occupational
+and work-accident benefits are for someone in compulsory SI at the time (a sick leave also in a
+month declared off sick, ``occupational.at_the_event``), an occupational
 disease diagnosed later too within its guarantee period (``occupational``), maternity for 6
 months of compulsory SI paid in the 12 (24 after infertility treatment) before the birth
 (``maternity_checks``, checked again when settled), a one-time withdrawal for someone who has
@@ -130,15 +131,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if not si:
         return [Problem(field="regime", reason="no SI participation on record before "
                                                f"{c.received_on.isoformat()}")]
-    if c.regime in (Regime.SICKNESS, Regime.OCCUPATIONAL) and c.event_from is not None:
-        month = Period.of(c.event_from)
-        if not occupational.covered(si, month):
-            if occupational.after_the_job(c):  # a disease within its guarantee period
-                return occupational.within_guarantee(si, c)
-            return [Problem(field="event_from", reason=(
-                f"not in compulsory SI in {month}: {c.regime} benefits are for employees "
-                "covered in the month of the event (voluntary SI pays pension and "
-                "survivorship only)"))]
+    if problems := occupational.at_the_event(si, c):
+        return problems
     if c.regime is Regime.MATERNITY and c.event_from is not None:
         return maternity_supported(session, person_id, facts, c, c.received_on)
     if c.regime is Regime.LUMP_SUM:

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sibook import law
-from sibook.benefits import record_turns
+from sibook.benefits import occupational, record_turns
 from sibook.benefits.domain import (
     SETTLED,
     Claim,
@@ -93,6 +93,7 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
         raise ValidationError(problems)
     if problems := (settled_once(session, person_id, claim, decision)
                     or _alive(session, person_id, claim, decision)
+                    or _covered_on_record(session, person_id, claim, decision)
                     or _pension_on_record(session, person_id, claim, decision)
                     or _maternity_on_record(session, person_id, claim, decision)):
         raise ValidationError(problems)
@@ -115,6 +116,18 @@ def _alive(session: Session, person_id: int, c: Claim, d: Decision) -> list[Prob
     before it (``after_death``): no sick pay for days after it, no pension starting after it.
     A refusal stays open."""
     return after_death(session, person_id, c) if d.outcome == SETTLED else []
+
+
+def _covered_on_record(session: Session, person_id: int, c: Claim, d: Decision
+                       ) -> list[Problem]:
+    """A sick leave or a work accident is settled while the record still has its month in
+    compulsory SI (``occupational.at_the_event``, as when received): a decrease the employer
+    filed since from an earlier month (GH: the worker left before it) leaves it unpaid, as the
+    dues of those months were given back; a decrease for the sick leave itself (OF) does not."""
+    if d.outcome != SETTLED or c.regime not in (Regime.SICKNESS, Regime.OCCUPATIONAL):
+        return []
+    return occupational.at_the_event(
+        contributions.si_periods_of(session=session, person_id=person_id), c)
 
 
 def _stops_contributing(c: Claim, d: Decision) -> Period | None:

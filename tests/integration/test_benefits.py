@@ -367,6 +367,58 @@ def test_nothing_of_the_persons_begins_after_their_death(engine: Engine) -> None
                              date(2025, 3, 12), date(2025, 3, 14)))
 
 
+def ended(engine: Engine, pid: str, month: Period, code: str) -> None:
+    """The employer's decrease ``code`` from the month after ``month`` closed ``pid``'s period."""
+    with unit_of_work(engine) as s:
+        s.execute(text("UPDATE si_periods SET to_month = :m, closed_by = :c WHERE person_id = :p"),
+                  {"m": month.index, "c": code,
+                   "p": registry.person_id_of(session=s, personal_id=pid)})
+
+
+def test_a_sick_leave_its_employer_declared_a_decrease_for_is_received(engine: Engine) -> None:
+    """The employer files OF from the first month with 14 days of sick leave or more: the
+    worker is off sick, not gone, so that leave (and one continuing it) is the sickness
+    regime's until the worker's next period; it was refused as outside SI."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    ended(engine, pid, Period(2025, 2), "OF")  # off sick from March
+    assert claim(engine, pid)["status"] == "claimed"  # 3-7 March
+    assert claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0021", date(2025, 5, 20),
+                                    date(2025, 5, 5), date(2025, 5, 16)))["status"] == "claimed"
+    assert settle(engine, pid, SICK.dossier_no)["status"] == "settled"
+    with unit_of_work(engine) as s:  # back at work in June and July
+        s.execute(insert(metadata.tables["si_periods"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), seq=2,
+            from_month=Period(2025, 6).index, to_month=Period(2025, 7).index,
+            kind="compulsory", salary_basis=9_000_000, allowances=0, occupational_rate_bp=50,
+            employer_id=registry.employer_by_code(session=s, code=EMPLOYER).employer_id,
+            closed_by="GH"))
+    with pytest.raises(ValidationError) as gone:
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0022", date(2025, 9, 20),
+                                 date(2025, 9, 1), date(2025, 9, 5)))
+    assert "not in compulsory SI in 2025-09" in gone.value.problems[0].reason
+    with pytest.raises(ValidationError) as accident:  # no work accident while off sick
+        claim(engine, pid, Claim(Regime.OCCUPATIONAL, "HS-TN-OF", date(2025, 5, 20),
+                                 date(2025, 4, 9)))
+    assert accident.value.problems[0].field == "event_from"
+
+
+def test_a_leave_the_record_no_longer_covers_is_not_settled(engine: Engine) -> None:
+    """Received while the worker's period ran; the employer then filed the decrease (GH) from
+    the month of the leave, so the worker left before it and its dues were given back: the
+    settlement is refused on event_from (it was paid), a refusal stays open."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)
+    ended(engine, pid, Period(2025, 2), "GH")
+    with pytest.raises(ValidationError) as left:
+        settle(engine, pid, SICK.dossier_no)
+    assert (left.value.problems[0].field, "not in compulsory SI in 2025-03" in
+            left.value.problems[0].reason) == ("event_from", True)
+    refused = Decision("refused", date(2025, 3, 27), "16/QĐ", reason="đã nghỉ việc")
+    assert settle(engine, pid, SICK.dossier_no, refused)["status"] == "refused"
+
+
 def test_a_claim_received_before_the_death_was_recorded_is_not_paid_after_it(
         engine: Engine) -> None:
     """A sick leave of days after the death, received before the survivorship claim named it,
