@@ -90,14 +90,16 @@ def settled_once(session: Session, person_id: int, c: Claim, d: Decision) -> lis
     return [] if clash is None else [clash]
 
 
-def after_death(session: Session, person_id: int, c: Claim) -> list[Problem]:
+def after_death(session: Session, person_id: int, c: Claim, from_month: Period | None = None
+                ) -> list[Problem]:
     """A survivorship claim (not refused) names the person's death: no claim of theirs begins
     after it (its event, else the day received; a withdrawal the person claimed alive is
     theirs), and no leave lasts past it (a sick or maternity leave is the person's days of
     leave, Law 41/2024 Arts 42, 50: none after the death). What began before it may still be
     claimed by the survivors (a sick leave, a month of pension due). Checked when a claim is
     received and again when it is settled: a claim received before the death was recorded is
-    not paid for days after it."""
+    not paid for days after it, and a decision's monthly benefit (``from_month``) is paid up
+    to the month of the death, not from a month after it."""
     if c.regime is Regime.SURVIVORSHIP:
         return []
     refused = select(BenefitDecision.claim_no).where(
@@ -118,6 +120,10 @@ def after_death(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.regime in LEAVE_REGIMES and c.event_to is not None and c.event_to > died:
         return [Problem(field="event_to", reason=(
             f"{c.event_to.isoformat()} is after {death}: a leave ends with it at the latest"))]
+    if from_month is not None and from_month > Period.of(died):
+        return [Problem(field="from_month", reason=(
+            f"{from_month} is after {death}: a monthly benefit of theirs is paid up to the "
+            "month of the death at the latest"))]
     return []
 
 

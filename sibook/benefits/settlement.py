@@ -113,9 +113,9 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
 
 def _alive(session: Session, person_id: int, c: Claim, d: Decision) -> list[Problem]:
     """A claim received before the person's death was recorded is settled only for what began
-    before it (``after_death``): no sick pay for days after it, no pension starting after it.
-    A refusal stays open."""
-    return after_death(session, person_id, c) if d.outcome == SETTLED else []
+    before it (``after_death``): no sick pay for days after it, no pension starting after it,
+    no monthly benefit from a month after it. A refusal stays open."""
+    return after_death(session, person_id, c, d.from_month) if d.outcome == SETTLED else []
 
 
 def _covered_on_record(session: Session, person_id: int, c: Claim, d: Decision

@@ -430,7 +430,19 @@ def test_a_claim_received_before_the_death_was_recorded_is_not_paid_after_it(
     late = Claim(Regime.SICKNESS, "HS-2025-0011", date(2025, 3, 24), date(2025, 3, 12),
                  date(2025, 3, 14))
     claim(engine, pid, late)
+    accident = Claim(Regime.OCCUPATIONAL, "HS-TN-LD-2", date(2025, 3, 24), date(2025, 2, 10))
+    claim(engine, pid, accident)
     claim(engine, pid, Claim(Regime.SURVIVORSHIP, "TT-2", date(2025, 3, 25), date(2025, 3, 10)))
+    monthly = Decision("settled", date(2025, 3, 27), "17/QĐ", monthly_amount=1_000_000,
+                       from_month=Period(2025, 4))
+    with pytest.raises(ValidationError) as after_month:  # from the month after the death
+        settle(engine, pid, accident.dossier_no, monthly)
+    assert (after_month.value.problems[0].field, after_month.value.problems[0].reason) == (
+        "from_month", "2025-04 is after the person's death on 2025-03-10 (dossier TT-2): a "
+                      "monthly benefit of theirs is paid up to the month of the death at the "
+                      "latest")
+    assert settle(engine, pid, accident.dossier_no, replace(
+        monthly, from_month=Period(2025, 3), months=1))["status"] == "settled"
     with pytest.raises(ValidationError) as after:
         settle(engine, pid, late.dossier_no, replace(PAID_SICK, decision_no="13/QĐ-BHXH",
                                                      days=3))
