@@ -1,5 +1,6 @@
 """Receiving a claim, once per dossier number, when the person's record supports it: sickness
-and work-accident benefits are for someone in compulsory SI at the time, an occupational
+and work-accident benefits are for someone in compulsory SI at the time (a sick leave also in a
+month declared off sick, ``occupational.at_the_event``), an occupational
 disease diagnosed later too within its guarantee period (``occupational``), maternity for 6
 months of compulsory SI paid in the 12 (24 after infertility treatment) before the birth
 (``maternity_checks``, checked again when settled), a one-time withdrawal for someone who has
@@ -24,7 +25,7 @@ from sibook.benefits import occupational
 from sibook.benefits.domain import Claim, Regime, check_claim
 from sibook.benefits.left_work import still_working
 from sibook.benefits.maternity_checks import maternity_supported
-from sibook.benefits.overlap import overlapping
+from sibook.benefits.overlap import after_death, overlapping
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     pension_due,
@@ -35,11 +36,12 @@ from sibook.benefits.record_checks import (
     still_contributing,
     still_employed,
     ui_qualifying,
+    withdrawn,
 )
 from sibook.benefits.recorded_once import BenefitConflict, check_same, lock_person
 from sibook.benefits.records import claim_of
 from sibook.benefits.stopped_paying import paid_from
-from sibook.benefits.store import BenefitClaim, BenefitDecision
+from sibook.benefits.store import BenefitClaim
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem, ValidationError
 from sibook.core.period import Period
@@ -109,12 +111,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if c.event_from is not None and c.event_from < born:
         return [Problem(field="event_from", reason=(
             f"{c.event_from.isoformat()} is before the person was born ({born.isoformat()})"))]
-    died = _death(session, person_id) if c.regime is not Regime.SURVIVORSHIP else None
-    day, field = (c.event_from, "event_from") if c.event_from else (c.received_on, "received_on")
-    if died is not None and day > died[0]:
-        return [Problem(field=field, reason=(
-            f"{day.isoformat()} is after the person's death on {died[0].isoformat()} "
-            f"(dossier {died[1]}): no benefit of theirs begins after it"))]
+    if died := after_death(session, person_id, c):
+        return died
     clash = overlapping(session, person_id, c)
     if clash is not None:
         return [clash]
@@ -133,15 +131,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
     if not si:
         return [Problem(field="regime", reason="no SI participation on record before "
                                                f"{c.received_on.isoformat()}")]
-    if c.regime in (Regime.SICKNESS, Regime.OCCUPATIONAL) and c.event_from is not None:
-        month = Period.of(c.event_from)
-        if not occupational.covered(si, month):
-            if occupational.after_the_job(c):  # a disease within its guarantee period
-                return occupational.within_guarantee(si, c)
-            return [Problem(field="event_from", reason=(
-                f"not in compulsory SI in {month}: {c.regime} benefits are for employees "
-                "covered in the month of the event (voluntary SI pays pension and "
-                "survivorship only)"))]
+    if problems := occupational.at_the_event(si, c):
+        return problems
     if c.regime is Regime.MATERNITY and c.event_from is not None:
         return maternity_supported(session, person_id, facts, c, c.received_on)
     if c.regime is Regime.LUMP_SUM:
@@ -149,7 +140,8 @@ def _eligible(session: Session, person_id: int, c: Claim) -> list[Problem]:
         return (still_contributing(si, month, paid_from(session, person_id, periods, month,
                                                         c.received_on))
                 or pensioner(session, person_id)
-                or _lump_sum_ground(session, person_id, c, si, periods, facts))
+                or _lump_sum_ground(session, person_id, c, si, periods, facts)
+                or withdrawn(session, person_id, c.received_on))
     if c.regime is Regime.PENSION and c.event_from is not None:
         return (pension_due(session, person_id, facts, c, c.received_on)
                 or still_working(session, person_id, Period.of(c.event_from), c.received_on))
@@ -211,16 +203,3 @@ def _pension_due_instead(session: Session, person_id: int, c: Claim,
         f"past retirement age with {paid:.1f} years of SI on {on.isoformat()}: a pension is "
         "due, and unemployment benefit is not paid to someone who qualifies for one"))]
 
-
-def _death(session: Session, person_id: int) -> tuple[date, str] | None:
-    """The day of the person's death and its dossier, from a survivorship claim not refused
-    (its event is the death). What happened before it may still be claimed by the survivors
-    (a sick leave, a month of pension due); nothing of the person's begins after it."""
-    refused = select(BenefitDecision.claim_no).where(
-        BenefitDecision.person_id == person_id, BenefitDecision.outcome == "refused")
-    row = session.execute(select(BenefitClaim.event_from, BenefitClaim.dossier_no).where(
-        BenefitClaim.person_id == person_id,
-        BenefitClaim.regime == str(Regime.SURVIVORSHIP),
-        BenefitClaim.event_from.is_not(None),
-        BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.event_from)).first()
-    return None if row is None else (row[0], row[1])

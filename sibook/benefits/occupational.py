@@ -1,4 +1,7 @@
-"""An occupational disease diagnosed after the job ended (Law 84/2015/QH13 Art 46(2)): it is
+"""Sickness and work-accident benefits are for someone in compulsory SI at the event
+(``at_the_event``), a sick leave also in a month its employer declared off sick (OF).
+
+An occupational disease diagnosed after the job ended (Law 84/2015/QH13 Art 46(2)): it is
 received when diagnosed within the guarantee period that its appendix of Circular
 15/2016/TT-BYT sets after exposure ended (``sibook/law/data/occupational_diseases.csv``), the
 OA/OD fund paying (Decree 88/2020/ND-CP Art 5(3)). Exposure ended in the month the claim names,
@@ -20,11 +23,42 @@ from sibook.law import NoRuleInForce
 from sibook.law.diseases import AFTER_THE_JOB, Guarantee
 
 Periods = list[contributions.ParticipationRow]
+# The D02-LT decrease an employer files from the first month with 14 working days or more of
+# sick leave: the worker is off sick, the contract runs on (FACTS §6.3).
+SICK_LEAVE = "OF"
+
+
+def at_the_event(si: Periods, c: Claim) -> list[Problem]:
+    """Sickness and work-accident benefits are for someone in compulsory SI in the month of the
+    event, a sick leave also in a month its employer declared the worker off sick (``off_sick``);
+    an occupational disease diagnosed later within its guarantee period (``within_guarantee``).
+    Checked when a claim is received and again when it is settled (a decrease filed since,
+    from an earlier month, leaves the event outside SI)."""
+    if c.regime not in (Regime.SICKNESS, Regime.OCCUPATIONAL) or c.event_from is None:
+        return []
+    month = Period.of(c.event_from)
+    if covered(si, month) or (c.regime is Regime.SICKNESS and off_sick(si, month)):
+        return []
+    if after_the_job(c):
+        return within_guarantee(si, c)
+    return [Problem(field="event_from", reason=(
+        f"not in compulsory SI in {month}: {c.regime} benefits are for employees covered in "
+        "the month of the event (voluntary SI pays pension and survivorship only)"))]
 
 
 def covered(si: Periods, month: Period) -> bool:
     """In compulsory SI (employees', foreign employees') in the month."""
     return any(p.kind in COVERED_KINDS and covers(p.from_month, p.to_month, month) for p in si)
+
+
+def off_sick(si: Periods, month: Period) -> bool:
+    """The month falls in a sick leave the worker's employer declared: the decrease for sick
+    leave (OF) closed the period before it, and no period of the person has begun since (the
+    worker back at work, or elsewhere). The decrease does not end the contract: it is filed
+    for the leave, so that leave's sick pay is the regime's (Law 41/2024 Art 42)."""
+    return any(p.closed_by == SICK_LEAVE and p.kind in COVERED_KINDS
+               and p.to_month is not None and p.to_month < month
+               and not any(p.to_month < q.from_month <= month for q in si) for p in si)
 
 
 def after_the_job(c: Claim) -> bool:

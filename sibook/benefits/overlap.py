@@ -7,10 +7,20 @@ the first."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sibook.benefits.domain import REFUSED, SETTLED, Claim, Decision, Regime, same_days_clash
+from sibook.benefits.domain import (
+    LEAVE_REGIMES,
+    REFUSED,
+    SETTLED,
+    Claim,
+    Decision,
+    Regime,
+    same_days_clash,
+)
 from sibook.benefits.store import BenefitClaim, BenefitDecision
 from sibook.contributions import service as contributions
 from sibook.core.errors import Problem
@@ -78,6 +88,43 @@ def settled_once(session: Session, person_id: int, c: Claim, d: Decision) -> lis
         return []
     clash = overlapping(session, person_id, c, settled=True)
     return [] if clash is None else [clash]
+
+
+def after_death(session: Session, person_id: int, c: Claim, from_month: Period | None = None
+                ) -> list[Problem]:
+    """A survivorship claim (not refused) names the person's death: no claim of theirs begins
+    after it (its event, else the day received; a withdrawal the person claimed alive is
+    theirs), and no leave lasts past it (a sick or maternity leave is the person's days of
+    leave, Law 41/2024 Arts 42, 50: none after the death). What began before it may still be
+    claimed by the survivors (a sick leave, a month of pension due). Checked when a claim is
+    received and again when it is settled: a claim received before the death was recorded is
+    not paid for days after it, and a decision's monthly benefit (``from_month``) is paid up
+    to the month of the death, not from a month after it."""
+    if c.regime is Regime.SURVIVORSHIP:
+        return []
+    refused = select(BenefitDecision.claim_no).where(
+        BenefitDecision.person_id == person_id, BenefitDecision.outcome == REFUSED)
+    row = session.execute(select(BenefitClaim.event_from, BenefitClaim.dossier_no).where(
+        BenefitClaim.person_id == person_id,
+        BenefitClaim.regime == str(Regime.SURVIVORSHIP),
+        BenefitClaim.event_from.is_not(None),
+        BenefitClaim.claim_no.not_in(refused)).order_by(BenefitClaim.event_from)).first()
+    if row is None:
+        return []
+    died: date = row[0]
+    death = f"the person's death on {died.isoformat()} (dossier {row[1]})"
+    day, field = (c.event_from, "event_from") if c.event_from else (c.received_on, "received_on")
+    if day > died:
+        return [Problem(field=field, reason=(
+            f"{day.isoformat()} is after {death}: no benefit of theirs begins after it"))]
+    if c.regime in LEAVE_REGIMES and c.event_to is not None and c.event_to > died:
+        return [Problem(field="event_to", reason=(
+            f"{c.event_to.isoformat()} is after {death}: a leave ends with it at the latest"))]
+    if from_month is not None and from_month > Period.of(died):
+        return [Problem(field="from_month", reason=(
+            f"{from_month} is after {death}: a monthly benefit of theirs is paid up to the "
+            "month of the death at the latest"))]
+    return []
 
 
 def _received(dossier: str, field: str, what: str) -> Problem:

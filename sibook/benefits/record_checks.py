@@ -232,3 +232,28 @@ def pensioner(session: Session, person_id: int) -> list[Problem]:
     return [Problem(field="regime", reason=(
         f"dossier {row[0]} {state} a pension for this person: a one-time withdrawal is not "
         "paid to someone who receives (or has claimed) a pension"))]
+
+
+def withdrawn(session: Session, person_id: int, on: date) -> list[Problem]:
+    """A one-time withdrawal pays out every SI month the book counts (FACTS §4.2): one still to
+    be decided claims them already, and after one settled only the months paid since are left
+    to withdraw, so a claim with none is refused when received, naming the dossier, as it
+    would be when settled."""
+    rows = session.execute(select(BenefitClaim.dossier_no, BenefitDecision.outcome,
+                                  BenefitDecision.months_settled).outerjoin(
+        BenefitDecision, (BenefitDecision.person_id == BenefitClaim.person_id)
+        & (BenefitDecision.claim_no == BenefitClaim.claim_no)).where(
+        BenefitClaim.person_id == person_id, BenefitClaim.regime == str(Regime.LUMP_SUM))
+        .order_by(BenefitClaim.claim_no)).all()
+    for dossier, outcome, _ in rows:
+        if outcome is None:
+            return [Problem(field="regime", reason=(
+                f"dossier {dossier} already claims a one-time withdrawal of these months; it "
+                "is settled or being decided once"))]
+    settled = [(dossier, months) for dossier, outcome, months in rows if outcome == SETTLED]
+    if not settled or si_years(session, person_id, on) > 0:
+        return []
+    dossier, months = settled[-1]
+    return [Problem(field="regime", reason=(
+        f"no SI months left to pay out as of {on.isoformat()}: dossier {dossier} paid out "
+        f"{months} months, and only months paid since may be withdrawn again"))]

@@ -1,6 +1,7 @@
 """Deciding a received claim, once: settled (with what is paid) or refused (saying why), never
 by the officer who received it over HTTP. A claim meeting one settled already (the same event
-or days, ``overlap``) is not settled too. A settled pension is checked against the record again
+or days, ``overlap``) is not settled too, nor one beginning (a leave ending) after the death a
+survivorship claim names. A settled pension is checked against the record again
 (its monthly amount and extra lump sum those the law gives on it, Law 41/2024 Arts 66, 68, on
 the average salary the decision states or else the book's), a one-time withdrawal pays out the
 SI months the book counts, an unemployment benefit uses the UI months and stays under its
@@ -17,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sibook import law
-from sibook.benefits import record_turns
+from sibook.benefits import occupational, record_turns
 from sibook.benefits.domain import (
     SETTLED,
     Claim,
@@ -29,7 +30,7 @@ from sibook.benefits.domain import (
 )
 from sibook.benefits.left_work import still_working
 from sibook.benefits.maternity_checks import maternity_supported
-from sibook.benefits.overlap import settled_once
+from sibook.benefits.overlap import after_death, settled_once
 from sibook.benefits.reading import answer
 from sibook.benefits.record_checks import (
     pension_due,
@@ -91,6 +92,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     if problems:
         raise ValidationError(problems)
     if problems := (settled_once(session, person_id, claim, decision)
+                    or _alive(session, person_id, claim, decision)
+                    or _covered_on_record(session, person_id, claim, decision)
                     or _pension_on_record(session, person_id, claim, decision)
                     or _maternity_on_record(session, person_id, claim, decision)):
         raise ValidationError(problems)
@@ -106,6 +109,25 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
     if (ends := _stops_contributing(claim, decision)) is not None:
         end_with(session, person_id, ends, day)
     return answer(session, personal_id, row, replayed=False)
+
+
+def _alive(session: Session, person_id: int, c: Claim, d: Decision) -> list[Problem]:
+    """A claim received before the person's death was recorded is settled only for what began
+    before it (``after_death``): no sick pay for days after it, no pension starting after it,
+    no monthly benefit from a month after it. A refusal stays open."""
+    return after_death(session, person_id, c, d.from_month) if d.outcome == SETTLED else []
+
+
+def _covered_on_record(session: Session, person_id: int, c: Claim, d: Decision
+                       ) -> list[Problem]:
+    """A sick leave or a work accident is settled while the record still has its month in
+    compulsory SI (``occupational.at_the_event``, as when received): a decrease the employer
+    filed since from an earlier month (GH: the worker left before it) leaves it unpaid, as the
+    dues of those months were given back; a decrease for the sick leave itself (OF) does not."""
+    if d.outcome != SETTLED or c.regime not in (Regime.SICKNESS, Regime.OCCUPATIONAL):
+        return []
+    return occupational.at_the_event(
+        contributions.si_periods_of(session=session, person_id=person_id), c)
 
 
 def _stops_contributing(c: Claim, d: Decision) -> Period | None:

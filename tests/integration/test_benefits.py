@@ -241,6 +241,36 @@ def test_a_one_time_withdrawal_pays_out_the_months_and_later_months_count_anew(
     assert len(book_of(engine, pid)["sheets"]) == 1  # the history stays in the book
 
 
+def test_a_second_withdrawal_of_the_same_months_is_refused_when_received(
+        engine: Engine) -> None:
+    """While one is being decided it claims the months; once settled none is left to pay out
+    until new months are paid (before, both were received and the second refused only when
+    settled)."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-5", date(2025, 10, 1), ground="emigration"))
+    again = Claim(Regime.LUMP_SUM, "HS-LS-6", date(2025, 10, 25), ground="illness")
+    with pytest.raises(ValidationError) as pending:
+        claim(engine, pid, again)
+    assert (pending.value.problems[0].field, pending.value.problems[0].reason) == (
+        "regime", "dossier HS-LS-5 already claims a one-time withdrawal of these months; it is "
+                  "settled or being decided once")
+    settle(engine, pid, "HS-LS-5", Decision("settled", date(2025, 10, 20), "99/QĐ",
+                                            amount=30_000_000))
+    with pytest.raises(ValidationError) as none_left:
+        claim(engine, pid, again)
+    assert (none_left.value.problems[0].field, none_left.value.problems[0].reason) == (
+        "regime", "no SI months left to pay out as of 2025-10-25: dossier HS-LS-5 paid out 18 "
+                  "months, and only months paid since may be withdrawn again")
+    with unit_of_work(engine) as s:  # hired again, November to January
+        s.execute(insert(metadata.tables["si_periods"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), seq=2,
+            from_month=Period(2025, 11).index, to_month=Period(2026, 1).index,
+            kind="compulsory", salary_basis=9_000_000, allowances=0, occupational_rate_bp=50,
+            employer_id=registry.employer_by_code(session=s, code=EMPLOYER).employer_id))
+    assert claim(engine, pid, replace(again, received_on=date(2026, 3, 2)))["status"] == "claimed"
+
+
 def test_a_withdrawal_is_refused_while_still_contributing(engine: Engine) -> None:
     (pid,) = setup_workers(engine, 1)
     worked(engine, pid, until=None)
@@ -335,6 +365,98 @@ def test_nothing_of_the_persons_begins_after_their_death(engine: Engine) -> None
                                          reason="giấy chứng tử sai"))
     claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0010", date(2025, 3, 25),
                              date(2025, 3, 12), date(2025, 3, 14)))
+
+
+def ended(engine: Engine, pid: str, month: Period, code: str) -> None:
+    """The employer's decrease ``code`` from the month after ``month`` closed ``pid``'s period."""
+    with unit_of_work(engine) as s:
+        s.execute(text("UPDATE si_periods SET to_month = :m, closed_by = :c WHERE person_id = :p"),
+                  {"m": month.index, "c": code,
+                   "p": registry.person_id_of(session=s, personal_id=pid)})
+
+
+def test_a_sick_leave_its_employer_declared_a_decrease_for_is_received(engine: Engine) -> None:
+    """The employer files OF from the first month with 14 days of sick leave or more: the
+    worker is off sick, not gone, so that leave (and one continuing it) is the sickness
+    regime's until the worker's next period; it was refused as outside SI."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    ended(engine, pid, Period(2025, 2), "OF")  # off sick from March
+    assert claim(engine, pid)["status"] == "claimed"  # 3-7 March
+    assert claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0021", date(2025, 5, 20),
+                                    date(2025, 5, 5), date(2025, 5, 16)))["status"] == "claimed"
+    assert settle(engine, pid, SICK.dossier_no)["status"] == "settled"
+    with unit_of_work(engine) as s:  # back at work in June and July
+        s.execute(insert(metadata.tables["si_periods"]).values(
+            person_id=registry.person_id_of(session=s, personal_id=pid), seq=2,
+            from_month=Period(2025, 6).index, to_month=Period(2025, 7).index,
+            kind="compulsory", salary_basis=9_000_000, allowances=0, occupational_rate_bp=50,
+            employer_id=registry.employer_by_code(session=s, code=EMPLOYER).employer_id,
+            closed_by="GH"))
+    with pytest.raises(ValidationError) as gone:
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0022", date(2025, 9, 20),
+                                 date(2025, 9, 1), date(2025, 9, 5)))
+    assert "not in compulsory SI in 2025-09" in gone.value.problems[0].reason
+    with pytest.raises(ValidationError) as accident:  # no work accident while off sick
+        claim(engine, pid, Claim(Regime.OCCUPATIONAL, "HS-TN-OF", date(2025, 5, 20),
+                                 date(2025, 4, 9)))
+    assert accident.value.problems[0].field == "event_from"
+
+
+def test_a_leave_the_record_no_longer_covers_is_not_settled(engine: Engine) -> None:
+    """Received while the worker's period ran; the employer then filed the decrease (GH) from
+    the month of the leave, so the worker left before it and its dues were given back: the
+    settlement is refused on event_from (it was paid), a refusal stays open."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)
+    ended(engine, pid, Period(2025, 2), "GH")
+    with pytest.raises(ValidationError) as left:
+        settle(engine, pid, SICK.dossier_no)
+    assert (left.value.problems[0].field, "not in compulsory SI in 2025-03" in
+            left.value.problems[0].reason) == ("event_from", True)
+    refused = Decision("refused", date(2025, 3, 27), "16/QĐ", reason="đã nghỉ việc")
+    assert settle(engine, pid, SICK.dossier_no, refused)["status"] == "refused"
+
+
+def test_a_claim_received_before_the_death_was_recorded_is_not_paid_after_it(
+        engine: Engine) -> None:
+    """A sick leave of days after the death, received before the survivorship claim named it,
+    is refused when settled (it was paid before); a leave running past the death is refused
+    when received, naming its last day; what began before the death is settled."""
+    (pid,) = setup_workers(engine, 1)
+    worked(engine, pid)
+    claim(engine, pid)  # the leave of 3-7 March
+    late = Claim(Regime.SICKNESS, "HS-2025-0011", date(2025, 3, 24), date(2025, 3, 12),
+                 date(2025, 3, 14))
+    claim(engine, pid, late)
+    accident = Claim(Regime.OCCUPATIONAL, "HS-TN-LD-2", date(2025, 3, 24), date(2025, 2, 10))
+    claim(engine, pid, accident)
+    claim(engine, pid, Claim(Regime.SURVIVORSHIP, "TT-2", date(2025, 3, 25), date(2025, 3, 10)))
+    monthly = Decision("settled", date(2025, 3, 27), "17/QĐ", monthly_amount=1_000_000,
+                       from_month=Period(2025, 4))
+    with pytest.raises(ValidationError) as after_month:  # from the month after the death
+        settle(engine, pid, accident.dossier_no, monthly)
+    assert (after_month.value.problems[0].field, after_month.value.problems[0].reason) == (
+        "from_month", "2025-04 is after the person's death on 2025-03-10 (dossier TT-2): a "
+                      "monthly benefit of theirs is paid up to the month of the death at the "
+                      "latest")
+    assert settle(engine, pid, accident.dossier_no, replace(
+        monthly, from_month=Period(2025, 3), months=1))["status"] == "settled"
+    with pytest.raises(ValidationError) as after:
+        settle(engine, pid, late.dossier_no, replace(PAID_SICK, decision_no="13/QĐ-BHXH",
+                                                     days=3))
+    assert after.value.problems[0].field == "event_from"
+    assert "after the person's death on 2025-03-10 (dossier TT-2)" in \
+        after.value.problems[0].reason
+    with pytest.raises(ValidationError) as past:
+        claim(engine, pid, Claim(Regime.SICKNESS, "HS-2025-0012", date(2025, 3, 25),
+                                 date(2025, 3, 8), date(2025, 3, 12)))
+    assert past.value.problems[0].field == "event_to"
+    assert "a leave ends with it at the latest" in past.value.problems[0].reason
+    assert settle(engine, pid, SICK.dossier_no)["status"] == "settled"
+    refused = Decision("refused", date(2025, 3, 27), "15/QĐ", reason="sau ngày chết")
+    assert settle(engine, pid, late.dossier_no, refused)["status"] == "refused"
 
 
 def test_no_unemployment_benefit_while_still_employed(engine: Engine) -> None:
