@@ -42,7 +42,7 @@ from xml.parsers import expat
 
 from sibook.core.errors import Problem, ValidationError
 from sibook.visits.domain import FACILITY, REQUIRED, clipped
-from sibook.visits.xml_encoding import as_utf8
+from sibook.visits.xml_encoding import as_utf8, utf8_problem
 
 MAX_RECORDS = 20_000  # a month of a large hospital's claims is sent in several files
 SUMMARY = "XML1"
@@ -83,7 +83,7 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
     """The element tree of ``data``, without DTDs, entities or attributes (none is read);
     ValueError saying why not, as soon as it holds more than ``max_elements`` elements or
     nests them deeper than MAX_DEPTH, or when its encoding cannot be read (``as_utf8``)."""
-    data = as_utf8(data)
+    given, data = data, as_utf8(data)
     builder = ET.TreeBuilder()
     parser = expat.ParserCreate("UTF-8")  # what the file declares is read by ``as_utf8``
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -115,6 +115,8 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
     except _Refused as exc:
         raise ValueError(str(exc)) from None
     except expat.ExpatError as exc:
+        if data is given and (problem := utf8_problem(data)):  # read as UTF-8, and it is not
+            raise ValueError(problem) from None
         raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)} at line "
                          f"{exc.lineno}, column {exc.offset}") from None
     return builder.close()
