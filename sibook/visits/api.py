@@ -16,7 +16,7 @@ from sibook.access import hi_checks, scope
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital, TooManyRequests
-from sibook.api.params import PersonalIdPath
+from sibook.api.params import OneFile, PersonalIdPath
 from sibook.api.problems import CLAIMS_GUESSING, CONFLICT
 from sibook.core.errors import ValidationError
 from sibook.visits.annulments import annul, recorded_person, unknown
@@ -115,7 +115,7 @@ Offset = Annotated[int, Query(ge=0, le=10**9, description="Latest visits to skip
              responses={**CONFLICT, **CLAIMS_GUESSING})
 def file_visits(g: Filer, file: Annotated[UploadFile, File(
         description="A Decision 130/QĐ-BYT file: GIAMDINHHS, each HOSO's XML1 (TONG_HOP) in "
-                    "base64")]) -> dict[str, Any] | JSONResponse:
+                    "base64")], _one: OneFile) -> dict[str, Any] | JSONResponse:
     """A health facility files its claims: every record is recorded, or none (422 naming each
     record, as ``row``, and field; 409 for a record filed before with other content). The
     file's MACSKCB must be the credential's facility (403 otherwise). Its records naming a
