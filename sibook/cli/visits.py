@@ -148,7 +148,8 @@ def annul_visit(
                 logged(session, Action.VISIT_ANNUL, "visits annul", [person_id],
                        outcome="not_found" if isinstance(exc, UnknownVisit) else "refused")
         # an unknown visit: its key, MA_LK (the facility's code may be right)
-        refuse(reasons_of(exc, "link_code"), as_json, {"annulled": False})
+        refuse(reasons_of(exc, "link_code"), as_json, {"annulled": False},
+               aliases={"facility_code": "facility"})
     emit(answer, as_json, lambda d: console.print(
         f"visit {d['link_code']} of facility {d['facility_code']} "
         + ("was annulled already" if d["replayed"] else "annulled")

@@ -144,6 +144,18 @@ def test_annulling_an_unknown_visit_or_one_of_another_realm_exits_1(cli: Cli) ->
     assert cli.run("visits", "list", cli.worker)[1]["visits"][0]["annulment"] is None
 
 
+@pytest.mark.parametrize("facility", ["1001", "01001x", "0100١"])
+def test_a_facility_code_that_cannot_be_one_is_named_not_the_link_code(cli: Cli,
+                                                                      facility: str) -> None:
+    """A code mistyped: "no visit with MA_LK 'LK0001' at facility 1001", naming LINK_CODE, sent
+    the operator to look at the key that was right (the API refuses it by its pattern)."""
+    cli.run("visits", "import", cli.claims("march.xml"))
+    code, refused = cli.run("visits", "annul", facility, "LK0001", "--reason", "wrong")
+    assert (code, refused["annulled"]) == (1, False)
+    assert refused["errors"] == [{"field": "FACILITY", "reason": (
+        f"{facility!r} is not a facility code (MA_CSKCB: 5 digits)")}]
+
+
 def test_an_annulment_refused_as_of_another_realm_is_in_the_persons_access_log(
         cli: Cli) -> None:
     """As the API logs an out-of-scope attempt on a visit in its person's log, so does the
