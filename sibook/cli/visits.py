@@ -162,11 +162,12 @@ def _show_list(data: dict[str, Any]) -> None:
         console.print(f"no HI visits for {data['personal_id']}")
         return
     show_table(f"HI visits of {data['personal_id']}",
-               ("admitted", "discharged", "facility", "visit", "diagnosis", "total cost",
-                "HI paid", "patient paid", "annulled"),
+               # MA_LK: the key `visits annul` takes, with the facility's code.
+               ("admitted", "discharged", "facility", "MA_LK", "visit", "diagnosis",
+                "total cost", "HI paid", "patient paid", "annulled"),
                [(v["admitted_at"].replace("T", " "), v["discharged_at"].replace("T", " "),
-                 v["facility_code"], v["visit_type_name"], v["diagnosis"], v["total_cost"],
-                 v["hi_paid"], v["patient_paid"],
+                 v["facility_code"], v["link_code"], v["visit_type_name"], v["diagnosis"],
+                 v["total_cost"], v["hi_paid"], v["patient_paid"],
                  v["annulment"] and f"{_vietnam_minute(v['annulment']['annulled_at'])}: "
                                     f"{v['annulment']['reason']}") for v in data["visits"]])
 

@@ -179,6 +179,24 @@ def test_a_visit_is_annulled_by_its_codes_pasted_with_spaces_around_them(cli: Cl
     assert (annulled["annulled"], annulled["link_code"]) == (True, "LK0001")
 
 
+def test_the_listed_table_names_each_visits_key_that_annul_takes(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table showed the facility but not MA_LK: the operator who would annul a visit
+    listed it again with --json to find its key."""
+    monkeypatch.setenv("COLUMNS", "200")  # the table's row on one line
+    cli.run("visits", "import", cli.claims("march.xml"))
+    listed = CliRunner().invoke(app, ["visits", "list", cli.worker])
+    assert listed.exit_code == 0, listed.output
+    [header] = [line for line in listed.stdout.splitlines() if "admitted" in line]
+    [row] = [line for line in listed.stdout.splitlines() if "J03" in line]
+    cells = dict(zip([c.strip() for c in header.split("┃")], [c.strip() for c in row.split("│")],
+                     strict=True))
+    assert (cells["facility"], cells["MA_LK"]) == ("01001", "LK0001"), cells
+    annulled = CliRunner().invoke(app, ["visits", "annul", cells["facility"], cells["MA_LK"],
+                                        "--reason", "wrong"])
+    assert annulled.exit_code == 0, annulled.output
+
+
 def test_an_annulment_is_shown_on_vietnams_clock(
         cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """20:00 UTC on 31 March is 03:00 on 1 April in Vietnam: the day the officer annulled it
