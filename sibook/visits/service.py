@@ -29,7 +29,7 @@ from sibook.registry.domain import same_name
 from sibook.visits.annulments import annulment_of
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
 from sibook.visits.store import HIVisit, HIVisitAnnulment
-from sibook.visits.xml130 import read_claim_file
+from sibook.visits.xml130 import read_claims
 
 # A claim's times (NGAY_VAO, NGAY_RA) are Vietnam's local time whatever the server's zone: a
 # discharge is "in the future" by Vietnam's clock (``VIETNAM``).
@@ -81,13 +81,14 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
     (the parse held no lock). The records are checked in the file's order until one more than
     that: it and those after are not checked against the registry, as checks one at a time
     would have been stopped there."""
-    parsed = read_claim_file(data)
+    parsed = read_claims(data)
     if facility is not None and parsed.facility_code != facility:
         raise OtherFacility(f"the file is facility {parsed.facility_code}'s; this credential "
                             f"files for facility {facility} only")
     budget = None if in_turn is None else in_turn()
     at = now or datetime.now(VIETNAM).replace(tzinfo=None)
     visits, problems = _read(parsed.records, parsed.facility_code, at)
+    problems += parsed.problems  # the records that could not be read, by record
     persons = registry.person_ids_in_realm(
         session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)
     # A record filed before with the same content is a replay whatever the registry says now

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn
 from xml.parsers import expat
 
@@ -64,10 +64,12 @@ FILE_ONCE = ("LOAIHOSO", "NOIDUNGFILE")
 
 @dataclass(frozen=True)
 class ClaimFile:
-    """The facility a file is from and each record's XML1 fields, by its place in the file."""
+    """The facility a file is from and each record's XML1 fields, by its place in the file;
+    ``problems``: why the others cannot be read, each by its record (``read_claims``)."""
 
     facility_code: str
     records: list[tuple[int, dict[str, str]]]
+    problems: list[Problem] = field(default_factory=list)
 
 
 class _Refused(Exception):
@@ -125,6 +127,16 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
 def read_claim_file(data: bytes) -> ClaimFile:
     """The envelope's facility and records; ValidationError naming every record (``row``:
     its HOSO's place in DANHSACHHOSO) and field that cannot be read."""
+    parsed = read_claims(data)
+    if parsed.problems:
+        raise ValidationError(parsed.problems)
+    return parsed
+
+
+def read_claims(data: bytes) -> ClaimFile:
+    """The envelope's facility, the records that can be read and why each other one cannot
+    (``problems``), so that a record's own problems are named with theirs, not only once it
+    is sent again; ValidationError for an envelope that cannot be read."""
     if not data.strip():  # not "no element found at line 1, column 0"
         raise ValidationError(field="file", reason=(
             "the file is empty: a Decision 130/QĐ-BYT claim file is XML, <GIAMDINHHS>"))
@@ -163,9 +175,7 @@ def read_claim_file(data: bytes) -> ClaimFile:
         fields = _summary(record, row, problems)
         if fields is not None:
             out.append((row, fields))
-    if problems:
-        raise ValidationError(problems)
-    return ClaimFile(facility, out)
+    return ClaimFile(facility, out, problems)
 
 
 def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str, str] | None:
