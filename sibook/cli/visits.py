@@ -168,8 +168,12 @@ def _show_list(data: dict[str, Any]) -> None:
                [(v["admitted_at"].replace("T", " "), v["discharged_at"].replace("T", " "),
                  v["facility_code"], v["link_code"], v["visit_type_name"], v["diagnosis"],
                  v["total_cost"], v["hi_paid"], v["patient_paid"],
-                 v["annulment"] and f"{_vietnam_minute(v['annulment']['annulled_at'])}: "
-                                    f"{v['annulment']['reason']}") for v in data["visits"]])
+                 v["annulment"] and _annulment(v["annulment"])) for v in data["visits"]])
+
+
+def _annulment(a: dict[str, Any]) -> str:
+    """A visit's annulment as the table shows it: when (Vietnam's clock), why and by whom."""
+    return f"{_vietnam_minute(a['annulled_at'])}: {a['reason']} (by {a['annulled_by']})"
 
 
 def _vietnam_minute(utc: str) -> str:
