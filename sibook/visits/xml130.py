@@ -218,14 +218,16 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
         bad("NOIDUNGFILE", f"the XML1 content is <{clipped(tree.tag)}>, not <TONG_HOP>")
         return None
     fields: dict[str, str] = {}
+    broken: set[str] = set()  # each named once, all of them, not the first alone
     for child in tree:  # only the fields the book keeps are held, of thousands of records
-        if child.tag not in REQUIRED:
+        if child.tag not in REQUIRED or child.tag in broken:
             continue
         if child.tag in fields:
             bad(child.tag, "appears twice in TONG_HOP")
-            return None
-        if len(child):
+            broken.add(child.tag)
+        elif len(child):
             bad(child.tag, "holds XML elements; its value is text")
-            return None
-        fields[child.tag] = child.text or ""
-    return fields
+            broken.add(child.tag)
+        else:
+            fields[child.tag] = child.text or ""
+    return None if broken else fields

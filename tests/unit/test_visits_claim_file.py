@@ -352,6 +352,15 @@ def test_a_file_of_too_many_elements_is_refused_before_it_is_all_built(
     assert (row, field) == (1, "NOIDUNGFILE") and "elements" in reason
 
 
+def test_every_field_written_twice_or_holding_elements_is_named_not_the_first_alone() -> None:
+    inner = tong_hop(record()).replace(b"<MA_LK>LK0001</MA_LK>",
+                                       b"<MA_LK>LK0001</MA_LK><MA_LK>LK0002</MA_LK>"
+                                       b"<MA_LK>LK0003</MA_LK>")
+    inner = inner.replace(b"<T_BHTT>189840</T_BHTT>", b"<T_BHTT><v>189840</v></T_BHTT>")
+    assert refusal(with_summary(inner)) == [(1, "MA_LK", "appears twice in TONG_HOP"), (
+        1, "T_BHTT", "holds XML elements; its value is text")]
+
+
 def test_a_field_holding_elements_is_refused_not_read_in_part() -> None:
     inner = tong_hop(record()).replace(b"<MA_LK>LK0001</MA_LK>",
                                        b"<MA_LK>LK<x/>0001</MA_LK>")
