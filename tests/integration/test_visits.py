@@ -216,6 +216,18 @@ def test_a_recorded_visit_filed_with_other_content_refuses_the_whole_file(
     assert count(engine) == 1  # b's new visit was not kept either
 
 
+def test_a_changed_record_is_named_beside_the_files_other_problems(engine: Engine) -> None:
+    """A month's file sent again with a record changed and a new one wrong: the 422 named the
+    new one alone, and the changed one only in the 409 of the file sent once more."""
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    problems = refused(engine, [visit(a, 0, T_BHTT="100000"), visit("001089099999", 2),
+                                visit(a, 1, MA_THE_BHYT=card(0))])
+    assert [(row, field) for row, field, _ in problems] == [(1, "T_BHTT"), (2, "SO_CCCD")]
+    assert "recorded with T_BHTT 189840, not 100000" in problems[0][2]
+    assert count(engine) == 1
+
+
 def test_one_bad_record_refuses_the_file_naming_every_problem(engine: Engine) -> None:
     a, b = insured(engine)
     problems = refused(engine, [
