@@ -14,6 +14,7 @@ from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, identifier, utf8_text
 from sibook.cli.output import (
     JsonFlag,
+    LimitOpt,
     as_typed,
     console,
     emit,
@@ -101,16 +102,20 @@ def _count(n: int, noun: str) -> str:
 def list_visits(
     personal_id: str = typer.Argument(..., callback=identifier,
                                      help="12-digit personal ID."),
+    limit: int = LimitOpt,
+    offset: int = typer.Option(0, "--offset", metavar="N", min=0, max=10**9,
+                               help="Latest visits to skip (the API's offset)."),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
-    """A person's HI visits, the latest admission first."""
+    """A person's HI visits, the latest admission first, a page at a time as the API reads
+    them (``total``: how many there are)."""
     try:
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
             result = listing(session=session, person_id=person_id, personal_id=personal_id,
-                             with_annulled=True)
+                             limit=limit, offset=offset, with_annulled=True)
             logged(session, Action.VISIT_READ, "visits list", [person_id])
     except ValidationError as exc:
         refuse(exc.problems, as_json)
@@ -159,9 +164,12 @@ def annul_visit(
 
 def _show_list(data: dict[str, Any]) -> None:
     if not data["visits"]:
-        console.print(f"no HI visits for {data['personal_id']}")
+        console.print(f"no HI visits for {data['personal_id']}"
+                      + (f" past the {data['total']:,} there are" if data["total"] else ""))
         return
-    show_table(f"HI visits of {data['personal_id']}",
+    shown = len(data["visits"])
+    show_table(f"HI visits of {data['personal_id']}" + (
+        "" if shown == data["total"] else f": {shown:,} of {data['total']:,} (--offset, --limit)"),
                # MA_LK: the key `visits annul` takes, with the facility's code.
                ("admitted", "discharged", "facility", "MA_LK", "visit", "diagnosis",
                 "total cost", "HI paid", "patient paid", "annulled"),

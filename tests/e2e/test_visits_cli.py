@@ -84,6 +84,18 @@ def test_a_file_is_imported_once_listed_and_logged(cli: Cli) -> None:
     assert [e.action for e in entries].count("visit.file") == 1
 
 
+def test_visits_are_listed_a_page_at_a_time_as_the_api_reads_them(cli: Cli) -> None:
+    """The command listed every visit of a life at once (a chronic patient's thousands took
+    half a minute to draw) where the API pages them."""
+    cli.run("visits", "import", cli.claims("march.xml"))
+    cli.run("visits", "import", cli.claims("later.xml", MA_LK="LK0002", NGAY_VAO="202603050800",
+                                           NGAY_RA="202603050900"))
+    code, page = cli.run("visits", "list", cli.worker, "--limit", "1", "--offset", "1")
+    assert code == 0, page
+    assert (page["total"], [v["link_code"] for v in page["visits"]]) == (2, ["LK0001"])
+    assert len(cli.run("visits", "list", cli.worker)[1]["visits"]) == 2  # 100 unless asked
+
+
 def test_a_refused_file_exits_1_naming_record_and_field(cli: Cli) -> None:
     code, refused = cli.run("visits", "import", cli.claims("bad.xml", NGAY_VAO="2026-03-02"))
     assert code == 1
