@@ -81,6 +81,10 @@ class VisitOut(_Strict):
 
 
 class AnnulmentIn(_Strict):
+    # The spaces around a pasted code are no part of it, as in a claim file and for
+    # ``visits annul``: " LK0001 " was a 404 "no visit with MA_LK ' LK0001 '".
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
     facility_code: str = Field(pattern=r"^[0-9]{5}$", description="MA_CSKCB of the visit")
     link_code: str = Field(min_length=1, max_length=LINK_MAX, description="Its MA_LK")
     reason: str = Field(min_length=1, max_length=REASON_MAX, pattern=r"\S",

@@ -249,6 +249,14 @@ def test_annulling_again_is_replayed_and_the_key_is_not_filed_again(api: Api) ->
     assert error["field"] == "MA_LK" and "annulled" in error["reason"]
 
 
+def test_a_visit_is_annulled_by_its_codes_pasted_with_spaces_around_them(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN)]))
+    r = api.annul(BACH_MAI, link=" LK-1\t", facility=" 01001 ", reason=" wrong patient ")
+    assert r.status_code == 201, r.text
+    assert (r.json()["link_code"], r.json()["facility_code"], r.json()["reason"]) == (
+        "LK-1", "01001", "wrong patient")
+
+
 def test_an_unknown_or_unseen_visit_is_a_404_naming_no_person(api: Api) -> None:
     api.file(BACH_MAI, claim_file([visit(OWN)]))
     unknown = api.annul(CLERK, link="LK-9")
