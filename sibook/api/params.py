@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from sibook.api.days import Day
+from sibook.core.errors import ValidationError
 
 # Months: core.period.MONTH_PATTERN, days: api.days.Day, the one pattern of every door (files
 # included).
@@ -29,3 +30,19 @@ _UNIT_CODE_TEXT = ("The unit code (mã đơn vị): a 10-digit enterprise code, 
 UnitCodePath = Annotated[str, Path(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
 UnitCodeQuery = Annotated[str | None, Query(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
 AsOfQuery = Annotated[Day | None, Query(description="Status on this date (default today)")]
+
+
+async def _one_file(request: Request) -> None:
+    """A form carries one ``file`` part: FastAPI hands the route the last of several and drops
+    the others unread, so a request with two files (``curl -F file=@a -F file=@b``) was
+    answered for one, the other never filed, checked or mentioned."""
+    if (n := len((await request.form()).getlist("file"))) > 1:  # the form FastAPI read
+        raise ValidationError(field="file", reason=(
+            f"the request holds {n} parts named file; one file is read a request: send each "
+            "in a request of its own"))
+
+
+# A route's parameter after its guard (the caller is known, and refused first if not allowed);
+# ``ONE_FILE`` in a public route's ``dependencies``, which other code calls too (the portal).
+OneFile = Annotated[None, Depends(_one_file)]
+ONE_FILE = Depends(_one_file)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.api.params import AsOfQuery, PersonalIdPath
+from sibook.api.params import ONE_FILE, AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
@@ -257,7 +257,8 @@ class VerifyAnswer(BaseModel):
         default=None, description="Only when a newer version of this civil book was issued")
 
 
-@router.post("/verify", response_model=VerifyAnswer, response_model_exclude_unset=True)
+@router.post("/verify", response_model=VerifyAnswer, response_model_exclude_unset=True,
+             dependencies=[ONE_FILE])
 def verify(g: PublicGuard, file: Annotated[UploadFile, File(
         description="A book PDF or a text file holding the QR text")],
         strict: Annotated[bool, Query(description=(
@@ -308,7 +309,7 @@ class CardCheck(BaseModel):
     errors: list[str]
 
 
-@router.post("/hi-cards/verify", response_model=CardCheck)
+@router.post("/hi-cards/verify", response_model=CardCheck, dependencies=[ONE_FILE])
 def verify_hi_card(g: PublicGuard, file: Annotated[UploadFile, File(
         description="A text file holding the card's QR text (as a scanner reads it)")],
         as_of: AsOfQuery = None) -> CardCheck:

@@ -281,7 +281,9 @@ def card_qr(v: Version, a: Agency, *, on: datetime | None = None) -> tuple[dict[
     if not cards:
         raise NotFoundError(f"book {v.payload['header']['personal_id']} has no HI card",
                             field="personal_id")
-    today = at.date().isoformat()
+    # The day on the server's clock (TZ, as a check's "today" is), not UTC's: from 00:00 to
+    # 07:00 in Vietnam UTC's is still yesterday, and a card that began today was not shown.
+    today = at.astimezone().date().isoformat()
     card = next((c for c in reversed(cards) if c["valid_from"] <= today <= c["valid_to"]),
                 cards[-1])
     header = v.payload["header"]

@@ -14,6 +14,7 @@ from sibook.cli.context import logged, operator_id, ready_engine
 from sibook.cli.flags import RealmOpt, identifier, utf8_text
 from sibook.cli.output import (
     JsonFlag,
+    LimitOpt,
     as_typed,
     console,
     emit,
@@ -101,16 +102,20 @@ def _count(n: int, noun: str) -> str:
 def list_visits(
     personal_id: str = typer.Argument(..., callback=identifier,
                                      help="12-digit personal ID."),
+    limit: int = LimitOpt,
+    offset: int = typer.Option(0, "--offset", metavar="N", min=0, max=10**9,
+                               help="Latest visits to skip (the API's offset)."),
     realm: str = RealmOpt,
     as_json: bool = JsonFlag,
 ) -> None:
-    """A person's HI visits, the latest admission first."""
+    """A person's HI visits, the latest admission first, a page at a time as the API reads
+    them (``total``: how many there are)."""
     try:
         with unit_of_work(ready_engine()) as session:
             person_id = registry.person_id_of(session=session, personal_id=personal_id,
                                               realm=realm)
             result = listing(session=session, person_id=person_id, personal_id=personal_id,
-                             with_annulled=True)
+                             limit=limit, offset=offset, with_annulled=True)
             logged(session, Action.VISIT_READ, "visits list", [person_id])
     except ValidationError as exc:
         refuse(exc.problems, as_json)
@@ -148,7 +153,8 @@ def annul_visit(
                 logged(session, Action.VISIT_ANNUL, "visits annul", [person_id],
                        outcome="not_found" if isinstance(exc, UnknownVisit) else "refused")
         # an unknown visit: its key, MA_LK (the facility's code may be right)
-        refuse(reasons_of(exc, "link_code"), as_json, {"annulled": False})
+        refuse(reasons_of(exc, "link_code"), as_json, {"annulled": False},
+               aliases={"facility_code": "facility"})
     emit(answer, as_json, lambda d: console.print(
         f"visit {d['link_code']} of facility {d['facility_code']} "
         + ("was annulled already" if d["replayed"] else "annulled")
@@ -158,16 +164,24 @@ def annul_visit(
 
 def _show_list(data: dict[str, Any]) -> None:
     if not data["visits"]:
-        console.print(f"no HI visits for {data['personal_id']}")
+        console.print(f"no HI visits for {data['personal_id']}"
+                      + (f" past the {data['total']:,} there are" if data["total"] else ""))
         return
-    show_table(f"HI visits of {data['personal_id']}",
-               ("admitted", "discharged", "facility", "visit", "diagnosis", "total cost",
-                "HI paid", "patient paid", "annulled"),
+    shown = len(data["visits"])
+    show_table(f"HI visits of {data['personal_id']}" + (
+        "" if shown == data["total"] else f": {shown:,} of {data['total']:,} (--offset, --limit)"),
+               # MA_LK: the key `visits annul` takes, with the facility's code.
+               ("admitted", "discharged", "facility", "MA_LK", "visit", "diagnosis",
+                "total cost", "HI paid", "patient paid", "annulled"),
                [(v["admitted_at"].replace("T", " "), v["discharged_at"].replace("T", " "),
-                 v["facility_code"], v["visit_type_name"], v["diagnosis"], v["total_cost"],
-                 v["hi_paid"], v["patient_paid"],
-                 v["annulment"] and f"{_vietnam_minute(v['annulment']['annulled_at'])}: "
-                                    f"{v['annulment']['reason']}") for v in data["visits"]])
+                 v["facility_code"], v["link_code"], v["visit_type_name"], v["diagnosis"],
+                 v["total_cost"], v["hi_paid"], v["patient_paid"],
+                 v["annulment"] and _annulment(v["annulment"])) for v in data["visits"]])
+
+
+def _annulment(a: dict[str, Any]) -> str:
+    """A visit's annulment as the table shows it: when (Vietnam's clock), why and by whom."""
+    return f"{_vietnam_minute(a['annulled_at'])}: {a['reason']} (by {a['annulled_by']})"
 
 
 def _vietnam_minute(utc: str) -> str:

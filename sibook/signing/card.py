@@ -10,6 +10,7 @@ reads the registry's cards as they are now."""
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -40,6 +41,9 @@ class CardAnswer:
 def verify_card(data: bytes, *, trust_list: TrustList, on: date) -> CardAnswer:
     """The card a QR text (as read from a file or a scanner) carries, and whether it is
     genuine and valid ``on`` that day."""
+    if not data.removeprefix(BOM_UTF8).strip():  # an empty file is not a QR with a bad prefix
+        return CardAnswer(valid=False, errors=[
+            "empty input: nothing to verify (give the text of an HI card's QR)"])
     try:
         text = data.decode("utf-8-sig")  # a BOM (Notepad's UTF-8) is no part of the text
     except UnicodeDecodeError:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from sibook.core.errors import NotFoundError, ValidationError
 from sibook.core.moments import stamped
-from sibook.visits.domain import clipped, link_problem, reason_problem
+from sibook.visits.domain import FACILITY, clipped, link_problem, reason_problem
 from sibook.visits.store import HIVisit, HIVisitAnnulment
 
 
@@ -35,7 +35,11 @@ def unknown(facility_code: str, link_code: str) -> UnknownVisit:
 
 def recorded_person(*, session: Session, facility_code: str, link_code: str) -> int | None:
     """The person whose visit has this key; None when no visit has it. A key no file can
-    record (a control character, a NUL PostgreSQL refuses even to look up) is refused."""
+    record (a facility code not 5 digits, a control character, a NUL PostgreSQL refuses even
+    to look up) is refused."""
+    if not FACILITY.fullmatch(facility_code):  # not "no visit with MA_LK ...": it is the code
+        raise ValidationError(field="facility_code", reason=(
+            f"{clipped(facility_code)!r} is not a facility code (MA_CSKCB: 5 digits)"))
     if problem := link_problem(link_code):
         raise ValidationError(field="link_code", reason=problem)
     return session.scalar(select(HIVisit.person_id).where(

@@ -16,7 +16,7 @@ from sibook.access import hi_checks, scope
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital, TooManyRequests
-from sibook.api.params import PersonalIdPath
+from sibook.api.params import OneFile, PersonalIdPath
 from sibook.api.problems import CLAIMS_GUESSING, CONFLICT
 from sibook.core.errors import ValidationError
 from sibook.visits.annulments import annul, recorded_person, unknown
@@ -81,6 +81,10 @@ class VisitOut(_Strict):
 
 
 class AnnulmentIn(_Strict):
+    # The spaces around a pasted code are no part of it, as in a claim file and for
+    # ``visits annul``: " LK0001 " was a 404 "no visit with MA_LK ' LK0001 '".
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
     facility_code: str = Field(pattern=r"^[0-9]{5}$", description="MA_CSKCB of the visit")
     link_code: str = Field(min_length=1, max_length=LINK_MAX, description="Its MA_LK")
     reason: str = Field(min_length=1, max_length=REASON_MAX, pattern=r"\S",
@@ -115,7 +119,7 @@ Offset = Annotated[int, Query(ge=0, le=10**9, description="Latest visits to skip
              responses={**CONFLICT, **CLAIMS_GUESSING})
 def file_visits(g: Filer, file: Annotated[UploadFile, File(
         description="A Decision 130/QĐ-BYT file: GIAMDINHHS, each HOSO's XML1 (TONG_HOP) in "
-                    "base64")]) -> dict[str, Any] | JSONResponse:
+                    "base64")], _one: OneFile) -> dict[str, Any] | JSONResponse:
     """A health facility files its claims: every record is recorded, or none (422 naming each
     record, as ``row``, and field; 409 for a record filed before with other content). The
     file's MACSKCB must be the credential's facility (403 otherwise). Its records naming a

@@ -29,7 +29,7 @@ from sibook.registry.domain import same_name
 from sibook.visits.annulments import annulment_of
 from sibook.visits.domain import VISIT_TYPES, Visit, differences, read_record, shown
 from sibook.visits.store import HIVisit, HIVisitAnnulment
-from sibook.visits.xml130 import read_claim_file
+from sibook.visits.xml130 import read_claims
 
 # A claim's times (NGAY_VAO, NGAY_RA) are Vietnam's local time whatever the server's zone: a
 # discharge is "in the future" by Vietnam's clock (``VIETNAM``).
@@ -81,13 +81,14 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
     (the parse held no lock). The records are checked in the file's order until one more than
     that: it and those after are not checked against the registry, as checks one at a time
     would have been stopped there."""
-    parsed = read_claim_file(data)
+    parsed = read_claims(data)
     if facility is not None and parsed.facility_code != facility:
         raise OtherFacility(f"the file is facility {parsed.facility_code}'s; this credential "
                             f"files for facility {facility} only")
     budget = None if in_turn is None else in_turn()
     at = now or datetime.now(VIETNAM).replace(tzinfo=None)
     visits, problems = _read(parsed.records, parsed.facility_code, at)
+    problems += parsed.problems  # the records that could not be read, by record
     persons = registry.person_ids_in_realm(
         session=session, personal_ids=[v.personal_id for _, v in visits], realm=realm)
     # A record filed before with the same content is a replay whatever the registry says now
@@ -98,9 +99,12 @@ def file_claims(*, session: Session, data: bytes, realm: str, actor: str,
         session, [(row, v) for row, v in visits if row not in again], persons, budget)
     problems += found
     if problems:
+        # Records filed before with other content named beside the rest, not once these are
+        # mended and the file sent again (its 409 then); the recorded visits' persons were read.
+        _, _, conflicts, holders = _compared(parsed.facility_code, visits, persons, on_record)
         named = [f.get("SO_CCCD", "").strip() for _, f in parsed.records]
-        raise ClaimsRefused(sorted(problems, key=lambda p: p.row or 0),
-                            registry.person_ids_of(session=session, personal_ids=named),
+        raise ClaimsRefused(sorted(problems + conflicts, key=lambda p: p.row or 0), sorted(
+            holders | set(registry.person_ids_of(session=session, personal_ids=named))),
                             mismatched, unchecked_from)
     fresh, unchanged = _recorded(session, parsed.facility_code, visits, persons, actor,
                                  on_record)
@@ -251,14 +255,28 @@ def _new_records(facility: str, visits: list[tuple[int, Visit]], persons: dict[s
                  on_record: OnRecord) -> tuple[list[Visit], int]:
     """The visits not recorded yet and how many are recorded with the same content; refused
     when any is recorded with other content."""
+    fresh, unchanged, conflicts, holders = _compared(facility, visits, persons, on_record)
+    if conflicts:
+        raise VisitConflict(conflicts, sorted(holders | set(persons.values())))
+    return fresh, unchanged
+
+
+def _compared(facility: str, visits: list[tuple[int, Visit]], persons: dict[str, int],
+              on_record: OnRecord) -> tuple[list[Visit], int, list[Problem], set[int]]:
+    """The visits not recorded yet, how many are recorded with the same content, the problem
+    of each recorded with other content (or annulled) and the persons whose recorded visits
+    that read. A visit of a person not in ``persons`` (refused as such) is not compared."""
     recorded, annulled = on_record
     fresh: list[Visit] = []
     conflicts: list[Problem] = []
     holders: set[int] = set()
+    unchanged = 0
     for row, v in visits:
         was = recorded.get(v.link_code)
         if was is None:
             fresh.append(v)
+            continue
+        if v.personal_id not in persons:
             continue
         if v.link_code in annulled:
             holders.add(was.person_id)
@@ -285,9 +303,9 @@ def _new_records(facility: str, visits: list[tuple[int, Visit]], persons: dict[s
             conflicts.append(Problem(row=row, field=field, reason=(
                 f"MA_LK {v.link_code!r} of facility {facility} was recorded with {field} "
                 f"{shown(old)}, not {shown(new)}: a recorded visit is not rewritten")))
-    if conflicts:
-        raise VisitConflict(conflicts, sorted(holders | set(persons.values())))
-    return fresh, len(visits) - len(fresh)
+        else:
+            unchanged += 1
+    return fresh, unchanged, conflicts, holders
 
 
 _ATTR = {"SO_CCCD": "personal_id", "MA_THE_BHYT": "card_text", "NGAY_VAO": "admitted_at",

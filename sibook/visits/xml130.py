@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn
 from xml.parsers import expat
 
 from sibook.core.errors import Problem, ValidationError
 from sibook.visits.domain import FACILITY, REQUIRED, clipped
-from sibook.visits.xml_encoding import as_utf8
+from sibook.visits.xml_encoding import as_utf8, utf8_problem
 
 MAX_RECORDS = 20_000  # a month of a large hospital's claims is sent in several files
 SUMMARY = "XML1"
@@ -64,10 +64,12 @@ FILE_ONCE = ("LOAIHOSO", "NOIDUNGFILE")
 
 @dataclass(frozen=True)
 class ClaimFile:
-    """The facility a file is from and each record's XML1 fields, by its place in the file."""
+    """The facility a file is from and each record's XML1 fields, by its place in the file;
+    ``problems``: why the others cannot be read, each by its record (``read_claims``)."""
 
     facility_code: str
     records: list[tuple[int, dict[str, str]]]
+    problems: list[Problem] = field(default_factory=list)
 
 
 class _Refused(Exception):
@@ -83,7 +85,7 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
     """The element tree of ``data``, without DTDs, entities or attributes (none is read);
     ValueError saying why not, as soon as it holds more than ``max_elements`` elements or
     nests them deeper than MAX_DEPTH, or when its encoding cannot be read (``as_utf8``)."""
-    data = as_utf8(data)
+    given, data = data, as_utf8(data)
     builder = ET.TreeBuilder()
     parser = expat.ParserCreate("UTF-8")  # what the file declares is read by ``as_utf8``
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -115,6 +117,8 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
     except _Refused as exc:
         raise ValueError(str(exc)) from None
     except expat.ExpatError as exc:
+        if data is given and (problem := utf8_problem(data)):  # read as UTF-8, and it is not
+            raise ValueError(problem) from None
         raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)} at line "
                          f"{exc.lineno}, column {exc.offset}") from None
     return builder.close()
@@ -123,6 +127,16 @@ def parse_xml(data: bytes, max_elements: int) -> ET.Element:
 def read_claim_file(data: bytes) -> ClaimFile:
     """The envelope's facility and records; ValidationError naming every record (``row``:
     its HOSO's place in DANHSACHHOSO) and field that cannot be read."""
+    parsed = read_claims(data)
+    if parsed.problems:
+        raise ValidationError(parsed.problems)
+    return parsed
+
+
+def read_claims(data: bytes) -> ClaimFile:
+    """The envelope's facility, the records that can be read and why each other one cannot
+    (``problems``), so that a record's own problems are named with theirs, not only once it
+    is sent again; ValidationError for an envelope that cannot be read."""
     if not data.strip():  # not "no element found at line 1, column 0"
         raise ValidationError(field="file", reason=(
             "the file is empty: a Decision 130/QĐ-BYT claim file is XML, <GIAMDINHHS>"))
@@ -161,9 +175,7 @@ def read_claim_file(data: bytes) -> ClaimFile:
         fields = _summary(record, row, problems)
         if fields is not None:
             out.append((row, fields))
-    if problems:
-        raise ValidationError(problems)
-    return ClaimFile(facility, out)
+    return ClaimFile(facility, out, problems)
 
 
 def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str, str] | None:
@@ -206,14 +218,16 @@ def _summary(record: ET.Element, row: int, problems: list[Problem]) -> dict[str,
         bad("NOIDUNGFILE", f"the XML1 content is <{clipped(tree.tag)}>, not <TONG_HOP>")
         return None
     fields: dict[str, str] = {}
+    broken: set[str] = set()  # each named once, all of them, not the first alone
     for child in tree:  # only the fields the book keeps are held, of thousands of records
-        if child.tag not in REQUIRED:
+        if child.tag not in REQUIRED or child.tag in broken:
             continue
         if child.tag in fields:
             bad(child.tag, "appears twice in TONG_HOP")
-            return None
-        if len(child):
+            broken.add(child.tag)
+        elif len(child):
             bad(child.tag, "holds XML elements; its value is text")
-            return None
-        fields[child.tag] = child.text or ""
-    return fields
+            broken.add(child.tag)
+        else:
+            fields[child.tag] = child.text or ""
+    return None if broken else fields

@@ -62,6 +62,25 @@ def as_utf8(data: bytes) -> bytes:
     return text.encode("utf-8", "surrogatepass")  # a lone surrogate: refused by expat
 
 
+def utf8_problem(data: bytes) -> str | None:
+    """Why ``data``, which ``as_utf8`` hands to expat as it is (UTF-8 declared, or no
+    encoding), is not UTF-8, if it is not: the first byte that is not, where it is. Expat says
+    only "not well-formed (invalid token)" there, which hides that the file's encoding is not
+    the one it declares (a Vietnamese HIS writing Windows-1258 and declaring nothing)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        declared = DECLARED.match(data[skip:skip + HEAD].decode("latin-1"))
+        said = (f"UTF-8, the encoding its declaration names ({declared[1]!r})" if declared
+                else "UTF-8, the encoding of a file whose XML declaration names none")
+        line = data.count(b"\n", 0, exc.start) + 1
+        return (f"byte 0x{data[exc.start]:02X} at offset {exc.start:,} (line {line}) is not "
+                f"{said}: declare the encoding it is written in, e.g. "
+                '<?xml version="1.0" encoding="windows-1258"?>')
+    return None
+
+
 def _written_in(data: bytes) -> tuple[str | None, int]:
     """The encoding the first bytes name or imply and how many of them are a byte order mark;
     None for one-byte characters (ASCII's, or a multi-byte encoding's that keeps ASCII)."""

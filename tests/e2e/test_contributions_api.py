@@ -187,6 +187,21 @@ def test_a_whole_multipart_body_without_the_file_is_a_422_naming_it(api: Api) ->
     assert [e["loc"] for e in r.json()["detail"]] == [["body", "file"]]
 
 
+def test_two_files_in_one_filing_are_refused_and_neither_is_filed(api: Api) -> None:
+    """FastAPI read the last file of two and filed it, the first never mentioned."""
+    first, second = (csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
+                     csv_of([(api.workers[1], "TM", 9_000_000, "2026-01")]))
+    r = api.conforms("POST", FILING, api.client.post(
+        f"/api/v1/employers/{EMPLOYER}/declarations", headers=api.as_employer(),
+        data={"month": "2026-01"}, files=[("file", ("a.csv", first)),
+                                          ("file", ("b.csv", second))]))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "file", "reason": (
+        "the request holds 2 parts named file; one file is read a request: send each in a "
+        "request of its own")}]
+    assert api.file(second).json()["replayed"] is False  # the one it read was not filed
+
+
 def test_an_upload_under_the_cap_is_filed(api: Api) -> None:
     r = api.file(csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]) + b"\n" * 50_000)
     assert r.status_code == 201, r.text

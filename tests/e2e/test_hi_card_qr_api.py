@@ -90,6 +90,21 @@ def test_the_citizens_card_qr_is_what_the_hospitals_check_accepts(api: Api) -> N
     assert api.verify(r.text.replace("SIB1:", "SIB1:A", 1))["valid"] is False
 
 
+@pytest.mark.parametrize("path", ["/api/v1/hi-cards/verify", "/api/v1/verify"])
+def test_two_files_in_one_check_are_refused_not_answered_for_the_last(api: Api,
+                                                                       path: str) -> None:
+    """A genuine card and a forged one sent together: FastAPI read the last and the answer,
+    valid, said nothing of the other."""
+    qr = api.qr("citizen").text
+    r = api.client.post(path, files=[("file", ("forged.txt", qr.replace("SIB1:", "SIB1:A"))),
+                                     ("file", ("card.txt", qr))])
+    assert_conforms(api.spec, "POST", path, r)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "file", "reason": (
+        "the request holds 2 parts named file; one file is read a request: send each in a "
+        "request of its own")}]
+
+
 def test_the_cards_picture_sent_for_its_qr_text_is_told_to_send_the_text(api: Api) -> None:
     """A hospital handed the card's image (or a book's PDF) uploads that file: the answer says
     what it sent and what to send, not that the input "is not UTF-8"."""

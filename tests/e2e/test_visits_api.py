@@ -141,6 +141,22 @@ def test_the_same_file_again_is_replayed_and_changed_content_is_a_409(api: Api) 
     assert api.of(national, OTHER).json()["visits"] == []  # the whole file refused
 
 
+def test_two_files_in_one_request_are_refused_and_neither_is_filed(api: Api) -> None:
+    """``curl -F file=@a.xml -F file=@b.xml``: FastAPI read the last file only, and the 201
+    said nothing of the first, never filed."""
+    r = api.client.post(FILE, headers=bearer(BACH_MAI), files=[
+        ("file", ("a.xml", claim_file([visit(OWN)]), "application/xml")),
+        ("file", ("b.xml", claim_file([visit(OWN, "LK-2")]), "application/xml"))])
+    assert_conforms(api.spec, "POST", FILE, r)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "file", "reason": (
+        "the request holds 2 parts named file; one file is read a request: send each in a "
+        "request of its own")}]
+    assert api.mine(SELF).json()["total"] == 0
+    assert api.client.post(FILE, files=[("file", ("a.xml", b"<x/>")), ("file", (
+        "b.xml", b"<x/>"))]).status_code == 401  # who asks is known first
+
+
 def test_a_bad_record_is_a_422_by_record_and_field_and_nothing_is_kept(api: Api) -> None:
     r = api.file(BACH_MAI, claim_file([visit(OWN), visit(OTHER, "LK-2", T_BHTT="12.5")]))
     assert r.status_code == 422, r.text
@@ -231,6 +247,14 @@ def test_annulling_again_is_replayed_and_the_key_is_not_filed_again(api: Api) ->
     assert refiled.status_code == 409
     [error] = refiled.json()["errors"]
     assert error["field"] == "MA_LK" and "annulled" in error["reason"]
+
+
+def test_a_visit_is_annulled_by_its_codes_pasted_with_spaces_around_them(api: Api) -> None:
+    api.file(BACH_MAI, claim_file([visit(OWN)]))
+    r = api.annul(BACH_MAI, link=" LK-1\t", facility=" 01001 ", reason=" wrong patient ")
+    assert r.status_code == 201, r.text
+    assert (r.json()["link_code"], r.json()["facility_code"], r.json()["reason"]) == (
+        "LK-1", "01001", "wrong patient")
 
 
 def test_an_unknown_or_unseen_visit_is_a_404_naming_no_person(api: Api) -> None:

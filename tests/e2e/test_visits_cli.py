@@ -84,6 +84,18 @@ def test_a_file_is_imported_once_listed_and_logged(cli: Cli) -> None:
     assert [e.action for e in entries].count("visit.file") == 1
 
 
+def test_visits_are_listed_a_page_at_a_time_as_the_api_reads_them(cli: Cli) -> None:
+    """The command listed every visit of a life at once (a chronic patient's thousands took
+    half a minute to draw) where the API pages them."""
+    cli.run("visits", "import", cli.claims("march.xml"))
+    cli.run("visits", "import", cli.claims("later.xml", MA_LK="LK0002", NGAY_VAO="202603050800",
+                                           NGAY_RA="202603050900"))
+    code, page = cli.run("visits", "list", cli.worker, "--limit", "1", "--offset", "1")
+    assert code == 0, page
+    assert (page["total"], [v["link_code"] for v in page["visits"]]) == (2, ["LK0001"])
+    assert len(cli.run("visits", "list", cli.worker)[1]["visits"]) == 2  # 100 unless asked
+
+
 def test_a_refused_file_exits_1_naming_record_and_field(cli: Cli) -> None:
     code, refused = cli.run("visits", "import", cli.claims("bad.xml", NGAY_VAO="2026-03-02"))
     assert code == 1
@@ -144,6 +156,18 @@ def test_annulling_an_unknown_visit_or_one_of_another_realm_exits_1(cli: Cli) ->
     assert cli.run("visits", "list", cli.worker)[1]["visits"][0]["annulment"] is None
 
 
+@pytest.mark.parametrize("facility", ["1001", "01001x", "0100١"])
+def test_a_facility_code_that_cannot_be_one_is_named_not_the_link_code(cli: Cli,
+                                                                      facility: str) -> None:
+    """A code mistyped: "no visit with MA_LK 'LK0001' at facility 1001", naming LINK_CODE, sent
+    the operator to look at the key that was right (the API refuses it by its pattern)."""
+    cli.run("visits", "import", cli.claims("march.xml"))
+    code, refused = cli.run("visits", "annul", facility, "LK0001", "--reason", "wrong")
+    assert (code, refused["annulled"]) == (1, False)
+    assert refused["errors"] == [{"field": "FACILITY", "reason": (
+        f"{facility!r} is not a facility code (MA_CSKCB: 5 digits)")}]
+
+
 def test_an_annulment_refused_as_of_another_realm_is_in_the_persons_access_log(
         cli: Cli) -> None:
     """As the API logs an out-of-scope attempt on a visit in its person's log, so does the
@@ -167,6 +191,24 @@ def test_a_visit_is_annulled_by_its_codes_pasted_with_spaces_around_them(cli: Cl
     assert (annulled["annulled"], annulled["link_code"]) == (True, "LK0001")
 
 
+def test_the_listed_table_names_each_visits_key_that_annul_takes(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table showed the facility but not MA_LK: the operator who would annul a visit
+    listed it again with --json to find its key."""
+    monkeypatch.setenv("COLUMNS", "200")  # the table's row on one line
+    cli.run("visits", "import", cli.claims("march.xml"))
+    listed = CliRunner().invoke(app, ["visits", "list", cli.worker])
+    assert listed.exit_code == 0, listed.output
+    [header] = [line for line in listed.stdout.splitlines() if "admitted" in line]
+    [row] = [line for line in listed.stdout.splitlines() if "J03" in line]
+    cells = dict(zip([c.strip() for c in header.split("┃")], [c.strip() for c in row.split("│")],
+                     strict=True))
+    assert (cells["facility"], cells["MA_LK"]) == ("01001", "LK0001"), cells
+    annulled = CliRunner().invoke(app, ["visits", "annul", cells["facility"], cells["MA_LK"],
+                                        "--reason", "wrong"])
+    assert annulled.exit_code == 0, annulled.output
+
+
 def test_an_annulment_is_shown_on_vietnams_clock(
         cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """20:00 UTC on 31 March is 03:00 on 1 April in Vietnam: the day the officer annulled it
@@ -180,6 +222,7 @@ def test_an_annulment_is_shown_on_vietnams_clock(
             annulled_at=datetime(2026, 3, 31, 20, 0, tzinfo=UTC)))
     listed = CliRunner().invoke(app, ["visits", "list", cli.worker])
     assert listed.exit_code == 0, listed.output
-    assert "2026-04-01 03:00: wrong" in listed.stdout and "2026-03-31" not in listed.stdout
+    assert "2026-04-01 03:00: wrong (by op)" in listed.stdout  # who annulled it, as the JSON
+    assert "2026-03-31" not in listed.stdout
     again = CliRunner().invoke(app, ["visits", "annul", "01001", "LK0001", "--reason", "x"])
     assert "was annulled already on 2026-04-01 03:00: wrong" in again.stdout

@@ -281,6 +281,34 @@ def test_a_card_not_yet_begun_is_not_in_the_book(engine: Engine, worker: int) ->
     assert [h["valid_from"] for h in on["hi_periods"]] == [first.isoformat()]
 
 
+def test_the_card_shown_is_the_one_valid_on_the_servers_day_not_utcs(
+        engine: Engine, worker: int, agency: issuing.Agency,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 03:00 on 1 January in Vietnam (20:00 UTC on 31 December) the card beginning that
+    day is the one shown and signed: UTC's day showed the one that had ended, which the
+    hospital's check, on Vietnam's day, refuses as expired."""
+    from dataclasses import replace
+
+    from sibook.signing.qr import verify_qr
+
+    v = current(engine, worker)
+    old, new = ({**card, "card_number": f"DN401000000000{n}", "valid_from": f"{year}-01-01",
+                 "valid_to": f"{year}-12-31"}
+                for n, year, card in ((1, 2026, v.payload["hi_periods"][-1]),
+                                      (2, 2027, v.payload["hi_periods"][-1])))
+    v = replace(v, payload={**v.payload, "hi_periods": [old, new]})
+    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    time.tzset()
+    try:
+        shown, text = issuing.card_qr(v, agency, on=datetime(2026, 12, 31, 20, 0, tzinfo=UTC))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert shown["card_number"] == new["card_number"]
+    signed = verify_qr(text, agency.trust_list()).payload  # dated ahead of this test's clock
+    assert (signed["card_number"], signed["valid_from"]) == (new["card_number"], "2027-01-01")
+
+
 def test_a_card_of_a_revoked_version_stands_and_links_to_no_published_entry(
         engine: Engine, worker: int, agency: issuing.Agency) -> None:
     """A card stands while its book version is revoked (coverage is the registry's), and the

@@ -31,7 +31,7 @@ from sibook.visits.service import (
 )
 from tests.integration.ledger_fixtures import setup_workers, worker_id, worker_name
 from tests.integration.races import until_one_waits
-from tests.visit_files import claim_file, summary
+from tests.visit_files import claim_file, summary, tong_hop
 
 NOW = datetime(2026, 4, 1, 9, 0)
 SOLDIER = make_personal_id("001", date(1985, 1, 1), "male", 777)
@@ -109,6 +109,23 @@ def test_a_file_is_recorded_and_read_back_latest_first(engine: Engine) -> None:
     assert (mine[0]["diagnosis"], mine[0]["total_cost"], mine[0]["hi_paid"],
             mine[0]["patient_paid"]) == ("K35.8", 12_500_000, 10_000_000, 2_500_000)
     assert [v["link_code"] for v in visits_of(engine, b)] == ["LK0001"]
+
+
+def test_a_record_that_cannot_be_read_does_not_hide_the_others_problems(
+        engine: Engine) -> None:
+    """One record's XML1 not base64: the file was refused naming it alone, and the other
+    records' problems (a diagnosis, a person not registered) only once it was sent again."""
+    import base64
+
+    a, _ = insured(engine)
+    records = [visit(a, 0, MA_BENH_CHINH="XX"), visit(a, 1, MA_THE_BHYT=card(0)),
+               visit("001089099999", 2)]
+    data = claim_file(records).replace(base64.b64encode(tong_hop(records[1])), b"!!!")
+    with pytest.raises(ValidationError) as caught, unit_of_work(engine) as s:
+        file_claims(session=s, data=data, realm="civil", actor="bv-01001", now=NOW)
+    assert [(p.row, p.field) for p in caught.value.problems] == [
+        (1, "MA_BENH_CHINH"), (2, "NOIDUNGFILE"), (3, "SO_CCCD")]
+    assert count(engine) == 0
 
 
 def test_visits_are_read_a_page_at_a_time_with_their_total(engine: Engine) -> None:
@@ -197,6 +214,18 @@ def test_a_recorded_visit_filed_with_other_content_refuses_the_whole_file(
     assert (problem.row, problem.field) == (2, "T_BHTT")
     assert "recorded with T_BHTT 189840, not 100000" in problem.reason
     assert count(engine) == 1  # b's new visit was not kept either
+
+
+def test_a_changed_record_is_named_beside_the_files_other_problems(engine: Engine) -> None:
+    """A month's file sent again with a record changed and a new one wrong: the 422 named the
+    new one alone, and the changed one only in the 409 of the file sent once more."""
+    a, _ = insured(engine)
+    file(engine, [visit(a, 0)])
+    problems = refused(engine, [visit(a, 0, T_BHTT="100000"), visit("001089099999", 2),
+                                visit(a, 1, MA_THE_BHYT=card(0))])
+    assert [(row, field) for row, field, _ in problems] == [(1, "T_BHTT"), (2, "SO_CCCD")]
+    assert "recorded with T_BHTT 189840, not 100000" in problems[0][2]
+    assert count(engine) == 1
 
 
 def test_one_bad_record_refuses_the_file_naming_every_problem(engine: Engine) -> None:

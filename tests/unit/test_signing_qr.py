@@ -112,6 +112,20 @@ def test_text_without_the_prefix_is_refused_for_a_card_as_for_a_book(agency: Age
                        on=date(2026, 1, 1)).errors == [expected]
 
 
+@pytest.mark.parametrize("data", [b"", b"\n", b"\xef\xbb\xbf \r\n"])
+def test_an_empty_card_file_is_said_to_be_empty_as_a_books_is(agency: Agency,
+                                                               data: bytes) -> None:
+    """``verify-card`` of an empty file said "bad prefix: ... starts with 'SIB1:'", as if
+    the text were another QR's; ``book verify`` says there is nothing to verify."""
+    from datetime import date
+
+    from sibook.signing.card import verify_card
+
+    answer = verify_card(data, trust_list=agency.trust_list, on=date(2026, 1, 1))
+    assert (answer.valid, answer.errors) == (False, [
+        "empty input: nothing to verify (give the text of an HI card's QR)"])
+
+
 def test_a_decompression_bomb_is_refused(agency: Agency) -> None:
     bomb = PREFIX + b45encode(zlib.compress(b"\0" * 2_000_000, 9)).decode()
     assert len(bomb) <= MAX_QR_TEXT  # a bomb that fits in a real QR code

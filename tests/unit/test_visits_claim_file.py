@@ -314,6 +314,24 @@ def test_an_encoding_that_cannot_be_read_is_refused_saying_why(data: bytes, why:
     assert (row, field) == (None, "file") and why in reason, reason
 
 
+def test_bytes_not_utf8_in_a_file_read_as_utf8_are_named_not_an_invalid_token() -> None:
+    """A HIS writing Windows-1258 and declaring nothing: expat said "not well-formed (invalid
+    token) at line 1, column 65", which hid that the encoding was the problem."""
+    inner = tong_hop(record(HO_TEN="Nguy\u00ea\u0303n Văn An")).decode()
+    inner = inner.replace('<?xml version="1.0" encoding="utf-8"?>', "").encode("cp1258")
+    [(row, field, reason)] = refusal(with_summary(inner))
+    at = inner.index(b"\xea")
+    assert (row, field) == (1, "NOIDUNGFILE"), reason
+    assert f"byte 0xEA at offset {at} (line 1) is not UTF-8, the encoding of a file whose " \
+           "XML declaration names none" in reason and "windows-1258" in reason
+    data = b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF8"?>\n<GIAMDINHHS>\xff</GIAMDINHHS>'
+    [(row, field, reason)] = refusal(data)
+    assert (row, field) == (None, "file")
+    at = data.index(b"\xff")
+    assert reason.startswith(f"byte 0xFF at offset {at} (line 2) is not "
+                             "UTF-8, the encoding its declaration names ('UTF8')"), reason
+
+
 def test_deep_nesting_is_refused_where_it_passes_the_limit() -> None:
     depth = 200_000
     deep = b"<GIAMDINHHS>" + b"<a>" * depth + b"</a>" * depth + b"</GIAMDINHHS>"
@@ -332,6 +350,15 @@ def test_a_file_of_too_many_elements_is_refused_before_it_is_all_built(
     many = b"<TONG_HOP>" + b"<MA_BN/>" * SUMMARY_ELEMENTS + b"</TONG_HOP>"
     [(row, field, reason)] = refusal(with_summary(many, 2))[:1]
     assert (row, field) == (1, "NOIDUNGFILE") and "elements" in reason
+
+
+def test_every_field_written_twice_or_holding_elements_is_named_not_the_first_alone() -> None:
+    inner = tong_hop(record()).replace(b"<MA_LK>LK0001</MA_LK>",
+                                       b"<MA_LK>LK0001</MA_LK><MA_LK>LK0002</MA_LK>"
+                                       b"<MA_LK>LK0003</MA_LK>")
+    inner = inner.replace(b"<T_BHTT>189840</T_BHTT>", b"<T_BHTT><v>189840</v></T_BHTT>")
+    assert refusal(with_summary(inner)) == [(1, "MA_LK", "appears twice in TONG_HOP"), (
+        1, "T_BHTT", "holds XML elements; its value is text")]
 
 
 def test_a_field_holding_elements_is_refused_not_read_in_part() -> None:
