@@ -6,9 +6,14 @@ amended by Decisions 4750/QĐ-BYT and 3176/QĐ-BYT; FACTS §6.5): the facility (
 link code for the treatment (MA_LK), the patient (SO_CCCD; their name HO_TEN is checked against
 the registry, not kept) and the HI card used (MA_THE_BHYT), admission and discharge (NGAY_VAO,
 NGAY_RA, ``yyyymmddHHMM`` local time), the main diagnosis (MA_BENH_CHINH, ICD-10), the kind of
-visit (MA_LOAI_KCB) and three totals in integer VND: what the facility charged (T_TONGCHI_BV),
-what the HI fund pays (T_BHTT) and the patient's co-payment (T_BNCCT). The drugs, services and
-results of XML2-XML15 are the HI assessment's business, not the book's: they are not kept.
+visit (MA_LOAI_KCB) and three totals: what the facility charged (T_TONGCHI_BV), what the HI
+fund pays (T_BHTT) and the patient's co-payment (T_BNCCT). The drugs, services and results of
+XML2-XML15 are the HI assessment's business, not the book's: they are not kept.
+
+The decision writes the totals as numbers of at most 15 characters with 2 decimals (a
+co-payment of 20% of a price falls on a fraction of a dong: "79015531.60"); the check that what
+is paid does not exceed the charge is made on them exact, and each is kept in whole VND, as all
+money here, rounded half up.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ FACILITY = re.compile(r"^[0-9]{5}$")  # MA_CSKCB: 5 digits, the province's 2 fir
 ICD10 = re.compile(r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$")
 STAMP = re.compile(r"^(19|20)[0-9]{10}$")  # yyyymmddHHMM, years 1900-2099 as every door
 MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
+DECIMALS = 2  # a total's decimals in Decision 130's XML1 (number, 15 characters, 2 decimals)
+SCALE = 100  # an amount is read in hundredths of a dong: 10 ** DECIMALS
 LINK_MAX = 100  # MA_LK: "Chuỗi" of at most 100 characters
 REASON_MAX = 500  # why a visit is annulled
 CARDS_MAX = 160  # MA_THE_BHYT: several cards of one stay are joined by ";"
@@ -138,13 +145,13 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     total, hi, patient = (None if f in missing else _money(fields[f], f, bad)
                           for f in ("T_TONGCHI_BV", "T_BHTT", "T_BNCCT"))
     if total is not None and hi is not None and patient is not None and hi + patient > total:
-        bad("T_BHTT", f"what the HI fund pays ({hi:,}) and the co-payment ({patient:,}) "
-                      f"exceed the visit's total cost ({total:,})")
+        bad("T_BHTT", f"what the HI fund pays ({_shown(hi)}) and the co-payment "
+                      f"({_shown(patient)}) exceed the visit's total cost ({_shown(total)})")
     if out or admitted is None or discharged is None or None in (total, hi, patient):
         return None, out
     assert total is not None and hi is not None and patient is not None
-    return Visit(own, link, pid, name, cards, admitted, discharged, diagnosis, kind, total, hi,
-                 patient), out
+    return Visit(own, link, pid, name, cards, admitted, discharged, diagnosis, kind,
+                 _whole(total), _whole(hi), _whole(patient)), out
 
 
 def link_problem(link: str) -> str | None:
@@ -178,27 +185,41 @@ def _stamp(text: str, field: str, bad: Bad) -> datetime | None:
 
 
 def _money(text: str, field: str, bad: Bad) -> int | None:
-    """Whole VND: digits, or digits with a zero fraction ("237300.00" as some HIS write it)."""
+    """An amount in hundredths of a dong: digits, with at most ``DECIMALS`` decimals besides
+    trailing zeros ("237300", "237300.00", "79015531.6")."""
     value = text.strip()
     m = MONEY.fullmatch(value)
     if m is None:
         bad(field, f"{clipped(value)!r} is not an amount in VND")
         return None
-    if m.group(3) and m.group(3).strip("0"):
-        bad(field, f"{clipped(value)} is not whole VND: a fraction of a dong is not paid")
+    fraction: str = (m.group(3) or "").rstrip("0")
+    if len(fraction) > DECIMALS:
+        bad(field, f"{clipped(value)} has more than {DECIMALS} decimals: Decision 130 writes an "
+                   f"amount with {DECIMALS} at most")
         return None
-    digits = m.group(2).lstrip("0") or "0"
+    digits: str = m.group(2).lstrip("0") or "0"
     if len(digits) > len(str(MAX_VND)):  # int() of thousands of digits raises: never tried
         bad(field, f"{len(digits):,} digits is more than any visit costs ({MAX_VND:,})")
         return None
-    amount = int(digits)
+    amount = int(digits) * SCALE + int(fraction.ljust(DECIMALS, "0"))
     if m.group(1) and amount:
         bad(field, f"{clipped(value)} is negative")
         return None
-    if amount > MAX_VND:
-        bad(field, f"{amount:,} is more than any visit costs ({MAX_VND:,})")
+    if amount > MAX_VND * SCALE:
+        bad(field, f"{_shown(amount)} is more than any visit costs ({MAX_VND:,})")
         return None
     return amount
+
+
+def _whole(hundredths: int) -> int:
+    """An amount of ``_money`` in whole VND, half up (a non-negative amount)."""
+    return (hundredths + SCALE // 2) // SCALE
+
+
+def _shown(hundredths: int) -> str:
+    """An amount of ``_money`` as a refusal says it: 237,300 or 79,015,531.60."""
+    whole, cents = divmod(hundredths, SCALE)
+    return f"{whole:,}" + (f".{cents:0{DECIMALS}d}" if cents else "")
 
 
 def differences(was: Visit, now: Visit) -> list[str]:

@@ -153,7 +153,7 @@ def test_accepted_replayed_and_otherwise_refused_files_count_nothing(api: Api) -
     for _ in range(LIMIT + 1):
         again = api.file(record())
         assert (again.status_code, again.json()["replayed"]) == (201, True)
-        assert api.file(record(link="LK-2", T_BHTT="12.5")).status_code == 422
+        assert api.file(record(link="LK-2", T_BHTT="12.555")).status_code == 422
         assert api.file(record(link="LK-3", NGAY_VAO="202512310800",
                                NGAY_RA="202512310900")).status_code == 422  # card not valid
         assert api.file(record(link="LK-4", MA_LOAI_KCB="99")).status_code == 422

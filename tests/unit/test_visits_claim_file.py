@@ -90,9 +90,27 @@ def test_a_time_not_yyyymmddhhmm_is_refused(stamp: str) -> None:
     assert field == "NGAY_VAO" and "yyyymmddHHMM" in reason
 
 
-@pytest.mark.parametrize(("amount", "why"), [("-100", "negative"), ("237300.5", "not whole VND"),
+def test_amounts_with_decimals_as_the_decision_writes_them_are_kept_in_whole_vnd_half_up(
+        ) -> None:
+    """A co-payment of 20% falls on a fraction of a dong: "47460.40" is a valid amount."""
+    visit, found = read_record(record(T_TONGCHI_BV="237300.5", T_BHTT="189839.6",
+                                      T_BNCCT="47460.40"), 1, FACILITY, NOW)
+    assert found == [] and visit is not None
+    assert (visit.total_cost, visit.hi_paid, visit.patient_paid) == (237_301, 189_840, 47_460)
+
+
+def test_what_is_paid_is_checked_against_the_charge_to_the_hundredth() -> None:
+    """Rounded, 189,840 + 47,460 would be within 237,300: exact, they are 0.20 above it."""
+    [(field, reason)] = problems(T_TONGCHI_BV="237300", T_BHTT="189840.4", T_BNCCT="47459.8")
+    assert field == "T_BHTT" and reason == (
+        "what the HI fund pays (189,840.40) and the co-payment (47,459.80) exceed the visit's "
+        "total cost (237,300)")
+
+
+@pytest.mark.parametrize(("amount", "why"), [("-100", "negative"),
+                                             ("47460.405", "more than 2 decimals"),
                                              ("1e5", "not an amount"), ("12,000", "not an amount")])
-def test_money_must_be_whole_non_negative_vnd(amount: str, why: str) -> None:
+def test_money_must_be_non_negative_vnd_of_two_decimals(amount: str, why: str) -> None:
     [(field, reason)] = problems(T_BNCCT=amount)
     assert field == "T_BNCCT" and why in reason
 
