@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from sibook.contributions import ledger
+from sibook.contributions.ledger import LEDGER_BEGINS
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.registry.store import Employer
@@ -38,10 +39,6 @@ LEFT JOIN (SELECT employer_id, MAX(period) AS last FROM ledger_entries {only}
 WHERE s.employer_id IS NOT NULL AND s.from_month <= :through {also}
 GROUP BY s.employer_id
 """
-# An employer never assessed owes from its first period, but not from before the national
-# database's ledger began (Decree 164/2025 takes effect on 1 January 2026): earlier months are
-# the records carried over as they were, unless a filing assesses them.
-LEDGER_BEGINS = Period(2026, 1)
 BATCH = 200  # employers a transaction: their locks are held only that long
 
 

@@ -117,6 +117,10 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     staged_cards.set_card_dates(conn, staged.months,
                                 lambda start: hi_cards.validity(start, today))
     province = hi_cards.card_province(employer.province_code)
+    months = (_months_to_assess(conn, employer.employer_id, month, min(staged.months))
+              if staged.months else [])  # none: every line refused, nothing assessed
+    carried = ledger.payroll(conn, _carried(conn, employer.employer_id, months),
+                             [employer.employer_id])  # read before the filing changes them
     issue_cards = partial(staged_cards.issue_hi_cards,
                           number_prefix=hi_cards.number_prefix(province),
                           group_code=hi_cards.EMPLOYEE_GROUP,
@@ -156,8 +160,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         # to check the later ones against: the caller's rollback undoes them, as a refusal's.
         raise taken
     say("applied", lines)
-    months = _months_to_assess(conn, employer.employer_id, month, min(staged.months))
-    entries = ledger.assess(conn, months, [employer.employer_id])
+    entries = ledger.assess(conn, months, [employer.employer_id], before=carried)
     result = {
         "employer": employer.code,
         "month": str(month),
@@ -342,6 +345,25 @@ def _months_to_assess(conn: Connection, employer_id: int, month: Period,
     first = min(earliest, Period.from_index(int(last) + 1)) if last is not None else earliest
     end = max(month, Period.from_index(int(latest))) if latest is not None else month
     return list(ledger.months_to_assess(first, end))
+
+
+def _carried(conn: Connection, employer_id: int, months: list[Period]) -> list[Period]:
+    """Of ``months``, those carried over from before the ledger began (``LEDGER_BEGINS``) that
+    the employer's ledger did not begin with: before the month of its first list here, or of
+    its first months assessed (or seeded) without one. Their dues were settled outside the
+    ledger, which holds at most the changes filed since: a filing that changes one posts its
+    own change, counted from what the periods said before it, not the month's whole payroll
+    again. (A list filed late for an earlier month, or a back-dated line, is declared for this
+    month: neither moves where the employer's ledger began.)"""
+    old = [m for m in months if m < ledger.LEDGER_BEGINS]
+    if not old:
+        return []
+    filed = conn.execute(select(func.min(Declaration.period))
+                         .where(Declaration.employer_id == employer_id)).scalar()
+    assessed = conn.execute(select(func.min(LedgerEntry.period)).where(
+        LedgerEntry.employer_id == employer_id, LedgerEntry.declaration_id.is_(None))).scalar()
+    began = min((int(p) for p in (filed, assessed) if p is not None), default=None)
+    return [m for m in old if began is None or m.index < began]
 
 
 def _record(

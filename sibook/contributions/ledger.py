@@ -7,7 +7,7 @@ serves a single declaration and the seeding of a whole country.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +23,12 @@ from sibook.contributions.ledger_store import (
 from sibook.core.bulk import write
 from sibook.core.period import Period
 from sibook.law import REGIONS
+
+# An employer never assessed owes from its first period, but not from before the national
+# database's ledger began (Decree 164/2025 takes effect on 1 January 2026): earlier months are
+# the records carried over as they were, their dues settled outside it. A filing that changes
+# one posts the change alone (``assess``'s ``before``), never the month's whole payroll again.
+LEDGER_BEGINS = Period(2026, 1)
 
 # One scan of the periods for all the months asked: each period row joins the months it covers.
 # Caps come in as a small derived table (month, region, SI/HI cap, UI cap).
@@ -99,13 +105,50 @@ def _posted(
     return out
 
 
+def payroll(conn: Connection, months: list[Period], employer_ids: list[int] | None = None
+            ) -> dict[int, dict[int, Dues]]:
+    """The dues the periods imply now: month index (each of ``months``) -> employer id (those
+    owing any) -> dues."""
+    out: dict[int, dict[int, Dues]] = {m.index: {} for m in months}
+    if not months:
+        return out
+    for (month, employer_id), found in _payroll_groups(conn, months, employer_ids).items():
+        out[month][employer_id] = payroll_dues(Period.from_index(month), found)
+    return out
+
+
 def assess(
-    conn: Connection, months: list[Period], employer_ids: list[int] | None = None
+    conn: Connection, months: list[Period], employer_ids: list[int] | None = None, *,
+    before: Mapping[int, Mapping[int, Dues]] | None = None,
 ) -> list[Entry]:
     """Ledger entries, per employer and month, for the change between the dues the periods now
-    imply and those already posted; nothing is written (see :func:`post`)."""
+    imply and those already posted; nothing is written (see :func:`post`). ``before``
+    (``payroll``, read before the change): the months whose change is counted from the dues
+    the periods implied then instead of from what is posted, the months carried over from
+    before the ledger began, whose dues were settled outside it (a month without an entry is
+    not one nothing was due for)."""
     if not months:
         return []
+    groups = _payroll_groups(conn, months, employer_ids)
+    carried = before or {}
+    entries: list[Entry] = []
+    for month in months:
+        posted = _posted(conn, month, employer_ids)
+        was_due = carried.get(month.index)
+        employers = {e for (m, e) in groups if m == month.index} | set(posted) | set(
+            was_due or ())
+        for employer_id in sorted(employers):
+            was, last_no = posted.get(employer_id, (Dues(), 0))
+            if was_due is not None:
+                was = was_due.get(employer_id, Dues())
+            delta = payroll_dues(month, groups.get((month.index, employer_id), [])).minus(was)
+            if not delta.is_zero():
+                entries.append(_entry(month, employer_id, last_no + 1, delta))
+    return entries
+
+
+def _payroll_groups(conn: Connection, months: list[Period], employer_ids: list[int] | None
+                    ) -> dict[tuple[int, int], list[PayrollGroup]]:
     caps_sql, params = _caps_table(months)
     params["first"], params["last"] = min(months).index, max(months).index
     only = ""
@@ -125,16 +168,7 @@ def assess(
                 r.kind, r.occupational_rate_bp, r.workers, int(r.si_basis), int(r.ui_basis)
             )
         )
-    entries: list[Entry] = []
-    for month in months:
-        posted = _posted(conn, month, employer_ids)
-        employers = {e for (m, e) in groups if m == month.index} | set(posted)
-        for employer_id in sorted(employers):
-            before, last_no = posted.get(employer_id, (Dues(), 0))
-            delta = payroll_dues(month, groups.get((month.index, employer_id), [])).minus(before)
-            if not delta.is_zero():
-                entries.append(_entry(month, employer_id, last_no + 1, delta))
-    return entries
+    return groups
 
 
 Entry = dict[str, int]  # a ledger_entries row without declaration_id
