@@ -1,12 +1,13 @@
-"""Reading a D02 file in XLSX: the first sheet, streamed by read-only openpyxl, cells shown as
-Excel shows them (15 significant digits, a month typed as a date)."""
+"""Reading a D02 file in XLSX: the first visible sheet, streamed by read-only openpyxl, cells
+shown as Excel shows them (15 significant digits, a month typed as a date); what the sheet holds
+but does not show (a hidden row or column, a merged cell's covered part) is refused, not read."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import cache
 from pathlib import Path
@@ -40,13 +41,16 @@ EXCEL_DIGITS = 15  # significant digits of a number in Excel; the stored double 
 
 def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
     """The sheet's frames; a cell the filing reads that holds no value of its own
-    (``Unreadable``) is refused by its row and column, every such cell of the sheet at once,
-    once the sheet is read."""
-    rows = _sheet_rows(source)
-    first, names = next(((n, v) for n, v in rows if any(_text(c).strip() for c in v)), (0, ()))
+    (``Unreadable``), a hidden row or column it would read and a merged range over its cells
+    are refused by row and column, every such one of the sheet at once, once the sheet is
+    read."""
+    sheet = Sheet()
+    rows = _sheet_rows(source, sheet)
+    first, names, _ = next(((n, v, h) for n, v, h in rows if any(_text(c).strip() for c in v)),
+                           (0, (), False))
     if not names:
-        raise ValidationError(field="file", reason="the first sheet is empty: the list is read "
-                              "from the workbook's first sheet only; move it there")
+        raise ValidationError(field="file", reason=f"the first sheet{sheet.named} is empty: the "
+                              "list is read from the workbook's first sheet only; move it there")
     if unreadable := [Problem(field="header", row=first, reason=c.reason(_ref(first, at)))
                       for at, c in enumerate(names) if isinstance(c, Unreadable)]:
         raise ValidationError(unreadable)
@@ -60,21 +64,71 @@ def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
             row=first,
             reason="the first non-empty row must be the column names: "
             f"{', '.join(REQUIRED)}, and optionally "
-            f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}",
+            f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}"
+            + (f" (the list is read from the first sheet{sheet.named} only)"
+               if sheet.others else ""),
         )
     columns = header(titles, row=first)
-    unreadable = []
+    unseen = [Problem(field=c, row=first, reason=f"column {_ref(first, at)[:-len(str(first))]} "
+                      f"({titles[at].strip()}) is hidden: the filing would read it though the "
+                      "sheet does not show it; show the column (Unhide), or delete it")
+              for c, at in columns.items() if at in sheet.hidden_columns]
     chunk: list[tuple[int, tuple[object, ...]]] = []
-    for row in rows:
-        chunk.append(row)
+    for n, values, hidden in rows:
+        if hidden and any(values[at] is not None for at in columns.values()):
+            unseen.append(Problem(field="file", row=n, reason=HIDDEN_ROW))
+        chunk.append((n, values))
         if len(chunk) == CHUNK_ROWS:
-            unreadable += _unreadable(chunk, columns)
+            unseen += _unreadable(chunk, columns)
             yield from _sheet_frame(chunk, columns)
             chunk = []
-    unreadable += _unreadable(chunk, columns)
+    unseen += _unreadable(chunk, columns)
     yield from _sheet_frame(chunk, columns)
-    if unreadable:
-        raise ValidationError(capped(unreadable))
+    unseen += _merged(sheet.merged, columns, first)
+    if unseen:
+        raise ValidationError(capped(unseen))
+
+
+HIDDEN_ROW = ("the row is hidden (by a filter or Hide): the filing would read it though the sheet "
+              "does not show it; show it (clear the filter, Unhide), and delete it if it is not "
+              "to be filed")
+
+
+@dataclass
+class Sheet:
+    """What the sheet's file says beside its rows' cells, learnt as it is read: its name and
+    how many other visible sheets there are, the hidden columns (0-based; stated before the
+    rows) and the merged ranges (stated after them)."""
+
+    name: str = ""
+    others: int = 0
+    hidden_columns: set[int] = field(default_factory=set)
+    merged: list[Any] = field(default_factory=list)  # openpyxl's MergeCell (a CellRange)
+
+    @property
+    def named(self) -> str:
+        return f", {self.name}," if self.name else ""
+
+
+def _merged(ranges: list[Any], columns: dict[str, int], first: int) -> list[Problem]:
+    """The merged ranges that would be misread: the value a merged range shows is held by its
+    first cell alone, so a cell it covers below the header in a column the filing reads would
+    be read as empty (a month merged down over several workers would file the declared month
+    for all but the first). A range over one row only from a column the filing ignores (a
+    group's heading, "I. Tăng", across the row) covers nothing the filing would misread."""
+    read = {at + 1: c for c, at in columns.items()}
+    problems = []
+    for cells in ranges:
+        covered = [(row, col) for row in range(max(cells.min_row, first + 1), cells.max_row + 1)
+                   for col in range(cells.min_col, cells.max_col + 1)
+                   if col in read and (row, col) != (cells.min_row, cells.min_col)]
+        if covered and (cells.max_row > cells.min_row or cells.min_col in read):
+            row, col = covered[0]
+            problems.append(Problem(field=read[col], row=row, reason=(
+                f"cells {cells.coord} are merged: their value is held by "
+                f"{_ref(cells.min_row, cells.min_col - 1)} alone, and the others would be read "
+                "as empty; unmerge them and write the value in each cell")))
+    return problems
 
 
 def _text(value: object) -> str:
@@ -95,11 +149,13 @@ def _unreadable(chunk: list[tuple[int, tuple[object, ...]]],
             if isinstance(cell := v[at], Unreadable)]
 
 
-def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """The first sheet's rows that the file holds, numbered as in the sheet, each
-    MAX_COLUMNS + 1 cells wide: one cell far to the right would otherwise widen every row after
-    it. Cells further right are not read. A cell whose value Excel would not show as typed is
-    an ``Unreadable`` (``_cell_parser``).
+def _sheet_rows(source: Source, sheet: Sheet) -> Iterator[tuple[int, tuple[object, ...], bool]]:
+    """The first visible sheet's rows that the file holds, numbered as in the sheet, each
+    MAX_COLUMNS + 1 cells wide (one cell far to the right would otherwise widen every row after
+    it; cells further right are not read), and whether the row is hidden. A cell whose value
+    Excel would not show as typed is an ``Unreadable`` (``_cell_parser``). A hidden sheet is
+    passed over: the clerk sees the first tab shown as the first sheet. ``sheet`` learns the
+    rest the sheet's file says.
 
     openpyxl reads a part or a cell only when it reaches it, so a broken one raises anywhere in
     the sheet: a refusal naming the last row read.
@@ -114,10 +170,13 @@ def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
             read_only=True,
             data_only=True,
         )
-        if not book.worksheets:
-            raise ValueError("it has no worksheet")  # refused below, like openpyxl's errors
-        for n, values in _parsed_rows(book, book.worksheets[0]):
-            yield n, values
+        shown = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        if not shown:  # refused below, as openpyxl's errors
+            raise ValueError("every worksheet in it is hidden" if book.worksheets else
+                             "it has no worksheet")
+        sheet.name, sheet.others = shown[0].title, len(shown) - 1
+        for n, values, hidden in _parsed_rows(book, shown[0], sheet):
+            yield n, values, hidden
     except ValidationError:
         raise
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, cell values)
@@ -145,15 +204,16 @@ def _not_a_bomb(source: Source) -> None:
             "spreadsheet program"))
 
 
-def _parsed_rows(book: Any, sheet: Any) -> Iterator[tuple[int, tuple[object, ...]]]:
+def _parsed_rows(book: Any, ws: Any, sheet: Sheet
+                 ) -> Iterator[tuple[int, tuple[object, ...], bool]]:
     """The rows as openpyxl's read-only sheet parses them, by ``_cell_parser``'s. Its own
     ``iter_rows`` cannot be given another parser, yields a blank row for every row number the
     file skips (a row numbered past a sheet's last would be a stall made of a few bytes), and
     drops a row numbered again without a word; here a row number not after the one before is
     refused."""
     last = 0
-    with sheet._get_source() as xml:
-        parser = _cell_parser()(xml, sheet._shared_strings, data_only=True, epoch=book.epoch,
+    with ws._get_source() as xml:
+        parser = _cell_parser()(xml, ws._shared_strings, data_only=True, epoch=book.epoch,
                              date_formats=book._date_formats,
                              timedelta_formats=book._timedelta_formats)
         for n, cells in parser.parse():
@@ -165,12 +225,22 @@ def _parsed_rows(book: Any, sheet: Any) -> Iterator[tuple[int, tuple[object, ...
                 raise ValidationError(field="file", row=n, reason=(
                     f"the sheet's row {n} comes after its row {last}: the workbook is damaged; "
                     "open it in a spreadsheet program and save it again"))
+            if not last:  # the columns' widths and states come before the first row
+                sheet.hidden_columns = _hidden_columns(parser.column_dimensions)
             last = n
             values: list[object] = [None] * (MAX_COLUMNS + 1)
             for cell in cells:
                 if 1 <= cell["column"] <= MAX_COLUMNS + 1:
                     values[cell["column"] - 1] = cell["value"]
-            yield n, tuple(values)
+            yield n, tuple(values), parser.hidden
+        if parser.merged_cells is not None:
+            sheet.merged = list(parser.merged_cells.mergeCell)
+
+
+def _hidden_columns(dimensions: dict[str, dict[str, str]]) -> set[int]:
+    """The 0-based positions, among those read, of the columns the sheet hides."""
+    return {at for d in dimensions.values() if d.get("hidden") in ("1", "true")
+            for at in range(int(d["min"]) - 1, min(int(d["max"]), MAX_COLUMNS + 1))}
 
 
 @dataclass(frozen=True)
@@ -200,6 +270,15 @@ def _cell_parser() -> type:
     )
 
     class CellParser(WorkSheetParser):  # type: ignore[misc]
+        hidden = False  # whether the row parsed last is hidden
+
+        def parse_row(self, element: Any) -> tuple[int, list[dict[str, Any]]]:
+            n, cells = super().parse_row(element)
+            # openpyxl keeps every row's attributes (a height, a style) for good: a dict a row
+            attributes = self.row_dimensions.pop(str(n), {})
+            self.hidden = attributes.get("hidden") in ("1", "true")
+            return n, cells
+
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell: dict[str, Any] = super().parse_cell(element)
             if cell["data_type"] == "e":

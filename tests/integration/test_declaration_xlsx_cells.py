@@ -1,5 +1,6 @@
-"""XLSX cells that hold no value of their own (a formula never calculated, one that failed) are
-refused by their cell, never read as empty or as the error's text."""
+"""XLSX cells that hold no value of their own (a formula never calculated, one that failed, one a
+merged range covers) are refused by their cell, never read as empty or as the error's text; what
+the sheet does not show (a hidden row, column or sheet) is never read without a word."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ import io
 import zipfile
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from sibook.contributions.declare import declare
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
-from tests.integration.ledger_fixtures import EMPLOYER, WORKER_NAMES, setup_workers, snapshot
+from tests.integration.ledger_fixtures import (
+    EMPLOYER,
+    WORKER_NAMES,
+    setup_workers,
+    snapshot,
+    worker_id,
+)
 from tests.integration.test_declaration_files import AN, JAN, checked, refusal, xlsx_of
 from tests.integration.test_declaration_hostile_files import SHEET
 
@@ -76,6 +84,86 @@ def test_a_row_numbered_again_is_refused_not_dropped() -> None:
     (problem,) = refusal(again, "xlsx")
     assert (problem.row, problem.field) == (2, "file")
     assert problem.reason.startswith("the sheet's row 2 comes after its row 2")
+
+
+def test_a_value_merged_down_over_several_rows_is_refused_not_read_for_the_first_alone(
+        engine: Engine) -> None:
+    """The sheet shows 2025-10 beside both workers; the second's cell is empty in the file, so
+    read, his line would be filed from the declared month, without a word."""
+    setup_workers(engine, 2)
+    sheet = Workbook()
+    rows = sheet.active
+    assert rows is not None
+    for row in [HEAD, [AN, WORKER_NAMES[AN], "TM", None, 9_000_000, None, "2025-10"],
+                [worker_id(1), WORKER_NAMES[worker_id(1)], "TM", None, 9_000_000]]:
+        rows.append(row)
+    rows.merge_cells("G2:G3")
+    out = io.BytesIO()
+    sheet.save(out)
+    before = snapshot(engine)
+    with pytest.raises(ValidationError) as refused, unit_of_work(engine) as s:
+        declare(session=s, data=out.getvalue(), file_name="d02.xlsx", employer_code=EMPLOYER,
+                month=JAN)
+    assert [(p.row, p.field, p.reason) for p in refused.value.problems] == [
+        (3, "from_month", "cells G2:G3 are merged: their value is held by G2 alone, and the "
+         "others would be read as empty; unmerge them and write the value in each cell")]
+    assert snapshot(engine) == before
+
+
+def test_a_heading_merged_across_a_row_from_a_column_the_filing_ignores_is_read() -> None:
+    """A group's heading ("I. Tăng") across the row: no cell the filing reads shows a value."""
+    book = Workbook()
+    rows = book.active
+    assert rows is not None
+    for row in [["stt", "personal_id", "case_code", "salary"], ["I. Tăng"],
+                [1, AN, "TM", 9_000_000]]:
+        rows.append(row)
+    rows.merge_cells("A2:D2")
+    rows.merge_cells("A1:A1")
+    assert checked(saved(book), "xlsx") == ([(3, 9_000_000)], [])
+
+
+def test_a_hidden_row_or_column_the_filing_would_read_is_refused() -> None:
+    """A row a filter hides (last month's leavers, kept in the sheet) would be filed unseen."""
+    book = Workbook()
+    rows = book.active
+    assert rows is not None
+    for row in [["personal_id", "case_code", "phu_cap", "note", "muc_luong"],
+                [AN, "TM", None, "x", 9_000_000], [AN, "GH", None, None, None],
+                [None, None, None, "hidden, ignored"]]:
+        rows.append(row)
+    rows.row_dimensions[3].hidden = True
+    rows.row_dimensions[4].hidden = True
+    rows.column_dimensions["D"].hidden = True  # not read: may stay hidden
+    rows.column_dimensions["E"].hidden = True
+    assert [(p.row, p.field, p.reason.split(":")[0]) for p in refusal(saved(book), "xlsx")] == [
+        (1, "salary", "column E (muc_luong) is hidden"),
+        (3, "file", "the row is hidden (by a filter or Hide)"),
+    ]
+
+
+def test_a_hidden_sheet_is_passed_over_and_a_header_refusal_names_the_sheet_read() -> None:
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.append(["personal_id", "case_code", "salary"])
+    first.append([AN, "GH", None])  # a list no one sees: never filed
+    first.sheet_state = "hidden"
+    book.create_sheet("Hướng dẫn").append(["Điền danh sách ở trang D02"])
+    shown = book.create_sheet("D02")
+    shown.append(["personal_id", "case_code", "salary"])
+    shown.append([AN, "TM", 9_000_000])
+    (problem,) = refusal(saved(book), "xlsx")
+    assert (problem.row, problem.field) == (1, "header")
+    assert problem.reason.endswith("(the list is read from the first sheet, Hướng dẫn, only)")
+    book.move_sheet("D02", offset=-1)
+    assert checked(saved(book), "xlsx") == ([(2, 9_000_000)], [])
+
+
+def saved(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def sheet_replaced(data: bytes, old: str, new: str) -> bytes:
