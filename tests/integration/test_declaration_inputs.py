@@ -80,8 +80,10 @@ NAMED = f"{AN},{WORKER_NAMES[AN]}"
 REFUSED = [
     ("d02.csv", b"", (None, "file", "the CSV is empty")),
     ("d02.csv", b"\xef\xbb\xbf", (None, "file", "the CSV is empty")),
-    ("d02.xlsx", b"", (None, "file", "not a readable XLSX workbook")),
+    ("d02.xlsx", b"", (None, "file", "the XLSX file is empty")),
     ("d02.json", b"", (None, "file", "the JSON file is empty")),
+    ("d02.json", f'[{{"personal_id": "{AN}", "case_code": "GH"}}, null]'.encode(),
+     (2, "file", "is null, not an object of a line's keys and values")),
     ("d02.xlsx", zip_of("d02.csv", b"personal_id"),
      (None, "file", "the file is a ZIP archive but not an XLSX workbook")),
     ("d02.xlsx", workbook_on_its_second_sheet(),
@@ -104,7 +106,7 @@ REFUSED = [
     ("d02.csv", f"{HEAD}\n{AN},{'A' * 1_000_000},TM,9000000\n".encode(),
      (2, "full_name", "longer than 120 characters")),
 ]
-IDS = ["0-byte", "bom-only", "0-byte-xlsx", "0-byte-json", "zip",
+IDS = ["0-byte", "bom-only", "0-byte-xlsx", "0-byte-json", "json-null-line", "zip",
        "second-sheet", "zip-bomb", "no-extension",
        "txt", "1e7", "negative", "huge", "other-date", "missing-column", "same-line-twice",
        "huge-line"]
