@@ -85,6 +85,10 @@ def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
     unseen += _unreadable(chunk, columns)
     yield from _sheet_frame(chunk, columns)
     unseen += _merged(sheet.merged, columns, first)
+    unseen += [Problem(field="file", reason=(
+        f"the sheet {name} holds a list too (its row {n} names the columns), which would not be "
+        f"filed: only the first sheet, {sheet.name}, is read; file that list as its own file "
+        "(another batch), or delete the sheet")) for name, n in sheet.lists]
     if unseen:
         raise ValidationError(capped(unseen))
 
@@ -98,12 +102,14 @@ HIDDEN_ROW = ("the row is hidden (by a filter or Hide): the filing would read it
 class Sheet:
     """What the sheet's file says beside its rows' cells, learnt as it is read: its name and
     how many other visible sheets there are, the hidden columns (0-based; stated before the
-    rows) and the merged ranges (stated after them)."""
+    rows) and the merged ranges (stated after them); then which other visible sheets hold a
+    list of their own (a sheet of increases and one of decreases), by name and header row."""
 
     name: str = ""
     others: int = 0
     hidden_columns: set[int] = field(default_factory=set)
     merged: list[Any] = field(default_factory=list)  # openpyxl's MergeCell (a CellRange)
+    lists: list[tuple[str, int]] = field(default_factory=list)  # other sheets' header rows
 
     @property
     def named(self) -> str:
@@ -177,6 +183,7 @@ def _sheet_rows(source: Source, sheet: Sheet) -> Iterator[tuple[int, tuple[objec
         sheet.name, sheet.others = shown[0].title, len(shown) - 1
         for n, values, hidden in _parsed_rows(book, shown[0], sheet):
             yield n, values, hidden
+        sheet.lists = [(ws.title, n) for ws in shown[1:] if (n := _list_header(book, ws))]
     except ValidationError:
         raise
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, cell values)
@@ -235,6 +242,15 @@ def _parsed_rows(book: Any, ws: Any, sheet: Sheet
             yield n, tuple(values), parser.hidden
         if parser.merged_cells is not None:
             sheet.merged = list(parser.merged_cells.mergeCell)
+
+
+def _list_header(book: Any, ws: Any) -> int:
+    """The row of a sheet's header if its first non-empty row names the required columns
+    (a list of its own), else 0."""
+    for n, values, _ in _parsed_rows(book, ws, Sheet()):
+        if titles := {column_name(_text(v)) for v in values if _text(v).strip()}:
+            return n if set(REQUIRED) <= titles else 0
+    return 0
 
 
 def _hidden_columns(dimensions: dict[str, dict[str, str]]) -> set[int]:

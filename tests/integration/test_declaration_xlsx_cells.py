@@ -160,6 +160,28 @@ def test_a_hidden_sheet_is_passed_over_and_a_header_refusal_names_the_sheet_read
     assert checked(saved(book), "xlsx") == ([(2, 9_000_000)], [])
 
 
+def test_a_list_on_a_second_sheet_is_refused_not_left_unfiled() -> None:
+    """Increases on one sheet, decreases on the next: the second list would not be filed."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Tăng"
+    first.append(["personal_id", "case_code", "salary"])
+    first.append([AN, "TM", 9_000_000])
+    book.create_sheet("Ghi chú").append(["Lập ngày 20/11"])  # notes: no list
+    decreases = book.create_sheet("Giảm")
+    decreases.append([None])
+    decreases.append(["Số định danh", "Phương án"])
+    decreases.append([AN, "GH"])
+    (problem,) = refusal(saved(book), "xlsx")
+    assert (problem.row, problem.field, problem.reason) == (
+        None, "file", "the sheet Giảm holds a list too (its row 2 names the columns), which would "
+        "not be filed: only the first sheet, Tăng, is read; file that list as its own file "
+        "(another batch), or delete the sheet")
+    del book["Giảm"]
+    assert checked(saved(book), "xlsx") == ([(2, 9_000_000)], [])
+
+
 def saved(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
