@@ -5,6 +5,7 @@ but does not show (a hidden row or column, a merged cell's covered part) is refu
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -223,6 +224,7 @@ def _parsed_rows(book: Any, ws: Any, sheet: Sheet
         parser = _cell_parser()(xml, ws._shared_strings, data_only=True, epoch=book.epoch,
                              date_formats=book._date_formats,
                              timedelta_formats=book._timedelta_formats)
+        parser.zero_padded = _zero_padded(book)
         for n, cells in parser.parse():
             if n > SHEET_ROWS:
                 raise ValidationError(
@@ -251,6 +253,22 @@ def _list_header(book: Any, ws: Any) -> int:
         if titles := {column_name(_text(v)) for v in values if _text(v).strip()}:
             return n if set(REQUIRED) <= titles else 0
     return 0
+
+
+def _zero_padded(book: Any) -> dict[int, int]:
+    """The cell styles whose number format is all zeros (``000000000000``), by the digits they
+    show: a column of personal IDs kept as numbers is so formatted to show the leading zeros a
+    number has not, and Excel shows, and the clerk sees, 001089012345 for 1089012345."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS  # type: ignore[import-untyped]
+
+    custom = list(book._number_formats)
+    padded = {}
+    for style, cell in enumerate(book._cell_styles):
+        at = cell.numFmtId
+        code = custom[at - 164] if 164 <= at < 164 + len(custom) else BUILTIN_FORMATS.get(at, "")
+        if re.fullmatch("0+", code):
+            padded[style] = len(code)
+    return padded
 
 
 def _hidden_columns(dimensions: dict[str, dict[str, str]]) -> set[int]:
@@ -287,6 +305,7 @@ def _cell_parser() -> type:
 
     class CellParser(WorkSheetParser):  # type: ignore[misc]
         hidden = False  # whether the row parsed last is hidden
+        zero_padded: dict[int, int] = {}  # ``_zero_padded``, set per sheet
 
         def parse_row(self, element: Any) -> tuple[int, list[dict[str, Any]]]:
             n, cells = super().parse_row(element)
@@ -297,8 +316,12 @@ def _cell_parser() -> type:
 
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell: dict[str, Any] = super().parse_cell(element)
+            value = cell["value"]
             if cell["data_type"] == "e":
-                cell["value"] = Unreadable(str(cell["value"]))
+                cell["value"] = Unreadable(str(value))
+            elif (width := self.zero_padded.get(cell["style_id"])) and \
+                    isinstance(value, (int, float)) and value >= 0 and value == int(value):
+                cell["value"] = str(int(value)).zfill(width)
             elif cell["value"] is None and element.find(FORMULA_TAG) is not None:
                 cell["value"] = Unreadable()
             return cell

@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from sibook.contributions.declare import declare
+from sibook.contributions.parsers import read_frames
+from sibook.contributions.validate import check_frame
 from sibook.core.db import unit_of_work
 from sibook.core.errors import ValidationError
 from tests.integration.ledger_fixtures import (
@@ -180,6 +182,24 @@ def test_a_list_on_a_second_sheet_is_refused_not_left_unfiled() -> None:
         "(another batch), or delete the sheet")
     del book["Giảm"]
     assert checked(saved(book), "xlsx") == ([(2, 9_000_000)], [])
+
+
+def test_an_id_kept_as_a_number_is_read_as_its_zero_padded_format_shows_it() -> None:
+    """A column of IDs formatted 000000000000 shows 001089012345 for the number 1089012345; in
+    any other format the number is what is shown, and refused as having lost its zeros."""
+    book = Workbook()
+    rows = book.active
+    assert rows is not None
+    for row in [["personal_id", "case_code", "salary"], [int(AN), "TM", 9_000_000],
+                [int(AN), "TM", 9_000_000]]:
+        rows.append(row)
+    rows["A2"].number_format = "000000000000"
+    rows["A3"].number_format = "#,##0"
+    (frame,) = read_frames(saved(book), "xlsx")
+    typed, problems = check_frame(frame, JAN)
+    assert typed["personal_id"].to_list() == [AN, AN.lstrip("0")]
+    assert [(p.row, p.field) for p in problems] == [(3, "personal_id")]
+    assert "leading zeros a spreadsheet dropped" in problems[0].reason
 
 
 def saved(book: Workbook) -> bytes:
