@@ -45,7 +45,8 @@ def detect_format(name: str) -> str:
 
 
 def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
-    """Frames of at most CHUNK_ROWS rows with columns ``row`` + COLUMNS (all strings).
+    """Frames of at most CHUNK_ROWS rows (an XLSX's, fewer) with columns ``row`` + COLUMNS,
+    all strings.
 
     A CSV or XLSX file given as a path is streamed: memory stays flat in the file's size.
     A JSON filing is read whole (it is meant for short lists; large ones come as CSV).
