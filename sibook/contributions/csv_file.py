@@ -12,7 +12,15 @@ from typing import IO
 
 import polars as pl
 
-from sibook.contributions.file_columns import CHUNK_ROWS, Source, canonical, header
+from sibook.contributions.domain import COLUMNS
+from sibook.contributions.file_columns import (
+    CHUNK_ROWS,
+    Source,
+    canonical,
+    column_name,
+    header,
+    not_the_header,
+)
 from sibook.core.errors import Problem, ValidationError
 
 HEADER_CHARS = 65_536  # a CSV header is read at most this far: far beyond 100 column names
@@ -21,6 +29,8 @@ HEADER_CHARS = 65_536  # a CSV header is read at most this far: far beyond 100 c
 
 def read_csv(source: Source) -> Iterator[pl.DataFrame]:
     names, eol = _csv_header(source)
+    if not any(column_name(n) in COLUMNS for n in names):
+        raise not_the_header(1, "line")
     columns = header(names)
     scan = pl.scan_csv(
         source if isinstance(source, Path) else io.BytesIO(source),

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from sibook.contributions.domain import COLUMNS, REQUIRED
+from sibook.contributions.domain import REQUIRED
 from sibook.contributions.file_columns import (
     CHUNK_ROWS,
     MAX_COLUMNS,
@@ -24,6 +24,7 @@ from sibook.contributions.file_columns import (
     canonical,
     column_name,
     header,
+    not_the_header,
 )
 from sibook.core.errors import Problem, ValidationError, capped
 
@@ -63,15 +64,8 @@ def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
     while not titles[-1].strip():
         titles.pop()
     if not set(REQUIRED) <= {column_name(n) for n in titles}:
-        raise ValidationError(
-            field="header",
-            row=first,
-            reason="the first non-empty row must be the column names: "
-            f"{', '.join(REQUIRED)}, and optionally "
-            f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}"
-            + (f" (the list is read from the first sheet{sheet.named} only)"
-               if sheet.others else ""),
-        )
+        raise not_the_header(first, "non-empty row", sheet=(
+            f" (the list is read from the first sheet{sheet.named} only)" if sheet.others else ""))
     columns = header(titles, row=first)
     unseen = [Problem(field=c, row=first, reason=f"column {_ref(first, at)[:-len(str(first))]} "
                       f"({titles[at].strip()}) is hidden: the filing would read it though the "
