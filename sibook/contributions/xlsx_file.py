@@ -51,8 +51,10 @@ def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
     read."""
     sheet = Sheet()
     rows = _sheet_rows(source, sheet)
-    first, names, _ = next(((n, v, h) for n, v, h in rows if any(_text(c).strip() for c in v)),
-                           (0, (), False))
+    # The header is the first row shown: one hidden above it (notes of a template) is no part
+    # of the table.
+    first, names, _ = next(((n, v, h) for n, v, h in rows
+                            if not h and any(_text(c).strip() for c in v)), (0, (), False))
     if not names:
         raise ValidationError(field="file", reason=f"the first sheet{sheet.named} is empty: the "
                               "list is read from the workbook's first sheet only; move it there")

@@ -144,6 +144,17 @@ def test_a_hidden_row_or_column_the_filing_would_read_is_refused() -> None:
     ]
 
 
+def test_a_hidden_row_above_the_header_is_no_part_of_the_table() -> None:
+    book = Workbook()
+    rows = book.active
+    assert rows is not None
+    for row in [["Mẫu D02-LT: không sửa dòng dưới"], ["personal_id", "case_code", "salary"],
+                [AN, "TM", 9_000_000]]:
+        rows.append(row)
+    rows.row_dimensions[1].hidden = True
+    assert checked(saved(book), "xlsx") == ([(3, 9_000_000)], [])
+
+
 def test_a_hidden_sheet_is_passed_over_and_a_header_refusal_names_the_sheet_read() -> None:
     book = Workbook()
     first = book.active
