@@ -123,20 +123,37 @@ def _merged(ranges: list[Any], columns: dict[str, int], first: int) -> list[Prob
     """The merged ranges that would be misread: the value a merged range shows is held by its
     first cell alone, so a cell it covers below the header in a column the filing reads would
     be read as empty (a month merged down over several workers would file the declared month
-    for all but the first). A range over one row only from a column the filing ignores (a
-    group's heading, "I. Tăng", across the row) covers nothing the filing would misread."""
+    for all but the first), and a column title merged across the columns beside it would read
+    its first column alone (allowances under one title, the others dropped). A range over one
+    row only from a column the filing ignores (a group's heading, "I. Tăng", across the row)
+    covers nothing the filing would misread."""
     read = {at + 1: c for c, at in columns.items()}
     problems = []
     for cells in ranges:
-        covered = [(row, col) for row in range(max(cells.min_row, first + 1), cells.max_row + 1)
-                   for col in range(cells.min_col, cells.max_col + 1)
-                   if col in read and (row, col) != (cells.min_row, cells.min_col)]
-        if covered and (cells.max_row > cells.min_row or cells.min_col in read):
-            row, col = covered[0]
+        anchor = _ref(cells.min_row, cells.min_col - 1)
+        spanned = [col for col in range(cells.min_col, min(cells.max_col, MAX_COLUMNS + 1) + 1)
+                   if col in read]
+        if cells.min_row <= first <= cells.max_row and cells.min_col in read and \
+                cells.max_col > cells.min_col:
+            problems.append(Problem(field=read[cells.min_col], row=first, reason=(
+                f"cells {cells.coord} are merged: the column {read[cells.min_col]} is read from "
+                f"{anchor[:-len(str(cells.min_row))]} alone, and the columns its title spans "
+                "beside it not at all; unmerge the title, and give each column its own")))
+            continue
+        # the first cell the range covers, below the header, in a column the filing reads
+        top = max(cells.min_row, first + 1)
+        beside = [col for col in spanned if (top, col) != (cells.min_row, cells.min_col)]
+        if beside and top <= cells.max_row:
+            row, col = top, beside[0]
+        elif spanned and top < cells.max_row:
+            row, col = top + 1, spanned[0]
+        else:
+            continue
+        if cells.max_row > cells.min_row or cells.min_col in read:
             problems.append(Problem(field=read[col], row=row, reason=(
-                f"cells {cells.coord} are merged: their value is held by "
-                f"{_ref(cells.min_row, cells.min_col - 1)} alone, and the others would be read "
-                "as empty; unmerge them and write the value in each cell")))
+                f"cells {cells.coord} are merged: their value is held by {anchor} alone, and "
+                "the others would be read as empty; unmerge them and write the value in each "
+                "cell")))
     return problems
 
 

@@ -5,6 +5,7 @@ the sheet does not show (a hidden row, column or sheet) is never read without a 
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -110,6 +111,36 @@ def test_a_value_merged_down_over_several_rows_is_refused_not_read_for_the_first
         (3, "from_month", "cells G2:G3 are merged: their value is held by G2 alone, and the "
          "others would be read as empty; unmerge them and write the value in each cell")]
     assert snapshot(engine) == before
+
+
+def test_a_column_title_merged_across_the_columns_beside_it_is_refused() -> None:
+    """One title over three allowances: the filing would read the first and drop the others."""
+    book = Workbook()
+    rows = book.active
+    assert rows is not None
+    for row in [["personal_id", "case_code", "salary", "allowances"],
+                [AN, "TM", 9_000_000, 500_000, 300_000, 200_000]]:
+        rows.append(row)
+    rows.merge_cells("D1:F1")
+    (problem,) = refusal(saved(book), "xlsx")
+    assert (problem.row, problem.field, problem.reason) == (
+        1, "allowances", "cells D1:F1 are merged: the column allowances is read from D alone, "
+        "and the columns its title spans beside it not at all; unmerge the title, and give "
+        "each column its own")
+
+
+def test_a_merge_down_to_the_last_row_of_a_sheet_is_refused_quickly() -> None:
+    data = xlsx_of([["personal_id", "case_code", "from_month"], [AN, "TM", "2025-12"]])
+    # a cell of each is read: not a cell the ranges cover (billions, a few bytes each)
+    refs = [f"{column}2:{column}1048576" for column in "ABC"] + ["D2:CZ1048576"]
+    merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs)
+    data = sheet_replaced(data, "</sheetData>",
+                          f'</sheetData><mergeCells count="4">{merges}</mergeCells>')
+    started = time.monotonic()
+    problems = refusal(data, "xlsx")
+    assert time.monotonic() - started < 2
+    assert [(p.row, p.field) for p in problems] == [(3, "personal_id"), (3, "case_code"),
+                                                     (3, "from_month")]
 
 
 def test_a_heading_merged_across_a_row_from_a_column_the_filing_ignores_is_read() -> None:
