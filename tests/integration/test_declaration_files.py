@@ -406,12 +406,14 @@ def test_a_cell_quoted_empty_or_of_spaces_is_blank(data: bytes, fmt: str) -> Non
     ("0" + AN.lstrip("0"), True),  # 11 digits: a number that lost its leading zero
     (AN.lstrip("0"), True),  # 10: that, or a legacy SI code
     (AN[:-1], True),
+    ("1.08901E+09", True),  # as Excel saves a long number in CSV: its last digits lost
+    ("1,08901E+09", True),
     ("12345", False),
     ("0010890123456", False),
     ("00108901234x", False),
 ])
 def test_an_id_that_lost_its_leading_zeros_is_refused_saying_so(cell: str, hint: bool) -> None:
-    data = f"personal_id,case_code,salary\n{cell},TM,15000000\n".encode()
+    data = f'personal_id,case_code,salary\n"{cell}",TM,15000000\n'.encode()
     (problem,) = checked(data)[1]
     assert (problem.row, problem.field) == (2, "personal_id")
     assert problem.reason.startswith("must be the 12-digit personal ID number")
