@@ -338,8 +338,9 @@ def _cell_parser() -> type:
             value = cell["value"]
             if cell["data_type"] == "e":
                 cell["value"] = Unreadable(str(value))
-            elif (width := self.zero_padded.get(cell["style_id"])) and \
-                    isinstance(value, (int, float)) and value >= 0 and value == int(value):
+            elif (width := self.zero_padded.get(cell["style_id"])) and (
+                    isinstance(value, int) or isinstance(value, float) and value.is_integer()
+            ) and value >= 0:  # 1e400 is a float, infinite: shown and refused as inf
                 cell["value"] = str(int(value)).zfill(width)
             elif cell["value"] is None and element.find(FORMULA_TAG) is not None:
                 cell["value"] = Unreadable()

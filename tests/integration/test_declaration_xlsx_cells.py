@@ -244,6 +244,17 @@ def test_an_id_kept_as_a_number_is_read_as_its_zero_padded_format_shows_it() -> 
     assert "leading zeros a spreadsheet dropped" in problems[0].reason
 
 
+def test_a_number_past_a_double_in_a_zero_padded_cell_is_a_bad_cell_on_its_row() -> None:
+    book = Workbook()
+    rows = book.active
+    assert rows is not None
+    for row in [["personal_id", "case_code", "salary"], [AN, "TM", 7]]:
+        rows.append(row)
+    rows["C2"].number_format = "000000000000"
+    data = sheet_replaced(saved(book), "<v>7</v>", "<v>1e400</v>")  # read as infinite
+    assert [(p.row, p.field) for p in checked(data, "xlsx")[1]] == [(2, "salary")]
+
+
 def saved(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
