@@ -12,7 +12,15 @@ from typing import IO
 
 import polars as pl
 
-from sibook.contributions.file_columns import CHUNK_ROWS, Source, canonical, header
+from sibook.contributions.domain import COLUMNS
+from sibook.contributions.file_columns import (
+    CHUNK_ROWS,
+    Source,
+    canonical,
+    column_name,
+    header,
+    not_the_header,
+)
 from sibook.core.errors import Problem, ValidationError
 
 HEADER_CHARS = 65_536  # a CSV header is read at most this far: far beyond 100 column names
@@ -76,11 +84,14 @@ def _csv_header(source: Source) -> tuple[list[str], str]:
     if not names:
         raise ValidationError(field="file", reason="the CSV is empty")
     # Excel where the decimal mark is a comma (Vietnamese Windows) saves CSV with semicolons:
-    # the header is then one column, and "personal_id is missing" would puzzle whoever sees it.
-    if len(names) == 1 and (mark := next((m for m in ";\t|" if m in names[0]), None)):
-        raise ValidationError(field="header", row=1, reason=f"the columns are separated by "
-                              f"{mark!r}, not commas: save the file as CSV UTF-8 (comma "
-                              "delimited)")
+    # the header is then one column (or a few, split at a comma in a title), none known, and
+    # "personal_id is missing" would puzzle whoever sees it.
+    if not any(column_name(n) in COLUMNS for n in names):
+        if mark := next((m for m in ";\t|" if any(m in n for n in names)), None):
+            raise ValidationError(field="header", row=1, reason=f"the columns are separated by "
+                                  f"{mark!r}, not commas: save the file as CSV UTF-8 (comma "
+                                  "delimited)")
+        raise not_the_header(1, "line")
     return names, "\r" if lines[-1].endswith("\r") else "\n"
 
 

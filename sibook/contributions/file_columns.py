@@ -59,6 +59,11 @@ def header(names: list[str], row: int = 1) -> dict[str, int]:
     for at, cell in enumerate(names):
         column = column_name(cell)
         if column not in COLUMNS:
+            if like := _looks_like(bare(cell)):
+                problems.append(Problem(field=like, row=row, reason=(
+                    f"the column {cell.strip()} is not read, though its name looks like "
+                    f"{like}'s: the filing reads one {like} column, {_SAID[like]}; give it "
+                    f"under the name {like} and delete the others")))
             continue
         if column == "personal_id" and column in found and "si_code" not in found and \
                 (legacy := _legacy_of(names, found[column], at)) is not None:
@@ -80,6 +85,36 @@ def header(names: list[str], row: int = 1) -> dict[str, int]:
     if problems:
         raise ValidationError(problems)
     return found
+
+
+# The columns whose amount or month a column left unread would change without a word: payroll
+# sheets split allowances (phụ cấp chức vụ, phụ cấp thâm niên, ...) or give the old pay beside
+# the new (mức lương cũ), and a month column may be titled "Từ tháng/năm".
+_SAID = {
+    "salary": "the whole salary of the month, in VND",
+    "allowances": "the sum of every allowance contributions are paid on, in VND",
+    "from_month": "the month the line takes effect, YYYY-MM",
+}
+_NAMES = {name: c for name, c in [*ALIASES.items(), *((c, c) for c in COLUMNS)] if c in _SAID}
+
+
+def _looks_like(name: str) -> str | None:
+    """The money or month column a header cell not recognised looks like (its name begins as
+    that column's, or is its singular), if any: such a column is refused, not ignored."""
+    for known, column in _NAMES.items():
+        if name.startswith((f"{known}_", f"{known}/", f"{known}(")) or \
+                known == f"{name}s":
+            return column
+    return None
+
+
+def not_the_header(row: int, first: str = "row", *, sheet: str = "") -> ValidationError:
+    """The refusal of a file whose first line (XLSX: non-empty row) names no column the filing
+    needs: a title above the table, as official templates and payroll exports put there."""
+    return ValidationError(field="header", row=row, reason=(
+        f"the first {first} must be the column names: {', '.join(REQUIRED)}, and optionally "
+        f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}; delete any title above them"
+        + sheet))
 
 
 def _legacy_of(names: list[str], first: int, second: int) -> int | None:

@@ -11,7 +11,7 @@ import polars as pl
 
 from sibook.contributions.domain import COLUMNS
 from sibook.contributions.file_columns import canonical, column_name, header
-from sibook.core.errors import Problem, ValidationError
+from sibook.core.errors import Problem, ValidationError, capped
 
 
 class _Object(dict[str, object]):
@@ -34,6 +34,15 @@ def _repeated_keys(lines: list[dict[str, object]]) -> list[Problem]:
     ]
 
 
+def _kind(value: object) -> str:
+    """What a JSON value is, in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, (list, str, bool)):
+        return {list: "a list", str: "a string", bool: "true or false"}[type(value)]
+    return "a number"
+
+
 def read_json(data: bytes) -> Iterator[pl.DataFrame]:
     if not data.strip():  # as the CSV reader says, not "Expecting value: line 1 column 1"
         raise ValidationError(field="file", reason="the JSON file is empty")
@@ -53,10 +62,14 @@ def read_json(data: bytes) -> Iterator[pl.DataFrame]:
     if "lines" in getattr(doc, "repeated", []):  # which list is the filing? either could be
         raise ValidationError(field="file", reason="the key lines appears twice")
     lines = doc.get("lines") if isinstance(doc, dict) else doc
-    if not isinstance(lines, list) or not all(isinstance(x, dict) for x in lines):
+    if not isinstance(lines, list):
         raise ValidationError(
             field="file", reason='expected a list of objects, or {"lines": [...]}'
         )
+    if odd := [Problem(field="file", row=n, reason=f"is {_kind(x)}, not an object of a line's "
+                       "keys and values") for n, x in enumerate(lines, start=1)
+               if not isinstance(x, dict)]:
+        raise ValidationError(capped(odd))
     if not lines:
         return  # no lines: ``declare`` says so
     if repeated := _repeated_keys(lines):

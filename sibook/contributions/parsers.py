@@ -45,7 +45,8 @@ def detect_format(name: str) -> str:
 
 
 def read_frames(source: Source, fmt: str) -> Iterator[pl.DataFrame]:
-    """Frames of at most CHUNK_ROWS rows with columns ``row`` + COLUMNS (all strings).
+    """Frames of at most CHUNK_ROWS rows (an XLSX's, fewer) with columns ``row`` + COLUMNS,
+    all strings.
 
     A CSV or XLSX file given as a path is streamed: memory stays flat in the file's size.
     A JSON filing is read whole (it is meant for short lists; large ones come as CSV).
@@ -79,6 +80,8 @@ def _as_named(source: Source, fmt: str) -> None:
             head = f.read(len(XLS_MAGIC))
     else:
         head = source[: len(XLS_MAGIC)]
+    if fmt == "xlsx" and not head:  # as the CSV and JSON readers say, not "File is not a zip file"
+        raise ValidationError(field="file", reason="the XLSX file is empty")
     if head.startswith(XLS_MAGIC):
         raise ValidationError(field="file", reason=XLS_REFUSED)
     if fmt != "xlsx" and head.startswith(UTF16_MARKS):
@@ -91,7 +94,7 @@ def _as_named(source: Source, fmt: str) -> None:
             "name says: name it .xlsx, or save it as CSV UTF-8" if _workbook(source) else
             f"the file is a ZIP archive, not {fmt.upper()} text as its name says: a "
             "declaration is one CSV (UTF-8), XLSX or JSON file, not an archive of files"))
-    if fmt == "xlsx" and head and not head.startswith(ZIP_MAGIC):
+    if fmt == "xlsx" and not head.startswith(ZIP_MAGIC):
         raise ValidationError(field="file", reason=(
             "the file is not an XLSX workbook (which is a ZIP archive), though its name ends "
             ".xlsx: a CSV file is named .csv, a JSON file .json"))

@@ -47,6 +47,9 @@ _ZERO_FRACTION = (
 )
 
 
+_SCIENTIFIC = r"^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+$"  # 1.08901E+11, 1,08901E+11
+
+
 def _vnd_form(cell: pl.Expr) -> pl.Expr:
     """Whether a cell is written in one of the forms above, however large its number."""
     return cell.str.contains(_WHOLE) | cell.str.contains(_ZERO_FRACTION)
@@ -95,8 +98,18 @@ def check_frame(frame: pl.DataFrame, month: Period) -> tuple[pl.DataFrame, list[
         (
             "personal_id",
             frame["personal_id"].is_null()
-            | ~frame["personal_id"].str.contains(r"^[0-9]{12}$|^[0-9]{10,11}$").fill_null(False),
+            | ~frame["personal_id"].str.contains(r"^[0-9]{12}$|^[0-9]{10,11}$|" + _SCIENTIFIC)
+            .fill_null(False),
             "must be the 12-digit personal ID number",
+        ),
+        (
+            # Excel shows a long number in a General column as 1.08901E+11, and saves it so
+            # in CSV: the digits past the sixth are gone from the file.
+            "personal_id",
+            frame["personal_id"].str.contains(_SCIENTIFIC).fill_null(False),
+            "must be the 12-digit personal ID number: it is written in scientific notation, "
+            "as a spreadsheet shows a long number, and its last digits are lost; format the "
+            "column as text and write the IDs again",
         ),
         (
             # IDs begin with a province code 001-096: a spreadsheet that took the column for

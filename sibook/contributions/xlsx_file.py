@@ -1,12 +1,14 @@
-"""Reading a D02 file in XLSX: the first sheet, streamed by read-only openpyxl, cells shown as
-Excel shows them (15 significant digits, a month typed as a date)."""
+"""Reading a D02 file in XLSX: the first visible sheet, streamed by read-only openpyxl, cells
+shown as Excel shows them (15 significant digits, a month typed as a date); what the sheet holds
+but does not show (a hidden row or column, a merged cell's covered part) is refused, not read."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import cache
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from sibook.contributions.domain import COLUMNS, REQUIRED
+from sibook.contributions.domain import REQUIRED
 from sibook.contributions.file_columns import (
     CHUNK_ROWS,
     MAX_COLUMNS,
@@ -22,6 +24,7 @@ from sibook.contributions.file_columns import (
     canonical,
     column_name,
     header,
+    not_the_header,
 )
 from sibook.core.errors import Problem, ValidationError, capped
 
@@ -34,19 +37,27 @@ SHEET_ROWS = 1_048_576
 UNPACKED_FLOOR = 16 * 1024 * 1024  # any workbook may unpack to this much
 UNPACKED_RATIO = 100  # past the floor, at most this many times the file's own size
 CONTENT_TYPES = "[Content_Types].xml"  # the part every Office Open XML file begins with
+# Rows of Python objects per frame: a quarter of a CSV's Polars chunk, as openpyxl's rows take
+# several times the memory (300,000 rows read in 190 MB, not 340 MB).
+SHEET_CHUNK = CHUNK_ROWS // 4
 EXCEL_DIGITS = 15  # significant digits of a number in Excel; the stored double has a few more
 
 
 
 def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
     """The sheet's frames; a cell the filing reads that holds no value of its own
-    (``Unreadable``) is refused by its row and column, every such cell of the sheet at once,
-    once the sheet is read."""
-    rows = _sheet_rows(source)
-    first, names = next(((n, v) for n, v in rows if any(_text(c).strip() for c in v)), (0, ()))
+    (``Unreadable``), a hidden row or column it would read and a merged range over its cells
+    are refused by row and column, every such one of the sheet at once, once the sheet is
+    read."""
+    sheet = Sheet()
+    rows = _sheet_rows(source, sheet)
+    # The header is the first row shown: one hidden above it (notes of a template) is no part
+    # of the table.
+    first, names, _ = next(((n, v, h) for n, v, h in rows
+                            if not h and any(_text(c).strip() for c in v)), (0, (), False))
     if not names:
-        raise ValidationError(field="file", reason="the first sheet is empty: the list is read "
-                              "from the workbook's first sheet only; move it there")
+        raise ValidationError(field="file", reason=f"the first sheet{sheet.named} is empty: the "
+                              "list is read from the workbook's first sheet only; move it there")
     if unreadable := [Problem(field="header", row=first, reason=c.reason(_ref(first, at)))
                       for at, c in enumerate(names) if isinstance(c, Unreadable)]:
         raise ValidationError(unreadable)
@@ -55,26 +66,95 @@ def read_xlsx(source: Source) -> Iterator[pl.DataFrame]:
     while not titles[-1].strip():
         titles.pop()
     if not set(REQUIRED) <= {column_name(n) for n in titles}:
-        raise ValidationError(
-            field="header",
-            row=first,
-            reason="the first non-empty row must be the column names: "
-            f"{', '.join(REQUIRED)}, and optionally "
-            f"{', '.join(c for c in COLUMNS if c not in REQUIRED)}",
-        )
+        raise not_the_header(first, "non-empty row", sheet=(
+            f" (the list is read from the first sheet{sheet.named} only)" if sheet.others else ""))
     columns = header(titles, row=first)
-    unreadable = []
+    unseen = [Problem(field=c, row=first, reason=f"column {_ref(first, at)[:-len(str(first))]} "
+                      f"({titles[at].strip()}) is hidden: the filing would read it though the "
+                      "sheet does not show it; show the column (Unhide), or delete it")
+              for c, at in columns.items() if at in sheet.hidden_columns]
+    # A chunk keeps only the cells the filing reads, in the order of ``columns``, SHEET_CHUNK
+    # rows at a time: rows of MAX_COLUMNS + 1 cells held CHUNK_ROWS at a time took 0.5 GB.
     chunk: list[tuple[int, tuple[object, ...]]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK_ROWS:
-            unreadable += _unreadable(chunk, columns)
+    for n, values, hidden in rows:
+        cells = tuple(values[at] for at in columns.values())
+        if hidden and any(v is not None for v in cells):
+            unseen.append(Problem(field="file", row=n, reason=HIDDEN_ROW))
+        chunk.append((n, cells))
+        if len(chunk) == SHEET_CHUNK:
+            unseen += _unreadable(chunk, columns)
             yield from _sheet_frame(chunk, columns)
             chunk = []
-    unreadable += _unreadable(chunk, columns)
+    unseen += _unreadable(chunk, columns)
     yield from _sheet_frame(chunk, columns)
-    if unreadable:
-        raise ValidationError(capped(unreadable))
+    unseen += _merged(sheet.merged, columns, first)
+    unseen += [Problem(field="file", reason=(
+        f"the sheet {name} holds a list too (its row {n} names the columns), which would not be "
+        f"filed: only the first sheet, {sheet.name}, is read; file that list as its own file "
+        "(another batch), or delete the sheet")) for name, n in sheet.lists]
+    if unseen:
+        raise ValidationError(capped(unseen))
+
+
+HIDDEN_ROW = ("the row is hidden (by a filter or Hide): the filing would read it though the sheet "
+              "does not show it; show it (clear the filter, Unhide), and delete it if it is not "
+              "to be filed")
+
+
+@dataclass
+class Sheet:
+    """What the sheet's file says beside its rows' cells, learnt as it is read: its name and
+    how many other visible sheets there are, the hidden columns (0-based; stated before the
+    rows) and the merged ranges (stated after them); then which other visible sheets hold a
+    list of their own (a sheet of increases and one of decreases), by name and header row."""
+
+    name: str = ""
+    others: int = 0
+    hidden_columns: set[int] = field(default_factory=set)
+    merged: list[Any] = field(default_factory=list)  # openpyxl's MergeCell (a CellRange)
+    lists: list[tuple[str, int]] = field(default_factory=list)  # other sheets' header rows
+
+    @property
+    def named(self) -> str:
+        return f", {self.name}," if self.name else ""
+
+
+def _merged(ranges: list[Any], columns: dict[str, int], first: int) -> list[Problem]:
+    """The merged ranges that would be misread: the value a merged range shows is held by its
+    first cell alone, so a cell it covers below the header in a column the filing reads would
+    be read as empty (a month merged down over several workers would file the declared month
+    for all but the first), and a column title merged across the columns beside it would read
+    its first column alone (allowances under one title, the others dropped). A range over one
+    row only from a column the filing ignores (a group's heading, "I. Tăng", across the row)
+    covers nothing the filing would misread."""
+    read = {at + 1: c for c, at in columns.items()}
+    problems = []
+    for cells in ranges:
+        anchor = _ref(cells.min_row, cells.min_col - 1)
+        spanned = [col for col in range(cells.min_col, min(cells.max_col, MAX_COLUMNS + 1) + 1)
+                   if col in read]
+        if cells.min_row <= first <= cells.max_row and cells.min_col in read and \
+                cells.max_col > cells.min_col:
+            problems.append(Problem(field=read[cells.min_col], row=first, reason=(
+                f"cells {cells.coord} are merged: the column {read[cells.min_col]} is read from "
+                f"{anchor[:-len(str(cells.min_row))]} alone, and the columns its title spans "
+                "beside it not at all; unmerge the title, and give each column its own")))
+            continue
+        # the first cell the range covers, below the header, in a column the filing reads
+        top = max(cells.min_row, first + 1)
+        beside = [col for col in spanned if (top, col) != (cells.min_row, cells.min_col)]
+        if beside and top <= cells.max_row:
+            row, col = top, beside[0]
+        elif spanned and top < cells.max_row:
+            row, col = top + 1, spanned[0]
+        else:
+            continue
+        if cells.max_row > cells.min_row or cells.min_col in read:
+            problems.append(Problem(field=read[col], row=row, reason=(
+                f"cells {cells.coord} are merged: their value is held by {anchor} alone, and "
+                "the others would be read as empty; unmerge them and write the value in each "
+                "cell")))
+    return problems
 
 
 def _text(value: object) -> str:
@@ -91,15 +171,17 @@ def _ref(row: int, at: int) -> str:
 def _unreadable(chunk: list[tuple[int, tuple[object, ...]]],
                 columns: dict[str, int]) -> list[Problem]:
     return [Problem(field=c, row=n, reason=cell.reason(_ref(n, at)))
-            for n, v in chunk for c, at in columns.items()
-            if isinstance(cell := v[at], Unreadable)]
+            for n, v in chunk for i, (c, at) in enumerate(columns.items())
+            if isinstance(cell := v[i], Unreadable)]
 
 
-def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """The first sheet's rows that the file holds, numbered as in the sheet, each
-    MAX_COLUMNS + 1 cells wide: one cell far to the right would otherwise widen every row after
-    it. Cells further right are not read. A cell whose value Excel would not show as typed is
-    an ``Unreadable`` (``_cell_parser``).
+def _sheet_rows(source: Source, sheet: Sheet) -> Iterator[tuple[int, tuple[object, ...], bool]]:
+    """The first visible sheet's rows that the file holds, numbered as in the sheet, each
+    MAX_COLUMNS + 1 cells wide (one cell far to the right would otherwise widen every row after
+    it; cells further right are not read), and whether the row is hidden. A cell whose value
+    Excel would not show as typed is an ``Unreadable`` (``_cell_parser``). A hidden sheet is
+    passed over: the clerk sees the first tab shown as the first sheet. ``sheet`` learns the
+    rest the sheet's file says.
 
     openpyxl reads a part or a cell only when it reaches it, so a broken one raises anywhere in
     the sheet: a refusal naming the last row read.
@@ -114,10 +196,14 @@ def _sheet_rows(source: Source) -> Iterator[tuple[int, tuple[object, ...]]]:
             read_only=True,
             data_only=True,
         )
-        if not book.worksheets:
-            raise ValueError("it has no worksheet")  # refused below, like openpyxl's errors
-        for n, values in _parsed_rows(book, book.worksheets[0]):
-            yield n, values
+        shown = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        if not shown:  # refused below, as openpyxl's errors
+            raise ValueError("every worksheet in it is hidden" if book.worksheets else
+                             "it has no worksheet")
+        sheet.name, sheet.others = shown[0].title, len(shown) - 1
+        for n, values, hidden in _parsed_rows(book, shown[0], sheet):
+            yield n, values, hidden
+        sheet.lists = [(ws.title, n) for ws in shown[1:] if (n := _list_header(book, ws))]
     except ValidationError:
         raise
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, cell values)
@@ -145,17 +231,19 @@ def _not_a_bomb(source: Source) -> None:
             "spreadsheet program"))
 
 
-def _parsed_rows(book: Any, sheet: Any) -> Iterator[tuple[int, tuple[object, ...]]]:
+def _parsed_rows(book: Any, ws: Any, sheet: Sheet
+                 ) -> Iterator[tuple[int, tuple[object, ...], bool]]:
     """The rows as openpyxl's read-only sheet parses them, by ``_cell_parser``'s. Its own
     ``iter_rows`` cannot be given another parser, yields a blank row for every row number the
     file skips (a row numbered past a sheet's last would be a stall made of a few bytes), and
     drops a row numbered again without a word; here a row number not after the one before is
     refused."""
     last = 0
-    with sheet._get_source() as xml:
-        parser = _cell_parser()(xml, sheet._shared_strings, data_only=True, epoch=book.epoch,
+    with ws._get_source() as xml:
+        parser = _cell_parser()(xml, ws._shared_strings, data_only=True, epoch=book.epoch,
                              date_formats=book._date_formats,
                              timedelta_formats=book._timedelta_formats)
+        parser.zero_padded = _zero_padded(book)
         for n, cells in parser.parse():
             if n > SHEET_ROWS:
                 raise ValidationError(
@@ -165,12 +253,47 @@ def _parsed_rows(book: Any, sheet: Any) -> Iterator[tuple[int, tuple[object, ...
                 raise ValidationError(field="file", row=n, reason=(
                     f"the sheet's row {n} comes after its row {last}: the workbook is damaged; "
                     "open it in a spreadsheet program and save it again"))
+            if not last:  # the columns' widths and states come before the first row
+                sheet.hidden_columns = _hidden_columns(parser.column_dimensions)
             last = n
             values: list[object] = [None] * (MAX_COLUMNS + 1)
             for cell in cells:
                 if 1 <= cell["column"] <= MAX_COLUMNS + 1:
                     values[cell["column"] - 1] = cell["value"]
-            yield n, tuple(values)
+            yield n, tuple(values), parser.hidden
+        if parser.merged_cells is not None:
+            sheet.merged = list(parser.merged_cells.mergeCell)
+
+
+def _list_header(book: Any, ws: Any) -> int:
+    """The row of a sheet's header if its first non-empty row names the required columns
+    (a list of its own), else 0."""
+    for n, values, _ in _parsed_rows(book, ws, Sheet()):
+        if titles := {column_name(_text(v)) for v in values if _text(v).strip()}:
+            return n if set(REQUIRED) <= titles else 0
+    return 0
+
+
+def _zero_padded(book: Any) -> dict[int, int]:
+    """The cell styles whose number format is all zeros (``000000000000``), by the digits they
+    show: a column of personal IDs kept as numbers is so formatted to show the leading zeros a
+    number has not, and Excel shows, and the clerk sees, 001089012345 for 1089012345."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS  # type: ignore[import-untyped]
+
+    custom = list(book._number_formats)
+    padded = {}
+    for style, cell in enumerate(book._cell_styles):
+        at = cell.numFmtId
+        code = custom[at - 164] if 164 <= at < 164 + len(custom) else BUILTIN_FORMATS.get(at, "")
+        if re.fullmatch("0+", code):
+            padded[style] = len(code)
+    return padded
+
+
+def _hidden_columns(dimensions: dict[str, dict[str, str]]) -> set[int]:
+    """The 0-based positions, among those read, of the columns the sheet hides."""
+    return {at for d in dimensions.values() if d.get("hidden") in ("1", "true")
+            for at in range(int(d["min"]) - 1, min(int(d["max"]), MAX_COLUMNS + 1))}
 
 
 @dataclass(frozen=True)
@@ -200,10 +323,25 @@ def _cell_parser() -> type:
     )
 
     class CellParser(WorkSheetParser):  # type: ignore[misc]
+        hidden = False  # whether the row parsed last is hidden
+        zero_padded: dict[int, int] = {}  # ``_zero_padded``, set per sheet
+
+        def parse_row(self, element: Any) -> tuple[int, list[dict[str, Any]]]:
+            n, cells = super().parse_row(element)
+            # openpyxl keeps every row's attributes (a height, a style) for good: a dict a row
+            attributes = self.row_dimensions.pop(str(n), {})
+            self.hidden = attributes.get("hidden") in ("1", "true")
+            return n, cells
+
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell: dict[str, Any] = super().parse_cell(element)
+            value = cell["value"]
             if cell["data_type"] == "e":
-                cell["value"] = Unreadable(str(cell["value"]))
+                cell["value"] = Unreadable(str(value))
+            elif (width := self.zero_padded.get(cell["style_id"])) and (
+                    isinstance(value, int) or isinstance(value, float) and value.is_integer()
+            ) and value >= 0:  # 1e400 is a float, infinite: shown and refused as inf
+                cell["value"] = str(int(value)).zfill(width)
             elif cell["value"] is None and element.find(FORMULA_TAG) is not None:
                 cell["value"] = Unreadable()
             return cell
@@ -215,8 +353,8 @@ def _sheet_frame(
     chunk: list[tuple[int, tuple[object, ...]]], columns: dict[str, int]
 ) -> Iterator[pl.DataFrame]:
     data: dict[str, list[object]] = {"row": [n for n, _ in chunk]}
-    for at in columns.values():
-        data[f"c{at}"] = [None if v[at] is None or isinstance(v[at], Unreadable) else _cell(v[at])
+    for i, at in enumerate(columns.values()):
+        data[f"c{at}"] = [None if v[i] is None or isinstance(v[i], Unreadable) else _cell(v[i])
                           for _, v in chunk]
     frame = pl.DataFrame(data, schema={c: pl.Int64 if c == "row" else pl.String for c in data})
     frame = canonical(frame.lazy(), columns).collect()

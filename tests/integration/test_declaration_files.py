@@ -186,6 +186,34 @@ def test_column_names_are_read_whatever_their_case_spacing_or_diacritics(header:
     ]
 
 
+@pytest.mark.parametrize(("header", "field", "title"), [
+    # allowances split as payroll sheets give them: filed, they were 0
+    ("Số định danh,Phương án,Mức lương,Phụ cấp chức vụ", "allowances", "Phụ cấp chức vụ"),
+    ("personal_id,case_code,salary,allowance", "allowances", "allowance"),
+    # a retroactive month under a title not read: filed, it was the declared month
+    ("personal_id,case_code,salary,Từ tháng/năm", "from_month", "Từ tháng/năm"),
+    ("personal_id,case_code,Mức lương mới,Mức lương", "salary", "Mức lương mới"),
+])
+def test_a_column_named_like_the_pay_or_month_but_not_read_is_refused(
+        header: str, field: str, title: str) -> None:
+    for data, fmt in [(f"{header}\n{AN},TM,9000000,1000000\n".encode(), "csv"),
+                      (xlsx_of([header.split(","), [AN, "TM", 9_000_000, 1_000_000]]), "xlsx")]:
+        (problem,) = refusal(data, fmt)
+        assert (problem.row, problem.field) == (1, field)
+        assert problem.reason.startswith(f"the column {title} is not read, though its name looks "
+                                         f"like {field}'s: the filing reads one {field} column")
+
+
+@pytest.mark.parametrize("title", ["DANH SÁCH LAO ĐỘNG THAM GIA BHXH, BHYT", "sep=,"])
+def test_a_csv_title_above_the_column_names_is_refused_saying_so(title: str) -> None:
+    data = f'"{title}"\npersonal_id,case_code,salary\n{AN},TM,9000000\n'.encode()
+    (problem,) = refusal(data)
+    assert (problem.row, problem.field) == (1, "header")
+    assert problem.reason.startswith("the first line must be the column names: personal_id, "
+                                     "case_code, and optionally")
+    assert problem.reason.endswith("; delete any title above them")
+
+
 @pytest.mark.parametrize("heading", ["Họ và tên", "Họ tên", "ho_ten", "Full name"])
 def test_the_name_column_is_read_under_the_headings_payroll_sheets_give_it(heading: str
                                                                            ) -> None:
@@ -378,12 +406,14 @@ def test_a_cell_quoted_empty_or_of_spaces_is_blank(data: bytes, fmt: str) -> Non
     ("0" + AN.lstrip("0"), True),  # 11 digits: a number that lost its leading zero
     (AN.lstrip("0"), True),  # 10: that, or a legacy SI code
     (AN[:-1], True),
+    ("1.08901E+09", True),  # as Excel saves a long number in CSV: its last digits lost
+    ("1,08901E+09", True),
     ("12345", False),
     ("0010890123456", False),
     ("00108901234x", False),
 ])
 def test_an_id_that_lost_its_leading_zeros_is_refused_saying_so(cell: str, hint: bool) -> None:
-    data = f"personal_id,case_code,salary\n{cell},TM,15000000\n".encode()
+    data = f'personal_id,case_code,salary\n"{cell}",TM,15000000\n'.encode()
     (problem,) = checked(data)[1]
     assert (problem.row, problem.field) == (2, "personal_id")
     assert problem.reason.startswith("must be the 12-digit personal ID number")

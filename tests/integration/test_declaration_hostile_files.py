@@ -89,8 +89,12 @@ def test_a_csv_saved_as_windows_1258_is_refused_naming_its_first_line_not_utf8(
     assert problem.reason == f"line {row} is not UTF-8 text (byte 0xe0); save the file as CSV UTF-8"
 
 
-def test_a_csv_separated_by_semicolons_is_refused_saying_so() -> None:
-    (problem,) = refusal(f"personal_id;case_code;salary\n{AN};TM;15000000\n".encode())
+@pytest.mark.parametrize("head", [
+    "personal_id;case_code;salary",
+    "STT;Số định danh, CCCD;Phương án;Mức lương",  # a comma in a title splits it in two
+])
+def test_a_csv_separated_by_semicolons_is_refused_saying_so(head: str) -> None:
+    (problem,) = refusal(f"{head}\n1;{AN};TM;15000000\n".encode())
     assert (problem.row, problem.field) == (1, "header")
     assert problem.reason.startswith("the columns are separated by ';', not commas")
 

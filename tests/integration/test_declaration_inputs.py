@@ -80,12 +80,14 @@ NAMED = f"{AN},{WORKER_NAMES[AN]}"
 REFUSED = [
     ("d02.csv", b"", (None, "file", "the CSV is empty")),
     ("d02.csv", b"\xef\xbb\xbf", (None, "file", "the CSV is empty")),
-    ("d02.xlsx", b"", (None, "file", "not a readable XLSX workbook")),
+    ("d02.xlsx", b"", (None, "file", "the XLSX file is empty")),
     ("d02.json", b"", (None, "file", "the JSON file is empty")),
+    ("d02.json", f'[{{"personal_id": "{AN}", "case_code": "GH"}}, null]'.encode(),
+     (2, "file", "is null, not an object of a line's keys and values")),
     ("d02.xlsx", zip_of("d02.csv", b"personal_id"),
      (None, "file", "the file is a ZIP archive but not an XLSX workbook")),
     ("d02.xlsx", workbook_on_its_second_sheet(),
-     (None, "file", "the first sheet is empty: the list is read from the workbook's first")),
+     (None, "file", "the first sheet, Sheet, is empty: the list is read from the workbook's")),
     ("d02.xlsx", workbook_of_one_huge_cell(),
      (None, "file", "the workbook unpacks to 20,01")),
     ("d02", f"{HEAD}\n{NAMED},TM,9000000\n".encode(),
@@ -104,8 +106,8 @@ REFUSED = [
     ("d02.csv", f"{HEAD}\n{AN},{'A' * 1_000_000},TM,9000000\n".encode(),
      (2, "full_name", "longer than 120 characters")),
 ]
-IDS = ["0-byte", "bom-only", "0-byte-xlsx", "0-byte-json", "zip", "second-sheet", "zip-bomb",
-       "no-extension",
+IDS = ["0-byte", "bom-only", "0-byte-xlsx", "0-byte-json", "json-null-line", "zip",
+       "second-sheet", "zip-bomb", "no-extension",
        "txt", "1e7", "negative", "huge", "other-date", "missing-column", "same-line-twice",
        "huge-line"]
 
@@ -127,7 +129,9 @@ def test_the_command_refuses_a_bad_file_with_exit_1_changing_nothing(
     assert result.exit_code == 1, result.output
     (error,) = json.loads(result.stdout)["errors"]
     row, field, reason = problem
-    assert (error.get("row"), error["field"]) == (row, "FILE" if field == "file" else field)
+    # the file as a whole is the argument FILE; a row's problem names the row
+    cli_field = "FILE" if field == "file" and row is None else field
+    assert (error.get("row"), error["field"]) == (row, cli_field)
     assert error["reason"].startswith(reason), error["reason"]
     assert snapshot(store) == before
 
