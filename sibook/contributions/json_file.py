@@ -61,6 +61,12 @@ def read_json(data: bytes) -> Iterator[pl.DataFrame]:
         ) from exc
     if "lines" in getattr(doc, "repeated", []):  # which list is the filing? either could be
         raise ValidationError(field="file", reason="the key lines appears twice")
+    if isinstance(doc, dict) and (others := sorted(set(doc) - {"lines"})):
+        # Ignored, a "month" or "employer" other than the filing's would pass unsaid.
+        raise ValidationError(field="file", reason=(
+            f"{', '.join(map(repr, others))} beside \"lines\" is not read: the employer, month "
+            "and batch are the filing's (--employer, --month, --batch; the request's), never "
+            "the file's; remove it"))
     lines = doc.get("lines") if isinstance(doc, dict) else doc
     if not isinstance(lines, list):
         raise ValidationError(

@@ -228,6 +228,14 @@ def test_a_json_filing_giving_its_lines_twice_is_refused() -> None:
     assert (problem.field, problem.reason) == ("file", "the key lines appears twice")
 
 
+def test_a_json_filing_naming_its_own_month_beside_its_lines_is_refused_not_ignored() -> None:
+    """Ignored, a "month" of 2026-10 in a list filed with --month 2026-11 passed unsaid."""
+    line = json.dumps({"personal_id": AN, "case_code": "TM", "salary": 9_000_000})
+    (problem,) = refusal(f'{{"month": "2026-10", "lines": [{line}]}}'.encode(), "json")
+    assert problem.field == "file"
+    assert problem.reason.startswith("'month' beside \"lines\" is not read: the employer, month")
+
+
 def test_xlsx_cells_under_untitled_columns_and_past_the_header_are_ignored() -> None:
     data = xlsx_of(
         [
