@@ -349,19 +349,22 @@ def _months_to_assess(conn: Connection, employer_id: int, month: Period,
 
 def _carried(conn: Connection, employer_id: int, months: list[Period]) -> list[Period]:
     """Of ``months``, those carried over from before the ledger began (``LEDGER_BEGINS``) that
-    the employer's ledger did not begin with: before the month of its first list here, or of
-    its first months assessed (or seeded) without one. Their dues were settled outside the
-    ledger, which holds at most the changes filed since: a filing that changes one posts its
-    own change, counted from what the periods said before it, not the month's whole payroll
-    again. (A list filed late for an earlier month, or a back-dated line, is declared for this
-    month: neither moves where the employer's ledger began.)"""
+    the employer's ledger did not begin with: before its first months assessed (or seeded)
+    without a list, or the month of a list received before those were posted. Their dues were
+    settled outside the ledger, which holds at most the changes filed since: a filing that
+    changes one posts its own change, counted from what the periods said before it, not the
+    month's whole payroll again. (A list filed late for an earlier month, or a back-dated
+    line, posts its change only: neither moves where the employer's ledger began, so a list
+    received once the ledger began is no sign of it.)"""
     old = [m for m in months if m < ledger.LEDGER_BEGINS]
     if not old:
         return []
-    filed = conn.execute(select(func.min(Declaration.period))
-                         .where(Declaration.employer_id == employer_id)).scalar()
-    assessed = conn.execute(select(func.min(LedgerEntry.period)).where(
-        LedgerEntry.employer_id == employer_id, LedgerEntry.declaration_id.is_(None))).scalar()
+    unlisted = (LedgerEntry.employer_id == employer_id, LedgerEntry.declaration_id.is_(None))
+    assessed = conn.execute(select(func.min(LedgerEntry.period)).where(*unlisted)).scalar()
+    began_at = select(func.min(LedgerEntry.posted_at)).where(*unlisted).scalar_subquery()
+    filed = conn.execute(select(func.min(Declaration.period)).where(
+        Declaration.employer_id == employer_id,
+        (began_at.is_(None)) | (Declaration.received_at <= began_at))).scalar()
     began = min((int(p) for p in (filed, assessed) if p is not None), default=None)
     return [m for m in old if began is None or m.index < began]
 

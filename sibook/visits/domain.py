@@ -13,7 +13,8 @@ XML2-XML15 are the HI assessment's business, not the book's: they are not kept.
 The decision writes the totals as numbers of at most 15 characters with 2 decimals (a
 co-payment of 20% of a price falls on a fraction of a dong: "79015531.60"); the check that what
 is paid does not exceed the charge is made on them exact, and each is kept in whole VND, as all
-money here, rounded half up.
+money here, rounded half up (the co-payment a dong less when both shares rounded up would exceed
+the charge rounded).
 """
 
 from __future__ import annotations
@@ -150,8 +151,11 @@ def read_record(fields: dict[str, str], row: int, facility: str, now: datetime
     if out or admitted is None or discharged is None or None in (total, hi, patient):
         return None, out
     assert total is not None and hi is not None and patient is not None
-    return Visit(own, link, pid, name, cards, admitted, discharged, diagnosis, kind,
-                 _whole(total), _whole(hi), _whole(patient)), out
+    # Each half up, two halves (80,000.50 + 19,999.50 of 100,000) would be a dong above the
+    # charge, which paid no more than it: the co-payment gives up that dong.
+    charged, fund = _whole(total), _whole(hi)
+    return Visit(own, link, pid, name, cards, admitted, discharged, diagnosis, kind, charged,
+                 fund, min(_whole(patient), charged - fund)), out
 
 
 def link_problem(link: str) -> str | None:

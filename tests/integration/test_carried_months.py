@@ -4,10 +4,13 @@ whole payroll again (a back-dated line once charged every worker of every month 
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert, text
 
 from sibook.contributions import ledger
 from sibook.contributions.declare import declare
+from sibook.contributions.ledger_store import LedgerEntry
 from sibook.core.db import unit_of_work
 from sibook.core.period import Period
 from sibook.registry import reading as registry
@@ -23,10 +26,11 @@ def file(engine: Engine, rows: list[tuple[str, str, int | None, str]], month: Pe
                        month=month, batch_no=batch)["dues"]
 
 
-def unit_with_history(engine: Engine) -> list[str]:
+def unit_with_history(engine: Engine, began: Period = BEGAN) -> list[str]:
     """Bình has worked at the unit since 2024-01 on 10,000,000, as the records carried over
-    say (his period, no ledger entries); the unit's ledger here begins in 2025-07 (assessed
-    without a list, as the seed's history and `ledger assess` post months)."""
+    say (his period, no ledger entries); the unit's ledger here begins in ``began`` (assessed
+    without a list through 2026-02, as the seed's history and `ledger assess` post months, on
+    1 March 2026: before any list the tests file)."""
     an, binh = setup_workers(engine, 2)
     with unit_of_work(engine) as s:
         unit = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
@@ -35,9 +39,10 @@ def unit_with_history(engine: Engine) -> list[str]:
                        "'compulsory', :e, 10000000, 0, 50)"),
                   {"p": registry.person_id_of(session=s, personal_id=binh),
                    "m": Period(2024, 1).index, "e": unit})
-        conn = s.connection()
-        ledger.post(conn, ledger.assess(conn, list(ledger.months_to_assess(
-            BEGAN, Period(2026, 2))), [unit]), None)
+        s.execute(insert(LedgerEntry), [
+            {**e, "declaration_id": None, "posted_at": datetime(2026, 3, 1, tzinfo=UTC)}
+            for e in ledger.assess(s.connection(), list(ledger.months_to_assess(
+                began, Period(2026, 2))), [unit])])
     return [an, binh]
 
 
@@ -66,3 +71,16 @@ def test_later_changes_to_carried_months_post_their_own_change_only(engine: Engi
     assert posted[Period(2024, 8).index] == 3_200_000
     assert posted[Period(2024, 12).index] == 3_840_000
     assert posted[Period(2025, 6).index] == 640_000
+
+
+def test_a_list_filed_late_for_a_carried_month_leaves_the_months_carried(engine: Engine
+                                                                         ) -> None:
+    """The unit's ledger here began in 2026-01; a list filed late for 2025-06 takes An on from
+    then. Bình's raise back to 2025-08 filed after it adds 640,000 to each carried month, not
+    his whole 3,840,000 again: the late list's month is not where the unit's ledger began."""
+    an, binh = unit_with_history(engine, Period(2026, 1))
+    assert file(engine, [(an, "TM", 10_000_000, "2025-06")], Period(2025, 6)) == {
+        str(Period(2025, 6) + n): 3_200_000 for n in range(9)}
+    dues = file(engine, [(binh, "DC", 12_000_000, "2025-08")], Period(2026, 3))
+    assert dues == {**{str(Period(2025, 8) + n): 640_000 for n in range(7)},
+                    "2026-03": 7_040_000}

@@ -111,6 +111,17 @@ def test_a_file_is_recorded_and_read_back_latest_first(engine: Engine) -> None:
     assert [v["link_code"] for v in visits_of(engine, b)] == ["LK0001"]
 
 
+def test_halves_of_a_dong_paid_within_the_charge_are_kept_within_it(engine: Engine) -> None:
+    """80,000.50 + 19,999.50 is the charge of 100,000 exactly: each rounded half up, the two
+    were 1 VND above it, which the store's amounts check refused (a 500, the file lost)."""
+    a, _ = insured(engine)
+    assert file(engine, [visit(a, 0, T_TONGCHI_BV="100000", T_BHTT="80000.50",
+                               T_BNCCT="19999.50")])["recorded"] == 1
+    [kept] = visits_of(engine, a)
+    assert (kept["total_cost"], kept["hi_paid"], kept["patient_paid"]) == (100_000, 80_001,
+                                                                           19_999)
+
+
 def test_a_record_that_cannot_be_read_does_not_hide_the_others_problems(
         engine: Engine) -> None:
     """One record's XML1 not base64: the file was refused naming it alone, and the other
