@@ -158,7 +158,7 @@ def test_two_files_in_one_request_are_refused_and_neither_is_filed(api: Api) -> 
 
 
 def test_a_bad_record_is_a_422_by_record_and_field_and_nothing_is_kept(api: Api) -> None:
-    r = api.file(BACH_MAI, claim_file([visit(OWN), visit(OTHER, "LK-2", T_BHTT="12.5")]))
+    r = api.file(BACH_MAI, claim_file([visit(OWN), visit(OTHER, "LK-2", T_BHTT="12.555")]))
     assert r.status_code == 422, r.text
     assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(2, "T_BHTT")]
     assert api.mine(SELF).json()["visits"] == []
