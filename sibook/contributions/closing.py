@@ -21,7 +21,6 @@ from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from sibook.contributions import ledger
-from sibook.contributions.ledger import LEDGER_BEGINS
 from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.registry.store import Employer
@@ -68,7 +67,7 @@ def unassessed(conn: Connection, through: Period, employer_ids: list[int] | None
                     ).bindparams(bindparam("ids", expanding=True))
     found: dict[int, Period] = {}
     for employer_id, last, first, until in conn.execute(stmt, params):
-        start = last + 1 if last is not None else max(first, LEDGER_BEGINS.index)
+        start = last + 1 if last is not None else max(first, ledger.LEDGER_BEGINS.index)
         if start <= min(until, through.index):
             found[int(employer_id)] = Period.from_index(int(start))
     return found
