@@ -27,14 +27,16 @@ from sibook.registry.store import Employer
 
 Progress = Callable[[int, int], None]  # employers done, employers in all
 
-# Per employer with periods: its last assessed month, and the span its periods cover.
+# Per employer with periods: its last assessed month, where its ledger began, and the span its
+# periods cover.
 _SPANS = """
-SELECT s.employer_id, MAX(l.last) AS last, MIN(s.from_month) AS first,
+SELECT s.employer_id, MAX(l.last) AS last, MAX(b.period) AS began, MIN(s.from_month) AS first,
        MAX(COALESCE(s.to_month, :through)) AS until
 FROM si_periods s
 LEFT JOIN (SELECT employer_id, MAX(period) AS last FROM ledger_entries {only}
            GROUP BY employer_id) l
        ON l.employer_id = s.employer_id
+LEFT JOIN ledger_starts b ON b.employer_id = s.employer_id
 WHERE s.employer_id IS NOT NULL AND s.from_month <= :through {also}
 GROUP BY s.employer_id
 """
@@ -66,8 +68,13 @@ def unassessed(conn: Connection, through: Period, employer_ids: list[int] | None
                                   also="AND s.employer_id IN :ids")
                     ).bindparams(bindparam("ids", expanding=True))
     found: dict[int, Period] = {}
-    for employer_id, last, first, until in conn.execute(stmt, params):
-        start = last + 1 if last is not None else max(first, ledger.LEDGER_BEGINS.index)
+    for employer_id, last, began, first, until in conn.execute(stmt, params):
+        if last is None:  # never assessed: from its first period, not before the ledger's
+            start = max(first, ledger.LEDGER_BEGINS.index)
+        else:  # on from its last month, never into those carried over (``ledger.began``): a
+            # filing that reaches one posts its change alone, the rest was settled outside it
+            whole_from = ledger.LEDGER_BEGINS.index if began is None else began
+            start = max(last + 1, min(whole_from, ledger.LEDGER_BEGINS.index))
         if start <= min(until, through.index):
             found[int(employer_id)] = Period.from_index(int(start))
     return found

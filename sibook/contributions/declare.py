@@ -40,6 +40,7 @@ from sibook.contributions.domain import ADJUSTMENTS, DeclarationMeta, content_ha
 from sibook.contributions.ledger_store import Declaration, LedgerEntry
 from sibook.contributions.parsers import Source, detect_format, read_frames
 from sibook.contributions.statement import DEADLINE_RULE
+from sibook.contributions.store import SIPeriod
 from sibook.contributions.validate import check_frame
 from sibook.core.errors import ConflictError, Problem, ValidationError, capped
 from sibook.core.period import Period
@@ -117,10 +118,14 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     staged_cards.set_card_dates(conn, staged.months,
                                 lambda start: hi_cards.validity(start, today))
     province = hi_cards.card_province(employer.province_code)
-    months = (_months_to_assess(conn, employer.employer_id, month, min(staged.months))
+    # Read before the filing changes the periods: where the ledger begins, the dues before.
+    began = _began(conn, employer.employer_id, min(staged.months, default=month))
+    whole_from = min(began, ledger.LEDGER_BEGINS)  # months before it are carried
+    months = (_months_to_assess(conn, employer.employer_id, month, min(staged.months),
+                                whole_from)
               if staged.months else [])  # none: every line refused, nothing assessed
-    carried = ledger.payroll(conn, _carried(conn, employer.employer_id, months),
-                             [employer.employer_id])  # read before the filing changes them
+    carried = ledger.payroll(conn, [m for m in months if m < whole_from],
+                             [employer.employer_id])
     issue_cards = partial(staged_cards.issue_hi_cards,
                           number_prefix=hi_cards.number_prefix(province),
                           group_code=hi_cards.EMPLOYEE_GROUP,
@@ -175,7 +180,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
         "dues": {str(Period.from_index(e["period"])): e["total"] for e in entries},
     }
     declaration_id = _record(conn, employer.employer_id, meta, lines, result)
-    ledger.post(conn, entries, declaration_id)
+    ledger.post(conn, entries, declaration_id, began=began)
     ledger.allocate(conn, employer.employer_id)
     say("posted", lines)
     return {"declaration_id": declaration_id, **result, "replayed": False}
@@ -330,13 +335,15 @@ def _refused_months(conn: Connection, unknown: dict[int, str]) -> list[Problem]:
     ]
 
 
-def _months_to_assess(conn: Connection, employer_id: int, month: Period,
-                      earliest: Period) -> list[Period]:
+def _months_to_assess(conn: Connection, employer_id: int, month: Period, earliest: Period,
+                      whole_from: Period) -> list[Period]:
     """From the earliest month the filing changed (``earliest``, its lines' first; or the month
     after the last one assessed before the declared month, so months without changes still
     fall due) up to the declared month, or to the last month already assessed if later: a
     back-dated change must correct the dues of every month already charged, not only those up
-    to the declared month."""
+    to the declared month. A filing reaching months carried over (before ``whole_from``) assesses
+    them all: nothing else assesses such a month (``ledger assess`` begins where the ledger
+    does), so a list filed late for 2025-06 posts what its workers owe for the months after."""
     last, latest = conn.execute(
         select(func.max(LedgerEntry.period).filter(LedgerEntry.period < month.index),
                func.max(LedgerEntry.period))
@@ -344,29 +351,25 @@ def _months_to_assess(conn: Connection, employer_id: int, month: Period,
     ).one()
     first = min(earliest, Period.from_index(int(last) + 1)) if last is not None else earliest
     end = max(month, Period.from_index(int(latest))) if latest is not None else month
+    if first < whole_from:
+        end = max(end, whole_from - 1)
     return list(ledger.months_to_assess(first, end))
 
 
-def _carried(conn: Connection, employer_id: int, months: list[Period]) -> list[Period]:
-    """Of ``months``, those carried over from before the ledger began (``LEDGER_BEGINS``) that
-    the employer's ledger did not begin with: before its first months assessed (or seeded)
-    without a list, or the month of a list received before those were posted. Their dues were
-    settled outside the ledger, which holds at most the changes filed since: a filing that
-    changes one posts its own change, counted from what the periods said before it, not the
-    month's whole payroll again. (A list filed late for an earlier month, or a back-dated
-    line, posts its change only: neither moves where the employer's ledger began, so a list
-    received once the ledger began is no sign of it.)"""
-    old = [m for m in months if m < ledger.LEDGER_BEGINS]
-    if not old:
-        return []
-    unlisted = (LedgerEntry.employer_id == employer_id, LedgerEntry.declaration_id.is_(None))
-    assessed = conn.execute(select(func.min(LedgerEntry.period)).where(*unlisted)).scalar()
-    began_at = select(func.min(LedgerEntry.posted_at)).where(*unlisted).scalar_subquery()
-    filed = conn.execute(select(func.min(Declaration.period)).where(
-        Declaration.employer_id == employer_id,
-        (began_at.is_(None)) | (Declaration.received_at <= began_at))).scalar()
-    began = min((int(p) for p in (filed, assessed) if p is not None), default=None)
-    return [m for m in old if began is None or m.index < began]
+def _began(conn: Connection, employer_id: int, earliest: Period) -> Period:
+    """Where the employer's ledger holds every month whole from (``ledger.began``); for its
+    first filing, the month the filing reaches first, or 2026-01 (``LEDGER_BEGINS``) for an
+    employer with periods carried over from before: a list filed late for one of its months
+    is no sign that its carried workers' dues were not settled outside the ledger. A month
+    before it and before 2026 is carried: a filing that changes one posts its own change,
+    counted from what the periods said before it, not the month's whole payroll again."""
+    began = ledger.began(conn, employer_id)
+    if began is not None:
+        return began
+    carried = conn.execute(select(SIPeriod.person_id).where(
+        SIPeriod.employer_id == employer_id,
+        SIPeriod.from_month < ledger.LEDGER_BEGINS.index).limit(1)).first()
+    return ledger.LEDGER_BEGINS if carried is not None else earliest
 
 
 def _record(

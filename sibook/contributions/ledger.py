@@ -17,6 +17,7 @@ from sibook.contributions.dues import Dues, PayrollGroup, caps, payroll_dues
 from sibook.contributions.ledger_store import (
     FUNDS,
     LedgerEntry,
+    LedgerStart,
     Payment,
     PaymentAllocation,
 )
@@ -26,8 +27,9 @@ from sibook.law import REGIONS
 
 # An employer never assessed owes from its first period, but not from before the national
 # database's ledger began (Decree 164/2025 takes effect on 1 January 2026): earlier months are
-# the records carried over as they were, their dues settled outside it. A filing that changes
-# one posts the change alone (``assess``'s ``before``), never the month's whole payroll again.
+# the records carried over as they were, their dues settled outside it, unless the employer's
+# ledger holds them whole (``began``: the seed's history). A filing that changes one posts the
+# change alone (``assess``'s ``before``), never the month's whole payroll again.
 LEDGER_BEGINS = Period(2026, 1)
 
 # One scan of the periods for all the months asked: each period row joins the months it covers.
@@ -174,11 +176,36 @@ def _payroll_groups(conn: Connection, months: list[Period], employer_ids: list[i
 Entry = dict[str, int]  # a ledger_entries row without declaration_id
 
 
-def post(conn: Connection, entries: list[Entry], declaration_id: int | None) -> None:
-    """Append the entries through the bulk path (COPY on PostgreSQL)."""
-    if entries:
-        columns = [*entries[0], "declaration_id"]
-        write(conn, "ledger_entries", columns, [(*e.values(), declaration_id) for e in entries])
+def post(conn: Connection, entries: list[Entry], declaration_id: int | None, *,
+         began: Period | None = None) -> None:
+    """Append the entries through the bulk path (COPY on PostgreSQL). An employer's first
+    entries also write where its ledger begins (``began``): the month ``began`` gives (a
+    filing, which posts one employer's), else the first month posted."""
+    if not entries:
+        return
+    columns = [*entries[0], "declaration_id"]
+    write(conn, "ledger_entries", columns, [(*e.values(), declaration_id) for e in entries])
+    first: dict[int, int] = {}
+    for e in entries:
+        first[e["employer_id"]] = min(first.get(e["employer_id"], e["period"]), e["period"])
+    ids = sorted(first)
+    for at in range(0, len(ids), _IDS_A_QUERY):
+        for known in conn.execute(select(LedgerStart.employer_id).where(
+                LedgerStart.employer_id.in_(ids[at:at + _IDS_A_QUERY]))).scalars():
+            del first[known]
+    write(conn, "ledger_starts", ("employer_id", "period"),
+          [(e, p if began is None else began.index) for e, p in sorted(first.items())])
+
+
+_IDS_A_QUERY = 10_000  # well under SQLite's 32,766 bound parameters
+
+
+def began(conn: Connection, employer_id: int) -> Period | None:
+    """The first month the employer's ledger holds whole, written with its first entries
+    (``post``); None before any."""
+    found = conn.execute(select(LedgerStart.period).where(
+        LedgerStart.employer_id == employer_id)).scalar()
+    return None if found is None else Period.from_index(int(found))
 
 
 def _entry(month: Period, employer_id: int, entry_no: int, d: Dues) -> Entry:

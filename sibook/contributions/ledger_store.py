@@ -41,7 +41,7 @@ FUNDS = (
     "unemployment",
 )
 APPEND_ONLY = ("ledger_entries", "payments", "payment_allocations", "declarations",
-               "voluntary_payments")
+               "voluntary_payments", "ledger_starts")
 
 
 class Declaration(Base):
@@ -94,6 +94,20 @@ class LedgerEntry(Base):
     ee_unemployment: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[int] = mapped_column(BigInteger)
     posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LedgerStart(Base):
+    """The first month an employer's ledger holds whole (``ledger.began``), written with its
+    first entries and never changed. A month before it and before the ledger began (2026-01)
+    is carried over: its dues were settled outside the ledger, which holds only the changes
+    filed since."""
+
+    __tablename__ = "ledger_starts"
+
+    employer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("employers.employer_id"), primary_key=True
+    )
+    period: Mapped[int] = mapped_column(Integer)
 
 
 class Payment(Base):

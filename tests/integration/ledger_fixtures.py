@@ -32,6 +32,7 @@ LEDGER_TABLES = (
     "ui_periods",
     "declarations",
     "ledger_entries",
+    "ledger_starts",
     "payments",
     "payment_allocations",
     "persons",

@@ -281,6 +281,8 @@ def test_ledger_rows_cannot_be_updated_or_deleted(engine: Engine) -> None:
         "UPDATE ledger_entries SET total = 0",
         "DELETE FROM ledger_entries",
         "DELETE FROM declarations",
+        "UPDATE ledger_starts SET period = 0",
+        "DELETE FROM ledger_starts",
     ):
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text(sql))
