@@ -376,12 +376,10 @@ def trust_list(g: PublicGuard) -> Response:
 
 class RevokedVersion(BaseModel):
     """A revoked book version as the public sees it: by the content hash its QR and PDF carry
-    (``book_hash``), with when; never whose or why. Entries older than the hash name the
-    personal ID and version instead (still without the reason)."""
+    (``book_hash``), with when; never whose or why (a revocation recorded before hashes were
+    kept is named by its version's hash too)."""
 
-    book_hash: str | None = None
-    personal_id: str | None = None
-    version: int | None = None
+    book_hash: str
     revoked_at: str
 
 
@@ -406,7 +404,7 @@ def revocations(g: PublicGuard) -> SignedRevocationList:
     has no keys yet."""
     a = _agency_or_503("revocation list")
     try:
-        signed = status.published(a.keys_dir, a.trust_list(), a.signer)
+        signed = issuing.published_revocations(g.session, a)
     except ValidationError as exc:  # the server's own file: its folder is in the log, not here
         _log.warning("the civil revocation list cannot be published: %s", exc)
         raise HTTPException(503, "the revocation list cannot be published now; try again "

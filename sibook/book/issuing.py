@@ -22,6 +22,7 @@ from sibook.book.render_pdf import render_pdf
 from sibook.book.versions import Version
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
+from sibook.registry import reading as registry
 from sibook.signing import certs, keys, status
 from sibook.signing.claims import REALM_KEY
 from sibook.signing.held import current_signer
@@ -194,6 +195,21 @@ def refuse_revoked(v: Version, a: Agency) -> None:
                             "agency until it is reinstated or a new version is issued; the SI "
                             "office that manages the book can say more",
                             field="personal_id")  # the book asked for: PERSONAL_ID, as the CLI
+
+
+def published_revocations(session: Session, a: Agency) -> dict[str, Any]:
+    """The civil list as the public is given it (``status.published``): a revocation recorded
+    before versions' hashes were kept is named by the hash its version has on record here,
+    never by whose book it is."""
+
+    def hash_of(personal_id: str, version: int) -> str | None:
+        person_id = registry.registered_id(session=session, personal_id=personal_id)
+        found = None if person_id is None else versions.get(session=session,
+                                                             person_id=person_id,
+                                                             version=version)
+        return None if found is None else found.content_hash
+
+    return status.published(a.keys_dir, a.trust_list(), a.signer, hash_of=hash_of)
 
 
 def revoke(a: Agency, *, personal_id: str, version: int, reason: str, realm: str,

@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
+from sibook.cli.context import ready_engine
 from sibook.cli.keys import REFUSED, keys_dir_setting, keys_problems
 from sibook.cli.out_files import STDOUT_HELP, printed_alone, said_on, where, write_out
 from sibook.cli.output import JsonFlag, emit, refuse
+from sibook.core.db import unit_of_work
 from sibook.signing import status
 from sibook.signing.trust_list import TrustList
 
@@ -49,7 +51,8 @@ def export_revocations(
     printed_alone({"OUT": out}, as_json)
     try:
         agency = issuing.agency(initialise=False)
-        signed = status.published(agency.keys_dir, agency.trust_list(), agency.signer)
+        with unit_of_work(ready_engine()) as session:  # an older entry's hash is on record
+            signed = issuing.published_revocations(session, agency)
     except REFUSED as exc:
         refuse(keys_problems(exc), as_json)
     text = json.dumps(signed, ensure_ascii=False, indent=1) + "\n"

@@ -103,14 +103,13 @@ class Revocation:
         """As the realm's own list keeps it (older entries without a book hash, as written)."""
         return {k: v for k, v in asdict(self).items() if v is not None}
 
-    def published(self) -> dict[str, Any]:
+    def published(self) -> dict[str, Any] | None:
         """As the public sees it: which book version by its content hash, and when; never whose
-        or why (a name beside "suspected fraud" is personal data). An older entry without a
-        hash names the personal ID and version, still without the reason."""
-        if self.book_hash is not None:
-            return {"book_hash": self.book_hash, "revoked_at": self.revoked_at}
-        return {"personal_id": self.personal_id, "version": self.version,
-                "revoked_at": self.revoked_at}
+        or why (a personal ID beside "suspected fraud" is personal data). None for an older
+        entry without a hash, which only the agency's own list may name (``published``)."""
+        if self.book_hash is None:
+            return None
+        return {"book_hash": self.book_hash, "revoked_at": self.revoked_at}
 
 
 @dataclass(frozen=True)
@@ -223,6 +222,14 @@ class RevocationList:
         self._entries[(personal_id, version)] = entry
         self._lifted.pop((personal_id, version), None)  # revoked again: lifted no longer
         return entry
+
+    def hash_older(self, hashes: Mapping[tuple[str, int], str]) -> None:
+        """Give the entries recorded before versions' hashes were kept the content hash of
+        their version (``hashes``, by personal ID and version), so the published list can name
+        them by it."""
+        for key, entry in self._entries.items():
+            if entry.book_hash is None and key in hashes:
+                self._entries[key] = replace(entry, book_hash=hashes[key])
 
     def reinstate(self, personal_id: str, version: int, *, at: datetime | None = None
                   ) -> tuple[Lifted, bool] | None:
@@ -341,10 +348,17 @@ def current_lists(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[s
 
 
 def published(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str], Signer], *,
-              now: datetime | None = None) -> dict[str, Any]:
+              now: datetime | None = None,
+              hash_of: Callable[[str, int], str | None] | None = None) -> dict[str, Any]:
     """The signed civil list as it is published (re-signed first when stale, as
     ``current_lists`` does, or when signed by a key older than the current one, whose
-    ``signed_at`` may precede the current certificate); never another realm's."""
+    ``signed_at`` may precede the current certificate); never another realm's.
+
+    Each entry is named by its version's content hash, never by a personal ID: an entry
+    recorded before hashes were kept is given its version's hash by ``hash_of`` (personal ID,
+    version -> the hash recorded, or None), written into the agency's list under its lock
+    and signed anew; one no recorded version matches is left out (the server's log says so).
+    """
     current_lists(keys_dir, trust_list, signer_for, realms=(PUBLISHED_REALM,), now=now)
     path = keys_dir / revocations_file(PUBLISHED_REALM)
     if not path.exists():
@@ -352,12 +366,22 @@ def published(keys_dir: Path, trust_list: TrustList, signer_for: Callable[[str],
                             "`sibook keys refresh-revocations`")
     signer = signer_for(PUBLISHED_REALM)
     kept, revocations = _read(path, trust_list, PUBLISHED_REALM)
-    if kept["kid"] != signer.key_id.hex():  # signed before a rotation: sign it anew, now
-        renew(path, trust_list, signer, realm=PUBLISHED_REALM, now=now)
+    older = [e for e in revocations.entries if e.book_hash is None]
+    found = {(e.personal_id, e.version): h for e in older
+             if hash_of is not None and (h := hash_of(e.personal_id, e.version)) is not None}
+    # Signed before a rotation (sign it anew, now), or older entries to name by their hash.
+    if kept["kid"] != signer.key_id.hex() or found:
+        change(path, trust_list, signer, realm=PUBLISHED_REALM,
+               edit=lambda listed: listed.hash_older(found), now=now)
         kept, revocations = _read(path, trust_list, PUBLISHED_REALM)
+    left_out = len(older) - len(found)
+    if left_out:
+        _log.warning("%d civil revocation(s) recorded before book hashes were kept match no "
+                     "recorded book version and are left out of the published list",
+                     left_out)
     # The public form: the same window, each entry by its book hash only (Revocation.published),
     # signed by the same key.
-    body = {"entries": sorted((e.published() for e in revocations.entries),
+    body = {"entries": sorted((p for e in revocations.entries if (p := e.published())),
                               key=lambda e: json.dumps(e, sort_keys=True)),
             "signed_at": kept["signed_at"]}
     if kept.get("next_update") is not None:  # one not re-signed since lists had it

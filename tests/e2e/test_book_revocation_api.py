@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from sibook.access import audit
 from sibook.access.principals import Officer
 from sibook.access.settings import get_access_settings
+from sibook.book import issuing
 from sibook.cli.main import app as cli
 from sibook.core.config import get_settings
 from sibook.core.db import unit_of_work
@@ -112,6 +113,36 @@ def test_a_revoked_version_keeps_its_first_revocation(api: tuple[TestClient, Any
     assert "reinstate it before" in other.json()["errors"][0]["reason"]
     (entry,) = client.get("/api/v1/revocations").json()["entries"]
     assert entry["revoked_at"] == first.json()["revoked"]["revoked_at"]
+
+
+def test_a_revocation_recorded_before_hashes_is_published_by_its_versions_hash(
+        api: tuple[TestClient, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public list never says whose book is under suspicion: an entry of the agency's list
+    that names only the personal ID and version (recorded before hashes were kept) is
+    published, over HTTP and by ``trust-list export-revocations``, by the hash of the version
+    on record, as a verifier holding the book finds it."""
+    client, _ = api
+    monkeypatch.setenv("SIBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'revocation.db'}")
+    get_settings.cache_clear()
+    clerk = bearer(PRINCIPALS["clerk_hanoi"])
+    qr = client.get(f"/api/v1/books/{OWN}/qr", headers=clerk)  # version 1, and the keys
+    assert qr.status_code == 200, qr.text
+    book_hash = client.get(f"/api/v1/books/{OWN}", headers=clerk).json()["content_hash"]
+    older = issuing.revoke(issuing.agency(initialise=False), personal_id=OWN, version=1,
+                           reason="nghi gian lận", realm="civil")  # no book_hash
+    published = client.get("/api/v1/revocations")
+    assert published.status_code == 200, published.text
+    assert OWN not in published.text and "gian" not in published.text
+    assert published.json()["entries"] == [{"book_hash": book_hash,
+                                            "revoked_at": older.revoked_at}]
+    exported = CliRunner().invoke(cli, ["trust-list", "export-revocations", "-"])
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(exported.stdout)["entries"] == published.json()["entries"]
+    (tmp_path / "published.json").write_text(published.text, encoding="utf-8")
+    offline = CliRunner().invoke(cli, ["book", "verify", "-", "--revocations",
+                                       str(tmp_path / "published.json"), "--json"],
+                                 input=qr.content)
+    assert offline.exit_code == 1 and "revoked" in offline.stdout, offline.output
 
 
 def test_a_version_that_does_not_exist_is_404_and_a_reason_is_required(

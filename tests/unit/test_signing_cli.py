@@ -220,9 +220,10 @@ def test_refresh_revocations_without_keys_exits_1(run: Run) -> None:
 
 
 def _revoked(keys_dir: Path, realm: str, personal_id: str) -> None:
-    """The realm's revocation list, saved signed, naming version 1 of ``personal_id``."""
+    """The realm's revocation list, saved signed, naming version 1 of ``personal_id`` (and its
+    content hash, as every revocation records it)."""
     revoked = RevocationList()
-    revoked.revoke(personal_id, 1, "nghi gian lan")
+    revoked.revoke(personal_id, 1, "nghi gian lan", book_hash="ab" * 32)
     passphrase = (keys_dir / "passphrase").read_text().strip().encode()
     revoked.save(keys_dir / revocations_file(realm),
                  keys.load_signer(keys_dir, realm, passphrase))

@@ -318,21 +318,44 @@ def test_the_published_list_names_versions_by_book_hash_and_never_whose_or_why(
         agency: Agency, tmp_path: Path) -> None:
     """A personal ID beside "suspected fraud" is personal data: the public form keeps the
     book hash (which only a holder of the book knows) and the time. An entry made before
-    hashes were kept names the personal ID and version, still without the reason."""
+    hashes were kept is named by its version's hash on record, which the agency's own list
+    then keeps; one no recorded version matches is left out, never named by its ID."""
     listed = RevocationList()
     listed.revoke(PID, 3, "suspected fraud", at=T0, book_hash="ab" * 32)
     listed.revoke("001090009999", 1, "older entry", at=T0)
+    listed.revoke("001090008888", 2, "older, unmatched", at=T0)
     listed.save(tmp_path / revocations_file("civil"), agency.signer, now=T0)
+    on_record = {("001090009999", 1): "cd" * 32}
     doc = status.published(tmp_path, agency.trust_list, lambda _: agency.signer,
-                           now=T0 + timedelta(hours=1))
+                           now=T0 + timedelta(hours=1),
+                           hash_of=lambda pid, version: on_record.get((pid, version)))
     text = json.dumps(doc, ensure_ascii=False)
-    assert PID not in text and "suspected fraud" not in text and "older entry" not in text
-    assert {json.dumps(e, sort_keys=True) for e in doc["entries"]} == {
-        json.dumps({"book_hash": "ab" * 32, "revoked_at": AT_T0}),
-        json.dumps({"personal_id": "001090009999", "revoked_at": AT_T0,
-                    "version": 1})}
+    assert "0010900" not in text and "older" not in text and "suspected fraud" not in text
+    assert sorted(doc["entries"], key=lambda e: e["book_hash"]) == [
+        {"book_hash": "ab" * 32, "revoked_at": AT_T0},
+        {"book_hash": "cd" * 32, "revoked_at": AT_T0}]
     (tmp_path / "public.json").write_text(text, encoding="utf-8")
     public = RevocationList.load(tmp_path / "public.json", agency.trust_list)
     assert public.is_revoked(PID, 3, "ab" * 32) == f"revoked on {AT_T0}"
-    assert public.is_revoked(PID, 3) is None and public.is_revoked(PID, 3, "cd" * 32) is None
-    assert public.is_revoked("001090009999", 1) == "revoked"
+    assert public.is_revoked("001090009999", 1, "cd" * 32) == f"revoked on {AT_T0}"
+    assert public.is_revoked(PID, 3) is None and public.is_revoked(PID, 3, "ef" * 32) is None
+    own = RevocationList.load(tmp_path / revocations_file("civil"), agency.trust_list)
+    assert [(e.personal_id, e.book_hash, e.reason) for e in own.entries] == [
+        (PID, "ab" * 32, "suspected fraud"), ("001090008888", None, "older, unmatched"),
+        ("001090009999", "cd" * 32, "older entry")]
+
+
+def test_a_list_published_before_naming_an_older_entry_by_its_id_still_verifies(
+        agency: Agency, tmp_path: Path) -> None:
+    """Verifiers keep the lists they downloaded: one published when older entries were named
+    by personal ID and version still loads, and still says that version is revoked."""
+    body = {"entries": [{"personal_id": "001090009999", "version": 1, "revoked_at": AT_T0}],
+            "signed_at": AT_T0, "next_update": NEXT_DAY}
+    signature = agency.signer.sign(json.dumps(body, sort_keys=True, separators=(",", ":"),
+                                              ensure_ascii=False).encode())
+    (tmp_path / "old.json").write_text(json.dumps({
+        **body, "kid": agency.signer.key_id.hex(),
+        "signature": base64.b64encode(signature).decode()}), encoding="utf-8")
+    old = RevocationList.load(tmp_path / "old.json", agency.trust_list)
+    assert old.is_revoked("001090009999", 1) == "revoked"
+    assert old.is_revoked("001090009999", 2) is None
