@@ -291,6 +291,27 @@ def test_the_book_pages_employer_tables_name_the_employer_with_its_code(
     assert employers and set(employers) == {named}, employers
 
 
+def test_the_contribution_sheets_show_the_allowances_the_shares_were_reckoned_on(
+        portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
+    """A worker paid 10,000,000 and 1,500,000 of allowances pays on 11,500,000 (the basis
+    ``ledger show`` answers): the page's one "salary basis" column showed 10,000,000 beside
+    shares reckoned on 11,500,000, so its figures did not add up. It shows the salary and the
+    allowances, as the signed PDF does."""
+    _, engine, ids = portal
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:
+        s.execute(update(periods).where(periods.c.person_id == ids[OWN],
+                                        periods.c.kind == "compulsory").values(
+            allowances=1_500_000))
+    page = signed_in(client, OWN).get("/portal/book").text
+    sheets = page.split('aria-label="Tờ rời / Contribution sheets"')[1].split("</table>")[0]
+    heads = [_as_read(h) for h in re.findall(r'<th scope="col">(.*?)</th>', sheets, re.S)]
+    assert heads[4:6] == ["Tiền lương / Salary", "Phụ cấp / Allowances"], heads
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", sheets, re.S) if "01/2020" in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert cells[4:6] == ["10.000.000\u00a0₫", "1.500.000\u00a0₫"], cells
+
+
 def test_the_book_page_names_the_nationality_in_both_languages(client: TestClient) -> None:
     """The nationality read "Việt Nam" alone where sex reads "Nam / Male"."""
     page = signed_in(client, OWN).get("/portal/book").text
