@@ -131,6 +131,39 @@ def test_garbage_is_not_valid_and_says_why(
 
 
 
+def test_two_files_or_two_texts_are_refused_naming_the_field_not_the_last_checked(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A form holding two files (``curl -F file=@a -F file=@b``, or a page made elsewhere) was
+    answered for the last one: a genuine PDF after garbage read "valid" for both. As the API's
+    verify routes, the page refuses it naming the field, and checks nothing; two QR texts too."""
+    client, _, _ = site
+    pdf = client.get(f"/api/v1/books/{OWN}/pdf", headers=_clerk()).content
+    for parts, field in (([("file", ("junk.txt", b"garbage")), ("file", ("book.pdf", pdf))],
+                          "file"),
+                         ([("file", ("", b"")), ("text", (None, b"hello")),
+                           ("text", (None, b"SIB1:x"))], "text")):
+        r = client.post("/portal/verify", files=parts, headers=SITE)
+        page = _text(r.text)
+        assert r.status_code == 422 and "Hợp lệ" not in page, page
+        assert f"the form holds 2 parts named {field}; one is checked a request" in page, page
+        assert re.search(r'<p class="notice" role="alert" id="problem">', r.text)
+
+
+def test_a_file_and_a_pasted_text_together_are_refused_not_one_of_them_ignored(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A file chosen while the box still held an earlier QR text: the file was checked and the
+    text, kept in its box, stood beside an answer that was not about it. The page asks for one
+    or the other, the text kept in its box to be cleared."""
+    client, _, _ = site
+    pdf = client.get(f"/api/v1/books/{OWN}/pdf", headers=_clerk()).content
+    r = client.post("/portal/verify", files={"file": ("book.pdf", pdf)},
+                    data={"text": "SIB1:an earlier QR"}, headers=SITE)
+    page = _text(r.text)
+    assert r.status_code == 422 and "Hợp lệ" not in page, page
+    assert "Choose a file or paste the QR text, not both" in page, page
+    assert re.search(r'<textarea id="text"[^>]*>SIB1:an earlier QR</textarea>', r.text)
+
+
 def test_the_pasted_qr_text_stays_in_its_box_beside_the_answer(
         site: tuple[TestClient, Engine, dict[str, int]]) -> None:
     """The answer emptied the box: what was pasted could be neither read against the reasons
