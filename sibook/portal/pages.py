@@ -423,6 +423,10 @@ def check(request: Request, g: PublicGuard, twice: Annotated[str | None, Depends
         return _check_page(request, None, problem=BOTH_TO_CHECK, status=422, text=text)
     if not data:
         data = text.strip().encode()
+    if not data and file is not None:  # chosen, but of no bytes: not "choose a file"
+        return _check_page(request, None, status=422, problem=(
+            f"Tệp đã chọn, {file.filename}, trống: không có gì để kiểm tra. / The file chosen, "
+            f"{file.filename}, is empty: nothing to check."))
     if not data:
         return _check_page(request, None, problem=NOTHING_TO_CHECK, status=422)
     answer = book_api.verify(g, UploadFile(io.BytesIO(data), filename="upload"))

@@ -58,7 +58,7 @@ def _text(page: str) -> str:
 
 def _check(client: TestClient, *, data: bytes | None = None, text: str = "",
            headers: dict[str, str] | None = None) -> tuple[int, str]:
-    files = {"file": ("book.pdf", data or b"")}
+    files = {"file": ("" if data is None else "book.pdf", data or b"")}  # "": none chosen
     r = client.post("/portal/verify", files=files, data={"text": text},
                     headers=SITE if headers is None else headers)
     assert "sibook_session" not in r.headers.get("set-cookie", "")
@@ -128,6 +128,19 @@ def test_garbage_is_not_valid_and_says_why(
     assert status == 200 and "Tệp trống: không có gì để kiểm tra." in page, page
     status, page = _check(client)  # nothing chosen, nothing pasted: the form says so
     assert status == 422 and "Chọn tệp PDF hoặc tệp văn bản mã QR" in page
+
+
+def test_an_empty_file_is_said_empty_not_as_if_none_was_chosen(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A file of no bytes (an attachment that did not download) was answered "Choose a PDF or
+    a QR text file", as if the clerk had chosen none: the page names the file and says it is
+    empty."""
+    client, _, _ = site
+    r = client.post("/portal/verify", files={"file": ("sổ của An.pdf", b"")}, headers=SITE)
+    page = _text(r.text)
+    assert r.status_code == 422 and "Chọn tệp PDF" not in page, page
+    assert ("Tệp đã chọn, sổ của An.pdf, trống: không có gì để kiểm tra. / The file chosen, "
+            "sổ của An.pdf, is empty: nothing to check.") in page, page
 
 
 
