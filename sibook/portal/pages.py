@@ -117,6 +117,10 @@ FORM_ERRORS = {
                            "/ Choose the province you live in.",
 }
 
+# The registry's refusal of a field the form's schema passed, in Vietnamese before its English.
+REFUSED_VI = {"province_code": "Chọn tỉnh, thành phố nơi bạn cư trú: cơ quan BHXH ở đó quản lý "
+                               "việc đóng BHXH tự nguyện của bạn."}
+
 
 def _png(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode()
@@ -329,7 +333,7 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn
                 reason = FORM_ERRORS[(p.field, "")]
             else:  # the range in Vietnamese first, where the form knows it
                 reason = p.reason if field else str(p)
-                vietnamese = _out_of_range_vi(body, p.field)
+                vietnamese = _out_of_range_vi(body, p.field) or REFUSED_VI.get(p.field)
                 if vietnamese:
                     reason = f"{vietnamese} / {reason}"
             problems.setdefault(field, []).append(reason)

@@ -183,6 +183,18 @@ def test_a_refusal_of_the_rules_says_its_range_in_vietnamese_first(
     assert beside is not None and beside.startswith(html.escape(said)), beside
 
 
+def test_a_join_without_a_province_is_refused_in_vietnamese_first(client: TestClient) -> None:
+    """The province left unchosen, the rest right: the refusal beside it was the registry's
+    English alone ("say which province you live in: ..."), on a form in Vietnamese."""
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other"})
+    assert page.status_code == 422
+    beside = _beside(page.text, "province_code")
+    assert beside is not None and beside.startswith(
+        "Chọn tỉnh, thành phố nơi bạn cư trú: cơ quan BHXH ở đó quản lý việc đóng BHXH tự "
+        "nguyện của bạn. / say which province you live in"), beside
+
+
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
     page = signed_in(client, NEWCOMER).get("/portal/access-log")
     assert page.status_code == 200
