@@ -55,6 +55,7 @@ from sibook.portal.web import (
     from_this_site,
     month,
     own_id,
+    page_headers,
     population_down,
     refused,
     require_page,
@@ -438,6 +439,19 @@ def check(request: Request, g: PublicGuard, twice: Annotated[str | None, Depends
         card = book_api.verify_hi_card(g, UploadFile(io.BytesIO(data), filename="upload"))
         return _check_page(request, {"card": True, **card.model_dump()}, text=text)
     return _check_page(request, answer, text=text)
+
+
+def too_large(request: Request, limit: int) -> Response | None:
+    """A file posted to the check page past the server's body limit (``BodyLimit``,
+    SIBOOK_MAX_UPLOAD_BYTES): the page again, saying so, not the API's JSON. None for any
+    other request (no other page takes a file)."""
+    if request.url.path != f"{PORTAL}/verify":
+        return None
+    vietnamese = f"{limit:,}".replace(",", ".")  # as the pages group an amount's digits
+    return page_headers(_check_page(request, None, status=413, problem=(
+        f"Tệp quá lớn: máy chủ nhận tối đa {vietnamese} byte mỗi lần gửi; không có gì được "
+        f"kiểm tra. / The file is larger than the server takes: at most {limit:,} bytes a "
+        "request; nothing was checked.")))
 
 
 def _check_page(request: Request, answer: dict[str, Any] | None, *, problem: str | None = None,

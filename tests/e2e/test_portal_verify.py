@@ -162,6 +162,33 @@ def test_two_files_or_two_texts_are_refused_naming_the_field_not_the_last_checke
         assert re.search(r'<p class="notice" role="alert" id="problem">', r.text)
 
 
+def test_a_file_past_the_servers_limit_is_said_on_the_check_page_not_in_json(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verifier who chose a file larger than the server takes (SIBOOK_MAX_UPLOAD_BYTES) got
+    the API's raw JSON, saying "a monthly list may be filed in several batches": the check
+    page says it, with the limit, in Vietnamese and English. The API's answer stays JSON."""
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("SIBOOK_MAX_UPLOAD_BYTES", "20000")
+    get_settings.cache_clear()
+    app, engine, _ = populated_app(tmp_path / "limit.db")
+    try:
+        client = TestClient(app, raise_server_exceptions=False)
+        big = {"file": ("video.mp4", b"0" * 30_000)}
+        r = client.post("/portal/verify", files=big, headers=SITE)
+        assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+        page = _text(r.text)
+        assert ("Tệp quá lớn: máy chủ nhận tối đa 20.000 byte mỗi lần gửi; không có gì được "
+                "kiểm tra. / The file is larger than the server takes: at most 20,000 bytes a "
+                "request; nothing was checked.") in page, page
+        assert 'id="problem"' in r.text and "monthly list" not in page
+        assert "default-src 'none'" in r.headers["content-security-policy"]
+        api = client.post("/api/v1/verify", files=big)
+        assert api.status_code == 413 and api.json()["errors"][0]["field"] == "body"
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
+
+
 def test_a_file_and_a_pasted_text_together_are_refused_not_one_of_them_ignored(
         site: tuple[TestClient, Engine, dict[str, int]]) -> None:
     """A file chosen while the box still held an earlier QR text: the file was checked and the
