@@ -51,6 +51,7 @@ from sibook.access.policy import (
 from sibook.access.principals import Principal, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
+from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.core.vietnam_time import vietnam_time
 from sibook.ids.countries import country
@@ -333,9 +334,19 @@ def own_id(guard: Guard) -> str:
 
 def from_this_site(request: Request) -> bool:
     """A form posted from this host's own page (CSRF): browsers name the posting page's origin,
-    and the session cookie is SameSite=Lax too."""
+    and the session cookie is SameSite=Lax too. The portal's public address (SIBOOK_PUBLIC_URL)
+    is its own too: a reverse proxy may name this server by another Host."""
     origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if origin is None:
+        return True
+    public = get_settings().public_url
+    return urlsplit(origin).netloc == request.headers.get("host") or (
+        public is not None and _origin(origin) == _origin(public))
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def session_principal(request: Request) -> Principal | None:

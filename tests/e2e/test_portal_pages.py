@@ -773,6 +773,27 @@ def test_a_sign_out_from_another_site_is_refused_with_a_page(client: TestClient)
     assert c.get("/portal/book").status_code == 200  # still signed in
 
 
+def test_a_form_posted_at_the_portals_public_address_is_its_own_behind_a_proxy(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a reverse proxy that names the server by its own address (nginx's default Host,
+    $proxy_host), every form of the portal, at https://sobhxh.example.gov.vn, was refused as
+    posted from another site: its Origin was compared with the Host alone. The address
+    SIBOOK_PUBLIC_URL names is the portal's own; any other still is not."""
+    monkeypatch.setenv("SIBOOK_PUBLIC_URL", "https://sobhxh.example.gov.vn")
+    get_settings.cache_clear()
+    try:
+        c = signed_in(client, OWN)
+        proxied = {"Host": "127.0.0.1:8000"}
+        elsewhere = c.post("/portal/sign-out", headers={
+            **proxied, "Origin": "https://elsewhere.example"}, follow_redirects=False)
+        assert elsewhere.status_code == 403
+        own = c.post("/portal/sign-out", headers={
+            **proxied, "Origin": "https://sobhxh.example.gov.vn"}, follow_redirects=False)
+        assert own.status_code == 303, own.text
+    finally:
+        get_settings.cache_clear()
+
+
 def test_a_portal_sign_in_that_fails_goes_back_to_the_sign_in_page(client: TestClient) -> None:
     """Cancelled at the provider, or a stale answer: the sign-in page says so, not the API's
     JSON 401 in the citizen's browser. A sign-in started without the portal keeps its 401."""
