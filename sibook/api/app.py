@@ -109,7 +109,7 @@ def create_app() -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    app.add_middleware(BodyLimit, limit=get_settings().max_upload_bytes)
+    app.add_middleware(BodyLimit, limit=get_settings().max_upload_bytes, page=portal.too_large)
     # A run again after a deadlock goes through every other layer anew.
     app.add_middleware(RetryAborted)
     app.add_middleware(HeadAsGet)  # a HEAD goes through every layer as its GET

@@ -10,14 +10,22 @@ Written by hand because neither Starlette nor FastAPI has such a cap (uvicorn ha
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# A page that says the refusal instead of the JSON, for a request it answers (a form posted to
+# the citizen portal); None for any other.
+Page = Callable[[Request, int], Response | None]
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, page: Page | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -25,7 +33,7 @@ class BodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.limit:
-            await self._refuse(send, f"the request body is {declared:,} bytes")
+            await self._refuse(scope, receive, send, f"the request body is {declared:,} bytes")
             return
         seen = 0
         cut = answered = False
@@ -53,9 +61,15 @@ class BodyLimit:
             if not cut:
                 raise
         if cut and not answered:
-            await self._refuse(send, f"the request body grew past {self.limit:,} bytes")
+            await self._refuse(scope, receive, send,
+                               f"the request body grew past {self.limit:,} bytes")
 
-    async def _refuse(self, send: Send, what: str) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
+        page = None if self.page is None else self.page(Request(scope), self.limit)
+        if page is not None:
+            page.headers["Connection"] = "close"  # the rest of the body is not read
+            await page(scope, receive, send)
+            return
         body = json.dumps({"errors": [{"field": "body", "reason": (
             f"{what}; at most {self.limit:,} are accepted (SIBOOK_MAX_UPLOAD_BYTES); a "
             f"monthly list may be filed in several batches")}]}).encode()

@@ -55,6 +55,7 @@ from sibook.portal.web import (
     from_this_site,
     month,
     own_id,
+    page_headers,
     population_down,
     refused,
     require_page,
@@ -83,6 +84,11 @@ JoinGuard = Annotated[Guard, Depends(require_page(Action.VOLUNTARY_JOIN))]
 PublicGuard = book_api.PublicGuard
 NOTHING_TO_CHECK = ("Chọn tệp PDF hoặc tệp văn bản mã QR, hoặc dán nội dung mã QR. / Choose a "
                     "PDF or a QR text file, or paste the QR text.")
+BOTH_TO_CHECK = ("Chọn tệp hoặc dán nội dung mã QR, không cả hai: mỗi lần kiểm tra một thứ; hãy "
+                 "xóa nội dung trong ô nếu muốn kiểm tra tệp. / Choose a file or paste the QR "
+                 "text, not both: one is checked a request; clear the box to check the file.")
+# The check form's fields, as its problems name them (FastAPI hands a route the last of two).
+CHECK_FIELDS = {"file": "tệp", "text": "nội dung mã QR"}
 # FACTS §3.4 (Decree 159/2025): the state pays a share of 22% of the rural poverty line, for at
 # most 10 years; everyone in no named group is "other". The form offers no "no support": the
 # system counts the months of support used (``support_months_left``) and stops it after 120.
@@ -111,6 +117,10 @@ FORM_ERRORS = {
     ("province_code", ""): "Chọn tỉnh, thành phố nơi bạn cư trú. "
                            "/ Choose the province you live in.",
 }
+
+# The registry's refusal of a field the form's schema passed, in Vietnamese before its English.
+REFUSED_VI = {"province_code": "Chọn tỉnh, thành phố nơi bạn cư trú: cơ quan BHXH ở đó quản lý "
+                               "việc đóng BHXH tự nguyện của bạn."}
 
 
 def _png(data: bytes) -> str:
@@ -324,7 +334,7 @@ def _join_refused(request: Request, g: Guard, form: dict[str, str], body: JoinIn
                 reason = FORM_ERRORS[(p.field, "")]
             else:  # the range in Vietnamese first, where the form knows it
                 reason = p.reason if field else str(p)
-                vietnamese = _out_of_range_vi(body, p.field)
+                vietnamese = _out_of_range_vi(body, p.field) or REFUSED_VI.get(p.field)
                 if vietnamese:
                     reason = f"{vietnamese} / {reason}"
             problems.setdefault(field, []).append(reason)
@@ -389,17 +399,39 @@ def check_form(request: Request) -> Response:
     return _check_page(request, None)
 
 
+async def _parts_twice(request: Request) -> str | None:
+    """The check form's field posted more than once (a script's, or a form made elsewhere),
+    said naming it, as the API's verify routes refuse two files; None when none is."""
+    form = await request.form()  # the form FastAPI read for the route
+    for name, vietnamese in CHECK_FIELDS.items():
+        if (n := len(form.getlist(name))) > 1:
+            return (f"Biểu mẫu gửi {n} {vietnamese} (trường {name}); mỗi lần chỉ kiểm tra một. "
+                    f"/ the form holds {n} parts named {name}; one is checked a request: check "
+                    "each on its own")
+    return None
+
+
 @router.post("/verify")
-def check(request: Request, g: PublicGuard, file: Annotated[UploadFile | None, File()] = None,
+def check(request: Request, g: PublicGuard, twice: Annotated[str | None, Depends(_parts_twice)],
+          file: Annotated[UploadFile | None, File()] = None,
           text: Annotated[str, Form()] = "") -> Response:
     """The form's answer: the API's own checks (``POST /api/v1/verify``, and for an HI card's
     QR ``POST /api/v1/hi-cards/verify``), with their upload limit, as that page shows them.
-    Nothing is logged that the API's public routes do not log."""
+    One thing is checked a request: a file or a QR text, each once. Nothing is logged that
+    the API's public routes do not log."""
     if not from_this_site(request):
         return refused(request, 403, FROM_ELSEWHERE)
+    if twice:
+        return _check_page(request, None, problem=twice, status=422, text=text)
     data = file.file.read(MAX_INPUT + 1) if file is not None else b""
+    if data and text.strip():
+        return _check_page(request, None, problem=BOTH_TO_CHECK, status=422, text=text)
     if not data:
         data = text.strip().encode()
+    if not data and file is not None:  # chosen, but of no bytes: not "choose a file"
+        return _check_page(request, None, status=422, problem=(
+            f"Tệp đã chọn, {file.filename}, trống: không có gì để kiểm tra. / The file chosen, "
+            f"{file.filename}, is empty: nothing to check."))
     if not data:
         return _check_page(request, None, problem=NOTHING_TO_CHECK, status=422)
     answer = book_api.verify(g, UploadFile(io.BytesIO(data), filename="upload"))
@@ -407,6 +439,19 @@ def check(request: Request, g: PublicGuard, file: Annotated[UploadFile | None, F
         card = book_api.verify_hi_card(g, UploadFile(io.BytesIO(data), filename="upload"))
         return _check_page(request, {"card": True, **card.model_dump()}, text=text)
     return _check_page(request, answer, text=text)
+
+
+def too_large(request: Request, limit: int) -> Response | None:
+    """A file posted to the check page past the server's body limit (``BodyLimit``,
+    SIBOOK_MAX_UPLOAD_BYTES): the page again, saying so, not the API's JSON. None for any
+    other request (no other page takes a file)."""
+    if request.url.path != f"{PORTAL}/verify":
+        return None
+    vietnamese = f"{limit:,}".replace(",", ".")  # as the pages group an amount's digits
+    return page_headers(_check_page(request, None, status=413, problem=(
+        f"Tệp quá lớn: máy chủ nhận tối đa {vietnamese} byte mỗi lần gửi; không có gì được "
+        f"kiểm tra. / The file is larger than the server takes: at most {limit:,} bytes a "
+        "request; nothing was checked.")))
 
 
 def _check_page(request: Request, answer: dict[str, Any] | None, *, problem: str | None = None,

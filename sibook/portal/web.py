@@ -51,6 +51,7 @@ from sibook.access.policy import (
 from sibook.access.principals import Principal, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
+from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, NotFoundError, ServerFault, ValidationError
 from sibook.core.vietnam_time import vietnam_time
 from sibook.ids.countries import country
@@ -333,9 +334,19 @@ def own_id(guard: Guard) -> str:
 
 def from_this_site(request: Request) -> bool:
     """A form posted from this host's own page (CSRF): browsers name the posting page's origin,
-    and the session cookie is SameSite=Lax too."""
+    and the session cookie is SameSite=Lax too. The portal's public address (SIBOOK_PUBLIC_URL)
+    is its own too: a reverse proxy may name this server by another Host."""
     origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if origin is None:
+        return True
+    public = get_settings().public_url
+    return urlsplit(origin).netloc == request.headers.get("host") or (
+        public is not None and _origin(origin) == _origin(public))
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def session_principal(request: Request) -> Principal | None:
@@ -429,7 +440,7 @@ def unexpected(request: Request) -> Response:
     """A portal page that failed on a fault nothing else answers (a defect), after its unit of
     work rolled back: the portal's page in its words, not Starlette's "Internal Server Error";
     the traceback is the server log's (the exception is raised on after this answer)."""
-    return _page_headers(refused(request, 500, CANNOT_NOW))
+    return page_headers(refused(request, 500, CANNOT_NOW))
 
 
 async def _population_down(request: Request, exc: PopulationServiceDown) -> Response:
@@ -452,13 +463,13 @@ def no_such_page(request: Request, exc: HTTPException) -> Response:
     the page itself when only its trailing slash was too many."""
     if exc.status_code == 404 and (page_path := _without_its_slash(request)):
         query = _query_as_sent(request.scope.get("query_string", b""))
-        return _page_headers(RedirectResponse(page_path + ("?" + query if query else ""),
+        return page_headers(RedirectResponse(page_path + ("?" + query if query else ""),
                                               status_code=308))
     page = refused(request, exc.status_code, NO_SUCH_PAGE if exc.status_code == 404 else
                    NOT_THAT_WAY, no_page=exc.status_code == 404)
     for name, value in (exc.headers or {}).items():  # Allow, for a 405
         page.headers.setdefault(name, value)
-    return _page_headers(page)
+    return page_headers(page)
 
 
 # What a query's bytes keep as they are in the Location: its separators and its escapes (a
@@ -487,7 +498,7 @@ def _without_its_slash(request: Request) -> str | None:
     return quote(path)
 
 
-def _page_headers(response: Response) -> Response:
+def page_headers(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")  # personal data
     response.headers["Content-Security-Policy"] = PAGE_POLICY
     return response
@@ -496,7 +507,7 @@ def _page_headers(response: Response) -> Response:
 def _as_page(answer: Callable[[Request, Any], Awaitable[Response | None]]) -> Answer:
     async def page(request: Request, exc: Any) -> Response | None:
         response = await answer(request, exc)  # None: the app's handler answers
-        return None if response is None else _page_headers(response)
+        return None if response is None else page_headers(response)
 
     return page
 
@@ -528,6 +539,6 @@ class PageRoute(AnsweringRoute):
             if renewal is not None and response.status_code < 400:
                 token, ttl = renewal
                 set_session_cookie(response, token, ttl, get_access_settings())
-            return _page_headers(response)
+            return page_headers(response)
 
         return page

@@ -338,6 +338,27 @@ def test_the_check_pages_file_field_reads_in_the_portals_words_whatever_the_brow
         ctx.close()
 
 
+def test_a_file_chosen_while_the_box_holds_a_qr_text_is_not_checked_beside_that_text(
+        context: BrowserContext, site: Site) -> None:
+    """A clerk checks a pasted QR text; the answer keeps it in its box. They then choose a
+    file and check again: the file was checked and its verdict shown under the box still
+    holding the earlier text, as if about it. The page says to choose one or the other,
+    checks nothing, and keeps the text to be cleared."""
+    page = context.new_page()
+    page.goto(f"{site.base}/portal/verify")
+    box = page.get_by_label(re.compile("Or paste the QR text"))
+    box.fill("SIB1:an earlier QR")
+    page.get_by_role("button", name=re.compile("Kiểm tra")).click()
+    expect(page.locator("#verdict")).to_have_text(re.compile("^Không hợp lệ"))
+    given = site.tmp / "a file.txt"
+    given.write_text("SIB1:the file's QR")
+    page.locator("input[type=file]").set_input_files(str(given))
+    page.get_by_role("button", name=re.compile("Kiểm tra")).click()
+    expect(page.get_by_role("alert")).to_contain_text("not both")
+    expect(page.locator("#verdict")).to_have_count(0)
+    expect(box).to_have_value("SIB1:an earlier QR")
+
+
 def _downloaded(page: Page, link: str) -> tuple[str, bytes]:
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(link)).click()

@@ -183,6 +183,18 @@ def test_a_refusal_of_the_rules_says_its_range_in_vietnamese_first(
     assert beside is not None and beside.startswith(html.escape(said)), beside
 
 
+def test_a_join_without_a_province_is_refused_in_vietnamese_first(client: TestClient) -> None:
+    """The province left unchosen, the rest right: the refusal beside it was the registry's
+    English alone ("say which province you live in: ..."), on a form in Vietnamese."""
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other"})
+    assert page.status_code == 422
+    beside = _beside(page.text, "province_code")
+    assert beside is not None and beside.startswith(
+        "Chọn tỉnh, thành phố nơi bạn cư trú: cơ quan BHXH ở đó quản lý việc đóng BHXH tự "
+        "nguyện của bạn. / say which province you live in"), beside
+
+
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
     page = signed_in(client, NEWCOMER).get("/portal/access-log")
     assert page.status_code == 200
@@ -289,6 +301,27 @@ def test_the_book_pages_employer_tables_name_the_employer_with_its_code(
     sheets = page.split('aria-label="Tờ rời / Contribution sheets"')[1].split("</table>")[0]
     employers = re.findall(r'<td class="num">\d+</td>\s*<td>([^<,]*)', sheets)
     assert employers and set(employers) == {named}, employers
+
+
+def test_the_contribution_sheets_show_the_allowances_the_shares_were_reckoned_on(
+        portal: tuple[FastAPI, Engine, dict[str, int]], client: TestClient) -> None:
+    """A worker paid 10,000,000 and 1,500,000 of allowances pays on 11,500,000 (the basis
+    ``ledger show`` answers): the page's one "salary basis" column showed 10,000,000 beside
+    shares reckoned on 11,500,000, so its figures did not add up. It shows the salary and the
+    allowances, as the signed PDF does."""
+    _, engine, ids = portal
+    periods = metadata.tables["si_periods"]
+    with unit_of_work(engine) as s:
+        s.execute(update(periods).where(periods.c.person_id == ids[OWN],
+                                        periods.c.kind == "compulsory").values(
+            allowances=1_500_000))
+    page = signed_in(client, OWN).get("/portal/book").text
+    sheets = page.split('aria-label="Tờ rời / Contribution sheets"')[1].split("</table>")[0]
+    heads = [_as_read(h) for h in re.findall(r'<th scope="col">(.*?)</th>', sheets, re.S)]
+    assert heads[4:6] == ["Tiền lương / Salary", "Phụ cấp / Allowances"], heads
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", sheets, re.S) if "01/2020" in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert cells[4:6] == ["10.000.000\u00a0₫", "1.500.000\u00a0₫"], cells
 
 
 def test_the_book_page_names_the_nationality_in_both_languages(client: TestClient) -> None:
@@ -738,6 +771,27 @@ def test_a_sign_out_from_another_site_is_refused_with_a_page(client: TestClient)
     assert "Lý do: yêu cầu đăng xuất được gửi từ trang web khác" in refused.text
     assert "default-src 'none'" in refused.headers["Content-Security-Policy"]
     assert c.get("/portal/book").status_code == 200  # still signed in
+
+
+def test_a_form_posted_at_the_portals_public_address_is_its_own_behind_a_proxy(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a reverse proxy that names the server by its own address (nginx's default Host,
+    $proxy_host), every form of the portal, at https://sobhxh.example.gov.vn, was refused as
+    posted from another site: its Origin was compared with the Host alone. The address
+    SIBOOK_PUBLIC_URL names is the portal's own; any other still is not."""
+    monkeypatch.setenv("SIBOOK_PUBLIC_URL", "https://sobhxh.example.gov.vn")
+    get_settings.cache_clear()
+    try:
+        c = signed_in(client, OWN)
+        proxied = {"Host": "127.0.0.1:8000"}
+        elsewhere = c.post("/portal/sign-out", headers={
+            **proxied, "Origin": "https://elsewhere.example"}, follow_redirects=False)
+        assert elsewhere.status_code == 403
+        own = c.post("/portal/sign-out", headers={
+            **proxied, "Origin": "https://sobhxh.example.gov.vn"}, follow_redirects=False)
+        assert own.status_code == 303, own.text
+    finally:
+        get_settings.cache_clear()
 
 
 def test_a_portal_sign_in_that_fails_goes_back_to_the_sign_in_page(client: TestClient) -> None:

@@ -58,7 +58,7 @@ def _text(page: str) -> str:
 
 def _check(client: TestClient, *, data: bytes | None = None, text: str = "",
            headers: dict[str, str] | None = None) -> tuple[int, str]:
-    files = {"file": ("book.pdf", data or b"")}
+    files = {"file": ("" if data is None else "book.pdf", data or b"")}  # "": none chosen
     r = client.post("/portal/verify", files=files, data={"text": text},
                     headers=SITE if headers is None else headers)
     assert "sibook_session" not in r.headers.get("set-cookie", "")
@@ -129,6 +129,79 @@ def test_garbage_is_not_valid_and_says_why(
     status, page = _check(client)  # nothing chosen, nothing pasted: the form says so
     assert status == 422 and "Chọn tệp PDF hoặc tệp văn bản mã QR" in page
 
+
+def test_an_empty_file_is_said_empty_not_as_if_none_was_chosen(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A file of no bytes (an attachment that did not download) was answered "Choose a PDF or
+    a QR text file", as if the clerk had chosen none: the page names the file and says it is
+    empty."""
+    client, _, _ = site
+    r = client.post("/portal/verify", files={"file": ("sổ của An.pdf", b"")}, headers=SITE)
+    page = _text(r.text)
+    assert r.status_code == 422 and "Chọn tệp PDF" not in page, page
+    assert ("Tệp đã chọn, sổ của An.pdf, trống: không có gì để kiểm tra. / The file chosen, "
+            "sổ của An.pdf, is empty: nothing to check.") in page, page
+
+
+
+def test_two_files_or_two_texts_are_refused_naming_the_field_not_the_last_checked(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A form holding two files (``curl -F file=@a -F file=@b``, or a page made elsewhere) was
+    answered for the last one: a genuine PDF after garbage read "valid" for both. As the API's
+    verify routes, the page refuses it naming the field, and checks nothing; two QR texts too."""
+    client, _, _ = site
+    pdf = client.get(f"/api/v1/books/{OWN}/pdf", headers=_clerk()).content
+    for parts, field in (([("file", ("junk.txt", b"garbage")), ("file", ("book.pdf", pdf))],
+                          "file"),
+                         ([("file", ("", b"")), ("text", (None, b"hello")),
+                           ("text", (None, b"SIB1:x"))], "text")):
+        r = client.post("/portal/verify", files=parts, headers=SITE)
+        page = _text(r.text)
+        assert r.status_code == 422 and "Hợp lệ" not in page, page
+        assert f"the form holds 2 parts named {field}; one is checked a request" in page, page
+        assert re.search(r'<p class="notice" role="alert" id="problem">', r.text)
+
+
+def test_a_file_past_the_servers_limit_is_said_on_the_check_page_not_in_json(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verifier who chose a file larger than the server takes (SIBOOK_MAX_UPLOAD_BYTES) got
+    the API's raw JSON, saying "a monthly list may be filed in several batches": the check
+    page says it, with the limit, in Vietnamese and English. The API's answer stays JSON."""
+    monkeypatch.setenv("SIBOOK_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("SIBOOK_MAX_UPLOAD_BYTES", "20000")
+    get_settings.cache_clear()
+    app, engine, _ = populated_app(tmp_path / "limit.db")
+    try:
+        client = TestClient(app, raise_server_exceptions=False)
+        big = {"file": ("video.mp4", b"0" * 30_000)}
+        r = client.post("/portal/verify", files=big, headers=SITE)
+        assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+        page = _text(r.text)
+        assert ("Tệp quá lớn: máy chủ nhận tối đa 20.000 byte mỗi lần gửi; không có gì được "
+                "kiểm tra. / The file is larger than the server takes: at most 20,000 bytes a "
+                "request; nothing was checked.") in page, page
+        assert 'id="problem"' in r.text and "monthly list" not in page
+        assert "default-src 'none'" in r.headers["content-security-policy"]
+        api = client.post("/api/v1/verify", files=big)
+        assert api.status_code == 413 and api.json()["errors"][0]["field"] == "body"
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
+
+
+def test_a_file_and_a_pasted_text_together_are_refused_not_one_of_them_ignored(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A file chosen while the box still held an earlier QR text: the file was checked and the
+    text, kept in its box, stood beside an answer that was not about it. The page asks for one
+    or the other, the text kept in its box to be cleared."""
+    client, _, _ = site
+    pdf = client.get(f"/api/v1/books/{OWN}/pdf", headers=_clerk()).content
+    r = client.post("/portal/verify", files={"file": ("book.pdf", pdf)},
+                    data={"text": "SIB1:an earlier QR"}, headers=SITE)
+    page = _text(r.text)
+    assert r.status_code == 422 and "Hợp lệ" not in page, page
+    assert "Choose a file or paste the QR text, not both" in page, page
+    assert re.search(r'<textarea id="text"[^>]*>SIB1:an earlier QR</textarea>', r.text)
 
 
 def test_the_pasted_qr_text_stays_in_its_box_beside_the_answer(
