@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 
 from sqlalchemy import Connection, text
 
-from sibook.contributions import staged_back_pay
+from sibook.contributions import staged_back_pay, staged_leave
 from sibook.contributions.case_sql import ADJUST, CLOSES, DECREASE, ENDS_VOLUNTARY, OPENS
 from sibook.contributions.domain import ADJUSTMENTS, DECREASES
 from sibook.contributions.voluntary import ended_at
@@ -23,6 +23,9 @@ _SPLITS = f"NOT ({_IN_PLACE}) AND NOT ({staged_back_pay.BACK})"
 # adjustment, from a month they then did not work) cancels that period: it never was, and the
 # month's dues are reversed when the months are assessed again.
 _CANCELS = f"s.case_code IN {DECREASE} AND s.from_month = l.open_from AND l.open_employer = :e"
+# A line closes its worker's open period with the filing employer only: a GH for a worker on
+# leave (``staged_leave``) finds none, and the one they may hold elsewhere is not its own.
+_CLOSES_OURS = f"s.case_code IN {CLOSES} AND {_SPLITS} AND l.open_employer = :e"
 
 
 # The last voluntary month each person paid before the month given (person id: month), as the
@@ -65,17 +68,19 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
     )
     cut = staged_back_pay.apply(conn, employer_id, step)
     cancelled = _cancel(conn, employer_id, step, card_group)
-    closed = _close(conn, f"s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})",
+    closed = _close(conn, f"{_CLOSES_OURS} AND NOT ({_CANCELS})",
                     {"step": step, "e": employer_id})
     conn.execute(
         text(f"""
         UPDATE ui_periods SET to_month = c.to_month
         FROM (SELECT l.person_id, l.ui_open_seq, s.from_month - 1 AS to_month
               FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
-              WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND l.ui_open_seq IS NOT NULL) c
+              WHERE {_CLOSES_OURS} AND l.ui_open_seq IS NOT NULL) c
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
-        {"step": step},
+        {"step": step, "e": employer_id},
     )
+    if "GH" in case_codes:
+        staged_leave.end(conn, step)
     opened = _open(conn, employer_id, occupational_rate_bp, step)
     return {"periods_closed": ended + closed + cancelled + cut,
             "periods_opened": opened["periods_opened"] + cut}
