@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.api.params import ONE_FILE, AsOfQuery, PersonalIdPath
+from sibook.api.params import IN_DIGITS, ONE_FILE, AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
@@ -57,7 +57,8 @@ router = APIRouter(tags=["book"])
 ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
 ApproverGuard = Annotated[Guard, Depends(require(Action.BOOK_ISSUE))]
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
-VersionPath = Annotated[int, PathParam(ge=1, le=versions.MAX_VERSION, description="Book version")]
+VersionPath = Annotated[int, PathParam(ge=1, le=versions.MAX_VERSION, description="Book version"),
+                      IN_DIGITS]
 
 
 def _current(g: Guard, personal_id: str) -> versions.Version:

@@ -16,7 +16,7 @@ from sibook.access.policy import Action, Guard
 from sibook.access.settings import get_access_settings
 from sibook.api.days import Day
 from sibook.api.deps import reads_only
-from sibook.api.params import AsOfQuery, OneFile, PersonalIdPath, UnitCodePath
+from sibook.api.params import IN_DIGITS, AsOfQuery, OneFile, PersonalIdPath, UnitCodePath
 from sibook.api.problems import CONFLICT, FILING_RATE, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import (
@@ -128,7 +128,7 @@ def file_declaration(
     month: MonthForm,
     file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
     _one: OneFile,
-    batch: Annotated[int, Form(ge=1, le=MAX_BATCH)] = 1,
+    batch: Annotated[int, Form(ge=1, le=MAX_BATCH), IN_DIGITS] = 1,
 ) -> dict[str, Any]:
     """File a monthly D02-LT list (see FILING_DESCRIPTION)."""
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up

@@ -18,7 +18,13 @@ from sibook.access.deps import require
 from sibook.access.former_workers import Identity
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
-from sibook.api.params import HiCardHolderPath, PersonalIdPath, UnitCodePath, UnitCodeQuery
+from sibook.api.params import (
+    IN_DIGITS,
+    HiCardHolderPath,
+    PersonalIdPath,
+    UnitCodePath,
+    UnitCodeQuery,
+)
 from sibook.api.problems import GUESSING, HELD, HI_GUESSING, SHARED_NUMBER, STARTED
 from sibook.core.config import get_settings
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
@@ -48,7 +54,8 @@ from sibook.registry.schemas import (
 
 router = APIRouter(tags=["registry"])
 
-Limit = Annotated[int, Query(ge=1, le=10_000, description="At most this many in the answer")]
+Limit = Annotated[int, Query(ge=1, le=10_000, description="At most this many in the answer"),
+                  IN_DIGITS]
 
 
 def guard(action: Action) -> object:
