@@ -172,12 +172,28 @@ def _cancel(conn: Connection, employer_id: int, step: int, card_group: str) -> i
     if conn.execute(text(f"SELECT 1 {lines} LIMIT 1"), params).first() is None:
         return 0
     _cancel_cards(conn, {**params, "group": card_group})
+    _ended_instead(conn, params)
     conn.execute(text(f"DELETE FROM ui_periods WHERE (person_id, seq) IN "
                       f"(SELECT l.person_id, l.ui_open_seq {lines} AND s.from_month = "
                       f"(SELECT u.from_month FROM ui_periods u WHERE u.person_id = l.person_id "
                       f"AND u.seq = l.ui_open_seq))"), params)
     return int(conn.execute(text(f"DELETE FROM si_periods WHERE (person_id, seq) IN "
                                  f"(SELECT l.person_id, l.open_seq {lines})"), params).rowcount)
+
+
+def _ended_instead(conn: Connection, params: dict[str, int]) -> None:
+    """The period an adjustment (DC) ended the month before a period ``:step`` cancels (a
+    raise from March, then maternity leave from March) is ended by the decrease instead: the
+    worker left, or went on leave, from that month, and the book counts a leave's months (TS,
+    OF) from the code that ended the period before it."""
+    conn.execute(text(f"""
+        UPDATE si_periods SET closed_by = c.case_code
+        FROM (SELECT q.person_id, q.seq, s.case_code
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              JOIN si_periods q ON q.person_id = l.person_id AND q.employer_id = :e
+                   AND q.to_month = s.from_month - 1 AND q.closed_by IN {ADJUST}
+              WHERE {_CANCELS}) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.seq"""), params)
 
 
 def _cancel_cards(conn: Connection, params: dict[str, object]) -> None:

@@ -111,3 +111,18 @@ def test_a_gh_after_the_worker_came_back_and_left_again_needs_an_open_period(
     an = on_leave(engine, "KL")
     file(engine, [(an, "TM", 10_000_000, "2026-05"), (an, "GH", None, "2026-07")], "2026-07")
     assert periods(engine, an) == [("2026-01", "2026-02", "KL"), ("2026-05", "2026-06", "GH")]
+
+
+@pytest.mark.parametrize("code", ["TS", "OF", "KL", "GH"])
+def test_leave_from_the_month_of_a_raise_ends_the_period_before_it(engine: Engine,
+                                                                    code: str) -> None:
+    """A raise from March (DC), then leave from March in a later batch: the raise's period is
+    cancelled, and the months before it end with the leave, not with the raise, so the book
+    counts maternity leave's months (TS) and a later GH finds the worker on leave."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, [(an, "TM", 10_000_000, "2026-01")], "2026-01")
+    file(engine, [(an, "DC", 12_000_000, "2026-03")], "2026-03")
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, code, None, "2026-03")]), file_name="d02.csv",
+                employer_code=EMPLOYER, month=Period(2026, 3), batch_no=2)
+    assert periods(engine, an) == [("2026-01", "2026-02", code)]
