@@ -36,8 +36,8 @@ from sibook.access.policy import RULES, Action, Guard
 from sibook.access.principals import CIVIL, Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
-from sibook.api.params import IN_DIGITS
 from sibook.api.problems import TOKEN
+from sibook.core.digits import IN_DIGITS
 from sibook.core.moments import as_utc
 
 router = APIRouter(tags=["access"])

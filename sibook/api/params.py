@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import BeforeValidator
 
 from sibook.api.days import Day
 from sibook.core.errors import ValidationError
@@ -31,18 +30,6 @@ _UNIT_CODE_TEXT = ("The unit code (mã đơn vị): a 10-digit enterprise code, 
 UnitCodePath = Annotated[str, Path(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
 UnitCodeQuery = Annotated[str | None, Query(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
 AsOfQuery = Annotated[Day | None, Query(description="Status on this date (default today)")]
-
-
-def _in_digits(value: object) -> object:
-    # A path, query or form value is text, which Pydantic's lax mode reads as Python reads an
-    # int: ?limit=1_0 was 10. No one typing a count or a number means its digit separator.
-    if isinstance(value, str) and "_" in value:
-        raise ValueError("a whole number written in digits ('_' is no digit separator here)")
-    return value
-
-
-# Beside the Path, Query or Form of an int parameter: its text holds no '_'.
-IN_DIGITS = BeforeValidator(_in_digits)
 
 
 async def _one_file(request: Request) -> None:

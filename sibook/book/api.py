@@ -20,12 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
-from sibook.api.params import IN_DIGITS, ONE_FILE, AsOfQuery, PersonalIdPath
+from sibook.api.params import ONE_FILE, AsOfQuery, PersonalIdPath
 from sibook.api.problems import CONFLICT, Responses
 from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
 from sibook.book.schema import BenefitEstimate, BookAnswer, BookHistory
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry

@@ -26,6 +26,7 @@ from sibook.cli.output import (
     settings_problem,
     typed_name,
 )
+from sibook.core.digits import in_digits
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
 # typer.BadParameter, so this holds whichever Click is underneath.
@@ -78,14 +79,12 @@ class _Number(TyperOption):
     one means in an amount or a count (a slip of ``1,5`` or ``1.5``), is a usage error."""
 
     def process_value(self, ctx: click.Context, value: Any) -> Any:
-        if isinstance(value, str) and "_" in value:
-            raise typer.BadParameter(
-                f"must be a number written in digits, got {value[:_ECHO]!r} ('_' is no "
-                "digit separator here)", ctx=ctx, param=self)
+        try:
+            in_digits(value)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{exc}, got {str(value)[:40]!r}", ctx=ctx,
+                                     param=self) from None
         return super().process_value(ctx, value)
-
-
-_ECHO = 40  # characters of a refused value quoted back
 
 
 def _said_plainly(param: Any) -> Any:

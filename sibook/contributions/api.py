@@ -16,7 +16,7 @@ from sibook.access.policy import Action, Guard
 from sibook.access.settings import get_access_settings
 from sibook.api.days import Day
 from sibook.api.deps import reads_only
-from sibook.api.params import IN_DIGITS, AsOfQuery, OneFile, PersonalIdPath, UnitCodePath
+from sibook.api.params import AsOfQuery, OneFile, PersonalIdPath, UnitCodePath
 from sibook.api.problems import CONFLICT, FILING_RATE, ProblemOut, Responses
 from sibook.contributions import jobs, queries, staging
 from sibook.contributions.declare import (
@@ -35,6 +35,7 @@ from sibook.contributions.schema import (
     PersonLedger,
 )
 from sibook.core.db import begin_writing
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import MAX_PROBLEMS, NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 

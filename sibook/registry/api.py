@@ -18,15 +18,10 @@ from sibook.access.deps import require
 from sibook.access.former_workers import Identity
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import EmployerUnit
-from sibook.api.params import (
-    IN_DIGITS,
-    HiCardHolderPath,
-    PersonalIdPath,
-    UnitCodePath,
-    UnitCodeQuery,
-)
+from sibook.api.params import HiCardHolderPath, PersonalIdPath, UnitCodePath, UnitCodeQuery
 from sibook.api.problems import GUESSING, HELD, HI_GUESSING, SHARED_NUMBER, STARTED
 from sibook.core.config import get_settings
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids import inspect

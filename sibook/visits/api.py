@@ -16,8 +16,9 @@ from sibook.access import hi_checks, scope
 from sibook.access.deps import require
 from sibook.access.policy import Action, Guard
 from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital, TooManyRequests
-from sibook.api.params import IN_DIGITS, OneFile, PersonalIdPath
+from sibook.api.params import OneFile, PersonalIdPath
 from sibook.api.problems import CLAIMS_GUESSING, CONFLICT
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import ValidationError
 from sibook.visits.annulments import annul, recorded_person, unknown
 from sibook.visits.domain import LINK_MAX, REASON_MAX, VISIT_TYPES
