@@ -112,7 +112,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month, staged.months)
     problems += _months_without_deadline(conn, staged.months)
-    steps, repeated = staged_steps.order_steps(conn, staged.lines)
+    steps, repeated = staged_steps.order_steps(conn, staged.lines, employer.employer_id)
     problems += repeated
     today = date.today()
     staged_cards.set_card_dates(conn, staged.months,

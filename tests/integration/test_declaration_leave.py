@@ -126,3 +126,21 @@ def test_leave_from_the_month_of_a_raise_ends_the_period_before_it(engine: Engin
         declare(session=s, data=csv_of([(an, code, None, "2026-03")]), file_name="d02.csv",
                 employer_code=EMPLOYER, month=Period(2026, 3), batch_no=2)
     assert periods(engine, an) == [("2026-01", "2026-02", code)]
+
+
+def test_taken_on_and_leaving_from_the_same_month_in_one_list_is_as_in_two(
+        engine: Engine) -> None:
+    """A worker new to the employer, taken on and leaving from October in one list: the start
+    is cancelled, as the decrease filed in a later batch cancels it, where the decrease, read
+    first, was refused as ending nothing."""
+    (an,) = setup_workers(engine, 1)
+    filed = file(engine, [(an, "TM", 10_000_000, "2026-10"), (an, "GH", None, "2026-10")],
+                 "2026-10")
+    assert filed["dues"] == {} and periods(engine, an) == []
+
+
+def test_leave_ended_and_a_new_contract_from_the_same_month(engine: Engine) -> None:
+    """On unpaid leave, the contract ends from June and a new one begins from June."""
+    an = on_leave(engine, "KL")
+    file(engine, [(an, "TM", 11_000_000, "2026-06"), (an, "GH", None, "2026-06")], "2026-06")
+    assert periods(engine, an) == [("2026-01", "2026-02", "GH"), ("2026-06", None, None)]
