@@ -37,6 +37,7 @@ from sibook.access.principals import CIVIL, Citizen, Forbidden, Unauthenticated
 from sibook.access.settings import get_access_settings
 from sibook.api.deps import Answer, AnsweringRoute, SessionDep
 from sibook.api.problems import TOKEN
+from sibook.core.digits import IN_DIGITS
 from sibook.core.moments import as_utc
 
 router = APIRouter(tags=["access"])
@@ -230,9 +231,10 @@ def me(guard: Annotated[Guard, Depends(require(Action.ME_READ))]) -> MeOut:
 @router.get("/me/access-log", response_model=AccessLogOut)
 def my_access_log(guard: Annotated[Guard, Depends(require(Action.ME_ACCESS_LOG))],
                   limit: Annotated[int, Query(ge=1, le=1000, description=(
-                      "Entries in the answer, newest first"))] = 100,
+                      "Entries in the answer, newest first")), IN_DIGITS] = 100,
                   before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
-                      "Only entries older than this one: the answer's next_before"))] = None,
+                      "Only entries older than this one: the answer's next_before")),
+                                    IN_DIGITS] = None,
                   ) -> AccessLogOut:
     """Who looked at my data: every read, change and refused attempt that named me, newest
     first, ``limit`` a page."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sibook.core.digits import IN_DIGITS
 
 
 class AccessSettings(BaseSettings):
@@ -20,11 +23,11 @@ class AccessSettings(BaseSettings):
     access_token_issuer: str = "sibook"
     access_token_audience: str = "sibook-api"
     # Short-lived bearer tokens: a revoked credential stops working within this many seconds.
-    access_token_ttl: PositiveInt = 600
+    access_token_ttl: Annotated[PositiveInt, IN_DIGITS] = 600
     # A portal session (the citizen's cookie) is renewed on activity, a fresh token of the
     # same TTL, but never past this many seconds from its sign-in: then sign in again. Both
     # positive: 0 would end every session (every token) at once, which no operator means.
-    portal_session_max_seconds: PositiveInt = 8 * 3600
+    portal_session_max_seconds: Annotated[PositiveInt, IN_DIGITS] = 8 * 3600
 
     # The national e-identity provider (VNeID level 2 in production); the dev provider locally.
     oidc_issuer: str = "http://127.0.0.1:8000/dev-idp"
@@ -45,16 +48,16 @@ class AccessSettings(BaseSettings):
     # Credential endpoints: requests per minute per client address, and lockout after
     # lockout_threshold failures within lockout_minutes, lifting by itself after as long (a
     # client: from one address; lockout_client_threshold from all addresses together).
-    auth_rate_per_minute: int = 20
-    lockout_threshold: int = 5
-    lockout_client_threshold: int = 100
-    lockout_minutes: int = 15
+    auth_rate_per_minute: Annotated[int, IN_DIGITS] = 20
+    lockout_threshold: Annotated[int, IN_DIGITS] = 5
+    lockout_client_threshold: Annotated[int, IN_DIGITS] = 100
+    lockout_minutes: Annotated[int, IN_DIGITS] = 15
     # Declarations filed over HTTP per minute per unit (whatever its address): each checks
     # the names on its lines against the registered ones, which must not become a way to
     # probe a stranger's name by personal ID, filing after filing. One a second on average:
     # payroll software re-filing a year of months, or a unit's batches, in one burst stays
     # under it (10 stopped such a burst at its eleventh month).
-    declaration_rate_per_minute: int = 60
+    declaration_rate_per_minute: Annotated[int, IN_DIGITS] = 60
     # A health facility's failed HI checks at admission (sibook.access.hi_checks) an hour per
     # credential: a number nobody holds (or a ministry's person's), or a card number whose SI
     # code is held but which is not the card on record. Each one is otherwise a free guess of
@@ -66,7 +69,7 @@ class AccessSettings(BaseSettings):
     # 60 minutes, not per clock hour: ``sliding_window``). Its claim files' records naming a
     # person not as registered count too (a guess of whose an ID is): their patients were
     # checked at admission, so an honest file holds few.
-    hi_check_failures_per_hour: PositiveInt = 60
+    hi_check_failures_per_hour: Annotated[PositiveInt, IN_DIGITS] = 60
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from sibook.book import issuing, service, versions
 from sibook.book.card_image import no_card_png
 from sibook.book.estimate import estimate
 from sibook.book.schema import BenefitEstimate, BookAnswer, BookHistory
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import NotFoundError, SibookError, ValidationError
 from sibook.core.period import Period
 from sibook.registry import reading as registry
@@ -57,7 +58,8 @@ router = APIRouter(tags=["book"])
 ReadGuard = Annotated[Guard, Depends(require(Action.BOOK_READ))]
 ApproverGuard = Annotated[Guard, Depends(require(Action.BOOK_ISSUE))]
 PublicGuard = Annotated[Guard, Depends(require(Action.PUBLIC))]
-VersionPath = Annotated[int, PathParam(ge=1, le=versions.MAX_VERSION, description="Book version")]
+VersionPath = Annotated[int, PathParam(ge=1, le=versions.MAX_VERSION, description="Book version"),
+                      IN_DIGITS]
 
 
 def _current(g: Guard, personal_id: str) -> versions.Version:

@@ -26,6 +26,7 @@ from sibook.cli.output import (
     settings_problem,
     typed_name,
 )
+from sibook.core.digits import in_digits
 
 # Typer 0.29 carries its own copy of Click; its exception classes are reached through the public
 # typer.BadParameter, so this holds whichever Click is underneath.
@@ -72,6 +73,20 @@ class _Flag(TyperOption):
         return None
 
 
+class _Number(TyperOption):
+    """An option taking a number (``int`` or ``float``). Typer 0.29 reads it as Python does,
+    so ``--salary 1_5`` was 15 and ``--limit 1_0`` 10: Python's digit separator, which no
+    one means in an amount or a count (a slip of ``1,5`` or ``1.5``), is a usage error."""
+
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
+        try:
+            in_digits(value)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{exc}, got {str(value)[:40]!r}", ctx=ctx,
+                                     param=self) from None
+        return super().process_value(ctx, value)
+
+
 def _said_plainly(param: Any) -> Any:
     """``param`` shown in help as what it takes, not as its type: an argument by its name, a
     flag by nothing, an option by its metavar (each command gives one: VND, YYYY-MM, CODE).
@@ -81,6 +96,8 @@ def _said_plainly(param: Any) -> Any:
         param.__class__ = _NamedArgument
     elif type(param) is TyperOption and param.is_flag:
         param.__class__ = _Flag
+    elif type(param) is TyperOption and param.type_descriptor.annotation in (int, float):
+        param.__class__ = _Number
     return param
 
 

@@ -35,6 +35,7 @@ from sibook.contributions.schema import (
     PersonLedger,
 )
 from sibook.core.db import begin_writing
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import MAX_PROBLEMS, NotFoundError
 from sibook.core.period import MONTH_PATTERN, Period
 
@@ -128,7 +129,7 @@ def file_declaration(
     month: MonthForm,
     file: Annotated[UploadFile, File(description="CSV, XLSX or JSON")],
     _one: OneFile,
-    batch: Annotated[int, Form(ge=1, le=MAX_BATCH)] = 1,
+    batch: Annotated[int, Form(ge=1, le=MAX_BATCH), IN_DIGITS] = 1,
 ) -> dict[str, Any]:
     """File a monthly D02-LT list (see FILING_DESCRIPTION)."""
     # A plain (threadpool) route: filing takes up to a second of work that must not hold up

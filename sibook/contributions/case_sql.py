@@ -16,6 +16,8 @@ CLOSES = _sql_set({*ADJUSTMENTS, *DECREASES})
 INCREASE = _sql_set(set(INCREASES))
 DECREASE = _sql_set(set(DECREASES))
 ADJUST = _sql_set(set(ADJUSTMENTS))
+# The decreases for leave (KL, OF, TS): the worker's pay stops, the contract runs on.
+LEAVE = _sql_set(set(DECREASES) - {"GH"})
 
 # An increase for a voluntary participant (their open period has no employer) from a later
 # month ends the voluntary period before it: who works on a labour contract is insured

@@ -30,6 +30,7 @@ from sibook.contributions import (
     staged_back_pay,
     staged_cards,
     staged_checks,
+    staged_leave,
     staged_lookup,
     staged_periods,
     staged_settled,
@@ -112,7 +113,7 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
     staging.analyze(conn, "decl_staging")
     problems += _set_minimums(conn, employer.region, month, staged.months)
     problems += _months_without_deadline(conn, staged.months)
-    steps, repeated = staged_steps.order_steps(conn, staged.lines)
+    steps, repeated = staged_steps.order_steps(conn, staged.lines, employer.employer_id)
     problems += repeated
     today = date.today()
     staged_cards.set_card_dates(conn, staged.months,
@@ -140,6 +141,8 @@ def _file(session: Session, meta: DeclarationMeta, frames: Iterable[pl.DataFrame
             staged_settled.note(conn)
         if not staged.codes.keys().isdisjoint(ADJUSTMENTS):
             staged_back_pay.limit_cover(conn, employer.employer_id, step)
+        if "GH" in staged.codes:  # a worker on leave who leaves: the period the leave ended
+            staged_leave.look_up(conn, employer.employer_id, step)
         # A line whose name or SI code is not its person's: told as such, and nothing more.
         misnamed = staged_checks.name_problems(conn, step)
         if si_codes:

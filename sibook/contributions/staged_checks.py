@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, text
 
-from sibook.contributions import staged_settled
+from sibook.contributions import staged_leave, staged_settled
 from sibook.contributions.case_sql import (
     ADJUST,
     CLOSES,
@@ -58,7 +58,9 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
                AS overlaps_last,
            s.case_code IN {CLOSES}
                AND (l.open_seq IS NULL OR l.open_employer IS NULL OR l.open_employer <> :e)
-               AND NOT ({BACK} AND {COVERED}) AS nothing_to_close,
+               AND NOT ({BACK} AND {COVERED}) AND lv.row IS NULL AS nothing_to_close,
+           {staged_leave.BEFORE_LEAVE} AS before_leave, lv.to_month AS leave_to,
+           lv.closed_by AS leave_by, lv.to_month + 1 AS leave_from,
            s.case_code IN {DECREASE} AND l.open_employer = :e AND s.from_month < l.open_from
                AS decrease_too_early,
            s.case_code IN {ADJUST} AND l.open_employer = :e AND s.from_month < l.open_from
@@ -72,6 +74,7 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
     FROM decl_staging s
     LEFT JOIN decl_lookup l ON l.row = s.row
     {staged_settled.JOIN}
+    {staged_leave.JOIN}
     LEFT JOIN decl_minimum m ON m.from_month = s.from_month
     LEFT JOIN (SELECT personal_id, min(row) AS aside_row FROM decl_staging
                WHERE step < 0 AND -step < :step GROUP BY personal_id) d
@@ -80,8 +83,8 @@ SELECT c.*, c.below_month IS NOT NULL AS below_minimum, b.minimum FROM (
 ) c
 LEFT JOIN decl_minimum b ON b.from_month = c.below_month
 WHERE unknown OR after_refused OR below_month IS NOT NULL OR still_open OR overlaps_last
-   OR nothing_to_close OR decrease_too_early OR adjustment_too_early OR name_required
-   OR averaged OR pensioner OR into_pension
+   OR nothing_to_close OR before_leave OR decrease_too_early OR adjustment_too_early
+   OR name_required OR averaged OR pensioner OR into_pension
 """
 # flag: (field, reason); the reason's {names} are columns of the row.
 _REASONS = {
@@ -97,6 +100,7 @@ _REASONS = {
                                     "after it (their e-SI book shows their periods)"),
     "nothing_to_close": ("case_code", "decrease or adjustment without a prior increase: this "
                                       "person has no open period with this employer"),
+    "before_leave": staged_leave.BEFORE_LEAVE_REASON,
     "decrease_too_early": ("from_month", "a decrease cannot start before the open period "
                                          "does ({open_month})"),
     "adjustment_too_early": ("from_month", "an adjustment from before the open period "
@@ -124,7 +128,7 @@ _VOLUNTARY = {"still_open": ("case_code", "overlapping periods: this person pays
                                           "period's first ends it (their e-SI book shows it), "
                                           "none starts in or before that month")}
 _MONTHS = ("from_month", "open_month", "last_month", "below_month", "averaged_to",
-           "free_month", "pension_from", "ends_from")
+           "free_month", "pension_from", "ends_from", "leave_to", "leave_from")
 # Whether a person the employer never had a period with is registered, employed elsewhere or
 # paying voluntary SI is not the employer's business: a line for such an outsider is refused
 # for what the line and the employer's own records say (an increase without the name, a

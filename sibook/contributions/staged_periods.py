@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 
 from sqlalchemy import Connection, text
 
-from sibook.contributions import staged_back_pay
+from sibook.contributions import staged_back_pay, staged_leave
 from sibook.contributions.case_sql import ADJUST, CLOSES, DECREASE, ENDS_VOLUNTARY, OPENS
 from sibook.contributions.domain import ADJUSTMENTS, DECREASES
 from sibook.contributions.voluntary import ended_at
@@ -23,6 +23,9 @@ _SPLITS = f"NOT ({_IN_PLACE}) AND NOT ({staged_back_pay.BACK})"
 # adjustment, from a month they then did not work) cancels that period: it never was, and the
 # month's dues are reversed when the months are assessed again.
 _CANCELS = f"s.case_code IN {DECREASE} AND s.from_month = l.open_from AND l.open_employer = :e"
+# A line closes its worker's open period with the filing employer only: a GH for a worker on
+# leave (``staged_leave``) finds none, and the one they may hold elsewhere is not its own.
+_CLOSES_OURS = f"s.case_code IN {CLOSES} AND {_SPLITS} AND l.open_employer = :e"
 
 
 # The last voluntary month each person paid before the month given (person id: month), as the
@@ -65,17 +68,19 @@ def apply(conn: Connection, employer_id: int, occupational_rate_bp: int,
     )
     cut = staged_back_pay.apply(conn, employer_id, step)
     cancelled = _cancel(conn, employer_id, step, card_group)
-    closed = _close(conn, f"s.case_code IN {CLOSES} AND {_SPLITS} AND NOT ({_CANCELS})",
+    closed = _close(conn, f"{_CLOSES_OURS} AND NOT ({_CANCELS})",
                     {"step": step, "e": employer_id})
     conn.execute(
         text(f"""
         UPDATE ui_periods SET to_month = c.to_month
         FROM (SELECT l.person_id, l.ui_open_seq, s.from_month - 1 AS to_month
               FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
-              WHERE s.case_code IN {CLOSES} AND {_SPLITS} AND l.ui_open_seq IS NOT NULL) c
+              WHERE {_CLOSES_OURS} AND l.ui_open_seq IS NOT NULL) c
         WHERE ui_periods.person_id = c.person_id AND ui_periods.seq = c.ui_open_seq"""),
-        {"step": step},
+        {"step": step, "e": employer_id},
     )
+    if "GH" in case_codes:
+        staged_leave.end(conn, step)
     opened = _open(conn, employer_id, occupational_rate_bp, step)
     return {"periods_closed": ended + closed + cancelled + cut,
             "periods_opened": opened["periods_opened"] + cut}
@@ -167,12 +172,28 @@ def _cancel(conn: Connection, employer_id: int, step: int, card_group: str) -> i
     if conn.execute(text(f"SELECT 1 {lines} LIMIT 1"), params).first() is None:
         return 0
     _cancel_cards(conn, {**params, "group": card_group})
+    _ended_instead(conn, params)
     conn.execute(text(f"DELETE FROM ui_periods WHERE (person_id, seq) IN "
                       f"(SELECT l.person_id, l.ui_open_seq {lines} AND s.from_month = "
                       f"(SELECT u.from_month FROM ui_periods u WHERE u.person_id = l.person_id "
                       f"AND u.seq = l.ui_open_seq))"), params)
     return int(conn.execute(text(f"DELETE FROM si_periods WHERE (person_id, seq) IN "
                                  f"(SELECT l.person_id, l.open_seq {lines})"), params).rowcount)
+
+
+def _ended_instead(conn: Connection, params: dict[str, int]) -> None:
+    """The period an adjustment (DC) ended the month before a period ``:step`` cancels (a
+    raise from March, then maternity leave from March) is ended by the decrease instead: the
+    worker left, or went on leave, from that month, and the book counts a leave's months (TS,
+    OF) from the code that ended the period before it."""
+    conn.execute(text(f"""
+        UPDATE si_periods SET closed_by = c.case_code
+        FROM (SELECT q.person_id, q.seq, s.case_code
+              FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
+              JOIN si_periods q ON q.person_id = l.person_id AND q.employer_id = :e
+                   AND q.to_month = s.from_month - 1 AND q.closed_by IN {ADJUST}
+              WHERE {_CANCELS}) c
+        WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.seq"""), params)
 
 
 def _cancel_cards(conn: Connection, params: dict[str, object]) -> None:

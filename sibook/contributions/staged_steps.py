@@ -10,14 +10,24 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from sibook.contributions.case_sql import DECREASE, INCREASE
+from sibook.contributions.case_sql import DECREASE, INCREASE, LEAVE
 from sibook.core.bulk import write
 from sibook.core.errors import Problem
 
-# Within a person's lines of one month: the decrease first (it ends the month before), then the
-# increase, then the adjustment of what is open.
+# A person's lines of one month by kind: decrease, increase, adjustment.
 _KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INCREASE} THEN 1 "
                "ELSE 2 END")
+# The order they apply in: the decrease first (it ends the month before: a contract ended and a
+# new one from the same month), then the increase, then the adjustment of what is open. For a
+# worker with no period with the employer that is open or ended by leave (``staged_leave``),
+# the decrease has nothing to end before the increase: it ends what the increase opens (taken
+# on and leaving from the same month, which cancels the start, as the decrease filed in a
+# later batch does).
+_APPLY_ORDER = (f"CASE WHEN case_code IN {DECREASE} AND NOT EXISTS ("
+                "SELECT 1 FROM persons p JOIN si_periods q ON q.person_id = p.person_id "
+                "WHERE p.personal_id = decl_staging.personal_id AND q.employer_id = :e "
+                f"AND (q.to_month IS NULL OR q.closed_by IN {LEAVE})) THEN 1.5 "
+                f"ELSE {_KIND_ORDER} END")
 
 
 # Each step reads the whole staged file again: a person's lines in one filing are bounded so that
@@ -25,12 +35,13 @@ _KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INC
 MAX_STEPS = 24
 
 
-def order_steps(conn: Connection, staged: int) -> tuple[int, list[Problem]]:
+def order_steps(conn: Connection, staged: int, employer_id: int) -> tuple[int, list[Problem]]:
     """Number each person's lines in the order they apply (a negative step sets one aside):
     the number of steps, and the lines that repeat an earlier line's kind and month for the
     same person (two increases from March say nothing the first did not; which one holds?).
     A line followed by one from a later month covers the months up to it (``covers_to``; the
-    others, up to the declared month). ``staged``: how many lines are staged."""
+    others, up to the declared month). ``staged``: how many lines are staged; ``employer_id``:
+    the filing employer's (whether a worker has an open period with it, ``_APPLY_ORDER``)."""
     numbered = conn.execute(text(f"""
         UPDATE decl_staging SET step = r.step,
             covers_to = CASE WHEN r.next_from IS NULL THEN NULL
@@ -41,8 +52,8 @@ def order_steps(conn: Connection, staged: int) -> tuple[int, list[Problem]]:
               FROM decl_staging
               WHERE personal_id IN (SELECT personal_id FROM decl_staging
                                     GROUP BY personal_id HAVING count(*) > 1)
-              WINDOW w AS (PARTITION BY personal_id ORDER BY from_month, {_KIND_ORDER}, row)) r
-        WHERE decl_staging.row = r.row""")).rowcount
+              WINDOW w AS (PARTITION BY personal_id ORDER BY from_month, {_APPLY_ORDER}, row)) r
+        WHERE decl_staging.row = r.row"""), {"e": employer_id}).rowcount
     if not numbered:
         # One line a person (almost every filing): all in step 1, none repeated; the queries
         # below would each scan the staged lines again to say so.

@@ -29,7 +29,7 @@ STAGING_COLUMNS = ("row", *COLUMNS)
 def create(conn: Connection) -> None:
     """The filing's temporary tables: its staged lines, and what the ``staged_*`` modules write
     beside them (the look-up, the minimums, the lines set aside, the cards' dates, the benefits
-    settled on the workers' records)."""
+    settled on the workers' records, the periods GH lines find on leave)."""
     on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
     if conn.dialect.name == "postgresql":
         # Lines find their persons by index: with the default random_page_cost (tuned for
@@ -40,7 +40,7 @@ def create(conn: Connection) -> None:
         # the default 4 MB each sort of a 100,000-line file spills to disk.
         conn.execute(text("SET LOCAL work_mem = '64MB'"))
     for table in ("decl_staging", "decl_lookup", "decl_minimum", "decl_aside", "decl_card_dates",
-                  "decl_settled"):
+                  "decl_settled", "decl_leave"):
         conn.execute(text(f"DROP TABLE IF EXISTS {_temp(conn)}{table}"))
     conn.execute(
         text(
@@ -69,6 +69,9 @@ def create(conn: Connection) -> None:
     conn.execute(text(f"CREATE TEMPORARY TABLE decl_aside (row BIGINT PRIMARY KEY){on_commit}"))
     conn.execute(text("CREATE TEMPORARY TABLE decl_card_dates (from_month INTEGER PRIMARY KEY, "
                       f"valid_from DATE, valid_to DATE){on_commit}"))
+    conn.execute(text("CREATE TEMPORARY TABLE decl_leave (row BIGINT PRIMARY KEY, "
+                      "person_id BIGINT, seq INTEGER, to_month INTEGER, closed_by VARCHAR(2))"
+                      f"{on_commit}"))
     conn.execute(text("CREATE TEMPORARY TABLE decl_settled (person_id BIGINT PRIMARY KEY, "
                       "last_month INTEGER, benefit VARCHAR(40), dossier_no VARCHAR(40), "
                       "decision_no VARCHAR(40), decided_on VARCHAR(10), decided_month INTEGER, "

@@ -9,11 +9,13 @@ import stat
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import ServerFault
 from sibook.core.private_files import private_temp, sync_folder
 
@@ -36,7 +38,7 @@ class Settings(BaseSettings):
     # How long a signed revocation list stays fresh (its signed next_update = signed_at + this,
     # as an X.509 CRL's nextUpdate): past it verifiers call the list stale. Re-signed on every
     # revocation and by `sibook keys refresh-revocations`, which a cron runs well within it.
-    revocation_list_hours: float = 24.0
+    revocation_list_hours: Annotated[float, IN_DIGITS] = 24.0
     # The National Population Database service; unset: the store's population_citizens table.
     population_url: str | None = None
     # Refuse registrations of personal IDs the population database does not know. Off in the
@@ -47,14 +49,14 @@ class Settings(BaseSettings):
     # as uvicorn's forwarded_allow_ips). Unset: none is trusted, so a client cannot pick the
     # address the sign-in rate limit counts by sending the header itself.
     trusted_proxies: str = ""
-    port: int = 8000
+    port: Annotated[int, IN_DIGITS] = 8000
     # How long a writer waits for a lock another holds (a filing holds the employer, and on
     # SQLite the whole store, for its transaction: a national-size list takes tens of seconds
     # on the embedded store) before the request is refused as busy, never waiting forever.
-    lock_wait_seconds: float = 120.0
+    lock_wait_seconds: Annotated[float, IN_DIGITS] = 120.0
     # The largest request body the API takes (413 beyond it), checked while the body arrives,
     # so no upload can fill the server's disk. A 100,000-worker CSV list is about 10 MB.
-    max_upload_bytes: int = 100 * 1024 * 1024
+    max_upload_bytes: Annotated[int, IN_DIGITS] = 100 * 1024 * 1024
 
     # The portal's public address (e.g. https://sobhxh.example.gov.vn): a signed book's PDF prints
     # its check page there (SIBOOK_PUBLIC_URL/portal/verify). Unset: the page's path alone.

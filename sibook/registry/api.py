@@ -21,6 +21,7 @@ from sibook.access.principals import EmployerUnit
 from sibook.api.params import HiCardHolderPath, PersonalIdPath, UnitCodePath, UnitCodeQuery
 from sibook.api.problems import GUESSING, HELD, HI_GUESSING, SHARED_NUMBER, STARTED
 from sibook.core.config import get_settings
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import ConflictError, Problem, RecordedOtherwise, ValidationError
 from sibook.core.period import Period
 from sibook.ids import inspect
@@ -48,7 +49,8 @@ from sibook.registry.schemas import (
 
 router = APIRouter(tags=["registry"])
 
-Limit = Annotated[int, Query(ge=1, le=10_000, description="At most this many in the answer")]
+Limit = Annotated[int, Query(ge=1, le=10_000, description="At most this many in the answer"),
+                  IN_DIGITS]
 
 
 def guard(action: Action) -> object:

@@ -18,6 +18,7 @@ from sibook.access.policy import Action, Guard
 from sibook.access.principals import CIVIL, Citizen, Forbidden, Hospital, TooManyRequests
 from sibook.api.params import OneFile, PersonalIdPath
 from sibook.api.problems import CLAIMS_GUESSING, CONFLICT
+from sibook.core.digits import IN_DIGITS
 from sibook.core.errors import ValidationError
 from sibook.visits.annulments import annul, recorded_person, unknown
 from sibook.visits.domain import LINK_MAX, REASON_MAX, VISIT_TYPES
@@ -111,8 +112,8 @@ class VisitList(_Strict):
 
 # A person's visits grow for life (a chronic patient's monthly visits; a facility may file
 # thousands in one name): read a page at a time.
-Limit = Annotated[int, Query(ge=1, le=1000, description="Visits in the answer")]
-Offset = Annotated[int, Query(ge=0, le=10**9, description="Latest visits to skip")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Visits in the answer"), IN_DIGITS]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Latest visits to skip"), IN_DIGITS]
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=ClaimsFiled,

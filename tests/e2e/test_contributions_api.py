@@ -228,6 +228,16 @@ def test_a_batch_filed_with_other_content_is_a_409_naming_the_batch(api: Api) ->
     assert problem["field"] == "batch" and "file the changes as batch 2" in problem["reason"]
 
 
+def test_a_batch_written_with_pythons_digit_separator_is_a_422_filing_nothing(api: Api) -> None:
+    r = api.conforms("POST", FILING, api.client.post(
+        f"/api/v1/employers/{EMPLOYER}/declarations", headers=api.as_employer(),
+        data={"month": "2026-01", "batch": "1_5"},
+        files={"file": ("d02.csv", csv_of([(api.workers[0], "TM", 10_000_000, "2026-01")]),
+                        "text/csv")}))
+    assert r.status_code == 422 and "written in digits" in r.text, r.text
+    assert _ledger_rows(api.engine) == 0
+
+
 def test_a_bad_filing_is_422_with_row_and_column(api: Api) -> None:
     r = api.file(csv_of([(api.workers[0], "TM", 1_000, "2026-01")]))
     assert r.status_code == 422

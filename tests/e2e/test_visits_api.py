@@ -126,6 +126,14 @@ def test_a_persons_visits_are_read_a_page_at_a_time(api: Api) -> None:
         assert_conforms(api.spec, "GET", MINE, r)
 
 
+def test_a_page_written_with_pythons_digit_separator_is_a_422(api: Api) -> None:
+    """Pydantic reads the text "1_0" as Python does, 10: no one means it in a count."""
+    for query in ("limit=1_0", "offset=0_1"):
+        r = api.client.get(f"{MINE}?{query}", headers=bearer(SELF))
+        assert r.status_code == 422 and "written in digits" in r.text, query
+        assert_conforms(api.spec, "GET", MINE, r)
+
+
 def test_the_same_file_again_is_replayed_and_changed_content_is_a_409(api: Api) -> None:
     api.file(BACH_MAI, claim_file([visit(OWN)]))
     again = api.file(BACH_MAI, claim_file([visit(OWN)]))

@@ -85,3 +85,17 @@ def test_a_limit_of_failed_hi_checks_that_is_not_positive_is_refused(
         AccessSettings()
     problem = settings_problem(refused.value)
     assert problem is not None and problem.field == "SIBOOK_HI_CHECK_FAILURES_PER_HOUR"
+
+
+@pytest.mark.parametrize(("settings", "variable"), [
+    (Settings, "SIBOOK_PORT"), (Settings, "SIBOOK_LOCK_WAIT_SECONDS"),
+    (Settings, "SIBOOK_MAX_UPLOAD_BYTES"), (AccessSettings, "SIBOOK_LOCKOUT_MINUTES"),
+    (AccessSettings, "SIBOOK_ACCESS_TOKEN_TTL"),
+])
+def test_a_number_written_with_pythons_digit_separator_is_refused(
+        monkeypatch: pytest.MonkeyPatch, settings: type[Settings | AccessSettings],
+        variable: str) -> None:
+    """``SIBOOK_PORT=80_80`` was port 8080, ``SIBOOK_LOCKOUT_MINUTES=1_5`` 15 minutes."""
+    monkeypatch.setenv(variable, "1_5")
+    with pytest.raises(ValidationError, match="written in digits"):
+        settings()
