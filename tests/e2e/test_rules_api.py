@@ -350,11 +350,20 @@ def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
                       "support": "poor"}, "support", "POOR"),
     ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "I",
                       "oa_rate": "reduced"}, "oa_rate", "Reduced"),
+    # the spaces around a word pasted from a sheet, which the CLI's flags drop
+    ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "II"}, "region",
+     " ii "),
+    ("unemployment", {**UNEMPLOYED, "region": "IV"}, "region", "IV\t"),
+    ("pension", {"sex": "female", "contribution_months": 300, "month": "2026-01"}, "sex",
+     " female"),
+    ("contribution", {"month": "2026-01", "salary": 3_000_000, "voluntary": True,
+                      "support": "near_poor"}, "support", "near_poor \n"),
 ])
 def test_a_word_of_a_list_is_read_in_any_letter_case_as_the_cli_reads_it(
         client: TestClient, path: str, body: dict[str, Any], field: str, typed: str) -> None:
-    """``--region ii`` is II at the console, ``--support POOR`` poor; the API refused "ii" and
-    "POOR" (422). The schema still lists the words as answered, and says any case is read."""
+    """``--region ii`` is II at the console, ``--support POOR`` poor, ``--region " ii "`` II;
+    the API refused "ii" and "POOR" (422), and " ii " after that. The schema still lists the
+    words as answered, and says any case is read."""
     as_listed, as_typed = post(client, path, body), post(client, path, {**body, field: typed})
     flags = [arg for key, value in {**body, field: typed}.items()
              for arg in ([f"--{key}"] if value is True
