@@ -98,6 +98,20 @@ def test_voluntary_without_support_is_the_other_groups_20_percent(client: TestCl
     assert status == 200 and out["state_support"] == 0 and out["employee"]["total"] == 330_000
 
 
+def test_an_empty_support_group_is_refused_as_the_cli_refuses_it_never_read_as_none(
+        client: TestClient) -> None:
+    """``--support ''`` is a usage error (exit 2); ``"support": ""`` was answered 200 for the
+    group other, as if none was named: a script that left its column blank got 20%."""
+    body = {"month": "2026-01", "salary": 1_500_000, "voluntary": True, "support": ""}
+    status, out = post(client, "contribution", body)
+    cli = CliRunner().invoke(rules_cli, ["contribution", "--month", "2026-01", "--salary",
+                                         "1500000", "--voluntary", "--support", "", "--json"])
+    assert cli.exit_code == 2 and "Invalid value for --support" in cli.output
+    assert status == 422 and out["errors"] == [
+        {"field": "support", "reason": "unknown value ''; valid: poor, near_poor, "
+                                       "ethnic_minority, island, other"}]
+
+
 def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
     status, out = post(client, "contribution", {"month": "Jan", "salary": 1, "region": "I"})
     assert status == 422 and "month" in str(out)
