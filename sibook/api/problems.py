@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sibook.api.params import SHAPES
 from sibook.core.period import MONTH_PATTERN, month_refused
 
 
@@ -69,11 +70,15 @@ def named_problems(detail: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _reason(problem: dict[str, Any]) -> str:
-    """FastAPI's message, but a month refused by its pattern in the words the commands use
-    ("String should match pattern '^(19|20)...'" named no format a caller could follow)."""
-    if (problem.get("type") == "string_pattern_mismatch"
-            and (problem.get("ctx") or {}).get("pattern") == MONTH_PATTERN):
-        return month_refused(problem.get("input"))
+    """FastAPI's message, but a month, a personal ID or a unit code refused by its pattern in
+    plain words, the month's in those the commands use ("String should match pattern
+    '^(19|20)...'" named no format a caller could follow)."""
+    if problem.get("type") == "string_pattern_mismatch":
+        pattern = (problem.get("ctx") or {}).get("pattern")
+        if pattern == MONTH_PATTERN:
+            return month_refused(problem.get("input"))
+        if pattern in SHAPES:
+            return f"must be {SHAPES[pattern]}, got {problem.get('input')!r}"
     return str(problem.get("msg", "malformed"))
 
 
