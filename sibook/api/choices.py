@@ -1,5 +1,6 @@
-"""A closed vocabulary at every edge (HTTP bodies, registry files), read in any letter case as
-the CLI reads its flags (``--region i`` is I): pydantic only, as ``days`` is.
+"""A closed vocabulary at every edge (HTTP bodies, registry files), read in any letter case and
+without the spaces around it as the CLI reads its flags (``--region i`` is I): pydantic only, as
+``days`` is.
 
 The OpenAPI lists the words as they are answered (``enum``), and the field's description says
 any letter case is read; a word of none of them is refused as before, by the schema or the
@@ -16,9 +17,11 @@ from sibook.law.terms import OA_RATES, REGIONS, SEXES, SUPPORT_GROUPS, as_spelle
 
 
 def any_case(choices: Sequence[str]) -> BeforeValidator:
-    """Reads a word of ``choices`` whatever its letter case, as ``choices`` spells it."""
+    """Reads a word of ``choices`` whatever its letter case and the spaces around it, as
+    ``choices`` spells it: as the CLI reads its flags (``cli.flags.choice``), so ``" I "`` is
+    I in a body as ``--region " I "`` is at the console."""
     def spelled(value: object) -> object:
-        word = as_spelled(value, choices) if isinstance(value, str) else None
+        word = as_spelled(value.strip(), choices) if isinstance(value, str) else None
         return value if word is None else word
     return BeforeValidator(spelled)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import AfterValidator
 
 from sibook.api.days import Day
 from sibook.core.errors import ValidationError
@@ -13,7 +14,8 @@ from sibook.core.errors import ValidationError
 # Months: core.period.MONTH_PATTERN, days: api.days.Day, the one pattern of every door (files
 # included).
 
-PersonalIdPath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit personal ID")]
+PERSONAL_ID = r"^[0-9]{12}$"
+PersonalIdPath = Annotated[str, Path(pattern=PERSONAL_ID, description="12-digit personal ID")]
 # The HI check at admission (Decree 188/2025 Art 37-38) also takes the number on the card when
 # VNeID or the network fails: the 10-digit SI code printed since 1/4/2021, or a legacy
 # 15-character card number (upper-case letters checked by ``ids inspect``, not by the shape).
@@ -28,7 +30,18 @@ UNIT_CODE = r"^[0-9A-Za-z]{7,13}$"
 _UNIT_CODE_TEXT = ("The unit code (mã đơn vị): a 10-digit enterprise code, a 7-digit "
                    "budget-relationship code or a 7-character legacy code")
 UnitCodePath = Annotated[str, Path(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
-UnitCodeQuery = Annotated[str | None, Query(pattern=UNIT_CODE, description=_UNIT_CODE_TEXT)]
+# ?employer= is ``persons list --employer``'s mirror, which reads the code without the spaces
+# around one pasted from a sheet: so does the query (stripped once its shape is checked).
+_UNIT_CODE_PADDED = r"^\s*[0-9A-Za-z]{7,13}\s*$"
+UnitCodeQuery = Annotated[str | None, Query(
+    pattern=_UNIT_CODE_PADDED,
+    description=_UNIT_CODE_TEXT + "; the spaces around it are no part of it"),
+    AfterValidator(lambda code: None if code is None else code.strip())]
+# What a value a pattern above refuses must be, in words (api.problems): "String should match
+# pattern '^[0-9]{12}$'" named no shape a caller could follow.
+_A_UNIT_CODE = "a unit code: 7 to 13 letters and digits"
+SHAPES = {PERSONAL_ID: "a 12-digit personal ID", UNIT_CODE: _A_UNIT_CODE,
+          _UNIT_CODE_PADDED: _A_UNIT_CODE}
 AsOfQuery = Annotated[Day | None, Query(description="Status on this date (default today)")]
 
 

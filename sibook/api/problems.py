@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sibook.api.params import SHAPES
 from sibook.core.period import MONTH_PATTERN, month_refused
 
 
@@ -69,12 +70,24 @@ def named_problems(detail: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _reason(problem: dict[str, Any]) -> str:
-    """FastAPI's message, but a month refused by its pattern in the words the commands use
-    ("String should match pattern '^(19|20)...'" named no format a caller could follow)."""
-    if (problem.get("type") == "string_pattern_mismatch"
-            and (problem.get("ctx") or {}).get("pattern") == MONTH_PATTERN):
-        return month_refused(problem.get("input"))
+    """FastAPI's message, but a month, a personal ID or a unit code refused by its pattern, and
+    a file sent as text, in plain words, the month's in those the commands use ("String should
+    match pattern '^(19|20)...'" named no format a caller could follow)."""
+    if problem.get("type") == "string_pattern_mismatch":
+        pattern = (problem.get("ctx") or {}).get("pattern")
+        if pattern == MONTH_PATTERN:
+            return month_refused(problem.get("input"))
+        if pattern in SHAPES:
+            return f"must be {SHAPES[pattern]}, got {problem.get('input')!r}"
+    if "Expected UploadFile" in str(problem.get("msg")):  # Starlette's words, Python's class
+        return NOT_A_FILE
     return str(problem.get("msg", "malformed"))
+
+
+# A form's file sent as a plain field (``curl -F file=book.pdf``, without the @): FastAPI said
+# "Value error, Expected UploadFile, received: <class 'str'>".
+NOT_A_FILE = ("must be a file: a part with a file name, as curl -F file=@book.pdf sends it "
+              "(without the @, curl sends the name as text)")
 
 
 def _answer(model: type[BaseModel] | Any, description: str) -> dict[str, Any]:

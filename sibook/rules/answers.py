@@ -84,8 +84,10 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
                              oa_rate=oa_rate)
     on = parse_month(month)
     if voluntary:
+        # Only a group left out is other: "" is a word of no group, refused as --support ''
+        # is at the console, never read as none named.
         result = voluntary_dues(month=on, salary=salary,
-                                support=support or UNNAMED_SUPPORT_GROUP,
+                                support=UNNAMED_SUPPORT_GROUP if support is None else support,
                                 months_supported=months_supported)
         if support is None:
             result = replace(result, explanation=_group_not_named(result.explanation, on))

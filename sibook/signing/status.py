@@ -406,6 +406,10 @@ def _read(path: Path, trust_list: TrustList, realm: str | None
         raise _refused(path, f"malformed: it has no {exc.args[0]!r} (a list as `sibook "
                        "trust-list export-revocations` writes it has entries, signed_at, "
                        "next_update, kid and signature)") from exc
+    except UnicodeDecodeError as exc:  # a ValueError, in Python's words ("'utf-8' codec...")
+        raise _refused(path, f"malformed: not UTF-8 text (byte {exc.start + 1} is no "
+                       "character), as the JSON `sibook trust-list export-revocations` writes "
+                       "is") from exc
     except (ValueError, TypeError, binascii.Error) as exc:
         raise _refused(path, f"malformed: {exc}") from exc
     except RecursionError as exc:  # arrays nested past the parser's depth: no list is

@@ -150,3 +150,33 @@ def test_a_unit_registered_with_a_nul_in_its_code_is_a_422_naming_it(client: Tes
     r = client.post("/api/v1/employers", headers=clerk(), json={
         "code": "0101" + NUL, "name": "Công ty", "province_code": "01", "region": "I"})
     assert fields(r) == ["code"]
+
+
+def test_a_unit_code_with_spaces_around_lists_its_workers_as_the_cli_does(client: TestClient
+                                                                          ) -> None:
+    """``persons list --employer " CODE "`` lists the unit's workers (a code pasted from a
+    sheet), its mirror ``?employer=%20CODE%20`` was a 422 by the code's pattern."""
+    padded = client.get(f"/api/v1/persons?employer=%20{EMPLOYER}%09", headers=clerk())
+    plain = client.get(f"/api/v1/persons?employer={EMPLOYER}", headers=clerk())
+    result = CliRunner().invoke(cli, ["persons", "list", "--employer", f" {EMPLOYER}\t",
+                                      "--json"])
+    assert padded.status_code == plain.status_code == 200, padded.text
+    assert result.exit_code == 0, result.output
+    assert padded.json() == plain.json() == json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(("path", "field", "value", "shape"), [
+    ("/api/v1/persons?employer=ab%20c", "employer", "ab c",
+     "a unit code: 7 to 13 letters and digits"),
+    ("/api/v1/employers/abc/ledger", "code", "abc", "a unit code: 7 to 13 letters and digits"),
+    ("/api/v1/books/00108901234/pdf", "personal_id", "00108901234", "a 12-digit personal ID"),
+    ("/api/v1/persons/%20001089012345", "personal_id", " 001089012345",
+     "a 12-digit personal ID"),
+])
+def test_an_identifier_of_the_wrong_shape_is_refused_in_words_never_by_its_pattern(
+        client: TestClient, path: str, field: str, value: str, shape: str) -> None:
+    """The 422 said "String should match pattern '^[0-9]{12}$'", which names no shape a
+    caller could follow; the month's pattern was already said so in words."""
+    r = client.get(path, headers=clerk())
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": field, "reason": f"must be {shape}, got {value!r}"}]

@@ -98,6 +98,20 @@ def test_voluntary_without_support_is_the_other_groups_20_percent(client: TestCl
     assert status == 200 and out["state_support"] == 0 and out["employee"]["total"] == 330_000
 
 
+def test_an_empty_support_group_is_refused_as_the_cli_refuses_it_never_read_as_none(
+        client: TestClient) -> None:
+    """``--support ''`` is a usage error (exit 2); ``"support": ""`` was answered 200 for the
+    group other, as if none was named: a script that left its column blank got 20%."""
+    body = {"month": "2026-01", "salary": 1_500_000, "voluntary": True, "support": ""}
+    status, out = post(client, "contribution", body)
+    cli = CliRunner().invoke(rules_cli, ["contribution", "--month", "2026-01", "--salary",
+                                         "1500000", "--voluntary", "--support", "", "--json"])
+    assert cli.exit_code == 2 and "Invalid value for --support" in cli.output
+    assert status == 422 and out["errors"] == [
+        {"field": "support", "reason": "unknown value ''; valid: poor, near_poor, "
+                                       "ethnic_minority, island, other"}]
+
+
 def test_malformed_month_is_422_naming_month(client: TestClient) -> None:
     status, out = post(client, "contribution", {"month": "Jan", "salary": 1, "region": "I"})
     assert status == 422 and "month" in str(out)
@@ -350,11 +364,20 @@ def test_a_refusal_is_the_clis_in_the_same_words(client: TestClient, path: str,
                       "support": "poor"}, "support", "POOR"),
     ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "I",
                       "oa_rate": "reduced"}, "oa_rate", "Reduced"),
+    # the spaces around a word pasted from a sheet, which the CLI's flags drop
+    ("contribution", {"month": "2026-01", "salary": 10_000_000, "region": "II"}, "region",
+     " ii "),
+    ("unemployment", {**UNEMPLOYED, "region": "IV"}, "region", "IV\t"),
+    ("pension", {"sex": "female", "contribution_months": 300, "month": "2026-01"}, "sex",
+     " female"),
+    ("contribution", {"month": "2026-01", "salary": 3_000_000, "voluntary": True,
+                      "support": "near_poor"}, "support", "near_poor \n"),
 ])
 def test_a_word_of_a_list_is_read_in_any_letter_case_as_the_cli_reads_it(
         client: TestClient, path: str, body: dict[str, Any], field: str, typed: str) -> None:
-    """``--region ii`` is II at the console, ``--support POOR`` poor; the API refused "ii" and
-    "POOR" (422). The schema still lists the words as answered, and says any case is read."""
+    """``--region ii`` is II at the console, ``--support POOR`` poor, ``--region " ii "`` II;
+    the API refused "ii" and "POOR" (422), and " ii " after that. The schema still lists the
+    words as answered, and says any case is read."""
     as_listed, as_typed = post(client, path, body), post(client, path, {**body, field: typed})
     flags = [arg for key, value in {**body, field: typed}.items()
              for arg in ([f"--{key}"] if value is True

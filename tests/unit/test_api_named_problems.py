@@ -19,3 +19,15 @@ def test_a_body_missing_whole_is_named_body() -> None:
     assert named_problems([{"loc": ["body"], "msg": "Field required"}]) == [
         {"field": "body", "reason": "Field required"}]
     assert named_problems([{"loc": [], "msg": "x"}]) == [{"field": None, "reason": "x"}]
+
+
+def test_a_file_sent_as_text_is_said_so_never_in_pythons_words() -> None:
+    """``curl -F file=book.pdf`` (no @) sends the name as a text part: FastAPI's 422 said
+    "Value error, Expected UploadFile, received: <class 'str'>" (POST /api/v1/verify, the
+    declaration, claim-file and HI card routes)."""
+    [problem] = named_problems([{
+        "type": "value_error", "loc": ["body", "file"], "input": "book.pdf",
+        "msg": "Value error, Expected UploadFile, received: <class 'str'>"}])
+    assert problem["field"] == "file"
+    assert problem["reason"].startswith("must be a file: a part with a file name")
+    assert "class" not in problem["reason"] and "UploadFile" not in problem["reason"]

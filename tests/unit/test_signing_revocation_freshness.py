@@ -217,6 +217,19 @@ def test_a_list_nested_past_the_parsers_depth_is_refused_as_malformed(
         RevocationList.load(path, agency.trust_list)
 
 
+def test_a_list_that_is_no_text_is_refused_in_words_never_pythons(agency: Agency,
+                                                                  tmp_path: Path) -> None:
+    """A binary file given as --revocations said "'utf-8' codec can't decode bytes in position
+    1-2: invalid continuation byte"."""
+    path = tmp_path / "revocations.json"
+    path.write_bytes(b"{\xe9\x00\xff}")
+    with pytest.raises(ValidationError) as refused:
+        RevocationList.load(path, agency.trust_list)
+    assert refused.value.problems[0].reason == (
+        "revocation list malformed: not UTF-8 text (byte 2 is no character), as the JSON `sibook "
+        "trust-list export-revocations` writes is")
+
+
 def test_a_missing_list_is_stale_and_strict_refuses_the_book(
         agency: Agency, signed_pdf: bytes, tmp_path: Path) -> None:
     missing = RevocationList.load(tmp_path / "none.json", agency.trust_list, realm="civil")
