@@ -53,11 +53,14 @@ def covered(si: Periods, month: Period) -> bool:
 
 def off_sick(si: Periods, month: Period) -> bool:
     """The month falls in a sick leave the worker's employer declared: the decrease for sick
-    leave (OF) closed the period before it, and no period of the person has begun since (the
-    worker back at work, or elsewhere). The decrease does not end the contract: it is filed
-    for the leave, so that leave's sick pay is the regime's (Law 41/2024 Art 42)."""
+    leave (OF) closed the period before it, no period of the person has begun since (the
+    worker back at work, or elsewhere), and the worker had not left the employer (a GH filed
+    during the leave, ``left_from``: the month is after the job). The decrease does not end
+    the contract: it is filed for the leave, so that leave's sick pay is the regime's (Law
+    41/2024 Art 42)."""
     return any(p.closed_by == SICK_LEAVE and p.kind in COVERED_KINDS
                and p.to_month is not None and p.to_month < month
+               and (p.left_from is None or month < p.left_from)
                and not any(p.to_month < q.from_month <= month for q in si) for p in si)
 
 

@@ -159,7 +159,9 @@ def _maternity_leave(p: ParticipationRow, periods: Sequence[ParticipationRow], l
     contributed, with no contribution due (FACTS §4.4: the employer declares TS from the
     first month with 14 working days of leave or more): up to the month before the person's
     next period, at most the law's birth leave (6 months; a multiple birth's extra months come
-    with a new period, not from a guess), never past ``last``. None before the law tables."""
+    with a new period, not from a guess), up to the month before the worker left the employer
+    when it said so during the leave (GH, ``left_from``: no longer employed, so no longer on
+    its leave), never past ``last``. None before the law tables."""
     if p.closed_by != "TS" or p.to_month is None or p.to_month >= last:
         return None
     first = p.to_month + 1
@@ -171,6 +173,8 @@ def _maternity_leave(p: ParticipationRow, periods: Sequence[ParticipationRow], l
     back = min((q.from_month for q in periods if q.from_month > p.to_month), default=None)
     if back is not None:
         end = min(end, back - 1)
+    if p.left_from is not None:
+        end = min(end, p.left_from - 1)
     return (first, end) if end >= first else None
 
 

@@ -87,6 +87,9 @@ class ParticipationRow:
     occupational_rate_bp: int
     support_group: str | None
     closed_by: str | None = None  # the D02-LT case code that ended it (TS: maternity leave)
+    # The month of a GH filed during the leave (OF, TS) that ended it: the leave's months end
+    # the month before (``staged_leave``).
+    left_from: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -326,14 +329,16 @@ def si_periods_of_many(
     rows = fetch(session.connection(), (
         select(t.person_id, t.kind, t.from_month, t.to_month, t.employer_id, t.job_title,
                t.salary_basis, t.allowances, t.occupational_rate_bp, t.support_group,
-               t.closed_by)
+               t.closed_by, t.left_from)
         .where(t.person_id.in_(person_ids))
         .order_by(t.person_id, t.from_month, t.seq)))
     month = Period.from_index
-    for pid, kind, start, end, employer, job, basis, allowances, oa_bp, group, closed in rows:
+    for (pid, kind, start, end, employer, job, basis, allowances, oa_bp, group, closed,
+         left) in rows:
         out.setdefault(pid, []).append(
             ParticipationRow(kind, month(start), None if end is None else month(end), employer,
-                             job, basis, allowances, oa_bp, group, closed)
+                             job, basis, allowances, oa_bp, group, closed,
+                             None if left is None else month(left))
         )
     return out
 

@@ -74,18 +74,19 @@ def apply(conn: Connection, employer_id: int, step: int) -> int:
                      s.job_title
               {_LINES} WHERE {BACK} AND p.from_month = s.from_month) c
         WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.seq"""), params)
-    # The new part first, while the old period still holds its end and the code that ended it.
+    # The new part first, while the old period still holds its end and the code that ended it
+    # (and the month a worker on leave left, ``staged_leave``).
     cut = conn.execute(text(f"""
         INSERT INTO si_periods (person_id, seq, from_month, to_month, kind, employer_id,
                                 job_title, salary_basis, allowances, occupational_rate_bp,
-                                closed_by)
+                                closed_by, left_from)
         SELECT l.person_id, l.max_seq + 1, s.from_month, p.to_month, p.kind, p.employer_id,
                COALESCE(s.job_title, p.job_title), s.salary, COALESCE(s.allowances, 0),
-               p.occupational_rate_bp, p.closed_by
+               p.occupational_rate_bp, p.closed_by, p.left_from
         {_LINES} WHERE {BACK} AND p.from_month < s.from_month
         ORDER BY l.person_id"""), params).rowcount
     conn.execute(text(f"""
-        UPDATE si_periods SET to_month = c.to_month, closed_by = c.case_code
+        UPDATE si_periods SET to_month = c.to_month, closed_by = c.case_code, left_from = NULL
         FROM (SELECT p.person_id, p.seq, s.from_month - 1 AS to_month, s.case_code
               {_LINES} WHERE {BACK} AND p.from_month < s.from_month) c
         WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.seq"""), params)

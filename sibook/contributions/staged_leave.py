@@ -7,8 +7,10 @@ open period any more: the period the leave ended is the one the GH is about, and
 stay as filed (no dues change). A GH from the leave's own first month replaces the leave (the
 worker left instead): the period is then ended by the GH. So is one after unpaid leave, whose
 months count for nothing. After sick or maternity leave the leave's code stays, as the months
-it counts do (a sickness claim's months off sick, the maternity months, ``book.sheets``): the
-periods hold no month for the leaving, so the GH leaves them as the leave ended them.
+it counts do (a sickness claim's months off sick, the maternity months, ``book.sheets``), and
+the GH's month is kept with the period (``left_from``): the leave's months end the month
+before it, as the worker is no longer employed. A period so left is no longer on leave: a
+second GH finds nothing to end.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sibook.contributions.case_sql import LEAVE
 # the checks join a few rows, or none.
 _ON_LEAVE = f"""FROM decl_staging s JOIN decl_lookup l ON l.row = s.row AND s.step = :step
     JOIN si_periods p ON p.person_id = l.person_id AND p.employer_id = :e
-        AND p.to_month IS NOT NULL AND p.closed_by IN {LEAVE}
+        AND p.to_month IS NOT NULL AND p.closed_by IN {LEAVE} AND p.left_from IS NULL
         AND NOT EXISTS (SELECT 1 FROM si_periods q WHERE q.person_id = p.person_id
                         AND q.employer_id = :e AND q.from_month > p.from_month)
     WHERE s.case_code = 'GH'"""
@@ -46,13 +48,17 @@ def look_up(conn: Connection, employer_id: int, step: int) -> None:
 
 
 def end(conn: Connection, step: int) -> None:
-    """Mark ended by the GH the periods the GH lines of ``step`` find on leave, when the GH
-    replaces the leave (from its first month) or the leave was unpaid (KL)."""
+    """End the periods the GH lines of ``step`` find on leave: marked ended by the GH when it
+    replaces the leave (from its first month) or the leave was unpaid (KL), else (sick or
+    maternity leave, from a later month) kept with the leave's code and the GH's month."""
     conn.execute(text(f"""
-        UPDATE si_periods SET closed_by = 'GH'
-        FROM (SELECT lv.person_id, lv.seq FROM decl_staging s JOIN decl_leave lv
-              ON lv.row = s.row AND s.step = :step
-              WHERE {AFTER_LEAVE}
-                AND (lv.closed_by = 'KL' OR s.from_month = lv.to_month + 1)) c
+        UPDATE si_periods SET closed_by = CASE WHEN c.replaces = 1 THEN 'GH'
+                                               ELSE si_periods.closed_by END,
+                              left_from = CASE WHEN c.replaces = 1 THEN NULL ELSE c.left_from END
+        FROM (SELECT lv.person_id, lv.seq, s.from_month AS left_from,
+                     CASE WHEN lv.closed_by = 'KL' OR s.from_month = lv.to_month + 1
+                          THEN 1 ELSE 0 END AS replaces
+              FROM decl_staging s JOIN decl_leave lv ON lv.row = s.row AND s.step = :step
+              WHERE {AFTER_LEAVE}) c
         WHERE si_periods.person_id = c.person_id AND si_periods.seq = c.seq"""),
         {"step": step})

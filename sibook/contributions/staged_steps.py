@@ -19,14 +19,16 @@ _KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INC
                "ELSE 2 END")
 # The order they apply in: the decrease first (it ends the month before: a contract ended and a
 # new one from the same month), then the increase, then the adjustment of what is open. For a
-# worker with no period with the employer that is open or ended by leave (``staged_leave``),
+# worker with no period with the employer that is open or ended by leave they have not left
+# (``staged_leave``),
 # the decrease has nothing to end before the increase: it ends what the increase opens (taken
 # on and leaving from the same month, which cancels the start, as the decrease filed in a
 # later batch does).
 _APPLY_ORDER = (f"CASE WHEN case_code IN {DECREASE} AND NOT EXISTS ("
                 "SELECT 1 FROM persons p JOIN si_periods q ON q.person_id = p.person_id "
                 "WHERE p.personal_id = decl_staging.personal_id AND q.employer_id = :e "
-                f"AND (q.to_month IS NULL OR q.closed_by IN {LEAVE})) THEN 1.5 "
+                f"AND (q.to_month IS NULL OR q.closed_by IN {LEAVE} AND q.left_from IS NULL)) "
+                "THEN 1.5 "
                 f"ELSE {_KIND_ORDER} END")
 
 

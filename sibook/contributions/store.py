@@ -47,6 +47,9 @@ class SIPeriod(Base):
     occupational_rate_bp: Mapped[int] = mapped_column(SmallInteger, default=0)
     support_group: Mapped[str | None] = mapped_column(String(16))  # voluntary state support
     closed_by: Mapped[str | None] = mapped_column(String(2))  # the case code that ended it
+    # The month of a GH filed during the sick or maternity leave (OF, TS) that ended it: the
+    # worker left then, and the leave's months end the month before (``staged_leave``).
+    left_from: Mapped[int | None] = mapped_column(Integer)
 
 
 class UIPeriod(Base):

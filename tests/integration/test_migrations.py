@@ -13,8 +13,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from sibook.contributions.declare import declare
 from sibook.core import migrate
+from sibook.core.db import unit_of_work
+from sibook.core.period import Period
 from sibook.core.schema import metadata
+from tests.integration.ledger_fixtures import EMPLOYER, csv_of, setup_workers
 from tests.integration.races import until_one_waits
 
 
@@ -128,3 +132,27 @@ def test_a_database_holding_a_unit_and_its_payment_upgrades_past_the_employers_c
             "civil", "employer")
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("UPDATE employers SET realm = 'elsewhere'"))
+
+
+def test_the_period_left_from_migration_keeps_the_periods_it_is_undone_and_redone_over(
+        engine: Engine) -> None:
+    """0029 adds ``si_periods.left_from`` in place; undone (SQLite copies the table to drop
+    the column) and redone, a worker's periods stay, the month is empty: the lines that gave
+    it are not kept."""
+    (an,) = setup_workers(engine, 1)
+    with unit_of_work(engine) as s:
+        declare(session=s, data=csv_of([(an, "TM", 10_000_000, "2026-01"),
+                                        (an, "TS", None, "2026-03"),
+                                        (an, "GH", None, "2026-06")]),
+                file_name="d02.csv", employer_code=EMPLOYER, month=Period(2026, 6))
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0028")
+    assert "left_from" not in {c["name"] for c in inspect(engine).get_columns("si_periods")}
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT from_month, to_month, closed_by, left_from "
+                                 "FROM si_periods")).one() == (
+            Period(2026, 1).index, Period(2026, 2).index, "TS", None)
+    test_the_migrated_database_matches_the_models(engine)
