@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from sibook.contributions.case_sql import DECREASE, INCREASE, LEAVE
+from sibook.contributions.case_sql import ADJUST, DECREASE, INCREASE, LEAVE
 from sibook.core.bulk import write
 from sibook.core.errors import Problem
 
@@ -20,15 +20,21 @@ _KIND_ORDER = (f"CASE WHEN case_code IN {DECREASE} THEN 0 WHEN case_code IN {INC
 # The order they apply in: the decrease first (it ends the month before: a contract ended and a
 # new one from the same month), then the increase, then the adjustment of what is open. For a
 # worker with no period with the employer that is open or ended by leave they have not left
-# (``staged_leave``),
-# the decrease has nothing to end before the increase: it ends what the increase opens (taken
-# on and leaving from the same month, which cancels the start, as the decrease filed in a
-# later batch does).
+# (``staged_leave``), the decrease has nothing to end before the increase: it ends what the
+# increase opens (taken on and leaving from the same month, which cancels the start, as the
+# decrease filed in a later batch does). With no increase of its month, the adjustment applies
+# before the decrease: a raise and leave (or leaving) from the same month end as in two batches,
+# the raise's period cancelled and the one before it ended by the decrease (``staged_periods``),
+# where the decrease, first, left the raise nothing open to adjust.
 _APPLY_ORDER = (f"CASE WHEN case_code IN {DECREASE} AND NOT EXISTS ("
                 "SELECT 1 FROM persons p JOIN si_periods q ON q.person_id = p.person_id "
                 "WHERE p.personal_id = decl_staging.personal_id AND q.employer_id = :e "
                 f"AND (q.to_month IS NULL OR q.closed_by IN {LEAVE} AND q.left_from IS NULL)) "
                 "THEN 1.5 "
+                f"WHEN case_code IN {ADJUST} AND NOT EXISTS ("
+                "SELECT 1 FROM decl_staging i WHERE i.personal_id = decl_staging.personal_id "
+                f"AND i.from_month = decl_staging.from_month AND i.case_code IN {INCREASE}) "
+                "THEN -1 "
                 f"ELSE {_KIND_ORDER} END")
 
 

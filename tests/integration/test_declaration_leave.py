@@ -235,3 +235,18 @@ def test_taken_on_again_and_leaving_from_one_month_after_leaving_during_leave(
     file(engine, [(an, "GH", None, "2026-06")], "2026-06")
     file(engine, [(an, "TM", 10_000_000, "2026-10"), (an, "GH", None, "2026-10")], "2026-10")
     assert periods(engine, an) == [("2026-01", "2026-02", "TS")]
+
+
+@pytest.mark.parametrize("code", ["TS", "OF", "KL", "GH"])
+def test_a_raise_and_leave_from_the_same_month_in_one_list_is_as_in_two(engine: Engine,
+                                                                         code: str) -> None:
+    """A raise from March (DC) and leave from March in one list: as filed in two batches
+    (``test_leave_from_the_month_of_a_raise_ends_the_period_before_it``), the raise's months
+    are none and the period before it ends with the leave, where the leave, applied first,
+    left the raise refused as 'no open period'."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, [(an, "TM", 10_000_000, "2026-01")], "2026-01")
+    filed = file(engine, [(an, "DC", 12_000_000, "2026-03"), (an, code, None, "2026-03")],
+                 "2026-03")
+    assert periods(engine, an) == [("2026-01", "2026-02", code)]
+    assert "2026-03" not in filed["dues"]  # type: ignore[operator]
