@@ -708,6 +708,22 @@ def test_a_worker_who_starts_without_an_hi_card_gets_one_and_keeps_it(engine: En
     assert again["hi_cards_issued"] == 0 and len(_cards(engine, an)) == 1
 
 
+def test_a_worker_moving_from_another_province_keeps_the_card_it_gave(engine: Engine) -> None:
+    """Employed in Hà Nội (01) from January, then in Hồ Chí Minh City (79) from June (TC): the
+    January card runs on; the domain facts give no rule that the move ends it or issues
+    another (README), so no second card is guessed."""
+    (an,) = setup_workers(engine, 1)
+    file(engine, csv_of([(an, "TM", 9_000_000, "2026-01")]))
+    file(engine, csv_of([(an, "GH", None, "2026-06")]), month=Period(2026, 6))
+    other = add_other_employer(engine)
+    with unit_of_work(engine) as s:
+        moved = declare(session=s, data=csv_of([(an, "TC", 9_000_000, "2026-06")]),
+                        file_name="d.csv", employer_code=other, month=Period(2026, 6))
+    assert moved["hi_cards_issued"] == 0
+    assert _cards(engine, an) == [(f"DN401{an[2:]}", "2026-01-01",
+                                   f"{max(2026, date.today().year)}-12-31")]
+
+
 def test_a_cancelled_start_takes_the_hi_card_it_issued_with_it(engine: Engine) -> None:
     """Taken on from January, then reported gone from January: the start never was, nor the
     card it gave. Taken on again from March, the worker gets a card from March, not January's."""
