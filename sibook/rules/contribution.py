@@ -136,13 +136,17 @@ def voluntary_dues(*, month: Period, salary: int, support: str | None = None,
     law = book()
     trail = Trail({"month": str(month), "salary": vnd(salary), "support": support or "none",
                    "months_supported": str(months_supported)})
-    floor = int(trail.fact(law.parameter("rural_poverty_line", month)))
+    rates = law.fund_rates("voluntary", month)
+    lowest = law.voluntary_floor(month)
+    floor = trail.fact(lowest)
     reference, cap = si_hi_cap(month, trail)
+    floor_name = ("the rural poverty line" if lowest.row.key == "rural_poverty_line" else
+                  f"{lowest.row.value('value').normalize():f} x reference level {vnd(reference)}")
+    trail.step(f"lowest income = {floor_name} = {vnd(floor)} [{lowest.row.source}]")
     if not floor <= salary <= cap:
         raise ValidationError(field="salary", reason=(
-            f"voluntary SI income must be between the rural poverty line {vnd(floor)} and "
+            f"voluntary SI income must be between {floor_name} {vnd(floor)} and "
             f"{vnd(cap)} (20 x reference level {vnd(reference)}) in {month}, got {vnd(salary)}"))
-    rates = law.fund_rates("voluntary", month)
     _, own = _split(rates, dict.fromkeys(FUNDS, salary), trail)
     aid = _state_support(month, floor, rates, support, months_supported, trail)
     trail.step(f"participant pays {vnd(own.total)} - state support {vnd(aid)} "
@@ -215,6 +219,11 @@ def _state_support(month: Period, poverty_line: int, rates: FundRates, group: st
         return 0
     checked = parse_choice(group, SUPPORT_GROUPS, field="support")
     law = book()
+    began = law.table("voluntary_support").first_month(checked)
+    if began is not None and month < began:
+        trail.step(f"no state support before {began} "
+                   f"({law.voluntary_support(checked, began).row.source}): none in {month}")
+        return 0
     limit = int(trail.fact(law.parameter("voluntary_support_months", month)))
     if months_supported >= limit:
         trail.step(f"support already received for {months_supported} months (limit {limit}): "

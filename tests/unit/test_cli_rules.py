@@ -50,7 +50,7 @@ def test_voluntary_contribution_accepts_the_region_the_contract_usage_names() ->
     said, *steps = with_region[1].pop("explain")
     assert steps == without[1].pop("explain") and with_region[1] == without[1]
     assert said.startswith("region IV does not apply: voluntary SI is paid on the declared "
-                           "income, whose floor is the rural poverty line")
+                           "income, whose floor is the same in every region")
 
 
 def test_readable_output_shows_the_explanation() -> None:
