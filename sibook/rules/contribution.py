@@ -86,6 +86,9 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
     law = book()
     trail = Trail({"month": str(month), "salary": vnd(salary), "region": checked_region,
                    "oa_rate": checked_oa, "kind": kind})
+    # The kind's own rates first: a month before they begin is refused naming their first month
+    # (a foreign employee's 2022-01), not the first month of the floor all kinds share (1995-01).
+    rates = law.fund_rates(kind, month, checked_oa)
     floor = law.salary_floor(checked_region, month)
     minimum = trail.fact(floor)
     if check_minimum and salary < minimum:
@@ -99,7 +102,6 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
     si_basis, ui_basis = si_cap.of(salary), ui_cap.of(salary)
     trail.step(f"SI/HI basis = {_capped(salary, si_cap)} = {vnd(si_basis)}")
     trail.step(f"UI basis = {_capped(salary, ui_cap)} = {vnd(ui_basis)}")
-    rates = law.fund_rates(kind, month, checked_oa)
     bases = {f: (ui_basis if f == "unemployment" else si_basis) for f in FUNDS}
     employer, employee = _split(rates, bases, trail)
     return ContributionResult(month=month, kind=kind, employer=employer, employee=employee,

@@ -77,6 +77,16 @@ def test_month_before_first_table_names_the_first_known_month() -> None:
         "the law's tables for this question start in 1995-01: nothing is known for 1994-12")
 
 
+@pytest.mark.parametrize("month", ["1994-12", "2021-12"])
+def test_foreign_employee_before_2022_is_refused_naming_2022_01(month: str) -> None:
+    """Decree 143/2018: a foreign employee's rows begin in 2022-01; a month before 1995 too
+    names that month, not the 1995-01 of the tables every employee shares."""
+    code, out = run("contribution", "--month", month, "--salary", "30000000", "--region", "I",
+                    "--foreign")
+    assert code == 1 and out["errors"][0]["reason"].startswith(
+        f"the law's tables for this question start in 2022-01: nothing is known for {month}")
+
+
 @pytest.mark.parametrize("args", [
     ["contribution", "--month", "2026-01", "--salary", "abc", "--region", "I"],
     ["contribution", "--month", "January", "--salary", "1", "--region", "I"],
