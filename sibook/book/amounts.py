@@ -63,7 +63,7 @@ def voluntary_rules_at(index: int) -> bool:
     month = Period.from_index(index)
     try:
         law.fund_rates("voluntary", month)
-        law.parameter("rural_poverty_line", month)
+        law.book().voluntary_floor(month)
     except ValidationError:  # NoRuleInForce
         return False
     return True

@@ -151,6 +151,16 @@ class LawBook:
         row = self._tables["parameters"].at("floor_reference_multiplier", on)
         return Fact(int(row.value("value") * self.reference_level(on).value), row)
 
+    def voluntary_floor(self, on: Period) -> Fact[int]:
+        """Lowest voluntary SI income: the rural poverty line where loaded (Law 58/2014 Art 87(1)
+        from 2016), else ``voluntary_floor_reference_multiplier`` x the reference level (the
+        minimum common wage of Law 71/2006); the row read is the fact's."""
+        row = self._tables["parameters"].find("rural_poverty_line", on)
+        if row is not None:
+            return Fact(int(row.value("value")), row)
+        row = self._tables["parameters"].at("voluntary_floor_reference_multiplier", on)
+        return Fact(int(row.value("value") * self.reference_level(on).value), row)
+
     def parameter(self, name: str, on: Period) -> Fact[Decimal]:
         row = self._tables["parameters"].at(name, on)
         return Fact(row.value("value"), row)

@@ -111,9 +111,18 @@ class LawTable:
 
     def at(self, key: str, on: Period) -> LawRow:
         """The row for ``key`` in force in month ``on``; raises :class:`NoRuleInForce`."""
-        for row in self._by_key.get(key, ()):
+        rows = self._by_key.get(key, ())
+        for row in rows:
             if row.in_force(on):
                 return row
+        before = max((r.valid_to for r in rows if r.valid_to is not None and r.valid_to < on),
+                     default=None)
+        after = min((r.valid_from for r in rows if r.valid_from > on), default=None)
+        if before is not None and after is not None:
+            raise NoRuleInForce(table=self.name, key=key, on=on, first=self.first_month(key),
+                                reason=(f"no {self.name} rule for {key!r} is in force in {on}: "
+                                        f"the rows known end in {before} and resume in {after} "
+                                        "(no row covers the months between)"))
         raise NoRuleInForce(table=self.name, key=key, on=on, first=self.first_month(key))
 
     def find(self, key: str, on: Period) -> LawRow | None:

@@ -95,8 +95,9 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
         if region is not None:  # taken, as the contract's usage names it, but said unused
             answer["explain"].insert(0, (
                 f"region {parse_choice(region, REGIONS, field='region')} does not apply: "
-                "voluntary SI is paid on the declared income, whose floor is the rural "
-                "poverty line in every region, not a region's minimum wage"))
+                "voluntary SI is paid on the declared income, whose floor is the same in "
+                "every region (the rural poverty line; before 2016 the minimum common wage), "
+                "not a region's minimum wage"))
         return answer
     assert region is not None  # checked above
     result = compulsory_dues(month=on, salary=salary, region=region, oa_rate=oa_rate,
@@ -107,7 +108,11 @@ def contribution_answer(*, month: str, salary: int, region: str | None = None,
 def _group_not_named(explanation: Explanation, on: Period) -> Explanation:
     """A voluntary question naming no support group is answered for ``other``, and says so
     first: the law has no group without support (``UNNAMED_SUPPORT_GROUP``)."""
-    percent = book().voluntary_support(UNNAMED_SUPPORT_GROUP, on)
+    law = book()
+    if law.table("voluntary_support").find(UNNAMED_SUPPORT_GROUP, on) is None:
+        return replace(explanation, steps=("no group given: no state support to any group in "
+                                           f"{on}", *explanation.steps))
+    percent = law.voluntary_support(UNNAMED_SUPPORT_GROUP, on)
     step = (f"no group given: {UNNAMED_SUPPORT_GROUP}, {pct(percent.value)}, everyone in none "
             f"of the other groups ({percent.row.source}); the law has no group without "
             "support, which ends only once its months of support are used")

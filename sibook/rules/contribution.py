@@ -86,6 +86,9 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
     law = book()
     trail = Trail({"month": str(month), "salary": vnd(salary), "region": checked_region,
                    "oa_rate": checked_oa, "kind": kind})
+    # The kind's own rates first: a month before they begin is refused naming their first month
+    # (a foreign employee's 2022-01), not the first month of the floor all kinds share (1995-01).
+    rates = law.fund_rates(kind, month, checked_oa)
     floor = law.salary_floor(checked_region, month)
     minimum = trail.fact(floor)
     if check_minimum and salary < minimum:
@@ -99,7 +102,6 @@ def compulsory_dues(*, month: Period, salary: int, region: str, oa_rate: str = "
     si_basis, ui_basis = si_cap.of(salary), ui_cap.of(salary)
     trail.step(f"SI/HI basis = {_capped(salary, si_cap)} = {vnd(si_basis)}")
     trail.step(f"UI basis = {_capped(salary, ui_cap)} = {vnd(ui_basis)}")
-    rates = law.fund_rates(kind, month, checked_oa)
     bases = {f: (ui_basis if f == "unemployment" else si_basis) for f in FUNDS}
     employer, employee = _split(rates, bases, trail)
     return ContributionResult(month=month, kind=kind, employer=employer, employee=employee,
@@ -136,13 +138,17 @@ def voluntary_dues(*, month: Period, salary: int, support: str | None = None,
     law = book()
     trail = Trail({"month": str(month), "salary": vnd(salary), "support": support or "none",
                    "months_supported": str(months_supported)})
-    floor = int(trail.fact(law.parameter("rural_poverty_line", month)))
+    rates = law.fund_rates("voluntary", month)
+    lowest = law.voluntary_floor(month)
+    floor = trail.fact(lowest)
     reference, cap = si_hi_cap(month, trail)
+    floor_name = ("the rural poverty line" if lowest.row.key == "rural_poverty_line" else
+                  f"{lowest.row.value('value').normalize():f} x reference level {vnd(reference)}")
+    trail.step(f"lowest income = {floor_name} = {vnd(floor)} [{lowest.row.source}]")
     if not floor <= salary <= cap:
         raise ValidationError(field="salary", reason=(
-            f"voluntary SI income must be between the rural poverty line {vnd(floor)} and "
+            f"voluntary SI income must be between {floor_name} {vnd(floor)} and "
             f"{vnd(cap)} (20 x reference level {vnd(reference)}) in {month}, got {vnd(salary)}"))
-    rates = law.fund_rates("voluntary", month)
     _, own = _split(rates, dict.fromkeys(FUNDS, salary), trail)
     aid = _state_support(month, floor, rates, support, months_supported, trail)
     trail.step(f"participant pays {vnd(own.total)} - state support {vnd(aid)} "
@@ -215,6 +221,11 @@ def _state_support(month: Period, poverty_line: int, rates: FundRates, group: st
         return 0
     checked = parse_choice(group, SUPPORT_GROUPS, field="support")
     law = book()
+    began = law.table("voluntary_support").first_month(checked)
+    if began is not None and month < began:
+        trail.step(f"no state support before {began} "
+                   f"({law.voluntary_support(checked, began).row.source}): none in {month}")
+        return 0
     limit = int(trail.fact(law.parameter("voluntary_support_months", month)))
     if months_supported >= limit:
         trail.step(f"support already received for {months_supported} months (limit {limit}): "

@@ -50,7 +50,7 @@ def test_voluntary_contribution_accepts_the_region_the_contract_usage_names() ->
     said, *steps = with_region[1].pop("explain")
     assert steps == without[1].pop("explain") and with_region[1] == without[1]
     assert said.startswith("region IV does not apply: voluntary SI is paid on the declared "
-                           "income, whose floor is the rural poverty line")
+                           "income, whose floor is the same in every region")
 
 
 def test_readable_output_shows_the_explanation() -> None:
@@ -75,6 +75,16 @@ def test_month_before_first_table_names_the_first_known_month() -> None:
     # in the question's words first: the table's key only after them, for its keepers
     assert out["errors"][0]["reason"].startswith(
         "the law's tables for this question start in 1995-01: nothing is known for 1994-12")
+
+
+@pytest.mark.parametrize("month", ["1994-12", "2021-12"])
+def test_foreign_employee_before_2022_is_refused_naming_2022_01(month: str) -> None:
+    """Decree 143/2018: a foreign employee's rows begin in 2022-01; a month before 1995 too
+    names that month, not the 1995-01 of the tables every employee shares."""
+    code, out = run("contribution", "--month", month, "--salary", "30000000", "--region", "I",
+                    "--foreign")
+    assert code == 1 and out["errors"][0]["reason"].startswith(
+        f"the law's tables for this question start in 2022-01: nothing is known for {month}")
 
 
 @pytest.mark.parametrize("args", [

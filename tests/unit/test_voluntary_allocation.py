@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sibook.book.sheets import lines_of
+from sibook.book.sheets import lines_of, supported_months
 from sibook.book.voluntary_charges import charges_of
 from sibook.contributions.service import ParticipationRow
 from sibook.contributions.voluntary import Account, Payment, allocate
@@ -76,13 +76,35 @@ def test_after_the_months_of_support_the_law_allows_a_month_costs_in_full() -> N
 
 
 def test_months_before_the_law_tables_take_no_money_and_stand_as_recorded() -> None:
-    """Voluntary SI's tables begin in 2018-01, with the state's support (Decree 134/2015)."""
-    a = account([voluntary("2017-11", "2018-01")], paid(1_000_000, on=date(2018, 1, 5)),
-                as_of=date(2018, 1, 31))
-    assert statuses(a) == [("2017-11", "reported"), ("2017-12", "reported"),
-                           ("2018-01", "paid")]
+    """Voluntary SI's tables begin in 2010-01 (18% of Law 71/2006): 2008-2009's 16% has no
+    source loaded, so those months stand as recorded."""
+    a = account([voluntary("2009-11", "2010-01")], paid(1_000_000, on=date(2010, 1, 5)),
+                as_of=date(2010, 1, 31))
+    assert statuses(a) == [("2009-11", "reported"), ("2009-12", "reported"),
+                           ("2010-01", "paid")]
     assert [m.due for m in a.months[:2]] == [None, None]
-    assert a.allocated_by(1) == [(Period(2018, 1), FULL)]
+    assert a.allocated_by(1) == [(Period(2010, 1), 540_000)]  # 18% of 3,000,000
+
+
+def test_months_in_the_gap_of_the_voluntary_tables_stand_as_recorded() -> None:
+    """2014-2015 (22% of Law 71/2006, not found in a source) have no rows; 2013-12 (20%) and
+    2016-01 (22% of Law 58/2014, no state support before 2018) are priced."""
+    a = account([voluntary("2013-12", "2016-01")], paid(600_000, FULL, on=date(2016, 1, 5)),
+                as_of=date(2016, 1, 31))
+    assert [m.due for m in a.months] == [600_000, *[None] * 24, FULL]
+    assert a.months[0].status == a.months[-1].status == "paid"
+    assert {m.status for m in a.months[1:-1]} == {"reported"}
+
+
+def test_a_support_group_takes_no_support_and_no_months_of_it_before_2018() -> None:
+    """Decree 134/2015 Art 14(2): the state's support began 2018-01; a near-poor participant
+    of 2016-2017 pays the whole 22%, and those months do not count toward the 120."""
+    a = account([voluntary("2017-12", "2018-01", income=1_500_000, group="near_poor")],
+                paid(330_000, 330_000 - 38_500, on=date(2018, 1, 5)), as_of=date(2018, 1, 31))
+    assert [m.due for m in a.months] == [330_000, 330_000 - 38_500]  # 25% x 22% x 700,000
+    assert statuses(a) == [("2017-12", "paid"), ("2018-01", "paid")]
+    assert supported_months(lines_of([voluntary("2017-01", "2018-01", group="near_poor")], {},
+                                     Period(2018, 1))) == 1
 
 
 def test_a_month_whose_income_the_law_refuses_cannot_be_paid_and_stays_unpaid() -> None:
