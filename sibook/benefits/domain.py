@@ -3,8 +3,9 @@
 A claim is the dossier the agency received (hồ sơ đề nghị hưởng): which regime, when, and the
 event it is about. A decision settles it (quyết định hưởng: what is paid, once or each month) or
 refuses it with the reason (FACTS §7.2 item 5: a refusal must say why). The amounts are the
-decision's; ``sibook rules`` computes the law's formulas (FACTS §4), which a clerk applies to
-the averages the dossier establishes. Money is integer VND.
+decision's; ``sibook rules`` computes the law's formulas (FACTS §4), and a settlement checks
+them against those formulas on the record where it holds what they need (``settlement`` for a
+pension, ``amounts_on_record`` for the others). Money is integer VND.
 """
 
 from __future__ import annotations

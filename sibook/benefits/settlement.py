@@ -5,7 +5,7 @@ survivorship claim names. A settled pension is checked against the record again
 (its monthly amount and extra lump sum those the law gives on it, Law 41/2024 Arts 66, 68, on
 the average salary the decision states or else the book's), a one-time withdrawal pays out the
 SI months the book counts, an unemployment benefit uses the UI months and stays under its
-cap."""
+cap; the other regimes' amounts are checked by ``amounts_on_record``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ from sqlalchemy.orm import Session
 
 from sibook import law
 from sibook.benefits import occupational, record_turns
+from sibook.benefits.amounts_on_record import (
+    above_ui_cap,
+    amounts_on_record,
+    last_ui_employer,
+    unemployment_on_record,
+)
 from sibook.benefits.domain import (
     SETTLED,
     Claim,
@@ -49,11 +55,9 @@ from sibook.book import service as book
 from sibook.contributions import service as contributions
 from sibook.core.errors import NotFoundError, Problem, SibookError, ValidationError
 from sibook.core.period import Period
-from sibook.law import NoRuleInForce
 from sibook.registry import reading as registry
-from sibook.registry.store import Employer
 from sibook.rules.pension import PensionResult, years_above_full_rate
-from sibook.rules.unemployment import benefit_cap, benefit_months
+from sibook.rules.unemployment import benefit_months
 
 
 class SameOfficer(SibookError):
@@ -98,6 +102,8 @@ def decide(*, session: Session, person_id: int, personal_id: str, dossier_no: st
                     or _maternity_on_record(session, person_id, claim, decision)):
         raise ValidationError(problems)
     settled = _months_settled(session, person_id, claim, decision)
+    if problems := amounts_on_record(session, person_id, claim, decision):
+        raise ValidationError(problems)
     session.execute(insert(BenefitDecision).values(
         person_id=person_id, claim_no=row.claim_no, outcome=decision.outcome,
         decided_on=decision.decided_on, decision_no=decision.decision_no,
@@ -320,9 +326,10 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
     else:
         ui = contributions.ui_periods_of(session=session, person_id=person_id)
         ended = Period.of(c.event_from or c.received_on)
+        employer = last_ui_employer(session, ui, ended)
         problems = (still_employed(si, ui, ended + 1)
                     or ui_qualifying(session, person_id, ended, d.decided_on)
-                    or _above_ui_cap(session, ui, ended, d.monthly_amount))
+                    or above_ui_cap(employer, ended, d.monthly_amount))
     if problems:
         raise ValidationError(problems)
     # The UI months paid (by the decision) up to the termination give its benefit; those of a
@@ -347,27 +354,8 @@ def _months_settled(session: Session, person_id: int, c: Claim, d: Decision) -> 
         raise ValidationError(field="months", reason=(
             f"{available} months of UI contributions give at most {allowed} months of benefit "
             "(3 for 12-36 months, one more per further 12, at most 12; FACTS §4.6)"))
+    if problems := unemployment_on_record(employer, ui, c.event_from or c.received_on,
+                                          available, d):
+        raise ValidationError(problems)
     return ui_months_used(available, d.months or 0)
 
-
-def _above_ui_cap(session: Session, ui: list[contributions.UIRow], ended: Period,
-                  monthly: int | None) -> list[Problem]:
-    """A monthly unemployment benefit is at most 5 x the regional minimum wage in force at
-    termination (FACTS §4.6), in the region of the last employer that paid UI for the person
-    (the employer's region as recorded now, as the book's amounts use it). Unchecked for a
-    month no law table prices."""
-    last = max((u for u in ui if u.from_month <= ended), key=lambda u: u.from_month,
-               default=None)
-    employer = None if last is None else session.get(Employer, last.employer_id)
-    if monthly is None or employer is None:
-        return []
-    try:
-        cap, minimum = benefit_cap(employer.region, ended)
-    except NoRuleInForce:
-        return []
-    if monthly <= cap:
-        return []
-    return [Problem(field="monthly_amount", reason=(
-        f"{monthly:,} VND a month is above the cap of {cap:,}: {cap // minimum} x the region "
-        f"{employer.region} minimum wage in force at termination ({ended}; employer "
-        f"{employer.code}); `sibook rules unemployment` computes the benefit"))]

@@ -58,7 +58,7 @@ from sibook.core.errors import ValidationError
 from sibook.core.period import Period
 from sibook.rules.averaging import AverageRule, average_salary
 from sibook.rules.explain import Explanation
-from sibook.rules.lump_sum import one_time_withdrawal
+from sibook.rules.lump_sum import LumpSumResult, one_time_withdrawal
 from sibook.rules.pension import PensionResult, months_past_retirement_age, pension
 from sibook.rules.retirement import RetirementResult, retirement_age
 
@@ -104,7 +104,7 @@ def estimate_with_shortfall(book: dict[str, Any], on: Period,
     mean = _Average(stated, None) if stated is not None else _average(
         history, first if claimed is not None else on, on)
     average = mean.amount
-    before = min(len({m for m, _, _ in history if m < LAW_2014}), si_months)
+    before = _before_2014(history, si_months)
     answer: dict[str, Any] = {
         "as_of": str(on), "si_months": si_months, "average_salary": average,
         "revalued_for": mean.revalued_for,
@@ -137,7 +137,8 @@ def estimate_with_shortfall(book: dict[str, Any], on: Period,
             f"dossier {claimed['dossier_no']} {state} a pension: a one-time withdrawal is not "
             "paid to someone who receives (or has claimed) one (Law 41/2024 Art 70)")
     elif average is not None and si_months > 0:
-        answer["one_time_withdrawal"] = _withdrawal(before, si_months - before, average, on)
+        withdrawal = _withdrawal(before, si_months - before, average, on)
+        answer["one_time_withdrawal"] = None if withdrawal is None else withdrawal.amount
     return answer, shortfall
 
 
@@ -359,9 +360,28 @@ def revaluation_year(starts: Period, on: Period) -> int:
     return loaded[-1]
 
 
-def _withdrawal(before: int, since: int, average: int, on: Period) -> int | None:
+def withdrawal_on(book: dict[str, Any], on: Period) -> LumpSumResult | None:
+    """The one-time withdrawal the law's formulas give on ``book`` in month ``on``, as the
+    estimate offers it (a withdrawal's settlement checks its amount by it): the months the book
+    counts, those of them before 2014, the book's average salary revalued for ``on``. None when
+    the book gives no average salary or no months, or no rule prices it."""
+    si_months = int(book["totals"]["si_months"])
+    history = _counted(book, _paid(book, on))
+    average = _average(history, on, on).amount
+    if average is None or si_months <= 0:
+        return None
+    before = _before_2014(history, si_months)
+    return _withdrawal(before, si_months - before, average, on)
+
+
+def _before_2014(history: list[tuple[Period, int, bool]], si_months: int) -> int:
+    """Of the ``si_months`` counted, the calendar months before 2014 (FACTS §4.2)."""
+    return min(len({m for m, _, _ in history if m < LAW_2014}), si_months)
+
+
+def _withdrawal(before: int, since: int, average: int, on: Period) -> LumpSumResult | None:
     try:
         return one_time_withdrawal(months_before_2014=before, months_from_2014=since,
-                                   average_salary=average, on=on).amount
+                                   average_salary=average, on=on)
     except ValidationError:  # no rules for the month, or no months
         return None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sibook.benefits import records as benefit_records
 from sibook.book import batch, versions
 from sibook.book.assemble import content_hash
-from sibook.book.estimate import compulsory_months, pension_from
+from sibook.book.estimate import compulsory_months, pension_from, withdrawal_on
 from sibook.book.payload import (
     MonthsPaid,
     PersonInputs,
@@ -30,6 +30,7 @@ from sibook.contributions import service as contributions
 from sibook.contributions.voluntary import COUNTED, Account, Payment
 from sibook.core.period import Period
 from sibook.registry import reading as registry
+from sibook.rules.lump_sum import LumpSumResult
 from sibook.rules.pension import PensionResult
 
 
@@ -147,6 +148,14 @@ def pension_on_record(*, session: Session, person_id: int, as_of: date, starts: 
     payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
     return (int(payload["totals"]["si_months"]),
             pension_from(payload, Period.of(as_of), starts, average_salary=average_salary))
+
+
+def withdrawal_on_record(*, session: Session, person_id: int, as_of: date
+                         ) -> LumpSumResult | None:
+    """The one-time withdrawal the law's formulas give on the person's book on ``as_of``, as
+    the estimate computes it (``estimate.withdrawal_on``); None when nothing prices it."""
+    payload = assemble_person(session=session, person_id=person_id, as_of=as_of)
+    return withdrawal_on(payload, Period.of(as_of))
 
 
 def voluntary_account(*, session: Session, person_id: int, as_of: date) -> Account:

@@ -1316,14 +1316,14 @@ def test_a_monthly_benefit_says_how_many_months_it_lasts(
     ("(3 tháng)"), are on the page too: when it stops is what its holder plans by."""
     _app, engine, ids = portal
     person = ids[OTHER]
-    with unit_of_work(engine) as s:  # her contract ended in May 2025, UI paid since 2020
+    with unit_of_work(engine) as s:  # her contract ended in May 2025, UI paid 36 months
         periods = metadata.tables["si_periods"]
         employer = s.execute(select(periods.c.employer_id).where(
             periods.c.person_id == person)).scalar_one()
         s.execute(update(periods).where(periods.c.person_id == person).values(
             to_month=Period(2025, 5).index))
         s.execute(insert(metadata.tables["ui_periods"]).values(
-            person_id=person, seq=1, from_month=Period(2020, 1).index,
+            person_id=person, seq=1, from_month=Period(2022, 6).index,
             to_month=Period(2025, 5).index, employer_id=employer, salary_basis=9_000_000))
         receive_claim(session=s, person_id=person, personal_id=OTHER, actor="clerk",
                       claim=Claim(Regime.UNEMPLOYMENT, "HS-TN-1", date(2025, 6, 5),

@@ -62,7 +62,7 @@ def test_a_change_under_a_settled_withdrawal_is_a_409_naming_from_month(api: Api
     claim(api.engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-API", date(2025, 10, 1),
                                  ground="emigration"))
     settle(api.engine, pid, "HS-LS-API", Decision("settled", date(2025, 10, 20), "99/QĐ",
-                                                  amount=30_000_000))
+                                                  amount=27_000_000))
     r = put(api, {"salary_regime": "state", "from_month": "2024-06"})
     assert r.status_code == 409, r.text
     [problem] = r.json()["errors"]

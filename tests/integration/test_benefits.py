@@ -38,18 +38,20 @@ LONG_AGO = Period(2005, 1)
 PAID_SICK = Decision("settled", date(2025, 3, 27), "12/QĐ-BHXH", amount=1_730_000, days=5)
 
 
-def worked(engine: Engine, pid: str, until: Period | None = END, since: Period = START) -> None:
-    """``pid`` worked for the test employer from ``since`` to ``until`` (None: still does)."""
+def worked(engine: Engine, pid: str, until: Period | None = END, since: Period = START,
+           salary: int = 9_000_000) -> None:
+    """``pid`` worked for the test employer from ``since`` to ``until`` (None: still does), on
+    ``salary``."""
     with unit_of_work(engine) as s:
         person = registry.person_id_of(session=s, personal_id=pid)
         eid = registry.employer_by_code(session=s, code=EMPLOYER).employer_id
         to = None if until is None else until.index
         s.execute(insert(metadata.tables["si_periods"]).values(
             person_id=person, seq=1, from_month=since.index, to_month=to, kind="compulsory",
-            employer_id=eid, salary_basis=9_000_000, allowances=0, occupational_rate_bp=50))
+            employer_id=eid, salary_basis=salary, allowances=0, occupational_rate_bp=50))
         s.execute(insert(metadata.tables["ui_periods"]).values(
             person_id=person, seq=1, from_month=since.index, to_month=to, employer_id=eid,
-            salary_basis=9_000_000))
+            salary_basis=salary))
 
 
 def older_worker(engine: Engine, born: date = RETIRES_2025_06, sex: str = "male",
@@ -234,7 +236,7 @@ def test_a_one_time_withdrawal_pays_out_the_months_and_later_months_count_anew(
     before = book_of(engine, pid)["totals"]
     assert before["si_months"] == 18 and "si_months_paid_out" not in before
     done = settle(engine, pid, "HS-LS-1", Decision("settled", date(2025, 10, 20), "99/QĐ",
-                                                   amount=30_000_000))
+                                                   amount=27_000_000))
     assert done["decision"]["months_settled"] == 18
     after = book_of(engine, pid)["totals"]
     assert (after["si_months"], after["si_months_paid_out"]) == (0, 18)
@@ -256,7 +258,7 @@ def test_a_second_withdrawal_of_the_same_months_is_refused_when_received(
         "regime", "dossier HS-LS-5 already claims a one-time withdrawal of these months; it is "
                   "settled or being decided once")
     settle(engine, pid, "HS-LS-5", Decision("settled", date(2025, 10, 20), "99/QĐ",
-                                            amount=30_000_000))
+                                            amount=27_000_000))
     with pytest.raises(ValidationError) as none_left:
         claim(engine, pid, again)
     assert (none_left.value.problems[0].field, none_left.value.problems[0].reason) == (
@@ -480,7 +482,7 @@ def test_a_withdrawal_is_not_settled_once_the_person_went_back_to_work(engine: E
             salary_basis=9_000_000, allowances=0, occupational_rate_bp=50))
     with pytest.raises(ValidationError) as back:
         settle(engine, pid, "HS-LS-3", Decision("settled", date(2025, 10, 20), "99/QĐ",
-                                                amount=30_000_000))
+                                                amount=27_000_000))
     assert "still contributing in 2025-10" in back.value.problems[0].reason
     assert count(engine, "benefit_decisions") == 0
 
@@ -540,9 +542,9 @@ def test_the_grounds_the_record_can_check_are_checked(engine: Engine) -> None:
 def test_a_monthly_unemployment_benefit_is_capped_at_five_regional_minimums(
         engine: Engine) -> None:
     """FACTS §4.6: at most 5 x the minimum wage of the employer's region in force at
-    termination (region I, June 2025: 4,960,000 VND)."""
+    termination (region I, June 2025: 4,960,000 VND); 60% of 45,000,000 is above it."""
     (pid,) = setup_workers(engine, 1)
-    worked(engine, pid)
+    worked(engine, pid, salary=45_000_000)
     claim(engine, pid, Claim(Regime.UNEMPLOYMENT, "HS-TN-6", date(2025, 7, 5),
                              date(2025, 6, 30)))
 
@@ -598,7 +600,7 @@ def test_a_person_retires_dies_and_loses_a_job_once_whatever_day_a_second_dossie
                              date(2025, 6, 30)))
     settle(engine, pid, "HS-TN-1", Decision(
         "settled", date(2025, 7, 20), "7/QĐ", monthly_amount=5_400_000,
-        from_month=Period(2025, 7), months=3))
+        from_month=Period(2025, 7), months=12))  # 246 months of UI: the longest benefit
     for again in (Claim(Regime.PENSION, "HS-HT-2", date(2025, 9, 2), date(2025, 11, 1)),
                   Claim(Regime.SURVIVORSHIP, "HS-TT-2", date(2025, 12, 23),
                         date(2025, 12, 21)),
@@ -736,7 +738,7 @@ def test_no_pension_on_months_a_withdrawal_paid_out(engine: Engine) -> None:
     claim(engine, pid, Claim(Regime.LUMP_SUM, "HS-LS-14", date(2025, 8, 1),
                              ground="emigration"))
     settle(engine, pid, "HS-LS-14", Decision("settled", date(2025, 8, 10), "51/QĐ",
-                                             amount=400_000_000))
+                                             amount=525_279_530))
     with pytest.raises(ValidationError) as paid_out:
         claim(engine, pid, Claim(Regime.PENSION, "HS-HT-14", date(2025, 8, 20),
                                  date(2025, 9, 1)))

@@ -34,7 +34,7 @@ MONTH = 660_000  # at least one month of voluntary SI on 3,000,000 (22%), less t
 WITH_JULY = 5_640_000
 JULY = Period(2025, 7)
 WITHDRAWAL = Claim(Regime.LUMP_SUM, "HS-LS-TN", date(2025, 10, 1), ground="emigration")
-WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=30_000_000)
+WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=34_736_844)
 
 
 def volunteer(engine: Engine, pid: str, months: int, start: Period = JULY) -> None:

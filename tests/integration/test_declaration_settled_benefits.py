@@ -48,7 +48,8 @@ from tests.integration.test_benefits_stated_average import (
 
 FILED = Period(2026, 11)
 WITHDRAWAL = Claim(Regime.LUMP_SUM, "HS-LS-DC", date(2025, 10, 1), ground="emigration")
-WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=30_000_000)
+# The one-time withdrawal the record gives on the decision's day (``older_worker``'s months).
+WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=525_279_530)
 # The older worker here to 2025-07 or 2025-08: 247 or 248 months, 47% of the stated 12,000,000.
 STILL_WORKING_MONTHLY = 5_640_000
 Row = tuple[str, str, int | None, str]
@@ -148,7 +149,7 @@ def test_a_withdrawal_settled_as_the_worker_left_is_named_to_the_unit(engine: En
     setup_workers(engine, 0)
     him = older_worker(engine, until=Period(2025, 9))
     claim(engine, him, WITHDRAWAL)
-    settle(engine, him, WITHDRAWAL.dossier_no, WITHDRAWN)
+    settle(engine, him, WITHDRAWAL.dossier_no, replace(WITHDRAWN, amount=537_234_938))
     assert refused(engine, [(him, "DC", 11_000_000, "2025-03")]) == [(2, "from_month", reason(
         "2025-03", "one-time withdrawal", "HS-LS-DC", "99/QĐ", "2025-10-20", "2025-09",
         "2025-10"))]

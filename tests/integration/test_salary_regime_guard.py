@@ -6,6 +6,7 @@ or at a unit whose worker's benefit is only claimed, refused or not averaged, is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -25,7 +26,8 @@ from tests.integration.test_salary_regime import AS_OF, END, RAISED, SCHOOL, add
 from tests.integration.test_salary_regime_changes import change
 
 WITHDRAWAL = Claim(Regime.LUMP_SUM, "HS-LS-CD", date(2025, 10, 1), ground="emigration")
-WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=30_000_000)
+# The one-time withdrawal the record gives on the decision's day (a worker of the school).
+WITHDRAWN = Decision("settled", date(2025, 10, 20), "99/QĐ", amount=386_831_563)
 PENSION = Claim(Regime.PENSION, "HS-HT-CD", date(2025, 8, 1), date(2025, 9, 1))
 
 
@@ -74,7 +76,8 @@ def test_a_job_from_a_withdrawals_decision_month_does_not_hold_the_new_units_reg
     the school may change from that month."""
     pid = worker(school, 91, (EMPLOYER, EMPLOYER))
     claim(school, pid, WITHDRAWAL)
-    settle(school, pid, WITHDRAWAL.dossier_no, WITHDRAWN)
+    # His months averaged as the employer set his pay: another average than the school's.
+    settle(school, pid, WITHDRAWAL.dossier_no, replace(WITHDRAWN, amount=364_483_671))
     with unit_of_work(school) as s:
         declare(session=s, data=csv_of([(pid, "TM", 9_000_000, "2025-10")], NAMES),
                 file_name="d02.csv", employer_code=SCHOOL, month=FILED)

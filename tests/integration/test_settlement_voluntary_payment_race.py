@@ -7,6 +7,7 @@ its insert checked its foreign key, so each waited for the other and PostgreSQL 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -26,6 +27,9 @@ from tests.integration.test_benefits_voluntary_stop import (
     WITHDRAWN,
     volunteer,
 )
+
+# Settled second, the withdrawal counts the month the payment paid: 20 months, not 19.
+AFTER_PAYMENT = replace(WITHDRAWN, amount=33_600_000)
 
 
 def test_a_voluntary_payment_and_a_withdrawal_ending_the_period_take_turns(
@@ -53,7 +57,7 @@ def test_a_voluntary_payment_and_a_withdrawal_ending_the_period_take_turns(
         try:
             with unit_of_work(engine) as s:
                 decide(session=s, person_id=registry.person_id_of(session=s, personal_id=pid),
-                       personal_id=pid, dossier_no=WITHDRAWAL.dossier_no, decision=WITHDRAWN,
+                       personal_id=pid, dossier_no=WITHDRAWAL.dossier_no, decision=AFTER_PAYMENT,
                        actor="approver", today=TODAY)
         except ValidationError as exc:
             refused.extend(p.field or "" for p in exc.problems)
