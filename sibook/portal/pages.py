@@ -47,6 +47,7 @@ from sibook.portal.log_detail import benefit_event_said, detail_vi, regime_said,
 from sibook.portal.reasons import check_vi, shortfall_said
 from sibook.portal.web import (
     ALREADY_JOINED,
+    CHECK_PAGE,
     FROM_ELSEWHERE,
     PENSIONER_JOINS,
     REVOKED_NOW,
@@ -445,7 +446,7 @@ def too_large(request: Request, limit: int) -> Response | None:
     """A file posted to the check page past the server's body limit (``BodyLimit``,
     SIBOOK_MAX_UPLOAD_BYTES): the page again, saying so, not the API's JSON. None for any
     other request (no other page takes a file)."""
-    if request.url.path != f"{PORTAL}/verify":
+    if request.url.path != CHECK_PAGE:
         return None
     vietnamese = f"{limit:,}".replace(",", ".")  # as the pages group an amount's digits
     return page_headers(_check_page(request, None, status=413, problem=(
@@ -463,7 +464,8 @@ def _check_page(request: Request, answer: dict[str, Any] | None, *, problem: str
     warnings = [(check_vi(w), w) for w in (answer or {}).get("warnings") or []]
     return templates.TemplateResponse(request, "verify.html", {
         "a": answer, "reasons": reasons, "warnings": warnings, "problem": problem, "text": text,
-        "signed_in": session_principal(request) is not None}, status_code=status)
+        "not_logged": True, "signed_in": session_principal(request) is not None},
+        status_code=status)
 
 
 @router.post("/sign-out")
