@@ -1063,3 +1063,25 @@ def test_the_join_forms_month_reads_as_the_pages_write_one_whatever_the_browsers
         expect(sheets.locator("tbody tr").first.locator("td").first).to_have_text(shown)
     finally:
         ctx.close()
+
+
+def test_a_signed_in_citizen_reaches_the_check_page_from_the_menu(browser: Browser,
+                                                                   site: Site) -> None:
+    """The start page linked the public check, the signed-in menu did not: a citizen handed
+    someone's book had to sign out or type its address."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        menu = page.get_by_role("navigation", name=re.compile("My pages"))
+        menu.get_by_role("link", name=re.compile("Check a book or an HI card")).click()
+        page.wait_for_url(f"{site.base}/portal/verify")
+        here = page.get_by_role("navigation", name=re.compile("My pages")).get_by_role(
+            "link", name=re.compile("Check a book"))
+        expect(here).to_have_attribute("aria-current", "page")
+        expect(page.locator("#not-logged")).to_be_visible()
+        page_width, screen, _ = page.evaluate(SIDEWAYS)
+        assert page_width == screen
+        page.screenshot(path=str(site.tmp / "portal-verify-signed-in-375.png"), full_page=True)
+    finally:
+        ctx.close()
