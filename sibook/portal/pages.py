@@ -66,6 +66,7 @@ from sibook.portal.web import (
 )
 from sibook.registry import api as registry_api
 from sibook.registry import reading as registry
+from sibook.registry import registration
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import JoinIn
 from sibook.signing.qr import qr_png
@@ -282,7 +283,13 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
             "from_month": month_typed(from_month) or None,
             "province_code": province_code or None})
     except pydantic.ValidationError as exc:
-        return _join_form(request, g, form, _form_problems(exc), status=422)
+        # The service's own problem with the province too, not on the next try.
+        lacking = None if province_code else registration.join_office_problem(
+            session=g.session, personal_id=own_id(g), province=None)
+        problems = _form_problems(exc)
+        if lacking is not None:
+            problems["province_code"] = [f"{REFUSED_VI['province_code']} / {lacking.reason}"]
+        return _join_form(request, g, form, problems, status=422)
     if body.support_group is None:  # a form not of this site's making: its list has no blank
         return _join_form(request, g, form, {"support_group": [
             FORM_ERRORS[("support_group", "")]]}, status=422)

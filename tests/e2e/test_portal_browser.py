@@ -1085,3 +1085,29 @@ def test_a_signed_in_citizen_reaches_the_check_page_from_the_menu(browser: Brows
         page.screenshot(path=str(site.tmp / "portal-verify-signed-in-375.png"), full_page=True)
     finally:
         ctx.close()
+
+
+def test_a_join_form_with_a_bad_month_and_no_province_says_both_at_once(
+        browser: Browser, site: Site) -> None:
+    """A month not as the form asks and no province chosen: only the month was said, the
+    province on the next press of Join. Every problem is said the first time, beside its field
+    and in the summary above."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=1))
+        page.get_by_label("Monthly income").fill("5000000")
+        page.get_by_label(re.compile("First month")).fill("13/2026")
+        with page.expect_response(f"{site.base}/portal/voluntary") as answer:
+            page.get_by_role("button", name=re.compile("Join")).click()
+        assert answer.value.status == 422
+        expect(page.locator("#from_month-error")).to_be_visible()
+        expect(page.locator("#province_code-error")).to_contain_text(
+            "Chọn tỉnh, thành phố nơi bạn cư trú")
+        summary = page.get_by_role("alert")
+        expect(summary.get_by_role("link")).to_have_count(2)
+        expect(page.get_by_label("Province you live in")).to_have_attribute(
+            "aria-invalid", "true")
+        page.screenshot(path=str(site.tmp / "portal-join-both-refused-375.png"), full_page=True)
+    finally:
+        ctx.close()

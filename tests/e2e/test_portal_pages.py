@@ -195,6 +195,20 @@ def test_a_join_without_a_province_is_refused_in_vietnamese_first(client: TestCl
         "nguyện của bạn. / say which province you live in"), beside
 
 
+@pytest.mark.parametrize("typed", ["13/2026", "01/2020"])
+def test_a_join_with_a_bad_month_and_no_province_is_refused_for_both_at_once(
+        client: TestClient, typed: str) -> None:
+    """A month the form refuses (13/2026) or the rules do (a past one), and no province: only
+    the month was said, the province on the next try; each problem comes the first time."""
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other", "from_month": typed})
+    assert page.status_code == 422
+    assert _beside(page.text, "from_month") is not None, page.text
+    beside = _beside(page.text, "province_code")
+    assert beside is not None and beside.startswith(
+        "Chọn tỉnh, thành phố nơi bạn cư trú"), page.text
+
+
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
     page = signed_in(client, NEWCOMER).get("/portal/access-log")
     assert page.status_code == 200
