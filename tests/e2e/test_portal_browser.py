@@ -1111,3 +1111,26 @@ def test_a_join_form_with_a_bad_month_and_no_province_says_both_at_once(
         page.screenshot(path=str(site.tmp / "portal-join-both-refused-375.png"), full_page=True)
     finally:
         ctx.close()
+
+
+def test_an_income_typed_as_the_pages_write_amounts_is_joined_on(browser: Browser,
+                                                                 site: Site) -> None:
+    """The pages write 5.000.000 ₫: typed so, the browser's number field took the dots for a
+    decimal ("5.000000") and the server refused the rest as "digits only"."""
+    newcomer = _unregistered_adult(site)  # the first not joined yet: joins
+    page = browser.new_context(locale="vi-VN", viewport=PHONE).new_page()
+    try:
+        sign_in(page, site, newcomer)
+        income = page.get_by_label("Monthly income")
+        income.press_sequentially("5.000.000")
+        expect(income).to_have_value("5.000.000")
+        page.get_by_label("Province you live in").select_option(label="Hà Nội")
+        page.get_by_role("button", name=re.compile("Join")).click()
+        page.wait_for_url(f"{site.base}/portal/book")
+    finally:
+        page.context.close()
+    with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
+        joined = s.execute(text(
+            "SELECT v.salary_basis FROM si_periods v JOIN persons p "
+            "ON p.person_id = v.person_id WHERE p.personal_id = :id"), {"id": newcomer}).all()
+    assert [tuple(r) for r in joined] == [(5_000_000,)]
