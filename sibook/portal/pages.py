@@ -47,6 +47,7 @@ from sibook.portal.log_detail import benefit_event_said, detail_vi, regime_said,
 from sibook.portal.reasons import check_vi, shortfall_said
 from sibook.portal.web import (
     ALREADY_JOINED,
+    CHECK_PAGE,
     FROM_ELSEWHERE,
     PENSIONER_JOINS,
     REVOKED_NOW,
@@ -65,6 +66,7 @@ from sibook.portal.web import (
 )
 from sibook.registry import api as registry_api
 from sibook.registry import reading as registry
+from sibook.registry import registration
 from sibook.registry.registration import PopulationServiceDown
 from sibook.registry.schemas import JoinIn
 from sibook.signing.qr import qr_png
@@ -109,8 +111,10 @@ FIELD_LABELS = {"income": "Mức thu nhập tháng / Monthly income",
 # The join form's own wording for what the schema refuses, by (field, error type); "" for any.
 FORM_ERRORS = {
     ("income", "less_than_equal"): "Mức thu nhập quá lớn. / The income is too large.",
-    ("income", ""): "Nhập số đồng, chỉ gồm chữ số, ví dụ 5000000. "
-                    "/ Enter a whole number of VND, digits only, e.g. 5000000.",
+    ("income", ""): "Nhập số đồng bằng chữ số, có thể nhóm ba chữ số một bằng dấu chấm hoặc "
+                    "khoảng trắng, ví dụ 5.000.000 hoặc 5000000. / Enter a whole number of VND "
+                    "in digits, in groups of three split by dots or spaces if you like, e.g. "
+                    "5.000.000 or 5000000.",
     ("support_group", ""): "Chọn một đối tượng trong danh sách. / Choose one from the list.",
     ("from_month", ""): "Nhập tháng dạng TT/NNNN (tháng/năm), ví dụ 11/2026. "
                         "/ Enter the month as MM/YYYY (month/year), e.g. 11/2026.",
@@ -245,6 +249,22 @@ def month_typed(text: str) -> str:
     return f"{found[2]}-{int(found[1]):02d}" if found else text.strip()
 
 
+# The join form's income as the pages write an amount, 5.000.000 (Vietnamese groups thousands
+# with dots), grouped by spaces (a no-break one too) or not at all; ASCII digits only, and
+# every group of three: "5.00.000" or "5,000,000" is no amount the pages write.
+AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+")
+
+
+def amount_typed(text: str) -> int | str:
+    """An amount typed on the form as a number; anything else as typed, for the schema to
+    refuse."""
+    if AMOUNT.fullmatch(text.strip()) is None:
+        return text
+    digits = re.sub("[^0-9]", "", text)
+    # int() refuses 4,300 digits and more (a 500): a number that long is too large.
+    return int(digits) if len(digits) <= 20 else MAX_SALARY + 1
+
+
 def _form_problems(exc: pydantic.ValidationError) -> dict[str, list[str]]:
     """The schema's refusals in the citizen's words: what to type, never a pattern or a type
     name ("String should match pattern '^(19|20)...'" tells a citizen nothing)."""
@@ -268,20 +288,20 @@ def join_voluntary(request: Request, g: JoinGuard, income: Annotated[str, Form()
         return refused(request, 403, FROM_ELSEWHERE)
     form = {"income": income, "support_group": support_group, "from_month": from_month,
             "province_code": province_code}
-    digits = income.strip()
-    if digits.isascii() and digits.isdecimal():  # 0-9 only, as every number the API reads
-        # int() refuses 4,300 digits and more (a 500): a number that long is too large.
-        number: int | str = int(digits) if len(digits) <= 20 else MAX_SALARY + 1
-    else:
-        number = income
     try:
         body = JoinIn.model_validate({
-            "income": number,
+            "income": amount_typed(income),
             "support_group": support_group or None,
             "from_month": month_typed(from_month) or None,
             "province_code": province_code or None})
     except pydantic.ValidationError as exc:
-        return _join_form(request, g, form, _form_problems(exc), status=422)
+        # The service's own problem with the province too, not on the next try.
+        lacking = None if province_code else registration.join_office_problem(
+            session=g.session, personal_id=own_id(g), province=None)
+        problems = _form_problems(exc)
+        if lacking is not None:
+            problems["province_code"] = [f"{REFUSED_VI['province_code']} / {lacking.reason}"]
+        return _join_form(request, g, form, problems, status=422)
     if body.support_group is None:  # a form not of this site's making: its list has no blank
         return _join_form(request, g, form, {"support_group": [
             FORM_ERRORS[("support_group", "")]]}, status=422)
@@ -445,7 +465,7 @@ def too_large(request: Request, limit: int) -> Response | None:
     """A file posted to the check page past the server's body limit (``BodyLimit``,
     SIBOOK_MAX_UPLOAD_BYTES): the page again, saying so, not the API's JSON. None for any
     other request (no other page takes a file)."""
-    if request.url.path != f"{PORTAL}/verify":
+    if request.url.path != CHECK_PAGE:
         return None
     vietnamese = f"{limit:,}".replace(",", ".")  # as the pages group an amount's digits
     return page_headers(_check_page(request, None, status=413, problem=(
@@ -463,7 +483,8 @@ def _check_page(request: Request, answer: dict[str, Any] | None, *, problem: str
     warnings = [(check_vi(w), w) for w in (answer or {}).get("warnings") or []]
     return templates.TemplateResponse(request, "verify.html", {
         "a": answer, "reasons": reasons, "warnings": warnings, "problem": problem, "text": text,
-        "signed_in": session_principal(request) is not None}, status_code=status)
+        "not_logged": True, "signed_in": session_principal(request) is not None},
+        status_code=status)
 
 
 @router.post("/sign-out")

@@ -100,6 +100,7 @@ REASON_VI = {
 # tag might try is refused by the browser, and no other site may frame them.
 PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CHECK_PAGE = f"{PORTAL}/verify"  # the public check: it logs no read of anyone's data
 SEX = {"male": "Nam / Male", "female": "Nữ / Female"}
 templates = Jinja2Templates(env=Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))
@@ -375,7 +376,7 @@ def refused(request: Request, status: int, reason: str, *, no_page: bool = False
     ``no_page``: the address has no page at all, which is said as that, not as data withheld."""
     page = templates.TemplateResponse(request, "refused.html", {
         "status": status, "reason": reason, "reason_vi": REASON_VI.get(reason),
-        "needs_level_2": reason == NEEDS_LEVEL_2,
+        "needs_level_2": reason == NEEDS_LEVEL_2, "not_logged": request.url.path == CHECK_PAGE,
         "no_page": no_page, "signed_in": signed_in(request)}, status_code=status)
     page.headers["Cache-Control"] = "no-store"
     return page

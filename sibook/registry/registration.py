@@ -284,12 +284,31 @@ def join_voluntary(*, session: Session, personal_id: str, population: Population
         raise ValidationError(field="managing_office", reason=(
             f"{province!r} is not a current province code (34 since 1 July 2025; 01 is Hà "
             "Nội)"))
+    # Asked first, said with the rest: a bad month and no province are refused together,
+    # not the province on the next try (``register`` asks for the office last).
+    lacking = join_office_problem(session=session, personal_id=personal_id, province=province)
     try:
         return _join(session, personal_id, population, voluntary, today, province)
+    except ValidationError as exc:
+        if lacking is None:
+            raise
+        others = [] if isinstance(exc, NoOffice) else exc.problems
+        raise (ValidationError if others else NoOffice)([*others, lacking]) from None
+
+
+def join_office_problem(*, session: Session, personal_id: str, province: str | None
+                        ) -> Problem | None:
+    """Why no SI office would manage ``personal_id`` joining voluntary SI from ``province``
+    (``office_for`` as joining chooses: no birthplace, the citizen says where they live),
+    in the citizen's terms; None when one would."""
+    try:
+        office_for(session=session, given=None, province=province, birthplace=False,
+                   person_id=reading.registered_id(session=session, personal_id=personal_id))
     except NoOffice:
-        raise NoOffice(field="managing_office", reason=(
+        return Problem(field="managing_office", reason=(
             "say which province you live in: its SI office manages your voluntary SI (the "
-            "registry holds no residence for you)")) from None
+            "registry holds no residence for you)"))
+    return None
 
 
 def _join(session: Session, personal_id: str, population: PopulationRegistry,

@@ -1063,3 +1063,74 @@ def test_the_join_forms_month_reads_as_the_pages_write_one_whatever_the_browsers
         expect(sheets.locator("tbody tr").first.locator("td").first).to_have_text(shown)
     finally:
         ctx.close()
+
+
+def test_a_signed_in_citizen_reaches_the_check_page_from_the_menu(browser: Browser,
+                                                                   site: Site) -> None:
+    """The start page linked the public check, the signed-in menu did not: a citizen handed
+    someone's book had to sign out or type its address."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, site.me.personal_id)
+        menu = page.get_by_role("navigation", name=re.compile("My pages"))
+        menu.get_by_role("link", name=re.compile("Check a book or an HI card")).click()
+        page.wait_for_url(f"{site.base}/portal/verify")
+        here = page.get_by_role("navigation", name=re.compile("My pages")).get_by_role(
+            "link", name=re.compile("Check a book"))
+        expect(here).to_have_attribute("aria-current", "page")
+        expect(page.locator("#not-logged")).to_be_visible()
+        page_width, screen, _ = page.evaluate(SIDEWAYS)
+        assert page_width == screen
+        page.screenshot(path=str(site.tmp / "portal-verify-signed-in-375.png"), full_page=True)
+    finally:
+        ctx.close()
+
+
+def test_a_join_form_with_a_bad_month_and_no_province_says_both_at_once(
+        browser: Browser, site: Site) -> None:
+    """A month not as the form asks and no province chosen: only the month was said, the
+    province on the next press of Join. Every problem is said the first time, beside its field
+    and in the summary above."""
+    ctx = browser.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = ctx.new_page()
+        sign_in(page, site, _unregistered_adult(site, nth=1))
+        page.get_by_label("Monthly income").fill("5000000")
+        page.get_by_label(re.compile("First month")).fill("13/2026")
+        with page.expect_response(f"{site.base}/portal/voluntary") as answer:
+            page.get_by_role("button", name=re.compile("Join")).click()
+        assert answer.value.status == 422
+        expect(page.locator("#from_month-error")).to_be_visible()
+        expect(page.locator("#province_code-error")).to_contain_text(
+            "Chọn tỉnh, thành phố nơi bạn cư trú")
+        summary = page.get_by_role("alert")
+        expect(summary.get_by_role("link")).to_have_count(2)
+        expect(page.get_by_label("Province you live in")).to_have_attribute(
+            "aria-invalid", "true")
+        page.screenshot(path=str(site.tmp / "portal-join-both-refused-375.png"), full_page=True)
+    finally:
+        ctx.close()
+
+
+def test_an_income_typed_as_the_pages_write_amounts_is_joined_on(browser: Browser,
+                                                                 site: Site) -> None:
+    """The pages write 5.000.000 ₫: typed so, the browser's number field took the dots for a
+    decimal ("5.000000") and the server refused the rest as "digits only"."""
+    newcomer = _unregistered_adult(site)  # the first not joined yet: joins
+    page = browser.new_context(locale="vi-VN", viewport=PHONE).new_page()
+    try:
+        sign_in(page, site, newcomer)
+        income = page.get_by_label("Monthly income")
+        income.press_sequentially("5.000.000")
+        expect(income).to_have_value("5.000.000")
+        page.get_by_label("Province you live in").select_option(label="Hà Nội")
+        page.get_by_role("button", name=re.compile("Join")).click()
+        page.wait_for_url(f"{site.base}/portal/book")
+    finally:
+        page.context.close()
+    with unit_of_work(make_engine(f"sqlite:///{site.tmp / 'portal.db'}")) as s:
+        joined = s.execute(text(
+            "SELECT v.salary_basis FROM si_periods v JOIN persons p "
+            "ON p.person_id = v.person_id WHERE p.personal_id = :id"), {"id": newcomer}).all()
+    assert [tuple(r) for r in joined] == [(5_000_000,)]

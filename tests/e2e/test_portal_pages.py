@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -99,9 +100,11 @@ def _beside(page: str, field: str) -> str | None:
 
 
 @pytest.mark.parametrize(("form", "field", "says"), [
-    ({"income": "-5"}, "income", "digits only"),
-    ({"income": "5.000.000"}, "income", "digits only"),
-    ({"income": "\u0665" * 7}, "income", "digits only"),  # Arabic-Indic: 0-9 only
+    ({"income": "-5"}, "income", "in digits"),
+    ({"income": "\u0665" * 7}, "income", "in digits"),  # Arabic-Indic: 0-9 only
+    # Grouped as the pages write amounts or not at all: every group of three, one separator.
+    *(({"income": typed}, "income", "in groups of three") for typed in (
+        "5.00.000", "5,000,000", "5.000 000", "5000.000", ".500.000", "5.000.000,5", "5 000.")),
     ({"income": "9" * 5000}, "income", "too large"),  # past what int() reads: was a 500
     ({"income": "5000000", "from_month": "2026-13"}, "from_month", "MM/YYYY"),
     ({"income": "5000000", "from_month": "13/2026"}, "from_month", "MM/YYYY"),
@@ -145,12 +148,28 @@ def test_the_join_forms_month_is_read_as_the_pages_write_it(
         "income": "5000000", "support_group": "other", "province_code": "01",
         "from_month": typed.format(m=now.month, y=now.year)})
     assert joined.status_code == 303, joined.text
+    assert _newcomers_period(portal[1]).from_month == now.index
+
+
+def _newcomers_period(engine: Engine) -> Any:
+    """The voluntary period NEWCOMER joined."""
     periods, persons = metadata.tables["si_periods"], metadata.tables["persons"]
-    with unit_of_work(portal[1]) as s:
-        first = s.scalar(select(periods.c.from_month).join(
+    with unit_of_work(engine) as s:
+        return s.execute(select(periods).join(
             persons, persons.c.person_id == periods.c.person_id).where(
-            persons.c.personal_id == NEWCOMER))
-    assert first == now.index
+            persons.c.personal_id == NEWCOMER)).one()
+
+
+@pytest.mark.parametrize("typed", ["5.000.000", "5 000 000", "5\u00a0000\u00a0000", " 5000000 "])
+def test_the_join_forms_income_is_read_as_the_pages_write_amounts(
+        client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]], typed: str) -> None:
+    """The pages write 5.000.000 ₫ (Vietnamese groups thousands with dots): typed so, or
+    grouped by spaces, the income was refused as "digits only"."""
+    joined = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "income": typed, "support_group": "other", "province_code": "01"},
+        follow_redirects=False)
+    assert joined.status_code == 303, joined.text
+    assert _newcomers_period(portal[1]).salary_basis == 5_000_000
 
 
 def test_a_refusal_of_the_rules_stays_beside_its_field(client: TestClient) -> None:
@@ -193,6 +212,20 @@ def test_a_join_without_a_province_is_refused_in_vietnamese_first(client: TestCl
     assert beside is not None and beside.startswith(
         "Chọn tỉnh, thành phố nơi bạn cư trú: cơ quan BHXH ở đó quản lý việc đóng BHXH tự "
         "nguyện của bạn. / say which province you live in"), beside
+
+
+@pytest.mark.parametrize("typed", ["13/2026", "01/2020"])
+def test_a_join_with_a_bad_month_and_no_province_is_refused_for_both_at_once(
+        client: TestClient, typed: str) -> None:
+    """A month the form refuses (13/2026) or the rules do (a past one), and no province: only
+    the month was said, the province on the next try; each problem comes the first time."""
+    page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
+        "income": "5000000", "support_group": "other", "from_month": typed})
+    assert page.status_code == 422
+    assert _beside(page.text, "from_month") is not None, page.text
+    beside = _beside(page.text, "province_code")
+    assert beside is not None and beside.startswith(
+        "Chọn tỉnh, thành phố nơi bạn cư trú"), page.text
 
 
 def test_a_citizen_without_a_book_sees_an_empty_access_log(client: TestClient) -> None:
@@ -1173,9 +1206,10 @@ def test_the_join_forms_english_is_marked_as_english(client: TestClient) -> None
     support groups' and a field's English name were read in a Vietnamese voice (WCAG 3.1.2);
     the rules' English alone, where the form has no words of its own, is marked whole."""
     page = signed_in(client, NEWCOMER).post("/portal/voluntary", headers=SITE, data={
-        "income": "5.000.000", "support_group": "other", "province_code": "01"}).text
-    assert ('id="income-error">Nhập số đồng, chỉ gồm chữ số, ví dụ 5000000. '
-            '<span class="en" lang="en">/ Enter a whole number of VND') in page
+        "income": "5,000,000", "support_group": "other", "province_code": "01"}).text
+    assert ('id="income-error">Nhập số đồng bằng chữ số, có thể nhóm ba chữ số một bằng dấu '
+            'chấm hoặc khoảng trắng, ví dụ 5.000.000 hoặc 5000000. <span class="en" lang="en">'
+            '/ Enter a whole number of VND') in page
     assert ('Mức thu nhập tháng <span class="en" lang="en">/ Monthly income</span></a>: '
             in page)
     assert ('> <span>Hộ nghèo: hỗ trợ 50% <span class="en" lang="en">/ Poor household: 50%'

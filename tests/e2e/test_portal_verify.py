@@ -298,3 +298,18 @@ def test_the_check_page_says_a_check_is_not_logged_not_that_every_read_is(
         assert "Every read of your data is" not in page.text
         assert "A check is not recorded in the holder's access log." in page.text
     assert "Every read of your data is" in client.get("/portal/").text
+
+
+def test_the_check_pages_refusals_say_a_check_is_not_logged_too(
+        site: tuple[TestClient, Engine, dict[str, int]]) -> None:
+    """A form posted from another site (403) and a body cut short (400) are refused on the
+    refusal page, which carried the citizen's footer: "every read of your data is logged"."""
+    client, _, _ = site
+    cut = (b'--cut\r\nContent-Disposition: form-data; name="text"\r\n\r\nSIB1:x\r\n')
+    for status, page in ((403, client.post("/portal/verify", data={"text": "SIB1:x"},
+                                           headers={"Origin": "https://evil.example"})),
+                         (400, client.post("/portal/verify", content=cut, headers={
+                             **SITE, "Content-Type": "multipart/form-data; boundary=cut"}))):
+        assert page.status_code == status, page.text
+        assert "Every read of your data is" not in page.text
+        assert "A check is not recorded in the holder's access log." in page.text

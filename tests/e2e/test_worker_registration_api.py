@@ -284,6 +284,23 @@ def test_a_citizen_joins_voluntary_si_themself(api: tuple[TestClient, Any]) -> N
     assert persons(engine) == before + 1
 
 
+def test_a_join_with_a_past_month_and_no_province_names_both(
+        api: tuple[TestClient, Any]) -> None:
+    """The rules' refusal of the month came alone, the province's only on the next try:
+    ``register`` asks for the managing office after everything else."""
+    client, engine = api
+    with unit_of_work(engine) as s:
+        s.execute(insert(metadata.tables["population_citizens"]).values(
+            personal_id=JOINER, full_name="Đỗ Thị Mai", birth_date=date(1994, 2, 3),
+            sex="female"))
+    before = persons(engine)
+    r = client.post("/api/v1/me/voluntary", headers=bearer(Citizen(JOINER, 2)),
+                    json={"income": 3_000_000, "from_month": "2020-01"})
+    assert_conforms(OPENAPI, "POST", "/api/v1/me/voluntary", r)
+    assert r.status_code == 422 and persons(engine) == before
+    assert [e["field"] for e in r.json()["errors"]] == ["from_month", "province_code"], r.text
+
+
 def test_joining_needs_the_population_database_or_no_open_period(
         api: tuple[TestClient, Any]) -> None:
     client, _ = api
