@@ -923,8 +923,8 @@ def test_every_figure_of_the_book_says_its_unit_and_keeps_it(client: TestClient)
 
 def test_one_year_and_one_month_read_so_in_english(
         client: TestClient, portal: tuple[FastAPI, Engine, dict[str, int]]) -> None:
-    """A newcomer joins, and 13 voluntary months of 2016, before voluntary SI's tables, are on
-    record: the page read "1 years 1 months (13 months)"."""
+    """A newcomer joins, and 13 voluntary months from 2008-01, before voluntary SI's tables
+    (2010-01), are on record: the page read "1 years 1 months (13 months)"."""
     c = signed_in(client, NEWCOMER)
     assert c.post("/portal/voluntary", headers=SITE, follow_redirects=False, data={
         "income": "5000000", "support_group": "other", "province_code": "01"}
@@ -932,7 +932,7 @@ def test_one_year_and_one_month_read_so_in_english(
     with unit_of_work(portal[1]) as s:
         person_id = registry.person_id_of(session=s, personal_id=NEWCOMER)
         s.execute(insert(metadata.tables["si_periods"]).values(
-            person_id=person_id, seq=9, from_month=2016 * 12, to_month=2017 * 12,
+            person_id=person_id, seq=9, from_month=2008 * 12, to_month=2009 * 12,
             kind="voluntary", employer_id=None, salary_basis=3_000_000, allowances=0,
             occupational_rate_bp=0))
     read = " ".join(html.unescape(_as_read(c.get("/portal/book").text)).split())
